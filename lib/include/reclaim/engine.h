@@ -1,0 +1,68 @@
+/*
+ * reclaim/engine.h - the reclaimd engine: creation, configuration, threads, text views.
+ *
+ * Every function returns 0 or a negative errno; out parameters are written only on success.
+ * The engine never prints and never exits: errors come back as values.
+ */
+#ifndef RECLAIM_ENGINE_H
+#define RECLAIM_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct rcl_engine;
+
+#define RCL_PAGE_SIZE		4096u
+#define RCL_MAX_NODES		8u
+#define RCL_DEFAULT_ARENA	(256u << 20)
+
+/* The boot-time layout and sysctls of an engine. rcl_config_defaults() fills every field. */
+struct rcl_config {
+	uint64_t arena_bytes;		/* size of the arena, rounded down to 4 MiB per node */
+	unsigned int nr_nodes;		/* 1..8 */
+	uint64_t dma32_bytes;		/* low part of node 0 given to ZONE_DMA32; 0 = none */
+	bool hugetlb;			/* back the arena with MAP_HUGETLB (2 MiB pages) */
+	bool thp;			/* madvise(MADV_HUGEPAGE) on the arena */
+	bool mlock;			/* lock the arena in host memory */
+	unsigned int min_free_kbytes;	/* 0: computed as the kernel does at boot */
+	unsigned int watermark_scale_factor; /* 1..1000, in 1/10000 of a zone */
+};
+
+void rcl_config_defaults(struct rcl_config *config);
+
+/* Lay out the arena and free every frame into the buddy allocator. */
+int rcl_engine_new(const struct rcl_config *config, struct rcl_engine **ret_engine);
+void rcl_engine_free(struct rcl_engine *engine);
+
+/*
+ * A thread that allocates often attaches itself: it then gets its own per-thread page lists
+ * (the kernel's per-cpu pages) and event counters. Detaching returns its cached pages.
+ * A thread that never attaches allocates straight from the buddy lists.
+ */
+int rcl_thread_attach(struct rcl_engine *engine);
+void rcl_thread_detach(struct rcl_engine *engine);
+
+enum rcl_view {
+	RCL_VIEW_LAYOUT,	/* nodes, zones, frames, watermarks: one line each */
+	RCL_VIEW_VMSTAT,	/* /proc/vmstat */
+	RCL_VIEW_ZONEINFO,	/* /proc/zoneinfo */
+	RCL_VIEW_BUDDYINFO,	/* /proc/buddyinfo */
+};
+
+int rcl_engine_show(struct rcl_engine *engine, enum rcl_view view, FILE *out);
+
+/* Sysctls that can change at run time; each recomputes what depends on it. */
+int rcl_set_min_free_kbytes(struct rcl_engine *engine, unsigned int kbytes);
+int rcl_set_watermark_scale_factor(struct rcl_engine *engine, unsigned int factor);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RECLAIM_ENGINE_H */

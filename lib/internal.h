@@ -1,0 +1,181 @@
+/*
+ * internal.h - what the engine's files share and the tests may reach: the engine itself, the
+ * thread context, and the allocator's steps under their kernel names. Grouped by the file that
+ * defines them, as the kernel's mm/internal.h is.
+ */
+#ifndef RCL_INTERNAL_H
+#define RCL_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "reclaim/engine.h"
+#include "gfp.h"
+#include "mm_types.h"
+#include "mmzone.h"
+#include "vmstat.h"
+
+/* A thread of the engine: what "current" is in the kernel. */
+#define PF_MEMALLOC	0x1u	/* in reclaim: allocations skip reclaim and may use reserves */
+
+struct task_struct {
+	struct rcl_engine *engine;
+	struct task_struct *next, *prev;	/* engine->tasks, under engine->tasks_lock */
+	unsigned int flags;			/* PF_* */
+	_Atomic unsigned long vm_events[NR_VM_EVENT_ITEMS]; /* written by this thread only */
+	struct per_cpu_pages pcp[MAX_NUMNODES * MAX_NR_ZONES]; /* by zone->global_id */
+};
+
+struct rcl_engine {
+	struct rcl_config config;
+
+	/* The arena (frame contents) and the mem_map window (frame descriptors). */
+	void *arena;
+	size_t arena_bytes;
+	void *mem_map_window;			/* MEM_MAP_ALIGN aligned, header at the base */
+	size_t mem_map_bytes;			/* mapped read-write from the window's base */
+	struct page *mem_map;
+	unsigned long nr_frames;
+
+	int nr_nodes;
+	struct pglist_data *node_data[MAX_NUMNODES];
+
+	/* Sysctls (spec section 1) and what is derived from them. */
+	int min_free_kbytes;
+	int user_min_free_kbytes;		/* set by the administrator; 0 = none */
+	int watermark_scale_factor;
+	int lowmem_reserve_ratio[MAX_NR_ZONES];
+	unsigned long totalreserve_pages;
+
+	/* Attached threads, for drain_all_pages and summing event counters. */
+	pthread_mutex_t tasks_lock;
+	struct task_struct *tasks;
+	/* Events of threads that never attached or have detached. */
+	_Atomic unsigned long vm_events[NR_VM_EVENT_ITEMS];
+};
+
+static inline struct pglist_data *NODE_DATA(struct rcl_engine *engine, int nid)
+{
+	return engine->node_data[nid];
+}
+
+static inline struct page *pfn_to_page(struct rcl_engine *engine, unsigned long pfn)
+{
+	return engine->mem_map + pfn;
+}
+
+static inline void *page_address(const struct page *page)
+{
+	return (char *)page_engine(page)->arena + ((size_t)page_to_pfn(page) << PAGE_SHIFT);
+}
+
+static inline struct zone *page_zone(const struct page *page)
+{
+	return &page_engine(page)->node_data[page_node_id(page)]->node_zones[page_zonenum(page)];
+}
+
+static inline struct pglist_data *page_pgdat(const struct page *page)
+{
+	return page_engine(page)->node_data[page_node_id(page)];
+}
+
+#define for_each_online_pgdat(pgdat, engine, nid)					\
+	for ((nid) = 0; (nid) < (engine)->nr_nodes && ((pgdat) = (engine)->node_data[nid]); \
+	     (nid)++)
+
+/* Every zone of every node, populated or not. */
+#define for_each_zone(zone, engine, nid, zid)						\
+	for ((nid) = 0; (nid) < (engine)->nr_nodes; (nid)++)				\
+		for ((zid) = 0; (zid) < MAX_NR_ZONES &&					\
+		     ((zone) = &(engine)->node_data[nid]->node_zones[zid]); (zid)++)
+
+/* ---- task.c --------------------------------------------------------------------------- */
+
+extern __thread struct task_struct *current_task;
+
+/* The calling thread's context in @engine, or NULL if it has not attached to it. */
+static inline struct task_struct *get_current(const struct rcl_engine *engine)
+{
+	struct task_struct *t = current_task;
+
+	return (t && t->engine == engine) ? t : NULL;
+}
+
+/* ---- page_alloc.c ---------------------------------------------------------------------- */
+
+/* What one allocation needs to know while it walks the zones (the kernel's alloc_context). */
+struct alloc_context {
+	struct zonelist *zonelist;
+	const nodemask_t *nodemask;	/* NULL: every node */
+	struct zoneref *preferred_zoneref;
+	int migratetype;
+	enum zone_type high_zoneidx;	/* highest zone the allocation may use: the class zone */
+	bool spread_dirty_pages;
+};
+
+static inline int ac_classzone_idx(const struct alloc_context *ac)
+{
+	return ac->preferred_zoneref->zone_idx;
+}
+
+enum zone_type gfp_zone(gfp_t gfp);
+int gfpflags_to_migratetype(gfp_t gfp);
+unsigned int gfp_to_alloc_flags(gfp_t gfp);
+
+struct page *__alloc_pages_nodemask(struct rcl_engine *engine, gfp_t gfp, unsigned int order,
+				    int preferred_nid, const nodemask_t *nodemask);
+struct page *alloc_pages_node(struct rcl_engine *engine, int nid, gfp_t gfp, unsigned int order);
+void __free_pages(struct page *page, unsigned int order);
+void free_unref_page(struct page *page);
+
+struct page *get_page_from_freelist(struct rcl_engine *engine, gfp_t gfp, unsigned int order,
+				    unsigned int alloc_flags, const struct alloc_context *ac);
+bool prepare_alloc_pages(struct rcl_engine *engine, gfp_t gfp, unsigned int order,
+			 int preferred_nid, const nodemask_t *nodemask, struct alloc_context *ac);
+
+bool __zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark,
+			 int classzone_idx, unsigned int alloc_flags, long free_pages);
+bool zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark,
+		       int classzone_idx, unsigned int alloc_flags);
+bool zone_watermark_ok_safe(struct zone *z, unsigned int order, unsigned long mark,
+			    int classzone_idx);
+
+void drain_all_pages(struct rcl_engine *engine, struct zone *zone);
+void drain_local_pages(struct rcl_engine *engine, struct zone *zone);
+bool unreserve_highatomic_pageblock(struct rcl_engine *engine, const struct alloc_context *ac,
+				    bool force);
+
+int get_pageblock_migratetype(const struct page *page);
+void set_pageblock_migratetype(struct page *page, int migratetype);
+
+/* Boot: built by rcl_engine_new in this order. */
+void build_all_zonelists(struct rcl_engine *engine);
+void zone_init_free_lists(struct zone *zone);
+void memmap_init_zone(struct zone *zone);
+void free_area_init_zone(struct zone *zone);
+int calculate_min_free_kbytes(unsigned long lowmem_kbytes, int user_min_free_kbytes);
+void init_per_zone_wmark_min(struct rcl_engine *engine);
+void setup_per_zone_wmarks(struct rcl_engine *engine);
+void setup_per_zone_lowmem_reserve(struct rcl_engine *engine);
+int zone_batchsize(const struct zone *zone);
+void pageset_init(struct per_cpu_pages *pcp, const struct zone *zone);
+unsigned long nr_free_buffer_pages(struct rcl_engine *engine);
+
+/* Invariant checker: free counts, list membership, buddy orders. Returns 0 or -EUCLEAN. */
+int zone_check_consistency(struct zone *zone, char *why, size_t whylen);
+
+/* ---- util ----------------------------------------------------------------------------- */
+
+unsigned long int_sqrt(unsigned long x);
+
+static inline unsigned long rounddown_pow_of_two(unsigned long n)
+{
+	return n ? 1UL << (63 - __builtin_clzl(n)) : 0;
+}
+
+#define min_t(type, a, b) ((type)(a) < (type)(b) ? (type)(a) : (type)(b))
+#define max_t(type, a, b) ((type)(a) > (type)(b) ? (type)(a) : (type)(b))
+
+#endif /* RCL_INTERNAL_H */

@@ -1,0 +1,230 @@
+/*
+ * mmzone.h - nodes, zones, free areas, per-thread page lists, zonelists: the allocator's world.
+ *
+ * Lock order (outermost first). A lock may be taken while holding any lock above it on its own
+ * branch, never the other way round; nothing is called under a leaf lock.
+ *
+ *   engine->tasks_lock                 the list of attached threads (drain_all_pages walks it)
+ *     pcp->lock                        one thread's per-thread page lists
+ *       zone->lock                     buddy free lists, nr_free, pageblock types (leaf)
+ *
+ *   region page-table lock             (reclaim engine) a region's entries
+ *     page lock (PG_locked)
+ *       mapping index lock             page cache slots and shadow entries
+ *         pgdat->lru_lock              LRU lists of every lruvec on the node
+ *           pcp->lock -> zone->lock    freeing pages from under the LRU lock
+ *
+ * Counters are relaxed atomics and need no lock.
+ */
+#ifndef RCL_MMZONE_H
+#define RCL_MMZONE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mm_types.h"
+#include "spinlock.h"
+#include "vmstat_items.h"
+
+#define MAX_ORDER		11		/* orders 0..10 */
+#define MAX_ORDER_NR_PAGES	(1UL << (MAX_ORDER - 1))
+#define PAGE_ALLOC_COSTLY_ORDER	3
+#define pageblock_order		9		/* x86-64 with huge pages: 512 frames */
+#define pageblock_nr_pages	(1UL << pageblock_order)
+#define MAX_NUMNODES		8
+#define MAX_RECLAIM_RETRIES	16		/* no-progress loops before OOM; kswapd gives up */
+
+enum zone_type {
+	ZONE_DMA32,		/* low frames of node 0, only when configured */
+	ZONE_NORMAL,		/* everything else */
+	MAX_NR_ZONES
+};
+
+extern const char *const zone_names[MAX_NR_ZONES];
+
+/* Pageblock mobility types; the first MIGRATE_PCPTYPES have per-thread lists. */
+enum migratetype {
+	MIGRATE_UNMOVABLE,
+	MIGRATE_MOVABLE,
+	MIGRATE_RECLAIMABLE,
+	MIGRATE_PCPTYPES,
+	MIGRATE_HIGHATOMIC = MIGRATE_PCPTYPES,
+	MIGRATE_TYPES
+};
+
+extern const char *const migratetype_names[MIGRATE_TYPES];
+
+enum zone_watermarks {
+	WMARK_MIN,
+	WMARK_LOW,
+	WMARK_HIGH,
+	NR_WMARK
+};
+
+/* LRU lists (the reclaim engine fills them; the node counts them from the start). */
+enum lru_list {
+	LRU_INACTIVE_ANON,
+	LRU_ACTIVE_ANON,
+	LRU_INACTIVE_FILE,
+	LRU_ACTIVE_FILE,
+	LRU_UNEVICTABLE,
+	NR_LRU_LISTS
+};
+
+struct free_area {
+	struct page_list free_list[MIGRATE_TYPES];
+	unsigned long nr_free;		/* blocks of this order on all the lists */
+};
+
+/*
+ * Per-thread page lists: the kernel's per-cpu pages. Order-0 frees go here and are returned to
+ * the buddy in batches, so the zone lock is taken once per batch, not once per page.
+ */
+struct per_cpu_pages {
+	spinlock_t lock;		/* owner thread, or a drainer from another thread */
+	int count;			/* pages on the lists */
+	int high;			/* above this, return a batch to the buddy */
+	int batch;			/* pages moved to or from the buddy at once */
+	struct page_list lists[MIGRATE_PCPTYPES];
+};
+
+struct pglist_data;
+
+struct zone {
+	/* Read-mostly. */
+	unsigned long _watermark[NR_WMARK];	/* min, low, high in pages (spec 2.2) */
+	unsigned long watermark_boost;		/* v5.0+: always 0 in this engine */
+	unsigned long nr_reserved_highatomic;	/* pages in MIGRATE_HIGHATOMIC pageblocks */
+	long lowmem_reserve[MAX_NR_ZONES];	/* pages kept back from class zones above (2.4) */
+	struct pglist_data *zone_pgdat;
+	struct page *mem_map;			/* frame 0 of the arena */
+	unsigned long zone_start_pfn;
+	unsigned long spanned_pages;		/* frames covered */
+	unsigned long present_pages;		/* frames that exist */
+	unsigned long managed_pages;		/* frames the buddy manages */
+	int pcp_batch;				/* zone_batchsize() */
+	int pcp_high;				/* 6 * batch */
+	int zone_idx;				/* enum zone_type */
+	int global_id;				/* node * MAX_NR_ZONES + zone_idx: per-thread index */
+	const char *name;
+	uint8_t *pageblock_mt;			/* migratetype of each pageblock */
+
+	/* Written under the zone lock. */
+	pthread_mutex_t lock;
+	struct free_area free_area[MAX_ORDER];
+
+	_Atomic long vm_stat[NR_VM_ZONE_STAT_ITEMS];
+};
+
+static inline bool populated_zone(const struct zone *zone)
+{
+	return zone->present_pages != 0;
+}
+
+static inline bool managed_zone(const struct zone *zone)
+{
+	return zone->managed_pages != 0;
+}
+
+static inline bool zone_spans_pfn(const struct zone *zone, unsigned long pfn)
+{
+	return pfn >= zone->zone_start_pfn && pfn < zone->zone_start_pfn + zone->spanned_pages;
+}
+
+static inline unsigned long min_wmark_pages(const struct zone *z)
+{
+	return z->_watermark[WMARK_MIN] + z->watermark_boost;
+}
+
+static inline unsigned long low_wmark_pages(const struct zone *z)
+{
+	return z->_watermark[WMARK_LOW] + z->watermark_boost;
+}
+
+static inline unsigned long high_wmark_pages(const struct zone *z)
+{
+	return z->_watermark[WMARK_HIGH] + z->watermark_boost;
+}
+
+static inline unsigned long wmark_pages(const struct zone *z, unsigned int i)
+{
+	return z->_watermark[i] + z->watermark_boost;
+}
+
+/*
+ * A zonelist is the order in which an allocation tries zones: its own node's zones from the
+ * highest down, then the other nodes'. Entries end with zone == NULL.
+ */
+struct zoneref {
+	struct zone *zone;
+	int zone_idx;
+};
+
+#define MAX_ZONES_PER_ZONELIST	(MAX_NUMNODES * MAX_NR_ZONES)
+
+struct zonelist {
+	struct zoneref _zonerefs[MAX_ZONES_PER_ZONELIST + 1];
+};
+
+enum {
+	ZONELIST_FALLBACK,	/* every node, own node first */
+	ZONELIST_NOFALLBACK,	/* this node only (__GFP_THISNODE) */
+	MAX_ZONELISTS
+};
+
+/* A set of nodes. An empty mask passed as NULL means "all nodes". */
+typedef struct {
+	uint32_t bits;
+} nodemask_t;
+
+static inline bool node_isset(int nid, const nodemask_t *mask)
+{
+	return mask->bits & (1u << nid);
+}
+
+static inline void node_set(int nid, nodemask_t *mask)
+{
+	mask->bits |= 1u << nid;
+}
+
+struct pglist_data {
+	struct zone node_zones[MAX_NR_ZONES];
+	struct zonelist node_zonelists[MAX_ZONELISTS];
+	int nr_zones;				/* highest populated zone index + 1 */
+	int node_id;
+	unsigned long node_start_pfn;
+	unsigned long node_spanned_pages;
+	unsigned long node_present_pages;
+	struct rcl_engine *engine;
+	_Atomic int kswapd_failures;		/* reclaim rounds without progress (spec 16) */
+
+	_Atomic long vm_stat[NR_VM_NODE_STAT_ITEMS];
+};
+
+static inline int zone_to_nid(const struct zone *zone)
+{
+	return zone->zone_pgdat->node_id;
+}
+
+/* Walk the zonelist for zones with index <= @highidx on nodes in @nodes (NULL: any node). */
+static inline struct zoneref *next_zones_zonelist(struct zoneref *z, int highidx,
+						  const nodemask_t *nodes)
+{
+	while (z->zone && (z->zone_idx > highidx ||
+			   (nodes && !node_isset(zone_to_nid(z->zone), nodes))))
+		z++;
+	return z;
+}
+
+#define for_next_zone_zonelist_nodemask(zone, z, highidx, nodemask)		\
+	for (zone = (z)->zone; zone;						\
+	     z = next_zones_zonelist(++z, highidx, nodemask), zone = (z)->zone)
+
+#define for_each_zone_zonelist_nodemask(zone, z, zlist, highidx, nodemask)	\
+	for (z = next_zones_zonelist((zlist)->_zonerefs, highidx, nodemask),	\
+	     zone = (z)->zone; zone;						\
+	     z = next_zones_zonelist(++z, highidx, nodemask), zone = (z)->zone)
+
+#endif /* RCL_MMZONE_H */
