@@ -265,6 +265,20 @@ int rcl_engine_show(struct rcl_engine *engine, enum rcl_view view, FILE *out)
 	case RCL_VIEW_BUDDYINFO:
 		buddyinfo_show(engine, out);
 		return 0;
+	case RCL_VIEW_MEMINFO:
+		meminfo_show(engine, out);
+		return 0;
 	}
 	return -EINVAL;
+}
+
+void rcl_engine_info(struct rcl_engine *engine, struct rcl_engine_info *ret)
+{
+	ret->page_size = PAGE_SIZE;
+	ret->arena_bytes = engine->arena_bytes;
+	ret->nr_frames = engine->nr_frames;
+	ret->nr_nodes = (uint32_t)engine->nr_nodes;
+	ret->free_pages = global_zone_page_state(engine, NR_FREE_PAGES);
+	ret->min_free_kbytes = (uint64_t)engine->min_free_kbytes;
+	ret->watermark_scale_factor = (uint32_t)engine->watermark_scale_factor;
 }

@@ -63,6 +63,9 @@ enum pageflags {
 
 _Static_assert(PG_FLAGS_BITS <= PG_ZONE_SHIFT, "page flags collide with the zone bits");
 
+/* ->mapping of a raw allocation's first frame (rcl_alloc_pages): no address space has it. */
+#define RAW_MAPPING_ID	UINT32_MAX
+
 struct page {
 	_Atomic uint32_t flags;		/* PG_* bits, zone and node */
 	uint32_t lru_next;		/* next frame on the list that holds this page */

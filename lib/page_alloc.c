@@ -1239,3 +1239,53 @@ int zone_check_consistency(struct zone *zone, char *why, size_t whylen)
 	pthread_mutex_unlock(&zone->lock);
 	return ret;
 }
+
+/* ---- the public raw allocation API ---------------------------------------------------- */
+
+int rcl_alloc_pages(struct rcl_engine *engine, unsigned int order, int nid, unsigned int flags,
+		    uint32_t *ret_pfn)
+{
+	gfp_t gfp = GFP_KERNEL;
+	struct page *page;
+
+	if (order >= MAX_ORDER || nid < 0 || nid >= engine->nr_nodes ||
+	    (flags & ~(RCL_ALLOC_ATOMIC | RCL_ALLOC_NOWAIT | RCL_ALLOC_THISNODE |
+		       RCL_ALLOC_MOVABLE)) ||
+	    (flags & (RCL_ALLOC_ATOMIC | RCL_ALLOC_NOWAIT)) ==
+		    (RCL_ALLOC_ATOMIC | RCL_ALLOC_NOWAIT))
+		return -EINVAL;
+	if (flags & RCL_ALLOC_ATOMIC)
+		gfp = GFP_ATOMIC;
+	else if (flags & RCL_ALLOC_NOWAIT)
+		gfp = GFP_NOWAIT;
+	if (flags & RCL_ALLOC_THISNODE)
+		gfp |= __GFP_THISNODE;
+	if (flags & RCL_ALLOC_MOVABLE)
+		gfp |= __GFP_MOVABLE;
+
+	page = __alloc_pages_nodemask(engine, gfp | __GFP_NOWARN, order, nid, NULL);
+	if (!page)
+		return -ENOMEM;
+	/* Mark the block so that only this exact pfn and order can be freed through the API. */
+	page->mapping = RAW_MAPPING_ID;
+	page->private = order;
+	mod_zone_page_state(page_zone(page), NR_RAW_PAGES, 1L << order);
+	*ret_pfn = page_to_pfn(page);
+	return 0;
+}
+
+int rcl_free_pages(struct rcl_engine *engine, uint32_t pfn, unsigned int order)
+{
+	struct page *page;
+
+	if (pfn >= engine->nr_frames || order >= MAX_ORDER)
+		return -EINVAL;
+	page = pfn_to_page(engine, pfn);
+	if (page->mapping != RAW_MAPPING_ID || page->private != order || page_ref_count(page) != 1)
+		return -EINVAL;
+	mod_zone_page_state(page_zone(page), NR_RAW_PAGES, -(1L << order));
+	page->mapping = 0;
+	page->private = 0;
+	__free_pages(page, order);
+	return 0;
+}

@@ -187,3 +187,63 @@ void buddyinfo_show(struct rcl_engine *engine, FILE *out)
 		fputc('\n', out);
 	}
 }
+
+/*
+ * An estimate of how much can be allocated without swapping: free pages above the reserves,
+ * plus the page cache that can be dropped, less what kswapd would keep (4.19 si_mem_available).
+ */
+long si_mem_available(struct rcl_engine *engine)
+{
+	unsigned long wmark_low = 0, pagecache;
+	struct zone *zone;
+	long available;
+	int nid, zid;
+
+	for_each_zone(zone, engine, nid, zid)
+		wmark_low += low_wmark_pages(zone);
+	available = (long)global_zone_page_state(engine, NR_FREE_PAGES) -
+		    (long)engine->totalreserve_pages;
+	pagecache = global_node_page_state(engine, NR_ACTIVE_FILE) +
+		    global_node_page_state(engine, NR_INACTIVE_FILE);
+	pagecache -= min_t(unsigned long, pagecache / 2, wmark_low);
+	available += (long)pagecache;
+	return available < 0 ? 0 : available;
+}
+
+static void meminfo_line(FILE *out, const char *name, unsigned long pages)
+{
+	char label[32];
+
+	snprintf(label, sizeof(label), "%s:", name);
+	fprintf(out, "%-16s%8lu kB\n", label, pages << (PAGE_SHIFT - 10));
+}
+
+void meminfo_show(struct rcl_engine *engine, FILE *out)
+{
+	unsigned long active_anon = global_node_page_state(engine, NR_ACTIVE_ANON);
+	unsigned long inactive_anon = global_node_page_state(engine, NR_INACTIVE_ANON);
+	unsigned long active_file = global_node_page_state(engine, NR_ACTIVE_FILE);
+	unsigned long inactive_file = global_node_page_state(engine, NR_INACTIVE_FILE);
+	unsigned long swapcache = global_node_page_state(engine, NR_SWAPCACHE);
+
+	meminfo_line(out, "MemTotal", engine->nr_frames);
+	meminfo_line(out, "MemFree", global_zone_page_state(engine, NR_FREE_PAGES));
+	meminfo_line(out, "MemAvailable", (unsigned long)si_mem_available(engine));
+	meminfo_line(out, "Buffers", 0);
+	meminfo_line(out, "Cached", global_node_page_state(engine, NR_FILE_PAGES) - swapcache);
+	meminfo_line(out, "SwapCached", swapcache);
+	meminfo_line(out, "Active", active_anon + active_file);
+	meminfo_line(out, "Inactive", inactive_anon + inactive_file);
+	meminfo_line(out, "Active(anon)", active_anon);
+	meminfo_line(out, "Inactive(anon)", inactive_anon);
+	meminfo_line(out, "Active(file)", active_file);
+	meminfo_line(out, "Inactive(file)", inactive_file);
+	meminfo_line(out, "Unevictable", global_node_page_state(engine, NR_UNEVICTABLE));
+	meminfo_line(out, "Mlocked", global_zone_page_state(engine, NR_MLOCK));
+	meminfo_line(out, "Dirty", global_node_page_state(engine, NR_FILE_DIRTY));
+	meminfo_line(out, "Writeback", global_node_page_state(engine, NR_WRITEBACK));
+	meminfo_line(out, "AnonPages", global_node_page_state(engine, NR_ANON_MAPPED));
+	meminfo_line(out, "Mapped", global_node_page_state(engine, NR_FILE_MAPPED));
+	meminfo_line(out, "Shmem", global_node_page_state(engine, NR_SHMEM));
+	meminfo_line(out, "RawPages", global_zone_page_state(engine, NR_RAW_PAGES));
+}

@@ -74,5 +74,7 @@ unsigned long vm_event_read(struct rcl_engine *engine, enum vm_event_item item);
 void vmstat_show(struct rcl_engine *engine, FILE *out);
 void zoneinfo_show(struct rcl_engine *engine, FILE *out);
 void buddyinfo_show(struct rcl_engine *engine, FILE *out);
+void meminfo_show(struct rcl_engine *engine, FILE *out);
+long si_mem_available(struct rcl_engine *engine);
 
 #endif /* RCL_VMSTAT_H */

@@ -871,6 +871,40 @@ START_TEST(test_engine_rounds_nodes_to_max_order)
 }
 END_TEST
 
+START_TEST(test_raw_api_validates_frees)
+{
+	struct rcl_engine *e = make_engine(16 * MiB, 2, 0);
+	struct rcl_engine_info info;
+	uint32_t a, b;
+
+	ck_assert_int_eq(rcl_alloc_pages(e, 2, 1, 0, &a), 0);
+	ck_assert_int_eq(page_node_id(pfn_to_page(e, a)), 1);
+	ck_assert_int_eq(get_pageblock_migratetype(pfn_to_page(e, a)), MIGRATE_UNMOVABLE);
+	ck_assert_int_eq(rcl_alloc_pages(e, 0, 0, RCL_ALLOC_ATOMIC | RCL_ALLOC_MOVABLE, &b), 0);
+	ck_assert_uint_eq(global_zone_page_state(e, NR_RAW_PAGES), 5);
+	/* Bad arguments are refused before anything is touched. */
+	ck_assert_int_eq(rcl_alloc_pages(e, MAX_ORDER, 0, 0, &a), -EINVAL);
+	ck_assert_int_eq(rcl_alloc_pages(e, 0, 2, 0, &a), -EINVAL);
+	ck_assert_int_eq(rcl_alloc_pages(e, 0, 0, 0x100, &a), -EINVAL);
+	ck_assert_int_eq(rcl_alloc_pages(e, 0, 0, RCL_ALLOC_ATOMIC | RCL_ALLOC_NOWAIT, &a),
+			 -EINVAL);
+	/* Only the exact pfn and order handed out can be freed, once. */
+	ck_assert_int_eq(rcl_free_pages(e, a, 1), -EINVAL);
+	ck_assert_int_eq(rcl_free_pages(e, a + 1, 0), -EINVAL);
+	ck_assert_int_eq(rcl_free_pages(e, 100000, 0), -EINVAL);
+	ck_assert_int_eq(rcl_free_pages(e, a, 2), 0);
+	ck_assert_int_eq(rcl_free_pages(e, a, 2), -EINVAL);
+	ck_assert_int_eq(rcl_free_pages(e, b, 0), 0);
+	ck_assert_uint_eq(global_zone_page_state(e, NR_RAW_PAGES), 0);
+	rcl_engine_info(e, &info);
+	ck_assert_uint_eq(info.free_pages, 4096);
+	ck_assert_uint_eq(info.nr_nodes, 2);
+	assert_fully_merged(normal_zone(e, 0));
+	assert_fully_merged(normal_zone(e, 1));
+	rcl_engine_free(e);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("page_alloc");
@@ -915,6 +949,7 @@ static Suite *make_suite(void)
 	tc = tcase_create("engine");
 	tcase_add_test(tc, test_engine_rejects_bad_config);
 	tcase_add_test(tc, test_engine_rounds_nodes_to_max_order);
+	tcase_add_test(tc, test_raw_api_validates_frees);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -162,6 +162,24 @@ START_TEST(test_layout_text)
 }
 END_TEST
 
+START_TEST(test_meminfo_text)
+{
+	struct rcl_engine *e = make_engine(64 * MiB, 1);
+	uint32_t pfn;
+	char *text;
+
+	ck_assert_int_eq(rcl_alloc_pages(e, 4, 0, 0, &pfn), 0);
+	text = show(e, RCL_VIEW_MEMINFO);
+	ck_assert_ptr_nonnull(strstr(text, "MemTotal:          65536 kB\n"));
+	ck_assert_ptr_nonnull(strstr(text, "MemFree:           65472 kB\n"));
+	/* Available: free minus totalreserve (high 384 pages = 1536 kB), no page cache yet. */
+	ck_assert_ptr_nonnull(strstr(text, "MemAvailable:      63936 kB\n"));
+	ck_assert_ptr_nonnull(strstr(text, "RawPages:             64 kB\n"));
+	free(text);
+	rcl_engine_free(e);
+}
+END_TEST
+
 START_TEST(test_counter_names_unique)
 {
 	int i, j;
@@ -192,6 +210,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_buddyinfo_text);
 	tcase_add_test(tc, test_zoneinfo_text);
 	tcase_add_test(tc, test_layout_text);
+	tcase_add_test(tc, test_meminfo_text);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -53,9 +53,38 @@ enum rcl_view {
 	RCL_VIEW_VMSTAT,	/* /proc/vmstat */
 	RCL_VIEW_ZONEINFO,	/* /proc/zoneinfo */
 	RCL_VIEW_BUDDYINFO,	/* /proc/buddyinfo */
+	RCL_VIEW_MEMINFO,	/* /proc/meminfo */
 };
 
 int rcl_engine_show(struct rcl_engine *engine, enum rcl_view view, FILE *out);
+
+/*
+ * Raw allocations: 2^order unmovable, non-LRU frames (what slab and kernel allocations are in
+ * the kernel), so that a client can create pressure directly and test orders above 0.
+ * rcl_alloc_pages returns the first frame number; rcl_free_pages accepts only a frame number
+ * and order that rcl_alloc_pages returned (anything else is -EINVAL and changes nothing).
+ */
+#define RCL_ALLOC_ATOMIC	0x1u	/* GFP_ATOMIC: may dip into reserves, never reclaims */
+#define RCL_ALLOC_NOWAIT	0x2u	/* GFP_NOWAIT: no reclaim of its own, wakes kswapd */
+#define RCL_ALLOC_THISNODE	0x4u	/* only the given node */
+#define RCL_ALLOC_MOVABLE	0x8u	/* movable instead of unmovable pageblocks */
+
+int rcl_alloc_pages(struct rcl_engine *engine, unsigned int order, int nid, unsigned int flags,
+		    uint32_t *ret_pfn);
+int rcl_free_pages(struct rcl_engine *engine, uint32_t pfn, unsigned int order);
+
+/* Figures a client needs to know: page size, frames, nodes, free pages. */
+struct rcl_engine_info {
+	uint32_t page_size;
+	uint64_t arena_bytes;
+	uint64_t nr_frames;
+	uint32_t nr_nodes;
+	uint64_t free_pages;
+	uint64_t min_free_kbytes;
+	uint32_t watermark_scale_factor;
+};
+
+void rcl_engine_info(struct rcl_engine *engine, struct rcl_engine_info *ret);
 
 /* Sysctls that can change at run time; each recomputes what depends on it. */
 int rcl_set_min_free_kbytes(struct rcl_engine *engine, unsigned int kbytes);
