@@ -15,6 +15,7 @@
 #include "gfp.h"
 #include "mm_types.h"
 #include "mmzone.h"
+#include "swap.h"
 #include "vmstat.h"
 
 /* A thread of the engine: what "current" is in the kernel. */
@@ -26,6 +27,7 @@ struct task_struct {
 	unsigned int flags;			/* PF_* */
 	_Atomic unsigned long vm_events[NR_VM_EVENT_ITEMS]; /* written by this thread only */
 	struct per_cpu_pages pcp[MAX_NUMNODES * MAX_NR_ZONES]; /* by zone->global_id */
+	struct percpu_cluster swap_cluster;	/* this thread's current swap cluster */
 };
 
 struct rcl_engine {
@@ -48,6 +50,9 @@ struct rcl_engine {
 	int watermark_scale_factor;
 	int lowmem_reserve_ratio[MAX_NR_ZONES];
 	unsigned long totalreserve_pages;
+
+	/* The swap device (swapfile.c); NULL without swap. */
+	struct swap_info_struct *swap;
 
 	/* Attached threads, for drain_all_pages and summing event counters. */
 	pthread_mutex_t tasks_lock;

@@ -26,6 +26,7 @@ int rcl_thread_attach(struct rcl_engine *engine)
 	if (!task)
 		return -ENOMEM;
 	task->engine = engine;
+	task->swap_cluster.index = UINT32_MAX;
 	for_each_zone(zone, engine, nid, zid)
 		pageset_init(&task->pcp[zone->global_id], zone);
 
