@@ -1,16 +1,26 @@
 /*
- * config.c - defaults and command-line options of reclaimd.
+ * config.c - defaults, the `key = value` file and the command-line options of reclaimd.
+ *
+ * Every setting is one row of config_keys[]: its name is both the file key and the long option,
+ * its type says how the value is parsed, and its help line goes into --help. Tunables (the
+ * run-time sysctls) are marked; SIGHUP re-reads the file and the command line and applies only
+ * those.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+#include <systemd/sd-daemon.h>
 
 #include "autoconfig.h"
 #include "config.h"
+#define FRAME_BYTES_ONLY
+#include "frame.h"
 
 void config_init(struct daemon_config *c)
 {
@@ -19,14 +29,27 @@ void config_init(struct daemon_config *c)
 	c->state_dir = strdup("./var");
 	c->data_dir = strdup("./var/data");
 	c->socket_path = strdup("./var/reclaimd.sock");
+	c->socket_mode = 0660;
 	c->swap_bytes = 512ULL << 20;
+	c->workers = 4;
+	c->max_frame_bytes = FRAME_DEFAULT_MAX;
+	c->max_connections = 256;
+	c->max_client_connections = 64;
+	c->max_client_regions = 4096;
+	c->max_client_bytes = 0;
+	c->max_pipeline = 64;
+	c->shutdown_timeout = 10;
+	c->log_level = LOG_INFO;
 }
 
 void config_done(struct daemon_config *c)
 {
+	free(c->config_file);
 	free(c->state_dir);
 	free(c->data_dir);
 	free(c->socket_path);
+	free(c->socket_group);
+	free(c->admin_group);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -60,106 +83,355 @@ int parse_size(const char *s, uint64_t *ret)
 	return 0;
 }
 
-static void set_string(char **dst, const char *src)
-{
-	char *copy = strdup(src);
-
-	if (copy) {
-		free(*dst);
-		*dst = copy;
-	}
-}
-
-static void usage(FILE *out, const char *prog)
-{
-	fprintf(out,
-		"Usage: %s [OPTION]...\n"
-		"Run the reclaimd memory daemon in the foreground.\n"
-		"\n"
-		"  --arena SIZE         arena size (default 256M); K, M, G suffixes\n"
-		"  --nodes N            NUMA nodes to split the arena into, 1..8 (default 1)\n"
-		"  --dma32 SIZE         low part of node 0 that forms ZONE_DMA32 (default 0)\n"
-		"  --swap SIZE          swap file size (default 512M)\n"
-		"  --state-dir DIR      swap file and runtime state (default ./var)\n"
-		"  --data-dir DIR       files of file regions (default ./var/data)\n"
-		"  --socket PATH        API socket (default ./var/reclaimd.sock)\n"
-		"  --min-free-kbytes N  reserve below which only the entitled allocate (default: computed)\n"
-		"  --watermark-scale-factor N  kswapd's low/high gap in 1/10000 of a zone (default 10)\n"
-		"  --hugetlb            back the arena with huge pages (MAP_HUGETLB)\n"
-		"  --thp                ask for transparent huge pages on the arena\n"
-		"  --mlock              lock the arena in memory\n"
-		"  -h, --help           show this help\n"
-		"  -V, --version        show the version\n", prog);
-}
-
-enum {
-	OPT_ARENA = 256, OPT_NODES, OPT_DMA32, OPT_SWAP, OPT_STATE_DIR, OPT_DATA_DIR, OPT_SOCKET,
-	OPT_MIN_FREE, OPT_WSF, OPT_HUGETLB, OPT_THP, OPT_MLOCK,
+enum key_type {
+	KEY_SIZE,	/* uint64_t, K/M/G/T suffixes */
+	KEY_UINT,	/* unsigned int in [min, max] */
+	KEY_STRING,	/* char *, owned */
+	KEY_FLAG,	/* bool; on the command line it takes no value */
+	KEY_MODE,	/* unsigned int, octal file mode */
+	KEY_LOG_LEVEL,	/* int, syslog priority by name or number */
 };
 
-static int parse_uint(const char *s, unsigned int max, unsigned int *ret)
-{
-	uint64_t v;
+struct config_key {
+	const char *name;	/* file key and long option */
+	enum key_type type;
+	size_t offset;		/* of the field in struct daemon_config */
+	uint64_t min, max;	/* accepted range of KEY_SIZE and KEY_UINT */
+	const char *arg;	/* the value's name in --help */
+	const char *help;
+};
 
-	if (parse_size(s, &v) < 0 || v > max)
+#define K(n, t, field, lo, hi, a, h) \
+	{ n, t, offsetof(struct daemon_config, field), lo, hi, a, h }
+
+static const struct config_key config_keys[] = {
+	K("arena", KEY_SIZE, engine.arena_bytes, 4u << 20, UINT64_MAX, "SIZE",
+	  "arena size (default 256M); K, M, G suffixes"),
+	K("nodes", KEY_UINT, engine.nr_nodes, 1, RCL_MAX_NODES, "N",
+	  "NUMA nodes to split the arena into, 1..8 (default 1)"),
+	K("dma32", KEY_SIZE, engine.dma32_bytes, 0, UINT64_MAX, "SIZE",
+	  "low part of node 0 that forms ZONE_DMA32 (default 0)"),
+	K("swap", KEY_SIZE, swap_bytes, 0, UINT64_MAX, "SIZE", "swap file size (default 512M)"),
+	K("state-dir", KEY_STRING, state_dir, 0, 0, "DIR",
+	  "swap file and runtime state (default ./var)"),
+	K("data-dir", KEY_STRING, data_dir, 0, 0, "DIR",
+	  "files of file regions (default ./var/data)"),
+	K("socket", KEY_STRING, socket_path, 0, 0, "PATH",
+	  "API socket (default ./var/reclaimd.sock)"),
+	K("socket-mode", KEY_MODE, socket_mode, 0, 0777, "MODE",
+	  "permissions of the socket (default 0660)"),
+	K("socket-group", KEY_STRING, socket_group, 0, 0, "GROUP",
+	  "group of the socket (default: the daemon's)"),
+	K("admin-group", KEY_STRING, admin_group, 0, 0, "GROUP",
+	  "members may use admin requests (default: root only)"),
+	K("min-free-kbytes", KEY_UINT, engine.min_free_kbytes, 0, 1u << 30, "N",
+	  "reserve below which only the entitled allocate (default: computed) [tunable]"),
+	K("watermark-scale-factor", KEY_UINT, engine.watermark_scale_factor, 1, 1000, "N",
+	  "kswapd's low/high gap in 1/10000 of a zone (default 10) [tunable]"),
+	K("hugetlb", KEY_FLAG, engine.hugetlb, 0, 0, NULL,
+	  "back the arena with huge pages (MAP_HUGETLB)"),
+	K("thp", KEY_FLAG, engine.thp, 0, 0, NULL, "ask for transparent huge pages on the arena"),
+	K("mlock", KEY_FLAG, engine.mlock, 0, 0, NULL, "lock the arena in memory"),
+	K("workers", KEY_UINT, workers, 1, 256, "N",
+	  "threads running requests that may block (default 4)"),
+	K("max-frame", KEY_SIZE, max_frame_bytes, FRAME_MIN_MAX, 1u << 30, "SIZE",
+	  "largest request frame accepted (default 16M)"),
+	K("max-connections", KEY_UINT, max_connections, 1, 65536, "N",
+	  "connections in total (default 256)"),
+	K("max-client-connections", KEY_UINT, max_client_connections, 1, 65536, "N",
+	  "connections per client uid (default 64)"),
+	K("max-client-regions", KEY_UINT, max_client_regions, 0, UINT32_MAX, "N",
+	  "regions and raw allocations per client uid, 0 = no limit (default 4096)"),
+	K("max-client-bytes", KEY_SIZE, max_client_bytes, 0, UINT64_MAX, "SIZE",
+	  "bytes of them per client uid, 0 = no limit (default 0)"),
+	K("max-pipeline", KEY_UINT, max_pipeline, 1, 65536, "N",
+	  "requests queued per connection before reading pauses (default 64)"),
+	K("shutdown-timeout", KEY_UINT, shutdown_timeout, 0, 3600, "SECONDS",
+	  "time clients get to read their last answers on shutdown (default 10)"),
+	K("log-level", KEY_LOG_LEVEL, log_level, 0, 0, "LEVEL",
+	  "err, warning, notice, info or debug (default info)"),
+};
+
+#define NR_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
+#define OPT_KEY_BASE 256
+
+static int parse_log_level(const char *s, int *ret)
+{
+	static const char *const names[] = {
+		[LOG_EMERG] = "emerg", [LOG_ALERT] = "alert", [LOG_CRIT] = "crit",
+		[LOG_ERR] = "err", [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
+		[LOG_INFO] = "info", [LOG_DEBUG] = "debug",
+	};
+	int i;
+
+	for (i = 0; i <= LOG_DEBUG; i++) {
+		if (strcmp(s, names[i]) == 0 || (s[0] == '0' + i && s[1] == '\0')) {
+			*ret = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int parse_flag(const char *s, bool *ret)
+{
+	if (!strcmp(s, "1") || !strcmp(s, "yes") || !strcmp(s, "true") || !strcmp(s, "on"))
+		*ret = true;
+	else if (!strcmp(s, "0") || !strcmp(s, "no") || !strcmp(s, "false") || !strcmp(s, "off"))
+		*ret = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_mode(const char *s, unsigned int *ret)
+{
+	unsigned long v;
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 8);
+	if (errno || *end || v > 0777)
 		return -EINVAL;
 	*ret = (unsigned int)v;
 	return 0;
 }
 
-int config_parse_args(struct daemon_config *c, int argc, char **argv)
+/* Parse VALUE as KEY's type into C. Validates fully before writing: errors change nothing. */
+static int key_apply(struct daemon_config *c, const struct config_key *key, const char *value)
 {
-	static const struct option options[] = {
-		{ "arena", required_argument, NULL, OPT_ARENA },
-		{ "nodes", required_argument, NULL, OPT_NODES },
-		{ "dma32", required_argument, NULL, OPT_DMA32 },
-		{ "swap", required_argument, NULL, OPT_SWAP },
-		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
-		{ "data-dir", required_argument, NULL, OPT_DATA_DIR },
-		{ "socket", required_argument, NULL, OPT_SOCKET },
-		{ "min-free-kbytes", required_argument, NULL, OPT_MIN_FREE },
-		{ "watermark-scale-factor", required_argument, NULL, OPT_WSF },
-		{ "hugetlb", no_argument, NULL, OPT_HUGETLB },
-		{ "thp", no_argument, NULL, OPT_THP },
-		{ "mlock", no_argument, NULL, OPT_MLOCK },
+	void *field = (char *)c + key->offset;
+	uint64_t v;
+	char *copy;
+
+	switch (key->type) {
+	case KEY_SIZE:
+	case KEY_UINT:
+		if (parse_size(value, &v) < 0 || v < key->min || v > key->max)
+			return -EINVAL;
+		if (key->type == KEY_SIZE)
+			*(uint64_t *)field = v;
+		else
+			*(unsigned int *)field = (unsigned int)v;
+		return 0;
+	case KEY_STRING:
+		if (!*value)
+			return -EINVAL;
+		copy = strdup(value);
+		if (!copy)
+			return -ENOMEM;
+		free(*(char **)field);
+		*(char **)field = copy;
+		return 0;
+	case KEY_FLAG:
+		return parse_flag(value, field);
+	case KEY_MODE:
+		return parse_mode(value, field);
+	case KEY_LOG_LEVEL:
+		return parse_log_level(value, field);
+	}
+	return -EINVAL;
+}
+
+/* The key called NAME, where '_' and '-' are the same character. NULL if there is none. */
+static const struct config_key *key_find(const char *name, size_t len)
+{
+	size_t i, j;
+
+	for (i = 0; i < NR_KEYS; i++) {
+		const char *k = config_keys[i].name;
+
+		if (strlen(k) != len)
+			continue;
+		for (j = 0; j < len; j++)
+			if (k[j] != (name[j] == '_' ? '-' : name[j]))
+				break;
+		if (j == len)
+			return &config_keys[i];
+	}
+	return NULL;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+/* One line of the file; 0 or a negative errno with *ret_why saying what is wrong. */
+static int parse_line(struct daemon_config *c, char *line, const char **ret_why)
+{
+	const struct config_key *key;
+	char *eq, *name, *value, *hash = strchr(line, '#');
+
+	if (hash)
+		*hash = '\0';
+	name = trim(line);
+	if (!*name)
+		return 0;
+	eq = strchr(name, '=');
+	if (!eq) {
+		*ret_why = "expected 'key = value'";
+		return -EINVAL;
+	}
+	*eq = '\0';
+	name = trim(name);
+	value = trim(eq + 1);
+	key = key_find(name, strlen(name));
+	if (!key) {
+		*ret_why = "unknown key";
+		return -EINVAL;
+	}
+	if (key_apply(c, key, value) < 0) {
+		*ret_why = "invalid value";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int config_parse_file(struct daemon_config *c, FILE *f, const char *name)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned int lineno = 0;
+	const char *why = NULL;
+	int ret = 0;
+
+	while (getline(&line, &cap, f) >= 0) {
+		lineno++;
+		ret = parse_line(c, line, &why);
+		if (ret < 0) {
+			fprintf(stderr, SD_ERR "reclaimd: %s:%u: %s\n", name, lineno, why);
+			break;
+		}
+	}
+	free(line);
+	return ret;
+}
+
+static int load_file(struct daemon_config *c, const char *path)
+{
+	FILE *f = fopen(path, "re");
+	int ret;
+
+	if (!f) {
+		fprintf(stderr, SD_ERR "reclaimd: cannot open %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	ret = config_parse_file(c, f, path);
+	fclose(f);
+	return ret;
+}
+
+static void usage(FILE *out, const char *prog)
+{
+	char opt[64];
+	size_t i;
+
+	fprintf(out,
+		"Usage: %s [OPTION]...\n"
+		"Run the reclaimd memory daemon in the foreground.\n"
+		"\n"
+		"Settings come from built-in defaults, then the file given with -c (`key = value`\n"
+		"lines, keys named as the long options), then the command line. SIGHUP re-reads the\n"
+		"file and applies the [tunable] settings.\n"
+		"\n"
+		"  -c, --config FILE           read settings from FILE\n", prog);
+	for (i = 0; i < NR_KEYS; i++) {
+		const struct config_key *k = &config_keys[i];
+
+		snprintf(opt, sizeof(opt), "--%s%s%s", k->name, k->arg ? " " : "",
+			 k->arg ? k->arg : "");
+		fprintf(out, "      %-26s%s\n", opt, k->help);
+	}
+	fprintf(out,
+		"  -h, --help                  show this help\n"
+		"  -V, --version               show the version\n");
+}
+
+/* getopt's table, built from config_keys[]: option i of the table is OPT_KEY_BASE + i. */
+static void build_options(struct option *options)
+{
+	static const struct option fixed[] = {
+		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
 	};
-	int opt, bad = 0;
+	size_t i;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "hV", options, NULL)) != -1) {
+	for (i = 0; i < NR_KEYS; i++) {
+		options[i].name = config_keys[i].name;
+		options[i].has_arg = config_keys[i].type == KEY_FLAG ? no_argument :
+				     required_argument;
+		options[i].flag = NULL;
+		options[i].val = OPT_KEY_BASE + (int)i;
+	}
+	memcpy(options + NR_KEYS, fixed, sizeof(fixed));
+	memset(options + NR_KEYS + 3, 0, sizeof(*options));
+}
+
+/* First pass: --help, --version and the config file, so that the file comes before options. */
+static int scan_config_option(struct daemon_config *c, int argc, char **argv,
+			      const struct option *options)
+{
+	int opt;
+
+	opterr = 0;
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "c:hV", options, NULL)) != -1) {
 		switch (opt) {
-		case OPT_ARENA: bad = parse_size(optarg, &c->engine.arena_bytes); break;
-		case OPT_NODES: bad = parse_uint(optarg, RCL_MAX_NODES, &c->engine.nr_nodes); break;
-		case OPT_DMA32: bad = parse_size(optarg, &c->engine.dma32_bytes); break;
-		case OPT_SWAP: bad = parse_size(optarg, &c->swap_bytes); break;
-		case OPT_STATE_DIR: set_string(&c->state_dir, optarg); break;
-		case OPT_DATA_DIR: set_string(&c->data_dir, optarg); break;
-		case OPT_SOCKET: set_string(&c->socket_path, optarg); break;
-		case OPT_MIN_FREE:
-			bad = parse_uint(optarg, 1U << 30, &c->engine.min_free_kbytes);
+		case 'c':
+			free(c->config_file);
+			c->config_file = strdup(optarg);
+			if (!c->config_file)
+				return -1;
 			break;
-		case OPT_WSF:
-			bad = parse_uint(optarg, 1000, &c->engine.watermark_scale_factor);
-			break;
-		case OPT_HUGETLB: c->engine.hugetlb = true; break;
-		case OPT_THP: c->engine.thp = true; break;
-		case OPT_MLOCK: c->engine.mlock = true; break;
 		case 'h':
 			usage(stdout, argv[0]);
 			return 1;
 		case 'V':
 			printf("reclaimd %s\n", PACKAGE_VERSION);
 			return 1;
-		default:
+		}
+	}
+	return 0;
+}
+
+int config_parse_args(struct daemon_config *c, int argc, char **argv)
+{
+	struct option options[NR_KEYS + 4];
+	int opt, ret;
+
+	build_options(options);
+	ret = scan_config_option(c, argc, argv, options);
+	if (ret)
+		return ret;
+	if (c->config_file && load_file(c, c->config_file) < 0)
+		return -1;
+
+	opterr = 1;
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "c:hV", options, NULL)) != -1) {
+		const struct config_key *key;
+
+		if (opt == 'c')
+			continue;
+		if (opt < OPT_KEY_BASE || opt >= OPT_KEY_BASE + (int)NR_KEYS) {
 			usage(stderr, argv[0]);
 			return -1;
 		}
-		if (bad) {
-			fprintf(stderr, "%s: invalid value '%s' for --%s\n", argv[0], optarg,
-				options[opt - OPT_ARENA].name);
+		key = &config_keys[opt - OPT_KEY_BASE];
+		if (key_apply(c, key, key->type == KEY_FLAG ? "1" : optarg) < 0) {
+			fprintf(stderr, "%s: invalid value '%s' for --%s\n", argv[0],
+				optarg ? optarg : "", key->name);
 			return -1;
 		}
 	}

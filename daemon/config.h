@@ -1,29 +1,57 @@
 /*
- * config.h - reclaimd's configuration: built-in defaults, then a `key = value` file, then the
- * command line, each overriding the one before.
+ * config.h - reclaimd's configuration: built-in defaults, then a `key = value` file (-c FILE),
+ * then the command line, each overriding the one before. One table of keys drives the file
+ * parser, the command-line options and --help, so the three cannot drift apart.
  */
 #ifndef RECLAIMD_CONFIG_H
 #define RECLAIMD_CONFIG_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "reclaim/engine.h"
 
 struct daemon_config {
-	struct rcl_config engine;
+	struct rcl_config engine;	/* arena layout and the boot-time sysctls */
+	char *config_file;		/* -c FILE, or NULL; kept for SIGHUP */
 	char *state_dir;		/* swap file and runtime state */
 	char *data_dir;			/* files of file regions */
-	char *socket_path;		/* the API socket */
+	char *socket_path;		/* the API socket (unless systemd passes one) */
+	unsigned int socket_mode;	/* permissions of a socket we create (0660) */
+	char *socket_group;		/* group of that socket; NULL = our own */
+	char *admin_group;		/* members may use admin requests; NULL = root only */
 	uint64_t swap_bytes;		/* size of the swap file */
+	unsigned int workers;		/* threads that run requests which may block */
+	uint64_t max_frame_bytes;	/* largest frame accepted (DESIGN.md: 16 MiB) */
+	unsigned int max_connections;	/* connections in total */
+	unsigned int max_client_connections; /* connections per client uid */
+	unsigned int max_client_regions; /* regions and raw allocations per uid; 0 = no limit */
+	uint64_t max_client_bytes;	/* bytes of them per uid; 0 = no limit */
+	unsigned int max_pipeline;	/* requests queued per connection before reading pauses */
+	unsigned int shutdown_timeout;	/* seconds to let clients take their last answers */
+	int log_level;			/* LOG_ERR..LOG_DEBUG */
 };
 
+/* Fill C with the built-in defaults (which run anywhere: everything under ./var). */
 void config_init(struct daemon_config *c);
+/* Free what C owns and zero it. */
 void config_done(struct daemon_config *c);
 
 /* "256M", "1G", "4096", "64k": bytes in *ret; 0 or -EINVAL (garbage, overflow). */
 int parse_size(const char *s, uint64_t *ret);
 
-/* Parse argv over the defaults; prints usage and errors itself. 0, 1 (exit 0: --help), -1. */
+/*
+ * Read `key = value` lines from F over C. '#' starts a comment, blank lines are ignored, keys
+ * are the long option names (with '-' or '_'). NAME labels error messages ("NAME:LINE: ...",
+ * printed on stderr). Returns 0, or -EINVAL at the first bad line (keys before it are applied).
+ */
+int config_parse_file(struct daemon_config *c, FILE *f, const char *name);
+
+/*
+ * Parse argv over the defaults: first the file named by -c/--config, then every other option.
+ * Prints usage and errors itself. Returns 0, 1 (done: --help or --version printed, exit 0) or -1.
+ */
 int config_parse_args(struct daemon_config *c, int argc, char **argv);
 
 #endif

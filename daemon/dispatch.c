@@ -1,0 +1,129 @@
+/*
+ * dispatch.c - the request table and the checks every request passes before its handler.
+ *
+ * Adding a request: a message in proto/reclaim.proto, a row here, a req_<message> handler.
+ * A row with a NULL handler answers UNSUPPORTED naming the request: the slot is kept so that
+ * the handler plugs in when the engine offers what it needs. check_dispatch verifies that
+ * every oneof case of Request has exactly one row.
+ */
+#include <stdio.h>
+
+#include "dispatch.h"
+#include "status.h"
+
+#define ROW(c, n, h, f) { REQ(c), n, h, f }
+
+const struct dispatch_entry dispatch_table[] = {
+	ROW(HELLO, "hello", req_hello, DISPATCH_BEFORE_HELLO),
+
+	ROW(MEMCG_CREATE, "memcg create", NULL, DISPATCH_MUTATES),
+	ROW(MEMCG_SET, "memcg set", NULL, DISPATCH_MUTATES | DISPATCH_MAY_BLOCK),
+	ROW(MEMCG_DELETE, "memcg delete", NULL, DISPATCH_MUTATES | DISPATCH_MAY_BLOCK),
+	ROW(MEMCG_STAT, "memcg stat", NULL, 0),
+	ROW(MEMCG_LIST, "memcg list", NULL, 0),
+	ROW(MEMCG_EVENTS, "memcg events", NULL, 0),
+
+	ROW(REGION_CREATE, "region create", NULL, DISPATCH_MUTATES | DISPATCH_MAY_BLOCK),
+	ROW(REGION_FREE, "region free", NULL, DISPATCH_MUTATES | DISPATCH_MAY_BLOCK),
+	ROW(TOUCH, "touch", NULL, DISPATCH_MUTATES | DISPATCH_MAY_BLOCK),
+	ROW(READ, "read", NULL, DISPATCH_MAY_BLOCK),
+	ROW(WRITE, "write", NULL, DISPATCH_MUTATES | DISPATCH_MAY_BLOCK),
+	ROW(MADVISE, "madvise", NULL, DISPATCH_MUTATES | DISPATCH_MAY_BLOCK),
+	ROW(MLOCK, "mlock", NULL, DISPATCH_MUTATES | DISPATCH_MAY_BLOCK),
+	ROW(MUNLOCK, "munlock", NULL, DISPATCH_MUTATES | DISPATCH_MAY_BLOCK),
+	ROW(MSYNC, "msync", NULL, DISPATCH_MUTATES | DISPATCH_MAY_BLOCK),
+	ROW(REGION_INFO, "region info", NULL, 0),
+
+	ROW(ALLOC_PAGES, "alloc pages", req_alloc_pages, DISPATCH_MUTATES | DISPATCH_MAY_BLOCK),
+	ROW(FREE_PAGES, "free pages", req_free_pages, DISPATCH_MUTATES),
+
+	ROW(STAT, "stat", req_stat, 0),
+	ROW(PRESSURE, "pressure", NULL, 0),
+	ROW(SUBSCRIBE, "subscribe", NULL, DISPATCH_STREAM),
+	ROW(UNSUBSCRIBE, "unsubscribe", NULL, DISPATCH_STREAM),
+
+	ROW(RECLAIM, "reclaim", NULL, DISPATCH_MUTATES | DISPATCH_MAY_BLOCK),
+	ROW(DROP_CACHES, "drop caches", NULL,
+	    DISPATCH_ADMIN | DISPATCH_MUTATES | DISPATCH_MAY_BLOCK),
+	ROW(TUNABLE_GET, "tunable get", req_tunable_get, 0),
+	ROW(TUNABLE_SET, "tunable set", req_tunable_set, DISPATCH_ADMIN | DISPATCH_MUTATES),
+	ROW(SHUTDOWN, "shutdown", req_shutdown, DISPATCH_ADMIN | DISPATCH_MUTATES),
+};
+
+const size_t dispatch_table_size = sizeof(dispatch_table) / sizeof(dispatch_table[0]);
+
+const struct dispatch_entry *dispatch_lookup(int msg_case)
+{
+	size_t i;
+
+	for (i = 0; i < dispatch_table_size; i++)
+		if ((int)dispatch_table[i].msg_case == msg_case)
+			return &dispatch_table[i];
+	return NULL;
+}
+
+/* A request whose oneof is not set: name the unknown field if there is one. */
+static void answer_unknown(const Request *req, Response *resp)
+{
+	if (req->base.n_unknown_fields > 0)
+		status_set(resp, CODE(UNSUPPORTED),
+			   "unknown request (field %u): this server speaks protocol %u",
+			   req->base.unknown_fields[0].tag, RECLAIM_PROTOCOL_VERSION);
+	else
+		status_set(resp, CODE(UNSUPPORTED), "request carries no message");
+}
+
+bool dispatch_admit(const Request *req, const struct req_ctx *ctx, bool hello_done,
+		    bool stopping, Response *resp, const struct dispatch_entry **ret_entry)
+{
+	const struct dispatch_entry *e = dispatch_lookup(req->msg_case);
+
+	if (!e) {
+		answer_unknown(req, resp);
+		return false;
+	}
+	if (!hello_done && !(e->flags & DISPATCH_BEFORE_HELLO)) {
+		status_set(resp, CODE(PROTOCOL_ERROR), "%s: the first request must be hello",
+			   e->name);
+		return false;
+	}
+	if (stopping && (e->flags & DISPATCH_MUTATES)) {
+		status_set(resp, CODE(UNAVAILABLE), "%s: reclaimd is shutting down", e->name);
+		return false;
+	}
+	if ((e->flags & DISPATCH_ADMIN) && !ctx->admin) {
+		status_set(resp, CODE(PERMISSION_DENIED),
+			   "%s: only root or the admin group may do this (uid %u)", e->name,
+			   (unsigned int)ctx->uid);
+		return false;
+	}
+	if (!e->handler) {
+		status_set(resp, CODE(UNSUPPORTED), "%s: not implemented by this engine yet",
+			   e->name);
+		return false;
+	}
+	*ret_entry = e;
+	return true;
+}
+
+void dispatch_run(const struct dispatch_entry *entry, struct req_ctx *ctx, const Request *req,
+		  Response *resp)
+{
+	int ret;
+
+	ctx->name = entry->name;
+	ret = entry->handler(ctx, req, resp);
+	if (ret < 0) {
+		/* A failed handler's reply is not sent: the status says it all. */
+		if (resp->msg_case != RECLAIM__V1__RESPONSE__MSG__NOT_SET) {
+			/* Every member of the oneof is a message pointer at the same place. */
+			protobuf_c_message_free_unpacked((ProtobufCMessage *)resp->hello, NULL);
+			resp->hello = NULL;
+			resp->msg_case = RECLAIM__V1__RESPONSE__MSG__NOT_SET;
+		}
+		if (!resp->status || resp->status->code == CODE(OK))
+			status_set_errno(resp, ret, entry->name);
+	} else if (!resp->status) {
+		status_set(resp, CODE(OK), "%s", "");
+	}
+}

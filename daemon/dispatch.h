@@ -1,0 +1,82 @@
+/*
+ * dispatch.h - the request table: which handler answers which Request oneof case, who may ask,
+ * and whether it runs on the loop thread or on a worker.
+ */
+#ifndef RECLAIMD_DISPATCH_H
+#define RECLAIMD_DISPATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "wire.h"
+
+struct server;
+struct rcl_engine;
+struct daemon_config;
+
+#define DISPATCH_ADMIN		0x01u	/* root or the admin group only */
+#define DISPATCH_MAY_BLOCK	0x02u	/* may enter reclaim or wait on I/O: runs on a worker */
+#define DISPATCH_MUTATES	0x04u	/* changes state; refused once shutdown has begun */
+#define DISPATCH_STREAM		0x08u	/* starts or ends a stream of pushed events */
+#define DISPATCH_BEFORE_HELLO	0x10u	/* accepted before Hello (only Hello itself) */
+
+/*
+ * What a handler knows about the request's connection. Copied into each call, so a handler on a
+ * worker never reaches into the session (which belongs to the loop thread).
+ */
+struct req_ctx {
+	struct server *server;		/* thread-safe parts only: engine, registry, config */
+	struct rcl_engine *engine;
+	const struct daemon_config *config; /* read-only while serving */
+	uint64_t session_id;		/* owner key of per-connection objects */
+	pid_t pid;			/* SO_PEERCRED of the connection */
+	uid_t uid;
+	gid_t gid;
+	bool admin;			/* uid 0 or a member of the admin group */
+	const char *name;		/* the request's name, for messages ("alloc pages") */
+};
+
+/*
+ * A handler validates every field, then acts. It fills the reply (resp->msg_case and the
+ * pointer, allocated with malloc: the caller frees RESP with free_unpacked) and returns 0, or
+ * returns -errno, having set resp's Status with a message naming the field when it can.
+ * REQ is borrowed.
+ */
+typedef int (*req_handler)(struct req_ctx *ctx, const Request *req, Response *resp);
+
+struct dispatch_entry {
+	Reclaim__V1__Request__MsgCase msg_case;
+	const char *name;		/* human name, as reclaimctl spells it */
+	req_handler handler;		/* NULL: not implemented by this engine yet */
+	unsigned int flags;		/* DISPATCH_* */
+};
+
+extern const struct dispatch_entry dispatch_table[];
+extern const size_t dispatch_table_size;
+
+/* The entry for MSG_CASE, or NULL for a case this server does not know. */
+const struct dispatch_entry *dispatch_lookup(int msg_case);
+
+/*
+ * Decide whether REQ may run: known and implemented, Hello first, admin rights, not while
+ * stopping. Returns true with *ret_entry set if the handler should run; false when RESP has
+ * already been given its error Status.
+ */
+bool dispatch_admit(const Request *req, const struct req_ctx *ctx, bool hello_done,
+		    bool stopping, Response *resp, const struct dispatch_entry **ret_entry);
+
+/* Run ENTRY's handler and make sure RESP carries a Status (OK, or one derived from -errno). */
+void dispatch_run(const struct dispatch_entry *entry, struct req_ctx *ctx, const Request *req,
+		  Response *resp);
+
+/* Handlers (req-*.c). */
+int req_hello(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_stat(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_alloc_pages(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_free_pages(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_tunable_get(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_tunable_set(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_shutdown(struct req_ctx *ctx, const Request *req, Response *resp);
+
+#endif

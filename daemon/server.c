@@ -1,0 +1,549 @@
+/*
+ * server.c - the loop thread: listener, signals, cron timer, sessions, orderly shutdown.
+ *
+ * Shutdown (SIGTERM, SIGINT or an admin's Shutdown request): STOPPING=1, stop accepting and
+ * remove the socket we created, answer every queued request UNAVAILABLE, let the running ones
+ * finish and be answered, then leave the loop once every session has closed. A client that
+ * does not take its answers within shutdown-timeout seconds is disconnected.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <event2/buffer.h>
+
+#include "frame.h"
+#include "log.h"
+#include "notify.h"
+#include "rawpages.h"
+#include "server.h"
+#include "session.h"
+#include "status.h"
+#include "workers.h"
+
+#define CRON_PERIOD_USEC	1000000ULL	/* STATUS= refresh; the watchdog may ask faster */
+#define PEER_GROUPS_MAX		256		/* supplementary groups looked at for admin */
+
+static void server_begin_shutdown(struct server *s, const char *why);
+
+/* One line for STATUS=: what an operator wants from `systemctl status`. */
+static void server_summary(struct server *s, char *buf, size_t len)
+{
+	struct rcl_engine_info info;
+
+	rcl_engine_info(s->engine, &info);
+	snprintf(buf, len, "%s: free %" PRIu64 " of %" PRIu64 " MiB, %u connections, %" PRIu64
+		 " requests", s->stopping ? "stopping" : "serving",
+		 info.free_pages * info.page_size >> 20, info.arena_bytes >> 20, s->nr_sessions,
+		 (uint64_t)atomic_load_explicit(&s->nr_requests, memory_order_relaxed));
+}
+
+bool server_is_admin(const struct server *s, uid_t uid, gid_t gid, const gid_t *groups,
+		     int nr_groups)
+{
+	int i;
+
+	if (uid == 0)
+		return true;
+	if (!s->has_admin_gid)
+		return false;
+	if (gid == s->admin_gid)
+		return true;
+	for (i = 0; i < nr_groups; i++)
+		if (groups[i] == s->admin_gid)
+			return true;
+	return false;
+}
+
+/* Peer credentials and admin rights of an accepted socket. 0 or -errno. */
+static int peer_identify(struct server *s, int fd, struct ucred *ret_cred, bool *ret_admin)
+{
+	gid_t groups[PEER_GROUPS_MAX];
+	socklen_t len = sizeof(*ret_cred);
+	int nr = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, ret_cred, &len) < 0)
+		return -errno;
+	if (s->has_admin_gid && ret_cred->uid != 0) {
+		len = sizeof(groups);
+		/* More groups than we look at only costs admin rights, never grants them. */
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
+			nr = (int)(len / sizeof(gid_t));
+	}
+	*ret_admin = server_is_admin(s, ret_cred->uid, ret_cred->gid, groups, nr);
+	return 0;
+}
+
+/* Answer a connection we will not serve with one Status frame, best effort, and close it. */
+static void refuse(int fd, Code code, const char *message)
+{
+	Status st = RECLAIM__V1__STATUS__INIT;
+	Response resp = RECLAIM__V1__RESPONSE__INIT;
+	struct evbuffer *out = evbuffer_new();
+
+	st.code = code;
+	st.message = (char *)message;
+	resp.status = &st;
+	if (out && frame_push_response(out, &resp) == 0 && evbuffer_write(out, fd) < 0)
+		log_debug("cannot tell a refused client why: %m");
+	if (out)
+		evbuffer_free(out);
+	close(fd);
+}
+
+static unsigned int sessions_of_uid(struct server *s, uid_t uid)
+{
+	struct session *session;
+	unsigned int n = 0;
+
+	TAILQ_FOREACH(session, &s->sessions, link)
+		n += session->cred.uid == uid;
+	return n;
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+		      int socklen, void *arg)
+{
+	struct server *s = arg;
+	struct session *session;
+	struct ucred cred;
+	bool admin = false;
+	int ret;
+
+	ret = peer_identify(s, fd, &cred, &admin);
+	if (ret < 0) {
+		log_warning("cannot read the credentials of a new connection: %s, closing it",
+			    strerror(-ret));
+		close(fd);
+		return;
+	}
+	if (s->nr_sessions >= s->config->max_connections) {
+		log_warning("connection from uid %u refused: %u connections is the limit",
+			    (unsigned int)cred.uid, s->config->max_connections);
+		refuse(fd, CODE(NO_SPACE), "too many connections to reclaimd");
+		return;
+	}
+	if (sessions_of_uid(s, cred.uid) >= s->config->max_client_connections) {
+		log_warning("connection from uid %u refused: %u connections per client is the "
+			    "limit", (unsigned int)cred.uid, s->config->max_client_connections);
+		refuse(fd, CODE(NO_SPACE), "too many connections from this uid");
+		return;
+	}
+	if (session_new(s, fd, &cred, admin, &session) < 0) {
+		log_err("out of memory accepting a connection, ignoring");
+		return;
+	}
+	log_debug("connection %llu: pid %d uid %u gid %u%s", (unsigned long long)session->id,
+		  (int)cred.pid, (unsigned int)cred.uid, (unsigned int)cred.gid,
+		  admin ? " (admin)" : "");
+}
+
+static void on_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct server *s = arg;
+	int err = EVUTIL_SOCKET_ERROR();
+
+	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+		/* Accepting again at once would spin: the cron timer re-enables the listener. */
+		log_warning("cannot accept connections: %s; pausing for a second", strerror(err));
+		evconnlistener_disable(l);
+		s->listener_paused = true;
+		return;
+	}
+	log_warning("accept failed: %s, ignoring", strerror(err));
+}
+
+/* A stale socket left by a daemon that died is removed; a live one is another daemon. */
+static int socket_clear_stale(const char *path, const struct sockaddr_un *sa)
+{
+	struct stat st;
+	int fd, ret;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		log_err("%s exists and is not a socket", path);
+		return -EEXIST;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	ret = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	close(fd);
+	if (ret == 0) {
+		log_err("another daemon is serving %s", path);
+		return -EADDRINUSE;
+	}
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+static int group_lookup(const char *name, gid_t *ret_gid)
+{
+	struct group *gr = getgrnam(name);
+	char *end;
+	unsigned long v;
+
+	if (gr) {
+		*ret_gid = gr->gr_gid;
+		return 0;
+	}
+	v = strtoul(name, &end, 10);
+	if (*name && !*end) {
+		*ret_gid = (gid_t)v;
+		return 0;
+	}
+	log_err("no such group: %s", name);
+	return -ENOENT;
+}
+
+/* Bind config->socket_path with config->socket_mode; the socket is never wider than 0600
+ * before its group is set. 0 with *ret_fd listening, or -errno (logged). */
+static int socket_create(struct server *s, int *ret_fd)
+{
+	const struct daemon_config *c = s->config;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	gid_t gid = (gid_t)-1;
+	mode_t old;
+	int fd, ret;
+
+	if (strlen(c->socket_path) >= sizeof(sa.sun_path)) {
+		log_err("socket path too long: %s", c->socket_path);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sa.sun_path, c->socket_path);
+	if (c->socket_group && (ret = group_lookup(c->socket_group, &gid)) < 0)
+		return ret;
+	ret = socket_clear_stale(c->socket_path, &sa);
+	if (ret < 0)
+		return ret;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	old = umask(0177);
+	ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (ret < 0 || listen(fd, SOMAXCONN) < 0 ||
+	    (gid != (gid_t)-1 && chown(c->socket_path, (uid_t)-1, gid) < 0) ||
+	    chmod(c->socket_path, c->socket_mode) < 0) {
+		ret = -errno;
+		log_err("cannot listen on %s: %s", c->socket_path, strerror(-ret));
+		close(fd);
+		return ret;
+	}
+	s->created_socket = strdup(c->socket_path);
+	if (!s->created_socket) {
+		unlink(c->socket_path);
+		close(fd);
+		return -ENOMEM;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+static int server_listen(struct server *s)
+{
+	int fd = -1, ret = notify_listen_fd(&fd);
+
+	if (ret < 0)
+		return ret;
+	if (ret == 0) {
+		ret = socket_create(s, &fd);
+		if (ret < 0)
+			return ret;
+		log_info("listening on %s", s->config->socket_path);
+	} else {
+		evutil_make_socket_nonblocking(fd);
+		log_info("listening on the socket passed by systemd");
+	}
+	s->listener = evconnlistener_new(s->base, on_accept, s,
+					 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+	if (!s->listener) {
+		close(fd);
+		return -ENOMEM;
+	}
+	evconnlistener_set_error_cb(s->listener, on_accept_error);
+	return 0;
+}
+
+static void remove_socket(struct server *s)
+{
+	if (s->created_socket && unlink(s->created_socket) < 0 && errno != ENOENT)
+		log_warning("cannot remove %s: %m, ignoring", s->created_socket);
+	free(s->created_socket);
+	s->created_socket = NULL;
+}
+
+/* Leave the loop once shutdown has begun and nothing is left to answer or free. */
+static void server_check_done(struct server *s)
+{
+	if (s->stopping && s->nr_sessions == 0 && TAILQ_EMPTY(&s->graveyard) &&
+	    (!s->workers || workers_busy(s->workers) == 0))
+		event_base_loopexit(s->base, NULL);
+}
+
+static void server_reap(struct server *s)
+{
+	struct session *session;
+
+	while ((session = TAILQ_FIRST(&s->graveyard))) {
+		TAILQ_REMOVE(&s->graveyard, session, link);
+		session_free(session);
+	}
+}
+
+static void on_reap(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *s = arg;
+
+	server_reap(s);
+	server_check_done(s);
+}
+
+void server_session_closed(struct server *s, struct session *session)
+{
+	TAILQ_REMOVE(&s->sessions, session, link);
+	s->nr_sessions--;
+	session_unref(session);
+	server_check_done(s);
+}
+
+void server_session_release(struct server *s, struct session *session)
+{
+	TAILQ_INSERT_TAIL(&s->graveyard, session, link);
+	event_active(s->ev_reap, EV_TIMEOUT, 0);
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *s = arg;
+	struct session *session, *next;
+
+	if (s->nr_sessions)
+		log_warning("%u clients did not take their last answers in time, disconnecting",
+			    s->nr_sessions);
+	for (session = TAILQ_FIRST(&s->sessions); session; session = next) {
+		next = TAILQ_NEXT(session, link);
+		session_close(session);
+	}
+	server_check_done(s);
+}
+
+static void server_begin_shutdown(struct server *s, const char *why)
+{
+	struct session *session, *next;
+	struct timeval tv = { .tv_sec = s->config->shutdown_timeout };
+
+	if (s->stopping)
+		return;
+	s->stopping = true;
+	notify_stopping();
+	log_notice("%s, stopping", why);
+	if (s->listener) {
+		evconnlistener_free(s->listener);
+		s->listener = NULL;
+	}
+	remove_socket(s);
+	for (session = TAILQ_FIRST(&s->sessions); session; session = next) {
+		next = TAILQ_NEXT(session, link);
+		session_shutdown(session);
+	}
+	event_add(s->ev_deadline, &tv);
+	server_check_done(s);
+}
+
+static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
+{
+	char why[64];
+
+	snprintf(why, sizeof(why), "%s received", strsignal((int)sig));
+	server_begin_shutdown(arg, why);
+}
+
+static void on_shutdown_request(evutil_socket_t fd, short what, void *arg)
+{
+	server_begin_shutdown(arg, "shutdown requested by a client");
+}
+
+void server_request_shutdown(struct server *s)
+{
+	event_active(s->ev_shutdown, EV_TIMEOUT, 0);
+}
+
+/* SIGHUP: re-read the file and the command line; apply the tunables, nothing else. */
+static void on_reload(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *s = arg;
+	struct daemon_config fresh;
+	struct rcl_engine_info info;
+	char status[256];
+	int ret = 0;
+
+	notify_reloading();
+	config_init(&fresh);
+	if (config_parse_args(&fresh, s->argc, s->argv) != 0) {
+		log_warning("reload: the configuration is not valid, keeping the current one");
+		goto out;
+	}
+	rcl_engine_info(s->engine, &info);
+	if (fresh.engine.min_free_kbytes && fresh.engine.min_free_kbytes != info.min_free_kbytes)
+		ret = rcl_set_min_free_kbytes(s->engine, fresh.engine.min_free_kbytes);
+	if (!ret && fresh.engine.watermark_scale_factor != info.watermark_scale_factor)
+		ret = rcl_set_watermark_scale_factor(s->engine,
+						     fresh.engine.watermark_scale_factor);
+	if (ret < 0)
+		log_warning("reload: cannot apply the tunables: %s", strerror(-ret));
+	log_set_max_level(fresh.log_level);
+	log_notice("reloaded the tunables%s%s", s->config->config_file ? " from " : "",
+		   s->config->config_file ? s->config->config_file : "");
+out:
+	config_done(&fresh);
+	server_summary(s, status, sizeof(status));
+	notify_ready(status);
+}
+
+static void on_cron(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *s = arg;
+	char status[256];
+
+	if (s->watchdog_usec)
+		notify_watchdog();
+	if (s->listener_paused && s->listener) {
+		evconnlistener_enable(s->listener);
+		s->listener_paused = false;
+	}
+	server_summary(s, status, sizeof(status));
+	if (strcmp(status, s->last_status) != 0) {
+		notify_status(status);
+		memcpy(s->last_status, status, sizeof(status));
+	}
+}
+
+/* Signals, the cron timer and the internal events. 0 or -ENOMEM. */
+static int server_add_events(struct server *s)
+{
+	uint64_t period = CRON_PERIOD_USEC;
+	struct timeval tv;
+
+	s->watchdog_usec = notify_watchdog_usec();
+	if (s->watchdog_usec && s->watchdog_usec / 2 < period)
+		period = s->watchdog_usec / 2;
+	tv.tv_sec = (time_t)(period / 1000000);
+	tv.tv_usec = (suseconds_t)(period % 1000000);
+
+	s->ev_term = evsignal_new(s->base, SIGTERM, on_stop_signal, s);
+	s->ev_int = evsignal_new(s->base, SIGINT, on_stop_signal, s);
+	s->ev_hup = evsignal_new(s->base, SIGHUP, on_reload, s);
+	s->ev_cron = event_new(s->base, -1, EV_PERSIST, on_cron, s);
+	s->ev_shutdown = event_new(s->base, -1, 0, on_shutdown_request, s);
+	s->ev_deadline = event_new(s->base, -1, 0, on_deadline, s);
+	s->ev_reap = event_new(s->base, -1, 0, on_reap, s);
+	if (!s->ev_term || !s->ev_int || !s->ev_hup || !s->ev_cron || !s->ev_shutdown ||
+	    !s->ev_deadline || !s->ev_reap)
+		return -ENOMEM;
+	if (evsignal_add(s->ev_term, NULL) < 0 || evsignal_add(s->ev_int, NULL) < 0 ||
+	    evsignal_add(s->ev_hup, NULL) < 0 || event_add(s->ev_cron, &tv) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+int server_new(struct daemon_config *config, struct rcl_engine *engine, int argc, char **argv,
+	       struct server **ret_server)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	int ret;
+
+	if (!s)
+		return -ENOMEM;
+	s->config = config;
+	s->engine = engine;
+	s->argc = argc;
+	s->argv = argv;
+	TAILQ_INIT(&s->sessions);
+	TAILQ_INIT(&s->graveyard);
+	atomic_init(&s->nr_requests, 0);
+	s->base = event_base_new();
+	ret = s->base ? rawpages_new(&s->raw) : -ENOMEM;
+	if (ret < 0)
+		goto fail;
+	if (config->admin_group) {
+		ret = group_lookup(config->admin_group, &s->admin_gid);
+		if (ret < 0)
+			goto fail;
+		s->has_admin_gid = true;
+	}
+	ret = workers_new(s->base, engine, config->workers, &s->workers);
+	if (ret < 0) {
+		log_err("cannot start %u workers: %s", config->workers, strerror(-ret));
+		goto fail;
+	}
+	ret = server_add_events(s);
+	if (ret < 0)
+		goto fail;
+	ret = server_listen(s);
+	if (ret < 0)
+		goto fail;
+	*ret_server = s;
+	return 0;
+fail:
+	server_free(s);
+	return ret;
+}
+
+int server_run(struct server *s)
+{
+	char status[256];
+
+	server_summary(s, status, sizeof(status));
+	notify_ready(status);
+	memcpy(s->last_status, status, sizeof(status));
+	if (event_base_dispatch(s->base) < 0)
+		return -EIO;
+	log_notice("stopped after %" PRIu64 " requests",
+		   (uint64_t)atomic_load_explicit(&s->nr_requests, memory_order_relaxed));
+	return 0;
+}
+
+static void event_free_maybe(struct event *ev)
+{
+	if (ev)
+		event_free(ev);
+}
+
+void server_free(struct server *s)
+{
+	struct session *session, *next;
+
+	if (!s)
+		return;
+	for (session = TAILQ_FIRST(&s->sessions); session; session = next) {
+		next = TAILQ_NEXT(session, link);
+		session_close(session);
+	}
+	/* Running calls finish here; their sessions then land in the graveyard. */
+	workers_free(s->workers);
+	server_reap(s);
+	if (s->listener)
+		evconnlistener_free(s->listener);
+	remove_socket(s);
+	event_free_maybe(s->ev_term);
+	event_free_maybe(s->ev_int);
+	event_free_maybe(s->ev_hup);
+	event_free_maybe(s->ev_cron);
+	event_free_maybe(s->ev_shutdown);
+	event_free_maybe(s->ev_deadline);
+	event_free_maybe(s->ev_reap);
+	rawpages_free(s->raw);
+	if (s->base)
+		event_base_free(s->base);
+	free(s);
+}

@@ -1,0 +1,83 @@
+/*
+ * server.h - the loop thread: the event_base, the listening socket, signals, the cron timer,
+ * the sessions, and the orderly shutdown.
+ *
+ * Everything in struct server belongs to the loop thread except the members marked
+ * "thread-safe", which handlers running on workers may use.
+ */
+#ifndef RECLAIMD_SERVER_H
+#define RECLAIMD_SERVER_H
+
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include "config.h"
+
+struct session;
+struct workers;
+struct rawpages;
+
+struct server {
+	struct event_base *base;
+	struct daemon_config *config;	/* owned by main; read-only once serving (thread-safe) */
+	struct rcl_engine *engine;	/* thread-safe */
+	struct rawpages *raw;		/* raw allocations and per-uid usage (thread-safe) */
+	struct workers *workers;
+	int argc;			/* main's arguments, re-parsed on SIGHUP */
+	char **argv;
+
+	struct evconnlistener *listener; /* NULL once shutdown has begun */
+	char *created_socket;		/* path of the socket we bound (unlinked at the end) */
+	gid_t admin_gid;		/* valid if has_admin_gid */
+	bool has_admin_gid;
+
+	struct event *ev_term, *ev_int, *ev_hup;
+	struct event *ev_cron;		/* periodic: watchdog, STATUS=, listener re-arm */
+	struct event *ev_shutdown;	/* activated to begin shutdown after the current callback */
+	struct event *ev_deadline;	/* shutdown-timeout: close whoever is still there */
+	struct event *ev_reap;		/* frees the sessions in graveyard */
+	uint64_t watchdog_usec;		/* WATCHDOG_USEC, 0 = none */
+
+	TAILQ_HEAD(, session) sessions;	/* open connections */
+	TAILQ_HEAD(, session) graveyard; /* sessions to free on the next loop turn */
+	unsigned int nr_sessions;
+	uint64_t next_session_id;
+	bool stopping;			/* shutdown has begun */
+	bool listener_paused;		/* accept failed for lack of fds; the cron re-enables */
+	char last_status[256];		/* last STATUS= sent, to send only changes */
+
+	atomic_uint_fast64_t nr_requests; /* answered so far (thread-safe) */
+};
+
+/*
+ * Create the loop, the worker pool and the listener (the socket systemd passed, else a new
+ * one at config->socket_path), and install signals and the cron timer. CONFIG and ENGINE stay
+ * owned by the caller and must outlive the server. 0 or -errno (logged).
+ */
+int server_new(struct daemon_config *config, struct rcl_engine *engine, int argc, char **argv,
+	       struct server **ret_server);
+
+/* Tell systemd READY=1 and serve until shutdown completes. 0 or -errno. */
+int server_run(struct server *s);
+
+/* Tear down in reverse order; unlinks the socket if we created it. server_free(NULL) is fine. */
+void server_free(struct server *s);
+
+/* Begin shutdown once the current callback returns (used by the Shutdown request). Loop. */
+void server_request_shutdown(struct server *s);
+
+/* SESSION closed its socket: unlist it and drop the list's reference. Loop thread. */
+void server_session_closed(struct server *s, struct session *session);
+
+/* SESSION's last reference is gone: free it on the next loop turn. Loop thread. */
+void server_session_release(struct server *s, struct session *session);
+
+/* Whether a peer with these credentials is an admin: root or in the admin group. */
+bool server_is_admin(const struct server *s, uid_t uid, gid_t gid, const gid_t *groups,
+		     int nr_groups);
+
+#endif

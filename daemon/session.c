@@ -1,0 +1,461 @@
+/*
+ * session.c - one connection: read frames, run its requests one at a time in arrival order
+ * (on the loop or on a worker), write the answers in the same order, close cleanly.
+ *
+ * A call is one request on its way through the session. Calls queue in arrival order; only
+ * the head runs. A call whose Response already has a Status (a frame error, a refusal, a
+ * shutdown) is answered without running. Reading pauses while max-pipeline calls are queued
+ * or while more than SESSION_OUT_HIGH bytes wait to be sent, so a client that does not read
+ * cannot make the daemon buffer without bound.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "dispatch.h"
+#include "frame.h"
+#include "log.h"
+#include "rawpages.h"
+#include "server.h"
+#include "session.h"
+#include "status.h"
+#include "workers.h"
+
+#define SESSION_READ_CHUNK	(64u << 10)	/* bytes read per readiness event */
+#define SESSION_OUT_HIGH	(1u << 20)	/* stop running calls above this much output */
+
+const char *const session_state_str[_SESSION_STATE_MAX] = {
+	[SESSION_NEW] = "new",
+	[SESSION_READY] = "ready",
+	[SESSION_DRAINING] = "draining",
+	[SESSION_CLOSED] = "closed",
+};
+
+struct call {
+	TAILQ_ENTRY(call) link;		/* in session->calls */
+	struct job job;			/* while on a worker */
+	struct session *session;	/* borrowed; a reference is held while on a worker */
+	Request *req;			/* owned; NULL for a frame-level error */
+	Response *resp;			/* owned; a Status set means "answer without running" */
+	const struct dispatch_entry *entry; /* set once admitted */
+	struct req_ctx ctx;		/* the handler's view of the connection */
+};
+
+static void session_process(struct session *session);
+
+static struct call *call_new(struct session *session, Request *req)
+{
+	struct call *call = calloc(1, sizeof(*call));
+
+	if (!call)
+		return NULL;
+	call->resp = malloc(sizeof(*call->resp));
+	if (!call->resp) {
+		free(call);
+		return NULL;
+	}
+	reclaim__v1__response__init(call->resp);
+	call->session = session;
+	call->req = req;
+	call->resp->id = req ? req->id : 0;
+	call->ctx = (struct req_ctx){
+		.server = session->server,
+		.engine = session->server->engine,
+		.config = session->server->config,
+		.session_id = session->id,
+		.pid = session->cred.pid,
+		.uid = session->cred.uid,
+		.gid = session->cred.gid,
+		.admin = session->admin,
+		.name = "request",
+	};
+	return call;
+}
+
+/* The request's name for messages: "alloc pages", or "request" if unknown. */
+static const char *call_name(const struct call *call)
+{
+	const struct dispatch_entry *e = call->req ? dispatch_lookup(call->req->msg_case) : NULL;
+
+	return e ? e->name : "request";
+}
+
+static void call_free(struct call *call)
+{
+	if (call->req)
+		reclaim__v1__request__free_unpacked(call->req, NULL);
+	reclaim__v1__response__free_unpacked(call->resp, NULL);
+	free(call);
+}
+
+/* Queue CALL; on ENOMEM there is no way to answer in order, so the connection closes. */
+static void session_enqueue(struct session *session, struct call *call)
+{
+	TAILQ_INSERT_TAIL(&session->calls, call, link);
+	session->nr_calls++;
+}
+
+static void session_pause_reading(struct session *session)
+{
+	if (session->reading) {
+		event_del(session->ev_read);
+		session->reading = false;
+	}
+}
+
+static void session_resume_reading(struct session *session)
+{
+	if (!session->reading && session->state <= SESSION_READY) {
+		event_add(session->ev_read, NULL);
+		session->reading = true;
+	}
+}
+
+/* Stop reading for good: the answers already owed are still sent. */
+static void session_drain(struct session *session)
+{
+	if (session->state >= SESSION_DRAINING)
+		return;
+	session->state = SESSION_DRAINING;
+	session_pause_reading(session);
+	evbuffer_drain(session->in, evbuffer_get_length(session->in));
+}
+
+/* A frame-level error: answer it with id 0 after everything before it, then close. */
+static void session_fail_frame(struct session *session, const char *fmt, uint32_t a, uint32_t b)
+{
+	struct call *call = call_new(session, NULL);
+
+	if (!call || status_set(call->resp, CODE(PROTOCOL_ERROR), fmt, a, b) < 0) {
+		if (call)
+			call_free(call);
+		session_close(session);
+		return;
+	}
+	log_info("connection %llu (uid %u): %s, closing", (unsigned long long)session->id,
+		 (unsigned int)session->cred.uid, call->resp->status->message);
+	session_enqueue(session, call);
+	session_drain(session);
+}
+
+/* Turn buffered bytes into calls, up to the pipeline limit. */
+static void session_parse(struct session *session)
+{
+	const struct daemon_config *cfg = session->server->config;
+	uint32_t max = (uint32_t)cfg->max_frame_bytes, len = 0;
+
+	while (session->state <= SESSION_READY) {
+		struct call *call;
+		Request *req = NULL;
+		int ret;
+
+		if (session->nr_calls >= cfg->max_pipeline) {
+			session_pause_reading(session);
+			return;
+		}
+		ret = frame_pull_request(session->in, max, &req, &len);
+		if (ret == FRAME_NEED_MORE)
+			break;
+		if (ret == -EMSGSIZE) {
+			session_fail_frame(session, "frame of %u bytes is over the limit of %u bytes",
+					   len, max);
+			return;
+		}
+		if (ret == -EBADMSG) {
+			session_fail_frame(session, "undecodable frame of %u bytes (limit %u)", len,
+					   max);
+			return;
+		}
+		if (ret < 0 || !(call = call_new(session, req))) {
+			if (req)
+				reclaim__v1__request__free_unpacked(req, NULL);
+			log_err("connection %llu: out of memory, closing",
+				(unsigned long long)session->id);
+			session_close(session);
+			return;
+		}
+		session_enqueue(session, call);
+	}
+	session_resume_reading(session);
+}
+
+/* Send what is buffered; arm the write event for the rest. false if the peer is gone. */
+static bool session_flush(struct session *session)
+{
+	int n;
+
+	if (evbuffer_get_length(session->out) == 0)
+		return true;
+	n = evbuffer_write(session->out, session->fd);
+	if (n < 0 && errno != EAGAIN && errno != EINTR) {
+		log_debug("connection %llu: write failed: %m", (unsigned long long)session->id);
+		session_close(session);
+		return false;
+	}
+	if (evbuffer_get_length(session->out) > 0)
+		event_add(session->ev_write, NULL);
+	return true;
+}
+
+/* The head call is done: send its answer and forget it. */
+static void session_answer(struct session *session, struct call *call)
+{
+	TAILQ_REMOVE(&session->calls, call, link);
+	session->nr_calls--;
+	if (frame_push_response(session->out, call->resp) < 0) {
+		log_err("connection %llu: cannot queue an answer, closing",
+			(unsigned long long)session->id);
+		call_free(call);
+		session_close(session);
+		return;
+	}
+	atomic_fetch_add_explicit(&session->server->nr_requests, 1, memory_order_relaxed);
+	call_free(call);
+}
+
+/* What a successful call changes in the session itself (only Hello does, today). */
+static void session_after_run(struct session *session, struct call *call)
+{
+	const Request *req = call->req;
+
+	if (req->msg_case != REQ(HELLO) || call->resp->status->code != CODE(OK))
+		return;
+	snprintf(session->name, sizeof(session->name), "%s", req->hello->client_name);
+	if (session->state == SESSION_NEW) {
+		session->state = SESSION_READY;
+		log_debug("connection %llu: hello from '%s' (pid %d, uid %u)",
+			  (unsigned long long)session->id, session->name, (int)session->cred.pid,
+			  (unsigned int)session->cred.uid);
+	}
+}
+
+static void call_run(struct job *job)
+{
+	struct call *call = (struct call *)((char *)job - offsetof(struct call, job));
+
+	dispatch_run(call->entry, &call->ctx, call->req, call->resp);
+}
+
+static void call_done(struct job *job)
+{
+	struct call *call = (struct call *)((char *)job - offsetof(struct call, job));
+	struct session *session = call->session;
+
+	session->running = false;
+	if (session->state == SESSION_CLOSED) {
+		TAILQ_REMOVE(&session->calls, call, link);
+		session->nr_calls--;
+		call_free(call);
+	} else {
+		session_after_run(session, call);
+		session_answer(session, call);
+		session_process(session);
+	}
+	session_unref(session);
+}
+
+/* Start the head call. true if it was answered (run on the loop or refused), false if it went
+ * to a worker. */
+static bool session_start(struct session *session, struct call *call)
+{
+	struct server *s = session->server;
+
+	if (!call->resp->status &&
+	    dispatch_admit(call->req, &call->ctx, session->state != SESSION_NEW, s->stopping,
+			   call->resp, &call->entry)) {
+		if (call->entry->flags & DISPATCH_MAY_BLOCK) {
+			call->job.run = call_run;
+			call->job.done = call_done;
+			session_ref(session);
+			session->running = true;
+			if (workers_submit(s->workers, &call->job) == 0)
+				return false;
+			session->running = false;
+			session_unref(session);
+			status_set(call->resp, CODE(UNAVAILABLE), "%s: reclaimd is shutting down",
+				   call->entry->name);
+		} else {
+			dispatch_run(call->entry, &call->ctx, call->req, call->resp);
+			session_after_run(session, call);
+		}
+	}
+	session_answer(session, call);
+	return true;
+}
+
+/* Run, answer and read as far as possible; close a draining session with nothing left. */
+static void session_process(struct session *session)
+{
+	struct call *call;
+
+	while (session->state != SESSION_CLOSED && !session->running) {
+		if (evbuffer_get_length(session->out) > SESSION_OUT_HIGH)
+			break;		/* on_write comes back here once the peer reads */
+		call = TAILQ_FIRST(&session->calls);
+		if (!call) {
+			if (session->state > SESSION_READY || evbuffer_get_length(session->in) == 0)
+				break;
+			session_parse(session);
+			if (TAILQ_EMPTY(&session->calls))
+				break;
+			continue;
+		}
+		session_start(session, call);
+	}
+	if (session->state == SESSION_CLOSED || !session_flush(session))
+		return;
+	if (session->nr_calls < session->server->config->max_pipeline)
+		session_resume_reading(session);
+	if (session->state == SESSION_DRAINING && TAILQ_EMPTY(&session->calls) &&
+	    evbuffer_get_length(session->out) == 0)
+		session_close(session);
+}
+
+static void on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *session = arg;
+	int n = evbuffer_read(session->in, fd, SESSION_READ_CHUNK);
+
+	if (n == 0) {
+		size_t left = evbuffer_get_length(session->in);
+
+		if (left)
+			log_info("connection %llu (uid %u): closed in the middle of a frame "
+				 "(%zu bytes of it received)", (unsigned long long)session->id,
+				 (unsigned int)session->cred.uid, left);
+		session_close(session);
+		return;
+	}
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		log_debug("connection %llu: read failed: %m", (unsigned long long)session->id);
+		session_close(session);
+		return;
+	}
+	session_parse(session);
+	session_process(session);
+}
+
+static void on_write(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *session = arg;
+
+	if (evbuffer_write(session->out, fd) < 0 && errno != EAGAIN && errno != EINTR) {
+		session_close(session);
+		return;
+	}
+	if (evbuffer_get_length(session->out) == 0)
+		event_del(session->ev_write);
+	session_process(session);
+}
+
+int session_new(struct server *s, int fd, const struct ucred *cred, bool admin,
+		struct session **ret)
+{
+	struct session *session = calloc(1, sizeof(*session));
+
+	if (!session) {
+		close(fd);
+		return -ENOMEM;
+	}
+	session->server = s;
+	session->fd = fd;
+	session->refcount = 1;
+	session->id = ++s->next_session_id;
+	session->cred = *cred;
+	session->admin = admin;
+	TAILQ_INIT(&session->calls);
+	session->in = evbuffer_new();
+	session->out = evbuffer_new();
+	session->ev_read = event_new(s->base, fd, EV_READ | EV_PERSIST, on_read, session);
+	session->ev_write = event_new(s->base, fd, EV_WRITE | EV_PERSIST, on_write, session);
+	if (!session->in || !session->out || !session->ev_read || !session->ev_write) {
+		session->state = SESSION_CLOSED;
+		session_free(session);	/* closes fd */
+		return -ENOMEM;
+	}
+	TAILQ_INSERT_TAIL(&s->sessions, session, link);
+	s->nr_sessions++;
+	session_resume_reading(session);
+	*ret = session;
+	return 0;
+}
+
+void session_shutdown(struct session *session)
+{
+	struct call *call;
+
+	if (session->state == SESSION_CLOSED)
+		return;
+	TAILQ_FOREACH(call, &session->calls, link) {
+		if (session->running && call == TAILQ_FIRST(&session->calls))
+			continue;
+		if (!call->resp->status)
+			status_set(call->resp, CODE(UNAVAILABLE), "%s: reclaimd is shutting down",
+				   call_name(call));
+	}
+	session_drain(session);
+	session_process(session);
+}
+
+void session_close(struct session *session)
+{
+	struct call *call, *next;
+
+	if (session->state == SESSION_CLOSED)
+		return;
+	session->state = SESSION_CLOSED;
+	event_del(session->ev_read);
+	event_del(session->ev_write);
+	session->reading = false;
+	for (call = TAILQ_FIRST(&session->calls); call; call = next) {
+		next = TAILQ_NEXT(call, link);
+		if (session->running && call == TAILQ_FIRST(&session->calls))
+			continue;	/* call_done frees it */
+		TAILQ_REMOVE(&session->calls, call, link);
+		session->nr_calls--;
+		call_free(call);
+	}
+	close(session->fd);
+	session->fd = -1;
+	log_debug("connection %llu: closed", (unsigned long long)session->id);
+	server_session_closed(session->server, session);
+}
+
+void session_ref(struct session *session)
+{
+	session->refcount++;
+}
+
+void session_unref(struct session *session)
+{
+	if (--session->refcount == 0)
+		server_session_release(session->server, session);
+}
+
+void session_free(struct session *session)
+{
+	struct server *s = session->server;
+	unsigned int n;
+
+	n = rawpages_release_session(s->raw, s->engine, session->id);
+	if (n)
+		log_debug("connection %llu: freed %u raw allocations it left behind",
+			  (unsigned long long)session->id, n);
+	if (session->ev_read)
+		event_free(session->ev_read);
+	if (session->ev_write)
+		event_free(session->ev_write);
+	if (session->in)
+		evbuffer_free(session->in);
+	if (session->out)
+		evbuffer_free(session->out);
+	if (session->fd >= 0)
+		close(session->fd);
+	free(session);
+}

@@ -1,0 +1,93 @@
+/*
+ * session.h - one client connection.
+ *
+ * States (enum session_state), all on the loop thread:
+ *
+ *        accept
+ *          |
+ *          v         Hello OK                     error frame / shutdown
+ *      SESSION_NEW ----------> SESSION_READY -----------------------------+
+ *          |                        |                                     v
+ *          +--------- EOF, I/O error, deadline ------------------> SESSION_DRAINING
+ *                                   |                                     |
+ *                                   v           queue empty, output sent |
+ *                             SESSION_CLOSED <----------------------------+
+ *                                   |
+ *                                   v  refcount 0 (no call on a worker)
+ *                                 freed (from the loop, via the server's graveyard)
+ *
+ *   NEW       reading; only Hello is admitted, anything else answers PROTOCOL_ERROR
+ *   READY     reading and running requests in order, one at a time
+ *   DRAINING  not reading; the queue is answered (queued requests fail with UNAVAILABLE
+ *             on shutdown), the output is flushed, then the socket closes
+ *   CLOSED    socket closed; only a call still running on a worker holds a reference
+ *
+ * Transitions: session_new (-> NEW), session_on_read/hello (-> READY), session_drain
+ * (-> DRAINING), session_close (-> CLOSED), session_unref (-> freed).
+ */
+#ifndef RECLAIMD_SESSION_H
+#define RECLAIMD_SESSION_H
+
+#include <stdbool.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include "wire.h"
+
+struct server;
+
+enum session_state {
+	SESSION_NEW,
+	SESSION_READY,
+	SESSION_DRAINING,
+	SESSION_CLOSED,
+	_SESSION_STATE_MAX,
+};
+
+extern const char *const session_state_str[_SESSION_STATE_MAX];
+
+struct call;
+
+struct session {
+	struct server *server;
+	uint64_t id;			/* unique for the daemon's life; owner key of objects */
+	unsigned int refcount;		/* the server's list + a call running on a worker */
+	enum session_state state;
+	int fd;
+	struct ucred cred;		/* SO_PEERCRED at accept */
+	bool admin;			/* root or the admin group */
+	char name[65];			/* Hello.client_name, for the log */
+
+	struct event *ev_read, *ev_write;
+	struct evbuffer *in, *out;	/* bytes not yet parsed / not yet sent */
+
+	TAILQ_HEAD(, call) calls;	/* requests in arrival order; the head may be running */
+	unsigned int nr_calls;
+	bool running;			/* the head call is on a worker */
+	bool reading;			/* ev_read is armed */
+
+	TAILQ_ENTRY(session) link;	/* in server->sessions, then server->graveyard */
+};
+
+/*
+ * Take over the accepted socket FD of server S, whose peer has credentials CRED (ADMIN: root
+ * or the admin group). 0 with *ret (in state NEW, reading, listed in S->sessions, one
+ * reference held by that list) or -ENOMEM with FD closed.
+ */
+int session_new(struct server *s, int fd, const struct ucred *cred, bool admin,
+		struct session **ret);
+
+/* Stop reading; fail every queued call that is not running with UNAVAILABLE; close once the
+ * running call (if any) is answered and the output is flushed. For shutdown. */
+void session_shutdown(struct session *session);
+
+/* Close the socket now; calls that are not running are dropped. */
+void session_close(struct session *session);
+
+void session_ref(struct session *session);
+/* Drop a reference; at zero the session is handed to the server to be freed. */
+void session_unref(struct session *session);
+/* Free a session with no reference left (the server's reaper). */
+void session_free(struct session *session);
+
+#endif
