@@ -54,8 +54,9 @@ int req_alloc_pages(struct req_ctx *ctx, const Request *req, Response *resp)
 	uint64_t bytes = (uint64_t)RCL_PAGE_SIZE << (a->order <= RAW_MAX_ORDER ? a->order : 0);
 	Reclaim__V1__AllocPagesReply *r;
 	unsigned int flags = 0;
+	struct rcl_engine_info info;
 	uint32_t pfn;
-	int ret;
+	int nid, ret;
 
 	ret = alloc_check(ctx, a, resp);
 	if (ret < 0)
@@ -78,7 +79,11 @@ int req_alloc_pages(struct req_ctx *ctx, const Request *req, Response *resp)
 	flags |= a->nowait ? RCL_ALLOC_NOWAIT : 0;
 	flags |= a->thisnode ? RCL_ALLOC_THISNODE : 0;
 	flags |= a->movable ? RCL_ALLOC_MOVABLE : 0;
-	ret = rcl_alloc_pages(ctx->engine, a->order, a->node, flags, &pfn);
+	/* "Any node": the kernel would start from the CPU's own node; connections stand in for
+	 * CPUs, so clients spread over the nodes and the zonelist falls back from there. */
+	rcl_engine_info(ctx->engine, &info);
+	nid = a->node >= 0 ? a->node : (int)(ctx->session_id % info.nr_nodes);
+	ret = rcl_alloc_pages(ctx->engine, a->order, nid, flags, &pfn);
 	if (ret == 0) {
 		ret = rawpages_add(raw, pfn, a->order, ctx->uid, ctx->session_id, a->persistent);
 		if (ret < 0)

@@ -1,0 +1,62 @@
+/*
+ * cmd-alloc.c - `reclaimctl alloc SIZE`: create a persistent region and print its id.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+
+#include "reclaimctl.h"
+
+static int exec_alloc(struct cmd_ctx *ctx, int argc, char **argv);
+
+const struct cmd_entry cmd_alloc_entry = {
+	.name = "alloc",
+	.usage = "SIZE [--file PATH [--shared]] [--memcg PATH] [--locked] [--populate] [--exec]",
+	.help = "create a persistent anonymous or file region; prints its id",
+	.min_args = 1,
+	.max_args = -1,
+	.exec = exec_alloc,
+};
+
+static int exec_alloc(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ "memcg", required_argument, NULL, 'm' },
+		{ "shared", no_argument, NULL, 's' },
+		{ "locked", no_argument, NULL, 'l' },
+		{ "populate", no_argument, NULL, 'p' },
+		{ "exec", no_argument, NULL, 'x' },
+		{ NULL, 0, NULL, 0 },
+	};
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__RegionCreate rc = RECLAIM__V1__REGION_CREATE__INIT;
+	Response *resp;
+	int opt, ret;
+
+	rc.persistent = true;
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (opt) {
+		case 'f': rc.kind = RECLAIM__V1__REGION_KIND__REGION_FILE; rc.path = optarg; break;
+		case 'm': rc.memcg = optarg; break;
+		case 's': rc.shared = true; break;
+		case 'l': rc.locked = true; break;
+		case 'p': rc.populate = true; break;
+		case 'x': rc.exec = true; break;
+		default: return ctl_usage(&cmd_alloc_entry, NULL);
+		}
+	}
+	if (optind != argc - 1 || ctl_parse_u64(argv[optind], &rc.bytes) < 0)
+		return ctl_usage(&cmd_alloc_entry, "SIZE must be a size (K, M, G suffixes)");
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_REGION_CREATE;
+	req.region_create = &rc;
+	ret = ctl_call(ctx, &req, &resp);
+	if (ret)
+		return ret;
+	if (ctx->json)
+		printf("{\"region_id\":%" PRIu64 ",\"pages\":%" PRIu64 "}\n",
+		       resp->region_create->region_id, resp->region_create->pages);
+	else
+		printf("%" PRIu64 "\n", resp->region_create->region_id);
+	rclc_response_free(resp);
+	return 0;
+}

@@ -1,0 +1,108 @@
+/*
+ * cmd-pressure.c - `reclaimctl pressure [MEMCG] [--watch]`: the pressure level and PSI now,
+ * or a stream of pressure events until interrupted.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+
+#include "reclaimctl.h"
+
+static int exec_pressure(struct cmd_ctx *ctx, int argc, char **argv);
+
+const struct cmd_entry cmd_pressure_entry = {
+	.name = "pressure",
+	.usage = "[MEMCG] [--watch]",
+	.help = "print the pressure level and PSI, or --watch pressure events",
+	.min_args = 0,
+	.max_args = -1,
+	.exec = exec_pressure,
+};
+
+static const char *const level_names[] = { "none", "low", "medium", "critical" };
+
+static const char *level_name(Reclaim__V1__PressureLevel l)
+{
+	return (unsigned int)l < 4 ? level_names[l] : "unknown";
+}
+
+static int watch(struct cmd_ctx *ctx, const char *memcg)
+{
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Subscribe sub = RECLAIM__V1__SUBSCRIBE__INIT;
+	Response *resp;
+	int ret;
+
+	sub.kind = RECLAIM__V1__EVENT_KIND__EVENT_PRESSURE;
+	sub.memcg = (char *)memcg;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_SUBSCRIBE;
+	req.subscribe = &sub;
+	ret = ctl_call(ctx, &req, &resp);
+	if (ret)
+		return ret;
+	rclc_response_free(resp);
+	for (;;) {
+		const Reclaim__V1__Event *ev;
+
+		ret = rclc_next_event(ctx->conn, -1, &resp);
+		if (ret < 0) {
+			fprintf(stderr, "reclaimctl: the event stream ended\n");
+			return EXIT_NOCONN;
+		}
+		ev = resp->event;
+		if (ev->event_case == RECLAIM__V1__EVENT__EVENT_PRESSURE) {
+			if (ctx->json) {
+				printf("{\"memcg\":");
+				json_string(stdout, ev->pressure->memcg);
+				printf(",\"level\":\"%s\"}\n", level_name(ev->pressure->level));
+			} else {
+				printf("%s %s\n", ev->pressure->memcg,
+				       level_name(ev->pressure->level));
+			}
+			fflush(stdout);
+		} else if (ev->event_case == RECLAIM__V1__EVENT__EVENT_OVERFLOW) {
+			fprintf(stderr, "reclaimctl: too slow: the daemon dropped this stream\n");
+			rclc_response_free(resp);
+			return EXIT_NOCONN;
+		}
+		rclc_response_free(resp);
+	}
+}
+
+static int exec_pressure(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "watch", no_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 },
+	};
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__PressureNow p = RECLAIM__V1__PRESSURE_NOW__INIT;
+	const Reclaim__V1__PressureReply *r;
+	Response *resp;
+	int opt, ret, watching = 0;
+
+	while ((opt = getopt_long(argc, argv, "w", options, NULL)) != -1) {
+		if (opt != 'w')
+			return ctl_usage(&cmd_pressure_entry, NULL);
+		watching = 1;
+	}
+	if (argc - optind > 1)
+		return ctl_usage(&cmd_pressure_entry, NULL);
+	p.memcg = optind < argc ? argv[optind] : "";
+	if (watching)
+		return watch(ctx, p.memcg);
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_PRESSURE;
+	req.pressure = &p;
+	ret = ctl_call(ctx, &req, &resp);
+	if (ret)
+		return ret;
+	r = resp->pressure;
+	if (ctx->json)
+		printf("{\"level\":\"%s\",\"some_avg10\":%.2f,\"full_avg10\":%.2f}\n",
+		       level_name(r->level), r->some ? r->some->avg10 : 0.0,
+		       r->full ? r->full->avg10 : 0.0);
+	else
+		printf("level %s, some avg10 %.2f, full avg10 %.2f\n", level_name(r->level),
+		       r->some ? r->some->avg10 : 0.0, r->full ? r->full->avg10 : 0.0);
+	rclc_response_free(resp);
+	return 0;
+}

@@ -1,0 +1,69 @@
+/*
+ * cmd-status.c - `reclaimctl status`: a free(1)-like summary of the daemon's memory.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "reclaimctl.h"
+
+static int exec_status(struct cmd_ctx *ctx, int argc, char **argv);
+
+const struct cmd_entry cmd_status_entry = {
+	.name = "status",
+	.usage = "",
+	.help = "memory summary like free(1): total, used, free, available, raw pages (KiB)",
+	.min_args = 0,
+	.max_args = 0,
+	.exec = exec_status,
+};
+
+static uint64_t counter(const Reclaim__V1__StatReply *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_counters; i++)
+		if (strcmp(r->counters[i]->name, name) == 0)
+			return r->counters[i]->value;
+	return 0;
+}
+
+static int exec_status(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Stat stat = RECLAIM__V1__STAT__INIT;
+	const Reclaim__V1__HelloReply *hello;
+	const Reclaim__V1__StatReply *r;
+	uint64_t total, free_kb, avail, raw;
+	Response *resp;
+	int ret;
+
+	stat.view = RECLAIM__V1__STAT_VIEW__MEMINFO;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_STAT;
+	req.stat = &stat;
+	ret = ctl_call(ctx, &req, &resp);
+	if (ret)
+		return ret;
+	r = resp->stat;
+	hello = rclc_server(ctx->conn);
+	total = counter(r, "MemTotal");
+	free_kb = counter(r, "MemFree");
+	avail = counter(r, "MemAvailable");
+	raw = counter(r, "RawPages");
+	if (ctx->json) {
+		printf("{\"server_version\":");
+		json_string(stdout, hello->server_version);
+		printf(",\"page_size\":%u,\"nodes\":%u,\"total_kb\":%" PRIu64 ",\"used_kb\":%" PRIu64
+		       ",\"free_kb\":%" PRIu64 ",\"available_kb\":%" PRIu64 ",\"raw_kb\":%" PRIu64
+		       "}\n", hello->page_size, hello->nr_nodes, total, total - free_kb, free_kb,
+		       avail, raw);
+	} else {
+		printf("%-8s %12s %12s %12s %12s %12s\n", "KiB", "total", "used", "free",
+		       "available", "raw");
+		printf("%-8s %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64
+		       "\n", "Mem:", total, total - free_kb, free_kb, avail, raw);
+		printf("reclaimd %s, %u node%s, %u-byte pages\n", hello->server_version,
+		       hello->nr_nodes, hello->nr_nodes == 1 ? "" : "s", hello->page_size);
+	}
+	rclc_response_free(resp);
+	return 0;
+}

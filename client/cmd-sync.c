@@ -1,0 +1,49 @@
+/*
+ * cmd-sync.c - `reclaimctl sync ID [FIRST [COUNT]] [--async]`: msync a region.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+
+#include "range.h"
+
+static int exec_sync(struct cmd_ctx *ctx, int argc, char **argv);
+
+const struct cmd_entry cmd_sync_entry = {
+	.name = "sync",
+	.usage = "ID [FIRST [COUNT]] [--async]",
+	.help = "write back dirty pages of a file region and fsync (msync)",
+	.min_args = 1,
+	.max_args = -1,
+	.exec = exec_sync,
+};
+
+static int exec_sync(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "async", no_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Msync m = RECLAIM__V1__MSYNC__INIT;
+	Reclaim__V1__PageRange range = RECLAIM__V1__PAGE_RANGE__INIT;
+	Response *resp;
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		if (opt != 'a')
+			return ctl_usage(&cmd_sync_entry, NULL);
+		m.async = true;
+	}
+	if (parse_range(argc - optind, argv + optind, &range) < 0)
+		return ctl_usage(&cmd_sync_entry, NULL);
+	m.range = &range;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_MSYNC;
+	req.msync = &m;
+	ret = ctl_call(ctx, &req, &resp);
+	if (ret)
+		return ret;
+	if (ctx->json)
+		printf("{\"pages_written\":%" PRIu64 "}\n", resp->msync->pages_written);
+	rclc_response_free(resp);
+	return 0;
+}

@@ -1,0 +1,158 @@
+/*
+ * reclaimctl.c - the command-line client of reclaimd: global options, the command table,
+ * the connection, exit codes. Each command lives in its own cmd-<name>.c.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "autoconfig.h"
+#include "reclaimctl.h"
+
+static const struct cmd_entry *const commands[] = {
+	&cmd_status_entry,
+	&cmd_stat_entry,
+	&cmd_alloc_pages_entry,
+	&cmd_free_pages_entry,
+	&cmd_tunable_entry,
+	&cmd_shutdown_entry,
+	&cmd_memcg_entry,
+	&cmd_alloc_entry,
+	&cmd_touch_entry,
+	&cmd_write_entry,
+	&cmd_read_entry,
+	&cmd_free_entry,
+	&cmd_madvise_entry,
+	&cmd_sync_entry,
+	&cmd_pressure_entry,
+	&cmd_reclaim_entry,
+};
+
+#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out,
+		"Usage: reclaimctl [--socket PATH] [--json] COMMAND [ARG]...\n"
+		"Drive the reclaimd memory daemon.\n\n"
+		"  -s, --socket PATH  the daemon's socket (default: $RECLAIMD_SOCKET, else %s)\n"
+		"  -j, --json         print one JSON document instead of text\n"
+		"  -h, --help         show this help\n"
+		"  -V, --version      show the version\n\nCommands:\n", RCLC_DEFAULT_SOCKET);
+	for (i = 0; i < NR_COMMANDS; i++)
+		fprintf(out, "  %s %s\n      %s\n", commands[i]->name, commands[i]->usage,
+			commands[i]->help);
+	fprintf(out, "\nExit status: 0, the daemon's status code (1..12) when it refused, %d for "
+		"a bad command line, %d when the daemon cannot be reached.\n", EXIT_USAGE,
+		EXIT_NOCONN);
+}
+
+int ctl_usage(const struct cmd_entry *entry, const char *why)
+{
+	if (why)
+		fprintf(stderr, "reclaimctl %s: %s\n", entry->name, why);
+	fprintf(stderr, "usage: reclaimctl %s %s\n", entry->name, entry->usage);
+	return EXIT_USAGE;
+}
+
+static int connection_failed(struct cmd_ctx *ctx, const char *what, int err)
+{
+	if (ctx->json) {
+		printf("{\"ok\":false,\"code\":\"UNAVAILABLE\",\"message\":");
+		json_string(stdout, what);
+		printf("}\n");
+	}
+	fprintf(stderr, "reclaimctl: %s %s: %s\n", what, rclc_socket_path(ctx->socket),
+		err == -EPROTO && ctx->conn ? rclc_last_error(ctx->conn) : strerror(-err));
+	return EXIT_NOCONN;
+}
+
+int ctl_call(struct cmd_ctx *ctx, Request *req, Response **ret_resp)
+{
+	Response *resp;
+	int r;
+
+	if (!ctx->conn) {
+		r = rclc_connect(ctx->socket, &ctx->conn);
+		if (r < 0)
+			return connection_failed(ctx, "cannot connect to", r);
+		r = rclc_hello(ctx->conn, "reclaimctl");
+		if (r < 0)
+			return connection_failed(ctx, "hello refused by", r);
+	}
+	r = rclc_call(ctx->conn, req, &resp);
+	if (r < 0)
+		return connection_failed(ctx, "lost the connection to", r);
+	if (rclc_status_errno(resp) == 0) {
+		*ret_resp = resp;
+		return 0;
+	}
+	if (ctx->json) {
+		printf("{\"ok\":false,\"code\":");
+		json_string(stdout, rclc_code_name(resp->status->code));
+		printf(",\"message\":");
+		json_string(stdout, resp->status->message);
+		printf("}\n");
+	}
+	fprintf(stderr, "reclaimctl: %s\n", resp->status ? resp->status->message : "no status");
+	r = resp->status ? (int)resp->status->code : EXIT_NOCONN;
+	rclc_response_free(resp);
+	return r;
+}
+
+static const struct cmd_entry *command_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NR_COMMANDS; i++)
+		if (strcmp(commands[i]->name, name) == 0)
+			return commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cmd_ctx ctx = { 0 };
+	const struct cmd_entry *entry;
+	int opt, nargs, ret;
+
+	/* '+': stop at the command, whose own options are its business. */
+	while ((opt = getopt_long(argc, argv, "+s:jhV", options, NULL)) != -1) {
+		switch (opt) {
+		case 's': ctx.socket = optarg; break;
+		case 'j': ctx.json = true; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("reclaimctl %s\n", PACKAGE_VERSION); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	entry = command_find(argv[optind]);
+	if (!entry) {
+		fprintf(stderr, "reclaimctl: unknown command '%s' (see --help)\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	argc -= optind;
+	argv += optind;
+	optind = 0;	/* the command parses its own options from argv[0] on */
+	nargs = argc - 1;
+	if (nargs < entry->min_args || (entry->max_args >= 0 && nargs > entry->max_args))
+		return ctl_usage(entry, NULL);
+	ret = entry->exec(&ctx, argc, argv);
+	rclc_close(ctx.conn);
+	return ret;
+}

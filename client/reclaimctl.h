@@ -1,0 +1,64 @@
+/*
+ * reclaimctl.h - what the commands of reclaimctl share: the command table entry, the context
+ * they run in, and the helpers that call the daemon and print (human or JSON).
+ *
+ * Exit status: 0 on success; the wire Status code (1..12) when the daemon refused, so scripts
+ * can branch on it; EXIT_USAGE for a bad command line; EXIT_NOCONN when the daemon cannot be
+ * reached or the connection broke.
+ */
+#ifndef RECLAIMCTL_H
+#define RECLAIMCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "reclaim-client.h"
+
+#define EXIT_USAGE	64	/* sysexits.h EX_USAGE */
+#define EXIT_NOCONN	69	/* sysexits.h EX_UNAVAILABLE */
+
+typedef Reclaim__V1__Request Request;
+typedef Reclaim__V1__Response Response;
+
+struct cmd_ctx {
+	const char *socket;	/* --socket, or NULL for $RECLAIMD_SOCKET / the default */
+	bool json;		/* --json: one JSON document on stdout */
+	struct rclc *conn;	/* opened on first use by ctl_call */
+};
+
+struct cmd_entry {
+	const char *name;
+	const char *usage;	/* arguments after the name */
+	const char *help;	/* one line */
+	int min_args, max_args;	/* positional arguments after the name; -1 = no limit */
+	int (*exec)(struct cmd_ctx *ctx, int argc, char **argv); /* argv[0] is the name */
+};
+
+/*
+ * Send REQ and wait for its answer. On success *ret_resp holds it (free with
+ * rclc_response_free) and 0 is returned. On a refusal, the server's message is printed (stderr,
+ * or a JSON error object on stdout) and the exit status for it is returned.
+ */
+int ctl_call(struct cmd_ctx *ctx, Request *req, Response **ret_resp);
+
+/* Print a usage error for ENTRY and return EXIT_USAGE. */
+int ctl_usage(const struct cmd_entry *entry, const char *why);
+
+/* Parse an unsigned number with optional K/M/G suffix (sizes) into *ret. 0 or -EINVAL. */
+int ctl_parse_u64(const char *s, uint64_t *ret);
+
+/* JSON output helpers: a string literal with escapes; a counters array as an object. */
+void json_string(FILE *out, const char *s);
+void json_counters(FILE *out, Reclaim__V1__Counter **counters, size_t n);
+
+/* "{"ok":true}" in JSON mode, MESSAGE (if any) otherwise. */
+void ctl_print_ok(struct cmd_ctx *ctx, const char *message);
+
+#define CMD(n) extern const struct cmd_entry cmd_##n##_entry
+CMD(status); CMD(stat); CMD(alloc_pages); CMD(free_pages); CMD(tunable); CMD(shutdown);
+CMD(memcg); CMD(alloc); CMD(touch); CMD(write); CMD(read); CMD(free); CMD(madvise);
+CMD(sync); CMD(pressure); CMD(reclaim);
+#undef CMD
+
+#endif
