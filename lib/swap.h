@@ -81,6 +81,15 @@ void io_wait_all(struct io_engine *io);
  * -err; 0 disables. */
 void io_inject_fault(struct io_engine *io, bool write, unsigned int nth, int err);
 
+/* What an engine has been asked to transfer since it was created (tests, benchmarks). */
+struct io_stats {
+	uint64_t reads;			/* requests */
+	uint64_t writes;
+	uint64_t read_bytes;
+	uint64_t write_bytes;
+};
+void io_engine_stats(struct io_engine *io, struct io_stats *ret);
+
 /* ---- crc32c ---------------------------------------------------------------------------- */
 
 uint32_t crc32c(uint32_t crc, const void *buf, size_t len);

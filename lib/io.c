@@ -1,0 +1,438 @@
+/*
+ * io.c - the I/O layer under the swap device: one ops table, two backends chosen at run time.
+ *
+ *   IO_BACKEND_SYNC   preadv/pwritev in the submitting thread; end_io has run when io_submit
+ *                     returns. The deterministic mode of the tests and the fallback everywhere.
+ *   IO_BACKEND_URING  io_uring: io_submit queues and enters the kernel, completions are taken
+ *                     from the ring by io_reap (never blocks) and io_wait_all (blocks).
+ *
+ * A transfer shorter than asked completes with -EIO: the swap file is allocated to its full
+ * size, so a short read or write means the file is not what we made it (truncated, or a device
+ * error the kernel reported as a partial transfer). Resubmitting the rest would hide that.
+ *
+ * Locking (uring). io->lock covers the submission side of the ring, the counters and the fault
+ * injection state; it is never held while waiting for I/O or while an end_io runs. Waiting in
+ * the kernel for a completion needs the completion side of the ring to itself, so one thread at
+ * a time becomes the reaper (io->reaping, set and cleared under the lock) and waits without the
+ * lock; others either return (io_reap) or sleep on io->progress (io_wait_all, a full ring). The
+ * submission and completion sides of an io_uring are independent, so submitters go on while the
+ * reaper waits.
+ *
+ * Two counts tell where a request is: in_ring from io_submit until its completion is taken off
+ * the ring, pending until its end_io has returned. io_wait_all waits for pending, not in_ring,
+ * so that a completion another thread has taken but not yet delivered is still waited for.
+ */
+#include <errno.h>
+#include <liburing.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/uio.h>
+
+#include "swap.h"
+
+#define IO_REAP_BATCH	32	/* completions taken off the ring under one lock hold */
+
+struct io_ops {
+	int (*init)(struct io_engine *io, unsigned int depth);
+	void (*exit)(struct io_engine *io);
+	/* Start @req; @fault is 0 or the -errno it must complete with instead. 0 or -errno. */
+	int (*submit)(struct io_engine *io, struct io_req *req, int fault);
+	/* Deliver completions; with @wait, block until at least one arrived if any is in flight. */
+	int (*reap)(struct io_engine *io, bool wait);
+};
+
+/* Fail the nth request of one direction (io_inject_fault). */
+struct io_fault {
+	unsigned int nth;		/* requests left until the failing one; 0 = disarmed */
+	int err;			/* -errno to complete it with */
+};
+
+/* A request completed by fault injection in the uring backend: a NOP carries it through the
+ * ring so that it completes from io_reap like any other. */
+struct io_fault_done {
+	struct io_req *req;
+	int err;
+};
+
+#define IO_TAG_FAULT	1UL	/* low bit of user_data: an io_fault_done, not an io_req */
+
+struct io_engine {
+	const struct io_ops *ops;
+	enum io_backend backend;
+	unsigned int depth;		/* most requests in the ring at once */
+	pthread_mutex_t lock;		/* ring submission side, counters, faults, reaping */
+	pthread_cond_t progress;	/* a reaper finished waiting, or end_io calls finished */
+	bool reaping;			/* a thread owns the completion side and may sleep on it */
+	unsigned int in_ring;		/* submitted, completion not yet taken off the ring */
+	unsigned int pending;		/* submitted, end_io not yet returned */
+	struct io_fault fault[2];	/* [false] reads, [true] writes */
+	struct io_uring ring;
+	_Atomic uint64_t nr_requests[2];
+	_Atomic uint64_t nr_bytes[2];
+};
+
+static size_t iov_bytes(const struct io_req *req)
+{
+	size_t bytes = 0;
+	int i;
+
+	for (i = 0; i < req->iovcnt; i++)
+		bytes += req->iov[i].iov_len;
+	return bytes;
+}
+
+/* Deliver one completion: @res is what the kernel returned, a byte count or -errno. */
+static void io_complete(struct io_req *req, long res)
+{
+	if (res >= 0 && (size_t)res != iov_bytes(req))
+		res = -EIO;
+	req->end_io(req, (int)res);
+}
+
+/* Caller holds io->lock. 0, or the -errno the request must fail with. */
+static int __io_take_fault(struct io_engine *io, bool write)
+{
+	struct io_fault *f = &io->fault[write];
+
+	if (!f->nth || --f->nth)
+		return 0;
+	return f->err;
+}
+
+/* ---- IO_BACKEND_SYNC ------------------------------------------------------------------- */
+
+static int sync_init(struct io_engine *io, unsigned int depth)
+{
+	return 0;
+}
+
+static void sync_exit(struct io_engine *io)
+{
+}
+
+static long sync_transfer(const struct io_req *req)
+{
+	ssize_t n;
+
+	do {
+		if (req->write)
+			n = pwritev(req->fd, req->iov, req->iovcnt, (off_t)req->offset);
+		else
+			n = preadv(req->fd, req->iov, req->iovcnt, (off_t)req->offset);
+	} while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+static int sync_submit(struct io_engine *io, struct io_req *req, int fault)
+{
+	io_complete(req, fault ? fault : sync_transfer(req));
+	return 0;
+}
+
+static int sync_reap(struct io_engine *io, bool wait)
+{
+	return 0;
+}
+
+static const struct io_ops sync_ops = {
+	.init = sync_init,
+	.exit = sync_exit,
+	.submit = sync_submit,
+	.reap = sync_reap,
+};
+
+/* ---- IO_BACKEND_URING ------------------------------------------------------------------ */
+
+/* Any failure to set up a ring (no kernel support, seccomp, memlock limit) means "use the
+ * other backend", which is what -ENOSYS tells the caller. */
+static int uring_init(struct io_engine *io, unsigned int depth)
+{
+	return io_uring_queue_init(depth, &io->ring, 0) < 0 ? -ENOSYS : 0;
+}
+
+static void uring_exit(struct io_engine *io)
+{
+	io_uring_queue_exit(&io->ring);
+}
+
+/* One completion taken off the ring, delivered after the lock is dropped. */
+struct io_done {
+	uint64_t data;
+	int res;
+};
+
+static void uring_deliver(const struct io_done *d)
+{
+	if (d->data & IO_TAG_FAULT) {
+		struct io_fault_done *f = (struct io_fault_done *)(uintptr_t)(d->data & ~IO_TAG_FAULT);
+		struct io_req *req = f->req;
+		int err = f->err;
+
+		free(f);
+		io_complete(req, err);
+	} else {
+		io_complete((struct io_req *)(uintptr_t)d->data, d->res);
+	}
+}
+
+/* Caller holds io->lock and owns the completion side (no other reaper). */
+static unsigned int __uring_take(struct io_engine *io, struct io_done done[IO_REAP_BATCH])
+{
+	struct io_uring_cqe *cqes[IO_REAP_BATCH];
+	unsigned int n, i;
+
+	n = io_uring_peek_batch_cqe(&io->ring, cqes, IO_REAP_BATCH);
+	for (i = 0; i < n; i++) {
+		done[i].data = cqes[i]->user_data;
+		done[i].res = cqes[i]->res;
+	}
+	io_uring_cq_advance(&io->ring, n);
+	io->in_ring -= n;
+	return n;
+}
+
+/*
+ * Caller holds io->lock, nothing is on the completion ring and requests are in flight: become
+ * the reaper and sleep in the kernel until one completes. Returns with the lock held again.
+ */
+static void __uring_wait_one(struct io_engine *io)
+{
+	struct io_uring_cqe *cqe;
+
+	/* An io_uring_submit that failed left its entries queued: they must reach the kernel
+	 * before anyone waits for them. If they still cannot, let the caller come round again. */
+	if (io_uring_sq_ready(&io->ring) && io_uring_submit(&io->ring) < 0) {
+		pthread_mutex_unlock(&io->lock);
+		sched_yield();
+		pthread_mutex_lock(&io->lock);
+		return;
+	}
+	io->reaping = true;
+	pthread_mutex_unlock(&io->lock);
+	io_uring_wait_cqe(&io->ring, &cqe);	/* -EINTR: the caller comes round again */
+	pthread_mutex_lock(&io->lock);
+	io->reaping = false;
+	pthread_cond_broadcast(&io->progress);
+}
+
+static int uring_reap(struct io_engine *io, bool wait)
+{
+	struct io_done done[IO_REAP_BATCH];
+	unsigned int n, i;
+
+	pthread_mutex_lock(&io->lock);
+	if (io->reaping) {		/* the reaper will deliver what is there */
+		pthread_mutex_unlock(&io->lock);
+		return 0;
+	}
+	n = __uring_take(io, done);
+	if (!n && wait && io->in_ring) {
+		__uring_wait_one(io);
+		if (!io->reaping)
+			n = __uring_take(io, done);
+	}
+	pthread_mutex_unlock(&io->lock);
+	if (!n)
+		return 0;
+
+	for (i = 0; i < n; i++)
+		uring_deliver(&done[i]);
+
+	pthread_mutex_lock(&io->lock);
+	io->pending -= n;
+	pthread_cond_broadcast(&io->progress);
+	pthread_mutex_unlock(&io->lock);
+	return (int)n;
+}
+
+/* Caller holds io->lock. Wait until the ring has room for one more request. */
+static void __uring_make_room(struct io_engine *io)
+{
+	while (io->in_ring >= io->depth) {
+		if (io->reaping) {
+			pthread_cond_wait(&io->progress, &io->lock);
+		} else {
+			pthread_mutex_unlock(&io->lock);
+			uring_reap(io, true);
+			pthread_mutex_lock(&io->lock);
+		}
+	}
+}
+
+static void uring_prep(struct io_uring_sqe *sqe, struct io_req *req)
+{
+	if (req->write)
+		io_uring_prep_writev(sqe, req->fd, req->iov, (unsigned int)req->iovcnt, req->offset);
+	else
+		io_uring_prep_readv(sqe, req->fd, req->iov, (unsigned int)req->iovcnt, req->offset);
+	io_uring_sqe_set_data(sqe, req);
+}
+
+static int uring_submit(struct io_engine *io, struct io_req *req, int fault)
+{
+	struct io_fault_done *f = NULL;
+	struct io_uring_sqe *sqe;
+
+	if (fault) {
+		f = malloc(sizeof(*f));
+		if (!f)
+			return -ENOMEM;
+		f->req = req;
+		f->err = fault;
+	}
+	pthread_mutex_lock(&io->lock);
+	__uring_make_room(io);
+	/* in_ring < depth and every queued entry is counted in in_ring: there is a free entry. */
+	sqe = io_uring_get_sqe(&io->ring);
+	if (f) {
+		io_uring_prep_nop(sqe);
+		io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)f | IO_TAG_FAULT);
+	} else {
+		uring_prep(sqe, req);
+	}
+	io->in_ring++;
+	io->pending++;
+	/* A failed enter leaves the entry queued on the ring; __uring_wait_one submits it again
+	 * before anyone sleeps on it, so the request is in flight either way. */
+	io_uring_submit(&io->ring);
+	pthread_mutex_unlock(&io->lock);
+	return 0;
+}
+
+static const struct io_ops uring_ops = {
+	.init = uring_init,
+	.exit = uring_exit,
+	.submit = uring_submit,
+	.reap = uring_reap,
+};
+
+/* ---- the engine ------------------------------------------------------------------------ */
+
+/*
+ * io_engine_new - an I/O engine on @backend with room for @depth requests in flight (uring;
+ * the sync backend has one per calling thread). 0 and *@ret, -EINVAL for a bad backend or a
+ * depth of 0, -ENOMEM, or -ENOSYS when io_uring cannot be set up here (the caller falls back
+ * to IO_BACKEND_SYNC).
+ */
+int io_engine_new(enum io_backend backend, unsigned int depth, struct io_engine **ret)
+{
+	struct io_engine *io;
+	int err;
+
+	if ((backend != IO_BACKEND_SYNC && backend != IO_BACKEND_URING) || !depth)
+		return -EINVAL;
+	io = calloc(1, sizeof(*io));
+	if (!io)
+		return -ENOMEM;
+	io->backend = backend;
+	io->ops = backend == IO_BACKEND_URING ? &uring_ops : &sync_ops;
+	io->depth = depth;
+	err = io->ops->init(io, depth);
+	if (err)
+		goto out_free;
+	pthread_mutex_init(&io->lock, NULL);
+	pthread_cond_init(&io->progress, NULL);
+	*ret = io;
+	return 0;
+
+out_free:
+	free(io);
+	return err;
+}
+
+/* io_engine_free - wait for everything in flight, then release the engine. NULL is a no-op. */
+void io_engine_free(struct io_engine *io)
+{
+	if (!io)
+		return;
+	io_wait_all(io);
+	io->ops->exit(io);
+	pthread_cond_destroy(&io->progress);
+	pthread_mutex_destroy(&io->lock);
+	free(io);
+}
+
+enum io_backend io_engine_backend(const struct io_engine *io)
+{
+	return io->backend;
+}
+
+/*
+ * io_submit - start @req, which the caller keeps (with its iovec and buffers) unchanged until
+ * end_io runs. Sync backend: the transfer and end_io have happened on return. Uring: end_io
+ * runs later from io_reap or io_wait_all in whichever thread calls them; io_submit blocks only
+ * while the ring is full. 0, or -errno and end_io will not be called.
+ */
+int io_submit(struct io_engine *io, struct io_req *req)
+{
+	int fault, err;
+
+	if (!req->end_io || req->iovcnt <= 0)
+		return -EINVAL;
+	pthread_mutex_lock(&io->lock);
+	fault = __io_take_fault(io, req->write);
+	pthread_mutex_unlock(&io->lock);
+
+	atomic_fetch_add_explicit(&io->nr_requests[req->write], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&io->nr_bytes[req->write], iov_bytes(req), memory_order_relaxed);
+	err = io->ops->submit(io, req, fault);
+	if (err) {
+		atomic_fetch_sub_explicit(&io->nr_requests[req->write], 1, memory_order_relaxed);
+		atomic_fetch_sub_explicit(&io->nr_bytes[req->write], iov_bytes(req),
+					  memory_order_relaxed);
+	}
+	return err;
+}
+
+/* io_reap - deliver the completions that have arrived; returns how many. Never blocks for I/O
+ * (the lock it takes is never held across a wait). */
+int io_reap(struct io_engine *io)
+{
+	int total = 0, n;
+
+	while ((n = io->ops->reap(io, false)) > 0)
+		total += n;
+	return total;
+}
+
+/* io_wait_all - return once every request submitted before the call, by any thread, has
+ * completed and its end_io has returned. Must not be called from an end_io. */
+void io_wait_all(struct io_engine *io)
+{
+	pthread_mutex_lock(&io->lock);
+	while (io->pending) {
+		if (io->in_ring && !io->reaping) {
+			pthread_mutex_unlock(&io->lock);
+			io->ops->reap(io, true);
+			pthread_mutex_lock(&io->lock);
+		} else {
+			/* Another thread is waiting in the kernel or delivering what it took. */
+			pthread_cond_wait(&io->progress, &io->lock);
+		}
+	}
+	pthread_mutex_unlock(&io->lock);
+}
+
+/*
+ * io_inject_fault - make the @nth read (or write) submitted from now on complete with -@err
+ * instead of reaching the file (tests: the SQLite way of proving no byte is lost). nth 0
+ * disarms. One fault per direction is armed at a time; arming again replaces it.
+ */
+void io_inject_fault(struct io_engine *io, bool write, unsigned int nth, int err)
+{
+	pthread_mutex_lock(&io->lock);
+	io->fault[write].nth = nth;
+	io->fault[write].err = err > 0 ? -err : err;
+	pthread_mutex_unlock(&io->lock);
+}
+
+/* io_engine_stats - what has been submitted since the engine was created. */
+void io_engine_stats(struct io_engine *io, struct io_stats *ret)
+{
+	ret->reads = atomic_load_explicit(&io->nr_requests[0], memory_order_relaxed);
+	ret->writes = atomic_load_explicit(&io->nr_requests[1], memory_order_relaxed);
+	ret->read_bytes = atomic_load_explicit(&io->nr_bytes[0], memory_order_relaxed);
+	ret->write_bytes = atomic_load_explicit(&io->nr_bytes[1], memory_order_relaxed);
+}
