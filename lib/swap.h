@@ -96,6 +96,17 @@ uint32_t crc32c(uint32_t crc, const void *buf, size_t len);
 
 /* ---- swapfile.c ------------------------------------------------------------------------ */
 
+/* Slot 0 of the swap file, in host byte order; the rest of the page is zero. */
+#define SWAP_HEADER_MAGIC	"RECLAIMD-SWAP-1"	/* with its NUL: 16 bytes */
+#define SWAP_HEADER_VERSION	1
+
+struct swap_header {
+	char magic[16];
+	uint32_t version;
+	uint32_t page_size;
+	uint64_t nr_slots;		/* slots including slot 0 */
+};
+
 struct swap_cluster_info;
 
 /* A task's current cluster, so that its swap-outs are consecutive (the per-cpu cluster). */

@@ -1,0 +1,777 @@
+/*
+ * check_swapfile - the swap device: the file on disk, slot allocation with clusters, the swap
+ * map counts, and page I/O with checksums and fault injection through both I/O backends.
+ *
+ * Every test makes a 16 MiB engine and a 4 MiB swap file (1024 slots, 4 clusters) in a fresh
+ * directory under $TMPDIR (or /tmp).
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check-main.h"
+#include "internal.h"
+
+#define MiB		(1ULL << 20)
+#define SWAP_BYTES	(4 * MiB)
+#define NR_SLOTS	1024u			/* SWAP_BYTES / PAGE_SIZE */
+#define PG		4096
+
+struct swap_fixture {
+	char dir[PATH_MAX];
+	char path[PATH_MAX + 16];
+	struct rcl_engine *e;
+	struct swap_info_struct *si;
+};
+
+static void fixture_engine(struct swap_fixture *f)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct rcl_config c;
+
+	rcl_config_defaults(&c);
+	c.arena_bytes = 16 * MiB;
+	ck_assert_int_eq(rcl_engine_new(&c, &f->e), 0);
+	snprintf(f->dir, sizeof(f->dir), "%s/rcl-swap-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/swapfile", f->dir);
+}
+
+/* An engine with swap on @backend; false (and no swap) when io_uring is unavailable here. */
+static bool fixture_setup(struct swap_fixture *f, bool buffered, int backend)
+{
+	int err;
+
+	fixture_engine(f);
+	err = swapon(f->e, f->path, SWAP_BYTES, buffered, (enum io_backend)backend);
+	if (err == -ENOSYS && backend == IO_BACKEND_URING) {
+		fprintf(stderr, "# io_uring unavailable here: uring case not run\n");
+		return false;
+	}
+	ck_assert_int_eq(err, 0);
+	f->si = f->e->swap;
+	ck_assert_ptr_nonnull(f->si);
+	return true;
+}
+
+static void fixture_teardown(struct swap_fixture *f)
+{
+	swapoff(f->e);
+	ck_assert_ptr_null(f->e->swap);
+	unlink(f->path);
+	rmdir(f->dir);
+	rcl_engine_free(f->e);
+}
+
+static uint8_t map_byte(struct swap_fixture *f, uint32_t slot)
+{
+	return f->si->swap_map[slot];
+}
+
+/* ---- the file -------------------------------------------------------------------------- */
+
+START_TEST(test_swapon_file)
+{
+	struct swap_fixture f;
+	struct swap_header hdr;
+	struct stat st;
+	int fd;
+
+	fixture_setup(&f, _i, IO_BACKEND_SYNC);
+	ck_assert_int_eq(stat(f.path, &st), 0);
+	ck_assert_int_eq(st.st_size, SWAP_BYTES);
+	ck_assert_int_ge((long long)st.st_blocks * 512, SWAP_BYTES);	/* no holes */
+
+	fd = open(f.path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &hdr, sizeof(hdr), 0), sizeof(hdr));
+	close(fd);
+	ck_assert_str_eq(hdr.magic, SWAP_HEADER_MAGIC);
+	ck_assert_uint_eq(hdr.version, SWAP_HEADER_VERSION);
+	ck_assert_uint_eq(hdr.page_size, PG);
+	ck_assert_uint_eq(hdr.nr_slots, NR_SLOTS);
+
+	/* O_DIRECT unless buffered was asked for (loop index 1). */
+	ck_assert_int_eq(!!(fcntl(f.si->fd, F_GETFL) & O_DIRECT), !_i);
+	ck_assert_int_eq(f.si->direct, !_i);
+	ck_assert_uint_eq(f.si->max, NR_SLOTS);
+	ck_assert_uint_eq(f.si->nr_clusters, NR_SLOTS / SWAPFILE_CLUSTER);
+	ck_assert_int_eq(total_swap_pages(f.e), NR_SLOTS - 1);
+	ck_assert_int_eq(get_nr_swap_pages(f.e), NR_SLOTS - 1);
+	ck_assert_uint_eq(map_byte(&f, 0), SWAP_MAP_BAD);
+	fixture_teardown(&f);
+}
+END_TEST
+
+START_TEST(test_swapon_errors)
+{
+	struct swap_fixture f;
+	char missing[PATH_MAX + 16];
+
+	fixture_engine(&f);
+	ck_assert_int_eq(swapon(f.e, f.path, 2 * SWAPFILE_CLUSTER * PG - 1, false,
+				IO_BACKEND_SYNC), -EINVAL);
+	snprintf(missing, sizeof(missing), "%s/no/such", f.dir);
+	ck_assert_int_eq(swapon(f.e, missing, SWAP_BYTES, false, IO_BACKEND_SYNC), -ENOENT);
+	ck_assert_ptr_null(f.e->swap);
+	ck_assert_int_eq(total_swap_pages(f.e), 0);
+	ck_assert_int_eq(get_swap_page(f.e).val, 0);
+	ck_assert(!vm_swap_full(f.e));
+
+	ck_assert_int_eq(swapon(f.e, f.path, SWAP_BYTES, false, IO_BACKEND_SYNC), 0);
+	ck_assert_int_eq(swapon(f.e, f.path, SWAP_BYTES, false, IO_BACKEND_SYNC), -EBUSY);
+	f.si = f.e->swap;
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* ---- allocation ------------------------------------------------------------------------ */
+
+/* Slot 0 is never handed out; a cluster's slots come in order, then the next cluster's. */
+START_TEST(test_alloc_sequential_clusters)
+{
+	struct swap_fixture f;
+	swp_entry_t e[SWAPFILE_CLUSTER];
+	int i;
+
+	fixture_setup(&f, false, IO_BACKEND_SYNC);
+	ck_assert_int_eq(get_swap_pages(f.e, 32, e), 32);
+	for (i = 0; i < 32; i++) {
+		ck_assert_uint_eq(swp_offset(e[i]), 1 + i);
+		ck_assert_uint_eq(map_byte(&f, swp_offset(e[i])), SWAP_HAS_CACHE);
+		ck_assert_int_eq(__swap_count(f.e, e[i]), 0);
+	}
+	/* The rest of cluster 0 (slots 33..255), then cluster 1 starts at 256. */
+	ck_assert_int_eq(get_swap_pages(f.e, SWAPFILE_CLUSTER - 33, e), SWAPFILE_CLUSTER - 33);
+	ck_assert_uint_eq(swp_offset(e[SWAPFILE_CLUSTER - 34]), SWAPFILE_CLUSTER - 1);
+	ck_assert_int_eq(get_swap_pages(f.e, 2, e), 2);
+	ck_assert_uint_eq(swp_offset(e[0]), SWAPFILE_CLUSTER);
+	ck_assert_uint_eq(swp_offset(e[1]), SWAPFILE_CLUSTER + 1);
+	ck_assert_int_eq(get_nr_swap_pages(f.e), NR_SLOTS - 1 - 257);
+	ck_assert_int_eq(atomic_load(&f.si->inuse_pages), 257);
+	fixture_teardown(&f);
+}
+END_TEST
+
+struct alloc_thread {
+	struct swap_fixture *f;
+	pthread_barrier_t *both;
+	swp_entry_t e[4];
+	int got;
+};
+
+static void *alloc_thread(void *p)
+{
+	struct alloc_thread *a = p;
+
+	ck_assert_int_eq(rcl_thread_attach(a->f->e), 0);
+	a->got = get_swap_pages(a->f->e, 2, a->e);
+	pthread_barrier_wait(a->both);		/* interleave: both hold a cluster now */
+	a->got += get_swap_pages(a->f->e, 2, a->e + 2);
+	pthread_barrier_wait(a->both);
+	rcl_thread_detach(a->f->e);
+	return NULL;
+}
+
+/* Two attached threads each get a cluster of their own and stay consecutive in it. */
+START_TEST(test_alloc_threads_own_clusters)
+{
+	struct swap_fixture f;
+	struct alloc_thread a[2];
+	pthread_barrier_t both;
+	pthread_t tid[2];
+	int i, j;
+
+	fixture_setup(&f, false, IO_BACKEND_SYNC);
+	pthread_barrier_init(&both, NULL, 2);
+	for (i = 0; i < 2; i++) {
+		a[i] = (struct alloc_thread){ .f = &f, .both = &both };
+		ck_assert_int_eq(pthread_create(&tid[i], NULL, alloc_thread, &a[i]), 0);
+	}
+	for (i = 0; i < 2; i++)
+		pthread_join(tid[i], NULL);
+	pthread_barrier_destroy(&both);
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(a[i].got, 4);
+		for (j = 1; j < 4; j++)
+			ck_assert_uint_eq(swp_offset(a[i].e[j]), swp_offset(a[i].e[0]) + j);
+	}
+	ck_assert_uint_ne(swp_offset(a[0].e[0]) / SWAPFILE_CLUSTER,
+			  swp_offset(a[1].e[0]) / SWAPFILE_CLUSTER);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* Every usable slot once, then nothing; a slot freed in a busy cluster is found by the scan. */
+START_TEST(test_alloc_until_full)
+{
+	static bool seen[NR_SLOTS];
+	struct swap_fixture f;
+	swp_entry_t e[64];
+	int total = 0, n, i, rounds;
+
+	fixture_setup(&f, false, IO_BACKEND_SYNC);
+	memset(seen, 0, sizeof(seen));
+	for (rounds = 0; rounds < (int)NR_SLOTS / 64 + 2; rounds++) {
+		n = get_swap_pages(f.e, 64, e);
+		for (i = 0; i < n; i++) {
+			uint32_t s = swp_offset(e[i]);
+
+			ck_assert_uint_gt(s, 0);
+			ck_assert_uint_lt(s, NR_SLOTS);
+			ck_assert_msg(!seen[s], "slot %u handed out twice", s);
+			seen[s] = true;
+		}
+		total += n;
+		if (!n)
+			break;
+	}
+	ck_assert_int_eq(total, NR_SLOTS - 1);
+	ck_assert_int_eq(get_nr_swap_pages(f.e), 0);
+	ck_assert_int_eq(get_swap_page(f.e).val, 0);
+
+	put_swap_page(f.e, swp_entry(600));
+	ck_assert_int_eq(get_nr_swap_pages(f.e), 1);
+	ck_assert_uint_eq(f.si->free_cluster_head, UINT32_MAX);	/* cluster 2 is not free */
+	ck_assert_uint_eq(get_swap_page(f.e).val, 600);
+	ck_assert_int_eq(get_swap_page(f.e).val, 0);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* A cluster whose last slot is freed goes back on the free list, at the tail. */
+START_TEST(test_cluster_freed_to_list)
+{
+	struct swap_fixture f;
+	swp_entry_t e[2 * SWAPFILE_CLUSTER];
+	int i;
+
+	fixture_setup(&f, false, IO_BACKEND_SYNC);
+	/* Clusters 0 and 1 entirely, and the first slot of cluster 2. */
+	ck_assert_int_eq(get_swap_pages(f.e, 2 * SWAPFILE_CLUSTER, e), 2 * SWAPFILE_CLUSTER);
+	ck_assert_uint_eq(swp_offset(e[2 * SWAPFILE_CLUSTER - 1]), 2 * SWAPFILE_CLUSTER);
+	ck_assert_uint_eq(f.si->free_cluster_head, 3);
+	ck_assert_uint_eq(f.si->free_cluster_tail, 3);
+	for (i = SWAPFILE_CLUSTER - 1; i < 2 * SWAPFILE_CLUSTER - 2; i++) {
+		ck_assert_uint_eq(swp_offset(e[i]) / SWAPFILE_CLUSTER, 1);
+		put_swap_page(f.e, e[i]);
+	}
+	ck_assert_uint_eq(f.si->free_cluster_tail, 3);		/* one slot of cluster 1 is left */
+	put_swap_page(f.e, e[2 * SWAPFILE_CLUSTER - 2]);	/* slot 511 */
+	ck_assert_uint_eq(f.si->free_cluster_tail, 1);
+	ck_assert_uint_eq(f.si->free_cluster_head, 3);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* ---- counts ---------------------------------------------------------------------------- */
+
+START_TEST(test_counts)
+{
+	struct swap_fixture f;
+	swp_entry_t e;
+	long free0;
+
+	fixture_setup(&f, false, IO_BACKEND_SYNC);
+	free0 = get_nr_swap_pages(f.e);
+	e = get_swap_page(f.e);
+	ck_assert_uint_ne(e.val, 0);
+	ck_assert_int_eq(get_nr_swap_pages(f.e), free0 - 1);
+	ck_assert(swap_entry_valid(f.e, e));
+
+	/* Two page-table entries, then the swap cache page goes: still in use. */
+	ck_assert_int_eq(swap_duplicate(f.e, e), 0);
+	ck_assert_int_eq(swap_duplicate(f.e, e), 0);
+	ck_assert_int_eq(__swap_count(f.e, e), 2);
+	ck_assert_uint_eq(map_byte(&f, e.val), 2 | SWAP_HAS_CACHE);
+	put_swap_page(f.e, e);
+	ck_assert_uint_eq(map_byte(&f, e.val), 2);
+	ck_assert(swap_entry_valid(f.e, e));
+
+	/* A swap-in claims the cache bit once. */
+	ck_assert_int_eq(swapcache_prepare(f.e, e), 0);
+	ck_assert_int_eq(swapcache_prepare(f.e, e), -EEXIST);
+	swap_free(f.e, e);
+	swap_free(f.e, e);
+	ck_assert_int_eq(__swap_count(f.e, e), 0);
+	ck_assert(swap_entry_valid(f.e, e));			/* the cache still holds it */
+	ck_assert_int_eq(get_nr_swap_pages(f.e), free0 - 1);
+	put_swap_page(f.e, e);
+
+	/* Now free: everything refuses it, and the space is back. */
+	ck_assert_uint_eq(map_byte(&f, e.val), 0);
+	ck_assert(!swap_entry_valid(f.e, e));
+	ck_assert_int_eq(get_nr_swap_pages(f.e), free0);
+	ck_assert_int_eq(swapcache_prepare(f.e, e), -ENOENT);
+	ck_assert_int_eq(swap_duplicate(f.e, e), -EINVAL);
+	swap_free(f.e, e);					/* ignored */
+	put_swap_page(f.e, e);
+	ck_assert_int_eq(get_nr_swap_pages(f.e), free0);
+
+	/* Entry 0 and entries past the end are no slots. */
+	ck_assert(!swap_entry_valid(f.e, swp_entry(0)));
+	ck_assert(!swap_entry_valid(f.e, swp_entry(NR_SLOTS)));
+	ck_assert_int_eq(swap_duplicate(f.e, swp_entry(NR_SLOTS)), -EINVAL);
+	ck_assert_int_eq(swapcache_prepare(f.e, swp_entry(0)), -ENOENT);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* The last page-table reference frees a slot whose cache page went first. */
+START_TEST(test_free_by_last_reference)
+{
+	struct swap_fixture f;
+	swp_entry_t e;
+	long free0;
+
+	fixture_setup(&f, false, IO_BACKEND_SYNC);
+	free0 = get_nr_swap_pages(f.e);
+	e = get_swap_page(f.e);
+	ck_assert_int_eq(swap_duplicate(f.e, e), 0);
+	put_swap_page(f.e, e);
+	ck_assert_int_eq(get_nr_swap_pages(f.e), free0 - 1);
+	swap_free(f.e, e);
+	ck_assert_uint_eq(map_byte(&f, e.val), 0);
+	ck_assert_int_eq(get_nr_swap_pages(f.e), free0);
+	fixture_teardown(&f);
+}
+END_TEST
+
+START_TEST(test_swap_map_max)
+{
+	struct swap_fixture f;
+	swp_entry_t e;
+	int i;
+
+	fixture_setup(&f, false, IO_BACKEND_SYNC);
+	e = get_swap_page(f.e);
+	for (i = 0; i < SWAP_MAP_MAX; i++)
+		ck_assert_int_eq(swap_duplicate(f.e, e), 0);
+	ck_assert_int_eq(swap_duplicate(f.e, e), -ENOSPC);
+	ck_assert_int_eq(__swap_count(f.e, e), SWAP_MAP_MAX);
+	ck_assert_uint_eq(map_byte(&f, e.val), SWAP_MAP_MAX | SWAP_HAS_CACHE);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* Full means free * 2 < total: 1023 slots, so full from the 512th slot in use. */
+START_TEST(test_vm_swap_full)
+{
+	struct swap_fixture f;
+	swp_entry_t e[511], one;
+
+	fixture_setup(&f, false, IO_BACKEND_SYNC);
+	ck_assert(!vm_swap_full(f.e));
+	ck_assert_int_eq(get_swap_pages(f.e, 511, e), 511);
+	ck_assert_int_eq(get_nr_swap_pages(f.e), 512);
+	ck_assert(!vm_swap_full(f.e));
+	one = get_swap_page(f.e);
+	ck_assert(vm_swap_full(f.e));
+	put_swap_page(f.e, one);
+	ck_assert(!vm_swap_full(f.e));
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* ---- page I/O -------------------------------------------------------------------------- */
+
+/* What end_io reported for each page of a batch. */
+struct done {
+	_Atomic int calls[SWAPFILE_CLUSTER];
+	_Atomic int err[SWAPFILE_CLUSTER];
+};
+
+static void done_end_io(void *private, int index, int err)
+{
+	struct done *d = private;
+
+	atomic_store(&d->err[index], err);
+	atomic_fetch_add(&d->calls[index], 1);
+}
+
+static void *pages_alloc(int nr, unsigned int seed, void **bufs)
+{
+	unsigned char *p;
+	size_t i;
+
+	ck_assert_int_eq(posix_memalign((void **)&p, PG, (size_t)nr * PG), 0);
+	for (i = 0; i < (size_t)nr * PG; i++)
+		p[i] = (unsigned char)rand_r(&seed);
+	for (i = 0; i < (size_t)nr; i++)
+		bufs[i] = p + i * PG;
+	return p;
+}
+
+/* Run one swap_writepages/swap_readpages and wait for it; every page completed exactly once. */
+static void swap_io(struct swap_fixture *f, bool write, const swp_entry_t *e, void **bufs,
+		    int nr, struct done *d)
+{
+	int i;
+
+	memset(d, 0, sizeof(*d));
+	if (write)
+		ck_assert_int_eq(swap_writepages(f->e, e, bufs, nr, done_end_io, d), 0);
+	else
+		ck_assert_int_eq(swap_readpages(f->e, e, bufs, nr, done_end_io, d), 0);
+	io_wait_all(f->si->io);
+	for (i = 0; i < nr; i++)
+		ck_assert_int_eq(atomic_load(&d->calls[i]), 1);
+}
+
+static uint64_t io_count(struct swap_fixture *f, bool write)
+{
+	struct io_stats st;
+
+	io_engine_stats(f->si->io, &st);
+	return write ? st.writes : st.reads;
+}
+
+/* Random pages out and back in, through either backend: one request per run of slots. */
+START_TEST(test_rw_roundtrip)
+{
+	enum { NR = 64 };
+	static struct done d;
+	struct swap_fixture f;
+	void *out[NR], *in[NR], *rev[NR];
+	swp_entry_t e[NR], r[NR];
+	char *po, *pi;
+	unsigned long out0, in0;
+	uint64_t w0, r0;
+	int i;
+
+	if (!fixture_setup(&f, false, _i))
+		return;
+	po = pages_alloc(NR, 11, out);
+	pi = pages_alloc(NR, 12, in);
+	ck_assert_int_eq(get_swap_pages(f.e, NR, e), NR);
+	out0 = vm_event_read(f.e, PSWPOUT);
+	in0 = vm_event_read(f.e, PSWPIN);
+
+	w0 = io_count(&f, true);
+	swap_io(&f, true, e, out, NR, &d);
+	ck_assert_uint_eq(io_count(&f, true) - w0, 1);		/* 64 consecutive slots: one write */
+	for (i = 0; i < NR; i++)
+		ck_assert_int_eq(atomic_load(&d.err[i]), 0);
+	ck_assert_uint_eq(vm_event_read(f.e, PSWPOUT) - out0, NR);
+
+	r0 = io_count(&f, false);
+	swap_io(&f, false, e, in, NR / 2, &d);			/* first half: one read */
+	ck_assert_uint_eq(io_count(&f, false) - r0, 1);
+	for (i = 0; i < NR / 2; i++) {
+		r[i] = e[NR - 1 - i];				/* second half, backwards */
+		rev[i] = in[NR - 1 - i];
+	}
+	swap_io(&f, false, r, rev, NR / 2, &d);
+	ck_assert_uint_eq(io_count(&f, false) - r0, 1 + NR / 2);
+	for (i = 0; i < NR / 2; i++)
+		ck_assert_int_eq(atomic_load(&d.err[i]), 0);
+	ck_assert_mem_eq(pi, po, (size_t)NR * PG);
+	ck_assert_uint_eq(vm_event_read(f.e, PSWPIN) - in0, NR);
+
+	free(po);
+	free(pi);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* Runs break where slots stop being consecutive: 5,6,7 and 20,21 are two writes. */
+START_TEST(test_write_runs)
+{
+	static struct done d;
+	struct swap_fixture f;
+	swp_entry_t all[32], e[5];
+	void *bufs[5];
+	char *p;
+	uint64_t w0;
+
+	fixture_setup(&f, false, IO_BACKEND_SYNC);
+	ck_assert_int_eq(get_swap_pages(f.e, 32, all), 32);
+	e[0] = swp_entry(5), e[1] = swp_entry(6), e[2] = swp_entry(7);
+	e[3] = swp_entry(20), e[4] = swp_entry(21);
+	p = pages_alloc(5, 13, bufs);
+	w0 = io_count(&f, true);
+	swap_io(&f, true, e, bufs, 5, &d);
+	ck_assert_uint_eq(io_count(&f, true) - w0, 2);
+	free(p);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* A byte changed on disk behind the engine's back is an I/O error for that page only. */
+START_TEST(test_crc_mismatch)
+{
+	static struct done d;
+	struct swap_fixture f;
+	swp_entry_t e[4];
+	void *bufs[4];
+	char *p, *page;
+	int fd;
+
+	fixture_setup(&f, false, IO_BACKEND_SYNC);
+	ck_assert_int_eq(get_swap_pages(f.e, 4, e), 4);
+	p = pages_alloc(4, 14, bufs);
+	swap_io(&f, true, e, bufs, 4, &d);
+
+	/* Corrupt slot e[2] with O_DIRECT so that no page cache copy can hide it. */
+	ck_assert_int_eq(posix_memalign((void **)&page, PG, PG), 0);
+	fd = open(f.path, O_RDWR | O_DIRECT);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, page, PG, (off_t)swp_offset(e[2]) * PG), PG);
+	page[100] ^= 0x01;
+	ck_assert_int_eq(pwrite(fd, page, PG, (off_t)swp_offset(e[2]) * PG), PG);
+	close(fd);
+
+	swap_io(&f, false, e, bufs, 4, &d);
+	ck_assert_int_eq(atomic_load(&d.err[0]), 0);
+	ck_assert_int_eq(atomic_load(&d.err[1]), 0);
+	ck_assert_int_eq(atomic_load(&d.err[2]), -EIO);
+	ck_assert_int_eq(atomic_load(&d.err[3]), 0);
+	free(page);
+	free(p);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* A slot not written since it was allocated holds nothing: reading it is -EIO. */
+START_TEST(test_read_unwritten)
+{
+	static struct done d;
+	struct swap_fixture f;
+	swp_entry_t e[2], more[64];
+	void *bufs[2];
+	int rounds;
+	char *p;
+
+	fixture_setup(&f, false, IO_BACKEND_SYNC);
+	ck_assert_int_eq(get_swap_pages(f.e, 2, e), 2);
+	p = pages_alloc(2, 15, bufs);
+	swap_io(&f, true, e, bufs, 1, &d);		/* only the first */
+	swap_io(&f, false, e, bufs, 2, &d);
+	ck_assert_int_eq(atomic_load(&d.err[0]), 0);
+	ck_assert_int_eq(atomic_load(&d.err[1]), -EIO);
+
+	/* Freed and handed out again, a slot forgets what it held. Fill the device so that the
+	 * next allocation can only be the freed slot. */
+	for (rounds = 0; rounds < (int)NR_SLOTS / 64 + 2; rounds++)
+		if (!get_swap_pages(f.e, 64, more))
+			break;
+	put_swap_page(f.e, e[0]);
+	ck_assert_uint_eq(get_swap_page(f.e).val, swp_offset(e[0]));
+	swap_io(&f, false, e, bufs, 1, &d);
+	ck_assert_int_eq(atomic_load(&d.err[0]), -EIO);
+	free(p);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* I/O on a slot that is not handed out is refused before anything starts. */
+START_TEST(test_io_refused)
+{
+	static struct done d;
+	struct swap_fixture f;
+	swp_entry_t e[2];
+	void *bufs[2];
+	char *p;
+
+	fixture_setup(&f, false, IO_BACKEND_SYNC);
+	p = pages_alloc(2, 16, bufs);
+	e[0] = get_swap_page(f.e);
+	e[1] = swp_entry(swp_offset(e[0]) + 1);		/* free */
+	memset(&d, 0, sizeof(d));
+	ck_assert_int_eq(swap_writepages(f.e, e, bufs, 2, done_end_io, &d), -EINVAL);
+	ck_assert_int_eq(swap_readpages(f.e, e, bufs, 2, done_end_io, &d), -EINVAL);
+	e[1] = swp_entry(0);
+	ck_assert_int_eq(swap_writepages(f.e, e, bufs, 2, done_end_io, &d), -EINVAL);
+	ck_assert_int_eq(swap_writepages(f.e, e, bufs, 0, done_end_io, &d), -EINVAL);
+	ck_assert_int_eq(atomic_load(&d.calls[0]), 0);
+	free(p);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* A failed write: every slot of the request turns bad, leaves the total, is never handed out
+ * again, and putting it later changes nothing. Free space is what it was before the write. */
+START_TEST(test_write_fault_marks_bad)
+{
+	static struct done d;
+	static bool bad[NR_SLOTS];
+	struct swap_fixture f;
+	swp_entry_t e[4], more[64];
+	void *bufs[4];
+	long total0, free0;
+	int i, n, got = 0, rounds;
+	char *p;
+
+	if (!fixture_setup(&f, false, _i))
+		return;
+	p = pages_alloc(4, 17, bufs);
+	ck_assert_int_eq(get_swap_pages(f.e, 4, e), 4);
+	total0 = total_swap_pages(f.e);
+	free0 = get_nr_swap_pages(f.e);
+	io_inject_fault(f.si->io, true, 1, EIO);
+	swap_io(&f, true, e, bufs, 4, &d);
+	memset(bad, 0, sizeof(bad));
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(atomic_load(&d.err[i]), -EIO);
+		ck_assert_uint_eq(map_byte(&f, swp_offset(e[i])), SWAP_MAP_BAD);
+		ck_assert(!swap_entry_valid(f.e, e[i]));
+		bad[swp_offset(e[i])] = true;
+	}
+	ck_assert_int_eq(total_swap_pages(f.e), total0 - 4);
+	ck_assert_int_eq(get_nr_swap_pages(f.e), free0);
+	for (i = 0; i < 4; i++)
+		put_swap_page(f.e, e[i]);		/* the caller lets go as usual: no change */
+	ck_assert_int_eq(get_nr_swap_pages(f.e), free0);
+	ck_assert_uint_eq(map_byte(&f, swp_offset(e[0])), SWAP_MAP_BAD);
+
+	for (rounds = 0; rounds < (int)NR_SLOTS / 64 + 2; rounds++) {
+		n = get_swap_pages(f.e, 64, more);
+		for (i = 0; i < n; i++)
+			ck_assert_msg(!bad[swp_offset(more[i])], "bad slot %u reused",
+				      swp_offset(more[i]));
+		got += n;
+		if (!n)
+			break;
+	}
+	ck_assert_int_eq(got, free0);
+	free(p);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* A failed read reports its error and changes nothing: the next read of the slot works. */
+START_TEST(test_read_fault)
+{
+	static struct done d;
+	struct swap_fixture f;
+	swp_entry_t e[2];
+	void *bufs[2], *back[2];
+	char *p, *q;
+
+	if (!fixture_setup(&f, false, _i))
+		return;
+	p = pages_alloc(2, 18, bufs);
+	q = pages_alloc(2, 19, back);
+	ck_assert_int_eq(get_swap_pages(f.e, 2, e), 2);
+	swap_io(&f, true, e, bufs, 2, &d);
+	io_inject_fault(f.si->io, false, 1, EIO);
+	swap_io(&f, false, e, back, 2, &d);
+	ck_assert_int_eq(atomic_load(&d.err[0]), -EIO);
+	ck_assert_int_eq(atomic_load(&d.err[1]), -EIO);
+	ck_assert(swap_entry_valid(f.e, e[0]));
+	swap_io(&f, false, e, back, 2, &d);
+	ck_assert_int_eq(atomic_load(&d.err[0]), 0);
+	ck_assert_int_eq(atomic_load(&d.err[1]), 0);
+	ck_assert_mem_eq(q, p, 2 * PG);
+	free(p);
+	free(q);
+	fixture_teardown(&f);
+}
+END_TEST
+
+struct swapper {
+	struct swap_fixture *f;
+	unsigned int seed;
+	int failures;
+};
+
+/* Allocate, write, read back, check and free, a few rounds, from an attached thread. */
+static void *swapper_thread(void *p)
+{
+	enum { NR = 16, ROUNDS = 6 };
+	struct swapper *s = p;
+	struct done *d = calloc(1, sizeof(*d));
+	void *out[NR], *in[NR];
+	char *po = pages_alloc(NR, s->seed, out), *pi = pages_alloc(NR, s->seed + 1, in);
+	swp_entry_t e[NR];
+	int round, i;
+
+	rcl_thread_attach(s->f->e);
+	for (round = 0; round < ROUNDS; round++) {
+		if (get_swap_pages(s->f->e, NR, e) != NR) {
+			s->failures++;
+			break;
+		}
+		swap_io(s->f, true, e, out, NR, d);
+		swap_io(s->f, false, e, in, NR, d);
+		for (i = 0; i < NR; i++)
+			s->failures += atomic_load(&d->err[i]) != 0;
+		s->failures += memcmp(po, pi, (size_t)NR * PG) != 0;
+		for (i = 0; i < NR; i++)
+			put_swap_page(s->f->e, e[i]);
+	}
+	rcl_thread_detach(s->f->e);
+	free(po);
+	free(pi);
+	free(d);
+	return NULL;
+}
+
+/* Two threads swap through one device at once (ThreadSanitizer runs this too). */
+START_TEST(test_concurrent_swappers)
+{
+	struct swap_fixture f;
+	struct swapper s[2];
+	pthread_t tid[2];
+	int i;
+
+	if (!fixture_setup(&f, false, _i))
+		return;
+	for (i = 0; i < 2; i++) {
+		s[i] = (struct swapper){ .f = &f, .seed = 100u + 10u * (unsigned int)i };
+		ck_assert_int_eq(pthread_create(&tid[i], NULL, swapper_thread, &s[i]), 0);
+	}
+	for (i = 0; i < 2; i++) {
+		pthread_join(tid[i], NULL);
+		ck_assert_int_eq(s[i].failures, 0);
+	}
+	ck_assert_int_eq(get_nr_swap_pages(f.e), NR_SLOTS - 1);
+	fixture_teardown(&f);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("swapfile");
+	TCase *tc;
+
+	tc = tcase_create("file");
+	tcase_add_loop_test(tc, test_swapon_file, 0, 2);	/* direct, buffered */
+	tcase_add_test(tc, test_swapon_errors);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("alloc");
+	tcase_add_test(tc, test_alloc_sequential_clusters);
+	tcase_add_test(tc, test_alloc_threads_own_clusters);
+	tcase_add_test(tc, test_alloc_until_full);
+	tcase_add_test(tc, test_cluster_freed_to_list);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("counts");
+	tcase_add_test(tc, test_counts);
+	tcase_add_test(tc, test_free_by_last_reference);
+	tcase_add_test(tc, test_swap_map_max);
+	tcase_add_test(tc, test_vm_swap_full);
+	suite_add_tcase(s, tc);
+
+	/* Loop index: the backend (IO_BACKEND_SYNC, IO_BACKEND_URING). */
+	tc = tcase_create("io");
+	tcase_add_loop_test(tc, test_rw_roundtrip, IO_BACKEND_SYNC, IO_BACKEND_URING + 1);
+	tcase_add_test(tc, test_write_runs);
+	tcase_add_test(tc, test_crc_mismatch);
+	tcase_add_test(tc, test_read_unwritten);
+	tcase_add_test(tc, test_io_refused);
+	tcase_add_loop_test(tc, test_write_fault_marks_bad, IO_BACKEND_SYNC,
+			    IO_BACKEND_URING + 1);
+	tcase_add_loop_test(tc, test_read_fault, IO_BACKEND_SYNC, IO_BACKEND_URING + 1);
+	tcase_add_loop_test(tc, test_concurrent_swappers, IO_BACKEND_SYNC, IO_BACKEND_URING + 1);
+	suite_add_tcase(s, tc);
+	return s;
+}
