@@ -6,12 +6,14 @@
  * that every free block can merge back to order 10. Node 0 may give its low frames to ZONE_DMA32.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "memcontrol.h"
+#include "vmscan.h"
 
 void rcl_config_defaults(struct rcl_config *config)
 {
@@ -138,6 +140,88 @@ static int node_setup(struct rcl_engine *engine, int nid, unsigned long start_pf
 	return ret;
 }
 
+/* Tunables at their kernel defaults (spec section 1). */
+static void tunables_init(struct rcl_engine *engine)
+{
+	engine->swappiness = 60;
+	engine->laptop_mode = 0;
+	engine->page_cluster = 3;
+	engine->dirty_ratio = 20;
+	engine->dirty_background_ratio = 10;
+	engine->oom_policy = RCL_OOM_FAIL;
+	engine->workingset_enabled = 1;
+}
+
+/* The memory model above the allocator: memcgs, files, swap, the default thread context. */
+static int mm_init(struct rcl_engine *engine)
+{
+	const struct rcl_config *c = &engine->config;
+	int nid, ret;
+
+	engine->data_dir_fd = -1;
+	tunables_init(engine);
+	pthread_mutex_init(&engine->mm_lock, NULL);
+	for (nid = 0; nid < engine->nr_nodes; nid++) {
+		NODE_DATA(engine, nid)->kswapd_classzone_idx = MAX_NR_ZONES;
+		pthread_mutex_init(&NODE_DATA(engine, nid)->lru_lock, NULL);
+	}
+	engine->default_task = calloc(1, sizeof(*engine->default_task));
+	if (!engine->default_task)
+		return -ENOMEM;
+	engine->default_task->engine = engine;
+	engine->default_task->swap_cluster.index = UINT32_MAX;
+	engine->data_dir_fd = open(c->data_dir ? c->data_dir : ".", O_PATH | O_DIRECTORY |
+				   O_CLOEXEC);
+	if (engine->data_dir_fd < 0)
+		return -errno;
+	ret = memcg_init(engine);
+	if (ret)
+		return ret;
+	workingset_init(engine);
+	ret = io_engine_new(IO_BACKEND_SYNC, 64, &engine->file_io);
+	if (ret)
+		return ret;
+	if (c->swap_path && c->swap_bytes) {
+		ret = swapon(engine, c->swap_path, c->swap_bytes, c->swap_buffered,
+			     IO_BACKEND_SYNC);
+		if (ret)
+			return ret;
+		engine->swap_cgroup = calloc(engine->swap->max, sizeof(*engine->swap_cgroup));
+		if (!engine->swap_cgroup)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Free every region and file (writing dirty pages back), then the model's structures. */
+static void mm_exit(struct rcl_engine *engine)
+{
+	uint32_t id;
+
+	if (!engine->default_task)
+		return;
+	pthread_mutex_lock(&engine->mm_lock);
+	for (id = 1; id < engine->nr_region_slots; id++)
+		if (engine->regions[id])
+			region_destroy(engine, engine->regions[id]);
+	while (engine->files)
+		file_put_final(engine, engine->files);
+	lru_add_drain_all(engine);
+	pthread_mutex_unlock(&engine->mm_lock);
+	if (engine->swap)
+		swapoff(engine);
+	free(engine->swap_cgroup);
+	if (engine->file_io)
+		io_engine_free(engine->file_io);
+	memcg_exit(engine);
+	if (engine->data_dir_fd >= 0)
+		close(engine->data_dir_fd);
+	free(engine->regions);
+	free(engine->mappings);
+	free(engine->default_task);
+	pthread_mutex_destroy(&engine->mm_lock);
+}
+
 int rcl_engine_new(const struct rcl_config *config, struct rcl_engine **ret_engine)
 {
 	unsigned long per_node, dma32;
@@ -182,6 +266,10 @@ int rcl_engine_new(const struct rcl_config *config, struct rcl_engine **ret_engi
 	engine->user_min_free_kbytes = (int)config->min_free_kbytes;
 	init_per_zone_wmark_min(engine);
 
+	ret = mm_init(engine);
+	if (ret)
+		goto fail;
+
 	*ret_engine = engine;
 	return 0;
 fail:
@@ -195,6 +283,7 @@ void rcl_engine_free(struct rcl_engine *engine)
 
 	if (!engine)
 		return;
+	mm_exit(engine);
 	/* Threads still attached lose their context; their pages go with the arena. */
 	while (engine->tasks) {
 		struct task_struct *task = engine->tasks;

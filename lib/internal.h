@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "reclaim/engine.h"
+#include "reclaim/pressure.h"
 #include "gfp.h"
 #include "mm_types.h"
 #include "mmzone.h"
@@ -20,6 +21,28 @@
 
 /* A thread of the engine: what "current" is in the kernel. */
 #define PF_MEMALLOC	0x1u	/* in reclaim: allocations skip reclaim and may use reserves */
+#define PF_KSWAPD	0x2u	/* this thread is (acting as) kswapd */
+
+#define LRU_PAGEVEC_SIZE 15
+struct page;
+
+/* Pages waiting to be added to an LRU list, or rotated to its tail (the kernel's pagevecs). */
+struct lru_pagevec {
+	unsigned int nr;
+	struct page *pages[LRU_PAGEVEC_SIZE];
+};
+
+/* Writes queued while reclaim runs a batch, submitted together (the block layer's plug). */
+#define BLK_PLUG_MAX	512
+struct blk_plug {
+	unsigned int depth;		/* nested blk_start_plug calls */
+	unsigned int nr;
+	struct page *pages[BLK_PLUG_MAX];
+};
+
+struct reclaim_state {
+	unsigned long reclaimed_slab;	/* non-LRU pages freed while reclaiming: credited */
+};
 
 struct task_struct {
 	struct rcl_engine *engine;
@@ -28,6 +51,10 @@ struct task_struct {
 	_Atomic unsigned long vm_events[NR_VM_EVENT_ITEMS]; /* written by this thread only */
 	struct per_cpu_pages pcp[MAX_NUMNODES * MAX_NR_ZONES]; /* by zone->global_id */
 	struct percpu_cluster swap_cluster;	/* this thread's current swap cluster */
+	struct lru_pagevec lru_add_pvec;	/* lru_cache_add batching */
+	struct lru_pagevec lru_rotate_pvec;	/* rotate_reclaimable_page batching */
+	struct blk_plug plug;
+	struct reclaim_state *reclaim_state;
 };
 
 struct rcl_engine {
@@ -50,6 +77,43 @@ struct rcl_engine {
 	int watermark_scale_factor;
 	int lowmem_reserve_ratio[MAX_NR_ZONES];
 	unsigned long totalreserve_pages;
+
+	/*
+	 * The memory model (mm.h). Until the concurrency work, one lock serializes everything
+	 * above the allocator: every rcl_* entry point of regions, memcgs and reclaim takes it.
+	 */
+	pthread_mutex_t mm_lock;
+	int data_dir_fd;
+	struct region **regions;		/* by id; slot 0 unused */
+	uint32_t nr_region_slots;
+	struct address_space **mappings;	/* by id (page->mapping); slot 0 unused */
+	uint32_t nr_mapping_slots;
+	struct address_space *files;		/* open files, by path */
+	struct mem_cgroup *root_mem_cgroup;
+	struct mem_cgroup **memcgs;		/* by id; 0 unused, 1 root */
+	unsigned int bucket_order;		/* workingset timestamp granularity */
+	uint16_t *swap_cgroup;			/* per swap slot: the memcg charged for it */
+	uint32_t swap_ra_prev_offset;		/* swap readahead state (spec 17) */
+	unsigned int swap_ra_win;
+	_Atomic unsigned int swap_ra_hits;
+	struct task_struct *default_task;	/* "current" for threads that never attached */
+	struct region *faulting_region;		/* being faulted: never an OOM victim */
+	void (*oom_notify)(void *arg, uint32_t region_id);
+	void *oom_notify_arg;
+	struct io_engine *file_io;		/* file writeback */
+	bool flusher_wanted;			/* woken by reclaim; runs when the pass ends */
+	rcl_trace_fn trace_fn;
+	void *trace_arg;
+	int next_listener_id;
+
+	/* Tunables (spec section 1), changed through rcl_tunable_set. */
+	int swappiness;
+	int laptop_mode;
+	int page_cluster;
+	int dirty_ratio;
+	int dirty_background_ratio;
+	int oom_policy;
+	int workingset_enabled;
 
 	/* The swap device (swapfile.c); NULL without swap. */
 	struct swap_info_struct *swap;
@@ -99,6 +163,17 @@ static inline struct pglist_data *page_pgdat(const struct page *page)
 /* ---- task.c --------------------------------------------------------------------------- */
 
 extern __thread struct task_struct *current_task;
+
+/*
+ * The thread's context for the reclaim engine: its own if attached, else the engine's default
+ * one (used only under mm_lock, so its pagevecs and plug are never shared concurrently).
+ */
+static inline struct task_struct *current_or_default(struct rcl_engine *engine)
+{
+	struct task_struct *t = current_task;
+
+	return (t && t->engine == engine) ? t : engine->default_task;
+}
 
 /* The calling thread's context in @engine, or NULL if it has not attached to it. */
 static inline struct task_struct *get_current(const struct rcl_engine *engine)

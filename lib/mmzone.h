@@ -199,9 +199,35 @@ struct pglist_data {
 	unsigned long node_present_pages;
 	struct rcl_engine *engine;
 	_Atomic int kswapd_failures;		/* reclaim rounds without progress (spec 16) */
+	int kswapd_order;			/* largest order asked of kswapd */
+	int kswapd_classzone_idx;		/* MAX_NR_ZONES: unset */
+	bool kswapd_wanted;			/* woken: balance_pgdat should run */
+	unsigned long flags;			/* PGDAT_* */
+	pthread_mutex_t lru_lock;		/* LRU lists of the node's lruvecs */
 
 	_Atomic long vm_stat[NR_VM_NODE_STAT_ITEMS];
 };
+
+enum pgdat_flags {
+	PGDAT_CONGESTED,	/* scanned dirty pages were all under congested writeback */
+	PGDAT_DIRTY,		/* scanned file pages were all dirty and not queued */
+	PGDAT_WRITEBACK,	/* scanned pages were all under writeback */
+};
+
+static inline bool test_bit_pgdat(const struct pglist_data *pgdat, enum pgdat_flags bit)
+{
+	return pgdat->flags & (1UL << bit);
+}
+
+static inline void set_bit_pgdat(struct pglist_data *pgdat, enum pgdat_flags bit)
+{
+	pgdat->flags |= 1UL << bit;
+}
+
+static inline void clear_bit_pgdat(struct pglist_data *pgdat, enum pgdat_flags bit)
+{
+	pgdat->flags &= ~(1UL << bit);
+}
 
 static inline int zone_to_nid(const struct zone *zone)
 {

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "vmscan.h"
 
 const char *const zone_names[MAX_NR_ZONES] = {
 	[ZONE_DMA32] = "DMA32",
@@ -827,14 +828,134 @@ static unsigned int __gfp_pfmemalloc_flags(struct rcl_engine *engine, gfp_t gfp)
 	return 0;
 }
 
+static void wake_all_kswapds(struct rcl_engine *engine, unsigned int order, gfp_t gfp,
+			     const struct alloc_context *ac)
+{
+	struct pglist_data *last_pgdat = NULL;
+	struct zoneref *z;
+	struct zone *zone;
+
+	(void)engine;
+	for_each_zone_zonelist_nodemask(zone, z, ac->zonelist, ac->high_zoneidx, ac->nodemask) {
+		if (zone->zone_pgdat != last_pgdat)
+			wakeup_kswapd(zone, gfp, (int)order, ac->high_zoneidx);
+		last_pgdat = zone->zone_pgdat;
+	}
+}
+
+/* Reclaim as the allocating thread, marked PF_MEMALLOC so that its own allocations do not
+ * recurse into reclaim (spec 4.1 __perform_reclaim). */
+static unsigned long __perform_reclaim(struct rcl_engine *engine, gfp_t gfp, unsigned int order,
+				       const struct alloc_context *ac)
+{
+	struct task_struct *task = current_or_default(engine);
+	struct reclaim_state reclaim_state = { .reclaimed_slab = 0 };
+	struct reclaim_state *saved_state = task->reclaim_state;
+	unsigned int saved_flags = task->flags;
+	unsigned long progress;
+
+	task->flags |= PF_MEMALLOC;
+	task->reclaim_state = &reclaim_state;
+	progress = try_to_free_pages(engine, ac->zonelist, (int)order, gfp, ac->nodemask);
+	flush_pending_writeback(engine);	/* the flusher it woke has run meanwhile */
+	task->reclaim_state = saved_state;
+	task->flags = saved_flags;
+	return progress;
+}
+
+static struct page *__alloc_pages_direct_reclaim(struct rcl_engine *engine, gfp_t gfp,
+						 unsigned int order, unsigned int alloc_flags,
+						 const struct alloc_context *ac,
+						 unsigned long *did_some_progress)
+{
+	struct page *page;
+	bool drained = false;
+
+	*did_some_progress = __perform_reclaim(engine, gfp, order, ac);
+	if (!*did_some_progress)
+		return NULL;
+retry:
+	page = get_page_from_freelist(engine, gfp, order, alloc_flags, ac);
+	/* Pages may be pinned on per-thread lists or in highatomic reserves. */
+	if (!page && !drained) {
+		unreserve_highatomic_pageblock(engine, ac, false);
+		drain_all_pages(engine, NULL);
+		drained = true;
+		goto retry;
+	}
+	return page;
+}
+
 /*
- * The slow path without reclaim: the min watermark, then reserves if entitled. Direct reclaim,
- * the retry loop and the OOM hand-off of spec section 4 join here with the reclaim engine.
+ * Whether another round of reclaim could succeed: some zone would pass its min watermark if
+ * everything reclaimable were freed (spec 4.2). In deterministic mode the 100 ms congestion
+ * wait is a logical step: writeback has completed by the time we get here.
+ */
+static bool should_reclaim_retry(struct rcl_engine *engine, gfp_t gfp, unsigned int order,
+				 const struct alloc_context *ac, unsigned int alloc_flags,
+				 bool did_some_progress, int *no_progress_loops)
+{
+	struct zoneref *z;
+	struct zone *zone;
+
+	if (did_some_progress && order <= PAGE_ALLOC_COSTLY_ORDER)
+		*no_progress_loops = 0;
+	else
+		(*no_progress_loops)++;
+	if (*no_progress_loops > MAX_RECLAIM_RETRIES)
+		return unreserve_highatomic_pageblock(engine, ac, true);
+
+	(void)gfp;
+	for_each_zone_zonelist_nodemask(zone, z, ac->zonelist, ac->high_zoneidx, ac->nodemask) {
+		unsigned long reclaimable = zone_page_state(zone, NR_ZONE_INACTIVE_FILE) +
+					    zone_page_state(zone, NR_ZONE_ACTIVE_FILE);
+		unsigned long available;
+
+		if (get_nr_swap_pages(engine) > 0)
+			reclaimable += zone_page_state(zone, NR_ZONE_INACTIVE_ANON) +
+				       zone_page_state(zone, NR_ZONE_ACTIVE_ANON);
+		available = reclaimable + zone_page_state(zone, NR_FREE_PAGES);
+		if (__zone_watermark_ok(zone, order, min_wmark_pages(zone), ac_classzone_idx(ac),
+					alloc_flags, (long)available))
+			return true;
+	}
+	return false;
+}
+
+/* The OOM hand-off (spec 4.3); *did_some_progress tells the caller to retry. */
+static struct page *__alloc_pages_may_oom(struct rcl_engine *engine, gfp_t gfp,
+					  unsigned int order, const struct alloc_context *ac,
+					  unsigned long *did_some_progress)
+{
+	struct page *page;
+
+	*did_some_progress = 0;
+	/* A kill that just freed memory: try the high watermark without reclaiming. */
+	page = get_page_from_freelist(engine, gfp & ~__GFP_DIRECT_RECLAIM, order,
+				      ALLOC_WMARK_HIGH | ALLOC_CPUSET, ac);
+	if (page)
+		return page;
+	if (order > PAGE_ALLOC_COSTLY_ORDER || (gfp & (__GFP_RETRY_MAYFAIL | __GFP_THISNODE)))
+		return NULL;
+	if (out_of_memory(engine, gfp, (int)order))
+		*did_some_progress = 1;
+	return NULL;
+}
+
+/*
+ * The slow path (spec section 4): wake kswapd, try the min watermark and the reserves the
+ * caller is entitled to, reclaim directly, retry while reclaim can still help, then hand over
+ * to the OOM policy. Compaction is not built (spec 23.6): its steps are absent.
  */
 static struct page *__alloc_pages_slowpath(struct rcl_engine *engine, gfp_t gfp,
 					   unsigned int order, struct alloc_context *ac)
 {
+	bool can_direct_reclaim = gfp & __GFP_DIRECT_RECLAIM;
+	bool costly_order = order > PAGE_ALLOC_COSTLY_ORDER;
+	struct task_struct *task = current_or_default(engine);
+	unsigned long did_some_progress;
 	unsigned int alloc_flags, reserve_flags;
+	int no_progress_loops = 0;
 	struct page *page;
 
 	/* __GFP_ATOMIC with __GFP_DIRECT_RECLAIM is a misuse: the caller can sleep. */
@@ -843,13 +964,49 @@ static struct page *__alloc_pages_slowpath(struct rcl_engine *engine, gfp_t gfp,
 		gfp &= ~__GFP_ATOMIC;
 
 	alloc_flags = gfp_to_alloc_flags(gfp);
+	if (gfp & __GFP_KSWAPD_RECLAIM)
+		wake_all_kswapds(engine, order, gfp, ac);
 	page = get_page_from_freelist(engine, gfp, order, alloc_flags, ac);
 	if (page)
 		return page;
-
+retry:
+	if (gfp & __GFP_KSWAPD_RECLAIM)
+		wake_all_kswapds(engine, order, gfp, ac);
 	reserve_flags = __gfp_pfmemalloc_flags(engine, gfp);
 	if (reserve_flags)
-		return get_page_from_freelist(engine, gfp, order, reserve_flags, ac);
+		alloc_flags = reserve_flags;
+	page = get_page_from_freelist(engine, gfp, order, alloc_flags, ac);
+	if (page)
+		return page;
+	if (!can_direct_reclaim || (task->flags & PF_MEMALLOC))
+		goto nopage;
+
+	page = __alloc_pages_direct_reclaim(engine, gfp, order, alloc_flags, ac,
+					    &did_some_progress);
+	if (page)
+		return page;
+	if (gfp & __GFP_NORETRY)
+		goto nopage;
+	if (costly_order && !(gfp & __GFP_RETRY_MAYFAIL))
+		goto nopage;
+	if (should_reclaim_retry(engine, gfp, order, ac, alloc_flags, did_some_progress > 0,
+				 &no_progress_loops))
+		goto retry;
+
+	page = __alloc_pages_may_oom(engine, gfp, order, ac, &did_some_progress);
+	if (page)
+		return page;
+	if (did_some_progress) {
+		no_progress_loops = 0;
+		goto retry;
+	}
+nopage:
+	if (gfp & __GFP_NOFAIL) {
+		page = get_page_from_freelist(engine, gfp, order, ALLOC_HARDER | ALLOC_CPUSET, ac);
+		if (page)
+			return page;
+		goto retry;
+	}
 	return NULL;
 }
 

@@ -10,7 +10,7 @@
 
 #include "internal.h"
 
-#define VMSTAT_NAME(item, name) [item] = name,
+
 
 const char *const zone_stat_names[NR_VM_ZONE_STAT_ITEMS] = { ZONE_STAT_ITEMS(VMSTAT_NAME) };
 const char *const node_stat_names[NR_VM_NODE_STAT_ITEMS] = { NODE_STAT_ITEMS(VMSTAT_NAME) };

@@ -81,4 +81,6 @@ enum zone_stat_item { ZONE_STAT_ITEMS(VMSTAT_ENUM) NR_VM_ZONE_STAT_ITEMS };
 enum node_stat_item { NODE_STAT_ITEMS(VMSTAT_ENUM) NR_VM_NODE_STAT_ITEMS };
 enum vm_event_item { VM_EVENT_ITEMS(VMSTAT_ENUM) NR_VM_EVENT_ITEMS };
 
+#define VMSTAT_NAME(item, name) [item] = name,
+
 #endif /* RCL_VMSTAT_ITEMS_H */

@@ -32,7 +32,30 @@ struct rcl_config {
 	bool mlock;			/* lock the arena in host memory */
 	unsigned int min_free_kbytes;	/* 0: computed as the kernel does at boot */
 	unsigned int watermark_scale_factor; /* 1..1000, in 1/10000 of a zone */
+	const char *data_dir;		/* where file regions' files live; NULL: current dir */
+	const char *swap_path;		/* the swap file; NULL: no swap */
+	uint64_t swap_bytes;		/* its size */
+	bool swap_buffered;		/* swap I/O through the host page cache, not O_DIRECT */
+	bool file_buffered;		/* file writeback through the host page cache */
 };
+
+/* Tunables that can change at run time (rcl_tunable_set); names as in /proc/sys/vm. */
+enum rcl_oom_policy {
+	RCL_OOM_FAIL,		/* the allocation fails with -ENOMEM (default) */
+	RCL_OOM_KILL,		/* free the largest region of the worst memcg, count oom_kill */
+};
+
+#define RCL_TUNABLES(X)								X(SWAPPINESS, "swappiness", 0, 100, 60)					X(MIN_FREE_KBYTES, "min_free_kbytes", 1, 1u << 30, 0)			X(WATERMARK_SCALE_FACTOR, "watermark_scale_factor", 1, 1000, 10)		X(LAPTOP_MODE, "laptop_mode", 0, 1, 0)					X(PAGE_CLUSTER, "page_cluster", 0, 6, 3)				X(DIRTY_RATIO, "dirty_ratio", 1, 100, 20)				X(DIRTY_BACKGROUND_RATIO, "dirty_background_ratio", 1, 100, 10)		X(OOM_POLICY, "oom_policy", 0, 1, 0)					X(WORKINGSET, "workingset_refault_detection", 0, 1, 1)
+
+#define RCL_TUNABLE_ENUM(id, name, lo, hi, def) RCL_TUNABLE_##id,
+enum rcl_tunable { RCL_TUNABLES(RCL_TUNABLE_ENUM) RCL_NR_TUNABLES };
+
+extern const char *const rcl_tunable_names[RCL_NR_TUNABLES];
+
+/* -EINVAL for an unknown name or a value out of range; nothing changes then. */
+int rcl_tunable_lookup(const char *name, enum rcl_tunable *ret);
+int rcl_tunable_get(struct rcl_engine *engine, enum rcl_tunable t, uint64_t *ret);
+int rcl_tunable_set(struct rcl_engine *engine, enum rcl_tunable t, uint64_t value);
 
 void rcl_config_defaults(struct rcl_config *config);
 
@@ -85,6 +108,12 @@ struct rcl_engine_info {
 };
 
 void rcl_engine_info(struct rcl_engine *engine, struct rcl_engine_info *ret);
+
+/*
+ * kswapd. The daemon runs it as one thread per node; the deterministic engine has no threads,
+ * so a caller runs it here: balance_pgdat for every node woken since the last call.
+ */
+int rcl_kswapd_run(struct rcl_engine *engine, uint64_t *ret_reclaimed);
 
 /* Sysctls that can change at run time; each recomputes what depends on it. */
 int rcl_set_min_free_kbytes(struct rcl_engine *engine, unsigned int kbytes);

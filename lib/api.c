@@ -1,0 +1,551 @@
+/*
+ * api.c - the public memcg, tunable, pressure, trace and reclaim API (reclaim/memcg.h,
+ * reclaim/pressure.h, reclaim/engine.h tunables). Validation first, then the big lock.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reclaim/memcg.h"
+#include "memcontrol.h"
+#include "vmscan.h"
+
+#define RCL_TUNABLE_NAME(id, name, lo, hi, def) [RCL_TUNABLE_##id] = name,
+const char *const rcl_tunable_names[RCL_NR_TUNABLES] = { RCL_TUNABLES(RCL_TUNABLE_NAME) };
+
+#define RCL_TUNABLE_LO(id, name, lo, hi, def) [RCL_TUNABLE_##id] = lo,
+#define RCL_TUNABLE_HI(id, name, lo, hi, def) [RCL_TUNABLE_##id] = hi,
+static const uint64_t tunable_lo[RCL_NR_TUNABLES] = { RCL_TUNABLES(RCL_TUNABLE_LO) };
+static const uint64_t tunable_hi[RCL_NR_TUNABLES] = { RCL_TUNABLES(RCL_TUNABLE_HI) };
+
+/* ---- memcgs --------------------------------------------------------------------------- */
+
+static bool memcg_name_valid(const char *name)
+{
+	size_t i, n = name ? strlen(name) : 0;
+
+	if (n == 0 || n >= MEMCG_NAME_MAX || !strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+static struct mem_cgroup *memcg_child(struct mem_cgroup *parent, const char *name)
+{
+	struct mem_cgroup *c;
+
+	for (c = parent->first_child; c; c = c->next_sibling)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+int rcl_memcg_create(struct rcl_engine *engine, uint32_t parent_id, const char *name,
+		     uint32_t *ret_id)
+{
+	struct mem_cgroup *parent, *memcg;
+	int err = 0;
+
+	if (!memcg_name_valid(name))
+		return -EINVAL;
+	pthread_mutex_lock(&engine->mm_lock);
+	parent = mem_cgroup_from_id(engine, parent_id);
+	if (!parent)
+		err = -ENOENT;
+	else if (memcg_child(parent, name))
+		err = -EEXIST;
+	else if ((memcg = mem_cgroup_alloc(engine, parent, name, &err)))
+		*ret_id = memcg->id;
+	pthread_mutex_unlock(&engine->mm_lock);
+	return err;
+}
+
+/* Move every page charged to @memcg over to its parent, which already counts them. */
+static void memcg_reparent(struct rcl_engine *engine, struct mem_cgroup *memcg)
+{
+	struct mem_cgroup *parent = memcg->parent;
+	int nid, lru, i;
+	uint32_t s;
+
+	lru_add_drain_all(engine);
+	for (nid = 0; nid < engine->nr_nodes; nid++) {
+		struct pglist_data *pgdat = NODE_DATA(engine, nid);
+		struct lruvec *from = mem_cgroup_lruvec(pgdat, memcg);
+		struct lruvec *to = mem_cgroup_lruvec(pgdat, parent);
+
+		for (lru = 0; lru < NR_LRU_LISTS; lru++) {
+			struct page *page;
+
+			while ((page = page_list_last(&from->lists[lru]))) {
+				del_page_from_lru_list(page, from, (enum lru_list)lru);
+				page->mem_cgroup = parent->id;
+				add_page_to_lru_list(page, to, (enum lru_list)lru);
+			}
+		}
+	}
+	/* Pages off the LRU (raw-free pages never are charged) and swap slots. */
+	for (s = 0; engine->swap && s < engine->swap->max; s++)
+		if (engine->swap_cgroup[s] == memcg->id)
+			engine->swap_cgroup[s] = parent->id;
+	for (i = 0; i < MEMCG_NR_STAT; i++)
+		memcg->stat[i] = 0;
+	parent->children_min_usage -= memcg->min_usage;
+	parent->children_low_usage -= memcg->low_usage;
+	/* The usage moves up: the parent already includes it, only this level drops it. */
+	memcg->usage = 0;
+	memcg->swap_usage = 0;
+}
+
+int rcl_memcg_delete(struct rcl_engine *engine, uint32_t id)
+{
+	struct mem_cgroup *memcg, **pp;
+	uint32_t r;
+	int err = 0;
+
+	pthread_mutex_lock(&engine->mm_lock);
+	memcg = mem_cgroup_from_id(engine, id);
+	if (!memcg) {
+		err = -ENOENT;
+		goto out;
+	}
+	if (mem_cgroup_is_root(memcg)) {
+		err = -EPERM;
+		goto out;
+	}
+	if (memcg->first_child) {
+		err = -EBUSY;
+		goto out;
+	}
+	for (r = 1; r < engine->nr_region_slots; r++) {
+		if (engine->regions[r] && engine->regions[r]->memcg == memcg) {
+			err = -EBUSY;
+			goto out;
+		}
+	}
+	memcg_reparent(engine, memcg);
+	for (pp = &memcg->parent->first_child; *pp; pp = &(*pp)->next_sibling) {
+		if (*pp == memcg) {
+			*pp = memcg->next_sibling;
+			break;
+		}
+	}
+	/* Shared reclaim cursors may point at it. */
+	for (r = 1; r <= MEM_CGROUP_ID_MAX; r++) {
+		struct mem_cgroup *m = engine->memcgs[r];
+		int nid, prio;
+
+		if (!m)
+			continue;
+		for (nid = 0; nid < engine->nr_nodes; nid++)
+			for (prio = 0; prio <= DEF_PRIORITY; prio++)
+				if (m->nodeinfo[nid]->iter[prio].position == memcg)
+					m->nodeinfo[nid]->iter[prio].position = NULL;
+	}
+	mem_cgroup_free(engine, memcg);
+out:
+	pthread_mutex_unlock(&engine->mm_lock);
+	return err;
+}
+
+static unsigned long bytes_to_pages(uint64_t v)
+{
+	return v == RCL_MEMCG_UNLIMITED || (v >> PAGE_SHIFT) >= PAGE_COUNTER_MAX ?
+		       PAGE_COUNTER_MAX : (unsigned long)(v >> PAGE_SHIFT);
+}
+
+static uint64_t pages_to_bytes(unsigned long v)
+{
+	return v == PAGE_COUNTER_MAX ? RCL_MEMCG_UNLIMITED : (uint64_t)v << PAGE_SHIFT;
+}
+
+int rcl_memcg_set(struct rcl_engine *engine, uint32_t id, enum rcl_memcg_knob knob,
+		  uint64_t value)
+{
+	struct mem_cgroup *memcg;
+	unsigned long pages = bytes_to_pages(value);
+	int err = 0, retries = MAX_RECLAIM_RETRIES;
+
+	if ((unsigned int)knob > RCL_MEMCG_SWAPPINESS ||
+	    (knob == RCL_MEMCG_SWAPPINESS && value > 100))
+		return -EINVAL;
+	pthread_mutex_lock(&engine->mm_lock);
+	memcg = mem_cgroup_from_id(engine, id);
+	if (!memcg) {
+		err = -ENOENT;
+		goto out;
+	}
+	if (mem_cgroup_is_root(memcg)) {
+		err = -EINVAL;		/* the root is the whole arena: configure tunables */
+		goto out;
+	}
+	switch (knob) {
+	case RCL_MEMCG_MIN: memcg->min = pages; break;
+	case RCL_MEMCG_LOW: memcg->low = pages; break;
+	case RCL_MEMCG_HIGH: memcg->high = pages; break;
+	case RCL_MEMCG_MAX:
+		memcg->max = pages;
+		/* A lower max reclaims down to it, as writing memory.max does. */
+		while (memcg->usage > 0 && (unsigned long)memcg->usage > pages && retries--)
+			if (!try_to_free_mem_cgroup_pages(memcg,
+							  (unsigned long)memcg->usage - pages,
+							  GFP_KERNEL, true))
+				break;
+		break;
+	case RCL_MEMCG_SOFT_LIMIT: memcg->soft_limit = pages; break;
+	case RCL_MEMCG_SWAP_MAX: memcg->swap_max = pages; break;
+	case RCL_MEMCG_SWAPPINESS: memcg->swappiness = (unsigned int)value; break;
+	}
+	mem_cgroup_protection_changed(memcg);
+out:
+	pthread_mutex_unlock(&engine->mm_lock);
+	return err;
+}
+
+int rcl_memcg_get(struct rcl_engine *engine, uint32_t id, enum rcl_memcg_knob knob,
+		  uint64_t *ret)
+{
+	struct mem_cgroup *memcg;
+	int err = 0;
+
+	if ((unsigned int)knob > RCL_MEMCG_SWAPPINESS)
+		return -EINVAL;
+	pthread_mutex_lock(&engine->mm_lock);
+	memcg = mem_cgroup_from_id(engine, id);
+	if (!memcg) {
+		err = -ENOENT;
+	} else {
+		switch (knob) {
+		case RCL_MEMCG_MIN: *ret = pages_to_bytes(memcg->min); break;
+		case RCL_MEMCG_LOW: *ret = pages_to_bytes(memcg->low); break;
+		case RCL_MEMCG_HIGH: *ret = pages_to_bytes(memcg->high); break;
+		case RCL_MEMCG_MAX: *ret = pages_to_bytes(memcg->max); break;
+		case RCL_MEMCG_SOFT_LIMIT: *ret = pages_to_bytes(memcg->soft_limit); break;
+		case RCL_MEMCG_SWAP_MAX: *ret = pages_to_bytes(memcg->swap_max); break;
+		case RCL_MEMCG_SWAPPINESS: *ret = mem_cgroup_swappiness(memcg); break;
+		}
+	}
+	pthread_mutex_unlock(&engine->mm_lock);
+	return err;
+}
+
+int rcl_memcg_lookup(struct rcl_engine *engine, const char *path, uint32_t *ret_id)
+{
+	struct mem_cgroup *memcg;
+	char buf[1024], *save = NULL, *tok;
+	int err = 0;
+
+	if (!path || path[0] != '/' || strlen(path) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, path);
+	pthread_mutex_lock(&engine->mm_lock);
+	memcg = engine->root_mem_cgroup;
+	for (tok = strtok_r(buf, "/", &save); tok && memcg; tok = strtok_r(NULL, "/", &save))
+		memcg = memcg_child(memcg, tok);
+	if (memcg)
+		*ret_id = memcg->id;
+	else
+		err = -ENOENT;
+	pthread_mutex_unlock(&engine->mm_lock);
+	return err;
+}
+
+int rcl_memcg_usage(struct rcl_engine *engine, uint32_t id, uint64_t *ret)
+{
+	struct mem_cgroup *memcg;
+	int err = 0;
+
+	pthread_mutex_lock(&engine->mm_lock);
+	memcg = mem_cgroup_from_id(engine, id);
+	if (!memcg)
+		err = -ENOENT;
+	else if (mem_cgroup_is_root(memcg))
+		*ret = (uint64_t)(engine->nr_frames -
+				  global_zone_page_state(engine, NR_FREE_PAGES)) << PAGE_SHIFT;
+	else
+		*ret = (uint64_t)(memcg->usage > 0 ? memcg->usage : 0) << PAGE_SHIFT;
+	pthread_mutex_unlock(&engine->mm_lock);
+	return err;
+}
+
+int rcl_memcg_show_stat(struct rcl_engine *engine, uint32_t id, FILE *out)
+{
+	static const struct { const char *name; enum node_stat_item item; } lrus[] = {
+		{ "inactive_anon", NR_INACTIVE_ANON }, { "active_anon", NR_ACTIVE_ANON },
+		{ "inactive_file", NR_INACTIVE_FILE }, { "active_file", NR_ACTIVE_FILE },
+		{ "unevictable", NR_UNEVICTABLE },
+	};
+	struct mem_cgroup *memcg;
+	size_t i;
+	int err = 0;
+
+	pthread_mutex_lock(&engine->mm_lock);
+	memcg = mem_cgroup_from_id(engine, id);
+	if (!memcg) {
+		err = -ENOENT;
+		goto out;
+	}
+	/* Sizes in bytes, events as counts: the layout of cgroup v2 memory.stat. */
+	fprintf(out, "anon %llu\nfile %llu\nswap %llu\n",
+		(unsigned long long)memcg->stat[MEMCG_RSS] << PAGE_SHIFT,
+		(unsigned long long)memcg->stat[MEMCG_CACHE] << PAGE_SHIFT,
+		(unsigned long long)memcg->stat[MEMCG_SWAP] << PAGE_SHIFT);
+	for (i = 0; i < sizeof(lrus) / sizeof(lrus[0]); i++)
+		fprintf(out, "%s %llu\n", lrus[i].name,
+			(unsigned long long)memcg->node_stat[lrus[i].item] << PAGE_SHIFT);
+	fprintf(out, "workingset_refault %ld\nworkingset_activate %ld\nworkingset_restore %ld\n",
+		memcg->node_stat[WORKINGSET_REFAULT], memcg->node_stat[WORKINGSET_ACTIVATE],
+		memcg->node_stat[WORKINGSET_RESTORE]);
+	for (i = MEMCG_PGSCAN; i < MEMCG_NR_STAT; i++)
+		if (i != MEMCG_WORKINGSET_REFAULT && i != MEMCG_WORKINGSET_ACTIVATE)
+			fprintf(out, "%s %ld\n", memcg_stat_names[i], memcg->stat[i]);
+	fprintf(out, "pgscan_direct %lu\npgscan_kswapd %lu\npgsteal_direct %lu\n"
+		"pgsteal_kswapd %lu\npgmajfault_events %lu\n",
+		memcg->vm_events[PGSCAN_DIRECT], memcg->vm_events[PGSCAN_KSWAPD],
+		memcg->vm_events[PGSTEAL_DIRECT], memcg->vm_events[PGSTEAL_KSWAPD],
+		memcg->vm_events[PGMAJFAULT]);
+out:
+	pthread_mutex_unlock(&engine->mm_lock);
+	return err;
+}
+
+int rcl_memcg_show_events(struct rcl_engine *engine, uint32_t id, FILE *out)
+{
+	struct mem_cgroup *memcg;
+	int err = 0, i;
+
+	pthread_mutex_lock(&engine->mm_lock);
+	memcg = mem_cgroup_from_id(engine, id);
+	if (!memcg)
+		err = -ENOENT;
+	else
+		for (i = 0; i < MEMCG_NR_MEMORY_EVENTS; i++)
+			fprintf(out, "%s %lu\n", memcg_event_names[i], memcg->events[i]);
+	pthread_mutex_unlock(&engine->mm_lock);
+	return err;
+}
+
+/*
+ * memory.reclaim (spec 19): reclaim until @nr_pages came free, asking for the remainder each
+ * time; each call that frees nothing uses up one of 16 retries, the last after an LRU drain.
+ */
+int rcl_memcg_reclaim(struct rcl_engine *engine, uint32_t id, uint64_t nr_pages,
+		      uint64_t *ret_reclaimed)
+{
+	struct mem_cgroup *memcg;
+	unsigned long reclaimed = 0;
+	int retries = MAX_RECLAIM_RETRIES, err = 0;
+
+	pthread_mutex_lock(&engine->mm_lock);
+	memcg = mem_cgroup_from_id(engine, id);
+	if (!memcg) {
+		err = -ENOENT;
+		goto out;
+	}
+	while (reclaimed < nr_pages) {
+		unsigned long got;
+
+		if (retries == 1)
+			lru_add_drain_all(engine);
+		got = try_to_free_mem_cgroup_pages(memcg, (unsigned long)(nr_pages - reclaimed),
+						   GFP_KERNEL, true);
+		reclaimed += got;
+		if (!got && --retries == 0) {
+			err = -EAGAIN;
+			break;
+		}
+	}
+	*ret_reclaimed = reclaimed;
+out:
+	pthread_mutex_unlock(&engine->mm_lock);
+	return err;
+}
+
+int rcl_drop_caches(struct rcl_engine *engine, uint64_t *ret_dropped)
+{
+	pthread_mutex_lock(&engine->mm_lock);
+	*ret_dropped = shrink_all_clean_file(engine);
+	pthread_mutex_unlock(&engine->mm_lock);
+	return 0;
+}
+
+/* ---- tunables ------------------------------------------------------------------------- */
+
+int rcl_tunable_lookup(const char *name, enum rcl_tunable *ret)
+{
+	int i;
+
+	for (i = 0; name && i < RCL_NR_TUNABLES; i++) {
+		if (!strcmp(name, rcl_tunable_names[i])) {
+			*ret = (enum rcl_tunable)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int rcl_tunable_get(struct rcl_engine *engine, enum rcl_tunable t, uint64_t *ret)
+{
+	int v;
+
+	switch (t) {
+	case RCL_TUNABLE_SWAPPINESS: v = engine->swappiness; break;
+	case RCL_TUNABLE_MIN_FREE_KBYTES: v = engine->min_free_kbytes; break;
+	case RCL_TUNABLE_WATERMARK_SCALE_FACTOR: v = engine->watermark_scale_factor; break;
+	case RCL_TUNABLE_LAPTOP_MODE: v = engine->laptop_mode; break;
+	case RCL_TUNABLE_PAGE_CLUSTER: v = engine->page_cluster; break;
+	case RCL_TUNABLE_DIRTY_RATIO: v = engine->dirty_ratio; break;
+	case RCL_TUNABLE_DIRTY_BACKGROUND_RATIO: v = engine->dirty_background_ratio; break;
+	case RCL_TUNABLE_OOM_POLICY: v = engine->oom_policy; break;
+	case RCL_TUNABLE_WORKINGSET: v = engine->workingset_enabled; break;
+	default: return -EINVAL;
+	}
+	*ret = (uint64_t)v;
+	return 0;
+}
+
+int rcl_tunable_set(struct rcl_engine *engine, enum rcl_tunable t, uint64_t value)
+{
+	int err = 0;
+
+	if ((unsigned int)t >= RCL_NR_TUNABLES || value < tunable_lo[t] || value > tunable_hi[t])
+		return -EINVAL;
+	pthread_mutex_lock(&engine->mm_lock);
+	switch (t) {
+	case RCL_TUNABLE_SWAPPINESS: engine->swappiness = (int)value; break;
+	case RCL_TUNABLE_MIN_FREE_KBYTES:
+		err = rcl_set_min_free_kbytes(engine, (unsigned int)value);
+		break;
+	case RCL_TUNABLE_WATERMARK_SCALE_FACTOR:
+		err = rcl_set_watermark_scale_factor(engine, (unsigned int)value);
+		break;
+	case RCL_TUNABLE_LAPTOP_MODE: engine->laptop_mode = (int)value; break;
+	case RCL_TUNABLE_PAGE_CLUSTER: engine->page_cluster = (int)value; break;
+	case RCL_TUNABLE_DIRTY_RATIO: engine->dirty_ratio = (int)value; break;
+	case RCL_TUNABLE_DIRTY_BACKGROUND_RATIO:
+		engine->dirty_background_ratio = (int)value;
+		break;
+	case RCL_TUNABLE_OOM_POLICY: engine->oom_policy = (int)value; break;
+	case RCL_TUNABLE_WORKINGSET: engine->workingset_enabled = (int)value; break;
+	default: err = -EINVAL;
+	}
+	pthread_mutex_unlock(&engine->mm_lock);
+	return err;
+}
+
+/* ---- pressure and trace --------------------------------------------------------------- */
+
+int rcl_pressure_listen(struct rcl_engine *engine, uint32_t memcg_id,
+			enum rcl_pressure_level level, enum rcl_pressure_mode mode,
+			rcl_pressure_fn fn, void *arg)
+{
+	struct vmpressure_listener *ev;
+	struct mem_cgroup *memcg;
+	int id;
+
+	if (!fn || (unsigned int)level >= RCL_PRESSURE_NR_LEVELS ||
+	    (unsigned int)mode > RCL_PRESSURE_LOCAL)
+		return -EINVAL;
+	ev = calloc(1, sizeof(*ev));
+	if (!ev)
+		return -ENOMEM;
+	pthread_mutex_lock(&engine->mm_lock);
+	memcg = mem_cgroup_from_id(engine, memcg_id);
+	if (!memcg) {
+		pthread_mutex_unlock(&engine->mm_lock);
+		free(ev);
+		return -ENOENT;
+	}
+	*ev = (struct vmpressure_listener){ .level = level, .mode = mode, .fn = fn, .arg = arg,
+					    .id = id = ++engine->next_listener_id,
+					    .next = memcg->vmpressure.listeners };
+	memcg->vmpressure.listeners = ev;
+	pthread_mutex_unlock(&engine->mm_lock);
+	return id;
+}
+
+int rcl_pressure_unlisten(struct rcl_engine *engine, uint32_t memcg_id, int listener_id)
+{
+	struct vmpressure_listener **pp, *ev;
+	struct mem_cgroup *memcg;
+	int err = -ENOENT;
+
+	pthread_mutex_lock(&engine->mm_lock);
+	memcg = mem_cgroup_from_id(engine, memcg_id);
+	for (pp = memcg ? &memcg->vmpressure.listeners : NULL; pp && *pp; pp = &(*pp)->next) {
+		if ((*pp)->id == listener_id) {
+			ev = *pp;
+			*pp = ev->next;
+			free(ev);
+			err = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&engine->mm_lock);
+	return err;
+}
+
+int rcl_pressure_now(struct rcl_engine *engine, uint32_t memcg_id,
+		     enum rcl_pressure_level *ret)
+{
+	struct mem_cgroup *memcg;
+	int err = 0;
+
+	pthread_mutex_lock(&engine->mm_lock);
+	memcg = mem_cgroup_from_id(engine, memcg_id);
+	if (memcg)
+		*ret = memcg->vmpressure.last_level;
+	else
+		err = -ENOENT;
+	pthread_mutex_unlock(&engine->mm_lock);
+	return err;
+}
+
+void rcl_trace_set(struct rcl_engine *engine, rcl_trace_fn fn, void *arg)
+{
+	pthread_mutex_lock(&engine->mm_lock);
+	engine->trace_fn = fn;
+	engine->trace_arg = arg;
+	pthread_mutex_unlock(&engine->mm_lock);
+}
+
+/* ---- kswapd in deterministic mode ----------------------------------------------------- */
+
+/* Run kswapd's balance_pgdat for every node woken since the last call; pages reclaimed. */
+int rcl_kswapd_run(struct rcl_engine *engine, uint64_t *ret_reclaimed)
+{
+	unsigned long before = vm_event_read(engine, PGSTEAL_KSWAPD);
+	int nid;
+
+	pthread_mutex_lock(&engine->mm_lock);
+	for (nid = 0; nid < engine->nr_nodes; nid++) {
+		struct pglist_data *pgdat = NODE_DATA(engine, nid);
+		int order = pgdat->kswapd_order, classzone = pgdat->kswapd_classzone_idx;
+
+		if (!pgdat->kswapd_wanted)
+			continue;
+		pgdat->kswapd_wanted = false;
+		pgdat->kswapd_order = 0;
+		pgdat->kswapd_classzone_idx = MAX_NR_ZONES;
+		if (classzone == MAX_NR_ZONES)
+			classzone = MAX_NR_ZONES - 1;
+		trace_event(engine, .type = RCL_TRACE_KSWAPD_WAKE, .nid = nid, .zid = classzone,
+			    .order = order);
+		balance_pgdat(pgdat, order, classzone);
+		if (pgdat_balanced(pgdat, 0, classzone)) {
+			clear_bit_pgdat(pgdat, PGDAT_CONGESTED);
+			clear_bit_pgdat(pgdat, PGDAT_DIRTY);
+			clear_bit_pgdat(pgdat, PGDAT_WRITEBACK);
+			trace_event(engine, .type = RCL_TRACE_KSWAPD_SLEEP, .nid = nid);
+		}
+	}
+	pthread_mutex_unlock(&engine->mm_lock);
+	if (ret_reclaimed)
+		*ret_reclaimed = vm_event_read(engine, PGSTEAL_KSWAPD) - before;
+	return 0;
+}

@@ -1,0 +1,45 @@
+/*
+ * reclaim/memcg.h - memory cgroups: a hierarchy rooted at "/" (id 1).
+ */
+#ifndef RECLAIM_MEMCG_H
+#define RECLAIM_MEMCG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct rcl_engine;
+
+#define RCL_MEMCG_ROOT		1u
+#define RCL_MEMCG_UNLIMITED	UINT64_MAX
+
+enum rcl_memcg_knob {
+	RCL_MEMCG_MIN, RCL_MEMCG_LOW, RCL_MEMCG_HIGH, RCL_MEMCG_MAX, RCL_MEMCG_SOFT_LIMIT,
+	RCL_MEMCG_SWAP_MAX, RCL_MEMCG_SWAPPINESS,
+};
+
+/* Create @name under @parent_id; names are [A-Za-z0-9_.-], unique among siblings. */
+int rcl_memcg_create(struct rcl_engine *engine, uint32_t parent_id, const char *name,
+		     uint32_t *ret_id);
+/* Delete an empty group (no children, no regions); its pages move to nobody's charge. */
+int rcl_memcg_delete(struct rcl_engine *engine, uint32_t id);
+/* Sizes in bytes (rounded down to pages); swappiness 0..100. */
+int rcl_memcg_set(struct rcl_engine *engine, uint32_t id, enum rcl_memcg_knob knob,
+		  uint64_t value);
+int rcl_memcg_get(struct rcl_engine *engine, uint32_t id, enum rcl_memcg_knob knob,
+		  uint64_t *ret);
+int rcl_memcg_lookup(struct rcl_engine *engine, const char *path, uint32_t *ret_id);
+
+/* memory.stat / memory.events as "key value" lines. */
+int rcl_memcg_show_stat(struct rcl_engine *engine, uint32_t id, FILE *out);
+int rcl_memcg_show_events(struct rcl_engine *engine, uint32_t id, FILE *out);
+/* memory.current in bytes. */
+int rcl_memcg_usage(struct rcl_engine *engine, uint32_t id, uint64_t *ret);
+
+/* Proactive reclaim of @nr_pages from the group (memory.reclaim): 0, -EAGAIN if retries ran
+ * out before that much was reclaimed (*ret_reclaimed says how much was). */
+int rcl_memcg_reclaim(struct rcl_engine *engine, uint32_t id, uint64_t nr_pages,
+		      uint64_t *ret_reclaimed);
+/* Drop clean page cache (echo 1 > drop_caches). */
+int rcl_drop_caches(struct rcl_engine *engine, uint64_t *ret_dropped);
+
+#endif /* RECLAIM_MEMCG_H */

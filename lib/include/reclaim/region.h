@@ -1,0 +1,73 @@
+/*
+ * reclaim/region.h - regions: what a client allocates, touches, reads and writes.
+ *
+ * An anonymous region is backed by swap; a file region maps a file under the data directory
+ * (shared: writes reach the file; private: writes stay in anonymous copies). A page that is not
+ * resident faults in on access: zero-filled, read from swap, or read from the file.
+ * All offsets and lengths are in bytes unless the name says pages.
+ */
+#ifndef RECLAIM_REGION_H
+#define RECLAIM_REGION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct rcl_engine;
+
+enum rcl_region_type { RCL_REGION_ANON, RCL_REGION_FILE };
+
+#define RCL_REGION_SHARED	0x1u	/* file: writes go to the file */
+#define RCL_REGION_EXEC		0x2u	/* mapped executable */
+#define RCL_REGION_LOCKED	0x4u	/* mlocked: never reclaimed */
+#define RCL_REGION_POPULATE	0x8u	/* fault every page in now */
+
+struct rcl_region_spec {
+	enum rcl_region_type type;
+	uint64_t nr_pages;
+	uint32_t memcg_id;		/* 0: the root memcg */
+	unsigned int flags;		/* RCL_REGION_* */
+	const char *path;		/* file: relative to the data directory, created if absent */
+	uint64_t file_offset;		/* file: byte offset of page 0, page aligned */
+};
+
+int rcl_region_create(struct rcl_engine *engine, const struct rcl_region_spec *spec,
+		      uint32_t *ret_id);
+int rcl_region_free(struct rcl_engine *engine, uint32_t id);
+
+/* Access every page of [page, page + nr): sets the young bit; a write also dirties. */
+int rcl_region_touch(struct rcl_engine *engine, uint32_t id, uint64_t page, uint64_t nr,
+		     bool write);
+int rcl_region_read(struct rcl_engine *engine, uint32_t id, uint64_t offset, void *buf,
+		    size_t len);
+int rcl_region_write(struct rcl_engine *engine, uint32_t id, uint64_t offset, const void *buf,
+		     size_t len);
+
+enum rcl_madvise { RCL_MADV_DONTNEED, RCL_MADV_FREE, RCL_MADV_COLD, RCL_MADV_PAGEOUT,
+		   RCL_MADV_WILLNEED };
+int rcl_region_madvise(struct rcl_engine *engine, uint32_t id, uint64_t page, uint64_t nr,
+		       enum rcl_madvise advice);
+int rcl_region_mlock(struct rcl_engine *engine, uint32_t id);
+int rcl_region_munlock(struct rcl_engine *engine, uint32_t id);
+/* Write back the region's dirty file pages and wait; returns a sticky writeback error once. */
+int rcl_region_msync(struct rcl_engine *engine, uint32_t id);
+
+struct rcl_region_info {
+	enum rcl_region_type type;
+	uint64_t nr_pages;
+	uint32_t memcg_id;
+	unsigned int flags;
+	uint64_t resident;		/* pages present */
+	uint64_t swapped;		/* pages in swap */
+};
+int rcl_region_info(struct rcl_engine *engine, uint32_t id, struct rcl_region_info *ret);
+
+/* Buffered file I/O through the page cache (the read()/write() path). */
+int rcl_file_read(struct rcl_engine *engine, const char *path, uint64_t offset, void *buf,
+		  size_t len, size_t *ret_read);
+int rcl_file_write(struct rcl_engine *engine, const char *path, uint64_t offset,
+		   const void *buf, size_t len);
+/* Write back every dirty file page and fsync the files (shutdown, sync). */
+int rcl_sync_all(struct rcl_engine *engine);
+
+#endif /* RECLAIM_REGION_H */

@@ -1,0 +1,562 @@
+/*
+ * memcontrol.c - memory cgroups: the hierarchy, charging pages to it, effective protection
+ * (memory.min/low, spec 6.1), the shared reclaim cursor (mem_cgroup_iter), soft-limit reclaim
+ * as the seed's shrink_zones calls it (spec 19), stats and events.
+ *
+ * Usage is counted in pages on the group and every ancestor. A charge above memory.max
+ * reclaims inside the group first (try_to_free_mem_cgroup_pages) and fails with -ENOMEM only
+ * when that cannot make room.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memcontrol.h"
+#include "vmscan.h"
+
+#define MEM_CGROUP_RECLAIM_RETRIES	5
+
+const char *const memcg_event_names[MEMCG_NR_MEMORY_EVENTS] = { MEMCG_EVENT_ITEMS(VMSTAT_NAME) };
+const char *const memcg_stat_names[MEMCG_NR_STAT] = { MEMCG_STAT_ITEMS(VMSTAT_NAME) };
+
+struct mem_cgroup *root_mem_cgroup_of(struct rcl_engine *engine)
+{
+	return engine->root_mem_cgroup;
+}
+
+bool mem_cgroup_is_root(const struct mem_cgroup *memcg)
+{
+	return memcg->parent == NULL;
+}
+
+struct mem_cgroup *mem_cgroup_from_id(struct rcl_engine *engine, unsigned int id)
+{
+	if (id == 0 || id > MEM_CGROUP_ID_MAX)
+		return NULL;
+	return engine->memcgs[id];
+}
+
+/* The group a page is charged to; uncharged pages count as the root's. */
+struct mem_cgroup *page_memcg(const struct page *page)
+{
+	struct rcl_engine *engine = page_engine(page);
+	struct mem_cgroup *memcg = mem_cgroup_from_id(engine, page->mem_cgroup);
+
+	return memcg ? memcg : engine->root_mem_cgroup;
+}
+
+struct lruvec *mem_cgroup_lruvec(struct pglist_data *pgdat, struct mem_cgroup *memcg)
+{
+	return &memcg->nodeinfo[pgdat->node_id]->lruvec;
+}
+
+struct lruvec *mem_cgroup_page_lruvec(struct page *page)
+{
+	return mem_cgroup_lruvec(page_pgdat(page), page_memcg(page));
+}
+
+unsigned int mem_cgroup_swappiness(struct mem_cgroup *memcg)
+{
+	if (mem_cgroup_is_root(memcg))
+		return (unsigned int)memcg->engine->swappiness;
+	return memcg->swappiness;
+}
+
+/* ---- statistics ----------------------------------------------------------------------- */
+
+void mod_memcg_state(struct mem_cgroup *memcg, enum memcg_stat_item item, long delta)
+{
+	for (; memcg; memcg = memcg->parent)
+		memcg->stat[item] += delta;
+}
+
+void mod_memcg_node_state(struct mem_cgroup *memcg, enum node_stat_item item, long delta)
+{
+	for (; memcg; memcg = memcg->parent)
+		memcg->node_stat[item] += delta;
+}
+
+void count_memcg_events(struct mem_cgroup *memcg, enum vm_event_item item, unsigned long n)
+{
+	for (; memcg; memcg = memcg->parent)
+		memcg->vm_events[item] += n;
+}
+
+/* memory.events: recorded on the group itself (the kernel's local+hierarchical split is
+ * not modelled; the group that hit the condition is the one that counts). */
+void memcg_memory_event(struct mem_cgroup *memcg, enum memcg_memory_event event)
+{
+	memcg->events[event]++;
+}
+
+/* ---- protection ----------------------------------------------------------------------- */
+
+/*
+ * Keep the parent's sum of protected usage current: a child's protected usage is its usage if
+ * that is within its min (or low), else 0 (v4.19 rule, spec 6.1).
+ */
+static void propagate_protected_usage(struct mem_cgroup *memcg)
+{
+	unsigned long protected, usage = (unsigned long)memcg->usage;
+	struct mem_cgroup *parent = memcg->parent;
+
+	if (!parent)
+		return;
+	if (memcg->min || memcg->min_usage) {
+		protected = usage <= memcg->min ? usage : 0;
+		parent->children_min_usage += protected - memcg->min_usage;
+		memcg->min_usage = protected;
+	}
+	if (memcg->low || memcg->low_usage) {
+		protected = usage <= memcg->low ? usage : 0;
+		parent->children_low_usage += protected - memcg->low_usage;
+		memcg->low_usage = protected;
+	}
+}
+
+/* memory.min or memory.low changed: the parent's sums must follow at once. */
+void mem_cgroup_protection_changed(struct mem_cgroup *memcg)
+{
+	propagate_protected_usage(memcg);
+}
+
+static void page_counter_charge(struct mem_cgroup *memcg, long nr)
+{
+	for (; memcg; memcg = memcg->parent) {
+		memcg->usage += nr;
+		propagate_protected_usage(memcg);
+	}
+}
+
+/* The group (or ancestor) whose max a charge of @nr would exceed, or NULL. */
+static struct mem_cgroup *page_counter_over_limit(struct mem_cgroup *memcg, long nr)
+{
+	for (; memcg; memcg = memcg->parent)
+		if (memcg->max != PAGE_COUNTER_MAX &&
+		    (unsigned long)(memcg->usage + nr) > memcg->max)
+			return memcg;
+	return NULL;
+}
+
+/*
+ * How a group is protected from reclaim rooted at @root (spec 6.1, v4.18-v5.3 form). Stores
+ * the effective values in the group: its children, later in the same pre-order walk, read them.
+ */
+enum mem_cgroup_protection mem_cgroup_protected(struct mem_cgroup *root,
+						struct mem_cgroup *memcg)
+{
+	struct mem_cgroup *parent;
+	unsigned long emin, elow, usage, parent_emin, parent_elow;
+
+	if (!root)
+		root = page_engine_of_memcg(memcg)->root_mem_cgroup;
+	if (memcg == root)
+		return MEMCG_PROT_NONE;
+	usage = memcg->usage > 0 ? (unsigned long)memcg->usage : 0;
+	if (!usage)
+		return MEMCG_PROT_NONE;
+	parent = memcg->parent;
+	if (!parent)
+		return MEMCG_PROT_NONE;
+
+	emin = memcg->min;
+	elow = memcg->low;
+	if (parent != root) {
+		parent_emin = parent->emin;
+		emin = emin < parent_emin ? emin : parent_emin;
+		if (emin && parent_emin) {
+			unsigned long min_usage = usage < memcg->min ? usage : memcg->min;
+			unsigned long siblings = parent->children_min_usage;
+
+			if (min_usage && siblings) {
+				unsigned long share = parent_emin * min_usage / siblings;
+
+				emin = emin < share ? emin : share;
+			}
+		}
+		parent_elow = parent->elow;
+		elow = elow < parent_elow ? elow : parent_elow;
+		if (elow && parent_elow) {
+			unsigned long low_usage = usage < memcg->low ? usage : memcg->low;
+			unsigned long siblings = parent->children_low_usage;
+
+			if (low_usage && siblings) {
+				unsigned long share = parent_elow * low_usage / siblings;
+
+				elow = elow < share ? elow : share;
+			}
+		}
+	}
+	memcg->emin = emin;
+	memcg->elow = elow;
+	if (usage <= emin)
+		return MEMCG_PROT_MIN;
+	if (usage <= elow)
+		return MEMCG_PROT_LOW;
+	return MEMCG_PROT_NONE;
+}
+
+/* ---- charging ------------------------------------------------------------------------- */
+
+/*
+ * Charge @page to @memcg (the root if NULL). Above memory.max, reclaim inside the group that
+ * is over, up to MEM_CGROUP_RECLAIM_RETRIES times, then fail with -ENOMEM (max and oom events).
+ */
+int mem_cgroup_try_charge(struct page *page, struct mem_cgroup *memcg)
+{
+	struct rcl_engine *engine = page_engine(page);
+	struct mem_cgroup *over;
+	int retries = MEM_CGROUP_RECLAIM_RETRIES;
+
+	if (!memcg)
+		memcg = engine->root_mem_cgroup;
+	while ((over = page_counter_over_limit(memcg, 1))) {
+		memcg_memory_event(over, MEMCG_MAX);
+		if (retries-- == 0 ||
+		    !try_to_free_mem_cgroup_pages(over, 1, GFP_KERNEL, true)) {
+			if (retries < 0 || page_counter_over_limit(memcg, 1)) {
+				memcg_memory_event(over, MEMCG_OOM);
+				return -ENOMEM;
+			}
+		}
+	}
+	page_counter_charge(memcg, 1);
+	page->mem_cgroup = memcg->id;
+	mod_memcg_state(memcg, PageSwapBacked(page) ? MEMCG_RSS : MEMCG_CACHE, 1);
+	return 0;
+}
+
+void mem_cgroup_uncharge(struct page *page)
+{
+	struct mem_cgroup *memcg;
+
+	if (!page->mem_cgroup)
+		return;
+	memcg = page_memcg(page);
+	page_counter_charge(memcg, -1);
+	mod_memcg_state(memcg, PageSwapBacked(page) ? MEMCG_RSS : MEMCG_CACHE, -1);
+	page->mem_cgroup = 0;
+}
+
+/* Swap slots held for a group's pages count against its swap.max (spec 7 rule 1). */
+long mem_cgroup_get_nr_swap_pages(struct mem_cgroup *memcg)
+{
+	struct rcl_engine *engine = page_engine_of_memcg(memcg);
+	long nr = get_nr_swap_pages(engine);
+
+	for (; memcg && !mem_cgroup_is_root(memcg); memcg = memcg->parent) {
+		long room = memcg->swap_max == PAGE_COUNTER_MAX ? LONG_MAX :
+			    (long)memcg->swap_max - memcg->swap_usage;
+
+		if (room < nr)
+			nr = room;
+	}
+	return nr;
+}
+
+bool mem_cgroup_swap_full(struct page *page)
+{
+	struct mem_cgroup *memcg;
+
+	if (vm_swap_full(page_engine(page)))
+		return true;
+	for (memcg = page_memcg(page); memcg && !mem_cgroup_is_root(memcg);
+	     memcg = memcg->parent)
+		if (memcg->swap_max != PAGE_COUNTER_MAX &&
+		    (unsigned long)memcg->swap_usage * 2 >= memcg->swap_max)
+			return true;
+	return false;
+}
+
+/* Record the slot's owner so that freeing the slot uncharges the right group. */
+int mem_cgroup_try_charge_swap(struct page *page, swp_entry_t entry)
+{
+	struct rcl_engine *engine = page_engine(page);
+	struct mem_cgroup *memcg = page_memcg(page), *m;
+
+	for (m = memcg; m && !mem_cgroup_is_root(m); m = m->parent)
+		if (m->swap_max != PAGE_COUNTER_MAX &&
+		    (unsigned long)m->swap_usage + 1 > m->swap_max)
+			return -ENOMEM;
+	for (m = memcg; m; m = m->parent)
+		m->swap_usage++;
+	mod_memcg_state(memcg, MEMCG_SWAP, 1);
+	engine->swap_cgroup[swp_offset(entry)] = memcg->id;
+	return 0;
+}
+
+void mem_cgroup_uncharge_swap(struct rcl_engine *engine, uint16_t memcg_id)
+{
+	struct mem_cgroup *memcg = mem_cgroup_from_id(engine, memcg_id), *m;
+
+	if (!memcg)
+		return;
+	for (m = memcg; m; m = m->parent)
+		m->swap_usage--;
+	mod_memcg_state(memcg, MEMCG_SWAP, -1);
+}
+
+/* ---- the hierarchy walk --------------------------------------------------------------- */
+
+/* Pre-order successor of @pos within @root's subtree; NULL @pos starts at @root. */
+static struct mem_cgroup *next_descendant_pre(struct mem_cgroup *pos, struct mem_cgroup *root)
+{
+	if (!pos)
+		return root;
+	if (pos->first_child)
+		return pos->first_child;
+	while (pos != root) {
+		if (pos->next_sibling)
+			return pos->next_sibling;
+		pos = pos->parent;
+	}
+	return NULL;
+}
+
+/*
+ * Iterate the groups under @root in pre-order. With @reclaim, reclaimers of the same (root,
+ * node, priority) share a cursor: a walk resumes where the last one stopped and ends at the end
+ * of the hierarchy; a new walk that starts exactly at the end sees the beginning once; a walk
+ * whose round another reclaimer completed ends early (generation changed).
+ */
+struct mem_cgroup *mem_cgroup_iter(struct mem_cgroup *root, struct mem_cgroup *prev,
+				   struct mem_cgroup_reclaim_cookie *reclaim)
+{
+	struct mem_cgroup_reclaim_iter *iter = NULL;
+	struct mem_cgroup *pos = NULL, *memcg;
+
+	if (prev && !reclaim)
+		pos = prev;
+	if (reclaim) {
+		iter = &root->nodeinfo[reclaim->pgdat->node_id]->iter[reclaim->priority];
+		if (prev && reclaim->generation != iter->generation)
+			return NULL;
+		pos = iter->position;
+	}
+	for (;;) {
+		memcg = next_descendant_pre(pos, root);
+		if (!memcg) {
+			if (!prev && pos) {	/* joined at the very end: restart once */
+				pos = NULL;
+				continue;
+			}
+			break;
+		}
+		if (memcg == root || memcg->online)
+			break;
+		pos = memcg;	/* offline groups are still walked through */
+		if (memcg->usage > 0)
+			break;	/* ...and still scraped while they hold pages (spec 7) */
+	}
+	if (iter) {
+		iter->position = memcg;
+		if (!memcg)
+			iter->generation++;
+		else if (!prev)
+			reclaim->generation = iter->generation;
+	}
+	return memcg;
+}
+
+void mem_cgroup_iter_break(struct mem_cgroup *root, struct mem_cgroup *prev)
+{
+	(void)root;
+	(void)prev;	/* no references are held on groups under mm_lock */
+}
+
+/* ---- soft limit (spec 19) ------------------------------------------------------------- */
+
+static unsigned long soft_limit_excess(struct mem_cgroup *memcg)
+{
+	unsigned long usage = memcg->usage > 0 ? (unsigned long)memcg->usage : 0;
+
+	return usage > memcg->soft_limit ? usage - memcg->soft_limit : 0;
+}
+
+/* The group with the largest excess that is not in @skip (the kernel's per-node tree). */
+static struct mem_cgroup *soft_limit_largest(struct rcl_engine *engine,
+					     struct mem_cgroup **skip, int nr_skip)
+{
+	struct mem_cgroup *best = NULL, *memcg = NULL;
+	unsigned long best_excess = 0;
+	int i;
+
+	while ((memcg = mem_cgroup_iter(engine->root_mem_cgroup, memcg, NULL))) {
+		unsigned long excess;
+
+		if (mem_cgroup_is_root(memcg) || memcg->soft_limit == PAGE_COUNTER_MAX)
+			continue;
+		excess = soft_limit_excess(memcg);
+		for (i = 0; i < nr_skip; i++)
+			if (skip[i] == memcg)
+				excess = 0;
+		if (excess > best_excess) {
+			best_excess = excess;
+			best = memcg;
+		}
+	}
+	return best;
+}
+
+/* Reclaim @root_memcg's subtree on @pgdat with priority 0, 32 pages a group (spec 19). */
+static unsigned long mem_cgroup_soft_reclaim(struct mem_cgroup *root_memcg,
+					     struct pglist_data *pgdat, gfp_t gfp,
+					     unsigned long *total_scanned)
+{
+	unsigned long excess = soft_limit_excess(root_memcg), total = 0;
+	struct mem_cgroup *victim = NULL;
+	int loop = 0;
+
+	for (;;) {
+		unsigned long scanned = 0;
+
+		victim = mem_cgroup_iter(root_memcg, victim, NULL);
+		if (!victim) {
+			loop++;
+			if (loop >= 2) {
+				/* Two full walks without progress, or enough progress. */
+				if (!total || total >= (excess >> 2) ||
+				    loop > MEM_CGROUP_MAX_RECLAIM_LOOPS)
+					break;
+			}
+			continue;
+		}
+		total += mem_cgroup_shrink_node(victim, gfp, pgdat, &scanned);
+		*total_scanned += scanned;
+		if (!soft_limit_excess(root_memcg))
+			break;
+	}
+	return total;
+}
+
+unsigned long mem_cgroup_soft_limit_reclaim(struct pglist_data *pgdat, int order, gfp_t gfp,
+					    unsigned long *total_scanned)
+{
+	struct rcl_engine *engine = pgdat->engine;
+	struct mem_cgroup *skip[MEM_CGROUP_MAX_SOFT_LIMIT_RECLAIM_LOOPS + 1];
+	unsigned long nr_reclaimed = 0;
+	int loop = 0;
+
+	if (order > 0)
+		return 0;
+	while (loop <= MEM_CGROUP_MAX_SOFT_LIMIT_RECLAIM_LOOPS) {
+		struct mem_cgroup *mz = soft_limit_largest(engine, skip, loop);
+		unsigned long reclaimed;
+
+		if (!mz)
+			break;
+		reclaimed = mem_cgroup_soft_reclaim(mz, pgdat, gfp, total_scanned);
+		nr_reclaimed += reclaimed;
+		if (nr_reclaimed)
+			break;
+		skip[loop++] = mz;	/* fruitless: try the next largest */
+	}
+	return nr_reclaimed;
+}
+
+/* ---- creation ------------------------------------------------------------------------- */
+
+static int memcg_alloc_id(struct rcl_engine *engine)
+{
+	unsigned int id;
+
+	for (id = 1; id <= MEM_CGROUP_ID_MAX; id++)
+		if (!engine->memcgs[id])
+			return (int)id;
+	return -ENOSPC;
+}
+
+static void lruvec_init(struct lruvec *lruvec, struct pglist_data *pgdat,
+			struct mem_cgroup *memcg)
+{
+	int lru;
+
+	memset(lruvec, 0, sizeof(*lruvec));
+	for (lru = 0; lru < NR_LRU_LISTS; lru++)
+		page_list_init(&lruvec->lists[lru], pgdat->node_zones[0].mem_map);
+	lruvec->pgdat = pgdat;
+	lruvec->memcg = memcg;
+}
+
+struct mem_cgroup *mem_cgroup_alloc(struct rcl_engine *engine, struct mem_cgroup *parent,
+				    const char *name, int *ret_err)
+{
+	struct mem_cgroup *memcg;
+	int id = memcg_alloc_id(engine), nid;
+
+	if (id < 0) {
+		*ret_err = id;
+		return NULL;
+	}
+	memcg = calloc(1, sizeof(*memcg));
+	if (!memcg)
+		goto nomem;
+	for (nid = 0; nid < engine->nr_nodes; nid++) {
+		memcg->nodeinfo[nid] = calloc(1, sizeof(*memcg->nodeinfo[nid]));
+		if (!memcg->nodeinfo[nid])
+			goto nomem;
+		lruvec_init(&memcg->nodeinfo[nid]->lruvec, NODE_DATA(engine, nid), memcg);
+	}
+	memcg->id = (uint16_t)id;
+	snprintf(memcg->name, sizeof(memcg->name), "%s", name);
+	memcg->parent = parent;
+	memcg->online = true;
+	memcg->max = memcg->high = memcg->swap_max = memcg->soft_limit = PAGE_COUNTER_MAX;
+	memcg->swappiness = parent ? mem_cgroup_swappiness(parent) : 60;
+	memcg->engine = engine;
+	if (parent) {
+		memcg->next_sibling = parent->first_child;
+		parent->first_child = memcg;
+	}
+	engine->memcgs[id] = memcg;
+	return memcg;
+nomem:
+	if (memcg)
+		for (nid = 0; nid < engine->nr_nodes; nid++)
+			free(memcg->nodeinfo[nid]);
+	free(memcg);
+	*ret_err = -ENOMEM;
+	return NULL;
+}
+
+void mem_cgroup_free(struct rcl_engine *engine, struct mem_cgroup *memcg)
+{
+	int nid;
+
+	engine->memcgs[memcg->id] = NULL;
+	for (nid = 0; nid < engine->nr_nodes; nid++)
+		free(memcg->nodeinfo[nid]);
+	free(memcg);
+}
+
+int memcg_init(struct rcl_engine *engine)
+{
+	int err = 0;
+
+	engine->memcgs = calloc(MEM_CGROUP_ID_MAX + 1, sizeof(*engine->memcgs));
+	if (!engine->memcgs)
+		return -ENOMEM;
+	engine->root_mem_cgroup = mem_cgroup_alloc(engine, NULL, "", &err);
+	return engine->root_mem_cgroup ? 0 : err;
+}
+
+static void memcg_free_tree(struct rcl_engine *engine, struct mem_cgroup *memcg)
+{
+	while (memcg->first_child) {
+		struct mem_cgroup *child = memcg->first_child;
+
+		memcg->first_child = child->next_sibling;
+		memcg_free_tree(engine, child);
+	}
+	mem_cgroup_free(engine, memcg);
+}
+
+void memcg_exit(struct rcl_engine *engine)
+{
+	if (engine->root_mem_cgroup)
+		memcg_free_tree(engine, engine->root_mem_cgroup);
+	free(engine->memcgs);
+	engine->memcgs = NULL;
+	engine->root_mem_cgroup = NULL;
+}

@@ -1,0 +1,145 @@
+/*
+ * memcontrol.h - memory cgroups: the hierarchy, charges, protection (min/low), limits
+ * (high/max, enforced later), soft limits, per-node lruvecs, stats and events.
+ */
+#ifndef RCL_MEMCONTROL_H
+#define RCL_MEMCONTROL_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mm.h"
+#include "vmpressure.h"
+
+#define MEM_CGROUP_ID_SHIFT	16
+#define MEM_CGROUP_ID_MAX	((1u << MEM_CGROUP_ID_SHIFT) - 1)
+#define MEMCG_NAME_MAX		64
+#define PAGE_COUNTER_MAX	(LONG_MAX / PAGE_SIZE)
+#define MEM_CGROUP_MAX_RECLAIM_LOOPS		100
+#define MEM_CGROUP_MAX_SOFT_LIMIT_RECLAIM_LOOPS	2
+
+/* memory.events keys. */
+#define MEMCG_EVENT_ITEMS(X)	\
+	X(MEMCG_LOW, "low")	\
+	X(MEMCG_HIGH, "high")	\
+	X(MEMCG_MAX, "max")	\
+	X(MEMCG_OOM, "oom")	\
+	X(MEMCG_OOM_KILL, "oom_kill")
+
+enum memcg_memory_event { MEMCG_EVENT_ITEMS(VMSTAT_ENUM) MEMCG_NR_MEMORY_EVENTS };
+extern const char *const memcg_event_names[MEMCG_NR_MEMORY_EVENTS];
+
+/* memory.stat keys beyond the LRU sizes (which come from the node stat items). */
+#define MEMCG_STAT_ITEMS(X)			\
+	X(MEMCG_RSS, "anon")			\
+	X(MEMCG_CACHE, "file")			\
+	X(MEMCG_SWAP, "swap")			\
+	X(MEMCG_PGSCAN, "pgscan")		\
+	X(MEMCG_PGSTEAL, "pgsteal")		\
+	X(MEMCG_PGREFILL, "pgrefill")		\
+	X(MEMCG_PGACTIVATE, "pgactivate")	\
+	X(MEMCG_PGDEACTIVATE, "pgdeactivate")	\
+	X(MEMCG_PGFAULT, "pgfault")		\
+	X(MEMCG_PGMAJFAULT, "pgmajfault")	\
+	X(MEMCG_WORKINGSET_REFAULT, "workingset_refault") \
+	X(MEMCG_WORKINGSET_ACTIVATE, "workingset_activate")
+
+enum memcg_stat_item { MEMCG_STAT_ITEMS(VMSTAT_ENUM) MEMCG_NR_STAT };
+extern const char *const memcg_stat_names[MEMCG_NR_STAT];
+
+enum mem_cgroup_protection {
+	MEMCG_PROT_NONE,
+	MEMCG_PROT_LOW,
+	MEMCG_PROT_MIN,
+};
+
+/* A shared cursor of mem_cgroup_iter: one per (root, node, priority). */
+struct mem_cgroup_reclaim_iter {
+	struct mem_cgroup *position;
+	unsigned int generation;
+};
+
+struct mem_cgroup_reclaim_cookie {
+	struct pglist_data *pgdat;
+	int priority;
+	unsigned int generation;
+};
+
+struct mem_cgroup_per_node {
+	struct lruvec lruvec;
+	struct mem_cgroup_reclaim_iter iter[13];	/* DEF_PRIORITY + 1 */
+	unsigned long usage_in_excess;			/* soft limit excess on this node */
+};
+
+struct mem_cgroup {
+	uint16_t id;
+	char name[MEMCG_NAME_MAX];		/* path component */
+	struct mem_cgroup *parent;
+	struct mem_cgroup *first_child, *next_sibling;
+	bool online;				/* false once deleted: scrape it out (spec 7) */
+	uint32_t owner_uid;			/* kept for the daemon's permission checks */
+
+	/* Counters in pages. */
+	long usage;
+	long swap_usage;
+	unsigned long min, low, high, max;	/* memory.min/low/high/max */
+	unsigned long swap_max;
+	unsigned long soft_limit;
+	unsigned int swappiness;		/* 0..100, inherited at creation */
+
+	/* Effective protection (spec 6.1), recomputed in every reclaim walk. */
+	unsigned long emin, elow;
+	unsigned long min_usage, low_usage;	/* this group's protected usage */
+	unsigned long children_min_usage;	/* sum of children's protected usage */
+	unsigned long children_low_usage;
+
+	long stat[MEMCG_NR_STAT];
+	unsigned long events[MEMCG_NR_MEMORY_EVENTS];
+	unsigned long vm_events[NR_VM_EVENT_ITEMS];	/* per-memcg vmstat events */
+	long node_stat[NR_VM_NODE_STAT_ITEMS];	/* LRU sizes and workingset counts */
+
+	struct vmpressure vmpressure;
+	struct mem_cgroup_per_node *nodeinfo[MAX_NUMNODES];
+	struct rcl_engine *engine;
+};
+
+static inline struct rcl_engine *page_engine_of_memcg(const struct mem_cgroup *memcg)
+{
+	return memcg->engine;
+}
+
+struct mem_cgroup *root_mem_cgroup_of(struct rcl_engine *engine);
+struct mem_cgroup *mem_cgroup_from_id(struct rcl_engine *engine, unsigned int id);
+struct mem_cgroup *page_memcg(const struct page *page);
+struct lruvec *mem_cgroup_lruvec(struct pglist_data *pgdat, struct mem_cgroup *memcg);
+bool mem_cgroup_is_root(const struct mem_cgroup *memcg);
+unsigned int mem_cgroup_swappiness(struct mem_cgroup *memcg);
+long mem_cgroup_get_nr_swap_pages(struct mem_cgroup *memcg);
+bool mem_cgroup_swap_full(struct page *page);
+
+int mem_cgroup_try_charge(struct page *page, struct mem_cgroup *memcg);
+void mem_cgroup_uncharge(struct page *page);
+int mem_cgroup_try_charge_swap(struct page *page, swp_entry_t entry);
+void mem_cgroup_uncharge_swap(struct rcl_engine *engine, uint16_t memcg_id);
+void mod_memcg_state(struct mem_cgroup *memcg, enum memcg_stat_item item, long delta);
+void mod_memcg_node_state(struct mem_cgroup *memcg, enum node_stat_item item, long delta);
+void count_memcg_events(struct mem_cgroup *memcg, enum vm_event_item item, unsigned long n);
+void memcg_memory_event(struct mem_cgroup *memcg, enum memcg_memory_event event);
+
+struct mem_cgroup *mem_cgroup_iter(struct mem_cgroup *root, struct mem_cgroup *prev,
+				   struct mem_cgroup_reclaim_cookie *reclaim);
+void mem_cgroup_iter_break(struct mem_cgroup *root, struct mem_cgroup *prev);
+enum mem_cgroup_protection mem_cgroup_protected(struct mem_cgroup *root,
+						struct mem_cgroup *memcg);
+unsigned long mem_cgroup_soft_limit_reclaim(struct pglist_data *pgdat, int order, gfp_t gfp,
+					    unsigned long *total_scanned);
+
+struct mem_cgroup *mem_cgroup_alloc(struct rcl_engine *engine, struct mem_cgroup *parent,
+				    const char *name, int *ret_err);
+void mem_cgroup_free(struct rcl_engine *engine, struct mem_cgroup *memcg);
+void mem_cgroup_protection_changed(struct mem_cgroup *memcg);
+int memcg_init(struct rcl_engine *engine);
+void memcg_exit(struct rcl_engine *engine);
+
+#endif /* RCL_MEMCONTROL_H */

@@ -1,0 +1,524 @@
+/*
+ * memory.c - regions, their page tables, faults and the reverse map.
+ *
+ * A region is this world's VMA: an anonymous or file range with a software page table. Touching
+ * a page that is not present faults it in (do_anonymous_page, do_swap_page with readahead,
+ * filemap_fault, do_cow_fault for private writes to file pages). The reverse map goes from a
+ * page to its entries: an anonymous page is mapped by the one region that owns its anon
+ * address space (no fork here), a file page by any region on its file's i_mmap list. Reclaim
+ * uses it to count and clear young bits (page_referenced) and to unmap (try_to_unmap).
+ *
+ * Caller holds engine->mm_lock.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memcontrol.h"
+#include "vmscan.h"
+
+/* ---- id tables ------------------------------------------------------------------------ */
+
+static int id_table_put(void ***table, uint32_t *nr_slots, void *obj, uint32_t *ret_id)
+{
+	uint32_t id, n = *nr_slots;
+	void **t;
+
+	for (id = 1; id < n; id++)
+		if (!(*table)[id])
+			goto found;
+	n = n ? n * 2 : 64;
+	if (n >= RAW_MAPPING_ID)
+		return -ENOSPC;
+	t = realloc(*table, n * sizeof(void *));
+	if (!t)
+		return -ENOMEM;
+	memset(t + *nr_slots, 0, (n - *nr_slots) * sizeof(void *));
+	id = *nr_slots ? *nr_slots : 1;
+	*table = t;
+	*nr_slots = n;
+found:
+	(*table)[id] = obj;
+	*ret_id = id;
+	return 0;
+}
+
+struct region *region_lookup(struct rcl_engine *engine, uint32_t id)
+{
+	return id && id < engine->nr_region_slots ? engine->regions[id] : NULL;
+}
+
+struct address_space *mapping_lookup(struct rcl_engine *engine, uint32_t id)
+{
+	return id && id < engine->nr_mapping_slots ? engine->mappings[id] : NULL;
+}
+
+int mapping_register(struct rcl_engine *engine, struct address_space *mapping)
+{
+	mapping->engine = engine;
+	return id_table_put((void ***)&engine->mappings, &engine->nr_mapping_slots, mapping,
+			    &mapping->id);
+}
+
+void mapping_unregister(struct rcl_engine *engine, struct address_space *mapping)
+{
+	engine->mappings[mapping->id] = NULL;
+}
+
+/* ---- page references ------------------------------------------------------------------ */
+
+/* The last reference to an order-0 page: off its LRU, uncharged, back to the allocator. */
+static void __put_single_page(struct page *page)
+{
+	if (PageLRU(page)) {
+		del_page_from_lru_list(page, mem_cgroup_page_lruvec(page), page_lru(page));
+		ClearPageLRU(page);
+	}
+	if (PageMlocked(page)) {
+		ClearPageMlocked(page);
+		mod_zone_page_state(page_zone(page), NR_MLOCK, -1);
+	}
+	mem_cgroup_uncharge(page);
+	page->mapping = 0;
+	free_unref_page(page);
+}
+
+void put_page(struct page *page)
+{
+	if (put_page_testzero(page))
+		__put_single_page(page);
+}
+
+bool page_mapped(const struct page *page)
+{
+	return page_mapcount(page) > 0;
+}
+
+struct page *alloc_page_vma(struct rcl_engine *engine, gfp_t gfp, struct region *region)
+{
+	return __alloc_pages_nodemask(engine, gfp, 0,
+				      (int)(region->id % (uint32_t)engine->nr_nodes), NULL);
+}
+
+/* ---- rmap ----------------------------------------------------------------------------- */
+
+/* The counters move with the page's kind: anon pages are those of an anon address space. */
+static bool page_is_anon(const struct page *page)
+{
+	struct address_space *m = mapping_lookup(page_engine(page), page->mapping);
+
+	return !m || m->type == MAPPING_ANON;
+}
+
+static void page_add_rmap(struct page *page, struct region *region)
+{
+	if (atomic_fetch_add_explicit(&page->_mapcount, 1, memory_order_relaxed) == -1)
+		mod_node_page_state(page_pgdat(page),
+				    page_is_anon(page) ? NR_ANON_MAPPED : NR_FILE_MAPPED, 1);
+	region->rss++;
+}
+
+static void page_remove_rmap(struct page *page, struct region *region)
+{
+	region->rss--;
+	if (atomic_fetch_sub_explicit(&page->_mapcount, 1, memory_order_relaxed) == 0)
+		mod_node_page_state(page_pgdat(page),
+				    page_is_anon(page) ? NR_ANON_MAPPED : NR_FILE_MAPPED, -1);
+}
+
+/* The entry of @region that maps @page, or NULL. */
+static pte_t *page_pte(struct region *region, struct page *page)
+{
+	unsigned long idx;
+	pte_t *pte;
+
+	if (region->file && page->mapping == region->file->id) {
+		if (page->index < region->pgoff)
+			return NULL;
+		idx = page->index - region->pgoff;
+	} else if (page->mapping == region->anon->id) {
+		idx = page->index;
+	} else {
+		return NULL;
+	}
+	if (idx >= region->nr_pages)
+		return NULL;
+	pte = &region->ptes[idx];
+	return pte_present(*pte) && pte_pfn(*pte) == page_to_pfn(page) ? pte : NULL;
+}
+
+typedef bool (*rmap_one_fn)(struct page *page, struct region *region, pte_t *pte, void *arg);
+
+/* Call @fn for each entry mapping @page until it returns false. */
+static void rmap_walk(struct page *page, rmap_one_fn fn, void *arg)
+{
+	struct address_space *mapping = mapping_lookup(page_engine(page), page->mapping);
+	struct region *region;
+	pte_t *pte;
+
+	if (!mapping || !page_mapped(page))
+		return;
+	if (mapping->type == MAPPING_ANON) {
+		region = mapping->anon_region;
+		if (region && (pte = page_pte(region, page)))
+			fn(page, region, pte, arg);
+		return;
+	}
+	for (region = mapping->i_mmap; region; region = region->i_mmap_next)
+		if ((pte = page_pte(region, page)) && !fn(page, region, pte, arg))
+			return;
+}
+
+struct referenced_arg {
+	struct mem_cgroup *target;
+	int referenced;
+	unsigned int vm_flags;
+};
+
+static bool mem_cgroup_is_descendant(struct mem_cgroup *memcg, struct mem_cgroup *root)
+{
+	for (; memcg; memcg = memcg->parent)
+		if (memcg == root)
+			return true;
+	return false;
+}
+
+static bool page_referenced_one(struct page *page, struct region *region, pte_t *pte, void *a)
+{
+	struct referenced_arg *arg = a;
+
+	(void)page;
+	if (arg->target && !mem_cgroup_is_descendant(region->memcg, arg->target))
+		return true;	/* limit reclaim looks only at its own group's mappings */
+	if (region->vm_flags & VM_LOCKED) {
+		arg->vm_flags |= VM_LOCKED;
+		return false;	/* the page will be mlocked by try_to_unmap */
+	}
+	if (*pte & PTE_YOUNG) {
+		*pte &= ~PTE_YOUNG;
+		arg->referenced++;
+	}
+	arg->vm_flags |= region->vm_flags;
+	return true;
+}
+
+/*
+ * Count and clear the young bits of every entry mapping @page (only of @target's regions in
+ * limit reclaim) and collect the mappers' flags (spec 10, 12.1).
+ */
+int page_referenced(struct page *page, struct mem_cgroup *target, unsigned int *vm_flags)
+{
+	struct referenced_arg arg = { .target = target };
+
+	rmap_walk(page, page_referenced_one, &arg);
+	*vm_flags = arg.vm_flags;
+	return arg.referenced;
+}
+
+static void mlock_vma_page(struct page *page)
+{
+	if (TestSetPageMlocked(page))
+		return;
+	mod_zone_page_state(page_zone(page), NR_MLOCK, 1);
+	count_vm_event(page_engine(page), UNEVICTABLE_PGMLOCKED);
+	if (isolate_lru_page(page) == 0)
+		putback_lru_page(page);	/* lands on the unevictable list */
+}
+
+struct unmap_arg {
+	unsigned int flags;
+	bool ok;
+};
+
+static bool try_to_unmap_one(struct page *page, struct region *region, pte_t *pte, void *a)
+{
+	struct unmap_arg *arg = a;
+	struct rcl_engine *engine = page_engine(page);
+
+	if ((region->vm_flags & VM_LOCKED) && !(arg->flags & TTU_IGNORE_MLOCK)) {
+		mlock_vma_page(page);
+		arg->ok = false;
+		return false;
+	}
+	if (page->mapping == region->anon->id) {
+		if (!PageSwapBacked(page)) {
+			/* Lazyfree: drop it if nobody wrote to it since MADV_FREE. */
+			if (PageDirty(page)) {
+				SetPageSwapBacked(page);
+				arg->ok = false;
+				return false;
+			}
+			*pte = 0;
+		} else if (PageSwapCache(page)) {
+			swp_entry_t entry = swp_entry(page->private);
+
+			if (swap_duplicate(engine, entry)) {
+				arg->ok = false;
+				return false;
+			}
+			*pte = swp_entry_to_pte(entry);
+			region->swapents++;
+		} else {
+			arg->ok = false;	/* anon without a slot cannot be unmapped */
+			return false;
+		}
+	} else {
+		*pte = 0;
+	}
+	page_remove_rmap(page, region);
+	put_page(page);		/* the entry's reference */
+	return true;
+}
+
+/*
+ * Unmap @page from every entry: anon entries become its swap entry, file entries none
+ * (spec 13 step 11). True if the page is no longer mapped.
+ */
+bool try_to_unmap(struct page *page, unsigned int flags)
+{
+	struct unmap_arg arg = { .flags = flags, .ok = true };
+
+	rmap_walk(page, try_to_unmap_one, &arg);
+	return arg.ok && !page_mapped(page);
+}
+
+/* ---- faults --------------------------------------------------------------------------- */
+
+static void map_page(struct region *region, unsigned long idx, struct page *page, bool write)
+{
+	region->ptes[idx] = mk_pte(page_to_pfn(page)) | PTE_YOUNG | (write ? PTE_DIRTY : 0);
+	page_add_rmap(page, region);
+	if (region->vm_flags & VM_LOCKED)
+		mlock_vma_page(page);
+}
+
+/* A first touch of an anonymous page: a zeroed page, active on the LRU (v4.19). */
+static int do_anonymous_page(struct rcl_engine *engine, struct region *region,
+			     unsigned long idx, bool write)
+{
+	struct page *page = alloc_page_vma(engine, GFP_HIGHUSER_MOVABLE | __GFP_ZERO, region);
+
+	if (!page)
+		return -ENOMEM;
+	__SetPageSwapBacked(page);
+	if (mem_cgroup_try_charge(page, region->memcg)) {
+		put_page(page);
+		return -ENOMEM;
+	}
+	page->mapping = region->anon->id;
+	page->index = (uint32_t)idx;
+	SetPageUptodate(page);
+	map_page(region, idx, page, write);	/* the allocation's reference becomes the entry's */
+	lru_cache_add_active_or_unevictable(page, region);
+	return 0;
+}
+
+/* A touch of a swapped-out page: read it (with neighbours) and map it. */
+static int do_swap_page(struct rcl_engine *engine, struct region *region, unsigned long idx,
+			bool write)
+{
+	swp_entry_t entry = pte_to_swp_entry(region->ptes[idx]);
+	struct page *page = lookup_swap_cache(engine, entry);
+	int err = 0;
+
+	if (!page) {
+		page = swapin_readahead(engine, entry, region, &err);
+		if (!page)
+			return err;
+	}
+	ClearPageReadahead(page);
+	page->mapping = region->anon->id;
+	page->index = (uint32_t)idx;
+	region->swapents--;
+	map_page(region, idx, page, write);	/* our lookup reference becomes the entry's */
+	swap_entry_put_pte(engine, entry);
+	/* Give the slot back when swap is filling up, or when the page is rewritten anyway. */
+	if ((write || vm_swap_full(engine) || PageMlocked(page)) && trylock_page(page)) {
+		try_to_free_swap(page);
+		unlock_page(page);
+	}
+	if (write)
+		set_page_dirty(page);
+	activate_page(page);
+	return 0;
+}
+
+/* A private write to a file page: an anonymous copy replaces it in this region only. */
+static int do_cow_fault(struct rcl_engine *engine, struct region *region, unsigned long idx,
+			struct page *file_page)
+{
+	struct page *page = alloc_page_vma(engine, GFP_HIGHUSER_MOVABLE, region);
+
+	if (!page)
+		return -ENOMEM;
+	__SetPageSwapBacked(page);
+	if (mem_cgroup_try_charge(page, region->memcg)) {
+		put_page(page);
+		return -ENOMEM;
+	}
+	memcpy(page_address(page), page_address(file_page), PAGE_SIZE);
+	page->mapping = region->anon->id;
+	page->index = (uint32_t)idx;
+	SetPageUptodate(page);
+	map_page(region, idx, page, true);
+	set_page_dirty(page);
+	lru_cache_add_active_or_unevictable(page, region);
+	return 0;
+}
+
+static int do_file_fault(struct rcl_engine *engine, struct region *region, unsigned long idx,
+			 bool write)
+{
+	int err = 0;
+	struct page *page = filemap_fault(engine, region->file, region->pgoff + idx,
+					  region->memcg, &err);
+
+	if (!page)
+		return err;
+	if (write && !(region->vm_flags & VM_SHARED)) {
+		err = do_cow_fault(engine, region, idx, page);
+		put_page(page);
+		return err;
+	}
+	map_page(region, idx, page, write);	/* the lookup reference becomes the entry's */
+	if (write)
+		set_page_dirty(page);
+	return 0;
+}
+
+/*
+ * Make page @idx of @region present for an access and mark the access: young always, dirty
+ * for a write (a private file page is copied first). Returns 0 and the page in *ret_page (no
+ * extra reference: the caller holds mm_lock and uses it at once), or -ENOMEM / -EIO.
+ */
+int handle_mm_fault(struct rcl_engine *engine, struct region *region, unsigned long idx,
+		    bool write, struct page **ret_page)
+{
+	pte_t *pte = &region->ptes[idx];
+	int err = 0;
+
+	count_vm_event(engine, PGFAULT);
+	if (pte_none(*pte))
+		err = region->file ? do_file_fault(engine, region, idx, write) :
+				     do_anonymous_page(engine, region, idx, write);
+	else if (is_swap_pte(*pte))
+		err = do_swap_page(engine, region, idx, write);
+	if (err)
+		return err;
+
+	if (write && region->file && !(region->vm_flags & VM_SHARED) &&
+	    pfn_to_page(engine, pte_pfn(*pte))->mapping == region->file->id) {
+		/* Present but still the file's page: break the sharing now. */
+		struct page *file_page = pfn_to_page(engine, pte_pfn(*pte));
+
+		*pte = 0;
+		page_remove_rmap(file_page, region);
+		err = do_cow_fault(engine, region, idx, file_page);
+		put_page(file_page);
+		if (err)
+			return err;
+	}
+	*pte |= PTE_YOUNG | (write ? PTE_DIRTY : 0);
+	*ret_page = pfn_to_page(engine, pte_pfn(*pte));
+	if (write)
+		set_page_dirty(*ret_page);
+	return 0;
+}
+
+/* ---- tearing down --------------------------------------------------------------------- */
+
+/* Drop entry @idx: a present page loses this mapping, a swap entry its slot reference. */
+static void zap_pte(struct rcl_engine *engine, struct region *region, unsigned long idx)
+{
+	pte_t pte = region->ptes[idx];
+	struct page *page;
+
+	region->ptes[idx] = 0;
+	if (is_swap_pte(pte)) {
+		region->swapents--;
+		free_swap_and_cache(engine, pte_to_swp_entry(pte));
+		return;
+	}
+	if (!pte_present(pte))
+		return;
+	page = pfn_to_page(engine, pte_pfn(pte));
+	page_remove_rmap(page, region);
+	if (page->mapping == region->anon->id && !page_mapped(page)) {
+		/* The page's contents die with the region: no slot keeps them any longer. */
+		if (PageSwapCache(page) && trylock_page(page)) {
+			try_to_free_swap(page);
+			unlock_page(page);
+		}
+		ClearPageDirty(page);
+		page->mapping = 0;
+	}
+	if (PageMlocked(page) && !page_mapped(page) && isolate_lru_page(page) == 0) {
+		ClearPageMlocked(page);
+		mod_zone_page_state(page_zone(page), NR_MLOCK, -1);
+		putback_lru_page(page);
+	}
+	put_page(page);
+}
+
+void zap_page_range(struct rcl_engine *engine, struct region *region, unsigned long start,
+		    unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = start; i < start + nr; i++)
+		zap_pte(engine, region, i);
+}
+
+/* ---- mlock ---------------------------------------------------------------------------- */
+
+void region_mlock(struct rcl_engine *engine, struct region *region)
+{
+	unsigned long i;
+
+	region->vm_flags |= VM_LOCKED;
+	for (i = 0; i < region->nr_pages; i++)
+		if (pte_present(region->ptes[i]))
+			mlock_vma_page(pfn_to_page(engine, pte_pfn(region->ptes[i])));
+}
+
+static bool page_locked_one(struct page *page, struct region *region, pte_t *pte, void *a)
+{
+	(void)page;
+	(void)pte;
+	if (region->vm_flags & VM_LOCKED) {
+		*(bool *)a = true;
+		return false;
+	}
+	return true;
+}
+
+/* Whether another region still mlocks @page (a shared file page). */
+static bool page_has_locked_mapper(struct page *page)
+{
+	bool locked = false;
+
+	rmap_walk(page, page_locked_one, &locked);
+	return locked;
+}
+
+void region_munlock(struct rcl_engine *engine, struct region *region)
+{
+	unsigned long i;
+
+	region->vm_flags &= ~VM_LOCKED;
+	lru_add_drain(engine);
+	for (i = 0; i < region->nr_pages; i++) {
+		struct page *page;
+
+		if (!pte_present(region->ptes[i]))
+			continue;
+		page = pfn_to_page(engine, pte_pfn(region->ptes[i]));
+		if (!PageMlocked(page) || page_has_locked_mapper(page))
+			continue;
+		ClearPageMlocked(page);
+		mod_zone_page_state(page_zone(page), NR_MLOCK, -1);
+		count_vm_event(engine, UNEVICTABLE_PGMUNLOCKED);
+		if (isolate_lru_page(page) == 0)
+			putback_lru_page(page);	/* evictable again: back to an LRU list */
+	}
+}

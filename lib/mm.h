@@ -1,0 +1,284 @@
+/*
+ * mm.h - the memory model above the allocator: regions (the VMAs of this world) with their
+ * page tables, address spaces (a file's page cache, or a region's anonymous pages), LRU
+ * vectors, and the cross-file declarations of the reclaim engine.
+ *
+ * Locking: until the concurrency work lands, every engine entry point that touches this model
+ * holds engine->mm_lock (a big lock, taken by the rcl_* API functions in region.c/memcg API).
+ * The allocator below keeps its own fine-grained locks. Internal functions assume mm_lock held.
+ *
+ * Page-table entries are 64-bit software PTEs:
+ *
+ *   present:  pfn << 32 | PTE_PRESENT | PTE_YOUNG? | PTE_DIRTY?
+ *   swapped:  offset << 32 | PTE_SWAP
+ *   none:     0
+ *
+ * A page's references: one per PTE that maps it, one for the page cache or swap cache that
+ * holds it, one while isolated from the LRU, one while in an LRU-add vector.
+ */
+#ifndef RCL_MM_H
+#define RCL_MM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "internal.h"
+
+/* ---- page-table entries ------------------------------------------------------------- */
+
+typedef uint64_t pte_t;
+
+#define PTE_PRESENT	0x1ULL
+#define PTE_YOUNG	0x2ULL	/* the accessed bit: set by every touch, cleared by reclaim */
+#define PTE_DIRTY	0x4ULL	/* written through this mapping */
+#define PTE_SWAP	0x8ULL	/* not present: the upper half is a swap entry */
+#define PTE_VAL_SHIFT	32
+
+static inline bool pte_none(pte_t pte) { return pte == 0; }
+static inline bool pte_present(pte_t pte) { return pte & PTE_PRESENT; }
+static inline bool pte_young(pte_t pte) { return pte & PTE_YOUNG; }
+static inline bool is_swap_pte(pte_t pte) { return pte & PTE_SWAP; }
+static inline uint32_t pte_pfn(pte_t pte) { return (uint32_t)(pte >> PTE_VAL_SHIFT); }
+static inline pte_t mk_pte(uint32_t pfn) { return ((pte_t)pfn << PTE_VAL_SHIFT) | PTE_PRESENT; }
+static inline swp_entry_t pte_to_swp_entry(pte_t pte) { return swp_entry(pte_pfn(pte)); }
+static inline pte_t swp_entry_to_pte(swp_entry_t e)
+{
+	return ((pte_t)e.val << PTE_VAL_SHIFT) | PTE_SWAP;
+}
+
+/* ---- regions ------------------------------------------------------------------------- */
+
+#define VM_SHARED	0x1u	/* file region whose writes reach the file */
+#define VM_EXEC		0x2u	/* mapped executable: file pages stay active (spec 10) */
+#define VM_LOCKED	0x4u	/* mlocked: pages go to the unevictable list */
+#define VM_POPULATE	0x8u	/* fault every page in at creation */
+
+struct address_space;
+struct mem_cgroup;
+
+struct region {
+	uint32_t id;
+	unsigned long nr_pages;
+	unsigned int vm_flags;		/* VM_* */
+	struct mem_cgroup *memcg;	/* charged for the region's pages */
+	struct address_space *file;	/* NULL for an anonymous region */
+	unsigned long pgoff;		/* file page of region page 0 */
+	struct address_space *anon;	/* the region's private (anonymous) pages */
+	pte_t *ptes;			/* one entry per page */
+	struct region *i_mmap_next;	/* next region mapping the same file */
+	unsigned long rss;		/* present entries */
+	unsigned long swapents;		/* swap entries */
+};
+
+/* ---- address spaces ------------------------------------------------------------------ */
+
+enum mapping_type { MAPPING_ANON, MAPPING_FILE };
+
+/*
+ * Page cache slots: 0 empty; (pfn + 1) << 1 a page; shadow << 1 | 1 a workingset shadow entry
+ * left by an evicted page (spec 14).
+ */
+typedef uint64_t pgcache_slot_t;
+
+static inline bool slot_is_shadow(pgcache_slot_t s) { return s & 1; }
+static inline bool slot_is_page(pgcache_slot_t s) { return s && !(s & 1); }
+static inline uint32_t slot_pfn(pgcache_slot_t s) { return (uint32_t)((s >> 1) - 1); }
+static inline pgcache_slot_t mk_page_slot(uint32_t pfn) { return ((pgcache_slot_t)pfn + 1) << 1; }
+static inline uint64_t slot_shadow(pgcache_slot_t s) { return s >> 1; }
+static inline pgcache_slot_t mk_shadow_slot(uint64_t v) { return (v << 1) | 1; }
+
+struct address_space {
+	uint32_t id;			/* what page->mapping holds */
+	enum mapping_type type;
+	struct rcl_engine *engine;
+	int refcount;			/* regions and open handles */
+	struct region *anon_region;	/* MAPPING_ANON: the owner */
+
+	/* MAPPING_FILE */
+	char *path;			/* relative to the data directory */
+	int fd;
+	uint64_t i_size;		/* bytes */
+	pgcache_slot_t *i_pages;	/* page cache, by file page index */
+	unsigned long nr_slots;		/* capacity of i_pages */
+	unsigned long nrpages;		/* pages in the cache */
+	unsigned long nrexceptional;	/* shadow entries */
+	unsigned long nr_dirty;		/* PG_dirty pages in the cache */
+	struct region *i_mmap;		/* regions mapping the file */
+	int wb_err;			/* sticky writeback error: returned by the next sync */
+	struct address_space *next;	/* engine->files */
+};
+
+static inline struct rcl_engine *page_engine_of_mapping(const struct address_space *mapping)
+{
+	return mapping->engine;
+}
+
+bool PageAnon(const struct page *page);
+
+static inline bool page_is_file_cache(const struct page *page)
+{
+	return !PageSwapBacked(page);
+}
+
+/* ---- LRU vectors --------------------------------------------------------------------- */
+
+#define PAGEVEC_SIZE	15
+
+struct pagevec {
+	unsigned int nr;
+	struct page *pages[PAGEVEC_SIZE];
+};
+
+struct zone_reclaim_stat {
+	unsigned long recent_rotated[2];	/* [0] anon, [1] file */
+	unsigned long recent_scanned[2];
+};
+
+/* The LRU lists of one memcg on one node. */
+struct lruvec {
+	struct page_list lists[NR_LRU_LISTS];
+	unsigned long lru_zone_size[MAX_NR_ZONES][NR_LRU_LISTS];
+	struct zone_reclaim_stat reclaim_stat;
+	long inactive_age;		/* workingset clock (spec 14) */
+	unsigned long refaults;		/* WORKINGSET_ACTIVATE snapshot (spec 9) */
+	bool congested;			/* memcg per-node congestion flag (spec 6 step 7) */
+	struct pglist_data *pgdat;
+	struct mem_cgroup *memcg;
+};
+
+static inline bool is_file_lru(enum lru_list lru)
+{
+	return lru == LRU_INACTIVE_FILE || lru == LRU_ACTIVE_FILE;
+}
+
+static inline bool is_active_lru(enum lru_list lru)
+{
+	return lru == LRU_ACTIVE_ANON || lru == LRU_ACTIVE_FILE;
+}
+
+static inline enum lru_list page_lru_base_type(const struct page *page)
+{
+	return page_is_file_cache(page) ? LRU_INACTIVE_FILE : LRU_INACTIVE_ANON;
+}
+
+/* The list a page belongs on, from its flags. */
+static inline enum lru_list page_lru(const struct page *page)
+{
+	if (PageUnevictable(page))
+		return LRU_UNEVICTABLE;
+	return (enum lru_list)(page_lru_base_type(page) + (PageActive(page) ? 1 : 0));
+}
+
+/* ---- page lock ----------------------------------------------------------------------- */
+
+static inline bool trylock_page(struct page *page)
+{
+	return !TestSetPageLocked(page);
+}
+
+static inline void unlock_page(struct page *page)
+{
+	ClearPageLocked(page);
+}
+
+/* ---- memory.c -------------------------------------------------------------------------- */
+
+struct region *region_lookup(struct rcl_engine *engine, uint32_t id);
+struct address_space *mapping_lookup(struct rcl_engine *engine, uint32_t id);
+int mapping_register(struct rcl_engine *engine, struct address_space *mapping);
+void mapping_unregister(struct rcl_engine *engine, struct address_space *mapping);
+/* Count and clear young bits of every entry mapping @page; union of the mappers' flags. */
+int page_referenced(struct page *page, struct mem_cgroup *target, unsigned int *vm_flags);
+/* Unmap @page from every entry (anon: install its swap entry). True if no mapping remains. */
+enum ttu_flags { TTU_IGNORE_MLOCK = 0x1 };
+bool try_to_unmap(struct page *page, unsigned int flags);
+bool page_mapped(const struct page *page);
+void put_page(struct page *page);
+struct page *alloc_page_vma(struct rcl_engine *engine, gfp_t gfp, struct region *region);
+int handle_mm_fault(struct rcl_engine *engine, struct region *region, unsigned long idx,
+		    bool write, struct page **ret_page);
+void zap_page_range(struct rcl_engine *engine, struct region *region, unsigned long start,
+		    unsigned long nr);
+void region_mlock(struct rcl_engine *engine, struct region *region);
+void region_destroy(struct rcl_engine *engine, struct region *region);
+void region_munlock(struct rcl_engine *engine, struct region *region);
+
+/* ---- swap.c (LRU lists) ---------------------------------------------------------------- */
+
+void add_page_to_lru_list(struct page *page, struct lruvec *lruvec, enum lru_list lru);
+void add_page_to_lru_list_tail(struct page *page, struct lruvec *lruvec, enum lru_list lru);
+void del_page_from_lru_list(struct page *page, struct lruvec *lruvec, enum lru_list lru);
+void update_lru_size(struct lruvec *lruvec, enum lru_list lru, int zid, long nr);
+unsigned long lruvec_lru_size(struct lruvec *lruvec, enum lru_list lru, int zone_idx);
+void lru_cache_add(struct page *page);
+void lru_cache_add_active_or_unevictable(struct page *page, struct region *region);
+void lru_add_drain(struct rcl_engine *engine);
+void lru_add_drain_all(struct rcl_engine *engine);
+void mark_page_accessed(struct page *page);
+void activate_page(struct page *page);
+void deactivate_file_page(struct page *page);
+void mark_page_lazyfree(struct page *page);
+void rotate_reclaimable_page(struct page *page);
+void putback_lru_page(struct page *page);
+int isolate_lru_page(struct page *page);
+bool page_evictable(const struct page *page);
+struct lruvec *mem_cgroup_page_lruvec(struct page *page);
+
+/* ---- filemap.c ------------------------------------------------------------------------- */
+
+struct address_space *file_open(struct rcl_engine *engine, const char *path, uint64_t min_size,
+				int *ret_err);
+void file_put(struct rcl_engine *engine, struct address_space *mapping);
+void file_put_final(struct rcl_engine *engine, struct address_space *mapping);
+int generic_file_read(struct rcl_engine *engine, struct address_space *mapping, uint64_t pos,
+		      void *buf, size_t len, size_t *ret_read);
+int generic_file_write(struct rcl_engine *engine, struct address_space *mapping, uint64_t pos,
+		       const void *buf, size_t len);
+struct page *find_get_page(struct address_space *mapping, unsigned long index);
+int add_to_page_cache_lru(struct page *page, struct address_space *mapping,
+			  unsigned long index, struct mem_cgroup *memcg);
+void __delete_from_page_cache(struct page *page, uint64_t shadow);
+struct page *filemap_fault(struct rcl_engine *engine, struct address_space *mapping,
+			   unsigned long index, struct mem_cgroup *memcg, int *ret_err);
+int mapping_grow(struct address_space *mapping, unsigned long nr_slots);
+
+/* ---- page-writeback.c ------------------------------------------------------------------ */
+
+bool set_page_dirty(struct page *page);
+bool clear_page_dirty_for_io(struct page *page);
+void end_page_writeback(struct page *page);
+void set_page_writeback(struct page *page);
+int file_writepage(struct page *page);
+int filemap_write_and_wait(struct rcl_engine *engine, struct address_space *mapping);
+void wakeup_flusher_threads(struct rcl_engine *engine);
+void flush_pending_writeback(struct rcl_engine *engine);
+void balance_dirty_pages(struct rcl_engine *engine);
+void blk_start_plug(struct rcl_engine *engine);
+void blk_finish_plug(struct rcl_engine *engine);
+
+/* ---- swap_state.c ---------------------------------------------------------------------- */
+
+bool add_to_swap(struct page *page);
+void __delete_from_swap_cache(struct page *page);
+void delete_from_swap_cache(struct page *page);
+struct page *lookup_swap_cache(struct rcl_engine *engine, swp_entry_t entry);
+int swap_writepage(struct page *page);
+struct page *swapin_readahead(struct rcl_engine *engine, swp_entry_t entry,
+			      struct region *region, int *ret_err);
+bool try_to_free_swap(struct page *page);
+int free_swap_and_cache(struct rcl_engine *engine, swp_entry_t entry);
+unsigned int swapin_nr_pages(struct rcl_engine *engine, uint32_t offset);
+void swap_entry_put_pte(struct rcl_engine *engine, swp_entry_t entry);
+void swap_entry_put_cache(struct rcl_engine *engine, swp_entry_t entry);
+
+/* ---- workingset.c ---------------------------------------------------------------------- */
+
+uint64_t workingset_eviction(struct address_space *mapping, struct page *page);
+void workingset_refault(struct page *page, uint64_t shadow);
+void workingset_activation(struct page *page);
+uint64_t workingset_refault_distance(struct rcl_engine *engine, uint64_t shadow,
+				     struct lruvec **ret_lruvec, bool *ret_workingset);
+void workingset_init(struct rcl_engine *engine);
+
+#endif /* RCL_MM_H */

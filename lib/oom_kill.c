@@ -1,0 +1,72 @@
+/*
+ * oom_kill.c - what happens when reclaim cannot make progress (spec 21).
+ *
+ * The default policy fails the allocation: the caller gets -ENOMEM, a clear status, and nothing
+ * is lost. The "kill" policy frees the largest region of the worst memcg, the analogue of
+ * killing the task with the highest badness: rss + swap entries + page-table pages.
+ */
+#include <stdlib.h>
+
+#include "memcontrol.h"
+#include "vmscan.h"
+
+static unsigned long region_badness(const struct region *region)
+{
+	/* Page-table pages: 8 bytes an entry. */
+	return region->rss + region->swapents + (region->nr_pages * sizeof(pte_t)) / PAGE_SIZE;
+}
+
+/* The region to free: the largest of the memcg whose regions weigh most. */
+static struct region *select_bad_region(struct rcl_engine *engine)
+{
+	unsigned long *weight = calloc(MEM_CGROUP_ID_MAX + 1, sizeof(*weight));
+	struct region *victim = NULL;
+	unsigned int worst = 0;
+	uint32_t id;
+
+	if (!weight)
+		return NULL;
+	for (id = 1; id < engine->nr_region_slots; id++) {
+		struct region *r = engine->regions[id];
+
+		if (r && r != engine->faulting_region)
+			weight[r->memcg->id] += region_badness(r);
+	}
+	for (id = 1; id <= MEM_CGROUP_ID_MAX; id++)
+		if (weight[id] > weight[worst])
+			worst = id;
+	for (id = 1; worst && id < engine->nr_region_slots; id++) {
+		struct region *r = engine->regions[id];
+
+		if (r && r != engine->faulting_region && r->memcg->id == worst &&
+		    (!victim || region_badness(r) > region_badness(victim)))
+			victim = r;
+	}
+	free(weight);
+	return victim;
+}
+
+/*
+ * Reclaim failed for an allocation of @order. True if memory was freed (the caller retries).
+ * Without __GFP_FS the kernel reports progress without killing, trusting others to free; in a
+ * single-threaded engine that would retry forever, so it reports none and the allocation fails.
+ */
+bool out_of_memory(struct rcl_engine *engine, gfp_t gfp, int order)
+{
+	struct region *victim;
+	struct mem_cgroup *memcg;
+
+	(void)order;
+	if (engine->oom_policy != RCL_OOM_KILL || !(gfp & __GFP_FS))
+		return false;
+	victim = select_bad_region(engine);
+	if (!victim)
+		return false;
+	memcg = victim->memcg;
+	count_vm_event(engine, OOM_KILL);
+	memcg_memory_event(memcg, MEMCG_OOM_KILL);
+	if (engine->oom_notify)
+		engine->oom_notify(engine->oom_notify_arg, victim->id);
+	region_destroy(engine, victim);
+	return true;
+}

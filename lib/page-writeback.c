@@ -1,0 +1,373 @@
+/*
+ * page-writeback.c - dirty pages and their writeback: dirty accounting, the writeback flags and
+ * their completion (end_page_writeback rotates pages reclaim is waiting for, spec 18), the plug
+ * that turns a reclaim batch into few large writes, the flusher, msync, and dirty limits.
+ *
+ * In deterministic mode I/O completes inside blk_finish_plug (or at once without a plug) and
+ * the flusher runs inline, but pages still pass through PG_writeback and the completion path:
+ * the state machine is the real one, only its timing is collapsed.
+ *
+ * Caller holds engine->mm_lock.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "memcontrol.h"
+#include "vmscan.h"
+
+/* Only page cache pages of files count as dirty file pages (anon and swap cache do not). */
+static struct address_space *page_file_mapping(struct page *page)
+{
+	struct address_space *mapping;
+
+	if (PageSwapBacked(page) || !page->mapping || page->mapping == RAW_MAPPING_ID)
+		return NULL;
+	mapping = mapping_lookup(page_engine(page), page->mapping);
+	return mapping && mapping->type == MAPPING_FILE ? mapping : NULL;
+}
+
+static void account_page_dirty(struct page *page, struct address_space *mapping, long delta)
+{
+	mapping->nr_dirty += (unsigned long)delta;
+	mod_node_page_state(page_pgdat(page), NR_FILE_DIRTY, delta);
+	mod_zone_page_state(page_zone(page), NR_ZONE_WRITE_PENDING, delta);
+	if (delta > 0)
+		mod_node_page_state(page_pgdat(page), NR_DIRTIED, 1);
+}
+
+/* Mark @page dirty; true if it was clean. File pages are accounted for the dirty limits. */
+bool set_page_dirty(struct page *page)
+{
+	struct address_space *mapping;
+
+	if (TestSetPageDirty(page))
+		return false;
+	mapping = page_file_mapping(page);
+	if (mapping)
+		account_page_dirty(page, mapping, 1);
+	return true;
+}
+
+/* Clear PG_dirty before a write; true if the page was dirty (it must then be written). */
+bool clear_page_dirty_for_io(struct page *page)
+{
+	struct address_space *mapping;
+
+	if (!TestClearPageDirty(page))
+		return false;
+	mapping = page_file_mapping(page);
+	if (mapping)
+		account_page_dirty(page, mapping, -1);
+	return true;
+}
+
+void set_page_writeback(struct page *page)
+{
+	SetPageWriteback(page);
+	mod_node_page_state(page_pgdat(page), NR_WRITEBACK, 1);
+	mod_zone_page_state(page_zone(page), NR_ZONE_WRITE_PENDING, 1);
+}
+
+/*
+ * Writeback of @page ended. A page reclaim marked (PG_reclaim) goes to the tail of its inactive
+ * list so that the next scan frees it at once (spec 18).
+ */
+void end_page_writeback(struct page *page)
+{
+	if (PageReclaim(page)) {
+		ClearPageReclaim(page);
+		rotate_reclaimable_page(page);
+	}
+	ClearPageWriteback(page);
+	mod_node_page_state(page_pgdat(page), NR_WRITEBACK, -1);
+	mod_zone_page_state(page_zone(page), NR_ZONE_WRITE_PENDING, -1);
+	mod_node_page_state(page_pgdat(page), NR_WRITTEN, 1);
+	put_page(page);		/* the reference held while in flight */
+}
+
+/* A write failed: the data is still in the page, so keep it dirty and tell msync later. */
+static void writeback_error(struct page *page, struct address_space *mapping)
+{
+	SetPageError(page);
+	ClearPageReclaim(page);
+	set_page_dirty(page);
+	if (mapping)
+		mapping->wb_err = -EIO;
+}
+
+/* ---- the plug ------------------------------------------------------------------------- */
+
+static void swap_plug_end_io(void *private, int index, int err)
+{
+	struct page **pages = private;
+	struct page *page = pages[index];
+
+	if (err)
+		writeback_error(page, NULL);
+	end_page_writeback(page);
+}
+
+static void flush_swap_pages(struct rcl_engine *engine, struct page **pages, unsigned int nr)
+{
+	swp_entry_t entries[BLK_PLUG_MAX];
+	void *bufs[BLK_PLUG_MAX];
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		entries[i] = swp_entry(pages[i]->private);
+		bufs[i] = page_address(pages[i]);
+	}
+	if (swap_writepages(engine, entries, bufs, (int)nr, swap_plug_end_io, pages) < 0) {
+		for (i = 0; i < nr; i++)
+			swap_plug_end_io(pages, (int)i, -EIO);
+	}
+}
+
+struct file_run {
+	struct address_space *mapping;
+	struct page **pages;
+	unsigned int nr;
+};
+
+static void file_run_end_io(struct io_req *req, int res)
+{
+	struct file_run *run = req->private;
+	struct address_space *mapping = run->mapping;
+	uint64_t end = (uint64_t)(run->pages[0]->index + run->nr) << PAGE_SHIFT;
+	unsigned int i;
+
+	/* O_DIRECT writes whole pages: give the file its real length back. */
+	if (res >= 0 && end > mapping->i_size && ftruncate(mapping->fd, (off_t)mapping->i_size))
+		res = -EIO;
+	for (i = 0; i < run->nr; i++) {
+		if (res < 0)
+			writeback_error(run->pages[i], mapping);
+		end_page_writeback(run->pages[i]);
+	}
+	free(req->iov);
+	free(req);
+	free(run);
+}
+
+/* Submit consecutive pages of one file as one vectored write. */
+static void submit_file_run(struct rcl_engine *engine, struct address_space *mapping,
+			    struct page **pages, unsigned int nr)
+{
+	struct io_req *req = calloc(1, sizeof(*req));
+	struct iovec *iov = calloc(nr, sizeof(*iov));
+	struct file_run *run = calloc(1, sizeof(*run) + nr * sizeof(struct page *));
+	unsigned int i;
+
+	if (!req || !iov || !run) {
+		free(req);
+		free(iov);
+		free(run);
+		for (i = 0; i < nr; i++) {
+			writeback_error(pages[i], mapping);
+			end_page_writeback(pages[i]);
+		}
+		return;
+	}
+	run->mapping = mapping;
+	run->pages = (struct page **)(run + 1);
+	run->nr = nr;
+	for (i = 0; i < nr; i++) {
+		run->pages[i] = pages[i];
+		iov[i].iov_base = page_address(pages[i]);
+		iov[i].iov_len = PAGE_SIZE;
+	}
+	*req = (struct io_req){ .fd = mapping->fd, .write = true,
+				.offset = (uint64_t)pages[0]->index << PAGE_SHIFT,
+				.iov = iov, .iovcnt = (int)nr, .end_io = file_run_end_io,
+				.private = run };
+	if (io_submit(engine->file_io, req) < 0)
+		file_run_end_io(req, -EIO);
+}
+
+static void flush_file_pages(struct rcl_engine *engine, struct page **pages, unsigned int nr)
+{
+	unsigned int start = 0, i;
+
+	for (i = 1; i <= nr; i++) {
+		if (i < nr && pages[i]->mapping == pages[i - 1]->mapping &&
+		    pages[i]->index == pages[i - 1]->index + 1)
+			continue;
+		submit_file_run(engine, mapping_lookup(engine, pages[start]->mapping),
+				pages + start, i - start);
+		start = i;
+	}
+}
+
+static int cmp_page_file_order(const void *a, const void *b)
+{
+	const struct page *x = *(struct page *const *)a, *y = *(struct page *const *)b;
+
+	if (x->mapping != y->mapping)
+		return x->mapping < y->mapping ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Submit everything queued in @plug: swap pages in slot order, file pages in file order. */
+static void blk_flush_plug(struct rcl_engine *engine, struct blk_plug *plug)
+{
+	struct page *swap_pages[BLK_PLUG_MAX], *file_pages[BLK_PLUG_MAX];
+	unsigned int i, nr_swap = 0, nr_file = 0;
+
+	for (i = 0; i < plug->nr; i++) {
+		struct page *page = plug->pages[i];
+
+		if (PageSwapCache(page))
+			swap_pages[nr_swap++] = page;
+		else
+			file_pages[nr_file++] = page;
+	}
+	plug->nr = 0;
+	if (nr_swap)
+		flush_swap_pages(engine, swap_pages, nr_swap);
+	if (nr_file) {
+		qsort(file_pages, nr_file, sizeof(file_pages[0]), cmp_page_file_order);
+		flush_file_pages(engine, file_pages, nr_file);
+	}
+	io_wait_all(engine->file_io);
+}
+
+void blk_start_plug(struct rcl_engine *engine)
+{
+	current_or_default(engine)->plug.depth++;
+}
+
+void blk_finish_plug(struct rcl_engine *engine)
+{
+	struct blk_plug *plug = &current_or_default(engine)->plug;
+
+	if (--plug->depth == 0)
+		blk_flush_plug(engine, plug);
+}
+
+/*
+ * Queue a locked, dirty-cleared page for writing: it becomes PG_writeback (holding a
+ * reference until completion) and is unlocked. Written at once when no plug is active.
+ */
+static void queue_writeback(struct page *page)
+{
+	struct rcl_engine *engine = page_engine(page);
+	struct blk_plug *plug = &current_or_default(engine)->plug;
+
+	get_page(page);
+	set_page_writeback(page);
+	unlock_page(page);
+	plug->pages[plug->nr++] = page;
+	if (plug->nr == BLK_PLUG_MAX || plug->depth == 0)
+		blk_flush_plug(engine, plug);
+}
+
+/* Write a locked file page whose dirty bit the caller cleared (the file's writepage). */
+int file_writepage(struct page *page)
+{
+	queue_writeback(page);
+	return 0;
+}
+
+/* Write a locked swap cache page to its slot (swap_writepage); 0 or -errno. */
+int swap_writepage(struct page *page)
+{
+	swp_entry_t entry = swp_entry(page->private);
+
+	if (!swap_entry_valid(page_engine(page), entry)) {
+		/* A slot that failed before: the page stays resident and dirty. */
+		set_page_dirty(page);
+		unlock_page(page);
+		return -EIO;
+	}
+	queue_writeback(page);
+	return 0;
+}
+
+/* ---- the flusher ---------------------------------------------------------------------- */
+
+/* Write back every dirty page of @mapping that is not in flight; the pages stay cached. */
+static void write_cache_pages(struct rcl_engine *engine, struct address_space *mapping)
+{
+	unsigned long i;
+
+	if (!mapping->nr_dirty)
+		return;
+	blk_start_plug(engine);
+	for (i = 0; i < mapping->nr_slots && mapping->nr_dirty; i++) {
+		pgcache_slot_t s = mapping->i_pages[i];
+		struct page *page;
+
+		if (!slot_is_page(s))
+			continue;
+		page = pfn_to_page(engine, slot_pfn(s));
+		if (!PageDirty(page) || PageWriteback(page) || !trylock_page(page))
+			continue;
+		if (clear_page_dirty_for_io(page))
+			file_writepage(page);
+		else
+			unlock_page(page);
+	}
+	blk_finish_plug(engine);
+}
+
+/* Write back and fsync one file; returns (and clears) a writeback error since the last call. */
+int filemap_write_and_wait(struct rcl_engine *engine, struct address_space *mapping)
+{
+	int err;
+
+	write_cache_pages(engine, mapping);
+	io_wait_all(engine->file_io);
+	if (fsync(mapping->fd) < 0 && !mapping->wb_err)
+		mapping->wb_err = -errno;
+	err = mapping->wb_err;
+	mapping->wb_err = 0;
+	return err;
+}
+
+/*
+ * Ask the flushers to write back every dirty page now (WB_REASON_VMSCAN, spec 11.3 step 8).
+ * The flusher works asynchronously to the reclaimer that woke it: in deterministic mode its
+ * work runs when that reclaim pass ends (flush_pending_writeback), so the pass itself still
+ * meets the dirty pages, as a kernel reclaimer does while the flusher is busy.
+ */
+void wakeup_flusher_threads(struct rcl_engine *engine)
+{
+	engine->flusher_wanted = true;
+}
+
+/* Run the flusher's pending work (deterministic mode): write every dirty file page. */
+void flush_pending_writeback(struct rcl_engine *engine)
+{
+	struct address_space *mapping;
+
+	if (!engine->flusher_wanted)
+		return;
+	engine->flusher_wanted = false;
+	for (mapping = engine->files; mapping; mapping = mapping->next)
+		write_cache_pages(engine, mapping);
+}
+
+/*
+ * Dirty limits (spec 18): above the background threshold the flusher starts. A writer is
+ * never paused here: in deterministic mode the flusher has already finished when it returns.
+ */
+void balance_dirty_pages(struct rcl_engine *engine)
+{
+	unsigned long free = global_zone_page_state(engine, NR_FREE_PAGES);
+	unsigned long dirtyable, thresh, bg_thresh, dirty;
+
+	dirtyable = free - min_t(unsigned long, free, engine->totalreserve_pages) +
+		    global_node_page_state(engine, NR_ACTIVE_FILE) +
+		    global_node_page_state(engine, NR_INACTIVE_FILE) + 1;
+	thresh = dirtyable * (unsigned long)engine->dirty_ratio / 100;
+	bg_thresh = dirtyable * (unsigned long)engine->dirty_background_ratio / 100;
+	if (bg_thresh >= thresh)
+		bg_thresh = thresh / 2;
+	dirty = global_node_page_state(engine, NR_FILE_DIRTY) +
+		global_node_page_state(engine, NR_WRITEBACK);
+	if (dirty > bg_thresh) {
+		wakeup_flusher_threads(engine);
+		flush_pending_writeback(engine);
+	}
+}

@@ -1,0 +1,506 @@
+/*
+ * region.c - the public region and file API (reclaim/region.h): validation, the big lock, and
+ * the loops over pages that call into memory.c and filemap.c.
+ *
+ * Every function validates its arguments completely before it changes anything, so bad input
+ * gets -EINVAL (or -ENOENT for an unknown id) and leaves the engine as it was.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reclaim/region.h"
+#include "memcontrol.h"
+#include "vmscan.h"
+
+#define REGION_MAX_PAGES	(1ULL << 31)	/* page->index is 32 bits */
+#define REGION_FLAGS		(RCL_REGION_SHARED | RCL_REGION_EXEC | RCL_REGION_LOCKED | \
+				 RCL_REGION_POPULATE)
+
+static int region_register(struct rcl_engine *engine, struct region *region)
+{
+	uint32_t id, n = engine->nr_region_slots;
+	struct region **t;
+
+	for (id = 1; id < n; id++)
+		if (!engine->regions[id])
+			goto found;
+	n = n ? n * 2 : 64;
+	t = realloc(engine->regions, n * sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	memset(t + engine->nr_region_slots, 0, (n - engine->nr_region_slots) * sizeof(*t));
+	id = engine->nr_region_slots ? engine->nr_region_slots : 1;
+	engine->regions = t;
+	engine->nr_region_slots = n;
+found:
+	engine->regions[id] = region;
+	region->id = id;
+	return 0;
+}
+
+/* Tear a region down: unmap everything, release its slots, its file and its anon space. */
+void region_destroy(struct rcl_engine *engine, struct region *region)
+{
+	struct region **pp;
+
+	zap_page_range(engine, region, 0, region->nr_pages);
+	if (region->file) {
+		for (pp = &region->file->i_mmap; *pp; pp = &(*pp)->i_mmap_next) {
+			if (*pp == region) {
+				*pp = region->i_mmap_next;
+				break;
+			}
+		}
+		file_put(engine, region->file);
+	}
+	if (region->anon) {
+		mapping_unregister(engine, region->anon);
+		free(region->anon);
+	}
+	if (region->id)
+		engine->regions[region->id] = NULL;
+	free(region->ptes);
+	free(region);
+}
+
+static int region_validate(struct rcl_engine *engine, const struct rcl_region_spec *spec,
+			   struct mem_cgroup **ret_memcg)
+{
+	struct mem_cgroup *memcg;
+
+	if (!spec || !spec->nr_pages || spec->nr_pages > REGION_MAX_PAGES ||
+	    (spec->flags & ~REGION_FLAGS))
+		return -EINVAL;
+	if (spec->type == RCL_REGION_ANON) {
+		if (spec->path || spec->file_offset || (spec->flags & RCL_REGION_SHARED))
+			return -EINVAL;
+	} else if (spec->type == RCL_REGION_FILE) {
+		if (!spec->path || !*spec->path || spec->path[0] == '/' ||
+		    (spec->file_offset & (PAGE_SIZE - 1)) ||
+		    (spec->file_offset >> PAGE_SHIFT) + spec->nr_pages > REGION_MAX_PAGES)
+			return -EINVAL;
+	} else {
+		return -EINVAL;
+	}
+	memcg = spec->memcg_id ? mem_cgroup_from_id(engine, spec->memcg_id) :
+				 engine->root_mem_cgroup;
+	if (!memcg || !memcg->online)
+		return -ENOENT;
+	*ret_memcg = memcg;
+	return 0;
+}
+
+static int region_populate(struct rcl_engine *engine, struct region *region)
+{
+	unsigned long i;
+	struct page *page;
+	int err;
+
+	for (i = 0; i < region->nr_pages; i++) {
+		err = handle_mm_fault(engine, region, i, false, &page);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int rcl_region_create(struct rcl_engine *engine, const struct rcl_region_spec *spec,
+		      uint32_t *ret_id)
+{
+	struct mem_cgroup *memcg;
+	struct region *region;
+	int err;
+
+	pthread_mutex_lock(&engine->mm_lock);
+	err = region_validate(engine, spec, &memcg);
+	if (err)
+		goto out;
+	err = -ENOMEM;
+	region = calloc(1, sizeof(*region));
+	if (!region)
+		goto out;
+	region->nr_pages = spec->nr_pages;
+	region->memcg = memcg;
+	region->vm_flags = (spec->flags & RCL_REGION_SHARED ? VM_SHARED : 0) |
+			   (spec->flags & RCL_REGION_EXEC ? VM_EXEC : 0) |
+			   (spec->flags & RCL_REGION_LOCKED ? VM_LOCKED : 0);
+	region->ptes = calloc(spec->nr_pages, sizeof(pte_t));
+	region->anon = calloc(1, sizeof(*region->anon));
+	if (!region->ptes || !region->anon)
+		goto fail;
+	region->anon->type = MAPPING_ANON;
+	region->anon->anon_region = region;
+	err = mapping_register(engine, region->anon);
+	if (err) {
+		free(region->anon);
+		region->anon = NULL;
+		goto fail;
+	}
+	if (spec->type == RCL_REGION_FILE) {
+		region->pgoff = spec->file_offset >> PAGE_SHIFT;
+		region->file = file_open(engine, spec->path,
+					 (region->pgoff + region->nr_pages) << PAGE_SHIFT, &err);
+		if (!region->file)
+			goto fail;
+		region->i_mmap_next = region->file->i_mmap;
+		region->file->i_mmap = region;
+	}
+	err = region_register(engine, region);
+	if (err)
+		goto fail;
+	if (spec->flags & (RCL_REGION_POPULATE | RCL_REGION_LOCKED)) {
+		engine->faulting_region = region;
+		err = region_populate(engine, region);
+		engine->faulting_region = NULL;
+		if (err)
+			goto fail;
+	}
+	*ret_id = region->id;
+	err = 0;
+	goto out;
+fail:
+	region_destroy(engine, region);
+out:
+	pthread_mutex_unlock(&engine->mm_lock);
+	return err;
+}
+
+int rcl_region_free(struct rcl_engine *engine, uint32_t id)
+{
+	struct region *region;
+	int err = -ENOENT;
+
+	pthread_mutex_lock(&engine->mm_lock);
+	region = region_lookup(engine, id);
+	if (region) {
+		region_destroy(engine, region);
+		err = 0;
+	}
+	pthread_mutex_unlock(&engine->mm_lock);
+	return err;
+}
+
+/* The region @id if [first, first + nr) lies inside it; *ret_err otherwise. */
+static struct region *region_range(struct rcl_engine *engine, uint32_t id, uint64_t first,
+				   uint64_t nr, int *ret_err)
+{
+	struct region *region = region_lookup(engine, id);
+
+	if (!region) {
+		*ret_err = -ENOENT;
+		return NULL;
+	}
+	if (first > region->nr_pages || nr > region->nr_pages - first) {
+		*ret_err = -EINVAL;
+		return NULL;
+	}
+	return region;
+}
+
+int rcl_region_touch(struct rcl_engine *engine, uint32_t id, uint64_t first, uint64_t nr,
+		     bool write)
+{
+	struct region *region;
+	struct page *page;
+	uint64_t i;
+	int err = 0;
+
+	pthread_mutex_lock(&engine->mm_lock);
+	region = region_range(engine, id, first, nr, &err);
+	engine->faulting_region = region;
+	for (i = 0; region && i < nr && !err; i++)
+		err = handle_mm_fault(engine, region, (unsigned long)(first + i), write, &page);
+	engine->faulting_region = NULL;
+	pthread_mutex_unlock(&engine->mm_lock);
+	return err;
+}
+
+/* Copy between @buf and the region's bytes [offset, offset + len), faulting pages in. */
+static int region_copy(struct rcl_engine *engine, uint32_t id, uint64_t offset, void *buf,
+		       size_t len, bool write)
+{
+	struct region *region;
+	size_t done = 0;
+	int err = 0;
+
+	if (offset + len < offset)
+		return -EINVAL;
+	pthread_mutex_lock(&engine->mm_lock);
+	region = region_range(engine, id, 0, (offset + len + PAGE_SIZE - 1) >> PAGE_SHIFT, &err);
+	engine->faulting_region = region;
+	while (region && done < len && !err) {
+		uint64_t pos = offset + done;
+		size_t off = (size_t)(pos & (PAGE_SIZE - 1));
+		size_t n = PAGE_SIZE - off < len - done ? PAGE_SIZE - off : len - done;
+		struct page *page;
+
+		err = handle_mm_fault(engine, region, (unsigned long)(pos >> PAGE_SHIFT), write,
+				      &page);
+		if (err)
+			break;
+		if (write)
+			memcpy((char *)page_address(page) + off, (char *)buf + done, n);
+		else
+			memcpy((char *)buf + done, (char *)page_address(page) + off, n);
+		done += n;
+	}
+	engine->faulting_region = NULL;
+	pthread_mutex_unlock(&engine->mm_lock);
+	return err;
+}
+
+int rcl_region_read(struct rcl_engine *engine, uint32_t id, uint64_t offset, void *buf,
+		    size_t len)
+{
+	return region_copy(engine, id, offset, buf, len, false);
+}
+
+int rcl_region_write(struct rcl_engine *engine, uint32_t id, uint64_t offset, const void *buf,
+		     size_t len)
+{
+	return region_copy(engine, id, offset, (void *)buf, len, true);
+}
+
+/* MADV_FREE on one entry: the page may be dropped instead of swapped until written again. */
+static void madvise_free_pte(struct rcl_engine *engine, struct region *region, unsigned long i)
+{
+	pte_t *pte = &region->ptes[i];
+	struct page *page;
+
+	if (is_swap_pte(*pte)) {
+		region->swapents--;
+		free_swap_and_cache(engine, pte_to_swp_entry(*pte));
+		*pte = 0;
+		return;
+	}
+	if (!pte_present(*pte))
+		return;
+	page = pfn_to_page(engine, pte_pfn(*pte));
+	if (page->mapping != region->anon->id || page_mapcount(page) != 1 || !trylock_page(page))
+		return;
+	if (PageSwapCache(page))
+		try_to_free_swap(page);
+	ClearPageDirty(page);
+	*pte &= ~(PTE_DIRTY | PTE_YOUNG);
+	mark_page_lazyfree(page);
+	unlock_page(page);
+}
+
+/* MADV_PAGEOUT: reclaim the range's pages now, whatever their age. */
+static void madvise_pageout(struct rcl_engine *engine, struct region *region,
+			    unsigned long first, unsigned long nr)
+{
+	struct scan_control sc = {
+		.nr_to_reclaim = SWAP_CLUSTER_MAX, .gfp_mask = GFP_KERNEL,
+		.reclaim_idx = MAX_NR_ZONES - 1, .priority = DEF_PRIORITY,
+		.may_writepage = 1, .may_unmap = 1, .may_swap = 1,
+	};
+	struct reclaim_stat stat;
+	unsigned long i;
+	int nid;
+
+	lru_add_drain(engine);
+	blk_start_plug(engine);
+	for (nid = 0; nid < engine->nr_nodes; nid++) {
+		struct pglist_data *pgdat = NODE_DATA(engine, nid);
+		struct page_list list;
+
+		page_list_init(&list, engine->mem_map);
+		for (i = first; i < first + nr; i++) {
+			pte_t *pte = &region->ptes[i];
+			struct page *page;
+
+			if (!pte_present(*pte))
+				continue;
+			page = pfn_to_page(engine, pte_pfn(*pte));
+			if ((int)page_node_id(page) != nid || page_mapcount(page) != 1)
+				continue;
+			*pte &= ~PTE_YOUNG;
+			ClearPageReferenced(page);
+			if (isolate_lru_page(page) == 0) {
+				ClearPageActive(page);
+				page_list_add_tail(&list, page);
+			}
+		}
+		shrink_page_list(&list, pgdat, &sc, 0, &stat, false);
+		while (!page_list_empty(&list)) {
+			struct page *page = page_list_first(&list);
+
+			page_list_del(&list, page);
+			putback_lru_page(page);
+		}
+	}
+	blk_finish_plug(engine);
+	lru_add_drain(engine);
+}
+
+int rcl_region_madvise(struct rcl_engine *engine, uint32_t id, uint64_t first, uint64_t nr,
+		       enum rcl_madvise advice)
+{
+	struct region *region;
+	struct page *page;
+	uint64_t i;
+	int err = 0;
+
+	if ((unsigned int)advice > RCL_MADV_WILLNEED)
+		return -EINVAL;
+	pthread_mutex_lock(&engine->mm_lock);
+	region = region_range(engine, id, first, nr, &err);
+	if (!region)
+		goto out;
+	if (advice == RCL_MADV_FREE && region->file) {
+		err = -EINVAL;		/* MADV_FREE applies to anonymous memory only */
+		goto out;
+	}
+	lru_add_drain(engine);
+	switch (advice) {
+	case RCL_MADV_DONTNEED:
+		zap_page_range(engine, region, (unsigned long)first, (unsigned long)nr);
+		break;
+	case RCL_MADV_FREE:
+		for (i = first; i < first + nr; i++)
+			madvise_free_pte(engine, region, (unsigned long)i);
+		break;
+	case RCL_MADV_COLD:
+		for (i = first; i < first + nr; i++) {
+			pte_t *pte = &region->ptes[i];
+
+			if (!pte_present(*pte))
+				continue;
+			*pte &= ~PTE_YOUNG;
+			deactivate_file_page(pfn_to_page(engine, pte_pfn(*pte)));
+		}
+		break;
+	case RCL_MADV_PAGEOUT:
+		madvise_pageout(engine, region, (unsigned long)first, (unsigned long)nr);
+		break;
+	case RCL_MADV_WILLNEED:
+		engine->faulting_region = region;
+		for (i = first; i < first + nr && !err; i++)
+			if (!pte_present(region->ptes[i]))
+				err = handle_mm_fault(engine, region, (unsigned long)i, false, &page);
+		engine->faulting_region = NULL;
+		break;
+	}
+out:
+	pthread_mutex_unlock(&engine->mm_lock);
+	return err;
+}
+
+int rcl_region_mlock(struct rcl_engine *engine, uint32_t id)
+{
+	struct region *region;
+	int err = 0;
+
+	pthread_mutex_lock(&engine->mm_lock);
+	region = region_range(engine, id, 0, 0, &err);
+	if (region) {
+		/* mlock populates: every page must be resident to be locked. */
+		engine->faulting_region = region;
+		err = region_populate(engine, region);
+		engine->faulting_region = NULL;
+		if (!err) {
+			lru_add_drain(engine);
+			region_mlock(engine, region);
+		}
+	}
+	pthread_mutex_unlock(&engine->mm_lock);
+	return err;
+}
+
+int rcl_region_munlock(struct rcl_engine *engine, uint32_t id)
+{
+	struct region *region;
+	int err = 0;
+
+	pthread_mutex_lock(&engine->mm_lock);
+	region = region_range(engine, id, 0, 0, &err);
+	if (region)
+		region_munlock(engine, region);
+	pthread_mutex_unlock(&engine->mm_lock);
+	return err;
+}
+
+int rcl_region_msync(struct rcl_engine *engine, uint32_t id)
+{
+	struct region *region;
+	int err = 0;
+
+	pthread_mutex_lock(&engine->mm_lock);
+	region = region_range(engine, id, 0, 0, &err);
+	if (region && region->file && (region->vm_flags & VM_SHARED))
+		err = filemap_write_and_wait(engine, region->file);
+	pthread_mutex_unlock(&engine->mm_lock);
+	return err;
+}
+
+int rcl_region_info(struct rcl_engine *engine, uint32_t id, struct rcl_region_info *ret)
+{
+	struct region *region;
+	int err = 0;
+
+	pthread_mutex_lock(&engine->mm_lock);
+	region = region_range(engine, id, 0, 0, &err);
+	if (region) {
+		ret->type = region->file ? RCL_REGION_FILE : RCL_REGION_ANON;
+		ret->nr_pages = region->nr_pages;
+		ret->memcg_id = region->memcg->id;
+		ret->flags = (region->vm_flags & VM_SHARED ? RCL_REGION_SHARED : 0) |
+			     (region->vm_flags & VM_EXEC ? RCL_REGION_EXEC : 0) |
+			     (region->vm_flags & VM_LOCKED ? RCL_REGION_LOCKED : 0);
+		ret->resident = region->rss;
+		ret->swapped = region->swapents;
+	}
+	pthread_mutex_unlock(&engine->mm_lock);
+	return err;
+}
+
+int rcl_file_read(struct rcl_engine *engine, const char *path, uint64_t offset, void *buf,
+		  size_t len, size_t *ret_read)
+{
+	struct address_space *mapping;
+	int err = 0;
+
+	pthread_mutex_lock(&engine->mm_lock);
+	mapping = file_open(engine, path, 0, &err);
+	if (mapping) {
+		err = generic_file_read(engine, mapping, offset, buf, len, ret_read);
+		file_put(engine, mapping);
+	}
+	pthread_mutex_unlock(&engine->mm_lock);
+	return err;
+}
+
+int rcl_file_write(struct rcl_engine *engine, const char *path, uint64_t offset,
+		   const void *buf, size_t len)
+{
+	struct address_space *mapping;
+	int err = 0;
+
+	if (offset + len < offset || (offset + len) >> PAGE_SHIFT >= REGION_MAX_PAGES)
+		return -EINVAL;
+	pthread_mutex_lock(&engine->mm_lock);
+	mapping = file_open(engine, path, 0, &err);
+	if (mapping) {
+		err = generic_file_write(engine, mapping, offset, buf, len);
+		file_put(engine, mapping);
+	}
+	pthread_mutex_unlock(&engine->mm_lock);
+	return err;
+}
+
+int rcl_sync_all(struct rcl_engine *engine)
+{
+	struct address_space *mapping;
+	int err = 0, e;
+
+	pthread_mutex_lock(&engine->mm_lock);
+	for (mapping = engine->files; mapping; mapping = mapping->next) {
+		e = filemap_write_and_wait(engine, mapping);
+		if (e && !err)
+			err = e;
+	}
+	pthread_mutex_unlock(&engine->mm_lock);
+	return err;
+}

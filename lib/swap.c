@@ -1,0 +1,307 @@
+/*
+ * swap.c - LRU list bookkeeping: adding pages (batched in per-thread vectors), the two-step
+ * activation of mark_page_accessed, activate/deactivate, lazyfree, rotation of pages whose
+ * writeback ended, and putback after isolation (spec 7 "where recent_* move", 12.2, 18).
+ *
+ * Caller holds engine->mm_lock for everything here.
+ */
+#include <errno.h>
+
+#include "memcontrol.h"
+#include "vmscan.h"
+
+void update_lru_size(struct lruvec *lruvec, enum lru_list lru, int zid, long nr)
+{
+	struct pglist_data *pgdat = lruvec->pgdat;
+
+	lruvec->lru_zone_size[zid][lru] += (unsigned long)nr;
+	mod_node_page_state(pgdat, (enum node_stat_item)(NR_INACTIVE_ANON + lru), nr);
+	mod_zone_page_state(&pgdat->node_zones[zid],
+			    (enum zone_stat_item)(NR_ZONE_INACTIVE_ANON + lru), nr);
+	mod_memcg_node_state(lruvec->memcg, (enum node_stat_item)(NR_INACTIVE_ANON + lru), nr);
+}
+
+void add_page_to_lru_list(struct page *page, struct lruvec *lruvec, enum lru_list lru)
+{
+	update_lru_size(lruvec, lru, (int)page_zonenum(page), 1);
+	page_list_add(&lruvec->lists[lru], page);
+}
+
+void add_page_to_lru_list_tail(struct page *page, struct lruvec *lruvec, enum lru_list lru)
+{
+	update_lru_size(lruvec, lru, (int)page_zonenum(page), 1);
+	page_list_add_tail(&lruvec->lists[lru], page);
+}
+
+void del_page_from_lru_list(struct page *page, struct lruvec *lruvec, enum lru_list lru)
+{
+	page_list_del(&lruvec->lists[lru], page);
+	update_lru_size(lruvec, lru, (int)page_zonenum(page), -1);
+}
+
+/* Pages of @lru in zones 0..@zone_idx (the "eligible size", spec 7). */
+unsigned long lruvec_lru_size(struct lruvec *lruvec, enum lru_list lru, int zone_idx)
+{
+	unsigned long size = 0;
+	int zid;
+
+	for (zid = 0; zid <= zone_idx && zid < MAX_NR_ZONES; zid++)
+		size += lruvec->lru_zone_size[zid][lru];
+	return size;
+}
+
+static void update_page_reclaim_stat(struct lruvec *lruvec, bool file, bool rotated)
+{
+	lruvec->reclaim_stat.recent_scanned[file]++;
+	if (rotated)
+		lruvec->reclaim_stat.recent_rotated[file]++;
+}
+
+/* A page may be reclaimed unless it is mlocked. */
+bool page_evictable(const struct page *page)
+{
+	return !PageMlocked(page);
+}
+
+/* Put a page that is on no list onto the list its flags and evictability select. */
+static void __pagevec_lru_add_fn(struct page *page)
+{
+	struct lruvec *lruvec = mem_cgroup_page_lruvec(page);
+	enum lru_list lru;
+
+	SetPageLRU(page);
+	if (page_evictable(page)) {
+		ClearPageUnevictable(page);
+		lru = page_lru(page);
+		update_page_reclaim_stat(lruvec, page_is_file_cache(page), is_active_lru(lru));
+	} else {
+		ClearPageActive(page);
+		SetPageUnevictable(page);
+		lru = LRU_UNEVICTABLE;
+		count_vm_event(page_engine(page), UNEVICTABLE_PGCULLED);
+	}
+	add_page_to_lru_list(page, lruvec, lru);
+}
+
+static void pagevec_release(struct lru_pagevec *pvec)
+{
+	unsigned int i;
+
+	for (i = 0; i < pvec->nr; i++)
+		put_page(pvec->pages[i]);
+	pvec->nr = 0;
+}
+
+static void __pagevec_lru_add(struct lru_pagevec *pvec)
+{
+	unsigned int i;
+
+	for (i = 0; i < pvec->nr; i++)
+		__pagevec_lru_add_fn(pvec->pages[i]);
+	pagevec_release(pvec);
+}
+
+/* Move written-back pages to the tail of their inactive list: the next scan frees them. */
+static void pagevec_move_tail(struct lru_pagevec *pvec)
+{
+	unsigned int i;
+	unsigned long moved = 0;
+
+	for (i = 0; i < pvec->nr; i++) {
+		struct page *page = pvec->pages[i];
+
+		if (PageLRU(page) && !PageUnevictable(page)) {
+			struct lruvec *lruvec = mem_cgroup_page_lruvec(page);
+
+			del_page_from_lru_list(page, lruvec, page_lru(page));
+			ClearPageActive(page);
+			add_page_to_lru_list_tail(page, lruvec, page_lru(page));
+			moved++;
+		}
+	}
+	if (pvec->nr)
+		count_vm_events(page_engine(pvec->pages[0]), PGROTATED, moved);
+	pagevec_release(pvec);
+}
+
+/*
+ * Queue a new page for the LRU. The vector holds a reference until it is drained, so the page
+ * cannot be freed meanwhile (spec 12.2: new file pages go inactive, new anon pages active).
+ */
+void lru_cache_add(struct page *page)
+{
+	struct task_struct *task = current_or_default(page_engine(page));
+	struct lru_pagevec *pvec = &task->lru_add_pvec;
+
+	get_page(page);
+	pvec->pages[pvec->nr++] = page;
+	if (pvec->nr == LRU_PAGEVEC_SIZE)
+		__pagevec_lru_add(pvec);
+}
+
+/* New anonymous pages start active (v4.19), or unevictable in a locked region. */
+void lru_cache_add_active_or_unevictable(struct page *page, struct region *region)
+{
+	if (!(region->vm_flags & VM_LOCKED)) {
+		SetPageActive(page);
+	} else if (!TestSetPageMlocked(page)) {
+		mod_zone_page_state(page_zone(page), NR_MLOCK, 1);
+		count_vm_event(page_engine(page), UNEVICTABLE_PGMLOCKED);
+	}
+	lru_cache_add(page);
+}
+
+static void lru_add_drain_task(struct task_struct *task)
+{
+	if (task->lru_add_pvec.nr)
+		__pagevec_lru_add(&task->lru_add_pvec);
+	if (task->lru_rotate_pvec.nr)
+		pagevec_move_tail(&task->lru_rotate_pvec);
+}
+
+void lru_add_drain(struct rcl_engine *engine)
+{
+	lru_add_drain_task(current_or_default(engine));
+}
+
+/* Every thread's vectors: they are only touched under mm_lock, which the caller holds. */
+void lru_add_drain_all(struct rcl_engine *engine)
+{
+	struct task_struct *task;
+
+	lru_add_drain_task(engine->default_task);
+	pthread_mutex_lock(&engine->tasks_lock);
+	for (task = engine->tasks; task; task = task->next)
+		lru_add_drain_task(task);
+	pthread_mutex_unlock(&engine->tasks_lock);
+}
+
+/* Move an inactive page on the LRU to its active list now. */
+void activate_page(struct page *page)
+{
+	struct lruvec *lruvec;
+
+	if (!PageLRU(page) || PageActive(page) || PageUnevictable(page))
+		return;
+	lruvec = mem_cgroup_page_lruvec(page);
+	del_page_from_lru_list(page, lruvec, page_lru(page));
+	SetPageActive(page);
+	add_page_to_lru_list(page, lruvec, page_lru(page));
+	count_vm_event(page_engine(page), PGACTIVATE);
+	count_memcg_events(page_memcg(page), PGACTIVATE, 1);
+	update_page_reclaim_stat(lruvec, page_is_file_cache(page), true);
+}
+
+/* The page is still in this thread's LRU-add vector: mark it so it lands active. */
+static void __lru_cache_activate_page(struct page *page)
+{
+	struct lru_pagevec *pvec = &current_or_default(page_engine(page))->lru_add_pvec;
+	unsigned int i;
+
+	for (i = pvec->nr; i > 0; i--) {
+		if (pvec->pages[i - 1] == page) {
+			SetPageActive(page);
+			return;
+		}
+	}
+}
+
+/*
+ * An access that does not go through a page-table entry (read/write calls): the first marks
+ * the page referenced, the second activates it (spec 12.2).
+ */
+void mark_page_accessed(struct page *page)
+{
+	if (!PageActive(page) && !PageUnevictable(page) && PageReferenced(page)) {
+		if (PageLRU(page))
+			activate_page(page);
+		else
+			__lru_cache_activate_page(page);
+		ClearPageReferenced(page);
+		if (page_is_file_cache(page))
+			workingset_activation(page);
+	} else if (!PageReferenced(page)) {
+		SetPageReferenced(page);
+	}
+}
+
+/* MADV_COLD: an active page goes to the inactive list, its references forgotten. */
+void deactivate_file_page(struct page *page)
+{
+	struct lruvec *lruvec;
+	bool active;
+
+	if (!PageLRU(page) || PageUnevictable(page))
+		return;
+	lruvec = mem_cgroup_page_lruvec(page);
+	active = PageActive(page);
+	del_page_from_lru_list(page, lruvec, page_lru(page));
+	ClearPageActive(page);
+	ClearPageReferenced(page);
+	add_page_to_lru_list(page, lruvec, page_lru(page));
+	if (active) {
+		count_vm_event(page_engine(page), PGDEACTIVATE);
+		count_memcg_events(page_memcg(page), PGDEACTIVATE, 1);
+	}
+	update_page_reclaim_stat(lruvec, page_is_file_cache(page), false);
+}
+
+/*
+ * MADV_FREE: the contents may be dropped instead of swapped. The page stops being swap-backed
+ * and moves to the inactive file list (spec 12.2, pglazyfree).
+ */
+void mark_page_lazyfree(struct page *page)
+{
+	struct lruvec *lruvec;
+	bool active;
+
+	if (!PageLRU(page) || !PageSwapBacked(page) || PageSwapCache(page) ||
+	    PageUnevictable(page))
+		return;
+	lruvec = mem_cgroup_page_lruvec(page);
+	active = PageActive(page);
+	del_page_from_lru_list(page, lruvec, page_lru(page));
+	ClearPageActive(page);
+	ClearPageReferenced(page);
+	ClearPageSwapBacked(page);
+	add_page_to_lru_list(page, lruvec, LRU_INACTIVE_FILE);
+	count_vm_event(page_engine(page), PGLAZYFREE);
+	update_page_reclaim_stat(lruvec, false, active);
+}
+
+/* Writeback ended on a page reclaim wanted: queue it for the inactive tail (spec 18). */
+void rotate_reclaimable_page(struct page *page)
+{
+	struct lru_pagevec *pvec;
+
+	if (PageLocked(page) || PageDirty(page) || PageActive(page) || PageUnevictable(page) ||
+	    !PageLRU(page))
+		return;
+	pvec = &current_or_default(page_engine(page))->lru_rotate_pvec;
+	get_page(page);
+	pvec->pages[pvec->nr++] = page;
+	if (pvec->nr == LRU_PAGEVEC_SIZE)
+		pagevec_move_tail(pvec);
+}
+
+/* Take a page off its LRU list, holding a reference: 0 or -EBUSY if it is not on one. */
+int isolate_lru_page(struct page *page)
+{
+	struct lruvec *lruvec;
+
+	if (!PageLRU(page))
+		return -EBUSY;
+	lruvec = mem_cgroup_page_lruvec(page);
+	get_page(page);
+	ClearPageLRU(page);
+	del_page_from_lru_list(page, lruvec, page_lru(page));
+	return 0;
+}
+
+/* Return an isolated page to the LRU (unevictable if it became so) and drop the isolation
+ * reference. */
+void putback_lru_page(struct page *page)
+{
+	lru_cache_add(page);
+	put_page(page);
+}

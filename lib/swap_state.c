@@ -1,0 +1,301 @@
+/*
+ * swap_state.c - the swap cache and swap-in: add_to_swap gives an anonymous page a slot and a
+ * place in the swap cache; after writeback reclaim removes it from the cache; a fault on a swap
+ * entry reads the page back with readahead around it (spec 17), and the slot is released when
+ * swap is more than half full or the page is written again.
+ *
+ * The swap cache is the array si->swap_cache (pfn + 1 per slot). Caller holds mm_lock.
+ */
+#include <errno.h>
+
+#include "memcontrol.h"
+#include "vmscan.h"
+
+/* Drop one reference to a slot; a slot that became free is uncharged from its memcg. */
+static void swap_entry_put(struct rcl_engine *engine, swp_entry_t entry, bool cache)
+{
+	if (cache)
+		put_swap_page(engine, entry);
+	else
+		swap_free(engine, entry);
+	if (!swap_entry_valid(engine, entry) && engine->swap_cgroup[swp_offset(entry)]) {
+		mem_cgroup_uncharge_swap(engine, engine->swap_cgroup[swp_offset(entry)]);
+		engine->swap_cgroup[swp_offset(entry)] = 0;
+	}
+}
+
+/* A page-table entry's reference to @entry is gone (the page is mapped again, or zapped). */
+void swap_entry_put_pte(struct rcl_engine *engine, swp_entry_t entry)
+{
+	swap_entry_put(engine, entry, false);
+}
+
+/* The swap cache's hold on @entry is gone (the page left the cache). */
+void swap_entry_put_cache(struct rcl_engine *engine, swp_entry_t entry)
+{
+	swap_entry_put(engine, entry, true);
+}
+
+static void __add_to_swap_cache(struct page *page, swp_entry_t entry)
+{
+	struct rcl_engine *engine = page_engine(page);
+
+	get_page(page);
+	SetPageSwapCache(page);
+	page->private = entry.val;
+	atomic_store_explicit(&engine->swap->swap_cache[swp_offset(entry)],
+			      page_to_pfn(page) + 1, memory_order_relaxed);
+	mod_node_page_state(page_pgdat(page), NR_SWAPCACHE, 1);
+}
+
+/*
+ * Give an anonymous page a swap slot and put it in the swap cache, dirty so that pageout
+ * writes it (spec 13 step 10). False when no slot could be had.
+ */
+bool add_to_swap(struct page *page)
+{
+	struct rcl_engine *engine = page_engine(page);
+	swp_entry_t entry;
+
+	if (!engine->swap)
+		return false;
+	entry = get_swap_page(engine);
+	if (!entry.val)
+		return false;
+	if (mem_cgroup_try_charge_swap(page, entry)) {
+		put_swap_page(engine, entry);
+		return false;
+	}
+	__add_to_swap_cache(page, entry);
+	set_page_dirty(page);
+	return true;
+}
+
+/* Remove @page from the swap cache; the caller releases the slot and the cache's reference. */
+void __delete_from_swap_cache(struct page *page)
+{
+	struct rcl_engine *engine = page_engine(page);
+	swp_entry_t entry = swp_entry(page->private);
+
+	atomic_store_explicit(&engine->swap->swap_cache[swp_offset(entry)], 0,
+			      memory_order_relaxed);
+	ClearPageSwapCache(page);
+	page->private = 0;
+	mod_node_page_state(page_pgdat(page), NR_SWAPCACHE, -1);
+}
+
+void delete_from_swap_cache(struct page *page)
+{
+	struct rcl_engine *engine = page_engine(page);
+	swp_entry_t entry = swp_entry(page->private);
+
+	__delete_from_swap_cache(page);
+	swap_entry_put(engine, entry, true);
+	put_page(page);
+}
+
+/* The swap cache page of @entry with a reference, or NULL. A readahead page found here is a
+ * hit for the readahead window. */
+struct page *lookup_swap_cache(struct rcl_engine *engine, swp_entry_t entry)
+{
+	uint32_t v;
+	struct page *page;
+
+	if (!engine->swap || swp_offset(entry) >= engine->swap->max)
+		return NULL;
+	v = atomic_load_explicit(&engine->swap->swap_cache[swp_offset(entry)],
+				 memory_order_relaxed);
+	if (!v)
+		return NULL;
+	page = pfn_to_page(engine, v - 1);
+	get_page(page);
+	if (TestClearPageReadahead(page))
+		atomic_fetch_add_explicit(&engine->swap_ra_hits, 1, memory_order_relaxed);
+	return page;
+}
+
+/*
+ * Readahead window (spec 17 swapin_nr_pages): grows with hits, starts at 2 only for
+ * sequential faults, never drops below half the previous window, capped at 2^page_cluster.
+ */
+unsigned int swapin_nr_pages(struct rcl_engine *engine, uint32_t offset)
+{
+	unsigned int max_pages = 1u << engine->page_cluster, pages, hits, last_ra;
+
+	if (max_pages <= 1)
+		return 1;
+	hits = atomic_exchange_explicit(&engine->swap_ra_hits, 0, memory_order_relaxed);
+	pages = hits + 2;
+	if (pages == 2) {
+		/* No hits: only a fault next to the previous one suggests a sequential pattern. */
+		if (offset != engine->swap_ra_prev_offset + 1 &&
+		    offset != engine->swap_ra_prev_offset - 1)
+			pages = 1;
+	} else {
+		unsigned int roundup = 4;
+
+		while (roundup < pages)
+			roundup <<= 1;
+		pages = roundup;
+	}
+	if (pages > max_pages)
+		pages = max_pages;
+	last_ra = engine->swap_ra_win / 2;
+	if (pages < last_ra)
+		pages = last_ra;
+	engine->swap_ra_win = pages;
+	if (hits == 0)
+		engine->swap_ra_prev_offset = offset;
+	return pages;
+}
+
+/*
+ * A new swap cache page for @entry, not yet read, charged to the slot's memcg; NULL if the
+ * slot is free, already cached, or no frame could be had.
+ */
+static struct page *__read_swap_cache_async(struct rcl_engine *engine, swp_entry_t entry,
+					    struct region *region)
+{
+	struct mem_cgroup *memcg = mem_cgroup_from_id(engine, engine->swap_cgroup[swp_offset(entry)]);
+	struct page *page;
+
+	if (swapcache_prepare(engine, entry))
+		return NULL;
+	page = __alloc_pages_nodemask(engine, GFP_HIGHUSER_MOVABLE, 0,
+				      (int)(region->id % (uint32_t)engine->nr_nodes), NULL);
+	if (!page) {
+		swap_entry_put(engine, entry, true);
+		return NULL;
+	}
+	__SetPageSwapBacked(page);
+	if (mem_cgroup_try_charge(page, memcg ? memcg : region->memcg)) {
+		swap_entry_put(engine, entry, true);
+		put_page(page);
+		return NULL;
+	}
+	__SetPageLocked(page);
+	__add_to_swap_cache(page, entry);
+	lru_cache_add(page);
+	return page;
+}
+
+struct swapin_batch {
+	struct page *pages[64];
+	int err[64];
+};
+
+static void swapin_end_io(void *private, int index, int err)
+{
+	struct swapin_batch *b = private;
+
+	b->err[index] = err;
+}
+
+/*
+ * Read the page of @entry and its neighbours in the aligned readahead window in one batch.
+ * Returns the target page with a reference (locked released, uptodate), or NULL with *ret_err.
+ */
+struct page *swapin_readahead(struct rcl_engine *engine, swp_entry_t entry,
+			      struct region *region, int *ret_err)
+{
+	struct swap_info_struct *si = engine->swap;
+	uint32_t offset = swp_offset(entry), nr = swapin_nr_pages(engine, offset), start, end, o;
+	struct swapin_batch b;
+	swp_entry_t entries[64];
+	void *bufs[64];
+	struct page *target = NULL;
+	int n = 0, i, t = -1;
+
+	start = offset & ~(nr - 1);
+	end = offset | (nr - 1);
+	if (start == 0)
+		start = 1;		/* slot 0 is the header */
+	if (end >= si->max)
+		end = si->max - 1;
+	for (o = start; o <= end && n < 64; o++) {
+		struct page *page;
+
+		if (o != offset && (!swap_entry_valid(engine, swp_entry(o)) ||
+				    __swap_count(engine, swp_entry(o)) == 0))
+			continue;
+		page = __read_swap_cache_async(engine, swp_entry(o), region);
+		if (!page)
+			continue;
+		if (o == offset)
+			t = n;
+		else
+			SetPageReadahead(page);
+		entries[n] = swp_entry(o);
+		bufs[n] = page_address(page);
+		b.pages[n] = page;
+		b.err[n] = 0;
+		n++;
+	}
+	if (t < 0) {
+		*ret_err = -ENOMEM;
+		goto unlock;
+	}
+	count_vm_event(engine, PGMAJFAULT);
+	if (swap_readpages(engine, entries, bufs, n, swapin_end_io, &b) < 0)
+		for (i = 0; i < n; i++)
+			b.err[i] = -EIO;
+	io_wait_all(si->io);
+unlock:
+	for (i = 0; i < n; i++) {
+		struct page *page = b.pages[i];
+
+		if (b.err[i]) {
+			/* Never hand out a page whose read failed: the slot keeps the data. */
+			ClearPageReadahead(page);
+			__delete_from_swap_cache(page);
+			swap_entry_put(engine, entries[i], true);
+			unlock_page(page);
+			put_page(page);		/* the cache's reference */
+			put_page(page);		/* ours; the LRU vector's goes at its drain */
+			if (i == t)
+				*ret_err = -EIO;
+			continue;
+		}
+		SetPageUptodate(page);
+		unlock_page(page);
+		if (i == t)
+			target = page;	/* keep our reference for the caller */
+		else
+			put_page(page);
+	}
+	return target;
+}
+
+/*
+ * Free the slot of a swap cache page that no page-table entry holds any more: the page is the
+ * only copy again, so it is dirty (spec 17 try_to_free_swap).
+ */
+bool try_to_free_swap(struct page *page)
+{
+	struct rcl_engine *engine = page_engine(page);
+
+	if (!PageSwapCache(page) || PageWriteback(page))
+		return false;
+	if (__swap_count(engine, swp_entry(page->private)) > 0)
+		return false;
+	delete_from_swap_cache(page);
+	SetPageDirty(page);
+	return true;
+}
+
+/* A page-table entry holding @entry went away: drop it, and the cached page if unused. */
+int free_swap_and_cache(struct rcl_engine *engine, swp_entry_t entry)
+{
+	struct page *page = lookup_swap_cache(engine, entry);
+
+	swap_entry_put(engine, entry, false);
+	if (page) {
+		ClearPageReadahead(page);
+		if (!page_mapped(page) && trylock_page(page)) {
+			try_to_free_swap(page);
+			unlock_page(page);
+		}
+		put_page(page);
+	}
+	return 0;
+}

@@ -1,0 +1,105 @@
+/*
+ * vmpressure.c - reclaim efficiency as pressure levels (spec 15).
+ *
+ * Every 512 scanned pages (a window), the share of scanned pages that could not be reclaimed
+ * gives the level: below 60 % low, from 60 % medium, from 95 % critical. A subtree's window
+ * (tree = true) signals listeners up the hierarchy; a group's own window only sets its socket
+ * pressure flag. Reclaim reaching priority 3 is critical at once. Caller holds mm_lock.
+ */
+#include "memcontrol.h"
+
+const char *const rcl_pressure_level_names[RCL_PRESSURE_NR_LEVELS] = {
+	[RCL_PRESSURE_LOW] = "low",
+	[RCL_PRESSURE_MEDIUM] = "medium",
+	[RCL_PRESSURE_CRITICAL] = "critical",
+};
+
+enum rcl_pressure_level vmpressure_calc_level(unsigned long scanned, unsigned long reclaimed)
+{
+	unsigned long scale = scanned + reclaimed, pressure = 0;
+
+	/* reclaimed can exceed scanned (pages freed besides the scanned ones): no pressure. */
+	if (reclaimed < scanned) {
+		pressure = scale - (reclaimed * scale / scanned);
+		pressure = pressure * 100 / scale;
+	}
+	if (pressure >= VMPRESSURE_LEVEL_CRITICAL)
+		return RCL_PRESSURE_CRITICAL;
+	if (pressure >= VMPRESSURE_LEVEL_MED)
+		return RCL_PRESSURE_MEDIUM;
+	return RCL_PRESSURE_LOW;
+}
+
+static bool vmpressure_event(struct mem_cgroup *memcg, enum rcl_pressure_level level,
+			     bool ancestor, bool signalled)
+{
+	struct vmpressure_listener *ev;
+	bool ret = false;
+
+	for (ev = memcg->vmpressure.listeners; ev; ev = ev->next) {
+		if (ancestor && ev->mode == RCL_PRESSURE_LOCAL)
+			continue;
+		if (signalled && ev->mode == RCL_PRESSURE_DEFAULT)
+			continue;
+		if (level < ev->level)
+			continue;
+		ev->fn(ev->arg, memcg->id, level);
+		ret = true;
+	}
+	return ret;
+}
+
+/* Deliver a subtree window's level from @memcg up to the root. */
+static void vmpressure_work(struct mem_cgroup *memcg, enum rcl_pressure_level level)
+{
+	bool ancestor = false, signalled = false;
+
+	memcg->vmpressure.last_level = level;
+	for (; memcg; memcg = memcg->parent) {
+		if (vmpressure_event(memcg, level, ancestor, signalled))
+			signalled = true;
+		ancestor = true;
+	}
+}
+
+void vmpressure(gfp_t gfp, struct mem_cgroup *memcg, bool tree, unsigned long scanned,
+		unsigned long reclaimed)
+{
+	struct vmpressure *vmpr;
+
+	/* Only allocations that could have used reclaimable memory tell us about pressure. */
+	if (!(gfp & (__GFP_HIGHMEM | __GFP_MOVABLE | __GFP_IO | __GFP_FS)))
+		return;
+	if (!scanned || !memcg)
+		return;
+	vmpr = &memcg->vmpressure;
+	if (tree) {
+		vmpr->tree_scanned += scanned;
+		vmpr->tree_reclaimed += reclaimed;
+		if (vmpr->tree_scanned < VMPRESSURE_WIN)
+			return;
+		scanned = vmpr->tree_scanned;
+		reclaimed = vmpr->tree_reclaimed;
+		vmpr->tree_scanned = vmpr->tree_reclaimed = 0;
+		vmpressure_work(memcg, vmpressure_calc_level(scanned, reclaimed));
+		return;
+	}
+	if (mem_cgroup_is_root(memcg))
+		return;
+	vmpr->scanned += scanned;
+	vmpr->reclaimed += reclaimed;
+	if (vmpr->scanned < VMPRESSURE_WIN)
+		return;
+	scanned = vmpr->scanned;
+	reclaimed = vmpr->reclaimed;
+	vmpr->scanned = vmpr->reclaimed = 0;
+	vmpr->socket_pressure = vmpressure_calc_level(scanned, reclaimed) > RCL_PRESSURE_LOW;
+}
+
+/* Reclaim that had to go as deep as priority 3 is in trouble: report critical now. */
+void vmpressure_prio(gfp_t gfp, struct mem_cgroup *memcg, int prio)
+{
+	if (prio > VMPRESSURE_LEVEL_CRITICAL_PRIO)
+		return;
+	vmpressure(gfp, memcg, true, VMPRESSURE_WIN, 0);
+}

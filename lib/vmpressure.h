@@ -1,0 +1,41 @@
+/*
+ * vmpressure.h - reclaim efficiency as pressure levels, per memcg (spec section 15).
+ */
+#ifndef RCL_VMPRESSURE_H
+#define RCL_VMPRESSURE_H
+
+#include <stdbool.h>
+
+#include "gfp.h"
+#include "reclaim/pressure.h"
+
+struct mem_cgroup;
+
+#define VMPRESSURE_WIN		512	/* SWAP_CLUSTER_MAX * 16 scanned pages per window */
+#define VMPRESSURE_LEVEL_MED	60
+#define VMPRESSURE_LEVEL_CRITICAL 95
+#define VMPRESSURE_LEVEL_CRITICAL_PRIO 3	/* ilog2(100 / 10) */
+
+struct vmpressure_listener {
+	enum rcl_pressure_level level;	/* lowest level delivered */
+	enum rcl_pressure_mode mode;
+	rcl_pressure_fn fn;
+	void *arg;
+	int id;
+	struct vmpressure_listener *next;
+};
+
+struct vmpressure {
+	unsigned long scanned, reclaimed;		/* the group's own window */
+	unsigned long tree_scanned, tree_reclaimed;	/* its subtree's window */
+	bool socket_pressure;				/* set above "low" by the local path */
+	enum rcl_pressure_level last_level;		/* of the last full tree window */
+	struct vmpressure_listener *listeners;
+};
+
+enum rcl_pressure_level vmpressure_calc_level(unsigned long scanned, unsigned long reclaimed);
+void vmpressure(gfp_t gfp, struct mem_cgroup *memcg, bool tree, unsigned long scanned,
+		unsigned long reclaimed);
+void vmpressure_prio(gfp_t gfp, struct mem_cgroup *memcg, int prio);
+
+#endif /* RCL_VMPRESSURE_H */

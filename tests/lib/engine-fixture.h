@@ -1,0 +1,128 @@
+/*
+ * engine-fixture.h - a deterministic engine in a temporary directory for scenario tests:
+ * a small arena, a swap file and a data directory that vanish with the fixture.
+ */
+#ifndef RCL_ENGINE_FIXTURE_H
+#define RCL_ENGINE_FIXTURE_H
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "reclaim/engine.h"
+#include "reclaim/memcg.h"
+#include "reclaim/region.h"
+
+struct fixture {
+	char dir[64];
+	char data[96];
+	char swap[96];
+	struct rcl_engine *e;
+};
+
+#define MiB (1ULL << 20)
+
+/* @swap_mib 0: no swap. */
+static inline void fixture_setup(struct fixture *f, uint64_t arena_mib, uint64_t swap_mib,
+				 unsigned int nodes)
+{
+	struct rcl_config c;
+
+	strcpy(f->dir, "/tmp/rcl-scenario-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(f->dir));
+	snprintf(f->data, sizeof(f->data), "%s/data", f->dir);
+	snprintf(f->swap, sizeof(f->swap), "%s/swap", f->dir);
+	ck_assert_int_eq(mkdir(f->data, 0700), 0);
+	rcl_config_defaults(&c);
+	c.arena_bytes = arena_mib * MiB;
+	c.nr_nodes = nodes;
+	c.data_dir = f->data;
+	c.swap_path = swap_mib ? f->swap : NULL;
+	c.swap_bytes = swap_mib * MiB;
+	ck_assert_int_eq(rcl_engine_new(&c, &f->e), 0);
+}
+
+static inline void fixture_teardown(struct fixture *f)
+{
+	char cmd[128];
+
+	rcl_engine_free(f->e);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Deterministic bytes for (seed, position): a page can be checked without storing it. */
+static inline void fill_pattern(void *buf, size_t len, uint64_t seed, uint64_t pos)
+{
+	unsigned char *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		uint64_t x = (seed ^ (pos + i)) * 0x9E3779B97F4A7C15ULL;
+
+		p[i] = (unsigned char)(x >> 56);
+	}
+}
+
+static inline bool check_pattern(const void *buf, size_t len, uint64_t seed, uint64_t pos)
+{
+	const unsigned char *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		uint64_t x = (seed ^ (pos + i)) * 0x9E3779B97F4A7C15ULL;
+
+		if (p[i] != (unsigned char)(x >> 56))
+			return false;
+	}
+	return true;
+}
+
+/* One counter of /proc/vmstat text, or UINT64_MAX if absent. */
+static inline uint64_t fixture_vmstat(struct rcl_engine *e, const char *name)
+{
+	char *buf = NULL, *p;
+	size_t len = 0, n = strlen(name);
+	FILE *f = open_memstream(&buf, &len);
+	uint64_t v = UINT64_MAX;
+
+	rcl_engine_show(e, RCL_VIEW_VMSTAT, f);
+	fclose(f);
+	for (p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (!strncmp(p, name, n) && p[n] == ' ') {
+			v = strtoull(p + n + 1, NULL, 10);
+			break;
+		}
+	}
+	free(buf);
+	return v;
+}
+
+/* One key of a memcg's memory.events or memory.stat text. */
+static inline uint64_t fixture_memcg_value(struct rcl_engine *e, uint32_t id, bool events,
+					   const char *name)
+{
+	char *buf = NULL, *p;
+	size_t len = 0, n = strlen(name);
+	FILE *f = open_memstream(&buf, &len);
+	uint64_t v = UINT64_MAX;
+
+	if (events)
+		rcl_memcg_show_events(e, id, f);
+	else
+		rcl_memcg_show_stat(e, id, f);
+	fclose(f);
+	for (p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (!strncmp(p, name, n) && p[n] == ' ') {
+			v = strtoull(p + n + 1, NULL, 10);
+			break;
+		}
+	}
+	free(buf);
+	return v;
+}
+
+#endif
