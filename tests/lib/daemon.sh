@@ -1,0 +1,37 @@
+# daemon.sh - start a real reclaimd for an integration test (sourced after tap.sh).
+#
+#   start_daemon [REClAIMD OPTION]...   start it under run-notify in $tmp, wait for READY=1
+#   stop_daemon                         SIGTERM, wait for exit=N; leaves it in $EXIT
+#
+# Sets $pid, $sock, and the file descriptor $nfd to run-notify's stream (notify messages and
+# the exit status, one per line). Every wait is bounded by tap.sh's expect_line.
+
+tmp=$(mktemp -d)
+chmod 755 "$tmp"	# a test client that drops to uid 65534 must reach the socket
+TAP_TRANSCRIPT=$tmp/transcript
+sock=$tmp/sock
+pid=
+trap 'kill -KILL $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+
+start_daemon() {
+	coproc RN { exec "$RUN_NOTIFY" --timeout 120 "$tmp/notify" "$RECLAIMD" --arena 16M \
+		--workers 2 --state-dir "$tmp/state" --socket "$sock" "$@" 2>"$tmp/stderr"; }
+	exec {nfd}<&"${RN[0]}"
+	expect_line "$nfd" '^pid=[0-9]+$' && pid=${LINE#pid=}
+	expect_line "$nfd" '^READY=1$'
+}
+
+stop_daemon() {
+	kill -TERM "$pid"
+	EXIT=
+	expect_line "$nfd" '^exit=' && EXIT=${LINE#exit=}
+}
+
+# Print the transcript and the daemon's stderr when something failed.
+finish() {
+	if ! tap_done; then
+		echo "# transcript:"; sed 's/^/#   /' "$TAP_TRANSCRIPT" 2>/dev/null
+		echo "# stderr:"; sed 's/^/#   /' "$tmp/stderr" 2>/dev/null
+	fi
+	tap_done
+}

@@ -1,0 +1,295 @@
+/*
+ * rclc-probe - a test client built on libreclaim-client: good requests, and bad input on
+ * purpose, with one line of output per answer so shell tests can match it.
+ *
+ *   rclc-probe [--uid UID] SOCKET COMMAND [ARG]...
+ *
+ * --uid drops to UID (and its gid, no supplementary groups) before connecting. Commands:
+ *   hello               Hello, print the server's figures
+ *   stat VIEW           print a view (meminfo, vmstat, zoneinfo, buddyinfo)
+ *   free PFN ORDER      FreePages
+ *   pipeline N          N stat requests sent back to back, answers checked in order
+ *   oversize            a header one byte over the server's limit
+ *   truncated           half a frame, then close
+ *   garbage             a frame whose body is not a Request
+ *   http                bytes that are not frames at all
+ *   unknown             a valid frame of a message this server does not know, then a stat
+ *   repl                one connection: a Stat for each line read on stdin, its status printed
+ * Answers print as "code=NAME message=TEXT"; a connection the server closed prints "closed".
+ */
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "reclaim-client.h"
+
+#define FRAME_BYTES_ONLY
+#include "frame.h"
+
+static void print_status(const Reclaim__V1__Response *resp)
+{
+	printf("code=%s message=%s\n", rclc_code_name(resp->status->code),
+	       resp->status->message);
+}
+
+/* Read one Response frame straight from the socket (ids the library did not hand out). */
+static int read_frame(struct rclc *c, Reclaim__V1__Response **ret)
+{
+	uint8_t h[FRAME_HEADER_BYTES], *body;
+	uint32_t len = 0;
+	size_t got;
+
+	for (got = 0; got < sizeof(h);) {
+		ssize_t r = read(rclc_fd(c), h + got, sizeof(h) - got);
+
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	if (frame_peek(h, sizeof(h), 1u << 26, &len) < 0)
+		return -1;
+	body = malloc(len + 1);
+	for (got = 0; body && got < len;) {
+		ssize_t r = read(rclc_fd(c), body + got, len - got);
+
+		if (r <= 0) {
+			free(body);
+			return -1;
+		}
+		got += (size_t)r;
+	}
+	*ret = body ? reclaim__v1__response__unpack(NULL, len, body) : NULL;
+	free(body);
+	return *ret ? 0 : -1;
+}
+
+/* The server's answer to a bad frame (id 0), then the end of the connection. */
+static int expect_error_then_close(struct rclc *c)
+{
+	Reclaim__V1__Response *resp;
+	char byte;
+
+	if (read_frame(c, &resp) == 0) {
+		printf("id=%llu ", (unsigned long long)resp->id);
+		print_status(resp);
+		rclc_response_free(resp);
+	}
+	if (read(rclc_fd(c), &byte, 1) <= 0)
+		printf("closed\n");
+	return 0;
+}
+
+static int cmd_hello(struct rclc *c)
+{
+	const Reclaim__V1__HelloReply *h = rclc_server(c);
+
+	printf("server_version=%s page_size=%u arena_bytes=%llu nodes=%u max_frame=%u uid=%u "
+	       "admin=%d\n", h->server_version, h->page_size, (unsigned long long)h->arena_bytes,
+	       h->nr_nodes, h->max_frame_bytes, h->uid, h->admin);
+	return 0;
+}
+
+static int call_print(struct rclc *c, Reclaim__V1__Request *req)
+{
+	Reclaim__V1__Response *resp;
+	int r = rclc_call(c, req, &resp);
+
+	if (r < 0) {
+		printf("closed\n");
+		return 1;
+	}
+	print_status(resp);
+	if (resp->msg_case == RECLAIM__V1__RESPONSE__MSG_STAT)
+		fputs(resp->stat->text, stdout);
+	rclc_response_free(resp);
+	return 0;
+}
+
+static int cmd_stat(struct rclc *c, const char *view)
+{
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Stat stat = RECLAIM__V1__STAT__INIT;
+	const ProtobufCEnumValue *v;
+	char upper[32];
+	size_t i;
+
+	for (i = 0; view[i] && i < sizeof(upper) - 1; i++)
+		upper[i] = (char)(view[i] >= 'a' && view[i] <= 'z' ? view[i] - 32 : view[i]);
+	upper[i] = '\0';
+	v = protobuf_c_enum_descriptor_get_value_by_name(&reclaim__v1__stat_view__descriptor,
+							 upper);
+	stat.view = v ? (Reclaim__V1__StatView)v->value : (Reclaim__V1__StatView)99;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_STAT;
+	req.stat = &stat;
+	return call_print(c, &req);
+}
+
+static int cmd_free(struct rclc *c, const char *pfn, const char *order)
+{
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__FreePages f = RECLAIM__V1__FREE_PAGES__INIT;
+
+	f.pfn = (uint32_t)strtoul(pfn, NULL, 10);
+	f.order = (uint32_t)strtoul(order, NULL, 10);
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_FREE_PAGES;
+	req.free_pages = &f;
+	return call_print(c, &req);
+}
+
+static int cmd_repl(struct rclc *c)
+{
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Stat stat = RECLAIM__V1__STAT__INIT;
+	Reclaim__V1__Response *resp;
+	char line[256];
+
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_STAT;
+	req.stat = &stat;
+	while (fgets(line, sizeof(line), stdin)) {
+		if (rclc_call(c, &req, &resp) < 0) {
+			printf("closed\n");
+			return 1;
+		}
+		printf("code=%s\n", rclc_code_name(resp->status->code));
+		fflush(stdout);
+		rclc_response_free(resp);
+	}
+	return 0;
+}
+
+/* N requests written before any answer is read: the answers must come back in order. */
+static int cmd_pipeline(struct rclc *c, unsigned int n)
+{
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Stat stat = RECLAIM__V1__STAT__INIT;
+	unsigned int i;
+
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_STAT;
+	req.stat = &stat;
+	for (i = 1; i <= n; i++) {
+		size_t len;
+		uint8_t *buf;
+
+		req.id = 1000 + i;
+		stat.view = (Reclaim__V1__StatView)(i % 4);
+		len = reclaim__v1__request__get_packed_size(&req);
+		buf = malloc(FRAME_HEADER_BYTES + len);
+		frame_put_header(buf, (uint32_t)len);
+		reclaim__v1__request__pack(&req, buf + FRAME_HEADER_BYTES);
+		if (rclc_send_raw(c, buf, FRAME_HEADER_BYTES + len) < 0) {
+			free(buf);
+			return 1;
+		}
+		free(buf);
+	}
+	for (i = 1; i <= n; i++) {
+		Reclaim__V1__Response *resp;
+
+		if (read_frame(c, &resp) < 0)
+			return 1;
+		if (resp->id != 1000 + i || resp->status->code != 0) {
+			printf("out of order or failed at %u\n", i);
+			rclc_response_free(resp);
+			return 1;
+		}
+		rclc_response_free(resp);
+	}
+	printf("in order: %u\n", n);
+	return 0;
+}
+
+static int send_body(struct rclc *c, const void *body, uint32_t len)
+{
+	uint8_t h[FRAME_HEADER_BYTES];
+
+	frame_put_header(h, len);
+	if (rclc_send_raw(c, h, sizeof(h)) < 0 || rclc_send_raw(c, body, len) < 0)
+		return -1;
+	return 0;
+}
+
+static int cmd_bad(struct rclc *c, const char *what)
+{
+	static const uint8_t garbage[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t unknown[] = { 0x08, 0x07, 0xba, 0x06, 0x00 };
+	uint8_t h[FRAME_HEADER_BYTES];
+
+	if (!strcmp(what, "oversize")) {
+		frame_put_header(h, rclc_server(c)->max_frame_bytes + 1);
+		rclc_send_raw(c, h, sizeof(h));
+		return expect_error_then_close(c);
+	}
+	if (!strcmp(what, "truncated")) {
+		frame_put_header(h, 100);
+		rclc_send_raw(c, h, sizeof(h));
+		rclc_send_raw(c, garbage, 5);
+		printf("sent\n");
+		return 0;
+	}
+	if (!strcmp(what, "garbage")) {
+		send_body(c, garbage, sizeof(garbage));
+		return expect_error_then_close(c);
+	}
+	if (!strcmp(what, "http")) {
+		rclc_send_raw(c, "GET / HTTP/1.0\r\n\r\n", 18);
+		return expect_error_then_close(c);
+	}
+	if (!strcmp(what, "unknown")) {
+		Reclaim__V1__Response *resp;
+
+		send_body(c, unknown, sizeof(unknown));
+		if (read_frame(c, &resp) < 0)
+			return 1;
+		printf("id=%llu ", (unsigned long long)resp->id);
+		print_status(resp);
+		rclc_response_free(resp);
+		return cmd_stat(c, "buddyinfo");
+	}
+	fprintf(stderr, "rclc-probe: unknown command %s\n", what);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	struct rclc *c;
+	int argi = 1, r;
+
+	if (argc > 3 && !strcmp(argv[1], "--uid")) {
+		uid_t uid = (uid_t)atoi(argv[2]);
+
+		if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0) {
+			perror("rclc-probe: dropping privileges");
+			return 2;
+		}
+		argi = 3;
+	}
+	if (argc - argi < 2) {
+		fprintf(stderr, "usage: rclc-probe [--uid UID] SOCKET COMMAND [ARG]...\n");
+		return 2;
+	}
+	r = rclc_open(argv[argi], "rclc-probe", &c);
+	if (r < 0) {
+		fprintf(stderr, "rclc-probe: cannot connect to %s: %s\n", argv[argi],
+			strerror(-r));
+		return 3;
+	}
+	argi++;
+	if (!strcmp(argv[argi], "hello"))
+		r = cmd_hello(c);
+	else if (!strcmp(argv[argi], "stat") && argc - argi == 2)
+		r = cmd_stat(c, argv[argi + 1]);
+	else if (!strcmp(argv[argi], "free") && argc - argi == 3)
+		r = cmd_free(c, argv[argi + 1], argv[argi + 2]);
+	else if (!strcmp(argv[argi], "repl"))
+		r = cmd_repl(c);
+	else if (!strcmp(argv[argi], "pipeline") && argc - argi == 2)
+		r = cmd_pipeline(c, (unsigned int)atoi(argv[argi + 1]));
+	else
+		r = cmd_bad(c, argv[argi]);
+	fflush(stdout);
+	rclc_close(c);
+	return r;
+}

@@ -1,0 +1,472 @@
+/*
+ * check_frame - the daemon's pure parts: frame decoding, the errno -> Status table, the
+ * dispatch table against the generated code, and the configuration file.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <event2/buffer.h>
+
+#include "check-main.h"
+#include "config.h"
+#include "dispatch.h"
+#include "frame.h"
+#include "status.h"
+
+/* A Hello request frame with ID; the caller frees *ret. */
+static size_t hello_frame(uint64_t id, uint8_t **ret)
+{
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Hello hello = RECLAIM__V1__HELLO__INIT;
+	size_t len;
+	uint8_t *buf;
+
+	hello.protocol_version = 1;
+	hello.client_name = "check";
+	req.id = id;
+	req.msg_case = REQ(HELLO);
+	req.hello = &hello;
+	len = reclaim__v1__request__get_packed_size(&req);
+	buf = malloc(FRAME_HEADER_BYTES + len);
+	frame_put_header(buf, (uint32_t)len);
+	reclaim__v1__request__pack(&req, buf + FRAME_HEADER_BYTES);
+	*ret = buf;
+	return FRAME_HEADER_BYTES + len;
+}
+
+START_TEST(test_frame_peek_sizes)
+{
+	uint8_t buf[8] = { 0, 0, 0, 4, 1, 2, 3, 4 };
+	uint32_t len = 77;
+
+	ck_assert_int_eq(frame_peek(buf, 0, 100, &len), FRAME_NEED_MORE);
+	ck_assert_int_eq(frame_peek(buf, 3, 100, &len), FRAME_NEED_MORE);
+	ck_assert_uint_eq(len, 77);		/* no header yet: untouched */
+	ck_assert_int_eq(frame_peek(buf, 7, 100, &len), FRAME_NEED_MORE);
+	ck_assert_uint_eq(len, 4);
+	ck_assert_int_eq(frame_peek(buf, 8, 100, &len), FRAME_READY);
+	ck_assert_int_eq(frame_peek(buf, 8, 4, &len), FRAME_READY);	/* exactly the limit */
+	ck_assert_int_eq(frame_peek(buf, 8, 3, &len), -EMSGSIZE);
+	buf[0] = 0xff;
+	ck_assert_int_eq(frame_peek(buf, 4, 0x7fffffff, &len), -EMSGSIZE);
+	memset(buf, 0, 4);
+	ck_assert_int_eq(frame_peek(buf, 4, 100, &len), FRAME_READY);	/* empty body */
+	ck_assert_uint_eq(len, 0);
+}
+END_TEST
+
+START_TEST(test_frame_header_round_trip)
+{
+	static const uint32_t sizes[] = { 0, 1, 255, 256, 65535, 65536, 16u << 20, UINT32_MAX };
+	uint8_t h[4];
+	uint32_t len;
+	size_t i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		frame_put_header(h, sizes[i]);
+		ck_assert_int_eq(frame_peek(h, 4, UINT32_MAX, &len), sizes[i] ? FRAME_NEED_MORE :
+				 FRAME_READY);
+		ck_assert_uint_eq(len, sizes[i]);
+	}
+}
+END_TEST
+
+/* Every prefix of a frame is NEED_MORE and leaves the buffer alone; the whole is READY. */
+START_TEST(test_frame_pull_truncations)
+{
+	uint8_t *frame;
+	size_t n = hello_frame(42, &frame), cut;
+
+	for (cut = 0; cut < n; cut++) {
+		struct evbuffer *in = evbuffer_new();
+		Request *req = NULL;
+
+		evbuffer_add(in, frame, cut);
+		ck_assert_int_eq(frame_pull_request(in, 1024, &req, NULL), FRAME_NEED_MORE);
+		ck_assert_uint_eq(evbuffer_get_length(in), cut);
+		ck_assert_ptr_null(req);
+		evbuffer_add(in, frame + cut, n - cut);
+		ck_assert_int_eq(frame_pull_request(in, 1024, &req, NULL), FRAME_READY);
+		ck_assert_uint_eq(req->id, 42);
+		ck_assert_int_eq(req->msg_case, REQ(HELLO));
+		ck_assert_str_eq(req->hello->client_name, "check");
+		ck_assert_uint_eq(evbuffer_get_length(in), 0);
+		reclaim__v1__request__free_unpacked(req, NULL);
+		evbuffer_free(in);
+	}
+	free(frame);
+}
+END_TEST
+
+/* Three frames in one buffer, then half a fourth: three requests in order, then NEED_MORE. */
+START_TEST(test_frame_pull_back_to_back)
+{
+	struct evbuffer *in = evbuffer_new();
+	Request *req;
+	uint8_t *frame;
+	size_t n = 0;
+	uint64_t id;
+
+	for (id = 1; id <= 4; id++) {
+		n = hello_frame(id, &frame);
+		evbuffer_add(in, frame, id == 4 ? n / 2 : n);
+		free(frame);
+	}
+	for (id = 1; id <= 3; id++) {
+		ck_assert_int_eq(frame_pull_request(in, 1024, &req, NULL), FRAME_READY);
+		ck_assert_uint_eq(req->id, id);
+		reclaim__v1__request__free_unpacked(req, NULL);
+	}
+	ck_assert_int_eq(frame_pull_request(in, 1024, &req, NULL), FRAME_NEED_MORE);
+	ck_assert_uint_eq(evbuffer_get_length(in), n / 2);
+	evbuffer_free(in);
+}
+END_TEST
+
+START_TEST(test_frame_pull_over_limit)
+{
+	struct evbuffer *in = evbuffer_new();
+	uint8_t h[4];
+	Request *req = NULL;
+	uint32_t announced = 0;
+
+	frame_put_header(h, 4097);
+	evbuffer_add(in, h, 4);
+	ck_assert_int_eq(frame_pull_request(in, 4096, &req, &announced), -EMSGSIZE);
+	ck_assert_uint_eq(announced, 4097);
+	ck_assert_uint_eq(evbuffer_get_length(in), 4);	/* untouched */
+	ck_assert_ptr_null(req);
+	evbuffer_free(in);
+}
+END_TEST
+
+START_TEST(test_frame_pull_garbage)
+{
+	static const uint8_t bodies[][6] = {
+		{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },	/* a varint that never ends */
+		{ 0x0f, 0x00, 0x00, 0x00, 0x00, 0x00 },	/* wire type 7 does not exist */
+		{ 0x52, 0x7f, 0x00, 0x00, 0x00, 0x00 },	/* hello: 127 bytes announced, 4 there */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		struct evbuffer *in = evbuffer_new();
+		Request *req = NULL;
+		uint8_t h[4];
+
+		frame_put_header(h, sizeof(bodies[i]));
+		evbuffer_add(in, h, 4);
+		evbuffer_add(in, bodies[i], sizeof(bodies[i]));
+		evbuffer_add(in, "xyz", 3);	/* the next frame's bytes stay */
+		ck_assert_int_eq(frame_pull_request(in, 1024, &req, NULL), -EBADMSG);
+		ck_assert_ptr_null(req);
+		ck_assert_uint_eq(evbuffer_get_length(in), 3);
+		evbuffer_free(in);
+	}
+}
+END_TEST
+
+/* A valid frame whose message is a field this server does not know: decodes, case unset. */
+START_TEST(test_frame_pull_unknown_field)
+{
+	static const uint8_t body[] = { 0x08, 0x07, 0xba, 0x06, 0x00 };	/* id 7, field 103 */
+	struct evbuffer *in = evbuffer_new();
+	Request *req = NULL;
+	uint8_t h[4];
+
+	frame_put_header(h, sizeof(body));
+	evbuffer_add(in, h, 4);
+	evbuffer_add(in, body, sizeof(body));
+	ck_assert_int_eq(frame_pull_request(in, 1024, &req, NULL), FRAME_READY);
+	ck_assert_uint_eq(req->id, 7);
+	ck_assert_int_eq(req->msg_case, RECLAIM__V1__REQUEST__MSG__NOT_SET);
+	ck_assert_uint_eq(req->base.n_unknown_fields, 1);
+	ck_assert_uint_eq(req->base.unknown_fields[0].tag, 103);
+	reclaim__v1__request__free_unpacked(req, NULL);
+	evbuffer_free(in);
+}
+END_TEST
+
+START_TEST(test_frame_push_response)
+{
+	Response resp = RECLAIM__V1__RESPONSE__INIT;
+	Status st = RECLAIM__V1__STATUS__INIT;
+	struct evbuffer *out = evbuffer_new();
+	uint8_t *p;
+	uint32_t len;
+	Response *back;
+
+	st.code = CODE(NOT_FOUND);
+	st.message = "no such thing";
+	resp.id = 9;
+	resp.status = &st;
+	ck_assert_int_eq(frame_push_response(out, &resp), 0);
+	p = evbuffer_pullup(out, -1);
+	ck_assert_int_eq(frame_peek(p, evbuffer_get_length(out), 1024, &len), FRAME_READY);
+	ck_assert_uint_eq(len + 4, evbuffer_get_length(out));
+	back = reclaim__v1__response__unpack(NULL, len, p + 4);
+	ck_assert_ptr_nonnull(back);
+	ck_assert_uint_eq(back->id, 9);
+	ck_assert_int_eq(back->status->code, CODE(NOT_FOUND));
+	ck_assert_str_eq(back->status->message, "no such thing");
+	reclaim__v1__response__free_unpacked(back, NULL);
+	evbuffer_free(out);
+}
+END_TEST
+
+START_TEST(test_status_table)
+{
+	Response *resp = malloc(sizeof(*resp));
+
+	ck_assert_int_eq(status_code_from_errno(0), CODE(OK));
+	ck_assert_int_eq(status_code_from_errno(-EINVAL), CODE(INVALID_ARGUMENT));
+	ck_assert_int_eq(status_code_from_errno(EINVAL), CODE(INVALID_ARGUMENT));
+	ck_assert_int_eq(status_code_from_errno(-ENOENT), CODE(NOT_FOUND));
+	ck_assert_int_eq(status_code_from_errno(-EPERM), CODE(PERMISSION_DENIED));
+	ck_assert_int_eq(status_code_from_errno(-EACCES), CODE(PERMISSION_DENIED));
+	ck_assert_int_eq(status_code_from_errno(-ENOMEM), CODE(NO_MEMORY));
+	ck_assert_int_eq(status_code_from_errno(-ENOSPC), CODE(NO_SPACE));
+	ck_assert_int_eq(status_code_from_errno(-EDQUOT), CODE(NO_SPACE));
+	ck_assert_int_eq(status_code_from_errno(-EIO), CODE(IO_ERROR));
+	ck_assert_int_eq(status_code_from_errno(-EOPNOTSUPP), CODE(UNSUPPORTED));
+	ck_assert_int_eq(status_code_from_errno(-ESHUTDOWN), CODE(UNAVAILABLE));
+	ck_assert_int_eq(status_code_from_errno(-EPROTO), CODE(PROTOCOL_ERROR));
+	ck_assert_int_eq(status_code_from_errno(-EAGAIN), CODE(BUSY));
+	ck_assert_int_eq(status_code_from_errno(-EEXIST), CODE(ALREADY_EXISTS));
+	ck_assert_int_eq(status_code_from_errno(-EXDEV), CODE(INTERNAL));	/* unmapped */
+	ck_assert_str_eq(status_code_name(CODE(UNSUPPORTED)), "UNSUPPORTED");
+	ck_assert_str_eq(status_code_name((Code)999), "UNKNOWN");
+
+	reclaim__v1__response__init(resp);
+	ck_assert_int_eq(status_set(resp, CODE(BUSY), "x %d", 1), 0);
+	ck_assert_int_eq(status_set_errno(resp, -ENOENT, "region free"), 0);	/* replaces */
+	ck_assert_int_eq(resp->status->code, CODE(NOT_FOUND));
+	ck_assert_str_eq(resp->status->message, "region free: No such file or directory");
+	reclaim__v1__response__free_unpacked(resp, NULL);
+}
+END_TEST
+
+/* Every code of the enum in the .proto has a name in the table. */
+START_TEST(test_status_names_cover_enum)
+{
+	const ProtobufCEnumDescriptor *d = &reclaim__v1__code__descriptor;
+	unsigned int i;
+
+	for (i = 0; i < d->n_values; i++)
+		ck_assert_str_eq(status_code_name((Code)d->values[i].value), d->values[i].name);
+}
+END_TEST
+
+/* The dispatch table has exactly one row per oneof case of Request, and no other rows. */
+START_TEST(test_dispatch_table_complete)
+{
+	const ProtobufCMessageDescriptor *d = &reclaim__v1__request__descriptor;
+	unsigned int i, cases = 0;
+	size_t j;
+
+	for (i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		unsigned int rows = 0;
+
+		if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+			continue;
+		cases++;
+		for (j = 0; j < dispatch_table_size; j++)
+			rows += (unsigned int)dispatch_table[j].msg_case == f->id;
+		ck_assert_msg(rows == 1, "Request.%s (case %u) has %u dispatch rows", f->name,
+			      f->id, rows);
+	}
+	ck_assert_uint_eq(cases, dispatch_table_size);
+	for (j = 0; j < dispatch_table_size; j++) {
+		ck_assert_ptr_nonnull(dispatch_table[j].name);
+		ck_assert_ptr_eq(dispatch_lookup(dispatch_table[j].msg_case), &dispatch_table[j]);
+	}
+	ck_assert_ptr_null(dispatch_lookup(RECLAIM__V1__REQUEST__MSG__NOT_SET));
+	ck_assert_ptr_null(dispatch_lookup(9999));
+}
+END_TEST
+
+/* The Response oneof has a reply for every request case, under the same number. */
+START_TEST(test_dispatch_replies_match)
+{
+	const ProtobufCMessageDescriptor *d = &reclaim__v1__request__descriptor;
+	unsigned int i;
+
+	for (i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i], *r;
+
+		if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+			continue;
+		r = protobuf_c_message_descriptor_get_field(&reclaim__v1__response__descriptor,
+							    f->id);
+		ck_assert_msg(r != NULL, "no Response field %u for Request.%s", f->id, f->name);
+		ck_assert_str_eq(r->name, f->name);
+	}
+}
+END_TEST
+
+/* Admission: unknown, before Hello, not admin, unimplemented, stopping. */
+START_TEST(test_dispatch_admit)
+{
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	struct req_ctx ctx = { .uid = 1000 };
+	const struct dispatch_entry *e = NULL;
+	Response *resp = malloc(sizeof(*resp));
+
+#define ADMIT(hello_done, stopping, want, text) do {					\
+		reclaim__v1__response__init(resp);					\
+		ck_assert(!dispatch_admit(&req, &ctx, hello_done, stopping, resp, &e));	\
+		ck_assert_int_eq(resp->status->code, CODE(want));			\
+		ck_assert_msg(strstr(resp->status->message, text), "%s",		\
+			      resp->status->message);					\
+		free(resp->status->message);						\
+		free(resp->status);							\
+	} while (0)
+
+	ADMIT(true, false, UNSUPPORTED, "request carries no message");
+	req.msg_case = REQ(STAT);
+	ADMIT(false, false, PROTOCOL_ERROR, "stat: the first request must be hello");
+	req.msg_case = REQ(SHUTDOWN);
+	ADMIT(true, false, PERMISSION_DENIED, "shutdown: only root or the admin group");
+	ADMIT(true, true, UNAVAILABLE, "shutdown: reclaimd is shutting down");
+	req.msg_case = REQ(REGION_CREATE);
+	ADMIT(true, false, UNSUPPORTED, "region create: not implemented by this engine yet");
+	reclaim__v1__response__init(resp);
+	req.msg_case = REQ(STAT);
+	ck_assert(dispatch_admit(&req, &ctx, true, false, resp, &e));
+	ck_assert_str_eq(e->name, "stat");
+	ctx.admin = true;
+	req.msg_case = REQ(SHUTDOWN);
+	ck_assert(dispatch_admit(&req, &ctx, true, false, resp, &e));
+	ck_assert_ptr_null(resp->status);
+	free(resp);
+#undef ADMIT
+}
+END_TEST
+
+static int parse_string(struct daemon_config *c, const char *text)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	FILE *saved = stderr;
+	int ret;
+
+	stderr = fopen("/dev/null", "w");
+	ret = config_parse_file(c, f, "test.conf");
+	fclose(stderr);
+	stderr = saved;
+	fclose(f);
+	return ret;
+}
+
+START_TEST(test_config_file)
+{
+	struct daemon_config c;
+
+	config_init(&c);
+	ck_assert_int_eq(parse_string(&c,
+		"# reclaimd.conf\n"
+		"\n"
+		"arena = 64M\n"
+		"  nodes=2   # two nodes\n"
+		"state_dir = /tmp/state\n"
+		"socket-mode = 0666\n"
+		"max_client_bytes = 1G\n"
+		"workers = 8\n"
+		"thp = yes\n"
+		"log-level = debug\n"
+		"watermark_scale_factor = 200\n"), 0);
+	ck_assert_uint_eq(c.engine.arena_bytes, 64ULL << 20);
+	ck_assert_uint_eq(c.engine.nr_nodes, 2);
+	ck_assert_str_eq(c.state_dir, "/tmp/state");
+	ck_assert_uint_eq(c.socket_mode, 0666);
+	ck_assert_uint_eq(c.max_client_bytes, 1ULL << 30);
+	ck_assert_uint_eq(c.workers, 8);
+	ck_assert(c.engine.thp);
+	ck_assert_int_eq(c.log_level, 7);
+	ck_assert_uint_eq(c.engine.watermark_scale_factor, 200);
+	config_done(&c);
+}
+END_TEST
+
+START_TEST(test_config_file_errors)
+{
+	static const char *const bad[] = {
+		"arena 64M\n",			/* no '=' */
+		"frobnicate = 1\n",		/* unknown key */
+		"nodes = 9\n",			/* out of range */
+		"arena = lots\n",
+		"socket-mode = 0999\n",
+		"thp = maybe\n",
+		"log-level = loud\n",
+		"state-dir =\n",		/* empty string */
+		"max-frame = 100\n",		/* below FRAME_MIN_MAX */
+		"workers = 0\n",
+	};
+	struct daemon_config c;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		config_init(&c);
+		ck_assert_msg(parse_string(&c, bad[i]) == -EINVAL, "accepted: %s", bad[i]);
+		ck_assert_uint_eq(c.engine.nr_nodes, 1);	/* unchanged */
+		ck_assert_uint_eq(c.engine.arena_bytes, 256ULL << 20);
+		config_done(&c);
+	}
+}
+END_TEST
+
+/* -c FILE first, then the command line over it, wherever -c stands. */
+START_TEST(test_config_cli_overrides_file)
+{
+	char path[] = "/tmp/check_frame.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+	struct daemon_config c;
+	char *argv[] = { "reclaimd", "--nodes", "3", "-c", path, "--socket", "/x.sock", NULL };
+
+	fputs("nodes = 2\narena = 32M\nsocket = /file.sock\n", f);
+	fclose(f);
+	config_init(&c);
+	ck_assert_int_eq(config_parse_args(&c, 7, argv), 0);
+	ck_assert_uint_eq(c.engine.nr_nodes, 3);
+	ck_assert_uint_eq(c.engine.arena_bytes, 32ULL << 20);
+	ck_assert_str_eq(c.socket_path, "/x.sock");
+	ck_assert_str_eq(c.config_file, path);
+	config_done(&c);
+	unlink(path);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("daemon");
+	TCase *frame = tcase_create("frame");
+	TCase *status = tcase_create("status");
+	TCase *dispatch = tcase_create("dispatch");
+	TCase *config = tcase_create("config");
+
+	tcase_add_test(frame, test_frame_peek_sizes);
+	tcase_add_test(frame, test_frame_header_round_trip);
+	tcase_add_test(frame, test_frame_pull_truncations);
+	tcase_add_test(frame, test_frame_pull_back_to_back);
+	tcase_add_test(frame, test_frame_pull_over_limit);
+	tcase_add_test(frame, test_frame_pull_garbage);
+	tcase_add_test(frame, test_frame_pull_unknown_field);
+	tcase_add_test(frame, test_frame_push_response);
+	tcase_add_test(status, test_status_table);
+	tcase_add_test(status, test_status_names_cover_enum);
+	tcase_add_test(dispatch, test_dispatch_table_complete);
+	tcase_add_test(dispatch, test_dispatch_replies_match);
+	tcase_add_test(dispatch, test_dispatch_admit);
+	tcase_add_test(config, test_config_file);
+	tcase_add_test(config, test_config_file_errors);
+	tcase_add_test(config, test_config_cli_overrides_file);
+	suite_add_tcase(s, frame);
+	suite_add_tcase(s, status);
+	suite_add_tcase(s, dispatch);
+	suite_add_tcase(s, config);
+	return s;
+}
