@@ -14,6 +14,7 @@
 
 #include "reclaim/engine.h"
 #include "reclaim/memcg.h"
+#include "reclaim/pressure.h"
 #include "reclaim/region.h"
 
 struct fixture {

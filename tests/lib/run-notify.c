@@ -46,7 +46,7 @@ static void drain(int fd)
 int main(int argc, char **argv)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int timeout = 60, argi = 1, fd, pidfd, status;
+	int timeout = 60, argi = 1, fd, pidfd, status, go[2];
 	struct timespec start, now;
 	pid_t pid;
 
@@ -70,12 +70,23 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	/* The child waits until "pid=" is out, so that it is always the first line. */
+	if (pipe(go) < 0) {
+		perror("run-notify: pipe");
+		return 2;
+	}
 	pid = fork();
 	if (pid < 0) {
 		perror("run-notify: fork");
 		return 2;
 	}
 	if (pid == 0) {
+		char c;
+
+		close(go[1]);
+		if (read(go[0], &c, 1) < 0)
+			_exit(127);
+		close(go[0]);
 		setenv("NOTIFY_SOCKET", sa.sun_path, 1);
 		execvp(argv[argi + 1], argv + argi + 1);
 		perror("run-notify: exec");
@@ -83,6 +94,8 @@ int main(int argc, char **argv)
 	}
 	printf("pid=%d\n", (int)pid);
 	fflush(stdout);
+	close(go[0]);
+	close(go[1]);		/* EOF: the child may go on */
 
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0) {

@@ -1,0 +1,286 @@
+/*
+ * check_advice - scenarios for madvise, proactive reclaim, kswapd on request, the OOM kill
+ * policy and the reclaim trace points.
+ */
+#include <errno.h>
+
+#include "check-main.h"
+#include "engine-fixture.h"
+
+#define PAGE 4096ULL
+
+static uint32_t anon_region(struct fixture *f, uint64_t pages, uint32_t memcg)
+{
+	struct rcl_region_spec spec = { .type = RCL_REGION_ANON, .nr_pages = pages,
+					.memcg_id = memcg };
+	uint32_t id;
+
+	ck_assert_int_eq(rcl_region_create(f->e, &spec, &id), 0);
+	return id;
+}
+
+static void fill(struct fixture *f, uint32_t id, uint64_t first, uint64_t pages, uint64_t seed)
+{
+	char *buf = malloc(PAGE);
+	uint64_t p;
+
+	for (p = first; p < first + pages; p++) {
+		fill_pattern(buf, PAGE, seed, p * PAGE);
+		ck_assert_int_eq(rcl_region_write(f->e, id, p * PAGE, buf, PAGE), 0);
+	}
+	free(buf);
+}
+
+static bool page_is(struct fixture *f, uint32_t id, uint64_t p, uint64_t seed)
+{
+	char *buf = malloc(PAGE);
+	bool ok;
+
+	ck_assert_int_eq(rcl_region_read(f->e, id, p * PAGE, buf, PAGE), 0);
+	ok = seed ? check_pattern(buf, PAGE, seed, p * PAGE) : !memcmp(buf, calloc(1, PAGE), PAGE);
+	free(buf);
+	return ok;
+}
+
+static struct rcl_region_info info(struct fixture *f, uint32_t id)
+{
+	struct rcl_region_info i;
+
+	ck_assert_int_eq(rcl_region_info(f->e, id, &i), 0);
+	return i;
+}
+
+START_TEST(test_madvise_dontneed_zeroes_and_frees)
+{
+	struct fixture f;
+	uint32_t id;
+	uint64_t free_before;
+
+	fixture_setup(&f, 16, 32, 1);
+	id = anon_region(&f, 256, 0);
+	fill(&f, id, 0, 256, 1);
+	free_before = fixture_vmstat(f.e, "nr_free_pages");
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, 128, RCL_MADV_DONTNEED), 0);
+	ck_assert_uint_eq(info(&f, id).resident, 128);
+	ck_assert_uint_ge(fixture_vmstat(f.e, "nr_free_pages"), free_before + 128 - 16);
+	ck_assert(page_is(&f, id, 5, 0));		/* reads back as zeros */
+	ck_assert(page_is(&f, id, 200, 1));		/* untouched half intact */
+	/* Bad ranges change nothing. */
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 250, 10, RCL_MADV_DONTNEED), -EINVAL);
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, 1, (enum rcl_madvise)42), -EINVAL);
+	ck_assert_int_eq(rcl_region_madvise(f.e, 999, 0, 1, RCL_MADV_DONTNEED), -ENOENT);
+	ck_assert(page_is(&f, id, 250, 1));
+	fixture_teardown(&f);
+}
+END_TEST
+
+START_TEST(test_madvise_free_drops_clean_keeps_rewritten)
+{
+	struct fixture f;
+	const uint64_t arena_pages = 16 * MiB / PAGE;
+	uint32_t id, hog;
+
+	fixture_setup(&f, 16, 64, 1);
+	id = anon_region(&f, 512, 0);
+	fill(&f, id, 0, 512, 2);
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, 512, RCL_MADV_FREE), 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "pglazyfree"), 512);
+	fill(&f, id, 0, 16, 3);			/* written again: must survive */
+	hog = anon_region(&f, 2 * arena_pages, 0);
+	fill(&f, hog, 0, 2 * arena_pages, 4);
+	ck_assert_uint_gt(fixture_vmstat(f.e, "pglazyfreed"), 0);
+	ck_assert(page_is(&f, id, 3, 3));		/* rewritten page kept its new data */
+	ck_assert(page_is(&f, id, 400, 0) || page_is(&f, id, 400, 2));	/* dropped or kept */
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, 1, RCL_MADV_FREE), 0);
+	fixture_teardown(&f);
+}
+END_TEST
+
+START_TEST(test_madvise_pageout_cold_willneed)
+{
+	struct fixture f;
+	uint32_t id;
+	uint64_t p;
+
+	fixture_setup(&f, 16, 64, 1);
+	id = anon_region(&f, 256, 0);
+	fill(&f, id, 0, 256, 5);
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, 128, RCL_MADV_PAGEOUT), 0);
+	ck_assert_uint_ge(fixture_vmstat(f.e, "pswpout"), 128);
+	/* Written and rotated: the next reclaim frees them without writing again. */
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 128, 128, RCL_MADV_COLD), 0);
+	ck_assert_uint_ge(fixture_vmstat(f.e, "pgdeactivate"), 128);
+	ck_assert_uint_eq(info(&f, id).swapped, 128);
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, 128, RCL_MADV_WILLNEED), 0);
+	ck_assert_uint_eq(info(&f, id).swapped, 0);
+	for (p = 0; p < 256; p++)
+		ck_assert(page_is(&f, id, p, 5));
+	fixture_teardown(&f);
+}
+END_TEST
+
+START_TEST(test_proactive_reclaim_of_a_memcg)
+{
+	struct fixture f;
+	uint32_t cg, other, a, b;
+	uint64_t reclaimed = 0;
+
+	fixture_setup(&f, 16, 64, 1);
+	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "job", &cg), 0);
+	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "other", &other), 0);
+	a = anon_region(&f, 1024, cg);
+	b = anon_region(&f, 1024, other);
+	fill(&f, a, 0, 1024, 6);
+	fill(&f, b, 0, 1024, 7);
+	ck_assert_int_eq(rcl_memcg_reclaim(f.e, cg, 512, &reclaimed), 0);
+	ck_assert_uint_ge(reclaimed, 512);
+	ck_assert_uint_ge(info(&f, a).swapped, 512);
+	ck_assert_uint_eq(info(&f, b).swapped, 0);	/* only the target group */
+	/* More than the group has: retries run out with -EAGAIN, and say how much came. */
+	ck_assert_int_eq(rcl_memcg_reclaim(f.e, cg, 100000, &reclaimed), -EAGAIN);
+	ck_assert_uint_le(reclaimed, 1024);
+	ck_assert(page_is(&f, a, 17, 6));
+	fixture_teardown(&f);
+}
+END_TEST
+
+START_TEST(test_kswapd_balances_to_high_watermark)
+{
+	struct fixture f;
+	const uint64_t arena_pages = 16 * MiB / PAGE;
+	uint64_t reclaimed, free_pages;
+	uint32_t id;
+	char *zi = NULL;
+	size_t len;
+	FILE *out;
+	unsigned long high = 0;
+
+	fixture_setup(&f, 16, 64, 1);
+	id = anon_region(&f, arena_pages, 0);
+	fill(&f, id, 0, arena_pages - 140, 8);	/* below low (160), above min (128) */
+	out = open_memstream(&zi, &len);
+	rcl_engine_show(f.e, RCL_VIEW_ZONEINFO, out);
+	fclose(out);
+	ck_assert_int_eq(sscanf(strstr(strstr(zi, "zone   Normal"), "        high     "),
+				"        high     %lu", &high), 1);
+	free(zi);
+	/* Below low, above min: kswapd was woken, no direct reclaim happened. */
+	ck_assert_uint_lt(fixture_vmstat(f.e, "nr_free_pages"), high);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "allocstall_normal"), 0);
+	ck_assert_int_eq(rcl_kswapd_run(f.e, &reclaimed), 0);
+	ck_assert_uint_gt(reclaimed, 0);
+	free_pages = fixture_vmstat(f.e, "nr_free_pages");
+	ck_assert_uint_gt(free_pages, high);
+	ck_assert_uint_gt(fixture_vmstat(f.e, "pgscan_kswapd"), 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "pgsteal_kswapd"), reclaimed);
+	ck_assert_uint_gt(fixture_vmstat(f.e, "pageoutrun"), 0);
+	/* Balanced: a second run has nothing to do. */
+	ck_assert_int_eq(rcl_kswapd_run(f.e, &reclaimed), 0);
+	ck_assert_uint_eq(reclaimed, 0);
+	fixture_teardown(&f);
+}
+END_TEST
+
+START_TEST(test_oom_policy_fail_then_kill)
+{
+	struct fixture f;
+	const uint64_t arena_pages = 16 * MiB / PAGE;
+	uint32_t small_cg, big_cg, small, big, victim2, probe;
+	struct rcl_region_info i;
+	uint64_t p;
+	int err = 0;
+
+	fixture_setup(&f, 16, 0, 1);
+	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "small", &small_cg), 0);
+	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "big", &big_cg), 0);
+	small = anon_region(&f, arena_pages / 8, small_cg);
+	big = anon_region(&f, arena_pages / 2, big_cg);
+	victim2 = anon_region(&f, arena_pages / 8, big_cg);
+	ck_assert_int_eq(rcl_region_touch(f.e, small, 0, arena_pages / 8, true), 0);
+	ck_assert_int_eq(rcl_region_touch(f.e, big, 0, arena_pages / 2, true), 0);
+	ck_assert_int_eq(rcl_region_touch(f.e, victim2, 0, arena_pages / 8, true), 0);
+	probe = anon_region(&f, arena_pages, small_cg);
+	/* Default policy: the allocation fails, nobody is killed. */
+	for (p = 0; p < arena_pages && !err; p++)
+		err = rcl_region_touch(f.e, probe, p, 1, true);
+	ck_assert_int_eq(err, -ENOMEM);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "oom_kill"), 0);
+	/* Kill policy: the largest region of the heaviest group goes, and the touch succeeds. */
+	ck_assert_int_eq(rcl_tunable_set(f.e, RCL_TUNABLE_OOM_POLICY, RCL_OOM_KILL), 0);
+	ck_assert_int_eq(rcl_region_touch(f.e, probe, p, 1, true), 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "oom_kill"), 1);
+	ck_assert_int_eq(rcl_region_info(f.e, big, &i), -ENOENT);
+	ck_assert_int_eq(rcl_region_info(f.e, victim2, &i), 0);
+	ck_assert_int_eq(rcl_region_info(f.e, small, &i), 0);
+	ck_assert_uint_eq(fixture_memcg_value(f.e, big_cg, true, "oom_kill"), 1);
+	fixture_teardown(&f);
+}
+END_TEST
+
+struct trace_log {
+	unsigned int count[RCL_TRACE_NR_TYPES];
+	unsigned long isolated, reclaimed_end;
+	int last_priority;
+};
+
+static void on_trace(void *arg, const struct rcl_trace_event *ev)
+{
+	struct trace_log *log = arg;
+
+	log->count[ev->type]++;
+	if (ev->type == RCL_TRACE_LRU_ISOLATE)
+		log->isolated += ev->nr_taken;
+	if (ev->type == RCL_TRACE_DIRECT_RECLAIM_END)
+		log->reclaimed_end += ev->nr_reclaimed;
+	if (ev->type == RCL_TRACE_LRU_SHRINK_INACTIVE)
+		log->last_priority = ev->priority;
+}
+
+START_TEST(test_trace_points_fire_with_fields)
+{
+	struct fixture f;
+	const uint64_t arena_pages = 16 * MiB / PAGE;
+	struct trace_log log = { .last_priority = -1 };
+	uint32_t id;
+
+	fixture_setup(&f, 16, 64, 1);
+	rcl_trace_set(f.e, on_trace, &log);
+	id = anon_region(&f, 2 * arena_pages, 0);
+	fill(&f, id, 0, 2 * arena_pages, 9);
+	ck_assert_uint_gt(log.count[RCL_TRACE_DIRECT_RECLAIM_BEGIN], 0);
+	ck_assert_uint_eq(log.count[RCL_TRACE_DIRECT_RECLAIM_BEGIN],
+			  log.count[RCL_TRACE_DIRECT_RECLAIM_END]);
+	ck_assert_uint_eq(log.count[RCL_TRACE_DIRECT_RECLAIM_BEGIN],
+			  fixture_vmstat(f.e, "allocstall_normal"));
+	ck_assert_uint_gt(log.count[RCL_TRACE_LRU_ISOLATE], 0);
+	ck_assert_uint_gt(log.count[RCL_TRACE_LRU_SHRINK_INACTIVE], 0);
+	ck_assert_uint_gt(log.count[RCL_TRACE_LRU_SHRINK_ACTIVE], 0);
+	ck_assert_uint_gt(log.count[RCL_TRACE_WRITEPAGE], 0);
+	ck_assert_uint_eq(log.reclaimed_end, fixture_vmstat(f.e, "pgsteal_direct"));
+	ck_assert_int_ge(log.last_priority, 0);
+	ck_assert_int_le(log.last_priority, 12);
+	/* Off again: nothing more arrives. */
+	rcl_trace_set(f.e, NULL, NULL);
+	memset(&log, 0, sizeof(log));
+	fill(&f, id, 0, arena_pages, 10);
+	ck_assert_uint_eq(log.count[RCL_TRACE_DIRECT_RECLAIM_BEGIN], 0);
+	fixture_teardown(&f);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("advice");
+	TCase *tc = tcase_create("advice");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_madvise_dontneed_zeroes_and_frees);
+	tcase_add_test(tc, test_madvise_free_drops_clean_keeps_rewritten);
+	tcase_add_test(tc, test_madvise_pageout_cold_willneed);
+	tcase_add_test(tc, test_proactive_reclaim_of_a_memcg);
+	tcase_add_test(tc, test_kswapd_balances_to_high_watermark);
+	tcase_add_test(tc, test_oom_policy_fail_then_kill);
+	tcase_add_test(tc, test_trace_points_fire_with_fields);
+	suite_add_tcase(s, tc);
+	return s;
+}
