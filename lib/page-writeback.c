@@ -41,7 +41,8 @@ bool set_page_dirty(struct page *page)
 {
 	struct address_space *mapping;
 
-	if (TestSetPageDirty(page))
+	/* Rewrites of dirty pages are the common case: no atomic when nothing changes. */
+	if (PageDirty(page) || TestSetPageDirty(page))
 		return false;
 	mapping = page_file_mapping(page);
 	if (mapping)

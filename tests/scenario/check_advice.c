@@ -33,11 +33,12 @@ static void fill(struct fixture *f, uint32_t id, uint64_t first, uint64_t pages,
 
 static bool page_is(struct fixture *f, uint32_t id, uint64_t p, uint64_t seed)
 {
+	static const char zeros[PAGE];
 	char *buf = malloc(PAGE);
 	bool ok;
 
 	ck_assert_int_eq(rcl_region_read(f->e, id, p * PAGE, buf, PAGE), 0);
-	ok = seed ? check_pattern(buf, PAGE, seed, p * PAGE) : !memcmp(buf, calloc(1, PAGE), PAGE);
+	ok = seed ? check_pattern(buf, PAGE, seed, p * PAGE) : !memcmp(buf, zeros, PAGE);
 	free(buf);
 	return ok;
 }
