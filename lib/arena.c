@@ -182,8 +182,13 @@ static int mm_init(struct rcl_engine *engine)
 	if (ret)
 		return ret;
 	if (c->swap_path && c->swap_bytes) {
-		ret = swapon(engine, c->swap_path, c->swap_bytes, c->swap_buffered,
-			     IO_BACKEND_SYNC);
+		ret = -ENOSYS;
+		if (c->swap_async)
+			ret = swapon(engine, c->swap_path, c->swap_bytes, c->swap_buffered,
+				     IO_BACKEND_URING);
+		if (ret == -ENOSYS)
+			ret = swapon(engine, c->swap_path, c->swap_bytes, c->swap_buffered,
+				     IO_BACKEND_SYNC);
 		if (ret)
 			return ret;
 		engine->swap_cgroup = calloc(engine->swap->max, sizeof(*engine->swap_cgroup));

@@ -253,6 +253,8 @@ int file_writepage(struct page *page);
 int filemap_write_and_wait(struct rcl_engine *engine, struct address_space *mapping);
 void wakeup_flusher_threads(struct rcl_engine *engine);
 void flush_pending_writeback(struct rcl_engine *engine);
+void writeback_wait_all(struct rcl_engine *engine);
+void writeback_reap(struct rcl_engine *engine);
 void balance_dirty_pages(struct rcl_engine *engine);
 void blk_start_plug(struct rcl_engine *engine);
 void blk_finish_plug(struct rcl_engine *engine);

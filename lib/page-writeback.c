@@ -99,30 +99,49 @@ static void writeback_error(struct page *page, struct address_space *mapping)
 
 /* ---- the plug ------------------------------------------------------------------------- */
 
-static void swap_plug_end_io(void *private, int index, int err)
+/* One submitted batch of swap writes; it lives until its last page has completed. */
+struct swap_batch {
+	unsigned int nr, done;
+	struct page *pages[];
+};
+
+static void swap_batch_end_io(void *private, int index, int err)
 {
-	struct page **pages = private;
-	struct page *page = pages[index];
+	struct swap_batch *b = private;
+	struct page *page = b->pages[index];
 
 	if (err)
 		writeback_error(page, NULL);
 	end_page_writeback(page);
+	if (++b->done == b->nr)
+		free(b);
 }
 
 static void flush_swap_pages(struct rcl_engine *engine, struct page **pages, unsigned int nr)
 {
+	struct swap_batch *b = malloc(sizeof(*b) + nr * sizeof(struct page *));
 	swp_entry_t entries[BLK_PLUG_MAX];
 	void *bufs[BLK_PLUG_MAX];
 	unsigned int i;
 
+	if (!b) {
+		for (i = 0; i < nr; i++) {
+			writeback_error(pages[i], NULL);
+			end_page_writeback(pages[i]);
+		}
+		return;
+	}
+	b->nr = nr;
+	b->done = 0;
 	for (i = 0; i < nr; i++) {
+		b->pages[i] = pages[i];
 		entries[i] = swp_entry(pages[i]->private);
 		bufs[i] = page_address(pages[i]);
 	}
-	if (swap_writepages(engine, entries, bufs, (int)nr, swap_plug_end_io, pages) < 0) {
+	/* On refusal nothing was started: complete every page with the error ourselves. */
+	if (swap_writepages(engine, entries, bufs, (int)nr, swap_batch_end_io, b) < 0)
 		for (i = 0; i < nr; i++)
-			swap_plug_end_io(pages, (int)i, -EIO);
-	}
+			swap_batch_end_io(b, (int)i, -EIO);
 }
 
 struct file_run {
@@ -230,7 +249,25 @@ static void blk_flush_plug(struct rcl_engine *engine, struct blk_plug *plug)
 		qsort(file_pages, nr_file, sizeof(file_pages[0]), cmp_page_file_order);
 		flush_file_pages(engine, file_pages, nr_file);
 	}
+}
+
+/*
+ * Wait for every write in flight; their completions (end_page_writeback) run here. Every
+ * reclaim entry point calls it before returning: I/O never outlives the call that started it.
+ */
+void writeback_wait_all(struct rcl_engine *engine)
+{
+	if (engine->swap)
+		io_wait_all(engine->swap->io);
 	io_wait_all(engine->file_io);
+}
+
+/* Run the completions of writes that have finished, without waiting (the I/O interrupt). */
+void writeback_reap(struct rcl_engine *engine)
+{
+	if (engine->swap)
+		io_reap(engine->swap->io);
+	io_reap(engine->file_io);
 }
 
 void blk_start_plug(struct rcl_engine *engine)
@@ -242,6 +279,8 @@ void blk_finish_plug(struct rcl_engine *engine)
 {
 	struct blk_plug *plug = &current_or_default(engine)->plug;
 
+	/* Submitted, not waited for: with an asynchronous backend the I/O overlaps what the
+	 * reclaimer does next, and completes by the time its reclaim call returns. */
 	if (--plug->depth == 0)
 		blk_flush_plug(engine, plug);
 }
@@ -259,8 +298,14 @@ static void queue_writeback(struct page *page)
 	set_page_writeback(page);
 	unlock_page(page);
 	plug->pages[plug->nr++] = page;
-	if (plug->nr == BLK_PLUG_MAX || plug->depth == 0)
+	/* A full plug goes out at once and its I/O overlaps the rest of the batch (with an
+	 * asynchronous backend); without a plug the write completes before we return. */
+	if (plug->nr == BLK_PLUG_MAX)
 		blk_flush_plug(engine, plug);
+	if (plug->depth == 0) {
+		blk_flush_plug(engine, plug);
+		writeback_wait_all(engine);
+	}
 }
 
 /* Write a locked file page whose dirty bit the caller cleared (the file's writepage). */

@@ -332,6 +332,7 @@ static void madvise_pageout(struct rcl_engine *engine, struct region *region,
 		}
 	}
 	blk_finish_plug(engine);
+	writeback_wait_all(engine);
 	lru_add_drain(engine);
 }
 

@@ -620,6 +620,7 @@ unsigned long shrink_inactive_list(unsigned long nr_to_scan, struct lruvec *lruv
 	if (too_many_isolated(pgdat, file, sc))
 		return 0;
 
+	writeback_reap(engine);		/* rotate what finished writing: it is reclaimable now */
 	lru_add_drain(engine);
 	page_list_init(&page_list, lruvec->lists[lru].map);
 	nr_taken = isolate_lru_pages(nr_to_scan, lruvec, &page_list, &nr_scanned, sc, mode, lru);
@@ -1118,6 +1119,7 @@ unsigned long try_to_free_mem_cgroup_pages(struct mem_cgroup *memcg, unsigned lo
 					    &NODE_DATA(engine, 0)->node_zonelists[ZONELIST_FALLBACK],
 					    &sc);
 	trace_event(engine, .type = RCL_TRACE_MEMCG_RECLAIM_END, .nr_reclaimed = nr_reclaimed);
+	writeback_wait_all(engine);
 	flush_pending_writeback(engine);
 	task->flags = saved;
 	return nr_reclaimed;
@@ -1266,6 +1268,7 @@ int balance_pgdat(struct pglist_data *pgdat, int order, int classzone_idx)
 		atomic_fetch_add_explicit(&pgdat->kswapd_failures, 1, memory_order_relaxed);
 out:
 	snapshot_refaults(engine->root_mem_cgroup, pgdat);
+	writeback_wait_all(engine);
 	flush_pending_writeback(engine);
 	task->flags = saved;
 	return sc.order;

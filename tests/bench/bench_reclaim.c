@@ -101,7 +101,7 @@ static double raw_random_reads(const char *path, uint64_t bytes, unsigned int n)
 
 int main(void)
 {
-	const uint64_t arena_mib = 128, arena_pages = arena_mib * MiB / PAGE;
+	const uint64_t arena_mib = 256, arena_pages = arena_mib * MiB / PAGE;
 	const char *base = getenv("BENCH_DIR");
 	char dir[512], data[600], swap[600];
 	struct rcl_region_spec spec = { .type = RCL_REGION_ANON };
@@ -125,11 +125,13 @@ int main(void)
 	c.data_dir = data;
 	c.swap_path = swap;
 	c.swap_bytes = 4 * arena_mib * MiB;
+	c.swap_async = getenv("BENCH_SYNC") == NULL;
 	err = rcl_engine_new(&c, &e);
 	if (err)
 		die("engine", err);
-	printf("reclaim engine, arena %llu MiB, swap and files in %s\n",
-	       (unsigned long long)arena_mib, dir);
+	printf("reclaim engine, arena %llu MiB, swap and files in %s, swap I/O %s\n",
+	       (unsigned long long)arena_mib, dir,
+	       io_engine_backend(e->swap->io) == IO_BACKEND_URING ? "io_uring" : "synchronous");
 
 	/* Clean file reclaim: fill the cache with a clean file, then reclaim it proactively. */
 	pages = arena_pages / 2;

@@ -37,6 +37,9 @@ struct rcl_config {
 	uint64_t swap_bytes;		/* its size */
 	bool swap_buffered;		/* swap I/O through the host page cache, not O_DIRECT */
 	bool file_buffered;		/* file writeback through the host page cache */
+	bool swap_async;		/* swap I/O through io_uring, overlapping reclaim (falls
+					 * back to synchronous I/O where io_uring is refused);
+					 * still complete when each reclaim call returns */
 };
 
 /* Tunables that can change at run time (rcl_tunable_set); names as in /proc/sys/vm. */
