@@ -255,6 +255,56 @@ int rcl_memcg_lookup(struct rcl_engine *engine, const char *path, uint32_t *ret_
 	return err;
 }
 
+int rcl_memcg_next(struct rcl_engine *engine, uint32_t root_id, uint32_t prev_id,
+		   uint32_t *ret_id)
+{
+	struct mem_cgroup *root, *prev = NULL, *next = NULL;
+	int err = 0;
+
+	pthread_mutex_lock(&engine->mm_lock);
+	root = mem_cgroup_from_id(engine, root_id);
+	if (prev_id)
+		prev = mem_cgroup_from_id(engine, prev_id);
+	if (!root || (prev_id && !prev))
+		err = -EINVAL;
+	else if (!(next = mem_cgroup_iter(root, prev, NULL)))
+		err = -ENOENT;
+	else
+		*ret_id = next->id;
+	pthread_mutex_unlock(&engine->mm_lock);
+	return err;
+}
+
+static int memcg_path_of(struct mem_cgroup *memcg, char *buf, size_t len)
+{
+	size_t n;
+	int err;
+
+	if (!memcg->parent)
+		return snprintf(buf, len, "/") >= (int)len ? -ENAMETOOLONG : 0;
+	err = memcg_path_of(memcg->parent, buf, len);
+	if (err)
+		return err;
+	n = strlen(buf);
+	if (snprintf(buf + n, len - n, "%s%s", n > 1 ? "/" : "", memcg->name) >= (int)(len - n))
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int rcl_memcg_path(struct rcl_engine *engine, uint32_t id, char *buf, size_t len)
+{
+	struct mem_cgroup *memcg;
+	int err;
+
+	if (!buf || !len)
+		return -EINVAL;
+	pthread_mutex_lock(&engine->mm_lock);
+	memcg = mem_cgroup_from_id(engine, id);
+	err = memcg ? memcg_path_of(memcg, buf, len) : -ENOENT;
+	pthread_mutex_unlock(&engine->mm_lock);
+	return err;
+}
+
 int rcl_memcg_usage(struct rcl_engine *engine, uint32_t id, uint64_t *ret)
 {
 	struct mem_cgroup *memcg;

@@ -161,6 +161,8 @@ static int mm_init(struct rcl_engine *engine)
 	engine->data_dir_fd = -1;
 	tunables_init(engine);
 	pthread_mutex_init(&engine->mm_lock, NULL);
+	pthread_cond_init(&engine->kswapd_wait, NULL);
+	pthread_cond_init(&engine->flusher_wait, NULL);
 	for (nid = 0; nid < engine->nr_nodes; nid++) {
 		NODE_DATA(engine, nid)->kswapd_classzone_idx = MAX_NR_ZONES;
 		pthread_mutex_init(&NODE_DATA(engine, nid)->lru_lock, NULL);
@@ -205,6 +207,7 @@ static void mm_exit(struct rcl_engine *engine)
 
 	if (!engine->default_task)
 		return;
+	rcl_engine_stop_threads(engine);
 	pthread_mutex_lock(&engine->mm_lock);
 	for (id = 1; id < engine->nr_region_slots; id++)
 		if (engine->regions[id])

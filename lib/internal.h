@@ -102,6 +102,10 @@ struct rcl_engine {
 	void *oom_notify_arg;
 	struct io_engine *file_io;		/* file writeback */
 	bool flusher_wanted;			/* woken by reclaim; runs when the pass ends */
+	bool threads_running;			/* kthreads.c: kswapd and flusher started */
+	pthread_t kswapd_thread, flusher_thread;
+	pthread_cond_t kswapd_wait;		/* signalled by wakeup_kswapd, under mm_lock */
+	pthread_cond_t flusher_wait;
 	rcl_trace_fn trace_fn;
 	void *trace_arg;
 	int next_listener_id;

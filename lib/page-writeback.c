@@ -380,6 +380,7 @@ int filemap_write_and_wait(struct rcl_engine *engine, struct address_space *mapp
 void wakeup_flusher_threads(struct rcl_engine *engine)
 {
 	engine->flusher_wanted = true;
+	pthread_cond_signal(&engine->flusher_wait);
 }
 
 /* Run the flusher's pending work (deterministic mode): write every dirty file page. */

@@ -1406,6 +1406,8 @@ int rcl_alloc_pages(struct rcl_engine *engine, unsigned int order, int nid, unsi
 	gfp_t gfp = GFP_KERNEL;
 	struct page *page;
 
+	if (nid == RCL_NUMA_NO_NODE && !(flags & RCL_ALLOC_THISNODE))
+		nid = 0;	/* any node: the zonelist falls back over all of them */
 	if (order >= MAX_ORDER || nid < 0 || nid >= engine->nr_nodes ||
 	    (flags & ~(RCL_ALLOC_ATOMIC | RCL_ALLOC_NOWAIT | RCL_ALLOC_THISNODE |
 		       RCL_ALLOC_MOVABLE)) ||
@@ -1421,15 +1423,18 @@ int rcl_alloc_pages(struct rcl_engine *engine, unsigned int order, int nid, unsi
 	if (flags & RCL_ALLOC_MOVABLE)
 		gfp |= __GFP_MOVABLE;
 
+	/* The slow path may reclaim, which works on the LRU lists: take the model's lock. */
+	pthread_mutex_lock(&engine->mm_lock);
 	page = __alloc_pages_nodemask(engine, gfp | __GFP_NOWARN, order, nid, NULL);
-	if (!page)
-		return -ENOMEM;
-	/* Mark the block so that only this exact pfn and order can be freed through the API. */
-	page->mapping = RAW_MAPPING_ID;
-	page->private = order;
-	mod_zone_page_state(page_zone(page), NR_RAW_PAGES, 1L << order);
-	*ret_pfn = page_to_pfn(page);
-	return 0;
+	if (page) {
+		/* Mark the block so that only this exact pfn and order can be freed back. */
+		page->mapping = RAW_MAPPING_ID;
+		page->private = order;
+		mod_zone_page_state(page_zone(page), NR_RAW_PAGES, 1L << order);
+		*ret_pfn = page_to_pfn(page);
+	}
+	pthread_mutex_unlock(&engine->mm_lock);
+	return page ? 0 : -ENOMEM;
 }
 
 int rcl_free_pages(struct rcl_engine *engine, uint32_t pfn, unsigned int order)
@@ -1439,11 +1444,16 @@ int rcl_free_pages(struct rcl_engine *engine, uint32_t pfn, unsigned int order)
 	if (pfn >= engine->nr_frames || order >= MAX_ORDER)
 		return -EINVAL;
 	page = pfn_to_page(engine, pfn);
-	if (page->mapping != RAW_MAPPING_ID || page->private != order || page_ref_count(page) != 1)
+	pthread_mutex_lock(&engine->mm_lock);
+	if (page->mapping != RAW_MAPPING_ID || page->private != order ||
+	    page_ref_count(page) != 1) {
+		pthread_mutex_unlock(&engine->mm_lock);
 		return -EINVAL;
+	}
 	mod_zone_page_state(page_zone(page), NR_RAW_PAGES, -(1L << order));
 	page->mapping = 0;
 	page->private = 0;
 	__free_pages(page, order);
+	pthread_mutex_unlock(&engine->mm_lock);
 	return 0;
 }

@@ -1189,6 +1189,7 @@ void wakeup_kswapd(struct zone *zone, gfp_t gfp_flags, int order, int classzone_
 	trace_event(pgdat->engine, .type = RCL_TRACE_WAKEUP_KSWAPD, .nid = pgdat->node_id,
 		    .zid = zone->zone_idx, .order = order, .gfp_flags = gfp_flags);
 	pgdat->kswapd_wanted = true;
+	pthread_cond_signal(&pgdat->engine->kswapd_wait);
 }
 
 /* Deactivate anon pages where the inactive list is low, even if anon is not scanned. */

@@ -3,6 +3,8 @@
  * policy and the reclaim trace points.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 
 #include "check-main.h"
 #include "engine-fixture.h"
@@ -269,6 +271,82 @@ START_TEST(test_trace_points_fire_with_fields)
 }
 END_TEST
 
+START_TEST(test_memcg_walk_and_paths)
+{
+	struct fixture f;
+	uint32_t a, b, c, id = 0, seen[8];
+	char path[64];
+	int n = 0;
+
+	fixture_setup(&f, 16, 0, 1);
+	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "a", &a), 0);
+	ck_assert_int_eq(rcl_memcg_create(f.e, a, "b", &b), 0);
+	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "c", &c), 0);
+	while (n < 8 && rcl_memcg_next(f.e, RCL_MEMCG_ROOT, id, &id) == 0)
+		seen[n++] = id;
+	ck_assert_int_eq(n, 4);			/* pre-order: the root, then every group once */
+	ck_assert_uint_eq(seen[0], RCL_MEMCG_ROOT);
+	ck_assert_int_eq(rcl_memcg_path(f.e, b, path, sizeof(path)), 0);
+	ck_assert_str_eq(path, "/a/b");
+	ck_assert_int_eq(rcl_memcg_path(f.e, RCL_MEMCG_ROOT, path, sizeof(path)), 0);
+	ck_assert_str_eq(path, "/");
+	ck_assert_int_eq(rcl_memcg_path(f.e, b, path, 3), -ENAMETOOLONG);
+	ck_assert_int_eq(rcl_memcg_lookup(f.e, "/a/b", &id), 0);
+	ck_assert_uint_eq(id, b);
+	ck_assert_int_eq(rcl_memcg_next(f.e, 999, 0, &id), -EINVAL);
+	fixture_teardown(&f);
+}
+END_TEST
+
+struct kswapd_sync {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int sleeps;
+};
+
+static void on_kswapd_trace(void *arg, const struct rcl_trace_event *ev)
+{
+	struct kswapd_sync *s = arg;
+
+	if (ev->type != RCL_TRACE_KSWAPD_SLEEP)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->sleeps++;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* With service threads, an allocation below low wakes kswapd, which balances the node. */
+START_TEST(test_kswapd_thread_wakes_and_balances)
+{
+	struct fixture f;
+	const uint64_t arena_pages = 16 * MiB / PAGE;
+	struct kswapd_sync s = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
+	struct timespec deadline;
+	uint32_t id;
+	int err = 0;
+
+	fixture_setup(&f, 16, 64, 1);
+	rcl_trace_set(f.e, on_kswapd_trace, &s);
+	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
+	ck_assert_int_eq(rcl_engine_start_threads(f.e), -EALREADY);
+	id = anon_region(&f, arena_pages, 0);
+	fill(&f, id, 0, arena_pages - 140, 12);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 20;
+	pthread_mutex_lock(&s.lock);
+	while (!s.sleeps && err != ETIMEDOUT)
+		err = pthread_cond_timedwait(&s.cond, &s.lock, &deadline);
+	pthread_mutex_unlock(&s.lock);
+	ck_assert_int_gt(s.sleeps, 0);
+	rcl_engine_stop_threads(f.e);
+	ck_assert_uint_gt(fixture_vmstat(f.e, "pgsteal_kswapd"), 0);
+	rcl_trace_set(f.e, NULL, NULL);
+	ck_assert(page_is(&f, id, 3, 12));
+	fixture_teardown(&f);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("advice");
@@ -282,6 +360,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_kswapd_balances_to_high_watermark);
 	tcase_add_test(tc, test_oom_policy_fail_then_kill);
 	tcase_add_test(tc, test_trace_points_fire_with_fields);
+	tcase_add_test(tc, test_memcg_walk_and_paths);
+	tcase_add_test(tc, test_kswapd_thread_wakes_and_balances);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -90,6 +90,7 @@ int rcl_engine_show(struct rcl_engine *engine, enum rcl_view view, FILE *out);
  * rcl_alloc_pages returns the first frame number; rcl_free_pages accepts only a frame number
  * and order that rcl_alloc_pages returned (anything else is -EINVAL and changes nothing).
  */
+#define RCL_NUMA_NO_NODE	(-1)	/* any node (nid argument) */
 #define RCL_ALLOC_ATOMIC	0x1u	/* GFP_ATOMIC: may dip into reserves, never reclaims */
 #define RCL_ALLOC_NOWAIT	0x2u	/* GFP_NOWAIT: no reclaim of its own, wakes kswapd */
 #define RCL_ALLOC_THISNODE	0x4u	/* only the given node */
@@ -117,6 +118,15 @@ void rcl_engine_info(struct rcl_engine *engine, struct rcl_engine_info *ret);
  * so a caller runs it here: balance_pgdat for every node woken since the last call.
  */
 int rcl_kswapd_run(struct rcl_engine *engine, uint64_t *ret_reclaimed);
+
+/*
+ * Service threads for a daemon: one kswapd thread (serving every node, woken when an
+ * allocation passes a low watermark) and a flusher that writes dirty file pages back every
+ * dirty_writeback_centisecs (5 s). Every rcl_* call is safe from several threads at once:
+ * the model is serialized by one lock until the concurrency work splits it.
+ */
+int rcl_engine_start_threads(struct rcl_engine *engine);
+void rcl_engine_stop_threads(struct rcl_engine *engine);
 
 /* Sysctls that can change at run time; each recomputes what depends on it. */
 int rcl_set_min_free_kbytes(struct rcl_engine *engine, unsigned int kbytes);

@@ -29,6 +29,13 @@ int rcl_memcg_get(struct rcl_engine *engine, uint32_t id, enum rcl_memcg_knob kn
 		  uint64_t *ret);
 int rcl_memcg_lookup(struct rcl_engine *engine, const char *path, uint32_t *ret_id);
 
+/* Pre-order walk of the hierarchy under @root_id: @prev_id 0 starts at @root_id itself;
+ * -ENOENT after the last group. */
+int rcl_memcg_next(struct rcl_engine *engine, uint32_t root_id, uint32_t prev_id,
+		   uint32_t *ret_id);
+/* "/a/b" of group @id ("/" for the root); -ENAMETOOLONG if it does not fit @len. */
+int rcl_memcg_path(struct rcl_engine *engine, uint32_t id, char *buf, size_t len);
+
 /* memory.stat / memory.events as "key value" lines. */
 int rcl_memcg_show_stat(struct rcl_engine *engine, uint32_t id, FILE *out);
 int rcl_memcg_show_events(struct rcl_engine *engine, uint32_t id, FILE *out);
