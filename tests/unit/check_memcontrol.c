@@ -1,0 +1,505 @@
+/*
+ * check_memcontrol - memory cgroups: effective protection in a three-level hierarchy with the
+ * spec 6.1 formulas, the protected-usage sums, mem_cgroup_iter's pre-order walk and shared
+ * cursor (spec 6 step 2), charging up the hierarchy, memory.max, and the public API's checks.
+ */
+#include <errno.h>
+
+#include "check-main.h"
+#include "engine-fixture.h"
+#include "internal.h"
+#include "memcontrol.h"
+#include "vmscan.h"
+
+#define PG 4096ULL
+
+static void lock(struct rcl_engine *e) { pthread_mutex_lock(&e->mm_lock); }
+static void unlock(struct rcl_engine *e) { pthread_mutex_unlock(&e->mm_lock); }
+
+static uint32_t mkcg(struct rcl_engine *e, uint32_t parent, const char *name)
+{
+	uint32_t id;
+
+	ck_assert_int_eq(rcl_memcg_create(e, parent, name, &id), 0);
+	return id;
+}
+
+/* An anonymous region of @n pages in @memcg_id, every page touched (charged). */
+static uint32_t charge_anon(struct rcl_engine *e, uint32_t memcg_id, uint64_t n)
+{
+	struct rcl_region_spec spec = { .type = RCL_REGION_ANON, .nr_pages = n,
+					 .memcg_id = memcg_id };
+	uint32_t id;
+
+	ck_assert_int_eq(rcl_region_create(e, &spec, &id), 0);
+	ck_assert_int_eq(rcl_region_touch(e, id, 0, n, true), 0);
+	return id;
+}
+
+/* Free region @id; the pages its LRU-add vector still holds are released by a drain. */
+static void free_region(struct rcl_engine *e, uint32_t id)
+{
+	ck_assert_int_eq(rcl_region_free(e, id), 0);
+	lock(e);
+	lru_add_drain(e);
+	unlock(e);
+}
+
+static struct mem_cgroup *cg(struct rcl_engine *e, uint32_t id)
+{
+	return mem_cgroup_from_id(e, id);
+}
+
+/* ---- effective protection (spec 6.1) --------------------------------------------------- */
+
+START_TEST(test_protection_three_levels)
+{
+	struct fixture f;
+	struct mem_cgroup *root, *a, *b, *c, *d;
+	uint32_t A, B, C, D;
+
+	fixture_setup(&f, 16, 0, 1);
+	A = mkcg(f.e, RCL_MEMCG_ROOT, "A");
+	B = mkcg(f.e, A, "B");
+	C = mkcg(f.e, A, "C");
+	D = mkcg(f.e, A, "D");
+	/* A: min 100, low 200 pages. B: min 80, low 200. C: min 100. D: low 100. */
+	ck_assert_int_eq(rcl_memcg_set(f.e, A, RCL_MEMCG_MIN, 100 * PG), 0);
+	ck_assert_int_eq(rcl_memcg_set(f.e, A, RCL_MEMCG_LOW, 200 * PG), 0);
+	ck_assert_int_eq(rcl_memcg_set(f.e, B, RCL_MEMCG_MIN, 80 * PG), 0);
+	ck_assert_int_eq(rcl_memcg_set(f.e, B, RCL_MEMCG_LOW, 200 * PG), 0);
+	ck_assert_int_eq(rcl_memcg_set(f.e, C, RCL_MEMCG_MIN, 100 * PG), 0);
+	ck_assert_int_eq(rcl_memcg_set(f.e, D, RCL_MEMCG_LOW, 100 * PG), 0);
+	/* Usage: B 70, C 60, D 30; A 160. */
+	charge_anon(f.e, B, 70);
+	charge_anon(f.e, C, 60);
+	charge_anon(f.e, D, 30);
+	lock(f.e);
+	root = f.e->root_mem_cgroup;
+	a = cg(f.e, A);
+	b = cg(f.e, B);
+	c = cg(f.e, C);
+	d = cg(f.e, D);
+	ck_assert_int_eq(a->usage, 160);
+
+	/*
+	 * Protected usage (v4.19: usage if usage <= the setting, else 0):
+	 *   min: B 70 <= 80 -> 70; C 60 <= 100 -> 60; D min 0: untracked -> A sum 130.
+	 *   low: B 70 <= 200 -> 70; C low 0: untracked; D 30 <= 100 -> 30 -> A sum 100.
+	 *   A: min 160 > 100 -> 0; low 160 <= 200 -> 160: root sums 0 and 160.
+	 */
+	ck_assert_uint_eq(a->children_min_usage, 130);
+	ck_assert_uint_eq(a->children_low_usage, 100);
+	ck_assert_uint_eq(root->children_min_usage, 0);
+	ck_assert_uint_eq(root->children_low_usage, 160);
+
+	/* The root itself: NONE. */
+	ck_assert_int_eq(mem_cgroup_protected(root, root), MEMCG_PROT_NONE);
+	/* A, child of the reclaim root: its own values: emin 100, elow 200; 160 > 100,
+	 * 160 <= 200 -> LOW. */
+	ck_assert_int_eq(mem_cgroup_protected(root, a), MEMCG_PROT_LOW);
+	ck_assert_uint_eq(a->emin, 100);
+	ck_assert_uint_eq(a->elow, 200);
+	/* B: emin = min(80, 100) = 80; min_usage = min(70, 80) = 70; 100 * 70 / 130 = 53
+	 *    -> emin 53. elow = min(200, 200) = 200; low_usage = 70; 200 * 70 / 100 = 140
+	 *    -> elow 140. usage 70 > 53, <= 140 -> LOW. */
+	ck_assert_int_eq(mem_cgroup_protected(root, b), MEMCG_PROT_LOW);
+	ck_assert_uint_eq(b->emin, 53);
+	ck_assert_uint_eq(b->elow, 140);
+	/* C: emin = min(100, 100) = 100; min_usage 60; 100 * 60 / 130 = 46 -> 46.
+	 *    elow = min(0, 200) = 0. usage 60 > 46, > 0 -> NONE. */
+	ck_assert_int_eq(mem_cgroup_protected(root, c), MEMCG_PROT_NONE);
+	ck_assert_uint_eq(c->emin, 46);
+	ck_assert_uint_eq(c->elow, 0);
+	/* D: emin = min(0, 100) = 0. elow = min(100, 200) = 100; low_usage = min(30, 100) =
+	 *    30; 200 * 30 / 100 = 60 -> 60. usage 30 <= 60 -> LOW. */
+	ck_assert_int_eq(mem_cgroup_protected(root, d), MEMCG_PROT_LOW);
+	ck_assert_uint_eq(d->emin, 0);
+	ck_assert_uint_eq(d->elow, 60);
+
+	/* Reclaim rooted at A: A is the root (NONE); its children are top-level and keep
+	 * their own settings: B emin 80 >= usage 70 -> MIN; C emin 100 >= 60 -> MIN;
+	 * D elow 100 >= 30 -> LOW. */
+	ck_assert_int_eq(mem_cgroup_protected(a, a), MEMCG_PROT_NONE);
+	ck_assert_int_eq(mem_cgroup_protected(a, b), MEMCG_PROT_MIN);
+	ck_assert_uint_eq(b->emin, 80);
+	ck_assert_uint_eq(b->elow, 200);
+	ck_assert_int_eq(mem_cgroup_protected(a, c), MEMCG_PROT_MIN);
+	ck_assert_uint_eq(c->emin, 100);
+	ck_assert_int_eq(mem_cgroup_protected(a, d), MEMCG_PROT_LOW);
+	ck_assert_uint_eq(d->elow, 100);
+	unlock(f.e);
+
+	/* Raise A's min to 200: A usage 160 <= 200 -> MIN from the root; root's min sum 160.
+	 * B: emin = min(80, 200) = 80; 200 * 70 / 130 = 107 -> 80; 70 <= 80 -> MIN.
+	 * C: emin = min(100, 200) = 100; 200 * 60 / 130 = 92 -> 92; 60 <= 92 -> MIN. */
+	ck_assert_int_eq(rcl_memcg_set(f.e, A, RCL_MEMCG_MIN, 200 * PG), 0);
+	lock(f.e);
+	ck_assert_uint_eq(root->children_min_usage, 160);
+	ck_assert_int_eq(mem_cgroup_protected(root, a), MEMCG_PROT_MIN);
+	ck_assert_int_eq(mem_cgroup_protected(root, b), MEMCG_PROT_MIN);
+	ck_assert_uint_eq(b->emin, 80);
+	ck_assert_int_eq(mem_cgroup_protected(root, c), MEMCG_PROT_MIN);
+	ck_assert_uint_eq(c->emin, 92);
+	unlock(f.e);
+	fixture_teardown(&f);
+}
+END_TEST
+
+START_TEST(test_protection_usage_tracking)
+{
+	struct fixture f;
+	struct mem_cgroup *a, *b;
+	uint32_t A, B, r1, r2;
+
+	fixture_setup(&f, 16, 0, 1);
+	A = mkcg(f.e, RCL_MEMCG_ROOT, "A");
+	B = mkcg(f.e, A, "B");
+	ck_assert_int_eq(rcl_memcg_set(f.e, B, RCL_MEMCG_MIN, 10 * PG), 0);
+	r1 = charge_anon(f.e, B, 10);
+	lock(f.e);
+	a = cg(f.e, A);
+	b = cg(f.e, B);
+	/* 10 <= 10: protected 10. */
+	ck_assert_uint_eq(a->children_min_usage, 10);
+	unlock(f.e);
+	/* One more page: 11 > 10, protected usage 0 (not min(usage, min): v4.19). */
+	r2 = charge_anon(f.e, B, 1);
+	lock(f.e);
+	ck_assert_uint_eq(a->children_min_usage, 0);
+	ck_assert_uint_eq(b->min_usage, 0);
+	unlock(f.e);
+	free_region(f.e, r2);
+	lock(f.e);
+	ck_assert_uint_eq(a->children_min_usage, 10);
+	/* A group with usage 0 is not protected: NONE. */
+	unlock(f.e);
+	free_region(f.e, r1);
+	lock(f.e);
+	ck_assert_uint_eq(a->children_min_usage, 0);
+	ck_assert_int_eq(mem_cgroup_protected(f.e->root_mem_cgroup, b), MEMCG_PROT_NONE);
+	unlock(f.e);
+	/* Setting min to 0 with stale protected usage clears it. */
+	r1 = charge_anon(f.e, B, 5);
+	ck_assert_int_eq(rcl_memcg_set(f.e, B, RCL_MEMCG_MIN, 0), 0);
+	lock(f.e);
+	ck_assert_uint_eq(a->children_min_usage, 0);
+	unlock(f.e);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* ---- mem_cgroup_iter (spec 6 step 2) --------------------------------------------------- */
+
+START_TEST(test_iter_preorder)
+{
+	struct fixture f;
+	struct mem_cgroup *seq[8], *m = NULL, *root;
+	uint32_t A, B, C, X;
+	int n = 0, i, j;
+
+	fixture_setup(&f, 16, 0, 1);
+	A = mkcg(f.e, RCL_MEMCG_ROOT, "A");
+	B = mkcg(f.e, A, "B");
+	C = mkcg(f.e, A, "C");
+	X = mkcg(f.e, RCL_MEMCG_ROOT, "X");
+	lock(f.e);
+	root = f.e->root_mem_cgroup;
+	while ((m = mem_cgroup_iter(root, m, NULL)) && n < 8)
+		seq[n++] = m;
+	/* Every group once, the root first, a parent before its children, and A's subtree
+	 * contiguous: root, {A, B, C}, X or root, X, {A, B, C}. */
+	ck_assert_int_eq(n, 5);
+	ck_assert_ptr_eq(seq[0], root);
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			ck_assert_ptr_ne(seq[i], seq[j]);
+	for (i = 0; i < n; i++) {
+		if (seq[i] == cg(f.e, A)) {
+			ck_assert(seq[i + 1] == cg(f.e, B) || seq[i + 1] == cg(f.e, C));
+			ck_assert(seq[i + 2] == cg(f.e, B) || seq[i + 2] == cg(f.e, C));
+		}
+	}
+	/* A subtree walk starts at its root and stays inside. */
+	m = NULL;
+	n = 0;
+	while ((m = mem_cgroup_iter(cg(f.e, A), m, NULL))) {
+		ck_assert_ptr_ne(m, cg(f.e, X));
+		n++;
+	}
+	ck_assert_int_eq(n, 3);
+	unlock(f.e);
+	fixture_teardown(&f);
+}
+END_TEST
+
+START_TEST(test_iter_shared_cursor)
+{
+	struct fixture f;
+	struct mem_cgroup *root, *all[4], *m = NULL, *p1, *p2;
+	struct mem_cgroup_reclaim_cookie c1, c2, c3;
+	int n = 0;
+
+	fixture_setup(&f, 16, 0, 1);
+	mkcg(f.e, mkcg(f.e, RCL_MEMCG_ROOT, "A"), "B");
+	mkcg(f.e, RCL_MEMCG_ROOT, "X");
+	lock(f.e);
+	root = f.e->root_mem_cgroup;
+	while ((m = mem_cgroup_iter(root, m, NULL)))
+		all[n++] = m;
+	ck_assert_int_eq(n, 4);		/* the plain order: all[0] = root ... all[3] */
+	c1 = (struct mem_cgroup_reclaim_cookie){ .pgdat = NODE_DATA(f.e, 0), .priority = 12 };
+	c2 = c1;
+	c3 = c1;
+
+	/* Reclaimer 1 takes root and all[1], then reclaimer 2 joins: it resumes after
+	 * all[1], not at the root. */
+	p1 = mem_cgroup_iter(root, NULL, &c1);
+	ck_assert_ptr_eq(p1, all[0]);
+	p1 = mem_cgroup_iter(root, p1, &c1);
+	ck_assert_ptr_eq(p1, all[1]);
+	p2 = mem_cgroup_iter(root, NULL, &c2);
+	ck_assert_ptr_eq(p2, all[2]);
+	p2 = mem_cgroup_iter(root, p2, &c2);
+	ck_assert_ptr_eq(p2, all[3]);
+	/* Reclaimer 2 reaches the end: the round is complete. */
+	ck_assert_ptr_null(mem_cgroup_iter(root, p2, &c2));
+	/* Reclaimer 1's round was completed by another: its walk ends early. */
+	ck_assert_ptr_null(mem_cgroup_iter(root, p1, &c1));
+	/* A new reclaimer after a completed round starts at the beginning. */
+	p2 = mem_cgroup_iter(root, NULL, &c3);
+	ck_assert_ptr_eq(p2, all[0]);
+	/* Another priority has its own cursor. */
+	c2 = (struct mem_cgroup_reclaim_cookie){ .pgdat = NODE_DATA(f.e, 0), .priority = 11 };
+	ck_assert_ptr_eq(mem_cgroup_iter(root, NULL, &c2), all[0]);
+	/* A walk that stops exactly at the last group (mem_cgroup_iter_break) leaves the
+	 * cursor there: the next reclaimer wraps to the beginning once. */
+	c1 = (struct mem_cgroup_reclaim_cookie){ .pgdat = NODE_DATA(f.e, 0), .priority = 5 };
+	p1 = NULL;
+	do
+		p1 = mem_cgroup_iter(root, p1, &c1);
+	while (p1 != all[3]);
+	mem_cgroup_iter_break(root, p1);
+	c2 = (struct mem_cgroup_reclaim_cookie){ .pgdat = NODE_DATA(f.e, 0), .priority = 5 };
+	ck_assert_ptr_eq(mem_cgroup_iter(root, NULL, &c2), all[0]);
+	unlock(f.e);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* ---- charging -------------------------------------------------------------------------- */
+
+START_TEST(test_charge_up_the_hierarchy)
+{
+	struct fixture f;
+	uint32_t A, B, r;
+	uint64_t usage;
+	long root0;
+
+	fixture_setup(&f, 16, 0, 1);
+	A = mkcg(f.e, RCL_MEMCG_ROOT, "A");
+	B = mkcg(f.e, A, "B");
+	lock(f.e);
+	root0 = f.e->root_mem_cgroup->usage;
+	unlock(f.e);
+	r = charge_anon(f.e, B, 12);
+	lock(f.e);
+	ck_assert_int_eq(cg(f.e, B)->usage, 12);
+	ck_assert_int_eq(cg(f.e, A)->usage, 12);
+	ck_assert_int_eq(f.e->root_mem_cgroup->usage, root0 + 12);
+	ck_assert_int_eq(cg(f.e, B)->stat[MEMCG_RSS], 12);
+	ck_assert_int_eq(cg(f.e, A)->stat[MEMCG_RSS], 12);
+	unlock(f.e);
+	ck_assert_int_eq(rcl_memcg_usage(f.e, B, &usage), 0);
+	ck_assert_uint_eq(usage, 12 * PG);
+	ck_assert_int_eq(rcl_memcg_usage(f.e, 999, &usage), -ENOENT);
+	free_region(f.e, r);
+	lock(f.e);
+	ck_assert_int_eq(cg(f.e, B)->usage, 0);
+	ck_assert_int_eq(cg(f.e, A)->usage, 0);
+	ck_assert_int_eq(f.e->root_mem_cgroup->usage, root0);
+	ck_assert_int_eq(cg(f.e, A)->stat[MEMCG_RSS], 0);
+	unlock(f.e);
+	fixture_teardown(&f);
+}
+END_TEST
+
+START_TEST(test_max_fails_without_reclaimable)
+{
+	struct fixture f;
+	struct rcl_region_spec spec = { .type = RCL_REGION_ANON, .nr_pages = 16 };
+	uint32_t A, r;
+
+	fixture_setup(&f, 16, 0, 1);	/* no swap: anon cannot be reclaimed */
+	A = mkcg(f.e, RCL_MEMCG_ROOT, "A");
+	ck_assert_int_eq(rcl_memcg_set(f.e, A, RCL_MEMCG_MAX, 8 * PG), 0);
+	spec.memcg_id = A;
+	ck_assert_int_eq(rcl_region_create(f.e, &spec, &r), 0);
+	ck_assert_int_eq(rcl_region_touch(f.e, r, 0, 8, true), 0);
+	/* The 9th page would exceed memory.max = 8: reclaim finds nothing: -ENOMEM, with
+	 * max and oom events. */
+	ck_assert_int_eq(rcl_region_touch(f.e, r, 8, 1, true), -ENOMEM);
+	lock(f.e);
+	ck_assert_int_eq(cg(f.e, A)->usage, 8);
+	ck_assert_uint_ge(cg(f.e, A)->events[MEMCG_MAX], 1);
+	ck_assert_uint_ge(cg(f.e, A)->events[MEMCG_OOM], 1);
+	unlock(f.e);
+	fixture_teardown(&f);
+}
+END_TEST
+
+START_TEST(test_max_reclaims_cache)
+{
+	struct fixture f;
+	struct rcl_region_spec spec = { .type = RCL_REGION_FILE, .nr_pages = 8, .path = "mx",
+					.flags = RCL_REGION_SHARED };
+	uint32_t A, r;
+
+	fixture_setup(&f, 16, 0, 1);
+	A = mkcg(f.e, RCL_MEMCG_ROOT, "A");
+	ck_assert_int_eq(rcl_memcg_set(f.e, A, RCL_MEMCG_MAX, 8 * PG), 0);
+	spec.memcg_id = A;
+	/* 8 clean cached file pages charged to A, unmapped. */
+	ck_assert_int_eq(rcl_region_create(f.e, &spec, &r), 0);
+	ck_assert_int_eq(rcl_region_touch(f.e, r, 0, 8, false), 0);
+	free_region(f.e, r);	/* on the LRU now, where limit reclaim can see them */
+	/* 4 anonymous pages more: each charge over max reclaims cache inside A. */
+	r = charge_anon(f.e, A, 4);
+	lock(f.e);
+	ck_assert_int_le(cg(f.e, A)->usage, 8);
+	ck_assert_int_eq(cg(f.e, A)->stat[MEMCG_RSS], 4);
+	ck_assert_uint_ge(cg(f.e, A)->events[MEMCG_MAX], 1);
+	ck_assert_uint_eq(cg(f.e, A)->events[MEMCG_OOM], 0);
+	unlock(f.e);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* ---- the public API -------------------------------------------------------------------- */
+
+START_TEST(test_api_validation)
+{
+	struct fixture f;
+	uint32_t A, B, id, r;
+	uint64_t v;
+	char longname[80];
+
+	fixture_setup(&f, 16, 0, 1);
+	memset(longname, 'a', 64);
+	longname[64] = 0;
+	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "", &id), -EINVAL);
+	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, NULL, &id), -EINVAL);
+	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, ".", &id), -EINVAL);
+	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "..", &id), -EINVAL);
+	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "a/b", &id), -EINVAL);
+	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "sp ace", &id), -EINVAL);
+	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, longname, &id), -EINVAL);
+	longname[63] = 0;	/* 63 characters fit */
+	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, longname, &id), 0);
+	ck_assert_int_eq(rcl_memcg_create(f.e, 999, "x", &id), -ENOENT);
+	A = mkcg(f.e, RCL_MEMCG_ROOT, "A");
+	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "A", &id), -EEXIST);
+	B = mkcg(f.e, A, "B.1_x-y");
+	ck_assert_int_eq(rcl_memcg_lookup(f.e, "/A/B.1_x-y", &id), 0);
+	ck_assert_uint_eq(id, B);
+	ck_assert_int_eq(rcl_memcg_lookup(f.e, "/A/nope", &id), -ENOENT);
+	ck_assert_int_eq(rcl_memcg_lookup(f.e, "A", &id), -EINVAL);
+
+	ck_assert_int_eq(rcl_memcg_set(f.e, 999, RCL_MEMCG_MIN, 0), -ENOENT);
+	ck_assert_int_eq(rcl_memcg_set(f.e, RCL_MEMCG_ROOT, RCL_MEMCG_MIN, 0), -EINVAL);
+	ck_assert_int_eq(rcl_memcg_set(f.e, A, RCL_MEMCG_SWAPPINESS, 101), -EINVAL);
+	ck_assert_int_eq(rcl_memcg_set(f.e, A, (enum rcl_memcg_knob)99, 0), -EINVAL);
+	ck_assert_int_eq(rcl_memcg_get(f.e, 999, RCL_MEMCG_MIN, &v), -ENOENT);
+	/* Swappiness is inherited at creation. */
+	ck_assert_int_eq(rcl_memcg_set(f.e, A, RCL_MEMCG_SWAPPINESS, 10), 0);
+	id = mkcg(f.e, A, "inherit");
+	ck_assert_int_eq(rcl_memcg_get(f.e, id, RCL_MEMCG_SWAPPINESS, &v), 0);
+	ck_assert_uint_eq(v, 10);
+	ck_assert_int_eq(rcl_memcg_get(f.e, A, RCL_MEMCG_MAX, &v), 0);
+	ck_assert_uint_eq(v, RCL_MEMCG_UNLIMITED);
+
+	ck_assert_int_eq(rcl_memcg_delete(f.e, 999), -ENOENT);
+	ck_assert_int_eq(rcl_memcg_delete(f.e, RCL_MEMCG_ROOT), -EPERM);
+	ck_assert_int_eq(rcl_memcg_delete(f.e, A), -EBUSY);	/* has children */
+	r = charge_anon(f.e, B, 2);
+	ck_assert_int_eq(rcl_memcg_delete(f.e, B), -EBUSY);	/* has a region */
+	ck_assert_int_eq(rcl_region_free(f.e, r), 0);
+	ck_assert_int_eq(rcl_memcg_delete(f.e, B), 0);
+	ck_assert_int_eq(rcl_memcg_lookup(f.e, "/A/B.1_x-y", &id), -ENOENT);
+	fixture_teardown(&f);
+}
+END_TEST
+
+START_TEST(test_delete_reparents_pages)
+{
+	struct fixture f;
+	struct rcl_region_spec spec = { .type = RCL_REGION_FILE, .nr_pages = 5, .path = "rp",
+					.flags = RCL_REGION_SHARED };
+	struct mem_cgroup *a;
+	struct lruvec *lv;
+	uint32_t A, B, r;
+	unsigned long i;
+
+	fixture_setup(&f, 16, 0, 1);
+	A = mkcg(f.e, RCL_MEMCG_ROOT, "A");
+	B = mkcg(f.e, A, "B");
+	ck_assert_int_eq(rcl_memcg_set(f.e, B, RCL_MEMCG_LOW, 10 * PG), 0);
+	spec.memcg_id = B;
+	ck_assert_int_eq(rcl_region_create(f.e, &spec, &r), 0);
+	ck_assert_int_eq(rcl_region_touch(f.e, r, 0, 5, false), 0);
+	ck_assert_int_eq(rcl_region_free(f.e, r), 0);	/* 5 cached pages stay charged to B */
+	lock(f.e);
+	ck_assert_int_eq(cg(f.e, B)->usage, 5);
+	ck_assert_uint_eq(cg(f.e, A)->children_low_usage, 5);
+	unlock(f.e);
+	ck_assert_int_eq(rcl_memcg_delete(f.e, B), 0);
+	lock(f.e);
+	a = cg(f.e, A);
+	ck_assert_ptr_null(cg(f.e, B));
+	ck_assert_ptr_null(a->first_child);
+	/* The parent already counted them: its usage stays 5, its LRU now holds them, and
+	 * B's protected usage left A's sum. */
+	ck_assert_int_eq(a->usage, 5);
+	ck_assert_uint_eq(a->children_low_usage, 0);
+	lv = mem_cgroup_lruvec(NODE_DATA(f.e, 0), a);
+	ck_assert_uint_eq(lruvec_lru_size(lv, LRU_INACTIVE_FILE, MAX_NR_ZONES) +
+			  lruvec_lru_size(lv, LRU_ACTIVE_FILE, MAX_NR_ZONES), 5);
+	for (i = 0; i < 5; i++) {
+		struct address_space *m;
+		struct page *page;
+
+		for (m = f.e->files; m && strcmp(m->path, "rp"); m = m->next)
+			;
+		ck_assert_ptr_nonnull(m);
+		page = find_get_page(m, i);
+		ck_assert_ptr_nonnull(page);
+		ck_assert_uint_eq(page->mem_cgroup, A);
+		put_page(page);
+	}
+	unlock(f.e);
+	/* Uncharging them later lands on A. */
+	ck_assert_int_eq(rcl_drop_caches(f.e, &(uint64_t){ 0 }), 0);
+	lock(f.e);
+	ck_assert_int_eq(a->usage, 0);
+	unlock(f.e);
+	fixture_teardown(&f);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("memcontrol");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_protection_three_levels);
+	tcase_add_test(tc, test_protection_usage_tracking);
+	tcase_add_test(tc, test_iter_preorder);
+	tcase_add_test(tc, test_iter_shared_cursor);
+	tcase_add_test(tc, test_charge_up_the_hierarchy);
+	tcase_add_test(tc, test_max_fails_without_reclaimable);
+	tcase_add_test(tc, test_max_reclaims_cache);
+	tcase_add_test(tc, test_api_validation);
+	tcase_add_test(tc, test_delete_reparents_pages);
+	suite_add_tcase(s, tc);
+	return s;
+}
