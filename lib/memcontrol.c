@@ -527,6 +527,13 @@ void mem_cgroup_free(struct rcl_engine *engine, struct mem_cgroup *memcg)
 	engine->memcgs[memcg->id] = NULL;
 	for (nid = 0; nid < engine->nr_nodes; nid++)
 		free(memcg->nodeinfo[nid]);
+	/* Pressure listeners die with their group (the kernel's vmpressure_cleanup). */
+	while (memcg->vmpressure.listeners) {
+		struct vmpressure_listener *ev = memcg->vmpressure.listeners;
+
+		memcg->vmpressure.listeners = ev->next;
+		free(ev);
+	}
 	free(memcg);
 }
 
