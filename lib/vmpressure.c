@@ -6,6 +6,8 @@
  * (tree = true) signals listeners up the hierarchy; a group's own window only sets its socket
  * pressure flag. Reclaim reaching priority 3 is critical at once. Caller holds mm_lock.
  */
+#include <time.h>
+
 #include "memcontrol.h"
 
 const char *const rcl_pressure_level_names[RCL_PRESSURE_NR_LEVELS] = {
@@ -13,6 +15,14 @@ const char *const rcl_pressure_level_names[RCL_PRESSURE_NR_LEVELS] = {
 	[RCL_PRESSURE_MEDIUM] = "medium",
 	[RCL_PRESSURE_CRITICAL] = "critical",
 };
+
+static uint64_t vmpressure_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
 
 enum rcl_pressure_level vmpressure_calc_level(unsigned long scanned, unsigned long reclaimed)
 {
@@ -93,7 +103,14 @@ void vmpressure(gfp_t gfp, struct mem_cgroup *memcg, bool tree, unsigned long sc
 	scanned = vmpr->scanned;
 	reclaimed = vmpr->reclaimed;
 	vmpr->scanned = vmpr->reclaimed = 0;
-	vmpr->socket_pressure = vmpressure_calc_level(scanned, reclaimed) > RCL_PRESSURE_LOW;
+	/* Above low: socket pressure for one second; a later low window does not end it. */
+	if (vmpressure_calc_level(scanned, reclaimed) > RCL_PRESSURE_LOW)
+		vmpr->socket_pressure = vmpressure_now_ns() + 1000000000ULL;
+}
+
+bool vmpressure_socket_pressure(const struct vmpressure *vmpr)
+{
+	return vmpr->socket_pressure && vmpressure_now_ns() < vmpr->socket_pressure;
 }
 
 /* Reclaim that had to go as deep as priority 3 is in trouble: report critical now. */

@@ -5,6 +5,7 @@
 #define RCL_VMPRESSURE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "gfp.h"
 #include "reclaim/pressure.h"
@@ -28,11 +29,14 @@ struct vmpressure_listener {
 struct vmpressure {
 	unsigned long scanned, reclaimed;		/* the group's own window */
 	unsigned long tree_scanned, tree_reclaimed;	/* its subtree's window */
-	bool socket_pressure;				/* set above "low" by the local path */
+	uint64_t socket_pressure;			/* CLOCK_MONOTONIC ns until which the
+							 * group is under socket pressure: set
+							 * for 1 s above "low" (spec 15 step 3) */
 	enum rcl_pressure_level last_level;		/* of the last full tree window */
 	struct vmpressure_listener *listeners;
 };
 
+bool vmpressure_socket_pressure(const struct vmpressure *vmpr);
 enum rcl_pressure_level vmpressure_calc_level(unsigned long scanned, unsigned long reclaimed);
 void vmpressure(gfp_t gfp, struct mem_cgroup *memcg, bool tree, unsigned long scanned,
 		unsigned long reclaimed);
