@@ -140,6 +140,26 @@ static struct mem_cgroup *page_counter_over_limit(struct mem_cgroup *memcg, long
 }
 
 /*
+ * A child's share of its parent's effective protection (spec 6.1 step 3): at most its own
+ * setting and the parent's, and, when siblings compete, the parent's in proportion to the
+ * child's protected usage among theirs.
+ */
+static unsigned long effective_protection(unsigned long usage, unsigned long setting,
+					  unsigned long parent_effective,
+					  unsigned long siblings_usage)
+{
+	unsigned long eff = setting < parent_effective ? setting : parent_effective;
+	unsigned long protected_usage = usage < setting ? usage : setting;
+
+	if (eff && parent_effective && protected_usage && siblings_usage) {
+		unsigned long share = parent_effective * protected_usage / siblings_usage;
+
+		eff = eff < share ? eff : share;
+	}
+	return eff;
+}
+
+/*
  * How a group is protected from reclaim rooted at @root (spec 6.1, v4.18-v5.3 form). Stores
  * the effective values in the group: its children, later in the same pre-order walk, read them.
  */
@@ -147,7 +167,7 @@ enum mem_cgroup_protection mem_cgroup_protected(struct mem_cgroup *root,
 						struct mem_cgroup *memcg)
 {
 	struct mem_cgroup *parent;
-	unsigned long emin, elow, usage, parent_emin, parent_elow;
+	unsigned long emin, elow, usage;
 
 	if (!root)
 		root = page_engine_of_memcg(memcg)->root_mem_cgroup;
@@ -163,30 +183,10 @@ enum mem_cgroup_protection mem_cgroup_protected(struct mem_cgroup *root,
 	emin = memcg->min;
 	elow = memcg->low;
 	if (parent != root) {
-		parent_emin = parent->emin;
-		emin = emin < parent_emin ? emin : parent_emin;
-		if (emin && parent_emin) {
-			unsigned long min_usage = usage < memcg->min ? usage : memcg->min;
-			unsigned long siblings = parent->children_min_usage;
-
-			if (min_usage && siblings) {
-				unsigned long share = parent_emin * min_usage / siblings;
-
-				emin = emin < share ? emin : share;
-			}
-		}
-		parent_elow = parent->elow;
-		elow = elow < parent_elow ? elow : parent_elow;
-		if (elow && parent_elow) {
-			unsigned long low_usage = usage < memcg->low ? usage : memcg->low;
-			unsigned long siblings = parent->children_low_usage;
-
-			if (low_usage && siblings) {
-				unsigned long share = parent_elow * low_usage / siblings;
-
-				elow = elow < share ? elow : share;
-			}
-		}
+		emin = effective_protection(usage, memcg->min, parent->emin,
+					    parent->children_min_usage);
+		elow = effective_protection(usage, memcg->low, parent->elow,
+					    parent->children_low_usage);
 	}
 	memcg->emin = emin;
 	memcg->elow = elow;
@@ -206,19 +206,26 @@ enum mem_cgroup_protection mem_cgroup_protected(struct mem_cgroup *root,
 int mem_cgroup_try_charge(struct page *page, struct mem_cgroup *memcg)
 {
 	struct rcl_engine *engine = page_engine(page);
-	struct mem_cgroup *over;
 	int retries = MEM_CGROUP_RECLAIM_RETRIES;
+	struct mem_cgroup *over;
+	bool drained = false;
 
 	if (!memcg)
 		memcg = engine->root_mem_cgroup;
 	while ((over = page_counter_over_limit(memcg, 1))) {
 		memcg_memory_event(over, MEMCG_MAX);
-		if (retries-- == 0 ||
-		    !try_to_free_mem_cgroup_pages(over, 1, GFP_KERNEL, true)) {
-			if (retries < 0 || page_counter_over_limit(memcg, 1)) {
-				memcg_memory_event(over, MEMCG_OOM);
-				return -ENOMEM;
-			}
+		try_to_free_mem_cgroup_pages(over, 1, GFP_KERNEL, true);
+		if (!page_counter_over_limit(memcg, 1))
+			break;
+		/* Pages still in LRU-add vectors are invisible to reclaim: drain once. */
+		if (!drained) {
+			lru_add_drain_all(engine);
+			drained = true;
+			continue;
+		}
+		if (retries-- == 0) {
+			memcg_memory_event(over, MEMCG_OOM);
+			return -ENOMEM;
 		}
 	}
 	page_counter_charge(memcg, 1);
@@ -506,8 +513,12 @@ struct mem_cgroup *mem_cgroup_alloc(struct rcl_engine *engine, struct mem_cgroup
 	memcg->swappiness = parent ? mem_cgroup_swappiness(parent) : 60;
 	memcg->engine = engine;
 	if (parent) {
-		memcg->next_sibling = parent->first_child;
-		parent->first_child = memcg;
+		/* Children in creation order, as the kernel's css lists keep them. */
+		struct mem_cgroup **pp = &parent->first_child;
+
+		while (*pp)
+			pp = &(*pp)->next_sibling;
+		*pp = memcg;
 	}
 	engine->memcgs[id] = memcg;
 	return memcg;

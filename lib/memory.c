@@ -245,6 +245,8 @@ static bool try_to_unmap_one(struct page *page, struct region *region, pte_t *pt
 			/* Lazyfree: drop it if nobody wrote to it since MADV_FREE. */
 			if (PageDirty(page)) {
 				SetPageSwapBacked(page);
+				mod_memcg_state(page_memcg(page), MEMCG_CACHE, -1);
+				mod_memcg_state(page_memcg(page), MEMCG_RSS, 1);
 				arg->ok = false;
 				return false;
 			}
@@ -292,21 +294,33 @@ static void map_page(struct region *region, unsigned long idx, struct page *page
 		mlock_vma_page(page);
 }
 
+/* A new anonymous page of @region at @idx, charged to its memcg; NULL if none could be had. */
+static struct page *alloc_anon_page(struct rcl_engine *engine, struct region *region,
+				    unsigned long idx, gfp_t gfp)
+{
+	struct page *page = alloc_page_vma(engine, gfp, region);
+
+	if (!page)
+		return NULL;
+	__SetPageSwapBacked(page);
+	if (mem_cgroup_try_charge(page, region->memcg)) {
+		put_page(page);
+		return NULL;
+	}
+	page->mapping = region->anon->id;
+	page->index = (uint32_t)idx;
+	return page;
+}
+
 /* A first touch of an anonymous page: a zeroed page, active on the LRU (v4.19). */
 static int do_anonymous_page(struct rcl_engine *engine, struct region *region,
 			     unsigned long idx, bool write)
 {
-	struct page *page = alloc_page_vma(engine, GFP_HIGHUSER_MOVABLE | __GFP_ZERO, region);
+	struct page *page = alloc_anon_page(engine, region, idx,
+					    GFP_HIGHUSER_MOVABLE | __GFP_ZERO);
 
 	if (!page)
 		return -ENOMEM;
-	__SetPageSwapBacked(page);
-	if (mem_cgroup_try_charge(page, region->memcg)) {
-		put_page(page);
-		return -ENOMEM;
-	}
-	page->mapping = region->anon->id;
-	page->index = (uint32_t)idx;
 	SetPageUptodate(page);
 	map_page(region, idx, page, write);	/* the allocation's reference becomes the entry's */
 	lru_cache_add_active_or_unevictable(page, region);
@@ -347,18 +361,11 @@ static int do_swap_page(struct rcl_engine *engine, struct region *region, unsign
 static int do_cow_fault(struct rcl_engine *engine, struct region *region, unsigned long idx,
 			struct page *file_page)
 {
-	struct page *page = alloc_page_vma(engine, GFP_HIGHUSER_MOVABLE, region);
+	struct page *page = alloc_anon_page(engine, region, idx, GFP_HIGHUSER_MOVABLE);
 
 	if (!page)
 		return -ENOMEM;
-	__SetPageSwapBacked(page);
-	if (mem_cgroup_try_charge(page, region->memcg)) {
-		put_page(page);
-		return -ENOMEM;
-	}
 	memcpy(page_address(page), page_address(file_page), PAGE_SIZE);
-	page->mapping = region->anon->id;
-	page->index = (uint32_t)idx;
 	SetPageUptodate(page);
 	map_page(region, idx, page, true);
 	set_page_dirty(page);

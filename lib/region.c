@@ -62,6 +62,8 @@ void region_destroy(struct rcl_engine *engine, struct region *region)
 		engine->regions[region->id] = NULL;
 	free(region->ptes);
 	free(region);
+	/* Pages still queued for the LRU hold a reference: let them go (and uncharge) now. */
+	lru_add_drain(engine);
 }
 
 static int region_validate(struct rcl_engine *engine, const struct rcl_region_spec *spec,

@@ -264,6 +264,9 @@ void mark_page_lazyfree(struct page *page)
 	ClearPageActive(page);
 	ClearPageReferenced(page);
 	ClearPageSwapBacked(page);
+	/* memcg stats follow the page's kind, as the LRU sizes do. */
+	mod_memcg_state(page_memcg(page), MEMCG_RSS, -1);
+	mod_memcg_state(page_memcg(page), MEMCG_CACHE, 1);
 	add_page_to_lru_list(page, lruvec, LRU_INACTIVE_FILE);
 	count_vm_event(page_engine(page), PGLAZYFREE);
 	update_page_reclaim_stat(lruvec, false, active);
