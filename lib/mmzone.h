@@ -4,11 +4,18 @@
  * Lock order (outermost first). A lock may be taken while holding any lock above it on its own
  * branch, never the other way round; nothing is called under a leaf lock.
  *
- *   engine->tasks_lock                 the list of attached threads (drain_all_pages walks it)
- *     pcp->lock                        one thread's per-thread page lists
- *       zone->lock                     buddy free lists, nr_free, pageblock types (leaf)
+ *   engine->mm_lock                    the memory model above the allocator: regions, page
+ *                                      cache, swap cache, LRU lists, memcgs (one big lock
+ *                                      until the concurrency work splits it along the branch
+ *                                      below); kswapd and the flusher wait on its condvars
+ *     io engine locks                  io.c: ring and completion state (never held in end_io)
+ *     swap_info->lock                  slot map and clusters
+ *     engine->tasks_lock               the list of attached threads (drain_all_pages walks it)
+ *       pcp->lock                      one thread's per-thread page lists
+ *         zone->lock                   buddy free lists, nr_free, pageblock types (leaf)
  *
- *   region page-table lock             (reclaim engine) a region's entries
+ * The target once mm_lock is split (the kernel's order):
+ *   region page-table lock             a region's entries
  *     page lock (PG_locked)
  *       mapping index lock             page cache slots and shadow entries
  *         pgdat->lru_lock              LRU lists of every lruvec on the node
