@@ -105,7 +105,7 @@ static int zone_setup(struct rcl_engine *engine, struct pglist_data *pgdat, int 
 	zone->name = zone_names[zid];
 	zone->zone_start_pfn = start_pfn;
 	zone->spanned_pages = zone->present_pages = zone->managed_pages = nr_pages;
-	pthread_mutex_init(&zone->lock, NULL);
+	spin_lock_init(&zone->lock);
 	zone_init_free_lists(zone);
 	if (!nr_pages)
 		return 0;
@@ -306,11 +306,8 @@ void rcl_engine_free(struct rcl_engine *engine)
 
 		if (!pgdat)
 			continue;
-		for (zid = 0; zid < MAX_NR_ZONES; zid++) {
+		for (zid = 0; zid < MAX_NR_ZONES; zid++)
 			free(pgdat->node_zones[zid].pageblock_mt);
-			if (pgdat->node_zones[zid].zone_pgdat)
-				pthread_mutex_destroy(&pgdat->node_zones[zid].lock);
-		}
 		free(pgdat);
 	}
 	if (engine->mem_map_window)

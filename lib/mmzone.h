@@ -118,8 +118,9 @@ struct zone {
 	const char *name;
 	uint8_t *pageblock_mt;			/* migratetype of each pageblock */
 
-	/* Written under the zone lock. */
-	pthread_mutex_t lock;
+	/* Written under the zone lock: a spinlock, as in the kernel, since it is held for a few
+	 * list operations only and a sleeping lock's hand-off costs more than the wait. */
+	spinlock_t lock;
 	struct free_area free_area[MAX_ORDER];
 
 	_Atomic long vm_stat[NR_VM_ZONE_STAT_ITEMS];

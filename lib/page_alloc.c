@@ -179,9 +179,9 @@ static void __free_one_page(struct page *page, unsigned long pfn, struct zone *z
 static void free_one_page(struct zone *zone, struct page *page, unsigned long pfn,
 			  unsigned int order, int migratetype)
 {
-	pthread_mutex_lock(&zone->lock);
+	spin_lock(&zone->lock);
 	__free_one_page(page, pfn, zone, order, migratetype);
-	pthread_mutex_unlock(&zone->lock);
+	spin_unlock(&zone->lock);
 }
 
 /* Freeing a page that is still on an LRU, mapped or in flight is a bug in the caller. */
@@ -241,13 +241,13 @@ static void free_pcppages_bulk(struct zone *zone, int count, struct per_cpu_page
 		} while (--count && --batch_free && !page_list_empty(list));
 	}
 
-	pthread_mutex_lock(&zone->lock);
+	spin_lock(&zone->lock);
 	while ((page = page_list_first(&head))) {
 		page_list_del(&head, page);
 		/* ->index holds the pageblock type recorded when the page was freed. */
 		__free_one_page(page, page_to_pfn(page), zone, 0, (int)page->index);
 	}
-	pthread_mutex_unlock(&zone->lock);
+	spin_unlock(&zone->lock);
 }
 
 /* Free an order-0 page to the calling thread's lists, or to the buddy if it has none. */
@@ -511,7 +511,7 @@ static int rmqueue_bulk(struct zone *zone, unsigned int order, int count,
 {
 	int i;
 
-	pthread_mutex_lock(&zone->lock);
+	spin_lock(&zone->lock);
 	for (i = 0; i < count; i++) {
 		struct page *page = __rmqueue(zone, order, migratetype);
 
@@ -521,7 +521,7 @@ static int rmqueue_bulk(struct zone *zone, unsigned int order, int count,
 		page_list_add_tail(list, page);
 	}
 	mod_zone_page_state(zone, NR_FREE_PAGES, -((long)i << order));
-	pthread_mutex_unlock(&zone->lock);
+	spin_unlock(&zone->lock);
 	return i;
 }
 
@@ -558,14 +558,14 @@ static struct page *rmqueue(struct rcl_engine *engine, struct zone *zone, unsign
 		goto out;
 	}
 
-	pthread_mutex_lock(&zone->lock);
+	spin_lock(&zone->lock);
 	if (alloc_flags & ALLOC_HARDER)
 		page = __rmqueue_smallest(zone, order, MIGRATE_HIGHATOMIC);
 	if (!page)
 		page = __rmqueue(zone, order, migratetype);
 	if (page)
 		mod_zone_page_state(zone, NR_FREE_PAGES, -(1L << order));
-	pthread_mutex_unlock(&zone->lock);
+	spin_unlock(&zone->lock);
 out:
 	if (page)
 		__count_zid_vm_events(engine, PGALLOC_DMA32, (enum zone_type)zone->zone_idx,
@@ -594,7 +594,7 @@ static void reserve_highatomic_pageblock(struct page *page, struct zone *zone)
 
 	if (zone->nr_reserved_highatomic >= max_managed)
 		return;
-	pthread_mutex_lock(&zone->lock);
+	spin_lock(&zone->lock);
 	if (zone->nr_reserved_highatomic >= max_managed)
 		goto out;
 	mt = get_pageblock_migratetype(page);
@@ -604,7 +604,7 @@ static void reserve_highatomic_pageblock(struct page *page, struct zone *zone)
 		move_freepages_block(zone, page, MIGRATE_HIGHATOMIC, NULL);
 	}
 out:
-	pthread_mutex_unlock(&zone->lock);
+	spin_unlock(&zone->lock);
 }
 
 /*
@@ -622,7 +622,7 @@ bool unreserve_highatomic_pageblock(struct rcl_engine *engine, const struct allo
 	for_each_zone_zonelist_nodemask(zone, z, ac->zonelist, ac->high_zoneidx, ac->nodemask) {
 		if (!force && zone->nr_reserved_highatomic <= pageblock_nr_pages)
 			continue;
-		pthread_mutex_lock(&zone->lock);
+		spin_lock(&zone->lock);
 		for (order = 0; order < MAX_ORDER; order++) {
 			struct free_area *area = &zone->free_area[order];
 			struct page *page = page_list_first(&area->free_list[MIGRATE_HIGHATOMIC]);
@@ -639,11 +639,11 @@ bool unreserve_highatomic_pageblock(struct rcl_engine *engine, const struct allo
 			set_pageblock_migratetype(page, ac->migratetype);
 			moved = move_freepages_block(zone, page, ac->migratetype, NULL);
 			if (moved) {
-				pthread_mutex_unlock(&zone->lock);
+				spin_unlock(&zone->lock);
 				return true;
 			}
 		}
-		pthread_mutex_unlock(&zone->lock);
+		spin_unlock(&zone->lock);
 	}
 	return false;
 }
@@ -683,7 +683,7 @@ bool __zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark,
 		return true;
 
 	/* Enough pages in total; now there must be a block of the order somewhere. */
-	pthread_mutex_lock(&z->lock);
+	spin_lock(&z->lock);
 	for (o = order; o < MAX_ORDER && !ok; o++) {
 		struct free_area *area = &z->free_area[o];
 
@@ -695,7 +695,7 @@ bool __zone_watermark_ok(struct zone *z, unsigned int order, unsigned long mark,
 		if (alloc_harder && !page_list_empty(&area->free_list[MIGRATE_HIGHATOMIC]))
 			ok = true;
 	}
-	pthread_mutex_unlock(&z->lock);
+	spin_unlock(&z->lock);
 	return ok;
 }
 
@@ -1280,7 +1280,7 @@ void setup_per_zone_wmarks(struct rcl_engine *engine)
 	for_each_zone(zone, engine, nid, zid) {
 		uint64_t tmp, gap;
 
-		pthread_mutex_lock(&zone->lock);
+		spin_lock(&zone->lock);
 		tmp = lowmem_pages ? (uint64_t)pages_min * zone->managed_pages / lowmem_pages : 0;
 		zone->_watermark[WMARK_MIN] = tmp;
 		gap = (uint64_t)zone->managed_pages * (uint64_t)engine->watermark_scale_factor /
@@ -1290,7 +1290,7 @@ void setup_per_zone_wmarks(struct rcl_engine *engine)
 		zone->_watermark[WMARK_LOW] = tmp + gap;
 		zone->_watermark[WMARK_HIGH] = tmp + 2 * gap;
 		zone->watermark_boost = 0;
-		pthread_mutex_unlock(&zone->lock);
+		spin_unlock(&zone->lock);
 	}
 	calculate_totalreserve_pages(engine);
 }
@@ -1355,7 +1355,7 @@ int zone_check_consistency(struct zone *zone, char *why, size_t whylen)
 	unsigned int order;
 	int mt, ret = 0;
 
-	pthread_mutex_lock(&zone->lock);
+	spin_lock(&zone->lock);
 	for (order = 0; order < MAX_ORDER && !ret; order++) {
 		struct free_area *area = &zone->free_area[order];
 		unsigned long blocks = 0;
@@ -1394,7 +1394,7 @@ int zone_check_consistency(struct zone *zone, char *why, size_t whylen)
 			 zone_page_state(zone, NR_FREE_PAGES), free_pages);
 		ret = -EUCLEAN;
 	}
-	pthread_mutex_unlock(&zone->lock);
+	spin_unlock(&zone->lock);
 	return ret;
 }
 

@@ -177,10 +177,10 @@ void buddyinfo_show(struct rcl_engine *engine, FILE *out)
 
 		if (!populated_zone(zone))
 			continue;
-		pthread_mutex_lock(&zone->lock);
+		spin_lock(&zone->lock);
 		for (order = 0; order < MAX_ORDER; order++)
 			nr_free[order] = zone->free_area[order].nr_free;
-		pthread_mutex_unlock(&zone->lock);
+		spin_unlock(&zone->lock);
 		fprintf(out, "Node %d, zone %8s ", nid, zone->name);
 		for (order = 0; order < MAX_ORDER; order++)
 			fprintf(out, "%6lu ", nr_free[order]);
