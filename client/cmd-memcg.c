@@ -37,13 +37,14 @@ static int parse_limits(int argc, char **argv, Reclaim__V1__MemcgLimits *l,
 					   &l->soft_limit, &l->swappiness };
 	int opt;
 
-	optind = 2;
-	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+	/* From the verb on ("create PATH --max 1G"): optind 0 makes getopt start afresh. */
+	optind = 0;
+	while ((opt = getopt_long(argc - 1, argv + 1, "", options, NULL)) != -1) {
 		if (opt < 0 || opt > 6 || ctl_parse_u64(optarg, &vals[opt].value) < 0)
 			return -1;
 		*slots[opt] = &vals[opt];
 	}
-	return optind == argc - 1 ? 0 : -1;
+	return optind == argc - 2 ? 0 : -1;
 }
 
 static void print_counters(struct cmd_ctx *ctx, const char *key, Reclaim__V1__Counter **c,

@@ -40,6 +40,20 @@ void config_init(struct daemon_config *c)
 	c->max_pipeline = 64;
 	c->shutdown_timeout = 10;
 	c->log_level = LOG_INFO;
+	c->sub_queue = 1024;
+	c->max_sub_queue = 65536;
+#define TUNABLE_DEFAULT(id, name, lo, hi, def) c->tunables[RCL_TUNABLE_##id] = def;
+	RCL_TUNABLES(TUNABLE_DEFAULT)
+#undef TUNABLE_DEFAULT
+}
+
+uint64_t config_tunable(const struct daemon_config *c, enum rcl_tunable t)
+{
+	if (t == RCL_TUNABLE_MIN_FREE_KBYTES)
+		return c->engine.min_free_kbytes;
+	if (t == RCL_TUNABLE_WATERMARK_SCALE_FACTOR)
+		return c->engine.watermark_scale_factor;
+	return c->tunables[t];
 }
 
 void config_done(struct daemon_config *c)
@@ -128,6 +142,20 @@ static const struct config_key config_keys[] = {
 	  "reserve below which only the entitled allocate (default: computed) [tunable]"),
 	K("watermark-scale-factor", KEY_UINT, engine.watermark_scale_factor, 1, 1000, "N",
 	  "kswapd's low/high gap in 1/10000 of a zone (default 10) [tunable]"),
+	K("swappiness", KEY_UINT, tunables[RCL_TUNABLE_SWAPPINESS], 0, 100, "N",
+	  "balance of anon vs file reclaim, 0..100 (default 60) [tunable]"),
+	K("laptop-mode", KEY_UINT, tunables[RCL_TUNABLE_LAPTOP_MODE], 0, 1, "0|1",
+	  "delay writeback, as vm.laptop_mode (default 0) [tunable]"),
+	K("page-cluster", KEY_UINT, tunables[RCL_TUNABLE_PAGE_CLUSTER], 0, 6, "N",
+	  "swap readahead of 2^N pages, 0..6 (default 3) [tunable]"),
+	K("dirty-ratio", KEY_UINT, tunables[RCL_TUNABLE_DIRTY_RATIO], 1, 100, "PERCENT",
+	  "dirty pages at which writers are throttled (default 20) [tunable]"),
+	K("dirty-background-ratio", KEY_UINT, tunables[RCL_TUNABLE_DIRTY_BACKGROUND_RATIO], 1,
+	  100, "PERCENT", "dirty pages at which the flusher starts (default 10) [tunable]"),
+	K("oom-policy", KEY_UINT, tunables[RCL_TUNABLE_OOM_POLICY], 0, 1, "0|1",
+	  "0: a failed allocation fails, 1: kill the worst memcg's largest region [tunable]"),
+	K("workingset-refault-detection", KEY_UINT, tunables[RCL_TUNABLE_WORKINGSET], 0, 1,
+	  "0|1", "shadow entries and refault activation (default 1) [tunable]"),
 	K("hugetlb", KEY_FLAG, engine.hugetlb, 0, 0, NULL,
 	  "back the arena with huge pages (MAP_HUGETLB)"),
 	K("thp", KEY_FLAG, engine.thp, 0, 0, NULL, "ask for transparent huge pages on the arena"),
@@ -148,6 +176,10 @@ static const struct config_key config_keys[] = {
 	  "requests queued per connection before reading pauses (default 64)"),
 	K("shutdown-timeout", KEY_UINT, shutdown_timeout, 0, 3600, "SECONDS",
 	  "time clients get to read their last answers on shutdown (default 10)"),
+	K("subscriber-queue", KEY_UINT, sub_queue, 1, 1u << 20, "N",
+	  "events buffered per subscriber before it is dropped (default 1024)"),
+	K("max-subscriber-queue", KEY_UINT, max_sub_queue, 1, 1u << 20, "N",
+	  "the largest queue a subscriber may ask for (default 65536)"),
 	K("log-level", KEY_LOG_LEVEL, log_level, 0, 0, "LEVEL",
 	  "err, warning, notice, info or debug (default info)"),
 };

@@ -31,7 +31,15 @@ struct daemon_config {
 	unsigned int max_pipeline;	/* requests queued per connection before reading pauses */
 	unsigned int shutdown_timeout;	/* seconds to let clients take their last answers */
 	int log_level;			/* LOG_ERR..LOG_DEBUG */
+	unsigned int sub_queue;		/* events buffered per subscriber by default */
+	unsigned int max_sub_queue;	/* the most a subscriber may ask for */
+	/* The run-time sysctls (RCL_TUNABLES): applied at start and on SIGHUP. min_free_kbytes
+	 * and watermark_scale_factor live in engine (boot-time layout needs them). */
+	unsigned int tunables[RCL_NR_TUNABLES];
 };
+
+/* The configured value of tunable T (min_free_kbytes 0 = the engine's computed one). */
+uint64_t config_tunable(const struct daemon_config *c, enum rcl_tunable t);
 
 /* Fill C with the built-in defaults (which run anywhere: everything under ./var). */
 void config_init(struct daemon_config *c);

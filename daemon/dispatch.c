@@ -2,6 +2,8 @@
  * dispatch.c - the request table and the checks every request passes before its handler.
  *
  * Adding a request: a message in proto/reclaim.proto, a row here, a req_<message> handler.
+ * Whatever takes the engine's lock is DISPATCH_MAY_BLOCK: a worker in reclaim or I/O may hold
+ * it, and the loop thread never waits for it. (tunable get reads the engine without it.)
  * A row with a NULL handler answers UNSUPPORTED naming the request: the slot is kept so that
  * the handler plugs in when the engine offers what it needs. check_dispatch verifies that
  * every oneof case of Request has exactly one row.
@@ -10,42 +12,46 @@
 
 #include "dispatch.h"
 #include "status.h"
+#include "subscribe.h"
 
 #define ROW(c, n, h, f) { REQ(c), n, h, f }
+#define MUT_BLOCK (DISPATCH_MUTATES | DISPATCH_MAY_BLOCK)
 
 const struct dispatch_entry dispatch_table[] = {
 	ROW(HELLO, "hello", req_hello, DISPATCH_BEFORE_HELLO),
 
-	ROW(MEMCG_CREATE, "memcg create", NULL, DISPATCH_MUTATES),
-	ROW(MEMCG_SET, "memcg set", NULL, DISPATCH_MUTATES | DISPATCH_MAY_BLOCK),
-	ROW(MEMCG_DELETE, "memcg delete", NULL, DISPATCH_MUTATES | DISPATCH_MAY_BLOCK),
-	ROW(MEMCG_STAT, "memcg stat", NULL, 0),
-	ROW(MEMCG_LIST, "memcg list", NULL, 0),
-	ROW(MEMCG_EVENTS, "memcg events", NULL, 0),
+	ROW(MEMCG_CREATE, "memcg create", req_memcg_create, MUT_BLOCK),
+	ROW(MEMCG_SET, "memcg set", req_memcg_set, MUT_BLOCK),
+	ROW(MEMCG_DELETE, "memcg delete", req_memcg_delete, MUT_BLOCK),
+	ROW(MEMCG_STAT, "memcg stat", req_memcg_stat, DISPATCH_MAY_BLOCK),
+	ROW(MEMCG_LIST, "memcg list", req_memcg_list, DISPATCH_MAY_BLOCK),
+	ROW(MEMCG_EVENTS, "memcg events", req_memcg_events, DISPATCH_MAY_BLOCK),
 
-	ROW(REGION_CREATE, "region create", NULL, DISPATCH_MUTATES | DISPATCH_MAY_BLOCK),
-	ROW(REGION_FREE, "region free", NULL, DISPATCH_MUTATES | DISPATCH_MAY_BLOCK),
-	ROW(TOUCH, "touch", NULL, DISPATCH_MUTATES | DISPATCH_MAY_BLOCK),
-	ROW(READ, "read", NULL, DISPATCH_MAY_BLOCK),
-	ROW(WRITE, "write", NULL, DISPATCH_MUTATES | DISPATCH_MAY_BLOCK),
-	ROW(MADVISE, "madvise", NULL, DISPATCH_MUTATES | DISPATCH_MAY_BLOCK),
-	ROW(MLOCK, "mlock", NULL, DISPATCH_MUTATES | DISPATCH_MAY_BLOCK),
-	ROW(MUNLOCK, "munlock", NULL, DISPATCH_MUTATES | DISPATCH_MAY_BLOCK),
-	ROW(MSYNC, "msync", NULL, DISPATCH_MUTATES | DISPATCH_MAY_BLOCK),
-	ROW(REGION_INFO, "region info", NULL, 0),
+	ROW(REGION_CREATE, "region create", req_region_create, MUT_BLOCK),
+	ROW(REGION_FREE, "region free", req_region_free, MUT_BLOCK),
+	ROW(TOUCH, "touch", req_touch, MUT_BLOCK),
+	ROW(READ, "read", req_read, DISPATCH_MAY_BLOCK),
+	ROW(WRITE, "write", req_write, MUT_BLOCK),
+	ROW(MADVISE, "madvise", req_madvise, MUT_BLOCK),
+	ROW(MLOCK, "mlock", req_mlock, MUT_BLOCK),
+	ROW(MUNLOCK, "munlock", req_munlock, MUT_BLOCK),
+	ROW(MSYNC, "msync", req_msync, MUT_BLOCK),
+	ROW(REGION_INFO, "region info", req_region_info, DISPATCH_MAY_BLOCK),
 
-	ROW(ALLOC_PAGES, "alloc pages", req_alloc_pages, DISPATCH_MUTATES | DISPATCH_MAY_BLOCK),
-	ROW(FREE_PAGES, "free pages", req_free_pages, DISPATCH_MUTATES),
+	ROW(ALLOC_PAGES, "alloc pages", req_alloc_pages, MUT_BLOCK),
+	ROW(FREE_PAGES, "free pages", req_free_pages, MUT_BLOCK),
 
-	ROW(STAT, "stat", req_stat, 0),
-	ROW(PRESSURE, "pressure", NULL, 0),
-	ROW(SUBSCRIBE, "subscribe", NULL, DISPATCH_STREAM),
-	ROW(UNSUBSCRIBE, "unsubscribe", NULL, DISPATCH_STREAM),
+	ROW(STAT, "stat", req_stat, DISPATCH_MAY_BLOCK),
+	ROW(PRESSURE, "pressure", req_pressure, DISPATCH_MAY_BLOCK),
+	ROW(SUBSCRIBE, "subscribe", req_subscribe, DISPATCH_STREAM | DISPATCH_MAY_BLOCK),
+	/* On the loop: only the loop ends subscriptions (subscribe.c). */
+	ROW(UNSUBSCRIBE, "unsubscribe", req_unsubscribe, DISPATCH_STREAM),
 
-	ROW(RECLAIM, "reclaim", NULL, DISPATCH_MUTATES | DISPATCH_MAY_BLOCK),
-	ROW(DROP_CACHES, "drop caches", NULL,
-	    DISPATCH_ADMIN | DISPATCH_MUTATES | DISPATCH_MAY_BLOCK),
+	ROW(RECLAIM, "reclaim", req_reclaim, MUT_BLOCK),
+	ROW(DROP_CACHES, "drop caches", req_drop_caches, DISPATCH_ADMIN | MUT_BLOCK),
 	ROW(TUNABLE_GET, "tunable get", req_tunable_get, 0),
+	/* Both tunable rows on the loop: rcl_tunable_get reads without the engine's lock, so
+	 * the writer must be the same thread (as SIGHUP's reload is). */
 	ROW(TUNABLE_SET, "tunable set", req_tunable_set, DISPATCH_ADMIN | DISPATCH_MUTATES),
 	ROW(SHUTDOWN, "shutdown", req_shutdown, DISPATCH_ADMIN | DISPATCH_MUTATES),
 };

@@ -78,5 +78,24 @@ int req_free_pages(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_tunable_get(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_tunable_set(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_shutdown(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_memcg_create(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_memcg_set(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_memcg_delete(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_memcg_stat(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_memcg_list(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_memcg_events(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_reclaim(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_drop_caches(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_pressure(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_region_create(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_region_free(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_touch(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_read(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_write(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_madvise(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_mlock(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_munlock(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_msync(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_region_info(struct req_ctx *ctx, const Request *req, Response *resp);
 
 #endif

@@ -1,8 +1,10 @@
 /*
- * main.c - reclaimd: configuration -> engine -> server (workers, listener, signals, cron) ->
- * READY=1 -> loop -> teardown in reverse order.
+ * main.c - reclaimd: configuration -> state and data directories -> engine (swap file under
+ * the state directory) -> kswapd and flusher threads -> server (workers, listener, signals,
+ * cron) -> READY=1 -> loop -> sync of dirty file pages -> teardown in reverse order.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include "config.h"
 #include "log.h"
 #include "reclaim/engine.h"
+#include "reclaim/region.h"
 #include "server.h"
 
 /* mkdir -p for the state directory: it must exist before the socket and swap file. */
@@ -39,6 +42,8 @@ int main(int argc, char **argv)
 	struct daemon_config config;
 	struct rcl_engine *engine = NULL;
 	struct server *server = NULL;
+	char *swap_path = NULL;
+	bool threads = false;
 	int ret, status = EXIT_FAILURE;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -54,6 +59,21 @@ int main(int argc, char **argv)
 		log_err("cannot create state directory %s: %s", config.state_dir, strerror(-ret));
 		goto out;
 	}
+	ret = make_dir(config.data_dir);
+	if (ret) {
+		log_err("cannot create data directory %s: %s", config.data_dir, strerror(-ret));
+		goto out;
+	}
+	if (config.swap_bytes) {
+		if (asprintf(&swap_path, "%s/swap", config.state_dir) < 0) {
+			swap_path = NULL;
+			goto out;
+		}
+		config.engine.swap_path = swap_path;
+		config.engine.swap_bytes = config.swap_bytes;
+		config.engine.swap_async = true;
+	}
+	config.engine.data_dir = config.data_dir;
 	ret = rcl_engine_new(&config.engine, &engine);
 	if (ret) {
 		log_err("cannot create the engine (arena %llu bytes, %u nodes): %s",
@@ -63,16 +83,32 @@ int main(int argc, char **argv)
 	}
 	rcl_engine_show(engine, RCL_VIEW_LAYOUT, stdout);
 	fflush(stdout);
+	ret = rcl_engine_start_threads(engine);
+	if (ret) {
+		log_err("cannot start kswapd and the flusher: %s", strerror(-ret));
+		goto out;
+	}
+	threads = true;
 
 	ret = server_new(&config, engine, argc, argv, &server);
 	if (ret)
 		goto out;
-	log_info("ready (state directory %s)", config.state_dir);
+	log_info("ready (state directory %s, data directory %s)", config.state_dir,
+		 config.data_dir);
 	if (server_run(server) == 0)
 		status = EXIT_SUCCESS;
+	/* Every request is answered: write back and fsync every dirty file page. */
+	ret = rcl_sync_all(engine);
+	if (ret) {
+		log_err("writing back dirty file pages failed: %s", strerror(-ret));
+		status = EXIT_FAILURE;
+	}
 out:
+	if (threads)
+		rcl_engine_stop_threads(engine);
 	server_free(server);
 	rcl_engine_free(engine);
+	free(swap_path);
 	config_done(&config);
 	return status;
 }

@@ -1,8 +1,8 @@
 /*
  * req-admin.c - tunables (the run-time sysctls) and shutdown.
  *
- * Tunables are one table: name, how to read it from the engine, how to set it. A value set
- * here lasts until SIGHUP, which restores the configured one.
+ * Tunables are the engine's RCL_TUNABLES, by their /proc/sys/vm names. A value set here
+ * lasts until SIGHUP, which restores the configured one.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -16,67 +16,18 @@
 #include "server.h"
 #include "status.h"
 
-struct tunable {
-	const char *name;
-	uint64_t min, max;				/* accepted values */
-	uint64_t (*get)(struct rcl_engine *engine);
-	int (*set)(struct rcl_engine *engine, uint64_t value);
-};
-
-static uint64_t get_min_free_kbytes(struct rcl_engine *engine)
-{
-	struct rcl_engine_info info;
-
-	rcl_engine_info(engine, &info);
-	return info.min_free_kbytes;
-}
-
-static int set_min_free_kbytes(struct rcl_engine *engine, uint64_t value)
-{
-	return rcl_set_min_free_kbytes(engine, (unsigned int)value);
-}
-
-static uint64_t get_watermark_scale_factor(struct rcl_engine *engine)
-{
-	struct rcl_engine_info info;
-
-	rcl_engine_info(engine, &info);
-	return info.watermark_scale_factor;
-}
-
-static int set_watermark_scale_factor(struct rcl_engine *engine, uint64_t value)
-{
-	return rcl_set_watermark_scale_factor(engine, (unsigned int)value);
-}
-
-/* Ranges as the kernel's sysctl table has them (mm/page_alloc.c, kernel/sysctl.c). */
-static const struct tunable tunables[] = {
-	{ "min_free_kbytes", 1, 1u << 30, get_min_free_kbytes, set_min_free_kbytes },
-	{ "watermark_scale_factor", 1, 1000, get_watermark_scale_factor,
-	  set_watermark_scale_factor },
-};
-
-#define NR_TUNABLES (sizeof(tunables) / sizeof(tunables[0]))
-
-static const struct tunable *tunable_find(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < NR_TUNABLES; i++)
-		if (strcmp(tunables[i].name, name) == 0)
-			return &tunables[i];
-	return NULL;
-}
-
-static Reclaim__V1__Tunable *tunable_snapshot(struct rcl_engine *engine, const struct tunable *t)
+/* The value of T as /proc/sys/vm shows it. NULL on ENOMEM. */
+static Reclaim__V1__Tunable *tunable_snapshot(struct rcl_engine *engine, enum rcl_tunable t)
 {
 	Reclaim__V1__Tunable *m = malloc(sizeof(*m));
+	uint64_t v = 0;
 
 	if (!m)
 		return NULL;
 	reclaim__v1__tunable__init(m);
-	m->name = strdup(t->name);
-	if (!m->name || asprintf(&m->value, "%" PRIu64, t->get(engine)) < 0) {
+	rcl_tunable_get(engine, t, &v);
+	m->name = strdup(rcl_tunable_names[t]);
+	if (!m->name || asprintf(&m->value, "%" PRIu64, v) < 0) {
 		free(m->name);
 		free(m);
 		return NULL;
@@ -86,19 +37,25 @@ static Reclaim__V1__Tunable *tunable_snapshot(struct rcl_engine *engine, const s
 
 static void unknown_tunable(Response *resp, const char *what, const char *name)
 {
-	status_set(resp, CODE(NOT_FOUND),
-		   "%s: unknown tunable '%s' (this engine has min_free_kbytes, "
-		   "watermark_scale_factor)", what, name);
+	char list[512] = "";
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < RCL_NR_TUNABLES && len < sizeof(list); i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "",
+					rcl_tunable_names[i]);
+	status_set(resp, CODE(NOT_FOUND), "%s: unknown tunable '%.64s' (there are %s)", what,
+		   name, list);
 }
 
 int req_tunable_get(struct req_ctx *ctx, const Request *req, Response *resp)
 {
 	const char *name = req->tunable_get->name;
-	const struct tunable *one = NULL;
 	Reclaim__V1__TunableGetReply *r;
-	size_t i;
+	enum rcl_tunable one = RCL_NR_TUNABLES;
+	int i;
 
-	if (*name && !(one = tunable_find(name))) {
+	if (*name && rcl_tunable_lookup(name, &one) < 0) {
 		unknown_tunable(resp, "tunable get", name);
 		return -ENOENT;
 	}
@@ -108,13 +65,13 @@ int req_tunable_get(struct req_ctx *ctx, const Request *req, Response *resp)
 	reclaim__v1__tunable_get_reply__init(r);
 	resp->msg_case = RESP(TUNABLE_GET);
 	resp->tunable_get = r;
-	r->tunables = calloc(NR_TUNABLES, sizeof(*r->tunables));
+	r->tunables = calloc(RCL_NR_TUNABLES, sizeof(*r->tunables));
 	if (!r->tunables)
 		return -ENOMEM;
-	for (i = 0; i < NR_TUNABLES; i++) {
-		if (one && one != &tunables[i])
+	for (i = 0; i < RCL_NR_TUNABLES; i++) {
+		if (*name && (int)one != i)
 			continue;
-		r->tunables[r->n_tunables] = tunable_snapshot(ctx->engine, &tunables[i]);
+		r->tunables[r->n_tunables] = tunable_snapshot(ctx->engine, (enum rcl_tunable)i);
 		if (!r->tunables[r->n_tunables])
 			return -ENOMEM;
 		r->n_tunables++;
@@ -122,29 +79,36 @@ int req_tunable_get(struct req_ctx *ctx, const Request *req, Response *resp)
 	return 0;
 }
 
+/* Ranges as the engine's RCL_TUNABLES table has them (the kernel's sysctl table). */
+#define TUNABLE_LO(id, name, lo, hi, def) [RCL_TUNABLE_##id] = lo,
+#define TUNABLE_HI(id, name, lo, hi, def) [RCL_TUNABLE_##id] = hi,
+static const uint64_t tunable_lo[RCL_NR_TUNABLES] = { RCL_TUNABLES(TUNABLE_LO) };
+static const uint64_t tunable_hi[RCL_NR_TUNABLES] = { RCL_TUNABLES(TUNABLE_HI) };
+
 int req_tunable_set(struct req_ctx *ctx, const Request *req, Response *resp)
 {
 	const Reclaim__V1__TunableSet *set = req->tunable_set;
-	const struct tunable *t = tunable_find(set->name);
 	Reclaim__V1__TunableSetReply *r;
+	enum rcl_tunable t;
 	unsigned long long v;
 	char *end;
 	int ret;
 
-	if (!t) {
+	if (rcl_tunable_lookup(set->name, &t) < 0) {
 		unknown_tunable(resp, "tunable set", set->name);
 		return -ENOENT;
 	}
 	errno = 0;
 	v = strtoull(set->value, &end, 10);
-	if (set->value[0] < '0' || set->value[0] > '9' || *end || errno || v < t->min ||
-	    v > t->max) {
+	if (set->value[0] < '0' || set->value[0] > '9' || *end || errno || v < tunable_lo[t] ||
+	    v > tunable_hi[t]) {
 		status_set(resp, CODE(INVALID_ARGUMENT),
 			   "tunable set: %s must be a number in %" PRIu64 "..%" PRIu64
-			   ", not '%s'", t->name, t->min, t->max, set->value);
+			   ", not '%.64s'", rcl_tunable_names[t], tunable_lo[t], tunable_hi[t],
+			   set->value);
 		return -EINVAL;
 	}
-	ret = t->set(ctx->engine, v);
+	ret = rcl_tunable_set(ctx->engine, t, v);
 	if (ret < 0) {
 		status_set_errno(resp, ret, "tunable set");
 		return ret;

@@ -23,9 +23,13 @@
 #include "log.h"
 #include "notify.h"
 #include "rawpages.h"
+#include "reclaim/memcg.h"
+#include "reclaim/pressure.h"
+#include "registry.h"
 #include "server.h"
 #include "session.h"
 #include "status.h"
+#include "subscribe.h"
 #include "workers.h"
 
 #define CRON_PERIOD_USEC	1000000ULL	/* STATUS= refresh; the watchdog may ask faster */
@@ -33,16 +37,115 @@
 
 static void server_begin_shutdown(struct server *s, const char *why);
 
-/* One line for STATUS=: what an operator wants from `systemctl status`. */
-static void server_summary(struct server *s, char *buf, size_t len)
+/*
+ * The engine's part of STATUS=: free memory, swap used, the root's pressure level. Calls the
+ * engine, so it runs on a worker (or before the loop starts).
+ */
+static void summary_engine(struct rcl_engine *engine, char *buf, size_t len)
 {
 	struct rcl_engine_info info;
+	enum rcl_pressure_level level = RCL_PRESSURE_LOW;
+	uint64_t swap_total = 0, swap_free = 0;
+	char *text = NULL, *p;
+	size_t tlen = 0;
+	FILE *f;
 
-	rcl_engine_info(s->engine, &info);
-	snprintf(buf, len, "%s: free %" PRIu64 " of %" PRIu64 " MiB, %u connections, %" PRIu64
-		 " requests", s->stopping ? "stopping" : "serving",
-		 info.free_pages * info.page_size >> 20, info.arena_bytes >> 20, s->nr_sessions,
+	rcl_engine_info(engine, &info);
+	f = open_memstream(&text, &tlen);
+	if (f) {
+		rcl_engine_show(engine, RCL_VIEW_MEMINFO, f);
+		fclose(f);
+	}
+	if (text && (p = strstr(text, "SwapTotal:")))
+		swap_total = strtoull(p + 10, NULL, 10);
+	if (text && (p = strstr(text, "SwapFree:")))
+		swap_free = strtoull(p + 9, NULL, 10);
+	free(text);
+	rcl_pressure_now(engine, RCL_MEMCG_ROOT, &level);
+	snprintf(buf, len, "free %" PRIu64 " of %" PRIu64 " MiB, swap used %" PRIu64 " of %" PRIu64
+		 " MiB, pressure %s", info.free_pages * info.page_size >> 20, info.arena_bytes >> 20,
+		 (swap_total - swap_free) >> 10, swap_total >> 10, rcl_pressure_level_names[level]);
+}
+
+/* One line for STATUS=: what an operator wants from `systemctl status`. Loop thread. */
+static void server_summary(struct server *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s: %.160s, %u connections, %" PRIu64 " requests",
+		 s->stopping ? "stopping" : "serving", s->summary, s->nr_sessions,
 		 (uint64_t)atomic_load_explicit(&s->nr_requests, memory_order_relaxed));
+}
+
+struct summary_job {
+	struct job job;
+	struct server *server;
+	char line[192];
+};
+
+static void summary_run(struct job *job)
+{
+	struct summary_job *sj = (struct summary_job *)job;
+
+	summary_engine(sj->server->engine, sj->line, sizeof(sj->line));
+}
+
+static void summary_done(struct job *job)
+{
+	struct summary_job *sj = (struct summary_job *)job;
+	struct server *s = sj->server;
+	char status[256];
+
+	snprintf(s->summary, sizeof(s->summary), "%s", sj->line);
+	s->summary_running = false;
+	free(sj);
+	if (s->stopping) {
+		server_check_done(s);
+		return;
+	}
+	server_summary(s, status, sizeof(status));
+	if (strcmp(status, s->last_status) != 0) {
+		notify_status(status);
+		memcpy(s->last_status, status, sizeof(status));
+	}
+}
+
+/* Refresh the engine's part of STATUS= on a worker; the answer sends STATUS= if it changed. */
+static void server_refresh_summary(struct server *s)
+{
+	struct summary_job *sj;
+
+	if (s->summary_running || !(sj = calloc(1, sizeof(*sj))))
+		return;
+	sj->server = s;
+	sj->job.run = summary_run;
+	sj->job.done = summary_done;
+	if (workers_submit(s->workers, &sj->job) < 0) {
+		free(sj);
+		return;
+	}
+	s->summary_running = true;
+}
+
+/* Apply the configured tunables C to the engine (start and SIGHUP). 0 or the first -errno. */
+int server_apply_tunables(struct server *s, const struct daemon_config *c)
+{
+	int t, ret = 0, r;
+
+	for (t = 0; t < RCL_NR_TUNABLES; t++) {
+		uint64_t v = config_tunable(c, (enum rcl_tunable)t), cur = 0;
+
+		if (t == RCL_TUNABLE_MIN_FREE_KBYTES && v == 0)
+			v = s->boot_min_free_kbytes;	/* "computed": what the engine computed */
+		if (rcl_tunable_get(s->engine, (enum rcl_tunable)t, &cur) == 0 && cur == v)
+			continue;
+		r = rcl_tunable_set(s->engine, (enum rcl_tunable)t, v);
+		if (r < 0) {
+			log_warning("cannot set %s to %" PRIu64 ": %s, ignoring", rcl_tunable_names[t],
+				    v, strerror(-r));
+			if (!ret)
+				ret = r;
+		}
+	}
+	return ret;
 }
 
 bool server_is_admin(const struct server *s, uid_t uid, gid_t gid, const gid_t *groups,
@@ -283,7 +386,7 @@ static void remove_socket(struct server *s)
 }
 
 /* Leave the loop once shutdown has begun and nothing is left to answer or free. */
-static void server_check_done(struct server *s)
+void server_check_done(struct server *s)
 {
 	if (s->stopping && s->nr_sessions == 0 && TAILQ_EMPTY(&s->graveyard) &&
 	    (!s->workers || workers_busy(s->workers) == 0))
@@ -378,14 +481,13 @@ void server_request_shutdown(struct server *s)
 	event_active(s->ev_shutdown, EV_TIMEOUT, 0);
 }
 
-/* SIGHUP: re-read the file and the command line; apply the tunables, nothing else. */
+/* SIGHUP: re-read the file and the command line; apply the tunables, nothing else. The engine
+ * lock is taken here, briefly, on the loop: a reload is rare and an operator's request. */
 static void on_reload(evutil_socket_t sig, short what, void *arg)
 {
 	struct server *s = arg;
 	struct daemon_config fresh;
-	struct rcl_engine_info info;
 	char status[256];
-	int ret = 0;
 
 	notify_reloading();
 	config_init(&fresh);
@@ -393,14 +495,8 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 		log_warning("reload: the configuration is not valid, keeping the current one");
 		goto out;
 	}
-	rcl_engine_info(s->engine, &info);
-	if (fresh.engine.min_free_kbytes && fresh.engine.min_free_kbytes != info.min_free_kbytes)
-		ret = rcl_set_min_free_kbytes(s->engine, fresh.engine.min_free_kbytes);
-	if (!ret && fresh.engine.watermark_scale_factor != info.watermark_scale_factor)
-		ret = rcl_set_watermark_scale_factor(s->engine,
-						     fresh.engine.watermark_scale_factor);
-	if (ret < 0)
-		log_warning("reload: cannot apply the tunables: %s", strerror(-ret));
+	if (server_apply_tunables(s, &fresh) < 0)
+		log_warning("reload: some tunables could not be applied");
 	log_set_max_level(fresh.log_level);
 	log_notice("reloaded the tunables%s%s", s->config->config_file ? " from " : "",
 		   s->config->config_file ? s->config->config_file : "");
@@ -421,6 +517,8 @@ static void on_cron(evutil_socket_t fd, short what, void *arg)
 		evconnlistener_enable(s->listener);
 		s->listener_paused = false;
 	}
+	if (!s->stopping)
+		server_refresh_summary(s);
 	server_summary(s, status, sizeof(status));
 	if (strcmp(status, s->last_status) != 0) {
 		notify_status(status);
@@ -473,6 +571,10 @@ int server_new(struct daemon_config *config, struct rcl_engine *engine, int argc
 	atomic_init(&s->nr_requests, 0);
 	s->base = event_base_new();
 	ret = s->base ? rawpages_new(&s->raw) : -ENOMEM;
+	if (ret == 0)
+		ret = registry_new(&s->registry);
+	if (ret == 0)
+		ret = subs_new(s, &s->subs);
 	if (ret < 0)
 		goto fail;
 	if (config->admin_group) {
@@ -481,6 +583,13 @@ int server_new(struct daemon_config *config, struct rcl_engine *engine, int argc
 			goto fail;
 		s->has_admin_gid = true;
 	}
+	{
+		struct rcl_engine_info info;
+
+		rcl_engine_info(engine, &info);
+		s->boot_min_free_kbytes = info.min_free_kbytes;
+	}
+	server_apply_tunables(s, config);
 	ret = workers_new(s->base, engine, config->workers, &s->workers);
 	if (ret < 0) {
 		log_err("cannot start %u workers: %s", config->workers, strerror(-ret));
@@ -503,6 +612,7 @@ int server_run(struct server *s)
 {
 	char status[256];
 
+	summary_engine(s->engine, s->summary, sizeof(s->summary));
 	server_summary(s, status, sizeof(status));
 	notify_ready(status);
 	memcpy(s->last_status, status, sizeof(status));
@@ -542,6 +652,8 @@ void server_free(struct server *s)
 	event_free_maybe(s->ev_shutdown);
 	event_free_maybe(s->ev_deadline);
 	event_free_maybe(s->ev_reap);
+	subs_free(s->subs);
+	registry_free(s->registry);
 	rawpages_free(s->raw);
 	if (s->base)
 		event_base_free(s->base);

@@ -20,12 +20,19 @@
 struct session;
 struct workers;
 struct rawpages;
+struct registry;
+struct subs;
 
 struct server {
 	struct event_base *base;
 	struct daemon_config *config;	/* owned by main; read-only once serving (thread-safe) */
 	struct rcl_engine *engine;	/* thread-safe */
 	struct rawpages *raw;		/* raw allocations and per-uid usage (thread-safe) */
+	struct registry *registry;	/* owners of regions and memcgs (thread-safe) */
+	struct subs *subs;		/* event subscriptions (see subscribe.h) */
+	uint64_t boot_min_free_kbytes;	/* as computed at start, restored by SIGHUP if unset */
+	bool summary_running;		/* a worker is computing the STATUS= line */
+	char summary[192];		/* its last result */
 	struct workers *workers;
 	int argc;			/* main's arguments, re-parsed on SIGHUP */
 	char **argv;
@@ -70,11 +77,19 @@ void server_free(struct server *s);
 /* Begin shutdown once the current callback returns (used by the Shutdown request). Loop. */
 void server_request_shutdown(struct server *s);
 
+/* Leave the loop if shutdown has begun and nothing is left: no session, no job on a worker.
+ * A job's done callback calls it. Loop thread. */
+void server_check_done(struct server *s);
+
 /* SESSION closed its socket: unlist it and drop the list's reference. Loop thread. */
 void server_session_closed(struct server *s, struct session *session);
 
 /* SESSION's last reference is gone: free it on the next loop turn. Loop thread. */
 void server_session_release(struct server *s, struct session *session);
+
+/* Apply the configured tunables of C to the engine (start, SIGHUP). 0 or the first -errno
+ * (every other tunable is still applied; failures are logged). */
+int server_apply_tunables(struct server *s, const struct daemon_config *c);
 
 /* Whether a peer with these credentials is an admin: root or in the admin group. */
 bool server_is_admin(const struct server *s, uid_t uid, gid_t gid, const gid_t *groups,

@@ -22,7 +22,9 @@
 #include "rawpages.h"
 #include "server.h"
 #include "session.h"
+#include "registry.h"
 #include "status.h"
+#include "subscribe.h"
 #include "workers.h"
 
 #define SESSION_READ_CHUNK	(64u << 10)	/* bytes read per readiness event */
@@ -217,12 +219,19 @@ static void session_answer(struct session *session, struct call *call)
 	call_free(call);
 }
 
-/* What a successful call changes in the session itself (only Hello does, today). */
+/* What a successful call changes in the session itself: Hello names it, Subscribe starts
+ * delivering (after this answer, which is queued first). */
 static void session_after_run(struct session *session, struct call *call)
 {
 	const Request *req = call->req;
 
-	if (req->msg_case != REQ(HELLO) || call->resp->status->code != CODE(OK))
+	if (call->resp->status->code != CODE(OK))
+		return;
+	if (req->msg_case == REQ(SUBSCRIBE) && call->resp->msg_case == RESP(SUBSCRIBE)) {
+		subs_bind(session->server->subs, call->resp->subscribe->subscription_id, session);
+		return;
+	}
+	if (req->msg_case != REQ(HELLO))
 		return;
 	snprintf(session->name, sizeof(session->name), "%s", req->hello->client_name);
 	if (session->state == SESSION_NEW) {
@@ -351,7 +360,25 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
 	}
 	if (evbuffer_get_length(session->out) == 0)
 		event_del(session->ev_write);
+	if (!TAILQ_EMPTY(&session->subs))
+		subs_session_writable(session->server->subs, session);
 	session_process(session);
+}
+
+int session_push(struct session *session, const Response *resp)
+{
+	if (session->state == SESSION_CLOSED)
+		return 0;
+	if (frame_push_response(session->out, resp) < 0)
+		return -ENOMEM;
+	if (session_flush(session) && evbuffer_get_length(session->out) > 0)
+		event_add(session->ev_write, NULL);
+	return 0;
+}
+
+size_t session_out_len(const struct session *session)
+{
+	return evbuffer_get_length(session->out);
 }
 
 int session_new(struct server *s, int fd, const struct ucred *cred, bool admin,
@@ -370,6 +397,7 @@ int session_new(struct server *s, int fd, const struct ucred *cred, bool admin,
 	session->cred = *cred;
 	session->admin = admin;
 	TAILQ_INIT(&session->calls);
+	TAILQ_INIT(&session->subs);
 	session->in = evbuffer_new();
 	session->out = evbuffer_new();
 	session->ev_read = event_new(s->base, fd, EV_READ | EV_PERSIST, on_read, session);
@@ -438,15 +466,58 @@ void session_unref(struct session *session)
 		server_session_release(session->server, session);
 }
 
+/* What a closed connection leaves behind in the engine, freed on a worker. */
+struct cleanup {
+	struct job job;
+	struct server *server;
+	uint64_t session_id;
+};
+
+static void cleanup_run(struct job *job)
+{
+	struct cleanup *c = (struct cleanup *)job;
+	struct server *s = c->server;
+	unsigned int raw, regions;
+
+	raw = rawpages_release_session(s->raw, s->engine, c->session_id);
+	regions = registry_release_session(s->registry, s->engine, s->raw, c->session_id);
+	if (raw || regions)
+		log_debug("connection %llu: freed %u raw allocations and %u regions it left "
+			  "behind", (unsigned long long)c->session_id, raw, regions);
+}
+
+static void cleanup_done(struct job *job)
+{
+	struct server *s = ((struct cleanup *)job)->server;
+
+	free(job);
+	server_check_done(s);
+}
+
+/* Free the connection's raw pages and non-persistent regions: on a worker, since the engine
+ * may have to wait for its lock; here when there are no workers any more (shutdown). */
+static void session_cleanup(struct server *s, uint64_t session_id)
+{
+	struct cleanup *c = malloc(sizeof(*c));
+	struct cleanup local = { .server = s, .session_id = session_id };
+
+	if (c) {
+		*c = local;
+		c->job.run = cleanup_run;
+		c->job.done = cleanup_done;
+		if (workers_submit(s->workers, &c->job) == 0)
+			return;
+		free(c);
+	}
+	cleanup_run(&local.job);
+}
+
 void session_free(struct session *session)
 {
 	struct server *s = session->server;
-	unsigned int n;
 
-	n = rawpages_release_session(s->raw, s->engine, session->id);
-	if (n)
-		log_debug("connection %llu: freed %u raw allocations it left behind",
-			  (unsigned long long)session->id, n);
+	subs_release_session(s->subs, session->id);
+	session_cleanup(s, session->id);
 	if (session->ev_read)
 		event_free(session->ev_read);
 	if (session->ev_write)

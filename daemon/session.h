@@ -29,6 +29,7 @@
 #define RECLAIMD_SESSION_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 
@@ -47,6 +48,7 @@ enum session_state {
 extern const char *const session_state_str[_SESSION_STATE_MAX];
 
 struct call;
+struct sub;
 
 struct session {
 	struct server *server;
@@ -66,6 +68,8 @@ struct session {
 	bool running;			/* the head call is on a worker */
 	bool reading;			/* ev_read is armed */
 
+	TAILQ_HEAD(, sub) subs;		/* bound subscriptions (subscribe.c) */
+
 	TAILQ_ENTRY(session) link;	/* in server->sessions, then server->graveyard */
 };
 
@@ -83,6 +87,11 @@ void session_shutdown(struct session *session);
 
 /* Close the socket now; calls that are not running are dropped. */
 void session_close(struct session *session);
+
+/* Queue RESP (a pushed event) on the connection and start sending it. 0 or -ENOMEM. */
+int session_push(struct session *session, const Response *resp);
+/* Bytes queued on the connection and not yet sent. */
+size_t session_out_len(const struct session *session);
 
 void session_ref(struct session *session);
 /* Drop a reference; at zero the session is handed to the server to be freed. */

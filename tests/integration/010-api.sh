@@ -1,6 +1,6 @@
 #!/bin/bash
 # The API through reclaimctl and through the client library: Hello, the four stat views,
-# raw pages, tunables, requests the engine cannot serve yet, in-order pipelined answers.
+# raw pages, tunables, memcgs and regions, in-order pipelined answers.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
@@ -51,13 +51,12 @@ ctl tunable set watermark_scale_factor 5000 2>"$tmp/err"
 check "an out-of-range tunable is INVALID_ARGUMENT and names the range" \
 	bash -c '[ $0 -eq 1 ] && grep -q "1..1000" "$1"' $? "$tmp/err"
 
-ctl memcg create /a 2>"$tmp/err"
-check "memcg create: UNSUPPORTED (exit 7) naming the request" \
-	bash -c '[ $0 -eq 7 ] && grep -q "memcg create: not implemented by this engine yet" "$1"' \
-	$? "$tmp/err"
-out=$(ctl --json alloc 1M 2>/dev/null)
-check "alloc --json: UNSUPPORTED as a valid JSON error" \
-	bash -c 'python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert d[\"code\"]==\"UNSUPPORTED\"" "$0"' "$out"
+ctl memcg create /a --max 8M >/dev/null
+check "memcg create, then list shows it with its limit" \
+	bash -c '"$0" --socket "$1" --json memcg list | python3 -c "import json,sys; assert any(m[\"path\"]==\"/a\" for m in json.load(sys.stdin))"' "$RECLAIMCTL" "$sock"
+out=$(ctl --json alloc 1M --memcg /a)
+check "alloc --json: a region id and its pages" \
+	bash -c 'python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert d[\"region_id\"]>0 and d[\"pages\"]==256" "$0"' "$out"
 check "64 pipelined requests are answered in order" \
 	grep -q '^in order: 64$' <<<"$("$RCLC_PROBE" "$sock" pipeline 64)"
 

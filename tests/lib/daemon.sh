@@ -15,7 +15,8 @@ trap 'kill -KILL $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 
 start_daemon() {
 	coproc RN { exec "$RUN_NOTIFY" --timeout 120 "$tmp/notify" "$RECLAIMD" --arena 16M \
-		--workers 2 --state-dir "$tmp/state" --socket "$sock" "$@" 2>"$tmp/stderr"; }
+		--workers 2 --swap 64M --state-dir "$tmp/state" --data-dir "$tmp/data" \
+		--socket "$sock" "$@" 2>"$tmp/stderr"; }
 	exec {nfd}<&"${RN[0]}"
 	expect_line "$nfd" '^pid=[0-9]+$' && pid=${LINE#pid=}
 	expect_line "$nfd" '^READY=1$'

@@ -332,8 +332,13 @@ START_TEST(test_dispatch_admit)
 	req.msg_case = REQ(SHUTDOWN);
 	ADMIT(true, false, PERMISSION_DENIED, "shutdown: only root or the admin group");
 	ADMIT(true, true, UNAVAILABLE, "shutdown: reclaimd is shutting down");
+	req.msg_case = REQ(DROP_CACHES);
+	ADMIT(true, false, PERMISSION_DENIED, "drop caches: only root or the admin group");
 	req.msg_case = REQ(REGION_CREATE);
-	ADMIT(true, false, UNSUPPORTED, "region create: not implemented by this engine yet");
+	ADMIT(true, true, UNAVAILABLE, "region create: reclaimd is shutting down");
+	/* The engine serves every request now: no row is left without a handler. */
+	for (size_t i = 0; i < dispatch_table_size; i++)
+		ck_assert_msg(dispatch_table[i].handler, "%s has no handler", dispatch_table[i].name);
 	reclaim__v1__response__init(resp);
 	req.msg_case = REQ(STAT);
 	ck_assert(dispatch_admit(&req, &ctx, true, false, resp, &e));

@@ -1,0 +1,71 @@
+/*
+ * registry.h - who owns which region and which memcg.
+ *
+ * The engine knows regions and memcgs by id only; the daemon remembers, per region, the owner
+ * uid, the connection that created it, whether it outlives that connection and what it is
+ * (for RegionInfo), and per memcg the uid that created it. Ownership decides who may use an
+ * object: its owner's uid, root or the admin group. Per-uid usage (regions and bytes) is
+ * charged through rawpages (one account for regions and raw allocations).
+ *
+ * All functions are thread-safe: one mutex per table, a leaf lock (no engine call is made
+ * under it).
+ */
+#ifndef RECLAIMD_REGISTRY_H
+#define RECLAIMD_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct rcl_engine;
+struct rawpages;
+struct registry;
+
+/* What the daemon knows about a region beyond the engine's rcl_region_info. */
+struct region_rec {
+	uint32_t id;
+	uid_t uid;			/* owner */
+	uint64_t session_id;		/* connection that created it */
+	bool persistent;		/* survives that connection */
+	bool file;			/* REGION_FILE */
+	uint64_t bytes;			/* charged to the owner: whole pages */
+	char memcg[256];		/* path of its memcg at creation */
+	char path[256];			/* REGION_FILE: relative to the data directory */
+};
+
+int registry_new(struct registry **ret);
+void registry_free(struct registry *reg);
+
+/* Record a region just created. 0 or -ENOMEM. */
+int registry_region_add(struct registry *reg, const struct region_rec *rec);
+
+/*
+ * May UID (ADMIN) use region ID? 0 with *ret (a copy, may be NULL), -ENOENT (no such region
+ * known to the daemon) or -EPERM (another uid's; *ret still filled so the message can name
+ * the owner).
+ */
+int registry_region_get(struct registry *reg, uint32_t id, uid_t uid, bool admin,
+			struct region_rec *ret);
+
+/* Like registry_region_get, and on success remove the record (the caller frees the region). */
+int registry_region_take(struct registry *reg, uint32_t id, uid_t uid, bool admin,
+			 struct region_rec *ret);
+
+/*
+ * Free, in ENGINE, every region of connection SESSION_ID not marked persistent, and uncharge
+ * it from RAW. Returns how many were freed.
+ */
+unsigned int registry_release_session(struct registry *reg, struct rcl_engine *engine,
+				      struct rawpages *raw, uint64_t session_id);
+
+/* Memcg ownership: the creator of memcg ID (at PATH) is UID. 0 or -ENOMEM. */
+int registry_memcg_add(struct registry *reg, uint32_t id, uid_t uid, const char *path);
+void registry_memcg_remove(struct registry *reg, uint32_t id);
+/* The owner of memcg ID: its creator, or 0 (root) for groups the daemon did not create. */
+uid_t registry_memcg_owner(struct registry *reg, uint32_t id);
+/* The path of memcg ID as created, without asking the engine (for the loop thread): "/" for
+ * the root, "?" for a group the daemon does not know. */
+void registry_memcg_path(struct registry *reg, uint32_t id, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,532 @@
+/*
+ * req-memcg.c - memory cgroups, proactive reclaim, drop caches and the pressure level now.
+ *
+ * Paths are "/a/b" ("/" is the root). A group is changed or removed only by the uid that
+ * created it, root or the admin group; top-level groups are created by admins only, deeper
+ * ones by whoever owns the parent. Reading (stat, list, events, pressure) is open to every
+ * client, as cgroupfs is world-readable.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dispatch.h"
+#include "reclaim/memcg.h"
+#include "reclaim/pressure.h"
+#include "registry.h"
+#include "req-util.h"
+#include "server.h"
+#include "status.h"
+
+#define MEMCG_PATH_MAX	1000	/* what rcl_memcg_lookup accepts, with room */
+
+int req_memcg_resolve(struct req_ctx *ctx, const char *field, const char *path, Response *resp,
+		      uint32_t *ret_id)
+{
+	int ret;
+
+	if (!*path)
+		path = "/";
+	if (path[0] != '/' || strlen(path) > MEMCG_PATH_MAX) {
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "%s: %s '%.64s' must be an absolute memcg path like /a/b", ctx->name,
+			   field, path);
+		return -EINVAL;
+	}
+	ret = rcl_memcg_lookup(ctx->engine, path, ret_id);
+	if (ret == -ENOENT)
+		status_set(resp, CODE(NOT_FOUND), "%s: %s: no memcg %s", ctx->name, field, path);
+	else if (ret < 0)
+		status_set(resp, CODE(INVALID_ARGUMENT), "%s: %s: bad memcg path '%.64s'",
+			   ctx->name, field, path);
+	return ret;
+}
+
+bool req_memcg_may_use(struct req_ctx *ctx, uint32_t id)
+{
+	if (ctx->admin)
+		return true;
+	if (id == RCL_MEMCG_ROOT)
+		return false;
+	return registry_memcg_owner(ctx->server->registry, id) == ctx->uid;
+}
+
+static int deny(struct req_ctx *ctx, Response *resp, const char *path, uint32_t id)
+{
+	if (id == RCL_MEMCG_ROOT)
+		status_set(resp, CODE(PERMISSION_DENIED),
+			   "%s: %s: only root or the admin group may do this (uid %u)", ctx->name,
+			   path, (unsigned int)ctx->uid);
+	else
+		status_set(resp, CODE(PERMISSION_DENIED), "%s: %s belongs to uid %u", ctx->name,
+			   path, (unsigned int)registry_memcg_owner(ctx->server->registry, id));
+	return -EPERM;
+}
+
+static const struct {
+	const char *name;
+	size_t offset;
+	enum rcl_memcg_knob knob;
+} limit_fields[] = {
+	{ "min", offsetof(Reclaim__V1__MemcgLimits, min), RCL_MEMCG_MIN },
+	{ "low", offsetof(Reclaim__V1__MemcgLimits, low), RCL_MEMCG_LOW },
+	{ "high", offsetof(Reclaim__V1__MemcgLimits, high), RCL_MEMCG_HIGH },
+	{ "max", offsetof(Reclaim__V1__MemcgLimits, max), RCL_MEMCG_MAX },
+	{ "swap_max", offsetof(Reclaim__V1__MemcgLimits, swap_max), RCL_MEMCG_SWAP_MAX },
+	{ "soft_limit", offsetof(Reclaim__V1__MemcgLimits, soft_limit), RCL_MEMCG_SOFT_LIMIT },
+	{ "swappiness", offsetof(Reclaim__V1__MemcgLimits, swappiness), RCL_MEMCG_SWAPPINESS },
+};
+
+#define NR_LIMIT_FIELDS (sizeof(limit_fields) / sizeof(limit_fields[0]))
+
+static const Reclaim__V1__OptU64 *limit_field(const Reclaim__V1__MemcgLimits *l, size_t i)
+{
+	return l ? *(Reclaim__V1__OptU64 *const *)((const char *)l + limit_fields[i].offset) : NULL;
+}
+
+static int limits_check(struct req_ctx *ctx, const Reclaim__V1__MemcgLimits *l, Response *resp)
+{
+	const Reclaim__V1__OptU64 *sw = l ? l->swappiness : NULL;
+
+	if (sw && sw->value > 100) {
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "%s: limits.swappiness %" PRIu64 " is above 100", ctx->name, sw->value);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int limits_apply(struct req_ctx *ctx, uint32_t id, const Reclaim__V1__MemcgLimits *l,
+			Response *resp)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < NR_LIMIT_FIELDS; i++) {
+		const Reclaim__V1__OptU64 *v = limit_field(l, i);
+
+		if (!v)
+			continue;
+		ret = rcl_memcg_set(ctx->engine, id, limit_fields[i].knob, v->value);
+		if (ret < 0) {
+			status_set(resp, status_code_from_errno(ret), "%s: limits.%s: %s",
+				   ctx->name, limit_fields[i].name, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int req_memcg_create(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	const Reclaim__V1__MemcgCreate *c = req->memcg_create;
+	char parent[MEMCG_PATH_MAX + 2], *slash;
+	Reclaim__V1__MemcgCreateReply *r;
+	uint32_t parent_id, id;
+	int ret;
+
+	if (c->path[0] != '/' || !c->path[1] || strlen(c->path) > MEMCG_PATH_MAX ||
+	    c->path[strlen(c->path) - 1] == '/') {
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "memcg create: path '%.64s' must be like /a or /a/b", c->path);
+		return -EINVAL;
+	}
+	ret = limits_check(ctx, c->limits, resp);
+	if (ret < 0)
+		return ret;
+	strcpy(parent, c->path);
+	slash = strrchr(parent, '/');
+	*slash = '\0';
+	ret = req_memcg_resolve(ctx, "parent of path", slash == parent ? "/" : parent, resp,
+				&parent_id);
+	if (ret < 0)
+		return ret;
+	if (!req_memcg_may_use(ctx, parent_id))
+		return deny(ctx, resp, slash == parent ? "/" : parent, parent_id);
+	ret = rcl_memcg_create(ctx->engine, parent_id, slash + 1, &id);
+	if (ret == -EEXIST)
+		status_set(resp, CODE(ALREADY_EXISTS), "memcg create: %s exists", c->path);
+	else if (ret == -EINVAL)
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "memcg create: name '%.64s' must be 1..63 of [A-Za-z0-9_.-]", slash + 1);
+	if (ret < 0)
+		return ret;
+	ret = limits_apply(ctx, id, c->limits, resp);
+	if (ret == 0)
+		ret = registry_memcg_add(ctx->server->registry, id, ctx->uid, c->path);
+	if (ret < 0) {
+		rcl_memcg_delete(ctx->engine, id);	/* nothing changes on error */
+		return ret;
+	}
+	r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	reclaim__v1__memcg_create_reply__init(r);
+	resp->msg_case = RESP(MEMCG_CREATE);
+	resp->memcg_create = r;
+	r->path = strdup(c->path);
+	return r->path ? 0 : -ENOMEM;
+}
+
+int req_memcg_set(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	const Reclaim__V1__MemcgSet *set = req->memcg_set;
+	Reclaim__V1__MemcgSetReply *r;
+	uint32_t id;
+	int ret;
+
+	ret = req_memcg_resolve(ctx, "path", set->path, resp, &id);
+	if (ret < 0)
+		return ret;
+	if (id == RCL_MEMCG_ROOT) {
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "memcg set: the root group has no limits (see the tunables)");
+		return -EINVAL;
+	}
+	if (!req_memcg_may_use(ctx, id))
+		return deny(ctx, resp, set->path, id);
+	ret = limits_check(ctx, set->limits, resp);
+	if (ret == 0)
+		ret = limits_apply(ctx, id, set->limits, resp);
+	if (ret < 0)
+		return ret;
+	r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	reclaim__v1__memcg_set_reply__init(r);
+	resp->msg_case = RESP(MEMCG_SET);
+	resp->memcg_set = r;
+	return 0;
+}
+
+int req_memcg_delete(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	const char *path = req->memcg_delete->path;
+	Reclaim__V1__MemcgDeleteReply *r;
+	uint32_t id;
+	int ret;
+
+	ret = req_memcg_resolve(ctx, "path", path, resp, &id);
+	if (ret < 0)
+		return ret;
+	if (id == RCL_MEMCG_ROOT) {
+		status_set(resp, CODE(PERMISSION_DENIED), "memcg delete: the root group stays");
+		return -EPERM;
+	}
+	if (!req_memcg_may_use(ctx, id))
+		return deny(ctx, resp, path, id);
+	r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	ret = rcl_memcg_delete(ctx->engine, id);
+	if (ret == -EBUSY)
+		status_set(resp, CODE(BUSY), "memcg delete: %s still has child groups or regions",
+			   path);
+	if (ret < 0) {
+		free(r);
+		return ret;
+	}
+	registry_memcg_remove(ctx->server->registry, id);
+	reclaim__v1__memcg_delete_reply__init(r);
+	resp->msg_case = RESP(MEMCG_DELETE);
+	resp->memcg_delete = r;
+	return 0;
+}
+
+/* "key value" lines of TEXT as Counters. 0 or -ENOMEM. */
+static int text_counters(const char *text, Reclaim__V1__Counter ***ret, size_t *ret_n)
+{
+	const char *p, *nl;
+	size_t lines = 1;
+
+	for (nl = text; (nl = strchr(nl, '\n')); nl++)
+		lines++;
+	*ret = calloc(lines, sizeof(**ret));
+	if (!*ret)
+		return -ENOMEM;
+	for (p = text; *p; p = nl ? nl + 1 : p + strlen(p)) {
+		Reclaim__V1__Counter *c;
+		const char *sp;
+		size_t len;
+
+		nl = strchr(p, '\n');
+		len = nl ? (size_t)(nl - p) : strlen(p);
+		sp = memchr(p, ' ', len);
+		if (!sp || sp == p)
+			continue;
+		c = malloc(sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		reclaim__v1__counter__init(c);
+		c->name = strndup(p, (size_t)(sp - p));
+		c->value = strtoull(sp + 1, NULL, 10);
+		(*ret)[(*ret_n)++] = c;
+		if (!c->name) {
+			c->name = (char *)protobuf_c_empty_string;
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* memory.stat (STAT) or memory.events of group ID as text (malloc'd). 0 or -errno. */
+static int memcg_text(struct req_ctx *ctx, uint32_t id, bool stat, char **ret)
+{
+	size_t len = 0;
+	FILE *f = open_memstream(ret, &len);
+	int r;
+
+	if (!f)
+		return -ENOMEM;
+	r = stat ? rcl_memcg_show_stat(ctx->engine, id, f) : rcl_memcg_show_events(ctx->engine, id, f);
+	if (fclose(f) != 0 && r == 0)
+		r = -ENOMEM;
+	if (r < 0) {
+		free(*ret);
+		*ret = NULL;
+	}
+	return r;
+}
+
+static uint64_t counter_value(Reclaim__V1__Counter **c, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(c[i]->name, name))
+			return c[i]->value;
+	return 0;
+}
+
+int req_memcg_stat(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	const char *path = *req->memcg_stat->path ? req->memcg_stat->path : "/";
+	Reclaim__V1__MemcgStatReply *r;
+	char *stat = NULL, *events = NULL;
+	uint32_t id;
+	int ret;
+
+	ret = req_memcg_resolve(ctx, "path", path, resp, &id);
+	if (ret < 0)
+		return ret;
+	r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	reclaim__v1__memcg_stat_reply__init(r);
+	resp->msg_case = RESP(MEMCG_STAT);
+	resp->memcg_stat = r;
+	r->path = strdup(path);
+	if (!r->path)
+		return -ENOMEM;
+	ret = rcl_memcg_usage(ctx->engine, id, &r->usage_bytes);
+	if (ret == 0)
+		ret = memcg_text(ctx, id, true, &stat);
+	if (ret == 0)
+		ret = memcg_text(ctx, id, false, &events);
+	if (ret == 0)
+		ret = text_counters(stat, &r->stat, &r->n_stat);
+	if (ret == 0)
+		ret = text_counters(events, &r->events, &r->n_events);
+	if (ret == 0)
+		r->swap_bytes = counter_value(r->stat, r->n_stat, "swap");
+	free(stat);
+	free(events);
+	return ret;
+}
+
+int req_memcg_events(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	const char *path = *req->memcg_events->path ? req->memcg_events->path : "/";
+	Reclaim__V1__MemcgEventsReply *r;
+	char *events = NULL;
+	uint32_t id;
+	int ret;
+
+	ret = req_memcg_resolve(ctx, "path", path, resp, &id);
+	if (ret < 0)
+		return ret;
+	r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	reclaim__v1__memcg_events_reply__init(r);
+	resp->msg_case = RESP(MEMCG_EVENTS);
+	resp->memcg_events = r;
+	r->path = strdup(path);
+	if (!r->path)
+		return -ENOMEM;
+	ret = memcg_text(ctx, id, false, &events);
+	if (ret == 0)
+		ret = text_counters(events, &r->events, &r->n_events);
+	free(events);
+	return ret;
+}
+
+static int memcg_info(struct req_ctx *ctx, uint32_t id, Reclaim__V1__MemcgInfo **ret)
+{
+	Reclaim__V1__MemcgInfo *m = malloc(sizeof(*m));
+	char path[MEMCG_PATH_MAX + 24];
+	uint64_t v;
+	int r;
+
+	if (!m)
+		return -ENOMEM;
+	reclaim__v1__memcg_info__init(m);
+	*ret = m;
+	r = rcl_memcg_path(ctx->engine, id, path, sizeof(path));
+	if (r < 0)
+		return r;
+	m->path = strdup(path);
+	if (!m->path)
+		return -ENOMEM;
+	m->owner_uid = (uint32_t)registry_memcg_owner(ctx->server->registry, id);
+	/* A group deleted meanwhile reads as zeros: the walk saw it a moment ago. */
+	rcl_memcg_usage(ctx->engine, id, &m->usage_bytes);
+	rcl_memcg_get(ctx->engine, id, RCL_MEMCG_MIN, &m->min);
+	rcl_memcg_get(ctx->engine, id, RCL_MEMCG_LOW, &m->low);
+	rcl_memcg_get(ctx->engine, id, RCL_MEMCG_HIGH, &m->high);
+	rcl_memcg_get(ctx->engine, id, RCL_MEMCG_MAX, &m->max);
+	rcl_memcg_get(ctx->engine, id, RCL_MEMCG_SWAP_MAX, &m->swap_max);
+	if (rcl_memcg_get(ctx->engine, id, RCL_MEMCG_SWAPPINESS, &v) == 0)
+		m->swappiness = (uint32_t)v;
+	return 0;
+}
+
+int req_memcg_list(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	Reclaim__V1__MemcgListReply *r;
+	uint32_t root, id = 0;
+	size_t cap = 0;
+	int ret;
+
+	ret = req_memcg_resolve(ctx, "path", req->memcg_list->path, resp, &root);
+	if (ret < 0)
+		return ret;
+	r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	reclaim__v1__memcg_list_reply__init(r);
+	resp->msg_case = RESP(MEMCG_LIST);
+	resp->memcg_list = r;
+	while (rcl_memcg_next(ctx->engine, root, id, &id) == 0) {
+		if (r->n_memcgs == cap) {
+			Reclaim__V1__MemcgInfo **m;
+
+			cap = cap ? cap * 2 : 16;
+			m = realloc(r->memcgs, cap * sizeof(*m));
+			if (!m)
+				return -ENOMEM;
+			r->memcgs = m;
+		}
+		ret = memcg_info(ctx, id, &r->memcgs[r->n_memcgs]);
+		r->n_memcgs++;
+		if (ret == -ENOMEM)
+			return ret;
+	}
+	return 0;
+}
+
+int req_reclaim(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	const Reclaim__V1__ProactiveReclaim *p = req->reclaim;
+	const char *path = *p->memcg ? p->memcg : "/";
+	Reclaim__V1__ProactiveReclaimReply *r;
+	uint64_t got = 0;
+	uint32_t id;
+	int ret;
+
+	if (p->bytes == 0) {
+		status_set(resp, CODE(INVALID_ARGUMENT), "reclaim: bytes must be above 0");
+		return -EINVAL;
+	}
+	if (p->swappiness) {
+		status_set(resp, CODE(UNSUPPORTED),
+			   "reclaim: swappiness: a per-request override is not supported by this "
+			   "engine (set the memcg's swappiness)");
+		return -EOPNOTSUPP;
+	}
+	ret = req_memcg_resolve(ctx, "memcg", path, resp, &id);
+	if (ret < 0)
+		return ret;
+	if (!req_memcg_may_use(ctx, id))
+		return deny(ctx, resp, path, id);
+	ret = rcl_memcg_reclaim(ctx->engine, id, (p->bytes + RCL_PAGE_SIZE - 1) / RCL_PAGE_SIZE,
+				&got);
+	if (ret < 0 && ret != -EAGAIN)
+		return ret;
+	/* -EAGAIN: retries ran out; what was reclaimed is still the answer (memory.reclaim
+	 * would say EAGAIN, but a partial figure is more useful to a client). */
+	r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	reclaim__v1__proactive_reclaim_reply__init(r);
+	r->reclaimed_bytes = got * RCL_PAGE_SIZE;
+	r->scanned_pages = 0;
+	resp->msg_case = RESP(RECLAIM);
+	resp->reclaim = r;
+	return 0;
+}
+
+int req_drop_caches(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	const Reclaim__V1__DropCaches *d = req->drop_caches;
+	Reclaim__V1__DropCachesReply *r;
+	uint64_t dropped = 0;
+	int ret;
+
+	if (!d->pagecache && !d->shadows) {
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "drop caches: set pagecache, shadows or both");
+		return -EINVAL;
+	}
+	/* Dropping clean page cache also drops the shadows of what it evicts; there is no
+	 * separate shadow pass in this engine. */
+	ret = rcl_drop_caches(ctx->engine, &dropped);
+	if (ret < 0)
+		return ret;
+	r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	reclaim__v1__drop_caches_reply__init(r);
+	r->pages_dropped = dropped;
+	resp->msg_case = RESP(DROP_CACHES);
+	resp->drop_caches = r;
+	return 0;
+}
+
+Reclaim__V1__PressureLevel req_pressure_level(enum rcl_pressure_level l)
+{
+	switch (l) {
+	case RCL_PRESSURE_LOW: return RECLAIM__V1__PRESSURE_LEVEL__PRESSURE_LOW;
+	case RCL_PRESSURE_MEDIUM: return RECLAIM__V1__PRESSURE_LEVEL__PRESSURE_MEDIUM;
+	case RCL_PRESSURE_CRITICAL: return RECLAIM__V1__PRESSURE_LEVEL__PRESSURE_CRITICAL;
+	default: return RECLAIM__V1__PRESSURE_LEVEL__PRESSURE_NONE;
+	}
+}
+
+int req_pressure(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	const char *path = *req->pressure->memcg ? req->pressure->memcg : "/";
+	Reclaim__V1__PressureReply *r;
+	enum rcl_pressure_level level;
+	uint32_t id;
+	int ret;
+
+	ret = req_memcg_resolve(ctx, "memcg", path, resp, &id);
+	if (ret < 0)
+		return ret;
+	ret = rcl_pressure_now(ctx->engine, id, &level);
+	if (ret < 0)
+		return ret;
+	r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	reclaim__v1__pressure_reply__init(r);
+	resp->msg_case = RESP(PRESSURE);
+	resp->pressure = r;
+	r->level = req_pressure_level(level);
+	/* PSI figures are not exported by this engine yet: some/full stay absent. */
+	r->memcg = strdup(path);
+	return r->memcg ? 0 : -ENOMEM;
+}

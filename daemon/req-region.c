@@ -1,0 +1,520 @@
+/*
+ * req-region.c - regions: create and free, touch, read, write, madvise, mlock, munlock, msync
+ * and info.
+ *
+ * A region belongs to the connection that created it and is freed when that connection
+ * closes, unless it was created persistent (the CLI's are). Only the owner's uid, root or the
+ * admin group may use it. Each region counts against its owner's max-client-regions and
+ * max-client-bytes (one account with raw allocations).
+ *
+ * File paths are checked here before the engine sees them: relative, no ".." component; the
+ * engine then resolves them beneath the data directory (RESOLVE_BENEATH), which also refuses
+ * symlinks leading out.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "dispatch.h"
+#include "rawpages.h"
+#include "reclaim/memcg.h"
+#include "reclaim/region.h"
+#include "registry.h"
+#include "req-util.h"
+#include "server.h"
+#include "status.h"
+
+#define REGION_MAX_BYTES	(1ULL << 44)	/* 16 TiB: far beyond any arena plus swap */
+#define FILE_PATH_MAX		255		/* bytes of a file region's relative path */
+#define READ_OVERHEAD		64		/* bytes of a ReadReply frame besides the data */
+
+static int path_check(struct req_ctx *ctx, const char *path, Response *resp)
+{
+	const char *p = path;
+
+	if (!*path) {
+		status_set(resp, CODE(INVALID_ARGUMENT), "%s: path: a file region needs a path",
+			   ctx->name);
+		return -EINVAL;
+	}
+	if (strlen(path) > FILE_PATH_MAX) {
+		status_set(resp, CODE(INVALID_ARGUMENT), "%s: path is longer than %u bytes",
+			   ctx->name, FILE_PATH_MAX);
+		return -EINVAL;
+	}
+	if (path[0] == '/') {
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "%s: path '%s' is absolute: give it relative to the data directory",
+			   ctx->name, path);
+		return -EINVAL;
+	}
+	while (*p) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			status_set(resp, CODE(INVALID_ARGUMENT),
+				   "%s: path '%s' has a '..' component: it must stay inside the "
+				   "data directory", ctx->name, path);
+			return -EINVAL;
+		}
+		p += n;
+		p += *p == '/';
+	}
+	return 0;
+}
+
+static int region_create_check(struct req_ctx *ctx, const Reclaim__V1__RegionCreate *c,
+			       Response *resp)
+{
+	if (c->bytes == 0 || c->bytes > REGION_MAX_BYTES) {
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "region create: bytes %" PRIu64 " must be in 1..%llu", c->bytes,
+			   REGION_MAX_BYTES);
+		return -EINVAL;
+	}
+	if (c->kind == RECLAIM__V1__REGION_KIND__REGION_FILE)
+		return path_check(ctx, c->path, resp);
+	if (c->kind != RECLAIM__V1__REGION_KIND__REGION_ANON) {
+		status_set(resp, CODE(INVALID_ARGUMENT), "region create: unknown kind %d",
+			   (int)c->kind);
+		return -EINVAL;
+	}
+	if (*c->path || c->shared) {
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "region create: %s is for file regions only", *c->path ? "path" : "shared");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The engine's answer for a file region, in words. */
+static void region_create_error(struct req_ctx *ctx, const Reclaim__V1__RegionCreate *c,
+				int err, Response *resp)
+{
+	if (c->kind == RECLAIM__V1__REGION_KIND__REGION_FILE && err == -EPERM)
+		status_set(resp, CODE(PERMISSION_DENIED),
+			   "region create: path '%s' leads out of the data directory", c->path);
+	else if (c->kind == RECLAIM__V1__REGION_KIND__REGION_FILE && err != -ENOMEM)
+		status_set(resp, status_code_from_errno(err), "region create: path '%s': %s",
+			   c->path, strerror(-err));
+	else if (err == -ENOMEM)
+		status_set(resp, CODE(NO_MEMORY),
+			   "region create: out of memory after reclaim (%" PRIu64 " bytes)", c->bytes);
+}
+
+int req_region_create(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	const Reclaim__V1__RegionCreate *c = req->region_create;
+	const struct daemon_config *cfg = ctx->config;
+	struct rcl_region_spec spec = { 0 };
+	Reclaim__V1__RegionCreateReply *r;
+	struct region_rec rec = { 0 };
+	uint32_t memcg, id;
+	int ret;
+
+	ret = region_create_check(ctx, c, resp);
+	if (ret == 0)
+		ret = req_memcg_resolve(ctx, "memcg", c->memcg, resp, &memcg);
+	if (ret < 0)
+		return ret;
+	if (memcg != RCL_MEMCG_ROOT && !req_memcg_may_use(ctx, memcg)) {
+		status_set(resp, CODE(PERMISSION_DENIED), "region create: memcg %s belongs to uid %u",
+			   c->memcg, (unsigned int)registry_memcg_owner(ctx->server->registry, memcg));
+		return -EPERM;
+	}
+	spec.nr_pages = (c->bytes + RCL_PAGE_SIZE - 1) / RCL_PAGE_SIZE;
+	rec.bytes = spec.nr_pages * RCL_PAGE_SIZE;
+	ret = rawpages_charge(ctx->server->raw, ctx->uid, rec.bytes, cfg->max_client_regions,
+			      cfg->max_client_bytes);
+	if (ret < 0) {
+		status_set(resp, CODE(NO_SPACE),
+			   "region create: uid %u is at its limit (%u regions, %llu bytes)",
+			   (unsigned int)ctx->uid, cfg->max_client_regions,
+			   (unsigned long long)cfg->max_client_bytes);
+		return ret;
+	}
+	spec.type = c->kind == RECLAIM__V1__REGION_KIND__REGION_FILE ? RCL_REGION_FILE :
+								       RCL_REGION_ANON;
+	spec.memcg_id = memcg;
+	spec.flags = (c->shared ? RCL_REGION_SHARED : 0) | (c->exec ? RCL_REGION_EXEC : 0) |
+		     (c->locked ? RCL_REGION_LOCKED : 0) | (c->populate ? RCL_REGION_POPULATE : 0);
+	spec.path = spec.type == RCL_REGION_FILE ? c->path : NULL;
+	r = malloc(sizeof(*r));
+	ret = r ? rcl_region_create(ctx->engine, &spec, &id) : -ENOMEM;
+	if (ret == 0) {
+		rec.id = id;
+		rec.uid = ctx->uid;
+		rec.session_id = ctx->session_id;
+		rec.persistent = c->persistent;
+		rec.file = spec.type == RCL_REGION_FILE;
+		snprintf(rec.memcg, sizeof(rec.memcg), "%s", *c->memcg ? c->memcg : "/");
+		snprintf(rec.path, sizeof(rec.path), "%s", c->path);
+		ret = registry_region_add(ctx->server->registry, &rec);
+		if (ret < 0)
+			rcl_region_free(ctx->engine, id);
+	}
+	if (ret < 0) {
+		rawpages_uncharge(ctx->server->raw, ctx->uid, rec.bytes);
+		free(r);
+		region_create_error(ctx, c, ret, resp);
+		return ret;
+	}
+	reclaim__v1__region_create_reply__init(r);
+	r->region_id = id;
+	r->pages = spec.nr_pages;
+	resp->msg_case = RESP(REGION_CREATE);
+	resp->region_create = r;
+	return 0;
+}
+
+/* May the caller use region ID? 0 with *ret filled, or -errno with RESP's Status set. */
+static int region_get(struct req_ctx *ctx, uint64_t id, Response *resp, struct region_rec *ret,
+		      bool take)
+{
+	int r;
+
+	if (id == 0 || id > UINT32_MAX) {
+		status_set(resp, CODE(NOT_FOUND), "%s: no region %" PRIu64, ctx->name, id);
+		return -ENOENT;
+	}
+	r = take ? registry_region_take(ctx->server->registry, (uint32_t)id, ctx->uid, ctx->admin,
+					ret) :
+		   registry_region_get(ctx->server->registry, (uint32_t)id, ctx->uid, ctx->admin,
+				       ret);
+	if (r == -ENOENT)
+		status_set(resp, CODE(NOT_FOUND), "%s: no region %" PRIu64, ctx->name, id);
+	else if (r == -EPERM)
+		status_set(resp, CODE(PERMISSION_DENIED), "%s: region %" PRIu64 " belongs to uid %u",
+			   ctx->name, id, (unsigned int)ret->uid);
+	return r;
+}
+
+int req_region_free(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	Reclaim__V1__RegionFreeReply *r = malloc(sizeof(*r));
+	struct region_rec rec;
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	ret = region_get(ctx, req->region_free->region_id, resp, &rec, true);
+	if (ret < 0) {
+		free(r);
+		return ret;
+	}
+	/* The registry vouched for the id and gave up its record: the region goes now. */
+	rcl_region_free(ctx->engine, rec.id);
+	rawpages_uncharge(ctx->server->raw, rec.uid, rec.bytes);
+	reclaim__v1__region_free_reply__init(r);
+	resp->msg_case = RESP(REGION_FREE);
+	resp->region_free = r;
+	return 0;
+}
+
+/*
+ * Check RANGE of an owned region: 0 with the first page and page count (nr_pages 0 = to the
+ * end) and the region's record, or -errno with RESP's Status naming the field.
+ */
+static int range_get(struct req_ctx *ctx, const Reclaim__V1__PageRange *range, Response *resp,
+		     struct region_rec *ret_rec, uint64_t *ret_first, uint64_t *ret_nr)
+{
+	uint64_t pages;
+	int r;
+
+	if (!range) {
+		status_set(resp, CODE(INVALID_ARGUMENT), "%s: range is missing", ctx->name);
+		return -EINVAL;
+	}
+	r = region_get(ctx, range->region_id, resp, ret_rec, false);
+	if (r < 0)
+		return r;
+	pages = ret_rec->bytes / RCL_PAGE_SIZE;
+	if (range->first_page >= pages) {
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "%s: range.first_page %" PRIu64 " is beyond the region's %" PRIu64
+			   " pages", ctx->name, range->first_page, pages);
+		return -EINVAL;
+	}
+	if (range->nr_pages > pages - range->first_page) {
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "%s: range.nr_pages %" PRIu64 " from page %" PRIu64
+			   " runs past the region's %" PRIu64 " pages", ctx->name, range->nr_pages,
+			   range->first_page, pages);
+		return -EINVAL;
+	}
+	*ret_first = range->first_page;
+	*ret_nr = range->nr_pages ? range->nr_pages : pages - range->first_page;
+	return 0;
+}
+
+/* mlock, munlock and msync act on whole regions in this engine. */
+static int range_whole(struct req_ctx *ctx, const struct region_rec *rec, uint64_t first,
+		       uint64_t nr, Response *resp)
+{
+	if (first == 0 && nr == rec->bytes / RCL_PAGE_SIZE)
+		return 0;
+	status_set(resp, CODE(INVALID_ARGUMENT),
+		   "%s: range.first_page/nr_pages: this engine acts on whole regions only "
+		   "(first_page 0, nr_pages 0 or %" PRIu64 ")", ctx->name,
+		   rec->bytes / RCL_PAGE_SIZE);
+	return -EINVAL;
+}
+
+/* The engine refused an access to a region the registry knows: say so in words. */
+static int engine_error(struct req_ctx *ctx, int err, Response *resp)
+{
+	if (err == -ENOMEM)
+		status_set(resp, CODE(NO_MEMORY), "%s: out of memory after reclaim", ctx->name);
+	else if (err == -EIO || err == -EBADMSG)
+		status_set(resp, CODE(IO_ERROR), "%s: I/O error: %s", ctx->name, strerror(-err));
+	return err;
+}
+
+int req_touch(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	Reclaim__V1__TouchReply *r;
+	struct region_rec rec;
+	uint64_t first, nr;
+	int ret;
+
+	ret = range_get(ctx, req->touch->range, resp, &rec, &first, &nr);
+	if (ret < 0)
+		return ret;
+	ret = rcl_region_touch(ctx->engine, rec.id, first, nr, req->touch->write);
+	if (ret < 0)
+		return engine_error(ctx, ret, resp);
+	r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	reclaim__v1__touch_reply__init(r);
+	r->pages = nr;
+	resp->msg_case = RESP(TOUCH);
+	resp->touch = r;
+	return 0;
+}
+
+/* Check [OFFSET, OFFSET + LEN) against the region's size. */
+static int bytes_check(struct req_ctx *ctx, const struct region_rec *rec, uint64_t offset,
+		       uint64_t len, Response *resp)
+{
+	if (offset > rec->bytes || len > rec->bytes - offset) {
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "%s: offset %" PRIu64 " + length %" PRIu64 " runs past the region's %"
+			   PRIu64 " bytes", ctx->name, offset, len, rec->bytes);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int req_read(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	const Reclaim__V1__Read *rd = req->read;
+	uint64_t max = ctx->config->max_frame_bytes - READ_OVERHEAD;
+	Reclaim__V1__ReadReply *r;
+	struct region_rec rec;
+	int ret;
+
+	ret = region_get(ctx, rd->region_id, resp, &rec, false);
+	if (ret == 0)
+		ret = bytes_check(ctx, &rec, rd->offset, rd->length, resp);
+	if (ret < 0)
+		return ret;
+	if (rd->length > max) {
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "read: length %" PRIu64 " is over the frame limit (%" PRIu64 " bytes)",
+			   rd->length, max);
+		return -EINVAL;
+	}
+	r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	reclaim__v1__read_reply__init(r);
+	resp->msg_case = RESP(READ);
+	resp->read = r;
+	r->data.data = malloc(rd->length ? rd->length : 1);
+	if (!r->data.data)
+		return -ENOMEM;
+	r->data.len = rd->length;
+	ret = rcl_region_read(ctx->engine, rec.id, rd->offset, r->data.data, rd->length);
+	return ret < 0 ? engine_error(ctx, ret, resp) : 0;
+}
+
+int req_write(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	const Reclaim__V1__Write *w = req->write;
+	Reclaim__V1__WriteReply *r;
+	struct region_rec rec;
+	int ret;
+
+	ret = region_get(ctx, w->region_id, resp, &rec, false);
+	if (ret == 0)
+		ret = bytes_check(ctx, &rec, w->offset, w->data.len, resp);
+	if (ret < 0)
+		return ret;
+	r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	ret = rcl_region_write(ctx->engine, rec.id, w->offset, w->data.data, w->data.len);
+	if (ret < 0) {
+		free(r);
+		return engine_error(ctx, ret, resp);
+	}
+	reclaim__v1__write_reply__init(r);
+	r->bytes = w->data.len;
+	resp->msg_case = RESP(WRITE);
+	resp->write = r;
+	return 0;
+}
+
+static const enum rcl_madvise advices[] = {
+	[RECLAIM__V1__ADVICE__DONTNEED] = RCL_MADV_DONTNEED,
+	[RECLAIM__V1__ADVICE__FREE] = RCL_MADV_FREE,
+	[RECLAIM__V1__ADVICE__COLD] = RCL_MADV_COLD,
+	[RECLAIM__V1__ADVICE__PAGEOUT] = RCL_MADV_PAGEOUT,
+	[RECLAIM__V1__ADVICE__WILLNEED] = RCL_MADV_WILLNEED,
+};
+
+int req_madvise(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	const Reclaim__V1__Madvise *m = req->madvise;
+	Reclaim__V1__MadviseReply *r;
+	struct region_rec rec;
+	uint64_t first, nr;
+	int ret;
+
+	if (m->advice == RECLAIM__V1__ADVICE__ADVICE_NONE ||
+	    (unsigned int)m->advice >= sizeof(advices) / sizeof(advices[0])) {
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "madvise: advice %d is not one of DONTNEED, FREE, COLD, PAGEOUT, WILLNEED",
+			   (int)m->advice);
+		return -EINVAL;
+	}
+	ret = range_get(ctx, m->range, resp, &rec, &first, &nr);
+	if (ret < 0)
+		return ret;
+	ret = rcl_region_madvise(ctx->engine, rec.id, first, nr, advices[m->advice]);
+	if (ret < 0)
+		return engine_error(ctx, ret, resp);
+	r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	reclaim__v1__madvise_reply__init(r);
+	r->pages = nr;
+	resp->msg_case = RESP(MADVISE);
+	resp->madvise = r;
+	return 0;
+}
+
+/* mlock, munlock, msync: a whole-region call; *ret_pages is the region's size. */
+static int whole_region_call(struct req_ctx *ctx, const Reclaim__V1__PageRange *range,
+			     int (*fn)(struct rcl_engine *, uint32_t), Response *resp,
+			     uint64_t *ret_pages)
+{
+	struct region_rec rec;
+	uint64_t first, nr;
+	int ret;
+
+	ret = range_get(ctx, range, resp, &rec, &first, &nr);
+	if (ret == 0)
+		ret = range_whole(ctx, &rec, first, nr, resp);
+	if (ret < 0)
+		return ret;
+	ret = fn(ctx->engine, rec.id);
+	if (ret < 0)
+		return engine_error(ctx, ret, resp);
+	*ret_pages = nr;
+	return 0;
+}
+
+int req_mlock(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	Reclaim__V1__MlockReply *r;
+	uint64_t pages;
+	int ret = whole_region_call(ctx, req->mlock->range, rcl_region_mlock, resp, &pages);
+
+	if (ret < 0)
+		return ret;
+	r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	reclaim__v1__mlock_reply__init(r);
+	r->pages = pages;
+	resp->msg_case = RESP(MLOCK);
+	resp->mlock = r;
+	return 0;
+}
+
+int req_munlock(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	Reclaim__V1__MunlockReply *r;
+	uint64_t pages;
+	int ret = whole_region_call(ctx, req->munlock->range, rcl_region_munlock, resp, &pages);
+
+	if (ret < 0)
+		return ret;
+	r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	reclaim__v1__munlock_reply__init(r);
+	r->pages = pages;
+	resp->msg_case = RESP(MUNLOCK);
+	resp->munlock = r;
+	return 0;
+}
+
+int req_msync(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	Reclaim__V1__MsyncReply *r;
+	uint64_t pages;
+	int ret;
+
+	/* MS_ASYNC is served as MS_SYNC: the engine's msync writes back and waits. */
+	ret = whole_region_call(ctx, req->msync->range, rcl_region_msync, resp, &pages);
+	if (ret < 0)
+		return ret;
+	r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	reclaim__v1__msync_reply__init(r);
+	/* The engine does not count the pages it wrote; 0 means "not reported". */
+	r->pages_written = 0;
+	resp->msg_case = RESP(MSYNC);
+	resp->msync = r;
+	return 0;
+}
+
+int req_region_info(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	Reclaim__V1__RegionInfoReply *r;
+	struct rcl_region_info info;
+	struct region_rec rec;
+	int ret;
+
+	ret = region_get(ctx, req->region_info->region_id, resp, &rec, false);
+	if (ret < 0)
+		return ret;
+	ret = rcl_region_info(ctx->engine, rec.id, &info);
+	if (ret < 0)
+		return ret;
+	r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	reclaim__v1__region_info_reply__init(r);
+	resp->msg_case = RESP(REGION_INFO);
+	resp->region_info = r;
+	r->region_id = rec.id;
+	r->kind = rec.file ? RECLAIM__V1__REGION_KIND__REGION_FILE :
+			     RECLAIM__V1__REGION_KIND__REGION_ANON;
+	r->pages = info.nr_pages;
+	r->owner_uid = (uint32_t)rec.uid;
+	r->persistent = rec.persistent;
+	r->resident_pages = info.resident;
+	r->swapped_pages = info.swapped;
+	r->locked_pages = info.flags & RCL_REGION_LOCKED ? info.nr_pages : 0;
+	r->memcg = strdup(rec.memcg);
+	r->path = strdup(rec.path);
+	return r->memcg && r->path ? 0 : -ENOMEM;
+}

@@ -1,0 +1,27 @@
+/*
+ * req-util.h - helpers the request handlers share (req-memcg.c).
+ */
+#ifndef RECLAIMD_REQ_UTIL_H
+#define RECLAIMD_REQ_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dispatch.h"
+#include "reclaim/pressure.h"
+
+/*
+ * The memcg id of PATH ("" = "/") in *ret_id, or -errno with RESP's Status naming FIELD
+ * (INVALID_ARGUMENT for a malformed path, NOT_FOUND for a missing group).
+ */
+int req_memcg_resolve(struct req_ctx *ctx, const char *field, const char *path, Response *resp,
+		      uint32_t *ret_id);
+
+/* Whether the caller may change group ID or put things in it: admins, or its creator's uid.
+ * The root group is the admins'. */
+bool req_memcg_may_use(struct req_ctx *ctx, uint32_t id);
+
+/* The wire level of an engine level. */
+Reclaim__V1__PressureLevel req_pressure_level(enum rcl_pressure_level l);
+
+#endif
