@@ -82,22 +82,29 @@ static inline bool check_pattern(const void *buf, size_t len, uint64_t seed, uin
 	return true;
 }
 
+/* The value of "name value" in a "key value" text, or UINT64_MAX if absent. */
+static inline uint64_t text_value(const char *text, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	for (p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, name, n) && p[n] == ' ')
+			return strtoull(p + n + 1, NULL, 10);
+	return UINT64_MAX;
+}
+
 /* One counter of /proc/vmstat text, or UINT64_MAX if absent. */
 static inline uint64_t fixture_vmstat(struct rcl_engine *e, const char *name)
 {
-	char *buf = NULL, *p;
-	size_t len = 0, n = strlen(name);
+	char *buf = NULL;
+	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	uint64_t v = UINT64_MAX;
+	uint64_t v;
 
 	rcl_engine_show(e, RCL_VIEW_VMSTAT, f);
 	fclose(f);
-	for (p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
-		if (!strncmp(p, name, n) && p[n] == ' ') {
-			v = strtoull(p + n + 1, NULL, 10);
-			break;
-		}
-	}
+	v = text_value(buf, name);
 	free(buf);
 	return v;
 }
@@ -106,24 +113,48 @@ static inline uint64_t fixture_vmstat(struct rcl_engine *e, const char *name)
 static inline uint64_t fixture_memcg_value(struct rcl_engine *e, uint32_t id, bool events,
 					   const char *name)
 {
-	char *buf = NULL, *p;
-	size_t len = 0, n = strlen(name);
+	char *buf = NULL;
+	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	uint64_t v = UINT64_MAX;
+	uint64_t v;
 
 	if (events)
 		rcl_memcg_show_events(e, id, f);
 	else
 		rcl_memcg_show_stat(e, id, f);
 	fclose(f);
-	for (p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
-		if (!strncmp(p, name, n) && p[n] == ' ') {
-			v = strtoull(p + n + 1, NULL, 10);
-			break;
-		}
-	}
+	v = text_value(buf, name);
 	free(buf);
 	return v;
+}
+
+/* Write pages [first, first + pages) of region @id with the pattern of @seed. */
+static inline void fixture_fill(struct fixture *f, uint32_t id, uint64_t first, uint64_t pages,
+				uint64_t seed)
+{
+	char *buf = malloc(4096);
+	uint64_t p;
+
+	for (p = first; p < first + pages; p++) {
+		fill_pattern(buf, 4096, seed, p * 4096);
+		ck_assert_int_eq(rcl_region_write(f->e, id, p * 4096, buf, 4096), 0);
+	}
+	free(buf);
+}
+
+/* Read pages [0, pages) of region @id back and check the pattern of @seed, byte for byte. */
+static inline void fixture_verify(struct fixture *f, uint32_t id, uint64_t pages,
+				  uint64_t seed)
+{
+	char *buf = malloc(4096);
+	uint64_t p;
+
+	for (p = 0; p < pages; p++) {
+		ck_assert_int_eq(rcl_region_read(f->e, id, p * 4096, buf, 4096), 0);
+		ck_assert_msg(check_pattern(buf, 4096, seed, p * 4096), "page %llu differs",
+			      (unsigned long long)p);
+	}
+	free(buf);
 }
 
 #endif

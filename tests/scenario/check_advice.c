@@ -21,18 +21,6 @@ static uint32_t anon_region(struct fixture *f, uint64_t pages, uint32_t memcg)
 	return id;
 }
 
-static void fill(struct fixture *f, uint32_t id, uint64_t first, uint64_t pages, uint64_t seed)
-{
-	char *buf = malloc(PAGE);
-	uint64_t p;
-
-	for (p = first; p < first + pages; p++) {
-		fill_pattern(buf, PAGE, seed, p * PAGE);
-		ck_assert_int_eq(rcl_region_write(f->e, id, p * PAGE, buf, PAGE), 0);
-	}
-	free(buf);
-}
-
 static bool page_is(struct fixture *f, uint32_t id, uint64_t p, uint64_t seed)
 {
 	static const char zeros[PAGE];
@@ -61,7 +49,7 @@ START_TEST(test_madvise_dontneed_zeroes_and_frees)
 
 	fixture_setup(&f, 16, 32, 1);
 	id = anon_region(&f, 256, 0);
-	fill(&f, id, 0, 256, 1);
+	fixture_fill(&f, id, 0, 256, 1);
 	free_before = fixture_vmstat(f.e, "nr_free_pages");
 	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, 128, RCL_MADV_DONTNEED), 0);
 	ck_assert_uint_eq(info(&f, id).resident, 128);
@@ -85,12 +73,12 @@ START_TEST(test_madvise_free_drops_clean_keeps_rewritten)
 
 	fixture_setup(&f, 16, 64, 1);
 	id = anon_region(&f, 512, 0);
-	fill(&f, id, 0, 512, 2);
+	fixture_fill(&f, id, 0, 512, 2);
 	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, 512, RCL_MADV_FREE), 0);
 	ck_assert_uint_eq(fixture_vmstat(f.e, "pglazyfree"), 512);
-	fill(&f, id, 0, 16, 3);			/* written again: must survive */
+	fixture_fill(&f, id, 0, 16, 3);			/* written again: must survive */
 	hog = anon_region(&f, 2 * arena_pages, 0);
-	fill(&f, hog, 0, 2 * arena_pages, 4);
+	fixture_fill(&f, hog, 0, 2 * arena_pages, 4);
 	ck_assert_uint_gt(fixture_vmstat(f.e, "pglazyfreed"), 0);
 	ck_assert(page_is(&f, id, 3, 3));		/* rewritten page kept its new data */
 	ck_assert(page_is(&f, id, 400, 0) || page_is(&f, id, 400, 2));	/* dropped or kept */
@@ -107,7 +95,7 @@ START_TEST(test_madvise_pageout_cold_willneed)
 
 	fixture_setup(&f, 16, 64, 1);
 	id = anon_region(&f, 256, 0);
-	fill(&f, id, 0, 256, 5);
+	fixture_fill(&f, id, 0, 256, 5);
 	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, 128, RCL_MADV_PAGEOUT), 0);
 	ck_assert_uint_ge(fixture_vmstat(f.e, "pswpout"), 128);
 	/* Written and rotated: the next reclaim frees them without writing again. */
@@ -133,8 +121,8 @@ START_TEST(test_proactive_reclaim_of_a_memcg)
 	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "other", &other), 0);
 	a = anon_region(&f, 1024, cg);
 	b = anon_region(&f, 1024, other);
-	fill(&f, a, 0, 1024, 6);
-	fill(&f, b, 0, 1024, 7);
+	fixture_fill(&f, a, 0, 1024, 6);
+	fixture_fill(&f, b, 0, 1024, 7);
 	ck_assert_int_eq(rcl_memcg_reclaim(f.e, cg, 512, &reclaimed), 0);
 	ck_assert_uint_ge(reclaimed, 512);
 	ck_assert_uint_ge(info(&f, a).swapped, 512);
@@ -160,7 +148,7 @@ START_TEST(test_kswapd_balances_to_high_watermark)
 
 	fixture_setup(&f, 16, 64, 1);
 	id = anon_region(&f, arena_pages, 0);
-	fill(&f, id, 0, arena_pages - 140, 8);	/* below low (160), above min (128) */
+	fixture_fill(&f, id, 0, arena_pages - 140, 8);	/* below low (160), above min (128) */
 	out = open_memstream(&zi, &len);
 	rcl_engine_show(f.e, RCL_VIEW_ZONEINFO, out);
 	fclose(out);
@@ -249,7 +237,7 @@ START_TEST(test_trace_points_fire_with_fields)
 	fixture_setup(&f, 16, 64, 1);
 	rcl_trace_set(f.e, on_trace, &log);
 	id = anon_region(&f, 2 * arena_pages, 0);
-	fill(&f, id, 0, 2 * arena_pages, 9);
+	fixture_fill(&f, id, 0, 2 * arena_pages, 9);
 	ck_assert_uint_gt(log.count[RCL_TRACE_DIRECT_RECLAIM_BEGIN], 0);
 	ck_assert_uint_eq(log.count[RCL_TRACE_DIRECT_RECLAIM_BEGIN],
 			  log.count[RCL_TRACE_DIRECT_RECLAIM_END]);
@@ -265,7 +253,7 @@ START_TEST(test_trace_points_fire_with_fields)
 	/* Off again: nothing more arrives. */
 	rcl_trace_set(f.e, NULL, NULL);
 	memset(&log, 0, sizeof(log));
-	fill(&f, id, 0, arena_pages, 10);
+	fixture_fill(&f, id, 0, arena_pages, 10);
 	ck_assert_uint_eq(log.count[RCL_TRACE_DIRECT_RECLAIM_BEGIN], 0);
 	fixture_teardown(&f);
 }
@@ -331,7 +319,7 @@ START_TEST(test_kswapd_thread_wakes_and_balances)
 	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
 	ck_assert_int_eq(rcl_engine_start_threads(f.e), -EALREADY);
 	id = anon_region(&f, arena_pages, 0);
-	fill(&f, id, 0, arena_pages - 140, 12);
+	fixture_fill(&f, id, 0, arena_pages - 140, 12);
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += 20;
 	pthread_mutex_lock(&s.lock);

@@ -13,31 +13,6 @@
 
 #define PAGE 4096ULL
 
-static void fill(struct fixture *f, uint32_t id, uint64_t pages, uint64_t seed)
-{
-	char *buf = malloc(PAGE);
-	uint64_t p;
-
-	for (p = 0; p < pages; p++) {
-		fill_pattern(buf, PAGE, seed, p * PAGE);
-		ck_assert_int_eq(rcl_region_write(f->e, id, p * PAGE, buf, PAGE), 0);
-	}
-	free(buf);
-}
-
-static void verify(struct fixture *f, uint32_t id, uint64_t pages, uint64_t seed)
-{
-	char *buf = malloc(PAGE);
-	uint64_t p;
-
-	for (p = 0; p < pages; p++) {
-		ck_assert_int_eq(rcl_region_read(f->e, id, p * PAGE, buf, PAGE), 0);
-		ck_assert_msg(check_pattern(buf, PAGE, seed, p * PAGE), "page %llu lost",
-			      (unsigned long long)p);
-	}
-	free(buf);
-}
-
 START_TEST(test_failed_swap_write_keeps_the_page)
 {
 	struct fixture f;
@@ -48,17 +23,17 @@ START_TEST(test_failed_swap_write_keeps_the_page)
 
 	fixture_setup(&f, 16, 32, 1);
 	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
-	fill(&f, id, 256, 51);
+	fixture_fill(&f, id, 0, 256, 51);
 	total_before = total_swap_pages(f.e);
 	io_inject_fault(f.e->swap->io, true, 1, -EIO);
 	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, 256, RCL_MADV_PAGEOUT), 0);
 	/* The failed request's slots are retired; every byte is still readable. */
 	ck_assert_int_lt(total_swap_pages(f.e), total_before);
 	ck_assert_int_eq(rcl_region_info(f.e, id, &info), 0);
-	verify(&f, id, 256, 51);
+	fixture_verify(&f, id, 256, 51);
 	/* Reclaim again: the retired slots are not reused, and still nothing is lost. */
 	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, 256, RCL_MADV_PAGEOUT), 0);
-	verify(&f, id, 256, 51);
+	fixture_verify(&f, id, 256, 51);
 	fixture_teardown(&f);
 }
 END_TEST
@@ -75,7 +50,7 @@ START_TEST(test_failed_file_write_is_reported_and_retried)
 
 	fixture_setup(&f, 16, 0, 1);
 	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
-	fill(&f, id, 64, 52);
+	fixture_fill(&f, id, 0, 64, 52);
 	io_inject_fault(f.e->file_io, true, 1, -EIO);
 	ck_assert_int_eq(rcl_region_msync(f.e, id), -EIO);	/* reported once */
 	ck_assert_uint_gt(fixture_vmstat(f.e, "nr_dirty"), 0);	/* still dirty in memory */
@@ -106,7 +81,7 @@ START_TEST(test_corrupt_swap_slot_is_an_error)
 
 	fixture_setup(&f, 16, 32, 1);
 	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
-	fill(&f, id, 64, 53);
+	fixture_fill(&f, id, 0, 64, 53);
 	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, 64, RCL_MADV_PAGEOUT), 0);
 	/* Reclaim frees the written swap cache pages: the data lives only in the swap file. */
 	ck_assert_int_eq(rcl_memcg_reclaim(f.e, RCL_MEMCG_ROOT, 64, &reclaimed), 0);

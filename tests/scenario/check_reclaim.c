@@ -21,31 +21,6 @@ static uint32_t anon_region(struct fixture *f, uint64_t pages, uint32_t memcg, u
 	return id;
 }
 
-static void write_region(struct fixture *f, uint32_t id, uint64_t pages, uint64_t seed)
-{
-	char *buf = malloc(PAGE);
-	uint64_t p;
-
-	for (p = 0; p < pages; p++) {
-		fill_pattern(buf, PAGE, seed, p * PAGE);
-		ck_assert_int_eq(rcl_region_write(f->e, id, p * PAGE, buf, PAGE), 0);
-	}
-	free(buf);
-}
-
-static void verify_region(struct fixture *f, uint32_t id, uint64_t pages, uint64_t seed)
-{
-	char *buf = malloc(PAGE);
-	uint64_t p;
-
-	for (p = 0; p < pages; p++) {
-		ck_assert_int_eq(rcl_region_read(f->e, id, p * PAGE, buf, PAGE), 0);
-		ck_assert_msg(check_pattern(buf, PAGE, seed, p * PAGE), "page %llu differs",
-			      (unsigned long long)p);
-	}
-	free(buf);
-}
-
 /* Create a file of @pages under the data directory through the page cache. */
 static void make_file(struct fixture *f, const char *name, uint64_t pages, uint64_t seed)
 {
@@ -127,13 +102,13 @@ START_TEST(test_swappiness_zero_keeps_anon)
 	ck_assert_int_eq(rcl_tunable_set(f.e, t, 0), 0);
 	make_file(&f, "cache", 4 * arena_pages, 0);
 	id = anon_region(&f, arena_pages / 4, 0, 0);
-	write_region(&f, id, arena_pages / 4, 3);
+	fixture_fill(&f, id, 0, arena_pages / 4, 3);
 	/* Plenty of clean file cache to reclaim instead. */
 	read_file(&f, "cache", 4 * arena_pages, 0);
 	ck_assert_uint_gt(fixture_vmstat(f.e, "pgsteal_direct"), 0);
 	ck_assert_uint_eq(fixture_vmstat(f.e, "pswpout"), 0);
 	ck_assert_uint_eq(info(&f, id).swapped, 0);
-	verify_region(&f, id, arena_pages / 4, 3);
+	fixture_verify(&f, id, arena_pages / 4, 3);
 	fixture_teardown(&f);
 }
 END_TEST
@@ -148,9 +123,9 @@ START_TEST(test_mlock_never_reclaimed_until_munlock)
 
 	fixture_setup(&f, 16, 128, 1);
 	lid = anon_region(&f, locked, 0, RCL_REGION_LOCKED);
-	write_region(&f, lid, locked, 11);
+	fixture_fill(&f, lid, 0, locked, 11);
 	hog = anon_region(&f, 2 * arena_pages, 0, 0);
-	write_region(&f, hog, 2 * arena_pages, 12);
+	fixture_fill(&f, hog, 0, 2 * arena_pages, 12);
 	ck_assert_uint_gt(fixture_vmstat(f.e, "pswpout"), 0);
 	ck_assert_uint_eq(info(&f, lid).resident, locked);
 	ck_assert_uint_eq(info(&f, lid).swapped, 0);
@@ -158,10 +133,10 @@ START_TEST(test_mlock_never_reclaimed_until_munlock)
 
 	ck_assert_int_eq(rcl_region_munlock(f.e, lid), 0);
 	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_mlock"), 0);
-	write_region(&f, hog, 2 * arena_pages, 13);
+	fixture_fill(&f, hog, 0, 2 * arena_pages, 13);
 	ck_assert_uint_gt(info(&f, lid).swapped, 0);
-	verify_region(&f, lid, locked, 11);
-	verify_region(&f, hog, 2 * arena_pages, 13);
+	fixture_verify(&f, lid, locked, 11);
+	fixture_verify(&f, hog, 2 * arena_pages, 13);
 	fixture_teardown(&f);
 }
 END_TEST
@@ -231,13 +206,13 @@ START_TEST(test_direct_reclaim_leaves_dirty_file_pages_to_flusher)
 
 	fixture_setup(&f, 16, 64, 1);
 	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
-	write_region(&f, id, pages, 21);
+	fixture_fill(&f, id, 0, pages, 21);
 	/* Direct reclaim marked dirty pages for immediate reclaim and woke the flusher; it never
 	 * wrote a file page itself. */
 	ck_assert_uint_gt(fixture_vmstat(f.e, "nr_vmscan_immediate_reclaim"), 0);
 	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_vmscan_write"), 0);
 	ck_assert_uint_gt(fixture_vmstat(f.e, "nr_written"), 0);
-	verify_region(&f, id, pages, 21);
+	fixture_verify(&f, id, pages, 21);
 	ck_assert_int_eq(rcl_region_msync(f.e, id), 0);
 	snprintf(path, sizeof(path), "%s/dirty", f.data);
 	fp = fopen(path, "rb");
@@ -274,16 +249,16 @@ START_TEST(test_memcg_min_holds_under_global_pressure)
 	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "prot", &cg), 0);
 	ck_assert_int_eq(rcl_memcg_set(f.e, cg, RCL_MEMCG_MIN, prot * PAGE), 0);
 	id = anon_region(&f, prot, cg, 0);
-	write_region(&f, id, prot, 31);
+	fixture_fill(&f, id, 0, prot, 31);
 	hog = anon_region(&f, 2 * arena_pages, 0, 0);
-	write_region(&f, hog, 2 * arena_pages, 32);
+	fixture_fill(&f, hog, 0, 2 * arena_pages, 32);
 	ck_assert_uint_eq(info(&f, id).swapped, 0);
 	/* Even with nothing else left to reclaim, min holds: the allocation fails instead. */
 	ck_assert_int_eq(rcl_region_free(f.e, hog), 0);
 	raw_fill(&f, pfns, (unsigned int)arena_pages);
 	ck_assert_uint_eq(info(&f, id).swapped, 0);
 	ck_assert_uint_eq(info(&f, id).resident, prot);
-	verify_region(&f, id, prot, 31);
+	fixture_verify(&f, id, prot, 31);
 	free(pfns);
 	fixture_teardown(&f);
 }
@@ -300,10 +275,10 @@ START_TEST(test_memcg_low_holds_then_gives_way)
 	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "low", &cg), 0);
 	ck_assert_int_eq(rcl_memcg_set(f.e, cg, RCL_MEMCG_LOW, prot * PAGE), 0);
 	id = anon_region(&f, prot, cg, 0);
-	write_region(&f, id, prot, 41);
+	fixture_fill(&f, id, 0, prot, 41);
 	/* While unprotected memory remains, low holds. */
 	hog = anon_region(&f, 2 * arena_pages, 0, 0);
-	write_region(&f, hog, 2 * arena_pages, 42);
+	fixture_fill(&f, hog, 0, 2 * arena_pages, 42);
 	ck_assert_uint_eq(info(&f, id).swapped, 0);
 	ck_assert_uint_eq(fixture_memcg_value(f.e, cg, true, "low"), 0);
 	/* Nothing unprotected left: the second pass reclaims the group, with a low event. */
@@ -313,7 +288,7 @@ START_TEST(test_memcg_low_holds_then_gives_way)
 	ck_assert_uint_gt(fixture_memcg_value(f.e, cg, true, "low"), 0);
 	for (n = 0; n < nr_raw; n++)
 		ck_assert_int_eq(rcl_free_pages(f.e, pfns[n], 0), 0);
-	verify_region(&f, id, prot, 41);
+	fixture_verify(&f, id, prot, 41);
 	free(pfns);
 	fixture_teardown(&f);
 }
