@@ -19,8 +19,10 @@
 
 int mapping_grow(struct address_space *mapping, unsigned long nr_slots)
 {
+	unsigned long cap = mapping->nr_slots ? mapping->nr_slots : 1UL << SHADOW_GROUP_SHIFT;
+	unsigned long old_groups = mapping->nr_slots >> SHADOW_GROUP_SHIFT;
+	struct shadow_group *groups;
 	pgcache_slot_t *slots;
-	unsigned long cap = mapping->nr_slots ? mapping->nr_slots : 16;
 
 	if (nr_slots <= mapping->nr_slots)
 		return 0;
@@ -29,10 +31,34 @@ int mapping_grow(struct address_space *mapping, unsigned long nr_slots)
 	slots = realloc(mapping->i_pages, cap * sizeof(*slots));
 	if (!slots)
 		return -ENOMEM;
-	memset(slots + mapping->nr_slots, 0, (cap - mapping->nr_slots) * sizeof(*slots));
 	mapping->i_pages = slots;
+	groups = realloc(mapping->groups, (cap >> SHADOW_GROUP_SHIFT) * sizeof(*groups));
+	if (!groups)
+		return -ENOMEM;		/* i_pages grew, nr_slots did not: still consistent */
+	memset(slots + mapping->nr_slots, 0, (cap - mapping->nr_slots) * sizeof(*slots));
+	memset(groups + old_groups, 0, ((cap >> SHADOW_GROUP_SHIFT) - old_groups) *
+					   sizeof(*groups));
+	mapping->groups = groups;
 	mapping->nr_slots = cap;
 	return 0;
+}
+
+static bool shadow_node(const struct shadow_group *g)
+{
+	return !g->pages && g->shadows;
+}
+
+/* Store @new in slot @index, keeping the group counts and the shadow-node count current. */
+void page_cache_set_slot(struct address_space *mapping, unsigned long index, pgcache_slot_t new)
+{
+	struct shadow_group *g = &mapping->groups[index >> SHADOW_GROUP_SHIFT];
+	pgcache_slot_t old = mapping->i_pages[index];
+	bool was = shadow_node(g);
+
+	g->pages = (uint8_t)(g->pages + slot_is_page(new) - slot_is_page(old));
+	g->shadows = (uint8_t)(g->shadows + slot_is_shadow(new) - slot_is_shadow(old));
+	mapping->i_pages[index] = new;
+	mapping->engine->nr_shadow_nodes += (unsigned long)shadow_node(g) - was;
 }
 
 /*
@@ -147,7 +173,11 @@ void file_put_final(struct rcl_engine *engine, struct address_space *mapping)
 		}
 	}
 	mapping_unregister(engine, mapping);
+	for (i = 0; i < mapping->nr_slots; i++)
+		if (slot_is_shadow(mapping->i_pages[i]))
+			page_cache_set_slot(mapping, i, 0);
 	close(mapping->fd);
+	free(mapping->groups);
 	free(mapping->i_pages);
 	free(mapping->path);
 	free(mapping);
@@ -196,7 +226,7 @@ int add_to_page_cache_lru(struct page *page, struct address_space *mapping,
 	page->mapping = mapping->id;
 	page->index = (uint32_t)index;
 	get_page(page);			/* the cache's reference */
-	mapping->i_pages[index] = mk_page_slot(page_to_pfn(page));
+	page_cache_set_slot(mapping, index, mk_page_slot(page_to_pfn(page)));
 	mapping->nrpages++;
 	mod_node_page_state(page_pgdat(page), NR_FILE_PAGES, 1);
 	if (slot_is_shadow(old)) {
@@ -213,7 +243,7 @@ void __delete_from_page_cache(struct page *page, uint64_t shadow)
 {
 	struct address_space *mapping = mapping_lookup(page_engine(page), page->mapping);
 
-	mapping->i_pages[page->index] = shadow ? mk_shadow_slot(shadow) : 0;
+	page_cache_set_slot(mapping, page->index, shadow ? mk_shadow_slot(shadow) : 0);
 	if (shadow)
 		mapping->nrexceptional++;
 	mapping->nrpages--;

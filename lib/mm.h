@@ -88,6 +88,14 @@ static inline pgcache_slot_t mk_page_slot(uint32_t pfn) { return ((pgcache_slot_
 static inline uint64_t slot_shadow(pgcache_slot_t s) { return s >> 1; }
 static inline pgcache_slot_t mk_shadow_slot(uint64_t v) { return (v << 1) | 1; }
 
+/* Per 64 page cache slots (a radix tree node's worth): how many hold pages and shadows. A group
+ * of shadows only is a "shadow node", which the workingset shrinker may reclaim. */
+#define SHADOW_GROUP_SHIFT	6
+struct shadow_group {
+	uint8_t pages;
+	uint8_t shadows;
+};
+
 struct address_space {
 	uint32_t id;			/* what page->mapping holds */
 	enum mapping_type type;
@@ -101,6 +109,7 @@ struct address_space {
 	uint64_t i_size;		/* bytes */
 	pgcache_slot_t *i_pages;	/* page cache, by file page index */
 	unsigned long nr_slots;		/* capacity of i_pages */
+	struct shadow_group *groups;	/* nr_slots >> SHADOW_GROUP_SHIFT of them */
 	unsigned long nrpages;		/* pages in the cache */
 	unsigned long nrexceptional;	/* shadow entries */
 	unsigned long nr_dirty;		/* PG_dirty pages in the cache */
@@ -242,6 +251,7 @@ void __delete_from_page_cache(struct page *page, uint64_t shadow);
 struct page *filemap_fault(struct rcl_engine *engine, struct address_space *mapping,
 			   unsigned long index, struct mem_cgroup *memcg, int *ret_err);
 int mapping_grow(struct address_space *mapping, unsigned long nr_slots);
+void page_cache_set_slot(struct address_space *mapping, unsigned long index, pgcache_slot_t new);
 
 /* ---- page-writeback.c ------------------------------------------------------------------ */
 
@@ -282,5 +292,6 @@ void workingset_activation(struct page *page);
 uint64_t workingset_refault_distance(struct rcl_engine *engine, uint64_t shadow,
 				     struct lruvec **ret_lruvec, bool *ret_workingset);
 void workingset_init(struct rcl_engine *engine);
+unsigned long workingset_shrink_shadows(struct rcl_engine *engine, struct pglist_data *pgdat);
 
 #endif /* RCL_MM_H */

@@ -895,6 +895,9 @@ bool shrink_node(struct pglist_data *pgdat, struct scan_control *sc)
 			}
 		} while ((memcg = mem_cgroup_iter(root, memcg, &reclaim)));
 		(void)node_lru_pages;
+		/* shrink_slab: the engine's own shrinker, the workingset's shadow nodes. */
+		if (global_reclaim(sc))
+			workingset_shrink_shadows(engine, pgdat);
 
 		/* Non-LRU memory freed while reclaiming is credited like slab. */
 		if (task->reclaim_state) {

@@ -117,3 +117,37 @@ void workingset_init(struct rcl_engine *engine)
 
 	engine->bucket_order = max_order > EVICTION_BITS ? max_order - EVICTION_BITS : 0;
 }
+
+/*
+ * The shadow node shrinker (spec 14): groups of slots that hold only shadows cost memory and
+ * say ever less about refaults as they age. Keep at most one per 8 pages of memory (a node
+ * of 64 slots at a worst-case density of 1/8), reclaiming the excess; each counts
+ * workingset_nodereclaim. Returns the groups reclaimed.
+ */
+unsigned long workingset_shrink_shadows(struct rcl_engine *engine, struct pglist_data *pgdat)
+{
+	unsigned long max_nodes = engine->nr_frames >> 3, freed = 0;
+	struct address_space *mapping;
+
+	for (mapping = engine->files; mapping && engine->nr_shadow_nodes > max_nodes;
+	     mapping = mapping->next) {
+		unsigned long g, i;
+
+		for (g = 0; g < mapping->nr_slots >> SHADOW_GROUP_SHIFT &&
+			    engine->nr_shadow_nodes > max_nodes; g++) {
+			struct shadow_group *grp = &mapping->groups[g];
+
+			if (grp->pages || !grp->shadows)
+				continue;
+			for (i = g << SHADOW_GROUP_SHIFT; i < (g + 1) << SHADOW_GROUP_SHIFT; i++) {
+				if (slot_is_shadow(mapping->i_pages[i])) {
+					page_cache_set_slot(mapping, i, 0);
+					mapping->nrexceptional--;
+				}
+			}
+			mod_node_page_state(pgdat, WORKINGSET_NODERECLAIM, 1);
+			freed++;
+		}
+	}
+	return freed;
+}

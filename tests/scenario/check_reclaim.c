@@ -8,6 +8,7 @@
 
 #include "check-main.h"
 #include "engine-fixture.h"
+#include "internal.h"
 
 #define PAGE 4096ULL
 
@@ -331,6 +332,24 @@ START_TEST(test_workingset_refault_detection_helps)
 }
 END_TEST
 
+/* Streaming a big file leaves shadows behind; the shrinker caps them at one group per 8 pages. */
+START_TEST(test_shadow_nodes_are_capped)
+{
+	struct fixture f;
+	const uint64_t arena_pages = 8 * MiB / PAGE, file_pages = 16 * arena_pages;
+
+	fixture_setup(&f, 8, 0, 1);
+	make_file(&f, "big", file_pages, 0);
+	read_file(&f, "big", file_pages, 0);
+	ck_assert_uint_gt(fixture_vmstat(f.e, "workingset_nodereclaim"), 0);
+	ck_assert_uint_le(f.e->nr_shadow_nodes, arena_pages >> 3);
+	/* What is left still works as refault information. */
+	read_file(&f, "big", 64, 0);
+	ck_assert_uint_gt(fixture_vmstat(f.e, "workingset_refault"), 0);
+	fixture_teardown(&f);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("reclaim");
@@ -346,6 +365,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_memcg_min_holds_under_global_pressure);
 	tcase_add_test(tc, test_memcg_low_holds_then_gives_way);
 	tcase_add_test(tc, test_workingset_refault_detection_helps);
+	tcase_add_test(tc, test_shadow_nodes_are_capped);
 	suite_add_tcase(s, tc);
 	return s;
 }
