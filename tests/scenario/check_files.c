@@ -1,0 +1,127 @@
+/*
+ * check_files - file regions: shared mappings see each other's writes, private mappings copy
+ * on write and never touch the file, file offsets map the right pages, and buffered I/O sees
+ * what mappings wrote, all through memory pressure.
+ */
+#include <errno.h>
+#include <fcntl.h>
+
+#include "check-main.h"
+#include "engine-fixture.h"
+
+#define PAGE 4096ULL
+
+static uint32_t file_region(struct fixture *f, const char *path, uint64_t pages,
+			    uint64_t offset, unsigned int flags)
+{
+	struct rcl_region_spec spec = { .type = RCL_REGION_FILE, .nr_pages = pages,
+					.path = path, .file_offset = offset, .flags = flags };
+	uint32_t id;
+
+	ck_assert_int_eq(rcl_region_create(f->e, &spec, &id), 0);
+	return id;
+}
+
+static void pressure(struct fixture *f, uint64_t seed)
+{
+	struct rcl_region_spec spec = { .type = RCL_REGION_ANON, .nr_pages = 2 * 16 * MiB / PAGE };
+	uint32_t hog;
+
+	ck_assert_int_eq(rcl_region_create(f->e, &spec, &hog), 0);
+	fixture_fill(f, hog, 0, spec.nr_pages, seed);
+	ck_assert_int_eq(rcl_region_free(f->e, hog), 0);
+}
+
+START_TEST(test_shared_mappings_see_each_other)
+{
+	struct fixture f;
+	uint32_t a, b;
+	char buf[16];
+	size_t got;
+
+	fixture_setup(&f, 16, 64, 1);
+	a = file_region(&f, "shared", 128, 0, RCL_REGION_SHARED);
+	b = file_region(&f, "shared", 64, 64 * PAGE, RCL_REGION_SHARED);	/* pages 64..127 */
+	fixture_fill(&f, a, 0, 128, 61);
+	/* b's page 0 is the file's page 64, written through a. */
+	ck_assert_int_eq(rcl_region_read(f.e, b, 0, buf, sizeof(buf)), 0);
+	ck_assert(check_pattern(buf, sizeof(buf), 61, 64 * PAGE));
+	ck_assert_int_eq(rcl_region_write(f.e, b, 5 * PAGE, "via-b", 5), 0);
+	pressure(&f, 62);
+	ck_assert_int_eq(rcl_region_read(f.e, a, 69 * PAGE, buf, 5), 0);
+	ck_assert(!memcmp(buf, "via-b", 5));
+	/* The buffered read() path sees the same page cache. */
+	ck_assert_int_eq(rcl_file_read(f.e, "shared", 69 * PAGE, buf, 5, &got), 0);
+	ck_assert_uint_eq(got, 5);
+	ck_assert(!memcmp(buf, "via-b", 5));
+	fixture_teardown(&f);
+}
+END_TEST
+
+START_TEST(test_private_mapping_copies_on_write)
+{
+	struct fixture f;
+	char path[160], buf[PAGE];
+	uint32_t shared, priv;
+	int fd;
+
+	fixture_setup(&f, 16, 64, 1);
+	shared = file_region(&f, "base", 32, 0, RCL_REGION_SHARED);
+	fixture_fill(&f, shared, 0, 32, 71);
+	ck_assert_int_eq(rcl_region_msync(f.e, shared), 0);
+	priv = file_region(&f, "base", 32, 0, 0);
+	/* Reads of a private mapping show the file... */
+	ck_assert_int_eq(rcl_region_read(f.e, priv, 3 * PAGE, buf, PAGE), 0);
+	ck_assert(check_pattern(buf, PAGE, 71, 3 * PAGE));
+	/* ...its writes stay private, through swap-out and back. */
+	fixture_fill(&f, priv, 0, 32, 72);
+	pressure(&f, 73);
+	fixture_verify(&f, priv, 32, 72);
+	fixture_verify(&f, shared, 32, 71);
+	ck_assert_int_eq(rcl_region_msync(f.e, priv), 0);
+	snprintf(path, sizeof(path), "%s/base", f.data);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_eq(pread(fd, buf, PAGE, 3 * PAGE), (ssize_t)PAGE);
+	ck_assert(check_pattern(buf, PAGE, 71, 3 * PAGE));
+	close(fd);
+	fixture_teardown(&f);
+}
+END_TEST
+
+START_TEST(test_buffered_write_then_mapping_and_region_free)
+{
+	struct fixture f;
+	char buf[64];
+	uint32_t id;
+	size_t got;
+
+	fixture_setup(&f, 16, 0, 1);
+	ck_assert_int_eq(rcl_file_write(f.e, "log", 10, "hello", 5), 0);
+	ck_assert_int_eq(rcl_file_read(f.e, "log", 0, buf, sizeof(buf), &got), 0);
+	ck_assert_uint_eq(got, 15);				/* i_size follows the write */
+	ck_assert(!memcmp(buf + 10, "hello", 5));
+	id = file_region(&f, "log", 1, 0, RCL_REGION_SHARED);
+	ck_assert_int_eq(rcl_region_read(f.e, id, 10, buf, 5), 0);
+	ck_assert(!memcmp(buf, "hello", 5));
+	ck_assert_int_eq(rcl_region_free(f.e, id), 0);
+	/* Dirty pages outlive the region and reach the disk on sync. */
+	ck_assert_int_eq(rcl_sync_all(f.e), 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_dirty"), 0);
+	ck_assert_int_eq(rcl_file_read(f.e, "../log", 0, buf, 4, &got), -EPERM);
+	ck_assert_int_eq(rcl_file_read(f.e, "/etc/hostname", 0, buf, 4, &got), -EINVAL);
+	fixture_teardown(&f);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("files");
+	TCase *tc = tcase_create("files");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_shared_mappings_see_each_other);
+	tcase_add_test(tc, test_private_mapping_copies_on_write);
+	tcase_add_test(tc, test_buffered_write_then_mapping_and_region_free);
+	suite_add_tcase(s, tc);
+	return s;
+}
