@@ -835,6 +835,36 @@ void shrink_node_memcg(struct pglist_data *pgdat, struct mem_cgroup *memcg,
 
 /* ---- shrink_node (spec 6) ------------------------------------------------------------- */
 
+/* The per-node congestion flag of limit reclaim's target (cgroup v2 only has it). */
+static void set_memcg_congestion(struct pglist_data *pgdat, struct mem_cgroup *memcg,
+				 bool congested)
+{
+	if (memcg)
+		mem_cgroup_lruvec(pgdat, memcg)->congested = congested;
+}
+
+static bool pgdat_memcg_congested(struct pglist_data *pgdat, struct mem_cgroup *memcg)
+{
+	return test_bit_pgdat(pgdat, PGDAT_CONGESTED) ||
+	       (memcg && mem_cgroup_lruvec(pgdat, memcg)->congested);
+}
+
+/* Every reclaimer may throttle: there are no writeback-helper threads of a device here. */
+static bool current_may_throttle(void)
+{
+	return true;
+}
+
+/*
+ * Sleep until a congested device clears or 100 ms pass; if none is congested, only yield.
+ * Files are never write-congested in deterministic mode and swap never is (spec 23.4), so
+ * there is nothing to wait for.
+ */
+static void wait_iff_congested(struct rcl_engine *engine)
+{
+	(void)engine;
+}
+
 /* Reclaim/compaction mode needs compaction, which this engine does not build (spec 23.6):
  * order-0 reclaim and every other reclaim makes exactly one round. */
 bool should_continue_reclaim(struct pglist_data *pgdat, unsigned long nr_reclaimed,
@@ -920,7 +950,12 @@ bool shrink_node(struct pglist_data *pgdat, struct scan_control *sc)
 			 * mode, since nothing completes while we wait (spec 23.3). */
 		}
 		if (!global_reclaim(sc) && sc->nr.dirty && sc->nr.dirty == sc->nr.congested)
-			mem_cgroup_lruvec(pgdat, sc->target_mem_cgroup)->congested = true;
+			set_memcg_congestion(pgdat, sc->target_mem_cgroup, true);
+
+		/* Stall direct reclaim for congested devices rather than scan on (step 8). */
+		if (!sc->hibernation_mode && !current_is_kswapd(engine) && current_may_throttle() &&
+		    pgdat_memcg_congested(pgdat, sc->target_mem_cgroup))
+			wait_iff_congested(engine);
 	} while (should_continue_reclaim(pgdat, sc->nr_reclaimed - nr_reclaimed,
 					 sc->nr_scanned - nr_scanned, sc));
 
@@ -999,8 +1034,7 @@ retry:
 			continue;
 		last_pgdat = zone->zone_pgdat;
 		snapshot_refaults(root_or(engine, sc->target_mem_cgroup), zone->zone_pgdat);
-		if (sc->target_mem_cgroup)
-			mem_cgroup_lruvec(last_pgdat, sc->target_mem_cgroup)->congested = false;
+		set_memcg_congestion(last_pgdat, sc->target_mem_cgroup, false);
 	}
 
 	if (sc->nr_reclaimed)
@@ -1068,12 +1102,18 @@ static bool throttle_direct_reclaim(struct rcl_engine *engine, gfp_t gfp,
 	return false;
 }
 
+/* The allocation context of a NOIO/NOFS scope; the engine has no such scopes yet. */
+static gfp_t current_gfp_context(gfp_t gfp)
+{
+	return gfp;
+}
+
 unsigned long try_to_free_pages(struct rcl_engine *engine, struct zonelist *zonelist, int order,
 				gfp_t gfp_mask, const nodemask_t *nodemask)
 {
 	struct scan_control sc = {
 		.nr_to_reclaim = SWAP_CLUSTER_MAX,
-		.gfp_mask = gfp_mask,
+		.gfp_mask = current_gfp_context(gfp_mask),
 		.reclaim_idx = gfp_zone(gfp_mask),
 		.order = order,
 		.nodemask = nodemask,
