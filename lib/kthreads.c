@@ -24,6 +24,62 @@ static bool kswapd_has_work(struct rcl_engine *engine)
 	return false;
 }
 
+/*
+ * Every node balanced (or hopeless): kswapd may sleep (prepare_kswapd_sleep). A node that is
+ * not gets balanced again, as kswapd goes straight back to balance_pgdat; after 16 fruitless
+ * runs it counts as hopeless, so this cannot spin.
+ */
+static bool prepare_kswapd_sleep(struct rcl_engine *engine)
+{
+	bool ok = true;
+	int nid;
+
+	for (nid = 0; nid < engine->nr_nodes; nid++) {
+		struct pglist_data *pgdat = NODE_DATA(engine, nid);
+
+		if (atomic_load_explicit(&pgdat->kswapd_failures, memory_order_relaxed) >=
+		    MAX_RECLAIM_RETRIES)
+			continue;
+		if (!pgdat_balanced(pgdat, 0, MAX_NR_ZONES - 1)) {
+			pgdat->kswapd_wanted = true;
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+/*
+ * kswapd_try_to_sleep (spec 16), mm_lock held: a 100 ms nap first; woken during it means the
+ * low watermark was hit again quickly; still unbalanced after it, the high watermark was.
+ */
+static void kswapd_try_to_sleep(struct rcl_engine *engine)
+{
+	struct timespec nap;
+
+	if (!prepare_kswapd_sleep(engine))
+		return;
+	clock_gettime(CLOCK_REALTIME, &nap);
+	nap.tv_nsec += 100 * 1000000L;
+	if (nap.tv_nsec >= 1000000000L) {
+		nap.tv_sec++;
+		nap.tv_nsec -= 1000000000L;
+	}
+	while (engine->threads_running && !kswapd_has_work(engine))
+		if (pthread_cond_timedwait(&engine->kswapd_wait, &engine->mm_lock, &nap) ==
+		    ETIMEDOUT)
+			break;
+	if (kswapd_has_work(engine)) {
+		count_vm_event(engine, KSWAPD_LOW_WMARK_HIT_QUICKLY);
+		return;
+	}
+	if (!prepare_kswapd_sleep(engine)) {
+		count_vm_event(engine, KSWAPD_HIGH_WMARK_HIT_QUICKLY);
+		return;
+	}
+	while (engine->threads_running && !kswapd_has_work(engine))
+		pthread_cond_wait(&engine->kswapd_wait, &engine->mm_lock);
+}
+
 static void *kswapd_main(void *arg)
 {
 	struct rcl_engine *engine = arg;
@@ -32,7 +88,7 @@ static void *kswapd_main(void *arg)
 	pthread_mutex_lock(&engine->mm_lock);
 	while (engine->threads_running) {
 		if (!kswapd_has_work(engine)) {
-			pthread_cond_wait(&engine->kswapd_wait, &engine->mm_lock);
+			kswapd_try_to_sleep(engine);
 			continue;
 		}
 		pthread_mutex_unlock(&engine->mm_lock);
