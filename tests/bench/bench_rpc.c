@@ -76,8 +76,8 @@ static pid_t start_daemon(const char *dir, const char *sock)
 		setenv("NOTIFY_SOCKET", sa.sun_path, 1);
 		if (!freopen("/dev/null", "w", stdout))
 			_exit(127);
-		execl(daemon, daemon, "--arena", "16M", "--state-dir", dir, "--socket", sock,
-		      "--log-level", "warning", (char *)NULL);
+		execl(daemon, daemon, "--arena", "16M", "--swap", "0", "--state-dir", dir,
+		      "--data-dir", dir, "--socket", sock, "--log-level", "warning", (char *)NULL);
 		_exit(127);
 	}
 	for (;;) {

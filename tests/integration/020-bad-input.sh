@@ -1,10 +1,11 @@
 #!/bin/bash
 # Bad input: each gets a clear status or a closed connection, the daemon keeps serving a
-# client that stays connected throughout, and nothing changes.
+# client that stays connected throughout, and nothing changes. Malformed frames, another
+# uid's objects, admin-only requests, file paths leading out of the data directory.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 16
+plan 28
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 
@@ -18,6 +19,8 @@ echo >&"${WATCH[1]}"
 expect_line "${WATCH[0]}" '^code=OK$' && ok "a client stays connected" ||
 	not_ok "a client stays connected"
 pfn=$(ctl alloc-pages 1)
+region=$(ctl alloc 64K)
+ctl write "$region" 100 "root's data"
 before=$(ctl stat buddyinfo; ctl stat meminfo)
 
 out=$("$RCLC_PROBE" "$sock" oversize)
@@ -50,8 +53,33 @@ setpriv --reuid 65534 --regid 65534 --clear-groups "$RECLAIMCTL" --socket "$sock
 	2>/dev/null
 check "uid 65534 cannot shut the daemon down" test $? -eq 3
 
+# Another uid's region, memcgs at the top level, file paths leading out of the data directory.
+nobody() { setpriv --reuid 65534 --regid 65534 --clear-groups "$RECLAIMCTL" --socket "$sock" "$@"; }
+for cmd in "touch $region --write" "write $region 0 theirs" "read $region 0 16" "free $region" \
+	   "madvise $region dontneed" "sync $region"; do
+	out=$(nobody $cmd 2>&1)
+	check "uid 65534 cannot ${cmd%% *} root's region: PERMISSION_DENIED naming the owner" \
+		bash -c '[ $0 -eq 3 ] && grep -q "region $1 belongs to uid 0" <<<"$2"' $? "$region" "$out"
+done
+out=$(nobody memcg create /theirs 2>&1)
+check "uid 65534 cannot create a top-level memcg" \
+	bash -c '[ $0 -eq 3 ] && grep -q "only root or the admin group" <<<"$1"' $? "$out"
+out=$(ctl alloc 4K --file ../escape 2>&1)
+check "a file path with '..': INVALID_ARGUMENT naming it" \
+	bash -c '[ $0 -eq 1 ] && grep -q "path .../escape. has a .... component" <<<"$1"' $? "$out"
+out=$(ctl alloc 4K --file "$tmp/escape" 2>&1)
+check "an absolute file path: INVALID_ARGUMENT naming it" \
+	bash -c '[ $0 -eq 1 ] && grep -q "is absolute" <<<"$1"' $? "$out"
+ln -s "$tmp" "$tmp/data/out"
+out=$(ctl alloc 4K --file out/escape 2>&1)
+check "a symlink leading out of the data directory: PERMISSION_DENIED" \
+	bash -c '[ $0 -eq 3 ] && grep -q "leads out of the data directory" <<<"$1"' $? "$out"
+check "no file was created outside the data directory" test ! -e "$tmp/escape"
+check "root's region still holds its data" test "$(ctl read "$region" 100 11)" = "root's data"
+
 after=$(ctl stat buddyinfo; ctl stat meminfo)
 check "nothing changed: buddyinfo and meminfo are as before" test "$before" = "$after"
+[ "$before" = "$after" ] || diff <(echo "$before") <(echo "$after") | sed 's/^/# /'
 echo >&"${WATCH[1]}"
 check "the client connected throughout is still answered" expect_line "${WATCH[0]}" '^code=OK$'
 exec {WATCH[1]}>&-

@@ -15,10 +15,15 @@
  *   http                bytes that are not frames at all
  *   unknown             a valid frame of a message this server does not know, then a stat
  *   repl                one connection: a Stat for each line read on stdin, its status printed
+ *   events KIND QLEN    subscribe (pressure|trace) and keep reading events; for each line on
+ *                       stdin print "events=N overflow=0|1"; exit at EOF
+ *   idle KIND QLEN      subscribe, then read nothing until a line arrives on stdin; then read
+ *                       what was pushed ("events=N overflow=0|1 dropped=D") and unsubscribe
  * Answers print as "code=NAME message=TEXT"; a connection the server closed prints "closed".
  */
 #include <errno.h>
 #include <grp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,6 +206,94 @@ static int cmd_pipeline(struct rclc *c, unsigned int n)
 	return 0;
 }
 
+static int subscribe(struct rclc *c, const char *kind, const char *qlen, uint64_t *ret_id)
+{
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Subscribe sub = RECLAIM__V1__SUBSCRIBE__INIT;
+	Reclaim__V1__Response *resp;
+
+	sub.kind = !strcmp(kind, "trace") ? RECLAIM__V1__EVENT_KIND__EVENT_TRACE :
+					    RECLAIM__V1__EVENT_KIND__EVENT_PRESSURE;
+	sub.queue_len = (uint32_t)strtoul(qlen, NULL, 10);
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_SUBSCRIBE;
+	req.subscribe = &sub;
+	if (rclc_call(c, &req, &resp) < 0)
+		return -1;
+	print_status(resp);
+	if (resp->msg_case != RECLAIM__V1__RESPONSE__MSG_SUBSCRIBE) {
+		rclc_response_free(resp);
+		return -1;
+	}
+	*ret_id = resp->subscribe->subscription_id;
+	printf("subscribed id=%llu\n", (unsigned long long)*ret_id);
+	fflush(stdout);
+	rclc_response_free(resp);
+	return 0;
+}
+
+/* Take every event already pushed (waiting at most TIMEOUT_MS for each). */
+static void drain_events(struct rclc *c, int timeout_ms, uint64_t *n, int *overflow,
+			 uint64_t *dropped)
+{
+	Reclaim__V1__Response *ev;
+
+	while (!*overflow && rclc_next_event(c, timeout_ms, &ev) == 0) {
+		if (ev->event->event_case == RECLAIM__V1__EVENT__EVENT_OVERFLOW) {
+			*overflow = 1;
+			*dropped = ev->event->overflow->events_dropped;
+		} else {
+			(*n)++;
+		}
+		rclc_response_free(ev);
+	}
+}
+
+static int cmd_events(struct rclc *c, const char *kind, const char *qlen)
+{
+	struct pollfd pfd[2] = { { .fd = rclc_fd(c), .events = POLLIN },
+				 { .fd = 0, .events = POLLIN } };
+	uint64_t id, n = 0, dropped = 0;
+	int overflow = 0;
+	char line[64];
+
+	if (subscribe(c, kind, qlen, &id) < 0)
+		return 1;
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			return 1;
+		if (pfd[0].revents)
+			drain_events(c, 0, &n, &overflow, &dropped);
+		if (pfd[1].revents) {
+			drain_events(c, 0, &n, &overflow, &dropped);
+			if (!fgets(line, sizeof(line), stdin))
+				return 0;
+			printf("events=%llu overflow=%d\n", (unsigned long long)n, overflow);
+			fflush(stdout);
+		}
+	}
+}
+
+static int cmd_idle(struct rclc *c, const char *kind, const char *qlen)
+{
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Unsubscribe unsub = RECLAIM__V1__UNSUBSCRIBE__INIT;
+	uint64_t id, n = 0, dropped = 0;
+	int overflow = 0;
+	char line[64];
+
+	if (subscribe(c, kind, qlen, &id) < 0)
+		return 1;
+	if (!fgets(line, sizeof(line), stdin))
+		return 0;
+	drain_events(c, 5000, &n, &overflow, &dropped);
+	printf("events=%llu overflow=%d dropped=%llu\n", (unsigned long long)n, overflow,
+	       (unsigned long long)dropped);
+	unsub.subscription_id = id;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_UNSUBSCRIBE;
+	req.unsubscribe = &unsub;
+	return call_print(c, &req);
+}
+
 static int send_body(struct rclc *c, const void *body, uint32_t len)
 {
 	uint8_t h[FRAME_HEADER_BYTES];
@@ -285,6 +378,10 @@ int main(int argc, char **argv)
 		r = cmd_free(c, argv[argi + 1], argv[argi + 2]);
 	else if (!strcmp(argv[argi], "repl"))
 		r = cmd_repl(c);
+	else if (!strcmp(argv[argi], "events") && argc - argi == 3)
+		r = cmd_events(c, argv[argi + 1], argv[argi + 2]);
+	else if (!strcmp(argv[argi], "idle") && argc - argi == 3)
+		r = cmd_idle(c, argv[argi + 1], argv[argi + 2]);
 	else if (!strcmp(argv[argi], "pipeline") && argc - argi == 2)
 		r = cmd_pipeline(c, (unsigned int)atoi(argv[argi + 1]));
 	else
