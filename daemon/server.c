@@ -41,30 +41,31 @@ static void server_begin_shutdown(struct server *s, const char *why);
  * The engine's part of STATUS=: free memory, swap used, the root's pressure level. Calls the
  * engine, so it runs on a worker (or before the loop starts).
  */
-static void summary_engine(struct rcl_engine *engine, char *buf, size_t len)
+static void summary_engine(struct server *s, char *buf, size_t len)
 {
 	struct rcl_engine_info info;
 	enum rcl_pressure_level level = RCL_PRESSURE_LOW;
-	uint64_t swap_total = 0, swap_free = 0;
+	uint64_t swap_used = 0;
 	char *text = NULL, *p;
 	size_t tlen = 0;
 	FILE *f;
 
-	rcl_engine_info(engine, &info);
+	rcl_engine_info(s->engine, &info);
+	/* Swap in use is the root group's memory.stat "swap" (bytes). */
 	f = open_memstream(&text, &tlen);
 	if (f) {
-		rcl_engine_show(engine, RCL_VIEW_MEMINFO, f);
+		rcl_memcg_show_stat(s->engine, RCL_MEMCG_ROOT, f);
 		fclose(f);
 	}
-	if (text && (p = strstr(text, "SwapTotal:")))
-		swap_total = strtoull(p + 10, NULL, 10);
-	if (text && (p = strstr(text, "SwapFree:")))
-		swap_free = strtoull(p + 9, NULL, 10);
+	if (text && (p = strstr(text, "\nswap ")))
+		swap_used = strtoull(p + 6, NULL, 10);
+	else if (text && !strncmp(text, "swap ", 5))
+		swap_used = strtoull(text + 5, NULL, 10);
 	free(text);
-	rcl_pressure_now(engine, RCL_MEMCG_ROOT, &level);
+	rcl_pressure_now(s->engine, RCL_MEMCG_ROOT, &level);
 	snprintf(buf, len, "free %" PRIu64 " of %" PRIu64 " MiB, swap used %" PRIu64 " of %" PRIu64
 		 " MiB, pressure %s", info.free_pages * info.page_size >> 20, info.arena_bytes >> 20,
-		 (swap_total - swap_free) >> 10, swap_total >> 10, rcl_pressure_level_names[level]);
+		 swap_used >> 20, s->config->swap_bytes >> 20, rcl_pressure_level_names[level]);
 }
 
 /* One line for STATUS=: what an operator wants from `systemctl status`. Loop thread. */
@@ -85,7 +86,7 @@ static void summary_run(struct job *job)
 {
 	struct summary_job *sj = (struct summary_job *)job;
 
-	summary_engine(sj->server->engine, sj->line, sizeof(sj->line));
+	summary_engine(sj->server, sj->line, sizeof(sj->line));
 }
 
 static void summary_done(struct job *job)
@@ -612,7 +613,7 @@ int server_run(struct server *s)
 {
 	char status[256];
 
-	summary_engine(s->engine, s->summary, sizeof(s->summary));
+	summary_engine(s, s->summary, sizeof(s->summary));
 	server_summary(s, status, sizeof(status));
 	notify_ready(status);
 	memcpy(s->last_status, status, sizeof(status));
