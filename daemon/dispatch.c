@@ -8,13 +8,15 @@
  * the handler plugs in when the engine offers what it needs. check_dispatch verifies that
  * every oneof case of Request has exactly one row.
  */
+#include <errno.h>
 #include <stdio.h>
 
 #include "dispatch.h"
 #include "status.h"
 #include "subscribe.h"
 
-#define ROW(c, n, h, f) { REQ(c), n, h, f }
+#define ROW(c, n, h, f) { REQ(c), n, h, f, NULL }
+#define FAST_ROW(c, n, h, f, fast) { REQ(c), n, h, f, fast }
 #define MUT_BLOCK (DISPATCH_MUTATES | DISPATCH_MAY_BLOCK)
 
 const struct dispatch_entry dispatch_table[] = {
@@ -29,7 +31,8 @@ const struct dispatch_entry dispatch_table[] = {
 
 	ROW(REGION_CREATE, "region create", req_region_create, MUT_BLOCK),
 	ROW(REGION_FREE, "region free", req_region_free, MUT_BLOCK),
-	ROW(TOUCH, "touch", req_touch, MUT_BLOCK),
+	/* Touches of resident pages never block: answered on the loop, faults go to a worker. */
+	FAST_ROW(TOUCH, "touch", req_touch, MUT_BLOCK, req_touch_resident),
 	ROW(READ, "read", req_read, DISPATCH_MAY_BLOCK),
 	ROW(WRITE, "write", req_write, MUT_BLOCK),
 	ROW(MADVISE, "madvise", req_madvise, MUT_BLOCK),
@@ -112,13 +115,9 @@ bool dispatch_admit(const Request *req, const struct req_ctx *ctx, bool hello_do
 	return true;
 }
 
-void dispatch_run(const struct dispatch_entry *entry, struct req_ctx *ctx, const Request *req,
-		  Response *resp)
+/* A handler returned @ret: make the response say so. */
+static void dispatch_finish(const struct dispatch_entry *entry, Response *resp, int ret)
 {
-	int ret;
-
-	ctx->name = entry->name;
-	ret = entry->handler(ctx, req, resp);
 	if (ret < 0) {
 		/* A failed handler's reply is not sent: the status says it all. */
 		if (resp->msg_case != RECLAIM__V1__RESPONSE__MSG__NOT_SET) {
@@ -133,3 +132,22 @@ void dispatch_run(const struct dispatch_entry *entry, struct req_ctx *ctx, const
 		status_set(resp, CODE(OK), "%s", "");
 	}
 }
+
+/* Run @entry's fast handler on the loop: false if the request must go to a worker. */
+bool dispatch_run_fast(const struct dispatch_entry *entry, struct req_ctx *ctx,
+		       const Request *req, Response *resp)
+{
+	ctx->name = entry->name;
+	if (!entry->fast || entry->fast(ctx, req, resp) == -EAGAIN)
+		return false;
+	dispatch_finish(entry, resp, 0);
+	return true;
+}
+
+void dispatch_run(const struct dispatch_entry *entry, struct req_ctx *ctx, const Request *req,
+		  Response *resp)
+{
+	ctx->name = entry->name;
+	dispatch_finish(entry, resp, entry->handler(ctx, req, resp));
+}
+

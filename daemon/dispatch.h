@@ -50,10 +50,15 @@ struct dispatch_entry {
 	const char *name;		/* human name, as reclaimctl spells it */
 	req_handler handler;		/* NULL: not implemented by this engine yet */
 	unsigned int flags;		/* DISPATCH_* */
+	req_handler fast;		/* MAY_BLOCK rows: tried on the loop first; -EAGAIN
+					 * (response untouched) sends the request to a worker */
 };
 
 extern const struct dispatch_entry dispatch_table[];
 extern const size_t dispatch_table_size;
+
+bool dispatch_run_fast(const struct dispatch_entry *entry, struct req_ctx *ctx,
+		       const Request *req, Response *resp);
 
 /* The entry for MSG_CASE, or NULL for a case this server does not know. */
 const struct dispatch_entry *dispatch_lookup(int msg_case);
@@ -90,6 +95,7 @@ int req_pressure(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_region_create(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_region_free(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_touch(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_touch_resident(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_read(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_write(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_madvise(struct req_ctx *ctx, const Request *req, Response *resp);

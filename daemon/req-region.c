@@ -273,7 +273,9 @@ static int engine_error(struct req_ctx *ctx, int err, Response *resp)
 	return err;
 }
 
-int req_touch(struct req_ctx *ctx, const Request *req, Response *resp)
+/* Touch a range; @resident: only if every page is resident and the engine free (the loop's
+ * fast path), -EAGAIN with the response untouched otherwise. */
+static int touch(struct req_ctx *ctx, const Request *req, Response *resp, bool resident)
 {
 	Reclaim__V1__TouchReply *r;
 	struct region_rec rec;
@@ -283,7 +285,14 @@ int req_touch(struct req_ctx *ctx, const Request *req, Response *resp)
 	ret = range_get(ctx, req->touch->range, resp, &rec, &first, &nr);
 	if (ret < 0)
 		return ret;
-	ret = rcl_region_touch(ctx->engine, rec.id, first, nr, req->touch->write);
+	if (resident) {
+		ret = rcl_region_touch_resident(ctx->engine, rec.id, first, nr,
+						req->touch->write);
+		if (ret == -EAGAIN)
+			return ret;
+	} else {
+		ret = rcl_region_touch(ctx->engine, rec.id, first, nr, req->touch->write);
+	}
 	if (ret < 0)
 		return engine_error(ctx, ret, resp);
 	r = malloc(sizeof(*r));
@@ -294,6 +303,16 @@ int req_touch(struct req_ctx *ctx, const Request *req, Response *resp)
 	resp->msg_case = RESP(TOUCH);
 	resp->touch = r;
 	return 0;
+}
+
+int req_touch(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	return touch(ctx, req, resp, false);
+}
+
+int req_touch_resident(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	return touch(ctx, req, resp, true);
 }
 
 /* Check [OFFSET, OFFSET + LEN) against the region's size. */

@@ -276,7 +276,10 @@ static bool session_start(struct session *session, struct call *call)
 	if (!call->resp->status &&
 	    dispatch_admit(call->req, &call->ctx, session->state != SESSION_NEW, s->stopping,
 			   call->resp, &call->entry)) {
-		if (call->entry->flags & DISPATCH_MAY_BLOCK) {
+		if ((call->entry->flags & DISPATCH_MAY_BLOCK) &&
+		    dispatch_run_fast(call->entry, &call->ctx, call->req, call->resp)) {
+			session_after_run(session, call);
+		} else if (call->entry->flags & DISPATCH_MAY_BLOCK) {
 			call->job.run = call_run;
 			call->job.done = call_done;
 			session_ref(session);

@@ -218,6 +218,42 @@ int rcl_region_touch(struct rcl_engine *engine, uint32_t id, uint64_t first, uin
 	return err;
 }
 
+int rcl_region_touch_resident(struct rcl_engine *engine, uint32_t id, uint64_t first,
+			      uint64_t nr, bool write)
+{
+	struct region *region;
+	uint64_t i;
+	int err = 0;
+
+	if (pthread_mutex_trylock(&engine->mm_lock))
+		return -EAGAIN;
+	region = region_range(engine, id, first, nr, &err);
+	/* All or nothing: check every entry before marking any. */
+	for (i = 0; region && i < nr; i++) {
+		if (!pte_present(region->ptes[first + i])) {
+			err = -EAGAIN;
+			break;
+		}
+		/* A private file page would need its copy made first: that is a fault. */
+		if (write && region->file && !(region->vm_flags & VM_SHARED) &&
+		    pfn_to_page(engine, pte_pfn(region->ptes[first + i]))->mapping ==
+			    region->file->id) {
+			err = -EAGAIN;
+			break;
+		}
+	}
+	for (i = 0; region && !err && i < nr; i++) {
+		pte_t *pte = &region->ptes[first + i];
+
+		count_vm_event(engine, PGFAULT);	/* as the faulting path counts every touch */
+		*pte |= PTE_YOUNG | (write ? PTE_DIRTY : 0);
+		if (write)
+			set_page_dirty(pfn_to_page(engine, pte_pfn(*pte)));
+	}
+	pthread_mutex_unlock(&engine->mm_lock);
+	return err;
+}
+
 /* Copy between @buf and the region's bytes [offset, offset + len), faulting pages in. */
 static int region_copy(struct rcl_engine *engine, uint32_t id, uint64_t offset, void *buf,
 		       size_t len, bool write)

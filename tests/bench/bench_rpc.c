@@ -6,98 +6,11 @@
  * READY=1 on a NOTIFY_SOCKET of its own, and stops it with SIGTERM at the end.
  */
 #include <errno.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "bench-daemon.h"
 #include "reclaim-client.h"
 
 #define ROUNDS 20000
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Round trips of a 16-byte message through a socketpair and an echoing child. */
-static double raw_pingpong(void)
-{
-	char buf[64] = { 0 };
-	double t0, t1;
-	int sv[2], i;
-	pid_t child;
-
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
-		return -1;
-	child = fork();
-	if (child == 0) {
-		ssize_t n;
-
-		close(sv[0]);
-		while ((n = read(sv[1], buf, 16)) > 0)
-			if (write(sv[1], buf, (size_t)n) != n)
-				break;
-		_exit(0);
-	}
-	close(sv[1]);
-	t0 = now();
-	for (i = 0; i < ROUNDS; i++)
-		if (write(sv[0], buf, 16) != 16 || read(sv[0], buf, 16) != 16)
-			break;
-	t1 = now();
-	close(sv[0]);
-	waitpid(child, NULL, 0);
-	return (t1 - t0) / ROUNDS;
-}
-
-static pid_t start_daemon(const char *dir, const char *sock)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const char *daemon = getenv("RECLAIMD") ? getenv("RECLAIMD") : "./daemon/reclaimd";
-	char buf[512];
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	pid_t pid;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify", dir);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		setenv("NOTIFY_SOCKET", sa.sun_path, 1);
-		if (!freopen("/dev/null", "w", stdout))
-			_exit(127);
-		execl(daemon, daemon, "--arena", "16M", "--swap", "0", "--state-dir", dir,
-		      "--data-dir", dir, "--socket", sock, "--log-level", "warning", (char *)NULL);
-		_exit(127);
-	}
-	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&pfd, 1, 10000) <= 0) {
-			kill(pid, SIGKILL);
-			return -1;
-		}
-		n = recv(fd, buf, sizeof(buf) - 1, 0);
-		if (n > 0) {
-			buf[n] = '\0';
-			if (strstr(buf, "READY=1"))
-				break;
-		}
-	}
-	close(fd);
-	return pid;
-}
 
 int main(void)
 {
@@ -113,7 +26,7 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 1;
 	snprintf(sock, sizeof(sock), "%s/sock", dir);
-	pid = start_daemon(dir, sock);
+	pid = start_daemon(dir, sock, "16M", "0");
 	if (pid < 0 || rclc_open(sock, "bench_rpc", &c) < 0) {
 		fprintf(stderr, "bench_rpc: cannot start or reach reclaimd\n");
 		return 1;
@@ -126,7 +39,7 @@ int main(void)
 			return 1;
 		rclc_response_free(resp);
 	}
-	raw = raw_pingpong();
+	raw = raw_pingpong(ROUNDS);
 	t0 = now();
 	for (i = 0; i < ROUNDS; i++) {
 		if (rclc_call(c, &req, &resp) < 0)

@@ -6,18 +6,9 @@
  * own reclaimd (./daemon/reclaimd, or $RECLAIMD) like bench_rpc.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdbool.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "bench-daemon.h"
 #include "reclaim-client.h"
 
 #define FRAME_BYTES_ONLY
@@ -27,54 +18,6 @@
 #define REGION_PAGES	4096		/* 16 MiB: resident in a 64 MiB arena */
 #define SECONDS		2.0
 #define WINDOW		8		/* requests in flight, pipelined run */
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static pid_t start_daemon(const char *dir, const char *sock)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const char *daemon = getenv("RECLAIMD") ? getenv("RECLAIMD") : "./daemon/reclaimd";
-	char buf[512], data[300];
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	pid_t pid;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify", dir);
-	snprintf(data, sizeof(data), "%s/data", dir);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		setenv("NOTIFY_SOCKET", sa.sun_path, 1);
-		if (!freopen("/dev/null", "w", stdout))
-			_exit(127);
-		execl(daemon, daemon, "--arena", "64M", "--swap", "16M", "--state-dir", dir,
-		      "--data-dir", data, "--socket", sock, "--log-level", "warning", (char *)NULL);
-		_exit(127);
-	}
-	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&pfd, 1, 10000) <= 0) {
-			kill(pid, SIGKILL);
-			return -1;
-		}
-		n = recv(fd, buf, sizeof(buf) - 1, 0);
-		if (n > 0) {
-			buf[n] = '\0';
-			if (strstr(buf, "READY=1"))
-				break;
-		}
-	}
-	close(fd);
-	return pid;
-}
 
 static int call_ok(struct rclc *c, Reclaim__V1__Request *req, Reclaim__V1__Response **ret)
 {
@@ -159,14 +102,14 @@ int main(void)
 	Reclaim__V1__PageRange range = RECLAIM__V1__PAGE_RANGE__INIT;
 	Reclaim__V1__Response *resp;
 	uint64_t requests = 0;
-	double t0, elapsed;
+	double t0, elapsed, raw;
 	struct rclc *c;
 	pid_t pid;
 
 	if (!mkdtemp(dir))
 		return 1;
 	snprintf(sock, sizeof(sock), "%s/sock", dir);
-	pid = start_daemon(dir, sock);
+	pid = start_daemon(dir, sock, "64M", "16M");
 	if (pid < 0 || rclc_open(sock, "bench_touch", &c) < 0) {
 		fprintf(stderr, "bench_touch: cannot start or reach reclaimd\n");
 		return 1;
@@ -192,9 +135,12 @@ int main(void)
 		rclc_response_free(resp);
 		requests++;
 	} while ((requests & 255) || (elapsed = now() - t0) < SECONDS);
+	raw = raw_pingpong(20000);
+	printf("raw unix ping-pong: %.2f us per round trip: at most %.0f pages/s one at a time\n",
+	       raw * 1e6, BATCH / raw);
 	printf("touch of resident pages, %u per request, one at a time: %10.0f pages/s "
-	       "(%.2f us per request; target >= 2000000 pages/s)\n", BATCH,
-	       requests * BATCH / elapsed, elapsed / requests * 1e6);
+	       "(%.2f us per request, %.2fx raw; target >= 2000000 pages/s)\n", BATCH,
+	       requests * BATCH / elapsed, elapsed / requests * 1e6, elapsed / requests / raw);
 	printf("touch of resident pages, %u per request, %u in flight:  %10.0f pages/s\n", BATCH,
 	       WINDOW, pipelined(c, &req, &range));
 	rclc_close(c);

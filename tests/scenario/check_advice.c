@@ -8,6 +8,7 @@
 
 #include "check-main.h"
 #include "engine-fixture.h"
+#include "internal.h"
 
 #define PAGE 4096ULL
 
@@ -335,6 +336,31 @@ START_TEST(test_kswapd_thread_wakes_and_balances)
 }
 END_TEST
 
+/* The loop's fast path: all resident pages or nothing, never blocking on a busy engine. */
+START_TEST(test_touch_resident_all_or_nothing)
+{
+	struct fixture f;
+	uint32_t id;
+	struct rcl_region_info i;
+
+	fixture_setup(&f, 16, 32, 1);
+	id = anon_region(&f, 64, 0);
+	fixture_fill(&f, id, 0, 32, 14);
+	ck_assert_int_eq(rcl_region_touch_resident(f.e, id, 0, 32, true), 0);
+	/* Page 40 was never touched: nothing of the range is done, nothing faulted in. */
+	ck_assert_int_eq(rcl_region_touch_resident(f.e, id, 30, 20, false), -EAGAIN);
+	ck_assert_int_eq(rcl_region_info(f.e, id, &i), 0);
+	ck_assert_uint_eq(i.resident, 32);
+	ck_assert_int_eq(rcl_region_touch_resident(f.e, id, 60, 10, false), -EINVAL);
+	ck_assert_int_eq(rcl_region_touch_resident(f.e, 77, 0, 1, false), -ENOENT);
+	/* A busy engine is not waited for. */
+	pthread_mutex_lock(&f.e->mm_lock);
+	ck_assert_int_eq(rcl_region_touch_resident(f.e, id, 0, 1, false), -EAGAIN);
+	pthread_mutex_unlock(&f.e->mm_lock);
+	fixture_teardown(&f);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("advice");
@@ -349,6 +375,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_oom_policy_fail_then_kill);
 	tcase_add_test(tc, test_trace_points_fire_with_fields);
 	tcase_add_test(tc, test_memcg_walk_and_paths);
+	tcase_add_test(tc, test_touch_resident_all_or_nothing);
 	tcase_add_test(tc, test_kswapd_thread_wakes_and_balances);
 	suite_add_tcase(s, tc);
 	return s;

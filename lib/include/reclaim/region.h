@@ -38,6 +38,13 @@ int rcl_region_free(struct rcl_engine *engine, uint32_t id);
 /* Access every page of [page, page + nr): sets the young bit; a write also dirties. */
 int rcl_region_touch(struct rcl_engine *engine, uint32_t id, uint64_t page, uint64_t nr,
 		     bool write);
+/*
+ * The same for pages that are all resident, without ever blocking: -EAGAIN (and nothing
+ * touched) if the engine is busy or any page would fault. An event loop answers cheap touches
+ * with it and hands the rest to a thread that may wait.
+ */
+int rcl_region_touch_resident(struct rcl_engine *engine, uint32_t id, uint64_t page,
+			      uint64_t nr, bool write);
 int rcl_region_read(struct rcl_engine *engine, uint32_t id, uint64_t offset, void *buf,
 		    size_t len);
 int rcl_region_write(struct rcl_engine *engine, uint32_t id, uint64_t offset, const void *buf,

@@ -1,0 +1,98 @@
+/*
+ * bench-daemon.h - what the daemon benchmarks share: a clock, the raw Unix-socket ping-pong
+ * they print their figures beside, and starting a reclaimd of their own (./daemon/reclaimd,
+ * or $RECLAIMD) that is ready when READY=1 arrives on a NOTIFY_SOCKET of the benchmark's.
+ */
+#ifndef RCL_BENCH_DAEMON_H
+#define RCL_BENCH_DAEMON_H
+
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Round trips of a 16-byte message through a socketpair and an echoing child. */
+static double raw_pingpong(int rounds)
+{
+	char buf[64] = { 0 };
+	double t0, t1;
+	int sv[2], i;
+	pid_t child;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		return -1;
+	child = fork();
+	if (child == 0) {
+		ssize_t n;
+
+		close(sv[0]);
+		while ((n = read(sv[1], buf, 16)) > 0)
+			if (write(sv[1], buf, (size_t)n) != n)
+				break;
+		_exit(0);
+	}
+	close(sv[1]);
+	t0 = now();
+	for (i = 0; i < rounds; i++)
+		if (write(sv[0], buf, 16) != 16 || read(sv[0], buf, 16) != 16)
+			break;
+	t1 = now();
+	close(sv[0]);
+	waitpid(child, NULL, 0);
+	return (t1 - t0) / rounds;
+}
+
+static pid_t start_daemon(const char *dir, const char *sock, const char *arena, const char *swap)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *daemon = getenv("RECLAIMD") ? getenv("RECLAIMD") : "./daemon/reclaimd";
+	char buf[512];
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	pid_t pid;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify", dir);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		setenv("NOTIFY_SOCKET", sa.sun_path, 1);
+		if (!freopen("/dev/null", "w", stdout))
+			_exit(127);
+		execl(daemon, daemon, "--arena", arena, "--swap", swap, "--state-dir", dir,
+		      "--data-dir", dir, "--socket", sock, "--log-level", "warning", (char *)NULL);
+		_exit(127);
+	}
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, 10000) <= 0) {
+			kill(pid, SIGKILL);
+			return -1;
+		}
+		n = recv(fd, buf, sizeof(buf) - 1, 0);
+		if (n > 0) {
+			buf[n] = '\0';
+			if (strstr(buf, "READY=1"))
+				break;
+		}
+	}
+	close(fd);
+	return pid;
+}
+
+#endif
