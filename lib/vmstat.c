@@ -240,6 +240,8 @@ void meminfo_show(struct rcl_engine *engine, FILE *out)
 	meminfo_line(out, "Inactive(file)", inactive_file);
 	meminfo_line(out, "Unevictable", global_node_page_state(engine, NR_UNEVICTABLE));
 	meminfo_line(out, "Mlocked", global_zone_page_state(engine, NR_MLOCK));
+	meminfo_line(out, "SwapTotal", (unsigned long)total_swap_pages(engine));
+	meminfo_line(out, "SwapFree", (unsigned long)get_nr_swap_pages(engine));
 	meminfo_line(out, "Dirty", global_node_page_state(engine, NR_FILE_DIRTY));
 	meminfo_line(out, "Writeback", global_node_page_state(engine, NR_WRITEBACK));
 	meminfo_line(out, "AnonPages", global_node_page_state(engine, NR_ANON_MAPPED));

@@ -47,6 +47,19 @@ START_TEST(test_integrity_three_times_the_arena)
 	ck_assert_uint_gt(fixture_vmstat(f.e, "pswpout"), 0);
 	ck_assert_uint_gt(fixture_vmstat(f.e, "pswpin"), 0);
 	ck_assert_uint_gt(fixture_vmstat(f.e, "nr_written"), 0);
+	{
+		char *mi = NULL;
+		size_t len;
+		FILE *fp = open_memstream(&mi, &len);
+
+		rcl_engine_show(f.e, RCL_VIEW_MEMINFO, fp);
+		fclose(fp);
+		/* 64 MiB of swap less the header slot; swapped pages are in use. */
+		ck_assert_ptr_nonnull(strstr(mi, "SwapTotal:         65532 kB\n"));
+		ck_assert_ptr_nonnull(strstr(mi, "SwapFree:  "));
+		ck_assert_ptr_null(strstr(mi, "SwapFree:          65532 kB"));
+		free(mi);
+	}
 
 	/* After msync the files on disk hold the same bytes. */
 	for (r = 1; r < NR; r += 2) {
