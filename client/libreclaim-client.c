@@ -167,8 +167,18 @@ int rclc_call(struct rclc *c, Reclaim__V1__Request *req, Reclaim__V1__Response *
 
 	req->id = ++c->next_id;
 	r = send_request(c, req);
-	if (r < 0)
+	if (r < 0) {
+		/* A server that refused us (a limit, shutting down) wrote why before closing:
+		 * that answer is worth more than our write's EPIPE. */
+		if ((r == -EPIPE || r == -ECONNRESET) && recv_response(c, &resp) == 0) {
+			if (resp->id == 0) {
+				*ret_resp = resp;
+				return 0;
+			}
+			rclc_response_free(resp);
+		}
 		return r;
+	}
 	for (;;) {
 		r = recv_response(c, &resp);
 		if (r < 0)

@@ -382,7 +382,11 @@ static void usage(FILE *out, const char *prog)
 
 		snprintf(opt, sizeof(opt), "--%s%s%s", k->name, k->arg ? " " : "",
 			 k->arg ? k->arg : "");
-		fprintf(out, "      %-26s%s\n", opt, k->help);
+		/* An option too long for the column gets its help on the next line. */
+		if (strlen(opt) >= 26)
+			fprintf(out, "      %s\n      %-26s%s\n", opt, "", k->help);
+		else
+			fprintf(out, "      %-26s%s\n", opt, k->help);
 	}
 	fprintf(out,
 		"  -h, --help                  show this help\n"

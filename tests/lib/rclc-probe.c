@@ -363,10 +363,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: rclc-probe [--uid UID] SOCKET COMMAND [ARG]...\n");
 		return 2;
 	}
-	r = rclc_open(argv[argi], "rclc-probe", &c);
+	r = rclc_connect(argv[argi], &c);
 	if (r < 0) {
 		fprintf(stderr, "rclc-probe: cannot connect to %s: %s\n", argv[argi],
 			strerror(-r));
+		return 3;
+	}
+	r = rclc_hello(c, "rclc-probe");
+	if (r < 0) {
+		/* The server's refusal, as the tests match answers: "refused message=...". */
+		printf("refused message=%s\n", r == -EPROTO ? rclc_last_error(c) : strerror(-r));
+		rclc_close(c);
 		return 3;
 	}
 	argi++;
