@@ -1,0 +1,133 @@
+/*
+ * check_stress - the threaded engine: several client threads write, read, advise and reclaim
+ * their own regions at once while kswapd and the flusher run, the arena several times
+ * overcommitted. Every byte each thread wrote reads back; the free lists stay consistent.
+ * Run under ThreadSanitizer in CI (.ci/run), where any data race fails it.
+ */
+#include <errno.h>
+#include <pthread.h>
+
+#include "check-main.h"
+#include "engine-fixture.h"
+#include "internal.h"
+
+#define PAGE		4096ULL
+#define THREADS		3
+#define PAGES		1024		/* per thread: 4 MiB, three threads in an 8 MiB arena */
+#define ROUNDS		6
+
+struct worker {
+	struct fixture *f;
+	int n;
+	uint32_t anon, file;
+	int failures;
+	char why[128];
+};
+
+static void record_failure(struct worker *w, const char *what, uint64_t page, int err)
+{
+	if (!w->failures++)
+		snprintf(w->why, sizeof(w->why), "thread %d: %s page %llu: %d", w->n, what,
+			 (unsigned long long)page, err);
+}
+
+/* The pattern of (thread, round) for page p: later rounds overwrite every other page. */
+static uint64_t seed_of(int n, int round, uint64_t p)
+{
+	return (uint64_t)(n + 1) * 1000 + (uint64_t)(p % 2 ? round : 0);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct rcl_engine *e = w->f->e;
+	char *buf = malloc(PAGE);
+	uint64_t p, reclaimed;
+	int round, err;
+
+	rcl_thread_attach(e);
+	for (round = 0; round < ROUNDS && !w->failures; round++) {
+		for (p = 0; p < PAGES; p++) {
+			if (round && !(p % 2))
+				continue;	/* even pages keep their round-0 contents */
+			fill_pattern(buf, PAGE, seed_of(w->n, round, p), p * PAGE);
+			err = rcl_region_write(e, p % 3 ? w->anon : w->file, p * PAGE, buf, PAGE);
+			if (err)
+				record_failure(w, "write", p, err);
+		}
+		/* Some advice and reclaim of their own, between the rounds. */
+		rcl_region_madvise(e, w->anon, (uint64_t)round * 64, 64, RCL_MADV_PAGEOUT);
+		rcl_region_madvise(e, w->anon, (uint64_t)round * 64 + 64, 64, RCL_MADV_COLD);
+		rcl_memcg_reclaim(e, RCL_MEMCG_ROOT, 32, &reclaimed);
+		if (round == ROUNDS / 2 && (err = rcl_region_msync(e, w->file)))
+			record_failure(w, "msync", 0, err);
+		for (p = 0; p < PAGES; p += 7) {
+			err = rcl_region_read(e, p % 3 ? w->anon : w->file, p * PAGE, buf, PAGE);
+			if (err)
+				record_failure(w, "read", p, err);
+			else if (!check_pattern(buf, PAGE, seed_of(w->n, round, p), p * PAGE))
+				record_failure(w, "mid-run data of", p, 0);
+		}
+	}
+	for (p = 0; p < PAGES && !w->failures; p++) {
+		err = rcl_region_read(e, p % 3 ? w->anon : w->file, p * PAGE, buf, PAGE);
+		if (err)
+			record_failure(w, "final read", p, err);
+		else if (!check_pattern(buf, PAGE, seed_of(w->n, ROUNDS - 1, p), p * PAGE))
+			record_failure(w, "final data of", p, 0);
+	}
+	rcl_thread_detach(e);
+	free(buf);
+	return NULL;
+}
+
+START_TEST(test_threads_with_kswapd_and_flusher)
+{
+	struct fixture f;
+	struct worker w[THREADS];
+	pthread_t tid[THREADS];
+	char name[32], why[160];
+	int i, nid;
+
+	fixture_setup(&f, 8, 64, 2);
+	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
+	for (i = 0; i < THREADS; i++) {
+		struct rcl_region_spec anon = { .type = RCL_REGION_ANON, .nr_pages = PAGES };
+		struct rcl_region_spec file = { .type = RCL_REGION_FILE, .nr_pages = PAGES,
+						.flags = RCL_REGION_SHARED, .path = name };
+
+		snprintf(name, sizeof(name), "stress-%d", i);
+		w[i] = (struct worker){ .f = &f, .n = i };
+		ck_assert_int_eq(rcl_region_create(f.e, &anon, &w[i].anon), 0);
+		ck_assert_int_eq(rcl_region_create(f.e, &file, &w[i].file), 0);
+	}
+	for (i = 0; i < THREADS; i++)
+		ck_assert_int_eq(pthread_create(&tid[i], NULL, worker_main, &w[i]), 0);
+	for (i = 0; i < THREADS; i++)
+		pthread_join(tid[i], NULL);
+	rcl_engine_stop_threads(f.e);
+	for (i = 0; i < THREADS; i++)
+		ck_assert_msg(!w[i].failures, "%s (%d failures)", w[i].why, w[i].failures);
+	/* It was really under pressure, with both kinds of reclaim at work. */
+	ck_assert_uint_gt(fixture_vmstat(f.e, "pswpout"), 0);
+	ck_assert_uint_gt(fixture_vmstat(f.e, "pswpin"), 0);
+	ck_assert_uint_gt(fixture_vmstat(f.e, "pgsteal_direct") +
+			  fixture_vmstat(f.e, "pgsteal_kswapd"), 0);
+	drain_all_pages(f.e, NULL);
+	for (nid = 0; nid < 2; nid++)
+		ck_assert_msg(zone_check_consistency(&NODE_DATA(f.e, nid)->node_zones[ZONE_NORMAL],
+						     why, sizeof(why)) == 0, "%s", why);
+	fixture_teardown(&f);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("stress");
+	TCase *tc = tcase_create("stress");
+
+	tcase_set_timeout(tc, 240);
+	tcase_add_test(tc, test_threads_with_kswapd_and_flusher);
+	suite_add_tcase(s, tc);
+	return s;
+}
