@@ -68,6 +68,21 @@ static int watch(struct cmd_ctx *ctx, const char *memcg)
 	}
 }
 
+/* One kind of PSI figures: a memory.pressure line, or JSON members. */
+static void print_psi(struct cmd_ctx *ctx, const char *kind, const Reclaim__V1__PsiFigures *f)
+{
+	static const Reclaim__V1__PsiFigures none = RECLAIM__V1__PSI_FIGURES__INIT;
+
+	if (!f)
+		f = &none;
+	if (ctx->json)
+		printf(",\"%s\":{\"avg10\":%.2f,\"avg60\":%.2f,\"avg300\":%.2f,\"total\":%llu}",
+		       kind, f->avg10, f->avg60, f->avg300, (unsigned long long)f->total_usec);
+	else
+		printf("%s avg10=%.2f avg60=%.2f avg300=%.2f total=%llu\n", kind, f->avg10,
+		       f->avg60, f->avg300, (unsigned long long)f->total_usec);
+}
+
 static int exec_pressure(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -96,13 +111,17 @@ static int exec_pressure(struct cmd_ctx *ctx, int argc, char **argv)
 	if (ret)
 		return ret;
 	r = resp->pressure;
-	if (ctx->json)
-		printf("{\"level\":\"%s\",\"some_avg10\":%.2f,\"full_avg10\":%.2f}\n",
-		       level_name(r->level), r->some ? r->some->avg10 : 0.0,
-		       r->full ? r->full->avg10 : 0.0);
-	else
-		printf("level %s, some avg10 %.2f, full avg10 %.2f\n", level_name(r->level),
-		       r->some ? r->some->avg10 : 0.0, r->full ? r->full->avg10 : 0.0);
+	if (ctx->json) {
+		printf("{\"level\":\"%s\"", level_name(r->level));
+		print_psi(ctx, "some", r->some);
+		print_psi(ctx, "full", r->full);
+		printf("}\n");
+	} else {
+		/* The vmpressure level, then memory.pressure's two lines. */
+		printf("level %s\n", level_name(r->level));
+		print_psi(ctx, "some", r->some);
+		print_psi(ctx, "full", r->full);
+	}
 	rclc_response_free(resp);
 	return 0;
 }

@@ -505,6 +505,33 @@ Reclaim__V1__PressureLevel req_pressure_level(enum rcl_pressure_level l)
 	}
 }
 
+static Reclaim__V1__PsiFigures *psi_figures(const struct rcl_psi_figures *in)
+{
+	Reclaim__V1__PsiFigures *f = malloc(sizeof(*f));
+
+	if (!f)
+		return NULL;
+	reclaim__v1__psi_figures__init(f);
+	f->avg10 = in->avg10;
+	f->avg60 = in->avg60;
+	f->avg300 = in->avg300;
+	f->total_usec = in->total_usec;
+	return f;
+}
+
+/* memory.pressure of group @id into the reply's some/full. */
+static int pressure_psi(struct req_ctx *ctx, uint32_t id, Reclaim__V1__PressureReply *r)
+{
+	struct rcl_psi psi;
+	int ret = rcl_psi_read(ctx->engine, id, &psi);
+
+	if (ret < 0)
+		return ret;
+	r->some = psi_figures(&psi.some);
+	r->full = psi_figures(&psi.full);
+	return r->some && r->full ? 0 : -ENOMEM;
+}
+
 int req_pressure(struct req_ctx *ctx, const Request *req, Response *resp)
 {
 	const char *path = *req->pressure->memcg ? req->pressure->memcg : "/";
@@ -526,7 +553,8 @@ int req_pressure(struct req_ctx *ctx, const Request *req, Response *resp)
 	resp->msg_case = RESP(PRESSURE);
 	resp->pressure = r;
 	r->level = req_pressure_level(level);
-	/* PSI figures are not exported by this engine yet: some/full stay absent. */
 	r->memcg = strdup(path);
-	return r->memcg ? 0 : -ENOMEM;
+	if (!r->memcg)
+		return -ENOMEM;
+	return pressure_psi(ctx, id, r);
 }

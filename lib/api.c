@@ -556,6 +556,29 @@ int rcl_pressure_now(struct rcl_engine *engine, uint32_t memcg_id,
 	return err;
 }
 
+int rcl_psi_read(struct rcl_engine *engine, uint32_t memcg_id, struct rcl_psi *ret)
+{
+	struct rcl_psi_figures *out[NR_PSI_KINDS] = { &ret->some, &ret->full };
+	struct mem_cgroup *memcg;
+	int kind;
+
+	pthread_mutex_lock(&engine->mm_lock);
+	memcg = mem_cgroup_from_id(engine, memcg_id);
+	if (!memcg) {
+		pthread_mutex_unlock(&engine->mm_lock);
+		return -ENOENT;
+	}
+	psi_group_update(&memcg->psi, psi_now());
+	for (kind = 0; kind < NR_PSI_KINDS; kind++) {
+		out[kind]->avg10 = (double)memcg->psi.avg[kind][0] / PSI_FIXED_1;
+		out[kind]->avg60 = (double)memcg->psi.avg[kind][1] / PSI_FIXED_1;
+		out[kind]->avg300 = (double)memcg->psi.avg[kind][2] / PSI_FIXED_1;
+		out[kind]->total_usec = memcg->psi.total_ns[kind] / 1000;
+	}
+	pthread_mutex_unlock(&engine->mm_lock);
+	return 0;
+}
+
 void rcl_trace_set(struct rcl_engine *engine, rcl_trace_fn fn, void *arg)
 {
 	pthread_mutex_lock(&engine->mm_lock);

@@ -292,7 +292,12 @@ struct page *filemap_fault(struct rcl_engine *engine, struct address_space *mapp
 		*ret_err = err;
 		return NULL;
 	}
+	/* Waiting for a working-set page that was evicted is thrashing: a memory stall. */
+	if (PageWorkingset(page))
+		psi_memstall_enter(engine, memcg);
 	err = mapping_readpage(mapping, page, index);
+	if (PageWorkingset(page))
+		psi_memstall_leave(engine);
 	if (err) {
 		/* The page never held data: take it out again, nothing is lost. */
 		__delete_from_page_cache(page, 0);

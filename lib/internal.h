@@ -55,6 +55,9 @@ struct task_struct {
 	struct lru_pagevec lru_rotate_pvec;	/* rotate_reclaimable_page batching */
 	struct blk_plug plug;
 	struct reclaim_state *reclaim_state;
+	unsigned int memstall_depth;		/* psi.c: nested memory stalls */
+	uint64_t memstall_start;		/* when the outermost one began (ns) */
+	uint16_t memstall_memcg;		/* the memcg it is charged to */
 };
 
 struct rcl_engine {

@@ -214,7 +214,9 @@ int mem_cgroup_try_charge(struct page *page, struct mem_cgroup *memcg)
 		memcg = engine->root_mem_cgroup;
 	while ((over = page_counter_over_limit(memcg, 1))) {
 		memcg_memory_event(over, MEMCG_MAX);
+		psi_memstall_enter(engine, memcg);
 		try_to_free_mem_cgroup_pages(over, 1, GFP_KERNEL, true);
+		psi_memstall_leave(engine);
 		if (!page_counter_over_limit(memcg, 1))
 			break;
 		/* Pages still in LRU-add vectors are invisible to reclaim: drain once. */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "mm.h"
+#include "psi.h"
 #include "vmpressure.h"
 
 #define MEM_CGROUP_ID_SHIFT	16
@@ -100,6 +101,7 @@ struct mem_cgroup {
 	long node_stat[NR_VM_NODE_STAT_ITEMS];	/* LRU sizes and workingset counts */
 
 	struct vmpressure vmpressure;
+	struct psi_group psi;			/* memory.pressure */
 	struct mem_cgroup_per_node *nodeinfo[MAX_NUMNODES];
 	struct rcl_engine *engine;
 };

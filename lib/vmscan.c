@@ -1286,6 +1286,7 @@ int balance_pgdat(struct pglist_data *pgdat, int order, int classzone_idx)
 	};
 
 	task->flags |= PF_KSWAPD | PF_MEMALLOC;
+	psi_memstall_enter(engine, NULL);
 	count_vm_event(engine, PAGEOUTRUN);
 	do {
 		unsigned long nr_reclaimed = sc.nr_reclaimed;
@@ -1314,6 +1315,7 @@ out:
 	snapshot_refaults(engine->root_mem_cgroup, pgdat);
 	writeback_wait_all(engine);
 	flush_pending_writeback(engine);
+	psi_memstall_leave(engine);
 	task->flags = saved;
 	return sc.order;
 }

@@ -6,7 +6,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 17
+plan 18
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 vmstat() { ctl stat vmstat | awk -v k="$1" '$1 == k { print $2 }'; }
@@ -47,6 +47,9 @@ check "pswpin moved in stat vmstat" test "$(vmstat pswpin)" -gt "$pswpin"
 check "the pressure subscription saw the level rise to medium or critical" \
 	expect_line "$watch" '"level":"(medium|critical)"'
 kill "$watch_pid" 2>/dev/null
+check "memory.pressure shows the stall time the load caused" \
+	grep -Eq '^some avg10=[0-9.]+ avg60=[0-9.]+ avg300=[0-9.]+ total=[1-9][0-9]*$' \
+	<<<"$(ctl pressure /e2e)"
 
 out=$(ctl --json memcg stat /e2e)
 check "memcg stat: usage within max, some of it in swap" \

@@ -37,6 +37,19 @@ int rcl_pressure_unlisten(struct rcl_engine *engine, uint32_t memcg_id, int list
 int rcl_pressure_now(struct rcl_engine *engine, uint32_t memcg_id,
 		     enum rcl_pressure_level *ret);
 
+/* Pressure stall information of a memcg (the root: the whole daemon), as memory.pressure. */
+struct rcl_psi_figures {
+	double avg10, avg60, avg300;	/* percent of time stalled, decaying averages */
+	uint64_t total_usec;		/* all stall time so far */
+};
+
+struct rcl_psi {
+	struct rcl_psi_figures some;	/* at least one thread stalled on memory */
+	struct rcl_psi_figures full;	/* every thread in the engine stalled */
+};
+
+int rcl_psi_read(struct rcl_engine *engine, uint32_t memcg_id, struct rcl_psi *ret);
+
 /* Reclaim trace points, named and filled as the kernel's (spec 22.3). */
 enum rcl_trace_type {
 	RCL_TRACE_DIRECT_RECLAIM_BEGIN,
