@@ -64,6 +64,7 @@ void config_done(struct daemon_config *c)
 	free(c->socket_path);
 	free(c->socket_group);
 	free(c->admin_group);
+	free(c->metrics_listen);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -138,6 +139,8 @@ static const struct config_key config_keys[] = {
 	  "group of the socket (default: the daemon's)"),
 	K("admin-group", KEY_STRING, admin_group, 0, 0, "GROUP",
 	  "members may use admin requests (default: root only)"),
+	K("metrics-listen", KEY_STRING, metrics_listen, 0, 0, "HOST:PORT",
+	  "serve Prometheus /metrics over HTTP there (default: off)"),
 	K("min-free-kbytes", KEY_UINT, engine.min_free_kbytes, 0, 1u << 30, "N",
 	  "reserve below which only the entitled allocate (default: computed) [tunable]"),
 	K("watermark-scale-factor", KEY_UINT, engine.watermark_scale_factor, 1, 1000, "N",

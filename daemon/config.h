@@ -21,6 +21,7 @@ struct daemon_config {
 	unsigned int socket_mode;	/* permissions of a socket we create (0660) */
 	char *socket_group;		/* group of that socket; NULL = our own */
 	char *admin_group;		/* members may use admin requests; NULL = root only */
+	char *metrics_listen;		/* HOST:PORT of the Prometheus endpoint; NULL = off */
 	uint64_t swap_bytes;		/* size of the swap file */
 	unsigned int workers;		/* threads that run requests which may block */
 	uint64_t max_frame_bytes;	/* largest frame accepted (DESIGN.md: 16 MiB) */

@@ -21,6 +21,7 @@
 
 #include "frame.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "rawpages.h"
 #include "reclaim/memcg.h"
@@ -518,8 +519,10 @@ static void on_cron(evutil_socket_t fd, short what, void *arg)
 		evconnlistener_enable(s->listener);
 		s->listener_paused = false;
 	}
-	if (!s->stopping)
+	if (!s->stopping) {
 		server_refresh_summary(s);
+		metrics_refresh(s->metrics);
+	}
 	server_summary(s, status, sizeof(status));
 	if (strcmp(status, s->last_status) != 0) {
 		notify_status(status);
@@ -599,6 +602,9 @@ int server_new(struct daemon_config *config, struct rcl_engine *engine, int argc
 	ret = server_add_events(s);
 	if (ret < 0)
 		goto fail;
+	ret = metrics_start(s, &s->metrics);
+	if (ret < 0)
+		goto fail;
 	ret = server_listen(s);
 	if (ret < 0)
 		goto fail;
@@ -642,6 +648,7 @@ void server_free(struct server *s)
 	}
 	/* Running calls finish here; their sessions then land in the graveyard. */
 	workers_free(s->workers);
+	metrics_stop(s->metrics);	/* after the workers: a render's done may still run */
 	server_reap(s);
 	if (s->listener)
 		evconnlistener_free(s->listener);

@@ -34,6 +34,7 @@ struct server {
 	bool summary_running;		/* a worker is computing the STATUS= line */
 	char summary[192];		/* its last result */
 	struct workers *workers;
+	struct metrics *metrics;	/* the /metrics endpoint; NULL when off */
 	int argc;			/* main's arguments, re-parsed on SIGHUP */
 	char **argv;
 

@@ -90,6 +90,25 @@ void vmstat_show(struct rcl_engine *engine, FILE *out)
 		fprintf(out, "%s %lu\n", vm_event_names[i], events[i]);
 }
 
+void rcl_vmstat_foreach(struct rcl_engine *engine, rcl_counter_fn fn, void *arg)
+{
+	unsigned long events[NR_VM_EVENT_ITEMS];
+	int i;
+
+	for (i = 0; i < NR_VM_ZONE_STAT_ITEMS; i++)
+		fn(arg, zone_stat_names[i], global_zone_page_state(engine, (enum zone_stat_item)i),
+		   false);
+	/* Node items: workingset_* and nr_dirtied/nr_written/nr_vmscan_* only ever grow. */
+	for (i = 0; i < NR_VM_NODE_STAT_ITEMS; i++)
+		fn(arg, node_stat_names[i], global_node_page_state(engine, (enum node_stat_item)i),
+		   i >= WORKINGSET_REFAULT && i <= WORKINGSET_NODERECLAIM ? true :
+		   i == NR_VMSCAN_WRITE || i == NR_VMSCAN_IMMEDIATE || i == NR_DIRTIED ||
+		   i == NR_WRITTEN);
+	all_vm_events(engine, events);
+	for (i = 0; i < NR_VM_EVENT_ITEMS; i++)
+		fn(arg, vm_event_names[i], events[i], true);
+}
+
 static bool is_zone_first_populated(struct pglist_data *pgdat, struct zone *zone)
 {
 	int zid;

@@ -85,6 +85,13 @@ enum rcl_view {
 int rcl_engine_show(struct rcl_engine *engine, enum rcl_view view, FILE *out);
 
 /*
+ * Every /proc/vmstat counter with its kernel name: @cumulative for events (they only grow),
+ * not for gauges (page counts). The names come from the same lists as the text views.
+ */
+typedef void (*rcl_counter_fn)(void *arg, const char *name, uint64_t value, bool cumulative);
+void rcl_vmstat_foreach(struct rcl_engine *engine, rcl_counter_fn fn, void *arg);
+
+/*
  * Raw allocations: 2^order unmovable, non-LRU frames (what slab and kernel allocations are in
  * the kernel), so that a client can create pressure directly and test orders above 0.
  * rcl_alloc_pages returns the first frame number; rcl_free_pages accepts only a frame number

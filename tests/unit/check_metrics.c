@@ -1,0 +1,97 @@
+/*
+ * check_metrics - the Prometheus page: every counter with its type, meminfo in bytes, and per
+ * memcg usage, events, pressure level and PSI, with figures that match the engine's own.
+ */
+#include <check.h>
+#include <stdio.h>
+
+#include "check-main.h"
+#include "engine-fixture.h"
+#include "metrics.h"
+
+/* The caller owns *text and *len: open_memstream writes them until fclose. */
+static void render(struct rcl_engine *e, char **text, size_t *len)
+{
+	FILE *f = open_memstream(text, len);
+
+	metrics_render(e, f);
+	fclose(f);
+}
+
+static bool has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	const char *p = text;
+
+	while ((p = strstr(p, line))) {
+		if ((p == text || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+START_TEST(test_metrics_page)
+{
+	struct fixture f;
+	struct rcl_region_spec spec = { .type = RCL_REGION_ANON, .nr_pages = 8192 };
+	char *text = NULL, line[160];
+	size_t text_len = 0;
+	uint32_t cg, id;
+	uint64_t usage;
+
+	fixture_setup(&f, 16, 64, 1);
+	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "web", &cg), 0);
+	spec.memcg_id = cg;
+	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
+	fixture_fill(&f, id, 0, spec.nr_pages, 3);	/* twice the arena: reclaim and swap */
+	render(f.e, &text, &text_len);
+
+	ck_assert(has_line(text, "reclaimd_up 1"));
+	ck_assert(has_line(text, "# TYPE reclaimd_vmstat_pswpout_total counter"));
+	ck_assert(has_line(text, "# TYPE reclaimd_vmstat_nr_free_pages gauge"));
+	snprintf(line, sizeof(line), "reclaimd_vmstat_pswpout_total %llu",
+		 (unsigned long long)fixture_vmstat(f.e, "pswpout"));
+	ck_assert_msg(has_line(text, line), "%s", line);
+	ck_assert(has_line(text, "reclaimd_meminfo_bytes{field=\"MemTotal\"} 16777216"));
+	ck_assert_int_eq(rcl_memcg_usage(f.e, cg, &usage), 0);
+	snprintf(line, sizeof(line), "reclaimd_memcg_usage_bytes{memcg=\"/web\"} %llu",
+		 (unsigned long long)usage);
+	ck_assert_msg(has_line(text, line), "%s", line);
+	ck_assert(has_line(text, "reclaimd_memcg_events_total{memcg=\"/web\",event=\"oom\"} 0"));
+	ck_assert_ptr_nonnull(strstr(text, "reclaimd_memcg_pressure_stall_seconds_total{memcg=\"/\","
+					   "kind=\"some\"} "));
+	ck_assert_ptr_nonnull(strstr(text, "reclaimd_memcg_pressure_level{memcg=\"/\"} "));
+	/* Every sample line belongs to a metric whose TYPE was given before it. */
+	{
+		char *copy = strdup(text), *l, *save = NULL;
+
+		for (l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+			char name[128], type_line[160];
+
+			if (l[0] == '#')
+				continue;
+			ck_assert_int_eq(sscanf(l, "%127[a-z0-9_]", name), 1);
+			snprintf(type_line, sizeof(type_line), "# TYPE %s ", name);
+			/* Offsets, not pointers: the sample's place in the page vs its TYPE's. */
+			ck_assert_msg(strstr(text, type_line) &&
+				      strstr(text, type_line) - text < strstr(text, l) - text,
+				      "no TYPE before %s", l);
+		}
+		free(copy);
+	}
+	free(text);
+	fixture_teardown(&f);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("metrics");
+	TCase *tc = tcase_create("metrics");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_metrics_page);
+	suite_add_tcase(s, tc);
+	return s;
+}
