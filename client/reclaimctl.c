@@ -28,6 +28,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_sync_entry,
 	&cmd_pressure_entry,
 	&cmd_reclaim_entry,
+	&cmd_trace_entry,
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

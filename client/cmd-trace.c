@@ -1,0 +1,97 @@
+/*
+ * cmd-trace.c - `reclaimctl trace [NAME]... [--count N]`: the reclaim trace points as they
+ * fire (mm_vmscan_*), one line each with the trace point's fields, like the kernel's
+ * trace_pipe; all of them, or only the NAMEs given.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "reclaimctl.h"
+
+static int exec_trace(struct cmd_ctx *ctx, int argc, char **argv);
+
+const struct cmd_entry cmd_trace_entry = {
+	.name = "trace",
+	.usage = "[TRACEPOINT]... [--count N]",
+	.help = "print reclaim trace events (mm_vmscan_*) as they happen, N of them or forever",
+	.min_args = 0,
+	.max_args = -1,
+	.exec = exec_trace,
+};
+
+static void print_trace(struct cmd_ctx *ctx, const Reclaim__V1__TraceEvent *t)
+{
+	size_t i;
+
+	if (ctx->json) {
+		printf("{\"name\":");
+		json_string(stdout, t->name);
+		printf(",\"time_ns\":%" PRIu64, t->time_ns);
+		for (i = 0; i < t->n_fields; i++) {
+			printf(",");
+			json_string(stdout, t->fields[i]->name);
+			printf(":%" PRIu64, t->fields[i]->value);
+		}
+		printf("}\n");
+	} else {
+		printf("%" PRIu64 ".%09" PRIu64 " %s:", t->time_ns / 1000000000,
+		       t->time_ns % 1000000000, t->name);
+		for (i = 0; i < t->n_fields; i++)
+			printf(" %s=%" PRIu64, t->fields[i]->name, t->fields[i]->value);
+		printf("\n");
+	}
+	fflush(stdout);
+}
+
+static int exec_trace(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "count", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Subscribe sub = RECLAIM__V1__SUBSCRIBE__INIT;
+	unsigned long long count = 0, seen = 0;
+	Response *resp;
+	char *end;
+	int opt, ret;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt != 'n')
+			return ctl_usage(&cmd_trace_entry, NULL);
+		count = strtoull(optarg, &end, 10);
+		if (*end || !count)
+			return ctl_usage(&cmd_trace_entry, "--count wants a number above 0");
+	}
+	sub.kind = RECLAIM__V1__EVENT_KIND__EVENT_TRACE;
+	sub.n_tracepoints = (size_t)(argc - optind);
+	sub.tracepoints = argv + optind;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_SUBSCRIBE;
+	req.subscribe = &sub;
+	ret = ctl_call(ctx, &req, &resp);
+	if (ret)
+		return ret;
+	rclc_response_free(resp);
+	while (!count || seen < count) {
+		const Reclaim__V1__Event *ev;
+
+		if (rclc_next_event(ctx->conn, -1, &resp) < 0) {
+			fprintf(stderr, "reclaimctl: the event stream ended\n");
+			return EXIT_NOCONN;
+		}
+		ev = resp->event;
+		if (ev->event_case == RECLAIM__V1__EVENT__EVENT_TRACE) {
+			print_trace(ctx, ev->trace);
+			seen++;
+		} else if (ev->event_case == RECLAIM__V1__EVENT__EVENT_OVERFLOW) {
+			fprintf(stderr, "reclaimctl: too slow: the daemon dropped this stream after "
+				"%" PRIu64 " lost events\n", ev->overflow->events_dropped);
+			rclc_response_free(resp);
+			return EXIT_NOCONN;
+		}
+		rclc_response_free(resp);
+	}
+	return 0;
+}
