@@ -29,6 +29,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_pressure_entry,
 	&cmd_reclaim_entry,
 	&cmd_trace_entry,
+	&cmd_bench_entry,
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -1,0 +1,338 @@
+/*
+ * cmd-bench.c - `reclaimctl bench`: a workload generator. It creates a region of its own (freed
+ * when it ends), touches it in batches following a pattern, shows a progress bar on a
+ * terminal, and ends with a summary: rate, request latency percentiles, and what the daemon
+ * had to do for it (faults, swap, reclaim), from vmstat before and after.
+ *
+ * Patterns: seq (consecutive batches, wrapping), random (uniform), hotset (90% of accesses in
+ * the first tenth of the region), zipf (page popularity ~ 1/rank).
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "reclaimctl.h"
+
+static int exec_bench(struct cmd_ctx *ctx, int argc, char **argv);
+
+const struct cmd_entry cmd_bench_entry = {
+	.name = "bench",
+	.usage = "[--size S] [--pattern seq|random|hotset|zipf] [--batch N] [--seconds N] "
+		 "[--write] [--file PATH] [--memcg PATH]",
+	.help = "generate load on a region of its own and summarise what the daemon did",
+	.min_args = 0,
+	.max_args = -1,
+	.exec = exec_bench,
+};
+
+enum pattern { SEQ, RANDOM, HOTSET, ZIPF };
+static const char *const pattern_names[] = { "seq", "random", "hotset", "zipf" };
+
+/* The vmstat counters the summary shows, before and after. */
+static const char *const watched[] = { "pgfault", "pgmajfault", "pswpin", "pswpout",
+				       "pgscan_direct", "pgsteal_direct", "pgscan_kswapd",
+				       "pgsteal_kswapd", "allocstall_normal" };
+#define NR_WATCHED (sizeof(watched) / sizeof(watched[0]))
+
+struct bench {
+	enum pattern pattern;
+	uint64_t pages, batch, requests, touched;
+	double seconds;
+	double *zipf_cdf;		/* cumulative popularity by rank, for ZIPF */
+	double *lat;			/* per-request latency, seconds */
+	size_t nr_lat, cap_lat;
+	unsigned int seed;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double uniform(struct bench *b)
+{
+	return (double)rand_r(&b->seed) / ((double)RAND_MAX + 1.0);
+}
+
+/* The first page of the next batch. */
+static uint64_t next_first(struct bench *b)
+{
+	uint64_t span = b->pages - b->batch + 1, lo, hi;
+	double u;
+
+	switch (b->pattern) {
+	case SEQ:
+		return (b->requests * b->batch) % span;
+	case RANDOM:
+		return (uint64_t)(uniform(b) * (double)span);
+	case HOTSET:
+		hi = span / 10 ? span / 10 : 1;
+		if (uniform(b) < 0.9)
+			return (uint64_t)(uniform(b) * (double)hi);
+		return hi + (uint64_t)(uniform(b) * (double)(span - hi));
+	case ZIPF:
+		u = uniform(b);
+		lo = 0;
+		hi = span - 1;
+		while (lo < hi) {		/* the first rank whose cumulative share covers u */
+			uint64_t mid = (lo + hi) / 2;
+
+			if (b->zipf_cdf[mid] < u)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return lo;
+	}
+	return 0;
+}
+
+static int zipf_init(struct bench *b)
+{
+	uint64_t span = b->pages - b->batch + 1, i;
+	double sum = 0;
+
+	b->zipf_cdf = malloc(span * sizeof(double));
+	if (!b->zipf_cdf)
+		return -1;
+	for (i = 0; i < span; i++)
+		sum += 1.0 / (double)(i + 1);
+	b->zipf_cdf[0] = 1.0 / sum;
+	for (i = 1; i < span; i++)
+		b->zipf_cdf[i] = b->zipf_cdf[i - 1] + 1.0 / ((double)(i + 1) * sum);
+	return 0;
+}
+
+static int record_latency(struct bench *b, double seconds)
+{
+	if (b->nr_lat == b->cap_lat) {
+		size_t cap = b->cap_lat ? 2 * b->cap_lat : 4096;
+		double *l = realloc(b->lat, cap * sizeof(double));
+
+		if (!l)
+			return -1;
+		b->lat = l;
+		b->cap_lat = cap;
+	}
+	b->lat[b->nr_lat++] = seconds;
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double percentile(struct bench *b, double p)
+{
+	size_t i = (size_t)(p * (double)(b->nr_lat - 1));
+
+	return b->nr_lat ? b->lat[i] : 0;
+}
+
+/* Read the watched vmstat counters into @v. */
+static int read_vmstat(struct cmd_ctx *ctx, uint64_t v[NR_WATCHED])
+{
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Stat st = RECLAIM__V1__STAT__INIT;
+	Response *resp;
+	size_t i, j;
+	int ret;
+
+	st.view = RECLAIM__V1__STAT_VIEW__VMSTAT;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_STAT;
+	req.stat = &st;
+	ret = ctl_call(ctx, &req, &resp);
+	if (ret)
+		return ret;
+	for (i = 0; i < NR_WATCHED; i++) {
+		v[i] = 0;
+		for (j = 0; j < resp->stat->n_counters; j++)
+			if (!strcmp(resp->stat->counters[j]->name, watched[i]))
+				v[i] = resp->stat->counters[j]->value;
+	}
+	rclc_response_free(resp);
+	return 0;
+}
+
+static void progress(struct cmd_ctx *ctx, struct bench *b, double elapsed, bool last)
+{
+	int width = 30, filled = (int)(elapsed / b->seconds * width), i;
+
+	if (ctx->json || !isatty(STDERR_FILENO))
+		return;
+	if (filled > width)
+		filled = width;
+	fputc('\r', stderr);
+	fputc('[', stderr);
+	for (i = 0; i < width; i++)
+		fputc(i < filled ? '#' : '.', stderr);
+	fprintf(stderr, "] %3.0f%%  %10.0f pages/s", 100.0 * (filled == width ? 1.0 :
+							  elapsed / b->seconds),
+		elapsed > 0 ? (double)b->touched / elapsed : 0.0);
+	if (last)
+		fputc('\n', stderr);
+}
+
+static void summary(struct cmd_ctx *ctx, struct bench *b, double elapsed,
+		    const uint64_t before[NR_WATCHED], const uint64_t after[NR_WATCHED])
+{
+	size_t i;
+
+	qsort(b->lat, b->nr_lat, sizeof(double), cmp_double);
+	if (ctx->json) {
+		printf("{\"pattern\":\"%s\",\"pages\":%" PRIu64 ",\"batch\":%" PRIu64
+		       ",\"requests\":%" PRIu64 ",\"pages_touched\":%" PRIu64
+		       ",\"seconds\":%.3f,\"pages_per_second\":%.0f,\"latency_us\":{\"p50\":%.1f,"
+		       "\"p99\":%.1f,\"max\":%.1f},\"vmstat\":{", pattern_names[b->pattern],
+		       b->pages, b->batch, b->requests, b->touched, elapsed,
+		       (double)b->touched / elapsed, percentile(b, 0.5) * 1e6,
+		       percentile(b, 0.99) * 1e6, percentile(b, 1.0) * 1e6);
+		for (i = 0; i < NR_WATCHED; i++)
+			printf("%s\"%s\":%" PRIu64, i ? "," : "", watched[i], after[i] - before[i]);
+		printf("}}\n");
+		return;
+	}
+	printf("pattern %s, %" PRIu64 " pages, batches of %" PRIu64 "\n",
+	       pattern_names[b->pattern], b->pages, b->batch);
+	printf("  %-22s %12" PRIu64 "\n", "requests", b->requests);
+	printf("  %-22s %12" PRIu64 "\n", "pages touched", b->touched);
+	printf("  %-22s %12.0f\n", "pages/s", (double)b->touched / elapsed);
+	printf("  %-22s %12.1f\n", "latency p50 (us)", percentile(b, 0.5) * 1e6);
+	printf("  %-22s %12.1f\n", "latency p99 (us)", percentile(b, 0.99) * 1e6);
+	printf("  %-22s %12.1f\n", "latency max (us)", percentile(b, 1.0) * 1e6);
+	for (i = 0; i < NR_WATCHED; i++)
+		printf("  %-22s %12" PRIu64 "\n", watched[i], after[i] - before[i]);
+}
+
+static int parse_args(struct cmd_ctx *ctx, int argc, char **argv, struct bench *b,
+		      Reclaim__V1__RegionCreate *rc, bool *write)
+{
+	static const struct option opts[] = {
+		{ "size", required_argument, NULL, 's' },
+		{ "pattern", required_argument, NULL, 'p' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "seconds", required_argument, NULL, 't' },
+		{ "write", no_argument, NULL, 'w' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "memcg", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t size = 64ULL << 20;
+	int opt, i;
+
+	(void)ctx;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			if (ctl_parse_u64(optarg, &size) < 0 || size < 4096)
+				return ctl_usage(&cmd_bench_entry, "--size wants a size of a page or more");
+			break;
+		case 'p':
+			for (i = 0; i < 4 && strcmp(optarg, pattern_names[i]); i++)
+				;
+			if (i == 4)
+				return ctl_usage(&cmd_bench_entry, "--pattern: seq, random, hotset, zipf");
+			b->pattern = (enum pattern)i;
+			break;
+		case 'b':
+			b->batch = strtoull(optarg, NULL, 10);
+			if (!b->batch)
+				return ctl_usage(&cmd_bench_entry, "--batch wants a number above 0");
+			break;
+		case 't':
+			b->seconds = atof(optarg);
+			if (!(b->seconds > 0))
+				return ctl_usage(&cmd_bench_entry, "--seconds wants a duration");
+			break;
+		case 'w': *write = true; break;
+		case 'f':
+			/* Shared, so that written pages go back to the file. */
+			rc->kind = RECLAIM__V1__REGION_KIND__REGION_FILE;
+			rc->path = optarg;
+			rc->shared = true;
+			break;
+		case 'm': rc->memcg = optarg; break;
+		default: return ctl_usage(&cmd_bench_entry, NULL);
+		}
+	}
+	if (optind != argc)
+		return ctl_usage(&cmd_bench_entry, NULL);
+	rc->bytes = size;
+	b->pages = (size + 4095) / 4096;
+	if (b->batch > b->pages)
+		b->batch = b->pages;
+	return 0;
+}
+
+static int exec_bench(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct bench b = { .pattern = SEQ, .batch = 64, .seconds = 5, .seed = 1 };
+	Reclaim__V1__RegionCreate rc = RECLAIM__V1__REGION_CREATE__INIT;
+	Reclaim__V1__Touch t = RECLAIM__V1__TOUCH__INIT;
+	Reclaim__V1__PageRange range = RECLAIM__V1__PAGE_RANGE__INIT;
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	uint64_t before[NR_WATCHED], after[NR_WATCHED];
+	double t0, t_last = 0, t_req, elapsed;
+	Response *resp;
+	bool write = false;
+	int ret;
+
+	ret = parse_args(ctx, argc, argv, &b, &rc, &write);
+	if (ret)
+		return ret;
+	if (b.pattern == ZIPF && zipf_init(&b) < 0)
+		return EXIT_FAILURE;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_REGION_CREATE;
+	req.region_create = &rc;
+	ret = ctl_call(ctx, &req, &resp);
+	if (ret)
+		goto out;
+	range.region_id = resp->region_create->region_id;
+	rclc_response_free(resp);
+	ret = read_vmstat(ctx, before);
+	if (ret)
+		goto out;
+
+	range.nr_pages = b.batch;
+	t.range = &range;
+	t.write = write;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_TOUCH;
+	req.touch = &t;
+	t0 = now();
+	while ((elapsed = now() - t0) < b.seconds) {
+		range.first_page = next_first(&b);
+		t_req = now();
+		ret = ctl_call(ctx, &req, &resp);
+		if (ret)
+			goto out;
+		rclc_response_free(resp);
+		if (record_latency(&b, now() - t_req) < 0) {
+			ret = EXIT_FAILURE;
+			goto out;
+		}
+		b.requests++;
+		b.touched += b.batch;
+		if (elapsed - t_last >= 0.25) {
+			progress(ctx, &b, elapsed, false);
+			t_last = elapsed;
+		}
+	}
+	progress(ctx, &b, elapsed, true);
+	ret = read_vmstat(ctx, after);
+	if (!ret)
+		summary(ctx, &b, elapsed, before, after);
+out:
+	free(b.zipf_cdf);
+	free(b.lat);
+	return ret;	/* the region is not persistent: it goes with the connection */
+}
