@@ -26,6 +26,7 @@
 #include "rawpages.h"
 #include "reclaim/memcg.h"
 #include "reclaim/pressure.h"
+#include "reclaim/region.h"
 #include "registry.h"
 #include "server.h"
 #include "session.h"
@@ -558,6 +559,22 @@ static int server_add_events(struct server *s)
 	return 0;
 }
 
+/*
+ * The engine's OOM kill policy freed a region: forget it and give its owner back the bytes it
+ * was charged. Runs under the engine's lock; the registry and rawpages locks are leaves.
+ */
+static void on_oom_kill(void *arg, uint32_t region_id)
+{
+	struct server *s = arg;
+	struct region_rec rec;
+
+	if (registry_region_take(s->registry, region_id, 0, true, &rec) < 0)
+		return;
+	rawpages_uncharge(s->raw, rec.uid, rec.bytes);
+	log_warning("out of memory: freed region %u of uid %u (%" PRIu64 " bytes, memcg %s)",
+		    region_id, (unsigned int)rec.uid, rec.bytes, rec.memcg);
+}
+
 int server_new(struct daemon_config *config, struct rcl_engine *engine, int argc, char **argv,
 	       struct server **ret_server)
 {
@@ -594,6 +611,7 @@ int server_new(struct daemon_config *config, struct rcl_engine *engine, int argc
 		s->boot_min_free_kbytes = info.min_free_kbytes;
 	}
 	server_apply_tunables(s, config);
+	rcl_oom_notify_set(engine, on_oom_kill, s);
 	ret = workers_new(s->base, engine, config->workers, &s->workers);
 	if (ret < 0) {
 		log_err("cannot start %u workers: %s", config->workers, strerror(-ret));
@@ -648,6 +666,7 @@ void server_free(struct server *s)
 	}
 	/* Running calls finish here; their sessions then land in the graveyard. */
 	workers_free(s->workers);
+	rcl_oom_notify_set(s->engine, NULL, NULL);
 	metrics_stop(s->metrics);	/* after the workers: a render's done may still run */
 	server_reap(s);
 	if (s->listener)

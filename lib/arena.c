@@ -225,6 +225,7 @@ static void mm_exit(struct rcl_engine *engine)
 	if (engine->data_dir_fd >= 0)
 		close(engine->data_dir_fd);
 	free(engine->regions);
+	free(engine->region_gen);
 	free(engine->mappings);
 	free(engine->default_task);
 	pthread_mutex_destroy(&engine->mm_lock);

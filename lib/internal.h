@@ -87,7 +87,8 @@ struct rcl_engine {
 	 */
 	pthread_mutex_t mm_lock;
 	int data_dir_fd;
-	struct region **regions;		/* by id; slot 0 unused */
+	struct region **regions;		/* by slot (region_slot(id)); slot 0 unused */
+	uint16_t *region_gen;			/* per slot: generation of its last region */
 	uint32_t nr_region_slots;
 	struct address_space **mappings;	/* by id (page->mapping); slot 0 unused */
 	uint32_t nr_mapping_slots;

@@ -45,7 +45,13 @@ found:
 
 struct region *region_lookup(struct rcl_engine *engine, uint32_t id)
 {
-	return id && id < engine->nr_region_slots ? engine->regions[id] : NULL;
+	uint32_t slot = region_slot(id);
+	struct region *region;
+
+	if (!slot || slot >= engine->nr_region_slots)
+		return NULL;
+	region = engine->regions[slot];
+	return region && region->id == id ? region : NULL;
 }
 
 struct address_space *mapping_lookup(struct rcl_engine *engine, uint32_t id)

@@ -57,6 +57,20 @@ static inline pte_t swp_entry_to_pte(swp_entry_t e)
 struct address_space;
 struct mem_cgroup;
 
+/*
+ * A region id is its slot in engine->regions and a generation above it, so that an id a
+ * client kept after its region went away (freed, or killed by the OOM policy) never names the
+ * next region put in that slot: 4096 generations must pass first.
+ */
+#define REGION_SLOT_BITS	20
+#define REGION_SLOT_MASK	((1u << REGION_SLOT_BITS) - 1)
+#define REGION_MAX_SLOTS	(1u << REGION_SLOT_BITS)
+
+static inline uint32_t region_slot(uint32_t id)
+{
+	return id & REGION_SLOT_MASK;
+}
+
 struct region {
 	uint32_t id;
 	unsigned long nr_pages;

@@ -17,25 +17,36 @@
 #define REGION_FLAGS		(RCL_REGION_SHARED | RCL_REGION_EXEC | RCL_REGION_LOCKED | \
 				 RCL_REGION_POPULATE)
 
+/* Put @region in a free slot and give it an id: the slot, and the slot's next generation. */
 static int region_register(struct rcl_engine *engine, struct region *region)
 {
-	uint32_t id, n = engine->nr_region_slots;
+	uint32_t slot, n = engine->nr_region_slots;
 	struct region **t;
+	uint16_t *g;
 
-	for (id = 1; id < n; id++)
-		if (!engine->regions[id])
+	for (slot = 1; slot < n; slot++)
+		if (!engine->regions[slot])
 			goto found;
 	n = n ? n * 2 : 64;
+	if (n > REGION_MAX_SLOTS)
+		return -ENOSPC;
 	t = realloc(engine->regions, n * sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	memset(t + engine->nr_region_slots, 0, (n - engine->nr_region_slots) * sizeof(*t));
-	id = engine->nr_region_slots ? engine->nr_region_slots : 1;
 	engine->regions = t;
+	g = realloc(engine->region_gen, n * sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	engine->region_gen = g;
+	memset(t + engine->nr_region_slots, 0, (n - engine->nr_region_slots) * sizeof(*t));
+	memset(g + engine->nr_region_slots, 0, (n - engine->nr_region_slots) * sizeof(*g));
+	slot = engine->nr_region_slots ? engine->nr_region_slots : 1;
 	engine->nr_region_slots = n;
 found:
-	engine->regions[id] = region;
-	region->id = id;
+	engine->region_gen[slot] = (uint16_t)((engine->region_gen[slot] + 1) &
+					      ((1u << (32 - REGION_SLOT_BITS)) - 1));
+	engine->regions[slot] = region;
+	region->id = ((uint32_t)engine->region_gen[slot] << REGION_SLOT_BITS) | slot;
 	return 0;
 }
 
@@ -59,7 +70,7 @@ void region_destroy(struct rcl_engine *engine, struct region *region)
 		free(region->anon);
 	}
 	if (region->id)
-		engine->regions[region->id] = NULL;
+		engine->regions[region_slot(region->id)] = NULL;
 	free(region->ptes);
 	free(region);
 	/* Pages still queued for the LRU hold a reference: let them go (and uncharge) now. */
@@ -166,6 +177,14 @@ fail:
 out:
 	pthread_mutex_unlock(&engine->mm_lock);
 	return err;
+}
+
+void rcl_oom_notify_set(struct rcl_engine *engine, rcl_oom_fn fn, void *arg)
+{
+	pthread_mutex_lock(&engine->mm_lock);
+	engine->oom_notify = fn;
+	engine->oom_notify_arg = arg;
+	pthread_mutex_unlock(&engine->mm_lock);
 }
 
 int rcl_region_free(struct rcl_engine *engine, uint32_t id)

@@ -59,6 +59,14 @@ int rcl_region_munlock(struct rcl_engine *engine, uint32_t id);
 /* Write back the region's dirty file pages and wait; returns a sticky writeback error once. */
 int rcl_region_msync(struct rcl_engine *engine, uint32_t id);
 
+/*
+ * Told when the OOM kill policy frees a region (its id), so that its owner's bookkeeping can
+ * follow. Called with the engine's lock held, from the thread whose allocation failed: it
+ * must not call into the engine. NULL turns it off.
+ */
+typedef void (*rcl_oom_fn)(void *arg, uint32_t region_id);
+void rcl_oom_notify_set(struct rcl_engine *engine, rcl_oom_fn fn, void *arg);
+
 struct rcl_region_info {
 	enum rcl_region_type type;
 	uint64_t nr_pages;
