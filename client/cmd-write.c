@@ -18,59 +18,58 @@ const struct cmd_entry cmd_write_entry = {
 	.exec = exec_write,
 };
 
-/* All of standard input, at most LIMIT bytes. NULL on error or when over the limit. */
-static uint8_t *read_stdin(size_t limit, size_t *ret_len)
-{
-	size_t len = 0, cap = 65536;
-	uint8_t *buf = malloc(cap), *bigger;
-	size_t n;
+/* Standard input goes out in pieces of this size: any input length, any server frame limit. */
+#define WRITE_CHUNK	(256u << 10)
 
-	while (buf && (n = fread(buf + len, 1, cap - len, stdin)) > 0) {
-		len += n;
-		if (len > limit) {
-			free(buf);
-			return NULL;
-		}
-		if (len == cap) {
-			bigger = realloc(buf, cap *= 2);
-			if (!bigger)
-				free(buf);
-			buf = bigger;
-		}
-	}
-	*ret_len = len;
-	return buf;
+/* Send @len bytes at @offset; adds what the daemon wrote to *total. */
+static int write_piece(struct cmd_ctx *ctx, Reclaim__V1__Write *w, uint8_t *data, size_t len,
+		       uint64_t *total)
+{
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Response *resp;
+	int ret;
+
+	w->data.data = data;
+	w->data.len = len;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_WRITE;
+	req.write = w;
+	ret = ctl_call(ctx, &req, &resp);
+	if (ret)
+		return ret;
+	*total += resp->write->bytes;
+	rclc_response_free(resp);
+	return 0;
 }
 
 static int exec_write(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	Request req = RECLAIM__V1__REQUEST__INIT;
 	Reclaim__V1__Write w = RECLAIM__V1__WRITE__INIT;
-	uint8_t *input = NULL;
-	Response *resp;
-	int ret;
+	uint64_t total = 0;
+	uint8_t *buf;
+	size_t n;
+	int ret = 0;
 
 	if (ctl_parse_u64(argv[1], &w.region_id) < 0 || ctl_parse_u64(argv[2], &w.offset) < 0)
 		return ctl_usage(&cmd_write_entry, "ID and OFFSET are numbers");
 	if (argc == 4) {
-		w.data.data = (uint8_t *)argv[3];
-		w.data.len = strlen(argv[3]);
+		ret = write_piece(ctx, &w, (uint8_t *)argv[3], strlen(argv[3]), &total);
 	} else {
-		input = read_stdin(RCLC_MAX_FRAME / 2, &w.data.len);
-		if (!input) {
-			fprintf(stderr, "reclaimctl write: cannot read standard input\n");
-			return EXIT_USAGE;
+		buf = malloc(WRITE_CHUNK);
+		if (!buf)
+			return EXIT_FAILURE;
+		while (!ret && (n = fread(buf, 1, WRITE_CHUNK, stdin)) > 0) {
+			ret = write_piece(ctx, &w, buf, n, &total);
+			w.offset += n;
 		}
-		w.data.data = input;
+		if (!ret && ferror(stdin)) {
+			fprintf(stderr, "reclaimctl write: cannot read standard input\n");
+			ret = EXIT_USAGE;
+		}
+		free(buf);
 	}
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_WRITE;
-	req.write = &w;
-	ret = ctl_call(ctx, &req, &resp);
-	free(input);
 	if (ret)
 		return ret;
 	if (ctx->json)
-		printf("{\"bytes\":%" PRIu64 "}\n", resp->write->bytes);
-	rclc_response_free(resp);
+		printf("{\"bytes\":%" PRIu64 "}\n", total);
 	return 0;
 }

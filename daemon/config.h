@@ -21,6 +21,7 @@ struct daemon_config {
 	unsigned int socket_mode;	/* permissions of a socket we create (0660) */
 	char *socket_group;		/* group of that socket; NULL = our own */
 	char *admin_group;		/* members may use admin requests; NULL = root only */
+	bool swap_sync;			/* no io_uring for swap */
 	char *metrics_listen;		/* HOST:PORT of the Prometheus endpoint; NULL = off */
 	uint64_t swap_bytes;		/* size of the swap file */
 	unsigned int workers;		/* threads that run requests which may block */

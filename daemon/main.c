@@ -71,7 +71,7 @@ int main(int argc, char **argv)
 		}
 		config.engine.swap_path = swap_path;
 		config.engine.swap_bytes = config.swap_bytes;
-		config.engine.swap_async = true;
+		config.engine.swap_async = !config.swap_sync;
 	}
 	config.engine.data_dir = config.data_dir;
 	ret = rcl_engine_new(&config.engine, &engine);
