@@ -58,6 +58,7 @@ struct task_struct {
 	unsigned int memstall_depth;		/* psi.c: nested memory stalls */
 	uint64_t memstall_start;		/* when the outermost one began (ns) */
 	uint16_t memstall_memcg;		/* the memcg it is charged to */
+	uint16_t memcg_over_high;		/* a charge went above memory.high: this memcg */
 };
 
 struct rcl_engine {

@@ -233,7 +233,34 @@ int mem_cgroup_try_charge(struct page *page, struct mem_cgroup *memcg)
 	page_counter_charge(memcg, 1);
 	page->mem_cgroup = memcg->id;
 	mod_memcg_state(memcg, PageSwapBacked(page) ? MEMCG_RSS : MEMCG_CACHE, 1);
+	/* Above memory.high: not refused, but reclaimed back on the way out (spec 19). */
+	for (over = memcg; over; over = over->parent)
+		if (over->high != PAGE_COUNTER_MAX && (unsigned long)over->usage > over->high)
+			current_or_default(engine)->memcg_over_high = memcg->id;
 	return 0;
+}
+
+/*
+ * The kernel's "return to user space" after charges above memory.high: every group of the
+ * charged one's line that is above its high gets a high event and reclaims the overage, as a
+ * memory stall. Called by the API functions before they return.
+ */
+void mem_cgroup_handle_over_high(struct rcl_engine *engine)
+{
+	struct task_struct *task = current_or_default(engine);
+	struct mem_cgroup *memcg = mem_cgroup_from_id(engine, task->memcg_over_high);
+
+	task->memcg_over_high = 0;
+	for (; memcg; memcg = memcg->parent) {
+		unsigned long usage = memcg->usage > 0 ? (unsigned long)memcg->usage : 0;
+
+		if (memcg->high == PAGE_COUNTER_MAX || usage <= memcg->high)
+			continue;
+		memcg_memory_event(memcg, MEMCG_HIGH);
+		psi_memstall_enter(engine, memcg);
+		try_to_free_mem_cgroup_pages(memcg, usage - memcg->high, GFP_KERNEL, true);
+		psi_memstall_leave(engine);
+	}
 }
 
 void mem_cgroup_uncharge(struct page *page)

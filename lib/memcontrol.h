@@ -141,6 +141,7 @@ struct mem_cgroup *mem_cgroup_alloc(struct rcl_engine *engine, struct mem_cgroup
 				    const char *name, int *ret_err);
 void mem_cgroup_free(struct rcl_engine *engine, struct mem_cgroup *memcg);
 void mem_cgroup_protection_changed(struct mem_cgroup *memcg);
+void mem_cgroup_handle_over_high(struct rcl_engine *engine);
 int memcg_init(struct rcl_engine *engine);
 void memcg_exit(struct rcl_engine *engine);
 

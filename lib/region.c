@@ -18,6 +18,13 @@
 				 RCL_REGION_POPULATE)
 
 /* Put @region in a free slot and give it an id: the slot, and the slot's next generation. */
+/* On the way out of a call that may have charged pages (the kernel's return to user space). */
+static void api_exit(struct rcl_engine *engine)
+{
+	mem_cgroup_handle_over_high(engine);
+	pthread_mutex_unlock(&engine->mm_lock);
+}
+
 static int region_register(struct rcl_engine *engine, struct region *region)
 {
 	uint32_t slot, n = engine->nr_region_slots;
@@ -175,7 +182,7 @@ int rcl_region_create(struct rcl_engine *engine, const struct rcl_region_spec *s
 fail:
 	region_destroy(engine, region);
 out:
-	pthread_mutex_unlock(&engine->mm_lock);
+	api_exit(engine);
 	return err;
 }
 
@@ -233,7 +240,7 @@ int rcl_region_touch(struct rcl_engine *engine, uint32_t id, uint64_t first, uin
 	for (i = 0; region && i < nr && !err; i++)
 		err = handle_mm_fault(engine, region, (unsigned long)(first + i), write, &page);
 	engine->faulting_region = NULL;
-	pthread_mutex_unlock(&engine->mm_lock);
+	api_exit(engine);
 	return err;
 }
 
@@ -303,7 +310,7 @@ static int region_copy(struct rcl_engine *engine, uint32_t id, uint64_t offset, 
 		done += n;
 	}
 	engine->faulting_region = NULL;
-	pthread_mutex_unlock(&engine->mm_lock);
+	api_exit(engine);
 	return err;
 }
 
@@ -442,7 +449,7 @@ int rcl_region_madvise(struct rcl_engine *engine, uint32_t id, uint64_t first, u
 		break;
 	}
 out:
-	pthread_mutex_unlock(&engine->mm_lock);
+	api_exit(engine);
 	return err;
 }
 
@@ -463,7 +470,7 @@ int rcl_region_mlock(struct rcl_engine *engine, uint32_t id)
 			region_mlock(engine, region);
 		}
 	}
-	pthread_mutex_unlock(&engine->mm_lock);
+	api_exit(engine);
 	return err;
 }
 
@@ -526,7 +533,7 @@ int rcl_file_read(struct rcl_engine *engine, const char *path, uint64_t offset, 
 		err = generic_file_read(engine, mapping, offset, buf, len, ret_read);
 		file_put(engine, mapping);
 	}
-	pthread_mutex_unlock(&engine->mm_lock);
+	api_exit(engine);
 	return err;
 }
 
@@ -544,7 +551,7 @@ int rcl_file_write(struct rcl_engine *engine, const char *path, uint64_t offset,
 		err = generic_file_write(engine, mapping, offset, buf, len);
 		file_put(engine, mapping);
 	}
-	pthread_mutex_unlock(&engine->mm_lock);
+	api_exit(engine);
 	return err;
 }
 

@@ -295,6 +295,29 @@ START_TEST(test_memcg_low_holds_then_gives_way)
 }
 END_TEST
 
+/* memory.high is not a wall: charges go through, and the group reclaims back on the way out. */
+START_TEST(test_memcg_high_reclaims_back)
+{
+	struct fixture f;
+	const uint64_t high = 2 * MiB, pages = 4 * MiB / PAGE;
+	uint32_t cg, id;
+	uint64_t usage;
+
+	fixture_setup(&f, 16, 64, 1);
+	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "soft", &cg), 0);
+	ck_assert_int_eq(rcl_memcg_set(f.e, cg, RCL_MEMCG_HIGH, high), 0);
+	id = anon_region(&f, pages, cg, 0);
+	fixture_fill(&f, id, 0, pages, 51);		/* twice its high, page by page */
+	ck_assert_int_eq(rcl_memcg_usage(f.e, cg, &usage), 0);
+	ck_assert_uint_le(usage, high);
+	ck_assert_uint_gt(fixture_memcg_value(f.e, cg, true, "high"), 0);
+	ck_assert_uint_eq(fixture_memcg_value(f.e, cg, true, "max"), 0);	/* never refused */
+	ck_assert_uint_gt(info(&f, id).swapped, 0);
+	fixture_verify(&f, id, pages, 51);
+	fixture_teardown(&f);
+}
+END_TEST
+
 /* ---- workingset --------------------------------------------------------------------- */
 
 /* Passes over a new working set until one pass takes no major fault (at most @max). */
@@ -364,6 +387,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_direct_reclaim_leaves_dirty_file_pages_to_flusher);
 	tcase_add_test(tc, test_memcg_min_holds_under_global_pressure);
 	tcase_add_test(tc, test_memcg_low_holds_then_gives_way);
+	tcase_add_test(tc, test_memcg_high_reclaims_back);
 	tcase_add_test(tc, test_workingset_refault_detection_helps);
 	tcase_add_test(tc, test_shadow_nodes_are_capped);
 	suite_add_tcase(s, tc);
