@@ -360,12 +360,24 @@ static void write_cache_pages(struct rcl_engine *engine, struct address_space *m
 /* Write back and fsync one file; returns (and clears) a writeback error since the last call. */
 int filemap_write_and_wait(struct rcl_engine *engine, struct address_space *mapping)
 {
-	int err;
+	filemap_fdatawrite(engine, mapping);
+	return filemap_fsync_result(mapping, fsync(mapping->fd) < 0 ? -errno : 0);
+}
 
+/* Write back the dirty pages of @mapping and wait for those writes (not for fsync). */
+void filemap_fdatawrite(struct rcl_engine *engine, struct address_space *mapping)
+{
 	write_cache_pages(engine, mapping);
 	io_wait_all(engine->file_io);
-	if (fsync(mapping->fd) < 0 && !mapping->wb_err)
-		mapping->wb_err = -errno;
+}
+
+/* Fold @fsync_err into the mapping's sticky error and hand it out once. */
+int filemap_fsync_result(struct address_space *mapping, int fsync_err)
+{
+	int err;
+
+	if (fsync_err && !mapping->wb_err)
+		mapping->wb_err = fsync_err;
 	err = mapping->wb_err;
 	mapping->wb_err = 0;
 	return err;

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "reclaim/region.h"
 #include "memcontrol.h"
@@ -487,15 +488,29 @@ int rcl_region_munlock(struct rcl_engine *engine, uint32_t id)
 	return err;
 }
 
+/*
+ * The writes happen under the engine's lock; the fsync, which may take the disk's time, does
+ * not hold it: other clients go on meanwhile. A file's address space lives as long as the
+ * engine, so it is still there when the lock is taken back.
+ */
 int rcl_region_msync(struct rcl_engine *engine, uint32_t id)
 {
+	struct address_space *mapping = NULL;
 	struct region *region;
-	int err = 0;
+	int err = 0, fsync_err;
 
 	pthread_mutex_lock(&engine->mm_lock);
 	region = region_range(engine, id, 0, 0, &err);
-	if (region && region->file && (region->vm_flags & VM_SHARED))
-		err = filemap_write_and_wait(engine, region->file);
+	if (region && region->file && (region->vm_flags & VM_SHARED)) {
+		mapping = region->file;
+		filemap_fdatawrite(engine, mapping);
+	}
+	pthread_mutex_unlock(&engine->mm_lock);
+	if (!mapping)
+		return err;
+	fsync_err = fsync(mapping->fd) < 0 ? -errno : 0;
+	pthread_mutex_lock(&engine->mm_lock);
+	err = filemap_fsync_result(mapping, fsync_err);
 	pthread_mutex_unlock(&engine->mm_lock);
 	return err;
 }
@@ -555,17 +570,41 @@ int rcl_file_write(struct rcl_engine *engine, const char *path, uint64_t offset,
 	return err;
 }
 
+/* Every file written back under the lock, then fsynced without it (see rcl_region_msync). */
 int rcl_sync_all(struct rcl_engine *engine)
 {
-	struct address_space *mapping;
-	int err = 0, e;
+	struct address_space *mapping, **files = NULL;
+	size_t nr = 0, i;
+	int err = 0, e, *fsync_errs;
 
 	pthread_mutex_lock(&engine->mm_lock);
-	for (mapping = engine->files; mapping; mapping = mapping->next) {
-		e = filemap_write_and_wait(engine, mapping);
-		if (e && !err)
-			err = e;
+	for (mapping = engine->files; mapping; mapping = mapping->next)
+		nr++;
+	files = calloc(nr ? nr : 1, sizeof(*files));
+	fsync_errs = calloc(nr ? nr : 1, sizeof(*fsync_errs));
+	if (!files || !fsync_errs) {
+		/* No room to step out of the lock: do it all under it. */
+		for (mapping = engine->files; mapping; mapping = mapping->next)
+			if ((e = filemap_write_and_wait(engine, mapping)) && !err)
+				err = e;
+		pthread_mutex_unlock(&engine->mm_lock);
+		free(files);
+		free(fsync_errs);
+		return err;
+	}
+	for (i = 0, mapping = engine->files; mapping; mapping = mapping->next, i++) {
+		filemap_fdatawrite(engine, mapping);
+		files[i] = mapping;
 	}
 	pthread_mutex_unlock(&engine->mm_lock);
+	for (i = 0; i < nr; i++)
+		fsync_errs[i] = fsync(files[i]->fd) < 0 ? -errno : 0;
+	pthread_mutex_lock(&engine->mm_lock);
+	for (i = 0; i < nr; i++)
+		if ((e = filemap_fsync_result(files[i], fsync_errs[i])) && !err)
+			err = e;
+	pthread_mutex_unlock(&engine->mm_lock);
+	free(files);
+	free(fsync_errs);
 	return err;
 }
