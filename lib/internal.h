@@ -256,6 +256,10 @@ unsigned long nr_free_buffer_pages(struct rcl_engine *engine);
 /* Invariant checker: free counts, list membership, buddy orders. Returns 0 or -EUCLEAN. */
 int zone_check_consistency(struct zone *zone, char *why, size_t whylen);
 
+/* debug.c: the whole engine (zones, LRU lists, isolation); mm_lock held, engine quiescent. */
+int engine_check_consistency(struct rcl_engine *engine, char *why, size_t len);
+void engine_debug_check(struct rcl_engine *engine);	/* aborts in --enable-debug builds */
+
 /* ---- util ----------------------------------------------------------------------------- */
 
 unsigned long int_sqrt(unsigned long x);

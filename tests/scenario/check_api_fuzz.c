@@ -7,7 +7,7 @@
 
 #include "check-main.h"
 #include "engine-fixture.h"
-#include "internal.h"
+#include "memcontrol.h"
 
 #define PAGE 4096ULL
 
@@ -112,9 +112,9 @@ START_TEST(test_random_api_sequences)
 	unsigned int seed = (getenv("RCL_FUZZ_SEED") ? (unsigned int)atoi(getenv("RCL_FUZZ_SEED")) :
 			     4242u) + (unsigned int)_i;
 	char *page = malloc(PAGE);
-	char why[160];
+	char why[200];
 	uint64_t p;
-	int op, nid;
+	int op;
 
 	fixture_setup(&f, 8, 32, 2);
 	ck_assert_int_eq(rcl_region_create(f.e, &canary_spec, &canary), 0);
@@ -125,12 +125,11 @@ START_TEST(test_random_api_sequences)
 	for (op = 0; op < OPS; op++) {
 		one_op(&f, &seed, ids, NR_IDS, canary);
 		if (op % 500 == 499) {
-			for (nid = 0; nid < 2; nid++) {
-				struct zone *zone = &NODE_DATA(f.e, nid)->node_zones[ZONE_NORMAL];
-
-				ck_assert_msg(zone_check_consistency(zone, why, sizeof(why)) == 0,
-					      "%s", why);
-			}
+			/* Zones, LRU lists, nothing left isolated: the whole engine adds up. */
+			pthread_mutex_lock(&f.e->mm_lock);
+			ck_assert_msg(engine_check_consistency(f.e, why, sizeof(why)) == 0, "%s",
+				      why);
+			pthread_mutex_unlock(&f.e->mm_lock);
 		}
 	}
 	/* Whatever happened around it (swap, reclaim, failed calls), the canary is intact. */
@@ -200,6 +199,38 @@ START_TEST(test_invalid_calls_change_nothing)
 }
 END_TEST
 
+/* The checker itself: it must see a broken LRU size and a page on the wrong list. */
+START_TEST(test_consistency_checker_catches_breakage)
+{
+	struct fixture f;
+	struct rcl_region_spec spec = { .type = RCL_REGION_ANON, .nr_pages = 64 };
+	struct lruvec *lruvec;
+	struct page *page;
+	char why[200];
+	uint32_t id;
+
+	fixture_setup(&f, 16, 0, 1);
+	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
+	fixture_fill(&f, id, 0, 64, 9);
+	pthread_mutex_lock(&f.e->mm_lock);
+	lru_add_drain(f.e);
+	ck_assert_int_eq(engine_check_consistency(f.e, why, sizeof(why)), 0);
+	lruvec = mem_cgroup_lruvec(NODE_DATA(f.e, 0), f.e->root_mem_cgroup);
+	lruvec->lru_zone_size[ZONE_NORMAL][LRU_ACTIVE_ANON]++;
+	ck_assert_int_eq(engine_check_consistency(f.e, why, sizeof(why)), -EUCLEAN);
+	ck_assert_ptr_nonnull(strstr(why, "size says"));
+	lruvec->lru_zone_size[ZONE_NORMAL][LRU_ACTIVE_ANON]--;
+	page = page_list_first(&lruvec->lists[LRU_ACTIVE_ANON]);
+	ck_assert_ptr_nonnull(page);
+	ClearPageActive(page);		/* its flags now select the inactive list */
+	ck_assert_int_eq(engine_check_consistency(f.e, why, sizeof(why)), -EUCLEAN);
+	SetPageActive(page);
+	ck_assert_int_eq(engine_check_consistency(f.e, why, sizeof(why)), 0);
+	pthread_mutex_unlock(&f.e->mm_lock);
+	fixture_teardown(&f);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("api_fuzz");
@@ -208,6 +239,7 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_random_api_sequences, 0, 3);
 	tcase_add_test(tc, test_invalid_calls_change_nothing);
+	tcase_add_test(tc, test_consistency_checker_catches_breakage);
 	suite_add_tcase(s, tc);
 	return s;
 }

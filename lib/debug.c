@@ -1,0 +1,87 @@
+/*
+ * debug.c - invariant checkers: whole-engine consistency that tests call directly and that
+ * --enable-debug builds run on the way out of every region API call.
+ *
+ * What holds in a quiescent engine (no call in progress):
+ *   - every zone's free lists match their counts and NR_FREE_PAGES (zone_check_consistency);
+ *   - every LRU list holds exactly the pages its per-zone sizes say, each with PG_lru set and
+ *     its flags selecting that very list;
+ *   - nothing is left isolated (NR_ISOLATED_* are 0).
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "memcontrol.h"
+
+static int lruvec_check(struct lruvec *lruvec, char *why, size_t len)
+{
+	int lru, zid;
+
+	for (lru = 0; lru < NR_LRU_LISTS; lru++) {
+		unsigned long counted[MAX_NR_ZONES] = { 0 }, n = 0;
+		struct page *page;
+
+		page_list_for_each(page, &lruvec->lists[lru]) {
+			if (!PageLRU(page) || page_lru(page) != (enum lru_list)lru) {
+				snprintf(why, len, "pfn %u on LRU list %d with flags %#x",
+					 page_to_pfn(page), lru, page_flags(page));
+				return -EUCLEAN;
+			}
+			counted[page_zonenum(page)]++;
+			if (++n > lruvec->pgdat->engine->nr_frames) {
+				snprintf(why, len, "LRU list %d loops", lru);
+				return -EUCLEAN;
+			}
+		}
+		for (zid = 0; zid < MAX_NR_ZONES; zid++) {
+			if (counted[zid] != lruvec->lru_zone_size[zid][lru]) {
+				snprintf(why, len, "LRU list %d zone %d: %lu pages, size says %lu", lru,
+					 zid, counted[zid], lruvec->lru_zone_size[zid][lru]);
+				return -EUCLEAN;
+			}
+		}
+	}
+	return 0;
+}
+
+/* 0, or -EUCLEAN with the first broken invariant in @why. Caller holds mm_lock. */
+int engine_check_consistency(struct rcl_engine *engine, char *why, size_t len)
+{
+	struct mem_cgroup *memcg;
+	struct zone *zone;
+	int nid, zid, ret;
+
+	for_each_zone(zone, engine, nid, zid) {
+		if (populated_zone(zone) && (ret = zone_check_consistency(zone, why, len)))
+			return ret;
+	}
+	for (nid = 0; nid < engine->nr_nodes; nid++) {
+		struct pglist_data *pgdat = NODE_DATA(engine, nid);
+
+		if (node_page_state(pgdat, NR_ISOLATED_ANON) ||
+		    node_page_state(pgdat, NR_ISOLATED_FILE)) {
+			snprintf(why, len, "node %d: pages left isolated", nid);
+			return -EUCLEAN;
+		}
+		memcg = NULL;
+		while ((memcg = mem_cgroup_iter(engine->root_mem_cgroup, memcg, NULL)))
+			if ((ret = lruvec_check(mem_cgroup_lruvec(pgdat, memcg), why, len)))
+				return ret;
+	}
+	return 0;
+}
+
+/* --enable-debug: a broken invariant is a bug; stop right where it shows. */
+void engine_debug_check(struct rcl_engine *engine)
+{
+#ifdef RCL_DEBUG
+	char why[200];
+
+	if (engine_check_consistency(engine, why, sizeof(why))) {
+		fprintf(stderr, "reclaimd engine: invariant broken: %s\n", why);
+		abort();
+	}
+#else
+	(void)engine;
+#endif
+}
