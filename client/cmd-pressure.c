@@ -25,47 +25,28 @@ static const char *level_name(Reclaim__V1__PressureLevel l)
 	return (unsigned int)l < 4 ? level_names[l] : "unknown";
 }
 
+static int print_pressure_event(struct cmd_ctx *ctx, const Reclaim__V1__Event *ev, void *arg)
+{
+	(void)arg;
+	if (ev->event_case != RECLAIM__V1__EVENT__EVENT_PRESSURE)
+		return 0;
+	if (ctx->json) {
+		printf("{\"memcg\":");
+		json_string(stdout, ev->pressure->memcg);
+		printf(",\"level\":\"%s\"}\n", level_name(ev->pressure->level));
+	} else {
+		printf("%s %s\n", ev->pressure->memcg, level_name(ev->pressure->level));
+	}
+	return 0;	/* until interrupted */
+}
+
 static int watch(struct cmd_ctx *ctx, const char *memcg)
 {
-	Request req = RECLAIM__V1__REQUEST__INIT;
 	Reclaim__V1__Subscribe sub = RECLAIM__V1__SUBSCRIBE__INIT;
-	Response *resp;
-	int ret;
 
 	sub.kind = RECLAIM__V1__EVENT_KIND__EVENT_PRESSURE;
 	sub.memcg = (char *)memcg;
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_SUBSCRIBE;
-	req.subscribe = &sub;
-	ret = ctl_call(ctx, &req, &resp);
-	if (ret)
-		return ret;
-	rclc_response_free(resp);
-	for (;;) {
-		const Reclaim__V1__Event *ev;
-
-		ret = rclc_next_event(ctx->conn, -1, &resp);
-		if (ret < 0) {
-			fprintf(stderr, "reclaimctl: the event stream ended\n");
-			return EXIT_NOCONN;
-		}
-		ev = resp->event;
-		if (ev->event_case == RECLAIM__V1__EVENT__EVENT_PRESSURE) {
-			if (ctx->json) {
-				printf("{\"memcg\":");
-				json_string(stdout, ev->pressure->memcg);
-				printf(",\"level\":\"%s\"}\n", level_name(ev->pressure->level));
-			} else {
-				printf("%s %s\n", ev->pressure->memcg,
-				       level_name(ev->pressure->level));
-			}
-			fflush(stdout);
-		} else if (ev->event_case == RECLAIM__V1__EVENT__EVENT_OVERFLOW) {
-			fprintf(stderr, "reclaimctl: too slow: the daemon dropped this stream\n");
-			rclc_response_free(resp);
-			return EXIT_NOCONN;
-		}
-		rclc_response_free(resp);
-	}
+	return ctl_stream(ctx, &sub, print_pressure_event, NULL);
 }
 
 /* One kind of PSI figures: a memory.pressure line, or JSON members. */

@@ -20,10 +20,18 @@ const struct cmd_entry cmd_trace_entry = {
 	.exec = exec_trace,
 };
 
-static void print_trace(struct cmd_ctx *ctx, const Reclaim__V1__TraceEvent *t)
+struct trace_count {
+	unsigned long long seen, count;		/* count 0: forever */
+};
+
+static int print_trace(struct cmd_ctx *ctx, const Reclaim__V1__Event *ev, void *arg)
 {
+	const Reclaim__V1__TraceEvent *t = ev->trace;
+	struct trace_count *c = arg;
 	size_t i;
 
+	if (ev->event_case != RECLAIM__V1__EVENT__EVENT_TRACE)
+		return 0;
 	if (ctx->json) {
 		printf("{\"name\":");
 		json_string(stdout, t->name);
@@ -41,7 +49,7 @@ static void print_trace(struct cmd_ctx *ctx, const Reclaim__V1__TraceEvent *t)
 			printf(" %s=%" PRIu64, t->fields[i]->name, t->fields[i]->value);
 		printf("\n");
 	}
-	fflush(stdout);
+	return c->count && ++c->seen >= c->count;
 }
 
 static int exec_trace(struct cmd_ctx *ctx, int argc, char **argv)
@@ -50,48 +58,21 @@ static int exec_trace(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
-	Request req = RECLAIM__V1__REQUEST__INIT;
 	Reclaim__V1__Subscribe sub = RECLAIM__V1__SUBSCRIBE__INIT;
-	unsigned long long count = 0, seen = 0;
-	Response *resp;
+	struct trace_count tc = { 0, 0 };
 	char *end;
-	int opt, ret;
+	int opt;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (opt != 'n')
 			return ctl_usage(&cmd_trace_entry, NULL);
-		count = strtoull(optarg, &end, 10);
-		if (*end || !count)
+		tc.count = strtoull(optarg, &end, 10);
+		if (*end || !tc.count)
 			return ctl_usage(&cmd_trace_entry, "--count wants a number above 0");
 	}
 	sub.kind = RECLAIM__V1__EVENT_KIND__EVENT_TRACE;
 	sub.n_tracepoints = (size_t)(argc - optind);
 	sub.tracepoints = argv + optind;
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_SUBSCRIBE;
-	req.subscribe = &sub;
-	ret = ctl_call(ctx, &req, &resp);
-	if (ret)
-		return ret;
-	rclc_response_free(resp);
-	while (!count || seen < count) {
-		const Reclaim__V1__Event *ev;
-
-		if (rclc_next_event(ctx->conn, -1, &resp) < 0) {
-			fprintf(stderr, "reclaimctl: the event stream ended\n");
-			return EXIT_NOCONN;
-		}
-		ev = resp->event;
-		if (ev->event_case == RECLAIM__V1__EVENT__EVENT_TRACE) {
-			print_trace(ctx, ev->trace);
-			seen++;
-		} else if (ev->event_case == RECLAIM__V1__EVENT__EVENT_OVERFLOW) {
-			fprintf(stderr, "reclaimctl: too slow: the daemon dropped this stream after "
-				"%" PRIu64 " lost events\n", ev->overflow->events_dropped);
-			rclc_response_free(resp);
-			return EXIT_NOCONN;
-		}
-		rclc_response_free(resp);
-	}
-	return 0;
+	return ctl_stream(ctx, &sub, print_trace, &tc);
 }

@@ -3,6 +3,7 @@
  * the connection, exit codes. Each command lives in its own cmd-<name>.c.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,37 @@ static int connection_failed(struct cmd_ctx *ctx, const char *what, int err)
 	fprintf(stderr, "reclaimctl: %s %s: %s\n", what, rclc_socket_path(ctx->socket),
 		err == -EPROTO && ctx->conn ? rclc_last_error(ctx->conn) : strerror(-err));
 	return EXIT_NOCONN;
+}
+
+int ctl_stream(struct cmd_ctx *ctx, Reclaim__V1__Subscribe *sub, ctl_event_fn on_event,
+	       void *arg)
+{
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Response *resp;
+	int ret, stop = 0;
+
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_SUBSCRIBE;
+	req.subscribe = sub;
+	ret = ctl_call(ctx, &req, &resp);
+	if (ret)
+		return ret;
+	rclc_response_free(resp);
+	while (!stop) {
+		if (rclc_next_event(ctx->conn, -1, &resp) < 0) {
+			fprintf(stderr, "reclaimctl: the event stream ended\n");
+			return EXIT_NOCONN;
+		}
+		if (resp->event->event_case == RECLAIM__V1__EVENT__EVENT_OVERFLOW) {
+			fprintf(stderr, "reclaimctl: too slow: the daemon dropped this stream after "
+				"%" PRIu64 " lost events\n", resp->event->overflow->events_dropped);
+			rclc_response_free(resp);
+			return EXIT_NOCONN;
+		}
+		stop = on_event(ctx, resp->event, arg);
+		fflush(stdout);
+		rclc_response_free(resp);
+	}
+	return 0;
 }
 
 int ctl_call(struct cmd_ctx *ctx, Request *req, Response **ret_resp)
