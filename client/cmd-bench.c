@@ -141,24 +141,14 @@ static double percentile(struct bench *b, double p)
 /* Read the watched vmstat counters into @v. */
 static int read_vmstat(struct cmd_ctx *ctx, uint64_t v[NR_WATCHED])
 {
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__Stat st = RECLAIM__V1__STAT__INIT;
 	Response *resp;
-	size_t i, j;
-	int ret;
+	size_t i;
+	int ret = ctl_stat(ctx, RECLAIM__V1__STAT_VIEW__VMSTAT, &resp);
 
-	st.view = RECLAIM__V1__STAT_VIEW__VMSTAT;
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_STAT;
-	req.stat = &st;
-	ret = ctl_call(ctx, &req, &resp);
 	if (ret)
 		return ret;
-	for (i = 0; i < NR_WATCHED; i++) {
-		v[i] = 0;
-		for (j = 0; j < resp->stat->n_counters; j++)
-			if (!strcmp(resp->stat->counters[j]->name, watched[i]))
-				v[i] = resp->stat->counters[j]->value;
-	}
+	for (i = 0; i < NR_WATCHED; i++)
+		v[i] = ctl_counter(resp->stat, watched[i]);
 	rclc_response_free(resp);
 	return 0;
 }

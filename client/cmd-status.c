@@ -17,16 +17,6 @@ const struct cmd_entry cmd_status_entry = {
 	.exec = exec_status,
 };
 
-static uint64_t counter(const Reclaim__V1__StatReply *r, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < r->n_counters; i++)
-		if (strcmp(r->counters[i]->name, name) == 0)
-			return r->counters[i]->value;
-	return 0;
-}
-
 static const char *const level_names[] = { "none", "low", "medium", "critical" };
 
 /* Swap in use (the root group's memory.stat "swap", bytes) and the daemon's pressure level.
@@ -64,18 +54,13 @@ static int exec_status(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	const char *level = "none";
 	uint64_t swap = 0;
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__Stat stat = RECLAIM__V1__STAT__INIT;
 	const Reclaim__V1__HelloReply *hello;
 	const Reclaim__V1__StatReply *r;
 	uint64_t total, free_kb, avail, raw;
 	Response *resp;
 	int ret;
 
-	stat.view = RECLAIM__V1__STAT_VIEW__MEMINFO;
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_STAT;
-	req.stat = &stat;
-	ret = ctl_call(ctx, &req, &resp);
+	ret = ctl_stat(ctx, RECLAIM__V1__STAT_VIEW__MEMINFO, &resp);
 	if (ret)
 		return ret;
 	ret = swap_and_pressure(ctx, &swap, &level);
@@ -85,10 +70,10 @@ static int exec_status(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	r = resp->stat;
 	hello = rclc_server(ctx->conn);
-	total = counter(r, "MemTotal");
-	free_kb = counter(r, "MemFree");
-	avail = counter(r, "MemAvailable");
-	raw = counter(r, "RawPages");
+	total = ctl_counter(r, "MemTotal");
+	free_kb = ctl_counter(r, "MemFree");
+	avail = ctl_counter(r, "MemAvailable");
+	raw = ctl_counter(r, "RawPages");
 	if (ctx->json) {
 		printf("{\"server_version\":");
 		json_string(stdout, hello->server_version);

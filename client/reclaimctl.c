@@ -31,6 +31,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_reclaim_entry,
 	&cmd_trace_entry,
 	&cmd_bench_entry,
+	&cmd_vmstat_entry,
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -72,6 +73,27 @@ static int connection_failed(struct cmd_ctx *ctx, const char *what, int err)
 	fprintf(stderr, "reclaimctl: %s %s: %s\n", what, rclc_socket_path(ctx->socket),
 		err == -EPROTO && ctx->conn ? rclc_last_error(ctx->conn) : strerror(-err));
 	return EXIT_NOCONN;
+}
+
+int ctl_stat(struct cmd_ctx *ctx, Reclaim__V1__StatView view, Response **ret)
+{
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Stat st = RECLAIM__V1__STAT__INIT;
+
+	st.view = view;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_STAT;
+	req.stat = &st;
+	return ctl_call(ctx, &req, ret);
+}
+
+uint64_t ctl_counter(const Reclaim__V1__StatReply *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_counters; i++)
+		if (strcmp(r->counters[i]->name, name) == 0)
+			return r->counters[i]->value;
+	return 0;
 }
 
 int ctl_stream(struct cmd_ctx *ctx, Reclaim__V1__Subscribe *sub, ctl_event_fn on_event,

@@ -42,6 +42,11 @@ struct cmd_entry {
  */
 int ctl_call(struct cmd_ctx *ctx, Request *req, Response **ret_resp);
 
+/* A Stat VIEW (meminfo, vmstat, ...): the response in *ret (free it), or an exit status. */
+int ctl_stat(struct cmd_ctx *ctx, Reclaim__V1__StatView view, Response **ret);
+/* The value of counter NAME in a Stat reply; 0 if it has none. */
+uint64_t ctl_counter(const Reclaim__V1__StatReply *r, const char *name);
+
 /*
  * Subscribe with @sub and hand each pushed event to @on_event until it returns non-zero
  * (then 0 is returned). A dropped (Overflow) or ended stream is reported and returns
@@ -67,7 +72,7 @@ void ctl_print_ok(struct cmd_ctx *ctx, const char *message);
 #define CMD(n) extern const struct cmd_entry cmd_##n##_entry
 CMD(status); CMD(stat); CMD(alloc_pages); CMD(free_pages); CMD(tunable); CMD(shutdown);
 CMD(memcg); CMD(alloc); CMD(touch); CMD(write); CMD(read); CMD(free); CMD(madvise);
-CMD(sync); CMD(pressure); CMD(reclaim); CMD(trace); CMD(bench);
+CMD(sync); CMD(pressure); CMD(reclaim); CMD(trace); CMD(bench); CMD(vmstat);
 #undef CMD
 
 #endif

@@ -4,7 +4,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 6
+plan 10
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 
@@ -24,6 +24,27 @@ out=$(ctl bench --seconds 0.2 --size 1M)
 check "the text summary is a table" grep -Eq '^  pages/s +[0-9]+$' <<<"$out"
 ctl bench --pattern sideways >/dev/null 2>&1; rc=$?
 check "an unknown pattern is a usage error (exit 64)" test "$rc" = 64
+# vmstat: rates over each interval. Run it while a writing bench swaps, once the bench has
+# been seen swapping (polled, bounded), so the interval falls inside the swap storm.
+pswpout() { ctl stat vmstat | awk '$1 == "pswpout" { print $2 }'; }
+before=$(pswpout)
+ctl bench --size 24M --pattern seq --batch 256 --seconds 3 --write >/dev/null &
+bench=$!
+for _ in $(seq 300); do
+	[ "$(pswpout)" -gt "$before" ] && break
+	read -rt 0.01 <> <(:) || :
+done
+out=$(ctl --json vmstat 0.2 2)
+wait "$bench"
+check "vmstat --json prints COUNT lines, each over its interval" \
+	python3 -c 'import json, sys; ls = [json.loads(l) for l in sys.argv[1].splitlines()]; assert len(ls) == 2 and all(l["seconds"] >= 0.2 and l["free_kb"] > 0 for l in ls), ls' "$out"
+check "vmstat shows swap-out while a writing bench swaps" \
+	python3 -c 'import json, sys; ls = [json.loads(l) for l in sys.argv[1].splitlines()]; assert sum(l["pswpout_per_s"] for l in ls) > 0, ls' "$out"
+out=$(ctl vmstat 0.05 1)
+check "vmstat text is a header and one line" \
+	python3 -c 'import sys; h, l = sys.argv[1].splitlines(); assert h.split()[:5] == ["free", "cache", "swpd", "si", "so"] and len(l.split()) == len(h.split()), sys.argv[1]' "$out"
+ctl vmstat 0 >/dev/null 2>&1; rc=$?
+check "a zero interval is a usage error (exit 64)" test "$rc" = 64
 stop_daemon
 check "daemon exits 0" test "$EXIT" = 0
 finish
