@@ -25,8 +25,6 @@ static const char *const view_names[] = {
 
 static int exec_stat(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__Stat stat = RECLAIM__V1__STAT__INIT;
 	const Reclaim__V1__StatReply *r;
 	Response *resp;
 	size_t v;
@@ -37,10 +35,7 @@ static int exec_stat(struct cmd_ctx *ctx, int argc, char **argv)
 			break;
 	if (v == sizeof(view_names) / sizeof(view_names[0]))
 		return ctl_usage(&cmd_stat_entry, "unknown view");
-	stat.view = (Reclaim__V1__StatView)v;
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_STAT;
-	req.stat = &stat;
-	ret = ctl_call(ctx, &req, &resp);
+	ret = ctl_stat(ctx, (Reclaim__V1__StatView)v, &resp);
 	if (ret)
 		return ret;
 	r = resp->stat;
