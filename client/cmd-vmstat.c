@@ -102,14 +102,13 @@ static void print_header(void)
 	putchar('\n');
 }
 
-/* One line: the levels at B and each counter's rate from A to B, per second. */
+/* One line: the levels at B and each counter's rate from A to B, per second (A and B are
+ * at least the 0.01 s minimum interval apart on the monotonic clock, so dt > 0). */
 static void print_line(struct cmd_ctx *ctx, const struct sample *a, const struct sample *b)
 {
 	double dt = elapsed(a, b);
 	size_t i;
 
-	if (dt <= 0)
-		dt = 1e-9;
 	if (ctx->json) {
 		printf("{\"seconds\":%.3f,\"free_kb\":%" PRIu64 ",\"cache_kb\":%" PRIu64
 		       ",\"swap_used_kb\":%" PRIu64, dt, b->free_kb, b->cache_kb, b->swap_kb);
