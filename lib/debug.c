@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "memcontrol.h"
 
@@ -84,4 +85,12 @@ void engine_debug_check(struct rcl_engine *engine)
 #else
 	(void)engine;
 #endif
+}
+
+/* A page in a state no path may leave it in: name it and stop (VM_BUG_ON_PAGE). */
+void bad_page_state(const struct page *page, const char *why)
+{
+	fprintf(stderr, "reclaimd engine: page %s: pfn %u flags %#x count %d mapcount %d\n", why,
+		page_to_pfn(page), page_flags(page), page_ref_count(page), page_mapcount(page));
+	abort();
 }

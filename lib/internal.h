@@ -6,6 +6,8 @@
 #ifndef RCL_INTERNAL_H
 #define RCL_INTERNAL_H
 
+#include "autoconfig.h"		/* RCL_DEBUG: the --enable-debug checks below */
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -259,6 +261,18 @@ int zone_check_consistency(struct zone *zone, char *why, size_t whylen);
 /* debug.c: the whole engine (zones, LRU lists, isolation); mm_lock held, engine quiescent. */
 int engine_check_consistency(struct rcl_engine *engine, char *why, size_t len);
 void engine_debug_check(struct rcl_engine *engine);	/* aborts in --enable-debug builds */
+
+/* --enable-debug: report @page with @why and abort when @cond holds; nothing otherwise. */
+void bad_page_state(const struct page *page, const char *why);
+#ifdef RCL_DEBUG
+#define VM_BUG_ON_PAGE(cond, page, why)						\
+	do {									\
+		if (cond)							\
+			bad_page_state(page, why);				\
+	} while (0)
+#else
+#define VM_BUG_ON_PAGE(cond, page, why)	((void)(cond), (void)(page))
+#endif
 
 /* ---- util ----------------------------------------------------------------------------- */
 

@@ -200,9 +200,22 @@ static inline bool trylock_page(struct page *page)
 	return !TestSetPageLocked(page);
 }
 
+/*
+ * A page unlocked by a path that does not hold its lock means two paths each believe they own
+ * the page; --enable-debug builds stop right there (the kernel's VM_BUG_ON_PAGE).
+ */
 static inline void unlock_page(struct page *page)
 {
-	ClearPageLocked(page);
+	bool was_locked = TestClearPageLocked(page);
+
+	VM_BUG_ON_PAGE(!was_locked, page, "unlocked while not locked");
+}
+
+/* Lock a page nobody else can reach yet (a new swap or page cache page). */
+static inline void __lock_new_page(struct page *page)
+{
+	VM_BUG_ON_PAGE(PageLocked(page), page, "locked twice");
+	__SetPageLocked(page);
 }
 
 /* ---- memory.c -------------------------------------------------------------------------- */

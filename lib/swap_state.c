@@ -173,7 +173,7 @@ static struct page *__read_swap_cache_async(struct rcl_engine *engine, swp_entry
 		put_page(page);
 		return NULL;
 	}
-	__SetPageLocked(page);
+	__lock_new_page(page);
 	__add_to_swap_cache(page, entry);
 	lru_cache_add(page);
 	return page;
@@ -194,6 +194,10 @@ static void swapin_end_io(void *private, int index, int err)
 /*
  * Read the page of @entry and its neighbours in the aligned readahead window in one batch.
  * Returns the target page with a reference (locked released, uptodate), or NULL with *ret_err.
+ *
+ * The target's frame is taken first: readahead is only worth a frame when the fault itself
+ * can be served, and a neighbour must never sit in the swap cache unread because the batch
+ * was abandoned (its frame still holds whatever it held before, another region's bytes).
  */
 struct page *swapin_readahead(struct rcl_engine *engine, swp_entry_t entry,
 			      struct region *region, int *ret_err)
@@ -203,9 +207,14 @@ struct page *swapin_readahead(struct rcl_engine *engine, swp_entry_t entry,
 	struct swapin_batch b;
 	swp_entry_t entries[64];
 	void *bufs[64];
-	struct page *target = NULL;
+	struct page *target, *page;
 	int n = 0, i, t = -1;
 
+	target = __read_swap_cache_async(engine, entry, region);
+	if (!target) {
+		*ret_err = -ENOMEM;
+		return NULL;
+	}
 	start = offset & ~(nr - 1);
 	end = offset | (nr - 1);
 	if (start == 0)
@@ -213,37 +222,33 @@ struct page *swapin_readahead(struct rcl_engine *engine, swp_entry_t entry,
 	if (end >= si->max)
 		end = si->max - 1;
 	for (o = start; o <= end && n < 64; o++) {
-		struct page *page;
-
-		if (o != offset && (!swap_entry_valid(engine, swp_entry(o)) ||
-				    __swap_count(engine, swp_entry(o)) == 0))
-			continue;
-		page = __read_swap_cache_async(engine, swp_entry(o), region);
-		if (!page)
-			continue;
-		if (o == offset)
+		if (o == offset) {
+			page = target;
 			t = n;
-		else
+		} else {
+			if (!swap_entry_valid(engine, swp_entry(o)) ||
+			    __swap_count(engine, swp_entry(o)) == 0)
+				continue;
+			page = __read_swap_cache_async(engine, swp_entry(o), region);
+			if (!page)
+				continue;
 			SetPageReadahead(page);
+		}
 		entries[n] = swp_entry(o);
 		bufs[n] = page_address(page);
 		b.pages[n] = page;
 		b.err[n] = 0;
 		n++;
 	}
-	if (t < 0) {
-		*ret_err = -ENOMEM;
-		goto unlock;
-	}
 	count_vm_event(engine, PGMAJFAULT);
 	if (swap_readpages(engine, entries, bufs, n, swapin_end_io, &b) < 0)
 		for (i = 0; i < n; i++)
 			b.err[i] = -EIO;
 	io_wait_all(si->io);
-unlock:
-	for (i = 0; i < n; i++) {
-		struct page *page = b.pages[i];
 
+	target = NULL;
+	for (i = 0; i < n; i++) {
+		page = b.pages[i];
 		if (b.err[i]) {
 			/* Never hand out a page whose read failed: the slot keeps the data. */
 			ClearPageReadahead(page);

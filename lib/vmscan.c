@@ -357,13 +357,12 @@ pageout_t pageout(struct page *page, struct address_space *mapping, struct scan_
 	if (!clear_page_dirty_for_io(page))
 		return PAGE_CLEAN;
 	SetPageReclaim(page);
+	/* The writepage unlocks the page, on failure too: it is then dirty again and stays on
+	 * the inactive list (shrink_page_list keeps it unlocked), never activated with a lock
+	 * that is no longer ours. */
 	err = swap ? swap_writepage(page) : file_writepage(page);
-	if (err < 0) {
-		ClearPageReclaim(page);
-		return PAGE_ACTIVATE;
-	}
-	if (!PageWriteback(page))
-		ClearPageReclaim(page);	/* synchronous write done */
+	if (err < 0 || !PageWriteback(page))
+		ClearPageReclaim(page);	/* failed, or a synchronous write already done */
 	trace_event(engine, .type = RCL_TRACE_WRITEPAGE, .pfn = page_to_pfn(page),
 		    .file = !swap);
 	mod_node_page_state(page_pgdat(page), NR_VMSCAN_WRITE, 1);

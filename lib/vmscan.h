@@ -61,7 +61,7 @@ enum page_references {
 typedef enum {
 	PAGE_KEEP,	/* failed to write the page out, keep it */
 	PAGE_ACTIVATE,	/* move it to the active list */
-	PAGE_SUCCESS,	/* writeback started */
+	PAGE_SUCCESS,	/* written, or the write failed: either way the page is unlocked */
 	PAGE_CLEAN,	/* it was not dirty */
 } pageout_t;
 

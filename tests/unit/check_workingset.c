@@ -77,12 +77,31 @@ static uint64_t evict(struct rcl_engine *e, struct address_space *m, unsigned lo
 
 /* Make the lruvec's active file list exactly @n pages long (counter only) and return the
  * delta to undo it with. */
-static long set_active_file(struct lruvec *lruvec, unsigned long n)
+/*
+ * @n active file pages of another file, made as a reader makes them: each page read twice
+ * (mark_page_accessed activates on the second access). Real pages, so that the engine's
+ * invariants (checked after every call in --enable-debug builds) hold throughout.
+ */
+static void make_active_file(struct rcl_engine *e, struct lruvec *lruvec, unsigned long n)
 {
-	long delta = (long)n - (long)lruvec_lru_size(lruvec, LRU_ACTIVE_FILE, MAX_NR_ZONES);
+	struct rcl_region_spec spec = { .type = RCL_REGION_FILE, .nr_pages = n ? n : 1,
+					.path = "act", .flags = RCL_REGION_SHARED };
+	char buf[64];
+	size_t got;
+	uint32_t rid;
+	unsigned long i;
+	int pass;
 
-	update_lru_size(lruvec, LRU_ACTIVE_FILE, ZONE_NORMAL, delta);
-	return delta;
+	ck_assert_int_eq(rcl_region_create(e, &spec, &rid), 0);
+	ck_assert_int_eq(rcl_region_free(e, rid), 0);
+	for (i = 0; i < n; i++)
+		for (pass = 0; pass < 2; pass++)
+			ck_assert_int_eq(rcl_file_read(e, "act", i * 4096, buf, sizeof(buf), &got),
+					 0);
+	lock(e);
+	lru_add_drain(e);
+	ck_assert_uint_eq(lruvec_lru_size(lruvec, LRU_ACTIVE_FILE, MAX_NR_ZONES), n);
+	unlock(e);
 }
 
 START_TEST(test_shadow_round_trip)
@@ -193,16 +212,17 @@ static void run_refault(const struct refault_case *c)
 	struct lruvec *lruvec;
 	struct mem_cgroup *root;
 	struct page *page;
-	long refault0, activate0, restore0, node_activate0, age, delta;
+	long refault0, activate0, restore0, node_activate0, age;
 
 	fixture_setup(&f, 16, 0, 1);
 	ck_assert_int_eq(rcl_tunable_set(f.e, RCL_TUNABLE_WORKINGSET, (uint64_t)c->detection), 0);
+	root = f.e->root_mem_cgroup;
+	lruvec = mem_cgroup_lruvec(NODE_DATA(f.e, 0), root);
+	make_active_file(f.e, lruvec, c->active_file);
 	read_page(f.e, "wf", 0);
 	lock(f.e);
 	m = file_mapping(f.e, "wf");
 	ck_assert_ptr_nonnull(m);
-	root = f.e->root_mem_cgroup;
-	lruvec = mem_cgroup_lruvec(NODE_DATA(f.e, 0), root);
 	lru_add_drain(f.e);
 	page = cached_page(m, 0);
 	if (c->workingset)
@@ -212,7 +232,6 @@ static void run_refault(const struct refault_case *c)
 	evict(f.e, m, 0);
 	ck_assert_uint_eq(m->nrexceptional, 1);
 	lruvec->inactive_age += (long)c->advance;	/* distance = advance */
-	delta = set_active_file(lruvec, c->active_file);
 	age = lruvec->inactive_age;
 	refault0 = root->node_stat[WORKINGSET_REFAULT];
 	activate0 = root->node_stat[WORKINGSET_ACTIVATE];
@@ -237,7 +256,6 @@ static void run_refault(const struct refault_case *c)
 			 restore0 + (c->activated && c->workingset));
 	if (c->activated && c->workingset)
 		ck_assert(PageWorkingset(page));
-	update_lru_size(lruvec, LRU_ACTIVE_FILE, ZONE_NORMAL, -delta);
 	unlock(f.e);
 	fixture_teardown(&f);
 }
