@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,48 +18,28 @@
 #include "memcontrol.h"
 #include "vmscan.h"
 
-int mapping_grow(struct address_space *mapping, unsigned long nr_slots)
-{
-	unsigned long cap = mapping->nr_slots ? mapping->nr_slots : 1UL << SHADOW_GROUP_SHIFT;
-	unsigned long old_groups = mapping->nr_slots >> SHADOW_GROUP_SHIFT;
-	struct shadow_group *groups;
-	pgcache_slot_t *slots;
-
-	if (nr_slots <= mapping->nr_slots)
-		return 0;
-	while (cap < nr_slots)
-		cap *= 2;
-	slots = realloc(mapping->i_pages, cap * sizeof(*slots));
-	if (!slots)
-		return -ENOMEM;
-	mapping->i_pages = slots;
-	groups = realloc(mapping->groups, (cap >> SHADOW_GROUP_SHIFT) * sizeof(*groups));
-	if (!groups)
-		return -ENOMEM;		/* i_pages grew, nr_slots did not: still consistent */
-	memset(slots + mapping->nr_slots, 0, (cap - mapping->nr_slots) * sizeof(*slots));
-	memset(groups + old_groups, 0, ((cap >> SHADOW_GROUP_SHIFT) - old_groups) *
-					   sizeof(*groups));
-	mapping->groups = groups;
-	mapping->nr_slots = cap;
-	return 0;
-}
-
-static bool shadow_node(const struct shadow_group *g)
-{
-	return !g->pages && g->shadows;
-}
-
-/* Store @new in slot @index, keeping the group counts and the shadow-node count current. */
+/*
+ * Store @new in slot @index, keeping the leaf's page and shadow counts and the engine's count
+ * of shadow nodes current; a leaf left empty is freed. A page or shadow goes only where the
+ * leaf exists already: add_to_page_cache_lru creates it, a shadow replaces a page.
+ */
 void page_cache_set_slot(struct address_space *mapping, unsigned long index, pgcache_slot_t new)
 {
-	struct shadow_group *g = &mapping->groups[index >> SHADOW_GROUP_SHIFT];
-	pgcache_slot_t old = mapping->i_pages[index];
-	bool was = shadow_node(g);
+	struct xa_node *leaf = xa_leaf(&mapping->i_pages, index);
+	pgcache_slot_t old;
+	bool was;
 
-	g->pages = (uint8_t)(g->pages + slot_is_page(new) - slot_is_page(old));
-	g->shadows = (uint8_t)(g->shadows + slot_is_shadow(new) - slot_is_shadow(old));
-	mapping->i_pages[index] = new;
-	mapping->engine->nr_shadow_nodes += (unsigned long)shadow_node(g) - was;
+	if (!leaf)
+		return;		/* only a clear can find no leaf: nothing to clear */
+	old = leaf->entries[index & XA_CHUNK_MASK];
+	was = shadow_node(leaf);
+	leaf->nr_pages = (unsigned char)(leaf->nr_pages + slot_is_page(new) - slot_is_page(old));
+	leaf->nr_values = (unsigned char)(leaf->nr_values + slot_is_shadow(new) -
+					  slot_is_shadow(old));
+	leaf->entries[index & XA_CHUNK_MASK] = new;
+	mapping->engine->nr_shadow_nodes += (unsigned long)shadow_node(leaf) - was;
+	if (!leaf->nr_pages && !leaf->nr_values)
+		xa_leaf_release(&mapping->i_pages, leaf);
 }
 
 /*
@@ -129,11 +110,6 @@ found:
 		}
 		mapping->i_size = min_size;
 	}
-	err = mapping_grow(mapping, (mapping->i_size + PAGE_SIZE - 1) >> PAGE_SHIFT);
-	if (err) {
-		*ret_err = err;
-		return NULL;
-	}
 	mapping->refcount++;
 	return mapping;
 fail:
@@ -153,8 +129,8 @@ void file_put_final(struct rcl_engine *engine, struct address_space *mapping)
 
 	filemap_write_and_wait(engine, mapping);
 	lru_add_drain_all(engine);
-	for (i = 0; i < mapping->nr_slots; i++) {
-		pgcache_slot_t s = mapping->i_pages[i];
+	xa_for_each_range(&mapping->i_pages, i, 0, ULONG_MAX) {
+		pgcache_slot_t s = page_cache_slot(mapping, i);
 
 		if (slot_is_page(s)) {
 			struct page *page = pfn_to_page(engine, slot_pfn(s));
@@ -173,12 +149,10 @@ void file_put_final(struct rcl_engine *engine, struct address_space *mapping)
 		}
 	}
 	mapping_unregister(engine, mapping);
-	for (i = 0; i < mapping->nr_slots; i++)
-		if (slot_is_shadow(mapping->i_pages[i]))
-			page_cache_set_slot(mapping, i, 0);
+	xa_for_each_range(&mapping->i_pages, i, 0, ULONG_MAX)
+		page_cache_set_slot(mapping, i, 0);	/* the shadows left */
+	xa_destroy(&mapping->i_pages);
 	close(mapping->fd);
-	free(mapping->groups);
-	free(mapping->i_pages);
 	free(mapping->path);
 	free(mapping);
 }
@@ -196,9 +170,7 @@ struct page *find_get_page(struct address_space *mapping, unsigned long index)
 	struct page *page;
 	pgcache_slot_t s;
 
-	if (index >= mapping->nr_slots)
-		return NULL;
-	s = mapping->i_pages[index];
+	s = page_cache_slot(mapping, index);
 	if (!slot_is_page(s))
 		return NULL;
 	page = pfn_to_page(page_engine_of_mapping(mapping), slot_pfn(s));
@@ -216,13 +188,12 @@ int add_to_page_cache_lru(struct page *page, struct address_space *mapping,
 	pgcache_slot_t old;
 	int err;
 
-	err = mapping_grow(mapping, index + 1);
-	if (err)
-		return err;
+	if (!xa_leaf_create(&mapping->i_pages, index))
+		return -ENOMEM;
 	err = mem_cgroup_try_charge(page, memcg);
 	if (err)
-		return err;
-	old = mapping->i_pages[index];
+		return err;	/* an empty leaf stays until the file's cache goes */
+	old = page_cache_slot(mapping, index);
 	page->mapping = mapping->id;
 	page->index = (uint32_t)index;
 	get_page(page);			/* the cache's reference */
@@ -350,11 +321,6 @@ int generic_file_write(struct rcl_engine *engine, struct address_space *mapping,
 		size_t n = PAGE_SIZE - off < len - done ? PAGE_SIZE - off : len - done;
 		struct page *page;
 
-		if (pos + done + n > mapping->i_size) {
-			err = mapping_grow(mapping, index + 1);
-			if (err)
-				return err;
-		}
 		page = filemap_fault(engine, mapping, index, NULL, &err);
 		if (!page)
 			return err;

@@ -149,8 +149,8 @@ static pte_t *page_pte(struct region *region, struct page *page)
 	}
 	if (idx >= region->nr_pages)
 		return NULL;
-	pte = &region->ptes[idx];
-	return pte_present(*pte) && pte_pfn(*pte) == page_to_pfn(page) ? pte : NULL;
+	pte = pte_offset(region, idx);
+	return pte && pte_present(*pte) && pte_pfn(*pte) == page_to_pfn(page) ? pte : NULL;
 }
 
 typedef bool (*rmap_one_fn)(struct page *page, struct region *region, pte_t *pte, void *arg);
@@ -294,7 +294,7 @@ bool try_to_unmap(struct page *page, unsigned int flags)
 
 static void map_page(struct region *region, unsigned long idx, struct page *page, bool write)
 {
-	region->ptes[idx] = mk_pte(page_to_pfn(page)) | PTE_YOUNG | (write ? PTE_DIRTY : 0);
+	*pte_offset(region, idx) = mk_pte(page_to_pfn(page)) | PTE_YOUNG | (write ? PTE_DIRTY : 0);
 	page_add_rmap(page, region);
 	if (region->vm_flags & VM_LOCKED)
 		mlock_vma_page(page);
@@ -337,7 +337,7 @@ static int do_anonymous_page(struct rcl_engine *engine, struct region *region,
 static int do_swap_page(struct rcl_engine *engine, struct region *region, unsigned long idx,
 			bool write)
 {
-	swp_entry_t entry = pte_to_swp_entry(region->ptes[idx]);
+	swp_entry_t entry = pte_to_swp_entry(pte_get(region, idx));
 	struct page *page = lookup_swap_cache(engine, entry);
 	int err = 0;
 
@@ -407,9 +407,11 @@ static int do_file_fault(struct rcl_engine *engine, struct region *region, unsig
 int handle_mm_fault(struct rcl_engine *engine, struct region *region, unsigned long idx,
 		    bool write, struct page **ret_page)
 {
-	pte_t *pte = &region->ptes[idx];
+	pte_t *pte = pte_alloc(region, idx);
 	int err = 0;
 
+	if (!pte)
+		return -ENOMEM;
 	count_vm_event(engine, PGFAULT);
 	if (pte_none(*pte))
 		err = region->file ? do_file_fault(engine, region, idx, write) :
@@ -443,10 +445,10 @@ int handle_mm_fault(struct rcl_engine *engine, struct region *region, unsigned l
 /* Drop entry @idx: a present page loses this mapping, a swap entry its slot reference. */
 static void zap_pte(struct rcl_engine *engine, struct region *region, unsigned long idx)
 {
-	pte_t pte = region->ptes[idx];
+	pte_t *ptep = pte_offset(region, idx), pte = *ptep;
 	struct page *page;
 
-	region->ptes[idx] = 0;
+	*ptep = 0;
 	if (is_swap_pte(pte)) {
 		region->swapents--;
 		free_swap_and_cache(engine, pte_to_swp_entry(pte));
@@ -473,12 +475,13 @@ static void zap_pte(struct rcl_engine *engine, struct region *region, unsigned l
 	put_page(page);
 }
 
+/* Only the entries that exist are visited: a zap costs what was touched, not the range. */
 void zap_page_range(struct rcl_engine *engine, struct region *region, unsigned long start,
 		    unsigned long nr)
 {
 	unsigned long i;
 
-	for (i = start; i < start + nr; i++)
+	for_each_pte(region, i, start, start + nr)
 		zap_pte(engine, region, i);
 }
 
@@ -489,9 +492,9 @@ void region_mlock(struct rcl_engine *engine, struct region *region)
 	unsigned long i;
 
 	region->vm_flags |= VM_LOCKED;
-	for (i = 0; i < region->nr_pages; i++)
-		if (pte_present(region->ptes[i]))
-			mlock_vma_page(pfn_to_page(engine, pte_pfn(region->ptes[i])));
+	for_each_pte(region, i, 0, region->nr_pages)
+		if (pte_present(pte_get(region, i)))
+			mlock_vma_page(pfn_to_page(engine, pte_pfn(pte_get(region, i))));
 }
 
 static bool page_locked_one(struct page *page, struct region *region, pte_t *pte, void *a)
@@ -520,12 +523,12 @@ void region_munlock(struct rcl_engine *engine, struct region *region)
 
 	region->vm_flags &= ~VM_LOCKED;
 	lru_add_drain(engine);
-	for (i = 0; i < region->nr_pages; i++) {
+	for_each_pte(region, i, 0, region->nr_pages) {
 		struct page *page;
 
-		if (!pte_present(region->ptes[i]))
+		if (!pte_present(pte_get(region, i)))
 			continue;
-		page = pfn_to_page(engine, pte_pfn(region->ptes[i]));
+		page = pfn_to_page(engine, pte_pfn(pte_get(region, i)));
 		if (!PageMlocked(page) || page_has_locked_mapper(page))
 			continue;
 		ClearPageMlocked(page);

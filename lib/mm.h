@@ -24,6 +24,7 @@
 #include <sys/types.h>
 
 #include "internal.h"
+#include "xarray.h"
 
 /* ---- page-table entries ------------------------------------------------------------- */
 
@@ -79,11 +80,34 @@ struct region {
 	struct address_space *file;	/* NULL for an anonymous region */
 	unsigned long pgoff;		/* file page of region page 0 */
 	struct address_space *anon;	/* the region's private (anonymous) pages */
-	pte_t *ptes;			/* one entry per page */
+	struct xarray pt;		/* page table: tables exist where pages were touched */
 	struct region *i_mmap_next;	/* next region mapping the same file */
 	unsigned long rss;		/* present entries */
 	unsigned long swapents;		/* swap entries */
 };
+
+/* The entry of page @idx: none where no table was ever made. */
+static inline pte_t pte_get(const struct region *region, unsigned long idx)
+{
+	return xa_load(&region->pt, idx);
+}
+
+/* The entry of page @idx to change in place, or NULL where it is none and has no table. */
+static inline pte_t *pte_offset(const struct region *region, unsigned long idx)
+{
+	return xa_slot(&region->pt, idx);
+}
+
+/* The entry of page @idx, its table made if needed (a fault); NULL when out of memory. */
+static inline pte_t *pte_alloc(struct region *region, unsigned long idx)
+{
+	struct xa_node *table = xa_leaf_create(&region->pt, idx);
+
+	return table ? &table->entries[idx & XA_CHUNK_MASK] : NULL;
+}
+
+/* Walk the entries of [start, end) of @region that are not none. */
+#define for_each_pte(region, i, start, end) xa_for_each_range(&(region)->pt, i, start, end)
 
 /* ---- address spaces ------------------------------------------------------------------ */
 
@@ -102,13 +126,12 @@ static inline pgcache_slot_t mk_page_slot(uint32_t pfn) { return ((pgcache_slot_
 static inline uint64_t slot_shadow(pgcache_slot_t s) { return s >> 1; }
 static inline pgcache_slot_t mk_shadow_slot(uint64_t v) { return (v << 1) | 1; }
 
-/* Per 64 page cache slots (a radix tree node's worth): how many hold pages and shadows. A group
- * of shadows only is a "shadow node", which the workingset shrinker may reclaim. */
-#define SHADOW_GROUP_SHIFT	6
-struct shadow_group {
-	uint8_t pages;
-	uint8_t shadows;
-};
+/* A leaf of the page cache that holds shadow entries and no page: what the workingset
+ * shrinker may reclaim (spec 14). */
+static inline bool shadow_node(const struct xa_node *leaf)
+{
+	return !leaf->nr_pages && leaf->nr_values;
+}
 
 struct address_space {
 	uint32_t id;			/* what page->mapping holds */
@@ -121,9 +144,7 @@ struct address_space {
 	char *path;			/* relative to the data directory */
 	int fd;
 	uint64_t i_size;		/* bytes */
-	pgcache_slot_t *i_pages;	/* page cache, by file page index */
-	unsigned long nr_slots;		/* capacity of i_pages */
-	struct shadow_group *groups;	/* nr_slots >> SHADOW_GROUP_SHIFT of them */
+	struct xarray i_pages;		/* page cache and shadow entries, by file page index */
 	unsigned long nrpages;		/* pages in the cache */
 	unsigned long nrexceptional;	/* shadow entries */
 	unsigned long nr_dirty;		/* PG_dirty pages in the cache */
@@ -277,7 +298,12 @@ int add_to_page_cache_lru(struct page *page, struct address_space *mapping,
 void __delete_from_page_cache(struct page *page, uint64_t shadow);
 struct page *filemap_fault(struct rcl_engine *engine, struct address_space *mapping,
 			   unsigned long index, struct mem_cgroup *memcg, int *ret_err);
-int mapping_grow(struct address_space *mapping, unsigned long nr_slots);
+/* The page cache slot of @index: 0 (empty), a page or a shadow entry. */
+static inline pgcache_slot_t page_cache_slot(const struct address_space *mapping,
+					     unsigned long index)
+{
+	return xa_load(&mapping->i_pages, index);
+}
 void page_cache_set_slot(struct address_space *mapping, unsigned long index, pgcache_slot_t new);
 
 /* ---- page-writeback.c ------------------------------------------------------------------ */

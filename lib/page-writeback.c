@@ -10,6 +10,7 @@
  * Caller holds engine->mm_lock.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -340,10 +341,12 @@ static void write_cache_pages(struct rcl_engine *engine, struct address_space *m
 	if (!mapping->nr_dirty)
 		return;
 	blk_start_plug(engine);
-	for (i = 0; i < mapping->nr_slots && mapping->nr_dirty; i++) {
-		pgcache_slot_t s = mapping->i_pages[i];
+	xa_for_each_range(&mapping->i_pages, i, 0, ULONG_MAX) {
+		pgcache_slot_t s = page_cache_slot(mapping, i);
 		struct page *page;
 
+		if (!mapping->nr_dirty)
+			break;
 		if (!slot_is_page(s))
 			continue;
 		page = pfn_to_page(engine, slot_pfn(s));

@@ -80,7 +80,7 @@ void region_destroy(struct rcl_engine *engine, struct region *region)
 	}
 	if (region->id)
 		engine->regions[region_slot(region->id)] = NULL;
-	free(region->ptes);
+	xa_destroy(&region->pt);
 	free(region);
 	/* Pages still queued for the LRU hold a reference: let them go (and uncharge) now. */
 	lru_add_drain(engine);
@@ -147,9 +147,9 @@ int rcl_region_create(struct rcl_engine *engine, const struct rcl_region_spec *s
 	region->vm_flags = (spec->flags & RCL_REGION_SHARED ? VM_SHARED : 0) |
 			   (spec->flags & RCL_REGION_EXEC ? VM_EXEC : 0) |
 			   (spec->flags & RCL_REGION_LOCKED ? VM_LOCKED : 0);
-	region->ptes = calloc(spec->nr_pages, sizeof(pte_t));
+	xa_init(&region->pt);		/* tables come with the first touch of their pages */
 	region->anon = calloc(1, sizeof(*region->anon));
-	if (!region->ptes || !region->anon)
+	if (!region->anon)
 		goto fail;
 	region->anon->type = MAPPING_ANON;
 	region->anon->anon_region = region;
@@ -258,20 +258,20 @@ int rcl_region_touch_resident(struct rcl_engine *engine, uint32_t id, uint64_t f
 	region = region_range(engine, id, first, nr, &err);
 	/* All or nothing: check every entry before marking any. */
 	for (i = 0; region && i < nr; i++) {
-		if (!pte_present(region->ptes[first + i])) {
+		if (!pte_present(pte_get(region, first + i))) {
 			err = -EAGAIN;
 			break;
 		}
 		/* A private file page would need its copy made first: that is a fault. */
 		if (write && region->file && !(region->vm_flags & VM_SHARED) &&
-		    pfn_to_page(engine, pte_pfn(region->ptes[first + i]))->mapping ==
+		    pfn_to_page(engine, pte_pfn(pte_get(region, first + i)))->mapping ==
 			    region->file->id) {
 			err = -EAGAIN;
 			break;
 		}
 	}
 	for (i = 0; region && !err && i < nr; i++) {
-		pte_t *pte = &region->ptes[first + i];
+		pte_t *pte = pte_offset(region, first + i);	/* present: its table exists */
 
 		count_vm_event(engine, PGFAULT);	/* as the faulting path counts every touch */
 		*pte |= PTE_YOUNG | (write ? PTE_DIRTY : 0);
@@ -331,7 +331,7 @@ int rcl_region_write(struct rcl_engine *engine, uint32_t id, uint64_t offset, co
 /* MADV_FREE on one entry: the page may be dropped instead of swapped until written again. */
 static void madvise_free_pte(struct rcl_engine *engine, struct region *region, unsigned long i)
 {
-	pte_t *pte = &region->ptes[i];
+	pte_t *pte = pte_offset(region, i);	/* not none: walked by for_each_pte */
 	struct page *page;
 
 	if (is_swap_pte(*pte)) {
@@ -373,8 +373,8 @@ static void madvise_pageout(struct rcl_engine *engine, struct region *region,
 		struct page_list list;
 
 		page_list_init(&list, engine->mem_map);
-		for (i = first; i < first + nr; i++) {
-			pte_t *pte = &region->ptes[i];
+		for_each_pte(region, i, first, first + nr) {
+			pte_t *pte = pte_offset(region, i);
 			struct page *page;
 
 			if (!pte_present(*pte))
@@ -426,12 +426,12 @@ int rcl_region_madvise(struct rcl_engine *engine, uint32_t id, uint64_t first, u
 		zap_page_range(engine, region, (unsigned long)first, (unsigned long)nr);
 		break;
 	case RCL_MADV_FREE:
-		for (i = first; i < first + nr; i++)
-			madvise_free_pte(engine, region, (unsigned long)i);
+		for_each_pte(region, i, first, first + nr)
+			madvise_free_pte(engine, region, i);
 		break;
 	case RCL_MADV_COLD:
-		for (i = first; i < first + nr; i++) {
-			pte_t *pte = &region->ptes[i];
+		for_each_pte(region, i, first, first + nr) {
+			pte_t *pte = pte_offset(region, i);
 
 			if (!pte_present(*pte))
 				continue;
@@ -445,7 +445,7 @@ int rcl_region_madvise(struct rcl_engine *engine, uint32_t id, uint64_t first, u
 	case RCL_MADV_WILLNEED:
 		engine->faulting_region = region;
 		for (i = first; i < first + nr && !err; i++)
-			if (!pte_present(region->ptes[i]))
+			if (!pte_present(pte_get(region, (unsigned long)i)))
 				err = handle_mm_fault(engine, region, (unsigned long)i, false, &page);
 		engine->faulting_region = NULL;
 		break;

@@ -15,6 +15,7 @@
  * arithmetic; section numbers are quoted where a rule is applied. Caller holds mm_lock.
  */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include "memcontrol.h"
@@ -1329,8 +1330,8 @@ unsigned long shrink_all_clean_file(struct rcl_engine *engine)
 	for (mapping = engine->files; mapping; mapping = mapping->next) {
 		unsigned long i;
 
-		for (i = 0; i < mapping->nr_slots; i++) {
-			pgcache_slot_t s = mapping->i_pages[i];
+		xa_for_each_range(&mapping->i_pages, i, 0, ULONG_MAX) {
+			pgcache_slot_t s = page_cache_slot(mapping, i);
 			struct page *page;
 
 			if (!slot_is_page(s))

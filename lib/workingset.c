@@ -131,22 +131,23 @@ unsigned long workingset_shrink_shadows(struct rcl_engine *engine, struct pglist
 
 	for (mapping = engine->files; mapping && engine->nr_shadow_nodes > max_nodes;
 	     mapping = mapping->next) {
-		unsigned long g, i;
+		struct xa_node *leaf = xa_next_leaf(&mapping->i_pages, 0);
 
-		for (g = 0; g < mapping->nr_slots >> SHADOW_GROUP_SHIFT &&
-			    engine->nr_shadow_nodes > max_nodes; g++) {
-			struct shadow_group *grp = &mapping->groups[g];
+		while (leaf && engine->nr_shadow_nodes > max_nodes) {
+			unsigned long base = xa_leaf_index(leaf), i;
 
-			if (grp->pages || !grp->shadows)
-				continue;
-			for (i = g << SHADOW_GROUP_SHIFT; i < (g + 1) << SHADOW_GROUP_SHIFT; i++) {
-				if (slot_is_shadow(mapping->i_pages[i])) {
-					page_cache_set_slot(mapping, i, 0);
-					mapping->nrexceptional--;
+			if (shadow_node(leaf)) {
+				/* Clearing the last shadow frees the leaf itself. */
+				for (i = base; i < base + XA_CHUNK_SIZE; i++) {
+					if (slot_is_shadow(page_cache_slot(mapping, i))) {
+						page_cache_set_slot(mapping, i, 0);
+						mapping->nrexceptional--;
+					}
 				}
+				mod_node_page_state(pgdat, WORKINGSET_NODERECLAIM, 1);
+				freed++;
 			}
-			mod_node_page_state(pgdat, WORKINGSET_NODERECLAIM, 1);
-			freed++;
+			leaf = xa_next_leaf(&mapping->i_pages, base + XA_CHUNK_SIZE);
 		}
 	}
 	return freed;

@@ -9,6 +9,10 @@
  *   stat VIEW           print a view (meminfo, vmstat, zoneinfo, buddyinfo)
  *   free PFN ORDER      FreePages
  *   pipeline N          N stat requests sent back to back, answers checked in order
+ *   poll MS N           N stat requests, one every MS ms; print the slowest round trip
+ *                       ("polls=N max_ms=X")
+ *   region-close GIB    a region of GIB GiB that belongs to this connection, its first and
+ *                       last pages written; then the connection closes, which frees it
  *   oversize            a header one byte over the server's limit
  *   truncated           half a frame, then close
  *   garbage             a frame whose body is not a Request
@@ -27,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "reclaim-client.h"
@@ -163,6 +168,82 @@ static int cmd_repl(struct rclc *c)
 		rclc_response_free(resp);
 	}
 	return 0;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* A client that only watches: how long did its slowest answer keep it waiting? */
+static int cmd_poll(struct rclc *c, unsigned int interval_ms, unsigned int n)
+{
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Stat stat = RECLAIM__V1__STAT__INIT;
+	Reclaim__V1__Response *resp;
+	double max_ms = 0, t0, dt;
+	unsigned int i;
+
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_STAT;
+	req.stat = &stat;
+	for (i = 0; i < n; i++) {
+		t0 = now_ms();
+		if (rclc_call(c, &req, &resp) < 0) {
+			printf("closed\n");
+			return 1;
+		}
+		dt = now_ms() - t0;
+		if (dt > max_ms)
+			max_ms = dt;
+		rclc_response_free(resp);
+		/* The next poll is due interval_ms after this one started. */
+		if (dt < interval_ms)
+			poll(NULL, 0, (int)(interval_ms - dt));
+	}
+	printf("polls=%u max_ms=%.1f\n", n, max_ms);
+	return 0;
+}
+
+static int touch_pages(struct rclc *c, uint64_t id, uint64_t first, uint64_t nr)
+{
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Touch t = RECLAIM__V1__TOUCH__INIT;
+	Reclaim__V1__PageRange range = RECLAIM__V1__PAGE_RANGE__INIT;
+
+	range.region_id = id;
+	range.first_page = first;
+	range.nr_pages = nr;
+	t.range = &range;
+	t.write = 1;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_TOUCH;
+	req.touch = &t;
+	return call_print(c, &req);
+}
+
+static int cmd_region_close(struct rclc *c, uint64_t gib)
+{
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__RegionCreate rc = RECLAIM__V1__REGION_CREATE__INIT;
+	Reclaim__V1__Response *resp;
+	uint64_t id, pages;
+
+	rc.bytes = gib << 30;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_REGION_CREATE;
+	req.region_create = &rc;
+	if (rclc_call(c, &req, &resp) < 0)
+		return 1;
+	print_status(resp);
+	if (resp->status->code != RECLAIM__V1__CODE__OK) {
+		rclc_response_free(resp);
+		return 1;
+	}
+	id = resp->region_create->region_id;
+	pages = resp->region_create->pages;
+	rclc_response_free(resp);
+	return touch_pages(c, id, 0, 16) || touch_pages(c, id, pages - 16, 16);
 }
 
 /* N requests written before any answer is read: the answers must come back in order. */
@@ -389,6 +470,11 @@ int main(int argc, char **argv)
 		r = cmd_events(c, argv[argi + 1], argv[argi + 2]);
 	else if (!strcmp(argv[argi], "idle") && argc - argi == 3)
 		r = cmd_idle(c, argv[argi + 1], argv[argi + 2]);
+	else if (!strcmp(argv[argi], "region-close") && argc - argi == 2)
+		r = cmd_region_close(c, strtoull(argv[argi + 1], NULL, 10));
+	else if (!strcmp(argv[argi], "poll") && argc - argi == 3)
+		r = cmd_poll(c, (unsigned int)atoi(argv[argi + 1]),
+			     (unsigned int)atoi(argv[argi + 2]));
 	else if (!strcmp(argv[argi], "pipeline") && argc - argi == 2)
 		r = cmd_pipeline(c, (unsigned int)atoi(argv[argi + 1]));
 	else

@@ -87,8 +87,8 @@ START_TEST(test_corrupt_swap_slot_is_an_error)
 	ck_assert_int_eq(rcl_memcg_reclaim(f.e, RCL_MEMCG_ROOT, 64, &reclaimed), 0);
 	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_swapcached"), 0);
 	region = region_lookup(f.e, id);
-	ck_assert(is_swap_pte(region->ptes[7]));
-	offset = swp_offset(pte_to_swp_entry(region->ptes[7]));
+	ck_assert(is_swap_pte(pte_get(region, 7)));
+	offset = swp_offset(pte_to_swp_entry(pte_get(region, 7)));
 	fd = open(f.swap, O_WRONLY);
 	ck_assert_int_eq(pwrite(fd, junk, sizeof(junk), (off_t)offset * 4096 + 100),
 			 (ssize_t)sizeof(junk));

@@ -161,10 +161,10 @@ START_TEST(test_failed_swapin_leaves_no_unread_readahead_page)
 	/* A page whose slot is odd and follows its neighbour's: a window of 2 reads both. */
 	region = region_lookup(f.e, id);
 	for (idx = 1; idx < 16; idx++) {
-		ck_assert(is_swap_pte(region->ptes[idx]));
-		slot = swp_offset(pte_to_swp_entry(region->ptes[idx]));
+		ck_assert(is_swap_pte(pte_get(region, idx)));
+		slot = swp_offset(pte_to_swp_entry(pte_get(region, idx)));
 		if ((slot & 1) &&
-		    swp_offset(pte_to_swp_entry(region->ptes[idx - 1])) == slot - 1)
+		    swp_offset(pte_to_swp_entry(pte_get(region, idx - 1))) == slot - 1)
 			break;
 	}
 	ck_assert_uint_lt(idx, 16);

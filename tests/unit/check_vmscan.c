@@ -591,8 +591,8 @@ static struct page *region_page(struct rcl_engine *e, uint32_t id, unsigned long
 	struct region *r = region_lookup(e, id);
 
 	ck_assert_ptr_nonnull(r);
-	ck_assert(pte_present(r->ptes[idx]));
-	return pfn_to_page(e, pte_pfn(r->ptes[idx]));
+	ck_assert(pte_present(pte_get(r, idx)));
+	return pfn_to_page(e, pte_pfn(pte_get(r, idx)));
 }
 
 static void set_young(struct rcl_engine *e, uint32_t id, unsigned long idx, bool young)
@@ -600,9 +600,9 @@ static void set_young(struct rcl_engine *e, uint32_t id, unsigned long idx, bool
 	struct region *r = region_lookup(e, id);
 
 	if (young)
-		r->ptes[idx] |= PTE_YOUNG;
+		*pte_offset(r, idx) |= PTE_YOUNG;
 	else
-		r->ptes[idx] &= ~PTE_YOUNG;
+		*pte_offset(r, idx) &= ~PTE_YOUNG;
 }
 
 /* ---- page_check_references (spec 12.1) ------------------------------------------------- */
@@ -657,7 +657,7 @@ START_TEST(test_page_check_references_rows)
 	/* Row 2: anon, young: ACTIVATE; the young bit is consumed. */
 	page = region_page(f.e, anon, 0);
 	ck_assert_int_eq(page_check_references(page, &sc), PAGEREF_ACTIVATE);
-	ck_assert(!pte_young(region_lookup(f.e, anon)->ptes[0]));
+	ck_assert(!pte_young(pte_get(region_lookup(f.e, anon), 0)));
 	/* Row 7: anon, not young, PG_referenced: RECLAIM (row 6 is for file pages). */
 	SetPageReferenced(page);
 	ck_assert_int_eq(page_check_references(page, &sc), PAGEREF_RECLAIM);
@@ -890,7 +890,7 @@ START_TEST(test_spl_keep_locked_no_unmap)
 	ck_assert_uint_eq(s.sc.nr_scanned, 1);
 	ck_assert(!PageActive(page));
 	ck_assert(!PageLocked(page));
-	ck_assert(pte_young(region_lookup(s.f.e, id)->ptes[0]));	/* not even looked at */
+	ck_assert(pte_young(pte_get(region_lookup(s.f.e, id), 0)));	/* not even looked at */
 	putback(&s.list);
 	unlock(s.f.e);
 	fixture_teardown(&s.f);
@@ -976,7 +976,7 @@ START_TEST(test_spl_swap_out_and_free)
 	 * without a plug), __remove_mapping, free_it. */
 	ck_assert(page_list_empty(&s.list));
 	ck_assert_uint_eq(vm_event_read(s.f.e, PSWPOUT), pswpout + 1);
-	ck_assert(is_swap_pte(r->ptes[0]));
+	ck_assert(is_swap_pte(pte_get(r, 0)));
 	ck_assert_uint_eq(r->swapents, 1);
 	ck_assert_uint_eq(r->rss, 0);
 	ck_assert_uint_eq(node_page_state(NODE_DATA(s.f.e, 0), NR_SWAPCACHE), steal_cache);
@@ -1016,7 +1016,7 @@ START_TEST(test_spl_unmap_fail_mlocked)
 	ck_assert(!PageSwapCache(page));
 	ck_assert(!PageActive(page));
 	ck_assert_uint_eq(s.stat.nr_activate, 0);
-	ck_assert(pte_present(r->ptes[0]));
+	ck_assert(pte_present(pte_get(r, 0)));
 	ck_assert_ptr_eq(page_list_first(&s.list), page);
 	/* Put back: it lands on the unevictable list. */
 	putback(&s.list);
@@ -1093,7 +1093,7 @@ START_TEST(test_spl_kswapd_writes_dirty_file)
 	ck_assert_uint_eq(node_page_state(pgdat, NR_VMSCAN_WRITE), 1);
 	ck_assert_uint_eq(node_page_state(pgdat, NR_VMSCAN_IMMEDIATE), 0);
 	ck_assert(page_list_empty(&s.list));
-	ck_assert(slot_is_shadow(m->i_pages[0]));
+	ck_assert(slot_is_shadow(page_cache_slot(m, 0)));
 	task->flags &= ~PF_KSWAPD;
 	clear_bit_pgdat(pgdat, PGDAT_DIRTY);
 	unlock(s.f.e);
@@ -1198,7 +1198,7 @@ START_TEST(test_spl_lazyfree)
 	ck_assert_uint_eq(spl_run(&s, page), 1);
 	/* Step 11 drops the clean lazyfree PTE; step 14 counts pglazyfreed; no swap used. */
 	ck_assert_uint_eq(vm_event_read(s.f.e, PGLAZYFREED), freed + 1);
-	ck_assert(pte_none(r->ptes[0]));
+	ck_assert(pte_none(pte_get(r, 0)));
 	ck_assert_uint_eq(r->swapents, 0);
 	ck_assert_uint_eq(vm_event_read(s.f.e, PSWPOUT), 0);
 	ck_assert_uint_eq(s.sc.nr_scanned, 1);	/* lazyfree: counted once although mapped */
@@ -1233,7 +1233,7 @@ START_TEST(test_spl_clean_file_freed_with_shadow)
 	ck_assert_uint_eq(spl_run(&s, page), 1);
 	/* Step 14: __remove_mapping leaves workingset_eviction's shadow in the slot. */
 	ck_assert(page_list_empty(&s.list));
-	ck_assert(slot_is_shadow(m->i_pages[0]));
+	ck_assert(slot_is_shadow(page_cache_slot(m, 0)));
 	ck_assert_uint_eq(m->nrpages, 0);
 	ck_assert_uint_eq(m->nrexceptional, 1);
 	ck_assert_uint_eq(s.sc.nr_scanned, 1);	/* unmapped: counted once */

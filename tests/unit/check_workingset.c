@@ -71,8 +71,8 @@ static uint64_t evict(struct rcl_engine *e, struct address_space *m, unsigned lo
 	page_list_add(&list, page);
 	ck_assert_uint_eq(shrink_page_list(&list, page_pgdat(page), &sc, 0, &stat, false), 1);
 	ck_assert(page_list_empty(&list));
-	ck_assert(slot_is_shadow(m->i_pages[idx]));
-	return slot_shadow(m->i_pages[idx]);
+	ck_assert(slot_is_shadow(page_cache_slot(m, idx)));
+	return slot_shadow(page_cache_slot(m, idx));
 }
 
 /* Make the lruvec's active file list exactly @n pages long (counter only) and return the
@@ -124,7 +124,7 @@ START_TEST(test_shadow_round_trip)
 	lock(f.e);
 	memcg = mem_cgroup_from_id(f.e, g);
 	region = region_lookup(f.e, rid);
-	page = pfn_to_page(f.e, pte_pfn(region->ptes[0]));
+	page = pfn_to_page(f.e, pte_pfn(pte_get(region, 0)));
 	ck_assert_uint_eq(page->mem_cgroup, g);
 	lruvec = mem_cgroup_lruvec(NODE_DATA(f.e, 0), memcg);
 
@@ -179,7 +179,7 @@ START_TEST(test_shadow_of_deleted_memcg)
 	ck_assert_int_eq(rcl_region_create(f.e, &spec, &rid), 0);
 	ck_assert_int_eq(rcl_region_touch(f.e, rid, 0, 1, false), 0);
 	lock(f.e);
-	page = pfn_to_page(f.e, pte_pfn(region_lookup(f.e, rid)->ptes[0]));
+	page = pfn_to_page(f.e, pte_pfn(pte_get(region_lookup(f.e, rid), 0)));
 	shadow = workingset_eviction(region_lookup(f.e, rid)->file, page);
 	unlock(f.e);
 	ck_assert_int_eq(rcl_region_free(f.e, rid), 0);
