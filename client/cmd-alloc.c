@@ -45,8 +45,13 @@ static int exec_alloc(struct cmd_ctx *ctx, int argc, char **argv)
 		default: return ctl_usage(&cmd_alloc_entry, NULL);
 		}
 	}
-	if (optind != argc - 1 || ctl_parse_u64(argv[optind], &rc.bytes) < 0)
-		return ctl_usage(&cmd_alloc_entry, "SIZE must be a size (K, M, G suffixes)");
+	if (optind != argc - 1)
+		return ctl_usage(&cmd_alloc_entry, "one SIZE");
+	if (ctl_parse_u64(argv[optind], &rc.bytes) < 0) {
+		fprintf(stderr, "reclaimctl alloc: '%s' is not a size (a number with an optional K, "
+			"M or G suffix)\n", argv[optind]);
+		return ctl_usage(&cmd_alloc_entry, NULL);
+	}
 	req.msg_case = RECLAIM__V1__REQUEST__MSG_REGION_CREATE;
 	req.region_create = &rc;
 	ret = ctl_call(ctx, &req, &resp);

@@ -224,7 +224,12 @@ static int parse_args(struct cmd_ctx *ctx, int argc, char **argv, struct bench *
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
-			if (ctl_parse_u64(optarg, &size) < 0 || size < 4096)
+			if (ctl_parse_u64(optarg, &size) < 0) {
+				fprintf(stderr, "reclaimctl bench: --size '%s' is not a size "
+					"(a number with an optional K, M or G suffix)\n", optarg);
+				return ctl_usage(&cmd_bench_entry, NULL);
+			}
+			if (size < 4096)
 				return ctl_usage(&cmd_bench_entry, "--size wants a size of a page or more");
 			break;
 		case 'p':

@@ -12,7 +12,7 @@ static int exec_memcg(struct cmd_ctx *ctx, int argc, char **argv);
 const struct cmd_entry cmd_memcg_entry = {
 	.name = "memcg",
 	.usage = "create|set PATH [--min S] [--low S] [--high S] [--max S] [--swap-max S] "
-		 "[--swappiness N] | stat PATH | list [PATH] | rm PATH",
+		 "[--soft-limit S] [--swappiness N] | stat PATH | list [PATH] | rm PATH",
 	.help = "create, change, inspect, list or remove memory cgroups",
 	.min_args = 1,
 	.max_args = -1,

@@ -1,9 +1,16 @@
 /*
  * cmd-pressure.c - `reclaimctl pressure [MEMCG] [--watch]`: the pressure level and PSI now,
  * or a stream of pressure events until interrupted.
+ *
+ * The daemon sends a vmpressure event for every reclaim window (tens a second under load, the
+ * level flapping between them); --watch prints at most one line per memcg and interval: the
+ * worst level its events reported in the interval, when that differs from its last line.
  */
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "reclaimctl.h"
 
@@ -11,8 +18,9 @@ static int exec_pressure(struct cmd_ctx *ctx, int argc, char **argv);
 
 const struct cmd_entry cmd_pressure_entry = {
 	.name = "pressure",
-	.usage = "[MEMCG] [--watch]",
-	.help = "print the pressure level and PSI, or --watch pressure events",
+	.usage = "[MEMCG] [--watch [--interval SECONDS]]",
+	.help = "print the pressure level and PSI; --watch: each INTERVAL (1 s), a timestamped "
+		"line per memcg whose worst level in it changed",
 	.min_args = 0,
 	.max_args = -1,
 	.exec = exec_pressure,
@@ -25,28 +33,94 @@ static const char *level_name(Reclaim__V1__PressureLevel l)
 	return (unsigned int)l < 4 ? level_names[l] : "unknown";
 }
 
-static int print_pressure_event(struct cmd_ctx *ctx, const Reclaim__V1__Event *ev, void *arg)
+/*
+ * Per memcg seen (a subscription to a subtree sees several): the worst level its events
+ * reported in the current interval, and the level of its last line.
+ */
+struct seen {
+	struct seen *next;
+	int worst;		/* -1: no event this interval */
+	int printed;		/* -1: no line yet */
+	char memcg[];
+};
+
+struct watch {
+	struct seen *list;
+	bool json;
+};
+
+static void note_event(struct watch *w, const char *memcg, int level)
 {
-	(void)arg;
-	if (ev->event_case != RECLAIM__V1__EVENT__EVENT_PRESSURE)
-		return 0;
-	if (ctx->json) {
-		printf("{\"memcg\":");
-		json_string(stdout, ev->pressure->memcg);
-		printf(",\"level\":\"%s\"}\n", level_name(ev->pressure->level));
-	} else {
-		printf("%s %s\n", ev->pressure->memcg, level_name(ev->pressure->level));
+	struct seen *s;
+
+	for (s = w->list; s; s = s->next)
+		if (!strcmp(s->memcg, memcg))
+			break;
+	if (!s) {
+		s = malloc(sizeof(*s) + strlen(memcg) + 1);
+		if (!s)
+			return;
+		strcpy(s->memcg, memcg);
+		s->worst = s->printed = -1;
+		s->next = w->list;
+		w->list = s;
 	}
+	if (level > s->worst)
+		s->worst = level;
+}
+
+/* End of an interval: a line for each memcg whose worst level in it differs from its last. */
+static void print_changes(struct watch *w)
+{
+	char stamp[32];
+	struct seen *s;
+	struct tm tm;
+	time_t now = time(NULL);
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S%z", &tm);
+	for (s = w->list; s; s = s->next) {
+		if (s->worst >= 0 && s->worst != s->printed) {
+			const char *level = level_name((Reclaim__V1__PressureLevel)s->worst);
+
+			if (w->json) {
+				printf("{\"time\":\"%s\",\"memcg\":", stamp);
+				json_string(stdout, s->memcg);
+				printf(",\"level\":\"%s\"}\n", level);
+			} else {
+				printf("%s %s %s\n", stamp, s->memcg, level);
+			}
+			s->printed = s->worst;
+		}
+		s->worst = -1;
+	}
+}
+
+static int on_pressure_event(struct cmd_ctx *ctx, const Reclaim__V1__Event *ev, void *arg)
+{
+	(void)ctx;
+	if (!ev)
+		print_changes(arg);
+	else if (ev->event_case == RECLAIM__V1__EVENT__EVENT_PRESSURE)
+		note_event(arg, ev->pressure->memcg, (int)ev->pressure->level);
 	return 0;	/* until interrupted */
 }
 
-static int watch(struct cmd_ctx *ctx, const char *memcg)
+static int watch(struct cmd_ctx *ctx, const char *memcg, double interval)
 {
 	Reclaim__V1__Subscribe sub = RECLAIM__V1__SUBSCRIBE__INIT;
+	struct watch w = { NULL, ctx->json };
+	struct seen *next;
+	int ret;
 
 	sub.kind = RECLAIM__V1__EVENT_KIND__EVENT_PRESSURE;
 	sub.memcg = (char *)memcg;
-	return ctl_stream(ctx, &sub, print_pressure_event, NULL);
+	ret = ctl_stream(ctx, &sub, on_pressure_event, &w, (int)(interval * 1000));
+	for (; w.list; w.list = next) {
+		next = w.list->next;
+		free(w.list);
+	}
+	return ret;
 }
 
 /* One kind of PSI figures: a memory.pressure line, or JSON members. */
@@ -68,8 +142,11 @@ static int exec_pressure(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "watch", no_argument, NULL, 'w' },
+		{ "interval", required_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 },
 	};
+	double interval = 1;
+	char *end;
 	Request req = RECLAIM__V1__REQUEST__INIT;
 	Reclaim__V1__PressureNow p = RECLAIM__V1__PRESSURE_NOW__INIT;
 	const Reclaim__V1__PressureReply *r;
@@ -77,15 +154,22 @@ static int exec_pressure(struct cmd_ctx *ctx, int argc, char **argv)
 	int opt, ret, watching = 0;
 
 	while ((opt = getopt_long(argc, argv, "w", options, NULL)) != -1) {
-		if (opt != 'w')
-			return ctl_usage(&cmd_pressure_entry, NULL);
-		watching = 1;
+		switch (opt) {
+		case 'w': watching = 1; break;
+		case 'i':
+			interval = strtod(optarg, &end);
+			if (end == optarg || *end || !(interval >= 0.1 && interval <= 3600))
+				return ctl_usage(&cmd_pressure_entry,
+						 "--interval is seconds, 0.1 to 3600");
+			break;
+		default: return ctl_usage(&cmd_pressure_entry, NULL);
+		}
 	}
 	if (argc - optind > 1)
 		return ctl_usage(&cmd_pressure_entry, NULL);
 	p.memcg = optind < argc ? argv[optind] : "";
 	if (watching)
-		return watch(ctx, p.memcg);
+		return watch(ctx, p.memcg, interval);
 	req.msg_case = RECLAIM__V1__REQUEST__MSG_PRESSURE;
 	req.pressure = &p;
 	ret = ctl_call(ctx, &req, &resp);

@@ -74,5 +74,5 @@ static int exec_trace(struct cmd_ctx *ctx, int argc, char **argv)
 	sub.kind = RECLAIM__V1__EVENT_KIND__EVENT_TRACE;
 	sub.n_tracepoints = (size_t)(argc - optind);
 	sub.tracepoints = argv + optind;
-	return ctl_stream(ctx, &sub, print_trace, &tc);
+	return ctl_stream(ctx, &sub, print_trace, &tc, 0);
 }

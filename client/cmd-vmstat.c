@@ -2,6 +2,8 @@
  * cmd-vmstat.c - `reclaimctl vmstat [INTERVAL [COUNT]]`: reclaim activity as rates, like
  * vmstat(8). Every line is measured over one interval (there is no since-start line whose
  * columns would mean something else), so even the bare command waits one interval.
+ * si and so are KiB swapped in and out per second, as vmstat(8)'s columns of those names; the
+ * header says every column's unit.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -96,6 +98,7 @@ static void print_header(void)
 {
 	size_t i;
 
+	printf("memory: KiB; si, so: KiB/s; scan, steal: pages/s; majflt, stall: events/s\n");
 	printf("%10s %10s %10s", "free", "cache", "swpd");
 	for (i = 0; i < NR_RATES; i++)
 		printf(" %8s", rate_heads[i]);
@@ -103,10 +106,12 @@ static void print_header(void)
 }
 
 /* One line: the levels at B and each counter's rate from A to B, per second (A and B are
- * at least the 0.01 s minimum interval apart on the monotonic clock, so dt > 0). */
+ * at least the 0.01 s minimum interval apart on the monotonic clock, so dt > 0); pages
+ * swapped in and out as KiB. */
 static void print_line(struct cmd_ctx *ctx, const struct sample *a, const struct sample *b)
 {
 	double dt = elapsed(a, b);
+	double page_kib = (double)rclc_server(ctx->conn)->page_size / 1024;
 	size_t i;
 
 	if (ctx->json) {
@@ -115,12 +120,15 @@ static void print_line(struct cmd_ctx *ctx, const struct sample *a, const struct
 		for (i = 0; i < NR_RATES; i++)
 			printf(",\"%s_per_s\":%.1f", rate_names[i],
 			       (double)(b->events[i] - a->events[i]) / dt);
-		printf("}\n");
+		printf(",\"si_kib_per_s\":%.1f,\"so_kib_per_s\":%.1f}\n",
+		       (double)(b->events[SI] - a->events[SI]) * page_kib / dt,
+		       (double)(b->events[SO] - a->events[SO]) * page_kib / dt);
 	} else {
 		printf("%10" PRIu64 " %10" PRIu64 " %10" PRIu64, b->free_kb, b->cache_kb,
 		       b->swap_kb);
 		for (i = 0; i < NR_RATES; i++)
-			printf(" %8.0f", (double)(b->events[i] - a->events[i]) / dt);
+			printf(" %8.0f", (double)(b->events[i] - a->events[i]) *
+			       (i == SI || i == SO ? page_kib : 1) / dt);
 		putchar('\n');
 	}
 	fflush(stdout);

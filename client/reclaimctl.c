@@ -3,11 +3,13 @@
  * the connection, exit codes. Each command lives in its own cmd-<name>.c.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "autoconfig.h"
 #include "reclaimctl.h"
@@ -46,7 +48,9 @@ static void usage(FILE *out)
 		"  -s, --socket PATH  the daemon's socket (default: $RECLAIMD_SOCKET, else %s)\n"
 		"  -j, --json         print one JSON document instead of text\n"
 		"  -h, --help         show this help\n"
-		"  -V, --version      show the version\n\nCommands:\n", RCLC_DEFAULT_SOCKET);
+		"  -V, --version      show the version\n"
+		"Options may stand anywhere on the line; COMMAND --help describes one command.\n"
+		"\nCommands:\n", RCLC_DEFAULT_SOCKET);
 	for (i = 0; i < NR_COMMANDS; i++)
 		fprintf(out, "  %s %s\n      %s\n", commands[i]->name, commands[i]->usage,
 			commands[i]->help);
@@ -96,10 +100,19 @@ uint64_t ctl_counter(const Reclaim__V1__StatReply *r, const char *name)
 	return 0;
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int ctl_stream(struct cmd_ctx *ctx, Reclaim__V1__Subscribe *sub, ctl_event_fn on_event,
-	       void *arg)
+	       void *arg, int tick_ms)
 {
 	Request req = RECLAIM__V1__REQUEST__INIT;
+	int64_t next_tick = now_ms() + tick_ms;
 	Response *resp;
 	int ret, stop = 0;
 
@@ -110,7 +123,19 @@ int ctl_stream(struct cmd_ctx *ctx, Reclaim__V1__Subscribe *sub, ctl_event_fn on
 		return ret;
 	rclc_response_free(resp);
 	while (!stop) {
-		if (rclc_next_event(ctx->conn, -1, &resp) < 0) {
+		int64_t wait = tick_ms > 0 ? next_tick - now_ms() : -1;
+
+		if (tick_ms > 0 && wait <= 0) {
+			/* A tick at least tick_ms after the end of the last one. */
+			stop = on_event(ctx, NULL, arg);
+			fflush(stdout);
+			next_tick = now_ms() + tick_ms;
+			continue;
+		}
+		ret = rclc_next_event(ctx->conn, (int)wait, &resp);
+		if (ret == -ETIMEDOUT)
+			continue;
+		if (ret < 0) {
 			fprintf(stderr, "reclaimctl: the event stream ended\n");
 			return EXIT_NOCONN;
 		}
@@ -170,40 +195,100 @@ static const struct cmd_entry *command_find(const char *name)
 	return NULL;
 }
 
-int main(int argc, char **argv)
+/* A word that getopt would take for options but that is a negative number ("-5M"). */
+static bool is_negative_number(const char *arg)
 {
-	static const struct option options[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct cmd_ctx ctx = { 0 };
-	const struct cmd_entry *entry;
-	int opt, nargs, ret;
+	return arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9';
+}
 
-	/* '+': stop at the command, whose own options are its business. */
-	while ((opt = getopt_long(argc, argv, "+s:jhV", options, NULL)) != -1) {
-		switch (opt) {
-		case 's': ctx.socket = optarg; break;
-		case 'j': ctx.json = true; break;
-		case 'h': usage(stdout); return 0;
-		case 'V': printf("reclaimctl %s\n", PACKAGE_VERSION); return 0;
-		default: usage(stderr); return EXIT_USAGE;
+static void command_help(const struct cmd_entry *entry)
+{
+	printf("Usage: reclaimctl [--socket PATH] [--json] %s %s\n%s\n", entry->name,
+	       entry->usage, entry->help);
+}
+
+/*
+ * The global options may stand anywhere on the line ("status --json"), so they are taken out
+ * of argv first; what is left, from the command on, is the command's own (its options included,
+ * and everything after "--" untouched). Returns -1 to go on, else the exit status.
+ */
+static int global_options(struct cmd_ctx *ctx, int *argc, char **argv, bool *help)
+{
+	int i, n = 1;
+	bool rest = false;
+
+	for (i = 1; i < *argc; i++) {
+		const char *a = argv[i];
+
+		if (rest || a[0] != '-' || !a[1]) {
+			argv[n++] = argv[i];
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			rest = true;
+			argv[n++] = argv[i];
+		} else if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
+			ctx->json = true;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			*help = true;
+		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
+			printf("reclaimctl %s\n", PACKAGE_VERSION);
+			return 0;
+		} else if (!strcmp(a, "-s") || !strcmp(a, "--socket")) {
+			if (++i == *argc) {
+				fprintf(stderr, "reclaimctl: %s wants a PATH\n", a);
+				return EXIT_USAGE;
+			}
+			ctx->socket = argv[i];
+		} else if (!strncmp(a, "--socket=", 9)) {
+			ctx->socket = a + 9;
+		} else {
+			argv[n++] = argv[i];
 		}
 	}
-	if (optind >= argc) {
+	argv[n] = NULL;
+	*argc = n;
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct cmd_ctx ctx = { 0 };
+	const struct cmd_entry *entry;
+	bool help = false;
+	int i, nargs, ret;
+
+	ret = global_options(&ctx, &argc, argv, &help);
+	if (ret >= 0)
+		return ret;
+	if (argc < 2 || argv[1][0] == '-') {
+		if (help && argc < 2) {
+			usage(stdout);
+			return 0;
+		}
+		if (argc >= 2)
+			fprintf(stderr, "reclaimctl: unknown option '%s' before the command\n",
+				argv[1]);
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	entry = command_find(argv[optind]);
+	entry = command_find(argv[1]);
 	if (!entry) {
-		fprintf(stderr, "reclaimctl: unknown command '%s' (see --help)\n", argv[optind]);
+		fprintf(stderr, "reclaimctl: unknown command '%s' (see --help)\n", argv[1]);
 		return EXIT_USAGE;
 	}
-	argc -= optind;
-	argv += optind;
+	if (help) {
+		command_help(entry);
+		return 0;
+	}
+	argc--;
+	argv++;
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (is_negative_number(argv[i])) {
+			fprintf(stderr, "reclaimctl %s: '%s': numbers and sizes cannot be "
+				"negative\n", entry->name, argv[i]);
+			return ctl_usage(entry, NULL);
+		}
 	optind = 0;	/* the command parses its own options from argv[0] on */
 	nargs = argc - 1;
 	if (nargs < entry->min_args || (entry->max_args >= 0 && nargs > entry->max_args))

@@ -49,12 +49,13 @@ uint64_t ctl_counter(const Reclaim__V1__StatReply *r, const char *name);
 
 /*
  * Subscribe with @sub and hand each pushed event to @on_event until it returns non-zero
- * (then 0 is returned). A dropped (Overflow) or ended stream is reported and returns
+ * (then 0 is returned). With @tick_ms > 0, @on_event is also called with a NULL event every
+ * @tick_ms or a little more, events or not. A dropped (Overflow) or ended stream is reported and returns
  * EXIT_NOCONN; a refused subscription returns what ctl_call did.
  */
 typedef int (*ctl_event_fn)(struct cmd_ctx *ctx, const Reclaim__V1__Event *ev, void *arg);
 int ctl_stream(struct cmd_ctx *ctx, Reclaim__V1__Subscribe *sub, ctl_event_fn on_event,
-	       void *arg);
+	       void *arg, int tick_ms);
 
 /* Print a usage error for ENTRY and return EXIT_USAGE. */
 int ctl_usage(const struct cmd_entry *entry, const char *why);

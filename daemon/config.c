@@ -2,9 +2,10 @@
  * config.c - defaults, the `key = value` file and the command-line options of reclaimd.
  *
  * Every setting is one row of config_keys[]: its name is both the file key and the long option,
- * its type says how the value is parsed, and its help line goes into --help. Tunables (the
- * run-time sysctls) are marked; SIGHUP re-reads the file and the command line and applies only
- * those.
+ * its type says how the value is parsed, and its help line goes into --help. SIGHUP re-reads
+ * the file and the command line; config_diff names the keys whose value changed since the last
+ * load, and the reload applies those among the tunables (the run-time sysctls) and log-level,
+ * leaving what was set at run time alone, and names the others as needing a restart.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -142,23 +143,23 @@ static const struct config_key config_keys[] = {
 	K("metrics-listen", KEY_STRING, metrics_listen, 0, 0, "HOST:PORT",
 	  "serve Prometheus /metrics over HTTP there (default: off)"),
 	K("min-free-kbytes", KEY_UINT, engine.min_free_kbytes, 0, 1u << 30, "N",
-	  "reserve below which only the entitled allocate (default: computed) [tunable]"),
+	  "reserve below which only the entitled allocate (default: computed)"),
 	K("watermark-scale-factor", KEY_UINT, engine.watermark_scale_factor, 1, 1000, "N",
-	  "kswapd's low/high gap in 1/10000 of a zone (default 10) [tunable]"),
+	  "kswapd's low/high gap in 1/10000 of a zone (default 10)"),
 	K("swappiness", KEY_UINT, tunables[RCL_TUNABLE_SWAPPINESS], 0, 100, "N",
-	  "balance of anon vs file reclaim, 0..100 (default 60) [tunable]"),
+	  "balance of anon vs file reclaim, 0..100 (default 60)"),
 	K("laptop-mode", KEY_UINT, tunables[RCL_TUNABLE_LAPTOP_MODE], 0, 1, "0|1",
-	  "delay writeback, as vm.laptop_mode (default 0) [tunable]"),
+	  "delay writeback, as vm.laptop_mode (default 0)"),
 	K("page-cluster", KEY_UINT, tunables[RCL_TUNABLE_PAGE_CLUSTER], 0, 6, "N",
-	  "swap readahead of 2^N pages, 0..6 (default 3) [tunable]"),
+	  "swap readahead of 2^N pages, 0..6 (default 3)"),
 	K("dirty-ratio", KEY_UINT, tunables[RCL_TUNABLE_DIRTY_RATIO], 1, 100, "PERCENT",
-	  "dirty pages at which writers are throttled (default 20) [tunable]"),
+	  "dirty pages at which writers are throttled (default 20)"),
 	K("dirty-background-ratio", KEY_UINT, tunables[RCL_TUNABLE_DIRTY_BACKGROUND_RATIO], 1,
-	  100, "PERCENT", "dirty pages at which the flusher starts (default 10) [tunable]"),
+	  100, "PERCENT", "dirty pages at which the flusher starts (default 10)"),
 	K("oom-policy", KEY_UINT, tunables[RCL_TUNABLE_OOM_POLICY], 0, 1, "0|1",
-	  "0: a failed allocation fails, 1: kill the worst memcg's largest region [tunable]"),
+	  "0: a failed allocation fails, 1: kill the worst memcg's largest region"),
 	K("workingset-refault-detection", KEY_UINT, tunables[RCL_TUNABLE_WORKINGSET], 0, 1,
-	  "0|1", "shadow entries and refault activation (default 1) [tunable]"),
+	  "0|1", "shadow entries and refault activation (default 1)"),
 	K("hugetlb", KEY_FLAG, engine.hugetlb, 0, 0, NULL,
 	  "back the arena with huge pages (MAP_HUGETLB)"),
 	K("thp", KEY_FLAG, engine.thp, 0, 0, NULL, "ask for transparent huge pages on the arena"),
@@ -276,6 +277,37 @@ static int key_apply(struct daemon_config *c, const struct config_key *key, cons
 	return -EINVAL;
 }
 
+/* Why VALUE is not one of KEY's (key_apply refused it), into BUF: what it wants, its range. */
+static void key_error(const struct config_key *key, const char *value, char *buf, size_t len)
+{
+	uint64_t v;
+
+	switch (key->type) {
+	case KEY_SIZE:
+	case KEY_UINT:
+		if (parse_size(value, &v) < 0)
+			snprintf(buf, len, "not a %s", key->type == KEY_SIZE ?
+				 "size (a number with an optional K, M, G or T suffix)" : "number");
+		else if (key->max == UINT64_MAX)
+			snprintf(buf, len, "out of range: at least %" PRIu64, key->min);
+		else
+			snprintf(buf, len, "out of range %" PRIu64 "..%" PRIu64, key->min, key->max);
+		return;
+	case KEY_STRING:
+		snprintf(buf, len, "empty");
+		return;
+	case KEY_FLAG:
+		snprintf(buf, len, "want yes or no (1, 0, true, false, on, off)");
+		return;
+	case KEY_MODE:
+		snprintf(buf, len, "want an octal file mode, 0 to 0777");
+		return;
+	case KEY_LOG_LEVEL:
+		snprintf(buf, len, "want err, warning, notice, info or debug (or 0..7)");
+		return;
+	}
+}
+
 /* The key called NAME, where '_' and '-' are the same character. NULL if there is none. */
 static const struct config_key *key_find(const char *name, size_t len)
 {
@@ -307,20 +339,26 @@ static char *trim(char *s)
 	return s;
 }
 
-/* One line of the file; 0 or a negative errno with *ret_why saying what is wrong. */
-static int parse_line(struct daemon_config *c, char *line, const char **ret_why)
+/* One line of the file; 0 or a negative errno with WHY saying what is wrong, naming the key,
+ * the value and what the key takes. */
+static int parse_line(struct daemon_config *c, char *line, char *why, size_t len)
 {
 	const struct config_key *key;
 	char *eq, *name, *value, *hash = strchr(line, '#');
+	char reason[96];
 
 	if (hash)
 		*hash = '\0';
 	name = trim(line);
 	if (!*name)
 		return 0;
+	if (*name == '[') {
+		snprintf(why, len, "'%s': there are no sections, only 'key = value' lines", name);
+		return -EINVAL;
+	}
 	eq = strchr(name, '=');
 	if (!eq) {
-		*ret_why = "expected 'key = value'";
+		snprintf(why, len, "'%s': expected 'key = value'", name);
 		return -EINVAL;
 	}
 	*eq = '\0';
@@ -328,11 +366,14 @@ static int parse_line(struct daemon_config *c, char *line, const char **ret_why)
 	value = trim(eq + 1);
 	key = key_find(name, strlen(name));
 	if (!key) {
-		*ret_why = "unknown key";
+		snprintf(why, len, "unknown key '%s' (the keys are reclaimd's long options)", name);
 		return -EINVAL;
 	}
+	if (key->type == KEY_FLAG && !*value)
+		value = "1";
 	if (key_apply(c, key, value) < 0) {
-		*ret_why = "invalid value";
+		key_error(key, value, reason, sizeof(reason));
+		snprintf(why, len, "%s = '%s': %s", key->name, value, reason);
 		return -EINVAL;
 	}
 	return 0;
@@ -343,12 +384,12 @@ int config_parse_file(struct daemon_config *c, FILE *f, const char *name)
 	char *line = NULL;
 	size_t cap = 0;
 	unsigned int lineno = 0;
-	const char *why = NULL;
+	char why[512];
 	int ret = 0;
 
 	while (getline(&line, &cap, f) >= 0) {
 		lineno++;
-		ret = parse_line(c, line, &why);
+		ret = parse_line(c, line, why, sizeof(why));
 		if (ret < 0) {
 			fprintf(stderr, SD_ERR "reclaimd: %s:%u: %s\n", name, lineno, why);
 			break;
@@ -372,6 +413,86 @@ static int load_file(struct daemon_config *c, const char *path)
 	return ret;
 }
 
+/* The run-time sysctl KEY sets, or -1: the tunables share their names with their keys. */
+static int key_tunable(const struct config_key *key)
+{
+	int t;
+
+	for (t = 0; t < RCL_NR_TUNABLES; t++)
+		if (key_find(rcl_tunable_names[t], strlen(rcl_tunable_names[t])) == key)
+			return t;
+	return -1;
+}
+
+/* What a reload applies: the tunables and the log level; the rest is read at start only. */
+static bool key_reloadable(const struct config_key *key)
+{
+	return key_tunable(key) >= 0 || key->type == KEY_LOG_LEVEL;
+}
+
+/* KEY's value in C as the file would spell it, into BUF. */
+static void key_format(const struct daemon_config *c, const struct config_key *key, char *buf,
+		       size_t len)
+{
+	static const char *const levels[] = { "emerg", "alert", "crit", "err", "warning",
+					      "notice", "info", "debug" };
+	const void *field = (const char *)c + key->offset;
+	int level;
+
+	switch (key->type) {
+	case KEY_SIZE:
+		snprintf(buf, len, "%" PRIu64, *(const uint64_t *)field);
+		return;
+	case KEY_UINT:
+		snprintf(buf, len, "%u", *(const unsigned int *)field);
+		return;
+	case KEY_STRING:
+		snprintf(buf, len, "%s", *(char *const *)field ? *(char *const *)field : "(none)");
+		return;
+	case KEY_FLAG:
+		snprintf(buf, len, "%s", *(const bool *)field ? "yes" : "no");
+		return;
+	case KEY_MODE:
+		snprintf(buf, len, "%04o", *(const unsigned int *)field);
+		return;
+	case KEY_LOG_LEVEL:
+		level = *(const int *)field;
+		snprintf(buf, len, "%s", level >= 0 && level <= LOG_DEBUG ? levels[level] : "?");
+		return;
+	}
+}
+
+int config_diff(const struct daemon_config *old, const struct daemon_config *fresh,
+		config_change_fn fn, void *arg)
+{
+	struct config_change ch;
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < NR_KEYS; i++) {
+		const struct config_key *k = &config_keys[i];
+
+		key_format(old, k, ch.old_value, sizeof(ch.old_value));
+		key_format(fresh, k, ch.new_value, sizeof(ch.new_value));
+		if (!strcmp(ch.old_value, ch.new_value))
+			continue;
+		ch.key = k->name;
+		ch.tunable = key_tunable(k);
+		ch.reloadable = key_reloadable(k);
+		fn(arg, &ch);
+		n++;
+	}
+	return n;
+}
+
+void config_take_reloadable(struct daemon_config *c, const struct daemon_config *fresh)
+{
+	memcpy(c->tunables, fresh->tunables, sizeof(c->tunables));
+	c->engine.min_free_kbytes = fresh->engine.min_free_kbytes;
+	c->engine.watermark_scale_factor = fresh->engine.watermark_scale_factor;
+	c->log_level = fresh->log_level;
+}
+
 static void usage(FILE *out, const char *prog)
 {
 	char opt[64];
@@ -382,20 +503,23 @@ static void usage(FILE *out, const char *prog)
 		"Run the reclaimd memory daemon in the foreground.\n"
 		"\n"
 		"Settings come from built-in defaults, then the file given with -c (`key = value`\n"
-		"lines, keys named as the long options), then the command line. SIGHUP re-reads the\n"
-		"file and applies the [tunable] settings.\n"
+		"lines, keys named as the long options), then the command line. SIGHUP re-reads\n"
+		"both and applies the settings marked (reload) whose value changed since the last\n"
+		"load; it names the other changed settings, which need a restart.\n"
 		"\n"
 		"  -c, --config FILE           read settings from FILE\n", prog);
 	for (i = 0; i < NR_KEYS; i++) {
 		const struct config_key *k = &config_keys[i];
 
+		const char *mark = key_reloadable(k) ? " (reload)" : "";
+
 		snprintf(opt, sizeof(opt), "--%s%s%s", k->name, k->arg ? " " : "",
 			 k->arg ? k->arg : "");
 		/* An option too long for the column gets its help on the next line. */
 		if (strlen(opt) >= 26)
-			fprintf(out, "      %s\n      %-26s%s\n", opt, "", k->help);
+			fprintf(out, "      %s\n      %-26s%s%s\n", opt, "", k->help, mark);
 		else
-			fprintf(out, "      %-26s%s\n", opt, k->help);
+			fprintf(out, "      %-26s%s%s\n", opt, k->help, mark);
 	}
 	fprintf(out,
 		"  -h, --help                  show this help\n"
@@ -475,8 +599,11 @@ int config_parse_args(struct daemon_config *c, int argc, char **argv)
 		}
 		key = &config_keys[opt - OPT_KEY_BASE];
 		if (key_apply(c, key, key->type == KEY_FLAG ? "1" : optarg) < 0) {
-			fprintf(stderr, "%s: invalid value '%s' for --%s\n", argv[0],
-				optarg ? optarg : "", key->name);
+			char reason[96];
+
+			key_error(key, optarg ? optarg : "", reason, sizeof(reason));
+			fprintf(stderr, "%s: --%s '%s': %s\n", argv[0], key->name,
+				optarg ? optarg : "", reason);
 			return -1;
 		}
 	}

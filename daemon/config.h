@@ -64,4 +64,19 @@ int config_parse_file(struct daemon_config *c, FILE *f, const char *name);
  */
 int config_parse_args(struct daemon_config *c, int argc, char **argv);
 
+/* A key whose value differs between two configurations (a reload). */
+struct config_change {
+	const char *key;		/* its name, as in the file */
+	char old_value[256], new_value[256];	/* as the file would spell them */
+	int tunable;			/* the enum rcl_tunable it sets, or -1 */
+	bool reloadable;		/* a reload applies it (tunables, log-level) */
+};
+typedef void (*config_change_fn)(void *arg, const struct config_change *change);
+
+/* Call FN for each key whose value differs from OLD to FRESH; returns how many did. */
+int config_diff(const struct daemon_config *old, const struct daemon_config *fresh,
+		config_change_fn fn, void *arg);
+/* Take FRESH's reloadable values into C: what the next reload compares the file with. */
+void config_take_reloadable(struct daemon_config *c, const struct daemon_config *fresh);
+
 #endif

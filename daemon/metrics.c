@@ -1,6 +1,8 @@
 /*
- * metrics.c - /metrics in the Prometheus text format: every vmstat counter under its kernel
- * name, meminfo, and per memcg its usage, memory.events, vmpressure level and PSI.
+ * metrics.c - /metrics in the Prometheus text format, every family with HELP and TYPE: the
+ * vmstat items under their kernel names (as node_exporter passes /proc/vmstat), meminfo in
+ * bytes, the build, and per memcg its usage, memory.events, vmpressure level (a state set) and
+ * PSI (stall seconds, averages as ratios).
  *
  * Reading memcgs takes the engine's lock, which a worker may hold across reclaim I/O; the loop
  * thread must never wait for it. So a worker renders a snapshot whenever the cron timer asks
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "autoconfig.h"
 #include "log.h"
 #include "metrics.h"
 #include "server.h"
@@ -33,13 +36,26 @@ struct metrics {
 	size_t next_len;
 };
 
-static void emit_counter(void *arg, const char *name, uint64_t value, bool cumulative)
+/* "# HELP" and "# TYPE" of a family: every family gets both, as promtool wants. */
+static void family(FILE *out, const char *name, const char *type, const char *help)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/*
+ * Every /proc/vmstat item as node_exporter passes them on: its kernel name, untyped (the
+ * counters and the levels are not told apart there either), the raw value (pages or events).
+ */
+static void emit_vmstat(void *arg, const char *name, uint64_t value, bool cumulative)
 {
 	FILE *out = arg;
+	char metric[128], help[160];
 
-	fprintf(out, "# TYPE reclaimd_vmstat_%s%s %s\nreclaimd_vmstat_%s%s %" PRIu64 "\n", name,
-		cumulative ? "_total" : "", cumulative ? "counter" : "gauge", name,
-		cumulative ? "_total" : "", value);
+	(void)cumulative;
+	snprintf(metric, sizeof(metric), "reclaimd_vmstat_%s", name);
+	snprintf(help, sizeof(help), "/proc/vmstat information field %s.", name);
+	family(out, metric, "untyped", help);
+	fprintf(out, "%s %" PRIu64 "\n", metric, value);
 }
 
 /* "Name:   123 kB" lines of meminfo as reclaimd_meminfo_bytes{field="Name"}. */
@@ -53,7 +69,8 @@ static void emit_meminfo(struct rcl_engine *engine, FILE *out)
 		return;
 	rcl_engine_show(engine, RCL_VIEW_MEMINFO, f);
 	fclose(f);
-	fprintf(out, "# TYPE reclaimd_meminfo_bytes gauge\n");
+	family(out, "reclaimd_meminfo_bytes", "gauge",
+	       "The daemon's /proc/meminfo: each field, in bytes.");
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char field[64];
 		unsigned long long kb;
@@ -87,9 +104,18 @@ static void emit_memcg_events(struct rcl_engine *engine, uint32_t id, const char
 	free(text);
 }
 
-static void emit_memcg(struct rcl_engine *engine, uint32_t id, FILE *out)
+static const char *const level_names[RCL_PRESSURE_NR_LEVELS] = { "low", "medium", "critical" };
+static const char *const psi_kinds[] = { "some", "full" };
+
+/*
+ * The memcg families, one family at a time (the text format wants a family's samples
+ * together): @what selects which of them this pass over the memcgs writes.
+ */
+enum memcg_family { MF_USAGE, MF_LEVEL, MF_STALL, MF_AVG, MF_EVENTS, NR_MF };
+
+static void emit_memcg(struct rcl_engine *engine, uint32_t id, enum memcg_family what,
+		       FILE *out)
 {
-	static const char *const kinds[] = { "some", "full" };
 	enum rcl_pressure_level level;
 	struct rcl_psi psi;
 	char path[1024];
@@ -98,42 +124,84 @@ static void emit_memcg(struct rcl_engine *engine, uint32_t id, FILE *out)
 
 	if (rcl_memcg_path(engine, id, path, sizeof(path)) < 0)
 		return;
-	if (rcl_memcg_usage(engine, id, &usage) == 0)
-		fprintf(out, "reclaimd_memcg_usage_bytes{memcg=\"%s\"} %" PRIu64 "\n", path, usage);
-	if (rcl_pressure_now(engine, id, &level) == 0)
-		fprintf(out, "reclaimd_memcg_pressure_level{memcg=\"%s\"} %d\n", path, (int)level);
-	if (rcl_psi_read(engine, id, &psi) == 0) {
-		const struct rcl_psi_figures *fig[] = { &psi.some, &psi.full };
+	switch (what) {
+	case MF_USAGE:
+		if (rcl_memcg_usage(engine, id, &usage) == 0)
+			fprintf(out, "reclaimd_memcg_usage_bytes{memcg=\"%s\"} %" PRIu64 "\n", path,
+				usage);
+		break;
+	case MF_LEVEL:
+		/* A state set: one series per level, 1 for the current one. */
+		if (rcl_pressure_now(engine, id, &level) == 0)
+			for (k = 0; k < RCL_PRESSURE_NR_LEVELS; k++)
+				fprintf(out, "reclaimd_memcg_pressure_level{memcg=\"%s\","
+					"level=\"%s\"} %d\n", path, level_names[k],
+					(int)level == k);
+		break;
+	case MF_STALL:
+	case MF_AVG:
+		if (rcl_psi_read(engine, id, &psi) < 0)
+			break;
+		for (k = 0; k < 2; k++) {
+			const struct rcl_psi_figures *fig = k ? &psi.full : &psi.some;
 
-		for (k = 0; k < 2; k++)
-			fprintf(out, "reclaimd_memcg_pressure_stall_seconds_total{memcg=\"%s\","
-				"kind=\"%s\"} %.6f\nreclaimd_memcg_pressure_avg10{memcg=\"%s\","
-				"kind=\"%s\"} %.2f\nreclaimd_memcg_pressure_avg60{memcg=\"%s\","
-				"kind=\"%s\"} %.2f\nreclaimd_memcg_pressure_avg300{memcg=\"%s\","
-				"kind=\"%s\"} %.2f\n", path, kinds[k],
-				(double)fig[k]->total_usec / 1e6, path, kinds[k], fig[k]->avg10, path,
-				kinds[k], fig[k]->avg60, path, kinds[k], fig[k]->avg300);
+			if (what == MF_STALL) {
+				fprintf(out, "reclaimd_memcg_pressure_stall_seconds_total{memcg="
+					"\"%s\",kind=\"%s\"} %.6f\n", path, psi_kinds[k],
+					(double)fig->total_usec / 1e6);
+				continue;
+			}
+			/* memory.pressure's percentages as ratios 0..1. */
+			fprintf(out, "reclaimd_memcg_pressure_stall_ratio{memcg=\"%s\",kind=\"%s\","
+				"window=\"10s\"} %.4f\nreclaimd_memcg_pressure_stall_ratio{memcg="
+				"\"%s\",kind=\"%s\",window=\"60s\"} %.4f\n"
+				"reclaimd_memcg_pressure_stall_ratio{memcg=\"%s\",kind=\"%s\","
+				"window=\"300s\"} %.4f\n", path, psi_kinds[k], fig->avg10 / 100,
+				path, psi_kinds[k], fig->avg60 / 100, path, psi_kinds[k],
+				fig->avg300 / 100);
+		}
+		break;
+	case MF_EVENTS:
+		emit_memcg_events(engine, id, path, out);
+		break;
+	case NR_MF:
+		break;
 	}
-	emit_memcg_events(engine, id, path, out);
 }
 
 void metrics_render(struct rcl_engine *engine, FILE *out)
 {
-	uint32_t id = 0;
+	static const char *const families[NR_MF][3] = {
+		[MF_USAGE] = { "reclaimd_memcg_usage_bytes", "gauge",
+			       "Memory charged to the memcg (memory.current), in bytes." },
+		[MF_LEVEL] = { "reclaimd_memcg_pressure_level", "gauge",
+			       "The memcg's vmpressure level of its last reclaim window: 1 for the "
+			       "current level, 0 for the others." },
+		[MF_STALL] = { "reclaimd_memcg_pressure_stall_seconds_total", "counter",
+			       "Time tasks stalled on memory in the memcg (memory.pressure total), "
+			       "some or full, in seconds." },
+		[MF_AVG] = { "reclaimd_memcg_pressure_stall_ratio", "gauge",
+			     "Share of time stalled on memory, some or full, averaged over the "
+			     "window (memory.pressure avg10/avg60/avg300), from 0 to 1." },
+		[MF_EVENTS] = { "reclaimd_memcg_events_total", "counter",
+				"The memcg's memory.events counters (low, high, max, oom, "
+				"oom_kill), by event." },
+	};
+	uint32_t id;
+	int mf;
 
-	fprintf(out, "# reclaimd: the Linux memory manager in user space\n"
-		"# TYPE reclaimd_up gauge\nreclaimd_up 1\n");
-	rcl_vmstat_foreach(engine, emit_counter, out);
+	family(out, "reclaimd_up", "gauge", "Always 1 while the daemon serves.");
+	fprintf(out, "reclaimd_up 1\n");
+	family(out, "reclaimd_build_info", "gauge", "The daemon's version, as a label; always 1.");
+	fprintf(out, "reclaimd_build_info{version=\"%s\"} 1\n", PACKAGE_VERSION);
+	rcl_vmstat_foreach(engine, emit_vmstat, out);
 	emit_meminfo(engine, out);
-	fprintf(out, "# TYPE reclaimd_memcg_usage_bytes gauge\n"
-		"# TYPE reclaimd_memcg_pressure_level gauge\n"
-		"# TYPE reclaimd_memcg_pressure_stall_seconds_total counter\n"
-		"# TYPE reclaimd_memcg_pressure_avg10 gauge\n"
-		"# TYPE reclaimd_memcg_pressure_avg60 gauge\n"
-		"# TYPE reclaimd_memcg_pressure_avg300 gauge\n"
-		"# TYPE reclaimd_memcg_events_total counter\n");
-	while (rcl_memcg_next(engine, RCL_MEMCG_ROOT, id, &id) == 0)
-		emit_memcg(engine, id, out);
+	for (mf = 0; mf < NR_MF; mf++) {
+		family(out, families[mf][0], families[mf][1], families[mf][2]);
+		id = 0;
+		while (rcl_memcg_next(engine, RCL_MEMCG_ROOT, id, &id) == 0)
+			emit_memcg(engine, id, (enum memcg_family)mf, out);
+	}
 }
 
 /* A fresh snapshot into m->next; on a worker (or at start, before serving). */
@@ -181,7 +249,16 @@ static void on_http(struct evhttp_request *req, void *arg)
 	struct metrics *m = arg;
 	struct evbuffer *body;
 
-	/* Other methods never get here: evhttp answers them 501 (allowed methods: GET). */
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
+	char length[24];
+
+	/* evhttp_send_error drops our headers, and Allow must go with a 405: a plain reply. */
+	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+		evhttp_add_header(headers, "Allow", "GET, HEAD");
+		evhttp_send_reply(req, 405, "Method Not Allowed", NULL);
+		return;
+	}
 	if (strcmp(evhttp_request_get_uri(req), "/metrics") != 0) {
 		evhttp_send_error(req, HTTP_NOTFOUND, "try /metrics");
 		return;
@@ -191,14 +268,16 @@ static void on_http(struct evhttp_request *req, void *arg)
 		return;
 	}
 	body = evbuffer_new();
-	if (!body || evbuffer_add(body, m->text, m->len) < 0) {
+	/* HEAD: GET's headers, its length included, without the body (evhttp would send it). */
+	if (!body || (cmd == EVHTTP_REQ_GET && evbuffer_add(body, m->text, m->len) < 0)) {
 		if (body)
 			evbuffer_free(body);
 		evhttp_send_error(req, HTTP_INTERNAL, "out of memory");
 		return;
 	}
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-			  "text/plain; version=0.0.4");
+	evhttp_add_header(headers, "Content-Type", "text/plain; version=0.0.4");
+	snprintf(length, sizeof(length), "%zu", m->len);
+	evhttp_add_header(headers, "Content-Length", length);
 	evhttp_send_reply(req, HTTP_OK, "OK", body);
 	evbuffer_free(body);
 }
@@ -227,12 +306,23 @@ int metrics_start(struct server *s, struct metrics **ret)
 		return -ENOMEM;
 	m->server = s;
 	m->http = evhttp_new(s->base);
-	if (!m->http || evhttp_bind_socket(m->http, host, (uint16_t)port) < 0) {
-		log_err("cannot serve metrics on %s", listen);
+	if (!m->http) {
 		metrics_stop(m);
-		return -EADDRNOTAVAIL;
+		return -ENOMEM;
 	}
-	evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET);
+	errno = 0;
+	if (evhttp_bind_socket(m->http, host, (uint16_t)port) < 0) {
+		/* bind's (or the name lookup's) reason, or evhttp's own failure. */
+		int err = errno ? errno : EADDRNOTAVAIL;
+
+		log_err("cannot serve metrics on %s: %s", listen, strerror(err));
+		metrics_stop(m);
+		return -err;
+	}
+	/* Every method reaches on_http, which answers 405 to all but GET and HEAD. */
+	evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+				   EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+				   EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(m->http, on_http, m);
 	log_info("metrics on http://%s/metrics", listen);
 	/* The first snapshot now, while nothing else runs: a scrape never finds none. */

@@ -484,13 +484,44 @@ void server_request_shutdown(struct server *s)
 	event_active(s->ev_shutdown, EV_TIMEOUT, 0);
 }
 
-/* SIGHUP: re-read the file and the command line; apply the tunables, nothing else. The engine
- * lock is taken here, briefly, on the loop: a reload is rare and an operator's request. */
+/* One key changed in the file (or on the command line) since the last load. */
+static void on_reload_change(void *arg, const struct config_change *ch)
+{
+	struct server *s = arg;
+	uint64_t v, cur = 0;
+	int r;
+
+	if (!ch->reloadable) {
+		log_warning("reload: %s %s -> %s needs a restart, not applied", ch->key,
+			    ch->old_value, ch->new_value);
+		return;
+	}
+	if (ch->tunable < 0) {
+		log_notice("%s %s -> %s (reload)", ch->key, ch->old_value, ch->new_value);
+		return;
+	}
+	v = strtoull(ch->new_value, NULL, 10);
+	if (ch->tunable == RCL_TUNABLE_MIN_FREE_KBYTES && v == 0)
+		v = s->boot_min_free_kbytes;	/* "computed": what the engine computed */
+	rcl_tunable_get(s->engine, (enum rcl_tunable)ch->tunable, &cur);
+	r = rcl_tunable_set(s->engine, (enum rcl_tunable)ch->tunable, v);
+	if (r < 0)
+		log_warning("reload: cannot set %s to %" PRIu64 ": %s", ch->key, v, strerror(-r));
+	else
+		log_notice("%s %" PRIu64 " -> %" PRIu64 " (reload)", ch->key, cur, v);
+}
+
+/*
+ * SIGHUP: re-read the file and the command line. Only keys whose value changed since the last
+ * load count: a tunable set at run time stays unless the file changes it. The engine lock is
+ * taken here, briefly, on the loop: a reload is rare and an operator's request.
+ */
 static void on_reload(evutil_socket_t sig, short what, void *arg)
 {
 	struct server *s = arg;
 	struct daemon_config fresh;
 	char status[256];
+	int n;
 
 	notify_reloading();
 	config_init(&fresh);
@@ -498,11 +529,11 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 		log_warning("reload: the configuration is not valid, keeping the current one");
 		goto out;
 	}
-	if (server_apply_tunables(s, &fresh) < 0)
-		log_warning("reload: some tunables could not be applied");
-	log_set_max_level(fresh.log_level);
-	log_notice("reloaded the tunables%s%s", s->config->config_file ? " from " : "",
-		   s->config->config_file ? s->config->config_file : "");
+	n = config_diff(s->config, &fresh, on_reload_change, s);
+	config_take_reloadable(s->config, &fresh);
+	log_set_max_level(s->config->log_level);
+	log_notice("reloaded%s%s: %d setting%s changed", s->config->config_file ? " " : "",
+		   s->config->config_file ? s->config->config_file : "", n, n == 1 ? "" : "s");
 out:
 	config_done(&fresh);
 	server_summary(s, status, sizeof(status));

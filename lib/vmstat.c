@@ -237,6 +237,12 @@ static void meminfo_line(FILE *out, const char *name, unsigned long pages)
 	fprintf(out, "%-16s%8lu kB\n", label, pages << (PAGE_SHIFT - 10));
 }
 
+/*
+ * The kernel counts swap cache pages in NR_FILE_PAGES too and so has meminfo subtract them for
+ * Cached. Here __add_to_swap_cache counts them in NR_SWAPCACHE alone: nr_file_pages is the page
+ * cache of files already, and subtracting the swap cache from it wrapped below zero under swap
+ * load. Buffers is 0 (no block devices).
+ */
 void meminfo_show(struct rcl_engine *engine, FILE *out)
 {
 	unsigned long active_anon = global_node_page_state(engine, NR_ACTIVE_ANON);
@@ -249,7 +255,7 @@ void meminfo_show(struct rcl_engine *engine, FILE *out)
 	meminfo_line(out, "MemFree", global_zone_page_state(engine, NR_FREE_PAGES));
 	meminfo_line(out, "MemAvailable", (unsigned long)si_mem_available(engine));
 	meminfo_line(out, "Buffers", 0);
-	meminfo_line(out, "Cached", global_node_page_state(engine, NR_FILE_PAGES) - swapcache);
+	meminfo_line(out, "Cached", global_node_page_state(engine, NR_FILE_PAGES));
 	meminfo_line(out, "SwapCached", swapcache);
 	meminfo_line(out, "Active", active_anon + active_file);
 	meminfo_line(out, "Inactive", inactive_anon + inactive_file);

@@ -1,10 +1,11 @@
 #!/bin/bash
-# The Prometheus endpoint: GET /metrics answers the text format with the daemon's figures;
-# other paths and methods get HTTP errors; the daemon keeps serving its socket meanwhile.
+# The Prometheus endpoint: GET /metrics answers the text format with the daemon's figures,
+# which promtool accepts; HEAD answers the same without a body; other paths are 404, other
+# methods 405; a port in use is refused with its reason.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 6
+plan 10
 
 port=$((20000 + $$ % 20000))
 start_daemon --metrics-listen "127.0.0.1:$port" && ok "daemon is READY" || not_ok "daemon is READY"
@@ -21,7 +22,25 @@ check "GET /metrics: 200 in the Prometheus text format" \
 check "... with the arena's size and the daemon up" \
 	test "$(grep -c -e '^reclaimd_up 1' -e '^reclaimd_meminfo_bytes{field="MemTotal"} 16777216' <<<"$page")" = 2
 check "another path is 404" grep -q '^HTTP/1.[01] 404' <<<"$(http "GET /other HTTP/1.0")"
-check "another method is refused: 501 from evhttp" grep -q '^HTTP/1.[01] 501' <<<"$(http "POST /metrics HTTP/1.0")"
+if command -v promtool >/dev/null; then
+	check "promtool check metrics accepts the page (HELP and TYPE everywhere)" \
+		bash -c 'sed "1,/^\r\$/d" <<<"$0" | promtool check metrics' "$page"
+else
+	ok "promtool check metrics # SKIP promtool is not installed"
+fi
+check "reclaimd_build_info names the version" \
+	grep -Eq '^reclaimd_build_info\{version="[^"]+"\} 1' <<<"$page"
+head=$(http "HEAD /metrics HTTP/1.0")
+check "HEAD /metrics: 200 with the headers and no body" \
+	bash -c 'grep -q "^HTTP/1.[01] 200" <<<"$0" && test -z "$(sed "1,/^\r\$/d" <<<"$0")"' "$head"
+post=$(http "POST /metrics HTTP/1.0")
+check "POST is 405 with Allow: GET, HEAD" \
+	bash -c 'grep -q "^HTTP/1.[01] 405" <<<"$0" && grep -q "^Allow: GET, HEAD" <<<"$0"' "$post"
+# A second daemon on the same port says why it cannot serve there.
+out=$("$RECLAIMD" --arena 4M --swap 0 --state-dir "$tmp/s2" --data-dir "$tmp/d2" \
+	--socket "$tmp/sock2" --metrics-listen "127.0.0.1:$port" 2>&1); rc=$?
+check "a port in use: exit non-zero, naming the reason" \
+	bash -c 'test "$0" != 0 && grep -q "cannot serve metrics on 127.0.0.1:$1: Address already in use" <<<"$2"' "$rc" "$port" "$out"
 stop_daemon
 check "daemon exits 0" test "$EXIT" = 0
 finish

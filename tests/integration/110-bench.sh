@@ -41,8 +41,8 @@ check "vmstat --json prints COUNT lines, each over its interval" \
 check "vmstat shows swap-out while a writing bench swaps" \
 	python3 -c 'import json, sys; ls = [json.loads(l) for l in sys.argv[1].splitlines()]; assert sum(l["pswpout_per_s"] for l in ls) > 0, ls' "$out"
 out=$(ctl vmstat 0.05 1)
-check "vmstat text is a header and one line" \
-	python3 -c 'import sys; h, l = sys.argv[1].splitlines(); assert h.split()[:5] == ["free", "cache", "swpd", "si", "so"] and len(l.split()) == len(h.split()), sys.argv[1]' "$out"
+check "vmstat text is a units line, a header and one line" \
+	python3 -c 'import sys; u, h, l = sys.argv[1].splitlines(); assert u.startswith("memory: KiB") and h.split()[:5] == ["free", "cache", "swpd", "si", "so"] and len(l.split()) == len(h.split()), sys.argv[1]' "$out"
 ctl vmstat 0 >/dev/null 2>&1; rc=$?
 check "a zero interval is a usage error (exit 64)" test "$rc" = 64
 stop_daemon

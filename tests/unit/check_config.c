@@ -4,6 +4,8 @@
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "check-main.h"
 #include "config.h"
@@ -77,6 +79,141 @@ START_TEST(test_args_reject_bad_values)
 }
 END_TEST
 
+/* config_parse_file on TEXT; what it printed on stderr (malloc'd) and its result. */
+static char *parse_text(struct daemon_config *c, const char *text, int *ret)
+{
+	FILE *in = fmemopen((void *)text, strlen(text), "r");
+	FILE *saved = stderr;
+	char *err = NULL;
+	size_t len = 0;
+
+	stderr = open_memstream(&err, &len);
+	*ret = config_parse_file(c, in, "typo.conf");
+	fclose(stderr);
+	stderr = saved;
+	fclose(in);
+	return err;
+}
+
+/* Each error names the file, the line, the key, the value and what the key takes. */
+START_TEST(test_file_errors_name_key_value_range)
+{
+	static const struct { const char *text, *want; } cases[] = {
+		{ "arena = 64M\nswapiness = 10\n",
+		  "typo.conf:2: unknown key 'swapiness' (the keys are reclaimd's long options)\n" },
+		{ "swappiness = 200\n", "typo.conf:1: swappiness = '200': out of range 0..100\n" },
+		{ "swappiness = lots\n", "typo.conf:1: swappiness = 'lots': not a number\n" },
+		{ "arena = 12Q\n", "typo.conf:1: arena = '12Q': not a size (a number with an "
+		  "optional K, M, G or T suffix)\n" },
+		{ "arena = 1M\n", "typo.conf:1: arena = '1M': out of range: at least 4194304\n" },
+		{ "mlock = maybe\n", "typo.conf:1: mlock = 'maybe': want yes or no (1, 0, true, "
+		  "false, on, off)\n" },
+		{ "[tunable]\nswappiness = 10\n", "typo.conf:1: '[tunable]': there are no "
+		  "sections, only 'key = value' lines\n" },
+	};
+	struct daemon_config c;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *err;
+
+		config_init(&c);
+		err = parse_text(&c, cases[i].text, &ret);
+		ck_assert_int_eq(ret, -EINVAL);
+		ck_assert_ptr_nonnull(strstr(err, cases[i].want));
+		ck_assert_uint_eq(c.tunables[RCL_TUNABLE_SWAPPINESS], 60);
+		free(err);
+		config_done(&c);
+	}
+}
+END_TEST
+
+START_TEST(test_args_error_names_range)
+{
+	char *bad_nodes[] = { "reclaimd", "--nodes", "9", NULL };
+	struct daemon_config c;
+	FILE *saved = stderr;
+	char *err = NULL;
+	size_t len = 0;
+
+	config_init(&c);
+	stderr = open_memstream(&err, &len);
+	ck_assert_int_eq(config_parse_args(&c, 3, bad_nodes), -1);
+	fclose(stderr);
+	stderr = saved;
+	ck_assert_str_eq(err, "reclaimd: --nodes '9': out of range 1..8\n");
+	free(err);
+	config_done(&c);
+}
+END_TEST
+
+struct changes {
+	char text[1024];
+	int n;
+};
+
+static void note_change(void *arg, const struct config_change *ch)
+{
+	struct changes *c = arg;
+	size_t len = strlen(c->text);
+
+	snprintf(c->text + len, sizeof(c->text) - len, "%s %s->%s %s %d;", ch->key, ch->old_value,
+		 ch->new_value, ch->reloadable ? "reload" : "restart", ch->tunable);
+	c->n++;
+}
+
+/* A reload sees only the keys whose value changed since the last load, each marked. */
+START_TEST(test_diff_names_changed_keys)
+{
+	struct daemon_config old, fresh;
+	struct changes ch = { "", 0 };
+	int ret;
+	char *err;
+
+	config_init(&old);
+	config_init(&fresh);
+	ck_assert_int_eq(config_diff(&old, &fresh, note_change, &ch), 0);
+	err = parse_text(&fresh, "swappiness = 100\narena = 512M\nlog-level = debug\n", &ret);
+	ck_assert_int_eq(ret, 0);
+	free(err);
+	ck_assert_int_eq(config_diff(&old, &fresh, note_change, &ch), 3);
+	ck_assert_str_eq(ch.text, "arena 268435456->536870912 restart -1;"
+			 "swappiness 60->100 reload 0;log-level info->debug reload -1;");
+	config_take_reloadable(&old, &fresh);
+	ch.text[0] = '\0';
+	ch.n = 0;
+	/* The arena still differs (it needs a restart); the reloaded keys no longer do. */
+	ck_assert_int_eq(config_diff(&old, &fresh, note_change, &ch), 1);
+	ck_assert_str_eq(ch.text, "arena 268435456->536870912 restart -1;");
+	config_done(&old);
+	config_done(&fresh);
+}
+END_TEST
+
+/* --help marks what a reload applies and speaks of no "[tunable]" section. */
+START_TEST(test_help_marks_reloadable)
+{
+	char *help[] = { "reclaimd", "--help", NULL };
+	struct daemon_config c;
+	FILE *saved = stdout;
+	char *out = NULL;
+	size_t len = 0;
+
+	config_init(&c);
+	stdout = open_memstream(&out, &len);
+	ck_assert_int_eq(config_parse_args(&c, 2, help), 1);
+	fclose(stdout);
+	stdout = saved;
+	ck_assert_ptr_null(strstr(out, "[tunable]"));
+	ck_assert_ptr_nonnull(strstr(out, "(default 60) (reload)\n"));
+	ck_assert_ptr_nonnull(strstr(out, "(default info) (reload)\n"));
+	ck_assert_ptr_null(strstr(out, "(default 256M); K, M, G suffixes (reload)"));
+	free(out);
+	config_done(&c);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -85,6 +222,10 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_parse_size);
 	tcase_add_test(tc, test_args_override_defaults);
 	tcase_add_test(tc, test_args_reject_bad_values);
+	tcase_add_test(tc, test_file_errors_name_key_value_range);
+	tcase_add_test(tc, test_args_error_names_range);
+	tcase_add_test(tc, test_diff_names_changed_keys);
+	tcase_add_test(tc, test_help_marks_reloadable);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -5,6 +5,7 @@
 #include <check.h>
 #include <stdio.h>
 
+#include "autoconfig.h"
 #include "check-main.h"
 #include "engine-fixture.h"
 #include "metrics.h"
@@ -48,9 +49,13 @@ START_TEST(test_metrics_page)
 	render(f.e, &text, &text_len);
 
 	ck_assert(has_line(text, "reclaimd_up 1"));
-	ck_assert(has_line(text, "# TYPE reclaimd_vmstat_pswpout_total counter"));
-	ck_assert(has_line(text, "# TYPE reclaimd_vmstat_nr_free_pages gauge"));
-	snprintf(line, sizeof(line), "reclaimd_vmstat_pswpout_total %llu",
+	/* vmstat as node_exporter passes /proc/vmstat: kernel names, untyped. */
+	ck_assert(has_line(text, "# TYPE reclaimd_vmstat_pswpout untyped"));
+	ck_assert(has_line(text, "# HELP reclaimd_vmstat_pswpout /proc/vmstat information field "
+			   "pswpout."));
+	ck_assert(has_line(text, "# TYPE reclaimd_vmstat_nr_free_pages untyped"));
+	ck_assert(has_line(text, "reclaimd_build_info{version=\"" PACKAGE_VERSION "\"} 1"));
+	snprintf(line, sizeof(line), "reclaimd_vmstat_pswpout %llu",
 		 (unsigned long long)fixture_vmstat(f.e, "pswpout"));
 	ck_assert_msg(has_line(text, line), "%s", line);
 	ck_assert(has_line(text, "reclaimd_meminfo_bytes{field=\"MemTotal\"} 16777216"));
@@ -61,18 +66,28 @@ START_TEST(test_metrics_page)
 	ck_assert(has_line(text, "reclaimd_memcg_events_total{memcg=\"/web\",event=\"oom\"} 0"));
 	ck_assert_ptr_nonnull(strstr(text, "reclaimd_memcg_pressure_stall_seconds_total{memcg=\"/\","
 					   "kind=\"some\"} "));
-	ck_assert_ptr_nonnull(strstr(text, "reclaimd_memcg_pressure_level{memcg=\"/\"} "));
+	/* The level as a state set: exactly one of the three series of a memcg is 1. */
+	ck_assert_int_eq(has_line(text, "reclaimd_memcg_pressure_level{memcg=\"/web\",level=\"low\"} 1") +
+			 has_line(text, "reclaimd_memcg_pressure_level{memcg=\"/web\",level=\"medium\"} 1") +
+			 has_line(text, "reclaimd_memcg_pressure_level{memcg=\"/web\",level=\"critical\"} 1"), 1);
+	ck_assert_int_eq(has_line(text, "reclaimd_memcg_pressure_level{memcg=\"/web\",level=\"low\"} 0") +
+			 has_line(text, "reclaimd_memcg_pressure_level{memcg=\"/web\",level=\"medium\"} 0") +
+			 has_line(text, "reclaimd_memcg_pressure_level{memcg=\"/web\",level=\"critical\"} 0"), 2);
+	ck_assert_ptr_nonnull(strstr(text, "reclaimd_memcg_pressure_stall_ratio{memcg=\"/\","
+					   "kind=\"some\",window=\"10s\"} "));
 	/* Every sample line belongs to a metric whose TYPE was given before it. */
 	{
 		char *copy = strdup(text), *l, *save = NULL;
 
 		for (l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-			char name[128], type_line[160];
+			char name[128], type_line[160], help_line[160];
 
 			if (l[0] == '#')
 				continue;
 			ck_assert_int_eq(sscanf(l, "%127[a-z0-9_]", name), 1);
 			snprintf(type_line, sizeof(type_line), "# TYPE %s ", name);
+			snprintf(help_line, sizeof(help_line), "# HELP %s ", name);
+			ck_assert_msg(strstr(text, help_line), "no HELP for %s", l);
 			/* Offsets, not pointers: the sample's place in the page vs its TYPE's. */
 			ck_assert_msg(strstr(text, type_line) &&
 				      strstr(text, type_line) - text < strstr(text, l) - text,

@@ -7,9 +7,8 @@
 #include <string.h>
 
 #include "check-main.h"
+#include "engine-fixture.h"
 #include "internal.h"
-
-#define MiB (1ULL << 20)
 
 static struct rcl_engine *make_engine(uint64_t bytes, unsigned int nodes)
 {
@@ -180,6 +179,42 @@ START_TEST(test_meminfo_text)
 }
 END_TEST
 
+/* The value of "Name:  N kB" in meminfo text, in kB, or UINT64_MAX. */
+static uint64_t meminfo_kb(const char *text, const char *name)
+{
+	const char *p = strstr(text, name);
+
+	ck_assert_ptr_nonnull(p);
+	return strtoull(p + strlen(name) + 1, NULL, 10);
+}
+
+/*
+ * Pages swapped back in stay in the swap cache, counted in NR_SWAPCACHE alone: nr_file_pages
+ * is the page cache of files only. Cached must not subtract the swap cache from it (it read
+ * 18446744073709518032 kB under swap load).
+ */
+START_TEST(test_meminfo_cached_under_swap_load)
+{
+	struct rcl_region_spec spec = { .type = RCL_REGION_ANON, .nr_pages = 24 * 256 };
+	struct fixture f;
+	uint32_t id;
+	char *text;
+
+	fixture_setup(&f, 16, 64, 1);
+	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
+	fixture_fill(&f, id, 0, spec.nr_pages, 7);
+	fixture_verify(&f, id, spec.nr_pages, 7);
+	ck_assert_uint_gt(fixture_vmstat(f.e, "nr_swapcached"), 0);
+	text = show(f.e, RCL_VIEW_MEMINFO);
+	ck_assert_uint_eq(meminfo_kb(text, "Cached:"), fixture_vmstat(f.e, "nr_file_pages") * 4);
+	ck_assert_uint_eq(meminfo_kb(text, "SwapCached:"),
+			  fixture_vmstat(f.e, "nr_swapcached") * 4);
+	ck_assert_uint_le(meminfo_kb(text, "Cached:"), meminfo_kb(text, "MemTotal:"));
+	free(text);
+	fixture_teardown(&f);
+}
+END_TEST
+
 START_TEST(test_counter_names_unique)
 {
 	int i, j;
@@ -211,6 +246,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_zoneinfo_text);
 	tcase_add_test(tc, test_layout_text);
 	tcase_add_test(tc, test_meminfo_text);
+	tcase_add_test(tc, test_meminfo_cached_under_swap_load);
 	suite_add_tcase(s, tc);
 	return s;
 }

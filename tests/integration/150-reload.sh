@@ -1,0 +1,39 @@
+#!/bin/bash
+# SIGHUP (systemctl reload) applies only the keys whose value in the file changed since the
+# last load: a tunable set at run time stays otherwise, each applied change is logged, and a
+# changed key that needs a restart is named, not silently ignored.
+set -u
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/daemon.sh"
+plan 8
+
+ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
+swappiness() { ctl --json tunable get swappiness | python3 -c 'import json, sys; print(json.load(sys.stdin)["swappiness"])'; }
+# Signal a reload and wait for it to end: RELOADING=1, then READY=1 again (bounded).
+reload() {
+	kill -HUP "$pid" && expect_line "$nfd" '^RELOADING=1' && expect_line "$nfd" '^READY=1$'
+}
+
+printf 'swappiness = 60\nmax-pipeline = 64\n' >"$tmp/reclaimd.conf"
+start_daemon -c "$tmp/reclaimd.conf" && ok "daemon is READY" || not_ok "daemon is READY"
+
+ctl tunable set swappiness 30 >/dev/null
+reload
+check "a reload with the file unchanged keeps swappiness set at run time (30)" \
+	test "$(swappiness)" = 30
+check "... and logs that nothing changed" grep -q 'reloaded .*: 0 settings changed' "$tmp/stderr"
+
+sed -i 's/^swappiness = 60$/swappiness = 100/' "$tmp/reclaimd.conf"
+reload
+check "swappiness changed in the file (60 -> 100) is applied" test "$(swappiness)" = 100
+check "... and logged as the change it made" grep -q 'swappiness 30 -> 100 (reload)' "$tmp/stderr"
+
+sed -i 's/^max-pipeline = 64$/max-pipeline = 32/' "$tmp/reclaimd.conf"
+reload
+check "a changed key that needs a restart is named" \
+	grep -q 'reload: max-pipeline 64 -> 32 needs a restart, not applied' "$tmp/stderr"
+check "... and the tunables stay as they were" test "$(swappiness)" = 100
+
+stop_daemon
+check "daemon exits 0" test "$EXIT" = 0
+finish
