@@ -341,10 +341,11 @@ int rcl_memcg_show_stat(struct rcl_engine *engine, uint32_t id, FILE *out)
 		goto out;
 	}
 	/* Sizes in bytes, events as counts: the layout of cgroup v2 memory.stat. */
-	fprintf(out, "anon %llu\nfile %llu\nswap %llu\n",
+	fprintf(out, "anon %llu\nfile %llu\nswap %llu\npagetables %llu\n",
 		(unsigned long long)memcg->stat[MEMCG_RSS] << PAGE_SHIFT,
 		(unsigned long long)memcg->stat[MEMCG_CACHE] << PAGE_SHIFT,
-		(unsigned long long)memcg->stat[MEMCG_SWAP] << PAGE_SHIFT);
+		(unsigned long long)memcg->stat[MEMCG_SWAP] << PAGE_SHIFT,
+		(unsigned long long)memcg->stat[MEMCG_PAGETABLES]);
 	for (i = 0; i < sizeof(lrus) / sizeof(lrus[0]); i++)
 		fprintf(out, "%s %llu\n", lrus[i].name,
 			(unsigned long long)memcg->node_stat[lrus[i].item] << PAGE_SHIFT);

@@ -36,6 +36,7 @@ extern const char *const memcg_event_names[MEMCG_NR_MEMORY_EVENTS];
 	X(MEMCG_RSS, "anon")			\
 	X(MEMCG_CACHE, "file")			\
 	X(MEMCG_SWAP, "swap")			\
+	X(MEMCG_PAGETABLES, "pagetables")	\
 	X(MEMCG_PGSCAN, "pgscan")		\
 	X(MEMCG_PGSTEAL, "pgsteal")		\
 	X(MEMCG_PGREFILL, "pgrefill")		\

@@ -407,9 +407,14 @@ static int do_file_fault(struct rcl_engine *engine, struct region *region, unsig
 int handle_mm_fault(struct rcl_engine *engine, struct region *region, unsigned long idx,
 		    bool write, struct page **ret_page)
 {
+	unsigned long nr_tables = region->pt.nr_nodes;
 	pte_t *pte = pte_alloc(region, idx);
 	int err = 0;
 
+	/* The daemon's memory for the page table is its owner's, as memory.stat "pagetables". */
+	if (region->pt.nr_nodes != nr_tables)
+		mod_memcg_state(region->memcg, MEMCG_PAGETABLES,
+				(long)((region->pt.nr_nodes - nr_tables) * XA_NODE_BYTES));
 	if (!pte)
 		return -ENOMEM;
 	count_vm_event(engine, PGFAULT);

@@ -80,6 +80,8 @@ void region_destroy(struct rcl_engine *engine, struct region *region)
 	}
 	if (region->id)
 		engine->regions[region_slot(region->id)] = NULL;
+	mod_memcg_state(region->memcg, MEMCG_PAGETABLES,
+			-(long)(region->pt.nr_nodes * XA_NODE_BYTES));
 	xa_destroy(&region->pt);
 	free(region);
 	/* Pages still queued for the LRU hold a reference: let them go (and uncharge) now. */
