@@ -251,7 +251,7 @@ struct lruvec *mem_cgroup_page_lruvec(struct page *page);
 /* ---- filemap.c ------------------------------------------------------------------------- */
 
 struct address_space *file_open(struct rcl_engine *engine, const char *path, uint64_t min_size,
-				int *ret_err);
+				bool create, int *ret_err);
 void file_put(struct rcl_engine *engine, struct address_space *mapping);
 void file_put_final(struct rcl_engine *engine, struct address_space *mapping);
 int generic_file_read(struct rcl_engine *engine, struct address_space *mapping, uint64_t pos,

@@ -161,8 +161,12 @@ int rcl_region_create(struct rcl_engine *engine, const struct rcl_region_spec *s
 	}
 	if (spec->type == RCL_REGION_FILE) {
 		region->pgoff = spec->file_offset >> PAGE_SHIFT;
-		region->file = file_open(engine, spec->path,
-					 (region->pgoff + region->nr_pages) << PAGE_SHIFT, &err);
+		/* Private is copy-on-write: its file is never created, extended or written. */
+		if (region->vm_flags & VM_SHARED)
+			region->file = file_open(engine, spec->path, (region->pgoff +
+						 region->nr_pages) << PAGE_SHIFT, true, &err);
+		else
+			region->file = file_open(engine, spec->path, 0, false, &err);
 		if (!region->file)
 			goto fail;
 		region->i_mmap_next = region->file->i_mmap;
@@ -544,7 +548,7 @@ int rcl_file_read(struct rcl_engine *engine, const char *path, uint64_t offset, 
 	int err = 0;
 
 	pthread_mutex_lock(&engine->mm_lock);
-	mapping = file_open(engine, path, 0, &err);
+	mapping = file_open(engine, path, 0, false, &err);
 	if (mapping) {
 		err = generic_file_read(engine, mapping, offset, buf, len, ret_read);
 		file_put(engine, mapping);
@@ -562,7 +566,7 @@ int rcl_file_write(struct rcl_engine *engine, const char *path, uint64_t offset,
 	if (offset + len < offset || (offset + len) >> PAGE_SHIFT >= REGION_MAX_PAGES)
 		return -EINVAL;
 	pthread_mutex_lock(&engine->mm_lock);
-	mapping = file_open(engine, path, 0, &err);
+	mapping = file_open(engine, path, 0, true, &err);
 	if (mapping) {
 		err = generic_file_write(engine, mapping, offset, buf, len);
 		file_put(engine, mapping);

@@ -27,7 +27,8 @@ struct rcl_region_spec {
 	uint64_t nr_pages;
 	uint32_t memcg_id;		/* 0: the root memcg */
 	unsigned int flags;		/* RCL_REGION_* */
-	const char *path;		/* file: relative to the data directory, created if absent */
+	const char *path;		/* file: relative to the data directory; a shared
+					 * mapping creates it if absent, a private one needs it */
 	uint64_t file_offset;		/* file: byte offset of page 0, page aligned */
 };
 
@@ -77,7 +78,8 @@ struct rcl_region_info {
 };
 int rcl_region_info(struct rcl_engine *engine, uint32_t id, struct rcl_region_info *ret);
 
-/* Buffered file I/O through the page cache (the read()/write() path). */
+/* Buffered file I/O through the page cache (the read()/write() path); a write creates the
+ * file if absent, a read does not. */
 int rcl_file_read(struct rcl_engine *engine, const char *path, uint64_t offset, void *buf,
 		  size_t len, size_t *ret_read);
 int rcl_file_write(struct rcl_engine *engine, const char *path, uint64_t offset,
