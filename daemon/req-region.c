@@ -342,7 +342,7 @@ static int range_get(struct req_ctx *ctx, const Reclaim__V1__PageRange *range, R
 	return 0;
 }
 
-/* mlock, munlock and msync act on whole regions in this engine. */
+/* mlock and munlock act on whole regions in this engine. */
 static int range_whole(struct req_ctx *ctx, const struct region_rec *rec, uint64_t first,
 		       uint64_t nr, Response *resp)
 {
@@ -519,7 +519,7 @@ int req_madvise(struct req_ctx *ctx, const Request *req, Response *resp)
 	return 0;
 }
 
-/* mlock, munlock, msync: a whole-region call; *ret_pages is the region's size. */
+/* mlock, munlock: a whole-region call; *ret_pages is the region's size. */
 static int whole_region_call(struct req_ctx *ctx, const Reclaim__V1__PageRange *range,
 			     int (*fn)(struct rcl_engine *, uint32_t), Response *resp,
 			     uint64_t *ret_pages)
@@ -579,19 +579,24 @@ int req_munlock(struct req_ctx *ctx, const Request *req, Response *resp)
 int req_msync(struct req_ctx *ctx, const Request *req, Response *resp)
 {
 	Reclaim__V1__MsyncReply *r;
-	uint64_t pages;
+	struct region_rec rec;
+	uint64_t first, nr, written;
 	int ret;
 
-	/* MS_ASYNC is served as MS_SYNC: the engine's msync writes back and waits. */
-	ret = whole_region_call(ctx, req->msync->range, rcl_region_msync, resp, &pages);
+	ret = range_get(ctx, req->msync->range, resp, &rec, &first, &nr);
 	if (ret < 0)
 		return ret;
 	r = malloc(sizeof(*r));
 	if (!r)
 		return -ENOMEM;
+	/* MS_ASYNC is served as MS_SYNC: the engine's msync writes back and waits. */
+	ret = rcl_region_msync_range(ctx->engine, rec.id, first, nr, &written);
+	if (ret < 0) {
+		free(r);
+		return engine_error(ctx, ret, resp);
+	}
 	reclaim__v1__msync_reply__init(r);
-	/* The engine does not count the pages it wrote; 0 means "not reported". */
-	r->pages_written = 0;
+	r->pages_written = written;
 	resp->msg_case = RESP(MSYNC);
 	resp->msync = r;
 	return 0;

@@ -276,6 +276,8 @@ void set_page_writeback(struct page *page);
 int file_writepage(struct page *page);
 int filemap_write_and_wait(struct rcl_engine *engine, struct address_space *mapping);
 void filemap_fdatawrite(struct rcl_engine *engine, struct address_space *mapping);
+unsigned long filemap_fdatawrite_range(struct rcl_engine *engine, struct address_space *mapping,
+				       unsigned long start, unsigned long end);
 int filemap_fsync_result(struct address_space *mapping, int fsync_err);
 void wakeup_flusher_threads(struct rcl_engine *engine);
 void flush_pending_writeback(struct rcl_engine *engine);

@@ -10,6 +10,7 @@
  * Caller holds engine->mm_lock.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -332,15 +333,19 @@ int swap_writepage(struct page *page)
 
 /* ---- the flusher ---------------------------------------------------------------------- */
 
-/* Write back every dirty page of @mapping that is not in flight; the pages stay cached. */
-static void write_cache_pages(struct rcl_engine *engine, struct address_space *mapping)
+/*
+ * Write back every dirty page of @mapping in [@start, @end) that is not in flight; the pages
+ * stay cached. Returns how many it started writing.
+ */
+static unsigned long write_cache_pages(struct rcl_engine *engine, struct address_space *mapping,
+				       unsigned long start, unsigned long end)
 {
-	unsigned long i;
+	unsigned long i, written = 0;
 
 	if (!mapping->nr_dirty)
-		return;
+		return 0;
 	blk_start_plug(engine);
-	for (i = 0; i < mapping->nr_slots && mapping->nr_dirty; i++) {
+	for (i = start; i < end && i < mapping->nr_slots && mapping->nr_dirty; i++) {
 		pgcache_slot_t s = mapping->i_pages[i];
 		struct page *page;
 
@@ -349,12 +354,15 @@ static void write_cache_pages(struct rcl_engine *engine, struct address_space *m
 		page = pfn_to_page(engine, slot_pfn(s));
 		if (!PageDirty(page) || PageWriteback(page) || !trylock_page(page))
 			continue;
-		if (clear_page_dirty_for_io(page))
+		if (clear_page_dirty_for_io(page)) {
 			file_writepage(page);
-		else
+			written++;
+		} else {
 			unlock_page(page);
+		}
 	}
 	blk_finish_plug(engine);
+	return written;
 }
 
 /* Write back and fsync one file; returns (and clears) a writeback error since the last call. */
@@ -367,8 +375,17 @@ int filemap_write_and_wait(struct rcl_engine *engine, struct address_space *mapp
 /* Write back the dirty pages of @mapping and wait for those writes (not for fsync). */
 void filemap_fdatawrite(struct rcl_engine *engine, struct address_space *mapping)
 {
-	write_cache_pages(engine, mapping);
+	filemap_fdatawrite_range(engine, mapping, 0, ULONG_MAX);
+}
+
+/* The same for the pages of index [@start, @end); returns how many were written. */
+unsigned long filemap_fdatawrite_range(struct rcl_engine *engine, struct address_space *mapping,
+				       unsigned long start, unsigned long end)
+{
+	unsigned long written = write_cache_pages(engine, mapping, start, end);
+
 	io_wait_all(engine->file_io);
+	return written;
 }
 
 /* Fold @fsync_err into the mapping's sticky error and hand it out once. */
@@ -404,7 +421,7 @@ void flush_pending_writeback(struct rcl_engine *engine)
 		return;
 	engine->flusher_wanted = false;
 	for (mapping = engine->files; mapping; mapping = mapping->next)
-		write_cache_pages(engine, mapping);
+		write_cache_pages(engine, mapping, 0, ULONG_MAX);
 }
 
 /*

@@ -498,17 +498,24 @@ int rcl_region_munlock(struct rcl_engine *engine, uint32_t id)
  * not hold it: other clients go on meanwhile. A file's address space lives as long as the
  * engine, so it is still there when the lock is taken back.
  */
-int rcl_region_msync(struct rcl_engine *engine, uint32_t id)
+int rcl_region_msync_range(struct rcl_engine *engine, uint32_t id, uint64_t page, uint64_t nr,
+			   uint64_t *ret_written)
 {
 	struct address_space *mapping = NULL;
 	struct region *region;
 	int err = 0, fsync_err;
 
+	*ret_written = 0;
 	pthread_mutex_lock(&engine->mm_lock);
-	region = region_range(engine, id, 0, 0, &err);
+	region = region_range(engine, id, page, nr, &err);
 	if (region && region->file && (region->vm_flags & VM_SHARED)) {
+		unsigned long start = region->pgoff + (unsigned long)page;
+
 		mapping = region->file;
-		filemap_fdatawrite(engine, mapping);
+		if (!nr)
+			nr = region->nr_pages - page;
+		*ret_written = filemap_fdatawrite_range(engine, mapping, start,
+							start + (unsigned long)nr);
 	}
 	pthread_mutex_unlock(&engine->mm_lock);
 	if (!mapping)
@@ -518,6 +525,13 @@ int rcl_region_msync(struct rcl_engine *engine, uint32_t id)
 	err = filemap_fsync_result(mapping, fsync_err);
 	pthread_mutex_unlock(&engine->mm_lock);
 	return err;
+}
+
+int rcl_region_msync(struct rcl_engine *engine, uint32_t id)
+{
+	uint64_t written;
+
+	return rcl_region_msync_range(engine, id, 0, 0, &written);
 }
 
 int rcl_region_info(struct rcl_engine *engine, uint32_t id, struct rcl_region_info *ret)

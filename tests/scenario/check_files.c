@@ -143,6 +143,46 @@ START_TEST(test_private_mapping_leaves_the_file_alone)
 }
 END_TEST
 
+/* msync of a range writes that range's dirty pages only, and says how many it wrote. */
+START_TEST(test_msync_range_writes_only_the_range)
+{
+	struct fixture f;
+	char path[160], buf[PAGE], zero[PAGE] = { 0 };
+	uint64_t written;
+	uint32_t id;
+	int fd, p;
+
+	fixture_setup(&f, 16, 0, 1);
+	id = file_region(&f, "ranged", 16, 0, RCL_REGION_SHARED);
+	fixture_fill(&f, id, 0, 16, 91);
+	ck_assert_int_eq(rcl_region_msync_range(f.e, id, 4, 4, &written), 0);
+	ck_assert_uint_eq(written, 4);
+	snprintf(path, sizeof(path), "%s/ranged", f.data);
+	fd = open(path, O_RDONLY);
+	for (p = 0; p < 16; p++) {
+		ck_assert_int_eq(pread(fd, buf, PAGE, p * PAGE), (ssize_t)PAGE);
+		if (p >= 4 && p < 8)
+			ck_assert(check_pattern(buf, PAGE, 91, p * PAGE));
+		else
+			ck_assert(!memcmp(buf, zero, PAGE));	/* still only in memory */
+	}
+	/* The rest (nr 0: to the end) from page 2, then nothing is left to write. */
+	ck_assert_int_eq(rcl_region_msync_range(f.e, id, 2, 0, &written), 0);
+	ck_assert_uint_eq(written, 10);
+	ck_assert_int_eq(rcl_region_msync_range(f.e, id, 0, 0, &written), 0);
+	ck_assert_uint_eq(written, 2);
+	ck_assert_int_eq(rcl_region_msync_range(f.e, id, 0, 0, &written), 0);
+	ck_assert_uint_eq(written, 0);
+	for (p = 0; p < 16; p++) {
+		ck_assert_int_eq(pread(fd, buf, PAGE, p * PAGE), (ssize_t)PAGE);
+		ck_assert(check_pattern(buf, PAGE, 91, p * PAGE));
+	}
+	close(fd);
+	ck_assert_int_eq(rcl_region_msync_range(f.e, id, 15, 2, &written), -EINVAL);
+	fixture_teardown(&f);
+}
+END_TEST
+
 START_TEST(test_buffered_write_then_mapping_and_region_free)
 {
 	struct fixture f;
@@ -177,6 +217,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_shared_mappings_see_each_other);
 	tcase_add_test(tc, test_private_mapping_copies_on_write);
 	tcase_add_test(tc, test_private_mapping_leaves_the_file_alone);
+	tcase_add_test(tc, test_msync_range_writes_only_the_range);
 	tcase_add_test(tc, test_buffered_write_then_mapping_and_region_free);
 	suite_add_tcase(s, tc);
 	return s;

@@ -59,6 +59,10 @@ int rcl_region_mlock(struct rcl_engine *engine, uint32_t id);
 int rcl_region_munlock(struct rcl_engine *engine, uint32_t id);
 /* Write back the region's dirty file pages and wait; returns a sticky writeback error once. */
 int rcl_region_msync(struct rcl_engine *engine, uint32_t id);
+/* The same for pages [page, page + nr) of a shared file region (nr 0: to the end), as
+ * msync(2) of that range; *ret_written: the dirty pages it wrote (0 for other regions). */
+int rcl_region_msync_range(struct rcl_engine *engine, uint32_t id, uint64_t page, uint64_t nr,
+			   uint64_t *ret_written);
 
 /*
  * Told when the OOM kill policy frees a region (its id), so that its owner's bookkeeping can
