@@ -5,7 +5,10 @@
  * array searched linearly, written out whole on every change. On disk it is text, one entry
  * a line, the path last so that it may hold spaces:
  *
- *	UID GID MODE(octal) INODE PATH
+ *	UID GID MODE(octal) INODE BIRTH PATH
+ *
+ * BIRTH is the file's birth time (statx) as SEC.NSEC, or "-" where the file system has none:
+ * an inode number alone may be reused by a file made after the entry's was deleted.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,13 +25,21 @@
 #include "fileown.h"
 #include "log.h"
 
-#define TABLE_HEADER	"# reclaimd file owners: uid gid mode inode path\n"
+#define TABLE_HEADER	"# reclaimd file owners: uid gid mode inode birth path\n"
+
+/* Which file: inode number and, where the file system keeps one, birth time. */
+struct file_id {
+	ino_t ino;
+	dev_t dev;
+	long long birth_sec;		/* -1: unknown */
+	unsigned int birth_nsec;
+};
 
 struct file_entry {
 	uid_t uid;
 	gid_t gid;
 	unsigned int mode;
-	ino_t ino;
+	struct file_id id;
 	char *path;
 };
 
@@ -84,14 +95,25 @@ static int open_beneath(struct file_owners *fo, const char *path, int flags)
 	return (int)fd;
 }
 
-static int stat_beneath(struct file_owners *fo, const char *path, struct stat *st)
+static int stat_beneath(struct file_owners *fo, const char *path, struct stat *st,
+			struct file_id *id)
 {
 	int fd = open_beneath(fo, path, O_PATH), err = 0;
+	struct statx stx;
 
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, st) < 0)
 		err = -errno;
+	id->ino = st->st_ino;
+	id->dev = st->st_dev;
+	id->birth_sec = -1;
+	id->birth_nsec = 0;
+	if (!err && statx(fd, "", AT_EMPTY_PATH, STATX_BTIME, &stx) == 0 &&
+	    (stx.stx_mask & STATX_BTIME)) {
+		id->birth_sec = stx.stx_btime.tv_sec;
+		id->birth_nsec = stx.stx_btime.tv_nsec;
+	}
 	close(fd);
 	if (!err && S_ISDIR(st->st_mode))
 		err = -EISDIR;
@@ -100,37 +122,47 @@ static int stat_beneath(struct file_owners *fo, const char *path, struct stat *s
 	return err;
 }
 
-/* The entry for the file ST reached by PATH: one for its inode whose path still leads to it. */
-static struct file_entry *entry_find(struct file_owners *fo, const char *path,
-				     const struct stat *st)
+static bool same_file(const struct file_id *recorded, const struct file_id *now)
 {
-	struct stat other;
+	if (recorded->ino != now->ino)
+		return false;
+	if (recorded->birth_sec < 0 || now->birth_sec < 0)
+		return true;		/* no birth time to tell a reused inode by */
+	return recorded->birth_sec == now->birth_sec && recorded->birth_nsec == now->birth_nsec;
+}
+
+/* The entry for the file ID reached by PATH: one for that file whose path still leads to it. */
+static struct file_entry *entry_find(struct file_owners *fo, const char *path,
+				     const struct file_id *id)
+{
+	struct file_id other;
+	struct stat st;
 	size_t i;
 
 	for (i = 0; i < fo->nr; i++) {
 		struct file_entry *e = &fo->entries[i];
 
-		if (e->ino != st->st_ino)
+		if (!same_file(&e->id, id))
 			continue;
 		if (strcmp(e->path, path) == 0)
 			return e;
 		/* Another name for it (a link made by hand) or an inode reused: look. */
-		if (stat_beneath(fo, e->path, &other) == 0 && other.st_ino == st->st_ino &&
-		    other.st_dev == st->st_dev)
+		if (stat_beneath(fo, e->path, &st, &other) == 0 && other.ino == id->ino &&
+		    other.dev == id->dev)
 			return e;
 	}
 	return NULL;
 }
 
 static int stat_locked(struct file_owners *fo, const char *path, struct file_attr *ret,
-		       struct stat *st)
+		       struct stat *st, struct file_id *id)
 {
 	struct file_entry *e;
-	int err = stat_beneath(fo, path, st);
+	int err = stat_beneath(fo, path, st, id);
 
 	if (err)
 		return err;
-	e = entry_find(fo, path, st);
+	e = entry_find(fo, path, id);
 	if (e)
 		*ret = (struct file_attr){ e->uid, e->gid, e->mode, true };
 	else
@@ -140,11 +172,12 @@ static int stat_locked(struct file_owners *fo, const char *path, struct file_att
 
 int file_owners_stat(struct file_owners *fo, const char *path, struct file_attr *ret)
 {
+	struct file_id id;
 	struct stat st;
 	int err;
 
 	pthread_mutex_lock(&fo->lock);
-	err = stat_locked(fo, path, ret, &st);
+	err = stat_locked(fo, path, ret, &st, &id);
 	pthread_mutex_unlock(&fo->lock);
 	return err;
 }
@@ -167,10 +200,17 @@ static int table_save(struct file_owners *fo)
 		goto fail;
 	}
 	fputs(TABLE_HEADER, f);
-	for (i = 0; i < fo->nr; i++)
-		fprintf(f, "%u %u %04o %ju %s\n", (unsigned int)fo->entries[i].uid,
-			(unsigned int)fo->entries[i].gid, fo->entries[i].mode,
-			(uintmax_t)fo->entries[i].ino, fo->entries[i].path);
+	for (i = 0; i < fo->nr; i++) {
+		const struct file_entry *e = &fo->entries[i];
+
+		fprintf(f, "%u %u %04o %ju ", (unsigned int)e->uid, (unsigned int)e->gid, e->mode,
+			(uintmax_t)e->id.ino);
+		if (e->id.birth_sec < 0)
+			fputs("-", f);
+		else
+			fprintf(f, "%lld.%09u", e->id.birth_sec, e->id.birth_nsec);
+		fprintf(f, " %s\n", e->path);
+	}
 	if (fflush(f) != 0 || fsync(fileno(f)) < 0)
 		err = -errno;
 	if (fclose(f) != 0 && !err)
@@ -230,7 +270,7 @@ static void entries_drop(struct file_owners *fo, const char *path, ino_t ino)
 	size_t i = 0;
 
 	while (i < fo->nr) {
-		if (strcmp(fo->entries[i].path, path) == 0 || fo->entries[i].ino == ino)
+		if (strcmp(fo->entries[i].path, path) == 0 || fo->entries[i].id.ino == ino)
 			entry_remove(fo, &fo->entries[i]);
 		else
 			i++;
@@ -248,8 +288,9 @@ static int table_load(struct file_owners *fo)
 	if (!f)
 		return errno == ENOENT ? 0 : -errno;
 	while (!err && (len = getline(&line, &cap, f)) > 0) {
-		struct file_entry e;
+		struct file_entry e = { 0 };
 		unsigned int uid, gid;
+		char birth[48];
 		uintmax_t ino;
 		int pos = 0;
 
@@ -258,15 +299,19 @@ static int table_load(struct file_owners *fo)
 			continue;
 		if (line[len - 1] == '\n')
 			line[len - 1] = '\0';
-		if (sscanf(line, "%u %u %o %ju %n", &uid, &gid, &e.mode, &ino, &pos) != 4 ||
-		    !pos || !line[pos] || e.mode > 0777) {
+		if (sscanf(line, "%u %u %o %ju %47s %n", &uid, &gid, &e.mode, &ino, birth,
+			   &pos) != 5 || !pos || !line[pos] || e.mode > 0777 ||
+		    (strcmp(birth, "-") != 0 &&
+		     sscanf(birth, "%lld.%u", &e.id.birth_sec, &e.id.birth_nsec) != 2)) {
 			/* Its file falls back to its on-disk owner and mode: access only narrows. */
 			log_warning("%s:%zu: not an entry, ignoring it", fo->table_path, lineno);
 			continue;
 		}
 		e.uid = uid;
 		e.gid = gid;
-		e.ino = (ino_t)ino;
+		e.id.ino = (ino_t)ino;
+		if (strcmp(birth, "-") == 0)
+			e.id.birth_sec = -1;
 		e.path = line + pos;
 		err = entry_add(fo, &e);
 	}
@@ -329,17 +374,16 @@ void file_owners_free(struct file_owners *fo)
 static int create_locked(struct file_owners *fo, const char *path, const struct file_cred *cred,
 			 unsigned int mode, struct file_attr *ret)
 {
-	struct file_entry e = { cred->uid, cred->gid, mode, 0, (char *)path };
+	struct file_entry e = { cred->uid, cred->gid, mode, { 0 }, (char *)path };
 	struct stat st;
 	int fd, err;
 
 	fd = open_beneath(fo, path, O_RDWR | O_CREAT | O_EXCL);
 	if (fd < 0)
 		return fd;
-	err = fstat(fd, &st) < 0 ? -errno : 0;
 	close(fd);
+	err = stat_beneath(fo, path, &st, &e.id);
 	if (!err) {
-		e.ino = st.st_ino;
 		entries_drop(fo, path, st.st_ino);
 		err = entry_add(fo, &e);
 	}
@@ -363,12 +407,13 @@ int file_owners_open(struct file_owners *fo, const char *path, const struct file
 		     bool shared, unsigned int mode, struct file_attr *ret, bool *ret_created)
 {
 	unsigned int mask = FILE_MAY_READ | (shared ? FILE_MAY_WRITE : 0);
+	struct file_id id;
 	struct stat st;
 	int err;
 
 	*ret_created = false;
 	pthread_mutex_lock(&fo->lock);
-	err = stat_locked(fo, path, ret, &st);
+	err = stat_locked(fo, path, ret, &st, &id);
 	if (err == -ENOENT && shared) {
 		err = create_locked(fo, path, cred, mode, ret);
 		*ret_created = err == 0;
@@ -381,10 +426,11 @@ int file_owners_open(struct file_owners *fo, const char *path, const struct file
 
 void file_owners_uncreate(struct file_owners *fo, const char *path)
 {
+	struct file_id id;
 	struct stat st;
 
 	pthread_mutex_lock(&fo->lock);
-	if (stat_beneath(fo, path, &st) == 0) {
+	if (stat_beneath(fo, path, &st, &id) == 0) {
 		entries_drop(fo, path, st.st_ino);
 		if (unlinkat(fo->data_fd, path, 0) < 0)
 			log_warning("cannot remove %s again: %m", path);
@@ -398,6 +444,7 @@ int file_owners_chmod(struct file_owners *fo, const char *path, const struct fil
 		      unsigned int mode, struct file_attr *ret)
 {
 	struct file_entry *e, n;
+	struct file_id id;
 	struct stat st;
 	unsigned int old;
 	int err;
@@ -405,14 +452,14 @@ int file_owners_chmod(struct file_owners *fo, const char *path, const struct fil
 	if (mode > 0777)
 		return -EINVAL;
 	pthread_mutex_lock(&fo->lock);
-	err = stat_locked(fo, path, ret, &st);
+	err = stat_locked(fo, path, ret, &st, &id);
 	if (err)
 		goto out;
 	if (!cred->admin && cred->uid != ret->uid) {
 		err = -EPERM;
 		goto out;
 	}
-	e = entry_find(fo, path, &st);
+	e = entry_find(fo, path, &id);
 	if (e) {
 		old = e->mode;
 		e->mode = mode;
@@ -420,7 +467,7 @@ int file_owners_chmod(struct file_owners *fo, const char *path, const struct fil
 		if (err)
 			e->mode = old;
 	} else {
-		n = (struct file_entry){ ret->uid, ret->gid, mode, st.st_ino, (char *)path };
+		n = (struct file_entry){ ret->uid, ret->gid, mode, id, (char *)path };
 		err = entry_add(fo, &n);
 		if (!err) {
 			err = table_save(fo);

@@ -27,7 +27,7 @@ start_daemon --socket-mode 0666 && ok "daemon is READY" || not_ok "daemon is REA
 r=$(ctl alloc 8K --file root.dat --shared)
 ctl write "$r" 0 "root's secret" && ctl sync "$r" >/dev/null
 check "root's file is recorded as root's, mode 0600" \
-	grep -qx '0 0 0600 [0-9]* root.dat' "$tmp/state/file-owners"
+	grep -qx '0 0 0600 [0-9]* [0-9.-]* root.dat' "$tmp/state/file-owners"
 before=$(fingerprint root.dat)
 check "uid 65534 may not map root's file private: PERMISSION_DENIED naming owner and mode" \
 	refused 3 "path 'root.dat' belongs to uid 0 \(group 0, mode 0600\): uid 65534 may not read it" \
@@ -60,7 +60,7 @@ check "... and then uid 65534 may not map it private" refused 3 "mode 0600" \
 n=$(as 65534 alloc 8K --file nobody.dat --shared)
 check "uid 65534 creates its own file" test -n "$n"
 check "... recorded as uid 65534's, gid 65534, mode 0600" \
-	grep -qx '65534 65534 0600 [0-9]* nobody.dat' "$tmp/state/file-owners"
+	grep -qx '65534 65534 0600 [0-9]* [0-9.-]* nobody.dat' "$tmp/state/file-owners"
 check "uid 65534 maps its own file again" quiet as 65534 alloc 4K --file nobody.dat --shared
 check "uid 65533 may not map it" refused 3 "belongs to uid 65534" \
 	as 65533 alloc 4K --file nobody.dat
