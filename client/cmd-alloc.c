@@ -3,6 +3,7 @@
  */
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdbool.h>
 
 #include "reclaimctl.h"
 
@@ -10,7 +11,8 @@ static int exec_alloc(struct cmd_ctx *ctx, int argc, char **argv);
 
 const struct cmd_entry cmd_alloc_entry = {
 	.name = "alloc",
-	.usage = "SIZE [--file PATH [--shared]] [--memcg PATH] [--locked] [--populate] [--exec]",
+	.usage = "SIZE [--file PATH [--shared] [--mode MODE]] [--memcg PATH] [--locked] "
+		 "[--populate] [--exec]",
 	.help = "create a persistent anonymous or file region; prints its id",
 	.min_args = 1,
 	.max_args = -1,
@@ -26,10 +28,14 @@ static int exec_alloc(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "locked", no_argument, NULL, 'l' },
 		{ "populate", no_argument, NULL, 'p' },
 		{ "exec", no_argument, NULL, 'x' },
+		{ "mode", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	Request req = RECLAIM__V1__REQUEST__INIT;
 	Reclaim__V1__RegionCreate rc = RECLAIM__V1__REGION_CREATE__INIT;
+	Reclaim__V1__FileMode fm = RECLAIM__V1__FILE_MODE__INIT;
+	uint32_t mode = 0600;	/* a new file: the owner's alone, as reclaimd's default */
+	bool mode_set = false;
 	Response *resp;
 	int opt, ret;
 
@@ -42,6 +48,11 @@ static int exec_alloc(struct cmd_ctx *ctx, int argc, char **argv)
 		case 'l': rc.locked = true; break;
 		case 'p': rc.populate = true; break;
 		case 'x': rc.exec = true; break;
+		case 'o':
+			if (ctl_parse_mode(optarg, &mode) < 0)
+				return ctl_usage(&cmd_alloc_entry, "MODE must be octal, 0 to 0777");
+			mode_set = true;
+			break;
 		default: return ctl_usage(&cmd_alloc_entry, NULL);
 		}
 	}
@@ -51,6 +62,12 @@ static int exec_alloc(struct cmd_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "reclaimctl alloc: '%s' is not a size (a number with an optional K, "
 			"M or G suffix)\n", argv[optind]);
 		return ctl_usage(&cmd_alloc_entry, NULL);
+	}
+	if (mode_set && rc.kind != RECLAIM__V1__REGION_KIND__REGION_FILE)
+		return ctl_usage(&cmd_alloc_entry, "--mode is for --file regions");
+	if (rc.kind == RECLAIM__V1__REGION_KIND__REGION_FILE) {
+		fm.bits = mode;
+		rc.mode = &fm;
 	}
 	req.msg_case = RECLAIM__V1__REQUEST__MSG_REGION_CREATE;
 	req.region_create = &rc;

@@ -1,5 +1,6 @@
 /*
- * cmd-sync.c - `reclaimctl sync ID [FIRST [COUNT]] [--async]`: msync a region.
+ * cmd-sync.c - `reclaimctl sync ID [FIRST [COUNT]] [--async]`: msync a region or a range of
+ * its pages, and say how many dirty pages that wrote.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -44,6 +45,8 @@ static int exec_sync(struct cmd_ctx *ctx, int argc, char **argv)
 		return ret;
 	if (ctx->json)
 		printf("{\"pages_written\":%" PRIu64 "}\n", resp->msync->pages_written);
+	else
+		printf("%" PRIu64 " pages written\n", resp->msync->pages_written);
 	rclc_response_free(resp);
 	return 0;
 }

@@ -29,6 +29,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_free_entry,
 	&cmd_madvise_entry,
 	&cmd_sync_entry,
+	&cmd_chmod_entry,
 	&cmd_pressure_entry,
 	&cmd_reclaim_entry,
 	&cmd_trace_entry,

@@ -63,6 +63,9 @@ int ctl_usage(const struct cmd_entry *entry, const char *why);
 /* Parse an unsigned number with optional K/M/G suffix (sizes) into *ret. 0 or -EINVAL. */
 int ctl_parse_u64(const char *s, uint64_t *ret);
 
+/* Parse an octal permission mode, at most 0777, into *ret. 0 or -1. */
+int ctl_parse_mode(const char *s, uint32_t *ret);
+
 /* JSON output helpers: a string literal with escapes; a counters array as an object. */
 void json_string(FILE *out, const char *s);
 void json_counters(FILE *out, Reclaim__V1__Counter **counters, size_t n);
@@ -73,7 +76,7 @@ void ctl_print_ok(struct cmd_ctx *ctx, const char *message);
 #define CMD(n) extern const struct cmd_entry cmd_##n##_entry
 CMD(status); CMD(stat); CMD(alloc_pages); CMD(free_pages); CMD(tunable); CMD(shutdown);
 CMD(memcg); CMD(alloc); CMD(touch); CMD(write); CMD(read); CMD(free); CMD(madvise);
-CMD(sync); CMD(pressure); CMD(reclaim); CMD(trace); CMD(bench); CMD(vmstat);
+CMD(sync); CMD(pressure); CMD(reclaim); CMD(trace); CMD(bench); CMD(vmstat); CMD(chmod);
 #undef CMD
 
 #endif

@@ -40,6 +40,8 @@ const struct dispatch_entry dispatch_table[] = {
 	ROW(MUNLOCK, "munlock", req_munlock, MUT_BLOCK),
 	ROW(MSYNC, "msync", req_msync, MUT_BLOCK),
 	ROW(REGION_INFO, "region info", req_region_info, DISPATCH_MAY_BLOCK),
+	/* May block: the owner table is written and fsynced. */
+	ROW(FILE_CHMOD, "file chmod", req_file_chmod, MUT_BLOCK),
 
 	ROW(ALLOC_PAGES, "alloc pages", req_alloc_pages, MUT_BLOCK),
 	ROW(FREE_PAGES, "free pages", req_free_pages, MUT_BLOCK),

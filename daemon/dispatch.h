@@ -33,6 +33,9 @@ struct req_ctx {
 	pid_t pid;			/* SO_PEERCRED of the connection */
 	uid_t uid;
 	gid_t gid;
+	const gid_t *groups;		/* supplementary groups: the session's, which the
+					 * call's reference keeps alive and nobody changes */
+	size_t nr_groups;
 	bool admin;			/* uid 0 or a member of the admin group */
 	const char *name;		/* the request's name, for messages ("alloc pages") */
 };
@@ -103,5 +106,6 @@ int req_mlock(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_munlock(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_msync(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_region_info(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_file_chmod(struct req_ctx *ctx, const Request *req, Response *resp);
 
 #endif

@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "dispatch.h"
+#include "fileown.h"
 #include "rawpages.h"
 #include "reclaim/memcg.h"
 #include "reclaim/region.h"
@@ -31,9 +32,14 @@
 #define FILE_PATH_MAX		255		/* bytes of a file region's relative path */
 #define READ_OVERHEAD		64		/* bytes of a ReadReply frame besides the data */
 
+/*
+ * A file path as the data directory's files are named: relative, each component a name (no
+ * "", "." or ".."), so that one file has one spelling; printable, so that it fits the owner
+ * table's lines and the log.
+ */
 static int path_check(struct req_ctx *ctx, const char *path, Response *resp)
 {
-	const char *p = path;
+	const char *p = path, *why = NULL;
 
 	if (!*path) {
 		status_set(resp, CODE(INVALID_ARGUMENT), "%s: path: a file region needs a path",
@@ -45,23 +51,37 @@ static int path_check(struct req_ctx *ctx, const char *path, Response *resp)
 			   ctx->name, FILE_PATH_MAX);
 		return -EINVAL;
 	}
+	for (p = path; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			status_set(resp, CODE(INVALID_ARGUMENT),
+				   "%s: path has a control character at byte %zu", ctx->name,
+				   (size_t)(p - path));
+			return -EINVAL;
+		}
+	}
 	if (path[0] == '/') {
 		status_set(resp, CODE(INVALID_ARGUMENT),
 			   "%s: path '%s' is absolute: give it relative to the data directory",
 			   ctx->name, path);
 		return -EINVAL;
 	}
-	while (*p) {
+	for (p = path; !why; p++) {
 		size_t n = strcspn(p, "/");
 
-		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			status_set(resp, CODE(INVALID_ARGUMENT),
-				   "%s: path '%s' has a '..' component: it must stay inside the "
-				   "data directory", ctx->name, path);
-			return -EINVAL;
-		}
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			why = "has a '..' component: it must stay inside the data directory";
+		else if (n == 1 && p[0] == '.')
+			why = "has a '.' component: name the file itself";
+		else if (n == 0)
+			why = p[0] ? "has an empty component ('//')" :
+				     "ends in '/': name a file, not a directory";
 		p += n;
-		p += *p == '/';
+		if (!*p)
+			break;
+	}
+	if (why) {
+		status_set(resp, CODE(INVALID_ARGUMENT), "%s: path '%s' %s", ctx->name, path, why);
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -75,6 +95,11 @@ static int region_create_check(struct req_ctx *ctx, const Reclaim__V1__RegionCre
 			   REGION_MAX_BYTES);
 		return -EINVAL;
 	}
+	if (c->kind == RECLAIM__V1__REGION_KIND__REGION_FILE && c->mode && c->mode->bits > 0777) {
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "region create: mode %#o has bits beyond 0777", c->mode->bits);
+		return -EINVAL;
+	}
 	if (c->kind == RECLAIM__V1__REGION_KIND__REGION_FILE)
 		return path_check(ctx, c->path, resp);
 	if (c->kind != RECLAIM__V1__REGION_KIND__REGION_ANON) {
@@ -82,24 +107,72 @@ static int region_create_check(struct req_ctx *ctx, const Reclaim__V1__RegionCre
 			   (int)c->kind);
 		return -EINVAL;
 	}
-	if (*c->path || c->shared) {
-		status_set(resp, CODE(INVALID_ARGUMENT),
-			   "region create: %s is for file regions only", *c->path ? "path" : "shared");
+	if (*c->path || c->shared || c->mode) {
+		status_set(resp, CODE(INVALID_ARGUMENT), "region create: %s is for file regions only",
+			   *c->path ? "path" : c->shared ? "shared" : "mode");
 		return -EINVAL;
 	}
 	return 0;
+}
+
+static struct file_cred file_cred(const struct req_ctx *ctx)
+{
+	return (struct file_cred){ .uid = ctx->uid, .gid = ctx->gid, .groups = ctx->groups,
+				   .nr_groups = ctx->nr_groups, .admin = ctx->admin };
+}
+
+/*
+ * Why PATH cannot be had (-errno from fileown.c), in words. WANT: "read" or "read and
+ * write", for a refusal.
+ */
+static int file_error(struct req_ctx *ctx, const char *path, int err, const char *want,
+		      const struct file_attr *attr, Response *resp)
+{
+	switch (err) {
+	case -EACCES:
+		status_set(resp, CODE(PERMISSION_DENIED),
+			   "%s: path '%s' belongs to uid %u (group %u, mode %04o): uid %u may not "
+			   "%s it", ctx->name, path, (unsigned int)attr->uid,
+			   (unsigned int)attr->gid, attr->mode, (unsigned int)ctx->uid, want);
+		break;
+	case -ENOENT:
+		status_set(resp, CODE(NOT_FOUND), "%s: path '%s': no such file or directory",
+			   ctx->name, path);
+		break;
+	case -ENOTDIR:
+		status_set(resp, CODE(NOT_FOUND), "%s: path '%s': a component is not a directory",
+			   ctx->name, path);
+		break;
+	case -EISDIR:
+		status_set(resp, CODE(INVALID_ARGUMENT), "%s: path '%s' is a directory",
+			   ctx->name, path);
+		break;
+	case -EINVAL:
+		status_set(resp, CODE(INVALID_ARGUMENT), "%s: path '%s' is not a regular file",
+			   ctx->name, path);
+		break;
+	case -EPERM:
+		status_set(resp, CODE(PERMISSION_DENIED),
+			   "%s: path '%s' leads out of the data directory", ctx->name, path);
+		break;
+	default:
+		status_set(resp, status_code_from_errno(err), "%s: path '%s': %s", ctx->name,
+			   path, strerror(-err));
+		break;
+	}
+	return err;
 }
 
 /* The engine's answer for a file region, in words. */
 static void region_create_error(struct req_ctx *ctx, const Reclaim__V1__RegionCreate *c,
 				int err, Response *resp)
 {
-	if (c->kind == RECLAIM__V1__REGION_KIND__REGION_FILE && err == -EPERM)
+	if (c->kind == RECLAIM__V1__REGION_KIND__REGION_FILE && (err == -EACCES || err == -EROFS))
 		status_set(resp, CODE(PERMISSION_DENIED),
-			   "region create: path '%s' leads out of the data directory", c->path);
+			   "region create: path '%s': reclaimd itself cannot open it: %s", c->path,
+			   strerror(-err));
 	else if (c->kind == RECLAIM__V1__REGION_KIND__REGION_FILE && err != -ENOMEM)
-		status_set(resp, status_code_from_errno(err), "region create: path '%s': %s",
-			   c->path, strerror(-err));
+		file_error(ctx, c->path, err, "", NULL, resp);
 	else if (err == -ENOMEM)
 		status_set(resp, CODE(NO_MEMORY),
 			   "region create: out of memory after reclaim (%" PRIu64 " bytes)", c->bytes);
@@ -112,6 +185,7 @@ int req_region_create(struct req_ctx *ctx, const Request *req, Response *resp)
 	struct rcl_region_spec spec = { 0 };
 	Reclaim__V1__RegionCreateReply *r;
 	struct region_rec rec = { 0 };
+	bool created = false;
 	uint32_t memcg, id;
 	int ret;
 
@@ -143,7 +217,23 @@ int req_region_create(struct req_ctx *ctx, const Request *req, Response *resp)
 		     (c->locked ? RCL_REGION_LOCKED : 0) | (c->populate ? RCL_REGION_POPULATE : 0);
 	spec.path = spec.type == RCL_REGION_FILE ? c->path : NULL;
 	r = malloc(sizeof(*r));
-	ret = r ? rcl_region_create(ctx->engine, &spec, &id) : -ENOMEM;
+	ret = r ? 0 : -ENOMEM;
+	if (ret == 0 && spec.path) {
+		struct file_cred cred = file_cred(ctx);
+		struct file_attr attr;
+
+		/* The daemon opens the file with its own rights: judge the client's first. */
+		ret = file_owners_open(ctx->server->files, spec.path, &cred, c->shared,
+				       c->mode ? c->mode->bits : FILE_MODE_DEFAULT, &attr, &created);
+		if (ret < 0) {
+			rawpages_uncharge(ctx->server->raw, ctx->uid, rec.bytes);
+			free(r);
+			return file_error(ctx, c->path, ret, c->shared ? "read and write" : "read",
+					  &attr, resp);
+		}
+	}
+	if (ret == 0)
+		ret = rcl_region_create(ctx->engine, &spec, &id);
 	if (ret == 0) {
 		rec.id = id;
 		rec.uid = ctx->uid;
@@ -157,6 +247,8 @@ int req_region_create(struct req_ctx *ctx, const Request *req, Response *resp)
 			rcl_region_free(ctx->engine, id);
 	}
 	if (ret < 0) {
+		if (created)
+			file_owners_uncreate(ctx->server->files, c->path);
 		rawpages_uncharge(ctx->server->raw, ctx->uid, rec.bytes);
 		free(r);
 		region_create_error(ctx, c, ret, resp);
@@ -250,7 +342,7 @@ static int range_get(struct req_ctx *ctx, const Reclaim__V1__PageRange *range, R
 	return 0;
 }
 
-/* mlock, munlock and msync act on whole regions in this engine. */
+/* mlock and munlock act on whole regions in this engine. */
 static int range_whole(struct req_ctx *ctx, const struct region_rec *rec, uint64_t first,
 		       uint64_t nr, Response *resp)
 {
@@ -427,7 +519,7 @@ int req_madvise(struct req_ctx *ctx, const Request *req, Response *resp)
 	return 0;
 }
 
-/* mlock, munlock, msync: a whole-region call; *ret_pages is the region's size. */
+/* mlock, munlock: a whole-region call; *ret_pages is the region's size. */
 static int whole_region_call(struct req_ctx *ctx, const Reclaim__V1__PageRange *range,
 			     int (*fn)(struct rcl_engine *, uint32_t), Response *resp,
 			     uint64_t *ret_pages)
@@ -487,19 +579,24 @@ int req_munlock(struct req_ctx *ctx, const Request *req, Response *resp)
 int req_msync(struct req_ctx *ctx, const Request *req, Response *resp)
 {
 	Reclaim__V1__MsyncReply *r;
-	uint64_t pages;
+	struct region_rec rec;
+	uint64_t first, nr, written;
 	int ret;
 
-	/* MS_ASYNC is served as MS_SYNC: the engine's msync writes back and waits. */
-	ret = whole_region_call(ctx, req->msync->range, rcl_region_msync, resp, &pages);
+	ret = range_get(ctx, req->msync->range, resp, &rec, &first, &nr);
 	if (ret < 0)
 		return ret;
 	r = malloc(sizeof(*r));
 	if (!r)
 		return -ENOMEM;
+	/* MS_ASYNC is served as MS_SYNC: the engine's msync writes back and waits. */
+	ret = rcl_region_msync_range(ctx->engine, rec.id, first, nr, &written);
+	if (ret < 0) {
+		free(r);
+		return engine_error(ctx, ret, resp);
+	}
 	reclaim__v1__msync_reply__init(r);
-	/* The engine does not count the pages it wrote; 0 means "not reported". */
-	r->pages_written = 0;
+	r->pages_written = written;
 	resp->msg_case = RESP(MSYNC);
 	resp->msync = r;
 	return 0;
@@ -536,4 +633,44 @@ int req_region_info(struct req_ctx *ctx, const Request *req, Response *resp)
 	r->memcg = strdup(rec.memcg);
 	r->path = strdup(rec.path);
 	return r->memcg && r->path ? 0 : -ENOMEM;
+}
+
+int req_file_chmod(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	const Reclaim__V1__FileChmod *m = req->file_chmod;
+	struct file_cred cred = file_cred(ctx);
+	Reclaim__V1__FileChmodReply *r;
+	struct file_attr attr;
+	int ret;
+
+	ret = path_check(ctx, m->path, resp);
+	if (ret < 0)
+		return ret;
+	if (m->mode > 0777) {
+		status_set(resp, CODE(INVALID_ARGUMENT), "file chmod: mode %#o has bits beyond 0777",
+			   m->mode);
+		return -EINVAL;
+	}
+	r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	ret = file_owners_chmod(ctx->server->files, m->path, &cred, m->mode, &attr);
+	if (ret == -EPERM) {
+		free(r);
+		status_set(resp, CODE(PERMISSION_DENIED),
+			   "file chmod: path '%s' belongs to uid %u: only its owner, root or the "
+			   "admin group may change its mode", m->path, (unsigned int)attr.uid);
+		return ret;
+	}
+	if (ret < 0) {
+		free(r);
+		return file_error(ctx, m->path, ret, "", &attr, resp);
+	}
+	reclaim__v1__file_chmod_reply__init(r);
+	r->owner_uid = (uint32_t)attr.uid;
+	r->owner_gid = (uint32_t)attr.gid;
+	r->mode = attr.mode;
+	resp->msg_case = RESP(FILE_CHMOD);
+	resp->file_chmod = r;
+	return 0;
 }

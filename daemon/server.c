@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <event2/buffer.h>
 
+#include "fileown.h"
 #include "frame.h"
 #include "log.h"
 #include "metrics.h"
@@ -626,6 +627,8 @@ int server_new(struct daemon_config *config, struct rcl_engine *engine, int argc
 	if (ret == 0)
 		ret = registry_new(&s->registry);
 	if (ret == 0)
+		ret = file_owners_new(config->state_dir, config->data_dir, &s->files);
+	if (ret == 0)
 		ret = subs_new(s, &s->subs);
 	if (ret < 0)
 		goto fail;
@@ -712,6 +715,7 @@ void server_free(struct server *s)
 	event_free_maybe(s->ev_reap);
 	subs_free(s->subs);
 	registry_free(s->registry);
+	file_owners_free(s->files);
 	rawpages_free(s->raw);
 	if (s->base)
 		event_base_free(s->base);

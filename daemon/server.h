@@ -21,6 +21,7 @@ struct session;
 struct workers;
 struct rawpages;
 struct registry;
+struct file_owners;
 struct subs;
 
 struct server {
@@ -29,6 +30,7 @@ struct server {
 	struct rcl_engine *engine;	/* thread-safe */
 	struct rawpages *raw;		/* raw allocations and per-uid usage (thread-safe) */
 	struct registry *registry;	/* owners of regions and memcgs (thread-safe) */
+	struct file_owners *files;	/* owners of data directory files (thread-safe) */
 	struct subs *subs;		/* event subscriptions (see subscribe.h) */
 	uint64_t boot_min_free_kbytes;	/* as computed at start, restored by SIGHUP if unset */
 	bool summary_running;		/* a worker is computing the STATUS= line */

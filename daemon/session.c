@@ -72,6 +72,8 @@ static struct call *call_new(struct session *session, Request *req)
 		.pid = session->cred.pid,
 		.uid = session->cred.uid,
 		.gid = session->cred.gid,
+		.groups = session->groups,
+		.nr_groups = session->nr_groups,
 		.admin = session->admin,
 		.name = "request",
 	};
@@ -384,6 +386,34 @@ size_t session_out_len(const struct session *session)
 	return evbuffer_get_length(session->out);
 }
 
+/*
+ * The peer's supplementary groups as of connect(), as SO_PEERCRED's uid and gid are: what
+ * open(2) would judge it by, and not the group database's idea (which the client may have
+ * dropped, as setpriv --clear-groups does). Without them only the primary gid counts, which
+ * can only narrow what the client may open.
+ */
+static void peer_groups(struct session *session)
+{
+	socklen_t len = 64 * sizeof(gid_t);
+	int tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		gid_t *g = realloc(session->groups, len ? len : sizeof(gid_t));
+
+		if (!g)
+			break;
+		session->groups = g;
+		if (getsockopt(session->fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) == 0) {
+			session->nr_groups = len / sizeof(gid_t);
+			return;
+		}
+		if (errno != ERANGE)	/* ERANGE: LEN now holds the size needed */
+			break;
+	}
+	log_debug("cannot read the supplementary groups of a connection: %m");
+	session->nr_groups = 0;
+}
+
 int session_new(struct server *s, int fd, const struct ucred *cred, bool admin,
 		struct session **ret)
 {
@@ -399,6 +429,7 @@ int session_new(struct server *s, int fd, const struct ucred *cred, bool admin,
 	session->id = ++s->next_session_id;
 	session->cred = *cred;
 	session->admin = admin;
+	peer_groups(session);
 	TAILQ_INIT(&session->calls);
 	TAILQ_INIT(&session->subs);
 	session->in = evbuffer_new();
@@ -531,5 +562,6 @@ void session_free(struct session *session)
 		evbuffer_free(session->out);
 	if (session->fd >= 0)
 		close(session->fd);
+	free(session->groups);
 	free(session);
 }

@@ -57,6 +57,8 @@ struct session {
 	enum session_state state;
 	int fd;
 	struct ucred cred;		/* SO_PEERCRED at accept */
+	gid_t *groups;			/* SO_PEERGROUPS at accept; fixed from then on */
+	size_t nr_groups;
 	bool admin;			/* root or the admin group */
 	char name[65];			/* Hello.client_name, for the log */
 

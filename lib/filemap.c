@@ -45,12 +45,14 @@ void page_cache_set_slot(struct address_space *mapping, unsigned long index, pgc
 /*
  * Resolve @path strictly inside the data directory: no absolute paths, no "..", and no
  * symlink that leads out (openat2 RESOLVE_BENEATH refuses every escape the kernel knows).
+ * A file it creates is the daemon's alone on disk: who else may use it is the daemon's
+ * business, not the file system's.
  */
 static int open_beneath(struct rcl_engine *engine, const char *path, int flags)
 {
 	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CREAT | O_CLOEXEC),
-		.mode = 0640,
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.mode = flags & O_CREAT ? 0600 : 0,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 	long fd;
@@ -64,11 +66,12 @@ static int open_beneath(struct rcl_engine *engine, const char *path, int flags)
 }
 
 /*
- * The address space of the file at @path, opened (and created) on first use and made at least
- * @min_size bytes long. Holds a reference: release it with file_put.
+ * The address space of the file at @path, opened on first use (created if @create and absent)
+ * and made at least @min_size bytes long. A private mapping passes neither: its file is only
+ * ever read. Holds a reference: release it with file_put.
  */
 struct address_space *file_open(struct rcl_engine *engine, const char *path, uint64_t min_size,
-				int *ret_err)
+				bool create, int *ret_err)
 {
 	struct address_space *mapping;
 	struct stat st;
@@ -78,7 +81,8 @@ struct address_space *file_open(struct rcl_engine *engine, const char *path, uin
 		if (strcmp(mapping->path, path) == 0)
 			goto found;
 	}
-	fd = open_beneath(engine, path, O_RDWR | (engine->config.file_buffered ? 0 : O_DIRECT));
+	fd = open_beneath(engine, path, O_RDWR | (create ? O_CREAT : 0) |
+					(engine->config.file_buffered ? 0 : O_DIRECT));
 	if (fd < 0) {
 		*ret_err = fd;
 		return NULL;

@@ -285,7 +285,7 @@ struct lruvec *mem_cgroup_page_lruvec(struct page *page);
 /* ---- filemap.c ------------------------------------------------------------------------- */
 
 struct address_space *file_open(struct rcl_engine *engine, const char *path, uint64_t min_size,
-				int *ret_err);
+				bool create, int *ret_err);
 void file_put(struct rcl_engine *engine, struct address_space *mapping);
 void file_put_final(struct rcl_engine *engine, struct address_space *mapping);
 int generic_file_read(struct rcl_engine *engine, struct address_space *mapping, uint64_t pos,
@@ -315,6 +315,8 @@ void set_page_writeback(struct page *page);
 int file_writepage(struct page *page);
 int filemap_write_and_wait(struct rcl_engine *engine, struct address_space *mapping);
 void filemap_fdatawrite(struct rcl_engine *engine, struct address_space *mapping);
+unsigned long filemap_fdatawrite_range(struct rcl_engine *engine, struct address_space *mapping,
+				       unsigned long start, unsigned long end);
 int filemap_fsync_result(struct address_space *mapping, int fsync_err);
 void wakeup_flusher_threads(struct rcl_engine *engine);
 void flush_pending_writeback(struct rcl_engine *engine);

@@ -333,15 +333,19 @@ int swap_writepage(struct page *page)
 
 /* ---- the flusher ---------------------------------------------------------------------- */
 
-/* Write back every dirty page of @mapping that is not in flight; the pages stay cached. */
-static void write_cache_pages(struct rcl_engine *engine, struct address_space *mapping)
+/*
+ * Write back every dirty page of @mapping in [@start, @end) that is not in flight; the pages
+ * stay cached. Returns how many it started writing.
+ */
+static unsigned long write_cache_pages(struct rcl_engine *engine, struct address_space *mapping,
+				       unsigned long start, unsigned long end)
 {
-	unsigned long i;
+	unsigned long i, written = 0;
 
 	if (!mapping->nr_dirty)
-		return;
+		return 0;
 	blk_start_plug(engine);
-	xa_for_each_range(&mapping->i_pages, i, 0, ULONG_MAX) {
+	xa_for_each_range(&mapping->i_pages, i, start, end) {
 		pgcache_slot_t s = page_cache_slot(mapping, i);
 		struct page *page;
 
@@ -352,12 +356,15 @@ static void write_cache_pages(struct rcl_engine *engine, struct address_space *m
 		page = pfn_to_page(engine, slot_pfn(s));
 		if (!PageDirty(page) || PageWriteback(page) || !trylock_page(page))
 			continue;
-		if (clear_page_dirty_for_io(page))
+		if (clear_page_dirty_for_io(page)) {
 			file_writepage(page);
-		else
+			written++;
+		} else {
 			unlock_page(page);
+		}
 	}
 	blk_finish_plug(engine);
+	return written;
 }
 
 /* Write back and fsync one file; returns (and clears) a writeback error since the last call. */
@@ -370,8 +377,17 @@ int filemap_write_and_wait(struct rcl_engine *engine, struct address_space *mapp
 /* Write back the dirty pages of @mapping and wait for those writes (not for fsync). */
 void filemap_fdatawrite(struct rcl_engine *engine, struct address_space *mapping)
 {
-	write_cache_pages(engine, mapping);
+	filemap_fdatawrite_range(engine, mapping, 0, ULONG_MAX);
+}
+
+/* The same for the pages of index [@start, @end); returns how many were written. */
+unsigned long filemap_fdatawrite_range(struct rcl_engine *engine, struct address_space *mapping,
+				       unsigned long start, unsigned long end)
+{
+	unsigned long written = write_cache_pages(engine, mapping, start, end);
+
 	io_wait_all(engine->file_io);
+	return written;
 }
 
 /* Fold @fsync_err into the mapping's sticky error and hand it out once. */
@@ -407,7 +423,7 @@ void flush_pending_writeback(struct rcl_engine *engine)
 		return;
 	engine->flusher_wanted = false;
 	for (mapping = engine->files; mapping; mapping = mapping->next)
-		write_cache_pages(engine, mapping);
+		write_cache_pages(engine, mapping, 0, ULONG_MAX);
 }
 
 /*

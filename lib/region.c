@@ -163,8 +163,12 @@ int rcl_region_create(struct rcl_engine *engine, const struct rcl_region_spec *s
 	}
 	if (spec->type == RCL_REGION_FILE) {
 		region->pgoff = spec->file_offset >> PAGE_SHIFT;
-		region->file = file_open(engine, spec->path,
-					 (region->pgoff + region->nr_pages) << PAGE_SHIFT, &err);
+		/* Private is copy-on-write: its file is never created, extended or written. */
+		if (region->vm_flags & VM_SHARED)
+			region->file = file_open(engine, spec->path, (region->pgoff +
+						 region->nr_pages) << PAGE_SHIFT, true, &err);
+		else
+			region->file = file_open(engine, spec->path, 0, false, &err);
 		if (!region->file)
 			goto fail;
 		region->i_mmap_next = region->file->i_mmap;
@@ -496,17 +500,24 @@ int rcl_region_munlock(struct rcl_engine *engine, uint32_t id)
  * not hold it: other clients go on meanwhile. A file's address space lives as long as the
  * engine, so it is still there when the lock is taken back.
  */
-int rcl_region_msync(struct rcl_engine *engine, uint32_t id)
+int rcl_region_msync_range(struct rcl_engine *engine, uint32_t id, uint64_t page, uint64_t nr,
+			   uint64_t *ret_written)
 {
 	struct address_space *mapping = NULL;
 	struct region *region;
 	int err = 0, fsync_err;
 
+	*ret_written = 0;
 	pthread_mutex_lock(&engine->mm_lock);
-	region = region_range(engine, id, 0, 0, &err);
+	region = region_range(engine, id, page, nr, &err);
 	if (region && region->file && (region->vm_flags & VM_SHARED)) {
+		unsigned long start = region->pgoff + (unsigned long)page;
+
 		mapping = region->file;
-		filemap_fdatawrite(engine, mapping);
+		if (!nr)
+			nr = region->nr_pages - page;
+		*ret_written = filemap_fdatawrite_range(engine, mapping, start,
+							start + (unsigned long)nr);
 	}
 	pthread_mutex_unlock(&engine->mm_lock);
 	if (!mapping)
@@ -516,6 +527,13 @@ int rcl_region_msync(struct rcl_engine *engine, uint32_t id)
 	err = filemap_fsync_result(mapping, fsync_err);
 	pthread_mutex_unlock(&engine->mm_lock);
 	return err;
+}
+
+int rcl_region_msync(struct rcl_engine *engine, uint32_t id)
+{
+	uint64_t written;
+
+	return rcl_region_msync_range(engine, id, 0, 0, &written);
 }
 
 int rcl_region_info(struct rcl_engine *engine, uint32_t id, struct rcl_region_info *ret)
@@ -546,7 +564,7 @@ int rcl_file_read(struct rcl_engine *engine, const char *path, uint64_t offset, 
 	int err = 0;
 
 	pthread_mutex_lock(&engine->mm_lock);
-	mapping = file_open(engine, path, 0, &err);
+	mapping = file_open(engine, path, 0, false, &err);
 	if (mapping) {
 		err = generic_file_read(engine, mapping, offset, buf, len, ret_read);
 		file_put(engine, mapping);
@@ -564,7 +582,7 @@ int rcl_file_write(struct rcl_engine *engine, const char *path, uint64_t offset,
 	if (offset + len < offset || (offset + len) >> PAGE_SHIFT >= REGION_MAX_PAGES)
 		return -EINVAL;
 	pthread_mutex_lock(&engine->mm_lock);
-	mapping = file_open(engine, path, 0, &err);
+	mapping = file_open(engine, path, 0, true, &err);
 	if (mapping) {
 		err = generic_file_write(engine, mapping, offset, buf, len);
 		file_put(engine, mapping);

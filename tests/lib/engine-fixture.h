@@ -46,6 +46,19 @@ static inline void fixture_setup(struct fixture *f, uint64_t arena_mib, uint64_t
 	ck_assert_int_eq(rcl_engine_new(&c, &f->e), 0);
 }
 
+/* Put a file of @bytes (zeros) in the data directory, as a private mapping needs one. */
+static inline void fixture_file(struct fixture *f, const char *name, uint64_t bytes)
+{
+	char path[160];
+	FILE *file;
+
+	snprintf(path, sizeof(path), "%s/%s", f->data, name);
+	file = fopen(path, "w");
+	ck_assert_ptr_nonnull(file);
+	ck_assert_int_eq(ftruncate(fileno(file), (off_t)bytes), 0);
+	ck_assert_int_eq(fclose(file), 0);
+}
+
 static inline void fixture_teardown(struct fixture *f)
 {
 	char cmd[128];

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include "check-main.h"
 #include "engine-fixture.h"
@@ -88,6 +89,100 @@ START_TEST(test_private_mapping_copies_on_write)
 }
 END_TEST
 
+/* A private mapping is copy-on-write: the file is never written, extended or created. */
+START_TEST(test_private_mapping_leaves_the_file_alone)
+{
+	struct rcl_region_spec spec = { .type = RCL_REGION_FILE, .nr_pages = 8, .path = "absent" };
+	struct fixture f;
+	char path[160], buf[PAGE], disk[PAGE + 100];
+	struct stat before, after;
+	uint32_t priv, id;
+	size_t i;
+	int fd;
+
+	fixture_setup(&f, 16, 64, 1);
+	snprintf(path, sizeof(path), "%s/short", f.data);
+	for (i = 0; i < sizeof(disk); i++)
+		disk[i] = (char)(i * 7 + 1);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	ck_assert_int_eq(write(fd, disk, sizeof(disk)), (ssize_t)sizeof(disk));
+	close(fd);
+	ck_assert_int_eq(stat(path, &before), 0);
+
+	priv = file_region(&f, "short", 8, 0, 0);
+	ck_assert_int_eq(rcl_region_read(f.e, priv, PAGE, buf, PAGE), 0);
+	ck_assert(!memcmp(buf, disk + PAGE, 100));
+	for (i = 100; i < PAGE; i++)
+		ck_assert_int_eq(buf[i], 0);		/* past the end of the file: zeros */
+	ck_assert_int_eq(rcl_region_read(f.e, priv, 5 * PAGE, buf, PAGE), 0);
+	for (i = 0; i < PAGE; i++)
+		ck_assert_int_eq(buf[i], 0);
+	fixture_fill(&f, priv, 0, 8, 81);
+	pressure(&f, 82);
+	fixture_verify(&f, priv, 8, 81);
+	ck_assert_int_eq(rcl_region_msync(f.e, priv), 0);
+	ck_assert_int_eq(rcl_region_free(f.e, priv), 0);
+	ck_assert_int_eq(rcl_sync_all(f.e), 0);
+
+	ck_assert_int_eq(stat(path, &after), 0);
+	ck_assert_int_eq(after.st_size, before.st_size);
+	ck_assert(after.st_mtim.tv_sec == before.st_mtim.tv_sec &&
+		  after.st_mtim.tv_nsec == before.st_mtim.tv_nsec);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_eq(pread(fd, buf, PAGE, 0), (ssize_t)PAGE);
+	ck_assert(!memcmp(buf, disk, PAGE));
+	ck_assert_int_eq(pread(fd, buf, PAGE, PAGE), 100);
+	ck_assert(!memcmp(buf, disk + PAGE, 100));
+	close(fd);
+
+	/* A private mapping of a missing file is refused and creates nothing. */
+	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), -ENOENT);
+	snprintf(path, sizeof(path), "%s/absent", f.data);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* msync of a range writes that range's dirty pages only, and says how many it wrote. */
+START_TEST(test_msync_range_writes_only_the_range)
+{
+	struct fixture f;
+	char path[160], buf[PAGE], zero[PAGE] = { 0 };
+	uint64_t written;
+	uint32_t id;
+	int fd, p;
+
+	fixture_setup(&f, 16, 0, 1);
+	id = file_region(&f, "ranged", 16, 0, RCL_REGION_SHARED);
+	fixture_fill(&f, id, 0, 16, 91);
+	ck_assert_int_eq(rcl_region_msync_range(f.e, id, 4, 4, &written), 0);
+	ck_assert_uint_eq(written, 4);
+	snprintf(path, sizeof(path), "%s/ranged", f.data);
+	fd = open(path, O_RDONLY);
+	for (p = 0; p < 16; p++) {
+		ck_assert_int_eq(pread(fd, buf, PAGE, p * PAGE), (ssize_t)PAGE);
+		if (p >= 4 && p < 8)
+			ck_assert(check_pattern(buf, PAGE, 91, p * PAGE));
+		else
+			ck_assert(!memcmp(buf, zero, PAGE));	/* still only in memory */
+	}
+	/* The rest (nr 0: to the end) from page 2, then nothing is left to write. */
+	ck_assert_int_eq(rcl_region_msync_range(f.e, id, 2, 0, &written), 0);
+	ck_assert_uint_eq(written, 10);
+	ck_assert_int_eq(rcl_region_msync_range(f.e, id, 0, 0, &written), 0);
+	ck_assert_uint_eq(written, 2);
+	ck_assert_int_eq(rcl_region_msync_range(f.e, id, 0, 0, &written), 0);
+	ck_assert_uint_eq(written, 0);
+	for (p = 0; p < 16; p++) {
+		ck_assert_int_eq(pread(fd, buf, PAGE, p * PAGE), (ssize_t)PAGE);
+		ck_assert(check_pattern(buf, PAGE, 91, p * PAGE));
+	}
+	close(fd);
+	ck_assert_int_eq(rcl_region_msync_range(f.e, id, 15, 2, &written), -EINVAL);
+	fixture_teardown(&f);
+}
+END_TEST
+
 START_TEST(test_buffered_write_then_mapping_and_region_free)
 {
 	struct fixture f;
@@ -121,6 +216,8 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_shared_mappings_see_each_other);
 	tcase_add_test(tc, test_private_mapping_copies_on_write);
+	tcase_add_test(tc, test_private_mapping_leaves_the_file_alone);
+	tcase_add_test(tc, test_msync_range_writes_only_the_range);
 	tcase_add_test(tc, test_buffered_write_then_mapping_and_region_free);
 	suite_add_tcase(s, tc);
 	return s;

@@ -638,6 +638,7 @@ START_TEST(test_page_check_references_rows)
 	anon = make_region(f.e, RCL_REGION_ANON, NULL, 0, 4, 0);
 	file1 = make_region(f.e, RCL_REGION_FILE, "ref", RCL_REGION_SHARED, 4, 0);
 	file2 = make_region(f.e, RCL_REGION_FILE, "ref", RCL_REGION_SHARED, 4, 0);
+	fixture_file(&f, "exe", 4 * 4096);
 	fexec = make_region(f.e, RCL_REGION_FILE, "exe", RCL_REGION_EXEC, 4, 0);
 	lockd = make_region(f.e, RCL_REGION_ANON, NULL, 0, 1, 0);
 	ck_assert_int_eq(rcl_region_touch(f.e, anon, 0, 4, true), 0);
@@ -722,6 +723,7 @@ START_TEST(test_page_check_references_all_combinations)
 		snprintf(path, sizeof(path), "comb-%d", n++);
 		if (nmap == 0) {
 			/* An unmapped file page: in the cache through a region that is gone. */
+			fixture_file(&f, path, 4096);
 			ids[0] = make_region(f.e, RCL_REGION_FILE, path,
 					     exec ? RCL_REGION_EXEC : 0, 1, 0);
 			ck_assert_int_eq(rcl_region_touch(f.e, ids[0], 0, 1, false), 0);

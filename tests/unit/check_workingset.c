@@ -25,10 +25,11 @@ static struct address_space *file_mapping(struct rcl_engine *e, const char *path
 }
 
 /* Read page @idx of @path through the page cache (a buffered read); the file is made at
- * least 4 pages long first (a file region sizes it). */
+ * least 4 pages long first (a shared file region sizes it). */
 static void read_page(struct rcl_engine *e, const char *path, uint64_t idx)
 {
-	struct rcl_region_spec spec = { .type = RCL_REGION_FILE, .nr_pages = 4, .path = path };
+	struct rcl_region_spec spec = { .type = RCL_REGION_FILE, .nr_pages = 4, .path = path,
+					.flags = RCL_REGION_SHARED };
 	char buf[64];
 	size_t got = 0;
 	uint32_t rid;
@@ -117,6 +118,7 @@ START_TEST(test_shadow_round_trip)
 	bool ws = false;
 
 	fixture_setup(&f, 16, 0, 1);
+	fixture_file(&f, "rt", 4 * 4096);
 	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "g", &g), 0);
 	spec.memcg_id = g;
 	ck_assert_int_eq(rcl_region_create(f.e, &spec, &rid), 0);
@@ -174,6 +176,7 @@ START_TEST(test_shadow_of_deleted_memcg)
 	bool ws;
 
 	fixture_setup(&f, 16, 0, 1);
+	fixture_file(&f, "dm", 4096);
 	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "g", &g), 0);
 	spec.memcg_id = g;
 	ck_assert_int_eq(rcl_region_create(f.e, &spec, &rid), 0);

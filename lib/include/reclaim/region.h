@@ -27,7 +27,8 @@ struct rcl_region_spec {
 	uint64_t nr_pages;
 	uint32_t memcg_id;		/* 0: the root memcg */
 	unsigned int flags;		/* RCL_REGION_* */
-	const char *path;		/* file: relative to the data directory, created if absent */
+	const char *path;		/* file: relative to the data directory; a shared
+					 * mapping creates it if absent, a private one needs it */
 	uint64_t file_offset;		/* file: byte offset of page 0, page aligned */
 };
 
@@ -58,6 +59,10 @@ int rcl_region_mlock(struct rcl_engine *engine, uint32_t id);
 int rcl_region_munlock(struct rcl_engine *engine, uint32_t id);
 /* Write back the region's dirty file pages and wait; returns a sticky writeback error once. */
 int rcl_region_msync(struct rcl_engine *engine, uint32_t id);
+/* The same for pages [page, page + nr) of a shared file region (nr 0: to the end), as
+ * msync(2) of that range; *ret_written: the dirty pages it wrote (0 for other regions). */
+int rcl_region_msync_range(struct rcl_engine *engine, uint32_t id, uint64_t page, uint64_t nr,
+			   uint64_t *ret_written);
 
 /*
  * Told when the OOM kill policy frees a region (its id), so that its owner's bookkeeping can
@@ -77,7 +82,8 @@ struct rcl_region_info {
 };
 int rcl_region_info(struct rcl_engine *engine, uint32_t id, struct rcl_region_info *ret);
 
-/* Buffered file I/O through the page cache (the read()/write() path). */
+/* Buffered file I/O through the page cache (the read()/write() path); a write creates the
+ * file if absent, a read does not. */
 int rcl_file_read(struct rcl_engine *engine, const char *path, uint64_t offset, void *buf,
 		  size_t len, size_t *ret_read);
 int rcl_file_write(struct rcl_engine *engine, const char *path, uint64_t offset,

@@ -1,0 +1,485 @@
+/*
+ * fileown.c - the file owner table and open(2)'s permission rule (see fileown.h).
+ *
+ * The table is small (one entry per file created through reclaimd) and changes rarely: an
+ * array searched linearly, written out whole on every change. On disk it is text, one entry
+ * a line, the path last so that it may hold spaces:
+ *
+ *	UID GID MODE(octal) INODE BIRTH PATH
+ *
+ * BIRTH is the file's birth time (statx) as SEC.NSEC, or "-" where the file system has none:
+ * an inode number alone may be reused by a file made after the entry's was deleted.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/openat2.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "fileown.h"
+#include "log.h"
+
+#define TABLE_HEADER	"# reclaimd file owners: uid gid mode inode birth path\n"
+
+/* Which file: inode number and, where the file system keeps one, birth time. */
+struct file_id {
+	ino_t ino;
+	dev_t dev;
+	long long birth_sec;		/* -1: unknown */
+	unsigned int birth_nsec;
+};
+
+struct file_entry {
+	uid_t uid;
+	gid_t gid;
+	unsigned int mode;
+	struct file_id id;
+	char *path;
+};
+
+struct file_owners {
+	pthread_mutex_t lock;		/* protects everything below; a leaf lock */
+	int data_fd;			/* the data directory (O_PATH) */
+	char *table_path, *tmp_path;
+	struct file_entry *entries;
+	size_t nr, cap;
+};
+
+static bool in_group(const struct file_cred *cred, gid_t gid)
+{
+	size_t i;
+
+	if (cred->gid == gid)
+		return true;
+	for (i = 0; i < cred->nr_groups; i++)
+		if (cred->groups[i] == gid)
+			return true;
+	return false;
+}
+
+bool file_permission(const struct file_attr *attr, const struct file_cred *cred,
+		     unsigned int mask)
+{
+	unsigned int bits;
+
+	if (cred->admin)
+		return true;
+	/* As the kernel's acl_permission_check: the first class that matches decides. */
+	if (cred->uid == attr->uid)
+		bits = attr->mode >> 6;
+	else if (in_group(cred, attr->gid))
+		bits = attr->mode >> 3;
+	else
+		bits = attr->mode;
+	return (bits & mask & 07) == (mask & 07);
+}
+
+/* Open PATH beneath the data directory as the engine does (RESOLVE_BENEATH). */
+static int open_beneath(struct file_owners *fo, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.mode = flags & O_CREAT ? 0600 : 0,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, fo->data_fd, path, &how, sizeof(how));
+
+	if (fd < 0)
+		return errno == EXDEV || errno == ELOOP ? -EPERM : -errno;
+	return (int)fd;
+}
+
+static int stat_beneath(struct file_owners *fo, const char *path, struct stat *st,
+			struct file_id *id)
+{
+	int fd = open_beneath(fo, path, O_PATH), err = 0;
+	struct statx stx;
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, st) < 0)
+		err = -errno;
+	id->ino = st->st_ino;
+	id->dev = st->st_dev;
+	id->birth_sec = -1;
+	id->birth_nsec = 0;
+	if (!err && statx(fd, "", AT_EMPTY_PATH, STATX_BTIME, &stx) == 0 &&
+	    (stx.stx_mask & STATX_BTIME)) {
+		id->birth_sec = stx.stx_btime.tv_sec;
+		id->birth_nsec = stx.stx_btime.tv_nsec;
+	}
+	close(fd);
+	if (!err && S_ISDIR(st->st_mode))
+		err = -EISDIR;
+	else if (!err && !S_ISREG(st->st_mode))
+		err = -EINVAL;
+	return err;
+}
+
+static bool same_file(const struct file_id *recorded, const struct file_id *now)
+{
+	if (recorded->ino != now->ino)
+		return false;
+	if (recorded->birth_sec < 0 || now->birth_sec < 0)
+		return true;		/* no birth time to tell a reused inode by */
+	return recorded->birth_sec == now->birth_sec && recorded->birth_nsec == now->birth_nsec;
+}
+
+/* The entry for the file ID reached by PATH: one for that file whose path still leads to it. */
+static struct file_entry *entry_find(struct file_owners *fo, const char *path,
+				     const struct file_id *id)
+{
+	struct file_id other;
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < fo->nr; i++) {
+		struct file_entry *e = &fo->entries[i];
+
+		if (!same_file(&e->id, id))
+			continue;
+		if (strcmp(e->path, path) == 0)
+			return e;
+		/* Another name for it (a link made by hand) or an inode reused: look. */
+		if (stat_beneath(fo, e->path, &st, &other) == 0 && other.ino == id->ino &&
+		    other.dev == id->dev)
+			return e;
+	}
+	return NULL;
+}
+
+static int stat_locked(struct file_owners *fo, const char *path, struct file_attr *ret,
+		       struct stat *st, struct file_id *id)
+{
+	struct file_entry *e;
+	int err = stat_beneath(fo, path, st, id);
+
+	if (err)
+		return err;
+	e = entry_find(fo, path, id);
+	if (e)
+		*ret = (struct file_attr){ e->uid, e->gid, e->mode, true };
+	else
+		*ret = (struct file_attr){ st->st_uid, st->st_gid, st->st_mode & 0777, false };
+	return 0;
+}
+
+int file_owners_stat(struct file_owners *fo, const char *path, struct file_attr *ret)
+{
+	struct file_id id;
+	struct stat st;
+	int err;
+
+	pthread_mutex_lock(&fo->lock);
+	err = stat_locked(fo, path, ret, &st, &id);
+	pthread_mutex_unlock(&fo->lock);
+	return err;
+}
+
+/* Write the table to a temporary file, fsync it, rename it over the table, fsync the dir. */
+static int table_save(struct file_owners *fo)
+{
+	char *dir, *slash;
+	FILE *f;
+	size_t i;
+	int fd, err = 0;
+
+	fd = open(fo->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		goto fail;
+	}
+	fputs(TABLE_HEADER, f);
+	for (i = 0; i < fo->nr; i++) {
+		const struct file_entry *e = &fo->entries[i];
+
+		fprintf(f, "%u %u %04o %ju ", (unsigned int)e->uid, (unsigned int)e->gid, e->mode,
+			(uintmax_t)e->id.ino);
+		if (e->id.birth_sec < 0)
+			fputs("-", f);
+		else
+			fprintf(f, "%lld.%09u", e->id.birth_sec, e->id.birth_nsec);
+		fprintf(f, " %s\n", e->path);
+	}
+	if (fflush(f) != 0 || fsync(fileno(f)) < 0)
+		err = -errno;
+	if (fclose(f) != 0 && !err)
+		err = -errno;
+	if (!err && rename(fo->tmp_path, fo->table_path) < 0)
+		err = -errno;
+	if (err)
+		goto fail;
+	/* The rename is durable once the directory is. */
+	dir = strdup(fo->table_path);
+	if (!dir)
+		return 0;
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (fsync(fd) < 0)
+			log_warning("cannot fsync %s: %m", dir);
+		close(fd);
+	}
+	free(dir);
+	return 0;
+fail:
+	unlink(fo->tmp_path);
+	return err;
+}
+
+static int entry_add(struct file_owners *fo, const struct file_entry *e)
+{
+	if (fo->nr == fo->cap) {
+		size_t cap = fo->cap ? fo->cap * 2 : 16;
+		struct file_entry *n = realloc(fo->entries, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		fo->entries = n;
+		fo->cap = cap;
+	}
+	fo->entries[fo->nr] = *e;
+	fo->entries[fo->nr].path = strdup(e->path);
+	if (!fo->entries[fo->nr].path)
+		return -ENOMEM;
+	fo->nr++;
+	return 0;
+}
+
+static void entry_remove(struct file_owners *fo, struct file_entry *e)
+{
+	free(e->path);
+	*e = fo->entries[--fo->nr];
+}
+
+/* Forget every entry for PATH or for inode INO (a new file has a new inode: they are stale). */
+static void entries_drop(struct file_owners *fo, const char *path, ino_t ino)
+{
+	size_t i = 0;
+
+	while (i < fo->nr) {
+		if (strcmp(fo->entries[i].path, path) == 0 || fo->entries[i].id.ino == ino)
+			entry_remove(fo, &fo->entries[i]);
+		else
+			i++;
+	}
+}
+
+static int table_load(struct file_owners *fo)
+{
+	FILE *f = fopen(fo->table_path, "re");
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t len;
+	int err = 0;
+
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (!err && (len = getline(&line, &cap, f)) > 0) {
+		struct file_entry e = { 0 };
+		unsigned int uid, gid;
+		char birth[48];
+		uintmax_t ino;
+		int pos = 0;
+
+		lineno++;
+		if (line[0] == '#')
+			continue;
+		if (line[len - 1] == '\n')
+			line[len - 1] = '\0';
+		if (sscanf(line, "%u %u %o %ju %47s %n", &uid, &gid, &e.mode, &ino, birth,
+			   &pos) != 5 || !pos || !line[pos] || e.mode > 0777 ||
+		    (strcmp(birth, "-") != 0 &&
+		     sscanf(birth, "%lld.%u", &e.id.birth_sec, &e.id.birth_nsec) != 2)) {
+			/* Its file falls back to its on-disk owner and mode: access only narrows. */
+			log_warning("%s:%zu: not an entry, ignoring it", fo->table_path, lineno);
+			continue;
+		}
+		e.uid = uid;
+		e.gid = gid;
+		e.id.ino = (ino_t)ino;
+		if (strcmp(birth, "-") == 0)
+			e.id.birth_sec = -1;
+		e.path = line + pos;
+		err = entry_add(fo, &e);
+	}
+	free(line);
+	fclose(f);
+	return err;
+}
+
+int file_owners_new(const char *state_dir, const char *data_dir, struct file_owners **ret)
+{
+	struct file_owners *fo = calloc(1, sizeof(*fo));
+	int err;
+
+	if (!fo)
+		return -ENOMEM;
+	pthread_mutex_init(&fo->lock, NULL);
+	fo->data_fd = open(data_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fo->data_fd < 0) {
+		err = -errno;
+		log_err("cannot open the data directory %s: %s", data_dir, strerror(-err));
+		goto fail;
+	}
+	err = -ENOMEM;
+	if (asprintf(&fo->table_path, "%s/" FILE_TABLE_NAME, state_dir) < 0) {
+		fo->table_path = NULL;
+		goto fail;
+	}
+	if (asprintf(&fo->tmp_path, "%s.tmp", fo->table_path) < 0) {
+		fo->tmp_path = NULL;
+		goto fail;
+	}
+	err = table_load(fo);
+	if (err) {
+		log_err("cannot read the file owner table %s: %s", fo->table_path, strerror(-err));
+		goto fail;
+	}
+	*ret = fo;
+	return 0;
+fail:
+	file_owners_free(fo);
+	return err;
+}
+
+void file_owners_free(struct file_owners *fo)
+{
+	if (!fo)
+		return;
+	while (fo->nr)
+		entry_remove(fo, &fo->entries[0]);
+	free(fo->entries);
+	if (fo->data_fd >= 0)
+		close(fo->data_fd);
+	free(fo->table_path);
+	free(fo->tmp_path);
+	pthread_mutex_destroy(&fo->lock);
+	free(fo);
+}
+
+/* Create PATH for CRED with MODE and record it durably; the file goes again if that fails. */
+static int create_locked(struct file_owners *fo, const char *path, const struct file_cred *cred,
+			 unsigned int mode, struct file_attr *ret)
+{
+	struct file_entry e = { cred->uid, cred->gid, mode, { 0 }, (char *)path };
+	struct stat st;
+	int fd, err;
+
+	fd = open_beneath(fo, path, O_RDWR | O_CREAT | O_EXCL);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	err = stat_beneath(fo, path, &st, &e.id);
+	if (!err) {
+		entries_drop(fo, path, st.st_ino);
+		err = entry_add(fo, &e);
+	}
+	if (!err) {
+		err = table_save(fo);
+		if (err) {
+			log_err("cannot write the file owner table %s: %s", fo->table_path,
+				strerror(-err));
+			entries_drop(fo, path, st.st_ino);
+		}
+	}
+	if (err) {
+		unlinkat(fo->data_fd, path, 0);
+		return err;
+	}
+	*ret = (struct file_attr){ e.uid, e.gid, e.mode, true };
+	return 0;
+}
+
+int file_owners_open(struct file_owners *fo, const char *path, const struct file_cred *cred,
+		     bool shared, unsigned int mode, struct file_attr *ret, bool *ret_created)
+{
+	unsigned int mask = FILE_MAY_READ | (shared ? FILE_MAY_WRITE : 0);
+	struct file_id id;
+	struct stat st;
+	int err;
+
+	*ret_created = false;
+	pthread_mutex_lock(&fo->lock);
+	err = stat_locked(fo, path, ret, &st, &id);
+	if (err == -ENOENT && shared) {
+		err = create_locked(fo, path, cred, mode, ret);
+		*ret_created = err == 0;
+	} else if (err == 0 && !file_permission(ret, cred, mask)) {
+		err = -EACCES;
+	}
+	pthread_mutex_unlock(&fo->lock);
+	return err;
+}
+
+void file_owners_uncreate(struct file_owners *fo, const char *path)
+{
+	struct file_id id;
+	struct stat st;
+
+	pthread_mutex_lock(&fo->lock);
+	if (stat_beneath(fo, path, &st, &id) == 0) {
+		entries_drop(fo, path, st.st_ino);
+		if (unlinkat(fo->data_fd, path, 0) < 0)
+			log_warning("cannot remove %s again: %m", path);
+		if (table_save(fo) < 0)
+			log_warning("cannot write the file owner table %s", fo->table_path);
+	}
+	pthread_mutex_unlock(&fo->lock);
+}
+
+int file_owners_chmod(struct file_owners *fo, const char *path, const struct file_cred *cred,
+		      unsigned int mode, struct file_attr *ret)
+{
+	struct file_entry *e, n;
+	struct file_id id;
+	struct stat st;
+	unsigned int old;
+	int err;
+
+	if (mode > 0777)
+		return -EINVAL;
+	pthread_mutex_lock(&fo->lock);
+	err = stat_locked(fo, path, ret, &st, &id);
+	if (err)
+		goto out;
+	if (!cred->admin && cred->uid != ret->uid) {
+		err = -EPERM;
+		goto out;
+	}
+	e = entry_find(fo, path, &id);
+	if (e) {
+		old = e->mode;
+		e->mode = mode;
+		err = table_save(fo);
+		if (err)
+			e->mode = old;
+	} else {
+		n = (struct file_entry){ ret->uid, ret->gid, mode, id, (char *)path };
+		err = entry_add(fo, &n);
+		if (!err) {
+			err = table_save(fo);
+			if (err)
+				entries_drop(fo, path, st.st_ino);
+		}
+	}
+	if (!err) {
+		ret->mode = mode;
+		ret->recorded = true;
+	}
+out:
+	pthread_mutex_unlock(&fo->lock);
+	return err;
+}

@@ -1,0 +1,88 @@
+/*
+ * fileown.h - who owns the files in the data directory, and who may open them.
+ *
+ * The daemon opens every file itself, so the file system's own checks see only the daemon's
+ * credentials. The daemon applies open(2)'s rule instead, with the client's: owner, group
+ * (primary or supplementary) and other permission bits; root and the admin group may do
+ * anything. A private region needs read, a shared one read and write.
+ *
+ * A file created through reclaimd belongs to the client that created it, with the mode it
+ * asked for. That is recorded in a table the daemon keeps in its state directory (not on the
+ * files: an unprivileged daemon cannot chown), rewritten crash-safely (temporary file, fsync,
+ * rename) on every change. An entry names the file's path and inode; it holds only while that
+ * path still leads to that inode, so a file deleted and replaced by hand does not inherit it.
+ * Any other file (put there by hand) belongs to its on-disk owner and group, with its on-disk
+ * mode; files the daemon creates are 0600 on disk, so a hard link made by hand to one is the
+ * daemon's alone.
+ *
+ * All functions are thread-safe (one mutex, a leaf lock).
+ */
+#ifndef RECLAIMD_FILEOWN_H
+#define RECLAIMD_FILEOWN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define FILE_MAY_WRITE		02u
+#define FILE_MAY_READ		04u
+#define FILE_MODE_DEFAULT	0600u
+#define FILE_TABLE_NAME		"file-owners"	/* in the state directory */
+
+/* The credentials a request is judged by: SO_PEERCRED and SO_PEERGROUPS of its connection. */
+struct file_cred {
+	uid_t uid;
+	gid_t gid;
+	const gid_t *groups;		/* supplementary groups */
+	size_t nr_groups;
+	bool admin;			/* root or the admin group */
+};
+
+struct file_attr {
+	uid_t uid;			/* owner */
+	gid_t gid;			/* group */
+	unsigned int mode;		/* permission bits (0777) */
+	bool recorded;			/* created through reclaimd or chmod-ed through it */
+};
+
+/*
+ * open(2)'s decision: may CRED have every access in MASK (FILE_MAY_READ | FILE_MAY_WRITE) on
+ * a file of ATTR? The owner is judged by the owner bits alone, a member of the file's group
+ * by the group bits alone, anyone else by the other bits; admins always may.
+ */
+bool file_permission(const struct file_attr *attr, const struct file_cred *cred,
+		     unsigned int mask);
+
+struct file_owners;
+
+/* Open the data directory DATA_DIR and load STATE_DIR/file-owners. 0 or -errno. */
+int file_owners_new(const char *state_dir, const char *data_dir, struct file_owners **ret);
+void file_owners_free(struct file_owners *fo);
+
+/*
+ * The owner and mode of the file at PATH (relative to the data directory, already checked).
+ * 0, or -ENOENT / -ENOTDIR (no such file), -EISDIR, -EINVAL (not a regular file), -EPERM (a
+ * symlink leading out), another -errno.
+ */
+int file_owners_stat(struct file_owners *fo, const char *path, struct file_attr *ret);
+
+/*
+ * Get PATH ready for a region of CRED: an existing file must grant read (private) or read and
+ * write (SHARED), else -EACCES with *ret filled for the message; a missing one is -ENOENT for
+ * a private region, and for a shared one created (empty), owned by CRED's uid and gid with
+ * MODE, and recorded before this returns (*ret_created set). Other errors as file_owners_stat.
+ */
+int file_owners_open(struct file_owners *fo, const char *path, const struct file_cred *cred,
+		     bool shared, unsigned int mode, struct file_attr *ret, bool *ret_created);
+
+/* Undo a creation by file_owners_open whose region then failed: remove the file and entry. */
+void file_owners_uncreate(struct file_owners *fo, const char *path);
+
+/*
+ * Set the mode of PATH to MODE (<= 0777): its owner or an admin only (-EPERM otherwise, *ret
+ * filled). A file put there by hand is recorded with its on-disk owner from now on.
+ */
+int file_owners_chmod(struct file_owners *fo, const char *path, const struct file_cred *cred,
+		      unsigned int mode, struct file_attr *ret);
+
+#endif

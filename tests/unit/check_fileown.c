@@ -1,0 +1,206 @@
+/*
+ * check_fileown - who may open a data directory file: open(2)'s owner/group/other decision
+ * with supplementary groups, root and the admin group; and the owner table, which records
+ * files created through reclaimd, survives a restart and forgets files replaced by hand.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check-main.h"
+#include "fileown.h"
+
+#define R	FILE_MAY_READ
+#define RW	(FILE_MAY_READ | FILE_MAY_WRITE)
+
+static const gid_t supp[] = { 20, 30 };
+
+static bool may(unsigned int mode, uid_t uid, gid_t gid, const gid_t *groups, size_t nr,
+		bool admin, unsigned int mask)
+{
+	struct file_attr attr = { .uid = 1000, .gid = 30, .mode = mode };
+	struct file_cred cred = { uid, gid, groups, nr, admin };
+
+	return file_permission(&attr, &cred, mask);
+}
+
+START_TEST(test_owner_bits)
+{
+	ck_assert(may(0600, 1000, 1000, NULL, 0, false, RW));
+	ck_assert(may(0400, 1000, 1000, NULL, 0, false, R));
+	ck_assert(!may(0400, 1000, 1000, NULL, 0, false, RW));	/* read, not write */
+	ck_assert(!may(0200, 1000, 1000, NULL, 0, false, R));
+	/* The owner is judged by the owner bits alone, even if others get more. */
+	ck_assert(!may(0066, 1000, 30, supp, 2, false, R));
+	ck_assert(!may(0000, 1000, 1000, NULL, 0, false, R));
+}
+END_TEST
+
+START_TEST(test_group_bits)
+{
+	/* Primary group. */
+	ck_assert(may(0640, 2000, 30, NULL, 0, false, R));
+	ck_assert(!may(0640, 2000, 30, NULL, 0, false, RW));
+	ck_assert(may(0660, 2000, 30, NULL, 0, false, RW));
+	/* A supplementary group counts like the primary one... */
+	ck_assert(may(0640, 2000, 2000, supp, 2, false, R));
+	ck_assert(may(0660, 2000, 2000, supp, 2, false, RW));
+	/* ...and without it the other bits decide. */
+	ck_assert(!may(0640, 2000, 2000, supp, 1, false, R));
+	/* A member of the group is judged by the group bits alone. */
+	ck_assert(!may(0606, 2000, 30, NULL, 0, false, R));
+}
+END_TEST
+
+START_TEST(test_other_bits)
+{
+	ck_assert(!may(0600, 2000, 2000, NULL, 0, false, R));
+	ck_assert(!may(0660, 2000, 2000, NULL, 0, false, R));
+	ck_assert(may(0644, 2000, 2000, NULL, 0, false, R));
+	ck_assert(!may(0644, 2000, 2000, NULL, 0, false, RW));
+	ck_assert(may(0666, 2000, 2000, NULL, 0, false, RW));
+	ck_assert(!may(0662, 2000, 2000, NULL, 0, false, RW));	/* write without read */
+}
+END_TEST
+
+START_TEST(test_root_and_admin_group)
+{
+	/* The caller works out admin (uid 0, or the admin group) once per connection. */
+	ck_assert(may(0000, 0, 0, NULL, 0, true, RW));
+	ck_assert(may(0000, 2000, 2000, NULL, 0, true, RW));
+	ck_assert(!may(0000, 2000, 2000, NULL, 0, false, R));
+}
+END_TEST
+
+struct dirs {
+	char top[64], state[96], data[96];
+};
+
+static void dirs_make(struct dirs *d)
+{
+	strcpy(d->top, "/tmp/check_fileown.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(d->top));
+	snprintf(d->state, sizeof(d->state), "%s/state", d->top);
+	snprintf(d->data, sizeof(d->data), "%s/data", d->top);
+	ck_assert_int_eq(mkdir(d->state, 0700), 0);
+	ck_assert_int_eq(mkdir(d->data, 0700), 0);
+}
+
+static void dirs_remove(struct dirs *d)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", d->top);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void put_file(struct dirs *d, const char *name, mode_t mode, uid_t uid)
+{
+	char path[160];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", d->data, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	if (getuid() == 0)
+		ck_assert_int_eq(fchown(fd, uid, uid), 0);
+	close(fd);
+}
+
+START_TEST(test_table_records_survives_and_forgets)
+{
+	struct file_cred alice = { 1000, 1000, NULL, 0, false };
+	struct file_cred bob = { 2000, 2000, NULL, 0, false };
+	struct file_owners *fo;
+	struct file_attr attr;
+	struct dirs d;
+	char path[160];
+	bool created;
+
+	dirs_make(&d);
+	ck_assert_int_eq(file_owners_new(d.state, d.data, &fo), 0);
+	/* A private region never creates; a shared one does, for its client. */
+	ck_assert_int_eq(file_owners_open(fo, "a", &alice, false, 0600, &attr, &created), -ENOENT);
+	ck_assert_int_eq(file_owners_open(fo, "a", &alice, true, 0640, &attr, &created), 0);
+	ck_assert(created && attr.recorded);
+	ck_assert_int_eq(attr.uid, 1000);
+	ck_assert_int_eq(attr.mode, 0640);
+	ck_assert_int_eq(file_owners_open(fo, "a", &bob, false, 0600, &attr, &created), -EACCES);
+	ck_assert_int_eq(file_owners_chmod(fo, "a", &bob, 0644, &attr), -EPERM);
+	ck_assert_int_eq(file_owners_chmod(fo, "a", &alice, 0644, &attr), 0);
+	file_owners_free(fo);
+
+	/* After a restart the table still says so. */
+	ck_assert_int_eq(file_owners_new(d.state, d.data, &fo), 0);
+	ck_assert_int_eq(file_owners_open(fo, "a", &bob, false, 0600, &attr, &created), 0);
+	ck_assert(!created);
+	ck_assert_int_eq(file_owners_open(fo, "a", &bob, true, 0600, &attr, &created), -EACCES);
+	ck_assert_int_eq(file_owners_open(fo, "a", &alice, true, 0600, &attr, &created), 0);
+
+	/* Replaced by hand: the entry no longer applies, the on-disk owner and mode do. */
+	snprintf(path, sizeof(path), "%s/a", d.data);
+	ck_assert_int_eq(unlink(path), 0);
+	put_file(&d, "keep-inode-busy", 0600, 0);	/* the old inode is not reused at once */
+	put_file(&d, "a", 0600, 0);
+	ck_assert_int_eq(file_owners_stat(fo, "a", &attr), 0);
+	ck_assert(!attr.recorded);
+	ck_assert_int_eq(attr.mode, 0600);
+	ck_assert_int_eq(file_owners_open(fo, "a", &alice, false, 0600, &attr, &created),
+			 getuid() == 1000 ? 0 : -EACCES);
+	file_owners_free(fo);
+	dirs_remove(&d);
+}
+END_TEST
+
+START_TEST(test_hand_placed_file_and_paths)
+{
+	struct file_cred nobody = { 65534, 65534, NULL, 0, false };
+	struct file_owners *fo;
+	struct file_attr attr;
+	struct dirs d;
+	char path[160];
+	bool created;
+
+	dirs_make(&d);
+	ck_assert_int_eq(file_owners_new(d.state, d.data, &fo), 0);
+	put_file(&d, "secret", 0600, 0);
+	put_file(&d, "public", 0644, 0);
+	snprintf(path, sizeof(path), "%s/dir", d.data);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	ck_assert_int_eq(file_owners_open(fo, "secret", &nobody, false, 0600, &attr, &created),
+			 getuid() == 65534 ? 0 : -EACCES);
+	ck_assert_int_eq(file_owners_open(fo, "public", &nobody, false, 0600, &attr, &created),
+			 0);
+	ck_assert_int_eq(file_owners_open(fo, "public", &nobody, true, 0600, &attr, &created),
+			 getuid() == 65534 ? 0 : -EACCES);
+	ck_assert_int_eq(file_owners_stat(fo, "dir", &attr), -EISDIR);
+	ck_assert_int_eq(file_owners_stat(fo, "public/x", &attr), -ENOTDIR);
+	ck_assert_int_eq(file_owners_stat(fo, "dir/x", &attr), -ENOENT);
+	ck_assert_int_eq(file_owners_open(fo, "none/x", &nobody, true, 0600, &attr, &created),
+			 -ENOENT);
+	ck_assert_int_eq(file_owners_chmod(fo, "public", &nobody, 0666, &attr), -EPERM);
+	file_owners_free(fo);
+	dirs_remove(&d);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("fileown");
+	TCase *tc = tcase_create("fileown");
+
+	tcase_add_test(tc, test_owner_bits);
+	tcase_add_test(tc, test_group_bits);
+	tcase_add_test(tc, test_other_bits);
+	tcase_add_test(tc, test_root_and_admin_group);
+	tcase_add_test(tc, test_table_records_survives_and_forgets);
+	tcase_add_test(tc, test_hand_placed_file_and_paths);
+	suite_add_tcase(s, tc);
+	return s;
+}
