@@ -12,16 +12,18 @@ static int exec_memcg(struct cmd_ctx *ctx, int argc, char **argv);
 const struct cmd_entry cmd_memcg_entry = {
 	.name = "memcg",
 	.usage = "create|set PATH [--min S] [--low S] [--high S] [--max S] [--swap-max S] "
-		 "[--soft-limit S] [--swappiness N] | stat PATH | list [PATH] | rm PATH",
+		 "[--soft-limit S] [--swappiness N] [--owner UID (create)] | stat PATH | "
+		 "list [PATH] | rm PATH",
 	.help = "create, change, inspect, list or remove memory cgroups",
 	.min_args = 1,
 	.max_args = -1,
 	.exec = exec_memcg,
 };
 
-/* Each limit option fills one OptU64 of the MemcgLimits. */
+/* Each limit option fills one OptU64 of the MemcgLimits; --owner fills *OWNER (create only:
+ * OWNER NULL refuses it). */
 static int parse_limits(int argc, char **argv, Reclaim__V1__MemcgLimits *l,
-			Reclaim__V1__OptU64 vals[7])
+			Reclaim__V1__OptU64 vals[8], Reclaim__V1__OptU64 **owner)
 {
 	static const struct option options[] = {
 		{ "min", required_argument, NULL, 0 },
@@ -31,6 +33,7 @@ static int parse_limits(int argc, char **argv, Reclaim__V1__MemcgLimits *l,
 		{ "swap-max", required_argument, NULL, 4 },
 		{ "soft-limit", required_argument, NULL, 5 },
 		{ "swappiness", required_argument, NULL, 6 },
+		{ "owner", required_argument, NULL, 7 },
 		{ NULL, 0, NULL, 0 },
 	};
 	Reclaim__V1__OptU64 **slots[7] = { &l->min, &l->low, &l->high, &l->max, &l->swap_max,
@@ -40,9 +43,14 @@ static int parse_limits(int argc, char **argv, Reclaim__V1__MemcgLimits *l,
 	/* From the verb on ("create PATH --max 1G"): optind 0 makes getopt start afresh. */
 	optind = 0;
 	while ((opt = getopt_long(argc - 1, argv + 1, "", options, NULL)) != -1) {
-		if (opt < 0 || opt > 6 || ctl_parse_u64(optarg, &vals[opt].value) < 0)
+		if (opt < 0 || opt > 7 || ctl_parse_u64(optarg, &vals[opt].value) < 0)
 			return -1;
-		*slots[opt] = &vals[opt];
+		if (opt == 7 && !owner)
+			return -1;
+		if (opt == 7)
+			*owner = &vals[opt];
+		else
+			*slots[opt] = &vals[opt];
 	}
 	return optind == argc - 2 ? 0 : -1;
 }
@@ -83,7 +91,8 @@ static void print_reply(struct cmd_ctx *ctx, const Response *resp)
 			if (ctx->json) {
 				printf("%s{\"path\":", i ? "," : "");
 				json_string(stdout, m->path);
-				printf(",\"usage_bytes\":%" PRIu64 "}", m->usage_bytes);
+				printf(",\"owner_uid\":%u,\"usage_bytes\":%" PRIu64 "}", m->owner_uid,
+				       m->usage_bytes);
 			} else {
 				printf("%s %" PRIu64 "\n", m->path, m->usage_bytes);
 			}
@@ -104,15 +113,16 @@ static int exec_memcg(struct cmd_ctx *ctx, int argc, char **argv)
 	Reclaim__V1__MemcgList list = RECLAIM__V1__MEMCG_LIST__INIT;
 	Reclaim__V1__MemcgDelete del = RECLAIM__V1__MEMCG_DELETE__INIT;
 	Reclaim__V1__MemcgLimits limits = RECLAIM__V1__MEMCG_LIMITS__INIT;
-	Reclaim__V1__OptU64 vals[7];
+	Reclaim__V1__OptU64 vals[8];
 	const char *verb = argv[1];
 	Response *resp;
 	int i, ret;
 
-	for (i = 0; i < 7; i++)
+	for (i = 0; i < 8; i++)
 		reclaim__v1__opt_u64__init(&vals[i]);
 	if (!strcmp(verb, "create") || !strcmp(verb, "set")) {
-		if (parse_limits(argc, argv, &limits, vals) < 0)
+		if (parse_limits(argc, argv, &limits, vals,
+				 verb[0] == 'c' ? &create.owner_uid : NULL) < 0)
 			return ctl_usage(&cmd_memcg_entry, NULL);
 		if (verb[0] == 'c') {
 			create.path = argv[argc - 1];

@@ -35,9 +35,10 @@ void config_init(struct daemon_config *c)
 	c->workers = 4;
 	c->max_frame_bytes = FRAME_DEFAULT_MAX;
 	c->max_connections = 256;
+	c->reserved_connections = 3;
 	c->max_client_connections = 64;
 	c->max_client_regions = 4096;
-	c->max_client_bytes = 0;
+	c->max_client_bytes = CONFIG_AUTO;
 	c->max_pipeline = 64;
 	c->shutdown_timeout = 10;
 	c->log_level = LOG_INFO;
@@ -176,12 +177,14 @@ static const struct config_key config_keys[] = {
 	  "largest request frame accepted (default 16M)"),
 	K("max-connections", KEY_UINT, max_connections, 1, 65536, "N",
 	  "connections in total (default 256)"),
+	K("reserved-connections", KEY_UINT, reserved_connections, 0, 65535, "N",
+	  "of max-connections, kept for root and the admin group (default 3)"),
 	K("max-client-connections", KEY_UINT, max_client_connections, 1, 65536, "N",
-	  "connections per client uid (default 64)"),
+	  "connections per client uid, root included (default 64)"),
 	K("max-client-regions", KEY_UINT, max_client_regions, 0, UINT32_MAX, "N",
 	  "regions and raw allocations per client uid, 0 = no limit (default 4096)"),
-	K("max-client-bytes", KEY_SIZE, max_client_bytes, 0, UINT64_MAX, "SIZE",
-	  "bytes of them per client uid, 0 = no limit (default 0)"),
+	K("max-client-bytes", KEY_SIZE, max_client_bytes, 0, CONFIG_AUTO - 1, "SIZE",
+	  "bytes of them per client uid, 0 = no limit (default: arena + swap)"),
 	K("max-pipeline", KEY_UINT, max_pipeline, 1, 65536, "N",
 	  "requests queued per connection before reading pauses (default 64)"),
 	K("shutdown-timeout", KEY_UINT, shutdown_timeout, 0, 3600, "SECONDS",
@@ -574,6 +577,20 @@ static int scan_config_option(struct daemon_config *c, int argc, char **argv,
 	return 0;
 }
 
+/* Settings that depend on each other, once all are read. 0 or -1 (printed). */
+static int config_finish(struct daemon_config *c, const char *prog)
+{
+	if (c->reserved_connections >= c->max_connections) {
+		fprintf(stderr, "%s: reserved-connections (%u) must be below "
+			"max-connections (%u)\n", prog, c->reserved_connections, c->max_connections);
+		return -1;
+	}
+	/* A uid may map at most what the daemon can back at all: its arena and its swap. */
+	if (c->max_client_bytes == CONFIG_AUTO)
+		c->max_client_bytes = c->engine.arena_bytes + c->swap_bytes;
+	return 0;
+}
+
 int config_parse_args(struct daemon_config *c, int argc, char **argv)
 {
 	struct option options[NR_KEYS + 4];
@@ -611,5 +628,5 @@ int config_parse_args(struct daemon_config *c, int argc, char **argv)
 		fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0], argv[optind]);
 		return -1;
 	}
-	return 0;
+	return config_finish(c, argv[0]);
 }

@@ -27,9 +27,11 @@ struct daemon_config {
 	unsigned int workers;		/* threads that run requests which may block */
 	uint64_t max_frame_bytes;	/* largest frame accepted (DESIGN.md: 16 MiB) */
 	unsigned int max_connections;	/* connections in total */
+	unsigned int reserved_connections; /* of them, for root and the admin group only */
 	unsigned int max_client_connections; /* connections per client uid */
 	unsigned int max_client_regions; /* regions and raw allocations per uid; 0 = no limit */
-	uint64_t max_client_bytes;	/* bytes of them per uid; 0 = no limit */
+	uint64_t max_client_bytes;	/* bytes of them per uid; 0 = no limit, CONFIG_AUTO
+					 * until parsed: then the arena plus the swap */
 	unsigned int max_pipeline;	/* requests queued per connection before reading pauses */
 	unsigned int shutdown_timeout;	/* seconds to let clients take their last answers */
 	int log_level;			/* LOG_ERR..LOG_DEBUG */
@@ -39,6 +41,9 @@ struct daemon_config {
 	 * and watermark_scale_factor live in engine (boot-time layout needs them). */
 	unsigned int tunables[RCL_NR_TUNABLES];
 };
+
+/* max-client-bytes not given: config_parse_args makes it the arena plus the swap. */
+#define CONFIG_AUTO	UINT64_MAX
 
 /* The configured value of tunable T (min_free_kbytes 0 = the engine's computed one). */
 uint64_t config_tunable(const struct daemon_config *c, enum rcl_tunable t);

@@ -93,6 +93,13 @@ bool dispatch_admit(const Request *req, const struct req_ctx *ctx, bool hello_do
 		answer_unknown(req, resp);
 		return false;
 	}
+	if (req->id == 0) {
+		/* The server's pushed events carry id 0: an answer with it would be one of them. */
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "%s: id: 0 is reserved for the server's events, number requests from 1",
+			   e->name);
+		return false;
+	}
 	if (!hello_done && !(e->flags & DISPATCH_BEFORE_HELLO)) {
 		status_set(resp, CODE(PROTOCOL_ERROR), "%s: the first request must be hello",
 			   e->name);

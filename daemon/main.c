@@ -5,11 +5,13 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "config.h"
 #include "log.h"
@@ -35,6 +37,16 @@ static int make_dir(const char *path)
 		buf[i] = path[i];
 	}
 	return 0;
+}
+
+/* Bytes an unprivileged writer may still allocate on the file system of PATH (0 if unknown). */
+static uint64_t free_bytes(const char *path)
+{
+	struct statvfs st;
+
+	if (statvfs(path, &st) < 0)
+		return 0;
+	return (uint64_t)st.f_bavail * st.f_frsize;
 }
 
 int main(int argc, char **argv)
@@ -75,6 +87,14 @@ int main(int argc, char **argv)
 	}
 	config.engine.data_dir = config.data_dir;
 	ret = rcl_engine_new(&config.engine, &engine);
+	if (ret == -ENOSPC && swap_path) {
+		/* The one file the engine fills at start: say which and how big. */
+		log_err("cannot create the swap file %s: it needs %llu bytes (--swap), %s has %llu "
+			"free: %s", swap_path, (unsigned long long)config.swap_bytes,
+			config.state_dir, (unsigned long long)free_bytes(config.state_dir),
+			strerror(-ret));
+		goto out;
+	}
 	if (ret) {
 		log_err("cannot create the engine (arena %llu bytes, %u nodes): %s",
 			(unsigned long long)config.engine.arena_bytes, config.engine.nr_nodes,

@@ -235,6 +235,32 @@ uid_t registry_memcg_owner(struct registry *reg, uint32_t id)
 	return uid;
 }
 
+/* Caller holds reg->lock. Is PATH the group at OWNED or below it? */
+static bool path_within(const char *path, const char *owned)
+{
+	size_t n = strlen(owned);
+
+	return !strncmp(path, owned, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+bool registry_memcg_visible(struct registry *reg, uint32_t id, uid_t uid)
+{
+	const char *path = NULL;
+	bool visible = false;
+	size_t i;
+
+	if (id == RCL_MEMCG_ROOT)
+		return true;
+	pthread_mutex_lock(&reg->lock);
+	for (i = 0; i < reg->nr_owners && !path; i++)
+		if (reg->owners[i].id == id)
+			path = reg->owners[i].path;
+	for (i = 0; path && i < reg->nr_owners && !visible; i++)
+		visible = reg->owners[i].uid == uid && path_within(path, reg->owners[i].path);
+	pthread_mutex_unlock(&reg->lock);
+	return visible;
+}
+
 void registry_memcg_path(struct registry *reg, uint32_t id, char *buf, size_t len)
 {
 	size_t i;

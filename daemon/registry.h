@@ -64,6 +64,13 @@ int registry_memcg_add(struct registry *reg, uint32_t id, uid_t uid, const char 
 void registry_memcg_remove(struct registry *reg, uint32_t id);
 /* The owner of memcg ID: its creator, or 0 (root) for groups the daemon did not create. */
 uid_t registry_memcg_owner(struct registry *reg, uint32_t id);
+/*
+ * May UID (not an admin) see memcg ID: read its figures, list it, hear its pressure? Yes for
+ * the root group (its figures are the daemon's, as /proc/meminfo is everybody's), for a group
+ * UID owns and for any group below one it owns; no for every other group, the daemon's
+ * unknown ones included (they are root's).
+ */
+bool registry_memcg_visible(struct registry *reg, uint32_t id, uid_t uid);
 /* The path of memcg ID as created, without asking the engine (for the loop thread): "/" for
  * the root, "?" for a group the daemon does not know. */
 void registry_memcg_path(struct registry *reg, uint32_t id, char *buf, size_t len);

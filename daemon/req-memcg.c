@@ -2,9 +2,12 @@
  * req-memcg.c - memory cgroups, proactive reclaim, drop caches and the pressure level now.
  *
  * Paths are "/a/b" ("/" is the root). A group is changed or removed only by the uid that
- * created it, root or the admin group; top-level groups are created by admins only, deeper
- * ones by whoever owns the parent. Reading (stat, list, events, pressure) is open to every
- * client, as cgroupfs is world-readable.
+ * owns it (its creator, or the uid an admin delegated it to), root or the admin group;
+ * top-level groups are created by admins only, deeper ones by whoever owns the parent.
+ * Reading (stat, list, events, pressure) follows the rule of regions: a client that is not an
+ * admin sees the root group (the daemon's own figures), the groups it owns and what lies
+ * below them; any other group is PERMISSION_DENIED naming its owner, as another uid's region
+ * is, and memcg list leaves it out.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -51,6 +54,24 @@ bool req_memcg_may_use(struct req_ctx *ctx, uint32_t id)
 	if (id == RCL_MEMCG_ROOT)
 		return false;
 	return registry_memcg_owner(ctx->server->registry, id) == ctx->uid;
+}
+
+static int deny(struct req_ctx *ctx, Response *resp, const char *path, uint32_t id);
+
+/* May the caller read group ID's figures and hear its events? */
+static bool memcg_visible(struct req_ctx *ctx, uint32_t id)
+{
+	return ctx->admin || registry_memcg_visible(ctx->server->registry, id, ctx->uid);
+}
+
+int req_memcg_resolve_visible(struct req_ctx *ctx, const char *field, const char *path,
+			      Response *resp, uint32_t *ret_id)
+{
+	int ret = req_memcg_resolve(ctx, field, path, resp, ret_id);
+
+	if (ret == 0 && !memcg_visible(ctx, *ret_id))
+		return deny(ctx, resp, *path ? path : "/", *ret_id);
+	return ret;
 }
 
 static int deny(struct req_ctx *ctx, Response *resp, const char *path, uint32_t id)
@@ -119,12 +140,35 @@ static int limits_apply(struct req_ctx *ctx, uint32_t id, const Reclaim__V1__Mem
 	return 0;
 }
 
+/* MemcgCreate.owner_uid: admins may delegate a group to another uid. */
+static int owner_check(struct req_ctx *ctx, const Reclaim__V1__OptU64 *o, Response *resp,
+		       uid_t *ret_owner)
+{
+	if (!o)
+		return 0;
+	if (!ctx->admin) {
+		status_set(resp, CODE(PERMISSION_DENIED),
+			   "memcg create: owner_uid: only root or the admin group may delegate a "
+			   "group (uid %u)", (unsigned int)ctx->uid);
+		return -EPERM;
+	}
+	if (o->value >= (uid_t)-1) {
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "memcg create: owner_uid %" PRIu64 " is not a uid (0..%u)", o->value,
+			   (unsigned int)(uid_t)-2);
+		return -EINVAL;
+	}
+	*ret_owner = (uid_t)o->value;
+	return 0;
+}
+
 int req_memcg_create(struct req_ctx *ctx, const Request *req, Response *resp)
 {
 	const Reclaim__V1__MemcgCreate *c = req->memcg_create;
 	char parent[MEMCG_PATH_MAX + 2], *slash;
 	Reclaim__V1__MemcgCreateReply *r;
 	uint32_t parent_id, id;
+	uid_t owner = ctx->uid;
 	int ret;
 
 	if (c->path[0] != '/' || !c->path[1] || strlen(c->path) > MEMCG_PATH_MAX ||
@@ -134,6 +178,8 @@ int req_memcg_create(struct req_ctx *ctx, const Request *req, Response *resp)
 		return -EINVAL;
 	}
 	ret = limits_check(ctx, c->limits, resp);
+	if (ret == 0)
+		ret = owner_check(ctx, c->owner_uid, resp, &owner);
 	if (ret < 0)
 		return ret;
 	strcpy(parent, c->path);
@@ -155,7 +201,7 @@ int req_memcg_create(struct req_ctx *ctx, const Request *req, Response *resp)
 		return ret;
 	ret = limits_apply(ctx, id, c->limits, resp);
 	if (ret == 0)
-		ret = registry_memcg_add(ctx->server->registry, id, ctx->uid, c->path);
+		ret = registry_memcg_add(ctx->server->registry, id, owner, c->path);
 	if (ret < 0) {
 		rcl_memcg_delete(ctx->engine, id);	/* nothing changes on error */
 		return ret;
@@ -308,7 +354,7 @@ int req_memcg_stat(struct req_ctx *ctx, const Request *req, Response *resp)
 	uint32_t id;
 	int ret;
 
-	ret = req_memcg_resolve(ctx, "path", path, resp, &id);
+	ret = req_memcg_resolve_visible(ctx, "path", path, resp, &id);
 	if (ret < 0)
 		return ret;
 	r = malloc(sizeof(*r));
@@ -344,7 +390,7 @@ int req_memcg_events(struct req_ctx *ctx, const Request *req, Response *resp)
 	uint32_t id;
 	int ret;
 
-	ret = req_memcg_resolve(ctx, "path", path, resp, &id);
+	ret = req_memcg_resolve_visible(ctx, "path", path, resp, &id);
 	if (ret < 0)
 		return ret;
 	r = malloc(sizeof(*r));
@@ -400,7 +446,7 @@ int req_memcg_list(struct req_ctx *ctx, const Request *req, Response *resp)
 	size_t cap = 0;
 	int ret;
 
-	ret = req_memcg_resolve(ctx, "path", req->memcg_list->path, resp, &root);
+	ret = req_memcg_resolve_visible(ctx, "path", req->memcg_list->path, resp, &root);
 	if (ret < 0)
 		return ret;
 	r = malloc(sizeof(*r));
@@ -410,6 +456,8 @@ int req_memcg_list(struct req_ctx *ctx, const Request *req, Response *resp)
 	resp->msg_case = RESP(MEMCG_LIST);
 	resp->memcg_list = r;
 	while (rcl_memcg_next(ctx->engine, root, id, &id) == 0) {
+		if (!memcg_visible(ctx, id))
+			continue;
 		if (r->n_memcgs == cap) {
 			Reclaim__V1__MemcgInfo **m;
 
@@ -540,7 +588,7 @@ int req_pressure(struct req_ctx *ctx, const Request *req, Response *resp)
 	uint32_t id;
 	int ret;
 
-	ret = req_memcg_resolve(ctx, "memcg", path, resp, &id);
+	ret = req_memcg_resolve_visible(ctx, "memcg", path, resp, &id);
 	if (ret < 0)
 		return ret;
 	ret = rcl_pressure_now(ctx->engine, id, &level);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "client-limits.h"
 #include "config.h"
 #include "dispatch.h"
 #include "rawpages.h"
@@ -61,14 +62,9 @@ int req_alloc_pages(struct req_ctx *ctx, const Request *req, Response *resp)
 	ret = alloc_check(ctx, a, resp);
 	if (ret < 0)
 		return ret;
-	ret = rawpages_charge(raw, ctx->uid, bytes, c->max_client_regions, c->max_client_bytes);
-	if (ret < 0) {
-		status_set(resp, CODE(NO_SPACE),
-			   "alloc pages: uid %u is at its limit (%u allocations, %llu bytes)",
-			   (unsigned int)ctx->uid, c->max_client_regions,
-			   (unsigned long long)c->max_client_bytes);
+	ret = limits_charge(c, raw, ctx->uid, bytes, "alloc pages", resp);
+	if (ret < 0)
 		return ret;
-	}
 	r = malloc(sizeof(*r));
 	if (!r) {
 		rawpages_uncharge(raw, ctx->uid, bytes);

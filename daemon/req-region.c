@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client-limits.h"
 #include "config.h"
 #include "dispatch.h"
 #include "fileown.h"
@@ -201,15 +202,9 @@ int req_region_create(struct req_ctx *ctx, const Request *req, Response *resp)
 	}
 	spec.nr_pages = (c->bytes + RCL_PAGE_SIZE - 1) / RCL_PAGE_SIZE;
 	rec.bytes = spec.nr_pages * RCL_PAGE_SIZE;
-	ret = rawpages_charge(ctx->server->raw, ctx->uid, rec.bytes, cfg->max_client_regions,
-			      cfg->max_client_bytes);
-	if (ret < 0) {
-		status_set(resp, CODE(NO_SPACE),
-			   "region create: uid %u is at its limit (%u regions, %llu bytes)",
-			   (unsigned int)ctx->uid, cfg->max_client_regions,
-			   (unsigned long long)cfg->max_client_bytes);
+	ret = limits_charge(cfg, ctx->server->raw, ctx->uid, rec.bytes, "region create", resp);
+	if (ret < 0)
 		return ret;
-	}
 	spec.type = c->kind == RECLAIM__V1__REGION_KIND__REGION_FILE ? RCL_REGION_FILE :
 								       RCL_REGION_ANON;
 	spec.memcg_id = memcg;

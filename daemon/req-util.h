@@ -17,6 +17,11 @@
 int req_memcg_resolve(struct req_ctx *ctx, const char *field, const char *path, Response *resp,
 		      uint32_t *ret_id);
 
+/* req_memcg_resolve, then PERMISSION_DENIED naming the owner if the caller (not an admin) may
+ * not see the group: another uid's, outside every group it owns. */
+int req_memcg_resolve_visible(struct req_ctx *ctx, const char *field, const char *path,
+			      Response *resp, uint32_t *ret_id);
+
 /* Whether the caller may change group ID or put things in it: admins, or its creator's uid.
  * The root group is the admins'. */
 bool req_memcg_may_use(struct req_ctx *ctx, uint32_t id);

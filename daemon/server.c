@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <event2/buffer.h>
 
+#include "client-limits.h"
 #include "fileown.h"
 #include "frame.h"
 #include "log.h"
@@ -222,6 +223,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	struct session *session;
 	struct ucred cred;
 	bool admin = false;
+	char why[192];
 	int ret;
 
 	ret = peer_identify(s, fd, &cred, &admin);
@@ -231,16 +233,10 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		close(fd);
 		return;
 	}
-	if (s->nr_sessions >= s->config->max_connections) {
-		log_warning("connection from uid %u refused: %u connections is the limit",
-			    (unsigned int)cred.uid, s->config->max_connections);
-		refuse(fd, CODE(NO_SPACE), "too many connections to reclaimd");
-		return;
-	}
-	if (sessions_of_uid(s, cred.uid) >= s->config->max_client_connections) {
-		log_warning("connection from uid %u refused: %u connections per client is the "
-			    "limit", (unsigned int)cred.uid, s->config->max_client_connections);
-		refuse(fd, CODE(NO_SPACE), "too many connections from this uid");
+	if (!limits_admit_connection(s->config, s->nr_sessions, sessions_of_uid(s, cred.uid),
+				     cred.uid, admin, why, sizeof(why))) {
+		log_warning("connection from uid %u refused: %s", (unsigned int)cred.uid, why);
+		refuse(fd, CODE(NO_SPACE), why);
 		return;
 	}
 	if (session_new(s, fd, &cred, admin, &session) < 0) {

@@ -48,6 +48,7 @@ struct sub_event {
 struct sub {
 	uint64_t id;
 	uid_t uid;			/* owner */
+	bool admin;			/* the owner's connection is root's or the admin group's */
 	uint64_t session_id;		/* connection that subscribed */
 	bool trace;			/* EVENT_TRACE, else EVENT_PRESSURE */
 	uint32_t memcg_id;		/* pressure: the group listened to */
@@ -148,6 +149,10 @@ static void on_pressure(void *arg, uint32_t memcg_id, enum rcl_pressure_level le
 	struct sub *sub = arg;
 	struct sub_event ev = { .time_ns = now_ns(), .memcg_id = memcg_id, .level = level };
 
+	/* A subtree's events name its groups: a client hears only of the ones it may see. */
+	if (!sub->admin && memcg_id != sub->memcg_id &&
+	    !registry_memcg_visible(sub->subs->server->registry, memcg_id, sub->uid))
+		return;
 	sub_push(sub->subs, sub, &ev);
 }
 
@@ -522,6 +527,13 @@ static int subscribe_check(struct req_ctx *ctx, const Reclaim__V1__Subscribe *sb
 			   "subscribe: kind must be EVENT_PRESSURE or EVENT_TRACE");
 		return -EINVAL;
 	}
+	if (sb->kind == RECLAIM__V1__EVENT_KIND__EVENT_TRACE && !ctx->admin) {
+		/* Trace events name every client's memcgs and regions. */
+		status_set(resp, CODE(PERMISSION_DENIED),
+			   "subscribe: trace points are for root and the admin group only (uid %u)",
+			   (unsigned int)ctx->uid);
+		return -EPERM;
+	}
 	if (sb->queue_len > ctx->config->max_sub_queue) {
 		status_set(resp, CODE(INVALID_ARGUMENT),
 			   "subscribe: queue_len %u is above the server's maximum of %u",
@@ -590,6 +602,7 @@ int req_subscribe(struct req_ctx *ctx, const Request *req, Response *resp)
 	}
 	sub->subs = subs;
 	sub->uid = ctx->uid;
+	sub->admin = ctx->admin;
 	sub->session_id = ctx->session_id;
 	sub->trace = sb->kind == RECLAIM__V1__EVENT_KIND__EVENT_TRACE;
 	sub->cap = sb->queue_len ? sb->queue_len : ctx->config->sub_queue;
@@ -599,7 +612,7 @@ int req_subscribe(struct req_ctx *ctx, const Request *req, Response *resp)
 	if (ret == 0 && sub->trace)
 		ret = trace_mask(ctx, sb, resp, &sub->trace_mask);
 	else if (ret == 0)
-		ret = req_memcg_resolve(ctx, "memcg", sb->memcg, resp, &sub->memcg_id);
+		ret = req_memcg_resolve_visible(ctx, "memcg", sb->memcg, resp, &sub->memcg_id);
 	if (ret < 0)
 		goto fail;
 

@@ -88,14 +88,15 @@ void end_page_writeback(struct page *page)
 	put_page(page);		/* the reference held while in flight */
 }
 
-/* A write failed: the data is still in the page, so keep it dirty and tell msync later. */
-static void writeback_error(struct page *page, struct address_space *mapping)
+/* A write failed with ERR: the data is still in the page, so keep it dirty and tell msync
+ * later what the write said (-ENOSPC stays -ENOSPC: a full disk is not an I/O error). */
+static void writeback_error(struct page *page, struct address_space *mapping, int err)
 {
 	SetPageError(page);
 	ClearPageReclaim(page);
 	set_page_dirty(page);
 	if (mapping)
-		mapping->wb_err = -EIO;
+		mapping->wb_err = err;
 }
 
 /* ---- the plug ------------------------------------------------------------------------- */
@@ -112,7 +113,7 @@ static void swap_batch_end_io(void *private, int index, int err)
 	struct page *page = b->pages[index];
 
 	if (err)
-		writeback_error(page, NULL);
+		writeback_error(page, NULL, err);
 	end_page_writeback(page);
 	if (++b->done == b->nr)
 		free(b);
@@ -127,7 +128,7 @@ static void flush_swap_pages(struct rcl_engine *engine, struct page **pages, uns
 
 	if (!b) {
 		for (i = 0; i < nr; i++) {
-			writeback_error(pages[i], NULL);
+			writeback_error(pages[i], NULL, -ENOMEM);
 			end_page_writeback(pages[i]);
 		}
 		return;
@@ -160,10 +161,10 @@ static void file_run_end_io(struct io_req *req, int res)
 
 	/* O_DIRECT writes whole pages: give the file its real length back. */
 	if (res >= 0 && end > mapping->i_size && ftruncate(mapping->fd, (off_t)mapping->i_size))
-		res = -EIO;
+		res = -errno;
 	for (i = 0; i < run->nr; i++) {
 		if (res < 0)
-			writeback_error(run->pages[i], mapping);
+			writeback_error(run->pages[i], mapping, res);
 		end_page_writeback(run->pages[i]);
 	}
 	free(req->iov);
@@ -179,13 +180,14 @@ static void submit_file_run(struct rcl_engine *engine, struct address_space *map
 	struct iovec *iov = calloc(nr, sizeof(*iov));
 	struct file_run *run = calloc(1, sizeof(*run) + nr * sizeof(struct page *));
 	unsigned int i;
+	int ret;
 
 	if (!req || !iov || !run) {
 		free(req);
 		free(iov);
 		free(run);
 		for (i = 0; i < nr; i++) {
-			writeback_error(pages[i], mapping);
+			writeback_error(pages[i], mapping, -ENOMEM);
 			end_page_writeback(pages[i]);
 		}
 		return;
@@ -202,8 +204,9 @@ static void submit_file_run(struct rcl_engine *engine, struct address_space *map
 				.offset = (uint64_t)pages[0]->index << PAGE_SHIFT,
 				.iov = iov, .iovcnt = (int)nr, .end_io = file_run_end_io,
 				.private = run };
-	if (io_submit(engine->file_io, req) < 0)
-		file_run_end_io(req, -EIO);
+	ret = io_submit(engine->file_io, req);
+	if (ret < 0)
+		file_run_end_io(req, ret);
 }
 
 static void flush_file_pages(struct rcl_engine *engine, struct page **pages, unsigned int nr)

@@ -19,10 +19,12 @@ a=$(ctl alloc 256K) && b=$(ctl alloc 256K)
 check "two regions within the limits" test -n "$a" -a -n "$b"
 out=$(ctl alloc 4K 2>&1); rc=$?
 check "a third region is refused: the regions per client" test "$rc" -ne 0
-check "... with a status naming the limits" grep -q 'at its limit (2 regions, 1048576 bytes)' <<<"$out"
+check "... with a status naming the limit and its value" \
+	grep -q 'uid 0 has 2 regions and raw allocations, the limit (max-client-regions 2)' <<<"$out"
 ctl free "$b" >/dev/null
 out=$(ctl alloc 900K 2>&1); rc=$?
-check "a region past the bytes per client is refused" test "$rc" -ne 0
+check "a region past the bytes per client is refused, naming that limit" \
+	bash -c '[ "$0" -ne 0 ] && grep -q "over the limit (max-client-bytes 1048576)" <<<"$1"' "$rc" "$out"
 c=$(ctl alloc 256K)
 check "within the limits again, a region is created" test -n "$c"
 
@@ -37,10 +39,10 @@ p3=$P3_PID; exec {p3_in}>&"${P3[1]}" {p3_out}<&"${P3[0]}"
 expect_line "$p3_out" '^subscribed'
 out=$("$RCLC_PROBE" "$sock" hello 2>&1)
 check "a fourth connection from the same uid is refused, saying why" \
-	grep -q 'refused message=too many connections from this uid' <<<"$out"
+	grep -q 'refused message=too many connections from uid 0: 3 open, max-client-connections is 3' <<<"$out"
 out=$(ctl status 2>&1); rc=$?
 shown=no
-[ "$rc" -ne 0 ] && grep -q 'too many connections from this uid' <<<"$out" && shown=yes
+[ "$rc" -ne 0 ] && grep -q 'too many connections from uid 0' <<<"$out" && shown=yes
 check "reclaimctl shows the refusal too, exiting non-zero" test "$shown" = yes
 # Let the three go: each unsubscribes and exits; wait for them before counting again.
 echo >&"$p1_in"; echo >&"$p2_in"; echo >&"$p3_in"

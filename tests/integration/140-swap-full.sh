@@ -30,7 +30,7 @@ all_clients() {
 }
 
 for run in $(seq 1 $RUNS); do
-	start_daemon --arena 32M --swap 96M --workers 4
+	start_daemon --arena 32M --swap 96M --workers 4 --max-client-bytes 0
 	all_clients fill
 	check "run $run: four clients filled their regions, some writes refused" \
 		bash -c 'cat "$0"/out.* | grep -q "refused=[1-9]" && [ $(cat "$0"/out.* | wc -l) = 4 ]' "$tmp"

@@ -19,10 +19,14 @@
  *   http                bytes that are not frames at all
  *   unknown             a valid frame of a message this server does not know, then a stat
  *   repl                one connection: a Stat for each line read on stdin, its status printed
- *   events KIND QLEN    subscribe (pressure|trace) and keep reading events; for each line on
- *                       stdin print "events=N overflow=0|1"; exit at EOF
+ *   events KIND QLEN    subscribe (pressure|pressure:MEMCG|trace) and keep reading events;
+ *                       for each line on stdin print "events=N overflow=0|1"; exit at EOF
  *   idle KIND QLEN      subscribe, then read nothing until a line arrives on stdin; then read
  *                       what was pushed ("events=N overflow=0|1 dropped=D") and unsubscribe
+ *   id0                 a Stat whose request id is 0 (reserved for the server's events)
+ *   read REGION LENGTH  one Read of LENGTH bytes at offset 0, however large
+ *   memcg-events PATH   MemcgEvents
+ *   regions N           create 4K regions until N exist or one is refused ("created=K")
  * Answers print as "code=NAME message=TEXT"; a connection the server closed prints "closed".
  */
 #include <errno.h>
@@ -295,6 +299,8 @@ static int subscribe(struct rclc *c, const char *kind, const char *qlen, uint64_
 
 	sub.kind = !strcmp(kind, "trace") ? RECLAIM__V1__EVENT_KIND__EVENT_TRACE :
 					    RECLAIM__V1__EVENT_KIND__EVENT_PRESSURE;
+	if (!strncmp(kind, "pressure:", 9))
+		sub.memcg = (char *)kind + 9;
 	sub.queue_len = (uint32_t)strtoul(qlen, NULL, 10);
 	req.msg_case = RECLAIM__V1__REQUEST__MSG_SUBSCRIBE;
 	req.subscribe = &sub;
@@ -426,6 +432,86 @@ static int cmd_bad(struct rclc *c, const char *what)
 	return 2;
 }
 
+/* A Stat numbered 0 by hand: the library never hands that id out. */
+static int cmd_id0(struct rclc *c)
+{
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Stat stat = RECLAIM__V1__STAT__INIT;
+	Reclaim__V1__Response *resp;
+	size_t len;
+	uint8_t *buf;
+	int r;
+
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_STAT;
+	req.stat = &stat;
+	len = reclaim__v1__request__get_packed_size(&req);
+	buf = malloc(FRAME_HEADER_BYTES + len);
+	if (!buf)
+		return 1;
+	frame_put_header(buf, (uint32_t)len);
+	reclaim__v1__request__pack(&req, buf + FRAME_HEADER_BYTES);
+	r = rclc_send_raw(c, buf, FRAME_HEADER_BYTES + len);
+	free(buf);
+	if (r < 0 || read_frame(c, &resp) < 0)
+		return 1;
+	printf("id=%llu ", (unsigned long long)resp->id);
+	print_status(resp);
+	rclc_response_free(resp);
+	return 0;
+}
+
+static int cmd_read(struct rclc *c, const char *region, const char *length)
+{
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Read rd = RECLAIM__V1__READ__INIT;
+
+	rd.region_id = strtoull(region, NULL, 10);
+	rd.length = strtoull(length, NULL, 10);
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_READ;
+	req.read = &rd;
+	return call_print(c, &req);
+}
+
+static int cmd_memcg_events(struct rclc *c, const char *path)
+{
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__MemcgEvents ev = RECLAIM__V1__MEMCG_EVENTS__INIT;
+
+	ev.path = (char *)path;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_MEMCG_EVENTS;
+	req.memcg_events = &ev;
+	return call_print(c, &req);
+}
+
+/* Regions of one page each on this connection until N exist or the server refuses one. */
+static int cmd_regions(struct rclc *c, unsigned int n)
+{
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__RegionCreate rc = RECLAIM__V1__REGION_CREATE__INIT;
+	Reclaim__V1__Response *resp;
+	unsigned int i;
+
+	rc.kind = RECLAIM__V1__REGION_KIND__REGION_ANON;
+	rc.bytes = 4096;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_REGION_CREATE;
+	req.region_create = &rc;
+	for (i = 0; i < n; i++) {
+		if (rclc_call(c, &req, &resp) < 0) {
+			printf("closed\n");
+			return 1;
+		}
+		if (resp->status->code != RECLAIM__V1__CODE__OK) {
+			printf("created=%u ", i);
+			print_status(resp);
+			rclc_response_free(resp);
+			return 0;
+		}
+		rclc_response_free(resp);
+	}
+	printf("created=%u\n", i);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct rclc *c;
@@ -477,6 +563,14 @@ int main(int argc, char **argv)
 			     (unsigned int)atoi(argv[argi + 2]));
 	else if (!strcmp(argv[argi], "pipeline") && argc - argi == 2)
 		r = cmd_pipeline(c, (unsigned int)atoi(argv[argi + 1]));
+	else if (!strcmp(argv[argi], "id0"))
+		r = cmd_id0(c);
+	else if (!strcmp(argv[argi], "read") && argc - argi == 3)
+		r = cmd_read(c, argv[argi + 1], argv[argi + 2]);
+	else if (!strcmp(argv[argi], "memcg-events") && argc - argi == 2)
+		r = cmd_memcg_events(c, argv[argi + 1]);
+	else if (!strcmp(argv[argi], "regions") && argc - argi == 2)
+		r = cmd_regions(c, (unsigned int)atoi(argv[argi + 1]));
 	else
 		r = cmd_bad(c, argv[argi]);
 	fflush(stdout);

@@ -69,6 +69,30 @@ START_TEST(test_failed_file_write_is_reported_and_retried)
 }
 END_TEST
 
+/* A full disk is not an I/O error: msync says -ENOSPC (NO_SPACE on the wire) as the write did. */
+START_TEST(test_file_write_enospc_is_reported_as_enospc)
+{
+	struct fixture f;
+	struct rcl_region_spec spec = { .type = RCL_REGION_FILE, .nr_pages = 16, .path = "full",
+					.flags = RCL_REGION_SHARED };
+	uint32_t id;
+
+	fixture_setup(&f, 16, 0, 1);
+	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
+	fixture_fill(&f, id, 0, 16, 54);
+	io_inject_fault(f.e->file_io, true, 1, -ENOSPC);
+	ck_assert_int_eq(rcl_region_msync(f.e, id), -ENOSPC);
+	ck_assert_uint_gt(fixture_vmstat(f.e, "nr_dirty"), 0);	/* kept for a later try */
+	/* The same holds for the sync of everything at shutdown. */
+	fixture_fill(&f, id, 0, 16, 55);
+	io_inject_fault(f.e->file_io, true, 1, -ENOSPC);
+	ck_assert_int_eq(rcl_sync_all(f.e), -ENOSPC);
+	ck_assert_int_eq(rcl_sync_all(f.e), 0);
+	fixture_verify(&f, id, 16, 55);
+	fixture_teardown(&f);
+}
+END_TEST
+
 START_TEST(test_corrupt_swap_slot_is_an_error)
 {
 	struct fixture f;
@@ -110,6 +134,7 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_failed_swap_write_keeps_the_page);
 	tcase_add_test(tc, test_failed_file_write_is_reported_and_retried);
+	tcase_add_test(tc, test_file_write_enospc_is_reported_as_enospc);
 	tcase_add_test(tc, test_corrupt_swap_slot_is_an_error);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,6 +1,7 @@
 /*
  * check_frame - the daemon's pure parts: frame decoding, the errno -> Status table, the
- * dispatch table against the generated code, and the configuration file.
+ * dispatch table against the generated code, the configuration file, and the limits and
+ * visibility rules (who may connect, what a refused charge says, whose memcgs a uid sees).
  */
 #include <check.h>
 #include <errno.h>
@@ -11,9 +12,13 @@
 #include <event2/buffer.h>
 
 #include "check-main.h"
+#include "client-limits.h"
 #include "config.h"
 #include "dispatch.h"
 #include "frame.h"
+#include "rawpages.h"
+#include "reclaim/memcg.h"
+#include "registry.h"
 #include "status.h"
 
 /* A Hello request frame with ID; the caller frees *ret. */
@@ -316,6 +321,8 @@ START_TEST(test_dispatch_admit)
 	const struct dispatch_entry *e = NULL;
 	Response *resp = malloc(sizeof(*resp));
 
+	req.id = 1;
+
 #define ADMIT(hello_done, stopping, want, text) do {					\
 		reclaim__v1__response__init(resp);					\
 		ck_assert(!dispatch_admit(&req, &ctx, hello_done, stopping, resp, &e));	\
@@ -327,6 +334,13 @@ START_TEST(test_dispatch_admit)
 	} while (0)
 
 	ADMIT(true, false, UNSUPPORTED, "request carries no message");
+	/* Id 0 is the server's (pushed events): refused, naming the field, before anything. */
+	req.id = 0;
+	req.msg_case = REQ(STAT);
+	ADMIT(true, false, INVALID_ARGUMENT, "stat: id: 0 is reserved for the server's events");
+	req.msg_case = REQ(HELLO);
+	ADMIT(false, false, INVALID_ARGUMENT, "hello: id: 0 is reserved");
+	req.id = 1;
 	req.msg_case = REQ(STAT);
 	ADMIT(false, false, PROTOCOL_ERROR, "stat: the first request must be hello");
 	req.msg_case = REQ(SHUTDOWN);
@@ -445,6 +459,132 @@ START_TEST(test_config_cli_overrides_file)
 }
 END_TEST
 
+/* The defaults: every per-client limit has one, max-client-bytes the arena plus the swap. */
+START_TEST(test_config_limit_defaults)
+{
+	char *argv[] = { "reclaimd", "--arena", "64M", "--swap", "128M", NULL };
+	char *zero[] = { "reclaimd", "--max-client-bytes", "0", NULL };
+	char *reserve_all[] = { "reclaimd", "--max-connections", "3", NULL };
+	struct daemon_config c;
+
+	config_init(&c);
+	ck_assert_int_eq(config_parse_args(&c, 5, argv), 0);
+	ck_assert_uint_eq(c.max_connections, 256);
+	ck_assert_uint_eq(c.reserved_connections, 3);
+	ck_assert_uint_eq(c.max_client_connections, 64);
+	ck_assert_uint_eq(c.max_client_regions, 4096);
+	ck_assert_uint_eq(c.max_client_bytes, 192ULL << 20);
+	config_done(&c);
+	/* 0 still says "no limit" when asked for. */
+	config_init(&c);
+	ck_assert_int_eq(config_parse_args(&c, 3, zero), 0);
+	ck_assert_uint_eq(c.max_client_bytes, 0);
+	config_done(&c);
+	/* A reserve that leaves no connection to anybody else is refused. */
+	config_init(&c);
+	stderr = freopen("/dev/null", "w", stderr);
+	ck_assert_int_eq(config_parse_args(&c, 3, reserve_all), -1);
+	config_done(&c);
+}
+END_TEST
+
+/* The last reserved-connections slots are root's and the admin group's only. */
+START_TEST(test_admit_connection)
+{
+	struct daemon_config c;
+	char why[192];
+
+	config_init(&c);
+	c.max_connections = 10;
+	c.reserved_connections = 3;
+	c.max_client_connections = 8;
+	ck_assert(limits_admit_connection(&c, 6, 6, 65534, false, why, sizeof(why)));
+	ck_assert(!limits_admit_connection(&c, 7, 7, 65534, false, why, sizeof(why)));
+	ck_assert_msg(strstr(why, "7 open, the other 3 of max-connections 10 are reserved for "
+			      "root and the admin group"), "%s", why);
+	/* Another unprivileged uid is refused as well: the reserve is not per uid. */
+	ck_assert(!limits_admit_connection(&c, 7, 0, 1000, false, why, sizeof(why)));
+	/* Root and admins take the reserve, up to max-connections. */
+	ck_assert(limits_admit_connection(&c, 7, 0, 0, true, why, sizeof(why)));
+	ck_assert(limits_admit_connection(&c, 9, 2, 0, true, why, sizeof(why)));
+	ck_assert(!limits_admit_connection(&c, 10, 3, 0, true, why, sizeof(why)));
+	ck_assert_msg(strstr(why, "10 open, max-connections is 10"), "%s", why);
+	/* Per uid, root included. */
+	ck_assert(!limits_admit_connection(&c, 8, 8, 0, true, why, sizeof(why)));
+	ck_assert_msg(strstr(why, "too many connections from uid 0: 8 open, "
+			      "max-client-connections is 8"), "%s", why);
+	c.reserved_connections = 0;
+	ck_assert(limits_admit_connection(&c, 9, 7, 65534, false, why, sizeof(why)));
+	config_done(&c);
+}
+END_TEST
+
+static void charge_expect(struct daemon_config *c, struct rawpages *raw, uint64_t bytes,
+			  const char *text)
+{
+	Response *resp = calloc(1, sizeof(*resp));
+
+	reclaim__v1__response__init(resp);
+	ck_assert_int_eq(limits_charge(c, raw, 65534, bytes, "region create", resp), -EDQUOT);
+	ck_assert_int_eq(resp->status->code, CODE(NO_SPACE));
+	ck_assert_msg(strstr(resp->status->message, text), "%s", resp->status->message);
+	reclaim__v1__response__free_unpacked(resp, NULL);
+}
+
+/* Over a limit: NO_SPACE naming the limit and its value; nothing is charged. */
+START_TEST(test_limits_charge)
+{
+	char *argv[] = { "reclaimd", "--arena", "16M", "--swap", "64M", NULL };
+	struct daemon_config c;
+	struct rawpages *raw;
+	unsigned int i, count;
+	uint64_t bytes;
+
+	config_init(&c);
+	ck_assert_int_eq(config_parse_args(&c, 5, argv), 0);
+	ck_assert_int_eq(rawpages_new(&raw), 0);
+	for (i = 0; i < 4096; i++)
+		ck_assert_int_eq(limits_charge(&c, raw, 65534, 4096, "region create", NULL), 0);
+	charge_expect(&c, raw, 4096, "region create: uid 65534 has 4096 regions and raw "
+		      "allocations, the limit (max-client-regions 4096)");
+	rawpages_usage(raw, 65534, &count, &bytes);
+	ck_assert_uint_eq(count, 4096);
+	ck_assert_uint_eq(bytes, 4096ULL * 4096);
+	rawpages_uncharge(raw, 65534, 4096);
+	charge_expect(&c, raw, (64ULL << 20) + 8192, "67117056 more bytes would take uid 65534 "
+		      "to 83890176 bytes, over the limit (max-client-bytes 83886080)");
+	rawpages_usage(raw, 65534, &count, &bytes);
+	ck_assert_uint_eq(count, 4095);
+	rawpages_free(raw);
+	config_done(&c);
+}
+END_TEST
+
+/* Whose memcgs a uid that is not an admin sees: the root, its own, and below its own. */
+START_TEST(test_memcg_visible)
+{
+	struct registry *reg;
+
+	ck_assert_int_eq(registry_new(&reg), 0);
+	ck_assert_int_eq(registry_memcg_add(reg, 2, 0, "/secret"), 0);
+	ck_assert_int_eq(registry_memcg_add(reg, 3, 65534, "/secret/theirs"), 0);
+	ck_assert_int_eq(registry_memcg_add(reg, 4, 0, "/secret/theirs/sub"), 0);
+	ck_assert_int_eq(registry_memcg_add(reg, 5, 0, "/secretive"), 0);
+	ck_assert_int_eq(registry_memcg_add(reg, 6, 65534, "/secret/theirs2"), 0);
+	ck_assert(registry_memcg_visible(reg, RCL_MEMCG_ROOT, 65534));
+	ck_assert(!registry_memcg_visible(reg, 2, 65534));		/* root's */
+	ck_assert(registry_memcg_visible(reg, 3, 65534));		/* its own */
+	ck_assert(registry_memcg_visible(reg, 4, 65534));		/* below its own */
+	ck_assert(!registry_memcg_visible(reg, 5, 65534));		/* a prefix, not a parent */
+	ck_assert(registry_memcg_visible(reg, 6, 65534));
+	ck_assert(!registry_memcg_visible(reg, 99, 65534));		/* unknown: root's */
+	ck_assert(!registry_memcg_visible(reg, 3, 1000));		/* another uid's */
+	registry_memcg_remove(reg, 3);
+	ck_assert(!registry_memcg_visible(reg, 4, 65534));		/* its parent is gone */
+	registry_free(reg);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("daemon");
@@ -469,6 +609,10 @@ static Suite *make_suite(void)
 	tcase_add_test(config, test_config_file);
 	tcase_add_test(config, test_config_file_errors);
 	tcase_add_test(config, test_config_cli_overrides_file);
+	tcase_add_test(config, test_config_limit_defaults);
+	tcase_add_test(config, test_admit_connection);
+	tcase_add_test(config, test_limits_charge);
+	tcase_add_test(config, test_memcg_visible);
 	suite_add_tcase(s, frame);
 	suite_add_tcase(s, status);
 	suite_add_tcase(s, dispatch);

@@ -1,0 +1,63 @@
+/*
+ * client-limits.c - connection admission and per-client charges, with the messages that name the
+ * limit (its option name, which is also its config key) and its value.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "client-limits.h"
+#include "config.h"
+#include "rawpages.h"
+#include "status.h"
+
+bool limits_admit_connection(const struct daemon_config *c, unsigned int nr_total,
+			     unsigned int nr_uid, uid_t uid, bool admin, char *why, size_t len)
+{
+	unsigned int open_to_all = c->max_connections - c->reserved_connections;
+
+	if (nr_total >= c->max_connections) {
+		snprintf(why, len, "too many connections to reclaimd: %u open, max-connections is %u",
+			 nr_total, c->max_connections);
+		return false;
+	}
+	if (!admin && nr_total >= open_to_all) {
+		snprintf(why, len, "too many connections to reclaimd: %u open, the other %u of "
+			 "max-connections %u are reserved for root and the admin group "
+			 "(reserved-connections)", nr_total, c->reserved_connections,
+			 c->max_connections);
+		return false;
+	}
+	if (nr_uid >= c->max_client_connections) {
+		snprintf(why, len, "too many connections from uid %u: %u open, "
+			 "max-client-connections is %u", (unsigned int)uid, nr_uid,
+			 c->max_client_connections);
+		return false;
+	}
+	return true;
+}
+
+int limits_charge(const struct daemon_config *c, struct rawpages *raw, uid_t uid,
+		  uint64_t bytes, const char *what, Response *resp)
+{
+	unsigned int count = 0;
+	uint64_t used = 0;
+	int ret;
+
+	ret = rawpages_charge(raw, uid, bytes, c->max_client_regions, c->max_client_bytes);
+	if (ret != -EDQUOT)
+		return ret;
+	/* The decision was taken under rawpages' lock; this second look only words it. */
+	rawpages_usage(raw, uid, &count, &used);
+	if (c->max_client_regions && count + 1 > c->max_client_regions)
+		status_set(resp, CODE(NO_SPACE),
+			   "%s: uid %u has %u regions and raw allocations, the limit "
+			   "(max-client-regions %u)", what, (unsigned int)uid, count,
+			   c->max_client_regions);
+	else
+		status_set(resp, CODE(NO_SPACE),
+			   "%s: %" PRIu64 " more bytes would take uid %u to %" PRIu64 " bytes, over "
+			   "the limit (max-client-bytes %" PRIu64 ")", what, bytes, (unsigned int)uid,
+			   used + bytes, c->max_client_bytes);
+	return ret;
+}
