@@ -1,0 +1,37 @@
+#!/bin/bash
+# Memory cgroup limits and pressure signals through the daemon, as cgroup v2 shows them:
+# memory.high reclaimed (or throttled) before the charging request returns.
+set -u
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/daemon.sh"
+plan 5
+
+ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
+# stat_key PATH KEY: one number of `memcg stat PATH --json` (usage_bytes, or a stat/event key).
+stat_key() { ctl --json memcg stat "$1" | grep -o "\"$2\":[0-9]*" | head -1 | cut -d: -f2; }
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+start_daemon --arena 64M --swap 256M \
+	&& ok "daemon is READY" || not_ok "daemon is READY"
+
+# 1. memory.high: a 24M charge into a group with high 16M is back under 16M when it returns.
+ctl memcg create /h --high 16M >/dev/null
+r=$(ctl alloc 64M --memcg /h)
+ctl touch "$r" 0 6144 --write >/dev/null
+check "usage back under memory.high when the touch returns" \
+	test "$(stat_key /h usage_bytes)" -le $((16 << 20))
+check "the overage went to swap" test "$(stat_key /h swap)" -ge $((8 << 20))
+
+# Nothing reclaimable (swap.max 0): 30 pages over a high of 1024 cost the charging request
+# 64 s * (30/1024)^2 * 30/32 = 51 ms of throttle.
+ctl memcg create /t --high 4M --swap-max 0 >/dev/null
+r=$(ctl alloc 8M --memcg /t)
+ctl touch "$r" 0 1024 --write >/dev/null
+t0=$(now_ms)
+ctl touch "$r" 1024 30 --write >/dev/null
+t1=$(now_ms)
+check "a request left above memory.high is throttled (took $((t1 - t0)) ms)" \
+	test $((t1 - t0)) -ge 50
+stop_daemon
+check "daemon exits 0" test "$EXIT" = 0
+finish

@@ -1,0 +1,155 @@
+/*
+ * check_memcg - memory cgroup limits and pressure signals as the kernel's (spec 15, 19-21):
+ * memory.high reclaimed on the way out of the charging call, memory.low holding until the
+ * memcg_low_reclaim retry, the memcg OOM killer, vmpressure's current level, and counters.
+ */
+#include <errno.h>
+#include <time.h>
+
+#include "check-main.h"
+#include "engine-fixture.h"
+#include "internal.h"
+#include "memcontrol.h"
+#include "vmscan.h"
+
+#define PG 4096ULL
+
+static inline void lock(struct rcl_engine *e) { pthread_mutex_lock(&e->mm_lock); }
+static inline void unlock(struct rcl_engine *e) { pthread_mutex_unlock(&e->mm_lock); }
+
+static uint32_t mkcg(struct rcl_engine *e, uint32_t parent, const char *name)
+{
+	uint32_t id;
+
+	ck_assert_int_eq(rcl_memcg_create(e, parent, name, &id), 0);
+	return id;
+}
+
+static uint32_t mkregion(struct rcl_engine *e, uint32_t memcg_id, uint64_t n)
+{
+	struct rcl_region_spec spec = { .type = RCL_REGION_ANON, .nr_pages = n,
+					 .memcg_id = memcg_id };
+	uint32_t id;
+
+	ck_assert_int_eq(rcl_region_create(e, &spec, &id), 0);
+	return id;
+}
+
+static uint64_t usage_pages(struct rcl_engine *e, uint32_t id)
+{
+	uint64_t bytes;
+
+	ck_assert_int_eq(rcl_memcg_usage(e, id, &bytes), 0);
+	return bytes / PG;
+}
+
+/* ---- memory.high (spec 19) ---------------------------------------------------------------- */
+
+/* One large charging call over memory.high: back under high when the call returns. */
+START_TEST(test_high_reclaimed_on_return)
+{
+	struct fixture f;
+	uint32_t H, r;
+
+	fixture_setup(&f, 64, 256, 1);
+	H = mkcg(f.e, RCL_MEMCG_ROOT, "h");
+	ck_assert_int_eq(rcl_memcg_set(f.e, H, RCL_MEMCG_HIGH, 16 * MiB), 0);
+	r = mkregion(f.e, H, 16384);
+	ck_assert_int_eq(rcl_region_touch(f.e, r, 0, 6144, true), 0);
+	/* 6144 pages charged, high 4096: the overage went to swap before the call returned. */
+	ck_assert_uint_le(usage_pages(f.e, H), 4096);
+	ck_assert_uint_ge(fixture_memcg_value(f.e, H, true, "high"), 1);
+	ck_assert_uint_ge(fixture_memcg_value(f.e, H, false, "pgsteal"), 2048);
+	ck_assert_uint_ge(fixture_memcg_value(f.e, H, false, "swap"), 2048);
+	fixture_teardown(&f);
+}
+END_TEST
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* The throttle's length: the square of the relative overage, scaled by the charge, capped. */
+START_TEST(test_high_delay_formula)
+{
+	/* 6.25 % over for one batch of 32 pages: 64 s * (1/16)^2 = 250 ms. */
+	ck_assert_uint_eq(mem_cgroup_high_delay(1ULL << 16, 32), 250000000ULL);
+	/* The same for 16 pages: half. */
+	ck_assert_uint_eq(mem_cgroup_high_delay(1ULL << 16, 16), 125000000ULL);
+	/* One page: 7.8 ms, not worth a sleep. */
+	ck_assert_uint_eq(mem_cgroup_high_delay(1ULL << 16, 1), 0);
+	/* 100 % over: 64 s, capped at 2 s; far beyond, still 2 s (no overflow). */
+	ck_assert_uint_eq(mem_cgroup_high_delay(1ULL << 20, 32), 2000000000ULL);
+	ck_assert_uint_eq(mem_cgroup_high_delay(1ULL << 40, 1ULL << 20), 2000000000ULL);
+	ck_assert_uint_eq(mem_cgroup_high_delay(0, 1000), 0);
+}
+END_TEST
+
+/*
+ * Nothing reclaimable (no swap, anonymous pages only): the call that went 30 pages above a
+ * high of 1024 stays above it and is throttled for 64 s * (30/1024)^2 * 30/32 = 51 ms, seen
+ * in its latency and as a "some" stall of the group, but not as "full".
+ */
+START_TEST(test_high_throttles_when_reclaim_cannot)
+{
+	struct fixture f;
+	struct rcl_psi before, after;
+	uint64_t expect_ns, t0, took_us;
+	uint32_t H, r;
+
+	fixture_setup(&f, 16, 0, 1);
+	H = mkcg(f.e, RCL_MEMCG_ROOT, "h");
+	ck_assert_int_eq(rcl_memcg_set(f.e, H, RCL_MEMCG_HIGH, 1024 * PG), 0);
+	r = mkregion(f.e, H, 2048);
+	ck_assert_int_eq(rcl_region_touch(f.e, r, 0, 1024, true), 0);	/* at high: no delay */
+	ck_assert_int_eq(rcl_psi_read(f.e, H, &before), 0);
+	expect_ns = mem_cgroup_high_delay((30ULL << 20) / 1024, 30);
+	ck_assert_uint_gt(expect_ns, 50000000ULL);
+	t0 = now_us();
+	ck_assert_int_eq(rcl_region_touch(f.e, r, 1024, 30, true), 0);
+	took_us = now_us() - t0;
+	ck_assert_uint_ge(took_us, expect_ns / 1000);
+	ck_assert_uint_eq(usage_pages(f.e, H), 1054);
+	ck_assert_int_eq(rcl_psi_read(f.e, H, &after), 0);
+	ck_assert_uint_ge(after.some.total_usec - before.some.total_usec, expect_ns / 1000);
+	ck_assert_uint_lt(after.full.total_usec - before.full.total_usec, expect_ns / 1000);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* A call that charged nothing above high is not throttled, however far above high it is. */
+START_TEST(test_high_no_throttle_without_charge)
+{
+	struct fixture f;
+	uint32_t H, r;
+	uint64_t t0;
+	char buf[64];
+
+	fixture_setup(&f, 16, 0, 1);
+	H = mkcg(f.e, RCL_MEMCG_ROOT, "h");
+	r = mkregion(f.e, H, 2048);
+	ck_assert_int_eq(rcl_region_touch(f.e, r, 0, 2048, true), 0);
+	ck_assert_int_eq(rcl_memcg_set(f.e, H, RCL_MEMCG_HIGH, 1024 * PG), 0);
+	t0 = now_us();
+	ck_assert_int_eq(rcl_region_read(f.e, r, 0, buf, sizeof(buf)), 0);
+	ck_assert_uint_lt(now_us() - t0, 1000000);
+	fixture_teardown(&f);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("memcg");
+	TCase *tc = tcase_create("high");
+
+	tcase_add_test(tc, test_high_reclaimed_on_return);
+	tcase_add_test(tc, test_high_delay_formula);
+	tcase_add_test(tc, test_high_throttles_when_reclaim_cannot);
+	tcase_add_test(tc, test_high_no_throttle_without_charge);
+	suite_add_tcase(s, tc);
+	return s;
+}
