@@ -1,10 +1,11 @@
 #!/bin/bash
 # Memory cgroup limits and pressure signals through the daemon, as cgroup v2 shows them:
-# memory.high reclaimed (or throttled) before the charging request returns.
+# memory.low holding while others have reclaimable pages; memory.high reclaimed (or
+# throttled) before the charging request returns.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 5
+plan 6
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 # stat_key PATH KEY: one number of `memcg stat PATH --json` (usage_bytes, or a stat/event key).
@@ -14,7 +15,23 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 start_daemon --arena 64M --swap 256M \
 	&& ok "daemon is READY" || not_ok "daemon is READY"
 
-# 1. memory.high: a 24M charge into a group with high 16M is back under 16M when it returns.
+# memory.low: A (24M used, low 32M) is not reclaimed while its sibling B, filled by 32
+# concurrent requests (reclaim racing its own swap writes in flight), has reclaimable pages.
+ctl memcg create /A --low 32M >/dev/null
+ctl memcg create /B >/dev/null
+a=$(ctl alloc 24M --memcg /A)
+ctl touch "$a" --write >/dev/null
+b=$(ctl alloc 128M --memcg /B)
+pids=()
+for i in $(seq 0 31); do ctl touch "$b" $((i * 1024)) 1024 --write >/dev/null & pids+=($!); done
+wait "${pids[@]}"	# not a bare wait: that would wait for the daemon's coprocess too
+check "memory.low holds: A not scanned, no low event, B swapped" \
+	test "$(stat_key /A pgscan)" = 0 -a "$(stat_key /A low)" = 0 \
+	-a "$(stat_key /B swap)" -ge $((64 << 20))
+ctl free "$a" >/dev/null
+ctl free "$b" >/dev/null
+
+# memory.high: a 24M charge into a group with high 16M is back under 16M when it returns.
 ctl memcg create /h --high 16M >/dev/null
 r=$(ctl alloc 64M --memcg /h)
 ctl touch "$r" 0 6144 --write >/dev/null

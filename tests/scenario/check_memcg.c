@@ -43,6 +43,26 @@ static uint64_t usage_pages(struct rcl_engine *e, uint32_t id)
 	return bytes / PG;
 }
 
+/* fixture_setup with swap writes through io_uring, in flight while reclaim goes on. */
+static void fixture_setup_async(struct fixture *f, uint64_t arena_mib, uint64_t swap_mib)
+{
+	struct rcl_config c;
+
+	strcpy(f->dir, "/tmp/rcl-scenario-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(f->dir));
+	snprintf(f->data, sizeof(f->data), "%s/data", f->dir);
+	snprintf(f->swap, sizeof(f->swap), "%s/swap", f->dir);
+	ck_assert_int_eq(mkdir(f->data, 0700), 0);
+	rcl_config_defaults(&c);
+	c.arena_bytes = arena_mib * MiB;
+	c.nr_nodes = 1;
+	c.data_dir = f->data;
+	c.swap_path = f->swap;
+	c.swap_bytes = swap_mib * MiB;
+	c.swap_async = true;
+	ck_assert_int_eq(rcl_engine_new(&c, &f->e), 0);
+}
+
 /* ---- memory.high (spec 19) ---------------------------------------------------------------- */
 
 /* One large charging call over memory.high: back under high when the call returns. */
@@ -141,6 +161,84 @@ START_TEST(test_high_no_throttle_without_charge)
 }
 END_TEST
 
+/* ---- memory.low (spec 5.4 step 7, 6.1) ------------------------------------------------------ */
+
+/*
+ * A (24M used, low 32M) and an unprotected sibling B filling 128M of a 64M arena: global
+ * reclaim takes B's pages; A is not scanned and has no low event while B has reclaimable
+ * pages.
+ */
+START_TEST(test_low_holds_while_sibling_reclaimable)
+{
+	struct fixture f;
+	uint32_t A, B, ra, rb;
+
+	if (_i)
+		fixture_setup_async(&f, 64, 256);
+	else
+		fixture_setup(&f, 64, 256, 1);
+	A = mkcg(f.e, RCL_MEMCG_ROOT, "A");
+	B = mkcg(f.e, RCL_MEMCG_ROOT, "B");
+	ck_assert_int_eq(rcl_memcg_set(f.e, A, RCL_MEMCG_LOW, 32 * MiB), 0);
+	ra = mkregion(f.e, A, 6144);
+	ck_assert_int_eq(rcl_region_touch(f.e, ra, 0, 6144, true), 0);
+	rb = mkregion(f.e, B, 32768);
+	ck_assert_int_eq(rcl_region_touch(f.e, rb, 0, 32768, true), 0);
+	ck_assert_uint_eq(usage_pages(f.e, A), 6144);
+	ck_assert_uint_eq(fixture_memcg_value(f.e, A, false, "pgscan"), 0);
+	ck_assert_uint_eq(fixture_memcg_value(f.e, A, false, "pgdeactivate"), 0);
+	ck_assert_uint_eq(fixture_memcg_value(f.e, A, true, "low"), 0);
+	ck_assert_uint_ge(fixture_memcg_value(f.e, B, false, "swap"), 16384 * PG);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/*
+ * The decision itself: a priority loop that reclaimed nothing while writes were in flight is
+ * followed by a wait and one more unprotected loop, and only then by the memcg_low_reclaim
+ * pass. Nothing is reclaimable here (no swap, anonymous pages), so all three loops run; an
+ * in-flight write is stood in for by the node's writeback count.
+ */
+START_TEST(test_low_retry_waits_for_writeback_first)
+{
+	struct fixture f;
+	struct pglist_data *pgdat;
+	uint64_t stalls, low;
+	uint32_t A, B, ra, rb;
+
+	fixture_setup(&f, 16, 0, 1);
+	A = mkcg(f.e, RCL_MEMCG_ROOT, "A");
+	B = mkcg(f.e, RCL_MEMCG_ROOT, "B");
+	ck_assert_int_eq(rcl_memcg_set(f.e, A, RCL_MEMCG_LOW, 1024 * PG), 0);
+	ra = mkregion(f.e, A, 100);
+	ck_assert_int_eq(rcl_region_touch(f.e, ra, 0, 100, true), 0);
+	rb = mkregion(f.e, B, 100);
+	ck_assert_int_eq(rcl_region_touch(f.e, rb, 0, 100, true), 0);
+	pgdat = NODE_DATA(f.e, 0);
+
+	stalls = fixture_vmstat(f.e, "allocstall_normal");
+	lock(f.e);
+	try_to_free_pages(f.e, &pgdat->node_zonelists[ZONELIST_FALLBACK], 0, GFP_KERNEL, NULL);
+	unlock(f.e);
+	/* Nothing in flight: the loop, then the memcg_low_reclaim loop. */
+	ck_assert_uint_eq(fixture_vmstat(f.e, "allocstall_normal") - stalls, 2);
+	low = fixture_memcg_value(f.e, A, true, "low");
+	ck_assert_uint_ge(low, 1);
+
+	stalls = fixture_vmstat(f.e, "allocstall_normal");
+	lock(f.e);
+	mod_node_page_state(pgdat, NR_WRITEBACK, 1);
+	try_to_free_pages(f.e, &pgdat->node_zonelists[ZONELIST_FALLBACK], 0, GFP_KERNEL, NULL);
+	mod_node_page_state(pgdat, NR_WRITEBACK, -1);
+	unlock(f.e);
+	/* A write in flight: the loop, the loop after the wait, then the low loop. */
+	ck_assert_uint_eq(fixture_vmstat(f.e, "allocstall_normal") - stalls, 3);
+	ck_assert_uint_gt(fixture_memcg_value(f.e, A, true, "low"), low);
+	(void)B;
+	fixture_teardown(&f);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("memcg");
@@ -150,6 +248,10 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_high_delay_formula);
 	tcase_add_test(tc, test_high_throttles_when_reclaim_cannot);
 	tcase_add_test(tc, test_high_no_throttle_without_charge);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("low");
+	tcase_add_loop_test(tc, test_low_holds_while_sibling_reclaimable, 0, 2);
+	tcase_add_test(tc, test_low_retry_waits_for_writeback_first);
 	suite_add_tcase(s, tc);
 	return s;
 }
