@@ -202,7 +202,8 @@ enum mem_cgroup_protection mem_cgroup_protected(struct mem_cgroup *root,
 
 /*
  * Charge @page to @memcg (the root if NULL). Above memory.max, reclaim inside the group that
- * is over, up to MEM_CGROUP_RECLAIM_RETRIES times, then fail with -ENOMEM (max and oom events).
+ * is over, up to MEM_CGROUP_RECLAIM_RETRIES times, then invoke the memcg OOM killer (oom
+ * event); fail with -ENOMEM when it kills nothing (the default policy, or no other region).
  */
 int mem_cgroup_try_charge(struct page *page, struct mem_cgroup *memcg)
 {
@@ -228,7 +229,10 @@ int mem_cgroup_try_charge(struct page *page, struct mem_cgroup *memcg)
 		}
 		if (retries-- == 0) {
 			memcg_memory_event(over, MEMCG_OOM);
-			return -ENOMEM;
+			if (!mem_cgroup_out_of_memory(engine, over))
+				return -ENOMEM;
+			/* A victim freed its pages: start over, as a successful kill does. */
+			retries = MEM_CGROUP_RECLAIM_RETRIES;
 		}
 	}
 	page_counter_charge(memcg, 1);

@@ -135,5 +135,6 @@ void trace_emit(struct rcl_engine *engine, struct rcl_trace_event *ev);
 
 /* oom_kill.c */
 bool out_of_memory(struct rcl_engine *engine, gfp_t gfp, int order);
+bool mem_cgroup_out_of_memory(struct rcl_engine *engine, struct mem_cgroup *memcg);
 
 #endif /* RCL_VMSCAN_H */

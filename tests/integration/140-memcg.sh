@@ -5,7 +5,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 6
+plan 10
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 # stat_key PATH KEY: one number of `memcg stat PATH --json` (usage_bytes, or a stat/event key).
@@ -49,6 +49,20 @@ ctl touch "$r" 1024 30 --write >/dev/null
 t1=$(now_ms)
 check "a request left above memory.high is throttled (took $((t1 - t0)) ms)" \
 	test $((t1 - t0)) -ge 50
+# memcg OOM under the kill policy: /o (max 8M, no swap) holds a 6M region; touching a 4M one
+# kills the 6M region inside /o, not the bigger one outside it, and the touch succeeds.
+ctl tunable set oom_policy 1 >/dev/null
+ctl memcg create /o --max 8M --swap-max 0 >/dev/null
+outside=$(ctl alloc 12M --populate)
+victim=$(ctl alloc 6M --memcg /o)
+ctl touch "$victim" --write >/dev/null
+r=$(ctl alloc 4M --memcg /o)
+check "a touch over memory.max succeeds by a kill inside the memcg" ctl touch "$r" --write
+check "oom and oom_kill counted in /o's memory.events" \
+	test "$(stat_key /o oom)" = 1 -a "$(stat_key /o oom_kill)" = 1
+check "the victim is the region inside /o" \
+	grep -q 'NOT_FOUND\|not found\|no region' <<<"$(ctl free "$victim" 2>&1)"
+check "the region outside /o is untouched" ctl touch "$outside" 0 1
 stop_daemon
 check "daemon exits 0" test "$EXIT" = 0
 finish

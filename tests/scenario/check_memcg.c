@@ -239,6 +239,86 @@ START_TEST(test_low_retry_waits_for_writeback_first)
 }
 END_TEST
 
+/* ---- memcg OOM (spec 19, 21) ------------------------------------------------------------ */
+
+static uint32_t killed[8];
+static int nr_killed;
+
+static void on_kill(void *arg, uint32_t region_id)
+{
+	(void)arg;
+	if (nr_killed < 8)
+		killed[nr_killed++] = region_id;
+}
+
+/*
+ * /o (max 8M, no swap) holds r1 (6M) and its child /o/c r2 (1M); a bigger region outside
+ * (root, 10M). Touching 4M of r3 in /o overflows max: under the kill policy r1, the worst
+ * region in /o's subtree, is killed and the touch succeeds; the outside region is untouched.
+ * Under the default policy the same touch fails with -ENOMEM and kills nothing.
+ */
+START_TEST(test_memcg_oom_kills_inside)
+{
+	struct fixture f;
+	struct rcl_region_info info;
+	uint32_t O, C, r1, r2, r3, out;
+
+	fixture_setup(&f, 64, 0, 1);
+	O = mkcg(f.e, RCL_MEMCG_ROOT, "o");
+	C = mkcg(f.e, O, "c");
+	ck_assert_int_eq(rcl_memcg_set(f.e, O, RCL_MEMCG_MAX, 8 * MiB), 0);
+	out = mkregion(f.e, RCL_MEMCG_ROOT, 2560);
+	ck_assert_int_eq(rcl_region_touch(f.e, out, 0, 2560, true), 0);
+	r1 = mkregion(f.e, O, 1536);
+	ck_assert_int_eq(rcl_region_touch(f.e, r1, 0, 1536, true), 0);
+	r2 = mkregion(f.e, C, 256);
+	ck_assert_int_eq(rcl_region_touch(f.e, r2, 0, 256, true), 0);
+	r3 = mkregion(f.e, O, 1024);
+	nr_killed = 0;
+	rcl_oom_notify_set(f.e, on_kill, NULL);
+
+	/* Default policy: the charge fails, an oom event, no kill. */
+	ck_assert_int_eq(rcl_region_touch(f.e, r3, 0, 1024, true), -ENOMEM);
+	ck_assert_uint_eq(fixture_memcg_value(f.e, O, true, "oom"), 1);
+	ck_assert_uint_eq(fixture_memcg_value(f.e, O, true, "oom_kill"), 0);
+	ck_assert_int_eq(nr_killed, 0);
+
+	ck_assert_int_eq(rcl_tunable_set(f.e, RCL_TUNABLE_OOM_POLICY, RCL_OOM_KILL), 0);
+	ck_assert_int_eq(rcl_region_touch(f.e, r3, 0, 1024, true), 0);
+	ck_assert_int_eq(nr_killed, 1);
+	ck_assert_uint_eq(killed[0], r1);
+	ck_assert_int_eq(rcl_region_info(f.e, r1, &info), -ENOENT);
+	ck_assert_int_eq(rcl_region_info(f.e, r2, &info), 0);
+	ck_assert_int_eq(rcl_region_info(f.e, out, &info), 0);
+	ck_assert_uint_eq(info.resident, 2560);
+	ck_assert_uint_eq(fixture_memcg_value(f.e, O, true, "oom_kill"), 1);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "oom_kill"), 1);
+	ck_assert_uint_le(usage_pages(f.e, O), 2048);
+	rcl_oom_notify_set(f.e, NULL, NULL);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* The only region of the group is the one being faulted: nothing to kill, -ENOMEM. */
+START_TEST(test_memcg_oom_no_victim_fails)
+{
+	struct fixture f;
+	uint32_t O, r, out;
+
+	fixture_setup(&f, 64, 0, 1);
+	ck_assert_int_eq(rcl_tunable_set(f.e, RCL_TUNABLE_OOM_POLICY, RCL_OOM_KILL), 0);
+	O = mkcg(f.e, RCL_MEMCG_ROOT, "o");
+	ck_assert_int_eq(rcl_memcg_set(f.e, O, RCL_MEMCG_MAX, 8 * MiB), 0);
+	out = mkregion(f.e, RCL_MEMCG_ROOT, 256);
+	ck_assert_int_eq(rcl_region_touch(f.e, out, 0, 256, true), 0);
+	r = mkregion(f.e, O, 4096);
+	ck_assert_int_eq(rcl_region_touch(f.e, r, 0, 4096, true), -ENOMEM);
+	ck_assert_uint_eq(fixture_memcg_value(f.e, O, true, "oom_kill"), 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "oom_kill"), 0);
+	fixture_teardown(&f);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("memcg");
@@ -252,6 +332,10 @@ static Suite *make_suite(void)
 	tc = tcase_create("low");
 	tcase_add_loop_test(tc, test_low_holds_while_sibling_reclaimable, 0, 2);
 	tcase_add_test(tc, test_low_retry_waits_for_writeback_first);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("oom");
+	tcase_add_test(tc, test_memcg_oom_kills_inside);
+	tcase_add_test(tc, test_memcg_oom_no_victim_fails);
 	suite_add_tcase(s, tc);
 	return s;
 }
