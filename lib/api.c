@@ -498,7 +498,7 @@ int rcl_pressure_listen(struct rcl_engine *engine, uint32_t memcg_id,
 	struct mem_cgroup *memcg;
 	int id;
 
-	if (!fn || (unsigned int)level >= RCL_PRESSURE_NR_LEVELS ||
+	if (!fn || (int)level < RCL_PRESSURE_LOW || (int)level >= RCL_PRESSURE_NR_LEVELS ||
 	    (unsigned int)mode > RCL_PRESSURE_LOCAL)
 		return -EINVAL;
 	ev = calloc(1, sizeof(*ev));
@@ -549,7 +549,7 @@ int rcl_pressure_now(struct rcl_engine *engine, uint32_t memcg_id,
 	pthread_mutex_lock(&engine->mm_lock);
 	memcg = mem_cgroup_from_id(engine, memcg_id);
 	if (memcg)
-		*ret = memcg->vmpressure.last_level;
+		*ret = vmpressure_level_now(&memcg->vmpressure);
 	else
 		err = -ENOENT;
 	pthread_mutex_unlock(&engine->mm_lock);

@@ -5,7 +5,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 10
+plan 13
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 # stat_key PATH KEY: one number of `memcg stat PATH --json` (usage_bytes, or a stat/event key).
@@ -28,8 +28,19 @@ wait "${pids[@]}"	# not a bare wait: that would wait for the daemon's coprocess 
 check "memory.low holds: A not scanned, no low event, B swapped" \
 	test "$(stat_key /A pgscan)" = 0 -a "$(stat_key /A low)" = 0 \
 	-a "$(stat_key /B swap)" -ge $((64 << 20))
+level=$(ctl pressure | sed -n 's/^level //p')
+check "the fill left a current pressure level ($level)" test -n "$level" -a "$level" != none
 ctl free "$a" >/dev/null
 ctl free "$b" >/dev/null
+# vmpressure is an event per reclaim window: 5 s after the last one the level is none.
+deadline=$((SECONDS + 20)); level=
+while [ "$SECONDS" -lt "$deadline" ]; do
+	level=$(ctl pressure | sed -n 's/^level //p')
+	[ "$level" = none ] && break
+	sleep 0.5
+done
+check "the pressure level decays to none once reclaim stops" test "$level" = none
+check "status says so too" grep -q '^pressure none$' <<<"$(ctl status)"
 
 # memory.high: a 24M charge into a group with high 16M is back under 16M when it returns.
 ctl memcg create /h --high 16M >/dev/null

@@ -319,6 +319,76 @@ START_TEST(test_memcg_oom_no_victim_fails)
 }
 END_TEST
 
+/* ---- vmpressure's current level (spec 15) ---------------------------------------------- */
+
+/* The rule: the last window's level while it is at most 5 s old, else none. */
+START_TEST(test_pressure_current_rule)
+{
+	struct vmpressure v = { .last_level = RCL_PRESSURE_CRITICAL };
+	uint64_t sec = 1000000000ULL;
+
+	ck_assert_int_eq(vmpressure_current(&v, 100 * sec), RCL_PRESSURE_NONE);	/* never */
+	v.last_window = 100 * sec;
+	ck_assert_int_eq(vmpressure_current(&v, 100 * sec), RCL_PRESSURE_CRITICAL);
+	ck_assert_int_eq(vmpressure_current(&v, 105 * sec), RCL_PRESSURE_CRITICAL);
+	ck_assert_int_eq(vmpressure_current(&v, 105 * sec + 1), RCL_PRESSURE_NONE);
+	ck_assert_int_eq(vmpressure_current(&v, 140 * sec), RCL_PRESSURE_NONE);
+}
+END_TEST
+
+/*
+ * Through the API: reclaim that reaches priority 3 closes a critical window; the current
+ * level is critical, and none once that window is older than 5 s (its time is moved back
+ * rather than slept through). Listeners cannot ask for "none".
+ */
+START_TEST(test_pressure_level_decays)
+{
+	struct fixture f;
+	struct mem_cgroup *root;
+	enum rcl_pressure_level level;
+	uint32_t r;
+
+	fixture_setup(&f, 16, 0, 1);
+	ck_assert_int_eq(rcl_pressure_now(f.e, RCL_MEMCG_ROOT, &level), 0);
+	ck_assert_int_eq(level, RCL_PRESSURE_NONE);
+	r = mkregion(f.e, RCL_MEMCG_ROOT, 256);
+	ck_assert_int_eq(rcl_region_touch(f.e, r, 0, 256, true), 0);
+	lock(f.e);
+	root = root_mem_cgroup_of(f.e);
+	vmpressure_prio(GFP_KERNEL, root, 3);
+	unlock(f.e);
+	ck_assert_int_eq(rcl_pressure_now(f.e, RCL_MEMCG_ROOT, &level), 0);
+	ck_assert_int_eq(level, RCL_PRESSURE_CRITICAL);
+	lock(f.e);
+	root->vmpressure.last_window -= (VMPRESSURE_CURRENT_SEC + 1) * 1000000000ULL;
+	unlock(f.e);
+	ck_assert_int_eq(rcl_pressure_now(f.e, RCL_MEMCG_ROOT, &level), 0);
+	ck_assert_int_eq(level, RCL_PRESSURE_NONE);
+	ck_assert_str_eq(rcl_pressure_level_names[level], "none");
+	fixture_teardown(&f);
+}
+END_TEST
+
+static void no_event(void *arg, uint32_t memcg_id, enum rcl_pressure_level level)
+{
+	(void)arg;
+	(void)memcg_id;
+	(void)level;
+}
+
+START_TEST(test_pressure_listen_rejects_none)
+{
+	struct fixture f;
+
+	fixture_setup(&f, 16, 0, 1);
+	ck_assert_int_eq(rcl_pressure_listen(f.e, RCL_MEMCG_ROOT, RCL_PRESSURE_NONE,
+					     RCL_PRESSURE_DEFAULT, no_event, NULL), -EINVAL);
+	ck_assert_int_ge(rcl_pressure_listen(f.e, RCL_MEMCG_ROOT, RCL_PRESSURE_LOW,
+					     RCL_PRESSURE_DEFAULT, no_event, NULL), 0);
+	fixture_teardown(&f);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("memcg");
@@ -336,6 +406,11 @@ static Suite *make_suite(void)
 	tc = tcase_create("oom");
 	tcase_add_test(tc, test_memcg_oom_kills_inside);
 	tcase_add_test(tc, test_memcg_oom_no_victim_fails);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("vmpressure");
+	tcase_add_test(tc, test_pressure_current_rule);
+	tcase_add_test(tc, test_pressure_level_decays);
+	tcase_add_test(tc, test_pressure_listen_rejects_none);
 	suite_add_tcase(s, tc);
 	return s;
 }
