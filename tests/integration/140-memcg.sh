@@ -5,7 +5,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 13
+plan 17
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 # stat_key PATH KEY: one number of `memcg stat PATH --json` (usage_bytes, or a stat/event key).
@@ -74,6 +74,19 @@ check "oom and oom_kill counted in /o's memory.events" \
 check "the victim is the region inside /o" \
 	grep -q 'NOT_FOUND\|not found\|no region' <<<"$(ctl free "$victim" 2>&1)"
 check "the region outside /o is untouched" ctl touch "$outside" 0 1
+# Proactive reclaim: 0 bytes is nothing to do; the JSON reply says how much was scanned; a
+# shortfall is memory.reclaim's EAGAIN: status BUSY (exit 10) with what was reclaimed.
+ctl memcg create /r >/dev/null
+r=$(ctl alloc 4M --memcg /r)
+ctl touch "$r" --write >/dev/null
+check "reclaim 0 succeeds and reclaims nothing" \
+	grep -q '^reclaimed 0 bytes$' <<<"$(ctl reclaim 0 --memcg /r)"
+out=$(ctl --json reclaim 1M --memcg /r)
+scanned=$(grep -o '"scanned_pages":[0-9]*' <<<"$out" | cut -d: -f2)
+check "reclaim --json reports the pages scanned ($scanned)" test "${scanned:-0}" -gt 0
+ctl reclaim 64M --memcg /r >/dev/null 2>"$tmp/short"; rc=$?
+check "a reclaim short of its amount exits with BUSY (10)" test "$rc" = 10
+check "and says how much it got" grep -q 'only [0-9]* of 67108864 bytes' "$tmp/short"
 stop_daemon
 check "daemon exits 0" test "$EXIT" = 0
 finish
