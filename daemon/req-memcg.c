@@ -480,14 +480,10 @@ int req_reclaim(struct req_ctx *ctx, const Request *req, Response *resp)
 	const Reclaim__V1__ProactiveReclaim *p = req->reclaim;
 	const char *path = *p->memcg ? p->memcg : "/";
 	Reclaim__V1__ProactiveReclaimReply *r;
-	uint64_t got = 0;
+	uint64_t got = 0, scanned = 0, want = (p->bytes + RCL_PAGE_SIZE - 1) / RCL_PAGE_SIZE;
 	uint32_t id;
 	int ret;
 
-	if (p->bytes == 0) {
-		status_set(resp, CODE(INVALID_ARGUMENT), "reclaim: bytes must be above 0");
-		return -EINVAL;
-	}
 	if (p->swappiness) {
 		status_set(resp, CODE(UNSUPPORTED),
 			   "reclaim: swappiness: a per-request override is not supported by this "
@@ -499,18 +495,23 @@ int req_reclaim(struct req_ctx *ctx, const Request *req, Response *resp)
 		return ret;
 	if (!req_memcg_may_use(ctx, id))
 		return deny(ctx, resp, path, id);
-	ret = rcl_memcg_reclaim(ctx->engine, id, (p->bytes + RCL_PAGE_SIZE - 1) / RCL_PAGE_SIZE,
-				&got);
-	if (ret < 0 && ret != -EAGAIN)
+	/* 0 bytes: nothing to do, done (as writing 0 to memory.reclaim is). */
+	ret = rcl_memcg_reclaim_scan(ctx->engine, id, want, &got, &scanned);
+	if (ret == -EAGAIN) {
+		/* Retries ran out short of the amount: memory.reclaim's EAGAIN, with the figure. */
+		status_set(resp, CODE(BUSY), "reclaim: only %" PRIu64 " of %" PRIu64
+			   " bytes could be reclaimed from %s (%" PRIu64 " pages scanned)",
+			   got * RCL_PAGE_SIZE, want * RCL_PAGE_SIZE, path, scanned);
 		return ret;
-	/* -EAGAIN: retries ran out; what was reclaimed is still the answer (memory.reclaim
-	 * would say EAGAIN, but a partial figure is more useful to a client). */
+	}
+	if (ret < 0)
+		return ret;
 	r = malloc(sizeof(*r));
 	if (!r)
 		return -ENOMEM;
 	reclaim__v1__proactive_reclaim_reply__init(r);
 	r->reclaimed_bytes = got * RCL_PAGE_SIZE;
-	r->scanned_pages = 0;
+	r->scanned_pages = scanned;
 	resp->msg_case = RESP(RECLAIM);
 	resp->reclaim = r;
 	return 0;

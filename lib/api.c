@@ -388,9 +388,18 @@ int rcl_memcg_show_events(struct rcl_engine *engine, uint32_t id, FILE *out)
 int rcl_memcg_reclaim(struct rcl_engine *engine, uint32_t id, uint64_t nr_pages,
 		      uint64_t *ret_reclaimed)
 {
+	uint64_t scanned;
+
+	return rcl_memcg_reclaim_scan(engine, id, nr_pages, ret_reclaimed, &scanned);
+}
+
+int rcl_memcg_reclaim_scan(struct rcl_engine *engine, uint32_t id, uint64_t nr_pages,
+			   uint64_t *ret_reclaimed, uint64_t *ret_scanned)
+{
 	struct mem_cgroup *memcg;
 	unsigned long reclaimed = 0;
 	int retries = MAX_RECLAIM_RETRIES, err = 0;
+	long pgscan;
 
 	pthread_mutex_lock(&engine->mm_lock);
 	memcg = mem_cgroup_from_id(engine, id);
@@ -398,6 +407,8 @@ int rcl_memcg_reclaim(struct rcl_engine *engine, uint32_t id, uint64_t nr_pages,
 		err = -ENOENT;
 		goto out;
 	}
+	/* The group's memory.stat pgscan covers its subtree, and only this call runs. */
+	pgscan = memcg->stat[MEMCG_PGSCAN];
 	while (reclaimed < nr_pages) {
 		unsigned long got;
 
@@ -412,6 +423,7 @@ int rcl_memcg_reclaim(struct rcl_engine *engine, uint32_t id, uint64_t nr_pages,
 		}
 	}
 	*ret_reclaimed = reclaimed;
+	*ret_scanned = (uint64_t)(memcg->stat[MEMCG_PGSCAN] - pgscan);
 out:
 	pthread_mutex_unlock(&engine->mm_lock);
 	return err;
@@ -499,7 +511,7 @@ int rcl_pressure_listen(struct rcl_engine *engine, uint32_t memcg_id,
 	struct mem_cgroup *memcg;
 	int id;
 
-	if (!fn || (unsigned int)level >= RCL_PRESSURE_NR_LEVELS ||
+	if (!fn || (int)level < RCL_PRESSURE_LOW || (int)level >= RCL_PRESSURE_NR_LEVELS ||
 	    (unsigned int)mode > RCL_PRESSURE_LOCAL)
 		return -EINVAL;
 	ev = calloc(1, sizeof(*ev));
@@ -550,7 +562,7 @@ int rcl_pressure_now(struct rcl_engine *engine, uint32_t memcg_id,
 	pthread_mutex_lock(&engine->mm_lock);
 	memcg = mem_cgroup_from_id(engine, memcg_id);
 	if (memcg)
-		*ret = memcg->vmpressure.last_level;
+		*ret = vmpressure_level_now(&memcg->vmpressure);
 	else
 		err = -ENOENT;
 	pthread_mutex_unlock(&engine->mm_lock);

@@ -61,6 +61,9 @@ struct task_struct {
 	uint64_t memstall_start;		/* when the outermost one began (ns) */
 	uint16_t memstall_memcg;		/* the memcg it is charged to */
 	uint16_t memcg_over_high;		/* a charge went above memory.high: this memcg */
+	unsigned int memcg_nr_pages_over_high;	/* pages charged above high by this call */
+	uint64_t memcg_high_delay_ns;		/* throttle still to sleep, outside mm_lock */
+	uint16_t memcg_high_delay_id;		/* the memcg whose stall that sleep is */
 };
 
 struct rcl_engine {

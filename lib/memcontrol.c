@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "memcontrol.h"
 #include "vmscan.h"
@@ -201,7 +202,8 @@ enum mem_cgroup_protection mem_cgroup_protected(struct mem_cgroup *root,
 
 /*
  * Charge @page to @memcg (the root if NULL). Above memory.max, reclaim inside the group that
- * is over, up to MEM_CGROUP_RECLAIM_RETRIES times, then fail with -ENOMEM (max and oom events).
+ * is over, up to MEM_CGROUP_RECLAIM_RETRIES times, then invoke the memcg OOM killer (oom
+ * event); fail with -ENOMEM when it kills nothing (the default policy, or no other region).
  */
 int mem_cgroup_try_charge(struct page *page, struct mem_cgroup *memcg)
 {
@@ -227,30 +229,81 @@ int mem_cgroup_try_charge(struct page *page, struct mem_cgroup *memcg)
 		}
 		if (retries-- == 0) {
 			memcg_memory_event(over, MEMCG_OOM);
-			return -ENOMEM;
+			if (!mem_cgroup_out_of_memory(engine, over))
+				return -ENOMEM;
+			/* A victim freed its pages: start over, as a successful kill does. */
+			retries = MEM_CGROUP_RECLAIM_RETRIES;
 		}
 	}
 	page_counter_charge(memcg, 1);
 	page->mem_cgroup = memcg->id;
 	mod_memcg_state(memcg, PageSwapBacked(page) ? MEMCG_RSS : MEMCG_CACHE, 1);
 	/* Above memory.high: not refused, but reclaimed back on the way out (spec 19). */
-	for (over = memcg; over; over = over->parent)
-		if (over->high != PAGE_COUNTER_MAX && (unsigned long)over->usage > over->high)
-			current_or_default(engine)->memcg_over_high = memcg->id;
+	for (over = memcg; over; over = over->parent) {
+		if (over->high != PAGE_COUNTER_MAX && (unsigned long)over->usage > over->high) {
+			struct task_struct *task = current_or_default(engine);
+
+			task->memcg_over_high = memcg->id;
+			task->memcg_nr_pages_over_high++;
+			break;
+		}
+	}
 	return 0;
 }
 
-/*
- * The kernel's "return to user space" after charges above memory.high: every group of the
- * charged one's line that is above its high gets a high event and reclaims the overage, as a
- * memory stall. Called by the API functions before they return.
- */
-void mem_cgroup_handle_over_high(struct rcl_engine *engine)
-{
-	struct task_struct *task = current_or_default(engine);
-	struct mem_cgroup *memcg = mem_cgroup_from_id(engine, task->memcg_over_high);
+/* The throttle above memory.high (v5.4+ calculate_high_delay, in ns instead of jiffies). */
+#define MEMCG_CHARGE_BATCH		32
+#define MEMCG_DELAY_PRECISION_SHIFT	20
+#define MEMCG_DELAY_SCALING_SHIFT	14
+#define MEMCG_MAX_HIGH_DELAY_NS		2000000000ULL	/* at most 2 s per return */
+#define MEMCG_MIN_HIGH_DELAY_NS		10000000ULL	/* under 10 ms: not worth a sleep */
 
-	task->memcg_over_high = 0;
+/* The largest overage above high in @memcg's line, relative to that high (1 << 20 = 100 %). */
+static uint64_t mem_find_max_overage(struct mem_cgroup *memcg)
+{
+	uint64_t overage, max_overage = 0;
+
+	for (; memcg; memcg = memcg->parent) {
+		unsigned long usage = memcg->usage > 0 ? (unsigned long)memcg->usage : 0;
+
+		if (memcg->high == PAGE_COUNTER_MAX || usage <= memcg->high)
+			continue;
+		overage = ((uint64_t)(usage - memcg->high) << MEMCG_DELAY_PRECISION_SHIFT) /
+			  (memcg->high ? memcg->high : 1);
+		if (overage > max_overage)
+			max_overage = overage;
+	}
+	return max_overage;
+}
+
+/*
+ * The sleep for @nr_pages charged while @max_overage above high: it grows with the square of
+ * the relative overage (64 s at 100 %, before the scaling by the charge) so that a small
+ * overshoot costs nothing and a runaway group is held back hard, and with the size of the
+ * charge in batches of 32 pages.
+ */
+uint64_t mem_cgroup_high_delay(uint64_t max_overage, unsigned long nr_pages)
+{
+	uint64_t penalty_us;
+
+	if (!max_overage)
+		return 0;
+	/* From 200 % the delay is at its cap anyway; the clamp keeps the square in 64 bits. */
+	if (max_overage > 2ULL << MEMCG_DELAY_PRECISION_SHIFT)
+		max_overage = 2ULL << MEMCG_DELAY_PRECISION_SHIFT;
+	penalty_us = (max_overage * max_overage * 1000000ULL) >>
+		     (MEMCG_DELAY_PRECISION_SHIFT + MEMCG_DELAY_SCALING_SHIFT);
+	penalty_us = penalty_us * nr_pages / MEMCG_CHARGE_BATCH;
+	if (penalty_us * 1000 > MEMCG_MAX_HIGH_DELAY_NS)
+		return MEMCG_MAX_HIGH_DELAY_NS;
+	return penalty_us * 1000 <= MEMCG_MIN_HIGH_DELAY_NS ? 0 : penalty_us * 1000;
+}
+
+/* Every group of @memcg's line above its high gets a high event and reclaims its overage. */
+static unsigned long reclaim_high(struct rcl_engine *engine, struct mem_cgroup *memcg)
+{
+	unsigned long nr_reclaimed = 0;
+
 	for (; memcg; memcg = memcg->parent) {
 		unsigned long usage = memcg->usage > 0 ? (unsigned long)memcg->usage : 0;
 
@@ -258,9 +311,65 @@ void mem_cgroup_handle_over_high(struct rcl_engine *engine)
 			continue;
 		memcg_memory_event(memcg, MEMCG_HIGH);
 		psi_memstall_enter(engine, memcg);
-		try_to_free_mem_cgroup_pages(memcg, usage - memcg->high, GFP_KERNEL, true);
+		nr_reclaimed += try_to_free_mem_cgroup_pages(memcg, usage - memcg->high,
+							     GFP_KERNEL, true);
 		psi_memstall_leave(engine);
 	}
+	return nr_reclaimed;
+}
+
+/*
+ * The kernel's "return to user space" after charges above memory.high, called by the API
+ * functions before they drop mm_lock. One reclaim pass is not enough after a large charge:
+ * new anonymous pages start on the active list and a page written to swap is freed only on
+ * a later pass, so a single try_to_free_mem_cgroup_pages may steal a few dozen pages of an
+ * overage of thousands. As v5.9+ does, reclaim again while it makes progress (and up to
+ * MAX_RECLAIM_RETRIES times without), until the line is back under high. What is left above
+ * high is paid for with a sleep, taken by mem_cgroup_throttle_over_high without the lock.
+ */
+void mem_cgroup_handle_over_high(struct rcl_engine *engine)
+{
+	struct task_struct *task = current_or_default(engine);
+	struct mem_cgroup *memcg = mem_cgroup_from_id(engine, task->memcg_over_high);
+	unsigned long nr_pages = task->memcg_nr_pages_over_high;
+	int nr_retries = MAX_RECLAIM_RETRIES;
+	uint64_t overage;
+
+	task->memcg_over_high = 0;
+	task->memcg_nr_pages_over_high = 0;
+	if (!memcg)
+		return;
+	while ((overage = mem_find_max_overage(memcg))) {
+		if (!reclaim_high(engine, memcg) && !nr_retries--)
+			break;
+	}
+	task->memcg_high_delay_ns = mem_cgroup_high_delay(overage, nr_pages);
+	task->memcg_high_delay_id = memcg->id;
+}
+
+/*
+ * Sleep the throttle that mem_cgroup_handle_over_high set, after the caller dropped mm_lock
+ * (a throttled caller must not hold up the others), and count it as a memory stall of the
+ * group. It is a "some" stall only: the others go on in the engine meanwhile.
+ */
+void mem_cgroup_throttle_over_high(struct rcl_engine *engine)
+{
+	struct task_struct *task = current_or_default(engine);
+	uint64_t delay = task->memcg_high_delay_ns, start;
+	struct timespec ts;
+
+	if (!delay)
+		return;
+	task->memcg_high_delay_ns = 0;
+	start = psi_now();
+	ts.tv_sec = (time_t)(delay / 1000000000ULL);
+	ts.tv_nsec = (long)(delay % 1000000000ULL);
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+	pthread_mutex_lock(&engine->mm_lock);
+	psi_memstall_account(engine, mem_cgroup_from_id(engine, task->memcg_high_delay_id),
+			     psi_now() - start, false);
+	pthread_mutex_unlock(&engine->mm_lock);
 }
 
 void mem_cgroup_uncharge(struct page *page)

@@ -143,6 +143,8 @@ struct mem_cgroup *mem_cgroup_alloc(struct rcl_engine *engine, struct mem_cgroup
 void mem_cgroup_free(struct rcl_engine *engine, struct mem_cgroup *memcg);
 void mem_cgroup_protection_changed(struct mem_cgroup *memcg);
 void mem_cgroup_handle_over_high(struct rcl_engine *engine);
+void mem_cgroup_throttle_over_high(struct rcl_engine *engine);
+uint64_t mem_cgroup_high_delay(uint64_t max_overage, unsigned long nr_pages);
 int memcg_init(struct rcl_engine *engine);
 void memcg_exit(struct rcl_engine *engine);
 

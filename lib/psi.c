@@ -5,9 +5,9 @@
  * memcg charge reclaim, or waiting for the read of a refaulting working-set page. It is
  * charged to the stalled thread's memcg and every ancestor, the root being the whole daemon.
  * "some" is time with at least one thread stalled; "full" is time with every thread that is
- * in the engine stalled. Until the engine's big lock is split, the thread in a stall holds the
- * lock and nobody else makes progress in the engine, so full equals some: that is the truth
- * of this engine, not an approximation.
+ * in the engine stalled. A thread that stalls holding the engine's big lock (reclaim) stops
+ * everyone else in the engine, so that stall is both some and full; a thread throttled above
+ * memory.high sleeps without the lock while others go on, so that stall is some only.
  *
  * Averages follow the kernel: every 2 s the period's stall share decays into avg10, avg60 and
  * avg300 with the constants 1677, 1981 and 2034 over 2048. Caller holds mm_lock.
@@ -74,20 +74,31 @@ void psi_memstall_enter(struct rcl_engine *engine, struct mem_cgroup *memcg)
 void psi_memstall_leave(struct rcl_engine *engine)
 {
 	struct task_struct *task = current_or_default(engine);
-	struct mem_cgroup *memcg;
-	uint64_t now, delta;
-	int kind;
 
 	if (!task->memstall_depth || --task->memstall_depth)
 		return;
-	now = psi_now();
-	delta = now - task->memstall_start;
-	memcg = mem_cgroup_from_id(engine, task->memstall_memcg);
+	psi_memstall_account(engine, mem_cgroup_from_id(engine, task->memstall_memcg),
+			     psi_now() - task->memstall_start, true);
+}
+
+/*
+ * Charge @delta ns of stall to @memcg (NULL or deleted: the root) and its ancestors: "some"
+ * always, "full" only if @full, i.e. the stalled thread held mm_lock so that nobody else could
+ * make progress in the engine.
+ */
+void psi_memstall_account(struct rcl_engine *engine, struct mem_cgroup *memcg, uint64_t delta,
+			  bool full)
+{
+	uint64_t now = psi_now();
+	int kind;
+
 	if (!memcg)
 		memcg = engine->root_mem_cgroup;	/* deleted meanwhile: the root still counts */
 	for (; memcg; memcg = memcg->parent) {
 		psi_group_update(&memcg->psi, now);
 		for (kind = 0; kind < NR_PSI_KINDS; kind++) {
+			if (kind == PSI_FULL && !full)
+				continue;
 			memcg->psi.total_ns[kind] += delta;
 			memcg->psi.period_ns[kind] += delta;
 		}

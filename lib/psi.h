@@ -30,6 +30,8 @@ unsigned long psi_calc_avg(unsigned long avg, unsigned long exp, unsigned long p
 void psi_group_update(struct psi_group *g, uint64_t now);
 void psi_memstall_enter(struct rcl_engine *engine, struct mem_cgroup *memcg);
 void psi_memstall_leave(struct rcl_engine *engine);
+void psi_memstall_account(struct rcl_engine *engine, struct mem_cgroup *memcg, uint64_t delta,
+			  bool full);
 uint64_t psi_now(void);
 
 #endif /* RCL_PSI_H */

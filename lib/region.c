@@ -25,6 +25,7 @@ static void api_exit(struct rcl_engine *engine)
 	mem_cgroup_handle_over_high(engine);
 	engine_debug_check(engine);
 	pthread_mutex_unlock(&engine->mm_lock);
+	mem_cgroup_throttle_over_high(engine);
 }
 
 static int region_register(struct rcl_engine *engine, struct region *region)

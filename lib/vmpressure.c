@@ -11,6 +11,7 @@
 #include "memcontrol.h"
 
 const char *const rcl_pressure_level_names[RCL_PRESSURE_NR_LEVELS] = {
+	[RCL_PRESSURE_NONE] = "none",
 	[RCL_PRESSURE_LOW] = "low",
 	[RCL_PRESSURE_MEDIUM] = "medium",
 	[RCL_PRESSURE_CRITICAL] = "critical",
@@ -65,6 +66,7 @@ static void vmpressure_work(struct mem_cgroup *memcg, enum rcl_pressure_level le
 	bool ancestor = false, signalled = false;
 
 	memcg->vmpressure.last_level = level;
+	memcg->vmpressure.last_window = vmpressure_now_ns();
 	for (; memcg; memcg = memcg->parent) {
 		if (vmpressure_event(memcg, level, ancestor, signalled))
 			signalled = true;
@@ -111,6 +113,25 @@ void vmpressure(gfp_t gfp, struct mem_cgroup *memcg, bool tree, unsigned long sc
 bool vmpressure_socket_pressure(const struct vmpressure *vmpr)
 {
 	return vmpr->socket_pressure && vmpressure_now_ns() < vmpr->socket_pressure;
+}
+
+/*
+ * What "the current level" of a group means (status, /metrics, pressure): the level of its
+ * last complete subtree window if that ended within the last VMPRESSURE_CURRENT_SEC seconds,
+ * else none. A window closes only while reclaim scans, so the level decays once reclaim
+ * stops instead of sticking at whatever the last window said; PSI, shown beside it, is the
+ * measure of how long tasks stalled.
+ */
+enum rcl_pressure_level vmpressure_current(const struct vmpressure *vmpr, uint64_t now)
+{
+	if (!vmpr->last_window || now - vmpr->last_window > VMPRESSURE_CURRENT_SEC * 1000000000ULL)
+		return RCL_PRESSURE_NONE;
+	return vmpr->last_level;
+}
+
+enum rcl_pressure_level vmpressure_level_now(const struct vmpressure *vmpr)
+{
+	return vmpressure_current(vmpr, vmpressure_now_ns());
 }
 
 /* Reclaim that had to go as deep as priority 3 is in trouble: report critical now. */

@@ -16,6 +16,7 @@ struct mem_cgroup;
 #define VMPRESSURE_LEVEL_MED	60
 #define VMPRESSURE_LEVEL_CRITICAL 95
 #define VMPRESSURE_LEVEL_CRITICAL_PRIO 3	/* ilog2(100 / 10) */
+#define VMPRESSURE_CURRENT_SEC	5	/* a window's level is "current" this long */
 
 struct vmpressure_listener {
 	enum rcl_pressure_level level;	/* lowest level delivered */
@@ -33,6 +34,7 @@ struct vmpressure {
 							 * group is under socket pressure: set
 							 * for 1 s above "low" (spec 15 step 3) */
 	enum rcl_pressure_level last_level;		/* of the last full tree window */
+	uint64_t last_window;				/* CLOCK_MONOTONIC ns it closed; 0: never */
 	struct vmpressure_listener *listeners;
 };
 
@@ -41,5 +43,7 @@ enum rcl_pressure_level vmpressure_calc_level(unsigned long scanned, unsigned lo
 void vmpressure(gfp_t gfp, struct mem_cgroup *memcg, bool tree, unsigned long scanned,
 		unsigned long reclaimed);
 void vmpressure_prio(gfp_t gfp, struct mem_cgroup *memcg, int prio);
+enum rcl_pressure_level vmpressure_current(const struct vmpressure *vmpr, uint64_t now);
+enum rcl_pressure_level vmpressure_level_now(const struct vmpressure *vmpr);
 
 #endif /* RCL_VMPRESSURE_H */

@@ -1041,6 +1041,21 @@ retry:
 		return sc->nr_reclaimed;
 	if (sc->compaction_ready)
 		return 1;
+	/*
+	 * Nothing reclaimed, yet the unprotected groups' pages may be on their way out: with
+	 * swap I/O through io_uring the writes this very loop started are still in flight when
+	 * it ends, and a page under writeback is freed only once it has completed. That is not
+	 * "nothing reclaimable elsewhere": wait for the writes and run the loop once more
+	 * before memory.low-protected groups pay. Synchronous I/O never gets here.
+	 */
+	if (sc->memcg_low_skipped && !sc->writeback_waited &&
+	    global_node_page_state(engine, NR_WRITEBACK)) {
+		writeback_wait_all(engine);
+		sc->writeback_waited = 1;
+		sc->memcg_low_skipped = 0;
+		sc->priority = initial_priority;
+		goto retry;
+	}
 	/* Untapped memory.low reserves? Do not OOM: retry, now reclaiming them too. */
 	if (sc->memcg_low_skipped) {
 		sc->priority = initial_priority;

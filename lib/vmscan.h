@@ -20,6 +20,7 @@ struct scan_control {
 	unsigned int may_swap:1;	/* may swap anonymous pages out */
 	unsigned int memcg_low_reclaim:1;	/* second pass: reclaim memory.low groups */
 	unsigned int memcg_low_skipped:1;	/* a low-protected group was skipped */
+	unsigned int writeback_waited:1;	/* waited for in-flight writes before that pass */
 	unsigned int hibernation_mode:1;
 	unsigned int compaction_ready:1;
 	int order;			/* allocation order */
@@ -134,5 +135,6 @@ void trace_emit(struct rcl_engine *engine, struct rcl_trace_event *ev);
 
 /* oom_kill.c */
 bool out_of_memory(struct rcl_engine *engine, gfp_t gfp, int order);
+bool mem_cgroup_out_of_memory(struct rcl_engine *engine, struct mem_cgroup *memcg);
 
 #endif /* RCL_VMSCAN_H */

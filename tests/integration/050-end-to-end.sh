@@ -13,7 +13,7 @@ vmstat() { ctl stat vmstat | awk -v k="$1" '$1 == k { print $2 }'; }
 MiB=1048576
 
 start_daemon && ok "daemon is READY" || not_ok "daemon is READY"
-check "before any load the pressure level is low" grep -q '^level low' <<<"$(ctl pressure)"
+check "before any load the pressure level is none" grep -q '^level none' <<<"$(ctl pressure)"
 
 coproc WATCH { exec "$RECLAIMCTL" --socket "$sock" --json pressure --watch; }
 exec {watch}<&"${WATCH[0]}"

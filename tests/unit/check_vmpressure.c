@@ -292,9 +292,9 @@ START_TEST(test_listen_validation)
 					     RCL_PRESSURE_DEFAULT, on_pressure, &h), -ENOENT);
 	ck_assert_int_eq(rcl_pressure_unlisten(s.f.e, 999, 1), -ENOENT);
 	ck_assert_int_eq(rcl_pressure_now(s.f.e, 999, &now), -ENOENT);
-	/* No window yet: low. */
+	/* No window yet: none. */
 	ck_assert_int_eq(rcl_pressure_now(s.f.e, s.child, &now), 0);
-	ck_assert_int_eq(now, RCL_PRESSURE_LOW);
+	ck_assert_int_eq(now, RCL_PRESSURE_NONE);
 	fixture_teardown(&s.f);
 }
 END_TEST

@@ -9,6 +9,7 @@
 struct rcl_engine;
 
 enum rcl_pressure_level {
+	RCL_PRESSURE_NONE,	/* no reclaim window lately (rcl_pressure_now only) */
 	RCL_PRESSURE_LOW,
 	RCL_PRESSURE_MEDIUM,
 	RCL_PRESSURE_CRITICAL,
@@ -33,7 +34,11 @@ int rcl_pressure_listen(struct rcl_engine *engine, uint32_t memcg_id,
 			rcl_pressure_fn fn, void *arg);
 int rcl_pressure_unlisten(struct rcl_engine *engine, uint32_t memcg_id, int listener_id);
 
-/* The level of the group's last complete pressure window (low if none yet). */
+/*
+ * The group's current pressure level: that of its last complete reclaim window if the window
+ * ended within the last VMPRESSURE_CURRENT_SEC (5) seconds, else none. vmpressure is an event
+ * per window, not a state: once reclaim stops, the level decays to none.
+ */
 int rcl_pressure_now(struct rcl_engine *engine, uint32_t memcg_id,
 		     enum rcl_pressure_level *ret);
 

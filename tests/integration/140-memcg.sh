@@ -1,0 +1,92 @@
+#!/bin/bash
+# Memory cgroup limits and pressure signals through the daemon, as cgroup v2 shows them:
+# memory.low holding while others have reclaimable pages; memory.high reclaimed (or
+# throttled) before the charging request returns.
+set -u
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/daemon.sh"
+plan 17
+
+ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
+# stat_key PATH KEY: one number of `memcg stat PATH --json` (usage_bytes, or a stat/event key).
+stat_key() { ctl --json memcg stat "$1" | grep -o "\"$2\":[0-9]*" | head -1 | cut -d: -f2; }
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+start_daemon --arena 64M --swap 256M \
+	&& ok "daemon is READY" || not_ok "daemon is READY"
+
+# memory.low: A (24M used, low 32M) is not reclaimed while its sibling B, filled by 32
+# concurrent requests (reclaim racing its own swap writes in flight), has reclaimable pages.
+ctl memcg create /A --low 32M >/dev/null
+ctl memcg create /B >/dev/null
+a=$(ctl alloc 24M --memcg /A)
+ctl touch "$a" --write >/dev/null
+b=$(ctl alloc 128M --memcg /B)
+pids=()
+for i in $(seq 0 31); do ctl touch "$b" $((i * 1024)) 1024 --write >/dev/null & pids+=($!); done
+wait "${pids[@]}"	# not a bare wait: that would wait for the daemon's coprocess too
+check "memory.low holds: A not scanned, no low event, B swapped" \
+	test "$(stat_key /A pgscan)" = 0 -a "$(stat_key /A low)" = 0 \
+	-a "$(stat_key /B swap)" -ge $((64 << 20))
+level=$(ctl pressure | sed -n 's/^level //p')
+check "the fill left a current pressure level ($level)" test -n "$level" -a "$level" != none
+ctl free "$a" >/dev/null
+ctl free "$b" >/dev/null
+# vmpressure is an event per reclaim window: 5 s after the last one the level is none.
+deadline=$((SECONDS + 20)); level=
+while [ "$SECONDS" -lt "$deadline" ]; do
+	level=$(ctl pressure | sed -n 's/^level //p')
+	[ "$level" = none ] && break
+	sleep 0.5
+done
+check "the pressure level decays to none once reclaim stops" test "$level" = none
+check "status says so too" grep -q '^pressure none$' <<<"$(ctl status)"
+
+# memory.high: a 24M charge into a group with high 16M is back under 16M when it returns.
+ctl memcg create /h --high 16M >/dev/null
+r=$(ctl alloc 64M --memcg /h)
+ctl touch "$r" 0 6144 --write >/dev/null
+check "usage back under memory.high when the touch returns" \
+	test "$(stat_key /h usage_bytes)" -le $((16 << 20))
+check "the overage went to swap" test "$(stat_key /h swap)" -ge $((8 << 20))
+
+# Nothing reclaimable (swap.max 0): 30 pages over a high of 1024 cost the charging request
+# 64 s * (30/1024)^2 * 30/32 = 51 ms of throttle.
+ctl memcg create /t --high 4M --swap-max 0 >/dev/null
+r=$(ctl alloc 8M --memcg /t)
+ctl touch "$r" 0 1024 --write >/dev/null
+t0=$(now_ms)
+ctl touch "$r" 1024 30 --write >/dev/null
+t1=$(now_ms)
+check "a request left above memory.high is throttled (took $((t1 - t0)) ms)" \
+	test $((t1 - t0)) -ge 50
+# memcg OOM under the kill policy: /o (max 8M, no swap) holds a 6M region; touching a 4M one
+# kills the 6M region inside /o, not the bigger one outside it, and the touch succeeds.
+ctl tunable set oom_policy 1 >/dev/null
+ctl memcg create /o --max 8M --swap-max 0 >/dev/null
+outside=$(ctl alloc 12M --populate)
+victim=$(ctl alloc 6M --memcg /o)
+ctl touch "$victim" --write >/dev/null
+r=$(ctl alloc 4M --memcg /o)
+check "a touch over memory.max succeeds by a kill inside the memcg" ctl touch "$r" --write
+check "oom and oom_kill counted in /o's memory.events" \
+	test "$(stat_key /o oom)" = 1 -a "$(stat_key /o oom_kill)" = 1
+check "the victim is the region inside /o" \
+	grep -q 'NOT_FOUND\|not found\|no region' <<<"$(ctl free "$victim" 2>&1)"
+check "the region outside /o is untouched" ctl touch "$outside" 0 1
+# Proactive reclaim: 0 bytes is nothing to do; the JSON reply says how much was scanned; a
+# shortfall is memory.reclaim's EAGAIN: status BUSY (exit 10) with what was reclaimed.
+ctl memcg create /r >/dev/null
+r=$(ctl alloc 4M --memcg /r)
+ctl touch "$r" --write >/dev/null
+check "reclaim 0 succeeds and reclaims nothing" \
+	grep -q '^reclaimed 0 bytes$' <<<"$(ctl reclaim 0 --memcg /r)"
+out=$(ctl --json reclaim 1M --memcg /r)
+scanned=$(grep -o '"scanned_pages":[0-9]*' <<<"$out" | cut -d: -f2)
+check "reclaim --json reports the pages scanned ($scanned)" test "${scanned:-0}" -gt 0
+ctl reclaim 64M --memcg /r >/dev/null 2>"$tmp/short"; rc=$?
+check "a reclaim short of its amount exits with BUSY (10)" test "$rc" = 10
+check "and says how much it got" grep -q 'only [0-9]* of 67108864 bytes' "$tmp/short"
+stop_daemon
+check "daemon exits 0" test "$EXIT" = 0
+finish

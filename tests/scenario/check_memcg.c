@@ -1,0 +1,416 @@
+/*
+ * check_memcg - memory cgroup limits and pressure signals as the kernel's (spec 15, 19-21):
+ * memory.high reclaimed on the way out of the charging call, memory.low holding until the
+ * memcg_low_reclaim retry, the memcg OOM killer, vmpressure's current level, and counters.
+ */
+#include <errno.h>
+#include <time.h>
+
+#include "check-main.h"
+#include "engine-fixture.h"
+#include "internal.h"
+#include "memcontrol.h"
+#include "vmscan.h"
+
+#define PG 4096ULL
+
+static inline void lock(struct rcl_engine *e) { pthread_mutex_lock(&e->mm_lock); }
+static inline void unlock(struct rcl_engine *e) { pthread_mutex_unlock(&e->mm_lock); }
+
+static uint32_t mkcg(struct rcl_engine *e, uint32_t parent, const char *name)
+{
+	uint32_t id;
+
+	ck_assert_int_eq(rcl_memcg_create(e, parent, name, &id), 0);
+	return id;
+}
+
+static uint32_t mkregion(struct rcl_engine *e, uint32_t memcg_id, uint64_t n)
+{
+	struct rcl_region_spec spec = { .type = RCL_REGION_ANON, .nr_pages = n,
+					 .memcg_id = memcg_id };
+	uint32_t id;
+
+	ck_assert_int_eq(rcl_region_create(e, &spec, &id), 0);
+	return id;
+}
+
+static uint64_t usage_pages(struct rcl_engine *e, uint32_t id)
+{
+	uint64_t bytes;
+
+	ck_assert_int_eq(rcl_memcg_usage(e, id, &bytes), 0);
+	return bytes / PG;
+}
+
+/* fixture_setup with swap writes through io_uring, in flight while reclaim goes on. */
+static void fixture_setup_async(struct fixture *f, uint64_t arena_mib, uint64_t swap_mib)
+{
+	struct rcl_config c;
+
+	strcpy(f->dir, "/tmp/rcl-scenario-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(f->dir));
+	snprintf(f->data, sizeof(f->data), "%s/data", f->dir);
+	snprintf(f->swap, sizeof(f->swap), "%s/swap", f->dir);
+	ck_assert_int_eq(mkdir(f->data, 0700), 0);
+	rcl_config_defaults(&c);
+	c.arena_bytes = arena_mib * MiB;
+	c.nr_nodes = 1;
+	c.data_dir = f->data;
+	c.swap_path = f->swap;
+	c.swap_bytes = swap_mib * MiB;
+	c.swap_async = true;
+	ck_assert_int_eq(rcl_engine_new(&c, &f->e), 0);
+}
+
+/* ---- memory.high (spec 19) ---------------------------------------------------------------- */
+
+/* One large charging call over memory.high: back under high when the call returns. */
+START_TEST(test_high_reclaimed_on_return)
+{
+	struct fixture f;
+	uint32_t H, r;
+
+	fixture_setup(&f, 64, 256, 1);
+	H = mkcg(f.e, RCL_MEMCG_ROOT, "h");
+	ck_assert_int_eq(rcl_memcg_set(f.e, H, RCL_MEMCG_HIGH, 16 * MiB), 0);
+	r = mkregion(f.e, H, 16384);
+	ck_assert_int_eq(rcl_region_touch(f.e, r, 0, 6144, true), 0);
+	/* 6144 pages charged, high 4096: the overage went to swap before the call returned. */
+	ck_assert_uint_le(usage_pages(f.e, H), 4096);
+	ck_assert_uint_ge(fixture_memcg_value(f.e, H, true, "high"), 1);
+	ck_assert_uint_ge(fixture_memcg_value(f.e, H, false, "pgsteal"), 2048);
+	ck_assert_uint_ge(fixture_memcg_value(f.e, H, false, "swap"), 2048);
+	fixture_teardown(&f);
+}
+END_TEST
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* The throttle's length: the square of the relative overage, scaled by the charge, capped. */
+START_TEST(test_high_delay_formula)
+{
+	/* 6.25 % over for one batch of 32 pages: 64 s * (1/16)^2 = 250 ms. */
+	ck_assert_uint_eq(mem_cgroup_high_delay(1ULL << 16, 32), 250000000ULL);
+	/* The same for 16 pages: half. */
+	ck_assert_uint_eq(mem_cgroup_high_delay(1ULL << 16, 16), 125000000ULL);
+	/* One page: 7.8 ms, not worth a sleep. */
+	ck_assert_uint_eq(mem_cgroup_high_delay(1ULL << 16, 1), 0);
+	/* 100 % over: 64 s, capped at 2 s; far beyond, still 2 s (no overflow). */
+	ck_assert_uint_eq(mem_cgroup_high_delay(1ULL << 20, 32), 2000000000ULL);
+	ck_assert_uint_eq(mem_cgroup_high_delay(1ULL << 40, 1ULL << 20), 2000000000ULL);
+	ck_assert_uint_eq(mem_cgroup_high_delay(0, 1000), 0);
+}
+END_TEST
+
+/*
+ * Nothing reclaimable (no swap, anonymous pages only): the call that went 30 pages above a
+ * high of 1024 stays above it and is throttled for 64 s * (30/1024)^2 * 30/32 = 51 ms, seen
+ * in its latency and as a "some" stall of the group, but not as "full".
+ */
+START_TEST(test_high_throttles_when_reclaim_cannot)
+{
+	struct fixture f;
+	struct rcl_psi before, after;
+	uint64_t expect_ns, t0, took_us;
+	uint32_t H, r;
+
+	fixture_setup(&f, 16, 0, 1);
+	H = mkcg(f.e, RCL_MEMCG_ROOT, "h");
+	ck_assert_int_eq(rcl_memcg_set(f.e, H, RCL_MEMCG_HIGH, 1024 * PG), 0);
+	r = mkregion(f.e, H, 2048);
+	ck_assert_int_eq(rcl_region_touch(f.e, r, 0, 1024, true), 0);	/* at high: no delay */
+	ck_assert_int_eq(rcl_psi_read(f.e, H, &before), 0);
+	expect_ns = mem_cgroup_high_delay((30ULL << 20) / 1024, 30);
+	ck_assert_uint_gt(expect_ns, 50000000ULL);
+	t0 = now_us();
+	ck_assert_int_eq(rcl_region_touch(f.e, r, 1024, 30, true), 0);
+	took_us = now_us() - t0;
+	ck_assert_uint_ge(took_us, expect_ns / 1000);
+	ck_assert_uint_eq(usage_pages(f.e, H), 1054);
+	ck_assert_int_eq(rcl_psi_read(f.e, H, &after), 0);
+	ck_assert_uint_ge(after.some.total_usec - before.some.total_usec, expect_ns / 1000);
+	ck_assert_uint_lt(after.full.total_usec - before.full.total_usec, expect_ns / 1000);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* A call that charged nothing above high is not throttled, however far above high it is. */
+START_TEST(test_high_no_throttle_without_charge)
+{
+	struct fixture f;
+	uint32_t H, r;
+	uint64_t t0;
+	char buf[64];
+
+	fixture_setup(&f, 16, 0, 1);
+	H = mkcg(f.e, RCL_MEMCG_ROOT, "h");
+	r = mkregion(f.e, H, 2048);
+	ck_assert_int_eq(rcl_region_touch(f.e, r, 0, 2048, true), 0);
+	ck_assert_int_eq(rcl_memcg_set(f.e, H, RCL_MEMCG_HIGH, 1024 * PG), 0);
+	t0 = now_us();
+	ck_assert_int_eq(rcl_region_read(f.e, r, 0, buf, sizeof(buf)), 0);
+	ck_assert_uint_lt(now_us() - t0, 1000000);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* ---- memory.low (spec 5.4 step 7, 6.1) ------------------------------------------------------ */
+
+/*
+ * A (24M used, low 32M) and an unprotected sibling B filling 128M of a 64M arena: global
+ * reclaim takes B's pages; A is not scanned and has no low event while B has reclaimable
+ * pages.
+ */
+START_TEST(test_low_holds_while_sibling_reclaimable)
+{
+	struct fixture f;
+	uint32_t A, B, ra, rb;
+
+	if (_i)
+		fixture_setup_async(&f, 64, 256);
+	else
+		fixture_setup(&f, 64, 256, 1);
+	A = mkcg(f.e, RCL_MEMCG_ROOT, "A");
+	B = mkcg(f.e, RCL_MEMCG_ROOT, "B");
+	ck_assert_int_eq(rcl_memcg_set(f.e, A, RCL_MEMCG_LOW, 32 * MiB), 0);
+	ra = mkregion(f.e, A, 6144);
+	ck_assert_int_eq(rcl_region_touch(f.e, ra, 0, 6144, true), 0);
+	rb = mkregion(f.e, B, 32768);
+	ck_assert_int_eq(rcl_region_touch(f.e, rb, 0, 32768, true), 0);
+	ck_assert_uint_eq(usage_pages(f.e, A), 6144);
+	ck_assert_uint_eq(fixture_memcg_value(f.e, A, false, "pgscan"), 0);
+	ck_assert_uint_eq(fixture_memcg_value(f.e, A, false, "pgdeactivate"), 0);
+	ck_assert_uint_eq(fixture_memcg_value(f.e, A, true, "low"), 0);
+	ck_assert_uint_ge(fixture_memcg_value(f.e, B, false, "swap"), 16384 * PG);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/*
+ * The decision itself: a priority loop that reclaimed nothing while writes were in flight is
+ * followed by a wait and one more unprotected loop, and only then by the memcg_low_reclaim
+ * pass. Nothing is reclaimable here (no swap, anonymous pages), so all three loops run; an
+ * in-flight write is stood in for by the node's writeback count.
+ */
+START_TEST(test_low_retry_waits_for_writeback_first)
+{
+	struct fixture f;
+	struct pglist_data *pgdat;
+	uint64_t stalls, low;
+	uint32_t A, B, ra, rb;
+
+	fixture_setup(&f, 16, 0, 1);
+	A = mkcg(f.e, RCL_MEMCG_ROOT, "A");
+	B = mkcg(f.e, RCL_MEMCG_ROOT, "B");
+	ck_assert_int_eq(rcl_memcg_set(f.e, A, RCL_MEMCG_LOW, 1024 * PG), 0);
+	ra = mkregion(f.e, A, 100);
+	ck_assert_int_eq(rcl_region_touch(f.e, ra, 0, 100, true), 0);
+	rb = mkregion(f.e, B, 100);
+	ck_assert_int_eq(rcl_region_touch(f.e, rb, 0, 100, true), 0);
+	pgdat = NODE_DATA(f.e, 0);
+
+	stalls = fixture_vmstat(f.e, "allocstall_normal");
+	lock(f.e);
+	try_to_free_pages(f.e, &pgdat->node_zonelists[ZONELIST_FALLBACK], 0, GFP_KERNEL, NULL);
+	unlock(f.e);
+	/* Nothing in flight: the loop, then the memcg_low_reclaim loop. */
+	ck_assert_uint_eq(fixture_vmstat(f.e, "allocstall_normal") - stalls, 2);
+	low = fixture_memcg_value(f.e, A, true, "low");
+	ck_assert_uint_ge(low, 1);
+
+	stalls = fixture_vmstat(f.e, "allocstall_normal");
+	lock(f.e);
+	mod_node_page_state(pgdat, NR_WRITEBACK, 1);
+	try_to_free_pages(f.e, &pgdat->node_zonelists[ZONELIST_FALLBACK], 0, GFP_KERNEL, NULL);
+	mod_node_page_state(pgdat, NR_WRITEBACK, -1);
+	unlock(f.e);
+	/* A write in flight: the loop, the loop after the wait, then the low loop. */
+	ck_assert_uint_eq(fixture_vmstat(f.e, "allocstall_normal") - stalls, 3);
+	ck_assert_uint_gt(fixture_memcg_value(f.e, A, true, "low"), low);
+	(void)B;
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* ---- memcg OOM (spec 19, 21) ------------------------------------------------------------ */
+
+static uint32_t killed[8];
+static int nr_killed;
+
+static void on_kill(void *arg, uint32_t region_id)
+{
+	(void)arg;
+	if (nr_killed < 8)
+		killed[nr_killed++] = region_id;
+}
+
+/*
+ * /o (max 8M, no swap) holds r1 (6M) and its child /o/c r2 (1M); a bigger region outside
+ * (root, 10M). Touching 4M of r3 in /o overflows max: under the kill policy r1, the worst
+ * region in /o's subtree, is killed and the touch succeeds; the outside region is untouched.
+ * Under the default policy the same touch fails with -ENOMEM and kills nothing.
+ */
+START_TEST(test_memcg_oom_kills_inside)
+{
+	struct fixture f;
+	struct rcl_region_info info;
+	uint32_t O, C, r1, r2, r3, out;
+
+	fixture_setup(&f, 64, 0, 1);
+	O = mkcg(f.e, RCL_MEMCG_ROOT, "o");
+	C = mkcg(f.e, O, "c");
+	ck_assert_int_eq(rcl_memcg_set(f.e, O, RCL_MEMCG_MAX, 8 * MiB), 0);
+	out = mkregion(f.e, RCL_MEMCG_ROOT, 2560);
+	ck_assert_int_eq(rcl_region_touch(f.e, out, 0, 2560, true), 0);
+	r1 = mkregion(f.e, O, 1536);
+	ck_assert_int_eq(rcl_region_touch(f.e, r1, 0, 1536, true), 0);
+	r2 = mkregion(f.e, C, 256);
+	ck_assert_int_eq(rcl_region_touch(f.e, r2, 0, 256, true), 0);
+	r3 = mkregion(f.e, O, 1024);
+	nr_killed = 0;
+	rcl_oom_notify_set(f.e, on_kill, NULL);
+
+	/* Default policy: the charge fails, an oom event, no kill. */
+	ck_assert_int_eq(rcl_region_touch(f.e, r3, 0, 1024, true), -ENOMEM);
+	ck_assert_uint_eq(fixture_memcg_value(f.e, O, true, "oom"), 1);
+	ck_assert_uint_eq(fixture_memcg_value(f.e, O, true, "oom_kill"), 0);
+	ck_assert_int_eq(nr_killed, 0);
+
+	ck_assert_int_eq(rcl_tunable_set(f.e, RCL_TUNABLE_OOM_POLICY, RCL_OOM_KILL), 0);
+	ck_assert_int_eq(rcl_region_touch(f.e, r3, 0, 1024, true), 0);
+	ck_assert_int_eq(nr_killed, 1);
+	ck_assert_uint_eq(killed[0], r1);
+	ck_assert_int_eq(rcl_region_info(f.e, r1, &info), -ENOENT);
+	ck_assert_int_eq(rcl_region_info(f.e, r2, &info), 0);
+	ck_assert_int_eq(rcl_region_info(f.e, out, &info), 0);
+	ck_assert_uint_eq(info.resident, 2560);
+	ck_assert_uint_eq(fixture_memcg_value(f.e, O, true, "oom_kill"), 1);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "oom_kill"), 1);
+	ck_assert_uint_le(usage_pages(f.e, O), 2048);
+	rcl_oom_notify_set(f.e, NULL, NULL);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* The only region of the group is the one being faulted: nothing to kill, -ENOMEM. */
+START_TEST(test_memcg_oom_no_victim_fails)
+{
+	struct fixture f;
+	uint32_t O, r, out;
+
+	fixture_setup(&f, 64, 0, 1);
+	ck_assert_int_eq(rcl_tunable_set(f.e, RCL_TUNABLE_OOM_POLICY, RCL_OOM_KILL), 0);
+	O = mkcg(f.e, RCL_MEMCG_ROOT, "o");
+	ck_assert_int_eq(rcl_memcg_set(f.e, O, RCL_MEMCG_MAX, 8 * MiB), 0);
+	out = mkregion(f.e, RCL_MEMCG_ROOT, 256);
+	ck_assert_int_eq(rcl_region_touch(f.e, out, 0, 256, true), 0);
+	r = mkregion(f.e, O, 4096);
+	ck_assert_int_eq(rcl_region_touch(f.e, r, 0, 4096, true), -ENOMEM);
+	ck_assert_uint_eq(fixture_memcg_value(f.e, O, true, "oom_kill"), 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "oom_kill"), 0);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* ---- vmpressure's current level (spec 15) ---------------------------------------------- */
+
+/* The rule: the last window's level while it is at most 5 s old, else none. */
+START_TEST(test_pressure_current_rule)
+{
+	struct vmpressure v = { .last_level = RCL_PRESSURE_CRITICAL };
+	uint64_t sec = 1000000000ULL;
+
+	ck_assert_int_eq(vmpressure_current(&v, 100 * sec), RCL_PRESSURE_NONE);	/* never */
+	v.last_window = 100 * sec;
+	ck_assert_int_eq(vmpressure_current(&v, 100 * sec), RCL_PRESSURE_CRITICAL);
+	ck_assert_int_eq(vmpressure_current(&v, 105 * sec), RCL_PRESSURE_CRITICAL);
+	ck_assert_int_eq(vmpressure_current(&v, 105 * sec + 1), RCL_PRESSURE_NONE);
+	ck_assert_int_eq(vmpressure_current(&v, 140 * sec), RCL_PRESSURE_NONE);
+}
+END_TEST
+
+/*
+ * Through the API: reclaim that reaches priority 3 closes a critical window; the current
+ * level is critical, and none once that window is older than 5 s (its time is moved back
+ * rather than slept through). Listeners cannot ask for "none".
+ */
+START_TEST(test_pressure_level_decays)
+{
+	struct fixture f;
+	struct mem_cgroup *root;
+	enum rcl_pressure_level level;
+	uint32_t r;
+
+	fixture_setup(&f, 16, 0, 1);
+	ck_assert_int_eq(rcl_pressure_now(f.e, RCL_MEMCG_ROOT, &level), 0);
+	ck_assert_int_eq(level, RCL_PRESSURE_NONE);
+	r = mkregion(f.e, RCL_MEMCG_ROOT, 256);
+	ck_assert_int_eq(rcl_region_touch(f.e, r, 0, 256, true), 0);
+	lock(f.e);
+	root = root_mem_cgroup_of(f.e);
+	vmpressure_prio(GFP_KERNEL, root, 3);
+	unlock(f.e);
+	ck_assert_int_eq(rcl_pressure_now(f.e, RCL_MEMCG_ROOT, &level), 0);
+	ck_assert_int_eq(level, RCL_PRESSURE_CRITICAL);
+	lock(f.e);
+	root->vmpressure.last_window -= (VMPRESSURE_CURRENT_SEC + 1) * 1000000000ULL;
+	unlock(f.e);
+	ck_assert_int_eq(rcl_pressure_now(f.e, RCL_MEMCG_ROOT, &level), 0);
+	ck_assert_int_eq(level, RCL_PRESSURE_NONE);
+	ck_assert_str_eq(rcl_pressure_level_names[level], "none");
+	fixture_teardown(&f);
+}
+END_TEST
+
+static void no_event(void *arg, uint32_t memcg_id, enum rcl_pressure_level level)
+{
+	(void)arg;
+	(void)memcg_id;
+	(void)level;
+}
+
+START_TEST(test_pressure_listen_rejects_none)
+{
+	struct fixture f;
+
+	fixture_setup(&f, 16, 0, 1);
+	ck_assert_int_eq(rcl_pressure_listen(f.e, RCL_MEMCG_ROOT, RCL_PRESSURE_NONE,
+					     RCL_PRESSURE_DEFAULT, no_event, NULL), -EINVAL);
+	ck_assert_int_ge(rcl_pressure_listen(f.e, RCL_MEMCG_ROOT, RCL_PRESSURE_LOW,
+					     RCL_PRESSURE_DEFAULT, no_event, NULL), 0);
+	fixture_teardown(&f);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("memcg");
+	TCase *tc = tcase_create("high");
+
+	tcase_add_test(tc, test_high_reclaimed_on_return);
+	tcase_add_test(tc, test_high_delay_formula);
+	tcase_add_test(tc, test_high_throttles_when_reclaim_cannot);
+	tcase_add_test(tc, test_high_no_throttle_without_charge);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("low");
+	tcase_add_loop_test(tc, test_low_holds_while_sibling_reclaimable, 0, 2);
+	tcase_add_test(tc, test_low_retry_waits_for_writeback_first);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("oom");
+	tcase_add_test(tc, test_memcg_oom_kills_inside);
+	tcase_add_test(tc, test_memcg_oom_no_victim_fails);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("vmpressure");
+	tcase_add_test(tc, test_pressure_current_rule);
+	tcase_add_test(tc, test_pressure_level_decays);
+	tcase_add_test(tc, test_pressure_listen_rejects_none);
+	suite_add_tcase(s, tc);
+	return s;
+}
