@@ -54,7 +54,7 @@ int rcl_memcg_create(struct rcl_engine *engine, uint32_t parent_id, const char *
 
 	if (!memcg_name_valid(name))
 		return -EINVAL;
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	parent = mem_cgroup_from_id(engine, parent_id);
 	if (!parent)
 		err = -ENOENT;
@@ -62,7 +62,7 @@ int rcl_memcg_create(struct rcl_engine *engine, uint32_t parent_id, const char *
 		err = -EEXIST;
 	else if ((memcg = mem_cgroup_alloc(engine, parent, name, &err)))
 		*ret_id = memcg->id;
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	return err;
 }
 
@@ -108,7 +108,7 @@ int rcl_memcg_delete(struct rcl_engine *engine, uint32_t id)
 	uint32_t r;
 	int err = 0;
 
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	memcg = mem_cgroup_from_id(engine, id);
 	if (!memcg) {
 		err = -ENOENT;
@@ -149,7 +149,7 @@ int rcl_memcg_delete(struct rcl_engine *engine, uint32_t id)
 	}
 	mem_cgroup_free(engine, memcg);
 out:
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	return err;
 }
 
@@ -174,7 +174,7 @@ int rcl_memcg_set(struct rcl_engine *engine, uint32_t id, enum rcl_memcg_knob kn
 	if ((unsigned int)knob > RCL_MEMCG_SWAPPINESS ||
 	    (knob == RCL_MEMCG_SWAPPINESS && value > 100))
 		return -EINVAL;
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	memcg = mem_cgroup_from_id(engine, id);
 	if (!memcg) {
 		err = -ENOENT;
@@ -203,7 +203,7 @@ int rcl_memcg_set(struct rcl_engine *engine, uint32_t id, enum rcl_memcg_knob kn
 	}
 	mem_cgroup_protection_changed(memcg);
 out:
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	return err;
 }
 
@@ -215,7 +215,7 @@ int rcl_memcg_get(struct rcl_engine *engine, uint32_t id, enum rcl_memcg_knob kn
 
 	if ((unsigned int)knob > RCL_MEMCG_SWAPPINESS)
 		return -EINVAL;
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	memcg = mem_cgroup_from_id(engine, id);
 	if (!memcg) {
 		err = -ENOENT;
@@ -230,7 +230,7 @@ int rcl_memcg_get(struct rcl_engine *engine, uint32_t id, enum rcl_memcg_knob kn
 		case RCL_MEMCG_SWAPPINESS: *ret = mem_cgroup_swappiness(memcg); break;
 		}
 	}
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	return err;
 }
 
@@ -243,7 +243,7 @@ int rcl_memcg_lookup(struct rcl_engine *engine, const char *path, uint32_t *ret_
 	if (!path || path[0] != '/' || strlen(path) >= sizeof(buf))
 		return -EINVAL;
 	strcpy(buf, path);
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	memcg = engine->root_mem_cgroup;
 	for (tok = strtok_r(buf, "/", &save); tok && memcg; tok = strtok_r(NULL, "/", &save))
 		memcg = memcg_child(memcg, tok);
@@ -251,7 +251,7 @@ int rcl_memcg_lookup(struct rcl_engine *engine, const char *path, uint32_t *ret_
 		*ret_id = memcg->id;
 	else
 		err = -ENOENT;
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	return err;
 }
 
@@ -261,7 +261,7 @@ int rcl_memcg_next(struct rcl_engine *engine, uint32_t root_id, uint32_t prev_id
 	struct mem_cgroup *root, *prev = NULL, *next = NULL;
 	int err = 0;
 
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	root = mem_cgroup_from_id(engine, root_id);
 	if (prev_id)
 		prev = mem_cgroup_from_id(engine, prev_id);
@@ -271,7 +271,7 @@ int rcl_memcg_next(struct rcl_engine *engine, uint32_t root_id, uint32_t prev_id
 		err = -ENOENT;
 	else
 		*ret_id = next->id;
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	return err;
 }
 
@@ -298,10 +298,10 @@ int rcl_memcg_path(struct rcl_engine *engine, uint32_t id, char *buf, size_t len
 
 	if (!buf || !len)
 		return -EINVAL;
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	memcg = mem_cgroup_from_id(engine, id);
 	err = memcg ? memcg_path_of(memcg, buf, len) : -ENOENT;
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	return err;
 }
 
@@ -310,7 +310,7 @@ int rcl_memcg_usage(struct rcl_engine *engine, uint32_t id, uint64_t *ret)
 	struct mem_cgroup *memcg;
 	int err = 0;
 
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	memcg = mem_cgroup_from_id(engine, id);
 	if (!memcg)
 		err = -ENOENT;
@@ -319,7 +319,7 @@ int rcl_memcg_usage(struct rcl_engine *engine, uint32_t id, uint64_t *ret)
 				  global_zone_page_state(engine, NR_FREE_PAGES)) << PAGE_SHIFT;
 	else
 		*ret = (uint64_t)(memcg->usage > 0 ? memcg->usage : 0) << PAGE_SHIFT;
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	return err;
 }
 
@@ -334,7 +334,7 @@ int rcl_memcg_show_stat(struct rcl_engine *engine, uint32_t id, FILE *out)
 	size_t i;
 	int err = 0;
 
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	memcg = mem_cgroup_from_id(engine, id);
 	if (!memcg) {
 		err = -ENOENT;
@@ -361,7 +361,7 @@ int rcl_memcg_show_stat(struct rcl_engine *engine, uint32_t id, FILE *out)
 		memcg->vm_events[PGSTEAL_DIRECT], memcg->vm_events[PGSTEAL_KSWAPD],
 		memcg->vm_events[PGMAJFAULT]);
 out:
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	return err;
 }
 
@@ -370,14 +370,14 @@ int rcl_memcg_show_events(struct rcl_engine *engine, uint32_t id, FILE *out)
 	struct mem_cgroup *memcg;
 	int err = 0, i;
 
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	memcg = mem_cgroup_from_id(engine, id);
 	if (!memcg)
 		err = -ENOENT;
 	else
 		for (i = 0; i < MEMCG_NR_MEMORY_EVENTS; i++)
 			fprintf(out, "%s %lu\n", memcg_event_names[i], memcg->events[i]);
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	return err;
 }
 
@@ -401,7 +401,7 @@ int rcl_memcg_reclaim_scan(struct rcl_engine *engine, uint32_t id, uint64_t nr_p
 	int retries = MAX_RECLAIM_RETRIES, err = 0;
 	long pgscan;
 
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	memcg = mem_cgroup_from_id(engine, id);
 	if (!memcg) {
 		err = -ENOENT;
@@ -425,15 +425,15 @@ int rcl_memcg_reclaim_scan(struct rcl_engine *engine, uint32_t id, uint64_t nr_p
 	*ret_reclaimed = reclaimed;
 	*ret_scanned = (uint64_t)(memcg->stat[MEMCG_PGSCAN] - pgscan);
 out:
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	return err;
 }
 
 int rcl_drop_caches(struct rcl_engine *engine, uint64_t *ret_dropped)
 {
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	*ret_dropped = shrink_all_clean_file(engine);
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	return 0;
 }
 
@@ -478,7 +478,7 @@ int rcl_tunable_set(struct rcl_engine *engine, enum rcl_tunable t, uint64_t valu
 
 	if ((unsigned int)t >= RCL_NR_TUNABLES || value < tunable_lo[t] || value > tunable_hi[t])
 		return -EINVAL;
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	switch (t) {
 	case RCL_TUNABLE_SWAPPINESS: engine->swappiness = (int)value; break;
 	case RCL_TUNABLE_MIN_FREE_KBYTES:
@@ -497,7 +497,7 @@ int rcl_tunable_set(struct rcl_engine *engine, enum rcl_tunable t, uint64_t valu
 	case RCL_TUNABLE_WORKINGSET: engine->workingset_enabled = (int)value; break;
 	default: err = -EINVAL;
 	}
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	return err;
 }
 
@@ -517,10 +517,10 @@ int rcl_pressure_listen(struct rcl_engine *engine, uint32_t memcg_id,
 	ev = calloc(1, sizeof(*ev));
 	if (!ev)
 		return -ENOMEM;
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	memcg = mem_cgroup_from_id(engine, memcg_id);
 	if (!memcg) {
-		pthread_mutex_unlock(&engine->mm_lock);
+		mm_unlock(engine);
 		free(ev);
 		return -ENOENT;
 	}
@@ -528,7 +528,7 @@ int rcl_pressure_listen(struct rcl_engine *engine, uint32_t memcg_id,
 					    .id = id = ++engine->next_listener_id,
 					    .next = memcg->vmpressure.listeners };
 	memcg->vmpressure.listeners = ev;
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	return id;
 }
 
@@ -538,7 +538,7 @@ int rcl_pressure_unlisten(struct rcl_engine *engine, uint32_t memcg_id, int list
 	struct mem_cgroup *memcg;
 	int err = -ENOENT;
 
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	memcg = mem_cgroup_from_id(engine, memcg_id);
 	for (pp = memcg ? &memcg->vmpressure.listeners : NULL; pp && *pp; pp = &(*pp)->next) {
 		if ((*pp)->id == listener_id) {
@@ -549,7 +549,7 @@ int rcl_pressure_unlisten(struct rcl_engine *engine, uint32_t memcg_id, int list
 			break;
 		}
 	}
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	return err;
 }
 
@@ -559,13 +559,13 @@ int rcl_pressure_now(struct rcl_engine *engine, uint32_t memcg_id,
 	struct mem_cgroup *memcg;
 	int err = 0;
 
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	memcg = mem_cgroup_from_id(engine, memcg_id);
 	if (memcg)
 		*ret = vmpressure_level_now(&memcg->vmpressure);
 	else
 		err = -ENOENT;
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	return err;
 }
 
@@ -575,10 +575,10 @@ int rcl_psi_read(struct rcl_engine *engine, uint32_t memcg_id, struct rcl_psi *r
 	struct mem_cgroup *memcg;
 	int kind;
 
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	memcg = mem_cgroup_from_id(engine, memcg_id);
 	if (!memcg) {
-		pthread_mutex_unlock(&engine->mm_lock);
+		mm_unlock(engine);
 		return -ENOENT;
 	}
 	psi_group_update(&memcg->psi, psi_now());
@@ -588,16 +588,16 @@ int rcl_psi_read(struct rcl_engine *engine, uint32_t memcg_id, struct rcl_psi *r
 		out[kind]->avg300 = (double)memcg->psi.avg[kind][2] / PSI_FIXED_1;
 		out[kind]->total_usec = memcg->psi.total_ns[kind] / 1000;
 	}
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	return 0;
 }
 
 void rcl_trace_set(struct rcl_engine *engine, rcl_trace_fn fn, void *arg)
 {
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	engine->trace_fn = fn;
 	engine->trace_arg = arg;
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 }
 
 /* ---- kswapd in deterministic mode ----------------------------------------------------- */
@@ -608,7 +608,7 @@ int rcl_kswapd_run(struct rcl_engine *engine, uint64_t *ret_reclaimed)
 	unsigned long before = vm_event_read(engine, PGSTEAL_KSWAPD);
 	int nid;
 
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	for (nid = 0; nid < engine->nr_nodes; nid++) {
 		struct pglist_data *pgdat = NODE_DATA(engine, nid);
 		int order = pgdat->kswapd_order, classzone = pgdat->kswapd_classzone_idx;
@@ -630,7 +630,7 @@ int rcl_kswapd_run(struct rcl_engine *engine, uint64_t *ret_reclaimed)
 			trace_event(engine, .type = RCL_TRACE_KSWAPD_SLEEP, .nid = nid);
 		}
 	}
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	if (ret_reclaimed)
 		*ret_reclaimed = vm_event_read(engine, PGSTEAL_KSWAPD) - before;
 	return 0;

@@ -157,10 +157,14 @@ static int mm_init(struct rcl_engine *engine)
 {
 	const struct rcl_config *c = &engine->config;
 	int nid, ret;
+	size_t i;
 
 	engine->data_dir_fd = -1;
 	tunables_init(engine);
 	pthread_mutex_init(&engine->mm_lock, NULL);
+	pthread_mutex_init(&engine->deferred_lock, NULL);
+	for (i = 0; i < sizeof(engine->page_wait) / sizeof(engine->page_wait[0]); i++)
+		pthread_cond_init(&engine->page_wait[i], NULL);
 	pthread_cond_init(&engine->kswapd_wait, NULL);
 	pthread_cond_init(&engine->flusher_wait, NULL);
 	for (nid = 0; nid < engine->nr_nodes; nid++) {
@@ -208,14 +212,14 @@ static void mm_exit(struct rcl_engine *engine)
 	if (!engine->default_task)
 		return;
 	rcl_engine_stop_threads(engine);
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	for (id = 1; id < engine->nr_region_slots; id++)
 		if (engine->regions[id])
 			region_destroy(engine, engine->regions[id]);
 	while (engine->files)
 		file_put_final(engine, engine->files);
 	lru_add_drain_all(engine);
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	if (engine->swap)
 		swapoff(engine);
 	free(engine->swap_cgroup);
@@ -228,6 +232,8 @@ static void mm_exit(struct rcl_engine *engine)
 	free(engine->region_gen);
 	free(engine->mappings);
 	free(engine->default_task);
+	free(engine->deferred);
+	pthread_mutex_destroy(&engine->deferred_lock);
 	pthread_mutex_destroy(&engine->mm_lock);
 }
 

@@ -64,6 +64,7 @@ struct task_struct {
 	unsigned int memcg_nr_pages_over_high;	/* pages charged above high by this call */
 	uint64_t memcg_high_delay_ns;		/* throttle still to sleep, outside mm_lock */
 	uint16_t memcg_high_delay_id;		/* the memcg whose stall that sleep is */
+	struct region *faulting_region;		/* being faulted by this thread: no OOM victim */
 };
 
 struct rcl_engine {
@@ -88,10 +89,17 @@ struct rcl_engine {
 	unsigned long totalreserve_pages;
 
 	/*
-	 * The memory model (mm.h). Until the concurrency work, one lock serializes everything
-	 * above the allocator: every rcl_* entry point of regions, memcgs and reclaim takes it.
+	 * The memory model (mm.h). One lock serializes everything above the allocator: every
+	 * rcl_* entry point of regions, memcgs and reclaim takes it (lock.c: mm_lock), and
+	 * nobody holds it while waiting for I/O. Completions that arrive while another thread
+	 * holds it wait on the deferred list until the holder lets go.
 	 */
 	pthread_mutex_t mm_lock;
+	pthread_mutex_t deferred_lock;		/* the deferred list below (a leaf) */
+	struct deferred_completion *deferred;
+	size_t nr_deferred_used, nr_deferred_cap;
+	_Atomic size_t nr_deferred;
+	pthread_cond_t page_wait[1u << 6];	/* PAGE_WAIT_BITS: hashed page wait queues */
 	int data_dir_fd;
 	struct region **regions;		/* by slot (region_slot(id)); slot 0 unused */
 	uint16_t *region_gen;			/* per slot: generation of its last region */
@@ -108,7 +116,6 @@ struct rcl_engine {
 	unsigned int swap_ra_win;
 	_Atomic unsigned int swap_ra_hits;
 	struct task_struct *default_task;	/* "current" for threads that never attached */
-	struct region *faulting_region;		/* being faulted: never an OOM victim */
 	void (*oom_notify)(void *arg, uint32_t region_id);
 	void *oom_notify_arg;
 	struct io_engine *file_io;		/* file writeback */

@@ -65,7 +65,7 @@ static void kswapd_try_to_sleep(struct rcl_engine *engine)
 		nap.tv_nsec -= 1000000000L;
 	}
 	while (engine->threads_running && !kswapd_has_work(engine))
-		if (pthread_cond_timedwait(&engine->kswapd_wait, &engine->mm_lock, &nap) ==
+		if (mm_cond_timedwait(engine, &engine->kswapd_wait, &nap) ==
 		    ETIMEDOUT)
 			break;
 	if (kswapd_has_work(engine)) {
@@ -77,7 +77,7 @@ static void kswapd_try_to_sleep(struct rcl_engine *engine)
 		return;
 	}
 	while (engine->threads_running && !kswapd_has_work(engine))
-		pthread_cond_wait(&engine->kswapd_wait, &engine->mm_lock);
+		mm_cond_wait(engine, &engine->kswapd_wait);
 }
 
 static void *kswapd_main(void *arg)
@@ -85,17 +85,17 @@ static void *kswapd_main(void *arg)
 	struct rcl_engine *engine = arg;
 
 	rcl_thread_attach(engine);
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	while (engine->threads_running) {
 		if (!kswapd_has_work(engine)) {
 			kswapd_try_to_sleep(engine);
 			continue;
 		}
-		pthread_mutex_unlock(&engine->mm_lock);
+		mm_unlock(engine);
 		rcl_kswapd_run(engine, NULL);
-		pthread_mutex_lock(&engine->mm_lock);
+		mm_lock(engine);
 	}
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	rcl_thread_detach(engine);
 	return NULL;
 }
@@ -106,18 +106,18 @@ static void *flusher_main(void *arg)
 	struct timespec deadline;
 
 	rcl_thread_attach(engine);
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	while (engine->threads_running) {
 		clock_gettime(CLOCK_REALTIME, &deadline);
 		deadline.tv_sec += DIRTY_WRITEBACK_INTERVAL_MS / 1000;
-		if (pthread_cond_timedwait(&engine->flusher_wait, &engine->mm_lock, &deadline) ==
+		if (mm_cond_timedwait(engine, &engine->flusher_wait, &deadline) ==
 			    ETIMEDOUT ||
 		    engine->flusher_wanted) {
 			engine->flusher_wanted = true;
 			flush_pending_writeback(engine);
 		}
 	}
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	rcl_thread_detach(engine);
 	return NULL;
 }
@@ -126,21 +126,21 @@ int rcl_engine_start_threads(struct rcl_engine *engine)
 {
 	int err;
 
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	if (engine->threads_running) {
-		pthread_mutex_unlock(&engine->mm_lock);
+		mm_unlock(engine);
 		return -EALREADY;
 	}
 	engine->threads_running = true;
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	err = pthread_create(&engine->kswapd_thread, NULL, kswapd_main, engine);
 	if (!err) {
 		err = pthread_create(&engine->flusher_thread, NULL, flusher_main, engine);
 		if (err) {
-			pthread_mutex_lock(&engine->mm_lock);
+			mm_lock(engine);
 			engine->threads_running = false;
 			pthread_cond_broadcast(&engine->kswapd_wait);
-			pthread_mutex_unlock(&engine->mm_lock);
+			mm_unlock(engine);
 			pthread_join(engine->kswapd_thread, NULL);
 		}
 	}
@@ -153,15 +153,15 @@ int rcl_engine_start_threads(struct rcl_engine *engine)
 
 void rcl_engine_stop_threads(struct rcl_engine *engine)
 {
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	if (!engine->threads_running) {
-		pthread_mutex_unlock(&engine->mm_lock);
+		mm_unlock(engine);
 		return;
 	}
 	engine->threads_running = false;
 	pthread_cond_broadcast(&engine->kswapd_wait);
 	pthread_cond_broadcast(&engine->flusher_wait);
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	pthread_join(engine->kswapd_thread, NULL);
 	pthread_join(engine->flusher_thread, NULL);
 }

@@ -366,10 +366,10 @@ void mem_cgroup_throttle_over_high(struct rcl_engine *engine)
 	ts.tv_nsec = (long)(delay % 1000000000ULL);
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	psi_memstall_account(engine, mem_cgroup_from_id(engine, task->memcg_high_delay_id),
 			     psi_now() - start, false);
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 }
 
 void mem_cgroup_uncharge(struct page *page)

@@ -214,6 +214,33 @@ static inline enum lru_list page_lru(const struct page *page)
 	return (enum lru_list)(page_lru_base_type(page) + (PageActive(page) ? 1 : 0));
 }
 
+/* ---- lock.c: the model lock, waits without it, completions ----------------------------- */
+
+#define PAGE_WAIT_BITS	6
+
+extern __thread struct rcl_engine *mm_lock_owner;
+extern __thread int model_locks_held;
+
+void mm_lock(struct rcl_engine *engine);
+bool mm_trylock(struct rcl_engine *engine);
+void mm_unlock(struct rcl_engine *engine);
+bool mm_locked_by_current(const struct rcl_engine *engine);
+/* Let mm_lock go to block, and take it back: what was looked at before must be checked again. */
+void mm_drop(struct rcl_engine *engine);
+void mm_retake(struct rcl_engine *engine);
+void mm_cond_wait(struct rcl_engine *engine, pthread_cond_t *cv);
+int mm_cond_timedwait(struct rcl_engine *engine, pthread_cond_t *cv,
+		      const struct timespec *abstime);
+/* --enable-debug: abort if this thread holds a model lock where it may block. */
+void might_sleep(void);
+
+typedef void (*model_completion_fn)(void *arg, long a, long b);
+void model_complete(struct rcl_engine *engine, model_completion_fn fn, void *arg, long a, long b);
+
+void wait_on_page_locked(struct page *page);
+void lock_page(struct page *page);
+void wake_up_page(struct page *page);
+
 /* ---- page lock ----------------------------------------------------------------------- */
 
 static inline bool trylock_page(struct page *page)
@@ -230,6 +257,8 @@ static inline void unlock_page(struct page *page)
 	bool was_locked = TestClearPageLocked(page);
 
 	VM_BUG_ON_PAGE(!was_locked, page, "unlocked while not locked");
+	if (PageWaiters(page))
+		wake_up_page(page);
 }
 
 /* Lock a page nobody else can reach yet (a new swap or page cache page). */

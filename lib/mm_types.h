@@ -53,6 +53,7 @@ enum pageflags {
 	PG_readahead,		/* brought in by readahead, not yet used */
 	PG_buddy,		/* free, on a buddy free list; ->private holds the order */
 	PG_head,		/* first frame of a higher-order allocation */
+	PG_waiters,		/* somebody sleeps on this page's wait queue (lock.c) */
 	PG_FLAGS_BITS
 };
 
@@ -166,6 +167,7 @@ static inline bool TestSetPage##name(struct page *p) { return test_and_set_page_
 static inline bool TestClearPage##name(struct page *p) { return test_and_clear_page_flag(p, bit); }
 
 PAGEFLAG(Locked, PG_locked)
+PAGEFLAG(Waiters, PG_waiters)
 PAGEFLAG(Referenced, PG_referenced)
 PAGEFLAG(Uptodate, PG_uptodate)
 PAGEFLAG(Dirty, PG_dirty)

@@ -30,7 +30,7 @@ static struct region *select_bad_region(struct rcl_engine *engine)
 	for (id = 1; id < engine->nr_region_slots; id++) {
 		struct region *r = engine->regions[id];
 
-		if (r && r != engine->faulting_region)
+		if (r && r != current_or_default(engine)->faulting_region)
 			weight[r->memcg->id] += region_badness(r);
 	}
 	for (id = 1; id <= MEM_CGROUP_ID_MAX; id++)
@@ -39,7 +39,7 @@ static struct region *select_bad_region(struct rcl_engine *engine)
 	for (id = 1; worst && id < engine->nr_region_slots; id++) {
 		struct region *r = engine->regions[id];
 
-		if (r && r != engine->faulting_region && r->memcg->id == worst &&
+		if (r && r != current_or_default(engine)->faulting_region && r->memcg->id == worst &&
 		    (!victim || region_badness(r) > region_badness(victim)))
 			victim = r;
 	}
@@ -103,7 +103,7 @@ bool mem_cgroup_out_of_memory(struct rcl_engine *engine, struct mem_cgroup *memc
 	for (id = 1; id < engine->nr_region_slots; id++) {
 		struct region *r = engine->regions[id];
 
-		if (!r || r == engine->faulting_region || !region_in_memcg(r, memcg))
+		if (!r || r == current_or_default(engine)->faulting_region || !region_in_memcg(r, memcg))
 			continue;
 		if (!victim || region_badness(r) > region_badness(victim))
 			victim = r;

@@ -856,7 +856,7 @@ static unsigned long __perform_reclaim(struct rcl_engine *engine, gfp_t gfp, uns
 
 	task->flags |= PF_MEMALLOC;
 	task->reclaim_state = &reclaim_state;
-	psi_memstall_enter(engine, engine->faulting_region ? engine->faulting_region->memcg :
+	psi_memstall_enter(engine, current_or_default(engine)->faulting_region ? current_or_default(engine)->faulting_region->memcg :
 							     NULL);
 	progress = try_to_free_pages(engine, ac->zonelist, (int)order, gfp, ac->nodemask);
 	writeback_wait_all(engine);
@@ -1427,7 +1427,7 @@ int rcl_alloc_pages(struct rcl_engine *engine, unsigned int order, int nid, unsi
 		gfp |= __GFP_MOVABLE;
 
 	/* The slow path may reclaim, which works on the LRU lists: take the model's lock. */
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	page = __alloc_pages_nodemask(engine, gfp | __GFP_NOWARN, order, nid, NULL);
 	if (page) {
 		/* Mark the block so that only this exact pfn and order can be freed back. */
@@ -1436,7 +1436,7 @@ int rcl_alloc_pages(struct rcl_engine *engine, unsigned int order, int nid, unsi
 		mod_zone_page_state(page_zone(page), NR_RAW_PAGES, 1L << order);
 		*ret_pfn = page_to_pfn(page);
 	}
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	return page ? 0 : -ENOMEM;
 }
 
@@ -1447,16 +1447,16 @@ int rcl_free_pages(struct rcl_engine *engine, uint32_t pfn, unsigned int order)
 	if (pfn >= engine->nr_frames || order >= MAX_ORDER)
 		return -EINVAL;
 	page = pfn_to_page(engine, pfn);
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	if (page->mapping != RAW_MAPPING_ID || page->private != order ||
 	    page_ref_count(page) != 1) {
-		pthread_mutex_unlock(&engine->mm_lock);
+		mm_unlock(engine);
 		return -EINVAL;
 	}
 	mod_zone_page_state(page_zone(page), NR_RAW_PAGES, -(1L << order));
 	page->mapping = 0;
 	page->private = 0;
 	__free_pages(page, order);
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	return 0;
 }

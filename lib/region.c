@@ -24,7 +24,7 @@ static void api_exit(struct rcl_engine *engine)
 {
 	mem_cgroup_handle_over_high(engine);
 	engine_debug_check(engine);
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	mem_cgroup_throttle_over_high(engine);
 }
 
@@ -137,7 +137,7 @@ int rcl_region_create(struct rcl_engine *engine, const struct rcl_region_spec *s
 	struct region *region;
 	int err;
 
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	err = region_validate(engine, spec, &memcg);
 	if (err)
 		goto out;
@@ -179,9 +179,9 @@ int rcl_region_create(struct rcl_engine *engine, const struct rcl_region_spec *s
 	if (err)
 		goto fail;
 	if (spec->flags & (RCL_REGION_POPULATE | RCL_REGION_LOCKED)) {
-		engine->faulting_region = region;
+		current_or_default(engine)->faulting_region = region;
 		err = region_populate(engine, region);
-		engine->faulting_region = NULL;
+		current_or_default(engine)->faulting_region = NULL;
 		if (err)
 			goto fail;
 	}
@@ -197,10 +197,10 @@ out:
 
 void rcl_oom_notify_set(struct rcl_engine *engine, rcl_oom_fn fn, void *arg)
 {
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	engine->oom_notify = fn;
 	engine->oom_notify_arg = arg;
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 }
 
 int rcl_region_free(struct rcl_engine *engine, uint32_t id)
@@ -208,13 +208,13 @@ int rcl_region_free(struct rcl_engine *engine, uint32_t id)
 	struct region *region;
 	int err = -ENOENT;
 
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	region = region_lookup(engine, id);
 	if (region) {
 		region_destroy(engine, region);
 		err = 0;
 	}
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	return err;
 }
 
@@ -243,12 +243,12 @@ int rcl_region_touch(struct rcl_engine *engine, uint32_t id, uint64_t first, uin
 	uint64_t i;
 	int err = 0;
 
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	region = region_range(engine, id, first, nr, &err);
-	engine->faulting_region = region;
+	current_or_default(engine)->faulting_region = region;
 	for (i = 0; region && i < nr && !err; i++)
 		err = handle_mm_fault(engine, region, (unsigned long)(first + i), write, &page);
-	engine->faulting_region = NULL;
+	current_or_default(engine)->faulting_region = NULL;
 	api_exit(engine);
 	return err;
 }
@@ -260,7 +260,7 @@ int rcl_region_touch_resident(struct rcl_engine *engine, uint32_t id, uint64_t f
 	uint64_t i;
 	int err = 0;
 
-	if (pthread_mutex_trylock(&engine->mm_lock))
+	if (!mm_trylock(engine))
 		return -EAGAIN;
 	region = region_range(engine, id, first, nr, &err);
 	/* All or nothing: check every entry before marking any. */
@@ -285,7 +285,7 @@ int rcl_region_touch_resident(struct rcl_engine *engine, uint32_t id, uint64_t f
 		if (write)
 			set_page_dirty(pfn_to_page(engine, pte_pfn(*pte)));
 	}
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	return err;
 }
 
@@ -299,9 +299,9 @@ static int region_copy(struct rcl_engine *engine, uint32_t id, uint64_t offset, 
 
 	if (offset + len < offset)
 		return -EINVAL;
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	region = region_range(engine, id, 0, (offset + len + PAGE_SIZE - 1) >> PAGE_SHIFT, &err);
-	engine->faulting_region = region;
+	current_or_default(engine)->faulting_region = region;
 	while (region && done < len && !err) {
 		uint64_t pos = offset + done;
 		size_t off = (size_t)(pos & (PAGE_SIZE - 1));
@@ -318,7 +318,7 @@ static int region_copy(struct rcl_engine *engine, uint32_t id, uint64_t offset, 
 			memcpy((char *)buf + done, (char *)page_address(page) + off, n);
 		done += n;
 	}
-	engine->faulting_region = NULL;
+	current_or_default(engine)->faulting_region = NULL;
 	api_exit(engine);
 	return err;
 }
@@ -419,7 +419,7 @@ int rcl_region_madvise(struct rcl_engine *engine, uint32_t id, uint64_t first, u
 
 	if ((unsigned int)advice > RCL_MADV_WILLNEED)
 		return -EINVAL;
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	region = region_range(engine, id, first, nr, &err);
 	if (!region)
 		goto out;
@@ -450,11 +450,11 @@ int rcl_region_madvise(struct rcl_engine *engine, uint32_t id, uint64_t first, u
 		madvise_pageout(engine, region, (unsigned long)first, (unsigned long)nr);
 		break;
 	case RCL_MADV_WILLNEED:
-		engine->faulting_region = region;
+		current_or_default(engine)->faulting_region = region;
 		for (i = first; i < first + nr && !err; i++)
 			if (!pte_present(pte_get(region, (unsigned long)i)))
 				err = handle_mm_fault(engine, region, (unsigned long)i, false, &page);
-		engine->faulting_region = NULL;
+		current_or_default(engine)->faulting_region = NULL;
 		break;
 	}
 out:
@@ -467,13 +467,13 @@ int rcl_region_mlock(struct rcl_engine *engine, uint32_t id)
 	struct region *region;
 	int err = 0;
 
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	region = region_range(engine, id, 0, 0, &err);
 	if (region) {
 		/* mlock populates: every page must be resident to be locked. */
-		engine->faulting_region = region;
+		current_or_default(engine)->faulting_region = region;
 		err = region_populate(engine, region);
-		engine->faulting_region = NULL;
+		current_or_default(engine)->faulting_region = NULL;
 		if (!err) {
 			lru_add_drain(engine);
 			region_mlock(engine, region);
@@ -488,11 +488,11 @@ int rcl_region_munlock(struct rcl_engine *engine, uint32_t id)
 	struct region *region;
 	int err = 0;
 
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	region = region_range(engine, id, 0, 0, &err);
 	if (region)
 		region_munlock(engine, region);
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	return err;
 }
 
@@ -509,7 +509,7 @@ int rcl_region_msync_range(struct rcl_engine *engine, uint32_t id, uint64_t page
 	int err = 0, fsync_err;
 
 	*ret_written = 0;
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	region = region_range(engine, id, page, nr, &err);
 	if (region && region->file && (region->vm_flags & VM_SHARED)) {
 		unsigned long start = region->pgoff + (unsigned long)page;
@@ -520,13 +520,13 @@ int rcl_region_msync_range(struct rcl_engine *engine, uint32_t id, uint64_t page
 		*ret_written = filemap_fdatawrite_range(engine, mapping, start,
 							start + (unsigned long)nr);
 	}
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	if (!mapping)
 		return err;
 	fsync_err = fsync(mapping->fd) < 0 ? -errno : 0;
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	err = filemap_fsync_result(mapping, fsync_err);
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	return err;
 }
 
@@ -542,7 +542,7 @@ int rcl_region_info(struct rcl_engine *engine, uint32_t id, struct rcl_region_in
 	struct region *region;
 	int err = 0;
 
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	region = region_range(engine, id, 0, 0, &err);
 	if (region) {
 		ret->type = region->file ? RCL_REGION_FILE : RCL_REGION_ANON;
@@ -554,7 +554,7 @@ int rcl_region_info(struct rcl_engine *engine, uint32_t id, struct rcl_region_in
 		ret->resident = region->rss;
 		ret->swapped = region->swapents;
 	}
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	return err;
 }
 
@@ -564,7 +564,7 @@ int rcl_file_read(struct rcl_engine *engine, const char *path, uint64_t offset, 
 	struct address_space *mapping;
 	int err = 0;
 
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	mapping = file_open(engine, path, 0, false, &err);
 	if (mapping) {
 		err = generic_file_read(engine, mapping, offset, buf, len, ret_read);
@@ -582,7 +582,7 @@ int rcl_file_write(struct rcl_engine *engine, const char *path, uint64_t offset,
 
 	if (offset + len < offset || (offset + len) >> PAGE_SHIFT >= REGION_MAX_PAGES)
 		return -EINVAL;
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	mapping = file_open(engine, path, 0, true, &err);
 	if (mapping) {
 		err = generic_file_write(engine, mapping, offset, buf, len);
@@ -599,7 +599,7 @@ int rcl_sync_all(struct rcl_engine *engine)
 	size_t nr = 0, i;
 	int err = 0, e, *fsync_errs;
 
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	for (mapping = engine->files; mapping; mapping = mapping->next)
 		nr++;
 	files = calloc(nr ? nr : 1, sizeof(*files));
@@ -609,7 +609,7 @@ int rcl_sync_all(struct rcl_engine *engine)
 		for (mapping = engine->files; mapping; mapping = mapping->next)
 			if ((e = filemap_write_and_wait(engine, mapping)) && !err)
 				err = e;
-		pthread_mutex_unlock(&engine->mm_lock);
+		mm_unlock(engine);
 		free(files);
 		free(fsync_errs);
 		return err;
@@ -618,14 +618,14 @@ int rcl_sync_all(struct rcl_engine *engine)
 		filemap_fdatawrite(engine, mapping);
 		files[i] = mapping;
 	}
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	for (i = 0; i < nr; i++)
 		fsync_errs[i] = fsync(files[i]->fd) < 0 ? -errno : 0;
-	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock(engine);
 	for (i = 0; i < nr; i++)
 		if ((e = filemap_fsync_result(files[i], fsync_errs[i])) && !err)
 			err = e;
-	pthread_mutex_unlock(&engine->mm_lock);
+	mm_unlock(engine);
 	free(files);
 	free(fsync_errs);
 	return err;

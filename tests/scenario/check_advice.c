@@ -8,6 +8,7 @@
 
 #include "check-main.h"
 #include "engine-fixture.h"
+#include "mm.h"
 #include "internal.h"
 
 #define PAGE 4096ULL
@@ -354,9 +355,9 @@ START_TEST(test_touch_resident_all_or_nothing)
 	ck_assert_int_eq(rcl_region_touch_resident(f.e, id, 60, 10, false), -EINVAL);
 	ck_assert_int_eq(rcl_region_touch_resident(f.e, 77, 0, 1, false), -ENOENT);
 	/* A busy engine is not waited for. */
-	pthread_mutex_lock(&f.e->mm_lock);
+	mm_lock(f.e);
 	ck_assert_int_eq(rcl_region_touch_resident(f.e, id, 0, 1, false), -EAGAIN);
-	pthread_mutex_unlock(&f.e->mm_lock);
+	mm_unlock(f.e);
 	fixture_teardown(&f);
 }
 END_TEST

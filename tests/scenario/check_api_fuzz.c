@@ -126,10 +126,10 @@ START_TEST(test_random_api_sequences)
 		one_op(&f, &seed, ids, NR_IDS, canary);
 		if (op % 500 == 499) {
 			/* Zones, LRU lists, nothing left isolated: the whole engine adds up. */
-			pthread_mutex_lock(&f.e->mm_lock);
+			mm_lock(f.e);
 			ck_assert_msg(engine_check_consistency(f.e, why, sizeof(why)) == 0, "%s",
 				      why);
-			pthread_mutex_unlock(&f.e->mm_lock);
+			mm_unlock(f.e);
 		}
 	}
 	/* Whatever happened around it (swap, reclaim, failed calls), the canary is intact. */
@@ -212,7 +212,7 @@ START_TEST(test_consistency_checker_catches_breakage)
 	fixture_setup(&f, 16, 0, 1);
 	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
 	fixture_fill(&f, id, 0, 64, 9);
-	pthread_mutex_lock(&f.e->mm_lock);
+	mm_lock(f.e);
 	lru_add_drain(f.e);
 	ck_assert_int_eq(engine_check_consistency(f.e, why, sizeof(why)), 0);
 	lruvec = mem_cgroup_lruvec(NODE_DATA(f.e, 0), f.e->root_mem_cgroup);
@@ -226,7 +226,7 @@ START_TEST(test_consistency_checker_catches_breakage)
 	ck_assert_int_eq(engine_check_consistency(f.e, why, sizeof(why)), -EUCLEAN);
 	SetPageActive(page);
 	ck_assert_int_eq(engine_check_consistency(f.e, why, sizeof(why)), 0);
-	pthread_mutex_unlock(&f.e->mm_lock);
+	mm_unlock(f.e);
 	fixture_teardown(&f);
 }
 END_TEST

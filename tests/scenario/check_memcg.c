@@ -14,8 +14,8 @@
 
 #define PG 4096ULL
 
-static inline void lock(struct rcl_engine *e) { pthread_mutex_lock(&e->mm_lock); }
-static inline void unlock(struct rcl_engine *e) { pthread_mutex_unlock(&e->mm_lock); }
+static inline void lock(struct rcl_engine *e) { mm_lock(e); }
+static inline void unlock(struct rcl_engine *e) { mm_unlock(e); }
 
 static uint32_t mkcg(struct rcl_engine *e, uint32_t parent, const char *name)
 {

@@ -9,6 +9,7 @@
 
 #include "check-main.h"
 #include "engine-fixture.h"
+#include "mm.h"
 #include "internal.h"
 
 #define PAGE		4096ULL
@@ -114,9 +115,9 @@ START_TEST(test_threads_with_kswapd_and_flusher)
 	ck_assert_uint_gt(fixture_vmstat(f.e, "pgsteal_direct") +
 			  fixture_vmstat(f.e, "pgsteal_kswapd"), 0);
 	drain_all_pages(f.e, NULL);
-	pthread_mutex_lock(&f.e->mm_lock);
+	mm_lock(f.e);
 	ck_assert_msg(engine_check_consistency(f.e, why, sizeof(why)) == 0, "%s", why);
-	pthread_mutex_unlock(&f.e->mm_lock);
+	mm_unlock(f.e);
 	fixture_teardown(&f);
 }
 END_TEST

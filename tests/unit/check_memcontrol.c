@@ -13,8 +13,8 @@
 
 #define PG 4096ULL
 
-static void lock(struct rcl_engine *e) { pthread_mutex_lock(&e->mm_lock); }
-static void unlock(struct rcl_engine *e) { pthread_mutex_unlock(&e->mm_lock); }
+static void lock(struct rcl_engine *e) { mm_lock(e); }
+static void unlock(struct rcl_engine *e) { mm_unlock(e); }
 
 static uint32_t mkcg(struct rcl_engine *e, uint32_t parent, const char *name)
 {

@@ -96,9 +96,9 @@ static void pair_setup(struct pair *s)
 static void tree_window(struct rcl_engine *e, struct mem_cgroup *memcg, unsigned long scanned,
 			unsigned long reclaimed)
 {
-	pthread_mutex_lock(&e->mm_lock);
+	mm_lock(e);
 	vmpressure(GFP_KERNEL, memcg, true, scanned, reclaimed);
-	pthread_mutex_unlock(&e->mm_lock);
+	mm_unlock(e);
 }
 
 START_TEST(test_window_below_512_does_not_signal)
@@ -132,10 +132,10 @@ START_TEST(test_window_below_512_does_not_signal)
 	ck_assert_int_eq(h.n[RCL_PRESSURE_LOW], 1);
 	/* Allocations that could not have used reclaimable memory say nothing (no HIGHMEM,
 	 * MOVABLE, IO or FS); nor does a window with nothing scanned. */
-	pthread_mutex_lock(&s.f.e->mm_lock);
+	mm_lock(s.f.e);
 	vmpressure(GFP_NOIO, s.c, true, 1024, 0);
 	vmpressure(GFP_KERNEL, s.c, true, 0, 0);
-	pthread_mutex_unlock(&s.f.e->mm_lock);
+	mm_unlock(s.f.e);
 	ck_assert_int_eq(h.total, 2);
 	ck_assert_uint_eq(s.c->vmpressure.tree_scanned, 0);
 	fixture_teardown(&s.f);
@@ -152,7 +152,7 @@ START_TEST(test_local_window_sets_socket_pressure_only)
 	root = s.f.e->root_mem_cgroup;
 	ck_assert_int_ge(rcl_pressure_listen(s.f.e, s.child, RCL_PRESSURE_LOW,
 					     RCL_PRESSURE_HIERARCHY, on_pressure, &h), 1);
-	pthread_mutex_lock(&s.f.e->mm_lock);
+	mm_lock(s.f.e);
 	/* tree = false: the group's own window; 512/0 is critical, above low: socket
 	 * pressure, but no event is delivered from this path. */
 	ck_assert(!vmpressure_socket_pressure(&s.c->vmpressure));
@@ -170,7 +170,7 @@ START_TEST(test_local_window_sets_socket_pressure_only)
 	/* The root memcg is skipped on the local path. */
 	vmpressure(GFP_KERNEL, root, false, 100, 0);
 	ck_assert_uint_eq(root->vmpressure.scanned, 0);
-	pthread_mutex_unlock(&s.f.e->mm_lock);
+	mm_unlock(s.f.e);
 	ck_assert_int_eq(h.total, 0);
 	fixture_teardown(&s.f);
 }
@@ -257,18 +257,18 @@ START_TEST(test_prio_critical)
 	pair_setup(&s);
 	ck_assert_int_ge(rcl_pressure_listen(s.f.e, s.child, RCL_PRESSURE_LOW,
 					     RCL_PRESSURE_DEFAULT, on_pressure, &h), 1);
-	pthread_mutex_lock(&s.f.e->mm_lock);
+	mm_lock(s.f.e);
 	/* critical_prio = ilog2(100 / 10) = 3: priorities 12..4 say nothing. */
 	for (prio = DEF_PRIORITY; prio > 3; prio--)
 		vmpressure_prio(GFP_KERNEL, s.c, prio);
-	pthread_mutex_unlock(&s.f.e->mm_lock);
+	mm_unlock(s.f.e);
 	ck_assert_int_eq(h.total, 0);
 	ck_assert_uint_eq(s.c->vmpressure.tree_scanned, 0);
-	pthread_mutex_lock(&s.f.e->mm_lock);
+	mm_lock(s.f.e);
 	/* Priority 3, 2, 1, 0: each a whole 512/0 window at once, critical. */
 	for (prio = 3; prio >= 0; prio--)
 		vmpressure_prio(GFP_KERNEL, s.c, prio);
-	pthread_mutex_unlock(&s.f.e->mm_lock);
+	mm_unlock(s.f.e);
 	ck_assert_int_eq(h.total, 4);
 	ck_assert_int_eq(h.n[RCL_PRESSURE_CRITICAL], 4);
 	fixture_teardown(&s.f);

@@ -15,8 +15,8 @@
 
 #define ZN ZONE_NORMAL	/* the only populated zone of these engines */
 
-static void lock(struct rcl_engine *e) { pthread_mutex_lock(&e->mm_lock); }
-static void unlock(struct rcl_engine *e) { pthread_mutex_unlock(&e->mm_lock); }
+static void lock(struct rcl_engine *e) { mm_lock(e); }
+static void unlock(struct rcl_engine *e) { mm_unlock(e); }
 
 static struct scan_control direct_sc(void)
 {

@@ -11,8 +11,8 @@
 #include "memcontrol.h"
 #include "vmscan.h"
 
-static void lock(struct rcl_engine *e) { pthread_mutex_lock(&e->mm_lock); }
-static void unlock(struct rcl_engine *e) { pthread_mutex_unlock(&e->mm_lock); }
+static void lock(struct rcl_engine *e) { mm_lock(e); }
+static void unlock(struct rcl_engine *e) { mm_unlock(e); }
 
 static struct address_space *file_mapping(struct rcl_engine *e, const char *path)
 {

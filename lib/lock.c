@@ -1,0 +1,231 @@
+/*
+ * lock.c - the model lock, the waits that happen without it, and I/O completions that arrive
+ * while another thread holds it.
+ *
+ * mm_lock still guards the model above the allocator (mmzone.h has the order). What changes
+ * here is that nobody waits for I/O while holding it: a thread that must wait releases it
+ * (mm_cond_wait, mm_drop/mm_retake) and revalidates what it looked at when it has it back, as
+ * a kernel fault revalidates its pte after sleeping on a page lock.
+ *
+ * Whoever reaps a completion from the I/O layer may or may not hold mm_lock. A completion that
+ * changes the model (end_page_writeback, a writeback error) runs at once if this thread holds
+ * the lock or can take it without waiting; otherwise it is queued and the holder runs it
+ * before it lets the lock go (the kernel runs them in interrupt context; here "whoever holds
+ * the lock next" plays that part). So no completion ever waits for mm_lock, and a thread that
+ * waits for I/O with mm_lock held cannot deadlock against the reaper.
+ *
+ * Page locks (PG_locked) are waited for on 64 hashed condition variables (page_waitqueue),
+ * with PG_waiters telling unlock_page whether anyone sleeps there. Both sides run under
+ * mm_lock, so a wake-up cannot be lost between the check and the sleep.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "mm.h"
+
+__thread struct rcl_engine *mm_lock_owner;
+__thread int model_locks_held;
+
+static void run_deferred_completions(struct rcl_engine *engine);
+
+static void mm_lock_acquired(struct rcl_engine *engine)
+{
+	mm_lock_owner = engine;
+	model_locks_held++;
+	run_deferred_completions(engine);
+}
+
+void mm_lock(struct rcl_engine *engine)
+{
+	pthread_mutex_lock(&engine->mm_lock);
+	mm_lock_acquired(engine);
+}
+
+bool mm_trylock(struct rcl_engine *engine)
+{
+	if (pthread_mutex_trylock(&engine->mm_lock))
+		return false;
+	mm_lock_acquired(engine);
+	return true;
+}
+
+void mm_unlock(struct rcl_engine *engine)
+{
+	for (;;) {
+		run_deferred_completions(engine);
+		mm_lock_owner = NULL;
+		model_locks_held--;
+		pthread_mutex_unlock(&engine->mm_lock);
+		/* A completion queued after the run above, while we still held the lock, found
+		 * it taken: make sure somebody runs it. */
+		if (!atomic_load(&engine->nr_deferred) || !mm_trylock(engine))
+			return;
+	}
+}
+
+bool mm_locked_by_current(const struct rcl_engine *engine)
+{
+	return mm_lock_owner == engine;
+}
+
+/* Leave mm_lock to block (I/O, a page lock); mm_retake takes it back. */
+void mm_drop(struct rcl_engine *engine)
+{
+	mm_unlock(engine);
+	might_sleep();
+}
+
+void mm_retake(struct rcl_engine *engine)
+{
+	mm_lock(engine);
+}
+
+void mm_cond_wait(struct rcl_engine *engine, pthread_cond_t *cv)
+{
+	mm_lock_owner = NULL;
+	model_locks_held--;
+	might_sleep();
+	pthread_cond_wait(cv, &engine->mm_lock);
+	mm_lock_acquired(engine);
+}
+
+int mm_cond_timedwait(struct rcl_engine *engine, pthread_cond_t *cv,
+		      const struct timespec *abstime)
+{
+	int ret;
+
+	mm_lock_owner = NULL;
+	model_locks_held--;
+	might_sleep();
+	ret = pthread_cond_timedwait(cv, &engine->mm_lock, abstime);
+	mm_lock_acquired(engine);
+	return ret;
+}
+
+/* --enable-debug: a thread about to block must hold no model lock. */
+void might_sleep(void)
+{
+#ifdef RCL_DEBUG
+	if (model_locks_held) {
+		fprintf(stderr, "reclaimd engine: blocking with %d model lock(s) held\n",
+			model_locks_held);
+		abort();
+	}
+#endif
+}
+
+/* ---- completions ---------------------------------------------------------------------- */
+
+struct deferred_completion {
+	model_completion_fn fn;
+	void *arg;
+	long a, b;
+};
+
+static void run_deferred_completions(struct rcl_engine *engine)
+{
+	struct deferred_completion *list;
+	size_t n, i;
+
+	while (atomic_load(&engine->nr_deferred)) {
+		pthread_mutex_lock(&engine->deferred_lock);
+		list = engine->deferred;
+		n = engine->nr_deferred_used;
+		engine->deferred = NULL;
+		engine->nr_deferred_used = 0;
+		engine->nr_deferred_cap = 0;
+		atomic_store(&engine->nr_deferred, 0);
+		pthread_mutex_unlock(&engine->deferred_lock);
+		for (i = 0; i < n; i++)
+			list[i].fn(list[i].arg, list[i].a, list[i].b);
+		free(list);
+	}
+}
+
+static bool defer_completion(struct rcl_engine *engine, model_completion_fn fn, void *arg,
+			     long a, long b)
+{
+	struct deferred_completion *list;
+	bool ok = true;
+
+	pthread_mutex_lock(&engine->deferred_lock);
+	if (engine->nr_deferred_used == engine->nr_deferred_cap) {
+		size_t cap = engine->nr_deferred_cap ? engine->nr_deferred_cap * 2 : 64;
+
+		list = realloc(engine->deferred, cap * sizeof(*list));
+		if (list) {
+			engine->deferred = list;
+			engine->nr_deferred_cap = cap;
+		} else {
+			ok = false;
+		}
+	}
+	if (ok) {
+		engine->deferred[engine->nr_deferred_used++] =
+			(struct deferred_completion){ fn, arg, a, b };
+		atomic_fetch_add(&engine->nr_deferred, 1);
+	}
+	pthread_mutex_unlock(&engine->deferred_lock);
+	return ok;
+}
+
+/*
+ * Run @fn(@arg, @a, @b) with mm_lock held: now if this thread holds it or can take it at once,
+ * else as soon as its holder lets it go. Called from end_io, in whatever thread reaped.
+ */
+void model_complete(struct rcl_engine *engine, model_completion_fn fn, void *arg, long a, long b)
+{
+	if (mm_locked_by_current(engine)) {
+		fn(arg, a, b);
+		return;
+	}
+	if (mm_trylock(engine)) {
+		fn(arg, a, b);
+		mm_unlock(engine);
+		return;
+	}
+	if (defer_completion(engine, fn, arg, a, b)) {
+		/* The holder may have let go meanwhile without seeing it. */
+		if (mm_trylock(engine))
+			mm_unlock(engine);
+		return;
+	}
+	/* No memory to queue it: wait for the lock, which never waits for us. */
+	mm_lock(engine);
+	fn(arg, a, b);
+	mm_unlock(engine);
+}
+
+/* ---- page locks ----------------------------------------------------------------------- */
+
+static pthread_cond_t *page_waitqueue(struct page *page)
+{
+	struct rcl_engine *engine = page_engine(page);
+
+	return &engine->page_wait[(page_to_pfn(page) * 0x9E3779B1u) >> (32 - PAGE_WAIT_BITS)];
+}
+
+/* Sleep until @page is unlocked; mm_lock is released meanwhile (caller holds it). */
+void wait_on_page_locked(struct page *page)
+{
+	struct rcl_engine *engine = page_engine(page);
+
+	while (PageLocked(page)) {
+		SetPageWaiters(page);
+		mm_cond_wait(engine, page_waitqueue(page));
+	}
+}
+
+/* Take the page lock, sleeping (without mm_lock) while another holder has it. */
+void lock_page(struct page *page)
+{
+	while (!trylock_page(page))
+		wait_on_page_locked(page);
+}
+
+void wake_up_page(struct page *page)
+{
+	if (TestClearPageWaiters(page))
+		pthread_cond_broadcast(page_waitqueue(page));
+}
