@@ -84,6 +84,8 @@ struct region {
 	struct region *i_mmap_next;	/* next region mapping the same file */
 	unsigned long rss;		/* present entries */
 	unsigned long swapents;		/* swap entries */
+	int refcount;			/* the region table's, and each call working in it */
+	bool dead;			/* freed or killed: no new work, pages gone */
 };
 
 /* The entry of page @idx: none where no table was ever made. */
@@ -288,6 +290,8 @@ void zap_page_range(struct rcl_engine *engine, struct region *region, unsigned l
 		    unsigned long nr);
 void region_mlock(struct rcl_engine *engine, struct region *region);
 void region_destroy(struct rcl_engine *engine, struct region *region);
+void region_get(struct region *region);
+void region_put(struct rcl_engine *engine, struct region *region);
 void region_munlock(struct rcl_engine *engine, struct region *region);
 
 /* ---- swap.c (LRU lists) ---------------------------------------------------------------- */

@@ -13,8 +13,8 @@
 
 static unsigned long region_badness(const struct region *region)
 {
-	/* Page-table pages: 8 bytes an entry. */
-	return region->rss + region->swapents + (region->nr_pages * sizeof(pte_t)) / PAGE_SIZE;
+	/* Page-table pages: what its table holds, in pages. */
+	return region->rss + region->swapents + region->pt.nr_nodes * XA_NODE_BYTES / PAGE_SIZE;
 }
 
 /* The region to free: the largest of the memcg whose regions weigh most. */

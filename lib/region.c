@@ -20,8 +20,9 @@
 
 /* Put @region in a free slot and give it an id: the slot, and the slot's next generation. */
 /* On the way out of a call that may have charged pages (the kernel's return to user space). */
-static void api_exit(struct rcl_engine *engine)
+static void api_exit(struct rcl_engine *engine, struct region *region)
 {
+	region_put(engine, region);
 	mem_cgroup_handle_over_high(engine);
 	engine_debug_check(engine);
 	mm_unlock(engine);
@@ -60,8 +61,8 @@ found:
 	return 0;
 }
 
-/* Tear a region down: unmap everything, release its slots, its file and its anon space. */
-void region_destroy(struct rcl_engine *engine, struct region *region)
+/* The last reference is gone: unmap what a fault in flight mapped after the kill, and free. */
+static void __region_free(struct rcl_engine *engine, struct region *region)
 {
 	struct region **pp;
 
@@ -79,14 +80,39 @@ void region_destroy(struct rcl_engine *engine, struct region *region)
 		mapping_unregister(engine, region->anon);
 		free(region->anon);
 	}
-	if (region->id)
-		engine->regions[region_slot(region->id)] = NULL;
 	mod_memcg_state(region->memcg, MEMCG_PAGETABLES,
 			-(long)(region->pt.nr_nodes * XA_NODE_BYTES));
 	xa_destroy(&region->pt);
 	free(region);
 	/* Pages still queued for the LRU hold a reference: let them go (and uncharge) now. */
 	lru_add_drain(engine);
+}
+
+void region_get(struct region *region)
+{
+	region->refcount++;
+}
+
+void region_put(struct rcl_engine *engine, struct region *region)
+{
+	if (region && --region->refcount == 0)
+		__region_free(engine, region);
+}
+
+/*
+ * Tear a region down (free, OOM kill, a closed connection): its id stops naming it and every
+ * page goes now. A call still working in it (a fault waiting for I/O) holds a reference and
+ * sees region->dead when it has the lock back; the structure goes with the last reference.
+ */
+void region_destroy(struct rcl_engine *engine, struct region *region)
+{
+	if (region->dead)
+		return;
+	region->dead = true;
+	if (region->id)
+		engine->regions[region_slot(region->id)] = NULL;
+	zap_page_range(engine, region, 0, region->nr_pages);
+	region_put(engine, region);		/* the table's reference */
 }
 
 static int region_validate(struct rcl_engine *engine, const struct rcl_region_spec *spec,
@@ -145,6 +171,7 @@ int rcl_region_create(struct rcl_engine *engine, const struct rcl_region_spec *s
 	region = calloc(1, sizeof(*region));
 	if (!region)
 		goto out;
+	region->refcount = 1;			/* the region table's, from region_register */
 	region->nr_pages = spec->nr_pages;
 	region->memcg = memcg;
 	region->vm_flags = (spec->flags & RCL_REGION_SHARED ? VM_SHARED : 0) |
@@ -191,7 +218,7 @@ int rcl_region_create(struct rcl_engine *engine, const struct rcl_region_spec *s
 fail:
 	region_destroy(engine, region);
 out:
-	api_exit(engine);
+	api_exit(engine, NULL);
 	return err;
 }
 
@@ -218,7 +245,7 @@ int rcl_region_free(struct rcl_engine *engine, uint32_t id)
 	return err;
 }
 
-/* The region @id if [first, first + nr) lies inside it; *ret_err otherwise. */
+/* The region @id, referenced, if [first, first + nr) lies inside it; *ret_err otherwise. */
 static struct region *region_range(struct rcl_engine *engine, uint32_t id, uint64_t first,
 				   uint64_t nr, int *ret_err)
 {
@@ -232,6 +259,7 @@ static struct region *region_range(struct rcl_engine *engine, uint32_t id, uint6
 		*ret_err = -EINVAL;
 		return NULL;
 	}
+	region_get(region);	/* the call's: the region outlives a wait without mm_lock */
 	return region;
 }
 
@@ -249,7 +277,7 @@ int rcl_region_touch(struct rcl_engine *engine, uint32_t id, uint64_t first, uin
 	for (i = 0; region && i < nr && !err; i++)
 		err = handle_mm_fault(engine, region, (unsigned long)(first + i), write, &page);
 	current_or_default(engine)->faulting_region = NULL;
-	api_exit(engine);
+	api_exit(engine, region);
 	return err;
 }
 
@@ -285,6 +313,7 @@ int rcl_region_touch_resident(struct rcl_engine *engine, uint32_t id, uint64_t f
 		if (write)
 			set_page_dirty(pfn_to_page(engine, pte_pfn(*pte)));
 	}
+	region_put(engine, region);
 	mm_unlock(engine);
 	return err;
 }
@@ -319,7 +348,7 @@ static int region_copy(struct rcl_engine *engine, uint32_t id, uint64_t offset, 
 		done += n;
 	}
 	current_or_default(engine)->faulting_region = NULL;
-	api_exit(engine);
+	api_exit(engine, region);
 	return err;
 }
 
@@ -458,7 +487,7 @@ int rcl_region_madvise(struct rcl_engine *engine, uint32_t id, uint64_t first, u
 		break;
 	}
 out:
-	api_exit(engine);
+	api_exit(engine, region);
 	return err;
 }
 
@@ -479,7 +508,7 @@ int rcl_region_mlock(struct rcl_engine *engine, uint32_t id)
 			region_mlock(engine, region);
 		}
 	}
-	api_exit(engine);
+	api_exit(engine, region);
 	return err;
 }
 
@@ -492,6 +521,7 @@ int rcl_region_munlock(struct rcl_engine *engine, uint32_t id)
 	region = region_range(engine, id, 0, 0, &err);
 	if (region)
 		region_munlock(engine, region);
+	region_put(engine, region);
 	mm_unlock(engine);
 	return err;
 }
@@ -520,6 +550,7 @@ int rcl_region_msync_range(struct rcl_engine *engine, uint32_t id, uint64_t page
 		*ret_written = filemap_fdatawrite_range(engine, mapping, start,
 							start + (unsigned long)nr);
 	}
+	region_put(engine, region);
 	mm_unlock(engine);
 	if (!mapping)
 		return err;
@@ -554,6 +585,7 @@ int rcl_region_info(struct rcl_engine *engine, uint32_t id, struct rcl_region_in
 		ret->resident = region->rss;
 		ret->swapped = region->swapents;
 	}
+	region_put(engine, region);
 	mm_unlock(engine);
 	return err;
 }
@@ -570,7 +602,7 @@ int rcl_file_read(struct rcl_engine *engine, const char *path, uint64_t offset, 
 		err = generic_file_read(engine, mapping, offset, buf, len, ret_read);
 		file_put(engine, mapping);
 	}
-	api_exit(engine);
+	api_exit(engine, NULL);
 	return err;
 }
 
@@ -588,7 +620,7 @@ int rcl_file_write(struct rcl_engine *engine, const char *path, uint64_t offset,
 		err = generic_file_write(engine, mapping, offset, buf, len);
 		file_put(engine, mapping);
 	}
-	api_exit(engine);
+	api_exit(engine, NULL);
 	return err;
 }
 
