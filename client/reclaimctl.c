@@ -34,6 +34,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_fwrite_entry,
 	&cmd_fadvise_entry,
 	&cmd_rm_entry,
+	&cmd_replay_entry,
 	&cmd_pressure_entry,
 	&cmd_reclaim_entry,
 	&cmd_trace_entry,
