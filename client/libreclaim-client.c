@@ -235,7 +235,7 @@ int rclc_next_event(struct rclc *c, int timeout_ms, Reclaim__V1__Response **ret_
 	}
 }
 
-int rclc_hello(struct rclc *c, const char *client_name)
+int rclc_hello_memcg(struct rclc *c, const char *client_name, const char *memcg)
 {
 	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
 	Reclaim__V1__Hello hello = RECLAIM__V1__HELLO__INIT;
@@ -244,6 +244,7 @@ int rclc_hello(struct rclc *c, const char *client_name)
 
 	hello.protocol_version = RCLC_PROTOCOL_VERSION;
 	hello.client_name = (char *)(client_name ? client_name : "libreclaim-client");
+	hello.memcg = (char *)(memcg ? memcg : "");
 	req.msg_case = RECLAIM__V1__REQUEST__MSG_HELLO;
 	req.hello = &hello;
 	r = rclc_call(c, &req, &resp);
@@ -258,6 +259,37 @@ int rclc_hello(struct rclc *c, const char *client_name)
 	rclc_response_free(c->hello);
 	c->hello = resp;
 	return 0;
+}
+
+int rclc_hello(struct rclc *c, const char *client_name)
+{
+	return rclc_hello_memcg(c, client_name, NULL);
+}
+
+int rclc_send(struct rclc *c, Reclaim__V1__Request *req, uint64_t *ret_id)
+{
+	req->id = ++c->next_id;
+	*ret_id = req->id;
+	return send_request(c, req);
+}
+
+int rclc_recv(struct rclc *c, Reclaim__V1__Response **ret_resp)
+{
+	Reclaim__V1__Response *resp;
+	int r;
+
+	for (;;) {
+		r = recv_response(c, &resp);
+		if (r < 0)
+			return r;
+		if (resp->msg_case != RECLAIM__V1__RESPONSE__MSG_EVENT) {
+			*ret_resp = resp;
+			return 0;
+		}
+		r = queue_event(c, resp);
+		if (r < 0)
+			return r;
+	}
 }
 
 int rclc_open(const char *path, const char *client_name, struct rclc **ret)

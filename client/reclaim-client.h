@@ -45,6 +45,10 @@ int rclc_connect(const char *path, struct rclc **ret);
  */
 int rclc_hello(struct rclc *c, const char *client_name);
 
+/* The same, naming the client's memcg (Hello.memcg: what its buffered file I/O is charged to
+ * by default); NULL or "" = "/". */
+int rclc_hello_memcg(struct rclc *c, const char *client_name, const char *memcg);
+
 /* rclc_connect + rclc_hello. */
 int rclc_open(const char *path, const char *client_name, struct rclc **ret);
 
@@ -58,6 +62,16 @@ const Reclaim__V1__HelloReply *rclc_server(const struct rclc *c);
  * 0, or -EPIPE/-ECONNRESET (connection lost), -EPROTO (undecodable answer), -ENOMEM.
  */
 int rclc_call(struct rclc *c, Reclaim__V1__Request *req, Reclaim__V1__Response **ret_resp);
+
+/*
+ * Pipelining: send REQ (its id is set here and returned in *ret_id) without waiting; then
+ * take the answers in order with rclc_recv, which skips (queues) pushed events. The server
+ * answers a connection's requests in order, so the n-th rclc_recv is the n-th rclc_send's.
+ * Keep the requests in flight bounded (the server stops reading past its max-pipeline and
+ * its answers then fill the socket): send a few, receive one, send the next.
+ */
+int rclc_send(struct rclc *c, Reclaim__V1__Request *req, uint64_t *ret_id);
+int rclc_recv(struct rclc *c, Reclaim__V1__Response **ret_resp);
 
 /*
  * The next pushed event (a Response whose msg_case is EVENT), waiting at most TIMEOUT_MS

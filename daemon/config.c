@@ -171,6 +171,8 @@ static const struct config_key config_keys[] = {
 	  "swap through the host page cache (default: O_DIRECT)"),
 	K("swap-sync", KEY_FLAG, swap_sync, 0, 0, NULL,
 	  "synchronous swap I/O instead of io_uring (the deterministic engine's way)"),
+	K("deterministic", KEY_FLAG, deterministic, 0, 0, NULL,
+	  "one worker, synchronous I/O, no kswapd or flusher thread: the same counts every run"),
 	K("workers", KEY_UINT, workers, 1, 256, "N",
 	  "threads running requests that may block (default 4)"),
 	K("max-frame", KEY_SIZE, max_frame_bytes, FRAME_MIN_MAX, 1u << 30, "SIZE",

@@ -22,6 +22,8 @@ struct daemon_config {
 	char *socket_group;		/* group of that socket; NULL = our own */
 	char *admin_group;		/* members may use admin requests; NULL = root only */
 	bool swap_sync;			/* no io_uring for swap */
+	bool deterministic;		/* one worker, synchronous I/O, no kswapd or flusher
+					 * thread: the in-process engine's counts exactly */
 	char *metrics_listen;		/* HOST:PORT of the Prometheus endpoint; NULL = off */
 	uint64_t swap_bytes;		/* size of the swap file */
 	unsigned int workers;		/* threads that run requests which may block */

@@ -42,6 +42,10 @@ const struct dispatch_entry dispatch_table[] = {
 	ROW(REGION_INFO, "region info", req_region_info, DISPATCH_MAY_BLOCK),
 	/* May block: the owner table is written and fsynced. */
 	ROW(FILE_CHMOD, "file chmod", req_file_chmod, MUT_BLOCK),
+	ROW(FILE_READ, "file read", req_file_read, MUT_BLOCK),
+	ROW(FILE_WRITE, "file write", req_file_write, MUT_BLOCK),
+	ROW(FILE_ADVISE, "file advise", req_file_advise, MUT_BLOCK),
+	ROW(FILE_REMOVE, "file remove", req_file_remove, MUT_BLOCK),
 
 	ROW(ALLOC_PAGES, "alloc pages", req_alloc_pages, MUT_BLOCK),
 	ROW(FREE_PAGES, "free pages", req_free_pages, MUT_BLOCK),

@@ -37,6 +37,10 @@ struct req_ctx {
 					 * call's reference keeps alive and nobody changes */
 	size_t nr_groups;
 	bool admin;			/* uid 0 or a member of the admin group */
+	const char *memcg;		/* Hello.memcg, the client's memcg ("" = "/"): the
+					 * session's, set by Hello before any other call */
+	struct fileio_table *files;	/* the connection's open files: its calls run one
+					 * after the other, so one thread at a time */
 	const char *name;		/* the request's name, for messages ("alloc pages") */
 };
 
@@ -106,6 +110,10 @@ int req_mlock(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_munlock(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_msync(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_region_info(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_file_read(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_file_write(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_file_advise(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_file_remove(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_file_chmod(struct req_ctx *ctx, const Request *req, Response *resp);
 
 #endif

@@ -403,10 +403,10 @@ static int create_locked(struct file_owners *fo, const char *path, const struct 
 	return 0;
 }
 
-int file_owners_open(struct file_owners *fo, const char *path, const struct file_cred *cred,
-		     bool shared, unsigned int mode, struct file_attr *ret, bool *ret_created)
+int file_owners_access(struct file_owners *fo, const char *path, const struct file_cred *cred,
+		       unsigned int mask, bool create, unsigned int mode, struct file_attr *ret,
+		       bool *ret_created)
 {
-	unsigned int mask = FILE_MAY_READ | (shared ? FILE_MAY_WRITE : 0);
 	struct file_id id;
 	struct stat st;
 	int err;
@@ -414,11 +414,40 @@ int file_owners_open(struct file_owners *fo, const char *path, const struct file
 	*ret_created = false;
 	pthread_mutex_lock(&fo->lock);
 	err = stat_locked(fo, path, ret, &st, &id);
-	if (err == -ENOENT && shared) {
+	if (err == -ENOENT && create) {
 		err = create_locked(fo, path, cred, mode, ret);
 		*ret_created = err == 0;
 	} else if (err == 0 && !file_permission(ret, cred, mask)) {
 		err = -EACCES;
+	}
+	pthread_mutex_unlock(&fo->lock);
+	return err;
+}
+
+int file_owners_open(struct file_owners *fo, const char *path, const struct file_cred *cred,
+		     bool shared, unsigned int mode, struct file_attr *ret, bool *ret_created)
+{
+	return file_owners_access(fo, path, cred, FILE_MAY_READ | (shared ? FILE_MAY_WRITE : 0),
+				  shared, mode, ret, ret_created);
+}
+
+int file_owners_remove(struct file_owners *fo, const char *path, const struct file_cred *cred,
+		       struct file_attr *ret)
+{
+	struct file_id id;
+	struct stat st;
+	int err;
+
+	pthread_mutex_lock(&fo->lock);
+	err = stat_locked(fo, path, ret, &st, &id);
+	if (err == 0 && !cred->admin && cred->uid != ret->uid)
+		err = -EPERM;
+	if (err == 0 && unlinkat(fo->data_fd, path, 0) < 0)
+		err = -errno;
+	if (err == 0) {
+		entries_drop(fo, path, st.st_ino);
+		if (table_save(fo) < 0)
+			log_warning("cannot write the file owner table %s", fo->table_path);
 	}
 	pthread_mutex_unlock(&fo->lock);
 	return err;

@@ -75,6 +75,19 @@ int file_owners_stat(struct file_owners *fo, const char *path, struct file_attr 
 int file_owners_open(struct file_owners *fo, const char *path, const struct file_cred *cred,
 		     bool shared, unsigned int mode, struct file_attr *ret, bool *ret_created);
 
+/*
+ * The same for buffered file I/O: CRED must have every access in MASK; a missing file is
+ * -ENOENT, or with CREATE made as above.
+ */
+int file_owners_access(struct file_owners *fo, const char *path, const struct file_cred *cred,
+		       unsigned int mask, bool create, unsigned int mode, struct file_attr *ret,
+		       bool *ret_created);
+
+/* unlink(2) PATH for CRED: its owner or an admin only (-EPERM, *ret filled); the entry goes
+ * with it. Other errors as file_owners_stat. */
+int file_owners_remove(struct file_owners *fo, const char *path, const struct file_cred *cred,
+		       struct file_attr *ret);
+
 /* Undo a creation by file_owners_open whose region then failed: remove the file and entry. */
 void file_owners_uncreate(struct file_owners *fo, const char *path);
 

@@ -66,6 +66,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_set_max_level(config.log_level);
+	if (config.deterministic) {
+		/* One thread runs the engine, in request order, and I/O completes before each
+		 * call returns: a replay then gives what the engine gives in-process. */
+		config.workers = 1;
+		config.swap_sync = true;
+	}
 	ret = make_dir(config.state_dir);
 	if (ret) {
 		log_err("cannot create state directory %s: %s", config.state_dir, strerror(-ret));
@@ -103,12 +109,14 @@ int main(int argc, char **argv)
 	}
 	rcl_engine_show(engine, RCL_VIEW_LAYOUT, stdout);
 	fflush(stdout);
-	ret = rcl_engine_start_threads(engine);
-	if (ret) {
-		log_err("cannot start kswapd and the flusher: %s", strerror(-ret));
-		goto out;
+	if (!config.deterministic) {
+		ret = rcl_engine_start_threads(engine);
+		if (ret) {
+			log_err("cannot start kswapd and the flusher: %s", strerror(-ret));
+			goto out;
+		}
+		threads = true;
 	}
-	threads = true;
 
 	ret = server_new(&config, engine, argc, argv, &server);
 	if (ret)

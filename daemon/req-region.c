@@ -38,7 +38,7 @@
  * "", "." or ".."), so that one file has one spelling; printable, so that it fits the owner
  * table's lines and the log.
  */
-static int path_check(struct req_ctx *ctx, const char *path, Response *resp)
+int req_path_check(struct req_ctx *ctx, const char *path, Response *resp)
 {
 	const char *p = path, *why = NULL;
 
@@ -102,7 +102,7 @@ static int region_create_check(struct req_ctx *ctx, const Reclaim__V1__RegionCre
 		return -EINVAL;
 	}
 	if (c->kind == RECLAIM__V1__REGION_KIND__REGION_FILE)
-		return path_check(ctx, c->path, resp);
+		return req_path_check(ctx, c->path, resp);
 	if (c->kind != RECLAIM__V1__REGION_KIND__REGION_ANON) {
 		status_set(resp, CODE(INVALID_ARGUMENT), "region create: unknown kind %d",
 			   (int)c->kind);
@@ -116,7 +116,7 @@ static int region_create_check(struct req_ctx *ctx, const Reclaim__V1__RegionCre
 	return 0;
 }
 
-static struct file_cred file_cred(const struct req_ctx *ctx)
+struct file_cred req_file_cred(const struct req_ctx *ctx)
 {
 	return (struct file_cred){ .uid = ctx->uid, .gid = ctx->gid, .groups = ctx->groups,
 				   .nr_groups = ctx->nr_groups, .admin = ctx->admin };
@@ -126,8 +126,8 @@ static struct file_cred file_cred(const struct req_ctx *ctx)
  * Why PATH cannot be had (-errno from fileown.c), in words. WANT: "read" or "read and
  * write", for a refusal.
  */
-static int file_error(struct req_ctx *ctx, const char *path, int err, const char *want,
-		      const struct file_attr *attr, Response *resp)
+int req_file_error(struct req_ctx *ctx, const char *path, int err, const char *want,
+		   const struct file_attr *attr, Response *resp)
 {
 	switch (err) {
 	case -EACCES:
@@ -173,7 +173,7 @@ static void region_create_error(struct req_ctx *ctx, const Reclaim__V1__RegionCr
 			   "region create: path '%s': reclaimd itself cannot open it: %s", c->path,
 			   strerror(-err));
 	else if (c->kind == RECLAIM__V1__REGION_KIND__REGION_FILE && err != -ENOMEM)
-		file_error(ctx, c->path, err, "", NULL, resp);
+		req_file_error(ctx, c->path, err, "", NULL, resp);
 	else if (err == -ENOMEM)
 		status_set(resp, CODE(NO_MEMORY),
 			   "region create: out of memory after reclaim (%" PRIu64 " bytes)", c->bytes);
@@ -214,7 +214,7 @@ int req_region_create(struct req_ctx *ctx, const Request *req, Response *resp)
 	r = malloc(sizeof(*r));
 	ret = r ? 0 : -ENOMEM;
 	if (ret == 0 && spec.path) {
-		struct file_cred cred = file_cred(ctx);
+		struct file_cred cred = req_file_cred(ctx);
 		struct file_attr attr;
 
 		/* The daemon opens the file with its own rights: judge the client's first. */
@@ -223,7 +223,7 @@ int req_region_create(struct req_ctx *ctx, const Request *req, Response *resp)
 		if (ret < 0) {
 			rawpages_uncharge(ctx->server->raw, ctx->uid, rec.bytes);
 			free(r);
-			return file_error(ctx, c->path, ret, c->shared ? "read and write" : "read",
+			return req_file_error(ctx, c->path, ret, c->shared ? "read and write" : "read",
 					  &attr, resp);
 		}
 	}
@@ -633,12 +633,12 @@ int req_region_info(struct req_ctx *ctx, const Request *req, Response *resp)
 int req_file_chmod(struct req_ctx *ctx, const Request *req, Response *resp)
 {
 	const Reclaim__V1__FileChmod *m = req->file_chmod;
-	struct file_cred cred = file_cred(ctx);
+	struct file_cred cred = req_file_cred(ctx);
 	Reclaim__V1__FileChmodReply *r;
 	struct file_attr attr;
 	int ret;
 
-	ret = path_check(ctx, m->path, resp);
+	ret = req_path_check(ctx, m->path, resp);
 	if (ret < 0)
 		return ret;
 	if (m->mode > 0777) {
@@ -659,7 +659,7 @@ int req_file_chmod(struct req_ctx *ctx, const Request *req, Response *resp)
 	}
 	if (ret < 0) {
 		free(r);
-		return file_error(ctx, m->path, ret, "", &attr, resp);
+		return req_file_error(ctx, m->path, ret, "", &attr, resp);
 	}
 	reclaim__v1__file_chmod_reply__init(r);
 	r->owner_uid = (uint32_t)attr.uid;

@@ -17,6 +17,7 @@
 #include "status.h"
 
 #define CLIENT_NAME_MAX	64	/* Hello.client_name, bytes */
+#define HELLO_MEMCG_MAX	255	/* Hello.memcg, bytes: checked when used */
 
 int req_hello(struct req_ctx *ctx, const Request *req, Response *resp)
 {
@@ -34,6 +35,11 @@ int req_hello(struct req_ctx *ctx, const Request *req, Response *resp)
 	if (strlen(hello->client_name) > CLIENT_NAME_MAX) {
 		status_set(resp, CODE(INVALID_ARGUMENT),
 			   "hello: client_name is longer than %u bytes", CLIENT_NAME_MAX);
+		return -EINVAL;
+	}
+	if (strlen(hello->memcg) > HELLO_MEMCG_MAX) {
+		status_set(resp, CODE(INVALID_ARGUMENT), "hello: memcg is longer than %u bytes",
+			   HELLO_MEMCG_MAX);
 		return -EINVAL;
 	}
 	r = malloc(sizeof(*r));

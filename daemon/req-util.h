@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "dispatch.h"
+#include "fileown.h"
 #include "reclaim/pressure.h"
 
 /*
@@ -25,6 +26,16 @@ int req_memcg_resolve_visible(struct req_ctx *ctx, const char *field, const char
 /* Whether the caller may change group ID or put things in it: admins, or its creator's uid.
  * The root group is the admins'. */
 bool req_memcg_may_use(struct req_ctx *ctx, uint32_t id);
+
+/* A data directory path as files are named there (relative, no "." or ".." components,
+ * printable): 0, or -EINVAL with RESP's Status naming it (req-region.c). */
+int req_path_check(struct req_ctx *ctx, const char *path, Response *resp);
+/* The credentials the caller's file accesses are judged by. */
+struct file_cred req_file_cred(const struct req_ctx *ctx);
+/* Why PATH cannot be had (ERR from fileown.c), in RESP's Status; WANT ("read", "read and
+ * write") and ATTR for a refusal. Returns ERR. */
+int req_file_error(struct req_ctx *ctx, const char *path, int err, const char *want,
+		   const struct file_attr *attr, Response *resp);
 
 /* The wire level of an engine level. */
 Reclaim__V1__PressureLevel req_pressure_level(enum rcl_pressure_level l);

@@ -25,6 +25,7 @@
 #include "registry.h"
 #include "status.h"
 #include "subscribe.h"
+#include "fileio.h"
 #include "workers.h"
 
 #define SESSION_READ_CHUNK	(64u << 10)	/* bytes read per readiness event */
@@ -75,6 +76,8 @@ static struct call *call_new(struct session *session, Request *req)
 		.groups = session->groups,
 		.nr_groups = session->nr_groups,
 		.admin = session->admin,
+		.memcg = session->memcg,
+		.files = session->files,
 		.name = "request",
 	};
 	return call;
@@ -236,6 +239,7 @@ static void session_after_run(struct session *session, struct call *call)
 	if (req->msg_case != REQ(HELLO))
 		return;
 	snprintf(session->name, sizeof(session->name), "%s", req->hello->client_name);
+	snprintf(session->memcg, sizeof(session->memcg), "%s", req->hello->memcg);
 	if (session->state == SESSION_NEW) {
 		session->state = SESSION_READY;
 		log_debug("connection %llu: hello from '%s' (pid %d, uid %u)",
@@ -430,13 +434,15 @@ int session_new(struct server *s, int fd, const struct ucred *cred, bool admin,
 	session->cred = *cred;
 	session->admin = admin;
 	peer_groups(session);
+	session->files = fileio_table_new();
 	TAILQ_INIT(&session->calls);
 	TAILQ_INIT(&session->subs);
 	session->in = evbuffer_new();
 	session->out = evbuffer_new();
 	session->ev_read = event_new(s->base, fd, EV_READ | EV_PERSIST, on_read, session);
 	session->ev_write = event_new(s->base, fd, EV_WRITE | EV_PERSIST, on_write, session);
-	if (!session->in || !session->out || !session->ev_read || !session->ev_write) {
+	if (!session->in || !session->out || !session->ev_read || !session->ev_write ||
+	    !session->files) {
 		session->state = SESSION_CLOSED;
 		session_free(session);	/* closes fd */
 		return -ENOMEM;
@@ -562,6 +568,7 @@ void session_free(struct session *session)
 		evbuffer_free(session->out);
 	if (session->fd >= 0)
 		close(session->fd);
+	fileio_table_free(s->engine, session->files);
 	free(session->groups);
 	free(session);
 }

@@ -61,6 +61,8 @@ struct session {
 	size_t nr_groups;
 	bool admin;			/* root or the admin group */
 	char name[65];			/* Hello.client_name, for the log */
+	char memcg[256];		/* Hello.memcg: the client's memcg ("" = "/") */
+	struct fileio_table *files;	/* files its buffered I/O holds open (fileio.h) */
 
 	struct event *ev_read, *ev_write;
 	struct evbuffer *in, *out;	/* bytes not yet parsed / not yet sent */

@@ -1,0 +1,438 @@
+/*
+ * cmd-replay.c - `reclaimctl replay TRACE`: replay a cache or block trace through reclaimd's
+ * page cache, once per cache size, and count what the kernel counts.
+ *
+ * Per size: a fresh memcg with that memory.max (none without --cache), a fresh replay file as
+ * large as the footprint (created by a shared file region, so it starts uncached), then every
+ * access in trace order: --access read as FileRead of its page (consecutive reads in one
+ * vectored request), --access mmap as a Touch of its page of the file region; writes as
+ * FileWrite or a write Touch. Requests are pipelined on the one connection. Misses are the
+ * pages read from the file: the pgmajfault delta (one per page the engine read in). Then
+ * the region, the file and the memcg go again, whatever happened.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "reclaimctl.h"
+#include "trace.h"
+
+#define MAX_SIZES	64
+#define IN_FLIGHT	32		/* requests on the wire; below the daemon's max-pipeline */
+#define BATCH		256		/* reads per vectored FileRead */
+#define PAGE		TRACE_PAGE_SIZE
+
+static int exec_replay(struct cmd_ctx *ctx, int argc, char **argv);
+
+const struct cmd_entry cmd_replay_entry = {
+	.name = "replay",
+	.usage = "TRACE [--format oracle|text|csv|msr] [--access read|mmap] "
+		 "[--cache SIZE[,SIZE]...] [--fadvise normal|sequential|random]",
+	.help = "replay a trace through the page cache, once per cache size, and print the "
+		"misses",
+	.min_args = 1,
+	.max_args = -1,
+	.exec = exec_replay,
+};
+
+static const char *const counter_names[] = {
+	"pgmajfault", "pgscan_kswapd", "pgscan_direct", "pgsteal_kswapd", "pgsteal_direct",
+	"workingset_refault", "workingset_activate", "pgactivate",
+};
+#define NR_COUNTERS (sizeof(counter_names) / sizeof(counter_names[0]))
+
+struct replay {
+	struct cmd_ctx *ctx;
+	const struct trace *t;
+	bool mmap;
+	Reclaim__V1__FileAdvice advice;
+	char memcg[64], path[64];
+	uint64_t region;
+	uint64_t before[NR_COUNTERS], after[NR_COUNTERS];
+	unsigned int in_flight;
+	int failed;			/* the first refusal's exit status */
+	bool tty;
+};
+
+static int counters(struct replay *r, uint64_t *out)
+{
+	Response *resp;
+	size_t i;
+	int ret = ctl_stat(r->ctx, RECLAIM__V1__STAT_VIEW__VMSTAT, &resp);
+
+	if (ret)
+		return ret;
+	for (i = 0; i < NR_COUNTERS; i++)
+		out[i] = ctl_counter(resp->stat, counter_names[i]);
+	rclc_response_free(resp);
+	return 0;
+}
+
+/* Take one pipelined answer; a refusal is reported once and remembered. */
+static int take_answer(struct replay *r)
+{
+	Response *resp;
+	int ret = rclc_recv(r->ctx->conn, &resp);
+
+	if (ret < 0) {
+		fprintf(stderr, "reclaimctl replay: lost the connection: %s\n", strerror(-ret));
+		return EXIT_NOCONN;
+	}
+	r->in_flight--;
+	if (rclc_status_errno(resp) < 0 && !r->failed) {
+		fprintf(stderr, "reclaimctl replay: %s\n", resp->status->message);
+		r->failed = (int)resp->status->code;
+	}
+	rclc_response_free(resp);
+	return r->failed;
+}
+
+static int send_pipelined(struct replay *r, Request *req)
+{
+	uint64_t id;
+	int ret;
+
+	while (r->in_flight >= IN_FLIGHT)
+		if ((ret = take_answer(r)))
+			return ret;
+	ret = rclc_send(r->ctx->conn, req, &id);
+	if (ret < 0) {
+		fprintf(stderr, "reclaimctl replay: lost the connection: %s\n", strerror(-ret));
+		return EXIT_NOCONN;
+	}
+	r->in_flight++;
+	return 0;
+}
+
+static int send_touch(struct replay *r, uint64_t page, bool write)
+{
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Touch t = RECLAIM__V1__TOUCH__INIT;
+	Reclaim__V1__PageRange range = RECLAIM__V1__PAGE_RANGE__INIT;
+
+	range.region_id = r->region;
+	range.first_page = page;
+	range.nr_pages = 1;
+	t.range = &range;
+	t.write = write;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_TOUCH;
+	req.touch = &t;
+	return send_pipelined(r, &req);
+}
+
+/* Reads of pages[0..n) in one vectored FileRead, or one write of pages[0]. */
+static int send_file(struct replay *r, const uint64_t *pages, size_t n, bool write)
+{
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__FileRead rd = RECLAIM__V1__FILE_READ__INIT;
+	Reclaim__V1__FileWrite wr = RECLAIM__V1__FILE_WRITE__INIT;
+	Reclaim__V1__OptU64 fill = RECLAIM__V1__OPT_U64__INIT;
+	Reclaim__V1__FileRange ranges[BATCH], *rp[BATCH];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		reclaim__v1__file_range__init(&ranges[i]);
+		ranges[i].offset = pages[i] * PAGE;
+		ranges[i].length = PAGE;
+		rp[i] = &ranges[i];
+	}
+	if (write) {
+		wr.path = r->path;
+		wr.memcg = r->memcg;
+		wr.ranges = rp;
+		wr.n_ranges = n;
+		wr.fill = &fill;
+		req.msg_case = RECLAIM__V1__REQUEST__MSG_FILE_WRITE;
+		req.file_write = &wr;
+	} else {
+		rd.path = r->path;
+		rd.memcg = r->memcg;
+		rd.ranges = rp;
+		rd.n_ranges = n;
+		rd.discard = true;
+		req.msg_case = RECLAIM__V1__REQUEST__MSG_FILE_READ;
+		req.file_read = &rd;
+	}
+	return send_pipelined(r, &req);
+}
+
+static void progress(struct replay *r, size_t done, uint64_t cache)
+{
+	if (r->tty && (done % 4096 == 0 || done == r->t->nr))
+		fprintf(stderr, "\r%" PRIu64 " KiB: %5.1f%% of %zu accesses", cache >> 10,
+			100.0 * (double)done / (double)r->t->nr, r->t->nr);
+}
+
+static int run_accesses(struct replay *r, uint64_t cache)
+{
+	const struct trace *t = r->t;
+	size_t i = 0, n;
+	int ret = 0;
+
+	while (ret == 0 && i < t->nr) {
+		if (r->mmap) {
+			ret = send_touch(r, t->page[i], t->write[i]);
+			i++;
+		} else if (t->write[i]) {
+			ret = send_file(r, &t->page[i], 1, true);
+			i++;
+		} else {
+			for (n = 0; i + n < t->nr && n < BATCH && !t->write[i + n]; n++)
+				;
+			ret = send_file(r, &t->page[i], n, false);
+			i += n;
+		}
+		progress(r, i, cache);
+	}
+	while (ret == 0 && r->in_flight)
+		ret = take_answer(r);
+	if (r->tty)
+		fputc('\n', stderr);
+	return ret;
+}
+
+/* A quiet request: 0 or the refusal's exit status (ctl_call prints it). */
+static int call(struct replay *r, Request *req)
+{
+	Response *resp;
+	int ret = ctl_call(r->ctx, req, &resp);
+
+	if (ret == 0)
+		rclc_response_free(resp);
+	return ret;
+}
+
+static int setup(struct replay *r, uint64_t cache, unsigned int i)
+{
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__MemcgCreate mc = RECLAIM__V1__MEMCG_CREATE__INIT;
+	Reclaim__V1__MemcgLimits lim = RECLAIM__V1__MEMCG_LIMITS__INIT;
+	Reclaim__V1__OptU64 max = RECLAIM__V1__OPT_U64__INIT;
+	Reclaim__V1__RegionCreate rc = RECLAIM__V1__REGION_CREATE__INIT;
+	Reclaim__V1__FileAdvise fa = RECLAIM__V1__FILE_ADVISE__INIT;
+	Reclaim__V1__RegionFree rf = RECLAIM__V1__REGION_FREE__INIT;
+	Response *resp;
+	int ret;
+
+	snprintf(r->path, sizeof(r->path), ".replay-%d-%ld-%u", (int)getpid(),
+		 (long)time(NULL), i);
+	if (cache) {
+		snprintf(r->memcg, sizeof(r->memcg), "/replay-%d-%u", (int)getpid(), i);
+		max.value = cache;
+		lim.max = &max;
+		mc.path = r->memcg;
+		mc.limits = &lim;
+		req.msg_case = RECLAIM__V1__REQUEST__MSG_MEMCG_CREATE;
+		req.memcg_create = &mc;
+		ret = call(r, &req);
+		if (ret) {
+			r->memcg[0] = 0;
+			return ret;
+		}
+	}
+	rc.kind = RECLAIM__V1__REGION_KIND__REGION_FILE;
+	rc.bytes = r->t->footprint * PAGE;
+	rc.memcg = r->memcg;
+	rc.path = r->path;
+	rc.shared = true;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_REGION_CREATE;
+	req.region_create = &rc;
+	ret = ctl_call(r->ctx, &req, &resp);
+	if (ret)
+		return ret;
+	r->region = resp->region_create->region_id;
+	rclc_response_free(resp);
+	if (r->mmap)
+		return 0;
+	/* read(): the region only sized the file; the reads go through the file itself. */
+	rf.region_id = r->region;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_REGION_FREE;
+	req.region_free = &rf;
+	ret = call(r, &req);
+	r->region = 0;
+	if (ret)
+		return ret;
+	fa.path = r->path;
+	fa.advice = r->advice;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_FILE_ADVISE;
+	req.file_advise = &fa;
+	return call(r, &req);
+}
+
+/* Whatever setup made goes again: region, file, memcg (its pages reclaimed first). */
+static void cleanup(struct replay *r)
+{
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__RegionFree rf = RECLAIM__V1__REGION_FREE__INIT;
+	Reclaim__V1__FileRemove fr = RECLAIM__V1__FILE_REMOVE__INIT;
+	Reclaim__V1__ProactiveReclaim pr = RECLAIM__V1__PROACTIVE_RECLAIM__INIT;
+	Reclaim__V1__MemcgDelete md = RECLAIM__V1__MEMCG_DELETE__INIT;
+	Response *resp;
+	int tries;
+
+	if (r->region) {
+		rf.region_id = r->region;
+		req.msg_case = RECLAIM__V1__REQUEST__MSG_REGION_FREE;
+		req.region_free = &rf;
+		call(r, &req);
+		r->region = 0;
+	}
+	if (r->path[0]) {
+		fr.path = r->path;
+		req.msg_case = RECLAIM__V1__REQUEST__MSG_FILE_REMOVE;
+		req.file_remove = &fr;
+		if (rclc_call(r->ctx->conn, &req, &resp) == 0)
+			rclc_response_free(resp);
+		r->path[0] = 0;
+	}
+	if (!r->memcg[0])
+		return;
+	/* Cached pages keep a memcg charged: reclaim them, then delete (bounded tries). */
+	for (tries = 0; tries < 8; tries++) {
+		pr.memcg = r->memcg;
+		pr.bytes = 1ULL << 40;
+		req.msg_case = RECLAIM__V1__REQUEST__MSG_RECLAIM;
+		req.reclaim = &pr;
+		if (rclc_call(r->ctx->conn, &req, &resp) == 0)
+			rclc_response_free(resp);
+		md.path = r->memcg;
+		req.msg_case = RECLAIM__V1__REQUEST__MSG_MEMCG_DELETE;
+		req.memcg_delete = &md;
+		if (rclc_call(r->ctx->conn, &req, &resp) == 0) {
+			int err = rclc_status_errno(resp);
+
+			rclc_response_free(resp);
+			if (err == 0)
+				break;
+		}
+	}
+	if (tries == 8)
+		fprintf(stderr, "reclaimctl replay: memcg %s could not be removed\n", r->memcg);
+	r->memcg[0] = 0;
+}
+
+static void print_result(struct replay *r, uint64_t cache, bool first)
+{
+	uint64_t d[NR_COUNTERS];
+	size_t i;
+
+	for (i = 0; i < NR_COUNTERS; i++)
+		d[i] = r->after[i] - r->before[i];
+	if (r->ctx->json) {
+		printf("%s{\"cache_bytes\":%" PRIu64 ",\"accesses\":%zu,\"footprint_pages\":%" PRIu64
+		       ",\"misses\":%" PRIu64 ",\"miss_ratio\":%.6f,\"pgscan\":%" PRIu64
+		       ",\"pgsteal\":%" PRIu64 ",\"workingset_refault\":%" PRIu64
+		       ",\"workingset_activate\":%" PRIu64 ",\"pgactivate\":%" PRIu64 "}",
+		       first ? "" : ",", cache, r->t->nr, r->t->footprint, d[0],
+		       (double)d[0] / (double)r->t->nr, d[1] + d[2], d[3] + d[4], d[5], d[6], d[7]);
+		return;
+	}
+	if (first)
+		printf("%12s %10s %10s %8s %10s %10s %10s %10s %10s\n", "cache_KiB", "accesses",
+		       "misses", "ratio", "pgscan", "pgsteal", "refaults", "ws_activ",
+		       "pgactivate");
+	printf("%12" PRIu64 " %10zu %10" PRIu64 " %8.4f %10" PRIu64 " %10" PRIu64 " %10" PRIu64
+	       " %10" PRIu64 " %10" PRIu64 "\n", cache >> 10, r->t->nr, d[0],
+	       (double)d[0] / (double)r->t->nr, d[1] + d[2], d[3] + d[4], d[5], d[6], d[7]);
+}
+
+static int parse_sizes(char *s, uint64_t *sizes, unsigned int *n)
+{
+	char *tok, *save = NULL;
+
+	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (*n == MAX_SIZES || ctl_parse_u64(tok, &sizes[*n]) < 0 || sizes[*n] < PAGE)
+			return -1;
+		(*n)++;
+	}
+	return *n ? 0 : -1;
+}
+
+static int replay_one(struct replay *r, uint64_t cache, unsigned int i)
+{
+	int ret = setup(r, cache, i);
+
+	if (ret == 0)
+		ret = counters(r, r->before);
+	if (ret == 0)
+		ret = run_accesses(r, cache);
+	if (ret == 0)
+		ret = counters(r, r->after);
+	cleanup(r);
+	return ret;
+}
+
+static int exec_replay(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "access", required_argument, NULL, 'a' },
+		{ "cache", required_argument, NULL, 'c' },
+		{ "fadvise", required_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct replay r = { .ctx = ctx, .advice = RECLAIM__V1__FILE_ADVICE__FADV_RANDOM };
+	enum trace_format format = TRACE_ORACLE;
+	uint64_t sizes[MAX_SIZES];
+	unsigned int nr_sizes = 0, i;
+	struct trace t;
+	char err[512];
+	int opt, ret = 0;
+
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (opt) {
+		case 'f':
+			if (trace_format_parse(optarg, &format) < 0)
+				return ctl_usage(&cmd_replay_entry, "unknown --format");
+			break;
+		case 'a':
+			if (strcmp(optarg, "read") && strcmp(optarg, "mmap"))
+				return ctl_usage(&cmd_replay_entry, "--access is read or mmap");
+			r.mmap = !strcmp(optarg, "mmap");
+			break;
+		case 'c':
+			if (parse_sizes(optarg, sizes, &nr_sizes) < 0)
+				return ctl_usage(&cmd_replay_entry,
+						 "--cache takes sizes of at least 4K, comma-separated");
+			break;
+		case 'v':
+			if (!strcmp(optarg, "normal"))
+				r.advice = RECLAIM__V1__FILE_ADVICE__FADV_NORMAL;
+			else if (!strcmp(optarg, "sequential"))
+				r.advice = RECLAIM__V1__FILE_ADVICE__FADV_SEQUENTIAL;
+			else if (!strcmp(optarg, "random"))
+				r.advice = RECLAIM__V1__FILE_ADVICE__FADV_RANDOM;
+			else
+				return ctl_usage(&cmd_replay_entry, "unknown --fadvise");
+			break;
+		default: return ctl_usage(&cmd_replay_entry, NULL);
+		}
+	}
+	if (optind != argc - 1)
+		return ctl_usage(&cmd_replay_entry, "one TRACE");
+	if (trace_load(argv[optind], format, &t, err, sizeof(err)) < 0) {
+		fprintf(stderr, "reclaimctl replay: %s\n", err);
+		if (ctx->json)
+			printf("{\"ok\":false,\"code\":\"INVALID_ARGUMENT\",\"message\":\"bad trace\"}\n");
+		return EXIT_USAGE;
+	}
+	r.t = &t;
+	r.tty = isatty(2);
+	if (nr_sizes == 0)
+		sizes[nr_sizes++] = 0;
+	if (ctx->json)
+		printf("[");
+	for (i = 0; ret == 0 && i < nr_sizes; i++) {
+		ret = replay_one(&r, sizes[i], i);
+		if (ret == 0)
+			print_result(&r, sizes[i], i == 0);
+	}
+	if (ctx->json)
+		printf("]\n");
+	trace_free(&t);
+	return ret;
+}

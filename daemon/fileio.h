@@ -1,0 +1,54 @@
+/*
+ * fileio.h - buffered file I/O of one connection: the files it holds open and the calls into
+ * the engine's read()/write()/fadvise() path.
+ *
+ * A connection holds each file it names open, as a process holds a descriptor: the advice
+ * (POSIX_FADV_NORMAL, RANDOM, SEQUENTIAL) and the readahead state live with it until
+ * fileio_table_free. This file is the one place that knows which engine calls serve buffered
+ * I/O; the in-process replayer (tests/lib/replay-engine.c) goes through it too, so that both
+ * drive the engine the same way.
+ *
+ * A table is used by one thread at a time (a connection's requests run one after the other).
+ */
+#ifndef RECLAIMD_FILEIO_H
+#define RECLAIMD_FILEIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct rcl_engine;
+
+/* POSIX_FADV_* values, as the wire's FileAdvice. */
+enum fileio_advice {
+	FILEIO_NORMAL = 0, FILEIO_RANDOM = 1, FILEIO_SEQUENTIAL = 2, FILEIO_WILLNEED = 3,
+	FILEIO_DONTNEED = 4, FILEIO_NOREUSE = 5,
+};
+
+#define FILEIO_MAX_OPEN		64	/* files one connection holds open */
+
+struct fileio_table;
+
+/* NULL on ENOMEM. */
+struct fileio_table *fileio_table_new(void);
+/* Close every file; fileio_table_free(engine, NULL) does nothing. */
+void fileio_table_free(struct rcl_engine *engine, struct fileio_table *t);
+
+/*
+ * read() of [OFFSET, OFFSET + LEN) of PATH into BUF (NULL: read and drop), the pages charged
+ * to memcg MEMCG_ID; *ret_read: bytes before the end of the file. A write() likewise, the
+ * file created if absent. 0 or -errno: -EOPNOTSUPP when this engine cannot charge buffered
+ * I/O to MEMCG_ID, -EMFILE past FILEIO_MAX_OPEN files, the engine's errors.
+ */
+int fileio_read(struct rcl_engine *engine, struct fileio_table *t, const char *path,
+		uint32_t memcg_id, uint64_t offset, void *buf, size_t len, size_t *ret_read);
+int fileio_write(struct rcl_engine *engine, struct fileio_table *t, const char *path,
+		 uint32_t memcg_id, uint64_t offset, const void *buf, size_t len);
+/* posix_fadvise(): LEN 0 = to the end of the file. -EOPNOTSUPP for an advice this engine
+ * cannot follow. */
+int fileio_advise(struct rcl_engine *engine, struct fileio_table *t, const char *path,
+		  uint32_t memcg_id, uint64_t offset, uint64_t len, enum fileio_advice advice);
+
+/* Whether this engine charges buffered I/O to any memcg (else to the root group only). */
+int fileio_memcg_supported(void);
+
+#endif

@@ -1,0 +1,366 @@
+/*
+ * req-file.c - buffered file I/O: FileRead, FileWrite, FileAdvise, FileRemove.
+ *
+ * The read()/write() path beside the regions' mmap path. The rules are a file region's: the
+ * path as RegionCreate's, the client's rights judged by fileown.c (read for FileRead and
+ * WILLNEED, write for FileWrite, which creates a missing file as the client's), the memcg
+ * named on the request or else the client's (Hello.memcg, else "/"), which the client must
+ * be allowed to use as for a region. The connection's open files live in ctx->files.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "dispatch.h"
+#include "fileio.h"
+#include "fileown.h"
+#include "reclaim/engine.h"
+#include "reclaim/memcg.h"
+#include "registry.h"
+#include "req-util.h"
+#include "server.h"
+#include "status.h"
+
+#define FILE_MAX_RANGES		4096
+#define FILE_MAX_BYTES		(1ULL << 44)	/* offsets as far as a region may reach */
+#define READ_OVERHEAD		64		/* bytes of a reply frame besides the data */
+#define RANGE_OVERHEAD		8		/* per range: a field tag and a length */
+
+/* The memcg the request charges: its own field, else the client's, else the root. */
+static int charge_memcg(struct req_ctx *ctx, const char *memcg, Response *resp,
+			uint32_t *ret_id)
+{
+	const char *field = "memcg", *path = memcg;
+	int ret;
+
+	if (!*path && ctx->memcg && *ctx->memcg) {
+		field = "hello.memcg";
+		path = ctx->memcg;
+	}
+	ret = req_memcg_resolve(ctx, field, path, resp, ret_id);
+	if (ret < 0)
+		return ret;
+	if (*ret_id != RCL_MEMCG_ROOT && !req_memcg_may_use(ctx, *ret_id)) {
+		status_set(resp, CODE(PERMISSION_DENIED), "%s: %s %s belongs to uid %u", ctx->name,
+			   field, path,
+			   (unsigned int)registry_memcg_owner(ctx->server->registry, *ret_id));
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* Check the ranges: 1..FILE_MAX_RANGES, each non-empty and within FILE_MAX_BYTES.
+ * *ret_total: their bytes. */
+static int ranges_check(struct req_ctx *ctx, Reclaim__V1__FileRange **ranges, size_t n,
+			Response *resp, uint64_t *ret_total)
+{
+	uint64_t total = 0;
+	size_t i;
+
+	if (n == 0 || n > FILE_MAX_RANGES) {
+		status_set(resp, CODE(INVALID_ARGUMENT), "%s: ranges: %zu given, 1..%u allowed",
+			   ctx->name, n, FILE_MAX_RANGES);
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++) {
+		const Reclaim__V1__FileRange *r = ranges[i];
+
+		if (r->length == 0 || r->offset > FILE_MAX_BYTES ||
+		    r->length > FILE_MAX_BYTES - r->offset) {
+			status_set(resp, CODE(INVALID_ARGUMENT),
+				   "%s: ranges[%zu]: offset %" PRIu64 " length %" PRIu64
+				   " must be a non-empty range below %llu", ctx->name, i, r->offset,
+				   r->length, FILE_MAX_BYTES);
+			return -EINVAL;
+		}
+		total += r->length;
+	}
+	*ret_total = total;
+	return 0;
+}
+
+/* The client's right to PATH (MASK of FILE_MAY_*), a missing file created if CREATE. */
+static int file_access(struct req_ctx *ctx, const char *path, unsigned int mask, bool create,
+		       unsigned int mode, Response *resp, bool *ret_created)
+{
+	struct file_cred cred = req_file_cred(ctx);
+	struct file_attr attr;
+	int ret;
+
+	ret = file_owners_access(ctx->server->files, path, &cred, mask, create, mode, &attr,
+				 ret_created);
+	if (ret < 0)
+		return req_file_error(ctx, path, ret, mask & FILE_MAY_WRITE ? "write" : "read",
+				      &attr, resp);
+	return 0;
+}
+
+/* The engine refused buffered I/O: say so in words. */
+static int fileio_error(struct req_ctx *ctx, const char *path, uint32_t memcg, int err,
+			Response *resp)
+{
+	char buf[256] = "";
+
+	switch (err) {
+	case -EOPNOTSUPP:
+		rcl_memcg_path(ctx->engine, memcg, buf, sizeof(buf));
+		status_set(resp, CODE(UNSUPPORTED),
+			   "%s: this engine charges buffered file I/O to the root memcg only "
+			   "(asked: %s)", ctx->name, buf);
+		break;
+	case -EMFILE:
+		status_set(resp, CODE(NO_SPACE), "%s: this connection holds %u files open already",
+			   ctx->name, FILEIO_MAX_OPEN);
+		break;
+	case -ENOMEM:
+		status_set(resp, CODE(NO_MEMORY), "%s: out of memory after reclaim", ctx->name);
+		break;
+	case -EIO:
+		status_set(resp, CODE(IO_ERROR), "%s: path '%s': I/O error", ctx->name, path);
+		break;
+	default:
+		return req_file_error(ctx, path, err, "", NULL, resp);
+	}
+	return err;
+}
+
+int req_file_read(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	const Reclaim__V1__FileRead *m = req->file_read;
+	uint64_t total, max = ctx->config->max_frame_bytes - READ_OVERHEAD;
+	Reclaim__V1__FileReadReply *r;
+	bool created;
+	uint32_t memcg;
+	size_t i, got;
+	int ret;
+
+	ret = req_path_check(ctx, m->path, resp);
+	if (ret == 0)
+		ret = ranges_check(ctx, m->ranges, m->n_ranges, resp, &total);
+	if (ret == 0 && !m->discard && total + m->n_ranges * RANGE_OVERHEAD > max) {
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "file read: %" PRIu64 " bytes in %zu ranges are over the frame limit "
+			   "(%" PRIu64 " bytes); ask for less or set discard", total, m->n_ranges,
+			   max);
+		ret = -EINVAL;
+	}
+	if (ret == 0)
+		ret = charge_memcg(ctx, m->memcg, resp, &memcg);
+	if (ret == 0)
+		ret = file_access(ctx, m->path, FILE_MAY_READ, false, 0, resp, &created);
+	if (ret < 0)
+		return ret;
+	r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	reclaim__v1__file_read_reply__init(r);
+	resp->msg_case = RESP(FILE_READ);
+	resp->file_read = r;
+	if (!m->discard) {
+		r->data = calloc(m->n_ranges, sizeof(*r->data));
+		if (!r->data)
+			return -ENOMEM;
+	}
+	for (i = 0; i < m->n_ranges; i++) {
+		const Reclaim__V1__FileRange *fr = m->ranges[i];
+		void *buf = NULL;
+
+		if (!m->discard) {
+			buf = malloc(fr->length);
+			if (!buf)
+				return -ENOMEM;
+			r->data[i].data = buf;
+			r->n_data = i + 1;
+		}
+		ret = fileio_read(ctx->engine, ctx->files, m->path, memcg, fr->offset, buf,
+				  fr->length, &got);
+		if (ret < 0)
+			return fileio_error(ctx, m->path, memcg, ret, resp);
+		if (!m->discard)
+			r->data[i].len = got;
+		r->bytes += got;
+	}
+	return 0;
+}
+
+/* The bytes FileWrite puts: its data, or its fill. */
+static int write_data_check(struct req_ctx *ctx, const Reclaim__V1__FileWrite *m,
+			    uint64_t total, Response *resp)
+{
+	if (m->fill && m->data.len) {
+		status_set(resp, CODE(INVALID_ARGUMENT), "file write: give data or fill, not both");
+		return -EINVAL;
+	}
+	if (m->fill && m->fill->value > 255) {
+		status_set(resp, CODE(INVALID_ARGUMENT), "file write: fill %" PRIu64
+			   " is not a byte (0..255)", m->fill->value);
+		return -EINVAL;
+	}
+	if (!m->fill && m->data.len != total) {
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "file write: data has %zu bytes, the ranges %" PRIu64, m->data.len,
+			   total);
+		return -EINVAL;
+	}
+	if (m->mode && m->mode->bits > 0777) {
+		status_set(resp, CODE(INVALID_ARGUMENT), "file write: mode %#o has bits beyond 0777",
+			   m->mode->bits);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+#define FILL_CHUNK	(64u << 10)
+
+/* Write RANGE from DATA, or with FILL bytes (a chunk at a time) when DATA is NULL. */
+static int write_range(struct req_ctx *ctx, const char *path, uint32_t memcg,
+		       const Reclaim__V1__FileRange *fr, const uint8_t *data, const uint8_t *fill)
+{
+	uint64_t done = 0;
+	int ret = 0;
+
+	if (data)
+		return fileio_write(ctx->engine, ctx->files, path, memcg, fr->offset, data,
+				    fr->length);
+	while (ret == 0 && done < fr->length) {
+		size_t n = fr->length - done < FILL_CHUNK ? fr->length - done : FILL_CHUNK;
+
+		ret = fileio_write(ctx->engine, ctx->files, path, memcg, fr->offset + done, fill,
+				   n);
+		done += n;
+	}
+	return ret;
+}
+
+int req_file_write(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	const Reclaim__V1__FileWrite *m = req->file_write;
+	Reclaim__V1__FileWriteReply *r;
+	uint8_t *fill = NULL;
+	uint64_t total, pos = 0;
+	bool created = false;
+	uint32_t memcg;
+	size_t i;
+	int ret;
+
+	ret = req_path_check(ctx, m->path, resp);
+	if (ret == 0)
+		ret = ranges_check(ctx, m->ranges, m->n_ranges, resp, &total);
+	if (ret == 0)
+		ret = write_data_check(ctx, m, total, resp);
+	if (ret == 0)
+		ret = charge_memcg(ctx, m->memcg, resp, &memcg);
+	if (ret < 0)
+		return ret;
+	r = malloc(sizeof(*r));
+	if (m->fill && r && (fill = malloc(FILL_CHUNK)))
+		memset(fill, (int)m->fill->value, FILL_CHUNK);
+	if (!r || (m->fill && !fill)) {
+		free(r);
+		return -ENOMEM;
+	}
+	ret = file_access(ctx, m->path, FILE_MAY_WRITE, true,
+			  m->mode ? m->mode->bits : FILE_MODE_DEFAULT, resp, &created);
+	for (i = 0; ret == 0 && i < m->n_ranges; i++) {
+		ret = write_range(ctx, m->path, memcg, m->ranges[i],
+				  fill ? NULL : m->data.data + pos, fill);
+		if (ret < 0)
+			fileio_error(ctx, m->path, memcg, ret, resp);
+		else
+			pos += m->ranges[i]->length;
+	}
+	free(fill);
+	if (ret < 0) {
+		/* A file this request created and could not fill goes again: nothing was
+		 * written that anyone saw. */
+		if (created && pos == 0)
+			file_owners_uncreate(ctx->server->files, m->path);
+		free(r);
+		return ret;
+	}
+	reclaim__v1__file_write_reply__init(r);
+	r->bytes = pos;
+	resp->msg_case = RESP(FILE_WRITE);
+	resp->file_write = r;
+	return 0;
+}
+
+int req_file_advise(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	const Reclaim__V1__FileAdvise *m = req->file_advise;
+	Reclaim__V1__FileAdviseReply *r;
+	uint32_t memcg = RCL_MEMCG_ROOT;
+	bool created;
+	int ret;
+
+	ret = req_path_check(ctx, m->path, resp);
+	if (ret == 0 && (unsigned int)m->advice > FILEIO_NOREUSE) {
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "file advise: advice %d is not one of NORMAL, RANDOM, SEQUENTIAL, "
+			   "WILLNEED, DONTNEED, NOREUSE", (int)m->advice);
+		ret = -EINVAL;
+	}
+	if (ret == 0 && (m->offset > FILE_MAX_BYTES || m->length > FILE_MAX_BYTES - m->offset)) {
+		status_set(resp, CODE(INVALID_ARGUMENT), "file advise: offset %" PRIu64 " length %"
+			   PRIu64 " runs past %llu bytes", m->offset, m->length, FILE_MAX_BYTES);
+		ret = -EINVAL;
+	}
+	if (ret == 0 && m->advice == RECLAIM__V1__FILE_ADVICE__FADV_WILLNEED)
+		ret = charge_memcg(ctx, m->memcg, resp, &memcg);
+	if (ret == 0)
+		ret = file_access(ctx, m->path, FILE_MAY_READ, false, 0, resp, &created);
+	if (ret < 0)
+		return ret;
+	ret = fileio_advise(ctx->engine, ctx->files, m->path, memcg, m->offset, m->length,
+			    (enum fileio_advice)m->advice);
+	if (ret == -EOPNOTSUPP && m->advice == RECLAIM__V1__FILE_ADVICE__FADV_DONTNEED) {
+		status_set(resp, CODE(UNSUPPORTED),
+			   "file advise: DONTNEED needs the engine to drop one file's pages, which "
+			   "this engine does not offer yet");
+		return ret;
+	}
+	if (ret < 0)
+		return fileio_error(ctx, m->path, memcg, ret, resp);
+	r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	reclaim__v1__file_advise_reply__init(r);
+	resp->msg_case = RESP(FILE_ADVISE);
+	resp->file_advise = r;
+	return 0;
+}
+
+int req_file_remove(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	const Reclaim__V1__FileRemove *m = req->file_remove;
+	struct file_cred cred = req_file_cred(ctx);
+	Reclaim__V1__FileRemoveReply *r;
+	struct file_attr attr;
+	int ret;
+
+	ret = req_path_check(ctx, m->path, resp);
+	if (ret < 0)
+		return ret;
+	r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	ret = file_owners_remove(ctx->server->files, m->path, &cred, &attr);
+	if (ret == -EPERM) {
+		free(r);
+		status_set(resp, CODE(PERMISSION_DENIED),
+			   "file remove: path '%s' belongs to uid %u: only its owner, root or the "
+			   "admin group may remove it", m->path, (unsigned int)attr.uid);
+		return ret;
+	}
+	if (ret < 0) {
+		free(r);
+		return req_file_error(ctx, m->path, ret, "", &attr, resp);
+	}
+	reclaim__v1__file_remove_reply__init(r);
+	resp->msg_case = RESP(FILE_REMOVE);
+	resp->file_remove = r;
+	return 0;
+}

@@ -1,0 +1,67 @@
+#!/bin/bash
+# Buffered file I/O over the socket: fwrite creates a file as the client's, fread reads it
+# back (vectored), the page cache counts one major fault per page read from the file and
+# none once cached, the file region rules decide who may read or write, bad requests are
+# refused naming the field and change nothing, rm removes only one's own files.
+set -u
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/daemon.sh"
+command -v setpriv >/dev/null || { echo "1..0 # SKIP setpriv is missing"; exit 77; }
+[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root to switch uids"; exit 77; }
+plan 23
+
+ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
+as() { local u=$1; shift; setpriv --reuid "$u" --regid "$u" --clear-groups "$RECLAIMCTL" \
+	--socket "$sock" "$@"; }
+refused() { local want=$1 re=$2; shift 2; out=$("$@" 2>&1); local rc=$?
+	[ $rc -eq "$want" ] && grep -qE "$re" <<<"$out"; }
+majflt() { ctl stat vmstat | awk '$1 == "pgmajfault" { print $2 }'; }
+data=$tmp/data
+
+start_daemon --socket-mode 0666 && ok "daemon is READY" || not_ok "daemon is READY"
+
+check "uid 65534 creates a file with fwrite" as 65534 fwrite mine.dat 0 "hello, page cache"
+check "... recorded as uid 65534's, mode 0600" \
+	grep -qE '^65534 65534 0600 [0-9]+ [0-9.-]+ mine.dat$' "$tmp/state/file-owners"
+check "fread gives the bytes back" test "$(as 65534 fread mine.dat 0 17)" = "hello, page cache"
+check "a vectored fread gives each range in order" \
+	test "$(as 65534 fread mine.dat 7 4 0 5)" = "pagehello"
+check "fread stops at the end of the file" test "$(as 65534 fread mine.dat 13 100)" = "ache"
+check "uid 65533 may not read uid 65534's file" \
+	refused 3 "path 'mine.dat' belongs to uid 65534 .*uid 65533 may not read it" \
+	as 65533 fread mine.dat 0 4
+check "... nor write it" refused 3 "uid 65533 may not write it" as 65533 fwrite mine.dat 0 x
+
+# A file put there by hand, readable by all: read yes, write no.
+head -c 65536 /dev/urandom >"$data/hand.dat"; chmod 644 "$data/hand.dat"
+sum=$(sha256sum <"$data/hand.dat")
+m0=$(majflt)
+check "uid 65533 reads a 0644 file of 16 pages (discarding the data)" \
+	test "$(as 65533 fread hand.dat 0 64K --discard)" = 65536
+m1=$(majflt)
+check "... 16 major faults: each page read from the file once" test $((m1 - m0)) -eq 16
+as 65533 fread hand.dat 0 64K --discard >/dev/null
+check "... and none the second time: the pages are cached" test "$(majflt)" -eq "$m1"
+check "the data read matches the file" \
+	test "$(ctl fread hand.dat 4096 8192 | sha256sum)" = \
+	     "$(tail -c +4097 "$data/hand.dat" | head -c 8192 | sha256sum)"
+check "uid 65533 may not write the 0644 file" refused 3 "may not write it" \
+	as 65533 fwrite hand.dat 0 x
+check "--fill writes LEN bytes of BYTE" ctl fwrite fill.dat 4096 --fill 0x41 --length 8K
+check "... read back" test "$(ctl fread fill.dat 4096 8192 | tr -d A | wc -c)" -eq 0
+
+# Refusals name the field and change nothing.
+check "a range of length 0 is INVALID_ARGUMENT naming it" \
+	refused 1 "ranges\[1\]: offset 0 length 0" ctl fread hand.dat 0 1 0 0
+check "a path leading out is INVALID_ARGUMENT" refused 1 "'\.\.' component" \
+	ctl fread ../x 0 1
+check "a missing memcg is NOT_FOUND" refused 2 "memcg" ctl fread hand.dat 0 1 --memcg /none
+check "fadvise of an unknown advice is a usage error" refused 64 "unknown ADVICE" \
+	ctl fadvise hand.dat sideways
+check "fadvise random is accepted" ctl fadvise hand.dat random
+check "uid 65533 may not remove root's file" refused 3 "only its owner" as 65533 rm hand.dat
+check "root removes it" eval 'ctl rm hand.dat && ! test -e "$data/hand.dat"'
+
+stop_daemon
+check "daemon exits 0" test "$EXIT" = 0
+finish

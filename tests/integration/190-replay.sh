@@ -1,0 +1,68 @@
+#!/bin/bash
+# reclaimctl replay through `reclaimd --deterministic`: a synthetic trace (zipf, a loop larger
+# than the cache, a one-off scan, then all mixed) gives exactly the in-process engine's
+# misses at every cache size, twice in a row; a cache larger than the footprint misses
+# exactly the footprint; a malformed trace, or a replay the daemon refuses, leaves no memcg,
+# region or file behind.
+set -u
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/daemon.sh"
+command -v python3 >/dev/null || { echo "1..0 # SKIP python3 is missing"; exit 77; }
+plan 11
+
+ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
+refused() { local want=$1 re=$2; shift 2; out=$("$@" 2>&1); local rc=$?
+	[ $rc -eq "$want" ] && grep -qE "$re" <<<"$out"; }
+misses() { python3 -c 'import json,sys; print(" ".join(str(o["misses"]) for o in json.load(sys.stdin)))'; }
+nothing_left() { [ "$(ctl memcg list | wc -l)" -eq 1 ] && [ -z "$(ls -A "$tmp/data")" ] &&
+	! grep -q replay "$tmp/state/file-owners" 2>/dev/null; }
+
+# 1200 zipf(1.1) draws over 500 ids, a loop of 700 ids three times, a scan of 900 new ids,
+# then zipf and loop interleaved.
+python3 - "$tmp/trace.txt" <<'PY'
+import random, sys
+rnd = random.Random(12)
+def zipf(n, s):
+    w = [1.0 / (i + 1) ** s for i in range(n)]
+    return lambda: rnd.choices(range(n), weights=w)[0]
+z = zipf(500, 1.1)
+ids = [z() for _ in range(1200)]
+ids += [10000 + i for i in range(700)] * 3
+ids += [20000 + i for i in range(900)]
+for i in range(1500):
+    ids.append(z() if i % 2 else 10000 + i % 700)
+open(sys.argv[1], "w").write("\n".join(map(str, ids)) + "\n")
+PY
+footprint=$(sort -u "$tmp/trace.txt" | wc -l)
+sizes=256K,1M,2M,4M,16M
+
+start_daemon --deterministic --arena 16M --swap 16M && ok "reclaimd --deterministic is READY" ||
+	not_ok "reclaimd --deterministic is READY"
+d1=$(ctl --json replay "$tmp/trace.txt" --format text --access mmap --cache $sizes | misses)
+d2=$(ctl --json replay "$tmp/trace.txt" --format text --access mmap --cache $sizes | misses)
+mkdir -p "$tmp/engine/data"
+e=$("$REPLAY_ENGINE" --arena 16M --swap 16M --dir "$tmp/engine" --format text --access mmap \
+	--cache $sizes "$tmp/trace.txt" | awk '{ print $2 }' | paste -sd ' ')
+echo "# daemon: $d1 / $d2, engine: $e, footprint $footprint"
+check "five sizes replayed through the daemon" test "$(wc -w <<<"$d1")" -eq 5
+check "the daemon's misses are the in-process engine's at every size" test "$d1" = "$e"
+check "... and again on the second run" test "$d2" = "$e"
+check "the misses fall as the cache grows" eval '[ "${d1%% *}" -gt "${d1##* }" ]'
+check "a 16M cache (larger than the footprint) misses exactly the footprint" \
+	test "${d1##* }" -eq "$footprint"
+r=$(ctl --json replay "$tmp/trace.txt" --format text --access read | misses)
+check "--access read without a limit misses exactly the footprint" test "$r" -eq "$footprint"
+check "nothing is left behind: no memcg, no file" nothing_left
+
+printf '1\n2\nthree\n' >"$tmp/bad.txt"
+check "a garbage line is refused naming it (exit 64)" \
+	refused 64 "bad.txt:3: 'three' is not an object id" ctl replay "$tmp/bad.txt" --format text
+head -c 30 /dev/zero >"$tmp/bad.bin"
+check "a truncated oracleGeneral record is refused naming it" \
+	refused 64 "bad.bin: record 2 \(byte 24\) is truncated: 6 of 24 bytes" \
+	ctl replay "$tmp/bad.bin"
+ctl replay "$tmp/trace.txt" --format text --access read --cache 1M >/dev/null 2>&1
+check "a replay the daemon refuses midway leaves nothing behind" nothing_left
+
+stop_daemon
+finish
