@@ -184,7 +184,13 @@ static int mm_init(struct rcl_engine *engine)
 	if (ret)
 		return ret;
 	workingset_init(engine);
-	ret = io_engine_new(IO_BACKEND_SYNC, 64, &engine->file_io);
+	/* File writeback goes through io_uring where swap does, so that no write is performed
+	 * in the submitting thread, under the model lock. */
+	ret = -ENOSYS;
+	if (c->swap_async)
+		ret = io_engine_new(IO_BACKEND_URING, 64, &engine->file_io);
+	if (ret)
+		ret = io_engine_new(IO_BACKEND_SYNC, 64, &engine->file_io);
 	if (ret)
 		return ret;
 	if (c->swap_path && c->swap_bytes) {

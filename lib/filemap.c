@@ -192,12 +192,15 @@ int add_to_page_cache_lru(struct page *page, struct address_space *mapping,
 	pgcache_slot_t old;
 	int err;
 
-	if (!xa_leaf_create(&mapping->i_pages, index))
-		return -ENOMEM;
+	/* The charge may reclaim, and wait without mm_lock: the slot is looked at after it. */
 	err = mem_cgroup_try_charge(page, memcg);
 	if (err)
-		return err;	/* an empty leaf stays until the file's cache goes */
+		return err;
+	if (!xa_leaf_create(&mapping->i_pages, index))
+		return -ENOMEM;
 	old = page_cache_slot(mapping, index);
+	if (slot_is_page(old))
+		return -EEXIST;		/* another thread read it in meanwhile */
 	page->mapping = mapping->id;
 	page->index = (uint32_t)index;
 	get_page(page);			/* the cache's reference */
@@ -226,13 +229,20 @@ void __delete_from_page_cache(struct page *page, uint64_t shadow)
 	page->mapping = 0;
 }
 
-/* Read one page of the file; beyond the end of the file the page is zeros. */
-static int mapping_readpage(struct address_space *mapping, struct page *page,
-			    unsigned long index)
+/*
+ * Read one page of the file; beyond the end of the file the page is zeros. The page is locked
+ * in the page cache, so mm_lock can go while the read is in flight: a thread that finds the
+ * page meanwhile sleeps on its lock (filemap_fault).
+ */
+static int mapping_readpage(struct rcl_engine *engine, struct address_space *mapping,
+			    struct page *page, unsigned long index)
 {
 	char *addr = page_address(page);
-	ssize_t n = pread(mapping->fd, addr, PAGE_SIZE, (off_t)(index << PAGE_SHIFT));
+	ssize_t n;
 
+	mm_drop(engine);
+	n = pread(mapping->fd, addr, PAGE_SIZE, (off_t)(index << PAGE_SHIFT));
+	mm_retake(engine);
 	if (n < 0)
 		return -EIO;
 	if ((size_t)n < PAGE_SIZE)
@@ -243,44 +253,59 @@ static int mapping_readpage(struct address_space *mapping, struct page *page,
 
 /*
  * The page at @index, read in if absent (a major fault). Returns it with a reference, or NULL
- * with *ret_err (-ENOMEM when no frame could be had, -EIO when the read failed).
+ * with *ret_err (-ENOMEM when no frame could be had, -EIO when the read failed). A page another
+ * thread is reading in is waited for on its lock; one whose read failed is read again here.
  */
 struct page *filemap_fault(struct rcl_engine *engine, struct address_space *mapping,
 			   unsigned long index, struct mem_cgroup *memcg, int *ret_err)
 {
-	struct page *page = find_get_page(mapping, index);
+	struct page *page;
 	int err;
 
-	if (page)
-		return page;
-	count_vm_event(engine, PGMAJFAULT);
-	count_memcg_events(memcg ? memcg : engine->root_mem_cgroup, PGMAJFAULT, 1);
+retry:
+	page = find_get_page(mapping, index);
+	if (page) {
+		if (!PageUptodate(page))
+			wait_on_page_locked(page);
+		if (PageUptodate(page))
+			return page;
+		put_page(page);		/* its read failed and it left the cache */
+		goto retry;
+	}
 	page = __alloc_pages_nodemask(engine, GFP_HIGHUSER_MOVABLE, 0,
 				      (int)(index % (unsigned long)engine->nr_nodes), NULL);
 	if (!page) {
 		*ret_err = -ENOMEM;
 		return NULL;
 	}
+	__lock_new_page(page);		/* found in the cache only locked until it is read */
 	err = add_to_page_cache_lru(page, mapping, index, memcg);
 	if (err) {
+		unlock_page(page);
 		put_page(page);
+		if (err == -EEXIST)
+			goto retry;
 		*ret_err = err;
 		return NULL;
 	}
+	count_vm_event(engine, PGMAJFAULT);
+	count_memcg_events(memcg ? memcg : engine->root_mem_cgroup, PGMAJFAULT, 1);
 	/* Waiting for a working-set page that was evicted is thrashing: a memory stall. */
 	if (PageWorkingset(page))
 		psi_memstall_enter(engine, memcg);
-	err = mapping_readpage(mapping, page, index);
+	err = mapping_readpage(engine, mapping, page, index);
 	if (PageWorkingset(page))
 		psi_memstall_leave(engine);
 	if (err) {
 		/* The page never held data: take it out again, nothing is lost. */
 		__delete_from_page_cache(page, 0);
+		unlock_page(page);
 		put_page(page);		/* the cache's reference; the LRU vector's goes later */
 		put_page(page);
 		*ret_err = err;
 		return NULL;
 	}
+	unlock_page(page);
 	return page;
 }
 

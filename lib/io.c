@@ -401,6 +401,7 @@ int io_reap(struct io_engine *io)
  * completed and its end_io has returned. Must not be called from an end_io. */
 void io_wait_all(struct io_engine *io)
 {
+	might_sleep();
 	pthread_mutex_lock(&io->lock);
 	while (io->pending) {
 		if (io->in_ring && !io->reaping) {
@@ -409,6 +410,23 @@ void io_wait_all(struct io_engine *io)
 			pthread_mutex_lock(&io->lock);
 		} else {
 			/* Another thread is waiting in the kernel or delivering what it took. */
+			pthread_cond_wait(&io->progress, &io->lock);
+		}
+	}
+	pthread_mutex_unlock(&io->lock);
+}
+
+void io_wait_for(struct io_engine *io, _Atomic int *remaining)
+{
+	might_sleep();
+	pthread_mutex_lock(&io->lock);
+	while (atomic_load(remaining)) {
+		if (io->in_ring && !io->reaping) {
+			pthread_mutex_unlock(&io->lock);
+			io->ops->reap(io, true);
+			pthread_mutex_lock(&io->lock);
+		} else {
+			/* Ours is being delivered by another thread, which broadcasts after. */
 			pthread_cond_wait(&io->progress, &io->lock);
 		}
 	}

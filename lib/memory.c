@@ -318,6 +318,17 @@ static struct page *alloc_anon_page(struct rcl_engine *engine, struct region *re
 	return page;
 }
 
+/*
+ * Whether entry @idx of @region still holds @orig after a wait without mm_lock (allocation
+ * may reclaim, swap-in and file reads wait for I/O): the kernel's pte_same under the pte lock.
+ * If not, another thread changed it (faulted it in, zapped it, killed the region) and the
+ * fault starts over from what is there now.
+ */
+static bool pte_unchanged(struct region *region, unsigned long idx, pte_t orig)
+{
+	return !region->dead && pte_get(region, idx) == orig;
+}
+
 /* A first touch of an anonymous page: a zeroed page, active on the LRU (v4.19). */
 static int do_anonymous_page(struct rcl_engine *engine, struct region *region,
 			     unsigned long idx, bool write)
@@ -327,24 +338,42 @@ static int do_anonymous_page(struct rcl_engine *engine, struct region *region,
 
 	if (!page)
 		return -ENOMEM;
+	if (!pte_unchanged(region, idx, 0)) {
+		put_page(page);
+		return 0;
+	}
 	SetPageUptodate(page);
 	map_page(region, idx, page, write);	/* the allocation's reference becomes the entry's */
 	lru_cache_add_active_or_unevictable(page, region);
 	return 0;
 }
 
-/* A touch of a swapped-out page: read it (with neighbours) and map it. */
+/*
+ * A touch of a swapped-out page: read it (with neighbours) and map it. The page is found or
+ * read in its locked state and locked again here before it is mapped, so a read in flight by
+ * another thread is waited for on the page, as lock_page does in the kernel.
+ */
 static int do_swap_page(struct rcl_engine *engine, struct region *region, unsigned long idx,
 			bool write)
 {
-	swp_entry_t entry = pte_to_swp_entry(pte_get(region, idx));
+	pte_t orig = pte_get(region, idx);
+	swp_entry_t entry = pte_to_swp_entry(orig);
 	struct page *page = lookup_swap_cache(engine, entry);
 	int err = 0;
 
 	if (!page) {
 		page = swapin_readahead(engine, entry, region, &err);
+		/* Raced with another fault of this entry, or the entry changed meanwhile. */
 		if (!page)
-			return err;
+			return err == -EAGAIN || !pte_unchanged(region, idx, orig) ? 0 : err;
+	}
+	lock_page(page);
+	if (!PageSwapCache(page) || page->private != entry.val || !PageUptodate(page) ||
+	    !pte_unchanged(region, idx, orig)) {
+		/* A read that failed, or the entry changed while we slept: look again. */
+		unlock_page(page);
+		put_page(page);
+		return 0;
 	}
 	ClearPageReadahead(page);
 	page->mapping = region->anon->id;
@@ -353,24 +382,36 @@ static int do_swap_page(struct rcl_engine *engine, struct region *region, unsign
 	map_page(region, idx, page, write);	/* our lookup reference becomes the entry's */
 	swap_entry_put_pte(engine, entry);
 	/* Give the slot back when swap is filling up, or when the page is rewritten anyway. */
-	if ((write || vm_swap_full(engine) || PageMlocked(page)) && trylock_page(page)) {
+	if (write || vm_swap_full(engine) || PageMlocked(page))
 		try_to_free_swap(page);
-		unlock_page(page);
-	}
+	unlock_page(page);
 	if (write)
 		set_page_dirty(page);
 	activate_page(page);
 	return 0;
 }
 
-/* A private write to a file page: an anonymous copy replaces it in this region only. */
+/*
+ * A private write to the file page @file_page, which entry @idx holds as @orig (none, or
+ * mapping it): an anonymous copy replaces it in this region only.
+ */
 static int do_cow_fault(struct rcl_engine *engine, struct region *region, unsigned long idx,
-			struct page *file_page)
+			struct page *file_page, pte_t orig)
 {
 	struct page *page = alloc_anon_page(engine, region, idx, GFP_HIGHUSER_MOVABLE);
 
 	if (!page)
 		return -ENOMEM;
+	if (!pte_unchanged(region, idx, orig)) {
+		put_page(page);
+		return 0;
+	}
+	if (pte_present(orig)) {
+		/* Still the file's page: unmap it from this region before the copy goes in. */
+		*pte_offset(region, idx) = 0;
+		page_remove_rmap(file_page, region);
+		put_page(file_page);		/* the entry's reference */
+	}
 	memcpy(page_address(page), page_address(file_page), PAGE_SIZE);
 	SetPageUptodate(page);
 	map_page(region, idx, page, true);
@@ -389,9 +430,13 @@ static int do_file_fault(struct rcl_engine *engine, struct region *region, unsig
 	if (!page)
 		return err;
 	if (write && !(region->vm_flags & VM_SHARED)) {
-		err = do_cow_fault(engine, region, idx, page);
+		err = do_cow_fault(engine, region, idx, page, 0);
 		put_page(page);
 		return err;
+	}
+	if (!pte_unchanged(region, idx, 0)) {
+		put_page(page);
+		return 0;
 	}
 	map_page(region, idx, page, write);	/* the lookup reference becomes the entry's */
 	if (write)
@@ -399,10 +444,21 @@ static int do_file_fault(struct rcl_engine *engine, struct region *region, unsig
 	return 0;
 }
 
+/* A write to a present page of a private file region that is still the file's page. */
+static bool needs_cow(struct rcl_engine *engine, struct region *region, pte_t pte, bool write)
+{
+	return write && region->file && !(region->vm_flags & VM_SHARED) &&
+	       pfn_to_page(engine, pte_pfn(pte))->mapping == region->file->id;
+}
+
 /*
  * Make page @idx of @region present for an access and mark the access: young always, dirty
  * for a write (a private file page is copied first). Returns 0 and the page in *ret_page (no
- * extra reference: the caller holds mm_lock and uses it at once), or -ENOMEM / -EIO.
+ * extra reference: the caller holds mm_lock and uses it at once), or -ENOMEM / -EIO, or
+ * -ENOENT when the region was freed or killed while the fault waited.
+ *
+ * Each step may wait without mm_lock; one that finds the entry changed when it has the lock
+ * back returns 0 without mapping, and the fault looks at the entry again.
  */
 int handle_mm_fault(struct rcl_engine *engine, struct region *region, unsigned long idx,
 		    bool write, struct page **ret_page)
@@ -418,23 +474,25 @@ int handle_mm_fault(struct rcl_engine *engine, struct region *region, unsigned l
 	if (!pte)
 		return -ENOMEM;
 	count_vm_event(engine, PGFAULT);
-	if (pte_none(*pte))
-		err = region->file ? do_file_fault(engine, region, idx, write) :
-				     do_anonymous_page(engine, region, idx, write);
-	else if (is_swap_pte(*pte))
-		err = do_swap_page(engine, region, idx, write);
-	if (err)
-		return err;
+	for (;;) {
+		pte_t orig = *pte;
 
-	if (write && region->file && !(region->vm_flags & VM_SHARED) &&
-	    pfn_to_page(engine, pte_pfn(*pte))->mapping == region->file->id) {
-		/* Present but still the file's page: break the sharing now. */
-		struct page *file_page = pfn_to_page(engine, pte_pfn(*pte));
+		if (region->dead)
+			return -ENOENT;
+		if (pte_none(orig))
+			err = region->file ? do_file_fault(engine, region, idx, write) :
+					     do_anonymous_page(engine, region, idx, write);
+		else if (is_swap_pte(orig))
+			err = do_swap_page(engine, region, idx, write);
+		else if (needs_cow(engine, region, orig, write)) {
+			/* Present but still the file's page: break the sharing now. */
+			struct page *file_page = pfn_to_page(engine, pte_pfn(orig));
 
-		*pte = 0;
-		page_remove_rmap(file_page, region);
-		err = do_cow_fault(engine, region, idx, file_page);
-		put_page(file_page);
+			get_page(file_page);	/* ours, across the copy's allocation */
+			err = do_cow_fault(engine, region, idx, file_page, orig);
+			put_page(file_page);
+		} else
+			break;
 		if (err)
 			return err;
 	}

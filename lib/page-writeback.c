@@ -107,7 +107,8 @@ struct swap_batch {
 	struct page *pages[];
 };
 
-static void swap_batch_end_io(void *private, int index, int err)
+/* The model's side of a swap write's completion: runs with mm_lock held (model_complete). */
+static void swap_page_written(void *private, long index, long err)
 {
 	struct swap_batch *b = private;
 	struct page *page = b->pages[index];
@@ -117,6 +118,14 @@ static void swap_batch_end_io(void *private, int index, int err)
 	end_page_writeback(page);
 	if (++b->done == b->nr)
 		free(b);
+}
+
+/* Whichever thread reaped the write: the model work waits for mm_lock's holder if need be. */
+static void swap_batch_end_io(void *private, int index, int err)
+{
+	struct swap_batch *b = private;
+
+	model_complete(page_engine(b->pages[index]), swap_page_written, b, index, err);
 }
 
 static void flush_swap_pages(struct rcl_engine *engine, struct page **pages, unsigned int nr)
@@ -152,8 +161,10 @@ struct file_run {
 	unsigned int nr;
 };
 
-static void file_run_end_io(struct io_req *req, int res)
+/* The model's side of a file write's completion: runs with mm_lock held (model_complete). */
+static void file_run_written(void *private, long res, long unused)
 {
+	struct io_req *req = private;
 	struct file_run *run = req->private;
 	struct address_space *mapping = run->mapping;
 	uint64_t end = (uint64_t)(run->pages[0]->index + run->nr) << PAGE_SHIFT;
@@ -170,6 +181,13 @@ static void file_run_end_io(struct io_req *req, int res)
 	free(req->iov);
 	free(req);
 	free(run);
+}
+
+static void file_run_end_io(struct io_req *req, int res)
+{
+	struct file_run *run = req->private;
+
+	model_complete(run->mapping->engine, file_run_written, req, res, 0);
 }
 
 /* Submit consecutive pages of one file as one vectored write. */
@@ -261,9 +279,16 @@ static void blk_flush_plug(struct rcl_engine *engine, struct blk_plug *plug)
  */
 void writeback_wait_all(struct rcl_engine *engine)
 {
+	bool held = mm_locked_by_current(engine);
+
+	/* Nobody waits for I/O holding the model lock: the completions need it. */
+	if (held)
+		mm_drop(engine);
 	if (engine->swap)
 		io_wait_all(engine->swap->io);
 	io_wait_all(engine->file_io);
+	if (held)
+		mm_retake(engine);	/* runs the completions that waited for the lock */
 }
 
 /* Run the completions of writes that have finished, without waiting (the I/O interrupt). */
@@ -303,13 +328,10 @@ static void queue_writeback(struct page *page)
 	unlock_page(page);
 	plug->pages[plug->nr++] = page;
 	/* A full plug goes out at once and its I/O overlaps the rest of the batch (with an
-	 * asynchronous backend); without a plug the write completes before we return. */
-	if (plug->nr == BLK_PLUG_MAX)
+	 * asynchronous backend); without a plug it goes out alone. Nobody waits for it here:
+	 * end_page_writeback finishes the page whenever the write completes (spec 18). */
+	if (plug->nr == BLK_PLUG_MAX || plug->depth == 0)
 		blk_flush_plug(engine, plug);
-	if (plug->depth == 0) {
-		blk_flush_plug(engine, plug);
-		writeback_wait_all(engine);
-	}
 }
 
 /* Write a locked file page whose dirty bit the caller cleared (the file's writepage). */
@@ -389,7 +411,7 @@ unsigned long filemap_fdatawrite_range(struct rcl_engine *engine, struct address
 {
 	unsigned long written = write_cache_pages(engine, mapping, start, end);
 
-	io_wait_all(engine->file_io);
+	writeback_wait_all(engine);
 	return written;
 }
 

@@ -77,6 +77,11 @@ int io_submit(struct io_engine *io, struct io_req *req);
 int io_reap(struct io_engine *io);
 /* Wait until every submitted request has completed and its end_io has run. */
 void io_wait_all(struct io_engine *io);
+/* lock.c: --enable-debug aborts if the calling thread holds a model lock (it may block). */
+void might_sleep(void);
+/* Wait until *@remaining, which the caller's end_io calls count down, reaches 0: only the
+ * caller's own requests, not everybody's. */
+void io_wait_for(struct io_engine *io, _Atomic int *remaining);
 /* Fault injection for tests: fail the Nth (1-based, counting from now) read or write with
  * -err; 0 disables. */
 void io_inject_fault(struct io_engine *io, bool write, unsigned int nth, int err);

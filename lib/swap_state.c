@@ -4,7 +4,9 @@
  * entry reads the page back with readahead around it (spec 17), and the slot is released when
  * swap is more than half full or the page is written again.
  *
- * The swap cache is the array si->swap_cache (pfn + 1 per slot). Caller holds mm_lock.
+ * The swap cache is the array si->swap_cache (pfn + 1 per slot). Caller holds mm_lock;
+ * swapin_readahead lets it go while its reads are in flight (the pages wait locked in the swap
+ * cache), and so may any allocation here.
  */
 #include <errno.h>
 
@@ -150,27 +152,36 @@ unsigned int swapin_nr_pages(struct rcl_engine *engine, uint32_t offset)
 }
 
 /*
- * A new swap cache page for @entry, not yet read, charged to the slot's memcg; NULL if the
- * slot is free, already cached, or no frame could be had.
+ * A new swap cache page for @entry, locked and not yet read, charged to the slot's memcg; NULL
+ * with *ret_err: -ENOMEM when no frame or charge could be had, -EEXIST when the slot is cached
+ * already, -ENOENT when it is free. The frame and the charge come first, since either may wait
+ * for reclaim without mm_lock; the slot is then claimed and the page added in one hold of the
+ * lock, so a thread that finds SWAP_HAS_CACHE also finds the page (and waits on its lock).
  */
 static struct page *__read_swap_cache_async(struct rcl_engine *engine, swp_entry_t entry,
-					    struct region *region)
+					    struct region *region, int *ret_err)
 {
-	struct mem_cgroup *memcg = mem_cgroup_from_id(engine, engine->swap_cgroup[swp_offset(entry)]);
+	struct mem_cgroup *memcg;
 	struct page *page;
+	int err;
 
-	if (swapcache_prepare(engine, entry))
-		return NULL;
 	page = __alloc_pages_nodemask(engine, GFP_HIGHUSER_MOVABLE, 0,
 				      (int)(region->id % (uint32_t)engine->nr_nodes), NULL);
 	if (!page) {
-		swap_entry_put(engine, entry, true);
+		*ret_err = -ENOMEM;
 		return NULL;
 	}
 	__SetPageSwapBacked(page);
+	memcg = mem_cgroup_from_id(engine, engine->swap_cgroup[swp_offset(entry)]);
 	if (mem_cgroup_try_charge(page, memcg ? memcg : region->memcg)) {
-		swap_entry_put(engine, entry, true);
 		put_page(page);
+		*ret_err = -ENOMEM;
+		return NULL;
+	}
+	err = swapcache_prepare(engine, entry);
+	if (err) {
+		put_page(page);
+		*ret_err = err;
 		return NULL;
 	}
 	__lock_new_page(page);
@@ -182,13 +193,16 @@ static struct page *__read_swap_cache_async(struct rcl_engine *engine, swp_entry
 struct swapin_batch {
 	struct page *pages[64];
 	int err[64];
+	_Atomic int remaining;		/* reads not yet completed */
 };
 
+/* Any thread may deliver it: it touches only the batch, never the model. */
 static void swapin_end_io(void *private, int index, int err)
 {
 	struct swapin_batch *b = private;
 
 	b->err[index] = err;
+	atomic_fetch_sub(&b->remaining, 1);
 }
 
 /*
@@ -208,11 +222,13 @@ struct page *swapin_readahead(struct rcl_engine *engine, swp_entry_t entry,
 	swp_entry_t entries[64];
 	void *bufs[64];
 	struct page *target, *page;
-	int n = 0, i, t = -1;
+	int n = 0, i, t = -1, err;
 
-	target = __read_swap_cache_async(engine, entry, region);
+	target = __read_swap_cache_async(engine, entry, region, ret_err);
 	if (!target) {
-		*ret_err = -ENOMEM;
+		/* Somebody else added it meanwhile: the fault finds it in the swap cache. */
+		if (*ret_err == -EEXIST)
+			*ret_err = -EAGAIN;
 		return NULL;
 	}
 	start = offset & ~(nr - 1);
@@ -229,7 +245,7 @@ struct page *swapin_readahead(struct rcl_engine *engine, swp_entry_t entry,
 			if (!swap_entry_valid(engine, swp_entry(o)) ||
 			    __swap_count(engine, swp_entry(o)) == 0)
 				continue;
-			page = __read_swap_cache_async(engine, swp_entry(o), region);
+			page = __read_swap_cache_async(engine, swp_entry(o), region, &err);
 			if (!page)
 				continue;
 			SetPageReadahead(page);
@@ -241,10 +257,17 @@ struct page *swapin_readahead(struct rcl_engine *engine, swp_entry_t entry,
 		n++;
 	}
 	count_vm_event(engine, PGMAJFAULT);
-	if (swap_readpages(engine, entries, bufs, n, swapin_end_io, &b) < 0)
+	atomic_store(&b.remaining, n);
+	if (swap_readpages(engine, entries, bufs, n, swapin_end_io, &b) < 0) {
 		for (i = 0; i < n; i++)
 			b.err[i] = -EIO;
-	io_wait_all(si->io);
+	} else {
+		/* The pages are locked in the swap cache: whoever else faults on them sleeps on
+		 * the page lock, and nobody waits for this read behind mm_lock. */
+		mm_drop(engine);
+		io_wait_for(si->io, &b.remaining);
+		mm_retake(engine);
+	}
 
 	target = NULL;
 	for (i = 0; i < n; i++) {

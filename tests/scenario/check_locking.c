@@ -1,0 +1,156 @@
+/*
+ * check_locking - nobody waits holding the model lock.
+ *
+ * A fault that meets a locked page (a read in flight, here a lock the test holds) sleeps on
+ * the page's wait queue without mm_lock, so other threads go on meanwhile; it wakes at
+ * unlock_page and maps the page. Two threads faulting the same swapped page end with one page
+ * mapped and the right bytes. In --enable-debug builds, blocking on I/O with mm_lock held
+ * aborts (might_sleep).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <time.h>
+
+#include "check-main.h"
+#include "engine-fixture.h"
+#include "mm.h"
+
+#define PAGE 4096ULL
+
+struct reader {
+	struct fixture *f;
+	uint32_t id;
+	uint64_t page;
+	int err;
+	bool good;
+};
+
+static void *read_page_thread(void *arg)
+{
+	struct reader *r = arg;
+	char *buf = malloc(PAGE);
+
+	ck_assert_int_eq(rcl_thread_attach(r->f->e), 0);
+	r->err = rcl_region_read(r->f->e, r->id, r->page * PAGE, buf, PAGE);
+	r->good = !r->err && check_pattern(buf, PAGE, 71, r->page * PAGE);
+	rcl_thread_detach(r->f->e);
+	free(buf);
+	return NULL;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A region of 16 written pages, swapped out but still in the swap cache. */
+static uint32_t swapped_region(struct fixture *f)
+{
+	struct rcl_region_spec spec = { .type = RCL_REGION_ANON, .nr_pages = 16 };
+	uint32_t id;
+
+	fixture_setup(f, 16, 32, 1);
+	ck_assert_int_eq(rcl_region_create(f->e, &spec, &id), 0);
+	fixture_fill(f, id, 0, 16, 71);
+	ck_assert_int_eq(rcl_region_madvise(f->e, id, 0, 16, RCL_MADV_PAGEOUT), 0);
+	ck_assert(is_swap_pte(pte_get(region_lookup(f->e, id), 3)));
+	return id;
+}
+
+START_TEST(test_fault_sleeps_on_page_lock_without_mm_lock)
+{
+	struct fixture f;
+	struct reader r = { .f = &f, .page = 3 };
+	struct page *page;
+	pthread_t t;
+	double deadline;
+
+	r.id = swapped_region(&f);
+	mm_lock(f.e);
+	page = lookup_swap_cache(f.e, pte_to_swp_entry(pte_get(region_lookup(f.e, r.id), 3)));
+	ck_assert_ptr_nonnull(page);	/* still cached after writeback */
+	ck_assert(trylock_page(page));	/* as a read in flight would hold it */
+	put_page(page);
+	mm_unlock(f.e);
+
+	ck_assert_int_eq(pthread_create(&t, NULL, read_page_thread, &r), 0);
+	/* The reader announces itself on the page's wait queue... */
+	deadline = now_s() + 10;
+	while (!PageWaiters(page) && now_s() < deadline)
+		sched_yield();
+	ck_assert_msg(PageWaiters(page), "the reader never waited on the page");
+	/* ...and sleeps there without the model lock: this thread can take it. */
+	ck_assert(mm_trylock(f.e));
+	ck_assert(!pte_present(pte_get(region_lookup(f.e, r.id), 3)));
+	unlock_page(page);		/* wakes it */
+	mm_unlock(f.e);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(r.err, 0);
+	ck_assert(r.good);
+	ck_assert(pte_present(pte_get(region_lookup(f.e, r.id), 3)));
+	fixture_teardown(&f);
+}
+END_TEST
+
+START_TEST(test_racing_faults_map_one_page)
+{
+	struct fixture f;
+	struct reader r[4];
+	struct rcl_region_info info;
+	pthread_t t[4];
+	uint32_t id;
+	uint64_t reclaimed;
+	int i;
+
+	id = swapped_region(&f);
+	/* Out of the swap cache too: each racer must read the slot itself or find the other's
+	 * page locked in the cache. */
+	ck_assert_int_eq(rcl_memcg_reclaim(f.e, RCL_MEMCG_ROOT, 16, &reclaimed), 0);
+	for (i = 0; i < 4; i++) {
+		r[i] = (struct reader){ .f = &f, .id = id, .page = 5 };
+		ck_assert_int_eq(pthread_create(&t[i], NULL, read_page_thread, &r[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_int_eq(r[i].err, 0);
+		ck_assert(r[i].good);
+	}
+	ck_assert_int_eq(rcl_region_info(f.e, id, &info), 0);
+	ck_assert_uint_eq(info.resident + info.swapped, 16);
+	fixture_verify(&f, id, 16, 71);
+	fixture_teardown(&f);
+}
+END_TEST
+
+#ifdef RCL_DEBUG
+/* --enable-debug: waiting for I/O with the model lock held is a bug, caught where it starts. */
+START_TEST(test_io_wait_with_mm_lock_aborts)
+{
+	struct fixture f;
+
+	fixture_setup(&f, 16, 32, 1);
+	mm_lock(f.e);
+	io_wait_all(f.e->swap->io);	/* aborts */
+}
+END_TEST
+#endif
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("locking");
+	TCase *tc = tcase_create("locking");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_fault_sleeps_on_page_lock_without_mm_lock);
+	tcase_add_test(tc, test_racing_faults_map_one_page);
+#ifdef RCL_DEBUG
+	tcase_add_test_raise_signal(tc, test_io_wait_with_mm_lock_aborts, SIGABRT);
+#endif
+	suite_add_tcase(s, tc);
+	return s;
+}
