@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "reclaim/region.h"
 #include "memcontrol.h"
 #include "vmscan.h"
 
@@ -93,6 +94,7 @@ struct address_space *file_open(struct rcl_engine *engine, const char *path, uin
 		goto fail;
 	mapping->type = MAPPING_FILE;
 	mapping->engine = engine;
+	file_ra_state_init(&mapping->f_ra);
 	mapping->fd = fd;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		err = S_ISREG(st.st_mode) ? -errno : -EINVAL;
@@ -226,35 +228,25 @@ void __delete_from_page_cache(struct page *page, uint64_t shadow)
 	page->mapping = 0;
 }
 
-/* Read one page of the file; beyond the end of the file the page is zeros. */
-static int mapping_readpage(struct address_space *mapping, struct page *page,
-			    unsigned long index)
+/* A fault waited for I/O: count it globally, for its memcg and for the faulting thread. */
+void filemap_count_majfault(struct rcl_engine *engine, struct mem_cgroup *memcg)
 {
-	char *addr = page_address(page);
-	ssize_t n = pread(mapping->fd, addr, PAGE_SIZE, (off_t)(index << PAGE_SHIFT));
-
-	if (n < 0)
-		return -EIO;
-	if ((size_t)n < PAGE_SIZE)
-		memset(addr + n, 0, PAGE_SIZE - (size_t)n);
-	SetPageUptodate(page);
-	return 0;
+	count_vm_event(engine, PGMAJFAULT);
+	count_memcg_events(memcg ? memcg : engine->root_mem_cgroup, PGMAJFAULT, 1);
+	current_maj_flt++;
 }
 
 /*
- * The page at @index, read in if absent (a major fault). Returns it with a reference, or NULL
- * with *ret_err (-ENOMEM when no frame could be had, -EIO when the read failed).
+ * A new page at @index, read in now: the path of a reader whose readahead brought nothing
+ * (no window, or no memory for a guess). Returns it with a reference, or NULL with *ret_err
+ * (-ENOMEM when no frame could be had, -EIO when the read failed).
  */
-struct page *filemap_fault(struct rcl_engine *engine, struct address_space *mapping,
-			   unsigned long index, struct mem_cgroup *memcg, int *ret_err)
+static struct page *page_cache_read(struct rcl_engine *engine, struct address_space *mapping,
+				    unsigned long index, struct mem_cgroup *memcg, int *ret_err)
 {
-	struct page *page = find_get_page(mapping, index);
+	struct page *page;
 	int err;
 
-	if (page)
-		return page;
-	count_vm_event(engine, PGMAJFAULT);
-	count_memcg_events(memcg ? memcg : engine->root_mem_cgroup, PGMAJFAULT, 1);
 	page = __alloc_pages_nodemask(engine, GFP_HIGHUSER_MOVABLE, 0,
 				      (int)(index % (unsigned long)engine->nr_nodes), NULL);
 	if (!page) {
@@ -267,12 +259,7 @@ struct page *filemap_fault(struct rcl_engine *engine, struct address_space *mapp
 		*ret_err = err;
 		return NULL;
 	}
-	/* Waiting for a working-set page that was evicted is thrashing: a memory stall. */
-	if (PageWorkingset(page))
-		psi_memstall_enter(engine, memcg);
-	err = mapping_readpage(mapping, page, index);
-	if (PageWorkingset(page))
-		psi_memstall_leave(engine);
+	err = filemap_read_pages(mapping, &page, 1);
 	if (err) {
 		/* The page never held data: take it out again, nothing is lost. */
 		__delete_from_page_cache(page, 0);
@@ -284,38 +271,203 @@ struct page *filemap_fault(struct rcl_engine *engine, struct address_space *mapp
 	return page;
 }
 
-/* ---- buffered read()/write() ---------------------------------------------------------- */
-
-int generic_file_read(struct rcl_engine *engine, struct address_space *mapping, uint64_t pos,
-		      void *buf, size_t len, size_t *ret_read)
+/*
+ * Wait for the read of @index started by readahead, or read it now: the page with a
+ * reference, or NULL and *ret_err. Waiting for a working-set page that was evicted is
+ * thrashing: a memory stall (spec 20).
+ */
+static struct page *find_or_read_page(struct rcl_engine *engine, struct address_space *mapping,
+				      unsigned long index, struct mem_cgroup *memcg, int *ret_err)
 {
-	size_t done = 0;
-	int err = 0;
+	struct page *page = find_get_page(mapping, index);
 
-	if (pos >= mapping->i_size)
-		len = 0;
-	else if (len > mapping->i_size - pos)
-		len = (size_t)(mapping->i_size - pos);
-	while (done < len) {
-		unsigned long index = (unsigned long)((pos + done) >> PAGE_SHIFT);
-		size_t off = (size_t)((pos + done) & (PAGE_SIZE - 1));
-		size_t n = PAGE_SIZE - off < len - done ? PAGE_SIZE - off : len - done;
-		struct page *page = filemap_fault(engine, mapping, index, NULL, &err);
-
-		if (!page)
-			break;
-		memcpy((char *)buf + done, (char *)page_address(page) + off, n);
-		mark_page_accessed(page);
-		put_page(page);
-		done += n;
+	if (page) {
+		if (PageWorkingset(page) && !PageReferenced(page) && !PageActive(page)) {
+			psi_memstall_enter(engine, memcg);
+			psi_memstall_leave(engine);
+		}
+		return page;
 	}
-	*ret_read = done;
-	return done || !len ? 0 : err;
+	return page_cache_read(engine, mapping, index, memcg, ret_err);
 }
 
-int generic_file_write(struct rcl_engine *engine, struct address_space *mapping, uint64_t pos,
-		       const void *buf, size_t len)
+/*
+ * The page at file index @pgoff for a fault on @region (spec 25): cached, maybe reading the
+ * next window ahead (do_async_mmap_readahead); not cached, a major fault that reads around
+ * it (do_sync_mmap_readahead) as the region's advice and its miss count allow. Returns it
+ * with a reference, or NULL with *ret_err.
+ */
+struct page *filemap_fault(struct rcl_engine *engine, struct region *region, unsigned long pgoff,
+			   int *ret_err)
 {
+	struct address_space *mapping = region->file;
+	struct file_ra_state *ra = &region->f_ra;
+	struct page *page = find_get_page(mapping, pgoff);
+
+	if (page) {
+		/* do_async_mmap_readahead */
+		if (region->vm_flags & VM_RAND_READ)
+			return page;
+		if (ra->mmap_miss > 0)
+			ra->mmap_miss--;
+		if (PageReadahead(page))
+			page_cache_async_readahead(mapping, ra, region->memcg, page, pgoff,
+						   ra->ra_pages);
+		return page;
+	}
+	/* do_sync_mmap_readahead */
+	if (!(region->vm_flags & VM_RAND_READ) && ra->ra_pages) {
+		if (region->vm_flags & VM_SEQ_READ) {
+			page_cache_sync_readahead(mapping, ra, false, region->memcg, pgoff,
+						  ra->ra_pages);
+		} else {
+			if (ra->mmap_miss < MMAP_LOTSAMISS * 10)
+				ra->mmap_miss++;
+			if (ra->mmap_miss <= MMAP_LOTSAMISS) {
+				/* Read around: the fault in the middle of one window. */
+				ra->start = pgoff > ra->ra_pages / 2 ? pgoff - ra->ra_pages / 2 : 0;
+				ra->size = ra->ra_pages;
+				ra->async_size = ra->ra_pages / 4;
+				ra_submit(ra, mapping, region->memcg);
+			}
+		}
+	}
+	filemap_count_majfault(engine, region->memcg);
+	return find_or_read_page(engine, mapping, pgoff, region->memcg, ret_err);
+}
+
+/* The fault-around window: 64 KiB (fault_around_bytes). */
+#define FAULT_AROUND_PAGES	16UL
+
+/*
+ * do_fault_around + filemap_map_pages (spec 25): before a read fault on @idx of a file
+ * region, map the cached neighbours in its aligned 64 KiB window that have no entry yet,
+ * without I/O and without a fault of their own. True if @idx itself got mapped (the fault is
+ * then done, a minor one).
+ */
+bool filemap_map_pages(struct rcl_engine *engine, struct region *region, unsigned long idx)
+{
+	struct address_space *mapping = region->file;
+	unsigned long start = idx & ~(FAULT_AROUND_PAGES - 1), end = start + FAULT_AROUND_PAGES;
+	unsigned long last = mapping->i_size ? (unsigned long)((mapping->i_size - 1) >> PAGE_SHIFT) :
+					       0;
+	unsigned long i;
+	bool mapped = false;
+
+	(void)engine;
+	if (end > region->nr_pages)
+		end = region->nr_pages;
+	for (i = start; i < end; i++) {
+		unsigned long pgoff = region->pgoff + i;
+		pgcache_slot_t s;
+		struct page *page;
+		pte_t *pte;
+
+		if (!mapping->i_size || pgoff > last)
+			break;
+		s = page_cache_slot(mapping, pgoff);
+		if (!slot_is_page(s))
+			continue;
+		pte = pte_offset(region, i);
+		if (!pte || !pte_none(*pte))
+			continue;
+		page = pfn_to_page(engine, slot_pfn(s));
+		if (!PageUptodate(page) || PageReadahead(page) || !trylock_page(page))
+			continue;
+		get_page(page);
+		map_file_page(region, i, page);
+		unlock_page(page);
+		if (region->f_ra.mmap_miss > 0)
+			region->f_ra.mmap_miss--;
+		if (i == idx)
+			mapped = true;
+	}
+	return mapped;
+}
+
+/* ---- buffered read()/write() ---------------------------------------------------------- */
+
+/*
+ * generic_file_buffered_read (spec 25): each page is looked up; a missing one starts
+ * synchronous readahead for the rest of the request, a PG_readahead one asynchronous
+ * readahead of the next window. Every page read is marked accessed, except when the previous
+ * read ended in it at the same offset (a sequential reader marks a page once). No fault is
+ * counted: read() does not fault.
+ */
+int generic_file_buffered_read(struct rcl_file *filp, uint64_t pos, void *buf, size_t len,
+			       size_t *ret_read)
+{
+	struct rcl_engine *engine = filp->engine;
+	struct address_space *mapping = filp->mapping;
+	struct file_ra_state *ra = &filp->f_ra;
+	unsigned long index, last_index, prev_index, end_index;
+	size_t offset, prev_offset, done = 0;
+	int err = 0;
+
+	if (!len) {
+		*ret_read = 0;
+		return 0;
+	}
+	index = (unsigned long)(pos >> PAGE_SHIFT);
+	offset = (size_t)(pos & (PAGE_SIZE - 1));
+	last_index = (unsigned long)((pos + len + PAGE_SIZE - 1) >> PAGE_SHIFT);
+	prev_index = (unsigned long)((uint64_t)ra->prev_pos >> PAGE_SHIFT);
+	prev_offset = (size_t)((uint64_t)ra->prev_pos & (PAGE_SIZE - 1));
+	while (done < len) {
+		struct page *page;
+		size_t nr;
+
+		if (!mapping->i_size)
+			break;
+		end_index = (unsigned long)((mapping->i_size - 1) >> PAGE_SHIFT);
+		if (index > end_index)
+			break;
+		page = find_get_page(mapping, index);
+		if (!page) {
+			page_cache_sync_readahead(mapping, ra, filp->f_random, filp->memcg, index,
+						  last_index - index);
+			page = find_or_read_page(engine, mapping, index, filp->memcg, &err);
+			if (!page)
+				break;
+		}
+		if (PageReadahead(page))
+			page_cache_async_readahead(mapping, ra, filp->memcg, page, index,
+						   last_index - index);
+		nr = PAGE_SIZE;
+		if (index == end_index) {
+			nr = (size_t)((mapping->i_size - 1) & (PAGE_SIZE - 1)) + 1;
+			if (nr <= offset) {
+				put_page(page);
+				break;
+			}
+		}
+		nr -= offset;
+		if (nr > len - done)
+			nr = len - done;
+		if (prev_index != index || offset != prev_offset)
+			mark_page_accessed(page);
+		prev_index = index;
+		memcpy((char *)buf + done, (char *)page_address(page) + offset, nr);
+		offset += nr;
+		index += offset >> PAGE_SHIFT;
+		offset &= PAGE_SIZE - 1;
+		prev_offset = offset;
+		put_page(page);
+		done += nr;
+	}
+	ra->prev_pos = (int64_t)(((uint64_t)prev_index << PAGE_SHIFT) | prev_offset);
+	*ret_read = done;
+	return done ? 0 : err;
+}
+
+/*
+ * generic_perform_write: a page written whole is not read first; a partial write reads the
+ * page unless it lies past the end of the file. The page is dirtied and marked accessed.
+ */
+int generic_perform_write(struct rcl_file *filp, uint64_t pos, const void *buf, size_t len)
+{
+	struct rcl_engine *engine = filp->engine;
+	struct address_space *mapping = filp->mapping;
 	size_t done = 0;
 	int err = 0;
 
@@ -323,11 +475,25 @@ int generic_file_write(struct rcl_engine *engine, struct address_space *mapping,
 		unsigned long index = (unsigned long)((pos + done) >> PAGE_SHIFT);
 		size_t off = (size_t)((pos + done) & (PAGE_SIZE - 1));
 		size_t n = PAGE_SIZE - off < len - done ? PAGE_SIZE - off : len - done;
-		struct page *page;
+		struct page *page = find_get_page(mapping, index);
 
-		page = filemap_fault(engine, mapping, index, NULL, &err);
-		if (!page)
-			return err;
+		if (!page && (n == PAGE_SIZE || (uint64_t)index << PAGE_SHIFT >= mapping->i_size)) {
+			page = __alloc_pages_nodemask(engine, GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0,
+						      (int)(index % (unsigned long)engine->nr_nodes),
+						      NULL);
+			if (!page)
+				return -ENOMEM;
+			err = add_to_page_cache_lru(page, mapping, index, filp->memcg);
+			if (err) {
+				put_page(page);
+				return err;
+			}
+			SetPageUptodate(page);
+		} else if (!page) {
+			page = page_cache_read(engine, mapping, index, filp->memcg, &err);
+			if (!page)
+				return err;
+		}
 		memcpy((char *)page_address(page) + off, (const char *)buf + done, n);
 		set_page_dirty(page);
 		mark_page_accessed(page);
@@ -337,5 +503,126 @@ int generic_file_write(struct rcl_engine *engine, struct address_space *mapping,
 			mapping->i_size = pos + done;
 	}
 	balance_dirty_pages(engine);
+	return 0;
+}
+
+/* The path forms: the file's shared state, charged to the root unless told otherwise. */
+static void shared_file(struct rcl_file *filp, struct rcl_engine *engine,
+			struct address_space *mapping)
+{
+	filp->engine = engine;
+	filp->mapping = mapping;
+	filp->memcg = NULL;
+	filp->f_ra = mapping->f_ra;
+	filp->f_random = mapping->f_random;
+}
+
+int generic_file_read(struct rcl_engine *engine, struct address_space *mapping, uint64_t pos,
+		      void *buf, size_t len, size_t *ret_read)
+{
+	struct rcl_file filp;
+	int err;
+
+	shared_file(&filp, engine, mapping);
+	err = generic_file_buffered_read(&filp, pos, buf, len, ret_read);
+	mapping->f_ra = filp.f_ra;
+	return err;
+}
+
+int generic_file_write(struct rcl_engine *engine, struct address_space *mapping, uint64_t pos,
+		       const void *buf, size_t len)
+{
+	struct rcl_file filp;
+
+	shared_file(&filp, engine, mapping);
+	return generic_perform_write(&filp, pos, buf, len);
+}
+
+/* Drop the clean, unmapped, idle cached pages of [start, end], leaving no shadow (v4.19's
+ * invalidate_mapping_pages). */
+static void invalidate_mapping_pages(struct rcl_engine *engine, struct address_space *mapping,
+				     unsigned long start, unsigned long end)
+{
+	unsigned long i;
+
+	xa_for_each_range(&mapping->i_pages, i, start, end + 1 ? end + 1 : ULONG_MAX) {
+		pgcache_slot_t s = page_cache_slot(mapping, i);
+		struct page *page;
+
+		if (!slot_is_page(s))
+			continue;
+		page = pfn_to_page(engine, slot_pfn(s));
+		if (PageDirty(page) || PageWriteback(page) || page_mapped(page) ||
+		    !PageLRU(page) || !trylock_page(page))
+			continue;
+		if (isolate_lru_page(page)) {
+			unlock_page(page);
+			continue;
+		}
+		/* Only the cache's and the isolation's references: nobody else uses it. */
+		if (page_ref_count(page) != 2 || PageDirty(page)) {
+			unlock_page(page);
+			putback_lru_page(page);
+			continue;
+		}
+		__delete_from_page_cache(page, 0);
+		set_page_count(page, 1);
+		unlock_page(page);
+		put_page(page);			/* the frame is free, uncharged */
+	}
+}
+
+/*
+ * posix_fadvise (v4.19 mm/fadvise.c): NORMAL/SEQUENTIAL set the window (SEQUENTIAL doubles
+ * it) and clear FMODE_RANDOM, RANDOM sets it; WILLNEED reads the range now; DONTNEED writes
+ * the range back and drops what is clean and unused, after a drain of the LRU vectors.
+ */
+int generic_fadvise(struct rcl_file *filp, uint64_t offset, uint64_t len, int advice)
+{
+	struct rcl_engine *engine = filp->engine;
+	struct address_space *mapping = filp->mapping;
+	uint64_t endbyte = len && offset + len > offset ? offset + len - 1 : UINT64_MAX;
+	unsigned long start_index, end_index;
+
+	switch (advice) {
+	case RCL_FADV_NORMAL:
+		filp->f_ra.ra_pages = VM_READAHEAD_PAGES;
+		filp->f_random = false;
+		break;
+	case RCL_FADV_RANDOM:
+		filp->f_random = true;
+		break;
+	case RCL_FADV_SEQUENTIAL:
+		filp->f_ra.ra_pages = VM_READAHEAD_PAGES * 2;
+		filp->f_random = false;
+		break;
+	case RCL_FADV_WILLNEED:
+		if (!mapping->i_size || offset >= mapping->i_size)
+			break;
+		if (endbyte >= mapping->i_size)
+			endbyte = mapping->i_size - 1;
+		start_index = (unsigned long)(offset >> PAGE_SHIFT);
+		end_index = (unsigned long)(endbyte >> PAGE_SHIFT);
+		force_page_cache_readahead(mapping, filp->memcg, start_index,
+					   end_index - start_index + 1);
+		break;
+	case RCL_FADV_DONTNEED:
+		filemap_write_and_wait(engine, mapping);
+		/* Only whole pages: a partial page at either end may still be wanted. */
+		start_index = (unsigned long)((offset + PAGE_SIZE - 1) >> PAGE_SHIFT);
+		end_index = (unsigned long)(endbyte >> PAGE_SHIFT);
+		if (endbyte != UINT64_MAX && (endbyte & (PAGE_SIZE - 1)) != PAGE_SIZE - 1) {
+			if (!end_index)
+				break;
+			end_index--;
+		}
+		if (end_index < start_index)
+			break;
+		lru_add_drain_all(engine);
+		invalidate_mapping_pages(engine, mapping, start_index, end_index);
+		break;
+	default:
+		return -EINVAL;
+	}
 	return 0;
 }

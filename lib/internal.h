@@ -178,6 +178,9 @@ static inline struct pglist_data *page_pgdat(const struct page *page)
 /* ---- task.c --------------------------------------------------------------------------- */
 
 extern __thread struct task_struct *current_task;
+/* The calling thread's faults that waited for I/O (the kernel's current->maj_flt): counted by
+ * every thread, attached or not, so that a call can report its own. */
+extern __thread unsigned long current_maj_flt;
 
 /*
  * The thread's context for the reclaim engine: its own if attached, else the engine's default

@@ -81,6 +81,7 @@ struct mem_cgroup {
 	struct mem_cgroup *first_child, *next_sibling;
 	bool online;				/* false once deleted: scrape it out (spec 7) */
 	uint32_t owner_uid;			/* kept for the daemon's permission checks */
+	unsigned int nr_files;			/* open rcl_files charging it: keep it alive */
 
 	/* Counters in pages. */
 	long usage;

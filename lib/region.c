@@ -151,6 +151,7 @@ int rcl_region_create(struct rcl_engine *engine, const struct rcl_region_spec *s
 			   (spec->flags & RCL_REGION_EXEC ? VM_EXEC : 0) |
 			   (spec->flags & RCL_REGION_LOCKED ? VM_LOCKED : 0);
 	xa_init(&region->pt);		/* tables come with the first touch of their pages */
+	file_ra_state_init(&region->f_ra);
 	region->anon = calloc(1, sizeof(*region->anon));
 	if (!region->anon)
 		goto fail;
@@ -417,7 +418,7 @@ int rcl_region_madvise(struct rcl_engine *engine, uint32_t id, uint64_t first, u
 	uint64_t i;
 	int err = 0;
 
-	if ((unsigned int)advice > RCL_MADV_WILLNEED)
+	if ((unsigned int)advice > RCL_MADV_SEQUENTIAL)
 		return -EINVAL;
 	pthread_mutex_lock(&engine->mm_lock);
 	region = region_range(engine, id, first, nr, &err);
@@ -455,6 +456,13 @@ int rcl_region_madvise(struct rcl_engine *engine, uint32_t id, uint64_t first, u
 			if (!pte_present(pte_get(region, (unsigned long)i)))
 				err = handle_mm_fault(engine, region, (unsigned long)i, false, &page);
 		engine->faulting_region = NULL;
+		break;
+	case RCL_MADV_NORMAL:
+	case RCL_MADV_RANDOM:
+	case RCL_MADV_SEQUENTIAL:
+		region->vm_flags &= ~(VM_RAND_READ | VM_SEQ_READ);
+		region->vm_flags |= advice == RCL_MADV_RANDOM ? VM_RAND_READ :
+				    advice == RCL_MADV_SEQUENTIAL ? VM_SEQ_READ : 0;
 		break;
 	}
 out:

@@ -45,6 +45,8 @@
 	X(item##_NORMAL, name "_normal")
 
 #define VM_EVENT_ITEMS(X)						\
+	X(PGPGIN, "pgpgin")						\
+	X(PGPGOUT, "pgpgout")						\
 	FOR_ALL_ZONES(X, PGALLOC, "pgalloc")				\
 	FOR_ALL_ZONES(X, ALLOCSTALL, "allocstall")			\
 	FOR_ALL_ZONES(X, PGSCAN_SKIP, "pgscan_skip")			\
@@ -61,6 +63,10 @@
 	X(PGSCAN_KSWAPD, "pgscan_kswapd")				\
 	X(PGSCAN_DIRECT, "pgscan_direct")				\
 	X(PGSCAN_DIRECT_THROTTLE, "pgscan_direct_throttle")		\
+	X(PGSCAN_ANON, "pgscan_anon")					\
+	X(PGSCAN_FILE, "pgscan_file")					\
+	X(PGSTEAL_ANON, "pgsteal_anon")					\
+	X(PGSTEAL_FILE, "pgsteal_file")					\
 	X(PSWPIN, "pswpin")						\
 	X(PSWPOUT, "pswpout")						\
 	X(PAGEOUTRUN, "pageoutrun")					\
