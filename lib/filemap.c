@@ -38,7 +38,8 @@ void page_cache_set_slot(struct address_space *mapping, unsigned long index, pgc
 	leaf->nr_values = (unsigned char)(leaf->nr_values + slot_is_shadow(new) -
 					  slot_is_shadow(old));
 	leaf->entries[index & XA_CHUNK_MASK] = new;
-	mapping->engine->nr_shadow_nodes += (unsigned long)shadow_node(leaf) - was;
+	if (shadow_node(leaf) != was)
+		workingset_update_node(mapping, leaf);
 	if (!leaf->nr_pages && !leaf->nr_values)
 		xa_leaf_release(&mapping->i_pages, leaf);
 }
@@ -194,8 +195,15 @@ int add_to_page_cache_lru(struct page *page, struct address_space *mapping,
 	pgcache_slot_t old;
 	int err;
 
-	if (!xa_leaf_create(&mapping->i_pages, index))
+	struct xa_node *leaf = xa_leaf_create(&mapping->i_pages, index);
+
+	if (!leaf)
 		return -ENOMEM;
+	/* The leaf's memory is charged to whoever made it, as radix tree nodes are (kmemcg). */
+	if (!leaf->memcg_id) {
+		leaf->memcg_id = (memcg ? memcg : page_engine_of_mapping(mapping)->root_mem_cgroup)->id;
+		leaf->owner_id = mapping->id;
+	}
 	err = mem_cgroup_try_charge(page, memcg);
 	if (err)
 		return err;	/* an empty leaf stays until the file's cache goes */

@@ -409,6 +409,9 @@ void workingset_activation(struct page *page);
 uint64_t workingset_refault_distance(struct rcl_engine *engine, uint64_t shadow,
 				     struct lruvec **ret_lruvec, bool *ret_workingset);
 void workingset_init(struct rcl_engine *engine);
-unsigned long workingset_shrink_shadows(struct rcl_engine *engine, struct pglist_data *pgdat);
+unsigned long workingset_shrink_shadows(struct rcl_engine *engine, struct pglist_data *pgdat,
+				       struct mem_cgroup *memcg);
+void workingset_update_node(struct address_space *mapping, struct xa_node *leaf);
+void workingset_reparent_nodes(struct mem_cgroup *memcg, struct mem_cgroup *parent);
 
 #endif /* RCL_MM_H */

@@ -23,9 +23,16 @@
 	X(NR_UNEVICTABLE, "nr_unevictable")				\
 	X(NR_ISOLATED_ANON, "nr_isolated_anon")				\
 	X(NR_ISOLATED_FILE, "nr_isolated_file")				\
+	X(WORKINGSET_NODES, "workingset_nodes")				\
 	X(WORKINGSET_REFAULT, "workingset_refault")			\
+	X(WORKINGSET_REFAULT_ANON, "workingset_refault_anon")		\
+	X(WORKINGSET_REFAULT_FILE, "workingset_refault_file")		\
 	X(WORKINGSET_ACTIVATE, "workingset_activate")			\
+	X(WORKINGSET_ACTIVATE_ANON, "workingset_activate_anon")		\
+	X(WORKINGSET_ACTIVATE_FILE, "workingset_activate_file")		\
 	X(WORKINGSET_RESTORE, "workingset_restore")			\
+	X(WORKINGSET_RESTORE_ANON, "workingset_restore_anon")		\
+	X(WORKINGSET_RESTORE_FILE, "workingset_restore_file")		\
 	X(WORKINGSET_NODERECLAIM, "workingset_nodereclaim")		\
 	X(NR_ANON_MAPPED, "nr_anon_pages")				\
 	X(NR_FILE_MAPPED, "nr_mapped")					\
