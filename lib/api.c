@@ -405,6 +405,16 @@ int rcl_memcg_show_stat(struct rcl_engine *engine, uint32_t id, FILE *out)
 		{ "inactive_file", NR_INACTIVE_FILE }, { "active_file", NR_ACTIVE_FILE },
 		{ "unevictable", NR_UNEVICTABLE },
 	};
+	static const enum node_stat_item ws[] = {
+		WORKINGSET_REFAULT, WORKINGSET_REFAULT_ANON, WORKINGSET_REFAULT_FILE,
+		WORKINGSET_ACTIVATE, WORKINGSET_ACTIVATE_ANON, WORKINGSET_ACTIVATE_FILE,
+		WORKINGSET_RESTORE, WORKINGSET_RESTORE_ANON, WORKINGSET_RESTORE_FILE,
+		WORKINGSET_NODES, WORKINGSET_NODERECLAIM,
+	};
+	static const enum vm_event_item ev[] = {
+		PGFAULT, PGMAJFAULT, PGSCAN_DIRECT, PGSCAN_KSWAPD, PGSTEAL_DIRECT,
+		PGSTEAL_KSWAPD, PGSCAN_ANON, PGSCAN_FILE, PGSTEAL_ANON, PGSTEAL_FILE,
+	};
 	struct mem_cgroup *memcg;
 	size_t i;
 	int err = 0;
@@ -424,17 +434,15 @@ int rcl_memcg_show_stat(struct rcl_engine *engine, uint32_t id, FILE *out)
 	for (i = 0; i < sizeof(lrus) / sizeof(lrus[0]); i++)
 		fprintf(out, "%s %llu\n", lrus[i].name,
 			(unsigned long long)memcg->node_stat[lrus[i].item] << PAGE_SHIFT);
-	fprintf(out, "workingset_refault %ld\nworkingset_activate %ld\nworkingset_restore %ld\n",
-		memcg->node_stat[WORKINGSET_REFAULT], memcg->node_stat[WORKINGSET_ACTIVATE],
-		memcg->node_stat[WORKINGSET_RESTORE]);
+	for (i = 0; i < sizeof(ws) / sizeof(ws[0]); i++)
+		fprintf(out, "%s %ld\n", node_stat_names[ws[i]], memcg->node_stat[ws[i]]);
 	for (i = MEMCG_PGSCAN; i < MEMCG_NR_STAT; i++)
-		if (i != MEMCG_WORKINGSET_REFAULT && i != MEMCG_WORKINGSET_ACTIVATE)
+		if (i != MEMCG_WORKINGSET_REFAULT && i != MEMCG_WORKINGSET_ACTIVATE &&
+		    i != MEMCG_PGFAULT && i != MEMCG_PGMAJFAULT)
 			fprintf(out, "%s %ld\n", memcg_stat_names[i], memcg->stat[i]);
-	fprintf(out, "pgscan_direct %lu\npgscan_kswapd %lu\npgsteal_direct %lu\n"
-		"pgsteal_kswapd %lu\npgmajfault_events %lu\n",
-		memcg->vm_events[PGSCAN_DIRECT], memcg->vm_events[PGSCAN_KSWAPD],
-		memcg->vm_events[PGSTEAL_DIRECT], memcg->vm_events[PGSTEAL_KSWAPD],
-		memcg->vm_events[PGMAJFAULT]);
+	/* Faults are events of the fault path, counted under their vmstat names. */
+	for (i = 0; i < sizeof(ev) / sizeof(ev[0]); i++)
+		fprintf(out, "%s %lu\n", vm_event_names[ev[i]], memcg->vm_events[ev[i]]);
 out:
 	pthread_mutex_unlock(&engine->mm_lock);
 	return err;

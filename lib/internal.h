@@ -103,6 +103,7 @@ struct rcl_engine {
 	struct mem_cgroup **memcgs;		/* by id; 0 unused, 1 root */
 	unsigned int bucket_order;		/* workingset timestamp granularity */
 	unsigned long nr_shadow_nodes;		/* slot groups holding shadows only */
+	unsigned long nr_file_reads;		/* read I/Os of file pages (one per preadv) */
 	uint16_t *swap_cgroup;			/* per swap slot: the memcg charged for it */
 	uint32_t swap_ra_prev_offset;		/* swap readahead state (spec 17) */
 	unsigned int swap_ra_win;

@@ -428,6 +428,7 @@ int handle_mm_fault(struct rcl_engine *engine, struct region *region, unsigned l
 	if (!pte)
 		return -ENOMEM;
 	count_vm_event(engine, PGFAULT);
+	count_memcg_events(region->memcg, PGFAULT, 1);
 	if (pte_none(*pte))
 		err = region->file ? do_file_fault(engine, region, idx, write) :
 				     do_anonymous_page(engine, region, idx, write);

@@ -43,6 +43,7 @@ int filemap_read_pages(struct address_space *mapping, struct page **pages, unsig
 		iov[i].iov_len = PAGE_SIZE;
 	}
 	count_vm_events(engine, PGPGIN, (unsigned long)nr * (PAGE_SIZE >> 10));
+	engine->nr_file_reads++;
 	/* A short read means the end of the file (or a signal): go on from where it stopped. */
 	while (got < want) {
 		unsigned int first = (unsigned int)(got / PAGE_SIZE);

@@ -282,6 +282,7 @@ int rcl_region_touch_resident(struct rcl_engine *engine, uint32_t id, uint64_t f
 		pte_t *pte = pte_offset(region, first + i);	/* present: its table exists */
 
 		count_vm_event(engine, PGFAULT);	/* as the faulting path counts every touch */
+		count_memcg_events(region->memcg, PGFAULT, 1);
 		*pte |= PTE_YOUNG | (write ? PTE_DIRTY : 0);
 		if (write)
 			set_page_dirty(pfn_to_page(engine, pte_pfn(*pte)));
