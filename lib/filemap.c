@@ -279,24 +279,14 @@ static struct page *page_cache_read(struct rcl_engine *engine, struct address_sp
 	return page;
 }
 
-/*
- * Wait for the read of @index started by readahead, or read it now: the page with a
- * reference, or NULL and *ret_err. Waiting for a working-set page that was evicted is
- * thrashing: a memory stall (spec 20).
- */
+/* The page at @index, read by readahead just now or read here: with a reference, or NULL
+ * and *ret_err. */
 static struct page *find_or_read_page(struct rcl_engine *engine, struct address_space *mapping,
 				      unsigned long index, struct mem_cgroup *memcg, int *ret_err)
 {
 	struct page *page = find_get_page(mapping, index);
 
-	if (page) {
-		if (PageWorkingset(page) && !PageReferenced(page) && !PageActive(page)) {
-			psi_memstall_enter(engine, memcg);
-			psi_memstall_leave(engine);
-		}
-		return page;
-	}
-	return page_cache_read(engine, mapping, index, memcg, ret_err);
+	return page ? page : page_cache_read(engine, mapping, index, memcg, ret_err);
 }
 
 /*

@@ -36,12 +36,18 @@ int filemap_read_pages(struct address_space *mapping, struct page **pages, unsig
 	struct iovec iov[RA_IO_PAGES];
 	size_t want = (size_t)nr * PAGE_SIZE, got = 0;
 	off_t pos = (off_t)((uint64_t)pages[0]->index << PAGE_SHIFT);
+	bool thrashing = false;
 	unsigned int i;
+	int err = 0;
 
 	for (i = 0; i < nr; i++) {
 		iov[i].iov_base = page_address(pages[i]);
 		iov[i].iov_len = PAGE_SIZE;
+		thrashing |= PageWorkingset(pages[i]);
 	}
+	/* Waiting for a working-set page that was evicted is thrashing: a memory stall. */
+	if (thrashing)
+		psi_memstall_enter(engine, page_memcg(pages[0]));
 	count_vm_events(engine, PGPGIN, (unsigned long)nr * (PAGE_SIZE >> 10));
 	engine->nr_file_reads++;
 	/* A short read means the end of the file (or a signal): go on from where it stopped. */
@@ -55,12 +61,16 @@ int filemap_read_pages(struct address_space *mapping, struct page **pages, unsig
 		n = preadv(mapping->fd, iov + first, (int)(nr - first), pos + (off_t)got);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			return -EIO;
-		if (n == 0)
+		if (n <= 0) {
+			err = n < 0 ? -EIO : 0;
 			break;
+		}
 		got += (size_t)n;
 	}
+	if (thrashing)
+		psi_memstall_leave(engine);
+	if (err)
+		return err;
 	for (i = 0; i < nr; i++) {
 		size_t start = (size_t)i * PAGE_SIZE;
 
