@@ -573,7 +573,8 @@ static void invalidate_mapping_pages(struct rcl_engine *engine, struct address_s
 /*
  * posix_fadvise (v4.19 mm/fadvise.c): NORMAL/SEQUENTIAL set the window (SEQUENTIAL doubles
  * it) and clear FMODE_RANDOM, RANDOM sets it; WILLNEED reads the range now; DONTNEED writes
- * the range back and drops what is clean and unused, after a drain of the LRU vectors.
+ * the range back and drops what is clean and unused, after a drain of the LRU vectors. The
+ * window sizes live in the open file's state: for the path forms, the file's shared one.
  */
 int generic_fadvise(struct rcl_file *filp, uint64_t offset, uint64_t len, int advice)
 {
@@ -605,7 +606,10 @@ int generic_fadvise(struct rcl_file *filp, uint64_t offset, uint64_t len, int ad
 					   end_index - start_index + 1);
 		break;
 	case RCL_FADV_DONTNEED:
-		filemap_write_and_wait(engine, mapping);
+		/* Start writeback of the range (here it completes at once); errors stay for
+		 * the next sync to report. */
+		filemap_fdatawrite_range(engine, mapping, (unsigned long)(offset >> PAGE_SHIFT),
+					 (unsigned long)(endbyte >> PAGE_SHIFT) + 1);
 		/* Only whole pages: a partial page at either end may still be wanted. */
 		start_index = (unsigned long)((offset + PAGE_SIZE - 1) >> PAGE_SHIFT);
 		end_index = (unsigned long)(endbyte >> PAGE_SHIFT);

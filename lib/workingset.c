@@ -185,6 +185,7 @@ void workingset_update_node(struct address_space *mapping, struct xa_node *leaf)
 	else
 		shadow_list_del(memcg, leaf);
 	engine->nr_shadow_nodes += (unsigned long)delta;
+	/* The index's memory belongs to no node here: the gauge is kept on node 0. */
 	mod_node_page_state(NODE_DATA(engine, 0), WORKINGSET_NODES, delta);
 	mod_memcg_node_state(memcg, WORKINGSET_NODES, delta);
 }
