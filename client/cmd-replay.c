@@ -7,7 +7,7 @@
  * access in trace order: --access read as FileRead of its page (consecutive reads in one
  * vectored request), --access mmap as a Touch of its page of the file region; writes as
  * FileWrite or a write Touch. Requests are pipelined on the one connection. Misses are the
- * pages read from the file: the pgmajfault delta (one per page the engine read in). Then
+ * pages read from the file: the pgpgin delta in pages, less what swap-in read. Then
  * the region, the file and the memcg go again, whatever happened.
  */
 #include <getopt.h>
@@ -39,10 +39,13 @@ const struct cmd_entry cmd_replay_entry = {
 	.exec = exec_replay,
 };
 
+/* pgpgin is in KiB and counts swap-ins too: misses are pgpgin / 4 - pswpin, the pages read
+ * from the replay file. */
 static const char *const counter_names[] = {
-	"pgmajfault", "pgscan_kswapd", "pgscan_direct", "pgsteal_kswapd", "pgsteal_direct",
-	"workingset_refault", "workingset_activate", "pgactivate",
+	"pgpgin", "pgscan_kswapd", "pgscan_direct", "pgsteal_kswapd", "pgsteal_direct",
+	"workingset_refault", "workingset_activate", "pgactivate", "pswpin",
 };
+#define PAGE_BYTES 4096u
 #define NR_COUNTERS (sizeof(counter_names) / sizeof(counter_names[0]))
 
 struct replay {
@@ -322,6 +325,7 @@ static void print_result(struct replay *r, uint64_t cache, bool first)
 
 	for (i = 0; i < NR_COUNTERS; i++)
 		d[i] = r->after[i] - r->before[i];
+	d[0] = d[0] / (PAGE_BYTES >> 10) - d[8];	/* pages read from the file */
 	if (r->ctx->json) {
 		printf("%s{\"cache_bytes\":%" PRIu64 ",\"accesses\":%zu,\"footprint_pages\":%" PRIu64
 		       ",\"misses\":%" PRIu64 ",\"miss_ratio\":%.6f,\"pgscan\":%" PRIu64

@@ -36,15 +36,26 @@ static bool memcg_name_valid(const char *name)
 	return true;
 }
 
+/* A group by the id a caller named: deleted (offline) groups are nobody's to name. */
+static struct mem_cgroup *memcg_from_user_id(struct rcl_engine *engine, unsigned int id)
+{
+	struct mem_cgroup *memcg = mem_cgroup_from_id(engine, id);
+
+	return memcg && memcg->online ? memcg : NULL;
+}
+
+/* The live child called @name; a deleted one still draining its pages does not count. */
 static struct mem_cgroup *memcg_child(struct mem_cgroup *parent, const char *name)
 {
 	struct mem_cgroup *c;
 
 	for (c = parent->first_child; c; c = c->next_sibling)
-		if (!strcmp(c->name, name))
+		if (c->online && !strcmp(c->name, name))
 			return c;
 	return NULL;
 }
+
+static void memcg_reap_offline(struct rcl_engine *engine);
 
 int rcl_memcg_create(struct rcl_engine *engine, uint32_t parent_id, const char *name,
 		     uint32_t *ret_id)
@@ -55,13 +66,16 @@ int rcl_memcg_create(struct rcl_engine *engine, uint32_t parent_id, const char *
 	if (!memcg_name_valid(name))
 		return -EINVAL;
 	mm_lock(engine);
-	parent = mem_cgroup_from_id(engine, parent_id);
+	parent = memcg_from_user_id(engine, parent_id);
 	if (!parent)
 		err = -ENOENT;
 	else if (memcg_child(parent, name))
 		err = -EEXIST;
-	else if ((memcg = mem_cgroup_alloc(engine, parent, name, &err)))
-		*ret_id = memcg->id;
+	else {
+		memcg_reap_offline(engine);	/* their ids may be needed */
+		if ((memcg = mem_cgroup_alloc(engine, parent, name, &err)))
+			*ret_id = memcg->id;
+	}
 	mm_unlock(engine);
 	return err;
 }
@@ -102,32 +116,12 @@ static void memcg_reparent(struct rcl_engine *engine, struct mem_cgroup *memcg)
 	memcg->swap_usage = 0;
 }
 
-int rcl_memcg_delete(struct rcl_engine *engine, uint32_t id)
+/* css_free: unlink @memcg, with nothing charged to it any more, and free it. */
+static void memcg_release(struct rcl_engine *engine, struct mem_cgroup *memcg)
 {
-	struct mem_cgroup *memcg, **pp;
+	struct mem_cgroup **pp;
 	uint32_t r;
-	int err = 0;
 
-	mm_lock(engine);
-	memcg = mem_cgroup_from_id(engine, id);
-	if (!memcg) {
-		err = -ENOENT;
-		goto out;
-	}
-	if (mem_cgroup_is_root(memcg)) {
-		err = -EPERM;
-		goto out;
-	}
-	if (memcg->first_child) {
-		err = -EBUSY;
-		goto out;
-	}
-	for (r = 1; r < engine->nr_region_slots; r++) {
-		if (engine->regions[r] && engine->regions[r]->memcg == memcg) {
-			err = -EBUSY;
-			goto out;
-		}
-	}
 	memcg_reparent(engine, memcg);
 	for (pp = &memcg->parent->first_child; *pp; pp = &(*pp)->next_sibling) {
 		if (*pp == memcg) {
@@ -148,6 +142,81 @@ int rcl_memcg_delete(struct rcl_engine *engine, uint32_t id)
 					m->nodeinfo[nid]->iter[prio].position = NULL;
 	}
 	mem_cgroup_free(engine, memcg);
+}
+
+static bool memcg_drained(const struct mem_cgroup *memcg)
+{
+	return !memcg->first_child && memcg->usage <= 0 && memcg->swap_usage <= 0;
+}
+
+/*
+ * Free the deleted groups that nothing is charged to any more (the kernel frees a css when
+ * its last reference goes; here the public calls that change the hierarchy look for them).
+ * A parent whose last child goes is looked at again.
+ */
+static void memcg_reap_offline(struct rcl_engine *engine)
+{
+	bool again = true;
+	uint32_t r;
+
+	while (again) {
+		again = false;
+		for (r = RCL_MEMCG_ROOT + 1; r <= MEM_CGROUP_ID_MAX; r++) {
+			struct mem_cgroup *m = engine->memcgs[r];
+
+			if (m && !m->online && memcg_drained(m)) {
+				memcg_release(engine, m);
+				again = true;
+			}
+		}
+	}
+}
+
+/*
+ * cgroup rmdir (v4.19 mem_cgroup_css_offline): refused while a live child, a region or an
+ * open file is in the group. An empty group is freed at once. One with pages still charged
+ * goes offline: it leaves the names and walks that callers see, its protection is dropped,
+ * and its pages stay charged to it, scraped out first by get_scan_count's offline rule
+ * (spec 7), until the last is gone and it is freed.
+ */
+int rcl_memcg_delete(struct rcl_engine *engine, uint32_t id)
+{
+	struct mem_cgroup *memcg, *c;
+	uint32_t r;
+	int err = 0;
+
+	mm_lock(engine);
+	memcg = memcg_from_user_id(engine, id);
+	if (!memcg) {
+		err = -ENOENT;
+		goto out;
+	}
+	if (mem_cgroup_is_root(memcg)) {
+		err = -EPERM;
+		goto out;
+	}
+	for (c = memcg->first_child; c; c = c->next_sibling) {
+		if (c->online) {
+			err = -EBUSY;
+			goto out;
+		}
+	}
+	if (memcg->nr_files) {
+		err = -EBUSY;
+		goto out;
+	}
+	for (r = 1; r < engine->nr_region_slots; r++) {
+		if (engine->regions[r] && engine->regions[r]->memcg == memcg) {
+			err = -EBUSY;
+			goto out;
+		}
+	}
+	memcg->online = false;
+	memcg->min = 0;
+	memcg->low = 0;
+	mem_cgroup_protection_changed(memcg);
+	lru_add_drain_all(engine);	/* pages in LRU vectors become reclaimable */
+	memcg_reap_offline(engine);
 out:
 	mm_unlock(engine);
 	return err;
@@ -175,7 +244,7 @@ int rcl_memcg_set(struct rcl_engine *engine, uint32_t id, enum rcl_memcg_knob kn
 	    (knob == RCL_MEMCG_SWAPPINESS && value > 100))
 		return -EINVAL;
 	mm_lock(engine);
-	memcg = mem_cgroup_from_id(engine, id);
+	memcg = memcg_from_user_id(engine, id);
 	if (!memcg) {
 		err = -ENOENT;
 		goto out;
@@ -216,7 +285,7 @@ int rcl_memcg_get(struct rcl_engine *engine, uint32_t id, enum rcl_memcg_knob kn
 	if ((unsigned int)knob > RCL_MEMCG_SWAPPINESS)
 		return -EINVAL;
 	mm_lock(engine);
-	memcg = mem_cgroup_from_id(engine, id);
+	memcg = memcg_from_user_id(engine, id);
 	if (!memcg) {
 		err = -ENOENT;
 	} else {
@@ -262,15 +331,21 @@ int rcl_memcg_next(struct rcl_engine *engine, uint32_t root_id, uint32_t prev_id
 	int err = 0;
 
 	mm_lock(engine);
-	root = mem_cgroup_from_id(engine, root_id);
+	root = memcg_from_user_id(engine, root_id);
 	if (prev_id)
-		prev = mem_cgroup_from_id(engine, prev_id);
+		prev = memcg_from_user_id(engine, prev_id);
 	if (!root || (prev_id && !prev))
 		err = -EINVAL;
-	else if (!(next = mem_cgroup_iter(root, prev, NULL)))
-		err = -ENOENT;
-	else
-		*ret_id = next->id;
+	else {
+		/* The walk scrapes through deleted groups that hold pages: callers see none. */
+		do
+			next = mem_cgroup_iter(root, next ? next : prev, NULL);
+		while (next && !next->online);
+		if (!next)
+			err = -ENOENT;
+		else
+			*ret_id = next->id;
+	}
 	mm_unlock(engine);
 	return err;
 }
@@ -299,7 +374,7 @@ int rcl_memcg_path(struct rcl_engine *engine, uint32_t id, char *buf, size_t len
 	if (!buf || !len)
 		return -EINVAL;
 	mm_lock(engine);
-	memcg = mem_cgroup_from_id(engine, id);
+	memcg = memcg_from_user_id(engine, id);
 	err = memcg ? memcg_path_of(memcg, buf, len) : -ENOENT;
 	mm_unlock(engine);
 	return err;
@@ -311,7 +386,7 @@ int rcl_memcg_usage(struct rcl_engine *engine, uint32_t id, uint64_t *ret)
 	int err = 0;
 
 	mm_lock(engine);
-	memcg = mem_cgroup_from_id(engine, id);
+	memcg = memcg_from_user_id(engine, id);
 	if (!memcg)
 		err = -ENOENT;
 	else if (mem_cgroup_is_root(memcg))
@@ -330,12 +405,22 @@ int rcl_memcg_show_stat(struct rcl_engine *engine, uint32_t id, FILE *out)
 		{ "inactive_file", NR_INACTIVE_FILE }, { "active_file", NR_ACTIVE_FILE },
 		{ "unevictable", NR_UNEVICTABLE },
 	};
+	static const enum node_stat_item ws[] = {
+		WORKINGSET_REFAULT, WORKINGSET_REFAULT_ANON, WORKINGSET_REFAULT_FILE,
+		WORKINGSET_ACTIVATE, WORKINGSET_ACTIVATE_ANON, WORKINGSET_ACTIVATE_FILE,
+		WORKINGSET_RESTORE, WORKINGSET_RESTORE_ANON, WORKINGSET_RESTORE_FILE,
+		WORKINGSET_NODES, WORKINGSET_NODERECLAIM,
+	};
+	static const enum vm_event_item ev[] = {
+		PGFAULT, PGMAJFAULT, PGSCAN_DIRECT, PGSCAN_KSWAPD, PGSTEAL_DIRECT,
+		PGSTEAL_KSWAPD, PGSCAN_ANON, PGSCAN_FILE, PGSTEAL_ANON, PGSTEAL_FILE,
+	};
 	struct mem_cgroup *memcg;
 	size_t i;
 	int err = 0;
 
 	mm_lock(engine);
-	memcg = mem_cgroup_from_id(engine, id);
+	memcg = memcg_from_user_id(engine, id);
 	if (!memcg) {
 		err = -ENOENT;
 		goto out;
@@ -349,17 +434,15 @@ int rcl_memcg_show_stat(struct rcl_engine *engine, uint32_t id, FILE *out)
 	for (i = 0; i < sizeof(lrus) / sizeof(lrus[0]); i++)
 		fprintf(out, "%s %llu\n", lrus[i].name,
 			(unsigned long long)memcg->node_stat[lrus[i].item] << PAGE_SHIFT);
-	fprintf(out, "workingset_refault %ld\nworkingset_activate %ld\nworkingset_restore %ld\n",
-		memcg->node_stat[WORKINGSET_REFAULT], memcg->node_stat[WORKINGSET_ACTIVATE],
-		memcg->node_stat[WORKINGSET_RESTORE]);
+	for (i = 0; i < sizeof(ws) / sizeof(ws[0]); i++)
+		fprintf(out, "%s %ld\n", node_stat_names[ws[i]], memcg->node_stat[ws[i]]);
 	for (i = MEMCG_PGSCAN; i < MEMCG_NR_STAT; i++)
-		if (i != MEMCG_WORKINGSET_REFAULT && i != MEMCG_WORKINGSET_ACTIVATE)
+		if (i != MEMCG_WORKINGSET_REFAULT && i != MEMCG_WORKINGSET_ACTIVATE &&
+		    i != MEMCG_PGFAULT && i != MEMCG_PGMAJFAULT)
 			fprintf(out, "%s %ld\n", memcg_stat_names[i], memcg->stat[i]);
-	fprintf(out, "pgscan_direct %lu\npgscan_kswapd %lu\npgsteal_direct %lu\n"
-		"pgsteal_kswapd %lu\npgmajfault_events %lu\n",
-		memcg->vm_events[PGSCAN_DIRECT], memcg->vm_events[PGSCAN_KSWAPD],
-		memcg->vm_events[PGSTEAL_DIRECT], memcg->vm_events[PGSTEAL_KSWAPD],
-		memcg->vm_events[PGMAJFAULT]);
+	/* Faults are events of the fault path, counted under their vmstat names. */
+	for (i = 0; i < sizeof(ev) / sizeof(ev[0]); i++)
+		fprintf(out, "%s %lu\n", vm_event_names[ev[i]], memcg->vm_events[ev[i]]);
 out:
 	mm_unlock(engine);
 	return err;
@@ -371,7 +454,7 @@ int rcl_memcg_show_events(struct rcl_engine *engine, uint32_t id, FILE *out)
 	int err = 0, i;
 
 	mm_lock(engine);
-	memcg = mem_cgroup_from_id(engine, id);
+	memcg = memcg_from_user_id(engine, id);
 	if (!memcg)
 		err = -ENOENT;
 	else
@@ -402,7 +485,7 @@ int rcl_memcg_reclaim_scan(struct rcl_engine *engine, uint32_t id, uint64_t nr_p
 	long pgscan;
 
 	mm_lock(engine);
-	memcg = mem_cgroup_from_id(engine, id);
+	memcg = memcg_from_user_id(engine, id);
 	if (!memcg) {
 		err = -ENOENT;
 		goto out;
@@ -433,6 +516,7 @@ int rcl_drop_caches(struct rcl_engine *engine, uint64_t *ret_dropped)
 {
 	mm_lock(engine);
 	*ret_dropped = shrink_all_clean_file(engine);
+	memcg_reap_offline(engine);	/* deleted groups whose last pages went */
 	mm_unlock(engine);
 	return 0;
 }
@@ -518,7 +602,7 @@ int rcl_pressure_listen(struct rcl_engine *engine, uint32_t memcg_id,
 	if (!ev)
 		return -ENOMEM;
 	mm_lock(engine);
-	memcg = mem_cgroup_from_id(engine, memcg_id);
+	memcg = memcg_from_user_id(engine, memcg_id);
 	if (!memcg) {
 		mm_unlock(engine);
 		free(ev);
@@ -539,7 +623,7 @@ int rcl_pressure_unlisten(struct rcl_engine *engine, uint32_t memcg_id, int list
 	int err = -ENOENT;
 
 	mm_lock(engine);
-	memcg = mem_cgroup_from_id(engine, memcg_id);
+	memcg = memcg_from_user_id(engine, memcg_id);
 	for (pp = memcg ? &memcg->vmpressure.listeners : NULL; pp && *pp; pp = &(*pp)->next) {
 		if ((*pp)->id == listener_id) {
 			ev = *pp;
@@ -560,7 +644,7 @@ int rcl_pressure_now(struct rcl_engine *engine, uint32_t memcg_id,
 	int err = 0;
 
 	mm_lock(engine);
-	memcg = mem_cgroup_from_id(engine, memcg_id);
+	memcg = memcg_from_user_id(engine, memcg_id);
 	if (memcg)
 		*ret = vmpressure_level_now(&memcg->vmpressure);
 	else
@@ -576,7 +660,7 @@ int rcl_psi_read(struct rcl_engine *engine, uint32_t memcg_id, struct rcl_psi *r
 	int kind;
 
 	mm_lock(engine);
-	memcg = mem_cgroup_from_id(engine, memcg_id);
+	memcg = memcg_from_user_id(engine, memcg_id);
 	if (!memcg) {
 		mm_unlock(engine);
 		return -ENOENT;

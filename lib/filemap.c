@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "reclaim/region.h"
 #include "memcontrol.h"
 #include "vmscan.h"
 
@@ -37,7 +38,8 @@ void page_cache_set_slot(struct address_space *mapping, unsigned long index, pgc
 	leaf->nr_values = (unsigned char)(leaf->nr_values + slot_is_shadow(new) -
 					  slot_is_shadow(old));
 	leaf->entries[index & XA_CHUNK_MASK] = new;
-	mapping->engine->nr_shadow_nodes += (unsigned long)shadow_node(leaf) - was;
+	if (shadow_node(leaf) != was)
+		workingset_update_node(mapping, leaf);
 	if (!leaf->nr_pages && !leaf->nr_values)
 		xa_leaf_release(&mapping->i_pages, leaf);
 }
@@ -93,6 +95,7 @@ struct address_space *file_open(struct rcl_engine *engine, const char *path, uin
 		goto fail;
 	mapping->type = MAPPING_FILE;
 	mapping->engine = engine;
+	file_ra_state_init(&mapping->f_ra);
 	mapping->fd = fd;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		err = S_ISREG(st.st_mode) ? -errno : -EINVAL;
@@ -168,18 +171,29 @@ void file_put(struct rcl_engine *engine, struct address_space *mapping)
 	mapping->refcount--;
 }
 
-/* The cached page at @index with a reference, or NULL. */
+/*
+ * The cached page at @index with a reference, or NULL. A page still being read in (locked, not
+ * up to date: its reader let mm_lock go for the I/O) is waited for on its lock; one whose read
+ * failed has left the cache by then, and the slot is looked at again.
+ */
 struct page *find_get_page(struct address_space *mapping, unsigned long index)
 {
 	struct page *page;
 	pgcache_slot_t s;
 
-	s = page_cache_slot(mapping, index);
-	if (!slot_is_page(s))
-		return NULL;
-	page = pfn_to_page(page_engine_of_mapping(mapping), slot_pfn(s));
-	get_page(page);
-	return page;
+	for (;;) {
+		s = page_cache_slot(mapping, index);
+		if (!slot_is_page(s))
+			return NULL;
+		page = pfn_to_page(page_engine_of_mapping(mapping), slot_pfn(s));
+		get_page(page);
+		if (PageUptodate(page))
+			return page;
+		wait_on_page_locked(page);
+		if (PageUptodate(page))
+			return page;
+		put_page(page);
+	}
 }
 
 /*
@@ -189,6 +203,7 @@ struct page *find_get_page(struct address_space *mapping, unsigned long index)
 int add_to_page_cache_lru(struct page *page, struct address_space *mapping,
 			  unsigned long index, struct mem_cgroup *memcg)
 {
+	struct xa_node *leaf;
 	pgcache_slot_t old;
 	int err;
 
@@ -196,8 +211,14 @@ int add_to_page_cache_lru(struct page *page, struct address_space *mapping,
 	err = mem_cgroup_try_charge(page, memcg);
 	if (err)
 		return err;
-	if (!xa_leaf_create(&mapping->i_pages, index))
+	leaf = xa_leaf_create(&mapping->i_pages, index);
+	if (!leaf)
 		return -ENOMEM;
+	/* The leaf's memory is charged to whoever made it, as radix tree nodes are (kmemcg). */
+	if (!leaf->memcg_id) {
+		leaf->memcg_id = (memcg ? memcg : page_engine_of_mapping(mapping)->root_mem_cgroup)->id;
+		leaf->owner_id = mapping->id;
+	}
 	old = page_cache_slot(mapping, index);
 	if (slot_is_page(old))
 		return -EEXIST;		/* another thread read it in meanwhile */
@@ -229,49 +250,25 @@ void __delete_from_page_cache(struct page *page, uint64_t shadow)
 	page->mapping = 0;
 }
 
-/*
- * Read one page of the file; beyond the end of the file the page is zeros. The page is locked
- * in the page cache, so mm_lock can go while the read is in flight: a thread that finds the
- * page meanwhile sleeps on its lock (filemap_fault).
- */
-static int mapping_readpage(struct rcl_engine *engine, struct address_space *mapping,
-			    struct page *page, unsigned long index)
+/* A fault waited for I/O: count it globally, for its memcg and for the faulting thread. */
+void filemap_count_majfault(struct rcl_engine *engine, struct mem_cgroup *memcg)
 {
-	char *addr = page_address(page);
-	ssize_t n;
-
-	mm_drop(engine);
-	n = pread(mapping->fd, addr, PAGE_SIZE, (off_t)(index << PAGE_SHIFT));
-	mm_retake(engine);
-	if (n < 0)
-		return -EIO;
-	if ((size_t)n < PAGE_SIZE)
-		memset(addr + n, 0, PAGE_SIZE - (size_t)n);
-	SetPageUptodate(page);
-	return 0;
+	count_vm_event(engine, PGMAJFAULT);
+	count_memcg_events(memcg ? memcg : engine->root_mem_cgroup, PGMAJFAULT, 1);
+	current_maj_flt++;
 }
 
 /*
- * The page at @index, read in if absent (a major fault). Returns it with a reference, or NULL
- * with *ret_err (-ENOMEM when no frame could be had, -EIO when the read failed). A page another
- * thread is reading in is waited for on its lock; one whose read failed is read again here.
+ * A new page at @index, read in now: the path of a reader whose readahead brought nothing
+ * (no window, or no memory for a guess). Returns it with a reference, or NULL with *ret_err
+ * (-ENOMEM when no frame could be had, -EIO when the read failed).
  */
-struct page *filemap_fault(struct rcl_engine *engine, struct address_space *mapping,
-			   unsigned long index, struct mem_cgroup *memcg, int *ret_err)
+static struct page *page_cache_read(struct rcl_engine *engine, struct address_space *mapping,
+				    unsigned long index, struct mem_cgroup *memcg, int *ret_err)
 {
 	struct page *page;
 	int err;
 
-retry:
-	page = find_get_page(mapping, index);
-	if (page) {
-		if (!PageUptodate(page))
-			wait_on_page_locked(page);
-		if (PageUptodate(page))
-			return page;
-		put_page(page);		/* its read failed and it left the cache */
-		goto retry;
-	}
 	page = __alloc_pages_nodemask(engine, GFP_HIGHUSER_MOVABLE, 0,
 				      (int)(index % (unsigned long)engine->nr_nodes), NULL);
 	if (!page) {
@@ -283,19 +280,10 @@ retry:
 	if (err) {
 		unlock_page(page);
 		put_page(page);
-		if (err == -EEXIST)
-			goto retry;
-		*ret_err = err;
+		*ret_err = err;		/* -EEXIST: another thread read it in meanwhile */
 		return NULL;
 	}
-	count_vm_event(engine, PGMAJFAULT);
-	count_memcg_events(memcg ? memcg : engine->root_mem_cgroup, PGMAJFAULT, 1);
-	/* Waiting for a working-set page that was evicted is thrashing: a memory stall. */
-	if (PageWorkingset(page))
-		psi_memstall_enter(engine, memcg);
-	err = mapping_readpage(engine, mapping, page, index);
-	if (PageWorkingset(page))
-		psi_memstall_leave(engine);
+	err = filemap_read_pages(mapping, &page, 1);
 	if (err) {
 		/* The page never held data: take it out again, nothing is lost. */
 		__delete_from_page_cache(page, 0);
@@ -309,38 +297,200 @@ retry:
 	return page;
 }
 
-/* ---- buffered read()/write() ---------------------------------------------------------- */
-
-int generic_file_read(struct rcl_engine *engine, struct address_space *mapping, uint64_t pos,
-		      void *buf, size_t len, size_t *ret_read)
+/* The page at @index, read by readahead just now or read here: with a reference, or NULL
+ * and *ret_err. */
+static struct page *find_or_read_page(struct rcl_engine *engine, struct address_space *mapping,
+				      unsigned long index, struct mem_cgroup *memcg, int *ret_err)
 {
-	size_t done = 0;
-	int err = 0;
+	struct page *page;
 
-	if (pos >= mapping->i_size)
-		len = 0;
-	else if (len > mapping->i_size - pos)
-		len = (size_t)(mapping->i_size - pos);
-	while (done < len) {
-		unsigned long index = (unsigned long)((pos + done) >> PAGE_SHIFT);
-		size_t off = (size_t)((pos + done) & (PAGE_SIZE - 1));
-		size_t n = PAGE_SIZE - off < len - done ? PAGE_SIZE - off : len - done;
-		struct page *page = filemap_fault(engine, mapping, index, NULL, &err);
-
-		if (!page)
-			break;
-		memcpy((char *)buf + done, (char *)page_address(page) + off, n);
-		mark_page_accessed(page);
-		put_page(page);
-		done += n;
+	for (;;) {
+		page = find_get_page(mapping, index);
+		if (page)
+			return page;
+		page = page_cache_read(engine, mapping, index, memcg, ret_err);
+		if (page || *ret_err != -EEXIST)
+			return page;
 	}
-	*ret_read = done;
-	return done || !len ? 0 : err;
 }
 
-int generic_file_write(struct rcl_engine *engine, struct address_space *mapping, uint64_t pos,
-		       const void *buf, size_t len)
+/*
+ * The page at file index @pgoff for a fault on @region (spec 25): cached, maybe reading the
+ * next window ahead (do_async_mmap_readahead); not cached, a major fault that reads around
+ * it (do_sync_mmap_readahead) as the region's advice and its miss count allow. Returns it
+ * with a reference, or NULL with *ret_err.
+ */
+struct page *filemap_fault(struct rcl_engine *engine, struct region *region, unsigned long pgoff,
+			   int *ret_err)
 {
+	struct address_space *mapping = region->file;
+	struct file_ra_state *ra = &region->f_ra;
+	struct page *page = find_get_page(mapping, pgoff);
+
+	if (page) {
+		/* do_async_mmap_readahead */
+		if (region->vm_flags & VM_RAND_READ)
+			return page;
+		if (ra->mmap_miss > 0)
+			ra->mmap_miss--;
+		if (PageReadahead(page))
+			page_cache_async_readahead(mapping, ra, region->memcg, page, pgoff,
+						   ra->ra_pages);
+		return page;
+	}
+	/* do_sync_mmap_readahead */
+	if (!(region->vm_flags & VM_RAND_READ) && ra->ra_pages) {
+		if (region->vm_flags & VM_SEQ_READ) {
+			page_cache_sync_readahead(mapping, ra, false, region->memcg, pgoff,
+						  ra->ra_pages);
+		} else {
+			if (ra->mmap_miss < MMAP_LOTSAMISS * 10)
+				ra->mmap_miss++;
+			if (ra->mmap_miss <= MMAP_LOTSAMISS) {
+				/* Read around: the fault in the middle of one window. */
+				ra->start = pgoff > ra->ra_pages / 2 ? pgoff - ra->ra_pages / 2 : 0;
+				ra->size = ra->ra_pages;
+				ra->async_size = ra->ra_pages / 4;
+				ra_submit(ra, mapping, region->memcg);
+			}
+		}
+	}
+	filemap_count_majfault(engine, region->memcg);
+	return find_or_read_page(engine, mapping, pgoff, region->memcg, ret_err);
+}
+
+/* The fault-around window: 64 KiB (fault_around_bytes). */
+#define FAULT_AROUND_PAGES	16UL
+
+/*
+ * do_fault_around + filemap_map_pages (spec 25): before a read fault on @idx of a file
+ * region, map the cached neighbours in its aligned 64 KiB window that have no entry yet,
+ * without I/O and without a fault of their own. True if @idx itself got mapped (the fault is
+ * then done, a minor one).
+ */
+bool filemap_map_pages(struct rcl_engine *engine, struct region *region, unsigned long idx)
+{
+	struct address_space *mapping = region->file;
+	unsigned long start = idx & ~(FAULT_AROUND_PAGES - 1), end = start + FAULT_AROUND_PAGES;
+	unsigned long last = mapping->i_size ? (unsigned long)((mapping->i_size - 1) >> PAGE_SHIFT) :
+					       0;
+	unsigned long i;
+	bool mapped = false;
+
+	(void)engine;
+	if (end > region->nr_pages)
+		end = region->nr_pages;
+	for (i = start; i < end; i++) {
+		unsigned long pgoff = region->pgoff + i;
+		pgcache_slot_t s;
+		struct page *page;
+		pte_t *pte;
+
+		if (!mapping->i_size || pgoff > last)
+			break;
+		s = page_cache_slot(mapping, pgoff);
+		if (!slot_is_page(s))
+			continue;
+		pte = pte_offset(region, i);
+		if (!pte || !pte_none(*pte))
+			continue;
+		page = pfn_to_page(engine, slot_pfn(s));
+		if (!PageUptodate(page) || PageReadahead(page) || !trylock_page(page))
+			continue;
+		get_page(page);
+		map_file_page(region, i, page);
+		unlock_page(page);
+		if (region->f_ra.mmap_miss > 0)
+			region->f_ra.mmap_miss--;
+		if (i == idx)
+			mapped = true;
+	}
+	return mapped;
+}
+
+/* ---- buffered read()/write() ---------------------------------------------------------- */
+
+/*
+ * generic_file_buffered_read (spec 25): each page is looked up; a missing one starts
+ * synchronous readahead for the rest of the request, a PG_readahead one asynchronous
+ * readahead of the next window. Every page read is marked accessed, except when the previous
+ * read ended in it at the same offset (a sequential reader marks a page once). No fault is
+ * counted: read() does not fault.
+ */
+int generic_file_buffered_read(struct rcl_file *filp, uint64_t pos, void *buf, size_t len,
+			       size_t *ret_read)
+{
+	struct rcl_engine *engine = filp->engine;
+	struct address_space *mapping = filp->mapping;
+	struct file_ra_state *ra = &filp->f_ra;
+	unsigned long index, last_index, prev_index, end_index;
+	size_t offset, prev_offset, done = 0;
+	int err = 0;
+
+	if (!len) {
+		*ret_read = 0;
+		return 0;
+	}
+	index = (unsigned long)(pos >> PAGE_SHIFT);
+	offset = (size_t)(pos & (PAGE_SIZE - 1));
+	last_index = (unsigned long)((pos + len + PAGE_SIZE - 1) >> PAGE_SHIFT);
+	prev_index = (unsigned long)((uint64_t)ra->prev_pos >> PAGE_SHIFT);
+	prev_offset = (size_t)((uint64_t)ra->prev_pos & (PAGE_SIZE - 1));
+	while (done < len) {
+		struct page *page;
+		size_t nr;
+
+		if (!mapping->i_size)
+			break;
+		end_index = (unsigned long)((mapping->i_size - 1) >> PAGE_SHIFT);
+		if (index > end_index)
+			break;
+		page = find_get_page(mapping, index);
+		if (!page) {
+			page_cache_sync_readahead(mapping, ra, filp->f_random, filp->memcg, index,
+						  last_index - index);
+			page = find_or_read_page(engine, mapping, index, filp->memcg, &err);
+			if (!page)
+				break;
+		}
+		if (PageReadahead(page))
+			page_cache_async_readahead(mapping, ra, filp->memcg, page, index,
+						   last_index - index);
+		nr = PAGE_SIZE;
+		if (index == end_index) {
+			nr = (size_t)((mapping->i_size - 1) & (PAGE_SIZE - 1)) + 1;
+			if (nr <= offset) {
+				put_page(page);
+				break;
+			}
+		}
+		nr -= offset;
+		if (nr > len - done)
+			nr = len - done;
+		if (prev_index != index || offset != prev_offset)
+			mark_page_accessed(page);
+		prev_index = index;
+		memcpy((char *)buf + done, (char *)page_address(page) + offset, nr);
+		offset += nr;
+		index += offset >> PAGE_SHIFT;
+		offset &= PAGE_SIZE - 1;
+		prev_offset = offset;
+		put_page(page);
+		done += nr;
+	}
+	ra->prev_pos = (int64_t)(((uint64_t)prev_index << PAGE_SHIFT) | prev_offset);
+	*ret_read = done;
+	return done ? 0 : err;
+}
+
+/*
+ * generic_perform_write: a page written whole is not read first; a partial write reads the
+ * page unless it lies past the end of the file. The page is dirtied and marked accessed.
+ */
+int generic_perform_write(struct rcl_file *filp, uint64_t pos, const void *buf, size_t len)
+{
+	struct rcl_engine *engine = filp->engine;
+	struct address_space *mapping = filp->mapping;
 	size_t done = 0;
 	int err = 0;
 
@@ -348,11 +498,25 @@ int generic_file_write(struct rcl_engine *engine, struct address_space *mapping,
 		unsigned long index = (unsigned long)((pos + done) >> PAGE_SHIFT);
 		size_t off = (size_t)((pos + done) & (PAGE_SIZE - 1));
 		size_t n = PAGE_SIZE - off < len - done ? PAGE_SIZE - off : len - done;
-		struct page *page;
+		struct page *page = find_get_page(mapping, index);
 
-		page = filemap_fault(engine, mapping, index, NULL, &err);
-		if (!page)
-			return err;
+		if (!page && (n == PAGE_SIZE || (uint64_t)index << PAGE_SHIFT >= mapping->i_size)) {
+			page = __alloc_pages_nodemask(engine, GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0,
+						      (int)(index % (unsigned long)engine->nr_nodes),
+						      NULL);
+			if (!page)
+				return -ENOMEM;
+			err = add_to_page_cache_lru(page, mapping, index, filp->memcg);
+			if (err) {
+				put_page(page);
+				return err;
+			}
+			SetPageUptodate(page);
+		} else if (!page) {
+			page = page_cache_read(engine, mapping, index, filp->memcg, &err);
+			if (!page)
+				return err;
+		}
 		memcpy((char *)page_address(page) + off, (const char *)buf + done, n);
 		set_page_dirty(page);
 		mark_page_accessed(page);
@@ -362,5 +526,130 @@ int generic_file_write(struct rcl_engine *engine, struct address_space *mapping,
 			mapping->i_size = pos + done;
 	}
 	balance_dirty_pages(engine);
+	return 0;
+}
+
+/* The path forms: the file's shared state, charged to the root unless told otherwise. */
+static void shared_file(struct rcl_file *filp, struct rcl_engine *engine,
+			struct address_space *mapping)
+{
+	filp->engine = engine;
+	filp->mapping = mapping;
+	filp->memcg = NULL;
+	filp->f_ra = mapping->f_ra;
+	filp->f_random = mapping->f_random;
+}
+
+int generic_file_read(struct rcl_engine *engine, struct address_space *mapping, uint64_t pos,
+		      void *buf, size_t len, size_t *ret_read)
+{
+	struct rcl_file filp;
+	int err;
+
+	shared_file(&filp, engine, mapping);
+	err = generic_file_buffered_read(&filp, pos, buf, len, ret_read);
+	mapping->f_ra = filp.f_ra;
+	return err;
+}
+
+int generic_file_write(struct rcl_engine *engine, struct address_space *mapping, uint64_t pos,
+		       const void *buf, size_t len)
+{
+	struct rcl_file filp;
+
+	shared_file(&filp, engine, mapping);
+	return generic_perform_write(&filp, pos, buf, len);
+}
+
+/* Drop the clean, unmapped, idle cached pages of [start, end], leaving no shadow (v4.19's
+ * invalidate_mapping_pages). */
+static void invalidate_mapping_pages(struct rcl_engine *engine, struct address_space *mapping,
+				     unsigned long start, unsigned long end)
+{
+	unsigned long i;
+
+	xa_for_each_range(&mapping->i_pages, i, start, end + 1 ? end + 1 : ULONG_MAX) {
+		pgcache_slot_t s = page_cache_slot(mapping, i);
+		struct page *page;
+
+		if (!slot_is_page(s))
+			continue;
+		page = pfn_to_page(engine, slot_pfn(s));
+		if (PageDirty(page) || PageWriteback(page) || page_mapped(page) ||
+		    !PageLRU(page) || !trylock_page(page))
+			continue;
+		if (isolate_lru_page(page)) {
+			unlock_page(page);
+			continue;
+		}
+		/* Only the cache's and the isolation's references: nobody else uses it. */
+		if (page_ref_count(page) != 2 || PageDirty(page)) {
+			unlock_page(page);
+			putback_lru_page(page);
+			continue;
+		}
+		__delete_from_page_cache(page, 0);
+		set_page_count(page, 1);
+		unlock_page(page);
+		put_page(page);			/* the frame is free, uncharged */
+	}
+}
+
+/*
+ * posix_fadvise (v4.19 mm/fadvise.c): NORMAL/SEQUENTIAL set the window (SEQUENTIAL doubles
+ * it) and clear FMODE_RANDOM, RANDOM sets it; WILLNEED reads the range now; DONTNEED writes
+ * the range back and drops what is clean and unused, after a drain of the LRU vectors. The
+ * window sizes live in the open file's state: for the path forms, the file's shared one.
+ */
+int generic_fadvise(struct rcl_file *filp, uint64_t offset, uint64_t len, int advice)
+{
+	struct rcl_engine *engine = filp->engine;
+	struct address_space *mapping = filp->mapping;
+	uint64_t endbyte = len && offset + len > offset ? offset + len - 1 : UINT64_MAX;
+	unsigned long start_index, end_index;
+
+	switch (advice) {
+	case RCL_FADV_NORMAL:
+		filp->f_ra.ra_pages = VM_READAHEAD_PAGES;
+		filp->f_random = false;
+		break;
+	case RCL_FADV_RANDOM:
+		filp->f_random = true;
+		break;
+	case RCL_FADV_SEQUENTIAL:
+		filp->f_ra.ra_pages = VM_READAHEAD_PAGES * 2;
+		filp->f_random = false;
+		break;
+	case RCL_FADV_WILLNEED:
+		if (!mapping->i_size || offset >= mapping->i_size)
+			break;
+		if (endbyte >= mapping->i_size)
+			endbyte = mapping->i_size - 1;
+		start_index = (unsigned long)(offset >> PAGE_SHIFT);
+		end_index = (unsigned long)(endbyte >> PAGE_SHIFT);
+		force_page_cache_readahead(mapping, filp->memcg, start_index,
+					   end_index - start_index + 1);
+		break;
+	case RCL_FADV_DONTNEED:
+		/* Start writeback of the range (here it completes at once); errors stay for
+		 * the next sync to report. */
+		filemap_fdatawrite_range(engine, mapping, (unsigned long)(offset >> PAGE_SHIFT),
+					 (unsigned long)(endbyte >> PAGE_SHIFT) + 1);
+		/* Only whole pages: a partial page at either end may still be wanted. */
+		start_index = (unsigned long)((offset + PAGE_SIZE - 1) >> PAGE_SHIFT);
+		end_index = (unsigned long)(endbyte >> PAGE_SHIFT);
+		if (endbyte != UINT64_MAX && (endbyte & (PAGE_SIZE - 1)) != PAGE_SIZE - 1) {
+			if (!end_index)
+				break;
+			end_index--;
+		}
+		if (end_index < start_index)
+			break;
+		lru_add_drain_all(engine);
+		invalidate_mapping_pages(engine, mapping, start_index, end_index);
+		break;
+	default:
+		return -EINVAL;
+	}
 	return 0;
 }

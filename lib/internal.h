@@ -111,6 +111,7 @@ struct rcl_engine {
 	struct mem_cgroup **memcgs;		/* by id; 0 unused, 1 root */
 	unsigned int bucket_order;		/* workingset timestamp granularity */
 	unsigned long nr_shadow_nodes;		/* slot groups holding shadows only */
+	unsigned long nr_file_reads;		/* read I/Os of file pages (one per preadv) */
 	uint16_t *swap_cgroup;			/* per swap slot: the memcg charged for it */
 	uint32_t swap_ra_prev_offset;		/* swap readahead state (spec 17) */
 	unsigned int swap_ra_win;
@@ -185,6 +186,9 @@ static inline struct pglist_data *page_pgdat(const struct page *page)
 /* ---- task.c --------------------------------------------------------------------------- */
 
 extern __thread struct task_struct *current_task;
+/* The calling thread's faults that waited for I/O (the kernel's current->maj_flt): counted by
+ * every thread, attached or not, so that a call can report its own. */
+extern __thread unsigned long current_maj_flt;
 
 /*
  * The thread's context for the reclaim engine: its own if attached, else the engine's default

@@ -673,6 +673,8 @@ void mem_cgroup_free(struct rcl_engine *engine, struct mem_cgroup *memcg)
 {
 	int nid;
 
+	if (memcg->parent)
+		workingset_reparent_nodes(memcg, memcg->parent);
 	engine->memcgs[memcg->id] = NULL;
 	for (nid = 0; nid < engine->nr_nodes; nid++)
 		free(memcg->nodeinfo[nid]);

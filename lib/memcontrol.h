@@ -81,6 +81,11 @@ struct mem_cgroup {
 	struct mem_cgroup *first_child, *next_sibling;
 	bool online;				/* false once deleted: scrape it out (spec 7) */
 	uint32_t owner_uid;			/* kept for the daemon's permission checks */
+	unsigned int nr_files;			/* open rcl_files charging it: keep it alive */
+	/* Page cache leaves charged to it that hold only shadow entries, oldest first
+	 * (the kernel's shadow_nodes list_lru, per memcg): count_shadow_nodes' count. */
+	struct xa_node *shadow_first, *shadow_last;
+	unsigned long nr_shadow_nodes;
 
 	/* Counters in pages. */
 	long usage;

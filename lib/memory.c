@@ -300,6 +300,13 @@ static void map_page(struct region *region, unsigned long idx, struct page *page
 		mlock_vma_page(page);
 }
 
+/* Fault-around: a cached file page mapped read-only at @idx, whose table exists; the caller's
+ * reference becomes the entry's. Young, as any new entry on x86. */
+void map_file_page(struct region *region, unsigned long idx, struct page *page)
+{
+	map_page(region, idx, page, false);
+}
+
 /* A new anonymous page of @region at @idx, charged to its memcg; NULL if none could be had. */
 static struct page *alloc_anon_page(struct rcl_engine *engine, struct region *region,
 				    unsigned long idx, gfp_t gfp)
@@ -424,9 +431,12 @@ static int do_file_fault(struct rcl_engine *engine, struct region *region, unsig
 			 bool write)
 {
 	int err = 0;
-	struct page *page = filemap_fault(engine, region->file, region->pgoff + idx,
-					  region->memcg, &err);
+	struct page *page;
 
+	/* do_read_fault: the neighbours first, and maybe the page itself, without I/O. */
+	if (!write && filemap_map_pages(engine, region, idx))
+		return 0;
+	page = filemap_fault(engine, region, region->pgoff + idx, &err);
 	if (!page)
 		return err;
 	if (write && !(region->vm_flags & VM_SHARED)) {
@@ -474,6 +484,7 @@ int handle_mm_fault(struct rcl_engine *engine, struct region *region, unsigned l
 	if (!pte)
 		return -ENOMEM;
 	count_vm_event(engine, PGFAULT);
+	count_memcg_events(region->memcg, PGFAULT, 1);
 	for (;;) {
 		pte_t orig = *pte;
 

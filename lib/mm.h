@@ -54,6 +54,23 @@ static inline pte_t swp_entry_to_pte(swp_entry_t e)
 #define VM_EXEC		0x2u	/* mapped executable: file pages stay active (spec 10) */
 #define VM_LOCKED	0x4u	/* mlocked: pages go to the unevictable list */
 #define VM_POPULATE	0x8u	/* fault every page in at creation */
+#define VM_SEQ_READ	0x10u	/* MADV_SEQUENTIAL: a full readahead window on a fault */
+#define VM_RAND_READ	0x20u	/* MADV_RANDOM: no readahead around a fault */
+
+/*
+ * The readahead state of an open file (the kernel's struct file_ra_state, spec 25): the
+ * current window [start, start + size), of which the last async_size pages are lookahead
+ * (the first of them carries PG_readahead), the window limit, the misses of faults through
+ * a mapping, and where the last read ended (bytes; -1: nothing read yet).
+ */
+struct file_ra_state {
+	unsigned long start;
+	unsigned int size;
+	unsigned int async_size;
+	unsigned int ra_pages;
+	unsigned int mmap_miss;
+	int64_t prev_pos;
+};
 
 struct address_space;
 struct mem_cgroup;
@@ -86,6 +103,7 @@ struct region {
 	unsigned long swapents;		/* swap entries */
 	int refcount;			/* the region table's, and each call working in it */
 	bool dead;			/* freed or killed: no new work, pages gone */
+	struct file_ra_state f_ra;	/* file region: the readahead of its faults */
 };
 
 /* The entry of page @idx: none where no table was ever made. */
@@ -152,7 +170,21 @@ struct address_space {
 	unsigned long nr_dirty;		/* PG_dirty pages in the cache */
 	struct region *i_mmap;		/* regions mapping the file */
 	int wb_err;			/* sticky writeback error: returned by the next sync */
+	struct file_ra_state f_ra;	/* the path-form reads' shared readahead state */
+	bool f_random;			/* ...and their FMODE_RANDOM (POSIX_FADV_RANDOM) */
 	struct address_space *next;	/* engine->files */
+};
+
+/*
+ * An open file for buffered I/O (the kernel's struct file, reclaim/region.h's rcl_file):
+ * per open file readahead state and advice, and the memcg its new pages are charged to.
+ */
+struct rcl_file {
+	struct rcl_engine *engine;
+	struct address_space *mapping;
+	struct mem_cgroup *memcg;	/* holds memcg->nr_files */
+	struct file_ra_state f_ra;
+	bool f_random;			/* FMODE_RANDOM */
 };
 
 static inline struct rcl_engine *page_engine_of_mapping(const struct address_space *mapping)
@@ -325,12 +357,20 @@ int generic_file_read(struct rcl_engine *engine, struct address_space *mapping, 
 		      void *buf, size_t len, size_t *ret_read);
 int generic_file_write(struct rcl_engine *engine, struct address_space *mapping, uint64_t pos,
 		       const void *buf, size_t len);
+int generic_file_buffered_read(struct rcl_file *filp, uint64_t pos, void *buf, size_t len,
+			       size_t *ret_read);
+int generic_perform_write(struct rcl_file *filp, uint64_t pos, const void *buf, size_t len);
+int generic_fadvise(struct rcl_file *filp, uint64_t offset, uint64_t len, int advice);
+struct page *filemap_fault(struct rcl_engine *engine, struct region *region, unsigned long pgoff,
+			   int *ret_err);
+void map_file_page(struct region *region, unsigned long idx, struct page *page);
+bool filemap_map_pages(struct rcl_engine *engine, struct region *region, unsigned long idx);
+void filemap_count_majfault(struct rcl_engine *engine, struct mem_cgroup *memcg);
+int filemap_read_pages(struct address_space *mapping, struct page **pages, unsigned int nr);
 struct page *find_get_page(struct address_space *mapping, unsigned long index);
 int add_to_page_cache_lru(struct page *page, struct address_space *mapping,
 			  unsigned long index, struct mem_cgroup *memcg);
 void __delete_from_page_cache(struct page *page, uint64_t shadow);
-struct page *filemap_fault(struct rcl_engine *engine, struct address_space *mapping,
-			   unsigned long index, struct mem_cgroup *memcg, int *ret_err);
 /* The page cache slot of @index: 0 (empty), a page or a shadow entry. */
 static inline pgcache_slot_t page_cache_slot(const struct address_space *mapping,
 					     unsigned long index)
@@ -374,6 +414,26 @@ unsigned int swapin_nr_pages(struct rcl_engine *engine, uint32_t offset);
 void swap_entry_put_pte(struct rcl_engine *engine, swp_entry_t entry);
 void swap_entry_put_cache(struct rcl_engine *engine, swp_entry_t entry);
 
+/* ---- readahead.c ----------------------------------------------------------------------- */
+
+#define VM_READAHEAD_PAGES	32	/* the device's default window: 128 KiB */
+#define MMAP_LOTSAMISS		100
+
+void file_ra_state_init(struct file_ra_state *ra);
+unsigned long __do_page_cache_readahead(struct address_space *mapping, struct mem_cgroup *memcg,
+					unsigned long offset, unsigned long nr_to_read,
+					unsigned long lookahead_size);
+void force_page_cache_readahead(struct address_space *mapping, struct mem_cgroup *memcg,
+				unsigned long offset, unsigned long nr_to_read);
+unsigned long ra_submit(struct file_ra_state *ra, struct address_space *mapping,
+			struct mem_cgroup *memcg);
+void page_cache_sync_readahead(struct address_space *mapping, struct file_ra_state *ra,
+			       bool random, struct mem_cgroup *memcg, unsigned long offset,
+			       unsigned long req_size);
+void page_cache_async_readahead(struct address_space *mapping, struct file_ra_state *ra,
+				struct mem_cgroup *memcg, struct page *page,
+				unsigned long offset, unsigned long req_size);
+
 /* ---- workingset.c ---------------------------------------------------------------------- */
 
 uint64_t workingset_eviction(struct address_space *mapping, struct page *page);
@@ -382,6 +442,9 @@ void workingset_activation(struct page *page);
 uint64_t workingset_refault_distance(struct rcl_engine *engine, uint64_t shadow,
 				     struct lruvec **ret_lruvec, bool *ret_workingset);
 void workingset_init(struct rcl_engine *engine);
-unsigned long workingset_shrink_shadows(struct rcl_engine *engine, struct pglist_data *pgdat);
+unsigned long workingset_shrink_shadows(struct rcl_engine *engine, struct pglist_data *pgdat,
+				       struct mem_cgroup *memcg);
+void workingset_update_node(struct address_space *mapping, struct xa_node *leaf);
+void workingset_reparent_nodes(struct mem_cgroup *memcg, struct mem_cgroup *parent);
 
 #endif /* RCL_MM_H */

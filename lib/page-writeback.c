@@ -222,6 +222,8 @@ static void submit_file_run(struct rcl_engine *engine, struct address_space *map
 				.offset = (uint64_t)pages[0]->index << PAGE_SHIFT,
 				.iov = iov, .iovcnt = (int)nr, .end_io = file_run_end_io,
 				.private = run };
+	/* Counted at submission, as submit_bio counts, in KiB as /proc/vmstat shows it. */
+	count_vm_events(engine, PGPGOUT, (unsigned long)nr * (PAGE_SIZE >> 10));
 	ret = io_submit(engine->file_io, req);
 	if (ret < 0)
 		file_run_end_io(req, ret);

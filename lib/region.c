@@ -178,6 +178,7 @@ int rcl_region_create(struct rcl_engine *engine, const struct rcl_region_spec *s
 			   (spec->flags & RCL_REGION_EXEC ? VM_EXEC : 0) |
 			   (spec->flags & RCL_REGION_LOCKED ? VM_LOCKED : 0);
 	xa_init(&region->pt);		/* tables come with the first touch of their pages */
+	file_ra_state_init(&region->f_ra);
 	region->anon = calloc(1, sizeof(*region->anon));
 	if (!region->anon)
 		goto fail;
@@ -309,6 +310,7 @@ int rcl_region_touch_resident(struct rcl_engine *engine, uint32_t id, uint64_t f
 		pte_t *pte = pte_offset(region, first + i);	/* present: its table exists */
 
 		count_vm_event(engine, PGFAULT);	/* as the faulting path counts every touch */
+		count_memcg_events(region->memcg, PGFAULT, 1);
 		*pte |= PTE_YOUNG | (write ? PTE_DIRTY : 0);
 		if (write)
 			set_page_dirty(pfn_to_page(engine, pte_pfn(*pte)));
@@ -446,7 +448,7 @@ int rcl_region_madvise(struct rcl_engine *engine, uint32_t id, uint64_t first, u
 	uint64_t i;
 	int err = 0;
 
-	if ((unsigned int)advice > RCL_MADV_WILLNEED)
+	if ((unsigned int)advice > RCL_MADV_SEQUENTIAL)
 		return -EINVAL;
 	mm_lock(engine);
 	region = region_range(engine, id, first, nr, &err);
@@ -484,6 +486,13 @@ int rcl_region_madvise(struct rcl_engine *engine, uint32_t id, uint64_t first, u
 			if (!pte_present(pte_get(region, (unsigned long)i)))
 				err = handle_mm_fault(engine, region, (unsigned long)i, false, &page);
 		current_or_default(engine)->faulting_region = NULL;
+		break;
+	case RCL_MADV_NORMAL:
+	case RCL_MADV_RANDOM:
+	case RCL_MADV_SEQUENTIAL:
+		region->vm_flags &= ~(VM_RAND_READ | VM_SEQ_READ);
+		region->vm_flags |= advice == RCL_MADV_RANDOM ? VM_RAND_READ :
+				    advice == RCL_MADV_SEQUENTIAL ? VM_SEQ_READ : 0;
 		break;
 	}
 out:

@@ -257,6 +257,7 @@ struct page *swapin_readahead(struct rcl_engine *engine, swp_entry_t entry,
 		n++;
 	}
 	count_vm_event(engine, PGMAJFAULT);
+	current_maj_flt++;
 	atomic_store(&b.remaining, n);
 	if (swap_readpages(engine, entries, bufs, n, swapin_end_io, &b) < 0) {
 		for (i = 0; i < n; i++)

@@ -616,6 +616,7 @@ int swap_writepages(struct rcl_engine *engine, const swp_entry_t *entries, void 
 	pthread_mutex_unlock(&si->lock);
 
 	count_vm_events(engine, PSWPOUT, (unsigned long)nr);
+	count_vm_events(engine, PGPGOUT, (unsigned long)nr * (PAGE_SIZE >> 10));	/* KiB */
 	swap_iob_submit_all(batch);
 	return 0;
 }
@@ -676,6 +677,7 @@ int swap_readpages(struct rcl_engine *engine, const swp_entry_t *entries, void *
 	pthread_mutex_unlock(&si->lock);
 
 	count_vm_events(engine, PSWPIN, (unsigned long)nr);
+	count_vm_events(engine, PGPGIN, (unsigned long)nr * (PAGE_SIZE >> 10));	/* KiB */
 	swap_iob_submit_all(batch);
 	return 0;
 }

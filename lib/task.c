@@ -11,6 +11,7 @@
 #include "internal.h"
 
 __thread struct task_struct *current_task;
+__thread unsigned long current_maj_flt;
 
 int rcl_thread_attach(struct rcl_engine *engine)
 {

@@ -629,6 +629,9 @@ unsigned long shrink_inactive_list(unsigned long nr_to_scan, struct lruvec *lruv
 	if (global_reclaim(sc))
 		count_vm_events(engine, kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT, nr_scanned);
 	count_memcg_events(memcg, kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT, nr_scanned);
+	/* The v5.8 split by LRU type, counted for every reclaim, limit reclaim included. */
+	count_vm_events(engine, file ? PGSCAN_FILE : PGSCAN_ANON, nr_scanned);
+	count_memcg_events(memcg, file ? PGSCAN_FILE : PGSCAN_ANON, nr_scanned);
 	mod_memcg_state(memcg, MEMCG_PGSCAN, (long)nr_scanned);
 	if (nr_taken == 0)
 		return 0;
@@ -637,6 +640,8 @@ unsigned long shrink_inactive_list(unsigned long nr_to_scan, struct lruvec *lruv
 	if (global_reclaim(sc))
 		count_vm_events(engine, kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, nr_reclaimed);
 	count_memcg_events(memcg, kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, nr_reclaimed);
+	count_vm_events(engine, file ? PGSTEAL_FILE : PGSTEAL_ANON, nr_reclaimed);
+	count_memcg_events(memcg, file ? PGSTEAL_FILE : PGSTEAL_ANON, nr_reclaimed);
 	mod_memcg_state(memcg, MEMCG_PGSTEAL, (long)nr_reclaimed);
 
 	putback_inactive_pages(lruvec, &page_list);
@@ -915,6 +920,8 @@ bool shrink_node(struct pglist_data *pgdat, struct scan_control *sc)
 			}
 			shrink_node_memcg(pgdat, memcg, sc, &lru_pages);
 			node_lru_pages += lru_pages;
+			/* shrink_slab for this group: its shadow nodes (count_shadow_nodes). */
+			workingset_shrink_shadows(engine, pgdat, memcg);
 			vmpressure(sc->gfp_mask, memcg, false, sc->nr_scanned - scanned,
 				   sc->nr_reclaimed - reclaimed);
 			/* Limit reclaim stops when done; global reclaim visits every group so
@@ -925,10 +932,6 @@ bool shrink_node(struct pglist_data *pgdat, struct scan_control *sc)
 			}
 		} while ((memcg = mem_cgroup_iter(root, memcg, &reclaim)));
 		(void)node_lru_pages;
-		/* shrink_slab: the engine's own shrinker, the workingset's shadow nodes. */
-		if (global_reclaim(sc))
-			workingset_shrink_shadows(engine, pgdat);
-
 		/* Non-LRU memory freed while reclaiming is credited like slab. */
 		if (task->reclaim_state) {
 			sc->nr_reclaimed += task->reclaim_state->reclaimed_slab;

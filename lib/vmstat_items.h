@@ -23,9 +23,16 @@
 	X(NR_UNEVICTABLE, "nr_unevictable")				\
 	X(NR_ISOLATED_ANON, "nr_isolated_anon")				\
 	X(NR_ISOLATED_FILE, "nr_isolated_file")				\
+	X(WORKINGSET_NODES, "workingset_nodes")				\
 	X(WORKINGSET_REFAULT, "workingset_refault")			\
+	X(WORKINGSET_REFAULT_ANON, "workingset_refault_anon")		\
+	X(WORKINGSET_REFAULT_FILE, "workingset_refault_file")		\
 	X(WORKINGSET_ACTIVATE, "workingset_activate")			\
+	X(WORKINGSET_ACTIVATE_ANON, "workingset_activate_anon")		\
+	X(WORKINGSET_ACTIVATE_FILE, "workingset_activate_file")		\
 	X(WORKINGSET_RESTORE, "workingset_restore")			\
+	X(WORKINGSET_RESTORE_ANON, "workingset_restore_anon")		\
+	X(WORKINGSET_RESTORE_FILE, "workingset_restore_file")		\
 	X(WORKINGSET_NODERECLAIM, "workingset_nodereclaim")		\
 	X(NR_ANON_MAPPED, "nr_anon_pages")				\
 	X(NR_FILE_MAPPED, "nr_mapped")					\
@@ -45,6 +52,8 @@
 	X(item##_NORMAL, name "_normal")
 
 #define VM_EVENT_ITEMS(X)						\
+	X(PGPGIN, "pgpgin")						\
+	X(PGPGOUT, "pgpgout")						\
 	FOR_ALL_ZONES(X, PGALLOC, "pgalloc")				\
 	FOR_ALL_ZONES(X, ALLOCSTALL, "allocstall")			\
 	FOR_ALL_ZONES(X, PGSCAN_SKIP, "pgscan_skip")			\
@@ -61,6 +70,10 @@
 	X(PGSCAN_KSWAPD, "pgscan_kswapd")				\
 	X(PGSCAN_DIRECT, "pgscan_direct")				\
 	X(PGSCAN_DIRECT_THROTTLE, "pgscan_direct_throttle")		\
+	X(PGSCAN_ANON, "pgscan_anon")					\
+	X(PGSCAN_FILE, "pgscan_file")					\
+	X(PGSTEAL_ANON, "pgsteal_anon")					\
+	X(PGSTEAL_FILE, "pgsteal_file")					\
 	X(PSWPIN, "pswpin")						\
 	X(PSWPOUT, "pswpout")						\
 	X(PAGEOUTRUN, "pageoutrun")					\

@@ -65,13 +65,28 @@ uint64_t workingset_refault_distance(struct rcl_engine *engine, uint64_t shadow,
 
 	unpack_shadow(shadow, &memcgid, &nid, &eviction, ret_workingset, engine->bucket_order);
 	memcg = mem_cgroup_from_id(engine, memcgid);
-	if (!memcg || nid >= engine->nr_nodes) {
+	/* A deleted group's id is gone with it in v4.19 (mem_cgroup_id_put at offline). */
+	if (!memcg || !memcg->online || nid >= engine->nr_nodes) {
 		*ret_lruvec = NULL;
 		return 0;
 	}
 	*ret_lruvec = mem_cgroup_lruvec(NODE_DATA(engine, nid), memcg);
 	refault = (uint64_t)(*ret_lruvec)->inactive_age;
 	return (refault - eviction) & (EVICTION_MASK << engine->bucket_order);
+}
+
+/*
+ * Count a workingset event for the node and the memcg: the total, and the v5.9 split by the
+ * page's type (@item + 1 anon, @item + 2 file; v4.19 leaves shadows of file pages only).
+ */
+static void workingset_count(struct lruvec *lruvec, enum node_stat_item item, bool file)
+{
+	enum node_stat_item split = (enum node_stat_item)(item + (file ? 2 : 1));
+
+	mod_node_page_state(lruvec->pgdat, item, 1);
+	mod_memcg_node_state(lruvec->memcg, item, 1);
+	mod_node_page_state(lruvec->pgdat, split, 1);
+	mod_memcg_node_state(lruvec->memcg, split, 1);
 }
 
 /*
@@ -85,22 +100,21 @@ void workingset_refault(struct page *page, uint64_t shadow)
 	bool workingset;
 	uint64_t distance = workingset_refault_distance(engine, shadow, &lruvec, &workingset);
 
+	bool file = page_is_file_cache(page);
+
 	if (!lruvec)
 		return;		/* the memcg is gone: nothing to compare with */
-	mod_node_page_state(lruvec->pgdat, WORKINGSET_REFAULT, 1);
-	mod_memcg_node_state(lruvec->memcg, WORKINGSET_REFAULT, 1);
+	workingset_count(lruvec, WORKINGSET_REFAULT, file);
 	if (!engine->workingset_enabled)
 		return;
 	if (distance > lruvec_lru_size(lruvec, LRU_ACTIVE_FILE, MAX_NR_ZONES))
 		return;
 	SetPageActive(page);
 	lruvec->inactive_age++;
-	mod_node_page_state(lruvec->pgdat, WORKINGSET_ACTIVATE, 1);
-	mod_memcg_node_state(lruvec->memcg, WORKINGSET_ACTIVATE, 1);
+	workingset_count(lruvec, WORKINGSET_ACTIVATE, file);
 	if (workingset) {
 		SetPageWorkingset(page);
-		mod_node_page_state(lruvec->pgdat, WORKINGSET_RESTORE, 1);
-		mod_memcg_node_state(lruvec->memcg, WORKINGSET_RESTORE, 1);
+		workingset_count(lruvec, WORKINGSET_RESTORE, file);
 	}
 }
 
@@ -118,37 +132,122 @@ void workingset_init(struct rcl_engine *engine)
 	engine->bucket_order = max_order > EVICTION_BITS ? max_order - EVICTION_BITS : 0;
 }
 
-/*
- * The shadow node shrinker (spec 14): groups of slots that hold only shadows cost memory and
- * say ever less about refaults as they age. Keep at most one per 8 pages of memory (a node
- * of 64 slots at a worst-case density of 1/8), reclaiming the excess; each counts
- * workingset_nodereclaim. Returns the groups reclaimed.
- */
-unsigned long workingset_shrink_shadows(struct rcl_engine *engine, struct pglist_data *pgdat)
+/* The group a shadow leaf is charged to; a tag of a group freed since falls to the root. */
+static struct mem_cgroup *shadow_node_memcg(struct rcl_engine *engine, struct xa_node *leaf)
 {
-	unsigned long max_nodes = engine->nr_frames >> 3, freed = 0;
-	struct address_space *mapping;
+	struct mem_cgroup *memcg = mem_cgroup_from_id(engine, leaf->memcg_id);
 
-	for (mapping = engine->files; mapping && engine->nr_shadow_nodes > max_nodes;
-	     mapping = mapping->next) {
-		struct xa_node *leaf = xa_next_leaf(&mapping->i_pages, 0);
+	if (!memcg) {
+		memcg = engine->root_mem_cgroup;
+		leaf->memcg_id = memcg->id;
+	}
+	return memcg;
+}
 
-		while (leaf && engine->nr_shadow_nodes > max_nodes) {
-			unsigned long base = xa_leaf_index(leaf), i;
+static void shadow_list_del(struct mem_cgroup *memcg, struct xa_node *leaf)
+{
+	if (leaf->private_prev)
+		leaf->private_prev->private_next = leaf->private_next;
+	else
+		memcg->shadow_first = leaf->private_next;
+	if (leaf->private_next)
+		leaf->private_next->private_prev = leaf->private_prev;
+	else
+		memcg->shadow_last = leaf->private_prev;
+	leaf->private_prev = leaf->private_next = NULL;
+	memcg->nr_shadow_nodes--;
+}
 
-			if (shadow_node(leaf)) {
-				/* Clearing the last shadow frees the leaf itself. */
-				for (i = base; i < base + XA_CHUNK_SIZE; i++) {
-					if (slot_is_shadow(page_cache_slot(mapping, i))) {
-						page_cache_set_slot(mapping, i, 0);
-						mapping->nrexceptional--;
-					}
-				}
-				mod_node_page_state(pgdat, WORKINGSET_NODERECLAIM, 1);
-				freed++;
+static void shadow_list_add_tail(struct mem_cgroup *memcg, struct xa_node *leaf)
+{
+	leaf->private_next = NULL;
+	leaf->private_prev = memcg->shadow_last;
+	if (memcg->shadow_last)
+		memcg->shadow_last->private_next = leaf;
+	else
+		memcg->shadow_first = leaf;
+	memcg->shadow_last = leaf;
+	memcg->nr_shadow_nodes++;
+}
+
+/*
+ * workingset_update_node: @leaf of @mapping just began or ceased to hold only shadow entries.
+ * Such leaves go to the tail of their memcg's list, so that the shrinker takes the oldest.
+ */
+void workingset_update_node(struct address_space *mapping, struct xa_node *leaf)
+{
+	struct rcl_engine *engine = page_engine_of_mapping(mapping);
+	struct mem_cgroup *memcg = shadow_node_memcg(engine, leaf);
+	long delta = shadow_node(leaf) ? 1 : -1;
+
+	if (delta > 0)
+		shadow_list_add_tail(memcg, leaf);
+	else
+		shadow_list_del(memcg, leaf);
+	engine->nr_shadow_nodes += (unsigned long)delta;
+	/* The index's memory belongs to no node here: the gauge is kept on node 0. */
+	mod_node_page_state(NODE_DATA(engine, 0), WORKINGSET_NODES, delta);
+	mod_memcg_node_state(memcg, WORKINGSET_NODES, delta);
+}
+
+/* A group is freed: its shadow leaves are its parent's now (memcg_drain_all_list_lrus). */
+void workingset_reparent_nodes(struct mem_cgroup *memcg, struct mem_cgroup *parent)
+{
+	struct xa_node *leaf;
+
+	while ((leaf = memcg->shadow_first)) {
+		shadow_list_del(memcg, leaf);
+		leaf->memcg_id = parent->id;
+		shadow_list_add_tail(parent, leaf);
+		mod_memcg_node_state(memcg, WORKINGSET_NODES, -1);
+		mod_memcg_node_state(parent, WORKINGSET_NODES, 1);
+	}
+}
+
+/* The LRU pages of @memcg on every node: what its shadow nodes may describe. */
+static unsigned long memcg_lru_pages(struct rcl_engine *engine, struct mem_cgroup *memcg)
+{
+	unsigned long pages = 0;
+	int nid, lru;
+
+	for (nid = 0; nid < engine->nr_nodes; nid++)
+		for (lru = 0; lru < NR_LRU_LISTS; lru++)
+			pages += lruvec_lru_size(mem_cgroup_lruvec(NODE_DATA(engine, nid), memcg),
+						 (enum lru_list)lru, MAX_NR_ZONES);
+	return pages;
+}
+
+/*
+ * The shadow node shrinker for @memcg (spec 14, count_shadow_nodes): leaves that hold only
+ * shadows cost memory and say ever less about refaults as they age. A group may keep one per
+ * 8 of its own LRU pages (a leaf of 64 slots at a worst-case density of 1/8); the oldest of
+ * the excess are reclaimed, each counting workingset_nodereclaim. Returns the leaves freed.
+ */
+unsigned long workingset_shrink_shadows(struct rcl_engine *engine, struct pglist_data *pgdat,
+					struct mem_cgroup *memcg)
+{
+	unsigned long max_nodes, freed = 0;
+
+	if (!memcg)
+		memcg = engine->root_mem_cgroup;
+	if (!memcg->nr_shadow_nodes)
+		return 0;
+	max_nodes = memcg_lru_pages(engine, memcg) >> 3;
+	while (memcg->nr_shadow_nodes > max_nodes) {
+		struct xa_node *leaf = memcg->shadow_first;
+		struct address_space *mapping = mapping_lookup(engine, leaf->owner_id);
+		unsigned long base = xa_leaf_index(leaf), i;
+
+		/* Clearing the last shadow takes the leaf off the list and frees it. */
+		for (i = base; i < base + XA_CHUNK_SIZE; i++) {
+			if (slot_is_shadow(page_cache_slot(mapping, i))) {
+				page_cache_set_slot(mapping, i, 0);
+				mapping->nrexceptional--;
 			}
-			leaf = xa_next_leaf(&mapping->i_pages, base + XA_CHUNK_SIZE);
 		}
+		mod_node_page_state(pgdat, WORKINGSET_NODERECLAIM, 1);
+		mod_memcg_node_state(memcg, WORKINGSET_NODERECLAIM, 1);
+		freed++;
 	}
 	return freed;
 }

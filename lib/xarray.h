@@ -27,7 +27,12 @@ struct xa_node {
 	unsigned char count;		/* inner node: children present */
 	unsigned char nr_pages;		/* leaf: the owner's two counters */
 	unsigned char nr_values;
+	uint16_t memcg_id;		/* leaf: the owner's tag for whom it is charged to */
 	struct xa_node *parent;
+	/* Leaf: the owner's list links (the kernel's private_list: the shadow node LRU) and
+	 * the owner's id of the array, to find it from the leaf. */
+	struct xa_node *private_prev, *private_next;
+	uint32_t owner_id;
 	union {
 		struct xa_node *slots[XA_CHUNK_SIZE];
 		uint64_t entries[XA_CHUNK_SIZE];

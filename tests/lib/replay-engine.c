@@ -3,7 +3,8 @@
  * sizes, the same sequence of engine calls (memcg with memory.max, a shared file region that
  * sizes a fresh file, reads through daemon/fileio.c or touches of the region, then the same
  * clean-up), on an engine configured as `reclaimd --deterministic` configures its own. Prints
- * one line per size: "CACHE_BYTES MISSES", misses being the pgmajfault delta.
+ * one line per size: "CACHE_BYTES MISSES", misses being the pages read from the file (the
+ * pgpgin delta in pages, less swap-ins), as reclaimctl replay counts them.
  *
  *   replay-engine --arena SIZE --swap SIZE --dir DIR --format F --access read|mmap
  *                 --cache SIZE[,SIZE]... TRACE
@@ -29,16 +30,19 @@ static void find_counter(void *arg, const char *name, uint64_t value, bool cumul
 	uint64_t *out = arg;
 
 	(void)cumulative;
-	if (strcmp(name, "pgmajfault") == 0)
-		*out = value;
+	if (strcmp(name, "pgpgin") == 0)
+		out[0] = value;
+	else if (strcmp(name, "pswpin") == 0)
+		out[1] = value;
 }
 
+/* Pages read from files so far: pgpgin is in KiB and includes swap-ins. */
 static uint64_t majfault(struct rcl_engine *e)
 {
-	uint64_t v = 0;
+	uint64_t v[2] = { 0, 0 };
 
-	rcl_vmstat_foreach(e, find_counter, &v);
-	return v;
+	rcl_vmstat_foreach(e, find_counter, v);
+	return v[0] / 4 - v[1];
 }
 
 static int parse_size(const char *s, uint64_t *ret)

@@ -63,7 +63,7 @@ static void one_op(struct fixture *f, unsigned int *seed, uint32_t *ids, int nr_
 	case 4: rcl_region_read(f->e, id, off, buf, len); break;
 	case 5:
 		rcl_region_madvise(f->e, id, wild(seed, 300), wild(seed, 64),
-				   (enum rcl_madvise)pick(seed, 7));
+				   (enum rcl_madvise)pick(seed, 10));	/* 8, 9: invalid */
 		break;
 	case 6: pick(seed, 2) ? rcl_region_mlock(f->e, id) : rcl_region_munlock(f->e, id); break;
 	case 7: rcl_region_msync(f->e, id); break;
@@ -88,10 +88,22 @@ static void one_op(struct fixture *f, unsigned int *seed, uint32_t *ids, int nr_
 		rcl_memcg_reclaim(f->e, (uint32_t)pick(seed, 6), pick(seed, 200), &v);
 		break;
 	case 12:
-		if (pick(seed, 2))
-			rcl_file_write(f->e, paths[pick(seed, 6)], off, buf, len);
-		else
-			rcl_file_read(f->e, paths[pick(seed, 6)], off, buf, len, &got);
+		switch (pick(seed, 5)) {
+		case 0: rcl_file_write(f->e, paths[pick(seed, 6)], off, buf, len); break;
+		case 1: rcl_file_read(f->e, paths[pick(seed, 6)], off, buf, len, &got); break;
+		case 2:
+			rcl_file_write_memcg(f->e, paths[pick(seed, 6)], (uint32_t)pick(seed, 8),
+					     off, buf, len);
+			break;
+		case 3:
+			rcl_file_read_memcg(f->e, paths[pick(seed, 6)], (uint32_t)pick(seed, 8),
+					    off, buf, len, &got);
+			break;
+		default:
+			rcl_file_fadvise(f->e, paths[pick(seed, 6)], wild(seed, MiB), wild(seed, MiB),
+					 (enum rcl_fadvise)pick(seed, 7));	/* 5, 6: invalid */
+			break;
+		}
 		break;
 	case 13:
 		if (pick(seed, 2))

@@ -430,14 +430,18 @@ START_TEST(test_api_validation)
 }
 END_TEST
 
-START_TEST(test_delete_reparents_pages)
+/*
+ * v4.19 rmdir: a group whose page cache outlives its regions can be deleted; it goes offline,
+ * its pages stay charged to it (not reparented), reclaim scrapes them out first, and the
+ * group is freed when the last one goes.
+ */
+START_TEST(test_delete_offlines_charged_group)
 {
 	struct fixture f;
 	struct rcl_region_spec spec = { .type = RCL_REGION_FILE, .nr_pages = 5, .path = "rp",
 					.flags = RCL_REGION_SHARED };
-	struct mem_cgroup *a;
-	struct lruvec *lv;
-	uint32_t A, B, r;
+	struct mem_cgroup *a, *b;
+	uint32_t A, B, B2, r, next;
 	unsigned long i;
 
 	fixture_setup(&f, 16, 0, 1);
@@ -447,6 +451,7 @@ START_TEST(test_delete_reparents_pages)
 	spec.memcg_id = B;
 	ck_assert_int_eq(rcl_region_create(f.e, &spec, &r), 0);
 	ck_assert_int_eq(rcl_region_touch(f.e, r, 0, 5, false), 0);
+	ck_assert_int_eq(rcl_memcg_delete(f.e, B), -EBUSY);	/* a region is in it */
 	ck_assert_int_eq(rcl_region_free(f.e, r), 0);	/* 5 cached pages stay charged to B */
 	lock(f.e);
 	ck_assert_int_eq(cg(f.e, B)->usage, 5);
@@ -455,15 +460,12 @@ START_TEST(test_delete_reparents_pages)
 	ck_assert_int_eq(rcl_memcg_delete(f.e, B), 0);
 	lock(f.e);
 	a = cg(f.e, A);
-	ck_assert_ptr_null(cg(f.e, B));
-	ck_assert_ptr_null(a->first_child);
-	/* The parent already counted them: its usage stays 5, its LRU now holds them, and
-	 * B's protected usage left A's sum. */
+	b = cg(f.e, B);
+	ck_assert_ptr_nonnull(b);		/* offline, still holding its pages */
+	ck_assert(!b->online);
+	ck_assert_int_eq(b->usage, 5);
 	ck_assert_int_eq(a->usage, 5);
-	ck_assert_uint_eq(a->children_low_usage, 0);
-	lv = mem_cgroup_lruvec(NODE_DATA(f.e, 0), a);
-	ck_assert_uint_eq(lruvec_lru_size(lv, LRU_INACTIVE_FILE, MAX_NR_ZONES) +
-			  lruvec_lru_size(lv, LRU_ACTIVE_FILE, MAX_NR_ZONES), 5);
+	ck_assert_uint_eq(a->children_low_usage, 0);	/* its protection is gone */
 	for (i = 0; i < 5; i++) {
 		struct address_space *m;
 		struct page *page;
@@ -473,15 +475,34 @@ START_TEST(test_delete_reparents_pages)
 		ck_assert_ptr_nonnull(m);
 		page = find_get_page(m, i);
 		ck_assert_ptr_nonnull(page);
-		ck_assert_uint_eq(page->mem_cgroup, A);
+		ck_assert_uint_eq(page->mem_cgroup, B);
 		put_page(page);
 	}
 	unlock(f.e);
-	/* Uncharging them later lands on A. */
-	ck_assert_int_eq(rcl_drop_caches(f.e, &(uint64_t){ 0 }), 0);
+	/* Gone for callers: no lookup, no walk, no knobs, no second delete; the name is free. */
+	ck_assert_int_eq(rcl_memcg_lookup(f.e, "/A/B", &next), -ENOENT);
+	ck_assert_int_eq(rcl_memcg_next(f.e, A, A, &next), -ENOENT);
+	ck_assert_int_eq(rcl_memcg_set(f.e, B, RCL_MEMCG_MAX, PG), -ENOENT);
+	ck_assert_int_eq(rcl_memcg_delete(f.e, B), -ENOENT);
+	B2 = mkcg(f.e, A, "B");
+	ck_assert_uint_ne(B2, B);
+	ck_assert_int_eq(rcl_memcg_delete(f.e, B2), 0);	/* empty: freed at once */
 	lock(f.e);
+	ck_assert_ptr_null(cg(f.e, B2));
+	unlock(f.e);
+	/* Reclaim of the parent takes the offline group's pages: they were charged to it. */
+	ck_assert_int_eq(rcl_memcg_reclaim(f.e, A, 5, &(uint64_t){ 0 }), 0);
+	lock(f.e);
+	ck_assert_int_eq(b->usage, 0);
 	ck_assert_int_eq(a->usage, 0);
 	unlock(f.e);
+	/* The next change of the hierarchy frees it. */
+	ck_assert_int_eq(rcl_drop_caches(f.e, &(uint64_t){ 0 }), 0);
+	lock(f.e);
+	ck_assert_ptr_null(cg(f.e, B));
+	ck_assert_ptr_null(a->first_child);
+	unlock(f.e);
+	ck_assert_int_eq(rcl_memcg_delete(f.e, A), 0);
 	fixture_teardown(&f);
 }
 END_TEST
@@ -499,7 +520,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_max_fails_without_reclaimable);
 	tcase_add_test(tc, test_max_reclaims_cache);
 	tcase_add_test(tc, test_api_validation);
-	tcase_add_test(tc, test_delete_reparents_pages);
+	tcase_add_test(tc, test_delete_offlines_charged_group);
 	suite_add_tcase(s, tc);
 	return s;
 }

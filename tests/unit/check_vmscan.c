@@ -637,7 +637,8 @@ START_TEST(test_page_check_references_rows)
 	fixture_setup(&f, 16, 16, 1);
 	anon = make_region(f.e, RCL_REGION_ANON, NULL, 0, 4, 0);
 	file1 = make_region(f.e, RCL_REGION_FILE, "ref", RCL_REGION_SHARED, 4, 0);
-	file2 = make_region(f.e, RCL_REGION_FILE, "ref", RCL_REGION_SHARED, 4, 0);
+	/* One page only: fault-around would map its neighbours too (spec 25). */
+	file2 = make_region(f.e, RCL_REGION_FILE, "ref", RCL_REGION_SHARED, 1, 0);
 	fixture_file(&f, "exe", 4 * 4096);
 	fexec = make_region(f.e, RCL_REGION_FILE, "exe", RCL_REGION_EXEC, 4, 0);
 	lockd = make_region(f.e, RCL_REGION_ANON, NULL, 0, 1, 0);
@@ -1218,6 +1219,8 @@ START_TEST(test_spl_clean_file_freed_with_shadow)
 
 	spl_setup(&s, 0);
 	id = make_region(s.f.e, RCL_REGION_FILE, "clean", RCL_REGION_SHARED, 2, 0);
+	/* No read-around: the fault brings in page 0 alone. */
+	ck_assert_int_eq(rcl_region_madvise(s.f.e, id, 0, 2, RCL_MADV_RANDOM), 0);
 	ck_assert_int_eq(rcl_region_touch(s.f.e, id, 0, 1, false), 0);
 	lock(s.f.e);
 	m = region_lookup(s.f.e, id)->file;

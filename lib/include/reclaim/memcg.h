@@ -20,7 +20,13 @@ enum rcl_memcg_knob {
 /* Create @name under @parent_id; names are [A-Za-z0-9_.-], unique among siblings. */
 int rcl_memcg_create(struct rcl_engine *engine, uint32_t parent_id, const char *name,
 		     uint32_t *ret_id);
-/* Delete an empty group (no children, no regions); its pages move to nobody's charge. */
+/*
+ * Delete a group that has no live children, no regions and no open rcl_file charging it
+ * (-EBUSY otherwise). Pages still charged to it (page cache, swap) do not block it: as in
+ * v4.19 the group goes offline, vanishes from lookups and walks, and its pages stay charged
+ * to it and are reclaimed first (spec 7); it is freed once nothing is charged to it. Its name
+ * can be reused at once.
+ */
 int rcl_memcg_delete(struct rcl_engine *engine, uint32_t id);
 /* Sizes in bytes (rounded down to pages); swappiness 0..100. */
 int rcl_memcg_set(struct rcl_engine *engine, uint32_t id, enum rcl_memcg_knob knob,

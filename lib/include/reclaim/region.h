@@ -40,6 +40,19 @@ int rcl_region_free(struct rcl_engine *engine, uint32_t id);
 int rcl_region_touch(struct rcl_engine *engine, uint32_t id, uint64_t page, uint64_t nr,
 		     bool write);
 /*
+ * Fault counts of one call, as the kernel keeps them per task (min_flt, maj_flt): every page
+ * touched counts as a fault (pgfault), @major the ones that waited for I/O (a file or swap
+ * read), @minor the rest. Pages brought in by readahead or mapped by fault-around for a
+ * neighbour cost no fault of their own.
+ */
+struct rcl_fault_counts {
+	uint64_t minor;
+	uint64_t major;
+};
+/* rcl_region_touch that also says how many of its faults were minor and major (TouchReply). */
+int rcl_region_touch_counted(struct rcl_engine *engine, uint32_t id, uint64_t page, uint64_t nr,
+			     bool write, struct rcl_fault_counts *ret_counts);
+/*
  * The same for pages that are all resident, without ever blocking: -EAGAIN (and nothing
  * touched) if the engine is busy or any page would fault. An event loop answers cheap touches
  * with it and hands the rest to a thread that may wait.
@@ -51,8 +64,13 @@ int rcl_region_read(struct rcl_engine *engine, uint32_t id, uint64_t offset, voi
 int rcl_region_write(struct rcl_engine *engine, uint32_t id, uint64_t offset, const void *buf,
 		     size_t len);
 
+/*
+ * RCL_MADV_NORMAL, _RANDOM and _SEQUENTIAL set the region's read pattern for faults on a file
+ * region (VM_RAND_READ: no readahead around a fault; VM_SEQ_READ: a full window ahead) and
+ * apply to the whole region whatever the range (the kernel would split the VMA).
+ */
 enum rcl_madvise { RCL_MADV_DONTNEED, RCL_MADV_FREE, RCL_MADV_COLD, RCL_MADV_PAGEOUT,
-		   RCL_MADV_WILLNEED };
+		   RCL_MADV_WILLNEED, RCL_MADV_NORMAL, RCL_MADV_RANDOM, RCL_MADV_SEQUENTIAL };
 int rcl_region_madvise(struct rcl_engine *engine, uint32_t id, uint64_t page, uint64_t nr,
 		       enum rcl_madvise advice);
 int rcl_region_mlock(struct rcl_engine *engine, uint32_t id);
@@ -82,12 +100,60 @@ struct rcl_region_info {
 };
 int rcl_region_info(struct rcl_engine *engine, uint32_t id, struct rcl_region_info *ret);
 
-/* Buffered file I/O through the page cache (the read()/write() path); a write creates the
- * file if absent, a read does not. */
+/*
+ * Buffered file I/O through the page cache (the read()/write() path); a write creates the
+ * file if absent, a read does not. Reads use on-demand readahead (spec 25), and every access
+ * does mark_page_accessed. New page cache is charged to the root memcg; the _memcg forms
+ * charge @memcg_id instead (0: the root; -ENOENT if it does not exist or was deleted).
+ * These path forms share one readahead state per file, as one process that keeps the file
+ * open would; an rcl_file below has its own.
+ */
 int rcl_file_read(struct rcl_engine *engine, const char *path, uint64_t offset, void *buf,
 		  size_t len, size_t *ret_read);
 int rcl_file_write(struct rcl_engine *engine, const char *path, uint64_t offset,
 		   const void *buf, size_t len);
+int rcl_file_read_memcg(struct rcl_engine *engine, const char *path, uint32_t memcg_id,
+			uint64_t offset, void *buf, size_t len, size_t *ret_read);
+int rcl_file_write_memcg(struct rcl_engine *engine, const char *path, uint32_t memcg_id,
+			 uint64_t offset, const void *buf, size_t len);
+/* Create @path if absent and make it at least @size bytes long, caching none of it (a file
+ * that starts uncached, as a trace replay needs). */
+int rcl_file_create(struct rcl_engine *engine, const char *path, uint64_t size);
+
+/* posix_fadvise(2) advice, with the kernel's values. */
+enum rcl_fadvise {
+	RCL_FADV_NORMAL,	/* default readahead window */
+	RCL_FADV_RANDOM,	/* no readahead: read exactly the pages asked for */
+	RCL_FADV_SEQUENTIAL,	/* twice the default window */
+	RCL_FADV_WILLNEED,	/* read [offset, offset + len) into the cache now */
+	RCL_FADV_DONTNEED,	/* drop the clean, unmapped cached pages of the range */
+};
+/*
+ * fadvise of the file's shared state (the path forms above). @len 0: to the end of the
+ * file. NORMAL/RANDOM/SEQUENTIAL change the readahead of later path-form reads; WILLNEED and
+ * DONTNEED act on the page cache, whoever reads it.
+ */
+int rcl_file_fadvise(struct rcl_engine *engine, const char *path, uint64_t offset,
+		     uint64_t len, enum rcl_fadvise advice);
+
+/*
+ * An open file: what the kernel's struct file keeps for reads, its readahead state
+ * (file_ra_state) and its advice, plus the memcg that its new page cache is charged to
+ * (@memcg_id 0: the root). Opening does not create the file (-ENOENT; see rcl_file_create).
+ * While a handle charges a memcg, that memcg cannot be deleted (-EBUSY), as a cgroup with
+ * tasks cannot. Calls on one handle must not run concurrently; different handles may.
+ * Close every handle before rcl_engine_free.
+ */
+struct rcl_file;
+int rcl_file_open(struct rcl_engine *engine, const char *path, uint32_t memcg_id,
+		  struct rcl_file **ret_file);
+void rcl_file_close(struct rcl_file *file);
+int rcl_file_pread(struct rcl_file *file, uint64_t offset, void *buf, size_t len,
+		   size_t *ret_read);
+int rcl_file_pwrite(struct rcl_file *file, uint64_t offset, const void *buf, size_t len);
+/* posix_fadvise on this open file: the same as rcl_file_fadvise, for this handle's state. */
+int rcl_file_advise(struct rcl_file *file, uint64_t offset, uint64_t len,
+		    enum rcl_fadvise advice);
 /* Write back every dirty file page and fsync the files (shutdown, sync). */
 int rcl_sync_all(struct rcl_engine *engine);
 
