@@ -165,10 +165,12 @@ static int mm_init(struct rcl_engine *engine)
 	pthread_mutex_init(&engine->deferred_lock, NULL);
 	for (i = 0; i < sizeof(engine->page_wait) / sizeof(engine->page_wait[0]); i++)
 		pthread_cond_init(&engine->page_wait[i], NULL);
-	pthread_cond_init(&engine->kswapd_wait, NULL);
 	pthread_cond_init(&engine->flusher_wait, NULL);
+	pthread_cond_init(&engine->congestion_wait, NULL);
 	for (nid = 0; nid < engine->nr_nodes; nid++) {
 		NODE_DATA(engine, nid)->kswapd_classzone_idx = MAX_NR_ZONES;
+		pthread_cond_init(&NODE_DATA(engine, nid)->kswapd_wait, NULL);
+		pthread_cond_init(&NODE_DATA(engine, nid)->pfmemalloc_wait, NULL);
 		pthread_mutex_init(&NODE_DATA(engine, nid)->lru_lock, NULL);
 	}
 	engine->default_task = calloc(1, sizeof(*engine->default_task));

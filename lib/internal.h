@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "reclaim/engine.h"
 #include "reclaim/pressure.h"
@@ -24,6 +25,7 @@
 /* A thread of the engine: what "current" is in the kernel. */
 #define PF_MEMALLOC	0x1u	/* in reclaim: allocations skip reclaim and may use reserves */
 #define PF_KSWAPD	0x2u	/* this thread is (acting as) kswapd */
+#define PF_KTHREAD	0x4u	/* one of the engine's own threads (kswapd): stops with them */
 
 #define LRU_PAGEVEC_SIZE 15
 struct page;
@@ -122,9 +124,9 @@ struct rcl_engine {
 	struct io_engine *file_io;		/* file writeback */
 	bool flusher_wanted;			/* woken by reclaim; runs when the pass ends */
 	bool threads_running;			/* kthreads.c: kswapd and flusher started */
-	pthread_t kswapd_thread, flusher_thread;
-	pthread_cond_t kswapd_wait;		/* signalled by wakeup_kswapd, under mm_lock */
+	pthread_t flusher_thread;		/* kswapd threads are per node (pglist_data) */
 	pthread_cond_t flusher_wait;
+	pthread_cond_t congestion_wait;		/* congestion_wait: a timed sleep, never signalled */
 	rcl_trace_fn trace_fn;
 	void *trace_arg;
 	int next_listener_id;
@@ -182,6 +184,17 @@ static inline struct pglist_data *page_pgdat(const struct page *page)
 	for ((nid) = 0; (nid) < (engine)->nr_nodes; (nid)++)				\
 		for ((zid) = 0; (zid) < MAX_NR_ZONES &&					\
 		     ((zone) = &(engine)->node_data[nid]->node_zones[zid]); (zid)++)
+
+/* Move @ts on by @ms milliseconds (deadlines of timed waits). */
+static inline void timespec_add_ms(struct timespec *ts, long ms)
+{
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
 
 /* ---- task.c --------------------------------------------------------------------------- */
 

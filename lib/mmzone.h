@@ -210,7 +210,12 @@ struct pglist_data {
 	int kswapd_order;			/* largest order asked of kswapd */
 	int kswapd_classzone_idx;		/* MAX_NR_ZONES: unset */
 	bool kswapd_wanted;			/* woken: balance_pgdat should run */
-	unsigned long flags;			/* PGDAT_* */
+	pthread_t kswapd;			/* this node's kswapd thread, when started */
+	bool kswapd_started;
+	bool kswapd_sleeping;			/* on kswapd_wait: wake it to hurry it up */
+	pthread_cond_t kswapd_wait;		/* kswapd sleeps here (with mm_lock released) */
+	pthread_cond_t pfmemalloc_wait;		/* throttled direct reclaimers sleep here */
+	_Atomic unsigned long flags;		/* PGDAT_*: set and tested without a lock */
 	pthread_mutex_t lru_lock;		/* LRU lists of the node's lruvecs */
 
 	_Atomic long vm_stat[NR_VM_NODE_STAT_ITEMS];
@@ -224,17 +229,17 @@ enum pgdat_flags {
 
 static inline bool test_bit_pgdat(const struct pglist_data *pgdat, enum pgdat_flags bit)
 {
-	return pgdat->flags & (1UL << bit);
+	return atomic_load_explicit(&pgdat->flags, memory_order_relaxed) & (1UL << bit);
 }
 
 static inline void set_bit_pgdat(struct pglist_data *pgdat, enum pgdat_flags bit)
 {
-	pgdat->flags |= 1UL << bit;
+	atomic_fetch_or_explicit(&pgdat->flags, 1UL << bit, memory_order_relaxed);
 }
 
 static inline void clear_bit_pgdat(struct pglist_data *pgdat, enum pgdat_flags bit)
 {
-	pgdat->flags &= ~(1UL << bit);
+	atomic_fetch_and_explicit(&pgdat->flags, ~(1UL << bit), memory_order_relaxed);
 }
 
 static inline int zone_to_nid(const struct zone *zone)

@@ -48,6 +48,28 @@ static bool current_is_kswapd(struct rcl_engine *engine)
 	return task->flags & PF_KSWAPD;
 }
 
+/*
+ * Whether reclaimers may sleep: only where kswapd threads run (a daemon) is there anyone to
+ * wait for. The deterministic engine (no threads) takes every sleep of the seed as one
+ * logical step and goes on; this is the one place that tells the two apart.
+ */
+static bool reclaim_may_sleep(struct rcl_engine *engine)
+{
+	return engine->threads_running;
+}
+
+/* congestion_wait(BLK_RW_ASYNC, HZ/10): sleep 100 ms without mm_lock (a daemon only). */
+static void congestion_wait(struct rcl_engine *engine)
+{
+	struct timespec deadline;
+
+	if (!reclaim_may_sleep(engine))
+		return;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	timespec_add_ms(&deadline, 100);
+	mm_cond_timedwait(engine, &engine->congestion_wait, &deadline);
+}
+
 static struct mem_cgroup *root_or(struct rcl_engine *engine, struct mem_cgroup *memcg)
 {
 	return memcg ? memcg : engine->root_mem_cgroup;
@@ -613,12 +635,15 @@ unsigned long shrink_inactive_list(unsigned long nr_to_scan, struct lruvec *lruv
 	unsigned int mode = sc->may_unmap ? 0 : ISOLATE_UNMAPPED;
 
 	/*
-	 * In deterministic mode nobody else isolates concurrently: a true answer could never
-	 * turn false by waiting, so the 100 ms sleep is one logical step and we give up, as the
-	 * kernel does after sleeping once.
+	 * Too many isolated by parallel reclaimers: wait once for them to put their pages back,
+	 * then give up this list, as the kernel does after one congestion_wait. The
+	 * deterministic engine has no other reclaimer, so its one step is to give up.
 	 */
-	if (too_many_isolated(pgdat, file, sc))
-		return 0;
+	if (too_many_isolated(pgdat, file, sc)) {
+		congestion_wait(engine);
+		if (too_many_isolated(pgdat, file, sc))
+			return 0;
+	}
 
 	writeback_reap(engine);		/* rotate what finished writing: it is reclaimable now */
 	lru_add_drain(engine);
@@ -861,13 +886,13 @@ static bool current_may_throttle(void)
 }
 
 /*
- * Sleep until a congested device clears or 100 ms pass; if none is congested, only yield.
- * Files are never write-congested in deterministic mode and swap never is (spec 23.4), so
- * there is nothing to wait for.
+ * Sleep until a congested device clears or 100 ms pass (the caller found the node or memcg
+ * congested: its dirty pages were all under writeback of a full queue). Swap is never
+ * congested (spec 23.4); the deterministic engine has nothing to wait for.
  */
 static void wait_iff_congested(struct rcl_engine *engine)
 {
-	(void)engine;
+	congestion_wait(engine);
 }
 
 /* Reclaim/compaction mode needs compaction, which this engine does not build (spec 23.6):
@@ -949,8 +974,11 @@ bool shrink_node(struct pglist_data *pgdat, struct scan_control *sc)
 				set_bit_pgdat(pgdat, PGDAT_CONGESTED);
 			if (sc->nr.unqueued_dirty == sc->nr.file_taken)
 				set_bit_pgdat(pgdat, PGDAT_DIRTY);
-			/* nr.immediate: congestion_wait is one logical step in deterministic
-			 * mode, since nothing completes while we wait (spec 23.3). */
+			/* Pages marked for immediate reclaim are cycling through the LRU
+			 * faster than writeback completes them: stall (spec 23.3; one logical
+			 * step in the deterministic engine). */
+			if (sc->nr.immediate)
+				congestion_wait(engine);
 		}
 		if (!global_reclaim(sc) && sc->nr.dirty && sc->nr.dirty == sc->nr.congested)
 			set_memcg_congestion(pgdat, sc->target_mem_cgroup, true);
@@ -1091,31 +1119,56 @@ static bool allow_direct_reclaim(struct pglist_data *pgdat)
 		return true;
 	if (free_pages > pfmemalloc_reserve / 2)
 		return true;
-	/* kswapd must catch up: make sure it reclaims at least up to Normal. */
+	/* kswapd must catch up: make sure it reclaims at least up to Normal, and wake it. */
 	if (pgdat->kswapd_classzone_idx == MAX_NR_ZONES ||
 	    pgdat->kswapd_classzone_idx > ZONE_NORMAL)
 		pgdat->kswapd_classzone_idx = ZONE_NORMAL;
+	if (pgdat->kswapd_sleeping) {
+		pgdat->kswapd_wanted = true;
+		pthread_cond_signal(&pgdat->kswapd_wait);
+	}
 	return false;
 }
 
 /*
  * Throttle direct reclaimers when a node's free pages fell below half its min reserves: they
- * would only fight over the last pages while kswapd catches up. In deterministic mode kswapd
- * runs only when asked (rcl_kswapd_run), so there is nobody to wait for: the throttle is
- * counted and reclaim goes on. Returns true only for a fatal signal, which cannot happen here.
+ * would only fight over the last pages while kswapd catches up (spec 5.3). They sleep on the
+ * node's pfmemalloc_wait, without mm_lock, until kswapd has brought the node back above the
+ * reserve: without __GFP_FS for at most a second, else until then, one second at a time, or
+ * until the engine stops (the kernel's fatal signal: then true, and the caller gives up). The
+ * deterministic engine has nobody to wait for: the throttle is counted and reclaim goes on.
  */
 static bool throttle_direct_reclaim(struct rcl_engine *engine, gfp_t gfp,
 				    struct zonelist *zonelist, const nodemask_t *nodemask)
 {
+	struct pglist_data *pgdat = NULL;
+	struct timespec deadline;
 	struct zoneref *z;
 	struct zone *zone;
 
-	(void)gfp;
-	for_each_zone_zonelist_nodemask(zone, z, zonelist, ZONE_NORMAL, nodemask) {
-		if (allow_direct_reclaim(zone->zone_pgdat))
-			return false;
-		count_vm_event(engine, PGSCAN_DIRECT_THROTTLE);
+	if (current_is_kswapd(engine))
 		return false;
+	for_each_zone_zonelist_nodemask(zone, z, zonelist, ZONE_NORMAL, nodemask) {
+		if (!managed_zone(zone))
+			continue;
+		pgdat = zone->zone_pgdat;
+		if (allow_direct_reclaim(pgdat))
+			return false;
+		break;
+	}
+	if (!pgdat)
+		return false;
+	count_vm_event(engine, PGSCAN_DIRECT_THROTTLE);
+	if (!reclaim_may_sleep(engine))
+		return false;
+	while (!allow_direct_reclaim(pgdat)) {
+		if (!engine->threads_running)
+			return true;
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		timespec_add_ms(&deadline, 1000);
+		if (mm_cond_timedwait(engine, &pgdat->pfmemalloc_wait, &deadline) == ETIMEDOUT &&
+		    !(gfp & __GFP_FS))
+			break;
 	}
 	return false;
 }
@@ -1250,7 +1303,7 @@ void wakeup_kswapd(struct zone *zone, gfp_t gfp_flags, int order, int classzone_
 	trace_event(pgdat->engine, .type = RCL_TRACE_WAKEUP_KSWAPD, .nid = pgdat->node_id,
 		    .zid = zone->zone_idx, .order = order, .gfp_flags = gfp_flags);
 	pgdat->kswapd_wanted = true;
-	pthread_cond_signal(&pgdat->engine->kswapd_wait);
+	pthread_cond_signal(&pgdat->kswapd_wait);
 }
 
 /* Deactivate anon pages where the inactive list is low, even if anon is not scanned. */
@@ -1323,6 +1376,11 @@ int balance_pgdat(struct pglist_data *pgdat, int order, int classzone_idx)
 		sc.nr_reclaimed += nr_soft_reclaimed;
 		if (kswapd_shrink_node(pgdat, &sc))
 			raise_priority = false;
+		/* Throttled direct reclaimers may go on once the reserve is back (step g). */
+		if (allow_direct_reclaim(pgdat))
+			pthread_cond_broadcast(&pgdat->pfmemalloc_wait);
+		if ((task->flags & PF_KTHREAD) && !engine->threads_running)
+			break;		/* kthread_should_stop (step h) */
 		if (raise_priority || sc.nr_reclaimed == nr_reclaimed)
 			sc.priority--;
 	} while (sc.priority >= 1);
@@ -1336,6 +1394,136 @@ out:
 	psi_memstall_leave(engine);
 	task->flags = saved;
 	return sc.order;
+}
+
+/* The request's classzone, or @prev while none is set (kswapd_classzone_idx). */
+static int kswapd_classzone_idx(struct pglist_data *pgdat, int prev)
+{
+	return pgdat->kswapd_classzone_idx == MAX_NR_ZONES ? prev : pgdat->kswapd_classzone_idx;
+}
+
+/*
+ * Whether kswapd may sleep (spec 16 prepare_kswapd_sleep): throttled direct reclaimers are
+ * woken first whatever the answer; a hopeless node or a balanced one may be left alone, and
+ * a balanced one forgets its congestion marks.
+ */
+static bool prepare_kswapd_sleep(struct pglist_data *pgdat, int order, int classzone_idx)
+{
+	pthread_cond_broadcast(&pgdat->pfmemalloc_wait);
+	if (atomic_load_explicit(&pgdat->kswapd_failures, memory_order_relaxed) >=
+	    MAX_RECLAIM_RETRIES)
+		return true;
+	if (pgdat_balanced(pgdat, order, classzone_idx)) {
+		clear_bit_pgdat(pgdat, PGDAT_CONGESTED);
+		clear_bit_pgdat(pgdat, PGDAT_DIRTY);
+		clear_bit_pgdat(pgdat, PGDAT_WRITEBACK);
+		return true;
+	}
+	return false;
+}
+
+/* Sleep on the node's queue (mm_lock released) until woken, or until @deadline if given. */
+static bool kswapd_wait(struct pglist_data *pgdat, const struct timespec *deadline)
+{
+	struct rcl_engine *engine = pgdat->engine;
+
+	pgdat->kswapd_sleeping = true;
+	while (engine->threads_running && !pgdat->kswapd_wanted) {
+		if (!deadline)
+			mm_cond_wait(engine, &pgdat->kswapd_wait);
+		else if (mm_cond_timedwait(engine, &pgdat->kswapd_wait, deadline) == ETIMEDOUT)
+			break;
+	}
+	pgdat->kswapd_sleeping = false;
+	return pgdat->kswapd_wanted;
+}
+
+/*
+ * kswapd_try_to_sleep (spec 16): a 100 ms nap first. Woken during it, the low watermark was
+ * hit again quickly: merge the new request and go back to work. Still unbalanced after it, the
+ * high watermark was. Otherwise sleep until woken.
+ */
+static void kswapd_try_to_sleep(struct pglist_data *pgdat, int alloc_order, int reclaim_order,
+				int classzone_idx)
+{
+	struct rcl_engine *engine = pgdat->engine;
+	struct timespec nap;
+	bool woken = false;
+
+	(void)alloc_order;	/* what kcompactd would be woken for: no compaction here */
+	if (prepare_kswapd_sleep(pgdat, reclaim_order, classzone_idx)) {
+		clock_gettime(CLOCK_REALTIME, &nap);
+		timespec_add_ms(&nap, 100);
+		woken = kswapd_wait(pgdat, &nap);
+		if (woken) {
+			pgdat->kswapd_classzone_idx = kswapd_classzone_idx(pgdat, classzone_idx);
+			if (pgdat->kswapd_order < reclaim_order)
+				pgdat->kswapd_order = reclaim_order;
+		}
+	}
+	if (!woken && prepare_kswapd_sleep(pgdat, reclaim_order, classzone_idx)) {
+		trace_event(engine, .type = RCL_TRACE_KSWAPD_SLEEP, .nid = pgdat->node_id);
+		kswapd_wait(pgdat, NULL);
+	} else {
+		count_vm_event(engine, woken ? KSWAPD_LOW_WMARK_HIT_QUICKLY :
+					       KSWAPD_HIGH_WMARK_HIT_QUICKLY);
+	}
+}
+
+/*
+ * The background reclaim thread of one node (spec 16 main loop): sleep while the node is
+ * balanced, take the order and class zone wakeup_kswapd left, balance the node. A
+ * balance_pgdat that fell back to order 0 goes straight back to trying to sleep.
+ */
+static void *kswapd(void *arg)
+{
+	struct pglist_data *pgdat = arg;
+	struct rcl_engine *engine = pgdat->engine;
+	int alloc_order = 0, reclaim_order = 0, classzone_idx = MAX_NR_ZONES - 1;
+
+	rcl_thread_attach(engine);
+	current_or_default(engine)->flags |= PF_KTHREAD;
+	mm_lock(engine);
+	while (engine->threads_running) {
+		kswapd_try_to_sleep(pgdat, alloc_order, reclaim_order, classzone_idx);
+		if (!engine->threads_running)
+			break;
+		alloc_order = reclaim_order = pgdat->kswapd_order;
+		classzone_idx = kswapd_classzone_idx(pgdat, MAX_NR_ZONES - 1);
+		pgdat->kswapd_order = 0;
+		pgdat->kswapd_classzone_idx = MAX_NR_ZONES;
+		pgdat->kswapd_wanted = false;
+		trace_event(engine, .type = RCL_TRACE_KSWAPD_WAKE, .nid = pgdat->node_id,
+			    .zid = classzone_idx, .order = alloc_order);
+		reclaim_order = balance_pgdat(pgdat, alloc_order, classzone_idx);
+	}
+	mm_unlock(engine);
+	rcl_thread_detach(engine);
+	return NULL;
+}
+
+/* Start @pgdat's kswapd (the engine's threads_running is already set). */
+int kswapd_run(struct pglist_data *pgdat)
+{
+	int err = pthread_create(&pgdat->kswapd, NULL, kswapd, pgdat);
+
+	pgdat->kswapd_started = !err;
+	return -err;
+}
+
+/* Stop it: the caller cleared threads_running under mm_lock; wake it and wait for it. */
+void kswapd_stop(struct pglist_data *pgdat)
+{
+	struct rcl_engine *engine = pgdat->engine;
+
+	if (!pgdat->kswapd_started)
+		return;
+	mm_lock(engine);
+	pthread_cond_broadcast(&pgdat->kswapd_wait);
+	pthread_cond_broadcast(&pgdat->pfmemalloc_wait);
+	mm_unlock(engine);
+	pthread_join(pgdat->kswapd, NULL);
+	pgdat->kswapd_started = false;
 }
 
 /* Clean page cache only: what drop_caches frees. */

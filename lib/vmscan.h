@@ -137,4 +137,8 @@ void trace_emit(struct rcl_engine *engine, struct rcl_trace_event *ev);
 bool out_of_memory(struct rcl_engine *engine, gfp_t gfp, int order);
 bool mem_cgroup_out_of_memory(struct rcl_engine *engine, struct mem_cgroup *memcg);
 
+/* kswapd threads, one per node (kthreads.c starts and stops them with the flusher). */
+int kswapd_run(struct pglist_data *pgdat);
+void kswapd_stop(struct pglist_data *pgdat);
+
 #endif /* RCL_VMSCAN_H */

@@ -127,10 +127,11 @@ void rcl_engine_info(struct rcl_engine *engine, struct rcl_engine_info *ret);
 int rcl_kswapd_run(struct rcl_engine *engine, uint64_t *ret_reclaimed);
 
 /*
- * Service threads for a daemon: one kswapd thread (serving every node, woken when an
- * allocation passes a low watermark) and a flusher that writes dirty file pages back every
- * dirty_writeback_centisecs (5 s). Every rcl_* call is safe from several threads at once:
- * the model is serialized by one lock until the concurrency work splits it.
+ * Service threads for a daemon: one kswapd thread per node (woken when an allocation passes
+ * a low watermark, running beside direct reclaim) and a flusher that writes dirty file pages
+ * back every dirty_writeback_centisecs (5 s). With them running, reclaimers also sleep where
+ * the kernel's do (throttled direct reclaim, congestion). Every rcl_* call is safe from
+ * several threads at once: the model is serialized by one lock, never held across I/O.
  */
 int rcl_engine_start_threads(struct rcl_engine *engine);
 void rcl_engine_stop_threads(struct rcl_engine *engine);
