@@ -40,21 +40,6 @@ struct sample {
 	uint64_t events[NR_RATES];		/* cumulative, from vmstat */
 };
 
-/* Sum of the counters named PREFIX or PREFIX_<zone>. */
-static uint64_t counter_sum(const Reclaim__V1__StatReply *r, const char *prefix)
-{
-	size_t i, n = strlen(prefix);
-	uint64_t sum = 0;
-
-	for (i = 0; i < r->n_counters; i++) {
-		const char *name = r->counters[i]->name;
-
-		if (strncmp(name, prefix, n) == 0 && (name[n] == '\0' || name[n] == '_'))
-			sum += r->counters[i]->value;
-	}
-	return sum;
-}
-
 static int take_sample(struct cmd_ctx *ctx, struct sample *s)
 {
 	Response *resp;
@@ -72,7 +57,7 @@ static int take_sample(struct cmd_ctx *ctx, struct sample *s)
 	if (ret)
 		return ret;
 	for (i = 0; i < NR_RATES; i++)
-		s->events[i] = i == STALL ? counter_sum(resp->stat, rate_names[i])
+		s->events[i] = i == STALL ? ctl_counter_sum(resp->stat, rate_names[i])
 					  : ctl_counter(resp->stat, rate_names[i]);
 	rclc_response_free(resp);
 	clock_gettime(CLOCK_MONOTONIC, &s->when);

@@ -40,6 +40,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_trace_entry,
 	&cmd_bench_entry,
 	&cmd_vmstat_entry,
+	&cmd_top_entry,
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -104,6 +105,20 @@ uint64_t ctl_counter(const Reclaim__V1__StatReply *r, const char *name)
 		if (strcmp(r->counters[i]->name, name) == 0)
 			return r->counters[i]->value;
 	return 0;
+}
+
+uint64_t ctl_counter_sum(const Reclaim__V1__StatReply *r, const char *prefix)
+{
+	size_t i, n = strlen(prefix);
+	uint64_t sum = 0;
+
+	for (i = 0; i < r->n_counters; i++) {
+		const char *name = r->counters[i]->name;
+
+		if (strncmp(name, prefix, n) == 0 && (name[n] == '\0' || name[n] == '_'))
+			sum += r->counters[i]->value;
+	}
+	return sum;
 }
 
 static int64_t now_ms(void)

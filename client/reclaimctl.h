@@ -46,6 +46,8 @@ int ctl_call(struct cmd_ctx *ctx, Request *req, Response **ret_resp);
 int ctl_stat(struct cmd_ctx *ctx, Reclaim__V1__StatView view, Response **ret);
 /* The value of counter NAME in a Stat reply; 0 if it has none. */
 uint64_t ctl_counter(const Reclaim__V1__StatReply *r, const char *name);
+/* The sum of the counters named PREFIX or PREFIX_<zone> (allocstall_normal, ...). */
+uint64_t ctl_counter_sum(const Reclaim__V1__StatReply *r, const char *prefix);
 
 /*
  * Subscribe with @sub and hand each pushed event to @on_event until it returns non-zero
@@ -76,7 +78,8 @@ void ctl_print_ok(struct cmd_ctx *ctx, const char *message);
 #define CMD(n) extern const struct cmd_entry cmd_##n##_entry
 CMD(status); CMD(stat); CMD(alloc_pages); CMD(free_pages); CMD(tunable); CMD(shutdown);
 CMD(memcg); CMD(alloc); CMD(touch); CMD(write); CMD(read); CMD(free); CMD(madvise);
-CMD(sync); CMD(fread); CMD(fwrite); CMD(fadvise); CMD(rm); CMD(replay); CMD(pressure); CMD(reclaim); CMD(trace); CMD(bench); CMD(vmstat); CMD(chmod);
+CMD(sync); CMD(fread); CMD(fwrite); CMD(fadvise); CMD(rm); CMD(replay); CMD(pressure);
+CMD(reclaim); CMD(trace); CMD(bench); CMD(vmstat); CMD(chmod); CMD(top);
 #undef CMD
 
 #endif

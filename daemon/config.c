@@ -409,6 +409,11 @@ static int load_file(struct daemon_config *c, const char *path)
 	FILE *f = fopen(path, "re");
 	int ret;
 
+	/* An optional file that is not there sets nothing: the packaged unit names
+	 * /etc/reclaimd/reclaimd.conf, which an operator creates only to change a default. Any
+	 * other error (a directory, no permission) is still an error. */
+	if (!f && errno == ENOENT && c->config_optional)
+		return 0;
 	if (!f) {
 		fprintf(stderr, SD_ERR "reclaimd: cannot open %s: %s\n", path, strerror(errno));
 		return -errno;
@@ -512,7 +517,8 @@ static void usage(FILE *out, const char *prog)
 		"both and applies the settings marked (reload) whose value changed since the last\n"
 		"load; it names the other changed settings, which need a restart.\n"
 		"\n"
-		"  -c, --config FILE           read settings from FILE\n", prog);
+		"  -c, --config FILE           read settings from FILE\n"
+		"      --config-if-exists FILE   as --config, but a missing FILE sets nothing\n", prog);
 	for (i = 0; i < NR_KEYS; i++) {
 		const struct config_key *k = &config_keys[i];
 
@@ -536,6 +542,7 @@ static void build_options(struct option *options)
 {
 	static const struct option fixed[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "config-if-exists", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 	};
@@ -549,7 +556,7 @@ static void build_options(struct option *options)
 		options[i].val = OPT_KEY_BASE + (int)i;
 	}
 	memcpy(options + NR_KEYS, fixed, sizeof(fixed));
-	memset(options + NR_KEYS + 3, 0, sizeof(*options));
+	memset(options + NR_KEYS + 4, 0, sizeof(*options));
 }
 
 /* First pass: --help, --version and the config file, so that the file comes before options. */
@@ -563,10 +570,13 @@ static int scan_config_option(struct daemon_config *c, int argc, char **argv,
 	while ((opt = getopt_long(argc, argv, "c:hV", options, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
+		case 'C':
+			/* The last of -c and --config-if-exists names the file. */
 			free(c->config_file);
 			c->config_file = strdup(optarg);
 			if (!c->config_file)
 				return -1;
+			c->config_optional = opt == 'C';
 			break;
 		case 'h':
 			usage(stdout, argv[0]);
@@ -595,7 +605,7 @@ static int config_finish(struct daemon_config *c, const char *prog)
 
 int config_parse_args(struct daemon_config *c, int argc, char **argv)
 {
-	struct option options[NR_KEYS + 4];
+	struct option options[NR_KEYS + 5];
 	int opt, ret;
 
 	build_options(options);
@@ -610,7 +620,7 @@ int config_parse_args(struct daemon_config *c, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "c:hV", options, NULL)) != -1) {
 		const struct config_key *key;
 
-		if (opt == 'c')
+		if (opt == 'c' || opt == 'C')
 			continue;
 		if (opt < OPT_KEY_BASE || opt >= OPT_KEY_BASE + (int)NR_KEYS) {
 			usage(stderr, argv[0]);

@@ -15,6 +15,7 @@
 struct daemon_config {
 	struct rcl_config engine;	/* arena layout and the boot-time sysctls */
 	char *config_file;		/* -c FILE, or NULL; kept for SIGHUP */
+	bool config_optional;		/* --config-if-exists: a missing file reads as empty */
 	char *state_dir;		/* swap file and runtime state */
 	char *data_dir;			/* files of file regions */
 	char *socket_path;		/* the API socket (unless systemd passes one) */

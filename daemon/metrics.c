@@ -104,7 +104,6 @@ static void emit_memcg_events(struct rcl_engine *engine, uint32_t id, const char
 	free(text);
 }
 
-static const char *const level_names[RCL_PRESSURE_NR_LEVELS] = { "low", "medium", "critical" };
 static const char *const psi_kinds[] = { "some", "full" };
 
 /*
@@ -135,7 +134,7 @@ static void emit_memcg(struct rcl_engine *engine, uint32_t id, enum memcg_family
 		if (rcl_pressure_now(engine, id, &level) == 0)
 			for (k = 0; k < RCL_PRESSURE_NR_LEVELS; k++)
 				fprintf(out, "reclaimd_memcg_pressure_level{memcg=\"%s\","
-					"level=\"%s\"} %d\n", path, level_names[k],
+					"level=\"%s\"} %d\n", path, rcl_pressure_level_names[k],
 					(int)level == k);
 		break;
 	case MF_STALL:
@@ -175,8 +174,9 @@ void metrics_render(struct rcl_engine *engine, FILE *out)
 		[MF_USAGE] = { "reclaimd_memcg_usage_bytes", "gauge",
 			       "Memory charged to the memcg (memory.current), in bytes." },
 		[MF_LEVEL] = { "reclaimd_memcg_pressure_level", "gauge",
-			       "The memcg's vmpressure level of its last reclaim window: 1 for the "
-			       "current level, 0 for the others." },
+			       "The memcg's vmpressure level (none, low, medium, critical; none "
+			       "once no reclaim window closed lately): 1 for the current level, 0 "
+			       "for the others." },
 		[MF_STALL] = { "reclaimd_memcg_pressure_stall_seconds_total", "counter",
 			       "Time tasks stalled on memory in the memcg (memory.pressure total), "
 			       "some or full, in seconds." },

@@ -5,7 +5,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 10
+plan 11
 
 port=$((20000 + $$ % 20000))
 start_daemon --metrics-listen "127.0.0.1:$port" && ok "daemon is READY" || not_ok "daemon is READY"
@@ -28,6 +28,10 @@ if command -v promtool >/dev/null; then
 else
 	ok "promtool check metrics # SKIP promtool is not installed"
 fi
+# The level is a state set over vmpressure's levels: idle, "none" is the one set.
+check "the pressure level: one series per level (none, low, medium, critical), none at 1" \
+	test "$(grep '^reclaimd_memcg_pressure_level{memcg="/"' <<<"$page" | sed 's/.*level="//' |
+		tr -d '"}' | tr '\n' ' ')" = "none 1 low 0 medium 0 critical 0 "
 check "reclaimd_build_info names the version" \
 	grep -Eq '^reclaimd_build_info\{version="[^"]+"\} 1' <<<"$page"
 head=$(http "HEAD /metrics HTTP/1.0")

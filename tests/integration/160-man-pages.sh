@@ -24,8 +24,8 @@ same() {
 
 check "reclaimd --help and reclaimd(8) list the same options" \
 	same "$("$RECLAIMD" --help | help_opts)" "$(page_opts "$man/reclaimd.8")"
-check "reclaimd(8)'s options and reclaimd.conf(5)'s keys are the same (but config, help, version)" \
-	same "$(page_opts "$man/reclaimd.8" | grep -vx -e config -e help -e version)" \
+check "reclaimd(8)'s options and reclaimd.conf(5)'s keys are the same (but config*, help, version)" \
+	same "$(page_opts "$man/reclaimd.8" | grep -vx -e config -e config-if-exists -e help -e version)" \
 	"$(grep -oE '^\.It Cm [a-z0-9-]+' "$man/reclaimd.conf.5" | sed 's/^.It Cm //' | sort -u)"
 check "reclaimctl --help and reclaimctl(1) list the same options" \
 	same "$("$RECLAIMCTL" --help | help_opts)" "$(page_opts "$man/reclaimctl.1")"

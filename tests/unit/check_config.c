@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check-main.h"
 #include "config.h"
@@ -96,6 +97,51 @@ static char *parse_text(struct daemon_config *c, const char *text, int *ret)
 }
 
 /* Each error names the file, the line, the key, the value and what the key takes. */
+/* --config-if-exists: a missing file sets nothing and is no error, while the same file given
+ * with -c is; a file that is there is read either way; the last of the two options wins. */
+START_TEST(test_config_if_exists)
+{
+	char dir[] = "/tmp/check_config.XXXXXX";
+	char missing[64], present[64];
+	char *opt_missing[] = { "reclaimd", "--config-if-exists", missing, NULL };
+	char *req_missing[] = { "reclaimd", "-c", missing, NULL };
+	char *opt_present[] = { "reclaimd", "--config-if-exists", present, NULL };
+	char *opt_then_req[] = { "reclaimd", "--config-if-exists", present, "-c", missing, NULL };
+	struct daemon_config c;
+	FILE *f, *saved = stderr;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(missing, sizeof(missing), "%s/none.conf", dir);
+	snprintf(present, sizeof(present), "%s/reclaimd.conf", dir);
+	f = fopen(present, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("watermark_scale_factor = 42\n", f);
+	fclose(f);
+
+	config_init(&c);
+	ck_assert_int_eq(config_parse_args(&c, 3, opt_missing), 0);
+	ck_assert_uint_eq(c.engine.watermark_scale_factor, 10);
+	config_done(&c);
+
+	config_init(&c);
+	ck_assert_int_eq(config_parse_args(&c, 3, opt_present), 0);
+	ck_assert_uint_eq(c.engine.watermark_scale_factor, 42);
+	config_done(&c);
+
+	stderr = fopen("/dev/null", "w");
+	config_init(&c);
+	ck_assert_int_eq(config_parse_args(&c, 3, req_missing), -1);
+	config_done(&c);
+	config_init(&c);
+	ck_assert_int_eq(config_parse_args(&c, 5, opt_then_req), -1);
+	config_done(&c);
+	fclose(stderr);
+	stderr = saved;
+	unlink(present);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_file_errors_name_key_value_range)
 {
 	static const struct { const char *text, *want; } cases[] = {
@@ -222,6 +268,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_parse_size);
 	tcase_add_test(tc, test_args_override_defaults);
 	tcase_add_test(tc, test_args_reject_bad_values);
+	tcase_add_test(tc, test_config_if_exists);
 	tcase_add_test(tc, test_file_errors_name_key_value_range);
 	tcase_add_test(tc, test_args_error_names_range);
 	tcase_add_test(tc, test_diff_names_changed_keys);

@@ -1,0 +1,427 @@
+/*
+ * cmd-top.c - `reclaimctl top [--interval SECONDS] [--once]`: a full-screen view of the daemon
+ * refreshed every interval, as top(1): memory and swap as free(1), the pressure level and PSI,
+ * reclaim rates as vmstat(8), and per memcg its usage, level and PSI.
+ *
+ * Rates are measured over one interval, so the first frame comes one interval after the start
+ * (as `vmstat 1 1`). On a terminal the view takes the alternate screen and reads keys raw: q
+ * (or Ctrl-C) quits and puts the terminal back as it was. With --once, or when stdout is not a
+ * terminal, it prints one frame as plain text (or one JSON document with --json) and exits.
+ * The screen is drawn with plain ANSI (VT100) escapes.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "reclaimctl.h"
+
+static int exec_top(struct cmd_ctx *ctx, int argc, char **argv);
+
+const struct cmd_entry cmd_top_entry = {
+	.name = "top",
+	.usage = "[--interval SECONDS] [--once]",
+	.help = "a full-screen view refreshed every INTERVAL (1 s): memory, swap, pressure, "
+		"reclaim rates and memcgs; q quits; --once (or no terminal): one frame",
+	.min_args = 0,
+	.max_args = -1,
+	.exec = exec_top,
+};
+
+static const char *const level_names[] = { "none", "low", "medium", "critical" };
+
+static const char *level_name(Reclaim__V1__PressureLevel l)
+{
+	return (unsigned int)l < 4 ? level_names[l] : "unknown";
+}
+
+/* The vmstat counters shown as rates; allocstall sums its per-zone counters. */
+enum { SCAN_D, STEAL_D, SCAN_K, STEAL_K, SI, SO, MAJFLT, STALL, NR_RATES };
+static const char *const rate_names[NR_RATES] = {
+	"pgscan_direct", "pgsteal_direct", "pgscan_kswapd", "pgsteal_kswapd", "pswpin",
+	"pswpout", "pgmajfault", "allocstall",
+};
+
+struct sample {
+	struct timespec when;
+	uint64_t events[NR_RATES];
+};
+
+/* One frame's figures besides the rates: what status, pressure and memcg list report. */
+struct frame {
+	Response *meminfo;
+	Response *pressure;	/* of the root: the whole daemon */
+	Response *memcgs;
+	Response **memcg_pressure; /* one per memcg of the list, in its order */
+	size_t nr_memcgs;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static int take_sample(struct cmd_ctx *ctx, struct sample *s)
+{
+	Response *resp;
+	size_t i;
+	int ret;
+
+	ret = ctl_stat(ctx, RECLAIM__V1__STAT_VIEW__VMSTAT, &resp);
+	if (ret)
+		return ret;
+	for (i = 0; i < NR_RATES; i++)
+		s->events[i] = i == STALL ? ctl_counter_sum(resp->stat, rate_names[i])
+					  : ctl_counter(resp->stat, rate_names[i]);
+	rclc_response_free(resp);
+	clock_gettime(CLOCK_MONOTONIC, &s->when);
+	return 0;
+}
+
+static int pressure_of(struct cmd_ctx *ctx, const char *memcg, Response **ret)
+{
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__PressureNow pn = RECLAIM__V1__PRESSURE_NOW__INIT;
+
+	pn.memcg = (char *)memcg;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_PRESSURE;
+	req.pressure = &pn;
+	return ctl_call(ctx, &req, ret);
+}
+
+static void frame_free(struct frame *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nr_memcgs; i++)
+		if (f->memcg_pressure[i])
+			rclc_response_free(f->memcg_pressure[i]);
+	free(f->memcg_pressure);
+	if (f->memcgs)
+		rclc_response_free(f->memcgs);
+	if (f->pressure)
+		rclc_response_free(f->pressure);
+	if (f->meminfo)
+		rclc_response_free(f->meminfo);
+	memset(f, 0, sizeof(*f));
+}
+
+static int frame_take(struct cmd_ctx *ctx, struct frame *f)
+{
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__MemcgList list = RECLAIM__V1__MEMCG_LIST__INIT;
+	size_t i;
+	int ret;
+
+	memset(f, 0, sizeof(*f));
+	ret = ctl_stat(ctx, RECLAIM__V1__STAT_VIEW__MEMINFO, &f->meminfo);
+	if (!ret)
+		ret = pressure_of(ctx, "", &f->pressure);
+	if (!ret) {
+		list.path = "";
+		req.msg_case = RECLAIM__V1__REQUEST__MSG_MEMCG_LIST;
+		req.memcg_list = &list;
+		ret = ctl_call(ctx, &req, &f->memcgs);
+	}
+	if (ret)
+		goto fail;
+	f->nr_memcgs = f->memcgs->memcg_list->n_memcgs;
+	f->memcg_pressure = calloc(f->nr_memcgs ? f->nr_memcgs : 1, sizeof(*f->memcg_pressure));
+	if (!f->memcg_pressure) {
+		f->nr_memcgs = 0;
+		ret = EXIT_NOCONN;
+		fprintf(stderr, "reclaimctl top: out of memory\n");
+		goto fail;
+	}
+	for (i = 0; i < f->nr_memcgs; i++) {
+		/* A memcg removed since the list is left blank rather than ending the view. */
+		if (pressure_of(ctx, f->memcgs->memcg_list->memcgs[i]->path,
+				&f->memcg_pressure[i]) != 0)
+			f->memcg_pressure[i] = NULL;
+	}
+	return 0;
+fail:
+	frame_free(f);
+	return ret;
+}
+
+static double psi_avg10(const Reclaim__V1__PsiFigures *p)
+{
+	return p ? p->avg10 : 0;
+}
+
+static double psi_avg60(const Reclaim__V1__PsiFigures *p)
+{
+	return p ? p->avg60 : 0;
+}
+
+/* Rate of counter I from A to B per second; pages swapped in and out as KiB. */
+static double rate(const struct sample *a, const struct sample *b, int i, double page_kib)
+{
+	double dt = (double)(b->when.tv_sec - a->when.tv_sec) +
+		    (double)(b->when.tv_nsec - a->when.tv_nsec) / 1e9;
+
+	return (double)(b->events[i] - a->events[i]) * (i == SI || i == SO ? page_kib : 1) /
+	       (dt > 0 ? dt : 1);
+}
+
+static void print_json(struct cmd_ctx *ctx, const struct frame *f, const struct sample *a,
+		       const struct sample *b)
+{
+	const Reclaim__V1__StatReply *m = f->meminfo->stat;
+	const Reclaim__V1__PressureReply *p = f->pressure->pressure;
+	double page_kib = (double)rclc_server(ctx->conn)->page_size / 1024;
+	uint64_t total = ctl_counter(m, "MemTotal"), free_kb = ctl_counter(m, "MemFree");
+	uint64_t swap_total = ctl_counter(m, "SwapTotal"), swap_free = ctl_counter(m, "SwapFree");
+	size_t i;
+
+	printf("{\"total_kb\":%" PRIu64 ",\"used_kb\":%" PRIu64 ",\"free_kb\":%" PRIu64
+	       ",\"available_kb\":%" PRIu64 ",\"swap_total_kb\":%" PRIu64 ",\"swap_used_kb\":%"
+	       PRIu64 ",\"swap_free_kb\":%" PRIu64 ",\"level\":\"%s\",\"some_avg10\":%.2f,"
+	       "\"full_avg10\":%.2f", total, total - free_kb, free_kb,
+	       ctl_counter(m, "MemAvailable"), swap_total, swap_total - swap_free, swap_free,
+	       level_name(p->level), psi_avg10(p->some), psi_avg10(p->full));
+	for (i = 0; i < NR_RATES; i++)
+		printf(",\"%s_per_s\":%.1f", rate_names[i], rate(a, b, (int)i, 1));
+	printf(",\"si_kib_per_s\":%.1f,\"so_kib_per_s\":%.1f,\"memcgs\":[",
+	       rate(a, b, SI, page_kib), rate(a, b, SO, page_kib));
+	for (i = 0; i < f->nr_memcgs; i++) {
+		const Reclaim__V1__MemcgInfo *mi = f->memcgs->memcg_list->memcgs[i];
+		const Reclaim__V1__PressureReply *mp =
+			f->memcg_pressure[i] ? f->memcg_pressure[i]->pressure : NULL;
+
+		printf("%s{\"path\":", i ? "," : "");
+		json_string(stdout, mi->path);
+		printf(",\"usage_bytes\":%" PRIu64, mi->usage_bytes);
+		if (mp)
+			printf(",\"level\":\"%s\",\"some_avg10\":%.2f,\"full_avg10\":%.2f",
+			       level_name(mp->level), psi_avg10(mp->some), psi_avg10(mp->full));
+		printf("}");
+	}
+	printf("]}\n");
+}
+
+/*
+ * The frame as text: at most ROWS lines (0: no limit), each ending in EOL ("\n" plain,
+ * "\033[K\n" on the screen, which clears what a longer line of the last frame left).
+ */
+static void print_text(struct cmd_ctx *ctx, const struct frame *f, const struct sample *a,
+		       const struct sample *b, double interval, int rows, const char *eol)
+{
+	const Reclaim__V1__StatReply *m = f->meminfo->stat;
+	const Reclaim__V1__PressureReply *p = f->pressure->pressure;
+	const Reclaim__V1__HelloReply *hello = rclc_server(ctx->conn);
+	double page_kib = (double)hello->page_size / 1024;
+	uint64_t total = ctl_counter(m, "MemTotal"), free_kb = ctl_counter(m, "MemFree");
+	uint64_t swap_total = ctl_counter(m, "SwapTotal"), swap_free = ctl_counter(m, "SwapFree");
+	char stamp[16];
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t i;
+	int line = 9;
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
+	printf("reclaimd %s - %s, every %.1f s%s", hello->server_version, stamp, interval, eol);
+	printf("%-8s %12s %12s %12s %12s%s", "KiB", "total", "used", "free", "available", eol);
+	printf("%-8s %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64 "%s", "Mem:", total,
+	       total - free_kb, free_kb, ctl_counter(m, "MemAvailable"), eol);
+	printf("%-8s %12" PRIu64 " %12" PRIu64 " %12" PRIu64 "%s", "Swap:", swap_total,
+	       swap_total - swap_free, swap_free, eol);
+	printf("pressure %s, PSI some %.2f %.2f full %.2f %.2f (%% avg10 avg60)%s",
+	       level_name(p->level), psi_avg10(p->some), psi_avg60(p->some), psi_avg10(p->full),
+	       psi_avg60(p->full), eol);
+	printf("reclaim/s: scan %.0f steal %.0f direct, scan %.0f steal %.0f kswapd; stall %.0f%s",
+	       rate(a, b, SCAN_D, 1), rate(a, b, STEAL_D, 1), rate(a, b, SCAN_K, 1),
+	       rate(a, b, STEAL_K, 1), rate(a, b, STALL, 1), eol);
+	printf("swap KiB/s: in %.0f out %.0f; major faults/s %.0f%s", rate(a, b, SI, page_kib),
+	       rate(a, b, SO, page_kib), rate(a, b, MAJFLT, 1), eol);
+	printf("%s", eol);
+	printf("%-24s %12s %-8s %7s %7s %7s%s", "MEMCG", "USAGE KiB", "LEVEL", "SOME10", "FULL10",
+	       "SOME60", eol);
+	for (i = 0; i < f->nr_memcgs; i++, line++) {
+		const Reclaim__V1__MemcgInfo *mi = f->memcgs->memcg_list->memcgs[i];
+		const Reclaim__V1__PressureReply *mp =
+			f->memcg_pressure[i] ? f->memcg_pressure[i]->pressure : NULL;
+
+		if (rows && line >= rows - 1) {
+			printf("(%zu more memcgs)%s", f->nr_memcgs - i, eol);
+			break;
+		}
+		if (mp)
+			printf("%-24s %12" PRIu64 " %-8s %7.2f %7.2f %7.2f%s", mi->path,
+			       mi->usage_bytes / 1024, level_name(mp->level), psi_avg10(mp->some),
+			       psi_avg10(mp->full), psi_avg60(mp->some), eol);
+		else
+			printf("%-24s %12" PRIu64 "%s", mi->path, mi->usage_bytes / 1024, eol);
+	}
+}
+
+/* The terminal as it was, restored on the way out. */
+static struct termios saved_tty;
+
+static int screen_enter(void)
+{
+	struct termios raw;
+	struct sigaction sa;
+
+	if (tcgetattr(STDIN_FILENO, &saved_tty) < 0)
+		return -1;
+	raw = saved_tty;
+	/* Keys one at a time, unechoed; ISIG stays, so Ctrl-C is a SIGINT we catch. */
+	raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+	raw.c_cc[VMIN] = 1;
+	raw.c_cc[VTIME] = 0;
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) < 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* The alternate screen, the cursor hidden. */
+	printf("\033[?1049h\033[?25l");
+	return 0;
+}
+
+static void screen_leave(void)
+{
+	printf("\033[?25h\033[?1049l");
+	fflush(stdout);
+	tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
+}
+
+static int screen_rows(void)
+{
+	struct winsize ws;
+
+	return ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row ? ws.ws_row : 24;
+}
+
+/* Wait SECONDS for a key: 1 when q was pressed or a signal asks to stop, else 0. */
+static int wait_keys(double seconds)
+{
+	struct timespec start, now;
+	double left = seconds;
+	char c;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (left > 0 && !stop_signal) {
+		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+		int r = poll(&pfd, 1, (int)(left * 1000) + 1);
+
+		if (r > 0 && read(STDIN_FILENO, &c, 1) == 1 && (c == 'q' || c == 'Q'))
+			return 1;
+		if (r > 0 && (pfd.revents & (POLLHUP | POLLERR)))
+			return 1;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = seconds - ((double)(now.tv_sec - start.tv_sec) +
+				  (double)(now.tv_nsec - start.tv_nsec) / 1e9);
+	}
+	return stop_signal != 0;
+}
+
+/* Wait SECONDS, resuming the wait when a signal interrupts it. */
+static void wait_plain(double seconds)
+{
+	struct timespec ts = { (time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9) };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static int one_frame(struct cmd_ctx *ctx, double interval)
+{
+	struct sample a, b;
+	struct frame f;
+	int ret;
+
+	ret = take_sample(ctx, &a);
+	if (ret)
+		return ret;
+	wait_plain(interval);
+	ret = take_sample(ctx, &b);
+	if (!ret)
+		ret = frame_take(ctx, &f);
+	if (ret)
+		return ret;
+	if (ctx->json)
+		print_json(ctx, &f, &a, &b);
+	else
+		print_text(ctx, &f, &a, &b, interval, 0, "\n");
+	frame_free(&f);
+	return 0;
+}
+
+static int run_screen(struct cmd_ctx *ctx, double interval)
+{
+	struct sample a, b;
+	struct frame f;
+	int ret;
+
+	ret = take_sample(ctx, &a);
+	if (ret)
+		return ret;
+	if (screen_enter() < 0)
+		return one_frame(ctx, interval);
+	printf("\033[H\033[2Jreclaimctl top: measuring for %.1f s (q quits)\033[K\n", interval);
+	fflush(stdout);
+	while (!wait_keys(interval)) {
+		ret = take_sample(ctx, &b);
+		if (!ret)
+			ret = frame_take(ctx, &f);
+		if (ret)
+			break;
+		printf("\033[H");
+		print_text(ctx, &f, &a, &b, interval, screen_rows(), "\033[K\n");
+		printf("\033[J");	/* below the frame: what a taller frame left */
+		fflush(stdout);
+		frame_free(&f);
+		a = b;
+	}
+	screen_leave();
+	return ret;
+}
+
+static int exec_top(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "interval", required_argument, NULL, 'i' },
+		{ "once", no_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	double interval = 1;
+	bool once = false;
+	char *end;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (opt) {
+		case 'i':
+			errno = 0;
+			interval = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(interval >= 0.1 && interval <= 3600))
+				return ctl_usage(&cmd_top_entry, "--interval is seconds, 0.1 to 3600");
+			break;
+		case 'o':
+			once = true;
+			break;
+		default:
+			return ctl_usage(&cmd_top_entry, NULL);
+		}
+	}
+	if (optind < argc)
+		return ctl_usage(&cmd_top_entry, "no arguments besides the options");
+	if (once || ctx->json || !isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))
+		return one_frame(ctx, interval);
+	return run_screen(ctx, interval);
+}
