@@ -3,7 +3,7 @@
  *
  * Adding a request: a message in proto/reclaim.proto, a row here, a req_<message> handler.
  * Whatever takes the engine's lock is DISPATCH_MAY_BLOCK: a worker in reclaim or I/O may hold
- * it, and the loop thread never waits for it. (tunable get reads the engine without it.)
+ * it, and the loop thread never waits for it.
  * A row with a NULL handler answers UNSUPPORTED naming the request: the slot is kept so that
  * the handler plugs in when the engine offers what it needs. check_dispatch verifies that
  * every oneof case of Request has exactly one row.
@@ -58,10 +58,9 @@ const struct dispatch_entry dispatch_table[] = {
 
 	ROW(RECLAIM, "reclaim", req_reclaim, MUT_BLOCK),
 	ROW(DROP_CACHES, "drop caches", req_drop_caches, DISPATCH_ADMIN | MUT_BLOCK),
-	ROW(TUNABLE_GET, "tunable get", req_tunable_get, 0),
-	/* Both tunable rows on the loop: rcl_tunable_get reads without the engine's lock, so
-	 * the writer must be the same thread (as SIGHUP's reload is). */
-	ROW(TUNABLE_SET, "tunable set", req_tunable_set, DISPATCH_ADMIN | DISPATCH_MUTATES),
+	/* On workers, as SIGHUP's reload is: both take the engine's lock. */
+	ROW(TUNABLE_GET, "tunable get", req_tunable_get, DISPATCH_MAY_BLOCK),
+	ROW(TUNABLE_SET, "tunable set", req_tunable_set, DISPATCH_ADMIN | MUT_BLOCK),
 	ROW(SHUTDOWN, "shutdown", req_shutdown, DISPATCH_ADMIN | DISPATCH_MUTATES),
 };
 

@@ -481,10 +481,42 @@ void server_request_shutdown(struct server *s)
 	event_active(s->ev_shutdown, EV_TIMEOUT, 0);
 }
 
-/* One key changed in the file (or on the command line) since the last load. */
+/*
+ * A reload in flight: the loop parses the files and finds what changed; a worker applies the
+ * changed tunables to the engine (whose lock the loop never takes); back on the loop, the
+ * configuration takes the new values and systemd hears READY again.
+ */
+struct reload_job {
+	struct job job;
+	struct server *server;
+	struct daemon_config fresh;
+	struct config_change *changes;
+	int nr_changes, cap;
+};
+
+/* One key changed in the file (or on the command line) since the last load: note it. */
 static void on_reload_change(void *arg, const struct config_change *ch)
 {
-	struct server *s = arg;
+	struct reload_job *rj = arg;
+	struct config_change *c;
+
+	if (rj->nr_changes == rj->cap) {
+		int cap = rj->cap ? rj->cap * 2 : 8;
+
+		c = realloc(rj->changes, (size_t)cap * sizeof(*c));
+		if (!c) {
+			log_warning("reload: no memory to apply %s", ch->key);
+			return;
+		}
+		rj->changes = c;
+		rj->cap = cap;
+	}
+	rj->changes[rj->nr_changes++] = *ch;
+}
+
+/* On a worker: apply one change and log it. */
+static void reload_apply(struct server *s, const struct config_change *ch)
+{
 	uint64_t v, cur = 0;
 	int r;
 
@@ -508,31 +540,65 @@ static void on_reload_change(void *arg, const struct config_change *ch)
 		log_notice("%s %" PRIu64 " -> %" PRIu64 " (reload)", ch->key, cur, v);
 }
 
+static void reload_run(struct job *job)
+{
+	struct reload_job *rj = (struct reload_job *)job;
+	int i;
+
+	for (i = 0; i < rj->nr_changes; i++)
+		reload_apply(rj->server, &rj->changes[i]);
+}
+
+static void reload_done(struct job *job)
+{
+	struct reload_job *rj = (struct reload_job *)job;
+	struct server *s = rj->server;
+	char status[256];
+
+	config_take_reloadable(s->config, &rj->fresh);
+	log_set_max_level(s->config->log_level);
+	log_notice("reloaded%s%s: %d setting%s changed", s->config->config_file ? " " : "",
+		   s->config->config_file ? s->config->config_file : "", rj->nr_changes,
+		   rj->nr_changes == 1 ? "" : "s");
+	config_done(&rj->fresh);
+	free(rj->changes);
+	free(rj);
+	server_summary(s, status, sizeof(status));
+	notify_ready(status);
+}
+
 /*
  * SIGHUP: re-read the file and the command line. Only keys whose value changed since the last
- * load count: a tunable set at run time stays unless the file changes it. The engine lock is
- * taken here, briefly, on the loop: a reload is rare and an operator's request.
+ * load count: a tunable set at run time stays unless the file changes it.
  */
 static void on_reload(evutil_socket_t sig, short what, void *arg)
 {
 	struct server *s = arg;
-	struct daemon_config fresh;
+	struct reload_job *rj = calloc(1, sizeof(*rj));
 	char status[256];
-	int n;
 
 	notify_reloading();
-	config_init(&fresh);
-	if (config_parse_args(&fresh, s->argc, s->argv) != 0) {
-		log_warning("reload: the configuration is not valid, keeping the current one");
+	if (!rj) {
+		log_warning("reload: no memory, keeping the current configuration");
 		goto out;
 	}
-	n = config_diff(s->config, &fresh, on_reload_change, s);
-	config_take_reloadable(s->config, &fresh);
-	log_set_max_level(s->config->log_level);
-	log_notice("reloaded%s%s: %d setting%s changed", s->config->config_file ? " " : "",
-		   s->config->config_file ? s->config->config_file : "", n, n == 1 ? "" : "s");
+	rj->server = s;
+	rj->job.run = reload_run;
+	rj->job.done = reload_done;
+	config_init(&rj->fresh);
+	if (config_parse_args(&rj->fresh, s->argc, s->argv) != 0) {
+		log_warning("reload: the configuration is not valid, keeping the current one");
+		goto fail;
+	}
+	config_diff(s->config, &rj->fresh, on_reload_change, rj);
+	if (workers_submit(s->workers, &rj->job) == 0)
+		return;		/* reload_done says READY */
+	log_warning("reload: cannot apply it now (shutting down?), keeping the current one");
+fail:
+	config_done(&rj->fresh);
+	free(rj->changes);
+	free(rj);
 out:
-	config_done(&fresh);
 	server_summary(s, status, sizeof(status));
 	notify_ready(status);
 }
@@ -666,12 +732,16 @@ fail:
 int server_run(struct server *s)
 {
 	char status[256];
+	int ret;
 
 	summary_engine(s, s->summary, sizeof(s->summary));
 	server_summary(s, status, sizeof(status));
 	notify_ready(status);
 	memcpy(s->last_status, status, sizeof(status));
-	if (event_base_dispatch(s->base) < 0)
+	rcl_thread_never_blocks(true);	/* every engine call is a worker's from here */
+	ret = event_base_dispatch(s->base);
+	rcl_thread_never_blocks(false);
+	if (ret < 0)
 		return -EIO;
 	log_notice("stopped after %" PRIu64 " requests",
 		   (uint64_t)atomic_load_explicit(&s->nr_requests, memory_order_relaxed));

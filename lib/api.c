@@ -540,6 +540,7 @@ int rcl_tunable_get(struct rcl_engine *engine, enum rcl_tunable t, uint64_t *ret
 {
 	int v;
 
+	mm_lock(engine);
 	switch (t) {
 	case RCL_TUNABLE_SWAPPINESS: v = engine->swappiness; break;
 	case RCL_TUNABLE_MIN_FREE_KBYTES: v = engine->min_free_kbytes; break;
@@ -550,8 +551,11 @@ int rcl_tunable_get(struct rcl_engine *engine, enum rcl_tunable t, uint64_t *ret
 	case RCL_TUNABLE_DIRTY_BACKGROUND_RATIO: v = engine->dirty_background_ratio; break;
 	case RCL_TUNABLE_OOM_POLICY: v = engine->oom_policy; break;
 	case RCL_TUNABLE_WORKINGSET: v = engine->workingset_enabled; break;
-	default: return -EINVAL;
+	default: v = -1;
 	}
+	mm_unlock(engine);
+	if (v < 0)
+		return -EINVAL;
 	*ret = (uint64_t)v;
 	return 0;
 }

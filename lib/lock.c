@@ -26,6 +26,12 @@
 
 __thread struct rcl_engine *mm_lock_owner;
 __thread int model_locks_held;
+static __thread bool never_blocks;	/* rcl_thread_never_blocks: an event loop */
+
+void rcl_thread_never_blocks(bool never)
+{
+	never_blocks = never;
+}
 
 static void run_deferred_completions(struct rcl_engine *engine);
 
@@ -38,6 +44,13 @@ static void mm_lock_acquired(struct rcl_engine *engine)
 
 void mm_lock(struct rcl_engine *engine)
 {
+#ifdef RCL_DEBUG
+	if (never_blocks) {
+		fprintf(stderr, "reclaimd engine: the engine's lock taken by a thread that must "
+				"never wait for it (the event loop)\n");
+		abort();
+	}
+#endif
 	pthread_mutex_lock(&engine->mm_lock);
 	mm_lock_acquired(engine);
 }

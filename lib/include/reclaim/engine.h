@@ -73,6 +73,12 @@ void rcl_engine_free(struct rcl_engine *engine);
  */
 int rcl_thread_attach(struct rcl_engine *engine);
 void rcl_thread_detach(struct rcl_engine *engine);
+/*
+ * Declare the calling thread one that must never wait for the engine (a daemon's event loop):
+ * from then on until it says false again, --enable-debug builds abort where it would take the
+ * engine's lock. Elsewhere it costs nothing and checks nothing.
+ */
+void rcl_thread_never_blocks(bool never);
 
 enum rcl_view {
 	RCL_VIEW_LAYOUT,	/* nodes, zones, frames, watermarks: one line each */
