@@ -9,13 +9,13 @@ set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 RUNS=5
-plan $((RUNS * 5))
+plan $((RUNS * 6))
 
 SWAPFILL=$top_builddir/tests/lib/swapfill
 
 # Run swapfill for clients 1..4 at once; each one's output line lands in $tmp/out.N.
 all_clients() {
-	local verb=$1 n pids=() rc=0
+	local verb=$1 n p pids=() rc=0
 	for n in 1 2 3 4; do
 		if [ "$verb" = fill ]; then
 			"$SWAPFILL" "$sock" fill $((run * 10 + n)) 33 "$tmp/state.$n" >"$tmp/out.$n" 2>"$tmp/err.$n" &
@@ -25,14 +25,20 @@ all_clients() {
 		fi
 		pids+=($!)
 	done
-	for n in "${pids[@]}"; do wait "$n" || rc=1; done
+	n=0
+	for p in "${pids[@]}"; do
+		n=$((n + 1))
+		wait "$p" || { rc=1; echo "# client $n ($verb) exited with status $?"; }
+	done
 	return $rc
 }
 
 for run in $(seq 1 $RUNS); do
 	start_daemon --arena 32M --swap 96M --workers 4 --max-client-bytes 0
 	all_clients fill
-	check "run $run: four clients filled their regions, some writes refused" \
+	rc=$?
+	check "run $run: four clients filled their regions, some writes refused" test $rc = 0
+	check "run $run: ... and some of their writes were refused" \
 		bash -c 'cat "$0"/out.* | grep -q "refused=[1-9]" && [ $(cat "$0"/out.* | wc -l) = 4 ]' "$tmp"
 	sed 's/^/# /' "$tmp"/out.* "$tmp"/err.*
 	all_clients verify

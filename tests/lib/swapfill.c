@@ -132,6 +132,7 @@ static int cmd_fill(struct rclc *c, uint64_t seed, uint64_t mib, const char *pat
 	}
 	printf("region=%" PRIu64 " acked=%" PRIu64 " refused=%" PRIu64 "\n", s.region_id, acked,
 	       refused);
+	fflush(stdout);
 	free(buf);
 	return save_state(path, &s) ? 1 : 0;
 }
