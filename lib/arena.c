@@ -167,6 +167,7 @@ static int mm_init(struct rcl_engine *engine)
 		pthread_cond_init(&engine->page_wait[i], NULL);
 	pthread_cond_init(&engine->flusher_wait, NULL);
 	pthread_cond_init(&engine->congestion_wait, NULL);
+	pthread_cond_init(&engine->dirty_wait, NULL);
 	for (nid = 0; nid < engine->nr_nodes; nid++) {
 		NODE_DATA(engine, nid)->kswapd_classzone_idx = MAX_NR_ZONES;
 		pthread_cond_init(&NODE_DATA(engine, nid)->kswapd_wait, NULL);

@@ -67,6 +67,7 @@ struct task_struct {
 	uint64_t memcg_high_delay_ns;		/* throttle still to sleep, outside mm_lock */
 	uint16_t memcg_high_delay_id;		/* the memcg whose stall that sleep is */
 	struct region *faulting_region;		/* being faulted by this thread: no OOM victim */
+	unsigned long nr_dirtied;		/* file pages this call dirtied: balance them */
 };
 
 struct rcl_engine {
@@ -122,7 +123,9 @@ struct rcl_engine {
 	void (*oom_notify)(void *arg, uint32_t region_id);
 	void *oom_notify_arg;
 	struct io_engine *file_io;		/* file writeback */
-	bool flusher_wanted;			/* woken by reclaim; runs when the pass ends */
+	unsigned int flusher_work;		/* WB_* reasons the flusher has to act on */
+	pthread_cond_t dirty_wait;		/* writers paused by balance_dirty_pages */
+	unsigned int nr_dirty_waiters;
 	bool threads_running;			/* kthreads.c: kswapd and flusher started */
 	pthread_t flusher_thread;		/* kswapd threads are per node (pglist_data) */
 	pthread_cond_t flusher_wait;
@@ -184,6 +187,22 @@ static inline struct pglist_data *page_pgdat(const struct page *page)
 	for ((nid) = 0; (nid) < (engine)->nr_nodes; (nid)++)				\
 		for ((zid) = 0; (zid) < MAX_NR_ZONES &&					\
 		     ((zone) = &(engine)->node_data[nid]->node_zones[zid]); (zid)++)
+
+/*
+ * Whether the engine's threads may sleep where the kernel's tasks do (throttled reclaim,
+ * congestion, dirty throttling): only where kswapd and the flusher run (a daemon) is there
+ * anyone to wait for. The deterministic engine takes each such sleep as one logical step and
+ * goes on; this is the one place that tells the two apart.
+ */
+static inline bool reclaim_may_sleep(const struct rcl_engine *engine)
+{
+	return engine->threads_running;
+}
+
+/* The flusher's work (the kernel's wb_reason), as bits of engine->flusher_work. */
+#define WB_VMSCAN	0x1u	/* reclaim met dirty pages nobody queued: write them all */
+#define WB_BACKGROUND	0x2u	/* above the background threshold: write until under it */
+#define WB_PERIODIC	0x4u	/* kupdate: write what was dirtied dirty_expire ago */
 
 /* Move @ts on by @ms milliseconds (deadlines of timed waits). */
 static inline void timespec_add_ms(struct timespec *ts, long ms)

@@ -23,13 +23,16 @@ static void *flusher_main(void *arg)
 	mm_lock(engine);
 	while (engine->threads_running) {
 		clock_gettime(CLOCK_REALTIME, &deadline);
-		deadline.tv_sec += DIRTY_WRITEBACK_INTERVAL_MS / 1000;
-		if (mm_cond_timedwait(engine, &engine->flusher_wait, &deadline) ==
-			    ETIMEDOUT ||
-		    engine->flusher_wanted) {
-			engine->flusher_wanted = true;
+		timespec_add_ms(&deadline, DIRTY_WRITEBACK_INTERVAL_MS);
+		/* Work queued meanwhile (reclaim, a writer over the background threshold) is done
+		 * at once; otherwise every interval the periodic round (wb_workfn). */
+		while (engine->threads_running && !engine->flusher_work &&
+		       mm_cond_timedwait(engine, &engine->flusher_wait, &deadline) != ETIMEDOUT)
+			;
+		if (engine->flusher_work)
 			flush_pending_writeback(engine);
-		}
+		else
+			wb_periodic(engine);
 	}
 	mm_unlock(engine);
 	rcl_thread_detach(engine);

@@ -168,6 +168,8 @@ struct address_space {
 	unsigned long nrpages;		/* pages in the cache */
 	unsigned long nrexceptional;	/* shadow entries */
 	unsigned long nr_dirty;		/* PG_dirty pages in the cache */
+	uint64_t dirtied_when;		/* when nr_dirty last left 0 (ns, monotonic): what the
+					 * flusher's periodic writeback ages files by */
 	struct region *i_mmap;		/* regions mapping the file */
 	int wb_err;			/* sticky writeback error: returned by the next sync */
 	struct file_ra_state f_ra;	/* the path-form reads' shared readahead state */
@@ -393,6 +395,9 @@ unsigned long filemap_fdatawrite_range(struct rcl_engine *engine, struct address
 int filemap_fsync_result(struct address_space *mapping, int fsync_err);
 void wakeup_flusher_threads(struct rcl_engine *engine);
 void flush_pending_writeback(struct rcl_engine *engine);
+void wb_run_inline(struct rcl_engine *engine);
+void balance_dirty_pages_ratelimited(struct rcl_engine *engine);
+void wb_periodic(struct rcl_engine *engine);
 void writeback_wait_all(struct rcl_engine *engine);
 void writeback_reap(struct rcl_engine *engine);
 void balance_dirty_pages(struct rcl_engine *engine);

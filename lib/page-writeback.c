@@ -28,8 +28,20 @@ static struct address_space *page_file_mapping(struct page *page)
 	return mapping && mapping->type == MAPPING_FILE ? mapping : NULL;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 static void account_page_dirty(struct page *page, struct address_space *mapping, long delta)
 {
+	if (!mapping->nr_dirty && delta > 0)
+		mapping->dirtied_when = now_ns();	/* __mark_inode_dirty */
+	if (delta > 0)
+		current_or_default(mapping->engine)->nr_dirtied++;
 	mapping->nr_dirty += (unsigned long)delta;
 	mod_node_page_state(page_pgdat(page), NR_FILE_DIRTY, delta);
 	mod_zone_page_state(page_zone(page), NR_ZONE_WRITE_PENDING, delta);
@@ -82,6 +94,8 @@ void end_page_writeback(struct page *page)
 		rotate_reclaimable_page(page);
 	}
 	ClearPageWriteback(page);
+	if (page_engine(page)->nr_dirty_waiters)
+		pthread_cond_broadcast(&page_engine(page)->dirty_wait);
 	mod_node_page_state(page_pgdat(page), NR_WRITEBACK, -1);
 	mod_zone_page_state(page_zone(page), NR_ZONE_WRITE_PENDING, -1);
 	mod_node_page_state(page_pgdat(page), NR_WRITTEN, 1);
@@ -364,8 +378,9 @@ int swap_writepage(struct page *page)
  * Write back every dirty page of @mapping in [@start, @end) that is not in flight; the pages
  * stay cached. Returns how many it started writing.
  */
-static unsigned long write_cache_pages(struct rcl_engine *engine, struct address_space *mapping,
-				       unsigned long start, unsigned long end)
+static unsigned long __write_cache_pages(struct rcl_engine *engine,
+					 struct address_space *mapping, unsigned long start,
+					 unsigned long end, unsigned long nr_to_write)
 {
 	unsigned long i, written = 0;
 
@@ -376,7 +391,7 @@ static unsigned long write_cache_pages(struct rcl_engine *engine, struct address
 		pgcache_slot_t s = page_cache_slot(mapping, i);
 		struct page *page;
 
-		if (!mapping->nr_dirty)
+		if (!mapping->nr_dirty || written >= nr_to_write)
 			break;
 		if (!slot_is_page(s))
 			continue;
@@ -392,6 +407,12 @@ static unsigned long write_cache_pages(struct rcl_engine *engine, struct address
 	}
 	blk_finish_plug(engine);
 	return written;
+}
+
+static unsigned long write_cache_pages(struct rcl_engine *engine, struct address_space *mapping,
+				       unsigned long start, unsigned long end)
+{
+	return __write_cache_pages(engine, mapping, start, end, ULONG_MAX);
 }
 
 /* Write back and fsync one file; returns (and clears) a writeback error since the last call. */
@@ -429,38 +450,12 @@ int filemap_fsync_result(struct address_space *mapping, int fsync_err)
 	return err;
 }
 
-/*
- * Ask the flushers to write back every dirty page now (WB_REASON_VMSCAN, spec 11.3 step 8).
- * The flusher works asynchronously to the reclaimer that woke it: in deterministic mode its
- * work runs when that reclaim pass ends (flush_pending_writeback), so the pass itself still
- * meets the dirty pages, as a kernel reclaimer does while the flusher is busy.
- */
-void wakeup_flusher_threads(struct rcl_engine *engine)
-{
-	engine->flusher_wanted = true;
-	pthread_cond_signal(&engine->flusher_wait);
-}
-
-/* Run the flusher's pending work (deterministic mode): write every dirty file page. */
-void flush_pending_writeback(struct rcl_engine *engine)
-{
-	struct address_space *mapping;
-
-	if (!engine->flusher_wanted)
-		return;
-	engine->flusher_wanted = false;
-	for (mapping = engine->files; mapping; mapping = mapping->next)
-		write_cache_pages(engine, mapping, 0, ULONG_MAX);
-}
-
-/*
- * Dirty limits (spec 18): above the background threshold the flusher starts. A writer is
- * never paused here: in deterministic mode the flusher has already finished when it returns.
- */
-void balance_dirty_pages(struct rcl_engine *engine)
+/* The dirty thresholds of the moment (spec 18 global_dirty_limits), in pages. */
+static void global_dirty_limits(struct rcl_engine *engine, unsigned long *ret_bg,
+				unsigned long *ret_thresh)
 {
 	unsigned long free = global_zone_page_state(engine, NR_FREE_PAGES);
-	unsigned long dirtyable, thresh, bg_thresh, dirty;
+	unsigned long dirtyable, thresh, bg_thresh;
 
 	dirtyable = free - min_t(unsigned long, free, engine->totalreserve_pages) +
 		    global_node_page_state(engine, NR_ACTIVE_FILE) +
@@ -469,10 +464,159 @@ void balance_dirty_pages(struct rcl_engine *engine)
 	bg_thresh = dirtyable * (unsigned long)engine->dirty_background_ratio / 100;
 	if (bg_thresh >= thresh)
 		bg_thresh = thresh / 2;
-	dirty = global_node_page_state(engine, NR_FILE_DIRTY) +
-		global_node_page_state(engine, NR_WRITEBACK);
-	if (dirty > bg_thresh) {
-		wakeup_flusher_threads(engine);
+	*ret_bg = bg_thresh;
+	*ret_thresh = thresh;
+}
+
+static unsigned long global_dirty_pages(struct rcl_engine *engine)
+{
+	return global_node_page_state(engine, NR_FILE_DIRTY) +
+	       global_node_page_state(engine, NR_WRITEBACK);
+}
+
+/* The dirty file whose pages were dirtied first, or NULL (the oldest inode on b_dirty). */
+static struct address_space *oldest_dirty_mapping(struct rcl_engine *engine)
+{
+	struct address_space *mapping, *oldest = NULL;
+
+	for (mapping = engine->files; mapping; mapping = mapping->next)
+		if (mapping->nr_dirty && (!oldest || mapping->dirtied_when < oldest->dirtied_when))
+			oldest = mapping;
+	return oldest;
+}
+
+/*
+ * Background writeback (wb_check_background_flush): oldest files first, in chunks of
+ * MAX_WRITEBACK_PAGES, until the dirty pages are back under the background threshold. What
+ * is left dirty below it stays for the periodic writeback, or for reclaim to meet.
+ */
+#define MAX_WRITEBACK_PAGES	1024UL
+
+static void wb_writeback_background(struct rcl_engine *engine)
+{
+	unsigned long bg_thresh, thresh, over, rounds;
+
+	for (rounds = 0; rounds < 1UL << 20; rounds++) {
+		struct address_space *mapping;
+
+		global_dirty_limits(engine, &bg_thresh, &thresh);
+		over = global_node_page_state(engine, NR_FILE_DIRTY);
+		if (over <= bg_thresh || !(mapping = oldest_dirty_mapping(engine)))
+			return;
+		over -= bg_thresh;
+		if (!__write_cache_pages(engine, mapping, 0, ULONG_MAX,
+					 min_t(unsigned long, over, MAX_WRITEBACK_PAGES)))
+			return;		/* nothing could be started: all under writeback */
+	}
+}
+
+/* Periodic writeback (wb_check_old_data_flush): files dirtied dirty_expire_centisecs ago. */
+#define DIRTY_EXPIRE_NS		(30ULL * 1000000000ULL)	/* dirty_expire_centisecs: 3000 */
+
+static void wb_writeback_old_data(struct rcl_engine *engine)
+{
+	uint64_t expired = now_ns() - DIRTY_EXPIRE_NS;
+	struct address_space *mapping;
+
+	for (mapping = engine->files; mapping; mapping = mapping->next)
+		if (mapping->nr_dirty && mapping->dirtied_when <= expired)
+			write_cache_pages(engine, mapping, 0, ULONG_MAX);
+}
+
+/* Queue flusher work and wake the flusher (wb_start_writeback). */
+static void wb_wakeup(struct rcl_engine *engine, unsigned int reason)
+{
+	engine->flusher_work |= reason;
+	pthread_cond_signal(&engine->flusher_wait);
+}
+
+/*
+ * Ask the flushers to write back every dirty page now (WB_REASON_VMSCAN, spec 11.3 step 8).
+ * The flusher works asynchronously to the reclaimer that woke it: in deterministic mode its
+ * work runs when that reclaim pass ends (flush_pending_writeback), so the pass itself still
+ * meets the dirty pages, as a kernel reclaimer does while the flusher is busy.
+ */
+void wakeup_flusher_threads(struct rcl_engine *engine)
+{
+	wb_wakeup(engine, WB_VMSCAN);
+}
+
+/*
+ * Where the flusher's work runs: a daemon's flusher thread does it; the deterministic engine,
+ * which has none, runs it where it was asked for (the end of a reclaim pass), so that the pass
+ * itself still met the dirty pages.
+ */
+void wb_run_inline(struct rcl_engine *engine)
+{
+	if (!reclaim_may_sleep(engine))
 		flush_pending_writeback(engine);
+}
+
+/* The flusher's periodic round (every dirty_writeback_centisecs): old data, then background. */
+void wb_periodic(struct rcl_engine *engine)
+{
+	engine->flusher_work |= WB_PERIODIC | WB_BACKGROUND;
+	flush_pending_writeback(engine);
+}
+
+/*
+ * Run the flusher's pending work (wb_do_writeback): the flusher thread in a daemon, the end of
+ * the reclaim pass or of the write that asked for it in the deterministic engine.
+ */
+void flush_pending_writeback(struct rcl_engine *engine)
+{
+	unsigned int work = engine->flusher_work;
+	struct address_space *mapping;
+
+	engine->flusher_work = 0;
+	if (work & WB_VMSCAN)
+		for (mapping = engine->files; mapping; mapping = mapping->next)
+			write_cache_pages(engine, mapping, 0, ULONG_MAX);
+	if (work & WB_PERIODIC)
+		wb_writeback_old_data(engine);
+	if (work & WB_BACKGROUND)
+		wb_writeback_background(engine);
+}
+
+/* On the way out of a call that dirtied file pages (balance_dirty_pages_ratelimited). */
+void balance_dirty_pages_ratelimited(struct rcl_engine *engine)
+{
+	struct task_struct *task = current_or_default(engine);
+
+	if (!task->nr_dirtied)
+		return;
+	task->nr_dirtied = 0;
+	balance_dirty_pages(engine);
+}
+
+/*
+ * Dirty throttling (spec 18 balance_dirty_pages): above the background threshold the flusher
+ * starts (in the deterministic engine its work runs here and now); above the dirty threshold
+ * a writer in a daemon is paused, up to 200 ms at a time and without the model lock, until
+ * writeback has brought the dirty pages back under it.
+ */
+void balance_dirty_pages(struct rcl_engine *engine)
+{
+	unsigned long bg_thresh, thresh;
+	struct timespec deadline;
+	int pauses;
+
+	global_dirty_limits(engine, &bg_thresh, &thresh);
+	if (global_dirty_pages(engine) <= bg_thresh)
+		return;
+	wb_wakeup(engine, WB_BACKGROUND);
+	if (!reclaim_may_sleep(engine)) {
+		flush_pending_writeback(engine);
+		return;
+	}
+	for (pauses = 0; pauses < 50 && engine->threads_running; pauses++) {
+		global_dirty_limits(engine, &bg_thresh, &thresh);
+		if (global_dirty_pages(engine) <= thresh)
+			return;
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		timespec_add_ms(&deadline, 200);	/* MAX_PAUSE */
+		engine->nr_dirty_waiters++;
+		mm_cond_timedwait(engine, &engine->dirty_wait, &deadline);
+		engine->nr_dirty_waiters--;
 	}
 }

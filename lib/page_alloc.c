@@ -860,7 +860,7 @@ static unsigned long __perform_reclaim(struct rcl_engine *engine, gfp_t gfp, uns
 							     NULL);
 	progress = try_to_free_pages(engine, ac->zonelist, (int)order, gfp, ac->nodemask);
 	writeback_wait_all(engine);
-	flush_pending_writeback(engine);	/* the flusher it woke has run meanwhile */
+	wb_run_inline(engine);	/* the flusher it woke has run meanwhile */
 	psi_memstall_leave(engine);
 	task->reclaim_state = saved_state;
 	task->flags = saved_flags;

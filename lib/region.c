@@ -24,6 +24,7 @@ static void api_exit(struct rcl_engine *engine, struct region *region)
 {
 	region_put(engine, region);
 	mem_cgroup_handle_over_high(engine);
+	balance_dirty_pages_ratelimited(engine);
 	engine_debug_check(engine);
 	mm_unlock(engine);
 	mem_cgroup_throttle_over_high(engine);

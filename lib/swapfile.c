@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -691,6 +692,13 @@ static int swap_file_allocate(int fd, uint64_t bytes)
 	char *zero;
 	int err = 0;
 
+	struct statvfs vfs;
+
+	/* Known not to fit: fail before allocating anything. A fallocate that runs out part way
+	 * keeps what it got until the file goes, and would fill the file system for everybody
+	 * else meanwhile. */
+	if (fstatvfs(fd, &vfs) == 0 && bytes > (uint64_t)vfs.f_bavail * vfs.f_frsize)
+		return -ENOSPC;
 	if (fallocate(fd, 0, 0, (off_t)bytes) == 0)
 		return 0;
 	if (errno != EOPNOTSUPP)
@@ -753,8 +761,10 @@ static int swap_file_create(struct swap_info_struct *si, const char *path, bool 
 	return 0;
 
 out_unlink:
-	close(fd);
 	unlink(path);
+	if (ftruncate(fd, 0))		/* give back at once whatever was allocated */
+		err = err ? err : -errno;
+	close(fd);
 	return err;
 }
 

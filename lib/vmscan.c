@@ -48,16 +48,6 @@ static bool current_is_kswapd(struct rcl_engine *engine)
 	return task->flags & PF_KSWAPD;
 }
 
-/*
- * Whether reclaimers may sleep: only where kswapd threads run (a daemon) is there anyone to
- * wait for. The deterministic engine (no threads) takes every sleep of the seed as one
- * logical step and goes on; this is the one place that tells the two apart.
- */
-static bool reclaim_may_sleep(struct rcl_engine *engine)
-{
-	return engine->threads_running;
-}
-
 /* congestion_wait(BLK_RW_ASYNC, HZ/10): sleep 100 ms without mm_lock (a daemon only). */
 static void congestion_wait(struct rcl_engine *engine)
 {
@@ -1234,7 +1224,7 @@ unsigned long try_to_free_mem_cgroup_pages(struct mem_cgroup *memcg, unsigned lo
 					    &sc);
 	trace_event(engine, .type = RCL_TRACE_MEMCG_RECLAIM_END, .nr_reclaimed = nr_reclaimed);
 	writeback_wait_all(engine);
-	flush_pending_writeback(engine);
+	wb_run_inline(engine);
 	task->flags = saved;
 	return nr_reclaimed;
 }
@@ -1390,7 +1380,7 @@ int balance_pgdat(struct pglist_data *pgdat, int order, int classzone_idx)
 out:
 	snapshot_refaults(engine->root_mem_cgroup, pgdat);
 	writeback_wait_all(engine);
-	flush_pending_writeback(engine);
+	wb_run_inline(engine);
 	psi_memstall_leave(engine);
 	task->flags = saved;
 	return sc.order;
