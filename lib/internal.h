@@ -121,6 +121,7 @@ struct rcl_engine {
 	struct task_struct *default_task;	/* "current" for threads that never attached */
 	void (*oom_notify)(void *arg, uint32_t region_id);
 	void *oom_notify_arg;
+	struct page *zero_page;			/* memory.c: the shared zero page, once used */
 	struct io_engine *file_io;		/* file writeback */
 	bool flusher_wanted;			/* woken by reclaim; runs when the pass ends */
 	bool threads_running;			/* kthreads.c: kswapd and flusher started */

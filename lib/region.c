@@ -111,6 +111,9 @@ void region_destroy(struct rcl_engine *engine, struct region *region)
 	region->dead = true;
 	if (region->id)
 		engine->regions[region_slot(region->id)] = NULL;
+	/* munmap of a locked range munlocks it first (unevictable_pgs_munlocked). */
+	if (region->vm_flags & VM_LOCKED)
+		region_munlock(engine, region);
 	zap_page_range(engine, region, 0, region->nr_pages);
 	region_put(engine, region);		/* the table's reference */
 }
@@ -149,7 +152,7 @@ static int region_populate(struct rcl_engine *engine, struct region *region)
 	int err;
 
 	for (i = 0; i < region->nr_pages; i++) {
-		err = handle_mm_fault(engine, region, i, false, &page);
+		err = handle_mm_fault(engine, region, i, FAULT_FLAG_POPULATE, &page);
 		if (err)
 			return err;
 	}
@@ -276,7 +279,8 @@ int rcl_region_touch(struct rcl_engine *engine, uint32_t id, uint64_t first, uin
 	region = region_range(engine, id, first, nr, &err);
 	current_or_default(engine)->faulting_region = region;
 	for (i = 0; region && i < nr && !err; i++)
-		err = handle_mm_fault(engine, region, (unsigned long)(first + i), write, &page);
+		err = handle_mm_fault(engine, region, (unsigned long)(first + i),
+				      write ? FAULT_FLAG_WRITE : 0, &page);
 	current_or_default(engine)->faulting_region = NULL;
 	api_exit(engine, region);
 	return err;
@@ -339,8 +343,8 @@ static int region_copy(struct rcl_engine *engine, uint32_t id, uint64_t offset, 
 		size_t n = PAGE_SIZE - off < len - done ? PAGE_SIZE - off : len - done;
 		struct page *page;
 
-		err = handle_mm_fault(engine, region, (unsigned long)(pos >> PAGE_SHIFT), write,
-				      &page);
+		err = handle_mm_fault(engine, region, (unsigned long)(pos >> PAGE_SHIFT),
+				      write ? FAULT_FLAG_WRITE : 0, &page);
 		if (err)
 			break;
 		if (write)
@@ -484,7 +488,8 @@ int rcl_region_madvise(struct rcl_engine *engine, uint32_t id, uint64_t first, u
 		current_or_default(engine)->faulting_region = region;
 		for (i = first; i < first + nr && !err; i++)
 			if (!pte_present(pte_get(region, (unsigned long)i)))
-				err = handle_mm_fault(engine, region, (unsigned long)i, false, &page);
+				err = handle_mm_fault(engine, region, (unsigned long)i,
+						      FAULT_FLAG_READAHEAD, &page);
 		current_or_default(engine)->faulting_region = NULL;
 		break;
 	case RCL_MADV_NORMAL:

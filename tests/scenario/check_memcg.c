@@ -4,6 +4,8 @@
  * memcg_low_reclaim retry, the memcg OOM killer, vmpressure's current level, and counters.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <time.h>
 
 #include "check-main.h"
@@ -389,6 +391,222 @@ START_TEST(test_pressure_listen_rejects_none)
 }
 END_TEST
 
+/* ---- counters (spec 22.1) ----------------------------------------------------------------- */
+
+static uint64_t stat_of(struct rcl_engine *e, uint32_t id, const char *name)
+{
+	return fixture_memcg_value(e, id, false, name);
+}
+
+static uint32_t region_of(struct rcl_engine *e, uint32_t memcg_id, uint64_t n,
+			  enum rcl_region_type type, const char *path, unsigned int flags)
+{
+	struct rcl_region_spec spec = { .type = type, .nr_pages = n, .memcg_id = memcg_id,
+					 .path = path, .flags = flags };
+	uint32_t id;
+
+	ck_assert_int_eq(rcl_region_create(e, &spec, &id), 0);
+	return id;
+}
+
+static struct rcl_region_info info_of(struct rcl_engine *e, uint32_t id)
+{
+	struct rcl_region_info i;
+
+	ck_assert_int_eq(rcl_region_info(e, id, &i), 0);
+	return i;
+}
+
+/* Every fault counts pgfault in the faulting region's memcg and its ancestors. */
+START_TEST(test_pgfault_counted_per_memcg)
+{
+	struct fixture f;
+	uint64_t root0, global0;
+	uint32_t C, r;
+
+	fixture_setup(&f, 16, 0, 1);
+	C = mkcg(f.e, RCL_MEMCG_ROOT, "c");
+	r = mkregion(f.e, C, 64);
+	ck_assert_uint_eq(stat_of(f.e, C, "pgfault"), 0);
+	root0 = stat_of(f.e, RCL_MEMCG_ROOT, "pgfault");
+	global0 = fixture_vmstat(f.e, "pgfault");
+	ck_assert_int_eq(rcl_region_touch(f.e, r, 0, 40, true), 0);
+	ck_assert_int_eq(rcl_region_touch_resident(f.e, r, 0, 10, false), 0);
+	ck_assert_uint_eq(stat_of(f.e, C, "pgfault"), 50);
+	ck_assert_uint_eq(stat_of(f.e, RCL_MEMCG_ROOT, "pgfault") - root0, 50);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "pgfault") - global0, 50);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/*
+ * madvise(WILLNEED) reads ahead: swapped and file pages come in (pswpin, pgpgin) without a
+ * single major fault; a fault that has to wait for the read is one (globally and in the memcg).
+ */
+START_TEST(test_willneed_is_not_a_major_fault)
+{
+	struct fixture f;
+	uint64_t maj, cgmaj, pgpgin, pswpin, reclaimed;
+	uint32_t C, D, r, file, other;
+
+	fixture_setup(&f, 16, 64, 1);
+	fixture_file(&f, "f", 64 * PG);
+	fixture_file(&f, "g", 64 * PG);
+	C = mkcg(f.e, RCL_MEMCG_ROOT, "c");
+	r = mkregion(f.e, C, 256);
+	fixture_fill(&f, r, 0, 256, 3);
+	/* Paged out, then the written pages leave the swap cache too. */
+	ck_assert_int_eq(rcl_region_madvise(f.e, r, 0, 256, RCL_MADV_PAGEOUT), 0);
+	ck_assert_uint_eq(info_of(f.e, r).swapped, 256);
+	ck_assert_int_eq(rcl_memcg_reclaim(f.e, C, 256, &reclaimed), 0);
+	file = region_of(f.e, C, 64, RCL_REGION_FILE, "f", 0);
+
+	maj = fixture_vmstat(f.e, "pgmajfault");
+	cgmaj = stat_of(f.e, C, "pgmajfault");
+	pgpgin = fixture_vmstat(f.e, "pgpgin");
+	pswpin = fixture_vmstat(f.e, "pswpin");
+	ck_assert_int_eq(rcl_region_madvise(f.e, r, 0, 256, RCL_MADV_WILLNEED), 0);
+	ck_assert_int_eq(rcl_region_madvise(f.e, file, 0, 64, RCL_MADV_WILLNEED), 0);
+	ck_assert_uint_eq(info_of(f.e, r).swapped, 0);
+	ck_assert_uint_eq(info_of(f.e, file).resident, 64);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "pgmajfault"), maj);
+	ck_assert_uint_eq(stat_of(f.e, C, "pgmajfault"), cgmaj);
+	/* 256 pages from swap and 64 from the file, in KiB. */
+	ck_assert_uint_eq(fixture_vmstat(f.e, "pswpin") - pswpin, 256);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "pgpgin") - pgpgin, (256 + 64) * 4);
+	fixture_verify(&f, r, 256, 3);
+
+	/* A touch that waits for its page is a major fault: one from swap, one from a file. */
+	D = mkcg(f.e, RCL_MEMCG_ROOT, "d");
+	r = mkregion(f.e, D, 16);
+	fixture_fill(&f, r, 0, 16, 4);
+	ck_assert_int_eq(rcl_region_madvise(f.e, r, 0, 16, RCL_MADV_PAGEOUT), 0);
+	ck_assert_int_eq(rcl_memcg_reclaim(f.e, D, 16, &reclaimed), 0);
+	other = region_of(f.e, D, 64, RCL_REGION_FILE, "g", 0);
+	ck_assert_int_eq(rcl_region_touch(f.e, r, 0, 1, false), 0);
+	ck_assert_int_eq(rcl_region_touch(f.e, other, 5, 1, false), 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "pgmajfault") - maj, 2);
+	ck_assert_uint_eq(stat_of(f.e, D, "pgmajfault"), 2);
+	ck_assert_uint_eq(stat_of(f.e, C, "pgmajfault"), cgmaj);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/*
+ * v4.19 counts unevictable_pgs_munlocked when a locked range is unmapped (munmap munlocks it
+ * first, munlock_vma_pages_all), and unevictable_pgs_cleared when the last mapping of a page
+ * still mlocked goes away without munlock (clear_page_mlock from page_remove_rmap).
+ */
+START_TEST(test_munlocked_counted_when_locked_pages_go)
+{
+	struct fixture f;
+	uint64_t munlocked, cleared;
+	uint32_t r;
+
+	fixture_setup(&f, 16, 0, 1);
+	r = region_of(f.e, RCL_MEMCG_ROOT, 64, RCL_REGION_ANON, NULL, RCL_REGION_LOCKED);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_mlock"), 64);
+	munlocked = fixture_vmstat(f.e, "unevictable_pgs_munlocked");
+	cleared = fixture_vmstat(f.e, "unevictable_pgs_cleared");
+	/* DONTNEED of 8 locked pages: the pages are cleared, not munlocked. */
+	ck_assert_int_eq(rcl_region_madvise(f.e, r, 0, 8, RCL_MADV_DONTNEED), 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "unevictable_pgs_cleared") - cleared, 8);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "unevictable_pgs_munlocked"), munlocked);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_mlock"), 56);
+	/* Freeing the region munlocks the other 56. */
+	ck_assert_int_eq(rcl_region_free(f.e, r), 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "unevictable_pgs_munlocked") - munlocked, 56);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "unevictable_pgs_cleared") - cleared, 8);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_mlock"), 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_unevictable"), 0);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* ---- the shared zero page (spec: do_anonymous_page) ------------------------------------- */
+
+static bool all_zero(const char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (buf[i])
+			return false;
+	return true;
+}
+
+/* Reads of never-written anonymous pages allocate nothing; the first write does. */
+START_TEST(test_read_fault_maps_zero_page)
+{
+	struct fixture f;
+	static char buf[2 * 4096];
+	uint64_t anon;
+	uint32_t C, r, r2;
+
+	fixture_setup(&f, 16, 64, 1);
+	C = mkcg(f.e, RCL_MEMCG_ROOT, "c");
+	r = mkregion(f.e, C, 64);
+	anon = fixture_vmstat(f.e, "nr_anon_pages");
+	memset(buf, 0xff, sizeof(buf));
+	ck_assert_int_eq(rcl_region_read(f.e, r, 0, buf, sizeof(buf)), 0);
+	ck_assert(all_zero(buf, sizeof(buf)));
+	ck_assert_int_eq(rcl_region_touch(f.e, r, 2, 30, false), 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_anon_pages"), anon);
+	ck_assert_uint_eq(usage_pages(f.e, C), 0);
+	ck_assert_uint_eq(info_of(f.e, r).resident, 0);
+	ck_assert_uint_eq(stat_of(f.e, C, "pgfault"), 32);
+	/* The resident-only touch does not take the zero page for a page of its own. */
+	ck_assert_int_eq(rcl_region_touch_resident(f.e, r, 0, 1, true), -EAGAIN);
+
+	/* A write gets a page of its own; its neighbour still reads zeros. */
+	ck_assert_int_eq(rcl_region_write(f.e, r, 100, "x", 1), 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_anon_pages"), anon + 1);
+	ck_assert_uint_eq(usage_pages(f.e, C), 1);
+	ck_assert_int_eq(rcl_region_read(f.e, r, 0, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(buf[100], 'x');
+	buf[100] = 0;
+	ck_assert(all_zero(buf, sizeof(buf)));
+	ck_assert_int_eq(rcl_region_touch(f.e, r, 1, 1, true), 0);
+	ck_assert_uint_eq(info_of(f.e, r).resident, 2);
+
+	/* Reclaim never sees the zero page: fill past the arena, the reads stay zeros. */
+	r2 = mkregion(f.e, RCL_MEMCG_ROOT, 6144);
+	fixture_fill(&f, r2, 0, 6144, 9);
+	ck_assert_uint_gt(fixture_vmstat(f.e, "pswpout"), 0);
+	ck_assert_int_eq(rcl_region_read(f.e, r, 2 * 4096, buf, sizeof(buf)), 0);
+	ck_assert(all_zero(buf, sizeof(buf)));
+	ck_assert_uint_eq(info_of(f.e, r).swapped + info_of(f.e, r).resident, 2);
+	/* DONTNEED and free drop zero-page entries like any other. */
+	ck_assert_int_eq(rcl_region_madvise(f.e, r, 0, 64, RCL_MADV_DONTNEED), 0);
+	ck_assert_int_eq(rcl_region_free(f.e, r), 0);
+	fixture_verify(&f, r2, 6144, 9);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* Populating and mlock fault pages in for writing: each gets its own frame, locked. */
+START_TEST(test_mlock_replaces_zero_page)
+{
+	struct fixture f;
+	static char buf[4096];
+	uint64_t anon;
+	uint32_t r;
+
+	fixture_setup(&f, 16, 0, 1);
+	r = mkregion(f.e, RCL_MEMCG_ROOT, 16);
+	anon = fixture_vmstat(f.e, "nr_anon_pages");
+	ck_assert_int_eq(rcl_region_touch(f.e, r, 0, 16, false), 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_anon_pages"), anon);
+	ck_assert_int_eq(rcl_region_mlock(f.e, r), 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_anon_pages"), anon + 16);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_mlock"), 16);
+	ck_assert_uint_eq(info_of(f.e, r).resident, 16);
+	ck_assert_int_eq(rcl_region_read(f.e, r, 4096, buf, sizeof(buf)), 0);
+	ck_assert(all_zero(buf, sizeof(buf)));
+	fixture_teardown(&f);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("memcg");
@@ -411,6 +629,15 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_pressure_current_rule);
 	tcase_add_test(tc, test_pressure_level_decays);
 	tcase_add_test(tc, test_pressure_listen_rejects_none);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("counters");
+	tcase_add_test(tc, test_pgfault_counted_per_memcg);
+	tcase_add_test(tc, test_willneed_is_not_a_major_fault);
+	tcase_add_test(tc, test_munlocked_counted_when_locked_pages_go);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("zero page");
+	tcase_add_test(tc, test_read_fault_maps_zero_page);
+	tcase_add_test(tc, test_mlock_replaces_zero_page);
 	suite_add_tcase(s, tc);
 	return s;
 }
