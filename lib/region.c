@@ -115,6 +115,12 @@ void region_destroy(struct rcl_engine *engine, struct region *region)
 	if (region->vm_flags & VM_LOCKED)
 		region_munlock(engine, region);
 	zap_page_range(engine, region, 0, region->nr_pages);
+	/*
+	 * The pages go here, not with the structure: those still queued for the LRU hold a
+	 * reference, in any thread's vector (an idle worker's would keep them charged for
+	 * ever). Let them go, and uncharge, now.
+	 */
+	lru_add_drain_all(engine);
 	region_put(engine, region);		/* the table's reference */
 }
 

@@ -523,6 +523,60 @@ START_TEST(test_munlocked_counted_when_locked_pages_go)
 }
 END_TEST
 
+/* ---- what the root is charged --------------------------------------------------------------- */
+
+struct toucher {
+	struct rcl_engine *e;
+	uint32_t region;
+	sem_t touched, go;
+};
+
+/* Another engine thread: its touches leave pages in its own LRU-add vector, then it idles. */
+static void *toucher_main(void *arg)
+{
+	struct toucher *t = arg;
+
+	ck_assert_int_eq(rcl_thread_attach(t->e), 0);
+	ck_assert_int_eq(rcl_region_touch(t->e, t->region, 32, 8, true), 0);
+	sem_post(&t->touched);
+	sem_wait(&t->go);
+	rcl_thread_detach(t->e);
+	return NULL;
+}
+
+/*
+ * With no region left, the root is charged nothing: not the frames on the threads' free lists,
+ * not the zero page, not pages an idle thread still had queued for the LRU when their region
+ * was freed.
+ */
+START_TEST(test_root_usage_empty_without_regions)
+{
+	struct toucher t;
+	pthread_t thread;
+	struct fixture f;
+
+	fixture_setup(&f, 16, 0, 1);
+	t.e = f.e;
+	t.region = mkregion(f.e, RCL_MEMCG_ROOT, 64);
+	ck_assert_int_eq(sem_init(&t.touched, 0, 0), 0);
+	ck_assert_int_eq(sem_init(&t.go, 0, 0), 0);
+	ck_assert_uint_eq(usage_pages(f.e, RCL_MEMCG_ROOT), 0);
+	ck_assert_int_eq(rcl_region_touch(f.e, t.region, 0, 32, true), 0);
+	/* A read of a page never written maps the zero page: nobody's charge either. */
+	ck_assert_int_eq(rcl_region_touch(f.e, t.region, 48, 1, false), 0);
+	ck_assert_uint_eq(usage_pages(f.e, RCL_MEMCG_ROOT), 32);
+	ck_assert_int_eq(pthread_create(&thread, NULL, toucher_main, &t), 0);
+	sem_wait(&t.touched);
+	ck_assert_uint_eq(usage_pages(f.e, RCL_MEMCG_ROOT), 40);
+	ck_assert_int_eq(rcl_region_free(f.e, t.region), 0);
+	ck_assert_uint_eq(usage_pages(f.e, RCL_MEMCG_ROOT), 0);
+	ck_assert_uint_eq(stat_of(f.e, RCL_MEMCG_ROOT, "anon"), 0);
+	sem_post(&t.go);
+	ck_assert_int_eq(pthread_join(thread, NULL), 0);
+	fixture_teardown(&f);
+}
+END_TEST
+
 /* ---- the shared zero page (spec: do_anonymous_page) ------------------------------------- */
 
 static bool all_zero(const char *buf, size_t len)
@@ -634,6 +688,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_pgfault_counted_per_memcg);
 	tcase_add_test(tc, test_willneed_is_not_a_major_fault);
 	tcase_add_test(tc, test_munlocked_counted_when_locked_pages_go);
+	tcase_add_test(tc, test_root_usage_empty_without_regions);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("zero page");
 	tcase_add_test(tc, test_read_fault_maps_zero_page);
