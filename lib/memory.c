@@ -648,6 +648,37 @@ void zap_page_range(struct rcl_engine *engine, struct region *region, unsigned l
 
 /* ---- mlock ---------------------------------------------------------------------------- */
 
+/*
+ * Whether @nr_pages can be locked for a region of @memcg, checked before faulting any in so that
+ * a request that cannot succeed does not first reclaim everyone else's memory to nothing. The
+ * rule: at most the free pages above the reserves (totalreserve_pages) plus what reclaim could
+ * still take (file pages, and anon pages while swap has free slots for them); mlocked pages are
+ * on no evictable list, so what is already locked is not counted. In a memcg line with a max,
+ * also at most that max less what the group already has locked.
+ */
+bool mlock_fits(struct rcl_engine *engine, struct mem_cgroup *memcg, unsigned long nr_pages)
+{
+	unsigned long free = global_zone_page_state(engine, NR_FREE_PAGES);
+	unsigned long anon = global_node_page_state(engine, NR_ACTIVE_ANON) +
+			     global_node_page_state(engine, NR_INACTIVE_ANON);
+	unsigned long lockable = free - min_t(unsigned long, free, engine->totalreserve_pages);
+	long swap = get_nr_swap_pages(engine);
+
+	lockable += global_node_page_state(engine, NR_ACTIVE_FILE) +
+		    global_node_page_state(engine, NR_INACTIVE_FILE);
+	lockable += min_t(unsigned long, anon, swap > 0 ? (unsigned long)swap : 0);
+	if (nr_pages > lockable)
+		return false;
+	for (; memcg; memcg = memcg->parent) {
+		long locked = memcg->node_stat[NR_UNEVICTABLE];
+
+		if (memcg->max != PAGE_COUNTER_MAX &&
+		    nr_pages + (unsigned long)max_t(long, locked, 0) > memcg->max)
+			return false;
+	}
+	return true;
+}
+
 void region_mlock(struct rcl_engine *engine, struct region *region)
 {
 	unsigned long i;

@@ -212,6 +212,9 @@ int rcl_region_create(struct rcl_engine *engine, const struct rcl_region_spec *s
 		region->i_mmap_next = region->file->i_mmap;
 		region->file->i_mmap = region;
 	}
+	err = -ENOMEM;
+	if ((region->vm_flags & VM_LOCKED) && !mlock_fits(engine, memcg, region->nr_pages))
+		goto fail;
 	err = region_register(engine, region);
 	if (err)
 		goto fail;
@@ -518,7 +521,10 @@ int rcl_region_mlock(struct rcl_engine *engine, uint32_t id)
 
 	mm_lock(engine);
 	region = region_range(engine, id, 0, 0, &err);
-	if (region) {
+	if (region && !(region->vm_flags & VM_LOCKED) &&
+	    !mlock_fits(engine, region->memcg, region->nr_pages)) {
+		err = -ENOMEM;		/* refused before it reclaims anyone */
+	} else if (region) {
 		/* mlock populates: every page must be resident to be locked. */
 		current_or_default(engine)->faulting_region = region;
 		err = region_populate(engine, region);

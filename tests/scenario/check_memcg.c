@@ -523,6 +523,83 @@ START_TEST(test_munlocked_counted_when_locked_pages_go)
 }
 END_TEST
 
+/* ---- mlock that cannot fit -------------------------------------------------------------------- */
+
+static int locked_region(struct rcl_engine *e, uint32_t memcg_id, uint64_t n, uint32_t *id)
+{
+	struct rcl_region_spec spec = { .type = RCL_REGION_ANON, .nr_pages = n,
+					 .memcg_id = memcg_id, .flags = RCL_REGION_LOCKED };
+
+	return rcl_region_create(e, &spec, id);
+}
+
+/*
+ * A locked region larger than free + reclaimable memory is refused before any reclaim: the
+ * other group keeps every page. Anon pages count as reclaimable only while swap has room.
+ */
+START_TEST(test_locked_alloc_refused_before_reclaim)
+{
+	struct fixture f;
+	uint32_t B, L, r, big, id;
+	uint64_t scanned, b_usage;
+
+	fixture_setup(&f, 16, 0, 1);
+	B = mkcg(f.e, RCL_MEMCG_ROOT, "b");
+	r = mkregion(f.e, B, 2048);
+	ck_assert_int_eq(rcl_region_touch(f.e, r, 0, 2048, true), 0);
+	b_usage = usage_pages(f.e, B);
+	scanned = fixture_vmstat(f.e, "pgscan_direct");
+	/* 4096 frames, 2048 anon without swap: 3000 cannot be locked. */
+	ck_assert_int_eq(locked_region(f.e, RCL_MEMCG_ROOT, 3000, &id), -ENOMEM);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "pgscan_direct"), scanned);
+	ck_assert_uint_eq(usage_pages(f.e, B), b_usage);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_mlock"), 0);
+	/* mlock of an existing region follows the same rule. */
+	big = mkregion(f.e, RCL_MEMCG_ROOT, 3000);
+	ck_assert_int_eq(rcl_region_mlock(f.e, big), -ENOMEM);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "pgscan_direct"), scanned);
+	ck_assert_uint_eq(info_of(f.e, big).resident, 0);
+	/* What fits is locked. */
+	ck_assert_int_eq(locked_region(f.e, RCL_MEMCG_ROOT, 1024, &id), 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_mlock"), 1024);
+	/* Inside a memcg: at most its max less what it has locked already. */
+	L = mkcg(f.e, RCL_MEMCG_ROOT, "l");
+	ck_assert_int_eq(rcl_memcg_set(f.e, L, RCL_MEMCG_MAX, 2 * MiB), 0);
+	ck_assert_int_eq(locked_region(f.e, L, 400, &id), 0);
+	ck_assert_int_eq(locked_region(f.e, L, 200, &id), -ENOMEM);
+	ck_assert_uint_eq(fixture_memcg_value(f.e, L, true, "max"), 0);
+	ck_assert_int_eq(locked_region(f.e, L, 112, &id), 0);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/*
+ * With swap, anon pages are reclaimable: a request beyond free + swappable anon is refused
+ * before B loses a page to swap (it used to swap B out entirely, then fail); one within it
+ * locks, pushing B to swap.
+ */
+START_TEST(test_locked_alloc_counts_swappable_anon)
+{
+	struct fixture f;
+	uint32_t B, r, id;
+	uint64_t b_usage;
+
+	fixture_setup(&f, 16, 64, 1);
+	B = mkcg(f.e, RCL_MEMCG_ROOT, "b");
+	r = mkregion(f.e, B, 2048);
+	ck_assert_int_eq(rcl_region_touch(f.e, r, 0, 2048, true), 0);
+	b_usage = usage_pages(f.e, B);
+	ck_assert_int_eq(locked_region(f.e, RCL_MEMCG_ROOT, 4500, &id), -ENOMEM);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "pswpout"), 0);
+	ck_assert_uint_eq(usage_pages(f.e, B), b_usage);
+	ck_assert_uint_eq(info_of(f.e, r).swapped, 0);
+	ck_assert_int_eq(locked_region(f.e, RCL_MEMCG_ROOT, 3000, &id), 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_mlock"), 3000);
+	ck_assert_uint_gt(info_of(f.e, r).swapped, 0);
+	fixture_teardown(&f);
+}
+END_TEST
+
 /* ---- what the root is charged --------------------------------------------------------------- */
 
 struct toucher {
@@ -689,6 +766,10 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_willneed_is_not_a_major_fault);
 	tcase_add_test(tc, test_munlocked_counted_when_locked_pages_go);
 	tcase_add_test(tc, test_root_usage_empty_without_regions);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("mlock");
+	tcase_add_test(tc, test_locked_alloc_refused_before_reclaim);
+	tcase_add_test(tc, test_locked_alloc_counts_swappable_anon);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("zero page");
 	tcase_add_test(tc, test_read_fault_maps_zero_page);
