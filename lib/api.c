@@ -669,7 +669,7 @@ int rcl_psi_read(struct rcl_engine *engine, uint32_t memcg_id, struct rcl_psi *r
 		mm_unlock(engine);
 		return -ENOENT;
 	}
-	psi_group_update(&memcg->psi, psi_now());
+	psi_group_read(engine, memcg);
 	for (kind = 0; kind < NR_PSI_KINDS; kind++) {
 		out[kind]->avg10 = (double)memcg->psi.avg[kind][0] / PSI_FIXED_1;
 		out[kind]->avg60 = (double)memcg->psi.avg[kind][1] / PSI_FIXED_1;

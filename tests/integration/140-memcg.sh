@@ -1,12 +1,12 @@
 #!/bin/bash
 # Memory cgroup limits and pressure signals through the daemon, as cgroup v2 shows them:
 # memory.low holding while others have reclaimable pages; memory.high reclaimed (or
-# throttled) before the charging request returns; the fault and mlock counters; the zero
-# page; locks that cannot fit.
+# throttled) before the charging request returns; PSI full while the one busy worker is
+# stalled; the fault and mlock counters; the zero page; locks that cannot fit.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 32
+plan 34
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 # stat_key PATH KEY: one number of `memcg stat PATH --json` (usage_bytes, or a stat/event key).
@@ -14,6 +14,8 @@ stat_key() { ctl --json memcg stat "$1" | grep -o "\"$2\":[0-9]*" | head -1 | cu
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # vm NAME: one counter of `stat vmstat`.
 vm() { ctl stat vmstat | sed -n "s/^$1 //p"; }
+# psi_total PATH some|full: the stall total in microseconds.
+psi_total() { ctl pressure "$1" | sed -n "s/^$2 .*total=//p"; }
 
 start_daemon --arena 64M --swap 256M \
 	&& ok "daemon is READY" || not_ok "daemon is READY"
@@ -79,9 +81,28 @@ ctl touch "$r" --write >/dev/null
 scanned=$(vm pgscan_direct)
 ctl alloc 128M --locked >/dev/null 2>"$tmp/lockerr"; rc=$?
 check "alloc --locked that cannot fit: NO_MEMORY (exit 4)" test "$rc" = 4
+check "... saying why" grep -q 'cannot be locked' "$tmp/lockerr"
 check "... before reclaiming anything" \
 	test "$(vm pgscan_direct)" = "$scanned" -a "$(stat_key /k swap)" = 0
 ctl free "$r" >/dev/null
+
+# PSI full: /p (max 4M) reclaims on every charge. Alone, each of its stalls is full (the one
+# busy worker is stalled). That the same stalls are some but not full while another task runs
+# is check_memcg's test_psi_full_needs_every_task_stalled, with a thread busy for the whole
+# time. Through the daemon another client's requests get in while the reclaimer waits for
+# its I/O without mm_lock and finish quickly, so a shell loop overlaps too little of the
+# stalls to assert on (measured: full 85-97% of some).
+ctl memcg create /p --max 4M >/dev/null
+a=$(ctl alloc 32M --memcg /p)
+b=$(ctl alloc 1M)
+ctl touch "$b" --write >/dev/null
+some0=$(psi_total /p some); full0=$(psi_total /p full)
+ctl touch "$a" --write >/dev/null
+some1=$(psi_total /p some); full1=$(psi_total /p full)
+check "alone: full = some ($((full1 - full0)) of $((some1 - some0)) us)" \
+	test $((some1 - some0)) -gt 0 -a $((full1 - full0 + 2)) -ge $((some1 - some0))
+ctl free "$a" >/dev/null
+ctl free "$b" >/dev/null
 
 # memory.low: A (24M used, low 32M) is not reclaimed while its sibling B, filled by 32
 # concurrent requests (reclaim racing its own swap writes in flight), has reclaimable pages.

@@ -73,6 +73,12 @@ void rcl_engine_free(struct rcl_engine *engine);
  */
 int rcl_thread_attach(struct rcl_engine *engine);
 void rcl_thread_detach(struct rcl_engine *engine);
+/*
+ * The calling (attached) thread starts or stops running a request. PSI counts busy threads as
+ * tasks: "full" memory pressure is time when every busy or stalled thread is stalled at once.
+ * -ENOENT if the thread is not attached.
+ */
+int rcl_thread_busy(struct rcl_engine *engine, bool busy);
 
 enum rcl_view {
 	RCL_VIEW_LAYOUT,	/* nodes, zones, frames, watermarks: one line each */
