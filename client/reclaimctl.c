@@ -28,6 +28,8 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_read_entry,
 	&cmd_free_entry,
 	&cmd_madvise_entry,
+	&cmd_mlock_entry,
+	&cmd_munlock_entry,
 	&cmd_sync_entry,
 	&cmd_chmod_entry,
 	&cmd_fread_entry,

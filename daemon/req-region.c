@@ -174,6 +174,10 @@ static void region_create_error(struct req_ctx *ctx, const Reclaim__V1__RegionCr
 			   strerror(-err));
 	else if (c->kind == RECLAIM__V1__REGION_KIND__REGION_FILE && err != -ENOMEM)
 		req_file_error(ctx, c->path, err, "", NULL, resp);
+	else if (err == -ENOMEM && c->locked)
+		status_set(resp, CODE(NO_MEMORY), "region create: %" PRIu64 " bytes cannot be "
+			   "locked: more than free and reclaimable memory, or its memcg's max",
+			   c->bytes);
 	else if (err == -ENOMEM)
 		status_set(resp, CODE(NO_MEMORY),
 			   "region create: out of memory after reclaim (%" PRIu64 " bytes)", c->bytes);
@@ -353,7 +357,10 @@ static int range_whole(struct req_ctx *ctx, const struct region_rec *rec, uint64
 /* The engine refused an access to a region the registry knows: say so in words. */
 static int engine_error(struct req_ctx *ctx, int err, Response *resp)
 {
-	if (err == -ENOMEM)
+	if (err == -ENOMEM && !strcmp(ctx->name, "mlock"))
+		status_set(resp, CODE(NO_MEMORY), "mlock: the region cannot be locked: more than "
+			   "free and reclaimable memory, or its memcg's max");
+	else if (err == -ENOMEM)
 		status_set(resp, CODE(NO_MEMORY), "%s: out of memory after reclaim", ctx->name);
 	else if (err == -EIO || err == -EBADMSG)
 		status_set(resp, CODE(IO_ERROR), "%s: I/O error: %s", ctx->name, strerror(-err));

@@ -57,7 +57,11 @@ static void *worker_main(void *arg)
 		if (!job)
 			break;
 
+		if (ret == 0)
+			rcl_thread_busy(w->engine, true);	/* a task for PSI while it runs */
 		job->run(job);
+		if (ret == 0)
+			rcl_thread_busy(w->engine, false);
 
 		pthread_mutex_lock(&w->done_lock);
 		was_empty = TAILQ_EMPTY(&w->done);

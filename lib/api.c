@@ -390,8 +390,12 @@ int rcl_memcg_usage(struct rcl_engine *engine, uint32_t id, uint64_t *ret)
 	if (!memcg)
 		err = -ENOENT;
 	else if (mem_cgroup_is_root(memcg))
-		*ret = (uint64_t)(engine->nr_frames -
-				  global_zone_page_state(engine, NR_FREE_PAGES)) << PAGE_SHIFT;
+		/*
+		 * v4.19 mem_cgroup_usage of the root: the anon and file pages charged in the whole
+		 * tree. Not "all but free": frames on the threads' free lists (pcp), the zero page
+		 * and raw allocations are nobody's charge.
+		 */
+		*ret = (uint64_t)(memcg->stat[MEMCG_RSS] + memcg->stat[MEMCG_CACHE]) << PAGE_SHIFT;
 	else
 		*ret = (uint64_t)(memcg->usage > 0 ? memcg->usage : 0) << PAGE_SHIFT;
 	mm_unlock(engine);
@@ -669,7 +673,7 @@ int rcl_psi_read(struct rcl_engine *engine, uint32_t memcg_id, struct rcl_psi *r
 		mm_unlock(engine);
 		return -ENOENT;
 	}
-	psi_group_update(&memcg->psi, psi_now());
+	psi_group_read(engine, memcg);
 	for (kind = 0; kind < NR_PSI_KINDS; kind++) {
 		out[kind]->avg10 = (double)memcg->psi.avg[kind][0] / PSI_FIXED_1;
 		out[kind]->avg60 = (double)memcg->psi.avg[kind][1] / PSI_FIXED_1;

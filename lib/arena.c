@@ -260,6 +260,7 @@ int rcl_engine_new(const struct rcl_config *config, struct rcl_engine **ret_engi
 		return -ENOMEM;
 	engine->config = *config;
 	pthread_mutex_init(&engine->tasks_lock, NULL);
+	pthread_mutex_init(&engine->psi.lock, NULL);
 
 	per_node = (unsigned long)(config->arena_bytes / PAGE_SIZE / config->nr_nodes) &
 		   ~(MAX_ORDER_NR_PAGES - 1);

@@ -250,14 +250,6 @@ void __delete_from_page_cache(struct page *page, uint64_t shadow)
 	page->mapping = 0;
 }
 
-/* A fault waited for I/O: count it globally, for its memcg and for the faulting thread. */
-void filemap_count_majfault(struct rcl_engine *engine, struct mem_cgroup *memcg)
-{
-	count_vm_event(engine, PGMAJFAULT);
-	count_memcg_events(memcg ? memcg : engine->root_mem_cgroup, PGMAJFAULT, 1);
-	current_maj_flt++;
-}
-
 /*
  * A new page at @index, read in now: the path of a reader whose readahead brought nothing
  * (no window, or no memory for a guess). Returns it with a reference, or NULL with *ret_err
@@ -317,11 +309,12 @@ static struct page *find_or_read_page(struct rcl_engine *engine, struct address_
 /*
  * The page at file index @pgoff for a fault on @region (spec 25): cached, maybe reading the
  * next window ahead (do_async_mmap_readahead); not cached, a major fault that reads around
- * it (do_sync_mmap_readahead) as the region's advice and its miss count allow. Returns it
- * with a reference, or NULL with *ret_err.
+ * it (do_sync_mmap_readahead) as the region's advice and its miss count allow; madvise(WILLNEED)
+ * (FAULT_FLAG_READAHEAD in @flags) reads the same way but is no access, so no major fault.
+ * Returns it with a reference, or NULL with *ret_err.
  */
 struct page *filemap_fault(struct rcl_engine *engine, struct region *region, unsigned long pgoff,
-			   int *ret_err)
+			   unsigned int flags, int *ret_err)
 {
 	struct address_space *mapping = region->file;
 	struct file_ra_state *ra = &region->f_ra;
@@ -355,7 +348,8 @@ struct page *filemap_fault(struct rcl_engine *engine, struct region *region, uns
 			}
 		}
 	}
-	filemap_count_majfault(engine, region->memcg);
+	if (!(flags & FAULT_FLAG_READAHEAD))
+		count_major_fault(engine, region->memcg);
 	return find_or_read_page(engine, mapping, pgoff, region->memcg, ret_err);
 }
 

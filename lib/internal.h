@@ -19,6 +19,7 @@
 #include "gfp.h"
 #include "mm_types.h"
 #include "mmzone.h"
+#include "psi.h"
 #include "swap.h"
 #include "vmstat.h"
 
@@ -59,6 +60,7 @@ struct task_struct {
 	struct lru_pagevec lru_rotate_pvec;	/* rotate_reclaimable_page batching */
 	struct blk_plug plug;
 	struct reclaim_state *reclaim_state;
+	bool psi_busy;				/* psi.c: running a request (rcl_thread_busy) */
 	unsigned int memstall_depth;		/* psi.c: nested memory stalls */
 	uint64_t memstall_start;		/* when the outermost one began (ns) */
 	uint16_t memstall_memcg;		/* the memcg it is charged to */
@@ -122,6 +124,7 @@ struct rcl_engine {
 	struct task_struct *default_task;	/* "current" for threads that never attached */
 	void (*oom_notify)(void *arg, uint32_t region_id);
 	void *oom_notify_arg;
+	struct page *zero_page;			/* memory.c: the shared zero page, once used */
 	struct io_engine *file_io;		/* file writeback */
 	unsigned int flusher_work;		/* WB_* reasons the flusher has to act on */
 	pthread_cond_t dirty_wait;		/* writers paused by balance_dirty_pages */
@@ -145,6 +148,8 @@ struct rcl_engine {
 
 	/* The swap device (swapfile.c); NULL without swap. */
 	struct swap_info_struct *swap;
+
+	struct psi_state psi;			/* psi.c: the tasks, for "full" */
 
 	/* Attached threads, for drain_all_pages and summing event counters. */
 	pthread_mutex_t tasks_lock;

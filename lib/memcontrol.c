@@ -350,25 +350,27 @@ void mem_cgroup_handle_over_high(struct rcl_engine *engine)
 /*
  * Sleep the throttle that mem_cgroup_handle_over_high set, after the caller dropped mm_lock
  * (a throttled caller must not hold up the others), and count it as a memory stall of the
- * group. It is a "some" stall only: the others go on in the engine meanwhile.
+ * group: some for all of it, full for the part in which every other non-idle thread was
+ * stalled too (the sleeper holds no lock, so the others may go on meanwhile).
  */
 void mem_cgroup_throttle_over_high(struct rcl_engine *engine)
 {
 	struct task_struct *task = current_or_default(engine);
-	uint64_t delay = task->memcg_high_delay_ns, start;
+	uint64_t delay = task->memcg_high_delay_ns, start, end, full;
 	struct timespec ts;
 
 	if (!delay)
 		return;
 	task->memcg_high_delay_ns = 0;
-	start = psi_now();
+	full = psi_task_memstall(engine, true, &start);
 	ts.tv_sec = (time_t)(delay / 1000000000ULL);
 	ts.tv_nsec = (long)(delay % 1000000000ULL);
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
+	full = psi_task_memstall(engine, false, &end) - full;
 	mm_lock(engine);
 	psi_memstall_account(engine, mem_cgroup_from_id(engine, task->memcg_high_delay_id),
-			     psi_now() - start, false);
+			     end - start, full);
 	mm_unlock(engine);
 }
 

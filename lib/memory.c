@@ -3,8 +3,9 @@
  *
  * A region is this world's VMA: an anonymous or file range with a software page table. Touching
  * a page that is not present faults it in (do_anonymous_page, do_swap_page with readahead,
- * filemap_fault, do_cow_fault for private writes to file pages). The reverse map goes from a
- * page to its entries: an anonymous page is mapped by the one region that owns its anon
+ * filemap_fault, do_cow_fault for private writes to file pages). A read of a never-written
+ * anonymous page maps the shared zero page instead of allocating one. The reverse map goes
+ * from a page to its entries: an anonymous page is mapped by the one region that owns its anon
  * address space (no fork here), a file page by any region on its file's i_mmap list. Reclaim
  * uses it to count and clear young bits (page_referenced) and to unmap (try_to_unmap).
  *
@@ -290,7 +291,31 @@ bool try_to_unmap(struct page *page, unsigned int flags)
 	return arg.ok && !page_mapped(page);
 }
 
+/*
+ * The last mapping of a still-mlocked page went away without munlock (MADV_DONTNEED of a
+ * locked range): unevictable_pgs_cleared, as the kernel's clear_page_mlock from
+ * page_remove_rmap. Freeing a locked region munlocks it first (unevictable_pgs_munlocked).
+ */
+static void clear_page_mlock(struct page *page)
+{
+	if (!PageMlocked(page))
+		return;
+	ClearPageMlocked(page);
+	mod_zone_page_state(page_zone(page), NR_MLOCK, -1);
+	count_vm_event(page_engine(page), UNEVICTABLE_PGCLEARED);
+	if (isolate_lru_page(page) == 0)
+		putback_lru_page(page);
+}
+
 /* ---- faults --------------------------------------------------------------------------- */
+
+/* A fault waited for I/O: count it globally, in its memcg and for the faulting thread. */
+void count_major_fault(struct rcl_engine *engine, struct mem_cgroup *memcg)
+{
+	count_vm_event(engine, PGMAJFAULT);
+	count_memcg_events(memcg ? memcg : engine->root_mem_cgroup, PGMAJFAULT, 1);
+	current_maj_flt++;
+}
 
 static void map_page(struct region *region, unsigned long idx, struct page *page, bool write)
 {
@@ -336,21 +361,61 @@ static bool pte_unchanged(struct region *region, unsigned long idx, pte_t orig)
 	return !region->dead && pte_get(region, idx) == orig;
 }
 
-/* A first touch of an anonymous page: a zeroed page, active on the LRU (v4.19). */
-static int do_anonymous_page(struct rcl_engine *engine, struct region *region,
-			     unsigned long idx, bool write)
+/*
+ * The engine's one zero page, taken from the allocator at its first use and kept until the
+ * arena goes: never on an LRU, never charged, never reclaimed, never written. NULL if not even
+ * one frame could be had. The allocation may wait without mm_lock: a fault that raced us there
+ * may have set it first.
+ */
+static struct page *get_zero_page(struct rcl_engine *engine)
 {
-	struct page *page = alloc_anon_page(engine, region, idx,
-					    GFP_HIGHUSER_MOVABLE | __GFP_ZERO);
+	struct page *page = engine->zero_page;
 
+	if (page)
+		return page;
+	page = __alloc_pages_nodemask(engine, GFP_KERNEL | __GFP_ZERO, 0, 0, NULL);
+	if (!page || engine->zero_page) {
+		if (page)
+			put_page(page);
+		return engine->zero_page;
+	}
+	SetPageUptodate(page);
+	engine->zero_page = page;
+	return page;
+}
+
+/*
+ * A first touch of an anonymous page, entry @idx holding @orig (none, or the zero page). A
+ * read of a none entry maps the shared zero page: nothing is allocated or charged until the
+ * first write (v4.19 do_anonymous_page). A write, or populating (MAP_POPULATE and mlock fault
+ * pages in for writing), gets a zeroed page of its own, active on the LRU; over the zero page
+ * that is the kernel's copy-on-write of zeros (wp_page_copy).
+ */
+static int do_anonymous_page(struct rcl_engine *engine, struct region *region,
+			     unsigned long idx, unsigned int flags, pte_t orig)
+{
+	struct page *page;
+
+	if (!(flags & (FAULT_FLAG_WRITE | FAULT_FLAG_POPULATE)) && pte_none(orig)) {
+		page = get_zero_page(engine);
+		if (page) {
+			if (pte_unchanged(region, idx, orig))
+				*pte_offset(region, idx) = ((pte_t)page_to_pfn(page) <<
+							    PTE_VAL_SHIFT) | PTE_ZERO;
+			return 0;
+		}
+		/* Not even one frame for it: give the reader a page of its own. */
+	}
+	page = alloc_anon_page(engine, region, idx, GFP_HIGHUSER_MOVABLE | __GFP_ZERO);
 	if (!page)
 		return -ENOMEM;
-	if (!pte_unchanged(region, idx, 0)) {
+	if (!pte_unchanged(region, idx, orig)) {
 		put_page(page);
 		return 0;
 	}
 	SetPageUptodate(page);
-	map_page(region, idx, page, write);	/* the allocation's reference becomes the entry's */
+	/* the allocation's reference becomes the entry's; the zero page had none */
+	map_page(region, idx, page, flags & FAULT_FLAG_WRITE);
 	lru_cache_add_active_or_unevictable(page, region);
 	return 0;
 }
@@ -361,15 +426,16 @@ static int do_anonymous_page(struct rcl_engine *engine, struct region *region,
  * another thread is waited for on the page, as lock_page does in the kernel.
  */
 static int do_swap_page(struct rcl_engine *engine, struct region *region, unsigned long idx,
-			bool write)
+			unsigned int flags)
 {
 	pte_t orig = pte_get(region, idx);
 	swp_entry_t entry = pte_to_swp_entry(orig);
 	struct page *page = lookup_swap_cache(engine, entry);
+	bool write = flags & FAULT_FLAG_WRITE;
 	int err = 0;
 
 	if (!page) {
-		page = swapin_readahead(engine, entry, region, &err);
+		page = swapin_readahead(engine, entry, region, flags, &err);
 		/* Raced with another fault of this entry, or the entry changed meanwhile. */
 		if (!page)
 			return err == -EAGAIN || !pte_unchanged(region, idx, orig) ? 0 : err;
@@ -428,15 +494,16 @@ static int do_cow_fault(struct rcl_engine *engine, struct region *region, unsign
 }
 
 static int do_file_fault(struct rcl_engine *engine, struct region *region, unsigned long idx,
-			 bool write)
+			 unsigned int flags)
 {
+	bool write = flags & FAULT_FLAG_WRITE;
 	int err = 0;
 	struct page *page;
 
 	/* do_read_fault: the neighbours first, and maybe the page itself, without I/O. */
 	if (!write && filemap_map_pages(engine, region, idx))
 		return 0;
-	page = filemap_fault(engine, region, region->pgoff + idx, &err);
+	page = filemap_fault(engine, region, region->pgoff + idx, flags, &err);
 	if (!page)
 		return err;
 	if (write && !(region->vm_flags & VM_SHARED)) {
@@ -463,19 +530,30 @@ static bool needs_cow(struct rcl_engine *engine, struct region *region, pte_t pt
 
 /*
  * Make page @idx of @region present for an access and mark the access: young always, dirty
- * for a write (a private file page is copied first). Returns 0 and the page in *ret_page (no
- * extra reference: the caller holds mm_lock and uses it at once), or -ENOMEM / -EIO, or
- * -ENOENT when the region was freed or killed while the fault waited.
+ * for a write (a private file page is copied first); @flags are FAULT_FLAG_*. Returns 0 and
+ * the page in *ret_page (no extra reference: the caller holds mm_lock and uses it at once;
+ * the zero page for a read of a never-written anonymous page; NULL for readahead that found
+ * nothing to read), or -ENOMEM / -EIO, or -ENOENT when the region was freed or killed while
+ * the fault waited. Every access counts pgfault, globally and in the region's memcg
+ * (count_memcg_event_mm); one that waited for a read counts pgmajfault too. madvise(WILLNEED)
+ * (FAULT_FLAG_READAHEAD) is no access and counts neither.
  *
  * Each step may wait without mm_lock; one that finds the entry changed when it has the lock
  * back returns 0 without mapping, and the fault looks at the entry again.
  */
 int handle_mm_fault(struct rcl_engine *engine, struct region *region, unsigned long idx,
-		    bool write, struct page **ret_page)
+		    unsigned int flags, struct page **ret_page)
 {
+	bool write = flags & FAULT_FLAG_WRITE;
 	unsigned long nr_tables = region->pt.nr_nodes;
-	pte_t *pte = pte_alloc(region, idx);
+	pte_t *pte;
 	int err = 0;
+
+	*ret_page = NULL;
+	/* madvise(WILLNEED) of an anonymous page never written: there is nothing to read. */
+	if ((flags & FAULT_FLAG_READAHEAD) && !region->file && pte_none(pte_get(region, idx)))
+		return 0;
+	pte = pte_alloc(region, idx);
 
 	/* The daemon's memory for the page table is its owner's, as memory.stat "pagetables". */
 	if (region->pt.nr_nodes != nr_tables)
@@ -483,18 +561,25 @@ int handle_mm_fault(struct rcl_engine *engine, struct region *region, unsigned l
 				(long)((region->pt.nr_nodes - nr_tables) * XA_NODE_BYTES));
 	if (!pte)
 		return -ENOMEM;
-	count_vm_event(engine, PGFAULT);
-	count_memcg_events(region->memcg, PGFAULT, 1);
+	if (!(flags & FAULT_FLAG_READAHEAD)) {
+		count_vm_event(engine, PGFAULT);
+		count_memcg_events(region->memcg, PGFAULT, 1);
+	}
 	for (;;) {
 		pte_t orig = *pte;
 
 		if (region->dead)
 			return -ENOENT;
-		if (pte_none(orig))
-			err = region->file ? do_file_fault(engine, region, idx, write) :
-					     do_anonymous_page(engine, region, idx, write);
+		if (is_zero_pte(orig)) {
+			/* Reads share it; a write or populate gets a page of its own. */
+			if (!(flags & (FAULT_FLAG_WRITE | FAULT_FLAG_POPULATE)))
+				break;
+			err = do_anonymous_page(engine, region, idx, flags, orig);
+		} else if (pte_none(orig))
+			err = region->file ? do_file_fault(engine, region, idx, flags) :
+					     do_anonymous_page(engine, region, idx, flags, orig);
 		else if (is_swap_pte(orig))
-			err = do_swap_page(engine, region, idx, write);
+			err = do_swap_page(engine, region, idx, flags);
 		else if (needs_cow(engine, region, orig, write)) {
 			/* Present but still the file's page: break the sharing now. */
 			struct page *file_page = pfn_to_page(engine, pte_pfn(orig));
@@ -506,6 +591,11 @@ int handle_mm_fault(struct rcl_engine *engine, struct region *region, unsigned l
 			break;
 		if (err)
 			return err;
+	}
+	if (is_zero_pte(*pte)) {
+		/* Never written, never young: reclaim has nothing of it to age. */
+		*ret_page = pfn_to_page(engine, pte_pfn(*pte));
+		return 0;
 	}
 	*pte |= PTE_YOUNG | (write ? PTE_DIRTY : 0);
 	*ret_page = pfn_to_page(engine, pte_pfn(*pte));
@@ -541,11 +631,8 @@ static void zap_pte(struct rcl_engine *engine, struct region *region, unsigned l
 		ClearPageDirty(page);
 		page->mapping = 0;
 	}
-	if (PageMlocked(page) && !page_mapped(page) && isolate_lru_page(page) == 0) {
-		ClearPageMlocked(page);
-		mod_zone_page_state(page_zone(page), NR_MLOCK, -1);
-		putback_lru_page(page);
-	}
+	if (!page_mapped(page))
+		clear_page_mlock(page);
 	put_page(page);
 }
 
@@ -560,6 +647,37 @@ void zap_page_range(struct rcl_engine *engine, struct region *region, unsigned l
 }
 
 /* ---- mlock ---------------------------------------------------------------------------- */
+
+/*
+ * Whether @nr_pages can be locked for a region of @memcg, checked before faulting any in so that
+ * a request that cannot succeed does not first reclaim everyone else's memory to nothing. The
+ * rule: at most the free pages above the reserves (totalreserve_pages) plus what reclaim could
+ * still take (file pages, and anon pages while swap has free slots for them); mlocked pages are
+ * on no evictable list, so what is already locked is not counted. In a memcg line with a max,
+ * also at most that max less what the group already has locked.
+ */
+bool mlock_fits(struct rcl_engine *engine, struct mem_cgroup *memcg, unsigned long nr_pages)
+{
+	unsigned long free = global_zone_page_state(engine, NR_FREE_PAGES);
+	unsigned long anon = global_node_page_state(engine, NR_ACTIVE_ANON) +
+			     global_node_page_state(engine, NR_INACTIVE_ANON);
+	unsigned long lockable = free - min_t(unsigned long, free, engine->totalreserve_pages);
+	long swap = get_nr_swap_pages(engine);
+
+	lockable += global_node_page_state(engine, NR_ACTIVE_FILE) +
+		    global_node_page_state(engine, NR_INACTIVE_FILE);
+	lockable += min_t(unsigned long, anon, swap > 0 ? (unsigned long)swap : 0);
+	if (nr_pages > lockable)
+		return false;
+	for (; memcg; memcg = memcg->parent) {
+		long locked = memcg->node_stat[NR_UNEVICTABLE];
+
+		if (memcg->max != PAGE_COUNTER_MAX &&
+		    nr_pages + (unsigned long)max_t(long, locked, 0) > memcg->max)
+			return false;
+	}
+	return true;
+}
 
 void region_mlock(struct rcl_engine *engine, struct region *region)
 {

@@ -11,6 +11,7 @@
  *
  *   present:  pfn << 32 | PTE_PRESENT | PTE_YOUNG? | PTE_DIRTY?
  *   swapped:  offset << 32 | PTE_SWAP
+ *   zero:     pfn << 32 | PTE_ZERO (the shared zero page, see below)
  *   none:     0
  *
  * A page's references: one per PTE that maps it, one for the page cache or swap cache that
@@ -34,12 +35,20 @@ typedef uint64_t pte_t;
 #define PTE_YOUNG	0x2ULL	/* the accessed bit: set by every touch, cleared by reclaim */
 #define PTE_DIRTY	0x4ULL	/* written through this mapping */
 #define PTE_SWAP	0x8ULL	/* not present: the upper half is a swap entry */
+/*
+ * The shared zero page, mapped by a read of a never-written anonymous page (the kernel's
+ * pte_special zero-page entry). Neither none nor present for the walkers: it has no rmap, no
+ * LRU, no charge and no rss, and a write or populate fault replaces it with a page of its own.
+ * Only anonymous regions ever hold one.
+ */
+#define PTE_ZERO	0x10ULL
 #define PTE_VAL_SHIFT	32
 
 static inline bool pte_none(pte_t pte) { return pte == 0; }
 static inline bool pte_present(pte_t pte) { return pte & PTE_PRESENT; }
 static inline bool pte_young(pte_t pte) { return pte & PTE_YOUNG; }
 static inline bool is_swap_pte(pte_t pte) { return pte & PTE_SWAP; }
+static inline bool is_zero_pte(pte_t pte) { return pte & PTE_ZERO; }
 static inline uint32_t pte_pfn(pte_t pte) { return (uint32_t)(pte >> PTE_VAL_SHIFT); }
 static inline pte_t mk_pte(uint32_t pfn) { return ((pte_t)pfn << PTE_VAL_SHIFT) | PTE_PRESENT; }
 static inline swp_entry_t pte_to_swp_entry(pte_t pte) { return swp_entry(pte_pfn(pte)); }
@@ -318,10 +327,16 @@ bool try_to_unmap(struct page *page, unsigned int flags);
 bool page_mapped(const struct page *page);
 void put_page(struct page *page);
 struct page *alloc_page_vma(struct rcl_engine *engine, gfp_t gfp, struct region *region);
+/* handle_mm_fault flags */
+#define FAULT_FLAG_WRITE	0x1u	/* a write access */
+#define FAULT_FLAG_POPULATE	0x2u	/* populate/mlock: an anonymous page gets its own frame */
+#define FAULT_FLAG_READAHEAD	0x4u	/* madvise(WILLNEED): read ahead, not an access */
 int handle_mm_fault(struct rcl_engine *engine, struct region *region, unsigned long idx,
-		    bool write, struct page **ret_page);
+		    unsigned int flags, struct page **ret_page);
+void count_major_fault(struct rcl_engine *engine, struct mem_cgroup *memcg);
 void zap_page_range(struct rcl_engine *engine, struct region *region, unsigned long start,
 		    unsigned long nr);
+bool mlock_fits(struct rcl_engine *engine, struct mem_cgroup *memcg, unsigned long nr_pages);
 void region_mlock(struct rcl_engine *engine, struct region *region);
 void region_destroy(struct rcl_engine *engine, struct region *region);
 void region_get(struct region *region);
@@ -364,10 +379,9 @@ int generic_file_buffered_read(struct rcl_file *filp, uint64_t pos, void *buf, s
 int generic_perform_write(struct rcl_file *filp, uint64_t pos, const void *buf, size_t len);
 int generic_fadvise(struct rcl_file *filp, uint64_t offset, uint64_t len, int advice);
 struct page *filemap_fault(struct rcl_engine *engine, struct region *region, unsigned long pgoff,
-			   int *ret_err);
+			   unsigned int flags, int *ret_err);
 void map_file_page(struct region *region, unsigned long idx, struct page *page);
 bool filemap_map_pages(struct rcl_engine *engine, struct region *region, unsigned long idx);
-void filemap_count_majfault(struct rcl_engine *engine, struct mem_cgroup *memcg);
 int filemap_read_pages(struct address_space *mapping, struct page **pages, unsigned int nr);
 struct page *find_get_page(struct address_space *mapping, unsigned long index);
 int add_to_page_cache_lru(struct page *page, struct address_space *mapping,
@@ -412,7 +426,7 @@ void delete_from_swap_cache(struct page *page);
 struct page *lookup_swap_cache(struct rcl_engine *engine, swp_entry_t entry);
 int swap_writepage(struct page *page);
 struct page *swapin_readahead(struct rcl_engine *engine, swp_entry_t entry,
-			      struct region *region, int *ret_err);
+			      struct region *region, unsigned int flags, int *ret_err);
 bool try_to_free_swap(struct page *page);
 int free_swap_and_cache(struct rcl_engine *engine, swp_entry_t entry);
 unsigned int swapin_nr_pages(struct rcl_engine *engine, uint32_t offset);

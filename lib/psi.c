@@ -2,16 +2,23 @@
  * psi.c - memory pressure stall information (spec section 20).
  *
  * A memory stall is time a thread spends in direct reclaim, in kswapd's balance_pgdat, in
- * memcg charge reclaim, or waiting for the read of a refaulting working-set page. It is
- * charged to the stalled thread's memcg and every ancestor, the root being the whole daemon.
- * "some" is time with at least one thread stalled; "full" is time with every thread that is
- * in the engine stalled. A thread that stalls holding the engine's big lock (reclaim) stops
- * everyone else in the engine, so that stall is both some and full; a thread throttled above
- * memory.high sleeps without the lock while others go on, so that stall is some only.
+ * memcg charge reclaim or the memory.high throttle, or waiting for the read of a refaulting
+ * working-set page. It is charged to the stalled thread's memcg and every ancestor, the root
+ * being the whole daemon.
  *
- * Averages follow the kernel: every 2 s the period's stall share decays into avg10, avg60 and
- * avg300 with the constants 1677, 1981 and 2034 over 2048. Caller holds mm_lock.
+ * The tasks are the engine's threads: a worker running a request is non-idle (the daemon says
+ * so with rcl_thread_busy; waiting for the engine's lock is still running the request), and a
+ * stalled thread is non-idle whatever it was doing. "some" is time a group has a stalled
+ * thread; "full" is the part of that time in which every non-idle thread of the engine was
+ * stalled at once (struct psi_state), so that one worker in reclaim while another makes
+ * progress is some but not full. The threads are not tied to a memcg while they run a request,
+ * so full is judged engine-wide for every group.
+ *
+ * Group state changes under mm_lock (as memcg deletion does); the engine's task counts under
+ * psi_state.lock, a leaf. Averages follow the kernel: every 2 s the period's stall share decays
+ * into avg10, avg60 and avg300 with the constants 1677, 1981 and 2034 over 2048.
  */
+#include <errno.h>
 #include <time.h>
 
 #include "memcontrol.h"
@@ -60,47 +67,149 @@ void psi_group_update(struct psi_group *g, uint64_t now)
 	}
 }
 
+/* Full time so far at @now. Caller holds ps->lock. */
+static uint64_t psi_full_clock(const struct psi_state *ps, uint64_t now)
+{
+	return ps->full_ns + (ps->full ? now - ps->full_since : 0);
+}
+
+/* Tasks became non-idle or stalled (or stopped being) at @now. Caller holds ps->lock. */
+static void psi_state_change(struct psi_state *ps, int nonidle, int memstall, uint64_t now)
+{
+	ps->full_ns = psi_full_clock(ps, now);
+	ps->nr_nonidle += nonidle;
+	ps->nr_memstall += memstall;
+	ps->full = ps->nr_memstall && ps->nr_memstall == ps->nr_nonidle;
+	ps->full_since = now;
+}
+
+/*
+ * The calling thread's task enters (@stall) or leaves a memory stall: the engine's counts.
+ * Sets *ret_now to the time of the change, taken under the lock so that it never goes back,
+ * and returns the full clock then.
+ */
+uint64_t psi_task_memstall(struct rcl_engine *engine, bool stall, uint64_t *ret_now)
+{
+	struct task_struct *task = current_or_default(engine);
+	struct psi_state *ps = &engine->psi;
+	int nonidle = task->psi_busy ? 0 : 1;
+	uint64_t now, clock;
+
+	pthread_mutex_lock(&ps->lock);
+	now = psi_now();
+	clock = psi_full_clock(ps, now);
+	psi_state_change(ps, stall ? nonidle : -nonidle, stall ? 1 : -1, now);
+	pthread_mutex_unlock(&ps->lock);
+	*ret_now = now;
+	return clock;
+}
+
+int rcl_thread_busy(struct rcl_engine *engine, bool busy)
+{
+	struct task_struct *task = get_current(engine);
+	struct psi_state *ps = &engine->psi;
+
+	if (!task)
+		return -ENOENT;
+	pthread_mutex_lock(&ps->lock);
+	if (task->psi_busy != busy) {
+		task->psi_busy = busy;
+		if (!task->memstall_depth)	/* a stalled task is non-idle already */
+			psi_state_change(ps, busy ? 1 : -1, 0, psi_now());
+	}
+	pthread_mutex_unlock(&ps->lock);
+	return 0;
+}
+
+/* Put @g's running stall up to @now (full clock @clock) into its totals. Caller holds mm_lock. */
+static void psi_group_flush(struct psi_group *g, uint64_t now, uint64_t clock)
+{
+	uint64_t some, full;
+
+	psi_group_update(g, now);
+	if (!g->nr_stalled)
+		return;
+	some = now - g->state_start;
+	full = clock - g->full_start;
+	g->total_ns[PSI_SOME] += some;
+	g->period_ns[PSI_SOME] += some;
+	g->total_ns[PSI_FULL] += full;
+	g->period_ns[PSI_FULL] += full;
+	g->state_start = now;
+	g->full_start = clock;
+}
+
+/* Bring @memcg's totals and averages up to now, its running stall included, for a read. */
+void psi_group_read(struct rcl_engine *engine, struct mem_cgroup *memcg)
+{
+	struct psi_state *ps = &engine->psi;
+	uint64_t now, clock;
+
+	pthread_mutex_lock(&ps->lock);
+	now = psi_now();
+	clock = psi_full_clock(ps, now);
+	pthread_mutex_unlock(&ps->lock);
+	psi_group_flush(&memcg->psi, now, clock);
+}
+
 /* The calling thread starts a memory stall on behalf of @memcg (NULL: the root). Nests. */
 void psi_memstall_enter(struct rcl_engine *engine, struct mem_cgroup *memcg)
 {
 	struct task_struct *task = current_or_default(engine);
+	uint64_t now, clock;
 
 	if (task->memstall_depth++)
 		return;
-	task->memstall_start = psi_now();
-	task->memstall_memcg = memcg ? memcg->id : engine->root_mem_cgroup->id;
+	clock = psi_task_memstall(engine, true, &now);
+	if (!memcg)
+		memcg = engine->root_mem_cgroup;
+	task->memstall_memcg = memcg->id;
+	for (; memcg; memcg = memcg->parent) {
+		psi_group_flush(&memcg->psi, now, clock);
+		if (memcg->psi.nr_stalled++ == 0) {
+			memcg->psi.state_start = now;
+			memcg->psi.full_start = clock;
+		}
+	}
 }
 
 void psi_memstall_leave(struct rcl_engine *engine)
 {
 	struct task_struct *task = current_or_default(engine);
+	struct mem_cgroup *memcg;
+	uint64_t now, clock;
 
 	if (!task->memstall_depth || --task->memstall_depth)
 		return;
-	psi_memstall_account(engine, mem_cgroup_from_id(engine, task->memstall_memcg),
-			     psi_now() - task->memstall_start, true);
+	clock = psi_task_memstall(engine, false, &now);
+	/* Entered and left under mm_lock: the group cannot have been deleted in between. */
+	memcg = mem_cgroup_from_id(engine, task->memstall_memcg);
+	if (!memcg)
+		memcg = engine->root_mem_cgroup;
+	for (; memcg; memcg = memcg->parent) {
+		psi_group_flush(&memcg->psi, now, clock);
+		if (memcg->psi.nr_stalled)
+			memcg->psi.nr_stalled--;
+	}
 }
 
 /*
- * Charge @delta ns of stall to @memcg (NULL or deleted: the root) and its ancestors: "some"
- * always, "full" only if @full, i.e. the stalled thread held mm_lock so that nobody else could
- * make progress in the engine.
+ * Charge a stall that was not followed as it went (the memory.high throttle, slept without
+ * mm_lock) to @memcg (NULL or deleted: the root) and its ancestors: @some ns, of which @full
+ * ns had every non-idle thread stalled. Caller holds mm_lock.
  */
-void psi_memstall_account(struct rcl_engine *engine, struct mem_cgroup *memcg, uint64_t delta,
-			  bool full)
+void psi_memstall_account(struct rcl_engine *engine, struct mem_cgroup *memcg, uint64_t some,
+			  uint64_t full)
 {
 	uint64_t now = psi_now();
-	int kind;
 
 	if (!memcg)
 		memcg = engine->root_mem_cgroup;	/* deleted meanwhile: the root still counts */
 	for (; memcg; memcg = memcg->parent) {
 		psi_group_update(&memcg->psi, now);
-		for (kind = 0; kind < NR_PSI_KINDS; kind++) {
-			if (kind == PSI_FULL && !full)
-				continue;
-			memcg->psi.total_ns[kind] += delta;
-			memcg->psi.period_ns[kind] += delta;
-		}
+		memcg->psi.total_ns[PSI_SOME] += some;
+		memcg->psi.period_ns[PSI_SOME] += some;
+		memcg->psi.total_ns[PSI_FULL] += full;
+		memcg->psi.period_ns[PSI_FULL] += full;
 	}
 }

@@ -112,7 +112,16 @@ void region_destroy(struct rcl_engine *engine, struct region *region)
 	region->dead = true;
 	if (region->id)
 		engine->regions[region_slot(region->id)] = NULL;
+	/* munmap of a locked range munlocks it first (unevictable_pgs_munlocked). */
+	if (region->vm_flags & VM_LOCKED)
+		region_munlock(engine, region);
 	zap_page_range(engine, region, 0, region->nr_pages);
+	/*
+	 * The pages go here, not with the structure: those still queued for the LRU hold a
+	 * reference, in any thread's vector (an idle worker's would keep them charged for
+	 * ever). Let them go, and uncharge, now.
+	 */
+	lru_add_drain_all(engine);
 	region_put(engine, region);		/* the table's reference */
 }
 
@@ -150,7 +159,7 @@ static int region_populate(struct rcl_engine *engine, struct region *region)
 	int err;
 
 	for (i = 0; i < region->nr_pages; i++) {
-		err = handle_mm_fault(engine, region, i, false, &page);
+		err = handle_mm_fault(engine, region, i, FAULT_FLAG_POPULATE, &page);
 		if (err)
 			return err;
 	}
@@ -204,6 +213,9 @@ int rcl_region_create(struct rcl_engine *engine, const struct rcl_region_spec *s
 		region->i_mmap_next = region->file->i_mmap;
 		region->file->i_mmap = region;
 	}
+	err = -ENOMEM;
+	if ((region->vm_flags & VM_LOCKED) && !mlock_fits(engine, memcg, region->nr_pages))
+		goto fail;
 	err = region_register(engine, region);
 	if (err)
 		goto fail;
@@ -277,7 +289,8 @@ int rcl_region_touch(struct rcl_engine *engine, uint32_t id, uint64_t first, uin
 	region = region_range(engine, id, first, nr, &err);
 	current_or_default(engine)->faulting_region = region;
 	for (i = 0; region && i < nr && !err; i++)
-		err = handle_mm_fault(engine, region, (unsigned long)(first + i), write, &page);
+		err = handle_mm_fault(engine, region, (unsigned long)(first + i),
+				      write ? FAULT_FLAG_WRITE : 0, &page);
 	current_or_default(engine)->faulting_region = NULL;
 	api_exit(engine, region);
 	return err;
@@ -340,8 +353,8 @@ static int region_copy(struct rcl_engine *engine, uint32_t id, uint64_t offset, 
 		size_t n = PAGE_SIZE - off < len - done ? PAGE_SIZE - off : len - done;
 		struct page *page;
 
-		err = handle_mm_fault(engine, region, (unsigned long)(pos >> PAGE_SHIFT), write,
-				      &page);
+		err = handle_mm_fault(engine, region, (unsigned long)(pos >> PAGE_SHIFT),
+				      write ? FAULT_FLAG_WRITE : 0, &page);
 		if (err)
 			break;
 		if (write)
@@ -485,7 +498,8 @@ int rcl_region_madvise(struct rcl_engine *engine, uint32_t id, uint64_t first, u
 		current_or_default(engine)->faulting_region = region;
 		for (i = first; i < first + nr && !err; i++)
 			if (!pte_present(pte_get(region, (unsigned long)i)))
-				err = handle_mm_fault(engine, region, (unsigned long)i, false, &page);
+				err = handle_mm_fault(engine, region, (unsigned long)i,
+						      FAULT_FLAG_READAHEAD, &page);
 		current_or_default(engine)->faulting_region = NULL;
 		break;
 	case RCL_MADV_NORMAL:
@@ -508,7 +522,10 @@ int rcl_region_mlock(struct rcl_engine *engine, uint32_t id)
 
 	mm_lock(engine);
 	region = region_range(engine, id, 0, 0, &err);
-	if (region) {
+	if (region && !(region->vm_flags & VM_LOCKED) &&
+	    !mlock_fits(engine, region->memcg, region->nr_pages)) {
+		err = -ENOMEM;		/* refused before it reclaims anyone */
+	} else if (region) {
 		/* mlock populates: every page must be resident to be locked. */
 		current_or_default(engine)->faulting_region = region;
 		err = region_populate(engine, region);

@@ -208,13 +208,15 @@ static void swapin_end_io(void *private, int index, int err)
 /*
  * Read the page of @entry and its neighbours in the aligned readahead window in one batch.
  * Returns the target page with a reference (locked released, uptodate), or NULL with *ret_err.
+ * The fault waits for the read: a major fault of @region's memcg, unless @flags has
+ * FAULT_FLAG_READAHEAD (madvise(WILLNEED)).
  *
  * The target's frame is taken first: readahead is only worth a frame when the fault itself
  * can be served, and a neighbour must never sit in the swap cache unread because the batch
  * was abandoned (its frame still holds whatever it held before, another region's bytes).
  */
 struct page *swapin_readahead(struct rcl_engine *engine, swp_entry_t entry,
-			      struct region *region, int *ret_err)
+			      struct region *region, unsigned int flags, int *ret_err)
 {
 	struct swap_info_struct *si = engine->swap;
 	uint32_t offset = swp_offset(entry), nr = swapin_nr_pages(engine, offset), start, end, o;
@@ -256,8 +258,8 @@ struct page *swapin_readahead(struct rcl_engine *engine, swp_entry_t entry,
 		b.err[n] = 0;
 		n++;
 	}
-	count_vm_event(engine, PGMAJFAULT);
-	current_maj_flt++;
+	if (!(flags & FAULT_FLAG_READAHEAD))	/* madvise(WILLNEED) is no access */
+		count_major_fault(engine, region->memcg);
 	atomic_store(&b.remaining, n);
 	if (swap_readpages(engine, entries, bufs, n, swapin_end_io, &b) < 0) {
 		for (i = 0; i < n; i++)

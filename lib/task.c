@@ -48,6 +48,7 @@ void rcl_thread_detach(struct rcl_engine *engine)
 
 	if (!task)
 		return;
+	rcl_thread_busy(engine, false);
 	drain_local_pages(engine, NULL);
 
 	pthread_mutex_lock(&engine->tasks_lock);

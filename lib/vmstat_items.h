@@ -85,6 +85,7 @@
 	X(UNEVICTABLE_PGCULLED, "unevictable_pgs_culled")		\
 	X(UNEVICTABLE_PGMLOCKED, "unevictable_pgs_mlocked")		\
 	X(UNEVICTABLE_PGMUNLOCKED, "unevictable_pgs_munlocked")		\
+	X(UNEVICTABLE_PGCLEARED, "unevictable_pgs_cleared")		\
 	X(THP_SWPOUT, "thp_swpout")					\
 	X(THP_SWPOUT_FALLBACK, "thp_swpout_fallback")
 

@@ -1,19 +1,108 @@
 #!/bin/bash
 # Memory cgroup limits and pressure signals through the daemon, as cgroup v2 shows them:
 # memory.low holding while others have reclaimable pages; memory.high reclaimed (or
-# throttled) before the charging request returns.
+# throttled) before the charging request returns; PSI full while the one busy worker is
+# stalled; the fault and mlock counters; the zero page; locks that cannot fit.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 17
+plan 34
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 # stat_key PATH KEY: one number of `memcg stat PATH --json` (usage_bytes, or a stat/event key).
 stat_key() { ctl --json memcg stat "$1" | grep -o "\"$2\":[0-9]*" | head -1 | cut -d: -f2; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# vm NAME: one counter of `stat vmstat`.
+vm() { ctl stat vmstat | sed -n "s/^$1 //p"; }
+# psi_total PATH some|full: the stall total in microseconds.
+psi_total() { ctl pressure "$1" | sed -n "s/^$2 .*total=//p"; }
 
 start_daemon --arena 64M --swap 256M \
 	&& ok "daemon is READY" || not_ok "daemon is READY"
+
+# The root is charged nothing once every region is gone: not the workers' free-page lists,
+# nor the zero page, nor pages an idle worker still had queued for the LRU.
+r=$(ctl alloc 16M)
+pids=()
+for i in $(seq 0 7); do ctl touch "$r" $((i * 512)) 512 --write >/dev/null & pids+=($!); done
+wait "${pids[@]}"
+ctl touch "$r" 4095 1 >/dev/null
+ctl free "$r" >/dev/null
+check "root usage is 0 with no regions ($(stat_key / usage_bytes) bytes)" \
+	test "$(stat_key / usage_bytes)" = 0 -a "$(stat_key / anon)" = 0
+
+# Counters: pgfault per memcg; madvise willneed reads ahead (pswpin, pgpgin in KiB) without
+# major faults; freeing a locked region munlocks its pages.
+ctl memcg create /c >/dev/null
+r=$(ctl alloc 1M --memcg /c)
+ctl touch "$r" 0 40 --write >/dev/null
+check "memory.stat pgfault counts the group's 40 faults" test "$(stat_key /c pgfault)" = 40
+ctl touch "$r" --write >/dev/null
+ctl madvise "$r" pageout >/dev/null
+ctl reclaim 1M --memcg /c >/dev/null	# the written pages leave the swap cache too
+maj=$(vm pgmajfault); cgmaj=$(stat_key /c pgmajfault); pswpin=$(vm pswpin); pgpgin=$(vm pgpgin)
+ctl madvise "$r" willneed >/dev/null
+check "willneed read the pages in ($(($(vm pswpin) - pswpin)) pages, $(($(vm pgpgin) - pgpgin)) KiB)" \
+	test $(($(vm pswpin) - pswpin)) -gt 0 -a $(($(vm pgpgin) - pgpgin)) = $((($(vm pswpin) - pswpin) * 4))
+check "... and took no major fault" test "$(vm pgmajfault)" = "$maj" -a "$(stat_key /c pgmajfault)" = "$cgmaj"
+ctl free "$r" >/dev/null
+munlocked=$(vm unevictable_pgs_munlocked)
+r=$(ctl alloc 1M --locked)
+ctl free "$r" >/dev/null
+check "freeing 256 locked pages counts unevictable_pgs_munlocked 256" \
+	test $(($(vm unevictable_pgs_munlocked) - munlocked)) = 256 -a "$(vm nr_mlock)" = 0
+# reclaimctl mlock/munlock.
+r=$(ctl alloc 1M)
+check "reclaimctl mlock locks the region" grep -q '^256 pages$' <<<"$(ctl mlock "$r")"
+check "... nr_mlock 256" test "$(vm nr_mlock)" = 256
+check "reclaimctl munlock unlocks it" grep -q '^256 pages$' <<<"$(ctl munlock "$r")"
+check "... nr_mlock 0, unevictable_pgs_munlocked +256 more" \
+	test "$(vm nr_mlock)" = 0 -a $(($(vm unevictable_pgs_munlocked) - munlocked)) = 512
+ctl munlock 999999 >/dev/null 2>&1; rc=$?
+check "munlock of no region: NOT_FOUND (exit 2)" test "$rc" = 2
+ctl free "$r" >/dev/null
+
+# Reads of never-written anonymous pages map the zero page: nothing charged until a write.
+ctl memcg create /z >/dev/null
+r=$(ctl alloc 1M --memcg /z)
+check "reading fresh pages gives zeros" \
+	test "$(ctl read "$r" 0 8192 | tr -d '\0' | wc -c)" = 0
+ctl touch "$r" >/dev/null
+check "... and charges nothing (usage $(stat_key /z usage_bytes))" \
+	test "$(stat_key /z usage_bytes)" = 0 -a "$(stat_key /z anon)" = 0
+echo x | ctl write "$r" 4096 >/dev/null
+check "a write charges one page" test "$(stat_key /z anon)" = 4096
+ctl free "$r" >/dev/null
+
+# A locked allocation bigger than free + reclaimable memory is refused before any reclaim.
+ctl memcg create /k >/dev/null
+r=$(ctl alloc 16M --memcg /k)
+ctl touch "$r" --write >/dev/null
+scanned=$(vm pgscan_direct)
+ctl alloc 128M --locked >/dev/null 2>"$tmp/lockerr"; rc=$?
+check "alloc --locked that cannot fit: NO_MEMORY (exit 4)" test "$rc" = 4
+check "... saying why" grep -q 'cannot be locked' "$tmp/lockerr"
+check "... before reclaiming anything" \
+	test "$(vm pgscan_direct)" = "$scanned" -a "$(stat_key /k swap)" = 0
+ctl free "$r" >/dev/null
+
+# PSI full: /p (max 4M) reclaims on every charge. Alone, each of its stalls is full (the one
+# busy worker is stalled). That the same stalls are some but not full while another task runs
+# is check_memcg's test_psi_full_needs_every_task_stalled, with a thread busy for the whole
+# time. Through the daemon another client's requests get in while the reclaimer waits for
+# its I/O without mm_lock and finish quickly, so a shell loop overlaps too little of the
+# stalls to assert on (measured: full 85-97% of some).
+ctl memcg create /p --max 4M >/dev/null
+a=$(ctl alloc 32M --memcg /p)
+b=$(ctl alloc 1M)
+ctl touch "$b" --write >/dev/null
+some0=$(psi_total /p some); full0=$(psi_total /p full)
+ctl touch "$a" --write >/dev/null
+some1=$(psi_total /p some); full1=$(psi_total /p full)
+check "alone: full = some ($((full1 - full0)) of $((some1 - some0)) us)" \
+	test $((some1 - some0)) -gt 0 -a $((full1 - full0 + 2)) -ge $((some1 - some0))
+ctl free "$a" >/dev/null
+ctl free "$b" >/dev/null
 
 # memory.low: A (24M used, low 32M) is not reclaimed while its sibling B, filled by 32
 # concurrent requests (reclaim racing its own swap writes in flight), has reclaimable pages.

@@ -4,13 +4,16 @@
  * A fault that meets a locked page (a read in flight, here a lock the test holds) sleeps on
  * the page's wait queue without mm_lock, so other threads go on meanwhile; it wakes at
  * unlock_page and maps the page. Two threads faulting the same swapped page end with one page
- * mapped and the right bytes. In --enable-debug builds, blocking on I/O with mm_lock held
+ * mapped and the right bytes. Readers of never-written pages (the zero page) racing writers
+ * under memory pressure leave exactly what was written. In --enable-debug builds, blocking on I/O with mm_lock held
  * aborts (might_sleep).
  */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "check-main.h"
@@ -127,6 +130,86 @@ START_TEST(test_racing_faults_map_one_page)
 }
 END_TEST
 
+/* ---- the zero page among writers ---------------------------------------------------------- */
+
+struct zero_racer {
+	struct fixture *f;
+	uint32_t id;
+	int writer;		/* -1: reads every page; else writes the pages p % 2 == writer */
+	int err;
+	bool good;
+};
+
+#define ZERO_PAGES 256
+
+static void *zero_racer_thread(void *arg)
+{
+	struct zero_racer *z = arg;
+	char *buf = malloc(PAGE), *zeros = calloc(1, PAGE);
+	uint64_t p;
+	int pass;
+
+	ck_assert_int_eq(rcl_thread_attach(z->f->e), 0);
+	z->good = true;
+	for (pass = 0; pass < 2 && !z->err; pass++) {
+		for (p = 0; p < ZERO_PAGES && !z->err; p++) {
+			if (z->writer < 0) {
+				z->err = rcl_region_read(z->f->e, z->id, p * PAGE, buf, PAGE);
+				/* Never a torn page: zeros, or all of what the writer wrote. */
+				if (!z->err && memcmp(buf, zeros, PAGE) &&
+				    !check_pattern(buf, PAGE, 33, p * PAGE))
+					z->good = false;
+			} else if ((int)(p % 2) == z->writer) {
+				fill_pattern(buf, PAGE, 33, p * PAGE);
+				z->err = rcl_region_write(z->f->e, z->id, p * PAGE, buf, PAGE);
+			}
+		}
+	}
+	rcl_thread_detach(z->f->e);
+	free(zeros);
+	free(buf);
+	return NULL;
+}
+
+/*
+ * Readers map the zero page into never-written entries while writers replace them, under
+ * memory pressure so that the writers' allocations reclaim and wait for swap I/O without
+ * mm_lock: every write lands in a page of its own (pte_unchanged catches a zero entry mapped
+ * meanwhile), no reader sees a torn page, and what the region holds afterwards is exactly
+ * what was written.
+ */
+START_TEST(test_zero_page_races_writers)
+{
+	struct rcl_region_spec spec = { .type = RCL_REGION_ANON, .nr_pages = ZERO_PAGES };
+	struct rcl_region_spec fill = { .type = RCL_REGION_ANON, .nr_pages = 4096 };
+	struct rcl_region_info info;
+	struct zero_racer z[4];
+	struct fixture f;
+	pthread_t t[4];
+	uint32_t id, filler;
+	int i;
+
+	fixture_setup(&f, 16, 64, 1);
+	ck_assert_int_eq(rcl_region_create(f.e, &fill, &filler), 0);
+	fixture_fill(&f, filler, 0, 4096, 7);	/* the arena is full: new pages reclaim */
+	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
+	for (i = 0; i < 4; i++) {
+		z[i] = (struct zero_racer){ .f = &f, .id = id, .writer = i < 2 ? -1 : i - 2 };
+		ck_assert_int_eq(pthread_create(&t[i], NULL, zero_racer_thread, &z[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_int_eq(z[i].err, 0);
+		ck_assert(z[i].good);
+	}
+	ck_assert_int_eq(rcl_region_info(f.e, id, &info), 0);
+	ck_assert_uint_eq(info.resident + info.swapped, ZERO_PAGES);
+	fixture_verify(&f, id, ZERO_PAGES, 33);
+	fixture_verify(&f, filler, 4096, 7);
+	fixture_teardown(&f);
+}
+END_TEST
+
 #ifdef RCL_DEBUG
 /* --enable-debug: waiting for I/O with the model lock held is a bug, caught where it starts. */
 START_TEST(test_io_wait_with_mm_lock_aborts)
@@ -148,6 +231,7 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_fault_sleeps_on_page_lock_without_mm_lock);
 	tcase_add_test(tc, test_racing_faults_map_one_page);
+	tcase_add_test(tc, test_zero_page_races_writers);
 #ifdef RCL_DEBUG
 	tcase_add_test_raise_signal(tc, test_io_wait_with_mm_lock_aborts, SIGABRT);
 #endif

@@ -646,7 +646,7 @@ START_TEST(test_page_check_references_rows)
 	ck_assert_int_eq(rcl_region_touch(f.e, file1, 0, 4, false), 0);
 	ck_assert_int_eq(rcl_region_touch(f.e, file2, 0, 1, false), 0);	/* page 0 twice */
 	ck_assert_int_eq(rcl_region_touch(f.e, fexec, 0, 4, false), 0);
-	ck_assert_int_eq(rcl_region_touch(f.e, lockd, 0, 1, false), 0);
+	ck_assert_int_eq(rcl_region_touch(f.e, lockd, 0, 1, true), 0);	/* not the zero page */
 	lock(f.e);
 	lru_add_drain(f.e);
 
@@ -739,7 +739,8 @@ START_TEST(test_page_check_references_all_combinations)
 						     anon ? NULL : path,
 						     (exec ? RCL_REGION_EXEC : 0) |
 						     (anon ? 0 : RCL_REGION_SHARED), 1, 0);
-				ck_assert_int_eq(rcl_region_touch(f.e, ids[i], 0, 1, false), 0);
+				/* anon: written, as a read maps the zero page */
+				ck_assert_int_eq(rcl_region_touch(f.e, ids[i], 0, 1, anon), 0);
 			}
 		}
 		lock(f.e);

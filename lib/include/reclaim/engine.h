@@ -79,6 +79,12 @@ void rcl_thread_detach(struct rcl_engine *engine);
  * engine's lock. Elsewhere it costs nothing and checks nothing.
  */
 void rcl_thread_never_blocks(bool never);
+/*
+ * The calling (attached) thread starts or stops running a request. PSI counts busy threads as
+ * tasks: "full" memory pressure is time when every busy or stalled thread is stalled at once.
+ * -ENOENT if the thread is not attached.
+ */
+int rcl_thread_busy(struct rcl_engine *engine, bool busy);
 
 enum rcl_view {
 	RCL_VIEW_LAYOUT,	/* nodes, zones, frames, watermarks: one line each */

@@ -1,0 +1,65 @@
+/*
+ * cmd-mlock.c - `reclaimctl mlock ID` and `reclaimctl munlock ID`: lock a whole region in
+ * memory (its pages unevictable, faulted in first) or make it evictable again, as mlock(2)
+ * and munlock(2) over the region's whole range.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "reclaimctl.h"
+
+static int exec_mlock(struct cmd_ctx *ctx, int argc, char **argv);
+
+const struct cmd_entry cmd_mlock_entry = {
+	.name = "mlock",
+	.usage = "ID",
+	.help = "lock a whole region in memory, faulting it in (refused if it cannot fit)",
+	.min_args = 1,
+	.max_args = 1,
+	.exec = exec_mlock,
+};
+
+const struct cmd_entry cmd_munlock_entry = {
+	.name = "munlock",
+	.usage = "ID",
+	.help = "unlock a whole region: its pages may be reclaimed again",
+	.min_args = 1,
+	.max_args = 1,
+	.exec = exec_mlock,
+};
+
+static int exec_mlock(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	bool lock = strcmp(argv[0], "mlock") == 0;
+	const struct cmd_entry *entry = lock ? &cmd_mlock_entry : &cmd_munlock_entry;
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Mlock m = RECLAIM__V1__MLOCK__INIT;
+	Reclaim__V1__Munlock u = RECLAIM__V1__MUNLOCK__INIT;
+	Reclaim__V1__PageRange range = RECLAIM__V1__PAGE_RANGE__INIT;
+	Response *resp;
+	uint64_t pages;
+	int ret;
+
+	(void)argc;
+	if (ctl_parse_u64(argv[1], &range.region_id) < 0)
+		return ctl_usage(entry, "bad ID");
+	if (lock) {
+		m.range = &range;
+		req.msg_case = RECLAIM__V1__REQUEST__MSG_MLOCK;
+		req.mlock = &m;
+	} else {
+		u.range = &range;
+		req.msg_case = RECLAIM__V1__REQUEST__MSG_MUNLOCK;
+		req.munlock = &u;
+	}
+	ret = ctl_call(ctx, &req, &resp);
+	if (ret)
+		return ret;
+	pages = lock ? resp->mlock->pages : resp->munlock->pages;
+	if (ctx->json)
+		printf("{\"pages\":%" PRIu64 "}\n", pages);
+	else
+		printf("%" PRIu64 " pages\n", pages);
+	rclc_response_free(resp);
+	return 0;
+}
