@@ -40,9 +40,10 @@ const struct cmd_entry cmd_replay_entry = {
 };
 
 /* pgpgin is in KiB and counts swap-ins too: misses are pgpgin / 4 - pswpin, the pages read
- * from the replay file. */
+ * from the replay file. pgscan/pgsteal are the _anon + _file pairs, which count memcg reclaim
+ * too (v4.19's _kswapd/_direct pairs leave out a limit's reclaim, which is most of it here). */
 static const char *const counter_names[] = {
-	"pgpgin", "pgscan_kswapd", "pgscan_direct", "pgsteal_kswapd", "pgsteal_direct",
+	"pgpgin", "pgscan_anon", "pgscan_file", "pgsteal_anon", "pgsteal_file",
 	"workingset_refault", "workingset_activate", "pgactivate", "pswpin",
 };
 #define PAGE_BYTES 4096u
@@ -259,7 +260,10 @@ static int setup(struct replay *r, uint64_t cache, unsigned int i)
 	r->region = 0;
 	if (ret)
 		return ret;
+	/* The advice opens the file on this connection, charged to the replay's memcg: the
+	 * reads after it are that open file's. */
 	fa.path = r->path;
+	fa.memcg = r->memcg;
 	fa.advice = r->advice;
 	req.msg_case = RECLAIM__V1__REQUEST__MSG_FILE_ADVISE;
 	req.file_advise = &fa;
