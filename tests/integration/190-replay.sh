@@ -5,13 +5,13 @@
 # charged to a memcg per size (--access read); a cache larger than the footprint misses
 # exactly the footprint; --fadvise normal and sequential read ahead (a small cache thrashes
 # on the windows) where random reads exactly what is asked; the summary counts the memcg's
-# reclaim; a malformed trace, or a replay the daemon refuses, leaves no memcg, region or file
-# behind.
+# reclaim; --plot draws a PNG with gnuplot; a progress bar shows on a terminal only; a
+# malformed trace, or a replay the daemon refuses, leaves no memcg, region or file behind.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 command -v python3 >/dev/null || { echo "1..0 # SKIP python3 is missing"; exit 77; }
-plan 23
+plan 27
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 refused() { local want=$1 re=$2; shift 2; out=$("$@" 2>&1); local rc=$?
@@ -88,6 +88,33 @@ check "--fadvise sequential at 64K reads ahead too (> 2048 pages read)" test "${
 
 r=$(ctl --json replay "$tmp/trace.txt" --format text --access read | misses)
 check "--access read without a limit misses exactly the footprint" test "$r" -eq "$footprint"
+
+# --plot: a PNG (its 8 signature bytes) where gnuplot is installed; refused up front without.
+if command -v gnuplot >/dev/null; then
+	rm -f "$tmp/mrc.png"
+	ctl replay "$tmp/trace.txt" --format text --access read --cache 256K,1M,4M \
+		--plot "$tmp/mrc.png" >/dev/null
+	check "--plot draws the miss-ratio curve into a PNG" \
+		test "$(head -c 8 "$tmp/mrc.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a
+else
+	ok "--plot draws the miss-ratio curve into a PNG # SKIP gnuplot is missing"
+fi
+check "--plot without gnuplot in PATH is refused naming it (exit 64), drawing nothing" \
+	eval 'refused 64 "plot needs gnuplot, which is not in PATH" env PATH=/nonexistent "$RECLAIMCTL" --socket "$sock" \
+	replay "$tmp/trace.txt" --format text --cache 1M --plot "$tmp/none.png" &&
+	! test -e "$tmp/none.png"'
+
+# The progress bar: on a terminal only.
+if script -qec true /dev/null >/dev/null 2>&1; then
+	out=$(script -qec "$RECLAIMCTL --socket $sock replay $tmp/trace.txt --format text \
+		--cache 1M" /dev/null)
+	check "on a terminal, a progress bar runs to 100% of the 5700 accesses" \
+		grep -q "1024 KiB: 100.0% of 5700 accesses" <<<"$out"
+else
+	ok "on a terminal, a progress bar runs to 100% of the 5700 accesses # SKIP no script(1)"
+fi
+ctl replay "$tmp/trace.txt" --format text --cache 1M >/dev/null 2>"$tmp/progress.err"
+check "... and none when standard error is not a terminal" test ! -s "$tmp/progress.err"
 check "nothing is left behind: no memcg, no file" nothing_left
 
 printf '1\n2\nthree\n' >"$tmp/bad.txt"
