@@ -483,8 +483,9 @@ static int exec_replay(struct cmd_ctx *ctx, int argc, char **argv)
 			break;
 		case 'p':
 			if (!*optarg || !plot_name_ok(optarg))
-				return ctl_usage(&cmd_replay_entry, "--plot takes a file name without "
-						 "quotes, backslashes or control characters");
+				return ctl_usage(&cmd_replay_entry, "--plot takes a file name "
+						 "without quotes, backslashes or control "
+						 "characters");
 			plot_file = optarg;
 			break;
 		default: return ctl_usage(&cmd_replay_entry, NULL);

@@ -173,7 +173,8 @@ static void lru_misses(const uint32_t *p, size_t nr, uint32_t footprint, uint64_
 
 			for (j = t; j > 0; j -= j & -j)		/* ones in [1, t] */
 				d += tree[j];
-			for (j = prev + 1; j > 0; j -= j & -j)	/* less those in [1, prev + 1] */
+			/* less those in [1, prev + 1] */
+			for (j = prev + 1; j > 0; j -= j & -j)
 				d -= tree[j];
 			hist[d + 1]++;
 			for (j = prev + 1; j <= nr; j += j & -j)
@@ -381,8 +382,8 @@ static int policy(const char *dir, const char *sock, const struct zipf *z)
 		free(pages);
 		free(t.page);
 	}
-	printf("(%d accesses per trace; misses are pages read from the file; the engine's cache is a "
-	       "memcg's memory.max, its page tables and cache nodes included)\n", POLICY_ACCESSES);
+	printf("(%d accesses per trace; misses are pages read from the file; the engine's cache "
+	       "size is its memcg's memory.max)\n", POLICY_ACCESSES);
 	return 0;
 }
 
