@@ -10,7 +10,7 @@ set -u
 . "$top_srcdir/tests/lib/daemon.sh"
 command -v setpriv >/dev/null || { echo "1..0 # SKIP setpriv is missing"; exit 77; }
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root to switch uids"; exit 77; }
-plan 34
+plan 37
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 as() { local u=$1; shift; setpriv --reuid "$u" --regid "$u" --clear-groups "$RECLAIMCTL" \
@@ -89,8 +89,27 @@ check "... it read the 16 pages into /fio" \
 	eval '[ $(($(majflt) - m0)) -eq 16 ] && [ "$(mstat /fio file)" -eq 65536 ]'
 ctl fread c.dat 0 64K --discard >/dev/null
 check "... and a read after it reads nothing from the file" test $(($(majflt) - m0)) -eq 16
+# A closed connection's open files are closed on a worker after the close: poll, bounded.
+rm_within() { local deadline=$((SECONDS + 20))
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		ctl memcg rm "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1; }
 check "with their connections closed, the memcgs' open files are closed: both memcgs go" \
-	eval 'ctl memcg rm /fio && ctl memcg rm /hello'
+	eval 'rm_within /fio && rm_within /hello'
+# A connection that holds a file open charged to /hold keeps /hold; its end lets it go.
+ctl memcg create /hold
+mkfifo "$tmp/hold"
+"$RCLC_PROBE" --hello-memcg /hold "$sock" fread b.dat 4096 hold <"$tmp/hold" >"$tmp/held" &
+exec {hfd}>"$tmp/hold"
+deadline=$((SECONDS + 20))
+while [ "$SECONDS" -lt "$deadline" ] && ! grep -q "code=OK" "$tmp/held"; do sleep 0.05; done
+check "a connection holds b.dat open, charged to /hold" grep -q "code=OK" "$tmp/held"
+check "... so /hold cannot be removed: BUSY naming open files" \
+	refused 10 "still has child groups, regions or open files" ctl memcg rm /hold
+exec {hfd}>&-
+check "... until that connection ends" rm_within /hold
 
 stop_daemon
 check "daemon exits 0" test "$EXIT" = 0

@@ -28,7 +28,9 @@
  *   read REGION LENGTH  one Read of LENGTH bytes at offset 0, however large
  *   memcg-events PATH   MemcgEvents
  *   regions N           create 4K regions until N exist or one is refused ("created=K")
- *   fread PATH LENGTH   one FileRead of [0, LENGTH) of PATH, discarded, naming no memcg
+ *   fread PATH LENGTH [hold]
+ *                       one FileRead of [0, LENGTH) of PATH, discarded, naming no memcg;
+ *                       with hold, the connection (and its open file) stays until stdin ends
  * Answers print as "code=NAME message=TEXT"; a connection the server closed prints "closed".
  */
 #include <errno.h>
@@ -516,8 +518,11 @@ static int cmd_regions(struct rclc *c, unsigned int n)
 }
 
 /* A buffered read that leaves the memcg to the connection's default. */
-static int cmd_fread(struct rclc *c, const char *path, const char *length)
+static int cmd_fread(struct rclc *c, const char *path, const char *length, bool hold)
 {
+	char line[64];
+	int r;
+
 	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
 	Reclaim__V1__FileRead rd = RECLAIM__V1__FILE_READ__INIT;
 	Reclaim__V1__FileRange range = RECLAIM__V1__FILE_RANGE__INIT, *rp = &range;
@@ -529,7 +534,11 @@ static int cmd_fread(struct rclc *c, const char *path, const char *length)
 	rd.discard = true;
 	req.msg_case = RECLAIM__V1__REQUEST__MSG_FILE_READ;
 	req.file_read = &rd;
-	return call_print(c, &req);
+	r = call_print(c, &req);
+	fflush(stdout);
+	while (hold && fgets(line, sizeof(line), stdin))
+		;
+	return r;
 }
 
 int main(int argc, char **argv)
@@ -597,8 +606,9 @@ int main(int argc, char **argv)
 		r = cmd_memcg_events(c, argv[argi + 1]);
 	else if (!strcmp(argv[argi], "regions") && argc - argi == 2)
 		r = cmd_regions(c, (unsigned int)atoi(argv[argi + 1]));
-	else if (!strcmp(argv[argi], "fread") && argc - argi == 3)
-		r = cmd_fread(c, argv[argi + 1], argv[argi + 2]);
+	else if (!strcmp(argv[argi], "fread") && (argc - argi == 3 ||
+		 (argc - argi == 4 && !strcmp(argv[argi + 3], "hold"))))
+		r = cmd_fread(c, argv[argi + 1], argv[argi + 2], argc - argi == 4);
 	else
 		r = cmd_bad(c, argv[argi]);
 	fflush(stdout);
