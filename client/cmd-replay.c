@@ -8,8 +8,10 @@
  * vectored request), --access mmap as a Touch of its page of the file region; writes as
  * FileWrite or a write Touch. Requests are pipelined on the one connection. Misses are the
  * pages read from the file: the pgpgin delta in pages, less what swap-in read. Then
- * the region, the file and the memcg go again, whatever happened.
+ * the region, the file and the memcg go again, whatever happened. --plot draws the miss
+ * ratios against the cache sizes with gnuplot (looked for in PATH before anything is done).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -31,7 +33,7 @@ static int exec_replay(struct cmd_ctx *ctx, int argc, char **argv);
 const struct cmd_entry cmd_replay_entry = {
 	.name = "replay",
 	.usage = "TRACE [--format oracle|text|csv|msr] [--access read|mmap] "
-		 "[--cache SIZE[,SIZE]...] [--fadvise normal|sequential|random]",
+		 "[--cache SIZE[,SIZE]...] [--fadvise normal|sequential|random] [--plot FILE.png]",
 	.help = "replay a trace through the page cache, once per cache size, and print the "
 		"misses",
 	.min_args = 1,
@@ -40,9 +42,10 @@ const struct cmd_entry cmd_replay_entry = {
 };
 
 /* pgpgin is in KiB and counts swap-ins too: misses are pgpgin / 4 - pswpin, the pages read
- * from the replay file. */
+ * from the replay file. pgscan/pgsteal are the _anon + _file pairs, which count memcg reclaim
+ * too (v4.19's _kswapd/_direct pairs leave out a limit's reclaim, which is most of it here). */
 static const char *const counter_names[] = {
-	"pgpgin", "pgscan_kswapd", "pgscan_direct", "pgsteal_kswapd", "pgsteal_direct",
+	"pgpgin", "pgscan_anon", "pgscan_file", "pgsteal_anon", "pgsteal_file",
 	"workingset_refault", "workingset_activate", "pgactivate", "pswpin",
 };
 #define PAGE_BYTES 4096u
@@ -259,7 +262,10 @@ static int setup(struct replay *r, uint64_t cache, unsigned int i)
 	r->region = 0;
 	if (ret)
 		return ret;
+	/* The advice opens the file on this connection, charged to the replay's memcg: the
+	 * reads after it are that open file's. */
 	fa.path = r->path;
+	fa.memcg = r->memcg;
 	fa.advice = r->advice;
 	req.msg_case = RECLAIM__V1__REQUEST__MSG_FILE_ADVISE;
 	req.file_advise = &fa;
@@ -318,7 +324,8 @@ static void cleanup(struct replay *r)
 	r->memcg[0] = 0;
 }
 
-static void print_result(struct replay *r, uint64_t cache, bool first)
+/* Print one size's summary; returns its miss ratio. */
+static double print_result(struct replay *r, uint64_t cache, bool first)
 {
 	uint64_t d[NR_COUNTERS];
 	size_t i;
@@ -333,7 +340,7 @@ static void print_result(struct replay *r, uint64_t cache, bool first)
 		       ",\"workingset_activate\":%" PRIu64 ",\"pgactivate\":%" PRIu64 "}",
 		       first ? "" : ",", cache, r->t->nr, r->t->footprint, d[0],
 		       (double)d[0] / (double)r->t->nr, d[1] + d[2], d[3] + d[4], d[5], d[6], d[7]);
-		return;
+		return (double)d[0] / (double)r->t->nr;
 	}
 	if (first)
 		printf("%12s %10s %10s %8s %10s %10s %10s %10s %10s\n", "cache_KiB", "accesses",
@@ -342,6 +349,7 @@ static void print_result(struct replay *r, uint64_t cache, bool first)
 	printf("%12" PRIu64 " %10zu %10" PRIu64 " %8.4f %10" PRIu64 " %10" PRIu64 " %10" PRIu64
 	       " %10" PRIu64 " %10" PRIu64 "\n", cache >> 10, r->t->nr, d[0],
 	       (double)d[0] / (double)r->t->nr, d[1] + d[2], d[3] + d[4], d[5], d[6], d[7]);
+	return (double)d[0] / (double)r->t->nr;
 }
 
 static int parse_sizes(char *s, uint64_t *sizes, unsigned int *n)
@@ -370,6 +378,63 @@ static int replay_one(struct replay *r, uint64_t cache, unsigned int i)
 	return ret;
 }
 
+/* Whether PATH's directories hold an executable NAME. */
+static bool in_path(const char *name)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char full[4096];
+
+	for (p = path; p && *p; p = *end ? end + 1 : end) {
+		end = strchr(p, ':');
+		if (!end)
+			end = p + strlen(p);
+		snprintf(full, sizeof(full), "%.*s/%s", (int)(end - p), p, name);
+		if (end > p && access(full, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A file name gnuplot takes inside double quotes: no quote, backslash or control byte. */
+static bool plot_name_ok(const char *s)
+{
+	for (; *s; s++)
+		if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20)
+			return false;
+	return true;
+}
+
+/* The miss-ratio curve into FILE as a PNG: x the cache size in MiB (the footprint's size for
+ * a replay without a limit), y the miss ratio. 0, or EXIT_USAGE when gnuplot failed. */
+static int plot(const char *file, const char *trace, bool mmap, const uint64_t *sizes,
+		const double *ratios, unsigned int n, uint64_t footprint)
+{
+	const char *base = strrchr(trace, '/') ? strrchr(trace, '/') + 1 : trace;
+	FILE *gp = popen("gnuplot", "w");
+	unsigned int i;
+
+	if (!gp) {
+		fprintf(stderr, "reclaimctl replay: --plot: cannot run gnuplot: %s\n",
+			strerror(errno));
+		return EXIT_USAGE;
+	}
+	fprintf(gp, "set terminal png size 800,500\nset output \"%s\"\n", file);
+	fprintf(gp, "set title \"miss-ratio curve: %s (--access %s)\" noenhanced\n",
+		plot_name_ok(base) ? base : "trace", mmap ? "mmap" : "read");
+	fprintf(gp, "set xlabel \"cache size (MiB)\"\nset ylabel \"miss ratio\"\n"
+		"set yrange [0:*]\nset grid\nset key off\n"
+		"plot \"-\" using 1:2 with linespoints pointtype 7\n");
+	for (i = 0; i < n; i++)
+		fprintf(gp, "%.6f %.6f\n", (double)(sizes[i] ? sizes[i] : footprint * PAGE) /
+			(1 << 20), ratios[i]);
+	fprintf(gp, "e\n");
+	if (pclose(gp) != 0) {
+		fprintf(stderr, "reclaimctl replay: --plot: gnuplot could not write %s\n", file);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 static int exec_replay(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -377,11 +442,14 @@ static int exec_replay(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "access", required_argument, NULL, 'a' },
 		{ "cache", required_argument, NULL, 'c' },
 		{ "fadvise", required_argument, NULL, 'v' },
+		{ "plot", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct replay r = { .ctx = ctx, .advice = RECLAIM__V1__FILE_ADVICE__FADV_RANDOM };
 	enum trace_format format = TRACE_ORACLE;
 	uint64_t sizes[MAX_SIZES];
+	double ratios[MAX_SIZES];
+	const char *plot_file = NULL;
 	unsigned int nr_sizes = 0, i;
 	struct trace t;
 	char err[512];
@@ -413,11 +481,23 @@ static int exec_replay(struct cmd_ctx *ctx, int argc, char **argv)
 			else
 				return ctl_usage(&cmd_replay_entry, "unknown --fadvise");
 			break;
+		case 'p':
+			if (!*optarg || !plot_name_ok(optarg))
+				return ctl_usage(&cmd_replay_entry, "--plot takes a file name "
+						 "without quotes, backslashes or control "
+						 "characters");
+			plot_file = optarg;
+			break;
 		default: return ctl_usage(&cmd_replay_entry, NULL);
 		}
 	}
 	if (optind != argc - 1)
 		return ctl_usage(&cmd_replay_entry, "one TRACE");
+	if (plot_file && !in_path("gnuplot")) {
+		fprintf(stderr, "reclaimctl replay: --plot needs gnuplot, which is not in PATH "
+			"(Debian: apt-get install gnuplot-nox)\n");
+		return EXIT_USAGE;
+	}
 	if (trace_load(argv[optind], format, &t, err, sizeof(err)) < 0) {
 		fprintf(stderr, "reclaimctl replay: %s\n", err);
 		if (ctx->json)
@@ -433,10 +513,13 @@ static int exec_replay(struct cmd_ctx *ctx, int argc, char **argv)
 	for (i = 0; ret == 0 && i < nr_sizes; i++) {
 		ret = replay_one(&r, sizes[i], i);
 		if (ret == 0)
-			print_result(&r, sizes[i], i == 0);
+			ratios[i] = print_result(&r, sizes[i], i == 0);
 	}
 	if (ctx->json)
 		printf("]\n");
+	fflush(stdout);
+	if (ret == 0 && plot_file)
+		ret = plot(plot_file, argv[optind], r.mmap, sizes, ratios, nr_sizes, t.footprint);
 	trace_free(&t);
 	return ret;
 }

@@ -1,11 +1,10 @@
 /*
  * fileio.c - buffered file I/O of one connection (see fileio.h).
  *
- * Today's engine offers rcl_file_read/rcl_file_write by path: they charge the root memcg and
- * keep no per-open-file state, so an open file here is its path and its advice, a charge to
- * another memcg is refused rather than silently put on the root, and DONTNEED (which needs
- * the engine to drop pages of one file) is refused too. When the engine grows per-open-file
- * calls (rcl_file_open, read and write with a memcg, rcl_file_fadvise), they plug in here.
+ * Each file the connection names is an rcl_file of the engine's: an open file with its own
+ * readahead state and advice, charged to one memcg, as a struct file of a task in that
+ * cgroup. A request naming another memcg for the same path reopens it charged there and
+ * keeps the advice given before; the readahead window starts again, as a fresh open would.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -21,7 +20,9 @@
 struct fileio_file {
 	struct fileio_file *next;
 	char *path;
+	uint32_t memcg_id;		/* what filp charges */
 	enum fileio_advice advice;	/* NORMAL, RANDOM or SEQUENTIAL */
+	struct rcl_file *filp;
 };
 
 struct fileio_table {
@@ -35,6 +36,13 @@ struct fileio_table *fileio_table_new(void)
 	return calloc(1, sizeof(struct fileio_table));
 }
 
+static void file_free(struct fileio_file *f)
+{
+	rcl_file_close(f->filp);
+	free(f->path);
+	free(f);
+}
+
 void fileio_table_free(struct rcl_engine *engine, struct fileio_table *t)
 {
 	struct fileio_file *f;
@@ -44,47 +52,86 @@ void fileio_table_free(struct rcl_engine *engine, struct fileio_table *t)
 		return;
 	while ((f = t->files)) {
 		t->files = f->next;
-		free(f->path);
-		free(f);
+		file_free(f);
 	}
 	free(t->scratch);
 	free(t);
 }
 
-/* The connection's open file PATH, opened now if it is not yet. */
-static int file_get(struct fileio_table *t, const char *path, struct fileio_file **ret)
+void fileio_close(struct fileio_table *t, const char *path)
 {
-	struct fileio_file *f;
+	struct fileio_file **pp, *f;
 
-	for (f = t->files; f; f = f->next) {
+	for (pp = &t->files; (f = *pp); pp = &f->next) {
 		if (strcmp(f->path, path) == 0) {
-			*ret = f;
-			return 0;
+			*pp = f->next;
+			t->nr_files--;
+			file_free(f);
+			return;
 		}
 	}
-	if (t->nr_files >= FILEIO_MAX_OPEN)
+}
+
+/* Open PATH charged to MEMCG_ID with ADVICE (a write creates a missing file first). */
+static int file_open(struct rcl_engine *engine, const char *path, uint32_t memcg_id,
+		     enum fileio_advice advice, bool create, struct rcl_file **ret)
+{
+	int err = rcl_file_open(engine, path, memcg_id, ret);
+
+	if (err == -ENOENT && create && rcl_file_create(engine, path, 0) == 0)
+		err = rcl_file_open(engine, path, memcg_id, ret);
+	if (err || advice == FILEIO_NORMAL)
+		return err;
+	err = rcl_file_advise(*ret, 0, 0, (enum rcl_fadvise)advice);
+	if (err) {
+		rcl_file_close(*ret);
+		*ret = NULL;
+	}
+	return err;
+}
+
+/* The connection's open file PATH charged to MEMCG_ID, opened now if it is not yet. */
+static int file_get(struct rcl_engine *engine, struct fileio_table *t, const char *path,
+		    uint32_t memcg_id, bool create, struct fileio_file **ret)
+{
+	struct rcl_file *filp;
+	struct fileio_file *f;
+	int err;
+
+	for (f = t->files; f; f = f->next)
+		if (strcmp(f->path, path) == 0)
+			break;
+	if (f && f->memcg_id == memcg_id) {
+		*ret = f;
+		return 0;
+	}
+	if (!f && t->nr_files >= FILEIO_MAX_OPEN)
 		return -EMFILE;
+	err = file_open(engine, path, memcg_id, f ? f->advice : FILEIO_NORMAL, create, &filp);
+	if (err)
+		return err;
+	if (f) {
+		/* Charged elsewhere from now on: the old open file goes. */
+		rcl_file_close(f->filp);
+		f->filp = filp;
+		f->memcg_id = memcg_id;
+		*ret = f;
+		return 0;
+	}
 	f = calloc(1, sizeof(*f));
 	if (!f || !(f->path = strdup(path))) {
 		free(f);
+		rcl_file_close(filp);
 		return -ENOMEM;
 	}
+	f->filp = filp;
+	f->memcg_id = memcg_id;
 	f->advice = FILEIO_NORMAL;
 	f->next = t->files;
 	t->files = f;
 	t->nr_files++;
 	*ret = f;
 	return 0;
-}
-
-int fileio_memcg_supported(void)
-{
-	return 0;
-}
-
-static int memcg_check(uint32_t memcg_id)
-{
-	return memcg_id == RCL_MEMCG_ROOT || fileio_memcg_supported() ? 0 : -EOPNOTSUPP;
 }
 
 int fileio_read(struct rcl_engine *engine, struct fileio_table *t, const char *path,
@@ -94,18 +141,17 @@ int fileio_read(struct rcl_engine *engine, struct fileio_table *t, const char *p
 	size_t done = 0, n, got;
 	int err;
 
-	err = memcg_check(memcg_id);
-	if (err == 0)
-		err = file_get(t, path, &f);
+	err = file_get(engine, t, path, memcg_id, false, &f);
 	if (err)
 		return err;
 	if (buf)
-		return rcl_file_read(engine, path, offset, buf, len, ret_read);
+		return rcl_file_pread(f->filp, offset, buf, len, ret_read);
 	if (!t->scratch && !(t->scratch = malloc(SCRATCH_BYTES)))
 		return -ENOMEM;
+	/* One read() call of LEN bytes as the engine sees it, a scratch buffer at a time. */
 	while (done < len) {
 		n = len - done < SCRATCH_BYTES ? len - done : SCRATCH_BYTES;
-		err = rcl_file_read(engine, path, offset + done, t->scratch, n, &got);
+		err = rcl_file_pread(f->filp, offset + done, t->scratch, n, &got);
 		if (err)
 			return err;
 		done += got;
@@ -122,44 +168,35 @@ int fileio_write(struct rcl_engine *engine, struct fileio_table *t, const char *
 	struct fileio_file *f;
 	int err;
 
-	err = memcg_check(memcg_id);
-	if (err == 0)
-		err = file_get(t, path, &f);
+	err = file_get(engine, t, path, memcg_id, true, &f);
 	if (err)
 		return err;
-	return rcl_file_write(engine, path, offset, buf, len);
+	return rcl_file_pwrite(f->filp, offset, buf, len);
 }
 
 int fileio_advise(struct rcl_engine *engine, struct fileio_table *t, const char *path,
 		  uint32_t memcg_id, uint64_t offset, uint64_t len, enum fileio_advice advice)
 {
 	struct fileio_file *f;
-	size_t got;
 	int err;
 
 	if ((unsigned int)advice > FILEIO_NOREUSE)
 		return -EINVAL;
-	if (advice == FILEIO_DONTNEED)
-		return -EOPNOTSUPP;
-	err = advice == FILEIO_WILLNEED ? memcg_check(memcg_id) : 0;
-	if (err == 0)
-		err = file_get(t, path, &f);
+	err = file_get(engine, t, path, memcg_id, false, &f);
 	if (err)
 		return err;
 	switch (advice) {
 	case FILEIO_NORMAL:
 	case FILEIO_RANDOM:
 	case FILEIO_SEQUENTIAL:
-		f->advice = advice;
-		return 0;
+		err = rcl_file_advise(f->filp, offset, len, (enum rcl_fadvise)advice);
+		if (err == 0)
+			f->advice = advice;
+		return err;
 	case FILEIO_WILLNEED:
-		/* Without readahead in the engine, reading the range in is what it does. */
-		if (len == 0)
-			len = UINT64_MAX - offset;
-		if (len > SIZE_MAX)
-			len = SIZE_MAX;
-		return fileio_read(engine, t, path, memcg_id, offset, NULL, (size_t)len, &got);
+	case FILEIO_DONTNEED:
+		return rcl_file_advise(f->filp, offset, len, (enum rcl_fadvise)advice);
 	default:
-		return 0;
+		return 0;	/* NOREUSE: a no-op, as in the kernel of the spec */
 	}
 }

@@ -36,19 +36,19 @@ void fileio_table_free(struct rcl_engine *engine, struct fileio_table *t);
 /*
  * read() of [OFFSET, OFFSET + LEN) of PATH into BUF (NULL: read and drop), the pages charged
  * to memcg MEMCG_ID; *ret_read: bytes before the end of the file. A write() likewise, the
- * file created if absent. 0 or -errno: -EOPNOTSUPP when this engine cannot charge buffered
- * I/O to MEMCG_ID, -EMFILE past FILEIO_MAX_OPEN files, the engine's errors.
+ * file created if absent. 0 or -errno: -ENOENT for a missing file (read) or memcg, -EMFILE
+ * past FILEIO_MAX_OPEN files, the engine's errors. An open file charges one memcg: naming
+ * another reopens it there, with the advice it had.
  */
 int fileio_read(struct rcl_engine *engine, struct fileio_table *t, const char *path,
 		uint32_t memcg_id, uint64_t offset, void *buf, size_t len, size_t *ret_read);
 int fileio_write(struct rcl_engine *engine, struct fileio_table *t, const char *path,
 		 uint32_t memcg_id, uint64_t offset, const void *buf, size_t len);
-/* posix_fadvise(): LEN 0 = to the end of the file. -EOPNOTSUPP for an advice this engine
- * cannot follow. */
+/* posix_fadvise() on the open file (opened charged to MEMCG_ID if it is not yet): LEN 0 = to
+ * the end of the file; WILLNEED reads the range in, DONTNEED drops its clean cached pages. */
 int fileio_advise(struct rcl_engine *engine, struct fileio_table *t, const char *path,
 		  uint32_t memcg_id, uint64_t offset, uint64_t len, enum fileio_advice advice);
-
-/* Whether this engine charges buffered I/O to any memcg (else to the root group only). */
-int fileio_memcg_supported(void);
+/* Close the connection's open file PATH, if it has one (its memcg may then be deleted). */
+void fileio_close(struct fileio_table *t, const char *path);
 
 #endif

@@ -5,7 +5,9 @@
  * path as RegionCreate's, the client's rights judged by fileown.c (read for FileRead and
  * WILLNEED, write for FileWrite, which creates a missing file as the client's), the memcg
  * named on the request or else the client's (Hello.memcg, else "/"), which the client must
- * be allowed to use as for a region. The connection's open files live in ctx->files.
+ * be allowed to use as for a region; FileAdvise opens the file there too, as a read would.
+ * The connection's open files live in ctx->files: each keeps its readahead state and advice
+ * until the connection closes or removes the file.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -99,18 +101,9 @@ static int file_access(struct req_ctx *ctx, const char *path, unsigned int mask,
 }
 
 /* The engine refused buffered I/O: say so in words. */
-static int fileio_error(struct req_ctx *ctx, const char *path, uint32_t memcg, int err,
-			Response *resp)
+static int fileio_error(struct req_ctx *ctx, const char *path, int err, Response *resp)
 {
-	char buf[256] = "";
-
 	switch (err) {
-	case -EOPNOTSUPP:
-		rcl_memcg_path(ctx->engine, memcg, buf, sizeof(buf));
-		status_set(resp, CODE(UNSUPPORTED),
-			   "%s: this engine charges buffered file I/O to the root memcg only "
-			   "(asked: %s)", ctx->name, buf);
-		break;
 	case -EMFILE:
 		status_set(resp, CODE(NO_SPACE), "%s: this connection holds %u files open already",
 			   ctx->name, FILEIO_MAX_OPEN);
@@ -178,7 +171,7 @@ int req_file_read(struct req_ctx *ctx, const Request *req, Response *resp)
 		ret = fileio_read(ctx->engine, ctx->files, m->path, memcg, fr->offset, buf,
 				  fr->length, &got);
 		if (ret < 0)
-			return fileio_error(ctx, m->path, memcg, ret, resp);
+			return fileio_error(ctx, m->path, ret, resp);
 		if (!m->discard)
 			r->data[i].len = got;
 		r->bytes += got;
@@ -268,7 +261,7 @@ int req_file_write(struct req_ctx *ctx, const Request *req, Response *resp)
 		ret = write_range(ctx, m->path, memcg, m->ranges[i],
 				  fill ? NULL : m->data.data + pos, fill);
 		if (ret < 0)
-			fileio_error(ctx, m->path, memcg, ret, resp);
+			fileio_error(ctx, m->path, ret, resp);
 		else
 			pos += m->ranges[i]->length;
 	}
@@ -292,7 +285,7 @@ int req_file_advise(struct req_ctx *ctx, const Request *req, Response *resp)
 {
 	const Reclaim__V1__FileAdvise *m = req->file_advise;
 	Reclaim__V1__FileAdviseReply *r;
-	uint32_t memcg = RCL_MEMCG_ROOT;
+	uint32_t memcg;
 	bool created;
 	int ret;
 
@@ -308,7 +301,7 @@ int req_file_advise(struct req_ctx *ctx, const Request *req, Response *resp)
 			   PRIu64 " runs past %llu bytes", m->offset, m->length, FILE_MAX_BYTES);
 		ret = -EINVAL;
 	}
-	if (ret == 0 && m->advice == RECLAIM__V1__FILE_ADVICE__FADV_WILLNEED)
+	if (ret == 0)
 		ret = charge_memcg(ctx, m->memcg, resp, &memcg);
 	if (ret == 0)
 		ret = file_access(ctx, m->path, FILE_MAY_READ, false, 0, resp, &created);
@@ -316,14 +309,8 @@ int req_file_advise(struct req_ctx *ctx, const Request *req, Response *resp)
 		return ret;
 	ret = fileio_advise(ctx->engine, ctx->files, m->path, memcg, m->offset, m->length,
 			    (enum fileio_advice)m->advice);
-	if (ret == -EOPNOTSUPP && m->advice == RECLAIM__V1__FILE_ADVICE__FADV_DONTNEED) {
-		status_set(resp, CODE(UNSUPPORTED),
-			   "file advise: DONTNEED needs the engine to drop one file's pages, which "
-			   "this engine does not offer yet");
-		return ret;
-	}
 	if (ret < 0)
-		return fileio_error(ctx, m->path, memcg, ret, resp);
+		return fileio_error(ctx, m->path, ret, resp);
 	r = malloc(sizeof(*r));
 	if (!r)
 		return -ENOMEM;
@@ -359,6 +346,9 @@ int req_file_remove(struct req_ctx *ctx, const Request *req, Response *resp)
 		free(r);
 		return req_file_error(ctx, m->path, ret, "", &attr, resp);
 	}
+	/* The name is gone: so is this connection's open file of it, and its charge's hold on
+	 * the memcg (the cache stays until reclaimed, as an unlinked file's would). */
+	fileio_close(ctx->files, m->path);
 	reclaim__v1__file_remove_reply__init(r);
 	resp->msg_case = RESP(FILE_REMOVE);
 	resp->file_remove = r;

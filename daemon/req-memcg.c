@@ -268,8 +268,8 @@ int req_memcg_delete(struct req_ctx *ctx, const Request *req, Response *resp)
 		return -ENOMEM;
 	ret = rcl_memcg_delete(ctx->engine, id);
 	if (ret == -EBUSY)
-		status_set(resp, CODE(BUSY), "memcg delete: %s still has child groups or regions",
-			   path);
+		status_set(resp, CODE(BUSY), "memcg delete: %s still has child groups, regions or "
+			   "open files charged to it", path);
 	if (ret < 0) {
 		free(r);
 		return ret;

@@ -371,6 +371,7 @@ static int engine_error(struct req_ctx *ctx, int err, Response *resp)
  * fast path), -EAGAIN with the response untouched otherwise. */
 static int touch(struct req_ctx *ctx, const Request *req, Response *resp, bool resident)
 {
+	struct rcl_fault_counts faults = { 0, 0 };
 	Reclaim__V1__TouchReply *r;
 	struct region_rec rec;
 	uint64_t first, nr;
@@ -384,8 +385,10 @@ static int touch(struct req_ctx *ctx, const Request *req, Response *resp, bool r
 						req->touch->write);
 		if (ret == -EAGAIN)
 			return ret;
+		faults.minor = nr;	/* every page a fault that waited for nothing */
 	} else {
-		ret = rcl_region_touch(ctx->engine, rec.id, first, nr, req->touch->write);
+		ret = rcl_region_touch_counted(ctx->engine, rec.id, first, nr, req->touch->write,
+					       &faults);
 	}
 	if (ret < 0)
 		return engine_error(ctx, ret, resp);
@@ -394,6 +397,8 @@ static int touch(struct req_ctx *ctx, const Request *req, Response *resp, bool r
 		return -ENOMEM;
 	reclaim__v1__touch_reply__init(r);
 	r->pages = nr;
+	r->minor_faults = faults.minor;
+	r->major_faults = faults.major;
 	resp->msg_case = RESP(TOUCH);
 	resp->touch = r;
 	return 0;

@@ -511,6 +511,7 @@ struct cleanup {
 	struct job job;
 	struct server *server;
 	uint64_t session_id;
+	struct fileio_table *files;	/* its open files */
 };
 
 static void cleanup_run(struct job *job)
@@ -519,6 +520,7 @@ static void cleanup_run(struct job *job)
 	struct server *s = c->server;
 	unsigned int raw, regions;
 
+	fileio_table_free(s->engine, c->files);
 	raw = rawpages_release_session(s->raw, s->engine, c->session_id);
 	regions = registry_release_session(s->registry, s->engine, s->raw, c->session_id);
 	if (raw || regions)
@@ -534,12 +536,13 @@ static void cleanup_done(struct job *job)
 	server_check_done(s);
 }
 
-/* Free the connection's raw pages and non-persistent regions: on a worker, since the engine
- * may have to wait for its lock; here when there are no workers any more (shutdown). */
-static void session_cleanup(struct server *s, uint64_t session_id)
+/* Close the connection's open files, free its raw pages and non-persistent regions: on a
+ * worker, since the engine may have to wait for its lock; here when there are no workers any
+ * more (shutdown). */
+static void session_cleanup(struct server *s, uint64_t session_id, struct fileio_table *files)
 {
 	struct cleanup *c = malloc(sizeof(*c));
-	struct cleanup local = { .server = s, .session_id = session_id };
+	struct cleanup local = { .server = s, .session_id = session_id, .files = files };
 
 	if (c) {
 		*c = local;
@@ -557,7 +560,7 @@ void session_free(struct session *session)
 	struct server *s = session->server;
 
 	subs_release_session(s->subs, session->id);
-	session_cleanup(s, session->id);
+	session_cleanup(s, session->id, session->files);
 	if (session->ev_read)
 		event_free(session->ev_read);
 	if (session->ev_write)
@@ -568,7 +571,6 @@ void session_free(struct session *session)
 		evbuffer_free(session->out);
 	if (session->fd >= 0)
 		close(session->fd);
-	fileio_table_free(s->engine, session->files);
 	free(session->groups);
 	free(session);
 }

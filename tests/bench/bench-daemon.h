@@ -56,7 +56,9 @@ static double raw_pingpong(int rounds)
 	return (t1 - t0) / rounds;
 }
 
-static pid_t start_daemon(const char *dir, const char *sock, const char *arena, const char *swap)
+/* EXTRA: one more option for the daemon (NULL: none). */
+static pid_t start_daemon_with(const char *dir, const char *sock, const char *arena,
+			       const char *swap, const char *extra)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *daemon = getenv("RECLAIMD") ? getenv("RECLAIMD") : "./daemon/reclaimd";
@@ -73,7 +75,8 @@ static pid_t start_daemon(const char *dir, const char *sock, const char *arena, 
 		if (!freopen("/dev/null", "w", stdout))
 			_exit(127);
 		execl(daemon, daemon, "--arena", arena, "--swap", swap, "--state-dir", dir,
-		      "--data-dir", dir, "--socket", sock, "--log-level", "warning", (char *)NULL);
+		      "--data-dir", dir, "--socket", sock, "--log-level", "warning", extra,
+		      (char *)NULL);
 		_exit(127);
 	}
 	for (;;) {
@@ -93,6 +96,12 @@ static pid_t start_daemon(const char *dir, const char *sock, const char *arena, 
 	}
 	close(fd);
 	return pid;
+}
+
+static pid_t __attribute__((unused)) start_daemon(const char *dir, const char *sock,
+						  const char *arena, const char *swap)
+{
+	return start_daemon_with(dir, sock, arena, swap, NULL);
 }
 
 #endif

@@ -62,7 +62,7 @@ cmp -s <(ctl read "$a" 0 $((12 * MiB))) <(head -c $((12 * MiB)) "$tmp/seed")
 check "... and the data still reads back" test $? = 0
 ctl memcg rm /e2e 2>"$tmp/err"
 check "memcg rm with regions inside: BUSY (exit 10)" \
-	bash -c '[ $0 -eq 10 ] && grep -q "still has child groups or regions" "$1"' $? "$tmp/err"
+	bash -c '[ $0 -eq 10 ] && grep -q "still has child groups, regions or open files" "$1"' $? "$tmp/err"
 ctl free "$a" && ctl free "$b" && ctl memcg rm /e2e
 check "free both regions, then memcg rm" test $? = 0
 

@@ -2,13 +2,15 @@
 # Buffered file I/O over the socket: fwrite creates a file as the client's, fread reads it
 # back (vectored), the page cache reads each page from the file once (pgpgin) and
 # none once cached, the file region rules decide who may read or write, bad requests are
-# refused naming the field and change nothing, rm removes only one's own files.
+# refused naming the field and change nothing, rm removes only one's own files. Reads charge
+# the memcg named on the request, else the client's Hello memcg; fadvise DONTNEED drops a
+# file's cached pages and WILLNEED reads them in; a memcg whose open files have closed goes.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 command -v setpriv >/dev/null || { echo "1..0 # SKIP setpriv is missing"; exit 77; }
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root to switch uids"; exit 77; }
-plan 23
+plan 37
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 as() { local u=$1; shift; setpriv --reuid "$u" --regid "$u" --clear-groups "$RECLAIMCTL" \
@@ -18,6 +20,8 @@ refused() { local want=$1 re=$2; shift 2; out=$("$@" 2>&1); local rc=$?
 # Pages read from files: pgpgin counts KiB (and swap-ins, which this test has none of).
 majflt() { ctl stat vmstat | awk '$1 == "pgpgin" { print $2 / 4 }'; }
 data=$tmp/data
+# A memcg's memory.stat value.
+mstat() { ctl memcg stat "$1" | awk -v k="$2" '$1 == k { print $2 }'; }
 
 start_daemon --socket-mode 0666 && ok "daemon is READY" || not_ok "daemon is READY"
 
@@ -62,6 +66,50 @@ check "fadvise of an unknown advice is a usage error" refused 64 "unknown ADVICE
 check "fadvise random is accepted" ctl fadvise hand.dat random
 check "uid 65533 may not remove root's file" refused 3 "only its owner" as 65533 rm hand.dat
 check "root removes it" eval 'ctl rm hand.dat && ! test -e "$data/hand.dat"'
+
+# The memcg a read charges, and fadvise.
+head -c 65536 /dev/urandom >"$data/a.dat"; head -c 65536 /dev/urandom >"$data/b.dat"
+head -c 65536 /dev/urandom >"$data/c.dat"
+ctl memcg create /fio && ctl memcg create /hello
+ctl fread a.dat 0 64K --discard --memcg /fio >/dev/null
+check "fread --memcg /fio charges the 16 pages it read to /fio" test "$(mstat /fio file)" -eq 65536
+check "... and none to /hello" test "$(mstat /hello file)" -eq 0
+m0=$(majflt)
+check "fadvise dontneed is accepted" ctl fadvise a.dat dontneed
+check "... and drops the file's cached pages from /fio" test "$(mstat /fio file)" -eq 0
+ctl fread a.dat 0 64K --discard >/dev/null
+check "... so the next read reads the 16 pages from the file again" test $(($(majflt) - m0)) -eq 16
+ctl fadvise a.dat dontneed
+check "a read naming no memcg is charged to the client's Hello memcg" \
+	test "$("$RCLC_PROBE" --hello-memcg /hello "$sock" fread b.dat 65536)" = "code=OK message="
+check "... /hello holds its 16 pages" test "$(mstat /hello file)" -eq 65536
+m0=$(majflt)
+check "fadvise willneed --memcg /fio is accepted" ctl fadvise c.dat willneed --memcg /fio
+check "... it read the 16 pages into /fio" \
+	eval '[ $(($(majflt) - m0)) -eq 16 ] && [ "$(mstat /fio file)" -eq 65536 ]'
+ctl fread c.dat 0 64K --discard >/dev/null
+check "... and a read after it reads nothing from the file" test $(($(majflt) - m0)) -eq 16
+# A closed connection's open files are closed on a worker after the close: poll, bounded.
+rm_within() { local deadline=$((SECONDS + 20))
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		ctl memcg rm "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1; }
+check "with their connections closed, the memcgs' open files are closed: both memcgs go" \
+	eval 'rm_within /fio && rm_within /hello'
+# A connection that holds a file open charged to /hold keeps /hold; its end lets it go.
+ctl memcg create /hold
+mkfifo "$tmp/hold"
+"$RCLC_PROBE" --hello-memcg /hold "$sock" fread b.dat 4096 hold <"$tmp/hold" >"$tmp/held" &
+exec {hfd}>"$tmp/hold"
+deadline=$((SECONDS + 20))
+while [ "$SECONDS" -lt "$deadline" ] && ! grep -q "code=OK" "$tmp/held"; do sleep 0.05; done
+check "a connection holds b.dat open, charged to /hold" grep -q "code=OK" "$tmp/held"
+check "... so /hold cannot be removed: BUSY naming open files" \
+	refused 10 "still has child groups, regions or open files" ctl memcg rm /hold
+exec {hfd}>&-
+check "... until that connection ends" rm_within /hold
 
 stop_daemon
 check "daemon exits 0" test "$EXIT" = 0

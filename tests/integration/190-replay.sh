@@ -1,14 +1,17 @@
 #!/bin/bash
 # reclaimctl replay through `reclaimd --deterministic`: a synthetic trace (zipf, a loop larger
 # than the cache, a one-off scan, then all mixed) gives exactly the in-process engine's
-# misses at every cache size, twice in a row; a cache larger than the footprint misses
-# exactly the footprint; a malformed trace, or a replay the daemon refuses, leaves no memcg,
-# region or file behind.
+# misses at every cache size, twice in a row, as faults (--access mmap) and as read() calls
+# charged to a memcg per size (--access read); a cache larger than the footprint misses
+# exactly the footprint; --fadvise normal and sequential read ahead (a small cache thrashes
+# on the windows) where random reads exactly what is asked; the summary counts the memcg's
+# reclaim; --plot draws a PNG with gnuplot; a progress bar shows on a terminal only; a
+# malformed trace, or a replay the daemon refuses, leaves no memcg, region or file behind.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 command -v python3 >/dev/null || { echo "1..0 # SKIP python3 is missing"; exit 77; }
-plan 11
+plan 27
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 refused() { local want=$1 re=$2; shift 2; out=$("$@" 2>&1); local rc=$?
@@ -50,8 +53,68 @@ check "... and again on the second run" test "$d2" = "$e"
 check "the misses fall as the cache grows" eval '[ "${d1%% *}" -gt "${d1##* }" ]'
 check "a 16M cache (larger than the footprint) misses exactly the footprint" \
 	test "${d1##* }" -eq "$footprint"
+
+# read(): each size in a fresh memcg with that memory.max, random advice.
+r1=$(ctl --json replay "$tmp/trace.txt" --format text --access read --cache $sizes | misses)
+r2=$(ctl --json replay "$tmp/trace.txt" --format text --access read --cache $sizes | misses)
+re=$("$REPLAY_ENGINE" --arena 16M --swap 16M --dir "$tmp/engine" --format text --access read \
+	--cache $sizes "$tmp/trace.txt" | awk '{ print $2 }' | paste -sd ' ')
+echo "# read: daemon $r1 / $r2, engine: $re"
+check "--access read: five sizes replayed" test "$(wc -w <<<"$r1")" -eq 5
+check "--access read: the daemon's misses are the in-process engine's at every size" \
+	test "$r1" = "$re"
+check "... and again on the second run" test "$r2" = "$re"
+check "--access read: the misses fall as the cache grows" eval '[ "${r1%% *}" -gt "${r1##* }" ]'
+check "--access read: a 16M cache misses exactly the footprint" test "${r1##* }" -eq "$footprint"
+check "--access read: the small cache's reclaim is counted (pgscan, pgsteal > 0)" \
+	eval 'ctl --json replay "$tmp/trace.txt" --format text --access read --cache 256K |
+	python3 -c "import json,sys; o = json.load(sys.stdin)[0]; sys.exit(not (o[\"pgscan\"] > 0 and o[\"pgsteal\"] > 0))"'
+
+# A sequential read of 2048 pages: random advice reads each page once whatever the cache;
+# normal advice reads ahead in windows that a 64K cache cannot hold, so it reads far more.
+seq 0 2047 >"$tmp/seq.txt"
+fa() { ctl --json replay "$tmp/seq.txt" --format text --access read --cache 64K,16M \
+	--fadvise "$1" | misses; }
+fr=$(fa random); fn=$(fa normal); fs=$(fa sequential)
+en=$("$REPLAY_ENGINE" --arena 16M --swap 16M --dir "$tmp/engine" --format text --access read \
+	--cache 64K,16M --fadvise normal "$tmp/seq.txt" | awk '{ print $2 }' | paste -sd ' ')
+echo "# sequential trace: random $fr, normal $fn (engine $en), sequential $fs"
+check "--fadvise random reads exactly the 2048 pages at 64K and 16M" test "$fr" = "2048 2048"
+check "--fadvise normal at 64K reads ahead more than it can keep (> 2048 pages read)" \
+	test "${fn%% *}" -gt 2048
+check "--fadvise normal: a 16M cache reads each page once" test "${fn##* }" -eq 2048
+check "--fadvise normal: the daemon's pages read are the in-process engine's" test "$fn" = "$en"
+check "--fadvise sequential at 64K reads ahead too (> 2048 pages read)" test "${fs%% *}" -gt 2048
+
 r=$(ctl --json replay "$tmp/trace.txt" --format text --access read | misses)
 check "--access read without a limit misses exactly the footprint" test "$r" -eq "$footprint"
+
+# --plot: a PNG (its 8 signature bytes) where gnuplot is installed; refused up front without.
+if command -v gnuplot >/dev/null; then
+	rm -f "$tmp/mrc.png"
+	ctl replay "$tmp/trace.txt" --format text --access read --cache 256K,1M,4M \
+		--plot "$tmp/mrc.png" >/dev/null
+	check "--plot draws the miss-ratio curve into a PNG" \
+		test "$(head -c 8 "$tmp/mrc.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a
+else
+	ok "--plot draws the miss-ratio curve into a PNG # SKIP gnuplot is missing"
+fi
+check "--plot without gnuplot in PATH is refused naming it (exit 64), drawing nothing" \
+	eval 'refused 64 "plot needs gnuplot, which is not in PATH" env PATH=/nonexistent "$RECLAIMCTL" --socket "$sock" \
+	replay "$tmp/trace.txt" --format text --cache 1M --plot "$tmp/none.png" &&
+	! test -e "$tmp/none.png"'
+
+# The progress bar: on a terminal only.
+if script -qec true /dev/null >/dev/null 2>&1; then
+	out=$(script -qec "$RECLAIMCTL --socket $sock replay $tmp/trace.txt --format text \
+		--cache 1M" /dev/null)
+	check "on a terminal, a progress bar runs to 100% of the 5700 accesses" \
+		grep -q "1024 KiB: 100.0% of 5700 accesses" <<<"$out"
+else
+	ok "on a terminal, a progress bar runs to 100% of the 5700 accesses # SKIP no script(1)"
+fi
+ctl replay "$tmp/trace.txt" --format text --cache 1M >/dev/null 2>"$tmp/progress.err"
+check "... and none when standard error is not a terminal" test ! -s "$tmp/progress.err"
 check "nothing is left behind: no memcg, no file" nothing_left
 
 printf '1\n2\nthree\n' >"$tmp/bad.txt"
@@ -61,8 +124,13 @@ head -c 30 /dev/zero >"$tmp/bad.bin"
 check "a truncated oracleGeneral record is refused naming it" \
 	refused 64 "bad.bin: record 2 \(byte 24\) is truncated: 6 of 24 bytes" \
 	ctl replay "$tmp/bad.bin"
-ctl replay "$tmp/trace.txt" --format text --access read --cache 1M >/dev/null 2>&1
-check "a replay the daemon refuses midway leaves nothing behind" nothing_left
+# 9001 pages are over the default max-client-bytes (arena + swap, 32M): the region is refused
+# after the memcg was made.
+seq 0 9000 >"$tmp/big.txt"
+check "a replay whose file region is over the client's bytes is refused naming the limit" \
+	refused 5 "over the limit \(max-client-bytes" ctl replay "$tmp/big.txt" --format text \
+	--access read --cache 1M
+check "... and leaves nothing behind: no memcg, no file" nothing_left
 
 stop_daemon
 finish

@@ -2,9 +2,10 @@
  * rclc-probe - a test client built on libreclaim-client: good requests, and bad input on
  * purpose, with one line of output per answer so shell tests can match it.
  *
- *   rclc-probe [--uid UID] SOCKET COMMAND [ARG]...
+ *   rclc-probe [--uid UID] [--hello-memcg PATH] SOCKET COMMAND [ARG]...
  *
- * --uid drops to UID (and its gid, no supplementary groups) before connecting. Commands:
+ * --uid drops to UID (and its gid, no supplementary groups) before connecting; --hello-memcg
+ * names PATH as the client's memcg in Hello. Commands:
  *   hello               Hello, print the server's figures
  *   stat VIEW           print a view (meminfo, vmstat, zoneinfo, buddyinfo)
  *   free PFN ORDER      FreePages
@@ -27,11 +28,15 @@
  *   read REGION LENGTH  one Read of LENGTH bytes at offset 0, however large
  *   memcg-events PATH   MemcgEvents
  *   regions N           create 4K regions until N exist or one is refused ("created=K")
+ *   fread PATH LENGTH [hold]
+ *                       one FileRead of [0, LENGTH) of PATH, discarded, naming no memcg;
+ *                       with hold, the connection (and its open file) stays until stdin ends
  * Answers print as "code=NAME message=TEXT"; a connection the server closed prints "closed".
  */
 #include <errno.h>
 #include <grp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -512,8 +517,33 @@ static int cmd_regions(struct rclc *c, unsigned int n)
 	return 0;
 }
 
+/* A buffered read that leaves the memcg to the connection's default. */
+static int cmd_fread(struct rclc *c, const char *path, const char *length, bool hold)
+{
+	char line[64];
+	int r;
+
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__FileRead rd = RECLAIM__V1__FILE_READ__INIT;
+	Reclaim__V1__FileRange range = RECLAIM__V1__FILE_RANGE__INIT, *rp = &range;
+
+	range.length = strtoull(length, NULL, 0);
+	rd.path = (char *)path;
+	rd.ranges = &rp;
+	rd.n_ranges = 1;
+	rd.discard = true;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_FILE_READ;
+	req.file_read = &rd;
+	r = call_print(c, &req);
+	fflush(stdout);
+	while (hold && fgets(line, sizeof(line), stdin))
+		;
+	return r;
+}
+
 int main(int argc, char **argv)
 {
+	const char *hello_memcg = NULL;
 	struct rclc *c;
 	int argi = 1, r;
 
@@ -526,8 +556,13 @@ int main(int argc, char **argv)
 		}
 		argi = 3;
 	}
+	if (argc - argi > 2 && !strcmp(argv[argi], "--hello-memcg")) {
+		hello_memcg = argv[argi + 1];
+		argi += 2;
+	}
 	if (argc - argi < 2) {
-		fprintf(stderr, "usage: rclc-probe [--uid UID] SOCKET COMMAND [ARG]...\n");
+		fprintf(stderr, "usage: rclc-probe [--uid UID] [--hello-memcg PATH] SOCKET COMMAND "
+			"[ARG]...\n");
 		return 2;
 	}
 	r = rclc_connect(argv[argi], &c);
@@ -536,7 +571,7 @@ int main(int argc, char **argv)
 			strerror(-r));
 		return 3;
 	}
-	r = rclc_hello(c, "rclc-probe");
+	r = rclc_hello_memcg(c, "rclc-probe", hello_memcg);
 	if (r < 0) {
 		/* The server's refusal, as the tests match answers: "refused message=...". */
 		printf("refused message=%s\n", r == -EPROTO ? rclc_last_error(c) : strerror(-r));
@@ -571,6 +606,9 @@ int main(int argc, char **argv)
 		r = cmd_memcg_events(c, argv[argi + 1]);
 	else if (!strcmp(argv[argi], "regions") && argc - argi == 2)
 		r = cmd_regions(c, (unsigned int)atoi(argv[argi + 1]));
+	else if (!strcmp(argv[argi], "fread") && (argc - argi == 3 ||
+		 (argc - argi == 4 && !strcmp(argv[argi + 3], "hold"))))
+		r = cmd_fread(c, argv[argi + 1], argv[argi + 2], argc - argi == 4);
 	else
 		r = cmd_bad(c, argv[argi]);
 	fflush(stdout);

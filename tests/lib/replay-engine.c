@@ -1,13 +1,15 @@
 /*
  * replay-engine - the in-process twin of `reclaimctl replay`: the same trace, the same cache
  * sizes, the same sequence of engine calls (memcg with memory.max, a shared file region that
- * sizes a fresh file, reads through daemon/fileio.c or touches of the region, then the same
- * clean-up), on an engine configured as `reclaimd --deterministic` configures its own. Prints
+ * sizes a fresh file, reads through daemon/fileio.c - so the daemon's own calls: rcl_file_open
+ * charged to the memcg, the advice by rcl_file_advise, rcl_file_pread - or touches of the
+ * region, then the same clean-up), on an engine configured as `reclaimd --deterministic`
+ * configures its own. Prints
  * one line per size: "CACHE_BYTES MISSES", misses being the pages read from the file (the
  * pgpgin delta in pages, less swap-ins), as reclaimctl replay counts them.
  *
  *   replay-engine --arena SIZE --swap SIZE --dir DIR --format F --access read|mmap
- *                 --cache SIZE[,SIZE]... TRACE
+ *                 --cache SIZE[,SIZE]... [--fadvise random|normal|sequential] TRACE
  */
 #include <errno.h>
 #include <getopt.h>
@@ -68,8 +70,9 @@ static int die(const char *what, int err)
 	return 1;
 }
 
-static int replay_size(struct rcl_engine *e, const struct trace *t, bool mmap, uint64_t cache,
-		       unsigned int i, const char *dir, uint64_t *ret_misses)
+static int replay_size(struct rcl_engine *e, const struct trace *t, bool mmap,
+		       enum fileio_advice advice, uint64_t cache, unsigned int i, const char *dir,
+		       uint64_t *ret_misses)
 {
 	struct rcl_region_spec spec = { 0 };
 	struct fileio_table *files = fileio_table_new();
@@ -95,7 +98,7 @@ static int replay_size(struct rcl_engine *e, const struct trace *t, bool mmap, u
 		return die("region", err);
 	if (!mmap) {
 		rcl_region_free(e, region);
-		if ((err = fileio_advise(e, files, path, memcg, 0, 0, FILEIO_RANDOM)))
+		if ((err = fileio_advise(e, files, path, memcg, 0, 0, advice)))
 			return die("advise", err);
 	}
 	before = majfault(e);
@@ -141,6 +144,7 @@ int main(int argc, char **argv)
 		{ "arena", required_argument, NULL, 'a' }, { "swap", required_argument, NULL, 's' },
 		{ "dir", required_argument, NULL, 'd' }, { "format", required_argument, NULL, 'f' },
 		{ "access", required_argument, NULL, 'x' }, { "cache", required_argument, NULL, 'c' },
+		{ "fadvise", required_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rcl_config cfg;
@@ -148,6 +152,7 @@ int main(int argc, char **argv)
 	enum trace_format format = TRACE_ORACLE;
 	char *caches = NULL, *dir = NULL, *tok, *save = NULL, swap[512], data[512], err[512];
 	uint64_t arena = 16 << 20, swap_bytes = 0, cache, misses;
+	enum fileio_advice advice = FILEIO_RANDOM;
 	bool mmap = false;
 	struct trace t;
 	unsigned int i = 0;
@@ -161,6 +166,10 @@ int main(int argc, char **argv)
 		case 'f': trace_format_parse(optarg, &format); break;
 		case 'x': mmap = !strcmp(optarg, "mmap"); break;
 		case 'c': caches = optarg; break;
+		case 'v':
+			advice = !strcmp(optarg, "normal") ? FILEIO_NORMAL :
+				 !strcmp(optarg, "sequential") ? FILEIO_SEQUENTIAL : FILEIO_RANDOM;
+			break;
 		default: return 64;
 		}
 	}
@@ -183,7 +192,8 @@ int main(int argc, char **argv)
 		return die("engine", r);
 	rcl_thread_attach(e);	/* as the daemon's worker is */
 	for (tok = strtok_r(caches, ",", &save); tok; tok = strtok_r(NULL, ",", &save), i++) {
-		if (parse_size(tok, &cache) < 0 || replay_size(e, &t, mmap, cache, i, data, &misses))
+		if (parse_size(tok, &cache) < 0 ||
+		    replay_size(e, &t, mmap, advice, cache, i, data, &misses))
 			return 1;
 		printf("%" PRIu64 " %" PRIu64 "\n", cache, misses);
 	}
