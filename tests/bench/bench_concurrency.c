@@ -5,9 +5,10 @@
  * asserted, but a missed target is named as such.
  *
  *   1. raw       128 KiB sequential O_DIRECT writes, 32 in flight through io_uring (fio's
- *                way: a fresh fallocated file, written once through), and random 4 KiB
- *                O_DIRECT reads of what was written, one in flight (a fault waits for its
- *                page) and DAEMON_WORKERS in flight (one fault per daemon worker).
+ *                way: a fresh fallocated file, written once through, as the swap file is
+ *                fresh and fallocated), and random 4 KiB O_DIRECT reads of what was written,
+ *                one in flight (a fault waits for its page: the engine's swap-in depth per
+ *                faulting thread) and DAEMON_WORKERS in flight (one fault per daemon worker).
  *   2. swap-out  a writer streaming through an anonymous region 16 times the arena: pswpout
  *                MiB/s once the arena is full, in-process (rcl_engine_start_threads, io_uring
  *                swap) and through reclaimd, each as a fraction of the raw write.
@@ -18,8 +19,11 @@
  *   4. stalls    a writer paced at half the in-process swap-out rate of 2: allocstall as a
  *                fraction of page allocations (pgalloc). Target: under 1% (kswapd keeps up).
  *
- * Every phase is bounded in time, and an alarm ends the whole run (and its daemon) if
- * anything hangs. Files: a fresh directory under ./var, removed at the end.
+ * The host's two cores are shared, so one slice of time can be slow for reasons of its own:
+ * 2 and 3 run ROUNDS times, interleaved (raw, in-process, daemon; 1, 2, 4, 8 clients), and
+ * the medians are what the table compares. Every phase is bounded in time, and an alarm ends
+ * the whole run (and its daemon) if anything hangs. Files: a fresh directory under ./var,
+ * removed at the end.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -60,6 +64,7 @@
 #define STALL_BATCH		16		/* pages per paced step */
 #define STALL_SECONDS		2.0
 
+#define ROUNDS			3		/* of 2 and 3, interleaved: medians */
 #define RUN_LIMIT		300		/* seconds: the alarm that ends a hung run */
 
 static char dir[80];		/* its sockets' paths must fit in a sockaddr_un */
@@ -228,16 +233,47 @@ static double raw_read(int fd, char *bufs, uint64_t bytes, unsigned int qd)
 }
 
 struct raw_figures {
-	double write_mib;		/* MiB/s */
+	double write_mib;		/* MiB/s, the median round's */
 	double read_qd1, read_qdw;	/* reads/s */
 };
 
-static void bench_raw(struct raw_figures *raw)
+static double median(const double *v, int n)
 {
-	char path[PATH_MAX + 16], fig[24], what[48];
+	double s[ROUNDS];
+	int i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = i; j > 0 && s[j - 1] > v[i]; j--)
+			s[j] = s[j - 1];
+		s[j] = v[i];
+	}
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+static char *raw_bufs;		/* RAW_QD buffers of RAW_BS, page aligned */
+
+static void raw_init(void)
+{
+	int err;
+
+	if (posix_memalign((void **)&raw_bufs, PAGE, (size_t)RAW_QD * RAW_BS))
+		die("posix_memalign", ENOMEM);
+	memset(raw_bufs, 0x5a, (size_t)RAW_QD * RAW_BS);
+	err = io_uring_queue_init(RAW_QD, &ring, 0);
+	if (err < 0)
+		die("io_uring_queue_init", err);
+}
+
+/*
+ * One raw round: a fresh fallocated file written through (MiB/s); on the first round also
+ * the random reads of what it wrote (reads/s, one and DAEMON_WORKERS in flight).
+ */
+static double raw_round(bool reads, double *ret_qd1, double *ret_qdw)
+{
+	char path[sizeof(dir) + 8];
 	uint64_t written;
-	char *bufs;
-	int fd, err;
+	double mib;
+	int fd;
 
 	snprintf(path, sizeof(path), "%s/raw", dir);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_DIRECT, 0600);
@@ -245,46 +281,28 @@ static void bench_raw(struct raw_figures *raw)
 		die(path, errno);
 	if (fallocate(fd, 0, 0, (off_t)RAW_BYTES))
 		die("fallocate", errno);
-	if (posix_memalign((void **)&bufs, PAGE, (size_t)RAW_QD * RAW_BS))
-		die("posix_memalign", ENOMEM);
-	memset(bufs, 0x5a, (size_t)RAW_QD * RAW_BS);
-	err = io_uring_queue_init(RAW_QD, &ring, 0);
-	if (err < 0)
-		die("io_uring_queue_init", err);
-
-	raw->write_mib = raw_write(fd, bufs, &written);
-	raw->read_qd1 = raw_read(fd, bufs, written, 1);
-	raw->read_qdw = raw_read(fd, bufs, written, DAEMON_WORKERS);
-	io_uring_queue_exit(&ring);
+	mib = raw_write(fd, raw_bufs, &written);
+	if (reads) {
+		*ret_qd1 = raw_read(fd, raw_bufs, written, 1);
+		*ret_qdw = raw_read(fd, raw_bufs, written, DAEMON_WORKERS);
+	}
 	close(fd);
 	unlink(path);
-	free(bufs);
-
-	printf("1. raw: io_uring O_DIRECT on %s\n", dir);
-	printf("   128 KiB sequential writes, %d in flight  %8.0f MiB/s (%.0f MiB written)\n",
-	       RAW_QD, raw->write_mib, (double)written / MiB);
-	printf("   4 KiB random reads, 1 in flight          %8.0f reads/s\n", raw->read_qd1);
-	printf("   4 KiB random reads, %d in flight          %8.0f reads/s\n", DAEMON_WORKERS,
-	       raw->read_qdw);
-	snprintf(fig, sizeof(fig), "%.0f MiB/s", raw->write_mib);
-	row_add("raw seq write 128K QD32", fig, "-", "-", "");
-	snprintf(fig, sizeof(fig), "%.0f reads/s", raw->read_qd1);
-	row_add("raw rand read 4K QD1", fig, "-", "-", "");
-	snprintf(fig, sizeof(fig), "%.0f reads/s", raw->read_qdw);
-	snprintf(what, sizeof(what), "raw rand read 4K QD%d", DAEMON_WORKERS);
-	row_add(what, fig, "-", "-", "");
+	return mib;
 }
 
 /* ---- the engine in-process ------------------------------------------------------------ */
 
 struct counters {
-	uint64_t pswpout, pgalloc, allocstall, pgscan_kswapd, pgscan_direct;
+	uint64_t pswpout, pswpin, pgalloc, allocstall, pgscan_kswapd, pgscan_direct;
 };
 
 static void counter_add(struct counters *c, const char *name, uint64_t value)
 {
 	if (strcmp(name, "pswpout") == 0)
 		c->pswpout += value;
+	else if (strcmp(name, "pswpin") == 0)
+		c->pswpin += value;
 	else if (strncmp(name, "pgalloc_", 8) == 0)
 		c->pgalloc += value;
 	else if (strncmp(name, "allocstall_", 11) == 0)
@@ -691,20 +709,27 @@ static void *client_main(void *arg)
 	return NULL;
 }
 
-/* @k clients sharing @total pages: aggregate pages/s. */
-static double clients_run(unsigned int k, uint64_t total)
+/* @k clients sharing @total pages: aggregate pages/s; *ret_pswpin: swap-ins per second. */
+static double clients_run(struct rclc *stat, unsigned int k, uint64_t total, double *ret_pswpin)
 {
 	struct client cl[MAX_CLIENTS];
+	struct counters c0, c1;
 	pthread_barrier_t ready;
-	double rate = 0;
+	double rate = 0, t0;
 	unsigned int i;
 
-	pthread_barrier_init(&ready, NULL, k);
+	pthread_barrier_init(&ready, NULL, k + 1);
 	for (i = 0; i < k; i++) {
 		cl[i] = (struct client){ .ready = &ready, .pages = total / k, .seed = i + 1 };
 		if (pthread_create(&cl[i].thread, NULL, client_main, &cl[i]))
 			die("pthread_create", EAGAIN);
 	}
+	pthread_barrier_wait(&ready);		/* populated: the clients go random */
+	client_counters(stat, &c0);
+	t0 = now();
+	pthread_barrier_wait(&ready);		/* measured */
+	client_counters(stat, &c1);
+	*ret_pswpin = (double)(c1.pswpin - c0.pswpin) / (now() - t0);
 	for (i = 0; i < k; i++) {
 		pthread_join(cl[i].thread, NULL);
 		rate += (double)cl[i].touched / cl[i].seconds;
@@ -713,40 +738,102 @@ static double clients_run(unsigned int k, uint64_t total)
 	return rate;
 }
 
-static void bench_clients(const char *name, uint64_t total, bool target)
+static void bench_clients(const struct raw_figures *raw, const char *name, uint64_t total,
+			  bool target)
 {
 	static const unsigned int ks[] = { 1, 2, 4, 8 };
+	double rate[4][ROUNDS], pswpin[4][ROUNDS], r, one = 0, in;
 	char what[48], fig[24], beside[40];
-	double rate[4];
-	unsigned int i;
+	struct rclc *stat;
+	int i, round;
 
 	daemon_up("64M", "256M");
-	printf("3. %s: %llu MiB of regions in a %llu MiB arena, random %d-page write touches\n",
-	       name, (unsigned long long)(total * PAGE / MiB), ARENA_MIB, CLIENT_BATCH);
+	stat = client_open();
+	printf("3. %s: %llu MiB of regions in a %llu MiB arena, random %d-page write touches, "
+	       "%d rounds\n", name, (unsigned long long)(total * PAGE / MiB), ARENA_MIB,
+	       CLIENT_BATCH, ROUNDS);
+	for (round = 0; round < ROUNDS; round++)
+		for (i = 0; i < 4; i++)
+			rate[i][round] = clients_run(stat, ks[i], total, &pswpin[i][round]);
 	for (i = 0; i < 4; i++) {
-		rate[i] = clients_run(ks[i], total);
-		printf("   %u client%s %10.0f pages/s  (%.2fx one client)\n", ks[i],
-		       ks[i] > 1 ? "s" : " ", rate[i], rate[i] / rate[0]);
+		r = median(rate[i], ROUNDS);
+		in = median(pswpin[i], ROUNDS);
+		if (i == 0)
+			one = r;
+		printf("   %u client%s %9.0f pages/s  %.2fx one client  pswpin %7.0f/s  (rounds:",
+		       ks[i], ks[i] > 1 ? "s" : " ", r, r / one, in);
+		for (round = 0; round < ROUNDS; round++)
+			printf(" %.0f", rate[i][round]);
+		printf(")\n");
 		snprintf(what, sizeof(what), "%s, %u client%s", name, ks[i], ks[i] > 1 ? "s" : "");
-		snprintf(fig, sizeof(fig), "%.0f pages/s", rate[i]);
-		snprintf(beside, sizeof(beside), "%.2fx 1 client", rate[i] / rate[0]);
-		if (target && ks[i] == 4)
-			row_add(what, fig, beside, ">= 1.5x 1 client", verdict(rate[i] >= 1.5 * rate[0]));
+		snprintf(fig, sizeof(fig), "%.0f pages/s", r);
+		if (ks[i] == 1)
+			snprintf(beside, sizeof(beside), in ? "pswpin/s %.0f%% of QD1 reads/s" : "-",
+				 100 * in / raw->read_qd1);
 		else
-			row_add(what, fig, i ? beside : "-", "-", "");
+			snprintf(beside, sizeof(beside), "%.2fx 1 client", r / one);
+		if (target && ks[i] == 4)
+			row_add(what, fig, beside, ">= 1.5x 1 client", verdict(r >= 1.5 * one));
+		else
+			row_add(what, fig, beside, "-", "");
 	}
+	rclc_close(stat);
 	daemon_down();
 }
 
-/* ---- the run --------------------------------------------------------------------------- */
+/* 1 and 2: ROUNDS of raw write, in-process stream and daemon stream, one after another. */
+static void bench_swapout(struct raw_figures *raw, struct stream_figures *eng)
+{
+	double w[ROUNDS], e[ROUNDS], ep[ROUNDS], stall[ROUNDS], d[ROUNDS], dmn;
+	char fig[24], beside[40], what[48];
+	struct stream_figures one;
+	int r;
+
+	printf("1./2. raw io_uring O_DIRECT writes, then swap-out of a writer streaming through "
+	       "%llu MiB of anon in a %llu MiB arena, on %s\n",
+	       STREAM_PAGES * PAGE / MiB, ARENA_MIB, dir);
+	for (r = 0; r < ROUNDS; r++) {
+		w[r] = raw_round(r == 0, &raw->read_qd1, &raw->read_qdw);
+		bench_engine_stream(&one);
+		e[r] = one.mib;
+		ep[r] = one.pages;
+		stall[r] = one.stall_frac;
+		d[r] = bench_daemon_stream();
+		printf("   round %d: raw %6.0f MiB/s  in-process %6.1f MiB/s (%4.1f%%)  "
+		       "reclaimd %6.1f MiB/s (%4.1f%%)\n", r + 1, w[r], e[r], 100 * e[r] / w[r],
+		       d[r], 100 * d[r] / w[r]);
+	}
+	raw->write_mib = median(w, ROUNDS);
+	eng->mib = median(e, ROUNDS);
+	eng->pages = median(ep, ROUNDS);
+	eng->stall_frac = median(stall, ROUNDS);
+	dmn = median(d, ROUNDS);
+
+	printf("   4 KiB random reads: %.0f/s one in flight, %.0f/s %d in flight\n",
+	       raw->read_qd1, raw->read_qdw, DAEMON_WORKERS);
+	snprintf(fig, sizeof(fig), "%.0f MiB/s", raw->write_mib);
+	row_add("raw seq write 128K QD32", fig, "-", "-", "");
+	snprintf(fig, sizeof(fig), "%.0f reads/s", raw->read_qd1);
+	row_add("raw rand read 4K QD1", fig, "-", "-", "");
+	snprintf(fig, sizeof(fig), "%.0f reads/s", raw->read_qdw);
+	snprintf(what, sizeof(what), "raw rand read 4K QD%d", DAEMON_WORKERS);
+	row_add(what, fig, "-", "-", "");
+	snprintf(fig, sizeof(fig), "%.1f MiB/s", eng->mib);
+	snprintf(beside, sizeof(beside), "%.1f%% of raw write", 100 * eng->mib / raw->write_mib);
+	row_add("swap-out in-process", fig, beside, "-", "");
+	snprintf(fig, sizeof(fig), "%.1f MiB/s", dmn);
+	snprintf(beside, sizeof(beside), "%.1f%% of raw write", 100 * dmn / raw->write_mib);
+	row_add("swap-out through reclaimd", fig, beside, ">= 85% of raw write",
+		verdict(dmn >= 0.85 * raw->write_mib));
+}
 
 int main(void)
 {
 	struct raw_figures raw;
 	struct stream_figures eng;
 	struct counters st;
-	char fig[24], beside[40], target[40], var[PATH_MAX], rm[sizeof(dir) + 16];
-	double dmn, frac, kept;
+	char fig[24], beside[40], var[PATH_MAX], rm[sizeof(dir) + 16];
+	double frac, kept;
 
 	signal(SIGALRM, on_alarm);
 	alarm(RUN_LIMIT);
@@ -758,27 +845,11 @@ int main(void)
 	if (!mkdtemp(dir))
 		die(dir, errno);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	raw_init();
 
-	bench_raw(&raw);
-
-	bench_engine_stream(&eng);
-	printf("2. swap-out, a writer streaming through %llu MiB of anon in a %llu MiB arena\n",
-	       STREAM_PAGES * PAGE / MiB, ARENA_MIB);
-	printf("   in-process (threads, io_uring) %8.1f MiB/s  %5.1f%% of raw  (allocstall %.2f%% "
-	       "of pgalloc)\n", eng.mib, 100 * eng.mib / raw.write_mib, 100 * eng.stall_frac);
-	snprintf(fig, sizeof(fig), "%.1f MiB/s", eng.mib);
-	snprintf(beside, sizeof(beside), "%.1f%% of raw write", 100 * eng.mib / raw.write_mib);
-	row_add("swap-out in-process", fig, beside, "-", "");
-	dmn = bench_daemon_stream();
-	printf("   through reclaimd              %8.1f MiB/s  %5.1f%% of raw\n", dmn,
-	       100 * dmn / raw.write_mib);
-	snprintf(fig, sizeof(fig), "%.1f MiB/s", dmn);
-	snprintf(beside, sizeof(beside), "%.1f%% of raw write", 100 * dmn / raw.write_mib);
-	row_add("swap-out through reclaimd", fig, beside, ">= 85% of raw write",
-		verdict(dmn >= 0.85 * raw.write_mib));
-
-	bench_clients("overcommitted", 2 * ARENA_PAGES, true);
-	bench_clients("fits", ARENA_PAGES / 2, false);
+	bench_swapout(&raw, &eng);
+	bench_clients(&raw, "overcommitted", 2 * ARENA_PAGES, true);
+	bench_clients(&raw, "fits", ARENA_PAGES / 2, false);
 
 	frac = bench_stalls(eng.pages / 2, &kept, &st);
 	printf("4. allocation stream at %.0f pages/s (half of %.0f, the in-process swap-out): "
@@ -787,12 +858,15 @@ int main(void)
 	       (unsigned long long)st.allocstall, 100 * frac,
 	       (unsigned long long)st.pgscan_kswapd, (unsigned long long)st.pgscan_direct);
 	snprintf(fig, sizeof(fig), "%.3f%%", 100 * frac);
-	snprintf(beside, sizeof(beside), "%.0f pages/s = %.0f%% of capacity", kept,
-		 100 * kept / eng.pages);
-	snprintf(target, sizeof(target), "< 1%% of pgalloc");
-	row_add("allocstall / pgalloc at half capacity", fig, beside, target, verdict(frac < 0.01));
+	snprintf(beside, sizeof(beside), "at %.0f%% of swap-out capacity", 100 * kept / eng.pages);
+	row_add("allocstall/pgalloc, half capacity", fig, beside, "< 1% of pgalloc",
+		verdict(frac < 0.01));
+	snprintf(fig, sizeof(fig), "%.3f%%", 100 * eng.stall_frac);
+	row_add("allocstall/pgalloc, full stream", fig, "the swap-out writer of 2", "-", "");
 
 	table_print();
+	io_uring_queue_exit(&ring);
+	free(raw_bufs);
 	snprintf(rm, sizeof(rm), "rm -rf '%s'", dir);
 	if (system(rm) != 0)
 		return 1;
