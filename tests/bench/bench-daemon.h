@@ -26,7 +26,7 @@ static double now(void)
 }
 
 /* Round trips of a 16-byte message through a socketpair and an echoing child. */
-static double raw_pingpong(int rounds)
+static inline double raw_pingpong(int rounds)
 {
 	char buf[64] = { 0 };
 	double t0, t1;
