@@ -33,6 +33,7 @@ static void *flusher_main(void *arg)
 			flush_pending_writeback(engine);
 		else
 			wb_periodic(engine);
+		writeback_reap(engine);	/* completions nobody else took off the rings */
 	}
 	mm_unlock(engine);
 	rcl_thread_detach(engine);

@@ -410,6 +410,7 @@ int filemap_fsync_result(struct address_space *mapping, int fsync_err);
 void wakeup_flusher_threads(struct rcl_engine *engine);
 void flush_pending_writeback(struct rcl_engine *engine);
 void wb_run_inline(struct rcl_engine *engine);
+void writeback_throttle(struct rcl_engine *engine);
 void balance_dirty_pages_ratelimited(struct rcl_engine *engine);
 void wb_periodic(struct rcl_engine *engine);
 void writeback_wait_all(struct rcl_engine *engine);

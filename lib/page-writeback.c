@@ -307,6 +307,26 @@ void writeback_wait_all(struct rcl_engine *engine)
 		mm_retake(engine);	/* runs the completions that waited for the lock */
 }
 
+/*
+ * Wait a while for writeback (should_reclaim_retry's congestion_wait): 100 ms in a daemon,
+ * where the writes complete meanwhile; in the deterministic engine the logical step is that
+ * they have completed.
+ */
+void writeback_throttle(struct rcl_engine *engine)
+{
+	struct timespec deadline;
+
+	if (!reclaim_may_sleep(engine)) {
+		writeback_wait_all(engine);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	timespec_add_ms(&deadline, 100);
+	engine->nr_dirty_waiters++;	/* woken by end_page_writeback */
+	mm_cond_timedwait(engine, &engine->dirty_wait, &deadline);
+	engine->nr_dirty_waiters--;
+}
+
 /* Run the completions of writes that have finished, without waiting (the I/O interrupt). */
 void writeback_reap(struct rcl_engine *engine)
 {

@@ -919,9 +919,17 @@ static bool should_reclaim_retry(struct rcl_engine *engine, gfp_t gfp, unsigned 
 			reclaimable += zone_page_state(zone, NR_ZONE_INACTIVE_ANON) +
 				       zone_page_state(zone, NR_ZONE_ACTIVE_ANON);
 		available = reclaimable + zone_page_state(zone, NR_FREE_PAGES);
-		if (__zone_watermark_ok(zone, order, min_wmark_pages(zone), ac_classzone_idx(ac),
-					alloc_flags, (long)available))
-			return true;
+		if (!__zone_watermark_ok(zone, order, min_wmark_pages(zone), ac_classzone_idx(ac),
+					 alloc_flags, (long)available))
+			continue;
+		/*
+		 * No progress, and much of what could be reclaimed is dirty or under writeback:
+		 * wait for the I/O rather than give up early (a premature OOM).
+		 */
+		if (!did_some_progress &&
+		    2 * zone_page_state(zone, NR_ZONE_WRITE_PENDING) > reclaimable)
+			writeback_throttle(engine);
+		return true;
 	}
 	return false;
 }

@@ -1379,7 +1379,11 @@ int balance_pgdat(struct pglist_data *pgdat, int order, int classzone_idx)
 		atomic_fetch_add_explicit(&pgdat->kswapd_failures, 1, memory_order_relaxed);
 out:
 	snapshot_refaults(engine->root_mem_cgroup, pgdat);
-	writeback_wait_all(engine);
+	/* kswapd submits its writes and moves on: end_page_writeback rotates the pages for its
+	 * next round, which reaps what completed (shrink_inactive_list). Only the deterministic
+	 * engine, whose kswapd is a call, sees its I/O finish before it returns. */
+	if (!reclaim_may_sleep(engine))
+		writeback_wait_all(engine);
 	wb_run_inline(engine);
 	psi_memstall_leave(engine);
 	task->flags = saved;
