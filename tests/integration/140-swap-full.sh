@@ -15,7 +15,7 @@ SWAPFILL=$top_builddir/tests/lib/swapfill
 
 # Run swapfill for clients 1..4 at once; each one's output line lands in $tmp/out.N.
 all_clients() {
-	local verb=$1 n p pids=() rc=0
+	local verb=$1 n p st pids=() rc=0
 	for n in 1 2 3 4; do
 		if [ "$verb" = fill ]; then
 			"$SWAPFILL" "$sock" fill $((run * 10 + n)) 33 "$tmp/state.$n" >"$tmp/out.$n" 2>"$tmp/err.$n" &
@@ -28,7 +28,9 @@ all_clients() {
 	n=0
 	for p in "${pids[@]}"; do
 		n=$((n + 1))
-		wait "$p" || { rc=1; echo "# client $n ($verb) exited with status $?"; }
+		wait "$p"
+		st=$?
+		[ $st = 0 ] || { rc=1; echo "# client $n ($verb) exited with status $st"; }
 	done
 	return $rc
 }

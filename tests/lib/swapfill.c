@@ -94,7 +94,7 @@ static int cmd_fill(struct rclc *c, uint64_t seed, uint64_t mib, const char *pat
 	unsigned char *buf = malloc(CHUNK);
 	uint64_t i, acked = 0, refused = 0;
 	struct state s;
-	int code;
+	int code, ret;
 
 	rc.bytes = mib << 20;
 	rc.persistent = true;
@@ -134,7 +134,9 @@ static int cmd_fill(struct rclc *c, uint64_t seed, uint64_t mib, const char *pat
 	       refused);
 	fflush(stdout);
 	free(buf);
-	return save_state(path, &s) ? 1 : 0;
+	ret = save_state(path, &s) ? 1 : 0;
+	free(s.acked);
+	return ret;
 }
 
 static int cmd_verify(struct rclc *c, uint64_t seed, const char *path, bool all)
@@ -193,6 +195,8 @@ static int cmd_verify(struct rclc *c, uint64_t seed, const char *path, bool all)
 	printf("region=%" PRIu64 " acked=%" PRIu64 " ok=%" PRIu64 " refused=%" PRIu64
 	       " foreign=%" PRIu64 " bad=%" PRIu64 "\n", s.region_id, acked, ok, refused, foreign,
 	       bad);
+	free(left);
+	free(s.acked);
 	return foreign || bad || (all && refused) ? 1 : 0;
 }
 
