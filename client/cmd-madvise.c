@@ -10,7 +10,7 @@ static int exec_madvise(struct cmd_ctx *ctx, int argc, char **argv);
 
 const struct cmd_entry cmd_madvise_entry = {
 	.name = "madvise",
-	.usage = "ID dontneed|free|cold|pageout|willneed [FIRST [COUNT]]",
+	.usage = "ID dontneed|free|cold|pageout|willneed|normal|random|sequential [FIRST [COUNT]]",
 	.help = "advise the daemon about pages of a region, as madvise(2)",
 	.min_args = 2,
 	.max_args = 4,
@@ -23,6 +23,9 @@ static const char *const advice_names[] = {
 	[RECLAIM__V1__ADVICE__COLD] = "cold",
 	[RECLAIM__V1__ADVICE__PAGEOUT] = "pageout",
 	[RECLAIM__V1__ADVICE__WILLNEED] = "willneed",
+	[RECLAIM__V1__ADVICE__NORMAL] = "normal",
+	[RECLAIM__V1__ADVICE__RANDOM] = "random",
+	[RECLAIM__V1__ADVICE__SEQUENTIAL] = "sequential",
 };
 
 static int exec_madvise(struct cmd_ctx *ctx, int argc, char **argv)

@@ -5,9 +5,10 @@
  * Per size: a fresh memcg with that memory.max (none without --cache), a fresh replay file as
  * large as the footprint (created by a shared file region, so it starts uncached), then every
  * access in trace order: --access read as FileRead of its page (consecutive reads in one
- * vectored request), --access mmap as a Touch of its page of the file region; writes as
- * FileWrite or a write Touch. Requests are pipelined on the one connection. Misses are the
- * pages read from the file: the pgpgin delta in pages, less what swap-in read. Then
+ * vectored request), --access mmap as a Touch of its page of the file region (madvised as
+ * --fadvise says, random by default); writes as FileWrite or a write Touch. Requests are
+ * pipelined on the one connection. Misses are the pages read from the file: the pgpgin
+ * delta in pages, less what swap-in read. Then
  * the region, the file and the memcg go again, whatever happened. --plot draws the miss
  * ratios against the cache sizes with gnuplot (looked for in PATH before anything is done).
  */
@@ -212,6 +213,28 @@ static int call(struct replay *r, Request *req)
 	return ret;
 }
 
+/*
+ * --access mmap: the region's read pattern from --fadvise, as madvise(2) would set it. The
+ * trace already holds what the application faulted, so by default a miss reads only its
+ * page (MADV_RANDOM) rather than a read-around window the trace never asked for.
+ */
+static int set_madvise(struct replay *r)
+{
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Madvise m = RECLAIM__V1__MADVISE__INIT;
+	Reclaim__V1__PageRange range = RECLAIM__V1__PAGE_RANGE__INIT;
+
+	range.region_id = r->region;
+	m.range = &range;
+	m.advice = r->advice == RECLAIM__V1__FILE_ADVICE__FADV_NORMAL ?
+			   RECLAIM__V1__ADVICE__NORMAL :
+		   r->advice == RECLAIM__V1__FILE_ADVICE__FADV_SEQUENTIAL ?
+			   RECLAIM__V1__ADVICE__SEQUENTIAL : RECLAIM__V1__ADVICE__RANDOM;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_MADVISE;
+	req.madvise = &m;
+	return call(r, &req);
+}
+
 static int setup(struct replay *r, uint64_t cache, unsigned int i)
 {
 	Request req = RECLAIM__V1__REQUEST__INIT;
@@ -253,7 +276,7 @@ static int setup(struct replay *r, uint64_t cache, unsigned int i)
 	r->region = resp->region_create->region_id;
 	rclc_response_free(resp);
 	if (r->mmap)
-		return 0;
+		return set_madvise(r);
 	/* read(): the region only sized the file; the reads go through the file itself. */
 	rf.region_id = r->region;
 	req.msg_case = RECLAIM__V1__REQUEST__MSG_REGION_FREE;

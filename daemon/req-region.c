@@ -493,6 +493,9 @@ static const enum rcl_madvise advices[] = {
 	[RECLAIM__V1__ADVICE__COLD] = RCL_MADV_COLD,
 	[RECLAIM__V1__ADVICE__PAGEOUT] = RCL_MADV_PAGEOUT,
 	[RECLAIM__V1__ADVICE__WILLNEED] = RCL_MADV_WILLNEED,
+	[RECLAIM__V1__ADVICE__NORMAL] = RCL_MADV_NORMAL,
+	[RECLAIM__V1__ADVICE__RANDOM] = RCL_MADV_RANDOM,
+	[RECLAIM__V1__ADVICE__SEQUENTIAL] = RCL_MADV_SEQUENTIAL,
 };
 
 int req_madvise(struct req_ctx *ctx, const Request *req, Response *resp)
@@ -506,8 +509,8 @@ int req_madvise(struct req_ctx *ctx, const Request *req, Response *resp)
 	if (m->advice == RECLAIM__V1__ADVICE__ADVICE_NONE ||
 	    (unsigned int)m->advice >= sizeof(advices) / sizeof(advices[0])) {
 		status_set(resp, CODE(INVALID_ARGUMENT),
-			   "madvise: advice %d is not one of DONTNEED, FREE, COLD, PAGEOUT, WILLNEED",
-			   (int)m->advice);
+			   "madvise: advice %d is not one of DONTNEED, FREE, COLD, PAGEOUT, WILLNEED, "
+			   "NORMAL, RANDOM, SEQUENTIAL", (int)m->advice);
 		return -EINVAL;
 	}
 	ret = range_get(ctx, m->range, resp, &rec, &first, &nr);

@@ -4,14 +4,17 @@
 # misses at every cache size, twice in a row, as faults (--access mmap) and as read() calls
 # charged to a memcg per size (--access read); a cache larger than the footprint misses
 # exactly the footprint; --fadvise normal and sequential read ahead (a small cache thrashes
-# on the windows) where random reads exactly what is asked; the summary counts the memcg's
-# reclaim; --plot draws a PNG with gnuplot; a progress bar shows on a terminal only; a
-# malformed trace, or a replay the daemon refuses, leaves no memcg, region or file behind.
+# on the windows) where random reads exactly what is asked, for read() and for faults (the
+# region madvised as --fadvise says, random by default); `reclaimctl madvise` sets a file
+# region's read pattern (normal, random, sequential) and refuses other names; the summary
+# counts the memcg's reclaim; --plot draws a PNG with gnuplot; a progress bar shows on a
+# terminal only; a malformed trace, or a replay the daemon refuses, leaves no memcg, region or
+# file behind.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 command -v python3 >/dev/null || { echo "1..0 # SKIP python3 is missing"; exit 77; }
-plan 27
+plan 37
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 refused() { local want=$1 re=$2; shift 2; out=$("$@" 2>&1); local rc=$?
@@ -85,6 +88,52 @@ check "--fadvise normal at 64K reads ahead more than it can keep (> 2048 pages r
 check "--fadvise normal: a 16M cache reads each page once" test "${fn##* }" -eq 2048
 check "--fadvise normal: the daemon's pages read are the in-process engine's" test "$fn" = "$en"
 check "--fadvise sequential at 64K reads ahead too (> 2048 pages read)" test "${fs%% *}" -gt 2048
+
+# The same as faults: --access mmap madvises the region random unless --fadvise says
+# otherwise, and MADV_RANDOM reads only the faulting page, whatever the cache.
+fm() { ctl --json replay "$tmp/seq.txt" --format text --access mmap --cache 64K,16M \
+	${1:+--fadvise "$1"} | misses; }
+em() { "$REPLAY_ENGINE" --arena 16M --swap 16M --dir "$tmp/engine" --format text --access mmap \
+	--cache 64K,16M ${1:+--fadvise "$1"} "$tmp/seq.txt" | awk '{ print $2 }' | paste -sd ' '; }
+md=$(fm); mr=$(fm random); mn=$(fm normal); ms=$(fm sequential); ms2=$(fm sequential)
+emd=$(em); ems=$(em sequential)
+echo "# sequential trace as faults: default $md, random $mr, normal $mn," \
+	"sequential $ms / $ms2 (engine: default $emd, sequential $ems)"
+check "--access mmap reads exactly the 2048 faulted pages at 64K and 16M by default" \
+	test "$md" = "2048 2048"
+check "--access mmap --fadvise random reads exactly the 2048 pages too" test "$mr" = "2048 2048"
+check "--access mmap --fadvise sequential at 64K reads ahead more than it can keep (> 2048)" \
+	test "${ms%% *}" -gt 2048
+check "--access mmap --fadvise sequential: a 16M cache reads each page once" \
+	test "${ms##* }" -eq 2048
+check "--access mmap --fadvise normal at 64K reads around the misses (> 2048)" \
+	test "${mn%% *}" -gt 2048
+check "--access mmap: the daemon's pages read are the engine's, random and sequential, twice" \
+	test "$md $ms $ms2" = "$emd $ems $ems"
+
+# reclaimctl madvise: the read pattern of a fresh (uncached) file region's faults. Random
+# reads the faulting page alone, normal reads around it; other names are refused.
+pgpgin() { ctl stat vmstat | sed -n 's/^pgpgin //p'; }
+fault_read_kib() {
+	local id before
+	id=$(ctl alloc 1M --file "adv-$1.dat" --shared) || return 1
+	ctl madvise "$id" "$1" >/dev/null || return 1
+	before=$(pgpgin)
+	ctl touch "$id" 100 1 >/dev/null || return 1
+	echo $(($(pgpgin) - before))
+	ctl free "$id" >/dev/null
+}
+kr=$(fault_read_kib random); kn=$(fault_read_kib normal)
+echo "# one fault on a fresh file region: random read $kr KiB, normal $kn KiB"
+check "madvise ID random: a fault reads only its page (4 KiB)" test "$kr" = 4
+check "madvise ID normal: a fault reads around it (> 4 KiB)" eval '[ "${kn:-0}" -gt 4 ]'
+id=$(ctl alloc 64K --file adv-bad.dat --shared)
+check "madvise ID bogus is refused as a usage error (exit 64)" \
+	refused 64 "unknown advice" ctl madvise "$id" bogus
+check "madvise ID sequential is accepted on the whole region" \
+	eval '[ "$(ctl madvise "$id" sequential)" = "16 pages" ]'
+ctl free "$id" >/dev/null
+for f in random normal bad; do ctl rm "adv-$f.dat"; done
 
 r=$(ctl --json replay "$tmp/trace.txt" --format text --access read | misses)
 check "--access read without a limit misses exactly the footprint" test "$r" -eq "$footprint"

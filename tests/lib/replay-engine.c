@@ -3,9 +3,9 @@
  * sizes, the same sequence of engine calls (memcg with memory.max, a shared file region that
  * sizes a fresh file, reads through daemon/fileio.c - so the daemon's own calls: rcl_file_open
  * charged to the memcg, the advice by rcl_file_advise, rcl_file_pread - or touches of the
- * region, then the same clean-up), on an engine configured as `reclaimd --deterministic`
- * configures its own. Prints
- * one line per size: "CACHE_BYTES MISSES", misses being the pages read from the file (the
+ * region after rcl_region_madvise with the same advice, then the same clean-up), on an
+ * engine configured as `reclaimd --deterministic` configures its own. Prints one line per
+ * size: "CACHE_BYTES MISSES", misses being the pages read from the file (the
  * pgpgin delta in pages, less swap-ins), as reclaimctl replay counts them.
  *
  *   replay-engine --arena SIZE --swap SIZE --dir DIR --format F --access read|mmap
@@ -70,6 +70,13 @@ static int die(const char *what, int err)
 	return 1;
 }
 
+/* --access mmap: the region's read pattern, as cmd-replay.c asks the daemon for it. */
+static enum rcl_madvise madvice(enum fileio_advice advice)
+{
+	return advice == FILEIO_NORMAL ? RCL_MADV_NORMAL :
+	       advice == FILEIO_SEQUENTIAL ? RCL_MADV_SEQUENTIAL : RCL_MADV_RANDOM;
+}
+
 static int replay_size(struct rcl_engine *e, const struct trace *t, bool mmap,
 		       enum fileio_advice advice, uint64_t cache, unsigned int i, const char *dir,
 		       uint64_t *ret_misses)
@@ -96,6 +103,8 @@ static int replay_size(struct rcl_engine *e, const struct trace *t, bool mmap,
 	spec.path = path;
 	if ((err = rcl_region_create(e, &spec, &region)))
 		return die("region", err);
+	if (mmap && (err = rcl_region_madvise(e, region, 0, t->footprint, madvice(advice))))
+		return die("madvise", err);
 	if (!mmap) {
 		rcl_region_free(e, region);
 		if ((err = fileio_advise(e, files, path, memcg, 0, 0, advice)))
