@@ -153,7 +153,7 @@ int ctl_stream(struct cmd_ctx *ctx, Reclaim__V1__Subscribe *sub, ctl_event_fn on
 			next_tick = now_ms() + tick_ms;
 			continue;
 		}
-		ret = rclc_next_event(ctx->conn, (int)wait, &resp);
+		ret = rclc_next_push(ctx->conn, (int)wait, &resp);
 		if (ret == -ETIMEDOUT)
 			continue;
 		if (ret < 0) {

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "reclaim-client.h"
+#include "reclaim-client-pb.h"
 
 #define EXIT_USAGE	64	/* sysexits.h EX_USAGE */
 #define EXIT_NOCONN	69	/* sysexits.h EX_UNAVAILABLE */
