@@ -98,6 +98,13 @@ int rclc_set_error(struct rclc *c, int code, const char *fmt, ...)
 	return 0;
 }
 
+int rclc_fail_early(struct rclc *c, int err, const char *message)
+{
+	c->armed = false;
+	rclc_set_error(c, 0, "%s", message);
+	return err;
+}
+
 /* Keep whatever the socket holds now (a send is waiting for room). 0, or -errno; EOF is
  * -EPIPE, as the send would have seen it. */
 static int read_ahead(struct rclc *c)

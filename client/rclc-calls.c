@@ -787,10 +787,9 @@ int rclc_tunable_get(struct rclc *c, const char *name, char *value, size_t len)
 	Reclaim__V1__TunableGet tg = RECLAIM__V1__TUNABLE_GET__INIT;
 	struct rclc_out o = { .p = { value }, .u = { len } };
 
-	if (!name || !*name) {
-		rclc_set_error(c, 0, "rclc_tunable_get: no name (rclc_tunable_list lists them)");
-		return -EINVAL;
-	}
+	if (!name || !*name)
+		return rclc_fail_early(c, -EINVAL,
+				       "rclc_tunable_get: no name (rclc_tunable_list lists them)");
 	tg.name = wire_str(name);
 	SET_REQ(req, tunable_get, TUNABLE_GET, &tg);
 	return rclc_exec(c, &req, WANT(TUNABLE_GET), decode_tunable_get, &o);

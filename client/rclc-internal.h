@@ -31,6 +31,10 @@ typedef int (*rclc_decode_fn)(struct rclc *c, Reclaim__V1__Response **respp,
 int rclc_exec(struct rclc *c, Reclaim__V1__Request *req, int want, rclc_decode_fn decode,
 	      const struct rclc_out *out);
 
+/* Fail a call before it is sent (bad arguments): ERR with MESSAGE, and an rclc_async that
+ * armed it is spent, as it would be by a call that was sent. */
+int rclc_fail_early(struct rclc *c, int err, const char *message);
+
 /* Set rclc_last_error (and rclc_last_code: 0 for a failure that is not a refusal). 0. */
 int rclc_set_error(struct rclc *c, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -410,6 +410,13 @@ START_TEST(test_tunables)
 	ck_assert_int_lt(rclc_tunable_get(c, "no_such_tunable", value, sizeof(value)), 0);
 	ck_assert_int_ne(rclc_last_code(c), RCLC_CODE_OK);
 	ck_assert_int_eq(rclc_tunable_set(c, "swappiness", "not a number", NULL), -EINVAL);
+	/* A call refused before it is sent spends its rclc_async: the next one blocks. */
+	ck_assert_int_eq(rclc_async(c, NULL, NULL), 0);
+	ck_assert_int_eq(rclc_tunable_get(c, "", value, sizeof(value)), -EINVAL);
+	ck_assert_uint_eq(rclc_in_flight(c), 0);
+	ck_assert_int_eq(rclc_tunable_get(c, "swappiness", value, sizeof(value)), 0);
+	ck_assert_str_eq(value, old);
+	ck_assert_uint_eq(rclc_in_flight(c), 0);
 	rclc_close(c);
 }
 END_TEST
