@@ -30,41 +30,36 @@ static int exec_alloc_pages(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "movable", no_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__AllocPages a = RECLAIM__V1__ALLOC_PAGES__INIT;
-	Response *resp;
+	unsigned int flags = RCLC_GFP_PERSISTENT;
+	int opt, ret, node = -1;
+	uint32_t pfn;
 	uint64_t v;
-	int opt, ret;
 
-	a.node = -1;
-	a.persistent = true;
 	while ((opt = getopt_long(argc, argv, "n:", options, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
 			if (ctl_parse_u64(optarg, &v) < 0 || v > 64)
 				return ctl_usage(&cmd_alloc_pages_entry, "bad --node");
-			a.node = (int32_t)v;
+			node = (int)v;
 			break;
-		case 't': a.thisnode = true; break;
-		case 'a': a.atomic = true; break;
-		case 'w': a.nowait = true; break;
-		case 'm': a.movable = true; break;
+		case 't': flags |= RCLC_GFP_THISNODE; break;
+		case 'a': flags |= RCLC_GFP_ATOMIC; break;
+		case 'w': flags |= RCLC_GFP_NOWAIT; break;
+		case 'm': flags |= RCLC_GFP_MOVABLE; break;
 		default: return ctl_usage(&cmd_alloc_pages_entry, NULL);
 		}
 	}
 	if (optind != argc - 1 || ctl_parse_u64(argv[optind], &v) < 0 || v > 64)
 		return ctl_usage(&cmd_alloc_pages_entry, "ORDER must be a small number");
-	a.order = (uint32_t)v;
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_ALLOC_PAGES;
-	req.alloc_pages = &a;
-	ret = ctl_call(ctx, &req, &resp);
+	ret = ctl_connect(ctx);
 	if (ret)
 		return ret;
+	ret = rclc_alloc_pages(ctx->conn, (unsigned int)v, node, flags, &pfn);
+	if (ret < 0)
+		return ctl_fail(ctx, ret);
 	if (ctx->json)
-		printf("{\"pfn\":%u,\"order\":%u}\n", resp->alloc_pages->pfn,
-		       resp->alloc_pages->order);
+		printf("{\"pfn\":%u,\"order\":%u}\n", pfn, (unsigned int)v);
 	else
-		printf("%u\n", resp->alloc_pages->pfn);
-	rclc_response_free(resp);
+		printf("%u\n", pfn);
 	return 0;
 }

@@ -31,54 +31,47 @@ static int exec_alloc(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "mode", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__RegionCreate rc = RECLAIM__V1__REGION_CREATE__INIT;
-	Reclaim__V1__FileMode fm = RECLAIM__V1__FILE_MODE__INIT;
-	uint32_t mode = 0600;	/* a new file: the owner's alone, as reclaimd's default */
-	bool mode_set = false;
-	Response *resp;
+	/* A new file: the owner's alone, as reclaimd's default. */
+	struct rclc_alloc_opts o = { .persistent = true, .mode = 0600 };
+	uint64_t bytes, id, pages;
 	int opt, ret;
 
-	rc.persistent = true;
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (opt) {
-		case 'f': rc.kind = RECLAIM__V1__REGION_KIND__REGION_FILE; rc.path = optarg; break;
-		case 'm': rc.memcg = optarg; break;
-		case 's': rc.shared = true; break;
-		case 'l': rc.locked = true; break;
-		case 'p': rc.populate = true; break;
-		case 'x': rc.exec = true; break;
+		case 'f': o.kind = RCLC_REGION_FILE; o.path = optarg; break;
+		case 'm': o.memcg = optarg; break;
+		case 's': o.shared = true; break;
+		case 'l': o.locked = true; break;
+		case 'p': o.populate = true; break;
+		case 'x': o.exec = true; break;
 		case 'o':
-			if (ctl_parse_mode(optarg, &mode) < 0)
+			if (ctl_parse_mode(optarg, &o.mode) < 0)
 				return ctl_usage(&cmd_alloc_entry, "MODE must be octal, 0 to 0777");
-			mode_set = true;
+			o.mode_set = true;
 			break;
 		default: return ctl_usage(&cmd_alloc_entry, NULL);
 		}
 	}
 	if (optind != argc - 1)
 		return ctl_usage(&cmd_alloc_entry, "one SIZE");
-	if (ctl_parse_u64(argv[optind], &rc.bytes) < 0) {
+	if (ctl_parse_u64(argv[optind], &bytes) < 0) {
 		fprintf(stderr, "reclaimctl alloc: '%s' is not a size (a number with an optional K, "
 			"M or G suffix)\n", argv[optind]);
 		return ctl_usage(&cmd_alloc_entry, NULL);
 	}
-	if (mode_set && rc.kind != RECLAIM__V1__REGION_KIND__REGION_FILE)
+	if (o.mode_set && o.kind != RCLC_REGION_FILE)
 		return ctl_usage(&cmd_alloc_entry, "--mode is for --file regions");
-	if (rc.kind == RECLAIM__V1__REGION_KIND__REGION_FILE) {
-		fm.bits = mode;
-		rc.mode = &fm;
-	}
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_REGION_CREATE;
-	req.region_create = &rc;
-	ret = ctl_call(ctx, &req, &resp);
+	/* A file region always says its mode: 0600 unless given. */
+	o.mode_set = o.kind == RCLC_REGION_FILE;
+	ret = ctl_connect(ctx);
 	if (ret)
 		return ret;
+	ret = rclc_alloc(ctx->conn, bytes, &o, &id, &pages);
+	if (ret < 0)
+		return ctl_fail(ctx, ret);
 	if (ctx->json)
-		printf("{\"region_id\":%" PRIu64 ",\"pages\":%" PRIu64 "}\n",
-		       resp->region_create->region_id, resp->region_create->pages);
+		printf("{\"region_id\":%" PRIu64 ",\"pages\":%" PRIu64 "}\n", id, pages);
 	else
-		printf("%" PRIu64 "\n", resp->region_create->region_id);
-	rclc_response_free(resp);
+		printf("%" PRIu64 "\n", id);
 	return 0;
 }

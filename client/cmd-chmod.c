@@ -33,23 +33,20 @@ int ctl_parse_mode(const char *s, uint32_t *ret)
 
 static int exec_chmod(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__FileChmod m = RECLAIM__V1__FILE_CHMOD__INIT;
-	Response *resp;
+	struct rclc_file_owner fo;
+	uint32_t mode;
 	int ret;
 
-	if (ctl_parse_mode(argv[1], &m.mode) < 0)
+	if (ctl_parse_mode(argv[1], &mode) < 0)
 		return ctl_usage(&cmd_chmod_entry, "MODE must be octal, 0 to 0777");
-	m.path = argv[2];
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_FILE_CHMOD;
-	req.file_chmod = &m;
-	ret = ctl_call(ctx, &req, &resp);
+	ret = ctl_connect(ctx);
 	if (ret)
 		return ret;
+	ret = rclc_chmod(ctx->conn, argv[2], mode, &fo);
+	if (ret < 0)
+		return ctl_fail(ctx, ret);
 	if (ctx->json)
-		printf("{\"owner_uid\":%u,\"owner_gid\":%u,\"mode\":\"%04o\"}\n",
-		       resp->file_chmod->owner_uid, resp->file_chmod->owner_gid,
-		       resp->file_chmod->mode);
-	rclc_response_free(resp);
+		printf("{\"owner_uid\":%u,\"owner_gid\":%u,\"mode\":\"%04o\"}\n", fo.uid,
+		       fo.gid, fo.mode);
 	return 0;
 }

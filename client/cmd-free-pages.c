@@ -16,24 +16,19 @@ const struct cmd_entry cmd_free_pages_entry = {
 
 static int exec_free_pages(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__FreePages f = RECLAIM__V1__FREE_PAGES__INIT;
 	uint64_t pfn, order;
-	Response *resp;
 	int ret;
 
 	if (ctl_parse_u64(argv[1], &pfn) < 0 || pfn > UINT32_MAX)
 		return ctl_usage(&cmd_free_pages_entry, "bad PFN");
 	if (ctl_parse_u64(argv[2], &order) < 0 || order > 64)
 		return ctl_usage(&cmd_free_pages_entry, "bad ORDER");
-	f.pfn = (uint32_t)pfn;
-	f.order = (uint32_t)order;
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_FREE_PAGES;
-	req.free_pages = &f;
-	ret = ctl_call(ctx, &req, &resp);
+	ret = ctl_connect(ctx);
 	if (ret)
 		return ret;
+	ret = rclc_free_pages(ctx->conn, (uint32_t)pfn, (unsigned int)order);
+	if (ret < 0)
+		return ctl_fail(ctx, ret);
 	ctl_print_ok(ctx, NULL);
-	rclc_response_free(resp);
 	return 0;
 }

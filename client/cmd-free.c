@@ -16,19 +16,17 @@ const struct cmd_entry cmd_free_entry = {
 
 static int exec_free(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__RegionFree f = RECLAIM__V1__REGION_FREE__INIT;
-	Response *resp;
+	uint64_t id;
 	int ret;
 
-	if (ctl_parse_u64(argv[1], &f.region_id) < 0)
+	if (ctl_parse_u64(argv[1], &id) < 0)
 		return ctl_usage(&cmd_free_entry, "bad ID");
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_REGION_FREE;
-	req.region_free = &f;
-	ret = ctl_call(ctx, &req, &resp);
+	ret = ctl_connect(ctx);
 	if (ret)
 		return ret;
+	ret = rclc_free(ctx->conn, id);
+	if (ret < 0)
+		return ctl_fail(ctx, ret);
 	ctl_print_ok(ctx, NULL);
-	rclc_response_free(resp);
 	return 0;
 }

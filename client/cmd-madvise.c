@@ -18,23 +18,21 @@ const struct cmd_entry cmd_madvise_entry = {
 };
 
 static const char *const advice_names[] = {
-	[RECLAIM__V1__ADVICE__DONTNEED] = "dontneed",
-	[RECLAIM__V1__ADVICE__FREE] = "free",
-	[RECLAIM__V1__ADVICE__COLD] = "cold",
-	[RECLAIM__V1__ADVICE__PAGEOUT] = "pageout",
-	[RECLAIM__V1__ADVICE__WILLNEED] = "willneed",
-	[RECLAIM__V1__ADVICE__NORMAL] = "normal",
-	[RECLAIM__V1__ADVICE__RANDOM] = "random",
-	[RECLAIM__V1__ADVICE__SEQUENTIAL] = "sequential",
+	[RCLC_MADV_DONTNEED] = "dontneed",
+	[RCLC_MADV_FREE] = "free",
+	[RCLC_MADV_COLD] = "cold",
+	[RCLC_MADV_PAGEOUT] = "pageout",
+	[RCLC_MADV_WILLNEED] = "willneed",
+	[RCLC_MADV_NORMAL] = "normal",
+	[RCLC_MADV_RANDOM] = "random",
+	[RCLC_MADV_SEQUENTIAL] = "sequential",
 };
 
 static int exec_madvise(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__Madvise m = RECLAIM__V1__MADVISE__INIT;
-	Reclaim__V1__PageRange range = RECLAIM__V1__PAGE_RANGE__INIT;
+	struct rclc_range range = { 0 };
+	uint64_t pages;
 	char *args[3];
-	Response *resp;
 	size_t a;
 	int ret;
 
@@ -48,17 +46,15 @@ static int exec_madvise(struct cmd_ctx *ctx, int argc, char **argv)
 	args[2] = argc > 4 ? argv[4] : NULL;
 	if (parse_range(argc - 2, args, &range) < 0)
 		return ctl_usage(&cmd_madvise_entry, NULL);
-	m.range = &range;
-	m.advice = (Reclaim__V1__Advice)a;
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_MADVISE;
-	req.madvise = &m;
-	ret = ctl_call(ctx, &req, &resp);
+	ret = ctl_connect(ctx);
 	if (ret)
 		return ret;
+	ret = rclc_madvise(ctx->conn, &range, (enum rclc_advice)a, &pages);
+	if (ret < 0)
+		return ctl_fail(ctx, ret);
 	if (ctx->json)
-		printf("{\"pages\":%" PRIu64 "}\n", resp->madvise->pages);
+		printf("{\"pages\":%" PRIu64 "}\n", pages);
 	else
-		printf("%" PRIu64 " pages\n", resp->madvise->pages);
-	rclc_response_free(resp);
+		printf("%" PRIu64 " pages\n", pages);
 	return 0;
 }

@@ -16,17 +16,13 @@ const struct cmd_entry cmd_shutdown_entry = {
 
 static int exec_shutdown(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__Shutdown s = RECLAIM__V1__SHUTDOWN__INIT;
-	Response *resp;
-	int ret;
+	int ret = ctl_connect(ctx);
 
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_SHUTDOWN;
-	req.shutdown = &s;
-	ret = ctl_call(ctx, &req, &resp);
 	if (ret)
 		return ret;
+	ret = rclc_shutdown(ctx->conn);
+	if (ret < 0)
+		return ctl_fail(ctx, ret);
 	ctl_print_ok(ctx, "reclaimd is shutting down");
-	rclc_response_free(resp);
 	return 0;
 }

@@ -1,6 +1,7 @@
 /*
  * cmd-stat.c - `reclaimctl stat meminfo|vmstat|zoneinfo|buddyinfo`: the daemon's /proc views.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "reclaimctl.h"
@@ -17,17 +18,17 @@ const struct cmd_entry cmd_stat_entry = {
 };
 
 static const char *const view_names[] = {
-	[RECLAIM__V1__STAT_VIEW__MEMINFO] = "meminfo",
-	[RECLAIM__V1__STAT_VIEW__VMSTAT] = "vmstat",
-	[RECLAIM__V1__STAT_VIEW__ZONEINFO] = "zoneinfo",
-	[RECLAIM__V1__STAT_VIEW__BUDDYINFO] = "buddyinfo",
+	[RCLC_STAT_MEMINFO] = "meminfo",
+	[RCLC_STAT_VMSTAT] = "vmstat",
+	[RCLC_STAT_ZONEINFO] = "zoneinfo",
+	[RCLC_STAT_BUDDYINFO] = "buddyinfo",
 };
 
 static int exec_stat(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	const Reclaim__V1__StatReply *r;
-	Response *resp;
-	size_t v;
+	struct rclc_counter *counters;
+	size_t v, n;
+	char *text;
 	int ret;
 
 	for (v = 0; v < sizeof(view_names) / sizeof(view_names[0]); v++)
@@ -35,19 +36,22 @@ static int exec_stat(struct cmd_ctx *ctx, int argc, char **argv)
 			break;
 	if (v == sizeof(view_names) / sizeof(view_names[0]))
 		return ctl_usage(&cmd_stat_entry, "unknown view");
-	ret = ctl_stat(ctx, (Reclaim__V1__StatView)v, &resp);
+	ret = ctl_connect(ctx);
 	if (ret)
 		return ret;
-	r = resp->stat;
+	ret = rclc_stat(ctx->conn, (enum rclc_stat_view)v, &text, &counters, &n);
+	if (ret < 0)
+		return ctl_fail(ctx, ret);
 	if (ctx->json) {
 		printf("{\"view\":\"%s\",\"counters\":", view_names[v]);
-		json_counters(stdout, r->counters, r->n_counters);
+		json_rclc_counters(stdout, counters, n);
 		printf(",\"text\":");
-		json_string(stdout, r->text);
+		json_string(stdout, text);
 		printf("}\n");
 	} else {
-		fputs(r->text, stdout);
+		fputs(text, stdout);
 	}
-	rclc_response_free(resp);
+	free(text);
+	free(counters);
 	return 0;
 }

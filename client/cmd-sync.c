@@ -24,29 +24,27 @@ static int exec_sync(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "async", no_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__Msync m = RECLAIM__V1__MSYNC__INIT;
-	Reclaim__V1__PageRange range = RECLAIM__V1__PAGE_RANGE__INIT;
-	Response *resp;
+	struct rclc_range range = { 0 };
+	bool async = false;
+	uint64_t written;
 	int opt, ret;
 
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		if (opt != 'a')
 			return ctl_usage(&cmd_sync_entry, NULL);
-		m.async = true;
+		async = true;
 	}
 	if (parse_range(argc - optind, argv + optind, &range) < 0)
 		return ctl_usage(&cmd_sync_entry, NULL);
-	m.range = &range;
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_MSYNC;
-	req.msync = &m;
-	ret = ctl_call(ctx, &req, &resp);
+	ret = ctl_connect(ctx);
 	if (ret)
 		return ret;
+	ret = rclc_msync(ctx->conn, &range, async, &written);
+	if (ret < 0)
+		return ctl_fail(ctx, ret);
 	if (ctx->json)
-		printf("{\"pages_written\":%" PRIu64 "}\n", resp->msync->pages_written);
+		printf("{\"pages_written\":%" PRIu64 "}\n", written);
 	else
-		printf("%" PRIu64 " pages written\n", resp->msync->pages_written);
-	rclc_response_free(resp);
+		printf("%" PRIu64 " pages written\n", written);
 	return 0;
 }

@@ -1,9 +1,12 @@
 /*
- * libreclaim-client.c - the client side of the reclaimd wire API: blocking frames over a Unix
- * stream socket, request ids, and a queue of events pushed while waiting for an answer.
+ * libreclaim-client.c - the client side of the reclaimd wire API: frames over a Unix stream
+ * socket, request ids, the queue of requests in flight and their completion in order, and a
+ * queue of events pushed while waiting for an answer. The typed calls (rclc-calls.c) are built
+ * on rclc_exec() here.
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,22 +14,44 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "reclaim-client.h"
+#include "rclc-internal.h"
+#include "wire-frame.h"
 
-#define FRAME_BYTES_ONLY
-#include "frame.h"
+#define RECV_CHUNK	(64u << 10)	/* read while a send waits: at most this per recv */
 
 struct push {
 	struct push *next;
 	Reclaim__V1__Response *resp;
 };
 
+/* A request sent and not yet answered. */
+struct pending {
+	uint64_t id;
+	int want;			/* the answer's msg_case, or RCLC_WANT_ANY */
+	rclc_decode_fn decode;
+	struct rclc_out out;
+	rclc_done_fn done;
+	void *arg;
+};
+
 struct rclc {
 	int fd;
 	uint64_t next_id;			/* ids start at 1: 0 is the server's */
+	int broken;				/* the -errno that broke the connection, or 0 */
 	Reclaim__V1__Response *hello;		/* the Hello answer, kept for rclc_server */
 	struct push *events, **events_tail;	/* pushed events not yet taken, oldest first */
-	char error[256];			/* rclc_hello's refusal */
+	/* Bytes read while a send waited for room: taken before the socket's. */
+	uint8_t *in;
+	size_t in_off, in_len, in_cap;
+	/* The requests in flight, a ring, oldest at head. */
+	struct pending *ring;
+	unsigned int head, count, cap;
+	/* rclc_async: the next rclc_exec is asynchronous. */
+	bool armed;
+	rclc_done_fn armed_done;
+	void *armed_arg;
+	int code;				/* the last refusal's code, or 0 */
+	char error[256];			/* the last failure's message */
 };
 
 const char *rclc_socket_path(const char *path)
@@ -62,27 +87,96 @@ int rclc_connect(const char *path, struct rclc **ret)
 	return 0;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t len)
+int rclc_set_error(struct rclc *c, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->code = code;
+	va_start(ap, fmt);
+	vsnprintf(c->error, sizeof(c->error), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+int rclc_fail_early(struct rclc *c, int err, const char *message)
+{
+	c->armed = false;
+	rclc_set_error(c, 0, "%s", message);
+	return err;
+}
+
+/* Keep whatever the socket holds now (a send is waiting for room). 0, or -errno; EOF is
+ * -EPIPE, as the send would have seen it. */
+static int read_ahead(struct rclc *c)
+{
+	ssize_t n;
+
+	if (c->in_off == c->in_len)
+		c->in_off = c->in_len = 0;
+	if (c->in_cap - c->in_len < RECV_CHUNK) {
+		size_t cap = c->in_len + RECV_CHUNK;
+		uint8_t *p = realloc(c->in, cap);
+
+		if (!p)
+			return -ENOMEM;
+		c->in = p;
+		c->in_cap = cap;
+	}
+	n = recv(c->fd, c->in + c->in_len, RECV_CHUNK, MSG_DONTWAIT);
+	if (n == 0)
+		return -EPIPE;
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	c->in_len += (size_t)n;
+	return 0;
+}
+
+/*
+ * Send all LEN bytes. While the socket is full, answers that arrive are read and kept: a
+ * server that stops reading until its answers are taken then never waits for us while we wait
+ * for it, however many requests are in flight.
+ */
+static int write_all(struct rclc *c, const uint8_t *p, size_t len)
 {
 	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		struct pollfd pfd = { .fd = c->fd, .events = POLLIN | POLLOUT };
+		ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		int r;
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
+		if (n >= 0) {
+			p += n;
+			len -= (size_t)n;
+			continue;
 		}
-		p += n;
-		len -= (size_t)n;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return -errno;
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			return -errno;
+		if (pfd.revents & POLLIN) {
+			r = read_ahead(c);
+			if (r < 0)
+				return r;
+		}
 	}
 	return 0;
 }
 
-/* Read exactly LEN bytes; -ECONNRESET on EOF. */
-static int read_all(int fd, uint8_t *p, size_t len)
+/* Read exactly LEN bytes, those kept by read_ahead first; -ECONNRESET on EOF. */
+static int read_all(struct rclc *c, uint8_t *p, size_t len)
 {
+	size_t kept = c->in_len - c->in_off;
+
+	if (kept) {
+		kept = kept < len ? kept : len;
+		memcpy(p, c->in + c->in_off, kept);
+		c->in_off += kept;
+		p += kept;
+		len -= kept;
+	}
 	while (len) {
-		ssize_t n = recv(fd, p, len, 0);
+		ssize_t n = recv(c->fd, p, len, 0);
 
 		if (n == 0)
 			return -ECONNRESET;
@@ -99,7 +193,7 @@ static int read_all(int fd, uint8_t *p, size_t len)
 
 int rclc_send_raw(struct rclc *c, const void *bytes, size_t len)
 {
-	return write_all(c->fd, bytes, len);
+	return write_all(c, bytes, len);
 }
 
 static int send_request(struct rclc *c, const Reclaim__V1__Request *req)
@@ -115,7 +209,7 @@ static int send_request(struct rclc *c, const Reclaim__V1__Request *req)
 		return -ENOMEM;
 	frame_put_header(buf, (uint32_t)len);
 	reclaim__v1__request__pack(req, buf + FRAME_HEADER_BYTES);
-	ret = write_all(c->fd, buf, FRAME_HEADER_BYTES + len);
+	ret = write_all(c, buf, FRAME_HEADER_BYTES + len);
 	free(buf);
 	return ret;
 }
@@ -127,7 +221,7 @@ static int recv_response(struct rclc *c, Reclaim__V1__Response **ret)
 	uint8_t *body;
 	int r;
 
-	r = read_all(c->fd, header, sizeof(header));
+	r = read_all(c, header, sizeof(header));
 	if (r < 0)
 		return r;
 	if (frame_peek(header, sizeof(header), RCLC_MAX_FRAME, &len) < 0)
@@ -135,7 +229,7 @@ static int recv_response(struct rclc *c, Reclaim__V1__Response **ret)
 	body = malloc(len ? len : 1);
 	if (!body)
 		return -ENOMEM;
-	r = read_all(c->fd, body, len);
+	r = read_all(c, body, len);
 	if (r == 0) {
 		*ret = reclaim__v1__response__unpack(NULL, len, body);
 		if (!*ret)
@@ -160,45 +254,204 @@ static int queue_event(struct rclc *c, Reclaim__V1__Response *resp)
 	return 0;
 }
 
-int rclc_call(struct rclc *c, Reclaim__V1__Request *req, Reclaim__V1__Response **ret_resp)
+/* ---- requests in flight ---------------------------------------------------------------- */
+
+static int ring_push(struct rclc *c, const struct pending *p)
+{
+	if (c->count == c->cap) {
+		unsigned int cap = c->cap ? 2 * c->cap : 16, i;
+		struct pending *ring = malloc(cap * sizeof(*ring));
+
+		if (!ring)
+			return -ENOMEM;
+		for (i = 0; i < c->count; i++)
+			ring[i] = c->ring[(c->head + i) % c->cap];
+		free(c->ring);
+		c->ring = ring;
+		c->cap = cap;
+		c->head = 0;
+	}
+	c->ring[(c->head + c->count) % c->cap] = *p;
+	c->count++;
+	return 0;
+}
+
+/* The status of an answer to P: the server's refusal, a wrong answer, or what decode says. */
+static int answer_status(struct rclc *c, struct pending *p, Reclaim__V1__Response **respp)
+{
+	Reclaim__V1__Response *resp = *respp;
+	int st;
+
+	if (p->want == RCLC_WANT_ANY)
+		return p->decode(c, respp, &p->out);
+	st = rclc_status_errno(resp);
+	if (st < 0) {
+		rclc_set_error(c, resp->status ? (int)resp->status->code : 0, "%s",
+			       resp->status ? resp->status->message : "answer without a status");
+		return st;
+	}
+	if ((int)resp->msg_case != p->want) {
+		rclc_set_error(c, 0, "the server answered with message %d, not %d",
+			       (int)resp->msg_case, p->want);
+		return -EPROTO;
+	}
+	return p->decode(c, respp, &p->out);
+}
+
+/* Complete the oldest request in flight with RESP (NULL: with ERR). */
+static int complete_oldest(struct rclc *c, Reclaim__V1__Response *resp, int err,
+			   void **ret_arg)
+{
+	struct pending p = c->ring[c->head];
+	int st;
+
+	c->head = (c->head + 1) % c->cap;
+	c->count--;
+	st = resp ? answer_status(c, &p, &resp) : err;
+	rclc_response_free(resp);
+	if (p.done)
+		p.done(c, p.arg, st);
+	else if (p.arg)
+		*(int *)p.arg = st;
+	if (ret_arg)
+		*ret_arg = p.arg;
+	return st;
+}
+
+static int broke(struct rclc *c, int err)
+{
+	if (!c->broken) {
+		c->broken = err;
+		rclc_set_error(c, 0, "connection to reclaimd lost: %s", strerror(-err));
+	}
+	return err;
+}
+
+/* Read answers until the oldest request in flight is answered, then complete it. */
+static int reap_one(struct rclc *c, uint64_t *ret_id, void **ret_arg)
 {
 	Reclaim__V1__Response *resp;
 	int r;
 
-	req->id = ++c->next_id;
-	r = send_request(c, req);
-	if (r < 0) {
-		/* A server that refused us (a limit, shutting down) wrote why before closing:
-		 * that answer is worth more than our write's EPIPE. */
-		if ((r == -EPIPE || r == -ECONNRESET) && recv_response(c, &resp) == 0) {
-			if (resp->id == 0) {
-				*ret_resp = resp;
-				return 0;
-			}
-			rclc_response_free(resp);
-		}
-		return r;
-	}
+	*ret_id = c->ring[c->head].id;
 	for (;;) {
+		if (c->broken)
+			return complete_oldest(c, NULL, c->broken, ret_arg);
 		r = recv_response(c, &resp);
-		if (r < 0)
-			return r;
+		if (r < 0) {
+			broke(c, r);
+			continue;
+		}
 		if (resp->msg_case == RECLAIM__V1__RESPONSE__MSG_EVENT) {
 			r = queue_event(c, resp);
 			if (r < 0)
-				return r;
+				broke(c, r);
 			continue;
 		}
-		/* id 0: the server's answer to a frame it could not read, just before it closes. */
-		if (resp->id == req->id || resp->id == 0) {
-			*ret_resp = resp;
-			return 0;
-		}
-		rclc_response_free(resp);	/* an answer to nobody: ignore it */
+		/* id 0: the server's answer to a frame it could not take, just before it
+		 * closes; it is the oldest request's. */
+		if (resp->id == *ret_id || resp->id == 0)
+			return complete_oldest(c, resp, 0, ret_arg);
+		rclc_response_free(resp);	/* an answer to nobody (rclc_send): not ours */
 	}
 }
 
-int rclc_next_event(struct rclc *c, int timeout_ms, Reclaim__V1__Response **ret_push)
+int rclc_exec(struct rclc *c, Reclaim__V1__Request *req, int want, rclc_decode_fn decode,
+	      const struct rclc_out *out)
+{
+	struct pending p = { .want = want, .decode = decode, .out = *out };
+	bool async = c->armed;
+	Reclaim__V1__Response *resp;
+	uint64_t id;
+	int r;
+
+	c->armed = false;
+	if (async) {
+		p.done = c->armed_done;
+		p.arg = c->armed_arg;
+	}
+	if (c->broken) {
+		rclc_set_error(c, 0, "connection to reclaimd lost: %s", strerror(-c->broken));
+		return c->broken;
+	}
+	req->id = p.id = ++c->next_id;
+	r = send_request(c, req);
+	if (r == -EPIPE || r == -ECONNRESET) {
+		/* A server that refused us (a limit, shutting down) wrote why before closing:
+		 * that answer is worth more than our write's EPIPE. Any earlier request in
+		 * flight was answered before it. */
+		if (!c->count && recv_response(c, &resp) == 0 && resp->id == 0 &&
+		    resp->msg_case != RECLAIM__V1__RESPONSE__MSG_EVENT) {
+			broke(c, r);
+			if (ring_push(c, &p) < 0) {
+				rclc_response_free(resp);
+				return -ENOMEM;
+			}
+			return complete_oldest(c, resp, 0, NULL);
+		}
+		return broke(c, r);
+	}
+	if (r < 0) {
+		rclc_set_error(c, 0, "cannot send the request: %s", strerror(-r));
+		return r == -EMSGSIZE || r == -ENOMEM ? r : broke(c, r);
+	}
+	r = ring_push(c, &p);
+	if (r < 0)
+		return broke(c, r);	/* sent, but its answer could not be matched */
+	if (async)
+		return 0;
+	for (;;) {
+		r = reap_one(c, &id, NULL);
+		if (id == p.id)
+			return r;
+	}
+}
+
+int rclc_async(struct rclc *c, rclc_done_fn done, void *arg)
+{
+	c->armed = true;
+	c->armed_done = done;
+	c->armed_arg = arg;
+	return 0;
+}
+
+unsigned int rclc_in_flight(const struct rclc *c)
+{
+	return c->count;
+}
+
+int rclc_reap(struct rclc *c, int *ret_status, void **ret_arg)
+{
+	uint64_t id;
+	int st;
+
+	if (!c->count)
+		return -ENOENT;
+	st = reap_one(c, &id, ret_arg);
+	if (ret_status)
+		*ret_status = st;
+	return 0;
+}
+
+/* ---- the protobuf level ------------------------------------------------------------------ */
+
+static int take_response(struct rclc *c, Reclaim__V1__Response **respp,
+			 const struct rclc_out *out)
+{
+	*(Reclaim__V1__Response **)out->p[0] = *respp;
+	*respp = NULL;
+	return 0;
+}
+
+int rclc_call(struct rclc *c, Reclaim__V1__Request *req, Reclaim__V1__Response **ret_resp)
+{
+	struct rclc_out out = { .p = { ret_resp } };
+
+	c->armed = false;
+	return rclc_exec(c, req, RCLC_WANT_ANY, take_response, &out);
+}
+
+int rclc_next_push(struct rclc *c, int timeout_ms, Reclaim__V1__Response **ret_push)
 {
 	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
 	Reclaim__V1__Response *resp;
@@ -215,18 +468,26 @@ int rclc_next_event(struct rclc *c, int timeout_ms, Reclaim__V1__Response **ret_
 			free(p);
 			return 0;
 		}
-		r = poll(&pfd, 1, timeout_ms);
-		if (r < 0 && errno != EINTR)
-			return -errno;
-		if (r == 0)
-			return -ETIMEDOUT;
-		if (r < 0)
-			continue;
+		if (c->broken)
+			return c->broken;
+		if (c->in_off == c->in_len) {
+			r = poll(&pfd, 1, timeout_ms);
+			if (r < 0 && errno != EINTR)
+				return -errno;
+			if (r == 0)
+				return -ETIMEDOUT;
+			if (r < 0)
+				continue;
+		}
 		r = recv_response(c, &resp);
 		if (r < 0)
-			return r;
+			return broke(c, r);
 		if (resp->msg_case != RECLAIM__V1__RESPONSE__MSG_EVENT) {
-			rclc_response_free(resp);
+			/* An answer to an asynchronous request: complete it, in order. */
+			if (c->count && (resp->id == c->ring[c->head].id || resp->id == 0))
+				complete_oldest(c, resp, 0, NULL);
+			else
+				rclc_response_free(resp);
 			continue;
 		}
 		r = queue_event(c, resp);
@@ -235,11 +496,19 @@ int rclc_next_event(struct rclc *c, int timeout_ms, Reclaim__V1__Response **ret_
 	}
 }
 
+static int keep_hello(struct rclc *c, Reclaim__V1__Response **respp, const struct rclc_out *out)
+{
+	rclc_response_free(c->hello);
+	c->hello = *respp;
+	*respp = NULL;
+	return 0;
+}
+
 int rclc_hello_memcg(struct rclc *c, const char *client_name, const char *memcg)
 {
 	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
 	Reclaim__V1__Hello hello = RECLAIM__V1__HELLO__INIT;
-	Reclaim__V1__Response *resp;
+	struct rclc_out out = { .n = 0 };
 	int r;
 
 	hello.protocol_version = RCLC_PROTOCOL_VERSION;
@@ -247,18 +516,10 @@ int rclc_hello_memcg(struct rclc *c, const char *client_name, const char *memcg)
 	hello.memcg = (char *)(memcg ? memcg : "");
 	req.msg_case = RECLAIM__V1__REQUEST__MSG_HELLO;
 	req.hello = &hello;
-	r = rclc_call(c, &req, &resp);
-	if (r < 0)
-		return r;
-	if (rclc_status_errno(resp) < 0 || resp->msg_case != RECLAIM__V1__RESPONSE__MSG_HELLO) {
-		snprintf(c->error, sizeof(c->error), "%s",
-			 resp->status ? resp->status->message : "hello: no answer");
-		rclc_response_free(resp);
-		return -EPROTO;
-	}
-	rclc_response_free(c->hello);
-	c->hello = resp;
-	return 0;
+	c->armed = false;
+	r = rclc_exec(c, &req, RECLAIM__V1__RESPONSE__MSG_HELLO, keep_hello, &out);
+	/* A refusal (version, limits, shutting down) is a protocol-level failure. */
+	return r < 0 && c->code ? -EPROTO : r;
 }
 
 int rclc_hello(struct rclc *c, const char *client_name)
@@ -323,6 +584,11 @@ const char *rclc_last_error(const struct rclc *c)
 	return c->error;
 }
 
+int rclc_last_code(const struct rclc *c)
+{
+	return c->code;
+}
+
 int rclc_status_errno(const Reclaim__V1__Response *resp)
 {
 	static const int errnos[] = {
@@ -337,7 +603,7 @@ int rclc_status_errno(const Reclaim__V1__Response *resp)
 		[RECLAIM__V1__CODE__UNAVAILABLE] = ESHUTDOWN,
 		[RECLAIM__V1__CODE__PROTOCOL_ERROR] = EPROTO,
 		[RECLAIM__V1__CODE__BUSY] = EBUSY,
-		[RECLAIM__V1__CODE__INTERNAL] = EIO,
+		[RECLAIM__V1__CODE__INTERNAL] = ENOTRECOVERABLE,
 		[RECLAIM__V1__CODE__ALREADY_EXISTS] = EEXIST,
 	};
 	unsigned int code;
@@ -356,6 +622,11 @@ const char *rclc_code_name(Reclaim__V1__Code code)
 		protobuf_c_enum_descriptor_get_value(&reclaim__v1__code__descriptor, (int)code);
 
 	return v ? v->name : "UNKNOWN";
+}
+
+const char *rclc_code_str(int code)
+{
+	return rclc_code_name((Reclaim__V1__Code)code);
 }
 
 void rclc_response_free(Reclaim__V1__Response *resp)
@@ -378,5 +649,7 @@ void rclc_close(struct rclc *c)
 	rclc_response_free(c->hello);
 	if (c->fd >= 0)
 		close(c->fd);
+	free(c->ring);
+	free(c->in);
 	free(c);
 }

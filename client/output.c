@@ -44,6 +44,20 @@ void json_counters(FILE *out, Reclaim__V1__Counter **counters, size_t n)
 	fputc('}', out);
 }
 
+void json_rclc_counters(FILE *out, const struct rclc_counter *counters, size_t n)
+{
+	size_t i;
+
+	fputc('{', out);
+	for (i = 0; i < n; i++) {
+		if (i)
+			fputc(',', out);
+		json_string(out, counters[i].name);
+		fprintf(out, ":%" PRIu64, counters[i].value);
+	}
+	fputc('}', out);
+}
+
 void ctl_print_ok(struct cmd_ctx *ctx, const char *message)
 {
 	if (ctx->json)

@@ -6,8 +6,8 @@
 
 #include "reclaimctl.h"
 
-/* Parse ARGV[0..ARGC) as ID [FIRST [COUNT]] into R. 0 or -1. */
-static inline int parse_range(int argc, char **argv, Reclaim__V1__PageRange *r)
+/* Parse ARGV[0..ARGC) as ID [FIRST [COUNT]] into R (zeroed by the caller). 0 or -1. */
+static inline int parse_range(int argc, char **argv, struct rclc_range *r)
 {
 	if (argc < 1 || argc > 3 || ctl_parse_u64(argv[0], &r->region_id) < 0)
 		return -1;

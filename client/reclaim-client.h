@@ -1,27 +1,57 @@
 /*
  * reclaim-client.h - libreclaim-client: talk to reclaimd over its Unix socket.
  *
- * The messages are the protoc-c types of reclaim.proto (installed beside this header). A
- * connection is blocking and used by one thread at a time. Every function returns 0 or a
- * negative errno for a transport failure; a request the server refused still returns 0, with
- * the refusal in the Response's Status (see rclc_status_errno).
+ * Build with `pkg-config --cflags --libs libreclaim-client` (add --static for a static link).
+ * Nothing here needs protobuf: every request is a typed call on plain C values and structs.
  *
  *	struct rclc *c;
- *	if (rclc_open(NULL, "my-tool", &c) == 0) {
- *		Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
- *		... set req.msg_case and the message ...
- *		Reclaim__V1__Response *resp;
- *		if (rclc_call(c, &req, &resp) == 0) { ...; rclc_response_free(resp); }
- *		rclc_close(c);
+ *	uint64_t id;
+ *	char page[4096] = "hello";
+ *
+ *	if (rclc_open(NULL, "my-tool", &c) < 0)
+ *		return -1;
+ *	if (rclc_alloc(c, 1 << 20, NULL, &id, NULL) < 0 ||
+ *	    rclc_write(c, id, 0, page, sizeof(page)) < 0)
+ *		fprintf(stderr, "reclaimd: %s\n", rclc_last_error(c));
+ *	rclc_close(c);
+ *
+ * Errors. Every call returns 0 or a negative errno, and leaves a one-line message in
+ * rclc_last_error(): the server's own when it refused (rclc_last_code() then says its status
+ * code, RCLC_CODE_*), else the transport's. The server's refusals map to errnos as follows:
+ * INVALID_ARGUMENT -EINVAL, NOT_FOUND -ENOENT, PERMISSION_DENIED -EPERM, NO_MEMORY -ENOMEM,
+ * NO_SPACE -ENOSPC, IO_ERROR -EIO, UNSUPPORTED -EOPNOTSUPP, UNAVAILABLE -ESHUTDOWN,
+ * PROTOCOL_ERROR -EPROTO, BUSY -EBUSY, INTERNAL -ENOTRECOVERABLE, ALREADY_EXISTS -EEXIST.
+ * A connection that broke (the daemon died or closed it) gives -ECONNRESET or -EPIPE, to the
+ * request in flight and to every later call on that connection: open a new one.
+ *
+ * Connections. A connection is blocking and used by one thread at a time; open one per
+ * thread. The server runs a connection's requests one after the other, in order, so a write
+ * followed by a read on the same connection sees the write; different connections run in
+ * parallel. Regions and raw pages not made persistent are freed when their connection closes.
+ *
+ * Pipelining. rclc_async() makes the next typed call asynchronous: it is sent, returns 0 at
+ * once, and completes later, in order, when rclc_reap() (or a later blocking call) reads its
+ * answer; its outputs are written then, so the buffers and pointers given to it must stay
+ * valid until it completes. One connection then keeps many requests in flight:
+ *
+ *	for (i = 0; i < n; i++) {
+ *		rclc_async(c, NULL, &status[i]);	// or a callback per reply
+ *		rclc_write(c, id, i * 4096, pages[i], 4096);
+ *		if (rclc_in_flight(c) >= 32)
+ *			rclc_reap(c, NULL, NULL);	// the oldest's status lands in status[i]
  *	}
+ *	while (rclc_reap(c, NULL, NULL) == 0)
+ *		;
+ *
+ * Sending never deadlocks however many requests are in flight: while the socket is full the
+ * library reads the answers that arrive and keeps them.
  */
 #ifndef RECLAIM_CLIENT_H
 #define RECLAIM_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "reclaim.pb-c.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,8 +60,30 @@ extern "C" {
 #define RCLC_PROTOCOL_VERSION	1u
 #define RCLC_DEFAULT_SOCKET	"./var/reclaimd.sock"	/* what `./bootstrap run` serves */
 #define RCLC_MAX_FRAME		(256u << 20)	/* largest answer the library accepts */
+#define RCLC_NAME_MAX		64	/* counter, tunable and trace point names */
+#define RCLC_VALUE_MAX		128	/* tunable values */
+#define RCLC_PATH_MAX		4096	/* memcg and file paths in answers */
 
 struct rclc;
+
+/* The server's status codes (reclaim.proto's Code), as rclc_last_code() returns them. */
+enum rclc_code {
+	RCLC_CODE_OK = 0,
+	RCLC_CODE_INVALID_ARGUMENT = 1,
+	RCLC_CODE_NOT_FOUND = 2,
+	RCLC_CODE_PERMISSION_DENIED = 3,
+	RCLC_CODE_NO_MEMORY = 4,
+	RCLC_CODE_NO_SPACE = 5,
+	RCLC_CODE_IO_ERROR = 6,
+	RCLC_CODE_UNSUPPORTED = 7,
+	RCLC_CODE_UNAVAILABLE = 8,
+	RCLC_CODE_PROTOCOL_ERROR = 9,
+	RCLC_CODE_BUSY = 10,
+	RCLC_CODE_INTERNAL = 11,
+	RCLC_CODE_ALREADY_EXISTS = 12,
+};
+
+/* ---- connections ------------------------------------------------------------------------ */
 
 /* The socket path to use for PATH: PATH itself, else $RECLAIMD_SOCKET, else the default. */
 const char *rclc_socket_path(const char *path);
@@ -39,65 +91,376 @@ const char *rclc_socket_path(const char *path);
 /* Connect to the daemon at rclc_socket_path(PATH), without Hello. 0 or -errno. */
 int rclc_connect(const char *path, struct rclc **ret);
 
-/*
- * Say Hello as CLIENT_NAME; the server's reply is kept (rclc_server). 0, a transport -errno,
- * or -EPROTO with the server's message in rclc_last_error when it refused.
- */
+/* Say Hello as CLIENT_NAME (for the server's log); -EPROTO when the server refused. */
 int rclc_hello(struct rclc *c, const char *client_name);
 
-/* The same, naming the client's memcg (Hello.memcg: what its buffered file I/O is charged to
- * by default); NULL or "" = "/". */
+/* The same, naming the client's memcg: what its buffered file I/O is charged to when a call
+ * names none. NULL or "" = "/". */
 int rclc_hello_memcg(struct rclc *c, const char *client_name, const char *memcg);
 
 /* rclc_connect + rclc_hello. */
 int rclc_open(const char *path, const char *client_name, struct rclc **ret);
 
-/* The server's HelloReply, or NULL before a successful Hello. Owned by C. */
-const Reclaim__V1__HelloReply *rclc_server(const struct rclc *c);
+/* Close the connection (requests still in flight are dropped); rclc_close(NULL) does nothing. */
+void rclc_close(struct rclc *c);
 
-/*
- * Send REQ (its id is set here) and wait for its Response, which the caller frees with
- * rclc_response_free. Events pushed meanwhile are kept for rclc_next_event. A frame-level
- * error the server answers with id 0 before closing is returned as the response.
- * 0, or -EPIPE/-ECONNRESET (connection lost), -EPROTO (undecodable answer), -ENOMEM.
- */
-int rclc_call(struct rclc *c, Reclaim__V1__Request *req, Reclaim__V1__Response **ret_resp);
-
-/*
- * Pipelining: send REQ (its id is set here and returned in *ret_id) without waiting; then
- * take the answers in order with rclc_recv, which skips (queues) pushed events. The server
- * answers a connection's requests in order, so the n-th rclc_recv is the n-th rclc_send's.
- * Keep the requests in flight bounded (the server stops reading past its max-pipeline and
- * its answers then fill the socket): send a few, receive one, send the next.
- */
-int rclc_send(struct rclc *c, Reclaim__V1__Request *req, uint64_t *ret_id);
-int rclc_recv(struct rclc *c, Reclaim__V1__Response **ret_resp);
-
-/*
- * The next pushed event (a Response whose msg_case is EVENT), waiting at most TIMEOUT_MS
- * (-1: forever). 0 with *ret_push (free with rclc_response_free), -ETIMEDOUT, or -errno.
- */
-int rclc_next_event(struct rclc *c, int timeout_ms, Reclaim__V1__Response **ret_push);
-
-/* Send BYTES as they are, for tests that speak bad protocol on purpose. 0 or -errno. */
-int rclc_send_raw(struct rclc *c, const void *bytes, size_t len);
-
-/* The descriptor, for poll(2) in an event loop of the caller's. */
+/* The descriptor, for poll(2) in an event loop of the caller's (readable: rclc_next_event). */
 int rclc_fd(const struct rclc *c);
 
-/* The last server refusal of rclc_hello, or "". */
+/* The message of the last call that failed ("" if none did), and the server's code for it
+ * (RCLC_CODE_OK when the failure was the transport's, not a refusal). */
 const char *rclc_last_error(const struct rclc *c);
+int rclc_last_code(const struct rclc *c);
 
-/* A negative errno for a Status code (0 for OK): what a C caller would have got locally. */
-int rclc_status_errno(const Reclaim__V1__Response *resp);
+/* "OK", "NOT_FOUND", ... for an enum rclc_code; "UNKNOWN" otherwise. */
+const char *rclc_code_str(int code);
 
-/* "OK", "NOT_FOUND", ...; "UNKNOWN" for a code this library does not know. */
-const char *rclc_code_name(Reclaim__V1__Code code);
+/* What the server said to Hello. */
+struct rclc_hello_info {
+	uint32_t protocol_version;	/* the server's */
+	char server_version[64];	/* reclaimd's package version */
+	uint32_t page_size;		/* bytes per page */
+	uint64_t arena_bytes;
+	uint32_t nr_nodes;
+	uint32_t max_frame_bytes;	/* the largest frame the server accepts */
+	uint32_t max_connections;	/* per client uid */
+	uint32_t max_regions;		/* regions and raw allocations per uid; 0 = no limit */
+	uint64_t max_bytes;		/* their bytes per uid; 0 = no limit */
+	uint32_t uid;			/* the peer uid the server sees */
+	bool admin;			/* whether admin requests are allowed */
+};
 
-void rclc_response_free(Reclaim__V1__Response *resp);
+/* The Hello answer; -ENOTCONN before a successful Hello. */
+int rclc_hello_info(const struct rclc *c, struct rclc_hello_info *ret);
 
-/* Close the connection; rclc_close(NULL) does nothing. */
-void rclc_close(struct rclc *c);
+/* ---- pipelining -------------------------------------------------------------------------- */
+
+/* Called when an asynchronous request completes: ARG as given to rclc_async, STATUS 0 or
+ * -errno. rclc_last_error() holds the server's message while it runs. */
+typedef void (*rclc_done_fn)(struct rclc *c, void *arg, int status);
+
+/*
+ * Make the next typed call on C asynchronous. When it completes, DONE (if not NULL) is called;
+ * with DONE NULL and ARG not NULL, ARG is an int * that receives the status. Calls that cannot
+ * be sent fail at once as usual (and complete nothing). 0.
+ */
+int rclc_async(struct rclc *c, rclc_done_fn done, void *arg);
+
+/* Requests sent and not yet completed. */
+unsigned int rclc_in_flight(const struct rclc *c);
+
+/*
+ * Wait for the oldest request in flight and complete it. 0 with its status in *RET_STATUS and
+ * its ARG in *RET_ARG (either may be NULL); -ENOENT when nothing is in flight. A blocking call
+ * reaps every request sent before it first.
+ */
+int rclc_reap(struct rclc *c, int *ret_status, void **ret_arg);
+
+/* ---- regions ----------------------------------------------------------------------------- */
+
+enum rclc_region_kind {
+	RCLC_REGION_ANON = 0,	/* swap-backed anonymous memory */
+	RCLC_REGION_FILE = 1,	/* a file under the daemon's data directory */
+};
+
+/* How to create a region; zeroed (or NULL) = anonymous, charged to "/", freed with the
+ * connection. */
+struct rclc_alloc_opts {
+	enum rclc_region_kind kind;
+	const char *memcg;	/* charged to this memcg; NULL = "/" */
+	const char *path;	/* RCLC_REGION_FILE: relative to the data directory */
+	bool shared;		/* RCLC_REGION_FILE: writes reach the file */
+	bool exec;		/* protected from reclaim as executable file pages are */
+	bool locked;		/* mlocked */
+	bool populate;		/* every page faulted in now */
+	bool persistent;	/* outlives the connection */
+	bool mode_set;		/* a file this creates gets MODE (else 0600) */
+	uint32_t mode;
+};
+
+/* Create a region of BYTES (rounded up to pages). Its id in *RET_ID, its pages in *RET_PAGES
+ * (may be NULL). */
+int rclc_alloc(struct rclc *c, uint64_t bytes, const struct rclc_alloc_opts *opts,
+	       uint64_t *ret_id, uint64_t *ret_pages);
+
+int rclc_free(struct rclc *c, uint64_t region_id);
+
+/* Write LEN bytes at OFFSET of a region (within it and within the server's frame limit). */
+int rclc_write(struct rclc *c, uint64_t region_id, uint64_t offset, const void *buf,
+	       size_t len);
+
+/* Read LEN bytes at OFFSET into BUF; the bytes read in *RET_LEN (may be NULL). */
+int rclc_read(struct rclc *c, uint64_t region_id, uint64_t offset, void *buf, size_t len,
+	      size_t *ret_len);
+
+/* Pages [FIRST_PAGE, FIRST_PAGE + NR_PAGES) of a region; NR_PAGES 0 = to its end. */
+struct rclc_range {
+	uint64_t region_id;
+	uint64_t first_page;
+	uint64_t nr_pages;
+};
+
+struct rclc_touch_result {
+	uint64_t pages;		/* pages touched */
+	uint64_t minor_faults;	/* not resident, no I/O needed */
+	uint64_t major_faults;	/* read back from swap or the file */
+};
+
+/* Access a range as a program would (WRITE dirties it). RET may be NULL. */
+int rclc_touch(struct rclc *c, const struct rclc_range *range, bool write,
+	       struct rclc_touch_result *ret);
+
+enum rclc_advice {
+	RCLC_MADV_DONTNEED = 1,	/* drop now (anon: contents lost) */
+	RCLC_MADV_FREE = 2,	/* reclaim may drop them without swap-out */
+	RCLC_MADV_COLD = 3,	/* deactivate */
+	RCLC_MADV_PAGEOUT = 4,	/* reclaim now */
+	RCLC_MADV_WILLNEED = 5,	/* read them in */
+	RCLC_MADV_NORMAL = 6,	/* the region's faults read around them again */
+	RCLC_MADV_RANDOM = 7,	/* faults read only the page (VM_RAND_READ) */
+	RCLC_MADV_SEQUENTIAL = 8, /* faults read ahead further (VM_SEQ_READ) */
+};
+
+/* The pages the advice acted on in *RET_PAGES (may be NULL). */
+int rclc_madvise(struct rclc *c, const struct rclc_range *range, enum rclc_advice advice,
+		 uint64_t *ret_pages);
+int rclc_mlock(struct rclc *c, const struct rclc_range *range, uint64_t *ret_pages);
+int rclc_munlock(struct rclc *c, const struct rclc_range *range, uint64_t *ret_pages);
+
+/* Write back a file region's dirty pages (ASYNC: start and return). */
+int rclc_msync(struct rclc *c, const struct rclc_range *range, bool async,
+	       uint64_t *ret_pages_written);
+
+struct rclc_region_info {
+	uint64_t region_id;
+	enum rclc_region_kind kind;
+	uint64_t pages;
+	char memcg[RCLC_PATH_MAX];
+	char path[RCLC_PATH_MAX];	/* RCLC_REGION_FILE only */
+	uint32_t owner_uid;
+	bool persistent;
+	uint64_t resident_pages, swapped_pages, dirty_pages, locked_pages;
+};
+
+int rclc_region_info(struct rclc *c, uint64_t region_id, struct rclc_region_info *ret);
+
+/* ---- raw page allocations ----------------------------------------------------------------- */
+
+#define RCLC_GFP_ATOMIC		(1u << 0)	/* may dip into reserves, never reclaims */
+#define RCLC_GFP_NOWAIT		(1u << 1)	/* no reclaim of its own, wakes kswapd */
+#define RCLC_GFP_THISNODE	(1u << 2)	/* only NODE */
+#define RCLC_GFP_MOVABLE	(1u << 3)	/* movable instead of unmovable pageblocks */
+#define RCLC_GFP_PERSISTENT	(1u << 4)	/* outlives the connection */
+
+/* 2^ORDER frames on NODE (-1 = any); the first frame in *RET_PFN. */
+int rclc_alloc_pages(struct rclc *c, unsigned int order, int node, unsigned int flags,
+		     uint32_t *ret_pfn);
+int rclc_free_pages(struct rclc *c, uint32_t pfn, unsigned int order);
+
+/* ---- memory cgroups ----------------------------------------------------------------------- */
+
+/* Bits of rclc_memcg_limits.set: which fields are given. */
+#define RCLC_LIMIT_MIN		(1u << 0)
+#define RCLC_LIMIT_LOW		(1u << 1)
+#define RCLC_LIMIT_HIGH		(1u << 2)
+#define RCLC_LIMIT_MAX		(1u << 3)
+#define RCLC_LIMIT_SWAP_MAX	(1u << 4)
+#define RCLC_LIMIT_SOFT		(1u << 5)
+#define RCLC_LIMIT_SWAPPINESS	(1u << 6)
+#define RCLC_UNLIMITED		UINT64_MAX
+
+/* In create, a field not given takes the kernel default; in set, it is left unchanged. */
+struct rclc_memcg_limits {
+	unsigned int set;
+	uint64_t min, low, high, max, swap_max, soft_limit, swappiness;
+};
+
+/* LIMITS may be NULL. OWNER_UID (admin only) delegates the group; -1 = the caller. */
+int rclc_memcg_create(struct rclc *c, const char *path, const struct rclc_memcg_limits *limits,
+		      int64_t owner_uid);
+int rclc_memcg_set(struct rclc *c, const char *path, const struct rclc_memcg_limits *limits);
+int rclc_memcg_delete(struct rclc *c, const char *path);
+
+struct rclc_counter {
+	char name[RCLC_NAME_MAX];
+	uint64_t value;
+};
+
+struct rclc_memcg_stat {
+	uint64_t usage_bytes;		/* memory.current */
+	uint64_t swap_bytes;		/* memory.swap.current */
+	struct rclc_counter *stat;	/* memory.stat, in the kernel's order */
+	size_t nr_stat;
+	struct rclc_counter *events;	/* memory.events */
+	size_t nr_events;
+};
+
+/* Fill *RET; release its arrays with rclc_memcg_stat_release. */
+int rclc_memcg_stat(struct rclc *c, const char *path, struct rclc_memcg_stat *ret);
+void rclc_memcg_stat_release(struct rclc_memcg_stat *st);
+
+/* memory.events of PATH: an array for free(3) in *RET, its length in *RET_N. */
+int rclc_memcg_events(struct rclc *c, const char *path, struct rclc_counter **ret,
+		      size_t *ret_n);
+
+struct rclc_memcg_info {
+	char path[RCLC_PATH_MAX];
+	uint32_t owner_uid;
+	uint64_t usage_bytes;
+	uint64_t min, low, high, max, swap_max;
+	uint32_t swappiness;
+};
+
+/* The groups under SUBTREE (NULL = "/"), parents first: an array for free(3). */
+int rclc_memcg_list(struct rclc *c, const char *subtree, struct rclc_memcg_info **ret,
+		    size_t *ret_n);
+
+/* ---- statistics and pressure -------------------------------------------------------------- */
+
+enum rclc_stat_view {
+	RCLC_STAT_MEMINFO = 0,
+	RCLC_STAT_VMSTAT = 1,
+	RCLC_STAT_ZONEINFO = 2,
+	RCLC_STAT_BUDDYINFO = 3,
+};
+
+/* A /proc view: its text (for free(3)) in *RET_TEXT and, for MEMINFO and VMSTAT, every line
+ * as a counter (an array for free(3)) in *RET_COUNTERS. Any of the three may be NULL. */
+int rclc_stat(struct rclc *c, enum rclc_stat_view view, char **ret_text,
+	      struct rclc_counter **ret_counters, size_t *ret_n);
+
+enum rclc_pressure_level {
+	RCLC_PRESSURE_NONE = 0,
+	RCLC_PRESSURE_LOW = 1,
+	RCLC_PRESSURE_MEDIUM = 2,
+	RCLC_PRESSURE_CRITICAL = 3,
+};
+
+struct rclc_psi {
+	double avg10, avg60, avg300;	/* percent */
+	uint64_t total_usec;
+};
+
+struct rclc_pressure {
+	enum rclc_pressure_level level;	/* the last vmpressure level */
+	struct rclc_psi some, full;	/* memory.pressure */
+};
+
+/* MEMCG NULL = the whole daemon. */
+int rclc_pressure(struct rclc *c, const char *memcg, struct rclc_pressure *ret);
+
+enum rclc_event_kind {
+	RCLC_EVENT_PRESSURE = 1,	/* vmpressure notifications */
+	RCLC_EVENT_TRACE = 2,		/* reclaim trace points */
+	RCLC_EVENT_OVERFLOW = 3,	/* (events only) the subscription fell behind and ended */
+};
+
+struct rclc_subscribe_opts {
+	enum rclc_event_kind kind;
+	const char *memcg;			/* PRESSURE: this subtree; NULL = all */
+	enum rclc_pressure_level min_level;	/* PRESSURE: only levels at or above */
+	const char *const *tracepoints;		/* TRACE: names to enable; none = all */
+	size_t nr_tracepoints;
+	uint32_t queue_len;			/* events buffered; 0 = the server's default */
+};
+
+int rclc_subscribe(struct rclc *c, const struct rclc_subscribe_opts *opts,
+		   uint64_t *ret_subscription_id);
+
+/* The events the subscription lost to a full queue in *RET_DROPPED (may be NULL). */
+int rclc_unsubscribe(struct rclc *c, uint64_t subscription_id, uint64_t *ret_dropped);
+
+struct rclc_event {
+	uint64_t subscription_id;
+	uint64_t seq;			/* 1, 2, ...: a gap means lost events */
+	enum rclc_event_kind kind;
+	union {
+		struct {
+			char memcg[RCLC_PATH_MAX];
+			enum rclc_pressure_level level;
+			uint64_t scanned, reclaimed;
+		} pressure;
+		struct {
+			char name[RCLC_NAME_MAX];
+			uint64_t time_ns;		/* CLOCK_MONOTONIC */
+			struct rclc_counter *fields;	/* released by rclc_event_release */
+			size_t nr_fields;
+		} trace;
+		struct {
+			uint64_t events_dropped;
+		} overflow;
+	};
+};
+
+/* The next pushed event, waiting at most TIMEOUT_MS (-1: forever): 0, -ETIMEDOUT, -errno.
+ * Release it with rclc_event_release. */
+int rclc_next_event(struct rclc *c, int timeout_ms, struct rclc_event *ret);
+void rclc_event_release(struct rclc_event *ev);
+
+/* ---- administration ----------------------------------------------------------------------- */
+
+struct rclc_reclaim_result {
+	uint64_t reclaimed_bytes;
+	uint64_t scanned_pages;
+};
+
+/* memory.reclaim: reclaim BYTES from MEMCG (NULL = "/"); SWAPPINESS -1 = the group's. */
+int rclc_reclaim(struct rclc *c, const char *memcg, uint64_t bytes, int swappiness,
+		 struct rclc_reclaim_result *ret);
+
+/* drop_caches (admin only); the pages dropped in *RET_PAGES (may be NULL). */
+int rclc_drop_caches(struct rclc *c, bool pagecache, bool shadows, uint64_t *ret_pages);
+
+struct rclc_tunable {
+	char name[RCLC_NAME_MAX];
+	char value[RCLC_VALUE_MAX];
+};
+
+/* One tunable's value, as text, into VALUE (LEN bytes, NUL-terminated). */
+int rclc_tunable_get(struct rclc *c, const char *name, char *value, size_t len);
+
+/* Every tunable: an array for free(3). */
+int rclc_tunable_list(struct rclc *c, struct rclc_tunable **ret, size_t *ret_n);
+
+/* Set a tunable (admin only); the value now in effect into RET (may be NULL). */
+int rclc_tunable_set(struct rclc *c, const char *name, const char *value,
+		     struct rclc_tunable *ret);
+
+/* The daemon answers, then stops as on SIGTERM (admin only). */
+int rclc_shutdown(struct rclc *c);
+
+/* ---- files of the data directory ---------------------------------------------------------- */
+
+/* Buffered reads and writes through the daemon's page cache. PATH is relative to the data
+ * directory; MEMCG NULL = the connection's (rclc_hello_memcg), else "/". */
+int rclc_file_read(struct rclc *c, const char *path, const char *memcg, uint64_t offset,
+		   void *buf, size_t len, size_t *ret_len);
+
+/* MODE: the bits of a file this creates; -1 = 0600. */
+int rclc_file_write(struct rclc *c, const char *path, const char *memcg, uint64_t offset,
+		    const void *buf, size_t len, int mode);
+
+enum rclc_fadvice {
+	RCLC_FADV_NORMAL = 0,
+	RCLC_FADV_RANDOM = 1,
+	RCLC_FADV_SEQUENTIAL = 2,
+	RCLC_FADV_WILLNEED = 3,
+	RCLC_FADV_DONTNEED = 4,
+	RCLC_FADV_NOREUSE = 5,
+};
+
+/* posix_fadvise on [OFFSET, OFFSET + LENGTH); LENGTH 0 = to the end. */
+int rclc_file_advise(struct rclc *c, const char *path, uint64_t offset, uint64_t length,
+		     enum rclc_fadvice advice, const char *memcg);
+int rclc_file_remove(struct rclc *c, const char *path);
+
+struct rclc_file_owner {
+	uint32_t uid, gid;
+	uint32_t mode;		/* the mode now in effect */
+};
+
+/* chmod a data directory file; RET may be NULL. */
+int rclc_chmod(struct rclc *c, const char *path, uint32_t mode, struct rclc_file_owner *ret);
 
 #ifdef __cplusplus
 }

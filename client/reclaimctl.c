@@ -155,7 +155,7 @@ int ctl_stream(struct cmd_ctx *ctx, Reclaim__V1__Subscribe *sub, ctl_event_fn on
 			next_tick = now_ms() + tick_ms;
 			continue;
 		}
-		ret = rclc_next_event(ctx->conn, (int)wait, &resp);
+		ret = rclc_next_push(ctx->conn, (int)wait, &resp);
 		if (ret == -ETIMEDOUT)
 			continue;
 		if (ret < 0) {
@@ -175,19 +175,55 @@ int ctl_stream(struct cmd_ctx *ctx, Reclaim__V1__Subscribe *sub, ctl_event_fn on
 	return 0;
 }
 
+int ctl_connect(struct cmd_ctx *ctx)
+{
+	int r;
+
+	if (ctx->conn)
+		return 0;
+	r = rclc_connect(ctx->socket, &ctx->conn);
+	if (r < 0)
+		return connection_failed(ctx, "cannot connect to", r);
+	r = rclc_hello(ctx->conn, "reclaimctl");
+	if (r < 0)
+		return connection_failed(ctx, "hello refused by", r);
+	return 0;
+}
+
+/* The daemon refused: its message on stderr (and as JSON), its code as the exit status. */
+static int refused(struct cmd_ctx *ctx, int code, const char *message)
+{
+	if (ctx->json) {
+		printf("{\"ok\":false,\"code\":");
+		json_string(stdout, rclc_code_str(code));
+		printf(",\"message\":");
+		json_string(stdout, message);
+		printf("}\n");
+	}
+	fprintf(stderr, "reclaimctl: %s\n", message);
+	return code;
+}
+
+int ctl_fail(struct cmd_ctx *ctx, int err)
+{
+	int code = rclc_last_code(ctx->conn);
+
+	if (code > 0)
+		return refused(ctx, code, rclc_last_error(ctx->conn));
+	if (err == -ECONNRESET || err == -EPIPE)
+		return connection_failed(ctx, "lost the connection to", err);
+	/* Neither the daemon's refusal nor a lost connection: an answer that made no sense. */
+	return connection_failed(ctx, "bad answer from", -EPROTO);
+}
+
 int ctl_call(struct cmd_ctx *ctx, Request *req, Response **ret_resp)
 {
 	Response *resp;
 	int r;
 
-	if (!ctx->conn) {
-		r = rclc_connect(ctx->socket, &ctx->conn);
-		if (r < 0)
-			return connection_failed(ctx, "cannot connect to", r);
-		r = rclc_hello(ctx->conn, "reclaimctl");
-		if (r < 0)
-			return connection_failed(ctx, "hello refused by", r);
-	}
+	r = ctl_connect(ctx);
+	if (r)
+		return r;
 	r = rclc_call(ctx->conn, req, &resp);
 	if (r < 0)
 		return connection_failed(ctx, "lost the connection to", r);
@@ -195,15 +231,11 @@ int ctl_call(struct cmd_ctx *ctx, Request *req, Response **ret_resp)
 		*ret_resp = resp;
 		return 0;
 	}
-	if (ctx->json) {
-		printf("{\"ok\":false,\"code\":");
-		json_string(stdout, rclc_code_name(resp->status->code));
-		printf(",\"message\":");
-		json_string(stdout, resp->status->message);
-		printf("}\n");
+	if (!resp->status) {
+		rclc_response_free(resp);
+		return connection_failed(ctx, "bad answer from", -EPROTO);
 	}
-	fprintf(stderr, "reclaimctl: %s\n", resp->status ? resp->status->message : "no status");
-	r = resp->status ? (int)resp->status->code : EXIT_NOCONN;
+	r = refused(ctx, (int)resp->status->code, resp->status->message);
 	rclc_response_free(resp);
 	return r;
 }

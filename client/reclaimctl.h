@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "reclaim-client.h"
+#include "reclaim-client-pb.h"
 
 #define EXIT_USAGE	64	/* sysexits.h EX_USAGE */
 #define EXIT_NOCONN	69	/* sysexits.h EX_UNAVAILABLE */
@@ -41,6 +41,14 @@ struct cmd_entry {
  * or a JSON error object on stdout) and the exit status for it is returned.
  */
 int ctl_call(struct cmd_ctx *ctx, Request *req, Response **ret_resp);
+
+/* Open the connection (and say Hello) unless it is open: 0, or the exit status after saying
+ * why not. The typed calls of libreclaim-client then use ctx->conn. */
+int ctl_connect(struct cmd_ctx *ctx);
+
+/* Report the failure ERR of a typed call on ctx->conn as ctl_call reports a refusal or a lost
+ * connection; the exit status. */
+int ctl_fail(struct cmd_ctx *ctx, int err);
 
 /* A Stat VIEW (meminfo, vmstat, ...): the response in *ret (free it), or an exit status. */
 int ctl_stat(struct cmd_ctx *ctx, Reclaim__V1__StatView view, Response **ret);
@@ -71,6 +79,7 @@ int ctl_parse_mode(const char *s, uint32_t *ret);
 /* JSON output helpers: a string literal with escapes; a counters array as an object. */
 void json_string(FILE *out, const char *s);
 void json_counters(FILE *out, Reclaim__V1__Counter **counters, size_t n);
+void json_rclc_counters(FILE *out, const struct rclc_counter *counters, size_t n);
 
 /* "{"ok":true}" in JSON mode, MESSAGE (if any) otherwise. */
 void ctl_print_ok(struct cmd_ctx *ctx, const char *message);

@@ -1,56 +1,18 @@
 /*
- * frame.h - length-prefixed framing of the wire API: a 4-byte big-endian length, then one
- * protobuf message of that many bytes.
+ * frame.h - the daemon's side of the wire API's framing: Request frames decoded from and
+ * Response frames encoded into libevent buffers, on the byte-level part the client library
+ * shares (common/wire-frame.h).
  *
- * The byte-level part (frame_peek, frame_put_header) is inline and free of dependencies so the
- * client library shares it. The evbuffer part decodes incrementally: call frame_pull_request()
- * whenever bytes arrive, until it says FRAME_NEED_MORE. Nothing here keeps state between calls:
- * the buffered bytes are the state, which is what makes the decoder easy to fuzz.
+ * The decoder is incremental: call frame_pull_request() whenever bytes arrive, until it says
+ * FRAME_NEED_MORE. Nothing here keeps state between calls: the buffered bytes are the state,
+ * which is what makes the decoder easy to fuzz.
+ *
+ * FRAME_BYTES_ONLY (for test programs that speak raw frames) stops after the shared part.
  */
 #ifndef RECLAIMD_FRAME_H
 #define RECLAIMD_FRAME_H
 
-#include <errno.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#define FRAME_HEADER_BYTES	4u
-#define FRAME_DEFAULT_MAX	(16u << 20)	/* DESIGN.md: 16 MiB unless configured */
-#define FRAME_MIN_MAX		4096u		/* a smaller limit could not carry a Hello reply */
-
-enum frame_result {
-	FRAME_NEED_MORE = 0,	/* not a whole frame yet: wait for more bytes */
-	FRAME_READY = 1,	/* a whole frame is there */
-};
-
-/*
- * Look at the LEN bytes buffered at BUF. Returns FRAME_NEED_MORE, FRAME_READY with the body
- * length in *ret_body_len (the frame is FRAME_HEADER_BYTES + that), or -EMSGSIZE when the
- * header announces a body longer than MAX_BYTES (the connection cannot be resynchronised).
- * *ret_body_len is also set when the header is complete but the body is not.
- */
-static inline int frame_peek(const uint8_t *buf, size_t len, uint32_t max_bytes,
-			     uint32_t *ret_body_len)
-{
-	uint32_t body;
-
-	if (len < FRAME_HEADER_BYTES)
-		return FRAME_NEED_MORE;
-	body = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 | (uint32_t)buf[2] << 8 | buf[3];
-	if (body > max_bytes)
-		return -EMSGSIZE;
-	*ret_body_len = body;
-	return len - FRAME_HEADER_BYTES >= body ? FRAME_READY : FRAME_NEED_MORE;
-}
-
-/* Write the header of a frame whose body is BODY_LEN bytes into OUT. */
-static inline void frame_put_header(uint8_t out[FRAME_HEADER_BYTES], uint32_t body_len)
-{
-	out[0] = (uint8_t)(body_len >> 24);
-	out[1] = (uint8_t)(body_len >> 16);
-	out[2] = (uint8_t)(body_len >> 8);
-	out[3] = (uint8_t)body_len;
-}
+#include "wire-frame.h"
 
 #ifndef FRAME_BYTES_ONLY
 #include <event2/buffer.h>

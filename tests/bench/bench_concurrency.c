@@ -35,7 +35,7 @@
 #include <sys/stat.h>
 
 #include "bench-daemon.h"
-#include "reclaim-client.h"
+#include "reclaim-client-pb.h"
 #include "reclaim/engine.h"
 #include "reclaim/region.h"
 

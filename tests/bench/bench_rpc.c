@@ -8,7 +8,7 @@
 #include <errno.h>
 
 #include "bench-daemon.h"
-#include "reclaim-client.h"
+#include "reclaim-client-pb.h"
 
 #define ROUNDS 20000
 

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 
 #include "bench-daemon.h"
-#include "reclaim-client.h"
+#include "reclaim-client-pb.h"
 
 #define FRAME_BYTES_ONLY
 #include "frame.h"

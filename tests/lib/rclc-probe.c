@@ -43,10 +43,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "reclaim-client.h"
+#include "reclaim-client-pb.h"
 
-#define FRAME_BYTES_ONLY
-#include "frame.h"
+#include "wire-frame.h"
 
 static void print_status(const Reclaim__V1__Response *resp)
 {
@@ -329,7 +328,7 @@ static void drain_events(struct rclc *c, int timeout_ms, uint64_t *n, int *overf
 {
 	Reclaim__V1__Response *ev;
 
-	while (!*overflow && rclc_next_event(c, timeout_ms, &ev) == 0) {
+	while (!*overflow && rclc_next_push(c, timeout_ms, &ev) == 0) {
 		if (ev->event->event_case == RECLAIM__V1__EVENT__EVENT_OVERFLOW) {
 			*overflow = 1;
 			*dropped = ev->event->overflow->events_dropped;

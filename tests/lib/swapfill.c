@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reclaim-client.h"
+#include "reclaim-client-pb.h"
 
 #define CHUNK	(256u << 10)
 

@@ -1,0 +1,716 @@
+/*
+ * check_client - libreclaim-client's typed calls against a real reclaimd: every call, its
+ * answers in plain C structs, and its errors: not found, refused (PERMISSION_DENIED as uid
+ * 65534), and the daemon gone while requests are in flight (-ECONNRESET/-EPIPE, no hang).
+ * Only the public header is used, as an outside program would.
+ *
+ * The daemon is $RECLAIMD (else ./daemon/reclaimd), started per test case with a 16 MiB arena
+ * in a fresh directory and ready when READY=1 arrives on a NOTIFY_SOCKET of the test's.
+ */
+#include <check.h>
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check-main.h"
+#include "reclaim-client.h"
+
+#define PG		4096u
+#define WAIT_MS		30000	/* the bound of every wait for the daemon */
+
+static char dir[PATH_MAX];
+static char sock[PATH_MAX + 16];
+static pid_t daemon_pid = -1;
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Start reclaimd in a fresh directory everybody may enter (uid 65534 connects too). */
+static void daemon_start(void)
+{
+	const char *daemon = getenv("RECLAIMD") ? getenv("RECLAIMD") : "./daemon/reclaimd";
+	const char *tmp = getenv("TMPDIR");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char buf[512], data[PATH_MAX + 16];
+	int64_t deadline = now_ms() + WAIT_MS;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/rclc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+	snprintf(sock, sizeof(sock), "%s/sock", dir);
+	snprintf(data, sizeof(data), "%s/data", dir);
+	ck_assert_int_eq(mkdir(data, 0755), 0);
+	ck_assert_uint_lt(strlen(dir) + sizeof("/notify"), sizeof(sa.sun_path));
+	memcpy(sa.sun_path, dir, strlen(dir));
+	strcat(sa.sun_path, "/notify");
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	daemon_pid = fork();
+	ck_assert_int_ge(daemon_pid, 0);
+	if (daemon_pid == 0) {
+		setenv("NOTIFY_SOCKET", sa.sun_path, 1);
+		if (!freopen("/dev/null", "w", stdout))
+			_exit(127);
+		execl(daemon, daemon, "--arena", "16M", "--swap", "64M", "--workers", "2",
+		      "--state-dir", dir, "--data-dir", data, "--socket", sock,
+		      "--socket-mode", "0666", "--log-level", "warning", (char *)NULL);
+		_exit(127);
+	}
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int left = (int)(deadline - now_ms());
+		ssize_t n;
+
+		ck_assert_msg(left > 0 && poll(&pfd, 1, left) == 1, "%s never said READY=1",
+			      daemon);
+		n = recv(fd, buf, sizeof(buf) - 1, 0);
+		if (n > 0) {
+			buf[n] = '\0';
+			if (strstr(buf, "READY=1"))
+				break;
+		}
+	}
+	close(fd);
+}
+
+/* Wait (bounded) for the daemon to exit; kill it at the bound. Its exit status, or -1. */
+static int daemon_reap(void)
+{
+	int64_t deadline = now_ms() + WAIT_MS;
+	int status;
+
+	while (now_ms() < deadline) {
+		pid_t r = waitpid(daemon_pid, &status, WNOHANG);
+
+		if (r == daemon_pid) {
+			daemon_pid = -1;
+			return status;
+		}
+		poll(NULL, 0, 10);
+	}
+	kill(daemon_pid, SIGKILL);
+	waitpid(daemon_pid, &status, 0);
+	daemon_pid = -1;
+	return -1;
+}
+
+static void daemon_stop(void)
+{
+	char cmd[PATH_MAX + 16];
+
+	if (daemon_pid > 0) {
+		kill(daemon_pid, SIGCONT);
+		kill(daemon_pid, SIGTERM);
+		daemon_reap();
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "check_client: could not remove %s\n", dir);
+}
+
+static struct rclc *open_client(void)
+{
+	struct rclc *c = NULL;
+
+	ck_assert_int_eq(rclc_open(sock, "check_client", &c), 0);
+	return c;
+}
+
+static void fill(unsigned char *buf, size_t len, unsigned int seed)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (unsigned char)(seed * 131 + i * 7 + (i >> 12));
+}
+
+/* ---- connection ------------------------------------------------------------------------- */
+
+START_TEST(test_hello_info)
+{
+	struct rclc_hello_info h;
+	struct rclc *c;
+
+	ck_assert_int_eq(rclc_connect(sock, &c), 0);
+	ck_assert_int_eq(rclc_hello_info(c, &h), -ENOTCONN);
+	ck_assert_int_eq(rclc_hello(c, "check_client"), 0);
+	ck_assert_int_eq(rclc_hello_info(c, &h), 0);
+	ck_assert_uint_eq(h.protocol_version, RCLC_PROTOCOL_VERSION);
+	ck_assert_uint_eq(h.page_size, PG);
+	ck_assert_uint_eq(h.arena_bytes, 16u << 20);
+	ck_assert_uint_eq(h.uid, geteuid());
+	ck_assert(h.admin == (geteuid() == 0));
+	ck_assert_uint_gt(strlen(h.server_version), 0);
+	rclc_close(c);
+	ck_assert_int_eq(rclc_connect("/nonexistent/reclaimd.sock", &c), -ENOENT);
+}
+END_TEST
+
+/* ---- regions ----------------------------------------------------------------------------- */
+
+START_TEST(test_region_calls)
+{
+	static unsigned char out[16 * PG], in[16 * PG];
+	struct rclc_range all = { .nr_pages = 0 };
+	struct rclc_touch_result t;
+	struct rclc_region_info ri;
+	struct rclc *c = open_client();
+	uint64_t id, pages, n;
+	size_t got;
+
+	ck_assert_int_eq(rclc_alloc(c, 16 * PG - 100, NULL, &id, &pages), 0);
+	ck_assert_uint_eq(pages, 16);
+	all.region_id = id;
+	fill(out, sizeof(out), 1);
+	ck_assert_int_eq(rclc_write(c, id, 0, out, sizeof(out)), 0);
+	ck_assert_int_eq(rclc_read(c, id, 0, in, sizeof(in), &got), 0);
+	ck_assert_uint_eq(got, sizeof(in));
+	ck_assert_mem_eq(in, out, sizeof(in));
+
+	ck_assert_int_eq(rclc_touch(c, &all, false, &t), 0);
+	ck_assert_uint_eq(t.pages, 16);
+	ck_assert_int_eq(rclc_mlock(c, &all, &n), 0);
+	ck_assert_uint_eq(n, 16);
+	ck_assert_int_eq(rclc_region_info(c, id, &ri), 0);
+	ck_assert_uint_eq(ri.region_id, id);
+	ck_assert_uint_eq(ri.pages, 16);
+	ck_assert_uint_eq(ri.locked_pages, 16);
+	ck_assert_uint_eq(ri.owner_uid, geteuid());
+	ck_assert_int_eq(rclc_munlock(c, &all, &n), 0);
+	ck_assert_uint_eq(n, 16);
+
+	/* Swapped out and back: the same bytes (from the swap cache or the swap file). */
+	ck_assert_int_eq(rclc_madvise(c, &all, RCLC_MADV_PAGEOUT, &n), 0);
+	ck_assert_uint_eq(n, 16);
+	ck_assert_int_eq(rclc_region_info(c, id, &ri), 0);
+	ck_assert_uint_gt(ri.swapped_pages, 0);
+	ck_assert_int_eq(rclc_touch(c, &all, false, &t), 0);
+	ck_assert_uint_eq(t.pages, 16);
+	memset(in, 0, sizeof(in));
+	ck_assert_int_eq(rclc_read(c, id, 0, in, sizeof(in), NULL), 0);
+	ck_assert_mem_eq(in, out, sizeof(in));
+
+	ck_assert_int_eq(rclc_free(c, id), 0);
+	/* Not found: the errno, the server's code and its message. */
+	ck_assert_int_eq(rclc_read(c, id, 0, in, PG, NULL), -ENOENT);
+	ck_assert_int_eq(rclc_last_code(c), RCLC_CODE_NOT_FOUND);
+	ck_assert_str_eq(rclc_code_str(rclc_last_code(c)), "NOT_FOUND");
+	ck_assert_uint_gt(strlen(rclc_last_error(c)), 0);
+	ck_assert_int_eq(rclc_free(c, id), -ENOENT);
+	ck_assert_int_eq(rclc_touch(c, &all, true, NULL), -ENOENT);
+	/* A bad argument is the server's too, and the connection goes on. */
+	ck_assert_int_eq(rclc_alloc(c, 0, NULL, &id, NULL), -EINVAL);
+	ck_assert_int_eq(rclc_last_code(c), RCLC_CODE_INVALID_ARGUMENT);
+	ck_assert_int_eq(rclc_alloc(c, PG, NULL, &id, NULL), 0);
+	rclc_close(c);
+}
+END_TEST
+
+/* A shared file region: written through the region, synced, seen by a buffered read. */
+START_TEST(test_file_region_msync)
+{
+	struct rclc_alloc_opts opts = {
+		.kind = RCLC_REGION_FILE, .path = "mapped", .shared = true,
+		.mode_set = true, .mode = 0640,
+	};
+	static unsigned char out[4 * PG], in[4 * PG];
+	struct rclc *c = open_client();
+	struct rclc_range r;
+	struct rclc_file_owner fo;
+	uint64_t id, written;
+	size_t got;
+
+	ck_assert_int_eq(rclc_alloc(c, sizeof(out), &opts, &id, NULL), 0);
+	fill(out, sizeof(out), 2);
+	ck_assert_int_eq(rclc_write(c, id, 0, out, sizeof(out)), 0);
+	r = (struct rclc_range){ .region_id = id };
+	ck_assert_int_eq(rclc_msync(c, &r, false, &written), 0);
+	ck_assert_uint_eq(written, 4);
+	ck_assert_int_eq(rclc_msync(c, &r, false, &written), 0);
+	ck_assert_uint_eq(written, 0);
+	ck_assert_int_eq(rclc_file_read(c, "mapped", NULL, 0, in, sizeof(in), &got), 0);
+	ck_assert_uint_eq(got, sizeof(in));
+	ck_assert_mem_eq(in, out, sizeof(in));
+	ck_assert_int_eq(rclc_chmod(c, "mapped", 0600, &fo), 0);
+	ck_assert_uint_eq(fo.mode, 0600);
+	ck_assert_uint_eq(fo.uid, geteuid());
+	ck_assert_int_eq(rclc_free(c, id), 0);
+	rclc_close(c);
+}
+END_TEST
+
+/* ---- raw pages --------------------------------------------------------------------------- */
+
+START_TEST(test_raw_pages)
+{
+	struct rclc *c = open_client();
+	uint32_t pfn;
+
+	ck_assert_int_eq(rclc_alloc_pages(c, 2, -1, 0, &pfn), 0);
+	ck_assert_uint_eq(pfn % 4, 0);
+	ck_assert_int_eq(rclc_free_pages(c, pfn, 2), 0);
+	ck_assert_int_lt(rclc_free_pages(c, pfn, 2), 0);
+	ck_assert_int_ne(rclc_last_code(c), RCLC_CODE_OK);
+	ck_assert_int_eq(rclc_alloc_pages(c, 40, -1, RCLC_GFP_NOWAIT, &pfn), -EINVAL);
+	rclc_close(c);
+}
+END_TEST
+
+/* ---- memcgs ------------------------------------------------------------------------------ */
+
+START_TEST(test_memcg_calls)
+{
+	struct rclc_memcg_limits l = {
+		.set = RCLC_LIMIT_MAX | RCLC_LIMIT_LOW, .max = 8u << 20, .low = 1u << 20,
+	};
+	struct rclc *c = open_client();
+	struct rclc_memcg_info *list;
+	struct rclc_memcg_stat st;
+	struct rclc_counter *ev;
+	size_t n, i, found = 0;
+
+	ck_assert_int_eq(rclc_memcg_create(c, "/t", &l, -1), 0);
+	ck_assert_int_eq(rclc_memcg_create(c, "/t", NULL, -1), -EEXIST);
+	ck_assert_int_eq(rclc_last_code(c), RCLC_CODE_ALREADY_EXISTS);
+	l = (struct rclc_memcg_limits){ .set = RCLC_LIMIT_HIGH, .high = 4u << 20 };
+	ck_assert_int_eq(rclc_memcg_set(c, "/t", &l), 0);
+	ck_assert_int_eq(rclc_memcg_list(c, NULL, &list, &n), 0);
+	for (i = 0; i < n; i++) {
+		if (strcmp(list[i].path, "/t"))
+			continue;
+		found++;
+		ck_assert_uint_eq(list[i].max, 8u << 20);	/* kept by set */
+		ck_assert_uint_eq(list[i].low, 1u << 20);
+		ck_assert_uint_eq(list[i].high, 4u << 20);
+	}
+	free(list);
+	ck_assert_uint_eq(found, 1);
+
+	ck_assert_int_eq(rclc_memcg_stat(c, "/t", &st), 0);
+	ck_assert_uint_eq(st.usage_bytes, 0);
+	ck_assert_uint_gt(st.nr_stat, 0);
+	ck_assert_uint_gt(st.nr_events, 0);
+	ck_assert_uint_gt(strlen(st.stat[0].name), 0);
+	rclc_memcg_stat_release(&st);
+	ck_assert_int_eq(rclc_memcg_events(c, "/t", &ev, &n), 0);
+	ck_assert_uint_gt(n, 0);
+	for (i = 0, found = 0; i < n; i++)
+		found += strcmp(ev[i].name, "oom") == 0;
+	free(ev);
+	ck_assert_uint_eq(found, 1);
+
+	ck_assert_int_eq(rclc_memcg_delete(c, "/t"), 0);
+	ck_assert_int_eq(rclc_memcg_stat(c, "/t", &st), -ENOENT);
+	ck_assert_int_eq(rclc_memcg_delete(c, "/t"), -ENOENT);
+	ck_assert_int_eq(rclc_memcg_set(c, "/t", &l), -ENOENT);
+	rclc_close(c);
+}
+END_TEST
+
+/* ---- statistics, pressure, events ---------------------------------------------------------- */
+
+START_TEST(test_stat_pressure)
+{
+	struct rclc *c = open_client();
+	struct rclc_counter *ctr;
+	struct rclc_pressure p;
+	size_t n, i, found = 0;
+	char *text;
+
+	ck_assert_int_eq(rclc_stat(c, RCLC_STAT_MEMINFO, &text, &ctr, &n), 0);
+	ck_assert_ptr_nonnull(strstr(text, "MemTotal:"));
+	for (i = 0; i < n; i++)
+		if (!strcmp(ctr[i].name, "MemTotal")) {
+			found++;
+			ck_assert_uint_eq(ctr[i].value, 16u << 10);	/* kB */
+		}
+	ck_assert_uint_eq(found, 1);
+	free(text);
+	free(ctr);
+	ck_assert_int_eq(rclc_stat(c, RCLC_STAT_BUDDYINFO, &text, NULL, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(text, "Node 0"));
+	free(text);
+	ck_assert_int_eq(rclc_pressure(c, NULL, &p), 0);
+	ck_assert_int_eq(rclc_pressure(c, "/missing", &p), -ENOENT);
+	rclc_close(c);
+}
+END_TEST
+
+/* Reclaim under a trace subscription: events arrive, typed; unsubscribe counts the drops. */
+START_TEST(test_subscribe_reclaim)
+{
+	struct rclc_subscribe_opts so = { .kind = RCLC_EVENT_TRACE, .queue_len = 4096 };
+	static unsigned char page[64 * PG];
+	struct rclc_reclaim_result rr;
+	struct rclc *c = open_client();
+	struct rclc_event ev;
+	uint64_t sub, id, dropped, pages;
+	int r;
+
+	ck_assert_int_eq(rclc_subscribe(c, &so, &sub), 0);
+	ck_assert_int_eq(rclc_alloc(c, sizeof(page), NULL, &id, NULL), 0);
+	fill(page, sizeof(page), 3);
+	ck_assert_int_eq(rclc_write(c, id, 0, page, sizeof(page)), 0);
+	ck_assert_int_eq(rclc_reclaim(c, NULL, 4 * PG, -1, &rr), 0);
+	ck_assert_uint_ge(rr.reclaimed_bytes, 4 * PG);
+	ck_assert_uint_gt(rr.scanned_pages, 0);
+	r = rclc_next_event(c, WAIT_MS, &ev);
+	ck_assert_int_eq(r, 0);
+	ck_assert_uint_eq(ev.subscription_id, sub);
+	ck_assert_uint_eq(ev.seq, 1);
+	ck_assert_int_eq(ev.kind, RCLC_EVENT_TRACE);
+	ck_assert_uint_gt(strlen(ev.trace.name), 0);
+	rclc_event_release(&ev);
+	ck_assert_int_eq(rclc_unsubscribe(c, sub, &dropped), 0);
+	ck_assert_int_eq(rclc_unsubscribe(c, sub, &dropped), -ENOENT);
+	ck_assert_int_eq(rclc_drop_caches(c, true, true, &pages), 0);
+	rclc_close(c);
+}
+END_TEST
+
+/* ---- tunables and files -------------------------------------------------------------------- */
+
+START_TEST(test_tunables)
+{
+	struct rclc *c = open_client();
+	struct rclc_tunable *all, now;
+	char value[RCLC_VALUE_MAX], old[RCLC_VALUE_MAX];
+	size_t n, i, found = 0;
+
+	ck_assert_int_eq(rclc_tunable_list(c, &all, &n), 0);
+	for (i = 0; i < n; i++)
+		found += strcmp(all[i].name, "swappiness") == 0;
+	free(all);
+	ck_assert_uint_eq(found, 1);
+	ck_assert_int_eq(rclc_tunable_get(c, "swappiness", old, sizeof(old)), 0);
+	ck_assert_int_eq(rclc_tunable_set(c, "swappiness", "77", &now), 0);
+	ck_assert_str_eq(now.name, "swappiness");
+	ck_assert_str_eq(now.value, "77");
+	ck_assert_int_eq(rclc_tunable_get(c, "swappiness", value, sizeof(value)), 0);
+	ck_assert_str_eq(value, "77");
+	ck_assert_int_eq(rclc_tunable_set(c, "swappiness", old, NULL), 0);
+	ck_assert_int_lt(rclc_tunable_get(c, "no_such_tunable", value, sizeof(value)), 0);
+	ck_assert_int_ne(rclc_last_code(c), RCLC_CODE_OK);
+	ck_assert_int_eq(rclc_tunable_set(c, "swappiness", "not a number", NULL), -EINVAL);
+	/* A call refused before it is sent spends its rclc_async: the next one blocks. */
+	ck_assert_int_eq(rclc_async(c, NULL, NULL), 0);
+	ck_assert_int_eq(rclc_tunable_get(c, "", value, sizeof(value)), -EINVAL);
+	ck_assert_uint_eq(rclc_in_flight(c), 0);
+	ck_assert_int_eq(rclc_tunable_get(c, "swappiness", value, sizeof(value)), 0);
+	ck_assert_str_eq(value, old);
+	ck_assert_uint_eq(rclc_in_flight(c), 0);
+	rclc_close(c);
+}
+END_TEST
+
+START_TEST(test_file_calls)
+{
+	static unsigned char out[3 * PG + 17], in[3 * PG + 17];
+	struct rclc *c = open_client();
+	size_t got;
+
+	fill(out, sizeof(out), 4);
+	ck_assert_int_eq(rclc_file_write(c, "f", NULL, 0, out, sizeof(out), 0644), 0);
+	ck_assert_int_eq(rclc_file_advise(c, "f", 0, 0, RCLC_FADV_RANDOM, NULL), 0);
+	ck_assert_int_eq(rclc_file_read(c, "f", "/", 0, in, sizeof(in), &got), 0);
+	ck_assert_uint_eq(got, sizeof(in));
+	ck_assert_mem_eq(in, out, sizeof(in));
+	/* Short at the end of the file. */
+	ck_assert_int_eq(rclc_file_read(c, "f", NULL, 3 * PG, in, PG, &got), 0);
+	ck_assert_uint_eq(got, 17);
+	ck_assert_int_eq(rclc_file_advise(c, "f", 0, 0, RCLC_FADV_WILLNEED, NULL), 0);
+	ck_assert_int_eq(rclc_file_remove(c, "f"), 0);
+	ck_assert_int_eq(rclc_file_read(c, "f", NULL, 0, in, PG, &got), -ENOENT);
+	ck_assert_int_eq(rclc_file_remove(c, "f"), -ENOENT);
+	ck_assert_int_eq(rclc_chmod(c, "f", 0600, NULL), -ENOENT);
+	ck_assert_int_eq(rclc_file_write(c, "../escape", NULL, 0, out, 1, -1), -EINVAL);
+	rclc_close(c);
+}
+END_TEST
+
+/* ---- pipelining ---------------------------------------------------------------------------- */
+
+#define PIPE_PAGES	256u
+
+struct done_log {
+	unsigned int n;
+	int status[2 * PIPE_PAGES + 1];
+	uintptr_t order[2 * PIPE_PAGES + 1];
+};
+
+static struct done_log done_log;
+
+static void on_done(struct rclc *c, void *arg, int status)
+{
+	done_log.status[done_log.n] = status;
+	done_log.order[done_log.n++] = (uintptr_t)arg;
+}
+
+/* Many writes in flight on one connection, then reads by callback: every one completes, in
+ * order, with its own status; a failing request among them fails alone. */
+START_TEST(test_pipelined)
+{
+	static unsigned char out[PIPE_PAGES][PG], in[PIPE_PAGES][PG];
+	static int status[PIPE_PAGES];
+	struct rclc *c = open_client();
+	unsigned int i, max_in_flight = 0;
+	uint64_t id;
+	int st;
+	void *arg;
+
+	ck_assert_int_eq(rclc_alloc(c, PIPE_PAGES * PG, NULL, &id, NULL), 0);
+	ck_assert_int_eq(rclc_reap(c, &st, &arg), -ENOENT);
+	for (i = 0; i < PIPE_PAGES; i++) {
+		fill(out[i], PG, 100 + i);
+		status[i] = 1;
+		ck_assert_int_eq(rclc_async(c, NULL, &status[i]), 0);
+		ck_assert_int_eq(rclc_write(c, id, (uint64_t)i * PG, out[i], PG), 0);
+		if (rclc_in_flight(c) > max_in_flight)
+			max_in_flight = rclc_in_flight(c);
+		if (rclc_in_flight(c) >= 64)
+			ck_assert_int_eq(rclc_reap(c, NULL, NULL), 0);
+	}
+	ck_assert_uint_eq(max_in_flight, 64);
+	while (rclc_reap(c, &st, NULL) == 0)
+		ck_assert_int_eq(st, 0);
+	ck_assert_uint_eq(rclc_in_flight(c), 0);
+	for (i = 0; i < PIPE_PAGES; i++)
+		ck_assert_int_eq(status[i], 0);
+
+	/* All the reads in flight at once (the library reads answers while its sends wait),
+	 * one of them for a region that does not exist. */
+	memset(&done_log, 0, sizeof(done_log));
+	for (i = 0; i < PIPE_PAGES; i++) {
+		ck_assert_int_eq(rclc_async(c, on_done, (void *)(uintptr_t)i), 0);
+		ck_assert_int_eq(rclc_read(c, i == 100 ? id + 1000 : id, (uint64_t)i * PG, in[i],
+					   PG, NULL), 0);
+	}
+	ck_assert_uint_eq(rclc_in_flight(c), PIPE_PAGES);
+	/* A blocking call completes everything before it first. */
+	ck_assert_int_eq(rclc_touch(c, &(struct rclc_range){ .region_id = id }, false, NULL), 0);
+	ck_assert_uint_eq(rclc_in_flight(c), 0);
+	ck_assert_uint_eq(done_log.n, PIPE_PAGES);
+	for (i = 0; i < PIPE_PAGES; i++) {
+		ck_assert_uint_eq(done_log.order[i], i);
+		if (i == 100) {
+			ck_assert_int_eq(done_log.status[i], -ENOENT);
+			continue;
+		}
+		ck_assert_int_eq(done_log.status[i], 0);
+		ck_assert_mem_eq(in[i], out[i], PG);
+	}
+	rclc_close(c);
+}
+END_TEST
+
+/* ---- refused -------------------------------------------------------------------------------- */
+
+/* In a child as uid 65534: admin requests and root's region are refused with EPERM. */
+static int nobody_child(uint64_t root_region)
+{
+	struct rclc_hello_info h;
+	struct rclc_range r = { .region_id = root_region };
+	struct rclc *c;
+	unsigned char buf[PG];
+
+	if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+		return 10;
+	if (rclc_open(sock, "nobody", &c) < 0)
+		return 11;
+	if (rclc_hello_info(c, &h) < 0 || h.uid != 65534 || h.admin)
+		return 12;
+	if (rclc_tunable_set(c, "swappiness", "10", NULL) != -EPERM ||
+	    rclc_last_code(c) != RCLC_CODE_PERMISSION_DENIED || !rclc_last_error(c)[0])
+		return 13;
+	if (rclc_drop_caches(c, true, false, NULL) != -EPERM)
+		return 14;
+	if (rclc_shutdown(c) != -EPERM)
+		return 15;
+	if (rclc_memcg_create(c, "/mine", NULL, -1) != -EPERM)
+		return 16;
+	/* Root's region: not this client's to read or touch. */
+	if (rclc_read(c, root_region, 0, buf, PG, NULL) != -EPERM ||
+	    rclc_touch(c, &r, true, NULL) != -EPERM)
+		return 17;
+	rclc_close(c);
+	return 0;
+}
+
+START_TEST(test_permission_denied)
+{
+	struct rclc_alloc_opts persistent = { .persistent = true };
+	struct rclc *c = open_client();
+	uint64_t id;
+	int status;
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "check_client: not root, the uid 65534 case is not run\n");
+		rclc_close(c);
+		return;
+	}
+	ck_assert_int_eq(rclc_alloc(c, PG, &persistent, &id, NULL), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(nobody_child(id));
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "the uid 65534 child failed at step %d", WEXITSTATUS(status));
+	rclc_close(c);
+}
+END_TEST
+
+/* ---- the daemon gone ------------------------------------------------------------------------ */
+
+static bool lost(int r)
+{
+	return r == -ECONNRESET || r == -EPIPE;
+}
+
+/* Requests in flight when the daemon dies complete with a lost connection, as does every call
+ * after; nothing waits forever. The daemon is stopped first so that none is answered. */
+START_TEST(test_daemon_gone_in_flight)
+{
+	static unsigned char page[PG];
+	struct rclc *c = open_client();
+	int st1 = 1, st2 = 1, st;
+	uint64_t id;
+
+	ck_assert_int_eq(rclc_alloc(c, 4 * PG, NULL, &id, NULL), 0);
+	ck_assert_int_eq(kill(daemon_pid, SIGSTOP), 0);
+	ck_assert_int_eq(rclc_async(c, NULL, &st1), 0);
+	ck_assert_int_eq(rclc_write(c, id, 0, page, PG), 0);
+	ck_assert_int_eq(rclc_async(c, NULL, &st2), 0);
+	ck_assert_int_eq(rclc_touch(c, &(struct rclc_range){ .region_id = id }, true, NULL), 0);
+	ck_assert_uint_eq(rclc_in_flight(c), 2);
+	ck_assert_int_eq(kill(daemon_pid, SIGKILL), 0);
+	daemon_reap();
+	ck_assert_int_eq(rclc_reap(c, &st, NULL), 0);
+	ck_assert_msg(lost(st) && lost(st1), "status %d", st1);
+	ck_assert_int_eq(rclc_reap(c, NULL, NULL), 0);
+	ck_assert_msg(lost(st2), "status %d", st2);
+	ck_assert_int_eq(rclc_reap(c, NULL, NULL), -ENOENT);
+	st = rclc_read(c, id, 0, page, PG, NULL);
+	ck_assert_msg(lost(st), "a call after the loss: %d", st);
+	ck_assert_int_eq(rclc_last_code(c), RCLC_CODE_OK);
+	ck_assert_ptr_nonnull(strstr(rclc_last_error(c), "lost"));
+	rclc_close(c);
+}
+END_TEST
+
+struct blocked_call {
+	struct rclc *c;
+	uint64_t id;
+	pid_t tid;
+	int status;
+};
+
+static void *blocking_touch(void *arg)
+{
+	struct blocked_call *b = arg;
+
+	__atomic_store_n(&b->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
+	b->status = rclc_touch(b->c, &(struct rclc_range){ .region_id = b->id }, true, NULL);
+	return NULL;
+}
+
+/* Whether thread TID sleeps in the kernel ('S' in its stat). */
+static bool thread_sleeps(pid_t tid)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+	bool s = false;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
+		s = p[1] == ' ' && p[2] == 'S';
+	fclose(f);
+	return s;
+}
+
+/* A blocking call waiting for its answer when the daemon dies returns a lost connection. */
+START_TEST(test_daemon_gone_blocking)
+{
+	struct blocked_call b = { .c = open_client() };
+	int64_t deadline;
+	pthread_t th;
+	pid_t tid;
+
+	ck_assert_int_eq(rclc_alloc(b.c, 4 * PG, NULL, &b.id, NULL), 0);
+	ck_assert_int_eq(kill(daemon_pid, SIGSTOP), 0);
+	ck_assert_int_eq(pthread_create(&th, NULL, blocking_touch, &b), 0);
+	/* The call sleeps once it waits for the answer the stopped daemon cannot give. */
+	deadline = now_ms() + WAIT_MS;
+	while (!(tid = __atomic_load_n(&b.tid, __ATOMIC_ACQUIRE)) || !thread_sleeps(tid)) {
+		ck_assert_msg(now_ms() < deadline, "the call never blocked");
+		poll(NULL, 0, 1);
+	}
+	ck_assert_int_eq(kill(daemon_pid, SIGKILL), 0);
+	daemon_reap();
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	ck_assert_msg(lost(b.status), "status %d", b.status);
+	rclc_close(b.c);
+}
+END_TEST
+
+/* Shutdown: answered, then the daemon exits cleanly. */
+START_TEST(test_shutdown)
+{
+	struct rclc *c = open_client();
+	int status;
+
+	ck_assert_int_eq(rclc_shutdown(c), 0);
+	status = daemon_reap();
+	ck_assert_msg(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "exit status %d", status);
+	rclc_close(c);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("client");
+	TCase *tc = tcase_create("calls");
+
+	/* A daemon per test case: the cases that kill it have their own. */
+	tcase_add_checked_fixture(tc, daemon_start, daemon_stop);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_hello_info);
+	tcase_add_test(tc, test_region_calls);
+	tcase_add_test(tc, test_file_region_msync);
+	tcase_add_test(tc, test_raw_pages);
+	tcase_add_test(tc, test_memcg_calls);
+	tcase_add_test(tc, test_stat_pressure);
+	tcase_add_test(tc, test_subscribe_reclaim);
+	tcase_add_test(tc, test_tunables);
+	tcase_add_test(tc, test_file_calls);
+	tcase_add_test(tc, test_pipelined);
+	tcase_add_test(tc, test_permission_denied);
+	tcase_add_test(tc, test_daemon_gone_in_flight);
+	tcase_add_test(tc, test_daemon_gone_blocking);
+	tcase_add_test(tc, test_shutdown);
+	suite_add_tcase(s, tc);
+	return s;
+}
