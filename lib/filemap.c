@@ -72,6 +72,20 @@ static int open_beneath(struct rcl_engine *engine, const char *path, int flags)
  * and made at least @min_size bytes long. A private mapping passes neither: its file is only
  * ever read. Holds a reference: release it with file_put.
  */
+/*
+ * Whether @path still names @mapping's inode. A file removed or replaced under the data
+ * directory (by a client's FileRemove, or by hand) must not be served from the old inode's
+ * cache, nor written to it.
+ */
+static bool mapping_still_at(struct rcl_engine *engine, struct address_space *mapping,
+			     const char *path)
+{
+	struct stat st;
+
+	return fstatat(engine->data_dir_fd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       st.st_dev == mapping->i_dev && st.st_ino == mapping->i_ino;
+}
+
 struct address_space *file_open(struct rcl_engine *engine, const char *path, uint64_t min_size,
 				bool create, int *ret_err)
 {
@@ -80,8 +94,14 @@ struct address_space *file_open(struct rcl_engine *engine, const char *path, uin
 	int fd, err;
 
 	for (mapping = engine->files; mapping; mapping = mapping->next) {
-		if (strcmp(mapping->path, path) == 0)
+		if (mapping->unlinked || strcmp(mapping->path, path) != 0)
+			continue;
+		if (mapping_still_at(engine, mapping, path))
 			goto found;
+		/* The name now leads elsewhere (removed, replaced): this cache belongs to the old
+		 * inode, which lives on for whoever maps it, as an unlinked file does. */
+		mapping->unlinked = true;
+		break;
 	}
 	fd = open_beneath(engine, path, O_RDWR | (create ? O_CREAT : 0) |
 					(engine->config.file_buffered ? 0 : O_DIRECT));
@@ -102,6 +122,8 @@ struct address_space *file_open(struct rcl_engine *engine, const char *path, uin
 		goto fail;
 	}
 	mapping->i_size = (uint64_t)st.st_size;
+	mapping->i_dev = st.st_dev;
+	mapping->i_ino = st.st_ino;
 	err = mapping_register(engine, mapping);
 	if (err)
 		goto fail;

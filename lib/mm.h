@@ -171,6 +171,9 @@ struct address_space {
 
 	/* MAPPING_FILE */
 	char *path;			/* relative to the data directory */
+	dev_t i_dev;			/* the inode it was opened as: a path that leads */
+	ino_t i_ino;			/* elsewhere now is another file */
+	bool unlinked;			/* no longer found by its path */
 	int fd;
 	uint64_t i_size;		/* bytes */
 	struct xarray i_pages;		/* page cache and shadow entries, by file page index */

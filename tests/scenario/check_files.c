@@ -208,6 +208,41 @@ START_TEST(test_buffered_write_then_mapping_and_region_free)
 }
 END_TEST
 
+/*
+ * A file removed and created again under the same name (by hand, or by a client's remove and
+ * write) is a new file: reads see its bytes, not the old inode's cache, and writes reach it.
+ */
+START_TEST(test_recreated_file_is_a_new_file)
+{
+	struct fixture f;
+	char path[160], buf[64] = { 0 };
+	size_t got = 0;
+	FILE *fp;
+
+	fixture_setup(&f, 16, 0, 1);
+	snprintf(path, sizeof(path), "%s/again", f.data);
+	ck_assert_int_eq(rcl_file_write(f.e, "again", 0, "old bytes", 9), 0);
+	ck_assert_int_eq(rcl_file_read(f.e, "again", 0, buf, 9, &got), 0);
+	ck_assert_str_eq(buf, "old bytes");
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
+	ck_assert_int_ge(fputs("new file!", fp), 0);
+	fclose(fp);
+	memset(buf, 0, sizeof(buf));
+	ck_assert_int_eq(rcl_file_read(f.e, "again", 0, buf, 9, &got), 0);
+	ck_assert_str_eq(buf, "new file!");
+	/* A write goes to the file that has the name now. */
+	ck_assert_int_eq(rcl_file_write(f.e, "again", 0, "NEW", 3), 0);
+	ck_assert_int_eq(rcl_sync_all(f.e), 0);
+	ck_assert_ptr_nonnull(fp = fopen(path, "r"));
+	memset(buf, 0, sizeof(buf));
+	ck_assert_uint_eq(fread(buf, 1, 9, fp), 9);
+	fclose(fp);
+	ck_assert_str_eq(buf, "NEW file!");
+	fixture_teardown(&f);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("files");
@@ -219,6 +254,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_private_mapping_leaves_the_file_alone);
 	tcase_add_test(tc, test_msync_range_writes_only_the_range);
 	tcase_add_test(tc, test_buffered_write_then_mapping_and_region_free);
+	tcase_add_test(tc, test_recreated_file_is_a_new_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
