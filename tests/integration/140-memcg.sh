@@ -99,8 +99,10 @@ ctl touch "$b" --write >/dev/null
 some0=$(psi_total /p some); full0=$(psi_total /p full)
 ctl touch "$a" --write >/dev/null
 some1=$(psi_total /p some); full1=$(psi_total /p full)
-check "alone: full = some ($((full1 - full0)) of $((some1 - some0)) us)" \
-	test $((some1 - some0)) -gt 0 -a $((full1 - full0 + 2)) -ge $((some1 - some0))
+# Alone, but for the daemon's own moments: the stats polls of this very test run on a worker
+# between the stalls, and a slow (sanitizer) build lets one overlap a stall now and then.
+check "alone: full = some, within 5 % ($((full1 - full0)) of $((some1 - some0)) us)" \
+	test $((some1 - some0)) -gt 0 -a $(((full1 - full0) * 100)) -ge $(((some1 - some0) * 95))
 ctl free "$a" >/dev/null
 ctl free "$b" >/dev/null
 
