@@ -457,12 +457,11 @@ int psiwatch_start(struct server *s, struct psiwatch **ret)
 		w->dir = NULL;
 		goto nomem;
 	}
+	/* The sockets are an extra: a daemon that cannot make their directory serves without. */
 	if (mkdir(w->dir, 0755) < 0 && errno != EEXIST) {
-		int err = errno;
-
-		log_err("cannot create %s for the pressure sockets: %s", w->dir, strerror(err));
+		log_warning("cannot create %s: %m; no memory-pressure sockets", w->dir);
 		psiwatch_stop(w);
-		return -err;
+		return 0;
 	}
 	w->timer = event_new(s->base, -1, EV_PERSIST, on_tick, w);
 	if (!w->timer || event_add(w->timer, &tv) < 0)
