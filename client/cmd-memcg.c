@@ -1,12 +1,14 @@
 /*
- * cmd-memcg.c - `reclaimctl memcg create|set|stat|list|rm PATH`: memory cgroups.
+ * cmd-memcg.c - `reclaimctl memcg create|set|stat|list|rm|watch-path PATH`: memory cgroups.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "psi-sock.h"
 #include "reclaimctl.h"
 
 static int exec_memcg(struct cmd_ctx *ctx, int argc, char **argv);
@@ -15,8 +17,9 @@ const struct cmd_entry cmd_memcg_entry = {
 	.name = "memcg",
 	.usage = "create|set PATH [--min S] [--low S] [--high S] [--max S] [--swap-max S] "
 		 "[--soft-limit S] [--swappiness N] [--owner UID (create)] | stat PATH | "
-		 "list [PATH] | rm PATH",
-	.help = "create, change, inspect, list or remove memory cgroups",
+		 "list [PATH] | rm PATH | watch-path PATH [TRIGGER]",
+	.help = "create, change, inspect, list or remove memory cgroups; watch-path prints a "
+		"memcg's memory-pressure socket and the environment a unit would set",
 	.min_args = 1,
 	.max_args = -1,
 	.exec = exec_memcg,
@@ -115,6 +118,65 @@ static int memcg_list(struct cmd_ctx *ctx, const char *subtree)
 	return 0;
 }
 
+/* RFC 4648 base64 of @len bytes of @in into @out (4 * ((len + 2) / 3) + 1 bytes). */
+static void base64(const unsigned char *in, size_t len, char *out)
+{
+	static const char set[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i;
+
+	for (i = 0; i < len; i += 3) {
+		unsigned long v = (unsigned long)in[i] << 16;
+
+		if (i + 1 < len)
+			v |= (unsigned long)in[i + 1] << 8;
+		if (i + 2 < len)
+			v |= in[i + 2];
+		*out++ = set[(v >> 18) & 63];
+		*out++ = set[(v >> 12) & 63];
+		*out++ = i + 1 < len ? set[(v >> 6) & 63] : '=';
+		*out++ = i + 2 < len ? set[v & 63] : '=';
+	}
+	*out = '\0';
+}
+
+/*
+ * The memory-pressure socket of memcg @path (in "pressure" next to the daemon's socket) and
+ * systemd's two variables for it: MEMORY_PRESSURE_WATCH, the socket, and
+ * MEMORY_PRESSURE_WRITE, the base64 of the trigger a client writes there (systemd's default,
+ * 200 ms of "some" stall in 2 s, unless @trigger says otherwise). The memcg must exist.
+ */
+static int memcg_watch_path(struct cmd_ctx *ctx, const char *path, const char *trigger)
+{
+	const char *sock = rclc_socket_path(ctx->socket);
+	const char *slash = strrchr(sock, '/');
+	char name[256], dir[4096], full[4096 + 256 + 16], enc[4 * 64 + 1];
+	struct rclc_memcg_stat st;
+	int ret;
+
+	if (strlen(trigger) > 3 * 64)
+		return ctl_usage(&cmd_memcg_entry, "the trigger is too long");
+	ret = rclc_memcg_stat(ctx->conn, path, &st);
+	if (ret < 0)
+		return ctl_fail(ctx, ret);
+	rclc_memcg_stat_release(&st);
+	if (psi_sock_name(path, name, sizeof(name)) < 0)
+		return ctl_fail(ctx, -ENAMETOOLONG);
+	/* Absolute, as a unit's environment wants it whatever its working directory. */
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - sock) : 1, slash ? sock : ".");
+	if (!realpath(dir, full))
+		return ctl_fail(ctx, -errno);
+	snprintf(full + strlen(full), sizeof(full) - strlen(full), "/" PSI_SOCK_DIR "/%s", name);
+	base64((const unsigned char *)trigger, strlen(trigger), enc);
+	if (ctx->json) {
+		printf("{\"socket\":\"%s\",\"MEMORY_PRESSURE_WATCH\":\"%s\","
+		       "\"MEMORY_PRESSURE_WRITE\":\"%s\"}\n", full, full, enc);
+		return 0;
+	}
+	printf("%s\nMEMORY_PRESSURE_WATCH=%s\nMEMORY_PRESSURE_WRITE=%s\n", full, full, enc);
+	return 0;
+}
+
 static int exec_memcg(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct rclc_memcg_limits limits = { .set = 0 };
@@ -126,7 +188,8 @@ static int exec_memcg(struct cmd_ctx *ctx, int argc, char **argv)
 		if (parse_limits(argc, argv, &limits, verb[0] == 'c' ? &owner : NULL) < 0)
 			return ctl_usage(&cmd_memcg_entry, NULL);
 	} else if (!((!strcmp(verb, "stat") && argc == 3) || (!strcmp(verb, "list") && argc <= 3) ||
-		     (!strcmp(verb, "rm") && argc == 3))) {
+		     (!strcmp(verb, "rm") && argc == 3) ||
+		     (!strcmp(verb, "watch-path") && (argc == 3 || argc == 4)))) {
 		return ctl_usage(&cmd_memcg_entry, NULL);
 	}
 	ret = ctl_connect(ctx);
@@ -136,6 +199,8 @@ static int exec_memcg(struct cmd_ctx *ctx, int argc, char **argv)
 		return memcg_stat(ctx, argv[2]);
 	if (!strcmp(verb, "list"))
 		return memcg_list(ctx, argc == 3 ? argv[2] : NULL);
+	if (!strcmp(verb, "watch-path"))
+		return memcg_watch_path(ctx, argv[2], argc == 4 ? argv[3] : "some 200000 2000000");
 	if (!strcmp(verb, "create"))
 		ret = rclc_memcg_create(ctx->conn, argv[argc - 1], &limits, owner);
 	else if (!strcmp(verb, "set"))

@@ -24,6 +24,7 @@
 #include "frame.h"
 #include "log.h"
 #include "metrics.h"
+#include "psiwatch.h"
 #include "notify.h"
 #include "rawpages.h"
 #include "reclaim/memcg.h"
@@ -719,6 +720,9 @@ int server_new(struct daemon_config *config, struct rcl_engine *engine, int argc
 	ret = metrics_start(s, &s->metrics);
 	if (ret < 0)
 		goto fail;
+	ret = psiwatch_start(s, &s->psiwatch);
+	if (ret < 0)
+		goto fail;
 	ret = server_listen(s);
 	if (ret < 0)
 		goto fail;
@@ -768,6 +772,7 @@ void server_free(struct server *s)
 	workers_free(s->workers);
 	rcl_oom_notify_set(s->engine, NULL, NULL);
 	metrics_stop(s->metrics);	/* after the workers: a render's done may still run */
+	psiwatch_stop(s->psiwatch);	/* likewise a sample's */
 	server_reap(s);
 	if (s->listener)
 		evconnlistener_free(s->listener);

@@ -37,6 +37,7 @@ struct server {
 	char summary[192];		/* its last result */
 	struct workers *workers;
 	struct metrics *metrics;	/* the /metrics endpoint; NULL when off */
+	struct psiwatch *psiwatch;	/* the memory-pressure sockets (psiwatch.h) */
 	int argc;			/* main's arguments, re-parsed on SIGHUP */
 	char **argv;
 

@@ -1,0 +1,109 @@
+#!/bin/bash
+# systemd's memory-pressure protocol per memcg: `reclaimctl memcg watch-path` names the socket
+# and the two variables a unit sets; a client that follows the protocol step by step (connect
+# to $MEMORY_PRESSURE_WATCH, write the decoded $MEMORY_PRESSURE_WRITE, poll for POLLIN) gets
+# no event while its memcg is idle, events under pressure on it, at most one per window, and
+# a trigger that does not parse gets an error line while the daemon keeps serving.
+set -u
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/daemon.sh"
+command -v python3 >/dev/null || { echo "1..0 # SKIP python3 is missing"; exit 77; }
+plan 18
+
+ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
+client=$top_srcdir/tests/lib/pressure-client.py
+until_true() {
+	local deadline=$((SECONDS + $1))
+	shift
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		"$@" && return 0
+		sleep 0.2
+	done
+	"$@"
+}
+# watch NAME MEMCG TRIGGER: the watch-path output in $tmp/NAME.out, its environment lines in
+# the array named NAME.
+watch() {
+	ctl memcg watch-path "$2" "$3" >"$tmp/$1.out" || return 1
+	mapfile -t "$1" < <(tail -n 2 "$tmp/$1.out")
+}
+# gaps_at_least FILE SECONDS: consecutive events of FILE at least SECONDS apart.
+gaps_at_least() {
+	awk -v min="$2" '$1 == "event" { if (n++ && $2 - last < min) bad = 1; last = $2 }
+		END { exit bad }' "$1"
+}
+events() { grep -c '^event' "$1"; }
+
+start_daemon && ok "daemon is READY" || not_ok "daemon is READY"
+ctl memcg create /hot --max 4M >/dev/null
+ctl memcg create /idle-one --max 4M >/dev/null
+
+# A window of 1 s and a threshold of 10 ms: sustained pressure crosses it well within every
+# window, so without the limit a client would get an event at every sample.
+check "watch-path prints the socket and the two environment lines" \
+	watch hot /hot "some 10000 1000000"
+sockpath=$(head -n 1 "$tmp/hot.out")
+check "... MEMORY_PRESSURE_WATCH is the socket, MEMORY_PRESSURE_WRITE the trigger in base64" \
+	test "${hot[0]}" = "MEMORY_PRESSURE_WATCH=$sockpath" -a \
+	"$(printf '%s' "${hot[1]#MEMORY_PRESSURE_WRITE=}" | base64 -d)" = "some 10000 1000000"
+check "... and the daemon serves that socket" until_true 10 test -S "$sockpath"
+watch idle /idle-one "some 10000 1000000"
+check "a memcg's socket name escapes its '-' as systemd does" \
+	test "$(basename "$(head -n 1 "$tmp/idle.out")")" = 'idle\x2done.sock'
+until_true 10 test -S "$(head -n 1 "$tmp/idle.out")"
+check "watch-path of a memcg that does not exist fails" \
+	eval '! ctl memcg watch-path /nope 2>/dev/null'
+
+env "${hot[@]}" python3 "$client" 2.5 >"$tmp/quiet" 2>&1
+echo "# idle /hot for 2.5 s: $(tr '\n' ' ' <"$tmp/quiet")"
+check "no event in 2.5 windows while /hot is idle" test ! -s "$tmp/quiet"
+
+# Pressure on /hot: 12M written over and over through a 4M memory.max, bounded in rounds and
+# time; the /hot and /idle-one clients watch meanwhile.
+id=$(ctl alloc 12M --memcg /hot)
+env "${hot[@]}" python3 "$client" 8 >"$tmp/hot.events" 2>&1 &
+hot_pid=$!
+env "${idle[@]}" python3 "$client" 8 >"$tmp/idle.events" 2>&1 &
+idle_pid=$!
+(
+	end=$((SECONDS + 10))
+	for _ in $(seq 400); do
+		[ "$SECONDS" -lt "$end" ] || break
+		ctl touch "$id" --write >/dev/null || break
+	done
+) &
+driver=$!
+wait "$hot_pid" "$idle_pid"
+wait "$driver"
+echo "# /hot under pressure for 8 s: $(tr '\n' ' ' <"$tmp/hot.events")"
+echo "# /idle-one meanwhile: $(tr '\n' ' ' <"$tmp/idle.events")"
+check "under pressure on /hot its watcher gets events" test "$(events "$tmp/hot.events")" -ge 2
+check "... at most one per 1 s window (no two closer than 0.9 s)" \
+	gaps_at_least "$tmp/hot.events" 0.9
+check "... and no more than 8 s of windows hold (9)" test "$(events "$tmp/hot.events")" -le 9
+check "... nothing else on the stream" test "$(grep -vc '^event' "$tmp/hot.events")" -eq 0
+check "the watcher of an idle sibling memcg gets none" test ! -s "$tmp/idle.events"
+
+# A trigger that does not parse: an error line, the connection closed, the reason logged.
+bad=("${hot[0]}" "MEMORY_PRESSURE_WRITE=$(printf 'sometimes 10 20' | base64)")
+env "${bad[@]}" python3 "$client" 5 >"$tmp/bad" 2>&1
+echo "# bad trigger: $(tr '\n' ' ' <"$tmp/bad")"
+check "a trigger that does not parse gets an error line, then the daemon hangs up" \
+	test "$(cat "$tmp/bad")" = 'error error: want "some|full STALL_USEC WINDOW_USEC"'$'\n''eof'
+check "... and the daemon logs it" grep -q 'pressure watch /hot: want' "$tmp/stderr"
+range=("${hot[0]}" "MEMORY_PRESSURE_WRITE=$(printf 'some 10000 20000000' | base64)")
+env "${range[@]}" python3 "$client" 5 >"$tmp/range" 2>&1
+check "a window beyond 10 s is refused, naming the range" \
+	grep -q '^error error: the window is not within 500000..10000000 usec' "$tmp/range"
+check "... and the daemon keeps serving (status, and the socket takes a good trigger)" \
+	eval 'ctl status >/dev/null && env "${hot[@]}" python3 "$client" 0.5 >"$tmp/after" &&
+	      ! grep -q "^error\|^eof" "$tmp/after"'
+
+ctl memcg rm /idle-one >/dev/null
+check "the socket of a memcg removed goes with it" \
+	until_true 10 test ! -e "$(head -n 1 "$tmp/idle.out")"
+
+stop_daemon
+check "daemon exits 0, its pressure sockets removed" \
+	test "$EXIT" = 0 -a ! -e "$sockpath"
+finish
