@@ -26,9 +26,10 @@ struct fixture {
 
 #define MiB (1ULL << 20)
 
-/* @swap_mib 0: no swap. */
-static inline void fixture_setup(struct fixture *f, uint64_t arena_mib, uint64_t swap_mib,
-				 unsigned int nodes)
+/* @swap_mib 0: no swap. @swap_async: swap writes through io_uring, in flight while reclaim
+ * goes on (completions then come back in whichever thread reaps them). */
+static inline void fixture_setup_io(struct fixture *f, uint64_t arena_mib, uint64_t swap_mib,
+				    unsigned int nodes, bool swap_async)
 {
 	struct rcl_config c;
 
@@ -43,7 +44,14 @@ static inline void fixture_setup(struct fixture *f, uint64_t arena_mib, uint64_t
 	c.data_dir = f->data;
 	c.swap_path = swap_mib ? f->swap : NULL;
 	c.swap_bytes = swap_mib * MiB;
+	c.swap_async = swap_async;
 	ck_assert_int_eq(rcl_engine_new(&c, &f->e), 0);
+}
+
+static inline void fixture_setup(struct fixture *f, uint64_t arena_mib, uint64_t swap_mib,
+				 unsigned int nodes)
+{
+	fixture_setup_io(f, arena_mib, swap_mib, nodes, false);
 }
 
 /* Put a file of @bytes (zeros) in the data directory, as a private mapping needs one. */

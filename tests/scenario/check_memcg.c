@@ -48,21 +48,7 @@ static uint64_t usage_pages(struct rcl_engine *e, uint32_t id)
 /* fixture_setup with swap writes through io_uring, in flight while reclaim goes on. */
 static void fixture_setup_async(struct fixture *f, uint64_t arena_mib, uint64_t swap_mib)
 {
-	struct rcl_config c;
-
-	strcpy(f->dir, "/tmp/rcl-scenario-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(f->dir));
-	snprintf(f->data, sizeof(f->data), "%s/data", f->dir);
-	snprintf(f->swap, sizeof(f->swap), "%s/swap", f->dir);
-	ck_assert_int_eq(mkdir(f->data, 0700), 0);
-	rcl_config_defaults(&c);
-	c.arena_bytes = arena_mib * MiB;
-	c.nr_nodes = 1;
-	c.data_dir = f->data;
-	c.swap_path = f->swap;
-	c.swap_bytes = swap_mib * MiB;
-	c.swap_async = true;
-	ck_assert_int_eq(rcl_engine_new(&c, &f->e), 0);
+	fixture_setup_io(f, arena_mib, swap_mib, 1, true);
 }
 
 /* ---- memory.high (spec 19) ---------------------------------------------------------------- */

@@ -214,7 +214,6 @@ static void *mt_worker_main(void *arg)
 START_TEST(test_eight_threads_two_nodes_uring)
 {
 	struct fixture f;
-	struct rcl_config c;
 	struct mt_worker w[MT_THREADS];
 	struct rcl_region_spec common = { .type = RCL_REGION_ANON, .nr_pages = MT_COMMON };
 	pthread_t tid[MT_THREADS];
@@ -223,21 +222,7 @@ START_TEST(test_eight_threads_two_nodes_uring)
 	uint64_t p;
 	int i;
 
-	/* The fixture's engine, with swap through io_uring. */
-	strcpy(f.dir, "/tmp/rcl-scenario-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(f.dir));
-	snprintf(f.data, sizeof(f.data), "%s/data", f.dir);
-	snprintf(f.swap, sizeof(f.swap), "%s/swap", f.dir);
-	ck_assert_int_eq(mkdir(f.data, 0700), 0);
-	rcl_config_defaults(&c);
-	c.arena_bytes = 8 * MiB;
-	c.nr_nodes = 2;
-	c.data_dir = f.data;
-	c.swap_path = f.swap;
-	c.swap_bytes = 128 * MiB;
-	c.swap_async = true;
-	ck_assert_int_eq(rcl_engine_new(&c, &f.e), 0);
-
+	fixture_setup_io(&f, 8, 128, 2, true);
 	ck_assert_int_eq(rcl_region_create(f.e, &common, &common_id), 0);
 	fixture_fill(&f, common_id, 0, MT_COMMON, 0xc0ffee);
 	for (i = 0; i < MT_THREADS; i++) {
