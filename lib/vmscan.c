@@ -987,6 +987,20 @@ bool shrink_node(struct pglist_data *pgdat, struct scan_control *sc)
 
 /* ---- shrink_zones and the priority loop (spec 5.4, 5.5) -------------------------------- */
 
+/* Whether a zone the reclaim is for has free pages above its low watermark again. */
+static bool zonelist_above_low_wmark(struct zonelist *zonelist, struct scan_control *sc)
+{
+	struct zoneref *z;
+	struct zone *zone;
+
+	for_each_zone_zonelist_nodemask(zone, z, zonelist, sc->reclaim_idx, sc->nodemask)
+		if (managed_zone(zone) &&
+		    zone_watermark_ok(zone, (unsigned int)sc->order, low_wmark_pages(zone),
+				      sc->reclaim_idx, 0))
+			return true;
+	return false;
+}
+
 void shrink_zones(struct rcl_engine *engine, struct zonelist *zonelist, struct scan_control *sc)
 {
 	struct pglist_data *last_pgdat = NULL;
@@ -1069,10 +1083,14 @@ retry:
 	 * "nothing reclaimable elsewhere": wait for the writes and run the loop once more
 	 * before memory.low-protected groups pay. Synchronous I/O never gets here.
 	 */
-	if (sc->memcg_low_skipped && !sc->writeback_waited &&
+	if (sc->memcg_low_skipped && sc->writeback_waited < 4 &&
 	    global_node_page_state(engine, NR_WRITEBACK)) {
 		writeback_wait_all(engine);
-		sc->writeback_waited = 1;
+		sc->writeback_waited++;
+		/* Other reclaimers (a daemon's other requests, kswapd) may have freed what our
+		 * allocation needs while we waited: that is progress, not a reason to breach. */
+		if (global_reclaim(sc) && zonelist_above_low_wmark(zonelist, sc))
+			return 1;
 		sc->memcg_low_skipped = 0;
 		sc->priority = initial_priority;
 		goto retry;

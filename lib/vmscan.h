@@ -20,7 +20,7 @@ struct scan_control {
 	unsigned int may_swap:1;	/* may swap anonymous pages out */
 	unsigned int memcg_low_reclaim:1;	/* second pass: reclaim memory.low groups */
 	unsigned int memcg_low_skipped:1;	/* a low-protected group was skipped */
-	unsigned int writeback_waited:1;	/* waited for in-flight writes before that pass */
+	unsigned int writeback_waited:3;	/* times it waited for in-flight writes (at most 4) */
 	unsigned int hibernation_mode:1;
 	unsigned int compaction_ready:1;
 	int order;			/* allocation order */
