@@ -3,7 +3,8 @@
  * cache index (which also keeps workingset shadow entries), filemap_fault for mapped access,
  * and the buffered read()/write() path, which ages pages with mark_page_accessed.
  *
- * Caller holds engine->mm_lock.
+ * Caller holds engine->mm_lock; reads let it go while in flight, their pages waiting locked in
+ * the cache (find_get_page waits for them).
  */
 #include <errno.h>
 #include <fcntl.h>

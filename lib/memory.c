@@ -9,7 +9,8 @@
  * address space (no fork here), a file page by any region on its file's i_mmap list. Reclaim
  * uses it to count and clear young bits (page_referenced) and to unmap (try_to_unmap).
  *
- * Caller holds engine->mm_lock.
+ * Caller holds engine->mm_lock. A fault may let it go while it waits (for a frame, for I/O,
+ * for a page lock) and checks its page-table entry again when it has it back (pte_unchanged).
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -7,7 +7,8 @@
  * the flusher runs inline, but pages still pass through PG_writeback and the completion path:
  * the state machine is the real one, only its timing is collapsed.
  *
- * Caller holds engine->mm_lock.
+ * Caller holds engine->mm_lock; waits for writeback (writeback_wait_all, writeback_throttle,
+ * a paused writer) let it go, and completions run under it (model_complete).
  */
 #include <errno.h>
 #include <limits.h>

@@ -5,7 +5,8 @@
  *
  * A window is [start, start + size); its last async_size pages are lookahead, and the first
  * of them is marked PG_readahead: when a reader reaches it, the next window is read before
- * the reader needs it. Caller holds engine->mm_lock.
+ * the reader needs it. Caller holds engine->mm_lock, which the read itself
+ * lets go while it is in flight.
  */
 #include <errno.h>
 #include <limits.h>
