@@ -892,8 +892,9 @@ retry:
 
 /*
  * Whether another round of reclaim could succeed: some zone would pass its min watermark if
- * everything reclaimable were freed (spec 4.2). In deterministic mode the 100 ms congestion
- * wait is a logical step: writeback has completed by the time we get here.
+ * everything reclaimable were freed (spec 4.2). With no progress and most of that dirty or
+ * under writeback, it first waits for writeback (writeback_throttle: 100 ms in a daemon, the
+ * completed I/O as one logical step in the deterministic engine).
  */
 static bool should_reclaim_retry(struct rcl_engine *engine, gfp_t gfp, unsigned int order,
 				 const struct alloc_context *ac, unsigned int alloc_flags,

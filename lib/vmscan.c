@@ -463,8 +463,9 @@ unsigned long shrink_page_list(struct page_list *page_list, struct pglist_data *
 			stat->nr_dirty++;
 		if (dirty && !writeback)
 			stat->nr_unqueued_dirty++;
-		/* Files are never write-congested in deterministic mode, swap never is: only
-		 * the writeback-and-reclaim half of the congested rule can hold (spec 23.4). */
+		/* No file is marked write-congested here (the queue depth of spec 23.4 is not
+		 * tracked) and swap never is: only the writeback-and-reclaim half of the
+		 * congested rule can hold. */
 		if (writeback && PageReclaim(page))
 			stat->nr_congested++;
 
