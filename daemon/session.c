@@ -345,6 +345,9 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 			log_info("connection %llu (uid %u): closed in the middle of a frame "
 				 "(%zu bytes of it received)", (unsigned long long)session->id,
 				 (unsigned int)session->cred.uid, left);
+		else
+			log_debug("connection %llu: closed by the peer",
+				  (unsigned long long)session->id);
 		session_close(session);
 		return;
 	}
@@ -363,10 +366,12 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
 {
 	struct session *session = arg;
 
-	if (evbuffer_write(session->out, fd) < 0 && errno != EAGAIN && errno != EINTR) {
-		session_close(session);
+	/* session_flush, not evbuffer_write: the answers may all have gone out meanwhile (a
+	 * call's completion flushes too), and evbuffer_write of an empty buffer returns -1
+	 * without setting errno, which closed the connection on whatever errno held. */
+	(void)fd;
+	if (!session_flush(session))
 		return;
-	}
 	if (evbuffer_get_length(session->out) == 0)
 		event_del(session->ev_write);
 	if (!TAILQ_EMPTY(&session->subs))
