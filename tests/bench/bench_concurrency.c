@@ -35,6 +35,7 @@
 #include <sys/stat.h>
 
 #include "bench-daemon.h"
+#include "bench-raw.h"
 #include "reclaim-client-pb.h"
 #include "reclaim/engine.h"
 #include "reclaim/region.h"
@@ -45,8 +46,6 @@
 #define ARENA_PAGES		(ARENA_MIB * MiB / PAGE)
 
 #define RAW_BYTES		(1024 * MiB)	/* one pass at most: every write is a first write */
-#define RAW_BS			(128 * 1024)
-#define RAW_QD			32
 #define RAW_SECONDS		1.0
 #define READ_SECONDS		0.5
 #define DAEMON_WORKERS		4		/* reclaimd's default --workers */
@@ -135,102 +134,7 @@ static const char *verdict(bool met)
 	return met ? "met" : "MISSED";
 }
 
-/* ---- 1. the raw limits through io_uring ------------------------------------------------ */
-
-static struct io_uring ring;
-
-/* Wait for one completion: its user_data (the buffer index) and result. */
-static int uring_one(int *ret_res)
-{
-	struct io_uring_cqe *cqe;
-	int err = io_uring_wait_cqe(&ring, &cqe), idx;
-
-	if (err < 0)
-		die("io_uring_wait_cqe", err);
-	idx = (int)io_uring_cqe_get_data64(cqe);
-	*ret_res = cqe->res;
-	io_uring_cqe_seen(&ring, cqe);
-	return idx;
-}
-
-static void uring_queue(int fd, bool write, void *buf, unsigned int len, off_t off, int idx)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
-
-	if (!sqe)
-		die("io_uring_get_sqe", EBUSY);
-	if (write)
-		io_uring_prep_write(sqe, fd, buf, len, (uint64_t)off);
-	else
-		io_uring_prep_read(sqe, fd, buf, len, (uint64_t)off);
-	io_uring_sqe_set_data64(sqe, (uint64_t)idx);
-}
-
-/*
- * Sequential RAW_BS writes with RAW_QD in flight through a fresh fallocated file, for
- * RAW_SECONDS or one pass. *ret_bytes: how much of the file was written. MiB/s.
- */
-static double raw_write(int fd, char *bufs, uint64_t *ret_bytes)
-{
-	uint64_t next = 0, done = 0;
-	unsigned int inflight = 0;
-	double t0 = now(), t = t0;
-	int i, res, idx;
-
-	for (i = 0; i < RAW_QD; i++) {
-		uring_queue(fd, true, bufs + (size_t)i * RAW_BS, RAW_BS, (off_t)next, i);
-		next += RAW_BS;
-		inflight++;
-	}
-	io_uring_submit(&ring);
-	while (inflight) {
-		idx = uring_one(&res);
-		inflight--;
-		if (res != RAW_BS)
-			die("raw write", res < 0 ? res : EIO);
-		done += RAW_BS;
-		if ((done & (16 * MiB - 1)) == 0)
-			t = now();
-		if (next < RAW_BYTES && t - t0 < RAW_SECONDS) {
-			uring_queue(fd, true, bufs + (size_t)idx * RAW_BS, RAW_BS, (off_t)next, idx);
-			next += RAW_BS;
-			inflight++;
-			io_uring_submit(&ring);
-		}
-	}
-	t = now() - t0;
-	*ret_bytes = done;
-	return (double)done / MiB / t;
-}
-
-/* Random 4 KiB reads of the first @bytes of @fd, @qd in flight, for READ_SECONDS: reads/s. */
-static double raw_read(int fd, char *bufs, uint64_t bytes, unsigned int qd)
-{
-	unsigned int seed = 1, inflight = 0, i;
-	uint64_t done = 0;
-	double t0 = now(), t = t0;
-	int res, idx;
-
-	for (i = 0; i < qd; i++, inflight++)
-		uring_queue(fd, false, bufs + (size_t)i * PAGE, PAGE,
-			    (off_t)(rand_r(&seed) % (bytes / PAGE) * PAGE), (int)i);
-	io_uring_submit(&ring);
-	while (inflight) {
-		idx = uring_one(&res);
-		inflight--;
-		if (res != (int)PAGE)
-			die("raw read", res < 0 ? res : EIO);
-		if ((++done & 255) == 0)
-			t = now();
-		if (t - t0 < READ_SECONDS) {
-			uring_queue(fd, false, bufs + (size_t)idx * PAGE, PAGE,
-				    (off_t)(rand_r(&seed) % (bytes / PAGE) * PAGE), idx);
-			inflight++;
-			io_uring_submit(&ring);
-		}
-	}
-	return (double)done / (now() - t0);
-}
+/* ---- 1. the raw limits (bench-raw.h) ---------------------------------------------------- */
 
 struct raw_figures {
 	double write_mib;		/* MiB/s, the median round's */
@@ -250,44 +154,23 @@ static double median(const double *v, int n)
 	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
-static char *raw_bufs;		/* RAW_QD buffers of RAW_BS, page aligned */
-
-static void raw_init(void)
-{
-	int err;
-
-	if (posix_memalign((void **)&raw_bufs, PAGE, (size_t)RAW_QD * RAW_BS))
-		die("posix_memalign", ENOMEM);
-	memset(raw_bufs, 0x5a, (size_t)RAW_QD * RAW_BS);
-	err = io_uring_queue_init(RAW_QD, &ring, 0);
-	if (err < 0)
-		die("io_uring_queue_init", err);
-}
-
 /*
  * One raw round: a fresh fallocated file written through (MiB/s); on the first round also
  * the random reads of what it wrote (reads/s, one and DAEMON_WORKERS in flight).
  */
-static double raw_round(bool reads, double *ret_qd1, double *ret_qdw)
+static double raw_round_here(bool reads, double *ret_qd1, double *ret_qdw)
 {
+	static const unsigned int qds[2] = { 1, DAEMON_WORKERS };
 	char path[sizeof(dir) + 8];
-	uint64_t written;
+	double r[2];
 	double mib;
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/raw", dir);
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_DIRECT, 0600);
-	if (fd < 0)
-		die(path, errno);
-	if (fallocate(fd, 0, 0, (off_t)RAW_BYTES))
-		die("fallocate", errno);
-	mib = raw_write(fd, raw_bufs, &written);
+	mib = raw_round(path, RAW_BYTES, RAW_SECONDS, qds, reads ? 2 : 0, READ_SECONDS, r);
 	if (reads) {
-		*ret_qd1 = raw_read(fd, raw_bufs, written, 1);
-		*ret_qdw = raw_read(fd, raw_bufs, written, DAEMON_WORKERS);
+		*ret_qd1 = r[0];
+		*ret_qdw = r[1];
 	}
-	close(fd);
-	unlink(path);
 	return mib;
 }
 
@@ -795,7 +678,7 @@ static void bench_swapout(struct raw_figures *raw, struct stream_figures *eng)
 	       "%llu MiB of anon in a %llu MiB arena, on %s\n",
 	       STREAM_PAGES * PAGE / MiB, ARENA_MIB, dir);
 	for (r = 0; r < ROUNDS; r++) {
-		w[r] = raw_round(r == 0, &raw->read_qd1, &raw->read_qdw);
+		w[r] = raw_round_here(r == 0, &raw->read_qd1, &raw->read_qdw);
 		bench_engine_stream(&one);
 		e[r] = one.mib;
 		ep[r] = one.pages;
@@ -870,8 +753,7 @@ int main(void)
 	row_add("allocstall/pgalloc, full stream", fig, "the swap-out writer of 2", "-", "");
 
 	table_print();
-	io_uring_queue_exit(&ring);
-	free(raw_bufs);
+	raw_exit();
 	snprintf(rm, sizeof(rm), "rm -rf '%s'", dir);
 	if (system(rm) != 0)
 		return 1;
