@@ -431,6 +431,8 @@ struct page *lookup_swap_cache(struct rcl_engine *engine, swp_entry_t entry);
 int swap_writepage(struct page *page);
 struct page *swapin_readahead(struct rcl_engine *engine, swp_entry_t entry,
 			      struct region *region, unsigned int flags, int *ret_err);
+void swapin_range(struct rcl_engine *engine, struct region *region, unsigned long first,
+		  unsigned long nr, bool access);
 bool try_to_free_swap(struct page *page);
 int free_swap_and_cache(struct rcl_engine *engine, swp_entry_t entry);
 unsigned int swapin_nr_pages(struct rcl_engine *engine, uint32_t offset);

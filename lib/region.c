@@ -347,6 +347,11 @@ static int region_copy(struct rcl_engine *engine, uint32_t id, uint64_t offset, 
 	mm_lock(engine);
 	region = region_range(engine, id, 0, (offset + len + PAGE_SIZE - 1) >> PAGE_SHIFT, &err);
 	current_or_default(engine)->faulting_region = region;
+	/* Many pages: their swap-ins as one batch, consecutive slots one read each. */
+	if (region && len > PAGE_SIZE)
+		swapin_range(engine, region, (unsigned long)(offset >> PAGE_SHIFT),
+			     (unsigned long)((offset + len - 1) >> PAGE_SHIFT) -
+				     (unsigned long)(offset >> PAGE_SHIFT) + 1, true);
 	while (region && done < len && !err) {
 		uint64_t pos = offset + done;
 		size_t off = (size_t)(pos & (PAGE_SIZE - 1));
@@ -496,6 +501,7 @@ int rcl_region_madvise(struct rcl_engine *engine, uint32_t id, uint64_t first, u
 		break;
 	case RCL_MADV_WILLNEED:
 		current_or_default(engine)->faulting_region = region;
+		swapin_range(engine, region, (unsigned long)first, (unsigned long)nr, false);
 		for (i = first; i < first + nr && !err; i++)
 			if (!pte_present(pte_get(region, (unsigned long)i)))
 				err = handle_mm_fault(engine, region, (unsigned long)i,

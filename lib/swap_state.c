@@ -190,9 +190,11 @@ static struct page *__read_swap_cache_async(struct rcl_engine *engine, swp_entry
 	return page;
 }
 
+#define SWAPIN_BATCH	64	/* pages read and waited for together */
+
 struct swapin_batch {
-	struct page *pages[64];
-	int err[64];
+	struct page *pages[SWAPIN_BATCH];
+	int err[SWAPIN_BATCH];
 	_Atomic int remaining;		/* reads not yet completed */
 };
 
@@ -203,6 +205,71 @@ static void swapin_end_io(void *private, int index, int err)
 
 	b->err[index] = err;
 	atomic_fetch_sub(&b->remaining, 1);
+}
+
+/*
+ * Submit the batch's reads (its pages locked in the swap cache) and wait for them without
+ * mm_lock: whoever else faults on one of them sleeps on its page lock meanwhile.
+ */
+static void swapin_read_batch(struct rcl_engine *engine, struct swapin_batch *b,
+			      const swp_entry_t *entries, void *const *bufs, int n)
+{
+	int i;
+
+	atomic_store(&b->remaining, n);
+	if (swap_readpages(engine, entries, bufs, n, swapin_end_io, b) < 0) {
+		for (i = 0; i < n; i++)
+			b->err[i] = -EIO;
+		return;
+	}
+	mm_drop(engine);
+	io_wait_for(engine->swap->io, &b->remaining);
+	mm_retake(engine);
+}
+
+/*
+ * The batch's reads are done: each page read whole becomes uptodate and is unlocked; one whose
+ * read failed leaves the swap cache (the slot keeps the data) and is never handed out. Returns
+ * page @keep with its reference (NULL and *ret_err -EIO if its read failed, NULL if @keep is
+ * -1); the others' references go.
+ */
+static struct page *swapin_finish(struct rcl_engine *engine, struct swapin_batch *b,
+				  const swp_entry_t *entries, int n, int keep, int *ret_err)
+{
+	struct page *page, *kept = NULL;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		page = b->pages[i];
+		if (b->err[i]) {
+			ClearPageReadahead(page);
+			__delete_from_swap_cache(page);
+			swap_entry_put(engine, entries[i], true);
+			unlock_page(page);
+			put_page(page);		/* the cache's reference */
+			put_page(page);		/* ours; the LRU vector's goes at its drain */
+			if (i == keep)
+				*ret_err = -EIO;
+			continue;
+		}
+		SetPageUptodate(page);
+		unlock_page(page);
+		if (i == keep)
+			kept = page;	/* keep our reference for the caller */
+		else
+			put_page(page);
+	}
+	return kept;
+}
+
+static void swapin_range_flush(struct rcl_engine *engine, struct region *region,
+			       struct swapin_batch *b, const swp_entry_t *entries,
+			       void *const *bufs, int n, bool access)
+{
+	if (access)
+		count_major_fault(engine, region->memcg);
+	swapin_read_batch(engine, b, entries, bufs, n);
+	swapin_finish(engine, b, entries, n, -1, NULL);
 }
 
 /*
@@ -221,10 +288,10 @@ struct page *swapin_readahead(struct rcl_engine *engine, swp_entry_t entry,
 	struct swap_info_struct *si = engine->swap;
 	uint32_t offset = swp_offset(entry), nr = swapin_nr_pages(engine, offset), start, end, o;
 	struct swapin_batch b;
-	swp_entry_t entries[64];
-	void *bufs[64];
+	swp_entry_t entries[SWAPIN_BATCH];
+	void *bufs[SWAPIN_BATCH];
 	struct page *target, *page;
-	int n = 0, i, t = -1, err;
+	int n = 0, t = -1, err;
 
 	target = __read_swap_cache_async(engine, entry, region, ret_err);
 	if (!target) {
@@ -239,7 +306,7 @@ struct page *swapin_readahead(struct rcl_engine *engine, swp_entry_t entry,
 		start = 1;		/* slot 0 is the header */
 	if (end >= si->max)
 		end = si->max - 1;
-	for (o = start; o <= end && n < 64; o++) {
+	for (o = start; o <= end && n < SWAPIN_BATCH; o++) {
 		if (o == offset) {
 			page = target;
 			t = n;
@@ -260,41 +327,54 @@ struct page *swapin_readahead(struct rcl_engine *engine, swp_entry_t entry,
 	}
 	if (!(flags & FAULT_FLAG_READAHEAD))	/* madvise(WILLNEED) is no access */
 		count_major_fault(engine, region->memcg);
-	atomic_store(&b.remaining, n);
-	if (swap_readpages(engine, entries, bufs, n, swapin_end_io, &b) < 0) {
-		for (i = 0; i < n; i++)
-			b.err[i] = -EIO;
-	} else {
-		/* The pages are locked in the swap cache: whoever else faults on them sleeps on
-		 * the page lock, and nobody waits for this read behind mm_lock. */
-		mm_drop(engine);
-		io_wait_for(si->io, &b.remaining);
-		mm_retake(engine);
-	}
+	swapin_read_batch(engine, &b, entries, bufs, n);
+	return swapin_finish(engine, &b, entries, n, t, ret_err);
+}
 
-	target = NULL;
-	for (i = 0; i < n; i++) {
-		page = b.pages[i];
-		if (b.err[i]) {
-			/* Never hand out a page whose read failed: the slot keeps the data. */
-			ClearPageReadahead(page);
-			__delete_from_swap_cache(page);
-			swap_entry_put(engine, entries[i], true);
-			unlock_page(page);
-			put_page(page);		/* the cache's reference */
-			put_page(page);		/* ours; the LRU vector's goes at its drain */
-			if (i == t)
-				*ret_err = -EIO;
+/*
+ * swapin_range - read every swapped-out page of @region in [@first, @first + @nr) into the
+ * swap cache, as madvise(WILLNEED) does for anonymous memory (force_swapin_readahead): all of
+ * them queued under one plug, so that reads of consecutive slots become one request, and one
+ * wait for the lot instead of one per readahead window. The faults that follow find the pages
+ * in the swap cache. A request that is about to access the whole range (a read or write of
+ * many pages) calls it first: with @access it counts one major fault per batch it waited for,
+ * as the faults it saves would have counted theirs. Stops early, without error, when no frame
+ * can be had: the faults then reclaim or fail as they would have anyway.
+ */
+void swapin_range(struct rcl_engine *engine, struct region *region, unsigned long first,
+		  unsigned long nr, bool access)
+{
+	struct swapin_batch b;
+	swp_entry_t entries[SWAPIN_BATCH];
+	void *bufs[SWAPIN_BATCH];
+	unsigned long i;
+	int n = 0, err;
+
+	if (!engine->swap)
+		return;
+	for (i = first; i < first + nr; i++) {
+		pte_t pte = pte_get(region, i);
+		struct page *page;
+
+		if (!is_swap_pte(pte))
 			continue;
+		page = __read_swap_cache_async(engine, pte_to_swp_entry(pte), region, &err);
+		if (!page) {
+			if (err == -ENOMEM)
+				break;
+			continue;	/* cached already (its fault waits on it), or freed */
 		}
-		SetPageUptodate(page);
-		unlock_page(page);
-		if (i == t)
-			target = page;	/* keep our reference for the caller */
-		else
-			put_page(page);
+		entries[n] = pte_to_swp_entry(pte);
+		bufs[n] = page_address(page);
+		b.pages[n] = page;
+		b.err[n] = 0;
+		if (++n == SWAPIN_BATCH) {
+			swapin_range_flush(engine, region, &b, entries, bufs, n, access);
+			n = 0;
+		}
 	}
-	return target;
+	if (n)
+		swapin_range_flush(engine, region, &b, entries, bufs, n, access);
 }
 
 /*

@@ -112,6 +112,62 @@ START_TEST(test_madvise_pageout_cold_willneed)
 }
 END_TEST
 
+/*
+ * A read of many swapped-out pages swaps them in as madvise(WILLNEED) does: one request per
+ * run of consecutive slots and one wait (one major fault) for the lot, where faulting page by
+ * page reads one readahead window (8 pages at page-cluster 3) at a time: 8 requests here.
+ */
+START_TEST(test_range_read_swaps_in_one_batch)
+{
+	const uint64_t n = 64;
+	struct io_stats before, after;
+	uint64_t maj, p, runs = 0, prev = 0;
+	struct region *region;
+	struct fixture f;
+	uint32_t id, root;
+	char *buf;
+
+	fixture_setup(&f, 16, 64, 1);
+	id = anon_region(&f, n, 0);
+	fixture_fill(&f, id, 0, n, 9);
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, n, RCL_MADV_PAGEOUT), 0);
+	ck_assert_uint_eq(info(&f, id).swapped, n);
+	/* Written and rotated, still in the swap cache: the next reclaim frees them. */
+	ck_assert_int_eq(rcl_memcg_lookup(f.e, "/", &root), 0);
+	rcl_memcg_reclaim(f.e, root, 4 * n, &p);
+	mm_lock(f.e);
+	region = region_lookup(f.e, id);
+	for (p = 0; p < n; p++) {
+		swp_entry_t entry = pte_to_swp_entry(pte_get(region, p));
+		struct page *cached = lookup_swap_cache(f.e, entry);
+
+		if (cached)
+			put_page(cached);
+		ck_assert_msg(!cached, "page %llu is still in the swap cache",
+			      (unsigned long long)p);
+		runs += p == 0 || swp_offset(entry) != prev + 1;
+		prev = swp_offset(entry);
+	}
+	mm_unlock(f.e);
+	io_engine_stats(f.e->swap->io, &before);
+	maj = fixture_vmstat(f.e, "pgmajfault");
+	buf = malloc(n * PAGE);
+	ck_assert_int_eq(rcl_region_read(f.e, id, 0, buf, n * PAGE), 0);
+	io_engine_stats(f.e->swap->io, &after);
+	fprintf(stderr, "# %llu pages in %llu runs of slots: %llu read requests\n",
+		(unsigned long long)n, (unsigned long long)runs,
+		(unsigned long long)(after.reads - before.reads));
+	ck_assert_uint_eq(after.reads - before.reads, runs);
+	ck_assert_uint_lt(runs, n / 8);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "pgmajfault") - maj, 1);
+	for (p = 0; p < n; p++)
+		ck_assert_msg(check_pattern(buf + p * PAGE, PAGE, 9, p * PAGE), "page %llu differs",
+			      (unsigned long long)p);
+	free(buf);
+	fixture_teardown(&f);
+}
+END_TEST
+
 START_TEST(test_proactive_reclaim_of_a_memcg)
 {
 	struct fixture f;
@@ -371,6 +427,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_madvise_dontneed_zeroes_and_frees);
 	tcase_add_test(tc, test_madvise_free_drops_clean_keeps_rewritten);
 	tcase_add_test(tc, test_madvise_pageout_cold_willneed);
+	tcase_add_test(tc, test_range_read_swaps_in_one_batch);
 	tcase_add_test(tc, test_proactive_reclaim_of_a_memcg);
 	tcase_add_test(tc, test_kswapd_balances_to_high_watermark);
 	tcase_add_test(tc, test_oom_policy_fail_then_kill);
