@@ -146,7 +146,8 @@ static void memcg_release(struct rcl_engine *engine, struct mem_cgroup *memcg)
 
 static bool memcg_drained(const struct mem_cgroup *memcg)
 {
-	return !memcg->first_child && memcg->usage <= 0 && memcg->swap_usage <= 0;
+	return !memcg->first_child && memcg->usage <= 0 && memcg->swap_usage <= 0 &&
+	       !memcg->css_refs;
 }
 
 /*
@@ -338,13 +339,17 @@ int rcl_memcg_next(struct rcl_engine *engine, uint32_t root_id, uint32_t prev_id
 		err = -EINVAL;
 	else {
 		/* The walk scrapes through deleted groups that hold pages: callers see none. */
+		if (prev)
+			css_get(prev);	/* as a walk holds its position: the next step lets go */
 		do
 			next = mem_cgroup_iter(root, next ? next : prev, NULL);
 		while (next && !next->online);
-		if (!next)
+		if (!next) {
 			err = -ENOENT;
-		else
+		} else {
 			*ret_id = next->id;
+			mem_cgroup_iter_break(root, next);
+		}
 	}
 	mm_unlock(engine);
 	return err;
@@ -494,6 +499,7 @@ int rcl_memcg_reclaim_scan(struct rcl_engine *engine, uint32_t id, uint64_t nr_p
 		err = -ENOENT;
 		goto out;
 	}
+	css_get(memcg);		/* reclaim may let mm_lock go */
 	/* The group's memory.stat pgscan covers its subtree, and only this call runs. */
 	pgscan = memcg->stat[MEMCG_PGSCAN];
 	while (reclaimed < nr_pages) {
@@ -511,6 +517,7 @@ int rcl_memcg_reclaim_scan(struct rcl_engine *engine, uint32_t id, uint64_t nr_p
 	}
 	*ret_reclaimed = reclaimed;
 	*ret_scanned = (uint64_t)(memcg->stat[MEMCG_PGSCAN] - pgscan);
+	css_put(memcg);
 out:
 	mm_unlock(engine);
 	return err;

@@ -65,9 +65,12 @@ int engine_check_consistency(struct rcl_engine *engine, char *why, size_t len)
 			return -EUCLEAN;
 		}
 		memcg = NULL;
-		while ((memcg = mem_cgroup_iter(engine->root_mem_cgroup, memcg, NULL)))
-			if ((ret = lruvec_check(mem_cgroup_lruvec(pgdat, memcg), why, len)))
+		while ((memcg = mem_cgroup_iter(engine->root_mem_cgroup, memcg, NULL))) {
+			if ((ret = lruvec_check(mem_cgroup_lruvec(pgdat, memcg), why, len))) {
+				mem_cgroup_iter_break(engine->root_mem_cgroup, memcg);
 				return ret;
+			}
+		}
 	}
 	return 0;
 }
@@ -88,6 +91,12 @@ void engine_debug_check(struct rcl_engine *engine)
 }
 
 /* A page in a state no path may leave it in: name it and stop (VM_BUG_ON_PAGE). */
+void vm_bug(const char *why, const char *file, int line)
+{
+	fprintf(stderr, "reclaimd engine: %s (%s:%d)\n", why, file, line);
+	abort();
+}
+
 void bad_page_state(const struct page *page, const char *why)
 {
 	fprintf(stderr, "reclaimd engine: page %s: pfn %u flags %#x count %d mapcount %d\n", why,

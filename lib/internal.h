@@ -325,6 +325,18 @@ void bad_page_state(const struct page *page, const char *why);
 #define VM_BUG_ON_PAGE(cond, page, why)	((void)(cond), (void)(page))
 #endif
 
+/* --enable-debug: report @why with where it broke and abort when @cond holds. */
+void vm_bug(const char *why, const char *file, int line);
+#ifdef RCL_DEBUG
+#define VM_BUG_ON(cond, why)							\
+	do {									\
+		if (cond)							\
+			vm_bug(why, __FILE__, __LINE__);			\
+	} while (0)
+#else
+#define VM_BUG_ON(cond, why)	((void)(cond))
+#endif
+
 /* ---- util ----------------------------------------------------------------------------- */
 
 unsigned long int_sqrt(unsigned long x);

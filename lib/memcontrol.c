@@ -503,13 +503,20 @@ struct mem_cgroup *mem_cgroup_iter(struct mem_cgroup *root, struct mem_cgroup *p
 		else if (!prev)
 			reclaim->generation = iter->generation;
 	}
+	/* The walker holds the group it is at: reclaim may let mm_lock go while in it. */
+	if (memcg)
+		css_get(memcg);
+	if (prev)
+		css_put(prev);
 	return memcg;
 }
 
+/* A walk left before its end: let go of the group it was at. */
 void mem_cgroup_iter_break(struct mem_cgroup *root, struct mem_cgroup *prev)
 {
 	(void)root;
-	(void)prev;	/* no references are held on groups under mm_lock */
+	if (prev)
+		css_put(prev);
 }
 
 /* ---- soft limit (spec 19) ------------------------------------------------------------- */
@@ -543,6 +550,8 @@ static struct mem_cgroup *soft_limit_largest(struct rcl_engine *engine,
 			best = memcg;
 		}
 	}
+	if (best)
+		css_get(best);	/* reclaiming it may let mm_lock go */
 	return best;
 }
 
@@ -571,8 +580,10 @@ static unsigned long mem_cgroup_soft_reclaim(struct mem_cgroup *root_memcg,
 		}
 		total += mem_cgroup_shrink_node(victim, gfp, pgdat, &scanned);
 		*total_scanned += scanned;
-		if (!soft_limit_excess(root_memcg))
+		if (!soft_limit_excess(root_memcg)) {
+			mem_cgroup_iter_break(root_memcg, victim);
 			break;
+		}
 	}
 	return total;
 }
@@ -594,6 +605,7 @@ unsigned long mem_cgroup_soft_limit_reclaim(struct pglist_data *pgdat, int order
 		if (!mz)
 			break;
 		reclaimed = mem_cgroup_soft_reclaim(mz, pgdat, gfp, total_scanned);
+		css_put(mz);
 		nr_reclaimed += reclaimed;
 		if (nr_reclaimed)
 			break;

@@ -82,6 +82,9 @@ struct mem_cgroup {
 	bool online;				/* false once deleted: scrape it out (spec 7) */
 	uint32_t owner_uid;			/* kept for the daemon's permission checks */
 	unsigned int nr_files;			/* open rcl_files charging it: keep it alive */
+	/* References of walkers that may let mm_lock go while they use it (the kernel's css
+	 * refcount): a deleted group is freed only when none is left (memcg_drained). */
+	unsigned int css_refs;
 	/* Page cache leaves charged to it that hold only shadow entries, oldest first
 	 * (the kernel's shadow_nodes list_lru, per memcg): count_shadow_nodes' count. */
 	struct xa_node *shadow_first, *shadow_last;
@@ -134,6 +137,18 @@ void mod_memcg_state(struct mem_cgroup *memcg, enum memcg_stat_item item, long d
 void mod_memcg_node_state(struct mem_cgroup *memcg, enum node_stat_item item, long delta);
 void count_memcg_events(struct mem_cgroup *memcg, enum vm_event_item item, unsigned long n);
 void memcg_memory_event(struct mem_cgroup *memcg, enum memcg_memory_event event);
+
+/* Pin @memcg against being freed while mm_lock is let go (the kernel's css_get/css_put). */
+static inline void css_get(struct mem_cgroup *memcg)
+{
+	memcg->css_refs++;
+}
+
+static inline void css_put(struct mem_cgroup *memcg)
+{
+	VM_BUG_ON(!memcg->css_refs, "memcg reference put that was never got");
+	memcg->css_refs--;
+}
 
 struct mem_cgroup *mem_cgroup_iter(struct mem_cgroup *root, struct mem_cgroup *prev,
 				   struct mem_cgroup_reclaim_cookie *reclaim);

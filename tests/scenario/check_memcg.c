@@ -804,6 +804,51 @@ START_TEST(test_mlock_replaces_zero_page)
 }
 END_TEST
 
+/*
+ * A deleted group that still holds pages is freed once the last one goes, but never while a
+ * reclaim walk stands on it: mem_cgroup_iter holds a reference on the group it returns, since
+ * reclaim may let mm_lock go in the middle of a group (congestion_wait, submitting its swap
+ * writes) while another thread frees the group's last pages.
+ */
+START_TEST(test_walker_pins_deleted_group)
+{
+	struct mem_cgroup *m = NULL, *c;
+	struct fixture f;
+	uint64_t dropped;
+	uint32_t C, file;
+
+	fixture_setup(&f, 16, 64, 1);
+	fixture_file(&f, "f", 64 * PG);
+	C = mkcg(f.e, RCL_MEMCG_ROOT, "c");
+	file = region_of(f.e, C, 64, RCL_REGION_FILE, "f", 0);
+	ck_assert_int_eq(rcl_region_touch(f.e, file, 0, 64, false), 0);
+	ck_assert_int_eq(rcl_region_free(f.e, file), 0);
+	ck_assert_int_eq(rcl_memcg_delete(f.e, C), 0);	/* offline: its cache is still charged */
+	lock(f.e);
+	c = mem_cgroup_from_id(f.e, C);
+	ck_assert_ptr_nonnull(c);
+	ck_assert(!c->online);
+	while ((m = mem_cgroup_iter(f.e->root_mem_cgroup, m, NULL)) && m != c)
+		;
+	ck_assert_ptr_eq(m, c);		/* a walk stands on it */
+	unlock(f.e);
+
+	ck_assert_int_eq(rcl_drop_caches(f.e, &dropped), 0);	/* its last pages go */
+	ck_assert_uint_ge(dropped, 64);
+	lock(f.e);
+	ck_assert_ptr_eq(mem_cgroup_from_id(f.e, C), c);	/* kept for the walk */
+	ck_assert_int_le(c->usage, 0);
+	mem_cgroup_iter_break(f.e->root_mem_cgroup, c);
+	unlock(f.e);
+
+	ck_assert_int_eq(rcl_drop_caches(f.e, &dropped), 0);
+	lock(f.e);
+	ck_assert_ptr_null(mem_cgroup_from_id(f.e, C));	/* freed once the walk left */
+	unlock(f.e);
+	fixture_teardown(&f);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("memcg");
@@ -835,6 +880,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_willneed_is_not_a_major_fault);
 	tcase_add_test(tc, test_munlocked_counted_when_locked_pages_go);
 	tcase_add_test(tc, test_root_usage_empty_without_regions);
+	tcase_add_test(tc, test_walker_pins_deleted_group);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("mlock");
 	tcase_add_test(tc, test_locked_alloc_refused_before_reclaim);
