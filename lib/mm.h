@@ -421,6 +421,7 @@ void writeback_reap(struct rcl_engine *engine);
 void balance_dirty_pages(struct rcl_engine *engine);
 void blk_start_plug(struct rcl_engine *engine);
 void blk_finish_plug(struct rcl_engine *engine);
+void blk_finish_plug_unlocked(struct rcl_engine *engine);
 
 /* ---- swap_state.c ---------------------------------------------------------------------- */
 

@@ -150,11 +150,22 @@ static void flush_swap_pages(struct rcl_engine *engine, struct page **pages, uns
 	void *bufs[BLK_PLUG_MAX];
 	unsigned int i;
 
+	if (!nr) {
+		free(b);
+		return;
+	}
 	if (!b) {
+		/* Model work: submitting without mm_lock (__blk_flush_plug) takes it here. */
+		bool held = mm_locked_by_current(engine);
+
+		if (!held)
+			mm_lock(engine);
 		for (i = 0; i < nr; i++) {
 			writeback_error(pages[i], NULL, -ENOMEM);
 			end_page_writeback(pages[i]);
 		}
+		if (!held)
+			mm_unlock(engine);
 		return;
 	}
 	b->nr = nr;
@@ -267,8 +278,18 @@ static int cmp_page_file_order(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* Submit everything queued in @plug: swap pages in slot order, file pages in file order. */
-static void blk_flush_plug(struct rcl_engine *engine, struct blk_plug *plug)
+/*
+ * Submit everything queued in @plug: swap pages in slot order, file pages in file order. With
+ * @drop_for_swap the caller holds mm_lock and can let it go here: the swap writes are then
+ * submitted without it. Their pages are unlocked and PG_writeback, so nothing of them changes
+ * meanwhile (the slot in page->private and the frame stay theirs until end_page_writeback),
+ * and what submitting costs (a CRC32C a page, the io_uring submission that runs the block
+ * layer inline) holds no other thread up: in the kernel swap_writepage runs under the page
+ * lock alone. File pages go out under the lock, since their mappings are looked up in the
+ * engine's table.
+ */
+static void __blk_flush_plug(struct rcl_engine *engine, struct blk_plug *plug,
+			     bool drop_for_swap)
 {
 	struct page *swap_pages[BLK_PLUG_MAX], *file_pages[BLK_PLUG_MAX];
 	unsigned int i, nr_swap = 0, nr_file = 0;
@@ -282,12 +303,22 @@ static void blk_flush_plug(struct rcl_engine *engine, struct blk_plug *plug)
 			file_pages[nr_file++] = page;
 	}
 	plug->nr = 0;
-	if (nr_swap)
-		flush_swap_pages(engine, swap_pages, nr_swap);
 	if (nr_file) {
 		qsort(file_pages, nr_file, sizeof(file_pages[0]), cmp_page_file_order);
 		flush_file_pages(engine, file_pages, nr_file);
 	}
+	if (nr_swap && drop_for_swap) {
+		mm_drop(engine);
+		flush_swap_pages(engine, swap_pages, nr_swap);
+		mm_retake(engine);
+	} else if (nr_swap) {
+		flush_swap_pages(engine, swap_pages, nr_swap);
+	}
+}
+
+static void blk_flush_plug(struct rcl_engine *engine, struct blk_plug *plug)
+{
+	__blk_flush_plug(engine, plug, false);
 }
 
 /*
@@ -349,6 +380,20 @@ void blk_finish_plug(struct rcl_engine *engine)
 	 * reclaimer does next, and completes by the time its reclaim call returns. */
 	if (--plug->depth == 0)
 		blk_flush_plug(engine, plug);
+}
+
+/*
+ * blk_finish_plug for a caller that can let mm_lock go here, as reclaim can where it may sleep
+ * in congestion_wait anyway (shrink_node_memcg): in a daemon the swap writes are submitted
+ * without the lock (__blk_flush_plug). The deterministic engine keeps it throughout.
+ */
+void blk_finish_plug_unlocked(struct rcl_engine *engine)
+{
+	struct blk_plug *plug = &current_or_default(engine)->plug;
+
+	if (--plug->depth == 0)
+		__blk_flush_plug(engine, plug, reclaim_may_sleep(engine) &&
+				 mm_locked_by_current(engine));
 }
 
 /*

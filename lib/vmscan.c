@@ -846,7 +846,7 @@ void shrink_node_memcg(struct pglist_data *pgdat, struct mem_cgroup *memcg,
 			break;
 		scan_adjusted = true;
 	}
-	blk_finish_plug(engine);
+	blk_finish_plug_unlocked(engine);
 	sc->nr_reclaimed += nr_reclaimed;
 
 	/* Keep the anon inactive list balanced even when anon was not scanned. */
