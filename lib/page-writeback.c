@@ -441,44 +441,65 @@ int swap_writepage(struct page *page)
 /* ---- the flusher ---------------------------------------------------------------------- */
 
 /*
- * Write back every dirty page of @mapping in [@start, @end) that is not in flight; the pages
- * stay cached. Returns how many it started writing.
+ * Write back every dirty page of @mapping in [@start, @end) that is not in flight, at most
+ * @nr_to_write; the pages stay cached. Returns how many it started writing, and in *@ret_next
+ * the index after the last one (the kernel's done_index), or @end when it went through.
+ *
+ * The walk goes leaf by leaf: starting writes neither adds nor removes page cache entries, so
+ * a leaf stays valid while its 64 slots are looked at, and each leaf costs one descent of the
+ * tree instead of one per page.
  */
 static unsigned long __write_cache_pages(struct rcl_engine *engine,
 					 struct address_space *mapping, unsigned long start,
-					 unsigned long end, unsigned long nr_to_write)
+					 unsigned long end, unsigned long nr_to_write,
+					 unsigned long *ret_next)
 {
-	unsigned long i, written = 0;
+	unsigned long base, slot, written = 0, next = end;
+	struct xa_node *leaf;
 
-	if (!mapping->nr_dirty)
-		return 0;
+	if (!mapping->nr_dirty || start >= end)
+		goto out;
 	blk_start_plug(engine);
-	xa_for_each_range(&mapping->i_pages, i, start, end) {
-		pgcache_slot_t s = page_cache_slot(mapping, i);
-		struct page *page;
-
-		if (!mapping->nr_dirty || written >= nr_to_write)
+	for (leaf = xa_next_leaf(&mapping->i_pages, start); leaf;
+	     leaf = base + XA_CHUNK_SIZE ? xa_next_leaf(&mapping->i_pages, base + XA_CHUNK_SIZE) :
+					   NULL) {
+		base = xa_leaf_index(leaf);
+		if (base >= end)
 			break;
-		if (!slot_is_page(s))
-			continue;
-		page = pfn_to_page(engine, slot_pfn(s));
-		if (!PageDirty(page) || PageWriteback(page) || !trylock_page(page))
-			continue;
-		if (clear_page_dirty_for_io(page)) {
-			file_writepage(page);
-			written++;
-		} else {
-			unlock_page(page);
+		for (slot = start > base ? start - base : 0;
+		     slot < XA_CHUNK_SIZE && base + slot < end; slot++) {
+			pgcache_slot_t s = leaf->entries[slot];
+			struct page *page;
+
+			if (!mapping->nr_dirty || written >= nr_to_write) {
+				next = base + slot;
+				goto done;
+			}
+			if (!slot_is_page(s))
+				continue;
+			page = pfn_to_page(engine, slot_pfn(s));
+			if (!PageDirty(page) || PageWriteback(page) || !trylock_page(page))
+				continue;
+			if (clear_page_dirty_for_io(page)) {
+				file_writepage(page);
+				written++;
+			} else {
+				unlock_page(page);
+			}
 		}
 	}
+done:
 	blk_finish_plug(engine);
+out:
+	if (ret_next)
+		*ret_next = next;
 	return written;
 }
 
 static unsigned long write_cache_pages(struct rcl_engine *engine, struct address_space *mapping,
 				       unsigned long start, unsigned long end)
 {
-	return __write_cache_pages(engine, mapping, start, end, ULONG_MAX);
+	return __write_cache_pages(engine, mapping, start, end, ULONG_MAX, NULL);
 }
 
 /* Write back and fsync one file; returns (and clears) a writeback error since the last call. */
@@ -558,6 +579,28 @@ static struct address_space *oldest_dirty_mapping(struct rcl_engine *engine)
  */
 #define MAX_WRITEBACK_PAGES	1024UL
 
+/*
+ * At most @nr_to_write pages of @mapping, going on from where the last chunk stopped and
+ * wrapping once (the kernel's range_cyclic): chunk after chunk, a file is walked once, not
+ * from its start each time, which made writing a large file quadratic.
+ */
+static unsigned long write_cache_pages_cyclic(struct rcl_engine *engine,
+					      struct address_space *mapping,
+					      unsigned long nr_to_write)
+{
+	unsigned long start = mapping->writeback_index, next, written;
+
+	written = __write_cache_pages(engine, mapping, start, ULONG_MAX, nr_to_write, &next);
+	if (written < nr_to_write && start) {
+		written += __write_cache_pages(engine, mapping, 0, start, nr_to_write - written,
+					       &next);
+		if (next == start)
+			next = 0;
+	}
+	mapping->writeback_index = next == ULONG_MAX ? 0 : next;
+	return written;
+}
+
 static void wb_writeback_background(struct rcl_engine *engine)
 {
 	unsigned long bg_thresh, thresh, over, rounds;
@@ -570,8 +613,8 @@ static void wb_writeback_background(struct rcl_engine *engine)
 		if (over <= bg_thresh || !(mapping = oldest_dirty_mapping(engine)))
 			return;
 		over -= bg_thresh;
-		if (!__write_cache_pages(engine, mapping, 0, ULONG_MAX,
-					 min_t(unsigned long, over, MAX_WRITEBACK_PAGES)))
+		if (!write_cache_pages_cyclic(engine, mapping,
+					      min_t(unsigned long, over, MAX_WRITEBACK_PAGES)))
 			return;		/* nothing could be started: all under writeback */
 	}
 }

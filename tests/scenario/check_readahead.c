@@ -543,6 +543,64 @@ START_TEST(test_file_api_bad_input)
 }
 END_TEST
 
+static bool file_page_dirty(struct rcl_engine *e, const char *path, unsigned long index)
+{
+	struct address_space *m;
+	pgcache_slot_t s;
+	bool dirty;
+
+	lock(e);
+	m = file_mapping(e, path);
+	ck_assert_ptr_nonnull(m);
+	s = page_cache_slot(m, index);
+	ck_assert(slot_is_page(s));
+	dirty = PageDirty(pfn_to_page(e, slot_pfn(s)));
+	unlock(e);
+	return dirty;
+}
+
+/*
+ * Background writeback goes on from where its last chunk stopped (the kernel's range_cyclic,
+ * mapping->writeback_index), not from the start of the file each time: the pages dirtied
+ * first are written first, and a file written chunk by chunk is walked once, not once per
+ * chunk. A writer dirties pages 0..N-1 one call at a time: above the background threshold
+ * each call's flush writes the oldest dirty page, leaving the last BG dirty. The writer then
+ * rewrites pages 0..BG/2-1: each flush goes on at page N-BG (dirty since the first pass),
+ * so pages 0..BG/2-1 stay dirty and N-BG..N-BG/2-1 are written. Starting from the file's
+ * start each time would write each rewritten page at once and leave N-BG.. dirty.
+ */
+START_TEST(test_background_writeback_is_cyclic)
+{
+	const unsigned long n = 2048;
+	unsigned long p, bg;
+	struct fixture f;
+	char page[PAGE];
+
+	fixture_setup(&f, 16, 0, 1);
+	fixture_file(&f, "w", n * PAGE);
+	memset(page, 0x3c, sizeof(page));
+	for (p = 0; p < n; p++)
+		ck_assert_int_eq(rcl_file_write(f.e, "w", p * PAGE, page, PAGE), 0);
+	bg = fixture_vmstat(f.e, "nr_dirty");
+	fprintf(stderr, "# %lu pages written, %lu left dirty (the background threshold)\n", n, bg);
+	ck_assert_uint_gt(bg, 8);
+	ck_assert_uint_lt(bg, n / 2);
+	ck_assert(!file_page_dirty(f.e, "w", 0));
+	ck_assert(file_page_dirty(f.e, "w", n - 1));
+	ck_assert(file_page_dirty(f.e, "w", n - bg));
+
+	for (p = 0; p < bg / 2; p++)
+		ck_assert_int_eq(rcl_file_write(f.e, "w", p * PAGE, page, PAGE), 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_dirty"), bg);
+	for (p = 0; p < bg / 2; p++)
+		ck_assert_msg(file_page_dirty(f.e, "w", p), "rewritten page %lu was written first",
+			      p);
+	ck_assert(!file_page_dirty(f.e, "w", n - bg));
+	ck_assert(file_page_dirty(f.e, "w", n - 1));
+	fixture_teardown(&f);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("readahead");
@@ -554,6 +612,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_fadv_random_reads_exactly);
 	tcase_add_test(tc, test_madv_random_faults_exactly);
 	tcase_add_test(tc, test_fadvise_willneed_dontneed);
+	tcase_add_test(tc, test_background_writeback_is_cyclic);
 	tcase_add_test(tc, test_pgpgin_pgpgout_in_kib);
 	tcase_add_test(tc, test_split_counters_add_up);
 	tcase_add_test(tc, test_memcg_fault_counters_and_touch_counts);
