@@ -156,6 +156,12 @@ int rcl_region_map_fault(struct rcl_engine *engine, uint32_t id, void *arg, uint
 	if (tries == MAP_FAULT_RETRIES)
 		err = -EAGAIN;
 	current_or_default(engine)->faulting_region = NULL;
+	/*
+	 * The new page waits in this thread's LRU-add vector; one thread serves every client's
+	 * faults and may sit idle with up to a vector of pages that reclaim (and MADV_PAGEOUT)
+	 * cannot see: put it on the LRU now.
+	 */
+	lru_add_drain(engine);
 out:
 	region_put(engine, region);
 	mem_cgroup_handle_over_high(engine);
