@@ -79,7 +79,7 @@ struct mapping {
 	int memfd;
 	int devfd;			/* /dev/userfaultfd, until it is sent */
 	int uffd;			/* the client's, from the handoff; -1 before */
-	int sockfd;			/* a dup of the connection: shut down when lost */
+	atomic_int sockfd;		/* a dup of the connection: shut down when lost */
 	uint64_t base;			/* the client's address of page 0 */
 	atomic_bool dead;		/* off the list: the fault thread skips it */
 	atomic_bool lost;		/* the connection was shut down for it */
@@ -184,10 +184,13 @@ static int map_evict(void *arg, uint64_t idx, void *frame)
 /* Shut the client's connection down: its library turns the mapping's accesses into SIGSEGV. */
 static void mapping_lose(struct mapping *m)
 {
+	int fd;
+
 	if (atomic_exchange(&m->lost, true))
 		return;
-	if (m->sockfd >= 0)
-		shutdown(m->sockfd, SHUT_RDWR);
+	fd = atomic_load(&m->sockfd);
+	if (fd >= 0)
+		shutdown(fd, SHUT_RDWR);
 }
 
 static void map_lost(void *arg)
@@ -278,7 +281,8 @@ int mapfd_prepare(struct mapfd *mf, uint32_t region_id, uint64_t nr_pages, uint6
 	m->region_id = region_id;
 	m->session_id = session_id;
 	m->nr_pages = nr_pages;
-	m->uffd = m->sockfd = -1;
+	m->uffd = -1;
+	atomic_init(&m->sockfd, -1);
 	m->devfd = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
 	if (m->devfd < 0) {
 		err = errno == ENOENT || errno == ENODEV ? -EOPNOTSUPP : -errno;
@@ -412,6 +416,10 @@ static void handle_uffd(struct mapfd *mf, struct mapping *m, uint32_t events)
 	ssize_t n;
 	size_t i;
 
+	/* The loop set the mapping up under the lock: take it to see its fields (epoll tells
+	 * the kernel's story, not the memory model's). */
+	pthread_mutex_lock(&mf->lock);
+	pthread_mutex_unlock(&mf->lock);
 	if (atomic_load(&m->dead) || atomic_load(&m->lost))
 		return;
 	if (events & (EPOLLERR | EPOLLHUP)) {
@@ -657,10 +665,12 @@ static void xfer_handoff(struct session *session)
 		xfer_fail(session, "cannot make its userfaultfd non-blocking");
 		return;
 	}
+	pthread_mutex_lock(&m->mf->lock);
 	m->base = h->base;
 	m->uffd = x->fd;
 	x->fd = -1;
 	m->state = MAP_LIVE;
+	pthread_mutex_unlock(&m->mf->lock);
 	if (epoll_ctl(m->mf->epfd, EPOLL_CTL_ADD, m->uffd, &ev) < 0) {
 		xfer_fail(session, "cannot watch its userfaultfd");
 		return;
@@ -749,10 +759,13 @@ static bool xfer_send(struct session *session)
 		xfer_fail(session, strerror(errno));
 		return false;
 	}
-	/* The daemon needs the device no more: the client has its own copy now. */
+	/* The daemon needs the device no more: the client has its own copy now. Under the
+	 * table's lock: other threads read these fields after taking it. */
+	pthread_mutex_lock(&m->mf->lock);
 	close(m->devfd);
 	m->devfd = -1;
-	m->sockfd = fcntl(session->fd, F_DUPFD_CLOEXEC, 0);
+	atomic_store(&m->sockfd, fcntl(session->fd, F_DUPFD_CLOEXEC, 0));
+	pthread_mutex_unlock(&m->mf->lock);
 	x->sent = true;
 	evbuffer_drain(x->frame, (size_t)n);
 	if (evbuffer_get_length(x->frame))
