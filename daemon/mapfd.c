@@ -402,6 +402,13 @@ static void handle_fault(struct mapfd *mf, struct mapping *m, const struct uffd_
 	rcl_thread_busy(mf->engine, true);	/* a task for PSI while it serves the fault */
 	err = rcl_region_map_fault(mf->engine, m->region_id, m, (addr - m->base) / MAP_PAGE_SIZE);
 	rcl_thread_busy(mf->engine, false);
+	if (err == -EAGAIN) {
+		/* Reclaim kept taking the page back under us: let the client's access run again;
+		 * it misses again and comes back here, and other clients' faults go first. */
+		struct uffdio_range range = { .start = addr, .len = MAP_PAGE_SIZE };
+
+		err = uffd_ioctl(m->uffd, UFFDIO_WAKE, &range);
+	}
 	if (err && !atomic_load(&m->dead)) {
 		log_err("region %" PRIu32 ": the fault of connection %" PRIu64 " at page %" PRIu64
 			" cannot be served (%s): closing that connection", m->region_id,

@@ -13,7 +13,7 @@ if [ ! -c /dev/userfaultfd ]; then
 	echo "1..0 # SKIP this machine has no /dev/userfaultfd"
 	exit 77
 fi
-plan 21
+plan 23
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 mc() { timeout 180 "$MAP_CLIENT" "$sock" "$@"; }
@@ -91,6 +91,29 @@ out=$(timeout 60 "$MAP_CLIENT" --uid 65534 "$sock" stress "" 64 2 3 2>&1)
 check "uid 65534 maps a region of its own (the daemon's /dev/userfaultfd)" \
 	grep -q '^checked 128 pages in 3 rounds$' <<<"$out"
 
+# ---- a client killed while it maps a region ----------------------------------------------
+ctl memcg create /gone >/dev/null
+rm -f "$tmp/in" "$tmp/out"
+mkfifo "$tmp/in"
+exec {go}<>"$tmp/in"
+timeout 120 "$MAP_CLIENT" "$sock" blocked 64 /gone <"$tmp/in" >"$tmp/out" 2>&1 {go}>&- &
+client=$!
+wait_line "$tmp/out" '^ready region [0-9]+$'
+# Half of its pages back in its mapping (mapped out), half in swap: then it dies.
+kill -KILL "$(pgrep -P "$client")"
+wait "$client"
+exec {go}>&-
+usage() { ctl --json memcg stat /gone | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["usage_bytes"] + d["stat"]["swap"])'; }
+freed=no
+deadline=$((SECONDS + 60))
+while [ "$SECONDS" -lt "$deadline" ]; do
+	[ "$(usage)" = 0 ] && { freed=yes; break; }
+	sleep 0.05
+done
+check "a client killed while it maps a region: the region and its swap are freed" \
+	test "$freed" = yes
+check "... and the daemon serves on" ctl status
+
 # ---- the socket path while mapped --------------------------------------------------------
 rm -f "$tmp/in" "$tmp/out" "$tmp/err"
 mkfifo "$tmp/in"
@@ -124,6 +147,7 @@ while [ "$SECONDS" -lt "$deadline" ]; do
 	sleep 0.05
 done
 check "the client blocks in its fault while the daemon is stopped" test "$blocked" = yes
+[ "$blocked" = yes ] || { cat "$tmp/out"; ctl stat vmstat | grep pswp; } | sed 's/^/# /'
 kill -KILL "$pid"
 wait "$client"
 rc=$?

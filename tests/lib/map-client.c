@@ -14,9 +14,10 @@
  *                                       and, after rclc_unmap, through Read
  *   fork                                a child touches the mapping: SIGSEGV, the parent's
  *                                       bytes intact
- *   blocked PAGES                       map, write, page everything out, say "ready", wait
- *                                       for a line on stdin, then read page 0 (the test
- *                                       stops and kills the daemon in between)
+ *   blocked PAGES [MEMCG]               map, write, page everything out, read the upper half
+ *                                       back, say "ready", wait for a line on stdin, then
+ *                                       read page 0 (the test stops and kills the daemon in
+ *                                       between)
  *   hold                                create a region, say "region ID", wait for stdin EOF
  *   map ID                              try to map region ID; print the outcome
  *
@@ -316,8 +317,9 @@ static int cmd_fork(struct rclc *c)
 
 /* ---- blocked --------------------------------------------------------------------------- */
 
-static int cmd_blocked(struct rclc *c, uint64_t pages)
+static int cmd_blocked(struct rclc *c, uint64_t pages, const char *memcg)
 {
+	struct rclc_alloc_opts opts = { .kind = RCLC_REGION_ANON, .memcg = memcg };
 	struct rclc_range range = { 0 };
 	volatile uint64_t *base;
 	char line[16];
@@ -326,7 +328,7 @@ static int cmd_blocked(struct rclc *c, uint64_t pages)
 	void *addr;
 	int r;
 
-	r = rclc_alloc(c, pages * PAGE, NULL, &id, NULL);
+	r = rclc_alloc(c, pages * PAGE, &opts, &id, NULL);
 	if (r < 0)
 		return fail(c, "alloc", r);
 	r = rclc_map(c, id, &addr, &bytes);
@@ -339,6 +341,10 @@ static int cmd_blocked(struct rclc *c, uint64_t pages)
 	r = rclc_madvise(c, &range, RCLC_MADV_PAGEOUT, NULL);
 	if (r < 0)
 		return fail(c, "pageout", r);
+	/* The upper half back in (mapped out again), page 0 left in swap. */
+	for (p = pages / 2; p < pages; p++)
+		if (base[p * WORDS] != p + 1)
+			return 1;
 	printf("ready region %" PRIu64 "\n", id);
 	fflush(stdout);
 	if (!fgets(line, sizeof(line), stdin))
@@ -411,8 +417,9 @@ int main(int argc, char **argv)
 		r = cmd_race(c, strtoull(argv[argi], NULL, 10), atof(argv[argi + 1]));
 	else if (!strcmp(mode, "fork") && argc - argi == 0)
 		r = cmd_fork(c);
-	else if (!strcmp(mode, "blocked") && argc - argi == 1)
-		r = cmd_blocked(c, strtoull(argv[argi], NULL, 10));
+	else if (!strcmp(mode, "blocked") && (argc - argi == 1 || argc - argi == 2))
+		r = cmd_blocked(c, strtoull(argv[argi], NULL, 10),
+				argc - argi == 2 ? argv[argi + 1] : NULL);
 	else if (!strcmp(mode, "hold") && argc - argi == 0)
 		r = cmd_hold(c);
 	else if (!strcmp(mode, "map") && argc - argi == 1)
