@@ -157,6 +157,8 @@ static int map_protect(struct mapping *m, uint64_t idx, bool wp)
 	return uffd_ioctl(m->uffd, UFFDIO_WRITEPROTECT, &w);
 }
 
+static void mapping_lose(struct mapping *m);
+
 static int map_evict(void *arg, uint64_t idx, void *frame)
 {
 	struct mapping *m = arg;
@@ -176,8 +178,16 @@ static int map_evict(void *arg, uint64_t idx, void *frame)
 	if (!err && fallocate(m->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
 			      MAP_PAGE_SIZE) < 0)
 		err = -errno;
-	if (protected && map_protect(m, idx, false) < 0 && !err)
-		err = -errno;
+	/*
+	 * Punched or not, the page is consistent: out of the memfd with its bytes in the frame
+	 * (0), or still in the memfd and mapped out (an error). A writer that waits on the
+	 * write-protect would wait for ever if it stayed: then the client must go.
+	 */
+	if (protected && map_protect(m, idx, false) < 0) {
+		log_err("region %" PRIu32 ": cannot un-protect page %" PRIu64 " of connection %"
+			PRIu64 ": closing it", m->region_id, idx, m->session_id);
+		mapping_lose(m);
+	}
 	return err;
 }
 
@@ -409,6 +419,10 @@ static void handle_fault(struct mapfd *mf, struct mapping *m, const struct uffd_
 
 		err = uffd_ioctl(m->uffd, UFFDIO_WAKE, &range);
 	}
+	/* ENOENT: the mapping or the region is gone (whoever did it told the client);
+	 * ESRCH: the client's mm is. A stale fault message, nobody to answer. */
+	if (err == -ENOENT || err == -ESRCH)
+		return;
 	if (err && !atomic_load(&m->dead)) {
 		log_err("region %" PRIu32 ": the fault of connection %" PRIu64 " at page %" PRIu64
 			" cannot be served (%s): closing that connection", m->region_id,
