@@ -146,6 +146,14 @@ check "... and madvise dontneed" \
 # Its pages are all paged out; the daemon stops; the client reads page 0 and blocks in the
 # fault; the daemon is killed. The library must turn the fault into SIGSEGV, not zeros.
 kill -STOP "$pid"
+# SIGSTOP lands in each thread in its own time: a fault thread still running would serve the
+# read below. Wait (bounded) until every thread of the daemon is stopped.
+deadline=$((SECONDS + 60))
+while [ "$SECONDS" -lt "$deadline" ]; do
+	grep -h '^State:' /proc/"$pid"/task/*/status 2>/dev/null | grep -qv 'T (stopped)' ||
+		break
+	sleep 0.05
+done
 echo go >&"$go"
 blocked=no
 deadline=$((SECONDS + 60))
