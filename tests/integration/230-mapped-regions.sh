@@ -13,7 +13,7 @@ if [ ! -c /dev/userfaultfd ]; then
 	echo "1..0 # SKIP this machine has no /dev/userfaultfd"
 	exit 77
 fi
-plan 25
+plan 27
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 mc() { timeout 180 "$MAP_CLIENT" "$sock" "$@"; }
@@ -123,6 +123,14 @@ done
 check "a client killed while it maps a region: the region and its swap are freed" \
 	test "$freed" = yes
 check "... and the daemon serves on" ctl status
+
+# ---- reclaimctl bench --mapped: the demo ---------------------------------------------------
+out=$(ctl --json bench --mapped --size 1M --seconds 0.5 --write --pattern seq 2>/dev/null)
+check "reclaimctl bench --mapped writes its region through the mapping, the daemon faulting it" \
+	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["pages_touched"] >= 256 and d["vmstat"]["pgfault"] >= 256, d' "$out"
+out=$(ctl bench --mapped --file f 2>&1); rc=$?
+check "... and refuses --file, saying why" \
+	bash -c '[ "$0" -ne 0 ] && grep -q "anonymous regions only" <<<"$1"' "$rc" "$out"
 
 # ---- the socket path while mapped --------------------------------------------------------
 rm -f "$tmp/in" "$tmp/out" "$tmp/err"
