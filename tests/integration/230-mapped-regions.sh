@@ -108,9 +108,9 @@ mkfifo "$tmp/in"
 exec {go}<>"$tmp/in"
 timeout 120 "$MAP_CLIENT" "$sock" blocked 64 /gone <"$tmp/in" >"$tmp/out" 2>&1 {go}>&- &
 client=$!
-wait_line "$tmp/out" '^ready region [0-9]+$'
+wait_line "$tmp/out" '^ready region [0-9]+ pid [0-9]+$'
 # Half of its pages back in its mapping (mapped out), half in swap: then it dies.
-kill -KILL "$(pgrep -P "$client")"
+kill -KILL "$(sed -n 's/^ready region [0-9]* pid //p' "$tmp/out")"
 wait "$client"
 exec {go}>&-
 usage() { ctl --json memcg stat /gone | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["usage_bytes"] + d["stat"]["swap"])'; }
@@ -138,8 +138,8 @@ mkfifo "$tmp/in"
 exec {go}<>"$tmp/in"
 timeout 120 "$MAP_CLIENT" "$sock" blocked 8 <"$tmp/in" >"$tmp/out" 2>"$tmp/err" {go}>&- &
 client=$!	# timeout's: it dies as its command did
-wait_line "$tmp/out" '^ready region [0-9]+$'
-rid=$(sed -n 's/^ready region //p' "$tmp/out")
+wait_line "$tmp/out" '^ready region [0-9]+ pid [0-9]+$'
+read -r _ _ rid _ cpid <"$tmp/out"
 out=$(ctl write "$rid" 0 hello 2>&1); rc=$?
 check "a Write to a mapped region is refused with BUSY, saying why" \
 	bash -c '[ "$0" -ne 0 ] && grep -q "region is mapped by a client" <<<"$1"' "$rc" "$out"
@@ -166,7 +166,7 @@ echo go >&"$go"
 blocked=no
 deadline=$((SECONDS + 60))
 while [ "$SECONDS" -lt "$deadline" ]; do
-	if grep -qs handle_userfault /proc/"$(pgrep -P "$client")"/task/*/wchan; then
+	if grep -qs handle_userfault /proc/"$cpid"/task/*/wchan; then
 		blocked=yes
 		break
 	fi

@@ -17,7 +17,7 @@
  *   blocked PAGES [MEMCG]               map, write, page everything out, read the upper half
  *                                       back, say "ready", wait for a line on stdin, then
  *                                       read page 0 (the test stops and kills the daemon in
- *                                       between)
+ *                                       between); "ready" names the region and our pid
  *   hold                                create a region, say "region ID", wait for stdin EOF
  *   map ID                              try to map region ID; print the outcome
  *
@@ -345,7 +345,7 @@ static int cmd_blocked(struct rclc *c, uint64_t pages, const char *memcg)
 	for (p = pages / 2; p < pages; p++)
 		if (base[p * WORDS] != p + 1)
 			return 1;
-	printf("ready region %" PRIu64 "\n", id);
+	printf("ready region %" PRIu64 " pid %d\n", id, (int)getpid());
 	fflush(stdout);
 	if (!fgets(line, sizeof(line), stdin))
 		return 2;
