@@ -6,6 +6,10 @@
  *
  * Patterns: seq (consecutive batches, wrapping), random (uniform), hotset (90% of accesses in
  * the first tenth of the region), zipf (page popularity ~ 1/rank).
+ *
+ * --mapped runs the same batches on the region mapped into reclaimctl (rclc_map): one load or
+ * store per page, the daemon serving the faults; a "request" is then a batch of plain
+ * accesses, and its latency what the batch took.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -21,7 +25,7 @@ static int exec_bench(struct cmd_ctx *ctx, int argc, char **argv);
 const struct cmd_entry cmd_bench_entry = {
 	.name = "bench",
 	.usage = "[--size S] [--pattern seq|random|hotset|zipf] [--batch N] [--seconds N] "
-		 "[--write] [--file PATH] [--memcg PATH]",
+		 "[--write] [--file PATH] [--memcg PATH] [--mapped]",
 	.help = "generate load on a region of its own and summarise what the daemon did",
 	.min_args = 0,
 	.max_args = -1,
@@ -203,8 +207,38 @@ static void summary(struct cmd_ctx *ctx, struct bench *b, double elapsed,
 		printf("  %-22s %12" PRIu64 "\n", watched[i], after[i] - before[i]);
 }
 
+/* Map the bench's region into reclaimctl; 0 or the exit status after saying why not. */
+static int map_region(struct cmd_ctx *ctx, uint64_t id, volatile uint8_t **ret)
+{
+	size_t bytes;
+	void *addr;
+	int r = rclc_map(ctx->conn, id, &addr, &bytes);
+
+	if (r < 0) {
+		fprintf(stderr, "reclaimctl bench: --mapped: %s\n", rclc_last_error(ctx->conn));
+		return EXIT_FAILURE;
+	}
+	*ret = addr;
+	return 0;
+}
+
+/* One plain access per page of the batch: a store when writing, else a load. */
+static void touch_mapped(volatile uint8_t *map, uint64_t first, uint64_t nr, bool write)
+{
+	uint64_t i;
+	uint8_t sink = 0;
+
+	for (i = first; i < first + nr; i++) {
+		if (write)
+			map[i * 4096] = (uint8_t)i;
+		else
+			sink ^= map[i * 4096];
+	}
+	(void)sink;
+}
+
 static int parse_args(struct cmd_ctx *ctx, int argc, char **argv, struct bench *b,
-		      Reclaim__V1__RegionCreate *rc, bool *write)
+		      Reclaim__V1__RegionCreate *rc, bool *write, bool *mapped)
 {
 	static const struct option opts[] = {
 		{ "size", required_argument, NULL, 's' },
@@ -214,6 +248,7 @@ static int parse_args(struct cmd_ctx *ctx, int argc, char **argv, struct bench *
 		{ "write", no_argument, NULL, 'w' },
 		{ "file", required_argument, NULL, 'f' },
 		{ "memcg", required_argument, NULL, 'm' },
+		{ "mapped", no_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t size = 64ULL << 20;
@@ -257,11 +292,14 @@ static int parse_args(struct cmd_ctx *ctx, int argc, char **argv, struct bench *
 			rc->shared = true;
 			break;
 		case 'm': rc->memcg = optarg; break;
+		case 'M': *mapped = true; break;
 		default: return ctl_usage(&cmd_bench_entry, NULL);
 		}
 	}
 	if (optind != argc)
 		return ctl_usage(&cmd_bench_entry, NULL);
+	if (*mapped && rc->kind == RECLAIM__V1__REGION_KIND__REGION_FILE)
+		return ctl_usage(&cmd_bench_entry, "--mapped maps anonymous regions only, not --file");
 	rc->bytes = size;
 	b->pages = (size + 4095) / 4096;
 	if (b->batch > b->pages)
@@ -279,10 +317,11 @@ static int exec_bench(struct cmd_ctx *ctx, int argc, char **argv)
 	uint64_t before[NR_WATCHED], after[NR_WATCHED];
 	double t0, t_last = 0, t_req, elapsed;
 	Response *resp;
-	bool write = false;
+	bool write = false, mapped = false;
+	volatile uint8_t *map = NULL;
 	int ret;
 
-	ret = parse_args(ctx, argc, argv, &b, &rc, &write);
+	ret = parse_args(ctx, argc, argv, &b, &rc, &write, &mapped);
 	if (ret)
 		return ret;
 	if (b.pattern == ZIPF && zipf_init(&b) < 0)
@@ -294,6 +333,11 @@ static int exec_bench(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	range.region_id = resp->region_create->region_id;
 	rclc_response_free(resp);
+	if (mapped) {
+		ret = map_region(ctx, range.region_id, &map);
+		if (ret)
+			goto out;
+	}
 	ret = read_vmstat(ctx, before);
 	if (ret)
 		goto out;
@@ -307,10 +351,14 @@ static int exec_bench(struct cmd_ctx *ctx, int argc, char **argv)
 	while ((elapsed = now() - t0) < b.seconds) {
 		range.first_page = next_first(&b);
 		t_req = now();
-		ret = ctl_call(ctx, &req, &resp);
-		if (ret)
-			goto out;
-		rclc_response_free(resp);
+		if (map) {
+			touch_mapped(map, range.first_page, b.batch, write);
+		} else {
+			ret = ctl_call(ctx, &req, &resp);
+			if (ret)
+				goto out;
+			rclc_response_free(resp);
+		}
 		if (record_latency(&b, now() - t_req) < 0) {
 			ret = EXIT_FAILURE;
 			goto out;

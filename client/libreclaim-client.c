@@ -50,9 +50,16 @@ struct rclc {
 	bool armed;
 	rclc_done_fn armed_done;
 	void *armed_arg;
+	/* MapRegion (rclc-map.c): descriptors that came with the answer are kept here. */
+	bool want_fds;
+	int fds[RCLC_MAX_FDS];
+	unsigned int nr_fds;
 	int code;				/* the last refusal's code, or 0 */
 	char error[256];			/* the last failure's message */
 };
+
+static int broke(struct rclc *c, int err);
+static int write_all(struct rclc *c, const uint8_t *p, size_t len);
 
 const char *rclc_socket_path(const char *path)
 {
@@ -105,6 +112,95 @@ int rclc_fail_early(struct rclc *c, int err, const char *message)
 	return err;
 }
 
+/*
+ * recv(2), or recvmsg(2) keeping SCM_RIGHTS descriptors while an answer that carries them is
+ * awaited (rclc_fds_expect); descriptors beyond what is kept are closed, never leaked.
+ */
+static ssize_t sock_recv(struct rclc *c, void *buf, size_t len, int flags)
+{
+	union {
+		char buf[CMSG_SPACE(RCLC_MAX_FDS * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *cmsg;
+	ssize_t n;
+
+	if (!c->want_fds)
+		return recv(c->fd, buf, len, flags);
+	n = recvmsg(c->fd, &msg, flags | MSG_CMSG_CLOEXEC);
+	if (n <= 0)
+		return n;
+	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+		size_t i, nfd;
+
+		if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < nfd; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(int));
+			if (c->nr_fds < RCLC_MAX_FDS)
+				c->fds[c->nr_fds++] = fd;
+			else
+				close(fd);
+		}
+	}
+	return n;
+}
+
+void rclc_fds_expect(struct rclc *c, bool on)
+{
+	c->want_fds = on;
+}
+
+unsigned int rclc_fds_take(struct rclc *c, int *fds)
+{
+	unsigned int n = c->nr_fds;
+
+	memcpy(fds, c->fds, n * sizeof(int));
+	c->nr_fds = 0;
+	return n;
+}
+
+bool rclc_idle(const struct rclc *c)
+{
+	return !c->count && !c->armed && c->in_off == c->in_len && !c->broken;
+}
+
+int rclc_send_fd(struct rclc *c, const void *bytes, size_t len, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = (void *)bytes, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cmsg;
+	ssize_t n;
+
+	if (fd >= 0) {
+		memset(u.buf, 0, sizeof(u.buf));
+		msg.msg_control = u.buf;
+		msg.msg_controllen = sizeof(u.buf);
+		cmsg = CMSG_FIRSTHDR(&msg);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	}
+	do
+		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return broke(c, -errno);
+	/* The descriptor went with the first byte; the rest, if any, goes as plain bytes. */
+	return (size_t)n < len ? write_all(c, (const uint8_t *)bytes + n, len - (size_t)n) : 0;
+}
+
 /* Keep whatever the socket holds now (a send is waiting for room). 0, or -errno; EOF is
  * -EPIPE, as the send would have seen it. */
 static int read_ahead(struct rclc *c)
@@ -122,7 +218,7 @@ static int read_ahead(struct rclc *c)
 		c->in = p;
 		c->in_cap = cap;
 	}
-	n = recv(c->fd, c->in + c->in_len, RECV_CHUNK, MSG_DONTWAIT);
+	n = sock_recv(c, c->in + c->in_len, RECV_CHUNK, MSG_DONTWAIT);
 	if (n == 0)
 		return -EPIPE;
 	if (n < 0)
@@ -176,7 +272,7 @@ static int read_all(struct rclc *c, uint8_t *p, size_t len)
 		len -= kept;
 	}
 	while (len) {
-		ssize_t n = recv(c->fd, p, len, 0);
+		ssize_t n = sock_recv(c, p, len, 0);
 
 		if (n == 0)
 			return -ECONNRESET;
@@ -637,8 +733,13 @@ void rclc_response_free(Reclaim__V1__Response *resp)
 
 void rclc_close(struct rclc *c)
 {
+	unsigned int i;
+
 	if (!c)
 		return;
+	rclc_map_forget(c);	/* its mappings go with it (the daemon takes the pages back) */
+	for (i = 0; i < c->nr_fds; i++)
+		close(c->fds[i]);
 	while (c->events) {
 		struct push *p = c->events;
 

@@ -39,4 +39,19 @@ int rclc_fail_early(struct rclc *c, int err, const char *message);
 int rclc_set_error(struct rclc *c, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* ---- MapRegion's descriptors (rclc-map.c) ---- */
+
+#define RCLC_MAX_FDS	2	/* the most an answer carries: MapRegion's memfd and device */
+
+/* Keep (ON) the SCM_RIGHTS descriptors that come with answers, for rclc_fds_take. */
+void rclc_fds_expect(struct rclc *c, bool on);
+/* Move the kept descriptors to FDS (RCLC_MAX_FDS room); how many. */
+unsigned int rclc_fds_take(struct rclc *c, int *fds);
+/* Nothing in flight, nothing read ahead, not broken: the next bytes are the next answer's. */
+bool rclc_idle(const struct rclc *c);
+/* Send LEN raw bytes with FD (if >= 0) riding on them as SCM_RIGHTS. 0 or -errno. */
+int rclc_send_fd(struct rclc *c, const void *bytes, size_t len, int fd);
+/* rclc_close: drop the connection's mappings (munmap, close their userfaultfds). */
+void rclc_map_forget(struct rclc *c);
+
 #endif

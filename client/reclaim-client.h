@@ -462,6 +462,37 @@ struct rclc_file_owner {
 /* chmod a data directory file; RET may be NULL. */
 int rclc_chmod(struct rclc *c, const char *path, uint32_t mode, struct rclc_file_owner *ret);
 
+/* ---- mapped regions ------------------------------------------------------------------------ */
+
+/*
+ * Map anonymous region REGION_ID into the caller: *ret_addr (page aligned) for *ret_bytes
+ * (the region's size), readable and writable with plain loads and stores from any thread,
+ * while the daemon keeps reclaiming and swapping its pages as any others (charged to the
+ * region's memcg). A first touch, or a touch of a page the daemon took back, waits for the
+ * daemon to bring it in (a userfaultfd fault it serves).
+ *
+ * The connection must be idle (nothing in flight: -EBUSY) and stays usable. One mapping per
+ * region at a time (-EBUSY); only anonymous regions (-EINVAL); -EOPNOTSUPP where the machine
+ * or the daemon has no userfaultfd. While it is mapped, the region's Read/Write and
+ * madvise DONTNEED/FREE are refused with BUSY: its bytes are the mapping's.
+ *
+ * Defined outcomes, never silent zeros:
+ * - fork(): the mapping is MADV_DONTFORK: a child that touches it gets SIGSEGV (the library's
+ *   handler says "not mapped in a forked child").
+ * - the daemon dies or drops the mapping (the region was freed or killed under it): the
+ *   library's monitor thread makes the whole mapping PROT_NONE and wakes the threads blocked
+ *   on its faults; they and every later access get SIGSEGV, after the library's handler
+ *   printed "reclaimd: mapped region N lost: daemon gone" on stderr.
+ * The library installs a SIGSEGV handler (SA_SIGINFO) at the first map; a fault outside
+ * its mappings goes to the handler that was there before, or the default action.
+ */
+int rclc_map(struct rclc *c, uint64_t region_id, void **ret_addr, size_t *ret_bytes);
+/*
+ * Unmap it (munmap, the userfaultfd closed) and tell the daemon, which takes every page back:
+ * the bytes written through the mapping are the region's again. rclc_close() unmaps too.
+ */
+int rclc_unmap(struct rclc *c, uint64_t region_id);
+
 #ifdef __cplusplus
 }
 #endif

@@ -40,6 +40,8 @@ const struct dispatch_entry dispatch_table[] = {
 	ROW(MUNLOCK, "munlock", req_munlock, MUT_BLOCK),
 	ROW(MSYNC, "msync", req_msync, MUT_BLOCK),
 	ROW(REGION_INFO, "region info", req_region_info, DISPATCH_MAY_BLOCK),
+	ROW(MAP_REGION, "map region", req_map_region, MUT_BLOCK),
+	ROW(UNMAP_REGION, "unmap region", req_unmap_region, MUT_BLOCK),
 	/* May block: the owner table is written and fsynced. */
 	ROW(FILE_CHMOD, "file chmod", req_file_chmod, MUT_BLOCK),
 	ROW(FILE_READ, "file read", req_file_read, MUT_BLOCK),

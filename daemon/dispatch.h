@@ -14,6 +14,7 @@
 struct server;
 struct rcl_engine;
 struct daemon_config;
+struct mapping;
 
 #define DISPATCH_ADMIN		0x01u	/* root or the admin group only */
 #define DISPATCH_MAY_BLOCK	0x02u	/* may enter reclaim or wait on I/O: runs on a worker */
@@ -42,6 +43,8 @@ struct req_ctx {
 	struct fileio_table *files;	/* the connection's open files: its calls run one
 					 * after the other, so one thread at a time */
 	const char *name;		/* the request's name, for messages ("alloc pages") */
+	struct mapping *map;		/* MapRegion: prepared by the handler, its descriptors
+					 * sent with the answer (mapfd.h) */
 };
 
 /*
@@ -110,6 +113,8 @@ int req_mlock(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_munlock(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_msync(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_region_info(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_map_region(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_unmap_region(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_file_read(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_file_write(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_file_advise(struct req_ctx *ctx, const Request *req, Response *resp);

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "dispatch.h"
 #include "fileown.h"
+#include "mapfd.h"
 #include "rawpages.h"
 #include "reclaim/memcg.h"
 #include "reclaim/region.h"
@@ -362,6 +363,9 @@ static int engine_error(struct req_ctx *ctx, int err, Response *resp)
 			   "free and reclaimable memory, or its memcg's max");
 	else if (err == -ENOMEM)
 		status_set(resp, CODE(NO_MEMORY), "%s: out of memory after reclaim", ctx->name);
+	else if (err == -EBUSY)
+		status_set(resp, CODE(BUSY), "%s: the region is mapped by a client: its bytes are "
+			   "reached through that mapping until it is unmapped", ctx->name);
 	else if (err == -EIO || err == -EBADMSG)
 		status_set(resp, CODE(IO_ERROR), "%s: I/O error: %s", ctx->name, strerror(-err));
 	return err;
@@ -643,6 +647,71 @@ int req_region_info(struct req_ctx *ctx, const Request *req, Response *resp)
 	r->memcg = strdup(rec.memcg);
 	r->path = strdup(rec.path);
 	return r->memcg && r->path ? 0 : -ENOMEM;
+}
+
+/*
+ * MapRegion: the region's memfd and a /dev/userfaultfd descriptor go to the client with the
+ * answer (the session hands them over, mapfd.c); only the region's owner (or an admin) may
+ * map it, as for every region request.
+ */
+int req_map_region(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	Reclaim__V1__MapRegionReply *r;
+	struct region_rec rec;
+	const char *why = "";
+	uint64_t pages;
+	int ret;
+
+	ret = region_get(ctx, req->map_region->region_id, resp, &rec, false);
+	if (ret < 0)
+		return ret;
+	if (rec.file) {
+		status_set(resp, CODE(INVALID_ARGUMENT), "map region: region %" PRIu32 " is a file "
+			   "region: only anonymous regions can be mapped so far", rec.id);
+		return -EINVAL;
+	}
+	r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	pages = rec.bytes / RCL_PAGE_SIZE;
+	ret = mapfd_prepare(ctx->server->mapfd, rec.id, pages, ctx->session_id, &ctx->map, &why);
+	if (ret < 0) {
+		free(r);
+		status_set(resp, ret == -EOPNOTSUPP ? CODE(UNSUPPORTED) :
+				 ret == -EBUSY ? CODE(BUSY) : status_code_from_errno(ret),
+			   "map region: region %" PRIu32 ": %s", rec.id, why);
+		return ret;
+	}
+	reclaim__v1__map_region_reply__init(r);
+	r->region_id = rec.id;
+	r->pages = pages;
+	resp->msg_case = RESP(MAP_REGION);
+	resp->map_region = r;
+	return 0;
+}
+
+int req_unmap_region(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	Reclaim__V1__UnmapRegionReply *r = malloc(sizeof(*r));
+	struct region_rec rec;
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	ret = region_get(ctx, req->unmap_region->region_id, resp, &rec, false);
+	if (ret == 0 && mapfd_unmap(ctx->server->mapfd, ctx->session_id, rec.id) < 0) {
+		status_set(resp, CODE(NOT_FOUND), "unmap region: this connection has not mapped "
+			   "region %" PRIu32, rec.id);
+		ret = -ENOENT;
+	}
+	if (ret < 0) {
+		free(r);
+		return ret;
+	}
+	reclaim__v1__unmap_region_reply__init(r);
+	resp->msg_case = RESP(UNMAP_REGION);
+	resp->unmap_region = r;
+	return 0;
 }
 
 int req_file_chmod(struct req_ctx *ctx, const Request *req, Response *resp)

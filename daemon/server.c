@@ -25,6 +25,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "psiwatch.h"
+#include "mapfd.h"
 #include "notify.h"
 #include "rawpages.h"
 #include "reclaim/memcg.h"
@@ -709,6 +710,11 @@ int server_new(struct daemon_config *config, struct rcl_engine *engine, int argc
 	}
 	server_apply_tunables(s, config);
 	rcl_oom_notify_set(engine, on_oom_kill, s);
+	ret = mapfd_new(engine, &s->mapfd);
+	if (ret < 0) {
+		log_err("cannot start the mapped regions' fault thread: %s", strerror(-ret));
+		goto fail;
+	}
 	ret = workers_new(s->base, engine, config->workers, &s->workers);
 	if (ret < 0) {
 		log_err("cannot start %u workers: %s", config->workers, strerror(-ret));
@@ -774,6 +780,7 @@ void server_free(struct server *s)
 	metrics_stop(s->metrics);	/* after the workers: a render's done may still run */
 	psiwatch_stop(s->psiwatch);	/* likewise a sample's */
 	server_reap(s);
+	mapfd_free(s->mapfd);		/* after every session's cleanup */
 	if (s->listener)
 		evconnlistener_free(s->listener);
 	remove_socket(s);

@@ -23,6 +23,7 @@ struct rawpages;
 struct registry;
 struct file_owners;
 struct subs;
+struct mapfd;
 
 struct server {
 	struct event_base *base;
@@ -38,6 +39,7 @@ struct server {
 	struct workers *workers;
 	struct metrics *metrics;	/* the /metrics endpoint; NULL when off */
 	struct psiwatch *psiwatch;	/* the memory-pressure sockets (psiwatch.h) */
+	struct mapfd *mapfd;		/* regions mapped into clients (mapfd.h) */
 	int argc;			/* main's arguments, re-parsed on SIGHUP */
 	char **argv;
 

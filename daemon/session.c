@@ -19,6 +19,7 @@
 #include "dispatch.h"
 #include "frame.h"
 #include "log.h"
+#include "mapfd.h"
 #include "rawpages.h"
 #include "server.h"
 #include "session.h"
@@ -116,7 +117,7 @@ static void session_pause_reading(struct session *session)
 
 static void session_resume_reading(struct session *session)
 {
-	if (!session->reading && session->state <= SESSION_READY) {
+	if (!session->reading && session->state <= SESSION_READY && !session->xfer) {
 		event_add(session->ev_read, NULL);
 		session->reading = true;
 	}
@@ -208,11 +209,36 @@ static bool session_flush(struct session *session)
 	return true;
 }
 
+/* A MapRegion answer that carries descriptors: mapfd.c sends it on the raw socket. */
+static void session_answer_map(struct session *session, struct call *call)
+{
+	struct evbuffer *frame = evbuffer_new();
+	struct mapping *m = call->ctx.map;
+
+	if (!frame || frame_push_response(frame, call->resp) < 0) {
+		if (frame)
+			evbuffer_free(frame);
+		log_err("connection %llu: cannot queue an answer, closing",
+			(unsigned long long)session->id);
+		call_free(call);
+		session_close(session);	/* its cleanup forgets the mapping */
+		return;
+	}
+	atomic_fetch_add_explicit(&session->server->nr_requests, 1, memory_order_relaxed);
+	call_free(call);
+	session_pause_reading(session);
+	mapfd_xfer_begin(session, m, frame);
+}
+
 /* The head call is done: send its answer and forget it. */
 static void session_answer(struct session *session, struct call *call)
 {
 	TAILQ_REMOVE(&session->calls, call, link);
 	session->nr_calls--;
+	if (call->ctx.map && call->resp->status && call->resp->status->code == CODE(OK)) {
+		session_answer_map(session, call);
+		return;
+	}
 	if (frame_push_response(session->out, call->resp) < 0) {
 		log_err("connection %llu: cannot queue an answer, closing",
 			(unsigned long long)session->id);
@@ -310,7 +336,7 @@ static void session_process(struct session *session)
 {
 	struct call *call;
 
-	while (session->state != SESSION_CLOSED && !session->running) {
+	while (session->state != SESSION_CLOSED && !session->running && !session->xfer) {
 		if (evbuffer_get_length(session->out) > SESSION_OUT_HIGH)
 			break;		/* on_write comes back here once the peer reads */
 		call = TAILQ_FIRST(&session->calls);
@@ -326,6 +352,11 @@ static void session_process(struct session *session)
 	}
 	if (session->state == SESSION_CLOSED || !session_flush(session))
 		return;
+	if (session->xfer) {
+		if (evbuffer_get_length(session->out) == 0)
+			mapfd_xfer_out_drained(session);
+		return;
+	}
 	if (session->nr_calls < session->server->config->max_pipeline)
 		session_resume_reading(session);
 	if (session->state == SESSION_DRAINING && TAILQ_EMPTY(&session->calls) &&
@@ -376,6 +407,23 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
 		event_del(session->ev_write);
 	if (!TAILQ_EMPTY(&session->subs))
 		subs_session_writable(session->server->subs, session);
+	session_process(session);
+}
+
+void session_send_buffer(struct session *session, struct evbuffer *buf)
+{
+	if (session->state == SESSION_CLOSED)
+		return;
+	if (evbuffer_add_buffer(session->out, buf) < 0) {
+		session_close(session);
+		return;
+	}
+	if (session_flush(session) && evbuffer_get_length(session->out) > 0)
+		event_add(session->ev_write, NULL);
+}
+
+void session_xfer_done(struct session *session)
+{
 	session_process(session);
 }
 
@@ -483,6 +531,7 @@ void session_close(struct session *session)
 	if (session->state == SESSION_CLOSED)
 		return;
 	session->state = SESSION_CLOSED;
+	mapfd_xfer_abort(session);
 	event_del(session->ev_read);
 	event_del(session->ev_write);
 	session->reading = false;
@@ -526,6 +575,8 @@ static void cleanup_run(struct job *job)
 	unsigned int raw, regions;
 
 	fileio_table_free(s->engine, c->files);
+	/* Mappings first: their pages go back to the region before it may be freed. */
+	mapfd_release_session(s->mapfd, c->session_id);
 	raw = rawpages_release_session(s->raw, s->engine, c->session_id);
 	regions = registry_release_session(s->registry, s->engine, s->raw, c->session_id);
 	if (raw || regions)

@@ -49,6 +49,8 @@ extern const char *const session_state_str[_SESSION_STATE_MAX];
 
 struct call;
 struct sub;
+struct evbuffer;
+struct mapfd_xfer;
 
 struct session {
 	struct server *server;
@@ -73,6 +75,9 @@ struct session {
 	bool reading;			/* ev_read is armed */
 
 	TAILQ_HEAD(, sub) subs;		/* bound subscriptions (subscribe.c) */
+	/* A MapRegion descriptor exchange in progress (mapfd.c): the session neither reads nor
+	 * runs calls until it is over, so that its bytes and descriptors are the next ones. */
+	struct mapfd_xfer *xfer;
 
 	TAILQ_ENTRY(session) link;	/* in server->sessions, then server->graveyard */
 };
@@ -96,6 +101,11 @@ void session_close(struct session *session);
 int session_push(struct session *session, const Response *resp);
 /* Bytes queued on the connection and not yet sent. */
 size_t session_out_len(const struct session *session);
+
+/* Queue the bytes of BUF (drained) on the connection and start sending them. */
+void session_send_buffer(struct session *session, struct evbuffer *buf);
+/* mapfd.c: the descriptor exchange is over; read and run calls again. */
+void session_xfer_done(struct session *session);
 
 void session_ref(struct session *session);
 /* Drop a reference; at zero the session is handed to the server to be freed. */

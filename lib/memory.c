@@ -248,6 +248,11 @@ static bool try_to_unmap_one(struct page *page, struct region *region, pte_t *pt
 		arg->ok = false;
 		return false;
 	}
+	/* A client holds the live bytes: take them back first (mapped.c). */
+	if (pte_mapped_out(*pte) && mapped_take_back(region, page->index, page, pte)) {
+		arg->ok = false;
+		return false;
+	}
 	if (page->mapping == region->anon->id) {
 		if (!PageSwapBacked(page)) {
 			/* Lazyfree: drop it if nobody wrote to it since MADV_FREE. */

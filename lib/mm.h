@@ -42,6 +42,12 @@ typedef uint64_t pte_t;
  * Only anonymous regions ever hold one.
  */
 #define PTE_ZERO	0x10ULL
+/*
+ * Present, and "mapped out" to a client (issue 14): the client's mapping holds the page's live
+ * bytes, the frame is stale until try_to_unmap takes them back (region->map_ops->evict).
+ * Only anonymous regions with map_ops hold one.
+ */
+#define PTE_MAPPED	0x20ULL
 #define PTE_VAL_SHIFT	32
 
 static inline bool pte_none(pte_t pte) { return pte == 0; }
@@ -49,6 +55,7 @@ static inline bool pte_present(pte_t pte) { return pte & PTE_PRESENT; }
 static inline bool pte_young(pte_t pte) { return pte & PTE_YOUNG; }
 static inline bool is_swap_pte(pte_t pte) { return pte & PTE_SWAP; }
 static inline bool is_zero_pte(pte_t pte) { return pte & PTE_ZERO; }
+static inline bool pte_mapped_out(pte_t pte) { return pte & PTE_MAPPED; }
 static inline uint32_t pte_pfn(pte_t pte) { return (uint32_t)(pte >> PTE_VAL_SHIFT); }
 static inline pte_t mk_pte(uint32_t pfn) { return ((pte_t)pfn << PTE_VAL_SHIFT) | PTE_PRESENT; }
 static inline swp_entry_t pte_to_swp_entry(pte_t pte) { return swp_entry(pte_pfn(pte)); }
@@ -83,6 +90,7 @@ struct file_ra_state {
 
 struct address_space;
 struct mem_cgroup;
+struct rcl_map_ops;
 
 /*
  * A region id is its slot in engine->regions and a generation above it, so that an id a
@@ -113,6 +121,8 @@ struct region {
 	int refcount;			/* the region table's, and each call working in it */
 	bool dead;			/* freed or killed: no new work, pages gone */
 	struct file_ra_state f_ra;	/* file region: the readahead of its faults */
+	const struct rcl_map_ops *map_ops; /* mapped by a client (mapped.c), or NULL */
+	void *map_arg;
 };
 
 /* The entry of page @idx: none where no table was ever made. */
@@ -346,6 +356,9 @@ void region_destroy(struct rcl_engine *engine, struct region *region);
 void region_get(struct region *region);
 void region_put(struct rcl_engine *engine, struct region *region);
 void region_munlock(struct rcl_engine *engine, struct region *region);
+/* mapped.c */
+int mapped_take_back(struct region *region, unsigned long idx, struct page *page, pte_t *pte);
+void mapped_region_lost(struct region *region);
 
 /* ---- swap.c (LRU lists) ---------------------------------------------------------------- */
 

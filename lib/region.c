@@ -110,6 +110,7 @@ void region_destroy(struct rcl_engine *engine, struct region *region)
 	if (region->dead)
 		return;
 	region->dead = true;
+	mapped_region_lost(region);	/* its client is told, not left hanging on a fault */
 	if (region->id)
 		engine->regions[region_slot(region->id)] = NULL;
 	/* munmap of a locked range munlocks it first (unevictable_pgs_munlocked). */
@@ -346,6 +347,12 @@ static int region_copy(struct rcl_engine *engine, uint32_t id, uint64_t offset, 
 		return -EINVAL;
 	mm_lock(engine);
 	region = region_range(engine, id, 0, (offset + len + PAGE_SIZE - 1) >> PAGE_SHIFT, &err);
+	/* A mapped region's live bytes are in its client's pages, which this copy cannot see. */
+	if (region && region->map_ops) {
+		region_put(engine, region);
+		region = NULL;
+		err = -EBUSY;
+	}
 	current_or_default(engine)->faulting_region = region;
 	/* Many pages: their swap-ins as one batch, consecutive slots one read each. */
 	if (region && len > PAGE_SIZE)
@@ -475,6 +482,11 @@ int rcl_region_madvise(struct rcl_engine *engine, uint32_t id, uint64_t first, u
 		goto out;
 	if (advice == RCL_MADV_FREE && region->file) {
 		err = -EINVAL;		/* MADV_FREE applies to anonymous memory only */
+		goto out;
+	}
+	/* Dropping a mapped page would leave its client's copy behind: not yet supported. */
+	if ((advice == RCL_MADV_DONTNEED || advice == RCL_MADV_FREE) && region->map_ops) {
+		err = -EBUSY;
 		goto out;
 	}
 	lru_add_drain(engine);

@@ -13,7 +13,7 @@ if ! command -v systemd-analyze >/dev/null; then
 	echo "1..0 # SKIP systemd-analyze is not installed"
 	exit 77
 fi
-plan 12
+plan 13
 
 root=$tmp/root
 if env -u MAKEFLAGS -u MFLAGS make -s -C "$top_builddir" install DESTDIR="$root" \
@@ -57,6 +57,11 @@ check "the sandbox lets metrics-listen bind 127.0.0.1 and [::1], and only loopba
 		test "$2" = any && test "$3" = localhost' \
 	"$(prop RestrictAddressFamilies)" "$(prop PrivateNetwork)" "$(prop IPAddressDeny)" \
 	"$(prop IPAddressAllow)"
+
+# Mapped regions: the daemon opens /dev/userfaultfd for its clients, through the private /dev.
+check "the unit binds /dev/userfaultfd into its private /dev and allows it read-write" \
+	bash -c 'test "$0" = -/dev/userfaultfd && test "$1" = "/dev/userfaultfd rw"' \
+	"$(prop BindPaths)" "$(prop DeviceAllow)"
 
 # The unit's ExecStart= on temp paths: the installed binary, its options as the unit gives
 # them, the system paths moved under $tmp.

@@ -90,6 +90,39 @@ int rcl_region_msync_range(struct rcl_engine *engine, uint32_t id, uint64_t page
 typedef void (*rcl_oom_fn)(void *arg, uint32_t region_id);
 void rcl_oom_notify_set(struct rcl_engine *engine, rcl_oom_fn fn, void *arg);
 
+/*
+ * Mapped regions (issue 14): an anonymous region whose pages a client maps and uses with plain
+ * loads and stores. The engine keeps every mapped page a page like any other (charged, on the
+ * LRU, reclaimed and swapped); while a page is "mapped out" the client's copy holds its live
+ * bytes and the arena frame is stale. The owner of the mapping (the daemon) moves the bytes:
+ *
+ * @fill	copy @frame (the page's current bytes) to the client's page @idx; called by
+ *		rcl_region_map_fault with the engine's lock and the page's lock held.
+ * @evict	take the client's page @idx back: stop its writes, copy its live bytes into
+ *		@frame, remove it from the client, let writers go (they fault it in again).
+ *		Called by reclaim (and rcl_region_unmap) with the engine's lock and the page's
+ *		lock held. 0, or -errno: the page stays mapped out and is not reclaimed.
+ * @lost	the region died under the mapping (freed by an admin, OOM killed): the client
+ *		must be told. Called with the engine's lock held; it must not call the engine.
+ */
+struct rcl_map_ops {
+	int (*fill)(void *arg, uint64_t idx, const void *frame);
+	int (*evict)(void *arg, uint64_t idx, void *frame);
+	void (*lost)(void *arg);
+};
+/* Attach @ops to anonymous region @id: -EBUSY if it is mapped already, -EINVAL for a file
+ * region (not mapped yet), -ENOENT for no such region. */
+int rcl_region_map(struct rcl_engine *engine, uint32_t id, const struct rcl_map_ops *ops,
+		   void *arg);
+/* Take every mapped-out page back (evict) and detach. -ENOENT if not mapped by @arg. */
+int rcl_region_unmap(struct rcl_engine *engine, uint32_t id, void *arg);
+/*
+ * The client missed page @idx: fault it in as any access (counted in pgfault/pgmajfault, PSI
+ * while it waits), hand its bytes to @ops->fill and mark it mapped out and young. A page that
+ * is mapped out already is not filled again (two threads missed it at once): 0.
+ */
+int rcl_region_map_fault(struct rcl_engine *engine, uint32_t id, void *arg, uint64_t idx);
+
 struct rcl_region_info {
 	enum rcl_region_type type;
 	uint64_t nr_pages;

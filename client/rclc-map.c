@@ -1,0 +1,445 @@
+/*
+ * rclc-map.c - mapped regions on the client side (rclc_map, rclc_unmap): the descriptor
+ * exchange, the mapping and its userfaultfd, the monitor that notices the daemon is gone, and
+ * the SIGSEGV handler that says why an access failed.
+ *
+ * The daemon sends the region's memfd and a descriptor of /dev/userfaultfd (unprivileged
+ * processes cannot make a userfaultfd that sees kernel-mode faults; the device hands one out
+ * to whoever holds it open). Here the memfd is mapped MAP_SHARED and MADV_DONTFORK, a
+ * userfaultfd made for this process (USERFAULTFD_IOC_NEW) is registered MISSING|WP over it and
+ * sent back: from then on the daemon fills the pages we miss and takes back those it reclaims.
+ *
+ * The library keeps its userfaultfd open as long as the mapping exists: if it closed it while
+ * the daemon is gone, nobody would hold one, and missing pages would read as zeros. Instead a
+ * monitor thread watches each mapped connection (a dup of its socket) for hang-up, then makes
+ * the mapping PROT_NONE and wakes its blocked faults: every access then gets SIGSEGV.
+ *
+ * The table of mappings is a fixed array the signal handler can read without locks.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+#include "map-handoff.h"
+#include "rclc-internal.h"
+
+#ifndef USERFAULTFD_IOC_NEW
+#define USERFAULTFD_IOC_NEW	_IO(0xAA, 0x00)	/* linux/userfaultfd.h of 6.1 */
+#endif
+
+#define MAX_MAPS	64
+
+enum map_state { MAP_FREE, MAP_LIVE, MAP_LOST, MAP_CLOSING };
+
+struct map_ent {
+	_Atomic int state;		/* enum map_state */
+	struct rclc *c;
+	uint64_t region_id;
+	uintptr_t base;
+	size_t bytes;
+	int uffd;
+	int mon_fd;			/* the monitor's dup of the connection; it closes it */
+	pid_t pid;			/* the process that mapped it (a forked child is not it) */
+};
+
+static struct map_ent maps[MAX_MAPS];
+static pthread_mutex_t maps_lock = PTHREAD_MUTEX_INITIALIZER;
+static int wake_pipe[2] = { -1, -1 };
+static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
+static int setup_err;
+static struct sigaction old_segv;
+
+/* ---- the SIGSEGV handler (async-signal-safe: write(2) and the table only) --------------- */
+
+static size_t put_str(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return n;
+}
+
+static size_t put_dec(char *p, uint64_t v)
+{
+	char tmp[24];
+	size_t n = 0, i;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	for (i = 0; i < n; i++)
+		p[i] = tmp[n - 1 - i];
+	return n;
+}
+
+static void segv_handler(int sig, siginfo_t *si, void *uc)
+{
+	uintptr_t a = (uintptr_t)si->si_addr;
+	char msg[160];
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < MAX_MAPS; i++) {
+		struct map_ent *e = &maps[i];
+		int st = atomic_load(&e->state);
+
+		if (st == MAP_FREE || a < e->base || a - e->base >= e->bytes)
+			continue;
+		n = put_str(msg, "reclaimd: mapped region ");
+		n += put_dec(msg + n, e->region_id);
+		if (getpid() != e->pid)
+			n += put_str(msg + n, " is not mapped in a forked child (MADV_DONTFORK)\n");
+		else if (st == MAP_LOST)
+			n += put_str(msg + n, " lost: daemon gone\n");
+		else
+			n += put_str(msg + n, ": access refused\n");
+		if (write(STDERR_FILENO, msg, n) < 0)
+			break;
+		break;
+	}
+	/* Not ours, or said: the previous action takes it (the default kills with SIGSEGV once
+	 * the faulting access runs again). */
+	if (!n && (old_segv.sa_flags & SA_SIGINFO) && old_segv.sa_sigaction) {
+		old_segv.sa_sigaction(sig, si, uc);
+		return;
+	}
+	if (!n && old_segv.sa_handler != SIG_DFL && old_segv.sa_handler != SIG_IGN) {
+		old_segv.sa_handler(sig);
+		return;
+	}
+	signal(SIGSEGV, SIG_DFL);
+}
+
+/* ---- the monitor ------------------------------------------------------------------------- */
+
+/* The connection of E hung up: no one serves its faults any more. */
+static void map_lose(struct map_ent *e)
+{
+	struct uffdio_range range = { .start = e->base, .len = e->bytes };
+
+	/* No new fault reaches the userfaultfd; those waiting retry and meet PROT_NONE. */
+	mprotect((void *)e->base, e->bytes, PROT_NONE);
+	atomic_store(&e->state, MAP_LOST);
+	ioctl(e->uffd, UFFDIO_WAKE, &range);
+}
+
+static void *monitor(void *arg)
+{
+	struct pollfd pfd[MAX_MAPS + 1];
+	int idx[MAX_MAPS + 1];
+	char buf[64];
+	int n, i;
+
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&maps_lock);
+		n = 0;
+		pfd[n++] = (struct pollfd){ .fd = wake_pipe[0], .events = POLLIN };
+		for (i = 0; i < MAX_MAPS; i++) {
+			struct map_ent *e = &maps[i];
+			int st = atomic_load(&e->state);
+
+			if ((st == MAP_CLOSING || st == MAP_LOST) && e->mon_fd >= 0) {
+				close(e->mon_fd);
+				e->mon_fd = -1;
+			}
+			if (st == MAP_CLOSING)
+				atomic_store(&e->state, MAP_FREE);
+			if (st != MAP_LIVE)
+				continue;
+			idx[n] = i;
+			pfd[n++] = (struct pollfd){ .fd = e->mon_fd, .events = POLLRDHUP };
+		}
+		pthread_mutex_unlock(&maps_lock);
+		if (poll(pfd, (nfds_t)n, -1) < 0)
+			continue;
+		if (pfd[0].revents & POLLIN)
+			while (read(wake_pipe[0], buf, sizeof(buf)) > 0)
+				;
+		pthread_mutex_lock(&maps_lock);
+		for (i = 1; i < n; i++) {
+			struct map_ent *e = &maps[idx[i]];
+
+			if ((pfd[i].revents & (POLLRDHUP | POLLHUP | POLLERR)) &&
+			    atomic_load(&e->state) == MAP_LIVE)
+				map_lose(e);
+		}
+		pthread_mutex_unlock(&maps_lock);
+	}
+	return NULL;
+}
+
+static void wake_monitor(void)
+{
+	char c = 1;
+
+	if (write(wake_pipe[1], &c, 1) < 0 && errno != EAGAIN)
+		return;
+}
+
+static void setup(void)
+{
+	struct sigaction sa;
+	pthread_attr_t attr;
+	pthread_t t;
+	sigset_t all, old;
+
+	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		setup_err = -errno;
+		return;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = segv_handler;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSEGV, &sa, &old_segv) < 0) {
+		setup_err = -errno;
+		return;
+	}
+	/* The monitor takes no signals of the program's. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	setup_err = -pthread_create(&t, &attr, monitor, NULL);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* ---- map and unmap ----------------------------------------------------------------------- */
+
+static int decode_map(struct rclc *c, Reclaim__V1__Response **respp, const struct rclc_out *o)
+{
+	*(uint64_t *)o->p[0] = (*respp)->map_region->pages;
+	return 0;
+}
+
+static int decode_nothing(struct rclc *c, Reclaim__V1__Response **respp,
+			  const struct rclc_out *o)
+{
+	return 0;
+}
+
+/* Make our userfaultfd from the daemon's device descriptor and map the memfd under it. */
+static int map_local(int memfd, int devfd, size_t bytes, void **ret_addr, int *ret_uffd,
+		     const char **why)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING |
+					       UFFDIO_REGISTER_MODE_WP };
+	void *addr;
+	int uffd = ioctl(devfd, USERFAULTFD_IOC_NEW, O_CLOEXEC | O_NONBLOCK);
+
+	if (uffd < 0) {
+		*why = "USERFAULTFD_IOC_NEW";
+		return -errno;
+	}
+	if (ioctl(uffd, UFFDIO_API, &api) < 0) {
+		*why = "UFFDIO_API";
+		goto fail;
+	}
+	if (!(api.features & UFFD_FEATURE_WP_HUGETLBFS_SHMEM)) {
+		*why = "this kernel cannot write-protect shared memory (UFFD_FEATURE_WP_HUGETLBFS_SHMEM)";
+		close(uffd);
+		return -EOPNOTSUPP;
+	}
+	addr = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	if (addr == MAP_FAILED) {
+		*why = "mmap";
+		goto fail;
+	}
+	reg.range.start = (uintptr_t)addr;
+	reg.range.len = bytes;
+	/* A forked child gets no mapping: SIGSEGV there, not zeros filled into the memfd. */
+	if (madvise(addr, bytes, MADV_DONTFORK) < 0) {
+		*why = "madvise(MADV_DONTFORK)";
+		goto fail_unmap;
+	}
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg) < 0) {
+		*why = "UFFDIO_REGISTER";
+		goto fail_unmap;
+	}
+	*ret_addr = addr;
+	*ret_uffd = uffd;
+	return 0;
+fail_unmap:
+	{
+		int err = -errno;
+
+		munmap(addr, bytes);
+		close(uffd);
+		return err;
+	}
+fail:
+	{
+		int err = -errno;
+
+		close(uffd);
+		return err;
+	}
+}
+
+static struct map_ent *map_find(struct rclc *c, uint64_t region_id)
+{
+	int i;
+
+	for (i = 0; i < MAX_MAPS; i++) {
+		int st = atomic_load(&maps[i].state);
+
+		if ((st == MAP_LIVE || st == MAP_LOST) && maps[i].c == c &&
+		    maps[i].region_id == region_id)
+			return &maps[i];
+	}
+	return NULL;
+}
+
+static struct map_ent *map_slot(void)
+{
+	int i;
+
+	for (i = 0; i < MAX_MAPS; i++)
+		if (atomic_load(&maps[i].state) == MAP_FREE)
+			return &maps[i];
+	return NULL;
+}
+
+int rclc_map(struct rclc *c, uint64_t region_id, void **ret_addr, size_t *ret_bytes)
+{
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__MapRegion mr = RECLAIM__V1__MAP_REGION__INIT;
+	struct map_handoff h = { .magic = MAP_HANDOFF_MAGIC, .region_id = region_id };
+	uint64_t pages = 0;
+	struct rclc_out o = { .p = { &pages } };
+	const char *why = "";
+	int fds[RCLC_MAX_FDS], uffd = -1, r, hr;
+	unsigned int nr;
+	struct map_ent *e;
+	void *addr = NULL;
+
+	if (!rclc_idle(c))
+		return rclc_fail_early(c, -EBUSY, "map: the connection has requests in flight "
+				       "(or is broken): a map needs it idle");
+	pthread_once(&setup_once, setup);
+	if (setup_err)
+		return rclc_fail_early(c, setup_err, "map: cannot start the library's monitor");
+	mr.region_id = region_id;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_MAP_REGION;
+	req.map_region = &mr;
+	rclc_fds_expect(c, true);
+	r = rclc_exec(c, &req, RECLAIM__V1__RESPONSE__MSG_MAP_REGION, decode_map, &o);
+	rclc_fds_expect(c, false);
+	nr = rclc_fds_take(c, fds);
+	if (r < 0) {
+		while (nr)
+			close(fds[--nr]);
+		return r;	/* refused: the daemon awaits nothing */
+	}
+	h.bytes = pages * 4096;
+	if (nr != 2) {
+		r = -EPROTO;
+		why = "the answer came without its two descriptors";
+	} else {
+		r = map_local(fds[0], fds[1], (size_t)h.bytes, &addr, &uffd, &why);
+	}
+	while (nr)
+		close(fds[--nr]);	/* the mapping holds the memfd; the device is spent */
+	pthread_mutex_lock(&maps_lock);
+	e = r == 0 ? map_slot() : NULL;
+	if (r == 0 && !e) {
+		r = -EMFILE;
+		why = "too many mapped regions in this process";
+	}
+	if (e) {
+		e->c = c;
+		e->region_id = region_id;
+		e->base = (uintptr_t)addr;
+		e->bytes = (size_t)h.bytes;
+		e->uffd = uffd;
+		e->pid = getpid();
+		e->mon_fd = fcntl(rclc_fd(c), F_DUPFD_CLOEXEC, 0);
+		atomic_store(&e->state, MAP_LIVE);
+	}
+	pthread_mutex_unlock(&maps_lock);
+	if (r < 0 && addr) {
+		munmap(addr, (size_t)h.bytes);
+		close(uffd);
+		uffd = -1;
+	}
+	/* Tell the daemon either way: it reads nothing else from us until it has this. */
+	h.status = r;
+	h.base = (uintptr_t)addr;
+	hr = rclc_send_fd(c, &h, sizeof(h), r == 0 ? uffd : -1);
+	if (r < 0) {
+		rclc_set_error(c, 0, "map: region %llu: %s: %s", (unsigned long long)region_id,
+			       why, strerror(-r));
+		return r;
+	}
+	wake_monitor();
+	if (hr < 0)
+		return hr;	/* the monitor sees the hang-up too: the mapping is lost */
+	*ret_addr = addr;
+	*ret_bytes = (size_t)h.bytes;
+	return 0;
+}
+
+/* Unmap E here (the caller holds maps_lock): the memfd keeps the bytes for the daemon. */
+static void map_drop(struct map_ent *e)
+{
+	munmap((void *)e->base, e->bytes);
+	close(e->uffd);
+	e->uffd = -1;
+	atomic_store(&e->state, MAP_CLOSING);	/* the monitor closes mon_fd, then frees it */
+}
+
+int rclc_unmap(struct rclc *c, uint64_t region_id)
+{
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__UnmapRegion ur = RECLAIM__V1__UNMAP_REGION__INIT;
+	struct rclc_out o = { .n = 0 };
+	struct map_ent *e;
+
+	pthread_mutex_lock(&maps_lock);
+	e = map_find(c, region_id);
+	if (e)
+		map_drop(e);
+	pthread_mutex_unlock(&maps_lock);
+	if (!e)
+		return rclc_fail_early(c, -ENOENT, "unmap: region not mapped by this connection");
+	wake_monitor();
+	ur.region_id = region_id;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_UNMAP_REGION;
+	req.unmap_region = &ur;
+	return rclc_exec(c, &req, RECLAIM__V1__RESPONSE__MSG_UNMAP_REGION, decode_nothing, &o);
+}
+
+void rclc_map_forget(struct rclc *c)
+{
+	bool any = false;
+	int i;
+
+	if (wake_pipe[1] < 0)
+		return;		/* nothing was ever mapped */
+	pthread_mutex_lock(&maps_lock);
+	for (i = 0; i < MAX_MAPS; i++) {
+		int st = atomic_load(&maps[i].state);
+
+		if ((st == MAP_LIVE || st == MAP_LOST) && maps[i].c == c) {
+			map_drop(&maps[i]);
+			any = true;
+		}
+	}
+	pthread_mutex_unlock(&maps_lock);
+	if (any)
+		wake_monitor();
+}

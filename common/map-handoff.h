@@ -1,0 +1,22 @@
+/*
+ * map-handoff.h - what a client sends back to reclaimd after a MapRegionReply (reclaim.proto):
+ * not a frame but this struct, native endian (both ends are on one machine), with the client's
+ * userfaultfd riding on it as SCM_RIGHTS when status is 0. Shared by daemon/mapfd.c and
+ * libreclaim-client so that the two cannot drift apart. Not installed.
+ */
+#ifndef RECLAIM_MAP_HANDOFF_H
+#define RECLAIM_MAP_HANDOFF_H
+
+#include <stdint.h>
+
+#define MAP_HANDOFF_MAGIC	0x72636c6dU	/* "rclm": a stray frame is not taken for one */
+
+struct map_handoff {
+	uint32_t magic;		/* MAP_HANDOFF_MAGIC */
+	int32_t status;		/* 0: the userfaultfd is attached; -errno: the client failed */
+	uint64_t region_id;
+	uint64_t base;		/* the client's address of page 0, page aligned */
+	uint64_t bytes;		/* the length it mapped and registered: the whole memfd */
+};
+
+#endif

@@ -1,0 +1,867 @@
+/*
+ * mapfd.c - regions mapped into clients (issue 14): descriptor exchange, fault thread, and the
+ * engine's map_ops (lib/mapped.c has the engine's half).
+ *
+ * A mapped region's bytes live, while a page is mapped out, in a memfd of the region's size
+ * that the client maps MAP_SHARED. The daemon never maps it: it reads and writes it with
+ * pread/fallocate only, so a client that truncates or scribbles on its memfd cannot fault the
+ * daemon (the memfd is also sealed against shrinking and growing).
+ *
+ * The exchange (reclaim.proto, MapRegion). A worker prepares the mapping (memfd, a descriptor
+ * of /dev/userfaultfd, map_ops attached to the region). On the loop the session stops reading,
+ * waits until its output is drained, sends the reply frame with both descriptors, and reads the
+ * client's handoff from the raw socket (non-blocking, with a timeout): the userfaultfd the
+ * client made with USERFAULTFD_IOC_NEW (so it is bound to the client's mm, which the daemon
+ * could not make itself: unprivileged userfaultfd is off) and registered MISSING|WP over its
+ * mapping. Then the session goes on.
+ *
+ * Faults. One thread waits on every client's userfaultfd (epoll). A MISSING fault at page i
+ * goes through the engine (rcl_region_map_fault: swap-in or zero-fill, counted as any fault)
+ * and is answered by map_fill with UFFDIO_COPY of the frame, which puts the page in the memfd
+ * and wakes the client. A WP fault is a writer that met an eviction in progress: it is left
+ * alone, the eviction's un-protect wakes it.
+ *
+ * Eviction (map_evict, from try_to_unmap_one with the engine's and the page's locks held):
+ * write-protect the client's page, copy the memfd page into the frame, punch it out of the
+ * memfd (which also unmaps it from the client), un-protect (which wakes any writer; it then
+ * misses the page and faults it in again, and writes into the bytes just taken back). A write
+ * that landed before the write-protect is in the copy; one after it waits: none is lost.
+ *
+ * Gone. A client that closes its connection loses its mappings (the pages are taken back). A
+ * region that dies under a mapping (freed, OOM killed), a fault the engine cannot serve, or a
+ * userfaultfd in error shut the connection down: the client library sees the hang-up and turns
+ * its blocked and later accesses into SIGSEGV with a message, never zeros.
+ *
+ * Lifetime: a mapping is on the table's list while it can be found; taken off (by a worker),
+ * detached from the engine, and then handed to the fault thread's graveyard, which alone
+ * closes its userfaultfd (so the descriptor it may be reading is never reused under it).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <linux/userfaultfd.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include "log.h"
+#include "map-handoff.h"
+#include "mapfd.h"
+#include "reclaim/engine.h"
+#include "reclaim/region.h"
+#include "server.h"
+#include "session.h"
+#include "workers.h"
+
+#define MAP_PAGE_SIZE		4096u
+#define HANDOFF_TIMEOUT_SEC	10	/* a client that never answers loses its connection */
+#define UFFD_RETRIES		100	/* EAGAIN: the client's mm is changing (fork, mremap) */
+#define FAULT_BATCH		32
+
+enum mapping_state { MAP_PREPARED, MAP_LIVE };
+
+struct mapping {
+	struct mapfd *mf;
+	uint32_t region_id;
+	uint64_t session_id;
+	uint64_t nr_pages;
+	enum mapping_state state;
+	int memfd;
+	int devfd;			/* /dev/userfaultfd, until it is sent */
+	int uffd;			/* the client's, from the handoff; -1 before */
+	atomic_int sockfd;		/* a dup of the connection: shut down when lost */
+	uint64_t base;			/* the client's address of page 0 */
+	atomic_bool dead;		/* off the list: the fault thread skips it */
+	atomic_bool lost;		/* the connection was shut down for it */
+	TAILQ_ENTRY(mapping) link;
+};
+
+TAILQ_HEAD(mapping_list, mapping);
+
+struct mapfd {
+	struct rcl_engine *engine;
+	pthread_mutex_t lock;		/* list and graveyard */
+	struct mapping_list list;
+	struct mapping_list graveyard;	/* detached; the fault thread closes and frees */
+	int epfd;
+	int wakefd;			/* eventfd: stop, or graveyard to reap */
+	atomic_bool stopping;
+	pthread_t thread;
+	bool thread_started;
+};
+
+/* The exchange in progress on a session (session->xfer). */
+struct mapfd_xfer {
+	struct session *session;
+	struct mapping *m;
+	struct evbuffer *frame;		/* the reply, until sent */
+	struct event *ev;		/* writable (frame) then readable (handoff), with timeout */
+	bool armed;			/* ev is in use: the frame is on its way */
+	bool sent;
+	struct map_handoff h;
+	size_t got;
+	int fd;				/* the userfaultfd received, or -1 */
+};
+
+/* ---- the engine's map_ops (called with the engine's lock held) ------------------------- */
+
+static int uffd_ioctl(int uffd, unsigned long req, void *arg)
+{
+	int tries;
+
+	for (tries = 0; tries < UFFD_RETRIES; tries++) {
+		if (ioctl(uffd, req, arg) == 0)
+			return 0;
+		if (errno != EAGAIN && errno != EINTR)
+			return -errno;
+	}
+	return -EAGAIN;
+}
+
+static int map_fill(void *arg, uint64_t idx, const void *frame)
+{
+	struct mapping *m = arg;
+	struct uffdio_copy copy = {
+		.dst = m->base + idx * MAP_PAGE_SIZE,
+		.src = (uintptr_t)frame,
+		.len = MAP_PAGE_SIZE,
+	};
+	struct uffdio_range range = { .start = copy.dst, .len = MAP_PAGE_SIZE };
+	int err = uffd_ioctl(m->uffd, UFFDIO_COPY, &copy);
+
+	/* The memfd has the page already (the client wrote it through a mapping of its own):
+	 * those are the live bytes; wake whoever waits for them. */
+	if (err == -EEXIST)
+		err = uffd_ioctl(m->uffd, UFFDIO_WAKE, &range);
+	return err;
+}
+
+/* Write-protect (WP true) or un-protect, which wakes the writers that waited. */
+static int map_protect(struct mapping *m, uint64_t idx, bool wp)
+{
+	struct uffdio_writeprotect w = {
+		.range = { .start = m->base + idx * MAP_PAGE_SIZE, .len = MAP_PAGE_SIZE },
+		.mode = wp ? UFFDIO_WRITEPROTECT_MODE_WP : 0,
+	};
+
+	return uffd_ioctl(m->uffd, UFFDIO_WRITEPROTECT, &w);
+}
+
+static void mapping_lose(struct mapping *m);
+
+static int map_evict(void *arg, uint64_t idx, void *frame)
+{
+	struct mapping *m = arg;
+	off_t off = (off_t)(idx * MAP_PAGE_SIZE);
+	int err = map_protect(m, idx, true);
+	bool protected = err == 0;
+	ssize_t n;
+
+	/*
+	 * ENOENT: the client unmapped the range; ESRCH: its mm is gone. Nobody can write the
+	 * page through this mapping any more: the memfd's bytes are final.
+	 */
+	if (err && err != -ENOENT && err != -ESRCH)
+		return err;
+	n = pread(m->memfd, frame, MAP_PAGE_SIZE, off);
+	err = n == MAP_PAGE_SIZE ? 0 : n < 0 ? -errno : -EIO;
+	if (!err && fallocate(m->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
+			      MAP_PAGE_SIZE) < 0)
+		err = -errno;
+	/*
+	 * Punched or not, the page is consistent: out of the memfd with its bytes in the frame
+	 * (0), or still in the memfd and mapped out (an error). A writer that waits on the
+	 * write-protect would wait for ever if it stayed: then the client must go.
+	 */
+	if (protected && map_protect(m, idx, false) < 0) {
+		log_err("region %" PRIu32 ": cannot un-protect page %" PRIu64 " of connection %"
+			PRIu64 ": closing it", m->region_id, idx, m->session_id);
+		mapping_lose(m);
+	}
+	return err;
+}
+
+/* Shut the client's connection down: its library turns the mapping's accesses into SIGSEGV. */
+static void mapping_lose(struct mapping *m)
+{
+	int fd;
+
+	if (atomic_exchange(&m->lost, true))
+		return;
+	fd = atomic_load(&m->sockfd);
+	if (fd >= 0)
+		shutdown(fd, SHUT_RDWR);
+}
+
+static void map_lost(void *arg)
+{
+	struct mapping *m = arg;
+
+	log_info("region %" PRIu32 " went away while connection %" PRIu64 " mapped it: closing "
+		 "that connection", m->region_id, m->session_id);
+	mapping_lose(m);
+}
+
+static const struct rcl_map_ops map_ops = {
+	.fill = map_fill,
+	.evict = map_evict,
+	.lost = map_lost,
+};
+
+/* ---- the table ------------------------------------------------------------------------- */
+
+static void mapping_close_fds(struct mapping *m)
+{
+	if (m->memfd >= 0)
+		close(m->memfd);
+	if (m->devfd >= 0)
+		close(m->devfd);
+	if (m->uffd >= 0)
+		close(m->uffd);
+	if (m->sockfd >= 0)
+		close(m->sockfd);
+	free(m);
+}
+
+static void wake_fault_thread(struct mapfd *mf)
+{
+	uint64_t one = 1;
+
+	if (write(mf->wakefd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_err("cannot wake the fault thread: %m");
+}
+
+/* Worker: M is off the list; detach it from the engine (every page taken back) and bury it. */
+static void mapping_remove(struct mapfd *mf, struct mapping *m)
+{
+	int err;
+
+	atomic_store(&m->dead, true);
+	if (m->uffd >= 0)
+		epoll_ctl(mf->epfd, EPOLL_CTL_DEL, m->uffd, NULL);
+	err = rcl_region_unmap(mf->engine, m->region_id, m);
+	if (err && err != -ENOENT)
+		log_err("region %" PRIu32 ": taking its pages back from connection %" PRIu64
+			" failed: %s", m->region_id, m->session_id, strerror(-err));
+	pthread_mutex_lock(&mf->lock);
+	TAILQ_INSERT_TAIL(&mf->graveyard, m, link);
+	pthread_mutex_unlock(&mf->lock);
+	wake_fault_thread(mf);
+}
+
+static int memfd_for(uint32_t region_id, uint64_t nr_pages)
+{
+	char name[32];
+	int fd;
+
+	snprintf(name, sizeof(name), "reclaimd-region-%" PRIu32, region_id);
+	fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	/* Sparse: pages exist only while mapped out. Sealed: its size is the region's. */
+	if (ftruncate(fd, (off_t)(nr_pages * MAP_PAGE_SIZE)) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int mapfd_prepare(struct mapfd *mf, uint32_t region_id, uint64_t nr_pages, uint64_t session_id,
+		  struct mapping **ret, const char **why)
+{
+	struct mapping *m = calloc(1, sizeof(*m));
+	int err;
+
+	if (!m)
+		return -ENOMEM;
+	m->mf = mf;
+	m->region_id = region_id;
+	m->session_id = session_id;
+	m->nr_pages = nr_pages;
+	m->uffd = -1;
+	atomic_init(&m->sockfd, -1);
+	m->devfd = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
+	if (m->devfd < 0) {
+		err = errno == ENOENT || errno == ENODEV ? -EOPNOTSUPP : -errno;
+		*why = err == -EOPNOTSUPP ? "this machine has no /dev/userfaultfd" :
+					    "reclaimd cannot open /dev/userfaultfd";
+		m->memfd = -1;
+		mapping_close_fds(m);
+		return err;
+	}
+	m->memfd = memfd_for(region_id, nr_pages);
+	if (m->memfd < 0) {
+		err = m->memfd;
+		*why = "reclaimd cannot make the region's memfd";
+		mapping_close_fds(m);
+		return err;
+	}
+	err = rcl_region_map(mf->engine, region_id, &map_ops, m);
+	if (err) {
+		*why = err == -EBUSY ? "the region is mapped already" :
+		       err == -EINVAL ? "only anonymous regions can be mapped" : "no such region";
+		mapping_close_fds(m);
+		return err;
+	}
+	pthread_mutex_lock(&mf->lock);
+	TAILQ_INSERT_TAIL(&mf->list, m, link);
+	pthread_mutex_unlock(&mf->lock);
+	*ret = m;
+	return 0;
+}
+
+/* Take M off the list if it is still there (a worker). */
+static bool mapping_unlist(struct mapfd *mf, struct mapping *m)
+{
+	struct mapping *it;
+	bool found = false;
+
+	pthread_mutex_lock(&mf->lock);
+	TAILQ_FOREACH(it, &mf->list, link)
+		if (it == m)
+			break;
+	if (it) {
+		TAILQ_REMOVE(&mf->list, m, link);
+		found = true;
+	}
+	pthread_mutex_unlock(&mf->lock);
+	return found;
+}
+
+void mapfd_cancel(struct mapfd *mf, struct mapping *m)
+{
+	if (mapping_unlist(mf, m))
+		mapping_remove(mf, m);
+}
+
+/* Take off the list the mappings of SESSION_ID (and REGION_ID, unless 0) onto OUT. */
+static unsigned int mapping_take(struct mapfd *mf, uint64_t session_id, uint32_t region_id,
+				 struct mapping_list *out)
+{
+	struct mapping *m, *next;
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&mf->lock);
+	for (m = TAILQ_FIRST(&mf->list); m; m = next) {
+		next = TAILQ_NEXT(m, link);
+		if (m->session_id != session_id || (region_id && m->region_id != region_id))
+			continue;
+		TAILQ_REMOVE(&mf->list, m, link);
+		TAILQ_INSERT_TAIL(out, m, link);
+		n++;
+	}
+	pthread_mutex_unlock(&mf->lock);
+	return n;
+}
+
+static unsigned int mapping_remove_all(struct mapfd *mf, uint64_t session_id, uint32_t region_id)
+{
+	struct mapping_list out = TAILQ_HEAD_INITIALIZER(out);
+	struct mapping *m;
+	unsigned int n = mapping_take(mf, session_id, region_id, &out);
+
+	while ((m = TAILQ_FIRST(&out))) {
+		TAILQ_REMOVE(&out, m, link);
+		mapping_remove(mf, m);
+	}
+	return n;
+}
+
+int mapfd_unmap(struct mapfd *mf, uint64_t session_id, uint32_t region_id)
+{
+	return mapping_remove_all(mf, session_id, region_id) ? 0 : -ENOENT;
+}
+
+unsigned int mapfd_release_session(struct mapfd *mf, uint64_t session_id)
+{
+	return mapping_remove_all(mf, session_id, 0);
+}
+
+/* ---- the fault thread ------------------------------------------------------------------ */
+
+static void handle_fault(struct mapfd *mf, struct mapping *m, const struct uffd_msg *msg)
+{
+	uint64_t addr = msg->arg.pagefault.address & ~(uint64_t)(MAP_PAGE_SIZE - 1);
+	int err;
+
+	if (msg->event != UFFD_EVENT_PAGEFAULT)
+		return;
+	/* A writer that met an eviction: its un-protect wakes it. */
+	if (msg->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP)
+		return;
+	if (addr < m->base || addr - m->base >= m->nr_pages * MAP_PAGE_SIZE) {
+		log_info("connection %" PRIu64 ": a fault outside its mapping of region %" PRIu32
+			 " (it registered more than it mapped): closing it", m->session_id,
+			 m->region_id);
+		mapping_lose(m);
+		return;
+	}
+	rcl_thread_busy(mf->engine, true);	/* a task for PSI while it serves the fault */
+	err = rcl_region_map_fault(mf->engine, m->region_id, m, (addr - m->base) / MAP_PAGE_SIZE);
+	rcl_thread_busy(mf->engine, false);
+	if (err == -EAGAIN) {
+		/* Reclaim kept taking the page back under us: let the client's access run again;
+		 * it misses again and comes back here, and other clients' faults go first. */
+		struct uffdio_range range = { .start = addr, .len = MAP_PAGE_SIZE };
+
+		err = uffd_ioctl(m->uffd, UFFDIO_WAKE, &range);
+	}
+	/* ENOENT: the mapping or the region is gone (whoever did it told the client);
+	 * ESRCH: the client's mm is. A stale fault message, nobody to answer. */
+	if (err == -ENOENT || err == -ESRCH)
+		return;
+	if (err && !atomic_load(&m->dead)) {
+		log_err("region %" PRIu32 ": the fault of connection %" PRIu64 " at page %" PRIu64
+			" cannot be served (%s): closing that connection", m->region_id,
+			m->session_id, (addr - m->base) / MAP_PAGE_SIZE, strerror(-err));
+		mapping_lose(m);
+	}
+}
+
+static void handle_uffd(struct mapfd *mf, struct mapping *m, uint32_t events)
+{
+	struct uffd_msg msgs[FAULT_BATCH];
+	ssize_t n;
+	size_t i;
+
+	/* The loop set the mapping up under the lock: take it to see its fields (epoll tells
+	 * the kernel's story, not the memory model's). */
+	pthread_mutex_lock(&mf->lock);
+	pthread_mutex_unlock(&mf->lock);
+	if (atomic_load(&m->dead) || atomic_load(&m->lost))
+		return;
+	if (events & (EPOLLERR | EPOLLHUP)) {
+		log_info("connection %" PRIu64 ": its userfaultfd for region %" PRIu32 " is in "
+			 "error: closing it", m->session_id, m->region_id);
+		epoll_ctl(mf->epfd, EPOLL_CTL_DEL, m->uffd, NULL);
+		mapping_lose(m);
+		return;
+	}
+	n = read(m->uffd, msgs, sizeof(msgs));
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR) {
+			log_info("connection %" PRIu64 ": reading its userfaultfd failed: %m",
+				 m->session_id);
+			epoll_ctl(mf->epfd, EPOLL_CTL_DEL, m->uffd, NULL);
+			mapping_lose(m);
+		}
+		return;
+	}
+	for (i = 0; i < (size_t)n / sizeof(msgs[0]); i++)
+		handle_fault(mf, m, &msgs[i]);
+}
+
+static void reap_graveyard(struct mapfd *mf)
+{
+	struct mapping_list dead = TAILQ_HEAD_INITIALIZER(dead);
+	struct mapping *m;
+
+	pthread_mutex_lock(&mf->lock);
+	TAILQ_CONCAT(&dead, &mf->graveyard, link);
+	pthread_mutex_unlock(&mf->lock);
+	while ((m = TAILQ_FIRST(&dead))) {
+		TAILQ_REMOVE(&dead, m, link);
+		mapping_close_fds(m);
+	}
+}
+
+static void *fault_thread(void *arg)
+{
+	struct mapfd *mf = arg;
+	struct epoll_event ev[FAULT_BATCH];
+	int n, i;
+
+	if (rcl_thread_attach(mf->engine) < 0)
+		log_warning("fault thread: cannot attach to the engine; allocating without "
+			    "per-thread lists");
+	while (!atomic_load(&mf->stopping)) {
+		n = epoll_wait(mf->epfd, ev, FAULT_BATCH, -1);
+		if (n < 0 && errno != EINTR) {
+			log_err("fault thread: epoll_wait: %m");
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			uint64_t v;
+
+			if (!ev[i].data.ptr) {
+				if (read(mf->wakefd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+					log_err("fault thread: eventfd: %m");
+				continue;
+			}
+			handle_uffd(mf, ev[i].data.ptr, ev[i].events);
+		}
+		/* Nothing of this batch is used after here: the buried may go. */
+		reap_graveyard(mf);
+	}
+	rcl_thread_detach(mf->engine);
+	return NULL;
+}
+
+int mapfd_new(struct rcl_engine *engine, struct mapfd **ret)
+{
+	struct mapfd *mf = calloc(1, sizeof(*mf));
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	int err;
+
+	if (!mf)
+		return -ENOMEM;
+	mf->engine = engine;
+	pthread_mutex_init(&mf->lock, NULL);
+	TAILQ_INIT(&mf->list);
+	TAILQ_INIT(&mf->graveyard);
+	mf->epfd = epoll_create1(EPOLL_CLOEXEC);
+	mf->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (mf->epfd < 0 || mf->wakefd < 0 ||
+	    epoll_ctl(mf->epfd, EPOLL_CTL_ADD, mf->wakefd, &ev) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	err = -pthread_create(&mf->thread, NULL, fault_thread, mf);
+	if (err)
+		goto fail;
+	mf->thread_started = true;
+	*ret = mf;
+	return 0;
+fail:
+	mapfd_free(mf);
+	return err;
+}
+
+void mapfd_free(struct mapfd *mf)
+{
+	struct mapping *m;
+
+	if (!mf)
+		return;
+	/* Sessions are all cleaned up by now; anything left is taken back here. */
+	pthread_mutex_lock(&mf->lock);
+	while ((m = TAILQ_FIRST(&mf->list))) {
+		TAILQ_REMOVE(&mf->list, m, link);
+		pthread_mutex_unlock(&mf->lock);
+		mapping_remove(mf, m);
+		pthread_mutex_lock(&mf->lock);
+	}
+	pthread_mutex_unlock(&mf->lock);
+	if (mf->thread_started) {
+		atomic_store(&mf->stopping, true);
+		wake_fault_thread(mf);
+		pthread_join(mf->thread, NULL);
+	}
+	reap_graveyard(mf);
+	if (mf->epfd >= 0)
+		close(mf->epfd);
+	if (mf->wakefd >= 0)
+		close(mf->wakefd);
+	pthread_mutex_destroy(&mf->lock);
+	free(mf);
+}
+
+/* ---- the exchange on a session (loop thread) ------------------------------------------- */
+
+static void xfer_free(struct mapfd_xfer *x)
+{
+	if (x->ev)
+		event_free(x->ev);
+	if (x->frame)
+		evbuffer_free(x->frame);
+	if (x->fd >= 0)
+		close(x->fd);
+	free(x);
+}
+
+/* The exchange is over: the session reads and runs calls again. */
+static void xfer_end(struct session *session)
+{
+	struct mapfd_xfer *x = session->xfer;
+
+	session->xfer = NULL;
+	xfer_free(x);
+	session_xfer_done(session);
+}
+
+/* The handoff is broken (EOF, timeout, garbage): the connection goes, and its mapping with it
+ * (the session's cleanup takes it). */
+static void xfer_fail(struct session *session, const char *why)
+{
+	struct mapfd_xfer *x = session->xfer;
+
+	log_info("connection %" PRIu64 ": region %" PRIu32 " mapping handoff failed: %s; "
+		 "closing", session->id, x->m->region_id, why);
+	session->xfer = NULL;
+	xfer_free(x);
+	session_close(session);
+}
+
+/* Is FD a userfaultfd? Anything else in the fault thread's epoll would be read as faults. */
+static bool is_userfaultfd(int fd)
+{
+	char path[64], target[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	return !strcmp(target, "anon_inode:[userfaultfd]");
+}
+
+/* A prepared mapping whose client said no: forgotten on a worker (it takes the engine). */
+struct cancel_job {
+	struct job job;
+	struct mapfd *mf;
+	struct mapping *m;
+};
+
+static void cancel_run(struct job *job)
+{
+	struct cancel_job *c = (struct cancel_job *)job;
+
+	mapfd_cancel(c->mf, c->m);
+}
+
+static void cancel_done(struct job *job)
+{
+	free(job);
+}
+
+static void xfer_refused(struct session *session, int status)
+{
+	struct mapping *m = session->xfer->m;
+	struct cancel_job *c = calloc(1, sizeof(*c));
+
+	log_info("connection %" PRIu64 ": could not map region %" PRIu32 " on its side: %s",
+		 session->id, m->region_id, strerror(status < 0 ? -status : EIO));
+	if (c) {
+		*c = (struct cancel_job){ .job = { .run = cancel_run, .done = cancel_done },
+					  .mf = m->mf, .m = m };
+		if (workers_submit(session->server->workers, &c->job) < 0)
+			free(c);	/* shutting down: the session's cleanup forgets it */
+	}
+	if (!c) {
+		xfer_fail(session, "out of memory");
+		return;
+	}
+	xfer_end(session);
+}
+
+/* The whole handoff is in: check it and start serving the client's faults. */
+static void xfer_handoff(struct session *session)
+{
+	struct mapfd_xfer *x = session->xfer;
+	struct mapping *m = x->m;
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = m };
+	const struct map_handoff *h = &x->h;
+
+	if (h->magic != MAP_HANDOFF_MAGIC || h->region_id != m->region_id) {
+		xfer_fail(session, "not a handoff for this region");
+		return;
+	}
+	if (h->status) {
+		xfer_refused(session, h->status);
+		return;
+	}
+	if (x->fd < 0 || !is_userfaultfd(x->fd)) {
+		xfer_fail(session, "no userfaultfd came with it");
+		return;
+	}
+	if ((h->base & (MAP_PAGE_SIZE - 1)) || h->bytes != m->nr_pages * MAP_PAGE_SIZE) {
+		xfer_fail(session, "its address or length is not the region's");
+		return;
+	}
+	if (fcntl(x->fd, F_SETFL, O_NONBLOCK) < 0) {
+		xfer_fail(session, "cannot make its userfaultfd non-blocking");
+		return;
+	}
+	pthread_mutex_lock(&m->mf->lock);
+	m->base = h->base;
+	m->uffd = x->fd;
+	x->fd = -1;
+	m->state = MAP_LIVE;
+	pthread_mutex_unlock(&m->mf->lock);
+	if (epoll_ctl(m->mf->epfd, EPOLL_CTL_ADD, m->uffd, &ev) < 0) {
+		xfer_fail(session, "cannot watch its userfaultfd");
+		return;
+	}
+	log_debug("connection %" PRIu64 ": region %" PRIu32 " mapped at %#" PRIx64, session->id,
+		  m->region_id, m->base);
+	xfer_end(session);
+}
+
+/* Read the handoff: sizeof(struct map_handoff) bytes, the descriptor on the first of them.
+ * true while it is not all in. */
+static bool xfer_read(struct session *session)
+{
+	struct mapfd_xfer *x = session->xfer;
+	union {
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = (char *)&x->h + x->got, .iov_len = sizeof(x->h) - x->got };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *cmsg;
+	ssize_t n = recvmsg(session->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return true;
+	if (n <= 0) {
+		xfer_fail(session, n == 0 ? "the client hung up" : strerror(errno));
+		return false;
+	}
+	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+		size_t i, nfd;
+
+		if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < nfd; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(int));
+			if (x->fd < 0)
+				x->fd = fd;
+			else
+				close(fd);	/* one is all it may send */
+		}
+	}
+	if (msg.msg_flags & MSG_CTRUNC) {
+		xfer_fail(session, "it sent more descriptors than one");
+		return false;
+	}
+	x->got += (size_t)n;
+	if (x->got < sizeof(x->h))
+		return true;
+	xfer_handoff(session);
+	return false;
+}
+
+/* Send the reply frame with [memfd, /dev/userfaultfd] on its first byte; a rest that did not
+ * fit goes the usual way. true while the exchange goes on. */
+static bool xfer_send(struct session *session)
+{
+	struct mapfd_xfer *x = session->xfer;
+	struct mapping *m = x->m;
+	size_t len = evbuffer_get_length(x->frame);
+	unsigned char *bytes = evbuffer_pullup(x->frame, (ssize_t)len);
+	int fds[2] = { m->memfd, m->devfd };
+	union {
+		char buf[CMSG_SPACE(sizeof(fds))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = bytes, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+	ssize_t n;
+
+	memset(u.buf, 0, sizeof(u.buf));
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(cmsg), fds, sizeof(fds));
+	n = sendmsg(session->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return true;
+	if (n < 0) {
+		xfer_fail(session, strerror(errno));
+		return false;
+	}
+	/* The daemon needs the device no more: the client has its own copy now. Under the
+	 * table's lock: other threads read these fields after taking it. */
+	pthread_mutex_lock(&m->mf->lock);
+	close(m->devfd);
+	m->devfd = -1;
+	atomic_store(&m->sockfd, fcntl(session->fd, F_DUPFD_CLOEXEC, 0));
+	pthread_mutex_unlock(&m->mf->lock);
+	x->sent = true;
+	evbuffer_drain(x->frame, (size_t)n);
+	if (evbuffer_get_length(x->frame))
+		session_send_buffer(session, x->frame);
+	return xfer_read(session);	/* a quick client may have answered already */
+}
+
+static void xfer_on_event(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *session = arg;
+	struct mapfd_xfer *x = session->xfer;
+	struct timeval tv = { .tv_sec = HANDOFF_TIMEOUT_SEC };
+	bool more;
+
+	(void)fd;
+	if (what & EV_TIMEOUT) {
+		xfer_fail(session, "no answer in time");
+		return;
+	}
+	more = x->sent ? xfer_read(session) : xfer_send(session);
+	if (!more)
+		return;		/* over: x is freed */
+	event_assign(x->ev, session->server->base, session->fd, x->sent ? EV_READ : EV_WRITE,
+		     xfer_on_event, session);
+	event_add(x->ev, &tv);
+}
+
+static void xfer_arm(struct session *session)
+{
+	struct mapfd_xfer *x = session->xfer;
+	struct timeval tv = { .tv_sec = HANDOFF_TIMEOUT_SEC };
+
+	event_assign(x->ev, session->server->base, session->fd, EV_WRITE, xfer_on_event, session);
+	event_add(x->ev, &tv);
+	x->armed = true;
+}
+
+void mapfd_xfer_begin(struct session *session, struct mapping *m, struct evbuffer *frame)
+{
+	struct mapfd_xfer *x = calloc(1, sizeof(*x));
+
+	if (x)
+		x->ev = event_new(session->server->base, -1, 0, NULL, NULL);
+	if (!x || !x->ev) {
+		free(x);
+		evbuffer_free(frame);
+		log_err("connection %" PRIu64 ": out of memory mapping region %" PRIu32
+			": closing", session->id, m->region_id);
+		session_close(session);
+		return;
+	}
+	x->session = session;
+	x->m = m;
+	x->frame = frame;
+	x->fd = -1;
+	session->xfer = x;
+	/* The frame goes only once every answer before it has: its bytes are the next ones. */
+	if (session_out_len(session) == 0)
+		xfer_arm(session);
+}
+
+void mapfd_xfer_out_drained(struct session *session)
+{
+	struct mapfd_xfer *x = session->xfer;
+
+	if (x && !x->armed)
+		xfer_arm(session);
+}
+
+void mapfd_xfer_abort(struct session *session)
+{
+	struct mapfd_xfer *x = session->xfer;
+
+	if (!x)
+		return;
+	session->xfer = NULL;
+	xfer_free(x);	/* the mapping stays listed: the session's cleanup takes it */
+}

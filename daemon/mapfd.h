@@ -1,0 +1,54 @@
+/*
+ * mapfd.h - regions mapped into clients (issue 14): the descriptor exchange on a connection,
+ * the fault thread that answers the clients' userfaultfds, and the engine's map_ops.
+ *
+ * Threads: mapfd_prepare, mapfd_cancel, mapfd_unmap and mapfd_release_session run on workers
+ * (they take the engine's lock); mapfd_xfer_* run on the loop (they never do); the fault thread
+ * is mapfd's own. The table of mappings has its own lock, a leaf: no engine call under it.
+ */
+#ifndef RECLAIMD_MAPFD_H
+#define RECLAIMD_MAPFD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct evbuffer;
+struct mapfd;
+struct mapping;
+struct rcl_engine;
+struct session;
+
+/* Start the fault thread. 0 or -errno. */
+int mapfd_new(struct rcl_engine *engine, struct mapfd **ret);
+/* Take back every page still mapped, stop the fault thread. mapfd_free(NULL) does nothing. */
+void mapfd_free(struct mapfd *mf);
+
+/*
+ * Worker: make region REGION_ID (NR_PAGES) ready to be mapped by connection SESSION_ID: its
+ * memfd, a descriptor of /dev/userfaultfd, the engine's map_ops attached. 0 with *ret, or
+ * -errno with *why naming the reason (-EOPNOTSUPP: no userfaultfd here; -EBUSY: mapped
+ * already; -EINVAL: a file region).
+ */
+int mapfd_prepare(struct mapfd *mf, uint32_t region_id, uint64_t nr_pages, uint64_t session_id,
+		  struct mapping **ret, const char **why);
+/* Worker: forget a prepared mapping whose handoff never happened. */
+void mapfd_cancel(struct mapfd *mf, struct mapping *m);
+
+/*
+ * Loop: M was prepared for SESSION, whose answer is the frame in FRAME (taken). Reading is
+ * paused; once the session's output is drained the frame goes with [memfd, userfaultfd] as
+ * SCM_RIGHTS; the client's handoff is then read from the raw socket, and the session goes on
+ * (session_xfer_done). A broken handoff closes the connection.
+ */
+void mapfd_xfer_begin(struct session *session, struct mapping *m, struct evbuffer *frame);
+/* Loop: the session's output is empty now (its write event drained it). */
+void mapfd_xfer_out_drained(struct session *session);
+/* Loop: the session closes in the middle of an exchange. */
+void mapfd_xfer_abort(struct session *session);
+
+/* Worker: UnmapRegion. 0, or -ENOENT if SESSION_ID has no mapping of REGION_ID. */
+int mapfd_unmap(struct mapfd *mf, uint64_t session_id, uint32_t region_id);
+/* Worker: a connection closed: its mappings go. How many there were. */
+unsigned int mapfd_release_session(struct mapfd *mf, uint64_t session_id);
+
+#endif

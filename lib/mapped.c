@@ -1,0 +1,212 @@
+/*
+ * mapped.c - regions mapped into a client (issue 14): the engine's half.
+ *
+ * A mapped page is a page like any other: a frame from the buddy allocator, charged to the
+ * region's memcg, on the LRU lists, reclaimed by shrink_page_list and swapped with checksums.
+ * What differs is where its live bytes are. When the client misses page i, the daemon faults
+ * it in here (swap-in or zero-fill, counted as any fault) and, with the page locked, hands the
+ * frame's bytes to the client (map_ops->fill); the entry then carries PTE_MAPPED: the client's
+ * copy is the page, the frame is stale. Before reclaim may unmap the page, try_to_unmap_one
+ * takes the bytes back (map_ops->evict: write-protect, copy, remove from the client, let
+ * writers go), clears PTE_MAPPED and dirties the page, so that the seed's path writes the
+ * bytes the client last wrote to swap.
+ *
+ * The young bit: this first part sets it only at the mapping fault. The daemon cannot see the
+ * client's accessed bits, so a mapped-out page looks used once and then cold; hinting faults
+ * (the client zaps its entries on request, the next access is one MINOR fault) are to come.
+ *
+ * Only anonymous regions are mapped so far: their pages have one entry each, in one region.
+ * Caller holds engine->mm_lock for the internal functions.
+ */
+#include <errno.h>
+
+#include "reclaim/region.h"
+#include "memcontrol.h"
+
+/*
+ * Take the live bytes of mapped-out page @idx back into its frame (@page, locked, mapped by
+ * @pte): from then on the frame is the page, and it is dirty (the client may have written it;
+ * nothing tells us it did not). 0, or the evict callback's -errno: the page stays mapped out.
+ */
+int mapped_take_back(struct region *region, unsigned long idx, struct page *page, pte_t *pte)
+{
+	int err;
+
+	VM_BUG_ON_PAGE(!PageLocked(page), page, "taken back unlocked");
+	err = region->map_ops->evict(region->map_arg, idx, page_address(page));
+	if (err)
+		return err;
+	*pte &= ~PTE_MAPPED;
+	set_page_dirty(page);
+	return 0;
+}
+
+/* The region dies under its mapping: the owner tells the client; nothing is taken back. */
+void mapped_region_lost(struct region *region)
+{
+	const struct rcl_map_ops *ops = region->map_ops;
+
+	if (!ops)
+		return;
+	region->map_ops = NULL;
+	ops->lost(region->map_arg);
+	region->map_arg = NULL;
+}
+
+/* The live region @id mapped through @arg, referenced; NULL with *ret_err otherwise. */
+static struct region *mapped_region_get(struct rcl_engine *engine, uint32_t id, void *arg,
+					int *ret_err)
+{
+	struct region *region = region_lookup(engine, id);
+
+	if (!region || region->dead || !region->map_ops || region->map_arg != arg) {
+		*ret_err = -ENOENT;
+		return NULL;
+	}
+	region_get(region);
+	return region;
+}
+
+int rcl_region_map(struct rcl_engine *engine, uint32_t id, const struct rcl_map_ops *ops,
+		   void *arg)
+{
+	struct region *region;
+	int err = 0;
+
+	if (!ops || !ops->fill || !ops->evict || !ops->lost || !arg)
+		return -EINVAL;
+	mm_lock(engine);
+	region = region_lookup(engine, id);
+	if (!region || region->dead)
+		err = -ENOENT;
+	else if (region->file)
+		err = -EINVAL;
+	else if (region->map_ops)
+		err = -EBUSY;
+	if (!err) {
+		region->map_ops = ops;
+		region->map_arg = arg;
+	}
+	mm_unlock(engine);
+	return err;
+}
+
+/*
+ * Page @idx of @region, present after a fault, locked and referenced, the entry still mapping
+ * it; NULL if the entry changed while the lock was waited for (the caller looks again).
+ */
+static struct page *lock_present_page(struct rcl_engine *engine, struct region *region,
+				      unsigned long idx)
+{
+	pte_t orig = pte_get(region, idx);
+	struct page *page;
+
+	if (!pte_present(orig))
+		return NULL;
+	page = pfn_to_page(engine, pte_pfn(orig));
+	get_page(page);
+	lock_page(page);		/* may wait without mm_lock */
+	if (region->dead || pte_get(region, idx) != orig) {
+		unlock_page(page);
+		put_page(page);
+		return NULL;
+	}
+	return page;
+}
+
+#define MAP_FAULT_RETRIES	64	/* entries changed under us this often: give up, -EAGAIN */
+
+int rcl_region_map_fault(struct rcl_engine *engine, uint32_t id, void *arg, uint64_t idx)
+{
+	struct region *region;
+	struct page *page;
+	int err = 0, tries;
+
+	mm_lock(engine);
+	region = mapped_region_get(engine, id, arg, &err);
+	if (region && idx >= region->nr_pages)
+		err = -EINVAL;
+	if (err)
+		goto out;
+	current_or_default(engine)->faulting_region = region;
+	for (tries = 0; tries < MAP_FAULT_RETRIES; tries++) {
+		if (region->dead || region->map_arg != arg) {
+			err = -ENOENT;
+			break;
+		}
+		if (pte_mapped_out(pte_get(region, (unsigned long)idx)))
+			break;		/* another thread's miss filled it */
+		/*
+		 * A write fault: the client may write the page without our knowing, so it gets a
+		 * frame of its own (never the shared zero page) and is dirty from now on.
+		 */
+		err = handle_mm_fault(engine, region, (unsigned long)idx, FAULT_FLAG_WRITE, &page);
+		if (err)
+			break;
+		page = lock_present_page(engine, region, (unsigned long)idx);
+		if (!page)
+			continue;
+		err = region->map_ops->fill(arg, idx, page_address(page));
+		if (!err)
+			*pte_offset(region, (unsigned long)idx) |= PTE_MAPPED | PTE_YOUNG;
+		unlock_page(page);
+		put_page(page);
+		break;
+	}
+	if (tries == MAP_FAULT_RETRIES)
+		err = -EAGAIN;
+	current_or_default(engine)->faulting_region = NULL;
+	/*
+	 * The new page waits in this thread's LRU-add vector; one thread serves every client's
+	 * faults and may sit idle with up to a vector of pages that reclaim (and MADV_PAGEOUT)
+	 * cannot see: put it on the LRU now.
+	 */
+	lru_add_drain(engine);
+out:
+	region_put(engine, region);
+	mem_cgroup_handle_over_high(engine);
+	engine_debug_check(engine);
+	mm_unlock(engine);
+	return err;
+}
+
+int rcl_region_unmap(struct rcl_engine *engine, uint32_t id, void *arg)
+{
+	struct region *region;
+	unsigned long i;
+	int err = 0, e, retries = 0;
+
+	mm_lock(engine);
+	region = mapped_region_get(engine, id, arg, &err);
+	for (i = 0; region && !region->dead && i < region->nr_pages; i++) {
+		struct page *page;
+		pte_t *pte;
+
+		if (!pte_mapped_out(pte_get(region, i)))
+			continue;
+		page = lock_present_page(engine, region, i);
+		if (!page) {
+			/* Changed while we waited (reclaim took it back): look at it again. */
+			if (++retries < MAP_FAULT_RETRIES)
+				i--;
+			continue;
+		}
+		pte = pte_offset(region, i);
+		if (pte_mapped_out(*pte) && (e = mapped_take_back(region, i, page, pte)) != 0) {
+			/* The bytes cannot be had: the page keeps its last ones, and says so. */
+			*pte &= ~PTE_MAPPED;
+			if (!err)
+				err = e;
+		}
+		unlock_page(page);
+		put_page(page);
+	}
+	if (region && !region->dead && region->map_arg == arg) {
+		region->map_ops = NULL;
+		region->map_arg = NULL;
+	}
+	region_put(engine, region);
+	engine_debug_check(engine);
+	mm_unlock(engine);
+	return err;
+}

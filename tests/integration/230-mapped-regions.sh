@@ -1,0 +1,187 @@
+#!/bin/bash
+# Mapped regions (issue 14): programs use a region with plain loads and stores (rclc_map).
+# Threads hammer one mapped region larger than its memcg's max while it is reclaimed and
+# swapped, every byte checked; a write racing eviction is never lost; a forked child gets
+# SIGSEGV, not zeros; only the owner (or root) maps a region, an unprivileged client can map
+# its own; the region's socket reads and writes are refused while it is mapped; and a client
+# blocked on a fault when the daemon is killed gets SIGSEGV with the library's message.
+set -u
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/daemon.sh"
+
+if [ ! -c /dev/userfaultfd ]; then
+	echo "1..0 # SKIP this machine has no /dev/userfaultfd"
+	exit 77
+fi
+plan 27
+
+ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
+mc() { timeout 180 "$MAP_CLIENT" "$sock" "$@"; }
+vmstat() { ctl stat vmstat | awk -v k="$1" '$1 == k { print $2 }'; }
+
+# Wait (bounded) until FILE has a line matching PATTERN.
+wait_line() {
+	local file=$1 pattern=$2 deadline=$((SECONDS + 60))
+
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		grep -qE "$pattern" "$file" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+start_daemon --socket-mode 0666 && ok "daemon is READY" || not_ok "daemon is READY"
+
+# ---- threads of one client on one region four times its memcg's max -------------------
+ctl memcg create /m --max 2M >/dev/null
+out0=$(vmstat pswpout); in0=$(vmstat pswpin)
+mc stress /m 2048 4 4 >"$tmp/stress" 2>&1
+rc=$?
+if [ "$rc" = 77 ]; then
+	# The kernel cannot write-protect shared memory: the map says so, and so do we.
+	sed 's/^/# /' "$tmp/stress"
+	echo "1..0 # SKIP no userfaultfd for mapped regions here"
+	exit 77
+fi
+check "4 threads hammer an 8 MiB mapped region in a 2 MiB memcg, every byte checked" \
+	test "$rc" = 0
+check "... each of 4 rounds read back every page's last pattern" \
+	grep -q '^checked 6144 pages in 4 rounds$' "$tmp/stress"
+out1=$(vmstat pswpout); in1=$(vmstat pswpin)
+check "... while its pages were swapped out (pswpout $out0 -> $out1)" \
+	test "$((out1 - out0))" -ge 2048
+check "... and back in through the mapping's faults (pswpin $in0 -> $in1)" \
+	test "$((in1 - in0))" -ge 2048
+faults=$(ctl --json memcg stat /m | python3 -c 'import json,sys; s=json.load(sys.stdin)["stat"]; print(s["pgfault"], s["pgmajfault"])')
+read -r flt majflt <<<"$faults"
+check "... each miss a fault of its memcg, those that read swap major ($flt, $majflt)" \
+	bash -c 'test "$0" -ge 8192 && test "$1" -gt 0' "$flt" "$majflt"
+maxev=$(ctl --json memcg stat /m | python3 -c 'import json,sys; print(json.load(sys.stdin)["events"]["max"])')
+check "... which its max held (memory.events max $maxev)" test "$maxev" -ge 1
+
+# ---- a write racing eviction ------------------------------------------------------------
+mc race 16 3 >"$tmp/race" 2>&1
+check "writes read back at once while another connection pages them out: none lost" \
+	test $? = 0
+took=$(sed -n 's/.*calls took \([0-9]*\) pages$/\1/p' "$tmp/race")
+check "... and the evictions did race them (${took:-0} pages taken back)" \
+	test "${took:-0}" -ge 1000
+sed 's/^/# /' "$tmp/race"
+
+# A clean stop after all that: every mapping's descriptors and memory go back (the ASan
+# build's leak check runs here); a second daemon serves the rest.
+stop_daemon
+check "the daemon stops cleanly after serving mapped regions (exit ${EXIT:-none})" \
+	test "${EXIT:-}" = 0
+start_daemon --socket-mode 0666 && ok "a second daemon is READY" ||
+	not_ok "a second daemon is READY"
+
+# ---- fork -------------------------------------------------------------------------------
+mc fork >"$tmp/fork.out" 2>"$tmp/fork.err"
+check "a forked child that touches the mapping is killed by SIGSEGV; the parent is intact" \
+	test $? = 0
+check "... it read nothing" bash -c '! grep -q "^child read" "$0"' "$tmp/fork.out"
+check "... and the library says why" \
+	grep -q 'reclaimd: mapped region [0-9]* is not mapped in a forked child' "$tmp/fork.err"
+
+# ---- ownership --------------------------------------------------------------------------
+mkfifo "$tmp/hold"
+exec {hold}<>"$tmp/hold"
+timeout 120 "$MAP_CLIENT" "$sock" hold <"$tmp/hold" >"$tmp/held" 2>&1 {hold}>&- &
+holder=$!
+wait_line "$tmp/held" '^region [0-9]+$'
+rid=$(sed -n 's/^region //p' "$tmp/held")
+out=$(timeout 60 "$MAP_CLIENT" --uid 65534 "$sock" map "$rid" 2>&1)
+check "uid 65534 cannot map root's region: PERMISSION_DENIED" \
+	grep -q "refused code=PERMISSION_DENIED message=map region: region $rid belongs to uid 0" \
+	<<<"$out"
+exec {hold}>&-
+wait "$holder"
+out=$(timeout 60 "$MAP_CLIENT" --uid 65534 "$sock" stress "" 64 2 3 2>&1)
+check "uid 65534 maps a region of its own (the daemon's /dev/userfaultfd)" \
+	grep -q '^checked 128 pages in 3 rounds$' <<<"$out"
+
+# ---- a client killed while it maps a region ----------------------------------------------
+ctl memcg create /gone >/dev/null
+rm -f "$tmp/in" "$tmp/out"
+mkfifo "$tmp/in"
+exec {go}<>"$tmp/in"
+timeout 120 "$MAP_CLIENT" "$sock" blocked 64 /gone <"$tmp/in" >"$tmp/out" 2>&1 {go}>&- &
+client=$!
+wait_line "$tmp/out" '^ready region [0-9]+ pid [0-9]+$'
+# Half of its pages back in its mapping (mapped out), half in swap: then it dies.
+kill -KILL "$(sed -n 's/^ready region [0-9]* pid //p' "$tmp/out")"
+wait "$client"
+exec {go}>&-
+usage() { ctl --json memcg stat /gone | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["usage_bytes"] + d["stat"]["swap"])'; }
+freed=no
+deadline=$((SECONDS + 60))
+while [ "$SECONDS" -lt "$deadline" ]; do
+	[ "$(usage)" = 0 ] && { freed=yes; break; }
+	sleep 0.05
+done
+check "a client killed while it maps a region: the region and its swap are freed" \
+	test "$freed" = yes
+check "... and the daemon serves on" ctl status
+
+# ---- reclaimctl bench --mapped: the demo ---------------------------------------------------
+out=$(ctl --json bench --mapped --size 1M --seconds 0.5 --write --pattern seq 2>/dev/null)
+check "reclaimctl bench --mapped writes its region through the mapping, the daemon faulting it" \
+	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["pages_touched"] >= 256 and d["vmstat"]["pgfault"] >= 256, d' "$out"
+out=$(ctl bench --mapped --file f 2>&1); rc=$?
+check "... and refuses --file, saying why" \
+	bash -c '[ "$0" -ne 0 ] && grep -q "anonymous regions only" <<<"$1"' "$rc" "$out"
+
+# ---- the socket path while mapped --------------------------------------------------------
+rm -f "$tmp/in" "$tmp/out" "$tmp/err"
+mkfifo "$tmp/in"
+exec {go}<>"$tmp/in"
+timeout 120 "$MAP_CLIENT" "$sock" blocked 8 <"$tmp/in" >"$tmp/out" 2>"$tmp/err" {go}>&- &
+client=$!	# timeout's: it dies as its command did
+wait_line "$tmp/out" '^ready region [0-9]+ pid [0-9]+$'
+read -r _ _ rid _ cpid <"$tmp/out"
+out=$(ctl write "$rid" 0 hello 2>&1); rc=$?
+check "a Write to a mapped region is refused with BUSY, saying why" \
+	bash -c '[ "$0" -ne 0 ] && grep -q "region is mapped by a client" <<<"$1"' "$rc" "$out"
+out=$(ctl read "$rid" 0 8 2>&1); rc=$?
+check "... and a Read too" \
+	bash -c '[ "$0" -ne 0 ] && grep -q "region is mapped by a client" <<<"$1"' "$rc" "$out"
+out=$(ctl madvise "$rid" dontneed 2>&1); rc=$?
+check "... and madvise dontneed" \
+	bash -c '[ "$0" -ne 0 ] && grep -q "region is mapped by a client" <<<"$1"' "$rc" "$out"
+
+# ---- the daemon killed under a client blocked on a fault --------------------------------
+# Its pages are all paged out; the daemon stops; the client reads page 0 and blocks in the
+# fault; the daemon is killed. The library must turn the fault into SIGSEGV, not zeros.
+kill -STOP "$pid"
+# SIGSTOP lands in each thread in its own time: a fault thread still running would serve the
+# read below. Wait (bounded) until every thread of the daemon is stopped.
+deadline=$((SECONDS + 60))
+while [ "$SECONDS" -lt "$deadline" ]; do
+	grep -h '^State:' /proc/"$pid"/task/*/status 2>/dev/null | grep -qv 'T (stopped)' ||
+		break
+	sleep 0.05
+done
+echo go >&"$go"
+blocked=no
+deadline=$((SECONDS + 60))
+while [ "$SECONDS" -lt "$deadline" ]; do
+	if grep -qs handle_userfault /proc/"$cpid"/task/*/wchan; then
+		blocked=yes
+		break
+	fi
+	sleep 0.05
+done
+check "the client blocks in its fault while the daemon is stopped" test "$blocked" = yes
+[ "$blocked" = yes ] || { cat "$tmp/out"; ctl stat vmstat | grep pswp; } | sed 's/^/# /'
+kill -KILL "$pid"
+wait "$client"
+rc=$?
+exec {go}>&-
+check "killing the daemon ends it with SIGSEGV (exit $rc), no hang" test "$rc" = 139
+check "... having read nothing" bash -c '! grep -q "^read [0-9]" "$0"' "$tmp/out"
+check "... and the library says why" \
+	grep -q "reclaimd: mapped region $rid lost: daemon gone" "$tmp/err"
+pid=
+
+finish

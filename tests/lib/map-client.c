@@ -1,0 +1,432 @@
+/*
+ * map-client - a program that uses a mapped region (rclc_map), for the integration tests.
+ *
+ *   map-client [--uid UID] SOCKET MODE [ARG]...
+ *
+ *   stress MEMCG PAGES THREADS ROUNDS   THREADS hammer one mapped region of PAGES in MEMCG
+ *                                       (the test makes it smaller than the region): each
+ *                                       round every thread checks every byte of its pages
+ *                                       against the last round's pattern, then writes the next
+ *   race PAGES SECONDS                  one thread writes a sequence number into every page,
+ *                                       reading each back, while another connection pages
+ *                                       the region out again and again; at the end every
+ *                                       page must hold its last number, through the mapping
+ *                                       and, after rclc_unmap, through Read
+ *   fork                                a child touches the mapping: SIGSEGV, the parent's
+ *                                       bytes intact
+ *   blocked PAGES [MEMCG]               map, write, page everything out, read the upper half
+ *                                       back, say "ready", wait for a line on stdin, then
+ *                                       read page 0 (the test stops and kills the daemon in
+ *                                       between); "ready" names the region and our pid
+ *   hold                                create a region, say "region ID", wait for stdin EOF
+ *   map ID                              try to map region ID; print the outcome
+ *
+ * Exit: 0 when every check held, 1 when one did not (saying which), 77 when this machine or
+ * daemon has no userfaultfd (rclc_map -EOPNOTSUPP), 2 for usage, 3 for a connection failure.
+ * Every loop is bounded in count or time.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+#include "reclaim-client.h"
+
+#define PAGE	4096u
+#define WORDS	(PAGE / sizeof(uint64_t))
+
+static const char *sock;
+
+static struct rclc *connect_or_die(void)
+{
+	struct rclc *c;
+	int r = rclc_open(sock, "map-client", &c);
+
+	if (r < 0) {
+		fprintf(stderr, "map-client: cannot connect to %s: %s\n", sock, strerror(-r));
+		exit(3);
+	}
+	return c;
+}
+
+static int fail(struct rclc *c, const char *what, int r)
+{
+	fprintf(stderr, "map-client: %s: %s (%s)\n", what, strerror(-r),
+		c ? rclc_last_error(c) : "");
+	return r == -EOPNOTSUPP ? 77 : 1;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t pattern(uint64_t page, uint64_t round, uint64_t word)
+{
+	return (page << 40) ^ (round << 24) ^ (word * 0x9e3779b97f4a7c15ULL);
+}
+
+/* ---- stress ---------------------------------------------------------------------------- */
+
+struct stress {
+	volatile uint64_t *base;
+	uint64_t pages;
+	unsigned int threads, rounds;
+	atomic_ulong checked;
+	atomic_int bad;
+};
+
+struct stress_arg {
+	struct stress *s;
+	unsigned int t;
+};
+
+static void *stress_thread(void *a)
+{
+	struct stress_arg *arg = a;
+	struct stress *s = arg->s;
+	unsigned int r;
+	uint64_t p, w;
+
+	for (r = 0; r < s->rounds && !atomic_load(&s->bad); r++) {
+		for (p = arg->t; p < s->pages; p += s->threads) {
+			volatile uint64_t *pg = s->base + p * WORDS;
+
+			for (w = 0; r && w < WORDS; w++) {
+				if (pg[w] != pattern(p, r - 1, w)) {
+					fprintf(stderr, "map-client: page %" PRIu64 " word %" PRIu64
+						" round %u: %#" PRIx64 ", not %#" PRIx64 "\n", p, w,
+						r, pg[w], pattern(p, r - 1, w));
+					atomic_store(&s->bad, 1);
+					return NULL;
+				}
+			}
+			if (r)
+				atomic_fetch_add(&s->checked, 1);
+			for (w = 0; w < WORDS; w++)
+				pg[w] = pattern(p, r, w);
+		}
+	}
+	return NULL;
+}
+
+static int cmd_stress(struct rclc *c, const char *memcg, uint64_t pages, unsigned int threads,
+		      unsigned int rounds)
+{
+	struct rclc_alloc_opts opts = { .kind = RCLC_REGION_ANON, .memcg = memcg };
+	struct stress s = { .pages = pages, .threads = threads, .rounds = rounds };
+	struct stress_arg args[64];
+	pthread_t tid[64];
+	uint64_t id;
+	size_t bytes;
+	void *addr;
+	unsigned int t;
+	int r;
+
+	if (threads == 0 || threads > 64 || rounds < 2)
+		return 2;
+	r = rclc_alloc(c, pages * PAGE, &opts, &id, NULL);
+	if (r < 0)
+		return fail(c, "alloc", r);
+	r = rclc_map(c, id, &addr, &bytes);
+	if (r < 0)
+		return fail(c, "map", r);
+	s.base = addr;
+	for (t = 0; t < threads; t++) {
+		args[t] = (struct stress_arg){ .s = &s, .t = t };
+		pthread_create(&tid[t], NULL, stress_thread, &args[t]);
+	}
+	for (t = 0; t < threads; t++)
+		pthread_join(tid[t], NULL);
+	printf("checked %lu pages in %u rounds\n", (unsigned long)atomic_load(&s.checked),
+	       rounds);
+	if (atomic_load(&s.bad))
+		return 1;
+	/* Every page read back (all but the first round) and every one still right. */
+	if (atomic_load(&s.checked) != pages * (rounds - 1)) {
+		fprintf(stderr, "map-client: checked %lu pages, not %" PRIu64 "\n",
+			(unsigned long)atomic_load(&s.checked), pages * (rounds - 1));
+		return 1;
+	}
+	r = rclc_unmap(c, id);
+	return r < 0 ? fail(c, "unmap", r) : 0;
+}
+
+/* ---- race ------------------------------------------------------------------------------ */
+
+struct race {
+	volatile uint64_t *base;
+	uint64_t pages;
+	double until;
+	atomic_int stop;
+	atomic_ulong pageouts;	/* pages the evictor's PAGEOUTs acted on */
+	atomic_ulong calls;
+	uint64_t id;
+	int err;
+};
+
+static void *evictor(void *a)
+{
+	struct race *rc = a;
+	struct rclc *c = connect_or_die();
+	struct rclc_range range = { .region_id = rc->id };
+
+	while (!atomic_load(&rc->stop) && now() < rc->until) {
+		uint64_t n = 0;
+		int r = rclc_madvise(c, &range, RCLC_MADV_PAGEOUT, &n);
+
+		if (r < 0) {
+			fprintf(stderr, "map-client: pageout: %s\n", rclc_last_error(c));
+			rc->err = r;
+			break;
+		}
+		atomic_fetch_add(&rc->pageouts, n);
+		atomic_fetch_add(&rc->calls, 1);
+	}
+	rclc_close(c);
+	return NULL;
+}
+
+static int cmd_race(struct rclc *c, uint64_t pages, double seconds)
+{
+	struct race rc = { .pages = pages };
+	uint64_t seq = 0, p, *buf, *last;
+	pthread_t ev;
+	size_t bytes;
+	void *addr;
+	int r, bad = 0;
+
+	r = rclc_alloc(c, pages * PAGE, NULL, &rc.id, NULL);
+	if (r < 0)
+		return fail(c, "alloc", r);
+	r = rclc_map(c, rc.id, &addr, &bytes);
+	if (r < 0)
+		return fail(c, "map", r);
+	rc.base = addr;
+	last = calloc(pages, sizeof(*last));
+	buf = malloc(PAGE);
+	if (!last || !buf)
+		return 1;
+	rc.until = now() + seconds;
+	pthread_create(&ev, NULL, evictor, &rc);
+	/*
+	 * Each number goes to a word that moves with it and to the page's last word, and is
+	 * read back at once: an eviction between the write and the read must not lose it.
+	 */
+	while (now() < rc.until && !bad) {
+		for (p = 0; p < pages && !bad; p++) {
+			volatile uint64_t *pg = rc.base + p * WORDS;
+
+			last[p] = ++seq;
+			pg[seq % (WORDS - 1)] = seq;
+			pg[WORDS - 1] = seq;
+			if (pg[seq % (WORDS - 1)] != seq || pg[WORDS - 1] != seq) {
+				fprintf(stderr, "map-client: page %" PRIu64 ": number %" PRIu64
+					" lost right after it was written\n", p, seq);
+				bad = 1;
+			}
+		}
+	}
+	atomic_store(&rc.stop, 1);
+	pthread_join(ev, NULL);
+	printf("wrote %" PRIu64 " numbers; %lu pageout calls took %lu pages\n", seq,
+	       (unsigned long)atomic_load(&rc.calls), (unsigned long)atomic_load(&rc.pageouts));
+	if (bad || rc.err)
+		return 1;
+	r = rclc_unmap(c, rc.id);
+	if (r < 0)
+		return fail(c, "unmap", r);
+	/* Through the socket now: the bytes taken back are the last ones written. */
+	for (p = 0; p < pages && !bad; p++) {
+		r = rclc_read(c, rc.id, p * PAGE, buf, PAGE, NULL);
+		if (r < 0)
+			return fail(c, "read", r);
+		if (buf[WORDS - 1] != last[p] || buf[last[p] % (WORDS - 1)] != last[p]) {
+			fprintf(stderr, "map-client: page %" PRIu64 " holds %" PRIu64 ", not its "
+				"last number %" PRIu64 "\n", p, buf[WORDS - 1], last[p]);
+			bad = 1;
+		}
+	}
+	free(buf);
+	free(last);
+	return bad;
+}
+
+/* ---- fork ------------------------------------------------------------------------------ */
+
+static int cmd_fork(struct rclc *c)
+{
+	struct rclc_range range = { 0 };
+	uint64_t id, pages = 64, p, w;
+	volatile uint64_t *base;
+	size_t bytes;
+	void *addr;
+	pid_t child;
+	int r, status;
+
+	r = rclc_alloc(c, pages * PAGE, NULL, &id, NULL);
+	if (r < 0)
+		return fail(c, "alloc", r);
+	r = rclc_map(c, id, &addr, &bytes);
+	if (r < 0)
+		return fail(c, "map", r);
+	base = addr;
+	for (p = 0; p < pages; p++)
+		for (w = 0; w < WORDS; w++)
+			base[p * WORDS + w] = pattern(p, 1, w);
+	/* Half of it evicted: the child must not fault those in (zeros) behind our back. */
+	range.region_id = id;
+	range.nr_pages = pages / 2;
+	r = rclc_madvise(c, &range, RCLC_MADV_PAGEOUT, NULL);
+	if (r < 0)
+		return fail(c, "pageout", r);
+	fflush(NULL);
+	child = fork();
+	if (child == 0) {
+		/* The child reads an evicted page, then a resident one: SIGSEGV at the first. */
+		printf("child read %#" PRIx64 "\n", base[0]);
+		printf("child read %#" PRIx64 "\n", base[(pages - 1) * WORDS]);
+		_exit(0);
+	}
+	if (child < 0 || waitpid(child, &status, 0) != child)
+		return fail(c, "fork", -errno);
+	printf("child %s %d\n", WIFSIGNALED(status) ? "killed by signal" : "exited",
+	       WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	for (p = 0; p < pages; p++)
+		for (w = 0; w < WORDS; w++)
+			if (base[p * WORDS + w] != pattern(p, 1, w)) {
+				fprintf(stderr, "map-client: parent page %" PRIu64 " changed after "
+					"the fork\n", p);
+				return 1;
+			}
+	printf("parent intact\n");
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV ? 0 : 1;
+}
+
+/* ---- blocked --------------------------------------------------------------------------- */
+
+static int cmd_blocked(struct rclc *c, uint64_t pages, const char *memcg)
+{
+	struct rclc_alloc_opts opts = { .kind = RCLC_REGION_ANON, .memcg = memcg };
+	struct rclc_range range = { 0 };
+	volatile uint64_t *base;
+	char line[16];
+	uint64_t id, p;
+	size_t bytes;
+	void *addr;
+	int r;
+
+	r = rclc_alloc(c, pages * PAGE, &opts, &id, NULL);
+	if (r < 0)
+		return fail(c, "alloc", r);
+	r = rclc_map(c, id, &addr, &bytes);
+	if (r < 0)
+		return fail(c, "map", r);
+	base = addr;
+	for (p = 0; p < pages; p++)
+		base[p * WORDS] = p + 1;
+	range.region_id = id;
+	r = rclc_madvise(c, &range, RCLC_MADV_PAGEOUT, NULL);
+	if (r < 0)
+		return fail(c, "pageout", r);
+	/* The upper half back in (mapped out again), page 0 left in swap. */
+	for (p = pages / 2; p < pages; p++)
+		if (base[p * WORDS] != p + 1)
+			return 1;
+	printf("ready region %" PRIu64 " pid %d\n", id, (int)getpid());
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return 2;
+	/* The daemon is stopped now: this blocks on the fault until it is killed. */
+	printf("read %" PRIu64 "\n", base[0]);
+	return base[0] == 1 ? 0 : 1;
+}
+
+/* ---- hold, map ------------------------------------------------------------------------- */
+
+static int cmd_hold(struct rclc *c)
+{
+	struct rclc_alloc_opts opts = { .kind = RCLC_REGION_ANON };
+	char line[16];
+	uint64_t id;
+	int r = rclc_alloc(c, 16 * PAGE, &opts, &id, NULL);
+
+	if (r < 0)
+		return fail(c, "alloc", r);
+	printf("region %" PRIu64 "\n", id);
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin))
+		;
+	return 0;
+}
+
+static int cmd_map(struct rclc *c, uint64_t id)
+{
+	size_t bytes;
+	void *addr;
+	int r = rclc_map(c, id, &addr, &bytes);
+
+	if (r < 0) {
+		printf("refused code=%s message=%s\n", rclc_code_str(rclc_last_code(c)),
+		       rclc_last_error(c));
+		return r == -EOPNOTSUPP ? 77 : 1;
+	}
+	printf("mapped %zu bytes\n", bytes);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct rclc *c;
+	int argi = 1, r = 2;
+	const char *mode;
+
+	if (argc > 3 && !strcmp(argv[1], "--uid")) {
+		uid_t uid = (uid_t)atoi(argv[2]);
+
+		if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0) {
+			perror("map-client: dropping privileges");
+			return 2;
+		}
+		argi = 3;
+	}
+	if (argc - argi < 2) {
+		fprintf(stderr, "usage: map-client [--uid UID] SOCKET MODE [ARG]...\n");
+		return 2;
+	}
+	sock = argv[argi];
+	mode = argv[argi + 1];
+	argi += 2;
+	c = connect_or_die();
+	if (!strcmp(mode, "stress") && argc - argi == 4)
+		r = cmd_stress(c, argv[argi], strtoull(argv[argi + 1], NULL, 10),
+			       (unsigned int)atoi(argv[argi + 2]), (unsigned int)atoi(argv[argi + 3]));
+	else if (!strcmp(mode, "race") && argc - argi == 2)
+		r = cmd_race(c, strtoull(argv[argi], NULL, 10), atof(argv[argi + 1]));
+	else if (!strcmp(mode, "fork") && argc - argi == 0)
+		r = cmd_fork(c);
+	else if (!strcmp(mode, "blocked") && (argc - argi == 1 || argc - argi == 2))
+		r = cmd_blocked(c, strtoull(argv[argi], NULL, 10),
+				argc - argi == 2 ? argv[argi + 1] : NULL);
+	else if (!strcmp(mode, "hold") && argc - argi == 0)
+		r = cmd_hold(c);
+	else if (!strcmp(mode, "map") && argc - argi == 1)
+		r = cmd_map(c, strtoull(argv[argi], NULL, 10));
+	else
+		fprintf(stderr, "map-client: unknown mode or arguments\n");
+	fflush(NULL);
+	rclc_close(c);
+	return r;
+}
