@@ -392,6 +392,83 @@ int rcl_region_write(struct rcl_engine *engine, uint32_t id, uint64_t offset, co
 	return region_copy(engine, id, offset, (void *)buf, len, true);
 }
 
+/*
+ * The page of entry @pte of an anonymous region for a copy that must not fault: a present
+ * page (anonymous memory has no file page a write would have to copy first), or for a read
+ * the zero page. NULL otherwise.
+ */
+static struct page *resident_page(struct rcl_engine *engine, pte_t pte, bool write)
+{
+	if (is_zero_pte(pte) && !write)
+		return pfn_to_page(engine, pte_pfn(pte));
+	return pte_present(pte) ? pfn_to_page(engine, pte_pfn(pte)) : NULL;
+}
+
+/*
+ * region_copy for the event loop: all or nothing, never blocking. What a fault on a present
+ * page does is done here too: pgfault counted, the accessed bit set, and for a write the dirty
+ * bit and PG_dirty. Anonymous regions only: dirtying file pages asks for dirty throttling,
+ * which may sleep.
+ */
+static int region_copy_resident(struct rcl_engine *engine, uint32_t id, uint64_t offset,
+				void *buf, size_t len, bool write)
+{
+	unsigned long first, last, i;
+	struct region *region;
+	size_t done = 0;
+	int err = 0;
+
+	if (offset + len < offset)
+		return -EINVAL;
+	if (!len)
+		return -EAGAIN;
+	if (!mm_trylock(engine))
+		return -EAGAIN;
+	first = (unsigned long)(offset >> PAGE_SHIFT);
+	last = (unsigned long)((offset + len - 1) >> PAGE_SHIFT);
+	region = region_range(engine, id, 0, last + 1, &err);
+	if (region && (region->file || region->map_ops || region->dead))
+		err = -EAGAIN;
+	for (i = first; region && !err && i <= last; i++)
+		if (!resident_page(engine, pte_get(region, i), write))
+			err = -EAGAIN;
+	for (i = first; region && !err && i <= last; i++) {
+		pte_t *pte = pte_offset(region, i);
+		struct page *page = resident_page(engine, *pte, write);
+		size_t off = i == first ? (size_t)(offset & (PAGE_SIZE - 1)) : 0;
+		size_t n = min_t(size_t, PAGE_SIZE - off, len - done);
+
+		count_vm_event(engine, PGFAULT);
+		count_memcg_events(region->memcg, PGFAULT, 1);
+		if (write) {
+			*pte |= PTE_YOUNG | PTE_DIRTY;
+			set_page_dirty(page);
+			memcpy((char *)page_address(page) + off, (const char *)buf + done, n);
+		} else {
+			if (!is_zero_pte(*pte))
+				*pte |= PTE_YOUNG;
+			memcpy((char *)buf + done, (const char *)page_address(page) + off, n);
+		}
+		done += n;
+	}
+	if (region)
+		region_put(engine, region);
+	mm_unlock(engine);
+	return err;
+}
+
+int rcl_region_read_resident(struct rcl_engine *engine, uint32_t id, uint64_t offset,
+			     void *buf, size_t len)
+{
+	return region_copy_resident(engine, id, offset, buf, len, false);
+}
+
+int rcl_region_write_resident(struct rcl_engine *engine, uint32_t id, uint64_t offset,
+			      const void *buf, size_t len)
+{
+	return region_copy_resident(engine, id, offset, (void *)buf, len, true);
+}
+
 /* MADV_FREE on one entry: the page may be dropped instead of swapped until written again. */
 static void madvise_free_pte(struct rcl_engine *engine, struct region *region, unsigned long i)
 {

@@ -23,6 +23,16 @@ static uint32_t anon_region(struct fixture *f, uint64_t pages, uint32_t memcg)
 	return id;
 }
 
+static uint32_t file_region_of(struct fixture *f, const char *path, uint64_t pages)
+{
+	struct rcl_region_spec spec = { .type = RCL_REGION_FILE, .nr_pages = pages,
+					.path = path };
+	uint32_t id;
+
+	ck_assert_int_eq(rcl_region_create(f->e, &spec, &id), 0);
+	return id;
+}
+
 static bool page_is(struct fixture *f, uint32_t id, uint64_t p, uint64_t seed)
 {
 	static const char zeros[PAGE];
@@ -422,6 +432,76 @@ START_TEST(test_touch_resident_all_or_nothing)
 }
 END_TEST
 
+/*
+ * The loop's fast copies: the bytes of resident pages (never-written ones read as zeros), all
+ * or nothing, a write dirtying its pages as a write fault does; anything that would fault, a
+ * file region or a busy engine gets -EAGAIN with nothing copied.
+ */
+START_TEST(test_copy_resident_all_or_nothing)
+{
+	static const char zeros[PAGE];
+	char *buf = malloc(4 * PAGE), *mine = malloc(2 * PAGE);
+	struct fixture f;
+	uint32_t id, file;
+	uint64_t faults;
+
+	fixture_setup(&f, 16, 32, 1);
+	fixture_file(&f, "f", 4 * PAGE);
+	id = anon_region(&f, 64, 0);
+	fixture_fill(&f, id, 0, 32, 14);
+	ck_assert(page_is(&f, id, 50, 0));		/* read once: the zero page */
+
+	faults = fixture_vmstat(f.e, "pgfault");
+	ck_assert_int_eq(rcl_region_read_resident(f.e, id, 3 * PAGE, buf, 4 * PAGE), 0);
+	ck_assert(check_pattern(buf, 4 * PAGE, 14, 3 * PAGE));
+	ck_assert_uint_eq(fixture_vmstat(f.e, "pgfault") - faults, 4);
+	ck_assert_int_eq(rcl_region_read_resident(f.e, id, 50 * PAGE, buf, PAGE), 0);
+	ck_assert(!memcmp(buf, zeros, PAGE));
+
+	/* Page 40 was never touched: nothing is copied. */
+	memset(buf, 0xee, 4 * PAGE);
+	ck_assert_int_eq(rcl_region_read_resident(f.e, id, 38 * PAGE, buf, 4 * PAGE), -EAGAIN);
+	ck_assert_uint_eq((unsigned char)buf[0], 0xee);
+	memset(mine, 0x5d, 2 * PAGE);
+	ck_assert_int_eq(rcl_region_write_resident(f.e, id, 31 * PAGE, mine, 2 * PAGE), -EAGAIN);
+	ck_assert(page_is(&f, id, 31, 14));		/* all or nothing */
+	/* A write finds no zero page to write into: that is a fault. */
+	ck_assert_int_eq(rcl_region_write_resident(f.e, id, 50 * PAGE, mine, PAGE), -EAGAIN);
+
+	/* A write copies in and dirties, unaligned too. */
+	ck_assert_int_eq(rcl_region_write_resident(f.e, id, 10 * PAGE + 100, mine, PAGE), 0);
+	ck_assert_int_eq(rcl_region_read(f.e, id, 10 * PAGE + 100, buf, PAGE), 0);
+	ck_assert(!memcmp(buf, mine, PAGE));
+	ck_assert_int_eq(rcl_region_read(f.e, id, 10 * PAGE, buf, 100), 0);
+	ck_assert(check_pattern(buf, 100, 14, 10 * PAGE));
+	mm_lock(f.e);
+	{
+		struct region *r = region_lookup(f.e, id);
+		pte_t pte = pte_get(r, 11);
+
+		ck_assert(pte & PTE_DIRTY);
+		ck_assert(PageDirty(pfn_to_page(f.e, pte_pfn(pte))));
+	}
+	mm_unlock(f.e);
+
+	/* Swapped out: a fault. */
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 5, 1, RCL_MADV_PAGEOUT), 0);
+	ck_assert_int_eq(rcl_region_read_resident(f.e, id, 5 * PAGE, buf, PAGE), -EAGAIN);
+	/* File regions, bad ranges, unknown regions, a busy engine. */
+	file = file_region_of(&f, "f", 4);
+	ck_assert_int_eq(rcl_region_touch(f.e, file, 0, 4, false), 0);
+	ck_assert_int_eq(rcl_region_read_resident(f.e, file, 0, buf, PAGE), -EAGAIN);
+	ck_assert_int_eq(rcl_region_read_resident(f.e, id, 63 * PAGE, buf, 2 * PAGE), -EINVAL);
+	ck_assert_int_eq(rcl_region_read_resident(f.e, 77, 0, buf, PAGE), -ENOENT);
+	mm_lock(f.e);
+	ck_assert_int_eq(rcl_region_read_resident(f.e, id, 0, buf, PAGE), -EAGAIN);
+	mm_unlock(f.e);
+	free(buf);
+	free(mine);
+	fixture_teardown(&f);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("advice");
@@ -438,6 +518,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_trace_points_fire_with_fields);
 	tcase_add_test(tc, test_memcg_walk_and_paths);
 	tcase_add_test(tc, test_touch_resident_all_or_nothing);
+	tcase_add_test(tc, test_copy_resident_all_or_nothing);
 	tcase_add_test(tc, test_kswapd_thread_wakes_and_balances);
 	suite_add_tcase(s, tc);
 	return s;

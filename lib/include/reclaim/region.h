@@ -61,6 +61,17 @@ int rcl_region_touch_resident(struct rcl_engine *engine, uint32_t id, uint64_t p
 			      uint64_t nr, bool write);
 int rcl_region_read(struct rcl_engine *engine, uint32_t id, uint64_t offset, void *buf,
 		    size_t len);
+/*
+ * The same copies as rcl_region_read and rcl_region_write when they cannot block: every page
+ * of the range resident (a read may also find never-written pages, which read as zeros), the
+ * region anonymous and not mapped by a client, and the engine free at once. -EAGAIN, with
+ * nothing copied, otherwise: an event loop answers cheap copies with them and hands the rest
+ * to a thread that may wait.
+ */
+int rcl_region_read_resident(struct rcl_engine *engine, uint32_t id, uint64_t offset,
+			     void *buf, size_t len);
+int rcl_region_write_resident(struct rcl_engine *engine, uint32_t id, uint64_t offset,
+			      const void *buf, size_t len);
 int rcl_region_write(struct rcl_engine *engine, uint32_t id, uint64_t offset, const void *buf,
 		     size_t len);
 
