@@ -4,21 +4,29 @@
  * Lock order (outermost first). A lock may be taken while holding any lock above it on its own
  * branch, never the other way round; nothing is called under a leaf lock.
  *
- *   engine->mm_lock                    the memory model above the allocator: regions, page
- *                                      cache, swap cache, LRU lists, memcgs (one big lock
- *                                      until the concurrency work splits it along the branch
- *                                      below); kswapd and the flusher wait on its condvars
- *     io engine locks                  io.c: ring and completion state (never held in end_io)
- *     swap_info->lock                  slot map and clusters
- *     engine->tasks_lock               the list of attached threads (drain_all_pages walks it)
- *       pcp->lock                      one thread's per-thread page lists
- *         zone->lock                   buddy free lists, nr_free, pageblock types (leaf)
+ *   page lock (PG_locked)              lock_page/unlock_page with hashed wait queues (lock.c):
+ *                                      a holder may take mm_lock; under mm_lock it is only
+ *                                      trylocked, or slept on with mm_lock let go
+ *     engine->mm_lock                  the memory model above the allocator: regions, page
+ *                                      cache, swap cache, LRU lists, memcgs (one lock until
+ *                                      the concurrency work splits it along the target below);
+ *                                      kswapd and the flusher wait on its condvars. A holder
+ *                                      lets it go only where it may sleep (mm_drop/mm_retake,
+ *                                      mm_cond_wait) and revalidates what it looked at; memcgs
+ *                                      a walker stands on are pinned meanwhile (css_get)
+ *       io engine locks                io.c: ring and completion state (never held in end_io)
+ *       swap_info->lock                slot map, clusters, CRCs; reclaim submits swap writes
+ *                                      holding it without mm_lock
+ *       engine->tasks_lock             the list of attached threads (drain_all_pages walks it)
+ *         pcp->lock                    one thread's per-thread page lists
+ *           zone->lock                 buddy free lists, nr_free, pageblock types (leaf)
  *
- * The target once mm_lock is split (the kernel's order):
- *   region page-table lock             a region's entries
- *     page lock (PG_locked)
- *       mapping index lock             page cache slots and shadow entries
- *         pgdat->lru_lock              LRU lists of every lruvec on the node
+ * The target once mm_lock is split (the kernel's order: reclaim holds the page lock and then
+ * walks the page tables that map the page, so the page lock is outside them):
+ *   page lock (PG_locked)
+ *     mapping index lock / rmap lock   page cache slots and shadow entries; a file's mappers
+ *       region page-table lock         a region's entries
+ *         pgdat->lru_lock, swap locks  LRU lists of every lruvec on the node; slot map
  *           pcp->lock -> zone->lock    freeing pages from under the LRU lock
  *
  * Counters are relaxed atomics and need no lock.
