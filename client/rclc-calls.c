@@ -635,7 +635,9 @@ int rclc_subscribe(struct rclc *c, const struct rclc_subscribe_opts *opts,
 
 	s.kind = opts->kind == RCLC_EVENT_TRACE ? RECLAIM__V1__EVENT_KIND__EVENT_TRACE :
 		 opts->kind == RCLC_EVENT_PRESSURE ? RECLAIM__V1__EVENT_KIND__EVENT_PRESSURE :
+		 opts->kind == RCLC_EVENT_PSI ? RECLAIM__V1__EVENT_KIND__EVENT_PSI :
 		 RECLAIM__V1__EVENT_KIND__EVENT_NONE;
+	s.trigger = wire_str(opts->trigger);
 	s.memcg = wire_str(opts->memcg);
 	s.min_level = (Reclaim__V1__PressureLevel)opts->min_level;
 	s.tracepoints = (char **)opts->tracepoints;	/* only packed */
@@ -643,6 +645,16 @@ int rclc_subscribe(struct rclc *c, const struct rclc_subscribe_opts *opts,
 	s.queue_len = opts->queue_len;
 	SET_REQ(req, subscribe, SUBSCRIBE, &s);
 	return rclc_exec(c, &req, WANT(SUBSCRIBE), decode_subscribe, &o);
+}
+
+int rclc_subscribe_psi(struct rclc *c, const char *memcg, const char *trigger,
+		       uint64_t *ret_subscription_id)
+{
+	struct rclc_subscribe_opts opts = {
+		.kind = RCLC_EVENT_PSI, .memcg = memcg, .trigger = trigger,
+	};
+
+	return rclc_subscribe(c, &opts, ret_subscription_id);
 }
 
 static int decode_unsubscribe(struct rclc *c, Response **respp, const struct rclc_out *o)
@@ -681,6 +693,16 @@ static int copy_event(struct rclc *c, const Reclaim__V1__Event *e, struct rclc_e
 		ev->trace.time_ns = e->trace->time_ns;
 		ev->trace.nr_fields = e->trace->n_fields;
 		return copy_counters(c, e->trace->fields, e->trace->n_fields, &ev->trace.fields);
+	case RECLAIM__V1__EVENT__EVENT_PSI:
+		ev->kind = RCLC_EVENT_PSI;
+		copy_str(ev->psi.memcg, sizeof(ev->psi.memcg), e->psi->memcg);
+		ev->psi.full = e->psi->full;
+		ev->psi.stall_usec = e->psi->stall_usec;
+		ev->psi.window_usec = e->psi->window_usec;
+		ev->psi.total_usec = e->psi->total_usec;
+		ev->psi.growth_usec = e->psi->growth_usec;
+		ev->psi.time_ns = e->psi->time_ns;
+		return 0;
 	case RECLAIM__V1__EVENT__EVENT_OVERFLOW:
 		ev->kind = RCLC_EVENT_OVERFLOW;
 		ev->overflow.events_dropped = e->overflow->events_dropped;

@@ -353,19 +353,35 @@ enum rclc_event_kind {
 	RCLC_EVENT_PRESSURE = 1,	/* vmpressure notifications */
 	RCLC_EVENT_TRACE = 2,		/* reclaim trace points */
 	RCLC_EVENT_OVERFLOW = 3,	/* (events only) the subscription fell behind and ended */
+	RCLC_EVENT_PSI = 4,		/* a PSI trigger on one memcg crossed */
 };
 
 struct rclc_subscribe_opts {
 	enum rclc_event_kind kind;
-	const char *memcg;			/* PRESSURE: this subtree; NULL = all */
+	const char *memcg;			/* PRESSURE: this subtree; NULL = all.
+						 * PSI: this memcg; NULL = "/" */
 	enum rclc_pressure_level min_level;	/* PRESSURE: only levels at or above */
 	const char *const *tracepoints;		/* TRACE: names to enable; none = all */
 	size_t nr_tracepoints;
 	uint32_t queue_len;			/* events buffered; 0 = the server's default */
+	const char *trigger;			/* PSI: "some|full STALL_USEC WINDOW_USEC" */
 };
 
+/*
+ * Start a stream of events on this connection (read them with rclc_next_event).
+ *
+ * RCLC_EVENT_PSI is the kernel's PSI trigger as a write to a memcg's memory.pressure sets it:
+ * an event each time the memcg's "some" (or "full") stall time grows by STALL_USEC within
+ * WINDOW_USEC, at most one a window. The window must be 500000..10000000 usec and the stall
+ * 1..WINDOW_USEC, as the kernel wants; anything else is -EINVAL with the reason in
+ * rclc_last_error(). rclc_subscribe_psi() is the short form.
+ */
 int rclc_subscribe(struct rclc *c, const struct rclc_subscribe_opts *opts,
 		   uint64_t *ret_subscription_id);
+
+/* rclc_subscribe of RCLC_EVENT_PSI: TRIGGER on MEMCG (NULL = "/"). */
+int rclc_subscribe_psi(struct rclc *c, const char *memcg, const char *trigger,
+		       uint64_t *ret_subscription_id);
 
 /* The events the subscription lost to a full queue in *RET_DROPPED (may be NULL). */
 int rclc_unsubscribe(struct rclc *c, uint64_t subscription_id, uint64_t *ret_dropped);
@@ -389,6 +405,15 @@ struct rclc_event {
 		struct {
 			uint64_t events_dropped;
 		} overflow;
+		struct {
+			char memcg[RCLC_PATH_MAX];
+			bool full;		/* the trigger's kind: "full", else "some" */
+			uint64_t stall_usec;	/* the trigger's threshold */
+			uint64_t window_usec;	/* the trigger's window */
+			uint64_t total_usec;	/* the memcg's stall total of that kind */
+			uint64_t growth_usec;	/* its growth within the window */
+			uint64_t time_ns;	/* CLOCK_MONOTONIC of the daemon's sample */
+		} psi;
 	};
 };
 
