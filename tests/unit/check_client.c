@@ -386,6 +386,64 @@ START_TEST(test_subscribe_reclaim)
 }
 END_TEST
 
+/* A PSI trigger on a memcg: bad triggers refused with the reason; under pressure an event,
+ * typed, naming the memcg and the trigger. */
+START_TEST(test_subscribe_psi)
+{
+	struct rclc_subscribe_opts pressure = {
+		.kind = RCLC_EVENT_PRESSURE, .trigger = "some 1 500000",
+	};
+	struct rclc_memcg_limits max = { .set = RCLC_LIMIT_MAX, .max = 2u << 20 };
+	struct rclc_alloc_opts in_psi = { .memcg = "/psi" };
+	static unsigned char chunk[1u << 20];
+	struct rclc *c = open_client();
+	int64_t deadline = now_ms() + WAIT_MS;
+	struct rclc_event ev;
+	uint64_t sub, id, dropped;
+	unsigned int round, i;
+	int r = -ETIMEDOUT;
+
+	ck_assert_int_eq(rclc_memcg_create(c, "/psi", &max, -1), 0);
+	ck_assert_int_eq(rclc_subscribe_psi(c, "/psi", "some 1000 20000000", &sub), -EINVAL);
+	ck_assert_int_eq(rclc_last_code(c), RCLC_CODE_INVALID_ARGUMENT);
+	ck_assert_ptr_nonnull(strstr(rclc_last_error(c), "window is not within 500000..10000000"));
+	ck_assert_int_eq(rclc_subscribe_psi(c, "/psi", "most 1000 1000000", &sub), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(rclc_last_error(c), "some|full"));
+	ck_assert_int_eq(rclc_subscribe_psi(c, "/psi", NULL, &sub), -EINVAL);
+	ck_assert_int_eq(rclc_subscribe(c, &pressure, &sub), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(rclc_last_error(c), "trigger is for EVENT_PSI only"));
+	ck_assert_int_eq(rclc_subscribe_psi(c, "/nope", "some 1000 1000000", &sub), -ENOENT);
+
+	ck_assert_int_eq(rclc_subscribe_psi(c, "/psi", "some 1000 500000", &sub), 0);
+	ck_assert_int_eq(rclc_alloc(c, 3 * sizeof(chunk), &in_psi, &id, NULL), 0);
+	/* 3 MiB through a 2 MiB limit, over and over, until the trigger fires (bounded). */
+	for (round = 0; round < 200 && now_ms() < deadline; round++) {
+		for (i = 0; i < 3; i++) {
+			fill(chunk, sizeof(chunk), round * 3 + i);
+			ck_assert_int_eq(rclc_write(c, id, (uint64_t)i * sizeof(chunk), chunk,
+						    sizeof(chunk)), 0);
+		}
+		r = rclc_next_event(c, 0, &ev);
+		if (r != -ETIMEDOUT)
+			break;
+	}
+	ck_assert_int_eq(r, 0);
+	ck_assert_uint_eq(ev.subscription_id, sub);
+	ck_assert_uint_eq(ev.seq, 1);
+	ck_assert_int_eq(ev.kind, RCLC_EVENT_PSI);
+	ck_assert_str_eq(ev.psi.memcg, "/psi");
+	ck_assert(!ev.psi.full);
+	ck_assert_uint_eq(ev.psi.stall_usec, 1000);
+	ck_assert_uint_eq(ev.psi.window_usec, 500000);
+	ck_assert_uint_ge(ev.psi.growth_usec, 1000);
+	ck_assert_uint_ge(ev.psi.total_usec, ev.psi.growth_usec);
+	ck_assert_uint_gt(ev.psi.time_ns, 0);
+	rclc_event_release(&ev);
+	ck_assert_int_eq(rclc_unsubscribe(c, sub, &dropped), 0);
+	rclc_close(c);
+}
+END_TEST
+
 /* ---- tunables and files -------------------------------------------------------------------- */
 
 START_TEST(test_tunables)
@@ -704,6 +762,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_memcg_calls);
 	tcase_add_test(tc, test_stat_pressure);
 	tcase_add_test(tc, test_subscribe_reclaim);
+	tcase_add_test(tc, test_subscribe_psi);
 	tcase_add_test(tc, test_tunables);
 	tcase_add_test(tc, test_file_calls);
 	tcase_add_test(tc, test_pipelined);
