@@ -227,6 +227,41 @@ int rclc_madvise(struct rclc *c, const struct rclc_range *range, enum rclc_advic
 int rclc_mlock(struct rclc *c, const struct rclc_range *range, uint64_t *ret_pages);
 int rclc_munlock(struct rclc *c, const struct rclc_range *range, uint64_t *ret_pages);
 
+/*
+ * Vectored (scattered) calls: many ranges in one request and one round trip, acted on in
+ * the order given. 1..RCLC_MAX_RANGES ranges; no two may overlap and each must lie within
+ * its region. The daemon checks every range before it acts on any: a bad one is -EINVAL
+ * with rclc_last_error() naming its index ("ranges[7]: ...") and nothing done. A read's
+ * bytes together must fit the server's frame limit (rclc_hello_info's max_frame_bytes, less
+ * a few bytes a range), as must a write's. They work asynchronously too (rclc_async): the
+ * iovec array and its buffers must then stay valid until the call completes.
+ */
+#define RCLC_MAX_RANGES		4096
+
+/* LEN bytes at OFFSET of the region, to or from BUF. */
+struct rclc_iovec {
+	uint64_t offset;
+	size_t len;		/* > 0 */
+	void *buf;		/* read: filled; write: only read */
+};
+
+/* Read each of IOV[N] of REGION_ID into its buffer; the bytes read in all in *RET_BYTES (may
+ * be NULL). */
+int rclc_readv(struct rclc *c, uint64_t region_id, const struct rclc_iovec *iov, size_t n,
+	       uint64_t *ret_bytes);
+
+/* Write each of IOV[N] from its buffer into REGION_ID. The buffers are copied into the
+ * request when it is sent. */
+int rclc_writev(struct rclc *c, uint64_t region_id, const struct rclc_iovec *iov, size_t n);
+
+/* rclc_touch of RANGES[N] (of any regions of the caller's); RET sums them. */
+int rclc_touchv(struct rclc *c, const struct rclc_range *ranges, size_t n, bool write,
+		struct rclc_touch_result *ret);
+
+/* rclc_madvise of RANGES[N]; the pages acted on, over all of them, in *RET_PAGES. */
+int rclc_madvisev(struct rclc *c, const struct rclc_range *ranges, size_t n,
+		  enum rclc_advice advice, uint64_t *ret_pages);
+
 /* Write back a file region's dirty pages (ASYNC: start and return). */
 int rclc_msync(struct rclc *c, const struct rclc_range *range, bool async,
 	       uint64_t *ret_pages_written);
