@@ -290,13 +290,17 @@ static void listener_evaluate(struct pw_listener *l, const struct pw_sock *s, ui
 	l->fire(l->arg, &ev);
 }
 
-/* The record of @memcg, the group of id @memcg_id (a path reused by a new group is another). */
-static struct pw_sock *sock_find(struct psiwatch *w, const char *memcg, uint32_t memcg_id)
+/*
+ * The record of @memcg. By path: a socket is named after it, and a group removed and made
+ * again between two samples keeps its socket (its stall total starts again from 0, which
+ * the triggers take as no growth).
+ */
+static struct pw_sock *sock_find(struct psiwatch *w, const char *memcg)
 {
 	struct pw_sock *s;
 
 	LIST_FOREACH(s, &w->socks, link)
-		if (s->memcg_id == memcg_id && !strcmp(s->memcg, memcg))
+		if (!strcmp(s->memcg, memcg))
 			return s;
 	return NULL;
 }
@@ -357,12 +361,13 @@ static void sample_done(struct job *job)
 	LIST_FOREACH(s, &w->socks, link)
 		s->seen = false;
 	for (i = 0; i < w->nr_next; i++) {
-		s = sock_find(w, w->next[i].memcg, w->next[i].memcg_id);
+		s = sock_find(w, w->next[i].memcg);
 		if (!s)
 			s = sock_new(w, w->next[i].memcg, w->next[i].memcg_id);
 		if (!s)
 			continue;
 		s->seen = true;
+		s->memcg_id = w->next[i].memcg_id;	/* a listener follows the group, not the path */
 		psi_history_add(&s->history, w->next_when, w->next[i].total);
 	}
 	for (s = LIST_FIRST(&w->socks); s; s = next) {
@@ -377,7 +382,7 @@ static void sample_done(struct job *job)
 				conn_evaluate(c, w->next_when);
 		}
 	}
-	/* A listener's fire may end its subscription, and that unlistens it: step first. */
+	/* A listener's @fire may unlisten it (psiwatch.h allows it): step first. */
 	for (l = LIST_FIRST(&w->listeners); l; l = lnext) {
 		lnext = LIST_NEXT(l, link);
 		s = sock_find_id(w, l->memcg_id);

@@ -453,7 +453,7 @@ void subs_bind(struct subs *subs, uint64_t id, struct session *session)
 		return;
 	sub->session = session;
 	TAILQ_INSERT_TAIL(&session->subs, sub, session_link);
-	if (sub->psi) {
+	if (sub->psi && subs->server->psiwatch) {
 		sub->pw = psiwatch_listen(subs->server->psiwatch, sub->memcg_id, &sub->trig,
 					  on_psi, sub);
 		if (!sub->pw)
@@ -570,8 +570,13 @@ static int subscribe_check(struct req_ctx *ctx, const Reclaim__V1__Subscribe *sb
 	}
 	if (sb->kind == RECLAIM__V1__EVENT_KIND__EVENT_PSI &&
 	    psi_trigger_parse(sb->trigger, strlen(sb->trigger), trig, &why) < 0) {
-		status_set(resp, CODE(INVALID_ARGUMENT), "subscribe: trigger '%.*s': %s",
-			   PSI_TRIGGER_MAX, sb->trigger, why);
+		size_t n = 0;
+
+		/* Quoted up to what would break the message's one line. */
+		while (n < PSI_TRIGGER_MAX && sb->trigger[n] >= 0x20 && sb->trigger[n] < 0x7f)
+			n++;
+		status_set(resp, CODE(INVALID_ARGUMENT), "subscribe: trigger '%.*s%s': %s", (int)n,
+			   sb->trigger, sb->trigger[n] ? "..." : "", why);
 		return -EINVAL;
 	}
 	if (sb->kind != RECLAIM__V1__EVENT_KIND__EVENT_PSI && *sb->trigger) {

@@ -7,7 +7,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 19
+plan 20
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 # refused STATUS PATTERN ARGS...: reclaimctl exits STATUS and says PATTERN on stderr.
@@ -46,6 +46,9 @@ check "a stall of 0 or above the window is refused" \
 check "trailing junk and an empty trigger are refused" \
 	eval "refused 1 'want' pressure --trigger 'some 1000 1000000 x' &&
 	      refused 1 'want' pressure --trigger ''"
+check "a trigger cut by a newline is refused on one line, quoted up to the newline" \
+	eval "refused 1 \"^reclaimctl: subscribe: trigger 'some 1\\.\\.\\.': want\" \
+		pressure --trigger \$'some 1\\n500000' && test \$(wc -l <\"\$tmp/err\") = 1"
 check "a memcg that does not exist is NOT_FOUND (2)" \
 	refused 2 'no memcg /nope' pressure --trigger 'some 10000 1000000' --memcg /nope
 check "... and the daemon keeps serving" eval 'ctl status >/dev/null'
