@@ -6,7 +6,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 15
+plan 17
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 # refused STATUS PATTERN ARGS...: reclaimctl exits STATUS and says PATTERN on stderr.
@@ -69,6 +69,20 @@ check "a list that does not parse is a usage error (64)" \
 	refused 64 'want START\+LEN' read "$id" --ranges 0+4K,oops
 check "data that does not fill the ranges exactly is a usage error" \
 	refused 64 'the ranges hold 8 bytes, the data has 3' write "$id" --ranges 0+4,8+4 abc
+# What only a hand-made request can say: both forms at once, too many ranges, data that
+# does not fill the ranges; each refused, nothing written (the two ranges' bytes stay).
+ctl write "$id" 0 zz >/dev/null && ctl write "$id" 8192 zz >/dev/null
+"$RCLC_PROBE" "$sock" vec-bad "$id" >"$tmp/probe"
+sed 's/^/# /' "$tmp/probe"
+check "the daemon refuses malformed vectored requests, each with its reason" \
+	diff - "$tmp/probe" <<'END'
+code=INVALID_ARGUMENT message=touch: give range or ranges, not both
+code=INVALID_ARGUMENT message=touch: ranges: 4097 given, 1..4096 allowed
+code=INVALID_ARGUMENT message=read: give offset and length or ranges, not both
+code=INVALID_ARGUMENT message=write: data has 3 bytes, the ranges 4
+code=INVALID_ARGUMENT message=write: give offset or ranges, not both
+END
+check "... and wrote nothing" test "$(ctl read "$id" --ranges 0+2,8192+2)" = zzzz
 stop_daemon
 check "daemon exits 0" test "$EXIT" = 0
 finish
