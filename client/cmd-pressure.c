@@ -1,11 +1,13 @@
 /*
  * cmd-pressure.c - `reclaimctl pressure [MEMCG] [--watch]`: the pressure level and PSI now,
- * or a stream of pressure events until interrupted.
+ * or a stream of pressure events until interrupted; `--trigger TRIGGER`: a line for each
+ * crossing of a PSI trigger on one memcg (Subscribe EVENT_PSI).
  *
  * The daemon sends a vmpressure event for every reclaim window (tens a second under load, the
  * level flapping between them); --watch prints at most one line per memcg and interval: the
  * worst level its events reported in the interval, when that differs from its last line.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -18,9 +20,12 @@ static int exec_pressure(struct cmd_ctx *ctx, int argc, char **argv);
 
 const struct cmd_entry cmd_pressure_entry = {
 	.name = "pressure",
-	.usage = "[MEMCG] [--watch [--interval SECONDS]]",
+	.usage = "[MEMCG] [--watch [--interval SECONDS]] | --trigger TRIGGER [--memcg PATH] "
+		 "[--count N]",
 	.help = "print the pressure level and PSI; --watch: each INTERVAL (1 s), a timestamped "
-		"line per memcg whose worst level in it changed",
+		"line per memcg whose worst level in it changed; --trigger 'some|full STALL_USEC "
+		"WINDOW_USEC': a timestamped line each time the memcg's PSI crosses it (N times "
+		"or until interrupted)",
 	.min_args = 0,
 	.max_args = -1,
 	.exec = exec_pressure,
@@ -123,6 +128,79 @@ static int watch(struct cmd_ctx *ctx, const char *memcg, double interval)
 	return ret;
 }
 
+/* "2026-01-02T03:04:05.678+0000": events of one window come a fraction of a second apart. */
+static void stamp_now(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	char date[32], zone[8];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(zone, sizeof(zone), "%z", &tm);
+	snprintf(buf, len, "%s.%03ld%s", date, ts.tv_nsec / 1000000, zone);
+}
+
+static void print_psi_event(struct cmd_ctx *ctx, const struct rclc_event *ev)
+{
+	const char *kind = ev->psi.full ? "full" : "some";
+	char stamp[80];
+
+	stamp_now(stamp, sizeof(stamp));
+	if (ctx->json) {
+		printf("{\"time\":\"%s\",\"memcg\":", stamp);
+		json_string(stdout, ev->psi.memcg);
+		printf(",\"kind\":\"%s\",\"stall_usec\":%" PRIu64 ",\"window_usec\":%" PRIu64
+		       ",\"growth_usec\":%" PRIu64 ",\"total_usec\":%" PRIu64
+		       ",\"monotonic_ns\":%" PRIu64 "}\n", kind, ev->psi.stall_usec,
+		       ev->psi.window_usec, ev->psi.growth_usec, ev->psi.total_usec,
+		       ev->psi.time_ns);
+	} else {
+		printf("%s %s %s stalled %" PRIu64 " usec in %" PRIu64 " usec (threshold %" PRIu64
+		       "), total %" PRIu64 " usec\n", stamp, ev->psi.memcg, kind,
+		       ev->psi.growth_usec, ev->psi.window_usec, ev->psi.stall_usec,
+		       ev->psi.total_usec);
+	}
+	fflush(stdout);
+}
+
+/* Subscribe to TRIGGER on MEMCG and print its events: COUNT of them, or forever (0). */
+static int trigger_watch(struct cmd_ctx *ctx, const char *memcg, const char *trigger,
+			 uint64_t count)
+{
+	struct rclc_event ev;
+	uint64_t seen = 0;
+	int ret;
+
+	ret = ctl_connect(ctx);
+	if (ret)
+		return ret;
+	ret = rclc_subscribe_psi(ctx->conn, memcg, trigger, NULL);
+	if (ret < 0)
+		return ctl_fail(ctx, ret);
+	while (!count || seen < count) {
+		ret = rclc_next_event(ctx->conn, -1, &ev);
+		if (ret == -ETIMEDOUT || ret == -EINTR)
+			continue;
+		if (ret < 0) {
+			fprintf(stderr, "reclaimctl: the event stream ended\n");
+			return EXIT_NOCONN;
+		}
+		if (ev.kind == RCLC_EVENT_OVERFLOW) {
+			fprintf(stderr, "reclaimctl: too slow: the daemon dropped this stream after "
+				"%" PRIu64 " lost events\n", ev.overflow.events_dropped);
+			return EXIT_NOCONN;
+		}
+		if (ev.kind == RCLC_EVENT_PSI) {
+			print_psi_event(ctx, &ev);
+			seen++;
+		}
+		rclc_event_release(&ev);
+	}
+	return 0;
+}
+
 /* One kind of PSI figures: a memory.pressure line, or JSON members. */
 static void print_psi(struct cmd_ctx *ctx, const char *kind, const Reclaim__V1__PsiFigures *f)
 {
@@ -143,9 +221,14 @@ static int exec_pressure(struct cmd_ctx *ctx, int argc, char **argv)
 	static const struct option options[] = {
 		{ "watch", no_argument, NULL, 'w' },
 		{ "interval", required_argument, NULL, 'i' },
+		{ "trigger", required_argument, NULL, 't' },
+		{ "memcg", required_argument, NULL, 'm' },
+		{ "count", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	double interval = 1;
+	const char *trigger = NULL, *memcg = NULL;
+	uint64_t count = 0;
 	char *end;
 	Request req = RECLAIM__V1__REQUEST__INIT;
 	Reclaim__V1__PressureNow p = RECLAIM__V1__PRESSURE_NOW__INIT;
@@ -162,12 +245,26 @@ static int exec_pressure(struct cmd_ctx *ctx, int argc, char **argv)
 				return ctl_usage(&cmd_pressure_entry,
 						 "--interval is seconds, 0.1 to 3600");
 			break;
+		case 't': trigger = optarg; break;
+		case 'm': memcg = optarg; break;
+		case 'n':
+			count = strtoull(optarg, &end, 10);
+			if (end == optarg || *end || *optarg == '-' || !count)
+				return ctl_usage(&cmd_pressure_entry, "--count is a number of events, 1 or more");
+			break;
 		default: return ctl_usage(&cmd_pressure_entry, NULL);
 		}
 	}
-	if (argc - optind > 1)
+	if (argc - optind > 1 || (memcg && optind < argc))
 		return ctl_usage(&cmd_pressure_entry, NULL);
-	p.memcg = optind < argc ? argv[optind] : "";
+	if (trigger && watching)
+		return ctl_usage(&cmd_pressure_entry, "--trigger and --watch are two ways to watch: "
+				 "choose one");
+	if (!trigger && count)
+		return ctl_usage(&cmd_pressure_entry, "--count goes with --trigger");
+	p.memcg = memcg ? (char *)memcg : optind < argc ? argv[optind] : "";
+	if (trigger)
+		return trigger_watch(ctx, p.memcg, trigger, count);
 	if (watching)
 		return watch(ctx, p.memcg, interval);
 	req.msg_case = RECLAIM__V1__REQUEST__MSG_PRESSURE;

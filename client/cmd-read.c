@@ -1,10 +1,12 @@
 /*
- * cmd-read.c - `reclaimctl read ID OFFSET LENGTH`: copy bytes of a region to standard output.
+ * cmd-read.c - `reclaimctl read ID OFFSET LENGTH`: copy bytes of a region to standard output;
+ * `read ID --ranges OFFSET+LENGTH,...`: scattered ones, in one request, one after the other.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include "reclaimctl.h"
+#include "range.h"
 
 #define READ_CHUNK	(256u << 10)
 
@@ -12,21 +14,88 @@ static int exec_read(struct cmd_ctx *ctx, int argc, char **argv);
 
 const struct cmd_entry cmd_read_entry = {
 	.name = "read",
-	.usage = "ID OFFSET LENGTH",
-	.help = "read LENGTH bytes at OFFSET of a region to standard output",
-	.min_args = 3,
+	.usage = "ID OFFSET LENGTH | ID --ranges OFFSET+LENGTH,...",
+	.help = "read LENGTH bytes at OFFSET of a region to standard output; --ranges: the "
+		"bytes of many ranges in one request, one after the other",
+	.min_args = 2,
 	.max_args = 3,
 	.exec = exec_read,
 };
+
+static void put_bytes(struct cmd_ctx *ctx, const unsigned char *buf, size_t len)
+{
+	size_t i;
+
+	if (!ctx->json) {
+		fwrite(buf, 1, len, stdout);
+		return;
+	}
+	/* Bytes as hex: JSON strings cannot carry arbitrary binary. */
+	for (i = 0; i < len; i++)
+		printf("%02x", buf[i]);
+}
+
+/* `read ID --ranges LIST`: one vectored request (the daemon bounds it by its frame limit). */
+static int read_list(struct cmd_ctx *ctx, uint64_t id, const char *list)
+{
+	struct range_item *items;
+	struct rclc_iovec *iov = NULL;
+	unsigned char *buf = NULL;
+	uint64_t total = 0;
+	size_t i, n;
+	int ret;
+
+	if (parse_range_list("read", list, &items, &n) < 0)
+		return EXIT_USAGE;
+	for (i = 0; i < n; i++) {
+		if (items[i].len > RCLC_MAX_FRAME - total) {
+			free(items);
+			return ctl_usage(&cmd_read_entry, "--ranges: more bytes than a frame holds");
+		}
+		total += items[i].len;
+	}
+	ret = ctl_connect(ctx);
+	if (ret == 0) {
+		iov = calloc(n, sizeof(*iov));
+		buf = malloc(total ? total : 1);
+		ret = iov && buf ? 0 : EXIT_FAILURE;
+	}
+	for (i = 0, total = 0; ret == 0 && i < n; i++) {
+		iov[i] = (struct rclc_iovec){ .offset = items[i].start, .len = items[i].len,
+					      .buf = buf + total };
+		total += items[i].len;
+	}
+	if (ret == 0) {
+		ret = rclc_readv(ctx->conn, id, iov, n, NULL);
+		ret = ret < 0 ? ctl_fail(ctx, ret) : 0;
+	}
+	if (ret == 0) {
+		if (ctx->json)
+			printf("{\"hex\":\"");
+		put_bytes(ctx, buf, total);
+		if (ctx->json)
+			printf("\"}\n");
+	}
+	free(items);
+	free(iov);
+	free(buf);
+	return ret;
+}
 
 static int exec_read(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	uint64_t id, offset, length, done = 0;
 	unsigned char *buf;
-	size_t i, got;
+	size_t got;
 	int ret;
 
-	if (ctl_parse_u64(argv[1], &id) < 0 || ctl_parse_u64(argv[2], &offset) < 0 ||
+	/* ID --ranges LIST or ID --ranges=LIST */
+	if ((argc == 4 && !strcmp(argv[2], "--ranges")) ||
+	    (argc == 3 && !strncmp(argv[2], "--ranges=", 9)))
+		return ctl_parse_u64(argv[1], &id) < 0 ?
+		       ctl_usage(&cmd_read_entry, "ID is a number") :
+		       read_list(ctx, id, argc == 4 ? argv[3] : argv[2] + 9);
+	if (argc != 4 || ctl_parse_u64(argv[1], &id) < 0 || ctl_parse_u64(argv[2], &offset) < 0 ||
 	    ctl_parse_u64(argv[3], &length) < 0)
 		return ctl_usage(&cmd_read_entry, "ID, OFFSET and LENGTH are numbers");
 	ret = ctl_connect(ctx);
@@ -46,13 +115,7 @@ static int exec_read(struct cmd_ctx *ctx, int argc, char **argv)
 			free(buf);
 			return ctl_fail(ctx, ret);
 		}
-		if (ctx->json) {
-			/* Bytes as hex: JSON strings cannot carry arbitrary binary. */
-			for (i = 0; i < got; i++)
-				printf("%02x", buf[i]);
-		} else {
-			fwrite(buf, 1, got, stdout);
-		}
+		put_bytes(ctx, buf, got);
 		done += len;
 		offset += len;
 	} while (done < length);

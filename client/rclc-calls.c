@@ -267,6 +267,180 @@ int rclc_madvise(struct rclc *c, const struct rclc_range *range, enum rclc_advic
 	return rclc_exec(c, &req, WANT(MADVISE), decode_madvise, &o);
 }
 
+/* ---- vectored calls --------------------------------------------------------------------- */
+
+/* N wire page ranges (a pointer array and the ranges, in one block for free(3)). */
+static Reclaim__V1__PageRange **wire_ranges(const struct rclc_range *ranges, size_t n)
+{
+	Reclaim__V1__PageRange **pp = malloc(n * (sizeof(*pp) + sizeof(**pp)));
+	Reclaim__V1__PageRange *p = (Reclaim__V1__PageRange *)(pp + n);
+	size_t i;
+
+	if (!pp)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		reclaim__v1__page_range__init(&p[i]);
+		wire_range(&p[i], &ranges[i]);
+		pp[i] = &p[i];
+	}
+	return pp;
+}
+
+/* The same for byte ranges of IOV[N]. */
+static Reclaim__V1__ByteRange **wire_byte_ranges(const struct rclc_iovec *iov, size_t n)
+{
+	Reclaim__V1__ByteRange **pp = malloc(n * (sizeof(*pp) + sizeof(**pp)));
+	Reclaim__V1__ByteRange *p = (Reclaim__V1__ByteRange *)(pp + n);
+	size_t i;
+
+	if (!pp)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		reclaim__v1__byte_range__init(&p[i]);
+		p[i].offset = iov[i].offset;
+		p[i].length = iov[i].len;
+		pp[i] = &p[i];
+	}
+	return pp;
+}
+
+/* A vectored call's count, checked here as the server would: its answer is sized by it. */
+static int vector_check(struct rclc *c, const void *v, size_t n)
+{
+	if (n == 0 || n > RCLC_MAX_RANGES || !v)
+		return rclc_fail_early(c, -EINVAL, n ? "too many ranges (at most 4096)" :
+					       "no ranges given");
+	return 0;
+}
+
+int rclc_touchv(struct rclc *c, const struct rclc_range *ranges, size_t n, bool write,
+		struct rclc_touch_result *ret)
+{
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Touch t = RECLAIM__V1__TOUCH__INIT;
+	struct rclc_out o = { .p = { ret } };
+	int r = vector_check(c, ranges, n);
+
+	if (r < 0)
+		return r;
+	t.ranges = wire_ranges(ranges, n);
+	if (!t.ranges)
+		return rclc_fail_early(c, -ENOMEM, "out of memory");
+	t.n_ranges = n;
+	t.write = write;
+	SET_REQ(req, touch, TOUCH, &t);
+	r = rclc_exec(c, &req, WANT(TOUCH), decode_touch, &o);
+	free(t.ranges);
+	return r;
+}
+
+int rclc_madvisev(struct rclc *c, const struct rclc_range *ranges, size_t n,
+		  enum rclc_advice advice, uint64_t *ret_pages)
+{
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Madvise m = RECLAIM__V1__MADVISE__INIT;
+	struct rclc_out o = { .p = { ret_pages } };
+	int r = vector_check(c, ranges, n);
+
+	if (r < 0)
+		return r;
+	m.ranges = wire_ranges(ranges, n);
+	if (!m.ranges)
+		return rclc_fail_early(c, -ENOMEM, "out of memory");
+	m.n_ranges = n;
+	m.advice = (Reclaim__V1__Advice)advice;
+	SET_REQ(req, madvise, MADVISE, &m);
+	r = rclc_exec(c, &req, WANT(MADVISE), decode_madvise, &o);
+	free(m.ranges);
+	return r;
+}
+
+/* Each range's bytes into its iovec's buffer (o->p[0], o->n of them); the total at o->p[1]. */
+static int decode_readv(struct rclc *c, Response **respp, const struct rclc_out *o)
+{
+	const Reclaim__V1__ReadReply *r = (*respp)->read;
+	const struct rclc_iovec *iov = o->p[0];
+	uint64_t total = 0;
+	size_t i;
+
+	if (r->n_ranges != o->n) {
+		rclc_set_error(c, 0, "the server answered %zu ranges for %zu asked", r->n_ranges,
+			       o->n);
+		return -EPROTO;
+	}
+	for (i = 0; i < o->n; i++) {
+		if (r->ranges[i].len != iov[i].len) {
+			rclc_set_error(c, 0, "the server sent %zu bytes for ranges[%zu]'s %zu",
+				       r->ranges[i].len, i, iov[i].len);
+			return -EPROTO;
+		}
+		memcpy(iov[i].buf, r->ranges[i].data, iov[i].len);
+		total += iov[i].len;
+	}
+	put_u64(o->p[1], total);
+	return 0;
+}
+
+int rclc_readv(struct rclc *c, uint64_t region_id, const struct rclc_iovec *iov, size_t n,
+	       uint64_t *ret_bytes)
+{
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Read rd = RECLAIM__V1__READ__INIT;
+	struct rclc_out o = { .p = { (void *)iov, ret_bytes }, .n = n };
+	int r = vector_check(c, iov, n);
+
+	if (r < 0)
+		return r;
+	rd.region_id = region_id;
+	rd.ranges = wire_byte_ranges(iov, n);
+	if (!rd.ranges)
+		return rclc_fail_early(c, -ENOMEM, "out of memory");
+	rd.n_ranges = n;
+	SET_REQ(req, read, READ, &rd);
+	r = rclc_exec(c, &req, WANT(READ), decode_readv, &o);
+	free(rd.ranges);
+	return r;
+}
+
+int rclc_writev(struct rclc *c, uint64_t region_id, const struct rclc_iovec *iov, size_t n)
+{
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Write w = RECLAIM__V1__WRITE__INIT;
+	struct rclc_out o = { .u = { 0 } };
+	size_t i, total = 0;
+	int r = vector_check(c, iov, n);
+
+	if (r < 0)
+		return r;
+	for (i = 0; i < n; i++) {
+		if (iov[i].len > RCLC_MAX_FRAME - total)
+			return rclc_fail_early(c, -EINVAL, "the ranges' bytes are over the frame "
+					       "limit");
+		total += iov[i].len;
+	}
+	/* One data field carries every range's bytes, one after the other. */
+	w.data.data = malloc(total ? total : 1);
+	w.ranges = wire_byte_ranges(iov, n);
+	if (!w.data.data || !w.ranges) {
+		free(w.data.data);
+		free(w.ranges);
+		return rclc_fail_early(c, -ENOMEM, "out of memory");
+	}
+	for (i = 0, total = 0; i < n; i++) {
+		memcpy(w.data.data + total, iov[i].buf, iov[i].len);
+		total += iov[i].len;
+	}
+	w.data.len = total;
+	w.region_id = region_id;
+	w.n_ranges = n;
+	o.u[0] = total;
+	SET_REQ(req, write, WRITE, &w);
+	r = rclc_exec(c, &req, WANT(WRITE), decode_write, &o);
+	free(w.data.data);
+	free(w.ranges);
+	return r;
+}
+
 int rclc_mlock(struct rclc *c, const struct rclc_range *range, uint64_t *ret_pages)
 {
 	Request req = RECLAIM__V1__REQUEST__INIT;
@@ -635,7 +809,9 @@ int rclc_subscribe(struct rclc *c, const struct rclc_subscribe_opts *opts,
 
 	s.kind = opts->kind == RCLC_EVENT_TRACE ? RECLAIM__V1__EVENT_KIND__EVENT_TRACE :
 		 opts->kind == RCLC_EVENT_PRESSURE ? RECLAIM__V1__EVENT_KIND__EVENT_PRESSURE :
+		 opts->kind == RCLC_EVENT_PSI ? RECLAIM__V1__EVENT_KIND__EVENT_PSI :
 		 RECLAIM__V1__EVENT_KIND__EVENT_NONE;
+	s.trigger = wire_str(opts->trigger);
 	s.memcg = wire_str(opts->memcg);
 	s.min_level = (Reclaim__V1__PressureLevel)opts->min_level;
 	s.tracepoints = (char **)opts->tracepoints;	/* only packed */
@@ -643,6 +819,16 @@ int rclc_subscribe(struct rclc *c, const struct rclc_subscribe_opts *opts,
 	s.queue_len = opts->queue_len;
 	SET_REQ(req, subscribe, SUBSCRIBE, &s);
 	return rclc_exec(c, &req, WANT(SUBSCRIBE), decode_subscribe, &o);
+}
+
+int rclc_subscribe_psi(struct rclc *c, const char *memcg, const char *trigger,
+		       uint64_t *ret_subscription_id)
+{
+	struct rclc_subscribe_opts opts = {
+		.kind = RCLC_EVENT_PSI, .memcg = memcg, .trigger = trigger,
+	};
+
+	return rclc_subscribe(c, &opts, ret_subscription_id);
 }
 
 static int decode_unsubscribe(struct rclc *c, Response **respp, const struct rclc_out *o)
@@ -681,6 +867,16 @@ static int copy_event(struct rclc *c, const Reclaim__V1__Event *e, struct rclc_e
 		ev->trace.time_ns = e->trace->time_ns;
 		ev->trace.nr_fields = e->trace->n_fields;
 		return copy_counters(c, e->trace->fields, e->trace->n_fields, &ev->trace.fields);
+	case RECLAIM__V1__EVENT__EVENT_PSI:
+		ev->kind = RCLC_EVENT_PSI;
+		copy_str(ev->psi.memcg, sizeof(ev->psi.memcg), e->psi->memcg);
+		ev->psi.full = e->psi->full;
+		ev->psi.stall_usec = e->psi->stall_usec;
+		ev->psi.window_usec = e->psi->window_usec;
+		ev->psi.total_usec = e->psi->total_usec;
+		ev->psi.growth_usec = e->psi->growth_usec;
+		ev->psi.time_ns = e->psi->time_ns;
+		return 0;
 	case RECLAIM__V1__EVENT__EVENT_OVERFLOW:
 		ev->kind = RCLC_EVENT_OVERFLOW;
 		ev->overflow.events_dropped = e->overflow->events_dropped;

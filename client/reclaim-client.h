@@ -227,6 +227,41 @@ int rclc_madvise(struct rclc *c, const struct rclc_range *range, enum rclc_advic
 int rclc_mlock(struct rclc *c, const struct rclc_range *range, uint64_t *ret_pages);
 int rclc_munlock(struct rclc *c, const struct rclc_range *range, uint64_t *ret_pages);
 
+/*
+ * Vectored (scattered) calls: many ranges in one request and one round trip, acted on in
+ * the order given. 1..RCLC_MAX_RANGES ranges; no two may overlap and each must lie within
+ * its region. The daemon checks every range before it acts on any: a bad one is -EINVAL
+ * with rclc_last_error() naming its index ("ranges[7]: ...") and nothing done. A read's
+ * bytes together must fit the server's frame limit (rclc_hello_info's max_frame_bytes, less
+ * a few bytes a range), as must a write's. They work asynchronously too (rclc_async): the
+ * iovec array and its buffers must then stay valid until the call completes.
+ */
+#define RCLC_MAX_RANGES		4096
+
+/* LEN bytes at OFFSET of the region, to or from BUF. */
+struct rclc_iovec {
+	uint64_t offset;
+	size_t len;		/* > 0 */
+	void *buf;		/* read: filled; write: only read */
+};
+
+/* Read each of IOV[N] of REGION_ID into its buffer; the bytes read in all in *RET_BYTES (may
+ * be NULL). */
+int rclc_readv(struct rclc *c, uint64_t region_id, const struct rclc_iovec *iov, size_t n,
+	       uint64_t *ret_bytes);
+
+/* Write each of IOV[N] from its buffer into REGION_ID. The buffers are copied into the
+ * request when it is sent. */
+int rclc_writev(struct rclc *c, uint64_t region_id, const struct rclc_iovec *iov, size_t n);
+
+/* rclc_touch of RANGES[N] (of any regions of the caller's); RET sums them. */
+int rclc_touchv(struct rclc *c, const struct rclc_range *ranges, size_t n, bool write,
+		struct rclc_touch_result *ret);
+
+/* rclc_madvise of RANGES[N]; the pages acted on, over all of them, in *RET_PAGES. */
+int rclc_madvisev(struct rclc *c, const struct rclc_range *ranges, size_t n,
+		  enum rclc_advice advice, uint64_t *ret_pages);
+
 /* Write back a file region's dirty pages (ASYNC: start and return). */
 int rclc_msync(struct rclc *c, const struct rclc_range *range, bool async,
 	       uint64_t *ret_pages_written);
@@ -353,19 +388,35 @@ enum rclc_event_kind {
 	RCLC_EVENT_PRESSURE = 1,	/* vmpressure notifications */
 	RCLC_EVENT_TRACE = 2,		/* reclaim trace points */
 	RCLC_EVENT_OVERFLOW = 3,	/* (events only) the subscription fell behind and ended */
+	RCLC_EVENT_PSI = 4,		/* a PSI trigger on one memcg crossed */
 };
 
 struct rclc_subscribe_opts {
 	enum rclc_event_kind kind;
-	const char *memcg;			/* PRESSURE: this subtree; NULL = all */
+	const char *memcg;			/* PRESSURE: this subtree; NULL = all.
+						 * PSI: this memcg; NULL = "/" */
 	enum rclc_pressure_level min_level;	/* PRESSURE: only levels at or above */
 	const char *const *tracepoints;		/* TRACE: names to enable; none = all */
 	size_t nr_tracepoints;
 	uint32_t queue_len;			/* events buffered; 0 = the server's default */
+	const char *trigger;			/* PSI: "some|full STALL_USEC WINDOW_USEC" */
 };
 
+/*
+ * Start a stream of events on this connection (read them with rclc_next_event).
+ *
+ * RCLC_EVENT_PSI is the kernel's PSI trigger as a write to a memcg's memory.pressure sets it:
+ * an event each time the memcg's "some" (or "full") stall time grows by STALL_USEC within
+ * WINDOW_USEC, at most one a window. The window must be 500000..10000000 usec and the stall
+ * 1..WINDOW_USEC, as the kernel wants; anything else is -EINVAL with the reason in
+ * rclc_last_error(). rclc_subscribe_psi() is the short form.
+ */
 int rclc_subscribe(struct rclc *c, const struct rclc_subscribe_opts *opts,
 		   uint64_t *ret_subscription_id);
+
+/* rclc_subscribe of RCLC_EVENT_PSI: TRIGGER on MEMCG (NULL = "/"). */
+int rclc_subscribe_psi(struct rclc *c, const char *memcg, const char *trigger,
+		       uint64_t *ret_subscription_id);
 
 /* The events the subscription lost to a full queue in *RET_DROPPED (may be NULL). */
 int rclc_unsubscribe(struct rclc *c, uint64_t subscription_id, uint64_t *ret_dropped);
@@ -389,6 +440,15 @@ struct rclc_event {
 		struct {
 			uint64_t events_dropped;
 		} overflow;
+		struct {
+			char memcg[RCLC_PATH_MAX];
+			bool full;		/* the trigger's kind: "full", else "some" */
+			uint64_t stall_usec;	/* the trigger's threshold */
+			uint64_t window_usec;	/* the trigger's window */
+			uint64_t total_usec;	/* the memcg's stall total of that kind */
+			uint64_t growth_usec;	/* its growth within the window */
+			uint64_t time_ns;	/* CLOCK_MONOTONIC of the daemon's sample */
+		} psi;
 	};
 };
 

@@ -32,12 +32,7 @@
 
 #define SAMPLE_USEC	200000ULL	/* while a trigger is armed */
 #define IDLE_USEC	1000000ULL	/* otherwise: only to follow memcgs coming and going */
-#define NR_HISTORY	64		/* samples kept per memcg: > 10 s at SAMPLE_USEC */
 #define MAX_WATCHERS	64		/* connections per memcg socket */
-#define MAX_TRIGGER	128		/* bytes of a trigger string */
-/* The kernel's bounds on a PSI trigger window (kernel/sched/psi.c). */
-#define WINDOW_MIN_USEC	500000ULL
-#define WINDOW_MAX_USEC	10000000ULL
 
 struct pw_sock;
 
@@ -47,25 +42,26 @@ struct pw_conn {
 	struct bufferevent *bev;
 	bool armed;		/* a trigger was parsed */
 	bool closing;		/* an error line is on its way; freed once written */
-	int full;		/* "full" rather than "some" */
-	uint64_t stall, window;	/* usec */
-	uint64_t arm_total;	/* the stall total when armed: growth counts from there */
-	uint64_t last_event;	/* when it last fired (usec, monotonic); 0 = never */
+	struct psi_trigger trig;
 };
 
-struct pw_point {
-	uint64_t when;		/* usec, monotonic */
-	uint64_t total[2];	/* some, full stall totals (usec) */
+/* A Subscribe EVENT_PSI's trigger (psiwatch_listen). */
+struct pw_listener {
+	LIST_ENTRY(pw_listener) link;
+	uint32_t memcg_id;
+	struct psi_trigger trig;
+	psiwatch_fire_fn fire;
+	void *arg;
 };
 
 struct pw_sock {
 	LIST_ENTRY(pw_sock) link;
 	struct psiwatch *w;
 	char *memcg;		/* "/a/b" */
-	char *path;		/* the socket's file */
+	uint32_t memcg_id;
+	char *path;		/* the socket's file; NULL when there is no socket directory */
 	struct evconnlistener *listener;
-	struct pw_point history[NR_HISTORY];	/* a ring, newest at head - 1 */
-	unsigned int head, nr;
+	struct psi_history history;
 	bool seen;		/* in the latest sample */
 	LIST_HEAD(, pw_conn) conns;
 	unsigned int nr_conns;
@@ -73,12 +69,13 @@ struct pw_sock {
 
 struct pw_sample {
 	char memcg[1024];
+	uint32_t memcg_id;
 	uint64_t total[2];
 };
 
 struct psiwatch {
 	struct server *server;
-	char *dir;
+	char *dir;		/* of the sockets; NULL: none, the sampling serves listeners */
 	struct event *timer;
 	struct job job;
 	bool sampling;		/* the job is queued or running */
@@ -88,6 +85,7 @@ struct psiwatch {
 	size_t nr_next;
 	uint64_t next_when;
 	LIST_HEAD(, pw_sock) socks;
+	LIST_HEAD(, pw_listener) listeners;
 };
 
 static uint64_t now_usec(void)
@@ -96,44 +94,6 @@ static uint64_t now_usec(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-int psiwatch_parse_trigger(const char *text, size_t len, int *ret_full, unsigned long long *ret_stall,
-			   unsigned long long *ret_window, const char **ret_why)
-{
-	char buf[MAX_TRIGGER + 1], kind[8], extra;
-	unsigned long long stall, window;
-	size_t n;
-
-	for (n = 0; n < len && text[n] && text[n] != '\n'; n++)
-		;
-	if (n > MAX_TRIGGER) {
-		*ret_why = "the trigger is too long";
-		return -EINVAL;
-	}
-	memcpy(buf, text, n);
-	buf[n] = '\0';
-	if (sscanf(buf, "%7s %llu %llu %c", kind, &stall, &window, &extra) != 3 ||
-	    strspn(buf, "somefulSOMEFUL 0123456789") != n) {
-		*ret_why = "want \"some|full STALL_USEC WINDOW_USEC\"";
-		return -EINVAL;
-	}
-	if (strcmp(kind, "some") && strcmp(kind, "full")) {
-		*ret_why = "the kind is neither \"some\" nor \"full\"";
-		return -EINVAL;
-	}
-	if (window < WINDOW_MIN_USEC || window > WINDOW_MAX_USEC) {
-		*ret_why = "the window is not within 500000..10000000 usec";
-		return -EINVAL;
-	}
-	if (stall == 0 || stall > window) {
-		*ret_why = "the stall is not within 1..WINDOW_USEC usec";
-		return -EINVAL;
-	}
-	*ret_full = !strcmp(kind, "full");
-	*ret_stall = stall;
-	*ret_window = window;
-	return 0;
 }
 
 static void conn_free(struct pw_conn *c)
@@ -171,12 +131,6 @@ static void on_conn_event(struct bufferevent *bev, short what, void *arg)
 		conn_free(arg);
 }
 
-/* The newest total of @s of @kind (0 before the first sample). */
-static uint64_t sock_total(const struct pw_sock *s, int kind)
-{
-	return s->nr ? s->history[(s->head + NR_HISTORY - 1) % NR_HISTORY].total[kind] : 0;
-}
-
 /*
  * The trigger arrives in one write (systemd writes it whole, and so small a write reaches a
  * stream socket in one piece): what a read finds, up to a NUL or newline, is the trigger.
@@ -186,8 +140,7 @@ static void on_conn_read(struct bufferevent *bev, void *arg)
 	struct pw_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	size_t len = evbuffer_get_length(in);
-	char buf[MAX_TRIGGER + 2];
-	unsigned long long stall, window;
+	char buf[PSI_TRIGGER_MAX + 2];
 	const char *why;
 	size_t i, n;
 
@@ -203,17 +156,15 @@ static void on_conn_read(struct bufferevent *bev, void *arg)
 			}
 		return;
 	}
-	if (psiwatch_parse_trigger(buf, n, &c->full, &stall, &window, &why) < 0) {
+	if (psi_trigger_parse(buf, n, &c->trig, &why) < 0) {
 		conn_refuse(c, why);
 		return;
 	}
-	c->stall = stall;
-	c->window = window;
-	c->arm_total = sock_total(c->sock, c->full);
+	psi_trigger_arm(&c->trig, psi_history_total(&c->sock->history, c->trig.kind));
 	c->armed = true;
 	c->sock->w->nr_armed++;
-	log_debug("pressure watch %s: %s %llu %llu", c->sock->memcg, c->full ? "full" : "some",
-		  stall, window);
+	log_debug("pressure watch %s: %s %" PRIu64 " %" PRIu64, c->sock->memcg,
+		  psi_kind_name(c->trig.kind), c->trig.stall, c->trig.window);
 }
 
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *addr,
@@ -255,29 +206,46 @@ static void sock_free(struct pw_sock *s)
 	free(s);
 }
 
+/* The record of @memcg's samples, without a socket; NULL without memory. */
+static struct pw_sock *sock_new_bare(struct psiwatch *w, const char *memcg, uint32_t memcg_id)
+{
+	struct pw_sock *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->w = w;
+	s->memcg_id = memcg_id;
+	LIST_INIT(&s->conns);
+	LIST_INSERT_HEAD(&w->socks, s, link);
+	s->memcg = strdup(memcg);
+	if (!s->memcg) {
+		sock_free(s);
+		return NULL;
+	}
+	return s;
+}
+
 /* The listening socket of @memcg; NULL when it cannot be made (logged). */
-static struct pw_sock *sock_new(struct psiwatch *w, const char *memcg)
+static struct pw_sock *sock_new(struct psiwatch *w, const char *memcg, uint32_t memcg_id)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	char name[256];
 	struct pw_sock *s;
 	int fd;
 
+	if (!w->dir)
+		return sock_new_bare(w, memcg, memcg_id);
 	if (psi_sock_name(memcg, name, sizeof(name)) < 0 ||
 	    (size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s", w->dir, name) >=
 	    sizeof(sun.sun_path)) {
 		log_warning("pressure watch %s: the socket's path is too long, none", memcg);
 		return NULL;
 	}
-	s = calloc(1, sizeof(*s));
+	s = sock_new_bare(w, memcg, memcg_id);
 	if (!s)
 		return NULL;
-	s->w = w;
-	LIST_INIT(&s->conns);
-	LIST_INSERT_HEAD(&w->socks, s, link);
-	s->memcg = strdup(memcg);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (!s->memcg || fd < 0)
+	if (fd < 0)
 		goto fail;
 	unlink(sun.sun_path);	/* a stale one from a daemon that died */
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
@@ -301,46 +269,48 @@ fail:
 	return NULL;
 }
 
-/* The stall total of @kind at the start of the window ending at @now: the newest point at
- * or before it, else the oldest kept. */
-static uint64_t window_base(const struct pw_sock *s, int kind, uint64_t now, uint64_t window)
-{
-	uint64_t base = s->history[(s->head + NR_HISTORY - s->nr) % NR_HISTORY].total[kind];
-	unsigned int i;
-
-	for (i = 0; i < s->nr; i++) {
-		const struct pw_point *p = &s->history[(s->head + NR_HISTORY - s->nr + i) %
-						       NR_HISTORY];
-
-		if (p->when + window > now)
-			break;
-		base = p->total[kind];
-	}
-	return base;
-}
-
-/* Fire @c if the stall grew by its threshold within its window, once a window at most. */
+/* Fire @c if its trigger crossed: one byte, as the kernel's POLLPRI. */
 static void conn_evaluate(struct pw_conn *c, uint64_t now)
 {
-	const struct pw_sock *s = c->sock;
-	uint64_t base = window_base(s, c->full, now, c->window);
-
-	if (base < c->arm_total)	/* growth counts from the trigger's creation */
-		base = c->arm_total;
-	if (sock_total(s, c->full) - base < c->stall)
-		return;
-	if (c->last_event && now - c->last_event < c->window)
-		return;
-	c->last_event = now;
-	bufferevent_write(c->bev, "\n", 1);
+	if (psi_trigger_check(&c->trig, &c->sock->history, now, NULL))
+		bufferevent_write(c->bev, "\n", 1);
 }
 
+/* Fire @l if its trigger crossed on @s, the record of its memcg. */
+static void listener_evaluate(struct pw_listener *l, const struct pw_sock *s, uint64_t now)
+{
+	struct psiwatch_event ev;
+
+	if (!psi_trigger_check(&l->trig, &s->history, now, &ev.growth))
+		return;
+	ev.memcg_id = l->memcg_id;
+	ev.when = now;
+	ev.trig = &l->trig;
+	ev.total = psi_history_total(&s->history, l->trig.kind);
+	l->fire(l->arg, &ev);
+}
+
+/*
+ * The record of @memcg. By path: a socket is named after it, and a group removed and made
+ * again between two samples keeps its socket (its stall total starts again from 0, which
+ * the triggers take as no growth).
+ */
 static struct pw_sock *sock_find(struct psiwatch *w, const char *memcg)
 {
 	struct pw_sock *s;
 
 	LIST_FOREACH(s, &w->socks, link)
 		if (!strcmp(s->memcg, memcg))
+			return s;
+	return NULL;
+}
+
+static struct pw_sock *sock_find_id(struct psiwatch *w, uint32_t memcg_id)
+{
+	struct pw_sock *s;
+
+	LIST_FOREACH(s, &w->socks, link)
+		if (s->memcg_id == memcg_id)
 			return s;
 	return NULL;
 }
@@ -366,8 +336,9 @@ static void sample_run(struct job *job)
 		if (rcl_memcg_path(engine, id, v[nr].memcg, sizeof(v[nr].memcg)) < 0 ||
 		    rcl_psi_read(engine, id, &psi) < 0)
 			continue;
-		v[nr].total[0] = psi.some.total_usec;
-		v[nr].total[1] = psi.full.total_usec;
+		v[nr].memcg_id = id;
+		v[nr].total[PSI_SOME] = psi.some.total_usec;
+		v[nr].total[PSI_FULL] = psi.full.total_usec;
 		nr++;
 	}
 	w->next = v;
@@ -381,6 +352,7 @@ static void sample_done(struct job *job)
 	struct psiwatch *w = (struct psiwatch *)((char *)job - offsetof(struct psiwatch, job));
 	struct pw_sock *s, *next;
 	struct pw_conn *c, *cnext;
+	struct pw_listener *l, *lnext;
 	size_t i;
 
 	w->sampling = false;
@@ -389,20 +361,14 @@ static void sample_done(struct job *job)
 	LIST_FOREACH(s, &w->socks, link)
 		s->seen = false;
 	for (i = 0; i < w->nr_next; i++) {
-		struct pw_point *p;
-
 		s = sock_find(w, w->next[i].memcg);
 		if (!s)
-			s = sock_new(w, w->next[i].memcg);
+			s = sock_new(w, w->next[i].memcg, w->next[i].memcg_id);
 		if (!s)
 			continue;
 		s->seen = true;
-		p = &s->history[s->head];
-		p->when = w->next_when;
-		memcpy(p->total, w->next[i].total, sizeof(p->total));
-		s->head = (s->head + 1) % NR_HISTORY;
-		if (s->nr < NR_HISTORY)
-			s->nr++;
+		s->memcg_id = w->next[i].memcg_id;	/* a listener follows the group, not the path */
+		psi_history_add(&s->history, w->next_when, w->next[i].total);
 	}
 	for (s = LIST_FIRST(&w->socks); s; s = next) {
 		next = LIST_NEXT(s, link);
@@ -415,6 +381,13 @@ static void sample_done(struct job *job)
 			if (c->armed && !c->closing)
 				conn_evaluate(c, w->next_when);
 		}
+	}
+	/* A listener's @fire may unlisten it (psiwatch.h allows it): step first. */
+	for (l = LIST_FIRST(&w->listeners); l; l = lnext) {
+		lnext = LIST_NEXT(l, link);
+		s = sock_find_id(w, l->memcg_id);
+		if (s)
+			listener_evaluate(l, s, w->next_when);
 	}
 out:
 	free(w->next);
@@ -453,15 +426,19 @@ int psiwatch_start(struct server *s, struct psiwatch **ret)
 		return -ENOMEM;
 	w->server = s;
 	LIST_INIT(&w->socks);
+	LIST_INIT(&w->listeners);
 	if (asprintf(&w->dir, "%.*s/" PSI_SOCK_DIR, len, slash ? s->config->socket_path : ".") < 0) {
 		w->dir = NULL;
 		goto nomem;
 	}
-	/* The sockets are an extra: a daemon that cannot make their directory serves without. */
+	/*
+	 * The sockets are an extra: a daemon that cannot make their directory serves without
+	 * them, still sampling for the triggers of Subscribe EVENT_PSI.
+	 */
 	if (mkdir(w->dir, 0755) < 0 && errno != EEXIST) {
 		log_warning("cannot create %s: %m; no memory-pressure sockets", w->dir);
-		psiwatch_stop(w);
-		return 0;
+		free(w->dir);
+		w->dir = NULL;
 	}
 	w->timer = event_new(s->base, -1, EV_PERSIST, on_tick, w);
 	if (!w->timer || event_add(w->timer, &tv) < 0)
@@ -481,9 +458,36 @@ void psiwatch_stop(struct psiwatch *w)
 		event_free(w->timer);
 	while (!LIST_EMPTY(&w->socks))
 		sock_free(LIST_FIRST(&w->socks));
+	while (!LIST_EMPTY(&w->listeners))
+		psiwatch_unlisten(w, LIST_FIRST(&w->listeners));
 	if (w->dir)
 		rmdir(w->dir);	/* unless something else lives there */
 	free(w->dir);
 	free(w->next);
 	free(w);
+}
+
+struct pw_listener *psiwatch_listen(struct psiwatch *w, uint32_t memcg_id,
+				    const struct psi_trigger *trig, psiwatch_fire_fn fire, void *arg)
+{
+	struct pw_listener *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	l->memcg_id = memcg_id;
+	l->trig = *trig;
+	l->fire = fire;
+	l->arg = arg;
+	LIST_INSERT_HEAD(&w->listeners, l, link);
+	w->nr_armed++;
+	return l;
+}
+
+void psiwatch_unlisten(struct psiwatch *w, struct pw_listener *l)
+{
+	if (!l)
+		return;
+	LIST_REMOVE(l, link);
+	w->nr_armed--;
+	free(l);
 }

@@ -4,19 +4,43 @@
  * where DIR is "pressure" next to the API socket. A client connects, writes a PSI trigger
  * "some|full STALL_USEC WINDOW_USEC" as it would to memory.pressure, and reads one byte each
  * time the memcg's stall time grows by STALL_USEC within WINDOW_USEC, at most once a window.
+ *
+ * The same sampling serves the triggers of Subscribe EVENT_PSI (psiwatch_listen), checked
+ * by the same code (psitrigger.h) after each sample. Everything here runs on the loop thread;
+ * the stall totals are read by a worker.
  */
 #ifndef RECLAIMD_PSIWATCH_H
 #define RECLAIMD_PSIWATCH_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "psitrigger.h"
 
 struct server;
 struct psiwatch;
+struct pw_listener;
 
-/* The trigger @text (up to @len bytes, a NUL or newline ends it) as the kernel parses a
- * memory.pressure write. 0, or -EINVAL with *ret_why saying what is wrong. */
-int psiwatch_parse_trigger(const char *text, size_t len, int *ret_full, unsigned long long *ret_stall,
-			   unsigned long long *ret_window, const char **ret_why);
+/* A trigger of psiwatch_listen crossed. */
+struct psiwatch_event {
+	uint32_t memcg_id;
+	uint64_t when;			/* of the sample that crossed (usec, monotonic) */
+	const struct psi_trigger *trig;	/* its kind, threshold and window */
+	uint64_t total;			/* the stall total of its kind now (usec) */
+	uint64_t growth;		/* the stall growth within the window (usec) */
+};
+
+typedef void (*psiwatch_fire_fn)(void *arg, const struct psiwatch_event *ev);
+
+/*
+ * Check @trig (armed by the caller) against the samples of memcg @memcg_id after each one
+ * and call @fire(@arg, ...) when it crosses; @fire may psiwatch_unlisten it. NULL without
+ * memory. A memcg that goes away fires no more.
+ */
+struct pw_listener *psiwatch_listen(struct psiwatch *w, uint32_t memcg_id,
+				    const struct psi_trigger *trig, psiwatch_fire_fn fire,
+				    void *arg);
+void psiwatch_unlisten(struct psiwatch *w, struct pw_listener *l);	/* NULL does nothing */
 
 /* Start serving the sockets (created at the first sample). 0 or -errno (logged). */
 int psiwatch_start(struct server *s, struct psiwatch **ret);

@@ -33,6 +33,8 @@
 #define REGION_MAX_BYTES	(1ULL << 44)	/* 16 TiB: far beyond any arena plus swap */
 #define FILE_PATH_MAX		255		/* bytes of a file region's relative path */
 #define READ_OVERHEAD		64		/* bytes of a ReadReply frame besides the data */
+#define REGION_MAX_RANGES	4096		/* ranges of a vectored request, as FileRead's */
+#define RANGE_OVERHEAD		8		/* per range of a reply: a field tag and a length */
 
 /*
  * A file path as the data directory's files are named: relative, each component a name (no
@@ -284,6 +286,21 @@ static int region_get(struct req_ctx *ctx, uint64_t id, Response *resp, struct r
 	return r;
 }
 
+/* region_get for the range FIELD of a list, named in a refusal. */
+static int region_get_named(struct req_ctx *ctx, const char *field, uint64_t id,
+			    Response *resp, struct region_rec *ret)
+{
+	int r = region_get(ctx, id, resp, ret, false);
+
+	if (r == -ENOENT)
+		status_set(resp, CODE(NOT_FOUND), "%s: %s: no region %" PRIu64, ctx->name, field,
+			   id);
+	else if (r == -EPERM)
+		status_set(resp, CODE(PERMISSION_DENIED), "%s: %s: region %" PRIu64
+			   " belongs to uid %u", ctx->name, field, id, (unsigned int)ret->uid);
+	return r;
+}
+
 int req_region_free(struct req_ctx *ctx, const Request *req, Response *resp)
 {
 	Reclaim__V1__RegionFreeReply *r = malloc(sizeof(*r));
@@ -306,6 +323,31 @@ int req_region_free(struct req_ctx *ctx, const Request *req, Response *resp)
 	return 0;
 }
 
+/* Check RANGE (called FIELD in messages) of the region REC, which the caller may use. */
+static int range_check(struct req_ctx *ctx, const char *field,
+		       const Reclaim__V1__PageRange *range, const struct region_rec *rec,
+		       Response *resp, uint64_t *ret_first, uint64_t *ret_nr)
+{
+	uint64_t pages = rec->bytes / RCL_PAGE_SIZE;
+
+	if (range->first_page >= pages) {
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "%s: %s.first_page %" PRIu64 " is beyond the region's %" PRIu64
+			   " pages", ctx->name, field, range->first_page, pages);
+		return -EINVAL;
+	}
+	if (range->nr_pages > pages - range->first_page) {
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "%s: %s.nr_pages %" PRIu64 " from page %" PRIu64
+			   " runs past the region's %" PRIu64 " pages", ctx->name, field,
+			   range->nr_pages, range->first_page, pages);
+		return -EINVAL;
+	}
+	*ret_first = range->first_page;
+	*ret_nr = range->nr_pages ? range->nr_pages : pages - range->first_page;
+	return 0;
+}
+
 /*
  * Check RANGE of an owned region: 0 with the first page and page count (nr_pages 0 = to the
  * end) and the region's record, or -errno with RESP's Status naming the field.
@@ -313,7 +355,6 @@ int req_region_free(struct req_ctx *ctx, const Request *req, Response *resp)
 static int range_get(struct req_ctx *ctx, const Reclaim__V1__PageRange *range, Response *resp,
 		     struct region_rec *ret_rec, uint64_t *ret_first, uint64_t *ret_nr)
 {
-	uint64_t pages;
 	int r;
 
 	if (!range) {
@@ -323,22 +364,124 @@ static int range_get(struct req_ctx *ctx, const Reclaim__V1__PageRange *range, R
 	r = region_get(ctx, range->region_id, resp, ret_rec, false);
 	if (r < 0)
 		return r;
-	pages = ret_rec->bytes / RCL_PAGE_SIZE;
-	if (range->first_page >= pages) {
-		status_set(resp, CODE(INVALID_ARGUMENT),
-			   "%s: range.first_page %" PRIu64 " is beyond the region's %" PRIu64
-			   " pages", ctx->name, range->first_page, pages);
+	return range_check(ctx, "range", range, ret_rec, resp, ret_first, ret_nr);
+}
+
+/* A checked piece of a vectored request: pages of a region, or bytes (region 0 unused). */
+struct span {
+	uint32_t region;
+	uint64_t start, len;	/* pages, or bytes */
+	size_t index;		/* in the request's list */
+};
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	if (x->region != y->region)
+		return x->region < y->region ? -1 : 1;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* No two of the N SPANS overlap (it sorts a copy); else -EINVAL naming both indexes. */
+static int spans_disjoint(struct req_ctx *ctx, const struct span *spans, size_t n,
+			  Response *resp)
+{
+	struct span *sorted;
+	size_t i;
+	int ret = 0;
+
+	if (n < 2)
+		return 0;
+	sorted = malloc(n * sizeof(*sorted));
+	if (!sorted)
+		return -ENOMEM;
+	memcpy(sorted, spans, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), span_cmp);
+	for (i = 1; i < n && ret == 0; i++) {
+		const struct span *a = &sorted[i - 1], *b = &sorted[i];
+
+		if (a->region != b->region || a->start + a->len <= b->start)
+			continue;
+		status_set(resp, CODE(INVALID_ARGUMENT), "%s: ranges[%zu] overlaps ranges[%zu]",
+			   ctx->name, a->index < b->index ? b->index : a->index,
+			   a->index < b->index ? a->index : b->index);
+		ret = -EINVAL;
+	}
+	free(sorted);
+	return ret;
+}
+
+/* 1..REGION_MAX_RANGES ranges in a list, and not beside the single form (GIVEN_SINGLE). */
+static int ranges_count_check(struct req_ctx *ctx, size_t n, bool given_single,
+			      const char *single, Response *resp)
+{
+	if (given_single) {
+		status_set(resp, CODE(INVALID_ARGUMENT), "%s: give %s or ranges, not both",
+			   ctx->name, single);
 		return -EINVAL;
 	}
-	if (range->nr_pages > pages - range->first_page) {
-		status_set(resp, CODE(INVALID_ARGUMENT),
-			   "%s: range.nr_pages %" PRIu64 " from page %" PRIu64
-			   " runs past the region's %" PRIu64 " pages", ctx->name, range->nr_pages,
-			   range->first_page, pages);
+	if (n > REGION_MAX_RANGES) {
+		status_set(resp, CODE(INVALID_ARGUMENT), "%s: ranges: %zu given, 1..%u allowed",
+			   ctx->name, n, REGION_MAX_RANGES);
 		return -EINVAL;
 	}
-	*ret_first = range->first_page;
-	*ret_nr = range->nr_pages ? range->nr_pages : pages - range->first_page;
+	return 0;
+}
+
+/*
+ * The page ranges of a Touch or Madvise, checked, every one of them before any is acted on:
+ * the single RANGE, or the list RANGES[N]. 0 with an array of spans for free(3) in *RET (one
+ * per range, in order; their count in *RET_N), or -errno with RESP's Status naming the range.
+ */
+static int page_ranges_get(struct req_ctx *ctx, const Reclaim__V1__PageRange *range,
+			   Reclaim__V1__PageRange **ranges, size_t n, Response *resp,
+			   struct span **ret, size_t *ret_n)
+{
+	struct region_rec rec = { .id = 0 };
+	struct span *spans;
+	char field[32];
+	size_t i;
+	int r;
+
+	if (n == 0) {
+		spans = malloc(sizeof(*spans));
+		if (!spans)
+			return -ENOMEM;
+		r = range_get(ctx, range, resp, &rec, &spans[0].start, &spans[0].len);
+		spans[0].region = rec.id;
+		spans[0].index = 0;
+		n = 1;
+		goto out;
+	}
+	r = ranges_count_check(ctx, n, range != NULL, "range", resp);
+	if (r < 0)
+		return r;
+	spans = calloc(n, sizeof(*spans));
+	if (!spans)
+		return -ENOMEM;
+	for (i = 0; i < n && r == 0; i++) {
+		snprintf(field, sizeof(field), "ranges[%zu]", i);
+		/* Lists name one region over and over: ask the registry once per change. */
+		if (!rec.id || rec.id != ranges[i]->region_id)
+			r = region_get_named(ctx, field, ranges[i]->region_id, resp, &rec);
+		if (r == 0)
+			r = range_check(ctx, field, ranges[i], &rec, resp, &spans[i].start,
+					&spans[i].len);
+		spans[i].region = rec.id;
+		spans[i].index = i;
+	}
+	if (r == 0)
+		r = spans_disjoint(ctx, spans, n, resp);
+out:
+	if (r < 0) {
+		free(spans);
+		return r;
+	}
+	*ret = spans;
+	*ret_n = n;
 	return 0;
 }
 
@@ -371,36 +514,52 @@ static int engine_error(struct req_ctx *ctx, int err, Response *resp)
 	return err;
 }
 
-/* Touch a range; @resident: only if every page is resident and the engine free (the loop's
- * fast path), -EAGAIN with the response untouched otherwise. */
+/*
+ * Touch a range or a list of them; @resident: only if every page is resident and the engine
+ * free (the loop's fast path), -EAGAIN with the response untouched otherwise. A list goes to
+ * a worker whole: a fast path that gave up half-way would count its faults twice.
+ */
 static int touch(struct req_ctx *ctx, const Request *req, Response *resp, bool resident)
 {
-	struct rcl_fault_counts faults = { 0, 0 };
+	const Reclaim__V1__Touch *t = req->touch;
+	struct rcl_fault_counts faults = { 0, 0 }, f;
 	Reclaim__V1__TouchReply *r;
-	struct region_rec rec;
-	uint64_t first, nr;
+	struct span *spans;
+	uint64_t pages = 0;
+	size_t i, n;
 	int ret;
 
-	ret = range_get(ctx, req->touch->range, resp, &rec, &first, &nr);
+	if (resident && t->n_ranges > 1)
+		return -EAGAIN;
+	ret = page_ranges_get(ctx, t->range, t->ranges, t->n_ranges, resp, &spans, &n);
 	if (ret < 0)
 		return ret;
-	if (resident) {
-		ret = rcl_region_touch_resident(ctx->engine, rec.id, first, nr,
-						req->touch->write);
-		if (ret == -EAGAIN)
-			return ret;
-		faults.minor = nr;	/* every page a fault that waited for nothing */
-	} else {
-		ret = rcl_region_touch_counted(ctx->engine, rec.id, first, nr, req->touch->write,
-					       &faults);
+	for (i = 0; i < n && ret == 0; i++) {
+		if (resident) {
+			ret = rcl_region_touch_resident(ctx->engine, spans[i].region,
+							spans[i].start, spans[i].len, t->write);
+			/* every page a fault that waited for nothing */
+			f = (struct rcl_fault_counts){ .minor = spans[i].len };
+		} else {
+			ret = rcl_region_touch_counted(ctx->engine, spans[i].region,
+						       spans[i].start, spans[i].len, t->write, &f);
+		}
+		if (ret == 0) {
+			faults.minor += f.minor;
+			faults.major += f.major;
+			pages += spans[i].len;
+		}
 	}
+	free(spans);
+	if (ret == -EAGAIN && resident)
+		return ret;
 	if (ret < 0)
 		return engine_error(ctx, ret, resp);
 	r = malloc(sizeof(*r));
 	if (!r)
 		return -ENOMEM;
 	reclaim__v1__touch_reply__init(r);
-	r->pages = nr;
+	r->pages = pages;
 	r->minor_faults = faults.minor;
 	r->major_faults = faults.major;
 	resp->msg_case = RESP(TOUCH);
@@ -431,6 +590,90 @@ static int bytes_check(struct req_ctx *ctx, const struct region_rec *rec, uint64
 	return 0;
 }
 
+/*
+ * The byte ranges RANGES[N] of a vectored Read or Write of region REC, checked: each
+ * non-empty and within the region, no two overlapping. 0 with their bytes in *RET_TOTAL.
+ */
+static int byte_ranges_check(struct req_ctx *ctx, const struct region_rec *rec,
+			     Reclaim__V1__ByteRange **ranges, size_t n, Response *resp,
+			     uint64_t *ret_total)
+{
+	struct span *spans;
+	uint64_t total = 0;
+	size_t i;
+	int ret;
+
+	spans = calloc(n, sizeof(*spans));
+	if (!spans)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		const Reclaim__V1__ByteRange *r = ranges[i];
+
+		if (r->length == 0 || r->offset > rec->bytes || r->length > rec->bytes - r->offset) {
+			status_set(resp, CODE(INVALID_ARGUMENT),
+				   "%s: ranges[%zu]: offset %" PRIu64 " length %" PRIu64 " must be "
+				   "a non-empty range within the region's %" PRIu64 " bytes",
+				   ctx->name, i, r->offset, r->length, rec->bytes);
+			free(spans);
+			return -EINVAL;
+		}
+		spans[i] = (struct span){ .start = r->offset, .len = r->length, .index = i };
+		total += r->length;
+	}
+	ret = spans_disjoint(ctx, spans, n, resp);
+	free(spans);
+	*ret_total = total;
+	return ret;
+}
+
+/* Read: the ranges of a vectored one, each into its own bytes of the reply. */
+static int read_ranges(struct req_ctx *ctx, const Reclaim__V1__Read *rd, Response *resp)
+{
+	uint64_t total, max = ctx->config->max_frame_bytes - READ_OVERHEAD;
+	Reclaim__V1__ReadReply *r;
+	struct region_rec rec;
+	size_t i;
+	int ret;
+
+	ret = ranges_count_check(ctx, rd->n_ranges, rd->offset || rd->length,
+				 "offset and length", resp);
+	if (ret == 0)
+		ret = region_get(ctx, rd->region_id, resp, &rec, false);
+	if (ret == 0)
+		ret = byte_ranges_check(ctx, &rec, rd->ranges, rd->n_ranges, resp, &total);
+	if (ret < 0)
+		return ret;
+	if (total + rd->n_ranges * RANGE_OVERHEAD > max) {
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "read: %" PRIu64 " bytes in %zu ranges are over the frame limit (%"
+			   PRIu64 " bytes)", total, rd->n_ranges, max);
+		return -EINVAL;
+	}
+	r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	reclaim__v1__read_reply__init(r);
+	resp->msg_case = RESP(READ);
+	resp->read = r;
+	r->ranges = calloc(rd->n_ranges, sizeof(*r->ranges));
+	if (!r->ranges)
+		return -ENOMEM;
+	for (i = 0; i < rd->n_ranges; i++) {
+		const Reclaim__V1__ByteRange *br = rd->ranges[i];
+
+		r->ranges[i].data = malloc(br->length);
+		if (!r->ranges[i].data)
+			return -ENOMEM;
+		r->ranges[i].len = br->length;
+		r->n_ranges = i + 1;
+		ret = rcl_region_read(ctx->engine, rec.id, br->offset, r->ranges[i].data,
+				      br->length);
+		if (ret < 0)
+			return engine_error(ctx, ret, resp);
+	}
+	return 0;
+}
+
 int req_read(struct req_ctx *ctx, const Request *req, Response *resp)
 {
 	const Reclaim__V1__Read *rd = req->read;
@@ -439,6 +682,8 @@ int req_read(struct req_ctx *ctx, const Request *req, Response *resp)
 	struct region_rec rec;
 	int ret;
 
+	if (rd->n_ranges)
+		return read_ranges(ctx, rd, resp);
 	ret = region_get(ctx, rd->region_id, resp, &rec, false);
 	if (ret == 0)
 		ret = bytes_check(ctx, &rec, rd->offset, rd->length, resp);
@@ -464,22 +709,50 @@ int req_read(struct req_ctx *ctx, const Request *req, Response *resp)
 	return ret < 0 ? engine_error(ctx, ret, resp) : 0;
 }
 
+/* Write: a vectored one's ranges checked against its data, which they share in order. */
+static int write_ranges_check(struct req_ctx *ctx, const Reclaim__V1__Write *w,
+			      const struct region_rec *rec, Response *resp)
+{
+	uint64_t total;
+	int ret;
+
+	ret = ranges_count_check(ctx, w->n_ranges, w->offset, "offset", resp);
+	if (ret == 0)
+		ret = byte_ranges_check(ctx, rec, w->ranges, w->n_ranges, resp, &total);
+	if (ret == 0 && total != w->data.len) {
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "write: data has %zu bytes, the ranges %" PRIu64, w->data.len, total);
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
 int req_write(struct req_ctx *ctx, const Request *req, Response *resp)
 {
 	const Reclaim__V1__Write *w = req->write;
 	Reclaim__V1__WriteReply *r;
 	struct region_rec rec;
+	uint64_t done = 0;
+	size_t i;
 	int ret;
 
 	ret = region_get(ctx, w->region_id, resp, &rec, false);
-	if (ret == 0)
+	if (ret == 0 && w->n_ranges)
+		ret = write_ranges_check(ctx, w, &rec, resp);
+	else if (ret == 0)
 		ret = bytes_check(ctx, &rec, w->offset, w->data.len, resp);
 	if (ret < 0)
 		return ret;
 	r = malloc(sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	ret = rcl_region_write(ctx->engine, rec.id, w->offset, w->data.data, w->data.len);
+	if (!w->n_ranges)
+		ret = rcl_region_write(ctx->engine, rec.id, w->offset, w->data.data, w->data.len);
+	for (i = 0; i < w->n_ranges && ret == 0; i++) {
+		ret = rcl_region_write(ctx->engine, rec.id, w->ranges[i]->offset,
+				       w->data.data + done, w->ranges[i]->length);
+		done += w->ranges[i]->length;
+	}
 	if (ret < 0) {
 		free(r);
 		return engine_error(ctx, ret, resp);
@@ -506,8 +779,9 @@ int req_madvise(struct req_ctx *ctx, const Request *req, Response *resp)
 {
 	const Reclaim__V1__Madvise *m = req->madvise;
 	Reclaim__V1__MadviseReply *r;
-	struct region_rec rec;
-	uint64_t first, nr;
+	struct span *spans;
+	uint64_t pages = 0;
+	size_t i, n;
 	int ret;
 
 	if (m->advice == RECLAIM__V1__ADVICE__ADVICE_NONE ||
@@ -517,17 +791,22 @@ int req_madvise(struct req_ctx *ctx, const Request *req, Response *resp)
 			   "NORMAL, RANDOM, SEQUENTIAL", (int)m->advice);
 		return -EINVAL;
 	}
-	ret = range_get(ctx, m->range, resp, &rec, &first, &nr);
+	ret = page_ranges_get(ctx, m->range, m->ranges, m->n_ranges, resp, &spans, &n);
 	if (ret < 0)
 		return ret;
-	ret = rcl_region_madvise(ctx->engine, rec.id, first, nr, advices[m->advice]);
+	for (i = 0; i < n && ret == 0; i++) {
+		ret = rcl_region_madvise(ctx->engine, spans[i].region, spans[i].start,
+					 spans[i].len, advices[m->advice]);
+		pages += ret == 0 ? spans[i].len : 0;
+	}
+	free(spans);
 	if (ret < 0)
 		return engine_error(ctx, ret, resp);
 	r = malloc(sizeof(*r));
 	if (!r)
 		return -ENOMEM;
 	reclaim__v1__madvise_reply__init(r);
-	r->pages = nr;
+	r->pages = pages;
 	resp->msg_case = RESP(MADVISE);
 	resp->madvise = r;
 	return 0;

@@ -25,6 +25,7 @@
 #include "config.h"
 #include "frame.h"
 #include "log.h"
+#include "psiwatch.h"
 #include "reclaim/memcg.h"
 #include "reclaim/pressure.h"
 #include "registry.h"
@@ -39,10 +40,11 @@
 #define SUB_BATCH	64		/* events taken from a queue per lock round */
 
 struct sub_event {
-	uint64_t time_ns;		/* CLOCK_MONOTONIC at the callback */
+	uint64_t time_ns;		/* CLOCK_MONOTONIC at the callback; psi: of the sample */
 	uint32_t memcg_id;		/* pressure */
 	enum rcl_pressure_level level;	/* pressure */
 	struct rcl_trace_event trace;	/* trace */
+	uint64_t psi_total, psi_growth;	/* psi: the stall total and its growth in the window */
 };
 
 struct sub {
@@ -50,10 +52,12 @@ struct sub {
 	uid_t uid;			/* owner */
 	bool admin;			/* the owner's connection is root's or the admin group's */
 	uint64_t session_id;		/* connection that subscribed */
-	bool trace;			/* EVENT_TRACE, else EVENT_PRESSURE */
-	uint32_t memcg_id;		/* pressure: the group listened to */
+	bool trace;			/* EVENT_TRACE */
+	bool psi;			/* EVENT_PSI; neither: EVENT_PRESSURE */
+	uint32_t memcg_id;		/* pressure, psi: the group listened to */
 	int listener_id;		/* pressure: rcl_pressure_listen's id */
 	uint32_t trace_mask;		/* trace: 1 << rcl_trace_type of the points wanted */
+	struct psi_trigger trig;	/* psi: armed when subscribed */
 
 	pthread_mutex_t lock;		/* protects the queue, dropped, overflow, dead */
 	struct sub_event *ring;
@@ -71,6 +75,7 @@ struct sub {
 	struct session *session;	/* bound connection, NULL before binding and once ended */
 	TAILQ_ENTRY(sub) session_link;	/* in session->subs */
 	uint64_t seq;			/* Event.seq of the last event sent */
+	struct pw_listener *pw;		/* psi: checked after each sample once bound */
 	struct subs *subs;
 	struct job job;			/* unregistering, once ended */
 };
@@ -178,6 +183,18 @@ static void on_trace(void *arg, const struct rcl_trace_event *tev)
 
 /* ---- the loop side ------------------------------------------------------------------ */
 
+/* A PSI trigger crossed: psiwatch checks them on the loop after each sample. */
+static void on_psi(void *arg, const struct psiwatch_event *pev)
+{
+	struct sub *sub = arg;
+	struct sub_event ev = {
+		.time_ns = pev->when * 1000, .memcg_id = pev->memcg_id,
+		.psi_total = pev->total, .psi_growth = pev->growth,
+	};
+
+	sub_push(sub->subs, sub, &ev);
+}
+
 #define TF(f) { #f, offsetof(struct rcl_trace_event, f), sizeof(((struct rcl_trace_event *)0)->f) }
 static const struct {
 	const char *name;
@@ -211,6 +228,7 @@ static void sub_send(struct sub *sub, const struct sub_event *ev, uint64_t dropp
 	Reclaim__V1__PressureEvent pe = RECLAIM__V1__PRESSURE_EVENT__INIT;
 	Reclaim__V1__TraceEvent te = RECLAIM__V1__TRACE_EVENT__INIT;
 	Reclaim__V1__Overflow of = RECLAIM__V1__OVERFLOW__INIT;
+	Reclaim__V1__PsiEvent psi = RECLAIM__V1__PSI_EVENT__INIT;
 	Reclaim__V1__Counter counters[NR_TRACE_FIELDS], *cp[NR_TRACE_FIELDS];
 	char path[256];
 	size_t i;
@@ -224,6 +242,17 @@ static void sub_send(struct sub *sub, const struct sub_event *ev, uint64_t dropp
 		of.events_dropped = dropped;
 		e.event_case = RECLAIM__V1__EVENT__EVENT_OVERFLOW;
 		e.overflow = &of;
+	} else if (sub->psi) {
+		registry_memcg_path(sub->subs->server->registry, ev->memcg_id, path, sizeof(path));
+		psi.memcg = path;
+		psi.full = sub->trig.kind == PSI_FULL;
+		psi.stall_usec = sub->trig.stall;
+		psi.window_usec = sub->trig.window;
+		psi.total_usec = ev->psi_total;
+		psi.growth_usec = ev->psi_growth;
+		psi.time_ns = ev->time_ns;
+		e.event_case = RECLAIM__V1__EVENT__EVENT_PSI;
+		e.psi = &psi;
 	} else if (!sub->trace) {
 		registry_memcg_path(sub->subs->server->registry, ev->memcg_id, path, sizeof(path));
 		pe.memcg = path;
@@ -327,6 +356,8 @@ static uint64_t sub_end(struct subs *subs, struct sub *sub)
 		TAILQ_REMOVE(&sub->session->subs, sub, session_link);
 		sub->session = NULL;
 	}
+	psiwatch_unlisten(subs->server->psiwatch, sub->pw);
+	sub->pw = NULL;
 	sub->job.run = sub_release_run;
 	sub->job.done = sub_release_done;
 	if (workers_submit(subs->server->workers, &sub->job) < 0) {
@@ -422,6 +453,13 @@ void subs_bind(struct subs *subs, uint64_t id, struct session *session)
 		return;
 	sub->session = session;
 	TAILQ_INSERT_TAIL(&session->subs, sub, session_link);
+	if (sub->psi && subs->server->psiwatch) {
+		sub->pw = psiwatch_listen(subs->server->psiwatch, sub->memcg_id, &sub->trig,
+					  on_psi, sub);
+		if (!sub->pw)
+			log_err("connection %llu: no memory for PSI subscription %" PRIu64
+				", it stays silent", (unsigned long long)sub->session_id, sub->id);
+	}
 	/* Deliver on a later loop turn, once the Subscribe answer has been queued. */
 	subs_ring(subs, sub);
 }
@@ -519,12 +557,31 @@ static int trace_mask(struct req_ctx *ctx, const Reclaim__V1__Subscribe *sb, Res
 }
 
 static int subscribe_check(struct req_ctx *ctx, const Reclaim__V1__Subscribe *sb,
-			   Response *resp)
+			   Response *resp, struct psi_trigger *trig)
 {
+	const char *why;
+
 	if (sb->kind != RECLAIM__V1__EVENT_KIND__EVENT_PRESSURE &&
-	    sb->kind != RECLAIM__V1__EVENT_KIND__EVENT_TRACE) {
+	    sb->kind != RECLAIM__V1__EVENT_KIND__EVENT_TRACE &&
+	    sb->kind != RECLAIM__V1__EVENT_KIND__EVENT_PSI) {
 		status_set(resp, CODE(INVALID_ARGUMENT),
-			   "subscribe: kind must be EVENT_PRESSURE or EVENT_TRACE");
+			   "subscribe: kind must be EVENT_PRESSURE, EVENT_TRACE or EVENT_PSI");
+		return -EINVAL;
+	}
+	if (sb->kind == RECLAIM__V1__EVENT_KIND__EVENT_PSI &&
+	    psi_trigger_parse(sb->trigger, strlen(sb->trigger), trig, &why) < 0) {
+		size_t n = 0;
+
+		/* Quoted up to what would break the message's one line. */
+		while (n < PSI_TRIGGER_MAX && sb->trigger[n] >= 0x20 && sb->trigger[n] < 0x7f)
+			n++;
+		status_set(resp, CODE(INVALID_ARGUMENT), "subscribe: trigger '%.*s%s': %s", (int)n,
+			   sb->trigger, sb->trigger[n] ? "..." : "", why);
+		return -EINVAL;
+	}
+	if (sb->kind != RECLAIM__V1__EVENT_KIND__EVENT_PSI && *sb->trigger) {
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "subscribe: trigger is for EVENT_PSI only");
 		return -EINVAL;
 	}
 	if (sb->kind == RECLAIM__V1__EVENT_KIND__EVENT_TRACE && !ctx->admin) {
@@ -587,10 +644,12 @@ int req_subscribe(struct req_ctx *ctx, const Request *req, Response *resp)
 	const Reclaim__V1__Subscribe *sb = req->subscribe;
 	struct subs *subs = ctx->server->subs;
 	Reclaim__V1__SubscribeReply *r;
+	struct psi_trigger trig;
+	struct rcl_psi psi;
 	struct sub *sub;
 	int ret;
 
-	ret = subscribe_check(ctx, sb, resp);
+	ret = subscribe_check(ctx, sb, resp, &trig);
 	if (ret < 0)
 		return ret;
 	sub = calloc(1, sizeof(*sub));
@@ -605,6 +664,7 @@ int req_subscribe(struct req_ctx *ctx, const Request *req, Response *resp)
 	sub->admin = ctx->admin;
 	sub->session_id = ctx->session_id;
 	sub->trace = sb->kind == RECLAIM__V1__EVENT_KIND__EVENT_TRACE;
+	sub->psi = sb->kind == RECLAIM__V1__EVENT_KIND__EVENT_PSI;
 	sub->cap = sb->queue_len ? sb->queue_len : ctx->config->sub_queue;
 	pthread_mutex_init(&sub->lock, NULL);
 	sub->ring = calloc(sub->cap, sizeof(*sub->ring));
@@ -621,6 +681,13 @@ int req_subscribe(struct req_ctx *ctx, const Request *req, Response *resp)
 	pthread_mutex_unlock(&subs->lock);
 	if (sub->trace) {
 		ret = trace_add(subs, sub);
+	} else if (sub->psi) {
+		/* Growth counts from now; the loop checks it from the binding on. */
+		ret = rcl_psi_read(ctx->engine, sub->memcg_id, &psi);
+		sub->trig = trig;
+		if (ret == 0)
+			psi_trigger_arm(&sub->trig, trig.kind == PSI_FULL ? psi.full.total_usec :
+					psi.some.total_usec);
 	} else {
 		/* This group and its whole subtree, as the wire API promises. */
 		ret = rcl_pressure_listen(ctx->engine, sub->memcg_id, engine_level(sb->min_level),

@@ -27,6 +27,9 @@
  *   id0                 a Stat whose request id is 0 (reserved for the server's events)
  *   read REGION LENGTH  one Read of LENGTH bytes at offset 0, however large
  *   memcg-events PATH   MemcgEvents
+ *   vec-bad REGION      vectored requests on REGION (of 16 pages or more) that the library
+ *                       would not send: both forms at once, 4097 ranges, data that does not
+ *                       match the ranges; one answer line each
  *   regions N           create 4K regions until N exist or one is refused ("created=K")
  *   fread PATH LENGTH [hold]
  *                       one FileRead of [0, LENGTH) of PATH, discarded, naming no memcg;
@@ -476,6 +479,66 @@ static int cmd_read(struct rclc *c, const char *region, const char *length)
 	return call_print(c, &req);
 }
 
+#define VEC_BAD_RANGES	4097
+
+static int cmd_vec_bad(struct rclc *c, const char *region)
+{
+	static Reclaim__V1__PageRange pages[VEC_BAD_RANGES], *pp[VEC_BAD_RANGES];
+	static Reclaim__V1__ByteRange bytes[2], *bp[2] = { &bytes[0], &bytes[1] };
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Touch t = RECLAIM__V1__TOUCH__INIT;
+	Reclaim__V1__Read rd = RECLAIM__V1__READ__INIT;
+	Reclaim__V1__Write w = RECLAIM__V1__WRITE__INIT;
+	uint64_t id = strtoull(region, NULL, 10);
+	unsigned int i;
+	int r = 0;
+
+	for (i = 0; i < VEC_BAD_RANGES; i++) {
+		reclaim__v1__page_range__init(&pages[i]);
+		pages[i].region_id = id;
+		pages[i].first_page = i % 16;	/* never acted on: refused first */
+		pages[i].nr_pages = 1;
+		pp[i] = &pages[i];
+	}
+	for (i = 0; i < 2; i++) {
+		reclaim__v1__byte_range__init(&bytes[i]);
+		bytes[i].offset = i * 8192;
+		bytes[i].length = 2;
+	}
+	/* Touch with range and ranges, then 4097 ranges. */
+	t.range = &pages[0];
+	t.ranges = pp;
+	t.n_ranges = 1;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_TOUCH;
+	req.touch = &t;
+	r |= call_print(c, &req);
+	t.range = NULL;
+	t.n_ranges = VEC_BAD_RANGES;
+	r |= call_print(c, &req);
+	/* Read with offset and length and ranges. */
+	rd.region_id = id;
+	rd.length = 4096;
+	rd.ranges = bp;
+	rd.n_ranges = 2;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_READ;
+	req.read = &rd;
+	r |= call_print(c, &req);
+	/* Write: 3 bytes for ranges of 4; then an offset beside the ranges. */
+	w.region_id = id;
+	w.ranges = bp;
+	w.n_ranges = 2;
+	w.data.data = (uint8_t *)"abc";
+	w.data.len = 3;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_WRITE;
+	req.write = &w;
+	r |= call_print(c, &req);
+	w.data.data = (uint8_t *)"abcd";
+	w.data.len = 4;
+	w.offset = 4096;
+	r |= call_print(c, &req);
+	return r;
+}
+
 static int cmd_memcg_events(struct rclc *c, const char *path)
 {
 	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
@@ -601,6 +664,8 @@ int main(int argc, char **argv)
 		r = cmd_id0(c);
 	else if (!strcmp(argv[argi], "read") && argc - argi == 3)
 		r = cmd_read(c, argv[argi + 1], argv[argi + 2]);
+	else if (!strcmp(argv[argi], "vec-bad") && argc - argi == 2)
+		r = cmd_vec_bad(c, argv[argi + 1]);
 	else if (!strcmp(argv[argi], "memcg-events") && argc - argi == 2)
 		r = cmd_memcg_events(c, argv[argi + 1]);
 	else if (!strcmp(argv[argi], "regions") && argc - argi == 2)

@@ -224,6 +224,214 @@ START_TEST(test_region_calls)
 }
 END_TEST
 
+/* ---- vectored requests ------------------------------------------------------------------- */
+
+#define VEC_REGION	4096u	/* pages: the whole 16 MiB arena, so reclaim is real */
+#define VEC_PAGES	1000u	/* scattered pages moved by one vectored request */
+
+static unsigned char vec_out[VEC_PAGES][PG], vec_in[VEC_PAGES][PG], vec_one[VEC_PAGES][PG];
+
+/* The I-th scattered page: a permutation of 1000 of the region's pages, not in order. */
+static uint64_t vec_page(unsigned int i)
+{
+	return (uint64_t)i * 2731 % VEC_REGION;	/* 2731 is prime to 4096 */
+}
+
+static void vec_iov(struct rclc_iovec *iov, unsigned char (*bufs)[PG])
+{
+	for (unsigned int i = 0; i < VEC_PAGES; i++)
+		iov[i] = (struct rclc_iovec){ .offset = vec_page(i) * PG, .len = PG, .buf = bufs[i] };
+}
+
+/*
+ * Swap the region out, so that what follows faults its pages back in. PAGEOUT leaves a few
+ * (the ones reclaim cannot take at that moment): most must be in swap.
+ */
+static void vec_pageout(struct rclc *c, uint64_t id)
+{
+	struct rclc_range all = { .region_id = id };
+	struct rclc_region_info ri;
+
+	ck_assert_int_eq(rclc_madvise(c, &all, RCLC_MADV_PAGEOUT, NULL), 0);
+	ck_assert_int_eq(rclc_region_info(c, id, &ri), 0);
+	ck_assert_uint_ge(ri.swapped_pages, VEC_PAGES * 9 / 10);
+}
+
+/* 1000 single reads, one page each, into vec_one. */
+static void vec_read_singly(struct rclc *c, uint64_t id)
+{
+	for (unsigned int i = 0; i < VEC_PAGES; i++)
+		ck_assert_int_eq(rclc_read(c, id, vec_page(i) * PG, vec_one[i], PG, NULL), 0);
+}
+
+/*
+ * One vectored request over 1000 scattered pages moves the same bytes as 1000 single ones,
+ * both ways, with the pages swapped out in between so that the fault path serves them.
+ */
+START_TEST(test_vectored_same_bytes)
+{
+	static struct rclc_iovec iov[VEC_PAGES];
+	static struct rclc_range ranges[VEC_PAGES];
+	struct rclc_touch_result t;
+	struct rclc *c = open_client();
+	uint64_t id, n;
+	unsigned int i;
+
+	ck_assert_int_eq(rclc_alloc(c, VEC_REGION * PG, NULL, &id, NULL), 0);
+	/* Write vectored, read singly. */
+	for (i = 0; i < VEC_PAGES; i++)
+		fill(vec_out[i], PG, 7 + i);
+	vec_iov(iov, vec_out);
+	ck_assert_int_eq(rclc_writev(c, id, iov, VEC_PAGES), 0);
+	for (i = 0; i < VEC_PAGES; i++)
+		ranges[i] = (struct rclc_range){ .region_id = id, .first_page = vec_page(i),
+						 .nr_pages = 1 };
+	ck_assert_int_eq(rclc_madvisev(c, ranges, VEC_PAGES, RCLC_MADV_PAGEOUT, &n), 0);
+	ck_assert_uint_eq(n, VEC_PAGES);
+	vec_pageout(c, id);
+	vec_read_singly(c, id);
+	for (i = 0; i < VEC_PAGES; i++)
+		ck_assert_mem_eq(vec_one[i], vec_out[i], PG);
+
+	/* Write singly, read vectored and singly: the same bytes, both from swap. */
+	for (i = 0; i < VEC_PAGES; i++) {
+		fill(vec_out[i], PG, 5000 + i);
+		ck_assert_int_eq(rclc_write(c, id, vec_page(i) * PG, vec_out[i], PG), 0);
+	}
+	vec_pageout(c, id);
+	vec_iov(iov, vec_in);
+	memset(vec_in, 0, sizeof(vec_in));
+	ck_assert_int_eq(rclc_readv(c, id, iov, VEC_PAGES, &n), 0);
+	ck_assert_uint_eq(n, (uint64_t)VEC_PAGES * PG);
+	vec_pageout(c, id);
+	vec_read_singly(c, id);
+	for (i = 0; i < VEC_PAGES; i++) {
+		ck_assert_mem_eq(vec_in[i], vec_out[i], PG);
+		ck_assert_mem_eq(vec_one[i], vec_out[i], PG);
+	}
+
+	/* A vectored touch faults the scattered pages back in, counted over every range. */
+	vec_pageout(c, id);
+	ck_assert_int_eq(rclc_touchv(c, ranges, VEC_PAGES, false, &t), 0);
+	ck_assert_uint_eq(t.pages, VEC_PAGES);
+	ck_assert_uint_eq(t.minor_faults + t.major_faults, VEC_PAGES);
+	ck_assert_uint_gt(t.major_faults, 0);
+	rclc_close(c);
+}
+END_TEST
+
+/* Vectored calls pipelined: in flight together, completed in order, buffers filled then. */
+START_TEST(test_vectored_pipelined)
+{
+	static struct rclc_iovec wv[4][64], rv[4][64];
+	static unsigned char out[4][64][PG], in[4][64][PG];
+	int status[8] = { 1, 1, 1, 1, 1, 1, 1, 1 };
+	struct rclc *c = open_client();
+	unsigned int b, i;
+	uint64_t id;
+
+	ck_assert_int_eq(rclc_alloc(c, 1024 * PG, NULL, &id, NULL), 0);
+	for (b = 0; b < 4; b++) {
+		for (i = 0; i < 64; i++) {
+			/* Batch b takes every fourth of 256 pages spread over the region. */
+			uint64_t off = (uint64_t)((i * 4 + b) * 4 + 1) * PG;
+
+			fill(out[b][i], PG, b * 64 + i);
+			wv[b][i] = (struct rclc_iovec){ .offset = off, .len = PG, .buf = out[b][i] };
+			rv[b][i] = (struct rclc_iovec){ .offset = off, .len = PG, .buf = in[b][i] };
+		}
+		ck_assert_int_eq(rclc_async(c, NULL, &status[b]), 0);
+		ck_assert_int_eq(rclc_writev(c, id, wv[b], 64), 0);
+	}
+	for (b = 0; b < 4; b++) {
+		ck_assert_int_eq(rclc_async(c, NULL, &status[4 + b]), 0);
+		ck_assert_int_eq(rclc_readv(c, id, rv[b], 64, NULL), 0);
+	}
+	ck_assert_uint_eq(rclc_in_flight(c), 8);
+	while (rclc_reap(c, NULL, NULL) == 0)
+		;
+	for (b = 0; b < 8; b++)
+		ck_assert_int_eq(status[b], 0);
+	ck_assert_mem_eq(in, out, sizeof(in));
+	rclc_close(c);
+}
+END_TEST
+
+/* Bad ranges are refused, naming the range, and change nothing. */
+START_TEST(test_vectored_refused)
+{
+	static unsigned char page[4][PG], back[PG], big[VEC_REGION][PG];
+	static struct rclc_iovec all[VEC_REGION];
+	struct rclc_iovec iov[4];
+	struct rclc_range ranges[3];
+	struct rclc *c = open_client();
+	uint64_t id, other = 0, n;
+	unsigned int i;
+
+	ck_assert_int_eq(rclc_alloc(c, 16 * PG, NULL, &id, NULL), 0);
+	for (i = 0; i < 4; i++) {
+		fill(page[i], PG, 40 + i);
+		iov[i] = (struct rclc_iovec){ .offset = (uint64_t)i * 2 * PG, .len = PG,
+					      .buf = page[i] };
+	}
+	ck_assert_int_eq(rclc_writev(c, id, iov, 4), 0);
+
+	/* ranges[3] overlaps ranges[1]: refused, and ranges[0]'s page keeps its bytes. */
+	memset(page[0], 0xaa, PG);
+	iov[3].offset = 2 * PG + 100;
+	ck_assert_int_eq(rclc_writev(c, id, iov, 4), -EINVAL);
+	ck_assert_int_eq(rclc_last_code(c), RCLC_CODE_INVALID_ARGUMENT);
+	ck_assert_ptr_nonnull(strstr(rclc_last_error(c), "ranges[3] overlaps ranges[1]"));
+	ck_assert_int_eq(rclc_read(c, id, 0, back, PG, NULL), 0);
+	fill(page[0], PG, 40);
+	ck_assert_mem_eq(back, page[0], PG);
+	/* ranges[2] runs past the region. */
+	iov[3].offset = 6 * PG;
+	iov[2].offset = 15 * PG + 1;
+	ck_assert_int_eq(rclc_readv(c, id, iov, 4, &n), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(rclc_last_error(c), "ranges[2]: offset 61441 length 4096"));
+	iov[2].offset = 4 * PG;
+	iov[2].len = 0;
+	ck_assert_int_eq(rclc_readv(c, id, iov, 4, &n), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(rclc_last_error(c), "ranges[2]"));
+
+	/* DONTNEED would zero the pages: a bad last range keeps it from touching the first. */
+	ranges[0] = (struct rclc_range){ .region_id = id, .first_page = 0, .nr_pages = 1 };
+	ranges[1] = (struct rclc_range){ .region_id = id, .first_page = 2, .nr_pages = 2 };
+	ranges[2] = (struct rclc_range){ .region_id = id, .first_page = 16, .nr_pages = 1 };
+	ck_assert_int_eq(rclc_madvisev(c, ranges, 3, RCLC_MADV_DONTNEED, &n), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(rclc_last_error(c), "ranges[2].first_page 16"));
+	ck_assert_int_eq(rclc_read(c, id, 0, back, PG, NULL), 0);
+	ck_assert_mem_eq(back, page[0], PG);
+	ranges[2] = (struct rclc_range){ .region_id = id, .first_page = 3, .nr_pages = 0 };
+	ck_assert_int_eq(rclc_touchv(c, ranges, 3, true, NULL), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(rclc_last_error(c), "ranges[2] overlaps ranges[1]"));
+	/* A region that is not there, named by its index. */
+	ranges[2] = (struct rclc_range){ .region_id = id + 1000, .first_page = 0 };
+	ck_assert_int_eq(rclc_touchv(c, ranges, 3, false, NULL), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(rclc_last_error(c), "ranges[2]: no region"));
+	/* Two regions in one list are fine; the same pages of two regions do not overlap. */
+	ck_assert_int_eq(rclc_alloc(c, 4 * PG, NULL, &other, NULL), 0);
+	ranges[2] = (struct rclc_range){ .region_id = other, .first_page = 2, .nr_pages = 2 };
+	ck_assert_int_eq(rclc_madvisev(c, ranges, 3, RCLC_MADV_COLD, &n), 0);
+	ck_assert_uint_eq(n, 5);
+
+	/* No ranges, too many, and more bytes than a frame holds. */
+	ck_assert_int_eq(rclc_readv(c, id, iov, 0, &n), -EINVAL);
+	ck_assert_int_eq(rclc_touchv(c, ranges, RCLC_MAX_RANGES + 1, false, NULL), -EINVAL);
+	ck_assert_int_eq(rclc_free(c, id), 0);
+	ck_assert_int_eq(rclc_alloc(c, VEC_REGION * PG, NULL, &id, NULL), 0);
+	for (i = 0; i < VEC_REGION; i++)
+		all[i] = (struct rclc_iovec){ .offset = (uint64_t)i * PG, .len = PG, .buf = big[i] };
+	ck_assert_int_eq(rclc_readv(c, id, all, VEC_REGION, &n), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(rclc_last_error(c), "over the frame limit"));
+	/* The connection goes on. */
+	ck_assert_int_eq(rclc_readv(c, id, all, 8, &n), 0);
+	ck_assert_uint_eq(n, 8 * PG);
+	rclc_close(c);
+}
+END_TEST
+
 /* A shared file region: written through the region, synced, seen by a buffered read. */
 START_TEST(test_file_region_msync)
 {
@@ -382,6 +590,64 @@ START_TEST(test_subscribe_reclaim)
 	ck_assert_int_eq(rclc_unsubscribe(c, sub, &dropped), 0);
 	ck_assert_int_eq(rclc_unsubscribe(c, sub, &dropped), -ENOENT);
 	ck_assert_int_eq(rclc_drop_caches(c, true, true, &pages), 0);
+	rclc_close(c);
+}
+END_TEST
+
+/* A PSI trigger on a memcg: bad triggers refused with the reason; under pressure an event,
+ * typed, naming the memcg and the trigger. */
+START_TEST(test_subscribe_psi)
+{
+	struct rclc_subscribe_opts pressure = {
+		.kind = RCLC_EVENT_PRESSURE, .trigger = "some 1 500000",
+	};
+	struct rclc_memcg_limits max = { .set = RCLC_LIMIT_MAX, .max = 2u << 20 };
+	struct rclc_alloc_opts in_psi = { .memcg = "/psi" };
+	static unsigned char chunk[1u << 20];
+	struct rclc *c = open_client();
+	int64_t deadline = now_ms() + WAIT_MS;
+	struct rclc_event ev;
+	uint64_t sub, id, dropped;
+	unsigned int round, i;
+	int r = -ETIMEDOUT;
+
+	ck_assert_int_eq(rclc_memcg_create(c, "/psi", &max, -1), 0);
+	ck_assert_int_eq(rclc_subscribe_psi(c, "/psi", "some 1000 20000000", &sub), -EINVAL);
+	ck_assert_int_eq(rclc_last_code(c), RCLC_CODE_INVALID_ARGUMENT);
+	ck_assert_ptr_nonnull(strstr(rclc_last_error(c), "window is not within 500000..10000000"));
+	ck_assert_int_eq(rclc_subscribe_psi(c, "/psi", "most 1000 1000000", &sub), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(rclc_last_error(c), "some|full"));
+	ck_assert_int_eq(rclc_subscribe_psi(c, "/psi", NULL, &sub), -EINVAL);
+	ck_assert_int_eq(rclc_subscribe(c, &pressure, &sub), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(rclc_last_error(c), "trigger is for EVENT_PSI only"));
+	ck_assert_int_eq(rclc_subscribe_psi(c, "/nope", "some 1000 1000000", &sub), -ENOENT);
+
+	ck_assert_int_eq(rclc_subscribe_psi(c, "/psi", "some 1000 500000", &sub), 0);
+	ck_assert_int_eq(rclc_alloc(c, 3 * sizeof(chunk), &in_psi, &id, NULL), 0);
+	/* 3 MiB through a 2 MiB limit, over and over, until the trigger fires (bounded). */
+	for (round = 0; round < 200 && now_ms() < deadline; round++) {
+		for (i = 0; i < 3; i++) {
+			fill(chunk, sizeof(chunk), round * 3 + i);
+			ck_assert_int_eq(rclc_write(c, id, (uint64_t)i * sizeof(chunk), chunk,
+						    sizeof(chunk)), 0);
+		}
+		r = rclc_next_event(c, 0, &ev);
+		if (r != -ETIMEDOUT)
+			break;
+	}
+	ck_assert_int_eq(r, 0);
+	ck_assert_uint_eq(ev.subscription_id, sub);
+	ck_assert_uint_eq(ev.seq, 1);
+	ck_assert_int_eq(ev.kind, RCLC_EVENT_PSI);
+	ck_assert_str_eq(ev.psi.memcg, "/psi");
+	ck_assert(!ev.psi.full);
+	ck_assert_uint_eq(ev.psi.stall_usec, 1000);
+	ck_assert_uint_eq(ev.psi.window_usec, 500000);
+	ck_assert_uint_ge(ev.psi.growth_usec, 1000);
+	ck_assert_uint_ge(ev.psi.total_usec, ev.psi.growth_usec);
+	ck_assert_uint_gt(ev.psi.time_ns, 0);
+	rclc_event_release(&ev);
+	ck_assert_int_eq(rclc_unsubscribe(c, sub, &dropped), 0);
 	rclc_close(c);
 }
 END_TEST
@@ -699,11 +965,15 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_hello_info);
 	tcase_add_test(tc, test_region_calls);
+	tcase_add_test(tc, test_vectored_same_bytes);
+	tcase_add_test(tc, test_vectored_pipelined);
+	tcase_add_test(tc, test_vectored_refused);
 	tcase_add_test(tc, test_file_region_msync);
 	tcase_add_test(tc, test_raw_pages);
 	tcase_add_test(tc, test_memcg_calls);
 	tcase_add_test(tc, test_stat_pressure);
 	tcase_add_test(tc, test_subscribe_reclaim);
+	tcase_add_test(tc, test_subscribe_psi);
 	tcase_add_test(tc, test_tunables);
 	tcase_add_test(tc, test_file_calls);
 	tcase_add_test(tc, test_pipelined);

@@ -1,7 +1,8 @@
 /*
  * check_frame - the daemon's pure parts: frame decoding, the errno -> Status table, the
  * dispatch table against the generated code, the configuration file, and the limits and
- * visibility rules (who may connect, what a refused charge says, whose memcgs a uid sees).
+ * visibility rules (who may connect, what a refused charge says, whose memcgs a uid sees),
+ * and the PSI triggers both pressure sockets and Subscribe EVENT_PSI use.
  */
 #include <check.h>
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include "config.h"
 #include "dispatch.h"
 #include "frame.h"
+#include "psitrigger.h"
 #include "rawpages.h"
 #include "reclaim/memcg.h"
 #include "registry.h"
@@ -585,6 +587,106 @@ START_TEST(test_memcg_visible)
 }
 END_TEST
 
+/* ---- PSI triggers ---------------------------------------------------------------------- */
+
+static const char *trigger_why(const char *text)
+{
+	struct psi_trigger t;
+	const char *why = NULL;
+
+	if (psi_trigger_parse(text, strlen(text), &t, &why) == 0)
+		return NULL;
+	ck_assert_ptr_nonnull(why);
+	return why;
+}
+
+START_TEST(test_psi_trigger_parse)
+{
+	char long_text[PSI_TRIGGER_MAX + 8];
+	struct psi_trigger t;
+	const char *why;
+
+	ck_assert_int_eq(psi_trigger_parse("full 150000 1000000\n", 20, &t, &why), 0);
+	ck_assert_int_eq(t.kind, PSI_FULL);
+	ck_assert_uint_eq(t.stall, 150000);
+	ck_assert_uint_eq(t.window, 1000000);
+	ck_assert_uint_eq(t.last_event, 0);
+	/* A NUL ends it, as the kernel's write does; the bounds themselves are fine. */
+	ck_assert_int_eq(psi_trigger_parse("some 1 500000\0junk", 18, &t, &why), 0);
+	ck_assert_int_eq(t.kind, PSI_SOME);
+	ck_assert_ptr_null(trigger_why("some 10000000 10000000"));
+
+	ck_assert_str_eq(trigger_why(""), "want \"some|full STALL_USEC WINDOW_USEC\"");
+	ck_assert_str_eq(trigger_why("some 1000 1000000 5"),
+			 "want \"some|full STALL_USEC WINDOW_USEC\"");
+	ck_assert_str_eq(trigger_why("some -1 1000000"),
+			 "want \"some|full STALL_USEC WINDOW_USEC\"");
+	ck_assert_str_eq(trigger_why("sum 1000 1000000"),
+			 "the kind is neither \"some\" nor \"full\"");
+	ck_assert_str_eq(trigger_why("some 1000 499999"),
+			 "the window is not within 500000..10000000 usec");
+	ck_assert_str_eq(trigger_why("full 1000 10000001"),
+			 "the window is not within 500000..10000000 usec");
+	ck_assert_str_eq(trigger_why("some 0 1000000"),
+			 "the stall is not within 1..WINDOW_USEC usec");
+	ck_assert_str_eq(trigger_why("some 1000001 1000000"),
+			 "the stall is not within 1..WINDOW_USEC usec");
+	memset(long_text, ' ', sizeof(long_text) - 1);
+	long_text[sizeof(long_text) - 1] = '\0';
+	memcpy(long_text, "some 1 500000", 13);
+	ck_assert_str_eq(trigger_why(long_text), "the trigger is too long");
+}
+END_TEST
+
+/* Add a sample at T ms with some stall total SOME usec (full half of it). */
+static void psi_sample(struct psi_history *h, uint64_t t_ms, uint64_t some)
+{
+	uint64_t total[2] = { some, some / 2 };
+
+	psi_history_add(h, t_ms * 1000, total);
+}
+
+START_TEST(test_psi_trigger_crossing)
+{
+	struct psi_history h = { .nr = 0 };
+	struct psi_trigger t;
+	const char *why;
+	uint64_t growth = 0, now, some = 5000;
+
+	/* 10 ms of stall within 1 s; the 5 ms stalled before it was set do not count. */
+	ck_assert_int_eq(psi_trigger_parse("some 10000 1000000", 18, &t, &why), 0);
+	ck_assert(!psi_trigger_check(&t, &h, 0, &growth));	/* no sample yet */
+	psi_sample(&h, 0, some);
+	psi_trigger_arm(&t, psi_history_total(&h, PSI_SOME));
+	psi_sample(&h, 200, some += 9000);
+	ck_assert(!psi_trigger_check(&t, &h, 200 * 1000, &growth));
+	psi_sample(&h, 400, some += 2000);
+	ck_assert(psi_trigger_check(&t, &h, 400 * 1000, &growth));
+	ck_assert_uint_eq(growth, 11000);
+	/* Crossed again at once, but at most one event a window. */
+	for (now = 600; now < 1400; now += 200) {
+		psi_sample(&h, now, some += 20000);
+		ck_assert_msg(!psi_trigger_check(&t, &h, now * 1000, NULL), "fired at %llu ms",
+			      (unsigned long long)now);
+	}
+	psi_sample(&h, 1400, some += 20000);
+	ck_assert(psi_trigger_check(&t, &h, 1400 * 1000, &growth));
+	/* The window's growth: from the newest sample at or before 400 ms. */
+	ck_assert_uint_eq(growth, 5 * 20000);
+
+	/* Slow stall: 4 ms a second of full never makes 15 ms within a second, however long. */
+	ck_assert_int_eq(psi_trigger_parse("full 15000 1000000", 18, &t, &why), 0);
+	memset(&h, 0, sizeof(h));
+	psi_sample(&h, 0, some = 0);
+	psi_trigger_arm(&t, 0);
+	for (now = 200; now <= 3000; now += 200) {
+		psi_sample(&h, now, some += 1600);	/* full: 800 usec a sample */
+		ck_assert(!psi_trigger_check(&t, &h, now * 1000, NULL));
+	}
+	ck_assert_uint_eq(psi_history_total(&h, PSI_FULL), 12000);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("daemon");
@@ -592,6 +694,7 @@ static Suite *make_suite(void)
 	TCase *status = tcase_create("status");
 	TCase *dispatch = tcase_create("dispatch");
 	TCase *config = tcase_create("config");
+	TCase *psi = tcase_create("psitrigger");
 
 	tcase_add_test(frame, test_frame_peek_sizes);
 	tcase_add_test(frame, test_frame_header_round_trip);
@@ -613,9 +716,12 @@ static Suite *make_suite(void)
 	tcase_add_test(config, test_admit_connection);
 	tcase_add_test(config, test_limits_charge);
 	tcase_add_test(config, test_memcg_visible);
+	tcase_add_test(psi, test_psi_trigger_parse);
+	tcase_add_test(psi, test_psi_trigger_crossing);
 	suite_add_tcase(s, frame);
 	suite_add_tcase(s, status);
 	suite_add_tcase(s, dispatch);
 	suite_add_tcase(s, config);
+	suite_add_tcase(s, psi);
 	return s;
 }
