@@ -33,8 +33,9 @@ const struct dispatch_entry dispatch_table[] = {
 	ROW(REGION_FREE, "region free", req_region_free, MUT_BLOCK),
 	/* Touches of resident pages never block: answered on the loop, faults go to a worker. */
 	FAST_ROW(TOUCH, "touch", req_touch, MUT_BLOCK, req_touch_resident),
-	ROW(READ, "read", req_read, DISPATCH_MAY_BLOCK),
-	ROW(WRITE, "write", req_write, MUT_BLOCK),
+	/* Likewise reads and writes of resident pages of anonymous regions. */
+	FAST_ROW(READ, "read", req_read, DISPATCH_MAY_BLOCK, req_read_resident),
+	FAST_ROW(WRITE, "write", req_write, MUT_BLOCK, req_write_resident),
 	ROW(MADVISE, "madvise", req_madvise, MUT_BLOCK),
 	ROW(MLOCK, "mlock", req_mlock, MUT_BLOCK),
 	ROW(MUNLOCK, "munlock", req_munlock, MUT_BLOCK),

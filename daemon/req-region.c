@@ -674,16 +674,19 @@ static int read_ranges(struct req_ctx *ctx, const Reclaim__V1__Read *rd, Respons
 	return 0;
 }
 
-int req_read(struct req_ctx *ctx, const Request *req, Response *resp)
+/*
+ * A read of one range; @resident: only if no page of it would fault and the engine is free
+ * (the loop's fast path), -EAGAIN with the response untouched otherwise.
+ */
+static int read_one(struct req_ctx *ctx, const Reclaim__V1__Read *rd, Response *resp,
+		    bool resident)
 {
-	const Reclaim__V1__Read *rd = req->read;
 	uint64_t max = ctx->config->max_frame_bytes - READ_OVERHEAD;
 	Reclaim__V1__ReadReply *r;
 	struct region_rec rec;
+	uint8_t *data;
 	int ret;
 
-	if (rd->n_ranges)
-		return read_ranges(ctx, rd, resp);
 	ret = region_get(ctx, rd->region_id, resp, &rec, false);
 	if (ret == 0)
 		ret = bytes_check(ctx, &rec, rd->offset, rd->length, resp);
@@ -695,18 +698,43 @@ int req_read(struct req_ctx *ctx, const Request *req, Response *resp)
 			   rd->length, max);
 		return -EINVAL;
 	}
-	r = malloc(sizeof(*r));
-	if (!r)
+	data = malloc(rd->length ? rd->length : 1);
+	if (!data)
 		return -ENOMEM;
+	if (resident)
+		ret = rcl_region_read_resident(ctx->engine, rec.id, rd->offset, data, rd->length);
+	else
+		ret = rcl_region_read(ctx->engine, rec.id, rd->offset, data, rd->length);
+	if (ret == -EAGAIN && resident) {
+		free(data);
+		return ret;
+	}
+	r = malloc(sizeof(*r));
+	if (!r) {
+		free(data);
+		return -ENOMEM;
+	}
 	reclaim__v1__read_reply__init(r);
+	r->data.data = data;
+	r->data.len = rd->length;
 	resp->msg_case = RESP(READ);
 	resp->read = r;
-	r->data.data = malloc(rd->length ? rd->length : 1);
-	if (!r->data.data)
-		return -ENOMEM;
-	r->data.len = rd->length;
-	ret = rcl_region_read(ctx->engine, rec.id, rd->offset, r->data.data, rd->length);
 	return ret < 0 ? engine_error(ctx, ret, resp) : 0;
+}
+
+int req_read(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	if (req->read->n_ranges)
+		return read_ranges(ctx, req->read, resp);
+	return read_one(ctx, req->read, resp, false);
+}
+
+/* Reads of resident pages never block: answered on the loop; the rest go to a worker whole. */
+int req_read_resident(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	if (req->read->n_ranges)
+		return -EAGAIN;
+	return read_one(ctx, req->read, resp, true);
 }
 
 /* Write: a vectored one's ranges checked against its data, which they share in order. */
@@ -727,15 +755,21 @@ static int write_ranges_check(struct req_ctx *ctx, const Reclaim__V1__Write *w,
 	return ret;
 }
 
-int req_write(struct req_ctx *ctx, const Request *req, Response *resp)
+/*
+ * A write, of one range or a list; @resident: one range whose pages are all resident and the
+ * engine free (the loop's fast path), -EAGAIN with the response untouched otherwise.
+ */
+static int write_any(struct req_ctx *ctx, const Reclaim__V1__Write *w, Response *resp,
+		     bool resident)
 {
-	const Reclaim__V1__Write *w = req->write;
 	Reclaim__V1__WriteReply *r;
 	struct region_rec rec;
 	uint64_t done = 0;
 	size_t i;
 	int ret;
 
+	if (resident && w->n_ranges)
+		return -EAGAIN;
 	ret = region_get(ctx, w->region_id, resp, &rec, false);
 	if (ret == 0 && w->n_ranges)
 		ret = write_ranges_check(ctx, w, &rec, resp);
@@ -746,8 +780,15 @@ int req_write(struct req_ctx *ctx, const Request *req, Response *resp)
 	r = malloc(sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	if (!w->n_ranges)
+	if (resident)
+		ret = rcl_region_write_resident(ctx->engine, rec.id, w->offset, w->data.data,
+						w->data.len);
+	else if (!w->n_ranges)
 		ret = rcl_region_write(ctx->engine, rec.id, w->offset, w->data.data, w->data.len);
+	if (ret == -EAGAIN && resident) {
+		free(r);
+		return ret;
+	}
 	for (i = 0; i < w->n_ranges && ret == 0; i++) {
 		ret = rcl_region_write(ctx->engine, rec.id, w->ranges[i]->offset,
 				       w->data.data + done, w->ranges[i]->length);
@@ -762,6 +803,17 @@ int req_write(struct req_ctx *ctx, const Request *req, Response *resp)
 	resp->msg_case = RESP(WRITE);
 	resp->write = r;
 	return 0;
+}
+
+int req_write(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	return write_any(ctx, req->write, resp, false);
+}
+
+/* Writes into resident anonymous pages never block: answered on the loop. */
+int req_write_resident(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	return write_any(ctx, req->write, resp, true);
 }
 
 static const enum rcl_madvise advices[] = {
