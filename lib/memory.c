@@ -195,7 +195,6 @@ static bool page_referenced_one(struct page *page, struct region *region, pte_t 
 {
 	struct referenced_arg *arg = a;
 
-	(void)page;
 	if (arg->target && !mem_cgroup_is_descendant(region->memcg, arg->target))
 		return true;	/* limit reclaim looks only at its own group's mappings */
 	if (region->vm_flags & VM_LOCKED) {
@@ -205,6 +204,9 @@ static bool page_referenced_one(struct page *page, struct region *region, pte_t 
 	if (*pte & PTE_YOUNG) {
 		*pte &= ~PTE_YOUNG;
 		arg->referenced++;
+		/* The client's own accessed bit is out of reach: a hinting fault stands for it. */
+		if (pte_mapped_out(*pte))
+			mapped_page_aged(page_engine(page), region, page->index);
 	}
 	arg->vm_flags |= region->vm_flags;
 	return true;

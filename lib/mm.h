@@ -123,6 +123,10 @@ struct region {
 	struct file_ra_state f_ra;	/* file region: the readahead of its faults */
 	const struct rcl_map_ops *map_ops; /* mapped by a client (mapped.c), or NULL */
 	void *map_arg;
+	uint64_t *map_hints;		/* pages whose client entries reclaim wants zapped */
+	unsigned int nr_map_hints;	/* queued in map_hints */
+	bool map_hint_listed;		/* on engine->mapped_hinting (referenced) */
+	struct region *map_hint_next;
 };
 
 /* The entry of page @idx: none where no table was ever made. */
@@ -359,6 +363,8 @@ void region_munlock(struct rcl_engine *engine, struct region *region);
 /* mapped.c */
 int mapped_take_back(struct region *region, unsigned long idx, struct page *page, pte_t *pte);
 void mapped_region_lost(struct region *region);
+void mapped_page_aged(struct rcl_engine *engine, struct region *region, unsigned long idx);
+void mapped_flush_hints(struct rcl_engine *engine);
 
 /* ---- swap.c (LRU lists) ---------------------------------------------------------------- */
 

@@ -84,6 +84,7 @@ static void __region_free(struct rcl_engine *engine, struct region *region)
 	mod_memcg_state(region->memcg, MEMCG_PAGETABLES,
 			-(long)(region->pt.nr_nodes * XA_NODE_BYTES));
 	xa_destroy(&region->pt);
+	free(region->map_hints);
 	free(region);
 	/* Pages still queued for the LRU hold a reference: let them go (and uncharge) now. */
 	lru_add_drain(engine);
