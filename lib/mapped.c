@@ -65,8 +65,8 @@ static void mapped_send_hints(struct rcl_engine *engine, struct region *region)
 	region->nr_map_hints = 0;
 	if (!n || region->dead || !region->map_ops || !region->map_ops->hint)
 		return;
-	count_vm_events(engine, MAPPED_HINT_UPDATES, n);
-	region->map_ops->hint(region->map_arg, region->map_hints, n);
+	if (region->map_ops->hint(region->map_arg, region->map_hints, n) == 0)
+		count_vm_events(engine, MAPPED_HINT_UPDATES, n);
 }
 
 /*

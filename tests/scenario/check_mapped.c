@@ -61,7 +61,7 @@ static void fake_lost(void *arg)
 }
 
 /* Reclaim aged these pages: drop their entries (the bytes stay), unless we ignore it. */
-static void fake_hint(void *arg, const uint64_t *idx, unsigned int n)
+static int fake_hint(void *arg, const uint64_t *idx, unsigned int n)
 {
 	struct client *cl = arg;
 	unsigned int i;
@@ -73,6 +73,7 @@ static void fake_hint(void *arg, const uint64_t *idx, unsigned int n)
 			cl->zapped[idx[i]] = true;
 	}
 	cl->hints += n;
+	return 0;
 }
 
 static int fake_cont(void *arg, uint64_t idx)

@@ -109,7 +109,8 @@ void rcl_oom_notify_set(struct rcl_engine *engine, rcl_oom_fn fn, void *arg);
  *		stay where they are, so that its next access to each is a hinting fault
  *		(rcl_region_map_minor). Best effort: a request the client never acts on only
  *		makes its pages look cold. Called with the engine's lock held, in batches at
- *		the end of a reclaim scan; it must not call the engine.
+ *		the end of a reclaim scan; it must not call the engine. 0 when the request
+ *		went out (counted in mapped_hint_updates), -errno when it could not.
  * @cont	with @hint: map the client's page @idx, which it still holds, into its page
  *		table again (the answer to a hinting fault, which wakes it). Called by
  *		rcl_region_map_minor with the engine's lock held: no take-back runs meanwhile.
@@ -118,7 +119,7 @@ struct rcl_map_ops {
 	int (*fill)(void *arg, uint64_t idx, const void *frame);
 	int (*evict)(void *arg, uint64_t idx, void *frame);
 	void (*lost)(void *arg);
-	void (*hint)(void *arg, const uint64_t *idx, unsigned int n);
+	int (*hint)(void *arg, const uint64_t *idx, unsigned int n);
 	int (*cont)(void *arg, uint64_t idx);
 };
 /* Attach @ops to anonymous region @id: -EBUSY if it is mapped already, -EINVAL for a file
