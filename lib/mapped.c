@@ -13,20 +13,24 @@
  *
  * The young bit. The daemon cannot read the client's accessed bits, so the entry's PTE_YOUNG
  * stands for them: set by the fault that maps the page out, and again by each hinting fault.
- * When reclaim ages a mapped-out page (page_referenced) and finds it young, it clears the
- * bit, as ptep_clear_flush_young does, and asks the client to drop its page-table entry for
- * the page while the page stays in the client's memory (map_ops->hint). The client's next
- * access then raises one MINOR fault (rcl_region_map_minor), which sets the bit again and
- * maps the page back (map_ops->cont). A page untouched since it was last aged has no bit at
- * the next scan and is reclaimed: hot pages are told from cold ones. A client that ignores
- * the requests keeps its entries, its accesses set nothing, and only its own pages look cold.
+ * page_referenced clears it as ptep_clear_flush_young does. When shrink_active_list then
+ * moves a mapped-out page to the inactive list, where its accesses from now on decide
+ * between reclaim and activation (page_check_references), the client is asked to drop its
+ * page-table entry for the page while the page stays in its memory (map_ops->hint). Its next
+ * access raises one MINOR fault (rcl_region_map_minor), which sets the bit again and maps
+ * the page back (map_ops->cont). A page untouched since it was deactivated has no bit when
+ * the inactive list is scanned and is reclaimed: hot pages are told from cold ones. Only the
+ * deactivation asks: a page the inactive scan activates keeps its entry until it is
+ * deactivated again (its bit on the active list only counts rotations), so a page that stays
+ * hot costs one hinting fault a trip around the LRU lists. A client that ignores the requests
+ * keeps its entries, its accesses set nothing, and only its own pages look cold.
  *
  * The sampling rate is the scanner's, as for the kernel's pte young bits: a page is sampled
- * only when reclaim scans it, and each round scans lru_size >> priority pages of a list, so
- * with no pressure nothing is sampled and the client runs without hinting faults, and as
- * the priority drops the scans, and the samples with them, come faster. (NUMA hinting
- * faults need a rate of their own, task_numa_work; these are driven by reclaim itself.) The
- * requests of a scan go to each client as one batch when the scan ends (mapped_flush_hints).
+ * only when reclaim deactivates it, which shrink_active_list does as fast as reclaim drains
+ * the inactive list, so with no pressure nothing is sampled and the client runs without
+ * hinting faults, and the samples come faster as reclaim does. (NUMA hinting faults need a
+ * rate of their own, task_numa_work; these are driven by reclaim itself.) The requests of a
+ * scan go to each client as one batch when the scan ends (mapped_flush_hints).
  *
  * Only anonymous regions are mapped so far: their pages have one entry each, in one region.
  * Caller holds engine->mm_lock for the internal functions.
@@ -70,8 +74,8 @@ static void mapped_send_hints(struct rcl_engine *engine, struct region *region)
 }
 
 /*
- * Reclaim cleared the young bit of mapped-out page @idx: queue the request that makes the
- * client's next access to it a hinting fault. The region waits on engine->mapped_hinting,
+ * Reclaim deactivated mapped-out page @idx: queue the request that makes the client's next
+ * access to it a hinting fault. The region waits on engine->mapped_hinting,
  * referenced, until the scan ends; a full batch goes at once.
  */
 void mapped_page_aged(struct rcl_engine *engine, struct region *region, unsigned long idx)

@@ -583,7 +583,6 @@ keep:
 		put_page(page);
 	}
 	page_list_splice(&ret_pages, page_list);
-	mapped_flush_hints(engine);	/* the young bits this scan cleared in clients' pages */
 	count_vm_events(engine, PGACTIVATE, nr_pgactivate);
 	stat->nr_activate = nr_pgactivate;
 	return nr_reclaimed;
@@ -747,10 +746,11 @@ void shrink_active_list(unsigned long nr_to_scan, struct lruvec *lruvec,
 		}
 		ClearPageActive(page);
 		SetPageWorkingset(page);
+		page_deactivate_mapped(page);
 		page_list_add(&l_inactive, page);
 	}
 
-	mapped_flush_hints(engine);	/* the young bits this scan cleared in clients' pages */
+	mapped_flush_hints(engine);	/* the clients' pages it deactivated */
 	/* Referenced pages count as rotated even when deactivated anyway (anon). */
 	lruvec->reclaim_stat.recent_rotated[file] += nr_rotated;
 	nr_activate = move_active_pages_to_lru(lruvec, &l_active, lru);

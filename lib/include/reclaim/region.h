@@ -104,8 +104,8 @@ void rcl_oom_notify_set(struct rcl_engine *engine, rcl_oom_fn fn, void *arg);
  *		lock held. 0, or -errno: the page stays mapped out and is not reclaimed.
  * @lost	the region died under the mapping (freed by an admin, OOM killed): the client
  *		must be told. Called with the engine's lock held; it must not call the engine.
- * @hint	optional: reclaim aged the mapped-out pages @idx[0..@n) (cleared their young
- *		bits); ask the client to drop its page-table entries for them while the pages
+ * @hint	optional: reclaim deactivated the mapped-out pages @idx[0..@n) (cleared their
+ *		young bits); ask the client to drop its page-table entries for them while the pages
  *		stay where they are, so that its next access to each is a hinting fault
  *		(rcl_region_map_minor). Best effort: a request the client never acts on only
  *		makes its pages look cold. Called with the engine's lock held, in batches at
