@@ -38,6 +38,10 @@
  * misses the page and faults it in again, and writes into the bytes just taken back). A write
  * that landed before the write-protect is in the copy; one after it waits: none is lost.
  *
+ * Read and Write. A region's socket Read or Write that meets a page the client holds is done on
+ * the memfd (map_io: pread or pwrite) with the page locked: the bytes the client sees are the
+ * bytes the request wrote, at once, and a concurrent take-back waits for the lock.
+ *
  * Gone. A client that closes its connection loses its mappings (the pages are taken back). A
  * region that dies under a mapping (freed, OOM killed), a fault the engine cannot serve, or a
  * userfaultfd in error shut the connection down: the client library sees the hang-up and turns
@@ -206,6 +210,21 @@ static int map_cont(void *arg, uint64_t idx)
 	return err;
 }
 
+/*
+ * A Read or Write of the region meets page @idx, which the client holds: the memfd has its
+ * live bytes, and the engine holds the page's lock, so no take-back punches it meanwhile.
+ */
+static int map_io(void *arg, uint64_t idx, size_t off, void *buf, size_t len, bool write)
+{
+	struct mapping *m = arg;
+	off_t pos = (off_t)(idx * MAP_PAGE_SIZE + off);
+	ssize_t n = write ? pwrite(m->memfd, buf, len, pos) : pread(m->memfd, buf, len, pos);
+
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
 static void mapping_lose(struct mapping *m);
 
 static int map_evict(void *arg, uint64_t idx, void *frame)
@@ -264,6 +283,7 @@ static void map_lost(void *arg)
 static const struct rcl_map_ops map_ops = {
 	.fill = map_fill,
 	.evict = map_evict,
+	.io = map_io,
 	.lost = map_lost,
 	.hint = map_hint,
 	.cont = map_cont,

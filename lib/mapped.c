@@ -148,7 +148,8 @@ int rcl_region_map(struct rcl_engine *engine, uint32_t id, const struct rcl_map_
 	struct region *region;
 	int err = 0;
 
-	if (!ops || !ops->fill || !ops->evict || !ops->lost || !arg || !ops->hint != !ops->cont)
+	if (!ops || !ops->fill || !ops->evict || !ops->lost || !ops->io || !arg ||
+	    !ops->hint != !ops->cont)
 		return -EINVAL;
 	mm_lock(engine);
 	region = region_lookup(engine, id);
@@ -282,6 +283,31 @@ int rcl_region_map_minor(struct rcl_engine *engine, uint32_t id, void *arg, uint
 out:
 	region_put(engine, region);
 	mm_unlock(engine);
+	return err;
+}
+
+/*
+ * Read or Write of the region's bytes [@pos, @pos + @n), within mapped-out page @pos / PAGE:
+ * done on the client's copy (map_ops->io) with the page locked, so that no take-back runs
+ * meanwhile; the client's own accesses to other bytes of the page go on. -EAGAIN if the
+ * entry changed while the page lock was waited for (the caller faults the page again).
+ */
+int mapped_copy(struct rcl_engine *engine, struct region *region, uint64_t pos, void *buf,
+		size_t n, bool write)
+{
+	unsigned long idx = (unsigned long)(pos >> PAGE_SHIFT);
+	struct page *page = lock_present_page(engine, region, idx);
+	int err;
+
+	if (!page)
+		return region->dead ? -ENOENT : -EAGAIN;
+	if (!pte_mapped_out(pte_get(region, idx)))
+		err = -EAGAIN;		/* taken back while we waited: the frame has it now */
+	else
+		err = region->map_ops->io(region->map_arg, idx, (size_t)(pos & (PAGE_SIZE - 1)),
+					  buf, n, write);
+	unlock_page(page);
+	put_page(page);
 	return err;
 }
 

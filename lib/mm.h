@@ -364,6 +364,8 @@ void region_munlock(struct rcl_engine *engine, struct region *region);
 /* mapped.c */
 int mapped_take_back(struct region *region, unsigned long idx, struct page *page, pte_t *pte);
 void mapped_region_lost(struct region *region);
+int mapped_copy(struct rcl_engine *engine, struct region *region, uint64_t pos, void *buf,
+		size_t n, bool write);
 void mapped_page_aged(struct rcl_engine *engine, struct region *region, unsigned long idx);
 void mapped_flush_hints(struct rcl_engine *engine);
 

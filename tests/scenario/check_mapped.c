@@ -2,7 +2,8 @@
  * check_mapped - the engine's half of mapped regions (lib/mapped.c) with a client of its own:
  * an array of pages that map_ops fill and take back, as the daemon's userfaultfd does. A page
  * the client wrote is taken back before reclaim swaps it, and comes back from swap with the
- * client's bytes; a mapped region's own Read/Write and DONTNEED/FREE are refused; a failed
+ * client's bytes; a mapped region's Read/Write reach the client's copy, its DONTNEED/FREE are
+ * refused; a failed
  * take-back keeps the page; a region freed under its mapping tells the mapper; a region four
  * times its memcg's max is mapped whole, every page checked. Hinting faults: reclaim asks the
  * client to drop the entries of the mapped pages it ages, the next touch is a MINOR fault
@@ -24,7 +25,7 @@ struct client {
 	unsigned int fills, evictions, lost;
 	int fail_evict;		/* -errno the next take-backs return, 0: none */
 	bool *zapped;		/* present, but its entry dropped on a hint: a touch faults */
-	unsigned int hints, conts;
+	unsigned int hints, conts, ios;
 	bool ignore_hints;	/* keeps its entries: its accesses reach nobody */
 };
 
@@ -52,6 +53,19 @@ static int fake_evict(void *arg, uint64_t idx, void *frame)
 	cl->present[idx] = false;
 	cl->zapped[idx] = false;
 	cl->evictions++;
+	return 0;
+}
+
+static int fake_io(void *arg, uint64_t idx, size_t off, void *buf, size_t len, bool write)
+{
+	struct client *cl = arg;
+
+	ck_assert(cl->present[idx] && off + len <= PAGE);
+	if (write)
+		memcpy(cl->pages[idx] + off, buf, len);
+	else
+		memcpy(buf, cl->pages[idx] + off, len);
+	cl->ios++;
 	return 0;
 }
 
@@ -89,12 +103,14 @@ static int fake_cont(void *arg, uint64_t idx)
 static const struct rcl_map_ops fake_ops = {
 	.fill = fake_fill,
 	.evict = fake_evict,
+	.io = fake_io,
 	.lost = fake_lost,
 };
 
 static const struct rcl_map_ops hint_ops = {
 	.fill = fake_fill,
 	.evict = fake_evict,
+	.io = fake_io,
 	.lost = fake_lost,
 	.hint = fake_hint,
 	.cont = fake_cont,
@@ -201,8 +217,6 @@ START_TEST(test_mapped_region_refuses_what_bypasses_the_mapping)
 	ck_assert_int_eq(rcl_region_map(f.e, 12345, &fake_ops, &cl), -ENOENT);
 	ck_assert_int_eq(rcl_region_map(f.e, id, &fake_ops, &cl), 0);
 	ck_assert_int_eq(rcl_region_map(f.e, id, &fake_ops, &other), -EBUSY);
-	ck_assert_int_eq(rcl_region_write(f.e, id, 0, buf, sizeof(buf)), -EBUSY);
-	ck_assert_int_eq(rcl_region_read(f.e, id, 0, buf, sizeof(buf)), -EBUSY);
 	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, 8, RCL_MADV_DONTNEED), -EBUSY);
 	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, 8, RCL_MADV_FREE), -EBUSY);
 	ck_assert_int_eq(rcl_region_map_fault(f.e, id, &other, 0), -ENOENT);
@@ -215,6 +229,61 @@ START_TEST(test_mapped_region_refuses_what_bypasses_the_mapping)
 	ck_assert_int_eq(rcl_region_write(f.e, id, 0, buf, sizeof(buf)), 0);
 	client_free(&cl);
 	client_free(&other);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/*
+ * Read and Write of a mapped region reach the client's copy of the pages it holds and the
+ * frames of the others, byte for byte as one model of the region says, before and after
+ * the pages move (filled into the client, taken back and swapped).
+ */
+START_TEST(test_read_write_reach_the_clients_copy)
+{
+	struct fixture f;
+	struct client cl;
+	uint64_t i, pages = 8;
+	uint8_t *model, *buf;
+	uint32_t id;
+
+	fixture_setup(&f, 16, 32, 1);
+	client_init(&cl, pages);
+	model = calloc(pages, PAGE);
+	buf = malloc(pages * PAGE);
+	ck_assert(model && buf);
+	id = anon_region(&f, pages, 0);
+	ck_assert_int_eq(rcl_region_map(f.e, id, &fake_ops, &cl), 0);
+	for (i = 0; i < 4; i++) {	/* pages 0-3 the client's, 4-7 not yet */
+		client_touch(&f, &cl, id, i);
+		fill_pattern(cl.pages[i], PAGE, 4, i * PAGE);
+		memcpy(model + i * PAGE, cl.pages[i], PAGE);
+	}
+	/* A Write across the client's pages 2-3 and the frames of 4-5. */
+	fill_pattern(buf, 3 * PAGE, 9, 0);
+	ck_assert_int_eq(rcl_region_write(f.e, id, 2 * PAGE + 100, buf, 3 * PAGE), 0);
+	memcpy(model + 2 * PAGE + 100, buf, 3 * PAGE);
+	ck_assert_uint_eq(cl.ios, 2);
+	ck_assert(!memcmp(cl.pages[2], model + 2 * PAGE, PAGE));	/* the client sees it */
+	ck_assert(!memcmp(cl.pages[3], model + 3 * PAGE, PAGE));
+	ck_assert_int_eq(rcl_region_read(f.e, id, 0, buf, pages * PAGE), 0);
+	ck_assert(!memcmp(buf, model, pages * PAGE));
+	ck_assert_uint_eq(cl.ios, 6);		/* the 4 pages it holds, from its copy */
+	/* The client takes 4-5 (with the Write's bytes), stores into them; all paged out. */
+	for (i = 4; i < 6; i++) {
+		client_touch(&f, &cl, id, i);
+		ck_assert(!memcmp(cl.pages[i], model + i * PAGE, PAGE));
+		cl.pages[i][7] ^= 0xff;
+		model[i * PAGE + 7] ^= 0xff;
+	}
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, pages, RCL_MADV_PAGEOUT), 0);
+	ck_assert_uint_eq(cl.evictions, 6);
+	ck_assert_int_eq(rcl_region_read(f.e, id, 0, buf, pages * PAGE), 0);
+	ck_assert(!memcmp(buf, model, pages * PAGE));
+	ck_assert_uint_eq(cl.ios, 6);		/* nothing held now: all from the frames */
+	ck_assert_int_eq(rcl_region_unmap(f.e, id, &cl), 0);
+	free(model);
+	free(buf);
+	client_free(&cl);
 	fixture_teardown(&f);
 }
 END_TEST
@@ -428,7 +497,8 @@ END_TEST
 START_TEST(test_hinting_fault_refusals)
 {
 	static const struct rcl_map_ops half = { .fill = fake_fill, .evict = fake_evict,
-						 .lost = fake_lost, .hint = fake_hint };
+						 .io = fake_io, .lost = fake_lost,
+						 .hint = fake_hint };
 	struct fixture f;
 	struct client cl, other;
 	uint32_t id, plain;
@@ -474,6 +544,7 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_written_page_taken_back_swapped_and_returned);
 	tcase_add_test(tc, test_mapped_region_refuses_what_bypasses_the_mapping);
+	tcase_add_test(tc, test_read_write_reach_the_clients_copy);
 	tcase_add_test(tc, test_failed_take_back_keeps_the_page);
 	tcase_add_test(tc, test_region_freed_under_its_mapping_tells_the_mapper);
 	tcase_add_test(tc, test_region_four_times_its_memcg_max);

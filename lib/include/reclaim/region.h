@@ -102,6 +102,10 @@ void rcl_oom_notify_set(struct rcl_engine *engine, rcl_oom_fn fn, void *arg);
  *		@frame, remove it from the client, let writers go (they fault it in again).
  *		Called by reclaim (and rcl_region_unmap) with the engine's lock and the page's
  *		lock held. 0, or -errno: the page stays mapped out and is not reclaimed.
+ * @io		copy @len bytes at @off of the client's page @idx to @buf, or from it with
+ *		@write: a region's Read or Write meeting a page the client holds. Called with
+ *		the engine's lock and the page's lock held (no take-back runs meanwhile). 0 or
+ *		-errno (the request fails with it).
  * @lost	the region died under the mapping (freed by an admin, OOM killed): the client
  *		must be told. Called with the engine's lock held; it must not call the engine.
  * @hint	optional: reclaim deactivated the mapped-out pages @idx[0..@n) (cleared their
@@ -118,6 +122,7 @@ void rcl_oom_notify_set(struct rcl_engine *engine, rcl_oom_fn fn, void *arg);
 struct rcl_map_ops {
 	int (*fill)(void *arg, uint64_t idx, const void *frame);
 	int (*evict)(void *arg, uint64_t idx, void *frame);
+	int (*io)(void *arg, uint64_t idx, size_t off, void *buf, size_t len, bool write);
 	void (*lost)(void *arg);
 	int (*hint)(void *arg, const uint64_t *idx, unsigned int n);
 	int (*cont)(void *arg, uint64_t idx);
