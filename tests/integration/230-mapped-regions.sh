@@ -14,7 +14,7 @@ if [ ! -c /dev/userfaultfd ]; then
 	echo "1..0 # SKIP this machine has no /dev/userfaultfd"
 	exit 77
 fi
-plan 29
+plan 30
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 mc() { timeout 180 "$MAP_CLIENT" "$sock" "$@"; }
@@ -35,7 +35,7 @@ start_daemon --socket-mode 0666 && ok "daemon is READY" || not_ok "daemon is REA
 
 # ---- threads of one client on one region four times its memcg's max -------------------
 ctl memcg create /m --max 2M >/dev/null
-out0=$(vmstat pswpout); in0=$(vmstat pswpin)
+out0=$(vmstat pswpout); in0=$(vmstat pswpin); hu0=$(vmstat mapped_hint_updates)
 mc stress /m 2048 4 4 >"$tmp/stress" 2>&1
 rc=$?
 if [ "$rc" = 77 ]; then
@@ -57,6 +57,9 @@ faults=$(ctl --json memcg stat /m | python3 -c 'import json,sys; s=json.load(sys
 read -r flt majflt <<<"$faults"
 check "... each miss a fault of its memcg, those that read swap major ($flt, $majflt)" \
 	bash -c 'test "$0" -ge 8192 && test "$1" -gt 0' "$flt" "$majflt"
+hu1=$(vmstat mapped_hint_updates)
+check "... reclaim asking the library to drop entries meanwhile ($hu0 -> $hu1)" \
+	test "$hu1" -gt "$hu0"
 maxev=$(ctl --json memcg stat /m | python3 -c 'import json,sys; print(json.load(sys.stdin)["events"]["max"])')
 check "... which its max held (memory.events max $maxev)" test "$maxev" -ge 1
 
