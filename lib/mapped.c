@@ -278,6 +278,9 @@ int rcl_region_map_minor(struct rcl_engine *engine, uint32_t id, void *arg, uint
 	err = region->map_ops->cont(arg, idx);
 	if (!err) {
 		*pte |= PTE_YOUNG;
+		/* A fault of the client's like any minor one, and counted apart as well. */
+		count_vm_event(engine, PGFAULT);
+		count_memcg_events(region->memcg, PGFAULT, 1);
 		count_vm_event(engine, MAPPED_HINT_FAULTS);
 	}
 out:

@@ -195,13 +195,13 @@ static bool page_referenced_one(struct page *page, struct region *region, pte_t 
 {
 	struct referenced_arg *arg = a;
 
+	(void)page;
 	if (arg->target && !mem_cgroup_is_descendant(region->memcg, arg->target))
 		return true;	/* limit reclaim looks only at its own group's mappings */
 	if (region->vm_flags & VM_LOCKED) {
 		arg->vm_flags |= VM_LOCKED;
 		return false;	/* the page will be mlocked by try_to_unmap */
 	}
-	(void)page;
 	if (*pte & PTE_YOUNG) {
 		*pte &= ~PTE_YOUNG;
 		arg->referenced++;

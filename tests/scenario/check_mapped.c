@@ -390,6 +390,7 @@ struct hot_cold {
 	uint64_t hot_refills, cold_refills;	/* fills after each page's first */
 	uint64_t hot_majflt, cold_majflt;	/* the engine's, of each set's memcg */
 	uint64_t hint_faults, hint_updates;	/* vmstat */
+	uint64_t hot_pgfault;			/* the hot set's memcg's */
 };
 
 /*
@@ -434,6 +435,7 @@ static void run_hot_cold(const struct rcl_map_ops *ops, bool ignore_hints, struc
 	hc->hot_refills = hc->hot.fills - HC_HOT;
 	hc->cold_refills = hc->cold.fills - HC_COLD;
 	hc->hot_majflt = fixture_memcg_value(f.e, gh, false, "pgmajfault");
+	hc->hot_pgfault = fixture_memcg_value(f.e, gh, false, "pgfault");
 	hc->cold_majflt = fixture_memcg_value(f.e, gc, false, "pgmajfault");
 	hc->hint_faults = fixture_vmstat(f.e, "mapped_hint_faults") - faults0;
 	hc->hint_updates = fixture_vmstat(f.e, "mapped_hint_updates") - updates0;
@@ -461,6 +463,8 @@ START_TEST(test_hot_set_survives_reclaim_of_a_cold_one)
 	ck_assert_uint_eq(hc.hint_updates, hc.hot.hints + hc.cold.hints);
 	ck_assert_uint_gt(hc.hint_faults, 0);
 	ck_assert_uint_eq(hc.hint_faults, hc.hot.conts + hc.cold.conts);
+	/* Each hinting fault is a fault of the group's, as each miss is. */
+	ck_assert_uint_ge(hc.hot_pgfault, hc.hot.fills + hc.hot.conts);
 	/* The cold set is streamed through the group's max: it refaults, again and again... */
 	ck_assert_uint_ge(hc.cold_refills, 2 * HC_COLD);
 	ck_assert_uint_ge(hc.cold_majflt, HC_COLD / 2);	/* swap readahead serves the rest */
