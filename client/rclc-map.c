@@ -7,7 +7,8 @@
  * processes cannot make a userfaultfd that sees kernel-mode faults; the device hands one out
  * to whoever holds it open). Here the memfd is mapped MAP_SHARED and MADV_DONTFORK, a
  * userfaultfd made for this process (USERFAULTFD_IOC_NEW) is registered MISSING|WP (and MINOR)
- * over it and sent back: from then on the daemon fills the pages we miss and takes back those it reclaims.
+ * over it and sent back: from then on the daemon fills the pages we miss and takes back those
+ * it reclaims.
  *
  * Hinting faults. Reclaimd cannot see our accessed bits, so it samples them: the reply's third
  * descriptor is a pipe on which it names pages reclaim has aged, and the monitor drops our

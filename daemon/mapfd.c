@@ -8,12 +8,13 @@
  * daemon (the memfd is also sealed against shrinking and growing).
  *
  * The exchange (reclaim.proto, MapRegion). A worker prepares the mapping (memfd, a descriptor
- * of /dev/userfaultfd, map_ops attached to the region). On the loop the session stops reading,
- * waits until its output is drained, sends the reply frame with both descriptors, and reads the
- * client's handoff from the raw socket (non-blocking, with a timeout): the userfaultfd the
- * client made with USERFAULTFD_IOC_NEW (so it is bound to the client's mm, which the daemon
- * could not make itself: unprivileged userfaultfd is off) and registered MISSING|WP over its
- * mapping. Then the session goes on.
+ * of /dev/userfaultfd, the hint pipe, map_ops attached to the region). On the loop the session
+ * stops reading, waits until its output is drained, sends the reply frame with the three
+ * descriptors, and reads the client's handoff from the raw socket (non-blocking, with a
+ * timeout): the userfaultfd the client made with USERFAULTFD_IOC_NEW (so it is bound to the
+ * client's mm, which the daemon could not make itself: unprivileged userfaultfd is off) and
+ * registered MISSING|WP (and MINOR, with MAP_HANDOFF_HINTS) over its mapping. Then the session
+ * goes on.
  *
  * Faults. One thread waits on every client's userfaultfd (epoll). A MISSING fault at page i
  * goes through the engine (rcl_region_map_fault: swap-in or zero-fill, counted as any fault)
@@ -840,8 +841,8 @@ static bool xfer_read(struct session *session)
 	return false;
 }
 
-/* Send the reply frame with [memfd, /dev/userfaultfd, hint pipe] on its first byte; a rest that did not
- * fit goes the usual way. true while the exchange goes on. */
+/* Send the reply frame with [memfd, /dev/userfaultfd, hint pipe] on its first byte; a rest
+ * that did not fit goes the usual way. true while the exchange goes on. */
 static bool xfer_send(struct session *session)
 {
 	struct mapfd_xfer *x = session->xfer;
