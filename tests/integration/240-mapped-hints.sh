@@ -69,7 +69,8 @@ check "a client that takes no hints: every page still reads back" \
 	grep -q "^hotcold rounds $ROUNDS\$" "$tmp/plain.out"
 check "... no hinting faults ($faults), no requests ($updates)" \
 	test "$faults" = 0 -a "$updates" = 0
-check "... and its hot set looks cold: it refaults more ($hot > 4 * $hinted_hot)" \
-	test "$hot" -gt "$((4 * hinted_hot))"
+# What held above does not hold here: per access, the hot set refaults like the cold one.
+check "... and its hot set looks cold: more refaults ($hot > 2 * $hinted_hot), not 10x fewer than the cold set's per access" \
+	test "$hot" -gt "$((2 * hinted_hot))" -a "$((hot * 10 * STEP))" -ge "$((cold * HOT))"
 
 finish
