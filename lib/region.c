@@ -514,8 +514,13 @@ int rcl_region_madvise(struct rcl_engine *engine, uint32_t id, uint64_t first, u
 			if (!pte_present(*pte))
 				continue;
 			*pte &= ~PTE_YOUNG;
+			/* Used again after all, it is young again: a client's page says so by
+			 * a hinting fault. */
+			if (pte_mapped_out(*pte))
+				mapped_page_aged(engine, region, (unsigned long)i);
 			deactivate_file_page(pfn_to_page(engine, pte_pfn(*pte)));
 		}
+		mapped_flush_hints(engine);
 		break;
 	case RCL_MADV_PAGEOUT:
 		madvise_pageout(engine, region, (unsigned long)first, (unsigned long)nr);

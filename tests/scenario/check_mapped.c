@@ -497,6 +497,37 @@ START_TEST(test_without_hints_the_hot_set_looks_cold)
 }
 END_TEST
 
+/* MADV_COLD of mapped pages: cold until used again, which a hinting fault shows. */
+START_TEST(test_cold_mapped_pages_are_sampled)
+{
+	struct fixture f;
+	struct client cl;
+	uint64_t i, faults0, updates0, pages = 16;
+	uint32_t id;
+
+	fixture_setup(&f, 16, 32, 1);
+	client_init(&cl, pages);
+	id = anon_region(&f, pages, 0);
+	ck_assert_int_eq(rcl_region_map(f.e, id, &hint_ops, &cl), 0);
+	for (i = 0; i < pages; i++)
+		client_touch(&f, &cl, id, i);
+	faults0 = fixture_vmstat(f.e, "mapped_hint_faults");
+	updates0 = fixture_vmstat(f.e, "mapped_hint_updates");
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, pages / 2, RCL_MADV_COLD), 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "mapped_hint_updates") - updates0, pages / 2);
+	for (i = 0; i < pages; i++)
+		ck_assert(cl.zapped[i] == (i < pages / 2));
+	for (i = 0; i < pages; i++)
+		client_touch(&f, &cl, id, i);	/* the cold half back by hinting faults */
+	ck_assert_uint_eq(cl.conts, pages / 2);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "mapped_hint_faults") - faults0, pages / 2);
+	ck_assert_uint_eq(cl.fills, pages);	/* nothing was taken back */
+	ck_assert_int_eq(rcl_region_unmap(f.e, id, &cl), 0);
+	client_free(&cl);
+	fixture_teardown(&f);
+}
+END_TEST
+
 /* Hinting faults that cannot be served are refused and change nothing. */
 START_TEST(test_hinting_fault_refusals)
 {
@@ -554,6 +585,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_region_four_times_its_memcg_max);
 	tcase_add_test(tc, test_hot_set_survives_reclaim_of_a_cold_one);
 	tcase_add_test(tc, test_without_hints_the_hot_set_looks_cold);
+	tcase_add_test(tc, test_cold_mapped_pages_are_sampled);
 	tcase_add_test(tc, test_hinting_fault_refusals);
 	suite_add_tcase(s, tc);
 	return s;
