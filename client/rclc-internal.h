@@ -41,7 +41,7 @@ int rclc_set_error(struct rclc *c, int code, const char *fmt, ...)
 
 /* ---- MapRegion's descriptors (rclc-map.c) ---- */
 
-#define RCLC_MAX_FDS	2	/* the most an answer carries: MapRegion's memfd and device */
+#define RCLC_MAX_FDS	3	/* the most an answer carries: MapRegion's memfd, device, hints */
 
 /* Keep (ON) the SCM_RIGHTS descriptors that come with answers, for rclc_fds_take. */
 void rclc_fds_expect(struct rclc *c, bool on);

@@ -6,8 +6,19 @@
  * The daemon sends the region's memfd and a descriptor of /dev/userfaultfd (unprivileged
  * processes cannot make a userfaultfd that sees kernel-mode faults; the device hands one out
  * to whoever holds it open). Here the memfd is mapped MAP_SHARED and MADV_DONTFORK, a
- * userfaultfd made for this process (USERFAULTFD_IOC_NEW) is registered MISSING|WP over it and
- * sent back: from then on the daemon fills the pages we miss and takes back those it reclaims.
+ * userfaultfd made for this process (USERFAULTFD_IOC_NEW) is registered MISSING|WP (and MINOR)
+ * over it and sent back: from then on the daemon fills the pages we miss and takes back those
+ * it reclaims.
+ *
+ * Hinting faults. Reclaimd cannot see our accessed bits, so it samples them: the reply's third
+ * descriptor is a pipe on which it names pages reclaim has aged, and the monitor drops our
+ * page-table entries for them (MADV_DONTNEED on a MAP_SHARED mapping keeps the memfd's page).
+ * The next access to one is a MINOR fault, which the daemon answers (UFFDIO_CONTINUE) and
+ * counts as a use of the page. Only a kernel with MINOR faults on shared memory can do this
+ * (UFFD_FEATURE_MINOR_SHMEM): elsewhere, or with RECLAIMD_MAP_HINTS=0 in the environment, the
+ * entries are kept, the handoff says so, and the region's pages look cold to reclaim (they
+ * are used once, then reclaimed first). Dropping entries without MINOR faults would let a
+ * write reach a page that is being taken back: never done.
  *
  * The library keeps its userfaultfd open as long as the mapping exists: if it closed it while
  * the daemon is gone, nobody would hold one, and missing pages would read as zeros. Instead a
@@ -50,6 +61,7 @@ struct map_ent {
 	size_t bytes;
 	int uffd;
 	int mon_fd;			/* the monitor's dup of the connection; it closes it */
+	int hint_fd;			/* the hint pipe, -1 without hints; the monitor closes it */
 	pid_t pid;			/* the process that mapped it (a forked child is not it) */
 };
 
@@ -134,10 +146,39 @@ static void map_lose(struct map_ent *e)
 	ioctl(e->uffd, UFFDIO_WAKE, &range);
 }
 
+#define HINTS_AT_ONCE	512
+
+/*
+ * Reclaimd aged the pages the hint pipe names: drop our entries for them, runs of pages in
+ * one call, so that their next access is a hinting fault. The caller holds maps_lock (the
+ * mapping stays while we do). An index past the region is ignored; a pipe at its end (the
+ * daemon is gone: the connection's hang-up will say so) is closed.
+ */
+static void map_drop_entries(struct map_ent *e)
+{
+	uint64_t hint[HINTS_AT_ONCE], pages = e->bytes / 4096;
+	ssize_t n = read(e->hint_fd, hint, sizeof(hint));
+	size_t i, j, nr;
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		close(e->hint_fd);
+		e->hint_fd = -1;
+		return;
+	}
+	nr = n > 0 ? (size_t)n / sizeof(hint[0]) : 0;
+	for (i = 0; i < nr; i = j) {
+		for (j = i + 1; j < nr && hint[j] == hint[j - 1] + 1; j++)
+			;
+		if (hint[i] >= pages || hint[j - 1] >= pages)
+			continue;
+		madvise((void *)(e->base + hint[i] * 4096), (j - i) * 4096, MADV_DONTNEED);
+	}
+}
+
 static void *monitor(void *arg)
 {
-	struct pollfd pfd[MAX_MAPS + 1];
-	int idx[MAX_MAPS + 1];
+	struct pollfd pfd[2 * MAX_MAPS + 1];
+	int idx[2 * MAX_MAPS + 1];
 	char buf[64];
 	int n, i;
 
@@ -154,12 +195,20 @@ static void *monitor(void *arg)
 				close(e->mon_fd);
 				e->mon_fd = -1;
 			}
+			if ((st == MAP_CLOSING || st == MAP_LOST) && e->hint_fd >= 0) {
+				close(e->hint_fd);
+				e->hint_fd = -1;
+			}
 			if (st == MAP_CLOSING)
 				atomic_store(&e->state, MAP_FREE);
 			if (st != MAP_LIVE)
 				continue;
 			idx[n] = i;
 			pfd[n++] = (struct pollfd){ .fd = e->mon_fd, .events = POLLRDHUP };
+			if (e->hint_fd < 0)
+				continue;
+			idx[n] = i;
+			pfd[n++] = (struct pollfd){ .fd = e->hint_fd, .events = POLLIN };
 		}
 		pthread_mutex_unlock(&maps_lock);
 		if (poll(pfd, (nfds_t)n, -1) < 0)
@@ -171,8 +220,14 @@ static void *monitor(void *arg)
 		for (i = 1; i < n; i++) {
 			struct map_ent *e = &maps[idx[i]];
 
-			if ((pfd[i].revents & (POLLRDHUP | POLLHUP | POLLERR)) &&
-			    atomic_load(&e->state) == MAP_LIVE)
+			if (atomic_load(&e->state) != MAP_LIVE)
+				continue;
+			if (pfd[i].fd == e->hint_fd) {
+				if (pfd[i].revents)
+					map_drop_entries(e);
+				continue;
+			}
+			if (pfd[i].revents & (POLLRDHUP | POLLHUP | POLLERR))
 				map_lose(e);
 		}
 		pthread_mutex_unlock(&maps_lock);
@@ -231,9 +286,19 @@ static int decode_nothing(struct rclc *c, Reclaim__V1__Response **respp,
 	return 0;
 }
 
+/* Does this process take hinting faults? Not when the kernel lacks them, or when told not to. */
+static bool hints_wanted(const struct uffdio_api *api)
+{
+	const char *env = getenv("RECLAIMD_MAP_HINTS");
+
+	if (env && !strcmp(env, "0"))
+		return false;
+	return api->features & UFFD_FEATURE_MINOR_SHMEM;
+}
+
 /* Make our userfaultfd from the daemon's device descriptor and map the memfd under it. */
 static int map_local(int memfd, int devfd, size_t bytes, void **ret_addr, int *ret_uffd,
-		     const char **why)
+		     bool *ret_hints, const char **why)
 {
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING |
@@ -254,6 +319,9 @@ static int map_local(int memfd, int devfd, size_t bytes, void **ret_addr, int *r
 		close(uffd);
 		return -EOPNOTSUPP;
 	}
+	*ret_hints = hints_wanted(&api);
+	if (*ret_hints)
+		reg.mode |= UFFDIO_REGISTER_MODE_MINOR;
 	addr = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
 	if (addr == MAP_FAILED) {
 		*why = "mmap";
@@ -322,7 +390,8 @@ int rclc_map(struct rclc *c, uint64_t region_id, void **ret_addr, size_t *ret_by
 	uint64_t pages = 0;
 	struct rclc_out o = { .p = { &pages } };
 	const char *why = "";
-	int fds[RCLC_MAX_FDS], uffd = -1, r, hr;
+	int fds[RCLC_MAX_FDS], uffd = -1, hint_fd = -1, r, hr;
+	bool hints = false;
 	unsigned int nr;
 	struct map_ent *e;
 	void *addr = NULL;
@@ -346,14 +415,20 @@ int rclc_map(struct rclc *c, uint64_t region_id, void **ret_addr, size_t *ret_by
 		return r;	/* refused: the daemon awaits nothing */
 	}
 	h.bytes = pages * 4096;
-	if (nr != 2) {
+	if (nr != 3) {
 		r = -EPROTO;
-		why = "the answer came without its two descriptors";
+		why = "the answer came without its three descriptors";
 	} else {
-		r = map_local(fds[0], fds[1], (size_t)h.bytes, &addr, &uffd, &why);
+		r = map_local(fds[0], fds[1], (size_t)h.bytes, &addr, &uffd, &hints, &why);
+	}
+	if (r == 0 && hints) {
+		hint_fd = fds[2];	/* the monitor reads it */
+		fds[2] = -1;
+		h.flags |= MAP_HANDOFF_HINTS;
 	}
 	while (nr)
-		close(fds[--nr]);	/* the mapping holds the memfd; the device is spent */
+		if (fds[--nr] >= 0)
+			close(fds[nr]);	/* the mapping holds the memfd; the device is spent */
 	pthread_mutex_lock(&maps_lock);
 	e = r == 0 ? map_slot() : NULL;
 	if (r == 0 && !e) {
@@ -368,13 +443,18 @@ int rclc_map(struct rclc *c, uint64_t region_id, void **ret_addr, size_t *ret_by
 		e->uffd = uffd;
 		e->pid = getpid();
 		e->mon_fd = fcntl(rclc_fd(c), F_DUPFD_CLOEXEC, 0);
+		e->hint_fd = hint_fd;
+		hint_fd = -1;
 		atomic_store(&e->state, MAP_LIVE);
 	}
 	pthread_mutex_unlock(&maps_lock);
+	if (hint_fd >= 0)
+		close(hint_fd);
 	if (r < 0 && addr) {
 		munmap(addr, (size_t)h.bytes);
 		close(uffd);
 		uffd = -1;
+		h.flags = 0;
 	}
 	/* Tell the daemon either way: it reads nothing else from us until it has this. */
 	h.status = r;

@@ -533,8 +533,11 @@ int rclc_chmod(struct rclc *c, const char *path, uint32_t mode, struct rclc_file
  *
  * The connection must be idle (nothing in flight: -EBUSY) and stays usable. One mapping per
  * region at a time (-EBUSY); only anonymous regions (-EINVAL); -EOPNOTSUPP where the machine
- * or the daemon has no userfaultfd. While it is mapped, the region's Read/Write and
- * madvise DONTNEED/FREE are refused with BUSY: its bytes are the mapping's.
+ * or the daemon has no userfaultfd. While it is mapped, the region's Read and Write (from
+ * any connection) reach the same bytes as the mapping, at once; madvise DONTNEED/FREE are
+ * refused with BUSY. Reclaim samples which pages are used with hinting faults (the library
+ * drops some page-table entries on the daemon's request; the next access is one more fault):
+ * RECLAIMD_MAP_HINTS=0 in the environment turns that off, and the pages then look cold.
  *
  * Defined outcomes, never silent zeros:
  * - fork(): the mapping is MADV_DONTFORK: a child that touches it gets SIGSEGV (the library's

@@ -17,6 +17,11 @@ struct map_handoff {
 	uint64_t region_id;
 	uint64_t base;		/* the client's address of page 0, page aligned */
 	uint64_t bytes;		/* the length it mapped and registered: the whole memfd */
+	uint32_t flags;		/* MAP_HANDOFF_* */
+	uint32_t reserved;	/* 0 */
 };
+
+/* It registered MINOR faults too and drops the entries the hint pipe names (hinting faults). */
+#define MAP_HANDOFF_HINTS	0x1U
 
 #endif

@@ -8,12 +8,13 @@
  * daemon (the memfd is also sealed against shrinking and growing).
  *
  * The exchange (reclaim.proto, MapRegion). A worker prepares the mapping (memfd, a descriptor
- * of /dev/userfaultfd, map_ops attached to the region). On the loop the session stops reading,
- * waits until its output is drained, sends the reply frame with both descriptors, and reads the
- * client's handoff from the raw socket (non-blocking, with a timeout): the userfaultfd the
- * client made with USERFAULTFD_IOC_NEW (so it is bound to the client's mm, which the daemon
- * could not make itself: unprivileged userfaultfd is off) and registered MISSING|WP over its
- * mapping. Then the session goes on.
+ * of /dev/userfaultfd, the hint pipe, map_ops attached to the region). On the loop the session
+ * stops reading, waits until its output is drained, sends the reply frame with the three
+ * descriptors, and reads the client's handoff from the raw socket (non-blocking, with a
+ * timeout): the userfaultfd the client made with USERFAULTFD_IOC_NEW (so it is bound to the
+ * client's mm, which the daemon could not make itself: unprivileged userfaultfd is off) and
+ * registered MISSING|WP (and MINOR, with MAP_HANDOFF_HINTS) over its mapping. Then the session
+ * goes on.
  *
  * Faults. One thread waits on every client's userfaultfd (epoll). A MISSING fault at page i
  * goes through the engine (rcl_region_map_fault: swap-in or zero-fill, counted as any fault)
@@ -21,11 +22,26 @@
  * and wakes the client. A WP fault is a writer that met an eviction in progress: it is left
  * alone, the eviction's un-protect wakes it.
  *
+ * Hinting faults (the young bit, lib/mapped.c). The reply also carries the read end of a pipe,
+ * and a client whose kernel has MINOR faults on shared memory registers them too and says so
+ * in its handoff. When reclaim ages a page the client holds, map_hint writes its index to the
+ * pipe (a scan's batch in one write, never blocking: a full pipe drops the batch, and those
+ * pages only look cold); the library drops its page-table entries for them (MADV_DONTNEED on
+ * its MAP_SHARED mapping keeps the memfd's page), so its next access is a MINOR fault, which
+ * rcl_region_map_minor answers by map_cont, UFFDIO_CONTINUE, with the engine's lock held: no
+ * take-back runs between the check that the page is the client's and the entry it maps. A
+ * write to a dropped entry during a take-back is a MINOR fault too, which waits for the
+ * engine's lock and then finds the page taken back: an ordinary miss, none lost.
+ *
  * Eviction (map_evict, from try_to_unmap_one with the engine's and the page's locks held):
  * write-protect the client's page, copy the memfd page into the frame, punch it out of the
  * memfd (which also unmaps it from the client), un-protect (which wakes any writer; it then
  * misses the page and faults it in again, and writes into the bytes just taken back). A write
  * that landed before the write-protect is in the copy; one after it waits: none is lost.
+ *
+ * Read and Write. A region's socket Read or Write that meets a page the client holds is done on
+ * the memfd (map_io: pread or pwrite) with the page locked: the bytes the client sees are the
+ * bytes the request wrote, at once, and a concurrent take-back waits for the lock.
  *
  * Gone. A client that closes its connection loses its mappings (the pages are taken back). A
  * region that dies under a mapping (freed, OOM killed), a fault the engine cannot serve, or a
@@ -39,6 +55,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -79,6 +96,9 @@ struct mapping {
 	int memfd;
 	int devfd;			/* /dev/userfaultfd, until it is sent */
 	int uffd;			/* the client's, from the handoff; -1 before */
+	int hint_rfd;			/* the hint pipe's read end, until it is sent */
+	int hint_wfd;			/* its write end: reclaim's requests to drop entries */
+	atomic_bool hints;		/* the client registered MINOR faults and reads the pipe */
 	atomic_int sockfd;		/* a dup of the connection: shut down when lost */
 	uint64_t base;			/* the client's address of page 0 */
 	atomic_bool dead;		/* off the list: the fault thread skips it */
@@ -157,6 +177,55 @@ static int map_protect(struct mapping *m, uint64_t idx, bool wp)
 	return uffd_ioctl(m->uffd, UFFDIO_WRITEPROTECT, &w);
 }
 
+/*
+ * Reclaim aged these pages: have the client drop its entries for them (lib/mapped.c). One
+ * write of at most PIPE_BUF bytes is all or nothing; EAGAIN means the client is not reading
+ * what it was sent: its pages stay cold, which is its own loss.
+ */
+static int map_hint(void *arg, const uint64_t *idx, unsigned int n)
+{
+	struct mapping *m = arg;
+	size_t len = (size_t)n * sizeof(*idx);
+
+	if (!atomic_load(&m->hints))
+		return -EOPNOTSUPP;	/* its kernel or its owner said no */
+	if (len > PIPE_BUF)
+		return -EINVAL;
+	if (write(m->hint_wfd, idx, len) < 0)
+		return -errno;
+	return 0;
+}
+
+/* A hinting fault at page @idx, which the memfd still holds: map it for the client again. */
+static int map_cont(void *arg, uint64_t idx)
+{
+	struct mapping *m = arg;
+	struct uffdio_continue cont = {
+		.range = { .start = m->base + idx * MAP_PAGE_SIZE, .len = MAP_PAGE_SIZE },
+	};
+	int err = uffd_ioctl(m->uffd, UFFDIO_CONTINUE, &cont);
+
+	/* Another thread's fault on it was answered first: wake whoever still waits. */
+	if (err == -EEXIST)
+		err = uffd_ioctl(m->uffd, UFFDIO_WAKE, &cont.range);
+	return err;
+}
+
+/*
+ * A Read or Write of the region meets page @idx, which the client holds: the memfd has its
+ * live bytes, and the engine holds the page's lock, so no take-back punches it meanwhile.
+ */
+static int map_io(void *arg, uint64_t idx, size_t off, void *buf, size_t len, bool write)
+{
+	struct mapping *m = arg;
+	off_t pos = (off_t)(idx * MAP_PAGE_SIZE + off);
+	ssize_t n = write ? pwrite(m->memfd, buf, len, pos) : pread(m->memfd, buf, len, pos);
+
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
 static void mapping_lose(struct mapping *m);
 
 static int map_evict(void *arg, uint64_t idx, void *frame)
@@ -215,7 +284,10 @@ static void map_lost(void *arg)
 static const struct rcl_map_ops map_ops = {
 	.fill = map_fill,
 	.evict = map_evict,
+	.io = map_io,
 	.lost = map_lost,
+	.hint = map_hint,
+	.cont = map_cont,
 };
 
 /* ---- the table ------------------------------------------------------------------------- */
@@ -230,6 +302,10 @@ static void mapping_close_fds(struct mapping *m)
 		close(m->uffd);
 	if (m->sockfd >= 0)
 		close(m->sockfd);
+	if (m->hint_rfd >= 0)
+		close(m->hint_rfd);
+	if (m->hint_wfd >= 0)
+		close(m->hint_wfd);
 	free(m);
 }
 
@@ -283,7 +359,7 @@ int mapfd_prepare(struct mapfd *mf, uint32_t region_id, uint64_t nr_pages, uint6
 		  struct mapping **ret, const char **why)
 {
 	struct mapping *m = calloc(1, sizeof(*m));
-	int err;
+	int err, fds[2];
 
 	if (!m)
 		return -ENOMEM;
@@ -293,6 +369,7 @@ int mapfd_prepare(struct mapfd *mf, uint32_t region_id, uint64_t nr_pages, uint6
 	m->nr_pages = nr_pages;
 	m->uffd = -1;
 	atomic_init(&m->sockfd, -1);
+	m->hint_rfd = m->hint_wfd = -1;
 	m->devfd = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
 	if (m->devfd < 0) {
 		err = errno == ENOENT || errno == ENODEV ? -EOPNOTSUPP : -errno;
@@ -309,6 +386,14 @@ int mapfd_prepare(struct mapfd *mf, uint32_t region_id, uint64_t nr_pages, uint6
 		mapping_close_fds(m);
 		return err;
 	}
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+		err = -errno;
+		*why = "reclaimd cannot make the region's hint pipe";
+		mapping_close_fds(m);
+		return err;
+	}
+	m->hint_rfd = fds[0];
+	m->hint_wfd = fds[1];
 	err = rcl_region_map(mf->engine, region_id, &map_ops, m);
 	if (err) {
 		*why = err == -EBUSY ? "the region is mapped already" :
@@ -410,7 +495,12 @@ static void handle_fault(struct mapfd *mf, struct mapping *m, const struct uffd_
 		return;
 	}
 	rcl_thread_busy(mf->engine, true);	/* a task for PSI while it serves the fault */
-	err = rcl_region_map_fault(mf->engine, m->region_id, m, (addr - m->base) / MAP_PAGE_SIZE);
+	if (msg->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_MINOR)
+		err = rcl_region_map_minor(mf->engine, m->region_id, m,
+					   (addr - m->base) / MAP_PAGE_SIZE);
+	else
+		err = rcl_region_map_fault(mf->engine, m->region_id, m,
+					   (addr - m->base) / MAP_PAGE_SIZE);
 	rcl_thread_busy(mf->engine, false);
 	if (err == -EAGAIN) {
 		/* Reclaim kept taking the page back under us: let the client's access run again;
@@ -666,7 +756,8 @@ static void xfer_handoff(struct session *session)
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = m };
 	const struct map_handoff *h = &x->h;
 
-	if (h->magic != MAP_HANDOFF_MAGIC || h->region_id != m->region_id) {
+	if (h->magic != MAP_HANDOFF_MAGIC || h->region_id != m->region_id ||
+	    (h->flags & ~MAP_HANDOFF_HINTS) || h->reserved) {
 		xfer_fail(session, "not a handoff for this region");
 		return;
 	}
@@ -690,6 +781,7 @@ static void xfer_handoff(struct session *session)
 	m->base = h->base;
 	m->uffd = x->fd;
 	x->fd = -1;
+	atomic_store(&m->hints, (h->flags & MAP_HANDOFF_HINTS) != 0);
 	m->state = MAP_LIVE;
 	pthread_mutex_unlock(&m->mf->lock);
 	if (epoll_ctl(m->mf->epfd, EPOLL_CTL_ADD, m->uffd, &ev) < 0) {
@@ -749,15 +841,15 @@ static bool xfer_read(struct session *session)
 	return false;
 }
 
-/* Send the reply frame with [memfd, /dev/userfaultfd] on its first byte; a rest that did not
- * fit goes the usual way. true while the exchange goes on. */
+/* Send the reply frame with [memfd, /dev/userfaultfd, hint pipe] on its first byte; a rest
+ * that did not fit goes the usual way. true while the exchange goes on. */
 static bool xfer_send(struct session *session)
 {
 	struct mapfd_xfer *x = session->xfer;
 	struct mapping *m = x->m;
 	size_t len = evbuffer_get_length(x->frame);
 	unsigned char *bytes = evbuffer_pullup(x->frame, (ssize_t)len);
-	int fds[2] = { m->memfd, m->devfd };
+	int fds[3] = { m->memfd, m->devfd, m->hint_rfd };
 	union {
 		char buf[CMSG_SPACE(sizeof(fds))];
 		struct cmsghdr align;
@@ -785,6 +877,8 @@ static bool xfer_send(struct session *session)
 	pthread_mutex_lock(&m->mf->lock);
 	close(m->devfd);
 	m->devfd = -1;
+	close(m->hint_rfd);
+	m->hint_rfd = -1;
 	atomic_store(&m->sockfd, fcntl(session->fd, F_DUPFD_CLOEXEC, 0));
 	pthread_mutex_unlock(&m->mf->lock);
 	x->sent = true;

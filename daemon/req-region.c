@@ -507,8 +507,8 @@ static int engine_error(struct req_ctx *ctx, int err, Response *resp)
 	else if (err == -ENOMEM)
 		status_set(resp, CODE(NO_MEMORY), "%s: out of memory after reclaim", ctx->name);
 	else if (err == -EBUSY)
-		status_set(resp, CODE(BUSY), "%s: the region is mapped by a client: its bytes are "
-			   "reached through that mapping until it is unmapped", ctx->name);
+		status_set(resp, CODE(BUSY), "%s: the region is mapped by a client, which holds "
+			   "its pages: not until it is unmapped", ctx->name);
 	else if (err == -EIO || err == -EBADMSG)
 		status_set(resp, CODE(IO_ERROR), "%s: I/O error: %s", ctx->name, strerror(-err));
 	return err;

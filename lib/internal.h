@@ -125,6 +125,7 @@ struct rcl_engine {
 	void (*oom_notify)(void *arg, uint32_t region_id);
 	void *oom_notify_arg;
 	struct page *zero_page;			/* memory.c: the shared zero page, once used */
+	struct region *mapped_hinting;		/* mapped.c: regions with hints to send */
 	struct io_engine *file_io;		/* file writeback */
 	unsigned int flusher_work;		/* WB_* reasons the flusher has to act on */
 	pthread_cond_t dirty_wait;		/* writers paused by balance_dirty_pages */

@@ -11,14 +11,32 @@
  * writers go), clears PTE_MAPPED and dirties the page, so that the seed's path writes the
  * bytes the client last wrote to swap.
  *
- * The young bit: this first part sets it only at the mapping fault. The daemon cannot see the
- * client's accessed bits, so a mapped-out page looks used once and then cold; hinting faults
- * (the client zaps its entries on request, the next access is one MINOR fault) are to come.
+ * The young bit. The daemon cannot read the client's accessed bits, so the entry's PTE_YOUNG
+ * stands for them: set by the fault that maps the page out, and again by each hinting fault.
+ * page_referenced clears it as ptep_clear_flush_young does. When shrink_active_list then
+ * moves a mapped-out page to the inactive list, where its accesses from now on decide
+ * between reclaim and activation (page_check_references), the client is asked to drop its
+ * page-table entry for the page while the page stays in its memory (map_ops->hint). Its next
+ * access raises one MINOR fault (rcl_region_map_minor), which sets the bit again and maps
+ * the page back (map_ops->cont). A page untouched since it was deactivated has no bit when
+ * the inactive list is scanned and is reclaimed: hot pages are told from cold ones. Only the
+ * deactivation asks: a page the inactive scan activates keeps its entry until it is
+ * deactivated again (its bit on the active list only counts rotations), so a page that stays
+ * hot costs one hinting fault a trip around the LRU lists. A client that ignores the requests
+ * keeps its entries, its accesses set nothing, and only its own pages look cold.
+ *
+ * The sampling rate is the scanner's, as for the kernel's pte young bits: a page is sampled
+ * only when reclaim deactivates it, which shrink_active_list does as fast as reclaim drains
+ * the inactive list, so with no pressure nothing is sampled and the client runs without
+ * hinting faults, and the samples come faster as reclaim does. (NUMA hinting faults need a
+ * rate of their own, task_numa_work; these are driven by reclaim itself.) The requests of a
+ * scan go to each client as one batch when the scan ends (mapped_flush_hints).
  *
  * Only anonymous regions are mapped so far: their pages have one entry each, in one region.
  * Caller holds engine->mm_lock for the internal functions.
  */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "reclaim/region.h"
 #include "memcontrol.h"
@@ -41,6 +59,62 @@ int mapped_take_back(struct region *region, unsigned long idx, struct page *page
 	return 0;
 }
 
+#define MAP_HINT_BATCH	64	/* pages a region queues before its client is asked */
+
+/* Send @region's queued hints to its client, if it still has one. */
+static void mapped_send_hints(struct rcl_engine *engine, struct region *region)
+{
+	unsigned int n = region->nr_map_hints;
+
+	region->nr_map_hints = 0;
+	if (!n || region->dead || !region->map_ops || !region->map_ops->hint)
+		return;
+	if (region->map_ops->hint(region->map_arg, region->map_hints, n) == 0)
+		count_vm_events(engine, MAPPED_HINT_UPDATES, n);
+}
+
+/*
+ * Reclaim deactivated mapped-out page @idx: queue the request that makes the client's next
+ * access to it a hinting fault. The region waits on engine->mapped_hinting,
+ * referenced, until the scan ends; a full batch goes at once.
+ */
+void mapped_page_aged(struct rcl_engine *engine, struct region *region, unsigned long idx)
+{
+	if (!region->map_hints)
+		return;		/* the mapping takes no hints: its pages look cold */
+	if (!region->map_hint_listed) {
+		region->map_hint_listed = true;
+		region_get(region);
+		region->map_hint_next = engine->mapped_hinting;
+		engine->mapped_hinting = region;
+	}
+	region->map_hints[region->nr_map_hints++] = idx;
+	if (region->nr_map_hints == MAP_HINT_BATCH)
+		mapped_send_hints(engine, region);	/* stays listed: the flush unlists it */
+}
+
+/* A scan ended: every client gets the requests it made for it. */
+void mapped_flush_hints(struct rcl_engine *engine)
+{
+	struct region *region;
+
+	while ((region = engine->mapped_hinting)) {
+		engine->mapped_hinting = region->map_hint_next;
+		region->map_hint_next = NULL;
+		region->map_hint_listed = false;
+		mapped_send_hints(engine, region);
+		region_put(engine, region);
+	}
+}
+
+/* The mapping goes: hints queued for it are for nobody. */
+static void mapped_drop_hints(struct region *region)
+{
+	free(region->map_hints);
+	region->map_hints = NULL;
+	region->nr_map_hints = 0;
+}
+
 /* The region dies under its mapping: the owner tells the client; nothing is taken back. */
 void mapped_region_lost(struct region *region)
 {
@@ -48,6 +122,7 @@ void mapped_region_lost(struct region *region)
 
 	if (!ops)
 		return;
+	mapped_drop_hints(region);
 	region->map_ops = NULL;
 	ops->lost(region->map_arg);
 	region->map_arg = NULL;
@@ -73,7 +148,8 @@ int rcl_region_map(struct rcl_engine *engine, uint32_t id, const struct rcl_map_
 	struct region *region;
 	int err = 0;
 
-	if (!ops || !ops->fill || !ops->evict || !ops->lost || !arg)
+	if (!ops || !ops->fill || !ops->evict || !ops->lost || !ops->io || !arg ||
+	    !ops->hint != !ops->cont)
 		return -EINVAL;
 	mm_lock(engine);
 	region = region_lookup(engine, id);
@@ -83,6 +159,11 @@ int rcl_region_map(struct rcl_engine *engine, uint32_t id, const struct rcl_map_
 		err = -EINVAL;
 	else if (region->map_ops)
 		err = -EBUSY;
+	if (!err && ops->hint) {
+		region->map_hints = calloc(MAP_HINT_BATCH, sizeof(*region->map_hints));
+		if (!region->map_hints)
+			err = -ENOMEM;
+	}
 	if (!err) {
 		region->map_ops = ops;
 		region->map_arg = arg;
@@ -170,6 +251,69 @@ out:
 	return err;
 }
 
+int rcl_region_map_minor(struct rcl_engine *engine, uint32_t id, void *arg, uint64_t idx)
+{
+	struct region *region;
+	pte_t *pte;
+	int err = 0;
+
+	mm_lock(engine);
+	region = mapped_region_get(engine, id, arg, &err);
+	if (region && (idx >= region->nr_pages || !region->map_ops->cont))
+		err = -EINVAL;
+	if (err)
+		goto out;
+	pte = pte_offset(region, (unsigned long)idx);
+	if (!pte || !pte_mapped_out(*pte)) {
+		/* Taken back since the client dropped its entry: an ordinary miss now. */
+		region_put(engine, region);
+		mm_unlock(engine);
+		return rcl_region_map_fault(engine, id, arg, idx);
+	}
+	/*
+	 * The page is the client's, so no take-back is running (it holds mm_lock throughout)
+	 * and none starts before cont has mapped it: the write-protect of the next one sees the
+	 * entry. The access is this page's accessed bit.
+	 */
+	err = region->map_ops->cont(arg, idx);
+	if (!err) {
+		*pte |= PTE_YOUNG;
+		/* A fault of the client's like any minor one, and counted apart as well. */
+		count_vm_event(engine, PGFAULT);
+		count_memcg_events(region->memcg, PGFAULT, 1);
+		count_vm_event(engine, MAPPED_HINT_FAULTS);
+	}
+out:
+	region_put(engine, region);
+	mm_unlock(engine);
+	return err;
+}
+
+/*
+ * Read or Write of the region's bytes [@pos, @pos + @n), within mapped-out page @pos / PAGE:
+ * done on the client's copy (map_ops->io) with the page locked, so that no take-back runs
+ * meanwhile; the client's own accesses to other bytes of the page go on. -EAGAIN if the
+ * entry changed while the page lock was waited for (the caller faults the page again).
+ */
+int mapped_copy(struct rcl_engine *engine, struct region *region, uint64_t pos, void *buf,
+		size_t n, bool write)
+{
+	unsigned long idx = (unsigned long)(pos >> PAGE_SHIFT);
+	struct page *page = lock_present_page(engine, region, idx);
+	int err;
+
+	if (!page)
+		return region->dead ? -ENOENT : -EAGAIN;
+	if (!pte_mapped_out(pte_get(region, idx)))
+		err = -EAGAIN;		/* taken back while we waited: the frame has it now */
+	else
+		err = region->map_ops->io(region->map_arg, idx, (size_t)(pos & (PAGE_SIZE - 1)),
+					  buf, n, write);
+	unlock_page(page);
+	put_page(page);
+	return err;
+}
+
 int rcl_region_unmap(struct rcl_engine *engine, uint32_t id, void *arg)
 {
 	struct region *region;
@@ -202,6 +346,7 @@ int rcl_region_unmap(struct rcl_engine *engine, uint32_t id, void *arg)
 		put_page(page);
 	}
 	if (region && !region->dead && region->map_arg == arg) {
+		mapped_drop_hints(region);
 		region->map_ops = NULL;
 		region->map_arg = NULL;
 	}

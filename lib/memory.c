@@ -223,6 +223,26 @@ int page_referenced(struct page *page, struct mem_cgroup *target, unsigned int *
 	return arg.referenced;
 }
 
+static bool page_deactivate_mapped_one(struct page *page, struct region *region, pte_t *pte,
+				       void *arg)
+{
+	(void)arg;
+	if (pte_mapped_out(*pte))
+		mapped_page_aged(page_engine(page), region, page->index);
+	return true;
+}
+
+/*
+ * Reclaim moves anonymous @page to the inactive list, its young bits just cleared: from now
+ * on its accesses decide whether it is reclaimed or activated. A client holding it sets no
+ * bit we can see, so it is asked to make its next access a hinting fault (mapped.c).
+ */
+void page_deactivate_mapped(struct page *page)
+{
+	if (!page_is_file_cache(page))
+		rmap_walk(page, page_deactivate_mapped_one, NULL);
+}
+
 static void mlock_vma_page(struct page *page)
 {
 	if (TestSetPageMlocked(page))

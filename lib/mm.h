@@ -123,6 +123,10 @@ struct region {
 	struct file_ra_state f_ra;	/* file region: the readahead of its faults */
 	const struct rcl_map_ops *map_ops; /* mapped by a client (mapped.c), or NULL */
 	void *map_arg;
+	uint64_t *map_hints;		/* pages whose client entries reclaim wants zapped */
+	unsigned int nr_map_hints;	/* queued in map_hints */
+	bool map_hint_listed;		/* on engine->mapped_hinting (referenced) */
+	struct region *map_hint_next;
 };
 
 /* The entry of page @idx: none where no table was ever made. */
@@ -335,6 +339,7 @@ int mapping_register(struct rcl_engine *engine, struct address_space *mapping);
 void mapping_unregister(struct rcl_engine *engine, struct address_space *mapping);
 /* Count and clear young bits of every entry mapping @page; union of the mappers' flags. */
 int page_referenced(struct page *page, struct mem_cgroup *target, unsigned int *vm_flags);
+void page_deactivate_mapped(struct page *page);
 /* Unmap @page from every entry (anon: install its swap entry). True if no mapping remains. */
 enum ttu_flags { TTU_IGNORE_MLOCK = 0x1 };
 bool try_to_unmap(struct page *page, unsigned int flags);
@@ -359,6 +364,10 @@ void region_munlock(struct rcl_engine *engine, struct region *region);
 /* mapped.c */
 int mapped_take_back(struct region *region, unsigned long idx, struct page *page, pte_t *pte);
 void mapped_region_lost(struct region *region);
+int mapped_copy(struct rcl_engine *engine, struct region *region, uint64_t pos, void *buf,
+		size_t n, bool write);
+void mapped_page_aged(struct rcl_engine *engine, struct region *region, unsigned long idx);
+void mapped_flush_hints(struct rcl_engine *engine);
 
 /* ---- swap.c (LRU lists) ---------------------------------------------------------------- */
 

@@ -84,6 +84,7 @@ static void __region_free(struct rcl_engine *engine, struct region *region)
 	mod_memcg_state(region->memcg, MEMCG_PAGETABLES,
 			-(long)(region->pt.nr_nodes * XA_NODE_BYTES));
 	xa_destroy(&region->pt);
+	free(region->map_hints);
 	free(region);
 	/* Pages still queued for the LRU hold a reference: let them go (and uncharge) now. */
 	lru_add_drain(engine);
@@ -335,24 +336,21 @@ int rcl_region_touch_resident(struct rcl_engine *engine, uint32_t id, uint64_t f
 	return err;
 }
 
-/* Copy between @buf and the region's bytes [offset, offset + len), faulting pages in. */
+/* Copy between @buf and the region's bytes [offset, offset + len), faulting pages in; a page a
+ * client holds mapped is copied from or to the client's copy. */
+#define MAPPED_COPY_RETRIES	64	/* a page reclaim keeps taking back: -EAGAIN */
+
 static int region_copy(struct rcl_engine *engine, uint32_t id, uint64_t offset, void *buf,
 		       size_t len, bool write)
 {
 	struct region *region;
 	size_t done = 0;
-	int err = 0;
+	int err = 0, retries = 0;
 
 	if (offset + len < offset)
 		return -EINVAL;
 	mm_lock(engine);
 	region = region_range(engine, id, 0, (offset + len + PAGE_SIZE - 1) >> PAGE_SHIFT, &err);
-	/* A mapped region's live bytes are in its client's pages, which this copy cannot see. */
-	if (region && region->map_ops) {
-		region_put(engine, region);
-		region = NULL;
-		err = -EBUSY;
-	}
 	current_or_default(engine)->faulting_region = region;
 	/* Many pages: their swap-ins as one batch, consecutive slots one read each. */
 	if (region && len > PAGE_SIZE)
@@ -369,6 +367,17 @@ static int region_copy(struct rcl_engine *engine, uint32_t id, uint64_t offset, 
 				      write ? FAULT_FLAG_WRITE : 0, &page);
 		if (err)
 			break;
+		/* A page a client holds: its bytes are the client's, not the frame's. */
+		if (pte_mapped_out(pte_get(region, (unsigned long)(pos >> PAGE_SHIFT)))) {
+			err = mapped_copy(engine, region, pos, (char *)buf + done, n, write);
+			if (err == -EAGAIN && ++retries < MAPPED_COPY_RETRIES) {
+				err = 0;	/* it changed while we waited: look again */
+				continue;
+			}
+			if (!err)
+				done += n;
+			continue;
+		}
 		if (write)
 			memcpy((char *)page_address(page) + off, (char *)buf + done, n);
 		else
@@ -582,8 +591,13 @@ int rcl_region_madvise(struct rcl_engine *engine, uint32_t id, uint64_t first, u
 			if (!pte_present(*pte))
 				continue;
 			*pte &= ~PTE_YOUNG;
+			/* Used again after all, it is young again: a client's page says so by
+			 * a hinting fault. */
+			if (pte_mapped_out(*pte))
+				mapped_page_aged(engine, region, (unsigned long)i);
 			deactivate_file_page(pfn_to_page(engine, pte_pfn(*pte)));
 		}
+		mapped_flush_hints(engine);
 		break;
 	case RCL_MADV_PAGEOUT:
 		madvise_pageout(engine, region, (unsigned long)first, (unsigned long)nr);

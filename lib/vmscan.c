@@ -746,9 +746,11 @@ void shrink_active_list(unsigned long nr_to_scan, struct lruvec *lruvec,
 		}
 		ClearPageActive(page);
 		SetPageWorkingset(page);
+		page_deactivate_mapped(page);
 		page_list_add(&l_inactive, page);
 	}
 
+	mapped_flush_hints(engine);	/* the clients' pages it deactivated */
 	/* Referenced pages count as rotated even when deactivated anyway (anon). */
 	lruvec->reclaim_stat.recent_rotated[file] += nr_rotated;
 	nr_activate = move_active_pages_to_lru(lruvec, &l_active, lru);

@@ -87,7 +87,9 @@
 	X(UNEVICTABLE_PGMUNLOCKED, "unevictable_pgs_munlocked")		\
 	X(UNEVICTABLE_PGCLEARED, "unevictable_pgs_cleared")		\
 	X(THP_SWPOUT, "thp_swpout")					\
-	X(THP_SWPOUT_FALLBACK, "thp_swpout_fallback")
+	X(THP_SWPOUT_FALLBACK, "thp_swpout_fallback")		\
+	X(MAPPED_HINT_UPDATES, "mapped_hint_updates")			\
+	X(MAPPED_HINT_FAULTS, "mapped_hint_faults")
 
 #define VMSTAT_ENUM(item, name) item,
 

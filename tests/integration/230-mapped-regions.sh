@@ -3,7 +3,8 @@
 # Threads hammer one mapped region larger than its memcg's max while it is reclaimed and
 # swapped, every byte checked; a write racing eviction is never lost; a forked child gets
 # SIGSEGV, not zeros; only the owner (or root) maps a region, an unprivileged client can map
-# its own; the region's socket reads and writes are refused while it is mapped; and a client
+# its own; the region's socket Reads and Writes reach the bytes the client holds, byte for byte
+# while it stores to the same pages, and its dontneed is refused while it is mapped; and a client
 # blocked on a fault when the daemon is killed gets SIGSEGV with the library's message.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
@@ -13,7 +14,7 @@ if [ ! -c /dev/userfaultfd ]; then
 	echo "1..0 # SKIP this machine has no /dev/userfaultfd"
 	exit 77
 fi
-plan 27
+plan 30
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 mc() { timeout 180 "$MAP_CLIENT" "$sock" "$@"; }
@@ -34,7 +35,7 @@ start_daemon --socket-mode 0666 && ok "daemon is READY" || not_ok "daemon is REA
 
 # ---- threads of one client on one region four times its memcg's max -------------------
 ctl memcg create /m --max 2M >/dev/null
-out0=$(vmstat pswpout); in0=$(vmstat pswpin)
+out0=$(vmstat pswpout); in0=$(vmstat pswpin); hu0=$(vmstat mapped_hint_updates)
 mc stress /m 2048 4 4 >"$tmp/stress" 2>&1
 rc=$?
 if [ "$rc" = 77 ]; then
@@ -56,6 +57,9 @@ faults=$(ctl --json memcg stat /m | python3 -c 'import json,sys; s=json.load(sys
 read -r flt majflt <<<"$faults"
 check "... each miss a fault of its memcg, those that read swap major ($flt, $majflt)" \
 	bash -c 'test "$0" -ge 8192 && test "$1" -gt 0' "$flt" "$majflt"
+hu1=$(vmstat mapped_hint_updates)
+check "... reclaim asking the library to drop entries meanwhile ($hu0 -> $hu1)" \
+	test "$hu1" -gt "$hu0"
 maxev=$(ctl --json memcg stat /m | python3 -c 'import json,sys; print(json.load(sys.stdin)["events"]["max"])')
 check "... which its max held (memory.events max $maxev)" test "$maxev" -ge 1
 
@@ -124,6 +128,15 @@ check "a client killed while it maps a region: the region and its swap are freed
 	test "$freed" = yes
 check "... and the daemon serves on" ctl status
 
+# ---- Read and Write beside the mapping ---------------------------------------------------
+ctl memcg create /io --max 1M >/dev/null
+mc sockio /io 512 4 >"$tmp/sockio" 2>&1
+check "Write requests and stores through the mapping to the same pages, paged out meanwhile: every byte read back both ways" \
+	test $? = 0
+check "... in each of 4 rounds, while the evictions raced them" \
+	grep -q '^sockio checked 512 pages in 4 rounds; [1-9][0-9]* pageout calls' "$tmp/sockio"
+sed 's/^/# /' "$tmp/sockio"
+
 # ---- reclaimctl bench --mapped: the demo ---------------------------------------------------
 out=$(ctl --json bench --mapped --size 1M --seconds 0.5 --write --pattern seq 2>/dev/null)
 check "reclaimctl bench --mapped writes its region through the mapping, the daemon faulting it" \
@@ -140,14 +153,14 @@ timeout 120 "$MAP_CLIENT" "$sock" blocked 8 <"$tmp/in" >"$tmp/out" 2>"$tmp/err" 
 client=$!	# timeout's: it dies as its command did
 wait_line "$tmp/out" '^ready region [0-9]+ pid [0-9]+$'
 read -r _ _ rid _ cpid <"$tmp/out"
-out=$(ctl write "$rid" 0 hello 2>&1); rc=$?
-check "a Write to a mapped region is refused with BUSY, saying why" \
-	bash -c '[ "$0" -ne 0 ] && grep -q "region is mapped by a client" <<<"$1"' "$rc" "$out"
-out=$(ctl read "$rid" 0 8 2>&1); rc=$?
-check "... and a Read too" \
-	bash -c '[ "$0" -ne 0 ] && grep -q "region is mapped by a client" <<<"$1"' "$rc" "$out"
+# Page 7 is the client's (read back through its mapping), page 0 is in swap.
+ctl write "$rid" $((7 * 4096 + 8)) hello >/dev/null && ctl write "$rid" 8 world >/dev/null
+check "a Write to a mapped region goes to the client's page or the region's, as it lies" \
+	test $? = 0
+out=$(ctl read "$rid" $((7 * 4096 + 8)) 5 2>&1)$(ctl read "$rid" 8 5 2>&1)
+check "... and a Read returns those bytes ($out)" test "$out" = helloworld
 out=$(ctl madvise "$rid" dontneed 2>&1); rc=$?
-check "... and madvise dontneed" \
+check "madvise dontneed of a mapped region is refused with BUSY, saying why" \
 	bash -c '[ "$0" -ne 0 ] && grep -q "region is mapped by a client" <<<"$1"' "$rc" "$out"
 
 # ---- the daemon killed under a client blocked on a fault --------------------------------

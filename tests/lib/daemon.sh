@@ -26,6 +26,11 @@ stop_daemon() {
 	kill -TERM "$pid"
 	EXIT=
 	expect_line "$nfd" '^exit=' && EXIT=${LINE#exit=}
+	# Reap run-notify (it exits right after saying exit=; its --timeout bounds this): bash
+	# keeps one coproc, and one reaped after the next start_daemon closes the new one's pipe.
+	exec {nfd}<&-
+	[ -n "${RN_PID:-}" ] && wait "$RN_PID" 2>/dev/null
+	return 0
 }
 
 # Print the transcript and the daemon's stderr when something failed.

@@ -18,6 +18,18 @@
  *                                       back, say "ready", wait for a line on stdin, then
  *                                       read page 0 (the test stops and kills the daemon in
  *                                       between); "ready" names the region and our pid
+ *   hotcold HOT_MEMCG COLD_MEMCG HOT COLD STEP ROUNDS
+ *                                       a region of HOT pages in HOT_MEMCG written every
+ *                                       round, beside one of COLD pages in COLD_MEMCG of
+ *                                       which STEP new ones are written a round (streamed
+ *                                       through); every page checked each time it is read;
+ *                                       prints "hotcold rounds N" when every check held
+ *   sockio MEMCG PAGES ROUNDS           one thread writes the first half of every page of a
+ *                                       mapped region in MEMCG through the mapping while
+ *                                       another writes the second halves with Write requests
+ *                                       and a third pages the region out again and again;
+ *                                       after each round every byte is checked through the
+ *                                       mapping and through Read requests
  *   hold                                create a region, say "region ID", wait for stdin EOF
  *   map ID                              try to map region ID; print the outcome
  *
@@ -354,6 +366,179 @@ static int cmd_blocked(struct rclc *c, uint64_t pages, const char *memcg)
 	return base[0] == 1 ? 0 : 1;
 }
 
+/* ---- hotcold -------------------------------------------------------------------------- */
+
+/* Check page P of a mapped region against its last round (if any), then write round R. */
+static int touch_page(volatile uint64_t *base, uint64_t p, uint64_t last, uint64_t r)
+{
+	volatile uint64_t *pg = base + p * WORDS;
+	uint64_t w;
+
+	for (w = 0; last && w < WORDS; w += 64)
+		if (pg[w] != pattern(p, last, w)) {
+			fprintf(stderr, "map-client: page %" PRIu64 " word %" PRIu64 ": %#" PRIx64
+				", not round %" PRIu64 "'s\n", p, w, pg[w], last);
+			return 1;
+		}
+	for (w = 0; w < WORDS; w += 64)
+		pg[w] = pattern(p, r, w);
+	return 0;
+}
+
+static int cmd_hotcold(struct rclc *c, const char *hot_memcg, const char *cold_memcg,
+		       uint64_t hot, uint64_t cold, uint64_t step, uint64_t rounds)
+{
+	struct rclc_alloc_opts ho = { .kind = RCLC_REGION_ANON, .memcg = hot_memcg };
+	struct rclc_alloc_opts co = { .kind = RCLC_REGION_ANON, .memcg = cold_memcg };
+	volatile uint64_t *hb, *cb;
+	uint64_t hid, cid, r, i, *cold_last;
+	size_t bytes;
+	void *addr;
+	int ret;
+
+	if (!hot || !cold || !step || step > cold || !rounds)
+		return 2;
+	ret = rclc_alloc(c, hot * PAGE, &ho, &hid, NULL);
+	if (ret >= 0)
+		ret = rclc_alloc(c, cold * PAGE, &co, &cid, NULL);
+	if (ret < 0)
+		return fail(c, "alloc", ret);
+	ret = rclc_map(c, hid, &addr, &bytes);
+	if (ret < 0)
+		return fail(c, "map", ret);
+	hb = addr;
+	ret = rclc_map(c, cid, &addr, &bytes);
+	if (ret < 0)
+		return fail(c, "map", ret);
+	cb = addr;
+	cold_last = calloc(cold, sizeof(*cold_last));
+	if (!cold_last)
+		return 1;
+	for (r = 1; r <= rounds; r++) {
+		for (i = 0; i < hot; i++)
+			if (touch_page(hb, i, r - 1, r))
+				return 1;
+		for (i = 0; i < step; i++) {
+			uint64_t p = ((r - 1) * step + i) % cold;
+
+			if (touch_page(cb, p, cold_last[p], r))
+				return 1;
+			cold_last[p] = r;
+		}
+	}
+	free(cold_last);
+	printf("hotcold rounds %" PRIu64 "\n", rounds);
+	ret = rclc_unmap(c, hid);
+	if (ret >= 0)
+		ret = rclc_unmap(c, cid);
+	return ret < 0 ? fail(c, "unmap", ret) : 0;
+}
+
+/* ---- sockio ---------------------------------------------------------------------------- */
+
+struct sockio {
+	volatile uint64_t *base;
+	uint64_t id, pages, round;
+	struct rclc *c;		/* the Write and Read connection */
+	int err;
+};
+
+static void *sockio_mapped_half(void *a)
+{
+	struct sockio *s = a;
+	uint64_t p, w;
+
+	for (p = 0; p < s->pages; p++)
+		for (w = 0; w < WORDS / 2; w++)
+			s->base[p * WORDS + w] = pattern(p, s->round, w);
+	return NULL;
+}
+
+static void *sockio_socket_half(void *a)
+{
+	struct sockio *s = a;
+	uint64_t half[WORDS / 2], p, w;
+
+	for (p = 0; p < s->pages && !s->err; p++) {
+		for (w = 0; w < WORDS / 2; w++)
+			half[w] = pattern(p, s->round, WORDS / 2 + w);
+		s->err = rclc_write(s->c, s->id, p * PAGE + PAGE / 2, half, sizeof(half));
+	}
+	return NULL;
+}
+
+/* Every byte of the region as round R left it, through the mapping and through Read. */
+static int sockio_check(struct sockio *s, uint64_t r, bool mapped)
+{
+	uint64_t buf[WORDS], p, w;
+	int ret;
+
+	for (p = 0; p < s->pages; p++) {
+		ret = rclc_read(s->c, s->id, p * PAGE, buf, PAGE, NULL);
+		if (ret < 0)
+			return fail(s->c, "read", ret);
+		for (w = 0; w < WORDS; w++) {
+			uint64_t want = pattern(p, r, w);
+
+			if (buf[w] != want || (mapped && s->base[p * WORDS + w] != want)) {
+				fprintf(stderr, "map-client: round %" PRIu64 " page %" PRIu64 " word %"
+					PRIu64 ": Read %#" PRIx64 ", mapping %#" PRIx64 ", not %#"
+					PRIx64 "\n", r, p, w, buf[w],
+					mapped ? s->base[p * WORDS + w] : 0, want);
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+static int cmd_sockio(struct rclc *c, const char *memcg, uint64_t pages, uint64_t rounds)
+{
+	struct rclc_alloc_opts opts = { .kind = RCLC_REGION_ANON, .memcg = memcg };
+	struct sockio s = { .pages = pages };
+	struct race ev = { 0 };
+	pthread_t a, b, e;
+	size_t bytes;
+	void *addr;
+	int r, bad = 0;
+
+	r = rclc_alloc(c, pages * PAGE, &opts, &s.id, NULL);
+	if (r < 0)
+		return fail(c, "alloc", r);
+	r = rclc_map(c, s.id, &addr, &bytes);
+	if (r < 0)
+		return fail(c, "map", r);
+	s.base = addr;
+	s.c = connect_or_die();
+	ev.id = s.id;
+	ev.until = now() + 300;		/* bounded; stopped when the rounds are done */
+	pthread_create(&e, NULL, evictor, &ev);
+	for (s.round = 1; s.round <= rounds && !bad; s.round++) {
+		pthread_create(&a, NULL, sockio_mapped_half, &s);
+		pthread_create(&b, NULL, sockio_socket_half, &s);
+		pthread_join(a, NULL);
+		pthread_join(b, NULL);
+		if (s.err < 0)
+			bad = fail(s.c, "write", s.err);
+		else
+			bad = sockio_check(&s, s.round, true);
+	}
+	atomic_store(&ev.stop, 1);
+	pthread_join(e, NULL);
+	if (bad || ev.err)
+		return 1;
+	printf("sockio checked %" PRIu64 " pages in %" PRIu64 " rounds; %lu pageout calls took "
+	       "%lu pages\n", pages, rounds, (unsigned long)atomic_load(&ev.calls),
+	       (unsigned long)atomic_load(&ev.pageouts));
+	r = rclc_unmap(c, s.id);
+	if (r < 0)
+		return fail(c, "unmap", r);
+	/* Unmapped: the region's own bytes are the last round's. */
+	bad = sockio_check(&s, rounds, false);
+	rclc_close(s.c);
+	return bad;
+}
+
 /* ---- hold, map ------------------------------------------------------------------------- */
 
 static int cmd_hold(struct rclc *c)
@@ -420,6 +605,13 @@ int main(int argc, char **argv)
 	else if (!strcmp(mode, "blocked") && (argc - argi == 1 || argc - argi == 2))
 		r = cmd_blocked(c, strtoull(argv[argi], NULL, 10),
 				argc - argi == 2 ? argv[argi + 1] : NULL);
+	else if (!strcmp(mode, "hotcold") && argc - argi == 6)
+		r = cmd_hotcold(c, argv[argi], argv[argi + 1], strtoull(argv[argi + 2], NULL, 10),
+				strtoull(argv[argi + 3], NULL, 10), strtoull(argv[argi + 4], NULL, 10),
+				strtoull(argv[argi + 5], NULL, 10));
+	else if (!strcmp(mode, "sockio") && argc - argi == 3)
+		r = cmd_sockio(c, argv[argi], strtoull(argv[argi + 1], NULL, 10),
+			       strtoull(argv[argi + 2], NULL, 10));
 	else if (!strcmp(mode, "hold") && argc - argi == 0)
 		r = cmd_hold(c);
 	else if (!strcmp(mode, "map") && argc - argi == 1)

@@ -2,9 +2,13 @@
  * check_mapped - the engine's half of mapped regions (lib/mapped.c) with a client of its own:
  * an array of pages that map_ops fill and take back, as the daemon's userfaultfd does. A page
  * the client wrote is taken back before reclaim swaps it, and comes back from swap with the
- * client's bytes; a mapped region's own Read/Write and DONTNEED/FREE are refused; a failed
+ * client's bytes; a mapped region's Read/Write reach the client's copy, its DONTNEED/FREE are
+ * refused; a failed
  * take-back keeps the page; a region freed under its mapping tells the mapper; a region four
- * times its memcg's max is mapped whole, every page checked.
+ * times its memcg's max is mapped whole, every page checked. Hinting faults: reclaim asks the
+ * client to drop the entries of the mapped pages it ages, the next touch is a MINOR fault
+ * that makes the page young again, and so a hot set survives the reclaim of a cold one; a
+ * client that ignores the requests only makes its own pages cold.
  */
 #include <errno.h>
 
@@ -20,6 +24,9 @@ struct client {
 	uint64_t nr;
 	unsigned int fills, evictions, lost;
 	int fail_evict;		/* -errno the next take-backs return, 0: none */
+	bool *zapped;		/* present, but its entry dropped on a hint: a touch faults */
+	unsigned int hints, conts, ios;
+	bool ignore_hints;	/* keeps its entries: its accesses reach nobody */
 };
 
 static int fake_fill(void *arg, uint64_t idx, const void *frame)
@@ -44,7 +51,21 @@ static int fake_evict(void *arg, uint64_t idx, void *frame)
 	memcpy(frame, cl->pages[idx], PAGE);
 	memset(cl->pages[idx], 0xee, PAGE);	/* punched: what it held is gone */
 	cl->present[idx] = false;
+	cl->zapped[idx] = false;
 	cl->evictions++;
+	return 0;
+}
+
+static int fake_io(void *arg, uint64_t idx, size_t off, void *buf, size_t len, bool write)
+{
+	struct client *cl = arg;
+
+	ck_assert(cl->present[idx] && off + len <= PAGE);
+	if (write)
+		memcpy(cl->pages[idx] + off, buf, len);
+	else
+		memcpy(buf, cl->pages[idx] + off, len);
+	cl->ios++;
 	return 0;
 }
 
@@ -53,10 +74,46 @@ static void fake_lost(void *arg)
 	((struct client *)arg)->lost++;
 }
 
+/* Reclaim aged these pages: drop their entries (the bytes stay), unless we ignore it. */
+static int fake_hint(void *arg, const uint64_t *idx, unsigned int n)
+{
+	struct client *cl = arg;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		ck_assert_uint_lt(idx[i], cl->nr);
+		ck_assert(cl->present[idx[i]]);	/* only mapped-out pages are aged this way */
+		if (!cl->ignore_hints)
+			cl->zapped[idx[i]] = true;
+	}
+	cl->hints += n;
+	return 0;
+}
+
+static int fake_cont(void *arg, uint64_t idx)
+{
+	struct client *cl = arg;
+
+	ck_assert(cl->present[idx] && cl->zapped[idx]);
+	cl->zapped[idx] = false;
+	cl->conts++;
+	return 0;
+}
+
 static const struct rcl_map_ops fake_ops = {
 	.fill = fake_fill,
 	.evict = fake_evict,
+	.io = fake_io,
 	.lost = fake_lost,
+};
+
+static const struct rcl_map_ops hint_ops = {
+	.fill = fake_fill,
+	.evict = fake_evict,
+	.io = fake_io,
+	.lost = fake_lost,
+	.hint = fake_hint,
+	.cont = fake_cont,
 };
 
 static void client_init(struct client *cl, uint64_t nr)
@@ -65,21 +122,26 @@ static void client_init(struct client *cl, uint64_t nr)
 	cl->nr = nr;
 	cl->pages = calloc(nr, PAGE);
 	cl->present = calloc(nr, sizeof(bool));
-	ck_assert(cl->pages && cl->present);
+	cl->zapped = calloc(nr, sizeof(bool));
+	ck_assert(cl->pages && cl->present && cl->zapped);
 }
 
 static void client_free(struct client *cl)
 {
 	free(cl->pages);
 	free(cl->present);
+	free(cl->zapped);
 }
 
-/* The client touches page I: a miss goes to the engine, as its userfaultfd would. */
+/* The client touches page I: a miss (MISSING) or a dropped entry (MINOR) goes to the
+ * engine, as its userfaultfd would. */
 static void client_touch(struct fixture *f, struct client *cl, uint32_t id, uint64_t i)
 {
 	if (!cl->present[i])
 		ck_assert_int_eq(rcl_region_map_fault(f->e, id, cl, i), 0);
-	ck_assert(cl->present[i]);
+	else if (cl->zapped[i])
+		ck_assert_int_eq(rcl_region_map_minor(f->e, id, cl, i), 0);
+	ck_assert(cl->present[i] && !cl->zapped[i]);
 }
 
 static uint32_t anon_region(struct fixture *f, uint64_t pages, uint32_t memcg)
@@ -155,8 +217,6 @@ START_TEST(test_mapped_region_refuses_what_bypasses_the_mapping)
 	ck_assert_int_eq(rcl_region_map(f.e, 12345, &fake_ops, &cl), -ENOENT);
 	ck_assert_int_eq(rcl_region_map(f.e, id, &fake_ops, &cl), 0);
 	ck_assert_int_eq(rcl_region_map(f.e, id, &fake_ops, &other), -EBUSY);
-	ck_assert_int_eq(rcl_region_write(f.e, id, 0, buf, sizeof(buf)), -EBUSY);
-	ck_assert_int_eq(rcl_region_read(f.e, id, 0, buf, sizeof(buf)), -EBUSY);
 	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, 8, RCL_MADV_DONTNEED), -EBUSY);
 	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, 8, RCL_MADV_FREE), -EBUSY);
 	ck_assert_int_eq(rcl_region_map_fault(f.e, id, &other, 0), -ENOENT);
@@ -169,6 +229,61 @@ START_TEST(test_mapped_region_refuses_what_bypasses_the_mapping)
 	ck_assert_int_eq(rcl_region_write(f.e, id, 0, buf, sizeof(buf)), 0);
 	client_free(&cl);
 	client_free(&other);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/*
+ * Read and Write of a mapped region reach the client's copy of the pages it holds and the
+ * frames of the others, byte for byte as one model of the region says, before and after
+ * the pages move (filled into the client, taken back and swapped).
+ */
+START_TEST(test_read_write_reach_the_clients_copy)
+{
+	struct fixture f;
+	struct client cl;
+	uint64_t i, pages = 8;
+	uint8_t *model, *buf;
+	uint32_t id;
+
+	fixture_setup(&f, 16, 32, 1);
+	client_init(&cl, pages);
+	model = calloc(pages, PAGE);
+	buf = malloc(pages * PAGE);
+	ck_assert(model && buf);
+	id = anon_region(&f, pages, 0);
+	ck_assert_int_eq(rcl_region_map(f.e, id, &fake_ops, &cl), 0);
+	for (i = 0; i < 4; i++) {	/* pages 0-3 the client's, 4-7 not yet */
+		client_touch(&f, &cl, id, i);
+		fill_pattern(cl.pages[i], PAGE, 4, i * PAGE);
+		memcpy(model + i * PAGE, cl.pages[i], PAGE);
+	}
+	/* A Write across the client's pages 2-3 and the frames of 4-5. */
+	fill_pattern(buf, 3 * PAGE, 9, 0);
+	ck_assert_int_eq(rcl_region_write(f.e, id, 2 * PAGE + 100, buf, 3 * PAGE), 0);
+	memcpy(model + 2 * PAGE + 100, buf, 3 * PAGE);
+	ck_assert_uint_eq(cl.ios, 2);
+	ck_assert(!memcmp(cl.pages[2], model + 2 * PAGE, PAGE));	/* the client sees it */
+	ck_assert(!memcmp(cl.pages[3], model + 3 * PAGE, PAGE));
+	ck_assert_int_eq(rcl_region_read(f.e, id, 0, buf, pages * PAGE), 0);
+	ck_assert(!memcmp(buf, model, pages * PAGE));
+	ck_assert_uint_eq(cl.ios, 6);		/* the 4 pages it holds, from its copy */
+	/* The client takes 4-5 (with the Write's bytes), stores into them; all paged out. */
+	for (i = 4; i < 6; i++) {
+		client_touch(&f, &cl, id, i);
+		ck_assert(!memcmp(cl.pages[i], model + i * PAGE, PAGE));
+		cl.pages[i][7] ^= 0xff;
+		model[i * PAGE + 7] ^= 0xff;
+	}
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, pages, RCL_MADV_PAGEOUT), 0);
+	ck_assert_uint_eq(cl.evictions, 6);
+	ck_assert_int_eq(rcl_region_read(f.e, id, 0, buf, pages * PAGE), 0);
+	ck_assert(!memcmp(buf, model, pages * PAGE));
+	ck_assert_uint_eq(cl.ios, 6);		/* nothing held now: all from the frames */
+	ck_assert_int_eq(rcl_region_unmap(f.e, id, &cl), 0);
+	free(model);
+	free(buf);
+	client_free(&cl);
 	fixture_teardown(&f);
 }
 END_TEST
@@ -263,6 +378,199 @@ START_TEST(test_region_four_times_its_memcg_max)
 }
 END_TEST
 
+/* ---- the young bit: hinting faults ------------------------------------------------------ */
+
+#define HC_HOT		64u	/* pages touched every round */
+#define HC_COLD		1024u	/* pages streamed through, HC_STEP a round */
+#define HC_STEP		32u
+#define HC_ROUNDS	128u	/* the cold set streamed four times */
+
+struct hot_cold {
+	struct client hot, cold;
+	uint64_t hot_refills, cold_refills;	/* fills after each page's first */
+	uint64_t hot_majflt, cold_majflt;	/* the engine's, of each set's memcg */
+	uint64_t hint_faults, hint_updates;	/* vmstat */
+	uint64_t hot_pgfault;			/* the hot set's memcg's */
+};
+
+/*
+ * A hot set touched every round beside a cold set streamed through, each in a memcg of its
+ * own under a parent that holds a quarter of them (so the engine's own counters tell their
+ * refaults apart), both regions mapped with @ops; every byte checked on every touch.
+ */
+static void run_hot_cold(const struct rcl_map_ops *ops, bool ignore_hints, struct hot_cold *hc)
+{
+	struct fixture f;
+	uint32_t p, gh, gc, hot, cold;
+	uint64_t r, i, faults0, updates0;
+
+	fixture_setup(&f, 16, 32, 1);
+	memset(hc, 0, sizeof(*hc));
+	client_init(&hc->hot, HC_HOT);
+	client_init(&hc->cold, HC_COLD);
+	hc->hot.ignore_hints = hc->cold.ignore_hints = ignore_hints;
+	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "p", &p), 0);
+	ck_assert_int_eq(rcl_memcg_set(f.e, p, RCL_MEMCG_MAX, 1 * MiB), 0);
+	ck_assert_int_eq(rcl_memcg_create(f.e, p, "hot", &gh), 0);
+	ck_assert_int_eq(rcl_memcg_create(f.e, p, "cold", &gc), 0);
+	hot = anon_region(&f, HC_HOT, gh);
+	cold = anon_region(&f, HC_COLD, gc);
+	ck_assert_int_eq(rcl_region_map(f.e, hot, ops, &hc->hot), 0);
+	ck_assert_int_eq(rcl_region_map(f.e, cold, ops, &hc->cold), 0);
+	faults0 = fixture_vmstat(f.e, "mapped_hint_faults");
+	updates0 = fixture_vmstat(f.e, "mapped_hint_updates");
+	for (r = 0; r < HC_ROUNDS; r++) {
+		for (i = 0; i < HC_HOT; i++) {
+			client_touch(&f, &hc->hot, hot, i);
+			ck_assert(!r || check_pattern(hc->hot.pages[i], PAGE, 1, i * PAGE));
+			fill_pattern(hc->hot.pages[i], PAGE, 1, i * PAGE);
+		}
+		for (i = r * HC_STEP % HC_COLD; i < r * HC_STEP % HC_COLD + HC_STEP; i++) {
+			client_touch(&f, &hc->cold, cold, i);
+			ck_assert(r < HC_COLD / HC_STEP ||
+				  check_pattern(hc->cold.pages[i], PAGE, 2, i * PAGE));
+			fill_pattern(hc->cold.pages[i], PAGE, 2, i * PAGE);
+		}
+	}
+	hc->hot_refills = hc->hot.fills - HC_HOT;
+	hc->cold_refills = hc->cold.fills - HC_COLD;
+	hc->hot_majflt = fixture_memcg_value(f.e, gh, false, "pgmajfault");
+	hc->hot_pgfault = fixture_memcg_value(f.e, gh, false, "pgfault");
+	hc->cold_majflt = fixture_memcg_value(f.e, gc, false, "pgmajfault");
+	hc->hint_faults = fixture_vmstat(f.e, "mapped_hint_faults") - faults0;
+	hc->hint_updates = fixture_vmstat(f.e, "mapped_hint_updates") - updates0;
+	printf("hot/cold (%s): refills hot %llu cold %llu, pgmajfault hot %llu cold %llu, "
+	       "hints %u, hinting faults %llu\n",
+	       ops->hint ? (ignore_hints ? "hints ignored" : "hinting faults") : "no hints",
+	       (unsigned long long)hc->hot_refills, (unsigned long long)hc->cold_refills,
+	       (unsigned long long)hc->hot_majflt, (unsigned long long)hc->cold_majflt,
+	       hc->hot.hints + hc->cold.hints, (unsigned long long)hc->hint_faults);
+	fflush(stdout);
+	ck_assert_int_eq(rcl_region_unmap(f.e, hot, &hc->hot), 0);
+	ck_assert_int_eq(rcl_region_unmap(f.e, cold, &hc->cold), 0);
+	client_free(&hc->hot);
+	client_free(&hc->cold);
+	fixture_teardown(&f);
+}
+
+START_TEST(test_hot_set_survives_reclaim_of_a_cold_one)
+{
+	struct hot_cold hc;
+
+	run_hot_cold(&hint_ops, false, &hc);
+	/* Reclaim asked, the client dropped its entries, its touches came back as MINOR faults. */
+	ck_assert_uint_gt(hc.hint_updates, 0);
+	ck_assert_uint_eq(hc.hint_updates, hc.hot.hints + hc.cold.hints);
+	ck_assert_uint_gt(hc.hint_faults, 0);
+	ck_assert_uint_eq(hc.hint_faults, hc.hot.conts + hc.cold.conts);
+	/* Each hinting fault is a fault of the group's, as each miss is. */
+	ck_assert_uint_ge(hc.hot_pgfault, hc.hot.fills + hc.hot.conts);
+	/* The cold set is streamed through the group's max: it refaults, again and again... */
+	ck_assert_uint_ge(hc.cold_refills, 2 * HC_COLD);
+	ck_assert_uint_ge(hc.cold_majflt, HC_COLD / 2);	/* swap readahead serves the rest */
+	/* ... while the hot set, touched twice as often, stays: per access, 10 times fewer. */
+	ck_assert_uint_lt(hc.hot_refills * 10 * (HC_ROUNDS * HC_STEP),
+			  hc.cold_refills * (HC_ROUNDS * HC_HOT));
+	ck_assert_uint_lt(hc.hot_majflt * 10 * (HC_ROUNDS * HC_STEP),
+			  hc.cold_majflt * (HC_ROUNDS * HC_HOT));
+}
+END_TEST
+
+/*
+ * Without hinting faults (a mapping with no hint op, or a client that ignores the requests)
+ * the young bit is set only by the fault that maps a page out: the hot set looks as cold as
+ * the other and refaults with it. This is what the test above would see if hinting broke.
+ */
+START_TEST(test_without_hints_the_hot_set_looks_cold)
+{
+	struct hot_cold none, ignored;
+
+	run_hot_cold(&fake_ops, false, &none);
+	ck_assert_uint_eq(none.hint_updates + none.hint_faults, 0);
+	ck_assert_uint_ge(none.hot_refills * 10 * (HC_ROUNDS * HC_STEP),
+			  none.cold_refills * (HC_ROUNDS * HC_HOT));
+	run_hot_cold(&hint_ops, true, &ignored);
+	ck_assert_uint_gt(ignored.hint_updates, 0);	/* asked, and nothing came of it */
+	ck_assert_uint_eq(ignored.hint_faults, 0);
+	ck_assert_uint_ge(ignored.hot_refills * 10 * (HC_ROUNDS * HC_STEP),
+			  ignored.cold_refills * (HC_ROUNDS * HC_HOT));
+}
+END_TEST
+
+/* MADV_COLD of mapped pages: cold until used again, which a hinting fault shows. */
+START_TEST(test_cold_mapped_pages_are_sampled)
+{
+	struct fixture f;
+	struct client cl;
+	uint64_t i, faults0, updates0, pages = 16;
+	uint32_t id;
+
+	fixture_setup(&f, 16, 32, 1);
+	client_init(&cl, pages);
+	id = anon_region(&f, pages, 0);
+	ck_assert_int_eq(rcl_region_map(f.e, id, &hint_ops, &cl), 0);
+	for (i = 0; i < pages; i++)
+		client_touch(&f, &cl, id, i);
+	faults0 = fixture_vmstat(f.e, "mapped_hint_faults");
+	updates0 = fixture_vmstat(f.e, "mapped_hint_updates");
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, pages / 2, RCL_MADV_COLD), 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "mapped_hint_updates") - updates0, pages / 2);
+	for (i = 0; i < pages; i++)
+		ck_assert(cl.zapped[i] == (i < pages / 2));
+	for (i = 0; i < pages; i++)
+		client_touch(&f, &cl, id, i);	/* the cold half back by hinting faults */
+	ck_assert_uint_eq(cl.conts, pages / 2);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "mapped_hint_faults") - faults0, pages / 2);
+	ck_assert_uint_eq(cl.fills, pages);	/* nothing was taken back */
+	ck_assert_int_eq(rcl_region_unmap(f.e, id, &cl), 0);
+	client_free(&cl);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* Hinting faults that cannot be served are refused and change nothing. */
+START_TEST(test_hinting_fault_refusals)
+{
+	static const struct rcl_map_ops half = { .fill = fake_fill, .evict = fake_evict,
+						 .io = fake_io, .lost = fake_lost,
+						 .hint = fake_hint };
+	struct fixture f;
+	struct client cl, other;
+	uint32_t id, plain;
+	uint64_t faults0;
+
+	fixture_setup(&f, 16, 32, 1);
+	client_init(&cl, 8);
+	client_init(&other, 8);
+	id = anon_region(&f, 8, 0);
+	plain = anon_region(&f, 8, 0);
+	ck_assert_int_eq(rcl_region_map(f.e, id, &half, &cl), -EINVAL);	/* hint, no cont */
+	ck_assert_int_eq(rcl_region_map(f.e, id, &hint_ops, &cl), 0);
+	ck_assert_int_eq(rcl_region_map(f.e, plain, &fake_ops, &other), 0);
+	client_touch(&f, &cl, id, 2);
+	client_touch(&f, &other, plain, 2);
+	faults0 = fixture_vmstat(f.e, "mapped_hint_faults");
+	ck_assert_int_eq(rcl_region_map_minor(f.e, id, &other, 2), -ENOENT);	/* not its */
+	ck_assert_int_eq(rcl_region_map_minor(f.e, id, &cl, 8), -EINVAL);	/* past the end */
+	ck_assert_int_eq(rcl_region_map_minor(f.e, 12345, &cl, 2), -ENOENT);
+	ck_assert_int_eq(rcl_region_map_minor(f.e, plain, &other, 2), -EINVAL); /* no cont */
+	ck_assert_uint_eq(fixture_vmstat(f.e, "mapped_hint_faults"), faults0);
+	ck_assert_uint_eq(cl.conts + cl.fills + other.fills, 2);	/* the two touches */
+	/* A MINOR fault for a page taken back meanwhile is an ordinary miss: filled. */
+	fill_pattern(cl.pages[2], PAGE, 5, 2 * PAGE);
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, 8, RCL_MADV_PAGEOUT), 0);
+	ck_assert(!cl.present[2]);
+	ck_assert_int_eq(rcl_region_map_minor(f.e, id, &cl, 2), 0);
+	ck_assert(cl.present[2] && check_pattern(cl.pages[2], PAGE, 5, 2 * PAGE));
+	ck_assert_uint_eq(cl.conts, 0);
+	ck_assert_int_eq(rcl_region_unmap(f.e, id, &cl), 0);
+	ck_assert_int_eq(rcl_region_unmap(f.e, plain, &other), 0);
+	client_free(&cl);
+	client_free(&other);
+	fixture_teardown(&f);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("mapped");
@@ -271,9 +579,14 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_written_page_taken_back_swapped_and_returned);
 	tcase_add_test(tc, test_mapped_region_refuses_what_bypasses_the_mapping);
+	tcase_add_test(tc, test_read_write_reach_the_clients_copy);
 	tcase_add_test(tc, test_failed_take_back_keeps_the_page);
 	tcase_add_test(tc, test_region_freed_under_its_mapping_tells_the_mapper);
 	tcase_add_test(tc, test_region_four_times_its_memcg_max);
+	tcase_add_test(tc, test_hot_set_survives_reclaim_of_a_cold_one);
+	tcase_add_test(tc, test_without_hints_the_hot_set_looks_cold);
+	tcase_add_test(tc, test_cold_mapped_pages_are_sampled);
+	tcase_add_test(tc, test_hinting_fault_refusals);
 	suite_add_tcase(s, tc);
 	return s;
 }

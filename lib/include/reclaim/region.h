@@ -113,13 +113,30 @@ void rcl_oom_notify_set(struct rcl_engine *engine, rcl_oom_fn fn, void *arg);
  *		@frame, remove it from the client, let writers go (they fault it in again).
  *		Called by reclaim (and rcl_region_unmap) with the engine's lock and the page's
  *		lock held. 0, or -errno: the page stays mapped out and is not reclaimed.
+ * @io		copy @len bytes at @off of the client's page @idx to @buf, or from it with
+ *		@write: a region's Read or Write meeting a page the client holds. Called with
+ *		the engine's lock and the page's lock held (no take-back runs meanwhile). 0 or
+ *		-errno (the request fails with it).
  * @lost	the region died under the mapping (freed by an admin, OOM killed): the client
  *		must be told. Called with the engine's lock held; it must not call the engine.
+ * @hint	optional: reclaim deactivated the mapped-out pages @idx[0..@n) (cleared their
+ *		young bits); ask the client to drop its page-table entries for them while the pages
+ *		stay where they are, so that its next access to each is a hinting fault
+ *		(rcl_region_map_minor). Best effort: a request the client never acts on only
+ *		makes its pages look cold. Called with the engine's lock held, in batches at
+ *		the end of a reclaim scan; it must not call the engine. 0 when the request
+ *		went out (counted in mapped_hint_updates), -errno when it could not.
+ * @cont	with @hint: map the client's page @idx, which it still holds, into its page
+ *		table again (the answer to a hinting fault, which wakes it). Called by
+ *		rcl_region_map_minor with the engine's lock held: no take-back runs meanwhile.
  */
 struct rcl_map_ops {
 	int (*fill)(void *arg, uint64_t idx, const void *frame);
 	int (*evict)(void *arg, uint64_t idx, void *frame);
+	int (*io)(void *arg, uint64_t idx, size_t off, void *buf, size_t len, bool write);
 	void (*lost)(void *arg);
+	int (*hint)(void *arg, const uint64_t *idx, unsigned int n);
+	int (*cont)(void *arg, uint64_t idx);
 };
 /* Attach @ops to anonymous region @id: -EBUSY if it is mapped already, -EINVAL for a file
  * region (not mapped yet), -ENOENT for no such region. */
@@ -133,6 +150,13 @@ int rcl_region_unmap(struct rcl_engine *engine, uint32_t id, void *arg);
  * is mapped out already is not filled again (two threads missed it at once): 0.
  */
 int rcl_region_map_fault(struct rcl_engine *engine, uint32_t id, void *arg, uint64_t idx);
+/*
+ * The client touched page @idx after dropping its entry on a @hint request (a MINOR fault):
+ * the page is young again and @ops->cont maps it back. A page taken back meanwhile is
+ * faulted in as rcl_region_map_fault does. -EINVAL for an index out of the region or a
+ * mapping without @cont, -ENOENT if @arg does not map @id; nothing changes then.
+ */
+int rcl_region_map_minor(struct rcl_engine *engine, uint32_t id, void *arg, uint64_t idx);
 
 struct rcl_region_info {
 	enum rcl_region_type type;

@@ -1,0 +1,76 @@
+#!/bin/bash
+# Mapped regions (issue 14): the young bit of mapped pages comes from hinting faults. Reclaim
+# that ages a page a client holds has the client's library drop its page-table entry; the next
+# access is a MINOR fault the daemon answers (UFFDIO_CONTINUE), which makes the page young
+# again. So a hot set written through the mapping survives the reclaim of a cold set streamed
+# through the same memcg's max: measurably fewer refaults of the hot pages than of the cold
+# ones, on the daemon's counters (each set in a memcg of its own under the limited parent).
+# A client that takes no hints (RECLAIMD_MAP_HINTS=0) gets no hinting faults, its hot pages
+# look cold and refault like the others, and every byte still reads back.
+set -u
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/daemon.sh"
+
+if [ ! -c /dev/userfaultfd ]; then
+	echo "1..0 # SKIP this machine has no /dev/userfaultfd"
+	exit 77
+fi
+plan 9
+
+ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
+mc() { timeout 300 "$MAP_CLIENT" "$sock" "$@"; }
+vm() { ctl stat vmstat | awk -v k="$1" '$1 == k { print $2 }'; }
+# majflt PATH: the memcg's major faults, the refaults that read swap.
+majflt() { ctl --json memcg stat "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stat"]["pgmajfault"])'; }
+
+HOT=128 COLD=2048 STEP=64 ROUNDS=128	# the cold set streamed four times through 2 MiB
+
+# run NAME [ENV]...: the hot/cold workload in /NAME (max 2 MiB) and its children hot, cold.
+run() {
+	local name=$1 rc
+
+	shift
+	ctl memcg create "/$name" --max 2M >/dev/null
+	ctl memcg create "/$name/hot" >/dev/null
+	ctl memcg create "/$name/cold" >/dev/null
+	f0=$(vm mapped_hint_faults); u0=$(vm mapped_hint_updates)
+	env "$@" timeout 300 "$MAP_CLIENT" "$sock" hotcold "/$name/hot" "/$name/cold" \
+		"$HOT" "$COLD" "$STEP" "$ROUNDS" >"$tmp/$name.out" 2>&1
+	rc=$?
+	faults=$(($(vm mapped_hint_faults) - f0)); updates=$(($(vm mapped_hint_updates) - u0))
+	hot=$(majflt "/$name/hot"); cold=$(majflt "/$name/cold")
+	echo "# $name: hot pgmajfault $hot, cold $cold; hint updates $updates, hinting faults $faults"
+	return "$rc"
+}
+
+start_daemon && ok "daemon is READY" || not_ok "daemon is READY"
+
+run hinted
+rc=$?
+if [ "$rc" = 77 ]; then
+	sed 's/^/# /' "$tmp/hinted.out"
+	echo "1..0 # SKIP no userfaultfd for mapped regions here"
+	exit 77
+fi
+check "a hot set beside a cold one streamed through their memcg, every page read back" \
+	grep -q "^hotcold rounds $ROUNDS\$" "$tmp/hinted.out"
+check "... reclaim asked the client to drop entries ($updates pages)" test "$updates" -gt 0
+check "... and the client's accesses came back as hinting faults ($faults)" \
+	test "$faults" -gt 0
+check "... the cold set refaulted from swap, again and again ($cold >= $COLD / 2)" \
+	test "$cold" -ge "$((COLD / 2))"
+# The hot set is written twice as often: per access, at least 10 times fewer refaults.
+check "... the hot set far less: per access 10x fewer ($hot * 10 * $STEP < $cold * $HOT)" \
+	test "$((hot * 10 * STEP))" -lt "$((cold * HOT))"
+hinted_hot=$hot
+
+run plain RECLAIMD_MAP_HINTS=0
+check "a client that takes no hints: every page still reads back" \
+	grep -q "^hotcold rounds $ROUNDS\$" "$tmp/plain.out"
+check "... no hinting faults ($faults), no requests ($updates)" \
+	test "$faults" = 0 -a "$updates" = 0
+# What held above does not hold here: per access, the hot set refaults like the cold one.
+check "... and its hot set looks cold: more refaults ($hot > 2 * $hinted_hot), not 10x fewer than the cold set's per access" \
+	test "$hot" -gt "$((2 * hinted_hot))" -a "$((hot * 10 * STEP))" -ge "$((cold * HOT))"
+
+finish
