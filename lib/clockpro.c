@@ -13,12 +13,11 @@
  * is hot (PG_hot) or cold; a cold page may be in its test period (PG_test). The reference bit
  * is PG_referenced or a young pte: a hit only sets it, the hands do all the work (§3.2).
  *
- * A new page enters cold outside any test period; a page whose refault found it still on the
- * clock (a non-resident test page) enters cold in its test period, and m_c grows. The access
- * that brought either in also set its reference bit, so the first time hand_cold meets it
- * that reference starts the new page's test period and makes the refaulted page hot, which
- * is what §3.3 does at the fault itself: the faulting access is not counted twice (the use-once
- * rule of the kernel's CLOCK-Pro patches, Zijlstra 2005).
+ * A page faulted in enters the clock cold in its test period; one whose refault found it
+ * still on the clock (a non-resident test page) enters hot, and m_c grows (§3.3). The access
+ * that faulted it in is the fault itself: the reference it left (PG_referenced from the read,
+ * the young pte of the fault) is cleared as the page joins the clock, so that the bit means
+ * an access after the fault, as in the paper's model (clock_join).
  *
  * Every entry of the clock has a position (engine->clock_pos for a resident page): positions
  * grow from hand_hot, which always sits at the list's tail, to the head, where hands put the
@@ -33,6 +32,9 @@
  * Anonymous pages leave no shadow (v4.19), so an evicted anon test page is forgotten: the
  * anon clock has resident pages only. Caller holds mm_lock for everything here.
  */
+#include <errno.h>
+#include <stdio.h>
+
 #include "memcontrol.h"
 #include "vmscan.h"
 
@@ -119,6 +121,42 @@ static unsigned long hot_target(struct clockpro *cp, unsigned long m)
 }
 
 /*
+ * A page is put on the clock and has not joined it yet. The reference it carries is the
+ * access that faulted it in, which is the fault itself: cleared, it starts the page's test
+ * period (§3.3), and the page has joined. A page with no reference was brought in without an
+ * access (readahead): it waits cold out of test, not joined, and its first access is its
+ * fault (clockpro_page_accessed). A page its refault made hot joins hot.
+ */
+static void clock_join(struct page *page)
+{
+	unsigned int vm_flags = 0;
+	bool referenced = TestClearPageReferenced(page);
+
+	if (page_mapped(page) && page_referenced(page, NULL, &vm_flags))
+		referenced = true;
+	if (!referenced && !PageHot(page))
+		return;
+	SetPageClock(page);
+	if (!PageHot(page))
+		SetPageTest(page);
+}
+
+/*
+ * mark_page_accessed under CLOCK-Pro: a hit only sets the reference bit, the hands do the
+ * rest (§3.2). The first access of a page on the clock that has not joined it (brought in by
+ * readahead) is its fault: it starts the test period instead.
+ */
+void clockpro_page_accessed(struct page *page)
+{
+	if (PageLRU(page) && !PageClock(page) && !PageUnevictable(page)) {
+		SetPageClock(page);
+		SetPageTest(page);
+		return;
+	}
+	SetPageReferenced(page);
+}
+
+/*
  * LRU bookkeeping (swap.c): @page is put on @lruvec's list @lru, at the head or, for @tail,
  * where reclaim looks next. Returns the list it goes to: under CLOCK-Pro the clock, the
  * type's inactive list, whatever active list was asked for.
@@ -135,6 +173,8 @@ enum lru_list clockpro_lru_add(struct page *page, struct lruvec *lruvec, enum lr
 		lru = (enum lru_list)(lru - 1);
 	}
 	cp = lruvec_clock(lruvec, is_file_lru(lru));
+	if (!PageClock(page))
+		clock_join(page);
 	if (PageHot(page))
 		cp->nr_hot++;
 	if (!tail) {
@@ -148,6 +188,20 @@ enum lru_list clockpro_lru_add(struct page *page, struct lruvec *lruvec, enum lr
 	return lru;
 }
 
+/*
+ * MADV_COLD (deactivate_file_page), off its list: the page becomes cold out of its test
+ * period, the first a hand_cold visit evicts. Returns whether it was hot or in its test period,
+ * the protection CLOCK-Pro gives in place of the active list. No-op under two-list.
+ */
+bool clockpro_page_cold(struct page *page)
+{
+	bool protected = PageHot(page) || PageTest(page);
+
+	ClearPageHot(page);
+	ClearPageTest(page);
+	return protected;
+}
+
 /* @page leaves @lruvec's list @lru: a hand that was to look at it next looks at its successor. */
 void clockpro_lru_del(struct page *page, struct lruvec *lruvec, enum lru_list lru)
 {
@@ -157,6 +211,8 @@ void clockpro_lru_del(struct page *page, struct lruvec *lruvec, enum lru_list lr
 	if (!lruvec->pgdat->engine->clock_pos || lru == LRU_UNEVICTABLE || is_active_lru(lru))
 		return;
 	cp = lruvec_clock(lruvec, is_file_lru(lru));
+	if (!PageClock(page))
+		clock_join(page);
 	if (PageHot(page))
 		cp->nr_hot--;
 	idx = (uint32_t)(page - lruvec->lists[lru].map);
@@ -167,19 +223,17 @@ void clockpro_lru_del(struct page *page, struct lruvec *lruvec, enum lru_list lr
 }
 
 /*
- * The resident page a hand at @pos looks at next: the oldest page placed after @pos. The hint
- * is that page unless it has changed; otherwise the list is searched from the head. NULL: the
+ * The resident page a hand at @pos looks at next. The hint is that page: every page leaves the
+ * list through del_page_from_lru_list, which moves the hint on. Without one (a new hand, or
+ * one past the head), the oldest page placed after @pos, searched from the head. NULL: the
  * hand has passed the head.
  */
 static struct page *hand_page(struct page_list *clock, uint32_t *hint, uint64_t pos)
 {
 	struct page *page, *found = NULL;
 
-	if (*hint != PFN_NONE) {
-		page = clock->map + *hint;
-		if (PageLRU(page) && page_pos(page) > pos)
-			return page;
-	}
+	if (*hint != PFN_NONE)
+		return clock->map + *hint;
 	for (page = page_list_first(clock); page && page_pos(page) > pos;
 	     page = page_list_next(clock, page))
 		found = page;
@@ -446,6 +500,11 @@ static unsigned long hand_cold(unsigned long nr_to_scan, struct lruvec *lruvec,
 		page_list_add_tail(&batch, page);
 		taken++;
 	}
+	/* The kernel's tracepoints for what hand_cold did: it isolated from the clock's list
+	 * and shrank it; the policy's own events say what the hands changed. */
+	trace_event(pgdat->engine, .type = RCL_TRACE_LRU_ISOLATE, .classzone_idx = sc->reclaim_idx,
+		    .order = sc->order, .nr_requested = nr_to_scan, .nr_scanned = scanned,
+		    .nr_taken = taken, .lru = lru);
 	mod_node_page_state(pgdat, file ? NR_ISOLATED_FILE : NR_ISOLATED_ANON, (long)taken);
 	lruvec->reclaim_stat.recent_scanned[file] += scanned;
 	lruvec->reclaim_stat.recent_rotated[file] += rotated;
@@ -467,9 +526,12 @@ static unsigned long hand_cold(unsigned long nr_to_scan, struct lruvec *lruvec,
 	sc->nr.taken += (unsigned int)taken;
 	if (file)
 		sc->nr.file_taken += (unsigned int)taken;
-	trace_event(pgdat->engine, .type = RCL_TRACE_CLOCKPRO_HAND_COLD, .nid = pgdat->node_id,
-		    .nr_scanned = scanned, .nr_reclaimed = reclaimed, .nr_taken = taken,
-		    .nr_referenced = rotated, .priority = sc->priority, .file = file);
+	trace_event(pgdat->engine, .type = RCL_TRACE_LRU_SHRINK_INACTIVE, .nid = pgdat->node_id,
+		    .nr_scanned = scanned, .nr_reclaimed = reclaimed, .nr_dirty = stat.nr_dirty,
+		    .nr_writeback = stat.nr_writeback, .nr_congested = stat.nr_congested,
+		    .nr_immediate = stat.nr_immediate, .nr_activate = stat.nr_activate,
+		    .nr_ref_keep = stat.nr_ref_keep, .nr_unmap_fail = stat.nr_unmap_fail,
+		    .priority = sc->priority, .file = file);
 	return reclaimed;
 }
 
@@ -526,9 +588,8 @@ uint64_t clockpro_eviction(struct page *page, bool *ret_test)
 
 /*
  * @page is read back into a slot whose shadow said it left in its test period at @pos. Still
- * on the clock there: its reuse distance is shorter than the hot pages', m_c grows by one
- * (§3.3), and the page enters in its test period, so that hand_cold makes it hot on the
- * reference its fault left. Returns whether it was.
+ * on the clock there: its reuse distance is shorter than the hot pages', m_c grows by one and
+ * the page enters hot (§3.3). Returns whether it was.
  */
 bool clockpro_refault(struct page *page, struct lruvec *lruvec, uint64_t pos)
 {
@@ -540,8 +601,63 @@ bool clockpro_refault(struct page *page, struct lruvec *lruvec, uint64_t pos)
 	nonres_remove(cp, (unsigned long)pos);
 	cold_target_grow(cp, clock_size(lruvec, true));
 	ClearPageActive(page);
-	SetPageTest(page);
+	SetPageHot(page);
 	trace_event(lruvec->pgdat->engine, .type = RCL_TRACE_CLOCKPRO_REFAULT_HOT,
 		    .nid = lruvec->pgdat->node_id, .file = true);
 	return true;
+}
+
+/*
+ * The clocks' invariants (debug.c): no page on an active list; per clock, the hot pages
+ * counted, positions growing from hand_hot (the tail) to the head, hints on their list, and
+ * the non-resident test pages counted and ahead of hand_hot. 0 or -EUCLEAN with @why.
+ */
+int clockpro_check(struct lruvec *lruvec, char *why, size_t len)
+{
+	int file;
+
+	if (!lruvec->pgdat->engine->clock_pos)
+		return 0;
+	if (!page_list_empty(&lruvec->lists[LRU_ACTIVE_ANON]) ||
+	    !page_list_empty(&lruvec->lists[LRU_ACTIVE_FILE])) {
+		snprintf(why, len, "CLOCK-Pro: a page on an active list");
+		return -EUCLEAN;
+	}
+	for (file = 0; file < 2; file++) {
+		struct clockpro *cp = lruvec_clock(lruvec, file);
+		struct page_list *clock = &lruvec->lists[file ? LRU_INACTIVE_FILE : LRU_INACTIVE_ANON];
+		unsigned long hot = 0, nonres = 0, pos;
+		bool cold_seen = cp->hand_cold == PFN_NONE, test_seen = cp->hand_test == PFN_NONE;
+		uint64_t last = cp->hot_pos;
+		struct page *page;
+
+		for (page = page_list_last(clock); page; page = page_list_prev(clock, page)) {
+			uint32_t idx = (uint32_t)(page - clock->map);
+
+			hot += PageHot(page);
+			cold_seen |= idx == cp->hand_cold;
+			test_seen |= idx == cp->hand_test;
+			if (page_pos(page) <= cp->hot_pos || page_pos(page) < last ||
+			    page_pos(page) > cp->head_pos) {
+				snprintf(why, len, "CLOCK-Pro: pfn %u at position %llu out of order",
+					 page_to_pfn(page), (unsigned long long)page_pos(page));
+				return -EUCLEAN;
+			}
+			last = page_pos(page);
+		}
+		for (pos = nonres_next(cp, 0); pos != ULONG_MAX; pos = nonres_next(cp, pos + 1)) {
+			nonres++;
+			if (pos <= cp->hot_pos) {
+				snprintf(why, len, "CLOCK-Pro: non-resident page behind hand_hot");
+				return -EUCLEAN;
+			}
+		}
+		if (hot != cp->nr_hot || nonres != cp->nr_nonres || !cold_seen || !test_seen) {
+			snprintf(why, len, "CLOCK-Pro: %lu hot pages, counted %lu; %lu non-resident, "
+				 "counted %lu; hints %s", hot, cp->nr_hot, nonres, cp->nr_nonres,
+				 cold_seen && test_seen ? "on the clock" : "off the clock");
+			return -EUCLEAN;
+		}
+	}
+	return 0;
 }

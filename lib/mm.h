@@ -496,6 +496,9 @@ void clockpro_exit(struct lruvec *lruvec);
 enum lru_list clockpro_lru_add(struct page *page, struct lruvec *lruvec, enum lru_list lru,
 			       bool tail);
 void clockpro_lru_del(struct page *page, struct lruvec *lruvec, enum lru_list lru);
+void clockpro_page_accessed(struct page *page);
+bool clockpro_page_cold(struct page *page);
+int clockpro_check(struct lruvec *lruvec, char *why, size_t len);
 uint64_t clockpro_eviction(struct page *page, bool *ret_test);
 bool clockpro_refault(struct page *page, struct lruvec *lruvec, uint64_t pos);
 void workingset_reparent_nodes(struct mem_cgroup *memcg, struct mem_cgroup *parent);

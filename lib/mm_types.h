@@ -56,6 +56,7 @@ enum pageflags {
 	PG_waiters,		/* somebody sleeps on this page's wait queue (lock.c) */
 	PG_hot,			/* CLOCK-Pro: a hot page of its clock (clockpro.c) */
 	PG_test,		/* CLOCK-Pro: a cold page in its test period */
+	PG_clock,		/* CLOCK-Pro: joined its clock (first access seen) */
 	PG_FLAGS_BITS
 };
 
@@ -188,6 +189,7 @@ PAGEFLAG(Buddy, PG_buddy)
 PAGEFLAG(Head, PG_head)
 PAGEFLAG(Hot, PG_hot)
 PAGEFLAG(Test, PG_test)
+PAGEFLAG(Clock, PG_clock)
 
 static inline unsigned int page_node_id(const struct page *page)
 {

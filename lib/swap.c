@@ -215,9 +215,8 @@ static void __lru_cache_activate_page(struct page *page)
  */
 void mark_page_accessed(struct page *page)
 {
-	/* CLOCK-Pro: a hit only sets the reference bit, the hands do the rest (clockpro.c). */
 	if (page_engine(page)->config.reclaim_policy == RCL_RECLAIM_CLOCK_PRO) {
-		SetPageReferenced(page);
+		clockpro_page_accessed(page);
 		return;
 	}
 	if (!PageActive(page) && !PageUnevictable(page) && PageReferenced(page)) {
@@ -246,6 +245,8 @@ void deactivate_file_page(struct page *page)
 	del_page_from_lru_list(page, lruvec, page_lru(page));
 	ClearPageActive(page);
 	ClearPageReferenced(page);
+	if (clockpro_page_cold(page))
+		active = true;
 	add_page_to_lru_list(page, lruvec, page_lru(page));
 	if (active) {
 		count_vm_event(page_engine(page), PGDEACTIVATE);

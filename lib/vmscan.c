@@ -34,7 +34,6 @@ const char *const rcl_trace_names[RCL_TRACE_NR_TYPES] = {
 	[RCL_TRACE_LRU_SHRINK_ACTIVE] = "mm_vmscan_lru_shrink_active",
 	[RCL_TRACE_WRITEPAGE] = "mm_vmscan_writepage",
 	[RCL_TRACE_INACTIVE_LIST_IS_LOW] = "mm_vmscan_inactive_list_is_low",
-	[RCL_TRACE_CLOCKPRO_HAND_COLD] = "clockpro_hand_cold",
 	[RCL_TRACE_CLOCKPRO_PROMOTE] = "clockpro_promote",
 	[RCL_TRACE_CLOCKPRO_DEMOTE] = "clockpro_demote",
 	[RCL_TRACE_CLOCKPRO_REFAULT_HOT] = "clockpro_refault_hot",

@@ -149,6 +149,20 @@ static void cp_loop(struct cp_fixture *t, uint64_t n, int passes, int *misses)
 	}
 }
 
+/* The policy's own trace events, counted. */
+struct cp_events {
+	unsigned int promote, demote, refault_hot;
+};
+
+static void on_trace(void *arg, const struct rcl_trace_event *ev)
+{
+	struct cp_events *n = arg;
+
+	n->promote += ev->type == RCL_TRACE_CLOCKPRO_PROMOTE;
+	n->demote += ev->type == RCL_TRACE_CLOCKPRO_DEMOTE;
+	n->refault_hot += ev->type == RCL_TRACE_CLOCKPRO_REFAULT_HOT;
+}
+
 /*
  * A loop over M + 1 = 5 pages, five passes.
  *
@@ -156,37 +170,36 @@ static void cp_loop(struct cp_fixture *t, uint64_t n, int passes, int *misses)
  * 5 a pass. The two-list policy without refault detection is exact LRU here (no page is read
  * twice while resident, so none is ever activated).
  *
- * CLOCK-Pro, by hand ("evicts" is hand_cold freeing the one page before the read):
- * pass 0: 0 1 2 3 fill. 4: hand_cold meets 0r 1r 2r 3r, starts their test periods, each to
- *   the head; meets 0T unreferenced and evicts it: n0@5. 5 misses.
- * pass 1: 0: evicts 1T (n1); the read finds n0 in test: m_c 2, 0 enters T. 1: evicts 2T
- *   (n2), n1 hit, m_c 3. 2: evicts 3T (n3), n2 hit, m_c 4. 3: clock 4r 0Tr 1Tr 2Tr [n3]:
- *   4r starts its test; 0Tr turns hot, hand_hot (1 hot > m - m_c = 0) expires n3, m_c 3;
- *   1Tr turns hot, hand_hot (2 > 1) passes 2Tr, which ends its test, m_c 2; hand_cold
- *   evicts 4T (n4); 3 had expired, it enters new. 4: hand_cold passes 0H 1H, starts 2's and
- *   3's tests, evicts 2T (n2@18); n4 hit, m_c 3. 5 misses; m_c 3, 2 hot.
- * pass 2: clock 0H 1H 3T 4Tr, n2@18. 0 1 hit. 2: hand_hot (2 > 4 - 3) keeps 0 and 1 hot
- *   (referenced), expires n2 (m_c 2); hand_cold evicts 3T (n3); 2 enters new. 3: hand_cold
- *   makes 4Tr hot, hand_hot (3 > 2) expires n3 (m_c 1); hand_cold passes 0H 1H, starts 2's
- *   test, passes 4H, evicts 2T (n2). 4 hits. 2 misses; m_c 1, 3 hot.
- * pass 3: 0 1 hit. 2: hand_cold starts 3's test and evicts it (n3); n2 hit, m_c 2.
- *   3: hand_hot (3 > 2) keeps 0 1 4 (referenced), expires n3 (m_c 1); hand_cold makes 2Tr
- *   hot, hand_hot (4 > 3) demotes 0 (not referenced since its last pass); hand_cold passes
- *   1H 4H 2H and evicts 0 (cold, out of test: no test page left). 4 hits. 2 misses; m_c 1,
- *   3 hot.
- * pass 4: 0: hand_cold starts 3's test and evicts it (n3); 0 enters new. 1 2 hit. 3:
- *   hand_cold starts 0's test and evicts it (n0); n3 hit, m_c 2. 4 hits. 2 misses; m_c 2,
- *   3 hot.
- * Misses 5 5 2 2 2 (CLOCK-Pro keeps 3 of the 5 pages), LRU 5 5 5 5 5. m_c grew on the test
- * hits of pass 1 and 4 and shrank as hand_hot ended test periods in passes 1 to 3.
+ * CLOCK-Pro, by hand ("evicts" is hand_cold freeing the one page before the read; a read
+ * page joins the clock at the next access, cold in its test period, its fault's reference
+ * cleared):
+ * pass 0: 0 1 2 3 fill: 0T@1 1T@2 2T@3 3T@4. 4: hand_cold evicts 0T: n0@1. 5 misses.
+ * pass 1: 0: evicts 1T (n1@2); the read finds n0: m_c 2, 0 enters hot. 1: evicts 2T (n2),
+ *   n1 hit: m_c 3, 1 hot. 2: hand_hot (2 hot > m - m_c = 1) expires n2, m_c 2; evicts 3T
+ *   (n3); 2 enters new. 3: evicts 4T (n4); n3 hit: m_c 3, 3 hot. 4: hand_hot (3 > 1)
+ *   expires n4 (m_c 2) and demotes 0 (hot, not referenced since it came in); hand_cold
+ *   passes 1H and evicts 2T (n2); 4 enters new. 5 misses; m_c 2; hot 1 3.
+ * pass 2: 0 hits (cold, referenced). 1 hits. 2: hand_cold passes 3H, starts 0's test (its
+ *   reference) and moves it to the head, evicts 4T (n4); n2 hit: m_c 3, 2 hot. 3 hits.
+ *   4: hand_hot (3 > 1) keeps 1 and 3 (referenced), expires n4 (m_c 2), ends 0's test
+ *   (m_c 1); hand_cold passes 2H 1H 3H, evicts 0 (cold, out of test: no test page); 4 enters
+ *   new. 2 misses; m_c 1; hot 1 2 3.
+ * pass 3: 0: evicts 4T (n4); 0 enters new. 1 2 3 hit. 4: evicts 0T (n0); n4 hit: m_c 2,
+ *   4 hot. 2 misses; m_c 2; hot 1 2 3 (4 is on its way to the clock).
+ * pass 4: 0: hand_hot (4 > 2) keeps 2 1 3 (referenced), expires n0 (m_c 1), demotes 4
+ *   (not referenced since it came in); hand_cold passes 2H 1H 3H and evicts 4 (out of test);
+ *   0 enters new. 1 2 3 hit. 4: evicts 0T (n0); 4 enters new. 2 misses; m_c 1; hot 1 2 3.
+ * Misses 5 5 2 2 2 (CLOCK-Pro keeps 3 of the 5 pages), LRU 5 5 5 5 5. Events: 5 refaults
+ * enter hot (0 1 3, 2, 4), hand_hot demotes 2 (0, 4), hand_cold promotes none.
  */
 START_TEST(test_loop_one_page_longer_than_memory)
 {
 	static const int lru_expect[5] = { 5, 5, 5, 5, 5 };
 	static const int cp_expect[5] = { 5, 5, 2, 2, 2 };
-	static const unsigned long mc_expect[5] = { 1, 3, 1, 1, 2 };
+	static const unsigned long mc_expect[5] = { 1, 2, 1, 2, 1 };
 	static const unsigned long hot_expect[5] = { 0, 2, 3, 3, 3 };
 	struct cp_fixture lru, cp;
+	struct cp_events ev = { 0 };
 	int misses[5], i;
 
 	cp_setup(&lru, RCL_RECLAIM_TWO_LIST);
@@ -197,6 +210,7 @@ START_TEST(test_loop_one_page_longer_than_memory)
 	cp_teardown(&lru);
 
 	cp_setup(&cp, RCL_RECLAIM_CLOCK_PRO);
+	rcl_trace_set(cp.f.e, on_trace, &ev);
 	for (i = 0; i < 5; i++) {
 		cp_loop(&cp, M + 1, 1, &misses[i]);
 		printf("# pass %d: %d misses, m_c %lu, %lu hot\n", i, misses[i],
@@ -205,6 +219,83 @@ START_TEST(test_loop_one_page_longer_than_memory)
 		ck_assert_uint_eq(cp_cold_target(&cp), mc_expect[i]);
 		ck_assert_uint_eq(cp_nr_hot(&cp), hot_expect[i]);
 	}
+	ck_assert_uint_eq(ev.refault_hot, 5);
+	ck_assert_uint_eq(ev.demote, 2);
+	ck_assert_uint_eq(ev.promote, 0);
+	/* Refaults count as the kernel counts them; those that entered hot as activations. */
+	ck_assert_uint_eq(fixture_vmstat(cp.f.e, "workingset_activate"), 5);
+	cp_teardown(&cp);
+}
+END_TEST
+
+static int cp_trace(struct cp_fixture *t, const uint64_t *trace, size_t n)
+{
+	int misses = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		misses += cp_access(t, trace[i]);
+	return misses;
+}
+
+/*
+ * A hot set {0, 1} read twice, then a scan of 8 pages used once, then the hot set again.
+ *
+ * Exact LRU with 4 pages: 0 1 miss, 0 1 hit, 2 3 miss, the 8 scan pages miss and push out
+ * everything, 0 1 miss again: 14 misses, 2 of them in the hot set after the scan.
+ *
+ * CLOCK-Pro: 0 1 join cold in test (0T@1 1T@2); their second reads set the bits. 2 3 join.
+ * Scan page 10: hand_cold finds 0 and 1 referenced in their test periods: both turn hot
+ * (2 promotions, 2 <= m - m_c = 3: hand_hot stays); it evicts 2T. Each next scan page evicts
+ * the next cold page (3, then the scan pages), hand_cold passing 0H and 1H. From the fifth
+ * non-resident test page on, hand_test ends the oldest test periods (m_c stays at its floor 1).
+ * The hot set is read at the end without a miss: 12 misses, none after the scan.
+ */
+START_TEST(test_scan_through_hot_set)
+{
+	static const uint64_t warm[] = { 0, 1, 0, 1, 2, 3 };
+	static const uint64_t scan[] = { 10, 11, 12, 13, 14, 15, 16, 17 };
+	static const uint64_t again[] = { 0, 1 };
+	struct cp_fixture cp;
+	struct cp_events ev = { 0 };
+
+	cp_setup(&cp, RCL_RECLAIM_CLOCK_PRO);
+	rcl_trace_set(cp.f.e, on_trace, &ev);
+	ck_assert_int_eq(cp_trace(&cp, warm, 6), 4);
+	ck_assert_int_eq(cp_trace(&cp, scan, 8), 8);
+	ck_assert_int_eq(ev.promote, 2);
+	ck_assert_uint_eq(cp_nr_hot(&cp), 2);
+	ck_assert_uint_eq(cp_cold_target(&cp), 1);
+	ck_assert_int_eq(cp_trace(&cp, again, 2), 0);
+	ck_assert_uint_eq(ev.demote, 0);
+	cp_teardown(&cp);
+}
+END_TEST
+
+/*
+ * m_c both ways. 0 1 2 3 4 as in the loop: 0T 1T 2T 3T, then 4 evicts 0T (n0). 0 evicts 1T
+ * (n1) and refaults in its test period: m_c 2; 1 evicts 2T (n2), refault: m_c 3 (grown on
+ * non-resident test-period hits). Then new pages: 10: hand_hot (2 hot > 4 - 3) expires n2,
+ * m_c 2 (a test period ended unused); it evicts 3T (n3). 11 12 13 evict 4T 10T 11T (n4 n10
+ * n11: four non-resident pages, m = 4). 14 evicts 12T: five, so hand_test ends the oldest
+ * test period, n3's: m_c 1.
+ */
+START_TEST(test_cold_target_adapts_both_ways)
+{
+	static const uint64_t trace[] = { 0, 1, 2, 3, 4, 0, 1, 10, 11, 12, 13, 14 };
+	static const unsigned long mc[] = { 1, 1, 1, 1, 1, 2, 3, 2, 2, 2, 2, 1 };
+	struct cp_fixture cp;
+	size_t i;
+
+	cp_setup(&cp, RCL_RECLAIM_CLOCK_PRO);
+	for (i = 0; i < sizeof(trace) / sizeof(trace[0]); i++) {
+		ck_assert_int_eq(cp_access(&cp, trace[i]), 1);
+		ck_assert_msg(cp_cold_target(&cp) == mc[i], "after access %zu (page %llu): m_c %lu, "
+			      "by hand %lu", i, (unsigned long long)trace[i], cp_cold_target(&cp),
+			      mc[i]);
+	}
+	ck_assert_uint_eq(fixture_vmstat(cp.f.e, "workingset_refault"), 2);
+	ck_assert_uint_eq(fixture_vmstat(cp.f.e, "workingset_activate"), 2);
 	cp_teardown(&cp);
 }
 END_TEST
@@ -215,6 +306,8 @@ static Suite *make_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_loop_one_page_longer_than_memory);
+	tcase_add_test(tc, test_scan_through_hot_set);
+	tcase_add_test(tc, test_cold_target_adapts_both_ways);
 	suite_add_tcase(s, tc);
 	return s;
 }
