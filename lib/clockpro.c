@@ -574,6 +574,13 @@ uint64_t clockpro_eviction(struct page *page, bool *ret_test)
 	*ret_test = PageTest(page) && !PageHot(page);
 	if (!*ret_test)
 		return pos;
+	if (pos <= max_t(uint64_t, cp->hot_pos, cp->test_pos)) {
+		/* While it was isolated (reclaim may wait without mm_lock), hand_hot or hand_test
+		 * passed its place: had it been there, its test period would have ended. */
+		*ret_test = false;
+		cold_target_shrink(cp);
+		return pos;
+	}
 	if (xa_load(&cp->nonres, pos))
 		nonres_expire(cp, pos);
 	leaf = xa_leaf_create(&cp->nonres, pos);
