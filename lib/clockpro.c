@@ -333,15 +333,23 @@ static bool hand_hot_step(struct lruvec *lruvec, bool file, struct scan_control 
 	return true;
 }
 
-/* hand_hot runs while the hot pages exceed m - m_c, for at most one lap (§3.3). */
-static void hand_hot(struct lruvec *lruvec, bool file, struct scan_control *sc)
+/*
+ * hand_hot runs while the hot pages exceed m - m_c (§3.3), and until @demote more are cold,
+ * for at most one lap.
+ */
+static void hand_hot(struct lruvec *lruvec, bool file, struct scan_control *sc,
+		     unsigned long demote)
 {
 	struct clockpro *cp = lruvec_clock(lruvec, file);
 	unsigned long m = clock_size(lruvec, file), lap = m + cp->nr_nonres;
+	unsigned long floor = cp->nr_hot > demote ? cp->nr_hot - demote : 0, goal;
 
-	while (cp->nr_hot > hot_target(cp, m) && lap--)
-		if (!hand_hot_step(lruvec, file, sc))
+	while (lap--) {
+		/* m_c shrinks as hand_hot ends test periods: the target moves as it goes. */
+		goal = min_t(unsigned long, hot_target(cp, m), floor);
+		if (cp->nr_hot <= goal || !hand_hot_step(lruvec, file, sc))
 			break;
+	}
 	/* hand_test never lags behind hand_hot: what hand_hot passed has no test period left. */
 	if (cp->test_pos < cp->hot_pos) {
 		cp->test_pos = cp->hot_pos;
@@ -405,7 +413,7 @@ static void hand_cold_referenced(struct lruvec *lruvec, enum lru_list lru, struc
 	count_memcg_events(lruvec->memcg ? lruvec->memcg : engine->root_mem_cgroup, PGACTIVATE, 1);
 	trace_event(engine, .type = RCL_TRACE_CLOCKPRO_PROMOTE, .nid = lruvec->pgdat->node_id,
 		    .file = file);
-	hand_hot(lruvec, file, sc);
+	hand_hot(lruvec, file, sc, 0);
 }
 
 /* Return what shrink_page_list kept to the clock's head, cold, its test period as it was. */
@@ -553,8 +561,16 @@ unsigned long clockpro_shrink(unsigned long nr_to_scan, struct lruvec *lruvec,
 	writeback_reap(engine);
 	lru_add_drain(engine);
 	clock_size_update(lruvec, file);
-	hand_hot(lruvec, file, sc);
+	hand_hot(lruvec, file, sc, 0);
 	reclaimed = hand_cold(nr_to_scan, lruvec, sc, lru);
+	/*
+	 * Nothing freed while reclaim is already pressing (the cold pages busy: dirty, under
+	 * writeback, in use): the hot pages must give way, as the kernel ages its active list
+	 * at that priority. hand_hot demotes up to what this call was to scan, clearing the
+	 * bits of those it keeps, so that further calls make progress.
+	 */
+	if (!reclaimed && sc->priority < DEF_PRIORITY - 2)
+		hand_hot(lruvec, file, sc, nr_to_scan);
 	hand_test(lruvec, file);
 	return reclaimed;
 }
