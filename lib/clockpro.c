@@ -463,10 +463,12 @@ static void clockpro_count_scan(struct lruvec *lruvec, struct scan_control *sc, 
  * end, as nr_to_scan bounds two-list.
  * Hot pages are passed; an unreferenced cold page is reclaimed through shrink_page_list (in
  * its test period, it stays on the clock non-resident: clockpro_eviction); a referenced one
- * goes to hand_cold_referenced. Returns the pages reclaimed.
+ * goes to hand_cold_referenced. Returns the pages reclaimed, the pages looked at in
+ * *@ret_scanned.
  */
 static unsigned long hand_cold(unsigned long nr_to_scan, struct lruvec *lruvec,
-			       struct scan_control *sc, enum lru_list lru)
+			       struct scan_control *sc, enum lru_list lru,
+			       unsigned long *ret_scanned)
 {
 	struct pglist_data *pgdat = lruvec->pgdat;
 	bool file = is_file_lru(lru);
@@ -517,6 +519,7 @@ static unsigned long hand_cold(unsigned long nr_to_scan, struct lruvec *lruvec,
 	lruvec->reclaim_stat.recent_scanned[file] += scanned;
 	lruvec->reclaim_stat.recent_rotated[file] += rotated;
 	clockpro_count_scan(lruvec, sc, file, scanned, 0, false);
+	*ret_scanned = scanned;
 	if (!taken)
 		return 0;
 
@@ -554,7 +557,8 @@ unsigned long clockpro_shrink(unsigned long nr_to_scan, struct lruvec *lruvec,
 {
 	struct rcl_engine *engine = lruvec->pgdat->engine;
 	bool file = is_file_lru(lru);
-	unsigned long reclaimed;
+	struct clockpro *cp = lruvec_clock(lruvec, file);
+	unsigned long reclaimed, scanned;
 
 	if (is_active_lru(lru))
 		return 0;
@@ -562,14 +566,15 @@ unsigned long clockpro_shrink(unsigned long nr_to_scan, struct lruvec *lruvec,
 	lru_add_drain(engine);
 	clock_size_update(lruvec, file);
 	hand_hot(lruvec, file, sc, 0);
-	reclaimed = hand_cold(nr_to_scan, lruvec, sc, lru);
+	reclaimed = hand_cold(nr_to_scan, lruvec, sc, lru, &scanned);
 	/*
-	 * Nothing freed while reclaim is already pressing (the cold pages busy: dirty, under
-	 * writeback, in use): the hot pages must give way, as the kernel ages its active list
-	 * at that priority. hand_hot demotes up to what this call was to scan, clearing the
-	 * bits of those it keeps, so that further calls make progress.
+	 * A whole lap of hand_cold freed nothing: the cold pages are all busy (dirty, under
+	 * writeback, in use) and the hot pages must give way, as the kernel ages its active
+	 * list. hand_hot demotes up to what this call was to scan, clearing the bits of those
+	 * it keeps, until hand_cold frees something again.
 	 */
-	if (!reclaimed && sc->priority < DEF_PRIORITY - 2)
+	cp->cold_idle = reclaimed ? 0 : cp->cold_idle + scanned;
+	if (cp->cold_idle >= clock_size(lruvec, file))
 		hand_hot(lruvec, file, sc, nr_to_scan);
 	hand_test(lruvec, file);
 	return reclaimed;

@@ -244,6 +244,7 @@ struct clockpro {
 	unsigned long nr_hot;		/* resident hot pages */
 	unsigned long nr_nonres;	/* non-resident cold pages in their test period */
 	unsigned long cold_target;	/* m_c, the adaptive target of resident cold pages */
+	unsigned long cold_idle;	/* pages hand_cold looked at since it last freed one */
 	struct xarray nonres;		/* position -> non-resident test page (mapping, index) */
 };
 
