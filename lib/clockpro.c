@@ -29,6 +29,12 @@
  * hand_cold and hand_test are a position (what they passed last) and a hint, the list index
  * of the page they look at next, moved on by clockpro_lru_del when that page leaves.
  *
+ * What a kernel needs that the paper's model has not: pages brought in without an access
+ * (readahead) join the clock at their first access (clock_join); a page held isolated while a
+ * hand passed its place loses its test period as if it had been there (clockpro_eviction);
+ * and when a whole lap of hand_cold freed nothing because the cold pages are busy (dirty,
+ * under writeback), hand_hot demotes hot pages beyond m - m_c (clockpro_shrink).
+ *
  * Anonymous pages leave no shadow (v4.19), so an evicted anon test page is forgotten: the
  * anon clock has resident pages only. Caller holds mm_lock for everything here.
  */
