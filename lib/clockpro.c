@@ -187,8 +187,11 @@ enum lru_list clockpro_lru_add(struct page *page, struct lruvec *lruvec, enum lr
 		set_page_pos(page, ++cp->head_pos);
 		return lru;
 	}
-	/* Just ahead of hand_hot, and hand_cold goes back there to look at it first. */
+	/* Just ahead of hand_hot, and hand_cold goes back there to look at it first. The
+	 * head stays at or after every place (a clock that had no page yet). */
 	set_page_pos(page, cp->hot_pos + 1);
+	if (cp->head_pos < cp->hot_pos + 1)
+		cp->head_pos = cp->hot_pos + 1;
 	cp->cold_pos = cp->hot_pos;
 	cp->hand_cold = PFN_NONE;
 	return lru;
@@ -299,6 +302,18 @@ static void clock_requeue(struct lruvec *lruvec, enum lru_list lru, struct page 
 }
 
 /*
+ * Pages put back at hand_hot (written back: clockpro_lru_add) share one place; when the hand
+ * passes one of them or a non-resident page there, the others are still ahead of it.
+ */
+static void hot_pos_settle(struct clockpro *cp, struct page_list *clock)
+{
+	struct page *tail = page_list_last(clock);
+
+	if (tail && page_pos(tail) <= cp->hot_pos)
+		cp->hot_pos = page_pos(tail) - 1;
+}
+
+/*
  * One step of hand_hot (§3.3). The next entry is a non-resident test page: its test period
  * ends, it leaves the clock. A hot page: referenced, its bit is cleared and it stays hot;
  * not, it becomes cold (no test period). A resident cold page in its test period: the period
@@ -316,6 +331,7 @@ static bool hand_hot_step(struct lruvec *lruvec, bool file, struct scan_control 
 	if (pos != ULONG_MAX && (!page || pos <= page_pos(page))) {
 		nonres_expire(cp, pos);
 		cp->hot_pos = pos;
+		hot_pos_settle(cp, &lruvec->lists[lru]);
 		return true;
 	}
 	if (!page)
@@ -325,6 +341,7 @@ static bool hand_hot_step(struct lruvec *lruvec, bool file, struct scan_control 
 		bool referenced = page_was_referenced(page, sc);
 
 		clock_requeue(lruvec, lru, page, referenced, false);
+		hot_pos_settle(cp, &lruvec->lists[lru]);
 		if (!referenced) {
 			count_vm_event(engine, PGDEACTIVATE);
 			count_memcg_events(lruvec->memcg, PGDEACTIVATE, 1);
@@ -336,6 +353,7 @@ static bool hand_hot_step(struct lruvec *lruvec, bool file, struct scan_control 
 	if (PageTest(page))
 		cold_target_shrink(cp);
 	clock_requeue(lruvec, lru, page, false, false);
+	hot_pos_settle(cp, &lruvec->lists[lru]);
 	return true;
 }
 
@@ -673,8 +691,11 @@ int clockpro_check(struct lruvec *lruvec, char *why, size_t len)
 			test_seen |= idx == cp->hand_test;
 			if (page_pos(page) <= cp->hot_pos || page_pos(page) < last ||
 			    page_pos(page) > cp->head_pos) {
-				snprintf(why, len, "CLOCK-Pro: pfn %u at position %llu out of order",
-					 page_to_pfn(page), (unsigned long long)page_pos(page));
+				snprintf(why, len, "CLOCK-Pro: pfn %u at position %llu out of order "
+					 "(hand_hot %llu, previous %llu, head %llu)",
+					 page_to_pfn(page), (unsigned long long)page_pos(page),
+					 (unsigned long long)cp->hot_pos, (unsigned long long)last,
+					 (unsigned long long)cp->head_pos);
 				return -EUCLEAN;
 			}
 			last = page_pos(page);
