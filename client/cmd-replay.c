@@ -11,6 +11,8 @@
  * delta in pages, less what swap-in read. Then
  * the region, the file and the memcg go again, whatever happened. --plot draws the miss
  * ratios against the cache sizes with gnuplot (looked for in PATH before anything is done).
+ * --compare SOCKET replays the same trace, size by size, on a second daemon too (typically
+ * one with the other --reclaim-policy) and prints both miss-ratio curves side by side.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -34,7 +36,8 @@ static int exec_replay(struct cmd_ctx *ctx, int argc, char **argv);
 const struct cmd_entry cmd_replay_entry = {
 	.name = "replay",
 	.usage = "TRACE [--format oracle|text|csv|msr] [--access read|mmap] "
-		 "[--cache SIZE[,SIZE]...] [--fadvise normal|sequential|random] [--plot FILE.png]",
+		 "[--cache SIZE[,SIZE]...] [--fadvise normal|sequential|random] [--plot FILE.png] "
+		 "[--compare SOCKET]",
 	.help = "replay a trace through the page cache, once per cache size, and print the "
 		"misses",
 	.min_args = 1,
@@ -347,15 +350,22 @@ static void cleanup(struct replay *r)
 	r->memcg[0] = 0;
 }
 
-/* Print one size's summary; returns its miss ratio. */
-static double print_result(struct replay *r, uint64_t cache, bool first)
+/* One size's counter deltas into @d; d[0] becomes the misses, the pages read from the file. */
+static void result_deltas(const struct replay *r, uint64_t *d)
 {
-	uint64_t d[NR_COUNTERS];
 	size_t i;
 
 	for (i = 0; i < NR_COUNTERS; i++)
 		d[i] = r->after[i] - r->before[i];
-	d[0] = d[0] / (PAGE_BYTES >> 10) - d[8];	/* pages read from the file */
+	d[0] = d[0] / (PAGE_BYTES >> 10) - d[8];
+}
+
+/* Print one size's summary; returns its miss ratio. */
+static double print_result(struct replay *r, uint64_t cache, bool first)
+{
+	uint64_t d[NR_COUNTERS];
+
+	result_deltas(r, d);
 	if (r->ctx->json) {
 		printf("%s{\"cache_bytes\":%" PRIu64 ",\"accesses\":%zu,\"footprint_pages\":%" PRIu64
 		       ",\"misses\":%" PRIu64 ",\"miss_ratio\":%.6f,\"pgscan\":%" PRIu64
@@ -373,6 +383,48 @@ static double print_result(struct replay *r, uint64_t cache, bool first)
 	       " %10" PRIu64 " %10" PRIu64 "\n", cache >> 10, r->t->nr, d[0],
 	       (double)d[0] / (double)r->t->nr, d[1] + d[2], d[3] + d[4], d[5], d[6], d[7]);
 	return (double)d[0] / (double)r->t->nr;
+}
+
+/* The reclaim policy a daemon's Hello named ("two-list" from one that names none). */
+static const char *policy_of(struct cmd_ctx *ctx)
+{
+	const Reclaim__V1__HelloReply *hello = rclc_server(ctx->conn);
+
+	return hello && hello->reclaim_policy && *hello->reclaim_policy ?
+	       hello->reclaim_policy : "two-list";
+}
+
+/* --compare: one size's misses on both daemons, side by side; the two miss ratios. */
+static void print_compare(struct replay *r, struct replay *r2, uint64_t cache, bool first,
+			  double *ret_ratio, double *ret_ratio2)
+{
+	const char *names[2] = { policy_of(r->ctx), policy_of(r2->ctx) };
+	uint64_t d[2][NR_COUNTERS];
+	int k;
+
+	result_deltas(r, d[0]);
+	result_deltas(r2, d[1]);
+	*ret_ratio = (double)d[0][0] / (double)r->t->nr;
+	*ret_ratio2 = (double)d[1][0] / (double)r->t->nr;
+	if (r->ctx->json) {
+		printf("%s{\"cache_bytes\":%" PRIu64 ",\"accesses\":%zu,\"footprint_pages\":%"
+		       PRIu64 ",\"results\":[", first ? "" : ",", cache, r->t->nr, r->t->footprint);
+		for (k = 0; k < 2; k++) {
+			printf("%s{\"socket\":", k ? "," : "");
+			json_string(stdout, k ? r2->ctx->socket : r->ctx->socket);
+			printf(",\"reclaim_policy\":");
+			json_string(stdout, names[k]);
+			printf(",\"misses\":%" PRIu64 ",\"miss_ratio\":%.6f}", d[k][0],
+			       (double)d[k][0] / (double)r->t->nr);
+		}
+		printf("]}");
+		return;
+	}
+	if (first)
+		printf("%12s %10s %12s %8s %12s %8s\n", "cache_KiB", "accesses", names[0], "ratio",
+		       names[1], "ratio");
+	printf("%12" PRIu64 " %10zu %12" PRIu64 " %8.4f %12" PRIu64 " %8.4f\n", cache >> 10,
+	       r->t->nr, d[0][0], *ret_ratio, d[1][0], *ret_ratio2);
 }
 
 static int parse_sizes(char *s, uint64_t *sizes, unsigned int *n)
@@ -430,8 +482,10 @@ static bool plot_name_ok(const char *s)
 /* The miss-ratio curve into FILE as a PNG: x the cache size in MiB (the footprint's size for
  * a replay without a limit), y the miss ratio. 0, or EXIT_USAGE when gnuplot failed. */
 static int plot(const char *file, const char *trace, bool mmap, const uint64_t *sizes,
-		const double *ratios, unsigned int n, uint64_t footprint)
+		const double *ratios, const double *ratios2, const char *const *names,
+		unsigned int n, uint64_t footprint)
 {
+	int series;
 	const char *base = strrchr(trace, '/') ? strrchr(trace, '/') + 1 : trace;
 	FILE *gp = popen("gnuplot", "w");
 	unsigned int i;
@@ -445,12 +499,20 @@ static int plot(const char *file, const char *trace, bool mmap, const uint64_t *
 	fprintf(gp, "set title \"miss-ratio curve: %s (--access %s)\" noenhanced\n",
 		plot_name_ok(base) ? base : "trace", mmap ? "mmap" : "read");
 	fprintf(gp, "set xlabel \"cache size (MiB)\"\nset ylabel \"miss ratio\"\n"
-		"set yrange [0:*]\nset grid\nset key off\n"
-		"plot \"-\" using 1:2 with linespoints pointtype 7\n");
-	for (i = 0; i < n; i++)
-		fprintf(gp, "%.6f %.6f\n", (double)(sizes[i] ? sizes[i] : footprint * PAGE) /
-			(1 << 20), ratios[i]);
-	fprintf(gp, "e\n");
+		"set yrange [0:*]\nset grid\n");
+	if (ratios2)
+		fprintf(gp, "plot \"-\" using 1:2 with linespoints pointtype 7 title \"%s\", "
+			"\"-\" using 1:2 with linespoints pointtype 5 title \"%s\"\n",
+			plot_name_ok(names[0]) ? names[0] : "first",
+			plot_name_ok(names[1]) ? names[1] : "second");
+	else
+		fprintf(gp, "set key off\nplot \"-\" using 1:2 with linespoints pointtype 7\n");
+	for (series = 0; series < (ratios2 ? 2 : 1); series++) {
+		for (i = 0; i < n; i++)
+			fprintf(gp, "%.6f %.6f\n", (double)(sizes[i] ? sizes[i] : footprint * PAGE) /
+				(1 << 20), series ? ratios2[i] : ratios[i]);
+		fprintf(gp, "e\n");
+	}
 	if (pclose(gp) != 0) {
 		fprintf(stderr, "reclaimctl replay: --plot: gnuplot could not write %s\n", file);
 		return EXIT_USAGE;
@@ -466,9 +528,13 @@ static int exec_replay(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "cache", required_argument, NULL, 'c' },
 		{ "fadvise", required_argument, NULL, 'v' },
 		{ "plot", required_argument, NULL, 'p' },
+		{ "compare", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct replay r = { .ctx = ctx, .advice = RECLAIM__V1__FILE_ADVICE__FADV_RANDOM };
+	struct replay r = { .ctx = ctx, .advice = RECLAIM__V1__FILE_ADVICE__FADV_RANDOM }, r2;
+	struct cmd_ctx ctx2 = { .json = ctx->json };
+	double ratios2[MAX_SIZES];
+	const char *names[2] = { NULL, NULL };
 	enum trace_format format = TRACE_ORACLE;
 	uint64_t sizes[MAX_SIZES];
 	double ratios[MAX_SIZES];
@@ -511,6 +577,11 @@ static int exec_replay(struct cmd_ctx *ctx, int argc, char **argv)
 						 "characters");
 			plot_file = optarg;
 			break;
+		case 'C':
+			if (!*optarg)
+				return ctl_usage(&cmd_replay_entry, "--compare takes a socket path");
+			ctx2.socket = optarg;
+			break;
 		default: return ctl_usage(&cmd_replay_entry, NULL);
 		}
 	}
@@ -529,20 +600,38 @@ static int exec_replay(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	r.t = &t;
 	r.tty = isatty(2);
+	r2 = r;
+	r2.ctx = &ctx2;
 	if (nr_sizes == 0)
 		sizes[nr_sizes++] = 0;
+	/* Both daemons answer before anything is replayed: their policies head the columns. */
+	if (ctx2.socket && ((ret = ctl_connect(ctx)) || (ret = ctl_connect(&ctx2)))) {
+		trace_free(&t);
+		return ret;
+	}
 	if (ctx->json)
 		printf("[");
 	for (i = 0; ret == 0 && i < nr_sizes; i++) {
 		ret = replay_one(&r, sizes[i], i);
-		if (ret == 0)
+		if (ret == 0 && ctx2.socket)
+			ret = replay_one(&r2, sizes[i], i);
+		if (ret == 0 && ctx2.socket)
+			print_compare(&r, &r2, sizes[i], i == 0, &ratios[i], &ratios2[i]);
+		else if (ret == 0)
 			ratios[i] = print_result(&r, sizes[i], i == 0);
 	}
 	if (ctx->json)
 		printf("]\n");
 	fflush(stdout);
+	if (ctx2.socket) {
+		names[0] = policy_of(ctx);
+		names[1] = policy_of(&ctx2);
+	}
 	if (ret == 0 && plot_file)
-		ret = plot(plot_file, argv[optind], r.mmap, sizes, ratios, nr_sizes, t.footprint);
+		ret = plot(plot_file, argv[optind], r.mmap, sizes, ratios,
+			   ctx2.socket ? ratios2 : NULL, names, nr_sizes, t.footprint);
+	if (ctx2.conn)
+		rclc_close(ctx2.conn);
 	trace_free(&t);
 	return ret;
 }

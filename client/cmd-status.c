@@ -72,9 +72,10 @@ static int exec_status(struct cmd_ctx *ctx, int argc, char **argv)
 		printf(",\"page_size\":%u,\"nodes\":%u,\"total_kb\":%" PRIu64 ",\"used_kb\":%" PRIu64
 		       ",\"free_kb\":%" PRIu64 ",\"available_kb\":%" PRIu64 ",\"raw_kb\":%" PRIu64
 		       ",\"swap_total_kb\":%" PRIu64 ",\"swap_used_kb\":%" PRIu64
-		       ",\"swap_free_kb\":%" PRIu64 ",\"pressure\":\"%s\"}\n", hello->page_size,
-		       hello->nr_nodes, total, total - free_kb, free_kb, avail, raw, swap_total,
-		       swap_total - swap_free, swap_free, level);
+		       ",\"swap_free_kb\":%" PRIu64 ",\"pressure\":\"%s\",\"reclaim_policy\":\"%s\"}\n",
+		       hello->page_size, hello->nr_nodes, total, total - free_kb, free_kb, avail,
+		       raw, swap_total, swap_total - swap_free, swap_free, level,
+		       *hello->reclaim_policy ? hello->reclaim_policy : "two-list");
 	} else {
 		printf("%-8s %12s %12s %12s %12s %12s\n", "KiB", "total", "used", "free",
 		       "available", "raw");
@@ -83,8 +84,10 @@ static int exec_status(struct cmd_ctx *ctx, int argc, char **argv)
 		printf("%-8s %12" PRIu64 " %12" PRIu64 " %12" PRIu64 "\n", "Swap:", swap_total,
 		       swap_total - swap_free, swap_free);
 		printf("pressure %s\n", level);
-		printf("reclaimd %s, %u node%s, %u-byte pages\n", hello->server_version,
-		       hello->nr_nodes, hello->nr_nodes == 1 ? "" : "s", hello->page_size);
+		printf("reclaimd %s, %u node%s, %u-byte pages, reclaim policy %s\n",
+		       hello->server_version, hello->nr_nodes, hello->nr_nodes == 1 ? "" : "s",
+		       hello->page_size,
+		       *hello->reclaim_policy ? hello->reclaim_policy : "two-list");
 	}
 	rclc_response_free(resp);
 	return 0;

@@ -107,6 +107,7 @@ enum key_type {
 	KEY_FLAG,	/* bool; on the command line it takes no value */
 	KEY_MODE,	/* unsigned int, octal file mode */
 	KEY_LOG_LEVEL,	/* int, syslog priority by name or number */
+	KEY_POLICY,	/* enum rcl_reclaim_policy, by name */
 };
 
 struct config_key {
@@ -161,6 +162,8 @@ static const struct config_key config_keys[] = {
 	  "0: a failed allocation fails, 1: kill the worst memcg's largest region"),
 	K("workingset-refault-detection", KEY_UINT, tunables[RCL_TUNABLE_WORKINGSET], 0, 1,
 	  "0|1", "shadow entries and refault activation (default 1)"),
+	K("reclaim-policy", KEY_POLICY, engine.reclaim_policy, 0, 0, "two-list|clock-pro",
+	  "how pages are aged and chosen for eviction (default two-list)"),
 	K("hugetlb", KEY_FLAG, engine.hugetlb, 0, 0, NULL,
 	  "back the arena with huge pages (MAP_HUGETLB)"),
 	K("thp", KEY_FLAG, engine.thp, 0, 0, NULL, "ask for transparent huge pages on the arena"),
@@ -278,6 +281,8 @@ static int key_apply(struct daemon_config *c, const struct config_key *key, cons
 		return parse_mode(value, field);
 	case KEY_LOG_LEVEL:
 		return parse_log_level(value, field);
+	case KEY_POLICY:
+		return rcl_reclaim_policy_lookup(value, field);
 	}
 	return -EINVAL;
 }
@@ -309,6 +314,9 @@ static void key_error(const struct config_key *key, const char *value, char *buf
 		return;
 	case KEY_LOG_LEVEL:
 		snprintf(buf, len, "want err, warning, notice, info or debug (or 0..7)");
+		return;
+	case KEY_POLICY:
+		snprintf(buf, len, "want two-list or clock-pro");
 		return;
 	}
 }
@@ -468,6 +476,11 @@ static void key_format(const struct daemon_config *c, const struct config_key *k
 	case KEY_LOG_LEVEL:
 		level = *(const int *)field;
 		snprintf(buf, len, "%s", level >= 0 && level <= LOG_DEBUG ? levels[level] : "?");
+		return;
+	case KEY_POLICY:
+		level = *(const int *)field;
+		snprintf(buf, len, "%s", level >= 0 && level < RCL_NR_RECLAIM_POLICIES ?
+			 rcl_reclaim_policy_names[level] : "?");
 		return;
 	}
 }

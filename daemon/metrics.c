@@ -187,6 +187,7 @@ void metrics_render(struct rcl_engine *engine, FILE *out)
 				"The memcg's memory.events counters (low, high, max, oom, "
 				"oom_kill), by event." },
 	};
+	struct rcl_engine_info info;
 	uint32_t id;
 	int mf;
 
@@ -194,6 +195,11 @@ void metrics_render(struct rcl_engine *engine, FILE *out)
 	fprintf(out, "reclaimd_up 1\n");
 	family(out, "reclaimd_build_info", "gauge", "The daemon's version, as a label; always 1.");
 	fprintf(out, "reclaimd_build_info{version=\"%s\"} 1\n", PACKAGE_VERSION);
+	rcl_engine_info(engine, &info);
+	family(out, "reclaimd_reclaim_policy_info", "gauge",
+	       "The reclaim policy (--reclaim-policy), as a label; always 1.");
+	fprintf(out, "reclaimd_reclaim_policy_info{policy=\"%s\"} 1\n",
+		rcl_reclaim_policy_names[info.reclaim_policy]);
 	rcl_vmstat_foreach(engine, emit_vmstat, out);
 	emit_meminfo(engine, out);
 	for (mf = 0; mf < NR_MF; mf++) {

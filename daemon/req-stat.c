@@ -62,6 +62,9 @@ int req_hello(struct req_ctx *ctx, const Request *req, Response *resp)
 	r->max_bytes = c->max_client_bytes;
 	r->uid = (uint32_t)ctx->uid;
 	r->admin = ctx->admin;
+	r->reclaim_policy = strdup(rcl_reclaim_policy_names[info.reclaim_policy]);
+	if (!r->reclaim_policy)
+		return -ENOMEM;
 	return 0;
 }
 

@@ -23,6 +23,24 @@ void rcl_config_defaults(struct rcl_config *config)
 	config->watermark_scale_factor = 10;
 }
 
+const char *const rcl_reclaim_policy_names[RCL_NR_RECLAIM_POLICIES] = {
+	[RCL_RECLAIM_TWO_LIST] = "two-list",
+	[RCL_RECLAIM_CLOCK_PRO] = "clock-pro",
+};
+
+int rcl_reclaim_policy_lookup(const char *name, enum rcl_reclaim_policy *ret)
+{
+	int i;
+
+	for (i = 0; i < RCL_NR_RECLAIM_POLICIES; i++) {
+		if (name && strcmp(name, rcl_reclaim_policy_names[i]) == 0) {
+			*ret = (enum rcl_reclaim_policy)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 static int config_validate(const struct rcl_config *c)
 {
 	uint64_t frames = c->arena_bytes / PAGE_SIZE;
@@ -35,6 +53,8 @@ static int config_validate(const struct rcl_config *c)
 	if (frames / c->nr_nodes < MAX_ORDER_NR_PAGES || frames > MEM_MAP_MAX_FRAMES)
 		return -EINVAL;
 	if (c->hugetlb && c->thp)
+		return -EINVAL;
+	if ((unsigned int)c->reclaim_policy >= RCL_NR_RECLAIM_POLICIES)
 		return -EINVAL;
 	return 0;
 }
@@ -291,6 +311,13 @@ int rcl_engine_new(const struct rcl_config *config, struct rcl_engine **ret_engi
 	engine->user_min_free_kbytes = (int)config->min_free_kbytes;
 	init_per_zone_wmark_min(engine);
 
+	if (config->reclaim_policy == RCL_RECLAIM_CLOCK_PRO) {
+		engine->clock_pos = calloc(engine->nr_frames, sizeof(*engine->clock_pos));
+		if (!engine->clock_pos) {
+			ret = -ENOMEM;
+			goto fail;
+		}
+	}
 	ret = mm_init(engine);
 	if (ret)
 		goto fail;
@@ -332,6 +359,7 @@ void rcl_engine_free(struct rcl_engine *engine)
 	if (engine->arena)
 		munmap(engine->arena, engine->arena_bytes);
 	pthread_mutex_destroy(&engine->tasks_lock);
+	free(engine->clock_pos);
 	free(engine);
 }
 
@@ -392,4 +420,5 @@ void rcl_engine_info(struct rcl_engine *engine, struct rcl_engine_info *ret)
 	ret->free_pages = global_zone_page_state(engine, NR_FREE_PAGES);
 	ret->min_free_kbytes = (uint64_t)engine->min_free_kbytes;
 	ret->watermark_scale_factor = (uint32_t)engine->watermark_scale_factor;
+	ret->reclaim_policy = engine->config.reclaim_policy;
 }

@@ -6,7 +6,8 @@
  *   - every zone's free lists match their counts and NR_FREE_PAGES (zone_check_consistency);
  *   - every LRU list holds exactly the pages its per-zone sizes say, each with PG_lru set and
  *     its flags selecting that very list;
- *   - nothing is left isolated (NR_ISOLATED_* are 0).
+ *   - nothing is left isolated (NR_ISOLATED_* are 0);
+ *   - under CLOCK-Pro, each clock's own invariants (clockpro_check).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -42,7 +43,7 @@ static int lruvec_check(struct lruvec *lruvec, char *why, size_t len)
 			}
 		}
 	}
-	return 0;
+	return clockpro_check(lruvec, why, len);
 }
 
 /* 0, or -EUCLEAN with the first broken invariant in @why. Caller holds mm_lock. */

@@ -82,6 +82,8 @@ struct rcl_engine {
 	size_t mem_map_bytes;			/* mapped read-write from the window's base */
 	struct page *mem_map;
 	unsigned long nr_frames;
+	uint64_t *clock_pos;			/* CLOCK-Pro: each frame's position on its clock
+						 * (clockpro.c); NULL under two-list */
 
 	int nr_nodes;
 	struct pglist_data *node_data[MAX_NUMNODES];

@@ -636,6 +636,7 @@ static void lruvec_init(struct lruvec *lruvec, struct pglist_data *pgdat,
 		page_list_init(&lruvec->lists[lru], pgdat->node_zones[0].mem_map);
 	lruvec->pgdat = pgdat;
 	lruvec->memcg = memcg;
+	clockpro_init(lruvec);
 }
 
 struct mem_cgroup *mem_cgroup_alloc(struct rcl_engine *engine, struct mem_cgroup *parent,
@@ -690,8 +691,10 @@ void mem_cgroup_free(struct rcl_engine *engine, struct mem_cgroup *memcg)
 	if (memcg->parent)
 		workingset_reparent_nodes(memcg, memcg->parent);
 	engine->memcgs[memcg->id] = NULL;
-	for (nid = 0; nid < engine->nr_nodes; nid++)
+	for (nid = 0; nid < engine->nr_nodes; nid++) {
+		clockpro_exit(&memcg->nodeinfo[nid]->lruvec);
 		free(memcg->nodeinfo[nid]);
+	}
 	/* Pressure listeners die with their group (the kernel's vmpressure_cleanup). */
 	while (memcg->vmpressure.listeners) {
 		struct vmpressure_listener *ev = memcg->vmpressure.listeners;

@@ -242,9 +242,31 @@ struct zone_reclaim_stat {
 	unsigned long recent_scanned[2];
 };
 
+/*
+ * One CLOCK-Pro clock (clockpro.c): the resident pages of one type (anon, file) of an lruvec,
+ * kept on the type's inactive list, and the non-resident cold pages in their test period.
+ * Every entry has a position; positions grow from hand_hot (the list's tail) to the head.
+ * Unused under the two-list policy.
+ */
+struct clockpro {
+	uint64_t head_pos;		/* position of the last page placed at the head */
+	uint64_t hot_pos;		/* position hand_hot passed last */
+	uint64_t cold_pos;		/* position hand_cold passed last */
+	uint64_t test_pos;		/* position hand_test passed last */
+	uint32_t hand_cold;		/* hint: list index of the page hand_cold looks at next */
+	uint32_t hand_test;		/* hint: the same for hand_test */
+	unsigned long mem_size;		/* m, lately most pages resident (clock_size) */
+	unsigned long nr_hot;		/* resident hot pages */
+	unsigned long nr_nonres;	/* non-resident cold pages in their test period */
+	unsigned long cold_target;	/* m_c, the adaptive target of resident cold pages */
+	unsigned long cold_idle;	/* pages hand_cold looked at since it last freed one */
+	struct xarray nonres;		/* position -> non-resident test page (mapping, index) */
+};
+
 /* The LRU lists of one memcg on one node. */
 struct lruvec {
 	struct page_list lists[NR_LRU_LISTS];
+	struct clockpro clockpro[2];	/* anon, file; CLOCK-Pro only */
 	unsigned long lru_zone_size[MAX_NR_ZONES][NR_LRU_LISTS];
 	struct zone_reclaim_stat reclaim_stat;
 	long inactive_age;		/* workingset clock (spec 14) */
@@ -494,6 +516,18 @@ void workingset_init(struct rcl_engine *engine);
 unsigned long workingset_shrink_shadows(struct rcl_engine *engine, struct pglist_data *pgdat,
 				       struct mem_cgroup *memcg);
 void workingset_update_node(struct address_space *mapping, struct xa_node *leaf);
+
+/* clockpro.c: the CLOCK-Pro policy's hooks into the LRU lists and the workingset shadows. */
+void clockpro_init(struct lruvec *lruvec);
+void clockpro_exit(struct lruvec *lruvec);
+enum lru_list clockpro_lru_add(struct page *page, struct lruvec *lruvec, enum lru_list lru,
+			       bool tail);
+void clockpro_lru_del(struct page *page, struct lruvec *lruvec, enum lru_list lru);
+void clockpro_page_accessed(struct page *page);
+bool clockpro_page_cold(struct page *page);
+int clockpro_check(struct lruvec *lruvec, char *why, size_t len);
+uint64_t clockpro_eviction(struct page *page, bool *ret_test);
+bool clockpro_refault(struct page *page, struct lruvec *lruvec, uint64_t pos);
 void workingset_reparent_nodes(struct mem_cgroup *memcg, struct mem_cgroup *parent);
 
 #endif /* RCL_MM_H */

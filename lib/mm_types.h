@@ -54,6 +54,9 @@ enum pageflags {
 	PG_buddy,		/* free, on a buddy free list; ->private holds the order */
 	PG_head,		/* first frame of a higher-order allocation */
 	PG_waiters,		/* somebody sleeps on this page's wait queue (lock.c) */
+	PG_hot,			/* CLOCK-Pro: a hot page of its clock (clockpro.c) */
+	PG_test,		/* CLOCK-Pro: a cold page in its test period */
+	PG_clock,		/* CLOCK-Pro: joined its clock (first access seen) */
 	PG_FLAGS_BITS
 };
 
@@ -184,6 +187,9 @@ PAGEFLAG(SwapCache, PG_swapcache)
 PAGEFLAG(Readahead, PG_readahead)
 PAGEFLAG(Buddy, PG_buddy)
 PAGEFLAG(Head, PG_head)
+PAGEFLAG(Hot, PG_hot)
+PAGEFLAG(Test, PG_test)
+PAGEFLAG(Clock, PG_clock)
 
 static inline unsigned int page_node_id(const struct page *page)
 {

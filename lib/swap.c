@@ -23,18 +23,21 @@ void update_lru_size(struct lruvec *lruvec, enum lru_list lru, int zid, long nr)
 
 void add_page_to_lru_list(struct page *page, struct lruvec *lruvec, enum lru_list lru)
 {
+	lru = clockpro_lru_add(page, lruvec, lru, false);
 	update_lru_size(lruvec, lru, (int)page_zonenum(page), 1);
 	page_list_add(&lruvec->lists[lru], page);
 }
 
 void add_page_to_lru_list_tail(struct page *page, struct lruvec *lruvec, enum lru_list lru)
 {
+	lru = clockpro_lru_add(page, lruvec, lru, true);
 	update_lru_size(lruvec, lru, (int)page_zonenum(page), 1);
 	page_list_add_tail(&lruvec->lists[lru], page);
 }
 
 void del_page_from_lru_list(struct page *page, struct lruvec *lruvec, enum lru_list lru)
 {
+	clockpro_lru_del(page, lruvec, lru);
 	page_list_del(&lruvec->lists[lru], page);
 	update_lru_size(lruvec, lru, (int)page_zonenum(page), -1);
 }
@@ -212,6 +215,10 @@ static void __lru_cache_activate_page(struct page *page)
  */
 void mark_page_accessed(struct page *page)
 {
+	if (page_engine(page)->config.reclaim_policy == RCL_RECLAIM_CLOCK_PRO) {
+		clockpro_page_accessed(page);
+		return;
+	}
 	if (!PageActive(page) && !PageUnevictable(page) && PageReferenced(page)) {
 		if (PageLRU(page))
 			activate_page(page);
@@ -238,6 +245,8 @@ void deactivate_file_page(struct page *page)
 	del_page_from_lru_list(page, lruvec, page_lru(page));
 	ClearPageActive(page);
 	ClearPageReferenced(page);
+	if (clockpro_page_cold(page))
+		active = true;
 	add_page_to_lru_list(page, lruvec, page_lru(page));
 	if (active) {
 		count_vm_event(page_engine(page), PGDEACTIVATE);

@@ -34,6 +34,9 @@ const char *const rcl_trace_names[RCL_TRACE_NR_TYPES] = {
 	[RCL_TRACE_LRU_SHRINK_ACTIVE] = "mm_vmscan_lru_shrink_active",
 	[RCL_TRACE_WRITEPAGE] = "mm_vmscan_writepage",
 	[RCL_TRACE_INACTIVE_LIST_IS_LOW] = "mm_vmscan_inactive_list_is_low",
+	[RCL_TRACE_CLOCKPRO_PROMOTE] = "clockpro_promote",
+	[RCL_TRACE_CLOCKPRO_DEMOTE] = "clockpro_demote",
+	[RCL_TRACE_CLOCKPRO_REFAULT_HOT] = "clockpro_refault_hot",
 };
 
 void trace_emit(struct rcl_engine *engine, struct rcl_trace_event *ev)
@@ -767,9 +770,17 @@ void shrink_active_list(unsigned long nr_to_scan, struct lruvec *lruvec,
 		    .priority = sc->priority, .file = file);
 }
 
+/* The one place the reclaim policy chooses how a list is aged and evicted from. */
 unsigned long shrink_list(enum lru_list lru, unsigned long nr_to_scan, struct lruvec *lruvec,
 			  struct mem_cgroup *memcg, struct scan_control *sc)
 {
+	switch (lruvec->pgdat->engine->config.reclaim_policy) {
+	case RCL_RECLAIM_CLOCK_PRO:
+		return clockpro_shrink(nr_to_scan, lruvec, sc, lru);
+	case RCL_RECLAIM_TWO_LIST:
+	default:
+		break;
+	}
 	if (is_active_lru(lru)) {
 		if (inactive_list_is_low(lruvec, is_file_lru(lru), memcg, sc, true))
 			shrink_active_list(nr_to_scan, lruvec, sc, lru);

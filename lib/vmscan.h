@@ -101,6 +101,8 @@ unsigned long shrink_list(enum lru_list lru, unsigned long nr_to_scan, struct lr
 			  struct mem_cgroup *memcg, struct scan_control *sc);
 void shrink_active_list(unsigned long nr_to_scan, struct lruvec *lruvec,
 			struct scan_control *sc, enum lru_list lru);
+unsigned long clockpro_shrink(unsigned long nr_to_scan, struct lruvec *lruvec,
+			      struct scan_control *sc, enum lru_list lru);
 unsigned long shrink_inactive_list(unsigned long nr_to_scan, struct lruvec *lruvec,
 				   struct scan_control *sc, enum lru_list lru);
 unsigned long isolate_lru_pages(unsigned long nr_to_scan, struct lruvec *lruvec,

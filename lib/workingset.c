@@ -47,9 +47,17 @@ uint64_t workingset_eviction(struct address_space *mapping, struct page *page)
 	struct rcl_engine *engine = page_engine(page);
 	struct mem_cgroup *memcg = page_memcg(page);
 	struct lruvec *lruvec = mem_cgroup_lruvec(page_pgdat(page), memcg);
-	uint64_t eviction = (uint64_t)++lruvec->inactive_age;
+	uint64_t eviction;
+	bool test;
 
 	(void)mapping;
+	if (engine->clock_pos) {
+		/* CLOCK-Pro: the page's position on its clock; the workingset bit's place says
+		 * whether it stays there as a non-resident test page (clockpro.c). */
+		eviction = clockpro_eviction(page, &test);
+		return pack_shadow(memcg->id, page_pgdat(page)->node_id, eviction, test, 0);
+	}
+	eviction = (uint64_t)++lruvec->inactive_age;
 	return pack_shadow(memcg->id, page_pgdat(page)->node_id, eviction, PageWorkingset(page),
 			   engine->bucket_order);
 }
@@ -93,15 +101,20 @@ static void workingset_count(struct lruvec *lruvec, enum node_stat_item item, bo
  * @page is being read back into a slot that held @shadow: count the refault and start the
  * page active if its refault distance fits in the active file list.
  */
+static void clockpro_workingset_refault(struct page *page, uint64_t shadow);
+
 void workingset_refault(struct page *page, uint64_t shadow)
 {
 	struct rcl_engine *engine = page_engine(page);
 	struct lruvec *lruvec;
-	bool workingset;
-	uint64_t distance = workingset_refault_distance(engine, shadow, &lruvec, &workingset);
+	bool workingset, file = page_is_file_cache(page);
+	uint64_t distance;
 
-	bool file = page_is_file_cache(page);
-
+	if (engine->clock_pos) {
+		clockpro_workingset_refault(page, shadow);
+		return;
+	}
+	distance = workingset_refault_distance(engine, shadow, &lruvec, &workingset);
 	if (!lruvec)
 		return;		/* the memcg is gone: nothing to compare with */
 	workingset_count(lruvec, WORKINGSET_REFAULT, file);
@@ -116,6 +129,32 @@ void workingset_refault(struct page *page, uint64_t shadow)
 		SetPageWorkingset(page);
 		workingset_count(lruvec, WORKINGSET_RESTORE, file);
 	}
+}
+
+/*
+ * CLOCK-Pro's refault: every refault counts, as in the kernel; one of a page still on its
+ * clock as a non-resident test page enters hot and counts as an activation (clockpro.c).
+ */
+static void clockpro_workingset_refault(struct page *page, uint64_t shadow)
+{
+	struct rcl_engine *engine = page_engine(page);
+	bool file = page_is_file_cache(page), test;
+	struct mem_cgroup *memcg;
+	struct lruvec *lruvec;
+	unsigned int memcgid;
+	uint64_t pos;
+	int nid;
+
+	unpack_shadow(shadow, &memcgid, &nid, &pos, &test, 0);
+	memcg = mem_cgroup_from_id(engine, memcgid);
+	if (!memcg || !memcg->online || nid >= engine->nr_nodes)
+		return;
+	lruvec = mem_cgroup_lruvec(NODE_DATA(engine, nid), memcg);
+	workingset_count(lruvec, WORKINGSET_REFAULT, file);
+	if (!engine->workingset_enabled || !test)
+		return;
+	if (clockpro_refault(page, lruvec, pos))
+		workingset_count(lruvec, WORKINGSET_ACTIVATE, file);
 }
 
 /* An unmapped page was activated: the clock ticks, as for an eviction. */

@@ -56,9 +56,9 @@ static inline double raw_pingpong(int rounds)
 	return (t1 - t0) / rounds;
 }
 
-/* EXTRA: one more option for the daemon (NULL: none). */
-static pid_t start_daemon_with(const char *dir, const char *sock, const char *arena,
-			       const char *swap, const char *extra)
+/* EXTRA, EXTRA2: more options for the daemon (NULL: none; EXTRA2 only after EXTRA). */
+static pid_t start_daemon_with2(const char *dir, const char *sock, const char *arena,
+				const char *swap, const char *extra, const char *extra2)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *daemon = getenv("RECLAIMD") ? getenv("RECLAIMD") : "./daemon/reclaimd";
@@ -76,7 +76,7 @@ static pid_t start_daemon_with(const char *dir, const char *sock, const char *ar
 			_exit(127);
 		execl(daemon, daemon, "--arena", arena, "--swap", swap, "--state-dir", dir,
 		      "--data-dir", dir, "--socket", sock, "--log-level", "warning", extra,
-		      (char *)NULL);
+		      extra ? extra2 : NULL, (char *)NULL);
 		_exit(127);
 	}
 	for (;;) {
@@ -96,6 +96,13 @@ static pid_t start_daemon_with(const char *dir, const char *sock, const char *ar
 	}
 	close(fd);
 	return pid;
+}
+
+/* One extra option (or NULL). */
+static pid_t start_daemon_with(const char *dir, const char *sock, const char *arena,
+			       const char *swap, const char *extra)
+{
+	return start_daemon_with2(dir, sock, arena, swap, extra, NULL);
 }
 
 static pid_t __attribute__((unused)) start_daemon(const char *dir, const char *sock,

@@ -26,6 +26,19 @@ struct fixture {
 
 #define MiB (1ULL << 20)
 
+/*
+ * The reclaim policy the scenarios run under: RCL_RECLAIM_POLICY=clock-pro runs the same
+ * programs under CLOCK-Pro (tests/scenario/clock-pro.sh). Unset or empty: two-list.
+ */
+static inline void fixture_policy(struct rcl_config *c)
+{
+	const char *name = getenv("RCL_RECLAIM_POLICY");
+
+	if (name && *name)
+		ck_assert_msg(rcl_reclaim_policy_lookup(name, &c->reclaim_policy) == 0,
+			      "RCL_RECLAIM_POLICY=%s is no reclaim policy", name);
+}
+
 /* @swap_mib 0: no swap. @swap_async: swap writes through io_uring, in flight while reclaim
  * goes on (completions then come back in whichever thread reaps them). */
 static inline void fixture_setup_io(struct fixture *f, uint64_t arena_mib, uint64_t swap_mib,
@@ -45,6 +58,7 @@ static inline void fixture_setup_io(struct fixture *f, uint64_t arena_mib, uint6
 	c.swap_path = swap_mib ? f->swap : NULL;
 	c.swap_bytes = swap_mib * MiB;
 	c.swap_async = swap_async;
+	fixture_policy(&c);
 	ck_assert_int_eq(rcl_engine_new(&c, &f->e), 0);
 }
 

@@ -22,6 +22,21 @@ struct rcl_engine;
 #define RCL_MAX_NODES		8u
 #define RCL_DEFAULT_ARENA	(256u << 20)
 
+/*
+ * How each lruvec's pages are aged and chosen for eviction below shrink_node_memcg: the
+ * kernel's active/inactive lists, or CLOCK-Pro (Jiang, Chen, Zhang, USENIX ATC 2005).
+ */
+enum rcl_reclaim_policy {
+	RCL_RECLAIM_TWO_LIST,		/* default */
+	RCL_RECLAIM_CLOCK_PRO,
+	RCL_NR_RECLAIM_POLICIES
+};
+
+extern const char *const rcl_reclaim_policy_names[RCL_NR_RECLAIM_POLICIES];
+
+/* "two-list" or "clock-pro": 0, or -EINVAL (nothing written). */
+int rcl_reclaim_policy_lookup(const char *name, enum rcl_reclaim_policy *ret);
+
 /* The boot-time layout and sysctls of an engine. rcl_config_defaults() fills every field. */
 struct rcl_config {
 	uint64_t arena_bytes;		/* size of the arena, rounded down to 4 MiB per node */
@@ -40,6 +55,7 @@ struct rcl_config {
 	bool swap_async;		/* swap I/O through io_uring, overlapping reclaim (falls
 					 * back to synchronous I/O where io_uring is refused);
 					 * still complete when each reclaim call returns */
+	enum rcl_reclaim_policy reclaim_policy;	/* fixed for the engine's life */
 };
 
 /* Tunables that can change at run time (rcl_tunable_set); names as in /proc/sys/vm. */
@@ -128,6 +144,7 @@ struct rcl_engine_info {
 	uint64_t free_pages;
 	uint64_t min_free_kbytes;
 	uint32_t watermark_scale_factor;
+	enum rcl_reclaim_policy reclaim_policy;
 };
 
 void rcl_engine_info(struct rcl_engine *engine, struct rcl_engine_info *ret);

@@ -69,6 +69,11 @@ enum rcl_trace_type {
 	RCL_TRACE_LRU_SHRINK_ACTIVE,
 	RCL_TRACE_WRITEPAGE,
 	RCL_TRACE_INACTIVE_LIST_IS_LOW,
+	/* The CLOCK-Pro policy's own (clockpro.c): a page turned hot, turned cold, refaulted
+	 * hot. */
+	RCL_TRACE_CLOCKPRO_PROMOTE,
+	RCL_TRACE_CLOCKPRO_DEMOTE,
+	RCL_TRACE_CLOCKPRO_REFAULT_HOT,
 	RCL_TRACE_NR_TYPES
 };
 

@@ -1,0 +1,718 @@
+/*
+ * clockpro.c - the CLOCK-Pro reclaim policy (Jiang, Chen and Zhang, "CLOCK-Pro: An Effective
+ * Improvement of the CLOCK Replacement", USENIX ATC 2005). "§3.2" below is the paper's data
+ * structure (one clock, three hands), "§3.3" its operations on searching victim pages, which
+ * include the adaptation of the cold target m_c.
+ *
+ * Under --reclaim-policy clock-pro, shrink_list sends each lruvec's lists here; everything
+ * above it (get_scan_count, memcg protection, swappiness, vmpressure) and below it
+ * (shrink_page_list: dirty, writeback, swap, mlock) is shared with the two-list policy.
+ *
+ * One clock per lruvec and type (anon, file). Its resident pages are the type's inactive list:
+ * the active list stays empty, add_page_to_lru_list sends pages here (clockpro_lru_add). A page
+ * is hot (PG_hot) or cold; a cold page may be in its test period (PG_test). The reference bit
+ * is PG_referenced or a young pte: a hit only sets it, the hands do all the work (§3.2).
+ *
+ * A page faulted in enters the clock cold in its test period; one whose refault found it
+ * still on the clock (a non-resident test page) enters hot, and m_c grows (§3.3). The access
+ * that faulted it in is the fault itself: the reference it left (PG_referenced from the read,
+ * the young pte of the fault) is cleared as the page joins the clock, so that the bit means
+ * an access after the fault, as in the paper's model (clock_join).
+ *
+ * Every entry of the clock has a position (engine->clock_pos for a resident page): positions
+ * grow from hand_hot, which always sits at the list's tail, to the head, where hands put the
+ * pages they pass or keep. Passing a page with hand_hot moves it to the head with a new
+ * position, which keeps the circular order. Non-resident cold pages in their test period
+ * keep the position of the page they were (cp->nonres, bounded by the memory size m as §3.3
+ * asks), and their page cache shadow holds that position, so that a refault finds the entry
+ * and hand_hot and hand_test meet each of them exactly where the paper's clock has it.
+ * hand_cold and hand_test are a position (what they passed last) and a hint, the list index
+ * of the page they look at next, moved on by clockpro_lru_del when that page leaves.
+ *
+ * What a kernel needs that the paper's model has not: pages brought in without an access
+ * (readahead) join the clock at their first access (clock_join); a page held isolated while a
+ * hand passed its place loses its test period as if it had been there (clockpro_eviction);
+ * and when a whole lap of hand_cold freed nothing because the cold pages are busy (dirty,
+ * under writeback), hand_hot demotes hot pages beyond m - m_c (clockpro_shrink).
+ *
+ * Anonymous pages leave no shadow (v4.19), so an evicted anon test page is forgotten: the
+ * anon clock has resident pages only. Caller holds mm_lock for everything here.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "memcontrol.h"
+#include "vmscan.h"
+
+static struct clockpro *lruvec_clock(struct lruvec *lruvec, bool file)
+{
+	return &lruvec->clockpro[file];
+}
+
+static uint64_t page_pos(const struct page *page)
+{
+	return page_engine(page)->clock_pos[page_to_pfn(page)];
+}
+
+static void set_page_pos(struct page *page, uint64_t pos)
+{
+	page_engine(page)->clock_pos[page_to_pfn(page)] = pos;
+}
+
+void clockpro_init(struct lruvec *lruvec)
+{
+	int file;
+
+	for (file = 0; file < 2; file++) {
+		struct clockpro *cp = lruvec_clock(lruvec, file);
+
+		cp->hand_cold = cp->hand_test = PFN_NONE;
+		cp->cold_target = 1;
+		xa_init(&cp->nonres);
+	}
+}
+
+void clockpro_exit(struct lruvec *lruvec)
+{
+	xa_destroy(&lruvec->clockpro[0].nonres);
+	xa_destroy(&lruvec->clockpro[1].nonres);
+}
+
+static unsigned long clock_resident(struct lruvec *lruvec, bool file)
+{
+	return lruvec_lru_size(lruvec, file ? LRU_INACTIVE_FILE : LRU_INACTIVE_ANON, MAX_NR_ZONES);
+}
+
+/*
+ * m, the memory size the targets are shares of and the bound on non-resident pages (§3.3):
+ * the most pages the clock has held resident lately. Reclaim frees in batches, so the resident
+ * count swings below what the clock owns by up to a batch each time; m does not follow those
+ * swings, but falls by 1/64 of its lead over the resident count each reclaim call, so that a
+ * clock that lost memory (to the other type, to a lower limit) follows.
+ */
+static unsigned long clock_size(struct lruvec *lruvec, bool file)
+{
+	return max_t(unsigned long, lruvec_clock(lruvec, file)->mem_size,
+		     clock_resident(lruvec, file));
+}
+
+static void clock_size_update(struct lruvec *lruvec, bool file)
+{
+	struct clockpro *cp = lruvec_clock(lruvec, file);
+	unsigned long resident = clock_resident(lruvec, file);
+
+	if (resident >= cp->mem_size)
+		cp->mem_size = resident;
+	else
+		cp->mem_size -= (cp->mem_size - resident + 63) / 64;
+}
+
+/* The cold target m_c: grown by one and shrunk by one (§3.3), kept within [1, m]. */
+static void cold_target_grow(struct clockpro *cp, unsigned long m)
+{
+	if (cp->cold_target < m)
+		cp->cold_target++;
+}
+
+static void cold_target_shrink(struct clockpro *cp)
+{
+	if (cp->cold_target > 1)
+		cp->cold_target--;
+}
+
+/* The hot pages may be m - m_c (§3.3: m_h + m_c = m). */
+static unsigned long hot_target(struct clockpro *cp, unsigned long m)
+{
+	return m > cp->cold_target ? m - cp->cold_target : 0;
+}
+
+/*
+ * A page is put on the clock and has not joined it yet. The reference it carries is the
+ * access that faulted it in, which is the fault itself: cleared, it starts the page's test
+ * period (§3.3), and the page has joined. A page with no reference was brought in without an
+ * access (readahead): it waits cold out of test, not joined, and its first access is its
+ * fault (clockpro_page_accessed). A page its refault made hot joins hot.
+ */
+static void clock_join(struct page *page)
+{
+	unsigned int vm_flags = 0;
+	bool referenced = TestClearPageReferenced(page);
+
+	if (page_mapped(page) && page_referenced(page, NULL, &vm_flags))
+		referenced = true;
+	if (!referenced && !PageHot(page))
+		return;
+	SetPageClock(page);
+	if (!PageHot(page))
+		SetPageTest(page);
+}
+
+/*
+ * mark_page_accessed under CLOCK-Pro: a hit only sets the reference bit, the hands do the
+ * rest (§3.2). The first access of a page on the clock that has not joined it (brought in by
+ * readahead) is its fault: it starts the test period instead.
+ */
+void clockpro_page_accessed(struct page *page)
+{
+	if (PageLRU(page) && !PageClock(page) && !PageUnevictable(page)) {
+		SetPageClock(page);
+		SetPageTest(page);
+		return;
+	}
+	SetPageReferenced(page);
+}
+
+/*
+ * LRU bookkeeping (swap.c): @page is put on @lruvec's list @lru, at the head or, for @tail,
+ * where reclaim looks next. Returns the list it goes to: under CLOCK-Pro the clock, the
+ * type's inactive list, whatever active list was asked for.
+ */
+enum lru_list clockpro_lru_add(struct page *page, struct lruvec *lruvec, enum lru_list lru,
+			       bool tail)
+{
+	struct clockpro *cp;
+
+	if (!lruvec->pgdat->engine->clock_pos || lru == LRU_UNEVICTABLE)
+		return lru;
+	if (is_active_lru(lru)) {
+		ClearPageActive(page);
+		lru = (enum lru_list)(lru - 1);
+	}
+	cp = lruvec_clock(lruvec, is_file_lru(lru));
+	if (!PageClock(page))
+		clock_join(page);
+	if (PageHot(page))
+		cp->nr_hot++;
+	if (!tail) {
+		set_page_pos(page, ++cp->head_pos);
+		return lru;
+	}
+	/* Just ahead of hand_hot, and hand_cold goes back there to look at it first. The
+	 * head stays at or after every place (a clock that had no page yet). */
+	set_page_pos(page, cp->hot_pos + 1);
+	if (cp->head_pos < cp->hot_pos + 1)
+		cp->head_pos = cp->hot_pos + 1;
+	cp->cold_pos = cp->hot_pos;
+	cp->hand_cold = PFN_NONE;
+	return lru;
+}
+
+/*
+ * MADV_COLD (deactivate_file_page), off its list: the page becomes cold out of its test
+ * period, the first a hand_cold visit evicts. Returns whether it was hot or in its test period,
+ * the protection CLOCK-Pro gives in place of the active list. No-op under two-list.
+ */
+bool clockpro_page_cold(struct page *page)
+{
+	bool protected = PageHot(page) || PageTest(page);
+
+	ClearPageHot(page);
+	ClearPageTest(page);
+	return protected;
+}
+
+/* @page leaves @lruvec's list @lru: a hand that was to look at it next looks at its successor. */
+void clockpro_lru_del(struct page *page, struct lruvec *lruvec, enum lru_list lru)
+{
+	struct clockpro *cp;
+	uint32_t idx;
+
+	if (!lruvec->pgdat->engine->clock_pos || lru == LRU_UNEVICTABLE || is_active_lru(lru))
+		return;
+	cp = lruvec_clock(lruvec, is_file_lru(lru));
+	if (!PageClock(page))
+		clock_join(page);
+	if (PageHot(page))
+		cp->nr_hot--;
+	idx = (uint32_t)(page - lruvec->lists[lru].map);
+	if (cp->hand_cold == idx)
+		cp->hand_cold = page->lru_prev;
+	if (cp->hand_test == idx)
+		cp->hand_test = page->lru_prev;
+}
+
+/*
+ * The resident page a hand at @pos looks at next. The hint is that page: every page leaves the
+ * list through del_page_from_lru_list, which moves the hint on. Without one (a new hand, or
+ * one past the head), the oldest page placed after @pos, searched from the head. NULL: the
+ * hand has passed the head.
+ */
+static struct page *hand_page(struct page_list *clock, uint32_t *hint, uint64_t pos)
+{
+	struct page *page, *found = NULL;
+
+	if (*hint != PFN_NONE)
+		return clock->map + *hint;
+	for (page = page_list_first(clock); page && page_pos(page) > pos;
+	     page = page_list_next(clock, page))
+		found = page;
+	*hint = found ? (uint32_t)(found - clock->map) : PFN_NONE;
+	return found;
+}
+
+/* The first non-resident test page at or after position @pos, or ULONG_MAX. */
+static unsigned long nonres_next(struct clockpro *cp, uint64_t pos)
+{
+	return xa_find(&cp->nonres, (unsigned long)pos, ULONG_MAX);
+}
+
+static void nonres_remove(struct clockpro *cp, unsigned long pos)
+{
+	uint64_t *slot = xa_slot(&cp->nonres, pos);
+	struct xa_node *leaf;
+
+	if (!slot || !*slot)
+		return;
+	*slot = 0;
+	cp->nr_nonres--;
+	leaf = xa_leaf(&cp->nonres, pos);
+	if (leaf)
+		xa_leaf_release(&cp->nonres, leaf);
+}
+
+/* A non-resident test page's test period ended unused: it leaves the clock, m_c shrinks (§3.3). */
+static void nonres_expire(struct clockpro *cp, unsigned long pos)
+{
+	nonres_remove(cp, pos);
+	cold_target_shrink(cp);
+}
+
+static bool page_was_referenced(struct page *page, struct scan_control *sc)
+{
+	unsigned int vm_flags = 0;
+	int ptes = page_referenced(page, sc->target_mem_cgroup, &vm_flags);
+
+	return TestClearPageReferenced(page) || ptes;
+}
+
+/* Put a page the hand passed or kept at the head of the clock, after changing its state. */
+static void clock_requeue(struct lruvec *lruvec, enum lru_list lru, struct page *page,
+			  bool hot, bool test)
+{
+	del_page_from_lru_list(page, lruvec, lru);
+	if (hot)
+		SetPageHot(page);
+	else
+		ClearPageHot(page);
+	if (test)
+		SetPageTest(page);
+	else
+		ClearPageTest(page);
+	add_page_to_lru_list(page, lruvec, lru);
+}
+
+/*
+ * Pages put back at hand_hot (written back: clockpro_lru_add) share one place; when the hand
+ * passes one of them or a non-resident page there, the others are still ahead of it.
+ */
+static void hot_pos_settle(struct clockpro *cp, struct page_list *clock)
+{
+	struct page *tail = page_list_last(clock);
+
+	if (tail && page_pos(tail) <= cp->hot_pos)
+		cp->hot_pos = page_pos(tail) - 1;
+}
+
+/*
+ * One step of hand_hot (§3.3). The next entry is a non-resident test page: its test period
+ * ends, it leaves the clock. A hot page: referenced, its bit is cleared and it stays hot;
+ * not, it becomes cold (no test period). A resident cold page in its test period: the period
+ * ends unused (its reuse distance is now longer than any hot page's). Returns false on an
+ * empty clock.
+ */
+static bool hand_hot_step(struct lruvec *lruvec, bool file, struct scan_control *sc)
+{
+	enum lru_list lru = file ? LRU_INACTIVE_FILE : LRU_INACTIVE_ANON;
+	struct clockpro *cp = lruvec_clock(lruvec, file);
+	struct page *page = page_list_last(&lruvec->lists[lru]);
+	unsigned long pos = nonres_next(cp, cp->hot_pos + 1);
+	struct rcl_engine *engine = lruvec->pgdat->engine;
+
+	if (pos != ULONG_MAX && (!page || pos <= page_pos(page))) {
+		nonres_expire(cp, pos);
+		cp->hot_pos = pos;
+		hot_pos_settle(cp, &lruvec->lists[lru]);
+		return true;
+	}
+	if (!page)
+		return false;
+	cp->hot_pos = page_pos(page);
+	if (PageHot(page)) {
+		bool referenced = page_was_referenced(page, sc);
+
+		clock_requeue(lruvec, lru, page, referenced, false);
+		hot_pos_settle(cp, &lruvec->lists[lru]);
+		if (!referenced) {
+			count_vm_event(engine, PGDEACTIVATE);
+			count_memcg_events(lruvec->memcg, PGDEACTIVATE, 1);
+			trace_event(engine, .type = RCL_TRACE_CLOCKPRO_DEMOTE,
+				    .nid = lruvec->pgdat->node_id, .file = file);
+		}
+		return true;
+	}
+	if (PageTest(page))
+		cold_target_shrink(cp);
+	clock_requeue(lruvec, lru, page, false, false);
+	hot_pos_settle(cp, &lruvec->lists[lru]);
+	return true;
+}
+
+/*
+ * hand_hot runs while the hot pages exceed m - m_c (§3.3), and until @demote more are cold,
+ * for at most one lap.
+ */
+static void hand_hot(struct lruvec *lruvec, bool file, struct scan_control *sc,
+		     unsigned long demote)
+{
+	struct clockpro *cp = lruvec_clock(lruvec, file);
+	unsigned long m = clock_size(lruvec, file), lap = m + cp->nr_nonres;
+	unsigned long floor = cp->nr_hot > demote ? cp->nr_hot - demote : 0, goal;
+
+	while (lap--) {
+		/* m_c shrinks as hand_hot ends test periods: the target moves as it goes. */
+		goal = min_t(unsigned long, hot_target(cp, m), floor);
+		if (cp->nr_hot <= goal || !hand_hot_step(lruvec, file, sc))
+			break;
+	}
+	/* hand_test never lags behind hand_hot: what hand_hot passed has no test period left. */
+	if (cp->test_pos < cp->hot_pos) {
+		cp->test_pos = cp->hot_pos;
+		cp->hand_test = PFN_NONE;
+	}
+}
+
+/*
+ * hand_test (§3.3): while the non-resident test pages are more than m, end the test periods
+ * of the cold pages it passes, resident or not; the non-resident ones leave the clock. It
+ * wraps to hand_hot at the head, at most once a call.
+ */
+static void hand_test(struct lruvec *lruvec, bool file)
+{
+	enum lru_list lru = file ? LRU_INACTIVE_FILE : LRU_INACTIVE_ANON;
+	struct clockpro *cp = lruvec_clock(lruvec, file);
+	unsigned long m = clock_size(lruvec, file), bound = m + cp->nr_nonres + 1, pos;
+	struct page *page;
+	bool wrapped = false;
+
+	while (cp->nr_nonres > m && bound--) {
+		page = hand_page(&lruvec->lists[lru], &cp->hand_test, cp->test_pos);
+		pos = nonres_next(cp, cp->test_pos + 1);
+		if (pos != ULONG_MAX && (!page || pos <= page_pos(page))) {
+			nonres_expire(cp, pos);
+			cp->test_pos = pos;
+			continue;
+		}
+		if (!page) {
+			if (wrapped)
+				break;
+			wrapped = true;
+			cp->test_pos = cp->hot_pos;
+			cp->hand_test = PFN_NONE;
+			continue;
+		}
+		cp->test_pos = page_pos(page);
+		cp->hand_test = page->lru_prev;
+		if (!PageHot(page) && TestClearPageTest(page))
+			cold_target_shrink(cp);
+	}
+}
+
+/*
+ * A referenced cold page under hand_cold (§3.3): in its test period it becomes hot (and
+ * hand_hot makes room); out of it, it starts a new test period. Either way its bit is cleared
+ * (page_was_referenced) and it moves to the head.
+ */
+static void hand_cold_referenced(struct lruvec *lruvec, enum lru_list lru, struct page *page,
+				 struct scan_control *sc)
+{
+	bool file = is_file_lru(lru);
+	struct rcl_engine *engine = lruvec->pgdat->engine;
+
+	if (!PageTest(page)) {
+		clock_requeue(lruvec, lru, page, false, true);
+		return;
+	}
+	clock_requeue(lruvec, lru, page, true, false);
+	count_vm_event(engine, PGACTIVATE);
+	count_memcg_events(lruvec->memcg ? lruvec->memcg : engine->root_mem_cgroup, PGACTIVATE, 1);
+	trace_event(engine, .type = RCL_TRACE_CLOCKPRO_PROMOTE, .nid = lruvec->pgdat->node_id,
+		    .file = file);
+	hand_hot(lruvec, file, sc, 0);
+}
+
+/* Return what shrink_page_list kept to the clock's head, cold, its test period as it was. */
+static void clockpro_putback(struct page_list *batch)
+{
+	struct page *page;
+
+	while ((page = page_list_first(batch))) {
+		page_list_del(batch, page);
+		if (!page_evictable(page)) {
+			putback_lru_page(page);
+			continue;
+		}
+		SetPageLRU(page);
+		add_page_to_lru_list(page, mem_cgroup_page_lruvec(page), page_lru(page));
+		put_page(page);
+	}
+}
+
+static void clockpro_count_scan(struct lruvec *lruvec, struct scan_control *sc, bool file,
+				unsigned long scanned, unsigned long reclaimed, bool steal)
+{
+	struct rcl_engine *engine = lruvec->pgdat->engine;
+	struct mem_cgroup *memcg = lruvec->memcg ? lruvec->memcg : engine->root_mem_cgroup;
+	bool kswapd = current_or_default(engine)->flags & PF_KSWAPD;
+
+	if (!steal) {
+		if (global_reclaim(sc))
+			count_vm_events(engine, kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT, scanned);
+		count_memcg_events(memcg, kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT, scanned);
+		count_vm_events(engine, file ? PGSCAN_FILE : PGSCAN_ANON, scanned);
+		count_memcg_events(memcg, file ? PGSCAN_FILE : PGSCAN_ANON, scanned);
+		mod_memcg_state(memcg, MEMCG_PGSCAN, (long)scanned);
+		return;
+	}
+	if (global_reclaim(sc))
+		count_vm_events(engine, kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, reclaimed);
+	count_memcg_events(memcg, kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, reclaimed);
+	count_vm_events(engine, file ? PGSTEAL_FILE : PGSTEAL_ANON, reclaimed);
+	count_memcg_events(memcg, file ? PGSTEAL_FILE : PGSTEAL_ANON, reclaimed);
+	mod_memcg_state(memcg, MEMCG_PGSTEAL, (long)reclaimed);
+}
+
+/*
+ * hand_cold (§3.3) over at most @nr_to_scan pages of the clock of @lru, taking at most
+ * SWAP_CLUSTER_MAX and no more than the reclaim asks for: the bound that makes every call
+ * end, as nr_to_scan bounds two-list.
+ * Hot pages are passed; an unreferenced cold page is reclaimed through shrink_page_list (in
+ * its test period, it stays on the clock non-resident: clockpro_eviction); a referenced one
+ * goes to hand_cold_referenced. Returns the pages reclaimed, the pages looked at in
+ * *@ret_scanned.
+ */
+static unsigned long hand_cold(unsigned long nr_to_scan, struct lruvec *lruvec,
+			       struct scan_control *sc, enum lru_list lru,
+			       unsigned long *ret_scanned)
+{
+	struct pglist_data *pgdat = lruvec->pgdat;
+	bool file = is_file_lru(lru);
+	struct clockpro *cp = lruvec_clock(lruvec, file);
+	struct page_list *clock = &lruvec->lists[lru], batch;
+	unsigned long scanned = 0, taken = 0, rotated = 0, reclaimed, max_taken;
+	struct reclaim_stat stat;
+	struct page *page;
+	int wraps = 0;
+
+	page_list_init(&batch, clock->map);
+	max_taken = min_t(unsigned long, SWAP_CLUSTER_MAX, sc->nr_to_reclaim);
+	if (!max_taken)
+		max_taken = SWAP_CLUSTER_MAX;	/* no amount given: a batch */
+	while (scanned < nr_to_scan && taken < max_taken) {
+		page = hand_page(clock, &cp->hand_cold, cp->cold_pos);
+		if (!page) {
+			/* Past the head: on round from hand_hot, once a call. */
+			if (wraps++)
+				break;
+			cp->cold_pos = cp->hot_pos;
+			cp->hand_cold = PFN_NONE;
+			continue;
+		}
+		cp->cold_pos = page_pos(page);
+		cp->hand_cold = page->lru_prev;
+		scanned++;
+		if (PageHot(page) || (int)page_zonenum(page) > sc->reclaim_idx ||
+		    (!sc->may_unmap && page_mapped(page)) || page_ref_count(page) == 0)
+			continue;
+		if (page_was_referenced(page, sc)) {
+			rotated++;
+			hand_cold_referenced(lruvec, lru, page, sc);
+			continue;
+		}
+		get_page(page);
+		ClearPageLRU(page);
+		del_page_from_lru_list(page, lruvec, lru);
+		page_list_add_tail(&batch, page);
+		taken++;
+	}
+	/* The kernel's tracepoints for what hand_cold did: it isolated from the clock's list
+	 * and shrank it; the policy's own events say what the hands changed. */
+	trace_event(pgdat->engine, .type = RCL_TRACE_LRU_ISOLATE, .classzone_idx = sc->reclaim_idx,
+		    .order = sc->order, .nr_requested = nr_to_scan, .nr_scanned = scanned,
+		    .nr_taken = taken, .lru = lru);
+	mod_node_page_state(pgdat, file ? NR_ISOLATED_FILE : NR_ISOLATED_ANON, (long)taken);
+	lruvec->reclaim_stat.recent_scanned[file] += scanned;
+	lruvec->reclaim_stat.recent_rotated[file] += rotated;
+	clockpro_count_scan(lruvec, sc, file, scanned, 0, false);
+	*ret_scanned = scanned;
+	if (!taken)
+		return 0;
+
+	reclaimed = shrink_page_list(&batch, pgdat, sc, 0, &stat, false);
+	clockpro_count_scan(lruvec, sc, file, 0, reclaimed, true);
+	clockpro_putback(&batch);
+	mod_node_page_state(pgdat, file ? NR_ISOLATED_FILE : NR_ISOLATED_ANON, -(long)taken);
+	if (stat.nr_unqueued_dirty == taken)
+		wakeup_flusher_threads(pgdat->engine);
+	sc->nr.dirty += stat.nr_dirty;
+	sc->nr.congested += stat.nr_congested;
+	sc->nr.unqueued_dirty += stat.nr_unqueued_dirty;
+	sc->nr.writeback += stat.nr_writeback;
+	sc->nr.immediate += stat.nr_immediate;
+	sc->nr.taken += (unsigned int)taken;
+	if (file)
+		sc->nr.file_taken += (unsigned int)taken;
+	trace_event(pgdat->engine, .type = RCL_TRACE_LRU_SHRINK_INACTIVE, .nid = pgdat->node_id,
+		    .nr_scanned = scanned, .nr_reclaimed = reclaimed, .nr_dirty = stat.nr_dirty,
+		    .nr_writeback = stat.nr_writeback, .nr_congested = stat.nr_congested,
+		    .nr_immediate = stat.nr_immediate, .nr_activate = stat.nr_activate,
+		    .nr_ref_keep = stat.nr_ref_keep, .nr_unmap_fail = stat.nr_unmap_fail,
+		    .priority = sc->priority, .file = file);
+	return reclaimed;
+}
+
+/*
+ * The policy's entry below shrink_node_memcg (shrink_list's switch). The active lists stay
+ * empty under CLOCK-Pro: only the inactive list, the clock, is scanned. hand_hot first makes
+ * room for pages that refaulted hot, then hand_cold reclaims, then hand_test bounds the
+ * non-resident pages its evictions added.
+ */
+unsigned long clockpro_shrink(unsigned long nr_to_scan, struct lruvec *lruvec,
+			      struct scan_control *sc, enum lru_list lru)
+{
+	struct rcl_engine *engine = lruvec->pgdat->engine;
+	bool file = is_file_lru(lru);
+	struct clockpro *cp = lruvec_clock(lruvec, file);
+	unsigned long reclaimed, scanned;
+
+	if (is_active_lru(lru))
+		return 0;
+	writeback_reap(engine);
+	lru_add_drain(engine);
+	clock_size_update(lruvec, file);
+	hand_hot(lruvec, file, sc, 0);
+	reclaimed = hand_cold(nr_to_scan, lruvec, sc, lru, &scanned);
+	/*
+	 * A whole lap of hand_cold freed nothing: the cold pages are all busy (dirty, under
+	 * writeback, in use) and the hot pages must give way, as the kernel ages its active
+	 * list. hand_hot demotes up to what this call was to scan, clearing the bits of those
+	 * it keeps, until hand_cold frees something again.
+	 */
+	cp->cold_idle = reclaimed ? 0 : cp->cold_idle + scanned;
+	if (cp->cold_idle >= clock_size(lruvec, file))
+		hand_hot(lruvec, file, sc, nr_to_scan);
+	hand_test(lruvec, file);
+	return reclaimed;
+}
+
+/*
+ * A file page leaves the page cache by reclaim: the position to keep in its shadow. A cold
+ * page in its test period stays on the clock at its position, non-resident (§3.3), *ret_test
+ * says so; an entry that had the same position (two pages put at one hand) makes room.
+ */
+uint64_t clockpro_eviction(struct page *page, bool *ret_test)
+{
+	struct lruvec *lruvec = mem_cgroup_page_lruvec(page);
+	struct clockpro *cp = lruvec_clock(lruvec, page_is_file_cache(page));
+	uint64_t pos = page_pos(page);
+	struct xa_node *leaf;
+
+	*ret_test = PageTest(page) && !PageHot(page);
+	if (!*ret_test)
+		return pos;
+	if (pos <= max_t(uint64_t, cp->hot_pos, cp->test_pos)) {
+		/* While it was isolated (reclaim may wait without mm_lock), hand_hot or hand_test
+		 * passed its place: had it been there, its test period would have ended. */
+		*ret_test = false;
+		cold_target_shrink(cp);
+		return pos;
+	}
+	if (xa_load(&cp->nonres, pos))
+		nonres_expire(cp, pos);
+	leaf = xa_leaf_create(&cp->nonres, pos);
+	if (!leaf) {
+		*ret_test = false;	/* no memory to remember it: its test period ends now */
+		return pos;
+	}
+	leaf->entries[pos & XA_CHUNK_MASK] = ((uint64_t)page->mapping << 32) | page->index;
+	cp->nr_nonres++;
+	return pos;
+}
+
+/*
+ * @page is read back into a slot whose shadow said it left in its test period at @pos. Still
+ * on the clock there: its reuse distance is shorter than the hot pages', m_c grows by one and
+ * the page enters hot (§3.3). Returns whether it was.
+ */
+bool clockpro_refault(struct page *page, struct lruvec *lruvec, uint64_t pos)
+{
+	struct clockpro *cp = lruvec_clock(lruvec, true);
+	uint64_t cookie = ((uint64_t)page->mapping << 32) | page->index;
+
+	if (xa_load(&cp->nonres, (unsigned long)pos) != cookie)
+		return false;
+	nonres_remove(cp, (unsigned long)pos);
+	cold_target_grow(cp, clock_size(lruvec, true));
+	ClearPageActive(page);
+	SetPageHot(page);
+	trace_event(lruvec->pgdat->engine, .type = RCL_TRACE_CLOCKPRO_REFAULT_HOT,
+		    .nid = lruvec->pgdat->node_id, .file = true);
+	return true;
+}
+
+/*
+ * The clocks' invariants (debug.c): no page on an active list; per clock, the hot pages
+ * counted, positions growing from hand_hot (the tail) to the head, hints on their list, and
+ * the non-resident test pages counted and ahead of hand_hot. 0 or -EUCLEAN with @why.
+ */
+int clockpro_check(struct lruvec *lruvec, char *why, size_t len)
+{
+	int file;
+
+	if (!lruvec->pgdat->engine->clock_pos)
+		return 0;
+	if (!page_list_empty(&lruvec->lists[LRU_ACTIVE_ANON]) ||
+	    !page_list_empty(&lruvec->lists[LRU_ACTIVE_FILE])) {
+		snprintf(why, len, "CLOCK-Pro: a page on an active list");
+		return -EUCLEAN;
+	}
+	for (file = 0; file < 2; file++) {
+		struct clockpro *cp = lruvec_clock(lruvec, file);
+		struct page_list *clock = &lruvec->lists[file ? LRU_INACTIVE_FILE : LRU_INACTIVE_ANON];
+		unsigned long hot = 0, nonres = 0, pos;
+		bool cold_seen = cp->hand_cold == PFN_NONE, test_seen = cp->hand_test == PFN_NONE;
+		uint64_t last = cp->hot_pos;
+		struct page *page;
+
+		for (page = page_list_last(clock); page; page = page_list_prev(clock, page)) {
+			uint32_t idx = (uint32_t)(page - clock->map);
+
+			hot += PageHot(page);
+			cold_seen |= idx == cp->hand_cold;
+			test_seen |= idx == cp->hand_test;
+			if (page_pos(page) <= cp->hot_pos || page_pos(page) < last ||
+			    page_pos(page) > cp->head_pos) {
+				snprintf(why, len, "CLOCK-Pro: pfn %u at position %llu out of order "
+					 "(hand_hot %llu, previous %llu, head %llu)",
+					 page_to_pfn(page), (unsigned long long)page_pos(page),
+					 (unsigned long long)cp->hot_pos, (unsigned long long)last,
+					 (unsigned long long)cp->head_pos);
+				return -EUCLEAN;
+			}
+			last = page_pos(page);
+		}
+		for (pos = nonres_next(cp, 0); pos != ULONG_MAX; pos = nonres_next(cp, pos + 1)) {
+			nonres++;
+			if (pos <= cp->hot_pos) {
+				snprintf(why, len, "CLOCK-Pro: non-resident page behind hand_hot");
+				return -EUCLEAN;
+			}
+		}
+		if (hot != cp->nr_hot || nonres != cp->nr_nonres || !cold_seen || !test_seen) {
+			snprintf(why, len, "CLOCK-Pro: %lu hot pages, counted %lu; %lu non-resident, "
+				 "counted %lu; hints %s", hot, cp->nr_hot, nonres, cp->nr_nonres,
+				 cold_seen && test_seen ? "on the clock" : "off the clock");
+			return -EUCLEAN;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,30 @@
+#!/bin/bash
+# The scenario programs again, each under the CLOCK-Pro reclaim policy (RCL_RECLAIM_POLICY,
+# tests/lib/engine-fixture.h): the reclaim path below shrink_node_memcg changes, everything
+# they check must still hold. Their TAP lines come through, renumbered into one plan.
+set -u
+export RCL_RECLAIM_POLICY=clock-pro
+rc=0
+n=0
+for prog in check_integrity check_reclaim check_advice check_faults check_swap_full \
+	    check_regions check_locking check_api_fuzz check_files check_stress check_memcg; do
+	bin=$top_builddir/tests/scenario/$prog
+	if [ ! -x "$bin" ]; then
+		echo "Bail out! $bin is not built"
+		exit 99
+	fi
+	out=$("$bin") || rc=1
+	while IFS= read -r line; do
+		case $line in
+		ok\ *|not\ ok\ *)
+			n=$((n + 1))
+			echo "$line" | sed -E "s/^(ok|not ok) [0-9]+/\1 $n clock-pro $prog:/"
+			;;
+		1..*) ;;
+		*) echo "$line" ;;
+		esac
+	done <<< "$out"
+done
+echo "1..$n"
+[ "$n" -gt 0 ] || exit 99
+exit $rc

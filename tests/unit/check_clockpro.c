@@ -1,0 +1,367 @@
+/*
+ * check_clockpro - the rules of the CLOCK-Pro policy (lib/clockpro.c) on hand-worked traces,
+ * through the real engine in-process: page cache reads in a memcg, with readahead off
+ * (FADV_RANDOM) so that each miss is one page read.
+ *
+ * A memory of M pages, as in the paper's model: on a miss with M pages resident, the policy
+ * frees exactly one page first (shrink_list with nr_to_reclaim 1, the switch reclaim takes),
+ * then the page is read. The memcg has no limit, so no other reclaim runs.
+ *
+ * Notation of the hand traces: the clock from hand_hot (the tail) to the head; "3T" cold in
+ * its test period, "0H" hot, "r" reference bit set, "n2" non-resident test page, "@7" its
+ * position; m = M (the clock's size), m_c the cold target, starting at 1. A read sets the
+ * page's bit; a new page enters cold without test period, a refaulting non-resident test page
+ * enters cold in its test period (m_c + 1); hand_cold's first look at either consumes the
+ * bit of the read that brought it in (test period starts / page turns hot).
+ */
+#include <errno.h>
+
+#include "check-main.h"
+#include "engine-fixture.h"
+#include "internal.h"
+#include "memcontrol.h"
+#include "vmscan.h"
+
+#define PAGE	4096ULL
+#define M	4UL		/* the memory, in pages */
+
+struct cp_fixture {
+	struct fixture f;
+	uint32_t memcg;
+	enum rcl_reclaim_policy policy;
+};
+
+static void cp_setup(struct cp_fixture *t, enum rcl_reclaim_policy policy)
+{
+	struct rcl_config c;
+
+	strcpy(t->f.dir, "/tmp/rcl-clockpro-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(t->f.dir));
+	snprintf(t->f.data, sizeof(t->f.data), "%s/data", t->f.dir);
+	ck_assert_int_eq(mkdir(t->f.data, 0700), 0);
+	rcl_config_defaults(&c);
+	c.arena_bytes = 16 * MiB;
+	c.data_dir = t->f.data;
+	c.reclaim_policy = policy;
+	t->policy = policy;
+	ck_assert_int_eq(rcl_engine_new(&c, &t->f.e), 0);
+	ck_assert_int_eq(rcl_memcg_create(t->f.e, RCL_MEMCG_ROOT, "m", &t->memcg), 0);
+	ck_assert_int_eq(rcl_file_create(t->f.e, "f", 64 * PAGE), 0);
+	ck_assert_int_eq(rcl_file_fadvise(t->f.e, "f", 0, 0, RCL_FADV_RANDOM), 0);
+}
+
+static void cp_teardown(struct cp_fixture *t)
+{
+	fixture_teardown(&t->f);
+}
+
+/* The file lruvec of the test's memcg; caller holds mm_lock. */
+static struct lruvec *cp_lruvec(struct cp_fixture *t)
+{
+	return mem_cgroup_lruvec(NODE_DATA(t->f.e, 0), mem_cgroup_from_id(t->f.e, t->memcg));
+}
+
+static bool cp_resident(struct cp_fixture *t, uint64_t p)
+{
+	struct address_space *mapping;
+	struct page *page = NULL;
+	int err = 0;
+
+	mapping = file_open(t->f.e, "f", 0, false, &err);
+	ck_assert_ptr_nonnull(mapping);
+	page = find_get_page(mapping, (unsigned long)p);
+	if (page)
+		put_page(page);
+	file_put(t->f.e, mapping);
+	return page != NULL;
+}
+
+/* Free exactly one page of the memcg's file pages through the policy's switch. */
+static void cp_evict_one(struct cp_fixture *t)
+{
+	struct lruvec *lruvec = cp_lruvec(t);
+	struct mem_cgroup *memcg = mem_cgroup_from_id(t->f.e, t->memcg);
+	struct scan_control sc = {
+		.nr_to_reclaim = 1, .gfp_mask = GFP_KERNEL, .reclaim_idx = ZONE_NORMAL,
+		.priority = 0, .may_writepage = 1, .may_unmap = 1, .may_swap = 1,
+		.target_mem_cgroup = memcg,
+	};
+	unsigned long reclaimed = 0;
+	int tries;
+
+	/* Two-list takes one page per call from the inactive tail; CLOCK-Pro's hands find
+	 * one within two laps. Either way a few calls are plenty. */
+	for (tries = 0; tries < 16 && !reclaimed; tries++)
+		reclaimed = shrink_list(LRU_INACTIVE_FILE, t->policy == RCL_RECLAIM_CLOCK_PRO ?
+					4 * M + 4 : 1, lruvec, memcg, &sc);
+	ck_assert_uint_eq(reclaimed, 1);
+}
+
+/* Access page @p: 1 for a miss, 0 for a hit. */
+static int cp_access(struct cp_fixture *t, uint64_t p)
+{
+	char buf[PAGE];
+	size_t got;
+	bool resident;
+
+	mm_lock(t->f.e);
+	lru_add_drain(t->f.e);
+	resident = cp_resident(t, p);
+	if (!resident && lruvec_lru_size(cp_lruvec(t), LRU_INACTIVE_FILE, MAX_NR_ZONES) +
+			 lruvec_lru_size(cp_lruvec(t), LRU_ACTIVE_FILE, MAX_NR_ZONES) >= M)
+		cp_evict_one(t);
+	mm_unlock(t->f.e);
+	ck_assert_int_eq(rcl_file_read_memcg(t->f.e, "f", t->memcg, p * PAGE, buf, PAGE, &got), 0);
+	ck_assert_uint_eq(got, PAGE);
+	return resident ? 0 : 1;
+}
+
+static unsigned long cp_cold_target(struct cp_fixture *t)
+{
+	unsigned long mc;
+
+	mm_lock(t->f.e);
+	mc = cp_lruvec(t)->clockpro[1].cold_target;
+	mm_unlock(t->f.e);
+	return mc;
+}
+
+static unsigned long cp_nr_hot(struct cp_fixture *t)
+{
+	unsigned long hot;
+
+	mm_lock(t->f.e);
+	hot = cp_lruvec(t)->clockpro[1].nr_hot;
+	mm_unlock(t->f.e);
+	return hot;
+}
+
+/* Passes over pages [0, @n): each pass's misses into @misses. */
+static void cp_loop(struct cp_fixture *t, uint64_t n, int passes, int *misses)
+{
+	uint64_t p;
+	int i;
+
+	for (i = 0; i < passes; i++) {
+		misses[i] = 0;
+		for (p = 0; p < n; p++)
+			misses[i] += cp_access(t, p);
+	}
+}
+
+/* The policy's own trace events, counted. */
+struct cp_events {
+	unsigned int promote, demote, refault_hot;
+};
+
+static void on_trace(void *arg, const struct rcl_trace_event *ev)
+{
+	struct cp_events *n = arg;
+
+	n->promote += ev->type == RCL_TRACE_CLOCKPRO_PROMOTE;
+	n->demote += ev->type == RCL_TRACE_CLOCKPRO_DEMOTE;
+	n->refault_hot += ev->type == RCL_TRACE_CLOCKPRO_REFAULT_HOT;
+}
+
+/*
+ * A loop over M + 1 = 5 pages, five passes.
+ *
+ * Exact LRU: each access is to the page used longest ago, the one evicted last: all miss,
+ * 5 a pass. The two-list policy without refault detection is exact LRU here (no page is read
+ * twice while resident, so none is ever activated).
+ *
+ * CLOCK-Pro, by hand ("evicts" is hand_cold freeing the one page before the read; a read
+ * page joins the clock at the next access, cold in its test period, its fault's reference
+ * cleared):
+ * pass 0: 0 1 2 3 fill: 0T@1 1T@2 2T@3 3T@4. 4: hand_cold evicts 0T: n0@1. 5 misses.
+ * pass 1: 0: evicts 1T (n1@2); the read finds n0: m_c 2, 0 enters hot. 1: evicts 2T (n2),
+ *   n1 hit: m_c 3, 1 hot. 2: hand_hot (2 hot > m - m_c = 1) expires n2, m_c 2; evicts 3T
+ *   (n3); 2 enters new. 3: evicts 4T (n4); n3 hit: m_c 3, 3 hot. 4: hand_hot (3 > 1)
+ *   expires n4 (m_c 2) and demotes 0 (hot, not referenced since it came in); hand_cold
+ *   passes 1H and evicts 2T (n2); 4 enters new. 5 misses; m_c 2; hot 1 3.
+ * pass 2: 0 hits (cold, referenced). 1 hits. 2: hand_cold passes 3H, starts 0's test (its
+ *   reference) and moves it to the head, evicts 4T (n4); n2 hit: m_c 3, 2 hot. 3 hits.
+ *   4: hand_hot (3 > 1) keeps 1 and 3 (referenced), expires n4 (m_c 2), ends 0's test
+ *   (m_c 1); hand_cold passes 2H 1H 3H, evicts 0 (cold, out of test: no test page); 4 enters
+ *   new. 2 misses; m_c 1; hot 1 2 3.
+ * pass 3: 0: evicts 4T (n4); 0 enters new. 1 2 3 hit. 4: evicts 0T (n0); n4 hit: m_c 2,
+ *   4 hot. 2 misses; m_c 2; hot 1 2 3 (4 is on its way to the clock).
+ * pass 4: 0: hand_hot (4 > 2) keeps 2 1 3 (referenced), expires n0 (m_c 1), demotes 4
+ *   (not referenced since it came in); hand_cold passes 2H 1H 3H and evicts 4 (out of test);
+ *   0 enters new. 1 2 3 hit. 4: evicts 0T (n0); 4 enters new. 2 misses; m_c 1; hot 1 2 3.
+ * Misses 5 5 2 2 2 (CLOCK-Pro keeps 3 of the 5 pages), LRU 5 5 5 5 5. Events: 5 refaults
+ * enter hot (0 1 3, 2, 4), hand_hot demotes 2 (0, 4), hand_cold promotes none.
+ */
+START_TEST(test_loop_one_page_longer_than_memory)
+{
+	static const int lru_expect[5] = { 5, 5, 5, 5, 5 };
+	static const int cp_expect[5] = { 5, 5, 2, 2, 2 };
+	static const unsigned long mc_expect[5] = { 1, 2, 1, 2, 1 };
+	static const unsigned long hot_expect[5] = { 0, 2, 3, 3, 3 };
+	struct cp_fixture lru, cp;
+	struct cp_events ev = { 0 };
+	int misses[5], i;
+
+	cp_setup(&lru, RCL_RECLAIM_TWO_LIST);
+	ck_assert_int_eq(rcl_tunable_set(lru.f.e, RCL_TUNABLE_WORKINGSET, 0), 0);
+	cp_loop(&lru, M + 1, 5, misses);
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(misses[i], lru_expect[i]);
+	cp_teardown(&lru);
+
+	cp_setup(&cp, RCL_RECLAIM_CLOCK_PRO);
+	rcl_trace_set(cp.f.e, on_trace, &ev);
+	for (i = 0; i < 5; i++) {
+		cp_loop(&cp, M + 1, 1, &misses[i]);
+		printf("# pass %d: %d misses, m_c %lu, %lu hot\n", i, misses[i],
+		       cp_cold_target(&cp), cp_nr_hot(&cp));
+		ck_assert_int_eq(misses[i], cp_expect[i]);
+		ck_assert_uint_eq(cp_cold_target(&cp), mc_expect[i]);
+		ck_assert_uint_eq(cp_nr_hot(&cp), hot_expect[i]);
+	}
+	ck_assert_uint_eq(ev.refault_hot, 5);
+	ck_assert_uint_eq(ev.demote, 2);
+	ck_assert_uint_eq(ev.promote, 0);
+	/* Refaults count as the kernel counts them; those that entered hot as activations. */
+	ck_assert_uint_eq(fixture_vmstat(cp.f.e, "workingset_activate"), 5);
+	cp_teardown(&cp);
+}
+END_TEST
+
+static int cp_trace(struct cp_fixture *t, const uint64_t *trace, size_t n)
+{
+	int misses = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		misses += cp_access(t, trace[i]);
+	return misses;
+}
+
+/*
+ * A hot set {0, 1} read twice, then a scan of 8 pages used once, then the hot set again.
+ *
+ * Exact LRU with 4 pages: 0 1 miss, 0 1 hit, 2 3 miss, the 8 scan pages miss and push out
+ * everything, 0 1 miss again: 14 misses, 2 of them in the hot set after the scan.
+ *
+ * CLOCK-Pro: 0 1 join cold in test (0T@1 1T@2); their second reads set the bits. 2 3 join.
+ * Scan page 10: hand_cold finds 0 and 1 referenced in their test periods: both turn hot
+ * (2 promotions, 2 <= m - m_c = 3: hand_hot stays); it evicts 2T. Each next scan page evicts
+ * the next cold page (3, then the scan pages), hand_cold passing 0H and 1H. From the fifth
+ * non-resident test page on, hand_test ends the oldest test periods (m_c stays at its floor 1).
+ * The hot set is read at the end without a miss: 12 misses, none after the scan.
+ */
+START_TEST(test_scan_through_hot_set)
+{
+	static const uint64_t warm[] = { 0, 1, 0, 1, 2, 3 };
+	static const uint64_t scan[] = { 10, 11, 12, 13, 14, 15, 16, 17 };
+	static const uint64_t again[] = { 0, 1 };
+	struct cp_fixture cp;
+	struct cp_events ev = { 0 };
+
+	cp_setup(&cp, RCL_RECLAIM_CLOCK_PRO);
+	rcl_trace_set(cp.f.e, on_trace, &ev);
+	ck_assert_int_eq(cp_trace(&cp, warm, 6), 4);
+	ck_assert_int_eq(cp_trace(&cp, scan, 8), 8);
+	ck_assert_int_eq(ev.promote, 2);
+	ck_assert_uint_eq(cp_nr_hot(&cp), 2);
+	ck_assert_uint_eq(cp_cold_target(&cp), 1);
+	ck_assert_int_eq(cp_trace(&cp, again, 2), 0);
+	ck_assert_uint_eq(ev.demote, 0);
+	cp_teardown(&cp);
+}
+END_TEST
+
+/*
+ * m_c both ways. 0 1 2 3 4 as in the loop: 0T 1T 2T 3T, then 4 evicts 0T (n0). 0 evicts 1T
+ * (n1) and refaults in its test period: m_c 2; 1 evicts 2T (n2), refault: m_c 3 (grown on
+ * non-resident test-period hits). Then new pages: 10: hand_hot (2 hot > 4 - 3) expires n2,
+ * m_c 2 (a test period ended unused); it evicts 3T (n3). 11 12 13 evict 4T 10T 11T (n4 n10
+ * n11: four non-resident pages, m = 4). 14 evicts 12T: five, so hand_test ends the oldest
+ * test period, n3's: m_c 1.
+ */
+START_TEST(test_cold_target_adapts_both_ways)
+{
+	static const uint64_t trace[] = { 0, 1, 2, 3, 4, 0, 1, 10, 11, 12, 13, 14 };
+	static const unsigned long mc[] = { 1, 1, 1, 1, 1, 2, 3, 2, 2, 2, 2, 1 };
+	struct cp_fixture cp;
+	size_t i;
+
+	cp_setup(&cp, RCL_RECLAIM_CLOCK_PRO);
+	for (i = 0; i < sizeof(trace) / sizeof(trace[0]); i++) {
+		ck_assert_int_eq(cp_access(&cp, trace[i]), 1);
+		ck_assert_msg(cp_cold_target(&cp) == mc[i], "after access %zu (page %llu): m_c %lu, "
+			      "by hand %lu", i, (unsigned long long)trace[i], cp_cold_target(&cp),
+			      mc[i]);
+	}
+	ck_assert_uint_eq(fixture_vmstat(cp.f.e, "workingset_refault"), 2);
+	ck_assert_uint_eq(fixture_vmstat(cp.f.e, "workingset_activate"), 2);
+	cp_teardown(&cp);
+}
+END_TEST
+
+/*
+ * The workload of test_all_hot_memcg_still_reclaims under @policy: a memcg of 256 pages
+ * writes a 512-page file and reads it back in single calls, three times; each read returns
+ * what was written. Returns the memcg's oom events (limit reclaim that freed nothing).
+ */
+static uint64_t write_read_twice_the_limit(enum rcl_reclaim_policy policy)
+{
+	const size_t len = 512 * PAGE;
+	char *buf = malloc(len), *back = malloc(len);
+	struct cp_fixture cp;
+	uint64_t oom;
+	size_t got;
+	int i;
+
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_ptr_nonnull(back);
+	cp_setup(&cp, policy);
+	ck_assert_int_eq(rcl_memcg_set(cp.f.e, cp.memcg, RCL_MEMCG_MAX, 256 * PAGE), 0);
+	ck_assert_int_eq(rcl_file_create(cp.f.e, "big", len), 0);
+	memset(buf, 7, len);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(rcl_file_write_memcg(cp.f.e, "big", cp.memcg, 0, buf, len), 0);
+		ck_assert_int_eq(rcl_file_read_memcg(cp.f.e, "big", cp.memcg, 0, back, len, &got),
+				 0);
+		ck_assert_uint_eq(got, len);
+		ck_assert(memcmp(buf, back, len) == 0);
+	}
+	oom = fixture_memcg_value(cp.f.e, cp.memcg, true, "oom");
+	cp_teardown(&cp);
+	free(buf);
+	free(back);
+	return oom;
+}
+
+/*
+ * Hot pages give way when the cold ones cannot. Pages written and read again turn hot, so
+ * the clock can be nearly all hot while its cold pages are busy (dirty, under writeback);
+ * limit reclaim must still free memory by demoting hot pages, as two-list deactivates
+ * active ones. Measured: 29 oom events when only m - m_c bounded the hot pages, 3 under
+ * two-list. Asserted: CLOCK-Pro's limit reclaim fails no more often than two-list's, give or
+ * take two.
+ */
+START_TEST(test_all_hot_memcg_still_reclaims)
+{
+	uint64_t two = write_read_twice_the_limit(RCL_RECLAIM_TWO_LIST);
+	uint64_t cp = write_read_twice_the_limit(RCL_RECLAIM_CLOCK_PRO);
+
+	printf("# memcg oom events: two-list %llu, clock-pro %llu\n", (unsigned long long)two,
+	       (unsigned long long)cp);
+	ck_assert_uint_le(cp, two + 2);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("clockpro");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_loop_one_page_longer_than_memory);
+	tcase_add_test(tc, test_scan_through_hot_set);
+	tcase_add_test(tc, test_cold_target_adapts_both_ways);
+	tcase_add_test(tc, test_all_hot_memcg_still_reclaims);
+	suite_add_tcase(s, tc);
+	return s;
+}
