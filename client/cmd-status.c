@@ -40,6 +40,17 @@ static int pressure_level(struct cmd_ctx *ctx, const char **ret_level)
 	return 0;
 }
 
+/* One of the daemon's own counters of R (requests_on_loop, ...): 0 from a daemon without. */
+static uint64_t daemon_counter(const Reclaim__V1__StatReply *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_daemon; i++)
+		if (!strcmp(r->daemon[i]->name, name))
+			return r->daemon[i]->value;
+	return 0;
+}
+
 static int exec_status(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	const char *level = "none";
@@ -72,10 +83,13 @@ static int exec_status(struct cmd_ctx *ctx, int argc, char **argv)
 		printf(",\"page_size\":%u,\"nodes\":%u,\"total_kb\":%" PRIu64 ",\"used_kb\":%" PRIu64
 		       ",\"free_kb\":%" PRIu64 ",\"available_kb\":%" PRIu64 ",\"raw_kb\":%" PRIu64
 		       ",\"swap_total_kb\":%" PRIu64 ",\"swap_used_kb\":%" PRIu64
-		       ",\"swap_free_kb\":%" PRIu64 ",\"pressure\":\"%s\",\"reclaim_policy\":\"%s\"}\n",
+		       ",\"swap_free_kb\":%" PRIu64 ",\"pressure\":\"%s\",\"reclaim_policy\":\"%s\""
+		       ",\"requests_on_loop\":%" PRIu64 ",\"requests_on_workers\":%" PRIu64 "}\n",
 		       hello->page_size, hello->nr_nodes, total, total - free_kb, free_kb, avail,
 		       raw, swap_total, swap_total - swap_free, swap_free, level,
-		       *hello->reclaim_policy ? hello->reclaim_policy : "two-list");
+		       *hello->reclaim_policy ? hello->reclaim_policy : "two-list",
+		       daemon_counter(r, "requests_on_loop"),
+		       daemon_counter(r, "requests_on_workers"));
 	} else {
 		printf("%-8s %12s %12s %12s %12s %12s\n", "KiB", "total", "used", "free",
 		       "available", "raw");

@@ -210,6 +210,19 @@ void metrics_render(struct rcl_engine *engine, FILE *out)
 	}
 }
 
+/* The daemon's requests by where they were answered: the loop thread, or a worker after a
+ * hand-off (the loop's cheap path is working when the first grows and the second does not). */
+static void emit_requests(struct server *s, FILE *out)
+{
+	family(out, "reclaimd_requests_total", "counter",
+	       "Requests answered, by where: on the event loop thread (no hand-off) or on a "
+	       "worker thread.");
+	fprintf(out, "reclaimd_requests_total{where=\"loop\"} %" PRIu64 "\n",
+		(uint64_t)atomic_load_explicit(&s->nr_requests_loop, memory_order_relaxed));
+	fprintf(out, "reclaimd_requests_total{where=\"worker\"} %" PRIu64 "\n",
+		(uint64_t)atomic_load_explicit(&s->nr_requests_worker, memory_order_relaxed));
+}
+
 /* A fresh snapshot into m->next; on a worker (or at start, before serving). */
 static void metrics_run(struct job *job)
 {
@@ -222,6 +235,7 @@ static void metrics_run(struct job *job)
 	if (!out)
 		return;
 	metrics_render(m->server->engine, out);
+	emit_requests(m->server, out);
 	fclose(out);
 }
 

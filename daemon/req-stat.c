@@ -14,6 +14,7 @@
 #include "config.h"
 #include "dispatch.h"
 #include "reclaim/engine.h"
+#include "server.h"
 #include "status.h"
 
 #define CLIENT_NAME_MAX	64	/* Hello.client_name, bytes */
@@ -142,6 +143,36 @@ static int stat_counters(Reclaim__V1__StatReply *r, const char *text)
 	return 0;
 }
 
+/* The daemon's own counters (server.h), as R->daemon. 0 or -ENOMEM. */
+static int stat_daemon(Reclaim__V1__StatReply *r, struct server *s)
+{
+	static const char *const names[] = { "requests_on_loop", "requests_on_workers" };
+	uint64_t values[] = {
+		atomic_load_explicit(&s->nr_requests_loop, memory_order_relaxed),
+		atomic_load_explicit(&s->nr_requests_worker, memory_order_relaxed),
+	};
+	size_t i;
+
+	r->daemon = calloc(2, sizeof(*r->daemon));
+	if (!r->daemon)
+		return -ENOMEM;
+	for (i = 0; i < 2; i++) {
+		Reclaim__V1__Counter *c = malloc(sizeof(*c));
+
+		if (!c)
+			return -ENOMEM;
+		reclaim__v1__counter__init(c);
+		c->name = strdup(names[i]);
+		if (!c->name) {
+			free(c);
+			return -ENOMEM;
+		}
+		c->value = values[i];
+		r->daemon[r->n_daemon++] = c;
+	}
+	return 0;
+}
+
 int req_stat(struct req_ctx *ctx, const Request *req, Response *resp)
 {
 	Reclaim__V1__StatView view = req->stat->view;
@@ -175,6 +206,9 @@ int req_stat(struct req_ctx *ctx, const Request *req, Response *resp)
 	resp->stat = r;
 	r->view = view;
 	r->text = text;
+	ret = stat_daemon(r, ctx->server);
+	if (ret < 0)
+		return ret;
 	if (view == RECLAIM__V1__STAT_VIEW__MEMINFO || view == RECLAIM__V1__STAT_VIEW__VMSTAT)
 		return stat_counters(r, text);
 	return 0;

@@ -686,6 +686,8 @@ int server_new(struct daemon_config *config, struct rcl_engine *engine, int argc
 	TAILQ_INIT(&s->sessions);
 	TAILQ_INIT(&s->graveyard);
 	atomic_init(&s->nr_requests, 0);
+	atomic_init(&s->nr_requests_loop, 0);
+	atomic_init(&s->nr_requests_worker, 0);
 	s->base = event_base_new();
 	ret = s->base ? rawpages_new(&s->raw) : -ENOMEM;
 	if (ret == 0)

@@ -64,6 +64,10 @@ struct server {
 	char last_status[256];		/* last STATUS= sent, to send only changes */
 
 	atomic_uint_fast64_t nr_requests; /* answered so far (thread-safe) */
+	/* Of those, answered on the loop thread and handed to a worker first (thread-safe):
+	 * what shows whether the cheap requests stay off the hand-off. */
+	atomic_uint_fast64_t nr_requests_loop;
+	atomic_uint_fast64_t nr_requests_worker;
 };
 
 /*

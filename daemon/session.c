@@ -49,6 +49,7 @@ struct call {
 	Request *req;			/* owned; NULL for a frame-level error */
 	Response *resp;			/* owned; a Status set means "answer without running" */
 	const struct dispatch_entry *entry; /* set once admitted */
+	bool on_worker;			/* was handed to a worker (for the counters) */
 	struct req_ctx ctx;		/* the handler's view of the connection */
 };
 
@@ -212,6 +213,16 @@ static bool session_flush(struct session *session)
 	return true;
 }
 
+/* One more request answered: count it, and where it ran. */
+static void session_count(struct session *session, const struct call *call)
+{
+	struct server *s = session->server;
+
+	atomic_fetch_add_explicit(&s->nr_requests, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(call->on_worker ? &s->nr_requests_worker : &s->nr_requests_loop,
+				  1, memory_order_relaxed);
+}
+
 /* A MapRegion answer that carries descriptors: mapfd.c sends it on the raw socket. */
 static void session_answer_map(struct session *session, struct call *call)
 {
@@ -227,7 +238,7 @@ static void session_answer_map(struct session *session, struct call *call)
 		session_close(session);	/* its cleanup forgets the mapping */
 		return;
 	}
-	atomic_fetch_add_explicit(&session->server->nr_requests, 1, memory_order_relaxed);
+	session_count(session, call);
 	call_free(call);
 	session_pause_reading(session);
 	mapfd_xfer_begin(session, m, frame);
@@ -249,7 +260,7 @@ static void session_answer(struct session *session, struct call *call)
 		session_close(session);
 		return;
 	}
-	atomic_fetch_add_explicit(&session->server->nr_requests, 1, memory_order_relaxed);
+	session_count(session, call);
 	call_free(call);
 }
 
@@ -319,8 +330,10 @@ static bool session_start(struct session *session, struct call *call)
 			call->job.done = call_done;
 			session_ref(session);
 			session->running = true;
+			call->on_worker = true;
 			if (workers_submit(s->workers, &call->job) == 0)
 				return false;
+			call->on_worker = false;
 			session->running = false;
 			session_unref(session);
 			status_set(call->resp, CODE(UNAVAILABLE), "%s: reclaimd is shutting down",

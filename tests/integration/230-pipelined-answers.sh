@@ -37,7 +37,7 @@ r8=$?
 wait "$p4"
 r4=$?
 for d in 4 8; do
-	echo "# depth $d: $(cat "$tmp/out.$d")"
+	echo "# depth $d: $(tail -n 1 "$tmp/out.$d")"
 done
 check "4 requests in flight: every answer arrives and every byte reads back" test "$r4" -eq 0
 check "8 requests in flight: every answer arrives and every byte reads back" test "$r8" -eq 0

@@ -1,0 +1,104 @@
+#!/bin/bash
+# The request path's costs on the loop (issue 10): reads of resident pages are answered on the
+# event loop thread without a hand-off (the loop's counter moves by one a request, the
+# workers' does not move), the counters are in status --json and /metrics, and a pipelined
+# stream of one-page resident writes costs at most 2 syscalls a request on the loop thread,
+# as strace -c -p counts them (skipped where strace is missing or may not attach).
+set -u
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/daemon.sh"
+plan 7
+
+PIPELINE=$top_builddir/tests/lib/pipeline
+READS=16
+port=$((20000 + ($$ + 7) % 20000))
+start_daemon --arena 32M --metrics-listen "127.0.0.1:$port" &&
+	ok "daemon is READY" || not_ok "daemon is READY"
+
+ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
+# "LOOP WORKERS" from status --json.
+counters() {
+	ctl --json status | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(d["requests_on_loop"], d["requests_on_workers"])'
+}
+
+id=$(ctl alloc 1M)
+head -c 65536 /dev/urandom >"$tmp/pages"
+ctl write "$id" 0 <"$tmp/pages" >/dev/null
+check "a region of 64 KiB written (its faults on workers)" test -n "$id"
+
+# What two status calls cost with nothing in between, then the same with reads in between:
+# each of the reads (and its connection's hello) must add one to the loop's count and none to
+# the workers'.
+read -r l0 w0 <<<"$(counters)"
+read -r l1 w1 <<<"$(counters)"
+for i in $(seq 0 $((READS - 1))); do
+	ctl read "$id" $((i * 4096)) 4096 >>"$tmp/back"
+done
+read -r l2 w2 <<<"$(counters)"
+echo "# loop $l0 $l1 $l2, workers $w0 $w1 $w2"
+check "reads of resident pages: the workers' count moves only by the status calls' share" \
+	test "$((w2 - w1))" -eq "$((w1 - w0))"
+check "... and the loop's by one for each read and its hello" \
+	test "$((l2 - l1))" -eq "$((l1 - l0 + 2 * READS))"
+check "... and the reads gave back the bytes written" cmp "$tmp/back" "$tmp/pages"
+
+# /metrics is a snapshot rendered once a second: poll for one that has the family (bounded).
+page=
+for _ in $(seq 100); do
+	page=$(timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0" &&
+		printf "GET /metrics HTTP/1.0\r\n\r\n" >&3 && cat <&3' "$port")
+	grep -q '^reclaimd_requests_total{where="worker"} [1-9]' <<<"$page" && break
+	sleep 0.1
+done
+check "/metrics: reclaimd_requests_total by where, with HELP and TYPE" \
+	test "$(grep -c -e '^# HELP reclaimd_requests_total ' -e '^# TYPE reclaimd_requests_total counter' \
+		-e '^reclaimd_requests_total{where="loop"} [1-9]' \
+		-e '^reclaimd_requests_total{where="worker"} [1-9]' <<<"$page")" = 4
+
+# Syscalls a request on the loop thread (the daemon's main thread: strace -p without -f
+# follows that thread alone) over a stream of one-page rewrites, 32 in flight.
+strace_pid=
+if ! command -v strace >/dev/null; then
+	ok "at most 2 syscalls a request on the loop # SKIP strace is not installed"
+else
+	"$PIPELINE" "$sock" 4 32 2 4 write >"$tmp/pipe.out" 2>&1 &
+	pp=$!
+	for _ in $(seq 600); do
+		grep -q '^written$' "$tmp/pipe.out" && break
+		kill -0 "$pp" 2>/dev/null || break
+		sleep 0.05
+	done
+	strace -c -p "$pid" -o "$tmp/strace.out" 2>"$tmp/strace.err" &
+	strace_pid=$!
+	for _ in $(seq 200); do
+		grep -q 'attached' "$tmp/strace.err" && break
+		kill -0 "$strace_pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if ! grep -q 'attached' "$tmp/strace.err"; then
+		kill "$strace_pid" 2>/dev/null
+		wait "$strace_pid" 2>/dev/null
+		wait "$pp"
+		ok "at most 2 syscalls a request on the loop # SKIP strace cannot attach here: $(head -n 1 "$tmp/strace.err")"
+	else
+		read -r l0 w0 <<<"$(counters)"
+		wait "$pp"
+		prc=$?
+		read -r l1 w1 <<<"$(counters)"
+		kill -INT "$strace_pid"
+		wait "$strace_pid"
+		calls=$(awk '$NF == "total" { print $4 }' "$tmp/strace.out")
+		reqs=$((l1 + w1 - l0 - w0))
+		echo "# pipeline: $(tail -n 1 "$tmp/pipe.out") (exit $prc)"
+		echo "# loop thread: ${calls:-?} syscalls for $reqs requests"
+		sed 's/^/#   /' "$tmp/strace.out"
+		check "at most 2 syscalls a request on the loop for pipelined one-page writes" \
+			test "$prc" -eq 0 -a -n "$calls" -a "$reqs" -gt 1000 -a \
+			"$((calls))" -le "$((2 * reqs))"
+	fi
+fi
+
+stop_daemon
+finish
