@@ -2,15 +2,146 @@
  * bench_rpc - a small request's round trip through reclaimd, beside a raw Unix-socket
  * ping-pong of the same shape measured in the same run (target: at most twice as long).
  *
+ * Then the loop's cost per request (issue 10: at most 2 syscalls) on a stream of one-page
+ * rewrites of resident pages, 32 in flight: strace -c -p on the daemon's loop thread (its main
+ * thread) counts the syscalls, in a phase of its own since tracing slows the daemon down.
+ * Without strace, or where it may not attach, that line says so.
+ *
  * Starts its own reclaimd (./daemon/reclaimd, or $RECLAIMD) on a temporary socket, waits for
  * READY=1 on a NOTIFY_SOCKET of its own, and stops it with SIGTERM at the end.
  */
 #include <errno.h>
+#include <fcntl.h>
 
 #include "bench-daemon.h"
 #include "reclaim-client-pb.h"
 
-#define ROUNDS 20000
+#define ROUNDS		20000
+#define PIPE_DEPTH	32u		/* requests in flight */
+#define PIPE_PAGES	256u		/* the region rewritten page by page */
+#define PIPE_REQUESTS	20000u
+
+/* N one-page writes over REGION's pages, PIPE_DEPTH in flight. 0 or -errno. */
+static int pipelined_writes(struct rclc *c, uint64_t region, unsigned int n)
+{
+	static unsigned char page[4096];
+	unsigned int sent = 0, done = 0;
+	int status, err;
+
+	while (done < n) {
+		while (sent < n && sent - done < PIPE_DEPTH) {
+			rclc_async(c, NULL, NULL);
+			err = rclc_write(c, region, (uint64_t)(sent % PIPE_PAGES) * sizeof(page), page,
+					 sizeof(page));
+			if (err < 0)
+				return err;
+			sent++;
+		}
+		if (rclc_reap(c, &status, NULL) < 0)
+			return -EPROTO;
+		if (status < 0)
+			return status;
+		done++;
+	}
+	return 0;
+}
+
+/* Start strace -c on thread PID, its summary into OUT; wait (bounded) until it has attached.
+ * Its pid, or -1 (strace missing or not allowed to attach here). */
+static pid_t strace_start(pid_t pid, const char *out, const char *err)
+{
+	char spid[16];
+	pid_t st;
+	int i, fd;
+
+	snprintf(spid, sizeof(spid), "%d", (int)pid);
+	st = fork();
+	if (st == 0) {
+		fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
+			_exit(127);
+		execlp("strace", "strace", "-c", "-p", spid, "-o", out, (char *)NULL);
+		_exit(127);
+	}
+	if (st < 0)
+		return -1;
+	for (i = 0; i < 400; i++) {		/* 10 s at most */
+		char buf[512] = "";
+		FILE *f = fopen(err, "r");
+		size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+		struct timespec ts = { 0, 25000000 };
+
+		if (f)
+			fclose(f);
+		buf[n] = '\0';
+		if (strstr(buf, "attached"))
+			return st;
+		if (waitpid(st, NULL, WNOHANG) == st)
+			return -1;
+		nanosleep(&ts, NULL);
+	}
+	kill(st, SIGKILL);
+	waitpid(st, NULL, 0);
+	return -1;
+}
+
+/* Stop strace ST and read the number of syscalls from its summary OUT; -1 if none. */
+static long strace_stop(pid_t st, const char *out)
+{
+	char line[256];
+	long calls = -1;
+	FILE *f;
+
+	kill(st, SIGINT);
+	waitpid(st, NULL, 0);
+	f = fopen(out, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		double pct, secs;
+		long usecs, n;
+
+		if (strstr(line, " total") &&
+		    sscanf(line, "%lf %lf %ld %ld", &pct, &secs, &usecs, &n) == 4)
+			calls = n;
+	}
+	fclose(f);
+	return calls;
+}
+
+/* The loop's syscalls per request over a pipelined stream of one-page resident writes. */
+static void loop_syscalls(struct rclc *c, pid_t pid, const char *dir)
+{
+	char out[256], err[256];
+	uint64_t region;
+	pid_t st;
+	long calls;
+
+	snprintf(out, sizeof(out), "%s/strace.out", dir);
+	snprintf(err, sizeof(err), "%s/strace.err", dir);
+	if (rclc_alloc(c, PIPE_PAGES * 4096ull, NULL, &region, NULL) < 0 ||
+	    pipelined_writes(c, region, PIPE_PAGES) < 0) {	/* faults them in */
+		printf("loop syscalls/request:  n/a (%s)\n", rclc_last_error(c));
+		return;
+	}
+	st = strace_start(pid, out, err);
+	if (st < 0) {
+		printf("loop syscalls/request:  n/a (strace missing or cannot attach)\n");
+	} else {
+		int ret = pipelined_writes(c, region, PIPE_REQUESTS);
+
+		calls = strace_stop(st, out);
+		if (ret < 0 || calls < 0)
+			printf("loop syscalls/request:  n/a (%s)\n",
+			       ret < 0 ? rclc_last_error(c) : "no strace summary");
+		else
+			printf("loop syscalls/request:  %8.2f (%ld syscalls for %u one-page writes "
+			       "%u deep, strace -c; target <= 2)\n", (double)calls / PIPE_REQUESTS,
+			       calls, PIPE_REQUESTS, PIPE_DEPTH);
+	}
+	unlink(out);
+	unlink(err);
+}
 
 int main(void)
 {
@@ -50,6 +181,8 @@ int main(void)
 	printf("raw unix ping-pong:     %8.2f us per round trip\n", raw * 1e6);
 	printf("reclaimd tunable get:   %8.2f us per round trip (%.2fx raw; target <= 2x)\n",
 	       rpc * 1e6, rpc / raw);
+	fflush(stdout);
+	loop_syscalls(c, pid, dir);
 	rclc_close(c);
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
