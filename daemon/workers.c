@@ -150,8 +150,10 @@ int workers_submit(struct workers *w, struct job *job)
 		return -ESHUTDOWN;
 	}
 	TAILQ_INSERT_TAIL(&w->queue, job, link);
-	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
+	/* Signalled after the unlock: a worker woken while the lock is still held would block
+	 * on it at once, and the unlock would then cost the loop a second futex call. */
+	pthread_cond_signal(&w->cond);
 	w->busy++;
 	return 0;
 }
