@@ -25,8 +25,9 @@ print(d["requests_on_loop"], d["requests_on_workers"])'
 
 id=$(ctl alloc 1M)
 head -c 65536 /dev/urandom >"$tmp/pages"
-ctl write "$id" 0 <"$tmp/pages" >/dev/null
-check "a region of 64 KiB written (its faults on workers)" test -n "$id"
+check "64 KiB written into a new region (its faults on workers)" \
+	bash -c '[ -n "$0" ] && "$RECLAIMCTL" --socket "$1" write "$0" 0 <"$2" >/dev/null' \
+	"$id" "$sock" "$tmp/pages"
 
 # What two status calls cost with nothing in between, then the same with reads in between:
 # each of the reads (and its connection's hello) must add one to the loop's count and none to
