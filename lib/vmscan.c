@@ -393,14 +393,18 @@ static int __remove_mapping(struct address_space *mapping, struct page *page, bo
 {
 	if (page_ref_count(page) != 2 || PageDirty(page))
 		return 0;
+	uint64_t shadow = 0;
+
 	if (PageSwapCache(page)) {
 		swp_entry_t entry = swp_entry(page->private);
 
-		__delete_from_swap_cache(page);
+		/* Anonymous pages leave a shadow in their slot under CLOCK-Pro only, whose anon
+		 * test pages need it; two-list keeps v4.19's: no anon shadows, no anon refaults. */
+		if (reclaimed && page_engine(page)->clock_pos)
+			shadow = workingset_eviction(NULL, page);
+		__delete_from_swap_cache(page, shadow);
 		swap_entry_put_cache(page_engine(page), entry);
 	} else {
-		uint64_t shadow = 0;
-
 		if (reclaimed && mapping)
 			shadow = workingset_eviction(mapping, page);
 		__delete_from_page_cache(page, shadow);
