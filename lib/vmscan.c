@@ -1265,6 +1265,21 @@ unsigned long try_to_free_mem_cgroup_pages(struct mem_cgroup *memcg, unsigned lo
 	return nr_reclaimed;
 }
 
+/*
+ * should_reclaim_retry's wait, for a group whose limit reclaim freed nothing while most of its
+ * pages wait to be written (mem_cgroup_try_charge): wake the flusher, which writes what limit
+ * reclaim may not (the deterministic engine runs its work here), sleep as the kernel's
+ * congestion_wait(HZ/10) does while it writes, then wait for the writes in flight. Written,
+ * the pages reclaim marked are at their inactive list's tail (PG_reclaim) for the next pass.
+ */
+void mem_cgroup_wait_writeback(struct rcl_engine *engine)
+{
+	wakeup_flusher_threads(engine);
+	wb_run_inline(engine);
+	congestion_wait(engine);
+	writeback_wait_all(engine);
+}
+
 /* Soft-limit reclaim of one group on one node: one pass at priority 0 (spec 19). */
 unsigned long mem_cgroup_shrink_node(struct mem_cgroup *memcg, gfp_t gfp_mask,
 				     struct pglist_data *pgdat, unsigned long *nr_scanned)
