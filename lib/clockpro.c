@@ -24,7 +24,8 @@
  * pages they pass or keep. Passing a page with hand_hot moves it to the head with a new
  * position, which keeps the circular order. Non-resident cold pages in their test period
  * keep the position of the page they were (cp->nonres, bounded by the memory size m as §3.3
- * asks), and their page cache shadow holds that position, so that a refault finds the entry
+ * asks), and their shadow holds that position (a file page's in its page cache slot, an anon
+ * page's in its swap slot), so that a refault finds the entry
  * and hand_hot and hand_test meet each of them exactly where the paper's clock has it.
  * hand_cold and hand_test are a position (what they passed last) and a hint, the list index
  * of the page they look at next, moved on by clockpro_lru_del when that page leaves.
@@ -35,8 +36,9 @@
  * and when a whole lap of hand_cold freed nothing because the cold pages are busy (dirty,
  * under writeback), hand_hot demotes hot pages beyond m - m_c (clockpro_shrink).
  *
- * Anonymous pages leave no shadow (v4.19), so an evicted anon test page is forgotten: the
- * anon clock has resident pages only. Caller holds mm_lock for everything here.
+ * Anonymous pages leave their shadow in their swap slot (as v5.9 does in the swap cache), so
+ * the anon clock keeps its non-resident test pages as the file clock does. Caller holds
+ * mm_lock for everything here.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -57,6 +59,19 @@ static uint64_t page_pos(const struct page *page)
 static void set_page_pos(struct page *page, uint64_t pos)
 {
 	page_engine(page)->clock_pos[page_to_pfn(page)] = pos;
+}
+
+/*
+ * What a non-resident entry records of its page, so that a refault into a slot whose shadow
+ * names the entry's position is the same page's: a file page's mapping and index; an anon
+ * page's swap slot, which holds the shadow and is the page's until it is freed (the slot then
+ * forgets the shadow: swap_entry_put).
+ */
+static uint64_t clock_cookie(const struct page *page)
+{
+	if (PageSwapCache(page))
+		return page->private;
+	return ((uint64_t)page->mapping << 32) | page->index;
 }
 
 void clockpro_init(struct lruvec *lruvec)
@@ -605,7 +620,7 @@ unsigned long clockpro_shrink(unsigned long nr_to_scan, struct lruvec *lruvec,
 }
 
 /*
- * A file page leaves the page cache by reclaim: the position to keep in its shadow. A cold
+ * A page leaves the page cache or swap cache by reclaim: the position to keep in its shadow. A cold
  * page in its test period stays on the clock at its position, non-resident (§3.3), *ret_test
  * says so; an entry that had the same position (two pages put at one hand) makes room.
  */
@@ -633,7 +648,7 @@ uint64_t clockpro_eviction(struct page *page, bool *ret_test)
 		*ret_test = false;	/* no memory to remember it: its test period ends now */
 		return pos;
 	}
-	leaf->entries[pos & XA_CHUNK_MASK] = ((uint64_t)page->mapping << 32) | page->index;
+	leaf->entries[pos & XA_CHUNK_MASK] = clock_cookie(page);
 	cp->nr_nonres++;
 	return pos;
 }
@@ -645,17 +660,17 @@ uint64_t clockpro_eviction(struct page *page, bool *ret_test)
  */
 bool clockpro_refault(struct page *page, struct lruvec *lruvec, uint64_t pos)
 {
-	struct clockpro *cp = lruvec_clock(lruvec, true);
-	uint64_t cookie = ((uint64_t)page->mapping << 32) | page->index;
+	bool file = page_is_file_cache(page);
+	struct clockpro *cp = lruvec_clock(lruvec, file);
 
-	if (xa_load(&cp->nonres, (unsigned long)pos) != cookie)
+	if (xa_load(&cp->nonres, (unsigned long)pos) != clock_cookie(page))
 		return false;
 	nonres_remove(cp, (unsigned long)pos);
-	cold_target_grow(cp, clock_size(lruvec, true));
+	cold_target_grow(cp, clock_size(lruvec, file));
 	ClearPageActive(page);
 	SetPageHot(page);
 	trace_event(lruvec->pgdat->engine, .type = RCL_TRACE_CLOCKPRO_REFAULT_HOT,
-		    .nid = lruvec->pgdat->node_id, .file = true);
+		    .nid = lruvec->pgdat->node_id, .file = file);
 	return true;
 }
 

@@ -201,6 +201,54 @@ enum mem_cgroup_protection mem_cgroup_protected(struct mem_cgroup *root,
 /* ---- charging ------------------------------------------------------------------------- */
 
 /*
+ * The evictable pages of @memcg and its descendants (on their LRU lists), and how many of them
+ * wait to be written: file pages dirty, any page under writeback. should_reclaim_retry's
+ * reclaimable and NR_ZONE_WRITE_PENDING, for one group; counted from the lists, since the
+ * group keeps no dirty counters. Caller holds mm_lock.
+ */
+static unsigned long memcg_write_pending(struct mem_cgroup *memcg, unsigned long *ret_lru)
+{
+	struct rcl_engine *engine = memcg->engine;
+	unsigned long pending = 0;
+	struct mem_cgroup *iter = NULL;
+	struct page *page;
+	int nid, lru;
+
+	*ret_lru = 0;
+	while ((iter = mem_cgroup_iter(memcg, iter, NULL))) {
+		for (nid = 0; nid < engine->nr_nodes; nid++) {
+			struct lruvec *lruvec = mem_cgroup_lruvec(NODE_DATA(engine, nid), iter);
+
+			for (lru = 0; lru < LRU_UNEVICTABLE; lru++) {
+				page_list_for_each(page, &lruvec->lists[lru]) {
+					(*ret_lru)++;
+					pending += PageWriteback(page) ||
+						   (PageDirty(page) && page_is_file_cache(page));
+				}
+			}
+		}
+	}
+	return pending;
+}
+
+/*
+ * should_reclaim_retry's rule (mm/page_alloc.c), for a group at its limit: reclaim freed
+ * nothing, yet more than half of what the group could give back waits to be written. Limit
+ * reclaim writes no file page, the flusher does; failing now would fail on pages that are
+ * reclaimable as soon as they are written. Wake the flusher and wait for it and for the writes
+ * (mem_cgroup_wait_writeback); true if the caller should reclaim again.
+ */
+static bool memcg_should_wait_writeback(struct mem_cgroup *over)
+{
+	unsigned long lru, pending = memcg_write_pending(over, &lru);
+
+	if (!pending || 2 * pending <= lru)
+		return false;
+	mem_cgroup_wait_writeback(over->engine);
+	return true;
+}
+
+/*
  * Charge @page to @memcg (the root if NULL). Above memory.max, reclaim inside the group that
  * is over, up to MEM_CGROUP_RECLAIM_RETRIES times, then invoke the memcg OOM killer (oom
  * event); fail with -ENOMEM when it kills nothing (the default policy, or no other region).
@@ -208,7 +256,8 @@ enum mem_cgroup_protection mem_cgroup_protected(struct mem_cgroup *root,
 int mem_cgroup_try_charge(struct page *page, struct mem_cgroup *memcg)
 {
 	struct rcl_engine *engine = page_engine(page);
-	int retries = MEM_CGROUP_RECLAIM_RETRIES;
+	int retries = MEM_CGROUP_RECLAIM_RETRIES, waits = MAX_RECLAIM_RETRIES;
+	unsigned long reclaimed;
 	struct mem_cgroup *over;
 	bool drained = false;
 
@@ -217,7 +266,7 @@ int mem_cgroup_try_charge(struct page *page, struct mem_cgroup *memcg)
 	while ((over = page_counter_over_limit(memcg, 1))) {
 		memcg_memory_event(over, MEMCG_MAX);
 		psi_memstall_enter(engine, memcg);
-		try_to_free_mem_cgroup_pages(over, 1, GFP_KERNEL, true);
+		reclaimed = try_to_free_mem_cgroup_pages(over, 1, GFP_KERNEL, true);
 		psi_memstall_leave(engine);
 		if (!page_counter_over_limit(memcg, 1))
 			break;
@@ -226,6 +275,13 @@ int mem_cgroup_try_charge(struct page *page, struct mem_cgroup *memcg)
 			lru_add_drain_all(engine);
 			drained = true;
 			continue;
+		}
+		/* Nothing freed while the group's pages wait for the flusher: wait for it, as
+		 * the page allocator waits for writeback before it gives up (at most 16 times). */
+		if (!reclaimed && waits > 0) {
+			waits--;
+			if (memcg_should_wait_writeback(over))
+				continue;
 		}
 		if (retries-- == 0) {
 			memcg_memory_event(over, MEMCG_OOM);

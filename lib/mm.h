@@ -471,7 +471,7 @@ void blk_finish_plug_unlocked(struct rcl_engine *engine);
 /* ---- swap_state.c ---------------------------------------------------------------------- */
 
 bool add_to_swap(struct page *page);
-void __delete_from_swap_cache(struct page *page);
+void __delete_from_swap_cache(struct page *page, uint64_t shadow);
 void delete_from_swap_cache(struct page *page);
 struct page *lookup_swap_cache(struct rcl_engine *engine, swp_entry_t entry);
 int swap_writepage(struct page *page);

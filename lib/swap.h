@@ -131,6 +131,9 @@ struct swap_info_struct {
 	uint32_t *crc;			/* per slot: CRC32C of the page last written there */
 	_Atomic uint32_t *swap_cache;	/* per slot: pfn + 1 of the swap cache page, 0 = none;
 					 * owned by swap_state.c, allocated here */
+	uint64_t *shadow;		/* per slot: the workingset shadow its page left when
+					 * reclaimed (CLOCK-Pro: its place on the anon clock),
+					 * 0 = none; owned by swap_state.c, allocated here */
 	pthread_mutex_t lock;		/* swap_map, clusters, pages */
 	struct swap_cluster_info *cluster_info;
 	uint32_t nr_clusters;

@@ -13,14 +13,21 @@
 #include "memcontrol.h"
 #include "vmscan.h"
 
-/* Drop one reference to a slot; a slot that became free is uncharged from its memcg. */
+/*
+ * Drop one reference to a slot; a slot that became free is uncharged from its memcg, and
+ * forgets the shadow its page left: nobody can fault that page back from it any more, and the
+ * next page to take the slot must not find it.
+ */
 static void swap_entry_put(struct rcl_engine *engine, swp_entry_t entry, bool cache)
 {
 	if (cache)
 		put_swap_page(engine, entry);
 	else
 		swap_free(engine, entry);
-	if (!swap_entry_valid(engine, entry) && engine->swap_cgroup[swp_offset(entry)]) {
+	if (swap_entry_valid(engine, entry))
+		return;
+	engine->swap->shadow[swp_offset(entry)] = 0;
+	if (engine->swap_cgroup[swp_offset(entry)]) {
 		mem_cgroup_uncharge_swap(engine, engine->swap_cgroup[swp_offset(entry)]);
 		engine->swap_cgroup[swp_offset(entry)] = 0;
 	}
@@ -73,12 +80,17 @@ bool add_to_swap(struct page *page)
 	return true;
 }
 
-/* Remove @page from the swap cache; the caller releases the slot and the cache's reference. */
-void __delete_from_swap_cache(struct page *page)
+/*
+ * Remove @page from the swap cache, leaving @shadow (0: none) in its slot for the page's next
+ * swap-in, as v5.9's __delete_from_swap_cache does; the caller releases the slot and the
+ * cache's reference.
+ */
+void __delete_from_swap_cache(struct page *page, uint64_t shadow)
 {
 	struct rcl_engine *engine = page_engine(page);
 	swp_entry_t entry = swp_entry(page->private);
 
+	engine->swap->shadow[swp_offset(entry)] = shadow;
 	atomic_store_explicit(&engine->swap->swap_cache[swp_offset(entry)], 0,
 			      memory_order_relaxed);
 	ClearPageSwapCache(page);
@@ -91,7 +103,7 @@ void delete_from_swap_cache(struct page *page)
 	struct rcl_engine *engine = page_engine(page);
 	swp_entry_t entry = swp_entry(page->private);
 
-	__delete_from_swap_cache(page);
+	__delete_from_swap_cache(page, 0);
 	swap_entry_put(engine, entry, true);
 	put_page(page);
 }
@@ -152,6 +164,21 @@ unsigned int swapin_nr_pages(struct rcl_engine *engine, uint32_t offset)
 }
 
 /*
+ * @page is read back into the slot of @entry: a shadow its last reclaim left there is a
+ * refault (v5.9 workingset_refault of anon pages), decided before the page goes on its LRU,
+ * where a page that refaulted hot enters hot. The shadow is used once.
+ */
+static void swap_refault(struct page *page, swp_entry_t entry)
+{
+	uint64_t *shadow = &page_engine(page)->swap->shadow[swp_offset(entry)];
+
+	if (!*shadow)
+		return;
+	workingset_refault(page, *shadow);
+	*shadow = 0;
+}
+
+/*
  * A new swap cache page for @entry, locked and not yet read, charged to the slot's memcg; NULL
  * with *ret_err: -ENOMEM when no frame or charge could be had, -EEXIST when the slot is cached
  * already, -ENOENT when it is free. The frame and the charge come first, since either may wait
@@ -186,6 +213,7 @@ static struct page *__read_swap_cache_async(struct rcl_engine *engine, swp_entry
 	}
 	__lock_new_page(page);
 	__add_to_swap_cache(page, entry);
+	swap_refault(page, entry);
 	lru_cache_add(page);
 	return page;
 }
@@ -243,7 +271,7 @@ static struct page *swapin_finish(struct rcl_engine *engine, struct swapin_batch
 		page = b->pages[i];
 		if (b->err[i]) {
 			ClearPageReadahead(page);
-			__delete_from_swap_cache(page);
+			__delete_from_swap_cache(page, 0);
 			swap_entry_put(engine, entries[i], true);
 			unlock_page(page);
 			put_page(page);		/* the cache's reference */

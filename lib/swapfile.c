@@ -780,6 +780,7 @@ static void swap_device_free(struct swap_device *dev)
 	free(si->swap_map);
 	free(si->crc);
 	free((void *)si->swap_cache);
+	free(si->shadow);
 	free(si->cluster_info);
 	free(dev->written);
 	free(dev);
@@ -801,9 +802,11 @@ static int swap_device_init(struct swap_device *dev, uint32_t max)
 	si->swap_map = calloc(max, 1);
 	si->crc = calloc(max, sizeof(*si->crc));
 	si->swap_cache = calloc(max, sizeof(*si->swap_cache));
+	si->shadow = calloc(max, sizeof(*si->shadow));
 	si->cluster_info = calloc(si->nr_clusters, sizeof(*si->cluster_info));
 	dev->written = calloc((max + 63) / 64, sizeof(*dev->written));
-	if (!si->swap_map || !si->crc || !si->swap_cache || !si->cluster_info || !dev->written)
+	if (!si->swap_map || !si->crc || !si->swap_cache || !si->shadow || !si->cluster_info ||
+	    !dev->written)
 		return -ENOMEM;
 	si->swap_map[0] = SWAP_MAP_BAD;
 	for (idx = 0; idx < si->nr_clusters; idx++)

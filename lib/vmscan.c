@@ -393,14 +393,18 @@ static int __remove_mapping(struct address_space *mapping, struct page *page, bo
 {
 	if (page_ref_count(page) != 2 || PageDirty(page))
 		return 0;
+	uint64_t shadow = 0;
+
 	if (PageSwapCache(page)) {
 		swp_entry_t entry = swp_entry(page->private);
 
-		__delete_from_swap_cache(page);
+		/* Anonymous pages leave a shadow in their slot under CLOCK-Pro only, whose anon
+		 * test pages need it; two-list keeps v4.19's: no anon shadows, no anon refaults. */
+		if (reclaimed && page_engine(page)->clock_pos)
+			shadow = workingset_eviction(NULL, page);
+		__delete_from_swap_cache(page, shadow);
 		swap_entry_put_cache(page_engine(page), entry);
 	} else {
-		uint64_t shadow = 0;
-
 		if (reclaimed && mapping)
 			shadow = workingset_eviction(mapping, page);
 		__delete_from_page_cache(page, shadow);
@@ -1259,6 +1263,21 @@ unsigned long try_to_free_mem_cgroup_pages(struct mem_cgroup *memcg, unsigned lo
 	wb_run_inline(engine);
 	task->flags = saved;
 	return nr_reclaimed;
+}
+
+/*
+ * should_reclaim_retry's wait, for a group whose limit reclaim freed nothing while most of its
+ * pages wait to be written (mem_cgroup_try_charge): wake the flusher, which writes what limit
+ * reclaim may not (the deterministic engine runs its work here), sleep as the kernel's
+ * congestion_wait(HZ/10) does while it writes, then wait for the writes in flight. Written,
+ * the pages reclaim marked are at their inactive list's tail (PG_reclaim) for the next pass.
+ */
+void mem_cgroup_wait_writeback(struct rcl_engine *engine)
+{
+	wakeup_flusher_threads(engine);
+	wb_run_inline(engine);
+	congestion_wait(engine);
+	writeback_wait_all(engine);
 }
 
 /* Soft-limit reclaim of one group on one node: one pass at priority 0 (spec 19). */

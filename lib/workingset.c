@@ -85,7 +85,8 @@ uint64_t workingset_refault_distance(struct rcl_engine *engine, uint64_t shadow,
 
 /*
  * Count a workingset event for the node and the memcg: the total, and the v5.9 split by the
- * page's type (@item + 1 anon, @item + 2 file; v4.19 leaves shadows of file pages only).
+ * page's type (@item + 1 anon, @item + 2 file; v4.19 leaves shadows of file pages only, and
+ * so does two-list here: anon pages leave one in their swap slot under CLOCK-Pro only).
  */
 static void workingset_count(struct lruvec *lruvec, enum node_stat_item item, bool file)
 {

@@ -9,12 +9,12 @@
 # region's read pattern (normal, random, sequential) and refuses other names; the summary
 # counts the memcg's reclaim; --plot draws a PNG with gnuplot; a progress bar shows on a
 # terminal only; a malformed trace, or a replay the daemon refuses, leaves no memcg, region or
-# file behind.
+# file behind. The daemon's misses match the engine's under --reclaim-policy clock-pro too.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 command -v python3 >/dev/null || { echo "1..0 # SKIP python3 is missing"; exit 77; }
-plan 37
+plan 46
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 refused() { local want=$1 re=$2; shift 2; out=$("$@" 2>&1); local rc=$?
@@ -181,5 +181,31 @@ check "a replay whose file region is over the client's bytes is refused naming t
 	--access read --cache 1M
 check "... and leaves nothing behind: no memcg, no file" nothing_left
 
+stop_daemon
+
+# CLOCK-Pro: a deterministic daemon of that policy against the engine configured with it,
+# as faults and as read() calls, twice each. The two-list figures above are the baseline
+# the policy's must differ from somewhere, or the option reached neither side.
+start_daemon --deterministic --arena 16M --swap 16M --reclaim-policy clock-pro &&
+	ok "reclaimd --deterministic --reclaim-policy clock-pro is READY" ||
+	not_ok "reclaimd --deterministic --reclaim-policy clock-pro is READY"
+check "status says reclaim policy clock-pro" grep -q "reclaim policy clock-pro" <<<"$(ctl status)"
+eng() { "$REPLAY_ENGINE" --arena 16M --swap 16M --dir "$tmp/engine" --format text \
+	--reclaim-policy clock-pro --access "$1" --cache $sizes "$tmp/trace.txt" |
+	awk '{ print $2 }' | paste -sd ' '; }
+for access in mmap read; do
+	c1=$(ctl --json replay "$tmp/trace.txt" --format text --access $access --cache $sizes |
+		misses)
+	c2=$(ctl --json replay "$tmp/trace.txt" --format text --access $access --cache $sizes |
+		misses)
+	ce=$(eng $access)
+	[ $access = mmap ] && two=$d1 || two=$r1
+	echo "# clock-pro --access $access: daemon $c1 / $c2, engine $ce (two-list $two)"
+	check "clock-pro --access $access: the daemon's misses are the engine's at every size" \
+		eval '[ "$(wc -w <<<"$c1")" -eq 5 ] && [ "$c1" = "$ce" ]'
+	check "... and again on the second run" test "$c2" = "$ce"
+	check "clock-pro --access $access: its misses are not two-list's" test "$ce" != "$two"
+done
+check "clock-pro: nothing is left behind: no memcg, no file" nothing_left
 stop_daemon
 finish

@@ -9,7 +9,8 @@
  * pgpgin delta in pages, less swap-ins), as reclaimctl replay counts them.
  *
  *   replay-engine --arena SIZE --swap SIZE --dir DIR --format F --access read|mmap
- *                 --cache SIZE[,SIZE]... [--fadvise random|normal|sequential] TRACE
+ *                 --cache SIZE[,SIZE]... [--fadvise random|normal|sequential]
+ *                 [--reclaim-policy two-list|clock-pro] TRACE
  */
 #include <errno.h>
 #include <getopt.h>
@@ -154,6 +155,7 @@ int main(int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' }, { "format", required_argument, NULL, 'f' },
 		{ "access", required_argument, NULL, 'x' }, { "cache", required_argument, NULL, 'c' },
 		{ "fadvise", required_argument, NULL, 'v' },
+		{ "reclaim-policy", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rcl_config cfg;
@@ -162,6 +164,7 @@ int main(int argc, char **argv)
 	char *caches = NULL, *dir = NULL, *tok, *save = NULL, swap[512], data[512], err[512];
 	uint64_t arena = 16 << 20, swap_bytes = 0, cache, misses;
 	enum fileio_advice advice = FILEIO_RANDOM;
+	enum rcl_reclaim_policy policy = RCL_RECLAIM_TWO_LIST;
 	bool mmap = false;
 	struct trace t;
 	unsigned int i = 0;
@@ -179,6 +182,12 @@ int main(int argc, char **argv)
 			advice = !strcmp(optarg, "normal") ? FILEIO_NORMAL :
 				 !strcmp(optarg, "sequential") ? FILEIO_SEQUENTIAL : FILEIO_RANDOM;
 			break;
+		case 'p':
+			if (rcl_reclaim_policy_lookup(optarg, &policy) < 0) {
+				fprintf(stderr, "replay-engine: no reclaim policy %s\n", optarg);
+				return 64;
+			}
+			break;
 		default: return 64;
 		}
 	}
@@ -193,6 +202,7 @@ int main(int argc, char **argv)
 	rcl_config_defaults(&cfg);
 	cfg.arena_bytes = arena;
 	cfg.data_dir = data;
+	cfg.reclaim_policy = policy;
 	if (swap_bytes) {
 		cfg.swap_path = swap;
 		cfg.swap_bytes = swap_bytes;

@@ -232,6 +232,79 @@ START_TEST(test_low_retry_waits_for_writeback_first)
 }
 END_TEST
 
+/* ---- dirty pages at memory.max -------------------------------------------------------- */
+
+#define DIRTY_RUNS	6
+
+static uint64_t memcg_ooms(struct fixture *f, uint32_t cg)
+{
+	return fixture_memcg_value(f->e, cg, true, "oom");
+}
+
+/*
+ * A single 2M write into a 1M memcg, with threads (kswapd, the flusher), as the daemon runs:
+ * half the pages it dirties must be written back and reclaimed while it goes on. Limit
+ * reclaim writes no file page itself; the pages are the flusher's to write, and the charge
+ * must wait for that rather than fail while the writes are still to come. Six runs of each
+ * kind: write() through the page cache (FileWrite) and a Write into a shared file region;
+ * every one succeeds without an oom event of its own, every byte read back. (Reads are not
+ * held to that: a readahead page that cannot be charged goes to the OOM path here, where
+ * the kernel's __GFP_NORETRY readahead would give up quietly.) Before the charge waited for
+ * the flusher, reclaimd (fwrite 2M --memcg, max 1M) failed 3 of 6 such writes under each
+ * policy, and this test failed at its first short read-back under both.
+ */
+START_TEST(test_dirty_write_twice_max_succeeds)
+{
+	const size_t len = 2 * MiB;
+	char *buf = malloc(len), *back = malloc(len), name[32];
+	struct rcl_region_spec spec = { .type = RCL_REGION_FILE, .nr_pages = len / PG,
+					.flags = RCL_REGION_SHARED, .path = name };
+	struct fixture f;
+	uint32_t cg, id;
+	uint64_t ooms, write_ooms = 0;
+	size_t got;
+	int i, fails = 0, rfails = 0;
+
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_ptr_nonnull(back);
+	fixture_setup(&f, 16, 64, 1);
+	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
+	cg = mkcg(f.e, RCL_MEMCG_ROOT, "w");
+	ck_assert_int_eq(rcl_memcg_set(f.e, cg, RCL_MEMCG_MAX, 1 * MiB), 0);
+	spec.memcg_id = cg;
+	for (i = 0; i < DIRTY_RUNS; i++) {
+		memset(buf, 'a' + i, len);
+		snprintf(name, sizeof(name), "fw-%d", i);
+		ooms = memcg_ooms(&f, cg);
+		fails += rcl_file_write_memcg(f.e, name, cg, 0, buf, len) != 0;
+		write_ooms += memcg_ooms(&f, cg) - ooms;
+		ck_assert_int_eq(rcl_file_read_memcg(f.e, name, cg, 0, back, len, &got), 0);
+		ck_assert_uint_eq(got, len);
+		ck_assert(memcmp(buf, back, len) == 0);
+	}
+	for (i = 0; i < DIRTY_RUNS; i++) {
+		memset(buf, 'A' + i, len);
+		snprintf(name, sizeof(name), "sw-%d", i);
+		ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
+		ooms = memcg_ooms(&f, cg);
+		rfails += rcl_region_write(f.e, id, 0, buf, len) != 0;
+		write_ooms += memcg_ooms(&f, cg) - ooms;
+		ck_assert_int_eq(rcl_region_read(f.e, id, 0, back, len), 0);
+		ck_assert(memcmp(buf, back, len) == 0);
+		ck_assert_int_eq(rcl_region_free(f.e, id), 0);
+	}
+	printf("# 2M into 1M: %d of %d file writes, %d of %d region writes failed; "
+	       "%llu oom events in writes\n", fails, DIRTY_RUNS, rfails, DIRTY_RUNS,
+	       (unsigned long long)write_ooms);
+	ck_assert_int_eq(fails, 0);
+	ck_assert_int_eq(rfails, 0);
+	ck_assert_uint_eq(write_ooms, 0);
+	fixture_teardown(&f);
+	free(buf);
+	free(back);
+}
+END_TEST
+
 /* ---- memcg OOM (spec 19, 21) ------------------------------------------------------------ */
 
 static uint32_t killed[8];
@@ -862,6 +935,9 @@ static Suite *make_suite(void)
 	tc = tcase_create("low");
 	tcase_add_loop_test(tc, test_low_holds_while_sibling_reclaimable, 0, 2);
 	tcase_add_test(tc, test_low_retry_waits_for_writeback_first);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("dirty");
+	tcase_add_test(tc, test_dirty_write_twice_max_succeeds);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("oom");
 	tcase_add_test(tc, test_memcg_oom_kills_inside);

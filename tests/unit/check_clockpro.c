@@ -3,6 +3,10 @@
  * through the real engine in-process: page cache reads in a memcg, with readahead off
  * (FADV_RANDOM) so that each miss is one page read.
  *
+ * The anon clock runs the same rules on pages of an anonymous region written in the memcg,
+ * evicted to swap (page-cluster 0: each swap-in reads the one page), whose non-resident test
+ * pages live in their swap slots' shadows.
+ *
  * A memory of M pages, as in the paper's model: on a miss with M pages resident, the policy
  * frees exactly one page first (shrink_list with nr_to_reclaim 1, the switch reclaim takes),
  * then the page is read. The memcg has no limit, so no other reclaim runs.
@@ -29,9 +33,11 @@ struct cp_fixture {
 	struct fixture f;
 	uint32_t memcg;
 	enum rcl_reclaim_policy policy;
+	bool anon;		/* the pages are the anonymous region's, not the file's */
+	uint32_t region;
 };
 
-static void cp_setup(struct cp_fixture *t, enum rcl_reclaim_policy policy)
+static void cp_setup_swap(struct cp_fixture *t, enum rcl_reclaim_policy policy, bool anon)
 {
 	struct rcl_config c;
 
@@ -43,11 +49,36 @@ static void cp_setup(struct cp_fixture *t, enum rcl_reclaim_policy policy)
 	c.arena_bytes = 16 * MiB;
 	c.data_dir = t->f.data;
 	c.reclaim_policy = policy;
+	if (anon) {
+		snprintf(t->f.swap, sizeof(t->f.swap), "%s/swap", t->f.dir);
+		c.swap_path = t->f.swap;
+		c.swap_bytes = 4 * MiB;
+	}
 	t->policy = policy;
+	t->anon = anon;
 	ck_assert_int_eq(rcl_engine_new(&c, &t->f.e), 0);
 	ck_assert_int_eq(rcl_memcg_create(t->f.e, RCL_MEMCG_ROOT, "m", &t->memcg), 0);
 	ck_assert_int_eq(rcl_file_create(t->f.e, "f", 64 * PAGE), 0);
 	ck_assert_int_eq(rcl_file_fadvise(t->f.e, "f", 0, 0, RCL_FADV_RANDOM), 0);
+	if (anon) {
+		struct rcl_region_spec spec = {
+			.type = RCL_REGION_ANON, .nr_pages = 64, .memcg_id = t->memcg,
+		};
+
+		ck_assert_int_eq(rcl_tunable_set(t->f.e, RCL_TUNABLE_PAGE_CLUSTER, 0), 0);
+		ck_assert_int_eq(rcl_region_create(t->f.e, &spec, &t->region), 0);
+	}
+}
+
+static void cp_setup(struct cp_fixture *t, enum rcl_reclaim_policy policy)
+{
+	cp_setup_swap(t, policy, false);
+}
+
+/* The clock of the test's pages: the type's inactive list. */
+static enum lru_list cp_lru(struct cp_fixture *t)
+{
+	return t->anon ? LRU_INACTIVE_ANON : LRU_INACTIVE_FILE;
 }
 
 static void cp_teardown(struct cp_fixture *t)
@@ -55,7 +86,7 @@ static void cp_teardown(struct cp_fixture *t)
 	fixture_teardown(&t->f);
 }
 
-/* The file lruvec of the test's memcg; caller holds mm_lock. */
+/* The lruvec of the test's memcg; caller holds mm_lock. */
 static struct lruvec *cp_lruvec(struct cp_fixture *t)
 {
 	return mem_cgroup_lruvec(NODE_DATA(t->f.e, 0), mem_cgroup_from_id(t->f.e, t->memcg));
@@ -76,7 +107,7 @@ static bool cp_resident(struct cp_fixture *t, uint64_t p)
 	return page != NULL;
 }
 
-/* Free exactly one page of the memcg's file pages through the policy's switch. */
+/* Free exactly one page of the memcg's pages of the test's type through the policy's switch. */
 static void cp_evict_one(struct cp_fixture *t)
 {
 	struct lruvec *lruvec = cp_lruvec(t);
@@ -92,9 +123,30 @@ static void cp_evict_one(struct cp_fixture *t)
 	/* Two-list takes one page per call from the inactive tail; CLOCK-Pro's hands find
 	 * one within two laps. Either way a few calls are plenty. */
 	for (tries = 0; tries < 16 && !reclaimed; tries++)
-		reclaimed = shrink_list(LRU_INACTIVE_FILE, t->policy == RCL_RECLAIM_CLOCK_PRO ?
+		reclaimed = shrink_list(cp_lru(t), t->policy == RCL_RECLAIM_CLOCK_PRO ?
 					4 * M + 4 : 1, lruvec, memcg, &sc);
 	ck_assert_uint_eq(reclaimed, 1);
+}
+
+/*
+ * Access anon page @p, a write: 1 for a miss, 0 for a hit. A resident page is written without
+ * a fault (touch_resident's -EAGAIN says it is not resident: nothing else holds the engine).
+ */
+static int cp_access_anon(struct cp_fixture *t, uint64_t p)
+{
+	int err = rcl_region_touch_resident(t->f.e, t->region, p, 1, true);
+
+	if (!err)
+		return 0;
+	ck_assert_int_eq(err, -EAGAIN);
+	mm_lock(t->f.e);
+	lru_add_drain(t->f.e);
+	if (lruvec_lru_size(cp_lruvec(t), LRU_INACTIVE_ANON, MAX_NR_ZONES) +
+	    lruvec_lru_size(cp_lruvec(t), LRU_ACTIVE_ANON, MAX_NR_ZONES) >= M)
+		cp_evict_one(t);
+	mm_unlock(t->f.e);
+	ck_assert_int_eq(rcl_region_touch(t->f.e, t->region, p, 1, true), 0);
+	return 1;
 }
 
 /* Access page @p: 1 for a miss, 0 for a hit. */
@@ -104,6 +156,8 @@ static int cp_access(struct cp_fixture *t, uint64_t p)
 	size_t got;
 	bool resident;
 
+	if (t->anon)
+		return cp_access_anon(t, p);
 	mm_lock(t->f.e);
 	lru_add_drain(t->f.e);
 	resident = cp_resident(t, p);
@@ -121,7 +175,7 @@ static unsigned long cp_cold_target(struct cp_fixture *t)
 	unsigned long mc;
 
 	mm_lock(t->f.e);
-	mc = cp_lruvec(t)->clockpro[1].cold_target;
+	mc = cp_lruvec(t)->clockpro[!t->anon].cold_target;
 	mm_unlock(t->f.e);
 	return mc;
 }
@@ -131,7 +185,7 @@ static unsigned long cp_nr_hot(struct cp_fixture *t)
 	unsigned long hot;
 
 	mm_lock(t->f.e);
-	hot = cp_lruvec(t)->clockpro[1].nr_hot;
+	hot = cp_lruvec(t)->clockpro[!t->anon].nr_hot;
 	mm_unlock(t->f.e);
 	return hot;
 }
@@ -301,6 +355,127 @@ START_TEST(test_cold_target_adapts_both_ways)
 END_TEST
 
 /*
+ * The anon clock on the trace of test_cold_target_adapts_both_ways, each access a write of
+ * one page of the anonymous region: evicted pages go to swap, and the shadow each leaves in
+ * its swap slot is its non-resident test entry. By hand, as for the file pages: 0 1 2 3 fill
+ * the clock (0T 1T 2T 3T, each write's young bit consumed as it joins). 4 evicts 0T: n0 in
+ * slot s0. 0 evicts 1T (n1) and swaps in from s0, whose shadow finds n0: m_c 2, 0 enters hot.
+ * 1 evicts 2T (n2), refault from s1: m_c 3. 10: hand_hot (2 hot > 4 - 3) expires n2 (m_c 2)
+ * and 3T is evicted (n3); 11 12 13 evict 4T 10T 11T (n4 n10 n11: four non-resident, m = 4);
+ * 14 evicts 12T: five, hand_test ends n3's test period: m_c 1. Every access misses; two
+ * refaults, both entering hot (workingset_refault_anon, workingset_activate_anon 2).
+ * Without the swap slot's shadow, 0 and 1 would refault as new pages: m_c 1 throughout.
+ */
+START_TEST(test_anon_cold_target_adapts_both_ways)
+{
+	static const uint64_t trace[] = { 0, 1, 2, 3, 4, 0, 1, 10, 11, 12, 13, 14 };
+	static const unsigned long mc[] = { 1, 1, 1, 1, 1, 2, 3, 2, 2, 2, 2, 1 };
+	struct cp_fixture cp;
+	struct cp_events ev = { 0 };
+	size_t i;
+
+	cp_setup_swap(&cp, RCL_RECLAIM_CLOCK_PRO, true);
+	rcl_trace_set(cp.f.e, on_trace, &ev);
+	for (i = 0; i < sizeof(trace) / sizeof(trace[0]); i++) {
+		ck_assert_int_eq(cp_access(&cp, trace[i]), 1);
+		ck_assert_msg(cp_cold_target(&cp) == mc[i], "after access %zu (page %llu): m_c %lu, "
+			      "by hand %lu", i, (unsigned long long)trace[i], cp_cold_target(&cp),
+			      mc[i]);
+	}
+	ck_assert_uint_eq(ev.refault_hot, 2);
+	ck_assert_uint_eq(fixture_vmstat(cp.f.e, "workingset_refault_anon"), 2);
+	ck_assert_uint_eq(fixture_vmstat(cp.f.e, "workingset_activate_anon"), 2);
+	ck_assert_uint_eq(fixture_vmstat(cp.f.e, "workingset_refault_file"), 0);
+	cp_teardown(&cp);
+}
+END_TEST
+
+/*
+ * The anon clock on the loop of test_loop_one_page_longer_than_memory: the same hand work
+ * holds step for step, the refaults found through swap slots instead of page cache slots:
+ * misses 5 5 2 2 2, m_c 1 2 1 2 1, hot 0 2 3 3 3 after each pass, 5 refaults entering hot.
+ */
+START_TEST(test_anon_loop_one_page_longer_than_memory)
+{
+	static const int cp_expect[5] = { 5, 5, 2, 2, 2 };
+	static const unsigned long mc_expect[5] = { 1, 2, 1, 2, 1 };
+	static const unsigned long hot_expect[5] = { 0, 2, 3, 3, 3 };
+	struct cp_fixture cp;
+	struct cp_events ev = { 0 };
+	int misses[5], i;
+
+	cp_setup_swap(&cp, RCL_RECLAIM_CLOCK_PRO, true);
+	rcl_trace_set(cp.f.e, on_trace, &ev);
+	for (i = 0; i < 5; i++) {
+		cp_loop(&cp, M + 1, 1, &misses[i]);
+		printf("# anon pass %d: %d misses, m_c %lu, %lu hot\n", i, misses[i],
+		       cp_cold_target(&cp), cp_nr_hot(&cp));
+		ck_assert_int_eq(misses[i], cp_expect[i]);
+		ck_assert_uint_eq(cp_cold_target(&cp), mc_expect[i]);
+		ck_assert_uint_eq(cp_nr_hot(&cp), hot_expect[i]);
+	}
+	ck_assert_uint_eq(ev.refault_hot, 5);
+	ck_assert_uint_eq(fixture_vmstat(cp.f.e, "workingset_activate_anon"), 5);
+	cp_teardown(&cp);
+}
+END_TEST
+
+/*
+ * 64 anonymous pages written in a memcg of 16 pages, then read back twice under @policy,
+ * every byte checked: limit reclaim swaps them out and the reads swap them in. Returns the
+ * anon refaults counted (workingset_refault_anon); *@ret_swapins the pages swapped in.
+ */
+static uint64_t anon_refaults(enum rcl_reclaim_policy policy, uint64_t *ret_swapins)
+{
+	char buf[PAGE], back[PAGE];
+	struct cp_fixture cp;
+	uint64_t p, refaults;
+	int pass;
+
+	cp_setup_swap(&cp, policy, true);
+	ck_assert_int_eq(rcl_memcg_set(cp.f.e, cp.memcg, RCL_MEMCG_MAX, 16 * PAGE), 0);
+	for (p = 0; p < 64; p++) {
+		memset(buf, (int)p + 1, PAGE);
+		ck_assert_int_eq(rcl_region_write(cp.f.e, cp.region, p * PAGE, buf, PAGE), 0);
+	}
+	for (pass = 0; pass < 2; pass++) {
+		for (p = 0; p < 64; p++) {
+			memset(buf, (int)p + 1, PAGE);
+			ck_assert_int_eq(rcl_region_read(cp.f.e, cp.region, p * PAGE, back, PAGE),
+					 0);
+			ck_assert(memcmp(buf, back, PAGE) == 0);
+		}
+	}
+	refaults = fixture_vmstat(cp.f.e, "workingset_refault_anon");
+	*ret_swapins = fixture_vmstat(cp.f.e, "pswpin");
+	ck_assert_uint_eq(fixture_vmstat(cp.f.e, "workingset_refault"), refaults);
+	cp_teardown(&cp);
+	return refaults;
+}
+
+/*
+ * Two-list keeps v4.19's anon pages: no shadow, so no anon refault is ever counted, however
+ * many pages swap back in. CLOCK-Pro's anon pages leave theirs in the swap slot: each swap-in
+ * of a page reclaimed since it was written is a refault. Both swap in at least the 48 pages
+ * the memcg cannot hold on each pass.
+ */
+START_TEST(test_anon_refaults_counted_under_clock_pro_only)
+{
+	uint64_t two_in, cp_in, two = anon_refaults(RCL_RECLAIM_TWO_LIST, &two_in);
+	uint64_t cp = anon_refaults(RCL_RECLAIM_CLOCK_PRO, &cp_in);
+
+	printf("# anon refaults: two-list %llu of %llu swap-ins, clock-pro %llu of %llu\n",
+	       (unsigned long long)two, (unsigned long long)two_in, (unsigned long long)cp,
+	       (unsigned long long)cp_in);
+	ck_assert_uint_ge(two_in, 2 * 48);
+	ck_assert_uint_ge(cp_in, 2 * 48);
+	ck_assert_uint_eq(two, 0);
+	ck_assert_uint_gt(cp, 0);
+	ck_assert_uint_le(cp, cp_in);
+}
+END_TEST
+
+/*
  * The workload of test_all_hot_memcg_still_reclaims under @policy: a memcg of 256 pages
  * writes a 512-page file and reads it back in single calls, three times; each read returns
  * what was written. Returns the memcg's oom events (limit reclaim that freed nothing).
@@ -362,6 +537,9 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_scan_through_hot_set);
 	tcase_add_test(tc, test_cold_target_adapts_both_ways);
 	tcase_add_test(tc, test_all_hot_memcg_still_reclaims);
+	tcase_add_test(tc, test_anon_cold_target_adapts_both_ways);
+	tcase_add_test(tc, test_anon_loop_one_page_longer_than_memory);
+	tcase_add_test(tc, test_anon_refaults_counted_under_clock_pro_only);
 	suite_add_tcase(s, tc);
 	return s;
 }
