@@ -380,6 +380,14 @@ END_TEST
 
 /* ---- the young bit: hinting faults ------------------------------------------------------ */
 
+/* Run under CLOCK-Pro (tests/scenario/clock-pro.sh)? */
+static bool clock_pro(void)
+{
+	const char *name = getenv("RCL_RECLAIM_POLICY");
+
+	return name && !strcmp(name, "clock-pro");
+}
+
 #define HC_HOT		64u	/* pages touched every round */
 #define HC_COLD		1024u	/* pages streamed through, HC_STEP a round */
 #define HC_STEP		32u
@@ -467,9 +475,9 @@ START_TEST(test_hot_set_survives_reclaim_of_a_cold_one)
 	ck_assert_uint_ge(hc.hot_pgfault, hc.hot.fills + hc.hot.conts);
 	/* The cold set is streamed through the group's max: it refaults, again and again... */
 	ck_assert_uint_ge(hc.cold_refills, 2 * HC_COLD);
-	/* ... from swap: a quarter at least are major faults (swap readahead serves the rest;
-	 * 663 of them under two-list, 387 under CLOCK-Pro, whose readahead pages wait cold). */
-	ck_assert_uint_ge(hc.cold_majflt, HC_COLD / 4);
+	/* ... from swap (readahead serves the rest): half the set under two-list (663 seen), a
+	 * quarter under CLOCK-Pro, whose readahead pages wait cold on the clock (387). */
+	ck_assert_uint_ge(hc.cold_majflt, clock_pro() ? HC_COLD / 4 : HC_COLD / 2);
 	/* ... while the hot set, touched twice as often, stays: per access, 10 times fewer. */
 	ck_assert_uint_lt(hc.hot_refills * 10 * (HC_ROUNDS * HC_STEP),
 			  hc.cold_refills * (HC_ROUNDS * HC_HOT));
