@@ -245,6 +245,7 @@ static void mm_exit(struct rcl_engine *engine)
 	for (id = 1; id < engine->nr_region_slots; id++)
 		if (engine->regions[id])
 			region_destroy(engine, engine->regions[id]);
+	mapped_flush_hints(engine);	/* regions that waited for a scan to send theirs */
 	while (engine->files)
 		file_put_final(engine, engine->files);
 	lru_add_drain_all(engine);

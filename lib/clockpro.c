@@ -157,6 +157,8 @@ static void clock_join(struct page *page)
 		referenced = true;
 	if (!referenced && !PageHot(page))
 		return;
+	/* Its test period starts with no bit: a client's next access must set one. */
+	page_sample_mapped(page);
 	SetPageClock(page);
 	if (!PageHot(page))
 		SetPageTest(page);
@@ -292,12 +294,22 @@ static void nonres_expire(struct clockpro *cp, unsigned long pos)
 	cold_target_shrink(cp);
 }
 
-static bool page_was_referenced(struct page *page, struct scan_control *sc)
+/*
+ * A hand tests @page's reference bit and clears it (§3.2). A page a client holds (issue 14)
+ * sets no bit we can see: unless the page is about to go (@keep false: hand_cold takes it),
+ * the client is asked to make its next access a hinting fault that sets it again, as
+ * shrink_active_list asks for the pages it deactivates (mapped.c). The requests go when
+ * clockpro_shrink ends.
+ */
+static bool page_was_referenced(struct page *page, struct scan_control *sc, bool keep)
 {
 	unsigned int vm_flags = 0;
 	int ptes = page_referenced(page, sc->target_mem_cgroup, &vm_flags);
+	bool referenced = TestClearPageReferenced(page) || ptes;
 
-	return TestClearPageReferenced(page) || ptes;
+	if (keep || referenced)
+		page_sample_mapped(page);
+	return referenced;
 }
 
 /* Put a page the hand passed or kept at the head of the clock, after changing its state. */
@@ -353,7 +365,7 @@ static bool hand_hot_step(struct lruvec *lruvec, bool file, struct scan_control 
 		return false;
 	cp->hot_pos = page_pos(page);
 	if (PageHot(page)) {
-		bool referenced = page_was_referenced(page, sc);
+		bool referenced = page_was_referenced(page, sc, true);
 
 		clock_requeue(lruvec, lru, page, referenced, false);
 		hot_pos_settle(cp, &lruvec->lists[lru]);
@@ -455,7 +467,11 @@ static void hand_cold_referenced(struct lruvec *lruvec, enum lru_list lru, struc
 	hand_hot(lruvec, file, sc, 0);
 }
 
-/* Return what shrink_page_list kept to the clock's head, cold, its test period as it was. */
+/*
+ * Return what shrink_page_list kept to the clock's head, cold, its test period as it was. A
+ * page a client still holds (its take-back failed) had no request for a hinting fault when
+ * hand_cold took it: it gets one now, as it stays.
+ */
 static void clockpro_putback(struct page_list *batch)
 {
 	struct page *page;
@@ -466,6 +482,7 @@ static void clockpro_putback(struct page_list *batch)
 			putback_lru_page(page);
 			continue;
 		}
+		page_sample_mapped(page);
 		SetPageLRU(page);
 		add_page_to_lru_list(page, mem_cgroup_page_lruvec(page), page_lru(page));
 		put_page(page);
@@ -538,7 +555,7 @@ static unsigned long hand_cold(unsigned long nr_to_scan, struct lruvec *lruvec,
 		if (PageHot(page) || (int)page_zonenum(page) > sc->reclaim_idx ||
 		    (!sc->may_unmap && page_mapped(page)) || page_ref_count(page) == 0)
 			continue;
-		if (page_was_referenced(page, sc)) {
+		if (page_was_referenced(page, sc, false)) {
 			rotated++;
 			hand_cold_referenced(lruvec, lru, page, sc);
 			continue;
@@ -616,6 +633,7 @@ unsigned long clockpro_shrink(unsigned long nr_to_scan, struct lruvec *lruvec,
 	if (cp->cold_idle >= clock_size(lruvec, file))
 		hand_hot(lruvec, file, sc, nr_to_scan);
 	hand_test(lruvec, file);
+	mapped_flush_hints(engine);	/* the clients' pages the hands tested */
 	return reclaimed;
 }
 

@@ -25,12 +25,24 @@
  * hot costs one hinting fault a trip around the LRU lists. A client that ignores the requests
  * keeps its entries, its accesses set nothing, and only its own pages look cold.
  *
- * The sampling rate is the scanner's, as for the kernel's pte young bits: a page is sampled
- * only when reclaim deactivates it, which shrink_active_list does as fast as reclaim drains
- * the inactive list, so with no pressure nothing is sampled and the client runs without
- * hinting faults, and the samples come faster as reclaim does. (NUMA hinting faults need a
- * rate of their own, task_numa_work; these are driven by reclaim itself.) The requests of a
- * scan go to each client as one batch when the scan ends (mapped_flush_hints).
+ * Under CLOCK-Pro there is no active list: the hands test the reference bits (clockpro.c).
+ * A mapped-out page is asked for a hint wherever its bit is tested and cleared and the page
+ * stays on the clock: when it joins the clock (the fault's own bit cleared, its test period
+ * starting), when hand_cold finds it referenced, when hand_hot passes it hot, and when
+ * shrink_page_list gives it back. An unreferenced cold page hand_cold takes for eviction is
+ * not asked: it is about to be taken back. A hot page then costs one hinting fault a lap of
+ * hand_hot, a cold one in its test period one a lap of hand_cold. The join's request is
+ * queued and goes with the next fault or scan, after the access that faulted the page in:
+ * a page refaulted hot must show its next access before hand_cold comes round, which on a
+ * clock of mostly hot pages is soon. So under CLOCK-Pro each page mapped out costs one
+ * hinting fault at its next access, with or without pressure.
+ *
+ * Under two-list the sampling rate is the scanner's, as for the kernel's pte young bits: a
+ * page is sampled only when reclaim deactivates it, which shrink_active_list does as fast as
+ * reclaim drains the inactive list, so with no pressure nothing is sampled and the client
+ * runs without hinting faults, and the samples come faster as reclaim does. (NUMA hinting
+ * faults need a rate of their own, task_numa_work; these are driven by reclaim itself.) The
+ * requests of a scan go to each client as one batch when the scan ends (mapped_flush_hints).
  *
  * Only anonymous regions are mapped so far: their pages have one entry each, in one region.
  * Caller holds engine->mm_lock for the internal functions.
@@ -61,13 +73,23 @@ int mapped_take_back(struct region *region, unsigned long idx, struct page *page
 
 #define MAP_HINT_BATCH	64	/* pages a region queues before its client is asked */
 
-/* Send @region's queued hints to its client, if it still has one. */
+/*
+ * Send @region's queued hints to its client, if it still has one: those of the pages it
+ * still holds (a page queued may have been taken back since: it has no entry to drop).
+ */
 static void mapped_send_hints(struct rcl_engine *engine, struct region *region)
 {
-	unsigned int n = region->nr_map_hints;
+	unsigned int i, n = 0;
 
+	if (region->dead || !region->map_ops || !region->map_ops->hint) {
+		region->nr_map_hints = 0;
+		return;
+	}
+	for (i = 0; i < region->nr_map_hints; i++)
+		if (pte_mapped_out(pte_get(region, (unsigned long)region->map_hints[i])))
+			region->map_hints[n++] = region->map_hints[i];
 	region->nr_map_hints = 0;
-	if (!n || region->dead || !region->map_ops || !region->map_ops->hint)
+	if (!n)
 		return;
 	if (region->map_ops->hint(region->map_arg, region->map_hints, n) == 0)
 		count_vm_events(engine, MAPPED_HINT_UPDATES, n);
@@ -76,7 +98,9 @@ static void mapped_send_hints(struct rcl_engine *engine, struct region *region)
 /*
  * Reclaim deactivated mapped-out page @idx: queue the request that makes the client's next
  * access to it a hinting fault. The region waits on engine->mapped_hinting,
- * referenced, until the scan ends; a full batch goes at once.
+ * referenced, until the scan ends; a full batch goes before @idx is queued, so that a page
+ * the fault mapping it queued (CLOCK-Pro's join) is never asked for before that fault's
+ * access is done.
  */
 void mapped_page_aged(struct rcl_engine *engine, struct region *region, unsigned long idx)
 {
@@ -88,12 +112,16 @@ void mapped_page_aged(struct rcl_engine *engine, struct region *region, unsigned
 		region->map_hint_next = engine->mapped_hinting;
 		engine->mapped_hinting = region;
 	}
-	region->map_hints[region->nr_map_hints++] = idx;
 	if (region->nr_map_hints == MAP_HINT_BATCH)
 		mapped_send_hints(engine, region);	/* stays listed: the flush unlists it */
+	region->map_hints[region->nr_map_hints++] = idx;
 }
 
-/* A scan ended: every client gets the requests it made for it. */
+/*
+ * A scan ended: every client gets the requests it made for it. Under CLOCK-Pro a fault's
+ * join queues one too, which waits for the next fault or scan (or the engine's end, mm_exit):
+ * not sent by the fault that queued it, before that fault's own access is done.
+ */
 void mapped_flush_hints(struct rcl_engine *engine)
 {
 	struct region *region;
@@ -197,6 +225,26 @@ static struct page *lock_present_page(struct rcl_engine *engine, struct region *
 
 #define MAP_FAULT_RETRIES	64	/* entries changed under us this often: give up, -EAGAIN */
 
+/*
+ * Page @idx (@page) is the client's now, and young: the miss was an access. Under CLOCK-Pro,
+ * a page that had not @joined its clock before the fault and has now (a swap-cache or
+ * readahead page the fault found on the LRU: the fault, its first access, joined it) must
+ * not carry the fault's access as a later one, or hand_cold would make every page swapped in
+ * hot: the bit is cleared and the client's next access asked for instead, as clock_join does
+ * for a page that joins after this. Under two-list no page joins a clock: always young.
+ */
+static void mapped_out(struct region *region, unsigned long idx, struct page *page,
+		       bool joined)
+{
+	pte_t *pte = pte_offset(region, idx);
+
+	*pte |= PTE_MAPPED | PTE_YOUNG;
+	if (!joined && PageClock(page)) {
+		*pte &= ~PTE_YOUNG;
+		page_sample_mapped(page);
+	}
+}
+
 int rcl_region_map_fault(struct rcl_engine *engine, uint32_t id, void *arg, uint64_t idx)
 {
 	struct region *region;
@@ -204,6 +252,7 @@ int rcl_region_map_fault(struct rcl_engine *engine, uint32_t id, void *arg, uint
 	int err = 0, tries;
 
 	mm_lock(engine);
+	mapped_flush_hints(engine);	/* joins queued by the faults before this one */
 	region = mapped_region_get(engine, id, arg, &err);
 	if (region && idx >= region->nr_pages)
 		err = -EINVAL;
@@ -211,6 +260,9 @@ int rcl_region_map_fault(struct rcl_engine *engine, uint32_t id, void *arg, uint
 		goto out;
 	current_or_default(engine)->faulting_region = region;
 	for (tries = 0; tries < MAP_FAULT_RETRIES; tries++) {
+		pte_t orig = pte_get(region, (unsigned long)idx);
+		bool joined = pte_present(orig) && PageClock(pfn_to_page(engine, pte_pfn(orig)));
+
 		if (region->dead || region->map_arg != arg) {
 			err = -ENOENT;
 			break;
@@ -229,7 +281,7 @@ int rcl_region_map_fault(struct rcl_engine *engine, uint32_t id, void *arg, uint
 			continue;
 		err = region->map_ops->fill(arg, idx, page_address(page));
 		if (!err)
-			*pte_offset(region, (unsigned long)idx) |= PTE_MAPPED | PTE_YOUNG;
+			mapped_out(region, (unsigned long)idx, page, joined);
 		unlock_page(page);
 		put_page(page);
 		break;
@@ -258,6 +310,7 @@ int rcl_region_map_minor(struct rcl_engine *engine, uint32_t id, void *arg, uint
 	int err = 0;
 
 	mm_lock(engine);
+	mapped_flush_hints(engine);	/* joins queued by the faults before this one */
 	region = mapped_region_get(engine, id, arg, &err);
 	if (region && (idx >= region->nr_pages || !region->map_ops->cont))
 		err = -EINVAL;

@@ -223,8 +223,8 @@ int page_referenced(struct page *page, struct mem_cgroup *target, unsigned int *
 	return arg.referenced;
 }
 
-static bool page_deactivate_mapped_one(struct page *page, struct region *region, pte_t *pte,
-				       void *arg)
+static bool page_sample_mapped_one(struct page *page, struct region *region, pte_t *pte,
+				   void *arg)
 {
 	(void)arg;
 	if (pte_mapped_out(*pte))
@@ -233,14 +233,16 @@ static bool page_deactivate_mapped_one(struct page *page, struct region *region,
 }
 
 /*
- * Reclaim moves anonymous @page to the inactive list, its young bits just cleared: from now
- * on its accesses decide whether it is reclaimed or activated. A client holding it sets no
- * bit we can see, so it is asked to make its next access a hinting fault (mapped.c).
+ * Reclaim just cleared the young bits of anonymous @page and its next accesses are to decide
+ * its fate: two-list moves it to the inactive list (shrink_active_list), a CLOCK-Pro hand
+ * tested its reference and left it on the clock (clockpro.c). A client holding it sets no
+ * bit we can see, so it is asked to make its next access a hinting fault (mapped.c). The
+ * caller sends the requests when its scan ends (mapped_flush_hints).
  */
-void page_deactivate_mapped(struct page *page)
+void page_sample_mapped(struct page *page)
 {
 	if (!page_is_file_cache(page))
-		rmap_walk(page, page_deactivate_mapped_one, NULL);
+		rmap_walk(page, page_sample_mapped_one, NULL);
 }
 
 static void mlock_vma_page(struct page *page)

@@ -361,7 +361,7 @@ int mapping_register(struct rcl_engine *engine, struct address_space *mapping);
 void mapping_unregister(struct rcl_engine *engine, struct address_space *mapping);
 /* Count and clear young bits of every entry mapping @page; union of the mappers' flags. */
 int page_referenced(struct page *page, struct mem_cgroup *target, unsigned int *vm_flags);
-void page_deactivate_mapped(struct page *page);
+void page_sample_mapped(struct page *page);
 /* Unmap @page from every entry (anon: install its swap entry). True if no mapping remains. */
 enum ttu_flags { TTU_IGNORE_MLOCK = 0x1 };
 bool try_to_unmap(struct page *page, unsigned int flags);

@@ -753,7 +753,7 @@ void shrink_active_list(unsigned long nr_to_scan, struct lruvec *lruvec,
 		}
 		ClearPageActive(page);
 		SetPageWorkingset(page);
-		page_deactivate_mapped(page);
+		page_sample_mapped(page);
 		page_list_add(&l_inactive, page);
 	}
 

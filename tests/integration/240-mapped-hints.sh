@@ -7,6 +7,7 @@
 # ones, on the daemon's counters (each set in a memcg of its own under the limited parent).
 # A client that takes no hints (RECLAIMD_MAP_HINTS=0) gets no hinting faults, its hot pages
 # look cold and refault like the others, and every byte still reads back.
+# RCL_RECLAIM_POLICY names the daemon's --reclaim-policy (245-mapped-hints-clock-pro.sh).
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
@@ -43,7 +44,9 @@ run() {
 	return "$rc"
 }
 
-start_daemon && ok "daemon is READY" || not_ok "daemon is READY"
+policy=${RCL_RECLAIM_POLICY:-two-list}
+start_daemon --reclaim-policy "$policy" && ok "daemon ($policy) is READY" ||
+	not_ok "daemon ($policy) is READY"
 
 run hinted
 rc=$?
@@ -57,8 +60,12 @@ check "a hot set beside a cold one streamed through their memcg, every page read
 check "... reclaim asked the client to drop entries ($updates pages)" test "$updates" -gt 0
 check "... and the client's accesses came back as hinting faults ($faults)" \
 	test "$faults" -gt 0
-check "... the cold set refaulted from swap, again and again ($cold >= $COLD / 2)" \
-	test "$cold" -ge "$((COLD / 2))"
+# Swap readahead serves the rest: half the cold set's refaults read swap under two-list
+# (1249 measured), a quarter under CLOCK-Pro, whose readahead pages wait cold (787).
+floor=$((COLD / 2))
+[ "$policy" = clock-pro ] && floor=$((COLD / 4))
+check "... the cold set refaulted from swap, again and again ($cold >= $floor)" \
+	test "$cold" -ge "$floor"
 # The hot set is written twice as often: per access, at least 10 times fewer refaults.
 check "... the hot set far less: per access 10x fewer ($hot * 10 * $STEP < $cold * $HOT)" \
 	test "$((hot * 10 * STEP))" -lt "$((cold * HOT))"

@@ -380,6 +380,14 @@ END_TEST
 
 /* ---- the young bit: hinting faults ------------------------------------------------------ */
 
+/* Run under CLOCK-Pro (tests/scenario/clock-pro.sh)? */
+static bool clock_pro(void)
+{
+	const char *name = getenv("RCL_RECLAIM_POLICY");
+
+	return name && !strcmp(name, "clock-pro");
+}
+
 #define HC_HOT		64u	/* pages touched every round */
 #define HC_COLD		1024u	/* pages streamed through, HC_STEP a round */
 #define HC_STEP		32u
@@ -467,7 +475,9 @@ START_TEST(test_hot_set_survives_reclaim_of_a_cold_one)
 	ck_assert_uint_ge(hc.hot_pgfault, hc.hot.fills + hc.hot.conts);
 	/* The cold set is streamed through the group's max: it refaults, again and again... */
 	ck_assert_uint_ge(hc.cold_refills, 2 * HC_COLD);
-	ck_assert_uint_ge(hc.cold_majflt, HC_COLD / 2);	/* swap readahead serves the rest */
+	/* ... from swap (readahead serves the rest): half the set under two-list (663 seen), a
+	 * quarter under CLOCK-Pro, whose readahead pages wait cold on the clock (387). */
+	ck_assert_uint_ge(hc.cold_majflt, clock_pro() ? HC_COLD / 4 : HC_COLD / 2);
 	/* ... while the hot set, touched twice as often, stays: per access, 10 times fewer. */
 	ck_assert_uint_lt(hc.hot_refills * 10 * (HC_ROUNDS * HC_STEP),
 			  hc.cold_refills * (HC_ROUNDS * HC_HOT));
@@ -502,7 +512,7 @@ START_TEST(test_cold_mapped_pages_are_sampled)
 {
 	struct fixture f;
 	struct client cl;
-	uint64_t i, faults0, updates0, pages = 16;
+	uint64_t i, faults0, updates0, conts0, pages = 16;
 	uint32_t id;
 
 	fixture_setup(&f, 16, 32, 1);
@@ -511,6 +521,11 @@ START_TEST(test_cold_mapped_pages_are_sampled)
 	ck_assert_int_eq(rcl_region_map(f.e, id, &hint_ops, &cl), 0);
 	for (i = 0; i < pages; i++)
 		client_touch(&f, &cl, id, i);
+	/* Under CLOCK-Pro each page joining the clock asked for its next access, sent by the
+	 * next fault: touched again, none is left to ask for (two-list: nothing happens). */
+	for (i = 0; i < pages; i++)
+		client_touch(&f, &cl, id, i);
+	conts0 = cl.conts;
 	faults0 = fixture_vmstat(f.e, "mapped_hint_faults");
 	updates0 = fixture_vmstat(f.e, "mapped_hint_updates");
 	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, pages / 2, RCL_MADV_COLD), 0);
@@ -519,7 +534,7 @@ START_TEST(test_cold_mapped_pages_are_sampled)
 		ck_assert(cl.zapped[i] == (i < pages / 2));
 	for (i = 0; i < pages; i++)
 		client_touch(&f, &cl, id, i);	/* the cold half back by hinting faults */
-	ck_assert_uint_eq(cl.conts, pages / 2);
+	ck_assert_uint_eq(cl.conts - conts0, pages / 2);
 	ck_assert_uint_eq(fixture_vmstat(f.e, "mapped_hint_faults") - faults0, pages / 2);
 	ck_assert_uint_eq(cl.fills, pages);	/* nothing was taken back */
 	ck_assert_int_eq(rcl_region_unmap(f.e, id, &cl), 0);
