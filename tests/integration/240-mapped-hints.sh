@@ -76,8 +76,9 @@ check "a client that takes no hints: every page still reads back" \
 	grep -q "^hotcold rounds $ROUNDS\$" "$tmp/plain.out"
 check "... no hinting faults ($faults), no requests ($updates)" \
 	test "$faults" = 0 -a "$updates" = 0
-# What held above does not hold here: per access, the hot set refaults like the cold one.
-check "... and its hot set looks cold: more refaults ($hot > 2 * $hinted_hot), not 10x fewer than the cold set's per access" \
-	test "$hot" -gt "$((2 * hinted_hot))" -a "$((hot * 10 * STEP))" -ge "$((cold * HOT))"
+# What held above does not hold here: per access, the hot set refaults like the cold one. (Not
+# compared with the hinted run's count: two runs on a loaded machine differ by more than 2x.)
+check "... and its hot set looks cold: not 10x fewer refaults than the cold set's per access ($hot, hinted $hinted_hot)" \
+	test "$((hot * 10 * STEP))" -ge "$((cold * HOT))"
 
 finish
