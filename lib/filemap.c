@@ -220,18 +220,19 @@ struct page *find_get_page(struct address_space *mapping, unsigned long index)
 }
 
 /*
- * Insert a new page at @index, charge it and queue it for the LRU. A shadow entry in the slot
- * means the page was evicted before: workingset_refault decides whether it starts active.
+ * Insert a new page at @index, charge it (as @gfp allows: readahead's __GFP_NORETRY gives up
+ * without an OOM kill) and queue it for the LRU. A shadow entry in the slot means the page was
+ * evicted before: workingset_refault decides whether it starts active.
  */
 int add_to_page_cache_lru(struct page *page, struct address_space *mapping,
-			  unsigned long index, struct mem_cgroup *memcg)
+			  unsigned long index, struct mem_cgroup *memcg, gfp_t gfp)
 {
 	struct xa_node *leaf;
 	pgcache_slot_t old;
 	int err;
 
 	/* The charge may reclaim, and wait without mm_lock: the slot is looked at after it. */
-	err = mem_cgroup_try_charge(page, memcg);
+	err = mem_cgroup_try_charge_gfp(page, memcg, gfp);
 	if (err)
 		return err;
 	leaf = xa_leaf_create(&mapping->i_pages, index);
@@ -291,7 +292,7 @@ static struct page *page_cache_read(struct rcl_engine *engine, struct address_sp
 		return NULL;
 	}
 	__lock_new_page(page);		/* found in the cache only locked until it is read */
-	err = add_to_page_cache_lru(page, mapping, index, memcg);
+	err = add_to_page_cache_lru(page, mapping, index, memcg, GFP_KERNEL);
 	if (err) {
 		unlock_page(page);
 		put_page(page);
@@ -523,7 +524,8 @@ int generic_perform_write(struct rcl_file *filp, uint64_t pos, const void *buf, 
 						      NULL);
 			if (!page)
 				return -ENOMEM;
-			err = add_to_page_cache_lru(page, mapping, index, filp->memcg);
+			err = add_to_page_cache_lru(page, mapping, index, filp->memcg,
+						    GFP_KERNEL);
 			if (err) {
 				put_page(page);
 				return err;

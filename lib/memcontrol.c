@@ -248,12 +248,20 @@ static bool memcg_should_wait_writeback(struct mem_cgroup *over)
 	return true;
 }
 
+int mem_cgroup_try_charge(struct page *page, struct mem_cgroup *memcg)
+{
+	return mem_cgroup_try_charge_gfp(page, memcg, GFP_KERNEL);
+}
+
 /*
  * Charge @page to @memcg (the root if NULL). Above memory.max, reclaim inside the group that
  * is over, up to MEM_CGROUP_RECLAIM_RETRIES times, then invoke the memcg OOM killer (oom
  * event); fail with -ENOMEM when it kills nothing (the default policy, or no other region).
+ * With __GFP_NORETRY in @gfp (readahead's pages) one round of reclaim and the drain is all:
+ * then -ENOMEM, quietly, as try_charge's "goto nomem" — a page nobody asked for yet is not
+ * worth an OOM kill, and the fault or read that needs its own page charges it in full.
  */
-int mem_cgroup_try_charge(struct page *page, struct mem_cgroup *memcg)
+int mem_cgroup_try_charge_gfp(struct page *page, struct mem_cgroup *memcg, gfp_t gfp)
 {
 	struct rcl_engine *engine = page_engine(page);
 	int retries = MEM_CGROUP_RECLAIM_RETRIES, waits = MAX_RECLAIM_RETRIES;
@@ -276,6 +284,8 @@ int mem_cgroup_try_charge(struct page *page, struct mem_cgroup *memcg)
 			drained = true;
 			continue;
 		}
+		if (gfp & __GFP_NORETRY)
+			return -ENOMEM;
 		/* Nothing freed while the group's pages wait for the flusher: wait for it, as
 		 * the page allocator waits for writeback before it gives up (at most 16 times). */
 		if (!reclaimed && waits > 0) {

@@ -130,6 +130,7 @@ long mem_cgroup_get_nr_swap_pages(struct mem_cgroup *memcg);
 bool mem_cgroup_swap_full(struct page *page);
 
 int mem_cgroup_try_charge(struct page *page, struct mem_cgroup *memcg);
+int mem_cgroup_try_charge_gfp(struct page *page, struct mem_cgroup *memcg, gfp_t gfp);
 void mem_cgroup_uncharge(struct page *page);
 int mem_cgroup_try_charge_swap(struct page *page, swp_entry_t entry);
 void mem_cgroup_uncharge_swap(struct rcl_engine *engine, uint16_t memcg_id);

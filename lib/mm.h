@@ -433,7 +433,7 @@ bool filemap_map_pages(struct rcl_engine *engine, struct region *region, unsigne
 int filemap_read_pages(struct address_space *mapping, struct page **pages, unsigned int nr);
 struct page *find_get_page(struct address_space *mapping, unsigned long index);
 int add_to_page_cache_lru(struct page *page, struct address_space *mapping,
-			  unsigned long index, struct mem_cgroup *memcg);
+			  unsigned long index, struct mem_cgroup *memcg, gfp_t gfp);
 void __delete_from_page_cache(struct page *page, uint64_t shadow);
 /* The page cache slot of @index: 0 (empty), a page or a shadow entry. */
 static inline pgcache_slot_t page_cache_slot(const struct address_space *mapping,

@@ -18,6 +18,8 @@
 
 /* The largest request the device takes at once (queue/max_sectors_kb): 1 MiB. */
 #define RA_IO_PAGES	256u
+/* readahead_gfp_mask: pages nobody asked for yet are not worth a retry or an OOM kill. */
+#define RA_GFP		(GFP_HIGHUSER_MOVABLE | __GFP_NORETRY | __GFP_NOWARN)
 
 void file_ra_state_init(struct file_ra_state *ra)
 {
@@ -148,13 +150,12 @@ unsigned long __do_page_cache_readahead(struct address_space *mapping, struct me
 			nr = 0;
 			continue;
 		}
-		page = __alloc_pages_nodemask(engine, GFP_HIGHUSER_MOVABLE | __GFP_NORETRY |
-					      __GFP_NOWARN, 0,
+		page = __alloc_pages_nodemask(engine, RA_GFP, 0,
 					      (int)(index % (unsigned long)engine->nr_nodes), NULL);
 		if (!page)
 			break;
 		trylock_page(page);		/* new: nobody else holds it */
-		if (add_to_page_cache_lru(page, mapping, index, memcg)) {
+		if (add_to_page_cache_lru(page, mapping, index, memcg, RA_GFP)) {
 			unlock_page(page);
 			put_page(page);
 			break;

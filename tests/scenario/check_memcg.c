@@ -247,11 +247,13 @@ static uint64_t memcg_ooms(struct fixture *f, uint32_t cg)
  * reclaim writes no file page itself; the pages are the flusher's to write, and the charge
  * must wait for that rather than fail while the writes are still to come. Six runs of each
  * kind: write() through the page cache (FileWrite) and a Write into a shared file region;
- * every one succeeds without an oom event of its own, every byte read back. (Reads are not
- * held to that: a readahead page that cannot be charged goes to the OOM path here, where
- * the kernel's __GFP_NORETRY readahead would give up quietly.) Before the charge waited for
- * the flusher, reclaimd (fwrite 2M --memcg, max 1M) failed 3 of 6 such writes under each
- * policy, and this test failed at its first short read-back under both.
+ * every one succeeds without an oom event of its own, every byte read back, and the reads
+ * back raise no oom event either: readahead charges its pages as the kernel's __GFP_NORETRY
+ * readahead does (one round of reclaim, then it stops quietly; the read charges the page it
+ * needs in full). Before the charge waited for the flusher, reclaimd (fwrite 2M --memcg, max
+ * 1M) failed 3 of 6 such writes under each policy, and this test failed at its first short
+ * read-back under both; before readahead charged with NORETRY, each read-back raised oom
+ * events.
  */
 START_TEST(test_dirty_write_twice_max_succeeds)
 {
@@ -261,7 +263,7 @@ START_TEST(test_dirty_write_twice_max_succeeds)
 					.flags = RCL_REGION_SHARED, .path = name };
 	struct fixture f;
 	uint32_t cg, id;
-	uint64_t ooms, write_ooms = 0;
+	uint64_t ooms, write_ooms = 0, read_ooms = 0;
 	size_t got;
 	int i, fails = 0, rfails = 0;
 
@@ -278,7 +280,9 @@ START_TEST(test_dirty_write_twice_max_succeeds)
 		ooms = memcg_ooms(&f, cg);
 		fails += rcl_file_write_memcg(f.e, name, cg, 0, buf, len) != 0;
 		write_ooms += memcg_ooms(&f, cg) - ooms;
+		ooms = memcg_ooms(&f, cg);
 		ck_assert_int_eq(rcl_file_read_memcg(f.e, name, cg, 0, back, len, &got), 0);
+		read_ooms += memcg_ooms(&f, cg) - ooms;
 		ck_assert_uint_eq(got, len);
 		ck_assert(memcmp(buf, back, len) == 0);
 	}
@@ -289,16 +293,19 @@ START_TEST(test_dirty_write_twice_max_succeeds)
 		ooms = memcg_ooms(&f, cg);
 		rfails += rcl_region_write(f.e, id, 0, buf, len) != 0;
 		write_ooms += memcg_ooms(&f, cg) - ooms;
+		ooms = memcg_ooms(&f, cg);
 		ck_assert_int_eq(rcl_region_read(f.e, id, 0, back, len), 0);
+		read_ooms += memcg_ooms(&f, cg) - ooms;
 		ck_assert(memcmp(buf, back, len) == 0);
 		ck_assert_int_eq(rcl_region_free(f.e, id), 0);
 	}
 	printf("# 2M into 1M: %d of %d file writes, %d of %d region writes failed; "
-	       "%llu oom events in writes\n", fails, DIRTY_RUNS, rfails, DIRTY_RUNS,
-	       (unsigned long long)write_ooms);
+	       "%llu oom events in writes, %llu in reads\n", fails, DIRTY_RUNS, rfails,
+	       DIRTY_RUNS, (unsigned long long)write_ooms, (unsigned long long)read_ooms);
 	ck_assert_int_eq(fails, 0);
 	ck_assert_int_eq(rfails, 0);
 	ck_assert_uint_eq(write_ooms, 0);
+	ck_assert_uint_eq(read_ooms, 0);
 	fixture_teardown(&f);
 	free(buf);
 	free(back);
