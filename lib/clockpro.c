@@ -489,30 +489,6 @@ static void clockpro_putback(struct page_list *batch)
 	}
 }
 
-static void clockpro_count_scan(struct lruvec *lruvec, struct scan_control *sc, bool file,
-				unsigned long scanned, unsigned long reclaimed, bool steal)
-{
-	struct rcl_engine *engine = lruvec->pgdat->engine;
-	struct mem_cgroup *memcg = lruvec->memcg ? lruvec->memcg : engine->root_mem_cgroup;
-	bool kswapd = current_or_default(engine)->flags & PF_KSWAPD;
-
-	if (!steal) {
-		if (global_reclaim(sc))
-			count_vm_events(engine, kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT, scanned);
-		count_memcg_events(memcg, kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT, scanned);
-		count_vm_events(engine, file ? PGSCAN_FILE : PGSCAN_ANON, scanned);
-		count_memcg_events(memcg, file ? PGSCAN_FILE : PGSCAN_ANON, scanned);
-		mod_memcg_state(memcg, MEMCG_PGSCAN, (long)scanned);
-		return;
-	}
-	if (global_reclaim(sc))
-		count_vm_events(engine, kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, reclaimed);
-	count_memcg_events(memcg, kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, reclaimed);
-	count_vm_events(engine, file ? PGSTEAL_FILE : PGSTEAL_ANON, reclaimed);
-	count_memcg_events(memcg, file ? PGSTEAL_FILE : PGSTEAL_ANON, reclaimed);
-	mod_memcg_state(memcg, MEMCG_PGSTEAL, (long)reclaimed);
-}
-
 /*
  * hand_cold (§3.3) over at most @nr_to_scan pages of the clock of @lru, taking at most
  * SWAP_CLUSTER_MAX and no more than the reclaim asks for: the bound that makes every call
@@ -574,31 +550,15 @@ static unsigned long hand_cold(unsigned long nr_to_scan, struct lruvec *lruvec,
 	mod_node_page_state(pgdat, file ? NR_ISOLATED_FILE : NR_ISOLATED_ANON, (long)taken);
 	lruvec->reclaim_stat.recent_scanned[file] += scanned;
 	lruvec->reclaim_stat.recent_rotated[file] += rotated;
-	clockpro_count_scan(lruvec, sc, file, scanned, 0, false);
+	count_reclaim_scan(lruvec, sc, file, scanned);
 	*ret_scanned = scanned;
 	if (!taken)
 		return 0;
 
 	reclaimed = shrink_page_list(&batch, pgdat, sc, 0, &stat, false);
-	clockpro_count_scan(lruvec, sc, file, 0, reclaimed, true);
+	count_reclaim_steal(lruvec, sc, file, reclaimed);
 	clockpro_putback(&batch);
-	mod_node_page_state(pgdat, file ? NR_ISOLATED_FILE : NR_ISOLATED_ANON, -(long)taken);
-	if (stat.nr_unqueued_dirty == taken)
-		wakeup_flusher_threads(pgdat->engine);
-	sc->nr.dirty += stat.nr_dirty;
-	sc->nr.congested += stat.nr_congested;
-	sc->nr.unqueued_dirty += stat.nr_unqueued_dirty;
-	sc->nr.writeback += stat.nr_writeback;
-	sc->nr.immediate += stat.nr_immediate;
-	sc->nr.taken += (unsigned int)taken;
-	if (file)
-		sc->nr.file_taken += (unsigned int)taken;
-	trace_event(pgdat->engine, .type = RCL_TRACE_LRU_SHRINK_INACTIVE, .nid = pgdat->node_id,
-		    .nr_scanned = scanned, .nr_reclaimed = reclaimed, .nr_dirty = stat.nr_dirty,
-		    .nr_writeback = stat.nr_writeback, .nr_congested = stat.nr_congested,
-		    .nr_immediate = stat.nr_immediate, .nr_activate = stat.nr_activate,
-		    .nr_ref_keep = stat.nr_ref_keep, .nr_unmap_fail = stat.nr_unmap_fail,
-		    .priority = sc->priority, .file = file);
+	shrink_inactive_done(lruvec, sc, file, taken, scanned, reclaimed, &stat);
 	return reclaimed;
 }
 

@@ -620,13 +620,79 @@ static void putback_inactive_pages(struct lruvec *lruvec, struct page_list *page
 	}
 }
 
+/*
+ * pgscan of an inactive-list scan: by reclaimer (kswapd or direct; global reclaim only in
+ * vmstat) and, as v5.8 splits it, by LRU type for every reclaim, limit reclaim included. Both
+ * policies' scans count here (shrink_inactive_list, CLOCK-Pro's hand_cold).
+ */
+void count_reclaim_scan(struct lruvec *lruvec, struct scan_control *sc, bool file,
+			unsigned long nr_scanned)
+{
+	struct rcl_engine *engine = lruvec->pgdat->engine;
+	struct mem_cgroup *memcg = root_or(engine, lruvec->memcg);
+	bool kswapd = current_is_kswapd(engine);
+
+	if (global_reclaim(sc))
+		count_vm_events(engine, kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT, nr_scanned);
+	count_memcg_events(memcg, kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT, nr_scanned);
+	count_vm_events(engine, file ? PGSCAN_FILE : PGSCAN_ANON, nr_scanned);
+	count_memcg_events(memcg, file ? PGSCAN_FILE : PGSCAN_ANON, nr_scanned);
+	mod_memcg_state(memcg, MEMCG_PGSCAN, (long)nr_scanned);
+}
+
+/* pgsteal of what shrink_page_list freed, split as count_reclaim_scan splits pgscan. */
+void count_reclaim_steal(struct lruvec *lruvec, struct scan_control *sc, bool file,
+			 unsigned long nr_reclaimed)
+{
+	struct rcl_engine *engine = lruvec->pgdat->engine;
+	struct mem_cgroup *memcg = root_or(engine, lruvec->memcg);
+	bool kswapd = current_is_kswapd(engine);
+
+	if (global_reclaim(sc))
+		count_vm_events(engine, kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, nr_reclaimed);
+	count_memcg_events(memcg, kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, nr_reclaimed);
+	count_vm_events(engine, file ? PGSTEAL_FILE : PGSTEAL_ANON, nr_reclaimed);
+	count_memcg_events(memcg, file ? PGSTEAL_FILE : PGSTEAL_ANON, nr_reclaimed);
+	mod_memcg_state(memcg, MEMCG_PGSTEAL, (long)nr_reclaimed);
+}
+
+/*
+ * The end of an inactive-list shrink, its pages put back: they are no longer isolated, the
+ * flushers are woken if every page taken was dirty and not queued (they are behind), the
+ * round's counts go to scan_control for the congestion and writeback decisions of
+ * shrink_node (spec 6), and the trace point fires. Both policies end their scans here.
+ */
+void shrink_inactive_done(struct lruvec *lruvec, struct scan_control *sc, bool file,
+			  unsigned long nr_taken, unsigned long nr_scanned,
+			  unsigned long nr_reclaimed, const struct reclaim_stat *stat)
+{
+	struct pglist_data *pgdat = lruvec->pgdat;
+
+	mod_node_page_state(pgdat, file ? NR_ISOLATED_FILE : NR_ISOLATED_ANON, -(long)nr_taken);
+	if (stat->nr_unqueued_dirty == nr_taken)
+		wakeup_flusher_threads(pgdat->engine);
+	sc->nr.dirty += stat->nr_dirty;
+	sc->nr.congested += stat->nr_congested;
+	sc->nr.unqueued_dirty += stat->nr_unqueued_dirty;
+	sc->nr.writeback += stat->nr_writeback;
+	sc->nr.immediate += stat->nr_immediate;
+	sc->nr.taken += (unsigned int)nr_taken;
+	if (file)
+		sc->nr.file_taken += (unsigned int)nr_taken;
+	trace_event(pgdat->engine, .type = RCL_TRACE_LRU_SHRINK_INACTIVE, .nid = pgdat->node_id,
+		    .nr_scanned = nr_scanned, .nr_reclaimed = nr_reclaimed,
+		    .nr_dirty = stat->nr_dirty, .nr_writeback = stat->nr_writeback,
+		    .nr_congested = stat->nr_congested, .nr_immediate = stat->nr_immediate,
+		    .nr_activate = stat->nr_activate, .nr_ref_keep = stat->nr_ref_keep,
+		    .nr_unmap_fail = stat->nr_unmap_fail, .priority = sc->priority, .file = file);
+}
+
 unsigned long shrink_inactive_list(unsigned long nr_to_scan, struct lruvec *lruvec,
 				   struct scan_control *sc, enum lru_list lru)
 {
 	struct pglist_data *pgdat = lruvec->pgdat;
 	struct rcl_engine *engine = pgdat->engine;
-	struct mem_cgroup *memcg = root_or(engine, lruvec->memcg);
-	bool file = is_file_lru(lru), kswapd = current_is_kswapd(engine);
+	bool file = is_file_lru(lru);
 	unsigned long nr_scanned, nr_reclaimed, nr_taken;
 	struct reclaim_stat stat;
 	struct page_list page_list;
@@ -649,46 +715,14 @@ unsigned long shrink_inactive_list(unsigned long nr_to_scan, struct lruvec *lruv
 	nr_taken = isolate_lru_pages(nr_to_scan, lruvec, &page_list, &nr_scanned, sc, mode, lru);
 	mod_node_page_state(pgdat, file ? NR_ISOLATED_FILE : NR_ISOLATED_ANON, (long)nr_taken);
 	lruvec->reclaim_stat.recent_scanned[file] += nr_taken;
-	if (global_reclaim(sc))
-		count_vm_events(engine, kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT, nr_scanned);
-	count_memcg_events(memcg, kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT, nr_scanned);
-	/* The v5.8 split by LRU type, counted for every reclaim, limit reclaim included. */
-	count_vm_events(engine, file ? PGSCAN_FILE : PGSCAN_ANON, nr_scanned);
-	count_memcg_events(memcg, file ? PGSCAN_FILE : PGSCAN_ANON, nr_scanned);
-	mod_memcg_state(memcg, MEMCG_PGSCAN, (long)nr_scanned);
+	count_reclaim_scan(lruvec, sc, file, nr_scanned);
 	if (nr_taken == 0)
 		return 0;
 
 	nr_reclaimed = shrink_page_list(&page_list, pgdat, sc, 0, &stat, false);
-	if (global_reclaim(sc))
-		count_vm_events(engine, kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, nr_reclaimed);
-	count_memcg_events(memcg, kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, nr_reclaimed);
-	count_vm_events(engine, file ? PGSTEAL_FILE : PGSTEAL_ANON, nr_reclaimed);
-	count_memcg_events(memcg, file ? PGSTEAL_FILE : PGSTEAL_ANON, nr_reclaimed);
-	mod_memcg_state(memcg, MEMCG_PGSTEAL, (long)nr_reclaimed);
-
+	count_reclaim_steal(lruvec, sc, file, nr_reclaimed);
 	putback_inactive_pages(lruvec, &page_list);
-	mod_node_page_state(pgdat, file ? NR_ISOLATED_FILE : NR_ISOLATED_ANON, -(long)nr_taken);
-
-	/* Every isolated page was dirty and not queued: the flushers are behind. */
-	if (stat.nr_unqueued_dirty == nr_taken)
-		wakeup_flusher_threads(engine);
-
-	sc->nr.dirty += stat.nr_dirty;
-	sc->nr.congested += stat.nr_congested;
-	sc->nr.unqueued_dirty += stat.nr_unqueued_dirty;
-	sc->nr.writeback += stat.nr_writeback;
-	sc->nr.immediate += stat.nr_immediate;
-	sc->nr.taken += (unsigned int)nr_taken;
-	if (file)
-		sc->nr.file_taken += (unsigned int)nr_taken;
-
-	trace_event(engine, .type = RCL_TRACE_LRU_SHRINK_INACTIVE, .nid = pgdat->node_id,
-		    .nr_scanned = nr_scanned, .nr_reclaimed = nr_reclaimed,
-		    .nr_dirty = stat.nr_dirty, .nr_writeback = stat.nr_writeback,
-		    .nr_congested = stat.nr_congested, .nr_immediate = stat.nr_immediate,
-		    .nr_activate = stat.nr_activate, .nr_ref_keep = stat.nr_ref_keep,
-		    .nr_unmap_fail = stat.nr_unmap_fail, .priority = sc->priority, .file = file);
+	shrink_inactive_done(lruvec, sc, file, nr_taken, nr_scanned, nr_reclaimed, &stat);
 	return nr_reclaimed;
 }
 

@@ -105,6 +105,13 @@ unsigned long clockpro_shrink(unsigned long nr_to_scan, struct lruvec *lruvec,
 			      struct scan_control *sc, enum lru_list lru);
 unsigned long shrink_inactive_list(unsigned long nr_to_scan, struct lruvec *lruvec,
 				   struct scan_control *sc, enum lru_list lru);
+void count_reclaim_scan(struct lruvec *lruvec, struct scan_control *sc, bool file,
+			unsigned long nr_scanned);
+void count_reclaim_steal(struct lruvec *lruvec, struct scan_control *sc, bool file,
+			 unsigned long nr_reclaimed);
+void shrink_inactive_done(struct lruvec *lruvec, struct scan_control *sc, bool file,
+			  unsigned long nr_taken, unsigned long nr_scanned,
+			  unsigned long nr_reclaimed, const struct reclaim_stat *stat);
 unsigned long isolate_lru_pages(unsigned long nr_to_scan, struct lruvec *lruvec,
 				struct page_list *dst, unsigned long *nr_scanned,
 				struct scan_control *sc, unsigned int mode, enum lru_list lru);
