@@ -16,6 +16,7 @@
 
 #include "rclc-internal.h"
 #include "wire-frame.h"
+#include "scm-rights.h"
 
 #define RECV_CHUNK	(64u << 10)	/* read while a send waits: at most this per recv */
 
@@ -125,7 +126,6 @@ static ssize_t sock_recv(struct rclc *c, void *buf, size_t len, int flags)
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
 			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *cmsg;
 	ssize_t n;
 
 	if (!c->want_fds)
@@ -133,22 +133,7 @@ static ssize_t sock_recv(struct rclc *c, void *buf, size_t len, int flags)
 	n = recvmsg(c->fd, &msg, flags | MSG_CMSG_CLOEXEC);
 	if (n <= 0)
 		return n;
-	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
-		size_t i, nfd;
-
-		if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
-			continue;
-		nfd = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < nfd; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(int));
-			if (c->nr_fds < RCLC_MAX_FDS)
-				c->fds[c->nr_fds++] = fd;
-			else
-				close(fd);
-		}
-	}
+	c->nr_fds = (unsigned int)scm_rights_take(&msg, c->fds, c->nr_fds, RCLC_MAX_FDS);
 	return n;
 }
 

@@ -73,6 +73,7 @@
 
 #include "log.h"
 #include "map-handoff.h"
+#include "scm-rights.h"
 #include "mapfd.h"
 #include "reclaim/engine.h"
 #include "reclaim/region.h"
@@ -805,7 +806,6 @@ static bool xfer_read(struct session *session)
 	struct iovec iov = { .iov_base = (char *)&x->h + x->got, .iov_len = sizeof(x->h) - x->got };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
 			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *cmsg;
 	ssize_t n = recvmsg(session->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -814,22 +814,8 @@ static bool xfer_read(struct session *session)
 		xfer_fail(session, n == 0 ? "the client hung up" : strerror(errno));
 		return false;
 	}
-	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
-		size_t i, nfd;
-
-		if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
-			continue;
-		nfd = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < nfd; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(int));
-			if (x->fd < 0)
-				x->fd = fd;
-			else
-				close(fd);	/* one is all it may send */
-		}
-	}
+	/* One is all it may send: any other is closed. */
+	scm_rights_take(&msg, &x->fd, x->fd >= 0, 1);
 	if (msg.msg_flags & MSG_CTRUNC) {
 		xfer_fail(session, "it sent more descriptors than one");
 		return false;
