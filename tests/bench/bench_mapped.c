@@ -11,8 +11,9 @@
  *    as its memcg's max, 80 % of the writes to 20 % of the pages, the same random sequence
  *    each time) through the mapping with hinting faults, through the mapping without them
  *    (RECLAIMD_MAP_HINTS=0), through Write requests, and on the host kernel's own swap (a
- *    child in a memory-limited cgroup v2 group with swap) when this machine allows it; when
- *    it does not, the line says why and gives no number.
+ *    child in a memory cgroup, v2 or v1, with the same limit and swap; as root on a host
+ *    without swap, a swap file of the run's own beside reclaimd's, switched off at the end)
+ *    when this machine allows it; when it does not, the line says why and gives no number.
  *
  * Targets (issue 14): first touch <= 20 us median, swap-in <= 25 us median, eviction <= 3 us
  * CPU a page, the hot set within 2x of the kernel's own time. Starts its own reclaimd
@@ -24,6 +25,7 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/swap.h>
 
 #include "bench-daemon.h"
 #include "reclaim-client.h"
@@ -33,6 +35,7 @@
 #define HOT_PAGES	3072u		/* the hot-set region: 12 MiB in an 8 MiB memcg, */
 #define HOT_MAX		(8u << 20)	/* as the issue's 1.5 GiB in 1 GiB */
 #define HOT_ACCESSES	200000u
+#define HOST_SWAP_MIB	64u		/* the host's swap file when it has none */
 
 static pid_t daemon_pid;
 
@@ -264,8 +267,59 @@ static bool host_has_swap(void)
 	return n > 1;		/* the first line is the header */
 }
 
+/*
+ * A host without swap gets a swap file of our own for the run, in the directory reclaimd's
+ * swap file is in, so that both swap to the same file system. Root only; undone by
+ * host_swap_off. NULL, or *WHY.
+ */
+static const char *host_swap_on(const char *dir, char *path, size_t len, const char **why)
+{
+	char cmd[600];
+	int fd;
+
+	if (host_has_swap())
+		return "";
+	if (geteuid() != 0) {
+		*why = "no swap is configured on this host and only root may add a swap file";
+		return NULL;
+	}
+	snprintf(path, len, "%s/host.swap", dir);
+	fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0 || posix_fallocate(fd, 0, (off_t)HOST_SWAP_MIB << 20) != 0) {
+		if (fd >= 0)
+			close(fd);
+		*why = "cannot make a swap file for the host kernel";
+		return NULL;
+	}
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "mkswap -q %s >/dev/null 2>&1", path);
+	if (system(cmd) != 0 || swapon(path, 0) < 0) {
+		unlink(path);
+		*why = "no swap is configured on this host and swapon(2) of a swap file failed";
+		return NULL;
+	}
+	return path;
+}
+
+static void host_swap_off(const char *path)
+{
+	if (!path || !*path)
+		return;
+	if (swapoff(path) < 0)
+		fprintf(stderr, "bench_mapped: swapoff %s: %s\n", path, strerror(errno));
+	unlink(path);
+}
+
+/* A memory-limited group for the child: cgroup v2 if it has the memory controller, else the
+ * v1 memory hierarchy. Which files set the limit differs between the two. */
+struct host_group {
+	char dir[512];
+	const char *max;		/* memory.max or memory.limit_in_bytes */
+	const char *swap_max;		/* memory.swap.max, or NULL (v1: swap unlimited by default) */
+};
+
 /* Our cgroup v2 directory, if the unified hierarchy has the memory controller. */
-static const char *host_cgroup(char *dir, size_t len, const char **why)
+static bool host_cgroup_v2(char *dir, size_t len)
 {
 	char line[512], ctl[512] = "";
 	FILE *f = fopen("/sys/fs/cgroup/cgroup.controllers", "r");
@@ -274,8 +328,7 @@ static const char *host_cgroup(char *dir, size_t len, const char **why)
 	if (!f || !fgets(ctl, sizeof(ctl), f) || !strstr(ctl, "memory")) {
 		if (f)
 			fclose(f);
-		*why = "no cgroup v2 memory controller at /sys/fs/cgroup";
-		return NULL;
+		return false;
 	}
 	fclose(f);
 	f = fopen("/proc/self/cgroup", "r");
@@ -288,81 +341,111 @@ static const char *host_cgroup(char *dir, size_t len, const char **why)
 	}
 	if (f)
 		fclose(f);
-	if (found)
-		return dir;
-	*why = "this process is in no cgroup v2 group (or its path is too long)";
-	return NULL;
+	return found;
+}
+
+static int host_group_make(struct host_group *g, const char **why)
+{
+	char parent[400];
+	struct stat st;
+
+	if (host_cgroup_v2(parent, sizeof(parent))) {
+		g->max = "memory.max";
+		g->swap_max = "memory.swap.max";
+		if (write_file(parent, "cgroup.subtree_control", "+memory") < 0) {
+			*why = "cannot enable the cgroup v2 memory controller below this process's "
+			       "group (no permission, or the group has processes of its own)";
+			return -1;
+		}
+	} else if (stat("/sys/fs/cgroup/memory/memory.limit_in_bytes", &st) == 0) {
+		snprintf(parent, sizeof(parent), "/sys/fs/cgroup/memory");
+		g->max = "memory.limit_in_bytes";
+		g->swap_max = NULL;
+	} else {
+		*why = "no memory cgroup here (neither cgroup v2's controller nor a v1 hierarchy)";
+		return -1;
+	}
+	snprintf(g->dir, sizeof(g->dir), "%s/bench-mapped-%d", parent, (int)getpid());
+	if (mkdir(g->dir, 0755) < 0) {
+		*why = "cannot make a memory cgroup (no permission?)";
+		return -1;
+	}
+	return 0;
+}
+
+/* The workload in a child of the group: its wall time through @fd. */
+static void host_child(const struct host_group *g, int fd)
+{
+	char self[16];
+	volatile uint8_t *base;
+	unsigned int i;
+	double t0;
+
+	snprintf(self, sizeof(self), "%d", (int)getpid());
+	if (write_file(g->dir, "cgroup.procs", self) < 0)
+		_exit(1);
+	base = mmap(NULL, (size_t)HOT_PAGES * PAGE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
+		_exit(1);
+	rng = 88172645463325252ULL;
+	t0 = now();
+	for (i = 0; i < HOT_ACCESSES; i++)
+		base[(size_t)hot_page(HOT_PAGES) * PAGE + (i % 512) * 8] = (uint8_t)i;
+	t0 = now() - t0;
+	_exit(write(fd, &t0, sizeof(t0)) == sizeof(t0) ? 0 : 1);
 }
 
 /*
- * The same workload on anonymous memory of a child in a new group under ours with the same
- * max and unlimited swap. 0 with *R, or -1 with *WHY.
+ * The same workload on anonymous memory of a child in a new memory cgroup with the same max
+ * and unlimited swap, swapping to a file in @dir when the host has no swap of its own.
+ * 0 with *R, or -1 with *WHY.
  */
-static int hot_host(struct run *r, const char **why)
+static int hot_host(const char *dir, struct run *r, const char **why)
 {
-	char parent[400], dir[512], max[32];
-	int pfd[2], status;
+	char max[32], swap_path[512];
+	const char *swap;
+	struct host_group g;
+	int pfd[2], status, ret = -1;
 	pid_t child;
 	ssize_t n;
 
-	if (!host_has_swap()) {
-		*why = "no swap is configured on this host (/proc/swaps is empty)";
+	swap = host_swap_on(dir, swap_path, sizeof(swap_path), why);
+	if (!swap)
 		return -1;
-	}
-	if (!host_cgroup(parent, sizeof(parent), why))
-		return -1;
-	snprintf(dir, sizeof(dir), "%s/bench-mapped-%d", parent, (int)getpid());
-	if (write_file(parent, "cgroup.subtree_control", "+memory") < 0 ||
-	    mkdir(dir, 0755) < 0) {
-		*why = "cannot make a memory-limited cgroup v2 group here (no permission, or "
-		       "the group has processes of its own)";
-		return -1;
-	}
+	if (host_group_make(&g, why) < 0)
+		goto out_swap;
 	snprintf(max, sizeof(max), "%u", HOT_MAX);
-	if (write_file(dir, "memory.max", max) < 0 || write_file(dir, "memory.swap.max", "max") < 0 ||
-	    pipe(pfd) < 0) {
-		rmdir(dir);
-		*why = "cannot set the group's memory.max and memory.swap.max";
-		return -1;
+	if (write_file(g.dir, g.max, max) < 0 ||
+	    (g.swap_max && write_file(g.dir, g.swap_max, "max") < 0) || pipe(pfd) < 0) {
+		*why = "cannot set the group's memory limit and swap limit";
+		goto out_group;
 	}
 	child = fork();
 	if (child == 0) {
-		char self[16];
-		volatile uint8_t *base;
-		unsigned int i;
-		double t0;
-
 		close(pfd[0]);
-		snprintf(self, sizeof(self), "%d", (int)getpid());
-		if (write_file(dir, "cgroup.procs", self) < 0)
-			_exit(1);
-		base = mmap(NULL, (size_t)HOT_PAGES * PAGE, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (base == MAP_FAILED)
-			_exit(1);
-		rng = 88172645463325252ULL;
-		t0 = now();
-		for (i = 0; i < HOT_ACCESSES; i++)
-			base[(size_t)hot_page(HOT_PAGES) * PAGE + (i % 512) * 8] = (uint8_t)i;
-		t0 = now() - t0;
-		_exit(write(pfd[1], &t0, sizeof(t0)) == sizeof(t0) ? 0 : 1);
+		host_child(&g, pfd[1]);
 	}
 	close(pfd[1]);
 	n = child > 0 ? read(pfd[0], &r->wall, sizeof(r->wall)) : -1;
 	close(pfd[0]);
 	if (child > 0)
 		waitpid(child, &status, 0);
-	rmdir(dir);
 	if (n != sizeof(r->wall)) {
 		*why = "the child in the limited group failed (or was OOM killed)";
-		return -1;
+		goto out_group;
 	}
 	r->cpu = 0;
 	r->majflt = r->hint_faults = 0;
-	return 0;
+	ret = 0;
+out_group:
+	rmdir(g.dir);
+out_swap:
+	host_swap_off(swap);
+	return ret;
 }
 
-static int hot_set(struct rclc *c)
+static int hot_set(struct rclc *c, const char *dir)
 {
 	struct rclc_memcg_limits lim = { .set = RCLC_LIMIT_MAX, .max = HOT_MAX };
 	struct run mapped, plain, socket, host;
@@ -383,7 +466,7 @@ static int hot_set(struct rclc *c)
 	if (hot_socket(c, "/hot-socket", &socket) < 0)
 		return -1;
 	print_run("Write requests", &socket);
-	if (hot_host(&host, &why) == 0)
+	if (hot_host(dir, &host, &why) == 0)
 		printf("hot-set %-22s %6.2f s  %6.2f us/access  (mapped is %.1fx of it)\n",
 		       "host kernel swap", host.wall, host.wall / HOT_ACCESSES * 1e6,
 		       mapped.wall / host.wall);
@@ -451,7 +534,7 @@ int main(void)
 	rclc_unmap(c, id);
 	rclc_free(c, id);
 
-	if (hot_set(c) < 0)
+	if (hot_set(c, dir) < 0)
 		goto fail;
 out:
 	rclc_close(c);
