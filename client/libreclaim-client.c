@@ -18,7 +18,9 @@
 #include "wire-frame.h"
 #include "scm-rights.h"
 
-#define RECV_CHUNK	(64u << 10)	/* read while a send waits: at most this per recv */
+#define RECV_CHUNK	(64u << 10)	/* at most this per recv, beyond the frame being read */
+#define SEND_CORK	(64u << 10)	/* asynchronous requests kept until this much is queued */
+#define IN_KEEP		(1u << 20)	/* an input buffer grown past this is freed when empty */
 
 struct push {
 	struct push *next;
@@ -41,9 +43,14 @@ struct rclc {
 	int broken;				/* the -errno that broke the connection, or 0 */
 	Reclaim__V1__Response *hello;		/* the Hello answer, kept for rclc_server */
 	struct push *events, **events_tail;	/* pushed events not yet taken, oldest first */
-	/* Bytes read while a send waited for room: taken before the socket's. */
+	/* Bytes read from the socket and not yet taken: answers are parsed in place, and one
+	 * recv takes as many as have arrived. */
 	uint8_t *in;
 	size_t in_off, in_len, in_cap;
+	/* Asynchronous requests packed but not yet sent: one send for many (rclc_flush). */
+	uint8_t *out;
+	size_t out_len, out_cap;
+	int send_err;				/* a send failed: answers are still read */
 	/* The requests in flight, a ring, oldest at head. */
 	struct pending *ring;
 	unsigned int head, count, cap;
@@ -166,7 +173,10 @@ int rclc_send_fd(struct rclc *c, const void *bytes, size_t len, int fd)
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct cmsghdr *cmsg;
 	ssize_t n;
+	int r = rclc_flush(c);		/* in order, behind the requests kept */
 
+	if (r < 0)
+		return r;
 	if (fd >= 0) {
 		memset(u.buf, 0, sizeof(u.buf));
 		msg.msg_control = u.buf;
@@ -186,30 +196,55 @@ int rclc_send_fd(struct rclc *c, const void *bytes, size_t len, int fd)
 	return (size_t)n < len ? write_all(c, (const uint8_t *)bytes + n, len - (size_t)n) : 0;
 }
 
-/* Keep whatever the socket holds now (a send is waiting for room). 0, or -errno; EOF is
- * -EPIPE, as the send would have seen it. */
-static int read_ahead(struct rclc *c)
+/* Room for at least @room more bytes after the input kept, moving it to the front first. */
+static int input_room(struct rclc *c, size_t room)
+{
+	size_t kept = c->in_len - c->in_off;
+	uint8_t *p;
+
+	if (c->in_off) {
+		memmove(c->in, c->in + c->in_off, kept);
+		c->in_off = 0;
+		c->in_len = kept;
+	}
+	if (c->in_cap - c->in_len >= room)
+		return 0;
+	p = realloc(c->in, c->in_len + room);
+	if (!p)
+		return -ENOMEM;
+	c->in = p;
+	c->in_cap = c->in_len + room;
+	return 0;
+}
+
+/* Take what the socket holds now, up to the buffer's room (at least RECV_CHUNK), without
+ * waiting (@flags MSG_DONTWAIT) or waiting for the first byte. 0, or -errno; EOF is -EPIPE
+ * without waiting (a send saw the server go), -ECONNRESET when waiting for an answer. */
+static int input_fill(struct rclc *c, int flags)
 {
 	ssize_t n;
+	int r;
 
-	if (c->in_off == c->in_len)
-		c->in_off = c->in_len = 0;
-	if (c->in_cap - c->in_len < RECV_CHUNK) {
-		size_t cap = c->in_len + RECV_CHUNK;
-		uint8_t *p = realloc(c->in, cap);
-
-		if (!p)
-			return -ENOMEM;
-		c->in = p;
-		c->in_cap = cap;
+	if (c->in_cap - c->in_len < RECV_CHUNK || c->in_off > c->in_cap / 2) {
+		r = input_room(c, RECV_CHUNK);
+		if (r < 0)
+			return r;
 	}
-	n = sock_recv(c, c->in + c->in_len, RECV_CHUNK, MSG_DONTWAIT);
+	do
+		n = sock_recv(c, c->in + c->in_len, c->in_cap - c->in_len, flags);
+	while (n < 0 && errno == EINTR && !(flags & MSG_DONTWAIT));
 	if (n == 0)
-		return -EPIPE;
+		return flags & MSG_DONTWAIT ? -EPIPE : -ECONNRESET;
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 	c->in_len += (size_t)n;
 	return 0;
+}
+
+/* Keep whatever the socket holds now (a send is waiting for room). */
+static int read_ahead(struct rclc *c)
+{
+	return input_fill(c, MSG_DONTWAIT);
 }
 
 /*
@@ -244,80 +279,115 @@ static int write_all(struct rclc *c, const uint8_t *p, size_t len)
 	return 0;
 }
 
-/* Read exactly LEN bytes, those kept by read_ahead first; -ECONNRESET on EOF. */
-static int read_all(struct rclc *c, uint8_t *p, size_t len)
+/*
+ * Send the asynchronous requests kept so far, in one send. A failed send is remembered and
+ * returned again; the answers the server wrote before it went can still be read.
+ */
+int rclc_flush(struct rclc *c)
 {
-	size_t kept = c->in_len - c->in_off;
+	int r;
 
-	if (kept) {
-		kept = kept < len ? kept : len;
-		memcpy(p, c->in + c->in_off, kept);
-		c->in_off += kept;
-		p += kept;
-		len -= kept;
+	if (c->send_err)
+		return c->send_err;
+	if (!c->out_len)
+		return 0;
+	r = write_all(c, c->out, c->out_len);
+	c->out_len = 0;
+	if (c->out_cap > IN_KEEP) {
+		free(c->out);
+		c->out = NULL;
+		c->out_cap = 0;
 	}
-	while (len) {
-		ssize_t n = sock_recv(c, p, len, 0);
-
-		if (n == 0)
-			return -ECONNRESET;
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	if (r < 0)
+		c->send_err = r;
+	return r;
 }
 
 int rclc_send_raw(struct rclc *c, const void *bytes, size_t len)
 {
-	return write_all(c, bytes, len);
+	int r = rclc_flush(c);
+
+	return r < 0 ? r : write_all(c, bytes, len);
 }
 
-static int send_request(struct rclc *c, const Reclaim__V1__Request *req)
+/* Queue REQ's frame behind the requests kept; send them all unless @cork and there is not
+ * yet much to send. */
+static int send_request(struct rclc *c, const Reclaim__V1__Request *req, bool cork)
 {
-	size_t len = reclaim__v1__request__get_packed_size(req);
-	uint8_t *buf;
-	int ret;
+	size_t len = reclaim__v1__request__get_packed_size(req), need;
 
 	if (len > UINT32_MAX - FRAME_HEADER_BYTES)
 		return -EMSGSIZE;
-	buf = malloc(FRAME_HEADER_BYTES + len);
-	if (!buf)
-		return -ENOMEM;
-	frame_put_header(buf, (uint32_t)len);
-	reclaim__v1__request__pack(req, buf + FRAME_HEADER_BYTES);
-	ret = write_all(c, buf, FRAME_HEADER_BYTES + len);
-	free(buf);
-	return ret;
+	if (c->send_err)
+		return c->send_err;
+	need = c->out_len + FRAME_HEADER_BYTES + len;
+	if (need > c->out_cap) {
+		uint8_t *p = realloc(c->out, need);
+
+		if (!p)
+			return -ENOMEM;
+		c->out = p;
+		c->out_cap = need;
+	}
+	frame_put_header(c->out + c->out_len, (uint32_t)len);
+	reclaim__v1__request__pack(req, c->out + c->out_len + FRAME_HEADER_BYTES);
+	c->out_len = need;
+	return cork && c->out_len < SEND_CORK ? 0 : rclc_flush(c);
 }
 
+/* The next whole frame in the input, its body in place at *BODY: 1, 0 when not all there
+ * yet (*NEED: bytes the frame needs kept), or -EPROTO. */
+static int input_frame(struct rclc *c, const uint8_t **body, uint32_t *len, size_t *need)
+{
+	size_t kept = c->in_len - c->in_off;
+
+	*need = FRAME_HEADER_BYTES;
+	if (kept < FRAME_HEADER_BYTES)
+		return 0;
+	if (frame_peek(c->in + c->in_off, kept, RCLC_MAX_FRAME, len) < 0)
+		return -EPROTO;
+	*need = FRAME_HEADER_BYTES + (size_t)*len;
+	if (kept < *need)
+		return 0;
+	*body = c->in + c->in_off + FRAME_HEADER_BYTES;
+	return 1;
+}
+
+/* The next answer or event: from the input kept, else from the socket, waiting for it (the
+ * requests kept are sent first: their answers may be what we wait for). */
 static int recv_response(struct rclc *c, Reclaim__V1__Response **ret)
 {
-	uint8_t header[FRAME_HEADER_BYTES];
+	const uint8_t *body;
 	uint32_t len = 0;
-	uint8_t *body;
+	size_t need;
 	int r;
 
-	r = read_all(c, header, sizeof(header));
+	while ((r = input_frame(c, &body, &len, &need)) == 0) {
+		r = rclc_flush(c);
+		if (r < 0 && r != -EPIPE && r != -ECONNRESET)
+			return r;
+		if (need > c->in_cap - c->in_off) {
+			r = input_room(c, need - (c->in_len - c->in_off));
+			if (r < 0)
+				return r;
+		}
+		r = input_fill(c, 0);
+		if (r < 0)
+			return r;
+	}
 	if (r < 0)
 		return r;
-	if (frame_peek(header, sizeof(header), RCLC_MAX_FRAME, &len) < 0)
-		return -EPROTO;
-	body = malloc(len ? len : 1);
-	if (!body)
-		return -ENOMEM;
-	r = read_all(c, body, len);
-	if (r == 0) {
-		*ret = reclaim__v1__response__unpack(NULL, len, body);
-		if (!*ret)
-			r = -EPROTO;
+	*ret = reclaim__v1__response__unpack(NULL, len, body);
+	c->in_off += FRAME_HEADER_BYTES + len;
+	if (c->in_off == c->in_len) {
+		c->in_off = c->in_len = 0;
+		if (c->in_cap > IN_KEEP) {
+			free(c->in);
+			c->in = NULL;
+			c->in_cap = 0;
+		}
 	}
-	free(body);
-	return r;
+	return *ret ? 0 : -EPROTO;
 }
 
 static int queue_event(struct rclc *c, Reclaim__V1__Response *resp)
@@ -456,7 +526,7 @@ int rclc_exec(struct rclc *c, Reclaim__V1__Request *req, int want, rclc_decode_f
 		return c->broken;
 	}
 	req->id = p.id = ++c->next_id;
-	r = send_request(c, req);
+	r = send_request(c, req, async);
 	if (r == -EPIPE || r == -ECONNRESET) {
 		/* A server that refused us (a limit, shutting down) wrote why before closing:
 		 * that answer is worth more than our write's EPIPE. Any earlier request in
@@ -552,6 +622,9 @@ int rclc_next_push(struct rclc *c, int timeout_ms, Reclaim__V1__Response **ret_p
 		if (c->broken)
 			return c->broken;
 		if (c->in_off == c->in_len) {
+			r = rclc_flush(c);
+			if (r < 0 && r != -EPIPE && r != -ECONNRESET)
+				return broke(c, r);
 			r = poll(&pfd, 1, timeout_ms);
 			if (r < 0 && errno != EINTR)
 				return -errno;
@@ -612,7 +685,7 @@ int rclc_send(struct rclc *c, Reclaim__V1__Request *req, uint64_t *ret_id)
 {
 	req->id = ++c->next_id;
 	*ret_id = req->id;
-	return send_request(c, req);
+	return send_request(c, req, false);
 }
 
 int rclc_recv(struct rclc *c, Reclaim__V1__Response **ret_resp)
@@ -722,6 +795,8 @@ void rclc_close(struct rclc *c)
 
 	if (!c)
 		return;
+	if (c->fd >= 0 && !c->broken)
+		rclc_flush(c);	/* asynchronous requests still kept are sent, as if sent at once */
 	rclc_map_forget(c);	/* its mappings go with it (the daemon takes the pages back) */
 	for (i = 0; i < c->nr_fds; i++)
 		close(c->fds[i]);
@@ -737,5 +812,6 @@ void rclc_close(struct rclc *c)
 		close(c->fd);
 	free(c->ring);
 	free(c->in);
+	free(c->out);
 	free(c);
 }

@@ -29,10 +29,13 @@
  * followed by a read on the same connection sees the write; different connections run in
  * parallel. Regions and raw pages not made persistent are freed when their connection closes.
  *
- * Pipelining. rclc_async() makes the next typed call asynchronous: it is sent, returns 0 at
- * once, and completes later, in order, when rclc_reap() (or a later blocking call) reads its
- * answer; its outputs are written then, so the buffers and pointers given to it must stay
- * valid until it completes. One connection then keeps many requests in flight:
+ * Pipelining. rclc_async() makes the next typed call asynchronous: it returns 0 at once and
+ * completes later, in order, when rclc_reap() (or a later blocking call) reads its answer; its
+ * outputs are written then, so the buffers and pointers given to it must stay valid until it
+ * completes. Asynchronous requests are kept and sent together, in one send: when 64 KiB of
+ * them are queued, and before the library waits for anything (rclc_reap, a blocking call,
+ * rclc_next_event, rclc_close). A program that waits on rclc_fd() itself calls rclc_flush()
+ * first. One connection then keeps many requests in flight:
  *
  *	for (i = 0; i < n; i++) {
  *		rclc_async(c, NULL, &status[i]);	// or a callback per reply
@@ -104,7 +107,10 @@ int rclc_open(const char *path, const char *client_name, struct rclc **ret);
 /* Close the connection (requests still in flight are dropped); rclc_close(NULL) does nothing. */
 void rclc_close(struct rclc *c);
 
-/* The descriptor, for poll(2) in an event loop of the caller's (readable: rclc_next_event). */
+/* The descriptor, for poll(2) in an event loop of the caller's (readable: rclc_next_event).
+ * The library reads answers and events in bulk, so some may already be kept when the socket
+ * is not readable: take them with rclc_next_event(c, 0, ...) before each poll, and call
+ * rclc_flush() so that the requests kept are on their way. */
 int rclc_fd(const struct rclc *c);
 
 /* The message of the last call that failed ("" if none did), and the server's code for it
@@ -146,8 +152,12 @@ typedef void (*rclc_done_fn)(struct rclc *c, void *arg, int status);
  */
 int rclc_async(struct rclc *c, rclc_done_fn done, void *arg);
 
-/* Requests sent and not yet completed. */
+/* Requests made and not yet completed (those kept for sending included). */
 unsigned int rclc_in_flight(const struct rclc *c);
+
+/* Send the asynchronous requests kept so far. 0, or -errno (the connection is then broken;
+ * answers the server wrote before it went are still read). */
+int rclc_flush(struct rclc *c);
 
 /*
  * Wait for the oldest request in flight and complete it. 0 with its status in *RET_STATUS and

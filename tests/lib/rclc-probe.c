@@ -353,6 +353,8 @@ static int cmd_events(struct rclc *c, const char *kind, const char *qlen)
 	if (subscribe(c, kind, qlen, &id) < 0)
 		return 1;
 	for (;;) {
+		/* Events the library already read wake no poll: take them first. */
+		drain_events(c, 0, &n, &overflow, &dropped);
 		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
 			return 1;
 		if (pfd[0].revents)

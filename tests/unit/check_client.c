@@ -787,6 +787,68 @@ START_TEST(test_pipelined)
 }
 END_TEST
 
+/* Asynchronous requests are kept and sent together: rclc_flush puts them on the wire, so a
+ * program that polls the descriptor itself sees their answers arrive. */
+START_TEST(test_flush_then_poll)
+{
+	static unsigned char out[4][PG], in[PG];
+	struct rclc *c = open_client();
+	struct pollfd pfd = { .fd = rclc_fd(c), .events = POLLIN };
+	int status[4], i, st;
+	uint64_t id;
+
+	ck_assert_int_eq(rclc_alloc(c, 4 * PG, NULL, &id, NULL), 0);
+	for (i = 0; i < 4; i++) {
+		fill(out[i], PG, 300 + i);
+		ck_assert_int_eq(rclc_async(c, NULL, &status[i]), 0);
+		ck_assert_int_eq(rclc_write(c, id, (uint64_t)i * PG, out[i], PG), 0);
+	}
+	ck_assert_uint_eq(rclc_in_flight(c), 4);
+	ck_assert_int_eq(rclc_flush(c), 0);
+	ck_assert_int_eq(poll(&pfd, 1, WAIT_MS), 1);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(rclc_reap(c, &st, NULL), 0);
+		ck_assert_int_eq(st, 0);
+		ck_assert_int_eq(status[i], 0);
+	}
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(rclc_read(c, id, (uint64_t)i * PG, in, PG, NULL), 0);
+		ck_assert_mem_eq(in, out[i], PG);
+	}
+	rclc_close(c);
+}
+END_TEST
+
+/* A connection closed with asynchronous requests still kept sends them first: a write made
+ * asynchronously is not lost because its program closed without reaping it. */
+START_TEST(test_close_sends_kept_requests)
+{
+	struct rclc_alloc_opts persistent = { .persistent = true };
+	static unsigned char out[PG], in[PG];
+	struct rclc *c = open_client();
+	int64_t deadline;
+	uint64_t id;
+
+	ck_assert_int_eq(rclc_alloc(c, PG, &persistent, &id, NULL), 0);
+	fill(out, PG, 77);
+	ck_assert_int_eq(rclc_async(c, NULL, NULL), 0);
+	ck_assert_int_eq(rclc_write(c, id, 0, out, PG), 0);
+	rclc_close(c);
+	c = open_client();
+	/* The closed connection's write may still be running on a worker: poll, bounded. */
+	deadline = now_ms() + WAIT_MS;
+	for (;;) {
+		ck_assert_int_eq(rclc_read(c, id, 0, in, PG, NULL), 0);
+		if (!memcmp(in, out, PG))
+			break;
+		ck_assert_msg(now_ms() < deadline, "the kept write never reached the daemon");
+		poll(NULL, 0, 1);
+	}
+	ck_assert_int_eq(rclc_free(c, id), 0);
+	rclc_close(c);
+}
+END_TEST
+
 /* ---- refused -------------------------------------------------------------------------------- */
 
 /* In a child as uid 65534: admin requests and root's region are refused with EPERM. */
@@ -977,6 +1039,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_tunables);
 	tcase_add_test(tc, test_file_calls);
 	tcase_add_test(tc, test_pipelined);
+	tcase_add_test(tc, test_flush_then_poll);
+	tcase_add_test(tc, test_close_sends_kept_requests);
 	tcase_add_test(tc, test_permission_denied);
 	tcase_add_test(tc, test_daemon_gone_in_flight);
 	tcase_add_test(tc, test_daemon_gone_blocking);
