@@ -476,7 +476,7 @@ static void clockpro_putback(struct page_list *batch)
 {
 	struct page *page;
 
-	while ((page = page_list_first(batch))) {
+	while ((page = page_list_last(batch))) {	/* in the order they were taken */
 		page_list_del(batch, page);
 		if (!page_evictable(page)) {
 			putback_lru_page(page);
@@ -539,7 +539,7 @@ static unsigned long hand_cold(unsigned long nr_to_scan, struct lruvec *lruvec,
 		get_page(page);
 		ClearPageLRU(page);
 		del_page_from_lru_list(page, lruvec, lru);
-		page_list_add_tail(&batch, page);
+		page_list_add(&batch, page);	/* shrink_page_list takes the tail: clock order */
 		taken++;
 	}
 	/* The kernel's tracepoints for what hand_cold did: it isolated from the clock's list

@@ -536,12 +536,12 @@ static void madvise_pageout(struct rcl_engine *engine, struct region *region,
 			ClearPageReferenced(page);
 			if (isolate_lru_page(page) == 0) {
 				ClearPageActive(page);
-				page_list_add_tail(&list, page);
+				page_list_add(&list, page);	/* taken from the tail: in order */
 			}
 		}
 		shrink_page_list(&list, pgdat, &sc, 0, &stat, false);
 		while (!page_list_empty(&list)) {
-			struct page *page = page_list_first(&list);
+			struct page *page = page_list_last(&list);
 
 			page_list_del(&list, page);
 			putback_lru_page(page);

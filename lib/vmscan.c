@@ -445,7 +445,9 @@ unsigned long shrink_page_list(struct page_list *page_list, struct pglist_data *
 	page_list_init(&ret_pages, page_list->map);
 	page_list_init(&free_pages, page_list->map);
 
-	while ((page = page_list_first(page_list))) {
+	/* Oldest first, as isolated from the LRU's tail: the pages swapped out together get
+	 * their slots in the order they aged, so a range read back is one read of a run. */
+	while ((page = page_list_last(page_list))) {
 		enum page_references references = PAGEREF_RECLAIM_CLEAN;
 		struct address_space *mapping;
 		bool dirty, writeback, may_enter_fs, lazyfree;
@@ -579,7 +581,7 @@ activate_locked:
 keep_locked:
 		unlock_page(page);
 keep:
-		page_list_add_tail(&ret_pages, page);
+		page_list_add(&ret_pages, page);
 	}
 
 	/* Free the reclaimed pages: only the isolation's reference is left on each. */
@@ -602,7 +604,7 @@ static void putback_inactive_pages(struct lruvec *lruvec, struct page_list *page
 {
 	struct page *page;
 
-	while ((page = page_list_first(page_list))) {
+	while ((page = page_list_last(page_list))) {	/* oldest first: ages kept in order */
 		enum lru_list lru;
 
 		page_list_del(page_list, page);
@@ -734,7 +736,7 @@ static unsigned long move_active_pages_to_lru(struct lruvec *lruvec, struct page
 	unsigned long moved = 0;
 	struct page *page;
 
-	while ((page = page_list_first(list))) {
+	while ((page = page_list_last(list))) {	/* oldest first: ages kept in order */
 		page_list_del(list, page);
 		SetPageLRU(page);
 		add_page_to_lru_list(page, mem_cgroup_page_lruvec(page), lru);
@@ -769,7 +771,7 @@ void shrink_active_list(unsigned long nr_to_scan, struct lruvec *lruvec,
 	count_memcg_events(memcg, PGREFILL, nr_scanned);
 	mod_memcg_state(memcg, MEMCG_PGREFILL, (long)nr_scanned);
 
-	while ((page = page_list_first(&hold))) {
+	while ((page = page_list_last(&hold))) {
 		unsigned int vm_flags = 0;
 
 		page_list_del(&hold, page);

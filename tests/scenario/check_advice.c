@@ -123,6 +123,60 @@ START_TEST(test_madvise_pageout_cold_willneed)
 END_TEST
 
 /*
+ * Reclaim swaps pages out oldest first, as the kernel's shrink_page_list takes them from the
+ * tail of the isolated list: a region written in order and reclaimed through the LRU (not
+ * MADV_PAGEOUT's walk of the region) lies in ascending runs of slots, so reading it back is a
+ * few reads. Taking the youngest isolated page first gave every batch descending slots: one
+ * read per page.
+ */
+START_TEST(test_reclaim_keeps_age_order_in_slots)
+{
+	const uint64_t n = 64;
+	struct io_stats before, after;
+	uint64_t p, runs = 0, prev = 0, reclaimed, tries;
+	const char *policy = getenv("RCL_RECLAIM_POLICY");
+	bool clock_pro = policy && !strcmp(policy, "clock-pro");
+	struct region *region;
+	struct fixture f;
+	uint32_t id, root;
+	char *buf;
+
+	fixture_setup(&f, 16, 64, 1);
+	id = anon_region(&f, n, 0);
+	fixture_fill(&f, id, 0, n, 21);
+	ck_assert_int_eq(rcl_memcg_lookup(f.e, "/", &root), 0);
+	for (tries = 0; tries < 64 && info(&f, id).swapped < n; tries++)
+		rcl_memcg_reclaim(f.e, root, n, &reclaimed);
+	ck_assert_uint_eq(info(&f, id).swapped, n);
+	mm_lock(f.e);
+	region = region_lookup(f.e, id);
+	for (p = 0; p < n; p++) {
+		swp_entry_t entry = pte_to_swp_entry(pte_get(region, p));
+
+		runs += p == 0 || swp_offset(entry) != prev + 1;
+		prev = swp_offset(entry);
+	}
+	mm_unlock(f.e);
+	/* CLOCK-Pro's hand_cold passes the pages it finds referenced and takes them on a later
+	 * lap: each leaves a gap, but the runs between stay in order (one page a run before). */
+	ck_assert_msg(runs <= (clock_pro ? n / 4 : 4),
+		      "%llu pages written in order lie in %llu runs of slots",
+		      (unsigned long long)n, (unsigned long long)runs);
+	rcl_memcg_reclaim(f.e, root, 4 * n, &reclaimed);	/* out of the swap cache too */
+	io_engine_stats(f.e->swap->io, &before);
+	buf = malloc(n * PAGE);
+	ck_assert_int_eq(rcl_region_read(f.e, id, 0, buf, n * PAGE), 0);
+	io_engine_stats(f.e->swap->io, &after);
+	ck_assert_uint_le(after.reads - before.reads, runs);
+	for (p = 0; p < n; p++)
+		ck_assert_msg(check_pattern(buf + p * PAGE, PAGE, 21, p * PAGE), "page %llu differs",
+			      (unsigned long long)p);
+	free(buf);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/*
  * A read of many swapped-out pages swaps them in as madvise(WILLNEED) does: one request per
  * run of consecutive slots and one wait (one major fault) for the lot, where faulting page by
  * page reads one readahead window (8 pages at page-cluster 3) at a time: 8 requests here.
@@ -524,6 +578,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_madvise_free_drops_clean_keeps_rewritten);
 	tcase_add_test(tc, test_madvise_pageout_cold_willneed);
 	tcase_add_test(tc, test_range_read_swaps_in_one_batch);
+	tcase_add_test(tc, test_reclaim_keeps_age_order_in_slots);
 	tcase_add_test(tc, test_proactive_reclaim_of_a_memcg);
 	tcase_add_test(tc, test_kswapd_balances_to_high_watermark);
 	tcase_add_test(tc, test_oom_policy_fail_then_kill);
