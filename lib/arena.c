@@ -230,6 +230,11 @@ static int mm_init(struct rcl_engine *engine)
 		if (!engine->swap_cgroup)
 			return -ENOMEM;
 	}
+	/* Swap and file I/O to and from frames then pins no page per request (io.c); where the
+	 * kernel refuses (RLIMIT_MEMLOCK), the requests stay vectored. */
+	io_engine_register(engine->file_io, engine->arena, engine->arena_bytes);
+	if (engine->swap)
+		io_engine_register(engine->swap->io, engine->arena, engine->arena_bytes);
 	return 0;
 }
 

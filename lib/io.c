@@ -18,6 +18,13 @@
  * submission and completion sides of an io_uring are independent, so submitters go on while the
  * reaper waits.
  *
+ * Fixed buffers. For each O_DIRECT iovec the kernel pins the pages and unpins them after
+ * (get_user_pages): for swap I/O, whose buffers are arena frames, as costly as the checksums.
+ * io_engine_register registers the arena with the ring once (pinned for the ring's life), and
+ * a request whose iovecs all lie in one registered chunk goes as READV_FIXED / WRITEV_FIXED
+ * (Linux 6.15), still one entry and one device request. Where the kernel lacks those
+ * opcodes or refuses the registration (RLIMIT_MEMLOCK), requests stay READV / WRITEV.
+ *
  * Two counts tell where a request is: in_ring from io_submit until its completion is taken off
  * the ring, pending until its end_io has returned. io_wait_all waits for pending, not in_ring,
  * so that a completion another thread has taken but not yet delivered is still waited for.
@@ -57,6 +64,14 @@ struct io_fault_done {
 };
 
 #define IO_TAG_FAULT	1UL	/* low bit of user_data: an io_fault_done, not an io_req */
+#define IO_FIXED_CHUNK	(1UL << 30)	/* the kernel's largest registered buffer */
+#define IO_FIXED_MAX	64		/* registered chunks: a 64 GiB arena */
+
+/* Vectored I/O from registered buffers (Linux 6.15); liburing 2.3's headers predate them. */
+#ifndef IORING_OP_READV_FIXED
+#define IORING_OP_READV_FIXED	60
+#define IORING_OP_WRITEV_FIXED	61
+#endif
 
 struct io_engine {
 	const struct io_ops *ops;
@@ -69,6 +84,9 @@ struct io_engine {
 	unsigned int pending;		/* submitted, end_io not yet returned */
 	struct io_fault fault[2];	/* [false] reads, [true] writes */
 	struct io_uring ring;
+	char *fixed_base;		/* registered buffers: [base, base + fixed_len), or NULL */
+	size_t fixed_len;
+	_Atomic uint64_t nr_fixed;	/* requests sent from the registered buffers */
 	_Atomic uint64_t nr_requests[2];
 	_Atomic uint64_t nr_bytes[2];
 };
@@ -261,9 +279,37 @@ static void __uring_make_room(struct io_engine *io)
 	}
 }
 
-static void uring_prep(struct io_uring_sqe *sqe, struct io_req *req)
+/* The registered chunk every iovec of @req lies in, or -1 (then the request is vectored). */
+static int uring_fixed_index(const struct io_engine *io, const struct io_req *req)
 {
-	if (req->write)
+	int i, index = -1;
+
+	if (!io->fixed_base)
+		return -1;
+	for (i = 0; i < req->iovcnt; i++) {
+		const char *p = req->iov[i].iov_base;
+		size_t off = (size_t)(p - io->fixed_base), len = req->iov[i].iov_len;
+
+		if (p < io->fixed_base || off >= io->fixed_len || !len ||
+		    len > io->fixed_len - off || off / IO_FIXED_CHUNK != (off + len - 1) / IO_FIXED_CHUNK)
+			return -1;
+		if (i && (int)(off / IO_FIXED_CHUNK) != index)
+			return -1;
+		index = (int)(off / IO_FIXED_CHUNK);
+	}
+	return index;
+}
+
+static void uring_prep(struct io_engine *io, struct io_uring_sqe *sqe, struct io_req *req)
+{
+	int index = uring_fixed_index(io, req);
+
+	if (index >= 0) {
+		io_uring_prep_rw(req->write ? IORING_OP_WRITEV_FIXED : IORING_OP_READV_FIXED, sqe,
+				 req->fd, req->iov, (unsigned int)req->iovcnt, req->offset);
+		sqe->buf_index = (uint16_t)index;
+		atomic_fetch_add_explicit(&io->nr_fixed, 1, memory_order_relaxed);
+	} else if (req->write)
 		io_uring_prep_writev(sqe, req->fd, req->iov, (unsigned int)req->iovcnt, req->offset);
 	else
 		io_uring_prep_readv(sqe, req->fd, req->iov, (unsigned int)req->iovcnt, req->offset);
@@ -290,7 +336,7 @@ static int uring_submit(struct io_engine *io, struct io_req *req, int fault)
 		io_uring_prep_nop(sqe);
 		io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)f | IO_TAG_FAULT);
 	} else {
-		uring_prep(sqe, req);
+		uring_prep(io, sqe, req);
 	}
 	io->in_ring++;
 	io->pending++;
@@ -352,6 +398,46 @@ void io_engine_free(struct io_engine *io)
 	pthread_cond_destroy(&io->progress);
 	pthread_mutex_destroy(&io->lock);
 	free(io);
+}
+
+/*
+ * io_engine_register - register [@base, @base + @len) with the ring as fixed buffers, in
+ * chunks of at most 1 GiB; later requests whose iovecs lie in one chunk pin nothing. The
+ * memory stays pinned until the engine is freed. 0; -EOPNOTSUPP for the sync backend or a
+ * kernel without vectored fixed-buffer I/O; or the kernel's refusal (-ENOMEM over
+ * RLIMIT_MEMLOCK). Requests then stay vectored: correct, only dearer.
+ */
+int io_engine_register(struct io_engine *io, void *base, size_t len)
+{
+	struct iovec iov[IO_FIXED_MAX];
+	struct io_uring_probe *probe;
+	unsigned int n = 0;
+	bool supported;
+	size_t off;
+	int err;
+
+	if (io->backend != IO_BACKEND_URING)
+		return -EOPNOTSUPP;
+	if (!len || len > (size_t)IO_FIXED_MAX * IO_FIXED_CHUNK)
+		return -EINVAL;
+	probe = io_uring_get_probe_ring(&io->ring);
+	supported = probe && io_uring_opcode_supported(probe, IORING_OP_READV_FIXED) &&
+		    io_uring_opcode_supported(probe, IORING_OP_WRITEV_FIXED);
+	io_uring_free_probe(probe);
+	if (!supported)
+		return -EOPNOTSUPP;
+	for (off = 0; off < len; off += IO_FIXED_CHUNK, n++) {
+		iov[n].iov_base = (char *)base + off;
+		iov[n].iov_len = len - off < IO_FIXED_CHUNK ? len - off : IO_FIXED_CHUNK;
+	}
+	pthread_mutex_lock(&io->lock);
+	err = io->fixed_base ? -EBUSY : io_uring_register_buffers(&io->ring, iov, n);
+	if (!err) {
+		io->fixed_base = base;
+		io->fixed_len = len;
+	}
+	pthread_mutex_unlock(&io->lock);
+	return err;
 }
 
 enum io_backend io_engine_backend(const struct io_engine *io)
@@ -453,4 +539,5 @@ void io_engine_stats(struct io_engine *io, struct io_stats *ret)
 	ret->writes = atomic_load_explicit(&io->nr_requests[1], memory_order_relaxed);
 	ret->read_bytes = atomic_load_explicit(&io->nr_bytes[0], memory_order_relaxed);
 	ret->write_bytes = atomic_load_explicit(&io->nr_bytes[1], memory_order_relaxed);
+	ret->fixed = atomic_load_explicit(&io->nr_fixed, memory_order_relaxed);
 }

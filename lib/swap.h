@@ -70,6 +70,9 @@ struct io_engine;
 int io_engine_new(enum io_backend backend, unsigned int depth, struct io_engine **ret);
 void io_engine_free(struct io_engine *io);	/* waits for everything in flight first */
 enum io_backend io_engine_backend(const struct io_engine *io);
+/* Register memory that later requests' buffers lie in (the arena): they then pin nothing.
+ * 0 or -errno; on failure requests work as before. */
+int io_engine_register(struct io_engine *io, void *base, size_t len);
 /* Queue @req. Sync backend: performs it and calls end_io before returning. 0 or -errno (then
  * end_io is not called). A short transfer completes with -EIO. */
 int io_submit(struct io_engine *io, struct io_req *req);
@@ -92,6 +95,7 @@ struct io_stats {
 	uint64_t writes;
 	uint64_t read_bytes;
 	uint64_t write_bytes;
+	uint64_t fixed;			/* requests sent from registered (fixed) buffers */
 };
 void io_engine_stats(struct io_engine *io, struct io_stats *ret);
 
