@@ -142,13 +142,31 @@ static unsigned long hot_target(struct clockpro *cp, unsigned long m)
 }
 
 /*
- * A page is put on the clock and has not joined it yet. The reference it carries is the
- * access that faulted it in, which is the fault itself: cleared, it starts the page's test
- * period (§3.3), and the page has joined. A page with no reference was brought in without an
- * access (readahead): it waits cold out of test, not joined, and its first access is its
- * fault (clockpro_page_accessed). A page its refault made hot joins hot.
+ * The state a page joins the clock in. Once memory is full, a page faulted in that is not
+ * on the clock is cold and starts its test period (§3.3). Before, while memory fills, the
+ * paper's hands have not run yet and the rule is LIRS's, which CLOCK-Pro approximates
+ * (LIRS: "when the LIR block set is not full, all the referenced blocks are given an LIR
+ * status"): every page joins hot. Memory is full at the clock's first reclaim; hand_hot then
+ * turns the oldest hot pages beyond m - m_c cold, and a loop longer than memory keeps its
+ * first m - m_c pages hot instead of cycling all its pages through the cold ones.
  */
-static void clock_join(struct page *page)
+static void clock_join_state(struct clockpro *cp, struct page *page)
+{
+	if (!cp->full)
+		SetPageHot(page);
+	else
+		SetPageTest(page);
+}
+
+/*
+ * A page is put on the clock and has not joined it yet. The reference it carries is the
+ * access that faulted it in, which is the fault itself: cleared, it joins (clock_join_state),
+ * a cold page's test period starts. A page with no reference was brought in without an
+ * access (readahead): it waits cold out of test, not joined, and its first access is its
+ * fault (clockpro_page_accessed). A page its refault made hot joins hot. Without @cp (the
+ * page leaves the list as it joins: lru_del), a cold page joins in its test period.
+ */
+static void clock_join(struct page *page, struct clockpro *cp)
 {
 	unsigned int vm_flags = 0;
 	bool referenced = TestClearPageReferenced(page);
@@ -160,20 +178,28 @@ static void clock_join(struct page *page)
 	/* Its test period starts with no bit: a client's next access must set one. */
 	page_sample_mapped(page);
 	SetPageClock(page);
-	if (!PageHot(page))
+	if (PageHot(page))
+		return;
+	if (cp)
+		clock_join_state(cp, page);
+	else
 		SetPageTest(page);
 }
 
 /*
  * mark_page_accessed under CLOCK-Pro: a hit only sets the reference bit, the hands do the
- * rest (§3.2). The first access of a page on the clock that has not joined it (brought in by
- * readahead) is its fault: it starts the test period instead.
+ * rest (§3.3: no operation on a hit). The first access of a page on the clock that has not
+ * joined it (brought in by readahead) is its fault: it joins instead (clock_join_state).
  */
 void clockpro_page_accessed(struct page *page)
 {
 	if (PageLRU(page) && !PageClock(page) && !PageUnevictable(page)) {
+		struct lruvec *lruvec = mem_cgroup_page_lruvec(page);
+		struct clockpro *cp = lruvec_clock(lruvec, page_is_file_cache(page));
+
 		SetPageClock(page);
-		SetPageTest(page);
+		clock_join_state(cp, page);
+		cp->nr_hot += PageHot(page);
 		return;
 	}
 	SetPageReferenced(page);
@@ -197,7 +223,7 @@ enum lru_list clockpro_lru_add(struct page *page, struct lruvec *lruvec, enum lr
 	}
 	cp = lruvec_clock(lruvec, is_file_lru(lru));
 	if (!PageClock(page))
-		clock_join(page);
+		clock_join(page, cp);
 	if (PageHot(page))
 		cp->nr_hot++;
 	if (!tail) {
@@ -238,7 +264,7 @@ void clockpro_lru_del(struct page *page, struct lruvec *lruvec, enum lru_list lr
 		return;
 	cp = lruvec_clock(lruvec, is_file_lru(lru));
 	if (!PageClock(page))
-		clock_join(page);
+		clock_join(page, NULL);
 	if (PageHot(page))
 		cp->nr_hot--;
 	idx = (uint32_t)(page - lruvec->lists[lru].map);
@@ -580,6 +606,7 @@ unsigned long clockpro_shrink(unsigned long nr_to_scan, struct lruvec *lruvec,
 		return 0;
 	writeback_reap(engine);
 	lru_add_drain(engine);
+	cp->full = true;	/* from now on new pages join cold (clock_join_state) */
 	clock_size_update(lruvec, file);
 	hand_hot(lruvec, file, sc, 0);
 	reclaimed = hand_cold(nr_to_scan, lruvec, sc, lru, &scanned);
