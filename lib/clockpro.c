@@ -135,10 +135,38 @@ static void cold_target_shrink(struct clockpro *cp)
 		cp->cold_target--;
 }
 
+/*
+ * The pages one call of the policy frees at most: a batch of SWAP_CLUSTER_MAX, no more than
+ * the reclaim asks for (the kernel frees in batches where the paper frees one page a fault).
+ */
+static unsigned long reclaim_batch(const struct scan_control *sc)
+{
+	unsigned long batch = min_t(unsigned long, SWAP_CLUSTER_MAX, sc->nr_to_reclaim);
+
+	return batch ? batch : SWAP_CLUSTER_MAX;	/* no amount given: a batch */
+}
+
 /* The hot pages may be m - m_c (§3.3: m_h + m_c = m). */
 static unsigned long hot_target(struct clockpro *cp, unsigned long m)
 {
 	return m > cp->cold_target ? m - cp->cold_target : 0;
+}
+
+/*
+ * The most hot pages a reclaim call leaves: m - m_c, and fewer if the resident pages less
+ * the @want cold pages the call is to free are fewer. The kernel frees a batch a call where
+ * the paper frees one page a fault: hand_cold needs that many resident cold pages, or the
+ * reclaim, still short, calls again and again and takes the batch from the hot pages by
+ * other means (cold_idle). The resident pages fall short of m when the memcg's memory also
+ * holds page cache nodes.
+ */
+static unsigned long hot_goal(struct lruvec *lruvec, bool file, unsigned long want)
+{
+	struct clockpro *cp = lruvec_clock(lruvec, file);
+	unsigned long resident = clock_resident(lruvec, file);
+
+	return min_t(unsigned long, hot_target(cp, clock_size(lruvec, file)),
+		     resident > want ? resident - want : 0);
 }
 
 /*
@@ -411,11 +439,11 @@ static bool hand_hot_step(struct lruvec *lruvec, bool file, struct scan_control 
 }
 
 /*
- * hand_hot runs while the hot pages exceed m - m_c (§3.3), and until @demote more are cold,
- * for at most one lap.
+ * hand_hot runs while the hot pages exceed m - m_c (§3.3) or leave fewer than @want resident
+ * cold pages (hot_goal), and until @demote more are cold, for at most one lap.
  */
 static void hand_hot(struct lruvec *lruvec, bool file, struct scan_control *sc,
-		     unsigned long demote)
+		     unsigned long demote, unsigned long want)
 {
 	struct clockpro *cp = lruvec_clock(lruvec, file);
 	unsigned long m = clock_size(lruvec, file), lap = m + cp->nr_nonres;
@@ -423,7 +451,7 @@ static void hand_hot(struct lruvec *lruvec, bool file, struct scan_control *sc,
 
 	while (lap--) {
 		/* m_c shrinks as hand_hot ends test periods: the target moves as it goes. */
-		goal = min_t(unsigned long, hot_target(cp, m), floor);
+		goal = min_t(unsigned long, hot_goal(lruvec, file, want), floor);
 		if (cp->nr_hot <= goal || !hand_hot_step(lruvec, file, sc))
 			break;
 	}
@@ -476,7 +504,7 @@ static void hand_test(struct lruvec *lruvec, bool file)
  * (page_was_referenced) and it moves to the head.
  */
 static void hand_cold_referenced(struct lruvec *lruvec, enum lru_list lru, struct page *page,
-				 struct scan_control *sc)
+				 struct scan_control *sc, unsigned long want)
 {
 	bool file = is_file_lru(lru);
 	struct rcl_engine *engine = lruvec->pgdat->engine;
@@ -490,7 +518,7 @@ static void hand_cold_referenced(struct lruvec *lruvec, enum lru_list lru, struc
 	count_memcg_events(lruvec->memcg ? lruvec->memcg : engine->root_mem_cgroup, PGACTIVATE, 1);
 	trace_event(engine, .type = RCL_TRACE_CLOCKPRO_PROMOTE, .nid = lruvec->pgdat->node_id,
 		    .file = file);
-	hand_hot(lruvec, file, sc, 0);
+	hand_hot(lruvec, file, sc, 0, want);
 }
 
 /*
@@ -516,16 +544,18 @@ static void clockpro_putback(struct page_list *batch)
 }
 
 /*
- * hand_cold (§3.3) over at most @nr_to_scan pages of the clock of @lru, taking at most
- * SWAP_CLUSTER_MAX and no more than the reclaim asks for: the bound that makes every call
- * end, as nr_to_scan bounds two-list.
- * Hot pages are passed; an unreferenced cold page is reclaimed through shrink_page_list (in
- * its test period, it stays on the clock non-resident: clockpro_eviction); a referenced one
- * goes to hand_cold_referenced. Returns the pages reclaimed, the pages looked at in
- * *@ret_scanned.
+ * hand_cold (§3.3) over at most @nr_to_scan cold pages of the clock of @lru and at most one
+ * lap, taking at most SWAP_CLUSTER_MAX and no more than the reclaim asks for: the bounds
+ * that make every call end, as nr_to_scan bounds two-list.
+ * Hot pages are passed: not candidates, they cost nothing of nr_to_scan (the paper's hand
+ * stops only at cold pages), or a clock mostly hot would spend each call's few pages of
+ * scan on them and never reach the cold ones. An unreferenced cold page is reclaimed
+ * through shrink_page_list (in its test period, it stays on the clock non-resident:
+ * clockpro_eviction); a referenced one goes to hand_cold_referenced (@want for hand_hot).
+ * Returns the pages reclaimed, the cold pages looked at in *@ret_scanned.
  */
 static unsigned long hand_cold(unsigned long nr_to_scan, struct lruvec *lruvec,
-			       struct scan_control *sc, enum lru_list lru,
+			       struct scan_control *sc, enum lru_list lru, unsigned long want,
 			       unsigned long *ret_scanned)
 {
 	struct pglist_data *pgdat = lruvec->pgdat;
@@ -538,9 +568,7 @@ static unsigned long hand_cold(unsigned long nr_to_scan, struct lruvec *lruvec,
 	int wraps = 0;
 
 	page_list_init(&batch, clock->map);
-	max_taken = min_t(unsigned long, SWAP_CLUSTER_MAX, sc->nr_to_reclaim);
-	if (!max_taken)
-		max_taken = SWAP_CLUSTER_MAX;	/* no amount given: a batch */
+	max_taken = reclaim_batch(sc);
 	while (scanned < nr_to_scan && taken < max_taken) {
 		page = hand_page(clock, &cp->hand_cold, cp->cold_pos);
 		if (!page) {
@@ -553,13 +581,15 @@ static unsigned long hand_cold(unsigned long nr_to_scan, struct lruvec *lruvec,
 		}
 		cp->cold_pos = page_pos(page);
 		cp->hand_cold = page->lru_prev;
+		if (PageHot(page))
+			continue;
 		scanned++;
-		if (PageHot(page) || (int)page_zonenum(page) > sc->reclaim_idx ||
+		if ((int)page_zonenum(page) > sc->reclaim_idx ||
 		    (!sc->may_unmap && page_mapped(page)) || page_ref_count(page) == 0)
 			continue;
 		if (page_was_referenced(page, sc, false)) {
 			rotated++;
-			hand_cold_referenced(lruvec, lru, page, sc);
+			hand_cold_referenced(lruvec, lru, page, sc, want);
 			continue;
 		}
 		get_page(page);
@@ -600,7 +630,7 @@ unsigned long clockpro_shrink(unsigned long nr_to_scan, struct lruvec *lruvec,
 	struct rcl_engine *engine = lruvec->pgdat->engine;
 	bool file = is_file_lru(lru);
 	struct clockpro *cp = lruvec_clock(lruvec, file);
-	unsigned long reclaimed, scanned;
+	unsigned long reclaimed, scanned, want;
 
 	if (is_active_lru(lru))
 		return 0;
@@ -608,8 +638,10 @@ unsigned long clockpro_shrink(unsigned long nr_to_scan, struct lruvec *lruvec,
 	lru_add_drain(engine);
 	cp->full = true;	/* from now on new pages join cold (clock_join_state) */
 	clock_size_update(lruvec, file);
-	hand_hot(lruvec, file, sc, 0);
-	reclaimed = hand_cold(nr_to_scan, lruvec, sc, lru, &scanned);
+	/* The cold pages this call is to free: its share of the reclaim, a batch at most. */
+	want = min_t(unsigned long, reclaim_batch(sc), nr_to_scan);
+	hand_hot(lruvec, file, sc, 0, want);
+	reclaimed = hand_cold(nr_to_scan, lruvec, sc, lru, want, &scanned);
 	/*
 	 * A whole lap of hand_cold freed nothing: the cold pages are all busy (dirty, under
 	 * writeback, in use) and the hot pages must give way, as the kernel ages its active
@@ -618,7 +650,7 @@ unsigned long clockpro_shrink(unsigned long nr_to_scan, struct lruvec *lruvec,
 	 */
 	cp->cold_idle = reclaimed ? 0 : cp->cold_idle + scanned;
 	if (cp->cold_idle >= clock_size(lruvec, file))
-		hand_hot(lruvec, file, sc, nr_to_scan);
+		hand_hot(lruvec, file, sc, nr_to_scan, want);
 	hand_test(lruvec, file);
 	mapped_flush_hints(engine);	/* the clients' pages the hands tested */
 	return reclaimed;

@@ -453,6 +453,54 @@ START_TEST(test_anon_loop_one_page_longer_than_memory)
 END_TEST
 
 /*
+ * The kernel frees a batch at once where the paper frees one page a fault: hand_hot leaves
+ * the batch cold. 64 pages read in a memcg without limit join hot (memory not yet full).
+ * One reclaim call asking for SWAP_CLUSTER_MAX = 32 pages: m = 64, m_c = 1, but the hot
+ * pages may be no more than 64 resident less the batch: hand_hot demotes the 32 oldest
+ * (0-31, none referenced since they came in) and hand_cold evicts them, out of test, in the
+ * one call: 32 freed, 32 demotions, 32 hot (32-63) that the next reads find resident. With
+ * m - m_c alone the call demoted one page and freed one.
+ */
+START_TEST(test_reclaim_batch_comes_from_cold_pages)
+{
+	struct scan_control sc = {
+		.nr_to_reclaim = SWAP_CLUSTER_MAX, .gfp_mask = GFP_KERNEL,
+		.reclaim_idx = ZONE_NORMAL, .priority = 0, .may_writepage = 1, .may_unmap = 1,
+		.may_swap = 1,
+	};
+	struct cp_events ev = { 0 };
+	struct cp_fixture cp;
+	unsigned long reclaimed;
+	char buf[PAGE];
+	uint64_t p;
+	size_t got;
+
+	cp_setup(&cp, RCL_RECLAIM_CLOCK_PRO);
+	rcl_trace_set(cp.f.e, on_trace, &ev);
+	for (p = 0; p < 64; p++)
+		ck_assert_int_eq(rcl_file_read_memcg(cp.f.e, "f", cp.memcg, p * PAGE, buf, PAGE,
+						     &got), 0);
+	mm_lock(cp.f.e);
+	lru_add_drain(cp.f.e);
+	sc.target_mem_cgroup = mem_cgroup_from_id(cp.f.e, cp.memcg);
+	ck_assert_uint_eq(cp_lruvec(&cp)->clockpro[1].nr_hot, 64);
+	reclaimed = shrink_list(LRU_INACTIVE_FILE, 4 * 64, cp_lruvec(&cp), sc.target_mem_cgroup,
+				&sc);
+	mm_unlock(cp.f.e);
+	ck_assert_uint_eq(reclaimed, SWAP_CLUSTER_MAX);
+	ck_assert_uint_eq(ev.demote, SWAP_CLUSTER_MAX);
+	ck_assert_uint_eq(cp_nr_hot(&cp), 64 - SWAP_CLUSTER_MAX);
+	for (p = 0; p < 64; p++) {
+		mm_lock(cp.f.e);
+		ck_assert_msg(cp_resident(&cp, p) == (p >= SWAP_CLUSTER_MAX), "page %llu",
+			      (unsigned long long)p);
+		mm_unlock(cp.f.e);
+	}
+	cp_teardown(&cp);
+}
+END_TEST
+
+/*
  * 64 anonymous pages written in a memcg of 16 pages, then read back twice under @policy,
  * every byte checked: limit reclaim swaps them out and the reads swap them in. Returns the
  * anon refaults counted (workingset_refault_anon); *@ret_swapins the pages swapped in.
@@ -569,6 +617,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_scan_through_hot_set);
 	tcase_add_test(tc, test_cold_page_reused_in_test_turns_hot);
 	tcase_add_test(tc, test_cold_target_adapts_both_ways);
+	tcase_add_test(tc, test_reclaim_batch_comes_from_cold_pages);
 	tcase_add_test(tc, test_all_hot_memcg_still_reclaims);
 	tcase_add_test(tc, test_anon_cold_target_adapts_both_ways);
 	tcase_add_test(tc, test_anon_loop_one_page_longer_than_memory);
