@@ -1,40 +1,83 @@
 /*
- * clockpro.c - the CLOCK-Pro reclaim policy (Jiang, Chen and Zhang, "CLOCK-Pro: An Effective
- * Improvement of the CLOCK Replacement", USENIX ATC 2005). "§3.2" below is the paper's data
- * structure (one clock, three hands), "§3.3" its operations on searching victim pages, which
- * include the adaptation of the cold target m_c.
+ * clockpro.c - the CLOCK-Pro reclaim policy (Song Jiang, Feng Chen and Xiaodong Zhang,
+ * "CLOCK-Pro: An Effective Improvement of the CLOCK Replacement", USENIX ATC 2005), the
+ * approximation on a clock of their LIRS (Jiang and Zhang, SIGMETRICS 2002).
  *
- * Under --reclaim-policy clock-pro, shrink_list sends each lruvec's lists here; everything
- * above it (get_scan_count, memcg protection, swappiness, vmpressure) and below it
+ * The paper's rules, by section (m pages of memory, m_h of them for hot pages, m_c for
+ * resident cold ones, m_h + m_c = m):
+ *
+ * §3.1 (the main idea). A page's reuse distance is the number of distinct pages accessed
+ *   between two accesses to it. Pages whose reuse distance is small are hot, the others
+ *   cold; the hot pages are kept resident. A cold page accessed starts a test period, as long
+ *   as the largest recency of the hot pages; accessed again within it, its reuse distance is
+ *   smaller than a hot page's and it turns hot, and a hot page turns cold in its place.
+ *   Cold pages whose test period has not ended stay on the clock when replaced
+ *   (non-resident), as many as memory has pages.
+ * §3.2 (the data structure). One circular list holds hot, resident cold and non-resident
+ *   cold pages in the order of their accesses, the pages with small recency at the head.
+ *   HAND_hot points to the hot page with the largest recency, HAND_cold to the last resident
+ *   cold page (where a victim is looked for), HAND_test to the last cold page in its test
+ *   period. Each resident page has a reference bit.
+ * §3.3 (operations on searching victim pages). A hit only sets the reference bit.
+ *   HAND_cold: an unreferenced cold page is replaced; in its test period it stays on the
+ *   clock as a non-resident cold page, out of it it leaves the clock. A referenced cold page
+ *   in its test period turns hot and HAND_hot runs; referenced out of it, it starts a new
+ *   test period. Either way its bit is reset and it moves to the list head.
+ *   HAND_hot: a referenced hot page has its bit reset and stays hot; the first unreferenced
+ *   one turns cold. Moving the hand past a page leaves that page at the list head. A cold
+ *   page it passes ends its test period, and leaves the clock if non-resident.
+ *   HAND_test: when the non-resident cold pages exceed m, it ends the test period of the
+ *   cold page it points to (a non-resident one leaves the clock) and moves on.
+ *   A page fault: HAND_cold frees a page first. The faulted page, if not on the clock, is
+ *   cold, placed at the list head, and starts its test period; if on the clock (non-resident
+ *   in its test period), it turns hot at the list head and HAND_hot runs.
+ * The adaptation that follows (making CLOCK-Pro adaptive): m_c is not fixed. A cold page
+ *   accessed in its test period adds one to m_c; a test period that ends without an access
+ *   takes one away. The hands realize the allocation: HAND_hot runs while the hot pages are
+ *   more than m - m_c.
+ * The initial state is LIRS's, which the paper's hands (they run only once memory is full)
+ *   leave as it is: while memory is not yet full, every page accessed is hot.
+ *
+ * Here, under --reclaim-policy clock-pro, shrink_list sends each lruvec's lists here;
+ * everything above it (get_scan_count, memcg protection, swappiness, vmpressure) and below it
  * (shrink_page_list: dirty, writeback, swap, mlock) is shared with the two-list policy.
  *
  * One clock per lruvec and type (anon, file). Its resident pages are the type's inactive list:
  * the active list stays empty, add_page_to_lru_list sends pages here (clockpro_lru_add). A page
  * is hot (PG_hot) or cold; a cold page may be in its test period (PG_test). The reference bit
- * is PG_referenced or a young pte: a hit only sets it, the hands do all the work (§3.2).
+ * is PG_referenced or a young pte.
  *
- * A page faulted in enters the clock cold in its test period; one whose refault found it
- * still on the clock (a non-resident test page) enters hot, and m_c grows (§3.3). The access
- * that faulted it in is the fault itself: the reference it left (PG_referenced from the read,
- * the young pte of the fault) is cleared as the page joins the clock, so that the bit means
- * an access after the fault, as in the paper's model (clock_join).
+ * A page faulted in joins the clock hot until the clock's first reclaim (memory full), then
+ * cold in its test period; one whose refault found it still on the clock (a non-resident
+ * test page) joins hot, and m_c grows. The access that faulted it in is the fault itself: the
+ * reference it left (PG_referenced from the read, the young pte of the fault) is cleared as
+ * the page joins the clock, so that the bit means an access after the fault, as in the
+ * paper's model (clock_join).
  *
  * Every entry of the clock has a position (engine->clock_pos for a resident page): positions
  * grow from hand_hot, which always sits at the list's tail, to the head, where hands put the
  * pages they pass or keep. Passing a page with hand_hot moves it to the head with a new
  * position, which keeps the circular order. Non-resident cold pages in their test period
- * keep the position of the page they were (cp->nonres, bounded by the memory size m as §3.3
- * asks), and their shadow holds that position (a file page's in its page cache slot, an anon
- * page's in its swap slot), so that a refault finds the entry
- * and hand_hot and hand_test meet each of them exactly where the paper's clock has it.
- * hand_cold and hand_test are a position (what they passed last) and a hint, the list index
- * of the page they look at next, moved on by clockpro_lru_del when that page leaves.
+ * keep the position of the page they were (cp->nonres, at most m), and their shadow holds
+ * that position (a file page's in its page cache slot, an anon page's in its swap slot), so
+ * that a refault finds the entry and hand_hot and hand_test meet each of them exactly where
+ * the paper's clock has it. hand_cold and hand_test are a position (what they passed last)
+ * and a hint, the list index of the page they look at next, moved on by clockpro_lru_del
+ * when that page leaves.
  *
- * What a kernel needs that the paper's model has not: pages brought in without an access
- * (readahead) join the clock at their first access (clock_join); a page held isolated while a
- * hand passed its place loses its test period as if it had been there (clockpro_eviction);
- * and when a whole lap of hand_cold freed nothing because the cold pages are busy (dirty,
- * under writeback), hand_hot demotes hot pages beyond m - m_c (clockpro_shrink).
+ * What a kernel needs that the paper's model has not:
+ * - Memory is full when reclaim first runs on the clock: until then pages join hot
+ *   (clock_join_state), and m is the most pages the clock has held resident lately
+ *   (clock_size), as a memcg's limit or the other type can take memory away.
+ * - Reclaim frees a batch a call (SWAP_CLUSTER_MAX), not one page a fault: hand_hot also
+ *   leaves the call's share of it cold and resident (hot_goal), and hand_cold passes hot
+ *   pages without counting them against the call's scan, as the paper's hand stops only at
+ *   cold pages.
+ * - Pages brought in without an access (readahead) join the clock at their first access
+ *   (clock_join); a page held isolated while a hand passed its place loses its test period as
+ *   if it had been there (clockpro_eviction); and when a whole lap of hand_cold freed
+ *   nothing because the cold pages are busy (dirty, under writeback), hand_hot demotes hot
+ *   pages beyond m - m_c (clockpro_shrink).
  *
  * Anonymous pages leave their shadow in their swap slot (as v5.9 does in the swap cache), so
  * the anon clock keeps its non-resident test pages as the file clock does. Caller holds
@@ -122,7 +165,7 @@ static void clock_size_update(struct lruvec *lruvec, bool file)
 		cp->mem_size -= (cp->mem_size - resident + 63) / 64;
 }
 
-/* The cold target m_c: grown by one and shrunk by one (§3.3), kept within [1, m]. */
+/* The cold target m_c: grown by one and shrunk by one (the adaptation), kept in [1, m]. */
 static void cold_target_grow(struct clockpro *cp, unsigned long m)
 {
 	if (cp->cold_target < m)
@@ -146,7 +189,7 @@ static unsigned long reclaim_batch(const struct scan_control *sc)
 	return batch ? batch : SWAP_CLUSTER_MAX;	/* no amount given: a batch */
 }
 
-/* The hot pages may be m - m_c (§3.3: m_h + m_c = m). */
+/* The hot pages may be m - m_c (m_h + m_c = m). */
 static unsigned long hot_target(struct clockpro *cp, unsigned long m)
 {
 	return m > cp->cold_target ? m - cp->cold_target : 0;
@@ -341,7 +384,8 @@ static void nonres_remove(struct clockpro *cp, unsigned long pos)
 		xa_leaf_release(&cp->nonres, leaf);
 }
 
-/* A non-resident test page's test period ended unused: it leaves the clock, m_c shrinks (§3.3). */
+/* A non-resident test page's test period ended unused: it leaves the clock (§3.3), m_c
+ * shrinks (the adaptation). */
 static void nonres_expire(struct clockpro *cp, unsigned long pos)
 {
 	nonres_remove(cp, pos);
@@ -349,7 +393,7 @@ static void nonres_expire(struct clockpro *cp, unsigned long pos)
 }
 
 /*
- * A hand tests @page's reference bit and clears it (§3.2). A page a client holds (issue 14)
+ * A hand tests @page's reference bit and clears it (§3.3). A page a client holds (issue 14)
  * sets no bit we can see: unless the page is about to go (@keep false: hand_cold takes it),
  * the client is asked to make its next access a hinting fault that sets it again, as
  * shrink_active_list asks for the pages it deactivates (mapped.c). The requests go when
@@ -439,8 +483,8 @@ static bool hand_hot_step(struct lruvec *lruvec, bool file, struct scan_control 
 }
 
 /*
- * hand_hot runs while the hot pages exceed m - m_c (§3.3) or leave fewer than @want resident
- * cold pages (hot_goal), and until @demote more are cold, for at most one lap.
+ * hand_hot runs while the hot pages exceed m - m_c (the adaptation) or leave fewer than @want
+ * resident cold pages (hot_goal), and until @demote more are cold, for at most one lap.
  */
 static void hand_hot(struct lruvec *lruvec, bool file, struct scan_control *sc,
 		     unsigned long demote, unsigned long want)

@@ -382,8 +382,9 @@ START_TEST(test_cold_target_adapts_both_ways)
 	for (i = 0; i < sizeof(mc_trace) / sizeof(mc_trace[0]); i++) {
 		ck_assert_int_eq(cp_access(&cp, mc_trace[i]), 1);
 		ck_assert_msg(cp_cold_target(&cp) == mc_trace_expect[i], "after access %zu "
-			      "(page %llu): m_c %lu, by hand %lu", i, (unsigned long long)mc_trace[i],
-			      cp_cold_target(&cp), mc_trace_expect[i]);
+			      "(page %llu): m_c %lu, by hand %lu", i,
+			      (unsigned long long)mc_trace[i], cp_cold_target(&cp),
+			      mc_trace_expect[i]);
 	}
 	ck_assert_uint_eq(fixture_vmstat(cp.f.e, "workingset_refault"), 3);
 	ck_assert_uint_eq(fixture_vmstat(cp.f.e, "workingset_activate"), 2);
@@ -411,8 +412,9 @@ START_TEST(test_anon_cold_target_adapts_both_ways)
 	for (i = 0; i < sizeof(mc_trace) / sizeof(mc_trace[0]); i++) {
 		ck_assert_int_eq(cp_access(&cp, mc_trace[i]), 1);
 		ck_assert_msg(cp_cold_target(&cp) == mc_trace_expect[i], "after access %zu "
-			      "(page %llu): m_c %lu, by hand %lu", i, (unsigned long long)mc_trace[i],
-			      cp_cold_target(&cp), mc_trace_expect[i]);
+			      "(page %llu): m_c %lu, by hand %lu", i,
+			      (unsigned long long)mc_trace[i], cp_cold_target(&cp),
+			      mc_trace_expect[i]);
 	}
 	ck_assert_uint_eq(ev.refault_hot, 2);
 	ck_assert_uint_eq(fixture_vmstat(cp.f.e, "workingset_refault_anon"), 3);
