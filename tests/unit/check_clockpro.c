@@ -503,6 +503,45 @@ START_TEST(test_reclaim_batch_comes_from_cold_pages)
 END_TEST
 
 /*
+ * hand_cold stops only at cold pages (§3.3): the hot pages it passes cost nothing of the
+ * call's scan. 64 pages read in a memcg without limit join hot. One reclaim call that may
+ * scan 4 pages (a high priority's share of the list): it is to free 4 (a batch at most), so
+ * hand_hot demotes the 4 oldest (0-3, to the head); hand_cold passes the 60 hot pages 4-63
+ * and evicts 0-3: 4 freed, 4 cold pages scanned. Had each hot page passed counted as scanned,
+ * the call would have ended on page 7 with nothing freed.
+ */
+START_TEST(test_hand_cold_passes_hot_pages_free)
+{
+	struct scan_control sc = {
+		.nr_to_reclaim = SWAP_CLUSTER_MAX, .gfp_mask = GFP_KERNEL,
+		.reclaim_idx = ZONE_NORMAL, .priority = 0, .may_writepage = 1, .may_unmap = 1,
+		.may_swap = 1,
+	};
+	struct cp_fixture cp;
+	unsigned long reclaimed;
+	char buf[PAGE];
+	uint64_t p;
+	size_t got;
+
+	cp_setup(&cp, RCL_RECLAIM_CLOCK_PRO);
+	for (p = 0; p < 64; p++)
+		ck_assert_int_eq(rcl_file_read_memcg(cp.f.e, "f", cp.memcg, p * PAGE, buf, PAGE,
+						     &got), 0);
+	mm_lock(cp.f.e);
+	lru_add_drain(cp.f.e);
+	sc.target_mem_cgroup = mem_cgroup_from_id(cp.f.e, cp.memcg);
+	reclaimed = shrink_list(LRU_INACTIVE_FILE, 4, cp_lruvec(&cp), sc.target_mem_cgroup, &sc);
+	ck_assert_uint_eq(reclaimed, 4);
+	ck_assert_uint_eq(sc.nr_scanned, 4);
+	for (p = 0; p < 64; p++)
+		ck_assert_msg(cp_resident(&cp, p) == (p >= 4), "page %llu", (unsigned long long)p);
+	mm_unlock(cp.f.e);
+	ck_assert_uint_eq(cp_nr_hot(&cp), 60);
+	cp_teardown(&cp);
+}
+END_TEST
+
+/*
  * 64 anonymous pages written in a memcg of 16 pages, then read back twice under @policy,
  * every byte checked: limit reclaim swaps them out and the reads swap them in. Returns the
  * anon refaults counted (workingset_refault_anon); *@ret_swapins the pages swapped in.
@@ -620,6 +659,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_cold_page_reused_in_test_turns_hot);
 	tcase_add_test(tc, test_cold_target_adapts_both_ways);
 	tcase_add_test(tc, test_reclaim_batch_comes_from_cold_pages);
+	tcase_add_test(tc, test_hand_cold_passes_hot_pages_free);
 	tcase_add_test(tc, test_all_hot_memcg_still_reclaims);
 	tcase_add_test(tc, test_anon_cold_target_adapts_both_ways);
 	tcase_add_test(tc, test_anon_loop_one_page_longer_than_memory);
