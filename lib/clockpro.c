@@ -33,10 +33,11 @@
  *   in its test period), it turns hot at the list head and HAND_hot runs.
  * The adaptation that follows (making CLOCK-Pro adaptive): m_c is not fixed. A cold page
  *   accessed in its test period adds one to m_c; a test period that ends without an access
- *   takes one away. The hands realize the allocation: HAND_hot runs while the hot pages are
- *   more than m - m_c.
- * The initial state is LIRS's, which the paper's hands (they run only once memory is full)
- *   leave as it is: while memory is not yet full, every page accessed is hot.
+ *   takes one away. The hands realize the new allocation by how far they move; here
+ *   HAND_hot runs while the hot pages are more than m - m_c (hand_hot).
+ * While memory fills the hands do not run; the state then is LIRS's ("when the LIR block
+ *   set is not full, all the referenced blocks are given an LIR status"): every page
+ *   accessed is hot (clock_join_state).
  *
  * Here, under --reclaim-policy clock-pro, shrink_list sends each lruvec's lists here;
  * everything above it (get_scan_count, memcg protection, swappiness, vmpressure) and below it
