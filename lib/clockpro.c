@@ -1,40 +1,84 @@
 /*
- * clockpro.c - the CLOCK-Pro reclaim policy (Jiang, Chen and Zhang, "CLOCK-Pro: An Effective
- * Improvement of the CLOCK Replacement", USENIX ATC 2005). "§3.2" below is the paper's data
- * structure (one clock, three hands), "§3.3" its operations on searching victim pages, which
- * include the adaptation of the cold target m_c.
+ * clockpro.c - the CLOCK-Pro reclaim policy (Song Jiang, Feng Chen and Xiaodong Zhang,
+ * "CLOCK-Pro: An Effective Improvement of the CLOCK Replacement", USENIX ATC 2005), the
+ * approximation on a clock of their LIRS (Jiang and Zhang, SIGMETRICS 2002).
  *
- * Under --reclaim-policy clock-pro, shrink_list sends each lruvec's lists here; everything
- * above it (get_scan_count, memcg protection, swappiness, vmpressure) and below it
+ * The paper's rules, by section (m pages of memory, m_h of them for hot pages, m_c for
+ * resident cold ones, m_h + m_c = m):
+ *
+ * §3.1 (the main idea). A page's reuse distance is the number of distinct pages accessed
+ *   between two accesses to it. Pages whose reuse distance is small are hot, the others
+ *   cold; the hot pages are kept resident. A cold page accessed starts a test period, as long
+ *   as the largest recency of the hot pages; accessed again within it, its reuse distance is
+ *   smaller than a hot page's and it turns hot, and a hot page turns cold in its place.
+ *   Cold pages whose test period has not ended stay on the clock when replaced
+ *   (non-resident), as many as memory has pages.
+ * §3.2 (the data structure). One circular list holds hot, resident cold and non-resident
+ *   cold pages in the order of their accesses, the pages with small recency at the head.
+ *   HAND_hot points to the hot page with the largest recency, HAND_cold to the last resident
+ *   cold page (where a victim is looked for), HAND_test to the last cold page in its test
+ *   period. Each resident page has a reference bit.
+ * §3.3 (operations on searching victim pages). A hit only sets the reference bit.
+ *   HAND_cold: an unreferenced cold page is replaced; in its test period it stays on the
+ *   clock as a non-resident cold page, out of it it leaves the clock. A referenced cold page
+ *   in its test period turns hot and HAND_hot runs; referenced out of it, it starts a new
+ *   test period. Either way its bit is reset and it moves to the list head.
+ *   HAND_hot: a referenced hot page has its bit reset and stays hot; the first unreferenced
+ *   one turns cold. Moving the hand past a page leaves that page at the list head. A cold
+ *   page it passes ends its test period, and leaves the clock if non-resident.
+ *   HAND_test: when the non-resident cold pages exceed m, it ends the test period of the
+ *   cold page it points to (a non-resident one leaves the clock) and moves on.
+ *   A page fault: HAND_cold frees a page first. The faulted page, if not on the clock, is
+ *   cold, placed at the list head, and starts its test period; if on the clock (non-resident
+ *   in its test period), it turns hot at the list head and HAND_hot runs.
+ * The adaptation that follows (making CLOCK-Pro adaptive): m_c is not fixed. A cold page
+ *   accessed in its test period adds one to m_c; a test period that ends without an access
+ *   takes one away. The hands realize the new allocation by how far they move; here
+ *   HAND_hot runs while the hot pages are more than m - m_c (hand_hot).
+ * While memory fills the hands do not run; the state then is LIRS's ("when the LIR block
+ *   set is not full, all the referenced blocks are given an LIR status"): every page
+ *   accessed is hot (clock_join_state).
+ *
+ * Here, under --reclaim-policy clock-pro, shrink_list sends each lruvec's lists here;
+ * everything above it (get_scan_count, memcg protection, swappiness, vmpressure) and below it
  * (shrink_page_list: dirty, writeback, swap, mlock) is shared with the two-list policy.
  *
  * One clock per lruvec and type (anon, file). Its resident pages are the type's inactive list:
  * the active list stays empty, add_page_to_lru_list sends pages here (clockpro_lru_add). A page
  * is hot (PG_hot) or cold; a cold page may be in its test period (PG_test). The reference bit
- * is PG_referenced or a young pte: a hit only sets it, the hands do all the work (§3.2).
+ * is PG_referenced or a young pte.
  *
- * A page faulted in enters the clock cold in its test period; one whose refault found it
- * still on the clock (a non-resident test page) enters hot, and m_c grows (§3.3). The access
- * that faulted it in is the fault itself: the reference it left (PG_referenced from the read,
- * the young pte of the fault) is cleared as the page joins the clock, so that the bit means
- * an access after the fault, as in the paper's model (clock_join).
+ * A page faulted in joins the clock hot until the clock's first reclaim (memory full), then
+ * cold in its test period; one whose refault found it still on the clock (a non-resident
+ * test page) joins hot, and m_c grows. The access that faulted it in is the fault itself: the
+ * reference it left (PG_referenced from the read, the young pte of the fault) is cleared as
+ * the page joins the clock, so that the bit means an access after the fault, as in the
+ * paper's model (clock_join).
  *
  * Every entry of the clock has a position (engine->clock_pos for a resident page): positions
  * grow from hand_hot, which always sits at the list's tail, to the head, where hands put the
  * pages they pass or keep. Passing a page with hand_hot moves it to the head with a new
  * position, which keeps the circular order. Non-resident cold pages in their test period
- * keep the position of the page they were (cp->nonres, bounded by the memory size m as §3.3
- * asks), and their shadow holds that position (a file page's in its page cache slot, an anon
- * page's in its swap slot), so that a refault finds the entry
- * and hand_hot and hand_test meet each of them exactly where the paper's clock has it.
- * hand_cold and hand_test are a position (what they passed last) and a hint, the list index
- * of the page they look at next, moved on by clockpro_lru_del when that page leaves.
+ * keep the position of the page they were (cp->nonres, at most m), and their shadow holds
+ * that position (a file page's in its page cache slot, an anon page's in its swap slot), so
+ * that a refault finds the entry and hand_hot and hand_test meet each of them exactly where
+ * the paper's clock has it. hand_cold and hand_test are a position (what they passed last)
+ * and a hint, the list index of the page they look at next, moved on by clockpro_lru_del
+ * when that page leaves.
  *
- * What a kernel needs that the paper's model has not: pages brought in without an access
- * (readahead) join the clock at their first access (clock_join); a page held isolated while a
- * hand passed its place loses its test period as if it had been there (clockpro_eviction);
- * and when a whole lap of hand_cold freed nothing because the cold pages are busy (dirty,
- * under writeback), hand_hot demotes hot pages beyond m - m_c (clockpro_shrink).
+ * What a kernel needs that the paper's model has not:
+ * - Memory is full when reclaim first runs on the clock: until then pages join hot
+ *   (clock_join_state), and m is the most pages the clock has held resident lately
+ *   (clock_size), as a memcg's limit or the other type can take memory away.
+ * - Reclaim frees a batch a call (SWAP_CLUSTER_MAX), not one page a fault: hand_hot also
+ *   leaves the call's share of it cold and resident (hot_goal), and hand_cold passes hot
+ *   pages without counting them against the call's scan, as the paper's hand stops only at
+ *   cold pages.
+ * - Pages brought in without an access (readahead) join the clock at their first access
+ *   (clock_join); a page held isolated while a hand passed its place loses its test period as
+ *   if it had been there (clockpro_eviction); and when a whole lap of hand_cold freed
+ *   nothing because the cold pages are busy (dirty, under writeback), hand_hot demotes hot
+ *   pages beyond m - m_c (clockpro_shrink).
  *
  * Anonymous pages leave their shadow in their swap slot (as v5.9 does in the swap cache), so
  * the anon clock keeps its non-resident test pages as the file clock does. Caller holds
@@ -122,7 +166,7 @@ static void clock_size_update(struct lruvec *lruvec, bool file)
 		cp->mem_size -= (cp->mem_size - resident + 63) / 64;
 }
 
-/* The cold target m_c: grown by one and shrunk by one (§3.3), kept within [1, m]. */
+/* The cold target m_c: grown by one and shrunk by one (the adaptation), kept in [1, m]. */
 static void cold_target_grow(struct clockpro *cp, unsigned long m)
 {
 	if (cp->cold_target < m)
@@ -135,20 +179,66 @@ static void cold_target_shrink(struct clockpro *cp)
 		cp->cold_target--;
 }
 
-/* The hot pages may be m - m_c (§3.3: m_h + m_c = m). */
+/*
+ * The pages one call of the policy frees at most: a batch of SWAP_CLUSTER_MAX, no more than
+ * the reclaim asks for (the kernel frees in batches where the paper frees one page a fault).
+ */
+static unsigned long reclaim_batch(const struct scan_control *sc)
+{
+	unsigned long batch = min_t(unsigned long, SWAP_CLUSTER_MAX, sc->nr_to_reclaim);
+
+	return batch ? batch : SWAP_CLUSTER_MAX;	/* no amount given: a batch */
+}
+
+/* The hot pages may be m - m_c (m_h + m_c = m). */
 static unsigned long hot_target(struct clockpro *cp, unsigned long m)
 {
 	return m > cp->cold_target ? m - cp->cold_target : 0;
 }
 
 /*
- * A page is put on the clock and has not joined it yet. The reference it carries is the
- * access that faulted it in, which is the fault itself: cleared, it starts the page's test
- * period (§3.3), and the page has joined. A page with no reference was brought in without an
- * access (readahead): it waits cold out of test, not joined, and its first access is its
- * fault (clockpro_page_accessed). A page its refault made hot joins hot.
+ * The most hot pages a reclaim call leaves: m - m_c, and fewer if the resident pages less
+ * the @want cold pages the call is to free are fewer. The kernel frees a batch a call where
+ * the paper frees one page a fault: hand_cold needs that many resident cold pages, or the
+ * reclaim, still short, calls again and again and takes the batch from the hot pages by
+ * other means (cold_idle). The resident pages fall short of m when the memcg's memory also
+ * holds page cache nodes.
  */
-static void clock_join(struct page *page)
+static unsigned long hot_goal(struct lruvec *lruvec, bool file, unsigned long want)
+{
+	struct clockpro *cp = lruvec_clock(lruvec, file);
+	unsigned long resident = clock_resident(lruvec, file);
+
+	return min_t(unsigned long, hot_target(cp, clock_size(lruvec, file)),
+		     resident > want ? resident - want : 0);
+}
+
+/*
+ * The state a page joins the clock in. Once memory is full, a page faulted in that is not
+ * on the clock is cold and starts its test period (§3.3). Before, while memory fills, the
+ * paper's hands have not run yet and the rule is LIRS's, which CLOCK-Pro approximates
+ * (LIRS: "when the LIR block set is not full, all the referenced blocks are given an LIR
+ * status"): every page joins hot. Memory is full at the clock's first reclaim; hand_hot then
+ * turns the oldest hot pages beyond m - m_c cold, and a loop longer than memory keeps its
+ * first m - m_c pages hot instead of cycling all its pages through the cold ones.
+ */
+static void clock_join_state(struct clockpro *cp, struct page *page)
+{
+	if (!cp->full)
+		SetPageHot(page);
+	else
+		SetPageTest(page);
+}
+
+/*
+ * A page is put on the clock and has not joined it yet. The reference it carries is the
+ * access that faulted it in, which is the fault itself: cleared, it joins (clock_join_state),
+ * a cold page's test period starts. A page with no reference was brought in without an
+ * access (readahead): it waits cold out of test, not joined, and its first access is its
+ * fault (clockpro_page_accessed). A page its refault made hot joins hot. Without @cp (the
+ * page leaves the list as it joins: lru_del), a cold page joins in its test period.
+ */
+static void clock_join(struct page *page, struct clockpro *cp)
 {
 	unsigned int vm_flags = 0;
 	bool referenced = TestClearPageReferenced(page);
@@ -160,20 +250,28 @@ static void clock_join(struct page *page)
 	/* Its test period starts with no bit: a client's next access must set one. */
 	page_sample_mapped(page);
 	SetPageClock(page);
-	if (!PageHot(page))
+	if (PageHot(page))
+		return;
+	if (cp)
+		clock_join_state(cp, page);
+	else
 		SetPageTest(page);
 }
 
 /*
  * mark_page_accessed under CLOCK-Pro: a hit only sets the reference bit, the hands do the
- * rest (§3.2). The first access of a page on the clock that has not joined it (brought in by
- * readahead) is its fault: it starts the test period instead.
+ * rest (§3.3: no operation on a hit). The first access of a page on the clock that has not
+ * joined it (brought in by readahead) is its fault: it joins instead (clock_join_state).
  */
 void clockpro_page_accessed(struct page *page)
 {
 	if (PageLRU(page) && !PageClock(page) && !PageUnevictable(page)) {
+		struct lruvec *lruvec = mem_cgroup_page_lruvec(page);
+		struct clockpro *cp = lruvec_clock(lruvec, page_is_file_cache(page));
+
 		SetPageClock(page);
-		SetPageTest(page);
+		clock_join_state(cp, page);
+		cp->nr_hot += PageHot(page);
 		return;
 	}
 	SetPageReferenced(page);
@@ -197,7 +295,7 @@ enum lru_list clockpro_lru_add(struct page *page, struct lruvec *lruvec, enum lr
 	}
 	cp = lruvec_clock(lruvec, is_file_lru(lru));
 	if (!PageClock(page))
-		clock_join(page);
+		clock_join(page, cp);
 	if (PageHot(page))
 		cp->nr_hot++;
 	if (!tail) {
@@ -238,7 +336,7 @@ void clockpro_lru_del(struct page *page, struct lruvec *lruvec, enum lru_list lr
 		return;
 	cp = lruvec_clock(lruvec, is_file_lru(lru));
 	if (!PageClock(page))
-		clock_join(page);
+		clock_join(page, NULL);
 	if (PageHot(page))
 		cp->nr_hot--;
 	idx = (uint32_t)(page - lruvec->lists[lru].map);
@@ -287,7 +385,8 @@ static void nonres_remove(struct clockpro *cp, unsigned long pos)
 		xa_leaf_release(&cp->nonres, leaf);
 }
 
-/* A non-resident test page's test period ended unused: it leaves the clock, m_c shrinks (§3.3). */
+/* A non-resident test page's test period ended unused: it leaves the clock (§3.3), m_c
+ * shrinks (the adaptation). */
 static void nonres_expire(struct clockpro *cp, unsigned long pos)
 {
 	nonres_remove(cp, pos);
@@ -295,7 +394,7 @@ static void nonres_expire(struct clockpro *cp, unsigned long pos)
 }
 
 /*
- * A hand tests @page's reference bit and clears it (§3.2). A page a client holds (issue 14)
+ * A hand tests @page's reference bit and clears it (§3.3). A page a client holds (issue 14)
  * sets no bit we can see: unless the page is about to go (@keep false: hand_cold takes it),
  * the client is asked to make its next access a hinting fault that sets it again, as
  * shrink_active_list asks for the pages it deactivates (mapped.c). The requests go when
@@ -385,11 +484,11 @@ static bool hand_hot_step(struct lruvec *lruvec, bool file, struct scan_control 
 }
 
 /*
- * hand_hot runs while the hot pages exceed m - m_c (§3.3), and until @demote more are cold,
- * for at most one lap.
+ * hand_hot runs while the hot pages exceed m - m_c (the adaptation) or leave fewer than @want
+ * resident cold pages (hot_goal), and until @demote more are cold, for at most one lap.
  */
 static void hand_hot(struct lruvec *lruvec, bool file, struct scan_control *sc,
-		     unsigned long demote)
+		     unsigned long demote, unsigned long want)
 {
 	struct clockpro *cp = lruvec_clock(lruvec, file);
 	unsigned long m = clock_size(lruvec, file), lap = m + cp->nr_nonres;
@@ -397,7 +496,7 @@ static void hand_hot(struct lruvec *lruvec, bool file, struct scan_control *sc,
 
 	while (lap--) {
 		/* m_c shrinks as hand_hot ends test periods: the target moves as it goes. */
-		goal = min_t(unsigned long, hot_target(cp, m), floor);
+		goal = min_t(unsigned long, hot_goal(lruvec, file, want), floor);
 		if (cp->nr_hot <= goal || !hand_hot_step(lruvec, file, sc))
 			break;
 	}
@@ -450,7 +549,7 @@ static void hand_test(struct lruvec *lruvec, bool file)
  * (page_was_referenced) and it moves to the head.
  */
 static void hand_cold_referenced(struct lruvec *lruvec, enum lru_list lru, struct page *page,
-				 struct scan_control *sc)
+				 struct scan_control *sc, unsigned long want)
 {
 	bool file = is_file_lru(lru);
 	struct rcl_engine *engine = lruvec->pgdat->engine;
@@ -464,7 +563,7 @@ static void hand_cold_referenced(struct lruvec *lruvec, enum lru_list lru, struc
 	count_memcg_events(lruvec->memcg ? lruvec->memcg : engine->root_mem_cgroup, PGACTIVATE, 1);
 	trace_event(engine, .type = RCL_TRACE_CLOCKPRO_PROMOTE, .nid = lruvec->pgdat->node_id,
 		    .file = file);
-	hand_hot(lruvec, file, sc, 0);
+	hand_hot(lruvec, file, sc, 0, want);
 }
 
 /*
@@ -490,16 +589,18 @@ static void clockpro_putback(struct page_list *batch)
 }
 
 /*
- * hand_cold (§3.3) over at most @nr_to_scan pages of the clock of @lru, taking at most
- * SWAP_CLUSTER_MAX and no more than the reclaim asks for: the bound that makes every call
- * end, as nr_to_scan bounds two-list.
- * Hot pages are passed; an unreferenced cold page is reclaimed through shrink_page_list (in
- * its test period, it stays on the clock non-resident: clockpro_eviction); a referenced one
- * goes to hand_cold_referenced. Returns the pages reclaimed, the pages looked at in
- * *@ret_scanned.
+ * hand_cold (§3.3) over at most @nr_to_scan cold pages of the clock of @lru and at most one
+ * lap, taking at most SWAP_CLUSTER_MAX and no more than the reclaim asks for: the bounds
+ * that make every call end, as nr_to_scan bounds two-list.
+ * Hot pages are passed: not candidates, they cost nothing of nr_to_scan (the paper's hand
+ * stops only at cold pages), or a clock mostly hot would spend each call's few pages of
+ * scan on them and never reach the cold ones. An unreferenced cold page is reclaimed
+ * through shrink_page_list (in its test period, it stays on the clock non-resident:
+ * clockpro_eviction); a referenced one goes to hand_cold_referenced (@want for hand_hot).
+ * Returns the pages reclaimed, the cold pages looked at in *@ret_scanned.
  */
 static unsigned long hand_cold(unsigned long nr_to_scan, struct lruvec *lruvec,
-			       struct scan_control *sc, enum lru_list lru,
+			       struct scan_control *sc, enum lru_list lru, unsigned long want,
 			       unsigned long *ret_scanned)
 {
 	struct pglist_data *pgdat = lruvec->pgdat;
@@ -512,9 +613,7 @@ static unsigned long hand_cold(unsigned long nr_to_scan, struct lruvec *lruvec,
 	int wraps = 0;
 
 	page_list_init(&batch, clock->map);
-	max_taken = min_t(unsigned long, SWAP_CLUSTER_MAX, sc->nr_to_reclaim);
-	if (!max_taken)
-		max_taken = SWAP_CLUSTER_MAX;	/* no amount given: a batch */
+	max_taken = reclaim_batch(sc);
 	while (scanned < nr_to_scan && taken < max_taken) {
 		page = hand_page(clock, &cp->hand_cold, cp->cold_pos);
 		if (!page) {
@@ -527,13 +626,15 @@ static unsigned long hand_cold(unsigned long nr_to_scan, struct lruvec *lruvec,
 		}
 		cp->cold_pos = page_pos(page);
 		cp->hand_cold = page->lru_prev;
+		if (PageHot(page))
+			continue;
 		scanned++;
-		if (PageHot(page) || (int)page_zonenum(page) > sc->reclaim_idx ||
+		if ((int)page_zonenum(page) > sc->reclaim_idx ||
 		    (!sc->may_unmap && page_mapped(page)) || page_ref_count(page) == 0)
 			continue;
 		if (page_was_referenced(page, sc, false)) {
 			rotated++;
-			hand_cold_referenced(lruvec, lru, page, sc);
+			hand_cold_referenced(lruvec, lru, page, sc, want);
 			continue;
 		}
 		get_page(page);
@@ -574,15 +675,18 @@ unsigned long clockpro_shrink(unsigned long nr_to_scan, struct lruvec *lruvec,
 	struct rcl_engine *engine = lruvec->pgdat->engine;
 	bool file = is_file_lru(lru);
 	struct clockpro *cp = lruvec_clock(lruvec, file);
-	unsigned long reclaimed, scanned;
+	unsigned long reclaimed, scanned, want;
 
 	if (is_active_lru(lru))
 		return 0;
 	writeback_reap(engine);
 	lru_add_drain(engine);
+	cp->full = true;	/* from now on new pages join cold (clock_join_state) */
 	clock_size_update(lruvec, file);
-	hand_hot(lruvec, file, sc, 0);
-	reclaimed = hand_cold(nr_to_scan, lruvec, sc, lru, &scanned);
+	/* The cold pages this call is to free: its share of the reclaim, a batch at most. */
+	want = min_t(unsigned long, reclaim_batch(sc), nr_to_scan);
+	hand_hot(lruvec, file, sc, 0, want);
+	reclaimed = hand_cold(nr_to_scan, lruvec, sc, lru, want, &scanned);
 	/*
 	 * A whole lap of hand_cold freed nothing: the cold pages are all busy (dirty, under
 	 * writeback, in use) and the hot pages must give way, as the kernel ages its active
@@ -591,7 +695,7 @@ unsigned long clockpro_shrink(unsigned long nr_to_scan, struct lruvec *lruvec,
 	 */
 	cp->cold_idle = reclaimed ? 0 : cp->cold_idle + scanned;
 	if (cp->cold_idle >= clock_size(lruvec, file))
-		hand_hot(lruvec, file, sc, nr_to_scan);
+		hand_hot(lruvec, file, sc, nr_to_scan, want);
 	hand_test(lruvec, file);
 	mapped_flush_hints(engine);	/* the clients' pages the hands tested */
 	return reclaimed;

@@ -260,6 +260,7 @@ struct clockpro {
 	unsigned long nr_nonres;	/* non-resident cold pages in their test period */
 	unsigned long cold_target;	/* m_c, the adaptive target of resident cold pages */
 	unsigned long cold_idle;	/* pages hand_cold looked at since it last freed one */
+	bool full;			/* reclaim has run: memory filled once (clock_join) */
 	struct xarray nonres;		/* position -> non-resident test page (mapping, index) */
 };
 

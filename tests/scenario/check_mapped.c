@@ -347,7 +347,7 @@ START_TEST(test_region_four_times_its_memcg_max)
 {
 	struct fixture f;
 	struct client cl;
-	uint64_t i, round, pages = 1024;	/* 4 MiB in a 1 MiB memcg */
+	uint64_t i, round, pages = 1024, misses = 0;	/* 4 MiB in a 1 MiB memcg */
 	uint32_t g, id;
 
 	fixture_setup(&f, 16, 32, 1);
@@ -358,6 +358,7 @@ START_TEST(test_region_four_times_its_memcg_max)
 	ck_assert_int_eq(rcl_region_map(f.e, id, &fake_ops, &cl), 0);
 	for (round = 1; round <= 3; round++) {
 		for (i = 0; i < pages; i++) {
+			misses += !cl.present[i];
 			client_touch(&f, &cl, id, i);
 			if (round > 1)
 				ck_assert_msg(check_pattern(cl.pages[i], PAGE, round - 1, i * PAGE),
@@ -369,8 +370,10 @@ START_TEST(test_region_four_times_its_memcg_max)
 	/* Its max held: the memcg reclaimed (taking pages back) to make room. */
 	ck_assert_uint_ge(cl.evictions, 2 * pages);
 	ck_assert_uint_gt(fixture_memcg_value(f.e, g, true, "max"), 0);
-	/* Each miss a fault of the memcg; those that read swap (not readahead's) major. */
-	ck_assert_uint_ge(fixture_memcg_value(f.e, g, false, "pgfault"), 3 * pages);
+	/* Each miss a fault of the memcg; those that read swap (not readahead's) major. Most
+	 * touches miss: all under two-list; CLOCK-Pro keeps part of the loop resident. */
+	ck_assert_uint_ge(misses, 2 * pages);
+	ck_assert_uint_ge(fixture_memcg_value(f.e, g, false, "pgfault"), misses);
 	ck_assert_uint_gt(fixture_memcg_value(f.e, g, false, "pgmajfault"), 0);
 	ck_assert_int_eq(rcl_region_unmap(f.e, id, &cl), 0);
 	client_free(&cl);

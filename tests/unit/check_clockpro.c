@@ -12,11 +12,13 @@
  * then the page is read. The memcg has no limit, so no other reclaim runs.
  *
  * Notation of the hand traces: the clock from hand_hot (the tail) to the head; "3T" cold in
- * its test period, "0H" hot, "r" reference bit set, "n2" non-resident test page, "@7" its
- * position; m = M (the clock's size), m_c the cold target, starting at 1. A read sets the
- * page's bit; a new page enters cold without test period, a refaulting non-resident test page
- * enters cold in its test period (m_c + 1); hand_cold's first look at either consumes the
- * bit of the read that brought it in (test period starts / page turns hot).
+ * its test period, "0H" hot, "2C" cold out of its test period, "n2" non-resident test page,
+ * "@7" its position; m = M (the clock's size), m_c the cold target, starting at 1. A read
+ * sets the page's bit; a page joins the clock at the next access (the LRU-add drain), its
+ * read's bit cleared: hot while memory has not filled yet (no reclaim has run), after that
+ * cold in its test period, or hot if its read was the refault of a non-resident test page
+ * (m_c + 1). The first reclaim fills memory: hand_hot turns the oldest hot pages beyond
+ * m - m_c cold.
  */
 #include <errno.h>
 
@@ -224,34 +226,34 @@ static void on_trace(void *arg, const struct rcl_trace_event *ev)
  * 5 a pass. The two-list policy without refault detection is exact LRU here (no page is read
  * twice while resident, so none is ever activated).
  *
- * CLOCK-Pro, by hand ("evicts" is hand_cold freeing the one page before the read; a read
- * page joins the clock at the next access, cold in its test period, its fault's reference
- * cleared):
- * pass 0: 0 1 2 3 fill: 0T@1 1T@2 2T@3 3T@4. 4: hand_cold evicts 0T: n0@1. 5 misses.
- * pass 1: 0: evicts 1T (n1@2); the read finds n0: m_c 2, 0 enters hot. 1: evicts 2T (n2),
- *   n1 hit: m_c 3, 1 hot. 2: hand_hot (2 hot > m - m_c = 1) expires n2, m_c 2; evicts 3T
- *   (n3); 2 enters new. 3: evicts 4T (n4); n3 hit: m_c 3, 3 hot. 4: hand_hot (3 > 1)
- *   expires n4 (m_c 2) and demotes 0 (hot, not referenced since it came in); hand_cold
- *   passes 1H and evicts 2T (n2); 4 enters new. 5 misses; m_c 2; hot 1 3.
- * pass 2: 0 hits (cold, referenced). 1 hits. 2: hand_cold passes 3H, starts 0's test (its
- *   reference) and moves it to the head, evicts 4T (n4); n2 hit: m_c 3, 2 hot. 3 hits.
- *   4: hand_hot (3 > 1) keeps 1 and 3 (referenced), expires n4 (m_c 2), ends 0's test
- *   (m_c 1); hand_cold passes 2H 1H 3H, evicts 0 (cold, out of test: no test page); 4 enters
- *   new. 2 misses; m_c 1; hot 1 2 3.
- * pass 3: 0: evicts 4T (n4); 0 enters new. 1 2 3 hit. 4: evicts 0T (n0); n4 hit: m_c 2,
- *   4 hot. 2 misses; m_c 2; hot 1 2 3 (4 is on its way to the clock).
- * pass 4: 0: hand_hot (4 > 2) keeps 2 1 3 (referenced), expires n0 (m_c 1), demotes 4
- *   (not referenced since it came in); hand_cold passes 2H 1H 3H and evicts 4 (out of test);
- *   0 enters new. 1 2 3 hit. 4: evicts 0T (n0); 4 enters new. 2 misses; m_c 1; hot 1 2 3.
- * Misses 5 5 2 2 2 (CLOCK-Pro keeps 3 of the 5 pages), LRU 5 5 5 5 5. Events: 5 refaults
- * enter hot (0 1 3, 2, 4), hand_hot demotes 2 (0, 4), hand_cold promotes none.
+ * CLOCK-Pro, by hand ("evicts" is hand_cold freeing the one page before the read):
+ * pass 0: 0 1 2 3 fill memory, all hot: 0H@1 1H@2 2H@3 3H@4. 4: the first reclaim: hand_hot
+ *   (4 hot > m - m_c = 3) demotes 0 (not referenced since it came in) to 0C@5; hand_cold
+ *   passes 1H 2H 3H and evicts 0 (out of test: forgotten); 4 joins 4T@6. 5 misses.
+ * pass 1: 0: evicts 4T (n4@6); 0 joins new, 0T@7. 1 2 3 hit. 4: evicts 0T (n0@7); the read
+ *   finds n4: m_c 2, 4 joins hot (4H@8). 2 misses; m_c 2; hot 1 2 3 (4 still on its way).
+ * pass 2: 0: hand_hot (4 hot > 4 - 2) keeps 1 2 3 (referenced), expires n0 (m_c 1), demotes
+ *   4 (4C@12); hand_cold passes 1H 2H 3H, evicts 4 (out of test); 0 joins new (0T@13).
+ *   1 2 3 hit. 4: evicts 0T (n0@13); 4 joins new (4T@14). 2 misses; m_c 1.
+ * pass 3: 0: evicts 4T (n4@14); the read finds n0: m_c 2, 0 hot. 1 2 3 hit. 4: hand_hot
+ *   (4 > 2) keeps 1 2 3, expires n4 (m_c 1), demotes 0; hand_cold evicts 0 (out of test);
+ *   4 joins new (4T@20). 2 misses; m_c 1.
+ * pass 4: 0: evicts 4T (n4@20), joins new (0T@21). 1 2 3 hit. 4: evicts 0T (n0@21); the
+ *   read finds n4: m_c 2. 2 misses; m_c 2.
+ * Misses 5 2 2 2 2 (CLOCK-Pro keeps 3 of the 5 pages from the second pass on: OPT keeps 3
+ * too, 2 misses a pass), LRU 5 5 5 5 5; hot 1 2 3 after every pass. Events: 3 refaults enter
+ * hot (4, 0, 4), hand_hot demotes 3 (0, 4, 0), hand_cold promotes none.
+ *
+ * Had new pages joined cold while memory filled, 0 1 2 3 would have been cold in their test
+ * periods, evicted one after the other and forgotten by the time the loop came back to them
+ * at a distance of 5: pass 1 would have missed all 5.
  */
 START_TEST(test_loop_one_page_longer_than_memory)
 {
 	static const int lru_expect[5] = { 5, 5, 5, 5, 5 };
-	static const int cp_expect[5] = { 5, 5, 2, 2, 2 };
-	static const unsigned long mc_expect[5] = { 1, 2, 1, 2, 1 };
-	static const unsigned long hot_expect[5] = { 0, 2, 3, 3, 3 };
+	static const int cp_expect[5] = { 5, 2, 2, 2, 2 };
+	static const unsigned long mc_expect[5] = { 1, 2, 1, 1, 2 };
+	static const unsigned long hot_expect[5] = { 3, 3, 3, 3, 3 };
 	struct cp_fixture lru, cp;
 	struct cp_events ev = { 0 };
 	int misses[5], i;
@@ -273,11 +275,11 @@ START_TEST(test_loop_one_page_longer_than_memory)
 		ck_assert_uint_eq(cp_cold_target(&cp), mc_expect[i]);
 		ck_assert_uint_eq(cp_nr_hot(&cp), hot_expect[i]);
 	}
-	ck_assert_uint_eq(ev.refault_hot, 5);
-	ck_assert_uint_eq(ev.demote, 2);
+	ck_assert_uint_eq(ev.refault_hot, 3);
+	ck_assert_uint_eq(ev.demote, 3);
 	ck_assert_uint_eq(ev.promote, 0);
 	/* Refaults count as the kernel counts them; those that entered hot as activations. */
-	ck_assert_uint_eq(fixture_vmstat(cp.f.e, "workingset_activate"), 5);
+	ck_assert_uint_eq(fixture_vmstat(cp.f.e, "workingset_activate"), 3);
 	cp_teardown(&cp);
 }
 END_TEST
@@ -293,17 +295,19 @@ static int cp_trace(struct cp_fixture *t, const uint64_t *trace, size_t n)
 }
 
 /*
- * A hot set {0, 1} read twice, then a scan of 8 pages used once, then the hot set again.
+ * A hot set {0, 1} read twice, two pages used once, then a scan of 8 pages used once, then
+ * the hot set again.
  *
  * Exact LRU with 4 pages: 0 1 miss, 0 1 hit, 2 3 miss, the 8 scan pages miss and push out
  * everything, 0 1 miss again: 14 misses, 2 of them in the hot set after the scan.
  *
- * CLOCK-Pro: 0 1 join cold in test (0T@1 1T@2); their second reads set the bits. 2 3 join.
- * Scan page 10: hand_cold finds 0 and 1 referenced in their test periods: both turn hot
- * (2 promotions, 2 <= m - m_c = 3: hand_hot stays); it evicts 2T. Each next scan page evicts
- * the next cold page (3, then the scan pages), hand_cold passing 0H and 1H. From the fifth
- * non-resident test page on, hand_test ends the oldest test periods (m_c stays at its floor 1).
- * The hot set is read at the end without a miss: 12 misses, none after the scan.
+ * CLOCK-Pro: 0 1 2 3 fill memory hot (0H@1 1H@2 2H@3 3H@4), the second reads of 0 and 1 set
+ * their bits. Scan page 10, the first reclaim: hand_hot (4 hot > m - m_c = 3) keeps 0 and 1
+ * (referenced: bits cleared, 0H@5 1H@6) and demotes 2; hand_cold passes 3H 0H 1H and evicts
+ * 2 (out of test); 10 joins 10T@8. Each next scan page evicts the one before it (n10, n11,
+ * ...), hand_cold passing the three hot pages; from the fifth non-resident test page on,
+ * hand_test ends the oldest test periods (m_c stays at its floor 1). The hot set is read at
+ * the end without a miss: 12 misses, none after the scan; 1 demotion, no promotion.
  */
 START_TEST(test_scan_through_hot_set)
 {
@@ -317,38 +321,72 @@ START_TEST(test_scan_through_hot_set)
 	rcl_trace_set(cp.f.e, on_trace, &ev);
 	ck_assert_int_eq(cp_trace(&cp, warm, 6), 4);
 	ck_assert_int_eq(cp_trace(&cp, scan, 8), 8);
-	ck_assert_int_eq(ev.promote, 2);
-	ck_assert_uint_eq(cp_nr_hot(&cp), 2);
+	ck_assert_uint_eq(ev.demote, 1);
+	ck_assert_uint_eq(cp_nr_hot(&cp), 3);
 	ck_assert_uint_eq(cp_cold_target(&cp), 1);
 	ck_assert_int_eq(cp_trace(&cp, again, 2), 0);
-	ck_assert_uint_eq(ev.demote, 0);
+	ck_assert_uint_eq(ev.demote, 1);
+	ck_assert_uint_eq(ev.promote, 0);
 	cp_teardown(&cp);
 }
 END_TEST
 
 /*
- * m_c both ways. 0 1 2 3 4 as in the loop: 0T 1T 2T 3T, then 4 evicts 0T (n0). 0 evicts 1T
- * (n1) and refaults in its test period: m_c 2; 1 evicts 2T (n2), refault: m_c 3 (grown on
- * non-resident test-period hits). Then new pages: 10: hand_hot (2 hot > 4 - 3) expires n2,
- * m_c 2 (a test period ended unused); it evicts 3T (n3). 11 12 13 evict 4T 10T 11T (n4 n10
- * n11: four non-resident pages, m = 4). 14 evicts 12T: five, so hand_test ends the oldest
- * test period, n3's: m_c 1.
+ * A cold page read again in its test period turns hot when hand_cold finds its bit (§3.3),
+ * and hand_hot makes room. 0 1 2 3 fill memory hot; 4: hand_hot demotes 0, hand_cold evicts
+ * it, 4 joins 4T@6. 1 hits (bit set); 4 hits (bit set, in its test period). 5: hand_cold finds
+ * 4T referenced: it turns hot (4H@7), 4 hot > m - m_c = 3, so hand_hot keeps 1 (referenced,
+ * 1H@8) and demotes 2 (2C@9); hand_cold passes 3H 4H 1H and evicts 2 (out of test). 6
+ * misses; 1 promotion, 2 demotions (0, 2); hot 3 4 1; then 1 3 4 hit, 2 misses.
  */
+START_TEST(test_cold_page_reused_in_test_turns_hot)
+{
+	static const uint64_t trace[] = { 0, 1, 2, 3, 4, 1, 4, 5 };
+	static const uint64_t after[] = { 1, 3, 4 };
+	struct cp_fixture cp;
+	struct cp_events ev = { 0 };
+
+	cp_setup(&cp, RCL_RECLAIM_CLOCK_PRO);
+	rcl_trace_set(cp.f.e, on_trace, &ev);
+	ck_assert_int_eq(cp_trace(&cp, trace, 8), 6);
+	ck_assert_uint_eq(ev.promote, 1);
+	ck_assert_uint_eq(ev.demote, 2);
+	ck_assert_uint_eq(cp_nr_hot(&cp), 3);
+	ck_assert_int_eq(cp_trace(&cp, after, 3), 0);
+	ck_assert_int_eq(cp_access(&cp, 2), 1);
+	cp_teardown(&cp);
+}
+END_TEST
+
+/*
+ * m_c both ways. 0 1 2 3 fill memory hot; 4: hand_hot demotes 0, hand_cold evicts it, 4 joins
+ * 4T@6. 5 evicts 4T (n4@6), 6 evicts 5T (n5@7), 4 evicts 6T (n6@8) and refaults in its test
+ * period: m_c 2, 4 joins hot (4H@9). 5: hand_hot (4 hot > 4 - 2) demotes 1 and 2 (1C@10,
+ * 2C@11), hand_cold evicts 1; 5 refaults in test: m_c 3 (grown on non-resident test-period
+ * hits). 6: hand_hot (3 hot > 4 - 3) demotes 3, then meets n6 and ends its test period
+ * unused: m_c 2, and 2 hot is the target; hand_cold evicts 2; 6 joins new (6T@14). New pages:
+ * 10 evicts 3C, 11 12 13 14 evict 6T 10T 11T 12T (n6@14 n10 n11 n12: four non-resident,
+ * m = 4). 15 evicts 13T: five, so hand_test passes 4H 5H and ends the oldest test period,
+ * n6's: m_c 1. Every access misses; 3 refaults (4, 5, and 6 after its test period ended), 2
+ * of them entering hot.
+ */
+static const uint64_t mc_trace[] = { 0, 1, 2, 3, 4, 5, 6, 4, 5, 6, 10, 11, 12, 13, 14, 15 };
+static const unsigned long mc_trace_expect[] = { 1, 1, 1, 1, 1, 1, 1, 2, 3, 2, 2, 2, 2, 2, 2, 1 };
+
 START_TEST(test_cold_target_adapts_both_ways)
 {
-	static const uint64_t trace[] = { 0, 1, 2, 3, 4, 0, 1, 10, 11, 12, 13, 14 };
-	static const unsigned long mc[] = { 1, 1, 1, 1, 1, 2, 3, 2, 2, 2, 2, 1 };
 	struct cp_fixture cp;
 	size_t i;
 
 	cp_setup(&cp, RCL_RECLAIM_CLOCK_PRO);
-	for (i = 0; i < sizeof(trace) / sizeof(trace[0]); i++) {
-		ck_assert_int_eq(cp_access(&cp, trace[i]), 1);
-		ck_assert_msg(cp_cold_target(&cp) == mc[i], "after access %zu (page %llu): m_c %lu, "
-			      "by hand %lu", i, (unsigned long long)trace[i], cp_cold_target(&cp),
-			      mc[i]);
+	for (i = 0; i < sizeof(mc_trace) / sizeof(mc_trace[0]); i++) {
+		ck_assert_int_eq(cp_access(&cp, mc_trace[i]), 1);
+		ck_assert_msg(cp_cold_target(&cp) == mc_trace_expect[i], "after access %zu "
+			      "(page %llu): m_c %lu, by hand %lu", i,
+			      (unsigned long long)mc_trace[i], cp_cold_target(&cp),
+			      mc_trace_expect[i]);
 	}
-	ck_assert_uint_eq(fixture_vmstat(cp.f.e, "workingset_refault"), 2);
+	ck_assert_uint_eq(fixture_vmstat(cp.f.e, "workingset_refault"), 3);
 	ck_assert_uint_eq(fixture_vmstat(cp.f.e, "workingset_activate"), 2);
 	cp_teardown(&cp);
 }
@@ -357,33 +395,29 @@ END_TEST
 /*
  * The anon clock on the trace of test_cold_target_adapts_both_ways, each access a write of
  * one page of the anonymous region: evicted pages go to swap, and the shadow each leaves in
- * its swap slot is its non-resident test entry. By hand, as for the file pages: 0 1 2 3 fill
- * the clock (0T 1T 2T 3T, each write's young bit consumed as it joins). 4 evicts 0T: n0 in
- * slot s0. 0 evicts 1T (n1) and swaps in from s0, whose shadow finds n0: m_c 2, 0 enters hot.
- * 1 evicts 2T (n2), refault from s1: m_c 3. 10: hand_hot (2 hot > 4 - 3) expires n2 (m_c 2)
- * and 3T is evicted (n3); 11 12 13 evict 4T 10T 11T (n4 n10 n11: four non-resident, m = 4);
- * 14 evicts 12T: five, hand_test ends n3's test period: m_c 1. Every access misses; two
- * refaults, both entering hot (workingset_refault_anon, workingset_activate_anon 2).
- * Without the swap slot's shadow, 0 and 1 would refault as new pages: m_c 1 throughout.
+ * its swap slot is its non-resident test entry. The hand work is the file clock's step for
+ * step, each write's young bit consumed as its page joins, the refaults found through the
+ * swap slots: m_c as there, every access a miss, 3 refaults (workingset_refault_anon), 2 of
+ * them entering hot (workingset_activate_anon). Without the swap slot's shadow, 4 and 5
+ * would refault as new pages: m_c 1 throughout.
  */
 START_TEST(test_anon_cold_target_adapts_both_ways)
 {
-	static const uint64_t trace[] = { 0, 1, 2, 3, 4, 0, 1, 10, 11, 12, 13, 14 };
-	static const unsigned long mc[] = { 1, 1, 1, 1, 1, 2, 3, 2, 2, 2, 2, 1 };
 	struct cp_fixture cp;
 	struct cp_events ev = { 0 };
 	size_t i;
 
 	cp_setup_swap(&cp, RCL_RECLAIM_CLOCK_PRO, true);
 	rcl_trace_set(cp.f.e, on_trace, &ev);
-	for (i = 0; i < sizeof(trace) / sizeof(trace[0]); i++) {
-		ck_assert_int_eq(cp_access(&cp, trace[i]), 1);
-		ck_assert_msg(cp_cold_target(&cp) == mc[i], "after access %zu (page %llu): m_c %lu, "
-			      "by hand %lu", i, (unsigned long long)trace[i], cp_cold_target(&cp),
-			      mc[i]);
+	for (i = 0; i < sizeof(mc_trace) / sizeof(mc_trace[0]); i++) {
+		ck_assert_int_eq(cp_access(&cp, mc_trace[i]), 1);
+		ck_assert_msg(cp_cold_target(&cp) == mc_trace_expect[i], "after access %zu "
+			      "(page %llu): m_c %lu, by hand %lu", i,
+			      (unsigned long long)mc_trace[i], cp_cold_target(&cp),
+			      mc_trace_expect[i]);
 	}
 	ck_assert_uint_eq(ev.refault_hot, 2);
-	ck_assert_uint_eq(fixture_vmstat(cp.f.e, "workingset_refault_anon"), 2);
+	ck_assert_uint_eq(fixture_vmstat(cp.f.e, "workingset_refault_anon"), 3);
 	ck_assert_uint_eq(fixture_vmstat(cp.f.e, "workingset_activate_anon"), 2);
 	ck_assert_uint_eq(fixture_vmstat(cp.f.e, "workingset_refault_file"), 0);
 	cp_teardown(&cp);
@@ -393,13 +427,13 @@ END_TEST
 /*
  * The anon clock on the loop of test_loop_one_page_longer_than_memory: the same hand work
  * holds step for step, the refaults found through swap slots instead of page cache slots:
- * misses 5 5 2 2 2, m_c 1 2 1 2 1, hot 0 2 3 3 3 after each pass, 5 refaults entering hot.
+ * misses 5 2 2 2 2, m_c 1 2 1 1 2, 3 hot after each pass, 3 refaults entering hot.
  */
 START_TEST(test_anon_loop_one_page_longer_than_memory)
 {
-	static const int cp_expect[5] = { 5, 5, 2, 2, 2 };
-	static const unsigned long mc_expect[5] = { 1, 2, 1, 2, 1 };
-	static const unsigned long hot_expect[5] = { 0, 2, 3, 3, 3 };
+	static const int cp_expect[5] = { 5, 2, 2, 2, 2 };
+	static const unsigned long mc_expect[5] = { 1, 2, 1, 1, 2 };
+	static const unsigned long hot_expect[5] = { 3, 3, 3, 3, 3 };
 	struct cp_fixture cp;
 	struct cp_events ev = { 0 };
 	int misses[5], i;
@@ -414,8 +448,95 @@ START_TEST(test_anon_loop_one_page_longer_than_memory)
 		ck_assert_uint_eq(cp_cold_target(&cp), mc_expect[i]);
 		ck_assert_uint_eq(cp_nr_hot(&cp), hot_expect[i]);
 	}
-	ck_assert_uint_eq(ev.refault_hot, 5);
-	ck_assert_uint_eq(fixture_vmstat(cp.f.e, "workingset_activate_anon"), 5);
+	ck_assert_uint_eq(ev.refault_hot, 3);
+	ck_assert_uint_eq(fixture_vmstat(cp.f.e, "workingset_activate_anon"), 3);
+	cp_teardown(&cp);
+}
+END_TEST
+
+/*
+ * The kernel frees a batch at once where the paper frees one page a fault: hand_hot leaves
+ * the batch cold. 64 pages read in a memcg without limit join hot (memory not yet full).
+ * One reclaim call asking for SWAP_CLUSTER_MAX = 32 pages: m = 64, m_c = 1, but the hot
+ * pages may be no more than 64 resident less the batch: hand_hot demotes the 32 oldest
+ * (0-31, none referenced since they came in) and hand_cold evicts them, out of test, in the
+ * one call: 32 freed, 32 demotions, 32 hot (32-63) that the next reads find resident. With
+ * m - m_c alone the call demoted one page and freed one.
+ */
+START_TEST(test_reclaim_batch_comes_from_cold_pages)
+{
+	struct scan_control sc = {
+		.nr_to_reclaim = SWAP_CLUSTER_MAX, .gfp_mask = GFP_KERNEL,
+		.reclaim_idx = ZONE_NORMAL, .priority = 0, .may_writepage = 1, .may_unmap = 1,
+		.may_swap = 1,
+	};
+	struct cp_events ev = { 0 };
+	struct cp_fixture cp;
+	unsigned long reclaimed;
+	char buf[PAGE];
+	uint64_t p;
+	size_t got;
+
+	cp_setup(&cp, RCL_RECLAIM_CLOCK_PRO);
+	rcl_trace_set(cp.f.e, on_trace, &ev);
+	for (p = 0; p < 64; p++)
+		ck_assert_int_eq(rcl_file_read_memcg(cp.f.e, "f", cp.memcg, p * PAGE, buf, PAGE,
+						     &got), 0);
+	mm_lock(cp.f.e);
+	lru_add_drain(cp.f.e);
+	sc.target_mem_cgroup = mem_cgroup_from_id(cp.f.e, cp.memcg);
+	ck_assert_uint_eq(cp_lruvec(&cp)->clockpro[1].nr_hot, 64);
+	reclaimed = shrink_list(LRU_INACTIVE_FILE, 4 * 64, cp_lruvec(&cp), sc.target_mem_cgroup,
+				&sc);
+	mm_unlock(cp.f.e);
+	ck_assert_uint_eq(reclaimed, SWAP_CLUSTER_MAX);
+	ck_assert_uint_eq(ev.demote, SWAP_CLUSTER_MAX);
+	ck_assert_uint_eq(cp_nr_hot(&cp), 64 - SWAP_CLUSTER_MAX);
+	for (p = 0; p < 64; p++) {
+		mm_lock(cp.f.e);
+		ck_assert_msg(cp_resident(&cp, p) == (p >= SWAP_CLUSTER_MAX), "page %llu",
+			      (unsigned long long)p);
+		mm_unlock(cp.f.e);
+	}
+	cp_teardown(&cp);
+}
+END_TEST
+
+/*
+ * hand_cold stops only at cold pages (§3.3): the hot pages it passes cost nothing of the
+ * call's scan. 64 pages read in a memcg without limit join hot. One reclaim call that may
+ * scan 4 pages (a high priority's share of the list): it is to free 4 (a batch at most), so
+ * hand_hot demotes the 4 oldest (0-3, to the head); hand_cold passes the 60 hot pages 4-63
+ * and evicts 0-3: 4 freed, 4 cold pages scanned. Had each hot page passed counted as scanned,
+ * the call would have ended on page 7 with nothing freed.
+ */
+START_TEST(test_hand_cold_passes_hot_pages_free)
+{
+	struct scan_control sc = {
+		.nr_to_reclaim = SWAP_CLUSTER_MAX, .gfp_mask = GFP_KERNEL,
+		.reclaim_idx = ZONE_NORMAL, .priority = 0, .may_writepage = 1, .may_unmap = 1,
+		.may_swap = 1,
+	};
+	struct cp_fixture cp;
+	unsigned long reclaimed;
+	char buf[PAGE];
+	uint64_t p;
+	size_t got;
+
+	cp_setup(&cp, RCL_RECLAIM_CLOCK_PRO);
+	for (p = 0; p < 64; p++)
+		ck_assert_int_eq(rcl_file_read_memcg(cp.f.e, "f", cp.memcg, p * PAGE, buf, PAGE,
+						     &got), 0);
+	mm_lock(cp.f.e);
+	lru_add_drain(cp.f.e);
+	sc.target_mem_cgroup = mem_cgroup_from_id(cp.f.e, cp.memcg);
+	reclaimed = shrink_list(LRU_INACTIVE_FILE, 4, cp_lruvec(&cp), sc.target_mem_cgroup, &sc);
+	ck_assert_uint_eq(reclaimed, 4);
+	ck_assert_uint_eq(sc.nr_scanned, 4);
+	for (p = 0; p < 64; p++)
+		ck_assert_msg(cp_resident(&cp, p) == (p >= 4), "page %llu", (unsigned long long)p);
+	mm_unlock(cp.f.e);
+	ck_assert_uint_eq(cp_nr_hot(&cp), 60);
 	cp_teardown(&cp);
 }
 END_TEST
@@ -535,7 +656,10 @@ static Suite *make_suite(void)
 
 	tcase_add_test(tc, test_loop_one_page_longer_than_memory);
 	tcase_add_test(tc, test_scan_through_hot_set);
+	tcase_add_test(tc, test_cold_page_reused_in_test_turns_hot);
 	tcase_add_test(tc, test_cold_target_adapts_both_ways);
+	tcase_add_test(tc, test_reclaim_batch_comes_from_cold_pages);
+	tcase_add_test(tc, test_hand_cold_passes_hot_pages_free);
 	tcase_add_test(tc, test_all_hot_memcg_still_reclaims);
 	tcase_add_test(tc, test_anon_cold_target_adapts_both_ways);
 	tcase_add_test(tc, test_anon_loop_one_page_longer_than_memory);
