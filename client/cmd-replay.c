@@ -604,8 +604,9 @@ static int exec_replay(struct cmd_ctx *ctx, int argc, char **argv)
 	r2.ctx = &ctx2;
 	if (nr_sizes == 0)
 		sizes[nr_sizes++] = 0;
-	/* Both daemons answer before anything is replayed: their policies head the columns. */
-	if (ctx2.socket && ((ret = ctl_connect(ctx)) || (ret = ctl_connect(&ctx2)))) {
+	/* The daemons answer before anything is replayed (their policies head the columns), and
+	 * setup and cleanup then always have a connection to work on. */
+	if ((ret = ctl_connect(ctx)) || (ctx2.socket && (ret = ctl_connect(&ctx2)))) {
 		trace_free(&t);
 		return ret;
 	}

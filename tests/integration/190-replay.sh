@@ -14,7 +14,7 @@ set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 command -v python3 >/dev/null || { echo "1..0 # SKIP python3 is missing"; exit 77; }
-plan 46
+plan 47
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 refused() { local want=$1 re=$2; shift 2; out=$("$@" 2>&1); local rc=$?
@@ -208,4 +208,7 @@ for access in mmap read; do
 done
 check "clock-pro: nothing is left behind: no memcg, no file" nothing_left
 stop_daemon
+# With no daemon: the connection's failure, exit 69 (EX_UNAVAILABLE); it crashed cleaning up.
+check "replay with no daemon says it cannot connect and exits 69" \
+	refused 69 "cannot connect" ctl replay "$tmp/trace.txt" --format text
 finish
