@@ -122,6 +122,48 @@ START_TEST(test_madvise_pageout_cold_willneed)
 }
 END_TEST
 
+/* The runs of consecutive swap slots that pages [0, @n) of region @id lie in (all swapped
+ * out, none of them left in the swap cache). */
+static uint64_t slot_runs(struct fixture *f, uint32_t id, uint64_t n)
+{
+	uint64_t p, runs = 0, prev = 0;
+	struct region *region;
+
+	mm_lock(f->e);
+	region = region_lookup(f->e, id);
+	for (p = 0; p < n; p++) {
+		swp_entry_t entry = pte_to_swp_entry(pte_get(region, p));
+		struct page *cached = lookup_swap_cache(f->e, entry);
+
+		if (cached)
+			put_page(cached);
+		ck_assert_msg(!cached, "page %llu is still in the swap cache",
+			      (unsigned long long)p);
+		runs += p == 0 || swp_offset(entry) != prev + 1;
+		prev = swp_offset(entry);
+	}
+	mm_unlock(f->e);
+	return runs;
+}
+
+/* Read pages [0, @n) of region @id in one call and check them against pattern @seed: the
+ * read requests it took. */
+static uint64_t read_back(struct fixture *f, uint32_t id, uint64_t n, int seed)
+{
+	struct io_stats before, after;
+	char *buf = malloc(n * PAGE);
+	uint64_t p;
+
+	io_engine_stats(f->e->swap->io, &before);
+	ck_assert_int_eq(rcl_region_read(f->e, id, 0, buf, n * PAGE), 0);
+	io_engine_stats(f->e->swap->io, &after);
+	for (p = 0; p < n; p++)
+		ck_assert_msg(check_pattern(buf + p * PAGE, PAGE, seed, p * PAGE),
+			      "page %llu differs", (unsigned long long)p);
+	free(buf);
+	return after.reads - before.reads;
+}
+
 /*
  * Reclaim swaps pages out oldest first, as the kernel's shrink_page_list takes them from the
  * tail of the isolated list: a region written in order and reclaimed through the LRU (not
@@ -132,14 +174,11 @@ END_TEST
 START_TEST(test_reclaim_keeps_age_order_in_slots)
 {
 	const uint64_t n = 64;
-	struct io_stats before, after;
-	uint64_t p, runs = 0, prev = 0, reclaimed, tries;
 	const char *policy = getenv("RCL_RECLAIM_POLICY");
 	bool clock_pro = policy && !strcmp(policy, "clock-pro");
-	struct region *region;
+	uint64_t runs, reclaimed, tries;
 	struct fixture f;
 	uint32_t id, root;
-	char *buf;
 
 	fixture_setup(&f, 16, 64, 1);
 	id = anon_region(&f, n, 0);
@@ -148,30 +187,14 @@ START_TEST(test_reclaim_keeps_age_order_in_slots)
 	for (tries = 0; tries < 64 && info(&f, id).swapped < n; tries++)
 		rcl_memcg_reclaim(f.e, root, n, &reclaimed);
 	ck_assert_uint_eq(info(&f, id).swapped, n);
-	mm_lock(f.e);
-	region = region_lookup(f.e, id);
-	for (p = 0; p < n; p++) {
-		swp_entry_t entry = pte_to_swp_entry(pte_get(region, p));
-
-		runs += p == 0 || swp_offset(entry) != prev + 1;
-		prev = swp_offset(entry);
-	}
-	mm_unlock(f.e);
+	rcl_memcg_reclaim(f.e, root, 4 * n, &reclaimed);	/* out of the swap cache too */
+	runs = slot_runs(&f, id, n);
 	/* CLOCK-Pro's hand_cold passes the pages it finds referenced and takes them on a later
 	 * lap: each leaves a gap, but the runs between stay in order (one page a run before). */
 	ck_assert_msg(runs <= (clock_pro ? n / 4 : 4),
 		      "%llu pages written in order lie in %llu runs of slots",
 		      (unsigned long long)n, (unsigned long long)runs);
-	rcl_memcg_reclaim(f.e, root, 4 * n, &reclaimed);	/* out of the swap cache too */
-	io_engine_stats(f.e->swap->io, &before);
-	buf = malloc(n * PAGE);
-	ck_assert_int_eq(rcl_region_read(f.e, id, 0, buf, n * PAGE), 0);
-	io_engine_stats(f.e->swap->io, &after);
-	ck_assert_uint_le(after.reads - before.reads, runs);
-	for (p = 0; p < n; p++)
-		ck_assert_msg(check_pattern(buf + p * PAGE, PAGE, 21, p * PAGE), "page %llu differs",
-			      (unsigned long long)p);
-	free(buf);
+	ck_assert_uint_le(read_back(&f, id, n, 21), runs);
 	fixture_teardown(&f);
 }
 END_TEST
@@ -184,12 +207,9 @@ END_TEST
 START_TEST(test_range_read_swaps_in_one_batch)
 {
 	const uint64_t n = 64;
-	struct io_stats before, after;
-	uint64_t maj, p, runs = 0, prev = 0;
-	struct region *region;
+	uint64_t maj, runs, reads;
 	struct fixture f;
 	uint32_t id, root;
-	char *buf;
 
 	fixture_setup(&f, 16, 64, 1);
 	id = anon_region(&f, n, 0);
@@ -198,36 +218,15 @@ START_TEST(test_range_read_swaps_in_one_batch)
 	ck_assert_uint_eq(info(&f, id).swapped, n);
 	/* Written and rotated, still in the swap cache: the next reclaim frees them. */
 	ck_assert_int_eq(rcl_memcg_lookup(f.e, "/", &root), 0);
-	rcl_memcg_reclaim(f.e, root, 4 * n, &p);
-	mm_lock(f.e);
-	region = region_lookup(f.e, id);
-	for (p = 0; p < n; p++) {
-		swp_entry_t entry = pte_to_swp_entry(pte_get(region, p));
-		struct page *cached = lookup_swap_cache(f.e, entry);
-
-		if (cached)
-			put_page(cached);
-		ck_assert_msg(!cached, "page %llu is still in the swap cache",
-			      (unsigned long long)p);
-		runs += p == 0 || swp_offset(entry) != prev + 1;
-		prev = swp_offset(entry);
-	}
-	mm_unlock(f.e);
-	io_engine_stats(f.e->swap->io, &before);
+	rcl_memcg_reclaim(f.e, root, 4 * n, &maj);
+	runs = slot_runs(&f, id, n);
 	maj = fixture_vmstat(f.e, "pgmajfault");
-	buf = malloc(n * PAGE);
-	ck_assert_int_eq(rcl_region_read(f.e, id, 0, buf, n * PAGE), 0);
-	io_engine_stats(f.e->swap->io, &after);
+	reads = read_back(&f, id, n, 9);
 	fprintf(stderr, "# %llu pages in %llu runs of slots: %llu read requests\n",
-		(unsigned long long)n, (unsigned long long)runs,
-		(unsigned long long)(after.reads - before.reads));
-	ck_assert_uint_eq(after.reads - before.reads, runs);
+		(unsigned long long)n, (unsigned long long)runs, (unsigned long long)reads);
+	ck_assert_uint_eq(reads, runs);
 	ck_assert_uint_lt(runs, n / 8);
 	ck_assert_uint_eq(fixture_vmstat(f.e, "pgmajfault") - maj, 1);
-	for (p = 0; p < n; p++)
-		ck_assert_msg(check_pattern(buf + p * PAGE, PAGE, 9, p * PAGE), "page %llu differs",
-			      (unsigned long long)p);
-	free(buf);
 	fixture_teardown(&f);
 }
 END_TEST
