@@ -110,7 +110,9 @@ void region_destroy(struct rcl_engine *engine, struct region *region)
 {
 	if (region->dead)
 		return;
+	pte_lock(region);		/* the resident copy reads it under the ptl alone */
 	region->dead = true;
+	pte_unlock(region);
 	mapped_region_lost(region);	/* its client is told, not left hanging on a fault */
 	if (region->id)
 		engine->regions[region_slot(region->id)] = NULL;
@@ -190,6 +192,7 @@ int rcl_region_create(struct rcl_engine *engine, const struct rcl_region_spec *s
 			   (spec->flags & RCL_REGION_EXEC ? VM_EXEC : 0) |
 			   (spec->flags & RCL_REGION_LOCKED ? VM_LOCKED : 0);
 	xa_init(&region->pt);		/* tables come with the first touch of their pages */
+	spin_lock_init(&region->ptl);
 	file_ra_state_init(&region->f_ra);
 	region->anon = calloc(1, sizeof(*region->anon));
 	if (!region->anon)
@@ -327,9 +330,11 @@ int rcl_region_touch_resident(struct rcl_engine *engine, uint32_t id, uint64_t f
 
 		count_vm_event(engine, PGFAULT);	/* as the faulting path counts every touch */
 		count_memcg_events(region->memcg, PGFAULT, 1);
-		*pte |= PTE_YOUNG | (write ? PTE_DIRTY : 0);
+		pte_lock(region);
+		pte_set_flags(region, pte, PTE_YOUNG | (write ? PTE_DIRTY : 0));
+		pte_unlock(region);
 		if (write)
-			set_page_dirty(pfn_to_page(engine, pte_pfn(*pte)));
+			set_page_dirty(pfn_to_page(engine, pte_pfn(ptep_get(pte))));
 	}
 	region_put(engine, region);
 	mm_unlock(engine);
@@ -450,12 +455,17 @@ static int region_copy_resident(struct rcl_engine *engine, uint32_t id, uint64_t
 		count_vm_event(engine, PGFAULT);
 		count_memcg_events(region->memcg, PGFAULT, 1);
 		if (write) {
-			*pte |= PTE_YOUNG | PTE_DIRTY;
+			pte_lock(region);
+			pte_set_flags(region, pte, PTE_YOUNG | PTE_DIRTY);
+			pte_unlock(region);
 			set_page_dirty(page);
 			memcpy((char *)page_address(page) + off, (const char *)buf + done, n);
 		} else {
-			if (!is_zero_pte(*pte))
-				*pte |= PTE_YOUNG;
+			if (!is_zero_pte(*pte)) {
+				pte_lock(region);
+				pte_set_flags(region, pte, PTE_YOUNG);
+				pte_unlock(region);
+			}
 			memcpy((char *)buf + done, (const char *)page_address(page) + off, n);
 		}
 		done += n;
@@ -482,23 +492,29 @@ int rcl_region_write_resident(struct rcl_engine *engine, uint32_t id, uint64_t o
 static void madvise_free_pte(struct rcl_engine *engine, struct region *region, unsigned long i)
 {
 	pte_t *pte = pte_offset(region, i);	/* not none: walked by for_each_pte */
+	pte_t orig = ptep_get(pte);
 	struct page *page;
 
-	if (is_swap_pte(*pte)) {
+	if (is_swap_pte(orig)) {
+		pte_lock(region);
+		set_pte(region, pte, 0);
+		pte_unlock(region);
 		region->swapents--;
-		free_swap_and_cache(engine, pte_to_swp_entry(*pte));
-		*pte = 0;
+		free_swap_and_cache(engine, pte_to_swp_entry(orig));
 		return;
 	}
-	if (!pte_present(*pte))
+	if (!pte_present(orig))
 		return;
-	page = pfn_to_page(engine, pte_pfn(*pte));
+	page = pfn_to_page(engine, pte_pfn(orig));
 	if (page->mapping != region->anon->id || page_mapcount(page) != 1 || !trylock_page(page))
 		return;
 	if (PageSwapCache(page))
 		try_to_free_swap(page);
+	/* Page and entry clean together: a resident write after this dirties both again. */
+	pte_lock(region);
 	ClearPageDirty(page);
-	*pte &= ~(PTE_DIRTY | PTE_YOUNG);
+	pte_clear_flags(region, pte, PTE_DIRTY | PTE_YOUNG);
+	pte_unlock(region);
 	mark_page_lazyfree(page);
 	unlock_page(page);
 }
@@ -527,12 +543,14 @@ static void madvise_pageout(struct rcl_engine *engine, struct region *region,
 			pte_t *pte = pte_offset(region, i);
 			struct page *page;
 
-			if (!pte_present(*pte))
+			if (!pte_present(ptep_get(pte)))
 				continue;
-			page = pfn_to_page(engine, pte_pfn(*pte));
+			page = pfn_to_page(engine, pte_pfn(ptep_get(pte)));
 			if ((int)page_node_id(page) != nid || page_mapcount(page) != 1)
 				continue;
-			*pte &= ~PTE_YOUNG;
+			pte_lock(region);
+			pte_clear_flags(region, pte, PTE_YOUNG);
+			pte_unlock(region);
 			ClearPageReferenced(page);
 			if (isolate_lru_page(page) == 0) {
 				ClearPageActive(page);
@@ -588,14 +606,16 @@ int rcl_region_madvise(struct rcl_engine *engine, uint32_t id, uint64_t first, u
 		for_each_pte(region, i, first, first + nr) {
 			pte_t *pte = pte_offset(region, i);
 
-			if (!pte_present(*pte))
+			if (!pte_present(ptep_get(pte)))
 				continue;
-			*pte &= ~PTE_YOUNG;
+			pte_lock(region);
+			pte_clear_flags(region, pte, PTE_YOUNG);
+			pte_unlock(region);
 			/* Used again after all, it is young again: a client's page says so by
 			 * a hinting fault. */
-			if (pte_mapped_out(*pte))
+			if (pte_mapped_out(ptep_get(pte)))
 				mapped_page_aged(engine, region, (unsigned long)i);
-			deactivate_file_page(pfn_to_page(engine, pte_pfn(*pte)));
+			deactivate_file_page(pfn_to_page(engine, pte_pfn(ptep_get(pte))));
 		}
 		mapped_flush_hints(engine);
 		break;
