@@ -48,6 +48,7 @@ found:
 	return 0;
 }
 
+/* The region @id, or NULL; the caller holds mm_lock or engine->region_table_lock. */
 struct region *region_lookup(struct rcl_engine *engine, uint32_t id)
 {
 	uint32_t slot = region_slot(id);
@@ -57,6 +58,23 @@ struct region *region_lookup(struct rcl_engine *engine, uint32_t id)
 		return NULL;
 	region = engine->regions[slot];
 	return region && region->id == id ? region : NULL;
+}
+
+/*
+ * Lookup under the short lock, use under a reference (the kernel's find-and-get under RCU):
+ * a region in the table holds the table's reference until region_destroy takes it out, under
+ * this lock, so one found here has a count above zero to add to.
+ */
+struct region *region_lookup_get(struct rcl_engine *engine, uint32_t id)
+{
+	struct region *region;
+
+	spin_lock(&engine->region_table_lock);
+	region = region_lookup(engine, id);
+	if (region)
+		region_get(region);
+	spin_unlock(&engine->region_table_lock);
+	return region;
 }
 
 struct address_space *mapping_lookup(struct rcl_engine *engine, uint32_t id)

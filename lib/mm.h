@@ -127,7 +127,7 @@ struct region {
 	spinlock_t ptl;
 	unsigned long rss;		/* present entries */
 	unsigned long swapents;		/* swap entries */
-	int refcount;			/* the region table's, and each call working in it */
+	atomic_int refcount;		/* the region table's, and each call working in it */
 	bool dead;			/* freed or killed: no new work, pages gone (also ptl) */
 	struct file_ra_state f_ra;	/* file region: the readahead of its faults */
 	const struct rcl_map_ops *map_ops; /* mapped by a client (mapped.c), or NULL */
@@ -445,7 +445,12 @@ bool mlock_fits(struct rcl_engine *engine, struct mem_cgroup *memcg, unsigned lo
 void region_mlock(struct rcl_engine *engine, struct region *region);
 void region_destroy(struct rcl_engine *engine, struct region *region);
 void region_get(struct region *region);
+/* The last reference frees the region: the caller holds mm_lock. */
 void region_put(struct rcl_engine *engine, struct region *region);
+/* The region @id, referenced, or NULL; needs no mm_lock (the table's short lock). */
+struct region *region_lookup_get(struct rcl_engine *engine, uint32_t id);
+/* region_put for a caller without mm_lock: a last reference is freed by a holder of it. */
+void region_put_unlocked(struct rcl_engine *engine, struct region *region);
 void region_munlock(struct rcl_engine *engine, struct region *region);
 /* mapped.c */
 int mapped_take_back(struct region *region, unsigned long idx, struct page *page, pte_t *pte);

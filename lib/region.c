@@ -32,9 +32,9 @@ static void api_exit(struct rcl_engine *engine, struct region *region)
 
 static int region_register(struct rcl_engine *engine, struct region *region)
 {
-	uint32_t slot, n = engine->nr_region_slots;
-	struct region **t;
-	uint16_t *g;
+	uint32_t slot, old = engine->nr_region_slots, n = old;
+	struct region **t, **old_t;
+	uint16_t *g, *old_g;
 
 	for (slot = 1; slot < n; slot++)
 		if (!engine->regions[slot])
@@ -42,23 +42,35 @@ static int region_register(struct rcl_engine *engine, struct region *region)
 	n = n ? n * 2 : 64;
 	if (n > REGION_MAX_SLOTS)
 		return -ENOSPC;
-	t = realloc(engine->regions, n * sizeof(*t));
-	if (!t)
+	t = calloc(n, sizeof(*t));
+	g = calloc(n, sizeof(*g));
+	if (!t || !g) {
+		free(t);
+		free(g);
 		return -ENOMEM;
+	}
+	if (old) {
+		memcpy(t, engine->regions, old * sizeof(*t));
+		memcpy(g, engine->region_gen, old * sizeof(*g));
+	}
+	/* A lookup without mm_lock sees the old table or the new one, never one being moved. */
+	spin_lock(&engine->region_table_lock);
+	old_t = engine->regions;
+	old_g = engine->region_gen;
 	engine->regions = t;
-	g = realloc(engine->region_gen, n * sizeof(*g));
-	if (!g)
-		return -ENOMEM;
 	engine->region_gen = g;
-	memset(t + engine->nr_region_slots, 0, (n - engine->nr_region_slots) * sizeof(*t));
-	memset(g + engine->nr_region_slots, 0, (n - engine->nr_region_slots) * sizeof(*g));
-	slot = engine->nr_region_slots ? engine->nr_region_slots : 1;
 	engine->nr_region_slots = n;
+	spin_unlock(&engine->region_table_lock);
+	free(old_t);
+	free(old_g);
+	slot = old ? old : 1;
 found:
+	spin_lock(&engine->region_table_lock);
 	engine->region_gen[slot] = (uint16_t)((engine->region_gen[slot] + 1) &
 					      ((1u << (32 - REGION_SLOT_BITS)) - 1));
 	engine->regions[slot] = region;
 	region->id = ((uint32_t)engine->region_gen[slot] << REGION_SLOT_BITS) | slot;
+	spin_unlock(&engine->region_table_lock);
 	return 0;
 }
 
@@ -92,13 +104,39 @@ static void __region_free(struct rcl_engine *engine, struct region *region)
 
 void region_get(struct region *region)
 {
-	region->refcount++;
+	atomic_fetch_add_explicit(&region->refcount, 1, memory_order_relaxed);
+}
+
+/* Whether the reference dropped was the last: everything done under the others came first. */
+static bool region_put_testzero(struct region *region)
+{
+	return atomic_fetch_sub_explicit(&region->refcount, 1, memory_order_acq_rel) == 1;
 }
 
 void region_put(struct rcl_engine *engine, struct region *region)
 {
-	if (region && --region->refcount == 0)
+	if (region && region_put_testzero(region))
 		__region_free(engine, region);
+}
+
+static void region_free_deferred(void *arg, long a, long b)
+{
+	struct region *region = arg;
+
+	(void)a;
+	(void)b;
+	__region_free(region->anon->engine, region);
+}
+
+/*
+ * The last reference may be a caller's without mm_lock (the resident copy, when the region
+ * was freed under it): the freeing needs mm_lock, so it runs with it, at once if it is free,
+ * else by its holder when it lets go (the kernel's mmput_async hands it to a worker).
+ */
+void region_put_unlocked(struct rcl_engine *engine, struct region *region)
+{
+	if (region && region_put_testzero(region))
+		model_complete(engine, region_free_deferred, region, 0, 0);
 }
 
 /*
@@ -114,8 +152,11 @@ void region_destroy(struct rcl_engine *engine, struct region *region)
 	region->dead = true;
 	pte_unlock(region);
 	mapped_region_lost(region);	/* its client is told, not left hanging on a fault */
-	if (region->id)
+	if (region->id) {
+		spin_lock(&engine->region_table_lock);
 		engine->regions[region_slot(region->id)] = NULL;
+		spin_unlock(&engine->region_table_lock);
+	}
 	/* munmap of a locked range munlocks it first (unevictable_pgs_munlocked). */
 	if (region->vm_flags & VM_LOCKED)
 		region_munlock(engine, region);
@@ -185,7 +226,7 @@ int rcl_region_create(struct rcl_engine *engine, const struct rcl_region_spec *s
 	region = calloc(1, sizeof(*region));
 	if (!region)
 		goto out;
-	region->refcount = 1;			/* the region table's, from region_register */
+	atomic_init(&region->refcount, 1);	/* the region table's, from region_register */
 	region->nr_pages = spec->nr_pages;
 	region->memcg = memcg;
 	region->vm_flags = (spec->flags & RCL_REGION_SHARED ? VM_SHARED : 0) |
