@@ -250,6 +250,18 @@ static void mapped_out(struct region *region, unsigned long idx, struct page *pa
 		page_sample_mapped(page);
 }
 
+static void mapped_mark(struct region *region, unsigned long idx, bool out)
+{
+	pte_t *pte = pte_offset(region, idx);
+
+	pte_lock(region);
+	if (out)
+		pte_set_flags(region, pte, PTE_MAPPED);
+	else
+		pte_clear_flags(region, pte, PTE_MAPPED);
+	pte_unlock(region);
+}
+
 int rcl_region_map_fault(struct rcl_engine *engine, uint32_t id, void *arg, uint64_t idx)
 {
 	struct region *region;
@@ -284,9 +296,14 @@ int rcl_region_map_fault(struct rcl_engine *engine, uint32_t id, void *arg, uint
 		page = lock_present_page(engine, region, (unsigned long)idx);
 		if (!page)
 			continue;
+		/* The client's before it copies the frame: a resident write (region.c) that
+		 * would land after the copy punts to this path instead. */
+		mapped_mark(region, (unsigned long)idx, true);
 		err = region->map_ops->fill(arg, idx, page_address(page));
 		if (!err)
 			mapped_out(region, (unsigned long)idx, page, joined);
+		else
+			mapped_mark(region, (unsigned long)idx, false);
 		unlock_page(page);
 		put_page(page);
 		break;

@@ -460,10 +460,18 @@ static struct page *resident_page(struct rcl_engine *engine, pte_t pte, bool wri
 }
 
 /*
- * region_copy for the event loop: all or nothing, never blocking. What a fault on a present
- * page does is done here too: pgfault counted, the accessed bit set, and for a write the dirty
- * bit and PG_dirty. Anonymous regions only: dirtying file pages asks for dirty throttling,
- * which may sleep.
+ * region_copy for the event loop: all or nothing, never blocking, and without mm_lock, so it
+ * goes on while reclaim or a fault holds that: the region by reference (region_lookup_get),
+ * its entries under its page-table lock. What a fault on a present page does is done here
+ * too: pgfault counted, the accessed bit set, and for a write the dirty bit and PG_dirty.
+ * Anonymous regions only: dirtying file pages asks for dirty throttling, which may sleep.
+ *
+ * The copy itself happens under the ptl. With only a page reference, reclaim could unmap
+ * the page, write it to swap and mark it clean before the copy landed, and then drop it
+ * clean: a lost write. Under the ptl the copy either comes first (the entry is dirty, and
+ * try_to_unmap moves that to the page, which is then written again) or finds the entry
+ * gone and punts to the faulting path (-EAGAIN). A page a client holds (PTE_MAPPED) has its
+ * live bytes there: that punts too.
  */
 static int region_copy_resident(struct rcl_engine *engine, uint32_t id, uint64_t offset,
 				void *buf, size_t len, bool write)
@@ -477,43 +485,52 @@ static int region_copy_resident(struct rcl_engine *engine, uint32_t id, uint64_t
 		return -EINVAL;
 	if (!len)
 		return -EAGAIN;
-	if (!mm_trylock(engine))
-		return -EAGAIN;
 	first = (unsigned long)(offset >> PAGE_SHIFT);
 	last = (unsigned long)((offset + len - 1) >> PAGE_SHIFT);
-	region = region_range(engine, id, 0, last + 1, &err);
-	if (region && (region->file || region->map_ops || region->dead))
+	region = region_lookup_get(engine, id);
+	if (!region)
+		return -ENOENT;
+	if (last >= region->nr_pages) {
+		err = -EINVAL;
+		goto out;
+	}
+	if (region->file) {
 		err = -EAGAIN;
-	for (i = first; region && !err && i <= last; i++)
-		if (!resident_page(engine, pte_get(region, i), write))
-			err = -EAGAIN;
-	for (i = first; region && !err && i <= last; i++) {
-		pte_t *pte = pte_offset(region, i);
-		struct page *page = resident_page(engine, *pte, write);
+		goto out;
+	}
+	pte_lock(region);
+	for (i = first; !region->dead && i <= last; i++) {
+		pte_t pte = pte_get(region, i);
+
+		if (pte_mapped_out(pte) || !resident_page(engine, pte, write))
+			break;
+	}
+	if (region->dead || i <= last)
+		err = -EAGAIN;
+	for (i = first; !err && i <= last; i++) {
+		pte_t *pte = pte_offset(region, i);	/* resident: its table exists */
+		struct page *page = resident_page(engine, ptep_get(pte), write);
 		size_t off = i == first ? (size_t)(offset & (PAGE_SIZE - 1)) : 0;
 		size_t n = min_t(size_t, PAGE_SIZE - off, len - done);
 
-		count_vm_event(engine, PGFAULT);
-		count_memcg_events(region->memcg, PGFAULT, 1);
 		if (write) {
-			pte_lock(region);
 			pte_set_flags(region, pte, PTE_YOUNG | PTE_DIRTY);
-			pte_unlock(region);
-			set_page_dirty(page);
+			set_anon_page_dirty(page);	/* an anonymous region's page */
 			memcpy((char *)page_address(page) + off, (const char *)buf + done, n);
 		} else {
-			if (!is_zero_pte(*pte)) {
-				pte_lock(region);
+			if (!is_zero_pte(ptep_get(pte)))
 				pte_set_flags(region, pte, PTE_YOUNG);
-				pte_unlock(region);
-			}
 			memcpy((char *)buf + done, (const char *)page_address(page) + off, n);
 		}
 		done += n;
 	}
-	if (region)
-		region_put(engine, region);
-	mm_unlock(engine);
+	pte_unlock(region);
+	if (!err) {
+		count_vm_events(engine, PGFAULT, last - first + 1);
+		count_memcg_events(region->memcg, PGFAULT, last - first + 1);
+	}
+out:
+	region_put_unlocked(engine, region);
 	return err;
 }
 
