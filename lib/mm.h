@@ -3,9 +3,11 @@
  * page tables, address spaces (a file's page cache, or a region's anonymous pages), LRU
  * vectors, and the cross-file declarations of the reclaim engine.
  *
- * Locking: until the concurrency work lands, every engine entry point that touches this model
- * holds engine->mm_lock (a big lock, taken by the rcl_* API functions in region.c/memcg API).
- * The allocator below keeps its own fine-grained locks. Internal functions assume mm_lock held.
+ * Locking: every engine entry point that touches this model holds engine->mm_lock (a big
+ * lock, taken by the rcl_* API functions in region.c/memcg API), except the resident copy,
+ * which works under a region reference and the region's page-table lock (region->ptl) alone.
+ * Changes of entries take the ptl inside mm_lock (mmzone.h has the order). The allocator
+ * below keeps its own fine-grained locks. Internal functions assume mm_lock held.
  *
  * Page-table entries are 64-bit software PTEs:
  *
