@@ -342,43 +342,84 @@ int rcl_region_touch(struct rcl_engine *engine, uint32_t id, uint64_t first, uin
 	return err;
 }
 
-int rcl_region_touch_resident(struct rcl_engine *engine, uint32_t id, uint64_t first,
-			      uint64_t nr, bool write)
+/* touch_resident of a file region: dirtying a file page is accounted under mm_lock. */
+static int touch_resident_file(struct rcl_engine *engine, struct region *region,
+			       uint64_t first, uint64_t nr, bool write)
 {
-	struct region *region;
 	uint64_t i;
 	int err = 0;
 
 	if (!mm_trylock(engine))
 		return -EAGAIN;
-	region = region_range(engine, id, first, nr, &err);
 	/* All or nothing: check every entry before marking any. */
-	for (i = 0; region && i < nr; i++) {
-		if (!pte_present(pte_get(region, first + i))) {
-			err = -EAGAIN;
-			break;
-		}
+	for (i = 0; i < nr && !region->dead; i++) {
+		pte_t pte = pte_get(region, first + i);
+
 		/* A private file page would need its copy made first: that is a fault. */
-		if (write && region->file && !(region->vm_flags & VM_SHARED) &&
-		    pfn_to_page(engine, pte_pfn(pte_get(region, first + i)))->mapping ==
-			    region->file->id) {
-			err = -EAGAIN;
+		if (!pte_present(pte) || (write && !(region->vm_flags & VM_SHARED) &&
+		    pfn_to_page(engine, pte_pfn(pte))->mapping == region->file->id))
 			break;
-		}
 	}
-	for (i = 0; region && !err && i < nr; i++) {
+	if (region->dead || i < nr)
+		err = -EAGAIN;
+	for (i = 0; !err && i < nr; i++) {
 		pte_t *pte = pte_offset(region, first + i);	/* present: its table exists */
 
-		count_vm_event(engine, PGFAULT);	/* as the faulting path counts every touch */
-		count_memcg_events(region->memcg, PGFAULT, 1);
 		pte_lock(region);
 		pte_set_flags(region, pte, PTE_YOUNG | (write ? PTE_DIRTY : 0));
 		pte_unlock(region);
 		if (write)
 			set_page_dirty(pfn_to_page(engine, pte_pfn(ptep_get(pte))));
 	}
-	region_put(engine, region);
 	mm_unlock(engine);
+	return err;
+}
+
+/* touch_resident of an anonymous region: under its page-table lock alone, as the copies. */
+static int touch_resident_anon(struct rcl_engine *engine, struct region *region,
+			       uint64_t first, uint64_t nr, bool write)
+{
+	uint64_t i;
+	int err = 0;
+
+	pte_lock(region);
+	for (i = 0; i < nr && !region->dead; i++)
+		if (!pte_present(pte_get(region, first + i)))
+			break;
+	if (region->dead || i < nr)
+		err = -EAGAIN;
+	for (i = 0; !err && i < nr; i++) {
+		pte_t *pte = pte_offset(region, first + i);	/* present: its table exists */
+
+		pte_set_flags(region, pte, PTE_YOUNG | (write ? PTE_DIRTY : 0));
+		if (write)
+			set_anon_page_dirty(pfn_to_page(engine, pte_pfn(ptep_get(pte))));
+	}
+	pte_unlock(region);
+	return err;
+}
+
+/* All or nothing, never blocking: the region by reference, as region_copy_resident. */
+int rcl_region_touch_resident(struct rcl_engine *engine, uint32_t id, uint64_t first,
+			      uint64_t nr, bool write)
+{
+	struct region *region = region_lookup_get(engine, id);
+	int err;
+
+	if (!region)
+		return -ENOENT;
+	if (first > region->nr_pages || nr > region->nr_pages - first)
+		err = -EINVAL;
+	else if (region->file)
+		err = touch_resident_file(engine, region, first, nr, write);
+	else
+		err = touch_resident_anon(engine, region, first, nr, write);
+	if (!err) {
+		/* as the faulting path counts every touch */
+		count_vm_events(engine, PGFAULT, (unsigned long)nr);
+		count_memcg_events(region->memcg, PGFAULT, (unsigned long)nr);
+	}
+	region_put_unlocked(engine, region);
 	return err;
 }
 

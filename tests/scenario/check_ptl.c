@@ -81,25 +81,54 @@ static void holder_stop(struct holder *h, pthread_t t)
 	pthread_join(t, NULL);
 }
 
+/* Entry @idx of @region old and clean, and its page clean (as MADV_FREE leaves them). */
+static void clean_and_old(struct rcl_engine *e, struct region *region, unsigned long idx)
+{
+	pte_t *pte = pte_offset(region, idx);
+
+	pte_lock(region);
+	pte_clear_flags(region, pte, PTE_YOUNG | PTE_DIRTY);
+	ClearPageDirty(pfn_to_page(e, pte_pfn(ptep_get(pte))));
+	pte_unlock(region);
+}
+
+static bool young_and_dirty(struct rcl_engine *e, struct region *region, unsigned long idx)
+{
+	pte_t pte = pte_get(region, idx);
+
+	return (pte & PTE_YOUNG) && (pte & PTE_DIRTY) && PageDirty(pfn_to_page(e, pte_pfn(pte)));
+}
+
 /*
- * Resident copies while another thread holds mm_lock (as reclaim or a fault would): they go
- * on under the ptl and land, where they used to punt with -EAGAIN. A page that is not
- * resident still punts, and changes nothing.
+ * Resident copies and touches while another thread holds mm_lock (as reclaim or a fault
+ * would): they go on under the ptl and land, where they used to punt with -EAGAIN. A page
+ * that is not resident still punts, and changes nothing; so does a touch of a file region,
+ * whose dirtying is accounted under mm_lock.
  */
 START_TEST(test_resident_copy_while_mm_lock_held)
 {
+	struct rcl_region_spec fspec = { .type = RCL_REGION_FILE, .nr_pages = 2,
+					 .flags = RCL_REGION_SHARED, .path = "f" };
 	struct fixture f;
 	struct holder h;
 	pthread_t t;
 	char *buf = malloc(PAGE), *back = malloc(PAGE);
 	uint64_t faults;
-	uint32_t id;
+	uint32_t id, file;
 
 	fixture_setup(&f, 16, 32, 1);
+	fixture_file(&f, "f", 2 * PAGE);
+	ck_assert_int_eq(rcl_region_create(f.e, &fspec, &file), 0);
+	ck_assert_int_eq(rcl_region_touch(f.e, file, 0, 2, false), 0);
 	id = written_region(&f, 8);
 	ck_assert_int_eq(rcl_region_madvise(f.e, id, 7, 1, RCL_MADV_PAGEOUT), 0);
 	ck_assert(is_swap_pte(pte_get(region_lookup(f.e, id), 7)));
 	faults = fixture_vmstat(f.e, "pgfault");
+	/* Pages 2 and 5 clean and old, so that the accesses below show. */
+	mm_lock(f.e);
+	clean_and_old(f.e, region_lookup(f.e, id), 2);
+	clean_and_old(f.e, region_lookup(f.e, id), 5);
+	mm_unlock(f.e);
 
 	holder_start(&h, f.e, &t);
 	fill_pattern(buf, PAGE, 9, 2 * PAGE);
@@ -111,12 +140,17 @@ START_TEST(test_resident_copy_while_mm_lock_held)
 	/* Swapped out: the worker's fault path must bring it in. */
 	ck_assert_int_eq(rcl_region_write_resident(f.e, id, 7 * PAGE, buf, PAGE), -EAGAIN);
 	ck_assert_int_eq(rcl_region_read_resident(f.e, id, 6 * PAGE, back, 2 * PAGE), -EAGAIN);
+	ck_assert_int_eq(rcl_region_touch_resident(f.e, id, 4, 2, true), 0);
+	ck_assert_int_eq(rcl_region_touch_resident(f.e, id, 6, 2, true), -EAGAIN);
+	ck_assert_int_eq(rcl_region_touch_resident(f.e, file, 0, 2, true), -EAGAIN);
 	holder_stop(&h, t);
 
-	/* Each resident access counted as the fault it stands for: three pages. */
-	ck_assert_uint_eq(fixture_vmstat(f.e, "pgfault") - faults, 3);
+	/* Each resident access counted as the fault it stands for: five pages. */
+	ck_assert_uint_eq(fixture_vmstat(f.e, "pgfault") - faults, 5);
 	mm_lock(f.e);
-	ck_assert(pte_get(region_lookup(f.e, id), 2) & PTE_DIRTY);
+	ck_assert(young_and_dirty(f.e, region_lookup(f.e, id), 2));
+	ck_assert(young_and_dirty(f.e, region_lookup(f.e, id), 5));
+	ck_assert(!(pte_get(region_lookup(f.e, file), 0) & PTE_DIRTY));
 	ck_assert(is_swap_pte(pte_get(region_lookup(f.e, id), 7)));
 	mm_unlock(f.e);
 	ck_assert_int_eq(rcl_region_read(f.e, id, 7 * PAGE, back, PAGE), 0);
