@@ -410,7 +410,7 @@ bool filemap_map_pages(struct rcl_engine *engine, struct region *region, unsigne
 		if (!slot_is_page(s))
 			continue;
 		pte = pte_offset(region, i);
-		if (!pte || !pte_none(*pte))
+		if (!pte || !pte_none(ptep_get(pte)))
 			continue;
 		page = pfn_to_page(engine, slot_pfn(s));
 		if (!PageUptodate(page) || PageReadahead(page) || !trylock_page(page))

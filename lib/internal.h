@@ -108,6 +108,12 @@ struct rcl_engine {
 	_Atomic size_t nr_deferred;
 	pthread_cond_t page_wait[1u << 6];	/* PAGE_WAIT_BITS: hashed page wait queues */
 	int data_dir_fd;
+	/*
+	 * The region table. Changed under mm_lock and region_table_lock both, so a holder of
+	 * either may read it; the event loop's resident copy looks a region up under the short
+	 * lock alone and takes a reference before it lets go (region_lookup_get).
+	 */
+	spinlock_t region_table_lock;
 	struct region **regions;		/* by slot (region_slot(id)); slot 0 unused */
 	uint16_t *region_gen;			/* per slot: generation of its last region */
 	uint32_t nr_region_slots;

@@ -26,6 +26,7 @@
 
 __thread struct rcl_engine *mm_lock_owner;
 __thread int model_locks_held;
+__thread int pte_locks_held;		/* page-table locks (region->ptl) held by this thread */
 static __thread bool never_blocks;	/* rcl_thread_never_blocks: an event loop */
 
 void rcl_thread_never_blocks(bool never)
@@ -42,8 +43,21 @@ static void mm_lock_acquired(struct rcl_engine *engine)
 	run_deferred_completions(engine);
 }
 
+/* --enable-debug: mm_lock is outside every page-table lock, never taken under one. */
+static void mm_lock_order_check(void)
+{
+#ifdef RCL_DEBUG
+	if (pte_locks_held) {
+		fprintf(stderr, "reclaimd engine: mm_lock taken with %d page-table lock(s) held "
+				"(the order is mm_lock, then ptl)\n", pte_locks_held);
+		abort();
+	}
+#endif
+}
+
 void mm_lock(struct rcl_engine *engine)
 {
+	mm_lock_order_check();
 #ifdef RCL_DEBUG
 	if (never_blocks) {
 		fprintf(stderr, "reclaimd engine: the engine's lock taken by a thread that must "
@@ -57,6 +71,7 @@ void mm_lock(struct rcl_engine *engine)
 
 bool mm_trylock(struct rcl_engine *engine)
 {
+	mm_lock_order_check();
 	if (pthread_mutex_trylock(&engine->mm_lock))
 		return false;
 	mm_lock_acquired(engine);

@@ -66,7 +66,9 @@ int mapped_take_back(struct region *region, unsigned long idx, struct page *page
 	err = region->map_ops->evict(region->map_arg, idx, page_address(page));
 	if (err)
 		return err;
-	*pte &= ~PTE_MAPPED;
+	pte_lock(region);
+	pte_clear_flags(region, pte, PTE_MAPPED);
+	pte_unlock(region);
 	set_page_dirty(page);
 	return 0;
 }
@@ -237,12 +239,27 @@ static void mapped_out(struct region *region, unsigned long idx, struct page *pa
 		       bool joined)
 {
 	pte_t *pte = pte_offset(region, idx);
+	bool sample = !joined && PageClock(page);
 
-	*pte |= PTE_MAPPED | PTE_YOUNG;
-	if (!joined && PageClock(page)) {
-		*pte &= ~PTE_YOUNG;
+	pte_lock(region);
+	pte_set_flags(region, pte, PTE_MAPPED | PTE_YOUNG);
+	if (sample)
+		pte_clear_flags(region, pte, PTE_YOUNG);
+	pte_unlock(region);
+	if (sample)
 		page_sample_mapped(page);
-	}
+}
+
+static void mapped_mark(struct region *region, unsigned long idx, bool out)
+{
+	pte_t *pte = pte_offset(region, idx);
+
+	pte_lock(region);
+	if (out)
+		pte_set_flags(region, pte, PTE_MAPPED);
+	else
+		pte_clear_flags(region, pte, PTE_MAPPED);
+	pte_unlock(region);
 }
 
 int rcl_region_map_fault(struct rcl_engine *engine, uint32_t id, void *arg, uint64_t idx)
@@ -279,9 +296,14 @@ int rcl_region_map_fault(struct rcl_engine *engine, uint32_t id, void *arg, uint
 		page = lock_present_page(engine, region, (unsigned long)idx);
 		if (!page)
 			continue;
+		/* The client's before it copies the frame: a resident write (region.c) that
+		 * would land after the copy punts to this path instead. */
+		mapped_mark(region, (unsigned long)idx, true);
 		err = region->map_ops->fill(arg, idx, page_address(page));
 		if (!err)
 			mapped_out(region, (unsigned long)idx, page, joined);
+		else
+			mapped_mark(region, (unsigned long)idx, false);
 		unlock_page(page);
 		put_page(page);
 		break;
@@ -317,7 +339,7 @@ int rcl_region_map_minor(struct rcl_engine *engine, uint32_t id, void *arg, uint
 	if (err)
 		goto out;
 	pte = pte_offset(region, (unsigned long)idx);
-	if (!pte || !pte_mapped_out(*pte)) {
+	if (!pte || !pte_mapped_out(ptep_get(pte))) {
 		/* Taken back since the client dropped its entry: an ordinary miss now. */
 		region_put(engine, region);
 		mm_unlock(engine);
@@ -330,7 +352,9 @@ int rcl_region_map_minor(struct rcl_engine *engine, uint32_t id, void *arg, uint
 	 */
 	err = region->map_ops->cont(arg, idx);
 	if (!err) {
-		*pte |= PTE_YOUNG;
+		pte_lock(region);
+		pte_set_flags(region, pte, PTE_YOUNG);
+		pte_unlock(region);
 		/* A fault of the client's like any minor one, and counted apart as well. */
 		count_vm_event(engine, PGFAULT);
 		count_memcg_events(region->memcg, PGFAULT, 1);
@@ -389,9 +413,12 @@ int rcl_region_unmap(struct rcl_engine *engine, uint32_t id, void *arg)
 			continue;
 		}
 		pte = pte_offset(region, i);
-		if (pte_mapped_out(*pte) && (e = mapped_take_back(region, i, page, pte)) != 0) {
+		if (pte_mapped_out(ptep_get(pte)) &&
+		    (e = mapped_take_back(region, i, page, pte)) != 0) {
 			/* The bytes cannot be had: the page keeps its last ones, and says so. */
-			*pte &= ~PTE_MAPPED;
+			pte_lock(region);
+			pte_clear_flags(region, pte, PTE_MAPPED);
+			pte_unlock(region);
 			if (!err)
 				err = e;
 		}

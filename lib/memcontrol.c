@@ -81,7 +81,7 @@ void mod_memcg_node_state(struct mem_cgroup *memcg, enum node_stat_item item, lo
 void count_memcg_events(struct mem_cgroup *memcg, enum vm_event_item item, unsigned long n)
 {
 	for (; memcg; memcg = memcg->parent)
-		memcg->vm_events[item] += n;
+		atomic_fetch_add_explicit(&memcg->vm_events[item], n, memory_order_relaxed);
 }
 
 /* memory.events: recorded on the group itself (the kernel's local+hierarchical split is

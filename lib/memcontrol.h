@@ -106,7 +106,9 @@ struct mem_cgroup {
 
 	long stat[MEMCG_NR_STAT];
 	unsigned long events[MEMCG_NR_MEMORY_EVENTS];
-	unsigned long vm_events[NR_VM_EVENT_ITEMS];	/* per-memcg vmstat events */
+	/* Per-memcg vmstat events: relaxed atomics, counted without mm_lock by the resident
+	 * copy (region.c). */
+	_Atomic unsigned long vm_events[NR_VM_EVENT_ITEMS];
 	long node_stat[NR_VM_NODE_STAT_ITEMS];	/* LRU sizes and workingset counts */
 
 	struct vmpressure vmpressure;

@@ -11,6 +11,9 @@
  *
  * Caller holds engine->mm_lock. A fault may let it go while it waits (for a frame, for I/O,
  * for a page lock) and checks its page-table entry again when it has it back (pte_unchanged).
+ * Every change of an entry or a table also holds the region's page-table lock (region->ptl),
+ * taken inside mm_lock for the change alone: the event loop's resident copy (region.c) looks
+ * at entries and sets their young and dirty bits under that lock without mm_lock.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -45,6 +48,7 @@ found:
 	return 0;
 }
 
+/* The region @id, or NULL; the caller holds mm_lock or engine->region_table_lock. */
 struct region *region_lookup(struct rcl_engine *engine, uint32_t id)
 {
 	uint32_t slot = region_slot(id);
@@ -54,6 +58,23 @@ struct region *region_lookup(struct rcl_engine *engine, uint32_t id)
 		return NULL;
 	region = engine->regions[slot];
 	return region && region->id == id ? region : NULL;
+}
+
+/*
+ * Lookup under the short lock, use under a reference (the kernel's find-and-get under RCU):
+ * a region in the table holds the table's reference until region_destroy takes it out, under
+ * this lock, so one found here has a count above zero to add to.
+ */
+struct region *region_lookup_get(struct rcl_engine *engine, uint32_t id)
+{
+	struct region *region;
+
+	spin_lock(&engine->region_table_lock);
+	region = region_lookup(engine, id);
+	if (region)
+		region_get(region);
+	spin_unlock(&engine->region_table_lock);
+	return region;
 }
 
 struct address_space *mapping_lookup(struct rcl_engine *engine, uint32_t id)
@@ -152,7 +173,8 @@ static pte_t *page_pte(struct region *region, struct page *page)
 	if (idx >= region->nr_pages)
 		return NULL;
 	pte = pte_offset(region, idx);
-	return pte && pte_present(*pte) && pte_pfn(*pte) == page_to_pfn(page) ? pte : NULL;
+	return pte && pte_present(ptep_get(pte)) && pte_pfn(ptep_get(pte)) == page_to_pfn(page) ?
+	       pte : NULL;
 }
 
 typedef bool (*rmap_one_fn)(struct page *page, struct region *region, pte_t *pte, void *arg);
@@ -194,6 +216,7 @@ static bool mem_cgroup_is_descendant(struct mem_cgroup *memcg, struct mem_cgroup
 static bool page_referenced_one(struct page *page, struct region *region, pte_t *pte, void *a)
 {
 	struct referenced_arg *arg = a;
+	bool young;
 
 	(void)page;
 	if (arg->target && !mem_cgroup_is_descendant(region->memcg, arg->target))
@@ -202,10 +225,14 @@ static bool page_referenced_one(struct page *page, struct region *region, pte_t 
 		arg->vm_flags |= VM_LOCKED;
 		return false;	/* the page will be mlocked by try_to_unmap */
 	}
-	if (*pte & PTE_YOUNG) {
-		*pte &= ~PTE_YOUNG;
+	/* ptep_clear_flush_young: a resident access may be setting the bit right now. */
+	pte_lock(region);
+	young = ptep_get(pte) & PTE_YOUNG;
+	if (young)
+		pte_clear_flags(region, pte, PTE_YOUNG);
+	pte_unlock(region);
+	if (young)
 		arg->referenced++;
-	}
 	arg->vm_flags |= region->vm_flags;
 	return true;
 }
@@ -227,7 +254,7 @@ static bool page_sample_mapped_one(struct page *page, struct region *region, pte
 				   void *arg)
 {
 	(void)arg;
-	if (pte_mapped_out(*pte))
+	if (pte_mapped_out(ptep_get(pte)))
 		mapped_page_aged(page_engine(page), region, page->index);
 	return true;
 }
@@ -264,6 +291,9 @@ static bool try_to_unmap_one(struct page *page, struct region *region, pte_t *pt
 {
 	struct unmap_arg *arg = a;
 	struct rcl_engine *engine = page_engine(page);
+	bool anon = page->mapping == region->anon->id, swapped = false;
+	swp_entry_t entry = swp_entry(0);
+	pte_t pteval;
 
 	if ((region->vm_flags & VM_LOCKED) && !(arg->flags & TTU_IGNORE_MLOCK)) {
 		mlock_vma_page(page);
@@ -271,37 +301,48 @@ static bool try_to_unmap_one(struct page *page, struct region *region, pte_t *pt
 		return false;
 	}
 	/* A client holds the live bytes: take them back first (mapped.c). */
-	if (pte_mapped_out(*pte) && mapped_take_back(region, page->index, page, pte)) {
+	if (pte_mapped_out(ptep_get(pte)) && mapped_take_back(region, page->index, page, pte)) {
 		arg->ok = false;
 		return false;
 	}
-	if (page->mapping == region->anon->id) {
-		if (!PageSwapBacked(page)) {
-			/* Lazyfree: drop it if nobody wrote to it since MADV_FREE. */
-			if (PageDirty(page)) {
-				SetPageSwapBacked(page);
-				mod_memcg_state(page_memcg(page), MEMCG_CACHE, -1);
-				mod_memcg_state(page_memcg(page), MEMCG_RSS, 1);
-				arg->ok = false;
-				return false;
-			}
-			*pte = 0;
-		} else if (PageSwapCache(page)) {
-			swp_entry_t entry = swp_entry(page->private);
-
-			if (swap_duplicate(engine, entry)) {
-				arg->ok = false;
-				return false;
-			}
-			*pte = swp_entry_to_pte(entry);
-			region->swapents++;
-		} else {
+	if (anon && PageSwapBacked(page)) {
+		if (!PageSwapCache(page)) {
 			arg->ok = false;	/* anon without a slot cannot be unmapped */
 			return false;
 		}
-	} else {
-		*pte = 0;
+		entry = swp_entry((uint32_t)page->private);
+		if (swap_duplicate(engine, entry)) {
+			arg->ok = false;
+			return false;
+		}
+		swapped = true;
 	}
+	/*
+	 * ptep_clear_flush under the page-table lock: a resident write either came first, and
+	 * its dirty bit goes to the page here so that the page is written (again) before it is
+	 * dropped, or comes after and finds no entry (it takes the fault path). Anonymous
+	 * entries only: nothing cleans a file page's entries when writeback cleans the page
+	 * (no page_mkclean), so their bit may be older than the page's last write, and every
+	 * write through them dirtied the page already (under mm_lock, which we hold).
+	 */
+	pte_lock(region);
+	pteval = ptep_get(pte);
+	if (anon && !PageSwapBacked(page) && ((pteval & PTE_DIRTY) || PageDirty(page))) {
+		/* Lazyfree, but written since MADV_FREE: keep it, swap-backed again. */
+		pte_unlock(region);
+		set_anon_page_dirty(page);
+		SetPageSwapBacked(page);
+		mod_memcg_state(page_memcg(page), MEMCG_CACHE, -1);
+		mod_memcg_state(page_memcg(page), MEMCG_RSS, 1);
+		arg->ok = false;
+		return false;
+	}
+	set_pte(region, pte, swapped ? swp_entry_to_pte(entry) : 0);
+	if (anon && (pteval & PTE_DIRTY))
+		set_anon_page_dirty(page);
+	pte_unlock(region);
+	if (swapped)
+		region->swapents++;
 	page_remove_rmap(page, region);
 	put_page(page);		/* the entry's reference */
 	return true;
@@ -347,7 +388,10 @@ void count_major_fault(struct rcl_engine *engine, struct mem_cgroup *memcg)
 
 static void map_page(struct region *region, unsigned long idx, struct page *page, bool write)
 {
-	*pte_offset(region, idx) = mk_pte(page_to_pfn(page)) | PTE_YOUNG | (write ? PTE_DIRTY : 0);
+	pte_lock(region);
+	set_pte(region, pte_offset(region, idx),
+		mk_pte(page_to_pfn(page)) | PTE_YOUNG | (write ? PTE_DIRTY : 0));
+	pte_unlock(region);
 	page_add_rmap(page, region);
 	if (region->vm_flags & VM_LOCKED)
 		mlock_vma_page(page);
@@ -427,9 +471,11 @@ static int do_anonymous_page(struct rcl_engine *engine, struct region *region,
 	if (!(flags & (FAULT_FLAG_WRITE | FAULT_FLAG_POPULATE)) && pte_none(orig)) {
 		page = get_zero_page(engine);
 		if (page) {
+			pte_lock(region);
 			if (pte_unchanged(region, idx, orig))
-				*pte_offset(region, idx) = ((pte_t)page_to_pfn(page) <<
-							    PTE_VAL_SHIFT) | PTE_ZERO;
+				set_pte(region, pte_offset(region, idx),
+					((pte_t)page_to_pfn(page) << PTE_VAL_SHIFT) | PTE_ZERO);
+			pte_unlock(region);
 			return 0;
 		}
 		/* Not even one frame for it: give the reader a page of its own. */
@@ -509,7 +555,9 @@ static int do_cow_fault(struct rcl_engine *engine, struct region *region, unsign
 	}
 	if (pte_present(orig)) {
 		/* Still the file's page: unmap it from this region before the copy goes in. */
-		*pte_offset(region, idx) = 0;
+		pte_lock(region);
+		set_pte(region, pte_offset(region, idx), 0);
+		pte_unlock(region);
 		page_remove_rmap(file_page, region);
 		put_page(file_page);		/* the entry's reference */
 	}
@@ -581,7 +629,9 @@ int handle_mm_fault(struct rcl_engine *engine, struct region *region, unsigned l
 	/* madvise(WILLNEED) of an anonymous page never written: there is nothing to read. */
 	if ((flags & FAULT_FLAG_READAHEAD) && !region->file && pte_none(pte_get(region, idx)))
 		return 0;
+	pte_lock(region);
 	pte = pte_alloc(region, idx);
+	pte_unlock(region);
 
 	/* The daemon's memory for the page table is its owner's, as memory.stat "pagetables". */
 	if (region->pt.nr_nodes != nr_tables)
@@ -594,7 +644,7 @@ int handle_mm_fault(struct rcl_engine *engine, struct region *region, unsigned l
 		count_memcg_events(region->memcg, PGFAULT, 1);
 	}
 	for (;;) {
-		pte_t orig = *pte;
+		pte_t orig = ptep_get(pte);
 
 		if (region->dead)
 			return -ENOENT;
@@ -620,13 +670,15 @@ int handle_mm_fault(struct rcl_engine *engine, struct region *region, unsigned l
 		if (err)
 			return err;
 	}
-	if (is_zero_pte(*pte)) {
+	if (is_zero_pte(ptep_get(pte))) {
 		/* Never written, never young: reclaim has nothing of it to age. */
-		*ret_page = pfn_to_page(engine, pte_pfn(*pte));
+		*ret_page = pfn_to_page(engine, pte_pfn(ptep_get(pte)));
 		return 0;
 	}
-	*pte |= PTE_YOUNG | (write ? PTE_DIRTY : 0);
-	*ret_page = pfn_to_page(engine, pte_pfn(*pte));
+	pte_lock(region);
+	pte_set_flags(region, pte, PTE_YOUNG | (write ? PTE_DIRTY : 0));
+	pte_unlock(region);
+	*ret_page = pfn_to_page(engine, pte_pfn(ptep_get(pte)));
 	if (write)
 		set_page_dirty(*ret_page);
 	return 0;
@@ -637,10 +689,13 @@ int handle_mm_fault(struct rcl_engine *engine, struct region *region, unsigned l
 /* Drop entry @idx: a present page loses this mapping, a swap entry its slot reference. */
 static void zap_pte(struct rcl_engine *engine, struct region *region, unsigned long idx)
 {
-	pte_t *ptep = pte_offset(region, idx), pte = *ptep;
+	pte_t *ptep = pte_offset(region, idx), pte;
 	struct page *page;
 
-	*ptep = 0;
+	pte_lock(region);
+	pte = ptep_get(ptep);
+	set_pte(region, ptep, 0);
+	pte_unlock(region);
 	if (is_swap_pte(pte)) {
 		region->swapents--;
 		free_swap_and_cache(engine, pte_to_swp_entry(pte));

@@ -3,9 +3,11 @@
  * page tables, address spaces (a file's page cache, or a region's anonymous pages), LRU
  * vectors, and the cross-file declarations of the reclaim engine.
  *
- * Locking: until the concurrency work lands, every engine entry point that touches this model
- * holds engine->mm_lock (a big lock, taken by the rcl_* API functions in region.c/memcg API).
- * The allocator below keeps its own fine-grained locks. Internal functions assume mm_lock held.
+ * Locking: every engine entry point that touches this model holds engine->mm_lock (a big
+ * lock, taken by the rcl_* API functions in region.c/memcg API), except the resident copy,
+ * which works under a region reference and the region's page-table lock (region->ptl) alone.
+ * Changes of entries take the ptl inside mm_lock (mmzone.h has the order). The allocator
+ * below keeps its own fine-grained locks. Internal functions assume mm_lock held.
  *
  * Page-table entries are 64-bit software PTEs:
  *
@@ -116,10 +118,19 @@ struct region {
 	struct address_space *anon;	/* the region's private (anonymous) pages */
 	struct xarray pt;		/* page table: tables exist where pages were touched */
 	struct region *i_mmap_next;	/* next region mapping the same file */
+	/*
+	 * The page-table lock (the kernel's split pte lock, one per region here): guards the
+	 * entries and the table under them (pt's nodes), and dead. Everyone who changes an
+	 * entry or makes a table holds it, inside mm_lock; the event loop's resident copy
+	 * takes it alone (region.c). Readers that hold mm_lock may read entries without it
+	 * (ptep_get, pte_get): only its holders change them, and only a lone ptl holder's
+	 * young and dirty bits can change under such a reader.
+	 */
+	spinlock_t ptl;
 	unsigned long rss;		/* present entries */
 	unsigned long swapents;		/* swap entries */
-	int refcount;			/* the region table's, and each call working in it */
-	bool dead;			/* freed or killed: no new work, pages gone */
+	atomic_int refcount;		/* the region table's, and each call working in it */
+	bool dead;			/* freed or killed: no new work, pages gone (also ptl) */
 	struct file_ra_state f_ra;	/* file region: the readahead of its faults */
 	const struct rcl_map_ops *map_ops; /* mapped by a client (mapped.c), or NULL */
 	void *map_arg;
@@ -135,16 +146,71 @@ static inline pte_t pte_get(const struct region *region, unsigned long idx)
 	return xa_load(&region->pt, idx);
 }
 
+/* ---- the page-table lock ---- */
+
+extern __thread int model_locks_held;
+extern __thread int pte_locks_held;
+
+/* Take @region's page-table lock: nothing under it may sleep or take mm_lock (lock.c). */
+static inline void pte_lock(struct region *region)
+{
+	spin_lock(&region->ptl);
+	pte_locks_held++;
+	model_locks_held++;
+}
+
+static inline void pte_unlock(struct region *region)
+{
+	model_locks_held--;
+	pte_locks_held--;
+	spin_unlock(&region->ptl);
+}
+
+/* --enable-debug: the caller changes an entry of @region, so it holds its ptl. */
+static inline void assert_pte_locked(struct region *region)
+{
+	VM_BUG_ON(!pte_locks_held || !atomic_load_explicit(&region->ptl.locked,
+							    memory_order_relaxed),
+		  "page-table entry changed without the page-table lock");
+}
+
+/* An entry read once (READ_ONCE): a lone ptl holder may be setting its young or dirty bit. */
+static inline pte_t ptep_get(const pte_t *ptep)
+{
+	return __atomic_load_n(ptep, __ATOMIC_RELAXED);
+}
+
+/* Store entry @ptep of @region (set_pte_at); the caller holds the region's ptl. */
+static inline void set_pte(struct region *region, pte_t *ptep, pte_t pte)
+{
+	assert_pte_locked(region);
+	__atomic_store_n(ptep, pte, __ATOMIC_RELAXED);
+}
+
+static inline void pte_set_flags(struct region *region, pte_t *ptep, pte_t flags)
+{
+	set_pte(region, ptep, ptep_get(ptep) | flags);
+}
+
+static inline void pte_clear_flags(struct region *region, pte_t *ptep, pte_t flags)
+{
+	set_pte(region, ptep, ptep_get(ptep) & ~flags);
+}
+
 /* The entry of page @idx to change in place, or NULL where it is none and has no table. */
 static inline pte_t *pte_offset(const struct region *region, unsigned long idx)
 {
 	return xa_slot(&region->pt, idx);
 }
 
-/* The entry of page @idx, its table made if needed (a fault); NULL when out of memory. */
+/* The entry of page @idx, its table made if needed (a fault); NULL when out of memory. The
+ * caller holds the ptl: the resident copy walks the table without mm_lock. */
 static inline pte_t *pte_alloc(struct region *region, unsigned long idx)
 {
-	struct xa_node *table = xa_leaf_create(&region->pt, idx);
+	struct xa_node *table;
+
+	assert_pte_locked(region);
+	table = xa_leaf_create(&region->pt, idx);
 
 	return table ? &table->entries[idx & XA_CHUNK_MASK] : NULL;
 }
@@ -382,7 +448,12 @@ bool mlock_fits(struct rcl_engine *engine, struct mem_cgroup *memcg, unsigned lo
 void region_mlock(struct rcl_engine *engine, struct region *region);
 void region_destroy(struct rcl_engine *engine, struct region *region);
 void region_get(struct region *region);
+/* The last reference frees the region: the caller holds mm_lock. */
 void region_put(struct rcl_engine *engine, struct region *region);
+/* The region @id, referenced, or NULL; needs no mm_lock (the table's short lock). */
+struct region *region_lookup_get(struct rcl_engine *engine, uint32_t id);
+/* region_put for a caller without mm_lock: a last reference is freed by a holder of it. */
+void region_put_unlocked(struct rcl_engine *engine, struct region *region);
 void region_munlock(struct rcl_engine *engine, struct region *region);
 /* mapped.c */
 int mapped_take_back(struct region *region, unsigned long idx, struct page *page, pte_t *pte);
@@ -447,6 +518,7 @@ void page_cache_set_slot(struct address_space *mapping, unsigned long index, pgc
 /* ---- page-writeback.c ------------------------------------------------------------------ */
 
 bool set_page_dirty(struct page *page);
+bool set_anon_page_dirty(struct page *page);
 bool clear_page_dirty_for_io(struct page *page);
 void end_page_writeback(struct page *page);
 void set_page_writeback(struct page *page);

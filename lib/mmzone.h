@@ -7,13 +7,26 @@
  *   page lock (PG_locked)              lock_page/unlock_page with hashed wait queues (lock.c):
  *                                      a holder may take mm_lock; under mm_lock it is only
  *                                      trylocked, or slept on with mm_lock let go
- *     engine->mm_lock                  the memory model above the allocator: regions, page
- *                                      cache, swap cache, LRU lists, memcgs (one lock until
- *                                      the concurrency work splits it along the target below);
- *                                      kswapd and the flusher wait on its condvars. A holder
- *                                      lets it go only where it may sleep (mm_drop/mm_retake,
- *                                      mm_cond_wait) and revalidates what it looked at; memcgs
- *                                      a walker stands on are pinned meanwhile (css_get)
+ *     engine->mm_lock                  the memory model above the allocator: regions (all
+ *                                      but their entries), page cache, swap cache, LRU lists,
+ *                                      memcgs (one lock until the concurrency work splits it
+ *                                      further along the target below); kswapd and the
+ *                                      flusher wait on its condvars. A holder lets it go only
+ *                                      where it may sleep (mm_drop/mm_retake, mm_cond_wait)
+ *                                      and revalidates what it looked at; memcgs a walker
+ *                                      stands on are pinned meanwhile (css_get)
+ *       region->ptl                    a region's page-table entries, the table under them
+ *                                      and region->dead (mm.h). Every change of an entry takes
+ *                                      it inside mm_lock; the event loop's resident copy takes
+ *                                      it alone (region.c: it checks, copies and sets young
+ *                                      and dirty under it), so mm_lock holders read entries
+ *                                      once (ptep_get). A leaf: under it nothing sleeps and
+ *                                      mm_lock is not taken, not even tried; --enable-debug
+ *                                      aborts on either (lock.c) and on an entry changed
+ *                                      without it
+ *       engine->region_table_lock      the id -> region table (a leaf): changed under mm_lock
+ *                                      and it; a lookup without mm_lock takes the region's
+ *                                      (atomic) reference under it (region_lookup_get)
  *       io engine locks                io.c: ring and completion state (never held in end_io)
  *       swap_info->lock                slot map, clusters, CRCs; reclaim submits swap writes
  *                                      holding it without mm_lock
@@ -25,7 +38,7 @@
  * walks the page tables that map the page, so the page lock is outside them):
  *   page lock (PG_locked)
  *     mapping index lock / rmap lock   page cache slots and shadow entries; a file's mappers
- *       region page-table lock         a region's entries
+ *       region->ptl                    a region's entries (in place, under mm_lock for now)
  *         pgdat->lru_lock, swap locks  LRU lists of every lruvec on the node; slot map
  *           pcp->lock -> zone->lock    freeing pages from under the LRU lock
  *

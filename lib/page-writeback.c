@@ -64,6 +64,17 @@ bool set_page_dirty(struct page *page)
 	return true;
 }
 
+/*
+ * set_page_dirty of a page its caller knows is anonymous (mapped by an anonymous entry): there
+ * is no address space to account, only the flag, as the kernel's __set_page_dirty_no_writeback
+ * for a PageAnon page. It needs neither mm_lock nor the mapping table, so a page-table lock
+ * holder alone may call it (the resident copy, try_to_unmap).
+ */
+bool set_anon_page_dirty(struct page *page)
+{
+	return !PageDirty(page) && !TestSetPageDirty(page);
+}
+
 /* Clear PG_dirty before a write; true if the page was dirty (it must then be written). */
 bool clear_page_dirty_for_io(struct page *page)
 {

@@ -32,9 +32,9 @@ static void api_exit(struct rcl_engine *engine, struct region *region)
 
 static int region_register(struct rcl_engine *engine, struct region *region)
 {
-	uint32_t slot, n = engine->nr_region_slots;
-	struct region **t;
-	uint16_t *g;
+	uint32_t slot, old = engine->nr_region_slots, n = old;
+	struct region **t, **old_t;
+	uint16_t *g, *old_g;
 
 	for (slot = 1; slot < n; slot++)
 		if (!engine->regions[slot])
@@ -42,23 +42,35 @@ static int region_register(struct rcl_engine *engine, struct region *region)
 	n = n ? n * 2 : 64;
 	if (n > REGION_MAX_SLOTS)
 		return -ENOSPC;
-	t = realloc(engine->regions, n * sizeof(*t));
-	if (!t)
+	t = calloc(n, sizeof(*t));
+	g = calloc(n, sizeof(*g));
+	if (!t || !g) {
+		free(t);
+		free(g);
 		return -ENOMEM;
+	}
+	if (old) {
+		memcpy(t, engine->regions, old * sizeof(*t));
+		memcpy(g, engine->region_gen, old * sizeof(*g));
+	}
+	/* A lookup without mm_lock sees the old table or the new one, never one being moved. */
+	spin_lock(&engine->region_table_lock);
+	old_t = engine->regions;
+	old_g = engine->region_gen;
 	engine->regions = t;
-	g = realloc(engine->region_gen, n * sizeof(*g));
-	if (!g)
-		return -ENOMEM;
 	engine->region_gen = g;
-	memset(t + engine->nr_region_slots, 0, (n - engine->nr_region_slots) * sizeof(*t));
-	memset(g + engine->nr_region_slots, 0, (n - engine->nr_region_slots) * sizeof(*g));
-	slot = engine->nr_region_slots ? engine->nr_region_slots : 1;
 	engine->nr_region_slots = n;
+	spin_unlock(&engine->region_table_lock);
+	free(old_t);
+	free(old_g);
+	slot = old ? old : 1;
 found:
+	spin_lock(&engine->region_table_lock);
 	engine->region_gen[slot] = (uint16_t)((engine->region_gen[slot] + 1) &
 					      ((1u << (32 - REGION_SLOT_BITS)) - 1));
 	engine->regions[slot] = region;
 	region->id = ((uint32_t)engine->region_gen[slot] << REGION_SLOT_BITS) | slot;
+	spin_unlock(&engine->region_table_lock);
 	return 0;
 }
 
@@ -92,13 +104,39 @@ static void __region_free(struct rcl_engine *engine, struct region *region)
 
 void region_get(struct region *region)
 {
-	region->refcount++;
+	atomic_fetch_add_explicit(&region->refcount, 1, memory_order_relaxed);
+}
+
+/* Whether the reference dropped was the last: everything done under the others came first. */
+static bool region_put_testzero(struct region *region)
+{
+	return atomic_fetch_sub_explicit(&region->refcount, 1, memory_order_acq_rel) == 1;
 }
 
 void region_put(struct rcl_engine *engine, struct region *region)
 {
-	if (region && --region->refcount == 0)
+	if (region && region_put_testzero(region))
 		__region_free(engine, region);
+}
+
+static void region_free_deferred(void *arg, long a, long b)
+{
+	struct region *region = arg;
+
+	(void)a;
+	(void)b;
+	__region_free(region->anon->engine, region);
+}
+
+/*
+ * The last reference may be a caller's without mm_lock (the resident copy, when the region
+ * was freed under it): the freeing needs mm_lock, so it runs with it, at once if it is free,
+ * else by its holder when it lets go (the kernel's mmput_async hands it to a worker).
+ */
+void region_put_unlocked(struct rcl_engine *engine, struct region *region)
+{
+	if (region && region_put_testzero(region))
+		model_complete(engine, region_free_deferred, region, 0, 0);
 }
 
 /*
@@ -110,10 +148,15 @@ void region_destroy(struct rcl_engine *engine, struct region *region)
 {
 	if (region->dead)
 		return;
+	pte_lock(region);		/* the resident copy reads it under the ptl alone */
 	region->dead = true;
+	pte_unlock(region);
 	mapped_region_lost(region);	/* its client is told, not left hanging on a fault */
-	if (region->id)
+	if (region->id) {
+		spin_lock(&engine->region_table_lock);
 		engine->regions[region_slot(region->id)] = NULL;
+		spin_unlock(&engine->region_table_lock);
+	}
 	/* munmap of a locked range munlocks it first (unevictable_pgs_munlocked). */
 	if (region->vm_flags & VM_LOCKED)
 		region_munlock(engine, region);
@@ -183,13 +226,14 @@ int rcl_region_create(struct rcl_engine *engine, const struct rcl_region_spec *s
 	region = calloc(1, sizeof(*region));
 	if (!region)
 		goto out;
-	region->refcount = 1;			/* the region table's, from region_register */
+	atomic_init(&region->refcount, 1);	/* the region table's, from region_register */
 	region->nr_pages = spec->nr_pages;
 	region->memcg = memcg;
 	region->vm_flags = (spec->flags & RCL_REGION_SHARED ? VM_SHARED : 0) |
 			   (spec->flags & RCL_REGION_EXEC ? VM_EXEC : 0) |
 			   (spec->flags & RCL_REGION_LOCKED ? VM_LOCKED : 0);
 	xa_init(&region->pt);		/* tables come with the first touch of their pages */
+	spin_lock_init(&region->ptl);
 	file_ra_state_init(&region->f_ra);
 	region->anon = calloc(1, sizeof(*region->anon));
 	if (!region->anon)
@@ -298,41 +342,84 @@ int rcl_region_touch(struct rcl_engine *engine, uint32_t id, uint64_t first, uin
 	return err;
 }
 
-int rcl_region_touch_resident(struct rcl_engine *engine, uint32_t id, uint64_t first,
-			      uint64_t nr, bool write)
+/* touch_resident of a file region: dirtying a file page is accounted under mm_lock. */
+static int touch_resident_file(struct rcl_engine *engine, struct region *region,
+			       uint64_t first, uint64_t nr, bool write)
 {
-	struct region *region;
 	uint64_t i;
 	int err = 0;
 
 	if (!mm_trylock(engine))
 		return -EAGAIN;
-	region = region_range(engine, id, first, nr, &err);
 	/* All or nothing: check every entry before marking any. */
-	for (i = 0; region && i < nr; i++) {
-		if (!pte_present(pte_get(region, first + i))) {
-			err = -EAGAIN;
-			break;
-		}
+	for (i = 0; i < nr && !region->dead; i++) {
+		pte_t pte = pte_get(region, first + i);
+
 		/* A private file page would need its copy made first: that is a fault. */
-		if (write && region->file && !(region->vm_flags & VM_SHARED) &&
-		    pfn_to_page(engine, pte_pfn(pte_get(region, first + i)))->mapping ==
-			    region->file->id) {
-			err = -EAGAIN;
+		if (!pte_present(pte) || (write && !(region->vm_flags & VM_SHARED) &&
+		    pfn_to_page(engine, pte_pfn(pte))->mapping == region->file->id))
 			break;
-		}
 	}
-	for (i = 0; region && !err && i < nr; i++) {
+	if (region->dead || i < nr)
+		err = -EAGAIN;
+	for (i = 0; !err && i < nr; i++) {
 		pte_t *pte = pte_offset(region, first + i);	/* present: its table exists */
 
-		count_vm_event(engine, PGFAULT);	/* as the faulting path counts every touch */
-		count_memcg_events(region->memcg, PGFAULT, 1);
-		*pte |= PTE_YOUNG | (write ? PTE_DIRTY : 0);
+		pte_lock(region);
+		pte_set_flags(region, pte, PTE_YOUNG | (write ? PTE_DIRTY : 0));
+		pte_unlock(region);
 		if (write)
-			set_page_dirty(pfn_to_page(engine, pte_pfn(*pte)));
+			set_page_dirty(pfn_to_page(engine, pte_pfn(ptep_get(pte))));
 	}
-	region_put(engine, region);
 	mm_unlock(engine);
+	return err;
+}
+
+/* touch_resident of an anonymous region: under its page-table lock alone, as the copies. */
+static int touch_resident_anon(struct rcl_engine *engine, struct region *region,
+			       uint64_t first, uint64_t nr, bool write)
+{
+	uint64_t i;
+	int err = 0;
+
+	pte_lock(region);
+	for (i = 0; i < nr && !region->dead; i++)
+		if (!pte_present(pte_get(region, first + i)))
+			break;
+	if (region->dead || i < nr)
+		err = -EAGAIN;
+	for (i = 0; !err && i < nr; i++) {
+		pte_t *pte = pte_offset(region, first + i);	/* present: its table exists */
+
+		pte_set_flags(region, pte, PTE_YOUNG | (write ? PTE_DIRTY : 0));
+		if (write)
+			set_anon_page_dirty(pfn_to_page(engine, pte_pfn(ptep_get(pte))));
+	}
+	pte_unlock(region);
+	return err;
+}
+
+/* All or nothing, never blocking: the region by reference, as region_copy_resident. */
+int rcl_region_touch_resident(struct rcl_engine *engine, uint32_t id, uint64_t first,
+			      uint64_t nr, bool write)
+{
+	struct region *region = region_lookup_get(engine, id);
+	int err;
+
+	if (!region)
+		return -ENOENT;
+	if (first > region->nr_pages || nr > region->nr_pages - first)
+		err = -EINVAL;
+	else if (region->file)
+		err = touch_resident_file(engine, region, first, nr, write);
+	else
+		err = touch_resident_anon(engine, region, first, nr, write);
+	if (!err) {
+		/* as the faulting path counts every touch */
+		count_vm_events(engine, PGFAULT, (unsigned long)nr);
+		count_memcg_events(region->memcg, PGFAULT, (unsigned long)nr);
+	}
+	region_put_unlocked(engine, region);
 	return err;
 }
 
@@ -414,10 +501,18 @@ static struct page *resident_page(struct rcl_engine *engine, pte_t pte, bool wri
 }
 
 /*
- * region_copy for the event loop: all or nothing, never blocking. What a fault on a present
- * page does is done here too: pgfault counted, the accessed bit set, and for a write the dirty
- * bit and PG_dirty. Anonymous regions only: dirtying file pages asks for dirty throttling,
- * which may sleep.
+ * region_copy for the event loop: all or nothing, never blocking, and without mm_lock, so it
+ * goes on while reclaim or a fault holds that: the region by reference (region_lookup_get),
+ * its entries under its page-table lock. What a fault on a present page does is done here
+ * too: pgfault counted, the accessed bit set, and for a write the dirty bit and PG_dirty.
+ * Anonymous regions only: dirtying file pages asks for dirty throttling, which may sleep.
+ *
+ * The copy itself happens under the ptl. With only a page reference, reclaim could unmap
+ * the page, write it to swap and mark it clean before the copy landed, and then drop it
+ * clean: a lost write. Under the ptl the copy either comes first (the entry is dirty, and
+ * try_to_unmap moves that to the page, which is then written again) or finds the entry
+ * gone and punts to the faulting path (-EAGAIN). A page a client holds (PTE_MAPPED) has its
+ * live bytes there: that punts too.
  */
 static int region_copy_resident(struct rcl_engine *engine, uint32_t id, uint64_t offset,
 				void *buf, size_t len, bool write)
@@ -431,38 +526,52 @@ static int region_copy_resident(struct rcl_engine *engine, uint32_t id, uint64_t
 		return -EINVAL;
 	if (!len)
 		return -EAGAIN;
-	if (!mm_trylock(engine))
-		return -EAGAIN;
 	first = (unsigned long)(offset >> PAGE_SHIFT);
 	last = (unsigned long)((offset + len - 1) >> PAGE_SHIFT);
-	region = region_range(engine, id, 0, last + 1, &err);
-	if (region && (region->file || region->map_ops || region->dead))
+	region = region_lookup_get(engine, id);
+	if (!region)
+		return -ENOENT;
+	if (last >= region->nr_pages) {
+		err = -EINVAL;
+		goto out;
+	}
+	if (region->file) {
 		err = -EAGAIN;
-	for (i = first; region && !err && i <= last; i++)
-		if (!resident_page(engine, pte_get(region, i), write))
-			err = -EAGAIN;
-	for (i = first; region && !err && i <= last; i++) {
-		pte_t *pte = pte_offset(region, i);
-		struct page *page = resident_page(engine, *pte, write);
+		goto out;
+	}
+	pte_lock(region);
+	for (i = first; !region->dead && i <= last; i++) {
+		pte_t pte = pte_get(region, i);
+
+		if (pte_mapped_out(pte) || !resident_page(engine, pte, write))
+			break;
+	}
+	if (region->dead || i <= last)
+		err = -EAGAIN;
+	for (i = first; !err && i <= last; i++) {
+		pte_t *pte = pte_offset(region, i);	/* resident: its table exists */
+		struct page *page = resident_page(engine, ptep_get(pte), write);
 		size_t off = i == first ? (size_t)(offset & (PAGE_SIZE - 1)) : 0;
 		size_t n = min_t(size_t, PAGE_SIZE - off, len - done);
 
-		count_vm_event(engine, PGFAULT);
-		count_memcg_events(region->memcg, PGFAULT, 1);
 		if (write) {
-			*pte |= PTE_YOUNG | PTE_DIRTY;
-			set_page_dirty(page);
+			pte_set_flags(region, pte, PTE_YOUNG | PTE_DIRTY);
+			set_anon_page_dirty(page);	/* an anonymous region's page */
 			memcpy((char *)page_address(page) + off, (const char *)buf + done, n);
 		} else {
-			if (!is_zero_pte(*pte))
-				*pte |= PTE_YOUNG;
+			if (!is_zero_pte(ptep_get(pte)))
+				pte_set_flags(region, pte, PTE_YOUNG);
 			memcpy((char *)buf + done, (const char *)page_address(page) + off, n);
 		}
 		done += n;
 	}
-	if (region)
-		region_put(engine, region);
-	mm_unlock(engine);
+	pte_unlock(region);
+	if (!err) {
+		count_vm_events(engine, PGFAULT, last - first + 1);
+		count_memcg_events(region->memcg, PGFAULT, last - first + 1);
+	}
+out:
+	region_put_unlocked(engine, region);
 	return err;
 }
 
@@ -482,23 +591,29 @@ int rcl_region_write_resident(struct rcl_engine *engine, uint32_t id, uint64_t o
 static void madvise_free_pte(struct rcl_engine *engine, struct region *region, unsigned long i)
 {
 	pte_t *pte = pte_offset(region, i);	/* not none: walked by for_each_pte */
+	pte_t orig = ptep_get(pte);
 	struct page *page;
 
-	if (is_swap_pte(*pte)) {
+	if (is_swap_pte(orig)) {
+		pte_lock(region);
+		set_pte(region, pte, 0);
+		pte_unlock(region);
 		region->swapents--;
-		free_swap_and_cache(engine, pte_to_swp_entry(*pte));
-		*pte = 0;
+		free_swap_and_cache(engine, pte_to_swp_entry(orig));
 		return;
 	}
-	if (!pte_present(*pte))
+	if (!pte_present(orig))
 		return;
-	page = pfn_to_page(engine, pte_pfn(*pte));
+	page = pfn_to_page(engine, pte_pfn(orig));
 	if (page->mapping != region->anon->id || page_mapcount(page) != 1 || !trylock_page(page))
 		return;
 	if (PageSwapCache(page))
 		try_to_free_swap(page);
+	/* Page and entry clean together: a resident write after this dirties both again. */
+	pte_lock(region);
 	ClearPageDirty(page);
-	*pte &= ~(PTE_DIRTY | PTE_YOUNG);
+	pte_clear_flags(region, pte, PTE_DIRTY | PTE_YOUNG);
+	pte_unlock(region);
 	mark_page_lazyfree(page);
 	unlock_page(page);
 }
@@ -527,12 +642,14 @@ static void madvise_pageout(struct rcl_engine *engine, struct region *region,
 			pte_t *pte = pte_offset(region, i);
 			struct page *page;
 
-			if (!pte_present(*pte))
+			if (!pte_present(ptep_get(pte)))
 				continue;
-			page = pfn_to_page(engine, pte_pfn(*pte));
+			page = pfn_to_page(engine, pte_pfn(ptep_get(pte)));
 			if ((int)page_node_id(page) != nid || page_mapcount(page) != 1)
 				continue;
-			*pte &= ~PTE_YOUNG;
+			pte_lock(region);
+			pte_clear_flags(region, pte, PTE_YOUNG);
+			pte_unlock(region);
 			ClearPageReferenced(page);
 			if (isolate_lru_page(page) == 0) {
 				ClearPageActive(page);
@@ -588,14 +705,16 @@ int rcl_region_madvise(struct rcl_engine *engine, uint32_t id, uint64_t first, u
 		for_each_pte(region, i, first, first + nr) {
 			pte_t *pte = pte_offset(region, i);
 
-			if (!pte_present(*pte))
+			if (!pte_present(ptep_get(pte)))
 				continue;
-			*pte &= ~PTE_YOUNG;
+			pte_lock(region);
+			pte_clear_flags(region, pte, PTE_YOUNG);
+			pte_unlock(region);
 			/* Used again after all, it is young again: a client's page says so by
 			 * a hinting fault. */
-			if (pte_mapped_out(*pte))
+			if (pte_mapped_out(ptep_get(pte)))
 				mapped_page_aged(engine, region, (unsigned long)i);
-			deactivate_file_page(pfn_to_page(engine, pte_pfn(*pte)));
+			deactivate_file_page(pfn_to_page(engine, pte_pfn(ptep_get(pte))));
 		}
 		mapped_flush_hints(engine);
 		break;

@@ -111,7 +111,8 @@ unsigned long xa_find(const struct xarray *xa, unsigned long index, unsigned lon
 		if (!leaf)
 			return end;
 		for (; index < end; index++) {
-			if (leaf->entries[index & XA_CHUNK_MASK])
+			if (__atomic_load_n(&leaf->entries[index & XA_CHUNK_MASK],
+					    __ATOMIC_RELAXED))	/* see xa_load */
 				return index;
 			if ((index & XA_CHUNK_MASK) == XA_CHUNK_MASK)
 				break;

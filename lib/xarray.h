@@ -69,7 +69,9 @@ static inline uint64_t xa_load(const struct xarray *xa, unsigned long index)
 {
 	uint64_t *slot = xa_slot(xa, index);
 
-	return slot ? *slot : 0;
+	/* Read once: the owner may let a finer lock's holder change entries (not the tree)
+	 * under a reader that holds only its coarse one (a region's ptl, mm.h). */
+	return slot ? __atomic_load_n(slot, __ATOMIC_RELAXED) : 0;
 }
 
 /*

@@ -9,11 +9,19 @@
  * thread) counts the syscalls, in a phase of its own since tracing slows the daemon down.
  * Without strace, or where it may not attach, that line says so.
  *
+ * Then the same stream's rate, and how many of its requests the loop answered, idle and while
+ * another connection pages a region out (MADV_PAGEOUT, which holds the engine's model lock
+ * while it reclaims) and faults it back, again and again: the loop copies under the region's
+ * page-table lock alone, so it goes on answering meanwhile rather than handing requests to a
+ * worker that waits for the lock.
+ *
  * Starts its own reclaimd (./daemon/reclaimd, or $RECLAIMD) on a temporary socket, waits for
  * READY=1 on a NOTIFY_SOCKET of its own, and stops it with SIGTERM at the end.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 
 #include "bench-daemon.h"
 #include "reclaim-client-pb.h"
@@ -23,6 +31,7 @@
 #define PIPE_DEPTH	32u		/* requests in flight */
 #define PIPE_PAGES	256u		/* the region rewritten page by page */
 #define PIPE_REQUESTS	20000u
+#define PAGER_PAGES	2048u		/* the region paged out and back meanwhile: 8 MiB */
 
 /* N one-page writes over REGION's pages, PIPE_DEPTH in flight. 0 or -errno. */
 static int pipelined_writes(struct rclc *c, uint64_t region, unsigned int n)
@@ -227,6 +236,115 @@ static void loop_syscalls(struct rclc *c, pid_t pid, const char *dir)
 	unlink(err);
 }
 
+/* The daemon's counts of requests answered on the loop and by workers; -1 if unknown. */
+static int daemon_requests(struct rclc *c, uint64_t *loop, uint64_t *workers)
+{
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Stat st = RECLAIM__V1__STAT__INIT;
+	Reclaim__V1__Response *resp;
+	size_t i;
+
+	st.view = RECLAIM__V1__STAT_VIEW__MEMINFO;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_STAT;
+	req.stat = &st;
+	if (rclc_call(c, &req, &resp) < 0 || !resp->stat)
+		return -1;
+	*loop = *workers = 0;
+	for (i = 0; i < resp->stat->n_daemon; i++) {
+		if (!strcmp(resp->stat->daemon[i]->name, "requests_on_loop"))
+			*loop = resp->stat->daemon[i]->value;
+		else if (!strcmp(resp->stat->daemon[i]->name, "requests_on_workers"))
+			*workers = resp->stat->daemon[i]->value;
+	}
+	rclc_response_free(resp);
+	return 0;
+}
+
+struct pager {
+	const char *sock;
+	atomic_bool ready, stop;
+	atomic_ulong calls;		/* requests it made since ready */
+	int err;
+};
+
+/* Page an 8 MiB region out and fault it back until told to stop. */
+static void *pager_thread(void *arg)
+{
+	struct pager *p = arg;
+	struct rclc_range r = { .nr_pages = PAGER_PAGES };
+	struct rclc *c;
+
+	if (rclc_open(p->sock, "bench_rpc pager", &c) < 0) {
+		p->err = -EIO;
+		atomic_store(&p->ready, true);
+		return NULL;
+	}
+	if (rclc_alloc(c, PAGER_PAGES * 4096ull, NULL, &r.region_id, NULL) < 0 ||
+	    rclc_touch(c, &r, true, NULL) < 0)
+		p->err = -EIO;
+	atomic_store(&p->ready, true);
+	while (!p->err && !atomic_load(&p->stop)) {
+		if (rclc_madvise(c, &r, RCLC_MADV_PAGEOUT, NULL) < 0 ||
+		    rclc_touch(c, &r, false, NULL) < 0)
+			p->err = -EIO;
+		atomic_fetch_add(&p->calls, 2);
+	}
+	rclc_close(c);
+	return NULL;
+}
+
+/*
+ * PIPE_REQUESTS one-page resident writes 32 deep, with the pager running or not: their rate,
+ * and how many requests went to the loop and to workers meanwhile (the pager's own and the two
+ * counter reads' are taken out of the workers' count).
+ */
+static void loop_under_reclaim(struct rclc *c, const char *sock)
+{
+	uint64_t region, l0, w0, l1, w1, calls;
+	struct pager p = { .sock = sock };
+	pthread_t t;
+	double t0, dt;
+	int pass, ret;
+
+	if (rclc_alloc(c, PIPE_PAGES * 4096ull, NULL, &region, NULL) < 0 ||
+	    pipelined_writes(c, region, PIPE_PAGES) < 0) {	/* faults them in */
+		printf("resident writes under reclaim: n/a (%s)\n", rclc_last_error(c));
+		return;
+	}
+	for (pass = 0; pass < 2; pass++) {
+		if (pass) {
+			if (pthread_create(&t, NULL, pager_thread, &p))
+				return;
+			while (!atomic_load(&p.ready))
+				usleep(1000);
+		}
+		calls = atomic_load(&p.calls);
+		if (daemon_requests(c, &l0, &w0) < 0)
+			break;
+		t0 = now();
+		ret = pipelined_writes(c, region, PIPE_REQUESTS);
+		dt = now() - t0;
+		calls = atomic_load(&p.calls) - calls;
+		if (ret < 0 || p.err || daemon_requests(c, &l1, &w1) < 0) {
+			printf("resident writes under reclaim: n/a (%s)\n", rclc_last_error(c));
+			break;
+		}
+		/* The first counter read is counted in w1 - w0 (a worker's); the pager's, too. */
+		printf("resident writes 32 deep, %s %8.0f /s; loop answered %llu, workers %lld "
+		       "(+-1) of them", pass ? "while paging out:" : "idle:            ",
+		       PIPE_REQUESTS / dt, (unsigned long long)(l1 - l0),
+		       (long long)(w1 - w0) - 1 - (long long)calls);
+		if (pass)
+			printf("; the pager's requests meanwhile: %llu", (unsigned long long)calls);
+		printf("\n");
+	}
+	if (pass == 2 || p.ready) {
+		atomic_store(&p.stop, true);
+		pthread_join(t, NULL);
+	}
+	rclc_free(c, region);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/bench_rpc.XXXXXX", sock[256];
@@ -241,7 +359,7 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 1;
 	snprintf(sock, sizeof(sock), "%s/sock", dir);
-	pid = start_daemon(dir, sock, "16M", "0");
+	pid = start_daemon(dir, sock, "16M", "64M");	/* swap for the pager's page-outs */
 	if (pid < 0 || rclc_open(sock, "bench_rpc", &c) < 0) {
 		fprintf(stderr, "bench_rpc: cannot start or reach reclaimd\n");
 		return 1;
@@ -264,6 +382,8 @@ int main(void)
 	loop_round_trip(c);
 	fflush(stdout);
 	loop_syscalls(c, pid, dir);
+	fflush(stdout);
+	loop_under_reclaim(c, sock);
 	rclc_close(c);
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);

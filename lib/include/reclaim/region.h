@@ -63,10 +63,12 @@ int rcl_region_read(struct rcl_engine *engine, uint32_t id, uint64_t offset, voi
 		    size_t len);
 /*
  * The same copies as rcl_region_read and rcl_region_write when they cannot block: every page
- * of the range resident (a read may also find never-written pages, which read as zeros), the
- * region anonymous and not mapped by a client, and the engine free at once. -EAGAIN, with
- * nothing copied, otherwise: an event loop answers cheap copies with them and hands the rest
- * to a thread that may wait.
+ * of the range resident (a read may also find never-written pages, which read as zeros) and
+ * none of them held by a client that maps the region, the region anonymous. They take no
+ * engine-wide lock (only the region's page-table lock, briefly), so they go on while reclaim
+ * or a fault is busy elsewhere. -EAGAIN, with nothing copied, otherwise: an event loop answers
+ * cheap copies with them and hands the rest to a thread that may wait. -ENOENT for an unknown
+ * region, -EINVAL for a range outside it.
  */
 int rcl_region_read_resident(struct rcl_engine *engine, uint32_t id, uint64_t offset,
 			     void *buf, size_t len);
