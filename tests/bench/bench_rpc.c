@@ -4,12 +4,13 @@
  * answers itself (issue 10's target: at most 1.3 times the ping-pong), and a tunable get,
  * which goes to a worker and back (at most twice).
  *
- * Then one-page rewrites of resident pages, 32 in flight: their rate (issue 10's target:
- * 200k a second), and the loop's cost per request (at most 2 syscalls) on the same stream: strace -c -p on the daemon's loop thread (its main
+ * Then the loop's cost per request (issue 10: at most 2 syscalls) on a stream of one-page
+ * rewrites of resident pages, 32 in flight: strace -c -p on the daemon's loop thread (its main
  * thread) counts the syscalls, in a phase of its own since tracing slows the daemon down.
  * Without strace, or where it may not attach, that line says so.
  *
- * Then the same stream's rate, and how many of its requests the loop answered, idle and while
+ * Then the same stream's rate (issue 10's target: 200k a second), and how many of its
+ * requests the loop answered, idle and while
  * another connection pages a region out (MADV_PAGEOUT, which holds the engine's model lock
  * while it reclaims) and faults it back, again and again: the loop copies under the region's
  * page-table lock alone, so it goes on answering meanwhile rather than handing requests to a
@@ -202,7 +203,6 @@ static void loop_syscalls(struct rclc *c, pid_t pid, const char *dir)
 {
 	char out[256], err[256];
 	uint64_t region;
-	double t0;
 	pid_t st;
 	long calls;
 
@@ -213,10 +213,6 @@ static void loop_syscalls(struct rclc *c, pid_t pid, const char *dir)
 		printf("loop syscalls/request:  n/a (%s)\n", rclc_last_error(c));
 		return;
 	}
-	t0 = now();
-	if (pipelined_writes(c, region, PIPE_REQUESTS) == 0)
-		printf("one-page writes %u deep:  %8.0f /s (resident, the loop's; target 200000)\n",
-		       PIPE_DEPTH, PIPE_REQUESTS / (now() - t0));
 	st = strace_start(pid, out, err);
 	if (st < 0) {
 		printf("loop syscalls/request:  n/a (strace missing or cannot attach)\n");
@@ -336,7 +332,7 @@ static void loop_under_reclaim(struct rclc *c, const char *sock)
 		       (long long)(w1 - w0) - 1 - (long long)calls);
 		if (pass)
 			printf("; the pager's requests meanwhile: %llu", (unsigned long long)calls);
-		printf("\n");
+		printf("%s\n", pass ? "" : "; target 200000/s");
 	}
 	if (pass == 2 || p.ready) {
 		atomic_store(&p.stop, true);
