@@ -9,7 +9,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "memcontrol.h"
@@ -172,6 +175,45 @@ static void tunables_init(struct rcl_engine *engine)
 	engine->workingset_enabled = 1;
 }
 
+/*
+ * Whether both rings may pin the arena: the kernel faults the whole arena in and pins it
+ * before it charges RLIMIT_MEMLOCK (once per ring), so a registration bound to be refused
+ * must not be tried. CAP_IPC_LOCK is not charged.
+ */
+static const char *arena_pin_refused(const struct rcl_engine *engine)
+{
+	struct __user_cap_header_struct head = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct caps[2];
+	struct rlimit rl;
+
+	if (syscall(SYS_capget, &head, caps) == 0 &&
+	    (caps[CAP_IPC_LOCK / 32].effective & (1u << (CAP_IPC_LOCK % 32))))
+		return NULL;
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) < 0)
+		return "RLIMIT_MEMLOCK unknown";
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / 2 < engine->arena_bytes)
+		return "RLIMIT_MEMLOCK below twice the arena, no CAP_IPC_LOCK";
+	return NULL;
+}
+
+/* Swap and file I/O to and from frames then pins no page per request (io.c). Where it cannot
+ * be done, the requests stay vectored and the layout says why. */
+static void arena_register_io(struct rcl_engine *engine)
+{
+	int err;
+
+	engine->io_vectored_why = arena_pin_refused(engine);
+	if (engine->io_vectored_why)
+		return;
+	err = io_engine_register(engine->file_io, engine->arena, engine->arena_bytes);
+	if (!err && engine->swap)
+		err = io_engine_register(engine->swap->io, engine->arena, engine->arena_bytes);
+	if (err == -EOPNOTSUPP)
+		engine->io_vectored_why = "no vectored fixed-buffer I/O here (io_uring, Linux 6.15)";
+	else if (err)
+		engine->io_vectored_why = "the kernel refused to register the arena";
+}
+
 /* The memory model above the allocator: memcgs, files, swap, the default thread context. */
 static int mm_init(struct rcl_engine *engine)
 {
@@ -231,11 +273,7 @@ static int mm_init(struct rcl_engine *engine)
 		if (!engine->swap_cgroup)
 			return -ENOMEM;
 	}
-	/* Swap and file I/O to and from frames then pins no page per request (io.c); where the
-	 * kernel refuses (RLIMIT_MEMLOCK), the requests stay vectored. */
-	io_engine_register(engine->file_io, engine->arena, engine->arena_bytes);
-	if (engine->swap)
-		io_engine_register(engine->swap->io, engine->arena, engine->arena_bytes);
+	arena_register_io(engine);
 	return 0;
 }
 
@@ -380,6 +418,10 @@ static void layout_show(struct rcl_engine *engine, FILE *out)
 		engine->nr_nodes == 1 ? "" : "s",
 		engine->config.hugetlb ? "hugetlb" : engine->config.thp ? "thp" : "4k pages",
 		engine->config.mlock ? ", mlocked" : "");
+	fprintf(out, "swap and file I/O: %s%s%s\n",
+		engine->io_vectored_why ? "vectored (" : "from the arena registered as fixed buffers",
+		engine->io_vectored_why ? engine->io_vectored_why : "",
+		engine->io_vectored_why ? ")" : "");
 	fprintf(out, "mem_map: %zu bytes, %zu bytes per frame\n",
 		engine->nr_frames * sizeof(struct page), sizeof(struct page));
 	fprintf(out, "min_free_kbytes: %d, watermark_scale_factor: %d, totalreserve_pages: %lu\n",

@@ -125,6 +125,7 @@ struct rcl_engine {
 	unsigned int bucket_order;		/* workingset timestamp granularity */
 	unsigned long nr_shadow_nodes;		/* slot groups holding shadows only */
 	unsigned long nr_file_reads;		/* read I/Os of file pages (one per preadv) */
+	const char *io_vectored_why;		/* why the arena is not registered with io_uring */
 	uint16_t *swap_cgroup;			/* per swap slot: the memcg charged for it */
 	uint32_t swap_ra_prev_offset;		/* swap readahead state (spec 17) */
 	unsigned int swap_ra_win;
