@@ -51,6 +51,7 @@ struct rclc {
 	uint8_t *out;
 	size_t out_len, out_cap;
 	int send_err;				/* a send failed: answers are still read */
+	pid_t pid;				/* the process that opened the connection */
 	/* The requests in flight, a ring, oldest at head. */
 	struct pending *ring;
 	unsigned int head, count, cap;
@@ -92,6 +93,7 @@ int rclc_connect(const char *path, struct rclc **ret)
 	if (!c)
 		return -ENOMEM;
 	c->events_tail = &c->events;
+	c->pid = getpid();
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		err = -errno;
@@ -160,7 +162,9 @@ unsigned int rclc_fds_take(struct rclc *c, int *fds)
 
 bool rclc_idle(const struct rclc *c)
 {
-	return !c->count && !c->armed && c->in_off == c->in_len && !c->broken;
+	/* With nothing in flight, bytes already read are events (or part of one): they stay
+	 * in order before whatever comes next. */
+	return !c->count && !c->armed && !c->broken;
 }
 
 int rclc_send_fd(struct rclc *c, const void *bytes, size_t len, int fd)
@@ -300,6 +304,10 @@ int rclc_flush(struct rclc *c)
 	}
 	if (r < 0)
 		c->send_err = r;
+	/* The server gone: what it answered before is still read, up to its EOF. Anything
+	 * else left part of a frame sent: the stream is out of step. */
+	if (r < 0 && r != -EPIPE && r != -ECONNRESET)
+		broke(c, r);
 	return r;
 }
 
@@ -333,6 +341,25 @@ static int send_request(struct rclc *c, const Reclaim__V1__Request *req, bool co
 	reclaim__v1__request__pack(req, c->out + c->out_len + FRAME_HEADER_BYTES);
 	c->out_len = need;
 	return cork && c->out_len < SEND_CORK ? 0 : rclc_flush(c);
+}
+
+/* A buffer grown for a large answer goes back to IN_KEEP once little of it is kept, so that
+ * one 256 MiB read does not stay with a connection that streams small answers. */
+static void input_shrink(struct rclc *c)
+{
+	size_t kept = c->in_len - c->in_off;
+	uint8_t *p;
+
+	if (c->in_cap <= IN_KEEP || kept > IN_KEEP / 2)
+		return;
+	memmove(c->in, c->in + c->in_off, kept);
+	c->in_off = 0;
+	c->in_len = kept;
+	p = realloc(c->in, IN_KEEP);
+	if (p) {
+		c->in = p;
+		c->in_cap = IN_KEEP;
+	}
 }
 
 /* The next whole frame in the input, its body in place at *BODY: 1, 0 when not all there
@@ -379,14 +406,9 @@ static int recv_response(struct rclc *c, Reclaim__V1__Response **ret)
 		return r;
 	*ret = reclaim__v1__response__unpack(NULL, len, body);
 	c->in_off += FRAME_HEADER_BYTES + len;
-	if (c->in_off == c->in_len) {
+	if (c->in_off == c->in_len)
 		c->in_off = c->in_len = 0;
-		if (c->in_cap > IN_KEEP) {
-			free(c->in);
-			c->in = NULL;
-			c->in_cap = 0;
-		}
-	}
+	input_shrink(c);
 	return *ret ? 0 : -EPROTO;
 }
 
@@ -512,7 +534,6 @@ int rclc_exec(struct rclc *c, Reclaim__V1__Request *req, int want, rclc_decode_f
 {
 	struct pending p = { .want = want, .decode = decode, .out = *out };
 	bool async = c->armed;
-	Reclaim__V1__Response *resp;
 	uint64_t id;
 	int r;
 
@@ -527,25 +548,16 @@ int rclc_exec(struct rclc *c, Reclaim__V1__Request *req, int want, rclc_decode_f
 	}
 	req->id = p.id = ++c->next_id;
 	r = send_request(c, req, async);
-	if (r == -EPIPE || r == -ECONNRESET) {
-		/* A server that refused us (a limit, shutting down) wrote why before closing:
-		 * that answer is worth more than our write's EPIPE. Any earlier request in
-		 * flight was answered before it. */
-		if (!c->count && recv_response(c, &resp) == 0 && resp->id == 0 &&
-		    resp->msg_case != RECLAIM__V1__RESPONSE__MSG_EVENT) {
-			broke(c, r);
-			if (ring_push(c, &p) < 0) {
-				rclc_response_free(resp);
-				return -ENOMEM;
-			}
-			return complete_oldest(c, resp, 0, NULL);
-		}
-		return broke(c, r);
-	}
-	if (r < 0) {
+	if (c->broken)
+		return c->broken;
+	if (r == -EMSGSIZE || r == -ENOMEM) {
 		rclc_set_error(c, 0, "cannot send the request: %s", strerror(-r));
-		return r == -EMSGSIZE || r == -ENOMEM ? r : broke(c, r);
+		return r;	/* nothing was queued */
 	}
+	/* Sent, kept, or not sent because the server went (EPIPE): its fate is read from the
+	 * connection either way. A server that refused us (a limit, shutting down) wrote why
+	 * before closing, and that answer, for the oldest request, is worth more than our
+	 * write's EPIPE; answers to requests it took before are delivered too. */
 	r = ring_push(c, &p);
 	if (r < 0)
 		return broke(c, r);	/* sent, but its answer could not be matched */
@@ -606,6 +618,9 @@ int rclc_next_push(struct rclc *c, int timeout_ms, Reclaim__V1__Response **ret_p
 {
 	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
 	Reclaim__V1__Response *resp;
+	const uint8_t *body;
+	uint32_t len;
+	size_t need;
 	int r;
 
 	for (;;) {
@@ -621,7 +636,7 @@ int rclc_next_push(struct rclc *c, int timeout_ms, Reclaim__V1__Response **ret_p
 		}
 		if (c->broken)
 			return c->broken;
-		if (c->in_off == c->in_len) {
+		if (!input_frame(c, &body, &len, &need)) {	/* none kept whole: wait, bounded */
 			r = rclc_flush(c);
 			if (r < 0 && r != -EPIPE && r != -ECONNRESET)
 				return broke(c, r);
@@ -795,8 +810,10 @@ void rclc_close(struct rclc *c)
 
 	if (!c)
 		return;
-	if (c->fd >= 0 && !c->broken)
-		rclc_flush(c);	/* asynchronous requests still kept are sent, as if sent at once */
+	/* Asynchronous requests still kept are sent, as if sent at once; not by a forked child,
+	 * which would send its parent's requests a second time on the shared socket. */
+	if (c->fd >= 0 && !c->broken && c->pid == getpid())
+		rclc_flush(c);
 	rclc_map_forget(c);	/* its mappings go with it (the daemon takes the pages back) */
 	for (i = 0; i < c->nr_fds; i++)
 		close(c->fds[i]);

@@ -27,6 +27,8 @@
 
 #include "check-main.h"
 #include "reclaim-client.h"
+#include "reclaim-client-pb.h"
+#include "wire-frame.h"
 
 #define PG		4096u
 #define WAIT_MS		30000	/* the bound of every wait for the daemon */
@@ -849,6 +851,81 @@ START_TEST(test_close_sends_kept_requests)
 }
 END_TEST
 
+/*
+ * A server that closes (here, after a frame it cannot decode) has answered the requests it
+ * took before: those answers are delivered though our later sends meet the closed socket
+ * (EPIPE), and only what it never answered completes as lost.
+ */
+/* An answer far larger than one recv (2 MiB) between small pipelined ones: read whole, in
+ * order, and the small ones after it still right (the buffer grows for it, then shrinks). */
+START_TEST(test_large_answer_between_small_ones)
+{
+	const size_t big = 512 * PG;
+	unsigned char *out = malloc(big), *in = malloc(big), small[3][PG];
+	struct rclc *c = open_client();
+	int st[2], i;
+	uint64_t id;
+
+	fill(out, big, 41);
+	ck_assert_int_eq(rclc_alloc(c, big, NULL, &id, NULL), 0);
+	ck_assert_int_eq(rclc_write(c, id, 0, out, big), 0);
+	for (i = 0; i < 3; i++) {
+		if (i != 1) {
+			ck_assert_int_eq(rclc_async(c, NULL, &st[i / 2]), 0);
+			ck_assert_int_eq(rclc_read(c, id, (uint64_t)(100 + i) * PG, small[i], PG,
+						   NULL), 0);
+			continue;
+		}
+		ck_assert_int_eq(rclc_read(c, id, 0, in, big, NULL), 0);	/* reaps the first */
+	}
+	ck_assert_int_eq(rclc_reap(c, NULL, NULL), 0);
+	ck_assert_int_eq(st[0], 0);
+	ck_assert_int_eq(st[1], 0);
+	ck_assert_mem_eq(in, out, big);
+	ck_assert_mem_eq(small[0], out + 100 * PG, PG);
+	ck_assert_mem_eq(small[2], out + 102 * PG, PG);
+	rclc_close(c);
+	free(out);
+	free(in);
+}
+END_TEST
+
+static bool lost(int r);
+
+START_TEST(test_answers_before_close_are_kept)
+{
+	static unsigned char page[PG];
+	uint8_t bad[FRAME_HEADER_BYTES + 8];
+	struct rclc *c = open_client();
+	int status[16], st, i, r, lost_seen = 0;
+	uint64_t id;
+
+	ck_assert_int_eq(rclc_alloc(c, 64 * PG, NULL, &id, NULL), 0);
+	for (i = 0; i < 16; i++) {
+		status[i] = 1;
+		ck_assert_int_eq(rclc_async(c, NULL, &status[i]), 0);
+		ck_assert_int_eq(rclc_write(c, id, (uint64_t)i * PG, page, PG), 0);
+	}
+	frame_put_header(bad, 8);
+	memset(bad + FRAME_HEADER_BYTES, 0xff, 8);	/* no Request decodes from this */
+	ck_assert_int_eq(rclc_send_raw(c, bad, sizeof(bad)), 0);
+	/* Far more than the socket holds: these meet the closed connection. */
+	for (i = 0; i < 1024; i++) {
+		rclc_async(c, NULL, NULL);
+		r = rclc_write(c, id, (uint64_t)(i % 64) * PG, page, PG);
+		if (r < 0)
+			break;
+	}
+	while (rclc_reap(c, &st, NULL) == 0)
+		lost_seen += lost(st);
+	for (i = 0; i < 16; i++)
+		ck_assert_msg(status[i] == 0, "write %d answered before the close: status %d", i,
+			      status[i]);
+	ck_assert_int_gt(lost_seen, 0);
+	rclc_close(c);
+}
+END_TEST
+
 /* ---- refused -------------------------------------------------------------------------------- */
 
 /* In a child as uid 65534: admin requests and root's region are refused with EPERM. */
@@ -1041,6 +1118,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_pipelined);
 	tcase_add_test(tc, test_flush_then_poll);
 	tcase_add_test(tc, test_close_sends_kept_requests);
+	tcase_add_test(tc, test_answers_before_close_are_kept);
+	tcase_add_test(tc, test_large_answer_between_small_ones);
 	tcase_add_test(tc, test_permission_denied);
 	tcase_add_test(tc, test_daemon_gone_in_flight);
 	tcase_add_test(tc, test_daemon_gone_blocking);
