@@ -397,7 +397,8 @@ START_TEST(test_region_freed_under_its_mapping_tells_the_mapper)
 }
 END_TEST
 
-START_TEST(test_region_four_times_its_memcg_max)
+/* A region four times its memcg's max mapped with @ops, written whole three times. */
+static void four_times_its_memcg_max(const struct rcl_map_ops *ops, struct client *ret)
 {
 	struct fixture f;
 	struct client cl;
@@ -409,7 +410,7 @@ START_TEST(test_region_four_times_its_memcg_max)
 	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "m", &g), 0);
 	ck_assert_int_eq(rcl_memcg_set(f.e, g, RCL_MEMCG_MAX, 1 * MiB), 0);
 	id = anon_region(&f, pages, g);
-	ck_assert_int_eq(rcl_region_map(f.e, id, &fake_ops, &cl), 0);
+	ck_assert_int_eq(rcl_region_map(f.e, id, ops, &cl), 0);
 	for (round = 1; round <= 3; round++) {
 		for (i = 0; i < pages; i++) {
 			client_touch(&f, &cl, id, i);
@@ -421,14 +422,40 @@ START_TEST(test_region_four_times_its_memcg_max)
 		}
 	}
 	/* Its max held: the memcg reclaimed (taking pages back) to make room. */
-	ck_assert_uint_ge(cl.evictions, 2 * pages);
+	ck_assert_uint_ge(cl.evictions + cl.run_taken, 2 * pages);
 	ck_assert_uint_gt(fixture_memcg_value(f.e, g, true, "max"), 0);
 	/* Each miss a fault of the memcg; those that read swap (not readahead's) major. */
 	ck_assert_uint_ge(fixture_memcg_value(f.e, g, false, "pgfault"), 3 * pages);
 	ck_assert_uint_gt(fixture_memcg_value(f.e, g, false, "pgmajfault"), 0);
 	ck_assert_int_eq(rcl_region_unmap(f.e, id, &cl), 0);
+	*ret = cl;		/* for its counters: its pages go with client_free */
 	client_free(&cl);
 	fixture_teardown(&f);
+}
+
+START_TEST(test_region_four_times_its_memcg_max)
+{
+	struct client cl;
+
+	four_times_its_memcg_max(&fake_ops, &cl);
+	ck_assert_uint_eq(cl.runs, 0);
+}
+END_TEST
+
+/*
+ * The same under the reclaim of the memcg's max (shrink_inactive_list, or CLOCK-Pro's
+ * hand_cold): the pages written in order leave in runs, most of them taken back a run at
+ * a time.
+ */
+START_TEST(test_memcg_reclaim_takes_runs_back)
+{
+	struct client cl;
+
+	four_times_its_memcg_max(&run_ops, &cl);
+	printf("memcg reclaim: %u runs took %u pages back, %u went alone, longest run %u\n",
+	       cl.runs, cl.run_taken, cl.evictions, cl.longest_run);
+	ck_assert_uint_gt(cl.runs, 0);
+	ck_assert_uint_gt(cl.run_taken, cl.evictions);
 }
 END_TEST
 
@@ -827,6 +854,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_failed_take_back_keeps_the_page);
 	tcase_add_test(tc, test_region_freed_under_its_mapping_tells_the_mapper);
 	tcase_add_test(tc, test_region_four_times_its_memcg_max);
+	tcase_add_test(tc, test_memcg_reclaim_takes_runs_back);
 	tcase_add_test(tc, test_run_taken_back_in_one_call);
 	tcase_add_test(tc, test_runs_are_bounded_by_the_batch);
 	tcase_add_test(tc, test_runs_are_split_where_pages_are_not_the_clients);
