@@ -271,11 +271,11 @@ static int map_evict(void *arg, uint64_t idx, void *frame)
 
 /*
  * Reclaim's batch: the @n pages from @idx at once, as map_evict does one, with one
- * write-protect, one preadv, one punch and one un-protect over the run (a punch's cost is
- * mostly per call, not per page). Any error of the write-protect gives up the whole run
- * (a range the client partly unmapped fails as a whole; map_evict tells page from page),
- * after un-protecting what it may have protected; a short read takes back the whole pages it
- * read. Returns the pages taken back from @idx, or -errno.
+ * write-protect, one preadv, one punch and one un-protect over the run instead of @n calls
+ * of each. Any error of the write-protect gives up the whole run (a range the client partly
+ * unmapped fails as a whole; map_evict tells page from page), after un-protecting what it
+ * may have protected; a short read takes back the whole pages it read. Returns the pages
+ * taken back from @idx, or -errno.
  */
 static int map_evict_run(void *arg, uint64_t idx, unsigned int n, void *const *frames)
 {

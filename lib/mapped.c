@@ -9,10 +9,11 @@
  * copy is the page, the frame is stale. Before reclaim may unmap the page, try_to_unmap_one
  * takes the bytes back (map_ops->evict: write-protect, copy, remove from the client, let
  * writers go), clears PTE_MAPPED and dirties the page, so that the seed's path writes the
- * bytes the client last wrote to swap. shrink_page_list does not take its pages back one by one:
- * it parks those it is about to unmap and takes them back together, one map_ops->evict_run a
- * run of a region's consecutive pages (mapped_take_back_pages); a page alone in its run, or
- * one the batch could not take, goes through evict in try_to_unmap_one as before.
+ * bytes the client last wrote to swap. shrink_page_list does not take its pages back one by
+ * one: it parks those it is about to unmap and takes them back together, one
+ * map_ops->evict_run for each run of a region's consecutive pages (mapped_take_back_pages);
+ * a page alone in its run, or one the batch could not take, goes through evict in
+ * try_to_unmap_one as before.
  *
  * The young bit. The daemon cannot read the client's accessed bits, so the entry's PTE_YOUNG
  * stands for them: set by the fault that maps the page out, and again by each hinting fault.
@@ -113,10 +114,10 @@ static void take_back_run(struct take_back_slot *s, unsigned int n)
 
 /*
  * shrink_page_list is about to unmap @pages[0..@nr), locked (at most TAKE_BACK_BATCH): take
- * back those that clients hold, a run of a region's consecutive pages at a time, at the cost
- * of one page's take-back a run (the writes-never-lost argument is evict's, over the run: a
- * writer that meets the write-protect waits until the whole run is out and then misses). A
- * page alone in its run, or of a mapping without evict_run, is left to try_to_unmap_one.
+ * back those that clients hold, one evict_run for each run of a region's consecutive pages
+ * (the writes-never-lost argument is evict's, over the run: a writer that meets the
+ * write-protect waits until the whole run is out and then misses). A page alone in its run,
+ * of a locked region, or of a mapping without evict_run, is left to try_to_unmap_one.
  */
 void mapped_take_back_pages(struct page **pages, unsigned int nr)
 {
