@@ -72,6 +72,8 @@ int mapped_take_back(struct region *region, unsigned long idx, struct page *page
 		return err;
 	*pte &= ~PTE_MAPPED;
 	set_page_dirty(page);
+	count_vm_event(page_engine(page), MAPPED_TAKE_BACK_CALLS);
+	count_vm_event(page_engine(page), MAPPED_TAKE_BACK_PAGES);
 	return 0;
 }
 
@@ -109,6 +111,10 @@ static void take_back_run(struct take_back_slot *s, unsigned int n)
 	for (i = 0; done > 0 && i < n && i < (unsigned int)done; i++) {
 		*s[i].pte &= ~PTE_MAPPED;
 		set_page_dirty(s[i].page);
+	}
+	if (i) {
+		count_vm_event(page_engine(s->page), MAPPED_TAKE_BACK_CALLS);
+		count_vm_events(page_engine(s->page), MAPPED_TAKE_BACK_PAGES, i);
 	}
 }
 

@@ -506,7 +506,7 @@ START_TEST(test_run_taken_back_in_one_call)
 {
 	struct fixture f;
 	struct client cl;
-	uint64_t out0, pages = 32;
+	uint64_t out0, calls0, pages0, pages = 32;
 	uint32_t id;
 
 	fixture_setup(&f, 16, 32, 1);
@@ -514,12 +514,16 @@ START_TEST(test_run_taken_back_in_one_call)
 	cl.write_before = 5;
 	cl.write_after = 9;
 	out0 = fixture_vmstat(f.e, "pswpout");
+	calls0 = fixture_vmstat(f.e, "mapped_take_back_calls");
+	pages0 = fixture_vmstat(f.e, "mapped_take_back_pages");
 	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, pages, RCL_MADV_PAGEOUT), 0);
 	ck_assert_uint_eq(cl.runs, 1);
 	ck_assert_uint_eq(cl.run_pages, pages);
 	ck_assert_uint_eq(cl.run_taken, pages);
 	ck_assert_uint_eq(cl.evictions, 0);
 	ck_assert_uint_eq(fixture_vmstat(f.e, "pswpout") - out0, pages);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "mapped_take_back_calls") - calls0, 1);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "mapped_take_back_pages") - pages0, pages);
 	/* The writer that waited: the page is gone from its mapping, it misses, then writes. */
 	ck_assert(cl.write_after_waits && !cl.present[9]);
 	client_touch(&f, &cl, id, 9);
@@ -602,16 +606,21 @@ START_TEST(test_run_not_taken_back_goes_page_by_page)
 {
 	struct fixture f;
 	struct client cl;
-	uint64_t i, out0, pages = 32;
+	uint64_t i, out0, calls0, pages0, pages = 32;
 	uint32_t id;
 
 	fixture_setup(&f, 16, 32, 1);
 	id = mapped_written(&f, &cl, pages, &run_ops);
 	cl.run_short = 10;
+	calls0 = fixture_vmstat(f.e, "mapped_take_back_calls");
+	pages0 = fixture_vmstat(f.e, "mapped_take_back_pages");
 	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, pages, RCL_MADV_PAGEOUT), 0);
 	ck_assert_uint_eq(cl.runs, 1);
 	ck_assert_uint_eq(cl.run_taken, 10);
 	ck_assert_uint_eq(cl.evictions, pages - 10);
+	/* Counted as they went: the run's ten in one call, the rest one call each. */
+	ck_assert_uint_eq(fixture_vmstat(f.e, "mapped_take_back_calls") - calls0, 1 + pages - 10);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "mapped_take_back_pages") - pages0, pages);
 	check_all_back(&f, &cl, id, -1, 0);
 
 	cl.run_short = 0;
