@@ -165,13 +165,16 @@ static int plain_pageout_cpu(struct rclc *c, double *ret_ns, uint64_t *ret_taken
 struct run {
 	double wall, cpu;		/* s; the daemon's CPU, s */
 	uint64_t majflt, hint_faults;
+	uint64_t tb_pages, tb_calls;	/* taken back from the mapping, in so many calls */
 };
 
 static void print_run(const char *what, const struct run *r)
 {
 	printf("hot-set %-22s %6.2f s  %6.2f us/access  daemon CPU %5.2f s  pgmajfault %6llu  "
-	       "hinting faults %6llu\n", what, r->wall, r->wall / HOT_ACCESSES * 1e6, r->cpu,
-	       (unsigned long long)r->majflt, (unsigned long long)r->hint_faults);
+	       "hinting faults %6llu  taken back %6llu in %6llu calls\n", what, r->wall,
+	       r->wall / HOT_ACCESSES * 1e6, r->cpu, (unsigned long long)r->majflt,
+	       (unsigned long long)r->hint_faults, (unsigned long long)r->tb_pages,
+	       (unsigned long long)r->tb_calls);
 }
 
 static void run_begin(struct rclc *c, struct run *r)
@@ -179,6 +182,8 @@ static void run_begin(struct rclc *c, struct run *r)
 	rng = 88172645463325252ULL;	/* the same sequence of pages every run */
 	r->majflt = vmstat(c, "pgmajfault");
 	r->hint_faults = vmstat(c, "mapped_hint_faults");
+	r->tb_pages = vmstat(c, "mapped_take_back_pages");
+	r->tb_calls = vmstat(c, "mapped_take_back_calls");
 	r->cpu = process_cpu(daemon_pid);
 	r->wall = now();
 }
@@ -189,6 +194,8 @@ static void run_end(struct rclc *c, struct run *r)
 	r->cpu = (process_cpu(daemon_pid) - r->cpu) / 1e9;
 	r->majflt = vmstat(c, "pgmajfault") - r->majflt;
 	r->hint_faults = vmstat(c, "mapped_hint_faults") - r->hint_faults;
+	r->tb_pages = vmstat(c, "mapped_take_back_pages") - r->tb_pages;
+	r->tb_calls = vmstat(c, "mapped_take_back_calls") - r->tb_calls;
 }
 
 static int hot_mapped(struct rclc *c, const char *memcg, bool hints, struct run *r)
