@@ -8,7 +8,11 @@
  * times its memcg's max is mapped whole, every page checked. Hinting faults: reclaim asks the
  * client to drop the entries of the mapped pages it ages, the next touch is a MINOR fault
  * that makes the page young again, and so a hot set survives the reclaim of a cold one; a
- * client that ignores the requests only makes its own pages cold.
+ * client that ignores the requests only makes its own pages cold. Reclaim's batch: the pages
+ * one pass evicts are taken back a run of consecutive pages in one evict_run call, every byte
+ * kept, a write before the write-protect in the copy and one after it done once the page is
+ * faulted back; runs are bounded by the batch, split where a page is not the client's, and
+ * what a run did not take goes page by page.
  */
 #include <errno.h>
 
