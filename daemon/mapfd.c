@@ -38,6 +38,8 @@
  * memfd (which also unmaps it from the client), un-protect (which wakes any writer; it then
  * misses the page and faults it in again, and writes into the bytes just taken back). A write
  * that landed before the write-protect is in the copy; one after it waits: none is lost.
+ * Reclaim takes a run of consecutive pages back at once (map_evict_run): the same four steps,
+ * each one call over the run, and a writer to any page of it waits until the whole run is out.
  *
  * Read and Write. A region's socket Read or Write that meets a page the client holds is done on
  * the memfd (map_io: pread or pwrite) with the page locked: the bytes the client sees are the
@@ -70,6 +72,7 @@
 #include <sys/mman.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "log.h"
 #include "map-handoff.h"
@@ -85,6 +88,7 @@
 #define HANDOFF_TIMEOUT_SEC	10	/* a client that never answers loses its connection */
 #define UFFD_RETRIES		100	/* EAGAIN: the client's mm is changing (fork, mremap) */
 #define FAULT_BATCH		32
+#define EVICT_RUN_MAX		64	/* pages map_evict_run reads at once (TAKE_BACK_BATCH) */
 
 enum mapping_state { MAP_PREPARED, MAP_LIVE };
 
@@ -167,11 +171,15 @@ static int map_fill(void *arg, uint64_t idx, const void *frame)
 	return err;
 }
 
-/* Write-protect (WP true) or un-protect, which wakes the writers that waited. */
-static int map_protect(struct mapping *m, uint64_t idx, bool wp)
+/*
+ * Write-protect (WP true) or un-protect, which wakes the writers that waited, pages
+ * [@idx, @idx + @n).
+ */
+static int map_protect(struct mapping *m, uint64_t idx, unsigned int n, bool wp)
 {
 	struct uffdio_writeprotect w = {
-		.range = { .start = m->base + idx * MAP_PAGE_SIZE, .len = MAP_PAGE_SIZE },
+		.range = { .start = m->base + idx * MAP_PAGE_SIZE,
+			   .len = (uint64_t)n * MAP_PAGE_SIZE },
 		.mode = wp ? UFFDIO_WRITEPROTECT_MODE_WP : 0,
 	};
 
@@ -233,7 +241,7 @@ static int map_evict(void *arg, uint64_t idx, void *frame)
 {
 	struct mapping *m = arg;
 	off_t off = (off_t)(idx * MAP_PAGE_SIZE);
-	int err = map_protect(m, idx, true);
+	int err = map_protect(m, idx, 1, true);
 	bool protected = err == 0;
 	ssize_t n;
 
@@ -253,12 +261,59 @@ static int map_evict(void *arg, uint64_t idx, void *frame)
 	 * (0), or still in the memfd and mapped out (an error). A writer that waits on the
 	 * write-protect would wait for ever if it stayed: then the client must go.
 	 */
-	if (protected && map_protect(m, idx, false) < 0) {
+	if (protected && map_protect(m, idx, 1, false) < 0) {
 		log_err("region %" PRIu32 ": cannot un-protect page %" PRIu64 " of connection %"
 			PRIu64 ": closing it", m->region_id, idx, m->session_id);
 		mapping_lose(m);
 	}
 	return err;
+}
+
+/*
+ * Reclaim's batch: the @n pages from @idx at once, as map_evict does one, with one
+ * write-protect, one preadv, one punch and one un-protect over the run instead of @n calls
+ * of each. Any error of the write-protect gives up the whole run (a range the client partly
+ * unmapped fails as a whole; map_evict tells page from page), after un-protecting what it
+ * may have protected; a short read takes back the whole pages it read. Returns the pages
+ * taken back from @idx, or -errno.
+ */
+static int map_evict_run(void *arg, uint64_t idx, unsigned int n, void *const *frames)
+{
+	struct mapping *m = arg;
+	struct iovec iov[EVICT_RUN_MAX];
+	off_t off = (off_t)(idx * MAP_PAGE_SIZE);
+	unsigned int i, done = 0;
+	ssize_t got;
+	int err;
+
+	if (n > EVICT_RUN_MAX)
+		n = EVICT_RUN_MAX;
+	err = map_protect(m, idx, n, true);
+	if (err) {
+		map_protect(m, idx, n, false);
+		return err;
+	}
+	for (i = 0; i < n; i++)
+		iov[i] = (struct iovec){ .iov_base = frames[i], .iov_len = MAP_PAGE_SIZE };
+	got = preadv(m->memfd, iov, (int)n, off);
+	if (got < 0)
+		err = -errno;
+	else
+		done = (unsigned int)((size_t)got / MAP_PAGE_SIZE);
+	if (done && fallocate(m->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
+			      (off_t)done * MAP_PAGE_SIZE) < 0) {
+		err = -errno;
+		done = 0;	/* nothing punched: every page is still the client's */
+	}
+	if (map_protect(m, idx, n, false) < 0) {
+		log_err("region %" PRIu32 ": cannot un-protect pages %" PRIu64 "-%" PRIu64
+			" of connection %" PRIu64 ": closing it", m->region_id, idx,
+			idx + n - 1, m->session_id);
+		mapping_lose(m);
+	}
+	if (done)
+		return (int)done;
+	return err ? err : -EIO;
 }
 
 /* Shut the client's connection down: its library turns the mapping's accesses into SIGSEGV. */
@@ -285,6 +340,7 @@ static void map_lost(void *arg)
 static const struct rcl_map_ops map_ops = {
 	.fill = map_fill,
 	.evict = map_evict,
+	.evict_run = map_evict_run,
 	.io = map_io,
 	.lost = map_lost,
 	.hint = map_hint,

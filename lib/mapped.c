@@ -9,7 +9,11 @@
  * copy is the page, the frame is stale. Before reclaim may unmap the page, try_to_unmap_one
  * takes the bytes back (map_ops->evict: write-protect, copy, remove from the client, let
  * writers go), clears PTE_MAPPED and dirties the page, so that the seed's path writes the
- * bytes the client last wrote to swap.
+ * bytes the client last wrote to swap. shrink_page_list does not take its pages back one by
+ * one: it parks those it is about to unmap and takes them back together, one
+ * map_ops->evict_run for each run of a region's consecutive pages (mapped_take_back_pages);
+ * a page alone in its run, or one the batch could not take, goes through evict in
+ * try_to_unmap_one as before.
  *
  * The young bit. The daemon cannot read the client's accessed bits, so the entry's PTE_YOUNG
  * stands for them: set by the fault that maps the page out, and again by each hinting fault.
@@ -70,7 +74,83 @@ int mapped_take_back(struct region *region, unsigned long idx, struct page *page
 	pte_clear_flags(region, pte, PTE_MAPPED);
 	pte_unlock(region);
 	set_page_dirty(page);
+	count_vm_event(page_engine(page), MAPPED_TAKE_BACK_CALLS);
+	count_vm_event(page_engine(page), MAPPED_TAKE_BACK_PAGES);
 	return 0;
+}
+
+/* A page reclaim takes back with the run it belongs to. */
+struct take_back_slot {
+	struct region *region;
+	unsigned long idx;
+	struct page *page;
+	pte_t *pte;
+};
+
+static int take_back_cmp(const void *a, const void *b)
+{
+	const struct take_back_slot *x = a, *y = b;
+
+	if (x->region != y->region)
+		return x->region->id < y->region->id ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/*
+ * Take back @s[0..@n), consecutive pages of one region, with one evict_run. Those it did not
+ * take back stay mapped out: try_to_unmap_one takes each back alone, or keeps the page.
+ */
+static void take_back_run(struct take_back_slot *s, unsigned int n)
+{
+	struct region *region = s->region;
+	void *frames[TAKE_BACK_BATCH];
+	unsigned int i;
+	int done;
+
+	for (i = 0; i < n; i++)
+		frames[i] = page_address(s[i].page);
+	done = region->map_ops->evict_run(region->map_arg, s->idx, n, frames);
+	for (i = 0; done > 0 && i < n && i < (unsigned int)done; i++) {
+		*s[i].pte &= ~PTE_MAPPED;
+		set_page_dirty(s[i].page);
+	}
+	if (i) {
+		count_vm_event(page_engine(s->page), MAPPED_TAKE_BACK_CALLS);
+		count_vm_events(page_engine(s->page), MAPPED_TAKE_BACK_PAGES, i);
+	}
+}
+
+/*
+ * shrink_page_list is about to unmap @pages[0..@nr), locked (at most TAKE_BACK_BATCH): take
+ * back those that clients hold, one evict_run for each run of a region's consecutive pages
+ * (the writes-never-lost argument is evict's, over the run: a writer that meets the
+ * write-protect waits until the whole run is out and then misses). A page alone in its run,
+ * of a locked region, or of a mapping without evict_run, is left to try_to_unmap_one.
+ */
+void mapped_take_back_pages(struct page **pages, unsigned int nr)
+{
+	struct take_back_slot slot[TAKE_BACK_BATCH];
+	unsigned int i, n = 0, run;
+
+	for (i = 0; i < nr && n < TAKE_BACK_BATCH; i++) {
+		struct region *region;
+		pte_t *pte = page_mapped_out_pte(pages[i], &region);
+
+		VM_BUG_ON_PAGE(!PageLocked(pages[i]), pages[i], "taken back unlocked");
+		/* A locked region's pages are mlocked by try_to_unmap, not unmapped. */
+		if (!pte || region->dead || !region->map_ops || !region->map_ops->evict_run ||
+		    (region->vm_flags & VM_LOCKED))
+			continue;
+		slot[n++] = (struct take_back_slot){ region, pages[i]->index, pages[i], pte };
+	}
+	qsort(slot, n, sizeof(*slot), take_back_cmp);
+	for (i = 0; i < n; i += run) {
+		for (run = 1; i + run < n && slot[i + run].region == slot[i].region &&
+			      slot[i + run].idx == slot[i].idx + run; run++)
+			;
+		if (run > 1)
+			take_back_run(slot + i, run);
+	}
 }
 
 #define MAP_HINT_BATCH	64	/* pages a region queues before its client is asked */

@@ -360,6 +360,36 @@ bool try_to_unmap(struct page *page, unsigned int flags)
 	return arg.ok && !page_mapped(page);
 }
 
+struct mapped_out_arg {
+	struct region *region;
+	pte_t *pte;
+};
+
+static bool page_mapped_out_one(struct page *page, struct region *region, pte_t *pte, void *a)
+{
+	struct mapped_out_arg *arg = a;
+
+	(void)page;
+	if (!pte_mapped_out(*pte))
+		return true;
+	arg->region = region;
+	arg->pte = pte;
+	return false;
+}
+
+/*
+ * The entry of @page whose live bytes a client holds (mapped.c), its region in *@ret_region;
+ * NULL if no client holds the page.
+ */
+pte_t *page_mapped_out_pte(struct page *page, struct region **ret_region)
+{
+	struct mapped_out_arg arg = { NULL, NULL };
+
+	rmap_walk(page, page_mapped_out_one, &arg);
+	*ret_region = arg.region;
+	return arg.pte;
+}
+
 /*
  * The last mapping of a still-mlocked page went away without munlock (MADV_DONTNEED of a
  * locked range): unevictable_pgs_cleared, as the kernel's clear_page_mlock from

@@ -433,6 +433,16 @@ void page_sample_mapped(struct page *page);
 enum ttu_flags { TTU_IGNORE_MLOCK = 0x1 };
 bool try_to_unmap(struct page *page, unsigned int flags);
 bool page_mapped(const struct page *page);
+pte_t *page_mapped_out_pte(struct page *page, struct region **ret_region);
+
+/* A client holds @page's live bytes: they must be taken back before it is unmapped. */
+static inline bool page_mapped_out(struct page *page)
+{
+	struct region *region;
+
+	return page_mapped_out_pte(page, &region) != NULL;
+}
+
 void put_page(struct page *page);
 struct page *alloc_page_vma(struct rcl_engine *engine, gfp_t gfp, struct region *region);
 /* handle_mm_fault flags */
@@ -457,6 +467,8 @@ void region_put_unlocked(struct rcl_engine *engine, struct region *region);
 void region_munlock(struct rcl_engine *engine, struct region *region);
 /* mapped.c */
 int mapped_take_back(struct region *region, unsigned long idx, struct page *page, pte_t *pte);
+#define TAKE_BACK_BATCH	64	/* mapped-out pages reclaim takes back together */
+void mapped_take_back_pages(struct page **pages, unsigned int nr);
 void mapped_region_lost(struct region *region);
 int mapped_copy(struct rcl_engine *engine, struct region *region, uint64_t pos, void *buf,
 		size_t n, bool write);

@@ -428,6 +428,60 @@ static struct address_space *page_mapping_of(struct page *page)
 }
 
 /*
+ * Pages a client holds (mapped.c) wait at the unmap step, locked, until shrink_page_list has
+ * TAKE_BACK_BATCH of them or no other page: their bytes are then taken back together, each run
+ * of a region's consecutive pages in one call (mapped_take_back_pages), and each page goes on
+ * from the unmap step with what its checks decided. try_to_unmap takes back alone any page
+ * that the batch did not.
+ */
+struct take_back {
+	unsigned int nr;		/* parked */
+	unsigned int next;		/* once taken back: the next to go on */
+	bool taken;
+	struct page *page[TAKE_BACK_BATCH];
+	enum page_references references[TAKE_BACK_BATCH];
+	bool may_enter_fs[TAKE_BACK_BATCH];
+	bool lazyfree[TAKE_BACK_BATCH];
+};
+
+static void take_back_park(struct take_back *tb, struct page *page,
+			   enum page_references references, bool may_enter_fs, bool lazyfree)
+{
+	tb->page[tb->nr] = page;
+	tb->references[tb->nr] = references;
+	tb->may_enter_fs[tb->nr] = may_enter_fs;
+	tb->lazyfree[tb->nr] = lazyfree;
+	tb->nr++;
+}
+
+/*
+ * The next parked page to go on with, its bytes taken back, or NULL while pages are still to
+ * be parked (the batch is not full and @page_list has more).
+ */
+static struct page *take_back_next(struct take_back *tb, struct page_list *page_list,
+				   enum page_references *references, bool *may_enter_fs,
+				   bool *lazyfree)
+{
+	unsigned int i;
+
+	if (tb->taken && tb->next == tb->nr) {
+		tb->nr = tb->next = 0;
+		tb->taken = false;
+	}
+	if (!tb->taken) {
+		if (!tb->nr || (tb->nr < TAKE_BACK_BATCH && !page_list_empty(page_list)))
+			return NULL;
+		mapped_take_back_pages(tb->page, tb->nr);
+		tb->taken = true;
+	}
+	i = tb->next++;
+	*references = tb->references[i];
+	*may_enter_fs = tb->may_enter_fs[i];
+	*lazyfree = tb->lazyfree[i];
+	return tb->page[i];
+}
+
+/*
  * Try to reclaim each isolated, inactive page of @page_list. What cannot be reclaimed stays on
  * the list (activated or not) for the caller to put back. Returns the pages reclaimed.
  */
@@ -439,6 +493,7 @@ unsigned long shrink_page_list(struct page_list *page_list, struct pglist_data *
 	struct page_list ret_pages, free_pages;
 	unsigned long nr_reclaimed = 0;
 	unsigned int nr_pgactivate = 0;
+	struct take_back tb = { 0 };
 	struct page *page;
 
 	memset(stat, 0, sizeof(*stat));
@@ -447,11 +502,20 @@ unsigned long shrink_page_list(struct page_list *page_list, struct pglist_data *
 
 	/* Oldest first, as isolated from the LRU's tail: the pages swapped out together get
 	 * their slots in the order they aged, so a range read back is one read of a run. */
-	while ((page = page_list_last(page_list))) {
+	for (;;) {
 		enum page_references references = PAGEREF_RECLAIM_CLEAN;
 		struct address_space *mapping;
-		bool dirty, writeback, may_enter_fs, lazyfree;
+		bool dirty, writeback, may_enter_fs, lazyfree, taken_back = false;
 
+		page = take_back_next(&tb, page_list, &references, &may_enter_fs, &lazyfree);
+		if (page) {
+			/* A client's page parked below, its batch taken back: unmap it now. */
+			taken_back = true;
+			goto unmap;
+		}
+		page = page_list_last(page_list);
+		if (!page)
+			break;
 		page_list_del(page_list, page);
 		if (!trylock_page(page))
 			goto keep;
@@ -512,9 +576,14 @@ unsigned long shrink_page_list(struct page_list *page_list, struct pglist_data *
 				goto activate_locked;
 			may_enter_fs = true;
 		}
+unmap:
 		mapping = page_mapping_of(page);
 
 		if (page_mapped(page)) {
+			if (!taken_back && page_mapped_out(page)) {
+				take_back_park(&tb, page, references, may_enter_fs, lazyfree);
+				continue;
+			}
 			if (!try_to_unmap(page, ttu_flags)) {
 				stat->nr_unmap_fail++;
 				goto activate_locked;

@@ -89,7 +89,9 @@
 	X(THP_SWPOUT, "thp_swpout")					\
 	X(THP_SWPOUT_FALLBACK, "thp_swpout_fallback")		\
 	X(MAPPED_HINT_UPDATES, "mapped_hint_updates")			\
-	X(MAPPED_HINT_FAULTS, "mapped_hint_faults")
+	X(MAPPED_HINT_FAULTS, "mapped_hint_faults")			\
+	X(MAPPED_TAKE_BACK_PAGES, "mapped_take_back_pages")		\
+	X(MAPPED_TAKE_BACK_CALLS, "mapped_take_back_calls")
 
 #define VMSTAT_ENUM(item, name) item,
 

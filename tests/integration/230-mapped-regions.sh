@@ -3,7 +3,8 @@
 # Threads hammer one mapped region larger than its memcg's max while it is reclaimed and
 # swapped, every byte checked; a write racing eviction is never lost; a forked child gets
 # SIGSEGV, not zeros; only the owner (or root) maps a region, an unprivileged client can map
-# its own; the region's socket Reads and Writes reach the bytes the client holds, byte for byte
+# its own; reclaim takes a run of pages back in one call (vmstat mapped_take_back_*); the
+# region's socket Reads and Writes reach the bytes the client holds, byte for byte
 # while it stores to the same pages, and its dontneed is refused while it is mapped; and a client
 # blocked on a fault when the daemon is killed gets SIGSEGV with the library's message.
 set -u
@@ -14,7 +15,7 @@ if [ ! -c /dev/userfaultfd ]; then
 	echo "1..0 # SKIP this machine has no /dev/userfaultfd"
 	exit 77
 fi
-plan 30
+plan 31
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 mc() { timeout 180 "$MAP_CLIENT" "$sock" "$@"; }
@@ -110,9 +111,14 @@ ctl memcg create /gone >/dev/null
 rm -f "$tmp/in" "$tmp/out"
 mkfifo "$tmp/in"
 exec {go}<>"$tmp/in"
+tbp0=$(vmstat mapped_take_back_pages); tbc0=$(vmstat mapped_take_back_calls)
 timeout 120 "$MAP_CLIENT" "$sock" blocked 64 /gone <"$tmp/in" >"$tmp/out" 2>&1 {go}>&- &
 client=$!
 wait_line "$tmp/out" '^ready region [0-9]+ pid [0-9]+$'
+# Its one pageout of the 64 pages it wrote: reclaim took them back as one run, in one call.
+tbp=$(($(vmstat mapped_take_back_pages) - tbp0)); tbc=$(($(vmstat mapped_take_back_calls) - tbc0))
+check "a pageout of 64 pages a client wrote takes them back in one call ($tbp pages, $tbc calls)" \
+	test "$tbp" = 64 -a "$tbc" = 1
 # Half of its pages back in its mapping (mapped out), half in swap: then it dies.
 kill -KILL "$(sed -n 's/^ready region [0-9]* pid //p' "$tmp/out")"
 wait "$client"

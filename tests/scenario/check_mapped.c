@@ -8,7 +8,11 @@
  * times its memcg's max is mapped whole, every page checked. Hinting faults: reclaim asks the
  * client to drop the entries of the mapped pages it ages, the next touch is a MINOR fault
  * that makes the page young again, and so a hot set survives the reclaim of a cold one; a
- * client that ignores the requests only makes its own pages cold.
+ * client that ignores the requests only makes its own pages cold. Reclaim's batch: the pages
+ * one pass evicts are taken back a run of consecutive pages in one evict_run call, every byte
+ * kept, a write before the write-protect in the copy and one after it done once the page is
+ * faulted back; runs are bounded by the batch, split where a page is not the client's, and
+ * what a run did not take goes page by page.
  */
 #include <errno.h>
 
@@ -27,6 +31,14 @@ struct client {
 	bool *zapped;		/* present, but its entry dropped on a hint: a touch faults */
 	unsigned int hints, conts, ios;
 	bool ignore_hints;	/* keeps its entries: its accesses reach nobody */
+	/* Runs taken back at once (evict_run): calls, their pages, the longest. */
+	unsigned int runs, run_pages, longest_run, run_taken;
+	int fail_run;		/* -errno the next runs return, 0: none */
+	unsigned int run_short;	/* a run reads only this many pages (a short read), 0: all */
+	/* A write of ONE byte meeting the take-back: before its write-protect (in the copy)
+	 * or after it (it waits, then misses the page: written once faulted back in). */
+	int64_t write_before, write_after;	/* page, or -1 */
+	bool write_after_waits;
 };
 
 static int fake_fill(void *arg, uint64_t idx, const void *frame)
@@ -54,6 +66,43 @@ static int fake_evict(void *arg, uint64_t idx, void *frame)
 	cl->zapped[idx] = false;
 	cl->evictions++;
 	return 0;
+}
+
+/*
+ * A run taken back as the daemon does (write-protect, copy, punch, un-protect), with the
+ * client's writes that meet it: one lands before the write-protect, one after it waits.
+ */
+static int fake_evict_run(void *arg, uint64_t idx, unsigned int n, void *const *frames)
+{
+	struct client *cl = arg;
+	unsigned int i, take = n;
+
+	ck_assert_uint_le(idx + n, cl->nr);
+	ck_assert_uint_gt(n, 1);
+	cl->runs++;
+	cl->run_pages += n;
+	if (n > cl->longest_run)
+		cl->longest_run = n;
+	if (cl->fail_run)
+		return cl->fail_run;
+	if (cl->write_before >= 0 && (uint64_t)cl->write_before - idx < n) {
+		cl->pages[cl->write_before][0] = 0xb1;
+		cl->write_before = -1;
+	}
+	/* Write-protected from here: a write to the run waits for the un-protect. */
+	if (cl->write_after >= 0 && (uint64_t)cl->write_after - idx < n)
+		cl->write_after_waits = true;
+	if (cl->run_short && cl->run_short < n)
+		take = cl->run_short;
+	for (i = 0; i < take; i++) {
+		ck_assert(cl->present[idx + i]);
+		memcpy(frames[i], cl->pages[idx + i], PAGE);
+		memset(cl->pages[idx + i], 0xee, PAGE);	/* punched */
+		cl->present[idx + i] = false;
+		cl->zapped[idx + i] = false;
+	}
+	cl->run_taken += take;
+	return (int)take;
 }
 
 static int fake_io(void *arg, uint64_t idx, size_t off, void *buf, size_t len, bool write)
@@ -107,6 +156,14 @@ static const struct rcl_map_ops fake_ops = {
 	.lost = fake_lost,
 };
 
+static const struct rcl_map_ops run_ops = {
+	.fill = fake_fill,
+	.evict = fake_evict,
+	.evict_run = fake_evict_run,
+	.io = fake_io,
+	.lost = fake_lost,
+};
+
 static const struct rcl_map_ops hint_ops = {
 	.fill = fake_fill,
 	.evict = fake_evict,
@@ -120,6 +177,7 @@ static void client_init(struct client *cl, uint64_t nr)
 {
 	memset(cl, 0, sizeof(*cl));
 	cl->nr = nr;
+	cl->write_before = cl->write_after = -1;
 	cl->pages = calloc(nr, PAGE);
 	cl->present = calloc(nr, sizeof(bool));
 	cl->zapped = calloc(nr, sizeof(bool));
@@ -343,7 +401,8 @@ START_TEST(test_region_freed_under_its_mapping_tells_the_mapper)
 }
 END_TEST
 
-START_TEST(test_region_four_times_its_memcg_max)
+/* A region four times its memcg's max mapped with @ops, written whole three times. */
+static void four_times_its_memcg_max(const struct rcl_map_ops *ops, struct client *ret)
 {
 	struct fixture f;
 	struct client cl;
@@ -355,7 +414,7 @@ START_TEST(test_region_four_times_its_memcg_max)
 	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "m", &g), 0);
 	ck_assert_int_eq(rcl_memcg_set(f.e, g, RCL_MEMCG_MAX, 1 * MiB), 0);
 	id = anon_region(&f, pages, g);
-	ck_assert_int_eq(rcl_region_map(f.e, id, &fake_ops, &cl), 0);
+	ck_assert_int_eq(rcl_region_map(f.e, id, ops, &cl), 0);
 	for (round = 1; round <= 3; round++) {
 		for (i = 0; i < pages; i++) {
 			misses += !cl.present[i];
@@ -368,13 +427,223 @@ START_TEST(test_region_four_times_its_memcg_max)
 		}
 	}
 	/* Its max held: the memcg reclaimed (taking pages back) to make room. */
-	ck_assert_uint_ge(cl.evictions, 2 * pages);
+	ck_assert_uint_ge(cl.evictions + cl.run_taken, 2 * pages);
 	ck_assert_uint_gt(fixture_memcg_value(f.e, g, true, "max"), 0);
 	/* Each miss a fault of the memcg; those that read swap (not readahead's) major. Most
 	 * touches miss: all under two-list; CLOCK-Pro keeps part of the loop resident. */
 	ck_assert_uint_ge(misses, 2 * pages);
 	ck_assert_uint_ge(fixture_memcg_value(f.e, g, false, "pgfault"), misses);
 	ck_assert_uint_gt(fixture_memcg_value(f.e, g, false, "pgmajfault"), 0);
+	ck_assert_int_eq(rcl_region_unmap(f.e, id, &cl), 0);
+	*ret = cl;		/* for its counters: its pages go with client_free */
+	client_free(&cl);
+	fixture_teardown(&f);
+}
+
+START_TEST(test_region_four_times_its_memcg_max)
+{
+	struct client cl;
+
+	four_times_its_memcg_max(&fake_ops, &cl);
+	ck_assert_uint_eq(cl.runs, 0);
+}
+END_TEST
+
+/*
+ * The same under the reclaim of the memcg's max (shrink_inactive_list, or CLOCK-Pro's
+ * hand_cold): the pages written in order leave in runs, most of them taken back a run at
+ * a time.
+ */
+START_TEST(test_memcg_reclaim_takes_runs_back)
+{
+	struct client cl;
+
+	four_times_its_memcg_max(&run_ops, &cl);
+	printf("memcg reclaim: %u runs took %u pages back, %u went alone, longest run %u\n",
+	       cl.runs, cl.run_taken, cl.evictions, cl.longest_run);
+	ck_assert_uint_gt(cl.runs, 0);
+	ck_assert_uint_gt(cl.run_taken, cl.evictions);
+}
+END_TEST
+
+/* ---- reclaim's batch: runs taken back at once ------------------------------------------- */
+
+/* A region of @pages pages mapped by @cl with @ops, every page the client's with pattern 3. */
+static uint32_t mapped_written(struct fixture *f, struct client *cl, uint64_t pages,
+			       const struct rcl_map_ops *ops)
+{
+	uint32_t id = anon_region(f, pages, 0);
+	uint64_t i;
+
+	client_init(cl, pages);
+	ck_assert_int_eq(rcl_region_map(f->e, id, ops, cl), 0);
+	for (i = 0; i < pages; i++) {
+		client_touch(f, cl, id, i);
+		fill_pattern(cl->pages[i], PAGE, 3, i * PAGE);
+	}
+	return id;
+}
+
+/* Every page comes back with pattern 3, but for byte 0 of @special (-1: none), @byte. */
+static void check_all_back(struct fixture *f, struct client *cl, uint32_t id, int64_t special,
+			   uint8_t byte)
+{
+	uint64_t i;
+
+	for (i = 0; i < cl->nr; i++) {
+		client_touch(f, cl, id, i);
+		if ((int64_t)i == special) {
+			ck_assert_msg(cl->pages[i][0] == byte, "page %llu lost its write",
+				      (unsigned long long)i);
+			cl->pages[i][0] = 0;
+			fill_pattern(cl->pages[i], 1, 3, i * PAGE);	/* byte 0 as it was */
+		}
+		ck_assert_msg(check_pattern(cl->pages[i], PAGE, 3, i * PAGE),
+			      "page %llu came back without the client's bytes",
+			      (unsigned long long)i);
+	}
+}
+
+/*
+ * MADV_PAGEOUT of 32 pages a client holds: one evict_run takes all of them back, none goes
+ * alone; a write that landed before the write-protect is what swap holds, and a write that
+ * met it, done once the page is faulted back in, is the page's from then on.
+ */
+START_TEST(test_run_taken_back_in_one_call)
+{
+	struct fixture f;
+	struct client cl;
+	uint64_t out0, calls0, pages0, pages = 32;
+	uint32_t id;
+
+	fixture_setup(&f, 16, 32, 1);
+	id = mapped_written(&f, &cl, pages, &run_ops);
+	cl.write_before = 5;
+	cl.write_after = 9;
+	out0 = fixture_vmstat(f.e, "pswpout");
+	calls0 = fixture_vmstat(f.e, "mapped_take_back_calls");
+	pages0 = fixture_vmstat(f.e, "mapped_take_back_pages");
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, pages, RCL_MADV_PAGEOUT), 0);
+	ck_assert_uint_eq(cl.runs, 1);
+	ck_assert_uint_eq(cl.run_pages, pages);
+	ck_assert_uint_eq(cl.run_taken, pages);
+	ck_assert_uint_eq(cl.evictions, 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "pswpout") - out0, pages);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "mapped_take_back_calls") - calls0, 1);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "mapped_take_back_pages") - pages0, pages);
+	/* The writer that waited: the page is gone from its mapping, it misses, then writes. */
+	ck_assert(cl.write_after_waits && !cl.present[9]);
+	client_touch(&f, &cl, id, 9);
+	ck_assert(check_pattern(cl.pages[9], PAGE, 3, 9 * PAGE));
+	/* The write before the write-protect was swapped; every other byte too. */
+	check_all_back(&f, &cl, id, 5, 0xb1);
+	cl.pages[9][0] = 0xa9;
+	/* Out and back once more, all the client's again: the waiter's write is the page's. */
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, pages, RCL_MADV_PAGEOUT), 0);
+	ck_assert_uint_eq(cl.runs, 2);
+	ck_assert_uint_eq(cl.run_taken, 2 * pages);
+	ck_assert_uint_eq(cl.evictions, 0);
+	check_all_back(&f, &cl, id, 9, 0xa9);
+	ck_assert_int_eq(rcl_region_unmap(f.e, id, &cl), 0);
+	client_free(&cl);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* A pass parks at most a batch of pages: 200 go as runs of 64, 64, 64 and 8. */
+START_TEST(test_runs_are_bounded_by_the_batch)
+{
+	struct fixture f;
+	struct client cl;
+	uint64_t pages = 200;
+	uint32_t id;
+
+	fixture_setup(&f, 16, 32, 1);
+	id = mapped_written(&f, &cl, pages, &run_ops);
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, pages, RCL_MADV_PAGEOUT), 0);
+	ck_assert_uint_eq(cl.runs, 4);
+	ck_assert_uint_eq(cl.longest_run, 64);
+	ck_assert_uint_eq(cl.run_taken, pages);
+	ck_assert_uint_eq(cl.evictions, 0);
+	check_all_back(&f, &cl, id, -1, 0);
+	ck_assert_int_eq(rcl_region_unmap(f.e, id, &cl), 0);
+	client_free(&cl);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/*
+ * Only pages that reach the unmap step are taken back: a gap in the run (a page the client
+ * does not hold) splits it, and a page alone goes through evict.
+ */
+START_TEST(test_runs_are_split_where_pages_are_not_the_clients)
+{
+	struct fixture f;
+	struct client cl;
+	uint64_t i, pages = 16;
+	uint32_t id;
+
+	fixture_setup(&f, 16, 32, 1);
+	id = mapped_written(&f, &cl, pages, &run_ops);
+	/* Pages 4 and 6 paged out alone: each a run of one, taken back by evict. */
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 4, 1, RCL_MADV_PAGEOUT), 0);
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 6, 1, RCL_MADV_PAGEOUT), 0);
+	ck_assert_uint_eq(cl.evictions, 2);
+	ck_assert_uint_eq(cl.runs, 0);
+	ck_assert(!cl.present[4] && !cl.present[6]);
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, pages, RCL_MADV_PAGEOUT), 0);
+	/* 0-3 and 7-15 are runs; 5, between two pages in swap, goes alone. */
+	ck_assert_uint_eq(cl.runs, 2);
+	ck_assert_uint_eq(cl.run_pages, 4 + 9);
+	ck_assert_uint_eq(cl.evictions, 3);
+	for (i = 0; i < pages; i++)
+		ck_assert(!cl.present[i]);
+	check_all_back(&f, &cl, id, -1, 0);
+	ck_assert_int_eq(rcl_region_unmap(f.e, id, &cl), 0);
+	client_free(&cl);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/*
+ * What a run did not take back goes page by page: a short read leaves the rest of the run
+ * to evict, a failed run all of it; and when evict fails too, the page stays the client's.
+ */
+START_TEST(test_run_not_taken_back_goes_page_by_page)
+{
+	struct fixture f;
+	struct client cl;
+	uint64_t i, out0, calls0, pages0, pages = 32;
+	uint32_t id;
+
+	fixture_setup(&f, 16, 32, 1);
+	id = mapped_written(&f, &cl, pages, &run_ops);
+	cl.run_short = 10;
+	calls0 = fixture_vmstat(f.e, "mapped_take_back_calls");
+	pages0 = fixture_vmstat(f.e, "mapped_take_back_pages");
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, pages, RCL_MADV_PAGEOUT), 0);
+	ck_assert_uint_eq(cl.runs, 1);
+	ck_assert_uint_eq(cl.run_taken, 10);
+	ck_assert_uint_eq(cl.evictions, pages - 10);
+	/* Counted as they went: the run's ten in one call, the rest one call each. */
+	ck_assert_uint_eq(fixture_vmstat(f.e, "mapped_take_back_calls") - calls0, 1 + pages - 10);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "mapped_take_back_pages") - pages0, pages);
+	check_all_back(&f, &cl, id, -1, 0);
+
+	cl.run_short = 0;
+	cl.fail_run = -EIO;
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, pages, RCL_MADV_PAGEOUT), 0);
+	ck_assert_uint_eq(cl.runs, 2);
+	ck_assert_uint_eq(cl.evictions, 2 * pages - 10);
+	check_all_back(&f, &cl, id, -1, 0);
+
+	cl.fail_evict = -EIO;
+	out0 = fixture_vmstat(f.e, "pswpout");
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, pages, RCL_MADV_PAGEOUT), 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "pswpout"), out0);	/* nothing swapped */
+	for (i = 0; i < pages; i++)
+		ck_assert(cl.present[i] && check_pattern(cl.pages[i], PAGE, 3, i * PAGE));
+	cl.fail_evict = cl.fail_run = 0;
 	ck_assert_int_eq(rcl_region_unmap(f.e, id, &cl), 0);
 	client_free(&cl);
 	fixture_teardown(&f);
@@ -601,6 +870,11 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_failed_take_back_keeps_the_page);
 	tcase_add_test(tc, test_region_freed_under_its_mapping_tells_the_mapper);
 	tcase_add_test(tc, test_region_four_times_its_memcg_max);
+	tcase_add_test(tc, test_memcg_reclaim_takes_runs_back);
+	tcase_add_test(tc, test_run_taken_back_in_one_call);
+	tcase_add_test(tc, test_runs_are_bounded_by_the_batch);
+	tcase_add_test(tc, test_runs_are_split_where_pages_are_not_the_clients);
+	tcase_add_test(tc, test_run_not_taken_back_goes_page_by_page);
 	tcase_add_test(tc, test_hot_set_survives_reclaim_of_a_cold_one);
 	tcase_add_test(tc, test_without_hints_the_hot_set_looks_cold);
 	tcase_add_test(tc, test_cold_mapped_pages_are_sampled);

@@ -115,6 +115,11 @@ void rcl_oom_notify_set(struct rcl_engine *engine, rcl_oom_fn fn, void *arg);
  *		@frame, remove it from the client, let writers go (they fault it in again).
  *		Called by reclaim (and rcl_region_unmap) with the engine's lock and the page's
  *		lock held. 0, or -errno: the page stays mapped out and is not reclaimed.
+ * @evict_run	optional: the same for the @n consecutive pages from @idx at once, into
+ *		@frames[0..@n) (reclaim's batch, the pages locked): one write-protect, one read,
+ *		one punch and one un-protect instead of @n of each. Returns how many pages from
+ *		@idx were taken back, or -errno when none was; the others stay mapped out with
+ *		their bytes where they were, and reclaim takes them back one by one (@evict).
  * @io		copy @len bytes at @off of the client's page @idx to @buf, or from it with
  *		@write: a region's Read or Write meeting a page the client holds. Called with
  *		the engine's lock and the page's lock held (no take-back runs meanwhile). 0 or
@@ -135,6 +140,7 @@ void rcl_oom_notify_set(struct rcl_engine *engine, rcl_oom_fn fn, void *arg);
 struct rcl_map_ops {
 	int (*fill)(void *arg, uint64_t idx, const void *frame);
 	int (*evict)(void *arg, uint64_t idx, void *frame);
+	int (*evict_run)(void *arg, uint64_t idx, unsigned int n, void *const *frames);
 	int (*io)(void *arg, uint64_t idx, size_t off, void *buf, size_t len, bool write);
 	void (*lost)(void *arg);
 	int (*hint)(void *arg, const uint64_t *idx, unsigned int n);
