@@ -83,7 +83,7 @@ static pid_t start_daemon_with2(const char *dir, const char *sock, const char *a
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 
-		if (poll(&pfd, 1, 10000) <= 0) {
+		if (poll(&pfd, 1, 60000) <= 0) {	/* a large swap file takes a while */
 			kill(pid, SIGKILL);
 			return -1;
 		}
