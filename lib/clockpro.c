@@ -34,7 +34,9 @@
  * The adaptation that follows (making CLOCK-Pro adaptive): m_c is not fixed. A cold page
  *   accessed in its test period adds one to m_c; a test period that ends without an access
  *   takes one away. The hands realize the new allocation by how far they move; here
- *   HAND_hot runs while the hot pages are more than m - m_c (hand_hot).
+ *   HAND_hot runs while the hot pages are more than m - m_c (hand_hot). A test period that
+ *   HAND_hot or HAND_test ends on a resident page whose bit is set (accessed, not yet reached
+ *   by HAND_cold) ended with an access: it adds one (test_period_end).
  * While memory fills the hands do not run; the state then is LIRS's ("when the LIR block
  *   set is not full, all the referenced blocks are given an LIR status"): every page
  *   accessed is hot (clock_join_state).
@@ -394,6 +396,30 @@ static void nonres_expire(struct clockpro *cp, unsigned long pos)
 }
 
 /*
+ * A hand ends the test period of resident cold @page (§3.3: hand_hot passing it, or hand_test).
+ * The adaptation counts the period by whether the page was accessed in it: "if a cold page is
+ * accessed during its test period, we increment m_c by 1; if a cold page passes its test
+ * period without a re-access, we decrement m_c by 1" (§3.4; resident and non-resident cold
+ * pages alike). A page accessed but not yet reached by hand_cold is such a page, though it
+ * stays cold: only hand_cold acts on its bit. So the bit is read, not consumed: a young pte
+ * found here is kept as PG_referenced for hand_cold, which starts the page's next test period
+ * (§3.3).
+ */
+static void test_period_end(struct clockpro *cp, struct page *page, struct mem_cgroup *target,
+			    unsigned long m)
+{
+	unsigned int vm_flags = 0;
+
+	ClearPageTest(page);
+	if (page_mapped(page) && page_referenced(page, target, &vm_flags))
+		SetPageReferenced(page);
+	if (PageReferenced(page))
+		cold_target_grow(cp, m);
+	else
+		cold_target_shrink(cp);
+}
+
+/*
  * A hand tests @page's reference bit and clears it (§3.3). A page a client holds (issue 14)
  * sets no bit we can see: unless the page is about to go (@keep false: hand_cold takes it),
  * the client is asked to make its next access a hinting fault that sets it again, as
@@ -477,7 +503,7 @@ static bool hand_hot_step(struct lruvec *lruvec, bool file, struct scan_control 
 		return true;
 	}
 	if (PageTest(page))
-		cold_target_shrink(cp);
+		test_period_end(cp, page, sc->target_mem_cgroup, clock_size(lruvec, file));
 	clock_requeue(lruvec, lru, page, false, false);
 	hot_pos_settle(cp, &lruvec->lists[lru]);
 	return true;
@@ -538,8 +564,8 @@ static void hand_test(struct lruvec *lruvec, bool file)
 		}
 		cp->test_pos = page_pos(page);
 		cp->hand_test = page->lru_prev;
-		if (!PageHot(page) && TestClearPageTest(page))
-			cold_target_shrink(cp);
+		if (!PageHot(page) && PageTest(page))
+			test_period_end(cp, page, NULL, m);
 	}
 }
 
