@@ -417,7 +417,8 @@ static void nonres_expire(struct clockpro *cp, unsigned long pos)
  * pages alike). A page accessed but not yet reached by hand_cold is such a page, though it
  * stays cold: only hand_cold acts on its bit. So the bit is read, not consumed: a young pte
  * found here is kept as PG_referenced for hand_cold, which starts the page's next test period
- * (§3.3).
+ * (§3.3). The page stays, so a client holding it is asked for a hinting fault, as for every
+ * page a hand tests and keeps (page_was_referenced).
  */
 static void test_period_end(struct clockpro *cp, struct page *page, struct mem_cgroup *target,
 			    unsigned long m)
@@ -425,8 +426,11 @@ static void test_period_end(struct clockpro *cp, struct page *page, struct mem_c
 	unsigned int vm_flags = 0;
 
 	ClearPageTest(page);
-	if (page_mapped(page) && page_referenced(page, target, &vm_flags))
-		SetPageReferenced(page);
+	if (page_mapped(page)) {
+		if (page_referenced(page, target, &vm_flags))
+			SetPageReferenced(page);
+		page_sample_mapped(page);
+	}
 	if (PageReferenced(page))
 		cold_target_grow(cp, m);
 	else
