@@ -541,6 +541,97 @@ START_TEST(test_hand_cold_passes_hot_pages_free)
 }
 END_TEST
 
+/* Read pages [@from, @to) of the test's file once each, then let them join the clock. */
+static void cp_read_range(struct cp_fixture *t, uint64_t from, uint64_t to)
+{
+	char buf[PAGE];
+	uint64_t p;
+	size_t got;
+
+	for (p = from; p < to; p++) {
+		ck_assert_int_eq(rcl_file_read_memcg(t->f.e, "f", t->memcg, p * PAGE, buf, PAGE,
+						     &got), 0);
+		ck_assert_uint_eq(got, PAGE);
+	}
+	mm_lock(t->f.e);
+	lru_add_drain(t->f.e);
+	mm_unlock(t->f.e);
+}
+
+/* One reclaim call of the test's memcg asking for @nr pages: the pages freed. */
+static unsigned long cp_reclaim(struct cp_fixture *t, unsigned long nr, unsigned long nr_to_scan)
+{
+	struct scan_control sc = {
+		.nr_to_reclaim = nr, .gfp_mask = GFP_KERNEL, .reclaim_idx = ZONE_NORMAL,
+		.priority = 0, .may_writepage = 1, .may_unmap = 1, .may_swap = 1,
+	};
+	unsigned long reclaimed;
+
+	mm_lock(t->f.e);
+	lru_add_drain(t->f.e);
+	sc.target_mem_cgroup = mem_cgroup_from_id(t->f.e, t->memcg);
+	reclaimed = shrink_list(LRU_INACTIVE_FILE, nr_to_scan, cp_lruvec(t), sc.target_mem_cgroup,
+				&sc);
+	mm_unlock(t->f.e);
+	return reclaimed;
+}
+
+/*
+ * A cold page accessed in its test period, whose period hand_hot ends before hand_cold reaches
+ * it, counts as accessed in it: m_c grows by one (§3.4: "if a cold page is accessed during its
+ * test period, we increment m_c by 1"); it stays cold, its bit kept for hand_cold, which then
+ * starts its next test period (§3.3). The old rule shrank m_c for every test period hand_hot
+ * ended, accessed or not.
+ *
+ * By hand, a memcg without limit, reclaim calls asking for 8 pages (a batch of 8: hand_hot
+ * leaves hot at most the resident pages less 8), scanning up to 64:
+ * - 0-15 read: 16 misses, all hot (memory not yet full): 0H@1 .. 15H@16.
+ * - Call 1: m = 16, m_c 1, hot goal min(16 - 1, 16 - 8) = 8. hand_hot demotes 0-7 (not
+ *   referenced since they joined) to 0C@17 .. 7C@24; hand_cold passes 8-15 and evicts 0-7
+ *   (out of test: forgotten). 8 freed; memory is full from now on.
+ * - 16-19 read: 4 misses, they join cold in their test periods (16T@25 .. 19T@28). 16-19 and
+ *   8-15 read again: 12 hits, every bit set.
+ * - Call 2: m = 15 (16 less 1/64 of its lead over the 12 resident, rounded up), hot goal
+ *   min(15 - m_c, 12 - 8) = 4, one lap of 15 steps. hand_hot keeps 8-15 (referenced: bits
+ *   cleared, 8H@29 .. 15H@36), ends the test periods of 16-19 (referenced: m_c 1 -> 5; the
+ *   old rule: 1, the floor), leaving them cold at 37-40 with their bits, and demotes 8 9 10
+ *   (41-43): the lap is done, 5 hot. hand_cold passes 11H-15H, finds 16-19 referenced out of
+ *   test: new test periods (16T@44 .. 19T@47); evicts 8 9 10 (out of test, forgotten) and
+ *   16-19 (in test: non-resident n16@44 .. n19@47). 7 freed.
+ * A read of each of pages 0-19 now would miss 15 times: only 11-15 are resident, all hot.
+ */
+START_TEST(test_test_period_ended_after_access_grows_cold_target)
+{
+	struct cp_fixture cp;
+	uint64_t p;
+
+	cp_setup(&cp, RCL_RECLAIM_CLOCK_PRO);
+	cp_read_range(&cp, 0, 16);
+	ck_assert_uint_eq(cp_nr_hot(&cp), 16);
+	ck_assert_uint_eq(cp_reclaim(&cp, 8, 64), 8);
+	ck_assert_uint_eq(cp_nr_hot(&cp), 8);
+	ck_assert_uint_eq(cp_cold_target(&cp), 1);
+	cp_read_range(&cp, 16, 20);
+	for (p = 8; p < 20; p++) {
+		mm_lock(cp.f.e);
+		ck_assert_msg(cp_resident(&cp, p), "page %llu", (unsigned long long)p);
+		mm_unlock(cp.f.e);
+	}
+	cp_read_range(&cp, 16, 20);
+	cp_read_range(&cp, 8, 16);
+	ck_assert_uint_eq(cp_reclaim(&cp, 8, 64), 7);
+	ck_assert_uint_eq(cp_cold_target(&cp), 5);
+	ck_assert_uint_eq(cp_nr_hot(&cp), 5);
+	mm_lock(cp.f.e);
+	ck_assert_uint_eq(cp_lruvec(&cp)->clockpro[1].nr_nonres, 4);
+	for (p = 0; p < 20; p++)
+		ck_assert_msg(cp_resident(&cp, p) == (p >= 11 && p < 16), "page %llu",
+			      (unsigned long long)p);
+	mm_unlock(cp.f.e);
+	cp_teardown(&cp);
+}
+END_TEST
+
 /*
  * 64 anonymous pages written in a memcg of 16 pages, then read back twice under @policy,
  * every byte checked: limit reclaim swaps them out and the reads swap them in. Returns the
@@ -661,6 +752,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_reclaim_batch_comes_from_cold_pages);
 	tcase_add_test(tc, test_hand_cold_passes_hot_pages_free);
 	tcase_add_test(tc, test_all_hot_memcg_still_reclaims);
+	tcase_add_test(tc, test_test_period_ended_after_access_grows_cold_target);
 	tcase_add_test(tc, test_anon_cold_target_adapts_both_ways);
 	tcase_add_test(tc, test_anon_loop_one_page_longer_than_memory);
 	tcase_add_test(tc, test_anon_refaults_counted_under_clock_pro_only);
