@@ -270,12 +270,30 @@ static int map_evict(void *arg, uint64_t idx, void *frame)
 }
 
 /*
+ * Un-protect a run (@why: 0, or the write-protect's failure, which may have protected part of
+ * it). A writer caught by the protect waits until then: if it cannot be done, the client must
+ * go rather than hang.
+ */
+static void map_unprotect_run(struct mapping *m, uint64_t idx, unsigned int n, int why)
+{
+	int err = map_protect(m, idx, n, false);
+
+	if (err && err != -ENOENT && err != -ESRCH) {
+		log_err("region %" PRIu32 ": cannot un-protect pages %" PRIu64 "-%" PRIu64
+			" of connection %" PRIu64 "%s%s: closing it", m->region_id, idx,
+			idx + n - 1, m->session_id, why ? " after a failed write-protect: " : "",
+			why ? strerror(-why) : "");
+		mapping_lose(m);
+	}
+}
+
+/*
  * Reclaim's batch: the @n pages from @idx at once, as map_evict does one, with one
  * write-protect, one preadv, one punch and one un-protect over the run instead of @n calls
- * of each. Any error of the write-protect gives up the whole run (a range the client partly
- * unmapped fails as a whole; map_evict tells page from page), after un-protecting what it
- * may have protected; a short read takes back the whole pages it read. Returns the pages
- * taken back from @idx, or -errno.
+ * of each. An error of the write-protect gives up the whole run, after un-protecting what it
+ * may have protected (map_evict then tells page from page), except that ENOENT and ESRCH mean
+ * nobody can write the pages any more, as in map_evict; a short read takes back the whole
+ * pages it read. Returns the pages taken back from @idx, or -errno.
  */
 static int map_evict_run(void *arg, uint64_t idx, unsigned int n, void *const *frames)
 {
@@ -283,14 +301,17 @@ static int map_evict_run(void *arg, uint64_t idx, unsigned int n, void *const *f
 	struct iovec iov[EVICT_RUN_MAX];
 	off_t off = (off_t)(idx * MAP_PAGE_SIZE);
 	unsigned int i, done = 0;
+	bool protected;
 	ssize_t got;
 	int err;
 
 	if (n > EVICT_RUN_MAX)
 		n = EVICT_RUN_MAX;
 	err = map_protect(m, idx, n, true);
-	if (err) {
-		map_protect(m, idx, n, false);
+	protected = err == 0;
+	/* ENOENT, ESRCH: as in map_evict, nobody can write the pages any more. */
+	if (err && err != -ENOENT && err != -ESRCH) {
+		map_unprotect_run(m, idx, n, err);
 		return err;
 	}
 	for (i = 0; i < n; i++)
@@ -305,12 +326,8 @@ static int map_evict_run(void *arg, uint64_t idx, unsigned int n, void *const *f
 		err = -errno;
 		done = 0;	/* nothing punched: every page is still the client's */
 	}
-	if (map_protect(m, idx, n, false) < 0) {
-		log_err("region %" PRIu32 ": cannot un-protect pages %" PRIu64 "-%" PRIu64
-			" of connection %" PRIu64 ": closing it", m->region_id, idx,
-			idx + n - 1, m->session_id);
-		mapping_lose(m);
-	}
+	if (protected)
+		map_unprotect_run(m, idx, n, 0);
 	if (done)
 		return (int)done;
 	return err ? err : -EIO;

@@ -110,10 +110,12 @@ static void take_back_run(struct take_back_slot *s, unsigned int n)
 	for (i = 0; i < n; i++)
 		frames[i] = page_address(s[i].page);
 	done = region->map_ops->evict_run(region->map_arg, s->idx, n, frames);
-	for (i = 0; done > 0 && i < n && i < (unsigned int)done; i++) {
-		*s[i].pte &= ~PTE_MAPPED;
+	pte_lock(region);	/* the loop reads these entries under the ptl alone */
+	for (i = 0; done > 0 && i < n && i < (unsigned int)done; i++)
+		pte_clear_flags(region, s[i].pte, PTE_MAPPED);
+	pte_unlock(region);
+	for (i = 0; done > 0 && i < n && i < (unsigned int)done; i++)
 		set_page_dirty(s[i].page);
-	}
 	if (i) {
 		count_vm_event(page_engine(s->page), MAPPED_TAKE_BACK_CALLS);
 		count_vm_events(page_engine(s->page), MAPPED_TAKE_BACK_PAGES, i);

@@ -370,7 +370,7 @@ static bool page_mapped_out_one(struct page *page, struct region *region, pte_t 
 	struct mapped_out_arg *arg = a;
 
 	(void)page;
-	if (!pte_mapped_out(*pte))
+	if (!pte_mapped_out(ptep_get(pte)))
 		return true;
 	arg->region = region;
 	arg->pte = pte;

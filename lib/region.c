@@ -95,6 +95,7 @@ static void __region_free(struct rcl_engine *engine, struct region *region)
 	}
 	mod_memcg_state(region->memcg, MEMCG_PAGETABLES,
 			-(long)(region->pt.nr_nodes * XA_NODE_BYTES));
+	css_put(region->memcg);
 	xa_destroy(&region->pt);
 	free(region->map_hints);
 	free(region);
@@ -229,6 +230,7 @@ int rcl_region_create(struct rcl_engine *engine, const struct rcl_region_spec *s
 	atomic_init(&region->refcount, 1);	/* the region table's, from region_register */
 	region->nr_pages = spec->nr_pages;
 	region->memcg = memcg;
+	css_get(memcg);		/* a caller holding the region may count into it after its free */
 	region->vm_flags = (spec->flags & RCL_REGION_SHARED ? VM_SHARED : 0) |
 			   (spec->flags & RCL_REGION_EXEC ? VM_EXEC : 0) |
 			   (spec->flags & RCL_REGION_LOCKED ? VM_LOCKED : 0);

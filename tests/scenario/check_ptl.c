@@ -19,6 +19,7 @@
 
 #include "check-main.h"
 #include "engine-fixture.h"
+#include "memcontrol.h"
 #include "mm.h"
 
 #define PAGE 4096ULL
@@ -208,6 +209,38 @@ START_TEST(test_last_reference_without_mm_lock)
 	holder_stop(&h, t);
 	ck_assert_uint_eq(atomic_load(&f.e->nr_deferred), 0);
 	ck_assert_uint_eq(fixture_memcg_value(f.e, RCL_MEMCG_ROOT, false, "pagetables"), 0);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/*
+ * A region pins its memcg: the loop may hold the last reference to a freed region while the
+ * group is deleted, and the region's deferred free then accounts into the group (pagetables),
+ * which must still be there. It goes with the last reference (found by the next call that
+ * reaps deleted groups). Under ASan the old code read freed memory here.
+ */
+START_TEST(test_region_pins_its_memcg)
+{
+	struct rcl_region_spec spec = { .type = RCL_REGION_ANON, .nr_pages = 2 };
+	struct region *region;
+	struct fixture f;
+	uint64_t dropped;
+	uint32_t id, mid;
+
+	fixture_setup(&f, 16, 32, 1);
+	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "victim", &mid), 0);
+	spec.memcg_id = mid;
+	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
+	fixture_fill(&f, id, 0, 2, 5);
+	region = region_lookup_get(f.e, id);
+	ck_assert_ptr_nonnull(region);
+	ck_assert_int_eq(rcl_region_free(f.e, id), 0);
+	ck_assert_int_eq(rcl_memcg_delete(f.e, mid), 0);
+	ck_assert_ptr_eq(f.e->memcgs[mid], region->memcg);	/* offline, not freed */
+	ck_assert(!region->memcg->online);
+	region_put_unlocked(f.e, region);
+	ck_assert_int_eq(rcl_drop_caches(f.e, &dropped), 0);	/* reaps deleted groups */
+	ck_assert_ptr_null(f.e->memcgs[mid]);
 	fixture_teardown(&f);
 }
 END_TEST
@@ -432,6 +465,7 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 90);
 	tcase_add_test(tc, test_resident_copy_while_mm_lock_held);
 	tcase_add_test(tc, test_resident_copy_bad_input);
+	tcase_add_test(tc, test_region_pins_its_memcg);
 	tcase_add_test(tc, test_last_reference_without_mm_lock);
 	tcase_add_test(tc, test_resident_writes_race_pageout);
 	tcase_add_test(tc, test_mm_lock_then_ptl);
