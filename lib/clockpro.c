@@ -231,7 +231,26 @@ static void clock_join_state(struct clockpro *cp, struct page *page)
 }
 
 /*
- * A page is put on the clock and has not joined it yet. The reference it carries is the
+ * A page that has not joined its clock is about to be put on or taken off a list: the young
+ * bits of its entries are part of the reference clock_join looks at. Testing them takes
+ * page-table locks, which rank above lru_lock, so they are moved to PG_referenced here, before
+ * the caller takes lru_lock. No-op under two-list, for a page on the clock and for one that
+ * no list of the clock takes (unevictable).
+ */
+void clockpro_lru_prepare(struct page *page)
+{
+	unsigned int vm_flags = 0;
+
+	if (!page_engine(page)->clock_pos || PageClock(page) || !page_evictable(page) ||
+	    !page_mapped(page))
+		return;
+	if (page_referenced(page, NULL, &vm_flags))
+		SetPageReferenced(page);
+}
+
+/*
+ * A page is put on the clock and has not joined it yet, lru_lock held. The reference it
+ * carries (PG_referenced, with its young bits moved there by clockpro_lru_prepare) is the
  * access that faulted it in, which is the fault itself: cleared, it joins (clock_join_state),
  * a cold page's test period starts. A page with no reference was brought in without an
  * access (readahead): it waits cold out of test, not joined, and its first access is its
@@ -240,11 +259,8 @@ static void clock_join_state(struct clockpro *cp, struct page *page)
  */
 static void clock_join(struct page *page, struct clockpro *cp)
 {
-	unsigned int vm_flags = 0;
 	bool referenced = TestClearPageReferenced(page);
 
-	if (page_mapped(page) && page_referenced(page, NULL, &vm_flags))
-		referenced = true;
 	if (!referenced && !PageHot(page))
 		return;
 	/* Its test period starts with no bit: a client's next access must set one. */
@@ -600,9 +616,11 @@ static void clockpro_putback(struct pglist_data *pgdat, struct page_list *batch)
 	struct page *page;
 
 	/* Page-table locks rank above lru_lock: the requests are made before it is taken. */
-	page_list_for_each(page, batch)
+	page_list_for_each(page, batch) {
 		if (page_evictable(page))
 			page_sample_mapped(page);
+		clockpro_lru_prepare(page);
+	}
 	page_list_init(&pages_to_free, batch->map);
 	lru_lock(pgdat);
 	while ((page = page_list_last(batch))) {	/* in the order they were taken */

@@ -150,10 +150,14 @@ static inline pte_t pte_get(const struct region *region, unsigned long idx)
 
 extern __thread int model_locks_held;
 extern __thread int pte_locks_held;
+extern __thread struct pglist_data *lru_lock_pgdat;
 
-/* Take @region's page-table lock: nothing under it may sleep or take mm_lock (lock.c). */
+/* Take @region's page-table lock: nothing under it may sleep or take mm_lock (lock.c). It
+ * ranks above lru_lock: --enable-debug aborts on a ptl taken under that. */
 static inline void pte_lock(struct region *region)
 {
+	VM_BUG_ON(lru_lock_pgdat, "page-table lock taken under lru_lock (the order is ptl, then "
+		  "lru_lock)");
 	spin_lock(&region->ptl);
 	pte_locks_held++;
 	model_locks_held++;
@@ -612,6 +616,7 @@ void clockpro_exit(struct lruvec *lruvec);
 enum lru_list clockpro_lru_add(struct page *page, struct lruvec *lruvec, enum lru_list lru,
 			       bool tail);
 void clockpro_lru_del(struct page *page, struct lruvec *lruvec, enum lru_list lru);
+void clockpro_lru_prepare(struct page *page);
 void clockpro_page_accessed(struct page *page);
 bool clockpro_page_cold(struct page *page);
 int clockpro_check(struct lruvec *lruvec, char *why, size_t len);

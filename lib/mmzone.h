@@ -35,11 +35,10 @@
  *                                      reference dropped under it leaves the list there and
  *                                      is freed after (release_freed_pages). --enable-debug
  *                                      asserts it in every list helper and aborts on mm_lock,
- *                                      a sleep or a second node's lock under it (lock.c).
- *                                      One inversion is left: CLOCK-Pro's clock_join tests
- *                                      the young bits of a mapped page that joins its clock
- *                                      as it is put on or taken off a list, taking ptls under
- *                                      lru_lock (harmless while mm_lock serializes both)
+ *                                      a sleep, a ptl or a second node's lock under it
+ *                                      (lock.c, pte_lock); CLOCK-Pro moves the young bits of
+ *                                      a page that joins its clock to PG_referenced before
+ *                                      it is taken (clockpro_lru_prepare)
  *       engine->region_table_lock      the id -> region table (a leaf): changed under mm_lock
  *                                      and it; a lookup without mm_lock takes the region's
  *                                      (atomic) reference under it (region_lookup_get)

@@ -120,6 +120,8 @@ static void __pagevec_lru_add(struct lru_pagevec *pvec)
 	struct pglist_data *locked = NULL;
 	unsigned int i;
 
+	for (i = 0; i < pvec->nr; i++)
+		clockpro_lru_prepare(pvec->pages[i]);
 	for (i = 0; i < pvec->nr; i++) {
 		locked = relock_page_lruvec(locked, page_pgdat(pvec->pages[i]));
 		__pagevec_lru_add_fn(pvec->pages[i]);
@@ -136,6 +138,8 @@ static void pagevec_move_tail(struct lru_pagevec *pvec)
 	unsigned int i;
 	unsigned long moved = 0;
 
+	for (i = 0; i < pvec->nr; i++)
+		clockpro_lru_prepare(pvec->pages[i]);
 	for (i = 0; i < pvec->nr; i++) {
 		struct page *page = pvec->pages[i];
 
@@ -215,6 +219,7 @@ void activate_page(struct page *page)
 {
 	struct lruvec *lruvec = mem_cgroup_page_lruvec(page);
 
+	clockpro_lru_prepare(page);
 	lru_lock(lruvec->pgdat);
 	__activate_page(page, lruvec);
 	lru_unlock(lruvec->pgdat);
@@ -276,6 +281,7 @@ void deactivate_file_page(struct page *page)
 {
 	struct lruvec *lruvec = mem_cgroup_page_lruvec(page);
 
+	clockpro_lru_prepare(page);
 	lru_lock(lruvec->pgdat);
 	if (PageLRU(page) && !PageUnevictable(page))
 		__deactivate_file_page(page, lruvec);
@@ -310,6 +316,7 @@ void mark_page_lazyfree(struct page *page)
 {
 	struct lruvec *lruvec = mem_cgroup_page_lruvec(page);
 
+	clockpro_lru_prepare(page);
 	lru_lock(lruvec->pgdat);
 	if (PageLRU(page) && PageSwapBacked(page) && !PageSwapCache(page) &&
 	    !PageUnevictable(page))
@@ -355,6 +362,7 @@ int isolate_lru_page(struct page *page)
 	struct lruvec *lruvec = mem_cgroup_page_lruvec(page);
 	int ret = -EBUSY;
 
+	clockpro_lru_prepare(page);
 	lru_lock(lruvec->pgdat);
 	if (PageLRU(page)) {
 		get_page(page);

@@ -4,8 +4,8 @@
  * It guards the LRU lists of every lruvec on its node: a thread holding it keeps another from
  * changing them, even one that holds mm_lock. The order is mm_lock, then a region's ptl, then
  * lru_lock, then the allocator's per-thread lists and zone locks: taking them that way works,
- * and in --enable-debug builds taking mm_lock under it, sleeping under it, taking two nodes'
- * at once, or changing a list without it aborts.
+ * and in --enable-debug builds taking mm_lock or a ptl under it, sleeping under it, taking two
+ * nodes' at once, or changing a list without it aborts.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -213,6 +213,22 @@ START_TEST(test_lru_lock_then_mm_trylock_aborts)
 }
 END_TEST
 
+/* A ptl ranks above lru_lock: nothing under lru_lock walks page tables (page_referenced). */
+START_TEST(test_ptl_under_lru_lock_aborts)
+{
+	struct fixture f;
+	struct page *page;
+	uint32_t id;
+
+	fixture_setup(&f, 16, 32, 1);
+	id = lru_region(&f, 1);
+	mm_lock(f.e);
+	page = region_page(&f, id, 0);
+	lru_lock(page_pgdat(page));
+	pte_lock(region_lookup(f.e, id));	/* aborts */
+}
+END_TEST
+
 /* Nothing that may block runs under lru_lock (I/O, a page lock, shrink_page_list). */
 START_TEST(test_sleep_under_lru_lock_aborts)
 {
@@ -270,6 +286,7 @@ static Suite *make_suite(void)
 #ifdef RCL_DEBUG
 	tcase_add_test_raise_signal(tc, test_lru_lock_then_mm_lock_aborts, SIGABRT);
 	tcase_add_test_raise_signal(tc, test_lru_lock_then_mm_trylock_aborts, SIGABRT);
+	tcase_add_test_raise_signal(tc, test_ptl_under_lru_lock_aborts, SIGABRT);
 	tcase_add_test_raise_signal(tc, test_sleep_under_lru_lock_aborts, SIGABRT);
 	tcase_add_test_raise_signal(tc, test_two_nodes_lru_locks_abort, SIGABRT);
 	tcase_add_test_raise_signal(tc, test_lru_change_without_lru_lock_aborts, SIGABRT);
