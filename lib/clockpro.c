@@ -770,29 +770,6 @@ unsigned long clockpro_shrink(unsigned long nr_to_scan, struct lruvec *lruvec,
 	return reclaimed;
 }
 
-static uint64_t __clockpro_eviction(struct page *page, struct clockpro *cp, uint64_t pos,
-				    bool *ret_test);
-
-/*
- * A page leaves the page cache or swap cache by reclaim: the position to keep in its shadow. A cold
- * page in its test period stays on the clock at its position, non-resident (§3.3), *ret_test
- * says so; an entry that had the same position (two pages put at one hand) makes room.
- */
-uint64_t clockpro_eviction(struct page *page, bool *ret_test)
-{
-	struct lruvec *lruvec = mem_cgroup_page_lruvec(page);
-	struct clockpro *cp = lruvec_clock(lruvec, page_is_file_cache(page));
-	uint64_t pos = page_pos(page);
-
-	*ret_test = PageTest(page) && !PageHot(page);
-	if (!*ret_test)
-		return pos;
-	lru_lock(lruvec->pgdat);
-	pos = __clockpro_eviction(page, cp, pos, ret_test);
-	lru_unlock(lruvec->pgdat);
-	return pos;
-}
-
 /* clockpro_eviction of a page in its test period, under lru_lock: the hands' state. */
 static uint64_t __clockpro_eviction(struct page *page, struct clockpro *cp, uint64_t pos,
 				    bool *ret_test)
@@ -815,6 +792,26 @@ static uint64_t __clockpro_eviction(struct page *page, struct clockpro *cp, uint
 	}
 	leaf->entries[pos & XA_CHUNK_MASK] = clock_cookie(page);
 	cp->nr_nonres++;
+	return pos;
+}
+
+/*
+ * A page leaves the page cache or swap cache by reclaim: the position to keep in its shadow. A cold
+ * page in its test period stays on the clock at its position, non-resident (§3.3), *ret_test
+ * says so; an entry that had the same position (two pages put at one hand) makes room.
+ */
+uint64_t clockpro_eviction(struct page *page, bool *ret_test)
+{
+	struct lruvec *lruvec = mem_cgroup_page_lruvec(page);
+	struct clockpro *cp = lruvec_clock(lruvec, page_is_file_cache(page));
+	uint64_t pos = page_pos(page);
+
+	*ret_test = PageTest(page) && !PageHot(page);
+	if (!*ret_test)
+		return pos;
+	lru_lock(lruvec->pgdat);
+	pos = __clockpro_eviction(page, cp, pos, ret_test);
+	lru_unlock(lruvec->pgdat);
 	return pos;
 }
 

@@ -212,19 +212,7 @@ void lru_add_drain_all(struct rcl_engine *engine)
 	pthread_mutex_unlock(&engine->tasks_lock);
 }
 
-static void __activate_page(struct page *page, struct lruvec *lruvec);
-
-/* Move an inactive page on the LRU to its active list now. */
-void activate_page(struct page *page)
-{
-	struct lruvec *lruvec = mem_cgroup_page_lruvec(page);
-
-	clockpro_lru_prepare(page);
-	lru_lock(lruvec->pgdat);
-	__activate_page(page, lruvec);
-	lru_unlock(lruvec->pgdat);
-}
-
+/* activate_page of a page on @lruvec's lists, lru_lock held. */
 static void __activate_page(struct page *page, struct lruvec *lruvec)
 {
 	if (!PageLRU(page) || PageActive(page) || PageUnevictable(page))
@@ -235,6 +223,17 @@ static void __activate_page(struct page *page, struct lruvec *lruvec)
 	count_vm_event(page_engine(page), PGACTIVATE);
 	count_memcg_events(page_memcg(page), PGACTIVATE, 1);
 	update_page_reclaim_stat(lruvec, page_is_file_cache(page), true);
+}
+
+/* Move an inactive page on the LRU to its active list now. */
+void activate_page(struct page *page)
+{
+	struct lruvec *lruvec = mem_cgroup_page_lruvec(page);
+
+	clockpro_lru_prepare(page);
+	lru_lock(lruvec->pgdat);
+	__activate_page(page, lruvec);
+	lru_unlock(lruvec->pgdat);
 }
 
 /* The page is still in this thread's LRU-add vector: mark it so it lands active. */
@@ -274,20 +273,7 @@ void mark_page_accessed(struct page *page)
 	}
 }
 
-static void __deactivate_file_page(struct page *page, struct lruvec *lruvec);
-
-/* MADV_COLD: an active page goes to the inactive list, its references forgotten. */
-void deactivate_file_page(struct page *page)
-{
-	struct lruvec *lruvec = mem_cgroup_page_lruvec(page);
-
-	clockpro_lru_prepare(page);
-	lru_lock(lruvec->pgdat);
-	if (PageLRU(page) && !PageUnevictable(page))
-		__deactivate_file_page(page, lruvec);
-	lru_unlock(lruvec->pgdat);
-}
-
+/* deactivate_file_page of a page on @lruvec's lists, lru_lock held. */
 static void __deactivate_file_page(struct page *page, struct lruvec *lruvec)
 {
 	bool active;
@@ -306,24 +292,19 @@ static void __deactivate_file_page(struct page *page, struct lruvec *lruvec)
 	update_page_reclaim_stat(lruvec, page_is_file_cache(page), false);
 }
 
-static void __mark_page_lazyfree(struct page *page, struct lruvec *lruvec);
-
-/*
- * MADV_FREE: the contents may be dropped instead of swapped. The page stops being swap-backed
- * and moves to the inactive file list (spec 12.2, pglazyfree).
- */
-void mark_page_lazyfree(struct page *page)
+/* MADV_COLD: an active page goes to the inactive list, its references forgotten. */
+void deactivate_file_page(struct page *page)
 {
 	struct lruvec *lruvec = mem_cgroup_page_lruvec(page);
 
 	clockpro_lru_prepare(page);
 	lru_lock(lruvec->pgdat);
-	if (PageLRU(page) && PageSwapBacked(page) && !PageSwapCache(page) &&
-	    !PageUnevictable(page))
-		__mark_page_lazyfree(page, lruvec);
+	if (PageLRU(page) && !PageUnevictable(page))
+		__deactivate_file_page(page, lruvec);
 	lru_unlock(lruvec->pgdat);
 }
 
+/* mark_page_lazyfree of a page on @lruvec's lists, lru_lock held. */
 static void __mark_page_lazyfree(struct page *page, struct lruvec *lruvec)
 {
 	bool active;
@@ -339,6 +320,22 @@ static void __mark_page_lazyfree(struct page *page, struct lruvec *lruvec)
 	add_page_to_lru_list(page, lruvec, LRU_INACTIVE_FILE);
 	count_vm_event(page_engine(page), PGLAZYFREE);
 	update_page_reclaim_stat(lruvec, false, active);
+}
+
+/*
+ * MADV_FREE: the contents may be dropped instead of swapped. The page stops being swap-backed
+ * and moves to the inactive file list (spec 12.2, pglazyfree).
+ */
+void mark_page_lazyfree(struct page *page)
+{
+	struct lruvec *lruvec = mem_cgroup_page_lruvec(page);
+
+	clockpro_lru_prepare(page);
+	lru_lock(lruvec->pgdat);
+	if (PageLRU(page) && PageSwapBacked(page) && !PageSwapCache(page) &&
+	    !PageUnevictable(page))
+		__mark_page_lazyfree(page, lruvec);
+	lru_unlock(lruvec->pgdat);
 }
 
 /* Writeback ended on a page reclaim wanted: queue it for the inactive tail (spec 18). */
