@@ -93,6 +93,7 @@ static void memcg_reparent(struct rcl_engine *engine, struct mem_cgroup *memcg)
 		struct lruvec *from = mem_cgroup_lruvec(pgdat, memcg);
 		struct lruvec *to = mem_cgroup_lruvec(pgdat, parent);
 
+		lru_lock(pgdat);
 		for (lru = 0; lru < NR_LRU_LISTS; lru++) {
 			struct page *page;
 
@@ -102,6 +103,7 @@ static void memcg_reparent(struct rcl_engine *engine, struct mem_cgroup *memcg)
 				add_page_to_lru_list(page, to, (enum lru_list)lru);
 			}
 		}
+		lru_unlock(pgdat);
 	}
 	/* Pages off the LRU (raw-free pages never are charged) and swap slots. */
 	for (s = 0; engine->swap && s < engine->swap->max; s++)

@@ -247,7 +247,26 @@ static void clock_join_state(struct clockpro *cp, struct page *page)
 }
 
 /*
- * A page is put on the clock and has not joined it yet. The reference it carries is the
+ * A page that has not joined its clock is about to be put on or taken off a list: the young
+ * bits of its entries are part of the reference clock_join looks at. Testing them takes
+ * page-table locks, which rank above lru_lock, so they are moved to PG_referenced here, before
+ * the caller takes lru_lock. No-op under two-list, for a page on the clock and for one that
+ * no list of the clock takes (unevictable).
+ */
+void clockpro_lru_prepare(struct page *page)
+{
+	unsigned int vm_flags = 0;
+
+	if (!page_engine(page)->clock_pos || PageClock(page) || !page_evictable(page) ||
+	    !page_mapped(page))
+		return;
+	if (page_referenced(page, NULL, &vm_flags))
+		SetPageReferenced(page);
+}
+
+/*
+ * A page is put on the clock and has not joined it yet, lru_lock held. The reference it
+ * carries (PG_referenced, with its young bits moved there by clockpro_lru_prepare) is the
  * access that faulted it in, which is the fault itself: cleared, it joins (clock_join_state),
  * a cold page's test period starts. A page with no reference was brought in without an
  * access (readahead): it waits cold out of test, not joined, and its first access is its
@@ -256,11 +275,8 @@ static void clock_join_state(struct clockpro *cp, struct page *page)
  */
 static void clock_join(struct page *page, struct clockpro *cp)
 {
-	unsigned int vm_flags = 0;
 	bool referenced = TestClearPageReferenced(page);
 
-	if (page_mapped(page) && page_referenced(page, NULL, &vm_flags))
-		referenced = true;
 	if (!referenced && !PageHot(page))
 		return;
 	/* Its test period starts with no bit: a client's next access must set one. */
@@ -281,16 +297,21 @@ static void clock_join(struct page *page, struct clockpro *cp)
  */
 void clockpro_page_accessed(struct page *page)
 {
+	struct lruvec *lruvec = mem_cgroup_page_lruvec(page);
+	bool joined = false;
+
+	lru_lock(lruvec->pgdat);
 	if (PageLRU(page) && !PageClock(page) && !PageUnevictable(page)) {
-		struct lruvec *lruvec = mem_cgroup_page_lruvec(page);
 		struct clockpro *cp = lruvec_clock(lruvec, page_is_file_cache(page));
 
 		SetPageClock(page);
 		clock_join_state(cp, page);
 		cp->nr_hot += PageHot(page);
-		return;
+		joined = true;
 	}
-	SetPageReferenced(page);
+	lru_unlock(lruvec->pgdat);
+	if (!joined)
+		SetPageReferenced(page);
 }
 
 /*
@@ -484,11 +505,11 @@ static void hot_pos_settle(struct clockpro *cp, struct page_list *clock)
 }
 
 /*
- * One step of hand_hot (§3.3). The next entry is a non-resident test page: its test period
- * ends, it leaves the clock. A hot page: referenced, its bit is cleared and it stays hot;
- * not, it becomes cold (no test period). A resident cold page in its test period: the period
- * ends unused (its reuse distance is now longer than any hot page's). Returns false on an
- * empty clock.
+ * One step of hand_hot (§3.3), under lru_lock. The next entry is a non-resident test page:
+ * its test period ends, it leaves the clock. A hot page: referenced, its bit is cleared and
+ * it stays hot; not, it becomes cold (no test period). A resident cold page in its test
+ * period: the period ends unused (its reuse distance is now longer than any hot page's).
+ * Returns false on an empty clock.
  */
 static bool hand_hot_step(struct lruvec *lruvec, bool file, struct scan_control *sc)
 {
@@ -508,8 +529,14 @@ static bool hand_hot_step(struct lruvec *lruvec, bool file, struct scan_control 
 		return false;
 	cp->hot_pos = page_pos(page);
 	if (PageHot(page)) {
-		bool referenced = page_was_referenced(page, sc, true);
+		bool referenced;
 
+		/* The reference test takes page-table locks, which rank above lru_lock. */
+		lru_unlock(lruvec->pgdat);
+		referenced = page_was_referenced(page, sc, true);
+		lru_lock(lruvec->pgdat);
+		if (!PageLRU(page))	/* isolated meanwhile: the hand moved on anyway */
+			return true;
 		clock_requeue(lruvec, lru, page, referenced, false);
 		hot_pos_settle(cp, &lruvec->lists[lru]);
 		if (!referenced) {
@@ -530,14 +557,16 @@ static bool hand_hot_step(struct lruvec *lruvec, bool file, struct scan_control 
 /*
  * hand_hot runs while the hot pages exceed m - m_c (the adaptation) or leave fewer than @want
  * resident cold pages (hot_goal), and until @demote more are cold, for at most one lap.
+ * __hand_hot under lru_lock (hand_cold's promotion), hand_hot takes it.
  */
-static void hand_hot(struct lruvec *lruvec, bool file, struct scan_control *sc,
-		     unsigned long demote, unsigned long want)
+static void __hand_hot(struct lruvec *lruvec, bool file, struct scan_control *sc,
+		       unsigned long demote, unsigned long want)
 {
 	struct clockpro *cp = lruvec_clock(lruvec, file);
 	unsigned long m = clock_size(lruvec, file), lap = m + cp->nr_nonres;
 	unsigned long floor = cp->nr_hot > demote ? cp->nr_hot - demote : 0, goal;
 
+	assert_lru_locked(lruvec->pgdat);
 	while (lap--) {
 		/* m_c shrinks as hand_hot ends test periods: the target moves as it goes. */
 		goal = min_t(unsigned long, hot_goal(lruvec, file, want), floor);
@@ -549,6 +578,14 @@ static void hand_hot(struct lruvec *lruvec, bool file, struct scan_control *sc,
 		cp->test_pos = cp->hot_pos;
 		cp->hand_test = PFN_NONE;
 	}
+}
+
+static void hand_hot(struct lruvec *lruvec, bool file, struct scan_control *sc,
+		     unsigned long demote, unsigned long want)
+{
+	lru_lock(lruvec->pgdat);
+	__hand_hot(lruvec, file, sc, demote, want);
+	lru_unlock(lruvec->pgdat);
 }
 
 /*
@@ -564,6 +601,7 @@ static void hand_test(struct lruvec *lruvec, bool file)
 	struct page *page;
 	bool wrapped = false;
 
+	lru_lock(lruvec->pgdat);
 	while (cp->nr_nonres > m && bound--) {
 		page = hand_page(&lruvec->lists[lru], &cp->hand_test, cp->test_pos);
 		pos = nonres_next(cp, cp->test_pos + 1);
@@ -585,12 +623,13 @@ static void hand_test(struct lruvec *lruvec, bool file)
 		if (!PageHot(page) && PageTest(page))
 			test_period_end(cp, page, NULL, m);
 	}
+	lru_unlock(lruvec->pgdat);
 }
 
 /*
- * A referenced cold page under hand_cold (§3.3): in its test period it becomes hot (and
- * hand_hot makes room); out of it, it starts a new test period. Either way its bit is cleared
- * (page_was_referenced) and it moves to the head.
+ * A referenced cold page under hand_cold (§3.3), lru_lock held: in its test period it becomes
+ * hot (and hand_hot makes room); out of it, it starts a new test period. Either way its bit is
+ * cleared (page_was_referenced) and it moves to the head.
  */
 static void hand_cold_referenced(struct lruvec *lruvec, enum lru_list lru, struct page *page,
 				 struct scan_control *sc, unsigned long want)
@@ -607,7 +646,7 @@ static void hand_cold_referenced(struct lruvec *lruvec, enum lru_list lru, struc
 	count_memcg_events(lruvec->memcg ? lruvec->memcg : engine->root_mem_cgroup, PGACTIVATE, 1);
 	trace_event(engine, .type = RCL_TRACE_CLOCKPRO_PROMOTE, .nid = lruvec->pgdat->node_id,
 		    .file = file);
-	hand_hot(lruvec, file, sc, 0, want);
+	__hand_hot(lruvec, file, sc, 0, want);
 }
 
 /*
@@ -615,21 +654,36 @@ static void hand_cold_referenced(struct lruvec *lruvec, enum lru_list lru, struc
  * page a client still holds (its take-back failed) had no request for a hinting fault when
  * hand_cold took it: it gets one now, as it stays.
  */
-static void clockpro_putback(struct page_list *batch)
+static void clockpro_putback(struct pglist_data *pgdat, struct page_list *batch)
 {
+	struct page_list pages_to_free;
 	struct page *page;
 
+	/* Page-table locks rank above lru_lock: the requests are made before it is taken. */
+	page_list_for_each(page, batch) {
+		if (page_evictable(page))
+			page_sample_mapped(page);
+		clockpro_lru_prepare(page);
+	}
+	page_list_init(&pages_to_free, batch->map);
+	lru_lock(pgdat);
 	while ((page = page_list_last(batch))) {	/* in the order they were taken */
+		struct lruvec *lruvec;
+
 		page_list_del(batch, page);
 		if (!page_evictable(page)) {
+			lru_unlock(pgdat);
 			putback_lru_page(page);
+			lru_lock(pgdat);
 			continue;
 		}
-		page_sample_mapped(page);
+		lruvec = mem_cgroup_page_lruvec(page);
 		SetPageLRU(page);
-		add_page_to_lru_list(page, mem_cgroup_page_lruvec(page), page_lru(page));
-		put_page(page);
+		add_page_to_lru_list(page, lruvec, page_lru(page));
+		put_page_lru_locked(page, lruvec, &pages_to_free);
 	}
+	lru_unlock(pgdat);
+	release_freed_pages(&pages_to_free);
 }
 
 /*
@@ -654,10 +708,12 @@ static unsigned long hand_cold(unsigned long nr_to_scan, struct lruvec *lruvec,
 	unsigned long scanned = 0, taken = 0, rotated = 0, reclaimed, max_taken;
 	struct reclaim_stat stat;
 	struct page *page;
+	bool referenced;
 	int wraps = 0;
 
 	page_list_init(&batch, clock->map);
 	max_taken = reclaim_batch(sc);
+	lru_lock(pgdat);
 	while (scanned < nr_to_scan && taken < max_taken) {
 		page = hand_page(clock, &cp->hand_cold, cp->cold_pos);
 		if (!page) {
@@ -676,7 +732,13 @@ static unsigned long hand_cold(unsigned long nr_to_scan, struct lruvec *lruvec,
 		if ((int)page_zonenum(page) > sc->reclaim_idx ||
 		    (!sc->may_unmap && page_mapped(page)) || page_ref_count(page) == 0)
 			continue;
-		if (page_was_referenced(page, sc, false)) {
+		/* The reference test takes page-table locks, which rank above lru_lock. */
+		lru_unlock(pgdat);
+		referenced = page_was_referenced(page, sc, false);
+		lru_lock(pgdat);
+		if (!PageLRU(page))	/* isolated meanwhile: the hand moved on anyway */
+			continue;
+		if (referenced) {
 			rotated++;
 			hand_cold_referenced(lruvec, lru, page, sc, want);
 			continue;
@@ -695,6 +757,7 @@ static unsigned long hand_cold(unsigned long nr_to_scan, struct lruvec *lruvec,
 	mod_node_page_state(pgdat, file ? NR_ISOLATED_FILE : NR_ISOLATED_ANON, (long)taken);
 	lruvec->reclaim_stat.recent_scanned[file] += scanned;
 	lruvec->reclaim_stat.recent_rotated[file] += rotated;
+	lru_unlock(pgdat);
 	count_reclaim_scan(lruvec, sc, file, scanned);
 	*ret_scanned = scanned;
 	if (!taken)
@@ -702,7 +765,7 @@ static unsigned long hand_cold(unsigned long nr_to_scan, struct lruvec *lruvec,
 
 	reclaimed = shrink_page_list(&batch, pgdat, sc, 0, &stat, false);
 	count_reclaim_steal(lruvec, sc, file, reclaimed);
-	clockpro_putback(&batch);
+	clockpro_putback(pgdat, &batch);
 	shrink_inactive_done(lruvec, sc, file, taken, scanned, reclaimed, &stat);
 	return reclaimed;
 }
@@ -720,13 +783,16 @@ unsigned long clockpro_shrink(unsigned long nr_to_scan, struct lruvec *lruvec,
 	bool file = is_file_lru(lru);
 	struct clockpro *cp = lruvec_clock(lruvec, file);
 	unsigned long reclaimed, scanned, want;
+	bool idle;
 
 	if (is_active_lru(lru))
 		return 0;
 	writeback_reap(engine);
 	lru_add_drain(engine);
+	lru_lock(lruvec->pgdat);
 	cp->full = true;	/* from now on new pages join cold (clock_join_state) */
 	clock_size_update(lruvec, file);
+	lru_unlock(lruvec->pgdat);
 	/* The cold pages this call is to free: its share of the reclaim, a batch at most. */
 	want = min_t(unsigned long, reclaim_batch(sc), nr_to_scan);
 	hand_hot(lruvec, file, sc, 0, want);
@@ -737,29 +803,23 @@ unsigned long clockpro_shrink(unsigned long nr_to_scan, struct lruvec *lruvec,
 	 * list. hand_hot demotes up to what this call was to scan, clearing the bits of those
 	 * it keeps, until hand_cold frees something again.
 	 */
+	lru_lock(lruvec->pgdat);
 	cp->cold_idle = reclaimed ? 0 : cp->cold_idle + scanned;
-	if (cp->cold_idle >= clock_size(lruvec, file))
+	idle = cp->cold_idle >= clock_size(lruvec, file);
+	lru_unlock(lruvec->pgdat);
+	if (idle)
 		hand_hot(lruvec, file, sc, nr_to_scan, want);
 	hand_test(lruvec, file);
 	mapped_flush_hints(engine);	/* the clients' pages the hands tested */
 	return reclaimed;
 }
 
-/*
- * A page leaves the page cache or swap cache by reclaim: the position to keep in its shadow. A cold
- * page in its test period stays on the clock at its position, non-resident (§3.3), *ret_test
- * says so; an entry that had the same position (two pages put at one hand) makes room.
- */
-uint64_t clockpro_eviction(struct page *page, bool *ret_test)
+/* clockpro_eviction of a page in its test period, under lru_lock: the hands' state. */
+static uint64_t __clockpro_eviction(struct page *page, struct clockpro *cp, uint64_t pos,
+				    bool *ret_test)
 {
-	struct lruvec *lruvec = mem_cgroup_page_lruvec(page);
-	struct clockpro *cp = lruvec_clock(lruvec, page_is_file_cache(page));
-	uint64_t pos = page_pos(page);
 	struct xa_node *leaf;
 
-	*ret_test = PageTest(page) && !PageHot(page);
-	if (!*ret_test)
-		return pos;
 	if (pos <= max_t(uint64_t, cp->hot_pos, cp->test_pos)) {
 		/* While it was isolated (reclaim may wait without mm_lock), hand_hot or hand_test
 		 * passed its place: had it been there, its test period would have ended. */
@@ -780,6 +840,26 @@ uint64_t clockpro_eviction(struct page *page, bool *ret_test)
 }
 
 /*
+ * A page leaves the page cache or swap cache by reclaim: the position to keep in its shadow. A cold
+ * page in its test period stays on the clock at its position, non-resident (§3.3), *ret_test
+ * says so; an entry that had the same position (two pages put at one hand) makes room.
+ */
+uint64_t clockpro_eviction(struct page *page, bool *ret_test)
+{
+	struct lruvec *lruvec = mem_cgroup_page_lruvec(page);
+	struct clockpro *cp = lruvec_clock(lruvec, page_is_file_cache(page));
+	uint64_t pos = page_pos(page);
+
+	*ret_test = PageTest(page) && !PageHot(page);
+	if (!*ret_test)
+		return pos;
+	lru_lock(lruvec->pgdat);
+	pos = __clockpro_eviction(page, cp, pos, ret_test);
+	lru_unlock(lruvec->pgdat);
+	return pos;
+}
+
+/*
  * @page is read back into a slot whose shadow said it left in its test period at @pos. Still
  * on the clock there: its reuse distance is shorter than the hot pages', m_c grows by one and
  * the page enters hot (§3.3). Returns whether it was.
@@ -789,10 +869,14 @@ bool clockpro_refault(struct page *page, struct lruvec *lruvec, uint64_t pos)
 	bool file = page_is_file_cache(page);
 	struct clockpro *cp = lruvec_clock(lruvec, file);
 
-	if (xa_load(&cp->nonres, (unsigned long)pos) != clock_cookie(page))
+	lru_lock(lruvec->pgdat);
+	if (xa_load(&cp->nonres, (unsigned long)pos) != clock_cookie(page)) {
+		lru_unlock(lruvec->pgdat);
 		return false;
+	}
 	nonres_remove(cp, (unsigned long)pos);
 	cold_target_grow(cp, clock_size(lruvec, file));
+	lru_unlock(lruvec->pgdat);
 	ClearPageActive(page);
 	SetPageHot(page);
 	trace_event(lruvec->pgdat->engine, .type = RCL_TRACE_CLOCKPRO_REFAULT_HOT,

@@ -27,6 +27,7 @@
 __thread struct rcl_engine *mm_lock_owner;
 __thread int model_locks_held;
 __thread int pte_locks_held;		/* page-table locks (region->ptl) held by this thread */
+__thread struct pglist_data *lru_lock_pgdat;	/* the node whose lru_lock this thread holds */
 static __thread bool never_blocks;	/* rcl_thread_never_blocks: an event loop */
 
 void rcl_thread_never_blocks(bool never)
@@ -43,13 +44,19 @@ static void mm_lock_acquired(struct rcl_engine *engine)
 	run_deferred_completions(engine);
 }
 
-/* --enable-debug: mm_lock is outside every page-table lock, never taken under one. */
+/* --enable-debug: mm_lock is outside every page-table lock and lru_lock, never taken under
+ * one. */
 static void mm_lock_order_check(void)
 {
 #ifdef RCL_DEBUG
 	if (pte_locks_held) {
 		fprintf(stderr, "reclaimd engine: mm_lock taken with %d page-table lock(s) held "
 				"(the order is mm_lock, then ptl)\n", pte_locks_held);
+		abort();
+	}
+	if (lru_lock_pgdat) {
+		fprintf(stderr, "reclaimd engine: mm_lock taken with node %d's lru_lock held "
+				"(the order is mm_lock, then lru_lock)\n", lru_lock_pgdat->node_id);
 		abort();
 	}
 #endif
@@ -141,6 +148,36 @@ void might_sleep(void)
 		abort();
 	}
 #endif
+}
+
+/* ---- the LRU lock ---------------------------------------------------------------------- */
+
+/*
+ * pgdat->lru_lock, the kernel's spin_lock_irq(&pgdat->lru_lock): the LRU lists of every
+ * lruvec on the node, their sizes, reclaim_stat and the refault snapshots. Held for a batch of
+ * list operations, never across shrink_page_list, I/O or a sleep (might_sleep counts it as a
+ * model lock). One node's at a time: nothing walks two nodes' lists at once.
+ */
+void lru_lock(struct pglist_data *pgdat)
+{
+#ifdef RCL_DEBUG
+	if (lru_lock_pgdat) {
+		fprintf(stderr, "reclaimd engine: node %d's lru_lock taken with node %d's held\n",
+			pgdat->node_id, lru_lock_pgdat->node_id);
+		abort();
+	}
+#endif
+	pthread_mutex_lock(&pgdat->lru_lock);
+	lru_lock_pgdat = pgdat;
+	model_locks_held++;
+}
+
+void lru_unlock(struct pglist_data *pgdat)
+{
+	VM_BUG_ON(lru_lock_pgdat != pgdat, "lru_unlock of a node's lock this thread does not hold");
+	model_locks_held--;
+	lru_lock_pgdat = NULL;
+	pthread_mutex_unlock(&pgdat->lru_lock);
 }
 
 /* ---- completions ---------------------------------------------------------------------- */

@@ -100,8 +100,13 @@ void mapping_unregister(struct rcl_engine *engine, struct address_space *mapping
 static void __put_single_page(struct page *page)
 {
 	if (PageLRU(page)) {
-		del_page_from_lru_list(page, mem_cgroup_page_lruvec(page), page_lru(page));
+		struct lruvec *lruvec = mem_cgroup_page_lruvec(page);
+
+		/* With no reference left nobody isolates it: PageLRU cannot change meanwhile. */
+		lru_lock(lruvec->pgdat);
+		del_page_from_lru_list(page, lruvec, page_lru(page));
 		ClearPageLRU(page);
+		lru_unlock(lruvec->pgdat);
 	}
 	if (PageMlocked(page)) {
 		ClearPageMlocked(page);
@@ -116,6 +121,21 @@ void put_page(struct page *page)
 {
 	if (put_page_testzero(page))
 		__put_single_page(page);
+}
+
+/*
+ * Pages whose last reference went under lru_lock (putback): already off their lists there,
+ * they are uncharged and freed now that the caller let the lock go (the kernel's
+ * free_unref_page_list after putback_inactive_pages).
+ */
+void release_freed_pages(struct page_list *pages)
+{
+	struct page *page;
+
+	while ((page = page_list_first(pages))) {
+		page_list_del(pages, page);
+		__put_single_page(page);
+	}
 }
 
 bool page_mapped(const struct page *page)

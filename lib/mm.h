@@ -150,10 +150,14 @@ static inline pte_t pte_get(const struct region *region, unsigned long idx)
 
 extern __thread int model_locks_held;
 extern __thread int pte_locks_held;
+extern __thread struct pglist_data *lru_lock_pgdat;
 
-/* Take @region's page-table lock: nothing under it may sleep or take mm_lock (lock.c). */
+/* Take @region's page-table lock: nothing under it may sleep or take mm_lock (lock.c). It
+ * ranks above lru_lock: --enable-debug aborts on a ptl taken under that. */
 static inline void pte_lock(struct region *region)
 {
+	VM_BUG_ON(lru_lock_pgdat, "page-table lock taken under lru_lock (the order is ptl, then "
+		  "lru_lock)");
 	spin_lock(&region->ptl);
 	pte_locks_held++;
 	model_locks_held++;
@@ -386,6 +390,18 @@ int mm_cond_timedwait(struct rcl_engine *engine, pthread_cond_t *cv,
 /* --enable-debug: abort if this thread holds a model lock where it may block. */
 void might_sleep(void);
 
+/* pgdat->lru_lock (mmzone.h has the order); lru_lock_pgdat is the node whose lock this thread
+ * holds, NULL for none. */
+extern __thread struct pglist_data *lru_lock_pgdat;
+void lru_lock(struct pglist_data *pgdat);
+void lru_unlock(struct pglist_data *pgdat);
+
+/* --enable-debug (lockdep_assert_held): the caller changes @pgdat's LRU lists or their counts. */
+static inline void assert_lru_locked(const struct pglist_data *pgdat)
+{
+	VM_BUG_ON(lru_lock_pgdat != pgdat, "LRU list changed without its node's lru_lock");
+}
+
 typedef void (*model_completion_fn)(void *arg, long a, long b);
 void model_complete(struct rcl_engine *engine, model_completion_fn fn, void *arg, long a, long b);
 
@@ -444,6 +460,10 @@ static inline bool page_mapped_out(struct page *page)
 }
 
 void put_page(struct page *page);
+/* lru_lock held: drop a reference to @page, which is on @lruvec; the last takes it off and
+ * queues it on @pages_to_free, for release_freed_pages once the lock is let go (swap.c). */
+void put_page_lru_locked(struct page *page, struct lruvec *lruvec, struct page_list *pages_to_free);
+void release_freed_pages(struct page_list *pages);
 struct page *alloc_page_vma(struct rcl_engine *engine, gfp_t gfp, struct region *region);
 /* handle_mm_fault flags */
 #define FAULT_FLAG_WRITE	0x1u	/* a write access */
@@ -608,6 +628,7 @@ void clockpro_exit(struct lruvec *lruvec);
 enum lru_list clockpro_lru_add(struct page *page, struct lruvec *lruvec, enum lru_list lru,
 			       bool tail);
 void clockpro_lru_del(struct page *page, struct lruvec *lruvec, enum lru_list lru);
+void clockpro_lru_prepare(struct page *page);
 void clockpro_page_accessed(struct page *page);
 bool clockpro_page_cold(struct page *page);
 int clockpro_check(struct lruvec *lruvec, char *why, size_t len);

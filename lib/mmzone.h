@@ -8,7 +8,8 @@
  *                                      a holder may take mm_lock; under mm_lock it is only
  *                                      trylocked, or slept on with mm_lock let go
  *     engine->mm_lock                  the memory model above the allocator: regions (all
- *                                      but their entries), page cache, swap cache, LRU lists,
+ *                                      but their entries), page cache, swap cache, the pages'
+ *                                      LRU flags and isolation (lru_lock guards the lists),
  *                                      memcgs (one lock until the concurrency work splits it
  *                                      further along the target below); kswapd and the
  *                                      flusher wait on its condvars. A holder lets it go only
@@ -20,10 +21,24 @@
  *                                      it inside mm_lock; the event loop's resident copy takes
  *                                      it alone (region.c: it checks, copies and sets young
  *                                      and dirty under it), so mm_lock holders read entries
- *                                      once (ptep_get). A leaf: under it nothing sleeps and
- *                                      mm_lock is not taken, not even tried; --enable-debug
- *                                      aborts on either (lock.c) and on an entry changed
- *                                      without it
+ *                                      once (ptep_get). Under it nothing sleeps and mm_lock
+ *                                      is not taken, not even tried; --enable-debug aborts on
+ *                                      either (lock.c) and on an entry changed without it
+ *         pgdat->lru_lock              the LRU lists of every lruvec on the node, their sizes
+ *                                      (lru_zone_size and the counters update_lru_size
+ *                                      keeps), reclaim_stat, the refault snapshots, and
+ *                                      CLOCK-Pro's clocks (hands, positions, non-resident
+ *                                      entries, m_c). Taken inside mm_lock for a batch of
+ *                                      list operations, as the kernel's spin_lock_irq: never
+ *                                      across shrink_page_list, page_referenced (it takes
+ *                                      ptls), I/O or a sleep, and one node's at a time. A last
+ *                                      reference dropped under it leaves the list there and
+ *                                      is freed after (release_freed_pages). --enable-debug
+ *                                      asserts it in every list helper and aborts on mm_lock,
+ *                                      a sleep, a ptl or a second node's lock under it
+ *                                      (lock.c, pte_lock); CLOCK-Pro moves the young bits of
+ *                                      a page that joins its clock to PG_referenced before
+ *                                      it is taken (clockpro_lru_prepare)
  *       engine->region_table_lock      the id -> region table (a leaf): changed under mm_lock
  *                                      and it; a lookup without mm_lock takes the region's
  *                                      (atomic) reference under it (region_lookup_get)
@@ -31,7 +46,8 @@
  *       swap_info->lock                slot map, clusters, CRCs; reclaim submits swap writes
  *                                      holding it without mm_lock
  *       engine->tasks_lock             the list of attached threads (drain_all_pages walks it)
- *         pcp->lock                    one thread's per-thread page lists
+ *         pcp->lock                    one thread's per-thread page lists (also under
+ *                                      lru_lock: a page freed from under it)
  *           zone->lock                 buddy free lists, nr_free, pageblock types (leaf)
  *
  * The target once mm_lock is split (the kernel's order: reclaim holds the page lock and then
@@ -39,7 +55,8 @@
  *   page lock (PG_locked)
  *     mapping index lock / rmap lock   page cache slots and shadow entries; a file's mappers
  *       region->ptl                    a region's entries (in place, under mm_lock for now)
- *         pgdat->lru_lock, swap locks  LRU lists of every lruvec on the node; slot map
+ *         pgdat->lru_lock, swap locks  LRU lists of every lruvec on the node (in place, under
+ *                                      mm_lock for now); slot map
  *           pcp->lock -> zone->lock    freeing pages from under the LRU lock
  *
  * Counters are relaxed atomics and need no lock.

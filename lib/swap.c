@@ -3,7 +3,11 @@
  * activation of mark_page_accessed, activate/deactivate, lazyfree, rotation of pages whose
  * writeback ended, and putback after isolation (spec 7 "where recent_* move", 12.2, 18).
  *
- * Caller holds engine->mm_lock for everything here.
+ * Caller holds engine->mm_lock for everything here. The lists, their sizes and reclaim_stat are
+ * also under their node's lru_lock (lock.c): the list helpers assert it, the entry points
+ * (pagevec drains, activate/deactivate, isolate_lru_page) take it for their few operations.
+ * Nothing here frees a page under it: a last reference found there goes to a list the caller
+ * frees once it let the lock go (release_freed_pages).
  */
 #include <errno.h>
 
@@ -14,6 +18,7 @@ void update_lru_size(struct lruvec *lruvec, enum lru_list lru, int zid, long nr)
 {
 	struct pglist_data *pgdat = lruvec->pgdat;
 
+	assert_lru_locked(pgdat);
 	lruvec->lru_zone_size[zid][lru] += (unsigned long)nr;
 	mod_node_page_state(pgdat, (enum node_stat_item)(NR_INACTIVE_ANON + lru), nr);
 	mod_zone_page_state(&pgdat->node_zones[zid],
@@ -55,6 +60,7 @@ unsigned long lruvec_lru_size(struct lruvec *lruvec, enum lru_list lru, int zone
 
 static void update_page_reclaim_stat(struct lruvec *lruvec, bool file, bool rotated)
 {
+	assert_lru_locked(lruvec->pgdat);
 	lruvec->reclaim_stat.recent_scanned[file]++;
 	if (rotated)
 		lruvec->reclaim_stat.recent_rotated[file]++;
@@ -95,24 +101,49 @@ static void pagevec_release(struct lru_pagevec *pvec)
 	pvec->nr = 0;
 }
 
+/* Hold @pgdat's lru_lock, letting go of @locked's first if it is another node's. */
+static struct pglist_data *relock_page_lruvec(struct pglist_data *locked,
+					      struct pglist_data *pgdat)
+{
+	if (locked == pgdat)
+		return pgdat;
+	if (locked)
+		lru_unlock(locked);
+	lru_lock(pgdat);
+	return pgdat;
+}
+
+/* The vector's pages onto their lists, under each node's lock in turn; its references are
+ * dropped after, with no lock held (a page freed meanwhile leaves its list there). */
 static void __pagevec_lru_add(struct lru_pagevec *pvec)
 {
+	struct pglist_data *locked = NULL;
 	unsigned int i;
 
 	for (i = 0; i < pvec->nr; i++)
+		clockpro_lru_prepare(pvec->pages[i]);
+	for (i = 0; i < pvec->nr; i++) {
+		locked = relock_page_lruvec(locked, page_pgdat(pvec->pages[i]));
 		__pagevec_lru_add_fn(pvec->pages[i]);
+	}
+	if (locked)
+		lru_unlock(locked);
 	pagevec_release(pvec);
 }
 
 /* Move written-back pages to the tail of their inactive list: the next scan frees them. */
 static void pagevec_move_tail(struct lru_pagevec *pvec)
 {
+	struct pglist_data *locked = NULL;
 	unsigned int i;
 	unsigned long moved = 0;
 
+	for (i = 0; i < pvec->nr; i++)
+		clockpro_lru_prepare(pvec->pages[i]);
 	for (i = 0; i < pvec->nr; i++) {
 		struct page *page = pvec->pages[i];
 
+		locked = relock_page_lruvec(locked, page_pgdat(page));
 		if (PageLRU(page) && !PageUnevictable(page)) {
 			struct lruvec *lruvec = mem_cgroup_page_lruvec(page);
 
@@ -122,6 +153,8 @@ static void pagevec_move_tail(struct lru_pagevec *pvec)
 			moved++;
 		}
 	}
+	if (locked)
+		lru_unlock(locked);
 	if (pvec->nr)
 		count_vm_events(page_engine(pvec->pages[0]), PGROTATED, moved);
 	pagevec_release(pvec);
@@ -179,20 +212,28 @@ void lru_add_drain_all(struct rcl_engine *engine)
 	pthread_mutex_unlock(&engine->tasks_lock);
 }
 
-/* Move an inactive page on the LRU to its active list now. */
-void activate_page(struct page *page)
+/* activate_page of a page on @lruvec's lists, lru_lock held. */
+static void __activate_page(struct page *page, struct lruvec *lruvec)
 {
-	struct lruvec *lruvec;
-
 	if (!PageLRU(page) || PageActive(page) || PageUnevictable(page))
 		return;
-	lruvec = mem_cgroup_page_lruvec(page);
 	del_page_from_lru_list(page, lruvec, page_lru(page));
 	SetPageActive(page);
 	add_page_to_lru_list(page, lruvec, page_lru(page));
 	count_vm_event(page_engine(page), PGACTIVATE);
 	count_memcg_events(page_memcg(page), PGACTIVATE, 1);
 	update_page_reclaim_stat(lruvec, page_is_file_cache(page), true);
+}
+
+/* Move an inactive page on the LRU to its active list now. */
+void activate_page(struct page *page)
+{
+	struct lruvec *lruvec = mem_cgroup_page_lruvec(page);
+
+	clockpro_lru_prepare(page);
+	lru_lock(lruvec->pgdat);
+	__activate_page(page, lruvec);
+	lru_unlock(lruvec->pgdat);
 }
 
 /* The page is still in this thread's LRU-add vector: mark it so it lands active. */
@@ -232,15 +273,11 @@ void mark_page_accessed(struct page *page)
 	}
 }
 
-/* MADV_COLD: an active page goes to the inactive list, its references forgotten. */
-void deactivate_file_page(struct page *page)
+/* deactivate_file_page of a page on @lruvec's lists, lru_lock held. */
+static void __deactivate_file_page(struct page *page, struct lruvec *lruvec)
 {
-	struct lruvec *lruvec;
 	bool active;
 
-	if (!PageLRU(page) || PageUnevictable(page))
-		return;
-	lruvec = mem_cgroup_page_lruvec(page);
 	active = PageActive(page);
 	del_page_from_lru_list(page, lruvec, page_lru(page));
 	ClearPageActive(page);
@@ -255,19 +292,23 @@ void deactivate_file_page(struct page *page)
 	update_page_reclaim_stat(lruvec, page_is_file_cache(page), false);
 }
 
-/*
- * MADV_FREE: the contents may be dropped instead of swapped. The page stops being swap-backed
- * and moves to the inactive file list (spec 12.2, pglazyfree).
- */
-void mark_page_lazyfree(struct page *page)
+/* MADV_COLD: an active page goes to the inactive list, its references forgotten. */
+void deactivate_file_page(struct page *page)
 {
-	struct lruvec *lruvec;
+	struct lruvec *lruvec = mem_cgroup_page_lruvec(page);
+
+	clockpro_lru_prepare(page);
+	lru_lock(lruvec->pgdat);
+	if (PageLRU(page) && !PageUnevictable(page))
+		__deactivate_file_page(page, lruvec);
+	lru_unlock(lruvec->pgdat);
+}
+
+/* mark_page_lazyfree of a page on @lruvec's lists, lru_lock held. */
+static void __mark_page_lazyfree(struct page *page, struct lruvec *lruvec)
+{
 	bool active;
 
-	if (!PageLRU(page) || !PageSwapBacked(page) || PageSwapCache(page) ||
-	    PageUnevictable(page))
-		return;
-	lruvec = mem_cgroup_page_lruvec(page);
 	active = PageActive(page);
 	del_page_from_lru_list(page, lruvec, page_lru(page));
 	ClearPageActive(page);
@@ -279,6 +320,22 @@ void mark_page_lazyfree(struct page *page)
 	add_page_to_lru_list(page, lruvec, LRU_INACTIVE_FILE);
 	count_vm_event(page_engine(page), PGLAZYFREE);
 	update_page_reclaim_stat(lruvec, false, active);
+}
+
+/*
+ * MADV_FREE: the contents may be dropped instead of swapped. The page stops being swap-backed
+ * and moves to the inactive file list (spec 12.2, pglazyfree).
+ */
+void mark_page_lazyfree(struct page *page)
+{
+	struct lruvec *lruvec = mem_cgroup_page_lruvec(page);
+
+	clockpro_lru_prepare(page);
+	lru_lock(lruvec->pgdat);
+	if (PageLRU(page) && PageSwapBacked(page) && !PageSwapCache(page) &&
+	    !PageUnevictable(page))
+		__mark_page_lazyfree(page, lruvec);
+	lru_unlock(lruvec->pgdat);
 }
 
 /* Writeback ended on a page reclaim wanted: queue it for the inactive tail (spec 18). */
@@ -299,19 +356,32 @@ void rotate_reclaimable_page(struct page *page)
 /* Take a page off its LRU list, holding a reference: 0 or -EBUSY if it is not on one. */
 int isolate_lru_page(struct page *page)
 {
-	struct lruvec *lruvec;
+	struct lruvec *lruvec = mem_cgroup_page_lruvec(page);
+	int ret = -EBUSY;
 
-	if (!PageLRU(page))
-		return -EBUSY;
-	lruvec = mem_cgroup_page_lruvec(page);
-	get_page(page);
-	ClearPageLRU(page);
+	clockpro_lru_prepare(page);
+	lru_lock(lruvec->pgdat);
+	if (PageLRU(page)) {
+		get_page(page);
+		ClearPageLRU(page);
+		del_page_from_lru_list(page, lruvec, page_lru(page));
+		ret = 0;
+	}
+	lru_unlock(lruvec->pgdat);
+	return ret;
+}
+
+void put_page_lru_locked(struct page *page, struct lruvec *lruvec, struct page_list *pages_to_free)
+{
+	if (!put_page_testzero(page))
+		return;
 	del_page_from_lru_list(page, lruvec, page_lru(page));
-	return 0;
+	ClearPageLRU(page);
+	page_list_add(pages_to_free, page);
 }
 
 /* Return an isolated page to the LRU (unevictable if it became so) and drop the isolation
- * reference. */
+ * reference. Not under lru_lock: the vector may drain, the reference may be the last. */
 void putback_lru_page(struct page *page)
 {
 	lru_cache_add(page);

@@ -184,6 +184,7 @@ void get_scan_count(struct lruvec *lruvec, struct mem_cgroup *memcg, struct scan
 		file = lruvec_lru_size(lruvec, LRU_ACTIVE_FILE, MAX_NR_ZONES) +
 		       lruvec_lru_size(lruvec, LRU_INACTIVE_FILE, MAX_NR_ZONES);
 		/* Age the statistics so that the recent past weighs most. */
+		lru_lock(lruvec->pgdat);
 		if (rs->recent_scanned[0] > anon / 4) {
 			rs->recent_scanned[0] /= 2;
 			rs->recent_rotated[0] /= 2;
@@ -194,6 +195,7 @@ void get_scan_count(struct lruvec *lruvec, struct mem_cgroup *memcg, struct scan
 		}
 		ap = anon_prio * (rs->recent_scanned[0] + 1) / (rs->recent_rotated[0] + 1);
 		fp = file_prio * (rs->recent_scanned[1] + 1) / (rs->recent_rotated[1] + 1);
+		lru_unlock(lruvec->pgdat);
 		fraction[0] = ap;
 		fraction[1] = fp;
 		denominator = ap + fp + 1;
@@ -273,6 +275,7 @@ unsigned long isolate_lru_pages(unsigned long nr_to_scan, struct lruvec *lruvec,
 	struct page *page;
 	int zid;
 
+	assert_lru_locked(lruvec->pgdat);
 	page_list_init(&skipped, src->map);
 	while (scan < nr_to_scan && nr_taken < nr_to_scan && (page = page_list_last(src))) {
 		total_scan++;
@@ -668,9 +671,15 @@ keep:
 
 /* ---- shrink_inactive_list (spec 11.3) ------------------------------------------------- */
 
-/* Return what shrink_page_list kept to the LRU lists its flags select. */
-static void putback_inactive_pages(struct lruvec *lruvec, struct page_list *page_list)
+/*
+ * Return what shrink_page_list kept to the LRU lists its flags select; lru_lock held, let go
+ * only for an unevictable page (putback_lru_page). A page whose last reference was the
+ * isolation's goes to @pages_to_free.
+ */
+static void putback_inactive_pages(struct lruvec *lruvec, struct page_list *page_list,
+				   struct page_list *pages_to_free)
 {
+	struct pglist_data *pgdat = lruvec->pgdat;
 	struct page *page;
 
 	while ((page = page_list_last(page_list))) {	/* oldest first: ages kept in order */
@@ -678,7 +687,9 @@ static void putback_inactive_pages(struct lruvec *lruvec, struct page_list *page
 
 		page_list_del(page_list, page);
 		if (!page_evictable(page)) {
+			lru_unlock(pgdat);
 			putback_lru_page(page);
+			lru_lock(pgdat);
 			continue;
 		}
 		lruvec = mem_cgroup_page_lruvec(page);
@@ -687,7 +698,8 @@ static void putback_inactive_pages(struct lruvec *lruvec, struct page_list *page
 		add_page_to_lru_list(page, lruvec, lru);
 		if (is_active_lru(lru))
 			lruvec->reclaim_stat.recent_rotated[is_file_lru(lru)]++;
-		put_page(page);		/* the isolation's reference; the last one frees it */
+		/* The isolation's reference; the last one takes it off again. */
+		put_page_lru_locked(page, lruvec, pages_to_free);
 	}
 }
 
@@ -766,7 +778,7 @@ unsigned long shrink_inactive_list(unsigned long nr_to_scan, struct lruvec *lruv
 	bool file = is_file_lru(lru);
 	unsigned long nr_scanned, nr_reclaimed, nr_taken;
 	struct reclaim_stat stat;
-	struct page_list page_list;
+	struct page_list page_list, pages_to_free;
 	unsigned int mode = sc->may_unmap ? 0 : ISOLATE_UNMAPPED;
 
 	/*
@@ -783,36 +795,44 @@ unsigned long shrink_inactive_list(unsigned long nr_to_scan, struct lruvec *lruv
 	writeback_reap(engine);		/* rotate what finished writing: it is reclaimable now */
 	lru_add_drain(engine);
 	page_list_init(&page_list, lruvec->lists[lru].map);
+	page_list_init(&pages_to_free, page_list.map);
+	lru_lock(pgdat);
 	nr_taken = isolate_lru_pages(nr_to_scan, lruvec, &page_list, &nr_scanned, sc, mode, lru);
 	mod_node_page_state(pgdat, file ? NR_ISOLATED_FILE : NR_ISOLATED_ANON, (long)nr_taken);
 	lruvec->reclaim_stat.recent_scanned[file] += nr_taken;
+	lru_unlock(pgdat);
 	count_reclaim_scan(lruvec, sc, file, nr_scanned);
 	if (nr_taken == 0)
 		return 0;
 
 	nr_reclaimed = shrink_page_list(&page_list, pgdat, sc, 0, &stat, false);
 	count_reclaim_steal(lruvec, sc, file, nr_reclaimed);
-	putback_inactive_pages(lruvec, &page_list);
+	lru_lock(pgdat);
+	putback_inactive_pages(lruvec, &page_list, &pages_to_free);
+	lru_unlock(pgdat);
+	release_freed_pages(&pages_to_free);
 	shrink_inactive_done(lruvec, sc, file, nr_taken, nr_scanned, nr_reclaimed, &stat);
 	return nr_reclaimed;
 }
 
 /* ---- shrink_active_list (spec 10) ------------------------------------------------------ */
 
+/* lru_lock held: a page whose last reference was the isolation's goes to @pages_to_free. */
 static unsigned long move_active_pages_to_lru(struct lruvec *lruvec, struct page_list *list,
-					      enum lru_list lru)
+					      struct page_list *pages_to_free, enum lru_list lru)
 {
 	unsigned long moved = 0;
 	struct page *page;
 
 	while ((page = page_list_last(list))) {	/* oldest first: ages kept in order */
 		page_list_del(list, page);
+		lruvec = mem_cgroup_page_lruvec(page);
 		SetPageLRU(page);
-		add_page_to_lru_list(page, mem_cgroup_page_lruvec(page), lru);
-		put_page(page);		/* a page freed meanwhile leaves the list again here */
+		add_page_to_lru_list(page, lruvec, lru);
+		/* A page freed meanwhile leaves the list again here. */
+		put_page_lru_locked(page, lruvec, pages_to_free);
 		moved++;
 	}
-	(void)lruvec;
 	return moved;
 }
 
@@ -824,7 +844,7 @@ void shrink_active_list(unsigned long nr_to_scan, struct lruvec *lruvec,
 	struct mem_cgroup *memcg = root_or(engine, lruvec->memcg);
 	bool file = is_file_lru(lru);
 	unsigned long nr_taken, nr_scanned, nr_rotated = 0, nr_activate, nr_deactivate;
-	struct page_list hold, l_active, l_inactive;
+	struct page_list hold, l_active, l_inactive, pages_to_free;
 	unsigned int mode = sc->may_unmap ? 0 : ISOLATE_UNMAPPED;
 	struct page *page;
 
@@ -832,10 +852,13 @@ void shrink_active_list(unsigned long nr_to_scan, struct lruvec *lruvec,
 	page_list_init(&hold, lruvec->lists[lru].map);
 	page_list_init(&l_active, hold.map);
 	page_list_init(&l_inactive, hold.map);
+	page_list_init(&pages_to_free, hold.map);
 
+	lru_lock(pgdat);
 	nr_taken = isolate_lru_pages(nr_to_scan, lruvec, &hold, &nr_scanned, sc, mode, lru);
 	mod_node_page_state(pgdat, file ? NR_ISOLATED_FILE : NR_ISOLATED_ANON, (long)nr_taken);
 	lruvec->reclaim_stat.recent_scanned[file] += nr_taken;
+	lru_unlock(pgdat);
 	count_vm_events(engine, PGREFILL, nr_scanned);
 	count_memcg_events(memcg, PGREFILL, nr_scanned);
 	mod_memcg_state(memcg, MEMCG_PGREFILL, (long)nr_scanned);
@@ -864,12 +887,15 @@ void shrink_active_list(unsigned long nr_to_scan, struct lruvec *lruvec,
 
 	mapped_flush_hints(engine);	/* the clients' pages it deactivated */
 	/* Referenced pages count as rotated even when deactivated anyway (anon). */
+	lru_lock(pgdat);
 	lruvec->reclaim_stat.recent_rotated[file] += nr_rotated;
-	nr_activate = move_active_pages_to_lru(lruvec, &l_active, lru);
-	nr_deactivate = move_active_pages_to_lru(lruvec, &l_inactive,
+	nr_activate = move_active_pages_to_lru(lruvec, &l_active, &pages_to_free, lru);
+	nr_deactivate = move_active_pages_to_lru(lruvec, &l_inactive, &pages_to_free,
 						 (enum lru_list)(lru - LRU_ACTIVE_ANON +
 								 LRU_INACTIVE_ANON));
 	mod_node_page_state(pgdat, file ? NR_ISOLATED_FILE : NR_ISOLATED_ANON, -(long)nr_taken);
+	lru_unlock(pgdat);
+	release_freed_pages(&pages_to_free);
 	count_vm_events(engine, PGDEACTIVATE, nr_deactivate);
 	count_memcg_events(memcg, PGDEACTIVATE, nr_deactivate);
 	mod_memcg_state(memcg, MEMCG_PGDEACTIVATE, (long)nr_deactivate);
@@ -1157,8 +1183,10 @@ void snapshot_refaults(struct mem_cgroup *root, struct pglist_data *pgdat)
 	struct mem_cgroup *memcg = mem_cgroup_iter(root, NULL, NULL);
 
 	do {
+		lru_lock(pgdat);
 		mem_cgroup_lruvec(pgdat, memcg)->refaults =
 			(unsigned long)memcg->node_stat[WORKINGSET_ACTIVATE];
+		lru_unlock(pgdat);
 	} while ((memcg = mem_cgroup_iter(root, memcg, NULL)));
 }
 

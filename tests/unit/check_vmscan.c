@@ -34,14 +34,22 @@ static struct lruvec *root_lruvec(struct rcl_engine *e)
 	return mem_cgroup_lruvec(NODE_DATA(e, 0), e->root_mem_cgroup);
 }
 
+/* One list's size changed by @nr, under the node's lru_lock as every size change is. */
+static void fake_lru_size(struct lruvec *lruvec, enum lru_list lru, int zid, long nr)
+{
+	lru_lock(lruvec->pgdat);
+	update_lru_size(lruvec, lru, zid, nr);
+	lru_unlock(lruvec->pgdat);
+}
+
 /* Fake LRU sizes: counters only (lruvec, node, zone and memcg stay consistent), undone by
  * calling it again with the negated sizes. */
 static void add_sizes(struct lruvec *lruvec, long ia, long aa, long inf, long af)
 {
-	update_lru_size(lruvec, LRU_INACTIVE_ANON, ZN, ia);
-	update_lru_size(lruvec, LRU_ACTIVE_ANON, ZN, aa);
-	update_lru_size(lruvec, LRU_INACTIVE_FILE, ZN, inf);
-	update_lru_size(lruvec, LRU_ACTIVE_FILE, ZN, af);
+	fake_lru_size(lruvec, LRU_INACTIVE_ANON, ZN, ia);
+	fake_lru_size(lruvec, LRU_ACTIVE_ANON, ZN, aa);
+	fake_lru_size(lruvec, LRU_INACTIVE_FILE, ZN, inf);
+	fake_lru_size(lruvec, LRU_ACTIVE_FILE, ZN, af);
 }
 
 /* ---- get_scan_count (spec 7) ----------------------------------------------------------- */
@@ -218,15 +226,15 @@ START_TEST(test_scan_anon_file_below_high_wmark)
 	ck_assert_int_eq(get_scan_balance(lruvec, NULL, &sc), SCAN_FRACT);
 	/* Row 4 also needs the inactive anon list not low: 4096 * 1 < 4097 is low. */
 	zone->_watermark[WMARK_HIGH] = free + 200;
-	update_lru_size(lruvec, LRU_ACTIVE_ANON, ZN, 1);
+	fake_lru_size(lruvec, LRU_ACTIVE_ANON, ZN, 1);
 	ck_assert_int_eq(get_scan_balance(lruvec, NULL, &sc), SCAN_FRACT);
-	update_lru_size(lruvec, LRU_ACTIVE_ANON, ZN, -1);
+	fake_lru_size(lruvec, LRU_ACTIVE_ANON, ZN, -1);
 	/* ... and inactive anon >> priority > 0: 4095 >> 12 = 0 fails it. */
-	update_lru_size(lruvec, LRU_INACTIVE_ANON, ZN, -1);
-	update_lru_size(lruvec, LRU_ACTIVE_ANON, ZN, -1);	/* 4095/4095: not low */
+	fake_lru_size(lruvec, LRU_INACTIVE_ANON, ZN, -1);
+	fake_lru_size(lruvec, LRU_ACTIVE_ANON, ZN, -1);	/* 4095/4095: not low */
 	ck_assert_int_eq(get_scan_balance(lruvec, NULL, &sc), SCAN_FRACT);
-	update_lru_size(lruvec, LRU_INACTIVE_ANON, ZN, 1);
-	update_lru_size(lruvec, LRU_ACTIVE_ANON, ZN, 1);
+	fake_lru_size(lruvec, LRU_INACTIVE_ANON, ZN, 1);
+	fake_lru_size(lruvec, LRU_ACTIVE_ANON, ZN, 1);
 	/* Limit reclaim never takes row 4. */
 	sc.target_mem_cgroup = f.e->root_mem_cgroup;
 	ck_assert_int_eq(get_scan_balance(lruvec, NULL, &sc), SCAN_FRACT);
@@ -258,8 +266,8 @@ START_TEST(test_scan_file_inactive_not_low)
 	ck_assert_uint_eq(lru_pages, 81920 + 40960);
 	/* Row 5 needs inactive file >> priority > 0: at 4095/4095 (not low), 4095 >> 12 = 0
 	 * -> SCAN_FRACT. */
-	update_lru_size(lruvec, LRU_INACTIVE_FILE, ZN, 4095 - 81920);
-	update_lru_size(lruvec, LRU_ACTIVE_FILE, ZN, 4095 - 40960);
+	fake_lru_size(lruvec, LRU_INACTIVE_FILE, ZN, 4095 - 81920);
+	fake_lru_size(lruvec, LRU_ACTIVE_FILE, ZN, 4095 - 40960);
 	ck_assert_int_eq(get_scan_balance(lruvec, NULL, &sc), SCAN_FRACT);
 	add_sizes(lruvec, -40960, -81920, -4095, -4095);
 	unlock(f.e);
@@ -520,9 +528,9 @@ START_TEST(test_inactive_list_is_low)
 	/* 1 GiB pair: ratio 3. 65536 * 3 < 196608 is false; 196609 (still 1 GiB) is low. */
 	add_sizes(lruvec, 0, 0, 65536, 196608);
 	ck_assert(!inactive_list_is_low(lruvec, true, NULL, &sc, true));
-	update_lru_size(lruvec, LRU_ACTIVE_FILE, ZN, 1);
+	fake_lru_size(lruvec, LRU_ACTIVE_FILE, ZN, 1);
 	ck_assert(inactive_list_is_low(lruvec, true, NULL, &sc, true));
-	update_lru_size(lruvec, LRU_ACTIVE_FILE, ZN, -1);
+	fake_lru_size(lruvec, LRU_ACTIVE_FILE, ZN, -1);
 	/* Below 1 GiB ratio 1: 100 < 101 low, 100 < 100 not. */
 	add_sizes(lruvec, 100, 101, -65536 + 100, -196608 + 100);
 	ck_assert(inactive_list_is_low(lruvec, false, NULL, &sc, false));
@@ -537,12 +545,12 @@ START_TEST(test_inactive_list_is_low)
 	lruvec->refaults = (unsigned long)root->node_stat[WORKINGSET_ACTIVATE] + 1;
 	ck_assert(inactive_list_is_low(lruvec, true, NULL, &sc, true));
 	ck_assert(!inactive_list_is_low(lruvec, true, NULL, &sc, false));
-	update_lru_size(lruvec, LRU_ACTIVE_ANON, ZN, -1);	/* anon 100/100 */
+	fake_lru_size(lruvec, LRU_ACTIVE_ANON, ZN, -1);	/* anon 100/100 */
 	ck_assert(!inactive_list_is_low(lruvec, false, NULL, &sc, true));
 	/* Ratio 0 with no active pages: 0 < 0 is false. */
-	update_lru_size(lruvec, LRU_ACTIVE_FILE, ZN, -100);
+	fake_lru_size(lruvec, LRU_ACTIVE_FILE, ZN, -100);
 	ck_assert(!inactive_list_is_low(lruvec, true, NULL, &sc, true));
-	update_lru_size(lruvec, LRU_ACTIVE_FILE, ZN, 100);
+	fake_lru_size(lruvec, LRU_ACTIVE_FILE, ZN, 100);
 	/* snapshot_refaults takes the current count: the rule stops firing. */
 	snapshot_refaults(root, NODE_DATA(f.e, 0));
 	ck_assert_uint_eq(lruvec->refaults, (unsigned long)root->node_stat[WORKINGSET_ACTIVATE]);
@@ -791,9 +799,11 @@ static void putback(struct page_list *list)
 			putback_lru_page(page);
 			continue;
 		}
+		lru_lock(page_pgdat(page));
 		SetPageLRU(page);
 		add_page_to_lru_list(page, mem_cgroup_page_lruvec(page), page_lru(page));
-		put_page(page);
+		lru_unlock(page_pgdat(page));
+		put_page(page);		/* not under lru_lock: the last one takes it off */
 	}
 }
 
@@ -1312,14 +1322,14 @@ START_TEST(test_priority_loop_stops_at_12)
 	/* Pad the inactive file count to 32 << 12 so that priority 12 scans exactly 32:
 	 * (32 * 4096) >> 12 = 32; the 32 oldest real pages are reclaimable. */
 	fake = (32UL << DEF_PRIORITY) - real;
-	update_lru_size(lruvec, LRU_INACTIVE_FILE, ZN, (long)fake);
+	fake_lru_size(lruvec, LRU_INACTIVE_FILE, ZN, (long)fake);
 	stall = vm_event_read(f.e, ALLOCSTALL_NORMAL);
 	ck_assert_uint_eq(do_try_to_free_pages(f.e, zonelist0(f.e), &sc), 32);
 	/* Step 3c at the first pass: the loop broke before decrementing. */
 	ck_assert_int_eq(sc.priority, DEF_PRIORITY);
 	ck_assert_uint_eq(vm_event_read(f.e, ALLOCSTALL_NORMAL), stall + 1);
 	ck_assert_uint_eq(vm_event_read(f.e, PGSTEAL_DIRECT), 32);
-	update_lru_size(lruvec, LRU_INACTIVE_FILE, ZN, -(long)fake);
+	fake_lru_size(lruvec, LRU_INACTIVE_FILE, ZN, -(long)fake);
 	ck_assert_uint_eq(lruvec_lru_size(lruvec, LRU_INACTIVE_FILE, ZN), real - 32);
 	unlock(f.e);
 	fixture_teardown(&f);
@@ -1382,7 +1392,7 @@ START_TEST(test_priority_loop_low_skipped_retry)
 	real = lruvec_lru_size(lruvec, LRU_INACTIVE_FILE, ZN);
 	ck_assert_uint_eq(real, 64);
 	fake = (32UL << DEF_PRIORITY) - real;
-	update_lru_size(lruvec, LRU_INACTIVE_FILE, ZN, (long)fake);
+	fake_lru_size(lruvec, LRU_INACTIVE_FILE, ZN, (long)fake);
 	/* First run: the group is skipped at every priority (LOW, not yet low reclaim),
 	 * nothing else is reclaimable; step 7 retries from priority 12 with memcg_low_reclaim:
 	 * the first pass reclaims 32 and the group gets one MEMCG_LOW event. */
@@ -1393,7 +1403,7 @@ START_TEST(test_priority_loop_low_skipped_retry)
 	ck_assert_uint_eq(memcg->events[MEMCG_LOW], 1);
 	ck_assert_int_eq(memcg->usage, 32);
 	ck_assert_uint_eq(vm_event_read(f.e, ALLOCSTALL_NORMAL), 2);	/* retry: counted again */
-	update_lru_size(lruvec, LRU_INACTIVE_FILE, ZN, -(long)fake);
+	fake_lru_size(lruvec, LRU_INACTIVE_FILE, ZN, -(long)fake);
 	unlock(f.e);
 	fixture_teardown(&f);
 }
