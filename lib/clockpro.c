@@ -431,6 +431,23 @@ static void nonres_expire(struct clockpro *cp, unsigned long pos)
 }
 
 /*
+ * The young bits of a page whose test period a hand is about to end, and a hinting-fault
+ * request for a client that holds it (it stays). Page-table locks rank above lru_lock: the
+ * caller lets lru_lock go around this, under mm_lock, which keeps the page where it is.
+ */
+static bool test_period_referenced(struct page *page, struct mem_cgroup *target)
+{
+	unsigned int vm_flags = 0;
+	bool young;
+
+	if (!page_mapped(page))
+		return false;
+	young = page_referenced(page, target, &vm_flags) > 0;
+	page_sample_mapped(page);
+	return young;
+}
+
+/*
  * A hand ends the test period of resident cold @page (§3.3: hand_hot passing it, or hand_test).
  * The adaptation counts the period by whether the page was accessed in it: "if a cold page is
  * accessed during its test period, we increment m_c by 1; if a cold page passes its test
@@ -441,17 +458,12 @@ static void nonres_expire(struct clockpro *cp, unsigned long pos)
  * (§3.3). The page stays, so a client holding it is asked for a hinting fault, as for every
  * page a hand tests and keeps (page_was_referenced).
  */
-static void test_period_end(struct clockpro *cp, struct page *page, struct mem_cgroup *target,
+static void test_period_end(struct clockpro *cp, struct page *page, bool ptes_young,
 			    unsigned long m)
 {
-	unsigned int vm_flags = 0;
-
 	ClearPageTest(page);
-	if (page_mapped(page)) {
-		if (page_referenced(page, target, &vm_flags))
-			SetPageReferenced(page);
-		page_sample_mapped(page);
-	}
+	if (ptes_young)
+		SetPageReferenced(page);
 	if (PageReferenced(page))
 		cold_target_grow(cp, m);
 	else
@@ -547,8 +559,16 @@ static bool hand_hot_step(struct lruvec *lruvec, bool file, struct scan_control 
 		}
 		return true;
 	}
-	if (PageTest(page))
-		test_period_end(cp, page, sc->target_mem_cgroup, clock_size(lruvec, file));
+	if (PageTest(page)) {
+		bool young;
+
+		lru_unlock(lruvec->pgdat);
+		young = test_period_referenced(page, sc->target_mem_cgroup);
+		lru_lock(lruvec->pgdat);
+		if (!PageLRU(page))	/* isolated meanwhile: the hand moved on anyway */
+			return true;
+		test_period_end(cp, page, young, clock_size(lruvec, file));
+	}
 	clock_requeue(lruvec, lru, page, false, false);
 	hot_pos_settle(cp, &lruvec->lists[lru]);
 	return true;
@@ -620,8 +640,15 @@ static void hand_test(struct lruvec *lruvec, bool file)
 		}
 		cp->test_pos = page_pos(page);
 		cp->hand_test = page->lru_prev;
-		if (!PageHot(page) && PageTest(page))
-			test_period_end(cp, page, NULL, m);
+		if (!PageHot(page) && PageTest(page)) {
+			bool young;
+
+			lru_unlock(lruvec->pgdat);
+			young = test_period_referenced(page, NULL);
+			lru_lock(lruvec->pgdat);
+			if (PageLRU(page) && PageTest(page))
+				test_period_end(cp, page, young, m);
+		}
 	}
 	lru_unlock(lruvec->pgdat);
 }
