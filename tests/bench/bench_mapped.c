@@ -12,8 +12,8 @@
  *    as its memcg's max, 80 % of the writes to 20 % of the pages, the same random sequence
  *    each time) through the mapping with hinting faults, through the mapping without them
  *    (RECLAIMD_MAP_HINTS=0), through Write requests, and on the host kernel's own swap (a
- *    child in a memory cgroup, v2 or v1, with the same limit and swap; as root, a swap file
- *    of the run's own beside reclaimd's at the highest priority, switched off at the end)
+ *    child in a memory cgroup, v2 or v1, with the same limit and swap; as root on a host
+ *    without swap, a swap file of the run's own beside reclaimd's, switched off at the end)
  *    when this machine allows it; when it does not, the line says why and gives no number.
  *
  * Targets (issue 14): first touch <= 20 us median, swap-in <= 25 us median, eviction <= 3 us
@@ -279,19 +279,16 @@ static bool host_has_swap(void)
 }
 
 /*
- * As root the run swaps to a file of its own, in the directory reclaimd's swap file is in (so
- * that both swap to the same file system), at the highest priority: the kernel puts the
- * child's pages there and not in a swap area someone else switches on and off meanwhile (a
- * swapoff under the child pulls its pages back into its 8 MiB group, which can OOM kill it).
- * Not root, or no swapon here: the host's own swap, if it has one.
- * Undone by host_swap_off. NULL, or *WHY.
+ * A host without swap gets a swap file of our own for the run, in the directory reclaimd's
+ * swap file is in, so that both swap to the same file system. Root only; undone by
+ * host_swap_off. NULL, or *WHY.
  */
 static const char *host_swap_on(const char *dir, char *path, size_t len, const char **why)
 {
 	char cmd[600];
 	int fd;
 
-	if (geteuid() != 0 && host_has_swap())
+	if (host_has_swap())
 		return "";
 	if (geteuid() != 0) {
 		*why = "no swap is configured on this host and only root may add a swap file";
@@ -307,12 +304,8 @@ static const char *host_swap_on(const char *dir, char *path, size_t len, const c
 	}
 	close(fd);
 	snprintf(cmd, sizeof(cmd), "mkswap -q %s >/dev/null 2>&1", path);
-	if (system(cmd) != 0 ||
-	    swapon(path, SWAP_FLAG_PREFER |
-			 ((32767 << SWAP_FLAG_PRIO_SHIFT) & SWAP_FLAG_PRIO_MASK)) < 0) {
+	if (system(cmd) != 0 || swapon(path, 0) < 0) {
 		unlink(path);
-		if (host_has_swap())
-			return "";	/* the host's, then */
 		*why = "no swap is configured on this host and swapon(2) of a swap file failed";
 		return NULL;
 	}
