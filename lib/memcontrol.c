@@ -260,6 +260,9 @@ int mem_cgroup_try_charge(struct page *page, struct mem_cgroup *memcg)
  * With __GFP_NORETRY in @gfp (readahead's pages) one round of reclaim and the drain is all:
  * then -ENOMEM, quietly, as try_charge's "goto nomem" — a page nobody asked for yet is not
  * worth an OOM kill, and the fault or read that needs its own page charges it in full.
+ * The charge does not wait for the swap writes its reclaim submits (a mapped fault would pay
+ * a disk write for every pass): it waits only when a pass freed nothing while writes are in
+ * flight, before that pass counts as a failed retry.
  */
 int mem_cgroup_try_charge_gfp(struct page *page, struct mem_cgroup *memcg, gfp_t gfp)
 {
@@ -274,7 +277,7 @@ int mem_cgroup_try_charge_gfp(struct page *page, struct mem_cgroup *memcg, gfp_t
 	while ((over = page_counter_over_limit(memcg, 1))) {
 		memcg_memory_event(over, MEMCG_MAX);
 		psi_memstall_enter(engine, memcg);
-		reclaimed = try_to_free_mem_cgroup_pages(over, 1, GFP_KERNEL, true);
+		reclaimed = try_to_free_mem_cgroup_pages_async(over, 1, GFP_KERNEL, true);
 		psi_memstall_leave(engine);
 		if (!page_counter_over_limit(memcg, 1))
 			break;
@@ -290,6 +293,13 @@ int mem_cgroup_try_charge_gfp(struct page *page, struct mem_cgroup *memcg, gfp_t
 		 * the page allocator waits for writeback before it gives up (at most 16 times). */
 		if (!reclaimed && waits > 0) {
 			waits--;
+			/* The pass only submitted writes (its own or an earlier one's are still
+			 * in flight): those pages are freed once written. Wait for them, then
+			 * reclaim again, instead of counting a retry toward the OOM killer. */
+			if (global_node_page_state(engine, NR_WRITEBACK)) {
+				writeback_wait_all(engine);
+				continue;
+			}
 			if (memcg_should_wait_writeback(over))
 				continue;
 		}

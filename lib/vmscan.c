@@ -1366,9 +1366,18 @@ unsigned long try_to_free_pages(struct rcl_engine *engine, struct zonelist *zone
 
 /* ---- memcg reclaim ---------------------------------------------------------------------- */
 
-/* Limit and proactive reclaim of @memcg's subtree on every node (spec 5.1 memcg column). */
-unsigned long try_to_free_mem_cgroup_pages(struct mem_cgroup *memcg, unsigned long nr_pages,
-					   gfp_t gfp_mask, bool may_swap)
+/*
+ * Limit and proactive reclaim of @memcg's subtree on every node (spec 5.1 memcg column). With
+ * @wait it waits for the writes it submitted before it returns, for callers that take its
+ * progress as final (memory.max lowered, memory.reclaim, memory.high). Without, in a daemon,
+ * it returns once they are submitted, as the kernel's does under try_charge: a page written
+ * for reclaim is freed by a later pass, after end_page_writeback has rotated it to the
+ * inactive tail, and the charge waits only when a pass freed nothing (mem_cgroup_try_charge).
+ * The deterministic engine always waits: its I/O never outlives the call that started it.
+ */
+static unsigned long __try_to_free_mem_cgroup_pages(struct mem_cgroup *memcg,
+						    unsigned long nr_pages, gfp_t gfp_mask,
+						    bool may_swap, bool wait)
 {
 	struct rcl_engine *engine = memcg->engine;
 	struct scan_control sc = {
@@ -1392,10 +1401,25 @@ unsigned long try_to_free_mem_cgroup_pages(struct mem_cgroup *memcg, unsigned lo
 					    &NODE_DATA(engine, 0)->node_zonelists[ZONELIST_FALLBACK],
 					    &sc);
 	trace_event(engine, .type = RCL_TRACE_MEMCG_RECLAIM_END, .nr_reclaimed = nr_reclaimed);
-	writeback_wait_all(engine);
+	if (wait || !reclaim_may_sleep(engine))
+		writeback_wait_all(engine);
 	wb_run_inline(engine);
 	task->flags = saved;
 	return nr_reclaimed;
+}
+
+unsigned long try_to_free_mem_cgroup_pages(struct mem_cgroup *memcg, unsigned long nr_pages,
+					   gfp_t gfp_mask, bool may_swap)
+{
+	return __try_to_free_mem_cgroup_pages(memcg, nr_pages, gfp_mask, may_swap, true);
+}
+
+/* The charge's reclaim: its swap writes go on after it returns (in a daemon). */
+unsigned long try_to_free_mem_cgroup_pages_async(struct mem_cgroup *memcg,
+						 unsigned long nr_pages, gfp_t gfp_mask,
+						 bool may_swap)
+{
+	return __try_to_free_mem_cgroup_pages(memcg, nr_pages, gfp_mask, may_swap, false);
 }
 
 /*

@@ -129,6 +129,9 @@ void wakeup_kswapd(struct zone *zone, gfp_t gfp_flags, int order, int classzone_
 int balance_pgdat(struct pglist_data *pgdat, int order, int classzone_idx);
 unsigned long try_to_free_mem_cgroup_pages(struct mem_cgroup *memcg, unsigned long nr_pages,
 					   gfp_t gfp_mask, bool may_swap);
+unsigned long try_to_free_mem_cgroup_pages_async(struct mem_cgroup *memcg,
+						 unsigned long nr_pages, gfp_t gfp_mask,
+						 bool may_swap);
 void mem_cgroup_wait_writeback(struct rcl_engine *engine);
 unsigned long mem_cgroup_shrink_node(struct mem_cgroup *memcg, gfp_t gfp_mask,
 				     struct pglist_data *pgdat, unsigned long *nr_scanned);

@@ -466,6 +466,67 @@ START_TEST(test_memcg_reclaim_takes_runs_back)
 }
 END_TEST
 
+/*
+ * A fault that needs reclaim does not wait for the swap writes that reclaim submitted (the
+ * kernel's try_charge does not): in a daemon (threads running, swap through io_uring) the
+ * fault returns with them in flight, and the pages are freed by a later pass once written.
+ * A region four times its memcg's max is written whole twice: counted per fault, those whose
+ * reclaim wrote pages (nr_vmscan_write grew) and returned before the writes completed
+ * (nr_writeback still up); none of them waits on the clock. Before, the charge's reclaim
+ * waited for every write it had submitted, and no fault ever returned with one in flight.
+ * Nothing is lost meanwhile: every page comes back with the bytes last written, the max
+ * holds, and the group has no OOM event (a pass that freed nothing waits for the writes
+ * before it counts as a failed retry).
+ */
+START_TEST(test_fault_reclaim_does_not_wait_for_its_writes)
+{
+	struct fixture f;
+	struct client cl;
+	uint64_t i, round, pages = 1024;	/* 4 MiB in a 1 MiB memcg */
+	unsigned int writing = 0, in_flight = 0;
+	uint32_t g, id;
+
+	fixture_setup_io(&f, 16, 32, 1, true);
+	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
+	client_init(&cl, pages);
+	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "m", &g), 0);
+	ck_assert_int_eq(rcl_memcg_set(f.e, g, RCL_MEMCG_MAX, 1 * MiB), 0);
+	id = anon_region(&f, pages, g);
+	ck_assert_int_eq(rcl_region_map(f.e, id, &run_ops, &cl), 0);
+	for (round = 1; round <= 2; round++) {
+		for (i = 0; i < pages; i++) {
+			uint64_t written = fixture_vmstat(f.e, "nr_vmscan_write");
+			bool miss = !cl.present[i];
+
+			client_touch(&f, &cl, id, i);
+			if (miss && fixture_vmstat(f.e, "nr_vmscan_write") > written) {
+				writing++;
+				in_flight += fixture_vmstat(f.e, "nr_writeback") > 0;
+			}
+			if (round > 1)
+				ck_assert_msg(check_pattern(cl.pages[i], PAGE, round - 1, i * PAGE),
+					      "page %llu", (unsigned long long)i);
+			fill_pattern(cl.pages[i], PAGE, round, i * PAGE);
+		}
+	}
+	printf("fault reclaim: %u faults wrote pages, %u returned with the writes in flight\n",
+	       writing, in_flight);
+	ck_assert_uint_gt(writing, 0);
+	ck_assert_uint_gt(in_flight, 0);
+	ck_assert_uint_le(fixture_memcg_value(f.e, g, false, "anon"), 1 * MiB);
+	ck_assert_uint_eq(fixture_memcg_value(f.e, g, true, "oom"), 0);
+	for (i = 0; i < pages; i++) {
+		client_touch(&f, &cl, id, i);
+		ck_assert_msg(check_pattern(cl.pages[i], PAGE, 2, i * PAGE), "page %llu",
+			      (unsigned long long)i);
+	}
+	ck_assert_int_eq(rcl_region_unmap(f.e, id, &cl), 0);
+	rcl_engine_stop_threads(f.e);
+	client_free(&cl);
+	fixture_teardown(&f);
+}
+END_TEST
+
 /* ---- reclaim's batch: runs taken back at once ------------------------------------------- */
 
 /* A region of @pages pages mapped by @cl with @ops, every page the client's with pattern 3. */
@@ -871,6 +932,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_region_freed_under_its_mapping_tells_the_mapper);
 	tcase_add_test(tc, test_region_four_times_its_memcg_max);
 	tcase_add_test(tc, test_memcg_reclaim_takes_runs_back);
+	tcase_add_test(tc, test_fault_reclaim_does_not_wait_for_its_writes);
 	tcase_add_test(tc, test_run_taken_back_in_one_call);
 	tcase_add_test(tc, test_runs_are_bounded_by_the_batch);
 	tcase_add_test(tc, test_runs_are_split_where_pages_are_not_the_clients);
