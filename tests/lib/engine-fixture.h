@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "reclaim/engine.h"
@@ -25,6 +26,15 @@ struct fixture {
 };
 
 #define MiB (1ULL << 20)
+
+/* Seconds on the monotonic clock: the deadlines that bound the threaded tests' waits. */
+static inline double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /*
  * The reclaim policy the scenarios run under: RCL_RECLAIM_POLICY=clock-pro runs the same

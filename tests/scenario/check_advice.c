@@ -176,7 +176,7 @@ START_TEST(test_reclaim_keeps_age_order_in_slots)
 	const uint64_t n = 64;
 	const char *policy = getenv("RCL_RECLAIM_POLICY");
 	bool clock_pro = policy && !strcmp(policy, "clock-pro");
-	uint64_t runs, reclaimed, tries;
+	uint64_t runs, reads, reclaimed, tries;
 	struct fixture f;
 	uint32_t id, root;
 
@@ -190,11 +190,14 @@ START_TEST(test_reclaim_keeps_age_order_in_slots)
 	rcl_memcg_reclaim(f.e, root, 4 * n, &reclaimed);	/* out of the swap cache too */
 	runs = slot_runs(&f, id, n);
 	/* CLOCK-Pro's hand_cold passes the pages it finds referenced and takes them on a later
-	 * lap: each leaves a gap, but the runs between stay in order (one page a run before). */
+	 * lap: each leaves a gap, and the runs between stay in order. Two-list's batches taken
+	 * youngest first gave one page a run. */
 	ck_assert_msg(runs <= (clock_pro ? n / 4 : 4),
 		      "%llu pages written in order lie in %llu runs of slots",
 		      (unsigned long long)n, (unsigned long long)runs);
-	ck_assert_uint_le(read_back(&f, id, n, 21), runs);
+	reads = read_back(&f, id, n, 21);
+	ck_assert_uint_gt(reads, 0);		/* from swap, not the swap cache */
+	ck_assert_uint_le(reads, runs);
 	fixture_teardown(&f);
 }
 END_TEST

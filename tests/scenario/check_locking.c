@@ -43,14 +43,6 @@ static void *read_page_thread(void *arg)
 	return NULL;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* A region of 16 written pages, swapped out but still in the swap cache. */
 static uint32_t swapped_region(struct fixture *f)
 {

@@ -18,14 +18,6 @@
 #include "engine-fixture.h"
 #include "mm.h"
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* An anonymous region of @pages written pages, all on the LRU lists (the vectors drained). */
 static uint32_t lru_region(struct fixture *f, uint64_t pages)
 {

@@ -24,14 +24,6 @@
 
 #define PAGE 4096ULL
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* An anonymous region of @pages pages, each written with the pattern of seed 5. */
 static uint32_t written_region(struct fixture *f, uint64_t pages)
 {
