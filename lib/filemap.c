@@ -23,7 +23,8 @@
 /*
  * Store @new in slot @index, keeping the leaf's page and shadow counts and the engine's count
  * of shadow nodes current; a leaf left empty is freed. A page or shadow goes only where the
- * leaf exists already: add_to_page_cache_lru creates it, a shadow replaces a page.
+ * leaf exists already: add_to_page_cache_lru creates it, a shadow replaces a page. The
+ * caller holds the mapping's page cache lock.
  */
 void page_cache_set_slot(struct address_space *mapping, unsigned long index, pgcache_slot_t new)
 {
@@ -31,6 +32,7 @@ void page_cache_set_slot(struct address_space *mapping, unsigned long index, pgc
 	pgcache_slot_t old;
 	bool was;
 
+	assert_i_pages_locked(mapping);
 	if (!leaf)
 		return;		/* only a clear can find no leaf: nothing to clear */
 	old = leaf->entries[index & XA_CHUNK_MASK];
@@ -116,6 +118,7 @@ struct address_space *file_open(struct rcl_engine *engine, const char *path, uin
 		goto fail;
 	mapping->type = MAPPING_FILE;
 	mapping->engine = engine;
+	spin_lock_init(&mapping->i_pages_lock);
 	file_ra_state_init(&mapping->f_ra);
 	mapping->fd = fd;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -168,7 +171,7 @@ void file_put_final(struct rcl_engine *engine, struct address_space *mapping)
 			/* Unmapped and clean: what remains is the cache's reference. */
 			if (PageLRU(page) && isolate_lru_page(page) == 0)
 				put_page(page);
-			__delete_from_page_cache(page, 0);
+			delete_from_page_cache(page);
 			put_page(page);
 		}
 	}
@@ -179,9 +182,11 @@ void file_put_final(struct rcl_engine *engine, struct address_space *mapping)
 		}
 	}
 	mapping_unregister(engine, mapping);
+	i_pages_lock(mapping);
 	xa_for_each_range(&mapping->i_pages, i, 0, ULONG_MAX)
 		page_cache_set_slot(mapping, i, 0);	/* the shadows left */
 	xa_destroy(&mapping->i_pages);
+	i_pages_unlock(mapping);
 	close(mapping->fd);
 	free(mapping->path);
 	free(mapping);
@@ -235,33 +240,39 @@ int add_to_page_cache_lru(struct page *page, struct address_space *mapping,
 	err = mem_cgroup_try_charge_gfp(page, memcg, gfp);
 	if (err)
 		return err;
+	i_pages_lock(mapping);
 	leaf = xa_leaf_create(&mapping->i_pages, index);
-	if (!leaf)
+	if (!leaf) {
+		i_pages_unlock(mapping);
 		return -ENOMEM;
+	}
 	/* The leaf's memory is charged to whoever made it, as radix tree nodes are (kmemcg). */
 	if (!leaf->memcg_id) {
 		leaf->memcg_id = (memcg ? memcg : page_engine_of_mapping(mapping)->root_mem_cgroup)->id;
 		leaf->owner_id = mapping->id;
 	}
 	old = page_cache_slot(mapping, index);
-	if (slot_is_page(old))
+	if (slot_is_page(old)) {
+		i_pages_unlock(mapping);
 		return -EEXIST;		/* another thread read it in meanwhile */
+	}
 	page->mapping = mapping->id;
 	page->index = (uint32_t)index;
 	get_page(page);			/* the cache's reference */
 	page_cache_set_slot(mapping, index, mk_page_slot(page_to_pfn(page)));
 	mapping->nrpages++;
-	mod_node_page_state(page_pgdat(page), NR_FILE_PAGES, 1);
-	if (slot_is_shadow(old)) {
+	if (slot_is_shadow(old))
 		mapping->nrexceptional--;
+	i_pages_unlock(mapping);
+	mod_node_page_state(page_pgdat(page), NR_FILE_PAGES, 1);
+	if (slot_is_shadow(old))
 		workingset_refault(page, slot_shadow(old));
-	}
 	lru_cache_add(page);
 	return 0;
 }
 
 /* Remove @page from its file's cache, leaving @shadow (0: nothing) in the slot. The caller
- * drops the cache's reference. */
+ * holds the mapping's page cache lock and drops the cache's reference. */
 void __delete_from_page_cache(struct page *page, uint64_t shadow)
 {
 	struct address_space *mapping = mapping_lookup(page_engine(page), page->mapping);
@@ -272,6 +283,16 @@ void __delete_from_page_cache(struct page *page, uint64_t shadow)
 	mapping->nrpages--;
 	mod_node_page_state(page_pgdat(page), NR_FILE_PAGES, -1);
 	page->mapping = 0;
+}
+
+/* __delete_from_page_cache, taking the page cache lock, leaving no shadow. */
+void delete_from_page_cache(struct page *page)
+{
+	struct address_space *mapping = mapping_lookup(page_engine(page), page->mapping);
+
+	i_pages_lock(mapping);
+	__delete_from_page_cache(page, 0);
+	i_pages_unlock(mapping);
 }
 
 /*
@@ -302,7 +323,7 @@ static struct page *page_cache_read(struct rcl_engine *engine, struct address_sp
 	err = filemap_read_pages(mapping, &page, 1);
 	if (err) {
 		/* The page never held data: take it out again, nothing is lost. */
-		__delete_from_page_cache(page, 0);
+		delete_from_page_cache(page);
 		unlock_page(page);
 		put_page(page);		/* the cache's reference; the LRU vector's goes later */
 		put_page(page);
@@ -607,7 +628,7 @@ static void invalidate_mapping_pages(struct rcl_engine *engine, struct address_s
 			putback_lru_page(page);
 			continue;
 		}
-		__delete_from_page_cache(page, 0);
+		delete_from_page_cache(page);
 		set_page_count(page, 1);
 		unlock_page(page);
 		put_page(page);			/* the frame is free, uncharged */

@@ -27,6 +27,7 @@
 __thread struct rcl_engine *mm_lock_owner;
 __thread int model_locks_held;
 __thread int pte_locks_held;		/* page-table locks (region->ptl) held by this thread */
+__thread int i_pages_locks_held;	/* page cache locks (mapping->i_pages_lock) held */
 __thread struct pglist_data *lru_lock_pgdat;	/* the node whose lru_lock this thread holds */
 static __thread bool never_blocks;	/* rcl_thread_never_blocks: an event loop */
 
@@ -44,8 +45,8 @@ static void mm_lock_acquired(struct rcl_engine *engine)
 	run_deferred_completions(engine);
 }
 
-/* --enable-debug: mm_lock is outside every page-table lock and lru_lock, never taken under
- * one. */
+/* --enable-debug: mm_lock is outside every page-table lock, page cache lock and lru_lock,
+ * never taken under one. */
 static void mm_lock_order_check(void)
 {
 #ifdef RCL_DEBUG
@@ -57,6 +58,11 @@ static void mm_lock_order_check(void)
 	if (lru_lock_pgdat) {
 		fprintf(stderr, "reclaimd engine: mm_lock taken with node %d's lru_lock held "
 				"(the order is mm_lock, then lru_lock)\n", lru_lock_pgdat->node_id);
+		abort();
+	}
+	if (i_pages_locks_held) {
+		fprintf(stderr, "reclaimd engine: mm_lock taken with a page cache lock held "
+				"(the order is mm_lock, then i_pages)\n");
 		abort();
 	}
 #endif

@@ -150,6 +150,7 @@ static inline pte_t pte_get(const struct region *region, unsigned long idx)
 
 extern __thread int model_locks_held;
 extern __thread int pte_locks_held;
+extern __thread int i_pages_locks_held;
 extern __thread struct pglist_data *lru_lock_pgdat;
 
 /* Take @region's page-table lock: nothing under it may sleep or take mm_lock (lock.c). It
@@ -158,6 +159,8 @@ static inline void pte_lock(struct region *region)
 {
 	VM_BUG_ON(lru_lock_pgdat, "page-table lock taken under lru_lock (the order is ptl, then "
 		  "lru_lock)");
+	VM_BUG_ON(i_pages_locks_held, "page-table lock taken under a page cache lock (the order "
+		  "is ptl, then i_pages)");
 	spin_lock(&region->ptl);
 	pte_locks_held++;
 	model_locks_held++;
@@ -260,6 +263,7 @@ struct address_space {
 	bool unlinked;			/* no longer found by its path */
 	int fd;
 	uint64_t i_size;		/* bytes */
+	spinlock_t i_pages_lock;	/* i_pages, nrpages, nrexceptional (i_pages_lock()) */
 	struct xarray i_pages;		/* page cache and shadow entries, by file page index */
 	unsigned long nrpages;		/* pages in the cache */
 	unsigned long nrexceptional;	/* shadow entries */
@@ -289,6 +293,41 @@ struct rcl_file {
 static inline struct rcl_engine *page_engine_of_mapping(const struct address_space *mapping)
 {
 	return mapping->engine;
+}
+
+/* ---- the page cache lock ---- */
+
+/*
+ * Take @mapping's page cache lock, the kernel's xa_lock_irq(&mapping->i_pages): the slots of
+ * its cache (pages and shadow entries), the leaves under them, nrpages and nrexceptional.
+ * Every change holds it, inside mm_lock for now, so a holder of mm_lock may still read slots
+ * without it; a reader without mm_lock must take it. It ranks below the page-table lock and
+ * above lru_lock, as in the kernel (workingset_eviction under it may take lru_lock); nothing
+ * under it sleeps or takes mm_lock, and one mapping's at a time. --enable-debug aborts on each.
+ */
+static inline void i_pages_lock(struct address_space *mapping)
+{
+	VM_BUG_ON(lru_lock_pgdat, "page cache lock taken under lru_lock (the order is i_pages, "
+		  "then lru_lock)");
+	VM_BUG_ON(i_pages_locks_held, "a second mapping's page cache lock taken");
+	spin_lock(&mapping->i_pages_lock);
+	i_pages_locks_held++;
+	model_locks_held++;
+}
+
+static inline void i_pages_unlock(struct address_space *mapping)
+{
+	model_locks_held--;
+	i_pages_locks_held--;
+	spin_unlock(&mapping->i_pages_lock);
+}
+
+/* --enable-debug: the caller changes @mapping's page cache, so it holds its lock. */
+static inline void assert_i_pages_locked(struct address_space *mapping)
+{
+	VM_BUG_ON(!i_pages_locks_held || !atomic_load_explicit(&mapping->i_pages_lock.locked,
+							       memory_order_relaxed),
+		  "page cache changed without its lock");
 }
 
 bool PageAnon(const struct page *page);
@@ -539,6 +578,7 @@ struct page *find_get_page(struct address_space *mapping, unsigned long index);
 int add_to_page_cache_lru(struct page *page, struct address_space *mapping,
 			  unsigned long index, struct mem_cgroup *memcg, gfp_t gfp);
 void __delete_from_page_cache(struct page *page, uint64_t shadow);
+void delete_from_page_cache(struct page *page);
 /* The page cache slot of @index: 0 (empty), a page or a shadow entry. */
 static inline pgcache_slot_t page_cache_slot(const struct address_space *mapping,
 					     unsigned long index)

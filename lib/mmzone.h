@@ -24,7 +24,14 @@
  *                                      once (ptep_get). Under it nothing sleeps and mm_lock
  *                                      is not taken, not even tried; --enable-debug aborts on
  *                                      either (lock.c) and on an entry changed without it
- *         pgdat->lru_lock              the LRU lists of every lruvec on the node, their sizes
+ *         mapping->i_pages_lock        one file's page cache: its slots (pages and shadow
+ *                                      entries), their leaves, nrpages, nrexceptional. Every
+ *                                      change takes it inside mm_lock; a reader without
+ *                                      mm_lock takes it (mm.h). Under it nothing sleeps, no
+ *                                      mm_lock or ptl is taken, one mapping's at a time;
+ *                                      __remove_mapping's workingset_eviction may take
+ *                                      lru_lock. --enable-debug aborts on each breach
+ *           pgdat->lru_lock            the LRU lists of every lruvec on the node, their sizes
  *                                      (lru_zone_size and the counters update_lru_size
  *                                      keeps), reclaim_stat, the refault snapshots, and
  *                                      CLOCK-Pro's clocks (hands, positions, non-resident
@@ -53,11 +60,14 @@
  * The target once mm_lock is split (the kernel's order: reclaim holds the page lock and then
  * walks the page tables that map the page, so the page lock is outside them):
  *   page lock (PG_locked)
- *     mapping index lock / rmap lock   page cache slots and shadow entries; a file's mappers
+ *     rmap lock (i_mmap)               a file's mappers
  *       region->ptl                    a region's entries (in place, under mm_lock for now)
- *         pgdat->lru_lock, swap locks  LRU lists of every lruvec on the node (in place, under
+ *         mapping->i_pages_lock        page cache slots and shadow entries (in place, under
+ *                                      mm_lock for now)
+ *           pgdat->lru_lock, swap locks
+ *                                      LRU lists of every lruvec on the node (in place, under
  *                                      mm_lock for now); slot map
- *           pcp->lock -> zone->lock    freeing pages from under the LRU lock
+ *             pcp->lock -> zone->lock  freeing pages from under the LRU lock
  *
  * Counters are relaxed atomics and need no lock.
  */

@@ -96,7 +96,7 @@ static void readahead_discard(struct page **pages, unsigned int nr)
 
 	for (i = 0; i < nr; i++) {
 		ClearPageReadahead(pages[i]);
-		__delete_from_page_cache(pages[i], 0);
+		delete_from_page_cache(pages[i]);
 		put_page(pages[i]);	/* the cache's; the LRU vector's reference goes later */
 	}
 }

@@ -241,6 +241,7 @@ int rcl_region_create(struct rcl_engine *engine, const struct rcl_region_spec *s
 	if (!region->anon)
 		goto fail;
 	region->anon->type = MAPPING_ANON;
+	spin_lock_init(&region->anon->i_pages_lock);
 	region->anon->anon_region = region;
 	err = mapping_register(engine, region->anon);
 	if (err) {

@@ -394,13 +394,13 @@ pageout_t pageout(struct page *page, struct address_space *mapping, struct scan_
  */
 static int __remove_mapping(struct address_space *mapping, struct page *page, bool reclaimed)
 {
-	if (page_ref_count(page) != 2 || PageDirty(page))
-		return 0;
 	uint64_t shadow = 0;
 
 	if (PageSwapCache(page)) {
 		swp_entry_t entry = swp_entry(page->private);
 
+		if (page_ref_count(page) != 2 || PageDirty(page))
+			return 0;
 		/* Anonymous pages leave a shadow in their slot under CLOCK-Pro only, whose anon
 		 * test pages need it; two-list keeps v4.19's: no anon shadows, no anon refaults. */
 		if (reclaimed && page_engine(page)->clock_pos)
@@ -408,9 +408,20 @@ static int __remove_mapping(struct address_space *mapping, struct page *page, bo
 		__delete_from_swap_cache(page, shadow);
 		swap_entry_put_cache(page_engine(page), entry);
 	} else {
+		/* The cache's own mapping: an anonymous page outside swap has one too. */
+		struct address_space *cache = mapping_lookup(page_engine(page), page->mapping);
+
+		/* The references are counted under the cache's lock, where the kernel freezes
+		 * them: a reader that finds the page there takes its reference under it. */
+		i_pages_lock(cache);
+		if (page_ref_count(page) != 2 || PageDirty(page)) {
+			i_pages_unlock(cache);
+			return 0;
+		}
 		if (reclaimed && mapping)
 			shadow = workingset_eviction(mapping, page);
 		__delete_from_page_cache(page, shadow);
+		i_pages_unlock(cache);
 	}
 	set_page_count(page, 1);	/* the cache's reference is gone with it */
 	return 1;

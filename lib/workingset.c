@@ -279,12 +279,14 @@ unsigned long workingset_shrink_shadows(struct rcl_engine *engine, struct pglist
 		unsigned long base = xa_leaf_index(leaf), i;
 
 		/* Clearing the last shadow takes the leaf off the list and frees it. */
+		i_pages_lock(mapping);
 		for (i = base; i < base + XA_CHUNK_SIZE; i++) {
 			if (slot_is_shadow(page_cache_slot(mapping, i))) {
 				page_cache_set_slot(mapping, i, 0);
 				mapping->nrexceptional--;
 			}
 		}
+		i_pages_unlock(mapping);
 		mod_node_page_state(pgdat, WORKINGSET_NODERECLAIM, 1);
 		mod_memcg_node_state(memcg, WORKINGSET_NODERECLAIM, 1);
 		freed++;
