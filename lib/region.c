@@ -492,9 +492,9 @@ int rcl_region_write(struct rcl_engine *engine, uint32_t id, uint64_t offset, co
 }
 
 /*
- * The page of entry @pte of an anonymous region for a copy that must not fault: a present
- * page (anonymous memory has no file page a write would have to copy first), or for a read
- * the zero page. NULL otherwise.
+ * The page of entry @pte for a copy that must not fault: a present page (a write comes only
+ * for an anonymous region, which has no file page it would have to copy first), or for a
+ * read the zero page. NULL otherwise.
  */
 static struct page *resident_page(struct rcl_engine *engine, pte_t pte, bool write)
 {
@@ -508,7 +508,9 @@ static struct page *resident_page(struct rcl_engine *engine, pte_t pte, bool wri
  * goes on while reclaim or a fault holds that: the region by reference (region_lookup_get),
  * its entries under its page-table lock. What a fault on a present page does is done here
  * too: pgfault counted, the accessed bit set, and for a write the dirty bit and PG_dirty.
- * Anonymous regions only: dirtying file pages asks for dirty throttling, which may sleep.
+ * Writes to anonymous regions only: dirtying a file page asks for dirty throttling, which may
+ * sleep. Reads of file regions too: a present entry holds its page-cache page mapped, and
+ * nothing takes a mapped page out of the cache without first clearing the entry under the ptl.
  *
  * The copy itself happens under the ptl. With only a page reference, reclaim could unmap
  * the page, write it to swap and mark it clean before the copy landed, and then drop it
@@ -538,7 +540,7 @@ static int region_copy_resident(struct rcl_engine *engine, uint32_t id, uint64_t
 		err = -EINVAL;
 		goto out;
 	}
-	if (region->file) {
+	if (region->file && write) {
 		err = -EAGAIN;
 		goto out;
 	}

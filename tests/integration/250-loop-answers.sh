@@ -1,13 +1,13 @@
 #!/bin/bash
-# The request path's costs on the loop (issue 10): reads of resident pages are answered on the
-# event loop thread without a hand-off (the loop's counter moves by one a request, the
-# workers' does not move), the counters are in status --json and /metrics, and a pipelined
+# The request path's costs on the loop (issue 10): reads of resident pages, of anonymous and
+# file regions, are answered on the event loop thread without a hand-off (the loop's counter
+# moves by one a request, the workers' does not move), the counters are in status --json and /metrics, and a pipelined
 # stream of one-page resident writes costs at most 2 syscalls a request on the loop thread,
 # as strace -c -p counts them (skipped where strace is missing or may not attach).
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 7
+plan 10
 
 PIPELINE=$top_builddir/tests/lib/pipeline
 READS=16
@@ -44,6 +44,22 @@ check "reads of resident pages: the workers' count moves only by the status call
 check "... and the loop's by one for each read and its hello" \
 	test "$((l2 - l1))" -eq "$((l1 - l0 + 2 * READS))"
 check "... and the reads gave back the bytes written" cmp "$tmp/back" "$tmp/pages"
+
+# The same for a shared file region whose pages a first read brought in.
+fid=$(ctl alloc 64K --file loop-answers.dat --shared)
+check "64 KiB written into a shared file region" \
+	bash -c '[ -n "$0" ] && "$RECLAIMCTL" --socket "$1" write "$0" 0 <"$2" >/dev/null' \
+	"$fid" "$sock" "$tmp/pages"
+read -r l0 w0 <<<"$(counters)"
+read -r l1 w1 <<<"$(counters)"
+for i in $(seq 0 $((READS - 1))); do
+	ctl read "$fid" $((i * 4096)) 4096 >>"$tmp/fback"
+done
+read -r l2 w2 <<<"$(counters)"
+echo "# file region: loop $l0 $l1 $l2, workers $w0 $w1 $w2"
+check "reads of a file region's resident pages: none on the workers" \
+	test "$((w2 - w1))" -eq "$((w1 - w0))"
+check "... and the bytes written" cmp "$tmp/fback" "$tmp/pages"
 
 # /metrics is a snapshot rendered once a second: poll for one that has the family (bounded).
 page=

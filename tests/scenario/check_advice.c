@@ -503,8 +503,8 @@ END_TEST
 
 /*
  * The loop's fast copies: the bytes of resident pages (never-written ones read as zeros), all
- * or nothing, a write dirtying its pages as a write fault does; anything that would fault, a
- * file region or a busy engine gets -EAGAIN with nothing copied.
+ * or nothing, a write dirtying its pages as a write fault does; anything that would fault or
+ * a write to a file region gets -EAGAIN with nothing copied.
  */
 START_TEST(test_copy_resident_all_or_nothing)
 {
@@ -556,10 +556,22 @@ START_TEST(test_copy_resident_all_or_nothing)
 	/* Swapped out: a fault. */
 	ck_assert_int_eq(rcl_region_madvise(f.e, id, 5, 1, RCL_MADV_PAGEOUT), 0);
 	ck_assert_int_eq(rcl_region_read_resident(f.e, id, 5 * PAGE, buf, PAGE), -EAGAIN);
-	/* File regions, bad ranges, unknown regions. */
+	/* File regions: a read of resident pages is copied, a write (which must dirty a file
+	 * page, and may be throttled) and a read of a page not yet read in fault. */
 	file = file_region_of(&f, "f", 4);
-	ck_assert_int_eq(rcl_region_touch(f.e, file, 0, 4, false), 0);
-	ck_assert_int_eq(rcl_region_read_resident(f.e, file, 0, buf, PAGE), -EAGAIN);
+	fill_pattern(mine, 2 * PAGE, 21, PAGE);
+	ck_assert_int_eq(rcl_region_write(f.e, file, PAGE, mine, 2 * PAGE), 0);
+	ck_assert_int_eq(rcl_region_read_resident(f.e, file, 3 * PAGE, buf, PAGE), -EAGAIN);
+	memset(buf, 0xee, 4 * PAGE);
+	ck_assert_int_eq(rcl_region_read_resident(f.e, file, PAGE + 10, buf, 2 * PAGE - 10), 0);
+	ck_assert(check_pattern(buf, 2 * PAGE - 10, 21, PAGE + 10));
+	ck_assert_int_eq(rcl_region_write_resident(f.e, file, PAGE, mine, PAGE), -EAGAIN);
+	/* A page-cache page mapped by a read fault, not a private copy: the file's zeros. */
+	ck_assert_int_eq(rcl_region_read(f.e, file, 0, buf, PAGE), 0);
+	memset(buf, 0xee, PAGE);
+	ck_assert_int_eq(rcl_region_read_resident(f.e, file, 0, buf, PAGE), 0);
+	ck_assert(!memcmp(buf, zeros, PAGE));
+	/* Bad ranges, unknown regions. */
 	ck_assert_int_eq(rcl_region_read_resident(f.e, id, 63 * PAGE, buf, 2 * PAGE), -EINVAL);
 	ck_assert_int_eq(rcl_region_read_resident(f.e, 77, 0, buf, PAGE), -ENOENT);
 	/* A busy engine no longer stops it: it takes the region's page-table lock alone

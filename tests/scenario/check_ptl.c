@@ -100,6 +100,7 @@ static bool young_and_dirty(struct rcl_engine *e, struct region *region, unsigne
  */
 START_TEST(test_resident_copy_while_mm_lock_held)
 {
+	static const char zeros[PAGE];
 	struct rcl_region_spec fspec = { .type = RCL_REGION_FILE, .nr_pages = 2,
 					 .flags = RCL_REGION_SHARED, .path = "f" };
 	struct fixture f;
@@ -136,10 +137,14 @@ START_TEST(test_resident_copy_while_mm_lock_held)
 	ck_assert_int_eq(rcl_region_touch_resident(f.e, id, 4, 2, true), 0);
 	ck_assert_int_eq(rcl_region_touch_resident(f.e, id, 6, 2, true), -EAGAIN);
 	ck_assert_int_eq(rcl_region_touch_resident(f.e, file, 0, 2, true), -EAGAIN);
+	/* A read of a file region's resident page takes no mm_lock either. */
+	memset(back, 0xee, PAGE);
+	ck_assert_int_eq(rcl_region_read_resident(f.e, file, PAGE, back, PAGE), 0);
+	ck_assert(!memcmp(back, zeros, PAGE));
 	holder_stop(&h, t);
 
-	/* Each resident access counted as the fault it stands for: five pages. */
-	ck_assert_uint_eq(fixture_vmstat(f.e, "pgfault") - faults, 5);
+	/* Each resident access counted as the fault it stands for: six pages. */
+	ck_assert_uint_eq(fixture_vmstat(f.e, "pgfault") - faults, 6);
 	mm_lock(f.e);
 	ck_assert(young_and_dirty(f.e, region_lookup(f.e, id), 2));
 	ck_assert(young_and_dirty(f.e, region_lookup(f.e, id), 5));
