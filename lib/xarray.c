@@ -5,6 +5,14 @@
  * tree grows a level on top when an index beyond its reach is stored, as the kernel's radix
  * tree does. Leaves hold the entries; inner nodes count their children so that emptied
  * subtrees can be given back.
+ *
+ * Lookups may run beside one writer, as the kernel's RCU walks of its radix tree do: the
+ * owner's fine lock (a region's ptl) serialises the writers, while a reader that holds only
+ * a coarser lock (mm_lock) or none of the writer's walks the tree at the same time. So a node
+ * is filled in before it is linked, every link (the head, an inner slot) is published with a
+ * release store and followed with an acquire load, and a node a reader could reach is never
+ * changed in what readers look at (shift, slots already set). Only taking nodes away
+ * (xa_leaf_release, xa_destroy) needs every reader excluded, by the owner's lock.
  */
 #include <stdlib.h>
 
@@ -24,6 +32,22 @@ static struct xa_node *xa_node_alloc(struct xarray *xa, unsigned int shift,
 	return node;
 }
 
+static struct xa_node *xa_head(const struct xarray *xa)
+{
+	return __atomic_load_n(&xa->head, __ATOMIC_ACQUIRE);
+}
+
+static struct xa_node *xa_child(const struct xa_node *node, unsigned int off)
+{
+	return __atomic_load_n(&node->slots[off], __ATOMIC_ACQUIRE);
+}
+
+/* Link @child where readers may find it: after everything in it is set. */
+static void xa_publish(struct xa_node **link, struct xa_node *child)
+{
+	__atomic_store_n(link, child, __ATOMIC_RELEASE);
+}
+
 /* Whether @index lies beyond what a tree topped by @top can hold. */
 static bool xa_beyond(const struct xa_node *top, unsigned long index)
 {
@@ -32,30 +56,36 @@ static bool xa_beyond(const struct xa_node *top, unsigned long index)
 
 struct xa_node *xa_leaf(const struct xarray *xa, unsigned long index)
 {
-	struct xa_node *node = xa->head;
+	struct xa_node *node = xa_head(xa);
 
 	if (!node || xa_beyond(node, index))
 		return NULL;
 	while (node && node->shift)
-		node = node->slots[(index >> node->shift) & XA_CHUNK_MASK];
+		node = xa_child(node, (unsigned int)(index >> node->shift) & XA_CHUNK_MASK);
 	return node;
 }
 
+/* The writer: readers may walk beside it (see the top of this file). */
 struct xa_node *xa_leaf_create(struct xarray *xa, unsigned long index)
 {
-	struct xa_node *node, *child;
+	struct xa_node *node, *child, *head;
 	unsigned int off;
 
-	if (!xa->head && !(xa->head = xa_node_alloc(xa, 0, NULL, 0)))
-		return NULL;
-	while (xa_beyond(xa->head, index)) {
-		node = xa_node_alloc(xa, xa->head->shift + XA_CHUNK_SHIFT, NULL, 0);
+	if (!xa->head) {
+		node = xa_node_alloc(xa, 0, NULL, 0);
 		if (!node)
 			return NULL;
-		node->slots[0] = xa->head;
+		xa_publish(&xa->head, node);
+	}
+	while (xa_beyond(xa->head, index)) {
+		head = xa->head;
+		node = xa_node_alloc(xa, head->shift + XA_CHUNK_SHIFT, NULL, 0);
+		if (!node)
+			return NULL;
+		node->slots[0] = head;	/* unpublished yet: a plain store */
 		node->count = 1;
-		xa->head->parent = node;
-		xa->head = node;
+		head->parent = node;	/* readers never follow parent links */
+		xa_publish(&xa->head, node);
 	}
 	for (node = xa->head; node->shift; node = child) {
 		off = (unsigned int)(index >> node->shift) & XA_CHUNK_MASK;
@@ -64,7 +94,7 @@ struct xa_node *xa_leaf_create(struct xarray *xa, unsigned long index)
 			child = xa_node_alloc(xa, node->shift - XA_CHUNK_SHIFT, node, off);
 			if (!child)
 				return NULL;
-			node->slots[off] = child;
+			xa_publish(&node->slots[off], child);
 			node->count++;
 		}
 	}
@@ -80,13 +110,13 @@ static struct xa_node *xa_seek_leaf(const struct xarray *xa, unsigned long *inde
 	unsigned long i = *index;
 
 	for (;;) {
-		struct xa_node *node = xa->head, *child;
+		struct xa_node *node = xa_head(xa), *child;
 		unsigned long step, next;
 
 		if (!node || xa_beyond(node, i))
 			return NULL;
 		for (; node->shift; node = child) {
-			child = node->slots[(i >> node->shift) & XA_CHUNK_MASK];
+			child = xa_child(node, (unsigned int)(i >> node->shift) & XA_CHUNK_MASK);
 			if (!child)
 				break;
 		}
@@ -149,9 +179,9 @@ void xa_leaf_release(struct xarray *xa, struct xa_node *leaf)
 	for (;;) {
 		parent = node->parent;
 		if (parent)
-			parent->slots[node->offset] = NULL;
+			xa_publish(&parent->slots[node->offset], NULL);
 		else
-			xa->head = NULL;
+			xa_publish(&xa->head, NULL);
 		free(node);
 		xa->nr_nodes--;
 		if (!parent || --parent->count)

@@ -8,7 +8,9 @@
  *
  * Leaves carry two counters for their owner (the page cache: pages and shadow entries), so
  * that the workingset shrinker can find nodes that hold only shadows (spec 14), and an empty
- * leaf can be given back with xa_leaf_release. Not thread-safe: the owner's lock guards it.
+ * leaf can be given back with xa_leaf_release. One writer at a time, under the owner's lock;
+ * lookups (xa_leaf, xa_slot, xa_load, xa_find, xa_next_leaf) may run beside it without that
+ * lock (xarray.c says how). Taking nodes away (xa_leaf_release, xa_destroy) excludes readers.
  */
 #ifndef RCL_XARRAY_H
 #define RCL_XARRAY_H
@@ -69,8 +71,8 @@ static inline uint64_t xa_load(const struct xarray *xa, unsigned long index)
 {
 	uint64_t *slot = xa_slot(xa, index);
 
-	/* Read once: the owner may let a finer lock's holder change entries (not the tree)
-	 * under a reader that holds only its coarse one (a region's ptl, mm.h). */
+	/* Read once: the owner may let a finer lock's holder change entries, and grow the
+	 * tree, under a reader that holds only its coarse one (a region's ptl, mm.h). */
 	return slot ? __atomic_load_n(slot, __ATOMIC_RELAXED) : 0;
 }
 
