@@ -627,9 +627,27 @@ static int byte_ranges_check(struct req_ctx *ctx, const struct region_rec *rec,
 }
 
 /* Read: the ranges of a vectored one, each into its own bytes of the reply. */
-static int read_ranges(struct req_ctx *ctx, const Reclaim__V1__Read *rd, Response *resp)
+/* Free a reply read_ranges built and did not hand over. */
+static void read_reply_drop(Reclaim__V1__ReadReply *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_ranges; i++)
+		free(r->ranges[i].data);
+	free(r->ranges);
+	free(r);
+}
+
+/*
+ * A vectored read: every range copied into its own bytes of the reply. @resident: only if
+ * every page of every range is resident (the loop's fast path), -EAGAIN with the response
+ * untouched otherwise.
+ */
+static int read_ranges(struct req_ctx *ctx, const Reclaim__V1__Read *rd, Response *resp,
+		       bool resident)
 {
 	uint64_t total, max = ctx->config->max_frame_bytes - READ_OVERHEAD;
+	struct rcl_region_iov *iov = NULL;
 	Reclaim__V1__ReadReply *r;
 	struct region_rec rec;
 	size_t i;
@@ -649,29 +667,48 @@ static int read_ranges(struct req_ctx *ctx, const Reclaim__V1__Read *rd, Respons
 			   PRIu64 " bytes)", total, rd->n_ranges, max);
 		return -EINVAL;
 	}
-	r = malloc(sizeof(*r));
+	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
 	reclaim__v1__read_reply__init(r);
-	resp->msg_case = RESP(READ);
-	resp->read = r;
 	r->ranges = calloc(rd->n_ranges, sizeof(*r->ranges));
-	if (!r->ranges)
-		return -ENOMEM;
+	if (resident)
+		iov = calloc(rd->n_ranges, sizeof(*iov));
+	if (!r->ranges || (resident && !iov))
+		goto nomem;
 	for (i = 0; i < rd->n_ranges; i++) {
 		const Reclaim__V1__ByteRange *br = rd->ranges[i];
 
-		r->ranges[i].data = malloc(br->length);
+		r->ranges[i].data = malloc(br->length ? br->length : 1);
 		if (!r->ranges[i].data)
-			return -ENOMEM;
+			goto nomem;
 		r->ranges[i].len = br->length;
 		r->n_ranges = i + 1;
+		if (resident) {
+			iov[i] = (struct rcl_region_iov){ .offset = br->offset, .len = br->length,
+							  .buf = r->ranges[i].data };
+			continue;
+		}
 		ret = rcl_region_read(ctx->engine, rec.id, br->offset, r->ranges[i].data,
 				      br->length);
 		if (ret < 0)
-			return engine_error(ctx, ret, resp);
+			break;
 	}
-	return 0;
+	if (resident) {
+		ret = rcl_region_readv_resident(ctx->engine, rec.id, iov, (unsigned int)rd->n_ranges);
+		free(iov);
+		if (ret == -EAGAIN) {
+			read_reply_drop(r);
+			return ret;
+		}
+	}
+	resp->msg_case = RESP(READ);
+	resp->read = r;
+	return ret < 0 ? engine_error(ctx, ret, resp) : 0;
+nomem:
+	free(iov);
+	read_reply_drop(r);
+	return -ENOMEM;
 }
 
 /*
@@ -725,7 +762,7 @@ static int read_one(struct req_ctx *ctx, const Reclaim__V1__Read *rd, Response *
 int req_read(struct req_ctx *ctx, const Request *req, Response *resp)
 {
 	if (req->read->n_ranges)
-		return read_ranges(ctx, req->read, resp);
+		return read_ranges(ctx, req->read, resp, false);
 	return read_one(ctx, req->read, resp, false);
 }
 
@@ -733,7 +770,7 @@ int req_read(struct req_ctx *ctx, const Request *req, Response *resp)
 int req_read_resident(struct req_ctx *ctx, const Request *req, Response *resp)
 {
 	if (req->read->n_ranges)
-		return -EAGAIN;
+		return read_ranges(ctx, req->read, resp, true);
 	return read_one(ctx, req->read, resp, true);
 }
 

@@ -519,61 +519,117 @@ static struct page *resident_page(struct rcl_engine *engine, pte_t pte, bool wri
  * gone and punts to the faulting path (-EAGAIN). A page a client holds (PTE_MAPPED) has its
  * live bytes there: that punts too.
  */
-static int region_copy_resident(struct rcl_engine *engine, uint32_t id, uint64_t offset,
-				void *buf, size_t len, bool write)
+/* Whether every page of [first, last] has an entry a copy needs no fault for. Under the ptl. */
+static bool range_resident(struct rcl_engine *engine, struct region *region, unsigned long first,
+			   unsigned long last, bool write)
 {
-	unsigned long first, last, i;
-	struct region *region;
-	size_t done = 0;
-	int err = 0;
+	unsigned long i;
 
-	if (offset + len < offset)
-		return -EINVAL;
-	if (!len)
-		return -EAGAIN;
-	first = (unsigned long)(offset >> PAGE_SHIFT);
-	last = (unsigned long)((offset + len - 1) >> PAGE_SHIFT);
-	region = region_lookup_get(engine, id);
-	if (!region)
-		return -ENOENT;
-	if (last >= region->nr_pages) {
-		err = -EINVAL;
-		goto out;
-	}
-	if (region->file && write) {
-		err = -EAGAIN;
-		goto out;
-	}
-	pte_lock(region);
-	for (i = first; !region->dead && i <= last; i++) {
+	for (i = first; i <= last; i++) {
 		pte_t pte = pte_get(region, i);
 
 		if (pte_mapped_out(pte) || !resident_page(engine, pte, write))
-			break;
+			return false;
 	}
-	if (region->dead || i <= last)
-		err = -EAGAIN;
-	for (i = first; !err && i <= last; i++) {
+	return true;
+}
+
+/* Copy one range whose pages range_resident found, as a fault on a present page would see
+ * it: young, and for a write dirty. Under the ptl. */
+static void copy_range_resident(struct rcl_engine *engine, struct region *region,
+				const struct rcl_region_iov *v, bool write)
+{
+	unsigned long first = (unsigned long)(v->offset >> PAGE_SHIFT);
+	unsigned long last = (unsigned long)((v->offset + v->len - 1) >> PAGE_SHIFT), i;
+	size_t done = 0;
+
+	for (i = first; i <= last; i++) {
 		pte_t *pte = pte_offset(region, i);	/* resident: its table exists */
 		struct page *page = resident_page(engine, ptep_get(pte), write);
-		size_t off = i == first ? (size_t)(offset & (PAGE_SIZE - 1)) : 0;
-		size_t n = min_t(size_t, PAGE_SIZE - off, len - done);
+		size_t off = i == first ? (size_t)(v->offset & (PAGE_SIZE - 1)) : 0;
+		size_t n = min_t(size_t, PAGE_SIZE - off, v->len - done);
 
 		if (write) {
 			pte_set_flags(region, pte, PTE_YOUNG | PTE_DIRTY);
 			set_anon_page_dirty(page);	/* an anonymous region's page */
-			memcpy((char *)page_address(page) + off, (const char *)buf + done, n);
+			memcpy((char *)page_address(page) + off, (const char *)v->buf + done, n);
 		} else {
 			if (!is_zero_pte(ptep_get(pte)))
 				pte_set_flags(region, pte, PTE_YOUNG);
-			memcpy((char *)buf + done, (const char *)page_address(page) + off, n);
+			memcpy((char *)v->buf + done, (const char *)page_address(page) + off, n);
 		}
 		done += n;
 	}
+}
+
+/* The pages [first, last] of range @v, or -EINVAL when it wraps or leaves @region. */
+static int iov_pages(const struct region *region, const struct rcl_region_iov *v,
+		     unsigned long *first, unsigned long *last)
+{
+	if (v->offset + v->len < v->offset)
+		return -EINVAL;
+	*first = (unsigned long)(v->offset >> PAGE_SHIFT);
+	*last = (unsigned long)((v->offset + v->len - 1) >> PAGE_SHIFT);
+	return *last >= region->nr_pages ? -EINVAL : 0;
+}
+
+/*
+ * region_copy for the event loop: all or nothing over every range, never blocking, and
+ * without mm_lock, so it goes on while reclaim or a fault holds that: the region by reference
+ * (region_lookup_get), its entries under its page-table lock. What a fault on a present page
+ * does is done here too: pgfault counted, the accessed bit set, and for a write the dirty bit
+ * and PG_dirty. Writes to anonymous regions only: dirtying a file page asks for dirty
+ * throttling, which may sleep. Reads of file regions too: a present entry holds its
+ * page-cache page mapped, and nothing takes a mapped page out of the cache without first
+ * clearing the entry under the ptl.
+ *
+ * The copy itself happens under the ptl. With only a page reference, reclaim could unmap
+ * the page, write it to swap and mark it clean before the copy landed, and then drop it
+ * clean: a lost write. Under the ptl the copy either comes first (the entry is dirty, and
+ * try_to_unmap moves that to the page, which is then written again) or finds the entry
+ * gone and punts to the faulting path (-EAGAIN). A page a client holds (PTE_MAPPED) has its
+ * live bytes there: that punts too. Every range is checked before any is copied, so a punt
+ * leaves nothing done twice.
+ */
+static int region_copy_resident(struct rcl_engine *engine, uint32_t id,
+				const struct rcl_region_iov *iov, unsigned int n, bool write)
+{
+	unsigned long first, last, pages = 0;
+	struct region *region;
+	unsigned int k;
+	int err = 0;
+
+	if (!n)
+		return -EAGAIN;
+	for (k = 0; k < n; k++) {
+		if (iov[k].offset + iov[k].len < iov[k].offset)
+			return -EINVAL;
+		if (!iov[k].len)
+			return -EAGAIN;
+	}
+	region = region_lookup_get(engine, id);
+	if (!region)
+		return -ENOENT;
+	for (k = 0; !err && k < n; k++) {
+		err = iov_pages(region, &iov[k], &first, &last);
+		pages += last - first + 1;
+	}
+	if (!err && region->file && write)
+		err = -EAGAIN;
+	if (err)
+		goto out;
+	pte_lock(region);
+	for (k = 0; !err && k < n; k++) {
+		iov_pages(region, &iov[k], &first, &last);
+		if (region->dead || !range_resident(engine, region, first, last, write))
+			err = -EAGAIN;
+	}
+	for (k = 0; !err && k < n; k++)
+		copy_range_resident(engine, region, &iov[k], write);
 	pte_unlock(region);
 	if (!err) {
-		count_vm_events(engine, PGFAULT, last - first + 1);
-		count_memcg_events(region->memcg, PGFAULT, last - first + 1);
+		count_vm_events(engine, PGFAULT, pages);
+		count_memcg_events(region->memcg, PGFAULT, pages);
 	}
 out:
 	region_put_unlocked(engine, region);
@@ -583,13 +639,23 @@ out:
 int rcl_region_read_resident(struct rcl_engine *engine, uint32_t id, uint64_t offset,
 			     void *buf, size_t len)
 {
-	return region_copy_resident(engine, id, offset, buf, len, false);
+	struct rcl_region_iov v = { .offset = offset, .len = len, .buf = buf };
+
+	return region_copy_resident(engine, id, &v, 1, false);
+}
+
+int rcl_region_readv_resident(struct rcl_engine *engine, uint32_t id,
+			      const struct rcl_region_iov *iov, unsigned int n)
+{
+	return region_copy_resident(engine, id, iov, n, false);
 }
 
 int rcl_region_write_resident(struct rcl_engine *engine, uint32_t id, uint64_t offset,
 			      const void *buf, size_t len)
 {
-	return region_copy_resident(engine, id, offset, (void *)buf, len, true);
+	struct rcl_region_iov v = { .offset = offset, .len = len, .buf = (void *)buf };
+
+	return region_copy_resident(engine, id, &v, 1, true);
 }
 
 /* MADV_FREE on one entry: the page may be dropped instead of swapped until written again. */

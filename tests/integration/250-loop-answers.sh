@@ -7,7 +7,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 10
+plan 12
 
 PIPELINE=$top_builddir/tests/lib/pipeline
 READS=16
@@ -44,6 +44,18 @@ check "reads of resident pages: the workers' count moves only by the status call
 check "... and the loop's by one for each read and its hello" \
 	test "$((l2 - l1))" -eq "$((l1 - l0 + 2 * READS))"
 check "... and the reads gave back the bytes written" cmp "$tmp/back" "$tmp/pages"
+
+# One vectored read of scattered resident pages: on the loop too, the same bytes.
+read -r l0 w0 <<<"$(counters)"
+read -r l1 w1 <<<"$(counters)"
+ctl read "$id" --ranges 0+4K,40K+4K,8K+8K >"$tmp/vback"
+read -r l2 w2 <<<"$(counters)"
+echo "# vectored: loop $l0 $l1 $l2, workers $w0 $w1 $w2"
+check "a vectored read of resident pages: on the loop, not on a worker" \
+	test "$((l2 - l1))" -eq "$((l1 - l0 + 2))" -a "$((w2 - w1))" -eq "$((w1 - w0))"
+check "... with the bytes of its ranges in order" \
+	bash -c 'cat <(head -c 4096 "$0") <(tail -c +40961 "$0" | head -c 4096) \
+		<(tail -c +8193 "$0" | head -c 8192) | cmp -s - "$1"' "$tmp/pages" "$tmp/vback"
 
 # The same for a shared file region whose pages a first read brought in.
 fid=$(ctl alloc 64K --file loop-answers.dat --shared)

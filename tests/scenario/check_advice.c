@@ -586,6 +586,56 @@ START_TEST(test_copy_resident_all_or_nothing)
 }
 END_TEST
 
+/*
+ * The same over scattered ranges in one call: every range copied, or none when any page of
+ * any range would fault (nothing copied, no fault counted, so the worker that takes it over
+ * counts each once); a range outside the region is -EINVAL.
+ */
+START_TEST(test_readv_resident_all_or_nothing)
+{
+	char *buf = malloc(8 * PAGE);
+	struct rcl_region_iov v[4] = {
+		{ .offset = 40 * PAGE + 7, .len = PAGE, .buf = buf },
+		{ .offset = 2 * PAGE, .len = 2 * PAGE, .buf = buf + PAGE },
+		{ .offset = 17 * PAGE + 100, .len = 300, .buf = buf + 3 * PAGE },
+		{ .offset = 2 * PAGE, .len = PAGE, .buf = buf + 4 * PAGE },	/* overlaps */
+	};
+	struct fixture f;
+	uint64_t faults;
+	uint32_t id;
+
+	fixture_setup(&f, 16, 32, 1);
+	id = anon_region(&f, 64, 0);
+	fixture_fill(&f, id, 0, 48, 31);
+	faults = fixture_vmstat(f.e, "pgfault");
+	ck_assert_int_eq(rcl_region_readv_resident(f.e, id, v, 4), 0);
+	ck_assert(check_pattern(buf, PAGE, 31, 40 * PAGE + 7));
+	ck_assert(check_pattern(buf + PAGE, 2 * PAGE, 31, 2 * PAGE));
+	ck_assert(check_pattern(buf + 3 * PAGE, 300, 31, 17 * PAGE + 100));
+	ck_assert(check_pattern(buf + 4 * PAGE, PAGE, 31, 2 * PAGE));
+	/* 2 + 2 + 1 + 1 pages, each counted as the fault it stands for. */
+	ck_assert_uint_eq(fixture_vmstat(f.e, "pgfault") - faults, 6);
+
+	/* One page of the third range swapped out: nothing at all is copied or counted. */
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 17, 1, RCL_MADV_PAGEOUT), 0);
+	memset(buf, 0xee, 8 * PAGE);
+	faults = fixture_vmstat(f.e, "pgfault");
+	ck_assert_int_eq(rcl_region_readv_resident(f.e, id, v, 4), -EAGAIN);
+	ck_assert_uint_eq((unsigned char)buf[0], 0xee);
+	ck_assert_uint_eq((unsigned char)buf[PAGE], 0xee);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "pgfault"), faults);
+	/* Without it, the others are copied. */
+	ck_assert_int_eq(rcl_region_readv_resident(f.e, id, v, 2), 0);
+	ck_assert(check_pattern(buf + PAGE, 2 * PAGE, 31, 2 * PAGE));
+
+	v[1].offset = 63 * PAGE + 1;		/* runs past the end */
+	ck_assert_int_eq(rcl_region_readv_resident(f.e, id, v, 2), -EINVAL);
+	ck_assert_int_eq(rcl_region_readv_resident(f.e, id + 1, v, 1), -ENOENT);
+	free(buf);
+	fixture_teardown(&f);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("advice");
@@ -604,6 +654,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_memcg_walk_and_paths);
 	tcase_add_test(tc, test_touch_resident_all_or_nothing);
 	tcase_add_test(tc, test_copy_resident_all_or_nothing);
+	tcase_add_test(tc, test_readv_resident_all_or_nothing);
 	tcase_add_test(tc, test_kswapd_thread_wakes_and_balances);
 	suite_add_tcase(s, tc);
 	return s;

@@ -64,14 +64,24 @@ int rcl_region_read(struct rcl_engine *engine, uint32_t id, uint64_t offset, voi
 /*
  * The same copies as rcl_region_read and rcl_region_write when they cannot block: every page
  * of the range resident (a read may also find never-written pages, which read as zeros) and
- * none of them held by a client that maps the region, the region anonymous. They take no
- * engine-wide lock (only the region's page-table lock, briefly), so they go on while reclaim
- * or a fault is busy elsewhere. -EAGAIN, with nothing copied, otherwise: an event loop answers
- * cheap copies with them and hands the rest to a thread that may wait. -ENOENT for an unknown
- * region, -EINVAL for a range outside it.
+ * none of them held by a client that maps the region; a write's region anonymous. They take
+ * no engine-wide lock (only the region's page-table lock, briefly), so they go on while
+ * reclaim or a fault is busy elsewhere. -EAGAIN, with nothing copied, otherwise: an event
+ * loop answers cheap copies with them and hands the rest to a thread that may wait. -ENOENT
+ * for an unknown region, -EINVAL for a range outside it.
  */
 int rcl_region_read_resident(struct rcl_engine *engine, uint32_t id, uint64_t offset,
 			     void *buf, size_t len);
+/* One range of a vectored copy: @len bytes at byte @offset of the region, into @buf. */
+struct rcl_region_iov {
+	uint64_t offset;
+	size_t len;
+	void *buf;
+};
+/* rcl_region_read_resident over @n ranges (overlaps allowed): all of them, or -EAGAIN and
+ * nothing copied; -EINVAL if any range is outside the region. */
+int rcl_region_readv_resident(struct rcl_engine *engine, uint32_t id,
+			      const struct rcl_region_iov *iov, unsigned int n);
 int rcl_region_write_resident(struct rcl_engine *engine, uint32_t id, uint64_t offset,
 			      const void *buf, size_t len);
 int rcl_region_write(struct rcl_engine *engine, uint32_t id, uint64_t offset, const void *buf,
