@@ -59,6 +59,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -685,7 +686,9 @@ static unsigned int handle_events(struct mapfd *mf, const struct epoll_event *ev
  * keeps looking with epoll_wait(0) for up to poll_ns, the window starting again with each
  * fault found: while faults keep coming (a client touching page after page, each miss sent
  * as soon as the last one is answered) it never sleeps; a window with none, and it sleeps
- * until the next. Polls answer the eventfd too, so stopping and reaping are not delayed.
+ * until the next. Polls answer the eventfd too, so stopping and reaping are not delayed. An
+ * empty poll yields the CPU, as NAPI's busy loop stops at need_resched: on a busy machine the
+ * task waiting for this CPU may be the very client whose next fault we wait for.
  */
 static void *fault_thread(void *arg)
 {
@@ -713,6 +716,8 @@ static void *fault_thread(void *arg)
 			atomic_fetch_add_explicit(&mf->nr_poll_hits, 1, memory_order_relaxed);
 		if (served && mf->poll_ns)
 			deadline = now_ns() + mf->poll_ns;
+		else if (polling && n == 0)
+			sched_yield();
 		/* Nothing of this batch is used after here: the buried may go. */
 		reap_graveyard(mf);
 	}

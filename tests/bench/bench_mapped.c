@@ -18,15 +18,20 @@
  *
  * Targets (issue 14): first touch <= 20 us median, swap-in <= 25 us median, eviction <= 3 us
  * CPU a page, the hot set within 2x of the kernel's own time. BENCH_MAPPED_HOT=1 runs only the
- * hot set through the mapping with hints and on the kernel's swap (to profile the daemon by).
- * Starts its own reclaimd (./daemon/reclaimd, or $RECLAIMD) like bench_rpc. Prints figures,
- * asserts nothing.
+ * hot set through the mapping with hints and on the kernel's swap (to profile the daemon by);
+ * BENCH_MAPPED_FAULTS=1 only the fault latencies and the eviction. BENCH_MAPPED_POLL=N starts
+ * the daemon with --fault-poll-usecs N (A/B runs of its busy-polling). A fault's latency is
+ * mostly two wake-ups across CPUs (the fault thread's, the client's), which depend on how busy
+ * the machine is: the raw Unix-socket round trip of two processes, measured in the same run
+ * before the faults and after them, is printed beside them. Starts its own reclaimd
+ * (./daemon/reclaimd, or $RECLAIMD) like bench_rpc. Prints figures, asserts nothing.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/swap.h>
 
@@ -170,6 +175,7 @@ static int plain_pageout_cpu(struct rclc *c, double *ret_ns, uint64_t *ret_taken
 struct run {
 	double wall, cpu;		/* s; the daemon's CPU, s */
 	uint64_t majflt, hint_faults;
+	uint64_t faults, pswpin, pswpout;	/* every fault served; pages read, written */
 	uint64_t tb_pages, tb_calls;	/* taken back from the mapping, in so many calls */
 };
 
@@ -180,12 +186,18 @@ static void print_run(const char *what, const struct run *r)
 	       r->wall / HOT_ACCESSES * 1e6, r->cpu, (unsigned long long)r->majflt,
 	       (unsigned long long)r->hint_faults, (unsigned long long)r->tb_pages,
 	       (unsigned long long)r->tb_calls);
+	printf("hot-set %-22s pgfault %6llu  pswpin %6llu  pswpout %6llu\n", "",
+	       (unsigned long long)r->faults, (unsigned long long)r->pswpin,
+	       (unsigned long long)r->pswpout);
 }
 
 static void run_begin(struct rclc *c, struct run *r)
 {
 	rng = 88172645463325252ULL;	/* the same sequence of pages every run */
 	r->majflt = vmstat(c, "pgmajfault");
+	r->faults = vmstat(c, "pgfault");
+	r->pswpin = vmstat(c, "pswpin");
+	r->pswpout = vmstat(c, "pswpout");
 	r->hint_faults = vmstat(c, "mapped_hint_faults");
 	r->tb_pages = vmstat(c, "mapped_take_back_pages");
 	r->tb_calls = vmstat(c, "mapped_take_back_calls");
@@ -198,6 +210,9 @@ static void run_end(struct rclc *c, struct run *r)
 	r->wall = now() - r->wall;
 	r->cpu = (process_cpu(daemon_pid) - r->cpu) / 1e9;
 	r->majflt = vmstat(c, "pgmajfault") - r->majflt;
+	r->faults = vmstat(c, "pgfault") - r->faults;
+	r->pswpin = vmstat(c, "pswpin") - r->pswpin;
+	r->pswpout = vmstat(c, "pswpout") - r->pswpout;
 	r->hint_faults = vmstat(c, "mapped_hint_faults") - r->hint_faults;
 	r->tb_pages = vmstat(c, "mapped_take_back_pages") - r->tb_pages;
 	r->tb_calls = vmstat(c, "mapped_take_back_calls") - r->tb_calls;
@@ -389,8 +404,9 @@ static void host_child(const struct host_group *g, int fd)
 {
 	char self[16];
 	volatile uint8_t *base;
+	struct rusage ru;
+	double t0, res[3];	/* wall time, major and minor faults */
 	unsigned int i;
-	double t0;
 
 	snprintf(self, sizeof(self), "%d", (int)getpid());
 	if (write_file(g->dir, "cgroup.procs", self) < 0)
@@ -404,7 +420,11 @@ static void host_child(const struct host_group *g, int fd)
 	for (i = 0; i < HOT_ACCESSES; i++)
 		base[(size_t)hot_page(HOT_PAGES) * PAGE + (i % 512) * 8] = (uint8_t)i;
 	t0 = now() - t0;
-	_exit(write(fd, &t0, sizeof(t0)) == sizeof(t0) ? 0 : 1);
+	getrusage(RUSAGE_SELF, &ru);
+	res[0] = t0;
+	res[1] = (double)ru.ru_majflt;
+	res[2] = (double)ru.ru_minflt;
+	_exit(write(fd, res, sizeof(res)) == sizeof(res) ? 0 : 1);
 }
 
 /*
@@ -415,6 +435,7 @@ static void host_child(const struct host_group *g, int fd)
 static int hot_host(const char *dir, struct run *r, const char **why)
 {
 	char max[32], swap_path[512];
+	double res[3];
 	const char *swap;
 	struct host_group g;
 	int pfd[2], status, ret = -1;
@@ -438,11 +459,11 @@ static int hot_host(const char *dir, struct run *r, const char **why)
 		host_child(&g, pfd[1]);
 	}
 	close(pfd[1]);
-	n = child > 0 ? read(pfd[0], &r->wall, sizeof(r->wall)) : -1;
+	n = child > 0 ? read(pfd[0], res, sizeof(res)) : -1;
 	close(pfd[0]);
 	if (child > 0)
 		waitpid(child, &status, 0);
-	if (n != sizeof(r->wall)) {
+	if (n != sizeof(res)) {
 		/* SIGKILL: the host kernel's memcg OOM killer (dmesg tells), which does happen
 		 * at this limit on a loaded machine; the next run usually gets through. */
 		*why = child > 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ?
@@ -450,8 +471,11 @@ static int hot_host(const char *dir, struct run *r, const char **why)
 		       "the child in the limited group failed";
 		goto out_group;
 	}
+	r->wall = res[0];
 	r->cpu = 0;
-	r->majflt = r->hint_faults = 0;
+	r->majflt = (uint64_t)res[1];
+	r->faults = (uint64_t)(res[1] + res[2]);
+	r->hint_faults = r->pswpin = r->pswpout = 0;
 	ret = 0;
 out_group:
 	rmdir(g.dir);
@@ -485,9 +509,10 @@ static int hot_set(struct rclc *c, const char *dir)
 	print_run("Write requests", &socket);
 host:
 	if (hot_host(dir, &host, &why) == 0)
-		printf("hot-set %-22s %6.2f s  %6.2f us/access  (mapped is %.1fx of it)\n",
-		       "host kernel swap", host.wall, host.wall / HOT_ACCESSES * 1e6,
-		       mapped.wall / host.wall);
+		printf("hot-set %-22s %6.2f s  %6.2f us/access  pgmajfault %6llu  pgfault %6llu  "
+		       "(mapped is %.1fx of it)\n", "host kernel swap", host.wall,
+		       host.wall / HOT_ACCESSES * 1e6, (unsigned long long)host.majflt,
+		       (unsigned long long)host.faults, mapped.wall / host.wall);
 	else
 		printf("hot-set %-22s skipped: %s\n", "host kernel swap", why);
 	return 0;
@@ -496,6 +521,7 @@ host:
 int main(void)
 {
 	char dir[] = "/tmp/bench-mapped-XXXXXX", sock[128], cmd[256];
+	const char *poll;
 	static unsigned int order[PAGES];
 	static double t[PAGES], swapin[PAGES];
 	double evict_us[EVICT_ROUNDS], mapped_us[EVICT_ROUNDS], plain_us[EVICT_ROUNDS];
@@ -512,7 +538,9 @@ int main(void)
 		return 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);	/* each figure as it comes, to profile by */
 	snprintf(sock, sizeof(sock), "%s/sock", dir);
-	daemon_pid = start_daemon(dir, sock, "64M", "256M");
+	poll = getenv("BENCH_MAPPED_POLL");
+	daemon_pid = start_daemon_with2(dir, sock, "64M", "256M", poll ? "--fault-poll-usecs" : NULL,
+					poll);
 	if (daemon_pid < 0 || rclc_open(sock, "bench_mapped", &c) < 0) {
 		fprintf(stderr, "bench_mapped: cannot start or reach reclaimd\n");
 		return 1;
@@ -542,6 +570,8 @@ int main(void)
 		order[i] = order[j];
 		order[j] = x;
 	}
+	printf("%-34s %s us\n", "fault thread busy-poll", poll ? poll : "default");
+	printf("%-34s %7.1f us\n", "raw socket ping-pong (before)", raw_pingpong(20000) * 1e6);
 	touch_each(base, order, PAGES, t);
 	print_latency("first-touch fault (zero-fill)", t, PAGES);
 
@@ -570,8 +600,11 @@ int main(void)
 	       mapped_us[EVICT_ROUNDS / 2], plain_us[EVICT_ROUNDS / 2],
 	       (unsigned long long)taken);
 	print_latency("swap-in fault (random order)", swapin, PAGES);
+	printf("%-34s %7.1f us\n", "raw socket ping-pong (after)", raw_pingpong(20000) * 1e6);
 	rclc_unmap(c, id);
 	rclc_free(c, id);
+	if (getenv("BENCH_MAPPED_FAULTS"))
+		goto out;
 
 	if (hot_set(c, dir) < 0)
 		goto fail;
