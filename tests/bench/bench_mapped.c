@@ -7,7 +7,9 @@
  *    which counts nanoseconds on CPU, system time included) over a MADV_PAGEOUT of the mapped
  *    region, less the same over a region of the same size that nobody maps (its swap writes
  *    only): what is left is the take-back (write-protect, copy, punch, un-protect, a run of
- *    pages at a time); the median of a few rounds, with their spread;
+ *    pages at a time); the median of a few rounds, with their spread; and the same for
+ *    the pages reclaim picks itself from a region written in random order (a memcg's max
+ *    lowered under it), which are seldom consecutive;
  *  - the 80/20 hot-set workload of issue 14 scaled to this machine (a region half as big again
  *    as its memcg's max, 80 % of the writes to 20 % of the pages, the same random sequence
  *    each time) through the mapping with hinting faults, through the mapping without them
@@ -168,6 +170,99 @@ static int plain_pageout_cpu(struct rclc *c, double *ret_ns, uint64_t *ret_taken
 	*ret_ns = pageout_cpu(c, id, ret_taken);
 	rclc_free(c, id);
 	return *ret_ns < 0 ? -1 : 0;
+}
+
+/*
+ * Eviction in reclaim's own order: a region of RAND_PAGES in a memcg of its own, written in
+ * random order (so that its LRU order is random in the region), then the memcg's max lowered
+ * to half of it: reclaim takes back pages that are seldom consecutive, as under a hot set.
+ * The daemon's CPU (ns) over the lowering, and the pages taken back and the calls they took
+ * (mapped_take_back_*), into *R; @mapped: through a mapping, else through Write requests.
+ */
+#define RAND_PAGES	4096u
+
+struct rand_evict {
+	double ns;
+	uint64_t pages, tb_pages, tb_calls;
+};
+
+static int random_evict(struct rclc *c, const char *memcg, bool mapped, struct rand_evict *r)
+{
+	struct rclc_memcg_limits lim = { .set = RCLC_LIMIT_MAX, .max = RAND_PAGES * PAGE * 2ull };
+	struct rclc_alloc_opts opts = { .kind = RCLC_REGION_ANON, .memcg = memcg };
+	static unsigned int order[RAND_PAGES];
+	volatile uint8_t *base = NULL;
+	uint64_t id, v = 1, out0, tbp0, tbc0;
+	unsigned int i;
+	size_t bytes;
+	double cpu0;
+	void *addr;
+
+	for (i = 0; i < RAND_PAGES; i++)
+		order[i] = i;
+	for (i = RAND_PAGES - 1; i > 0; i--) {
+		unsigned int j = (unsigned int)(xorshift() % (i + 1)), x = order[i];
+
+		order[i] = order[j];
+		order[j] = x;
+	}
+	if (rclc_memcg_create(c, memcg, &lim, -1) < 0 ||
+	    rclc_alloc(c, (uint64_t)RAND_PAGES * PAGE, &opts, &id, NULL) < 0)
+		return -1;
+	setenv("RECLAIMD_MAP_HINTS", "0", 1);	/* no hinting: only the take-backs differ */
+	if (mapped && rclc_map(c, id, &addr, &bytes) < 0)
+		return -1;
+	unsetenv("RECLAIMD_MAP_HINTS");
+	if (mapped)
+		base = addr;
+	for (i = 0; i < RAND_PAGES; i++) {
+		if (mapped)
+			base[(size_t)order[i] * PAGE] = 1;
+		else if (rclc_write(c, id, (uint64_t)order[i] * PAGE, &v, sizeof(v)) < 0)
+			return -1;
+	}
+	out0 = vmstat(c, "pswpout");
+	tbp0 = vmstat(c, "mapped_take_back_pages");
+	tbc0 = vmstat(c, "mapped_take_back_calls");
+	cpu0 = process_cpu(daemon_pid);
+	lim.max = RAND_PAGES * PAGE / 2;
+	if (rclc_memcg_set(c, memcg, &lim) < 0)
+		return -1;
+	r->ns = process_cpu(daemon_pid) - cpu0;
+	r->pages = vmstat(c, "pswpout") - out0;
+	r->tb_pages = vmstat(c, "mapped_take_back_pages") - tbp0;
+	r->tb_calls = vmstat(c, "mapped_take_back_calls") - tbc0;
+	if (mapped)
+		rclc_unmap(c, id);
+	rclc_free(c, id);
+	rclc_memcg_delete(c, memcg);
+	return r->pages ? 0 : -1;
+}
+
+/* random_evict through a mapping and through Write requests, EVICT_ROUNDS times each. */
+static int random_evict_rounds(struct rclc *c)
+{
+	double us[EVICT_ROUNDS], m_us[EVICT_ROUNDS], p_us[EVICT_ROUNDS];
+	struct rand_evict m, p;
+	int r;
+
+	for (r = 0; r < EVICT_ROUNDS; r++) {
+		if (random_evict(c, "/rand-mapped", true, &m) < 0 ||
+		    random_evict(c, "/rand-plain", false, &p) < 0)
+			return -1;
+		m_us[r] = m.ns / (double)m.pages / 1e3;
+		p_us[r] = p.ns / (double)p.pages / 1e3;
+		us[r] = m_us[r] - p_us[r];
+	}
+	qsort(us, EVICT_ROUNDS, sizeof(*us), cmp_double);
+	qsort(m_us, EVICT_ROUNDS, sizeof(*m_us), cmp_double);
+	qsort(p_us, EVICT_ROUNDS, sizeof(*p_us), cmp_double);
+	printf("%-34s %7.2f us CPU/page   (median of %d rounds, %.2f-%.2f; reclaim %.2f us/page "
+	       "mapped, %.2f unmapped; last: %llu pages taken back in %llu calls)\n",
+	       "eviction at random (take-back)", us[EVICT_ROUNDS / 2], EVICT_ROUNDS, us[0],
+	       us[EVICT_ROUNDS - 1], m_us[EVICT_ROUNDS / 2], p_us[EVICT_ROUNDS / 2],
+	       (unsigned long long)m.tb_pages, (unsigned long long)m.tb_calls);
+	return 0;
 }
 
 /* ---- the hot set ------------------------------------------------------------------------- */
@@ -603,6 +698,8 @@ int main(void)
 	printf("%-34s %7.1f us\n", "raw socket ping-pong (after)", raw_pingpong(20000) * 1e6);
 	rclc_unmap(c, id);
 	rclc_free(c, id);
+	if (random_evict_rounds(c) < 0)
+		goto fail;
 	if (getenv("BENCH_MAPPED_FAULTS"))
 		goto out;
 
