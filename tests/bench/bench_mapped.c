@@ -38,7 +38,7 @@
 #include <sys/swap.h>
 
 #include "bench-daemon.h"
-#include "reclaim-client.h"
+#include "reclaim-client-pb.h"
 
 #define PAGE		4096u
 #define PAGES		8192u		/* 32 MiB: resident in a 64 MiB arena */
@@ -139,6 +139,51 @@ static uint64_t vmstat(struct rclc *c, const char *name)
 			value = v[i].value;
 	free(v);
 	return value;
+}
+
+/* One of the daemon's own counters (Stat's daemon list: fault_waits, ...); 0 if it has none. */
+static uint64_t daemon_counter(struct rclc *c, const char *name)
+{
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Stat st = RECLAIM__V1__STAT__INIT;
+	Reclaim__V1__Response *resp;
+	uint64_t value = 0;
+	size_t i;
+
+	st.view = RECLAIM__V1__STAT_VIEW__MEMINFO;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_STAT;
+	req.stat = &st;
+	if (rclc_call(c, &req, &resp) < 0)
+		return 0;
+	for (i = 0; resp->stat && i < resp->stat->n_daemon; i++)
+		if (!strcmp(resp->stat->daemon[i]->name, name))
+			value = resp->stat->daemon[i]->value;
+	rclc_response_free(resp);
+	return value;
+}
+
+/* How the fault thread found a phase's faults: by busy-polling, or woken in epoll_wait. */
+struct poll_counts {
+	uint64_t waits, hits;
+};
+
+static void poll_begin(struct rclc *c, struct poll_counts *p)
+{
+	p->waits = daemon_counter(c, "fault_waits");
+	p->hits = daemon_counter(c, "fault_poll_hits");
+}
+
+/* Since poll_begin: *P becomes the phase's counts. */
+static void poll_end(struct rclc *c, struct poll_counts *p)
+{
+	p->waits = daemon_counter(c, "fault_waits") - p->waits;
+	p->hits = daemon_counter(c, "fault_poll_hits") - p->hits;
+}
+
+static void poll_print(const struct poll_counts *p)
+{
+	printf("%-34s %llu faults found by busy-polls, %llu waits in epoll_wait\n",
+	       "  the fault thread:", (unsigned long long)p->hits, (unsigned long long)p->waits);
 }
 
 /* ---- eviction CPU ------------------------------------------------------------------------ */
@@ -271,6 +316,7 @@ struct run {
 	double wall, cpu;		/* s; the daemon's CPU, s */
 	uint64_t majflt, hint_faults;
 	uint64_t faults, pswpin, pswpout;	/* every fault served; pages read, written */
+	struct poll_counts polls;
 	uint64_t tb_pages, tb_calls;	/* taken back from the mapping, in so many calls */
 };
 
@@ -281,9 +327,10 @@ static void print_run(const char *what, const struct run *r)
 	       r->wall / HOT_ACCESSES * 1e6, r->cpu, (unsigned long long)r->majflt,
 	       (unsigned long long)r->hint_faults, (unsigned long long)r->tb_pages,
 	       (unsigned long long)r->tb_calls);
-	printf("hot-set %-22s pgfault %6llu  pswpin %6llu  pswpout %6llu\n", "",
-	       (unsigned long long)r->faults, (unsigned long long)r->pswpin,
-	       (unsigned long long)r->pswpout);
+	printf("hot-set %-22s pgfault %6llu  pswpin %6llu  pswpout %6llu  found by busy-polls "
+	       "%6llu  epoll_waits %6llu\n", "", (unsigned long long)r->faults,
+	       (unsigned long long)r->pswpin, (unsigned long long)r->pswpout,
+	       (unsigned long long)r->polls.hits, (unsigned long long)r->polls.waits);
 }
 
 static void run_begin(struct rclc *c, struct run *r)
@@ -296,6 +343,7 @@ static void run_begin(struct rclc *c, struct run *r)
 	r->hint_faults = vmstat(c, "mapped_hint_faults");
 	r->tb_pages = vmstat(c, "mapped_take_back_pages");
 	r->tb_calls = vmstat(c, "mapped_take_back_calls");
+	poll_begin(c, &r->polls);
 	r->cpu = process_cpu(daemon_pid);
 	r->wall = now();
 }
@@ -311,6 +359,7 @@ static void run_end(struct rclc *c, struct run *r)
 	r->hint_faults = vmstat(c, "mapped_hint_faults") - r->hint_faults;
 	r->tb_pages = vmstat(c, "mapped_take_back_pages") - r->tb_pages;
 	r->tb_calls = vmstat(c, "mapped_take_back_calls") - r->tb_calls;
+	poll_end(c, &r->polls);
 }
 
 static int hot_mapped(struct rclc *c, const char *memcg, bool hints, struct run *r)
@@ -620,6 +669,7 @@ int main(void)
 	static unsigned int order[PAGES];
 	static double t[PAGES], swapin[PAGES];
 	double evict_us[EVICT_ROUNDS], mapped_us[EVICT_ROUNDS], plain_us[EVICT_ROUNDS];
+	struct poll_counts pc;
 	volatile uint8_t *base;
 	uint64_t id, taken = 0, plain_taken = 0;
 	double mapped_ns, plain_ns;
@@ -667,8 +717,11 @@ int main(void)
 	}
 	printf("%-34s %s us\n", "fault thread busy-poll", poll ? poll : "default");
 	printf("%-34s %7.1f us\n", "raw socket ping-pong (before)", raw_pingpong(20000) * 1e6);
+	poll_begin(c, &pc);
 	touch_each(base, order, PAGES, t);
+	poll_end(c, &pc);
 	print_latency("first-touch fault (zero-fill)", t, PAGES);
+	poll_print(&pc);
 
 	/*
 	 * A pageout of the mapped region, then one of the plain region, EVICT_ROUNDS times (the
@@ -684,7 +737,11 @@ int main(void)
 		mapped_us[r] = mapped_ns / (double)taken / 1e3;
 		plain_us[r] = plain_ns / (double)plain_taken / 1e3;
 		evict_us[r] = mapped_us[r] - plain_us[r];
+		if (!r)
+			poll_begin(c, &pc);
 		touch_each(base, order, PAGES, r ? t : swapin);
+		if (!r)
+			poll_end(c, &pc);
 	}
 	qsort(evict_us, EVICT_ROUNDS, sizeof(*evict_us), cmp_double);
 	qsort(mapped_us, EVICT_ROUNDS, sizeof(*mapped_us), cmp_double);
@@ -695,6 +752,7 @@ int main(void)
 	       mapped_us[EVICT_ROUNDS / 2], plain_us[EVICT_ROUNDS / 2],
 	       (unsigned long long)taken);
 	print_latency("swap-in fault (random order)", swapin, PAGES);
+	poll_print(&pc);
 	printf("%-34s %7.1f us\n", "raw socket ping-pong (after)", raw_pingpong(20000) * 1e6);
 	rclc_unmap(c, id);
 	rclc_free(c, id);
