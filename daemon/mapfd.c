@@ -686,9 +686,11 @@ static unsigned int handle_events(struct mapfd *mf, const struct epoll_event *ev
  * keeps looking with epoll_wait(0) for up to poll_ns, the window starting again with each
  * fault found: while faults keep coming (a client touching page after page, each miss sent
  * as soon as the last one is answered) it never sleeps; a window with none, and it sleeps
- * until the next. Polls answer the eventfd too, so stopping and reaping are not delayed. An
- * empty poll yields the CPU, as NAPI's busy loop stops at need_resched: on a busy machine the
- * task waiting for this CPU may be the very client whose next fault we wait for.
+ * until the next. Polls answer the eventfd too, so stopping and reaping are not delayed. Off
+ * by default, as net.core.busy_poll is: the window's CPU is taken from other tasks. An
+ * empty poll yields the CPU (where NAPI's loop would stop at need_resched, this one lets the
+ * waiting task run and goes on): on a busy machine that task may be the very client whose
+ * next fault we wait for.
  */
 static void *fault_thread(void *arg)
 {
