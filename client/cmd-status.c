@@ -84,12 +84,16 @@ static int exec_status(struct cmd_ctx *ctx, int argc, char **argv)
 		       ",\"free_kb\":%" PRIu64 ",\"available_kb\":%" PRIu64 ",\"raw_kb\":%" PRIu64
 		       ",\"swap_total_kb\":%" PRIu64 ",\"swap_used_kb\":%" PRIu64
 		       ",\"swap_free_kb\":%" PRIu64 ",\"pressure\":\"%s\",\"reclaim_policy\":\"%s\""
-		       ",\"requests_on_loop\":%" PRIu64 ",\"requests_on_workers\":%" PRIu64 "}\n",
+		       ",\"requests_on_loop\":%" PRIu64 ",\"requests_on_workers\":%" PRIu64
+		       ",\"fault_poll_usecs\":%" PRIu64 ",\"fault_waits\":%" PRIu64
+		       ",\"fault_polls\":%" PRIu64 ",\"fault_poll_hits\":%" PRIu64 "}\n",
 		       hello->page_size, hello->nr_nodes, total, total - free_kb, free_kb, avail,
 		       raw, swap_total, swap_total - swap_free, swap_free, level,
 		       *hello->reclaim_policy ? hello->reclaim_policy : "two-list",
 		       daemon_counter(r, "requests_on_loop"),
-		       daemon_counter(r, "requests_on_workers"));
+		       daemon_counter(r, "requests_on_workers"),
+		       daemon_counter(r, "fault_poll_usecs"), daemon_counter(r, "fault_waits"),
+		       daemon_counter(r, "fault_polls"), daemon_counter(r, "fault_poll_hits"));
 	} else {
 		printf("%-8s %12s %12s %12s %12s %12s\n", "KiB", "total", "used", "free",
 		       "available", "raw");
@@ -102,6 +106,11 @@ static int exec_status(struct cmd_ctx *ctx, int argc, char **argv)
 		       hello->server_version, hello->nr_nodes, hello->nr_nodes == 1 ? "" : "s",
 		       hello->page_size,
 		       *hello->reclaim_policy ? hello->reclaim_policy : "two-list");
+		if (daemon_counter(r, "fault_poll_usecs"))
+			printf("mapped faults: busy-poll %" PRIu64 " usecs after each\n",
+			       daemon_counter(r, "fault_poll_usecs"));
+		else
+			printf("mapped faults: no busy-polling\n");
 	}
 	rclc_response_free(resp);
 	return 0;

@@ -59,6 +59,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 
 #include "log.h"
 #include "map-handoff.h"
@@ -121,6 +123,9 @@ struct mapfd {
 	int epfd;
 	int wakefd;			/* eventfd: stop, or graveyard to reap */
 	atomic_bool stopping;
+	uint64_t poll_ns;		/* busy-poll budget after a fault (fault-poll-us); 0: off */
+	/* The fault thread's own counts (mapfd_stats): written by it alone, read by anyone. */
+	atomic_uint_fast64_t nr_waits, nr_polls, nr_poll_hits;
 	pthread_t thread;
 	bool thread_started;
 };
@@ -595,7 +600,8 @@ static void handle_fault(struct mapfd *mf, struct mapping *m, const struct uffd_
 	}
 }
 
-static void handle_uffd(struct mapfd *mf, struct mapping *m, uint32_t events)
+/* The faults read from M's userfaultfd, served; 0 when none came. */
+static unsigned int handle_uffd(struct mapfd *mf, struct mapping *m, uint32_t events)
 {
 	struct uffd_msg msgs[FAULT_BATCH];
 	ssize_t n;
@@ -606,13 +612,13 @@ static void handle_uffd(struct mapfd *mf, struct mapping *m, uint32_t events)
 	pthread_mutex_lock(&mf->lock);
 	pthread_mutex_unlock(&mf->lock);
 	if (atomic_load(&m->dead) || atomic_load(&m->lost))
-		return;
+		return 0;
 	if (events & (EPOLLERR | EPOLLHUP)) {
 		log_info("connection %" PRIu64 ": its userfaultfd for region %" PRIu32 " is in "
 			 "error: closing it", m->session_id, m->region_id);
 		epoll_ctl(mf->epfd, EPOLL_CTL_DEL, m->uffd, NULL);
 		mapping_lose(m);
-		return;
+		return 0;
 	}
 	n = read(m->uffd, msgs, sizeof(msgs));
 	if (n < 0) {
@@ -622,10 +628,11 @@ static void handle_uffd(struct mapfd *mf, struct mapping *m, uint32_t events)
 			epoll_ctl(mf->epfd, EPOLL_CTL_DEL, m->uffd, NULL);
 			mapping_lose(m);
 		}
-		return;
+		return 0;
 	}
 	for (i = 0; i < (size_t)n / sizeof(msgs[0]); i++)
 		handle_fault(mf, m, &msgs[i]);
+	return (unsigned int)i;
 }
 
 static void reap_graveyard(struct mapfd *mf)
@@ -642,31 +649,77 @@ static void reap_graveyard(struct mapfd *mf)
 	}
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Serve the @n events of one epoll_wait (the eventfd only drained: the caller reaps after
+ * the batch). The faults served.
+ */
+static unsigned int handle_events(struct mapfd *mf, const struct epoll_event *ev, int n)
+{
+	unsigned int served = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t v;
+
+		if (!ev[i].data.ptr) {
+			if (read(mf->wakefd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+				log_err("fault thread: eventfd: %m");
+			continue;
+		}
+		served += handle_uffd(mf, ev[i].data.ptr, ev[i].events);
+	}
+	return served;
+}
+
+/*
+ * One thread serves every client's faults. Sleeping in epoll_wait costs each fault a wake-up
+ * of this thread on top of the client's own, and an idle vCPU wakes slowly (tens of us). So,
+ * as NAPI busy-polling and io_uring's SQPOLL thread do, after it served a fault the thread
+ * keeps looking with epoll_wait(0) for up to poll_ns, the window starting again with each
+ * fault found: while faults keep coming (a client touching page after page, each miss sent
+ * as soon as the last one is answered) it never sleeps; a window with none, and it sleeps
+ * until the next. Polls answer the eventfd too, so stopping and reaping are not delayed. Off
+ * by default, as net.core.busy_poll is: the window's CPU is taken from other tasks. An
+ * empty poll yields the CPU (where NAPI's loop would stop at need_resched, this one lets the
+ * waiting task run and goes on): on a busy machine that task may be the very client whose
+ * next fault we wait for.
+ */
 static void *fault_thread(void *arg)
 {
 	struct mapfd *mf = arg;
 	struct epoll_event ev[FAULT_BATCH];
-	int n, i;
+	uint64_t deadline = 0;
+	unsigned int served;
+	bool polling;
+	int n;
 
 	if (rcl_thread_attach(mf->engine) < 0)
 		log_warning("fault thread: cannot attach to the engine; allocating without "
 			    "per-thread lists");
 	while (!atomic_load(&mf->stopping)) {
-		n = epoll_wait(mf->epfd, ev, FAULT_BATCH, -1);
+		polling = deadline && now_ns() < deadline;
+		atomic_fetch_add_explicit(polling ? &mf->nr_polls : &mf->nr_waits, 1,
+					  memory_order_relaxed);
+		n = epoll_wait(mf->epfd, ev, FAULT_BATCH, polling ? 0 : -1);
 		if (n < 0 && errno != EINTR) {
 			log_err("fault thread: epoll_wait: %m");
 			break;
 		}
-		for (i = 0; i < n; i++) {
-			uint64_t v;
-
-			if (!ev[i].data.ptr) {
-				if (read(mf->wakefd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-					log_err("fault thread: eventfd: %m");
-				continue;
-			}
-			handle_uffd(mf, ev[i].data.ptr, ev[i].events);
-		}
+		served = handle_events(mf, ev, n);
+		if (served && polling)
+			atomic_fetch_add_explicit(&mf->nr_poll_hits, 1, memory_order_relaxed);
+		if (served && mf->poll_ns)
+			deadline = now_ns() + mf->poll_ns;
+		else if (polling && n == 0)
+			sched_yield();
 		/* Nothing of this batch is used after here: the buried may go. */
 		reap_graveyard(mf);
 	}
@@ -674,7 +727,15 @@ static void *fault_thread(void *arg)
 	return NULL;
 }
 
-int mapfd_new(struct rcl_engine *engine, struct mapfd **ret)
+void mapfd_stats(struct mapfd *mf, struct mapfd_stats *st)
+{
+	st->poll_us = mf->poll_ns / 1000;
+	st->waits = atomic_load_explicit(&mf->nr_waits, memory_order_relaxed);
+	st->polls = atomic_load_explicit(&mf->nr_polls, memory_order_relaxed);
+	st->poll_hits = atomic_load_explicit(&mf->nr_poll_hits, memory_order_relaxed);
+}
+
+int mapfd_new(struct rcl_engine *engine, unsigned int poll_us, struct mapfd **ret)
 {
 	struct mapfd *mf = calloc(1, sizeof(*mf));
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
@@ -683,6 +744,7 @@ int mapfd_new(struct rcl_engine *engine, struct mapfd **ret)
 	if (!mf)
 		return -ENOMEM;
 	mf->engine = engine;
+	mf->poll_ns = (uint64_t)poll_us * 1000;
 	pthread_mutex_init(&mf->lock, NULL);
 	TAILQ_INIT(&mf->list);
 	TAILQ_INIT(&mf->graveyard);

@@ -18,8 +18,11 @@ struct mapping;
 struct rcl_engine;
 struct session;
 
-/* Start the fault thread. 0 or -errno. */
-int mapfd_new(struct rcl_engine *engine, struct mapfd **ret);
+/*
+ * Start the fault thread; after serving a fault it busy-polls for more for POLL_US
+ * microseconds before it sleeps (0: never). 0 or -errno.
+ */
+int mapfd_new(struct rcl_engine *engine, unsigned int poll_us, struct mapfd **ret);
 /* Take back every page still mapped, stop the fault thread. mapfd_free(NULL) does nothing. */
 void mapfd_free(struct mapfd *mf);
 
@@ -45,6 +48,15 @@ void mapfd_xfer_begin(struct session *session, struct mapping *m, struct evbuffe
 void mapfd_xfer_out_drained(struct session *session);
 /* Loop: the session closes in the middle of an exchange. */
 void mapfd_xfer_abort(struct session *session);
+
+/* The fault thread's counts since the start. */
+struct mapfd_stats {
+	uint64_t poll_us;	/* its busy-poll budget */
+	uint64_t waits;		/* epoll_waits that could sleep */
+	uint64_t polls;		/* epoll_waits with no timeout, in a busy-poll window */
+	uint64_t poll_hits;	/* of those, the ones that found faults */
+};
+void mapfd_stats(struct mapfd *mf, struct mapfd_stats *st);
 
 /* Worker: UnmapRegion. 0, or -ENOENT if SESSION_ID has no mapping of REGION_ID. */
 int mapfd_unmap(struct mapfd *mf, uint64_t session_id, uint32_t region_id);

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "dispatch.h"
 #include "reclaim/engine.h"
+#include "mapfd.h"
 #include "server.h"
 #include "status.h"
 
@@ -143,20 +144,28 @@ static int stat_counters(Reclaim__V1__StatReply *r, const char *text)
 	return 0;
 }
 
-/* The daemon's own counters (server.h), as R->daemon. 0 or -ENOMEM. */
+/* The daemon's own counters (server.h, mapfd.h), as R->daemon. 0 or -ENOMEM. */
 static int stat_daemon(Reclaim__V1__StatReply *r, struct server *s)
 {
-	static const char *const names[] = { "requests_on_loop", "requests_on_workers" };
-	uint64_t values[] = {
-		atomic_load_explicit(&s->nr_requests_loop, memory_order_relaxed),
-		atomic_load_explicit(&s->nr_requests_worker, memory_order_relaxed),
+	static const char *const names[] = {
+		"requests_on_loop", "requests_on_workers", "fault_poll_usecs", "fault_waits",
+		"fault_polls", "fault_poll_hits",
 	};
-	size_t i;
+	struct mapfd_stats fs;
+	uint64_t values[sizeof(names) / sizeof(names[0])];
+	size_t i, n = sizeof(names) / sizeof(names[0]);
 
-	r->daemon = calloc(2, sizeof(*r->daemon));
+	mapfd_stats(s->mapfd, &fs);
+	values[0] = atomic_load_explicit(&s->nr_requests_loop, memory_order_relaxed);
+	values[1] = atomic_load_explicit(&s->nr_requests_worker, memory_order_relaxed);
+	values[2] = fs.poll_us;
+	values[3] = fs.waits;
+	values[4] = fs.polls;
+	values[5] = fs.poll_hits;
+	r->daemon = calloc(n, sizeof(*r->daemon));
 	if (!r->daemon)
 		return -ENOMEM;
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < n; i++) {
 		Reclaim__V1__Counter *c = malloc(sizeof(*c));
 
 		if (!c)

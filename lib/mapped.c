@@ -128,6 +128,10 @@ static void take_back_run(struct take_back_slot *s, unsigned int n)
  * (the writes-never-lost argument is evict's, over the run: a writer that meets the
  * write-protect waits until the whole run is out and then misses). A page alone in its run,
  * of a locked region, or of a mapping without evict_run, is left to try_to_unmap_one.
+ * (Pages of a region that are near but not consecutive under one write-protect of their
+ * span, with a read and a punch per run, was measured: 16 us of the daemon's CPU a page
+ * against 7 one by one (bench_mapped's eviction at random): the write-protect and the
+ * un-protect of every entry between them cost more than the calls they save.)
  */
 void mapped_take_back_pages(struct page **pages, unsigned int nr)
 {

@@ -7,7 +7,9 @@
  *    which counts nanoseconds on CPU, system time included) over a MADV_PAGEOUT of the mapped
  *    region, less the same over a region of the same size that nobody maps (its swap writes
  *    only): what is left is the take-back (write-protect, copy, punch, un-protect, a run of
- *    pages at a time); the median of a few rounds, with their spread;
+ *    pages at a time); the median of a few rounds, with their spread; and the same for
+ *    the pages reclaim picks itself from a region written in random order (a memcg's max
+ *    lowered under it), which are seldom consecutive;
  *  - the 80/20 hot-set workload of issue 14 scaled to this machine (a region half as big again
  *    as its memcg's max, 80 % of the writes to 20 % of the pages, the same random sequence
  *    each time) through the mapping with hinting faults, through the mapping without them
@@ -18,20 +20,25 @@
  *
  * Targets (issue 14): first touch <= 20 us median, swap-in <= 25 us median, eviction <= 3 us
  * CPU a page, the hot set within 2x of the kernel's own time. BENCH_MAPPED_HOT=1 runs only the
- * hot set through the mapping with hints and on the kernel's swap (to profile the daemon by).
- * Starts its own reclaimd (./daemon/reclaimd, or $RECLAIMD) like bench_rpc. Prints figures,
- * asserts nothing.
+ * hot set through the mapping with hints and on the kernel's swap (to profile the daemon by);
+ * BENCH_MAPPED_FAULTS=1 only the fault latencies and the eviction. BENCH_MAPPED_POLL=N starts
+ * the daemon with --fault-poll-usecs N (A/B runs of its busy-polling). A fault's latency is
+ * mostly two wake-ups across CPUs (the fault thread's, the client's), which depend on how busy
+ * the machine is: the raw Unix-socket round trip of two processes, measured in the same run
+ * before the faults and after them, is printed beside them. Starts its own reclaimd
+ * (./daemon/reclaimd, or $RECLAIMD) like bench_rpc. Prints figures, asserts nothing.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/swap.h>
 
 #include "bench-daemon.h"
-#include "reclaim-client.h"
+#include "reclaim-client-pb.h"
 
 #define PAGE		4096u
 #define PAGES		8192u		/* 32 MiB: resident in a 64 MiB arena */
@@ -134,6 +141,51 @@ static uint64_t vmstat(struct rclc *c, const char *name)
 	return value;
 }
 
+/* One of the daemon's own counters (Stat's daemon list: fault_waits, ...); 0 if it has none. */
+static uint64_t daemon_counter(struct rclc *c, const char *name)
+{
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Stat st = RECLAIM__V1__STAT__INIT;
+	Reclaim__V1__Response *resp;
+	uint64_t value = 0;
+	size_t i;
+
+	st.view = RECLAIM__V1__STAT_VIEW__MEMINFO;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_STAT;
+	req.stat = &st;
+	if (rclc_call(c, &req, &resp) < 0)
+		return 0;
+	for (i = 0; resp->stat && i < resp->stat->n_daemon; i++)
+		if (!strcmp(resp->stat->daemon[i]->name, name))
+			value = resp->stat->daemon[i]->value;
+	rclc_response_free(resp);
+	return value;
+}
+
+/* How the fault thread found a phase's faults: by busy-polling, or woken in epoll_wait. */
+struct poll_counts {
+	uint64_t waits, hits;
+};
+
+static void poll_begin(struct rclc *c, struct poll_counts *p)
+{
+	p->waits = daemon_counter(c, "fault_waits");
+	p->hits = daemon_counter(c, "fault_poll_hits");
+}
+
+/* Since poll_begin: *P becomes the phase's counts. */
+static void poll_end(struct rclc *c, struct poll_counts *p)
+{
+	p->waits = daemon_counter(c, "fault_waits") - p->waits;
+	p->hits = daemon_counter(c, "fault_poll_hits") - p->hits;
+}
+
+static void poll_print(const struct poll_counts *p)
+{
+	printf("%-34s %llu faults found by busy-polls, %llu waits in epoll_wait\n",
+	       "  the fault thread:", (unsigned long long)p->hits, (unsigned long long)p->waits);
+}
+
 /* ---- eviction CPU ------------------------------------------------------------------------ */
 
 /* The daemon's CPU (ns) over a MADV_PAGEOUT of region ID; its pages in *RET_TAKEN. */
@@ -165,11 +217,106 @@ static int plain_pageout_cpu(struct rclc *c, double *ret_ns, uint64_t *ret_taken
 	return *ret_ns < 0 ? -1 : 0;
 }
 
+/*
+ * Eviction in reclaim's own order: a region of RAND_PAGES in a memcg of its own, written in
+ * random order (so that its LRU order is random in the region), then the memcg's max lowered
+ * to half of it: reclaim takes back pages that are seldom consecutive, as under a hot set.
+ * The daemon's CPU (ns) over the lowering, and the pages taken back and the calls they took
+ * (mapped_take_back_*), into *R; @mapped: through a mapping, else through Write requests.
+ */
+#define RAND_PAGES	4096u
+
+struct rand_evict {
+	double ns;
+	uint64_t pages, tb_pages, tb_calls;
+};
+
+static int random_evict(struct rclc *c, const char *memcg, bool mapped, struct rand_evict *r)
+{
+	struct rclc_memcg_limits lim = { .set = RCLC_LIMIT_MAX, .max = RAND_PAGES * PAGE * 2ull };
+	struct rclc_alloc_opts opts = { .kind = RCLC_REGION_ANON, .memcg = memcg };
+	static unsigned int order[RAND_PAGES];
+	volatile uint8_t *base = NULL;
+	uint64_t id, v = 1, out0, tbp0, tbc0;
+	unsigned int i;
+	size_t bytes;
+	double cpu0;
+	void *addr;
+
+	for (i = 0; i < RAND_PAGES; i++)
+		order[i] = i;
+	for (i = RAND_PAGES - 1; i > 0; i--) {
+		unsigned int j = (unsigned int)(xorshift() % (i + 1)), x = order[i];
+
+		order[i] = order[j];
+		order[j] = x;
+	}
+	if (rclc_memcg_create(c, memcg, &lim, -1) < 0 ||
+	    rclc_alloc(c, (uint64_t)RAND_PAGES * PAGE, &opts, &id, NULL) < 0)
+		return -1;
+	setenv("RECLAIMD_MAP_HINTS", "0", 1);	/* no hinting: only the take-backs differ */
+	if (mapped && rclc_map(c, id, &addr, &bytes) < 0)
+		return -1;
+	unsetenv("RECLAIMD_MAP_HINTS");
+	if (mapped)
+		base = addr;
+	for (i = 0; i < RAND_PAGES; i++) {
+		if (mapped)
+			base[(size_t)order[i] * PAGE] = 1;
+		else if (rclc_write(c, id, (uint64_t)order[i] * PAGE, &v, sizeof(v)) < 0)
+			return -1;
+	}
+	out0 = vmstat(c, "pswpout");
+	tbp0 = vmstat(c, "mapped_take_back_pages");
+	tbc0 = vmstat(c, "mapped_take_back_calls");
+	cpu0 = process_cpu(daemon_pid);
+	lim.max = RAND_PAGES * PAGE / 2;
+	if (rclc_memcg_set(c, memcg, &lim) < 0)
+		return -1;
+	r->ns = process_cpu(daemon_pid) - cpu0;
+	r->pages = vmstat(c, "pswpout") - out0;
+	r->tb_pages = vmstat(c, "mapped_take_back_pages") - tbp0;
+	r->tb_calls = vmstat(c, "mapped_take_back_calls") - tbc0;
+	if (mapped)
+		rclc_unmap(c, id);
+	rclc_free(c, id);
+	rclc_memcg_delete(c, memcg);
+	return r->pages ? 0 : -1;
+}
+
+/* random_evict through a mapping and through Write requests, EVICT_ROUNDS times each. */
+static int random_evict_rounds(struct rclc *c)
+{
+	double us[EVICT_ROUNDS], m_us[EVICT_ROUNDS], p_us[EVICT_ROUNDS];
+	struct rand_evict m, p;
+	int r;
+
+	for (r = 0; r < EVICT_ROUNDS; r++) {
+		if (random_evict(c, "/rand-mapped", true, &m) < 0 ||
+		    random_evict(c, "/rand-plain", false, &p) < 0)
+			return -1;
+		m_us[r] = m.ns / (double)m.pages / 1e3;
+		p_us[r] = p.ns / (double)p.pages / 1e3;
+		us[r] = m_us[r] - p_us[r];
+	}
+	qsort(us, EVICT_ROUNDS, sizeof(*us), cmp_double);
+	qsort(m_us, EVICT_ROUNDS, sizeof(*m_us), cmp_double);
+	qsort(p_us, EVICT_ROUNDS, sizeof(*p_us), cmp_double);
+	printf("%-34s %7.2f us CPU/page   (median of %d rounds, %.2f-%.2f; reclaim %.2f us/page "
+	       "mapped, %.2f unmapped; last: %llu pages taken back in %llu calls)\n",
+	       "eviction at random (take-back)", us[EVICT_ROUNDS / 2], EVICT_ROUNDS, us[0],
+	       us[EVICT_ROUNDS - 1], m_us[EVICT_ROUNDS / 2], p_us[EVICT_ROUNDS / 2],
+	       (unsigned long long)m.tb_pages, (unsigned long long)m.tb_calls);
+	return 0;
+}
+
 /* ---- the hot set ------------------------------------------------------------------------- */
 
 struct run {
 	double wall, cpu;		/* s; the daemon's CPU, s */
 	uint64_t majflt, hint_faults;
+	uint64_t faults, pswpin, pswpout;	/* every fault served; pages read, written */
+	struct poll_counts polls;
 	uint64_t tb_pages, tb_calls;	/* taken back from the mapping, in so many calls */
 };
 
@@ -180,15 +327,23 @@ static void print_run(const char *what, const struct run *r)
 	       r->wall / HOT_ACCESSES * 1e6, r->cpu, (unsigned long long)r->majflt,
 	       (unsigned long long)r->hint_faults, (unsigned long long)r->tb_pages,
 	       (unsigned long long)r->tb_calls);
+	printf("hot-set %-22s pgfault %6llu  pswpin %6llu  pswpout %6llu  found by busy-polls "
+	       "%6llu  epoll_waits %6llu\n", "", (unsigned long long)r->faults,
+	       (unsigned long long)r->pswpin, (unsigned long long)r->pswpout,
+	       (unsigned long long)r->polls.hits, (unsigned long long)r->polls.waits);
 }
 
 static void run_begin(struct rclc *c, struct run *r)
 {
 	rng = 88172645463325252ULL;	/* the same sequence of pages every run */
 	r->majflt = vmstat(c, "pgmajfault");
+	r->faults = vmstat(c, "pgfault");
+	r->pswpin = vmstat(c, "pswpin");
+	r->pswpout = vmstat(c, "pswpout");
 	r->hint_faults = vmstat(c, "mapped_hint_faults");
 	r->tb_pages = vmstat(c, "mapped_take_back_pages");
 	r->tb_calls = vmstat(c, "mapped_take_back_calls");
+	poll_begin(c, &r->polls);
 	r->cpu = process_cpu(daemon_pid);
 	r->wall = now();
 }
@@ -198,9 +353,13 @@ static void run_end(struct rclc *c, struct run *r)
 	r->wall = now() - r->wall;
 	r->cpu = (process_cpu(daemon_pid) - r->cpu) / 1e9;
 	r->majflt = vmstat(c, "pgmajfault") - r->majflt;
+	r->faults = vmstat(c, "pgfault") - r->faults;
+	r->pswpin = vmstat(c, "pswpin") - r->pswpin;
+	r->pswpout = vmstat(c, "pswpout") - r->pswpout;
 	r->hint_faults = vmstat(c, "mapped_hint_faults") - r->hint_faults;
 	r->tb_pages = vmstat(c, "mapped_take_back_pages") - r->tb_pages;
 	r->tb_calls = vmstat(c, "mapped_take_back_calls") - r->tb_calls;
+	poll_end(c, &r->polls);
 }
 
 static int hot_mapped(struct rclc *c, const char *memcg, bool hints, struct run *r)
@@ -389,8 +548,9 @@ static void host_child(const struct host_group *g, int fd)
 {
 	char self[16];
 	volatile uint8_t *base;
+	struct rusage ru;
+	double t0, res[3];	/* wall time, major and minor faults */
 	unsigned int i;
-	double t0;
 
 	snprintf(self, sizeof(self), "%d", (int)getpid());
 	if (write_file(g->dir, "cgroup.procs", self) < 0)
@@ -404,7 +564,11 @@ static void host_child(const struct host_group *g, int fd)
 	for (i = 0; i < HOT_ACCESSES; i++)
 		base[(size_t)hot_page(HOT_PAGES) * PAGE + (i % 512) * 8] = (uint8_t)i;
 	t0 = now() - t0;
-	_exit(write(fd, &t0, sizeof(t0)) == sizeof(t0) ? 0 : 1);
+	getrusage(RUSAGE_SELF, &ru);
+	res[0] = t0;
+	res[1] = (double)ru.ru_majflt;
+	res[2] = (double)ru.ru_minflt;
+	_exit(write(fd, res, sizeof(res)) == sizeof(res) ? 0 : 1);
 }
 
 /*
@@ -415,6 +579,7 @@ static void host_child(const struct host_group *g, int fd)
 static int hot_host(const char *dir, struct run *r, const char **why)
 {
 	char max[32], swap_path[512];
+	double res[3];
 	const char *swap;
 	struct host_group g;
 	int pfd[2], status, ret = -1;
@@ -438,11 +603,11 @@ static int hot_host(const char *dir, struct run *r, const char **why)
 		host_child(&g, pfd[1]);
 	}
 	close(pfd[1]);
-	n = child > 0 ? read(pfd[0], &r->wall, sizeof(r->wall)) : -1;
+	n = child > 0 ? read(pfd[0], res, sizeof(res)) : -1;
 	close(pfd[0]);
 	if (child > 0)
 		waitpid(child, &status, 0);
-	if (n != sizeof(r->wall)) {
+	if (n != sizeof(res)) {
 		/* SIGKILL: the host kernel's memcg OOM killer (dmesg tells), which does happen
 		 * at this limit on a loaded machine; the next run usually gets through. */
 		*why = child > 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ?
@@ -450,8 +615,11 @@ static int hot_host(const char *dir, struct run *r, const char **why)
 		       "the child in the limited group failed";
 		goto out_group;
 	}
+	r->wall = res[0];
 	r->cpu = 0;
-	r->majflt = r->hint_faults = 0;
+	r->majflt = (uint64_t)res[1];
+	r->faults = (uint64_t)(res[1] + res[2]);
+	r->hint_faults = r->pswpin = r->pswpout = 0;
 	ret = 0;
 out_group:
 	rmdir(g.dir);
@@ -485,9 +653,10 @@ static int hot_set(struct rclc *c, const char *dir)
 	print_run("Write requests", &socket);
 host:
 	if (hot_host(dir, &host, &why) == 0)
-		printf("hot-set %-22s %6.2f s  %6.2f us/access  (mapped is %.1fx of it)\n",
-		       "host kernel swap", host.wall, host.wall / HOT_ACCESSES * 1e6,
-		       mapped.wall / host.wall);
+		printf("hot-set %-22s %6.2f s  %6.2f us/access  pgmajfault %6llu  pgfault %6llu  "
+		       "(mapped is %.1fx of it)\n", "host kernel swap", host.wall,
+		       host.wall / HOT_ACCESSES * 1e6, (unsigned long long)host.majflt,
+		       (unsigned long long)host.faults, mapped.wall / host.wall);
 	else
 		printf("hot-set %-22s skipped: %s\n", "host kernel swap", why);
 	return 0;
@@ -496,9 +665,11 @@ host:
 int main(void)
 {
 	char dir[] = "/tmp/bench-mapped-XXXXXX", sock[128], cmd[256];
+	const char *poll;
 	static unsigned int order[PAGES];
 	static double t[PAGES], swapin[PAGES];
 	double evict_us[EVICT_ROUNDS], mapped_us[EVICT_ROUNDS], plain_us[EVICT_ROUNDS];
+	struct poll_counts pc;
 	volatile uint8_t *base;
 	uint64_t id, taken = 0, plain_taken = 0;
 	double mapped_ns, plain_ns;
@@ -512,7 +683,9 @@ int main(void)
 		return 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);	/* each figure as it comes, to profile by */
 	snprintf(sock, sizeof(sock), "%s/sock", dir);
-	daemon_pid = start_daemon(dir, sock, "64M", "256M");
+	poll = getenv("BENCH_MAPPED_POLL");
+	daemon_pid = start_daemon_with2(dir, sock, "64M", "256M", poll ? "--fault-poll-usecs" : NULL,
+					poll);
 	if (daemon_pid < 0 || rclc_open(sock, "bench_mapped", &c) < 0) {
 		fprintf(stderr, "bench_mapped: cannot start or reach reclaimd\n");
 		return 1;
@@ -542,8 +715,13 @@ int main(void)
 		order[i] = order[j];
 		order[j] = x;
 	}
+	printf("%-34s %s us\n", "fault thread busy-poll", poll ? poll : "default");
+	printf("%-34s %7.1f us\n", "raw socket ping-pong (before)", raw_pingpong(20000) * 1e6);
+	poll_begin(c, &pc);
 	touch_each(base, order, PAGES, t);
+	poll_end(c, &pc);
 	print_latency("first-touch fault (zero-fill)", t, PAGES);
+	poll_print(&pc);
 
 	/*
 	 * A pageout of the mapped region, then one of the plain region, EVICT_ROUNDS times (the
@@ -559,7 +737,11 @@ int main(void)
 		mapped_us[r] = mapped_ns / (double)taken / 1e3;
 		plain_us[r] = plain_ns / (double)plain_taken / 1e3;
 		evict_us[r] = mapped_us[r] - plain_us[r];
+		if (!r)
+			poll_begin(c, &pc);
 		touch_each(base, order, PAGES, r ? t : swapin);
+		if (!r)
+			poll_end(c, &pc);
 	}
 	qsort(evict_us, EVICT_ROUNDS, sizeof(*evict_us), cmp_double);
 	qsort(mapped_us, EVICT_ROUNDS, sizeof(*mapped_us), cmp_double);
@@ -570,8 +752,14 @@ int main(void)
 	       mapped_us[EVICT_ROUNDS / 2], plain_us[EVICT_ROUNDS / 2],
 	       (unsigned long long)taken);
 	print_latency("swap-in fault (random order)", swapin, PAGES);
+	poll_print(&pc);
+	printf("%-34s %7.1f us\n", "raw socket ping-pong (after)", raw_pingpong(20000) * 1e6);
 	rclc_unmap(c, id);
 	rclc_free(c, id);
+	if (random_evict_rounds(c) < 0)
+		goto fail;
+	if (getenv("BENCH_MAPPED_FAULTS"))
+		goto out;
 
 	if (hot_set(c, dir) < 0)
 		goto fail;

@@ -32,6 +32,10 @@
  *                                       mapping and through Read requests
  *   hold                                create a region, say "region ID", wait for stdin EOF
  *   map ID                              try to map region ID; print the outcome
+ *   touch PAGES                         map a new region of PAGES and write each page once,
+ *                                       in order, from one thread: PAGES first-touch faults,
+ *                                       each raised as soon as the one before it is served;
+ *                                       every page read back; prints "touched PAGES"
  *
  * Exit: 0 when every check held, 1 when one did not (saying which), 77 when this machine or
  * daemon has no userfaultfd (rclc_map -EOPNOTSUPP), 2 for usage, 3 for a connection failure.
@@ -572,6 +576,38 @@ static int cmd_map(struct rclc *c, uint64_t id)
 	return 0;
 }
 
+/* ---- touch ------------------------------------------------------------------------------ */
+
+static int cmd_touch(struct rclc *c, uint64_t pages)
+{
+	volatile uint64_t *base;
+	uint64_t id, p;
+	size_t bytes;
+	void *addr;
+	int r;
+
+	if (!pages)
+		return 2;
+	r = rclc_alloc(c, pages * PAGE, NULL, &id, NULL);
+	if (r < 0)
+		return fail(c, "alloc", r);
+	r = rclc_map(c, id, &addr, &bytes);
+	if (r < 0)
+		return fail(c, "map", r);
+	base = addr;
+	for (p = 0; p < pages; p++)
+		base[p * WORDS] = pattern(p, 1, 0);
+	for (p = 0; p < pages; p++) {
+		if (base[p * WORDS] != pattern(p, 1, 0)) {
+			fprintf(stderr, "map-client: page %" PRIu64 " lost its write\n", p);
+			return 1;
+		}
+	}
+	printf("touched %" PRIu64 "\n", pages);
+	r = rclc_unmap(c, id);
+	return r < 0 ? fail(c, "unmap", r) : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct rclc *c;
@@ -616,6 +652,8 @@ int main(int argc, char **argv)
 		r = cmd_hold(c);
 	else if (!strcmp(mode, "map") && argc - argi == 1)
 		r = cmd_map(c, strtoull(argv[argi], NULL, 10));
+	else if (!strcmp(mode, "touch") && argc - argi == 1)
+		r = cmd_touch(c, strtoull(argv[argi], NULL, 10));
 	else
 		fprintf(stderr, "map-client: unknown mode or arguments\n");
 	fflush(NULL);

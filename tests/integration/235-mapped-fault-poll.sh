@@ -1,0 +1,77 @@
+#!/bin/bash
+# Mapped regions (issue 14): the fault thread busy-polls (--fault-poll-usecs). After serving a
+# fault it looks for the next one without sleeping for the budget, starting again with each
+# fault found, so a client whose faults keep coming is served without the thread going back
+# to epoll_wait: counted on the daemon's own counters (status --json: fault_waits,
+# fault_polls, fault_poll_hits), not timed. The budget here is 1 s, so that each of the
+# client's faults (raised as soon as the one before is answered) falls in the window on any
+# machine; with 0 the thread never polls and waits once a fault. The budget is in status.
+set -u
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/daemon.sh"
+
+if [ ! -c /dev/userfaultfd ]; then
+	echo "1..0 # SKIP this machine has no /dev/userfaultfd"
+	exit 77
+fi
+plan 13
+
+PAGES=64
+ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
+# "WAITS POLLS HITS BUDGET" from status --json.
+counters() {
+	ctl --json status | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(d["fault_waits"], d["fault_polls"], d["fault_poll_hits"], d["fault_poll_usecs"])'
+}
+vmstat() { ctl stat vmstat | awk -v k="$1" '$1 == k { print $2 }'; }
+
+# touch: PAGES first-touch faults from one client thread, the counters around them.
+touch_pages() {
+	read -r w0 p0 h0 budget <<<"$(counters)"
+	f0=$(vmstat pgfault)
+	timeout 120 "$MAP_CLIENT" "$sock" touch "$PAGES" >"$tmp/touch" 2>&1
+	rc=$?
+	read -r w1 p1 h1 budget <<<"$(counters)"
+	faults=$(($(vmstat pgfault) - f0))
+	waits=$((w1 - w0)); polls=$((p1 - p0)); hits=$((h1 - h0))
+	echo "# budget $budget us: $faults faults, $waits waits, $polls polls, $hits found faults"
+}
+
+# ---- a budget of 1 s ------------------------------------------------------------------
+start_daemon --fault-poll-usecs 1000000 && ok "daemon (busy-poll 1 s) is READY" ||
+	not_ok "daemon (busy-poll 1 s) is READY"
+touch_pages
+if [ "$rc" = 77 ]; then
+	sed 's/^/# /' "$tmp/touch"
+	echo "1..0 # SKIP no userfaultfd for mapped regions here"
+	exit 77
+fi
+check "a client touched $PAGES pages of a mapped region, each read back" \
+	grep -qx "touched $PAGES" "$tmp/touch"
+check "... each a fault the daemon served ($faults)" test "$faults" -ge "$PAGES"
+check "status --json says the budget is 1000000 us" test "$budget" = 1000000
+check "the status text says so" grep -qx 'mapped faults: busy-poll 1000000 usecs after each' \
+	<<<"$(ctl status)"
+check "every fault after the first was found by a poll ($hits of $((PAGES - 1)))" \
+	test "$hits" -ge $((PAGES - 1))
+# After the first fault the thread sleeps again at most once when the window ends, and once
+# more for the client's hang-up if that comes after it.
+check "... and the thread went back to epoll_wait at most twice ($waits)" test "$waits" -le 2
+stop_daemon
+check "the daemon stops cleanly" test "$EXIT" = 0
+
+# ---- 0: never polls -------------------------------------------------------------------
+start_daemon --fault-poll-usecs 0 && ok "daemon (no busy-poll) is READY" ||
+	not_ok "daemon (no busy-poll) is READY"
+touch_pages
+check "a client touched $PAGES pages of a mapped region, each read back" \
+	grep -qx "touched $PAGES" "$tmp/touch"
+check "status --json says the budget is 0, the text that there is no busy-polling" \
+	bash -c 'test "$0" = 0 && grep -qx "mapped faults: no busy-polling" <<<"$1"' "$budget" \
+	"$(ctl status)"
+check "with 0 the thread never polled ($polls polls, $hits found faults)" \
+	bash -c 'test "$0" = 0 && test "$1" = 0' "$polls" "$hits"
+check "... it waited in epoll_wait for each fault after the first ($waits of $((PAGES - 1)))" \
+	test "$waits" -ge $((PAGES - 1))
+finish
