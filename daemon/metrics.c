@@ -19,6 +19,7 @@
 
 #include "autoconfig.h"
 #include "log.h"
+#include "mapfd.h"
 #include "metrics.h"
 #include "server.h"
 #include "workers.h"
@@ -223,6 +224,27 @@ static void emit_requests(struct server *s, FILE *out)
 		(uint64_t)atomic_load_explicit(&s->nr_requests_worker, memory_order_relaxed));
 }
 
+/* The fault thread's waits for mapped regions' faults: asleep, or busy-polling (mapfd.c). */
+static void emit_fault_thread(struct server *s, FILE *out)
+{
+	struct mapfd_stats st = { 0 };
+
+	if (!s->mapfd)
+		return;
+	mapfd_stats(s->mapfd, &st);
+	family(out, "reclaimd_fault_poll_seconds", "gauge",
+	       "The fault thread's busy-poll window after a fault (fault-poll-usecs); 0: off.");
+	fprintf(out, "reclaimd_fault_poll_seconds %g\n", (double)st.poll_us / 1e6);
+	family(out, "reclaimd_fault_thread_waits_total", "counter",
+	       "The fault thread's looks for the next fault of a mapped region, by how: asleep "
+	       "until one comes (wait), or without sleeping in a busy-poll window (poll).");
+	fprintf(out, "reclaimd_fault_thread_waits_total{how=\"wait\"} %" PRIu64 "\n", st.waits);
+	fprintf(out, "reclaimd_fault_thread_waits_total{how=\"poll\"} %" PRIu64 "\n", st.polls);
+	family(out, "reclaimd_fault_poll_hits_total", "counter",
+	       "Busy-poll looks that found faults waiting.");
+	fprintf(out, "reclaimd_fault_poll_hits_total %" PRIu64 "\n", st.poll_hits);
+}
+
 /* A fresh snapshot into m->next; on a worker (or at start, before serving). */
 static void metrics_run(struct job *job)
 {
@@ -236,6 +258,7 @@ static void metrics_run(struct job *job)
 		return;
 	metrics_render(m->server->engine, out);
 	emit_requests(m->server, out);
+	emit_fault_thread(m->server, out);
 	fclose(out);
 }
 

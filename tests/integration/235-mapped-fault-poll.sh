@@ -14,7 +14,7 @@ if [ ! -c /dev/userfaultfd ]; then
 	echo "1..0 # SKIP this machine has no /dev/userfaultfd"
 	exit 77
 fi
-plan 13
+plan 14
 
 PAGES=64
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
@@ -39,7 +39,8 @@ touch_pages() {
 }
 
 # ---- a budget of 1 s ------------------------------------------------------------------
-start_daemon --fault-poll-usecs 1000000 && ok "daemon (busy-poll 1 s) is READY" ||
+port=$((20000 + ($$ + 11) % 20000))
+start_daemon --fault-poll-usecs 1000000 --metrics-listen "127.0.0.1:$port" && ok "daemon (busy-poll 1 s) is READY" ||
 	not_ok "daemon (busy-poll 1 s) is READY"
 touch_pages
 if [ "$rc" = 77 ]; then
@@ -58,6 +59,21 @@ check "every fault after the first was found by a poll ($hits of $((PAGES - 1)))
 # After the first fault the thread sleeps again at most once when the window ends, and once
 # more for the client's hang-up if that comes after it.
 check "... and the thread went back to epoll_wait at most twice ($waits)" test "$waits" -le 2
+# /metrics is a snapshot rendered once a second: poll for one that has the hits (bounded).
+page=
+for _ in $(seq 100); do
+	page=$(timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0" &&
+		printf "GET /metrics HTTP/1.0\r\n\r\n" >&3 && cat <&3' "$port")
+	[ "$(awk '$1 == "reclaimd_fault_poll_hits_total" { print $2 }' <<<"$page")" -ge $((PAGES - 1)) ] \
+		2>/dev/null && break
+	sleep 0.1
+done
+check "/metrics: the budget, the thread's waits by how, and the polls that found faults" \
+	bash -c 'grep -qx "reclaimd_fault_poll_seconds 1" <<<"$0" &&
+		grep -q "^reclaimd_fault_thread_waits_total{how=\"poll\"} [1-9]" <<<"$0" &&
+		grep -q "^reclaimd_fault_thread_waits_total{how=\"wait\"} [0-9]" <<<"$0" &&
+		[ "$(awk "\$1 == \"reclaimd_fault_poll_hits_total\" { print \$2 }" <<<"$0")" -ge "$1" ]' \
+	"$page" $((PAGES - 1))
 stop_daemon
 check "the daemon stops cleanly" test "$EXIT" = 0
 
