@@ -477,39 +477,101 @@ int mapped_copy(struct rcl_engine *engine, struct region *region, uint64_t pos, 
 	return err;
 }
 
-int rcl_region_unmap(struct rcl_engine *engine, uint32_t id, void *arg)
+/* Page @idx of @region when its lock can be had at once (referenced, locked), else NULL:
+ * a caller that holds other page locks must not sleep for another. */
+static struct page *trylock_present_page(struct rcl_engine *engine, struct region *region,
+					 unsigned long idx)
 {
-	struct region *region;
-	unsigned long i;
-	int err = 0, e, retries = 0;
+	pte_t orig = pte_get(region, idx);
+	struct page *page;
 
-	mm_lock(engine);
-	region = mapped_region_get(engine, id, arg, &err);
-	for (i = 0; region && !region->dead && i < region->nr_pages; i++) {
-		struct page *page;
-		pte_t *pte;
+	if (!pte_present(orig))
+		return NULL;
+	page = pfn_to_page(engine, pte_pfn(orig));
+	get_page(page);
+	if (!trylock_page(page)) {
+		put_page(page);
+		return NULL;
+	}
+	return page;
+}
 
-		if (!pte_mapped_out(pte_get(region, i)))
-			continue;
-		page = lock_present_page(engine, region, i);
-		if (!page) {
-			/* Changed while we waited (reclaim took it back): look at it again. */
-			if (++retries < MAP_FAULT_RETRIES)
-				i--;
-			continue;
-		}
-		pte = pte_offset(region, i);
-		if (pte_mapped_out(ptep_get(pte)) &&
-		    (e = mapped_take_back(region, i, page, pte)) != 0) {
-			/* The bytes cannot be had: the page keeps its last ones, and says so. */
+/*
+ * Take back what is left mapped out of @s[0..@n) (consecutive pages of @region, locked and
+ * referenced): one evict_run for the run where the mapping has it, then each page it left
+ * alone. A page whose bytes cannot be had keeps its last ones, and says so: the first error,
+ * or 0. Every page is unlocked and let go.
+ */
+static int unmap_take_back(struct region *region, struct take_back_slot *s, unsigned int n)
+{
+	unsigned int i;
+	int err = 0, e;
+
+	if (n > 1 && region->map_ops->evict_run)
+		take_back_run(s, n);
+	for (i = 0; i < n; i++) {
+		if (pte_mapped_out(ptep_get(s[i].pte)) &&
+		    (e = mapped_take_back(region, s[i].idx, s[i].page, s[i].pte)) != 0) {
 			pte_lock(region);
-			pte_clear_flags(region, pte, PTE_MAPPED);
+			pte_clear_flags(region, s[i].pte, PTE_MAPPED);
 			pte_unlock(region);
 			if (!err)
 				err = e;
 		}
-		unlock_page(page);
-		put_page(page);
+		unlock_page(s[i].page);
+		put_page(s[i].page);
+	}
+	return err;
+}
+
+/*
+ * Take every page the client holds back, a run of consecutive pages (at most a batch) in one
+ * evict_run as reclaim does, walking only the entries that exist. Only the first page of a
+ * run may be waited for: the others are trylocked, and a busy one ends the run first, so no
+ * page lock is slept on while others are held.
+ */
+int rcl_region_unmap(struct rcl_engine *engine, uint32_t id, void *arg)
+{
+	struct take_back_slot slot[TAKE_BACK_BATCH];
+	struct region *region;
+	unsigned long i;
+	unsigned int n = 0;
+	int err = 0, e, retries = 0;
+
+	mm_lock(engine);
+	region = mapped_region_get(engine, id, arg, &err);
+	if (region)
+		for_each_pte(region, i, 0, region->nr_pages) {
+			struct page *page;
+
+			if (region->dead)
+				break;
+			if (!pte_mapped_out(pte_get(region, i)))
+				continue;
+			if (n && (n == TAKE_BACK_BATCH || slot[n - 1].idx + 1 != i)) {
+				e = unmap_take_back(region, slot, n);
+				err = err ? err : e;
+				n = 0;
+			}
+			page = n ? trylock_present_page(engine, region, i) : NULL;
+			if (!page && n) {
+				e = unmap_take_back(region, slot, n);
+				err = err ? err : e;
+				n = 0;
+			}
+			if (!page)
+				page = lock_present_page(engine, region, i);
+			if (!page) {
+				/* Changed while we waited (reclaim took it back): look again. */
+				if (++retries < MAP_FAULT_RETRIES)
+					i--;
+				continue;
+			}
+			slot[n++] = (struct take_back_slot){ region, i, page, pte_offset(region, i) };
+		}
+	if (n) {
+		e = unmap_take_back(region, slot, n);
+		err = err ? err : e;
 	}
 	if (region && !region->dead && region->map_arg == arg) {
 		mapped_drop_hints(region);

@@ -711,6 +711,74 @@ START_TEST(test_run_not_taken_back_goes_page_by_page)
 }
 END_TEST
 
+/*
+ * Unmapping takes the client's pages back as reclaim does: runs of consecutive pages, at most
+ * a batch each, in one evict_run; a page alone through evict; the gaps (pages never touched,
+ * or in swap) end a run. Every byte the client wrote is the region's afterwards.
+ */
+START_TEST(test_unmap_takes_back_runs)
+{
+	struct fixture f;
+	struct client cl;
+	uint64_t i, calls0, pages = 200;
+	uint8_t buf[PAGE];
+	uint32_t id;
+
+	fixture_setup(&f, 16, 32, 1);
+	id = mapped_written(&f, &cl, pages, &run_ops);
+	/* Pages 100, 150 and 151 in swap, no longer the client's: the unmap's runs are 0-63,
+	 * 64-99, 101-149 and 152-199. */
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 100, 1, RCL_MADV_PAGEOUT), 0);
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 150, 2, RCL_MADV_PAGEOUT), 0);
+	ck_assert_uint_eq(cl.evictions, 1);
+	ck_assert_uint_eq(cl.runs, 1);
+	cl.runs = cl.run_pages = cl.run_taken = cl.longest_run = 0;
+	calls0 = fixture_vmstat(f.e, "mapped_take_back_calls");
+	ck_assert_int_eq(rcl_region_unmap(f.e, id, &cl), 0);
+	ck_assert_uint_eq(cl.runs, 4);
+	ck_assert_uint_eq(cl.longest_run, 64);
+	ck_assert_uint_eq(cl.run_taken, pages - 3);
+	ck_assert_uint_eq(cl.evictions, 1);		/* only the one MADV_PAGEOUT took alone */
+	ck_assert_uint_eq(fixture_vmstat(f.e, "mapped_take_back_calls") - calls0, 4);
+	for (i = 0; i < pages; i++) {
+		ck_assert(!cl.present[i]);
+		ck_assert_int_eq(rcl_region_read(f.e, id, i * PAGE, buf, PAGE), 0);
+		ck_assert_msg(check_pattern(buf, PAGE, 3, i * PAGE), "page %llu lost its bytes",
+			      (unsigned long long)i);
+	}
+	ck_assert_uint_eq(cl.lost, 0);
+	client_free(&cl);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* A run that fails at unmap goes page by page; a page whose evict fails too keeps its last
+ * bytes and the unmap says so. */
+START_TEST(test_unmap_failed_run_goes_page_by_page)
+{
+	struct fixture f;
+	struct client cl;
+	uint64_t pages = 16;
+	uint32_t id;
+
+	fixture_setup(&f, 16, 32, 1);
+	id = mapped_written(&f, &cl, pages, &run_ops);
+	cl.fail_run = -EIO;
+	ck_assert_int_eq(rcl_region_unmap(f.e, id, &cl), 0);
+	ck_assert_uint_eq(cl.runs, 1);
+	ck_assert_uint_eq(cl.evictions, pages);
+	client_free(&cl);
+	fixture_teardown(&f);
+
+	fixture_setup(&f, 16, 32, 1);
+	id = mapped_written(&f, &cl, pages, &run_ops);
+	cl.fail_run = cl.fail_evict = -EIO;
+	ck_assert_int_eq(rcl_region_unmap(f.e, id, &cl), -EIO);
+	client_free(&cl);
+	fixture_teardown(&f);
+}
+END_TEST
+
 /* ---- the young bit: hinting faults ------------------------------------------------------ */
 
 /* Run under CLOCK-Pro (tests/scenario/clock-pro.sh)? */
@@ -937,6 +1005,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_runs_are_bounded_by_the_batch);
 	tcase_add_test(tc, test_runs_are_split_where_pages_are_not_the_clients);
 	tcase_add_test(tc, test_run_not_taken_back_goes_page_by_page);
+	tcase_add_test(tc, test_unmap_takes_back_runs);
+	tcase_add_test(tc, test_unmap_failed_run_goes_page_by_page);
 	tcase_add_test(tc, test_hot_set_survives_reclaim_of_a_cold_one);
 	tcase_add_test(tc, test_without_hints_the_hot_set_looks_cold);
 	tcase_add_test(tc, test_cold_mapped_pages_are_sampled);
