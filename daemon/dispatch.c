@@ -148,14 +148,22 @@ static void dispatch_finish(const struct dispatch_entry *entry, Response *resp, 
 	}
 }
 
-/* Run @entry's fast handler on the loop: false if the request must go to a worker. */
+/*
+ * Run @entry's fast handler on the loop: false if the request must go to a worker. Its error
+ * is the answer as a worker's would be: a reply it built is dropped, the status says why.
+ */
 bool dispatch_run_fast(const struct dispatch_entry *entry, struct req_ctx *ctx,
 		       const Request *req, Response *resp)
 {
+	int ret;
+
 	ctx->name = entry->name;
-	if (!entry->fast || entry->fast(ctx, req, resp) == -EAGAIN)
+	if (!entry->fast)
 		return false;
-	dispatch_finish(entry, resp, 0);
+	ret = entry->fast(ctx, req, resp);
+	if (ret == -EAGAIN)
+		return false;
+	dispatch_finish(entry, resp, ret);
 	return true;
 }
 
