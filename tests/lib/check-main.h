@@ -3,56 +3,72 @@
  * stdout (so the harness counts test cases, not programs), exit non-zero on any failure.
  *
  * A test that cannot run here (a kernel feature this machine lacks) calls rcl_skip(reason):
- * Check has no skip of its own, so the test ends as a failure whose message carries
- * RCL_SKIP_TAG, and main() reports that one line to the harness as TAP's "ok N # SKIP reason"
- * instead, counted as skipped, never as passed. Every other failure stays a failure.
+ * Check has no skip of its own, so the test ends as a failure whose message starts with a tag
+ * made afresh for each run (no failure message can carry it by chance), and main() reports
+ * that one result to the harness as TAP's "ok N # SKIP reason" instead, counted as skipped,
+ * never as passed. Every other failure stays a failure, and the results are counted against
+ * Check's own.
  */
 #ifndef RCL_CHECK_MAIN_H
 #define RCL_CHECK_MAIN_H
 
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-#define RCL_SKIP_TAG "rcl-skip: "
+/* "rcl-skip-<nonce>: ", set by main() before any test runs (forked tests inherit it). */
+static char rcl_skip_tag[64];
 
 /* End the running test as skipped, saying why (a string literal, printf-style arguments). */
-#define rcl_skip(...) ck_abort_msg(RCL_SKIP_TAG __VA_ARGS__)
+#define rcl_skip(fmt, ...) ck_abort_msg("%s" fmt, rcl_skip_tag, ##__VA_ARGS__)
 
 static Suite *make_suite(void);
 
-/*
- * Copy Check's TAP from @in to stdout, turning each "not ok N - WHERE: rcl-skip: WHY" into
- * "ok N - WHERE # SKIP WHY", counted in @skipped. Returns the failures left, or -1 when the
- * TAP cannot be read.
- */
-static int rcl_tap_filter(FILE *in, int *skipped)
+static void rcl_skip_tag_init(void)
 {
-	char line[4096];
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(rcl_skip_tag, sizeof(rcl_skip_tag), "rcl-skip-%lx%lx%x: ",
+		 (unsigned long)ts.tv_sec, (unsigned long)ts.tv_nsec, (unsigned int)getpid());
+}
+
+/*
+ * Copy Check's TAP from @in to stdout, turning each "not ok N - WHERE: TAG WHY" into
+ * "ok N - WHERE # SKIP WHY", counted in @skipped; @results counts the result lines. Returns
+ * the failures left, or -1 when the TAP cannot be read.
+ */
+static int rcl_tap_filter(FILE *in, int *results, int *skipped)
+{
+	char *line = NULL, *tag;
+	size_t cap = 0;
 	int failed = 0;
 
-	*skipped = 0;
-	while (fgets(line, sizeof(line), in)) {
-		char *tag = strstr(line, RCL_SKIP_TAG);
+	*results = *skipped = 0;
+	while (getline(&line, &cap, in) > 0) {
+		bool not_ok = strncmp(line, "not ok ", 7) == 0;
 
-		if (strncmp(line, "not ok ", 7) == 0 && tag) {
-			char *why = tag + strlen(RCL_SKIP_TAG);
-			char *where_end = tag;
+		if (not_ok || strncmp(line, "ok ", 3) == 0)
+			(*results)++;
+		tag = not_ok ? strstr(line, rcl_skip_tag) : NULL;
+		/* Check writes "WHERE: MESSAGE": the tag must open the message. */
+		if (tag && tag - line >= 9 && tag[-2] == ':' && tag[-1] == ' ') {
+			char *why = tag + strlen(rcl_skip_tag);
 
 			why[strcspn(why, "\n")] = '\0';
-			/* Check writes "WHERE: MESSAGE": drop the ": " before the tag. */
-			if (where_end - line >= 9 && where_end[-2] == ':' && where_end[-1] == ' ')
-				where_end -= 2;
-			printf("ok %.*s # SKIP %s\n", (int)(where_end - (line + 7)), line + 7, why);
+			printf("ok %.*s # SKIP %s\n", (int)(tag - 2 - (line + 7)), line + 7, why);
 			(*skipped)++;
 			continue;
 		}
-		if (strncmp(line, "not ok ", 7) == 0)
+		if (not_ok)
 			failed++;
 		fputs(line, stdout);
 	}
+	free(line);
 	fflush(stdout);
 	return ferror(in) ? -1 : failed;
 }
@@ -60,11 +76,12 @@ static int rcl_tap_filter(FILE *in, int *skipped)
 int main(void)
 {
 	const char *dir = getenv("TMPDIR");
+	int fd, failed, checked_failed, checked_run, results, skipped;
 	char path[4096];
 	SRunner *sr;
 	FILE *tap;
-	int fd, failed, checked_failed, skipped;
 
+	rcl_skip_tag_init();
 	snprintf(path, sizeof(path), "%s/check-tap-XXXXXX", dir && *dir ? dir : "/tmp");
 	fd = mkstemp(path);
 	if (fd < 0) {
@@ -75,6 +92,7 @@ int main(void)
 	srunner_set_tap(sr, path);
 	srunner_run_all(sr, CK_SILENT);
 	checked_failed = srunner_ntests_failed(sr);
+	checked_run = srunner_ntests_run(sr);
 	srunner_free(sr);		/* closes the TAP file, with every line written */
 
 	tap = fdopen(fd, "r");
@@ -83,11 +101,15 @@ int main(void)
 		unlink(path);
 		return EXIT_FAILURE;
 	}
-	failed = rcl_tap_filter(tap, &skipped);
+	failed = rcl_tap_filter(tap, &results, &skipped);
 	fclose(tap);
 	unlink(path);
-	/* Check's own count as well: a failure the TAP lost still fails the program. */
-	return failed || checked_failed > skipped ? EXIT_FAILURE : EXIT_SUCCESS;
+	/* Check's own counts as well: a result the TAP lost or garbled fails the program. */
+	if (results != checked_run) {
+		printf("# %d TAP results for %d tests run\n", results, checked_run);
+		return EXIT_FAILURE;
+	}
+	return failed || checked_failed != skipped ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 #endif
