@@ -626,7 +626,6 @@ static int byte_ranges_check(struct req_ctx *ctx, const struct region_rec *rec,
 	return ret;
 }
 
-/* Read: the ranges of a vectored one, each into its own bytes of the reply. */
 /* Free a reply read_ranges built and did not hand over. */
 static void read_reply_drop(Reclaim__V1__ReadReply *r)
 {

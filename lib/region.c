@@ -503,22 +503,6 @@ static struct page *resident_page(struct rcl_engine *engine, pte_t pte, bool wri
 	return pte_present(pte) ? pfn_to_page(engine, pte_pfn(pte)) : NULL;
 }
 
-/*
- * region_copy for the event loop: all or nothing, never blocking, and without mm_lock, so it
- * goes on while reclaim or a fault holds that: the region by reference (region_lookup_get),
- * its entries under its page-table lock. What a fault on a present page does is done here
- * too: pgfault counted, the accessed bit set, and for a write the dirty bit and PG_dirty.
- * Writes to anonymous regions only: dirtying a file page asks for dirty throttling, which may
- * sleep. Reads of file regions too: a present entry holds its page-cache page mapped, and
- * nothing takes a mapped page out of the cache without first clearing the entry under the ptl.
- *
- * The copy itself happens under the ptl. With only a page reference, reclaim could unmap
- * the page, write it to swap and mark it clean before the copy landed, and then drop it
- * clean: a lost write. Under the ptl the copy either comes first (the entry is dirty, and
- * try_to_unmap moves that to the page, which is then written again) or finds the entry
- * gone and punts to the faulting path (-EAGAIN). A page a client holds (PTE_MAPPED) has its
- * live bytes there: that punts too.
- */
 /* Whether every page of [first, last] has an entry a copy needs no fault for. Under the ptl. */
 static bool range_resident(struct rcl_engine *engine, struct region *region, unsigned long first,
 			   unsigned long last, bool write)
@@ -590,6 +574,11 @@ static int iov_pages(const struct region *region, const struct rcl_region_iov *v
  * gone and punts to the faulting path (-EAGAIN). A page a client holds (PTE_MAPPED) has its
  * live bytes there: that punts too. Every range is checked before any is copied, so a punt
  * leaves nothing done twice.
+ *
+ * The ptl keeps the page where it is, not its bytes still: a worker's copy into the page
+ * (region_copy after its fault, a buffered write to the file, another region's mapping of
+ * it) does not take this region's ptl, so a read beside such a write may see part of each,
+ * as a read() beside a write() to the same page may in the kernel.
  */
 static int region_copy_resident(struct rcl_engine *engine, uint32_t id,
 				const struct rcl_region_iov *iov, unsigned int n, bool write)

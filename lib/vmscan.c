@@ -411,8 +411,9 @@ static int __remove_mapping(struct address_space *mapping, struct page *page, bo
 		/* The cache's own mapping: an anonymous page outside swap has one too. */
 		struct address_space *cache = mapping_lookup(page_engine(page), page->mapping);
 
-		/* The references are counted under the cache's lock, where the kernel freezes
-		 * them: a reader that finds the page there takes its reference under it. */
+		/* The references are counted under the cache's lock, as the kernel's freeze is
+		 * done under it: a reader that finds the page there takes its reference under
+		 * the lock, so none can come between this count and the removal. */
 		i_pages_lock(cache);
 		if (page_ref_count(page) != 2 || PageDirty(page)) {
 			i_pages_unlock(cache);

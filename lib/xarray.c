@@ -11,8 +11,11 @@
  * a coarser lock (mm_lock) or none of the writer's walks the tree at the same time. So a node
  * is filled in before it is linked, every link (the head, an inner slot) is published with a
  * release store and followed with an acquire load, and a node a reader could reach is never
- * changed in what readers look at (shift, slots already set). Only taking nodes away
- * (xa_leaf_release, xa_destroy) needs every reader excluded, by the owner's lock.
+ * changed in what readers look at (shift, slots already set). Taking nodes away
+ * (xa_leaf_release, xa_destroy) is not safe beside readers: it needs every lock a reader may
+ * walk under (the page cache's leaves are released under both its lock and mm_lock; page
+ * tables are destroyed only with their region's last reference). The parent links and
+ * nr_nodes are the writers' alone: a lockless reader must not follow or read them.
  */
 #include <stdlib.h>
 

@@ -10,7 +10,8 @@
  * that the workingset shrinker can find nodes that hold only shadows (spec 14), and an empty
  * leaf can be given back with xa_leaf_release. One writer at a time, under the owner's lock;
  * lookups (xa_leaf, xa_slot, xa_load, xa_find, xa_next_leaf) may run beside it without that
- * lock (xarray.c says how). Taking nodes away (xa_leaf_release, xa_destroy) excludes readers.
+ * lock (xarray.c says how). Taking nodes away (xa_leaf_release, xa_destroy) needs every lock
+ * a reader may walk under.
  */
 #ifndef RCL_XARRAY_H
 #define RCL_XARRAY_H

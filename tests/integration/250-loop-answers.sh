@@ -57,7 +57,7 @@ check "... with the bytes of its ranges in order" \
 	bash -c 'cat <(head -c 4096 "$0") <(tail -c +40961 "$0" | head -c 4096) \
 		<(tail -c +8193 "$0" | head -c 8192) | cmp -s - "$1"' "$tmp/pages" "$tmp/vback"
 
-# The same for a shared file region whose pages a first read brought in.
+# The same for a shared file region whose pages the write above brought in.
 fid=$(ctl alloc 64K --file loop-answers.dat --shared)
 check "64 KiB written into a shared file region" \
 	bash -c '[ -n "$0" ] && "$RECLAIMCTL" --socket "$1" write "$0" 0 <"$2" >/dev/null' \

@@ -88,6 +88,7 @@ struct grow {
 	unsigned long idx[GROW_STORES];
 	atomic_ulong published;		/* stores whose entries readers may look for */
 	atomic_bool done;
+	pthread_barrier_t start;	/* reader and writer begin together */
 	unsigned long looked;		/* the reader's lookups while the writer ran */
 	unsigned long bad;		/* ...that did not find what was stored */
 };
@@ -103,6 +104,7 @@ static void *grow_writer(void *arg)
 	struct grow *g = arg;
 	unsigned long k;
 
+	pthread_barrier_wait(&g->start);
 	for (k = 0; k < GROW_STORES; k++) {
 		struct xa_node *leaf = xa_leaf_create(&g->xa, g->idx[k]);
 
@@ -123,11 +125,13 @@ static void *grow_reader(void *arg)
 	unsigned long n, k, seed = 88172645463325252UL;
 	unsigned long i;
 
-	/* Start with the writer (bounded): lookups of an empty tree would test nothing. */
-	for (i = 0; i < GROW_LOOKUPS && !atomic_load(&g->published); i++)
-		sched_yield();
+	pthread_barrier_wait(&g->start);
 	for (i = 0; i < GROW_LOOKUPS && !atomic_load(&g->done); i++) {
 		n = atomic_load_explicit(&g->published, memory_order_acquire);
+		if (!n) {
+			sched_yield();		/* the writer has not stored its first yet */
+			continue;
+		}
 		seed ^= seed << 13;
 		seed ^= seed >> 7;
 		seed ^= seed << 17;
@@ -157,13 +161,16 @@ START_TEST(test_lookups_beside_a_growing_writer)
 	/* Strictly increasing, from 64 to about 2^61: the tree's height grows all along. */
 	for (k = 0; k < GROW_STORES; k++)
 		g.idx[k] = ((k + 1) << 6) << (k * 40 / GROW_STORES);
+	pthread_barrier_init(&g.start, NULL, 2);
 	ck_assert_int_eq(pthread_create(&r, NULL, grow_reader, &g), 0);
 	ck_assert_int_eq(pthread_create(&w, NULL, grow_writer, &g), 0);
 	pthread_join(w, NULL);
 	pthread_join(r, NULL);
 	ck_assert_uint_eq(atomic_load(&g.published), GROW_STORES);
+	pthread_barrier_destroy(&g.start);
 	ck_assert_uint_eq(g.bad, 0);
 	fprintf(stderr, "# %lu lookups while the writer ran\n", g.looked);
+	ck_assert_msg(g.looked > 0, "the reader looked up nothing while the writer ran");
 	for (k = 0; k < GROW_STORES; k++)
 		ck_assert_uint_eq(xa_load(&g.xa, g.idx[k]), grow_value(g.idx[k]));
 	xa_destroy(&g.xa);

@@ -79,7 +79,8 @@ struct rcl_region_iov {
 	void *buf;
 };
 /* rcl_region_read_resident over @n ranges (overlaps allowed): all of them, or -EAGAIN and
- * nothing copied; -EINVAL if any range is outside the region. */
+ * nothing copied (an empty range, too: it is left to the faulting path); -EINVAL if a
+ * range is outside the region. */
 int rcl_region_readv_resident(struct rcl_engine *engine, uint32_t id,
 			      const struct rcl_region_iov *iov, unsigned int n);
 int rcl_region_write_resident(struct rcl_engine *engine, uint32_t id, uint64_t offset,
