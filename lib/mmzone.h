@@ -10,8 +10,9 @@
  *     engine->mm_lock                  the memory model above the allocator: regions (all
  *                                      but their entries), page cache, swap cache, the pages'
  *                                      LRU flags and isolation (lru_lock guards the lists),
- *                                      memcgs (one lock until the concurrency work splits it
- *                                      further along the target below); kswapd and the
+ *                                      the memcg hierarchy and what a charge over its limit
+ *                                      does (reclaim, drain, OOM), but not the charge itself
+ *                                      (page counters, below); kswapd and the
  *                                      flusher wait on its condvars. A holder lets it go only
  *                                      where it may sleep (mm_drop/mm_retake, mm_cond_wait)
  *                                      and revalidates what it looked at; memcgs a walker
@@ -59,7 +60,10 @@
  *                                      mm_lock for now); slot map
  *           pcp->lock -> zone->lock    freeing pages from under the LRU lock
  *
- * Counters are relaxed atomics and need no lock.
+ * Counters are relaxed atomics and need no lock. Memcg charges too: usage, limits and
+ * protected usage are page counters (page_counter.c) charged with an atomic add per level and
+ * checked after, so charging, uncharging and reading them (mem_cgroup_protected) take no lock;
+ * the group must only be kept alive (mm_lock or a css reference), see memcontrol.h.
  */
 #ifndef RCL_MMZONE_H
 #define RCL_MMZONE_H
