@@ -2,9 +2,10 @@
  * check_page_counter - the hierarchical page counter (lib/page_counter.c) alone: a refused
  * charge leaves no level charged and names the level that refused, forced charges, the
  * protected-usage sums against a hand-computed hierarchy, and four threads charging and
- * uncharging one hierarchy with no lock at all: no level's watermark above its max, every
- * level's usage the sum of what the threads hold, failcnt the number of refusals, the
- * protected-usage sums those of the final usage, and everything back to zero at the end.
+ * uncharging one hierarchy with no lock at all, checked between rounds while they wait: no
+ * level's watermark above its max, every level's usage the sum of what the threads hold,
+ * failcnt the number of refusals, the protected usage that of the usage at the check, and
+ * everything back to zero at the end.
  */
 #include <pthread.h>
 #include <stdio.h>
