@@ -46,7 +46,13 @@
  *       io engine locks                io.c: ring and completion state (never held in end_io)
  *       swap_info->lock                slot map, clusters, CRCs; reclaim submits swap writes
  *                                      holding it without mm_lock
- *       engine->tasks_lock             the list of attached threads (drain_all_pages walks it)
+ *       engine->tasks_lock             the list of attached threads (drain_all_pages and
+ *                                      lru_add_drain_all walk it)
+ *         task->lru_pvecs_lock         one thread's LRU-add and rotate vectors (a leaf): held
+ *                                      to add a page or to take a vector's pages over; those
+ *                                      go on their lists under lru_lock alone, from any
+ *                                      thread, without mm_lock (swap.c; CLOCK-Pro's
+ *                                      page_referenced of mapped pages still needs it)
  *         pcp->lock                    one thread's per-thread page lists (also under
  *                                      lru_lock: a page freed from under it)
  *           zone->lock                 buddy free lists, nr_free, pageblock types (leaf)
