@@ -235,6 +235,12 @@ static uint64_t pages_to_bytes(unsigned long v)
 	return v == PAGE_COUNTER_MAX ? RCL_MEMCG_UNLIMITED : (uint64_t)v << PAGE_SHIFT;
 }
 
+/* A page counter's limit or protection, in bytes. */
+static uint64_t limit_bytes(const _Atomic unsigned long *value)
+{
+	return pages_to_bytes(page_counter_get(value));
+}
+
 int rcl_memcg_set(struct rcl_engine *engine, uint32_t id, enum rcl_memcg_knob knob,
 		  uint64_t value)
 {
@@ -290,14 +296,12 @@ int rcl_memcg_get(struct rcl_engine *engine, uint32_t id, enum rcl_memcg_knob kn
 		err = -ENOENT;
 	} else {
 		switch (knob) {
-		case RCL_MEMCG_MIN: *ret = pages_to_bytes(page_counter_get(&memcg->memory.min)); break;
-		case RCL_MEMCG_LOW: *ret = pages_to_bytes(page_counter_get(&memcg->memory.low)); break;
-		case RCL_MEMCG_HIGH:
-			*ret = pages_to_bytes(page_counter_get(&memcg->memory.high));
-			break;
-		case RCL_MEMCG_MAX: *ret = pages_to_bytes(page_counter_get(&memcg->memory.max)); break;
+		case RCL_MEMCG_MIN: *ret = limit_bytes(&memcg->memory.min); break;
+		case RCL_MEMCG_LOW: *ret = limit_bytes(&memcg->memory.low); break;
+		case RCL_MEMCG_HIGH: *ret = limit_bytes(&memcg->memory.high); break;
+		case RCL_MEMCG_MAX: *ret = limit_bytes(&memcg->memory.max); break;
 		case RCL_MEMCG_SOFT_LIMIT: *ret = pages_to_bytes(memcg->soft_limit); break;
-		case RCL_MEMCG_SWAP_MAX: *ret = pages_to_bytes(page_counter_get(&memcg->swap.max)); break;
+		case RCL_MEMCG_SWAP_MAX: *ret = limit_bytes(&memcg->swap.max); break;
 		case RCL_MEMCG_SWAPPINESS: *ret = mem_cgroup_swappiness(memcg); break;
 		}
 	}

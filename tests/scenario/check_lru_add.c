@@ -108,8 +108,8 @@ START_TEST(test_drain_all_races_lru_cache_add)
 
 		mm_lock(f.e);
 		for (i = 0; i < NR_PAGES; i++) {
-			ck_assert_msg(PageLRU(r.pages[i]), "round %d: page %d never reached its list",
-				      round, i);
+			ck_assert_msg(PageLRU(r.pages[i]),
+				      "round %d: page %d never reached its list", round, i);
 			ck_assert_int_eq(page_ref_count(r.pages[i]), 1);
 		}
 		ck_assert_uint_eq(lru_pages(&f), before + NR_PAGES);

@@ -151,7 +151,7 @@ END_TEST
 
 #define NR_THREADS	4
 #define NR_ROUNDS	1000
-#define OPS_PER_ROUND	10000		/* charges and uncharges per thread between checks */
+#define OPS_PER_ROUND	10000		/* steps per thread between two checks */
 #define MAX_HELD	32		/* charges a thread holds at most */
 #define TIME_LIMIT_S	20.0		/* whatever the machine's load (and TSan) */
 
