@@ -4,6 +4,8 @@
  * cursor (spec 6 step 2), charging up the hierarchy, memory.max, and the public API's checks.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 
 #include "check-main.h"
 #include "engine-fixture.h"
@@ -185,6 +187,88 @@ START_TEST(test_protection_usage_tracking)
 	lock(f.e);
 	ck_assert_uint_eq(a->memory.children_min_usage, 0);
 	unlock(f.e);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/*
+ * mem_cgroup_protected reads only page counters: a reclaim walk may compute effective
+ * protection without mm_lock while charges come and go. A (min 100) -> B (min 80, max 60):
+ * B's usage never exceeds 60, within both, and B's share of A's 100 is 100 * usage / (the
+ * children's sum, at most 60), more than its usage; so every answer for B with pages charged
+ * is MIN, however the reads interleave with the charges, and the stored emin never exceeds
+ * B's own 80.
+ */
+struct protected_race {
+	struct mem_cgroup *b;
+	atomic_bool done;
+};
+
+static void *charge_b(void *arg)
+{
+	struct protected_race *r = arg;
+	struct page_counter *fail;
+	unsigned int seed = 12345, i;
+	unsigned long held[16], nr_held = 0;
+
+	for (i = 0; i < 200000; i++) {
+		seed = seed * 1103515245u + 12345u;
+		if (nr_held < 16 && (nr_held == 0 || (seed >> 16) & 1)) {
+			unsigned long nr = 1 + (seed >> 17) % 8;
+
+			if (page_counter_try_charge(&r->b->memory, nr, &fail))
+				held[nr_held++] = nr;
+		} else {
+			page_counter_uncharge(&r->b->memory, held[--nr_held]);
+		}
+	}
+	while (nr_held)
+		page_counter_uncharge(&r->b->memory, held[--nr_held]);
+	atomic_store(&r->done, true);
+	return NULL;
+}
+
+START_TEST(test_protected_without_mm_lock)
+{
+	static struct protected_race r;
+	struct fixture f;
+	struct mem_cgroup *root, *a;
+	unsigned long reads, min_answers = 0;
+	double deadline;
+	pthread_t tid;
+	uint32_t A, B;
+
+	fixture_setup(&f, 16, 0, 1);
+	A = mkcg(f.e, RCL_MEMCG_ROOT, "A");
+	B = mkcg(f.e, A, "B");
+	ck_assert_int_eq(rcl_memcg_set(f.e, A, RCL_MEMCG_MIN, 100 * PG), 0);
+	ck_assert_int_eq(rcl_memcg_set(f.e, B, RCL_MEMCG_MIN, 80 * PG), 0);
+	ck_assert_int_eq(rcl_memcg_set(f.e, B, RCL_MEMCG_MAX, 60 * PG), 0);
+	root = f.e->root_mem_cgroup;
+	a = cg(f.e, A);
+	r.b = cg(f.e, B);
+	atomic_store(&r.done, false);
+
+	ck_assert_int_eq(pthread_create(&tid, NULL, charge_b, &r), 0);
+	deadline = now_s() + 30;
+	for (reads = 0; !atomic_load(&r.done) && reads < 10000000; reads++) {
+		enum mem_cgroup_protection prot;
+
+		if ((reads & 1023) == 0 && now_s() > deadline)
+			break;
+		/* The walk's order: the parent first, its effective values read by the child. */
+		mem_cgroup_protected(root, a);
+		prot = mem_cgroup_protected(root, r.b);
+		ck_assert_int_ne(prot, MEMCG_PROT_LOW);
+		ck_assert_uint_le(page_counter_get(&r.b->memory.emin), 80);
+		min_answers += prot == MEMCG_PROT_MIN;
+	}
+	ck_assert_int_eq(pthread_join(tid, NULL), 0);
+	ck_assert_uint_gt(min_answers, 0);
+	/* Once the charges stopped: nothing charged, nothing protected. */
+	ck_assert_uint_eq(mem_cgroup_usage(r.b), 0);
+	ck_assert_uint_eq(a->memory.children_min_usage, 0);
+	ck_assert_int_eq(mem_cgroup_protected(root, r.b), MEMCG_PROT_NONE);
 	fixture_teardown(&f);
 }
 END_TEST
@@ -514,6 +598,7 @@ static Suite *make_suite(void)
 
 	tcase_add_test(tc, test_protection_three_levels);
 	tcase_add_test(tc, test_protection_usage_tracking);
+	tcase_add_test(tc, test_protected_without_mm_lock);
 	tcase_add_test(tc, test_iter_preorder);
 	tcase_add_test(tc, test_iter_shared_cursor);
 	tcase_add_test(tc, test_charge_up_the_hierarchy);
