@@ -9,6 +9,7 @@
  * vector taken over under the adder, or added twice by both threads, breaks one of these.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 
 #include "check-main.h"
@@ -17,19 +18,38 @@
 #include "mm.h"
 
 #define NR_PAGES	240		/* 16 vectors of 15 per round */
-#define NR_ROUNDS	40
+#define NR_ROUNDS	10
+#define DRAIN_EVERY	7		/* pages added between two waits for a drain */
 #define MAX_DRAINS	10000000UL
 #define TIME_LIMIT_S	30.0
 
 struct lru_add_race {
 	struct fixture *f;
 	struct page *pages[NR_PAGES];
-	atomic_bool started, done;
+	atomic_bool done;
 	int attach_err;
-	unsigned long drains;		/* by the drainer while the adder ran */
+	atomic_ulong drains;		/* by the drainer while the adder ran */
+	double deadline;
 };
 
-/* The adder: its own vector, filled a page at a time; the rest drained by itself at the end. */
+/* Until the drainer has drained once more (bounded): its next drain overlaps our adds. */
+static void wait_for_a_drain(struct lru_add_race *r)
+{
+	unsigned long seen = atomic_load(&r->drains);
+	unsigned long spins;
+
+	for (spins = 0; atomic_load(&r->drains) == seen && spins < MAX_DRAINS; spins++) {
+		if ((spins & 255) == 0 && now_s() > r->deadline)
+			break;
+		sched_yield();	/* the drainer may share this core */
+	}
+}
+
+/*
+ * The adder: its own vector, filled a page at a time, the rest drained by itself at the end.
+ * Every DRAIN_EVERY pages (a vector holds 15) it waits for a drain to have happened, so that
+ * the drainer's drains keep falling while it adds, whatever the scheduler does.
+ */
 static void *adder(void *arg)
 {
 	struct lru_add_race *r = arg;
@@ -37,9 +57,11 @@ static void *adder(void *arg)
 
 	r->attach_err = rcl_thread_attach(r->f->e);
 	if (!r->attach_err) {
-		atomic_store(&r->started, true);
-		for (i = 0; i < NR_PAGES; i++)
+		for (i = 0; i < NR_PAGES; i++) {
 			lru_cache_add(r->pages[i]);
+			if (i % DRAIN_EVERY == 0)
+				wait_for_a_drain(r);
+		}
 		lru_add_drain(r->f->e);
 		rcl_thread_detach(r->f->e);
 	}
@@ -51,18 +73,14 @@ static void *adder(void *arg)
 static void *drainer(void *arg)
 {
 	struct lru_add_race *r = arg;
-	double deadline = now_s() + TIME_LIMIT_S;
-	unsigned long n = 0;
+	unsigned long n;
 
-	while (!atomic_load(&r->started) && !atomic_load(&r->done) && n++ < MAX_DRAINS &&
-	       now_s() < deadline)
-		;
 	for (n = 0; !atomic_load(&r->done) && n < MAX_DRAINS; n++) {
-		if ((n & 255) == 0 && now_s() > deadline)
+		if ((n & 255) == 0 && now_s() > r->deadline)
 			break;
 		lru_add_drain_all(r->f->e);
+		atomic_fetch_add(&r->drains, 1);
 	}
-	r->drains = n;
 	return NULL;
 }
 
@@ -90,6 +108,7 @@ START_TEST(test_drain_all_races_lru_cache_add)
 	for (round = 0; round < NR_ROUNDS; round++) {
 		memset(&r, 0, sizeof(r));
 		r.f = &f;
+		r.deadline = now_s() + TIME_LIMIT_S;
 		mm_lock(f.e);
 		for (i = 0; i < NR_PAGES; i++) {
 			r.pages[i] = alloc_pages_node(f.e, 0, GFP_NOWAIT, 0);
@@ -104,7 +123,7 @@ START_TEST(test_drain_all_races_lru_cache_add)
 		ck_assert_int_eq(pthread_join(t_add, NULL), 0);
 		ck_assert_int_eq(pthread_join(t_drain, NULL), 0);
 		ck_assert_int_eq(r.attach_err, 0);
-		drains += r.drains;
+		drains += atomic_load(&r.drains);
 
 		mm_lock(f.e);
 		for (i = 0; i < NR_PAGES; i++) {
@@ -120,7 +139,7 @@ START_TEST(test_drain_all_races_lru_cache_add)
 		mm_unlock(f.e);
 	}
 	/* The drainer ran while pages were being added (else this tested nothing). */
-	ck_assert_uint_gt(drains, NR_ROUNDS);
+	ck_assert_uint_ge(drains, NR_ROUNDS * (NR_PAGES / DRAIN_EVERY));
 	fixture_teardown(&f);
 }
 END_TEST
