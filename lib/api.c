@@ -111,11 +111,10 @@ static void memcg_reparent(struct rcl_engine *engine, struct mem_cgroup *memcg)
 			engine->swap_cgroup[s] = parent->id;
 	for (i = 0; i < MEMCG_NR_STAT; i++)
 		memcg->stat[i] = 0;
-	parent->children_min_usage -= memcg->min_usage;
-	parent->children_low_usage -= memcg->low_usage;
-	/* The usage moves up: the parent already includes it, only this level drops it. */
-	memcg->usage = 0;
-	memcg->swap_usage = 0;
+	/* The usage moves up: the parent already includes it, only this level drops it. Its
+	 * protected usage went with memory.min/low at deletion (rcl_memcg_delete). */
+	atomic_store(&memcg->memory.usage, 0);
+	atomic_store(&memcg->swap.usage, 0);
 }
 
 /* css_free: unlink @memcg, with nothing charged to it any more, and free it. */
@@ -148,7 +147,8 @@ static void memcg_release(struct rcl_engine *engine, struct mem_cgroup *memcg)
 
 static bool memcg_drained(const struct mem_cgroup *memcg)
 {
-	return !memcg->first_child && memcg->usage <= 0 && memcg->swap_usage <= 0 &&
+	return !memcg->first_child && !page_counter_read(&memcg->memory) &&
+	       !page_counter_read(&memcg->swap) &&
 	       !memcg->css_refs;
 }
 
@@ -215,9 +215,8 @@ int rcl_memcg_delete(struct rcl_engine *engine, uint32_t id)
 		}
 	}
 	memcg->online = false;
-	memcg->min = 0;
-	memcg->low = 0;
-	mem_cgroup_protection_changed(memcg);
+	page_counter_set_min(&memcg->memory, 0);
+	page_counter_set_low(&memcg->memory, 0);
 	lru_add_drain_all(engine);	/* pages in LRU vectors become reclaimable */
 	memcg_reap_offline(engine);
 out:
@@ -234,6 +233,12 @@ static unsigned long bytes_to_pages(uint64_t v)
 static uint64_t pages_to_bytes(unsigned long v)
 {
 	return v == PAGE_COUNTER_MAX ? RCL_MEMCG_UNLIMITED : (uint64_t)v << PAGE_SHIFT;
+}
+
+/* A page counter's limit or protection, in bytes. */
+static uint64_t limit_bytes(const _Atomic unsigned long *value)
+{
+	return pages_to_bytes(page_counter_get(value));
 }
 
 int rcl_memcg_set(struct rcl_engine *engine, uint32_t id, enum rcl_memcg_knob knob,
@@ -257,23 +262,21 @@ int rcl_memcg_set(struct rcl_engine *engine, uint32_t id, enum rcl_memcg_knob kn
 		goto out;
 	}
 	switch (knob) {
-	case RCL_MEMCG_MIN: memcg->min = pages; break;
-	case RCL_MEMCG_LOW: memcg->low = pages; break;
-	case RCL_MEMCG_HIGH: memcg->high = pages; break;
+	case RCL_MEMCG_MIN: page_counter_set_min(&memcg->memory, pages); break;
+	case RCL_MEMCG_LOW: page_counter_set_low(&memcg->memory, pages); break;
+	case RCL_MEMCG_HIGH: page_counter_set_high(&memcg->memory, pages); break;
 	case RCL_MEMCG_MAX:
-		memcg->max = pages;
+		page_counter_set_max(&memcg->memory, pages);
 		/* A lower max reclaims down to it, as writing memory.max does. */
-		while (memcg->usage > 0 && (unsigned long)memcg->usage > pages && retries--)
-			if (!try_to_free_mem_cgroup_pages(memcg,
-							  (unsigned long)memcg->usage - pages,
+		while (mem_cgroup_usage(memcg) > pages && retries--)
+			if (!try_to_free_mem_cgroup_pages(memcg, mem_cgroup_usage(memcg) - pages,
 							  GFP_KERNEL, true))
 				break;
 		break;
 	case RCL_MEMCG_SOFT_LIMIT: memcg->soft_limit = pages; break;
-	case RCL_MEMCG_SWAP_MAX: memcg->swap_max = pages; break;
+	case RCL_MEMCG_SWAP_MAX: page_counter_set_max(&memcg->swap, pages); break;
 	case RCL_MEMCG_SWAPPINESS: memcg->swappiness = (unsigned int)value; break;
 	}
-	mem_cgroup_protection_changed(memcg);
 out:
 	mm_unlock(engine);
 	return err;
@@ -293,12 +296,12 @@ int rcl_memcg_get(struct rcl_engine *engine, uint32_t id, enum rcl_memcg_knob kn
 		err = -ENOENT;
 	} else {
 		switch (knob) {
-		case RCL_MEMCG_MIN: *ret = pages_to_bytes(memcg->min); break;
-		case RCL_MEMCG_LOW: *ret = pages_to_bytes(memcg->low); break;
-		case RCL_MEMCG_HIGH: *ret = pages_to_bytes(memcg->high); break;
-		case RCL_MEMCG_MAX: *ret = pages_to_bytes(memcg->max); break;
+		case RCL_MEMCG_MIN: *ret = limit_bytes(&memcg->memory.min); break;
+		case RCL_MEMCG_LOW: *ret = limit_bytes(&memcg->memory.low); break;
+		case RCL_MEMCG_HIGH: *ret = limit_bytes(&memcg->memory.high); break;
+		case RCL_MEMCG_MAX: *ret = limit_bytes(&memcg->memory.max); break;
 		case RCL_MEMCG_SOFT_LIMIT: *ret = pages_to_bytes(memcg->soft_limit); break;
-		case RCL_MEMCG_SWAP_MAX: *ret = pages_to_bytes(memcg->swap_max); break;
+		case RCL_MEMCG_SWAP_MAX: *ret = limit_bytes(&memcg->swap.max); break;
 		case RCL_MEMCG_SWAPPINESS: *ret = mem_cgroup_swappiness(memcg); break;
 		}
 	}
@@ -404,7 +407,7 @@ int rcl_memcg_usage(struct rcl_engine *engine, uint32_t id, uint64_t *ret)
 		 */
 		*ret = (uint64_t)(memcg->stat[MEMCG_RSS] + memcg->stat[MEMCG_CACHE]) << PAGE_SHIFT;
 	else
-		*ret = (uint64_t)(memcg->usage > 0 ? memcg->usage : 0) << PAGE_SHIFT;
+		*ret = (uint64_t)mem_cgroup_usage(memcg) << PAGE_SHIFT;
 	mm_unlock(engine);
 	return err;
 }

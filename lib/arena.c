@@ -242,6 +242,7 @@ static int mm_init(struct rcl_engine *engine)
 		return -ENOMEM;
 	engine->default_task->engine = engine;
 	engine->default_task->swap_cluster.index = UINT32_MAX;
+	spin_lock_init(&engine->default_task->lru_pvecs_lock);
 	engine->data_dir_fd = open(c->data_dir ? c->data_dir : ".", O_PATH | O_DIRECTORY |
 				   O_CLOEXEC);
 	if (engine->data_dir_fd < 0)

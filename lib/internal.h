@@ -56,6 +56,10 @@ struct task_struct {
 	_Atomic unsigned long vm_events[NR_VM_EVENT_ITEMS]; /* written by this thread only */
 	struct per_cpu_pages pcp[MAX_NUMNODES * MAX_NR_ZONES]; /* by zone->global_id */
 	struct percpu_cluster swap_cluster;	/* this thread's current swap cluster */
+	/* The two vectors, filled by this thread and emptied by it or by a drainer of every
+	 * thread's (lru_add_drain_all): the kernel's local_lock(&lru_pvecs.lock). A leaf: held
+	 * only to add a page or to take a vector's pages over (swap.c). */
+	spinlock_t lru_pvecs_lock;
 	struct lru_pagevec lru_add_pvec;	/* lru_cache_add batching */
 	struct lru_pagevec lru_rotate_pvec;	/* rotate_reclaimable_page batching */
 	struct blk_plug plug;

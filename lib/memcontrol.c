@@ -3,9 +3,9 @@
  * (memory.min/low, spec 6.1), the shared reclaim cursor (mem_cgroup_iter), soft-limit reclaim
  * as the seed's shrink_zones calls it (spec 19), stats and events.
  *
- * Usage is counted in pages on the group and every ancestor. A charge above memory.max
- * reclaims inside the group first (try_to_free_mem_cgroup_pages) and fails with -ENOMEM only
- * when that cannot make room.
+ * Usage is counted in pages on the group and every ancestor, in page counters charged without
+ * a lock (page_counter.c). A charge above memory.max reclaims inside the group first
+ * (try_to_free_mem_cgroup_pages) and fails with -ENOMEM only when that cannot make room.
  */
 #include <errno.h>
 #include <limits.h>
@@ -69,7 +69,7 @@ unsigned int mem_cgroup_swappiness(struct mem_cgroup *memcg)
 void mod_memcg_state(struct mem_cgroup *memcg, enum memcg_stat_item item, long delta)
 {
 	for (; memcg; memcg = memcg->parent)
-		memcg->stat[item] += delta;
+		atomic_fetch_add_explicit(&memcg->stat[item], delta, memory_order_relaxed);
 }
 
 void mod_memcg_node_state(struct mem_cgroup *memcg, enum node_stat_item item, long delta)
@@ -88,56 +88,23 @@ void count_memcg_events(struct mem_cgroup *memcg, enum vm_event_item item, unsig
  * not modelled; the group that hit the condition is the one that counts). */
 void memcg_memory_event(struct mem_cgroup *memcg, enum memcg_memory_event event)
 {
-	memcg->events[event]++;
+	atomic_fetch_add_explicit(&memcg->events[event], 1, memory_order_relaxed);
 }
 
 /* ---- protection ----------------------------------------------------------------------- */
 
 /*
- * Keep the parent's sum of protected usage current: a child's protected usage is its usage if
- * that is within its min (or low), else 0 (v4.19 rule, spec 6.1).
+ * Room for @nr more pages at every level of @memcg's line: a refused charge's reclaim made
+ * enough, the charge is worth trying again (the kernel's mem_cgroup_margin, for the line).
  */
-static void propagate_protected_usage(struct mem_cgroup *memcg)
+static bool mem_cgroup_line_has_room(struct mem_cgroup *memcg, unsigned long nr)
 {
-	unsigned long protected, usage = (unsigned long)memcg->usage;
-	struct mem_cgroup *parent = memcg->parent;
+	struct page_counter *c;
 
-	if (!parent)
-		return;
-	if (memcg->min || memcg->min_usage) {
-		protected = usage <= memcg->min ? usage : 0;
-		parent->children_min_usage += protected - memcg->min_usage;
-		memcg->min_usage = protected;
-	}
-	if (memcg->low || memcg->low_usage) {
-		protected = usage <= memcg->low ? usage : 0;
-		parent->children_low_usage += protected - memcg->low_usage;
-		memcg->low_usage = protected;
-	}
-}
-
-/* memory.min or memory.low changed: the parent's sums must follow at once. */
-void mem_cgroup_protection_changed(struct mem_cgroup *memcg)
-{
-	propagate_protected_usage(memcg);
-}
-
-static void page_counter_charge(struct mem_cgroup *memcg, long nr)
-{
-	for (; memcg; memcg = memcg->parent) {
-		memcg->usage += nr;
-		propagate_protected_usage(memcg);
-	}
-}
-
-/* The group (or ancestor) whose max a charge of @nr would exceed, or NULL. */
-static struct mem_cgroup *page_counter_over_limit(struct mem_cgroup *memcg, long nr)
-{
-	for (; memcg; memcg = memcg->parent)
-		if (memcg->max != PAGE_COUNTER_MAX &&
-		    (unsigned long)(memcg->usage + nr) > memcg->max)
-			return memcg;
-	return NULL;
+	for (c = &memcg->memory; c; c = c->parent)
+		if (page_counter_read(c) + nr > page_counter_get(&c->max))
+			return false;
+	return true;
 }
 
 /*
@@ -163,34 +130,36 @@ static unsigned long effective_protection(unsigned long usage, unsigned long set
 /*
  * How a group is protected from reclaim rooted at @root (spec 6.1, v4.18-v5.3 form). Stores
  * the effective values in the group: its children, later in the same pre-order walk, read them.
+ * Reads only page counters: no lock; charges going on meanwhile shift the result as they
+ * would a moment later.
  */
 enum mem_cgroup_protection mem_cgroup_protected(struct mem_cgroup *root,
 						struct mem_cgroup *memcg)
 {
-	struct mem_cgroup *parent;
+	struct page_counter *c = &memcg->memory, *parent;
 	unsigned long emin, elow, usage;
 
 	if (!root)
 		root = page_engine_of_memcg(memcg)->root_mem_cgroup;
 	if (memcg == root)
 		return MEMCG_PROT_NONE;
-	usage = memcg->usage > 0 ? (unsigned long)memcg->usage : 0;
+	usage = page_counter_read(c);
 	if (!usage)
 		return MEMCG_PROT_NONE;
-	parent = memcg->parent;
+	parent = c->parent;
 	if (!parent)
 		return MEMCG_PROT_NONE;
 
-	emin = memcg->min;
-	elow = memcg->low;
-	if (parent != root) {
-		emin = effective_protection(usage, memcg->min, parent->emin,
-					    parent->children_min_usage);
-		elow = effective_protection(usage, memcg->low, parent->elow,
-					    parent->children_low_usage);
+	emin = page_counter_get(&c->min);
+	elow = page_counter_get(&c->low);
+	if (parent != &root->memory) {
+		emin = effective_protection(usage, emin, page_counter_get(&parent->emin),
+					    page_counter_get(&parent->children_min_usage));
+		elow = effective_protection(usage, elow, page_counter_get(&parent->elow),
+					    page_counter_get(&parent->children_low_usage));
 	}
-	memcg->emin = emin;
-	memcg->elow = elow;
+	atomic_store_explicit(&c->emin, emin, memory_order_relaxed);
+	atomic_store_explicit(&c->elow, elow, memory_order_relaxed);
 	if (usage <= emin)
 		return MEMCG_PROT_MIN;
 	if (usage <= elow)
@@ -263,24 +232,28 @@ int mem_cgroup_try_charge(struct page *page, struct mem_cgroup *memcg)
  * The charge does not wait for the swap writes its reclaim submits (a mapped fault would pay
  * a disk write for every pass): it waits only when a pass freed nothing while writes are in
  * flight, before that pass counts as a failed retry.
+ * The charge itself is page_counter_try_charge and needs no lock; what follows a refusal
+ * (reclaim, drain, OOM) needs mm_lock, which the caller holds.
  */
 int mem_cgroup_try_charge_gfp(struct page *page, struct mem_cgroup *memcg, gfp_t gfp)
 {
 	struct rcl_engine *engine = page_engine(page);
 	int retries = MEM_CGROUP_RECLAIM_RETRIES, waits = MAX_RECLAIM_RETRIES;
+	struct page_counter *counter;
 	unsigned long reclaimed;
 	struct mem_cgroup *over;
 	bool drained = false;
 
 	if (!memcg)
 		memcg = engine->root_mem_cgroup;
-	while ((over = page_counter_over_limit(memcg, 1))) {
+	while (!page_counter_try_charge(&memcg->memory, 1, &counter)) {
+		over = mem_cgroup_from_memory_counter(counter);
 		memcg_memory_event(over, MEMCG_MAX);
 		psi_memstall_enter(engine, memcg);
 		reclaimed = try_to_free_mem_cgroup_pages_async(over, 1, GFP_KERNEL, true);
 		psi_memstall_leave(engine);
-		if (!page_counter_over_limit(memcg, 1))
-			break;
+		if (mem_cgroup_line_has_room(memcg, 1))
+			continue;
 		/* Pages still in LRU-add vectors are invisible to reclaim: drain once. */
 		if (!drained) {
 			lru_add_drain_all(engine);
@@ -311,12 +284,13 @@ int mem_cgroup_try_charge_gfp(struct page *page, struct mem_cgroup *memcg, gfp_t
 			retries = MEM_CGROUP_RECLAIM_RETRIES;
 		}
 	}
-	page_counter_charge(memcg, 1);
 	page->mem_cgroup = memcg->id;
 	mod_memcg_state(memcg, PageSwapBacked(page) ? MEMCG_RSS : MEMCG_CACHE, 1);
 	/* Above memory.high: not refused, but reclaimed back on the way out (spec 19). */
 	for (over = memcg; over; over = over->parent) {
-		if (over->high != PAGE_COUNTER_MAX && (unsigned long)over->usage > over->high) {
+		unsigned long high = page_counter_get(&over->memory.high);
+
+		if (high != PAGE_COUNTER_MAX && mem_cgroup_usage(over) > high) {
 			struct task_struct *task = current_or_default(engine);
 
 			task->memcg_over_high = memcg->id;
@@ -340,12 +314,13 @@ static uint64_t mem_find_max_overage(struct mem_cgroup *memcg)
 	uint64_t overage, max_overage = 0;
 
 	for (; memcg; memcg = memcg->parent) {
-		unsigned long usage = memcg->usage > 0 ? (unsigned long)memcg->usage : 0;
+		unsigned long usage = mem_cgroup_usage(memcg);
+		unsigned long high = page_counter_get(&memcg->memory.high);
 
-		if (memcg->high == PAGE_COUNTER_MAX || usage <= memcg->high)
+		if (high == PAGE_COUNTER_MAX || usage <= high)
 			continue;
-		overage = ((uint64_t)(usage - memcg->high) << MEMCG_DELAY_PRECISION_SHIFT) /
-			  (memcg->high ? memcg->high : 1);
+		overage = ((uint64_t)(usage - high) << MEMCG_DELAY_PRECISION_SHIFT) /
+			  (high ? high : 1);
 		if (overage > max_overage)
 			max_overage = overage;
 	}
@@ -381,13 +356,14 @@ static unsigned long reclaim_high(struct rcl_engine *engine, struct mem_cgroup *
 	unsigned long nr_reclaimed = 0;
 
 	for (; memcg; memcg = memcg->parent) {
-		unsigned long usage = memcg->usage > 0 ? (unsigned long)memcg->usage : 0;
+		unsigned long usage = mem_cgroup_usage(memcg);
+		unsigned long high = page_counter_get(&memcg->memory.high);
 
-		if (memcg->high == PAGE_COUNTER_MAX || usage <= memcg->high)
+		if (high == PAGE_COUNTER_MAX || usage <= high)
 			continue;
 		memcg_memory_event(memcg, MEMCG_HIGH);
 		psi_memstall_enter(engine, memcg);
-		nr_reclaimed += try_to_free_mem_cgroup_pages(memcg, usage - memcg->high,
+		nr_reclaimed += try_to_free_mem_cgroup_pages(memcg, usage - high,
 							     GFP_KERNEL, true);
 		psi_memstall_leave(engine);
 	}
@@ -457,7 +433,7 @@ void mem_cgroup_uncharge(struct page *page)
 	if (!page->mem_cgroup)
 		return;
 	memcg = page_memcg(page);
-	page_counter_charge(memcg, -1);
+	page_counter_uncharge(&memcg->memory, 1);
 	mod_memcg_state(memcg, PageSwapBacked(page) ? MEMCG_RSS : MEMCG_CACHE, -1);
 	page->mem_cgroup = 0;
 }
@@ -469,8 +445,9 @@ long mem_cgroup_get_nr_swap_pages(struct mem_cgroup *memcg)
 	long nr = get_nr_swap_pages(engine);
 
 	for (; memcg && !mem_cgroup_is_root(memcg); memcg = memcg->parent) {
-		long room = memcg->swap_max == PAGE_COUNTER_MAX ? LONG_MAX :
-			    (long)memcg->swap_max - memcg->swap_usage;
+		unsigned long max = page_counter_get(&memcg->swap.max);
+		long room = max == PAGE_COUNTER_MAX ? LONG_MAX :
+			    (long)max - (long)page_counter_read(&memcg->swap);
 
 		if (room < nr)
 			nr = room;
@@ -485,10 +462,12 @@ bool mem_cgroup_swap_full(struct page *page)
 	if (vm_swap_full(page_engine(page)))
 		return true;
 	for (memcg = page_memcg(page); memcg && !mem_cgroup_is_root(memcg);
-	     memcg = memcg->parent)
-		if (memcg->swap_max != PAGE_COUNTER_MAX &&
-		    (unsigned long)memcg->swap_usage * 2 >= memcg->swap_max)
+	     memcg = memcg->parent) {
+		unsigned long max = page_counter_get(&memcg->swap.max);
+
+		if (max != PAGE_COUNTER_MAX && page_counter_read(&memcg->swap) * 2 >= max)
 			return true;
+	}
 	return false;
 }
 
@@ -496,14 +475,11 @@ bool mem_cgroup_swap_full(struct page *page)
 int mem_cgroup_try_charge_swap(struct page *page, swp_entry_t entry)
 {
 	struct rcl_engine *engine = page_engine(page);
-	struct mem_cgroup *memcg = page_memcg(page), *m;
+	struct mem_cgroup *memcg = page_memcg(page);
+	struct page_counter *counter;
 
-	for (m = memcg; m && !mem_cgroup_is_root(m); m = m->parent)
-		if (m->swap_max != PAGE_COUNTER_MAX &&
-		    (unsigned long)m->swap_usage + 1 > m->swap_max)
-			return -ENOMEM;
-	for (m = memcg; m; m = m->parent)
-		m->swap_usage++;
+	if (!page_counter_try_charge(&memcg->swap, 1, &counter))
+		return -ENOMEM;
 	mod_memcg_state(memcg, MEMCG_SWAP, 1);
 	engine->swap_cgroup[swp_offset(entry)] = memcg->id;
 	return 0;
@@ -511,12 +487,11 @@ int mem_cgroup_try_charge_swap(struct page *page, swp_entry_t entry)
 
 void mem_cgroup_uncharge_swap(struct rcl_engine *engine, uint16_t memcg_id)
 {
-	struct mem_cgroup *memcg = mem_cgroup_from_id(engine, memcg_id), *m;
+	struct mem_cgroup *memcg = mem_cgroup_from_id(engine, memcg_id);
 
 	if (!memcg)
 		return;
-	for (m = memcg; m; m = m->parent)
-		m->swap_usage--;
+	page_counter_uncharge(&memcg->swap, 1);
 	mod_memcg_state(memcg, MEMCG_SWAP, -1);
 }
 
@@ -569,7 +544,7 @@ struct mem_cgroup *mem_cgroup_iter(struct mem_cgroup *root, struct mem_cgroup *p
 		if (memcg == root || memcg->online)
 			break;
 		pos = memcg;	/* offline groups are still walked through */
-		if (memcg->usage > 0)
+		if (mem_cgroup_usage(memcg))
 			break;	/* ...and still scraped while they hold pages (spec 7) */
 	}
 	if (iter) {
@@ -599,7 +574,7 @@ void mem_cgroup_iter_break(struct mem_cgroup *root, struct mem_cgroup *prev)
 
 static unsigned long soft_limit_excess(struct mem_cgroup *memcg)
 {
-	unsigned long usage = memcg->usage > 0 ? (unsigned long)memcg->usage : 0;
+	unsigned long usage = mem_cgroup_usage(memcg);
 
 	return usage > memcg->soft_limit ? usage - memcg->soft_limit : 0;
 }
@@ -738,7 +713,9 @@ struct mem_cgroup *mem_cgroup_alloc(struct rcl_engine *engine, struct mem_cgroup
 	snprintf(memcg->name, sizeof(memcg->name), "%s", name);
 	memcg->parent = parent;
 	memcg->online = true;
-	memcg->max = memcg->high = memcg->swap_max = memcg->soft_limit = PAGE_COUNTER_MAX;
+	page_counter_init(&memcg->memory, parent ? &parent->memory : NULL);
+	page_counter_init(&memcg->swap, parent ? &parent->swap : NULL);
+	memcg->soft_limit = PAGE_COUNTER_MAX;
 	memcg->swappiness = parent ? mem_cgroup_swappiness(parent) : 60;
 	memcg->engine = engine;
 	if (parent) {

@@ -1,22 +1,32 @@
 /*
  * memcontrol.h - memory cgroups: the hierarchy, charges, protection (min/low), limits
  * (high/max, enforced later), soft limits, per-node lruvecs, stats and events.
+ *
+ * Locking. The usage, the limits and the protection bookkeeping are page counters
+ * (page_counter.h): charging and uncharging them, the stat and memory.events counters, and
+ * reading any of them (mem_cgroup_protected included) take no lock. What a charge that does
+ * not fit does next (reclaim in the group, the drain, the OOM killer) still needs mm_lock,
+ * so mem_cgroup_try_charge_gfp is called with it held; mem_cgroup_uncharge and the swap
+ * charges need only a group that cannot go away (mm_lock held or a css reference). The
+ * hierarchy (parent, children, online, css_refs), soft_limit, swappiness, the shadow-node
+ * list and the reclaim cursors stay under mm_lock; node_stat and the lruvecs under lru_lock.
  */
 #ifndef RCL_MEMCONTROL_H
 #define RCL_MEMCONTROL_H
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mm.h"
+#include "page_counter.h"
 #include "psi.h"
 #include "vmpressure.h"
 
 #define MEM_CGROUP_ID_SHIFT	16
 #define MEM_CGROUP_ID_MAX	((1u << MEM_CGROUP_ID_SHIFT) - 1)
 #define MEMCG_NAME_MAX		64
-#define PAGE_COUNTER_MAX	(LONG_MAX / PAGE_SIZE)
 #define MEM_CGROUP_MAX_RECLAIM_LOOPS		100
 #define MEM_CGROUP_MAX_SOFT_LIMIT_RECLAIM_LOOPS	2
 
@@ -90,22 +100,17 @@ struct mem_cgroup {
 	struct xa_node *shadow_first, *shadow_last;
 	unsigned long nr_shadow_nodes;
 
-	/* Counters in pages. */
-	long usage;
-	long swap_usage;
-	unsigned long min, low, high, max;	/* memory.min/low/high/max */
-	unsigned long swap_max;
+	/* Pages charged, on this group and its ancestors' counters: memory.current with
+	 * memory.min/low/high/max and the effective protection (spec 6.1, recomputed in every
+	 * reclaim walk), and the swap slots held with memory.swap.max. */
+	struct page_counter memory;
+	struct page_counter swap;
 	unsigned long soft_limit;
 	unsigned int swappiness;		/* 0..100, inherited at creation */
 
-	/* Effective protection (spec 6.1), recomputed in every reclaim walk. */
-	unsigned long emin, elow;
-	unsigned long min_usage, low_usage;	/* this group's protected usage */
-	unsigned long children_min_usage;	/* sum of children's protected usage */
-	unsigned long children_low_usage;
-
-	long stat[MEMCG_NR_STAT];
-	unsigned long events[MEMCG_NR_MEMORY_EVENTS];
+	/* Relaxed atomics: changed by charges without mm_lock. */
+	_Atomic long stat[MEMCG_NR_STAT];
+	_Atomic unsigned long events[MEMCG_NR_MEMORY_EVENTS];
 	/* Per-memcg vmstat events: relaxed atomics, counted without mm_lock by the resident
 	 * copy (region.c). */
 	_Atomic unsigned long vm_events[NR_VM_EVENT_ITEMS];
@@ -120,6 +125,18 @@ struct mem_cgroup {
 static inline struct rcl_engine *page_engine_of_memcg(const struct mem_cgroup *memcg)
 {
 	return memcg->engine;
+}
+
+/* The group whose memory counter @counter is (the kernel's mem_cgroup_from_counter). */
+static inline struct mem_cgroup *mem_cgroup_from_memory_counter(struct page_counter *counter)
+{
+	return (struct mem_cgroup *)((char *)counter - offsetof(struct mem_cgroup, memory));
+}
+
+/* memory.current in pages. */
+static inline unsigned long mem_cgroup_usage(const struct mem_cgroup *memcg)
+{
+	return page_counter_read(&memcg->memory);
 }
 
 struct mem_cgroup *root_mem_cgroup_of(struct rcl_engine *engine);
@@ -164,7 +181,6 @@ unsigned long mem_cgroup_soft_limit_reclaim(struct pglist_data *pgdat, int order
 struct mem_cgroup *mem_cgroup_alloc(struct rcl_engine *engine, struct mem_cgroup *parent,
 				    const char *name, int *ret_err);
 void mem_cgroup_free(struct rcl_engine *engine, struct mem_cgroup *memcg);
-void mem_cgroup_protection_changed(struct mem_cgroup *memcg);
 void mem_cgroup_handle_over_high(struct rcl_engine *engine);
 void mem_cgroup_throttle_over_high(struct rcl_engine *engine);
 uint64_t mem_cgroup_high_delay(uint64_t max_overage, unsigned long nr_pages);

@@ -804,9 +804,10 @@ bool mlock_fits(struct rcl_engine *engine, struct mem_cgroup *memcg, unsigned lo
 		return false;
 	for (; memcg; memcg = memcg->parent) {
 		long locked = memcg->node_stat[NR_UNEVICTABLE];
+		unsigned long max = page_counter_get(&memcg->memory.max);
 
-		if (memcg->max != PAGE_COUNTER_MAX &&
-		    nr_pages + (unsigned long)max_t(long, locked, 0) > memcg->max)
+		if (max != PAGE_COUNTER_MAX &&
+		    nr_pages + (unsigned long)max_t(long, locked, 0) > max)
 			return false;
 	}
 	return true;

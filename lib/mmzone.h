@@ -10,8 +10,9 @@
  *     engine->mm_lock                  the memory model above the allocator: regions (all
  *                                      but their entries), page cache, swap cache, the pages'
  *                                      LRU flags and isolation (lru_lock guards the lists),
- *                                      memcgs (one lock until the concurrency work splits it
- *                                      further along the target below); kswapd and the
+ *                                      the memcg hierarchy and what a charge over its limit
+ *                                      does (reclaim, drain, OOM), but not the charge itself
+ *                                      (page counters, below); kswapd and the
  *                                      flusher wait on its condvars. A holder lets it go only
  *                                      where it may sleep (mm_drop/mm_retake, mm_cond_wait)
  *                                      and revalidates what it looked at; memcgs a walker
@@ -55,7 +56,13 @@
  *       io engine locks                io.c: ring and completion state (never held in end_io)
  *       swap_info->lock                slot map, clusters, CRCs; reclaim submits swap writes
  *                                      holding it without mm_lock
- *       engine->tasks_lock             the list of attached threads (drain_all_pages walks it)
+ *       engine->tasks_lock             the list of attached threads (drain_all_pages and
+ *                                      lru_add_drain_all walk it)
+ *         task->lru_pvecs_lock         one thread's LRU-add and rotate vectors (a leaf): held
+ *                                      to add a page or to take a vector's pages over; those
+ *                                      go on their lists under lru_lock alone, from any
+ *                                      thread, without mm_lock (swap.c; CLOCK-Pro's
+ *                                      page_referenced of mapped pages still needs it)
  *         pcp->lock                    one thread's per-thread page lists (also under
  *                                      lru_lock: a page freed from under it)
  *           zone->lock                 buddy free lists, nr_free, pageblock types (leaf)
@@ -72,7 +79,10 @@
  *                                      mm_lock for now); slot map
  *             pcp->lock -> zone->lock  freeing pages from under the LRU lock
  *
- * Counters are relaxed atomics and need no lock.
+ * Counters are relaxed atomics and need no lock. Memcg charges too: usage, limits and
+ * protected usage are page counters (page_counter.c) charged with an atomic add per level and
+ * checked after, so charging, uncharging and reading them (mem_cgroup_protected) take no lock;
+ * the group must only be kept alive (mm_lock or a css reference), see memcontrol.h.
  */
 #ifndef RCL_MMZONE_H
 #define RCL_MMZONE_H

@@ -3,11 +3,17 @@
  * activation of mark_page_accessed, activate/deactivate, lazyfree, rotation of pages whose
  * writeback ended, and putback after isolation (spec 7 "where recent_* move", 12.2, 18).
  *
- * Caller holds engine->mm_lock for everything here. The lists, their sizes and reclaim_stat are
- * also under their node's lru_lock (lock.c): the list helpers assert it, the entry points
- * (pagevec drains, activate/deactivate, isolate_lru_page) take it for their few operations.
- * Nothing here frees a page under it: a last reference found there goes to a list the caller
- * frees once it let the lock go (release_freed_pages).
+ * Caller holds engine->mm_lock for everything here but the vectors. The lists, their sizes and
+ * reclaim_stat are also under their node's lru_lock (lock.c): the list helpers assert it, the
+ * entry points (pagevec drains, activate/deactivate, isolate_lru_page) take it for their few
+ * operations. Nothing here frees a page under it: a last reference found there goes to a list
+ * the caller frees once it let the lock go (release_freed_pages).
+ *
+ * The per-thread vectors are under their thread's lru_pvecs_lock alone: adding to one, and
+ * draining one from any thread (lru_add_drain_all), takes that lock to take the vector's
+ * pages over and then only lru_lock to put them on their lists, as the kernel's
+ * lru_add_drain does under the per-CPU lock; mm_lock is not needed for it (under CLOCK-Pro,
+ * clockpro_lru_prepare's page_referenced still walks the rmap, which needs mm_lock).
  */
 #include <errno.h>
 
@@ -161,18 +167,48 @@ static void pagevec_move_tail(struct lru_pagevec *pvec)
 }
 
 /*
+ * Add @page to @task's vector @pvec; when that fills it, take the pages over into @full (the
+ * caller drains that copy with the vector's lock let go). True if it did.
+ */
+static bool pagevec_add_locked(struct task_struct *task, struct lru_pagevec *pvec,
+			       struct page *page, struct lru_pagevec *full)
+{
+	bool filled;
+
+	spin_lock(&task->lru_pvecs_lock);
+	pvec->pages[pvec->nr++] = page;
+	filled = pvec->nr == LRU_PAGEVEC_SIZE;
+	if (filled) {
+		*full = *pvec;
+		pvec->nr = 0;
+	}
+	spin_unlock(&task->lru_pvecs_lock);
+	return filled;
+}
+
+/* Take @task's vector @pvec over into @out, emptying it; false if there was nothing. */
+static bool pagevec_take(struct task_struct *task, struct lru_pagevec *pvec,
+			 struct lru_pagevec *out)
+{
+	spin_lock(&task->lru_pvecs_lock);
+	*out = *pvec;
+	pvec->nr = 0;
+	spin_unlock(&task->lru_pvecs_lock);
+	return out->nr != 0;
+}
+
+/*
  * Queue a new page for the LRU. The vector holds a reference until it is drained, so the page
  * cannot be freed meanwhile (spec 12.2: new file pages go inactive, new anon pages active).
  */
 void lru_cache_add(struct page *page)
 {
 	struct task_struct *task = current_or_default(page_engine(page));
-	struct lru_pagevec *pvec = &task->lru_add_pvec;
+	struct lru_pagevec full;
 
 	get_page(page);
-	pvec->pages[pvec->nr++] = page;
-	if (pvec->nr == LRU_PAGEVEC_SIZE)
-		__pagevec_lru_add(pvec);
+	if (pagevec_add_locked(task, &task->lru_add_pvec, page, &full))
+		__pagevec_lru_add(&full);
 }
 
 /* New anonymous pages start active (v4.19), or unevictable in a locked region. */
@@ -187,12 +223,15 @@ void lru_cache_add_active_or_unevictable(struct page *page, struct region *regio
 	lru_cache_add(page);
 }
 
+/* @task's vectors onto the lists, from @task itself or from any other thread. */
 static void lru_add_drain_task(struct task_struct *task)
 {
-	if (task->lru_add_pvec.nr)
-		__pagevec_lru_add(&task->lru_add_pvec);
-	if (task->lru_rotate_pvec.nr)
-		pagevec_move_tail(&task->lru_rotate_pvec);
+	struct lru_pagevec pvec;
+
+	if (pagevec_take(task, &task->lru_add_pvec, &pvec))
+		__pagevec_lru_add(&pvec);
+	if (pagevec_take(task, &task->lru_rotate_pvec, &pvec))
+		pagevec_move_tail(&pvec);
 }
 
 void lru_add_drain(struct rcl_engine *engine)
@@ -200,7 +239,11 @@ void lru_add_drain(struct rcl_engine *engine)
 	lru_add_drain_task(current_or_default(engine));
 }
 
-/* Every thread's vectors: they are only touched under mm_lock, which the caller holds. */
+/*
+ * Every thread's vectors, each under its own lock while its pages are taken over; a page
+ * another thread adds meanwhile waits for the next drain, as one added just after would.
+ * tasks_lock keeps the threads from going away meanwhile.
+ */
 void lru_add_drain_all(struct rcl_engine *engine)
 {
 	struct task_struct *task;
@@ -236,18 +279,25 @@ void activate_page(struct page *page)
 	lru_unlock(lruvec->pgdat);
 }
 
-/* The page is still in this thread's LRU-add vector: mark it so it lands active. */
+/*
+ * The page is still in this thread's LRU-add vector: mark it so it lands active. A drainer
+ * that took the vector over an instant ago puts it on the inactive list instead, and the next
+ * access activates it there: the kernel accepts the same miss.
+ */
 static void __lru_cache_activate_page(struct page *page)
 {
-	struct lru_pagevec *pvec = &current_or_default(page_engine(page))->lru_add_pvec;
+	struct task_struct *task = current_or_default(page_engine(page));
+	struct lru_pagevec *pvec = &task->lru_add_pvec;
 	unsigned int i;
 
+	spin_lock(&task->lru_pvecs_lock);
 	for (i = pvec->nr; i > 0; i--) {
 		if (pvec->pages[i - 1] == page) {
 			SetPageActive(page);
-			return;
+			break;
 		}
 	}
+	spin_unlock(&task->lru_pvecs_lock);
 }
 
 /*
@@ -341,16 +391,16 @@ void mark_page_lazyfree(struct page *page)
 /* Writeback ended on a page reclaim wanted: queue it for the inactive tail (spec 18). */
 void rotate_reclaimable_page(struct page *page)
 {
-	struct lru_pagevec *pvec;
+	struct task_struct *task;
+	struct lru_pagevec full;
 
 	if (PageLocked(page) || PageDirty(page) || PageActive(page) || PageUnevictable(page) ||
 	    !PageLRU(page))
 		return;
-	pvec = &current_or_default(page_engine(page))->lru_rotate_pvec;
+	task = current_or_default(page_engine(page));
 	get_page(page);
-	pvec->pages[pvec->nr++] = page;
-	if (pvec->nr == LRU_PAGEVEC_SIZE)
-		pagevec_move_tail(pvec);
+	if (pagevec_add_locked(task, &task->lru_rotate_pvec, page, &full))
+		pagevec_move_tail(&full);
 }
 
 /* Take a page off its LRU list, holding a reference: 0 or -EBUSY if it is not on one. */

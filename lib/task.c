@@ -28,6 +28,7 @@ int rcl_thread_attach(struct rcl_engine *engine)
 		return -ENOMEM;
 	task->engine = engine;
 	task->swap_cluster.index = UINT32_MAX;
+	spin_lock_init(&task->lru_pvecs_lock);
 	for_each_zone(zone, engine, nid, zid)
 		pageset_init(&task->pcp[zone->global_id], zone);
 

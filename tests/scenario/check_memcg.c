@@ -917,7 +917,7 @@ START_TEST(test_walker_pins_deleted_group)
 	ck_assert_uint_ge(dropped, 64);
 	lock(f.e);
 	ck_assert_ptr_eq(mem_cgroup_from_id(f.e, C), c);	/* kept for the walk */
-	ck_assert_int_le(c->usage, 0);
+	ck_assert_int_le(atomic_load(&c->memory.usage), 0);
 	mem_cgroup_iter_break(f.e->root_mem_cgroup, c);
 	unlock(f.e);
 

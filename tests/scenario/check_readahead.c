@@ -434,7 +434,7 @@ START_TEST(test_offline_memcg_reclaimed_first)
 	unlock(f.e);
 	ck_assert_int_eq(rcl_memcg_delete(f.e, A), 0);
 	lock(f.e);
-	a0 = (uint64_t)a->usage;
+	a0 = (uint64_t)mem_cgroup_usage(a);
 	unlock(f.e);
 	ck_assert_int_eq(rcl_memcg_usage(f.e, B, &b0), 0);
 	b0 /= PAGE;
@@ -444,7 +444,7 @@ START_TEST(test_offline_memcg_reclaimed_first)
 	 * list (1024 >> 12 == 0) but 32 pages of the offline one, which is enough. */
 	ck_assert_int_eq(rcl_memcg_reclaim(f.e, RCL_MEMCG_ROOT, 32, &reclaimed), 0);
 	lock(f.e);
-	a1 = (uint64_t)a->usage;
+	a1 = (uint64_t)mem_cgroup_usage(a);
 	unlock(f.e);
 	ck_assert_int_eq(rcl_memcg_usage(f.e, B, &b1), 0);
 	b1 /= PAGE;

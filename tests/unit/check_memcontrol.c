@@ -4,6 +4,8 @@
  * cursor (spec 6 step 2), charging up the hierarchy, memory.max, and the public API's checks.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 
 #include "check-main.h"
 #include "engine-fixture.h"
@@ -80,7 +82,7 @@ START_TEST(test_protection_three_levels)
 	b = cg(f.e, B);
 	c = cg(f.e, C);
 	d = cg(f.e, D);
-	ck_assert_int_eq(a->usage, 160);
+	ck_assert_uint_eq(mem_cgroup_usage(a), 160);
 
 	/*
 	 * Protected usage (v4.19: usage if usage <= the setting, else 0):
@@ -88,46 +90,46 @@ START_TEST(test_protection_three_levels)
 	 *   low: B 70 <= 200 -> 70; C low 0: untracked; D 30 <= 100 -> 30 -> A sum 100.
 	 *   A: min 160 > 100 -> 0; low 160 <= 200 -> 160: root sums 0 and 160.
 	 */
-	ck_assert_uint_eq(a->children_min_usage, 130);
-	ck_assert_uint_eq(a->children_low_usage, 100);
-	ck_assert_uint_eq(root->children_min_usage, 0);
-	ck_assert_uint_eq(root->children_low_usage, 160);
+	ck_assert_uint_eq(a->memory.children_min_usage, 130);
+	ck_assert_uint_eq(a->memory.children_low_usage, 100);
+	ck_assert_uint_eq(root->memory.children_min_usage, 0);
+	ck_assert_uint_eq(root->memory.children_low_usage, 160);
 
 	/* The root itself: NONE. */
 	ck_assert_int_eq(mem_cgroup_protected(root, root), MEMCG_PROT_NONE);
 	/* A, child of the reclaim root: its own values: emin 100, elow 200; 160 > 100,
 	 * 160 <= 200 -> LOW. */
 	ck_assert_int_eq(mem_cgroup_protected(root, a), MEMCG_PROT_LOW);
-	ck_assert_uint_eq(a->emin, 100);
-	ck_assert_uint_eq(a->elow, 200);
+	ck_assert_uint_eq(a->memory.emin, 100);
+	ck_assert_uint_eq(a->memory.elow, 200);
 	/* B: emin = min(80, 100) = 80; min_usage = min(70, 80) = 70; 100 * 70 / 130 = 53
 	 *    -> emin 53. elow = min(200, 200) = 200; low_usage = 70; 200 * 70 / 100 = 140
 	 *    -> elow 140. usage 70 > 53, <= 140 -> LOW. */
 	ck_assert_int_eq(mem_cgroup_protected(root, b), MEMCG_PROT_LOW);
-	ck_assert_uint_eq(b->emin, 53);
-	ck_assert_uint_eq(b->elow, 140);
+	ck_assert_uint_eq(b->memory.emin, 53);
+	ck_assert_uint_eq(b->memory.elow, 140);
 	/* C: emin = min(100, 100) = 100; min_usage 60; 100 * 60 / 130 = 46 -> 46.
 	 *    elow = min(0, 200) = 0. usage 60 > 46, > 0 -> NONE. */
 	ck_assert_int_eq(mem_cgroup_protected(root, c), MEMCG_PROT_NONE);
-	ck_assert_uint_eq(c->emin, 46);
-	ck_assert_uint_eq(c->elow, 0);
+	ck_assert_uint_eq(c->memory.emin, 46);
+	ck_assert_uint_eq(c->memory.elow, 0);
 	/* D: emin = min(0, 100) = 0. elow = min(100, 200) = 100; low_usage = min(30, 100) =
 	 *    30; 200 * 30 / 100 = 60 -> 60. usage 30 <= 60 -> LOW. */
 	ck_assert_int_eq(mem_cgroup_protected(root, d), MEMCG_PROT_LOW);
-	ck_assert_uint_eq(d->emin, 0);
-	ck_assert_uint_eq(d->elow, 60);
+	ck_assert_uint_eq(d->memory.emin, 0);
+	ck_assert_uint_eq(d->memory.elow, 60);
 
 	/* Reclaim rooted at A: A is the root (NONE); its children are top-level and keep
 	 * their own settings: B emin 80 >= usage 70 -> MIN; C emin 100 >= 60 -> MIN;
 	 * D elow 100 >= 30 -> LOW. */
 	ck_assert_int_eq(mem_cgroup_protected(a, a), MEMCG_PROT_NONE);
 	ck_assert_int_eq(mem_cgroup_protected(a, b), MEMCG_PROT_MIN);
-	ck_assert_uint_eq(b->emin, 80);
-	ck_assert_uint_eq(b->elow, 200);
+	ck_assert_uint_eq(b->memory.emin, 80);
+	ck_assert_uint_eq(b->memory.elow, 200);
 	ck_assert_int_eq(mem_cgroup_protected(a, c), MEMCG_PROT_MIN);
-	ck_assert_uint_eq(c->emin, 100);
+	ck_assert_uint_eq(c->memory.emin, 100);
 	ck_assert_int_eq(mem_cgroup_protected(a, d), MEMCG_PROT_LOW);
-	ck_assert_uint_eq(d->elow, 100);
+	ck_assert_uint_eq(d->memory.elow, 100);
 	unlock(f.e);
 
 	/* Raise A's min to 200: A usage 160 <= 200 -> MIN from the root; root's min sum 160.
@@ -135,12 +137,12 @@ START_TEST(test_protection_three_levels)
 	 * C: emin = min(100, 200) = 100; 200 * 60 / 130 = 92 -> 92; 60 <= 92 -> MIN. */
 	ck_assert_int_eq(rcl_memcg_set(f.e, A, RCL_MEMCG_MIN, 200 * PG), 0);
 	lock(f.e);
-	ck_assert_uint_eq(root->children_min_usage, 160);
+	ck_assert_uint_eq(root->memory.children_min_usage, 160);
 	ck_assert_int_eq(mem_cgroup_protected(root, a), MEMCG_PROT_MIN);
 	ck_assert_int_eq(mem_cgroup_protected(root, b), MEMCG_PROT_MIN);
-	ck_assert_uint_eq(b->emin, 80);
+	ck_assert_uint_eq(b->memory.emin, 80);
 	ck_assert_int_eq(mem_cgroup_protected(root, c), MEMCG_PROT_MIN);
-	ck_assert_uint_eq(c->emin, 92);
+	ck_assert_uint_eq(c->memory.emin, 92);
 	unlock(f.e);
 	fixture_teardown(&f);
 }
@@ -161,30 +163,112 @@ START_TEST(test_protection_usage_tracking)
 	a = cg(f.e, A);
 	b = cg(f.e, B);
 	/* 10 <= 10: protected 10. */
-	ck_assert_uint_eq(a->children_min_usage, 10);
+	ck_assert_uint_eq(a->memory.children_min_usage, 10);
 	unlock(f.e);
 	/* One more page: 11 > 10, protected usage 0 (not min(usage, min): v4.19). */
 	r2 = charge_anon(f.e, B, 1);
 	lock(f.e);
-	ck_assert_uint_eq(a->children_min_usage, 0);
-	ck_assert_uint_eq(b->min_usage, 0);
+	ck_assert_uint_eq(a->memory.children_min_usage, 0);
+	ck_assert_uint_eq(b->memory.min_usage, 0);
 	unlock(f.e);
 	free_region(f.e, r2);
 	lock(f.e);
-	ck_assert_uint_eq(a->children_min_usage, 10);
+	ck_assert_uint_eq(a->memory.children_min_usage, 10);
 	/* A group with usage 0 is not protected: NONE. */
 	unlock(f.e);
 	free_region(f.e, r1);
 	lock(f.e);
-	ck_assert_uint_eq(a->children_min_usage, 0);
+	ck_assert_uint_eq(a->memory.children_min_usage, 0);
 	ck_assert_int_eq(mem_cgroup_protected(f.e->root_mem_cgroup, b), MEMCG_PROT_NONE);
 	unlock(f.e);
 	/* Setting min to 0 with stale protected usage clears it. */
 	r1 = charge_anon(f.e, B, 5);
 	ck_assert_int_eq(rcl_memcg_set(f.e, B, RCL_MEMCG_MIN, 0), 0);
 	lock(f.e);
-	ck_assert_uint_eq(a->children_min_usage, 0);
+	ck_assert_uint_eq(a->memory.children_min_usage, 0);
 	unlock(f.e);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/*
+ * mem_cgroup_protected reads only page counters: a reclaim walk may compute effective
+ * protection without mm_lock while charges come and go. A (min 100) -> B (min 80, max 60):
+ * B's usage never exceeds 60, within both, and B's share of A's 100 is 100 * usage / (the
+ * children's sum, at most 60), more than its usage; so every answer for B with pages charged
+ * is MIN, however the reads interleave with the charges, and the stored emin never exceeds
+ * B's own 80.
+ */
+struct protected_race {
+	struct mem_cgroup *b;
+	atomic_bool done;
+};
+
+static void *charge_b(void *arg)
+{
+	struct protected_race *r = arg;
+	struct page_counter *fail;
+	unsigned int seed = 12345, i;
+	unsigned long held[16], nr_held = 0;
+
+	for (i = 0; i < 200000; i++) {
+		seed = seed * 1103515245u + 12345u;
+		if (nr_held < 16 && (nr_held == 0 || (seed >> 16) & 1)) {
+			unsigned long nr = 1 + (seed >> 17) % 8;
+
+			if (page_counter_try_charge(&r->b->memory, nr, &fail))
+				held[nr_held++] = nr;
+		} else {
+			page_counter_uncharge(&r->b->memory, held[--nr_held]);
+		}
+	}
+	while (nr_held)
+		page_counter_uncharge(&r->b->memory, held[--nr_held]);
+	atomic_store(&r->done, true);
+	return NULL;
+}
+
+START_TEST(test_protected_without_mm_lock)
+{
+	static struct protected_race r;
+	struct fixture f;
+	struct mem_cgroup *root, *a;
+	unsigned long reads, min_answers = 0;
+	double deadline;
+	pthread_t tid;
+	uint32_t A, B;
+
+	fixture_setup(&f, 16, 0, 1);
+	A = mkcg(f.e, RCL_MEMCG_ROOT, "A");
+	B = mkcg(f.e, A, "B");
+	ck_assert_int_eq(rcl_memcg_set(f.e, A, RCL_MEMCG_MIN, 100 * PG), 0);
+	ck_assert_int_eq(rcl_memcg_set(f.e, B, RCL_MEMCG_MIN, 80 * PG), 0);
+	ck_assert_int_eq(rcl_memcg_set(f.e, B, RCL_MEMCG_MAX, 60 * PG), 0);
+	root = f.e->root_mem_cgroup;
+	a = cg(f.e, A);
+	r.b = cg(f.e, B);
+	atomic_store(&r.done, false);
+
+	ck_assert_int_eq(pthread_create(&tid, NULL, charge_b, &r), 0);
+	deadline = now_s() + 30;
+	for (reads = 0; !atomic_load(&r.done) && reads < 10000000; reads++) {
+		enum mem_cgroup_protection prot;
+
+		if ((reads & 1023) == 0 && now_s() > deadline)
+			break;
+		/* The walk's order: the parent first, its effective values read by the child. */
+		mem_cgroup_protected(root, a);
+		prot = mem_cgroup_protected(root, r.b);
+		ck_assert_int_ne(prot, MEMCG_PROT_LOW);
+		ck_assert_uint_le(page_counter_get(&r.b->memory.emin), 80);
+		min_answers += prot == MEMCG_PROT_MIN;
+	}
+	ck_assert_int_eq(pthread_join(tid, NULL), 0);
+	ck_assert_uint_gt(min_answers, 0);
+	/* Once the charges stopped: nothing charged, nothing protected. */
+	ck_assert_uint_eq(mem_cgroup_usage(r.b), 0);
+	ck_assert_uint_eq(a->memory.children_min_usage, 0);
+	ck_assert_int_eq(mem_cgroup_protected(root, r.b), MEMCG_PROT_NONE);
 	fixture_teardown(&f);
 }
 END_TEST
@@ -300,13 +384,13 @@ START_TEST(test_charge_up_the_hierarchy)
 	A = mkcg(f.e, RCL_MEMCG_ROOT, "A");
 	B = mkcg(f.e, A, "B");
 	lock(f.e);
-	root0 = f.e->root_mem_cgroup->usage;
+	root0 = mem_cgroup_usage(f.e->root_mem_cgroup);
 	unlock(f.e);
 	r = charge_anon(f.e, B, 12);
 	lock(f.e);
-	ck_assert_int_eq(cg(f.e, B)->usage, 12);
-	ck_assert_int_eq(cg(f.e, A)->usage, 12);
-	ck_assert_int_eq(f.e->root_mem_cgroup->usage, root0 + 12);
+	ck_assert_uint_eq(mem_cgroup_usage(cg(f.e, B)), 12);
+	ck_assert_uint_eq(mem_cgroup_usage(cg(f.e, A)), 12);
+	ck_assert_uint_eq(mem_cgroup_usage(f.e->root_mem_cgroup), root0 + 12);
 	ck_assert_int_eq(cg(f.e, B)->stat[MEMCG_RSS], 12);
 	ck_assert_int_eq(cg(f.e, A)->stat[MEMCG_RSS], 12);
 	unlock(f.e);
@@ -315,9 +399,9 @@ START_TEST(test_charge_up_the_hierarchy)
 	ck_assert_int_eq(rcl_memcg_usage(f.e, 999, &usage), -ENOENT);
 	free_region(f.e, r);
 	lock(f.e);
-	ck_assert_int_eq(cg(f.e, B)->usage, 0);
-	ck_assert_int_eq(cg(f.e, A)->usage, 0);
-	ck_assert_int_eq(f.e->root_mem_cgroup->usage, root0);
+	ck_assert_uint_eq(mem_cgroup_usage(cg(f.e, B)), 0);
+	ck_assert_uint_eq(mem_cgroup_usage(cg(f.e, A)), 0);
+	ck_assert_uint_eq(mem_cgroup_usage(f.e->root_mem_cgroup), root0);
 	ck_assert_int_eq(cg(f.e, A)->stat[MEMCG_RSS], 0);
 	unlock(f.e);
 	fixture_teardown(&f);
@@ -340,7 +424,7 @@ START_TEST(test_max_fails_without_reclaimable)
 	 * max and oom events. */
 	ck_assert_int_eq(rcl_region_touch(f.e, r, 8, 1, true), -ENOMEM);
 	lock(f.e);
-	ck_assert_int_eq(cg(f.e, A)->usage, 8);
+	ck_assert_uint_eq(mem_cgroup_usage(cg(f.e, A)), 8);
 	ck_assert_uint_ge(cg(f.e, A)->events[MEMCG_MAX], 1);
 	ck_assert_uint_ge(cg(f.e, A)->events[MEMCG_OOM], 1);
 	unlock(f.e);
@@ -366,7 +450,7 @@ START_TEST(test_max_reclaims_cache)
 	/* 4 anonymous pages more: each charge over max reclaims cache inside A. */
 	r = charge_anon(f.e, A, 4);
 	lock(f.e);
-	ck_assert_int_le(cg(f.e, A)->usage, 8);
+	ck_assert_uint_le(mem_cgroup_usage(cg(f.e, A)), 8);
 	ck_assert_int_eq(cg(f.e, A)->stat[MEMCG_RSS], 4);
 	ck_assert_uint_ge(cg(f.e, A)->events[MEMCG_MAX], 1);
 	ck_assert_uint_eq(cg(f.e, A)->events[MEMCG_OOM], 0);
@@ -454,8 +538,8 @@ START_TEST(test_delete_offlines_charged_group)
 	ck_assert_int_eq(rcl_memcg_delete(f.e, B), -EBUSY);	/* a region is in it */
 	ck_assert_int_eq(rcl_region_free(f.e, r), 0);	/* 5 cached pages stay charged to B */
 	lock(f.e);
-	ck_assert_int_eq(cg(f.e, B)->usage, 5);
-	ck_assert_uint_eq(cg(f.e, A)->children_low_usage, 5);
+	ck_assert_uint_eq(mem_cgroup_usage(cg(f.e, B)), 5);
+	ck_assert_uint_eq(cg(f.e, A)->memory.children_low_usage, 5);
 	unlock(f.e);
 	ck_assert_int_eq(rcl_memcg_delete(f.e, B), 0);
 	lock(f.e);
@@ -463,9 +547,9 @@ START_TEST(test_delete_offlines_charged_group)
 	b = cg(f.e, B);
 	ck_assert_ptr_nonnull(b);		/* offline, still holding its pages */
 	ck_assert(!b->online);
-	ck_assert_int_eq(b->usage, 5);
-	ck_assert_int_eq(a->usage, 5);
-	ck_assert_uint_eq(a->children_low_usage, 0);	/* its protection is gone */
+	ck_assert_uint_eq(mem_cgroup_usage(b), 5);
+	ck_assert_uint_eq(mem_cgroup_usage(a), 5);
+	ck_assert_uint_eq(a->memory.children_low_usage, 0);	/* its protection is gone */
 	for (i = 0; i < 5; i++) {
 		struct address_space *m;
 		struct page *page;
@@ -493,8 +577,8 @@ START_TEST(test_delete_offlines_charged_group)
 	/* Reclaim of the parent takes the offline group's pages: they were charged to it. */
 	ck_assert_int_eq(rcl_memcg_reclaim(f.e, A, 5, &(uint64_t){ 0 }), 0);
 	lock(f.e);
-	ck_assert_int_eq(b->usage, 0);
-	ck_assert_int_eq(a->usage, 0);
+	ck_assert_uint_eq(mem_cgroup_usage(b), 0);
+	ck_assert_uint_eq(mem_cgroup_usage(a), 0);
 	unlock(f.e);
 	/* The next change of the hierarchy frees it. */
 	ck_assert_int_eq(rcl_drop_caches(f.e, &(uint64_t){ 0 }), 0);
@@ -514,6 +598,7 @@ static Suite *make_suite(void)
 
 	tcase_add_test(tc, test_protection_three_levels);
 	tcase_add_test(tc, test_protection_usage_tracking);
+	tcase_add_test(tc, test_protected_without_mm_lock);
 	tcase_add_test(tc, test_iter_preorder);
 	tcase_add_test(tc, test_iter_shared_cursor);
 	tcase_add_test(tc, test_charge_up_the_hierarchy);

@@ -1387,7 +1387,7 @@ START_TEST(test_priority_loop_low_skipped_retry)
 	cache_pages(f.e, "low", 64, g);
 	lock(f.e);
 	memcg = mem_cgroup_from_id(f.e, g);
-	ck_assert_int_eq(memcg->usage, 64);	/* 64 <= 256: memory.low protects it all */
+	ck_assert_uint_eq(mem_cgroup_usage(memcg), 64);	/* 64 <= 256: memory.low protects it all */
 	lruvec = mem_cgroup_lruvec(NODE_DATA(f.e, 0), memcg);
 	real = lruvec_lru_size(lruvec, LRU_INACTIVE_FILE, ZN);
 	ck_assert_uint_eq(real, 64);
@@ -1401,7 +1401,7 @@ START_TEST(test_priority_loop_low_skipped_retry)
 	ck_assert(!sc.memcg_low_skipped);
 	ck_assert_int_eq(sc.priority, DEF_PRIORITY);
 	ck_assert_uint_eq(memcg->events[MEMCG_LOW], 1);
-	ck_assert_int_eq(memcg->usage, 32);
+	ck_assert_uint_eq(mem_cgroup_usage(memcg), 32);
 	ck_assert_uint_eq(vm_event_read(f.e, ALLOCSTALL_NORMAL), 2);	/* retry: counted again */
 	fake_lru_size(lruvec, LRU_INACTIVE_FILE, ZN, -(long)fake);
 	unlock(f.e);
@@ -1426,7 +1426,7 @@ START_TEST(test_priority_loop_min_never_reclaimed)
 	ck_assert_uint_eq(do_try_to_free_pages(f.e, zonelist0(f.e), &sc), 0);
 	ck_assert_int_eq(sc.priority, -1);
 	ck_assert(!sc.memcg_low_reclaim);
-	ck_assert_int_eq(memcg->usage, 64);
+	ck_assert_uint_eq(mem_cgroup_usage(memcg), 64);
 	ck_assert_uint_eq(memcg->events[MEMCG_LOW], 0);
 	unlock(f.e);
 	fixture_teardown(&f);
