@@ -24,6 +24,10 @@
  * the medians are what the table compares. Every phase is bounded in time, and an alarm ends
  * the whole run (and its daemon) if anything hangs. Files: a fresh directory under ./var,
  * removed at the end.
+ *
+ * BENCH_CONCURRENCY=swapout runs 1 and 2 alone (the A/B runs of a swap-out change);
+ * =engine and =daemon run only that stream of 2, ROUNDS times, with nothing else in the
+ * process's profile (perf record on the benchmark, or on the daemon it starts).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -712,12 +716,29 @@ static void bench_swapout(struct raw_figures *raw, struct stream_figures *eng)
 		verdict(dmn >= 0.85 * raw->write_mib));
 }
 
+/* BENCH_CONCURRENCY=engine or daemon: that stream of 2 alone, ROUNDS times, for a profile. */
+static void bench_stream_alone(bool daemon)
+{
+	struct stream_figures one;
+	int r;
+
+	for (r = 0; r < ROUNDS; r++) {
+		if (daemon) {
+			printf("   round %d: reclaimd %6.1f MiB/s\n", r + 1, bench_daemon_stream());
+		} else {
+			bench_engine_stream(&one);
+			printf("   round %d: in-process %6.1f MiB/s\n", r + 1, one.mib);
+		}
+	}
+}
+
 int main(void)
 {
 	struct raw_figures raw;
 	struct stream_figures eng;
 	struct counters st;
 	char fig[24], beside[40], var[PATH_MAX], rm[sizeof(dir) + 16];
+	const char *only;
 	double frac, kept;
 
 	signal(SIGALRM, on_alarm);
@@ -732,7 +753,16 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	raw_init();
 
+	only = getenv("BENCH_CONCURRENCY");
+	if (only && strcmp(only, "engine") && strcmp(only, "daemon") && strcmp(only, "swapout"))
+		die("BENCH_CONCURRENCY: engine, daemon or swapout", EINVAL);
+	if (only && strcmp(only, "swapout")) {
+		bench_stream_alone(strcmp(only, "daemon") == 0);
+		goto out;
+	}
 	bench_swapout(&raw, &eng);
+	if (only)
+		goto out_table;
 	bench_clients(&raw, "overcommitted", 2 * ARENA_PAGES, true);
 	bench_clients(&raw, "fits", ARENA_PAGES / 2, false);
 
@@ -752,7 +782,9 @@ int main(void)
 	snprintf(fig, sizeof(fig), "%.3f%%", 100 * eng.stall_frac);
 	row_add("allocstall/pgalloc, full stream", fig, "the swap-out writer of 2", "-", "");
 
+out_table:
 	table_print();
+out:
 	raw_exit();
 	snprintf(rm, sizeof(rm), "rm -rf '%s'", dir);
 	if (system(rm) != 0)
