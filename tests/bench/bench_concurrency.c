@@ -27,7 +27,8 @@
  *
  * BENCH_CONCURRENCY=swapout runs 1 and 2 alone (the A/B runs of a swap-out change);
  * =engine and =daemon run only that stream of 2, ROUNDS times, with nothing else in the
- * process's profile (perf record on the benchmark, or on the daemon it starts).
+ * process's profile (perf record on the benchmark, or on the daemon it starts); =stalls runs
+ * 4 alone, ROUNDS times, each paced at half of an in-process stream measured before it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -780,6 +781,24 @@ static void bench_stream_alone(bool daemon)
 	}
 }
 
+/* BENCH_CONCURRENCY=stalls: 4 alone, ROUNDS times, each paced at half of an in-process
+ * stream measured just before it. */
+static void bench_stalls_alone(void)
+{
+	struct stream_figures one;
+	struct counters st;
+	double frac, kept;
+	int r;
+
+	for (r = 0; r < ROUNDS; r++) {
+		bench_engine_stream(&one);
+		frac = bench_stalls(one.pages / 2, &kept, &st);
+		printf("   round %d: %.0f pages/s (half of %.0f): allocstall %.3f%% of pgalloc; "
+		       "pgscan kswapd %llu, direct %llu\n", r + 1, kept, one.pages, 100 * frac,
+		       (unsigned long long)st.pgscan_kswapd, (unsigned long long)st.pgscan_direct);
+	}
+}
+
 int main(void)
 {
 	struct raw_figures raw;
@@ -802,8 +821,13 @@ int main(void)
 	raw_init();
 
 	only = getenv("BENCH_CONCURRENCY");
-	if (only && strcmp(only, "engine") && strcmp(only, "daemon") && strcmp(only, "swapout"))
-		die("BENCH_CONCURRENCY: engine, daemon or swapout", EINVAL);
+	if (only && strcmp(only, "engine") && strcmp(only, "daemon") && strcmp(only, "swapout") &&
+	    strcmp(only, "stalls"))
+		die("BENCH_CONCURRENCY: engine, daemon, swapout or stalls", EINVAL);
+	if (only && strcmp(only, "stalls") == 0) {
+		bench_stalls_alone();
+		goto out;
+	}
 	if (only && strcmp(only, "swapout")) {
 		bench_stream_alone(strcmp(only, "daemon") == 0);
 		goto out;
