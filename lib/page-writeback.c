@@ -335,8 +335,9 @@ static void blk_flush_plug(struct rcl_engine *engine, struct blk_plug *plug)
 /*
  * Wait for every write in flight; their completions (end_page_writeback) run here. In the
  * deterministic engine every reclaim entry point calls it before returning: I/O never
- * outlives the call that started it. In a daemon kswapd and the charge's reclaim submit their
- * writes and go on (balance_pgdat, try_to_free_mem_cgroup_pages_async).
+ * outlives the call that started it. In a daemon kswapd, direct reclaim and the charge's
+ * reclaim submit their writes and go on (balance_pgdat, __perform_reclaim,
+ * try_to_free_mem_cgroup_pages_async).
  */
 void writeback_wait_all(struct rcl_engine *engine)
 {

@@ -843,8 +843,15 @@ static void wake_all_kswapds(struct rcl_engine *engine, unsigned int order, gfp_
 	}
 }
 
-/* Reclaim as the allocating thread, marked PF_MEMALLOC so that its own allocations do not
- * recurse into reclaim (spec 4.1 __perform_reclaim). */
+/*
+ * Reclaim as the allocating thread, marked PF_MEMALLOC so that its own allocations do not
+ * recurse into reclaim (spec 4.1 __perform_reclaim). In a daemon it returns with its swap
+ * writes in flight, as the kernel's does: end_page_writeback rotates those pages to the
+ * inactive tail for a later pass. It waits for them only when the pass freed nothing (then
+ * the written pages are what the retry frees, and the pass is not a step toward OOM for
+ * writes that had no time to complete), and always in the deterministic engine, whose I/O
+ * never outlives the call.
+ */
 static unsigned long __perform_reclaim(struct rcl_engine *engine, gfp_t gfp, unsigned int order,
 				       const struct alloc_context *ac)
 {
@@ -859,7 +866,9 @@ static unsigned long __perform_reclaim(struct rcl_engine *engine, gfp_t gfp, uns
 	psi_memstall_enter(engine, current_or_default(engine)->faulting_region ? current_or_default(engine)->faulting_region->memcg :
 							     NULL);
 	progress = try_to_free_pages(engine, ac->zonelist, (int)order, gfp, ac->nodemask);
-	writeback_wait_all(engine);
+	if (!reclaim_may_sleep(engine) ||
+	    (!progress && global_node_page_state(engine, NR_WRITEBACK)))
+		writeback_wait_all(engine);
 	wb_run_inline(engine);	/* the flusher it woke has run meanwhile */
 	psi_memstall_leave(engine);
 	task->reclaim_state = saved_state;

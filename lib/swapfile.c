@@ -40,7 +40,13 @@
 #include "internal.h"
 
 #define CLUSTER_NONE		UINT32_MAX
-#define SWAP_IO_DEPTH		128	/* requests in flight on the uring backend */
+/*
+ * Requests in flight on the uring backend: the queue depth at which the raw write reaches the
+ * device's rate (bench_concurrency's QD32). Deeper only queues longer: a page written for
+ * reclaim then completes after reclaim has come round to it again, and is activated and
+ * scanned once more while still under writeback (shrink_page_list's case 2).
+ */
+#define SWAP_IO_DEPTH		32
 #define SWAP_IO_MAX_PAGES	256	/* pages per request: the kernel's BIO_MAX_PAGES */
 #define SWAP_ZERO_CHUNK		(1u << 20)	/* zero-fill step where fallocate is missing */
 

@@ -24,6 +24,11 @@
  * the medians are what the table compares. Every phase is bounded in time, and an alarm ends
  * the whole run (and its daemon) if anything hangs. Files: a fresh directory under ./var,
  * removed at the end.
+ *
+ * BENCH_CONCURRENCY=swapout runs 1 and 2 alone (the A/B runs of a swap-out change);
+ * =engine and =daemon run only that stream of 2, ROUNDS times, with nothing else in the
+ * process's profile (perf record on the benchmark, or on the daemon it starts); =stalls runs
+ * 4 alone, ROUNDS times, each paced at half of an in-process stream measured before it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +37,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "bench-daemon.h"
@@ -276,7 +282,40 @@ struct stream_figures {
 	double mib;			/* pswpout MiB/s */
 	double pages;			/* pswpout pages/s: the reclaim capacity of 4 */
 	double stall_frac;
+	double cpu_us;			/* CPU (every thread, user + system) per page out */
 };
+
+/* CPU seconds used so far by this process, every thread (io_uring's workers too). */
+static double cpu_self(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* The same for another process (the daemon), from /proc: 0 if it cannot be read. */
+static double cpu_of(pid_t pid)
+{
+	unsigned long utime, stime;
+	char path[64], buf[1024], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');	/* the command name may hold spaces */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+			 &utime, &stime) != 2)
+		return 0;
+	return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
 
 /* A writer streaming through STREAM_PAGES: the swap-out rate once the arena is full. */
 static void bench_engine_stream(struct stream_figures *ret)
@@ -285,11 +324,12 @@ static void bench_engine_stream(struct stream_figures *ret)
 	uint32_t id = engine_region(e, STREAM_PAGES);
 	struct counters c0, c;
 	uint64_t page = 0;
-	double t0, t;
+	double t0, t, cpu0;
 	int err;
 
 	engine_fill(e, id, &page, STREAM_PAGES, STREAM_BATCH);
 	engine_counters(e, &c0);
+	cpu0 = cpu_self();
 	t0 = now();
 	do {
 		err = rcl_region_touch(e, id, page, STREAM_BATCH, true);
@@ -299,6 +339,8 @@ static void bench_engine_stream(struct stream_figures *ret)
 		t = now() - t0;
 	} while (page + STREAM_BATCH <= STREAM_PAGES && t < STREAM_SECONDS);
 	engine_counters(e, &c);
+	ret->cpu_us = 1e6 * (cpu_self() - cpu0) /
+		      (double)(c.pswpout - c0.pswpout ? c.pswpout - c0.pswpout : 1);
 	ret->pages = (double)(c.pswpout - c0.pswpout) / t;
 	ret->mib = ret->pages * PAGE / MiB;
 	ret->stall_frac = (double)(c.allocstall - c0.allocstall) /
@@ -480,14 +522,17 @@ static void touch_answer(struct rclc *c)
 	rclc_response_free(resp);
 }
 
-/* 2, through reclaimd: the same stream as bench_engine_stream, STREAM_WINDOW in flight. */
-static double bench_daemon_stream(void)
+/*
+ * 2, through reclaimd: the same stream as bench_engine_stream, STREAM_WINDOW in flight.
+ * MiB/s; *ret_cpu_us: the daemon's CPU per page out.
+ */
+static double bench_daemon_stream(double *ret_cpu_us)
 {
 	struct rclc *c;
 	struct counters before, after;
 	struct touch tr;
 	uint64_t id, page = 0, sent = 0, answered = 0, id_unused;
-	double t0, t = 0;
+	double t0, t = 0, cpu0, cpu;
 	char swap[32];
 
 	snprintf(swap, sizeof(swap), "%lluM",
@@ -513,6 +558,7 @@ static double bench_daemon_stream(void)
 	/* The arena is full: from here every page the writer dirties pushes one out. */
 	client_counters(c, &before);
 	sent = 0;
+	cpu0 = cpu_of(daemon_pid);
 	t0 = now();
 	for (;;) {
 		while (sent - answered < STREAM_WINDOW && page + STREAM_BATCH <= STREAM_PAGES &&
@@ -530,10 +576,13 @@ static double bench_daemon_stream(void)
 		t = now() - t0;
 	}
 	t = now() - t0;
+	cpu = cpu_of(daemon_pid) - cpu0;
 	client_counters(c, &after);
 	client_region_free(c, id);
 	rclc_close(c);
 	daemon_down();
+	*ret_cpu_us = 1e6 * cpu / (double)(after.pswpout - before.pswpout ?
+					    after.pswpout - before.pswpout : 1);
 	return (double)(after.pswpout - before.pswpout) * PAGE / MiB / t;
 }
 
@@ -669,7 +718,7 @@ static void bench_clients(const struct raw_figures *raw, const char *name, uint6
 /* 1 and 2: ROUNDS of raw write, in-process stream and daemon stream, one after another. */
 static void bench_swapout(struct raw_figures *raw, struct stream_figures *eng)
 {
-	double w[ROUNDS], e[ROUNDS], ep[ROUNDS], stall[ROUNDS], d[ROUNDS], dmn;
+	double w[ROUNDS], e[ROUNDS], ep[ROUNDS], stall[ROUNDS], d[ROUNDS], dmn, dcpu;
 	char fig[24], beside[40], what[48];
 	struct stream_figures one;
 	int r;
@@ -683,10 +732,10 @@ static void bench_swapout(struct raw_figures *raw, struct stream_figures *eng)
 		e[r] = one.mib;
 		ep[r] = one.pages;
 		stall[r] = one.stall_frac;
-		d[r] = bench_daemon_stream();
-		printf("   round %d: raw %6.0f MiB/s  in-process %6.1f MiB/s (%4.1f%%)  "
-		       "reclaimd %6.1f MiB/s (%4.1f%%)\n", r + 1, w[r], e[r], 100 * e[r] / w[r],
-		       d[r], 100 * d[r] / w[r]);
+		d[r] = bench_daemon_stream(&dcpu);
+		printf("   round %d: raw %6.0f MiB/s  in-process %6.1f MiB/s (%4.1f%%, %.2f us CPU "
+		       "a page)  reclaimd %6.1f MiB/s (%4.1f%%, %.2f us)\n", r + 1, w[r], e[r],
+		       100 * e[r] / w[r], one.cpu_us, d[r], 100 * d[r] / w[r], dcpu);
 	}
 	raw->write_mib = median(w, ROUNDS);
 	eng->mib = median(e, ROUNDS);
@@ -712,12 +761,51 @@ static void bench_swapout(struct raw_figures *raw, struct stream_figures *eng)
 		verdict(dmn >= 0.85 * raw->write_mib));
 }
 
+/* BENCH_CONCURRENCY=engine or daemon: that stream of 2 alone, ROUNDS times, for a profile. */
+static void bench_stream_alone(bool daemon)
+{
+	struct stream_figures one;
+	double mib, cpu;
+	int r;
+
+	for (r = 0; r < ROUNDS; r++) {
+		if (daemon) {
+			mib = bench_daemon_stream(&cpu);
+			printf("   round %d: reclaimd %6.1f MiB/s, %.2f us CPU a page\n", r + 1, mib,
+			       cpu);
+		} else {
+			bench_engine_stream(&one);
+			printf("   round %d: in-process %6.1f MiB/s, %.2f us CPU a page\n", r + 1,
+			       one.mib, one.cpu_us);
+		}
+	}
+}
+
+/* BENCH_CONCURRENCY=stalls: 4 alone, ROUNDS times, each paced at half of an in-process
+ * stream measured just before it. */
+static void bench_stalls_alone(void)
+{
+	struct stream_figures one;
+	struct counters st;
+	double frac, kept;
+	int r;
+
+	for (r = 0; r < ROUNDS; r++) {
+		bench_engine_stream(&one);
+		frac = bench_stalls(one.pages / 2, &kept, &st);
+		printf("   round %d: %.0f pages/s (half of %.0f): allocstall %.3f%% of pgalloc; "
+		       "pgscan kswapd %llu, direct %llu\n", r + 1, kept, one.pages, 100 * frac,
+		       (unsigned long long)st.pgscan_kswapd, (unsigned long long)st.pgscan_direct);
+	}
+}
+
 int main(void)
 {
 	struct raw_figures raw;
 	struct stream_figures eng;
 	struct counters st;
 	char fig[24], beside[40], var[PATH_MAX], rm[sizeof(dir) + 16];
+	const char *only;
 	double frac, kept;
 
 	signal(SIGALRM, on_alarm);
@@ -732,7 +820,21 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	raw_init();
 
+	only = getenv("BENCH_CONCURRENCY");
+	if (only && strcmp(only, "engine") && strcmp(only, "daemon") && strcmp(only, "swapout") &&
+	    strcmp(only, "stalls"))
+		die("BENCH_CONCURRENCY: engine, daemon, swapout or stalls", EINVAL);
+	if (only && strcmp(only, "stalls") == 0) {
+		bench_stalls_alone();
+		goto out;
+	}
+	if (only && strcmp(only, "swapout")) {
+		bench_stream_alone(strcmp(only, "daemon") == 0);
+		goto out;
+	}
 	bench_swapout(&raw, &eng);
+	if (only)
+		goto out_table;
 	bench_clients(&raw, "overcommitted", 2 * ARENA_PAGES, true);
 	bench_clients(&raw, "fits", ARENA_PAGES / 2, false);
 
@@ -752,7 +854,9 @@ int main(void)
 	snprintf(fig, sizeof(fig), "%.3f%%", 100 * eng.stall_frac);
 	row_add("allocstall/pgalloc, full stream", fig, "the swap-out writer of 2", "-", "");
 
+out_table:
 	table_print();
+out:
 	raw_exit();
 	snprintf(rm, sizeof(rm), "rm -rf '%s'", dir);
 	if (system(rm) != 0)
