@@ -72,10 +72,10 @@
  * - Memory is full when reclaim first runs on the clock: until then pages join hot
  *   (clock_join_state), and m is the most pages the clock has held resident lately
  *   (clock_size), as a memcg's limit or the other type can take memory away.
- * - Reclaim frees a batch a call (SWAP_CLUSTER_MAX), not one page a fault: hand_hot also
- *   leaves the call's share of it cold and resident (hot_goal), and hand_cold passes hot
- *   pages without counting them against the call's scan, as the paper's hand stops only at
- *   cold pages.
+ * - Reclaim frees a batch a call (SWAP_CLUSTER_MAX), not one page a fault, and no more than
+ *   the reclaim still needs (reclaim_batch): hand_hot also leaves the call's share of it
+ *   cold and resident (hot_goal), and hand_cold passes hot pages without counting them
+ *   against the call's scan, as the paper's hand stops only at cold pages.
  * - Pages brought in without an access (readahead) join the clock at their first access
  *   (clock_join); a page held isolated while a hand passed its place loses its test period as
  *   if it had been there (clockpro_eviction); and when a whole lap of hand_cold freed
@@ -197,11 +197,21 @@ static void cold_target_shrink(struct clockpro *cp)
 
 /*
  * The pages one call of the policy frees at most: a batch of SWAP_CLUSTER_MAX, no more than
- * the reclaim asks for (the kernel frees in batches where the paper frees one page a fault).
+ * the reclaim still needs (the kernel frees in batches where the paper frees one page a
+ * fault). A reclaim calls at falling priorities, each scanning twice what the last did
+ * (1, 2, 4 ... 32 pages of a small clock): a call that took a whole batch when the reclaim
+ * had freed all it asked for but one page freed up to twice the ask, and each page of the
+ * excess is a cold page that the paper's clock, freeing one page a fault, keeps resident.
+ * What the earlier calls of this shrink_node_memcg freed is not counted in sc yet: at most
+ * one call of the other type's, as shrink_node_memcg checks after each round. A reclaim
+ * that has what it asked for and still scans (global reclaim visits every memcg) frees a
+ * batch.
  */
 static unsigned long reclaim_batch(const struct scan_control *sc)
 {
-	unsigned long batch = min_t(unsigned long, SWAP_CLUSTER_MAX, sc->nr_to_reclaim);
+	unsigned long need = sc->nr_to_reclaim > sc->nr_reclaimed ?
+			     sc->nr_to_reclaim - sc->nr_reclaimed : sc->nr_to_reclaim;
+	unsigned long batch = min_t(unsigned long, SWAP_CLUSTER_MAX, need);
 
 	return batch ? batch : SWAP_CLUSTER_MAX;	/* no amount given: a batch */
 }
