@@ -73,9 +73,9 @@
  *   (clock_join_state), and m is the most pages the clock has held resident lately
  *   (clock_size), as a memcg's limit or the other type can take memory away.
  * - Reclaim frees a batch a call (SWAP_CLUSTER_MAX), not one page a fault, and no more than
- *   the reclaim still needs (reclaim_batch): hand_hot also leaves the call's share of it
- *   cold and resident (hot_goal), and hand_cold passes hot pages without counting them
- *   against the call's scan, as the paper's hand stops only at cold pages.
+ *   its memcg's limit reclaim still needs (reclaim_batch): hand_hot also leaves the call's
+ *   share of it cold and resident (hot_goal), and hand_cold passes hot pages without
+ *   counting them against the call's scan, as the paper's hand stops only at cold pages.
  * - Pages brought in without an access (readahead) join the clock at their first access
  *   (clock_join); a page held isolated while a hand passed its place loses its test period as
  *   if it had been there (clockpro_eviction); and when a whole lap of hand_cold freed
@@ -197,22 +197,25 @@ static void cold_target_shrink(struct clockpro *cp)
 
 /*
  * The pages one call of the policy frees at most: a batch of SWAP_CLUSTER_MAX, no more than
- * the reclaim still needs (the kernel frees in batches where the paper frees one page a
- * fault). A reclaim calls at falling priorities, each scanning twice what the last did
- * (1, 2, 4 ... 32 pages of a small clock): a call that took a whole batch when the reclaim
- * had freed all it asked for but one page freed up to twice the ask, and each page of the
- * excess is a cold page that the paper's clock, freeing one page a fault, keeps resident.
- * What the earlier calls of this shrink_node_memcg freed is not counted in sc yet: at most
- * one call of the other type's, as shrink_node_memcg checks after each round. A reclaim
- * that has what it asked for and still scans (global reclaim visits every memcg) frees a
- * batch.
+ * the reclaim asks for (the kernel frees in batches where the paper frees one page a fault),
+ * and, when the reclaim is its own memcg's limit reclaim, no more than it still needs. Such
+ * a reclaim calls at falling priorities, each scanning twice what the last did (1, 2, 4 ...
+ * 32 pages): a call that took a whole batch when the reclaim lacked one page freed up to
+ * twice the ask, and each page of the excess is a cold page that the paper's clock, freeing
+ * one page a fault, keeps resident. A reclaim spread over a subtree of memcgs keeps the
+ * batch: what it lacks is not this clock's to make up (scenario check_mapped: with the
+ * limit, the children's clocks that give the last pages are the hot set's five times as
+ * often). What the earlier calls of this shrink_node_memcg freed is not counted in sc yet:
+ * at most one call of the other type's, as shrink_node_memcg checks after each round.
  */
-static unsigned long reclaim_batch(const struct scan_control *sc)
+static unsigned long reclaim_batch(struct lruvec *lruvec, const struct scan_control *sc)
 {
-	unsigned long need = sc->nr_to_reclaim > sc->nr_reclaimed ?
-			     sc->nr_to_reclaim - sc->nr_reclaimed : sc->nr_to_reclaim;
-	unsigned long batch = min_t(unsigned long, SWAP_CLUSTER_MAX, need);
+	unsigned long need = sc->nr_to_reclaim, batch;
 
+	if (sc->target_mem_cgroup && lruvec->memcg == sc->target_mem_cgroup &&
+	    sc->nr_reclaimed < need)
+		need -= sc->nr_reclaimed;
+	batch = min_t(unsigned long, SWAP_CLUSTER_MAX, need);
 	return batch ? batch : SWAP_CLUSTER_MAX;	/* no amount given: a batch */
 }
 
@@ -749,7 +752,7 @@ static unsigned long hand_cold(unsigned long nr_to_scan, struct lruvec *lruvec,
 	int wraps = 0;
 
 	page_list_init(&batch, clock->map);
-	max_taken = reclaim_batch(sc);
+	max_taken = reclaim_batch(lruvec, sc);
 	lru_lock(pgdat);
 	while (scanned < nr_to_scan && taken < max_taken) {
 		page = hand_page(clock, &cp->hand_cold, cp->cold_pos);
@@ -831,7 +834,7 @@ unsigned long clockpro_shrink(unsigned long nr_to_scan, struct lruvec *lruvec,
 	clock_size_update(lruvec, file);
 	lru_unlock(lruvec->pgdat);
 	/* The cold pages this call is to free: its share of the reclaim, a batch at most. */
-	want = min_t(unsigned long, reclaim_batch(sc), nr_to_scan);
+	want = min_t(unsigned long, reclaim_batch(lruvec, sc), nr_to_scan);
 	hand_hot(lruvec, file, sc, 0, want);
 	reclaimed = hand_cold(nr_to_scan, lruvec, sc, lru, want, &scanned);
 	/*

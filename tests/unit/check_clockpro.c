@@ -542,9 +542,9 @@ START_TEST(test_hand_cold_passes_hot_pages_free)
 END_TEST
 
 /*
- * A call frees no more than the reclaim still needs. A reclaim of SWAP_CLUSTER_MAX = 32 pages
- * calls at falling priorities, each scanning twice what the last did; say it freed 28 so far
- * and this call may scan 32. 64 pages read in a memcg without limit join hot (memory not yet
+ * A call frees no more than its memcg's limit reclaim still needs. A reclaim of
+ * SWAP_CLUSTER_MAX = 32 pages calls at falling priorities, each scanning twice what the last
+ * did; say it freed 28 so far and this call may scan 32. 64 pages read in a memcg without limit join hot (memory not yet
  * full). The call is to free 32 - 28 = 4: m = 64, m_c = 1, hot goal min(64 - 1, 64 - 4) = 60,
  * so hand_hot demotes the 4 oldest (0-3, not referenced since they came in) and hand_cold
  * evicts them, out of test: 4 freed, 4 demotions, 60 hot (4-63) that the next reads find
