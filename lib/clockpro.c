@@ -84,13 +84,15 @@
  * - m_c grows when a non-resident test page refaults (clockpro_refault), not when hand_cold
  *   promotes a resident one, as issue 13 specifies the adaptation; §3.4 and the faithful
  *   simulators (Caffeine's ClockProPolicy, libCacheSim's ClockPro) grow it for both.
- *   Measured with bench_replay, growing it on resident promotions too saves 12-22 misses on
- *   scan+hot at 2-4 MiB and costs 3-37 on zipf at 8-32 MiB and 13 on mixed at 32 MiB.
+ *   Measured with bench_replay, growing it on resident promotions too saves at most 7
+ *   misses a pair (mixed 8 MiB) and costs 5-36 on zipf at 2, 16 and 32 MiB and 13-19 on
+ *   mixed at 16-32 MiB.
  * - m_c starts at 1 when memory first fills (Caffeine starts at 1% of m, libCacheSim at m):
  *   the adaptation moves m_c by one an event, so its start holds for the length of a trace.
  *   Measured: m/2 at the first reclaim costs the loop trace about half its gain (gap closed
- *   49-71% instead of 89-99%) and mixed at 8-32 MiB 280-5700 misses; m/100 costs 7-122
- *   misses on zipf at 4-16 MiB, scan+hot at 2 MiB and mixed at 16-32 MiB.
+ *   49-79% instead of 94-99%) and mixed at 8-32 MiB 335-5724 misses (at 16 MiB less than a
+ *   third of two-list's gap closed); m/100 costs 15-40 misses on zipf at 2, 4 and 16 MiB
+ *   and 67-124 on mixed at 16-32 MiB.
  * - A refault found on the clock enters hot at once and hand_hot makes room at the next
  *   reclaim call, as the kernel's refault path does no scanning; the authors' simulator (per
  *   Caffeine's notes) runs HAND_hot at the fault and leaves the page cold in its test period
