@@ -72,10 +72,10 @@
  * - Memory is full when reclaim first runs on the clock: until then pages join hot
  *   (clock_join_state), and m is the most pages the clock has held resident lately
  *   (clock_size), as a memcg's limit or the other type can take memory away.
- * - Reclaim frees a batch a call (SWAP_CLUSTER_MAX), not one page a fault: hand_hot also
- *   leaves the call's share of it cold and resident (hot_goal), and hand_cold passes hot
- *   pages without counting them against the call's scan, as the paper's hand stops only at
- *   cold pages.
+ * - Reclaim frees a batch a call (SWAP_CLUSTER_MAX), not one page a fault, and no more than
+ *   its memcg's limit reclaim still needs (reclaim_batch): hand_hot also leaves the call's
+ *   share of it cold and resident (hot_goal), and hand_cold passes hot pages without
+ *   counting them against the call's scan, as the paper's hand stops only at cold pages.
  * - Pages brought in without an access (readahead) join the clock at their first access
  *   (clock_join); a page held isolated while a hand passed its place loses its test period as
  *   if it had been there (clockpro_eviction); and when a whole lap of hand_cold freed
@@ -84,13 +84,15 @@
  * - m_c grows when a non-resident test page refaults (clockpro_refault), not when hand_cold
  *   promotes a resident one, as issue 13 specifies the adaptation; §3.4 and the faithful
  *   simulators (Caffeine's ClockProPolicy, libCacheSim's ClockPro) grow it for both.
- *   Measured with bench_replay, growing it on resident promotions too saves 12-22 misses on
- *   scan+hot at 2-4 MiB and costs 3-37 on zipf at 8-32 MiB and 13 on mixed at 32 MiB.
+ *   Measured with bench_replay, growing it on resident promotions too saves at most 7
+ *   misses a pair (mixed 8 MiB) and costs 5-36 on zipf at 2, 16 and 32 MiB and 13-19 on
+ *   mixed at 16-32 MiB.
  * - m_c starts at 1 when memory first fills (Caffeine starts at 1% of m, libCacheSim at m):
  *   the adaptation moves m_c by one an event, so its start holds for the length of a trace.
  *   Measured: m/2 at the first reclaim costs the loop trace about half its gain (gap closed
- *   49-71% instead of 89-99%) and mixed at 8-32 MiB 280-5700 misses; m/100 costs 7-122
- *   misses on zipf at 4-16 MiB, scan+hot at 2 MiB and mixed at 16-32 MiB.
+ *   49-79% instead of 94-99%) and mixed at 8-32 MiB 335-5724 misses (at 16 MiB less than a
+ *   third of two-list's gap closed); m/100 costs 15-40 misses on zipf at 2, 4 and 16 MiB
+ *   and 67-124 on mixed at 16-32 MiB.
  * - A refault found on the clock enters hot at once and hand_hot makes room at the next
  *   reclaim call, as the kernel's refault path does no scanning; the authors' simulator (per
  *   Caffeine's notes) runs HAND_hot at the fault and leaves the page cold in its test period
@@ -197,12 +199,25 @@ static void cold_target_shrink(struct clockpro *cp)
 
 /*
  * The pages one call of the policy frees at most: a batch of SWAP_CLUSTER_MAX, no more than
- * the reclaim asks for (the kernel frees in batches where the paper frees one page a fault).
+ * the reclaim asks for (the kernel frees in batches where the paper frees one page a fault),
+ * and, when the reclaim is its own memcg's limit reclaim, no more than it still needs. Such
+ * a reclaim calls at falling priorities, each scanning twice what the last did (1, 2, 4 ...
+ * 32 pages): a call that took a whole batch when the reclaim lacked one page freed up to
+ * twice the ask, and each page of the excess is a cold page that the paper's clock, freeing
+ * one page a fault, keeps resident. A reclaim spread over a subtree of memcgs keeps the
+ * batch: what it lacks is not this clock's to make up (scenario check_mapped: with the
+ * limit, the children's clocks that give the last pages are the hot set's five times as
+ * often). What the earlier calls of this shrink_node_memcg freed is not counted in sc yet:
+ * at most one call of the other type's, as shrink_node_memcg checks after each round.
  */
-static unsigned long reclaim_batch(const struct scan_control *sc)
+static unsigned long reclaim_batch(struct lruvec *lruvec, const struct scan_control *sc)
 {
-	unsigned long batch = min_t(unsigned long, SWAP_CLUSTER_MAX, sc->nr_to_reclaim);
+	unsigned long need = sc->nr_to_reclaim, batch;
 
+	if (sc->target_mem_cgroup && lruvec->memcg == sc->target_mem_cgroup &&
+	    sc->nr_reclaimed < need)
+		need -= sc->nr_reclaimed;
+	batch = min_t(unsigned long, SWAP_CLUSTER_MAX, need);
 	return batch ? batch : SWAP_CLUSTER_MAX;	/* no amount given: a batch */
 }
 
@@ -739,7 +754,7 @@ static unsigned long hand_cold(unsigned long nr_to_scan, struct lruvec *lruvec,
 	int wraps = 0;
 
 	page_list_init(&batch, clock->map);
-	max_taken = reclaim_batch(sc);
+	max_taken = reclaim_batch(lruvec, sc);
 	lru_lock(pgdat);
 	while (scanned < nr_to_scan && taken < max_taken) {
 		page = hand_page(clock, &cp->hand_cold, cp->cold_pos);
@@ -821,7 +836,7 @@ unsigned long clockpro_shrink(unsigned long nr_to_scan, struct lruvec *lruvec,
 	clock_size_update(lruvec, file);
 	lru_unlock(lruvec->pgdat);
 	/* The cold pages this call is to free: its share of the reclaim, a batch at most. */
-	want = min_t(unsigned long, reclaim_batch(sc), nr_to_scan);
+	want = min_t(unsigned long, reclaim_batch(lruvec, sc), nr_to_scan);
 	hand_hot(lruvec, file, sc, 0, want);
 	reclaimed = hand_cold(nr_to_scan, lruvec, sc, lru, want, &scanned);
 	/*

@@ -541,6 +541,78 @@ START_TEST(test_hand_cold_passes_hot_pages_free)
 }
 END_TEST
 
+/*
+ * One reclaim call with a target of @target_id that may scan 32 pages, by a reclaim of
+ * SWAP_CLUSTER_MAX = 32 that has freed 28 so far (at higher priorities), on 64 pages read in
+ * the test's memcg (no limit): they join hot, memory is not yet full. Checks that the call
+ * freed @freed, the oldest pages, and demoted as many.
+ */
+static void cp_reclaim_of_28_freed(uint32_t target_id, unsigned long freed)
+{
+	struct scan_control sc = {
+		.nr_to_reclaim = SWAP_CLUSTER_MAX, .nr_reclaimed = SWAP_CLUSTER_MAX - 4,
+		.gfp_mask = GFP_KERNEL, .reclaim_idx = ZONE_NORMAL, .priority = 0,
+		.may_writepage = 1, .may_unmap = 1, .may_swap = 1,
+	};
+	struct cp_events ev = { 0 };
+	struct cp_fixture cp;
+	unsigned long reclaimed;
+	char buf[PAGE];
+	uint64_t p;
+	size_t got;
+
+	cp_setup(&cp, RCL_RECLAIM_CLOCK_PRO);
+	rcl_trace_set(cp.f.e, on_trace, &ev);
+	for (p = 0; p < 64; p++)
+		ck_assert_int_eq(rcl_file_read_memcg(cp.f.e, "f", cp.memcg, p * PAGE, buf, PAGE,
+						     &got), 0);
+	mm_lock(cp.f.e);
+	lru_add_drain(cp.f.e);
+	sc.target_mem_cgroup = mem_cgroup_from_id(cp.f.e, target_id ? target_id : cp.memcg);
+	ck_assert_ptr_nonnull(sc.target_mem_cgroup);
+	ck_assert_uint_eq(cp_lruvec(&cp)->clockpro[1].nr_hot, 64);
+	reclaimed = shrink_list(LRU_INACTIVE_FILE, SWAP_CLUSTER_MAX, cp_lruvec(&cp),
+				mem_cgroup_from_id(cp.f.e, cp.memcg), &sc);
+	mm_unlock(cp.f.e);
+	ck_assert_uint_eq(reclaimed, freed);
+	ck_assert_uint_eq(ev.demote, freed);
+	ck_assert_uint_eq(cp_nr_hot(&cp), 64 - freed);
+	for (p = 0; p < 64; p++) {
+		mm_lock(cp.f.e);
+		ck_assert_msg(cp_resident(&cp, p) == (p >= freed), "page %llu",
+			      (unsigned long long)p);
+		mm_unlock(cp.f.e);
+	}
+	cp_teardown(&cp);
+}
+
+/*
+ * A call frees no more than its memcg's limit reclaim still needs. That reclaim calls at
+ * falling priorities, each scanning twice what the last did; having freed 28 of its 32, this
+ * call is to free 32 - 28 = 4: m = 64, m_c = 1, hot goal min(64 - 1, 64 - 4) = 60, so
+ * hand_hot demotes the 4 oldest (0-3, not referenced since they came in) and hand_cold
+ * evicts them, out of test: 4 freed, 4 demotions, 60 hot (4-63) that the next reads find
+ * resident. The old rule took a whole batch (min(32, nr_to_reclaim)): it demoted and freed
+ * 0-31, 36 pages more than the reclaim asked for in all, with 32 hot left.
+ */
+START_TEST(test_call_frees_what_the_reclaim_still_needs)
+{
+	cp_reclaim_of_28_freed(0, 4);
+}
+END_TEST
+
+/*
+ * A reclaim of a subtree (here the root's, over every memcg) keeps the batch: what it lacks
+ * is not one clock's to make up. The same call as above frees min(32, 32) = 32: hand_hot
+ * demotes 0-31 (hot goal min(63, 64 - 32) = 32) and hand_cold evicts them; 32 hot (32-63).
+ * Capped at what the reclaim lacks, it would free 4.
+ */
+START_TEST(test_subtree_reclaim_call_frees_a_batch)
+{
+	cp_reclaim_of_28_freed(RCL_MEMCG_ROOT, SWAP_CLUSTER_MAX);
+}
+END_TEST
+
 /* Read pages [@from, @to) of the test's file once each, then let them join the clock. */
 static void cp_read_range(struct cp_fixture *t, uint64_t from, uint64_t to)
 {
@@ -751,6 +823,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_cold_target_adapts_both_ways);
 	tcase_add_test(tc, test_reclaim_batch_comes_from_cold_pages);
 	tcase_add_test(tc, test_hand_cold_passes_hot_pages_free);
+	tcase_add_test(tc, test_call_frees_what_the_reclaim_still_needs);
+	tcase_add_test(tc, test_subtree_reclaim_call_frees_a_batch);
 	tcase_add_test(tc, test_all_hot_memcg_still_reclaims);
 	tcase_add_test(tc, test_test_period_ended_after_access_grows_cold_target);
 	tcase_add_test(tc, test_anon_cold_target_adapts_both_ways);
