@@ -78,8 +78,12 @@ wait "$driver"
 echo "# /hot under pressure for 8 s: $(tr '\n' ' ' <"$tmp/hot.events")"
 echo "# /idle-one meanwhile: $(tr '\n' ' ' <"$tmp/idle.events")"
 check "under pressure on /hot its watcher gets events" test "$(events "$tmp/hot.events")" -ge 2
-check "... at most one per 1 s window (no two closer than 0.9 s)" \
-	gaps_at_least "$tmp/hot.events" 0.9
+# The protocol's event is one byte, so its time here is when the client woke for it: the
+# daemon's own times are at least a window apart (230-psi-subscribe checks those), but a
+# loaded machine may deliver one late and the next on time. Without the limit, events would
+# come at every 200 ms sample; gaps under half a window catch that, whatever the delivery.
+check "... at most one per 1 s window (no two closer than 0.5 s as received)" \
+	gaps_at_least "$tmp/hot.events" 0.5
 check "... and no more than 8 s of windows hold (9)" test "$(events "$tmp/hot.events")" -le 9
 check "... nothing else on the stream" test "$(grep -vc '^event' "$tmp/hot.events")" -eq 0
 check "the watcher of an idle sibling memcg gets none" test ! -s "$tmp/idle.events"
