@@ -323,6 +323,11 @@ static void __blk_flush_plug(struct rcl_engine *engine, struct blk_plug *plug,
 		flush_swap_pages(engine, swap_pages, nr_swap);
 		mm_retake(engine);
 	} else if (nr_swap) {
+		/* Reclaim in a daemon flushes between batches, where it can let mm_lock go: a
+		 * submission here, which can wait for room in the ring, is a sleep under it. */
+		if (reclaim_may_sleep(engine) &&
+		    (current_or_default(engine)->flags & PF_MEMALLOC))
+			might_sleep();
 		flush_swap_pages(engine, swap_pages, nr_swap);
 	}
 }
