@@ -612,6 +612,8 @@ void balance_dirty_pages(struct rcl_engine *engine);
 void blk_start_plug(struct rcl_engine *engine);
 void blk_finish_plug(struct rcl_engine *engine);
 void blk_finish_plug_unlocked(struct rcl_engine *engine);
+void blk_flush_plug_unlocked(struct rcl_engine *engine);
+bool blk_plug_nearly_full(struct rcl_engine *engine, unsigned long nr);
 
 /* ---- swap_state.c ---------------------------------------------------------------------- */
 

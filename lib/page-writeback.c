@@ -323,6 +323,11 @@ static void __blk_flush_plug(struct rcl_engine *engine, struct blk_plug *plug,
 		flush_swap_pages(engine, swap_pages, nr_swap);
 		mm_retake(engine);
 	} else if (nr_swap) {
+		/* Reclaim in a daemon flushes between batches, where it can let mm_lock go: a
+		 * submission here, which can wait for room in the ring, is a sleep under it. */
+		if (reclaim_may_sleep(engine) &&
+		    (current_or_default(engine)->flags & PF_MEMALLOC))
+			might_sleep();
 		flush_swap_pages(engine, swap_pages, nr_swap);
 	}
 }
@@ -397,6 +402,33 @@ void blk_finish_plug(struct rcl_engine *engine)
 }
 
 /*
+ * Submit what the plug holds, for a caller that can let mm_lock go here: one that holds
+ * nothing it must revalidate (shrink_node_memcg between batches, nothing isolated). In a
+ * daemon the swap writes are then submitted without the lock (__blk_flush_plug); the
+ * deterministic engine keeps it throughout.
+ */
+void blk_flush_plug_unlocked(struct rcl_engine *engine)
+{
+	struct blk_plug *plug = &current_or_default(engine)->plug;
+
+	if (plug->nr)
+		__blk_flush_plug(engine, plug, reclaim_may_sleep(engine) &&
+				 mm_locked_by_current(engine));
+}
+
+/*
+ * Whether @nr more pages might fill the plug. queue_writeback submits a full plug at once,
+ * under whatever lock its caller holds: reclaim asks before each batch and flushes first
+ * (blk_flush_plug_unlocked), so the batch's writes never go out under mm_lock.
+ */
+bool blk_plug_nearly_full(struct rcl_engine *engine, unsigned long nr)
+{
+	struct blk_plug *plug = &current_or_default(engine)->plug;
+
+	return plug->depth && plug->nr + nr >= BLK_PLUG_MAX;
+}
+
+/*
  * blk_finish_plug for a caller that can let mm_lock go here, as reclaim can where it may sleep
  * in congestion_wait anyway (shrink_node_memcg): in a daemon the swap writes are submitted
  * without the lock (__blk_flush_plug). The deterministic engine keeps it throughout.
@@ -406,8 +438,7 @@ void blk_finish_plug_unlocked(struct rcl_engine *engine)
 	struct blk_plug *plug = &current_or_default(engine)->plug;
 
 	if (--plug->depth == 0)
-		__blk_flush_plug(engine, plug, reclaim_may_sleep(engine) &&
-				 mm_locked_by_current(engine));
+		blk_flush_plug_unlocked(engine);
 }
 
 /*

@@ -724,7 +724,7 @@ static void madvise_pageout(struct rcl_engine *engine, struct region *region,
 			putback_lru_page(page);
 		}
 	}
-	blk_finish_plug(engine);
+	blk_finish_plug_unlocked(engine);
 	writeback_wait_all(engine);
 	lru_add_drain(engine);
 }

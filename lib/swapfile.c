@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "mm.h"
 
 #define CLUSTER_NONE		UINT32_MAX
 /*
@@ -624,6 +625,10 @@ int swap_writepages(struct rcl_engine *engine, const swp_entry_t *entries, void 
 
 	count_vm_events(engine, PSWPOUT, (unsigned long)nr);
 	count_vm_events(engine, PGPGOUT, (unsigned long)nr * (PAGE_SIZE >> 10));	/* KiB */
+	/* Submitting can wait for room in the ring: with mm_lock held every other thread of the
+	 * model waits too. The deterministic engine holds it throughout; a daemon should not. */
+	if (mm_locked_by_current(engine))
+		count_vm_events(engine, PSWPOUT_LOCKED, (unsigned long)nr);
 	swap_iob_submit_all(batch);
 	return 0;
 }

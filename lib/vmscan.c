@@ -995,6 +995,10 @@ void shrink_node_memcg(struct pglist_data *pgdat, struct mem_cgroup *memcg,
 			if (nr[lru]) {
 				nr_to_scan = min_t(unsigned long, nr[lru], SWAP_CLUSTER_MAX);
 				nr[lru] -= nr_to_scan;
+				/* Nothing is isolated between batches: submit here, without
+				 * mm_lock, what would fill the plug inside the next one. */
+				if (blk_plug_nearly_full(engine, nr_to_scan))
+					blk_flush_plug_unlocked(engine);
 				nr_reclaimed += shrink_list((enum lru_list)lru, nr_to_scan, lruvec,
 							    memcg, sc);
 			}

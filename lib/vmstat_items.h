@@ -91,7 +91,8 @@
 	X(MAPPED_HINT_UPDATES, "mapped_hint_updates")			\
 	X(MAPPED_HINT_FAULTS, "mapped_hint_faults")			\
 	X(MAPPED_TAKE_BACK_PAGES, "mapped_take_back_pages")		\
-	X(MAPPED_TAKE_BACK_CALLS, "mapped_take_back_calls")
+	X(MAPPED_TAKE_BACK_CALLS, "mapped_take_back_calls")		\
+	X(PSWPOUT_LOCKED, "pswpout_locked")
 
 #define VMSTAT_ENUM(item, name) item,
 

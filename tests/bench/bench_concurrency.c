@@ -184,12 +184,15 @@ static double raw_round_here(bool reads, double *ret_qd1, double *ret_qdw)
 
 struct counters {
 	uint64_t pswpout, pswpin, pgalloc, allocstall, pgscan_kswapd, pgscan_direct;
+	uint64_t pswpout_locked;	/* of pswpout: submitted with mm_lock held */
 };
 
 static void counter_add(struct counters *c, const char *name, uint64_t value)
 {
 	if (strcmp(name, "pswpout") == 0)
 		c->pswpout += value;
+	else if (strcmp(name, "pswpout_locked") == 0)
+		c->pswpout_locked += value;
 	else if (strcmp(name, "pswpin") == 0)
 		c->pswpin += value;
 	else if (strncmp(name, "pgalloc_", 8) == 0)
@@ -283,6 +286,7 @@ struct stream_figures {
 	double pages;			/* pswpout pages/s: the reclaim capacity of 4 */
 	double stall_frac;
 	double cpu_us;			/* CPU (every thread, user + system) per page out */
+	double locked_frac;		/* of the pages out: submitted with mm_lock held */
 };
 
 /* CPU seconds used so far by this process, every thread (io_uring's workers too). */
@@ -343,6 +347,8 @@ static void bench_engine_stream(struct stream_figures *ret)
 		      (double)(c.pswpout - c0.pswpout ? c.pswpout - c0.pswpout : 1);
 	ret->pages = (double)(c.pswpout - c0.pswpout) / t;
 	ret->mib = ret->pages * PAGE / MiB;
+	ret->locked_frac = (double)(c.pswpout_locked - c0.pswpout_locked) /
+			   (double)(c.pswpout - c0.pswpout ? c.pswpout - c0.pswpout : 1);
 	ret->stall_frac = (double)(c.allocstall - c0.allocstall) /
 			  (double)(c.pgalloc - c0.pgalloc ? c.pgalloc - c0.pgalloc : 1);
 	rcl_region_free(e, id);
@@ -734,8 +740,9 @@ static void bench_swapout(struct raw_figures *raw, struct stream_figures *eng)
 		stall[r] = one.stall_frac;
 		d[r] = bench_daemon_stream(&dcpu);
 		printf("   round %d: raw %6.0f MiB/s  in-process %6.1f MiB/s (%4.1f%%, %.2f us CPU "
-		       "a page)  reclaimd %6.1f MiB/s (%4.1f%%, %.2f us)\n", r + 1, w[r], e[r],
-		       100 * e[r] / w[r], one.cpu_us, d[r], 100 * d[r] / w[r], dcpu);
+		       "a page, %.1f%% under mm_lock)  reclaimd %6.1f MiB/s (%4.1f%%, %.2f us)\n",
+		       r + 1, w[r], e[r], 100 * e[r] / w[r], one.cpu_us, 100 * one.locked_frac,
+		       d[r], 100 * d[r] / w[r], dcpu);
 	}
 	raw->write_mib = median(w, ROUNDS);
 	eng->mib = median(e, ROUNDS);
@@ -775,8 +782,9 @@ static void bench_stream_alone(bool daemon)
 			       cpu);
 		} else {
 			bench_engine_stream(&one);
-			printf("   round %d: in-process %6.1f MiB/s, %.2f us CPU a page\n", r + 1,
-			       one.mib, one.cpu_us);
+			printf("   round %d: in-process %6.1f MiB/s, %.2f us CPU a page, %.1f%% "
+			       "submitted under mm_lock\n", r + 1, one.mib, one.cpu_us,
+			       100 * one.locked_frac);
 		}
 	}
 }

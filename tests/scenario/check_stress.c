@@ -219,7 +219,7 @@ START_TEST(test_eight_threads_two_nodes_uring)
 	pthread_t tid[MT_THREADS];
 	char name[64], path[200], why[200], *buf = malloc(PAGE);
 	uint32_t common_id;
-	uint64_t p;
+	uint64_t p, locked0;
 	int i;
 
 	fixture_setup_io(&f, 8, 128, 2, true);
@@ -248,11 +248,15 @@ START_TEST(test_eight_threads_two_nodes_uring)
 		file.flags = 0;
 		ck_assert_int_eq(rcl_region_create(f.e, &file, &w[i].private), 0);
 	}
+	/* The set-up above ran deterministically, mm_lock held throughout. */
+	locked0 = fixture_vmstat(f.e, "pswpout_locked");
 	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
 	for (i = 0; i < MT_THREADS; i++)
 		ck_assert_int_eq(pthread_create(&tid[i], NULL, mt_worker_main, &w[i]), 0);
 	for (i = 0; i < MT_THREADS; i++)
 		pthread_join(tid[i], NULL);
+	/* Direct, kswapd, memcg and MADV_PAGEOUT reclaim all submitted without mm_lock. */
+	ck_assert_uint_eq(fixture_vmstat(f.e, "pswpout_locked") - locked0, 0);
 	rcl_engine_stop_threads(f.e);
 	for (i = 0; i < MT_THREADS; i++)
 		ck_assert_msg(!w[i].failures, "%s (%d failures)", w[i].why, w[i].failures);

@@ -8,7 +8,7 @@ rc=0
 n=0
 for prog in check_integrity check_reclaim check_advice check_faults check_swap_full \
 	    check_regions check_locking check_api_fuzz check_files check_stress check_memcg \
-	    check_mapped check_ptl check_lru_lock; do
+	    check_mapped check_ptl check_lru_lock check_swapout; do
 	bin=$top_builddir/tests/scenario/$prog
 	if [ ! -x "$bin" ]; then
 		echo "Bail out! $bin is not built"
