@@ -620,6 +620,7 @@ void __delete_from_swap_cache(struct page *page, uint64_t shadow);
 void delete_from_swap_cache(struct page *page);
 struct page *lookup_swap_cache(struct rcl_engine *engine, swp_entry_t entry);
 int swap_writepage(struct page *page);
+void swapin_wait_page(struct rcl_engine *engine, struct page *page);
 struct page *swapin_readahead(struct rcl_engine *engine, swp_entry_t entry,
 			      struct region *region, unsigned int flags, int *ret_err);
 void swapin_range(struct rcl_engine *engine, struct region *region, unsigned long first,
