@@ -129,6 +129,7 @@ struct region {
 	spinlock_t ptl;
 	unsigned long rss;		/* present entries */
 	unsigned long swapents;		/* swap entries */
+	unsigned long swap_ra_next;	/* swap_state.c: page after the last range swapped in */
 	atomic_int refcount;		/* the region table's, and each call working in it */
 	bool dead;			/* freed or killed: no new work, pages gone (also ptl) */
 	struct file_ra_state f_ra;	/* file region: the readahead of its faults */

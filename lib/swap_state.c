@@ -457,30 +457,31 @@ void swapin_wait_page(struct rcl_engine *engine, struct page *page)
 }
 
 /*
- * swapin_readahead_async - after a request read pages of consecutive slots up to @last, submit
- * the next SWAPIN_AHEAD slots that are in use and not cached yet, without waiting: the next
- * request of a sequential reader finds them in the swap cache (spec 17's window, kept ahead of
- * the reader as file readahead's async window is). Frames come from @region's node, charges
- * from each slot's memcg. Stops at the first frame or charge that cannot be had; page_cluster
- * 0 turns it off, as it turns off swap readahead.
+ * swapin_readahead_async - after a request swapped in region pages up to @end, submit the
+ * swapped-out pages among the next SWAPIN_AHEAD of the region without waiting: the reader's
+ * next request finds them in the swap cache. That is the kernel's VMA-based swap readahead
+ * (swap_vma_readahead, by page-table entries, not slots), with its window kept ahead of the
+ * reader as file readahead's async window is; reads of consecutive slots still become one
+ * request each. Frames come from @region's node, charges from each slot's memcg. Stops at the
+ * first frame or charge that cannot be had; page_cluster 0 turns it off, as it turns off swap
+ * readahead.
  */
 #define SWAPIN_AHEAD	(2 * SWAPIN_BATCH)
 
 static void swapin_readahead_async(struct rcl_engine *engine, struct region *region,
-				   uint32_t last)
+				   unsigned long end)
 {
-	struct swap_info_struct *si = engine->swap;
+	unsigned long i, last = min_t(unsigned long, region->nr_pages, end + SWAPIN_AHEAD);
 	struct swapin_async *a = NULL;
 	struct page *page;
-	uint32_t o, end;
 	int err;
 
 	if (engine->page_cluster == 0)
 		return;
-	end = last + SWAPIN_AHEAD < si->max - 1 ? last + SWAPIN_AHEAD : si->max - 1;
-	for (o = last + 1; o <= end; o++) {
-		if (!swap_entry_valid(engine, swp_entry(o)) ||
-		    __swap_count(engine, swp_entry(o)) == 0)
+	for (i = end; i < last; i++) {
+		pte_t pte = pte_get(region, i);
+
+		if (!is_swap_pte(pte))
 			continue;
 		if (!a) {
 			a = malloc(sizeof(*a));
@@ -488,14 +489,14 @@ static void swapin_readahead_async(struct rcl_engine *engine, struct region *reg
 				return;
 			a->n = 0;
 		}
-		page = __read_swap_cache_async(engine, swp_entry(o), region, &err);
+		page = __read_swap_cache_async(engine, pte_to_swp_entry(pte), region, &err);
 		if (!page) {
 			if (err == -ENOMEM)
 				break;
 			continue;	/* cached already, or freed meanwhile */
 		}
 		SetPageReadahead(page);
-		a->entries[a->n] = swp_entry(o);
+		a->entries[a->n] = pte_to_swp_entry(pte);
 		a->b.pages[a->n] = page;
 		a->b.err[a->n] = 0;
 		if (++a->n == SWAPIN_BATCH) {
@@ -516,8 +517,10 @@ static void swapin_readahead_async(struct rcl_engine *engine, struct region *reg
  * wait for the lot instead of one per readahead window. The faults that follow find the pages
  * in the swap cache. A request that is about to access the whole range (a read or write of
  * many pages) calls it first: with @access it counts one major fault per batch it waited for,
- * as the faults it saves would have counted theirs. Stops early, without error, when no frame
- * can be had: the faults then reclaim or fail as they would have anyway.
+ * as the faults it saves would have counted theirs; and when it follows the region's last
+ * such range closely (a sequential reader), it reads the pages after the range ahead without
+ * waiting (swapin_readahead_async). Stops early, without error, when no frame can be had: the
+ * faults then reclaim or fail as they would have anyway.
  */
 void swapin_range(struct rcl_engine *engine, struct region *region, unsigned long first,
 		  unsigned long nr, bool access)
@@ -526,21 +529,23 @@ void swapin_range(struct rcl_engine *engine, struct region *region, unsigned lon
 	swp_entry_t entries[SWAPIN_BATCH];
 	void *bufs[SWAPIN_BATCH];
 	unsigned long i;
-	uint32_t last = 0, nr_swapped = 0;
-	bool consecutive = true;
+	bool sequential;
 	int n = 0, err;
 
 	if (!engine->swap)
 		return;
+	/* A range that starts near where the region's last one ended: a sequential reader,
+	 * whose requests may arrive a few at a time and slightly out of order. */
+	sequential = access && first + SWAPIN_AHEAD >= region->swap_ra_next &&
+		     first <= region->swap_ra_next + SWAPIN_AHEAD;
+	if (access)
+		region->swap_ra_next = first + nr;
 	for (i = first; i < first + nr; i++) {
 		pte_t pte = pte_get(region, i);
 		struct page *page;
 
 		if (!is_swap_pte(pte))
 			continue;
-		if (nr_swapped++ && swp_offset(pte_to_swp_entry(pte)) != last + 1)
-			consecutive = false;
-		last = swp_offset(pte_to_swp_entry(pte));
 		page = __read_swap_cache_async(engine, pte_to_swp_entry(pte), region, &err);
 		if (!page) {
 			if (err == -ENOMEM)
@@ -558,10 +563,9 @@ void swapin_range(struct rcl_engine *engine, struct region *region, unsigned lon
 	}
 	if (n)
 		swapin_range_flush(engine, region, &b, entries, bufs, n, access);
-	/* A request over pages of consecutive slots: its reader is likely to want the next
-	 * slots too, read while it copies these and sends them. */
-	if (access && consecutive && nr_swapped > 1)
-		swapin_readahead_async(engine, region, last);
+	/* Its next request's pages are read while it copies these and sends them. */
+	if (sequential)
+		swapin_readahead_async(engine, region, first + nr);
 }
 
 /*
