@@ -11,6 +11,7 @@
 #include "engine-fixture.h"
 #include "internal.h"
 #include "memcontrol.h"
+#include "swap.h"
 
 #define PAGE		4096u
 #define KIB_PER_PAGE	(PAGE / 1024)
@@ -668,6 +669,43 @@ START_TEST(test_sequential_swapin_reads_ahead_async)
 }
 END_TEST
 
+/*
+ * A readahead window whose read fails loses nothing: its pages leave the swap cache (their
+ * slots keep the data) and are never handed out; the request that wants them reads them
+ * itself, one more wait, and gets every byte.
+ */
+START_TEST(test_failed_swapin_readahead_is_read_again)
+{
+	struct rcl_region_spec spec = { .type = RCL_REGION_ANON, .nr_pages = SEQ_PAGES };
+	char *buf = malloc(SEQ_REQUEST * PAGE);
+	uint64_t majflt, p, i, reclaimed;
+	struct fixture f;
+	uint32_t id, root;
+
+	ck_assert_ptr_nonnull(buf);
+	fixture_setup(&f, 32, 16, 1);
+	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
+	fixture_fill(&f, id, 0, SEQ_PAGES, 12);
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, SEQ_PAGES, RCL_MADV_PAGEOUT), 0);
+	ck_assert_int_eq(rcl_memcg_lookup(f.e, "/", &root), 0);
+	rcl_memcg_reclaim(f.e, root, 4 * SEQ_PAGES, &reclaimed);
+	majflt = fixture_vmstat(f.e, "pgmajfault");
+	/* Read 1 is the first request's own (its 32 slots are consecutive); read 2 the first
+	 * window ahead of it. */
+	io_inject_fault(f.e->swap->io, false, 2, -EIO);
+	for (p = 0; p < SEQ_PAGES; p += SEQ_REQUEST) {
+		ck_assert_int_eq(rcl_region_read(f.e, id, p * PAGE, buf, SEQ_REQUEST * PAGE), 0);
+		for (i = 0; i < SEQ_REQUEST; i++)
+			ck_assert_msg(check_pattern(buf + i * PAGE, PAGE, 12, (p + i) * PAGE),
+				      "page %llu differs", (unsigned long long)(p + i));
+	}
+	ck_assert_uint_eq(fixture_vmstat(f.e, "pgmajfault") - majflt, 2);
+	ck_assert_int_eq(rcl_region_free(f.e, id), 0);
+	free(buf);
+	fixture_teardown(&f);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("readahead");
@@ -689,6 +727,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_file_api_bad_input);
 	tcase_add_test(tc, test_sequential_swapin_reads_ahead);
 	tcase_add_test(tc, test_sequential_swapin_reads_ahead_async);
+	tcase_add_test(tc, test_failed_swapin_readahead_is_read_again);
 	suite_add_tcase(s, tc);
 	return s;
 }
