@@ -563,8 +563,9 @@ void swapin_range(struct rcl_engine *engine, struct region *region, unsigned lon
 	}
 	if (n)
 		swapin_range_flush(engine, region, &b, entries, bufs, n, access);
-	/* Its next request's pages are read while it copies these and sends them. */
-	if (sequential)
+	/* Its next request's pages are read while it copies these and sends them; unless the
+	 * region went while the batch's reads were waited for. */
+	if (sequential && !region->dead)
 		swapin_readahead_async(engine, region, first + nr);
 }
 
