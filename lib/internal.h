@@ -134,6 +134,7 @@ struct rcl_engine {
 	uint32_t swap_ra_prev_offset;		/* swap readahead state (spec 17) */
 	unsigned int swap_ra_win;
 	_Atomic unsigned int swap_ra_hits;
+	struct swapin_async *swapin_async;	/* swap_state.c: readahead windows in flight */
 	struct task_struct *default_task;	/* "current" for threads that never attached */
 	void (*oom_notify)(void *arg, uint32_t region_id);
 	void *oom_notify_arg;

@@ -564,7 +564,7 @@ static int do_swap_page(struct rcl_engine *engine, struct region *region, unsign
 		if (!page)
 			return err == -EAGAIN || !pte_unchanged(region, idx, orig) ? 0 : err;
 	}
-	lock_page(page);
+	swapin_wait_page(engine, page);
 	if (!PageSwapCache(page) || page->private != entry.val || !PageUptodate(page) ||
 	    !pte_unchanged(region, idx, orig)) {
 		/* A read that failed, or the entry changed while we slept: look again. */

@@ -129,6 +129,7 @@ struct region {
 	spinlock_t ptl;
 	unsigned long rss;		/* present entries */
 	unsigned long swapents;		/* swap entries */
+	unsigned long swap_ra_next;	/* swap_state.c: page after the last range swapped in */
 	atomic_int refcount;		/* the region table's, and each call working in it */
 	bool dead;			/* freed or killed: no new work, pages gone (also ptl) */
 	struct file_ra_state f_ra;	/* file region: the readahead of its faults */
@@ -622,6 +623,7 @@ void __delete_from_swap_cache(struct page *page, uint64_t shadow);
 void delete_from_swap_cache(struct page *page);
 struct page *lookup_swap_cache(struct rcl_engine *engine, swp_entry_t entry);
 int swap_writepage(struct page *page);
+void swapin_wait_page(struct rcl_engine *engine, struct page *page);
 struct page *swapin_readahead(struct rcl_engine *engine, swp_entry_t entry,
 			      struct region *region, unsigned int flags, int *ret_err);
 void swapin_range(struct rcl_engine *engine, struct region *region, unsigned long first,

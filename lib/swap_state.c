@@ -9,6 +9,7 @@
  * cache), and so may any allocation here.
  */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "memcontrol.h"
 #include "vmscan.h"
@@ -360,14 +361,166 @@ struct page *swapin_readahead(struct rcl_engine *engine, swp_entry_t entry,
 }
 
 /*
+ * An asynchronous readahead window: reads nobody waits for when they are submitted (the
+ * kernel's swapin_readahead waits only for the faulting page). Its pages sit locked in the
+ * swap cache until the last read completes; the reaper, in whatever thread, then finishes the
+ * window under mm_lock as a writeback completion is (model_complete). A fault that finds one
+ * of them locked reaps for it (swapin_wait_page), since nobody else may be reaping. Windows in
+ * flight are on engine->swapin_async, under mm_lock; @refs are the window's I/O and each
+ * waiter, also under mm_lock.
+ */
+struct swapin_async {
+	struct swapin_batch b;
+	swp_entry_t entries[SWAPIN_BATCH];
+	struct rcl_engine *engine;
+	struct swapin_async *next;
+	int n, refs;
+};
+
+static void swapin_async_put(struct swapin_async *a)
+{
+	if (--a->refs == 0)
+		free(a);
+}
+
+static void swapin_async_finish(void *arg, long unused_a, long unused_b)
+{
+	struct swapin_async *a = arg, **pp;
+
+	(void)unused_a;
+	(void)unused_b;
+	for (pp = &a->engine->swapin_async; *pp != a; pp = &(*pp)->next)
+		;
+	*pp = a->next;
+	swapin_finish(a->engine, &a->b, a->entries, a->n, -1, NULL);
+	swapin_async_put(a);
+}
+
+static void swapin_async_end_io(void *private, int index, int err)
+{
+	struct swapin_async *a = private;
+
+	a->b.err[index] = err;
+	if (atomic_fetch_sub(&a->b.remaining, 1) == 1)
+		model_complete(a->engine, swapin_async_finish, a, 0, 0);
+}
+
+/* Submit the window's reads (@a->n pages, locked in the swap cache) and return at once. */
+static void swapin_async_submit(struct rcl_engine *engine, struct swapin_async *a)
+{
+	void *bufs[SWAPIN_BATCH];
+	int i;
+
+	for (i = 0; i < a->n; i++)
+		bufs[i] = page_address(a->b.pages[i]);
+	a->engine = engine;
+	a->refs = 1;
+	a->next = engine->swapin_async;
+	engine->swapin_async = a;
+	atomic_store(&a->b.remaining, a->n);
+	if (swap_readpages(engine, a->entries, bufs, a->n, swapin_async_end_io, a) < 0) {
+		for (i = 0; i < a->n; i++)
+			a->b.err[i] = -EIO;
+		swapin_async_finish(a, 0, 0);
+	}
+}
+
+/*
+ * swapin_wait_page - lock_page for a swap cache page, which may be under an asynchronous
+ * readahead read: its completion is reaped here (without mm_lock) rather than waited for,
+ * because no thread may be reaping. Caller holds mm_lock and a reference to @page.
+ */
+void swapin_wait_page(struct rcl_engine *engine, struct page *page)
+{
+	struct swapin_async *a;
+	int i;
+
+	while (!trylock_page(page)) {
+		for (a = engine->swapin_async; a; a = a->next) {
+			for (i = 0; i < a->n && a->b.pages[i] != page; i++)
+				;
+			if (i < a->n)
+				break;
+		}
+		if (!a || !atomic_load(&a->b.remaining)) {
+			/* Another holder, or a window whose completion is on its way to
+			 * mm_lock: its unlock wakes us. */
+			wait_on_page_locked(page);
+			continue;
+		}
+		a->refs++;
+		mm_drop(engine);
+		io_wait_for(engine->swap->io, &a->b.remaining);
+		mm_retake(engine);	/* runs the window's completion if it waited for us */
+		swapin_async_put(a);
+	}
+}
+
+/*
+ * swapin_readahead_async - after a request swapped in region pages up to @end, submit the
+ * swapped-out pages among the next SWAPIN_AHEAD of the region without waiting: the reader's
+ * next request finds them in the swap cache. That is the kernel's VMA-based swap readahead
+ * (swap_vma_readahead, by page-table entries, not slots), with its window kept ahead of the
+ * reader as file readahead's async window is; reads of consecutive slots still become one
+ * request each. Frames come from @region's node, charges from each slot's memcg. Stops at the
+ * first frame or charge that cannot be had; page_cluster 0 turns it off, as it turns off swap
+ * readahead.
+ */
+#define SWAPIN_AHEAD	(2 * SWAPIN_BATCH)
+
+static void swapin_readahead_async(struct rcl_engine *engine, struct region *region,
+				   unsigned long end)
+{
+	unsigned long i, last = min_t(unsigned long, region->nr_pages, end + SWAPIN_AHEAD);
+	struct swapin_async *a = NULL;
+	struct page *page;
+	int err;
+
+	if (engine->page_cluster == 0)
+		return;
+	for (i = end; i < last; i++) {
+		pte_t pte = pte_get(region, i);
+
+		if (!is_swap_pte(pte))
+			continue;
+		if (!a) {
+			a = malloc(sizeof(*a));
+			if (!a)
+				return;
+			a->n = 0;
+		}
+		page = __read_swap_cache_async(engine, pte_to_swp_entry(pte), region, &err);
+		if (!page) {
+			if (err == -ENOMEM)
+				break;
+			continue;	/* cached already, or freed meanwhile */
+		}
+		SetPageReadahead(page);
+		a->entries[a->n] = pte_to_swp_entry(pte);
+		a->b.pages[a->n] = page;
+		a->b.err[a->n] = 0;
+		if (++a->n == SWAPIN_BATCH) {
+			swapin_async_submit(engine, a);
+			a = NULL;
+		}
+	}
+	if (a && a->n)
+		swapin_async_submit(engine, a);
+	else
+		free(a);
+}
+
+/*
  * swapin_range - read every swapped-out page of @region in [@first, @first + @nr) into the
  * swap cache, as madvise(WILLNEED) does for anonymous memory (force_swapin_readahead): all of
  * them queued under one plug, so that reads of consecutive slots become one request, and one
  * wait for the lot instead of one per readahead window. The faults that follow find the pages
  * in the swap cache. A request that is about to access the whole range (a read or write of
  * many pages) calls it first: with @access it counts one major fault per batch it waited for,
- * as the faults it saves would have counted theirs. Stops early, without error, when no frame
- * can be had: the faults then reclaim or fail as they would have anyway.
+ * as the faults it saves would have counted theirs; and when it follows the region's last
+ * such range closely (a sequential reader), it reads the pages after the range ahead without
+ * waiting (swapin_readahead_async). Stops early, without error, when no frame can be had: the
+ * faults then reclaim or fail as they would have anyway.
  */
 void swapin_range(struct rcl_engine *engine, struct region *region, unsigned long first,
 		  unsigned long nr, bool access)
@@ -376,10 +529,17 @@ void swapin_range(struct rcl_engine *engine, struct region *region, unsigned lon
 	swp_entry_t entries[SWAPIN_BATCH];
 	void *bufs[SWAPIN_BATCH];
 	unsigned long i;
+	bool sequential;
 	int n = 0, err;
 
 	if (!engine->swap)
 		return;
+	/* A range that starts near where the region's last one ended: a sequential reader,
+	 * whose requests may arrive a few at a time and slightly out of order. */
+	sequential = access && first + SWAPIN_AHEAD >= region->swap_ra_next &&
+		     first <= region->swap_ra_next + SWAPIN_AHEAD;
+	if (access)
+		region->swap_ra_next = first + nr;
 	for (i = first; i < first + nr; i++) {
 		pte_t pte = pte_get(region, i);
 		struct page *page;
@@ -403,6 +563,10 @@ void swapin_range(struct rcl_engine *engine, struct region *region, unsigned lon
 	}
 	if (n)
 		swapin_range_flush(engine, region, &b, entries, bufs, n, access);
+	/* Its next request's pages are read while it copies these and sends them; unless the
+	 * region went while the batch's reads were waited for. */
+	if (sequential && !region->dead)
+		swapin_readahead_async(engine, region, first + nr);
 }
 
 /*

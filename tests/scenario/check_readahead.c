@@ -11,6 +11,7 @@
 #include "engine-fixture.h"
 #include "internal.h"
 #include "memcontrol.h"
+#include "swap.h"
 
 #define PAGE		4096u
 #define KIB_PER_PAGE	(PAGE / 1024)
@@ -601,6 +602,110 @@ START_TEST(test_background_writeback_is_cyclic)
 }
 END_TEST
 
+/*
+ * Swap-in of a region read in order, 32 pages a request, as a client verifies what it stored:
+ * the region was swapped out in order, so its pages lie in consecutive slots, and each
+ * request's read submits the slots after its own without waiting for them
+ * (swapin_readahead's async window). Only the first request waits for a read of its own
+ * (one major fault); the others find their pages in the swap cache, read or under I/O. Every
+ * page is read exactly once, and every byte is the one written.
+ */
+#define SEQ_PAGES	512
+#define SEQ_REQUEST	32
+
+static void sequential_swapin_waits_once(bool async)
+{
+	struct rcl_region_spec spec = { .type = RCL_REGION_ANON, .nr_pages = SEQ_PAGES };
+	char *buf = malloc(SEQ_REQUEST * PAGE);
+	uint64_t majflt, pswpin, p, i, reclaimed;
+	struct fixture f;
+	uint32_t id, root;
+
+	ck_assert_ptr_nonnull(buf);
+	fixture_setup_io(&f, 32, 16, 1, async);
+	if (async) {
+		ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
+		ck_assert_int_eq(rcl_thread_attach(f.e), 0);
+	}
+	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
+	fixture_fill(&f, id, 0, SEQ_PAGES, 11);
+	/* Paged out in order, so in consecutive slots; then written, the frames are taken
+	 * back from the swap cache by reclaim. */
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, SEQ_PAGES, RCL_MADV_PAGEOUT), 0);
+	ck_assert_int_eq(rcl_sync_all(f.e), 0);
+	ck_assert_int_eq(rcl_memcg_lookup(f.e, "/", &root), 0);
+	rcl_memcg_reclaim(f.e, root, 4 * SEQ_PAGES, &reclaimed);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "pswpout"), SEQ_PAGES);
+	majflt = fixture_vmstat(f.e, "pgmajfault");
+	pswpin = fixture_vmstat(f.e, "pswpin");
+	for (p = 0; p < SEQ_PAGES; p += SEQ_REQUEST) {
+		ck_assert_int_eq(rcl_region_read(f.e, id, p * PAGE, buf, SEQ_REQUEST * PAGE), 0);
+		for (i = 0; i < SEQ_REQUEST; i++)
+			ck_assert_msg(check_pattern(buf + i * PAGE, PAGE, 11, (p + i) * PAGE),
+				      "page %llu differs", (unsigned long long)(p + i));
+	}
+	ck_assert_uint_eq(fixture_vmstat(f.e, "pgmajfault") - majflt, 1);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "pswpin") - pswpin, SEQ_PAGES);
+	ck_assert_int_eq(rcl_region_free(f.e, id), 0);
+	if (async) {
+		rcl_thread_detach(f.e);
+		rcl_engine_stop_threads(f.e);
+	}
+	free(buf);
+	fixture_teardown(&f);
+}
+
+START_TEST(test_sequential_swapin_reads_ahead)
+{
+	sequential_swapin_waits_once(false);
+}
+END_TEST
+
+/* The same with reads through io_uring and the daemon's threads: the window's pages are still
+ * under I/O when the next request faults on them, and it waits for those reads, not its own. */
+START_TEST(test_sequential_swapin_reads_ahead_async)
+{
+	sequential_swapin_waits_once(true);
+}
+END_TEST
+
+/*
+ * A readahead window whose read fails loses nothing: its pages leave the swap cache (their
+ * slots keep the data) and are never handed out; the request that wants them reads them
+ * itself, one more wait, and gets every byte.
+ */
+START_TEST(test_failed_swapin_readahead_is_read_again)
+{
+	struct rcl_region_spec spec = { .type = RCL_REGION_ANON, .nr_pages = SEQ_PAGES };
+	char *buf = malloc(SEQ_REQUEST * PAGE);
+	uint64_t majflt, p, i, reclaimed;
+	struct fixture f;
+	uint32_t id, root;
+
+	ck_assert_ptr_nonnull(buf);
+	fixture_setup(&f, 32, 16, 1);
+	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
+	fixture_fill(&f, id, 0, SEQ_PAGES, 12);
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, SEQ_PAGES, RCL_MADV_PAGEOUT), 0);
+	ck_assert_int_eq(rcl_memcg_lookup(f.e, "/", &root), 0);
+	rcl_memcg_reclaim(f.e, root, 4 * SEQ_PAGES, &reclaimed);
+	majflt = fixture_vmstat(f.e, "pgmajfault");
+	/* Read 1 is the first request's own (its 32 slots are consecutive); read 2 the first
+	 * window ahead of it. */
+	io_inject_fault(f.e->swap->io, false, 2, -EIO);
+	for (p = 0; p < SEQ_PAGES; p += SEQ_REQUEST) {
+		ck_assert_int_eq(rcl_region_read(f.e, id, p * PAGE, buf, SEQ_REQUEST * PAGE), 0);
+		for (i = 0; i < SEQ_REQUEST; i++)
+			ck_assert_msg(check_pattern(buf + i * PAGE, PAGE, 12, (p + i) * PAGE),
+				      "page %llu differs", (unsigned long long)(p + i));
+	}
+	ck_assert_uint_eq(fixture_vmstat(f.e, "pgmajfault") - majflt, 2);
+	ck_assert_int_eq(rcl_region_free(f.e, id), 0);
+	free(buf);
+	fixture_teardown(&f);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("readahead");
@@ -620,6 +725,9 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_offline_memcg_reclaimed_first);
 	tcase_add_test(tc, test_replay_is_deterministic);
 	tcase_add_test(tc, test_file_api_bad_input);
+	tcase_add_test(tc, test_sequential_swapin_reads_ahead);
+	tcase_add_test(tc, test_sequential_swapin_reads_ahead_async);
+	tcase_add_test(tc, test_failed_swapin_readahead_is_read_again);
 	suite_add_tcase(s, tc);
 	return s;
 }
