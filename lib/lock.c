@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "mm.h"
 
@@ -277,14 +278,25 @@ static pthread_cond_t *page_waitqueue(struct page *page)
 	return &engine->page_wait[(page_to_pfn(page) * 0x9E3779B1u) >> (32 - PAGE_WAIT_BITS)];
 }
 
-/* Sleep until @page is unlocked; mm_lock is released meanwhile (caller holds it). */
+#define PAGE_WAIT_RECHECK_MS	10
+
+/*
+ * Sleep until @page is unlocked; mm_lock is released meanwhile (caller holds it). The unlock
+ * may come from a completion queued for mm_lock's holder (model_complete): one queued while
+ * this thread held the lock, after the reaper's own retry failed, runs only when a thread
+ * next takes the lock, and this one is asleep. So each sleep is bounded: waking takes the
+ * lock back, which runs what was queued, and the page is looked at again.
+ */
 void wait_on_page_locked(struct page *page)
 {
 	struct rcl_engine *engine = page_engine(page);
+	struct timespec deadline;
 
 	while (PageLocked(page)) {
 		SetPageWaiters(page);
-		mm_cond_wait(engine, page_waitqueue(page));
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		timespec_add_ms(&deadline, PAGE_WAIT_RECHECK_MS);
+		mm_cond_timedwait(engine, page_waitqueue(page), &deadline);
 	}
 }
 

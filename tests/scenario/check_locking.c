@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -93,6 +94,96 @@ START_TEST(test_fault_sleeps_on_page_lock_without_mm_lock)
 	ck_assert_int_eq(r.err, 0);
 	ck_assert(r.good);
 	ck_assert(pte_present(pte_get(region_lookup(f.e, r.id), 3)));
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* ---- a completion queued for the lock's holder, who then sleeps ------------------------ */
+
+struct stranded {
+	struct fixture *f;
+	struct page *page;
+	atomic_bool locked, queued, done;
+};
+
+/* The completion that ends a read: unlock_page, run with mm_lock held (model_complete). */
+static void unlock_completion(void *arg, long a, long b)
+{
+	(void)a;
+	(void)b;
+	unlock_page(arg);
+}
+
+/* As a fault does: hold mm_lock, and once the completion is queued, wait for the page. */
+static void *page_waiter(void *arg)
+{
+	struct stranded *s = arg;
+	double deadline = now_s() + 10;
+
+	mm_lock(s->f->e);
+	atomic_store(&s->locked, true);
+	while (!atomic_load(&s->queued) && now_s() < deadline)
+		sched_yield();
+	wait_on_page_locked(s->page);
+	mm_unlock(s->f->e);
+	atomic_store(&s->done, true);
+	return NULL;
+}
+
+/* The reaper of the read: another thread, which finds mm_lock held and queues the unlock. */
+static void *reaper(void *arg)
+{
+	struct stranded *s = arg;
+
+	model_complete(s->f->e, unlock_completion, s->page, 0, 0);
+	return NULL;
+}
+
+/*
+ * The read a waiter sleeps for completes while the waiter holds mm_lock: the reaper queues
+ * the unlock for the holder, and its retry finds the lock still held. The waiter then sleeps
+ * on the page with nobody else to take the lock and run what was queued; it must still wake
+ * (within the 10 s this waits, the reclaim daemons' longest nap; without a bound on its sleep
+ * it never does).
+ */
+START_TEST(test_unlock_queued_for_a_sleeping_holder_runs)
+{
+	struct stranded s = { 0 };
+	struct fixture f;
+	pthread_t w, r;
+	double deadline;
+	bool woke;
+
+	fixture_setup(&f, 16, 0, 1);
+	s.f = &f;
+	mm_lock(f.e);
+	s.page = alloc_pages_node(f.e, 0, GFP_NOWAIT, 0);
+	ck_assert_ptr_nonnull(s.page);
+	ck_assert(trylock_page(s.page));	/* a read in flight */
+	mm_unlock(f.e);
+	ck_assert_int_eq(pthread_create(&w, NULL, page_waiter, &s), 0);
+	deadline = now_s() + 10;
+	while (!atomic_load(&s.locked) && now_s() < deadline)
+		sched_yield();
+	ck_assert(atomic_load(&s.locked));
+	ck_assert_int_eq(pthread_create(&r, NULL, reaper, &s), 0);
+	pthread_join(r, NULL);			/* queued: the waiter held the lock */
+	ck_assert(PageLocked(s.page));
+	atomic_store(&s.queued, true);
+	deadline = now_s() + 10;
+	while (!atomic_load(&s.done) && now_s() < deadline)
+		sched_yield();
+	woke = atomic_load(&s.done);
+	if (!woke) {
+		mm_lock(f.e);			/* runs the queued unlock, so the waiter ends */
+		mm_unlock(f.e);
+	}
+	pthread_join(w, NULL);
+	ck_assert_msg(woke, "a waiter slept on a page whose unlock was queued for it");
+	ck_assert(!PageLocked(s.page));
+	mm_lock(f.e);
+	put_page(s.page);
+	mm_unlock(f.e);
 	fixture_teardown(&f);
 }
 END_TEST
@@ -229,6 +320,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_fault_sleeps_on_page_lock_without_mm_lock);
 	tcase_add_test(tc, test_racing_faults_map_one_page);
 	tcase_add_test(tc, test_zero_page_races_writers);
+	tcase_add_test(tc, test_unlock_queued_for_a_sleeping_holder_runs);
 #ifdef RCL_DEBUG
 	tcase_add_test_raise_signal(tc, test_io_wait_with_mm_lock_aborts, SIGABRT);
 #endif
