@@ -290,10 +290,12 @@ int rcl_region_map(struct rcl_engine *engine, uint32_t id, const struct rcl_map_
 
 /*
  * Page @idx of @region, present after a fault, locked and referenced, the entry still mapping
- * it; NULL if the entry changed while the lock was waited for (the caller looks again).
+ * it; NULL if the entry changed while the lock was waited for (the caller looks again), or,
+ * without @wait, if the lock could not be had at once (a caller holding other page locks
+ * must not sleep for another).
  */
 static struct page *lock_present_page(struct rcl_engine *engine, struct region *region,
-				      unsigned long idx)
+				      unsigned long idx, bool wait)
 {
 	pte_t orig = pte_get(region, idx);
 	struct page *page;
@@ -302,7 +304,12 @@ static struct page *lock_present_page(struct rcl_engine *engine, struct region *
 		return NULL;
 	page = pfn_to_page(engine, pte_pfn(orig));
 	get_page(page);
-	lock_page(page);		/* may wait without mm_lock */
+	if (!wait && !trylock_page(page)) {
+		put_page(page);
+		return NULL;
+	}
+	if (wait)
+		lock_page(page);	/* may wait without mm_lock */
 	if (region->dead || pte_get(region, idx) != orig) {
 		unlock_page(page);
 		put_page(page);
@@ -379,7 +386,7 @@ int rcl_region_map_fault(struct rcl_engine *engine, uint32_t id, void *arg, uint
 		err = handle_mm_fault(engine, region, (unsigned long)idx, FAULT_FLAG_WRITE, &page);
 		if (err)
 			break;
-		page = lock_present_page(engine, region, (unsigned long)idx);
+		page = lock_present_page(engine, region, (unsigned long)idx, true);
 		if (!page)
 			continue;
 		/* The client's before it copies the frame: a resident write (region.c) that
@@ -462,7 +469,7 @@ int mapped_copy(struct rcl_engine *engine, struct region *region, uint64_t pos, 
 		size_t n, bool write)
 {
 	unsigned long idx = (unsigned long)(pos >> PAGE_SHIFT);
-	struct page *page = lock_present_page(engine, region, idx);
+	struct page *page = lock_present_page(engine, region, idx, true);
 	int err;
 
 	if (!page)
@@ -475,25 +482,6 @@ int mapped_copy(struct rcl_engine *engine, struct region *region, uint64_t pos, 
 	unlock_page(page);
 	put_page(page);
 	return err;
-}
-
-/* Page @idx of @region when its lock can be had at once (referenced, locked), else NULL:
- * a caller that holds other page locks must not sleep for another. */
-static struct page *trylock_present_page(struct rcl_engine *engine, struct region *region,
-					 unsigned long idx)
-{
-	pte_t orig = pte_get(region, idx);
-	struct page *page;
-
-	if (!pte_present(orig))
-		return NULL;
-	page = pfn_to_page(engine, pte_pfn(orig));
-	get_page(page);
-	if (!trylock_page(page)) {
-		put_page(page);
-		return NULL;
-	}
-	return page;
 }
 
 /*
@@ -553,14 +541,14 @@ int rcl_region_unmap(struct rcl_engine *engine, uint32_t id, void *arg)
 				err = err ? err : e;
 				n = 0;
 			}
-			page = n ? trylock_present_page(engine, region, i) : NULL;
+			page = n ? lock_present_page(engine, region, i, false) : NULL;
 			if (!page && n) {
 				e = unmap_take_back(region, slot, n);
 				err = err ? err : e;
 				n = 0;
 			}
 			if (!page)
-				page = lock_present_page(engine, region, i);
+				page = lock_present_page(engine, region, i, true);
 			if (!page) {
 				/* Changed while we waited (reclaim took it back): look again. */
 				if (++retries < MAP_FAULT_RETRIES)
