@@ -66,9 +66,17 @@ check "... and the client's accesses came back as hinting faults ($faults)" \
 floor=$((COLD / 4))
 check "... the cold set refaulted from swap, again and again ($cold >= $floor)" \
 	test "$cold" -ge "$floor"
-# The hot set is written twice as often: per access, at least 10 times fewer refaults.
-check "... the hot set far less: per access 10x fewer ($hot * 10 * $STEP < $cold * $HOT)" \
-	test "$((hot * 10 * STEP))" -lt "$((cold * HOT))"
+# The hot set is written twice as often: per access, at least $factor times fewer refaults.
+# Two-list keeps 40-95x whatever the load. CLOCK-Pro keeps ~30x on a quiet machine but much
+# less when the client runs late (its hint thread descheduled): 3.4-9x measured under
+# ThreadSanitizer beside two CPU hogs, where a client without hints gets 2.8-2.9x. Its cold
+# pages are tested again after a lap of hand_cold over the few cold pages alone, which can be
+# shorter than a late client takes to drop the entries (issue 14's notes): asserted here is
+# what holds under load, the quiet figure is in check_mapped's deterministic test.
+factor=10
+[ "$policy" = clock-pro ] && factor=3
+check "... the hot set far less: per access ${factor}x fewer ($hot * $factor * $STEP < $cold * $HOT)" \
+	test "$((hot * factor * STEP))" -lt "$((cold * HOT))"
 hinted_hot=$hot
 
 run plain RECLAIMD_MAP_HINTS=0
