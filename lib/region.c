@@ -678,7 +678,31 @@ static void madvise_free_pte(struct rcl_engine *engine, struct region *region, u
 	unlock_page(page);
 }
 
-/* MADV_PAGEOUT: reclaim the range's pages now, whatever their age. */
+/* Reclaim @list's pages now (reclaim_pages' per-node step) and put back those it kept. */
+static void pageout_list(struct pglist_data *pgdat, struct page_list *list,
+			 struct scan_control *sc)
+{
+	struct reclaim_stat stat;
+
+	shrink_page_list(list, pgdat, sc, 0, &stat, false);
+	while (!page_list_empty(list)) {
+		struct page *page = page_list_last(list);
+
+		page_list_del(list, page);
+		putback_lru_page(page);
+	}
+}
+
+/*
+ * MADV_PAGEOUT: reclaim the range's pages now, whatever their age. In batches, as
+ * shrink_node_memcg reclaims, and for the same reason: between batches,
+ * with nothing isolated, a plug about to fill is submitted without mm_lock
+ * (blk_flush_plug_unlocked), so that a range of thousands of dirty pages never has its swap
+ * writes go out, CRCs and ring waits included, with the whole model stopped behind them.
+ * The range is walked on after the lock came back: the region is the call's (referenced), its
+ * entries are read again, and a region that died meanwhile is left. A batch is as many pages
+ * as shrink_page_list takes back from a client in one run (TAKE_BACK_BATCH).
+ */
 static void madvise_pageout(struct rcl_engine *engine, struct region *region,
 			    unsigned long first, unsigned long nr)
 {
@@ -687,14 +711,14 @@ static void madvise_pageout(struct rcl_engine *engine, struct region *region,
 		.reclaim_idx = MAX_NR_ZONES - 1, .priority = DEF_PRIORITY,
 		.may_writepage = 1, .may_unmap = 1, .may_swap = 1,
 	};
-	struct reclaim_stat stat;
 	unsigned long i;
 	int nid;
 
 	lru_add_drain(engine);
 	blk_start_plug(engine);
-	for (nid = 0; nid < engine->nr_nodes; nid++) {
+	for (nid = 0; nid < engine->nr_nodes && !region->dead; nid++) {
 		struct pglist_data *pgdat = NODE_DATA(engine, nid);
+		unsigned int taken = 0;
 		struct page_list list;
 
 		page_list_init(&list, engine->mem_map);
@@ -711,18 +735,21 @@ static void madvise_pageout(struct rcl_engine *engine, struct region *region,
 			pte_clear_flags(region, pte, PTE_YOUNG);
 			pte_unlock(region);
 			ClearPageReferenced(page);
-			if (isolate_lru_page(page) == 0) {
-				ClearPageActive(page);
-				page_list_add(&list, page);	/* taken from the tail: in order */
-			}
+			if (isolate_lru_page(page) != 0)
+				continue;
+			ClearPageActive(page);
+			page_list_add(&list, page);	/* taken from the tail: in order */
+			if (++taken < TAKE_BACK_BATCH)
+				continue;
+			pageout_list(pgdat, &list, &sc);
+			taken = 0;
+			if (blk_plug_nearly_full(engine, TAKE_BACK_BATCH))
+				blk_flush_plug_unlocked(engine);
+			if (region->dead)
+				break;
 		}
-		shrink_page_list(&list, pgdat, &sc, 0, &stat, false);
-		while (!page_list_empty(&list)) {
-			struct page *page = page_list_last(&list);
-
-			page_list_del(&list, page);
-			putback_lru_page(page);
-		}
+		if (taken)
+			pageout_list(pgdat, &list, &sc);
 	}
 	blk_finish_plug_unlocked(engine);
 	writeback_wait_all(engine);

@@ -162,6 +162,49 @@ START_TEST(test_swap_writes_go_out_unlocked)
 }
 END_TEST
 
+/*
+ * MADV_PAGEOUT of a range of dirty pages twice the plug (1,024 pages) in a daemon: every swap
+ * write goes out without mm_lock, as reclaim's do (madvise_pageout works in batches and
+ * flushes the plug between them). Before, it isolated the whole range and the plug filled
+ * inside shrink_page_list at 512 pages: half the range was submitted under the lock. Every
+ * page then reads back as written.
+ */
+START_TEST(test_pageout_writes_go_out_unlocked)
+{
+	struct rcl_region_spec spec = { .type = RCL_REGION_ANON, .nr_pages = 1024 };
+	char *buf = malloc(TOUCH * PAGE);
+	uint64_t out0, locked0, out, locked, p, i;
+	struct fixture f;
+	uint32_t id;
+
+	ck_assert_ptr_nonnull(buf);
+	fixture_setup_io(&f, 8, 160, 1, true);
+	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
+	ck_assert_int_eq(rcl_thread_attach(f.e), 0);
+	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
+	for (p = 0; p < spec.nr_pages; p += TOUCH) {
+		for (i = 0; i < TOUCH; i++)
+			fill_pattern(buf + i * PAGE, PAGE, 9, (p + i) * PAGE);
+		ck_assert_int_eq(rcl_region_write(f.e, id, p * PAGE, buf, TOUCH * PAGE), 0);
+	}
+	out0 = fixture_vmstat(f.e, "pswpout");
+	locked0 = fixture_vmstat(f.e, "pswpout_locked");
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, spec.nr_pages, RCL_MADV_PAGEOUT), 0);
+	out = fixture_vmstat(f.e, "pswpout") - out0;
+	locked = fixture_vmstat(f.e, "pswpout_locked") - locked0;
+	printf("# pageout: %llu pages swapped out, %llu of them submitted with mm_lock held\n",
+	       (unsigned long long)out, (unsigned long long)locked);
+	ck_assert_uint_eq(out, spec.nr_pages);
+	ck_assert_uint_eq(locked, 0);
+	fixture_verify(&f, id, spec.nr_pages, 9);
+	ck_assert_int_eq(rcl_region_free(f.e, id), 0);
+	rcl_thread_detach(f.e);
+	rcl_engine_stop_threads(f.e);
+	fixture_teardown(&f);
+	free(buf);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("swapout");
@@ -170,6 +213,7 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_direct_reclaim_does_not_wait_for_its_writes);
 	tcase_add_test(tc, test_swap_writes_go_out_unlocked);
+	tcase_add_test(tc, test_pageout_writes_go_out_unlocked);
 	suite_add_tcase(s, tc);
 	return s;
 }
