@@ -83,7 +83,11 @@
  *   pages beyond m - m_c (clockpro_shrink).
  * - m_c grows when a non-resident test page refaults (clockpro_refault), not when hand_cold
  *   promotes a resident one, as issue 13 specifies the adaptation; §3.4 and the faithful
- *   simulators (Caffeine's ClockProPolicy, libCacheSim's ClockPro) grow it for both.
+ *   simulators (Caffeine's ClockProPolicy, libCacheSim's ClockPro) grow it for both. The
+ *   authors' own simulator (Song Jiang's clock-pro.c, ADAPTIVE_COLD_ALLOC) counts as here:
+ *   one up for a non-resident test page's refault, one down for each non-resident test
+ *   period that ends; a resident cold page promoted, or whose test period ends, counts
+ *   nothing.
  *   Measured with bench_replay, growing it on resident promotions too saves at most 7
  *   misses a pair (mixed 8 MiB) and costs 5-36 on zipf at 2, 16 and 32 MiB and 13-19 on
  *   mixed at 16-32 MiB.
@@ -92,11 +96,34 @@
  *   Measured: m/2 at the first reclaim costs the loop trace about half its gain (gap closed
  *   49-79% instead of 94-99%) and mixed at 8-32 MiB 335-5724 misses (at 16 MiB less than a
  *   third of two-list's gap closed); m/100 costs 15-40 misses on zipf at 2, 4 and 16 MiB
- *   and 67-124 on mixed at 16-32 MiB.
+ *   and 67-124 on mixed at 16-32 MiB. The authors' simulator keeps m_c in a band of m (as
+ *   shipped 5% to 5%, at least 2 pages) and fills memory hot but for the band's floor, which
+ *   joins cold in its test period. A floor of 2 pages, 1% or 5% of m under the adaptation
+ *   here brings neither pair below to two-list's misses, and 5% costs the loop trace
+ *   207-1584 misses at 4-16 MiB.
  * - A refault found on the clock enters hot at once and hand_hot makes room at the next
  *   reclaim call, as the kernel's refault path does no scanning; the authors' simulator (per
  *   Caffeine's notes) runs HAND_hot at the fault and leaves the page cold in its test period
  *   when the hand passes its place before it demotes a hot page.
+ *
+ * Where bench_replay has CLOCK-Pro above two-list, the paper's rules put it there with the
+ * memory the kernel's reclaim leaves them (measured against a simulation of §3.3 and the
+ * adaptation as counted here, one page a fault, hot while memory fills):
+ * - scan+hot at 16 MiB, 21029 against 21025: five pages of the hot set first accessed after
+ *   memory filled join cold, m_c is 1 (every test period of the scan ends unused), so
+ *   hand_cold takes each before its next access and each refaults once, hot. The simulation
+ *   misses the same five pages at the same accesses, at m = 3900, 4000 and 4096 alike.
+ * - zipf at 32 MiB, 12385 against 12378: the simulation gives 12369 at m = 8192 resident all
+ *   the time, but a memcg's limit reclaim frees a batch of 32 a charge (SWAP_CLUSTER_MAX, as
+ *   try_charge asks, under either policy), which leaves 8176 resident on average: 12386
+ *   there, 12387 freeing the 32 at a time (12376, 12387 and 12390 with m_c grown on
+ *   resident promotions too). Two-list's limit reclaim frees 48 or 63 pages on 60 of its 66
+ *   runs, and it still misses fewer. The difference moves with the trace's length
+ *   (CLOCK-Pro 12 below two-list after the first 40000 accesses, 20 above after 50000):
+ *   memory fills only after 31000, and the rest is the adaptation's transient.
+ * The paper's literal start (every page faulted joins cold, none hot while memory fills)
+ * gives 12365 and 21025 there, but loses the loop trace's whole gain at 2-8 MiB and leaves
+ * mixed at 16 MiB with less than a third of its gap closed.
  *
  * Anonymous pages leave their shadow in their swap slot (as v5.9 does in the swap cache), so
  * the anon clock keeps its non-resident test pages as the file clock does. Caller holds
