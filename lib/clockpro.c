@@ -106,21 +106,20 @@
  *   Caffeine's notes) runs HAND_hot at the fault and leaves the page cold in its test period
  *   when the hand passes its place before it demotes a hot page.
  *
- * Where bench_replay has CLOCK-Pro above two-list, the paper's rules put it there with the
- * memory the kernel's reclaim leaves them (measured against a simulation of §3.3 and the
- * adaptation as counted here, one page a fault, hot while memory fills):
+ * Where bench_replay has CLOCK-Pro above two-list, the paper's rules put it there (measured
+ * against a simulation of §3.3 and the adaptation as counted here, hot while memory fills;
+ * freeing 32 pages a charge, it is within 41 misses of the engine at every size of loop,
+ * scan+hot and mixed and at zipf's 16 and 32 MiB, the ones simulated):
  * - scan+hot at 16 MiB, 21029 against 21025: five pages of the hot set first accessed after
  *   memory filled join cold, m_c is 1 (every test period of the scan ends unused), so
  *   hand_cold takes each before its next access and each refaults once, hot. The simulation
  *   misses the same five pages at the same accesses, at m = 3900, 4000 and 4096 alike.
- * - zipf at 32 MiB, 12385 against 12378: the simulation gives 12369 at m = 8192 resident all
- *   the time, but a memcg's limit reclaim frees a batch of 32 a charge (SWAP_CLUSTER_MAX, as
- *   try_charge asks, under either policy), which leaves 8176 resident on average: 12386
- *   there, 12387 freeing the 32 at a time (12376, 12387 and 12390 with m_c grown on
- *   resident promotions too). Two-list's limit reclaim frees 48 or 63 pages on 60 of its 66
- *   runs, and it still misses fewer. The difference moves with the trace's length
- *   (CLOCK-Pro 12 below two-list after the first 40000 accesses, 20 above after 50000):
- *   memory fills only after 31000, and the rest is the adaptation's transient.
+ * - zipf at 32 MiB, 12385 against 12378. Not the reclaim batch: with a memcg's limit reclaim
+ *   asked for the one page its charge lacks instead of SWAP_CLUSTER_MAX, CLOCK-Pro misses
+ *   12369, what the simulation gives at one page a fault, and two-list 12360. The difference
+ *   moves with the trace's length (CLOCK-Pro 12 below two-list after the first 40000
+ *   accesses, 20 above after 50000): memory fills only after 31000, and the rest is the
+ *   adaptation's transient from m_c = 1 with every page hot.
  * The paper's literal start (every page faulted joins cold, none hot while memory fills)
  * gives 12365 and 21025 there, but loses the loop trace's whole gain at 2-8 MiB and leaves
  * mixed at 16 MiB with less than a third of its gap closed.
