@@ -114,12 +114,14 @@
  *   memory filled join cold, m_c is 1 (every test period of the scan ends unused), so
  *   hand_cold takes each before its next access and each refaults once, hot. The simulation
  *   misses the same five pages at the same accesses, at m = 3900, 4000 and 4096 alike.
+ *   The trace run on to 240000 accesses, it stays 4 above, a cost paid once.
  * - zipf at 32 MiB, 12385 against 12378. Not the reclaim batch: with a memcg's limit reclaim
  *   asked for the one page its charge lacks instead of SWAP_CLUSTER_MAX, CLOCK-Pro misses
- *   12369, what the simulation gives at one page a fault, and two-list 12360. The difference
- *   moves with the trace's length (CLOCK-Pro 12 below two-list after the first 40000
- *   accesses, 20 above after 50000): memory fills only after 31000, and the rest is the
- *   adaptation's transient from m_c = 1 with every page hot.
+ *   12369, what the simulation gives at one page a fault, and two-list 12360. Memory fills
+ *   only after 31000 accesses, and the rest of the trace is the adaptation's transient from
+ *   m_c = 1 with every page hot: CLOCK-Pro is 12 below two-list after the first 40000, 20
+ *   above after 50000, and with the trace run on, 276 below after 90000 and 2184 after
+ *   240000.
  * The paper's literal start (every page faulted joins cold, none hot while memory fills)
  * gives 12365 and 21025 there, but loses the loop trace's whole gain at 2-8 MiB and leaves
  * mixed at 16 MiB with less than a third of its gap closed.
