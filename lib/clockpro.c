@@ -83,7 +83,11 @@
  *   pages beyond m - m_c (clockpro_shrink).
  * - m_c grows when a non-resident test page refaults (clockpro_refault), not when hand_cold
  *   promotes a resident one, as issue 13 specifies the adaptation; §3.4 and the faithful
- *   simulators (Caffeine's ClockProPolicy, libCacheSim's ClockPro) grow it for both.
+ *   simulators (Caffeine's ClockProPolicy, libCacheSim's ClockPro) grow it for both. The
+ *   authors' own simulator (Song Jiang's clock-pro.c, ADAPTIVE_COLD_ALLOC) counts as here:
+ *   one up for a non-resident test page's refault, one down for each non-resident test
+ *   period that ends; a resident cold page promoted, or whose test period ends, counts
+ *   nothing.
  *   Measured with bench_replay, growing it on resident promotions too saves at most 7
  *   misses a pair (mixed 8 MiB) and costs 5-36 on zipf at 2, 16 and 32 MiB and 13-19 on
  *   mixed at 16-32 MiB.
@@ -92,11 +96,35 @@
  *   Measured: m/2 at the first reclaim costs the loop trace about half its gain (gap closed
  *   49-79% instead of 94-99%) and mixed at 8-32 MiB 335-5724 misses (at 16 MiB less than a
  *   third of two-list's gap closed); m/100 costs 15-40 misses on zipf at 2, 4 and 16 MiB
- *   and 67-124 on mixed at 16-32 MiB.
+ *   and 67-124 on mixed at 16-32 MiB. The authors' simulator keeps m_c in a band of m (as
+ *   shipped 5% to 5%, at least 2 pages) and fills memory hot but for the band's floor, which
+ *   joins cold in its test period. A floor of 2 pages, 1% or 5% of m under the adaptation
+ *   here brings neither pair below to two-list's misses, and 5% costs the loop trace
+ *   207-1584 misses at 4-16 MiB.
  * - A refault found on the clock enters hot at once and hand_hot makes room at the next
  *   reclaim call, as the kernel's refault path does no scanning; the authors' simulator (per
  *   Caffeine's notes) runs HAND_hot at the fault and leaves the page cold in its test period
  *   when the hand passes its place before it demotes a hot page.
+ *
+ * Where bench_replay has CLOCK-Pro above two-list, the paper's rules put it there (measured
+ * against a simulation of §3.3 and the adaptation as counted here, hot while memory fills;
+ * freeing 32 pages a charge, it is within 41 misses of the engine at every size of loop,
+ * scan+hot and mixed and at zipf's 16 and 32 MiB, the ones simulated):
+ * - scan+hot at 16 MiB, 21029 against 21025: five pages of the hot set first accessed after
+ *   memory filled join cold, m_c is 1 (every test period of the scan ends unused), so
+ *   hand_cold takes each before its next access and each refaults once, hot. The simulation
+ *   misses the same five pages at the same accesses, at m = 3900, 4000 and 4096 alike.
+ *   The trace run on to 240000 accesses, it stays 4 above, a cost paid once.
+ * - zipf at 32 MiB, 12385 against 12378. Not the reclaim batch: with a memcg's limit reclaim
+ *   asked for the one page its charge lacks instead of SWAP_CLUSTER_MAX, CLOCK-Pro misses
+ *   12369, what the simulation gives at one page a fault, and two-list 12360. Memory fills
+ *   only after 31000 accesses, and the rest of the trace is the adaptation's transient from
+ *   m_c = 1 with every page hot: CLOCK-Pro is 12 below two-list after the first 40000, 20
+ *   above after 50000, and with the trace run on, 276 below after 90000 and 2184 after
+ *   240000.
+ * The paper's literal start (every page faulted joins cold, none hot while memory fills)
+ * gives 12365 and 21025 there, but loses the loop trace's whole gain at 2-8 MiB and leaves
+ * mixed at 16 MiB with less than a third of its gap closed.
  *
  * Anonymous pages leave their shadow in their swap slot (as v5.9 does in the swap cache), so
  * the anon clock keeps its non-resident test pages as the file clock does. Caller holds
