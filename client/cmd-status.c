@@ -107,8 +107,9 @@ static int exec_status(struct cmd_ctx *ctx, int argc, char **argv)
 		       hello->page_size,
 		       *hello->reclaim_policy ? hello->reclaim_policy : "two-list");
 		if (daemon_counter(r, "fault_poll_usecs"))
-			printf("mapped faults: busy-poll %" PRIu64 " usecs after each\n",
-			       daemon_counter(r, "fault_poll_usecs"));
+			printf("mapped faults: busy-poll up to %" PRIu64 " usecs after each "
+			       "(window now %" PRIu64 ")\n", daemon_counter(r, "fault_poll_usecs"),
+			       daemon_counter(r, "fault_poll_window_usecs"));
 		else
 			printf("mapped faults: no busy-polling\n");
 	}

@@ -44,7 +44,7 @@ void config_init(struct daemon_config *c)
 	c->log_level = LOG_INFO;
 	c->sub_queue = 1024;
 	c->max_sub_queue = 65536;
-	c->fault_poll_usecs = 0;	/* off, as net.core.busy_poll */
+	c->fault_poll_usecs = 50;	/* adaptive, as KVM's halt_poll_ns (fault-poll.h) */
 #define TUNABLE_DEFAULT(id, name, lo, hi, def) c->tunables[RCL_TUNABLE_##id] = def;
 	RCL_TUNABLES(TUNABLE_DEFAULT)
 #undef TUNABLE_DEFAULT
@@ -200,8 +200,8 @@ static const struct config_key config_keys[] = {
 	K("max-subscriber-queue", KEY_UINT, max_sub_queue, 1, 1u << 20, "N",
 	  "the largest queue a subscriber may ask for (default 65536)"),
 	K("fault-poll-usecs", KEY_UINT, fault_poll_usecs, 0, 1000000, "USECS",
-	  "mapped regions: look for the next fault this long before sleeping, e.g. 50 "
-	  "(default 0: off)"),
+	  "mapped regions: look for the next fault for a window of at most this long "
+	  "before sleeping, which adapts to how far apart faults come (default 50, 0: off)"),
 	K("log-level", KEY_LOG_LEVEL, log_level, 0, 0, "LEVEL",
 	  "err, warning, notice, info or debug (default info)"),
 };

@@ -76,6 +76,7 @@
 #include <sys/uio.h>
 #include <time.h>
 
+#include "fault-poll.h"
 #include "log.h"
 #include "map-handoff.h"
 #include "scm-rights.h"
@@ -123,7 +124,9 @@ struct mapfd {
 	int epfd;
 	int wakefd;			/* eventfd: stop, or graveyard to reap */
 	atomic_bool stopping;
-	uint64_t poll_ns;		/* busy-poll budget after a fault (fault-poll-us); 0: off */
+	struct fault_poll poll;		/* busy-poll window after a fault (fault-poll.h): the
+					 * fault thread's alone, but the window's gauge */
+	_Atomic uint64_t window_ns;	/* the window now, for mapfd_stats */
 	/* The fault thread's own counts (mapfd_stats): written by it alone, read by anyone. */
 	atomic_uint_fast64_t nr_waits, nr_polls, nr_poll_hits;
 	pthread_t thread;
@@ -683,20 +686,21 @@ static unsigned int handle_events(struct mapfd *mf, const struct epoll_event *ev
  * One thread serves every client's faults. Sleeping in epoll_wait costs each fault a wake-up
  * of this thread on top of the client's own, and an idle vCPU wakes slowly (tens of us). So,
  * as NAPI busy-polling and io_uring's SQPOLL thread do, after it served a fault the thread
- * keeps looking with epoll_wait(0) for up to poll_ns, the window starting again with each
- * fault found: while faults keep coming (a client touching page after page, each miss sent
- * as soon as the last one is answered) it never sleeps; a window with none, and it sleeps
- * until the next. Polls answer the eventfd too, so stopping and reaping are not delayed. Off
- * by default, as net.core.busy_poll is: the window's CPU is taken from other tasks. An
- * empty poll yields the CPU (where NAPI's loop would stop at need_resched, this one lets the
- * waiting task run and goes on): on a busy machine that task may be the very client whose
- * next fault we wait for.
+ * keeps looking with epoll_wait(0) for a window, starting again with each fault found: while
+ * faults keep coming (a client touching page after page, each miss sent as soon as the last
+ * one is answered) it never sleeps; a window with none, and it sleeps until the next. The
+ * window adapts between 0 and fault-poll-usecs as KVM's halt-polling does (fault-poll.h):
+ * it opens when sleeps end soon after a fault, closes when they are long, so that polling
+ * costs CPU only while it pays. Polls answer the eventfd too, so stopping and reaping are not
+ * delayed. An empty poll yields the CPU (where NAPI's loop would stop at need_resched, this
+ * one lets the waiting task run and goes on): on a busy machine that task may be the very
+ * client whose next fault we wait for.
  */
 static void *fault_thread(void *arg)
 {
 	struct mapfd *mf = arg;
 	struct epoll_event ev[FAULT_BATCH];
-	uint64_t deadline = 0;
+	uint64_t deadline = 0, idle_since = 0;
 	unsigned int served;
 	bool polling;
 	int n;
@@ -716,10 +720,18 @@ static void *fault_thread(void *arg)
 		served = handle_events(mf, ev, n);
 		if (served && polling)
 			atomic_fetch_add_explicit(&mf->nr_poll_hits, 1, memory_order_relaxed);
-		if (served && mf->poll_ns)
-			deadline = now_ns() + mf->poll_ns;
-		else if (polling && n == 0)
+		else if (served && idle_since) {
+			/* A sleep a fault ended: would a window have caught it? */
+			fault_poll_slept(&mf->poll, now_ns() - idle_since);
+			atomic_store_explicit(&mf->window_ns, mf->poll.window_ns,
+					      memory_order_relaxed);
+		}
+		if (served) {
+			idle_since = now_ns();
+			deadline = mf->poll.window_ns ? idle_since + mf->poll.window_ns : 0;
+		} else if (polling && n == 0) {
 			sched_yield();
+		}
 		/* Nothing of this batch is used after here: the buried may go. */
 		reap_graveyard(mf);
 	}
@@ -729,7 +741,8 @@ static void *fault_thread(void *arg)
 
 void mapfd_stats(struct mapfd *mf, struct mapfd_stats *st)
 {
-	st->poll_us = mf->poll_ns / 1000;
+	st->poll_us = mf->poll.max_ns / 1000;
+	st->window_us = atomic_load_explicit(&mf->window_ns, memory_order_relaxed) / 1000;
 	st->waits = atomic_load_explicit(&mf->nr_waits, memory_order_relaxed);
 	st->polls = atomic_load_explicit(&mf->nr_polls, memory_order_relaxed);
 	st->poll_hits = atomic_load_explicit(&mf->nr_poll_hits, memory_order_relaxed);
@@ -744,7 +757,7 @@ int mapfd_new(struct rcl_engine *engine, unsigned int poll_us, struct mapfd **re
 	if (!mf)
 		return -ENOMEM;
 	mf->engine = engine;
-	mf->poll_ns = (uint64_t)poll_us * 1000;
+	fault_poll_init(&mf->poll, (uint64_t)poll_us * 1000);
 	pthread_mutex_init(&mf->lock, NULL);
 	TAILQ_INIT(&mf->list);
 	TAILQ_INIT(&mf->graveyard);

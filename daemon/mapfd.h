@@ -19,8 +19,9 @@ struct rcl_engine;
 struct session;
 
 /*
- * Start the fault thread; after serving a fault it busy-polls for more for POLL_US
- * microseconds before it sleeps (0: never). 0 or -errno.
+ * Start the fault thread; after serving a fault it busy-polls for more for a window of at
+ * most POLL_US microseconds, which adapts to how far apart faults come (fault-poll.h), before
+ * it sleeps (0: never). 0 or -errno.
  */
 int mapfd_new(struct rcl_engine *engine, unsigned int poll_us, struct mapfd **ret);
 /* Take back every page still mapped, stop the fault thread. mapfd_free(NULL) does nothing. */
@@ -51,7 +52,8 @@ void mapfd_xfer_abort(struct session *session);
 
 /* The fault thread's counts since the start. */
 struct mapfd_stats {
-	uint64_t poll_us;	/* its busy-poll budget */
+	uint64_t poll_us;	/* its busy-poll window at most (fault-poll-usecs) */
+	uint64_t window_us;	/* the window now: it adapts (fault-poll.h) */
 	uint64_t waits;		/* epoll_waits that could sleep */
 	uint64_t polls;		/* epoll_waits with no timeout, in a busy-poll window */
 	uint64_t poll_hits;	/* of those, the ones that found faults */

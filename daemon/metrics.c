@@ -233,8 +233,13 @@ static void emit_fault_thread(struct server *s, FILE *out)
 		return;
 	mapfd_stats(s->mapfd, &st);
 	family(out, "reclaimd_fault_poll_seconds", "gauge",
-	       "The fault thread's busy-poll window after a fault (fault-poll-usecs); 0: off.");
+	       "The fault thread's largest busy-poll window after a fault (fault-poll-usecs); "
+	       "0: off.");
 	fprintf(out, "reclaimd_fault_poll_seconds %g\n", (double)st.poll_us / 1e6);
+	family(out, "reclaimd_fault_poll_window_seconds", "gauge",
+	       "The fault thread's busy-poll window now: it grows while faults come close "
+	       "together and shrinks when they come far apart.");
+	fprintf(out, "reclaimd_fault_poll_window_seconds %g\n", (double)st.window_us / 1e6);
 	family(out, "reclaimd_fault_thread_waits_total", "counter",
 	       "The fault thread's looks for the next fault of a mapped region, by how: asleep "
 	       "until one comes (wait), or without sleeping in a busy-poll window (poll).");

@@ -149,7 +149,7 @@ static int stat_daemon(Reclaim__V1__StatReply *r, struct server *s)
 {
 	static const char *const names[] = {
 		"requests_on_loop", "requests_on_workers", "fault_poll_usecs", "fault_waits",
-		"fault_polls", "fault_poll_hits",
+		"fault_polls", "fault_poll_hits", "fault_poll_window_usecs",
 	};
 	struct mapfd_stats fs;
 	uint64_t values[sizeof(names) / sizeof(names[0])];
@@ -162,6 +162,7 @@ static int stat_daemon(Reclaim__V1__StatReply *r, struct server *s)
 	values[3] = fs.waits;
 	values[4] = fs.polls;
 	values[5] = fs.poll_hits;
+	values[6] = fs.window_us;
 	r->daemon = calloc(n, sizeof(*r->daemon));
 	if (!r->daemon)
 		return -ENOMEM;

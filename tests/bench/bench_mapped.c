@@ -22,7 +22,8 @@
  * CPU a page, the hot set within 2x of the kernel's own time. BENCH_MAPPED_HOT=1 runs only the
  * hot set through the mapping with hints and on the kernel's swap (to profile the daemon by);
  * BENCH_MAPPED_FAULTS=1 only the fault latencies and the eviction. BENCH_MAPPED_POLL=N starts
- * the daemon with --fault-poll-usecs N (A/B runs of its busy-polling). A fault's latency is
+ * the daemon with --fault-poll-usecs N (A/B runs of its busy-polling; 0 is off, the default
+ * is an adaptive window of at most 50). A fault's latency is
  * mostly two wake-ups across CPUs (the fault thread's, the client's), which depend on how busy
  * the machine is: the raw Unix-socket round trip of two processes, measured in the same run
  * before the faults and after them, is printed beside them. Starts its own reclaimd

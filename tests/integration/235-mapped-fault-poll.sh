@@ -1,11 +1,14 @@
 #!/bin/bash
 # Mapped regions (issue 14): the fault thread busy-polls (--fault-poll-usecs). After serving a
-# fault it looks for the next one without sleeping for the budget, starting again with each
+# fault it looks for the next one without sleeping for a window, starting again with each
 # fault found, so a client whose faults keep coming is served without the thread going back
 # to epoll_wait: counted on the daemon's own counters (status --json: fault_waits,
-# fault_polls, fault_poll_hits), not timed. The budget here is 1 s, so that each of the
-# client's faults (raised as soon as the one before is answered) falls in the window on any
-# machine; with 0 the thread never polls and waits once a fault. The budget is in status.
+# fault_polls, fault_poll_hits), not timed. The window adapts below the budget
+# (daemon/fault-poll.h): it starts closed and doubles from 10 us with each sleep that a fault
+# ended within the budget. The budget here is 1 s, so that every sleep of this client's
+# (faults raised as soon as the one before is answered) opens it further: after at most 17
+# doublings it is the whole second and each fault falls in it on any machine. With 0 the
+# thread never polls and waits once a fault. The budget is in status; the default is 50.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
@@ -14,7 +17,7 @@ if [ ! -c /dev/userfaultfd ]; then
 	echo "1..0 # SKIP this machine has no /dev/userfaultfd"
 	exit 77
 fi
-plan 14
+plan 18
 
 PAGES=64
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
@@ -52,28 +55,30 @@ check "a client touched $PAGES pages of a mapped region, each read back" \
 	grep -qx "touched $PAGES" "$tmp/touch"
 check "... each a fault the daemon served ($faults)" test "$faults" -ge "$PAGES"
 check "status --json says the budget is 1000000 us" test "$budget" = 1000000
-check "the status text says so" grep -qx 'mapped faults: busy-poll 1000000 usecs after each' \
+check "the status text says so, with the window" \
+	grep -Eqx 'mapped faults: busy-poll up to 1000000 usecs after each \(window now [0-9]+\)' \
 	<<<"$(ctl status)"
-check "every fault after the first was found by a poll ($hits of $((PAGES - 1)))" \
-	test "$hits" -ge $((PAGES - 1))
-# After the first fault the thread sleeps again at most once when the window ends, and once
-# more for the client's hang-up if that comes after it.
-check "... and the thread went back to epoll_wait at most twice ($waits)" test "$waits" -le 2
+# The first fault's sleep, one a doubling while the window opens (17 at most), one when it
+# ends, one for the client's hang-up: every other fault was found by a poll.
+check "the thread went back to epoll_wait at most 20 times ($waits)" test "$waits" -le 20
+check "... every other fault was found by a poll ($hits of $((PAGES - 1)))" \
+	test "$hits" -ge $((PAGES - 1 - 19))
 # /metrics is a snapshot rendered once a second: poll for one that has the hits (bounded).
 page=
 for _ in $(seq 100); do
 	page=$(timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0" &&
 		printf "GET /metrics HTTP/1.0\r\n\r\n" >&3 && cat <&3' "$port")
-	[ "$(awk '$1 == "reclaimd_fault_poll_hits_total" { print $2 }' <<<"$page")" -ge $((PAGES - 1)) ] \
+	[ "$(awk '$1 == "reclaimd_fault_poll_hits_total" { print $2 }' <<<"$page")" -ge "$hits" ] \
 		2>/dev/null && break
 	sleep 0.1
 done
-check "/metrics: the budget, the thread's waits by how, and the polls that found faults" \
+check "/metrics: the budget, the window opened, the thread's waits by how, and the polls that found faults" \
 	bash -c 'grep -qx "reclaimd_fault_poll_seconds 1" <<<"$0" &&
+		grep -Eq "^reclaimd_fault_poll_window_seconds [0-9.e-]*[1-9]" <<<"$0" &&
 		grep -q "^reclaimd_fault_thread_waits_total{how=\"poll\"} [1-9]" <<<"$0" &&
 		grep -q "^reclaimd_fault_thread_waits_total{how=\"wait\"} [0-9]" <<<"$0" &&
 		[ "$(awk "\$1 == \"reclaimd_fault_poll_hits_total\" { print \$2 }" <<<"$0")" -ge "$1" ]' \
-	"$page" $((PAGES - 1))
+	"$page" "$hits"
 stop_daemon
 check "the daemon stops cleanly" test "$EXIT" = 0
 
@@ -90,4 +95,14 @@ check "with 0 the thread never polled ($polls polls, $hits found faults)" \
 	bash -c 'test "$0" = 0 && test "$1" = 0' "$polls" "$hits"
 check "... it waited in epoll_wait for each fault after the first ($waits of $((PAGES - 1)))" \
 	test "$waits" -ge $((PAGES - 1))
+stop_daemon
+check "the daemon stops cleanly" test "$EXIT" = 0
+
+# ---- the default: an adaptive window of at most 50 us ------------------------------------
+start_daemon && ok "daemon (default) is READY" || not_ok "daemon (default) is READY"
+check "by default the budget is 50 us, the window adaptive" \
+	grep -Eqx 'mapped faults: busy-poll up to 50 usecs after each \(window now [0-9]+\)' \
+	<<<"$(ctl status)"
+stop_daemon
+check "the daemon stops cleanly" test "$EXIT" = 0
 finish

@@ -2,7 +2,8 @@
  * check_frame - the daemon's pure parts: frame decoding, the errno -> Status table, the
  * dispatch table against the generated code, the configuration file, and the limits and
  * visibility rules (who may connect, what a refused charge says, whose memcgs a uid sees),
- * and the PSI triggers both pressure sockets and Subscribe EVENT_PSI use.
+ * the PSI triggers both pressure sockets and Subscribe EVENT_PSI use, and the fault thread's
+ * adaptive busy-poll window.
  */
 #include <check.h>
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include "client-limits.h"
 #include "config.h"
 #include "dispatch.h"
+#include "fault-poll.h"
 #include "frame.h"
 #include "psitrigger.h"
 #include "rawpages.h"
@@ -744,6 +746,59 @@ START_TEST(test_psi_trigger_crossing)
 }
 END_TEST
 
+/* ---- the fault thread's busy-poll window (fault-poll.h) -------------------------------- */
+
+#define US 1000ULL
+
+/*
+ * Faults coming close together (each sleep ended 5 us after the window closed, within the
+ * 50 us maximum) open the window: 10, 20, 40, then capped at 50. Sleeps longer than the
+ * maximum close it by halves: 25, 12.5, then below 10, so 0.
+ */
+START_TEST(test_fault_poll_window_adapts)
+{
+	static const uint64_t open[] = { 10 * US, 20 * US, 40 * US, 50 * US, 50 * US };
+	struct fault_poll fp;
+	size_t i;
+
+	fault_poll_init(&fp, 50 * US);
+	ck_assert_uint_eq(fp.window_ns, 0);		/* no polling before it pays */
+	for (i = 0; i < sizeof(open) / sizeof(open[0]); i++) {
+		fault_poll_slept(&fp, 5 * US);
+		ck_assert_uint_eq(fp.window_ns, open[i]);
+	}
+	fault_poll_slept(&fp, 50 * US);			/* at the maximum still pays */
+	ck_assert_uint_eq(fp.window_ns, 50 * US);
+	fault_poll_slept(&fp, 50 * US + 1);
+	ck_assert_uint_eq(fp.window_ns, 25 * US);
+	fault_poll_slept(&fp, 1000 * US);
+	ck_assert_uint_eq(fp.window_ns, 12500);
+	fault_poll_slept(&fp, 1000 * US);
+	ck_assert_uint_eq(fp.window_ns, 0);		/* 6.25 us: below the start, off */
+	fault_poll_slept(&fp, 1000 * US);
+	ck_assert_uint_eq(fp.window_ns, 0);
+	fault_poll_slept(&fp, 1 * US);			/* a burst again: it reopens */
+	ck_assert_uint_eq(fp.window_ns, 10 * US);
+}
+END_TEST
+
+/* A maximum of 0 (fault-poll-usecs = 0) never polls; one below the start polls up to it. */
+START_TEST(test_fault_poll_off_and_small)
+{
+	struct fault_poll fp;
+
+	fault_poll_init(&fp, 0);
+	fault_poll_slept(&fp, 0);
+	fault_poll_slept(&fp, 1);
+	ck_assert_uint_eq(fp.window_ns, 0);
+	fault_poll_init(&fp, 4 * US);
+	fault_poll_slept(&fp, 1 * US);
+	ck_assert_uint_eq(fp.window_ns, 4 * US);
+	fault_poll_slept(&fp, 1 * US);
+	ck_assert_uint_eq(fp.window_ns, 4 * US);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("daemon");
@@ -752,6 +807,7 @@ static Suite *make_suite(void)
 	TCase *dispatch = tcase_create("dispatch");
 	TCase *config = tcase_create("config");
 	TCase *psi = tcase_create("psitrigger");
+	TCase *poll = tcase_create("faultpoll");
 
 	tcase_add_test(frame, test_frame_peek_sizes);
 	tcase_add_test(frame, test_frame_header_round_trip);
@@ -776,10 +832,13 @@ static Suite *make_suite(void)
 	tcase_add_test(config, test_memcg_visible);
 	tcase_add_test(psi, test_psi_trigger_parse);
 	tcase_add_test(psi, test_psi_trigger_crossing);
+	tcase_add_test(poll, test_fault_poll_window_adapts);
+	tcase_add_test(poll, test_fault_poll_off_and_small);
 	suite_add_tcase(s, frame);
 	suite_add_tcase(s, status);
 	suite_add_tcase(s, dispatch);
 	suite_add_tcase(s, config);
 	suite_add_tcase(s, psi);
+	suite_add_tcase(s, poll);
 	return s;
 }
