@@ -66,7 +66,9 @@ struct json_object *json_double_fmt(double value, const char *fmt)
 		return NULL;
 	o = json_object_new_double(value);
 	/* json-c's own double serializer, with FMT instead of its 17 digits. */
-	json_object_set_serializer(o, json_object_double_to_json_string, (void *)fmt, NULL);
+	if (o)
+		json_object_set_serializer(o, json_object_double_to_json_string, (void *)fmt,
+					   NULL);
 	return o;
 }
 
