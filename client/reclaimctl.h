@@ -91,8 +91,6 @@ struct json_object *json_double_fmt(double value, const char *fmt);
 struct json_object *json_counters(const struct rclc_counter *counters, size_t n);
 /* LEN bytes as a hex string: JSON strings cannot carry arbitrary binary. NULL without memory. */
 struct json_object *json_hex(const unsigned char *buf, size_t len);
-/* Kept until every command builds its JSON with json-c. */
-void json_string(FILE *out, const char *s);
 
 /* {"ok":true} in JSON mode, MESSAGE (if any) otherwise. */
 void ctl_print_ok(struct cmd_ctx *ctx, const char *message);
