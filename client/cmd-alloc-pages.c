@@ -57,9 +57,14 @@ static int exec_alloc_pages(struct cmd_ctx *ctx, int argc, char **argv)
 	ret = rclc_alloc_pages(ctx->conn, (unsigned int)v, node, flags, &pfn);
 	if (ret < 0)
 		return ctl_fail(ctx, ret);
-	if (ctx->json)
-		printf("{\"pfn\":%u,\"order\":%u}\n", pfn, (unsigned int)v);
-	else
+	if (ctx->json) {
+		struct json_object *doc = json_object_new_object();
+
+		json_add_u64(doc, "pfn", pfn);
+		json_add_u64(doc, "order", v);
+		json_print(doc);
+	} else {
 		printf("%u\n", pfn);
+	}
 	return 0;
 }

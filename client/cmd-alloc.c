@@ -69,9 +69,14 @@ static int exec_alloc(struct cmd_ctx *ctx, int argc, char **argv)
 	ret = rclc_alloc(ctx->conn, bytes, &o, &id, &pages);
 	if (ret < 0)
 		return ctl_fail(ctx, ret);
-	if (ctx->json)
-		printf("{\"region_id\":%" PRIu64 ",\"pages\":%" PRIu64 "}\n", id, pages);
-	else
+	if (ctx->json) {
+		struct json_object *doc = json_object_new_object();
+
+		json_add_u64(doc, "region_id", id);
+		json_add_u64(doc, "pages", pages);
+		json_print(doc);
+	} else {
 		printf("%" PRIu64 "\n", id);
+	}
 	return 0;
 }

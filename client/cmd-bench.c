@@ -176,6 +176,33 @@ static void progress(struct cmd_ctx *ctx, struct bench *b, double elapsed, bool 
 		fputc('\n', stderr);
 }
 
+/* The summary as JSON, each figure with the decimals the text shows ("%.0f" stays an integer). */
+static void summary_json(struct bench *b, double elapsed, const uint64_t before[NR_WATCHED],
+			 const uint64_t after[NR_WATCHED])
+{
+	struct json_object *doc = json_object_new_object();
+	struct json_object *lat = json_object_new_object();
+	struct json_object *vm = json_object_new_object();
+	size_t i;
+
+	json_object_object_add(doc, "pattern", json_object_new_string(pattern_names[b->pattern]));
+	json_add_u64(doc, "pages", b->pages);
+	json_add_u64(doc, "batch", b->batch);
+	json_add_u64(doc, "requests", b->requests);
+	json_add_u64(doc, "pages_touched", b->touched);
+	json_object_object_add(doc, "seconds", json_double_fmt(elapsed, "%.3f"));
+	json_object_object_add(doc, "pages_per_second",
+			       json_double_fmt((double)b->touched / elapsed, "%.0f"));
+	json_object_object_add(lat, "p50", json_double_fmt(percentile(b, 0.5) * 1e6, "%.1f"));
+	json_object_object_add(lat, "p99", json_double_fmt(percentile(b, 0.99) * 1e6, "%.1f"));
+	json_object_object_add(lat, "max", json_double_fmt(percentile(b, 1.0) * 1e6, "%.1f"));
+	json_object_object_add(doc, "latency_us", lat);
+	for (i = 0; i < NR_WATCHED; i++)
+		json_add_u64(vm, watched[i], after[i] - before[i]);
+	json_object_object_add(doc, "vmstat", vm);
+	json_print(doc);
+}
+
 static void summary(struct cmd_ctx *ctx, struct bench *b, double elapsed,
 		    const uint64_t before[NR_WATCHED], const uint64_t after[NR_WATCHED])
 {
@@ -183,16 +210,7 @@ static void summary(struct cmd_ctx *ctx, struct bench *b, double elapsed,
 
 	qsort(b->lat, b->nr_lat, sizeof(double), cmp_double);
 	if (ctx->json) {
-		printf("{\"pattern\":\"%s\",\"pages\":%" PRIu64 ",\"batch\":%" PRIu64
-		       ",\"requests\":%" PRIu64 ",\"pages_touched\":%" PRIu64
-		       ",\"seconds\":%.3f,\"pages_per_second\":%.0f,\"latency_us\":{\"p50\":%.1f,"
-		       "\"p99\":%.1f,\"max\":%.1f},\"vmstat\":{", pattern_names[b->pattern],
-		       b->pages, b->batch, b->requests, b->touched, elapsed,
-		       (double)b->touched / elapsed, percentile(b, 0.5) * 1e6,
-		       percentile(b, 0.99) * 1e6, percentile(b, 1.0) * 1e6);
-		for (i = 0; i < NR_WATCHED; i++)
-			printf("%s\"%s\":%" PRIu64, i ? "," : "", watched[i], after[i] - before[i]);
-		printf("}}\n");
+		summary_json(b, elapsed, before, after);
 		return;
 	}
 	printf("pattern %s, %" PRIu64 " pages, batches of %" PRIu64 "\n",

@@ -45,8 +45,16 @@ static int exec_chmod(struct cmd_ctx *ctx, int argc, char **argv)
 	ret = rclc_chmod(ctx->conn, argv[2], mode, &fo);
 	if (ret < 0)
 		return ctl_fail(ctx, ret);
-	if (ctx->json)
-		printf("{\"owner_uid\":%u,\"owner_gid\":%u,\"mode\":\"%04o\"}\n", fo.uid,
-		       fo.gid, fo.mode);
+	if (ctx->json) {
+		struct json_object *doc = json_object_new_object();
+		char octal[16];
+
+		/* The mode as chmod(1) takes it, octal: a string, as JSON has no octal. */
+		snprintf(octal, sizeof(octal), "%04o", fo.mode);
+		json_add_u64(doc, "owner_uid", fo.uid);
+		json_add_u64(doc, "owner_gid", fo.gid);
+		json_object_object_add(doc, "mode", json_object_new_string(octal));
+		json_print(doc);
+	}
 	return 0;
 }

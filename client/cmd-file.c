@@ -65,13 +65,27 @@ static const struct option memcg_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* {"bytes":N,"hex":[...]}: each range's bytes as one hex string. */
+static void print_fread_json(const Reclaim__V1__FileReadReply *r)
+{
+	struct json_object *doc = json_object_new_object();
+	struct json_object *hex = json_object_new_array_ext((int)r->n_data);
+	size_t i;
+
+	json_add_u64(doc, "bytes", r->bytes);
+	for (i = 0; i < r->n_data; i++)
+		json_object_array_add(hex, json_hex(r->data[i].data, r->data[i].len));
+	json_object_object_add(doc, "hex", hex);
+	json_print(doc);
+}
+
 static int exec_fread(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	Request req = RECLAIM__V1__REQUEST__INIT;
 	Reclaim__V1__FileRead m = RECLAIM__V1__FILE_READ__INIT;
 	Reclaim__V1__FileRange *ranges, **rp;
 	Response *resp;
-	size_t i, j, n;
+	size_t i, n;
 	int opt, ret;
 
 	while ((opt = getopt_long(argc, argv, "", memcg_options, NULL)) != -1) {
@@ -112,14 +126,7 @@ static int exec_fread(struct cmd_ctx *ctx, int argc, char **argv)
 	if (ret)
 		return ret;
 	if (ctx->json) {
-		printf("{\"bytes\":%" PRIu64 ",\"hex\":[", resp->file_read->bytes);
-		for (i = 0; i < resp->file_read->n_data; i++) {
-			printf("%s\"", i ? "," : "");
-			for (j = 0; j < resp->file_read->data[i].len; j++)
-				printf("%02x", resp->file_read->data[i].data[j]);
-			printf("\"");
-		}
-		printf("]}\n");
+		print_fread_json(resp->file_read);
 	} else {
 		for (i = 0; i < resp->file_read->n_data; i++)
 			fwrite(resp->file_read->data[i].data, 1, resp->file_read->data[i].len,
@@ -225,8 +232,12 @@ static int exec_fwrite(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (ret)
 		return ret;
-	if (ctx->json)
-		printf("{\"bytes\":%" PRIu64 "}\n", total);
+	if (ctx->json) {
+		struct json_object *doc = json_object_new_object();
+
+		json_add_u64(doc, "bytes", total);
+		json_print(doc);
+	}
 	return 0;
 }
 

@@ -79,9 +79,13 @@ static int exec_madvise(struct cmd_ctx *ctx, int argc, char **argv)
 	free(ranges);
 	if (ret)
 		return ret;
-	if (ctx->json)
-		printf("{\"pages\":%" PRIu64 "}\n", pages);
-	else
+	if (ctx->json) {
+		struct json_object *doc = json_object_new_object();
+
+		json_add_u64(doc, "pages", pages);
+		json_print(doc);
+	} else {
 		printf("%" PRIu64 " pages\n", pages);
+	}
 	return 0;
 }

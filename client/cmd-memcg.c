@@ -63,16 +63,10 @@ static int parse_limits(int argc, char **argv, struct rclc_memcg_limits *l, int6
 	return optind == argc - 2 ? 0 : -1;
 }
 
-static void print_counters(struct cmd_ctx *ctx, const char *key, const struct rclc_counter *c,
-			   size_t n)
+static void print_counters(const struct rclc_counter *c, size_t n)
 {
 	size_t i;
 
-	if (ctx->json) {
-		printf(",\"%s\":", key);
-		json_rclc_counters(stdout, c, n);
-		return;
-	}
 	for (i = 0; i < n; i++)
 		printf("%s %" PRIu64 "\n", c[i].name, c[i].value);
 }
@@ -80,16 +74,21 @@ static void print_counters(struct cmd_ctx *ctx, const char *key, const struct rc
 static int memcg_stat(struct cmd_ctx *ctx, const char *path)
 {
 	struct rclc_memcg_stat st;
+	struct json_object *doc;
 	int ret = rclc_memcg_stat(ctx->conn, path, &st);
 
 	if (ret < 0)
 		return ctl_fail(ctx, ret);
-	if (ctx->json)
-		printf("{\"usage_bytes\":%" PRIu64, st.usage_bytes);
-	print_counters(ctx, "stat", st.stat, st.nr_stat);
-	print_counters(ctx, "events", st.events, st.nr_events);
-	if (ctx->json)
-		printf("}\n");
+	if (ctx->json) {
+		doc = json_object_new_object();
+		json_add_u64(doc, "usage_bytes", st.usage_bytes);
+		json_object_object_add(doc, "stat", json_counters(st.stat, st.nr_stat));
+		json_object_object_add(doc, "events", json_counters(st.events, st.nr_events));
+		json_print(doc);
+	} else {
+		print_counters(st.stat, st.nr_stat);
+		print_counters(st.events, st.nr_events);
+	}
 	rclc_memcg_stat_release(&st);
 	return 0;
 }
@@ -97,23 +96,27 @@ static int memcg_stat(struct cmd_ctx *ctx, const char *path)
 static int memcg_list(struct cmd_ctx *ctx, const char *subtree)
 {
 	struct rclc_memcg_info *m;
+	struct json_object *doc, *one;
 	size_t i, n;
 	int ret = rclc_memcg_list(ctx->conn, subtree, &m, &n);
 
 	if (ret < 0)
 		return ctl_fail(ctx, ret);
-	printf(ctx->json ? "[" : "");
-	for (i = 0; i < n; i++) {
-		if (ctx->json) {
-			printf("%s{\"path\":", i ? "," : "");
-			json_string(stdout, m[i].path);
-			printf(",\"owner_uid\":%u,\"usage_bytes\":%" PRIu64 "}", m[i].owner_uid,
-			       m[i].usage_bytes);
-		} else {
+	if (!ctx->json) {
+		for (i = 0; i < n; i++)
 			printf("%s %" PRIu64 "\n", m[i].path, m[i].usage_bytes);
-		}
+		free(m);
+		return 0;
 	}
-	printf(ctx->json ? "]\n" : "");
+	doc = json_object_new_array_ext((int)n);
+	for (i = 0; i < n; i++) {
+		one = json_object_new_object();
+		json_object_object_add(one, "path", json_object_new_string(m[i].path));
+		json_add_u64(one, "owner_uid", m[i].owner_uid);
+		json_add_u64(one, "usage_bytes", m[i].usage_bytes);
+		json_object_array_add(doc, one);
+	}
+	json_print(doc);
 	free(m);
 	return 0;
 }
@@ -169,8 +172,12 @@ static int memcg_watch_path(struct cmd_ctx *ctx, const char *path, const char *t
 	snprintf(full + strlen(full), sizeof(full) - strlen(full), "/" PSI_SOCK_DIR "/%s", name);
 	base64((const unsigned char *)trigger, strlen(trigger), enc);
 	if (ctx->json) {
-		printf("{\"socket\":\"%s\",\"MEMORY_PRESSURE_WATCH\":\"%s\","
-		       "\"MEMORY_PRESSURE_WRITE\":\"%s\"}\n", full, full, enc);
+		struct json_object *doc = json_object_new_object();
+
+		json_object_object_add(doc, "socket", json_object_new_string(full));
+		json_object_object_add(doc, "MEMORY_PRESSURE_WATCH", json_object_new_string(full));
+		json_object_object_add(doc, "MEMORY_PRESSURE_WRITE", json_object_new_string(enc));
+		json_print(doc);
 		return 0;
 	}
 	printf("%s\nMEMORY_PRESSURE_WATCH=%s\nMEMORY_PRESSURE_WRITE=%s\n", full, full, enc);

@@ -56,10 +56,14 @@ static int exec_mlock(struct cmd_ctx *ctx, int argc, char **argv)
 	if (ret)
 		return ret;
 	pages = lock ? resp->mlock->pages : resp->munlock->pages;
-	if (ctx->json)
-		printf("{\"pages\":%" PRIu64 "}\n", pages);
-	else
+	if (ctx->json) {
+		struct json_object *doc = json_object_new_object();
+
+		json_add_u64(doc, "pages", pages);
+		json_print(doc);
+	} else {
 		printf("%" PRIu64 " pages\n", pages);
+	}
 	rclc_response_free(resp);
 	return 0;
 }

@@ -74,6 +74,16 @@ static void note_event(struct watch *w, const char *memcg, int level)
 		s->worst = level;
 }
 
+static void print_change_json(const char *stamp, const char *memcg, const char *level)
+{
+	struct json_object *doc = json_object_new_object();
+
+	json_object_object_add(doc, "time", json_object_new_string(stamp));
+	json_object_object_add(doc, "memcg", json_object_new_string(memcg));
+	json_object_object_add(doc, "level", json_object_new_string(level));
+	json_print(doc);
+}
+
 /* End of an interval: a line for each memcg whose worst level in it differs from its last. */
 static void print_changes(struct watch *w)
 {
@@ -88,13 +98,10 @@ static void print_changes(struct watch *w)
 		if (s->worst >= 0 && s->worst != s->printed) {
 			const char *level = level_name((Reclaim__V1__PressureLevel)s->worst);
 
-			if (w->json) {
-				printf("{\"time\":\"%s\",\"memcg\":", stamp);
-				json_string(stdout, s->memcg);
-				printf(",\"level\":\"%s\"}\n", level);
-			} else {
+			if (w->json)
+				print_change_json(stamp, s->memcg, level);
+			else
 				printf("%s %s %s\n", stamp, s->memcg, level);
-			}
 			s->printed = s->worst;
 		}
 		s->worst = -1;
@@ -149,13 +156,17 @@ static void print_psi_event(struct cmd_ctx *ctx, const struct rclc_event *ev)
 
 	stamp_now(stamp, sizeof(stamp));
 	if (ctx->json) {
-		printf("{\"time\":\"%s\",\"memcg\":", stamp);
-		json_string(stdout, ev->psi.memcg);
-		printf(",\"kind\":\"%s\",\"stall_usec\":%" PRIu64 ",\"window_usec\":%" PRIu64
-		       ",\"growth_usec\":%" PRIu64 ",\"total_usec\":%" PRIu64
-		       ",\"monotonic_ns\":%" PRIu64 "}\n", kind, ev->psi.stall_usec,
-		       ev->psi.window_usec, ev->psi.growth_usec, ev->psi.total_usec,
-		       ev->psi.time_ns);
+		struct json_object *doc = json_object_new_object();
+
+		json_object_object_add(doc, "time", json_object_new_string(stamp));
+		json_object_object_add(doc, "memcg", json_object_new_string(ev->psi.memcg));
+		json_object_object_add(doc, "kind", json_object_new_string(kind));
+		json_add_u64(doc, "stall_usec", ev->psi.stall_usec);
+		json_add_u64(doc, "window_usec", ev->psi.window_usec);
+		json_add_u64(doc, "growth_usec", ev->psi.growth_usec);
+		json_add_u64(doc, "total_usec", ev->psi.total_usec);
+		json_add_u64(doc, "monotonic_ns", ev->psi.time_ns);
+		json_print(doc);
 	} else {
 		printf("%s %s %s stalled %" PRIu64 " usec in %" PRIu64 " usec (threshold %" PRIu64
 		       "), total %" PRIu64 " usec\n", stamp, ev->psi.memcg, kind,
@@ -201,19 +212,29 @@ static int trigger_watch(struct cmd_ctx *ctx, const char *memcg, const char *tri
 	return 0;
 }
 
-/* One kind of PSI figures: a memory.pressure line, or JSON members. */
-static void print_psi(struct cmd_ctx *ctx, const char *kind, const Reclaim__V1__PsiFigures *f)
+static const Reclaim__V1__PsiFigures no_psi = RECLAIM__V1__PSI_FIGURES__INIT;
+
+/* One kind of PSI figures: a memory.pressure line. */
+static void print_psi(const char *kind, const Reclaim__V1__PsiFigures *f)
 {
-	static const Reclaim__V1__PsiFigures none = RECLAIM__V1__PSI_FIGURES__INIT;
+	if (!f)
+		f = &no_psi;
+	printf("%s avg10=%.2f avg60=%.2f avg300=%.2f total=%llu\n", kind, f->avg10, f->avg60,
+	       f->avg300, (unsigned long long)f->total_usec);
+}
+
+/* The same as a JSON object, with the two decimals memory.pressure has. */
+static struct json_object *psi_json(const Reclaim__V1__PsiFigures *f)
+{
+	struct json_object *obj = json_object_new_object();
 
 	if (!f)
-		f = &none;
-	if (ctx->json)
-		printf(",\"%s\":{\"avg10\":%.2f,\"avg60\":%.2f,\"avg300\":%.2f,\"total\":%llu}",
-		       kind, f->avg10, f->avg60, f->avg300, (unsigned long long)f->total_usec);
-	else
-		printf("%s avg10=%.2f avg60=%.2f avg300=%.2f total=%llu\n", kind, f->avg10,
-		       f->avg60, f->avg300, (unsigned long long)f->total_usec);
+		f = &no_psi;
+	json_object_object_add(obj, "avg10", json_double_fmt(f->avg10, "%.2f"));
+	json_object_object_add(obj, "avg60", json_double_fmt(f->avg60, "%.2f"));
+	json_object_object_add(obj, "avg300", json_double_fmt(f->avg300, "%.2f"));
+	json_add_u64(obj, "total", f->total_usec);
+	return obj;
 }
 
 static int exec_pressure(struct cmd_ctx *ctx, int argc, char **argv)
@@ -274,15 +295,17 @@ static int exec_pressure(struct cmd_ctx *ctx, int argc, char **argv)
 		return ret;
 	r = resp->pressure;
 	if (ctx->json) {
-		printf("{\"level\":\"%s\"", level_name(r->level));
-		print_psi(ctx, "some", r->some);
-		print_psi(ctx, "full", r->full);
-		printf("}\n");
+		struct json_object *doc = json_object_new_object();
+
+		json_object_object_add(doc, "level", json_object_new_string(level_name(r->level)));
+		json_object_object_add(doc, "some", psi_json(r->some));
+		json_object_object_add(doc, "full", psi_json(r->full));
+		json_print(doc);
 	} else {
 		/* The vmpressure level, then memory.pressure's two lines. */
 		printf("level %s\n", level_name(r->level));
-		print_psi(ctx, "some", r->some);
-		print_psi(ctx, "full", r->full);
+		print_psi("some", r->some);
+		print_psi("full", r->full);
 	}
 	rclc_response_free(resp);
 	return 0;

@@ -9,6 +9,8 @@
 #include "range.h"
 
 #define READ_CHUNK	(256u << 10)
+/* --json prints one string, so it holds all the bytes (and their hex, twice) at once. */
+#define JSON_READ_MAX	(256u << 20)
 
 static int exec_read(struct cmd_ctx *ctx, int argc, char **argv);
 
@@ -22,17 +24,18 @@ const struct cmd_entry cmd_read_entry = {
 	.exec = exec_read,
 };
 
+/* The bytes read: as they are, or {"hex":"..."} in JSON mode. */
 static void put_bytes(struct cmd_ctx *ctx, const unsigned char *buf, size_t len)
 {
-	size_t i;
+	struct json_object *doc;
 
 	if (!ctx->json) {
 		fwrite(buf, 1, len, stdout);
 		return;
 	}
-	/* Bytes as hex: JSON strings cannot carry arbitrary binary. */
-	for (i = 0; i < len; i++)
-		printf("%02x", buf[i]);
+	doc = json_object_new_object();
+	json_object_object_add(doc, "hex", json_hex(buf, len));
+	json_print(doc);
 }
 
 /* `read ID --ranges LIST`: one vectored request (the daemon bounds it by its frame limit). */
@@ -69,13 +72,8 @@ static int read_list(struct cmd_ctx *ctx, uint64_t id, const char *list)
 		ret = rclc_readv(ctx->conn, id, iov, n, NULL);
 		ret = ret < 0 ? ctl_fail(ctx, ret) : 0;
 	}
-	if (ret == 0) {
-		if (ctx->json)
-			printf("{\"hex\":\"");
+	if (ret == 0)
 		put_bytes(ctx, buf, total);
-		if (ctx->json)
-			printf("\"}\n");
-	}
 	free(items);
 	free(iov);
 	free(buf);
@@ -84,7 +82,7 @@ static int read_list(struct cmd_ctx *ctx, uint64_t id, const char *list)
 
 static int exec_read(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	uint64_t id, offset, length, done = 0;
+	uint64_t id, offset, length, done = 0, kept = 0;
 	unsigned char *buf;
 	size_t got;
 	int ret;
@@ -98,29 +96,33 @@ static int exec_read(struct cmd_ctx *ctx, int argc, char **argv)
 	if (argc != 4 || ctl_parse_u64(argv[1], &id) < 0 || ctl_parse_u64(argv[2], &offset) < 0 ||
 	    ctl_parse_u64(argv[3], &length) < 0)
 		return ctl_usage(&cmd_read_entry, "ID, OFFSET and LENGTH are numbers");
+	if (ctx->json && length > JSON_READ_MAX)
+		return ctl_usage(&cmd_read_entry, "--json reads at most 256M at a time");
 	ret = ctl_connect(ctx);
 	if (ret)
 		return ret;
-	buf = malloc(READ_CHUNK);
+	/* Text goes out a piece at a time; JSON keeps the pieces for its one string. */
+	buf = malloc(ctx->json && length ? length : READ_CHUNK);
 	if (!buf)
 		return EXIT_FAILURE;
-	if (ctx->json)
-		printf("{\"hex\":\"");
 	/* In pieces: any length fits under the server's frame limit. */
 	do {
 		size_t len = length - done < READ_CHUNK ? length - done : READ_CHUNK;
 
-		ret = rclc_read(ctx->conn, id, offset, buf, len, &got);
+		ret = rclc_read(ctx->conn, id, offset, buf + kept, len, &got);
 		if (ret < 0) {
 			free(buf);
 			return ctl_fail(ctx, ret);
 		}
-		put_bytes(ctx, buf, got);
+		if (ctx->json)
+			kept += got;
+		else
+			put_bytes(ctx, buf, got);
 		done += len;
 		offset += len;
 	} while (done < length);
-	free(buf);
 	if (ctx->json)
-		printf("\"}\n");
+		put_bytes(ctx, buf, kept);
+	free(buf);
 	return 0;
 }

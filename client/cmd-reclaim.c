@@ -48,11 +48,15 @@ static int exec_reclaim(struct cmd_ctx *ctx, int argc, char **argv)
 	ret = ctl_call(ctx, &req, &resp);
 	if (ret)
 		return ret;
-	if (ctx->json)
-		printf("{\"reclaimed_bytes\":%" PRIu64 ",\"scanned_pages\":%" PRIu64 "}\n",
-		       resp->reclaim->reclaimed_bytes, resp->reclaim->scanned_pages);
-	else
+	if (ctx->json) {
+		struct json_object *doc = json_object_new_object();
+
+		json_add_u64(doc, "reclaimed_bytes", resp->reclaim->reclaimed_bytes);
+		json_add_u64(doc, "scanned_pages", resp->reclaim->scanned_pages);
+		json_print(doc);
+	} else {
 		printf("reclaimed %" PRIu64 " bytes\n", resp->reclaim->reclaimed_bytes);
+	}
 	rclc_response_free(resp);
 	return 0;
 }

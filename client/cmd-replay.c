@@ -82,19 +82,31 @@ static int counters(struct replay *r, uint64_t *out)
 	return 0;
 }
 
+/* The pipeline broke (ERR): say so, as ctl_call would, and return its exit status. A refusal
+ * before it has printed the one JSON error object already. */
+static int lost_connection(struct replay *r, int err)
+{
+	fprintf(stderr, "reclaimctl replay: lost the connection: %s\n", strerror(-err));
+	if (r->ctx->json && !r->failed)
+		json_print_error("UNAVAILABLE", "lost the connection to");
+	return EXIT_NOCONN;
+}
+
 /* Take one pipelined answer; a refusal is reported once and remembered. */
 static int take_answer(struct replay *r)
 {
 	Response *resp;
 	int ret = rclc_recv(r->ctx->conn, &resp);
 
-	if (ret < 0) {
-		fprintf(stderr, "reclaimctl replay: lost the connection: %s\n", strerror(-ret));
-		return EXIT_NOCONN;
-	}
+	if (ret < 0)
+		return lost_connection(r, ret);
 	r->in_flight--;
 	if (rclc_status_errno(resp) < 0 && !r->failed) {
 		fprintf(stderr, "reclaimctl replay: %s\n", resp->status->message);
+		/* As ctl_call reports a refusal: in JSON mode, the error object is the output. */
+		if (r->ctx->json)
+			json_print_error(rclc_code_str((int)resp->status->code),
+					 resp->status->message);
 		r->failed = (int)resp->status->code;
 	}
 	rclc_response_free(resp);
@@ -110,10 +122,8 @@ static int send_pipelined(struct replay *r, Request *req)
 		if ((ret = take_answer(r)))
 			return ret;
 	ret = rclc_send(r->ctx->conn, req, &id);
-	if (ret < 0) {
-		fprintf(stderr, "reclaimctl replay: lost the connection: %s\n", strerror(-ret));
-		return EXIT_NOCONN;
-	}
+	if (ret < 0)
+		return lost_connection(r, ret);
 	r->in_flight++;
 	return 0;
 }
@@ -360,19 +370,41 @@ static void result_deltas(const struct replay *r, uint64_t *d)
 	d[0] = d[0] / (PAGE_BYTES >> 10) - d[8];
 }
 
-/* Print one size's summary; returns its miss ratio. */
-static double print_result(struct replay *r, uint64_t cache, bool first)
+/* A size's JSON object, with what every size shares: the cache and the trace. */
+static struct json_object *size_json(const struct replay *r, uint64_t cache)
+{
+	struct json_object *obj = json_object_new_object();
+
+	json_add_u64(obj, "cache_bytes", cache);
+	json_add_u64(obj, "accesses", r->t->nr);
+	json_add_u64(obj, "footprint_pages", r->t->footprint);
+	return obj;
+}
+
+/* One size's misses and miss ratio (six decimals, as they have always been printed). */
+static void add_misses(struct json_object *obj, uint64_t misses, const struct replay *r)
+{
+	json_add_u64(obj, "misses", misses);
+	json_object_object_add(obj, "miss_ratio",
+			       json_double_fmt((double)misses / (double)r->t->nr, "%.6f"));
+}
+
+/* Print one size's summary, or in JSON mode add it to LIST; returns its miss ratio. */
+static double print_result(struct replay *r, uint64_t cache, bool first, struct json_object *list)
 {
 	uint64_t d[NR_COUNTERS];
+	struct json_object *one;
 
 	result_deltas(r, d);
-	if (r->ctx->json) {
-		printf("%s{\"cache_bytes\":%" PRIu64 ",\"accesses\":%zu,\"footprint_pages\":%" PRIu64
-		       ",\"misses\":%" PRIu64 ",\"miss_ratio\":%.6f,\"pgscan\":%" PRIu64
-		       ",\"pgsteal\":%" PRIu64 ",\"workingset_refault\":%" PRIu64
-		       ",\"workingset_activate\":%" PRIu64 ",\"pgactivate\":%" PRIu64 "}",
-		       first ? "" : ",", cache, r->t->nr, r->t->footprint, d[0],
-		       (double)d[0] / (double)r->t->nr, d[1] + d[2], d[3] + d[4], d[5], d[6], d[7]);
+	if (list) {
+		one = size_json(r, cache);
+		add_misses(one, d[0], r);
+		json_add_u64(one, "pgscan", d[1] + d[2]);
+		json_add_u64(one, "pgsteal", d[3] + d[4]);
+		json_add_u64(one, "workingset_refault", d[5]);
+		json_add_u64(one, "workingset_activate", d[6]);
+		json_add_u64(one, "pgactivate", d[7]);
+		json_object_array_add(list, one);
 		return (double)d[0] / (double)r->t->nr;
 	}
 	if (first)
@@ -394,30 +426,41 @@ static const char *policy_of(struct cmd_ctx *ctx)
 	       hello->reclaim_policy : "two-list";
 }
 
-/* --compare: one size's misses on both daemons, side by side; the two miss ratios. */
+/* --compare in JSON: the size, then each daemon's socket, policy and misses. */
+static void add_compare(struct json_object *list, struct replay *r, struct replay *r2,
+			uint64_t cache, uint64_t d[2][NR_COUNTERS], const char *names[2])
+{
+	struct json_object *obj = size_json(r, cache), *results = json_object_new_array(), *one;
+	const char *sock;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		/* The path connected to: the first daemon's may be the default (no --socket). */
+		sock = rclc_socket_path((k ? r2 : r)->ctx->socket);
+		one = json_object_new_object();
+		json_object_object_add(one, "socket", json_object_new_string(sock));
+		json_object_object_add(one, "reclaim_policy", json_object_new_string(names[k]));
+		add_misses(one, d[k][0], r);
+		json_object_array_add(results, one);
+	}
+	json_object_object_add(obj, "results", results);
+	json_object_array_add(list, obj);
+}
+
+/* --compare: one size's misses on both daemons, side by side (in JSON mode, added to LIST);
+ * the two miss ratios. */
 static void print_compare(struct replay *r, struct replay *r2, uint64_t cache, bool first,
-			  double *ret_ratio, double *ret_ratio2)
+			  struct json_object *list, double *ret_ratio, double *ret_ratio2)
 {
 	const char *names[2] = { policy_of(r->ctx), policy_of(r2->ctx) };
 	uint64_t d[2][NR_COUNTERS];
-	int k;
 
 	result_deltas(r, d[0]);
 	result_deltas(r2, d[1]);
 	*ret_ratio = (double)d[0][0] / (double)r->t->nr;
 	*ret_ratio2 = (double)d[1][0] / (double)r->t->nr;
-	if (r->ctx->json) {
-		printf("%s{\"cache_bytes\":%" PRIu64 ",\"accesses\":%zu,\"footprint_pages\":%"
-		       PRIu64 ",\"results\":[", first ? "" : ",", cache, r->t->nr, r->t->footprint);
-		for (k = 0; k < 2; k++) {
-			printf("%s{\"socket\":", k ? "," : "");
-			json_string(stdout, k ? r2->ctx->socket : r->ctx->socket);
-			printf(",\"reclaim_policy\":");
-			json_string(stdout, names[k]);
-			printf(",\"misses\":%" PRIu64 ",\"miss_ratio\":%.6f}", d[k][0],
-			       (double)d[k][0] / (double)r->t->nr);
-		}
-		printf("]}");
+	if (list) {
+		add_compare(list, r, r2, cache, d, names);
 		return;
 	}
 	if (first)
@@ -535,6 +578,7 @@ static int exec_replay(struct cmd_ctx *ctx, int argc, char **argv)
 	struct cmd_ctx ctx2 = { .json = ctx->json };
 	double ratios2[MAX_SIZES];
 	const char *names[2] = { NULL, NULL };
+	struct json_object *list;
 	enum trace_format format = TRACE_ORACLE;
 	uint64_t sizes[MAX_SIZES];
 	double ratios[MAX_SIZES];
@@ -595,7 +639,7 @@ static int exec_replay(struct cmd_ctx *ctx, int argc, char **argv)
 	if (trace_load(argv[optind], format, &t, err, sizeof(err)) < 0) {
 		fprintf(stderr, "reclaimctl replay: %s\n", err);
 		if (ctx->json)
-			printf("{\"ok\":false,\"code\":\"INVALID_ARGUMENT\",\"message\":\"bad trace\"}\n");
+			json_print_error("INVALID_ARGUMENT", "bad trace");
 		return EXIT_USAGE;
 	}
 	r.t = &t;
@@ -610,19 +654,21 @@ static int exec_replay(struct cmd_ctx *ctx, int argc, char **argv)
 		trace_free(&t);
 		return ret;
 	}
-	if (ctx->json)
-		printf("[");
+	/* JSON: one array of the sizes, or on a failure only the error object it printed. */
+	list = ctx->json ? json_object_new_array() : NULL;
 	for (i = 0; ret == 0 && i < nr_sizes; i++) {
 		ret = replay_one(&r, sizes[i], i);
 		if (ret == 0 && ctx2.socket)
 			ret = replay_one(&r2, sizes[i], i);
 		if (ret == 0 && ctx2.socket)
-			print_compare(&r, &r2, sizes[i], i == 0, &ratios[i], &ratios2[i]);
+			print_compare(&r, &r2, sizes[i], i == 0, list, &ratios[i], &ratios2[i]);
 		else if (ret == 0)
-			ratios[i] = print_result(&r, sizes[i], i == 0);
+			ratios[i] = print_result(&r, sizes[i], i == 0, list);
 	}
-	if (ctx->json)
-		printf("]\n");
+	if (list && ret == 0)
+		json_print(list);
+	else if (list)
+		json_object_put(list);
 	fflush(stdout);
 	if (ctx2.socket) {
 		names[0] = policy_of(ctx);

@@ -43,11 +43,12 @@ static int exec_stat(struct cmd_ctx *ctx, int argc, char **argv)
 	if (ret < 0)
 		return ctl_fail(ctx, ret);
 	if (ctx->json) {
-		printf("{\"view\":\"%s\",\"counters\":", view_names[v]);
-		json_rclc_counters(stdout, counters, n);
-		printf(",\"text\":");
-		json_string(stdout, text);
-		printf("}\n");
+		struct json_object *doc = json_object_new_object();
+
+		json_object_object_add(doc, "view", json_object_new_string(view_names[v]));
+		json_object_object_add(doc, "counters", json_counters(counters, n));
+		json_object_object_add(doc, "text", json_object_new_string(text));
+		json_print(doc);
 	} else {
 		fputs(text, stdout);
 	}

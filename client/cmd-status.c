@@ -51,6 +51,40 @@ static uint64_t daemon_counter(const Reclaim__V1__StatReply *r, const char *name
 	return 0;
 }
 
+/* The daemon's own counters status --json carries, under their names. */
+static const char *const daemon_counters[] = {
+	"requests_on_loop", "requests_on_workers", "fault_poll_usecs", "fault_waits",
+	"fault_polls", "fault_poll_hits",
+};
+
+static void print_json(const Reclaim__V1__HelloReply *hello, const Reclaim__V1__StatReply *r,
+		       const char *level)
+{
+	const char *policy = *hello->reclaim_policy ? hello->reclaim_policy : "two-list";
+	struct json_object *doc = json_object_new_object();
+	uint64_t total = ctl_counter(r, "MemTotal"), free_kb = ctl_counter(r, "MemFree");
+	uint64_t swap_total = ctl_counter(r, "SwapTotal"), swap_free = ctl_counter(r, "SwapFree");
+	size_t i;
+
+	json_object_object_add(doc, "server_version",
+			       json_object_new_string(hello->server_version));
+	json_add_u64(doc, "page_size", hello->page_size);
+	json_add_u64(doc, "nodes", hello->nr_nodes);
+	json_add_u64(doc, "total_kb", total);
+	json_add_u64(doc, "used_kb", total - free_kb);
+	json_add_u64(doc, "free_kb", free_kb);
+	json_add_u64(doc, "available_kb", ctl_counter(r, "MemAvailable"));
+	json_add_u64(doc, "raw_kb", ctl_counter(r, "RawPages"));
+	json_add_u64(doc, "swap_total_kb", swap_total);
+	json_add_u64(doc, "swap_used_kb", swap_total - swap_free);
+	json_add_u64(doc, "swap_free_kb", swap_free);
+	json_object_object_add(doc, "pressure", json_object_new_string(level));
+	json_object_object_add(doc, "reclaim_policy", json_object_new_string(policy));
+	for (i = 0; i < sizeof(daemon_counters) / sizeof(daemon_counters[0]); i++)
+		json_add_u64(doc, daemon_counters[i], daemon_counter(r, daemon_counters[i]));
+	json_print(doc);
+}
+
 static int exec_status(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	const char *level = "none";
@@ -78,22 +112,7 @@ static int exec_status(struct cmd_ctx *ctx, int argc, char **argv)
 	swap_total = ctl_counter(r, "SwapTotal");
 	swap_free = ctl_counter(r, "SwapFree");
 	if (ctx->json) {
-		printf("{\"server_version\":");
-		json_string(stdout, hello->server_version);
-		printf(",\"page_size\":%u,\"nodes\":%u,\"total_kb\":%" PRIu64 ",\"used_kb\":%" PRIu64
-		       ",\"free_kb\":%" PRIu64 ",\"available_kb\":%" PRIu64 ",\"raw_kb\":%" PRIu64
-		       ",\"swap_total_kb\":%" PRIu64 ",\"swap_used_kb\":%" PRIu64
-		       ",\"swap_free_kb\":%" PRIu64 ",\"pressure\":\"%s\",\"reclaim_policy\":\"%s\""
-		       ",\"requests_on_loop\":%" PRIu64 ",\"requests_on_workers\":%" PRIu64
-		       ",\"fault_poll_usecs\":%" PRIu64 ",\"fault_waits\":%" PRIu64
-		       ",\"fault_polls\":%" PRIu64 ",\"fault_poll_hits\":%" PRIu64 "}\n",
-		       hello->page_size, hello->nr_nodes, total, total - free_kb, free_kb, avail,
-		       raw, swap_total, swap_total - swap_free, swap_free, level,
-		       *hello->reclaim_policy ? hello->reclaim_policy : "two-list",
-		       daemon_counter(r, "requests_on_loop"),
-		       daemon_counter(r, "requests_on_workers"),
-		       daemon_counter(r, "fault_poll_usecs"), daemon_counter(r, "fault_waits"),
-		       daemon_counter(r, "fault_polls"), daemon_counter(r, "fault_poll_hits"));
+		print_json(hello, r, level);
 	} else {
 		printf("%-8s %12s %12s %12s %12s %12s\n", "KiB", "total", "used", "free",
 		       "available", "raw");

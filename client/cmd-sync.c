@@ -42,9 +42,13 @@ static int exec_sync(struct cmd_ctx *ctx, int argc, char **argv)
 	ret = rclc_msync(ctx->conn, &range, async, &written);
 	if (ret < 0)
 		return ctl_fail(ctx, ret);
-	if (ctx->json)
-		printf("{\"pages_written\":%" PRIu64 "}\n", written);
-	else
+	if (ctx->json) {
+		struct json_object *doc = json_object_new_object();
+
+		json_add_u64(doc, "pages_written", written);
+		json_print(doc);
+	} else {
 		printf("%" PRIu64 " pages written\n", written);
+	}
 	return 0;
 }

@@ -174,40 +174,64 @@ static double rate(const struct sample *a, const struct sample *b, int i, double
 	       (dt > 0 ? dt : 1);
 }
 
-static void print_json(struct cmd_ctx *ctx, const struct frame *f, const struct sample *a,
-		       const struct sample *b)
+/* A pressure level and the avg10 of its PSI, with the two decimals the text has. */
+static void add_pressure(struct json_object *obj, const Reclaim__V1__PressureReply *p)
 {
-	const Reclaim__V1__StatReply *m = f->meminfo->stat;
-	const Reclaim__V1__PressureReply *p = f->pressure->pressure;
-	double page_kib = (double)rclc_server(ctx->conn)->page_size / 1024;
-	uint64_t total = ctl_counter(m, "MemTotal"), free_kb = ctl_counter(m, "MemFree");
-	uint64_t swap_total = ctl_counter(m, "SwapTotal"), swap_free = ctl_counter(m, "SwapFree");
+	json_object_object_add(obj, "level", json_object_new_string(level_name(p->level)));
+	json_object_object_add(obj, "some_avg10", json_double_fmt(psi_avg10(p->some), "%.2f"));
+	json_object_object_add(obj, "full_avg10", json_double_fmt(psi_avg10(p->full), "%.2f"));
+}
+
+/* Each memcg: its path and usage, and its pressure when it could be read. */
+static struct json_object *memcgs_json(const struct frame *f)
+{
+	struct json_object *list = json_object_new_array_ext((int)f->nr_memcgs), *one;
 	size_t i;
 
-	printf("{\"total_kb\":%" PRIu64 ",\"used_kb\":%" PRIu64 ",\"free_kb\":%" PRIu64
-	       ",\"available_kb\":%" PRIu64 ",\"swap_total_kb\":%" PRIu64 ",\"swap_used_kb\":%"
-	       PRIu64 ",\"swap_free_kb\":%" PRIu64 ",\"level\":\"%s\",\"some_avg10\":%.2f,"
-	       "\"full_avg10\":%.2f", total, total - free_kb, free_kb,
-	       ctl_counter(m, "MemAvailable"), swap_total, swap_total - swap_free, swap_free,
-	       level_name(p->level), psi_avg10(p->some), psi_avg10(p->full));
-	for (i = 0; i < NR_RATES; i++)
-		printf(",\"%s_per_s\":%.1f", rate_names[i], rate(a, b, (int)i, 1));
-	printf(",\"si_kib_per_s\":%.1f,\"so_kib_per_s\":%.1f,\"memcgs\":[",
-	       rate(a, b, SI, page_kib), rate(a, b, SO, page_kib));
 	for (i = 0; i < f->nr_memcgs; i++) {
 		const Reclaim__V1__MemcgInfo *mi = f->memcgs->memcg_list->memcgs[i];
 		const Reclaim__V1__PressureReply *mp =
 			f->memcg_pressure[i] ? f->memcg_pressure[i]->pressure : NULL;
 
-		printf("%s{\"path\":", i ? "," : "");
-		json_string(stdout, mi->path);
-		printf(",\"usage_bytes\":%" PRIu64, mi->usage_bytes);
+		one = json_object_new_object();
+		json_object_object_add(one, "path", json_object_new_string(mi->path));
+		json_add_u64(one, "usage_bytes", mi->usage_bytes);
 		if (mp)
-			printf(",\"level\":\"%s\",\"some_avg10\":%.2f,\"full_avg10\":%.2f",
-			       level_name(mp->level), psi_avg10(mp->some), psi_avg10(mp->full));
-		printf("}");
+			add_pressure(one, mp);
+		json_object_array_add(list, one);
 	}
-	printf("]}\n");
+	return list;
+}
+
+static void print_json(struct cmd_ctx *ctx, const struct frame *f, const struct sample *a,
+		       const struct sample *b)
+{
+	const Reclaim__V1__StatReply *m = f->meminfo->stat;
+	double page_kib = (double)rclc_server(ctx->conn)->page_size / 1024;
+	uint64_t total = ctl_counter(m, "MemTotal"), free_kb = ctl_counter(m, "MemFree");
+	uint64_t swap_total = ctl_counter(m, "SwapTotal"), swap_free = ctl_counter(m, "SwapFree");
+	struct json_object *doc = json_object_new_object();
+	char key[64];
+	size_t i;
+
+	json_add_u64(doc, "total_kb", total);
+	json_add_u64(doc, "used_kb", total - free_kb);
+	json_add_u64(doc, "free_kb", free_kb);
+	json_add_u64(doc, "available_kb", ctl_counter(m, "MemAvailable"));
+	json_add_u64(doc, "swap_total_kb", swap_total);
+	json_add_u64(doc, "swap_used_kb", swap_total - swap_free);
+	json_add_u64(doc, "swap_free_kb", swap_free);
+	add_pressure(doc, f->pressure->pressure);
+	for (i = 0; i < NR_RATES; i++) {
+		snprintf(key, sizeof(key), "%s_per_s", rate_names[i]);
+		json_object_object_add(doc, key, json_double_fmt(rate(a, b, (int)i, 1), "%.1f"));
+	}
+	json_object_object_add(doc, "si_kib_per_s",
+			       json_double_fmt(rate(a, b, SI, page_kib), "%.1f"));
+	json_object_object_add(doc, "so_kib_per_s",
+			       json_double_fmt(rate(a, b, SO, page_kib), "%.1f"));
+	json_object_object_add(doc, "memcgs", memcgs_json(f));
+	json_print(doc);
 }
 
 /*

@@ -61,11 +61,16 @@ static int exec_touch(struct cmd_ctx *ctx, int argc, char **argv)
 	free(ranges);
 	if (ret)
 		return ret;
-	if (ctx->json)
-		printf("{\"pages\":%" PRIu64 ",\"minor_faults\":%" PRIu64 ",\"major_faults\":%"
-		       PRIu64 "}\n", r.pages, r.minor_faults, r.major_faults);
-	else
-		printf("%" PRIu64 " pages, %" PRIu64 " minor faults, %" PRIu64 " major faults\n",
-		       r.pages, r.minor_faults, r.major_faults);
+	if (ctx->json) {
+		struct json_object *doc = json_object_new_object();
+
+		json_add_u64(doc, "pages", r.pages);
+		json_add_u64(doc, "minor_faults", r.minor_faults);
+		json_add_u64(doc, "major_faults", r.major_faults);
+		json_print(doc);
+		return 0;
+	}
+	printf("%" PRIu64 " pages, %" PRIu64 " minor faults, %" PRIu64 " major faults\n",
+	       r.pages, r.minor_faults, r.major_faults);
 	return 0;
 }

@@ -33,15 +33,14 @@ static int print_trace(struct cmd_ctx *ctx, const Reclaim__V1__Event *ev, void *
 	if (ev->event_case != RECLAIM__V1__EVENT__EVENT_TRACE)
 		return 0;
 	if (ctx->json) {
-		printf("{\"name\":");
-		json_string(stdout, t->name);
-		printf(",\"time_ns\":%" PRIu64, t->time_ns);
-		for (i = 0; i < t->n_fields; i++) {
-			printf(",");
-			json_string(stdout, t->fields[i]->name);
-			printf(":%" PRIu64, t->fields[i]->value);
-		}
-		printf("}\n");
+		struct json_object *doc = json_object_new_object();
+
+		/* The trace point's fields sit beside name and time_ns, as trace_pipe has them. */
+		json_object_object_add(doc, "name", json_object_new_string(t->name));
+		json_add_u64(doc, "time_ns", t->time_ns);
+		for (i = 0; i < t->n_fields; i++)
+			json_add_u64(doc, t->fields[i]->name, t->fields[i]->value);
+		json_print(doc);
 	} else {
 		printf("%" PRIu64 ".%09" PRIu64 " %s:", t->time_ns / 1000000000,
 		       t->time_ns % 1000000000, t->name);

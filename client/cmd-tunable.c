@@ -20,6 +20,7 @@ const struct cmd_entry cmd_tunable_entry = {
 
 static void print_tunables(struct cmd_ctx *ctx, const struct rclc_tunable *t, size_t n)
 {
+	struct json_object *doc;
 	size_t i;
 
 	if (!ctx->json) {
@@ -27,14 +28,11 @@ static void print_tunables(struct cmd_ctx *ctx, const struct rclc_tunable *t, si
 			printf("%s = %s\n", t[i].name, t[i].value);
 		return;
 	}
-	printf("{");
-	for (i = 0; i < n; i++) {
-		printf(i ? "," : "");
-		json_string(stdout, t[i].name);
-		printf(":");
-		json_string(stdout, t[i].value);
-	}
-	printf("}\n");
+	doc = json_object_new_object();
+	/* Values stay strings, as the wire carries them. */
+	for (i = 0; i < n; i++)
+		json_object_object_add(doc, t[i].name, json_object_new_string(t[i].value));
+	json_print(doc);
 }
 
 static int exec_tunable(struct cmd_ctx *ctx, int argc, char **argv)

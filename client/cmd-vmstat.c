@@ -90,6 +90,29 @@ static void print_header(void)
 	putchar('\n');
 }
 
+/* print_line's JSON: the rates with the one decimal the text has, seconds with three. */
+static void print_json(const struct sample *a, const struct sample *b, double dt,
+		       double page_kib)
+{
+	struct json_object *doc = json_object_new_object();
+	double rate[NR_RATES];
+	char key[64];
+	size_t i;
+
+	json_object_object_add(doc, "seconds", json_double_fmt(dt, "%.3f"));
+	json_add_u64(doc, "free_kb", b->free_kb);
+	json_add_u64(doc, "cache_kb", b->cache_kb);
+	json_add_u64(doc, "swap_used_kb", b->swap_kb);
+	for (i = 0; i < NR_RATES; i++) {
+		rate[i] = (double)(b->events[i] - a->events[i]) / dt;
+		snprintf(key, sizeof(key), "%s_per_s", rate_names[i]);
+		json_object_object_add(doc, key, json_double_fmt(rate[i], "%.1f"));
+	}
+	json_object_object_add(doc, "si_kib_per_s", json_double_fmt(rate[SI] * page_kib, "%.1f"));
+	json_object_object_add(doc, "so_kib_per_s", json_double_fmt(rate[SO] * page_kib, "%.1f"));
+	json_print(doc);
+}
+
 /* One line: the levels at B and each counter's rate from A to B, per second (A and B are
  * at least the 0.01 s minimum interval apart on the monotonic clock, so dt > 0); pages
  * swapped in and out as KiB. */
@@ -100,14 +123,7 @@ static void print_line(struct cmd_ctx *ctx, const struct sample *a, const struct
 	size_t i;
 
 	if (ctx->json) {
-		printf("{\"seconds\":%.3f,\"free_kb\":%" PRIu64 ",\"cache_kb\":%" PRIu64
-		       ",\"swap_used_kb\":%" PRIu64, dt, b->free_kb, b->cache_kb, b->swap_kb);
-		for (i = 0; i < NR_RATES; i++)
-			printf(",\"%s_per_s\":%.1f", rate_names[i],
-			       (double)(b->events[i] - a->events[i]) / dt);
-		printf(",\"si_kib_per_s\":%.1f,\"so_kib_per_s\":%.1f}\n",
-		       (double)(b->events[SI] - a->events[SI]) * page_kib / dt,
-		       (double)(b->events[SO] - a->events[SO]) * page_kib / dt);
+		print_json(a, b, dt, page_kib);
 	} else {
 		printf("%10" PRIu64 " %10" PRIu64 " %10" PRIu64, b->free_kb, b->cache_kb,
 		       b->swap_kb);

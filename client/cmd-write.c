@@ -3,7 +3,6 @@
  * `write ID --ranges OFFSET+LENGTH,... [DATA]`: DATA (or stdin) spread over scattered ranges,
  * one after the other, in one request.
  */
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +22,18 @@ const struct cmd_entry cmd_write_entry = {
 
 /* Standard input goes out in pieces of this size: any input length, any server frame limit. */
 #define WRITE_CHUNK	(256u << 10)
+
+/* {"bytes":N} in JSON mode; a plain write says nothing. */
+static void print_written(struct cmd_ctx *ctx, uint64_t bytes)
+{
+	struct json_object *doc;
+
+	if (!ctx->json)
+		return;
+	doc = json_object_new_object();
+	json_add_u64(doc, "bytes", bytes);
+	json_print(doc);
+}
 
 /* All of standard input, up to LIMIT bytes and one more (to tell a longer input): the bytes
  * in *RET (for free(3)), their count in *RET_LEN. 0 or -1. */
@@ -98,8 +109,8 @@ static int write_list(struct cmd_ctx *ctx, uint64_t id, const char *list, const 
 		ret = rclc_writev(ctx->conn, id, iov, n);
 		ret = ret < 0 ? ctl_fail(ctx, ret) : 0;
 	}
-	if (ret == 0 && ctx->json)
-		printf("{\"bytes\":%zu}\n", total);
+	if (ret == 0)
+		print_written(ctx, total);
 	free(items);
 	free(iov);
 	free(buf);
@@ -155,7 +166,6 @@ static int exec_write(struct cmd_ctx *ctx, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (ctx->json)
-		printf("{\"bytes\":%" PRIu64 "}\n", total);
+	print_written(ctx, total);
 	return 0;
 }

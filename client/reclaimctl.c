@@ -78,11 +78,8 @@ int ctl_usage(const struct cmd_entry *entry, const char *why)
 
 static int connection_failed(struct cmd_ctx *ctx, const char *what, int err)
 {
-	if (ctx->json) {
-		printf("{\"ok\":false,\"code\":\"UNAVAILABLE\",\"message\":");
-		json_string(stdout, what);
-		printf("}\n");
-	}
+	if (ctx->json)
+		json_print_error("UNAVAILABLE", what);
 	fprintf(stderr, "reclaimctl: %s %s: %s\n", what, rclc_socket_path(ctx->socket),
 		err == -EPROTO && ctx->conn ? rclc_last_error(ctx->conn) : strerror(-err));
 	return EXIT_NOCONN;
@@ -193,13 +190,8 @@ int ctl_connect(struct cmd_ctx *ctx)
 /* The daemon refused: its message on stderr (and as JSON), its code as the exit status. */
 static int refused(struct cmd_ctx *ctx, int code, const char *message)
 {
-	if (ctx->json) {
-		printf("{\"ok\":false,\"code\":");
-		json_string(stdout, rclc_code_str(code));
-		printf(",\"message\":");
-		json_string(stdout, message);
-		printf("}\n");
-	}
+	if (ctx->json)
+		json_print_error(rclc_code_str(code), message);
 	fprintf(stderr, "reclaimctl: %s\n", message);
 	return code;
 }

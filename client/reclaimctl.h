@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <json-c/json.h>
+
 #include "reclaim-client-pb.h"
 
 #define EXIT_USAGE	64	/* sysexits.h EX_USAGE */
@@ -76,12 +78,21 @@ int ctl_parse_u64(const char *s, uint64_t *ret);
 /* Parse an octal permission mode, at most 0777, into *ret. 0 or -1. */
 int ctl_parse_mode(const char *s, uint32_t *ret);
 
-/* JSON output helpers: a string literal with escapes; a counters array as an object. */
-void json_string(FILE *out, const char *s);
-void json_counters(FILE *out, Reclaim__V1__Counter **counters, size_t n);
-void json_rclc_counters(FILE *out, const struct rclc_counter *counters, size_t n);
+/* JSON output, built with json-c. Print DOC as one line on stdout and free it. */
+void json_print(struct json_object *doc);
+/* {"ok":false,"code":CODE,"message":MESSAGE}: a refusal or a failure, in JSON mode. */
+void json_print_error(const char *code, const char *message);
+/* OBJ[KEY] = VALUE, the common member: a count or a size. */
+void json_add_u64(struct json_object *obj, const char *key, uint64_t value);
+/* VALUE printed as FMT ("%.2f": the precision the command always printed); NULL (JSON null)
+ * when it is not finite. */
+struct json_object *json_double_fmt(double value, const char *fmt);
+/* Counters as one object, name: value. */
+struct json_object *json_counters(const struct rclc_counter *counters, size_t n);
+/* LEN bytes as a hex string: JSON strings cannot carry arbitrary binary. NULL without memory. */
+struct json_object *json_hex(const unsigned char *buf, size_t len);
 
-/* "{"ok":true}" in JSON mode, MESSAGE (if any) otherwise. */
+/* {"ok":true} in JSON mode, MESSAGE (if any) otherwise. */
 void ctl_print_ok(struct cmd_ctx *ctx, const char *message);
 
 #define CMD(n) extern const struct cmd_entry cmd_##n##_entry
