@@ -10,7 +10,6 @@
  * flight: the program then reports itself skipped (TAP "1..0 # SKIP").
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,7 +115,7 @@ START_TEST(test_direct_reclaim_does_not_wait_for_its_writes)
 }
 END_TEST
 
-/* ---- no swap or file write is submitted with mm_lock held ---------------------------- */
+/* ---- no swap write is submitted with mm_lock held ------------------------------------- */
 
 /*
  * A writer streaming through a region 16 times the arena, as a daemon swaps (kswapd and the
@@ -206,57 +205,6 @@ START_TEST(test_pageout_writes_go_out_unlocked)
 }
 END_TEST
 
-/*
- * The file side: msync of a shared file region of 2,048 dirty pages in a daemon sends every
- * write without mm_lock (file_writeout_locked stays 0): the writeback walk submits its plug
- * between page-cache leaves and at its end, the files' mappings looked up before the lock is
- * let go. Before, file pages always went out under the lock, 512 at a time. The file then
- * holds every byte written.
- */
-START_TEST(test_file_writes_go_out_unlocked)
-{
-	struct rcl_region_spec spec = { .type = RCL_REGION_FILE, .nr_pages = 2048, .path = "wb",
-					.flags = RCL_REGION_SHARED };
-	char path[sizeof(((struct fixture *)0)->data) + 8], *buf = malloc(PAGE);
-	uint64_t locked0, locked, out0, out, p;
-	struct fixture f;
-	uint32_t id;
-	int fd;
-
-	ck_assert_ptr_nonnull(buf);
-	fixture_setup_io(&f, 16, 64, 1, true);
-	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
-	ck_assert_int_eq(rcl_thread_attach(f.e), 0);
-	/* The flusher leaves the pages (half the arena) dirty for msync to write them all. */
-	ck_assert_int_eq(rcl_tunable_set(f.e, RCL_TUNABLE_DIRTY_RATIO, 100), 0);
-	ck_assert_int_eq(rcl_tunable_set(f.e, RCL_TUNABLE_DIRTY_BACKGROUND_RATIO, 99), 0);
-	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
-	fixture_fill(&f, id, 0, spec.nr_pages, 17);
-	locked0 = fixture_vmstat(f.e, "file_writeout_locked");
-	out0 = fixture_vmstat(f.e, "pgpgout");
-	ck_assert_int_eq(rcl_region_msync(f.e, id), 0);
-	locked = fixture_vmstat(f.e, "file_writeout_locked") - locked0;
-	out = (fixture_vmstat(f.e, "pgpgout") - out0) / (PAGE >> 10);
-	printf("# msync: %llu pages written, %llu of them submitted with mm_lock held\n",
-	       (unsigned long long)out, (unsigned long long)locked);
-	ck_assert_uint_eq(out, spec.nr_pages);
-	ck_assert_uint_eq(locked, 0);
-	snprintf(path, sizeof(path), "%s/wb", f.data);
-	fd = open(path, O_RDONLY);
-	ck_assert_int_ge(fd, 0);
-	for (p = 0; p < spec.nr_pages; p++) {
-		ck_assert_int_eq(pread(fd, buf, PAGE, (off_t)(p * PAGE)), (ssize_t)PAGE);
-		ck_assert(check_pattern(buf, PAGE, 17, p * PAGE));
-	}
-	close(fd);
-	ck_assert_int_eq(rcl_region_free(f.e, id), 0);
-	rcl_thread_detach(f.e);
-	rcl_engine_stop_threads(f.e);
-	fixture_teardown(&f);
-	free(buf);
-}
-END_TEST
-
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("swapout");
@@ -266,7 +214,6 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_direct_reclaim_does_not_wait_for_its_writes);
 	tcase_add_test(tc, test_swap_writes_go_out_unlocked);
 	tcase_add_test(tc, test_pageout_writes_go_out_unlocked);
-	tcase_add_test(tc, test_file_writes_go_out_unlocked);
 	suite_add_tcase(s, tc);
 	return s;
 }
