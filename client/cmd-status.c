@@ -54,7 +54,7 @@ static uint64_t daemon_counter(const Reclaim__V1__StatReply *r, const char *name
 /* The daemon's own counters status --json carries, under their names. */
 static const char *const daemon_counters[] = {
 	"requests_on_loop", "requests_on_workers", "fault_poll_usecs", "fault_waits",
-	"fault_polls", "fault_poll_hits",
+	"fault_polls", "fault_poll_hits", "fault_poll_window_usecs",
 };
 
 static void print_json(const Reclaim__V1__HelloReply *hello, const Reclaim__V1__StatReply *r,

@@ -748,8 +748,11 @@ static void madvise_pageout(struct rcl_engine *engine, struct region *region,
 			if (region->dead)
 				break;
 		}
-		if (taken)
+		if (taken) {
 			pageout_list(pgdat, &list, &sc);
+			if (blk_plug_nearly_full(engine, TAKE_BACK_BATCH))
+				blk_flush_plug_unlocked(engine);
+		}
 	}
 	blk_finish_plug_unlocked(engine);
 	writeback_wait_all(engine);

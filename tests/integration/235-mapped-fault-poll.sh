@@ -17,28 +17,29 @@ if [ ! -c /dev/userfaultfd ]; then
 	echo "1..0 # SKIP this machine has no /dev/userfaultfd"
 	exit 77
 fi
-plan 18
+plan 19
 
 PAGES=64
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
-# "WAITS POLLS HITS BUDGET" from status --json.
+# "WAITS POLLS HITS BUDGET WINDOW" from status --json.
 counters() {
 	ctl --json status | python3 -c 'import json, sys
 d = json.load(sys.stdin)
-print(d["fault_waits"], d["fault_polls"], d["fault_poll_hits"], d["fault_poll_usecs"])'
+print(d["fault_waits"], d["fault_polls"], d["fault_poll_hits"], d["fault_poll_usecs"],
+      d["fault_poll_window_usecs"])'
 }
 vmstat() { ctl stat vmstat | awk -v k="$1" '$1 == k { print $2 }'; }
 
 # touch: PAGES first-touch faults from one client thread, the counters around them.
 touch_pages() {
-	read -r w0 p0 h0 budget <<<"$(counters)"
+	read -r w0 p0 h0 budget window <<<"$(counters)"
 	f0=$(vmstat pgfault)
 	timeout 120 "$MAP_CLIENT" "$sock" touch "$PAGES" >"$tmp/touch" 2>&1
 	rc=$?
-	read -r w1 p1 h1 budget <<<"$(counters)"
+	read -r w1 p1 h1 budget window <<<"$(counters)"
 	faults=$(($(vmstat pgfault) - f0))
 	waits=$((w1 - w0)); polls=$((p1 - p0)); hits=$((h1 - h0))
-	echo "# budget $budget us: $faults faults, $waits waits, $polls polls, $hits found faults"
+	echo "# budget $budget us (window $window): $faults faults, $waits waits, $polls polls, $hits found faults"
 }
 
 # ---- a budget of 1 s ------------------------------------------------------------------
@@ -55,6 +56,7 @@ check "a client touched $PAGES pages of a mapped region, each read back" \
 	grep -qx "touched $PAGES" "$tmp/touch"
 check "... each a fault the daemon served ($faults)" test "$faults" -ge "$PAGES"
 check "status --json says the budget is 1000000 us" test "$budget" = 1000000
+check "... and that the window opened ($window us)" test "$window" -gt 0
 check "the status text says so, with the window" \
 	grep -Eqx 'mapped faults: busy-poll up to 1000000 usecs after each \(window now [0-9]+\)' \
 	<<<"$(ctl status)"
@@ -88,9 +90,9 @@ start_daemon --fault-poll-usecs 0 && ok "daemon (no busy-poll) is READY" ||
 touch_pages
 check "a client touched $PAGES pages of a mapped region, each read back" \
 	grep -qx "touched $PAGES" "$tmp/touch"
-check "status --json says the budget is 0, the text that there is no busy-polling" \
-	bash -c 'test "$0" = 0 && grep -qx "mapped faults: no busy-polling" <<<"$1"' "$budget" \
-	"$(ctl status)"
+check "status --json says the budget and the window are 0, the text that there is no busy-polling" \
+	bash -c 'test "$0" = 0 && test "$1" = 0 && grep -qx "mapped faults: no busy-polling" <<<"$2"' \
+	"$budget" "$window" "$(ctl status)"
 check "with 0 the thread never polled ($polls polls, $hits found faults)" \
 	bash -c 'test "$0" = 0 && test "$1" = 0' "$polls" "$hits"
 check "... it waited in epoll_wait for each fault after the first ($waits of $((PAGES - 1)))" \
