@@ -100,9 +100,11 @@ some0=$(psi_total /p some); full0=$(psi_total /p full)
 ctl touch "$a" --write >/dev/null
 some1=$(psi_total /p some); full1=$(psi_total /p full)
 # Alone, but for the daemon's own moments: the stats polls of this very test run on a worker
-# between the stalls, and a slow (sanitizer) build lets one overlap a stall now and then.
-check "alone: full = some, within 5 % ($((full1 - full0)) of $((some1 - some0)) us)" \
-	test $((some1 - some0)) -gt 0 -a $(((full1 - full0) * 100)) -ge $(((some1 - some0) * 95))
+# between the stalls, and a slow (sanitizer) build or a loaded machine lets one overlap a
+# stall now and then (full 92.2% of some seen once under CI's load, 97-100% otherwise). A
+# broken full (never, or only half the time) is far outside 15 %.
+check "alone: full = some, within 15 % ($((full1 - full0)) of $((some1 - some0)) us)" \
+	test $((some1 - some0)) -gt 0 -a $(((full1 - full0) * 100)) -ge $(((some1 - some0) * 85))
 ctl free "$a" >/dev/null
 ctl free "$b" >/dev/null
 
