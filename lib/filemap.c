@@ -154,23 +154,12 @@ fail:
 	return NULL;
 }
 
-/*
- * Drop the cache of a file nobody uses any more; its dirty pages are written first. It leaves
- * engine->files first, so that no writeback walk starts on it while the writing lets mm_lock
- * go, and filemap_write_and_wait waits for every page of it under writeback, including those
- * another thread set and has not submitted yet: then nothing refers to it but its pages.
- */
+/* Drop the cache of a file nobody uses any more; its dirty pages are written first. */
 void file_put_final(struct rcl_engine *engine, struct address_space *mapping)
 {
 	struct address_space **pp;
 	unsigned long i;
 
-	for (pp = &engine->files; *pp; pp = &(*pp)->next) {
-		if (*pp == mapping) {
-			*pp = mapping->next;
-			break;
-		}
-	}
 	filemap_write_and_wait(engine, mapping);
 	lru_add_drain_all(engine);
 	xa_for_each_range(&mapping->i_pages, i, 0, ULONG_MAX) {
@@ -184,6 +173,12 @@ void file_put_final(struct rcl_engine *engine, struct address_space *mapping)
 				put_page(page);
 			delete_from_page_cache(page);
 			put_page(page);
+		}
+	}
+	for (pp = &engine->files; *pp; pp = &(*pp)->next) {
+		if (*pp == mapping) {
+			*pp = mapping->next;
+			break;
 		}
 	}
 	mapping_unregister(engine, mapping);

@@ -269,8 +269,6 @@ struct address_space {
 	unsigned long nrpages;		/* pages in the cache */
 	unsigned long nrexceptional;	/* shadow entries */
 	unsigned long nr_dirty;		/* PG_dirty pages in the cache */
-	unsigned long nr_writeback;	/* PG_writeback pages in the cache, submitted or about
-					 * to be: what filemap_fdatawait waits for */
 	unsigned long writeback_index;	/* where background writeback goes on (range_cyclic) */
 	uint64_t dirtied_when;		/* when nr_dirty last left 0 (ns, monotonic): what the
 					 * flusher's periodic writeback ages files by */

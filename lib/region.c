@@ -872,10 +872,9 @@ int rcl_region_munlock(struct rcl_engine *engine, uint32_t id)
 }
 
 /*
- * The writes are started under the engine's lock and waited for without it
- * (filemap_fdatawrite_range), the fsync, which may take the disk's time, does not hold it
- * either: other clients go on meanwhile. The region holds the file's address space, so it is
- * still there when the lock is taken back.
+ * The writes happen under the engine's lock; the fsync, which may take the disk's time, does
+ * not hold it: other clients go on meanwhile. A file's address space lives as long as the
+ * engine, so it is still there when the lock is taken back.
  */
 int rcl_region_msync_range(struct rcl_engine *engine, uint32_t id, uint64_t page, uint64_t nr,
 			   uint64_t *ret_written)
@@ -982,38 +981,27 @@ int rcl_sync_all(struct rcl_engine *engine)
 		nr++;
 	files = calloc(nr ? nr : 1, sizeof(*files));
 	fsync_errs = calloc(nr ? nr : 1, sizeof(*fsync_errs));
-	/*
-	 * Each file is held (refcount) while its writeback waits without mm_lock, so that it is
-	 * neither freed nor taken off engine->files meanwhile (file_put_final).
-	 */
 	if (!files || !fsync_errs) {
-		/* No room for the list: each file written and fsynced in turn. */
-		for (mapping = engine->files; mapping; mapping = mapping->next) {
-			mapping->refcount++;
+		/* No room to step out of the lock: do it all under it. */
+		for (mapping = engine->files; mapping; mapping = mapping->next)
 			if ((e = filemap_write_and_wait(engine, mapping)) && !err)
 				err = e;
-			file_put(engine, mapping);
-		}
 		mm_unlock(engine);
 		free(files);
 		free(fsync_errs);
 		return err;
 	}
-	for (i = 0, mapping = engine->files; mapping && i < nr; mapping = mapping->next) {
-		mapping->refcount++;
-		files[i++] = mapping;
+	for (i = 0, mapping = engine->files; mapping; mapping = mapping->next, i++) {
 		filemap_fdatawrite(engine, mapping);
+		files[i] = mapping;
 	}
-	nr = i;
 	mm_unlock(engine);
 	for (i = 0; i < nr; i++)
 		fsync_errs[i] = fsync(files[i]->fd) < 0 ? -errno : 0;
 	mm_lock(engine);
-	for (i = 0; i < nr; i++) {
+	for (i = 0; i < nr; i++)
 		if ((e = filemap_fsync_result(files[i], fsync_errs[i])) && !err)
 			err = e;
-		file_put(engine, files[i]);
-	}
 	mm_unlock(engine);
 	free(files);
 	free(fsync_errs);
