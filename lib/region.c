@@ -872,9 +872,10 @@ int rcl_region_munlock(struct rcl_engine *engine, uint32_t id)
 }
 
 /*
- * The writes happen under the engine's lock; the fsync, which may take the disk's time, does
- * not hold it: other clients go on meanwhile. A file's address space lives as long as the
- * engine, so it is still there when the lock is taken back.
+ * The writes happen under the engine's lock (their wait lets it go); the fsync, which may take
+ * the disk's time, does not hold it: other clients go on meanwhile. The call holds the file
+ * (refcount) until it is done, since the region may be freed meanwhile and a file nobody uses
+ * can be dropped (file_open's failure path, file_put_final).
  */
 int rcl_region_msync_range(struct rcl_engine *engine, uint32_t id, uint64_t page, uint64_t nr,
 			   uint64_t *ret_written)
@@ -890,6 +891,7 @@ int rcl_region_msync_range(struct rcl_engine *engine, uint32_t id, uint64_t page
 		unsigned long start = region->pgoff + (unsigned long)page;
 
 		mapping = region->file;
+		mapping->refcount++;	/* for the fsync: the region may go meanwhile */
 		if (!nr)
 			nr = region->nr_pages - page;
 		*ret_written = filemap_fdatawrite_range(engine, mapping, start,
@@ -902,6 +904,7 @@ int rcl_region_msync_range(struct rcl_engine *engine, uint32_t id, uint64_t page
 	fsync_err = fsync(mapping->fd) < 0 ? -errno : 0;
 	mm_lock(engine);
 	err = filemap_fsync_result(mapping, fsync_err);
+	file_put(engine, mapping);
 	mm_unlock(engine);
 	return err;
 }
@@ -981,27 +984,40 @@ int rcl_sync_all(struct rcl_engine *engine)
 		nr++;
 	files = calloc(nr ? nr : 1, sizeof(*files));
 	fsync_errs = calloc(nr ? nr : 1, sizeof(*fsync_errs));
+	/*
+	 * Each file is held (refcount) from before its writeback, whose wait lets mm_lock go,
+	 * until its fsync's result is in, so that a file nobody else uses is not dropped under
+	 * the walk (file_open's failure path, file_put_final) and its next is read while it is
+	 * still on engine->files.
+	 */
 	if (!files || !fsync_errs) {
-		/* No room to step out of the lock: do it all under it. */
-		for (mapping = engine->files; mapping; mapping = mapping->next)
+		/* No room for the list: each file written and fsynced in turn. */
+		for (mapping = engine->files; mapping; mapping = mapping->next) {
+			mapping->refcount++;
 			if ((e = filemap_write_and_wait(engine, mapping)) && !err)
 				err = e;
+			file_put(engine, mapping);
+		}
 		mm_unlock(engine);
 		free(files);
 		free(fsync_errs);
 		return err;
 	}
-	for (i = 0, mapping = engine->files; mapping; mapping = mapping->next, i++) {
+	for (i = 0, mapping = engine->files; mapping && i < nr; mapping = mapping->next) {
+		mapping->refcount++;
+		files[i++] = mapping;
 		filemap_fdatawrite(engine, mapping);
-		files[i] = mapping;
 	}
+	nr = i;
 	mm_unlock(engine);
 	for (i = 0; i < nr; i++)
 		fsync_errs[i] = fsync(files[i]->fd) < 0 ? -errno : 0;
 	mm_lock(engine);
-	for (i = 0; i < nr; i++)
+	for (i = 0; i < nr; i++) {
 		if ((e = filemap_fsync_result(files[i], fsync_errs[i])) && !err)
 			err = e;
+		file_put(engine, files[i]);
+	}
 	mm_unlock(engine);
 	free(files);
 	free(fsync_errs);
