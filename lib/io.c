@@ -83,6 +83,7 @@ struct io_engine {
 	unsigned int in_ring;		/* submitted, completion not yet taken off the ring */
 	unsigned int pending;		/* submitted, end_io not yet returned */
 	struct io_fault fault[2];	/* [false] reads, [true] writes */
+	atomic_bool hold;		/* io_hold_completions: io_reap delivers nothing */
 	struct io_uring ring;
 	char *fixed_base;		/* registered buffers: [base, base + fixed_len), or NULL */
 	size_t fixed_len;
@@ -478,6 +479,8 @@ int io_reap(struct io_engine *io)
 {
 	int total = 0, n;
 
+	if (atomic_load_explicit(&io->hold, memory_order_relaxed))
+		return 0;
 	while ((n = io->ops->reap(io, false)) > 0)
 		total += n;
 	return total;
@@ -530,6 +533,16 @@ void io_inject_fault(struct io_engine *io, bool write, unsigned int nth, int err
 	io->fault[write].nth = nth;
 	io->fault[write].err = err > 0 ? -err : err;
 	pthread_mutex_unlock(&io->lock);
+}
+
+/*
+ * io_hold_completions - while @hold, completions reach their end_io only in a thread that
+ * waits for them (io_wait_all, io_wait_for), never through io_reap (tests: a write kept "in
+ * flight", its page under writeback, for as long as nobody waits for it).
+ */
+void io_hold_completions(struct io_engine *io, bool hold)
+{
+	atomic_store_explicit(&io->hold, hold, memory_order_relaxed);
 }
 
 /* io_engine_stats - what has been submitted since the engine was created. */

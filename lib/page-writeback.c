@@ -497,9 +497,9 @@ int swap_writepage(struct page *page)
 static unsigned long __write_cache_pages(struct rcl_engine *engine,
 					 struct address_space *mapping, unsigned long start,
 					 unsigned long end, unsigned long nr_to_write,
-					 unsigned long *ret_next)
+					 unsigned long *ret_next, unsigned long *ret_skipped)
 {
-	unsigned long base, slot, written = 0, next = end;
+	unsigned long base, slot, written = 0, next = end, skipped = 0;
 	struct xa_node *leaf;
 
 	if (!mapping->nr_dirty || start >= end)
@@ -523,8 +523,12 @@ static unsigned long __write_cache_pages(struct rcl_engine *engine,
 			if (!slot_is_page(s))
 				continue;
 			page = pfn_to_page(engine, slot_pfn(s));
-			if (!PageDirty(page) || PageWriteback(page) || !trylock_page(page))
+			if (!PageDirty(page))
 				continue;
+			if (PageWriteback(page) || !trylock_page(page)) {
+				skipped++;	/* dirty, but in flight or busy: see filemap_fdatawrite_range */
+				continue;
+			}
 			if (clear_page_dirty_for_io(page)) {
 				file_writepage(page);
 				written++;
@@ -538,13 +542,15 @@ done:
 out:
 	if (ret_next)
 		*ret_next = next;
+	if (ret_skipped)
+		*ret_skipped = skipped;
 	return written;
 }
 
 static unsigned long write_cache_pages(struct rcl_engine *engine, struct address_space *mapping,
 				       unsigned long start, unsigned long end)
 {
-	return __write_cache_pages(engine, mapping, start, end, ULONG_MAX, NULL);
+	return __write_cache_pages(engine, mapping, start, end, ULONG_MAX, NULL, NULL);
 }
 
 /* Write back and fsync one file; returns (and clears) a writeback error since the last call. */
@@ -560,13 +566,26 @@ void filemap_fdatawrite(struct rcl_engine *engine, struct address_space *mapping
 	filemap_fdatawrite_range(engine, mapping, 0, ULONG_MAX);
 }
 
-/* The same for the pages of index [@start, @end); returns how many were written. */
+/*
+ * The same for the pages of index [@start, @end); returns how many were written. A sync
+ * (WB_SYNC_ALL): a page dirtied again while its last write was in flight, or locked by
+ * another thread, was skipped by the walk, and the write in flight has the bytes from before;
+ * so once the writes in flight are done, the range is walked again and such pages written,
+ * as the kernel's write_cache_pages waits for them in WB_SYNC_ALL. Otherwise msync could
+ * return with older bytes on disk than the caller wrote before it.
+ */
 unsigned long filemap_fdatawrite_range(struct rcl_engine *engine, struct address_space *mapping,
 				       unsigned long start, unsigned long end)
 {
-	unsigned long written = write_cache_pages(engine, mapping, start, end);
+	unsigned long skipped, written;
 
+	written = __write_cache_pages(engine, mapping, start, end, ULONG_MAX, NULL, &skipped);
 	writeback_wait_all(engine);
+	if (skipped) {
+		written += __write_cache_pages(engine, mapping, start, end, ULONG_MAX, NULL,
+					       NULL);
+		writeback_wait_all(engine);
+	}
 	return written;
 }
 
@@ -635,10 +654,10 @@ static unsigned long write_cache_pages_cyclic(struct rcl_engine *engine,
 {
 	unsigned long start = mapping->writeback_index, next, written;
 
-	written = __write_cache_pages(engine, mapping, start, ULONG_MAX, nr_to_write, &next);
+	written = __write_cache_pages(engine, mapping, start, ULONG_MAX, nr_to_write, &next, NULL);
 	if (written < nr_to_write && start) {
 		written += __write_cache_pages(engine, mapping, 0, start, nr_to_write - written,
-					       &next);
+					       &next, NULL);
 		if (next == start)
 			next = 0;
 	}

@@ -88,6 +88,7 @@ void io_wait_for(struct io_engine *io, _Atomic int *remaining);
 /* Fault injection for tests: fail the Nth (1-based, counting from now) read or write with
  * -err; 0 disables. */
 void io_inject_fault(struct io_engine *io, bool write, unsigned int nth, int err);
+void io_hold_completions(struct io_engine *io, bool hold);
 
 /* What an engine has been asked to transfer since it was created (tests, benchmarks). */
 struct io_stats {

@@ -10,6 +10,7 @@
  * flight: the program then reports itself skipped (TAP "1..0 # SKIP").
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +206,61 @@ START_TEST(test_pageout_writes_go_out_unlocked)
 }
 END_TEST
 
+/*
+ * msync of pages dirtied again while their last write is in flight. The flusher writes a
+ * shared file region's pages (pattern 1) and their writes are kept in flight (the file
+ * ring's completions held until someone waits: io_hold_completions); the client then writes
+ * pattern 2 into them and calls msync. The walk skips them (dirty and under writeback), and
+ * the write in flight has pattern 1: msync must write them again once it is done, or it
+ * returns with pattern 1 on disk. Before, it did (every page the flusher had taken).
+ */
+START_TEST(test_msync_writes_pages_rewritten_in_flight)
+{
+	struct rcl_region_spec spec = { .type = RCL_REGION_FILE, .nr_pages = 256, .path = "again",
+					.flags = RCL_REGION_SHARED };
+	char path[sizeof(((struct fixture *)0)->data) + 8], *buf = malloc(256 * PAGE);
+	uint64_t p, in_flight = 0, stale = 0;
+	struct fixture f;
+	double deadline;
+	uint32_t id;
+	int fd;
+
+	ck_assert_ptr_nonnull(buf);
+	fixture_setup_io(&f, 16, 64, 1, true);
+	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
+	ck_assert_int_eq(rcl_thread_attach(f.e), 0);
+	ck_assert_int_eq(rcl_tunable_set(f.e, RCL_TUNABLE_DIRTY_BACKGROUND_RATIO, 1), 0);
+	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
+	io_hold_completions(f.e->file_io, true);
+	fixture_fill(&f, id, 0, spec.nr_pages, 1);	/* over 1 %: the flusher writes */
+	/* Until the flusher has writes in flight (bounded). */
+	for (deadline = now_s() + 10; now_s() < deadline; sched_yield()) {
+		in_flight = fixture_vmstat(f.e, "nr_writeback");
+		if (in_flight)
+			break;
+	}
+	ck_assert_uint_gt(in_flight, 0);
+	fixture_fill(&f, id, 0, spec.nr_pages, 2);
+	ck_assert_int_eq(rcl_region_msync(f.e, id), 0);
+	io_hold_completions(f.e->file_io, false);
+	snprintf(path, sizeof(path), "%s/again", f.data);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, buf, spec.nr_pages * PAGE, 0), (ssize_t)(spec.nr_pages * PAGE));
+	for (p = 0; p < spec.nr_pages; p++)
+		stale += !check_pattern(buf + p * PAGE, PAGE, 2, p * PAGE);
+	close(fd);
+	printf("# msync after a rewrite: %llu pages were in flight, %llu stale on disk\n",
+	       (unsigned long long)in_flight, (unsigned long long)stale);
+	ck_assert_uint_eq(stale, 0);
+	ck_assert_int_eq(rcl_region_free(f.e, id), 0);
+	rcl_thread_detach(f.e);
+	rcl_engine_stop_threads(f.e);
+	fixture_teardown(&f);
+	free(buf);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("swapout");
@@ -214,6 +270,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_direct_reclaim_does_not_wait_for_its_writes);
 	tcase_add_test(tc, test_swap_writes_go_out_unlocked);
 	tcase_add_test(tc, test_pageout_writes_go_out_unlocked);
+	tcase_add_test(tc, test_msync_writes_pages_rewritten_in_flight);
 	suite_add_tcase(s, tc);
 	return s;
 }
