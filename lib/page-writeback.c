@@ -488,7 +488,8 @@ int swap_writepage(struct page *page)
 /*
  * Write back every dirty page of @mapping in [@start, @end) that is not in flight, at most
  * @nr_to_write; the pages stay cached. Returns how many it started writing, and in *@ret_next
- * the index after the last one (the kernel's done_index), or @end when it went through.
+ * the index after the last one (the kernel's done_index), or @end when it went through, and
+ * in *@ret_skipped the dirty pages it left, being in flight or locked by another thread.
  *
  * The walk goes leaf by leaf: starting writes neither adds nor removes page cache entries, so
  * a leaf stays valid while its 64 slots are looked at, and each leaf costs one descent of the

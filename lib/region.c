@@ -695,13 +695,13 @@ static void pageout_list(struct pglist_data *pgdat, struct page_list *list,
 
 /*
  * MADV_PAGEOUT: reclaim the range's pages now, whatever their age. In batches, as
- * shrink_node_memcg reclaims, and for the same reason: between batches,
- * with nothing isolated, a plug about to fill is submitted without mm_lock
- * (blk_flush_plug_unlocked), so that a range of thousands of dirty pages never has its swap
- * writes go out, CRCs and ring waits included, with the whole model stopped behind them.
- * The range is walked on after the lock came back: the region is the call's (referenced), its
- * entries are read again, and a region that died meanwhile is left. A batch is as many pages
- * as shrink_page_list takes back from a client in one run (TAKE_BACK_BATCH).
+ * shrink_node_memcg reclaims, and for the same reason: between batches, with nothing
+ * isolated, a plug about to fill is submitted without mm_lock (blk_flush_plug_unlocked), so
+ * that a range of thousands of dirty pages never has its swap writes go out, CRCs and ring
+ * waits included, with the whole model stopped behind them. The range is walked on after the
+ * lock came back: the region is the call's (referenced), its entries are read again, and a
+ * region that died meanwhile is left. A batch is as many pages as shrink_page_list takes back
+ * from a client in one run (TAKE_BACK_BATCH).
  */
 static void madvise_pageout(struct rcl_engine *engine, struct region *region,
 			    unsigned long first, unsigned long nr)
