@@ -89,6 +89,8 @@ static bool mapping_still_at(struct rcl_engine *engine, struct address_space *ma
 	       st.st_dev == mapping->i_dev && st.st_ino == mapping->i_ino;
 }
 
+static void file_drop_unused(struct rcl_engine *engine, struct address_space *mapping);
+
 struct address_space *file_open(struct rcl_engine *engine, const char *path, uint64_t min_size,
 				bool create, int *ret_err)
 {
@@ -138,7 +140,7 @@ found:
 		if (ftruncate(mapping->fd, (off_t)min_size) < 0) {
 			*ret_err = -errno;
 			if (!mapping->refcount)
-				file_put_final(engine, mapping);
+				file_drop_unused(engine, mapping);
 			return NULL;
 		}
 		mapping->i_size = min_size;
@@ -154,13 +156,15 @@ fail:
 	return NULL;
 }
 
-/* Drop the cache of a file nobody uses any more; its dirty pages are written first. */
-void file_put_final(struct rcl_engine *engine, struct address_space *mapping)
+/*
+ * Free the cache of a file whose dirty pages are written and nobody uses: without letting
+ * mm_lock go, so that nobody finds it meanwhile.
+ */
+static void file_teardown(struct rcl_engine *engine, struct address_space *mapping)
 {
 	struct address_space **pp;
 	unsigned long i;
 
-	filemap_write_and_wait(engine, mapping);
 	lru_add_drain_all(engine);
 	xa_for_each_range(&mapping->i_pages, i, 0, ULONG_MAX) {
 		pgcache_slot_t s = page_cache_slot(mapping, i);
@@ -190,6 +194,29 @@ void file_put_final(struct rcl_engine *engine, struct address_space *mapping)
 	close(mapping->fd);
 	free(mapping->path);
 	free(mapping);
+}
+
+/* Drop the cache of a file nobody uses any more (the engine's end); its dirty pages are
+ * written first. */
+void file_put_final(struct rcl_engine *engine, struct address_space *mapping)
+{
+	filemap_write_and_wait(engine, mapping);
+	file_teardown(engine, mapping);
+}
+
+/*
+ * file_open could not grow a cached file nobody uses: drop its cache, unless it came into use
+ * while its dirty pages were written and waited for, which lets mm_lock go (a writeback walk
+ * holds it, an open found it and took it): then it stays cached, as a file its last user put
+ * does. It stays on engine->files throughout, so an open meanwhile finds this cache, not a
+ * second one of the same file; and writes in flight keep it (a walk's reference, or pages
+ * under writeback that the wait leaves none of).
+ */
+static void file_drop_unused(struct rcl_engine *engine, struct address_space *mapping)
+{
+	filemap_write_and_wait(engine, mapping);
+	if (!mapping->refcount && !mapping->nr_writeback)
+		file_teardown(engine, mapping);
 }
 
 void file_put(struct rcl_engine *engine, struct address_space *mapping)

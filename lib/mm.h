@@ -269,6 +269,8 @@ struct address_space {
 	unsigned long nrpages;		/* pages in the cache */
 	unsigned long nrexceptional;	/* shadow entries */
 	unsigned long nr_dirty;		/* PG_dirty pages in the cache */
+	unsigned long nr_writeback;	/* PG_writeback pages in the cache, submitted or about
+					 * to be (page-writeback.c) */
 	unsigned long writeback_index;	/* where background writeback goes on (range_cyclic) */
 	uint64_t dirtied_when;		/* when nr_dirty last left 0 (ns, monotonic): what the
 					 * flusher's periodic writeback ages files by */
@@ -598,6 +600,8 @@ void set_page_writeback(struct page *page);
 int file_writepage(struct page *page);
 int filemap_write_and_wait(struct rcl_engine *engine, struct address_space *mapping);
 void filemap_fdatawrite(struct rcl_engine *engine, struct address_space *mapping);
+void filemap_fdatawait_range(struct rcl_engine *engine, struct address_space *mapping,
+			     unsigned long start, unsigned long end);
 unsigned long filemap_fdatawrite_range(struct rcl_engine *engine, struct address_space *mapping,
 				       unsigned long start, unsigned long end);
 int filemap_fsync_result(struct address_space *mapping, int fsync_err);

@@ -90,6 +90,10 @@ bool clear_page_dirty_for_io(struct page *page)
 
 void set_page_writeback(struct page *page)
 {
+	struct address_space *mapping = page_file_mapping(page);
+
+	if (mapping)
+		mapping->nr_writeback++;
 	SetPageWriteback(page);
 	mod_node_page_state(page_pgdat(page), NR_WRITEBACK, 1);
 	mod_zone_page_state(page_zone(page), NR_ZONE_WRITE_PENDING, 1);
@@ -101,6 +105,10 @@ void set_page_writeback(struct page *page)
  */
 void end_page_writeback(struct page *page)
 {
+	struct address_space *mapping = page_file_mapping(page);
+
+	if (mapping)
+		mapping->nr_writeback--;
 	if (PageReclaim(page)) {
 		ClearPageReclaim(page);
 		rotate_reclaimable_page(page);
@@ -238,13 +246,20 @@ static void submit_file_run(struct rcl_engine *engine, struct address_space *map
 	int ret;
 
 	if (!req || !iov || !run) {
+		/* Model work: submitting without mm_lock (__blk_flush_plug) takes it here. */
+		bool held = mm_locked_by_current(engine);
+
 		free(req);
 		free(iov);
 		free(run);
+		if (!held)
+			mm_lock(engine);
 		for (i = 0; i < nr; i++) {
 			writeback_error(pages[i], mapping, -ENOMEM);
 			end_page_writeback(pages[i]);
 		}
+		if (!held)
+			mm_unlock(engine);
 		return;
 	}
 	run->mapping = mapping;
@@ -261,23 +276,43 @@ static void submit_file_run(struct rcl_engine *engine, struct address_space *map
 				.private = run };
 	/* Counted at submission, as submit_bio counts, in KiB as /proc/vmstat shows it. */
 	count_vm_events(engine, PGPGOUT, (unsigned long)nr * (PAGE_SIZE >> 10));
+	/* Submitting can wait for room in the ring: see swap_writepages. */
+	if (mm_locked_by_current(engine))
+		count_vm_events(engine, FILE_WRITEOUT_LOCKED, nr);
 	ret = io_submit(engine->file_io, req);
 	if (ret < 0)
 		file_run_end_io(req, ret);
 }
 
-static void flush_file_pages(struct rcl_engine *engine, struct page **pages, unsigned int nr)
+/*
+ * The runs of consecutive pages of one file in @pages (in file order), each with its mapping,
+ * looked up in the engine's table while mm_lock is held: the number of runs, run r starting
+ * at @starts[r] in @pages and ending at @starts[r + 1], of @maps[r].
+ */
+static unsigned int file_runs(struct rcl_engine *engine, struct page **pages, unsigned int nr,
+			      unsigned int *starts, struct address_space **maps)
 {
-	unsigned int start = 0, i;
+	unsigned int start = 0, runs = 0, i;
 
 	for (i = 1; i <= nr; i++) {
 		if (i < nr && pages[i]->mapping == pages[i - 1]->mapping &&
 		    pages[i]->index == pages[i - 1]->index + 1)
 			continue;
-		submit_file_run(engine, mapping_lookup(engine, pages[start]->mapping),
-				pages + start, i - start);
+		starts[runs] = start;
+		maps[runs++] = mapping_lookup(engine, pages[start]->mapping);
 		start = i;
 	}
+	starts[runs] = nr;
+	return runs;
+}
+
+static void flush_file_runs(struct rcl_engine *engine, struct page **pages,
+			    unsigned int *starts, struct address_space **maps, unsigned int runs)
+{
+	unsigned int r;
+
+	for (r = 0; r < runs; r++)
+		submit_file_run(engine, maps[r], pages + starts[r], starts[r + 1] - starts[r]);
 }
 
 static int cmp_page_file_order(const void *a, const void *b)
@@ -291,19 +326,22 @@ static int cmp_page_file_order(const void *a, const void *b)
 
 /*
  * Submit everything queued in @plug: swap pages in slot order, file pages in file order. With
- * @drop_for_swap the caller holds mm_lock and can let it go here: the swap writes are then
- * submitted without it. Their pages are unlocked and PG_writeback, so nothing of them changes
- * meanwhile (the slot in page->private and the frame stay theirs until end_page_writeback),
- * and what submitting costs (a CRC32C a page, the io_uring submission that runs the block
- * layer inline) holds no other thread up: in the kernel swap_writepage runs under the page
- * lock alone. File pages go out under the lock, since their mappings are looked up in the
- * engine's table.
+ * @drop the caller holds mm_lock and can let it go here: the writes are then submitted
+ * without it. Their pages are unlocked and PG_writeback, so nothing of them changes meanwhile
+ * (the slot in page->private, the file and index, and the frame stay theirs until
+ * end_page_writeback), and what submitting costs (a CRC32C a swap page, the io_uring
+ * submission that runs the block layer inline, a wait for room in the ring) holds no other
+ * thread up: in the kernel swap_writepage and the file's writepages run under the page lock
+ * alone. The files' mappings are looked up in the engine's table first, under the lock. A
+ * mapping is not freed while pages of it are under writeback: the one thread that frees a
+ * file in use by nobody waits for them first (file_drop_unused), and a sync waits for the
+ * pages it skipped as under writeback (filemap_fdatawait_range).
  */
-static void __blk_flush_plug(struct rcl_engine *engine, struct blk_plug *plug,
-			     bool drop_for_swap)
+static void __blk_flush_plug(struct rcl_engine *engine, struct blk_plug *plug, bool drop)
 {
 	struct page *swap_pages[BLK_PLUG_MAX], *file_pages[BLK_PLUG_MAX];
-	unsigned int i, nr_swap = 0, nr_file = 0;
+	struct address_space *maps[BLK_PLUG_MAX];
+	unsigned int i, nr_swap = 0, nr_file = 0, runs = 0, starts[BLK_PLUG_MAX + 1];
 
 	for (i = 0; i < plug->nr; i++) {
 		struct page *page = plug->pages[i];
@@ -316,13 +354,19 @@ static void __blk_flush_plug(struct rcl_engine *engine, struct blk_plug *plug,
 	plug->nr = 0;
 	if (nr_file) {
 		qsort(file_pages, nr_file, sizeof(file_pages[0]), cmp_page_file_order);
-		flush_file_pages(engine, file_pages, nr_file);
+		runs = file_runs(engine, file_pages, nr_file, starts, maps);
 	}
-	if (nr_swap && drop_for_swap) {
+	if (drop) {
 		mm_drop(engine);
+		if (engine->unlocked_submit_hook)
+			engine->unlocked_submit_hook(engine);
+		flush_file_runs(engine, file_pages, starts, maps, runs);
 		flush_swap_pages(engine, swap_pages, nr_swap);
 		mm_retake(engine);
-	} else if (nr_swap) {
+		return;
+	}
+	flush_file_runs(engine, file_pages, starts, maps, runs);
+	if (nr_swap) {
 		/* Reclaim in a daemon flushes between batches, where it can let mm_lock go: a
 		 * submission here, which can wait for room in the ring, is a sleep under it. */
 		if (reclaim_may_sleep(engine) &&
@@ -493,7 +537,10 @@ int swap_writepage(struct page *page)
  *
  * The walk goes leaf by leaf: starting writes neither adds nor removes page cache entries, so
  * a leaf stays valid while its 64 slots are looked at, and each leaf costs one descent of the
- * tree instead of one per page.
+ * tree instead of one per page. The writes go out between leaves and at the end, in a daemon
+ * without mm_lock (blk_flush_plug_unlocked): the caller must hold nothing that the lock's
+ * absence would invalidate but @mapping, on which the walk holds a reference meanwhile, so
+ * that it is not freed (file_drop_unused) and stays on engine->files.
  */
 static unsigned long __write_cache_pages(struct rcl_engine *engine,
 					 struct address_space *mapping, unsigned long start,
@@ -505,6 +552,8 @@ static unsigned long __write_cache_pages(struct rcl_engine *engine,
 
 	if (!mapping->nr_dirty || start >= end)
 		goto out;
+	/* The walk may let mm_lock go: a mapping in use is never freed (file_drop_unused). */
+	mapping->refcount++;
 	blk_start_plug(engine);
 	for (leaf = xa_next_leaf(&mapping->i_pages, start); leaf;
 	     leaf = base + XA_CHUNK_SIZE ? xa_next_leaf(&mapping->i_pages, base + XA_CHUNK_SIZE) :
@@ -537,9 +586,14 @@ static unsigned long __write_cache_pages(struct rcl_engine *engine,
 				unlock_page(page);
 			}
 		}
+		/* Between leaves nothing is held (the next one is looked up again): a plug
+		 * about to fill goes out here, without mm_lock in a daemon. */
+		if (blk_plug_nearly_full(engine, XA_CHUNK_SIZE))
+			blk_flush_plug_unlocked(engine);
 	}
 done:
-	blk_finish_plug(engine);
+	blk_finish_plug_unlocked(engine);
+	mapping->refcount--;
 out:
 	if (ret_next)
 		*ret_next = next;
@@ -568,6 +622,40 @@ void filemap_fdatawrite(struct rcl_engine *engine, struct address_space *mapping
 }
 
 /*
+ * Wait until no page of @mapping in [@start, @end) is under writeback (the kernel's
+ * __filemap_fdatawait_range): page by page, each until its write is done. Waiting for the
+ * I/O in flight is not enough: another writer (the flusher, reclaim) may have set
+ * PG_writeback on pages and let mm_lock go before submitting them (__blk_flush_plug), and a
+ * sync that skipped them as in flight must not return before they are written. Only pages of
+ * the range are waited for, so a writer that keeps other pages of the file in flight holds no
+ * sync up. In the deterministic engine nobody lets the lock go: what was set is submitted,
+ * and waiting for the I/O is all.
+ */
+void filemap_fdatawait_range(struct rcl_engine *engine, struct address_space *mapping,
+			     unsigned long start, unsigned long end)
+{
+	struct timespec deadline;
+	unsigned long idx = start;
+
+	writeback_wait_all(engine);
+	while (mapping->nr_writeback && reclaim_may_sleep(engine) &&
+	       (idx = xa_find(&mapping->i_pages, idx, end)) < end) {
+		pgcache_slot_t s = page_cache_slot(mapping, idx);
+
+		if (!slot_is_page(s) || !PageWriteback(pfn_to_page(engine, slot_pfn(s)))) {
+			idx++;
+			continue;
+		}
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		timespec_add_ms(&deadline, 100);
+		engine->nr_dirty_waiters++;	/* woken by end_page_writeback */
+		mm_cond_timedwait(engine, &engine->dirty_wait, &deadline);
+		engine->nr_dirty_waiters--;
+		writeback_wait_all(engine);	/* and what was submitted meanwhile */
+	}
+}
+
+/*
  * The same for the pages of index [@start, @end); returns how many were written. A sync
  * (WB_SYNC_ALL): a page dirtied again while its last write was in flight, or locked by
  * another thread, was skipped by the walk, and the write in flight has the bytes from before;
@@ -581,11 +669,11 @@ unsigned long filemap_fdatawrite_range(struct rcl_engine *engine, struct address
 	unsigned long skipped, written;
 
 	written = __write_cache_pages(engine, mapping, start, end, ULONG_MAX, NULL, &skipped);
-	writeback_wait_all(engine);
+	filemap_fdatawait_range(engine, mapping, start, end);
 	if (skipped) {
 		written += __write_cache_pages(engine, mapping, start, end, ULONG_MAX, NULL,
 					       NULL);
-		writeback_wait_all(engine);
+		filemap_fdatawait_range(engine, mapping, start, end);
 	}
 	return written;
 }

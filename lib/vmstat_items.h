@@ -92,7 +92,8 @@
 	X(MAPPED_HINT_FAULTS, "mapped_hint_faults")			\
 	X(MAPPED_TAKE_BACK_PAGES, "mapped_take_back_pages")		\
 	X(MAPPED_TAKE_BACK_CALLS, "mapped_take_back_calls")		\
-	X(PSWPOUT_LOCKED, "pswpout_locked")
+	X(PSWPOUT_LOCKED, "pswpout_locked")				\
+	X(FILE_WRITEOUT_LOCKED, "file_writeout_locked")
 
 #define VMSTAT_ENUM(item, name) item,
 

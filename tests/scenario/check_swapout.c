@@ -12,8 +12,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "engine-fixture.h"
 #include "mm.h"
@@ -261,6 +263,306 @@ START_TEST(test_msync_writes_pages_rewritten_in_flight)
 }
 END_TEST
 
+/*
+ * The file side: msync of a shared file region of 2,048 dirty pages in a daemon sends every
+ * write without mm_lock (file_writeout_locked stays 0): the writeback walk submits its plug
+ * between page-cache leaves and at its end, the files' mappings looked up before the lock is
+ * let go. Before, file pages always went out under the lock, 512 at a time. The file then
+ * holds every byte written.
+ */
+START_TEST(test_file_writes_go_out_unlocked)
+{
+	struct rcl_region_spec spec = { .type = RCL_REGION_FILE, .nr_pages = 2048, .path = "wb",
+					.flags = RCL_REGION_SHARED };
+	char path[sizeof(((struct fixture *)0)->data) + 8], *buf = malloc(PAGE);
+	uint64_t locked0, locked, out0, out, p;
+	struct fixture f;
+	uint32_t id;
+	int fd;
+
+	ck_assert_ptr_nonnull(buf);
+	fixture_setup_io(&f, 16, 64, 1, true);
+	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
+	ck_assert_int_eq(rcl_thread_attach(f.e), 0);
+	/* The flusher leaves the pages (half the arena) dirty for msync to write them all. */
+	ck_assert_int_eq(rcl_tunable_set(f.e, RCL_TUNABLE_DIRTY_RATIO, 100), 0);
+	ck_assert_int_eq(rcl_tunable_set(f.e, RCL_TUNABLE_DIRTY_BACKGROUND_RATIO, 99), 0);
+	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
+	fixture_fill(&f, id, 0, spec.nr_pages, 17);
+	locked0 = fixture_vmstat(f.e, "file_writeout_locked");
+	out0 = fixture_vmstat(f.e, "pgpgout");
+	ck_assert_int_eq(rcl_region_msync(f.e, id), 0);
+	locked = fixture_vmstat(f.e, "file_writeout_locked") - locked0;
+	out = (fixture_vmstat(f.e, "pgpgout") - out0) / (PAGE >> 10);
+	printf("# msync: %llu pages written, %llu of them submitted with mm_lock held\n",
+	       (unsigned long long)out, (unsigned long long)locked);
+	ck_assert_uint_eq(out, spec.nr_pages);
+	ck_assert_uint_eq(locked, 0);
+	snprintf(path, sizeof(path), "%s/wb", f.data);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	for (p = 0; p < spec.nr_pages; p++) {
+		ck_assert_int_eq(pread(fd, buf, PAGE, (off_t)(p * PAGE)), (ssize_t)PAGE);
+		ck_assert(check_pattern(buf, PAGE, 17, p * PAGE));
+	}
+	close(fd);
+	ck_assert_int_eq(rcl_region_free(f.e, id), 0);
+	rcl_thread_detach(f.e);
+	rcl_engine_stop_threads(f.e);
+	fixture_teardown(&f);
+	free(buf);
+}
+END_TEST
+
+/*
+ * A sync beside the flusher. The flusher sets pages under writeback, clean, and may let
+ * mm_lock go before it submits them; a sync that meets them skips them as in flight, and must
+ * still not return before they are written (filemap_fdatawait waits for the file's count of
+ * pages under writeback, not only for the I/O submitted). Each round writes every page of a
+ * shared file region with the round's pattern (a background threshold of 1% wakes the
+ * flusher), holds the flusher in the window between letting the lock go and submitting
+ * (internal.h's fault-injection hook, armed for one entry, released by the test or after
+ * 500 ms), calls rcl_sync_all meanwhile, and reads the file: every page must hold the
+ * round's bytes. Without the wait the sync returned at once and the file held the round
+ * before's pages.
+ */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	pthread_t tester;
+	bool armed, entered, released;
+} held = { .lock = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+static void hold_submit(struct rcl_engine *engine)
+{
+	struct timespec deadline;
+
+	(void)engine;
+	pthread_mutex_lock(&held.lock);
+	if (!held.armed || pthread_equal(pthread_self(), held.tester)) {
+		pthread_mutex_unlock(&held.lock);
+		return;
+	}
+	held.armed = false;
+	held.entered = true;
+	pthread_cond_broadcast(&held.cv);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	timespec_add_ms(&deadline, 500);
+	while (!held.released &&
+	       pthread_cond_timedwait(&held.cv, &held.lock, &deadline) != ETIMEDOUT)
+		;
+	pthread_mutex_unlock(&held.lock);
+}
+
+START_TEST(test_sync_waits_for_the_flushers_writes)
+{
+	struct rcl_region_spec spec = { .type = RCL_REGION_FILE, .nr_pages = 256, .path = "sync",
+					.flags = RCL_REGION_SHARED };
+	char path[sizeof(((struct fixture *)0)->data) + 8], *buf = malloc(256 * PAGE);
+	uint64_t r, p, stale = 0, stale_rounds = 0, held_rounds = 0;
+	struct timespec deadline;
+	struct fixture f;
+	uint32_t id;
+	int fd;
+
+	ck_assert_ptr_nonnull(buf);
+	fixture_setup_io(&f, 16, 64, 1, true);
+	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
+	ck_assert_int_eq(rcl_thread_attach(f.e), 0);
+	ck_assert_int_eq(rcl_tunable_set(f.e, RCL_TUNABLE_DIRTY_BACKGROUND_RATIO, 1), 0);
+	held.tester = pthread_self();
+	f.e->unlocked_submit_hook = hold_submit;
+	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
+	snprintf(path, sizeof(path), "%s/sync", f.data);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	for (r = 1; r <= 5; r++) {
+		uint64_t before = stale;
+
+		pthread_mutex_lock(&held.lock);
+		held.armed = true;
+		held.entered = held.released = false;
+		pthread_mutex_unlock(&held.lock);
+		fixture_fill(&f, id, 0, spec.nr_pages, r);
+		/* The flusher, woken by the writes, comes to the window (bounded). */
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		timespec_add_ms(&deadline, 10000);
+		pthread_mutex_lock(&held.lock);
+		while (!held.entered &&
+		       pthread_cond_timedwait(&held.cv, &held.lock, &deadline) != ETIMEDOUT)
+			;
+		held_rounds += held.entered;
+		held.armed = false;
+		pthread_mutex_unlock(&held.lock);
+		ck_assert_int_eq(rcl_sync_all(f.e), 0);
+		ck_assert_int_eq(pread(fd, buf, spec.nr_pages * PAGE, 0),
+				 (ssize_t)(spec.nr_pages * PAGE));
+		for (p = 0; p < spec.nr_pages; p++)
+			stale += !check_pattern(buf + p * PAGE, PAGE, r, p * PAGE);
+		stale_rounds += stale != before;
+		pthread_mutex_lock(&held.lock);
+		held.released = true;
+		pthread_cond_broadcast(&held.cv);
+		pthread_mutex_unlock(&held.lock);
+	}
+	printf("# sync beside the flusher: the flusher held in %llu of 5 rounds, %llu stale "
+	       "pages in %llu rounds\n", (unsigned long long)held_rounds,
+	       (unsigned long long)stale, (unsigned long long)stale_rounds);
+	ck_assert_uint_gt(held_rounds, 0);
+	ck_assert_uint_eq(stale, 0);
+	close(fd);
+	f.e->unlocked_submit_hook = NULL;
+	ck_assert_int_eq(rcl_region_free(f.e, id), 0);
+	rcl_thread_detach(f.e);
+	rcl_engine_stop_threads(f.e);
+	fixture_teardown(&f);
+	free(buf);
+}
+END_TEST
+
+/*
+ * A file nobody uses is dropped (file_put_final) when opening it anew fails, here a create
+ * to a size over RLIMIT_FSIZE, while the flusher is in the window between letting mm_lock go
+ * and submitting that file's pages: the flusher's walk holds the file, so it is not freed
+ * under it (AddressSanitizer reported the use after free in file_run_written before), and
+ * every byte reaches the file.
+ */
+START_TEST(test_file_dropped_beside_the_flusher)
+{
+	struct rlimit old, small = { .rlim_cur = 8 * MiB, .rlim_max = RLIM_INFINITY };
+	char path[sizeof(((struct fixture *)0)->data) + 8], *buf = malloc(256 * PAGE);
+	struct timespec deadline;
+	struct fixture f;
+	uint64_t p;
+	bool entered;
+	int fd;
+
+	ck_assert_ptr_nonnull(buf);
+	fixture_setup_io(&f, 16, 64, 1, true);
+	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
+	ck_assert_int_eq(rcl_thread_attach(f.e), 0);
+	ck_assert_int_eq(rcl_tunable_set(f.e, RCL_TUNABLE_DIRTY_BACKGROUND_RATIO, 1), 0);
+	held.tester = pthread_self();
+	pthread_mutex_lock(&held.lock);
+	held.armed = true;
+	held.entered = held.released = false;
+	pthread_mutex_unlock(&held.lock);
+	f.e->unlocked_submit_hook = hold_submit;
+	for (p = 0; p < 256; p++)
+		fill_pattern(buf + p * PAGE, PAGE, 23, p * PAGE);
+	ck_assert_int_eq(rcl_file_write(f.e, "drop", 0, buf, 256 * PAGE), 0);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	timespec_add_ms(&deadline, 10000);
+	pthread_mutex_lock(&held.lock);
+	while (!held.entered &&
+	       pthread_cond_timedwait(&held.cv, &held.lock, &deadline) != ETIMEDOUT)
+		;
+	entered = held.entered;
+	held.armed = false;
+	pthread_mutex_unlock(&held.lock);
+	ck_assert_msg(entered, "the flusher never came to the window");
+	/* Growing the file past the limit fails: the open drops a file nobody uses. */
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+	ck_assert_int_lt(rcl_file_create(f.e, "drop", 64 * MiB), 0);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+	pthread_mutex_lock(&held.lock);
+	held.released = true;
+	pthread_cond_broadcast(&held.cv);
+	pthread_mutex_unlock(&held.lock);
+	ck_assert_int_eq(rcl_sync_all(f.e), 0);
+	snprintf(path, sizeof(path), "%s/drop", f.data);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, buf, 256 * PAGE, 0), (ssize_t)(256 * PAGE));
+	for (p = 0; p < 256; p++)
+		ck_assert(check_pattern(buf + p * PAGE, PAGE, 23, p * PAGE));
+	close(fd);
+	f.e->unlocked_submit_hook = NULL;
+	rcl_thread_detach(f.e);
+	rcl_engine_stop_threads(f.e);
+	fixture_teardown(&f);
+	free(buf);
+}
+END_TEST
+
+/* Thread A of the test below: a create that fails (over RLIMIT_FSIZE) drops the file. */
+static void *failing_create(void *arg)
+{
+	struct fixture *f = arg;
+
+	ck_assert_int_eq(rcl_thread_attach(f->e), 0);
+	ck_assert_int_lt(rcl_file_create(f->e, "dup", 64 * MiB), 0);
+	rcl_thread_detach(f->e);
+	return NULL;
+}
+
+/*
+ * A file being dropped (file_open's failure path) while its writes are in flight is still
+ * the file: an open meanwhile finds its cache and its bytes, not a second cache of the same
+ * file read from a disk the writes have not reached yet. Thread A's failing create writes the
+ * file's dirty pages before it drops it and is held in the window before it submits them
+ * (the hook); meanwhile the test reads the file. Taking the cache off engine->files before
+ * writing, as a first mend did, made the read build a new cache that saw none of the bytes.
+ */
+START_TEST(test_file_found_while_it_is_dropped)
+{
+	struct rlimit old, small = { .rlim_cur = 8 * MiB, .rlim_max = RLIM_INFINITY };
+	char *buf = malloc(256 * PAGE), *got = malloc(256 * PAGE);
+	struct timespec deadline;
+	struct fixture f;
+	size_t n = 0;
+	pthread_t a;
+	bool entered;
+	uint64_t p;
+
+	ck_assert(buf && got);
+	fixture_setup_io(&f, 16, 64, 1, true);
+	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
+	ck_assert_int_eq(rcl_thread_attach(f.e), 0);
+	/* 1 MiB dirty stays under the default background threshold: the flusher stays out. */
+	for (p = 0; p < 256; p++)
+		fill_pattern(buf + p * PAGE, PAGE, 29, p * PAGE);
+	ck_assert_int_eq(rcl_file_write(f.e, "dup", 0, buf, 256 * PAGE), 0);
+	held.tester = pthread_self();
+	pthread_mutex_lock(&held.lock);
+	held.armed = true;
+	held.entered = held.released = false;
+	pthread_mutex_unlock(&held.lock);
+	f.e->unlocked_submit_hook = hold_submit;
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+	ck_assert_int_eq(pthread_create(&a, NULL, failing_create, &f), 0);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	timespec_add_ms(&deadline, 10000);
+	pthread_mutex_lock(&held.lock);
+	while (!held.entered &&
+	       pthread_cond_timedwait(&held.cv, &held.lock, &deadline) != ETIMEDOUT)
+		;
+	entered = held.entered;
+	held.armed = false;
+	pthread_mutex_unlock(&held.lock);
+	ck_assert_msg(entered, "the dropping thread never came to the window");
+	ck_assert_int_eq(rcl_file_read(f.e, "dup", 0, got, 256 * PAGE, &n), 0);
+	pthread_mutex_lock(&held.lock);
+	held.released = true;
+	pthread_cond_broadcast(&held.cv);
+	pthread_mutex_unlock(&held.lock);
+	pthread_join(a, NULL);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+	ck_assert_uint_eq(n, 256 * PAGE);
+	ck_assert(!memcmp(got, buf, 256 * PAGE));
+	f.e->unlocked_submit_hook = NULL;
+	rcl_thread_detach(f.e);
+	rcl_engine_stop_threads(f.e);
+	fixture_teardown(&f);
+	free(buf);
+	free(got);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("swapout");
@@ -271,6 +573,10 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_swap_writes_go_out_unlocked);
 	tcase_add_test(tc, test_pageout_writes_go_out_unlocked);
 	tcase_add_test(tc, test_msync_writes_pages_rewritten_in_flight);
+	tcase_add_test(tc, test_file_writes_go_out_unlocked);
+	tcase_add_test(tc, test_sync_waits_for_the_flushers_writes);
+	tcase_add_test(tc, test_file_dropped_beside_the_flusher);
+	tcase_add_test(tc, test_file_found_while_it_is_dropped);
 	suite_add_tcase(s, tc);
 	return s;
 }
