@@ -145,7 +145,7 @@ struct rcl_engine {
 	pthread_cond_t dirty_wait;		/* writers paused by balance_dirty_pages */
 	/* Fault injection for tests: run between letting mm_lock go and submitting the writes
 	 * set under writeback before (__blk_flush_plug), to widen that window. */
-	void (*unlocked_submit_hook)(struct rcl_engine *engine);
+	void (*_Atomic unlocked_submit_hook)(struct rcl_engine *engine);
 	unsigned int nr_dirty_waiters;
 	bool threads_running;			/* kthreads.c: kswapd and flusher started */
 	pthread_t flusher_thread;		/* kswapd threads are per node (pglist_data) */

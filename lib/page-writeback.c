@@ -357,9 +357,11 @@ static void __blk_flush_plug(struct rcl_engine *engine, struct blk_plug *plug, b
 		runs = file_runs(engine, file_pages, nr_file, starts, maps);
 	}
 	if (drop) {
+		void (*hook)(struct rcl_engine *) = atomic_load(&engine->unlocked_submit_hook);
+
 		mm_drop(engine);
-		if (engine->unlocked_submit_hook)
-			engine->unlocked_submit_hook(engine);
+		if (hook)
+			hook(engine);
 		flush_file_runs(engine, file_pages, starts, maps, runs);
 		flush_swap_pages(engine, swap_pages, nr_swap);
 		mm_retake(engine);
