@@ -210,12 +210,14 @@ void file_put_final(struct rcl_engine *engine, struct address_space *mapping)
  * holds it, an open found it and took it): then it stays cached, as a file its last user put
  * does. It stays on engine->files throughout, so an open meanwhile finds this cache, not a
  * second one of the same file; and writes in flight keep it (a walk's reference, or pages
- * under writeback that the wait leaves none of).
+ * under writeback that the wait leaves none of). It is held meanwhile, so that a second open
+ * that fails too leaves the drop to this one instead of freeing it a second time.
  */
 static void file_drop_unused(struct rcl_engine *engine, struct address_space *mapping)
 {
+	mapping->refcount++;	/* ours while we wait: a second failing open leaves it to us */
 	filemap_write_and_wait(engine, mapping);
-	if (!mapping->refcount && !mapping->nr_writeback)
+	if (!--mapping->refcount && !mapping->nr_writeback)
 		file_teardown(engine, mapping);
 }
 
