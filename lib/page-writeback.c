@@ -636,7 +636,6 @@ void filemap_fdatawrite(struct rcl_engine *engine, struct address_space *mapping
 void filemap_fdatawait_range(struct rcl_engine *engine, struct address_space *mapping,
 			     unsigned long start, unsigned long end)
 {
-	struct timespec deadline;
 	unsigned long idx = start;
 
 	writeback_wait_all(engine);
@@ -648,11 +647,7 @@ void filemap_fdatawait_range(struct rcl_engine *engine, struct address_space *ma
 			idx++;
 			continue;
 		}
-		clock_gettime(CLOCK_REALTIME, &deadline);
-		timespec_add_ms(&deadline, 100);
-		engine->nr_dirty_waiters++;	/* woken by end_page_writeback */
-		mm_cond_timedwait(engine, &engine->dirty_wait, &deadline);
-		engine->nr_dirty_waiters--;
+		writeback_throttle(engine);	/* woken by end_page_writeback, 100 ms at most */
 		writeback_wait_all(engine);	/* and what was submitted meanwhile */
 	}
 }

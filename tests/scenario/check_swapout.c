@@ -72,6 +72,21 @@ static unsigned int own_writes_in_flight(struct own_writes *w)
  * direct reclaim waited for every write in flight (writeback_wait_all) and it was 0. Every
  * page then reads back as written, and nothing was OOM-killed.
  */
+/* A daemon's engine: its threads started (kswapd, the flusher), the test's thread attached. */
+static void daemon_setup(struct fixture *f, uint64_t arena_mib, uint64_t swap_mib)
+{
+	fixture_setup_io(f, arena_mib, swap_mib, 1, true);
+	ck_assert_int_eq(rcl_engine_start_threads(f->e), 0);
+	ck_assert_int_eq(rcl_thread_attach(f->e), 0);
+}
+
+static void daemon_teardown(struct fixture *f)
+{
+	rcl_thread_detach(f->e);
+	rcl_engine_stop_threads(f->e);
+	fixture_teardown(f);
+}
+
 START_TEST(test_direct_reclaim_does_not_wait_for_its_writes)
 {
 	struct rcl_region_spec spec = { .type = RCL_REGION_ANON, .nr_pages = 16384 };
@@ -84,9 +99,7 @@ START_TEST(test_direct_reclaim_does_not_wait_for_its_writes)
 
 	ck_assert_ptr_nonnull(w);
 	ck_assert_ptr_nonnull(buf);
-	fixture_setup_io(&f, 4, 80, 1, true);
-	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
-	ck_assert_int_eq(rcl_thread_attach(f.e), 0);
+	daemon_setup(&f, 4, 80);
 	w->e = f.e;
 	is_writer = true;
 	rcl_trace_set(f.e, note_own_write, w);
@@ -110,9 +123,7 @@ START_TEST(test_direct_reclaim_does_not_wait_for_its_writes)
 	fixture_verify(&f, id, p, 5);
 	ck_assert_uint_eq(fixture_vmstat(f.e, "oom_kill"), 0);
 	ck_assert_int_eq(rcl_region_free(f.e, id), 0);
-	rcl_thread_detach(f.e);
-	rcl_engine_stop_threads(f.e);
-	fixture_teardown(&f);
+	daemon_teardown(&f);
 	free(buf);
 	free(w);
 }
@@ -137,9 +148,7 @@ START_TEST(test_swap_writes_go_out_unlocked)
 	uint32_t id;
 
 	ck_assert_ptr_nonnull(buf);
-	fixture_setup_io(&f, 8, 160, 1, true);
-	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
-	ck_assert_int_eq(rcl_thread_attach(f.e), 0);
+	daemon_setup(&f, 8, 160);
 	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
 	out0 = fixture_vmstat(f.e, "pswpout");
 	locked0 = fixture_vmstat(f.e, "pswpout_locked");
@@ -158,9 +167,7 @@ START_TEST(test_swap_writes_go_out_unlocked)
 	fixture_verify(&f, id, spec.nr_pages, 7);
 	ck_assert_uint_eq(fixture_vmstat(f.e, "oom_kill"), 0);
 	ck_assert_int_eq(rcl_region_free(f.e, id), 0);
-	rcl_thread_detach(f.e);
-	rcl_engine_stop_threads(f.e);
-	fixture_teardown(&f);
+	daemon_teardown(&f);
 	free(buf);
 }
 END_TEST
@@ -181,9 +188,7 @@ START_TEST(test_pageout_writes_go_out_unlocked)
 	uint32_t id;
 
 	ck_assert_ptr_nonnull(buf);
-	fixture_setup_io(&f, 8, 160, 1, true);
-	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
-	ck_assert_int_eq(rcl_thread_attach(f.e), 0);
+	daemon_setup(&f, 8, 160);
 	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
 	for (p = 0; p < spec.nr_pages; p += TOUCH) {
 		for (i = 0; i < TOUCH; i++)
@@ -201,9 +206,7 @@ START_TEST(test_pageout_writes_go_out_unlocked)
 	ck_assert_uint_eq(locked, 0);
 	fixture_verify(&f, id, spec.nr_pages, 9);
 	ck_assert_int_eq(rcl_region_free(f.e, id), 0);
-	rcl_thread_detach(f.e);
-	rcl_engine_stop_threads(f.e);
-	fixture_teardown(&f);
+	daemon_teardown(&f);
 	free(buf);
 }
 END_TEST
@@ -228,9 +231,7 @@ START_TEST(test_msync_writes_pages_rewritten_in_flight)
 	int fd;
 
 	ck_assert_ptr_nonnull(buf);
-	fixture_setup_io(&f, 16, 64, 1, true);
-	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
-	ck_assert_int_eq(rcl_thread_attach(f.e), 0);
+	daemon_setup(&f, 16, 64);
 	ck_assert_int_eq(rcl_tunable_set(f.e, RCL_TUNABLE_DIRTY_BACKGROUND_RATIO, 1), 0);
 	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
 	io_hold_completions(f.e->file_io, true);
@@ -256,9 +257,7 @@ START_TEST(test_msync_writes_pages_rewritten_in_flight)
 	       (unsigned long long)in_flight, (unsigned long long)stale);
 	ck_assert_uint_eq(stale, 0);
 	ck_assert_int_eq(rcl_region_free(f.e, id), 0);
-	rcl_thread_detach(f.e);
-	rcl_engine_stop_threads(f.e);
-	fixture_teardown(&f);
+	daemon_teardown(&f);
 	free(buf);
 }
 END_TEST
@@ -281,9 +280,7 @@ START_TEST(test_file_writes_go_out_unlocked)
 	int fd;
 
 	ck_assert_ptr_nonnull(buf);
-	fixture_setup_io(&f, 16, 64, 1, true);
-	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
-	ck_assert_int_eq(rcl_thread_attach(f.e), 0);
+	daemon_setup(&f, 16, 64);
 	/* The flusher leaves the pages (half the arena) dirty for msync to write them all. */
 	ck_assert_int_eq(rcl_tunable_set(f.e, RCL_TUNABLE_DIRTY_RATIO, 100), 0);
 	ck_assert_int_eq(rcl_tunable_set(f.e, RCL_TUNABLE_DIRTY_BACKGROUND_RATIO, 99), 0);
@@ -307,9 +304,7 @@ START_TEST(test_file_writes_go_out_unlocked)
 	}
 	close(fd);
 	ck_assert_int_eq(rcl_region_free(f.e, id), 0);
-	rcl_thread_detach(f.e);
-	rcl_engine_stop_threads(f.e);
-	fixture_teardown(&f);
+	daemon_teardown(&f);
 	free(buf);
 }
 END_TEST
@@ -354,23 +349,66 @@ static void hold_submit(struct rcl_engine *engine)
 	pthread_mutex_unlock(&held.lock);
 }
 
+/* Hold the next thread other than this one that comes to the window. */
+static void hold_arm(void)
+{
+	pthread_mutex_lock(&held.lock);
+	held.tester = pthread_self();
+	held.armed = true;
+	held.entered = held.released = false;
+	pthread_mutex_unlock(&held.lock);
+}
+
+/* Whether a thread came to the window within 10 s; disarmed either way. */
+static bool hold_entered(void)
+{
+	struct timespec deadline;
+	bool entered;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	timespec_add_ms(&deadline, 10000);
+	pthread_mutex_lock(&held.lock);
+	while (!held.entered &&
+	       pthread_cond_timedwait(&held.cv, &held.lock, &deadline) != ETIMEDOUT)
+		;
+	entered = held.entered;
+	held.armed = false;
+	pthread_mutex_unlock(&held.lock);
+	return entered;
+}
+
+/* Let the held thread go on. */
+static void hold_release(void)
+{
+	pthread_mutex_lock(&held.lock);
+	held.released = true;
+	pthread_cond_broadcast(&held.cv);
+	pthread_mutex_unlock(&held.lock);
+}
+
+/* Over RLIMIT_FSIZE (8 MiB, SIGXFSZ ignored) for the growing creates of the tests below. */
+static void fsize_limit(struct rlimit *old)
+{
+	struct rlimit small = { .rlim_cur = 8 * MiB, .rlim_max = RLIM_INFINITY };
+
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, old), 0);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+}
+
 START_TEST(test_sync_waits_for_the_flushers_writes)
 {
 	struct rcl_region_spec spec = { .type = RCL_REGION_FILE, .nr_pages = 256, .path = "sync",
 					.flags = RCL_REGION_SHARED };
 	char path[sizeof(((struct fixture *)0)->data) + 8], *buf = malloc(256 * PAGE);
 	uint64_t r, p, stale = 0, stale_rounds = 0, held_rounds = 0;
-	struct timespec deadline;
 	struct fixture f;
 	uint32_t id;
 	int fd;
 
 	ck_assert_ptr_nonnull(buf);
-	fixture_setup_io(&f, 16, 64, 1, true);
-	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
-	ck_assert_int_eq(rcl_thread_attach(f.e), 0);
+	daemon_setup(&f, 16, 64);
 	ck_assert_int_eq(rcl_tunable_set(f.e, RCL_TUNABLE_DIRTY_BACKGROUND_RATIO, 1), 0);
-	held.tester = pthread_self();
 	f.e->unlocked_submit_hook = hold_submit;
 	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
 	snprintf(path, sizeof(path), "%s/sync", f.data);
@@ -379,31 +417,17 @@ START_TEST(test_sync_waits_for_the_flushers_writes)
 	for (r = 1; r <= 5; r++) {
 		uint64_t before = stale;
 
-		pthread_mutex_lock(&held.lock);
-		held.armed = true;
-		held.entered = held.released = false;
-		pthread_mutex_unlock(&held.lock);
+		hold_arm();
 		fixture_fill(&f, id, 0, spec.nr_pages, r);
 		/* The flusher, woken by the writes, comes to the window (bounded). */
-		clock_gettime(CLOCK_REALTIME, &deadline);
-		timespec_add_ms(&deadline, 10000);
-		pthread_mutex_lock(&held.lock);
-		while (!held.entered &&
-		       pthread_cond_timedwait(&held.cv, &held.lock, &deadline) != ETIMEDOUT)
-			;
-		held_rounds += held.entered;
-		held.armed = false;
-		pthread_mutex_unlock(&held.lock);
+		held_rounds += hold_entered();
 		ck_assert_int_eq(rcl_sync_all(f.e), 0);
 		ck_assert_int_eq(pread(fd, buf, spec.nr_pages * PAGE, 0),
 				 (ssize_t)(spec.nr_pages * PAGE));
 		for (p = 0; p < spec.nr_pages; p++)
 			stale += !check_pattern(buf + p * PAGE, PAGE, r, p * PAGE);
 		stale_rounds += stale != before;
-		pthread_mutex_lock(&held.lock);
-		held.released = true;
-		pthread_cond_broadcast(&held.cv);
-		pthread_mutex_unlock(&held.lock);
+		hold_release();
 	}
 	printf("# sync beside the flusher: the flusher held in %llu of 5 rounds, %llu stale "
 	       "pages in %llu rounds\n", (unsigned long long)held_rounds,
@@ -413,9 +437,7 @@ START_TEST(test_sync_waits_for_the_flushers_writes)
 	close(fd);
 	f.e->unlocked_submit_hook = NULL;
 	ck_assert_int_eq(rcl_region_free(f.e, id), 0);
-	rcl_thread_detach(f.e);
-	rcl_engine_stop_threads(f.e);
-	fixture_teardown(&f);
+	daemon_teardown(&f);
 	free(buf);
 }
 END_TEST
@@ -429,48 +451,26 @@ END_TEST
  */
 START_TEST(test_file_dropped_beside_the_flusher)
 {
-	struct rlimit old, small = { .rlim_cur = 8 * MiB, .rlim_max = RLIM_INFINITY };
+	struct rlimit old;
 	char path[sizeof(((struct fixture *)0)->data) + 8], *buf = malloc(256 * PAGE);
-	struct timespec deadline;
 	struct fixture f;
 	uint64_t p;
-	bool entered;
 	int fd;
 
 	ck_assert_ptr_nonnull(buf);
-	fixture_setup_io(&f, 16, 64, 1, true);
-	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
-	ck_assert_int_eq(rcl_thread_attach(f.e), 0);
+	daemon_setup(&f, 16, 64);
 	ck_assert_int_eq(rcl_tunable_set(f.e, RCL_TUNABLE_DIRTY_BACKGROUND_RATIO, 1), 0);
-	held.tester = pthread_self();
-	pthread_mutex_lock(&held.lock);
-	held.armed = true;
-	held.entered = held.released = false;
-	pthread_mutex_unlock(&held.lock);
+	hold_arm();
 	f.e->unlocked_submit_hook = hold_submit;
 	for (p = 0; p < 256; p++)
 		fill_pattern(buf + p * PAGE, PAGE, 23, p * PAGE);
 	ck_assert_int_eq(rcl_file_write(f.e, "drop", 0, buf, 256 * PAGE), 0);
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	timespec_add_ms(&deadline, 10000);
-	pthread_mutex_lock(&held.lock);
-	while (!held.entered &&
-	       pthread_cond_timedwait(&held.cv, &held.lock, &deadline) != ETIMEDOUT)
-		;
-	entered = held.entered;
-	held.armed = false;
-	pthread_mutex_unlock(&held.lock);
-	ck_assert_msg(entered, "the flusher never came to the window");
+	ck_assert_msg(hold_entered(), "the flusher never came to the window");
 	/* Growing the file past the limit fails: the open drops a file nobody uses. */
-	signal(SIGXFSZ, SIG_IGN);
-	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
-	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+	fsize_limit(&old);
 	ck_assert_int_lt(rcl_file_create(f.e, "drop", 64 * MiB), 0);
 	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
-	pthread_mutex_lock(&held.lock);
-	held.released = true;
-	pthread_cond_broadcast(&held.cv);
-	pthread_mutex_unlock(&held.lock);
+	hold_release();
 	ck_assert_int_eq(rcl_sync_all(f.e), 0);
 	snprintf(path, sizeof(path), "%s/drop", f.data);
 	fd = open(path, O_RDONLY);
@@ -480,9 +480,7 @@ START_TEST(test_file_dropped_beside_the_flusher)
 		ck_assert(check_pattern(buf + p * PAGE, PAGE, 23, p * PAGE));
 	close(fd);
 	f.e->unlocked_submit_hook = NULL;
-	rcl_thread_detach(f.e);
-	rcl_engine_stop_threads(f.e);
-	fixture_teardown(&f);
+	daemon_teardown(&f);
 	free(buf);
 }
 END_TEST
@@ -511,58 +509,34 @@ static void *failing_create(void *arg)
  */
 START_TEST(test_file_found_while_it_is_dropped)
 {
-	struct rlimit old, small = { .rlim_cur = 8 * MiB, .rlim_max = RLIM_INFINITY };
+	struct rlimit old;
 	char *buf = malloc(256 * PAGE), *got = malloc(256 * PAGE);
-	struct timespec deadline;
 	struct fixture f;
 	size_t n = 0;
 	pthread_t a;
-	bool entered;
 	uint64_t p;
 
 	ck_assert(buf && got);
-	fixture_setup_io(&f, 16, 64, 1, true);
-	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
-	ck_assert_int_eq(rcl_thread_attach(f.e), 0);
+	daemon_setup(&f, 16, 64);
 	/* 1 MiB dirty stays under the default background threshold: the flusher stays out. */
 	for (p = 0; p < 256; p++)
 		fill_pattern(buf + p * PAGE, PAGE, 29, p * PAGE);
 	ck_assert_int_eq(rcl_file_write(f.e, "dup", 0, buf, 256 * PAGE), 0);
-	held.tester = pthread_self();
-	pthread_mutex_lock(&held.lock);
-	held.armed = true;
-	held.entered = held.released = false;
-	pthread_mutex_unlock(&held.lock);
+	hold_arm();
 	f.e->unlocked_submit_hook = hold_submit;
-	signal(SIGXFSZ, SIG_IGN);
-	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
-	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+	fsize_limit(&old);
 	ck_assert_int_eq(pthread_create(&a, NULL, failing_create, &f), 0);
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	timespec_add_ms(&deadline, 10000);
-	pthread_mutex_lock(&held.lock);
-	while (!held.entered &&
-	       pthread_cond_timedwait(&held.cv, &held.lock, &deadline) != ETIMEDOUT)
-		;
-	entered = held.entered;
-	held.armed = false;
-	pthread_mutex_unlock(&held.lock);
-	ck_assert_msg(entered, "the dropping thread never came to the window");
+	ck_assert_msg(hold_entered(), "the dropping thread never came to the window");
 	/* A second create that fails leaves the drop to A. */
 	ck_assert_int_lt(rcl_file_create(f.e, "dup", 64 * MiB), 0);
 	ck_assert_int_eq(rcl_file_read(f.e, "dup", 0, got, 256 * PAGE, &n), 0);
-	pthread_mutex_lock(&held.lock);
-	held.released = true;
-	pthread_cond_broadcast(&held.cv);
-	pthread_mutex_unlock(&held.lock);
+	hold_release();
 	pthread_join(a, NULL);
 	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
 	ck_assert_uint_eq(n, 256 * PAGE);
 	ck_assert(!memcmp(got, buf, 256 * PAGE));
 	f.e->unlocked_submit_hook = NULL;
-	rcl_thread_detach(f.e);
-	rcl_engine_stop_threads(f.e);
-	fixture_teardown(&f);
+	daemon_teardown(&f);
 	free(buf);
 	free(got);
 }
