@@ -54,8 +54,12 @@
  *                                      and it; a lookup without mm_lock takes the region's
  *                                      (atomic) reference under it (region_lookup_get)
  *       io engine locks                io.c: ring and completion state (never held in end_io)
- *       swap_info->lock                slot map, clusters, CRCs; reclaim submits swap writes
- *                                      holding it without mm_lock
+ *       swap_info->lock                the free-cluster list, the tasks' current clusters,
+ *                                      the usable slot count; taken to hand out a slot and
+ *                                      to free one, never for I/O
+ *         swap_cluster_info->lock      one cluster's map bytes, CRCs and written bits (a
+ *                                      leaf, one at a time): references and I/O set-up take
+ *                                      it alone (swapfile.c)
  *       engine->tasks_lock             the list of attached threads (drain_all_pages and
  *                                      lru_add_drain_all walk it)
  *         task->lru_pvecs_lock         one thread's LRU-add and rotate vectors (a leaf): held
@@ -76,7 +80,7 @@
  *                                      mm_lock for now)
  *           pgdat->lru_lock, swap locks
  *                                      LRU lists of every lruvec on the node (in place, under
- *                                      mm_lock for now); slot map
+ *                                      mm_lock for now); si->lock -> cluster lock (in place)
  *             pcp->lock -> zone->lock  freeing pages from under the LRU lock
  *
  * Counters are relaxed atomics and need no lock. Memcg charges too: usage, limits and

@@ -139,7 +139,8 @@ struct swap_info_struct {
 	uint64_t *shadow;		/* per slot: the workingset shadow its page left when
 					 * reclaimed (CLOCK-Pro: its place on the anon clock),
 					 * 0 = none; owned by swap_state.c, allocated here */
-	pthread_mutex_t lock;		/* swap_map, clusters, pages */
+	pthread_mutex_t lock;		/* free-cluster list, current clusters, pages; a
+					 * cluster's own lock guards its slots (swapfile.c) */
 	struct swap_cluster_info *cluster_info;
 	uint32_t nr_clusters;
 	uint32_t free_cluster_head;	/* list of entirely free clusters */

@@ -25,9 +25,18 @@
  * checks it, and a slot not written since it was allocated reads as -EIO: corruption and
  * missing data are I/O errors, never silent.
  *
- * Locking. si->lock covers the map, the clusters, the CRCs, the written bits and si->pages. It
- * is a leaf: no I/O is submitted and no end_io is called under it. inuse_pages and pages are
- * also read without it (atomic loads) by the free-space queries.
+ * Locking, as the kernel splits it. Each cluster's ci->lock covers the map bytes, CRCs and
+ * written bits of its slots: taking and dropping references (swap_duplicate, swap_free that
+ * leaves a count, swapcache_prepare), the counts, and setting up or completing a page's I/O
+ * take that lock alone, so threads swapping in different clusters never meet. si->lock covers
+ * the free-cluster list, the clusters' free flags, the tasks' current clusters and si->pages;
+ * a slot changes between free and handed out only with both held, so the allocator, which
+ * holds si->lock, can trust a cluster's count and each map byte it sees under the cluster's
+ * lock. The order is si->lock, then one ci->lock (lock_cluster); a put that frees its slot
+ * drops the cluster lock and takes both in that order (__swap_entry_free). Both are leaves below
+ * every model lock: no I/O is submitted and no end_io is called under them, and
+ * --enable-debug counts them as model locks (might_sleep) and aborts on a breach of the order.
+ * inuse_pages and pages are also read without either (atomic loads) by the free-space queries.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,10 +61,11 @@
 #define SWAP_ZERO_CHUNK		(1u << 20)	/* zero-fill step where fallocate is missing */
 
 struct swap_cluster_info {
+	spinlock_t lock;		/* its slots' map bytes, CRCs and written bits */
 	uint32_t prev;			/* free-cluster list links, CLUSTER_NONE at the ends */
 	uint32_t next;
-	uint16_t count;			/* slots of the cluster handed out */
-	bool free;			/* on the free-cluster list */
+	uint16_t count;			/* slots handed out: changed under si->lock and lock */
+	bool free;			/* on the free-cluster list (si->lock) */
 };
 
 /* What swap.h shows of the device plus what only this file needs. */
@@ -67,6 +77,59 @@ struct swap_device {
 static struct swap_device *swap_dev(struct swap_info_struct *si)
 {
 	return (struct swap_device *)((char *)si - offsetof(struct swap_device, si));
+}
+
+/* ---- the locks ------------------------------------------------------------------------ */
+
+static __thread bool swap_info_held;		/* this thread holds a device's si->lock */
+static __thread bool swap_cluster_held;		/* ... and a cluster's lock */
+
+static void swap_info_lock(struct swap_info_struct *si)
+{
+	VM_BUG_ON(swap_cluster_held, "si->lock taken under a swap cluster lock (the order is "
+				     "si->lock, then the cluster's)");
+	VM_BUG_ON(swap_info_held, "a second si->lock taken");
+	pthread_mutex_lock(&si->lock);
+	swap_info_held = true;
+	model_locks_held++;
+}
+
+static void swap_info_unlock(struct swap_info_struct *si)
+{
+	model_locks_held--;
+	swap_info_held = false;
+	pthread_mutex_unlock(&si->lock);
+}
+
+/* lock_cluster - take the lock of @slot's cluster; one cluster's at a time. */
+static struct swap_cluster_info *lock_cluster(struct swap_info_struct *si, uint32_t slot)
+{
+	struct swap_cluster_info *ci = &si->cluster_info[slot / SWAPFILE_CLUSTER];
+
+	VM_BUG_ON(swap_cluster_held, "a second swap cluster lock taken");
+	spin_lock(&ci->lock);
+	swap_cluster_held = true;
+	model_locks_held++;
+	return ci;
+}
+
+static void unlock_cluster(struct swap_cluster_info *ci)
+{
+	model_locks_held--;
+	swap_cluster_held = false;
+	spin_unlock(&ci->lock);
+}
+
+/* The lock of @slot's cluster, keeping @ci (NULL: none held) if it is that one already: for
+ * walking a run of slots that may cross into the next cluster. */
+static struct swap_cluster_info *relock_cluster(struct swap_info_struct *si,
+						struct swap_cluster_info *ci, uint32_t slot)
+{
+	if (ci == &si->cluster_info[slot / SWAPFILE_CLUSTER])
+		return ci;
+	if (ci)
+		unlock_cluster(ci);
+	return lock_cluster(si, slot);
 }
 
 /* ---- written bits, free space --------------------------------------------------------- */
@@ -132,7 +195,8 @@ static void __cluster_list_add_tail(struct swap_info_struct *si, uint32_t idx)
 
 /* ---- slot state changes: the only places that change inuse_pages ---------------------- */
 
-/* Caller holds si->lock; @slot is free. It starts as count 0 | SWAP_HAS_CACHE, unwritten. */
+/* Caller holds si->lock and @slot's cluster lock; @slot is free. It starts as count 0 |
+ * SWAP_HAS_CACHE, unwritten. */
 static void __swap_slot_alloc(struct swap_info_struct *si, uint32_t slot)
 {
 	struct swap_cluster_info *ci = &si->cluster_info[slot / SWAPFILE_CLUSTER];
@@ -145,7 +209,8 @@ static void __swap_slot_alloc(struct swap_info_struct *si, uint32_t slot)
 	atomic_fetch_add_explicit(&si->inuse_pages, 1, memory_order_relaxed);
 }
 
-/* Caller holds si->lock; @slot was handed out and its map byte has just dropped to 0. */
+/* Caller holds si->lock and @slot's cluster lock; @slot was handed out and its map byte has
+ * just dropped to 0. */
 static void __swap_slot_free(struct swap_info_struct *si, uint32_t slot)
 {
 	uint32_t idx = slot / SWAPFILE_CLUSTER;
@@ -156,7 +221,8 @@ static void __swap_slot_free(struct swap_info_struct *si, uint32_t slot)
 	atomic_fetch_sub_explicit(&si->inuse_pages, 1, memory_order_relaxed);
 }
 
-/* Caller holds si->lock. A write to @slot failed: never use it again. */
+/* Caller holds si->lock and @slot's cluster lock. A write to @slot failed: never use it
+ * again. */
 static void __swap_slot_mark_bad(struct swap_info_struct *si, uint32_t slot)
 {
 	uint8_t map = si->swap_map[slot];
@@ -178,13 +244,15 @@ static uint32_t cluster_first_slot(uint32_t idx)
 }
 
 /*
- * Caller holds si->lock. The next free slot of @pc's cluster, moving to a fresh cluster from
- * the free list when it is used up; 0 when the free list is empty. A cluster taken off the list
- * belongs to @pc until it is used up (another task may share it only after it became entirely
- * free again). Bounded: every turn of the loop takes a cluster off the free list.
+ * Caller holds si->lock. Hand out the next free slot of @pc's cluster, moving to a fresh
+ * cluster from the free list when it is used up; 0 when the free list is empty. A cluster taken
+ * off the list belongs to @pc until it is used up (another task may share it only after it
+ * became entirely free again). Bounded: every turn of the loop takes a cluster off the free
+ * list.
  */
 static uint32_t __cluster_alloc_slot(struct swap_info_struct *si, struct percpu_cluster *pc)
 {
+	struct swap_cluster_info *ci;
 	uint32_t end;
 
 	for (;;) {
@@ -201,32 +269,71 @@ static uint32_t __cluster_alloc_slot(struct swap_info_struct *si, struct percpu_
 		end = min_t(uint32_t, (pc->index + 1) * SWAPFILE_CLUSTER, si->max);
 		if (pc->next < cluster_first_slot(pc->index))
 			pc->next = cluster_first_slot(pc->index);
+		ci = lock_cluster(si, pc->index * SWAPFILE_CLUSTER);
 		while (pc->next < end) {
 			uint32_t slot = pc->next++;
 
-			if (!si->swap_map[slot])
+			if (!si->swap_map[slot]) {
+				__swap_slot_alloc(si, slot);
+				unlock_cluster(ci);
 				return slot;
+			}
 		}
+		unlock_cluster(ci);
 		pc->index = CLUSTER_NONE;
 	}
 }
 
+/* Slots of cluster @idx a task can be handed: all but the header, up to the end. */
+static uint32_t cluster_nr_slots(struct swap_info_struct *si, uint32_t idx)
+{
+	return min_t(uint32_t, (idx + 1) * SWAPFILE_CLUSTER, si->max) - cluster_first_slot(idx);
+}
+
 /*
- * Caller holds si->lock. No free cluster is left: take the first free slot from where @pc last
- * allocated, wrapping once (pc->next is only a hint while pc->index is CLUSTER_NONE).
+ * Caller holds si->lock. Hand out the first free slot in [@from, @to), cluster by cluster under
+ * each one's lock, skipping clusters whose every slot is handed out (their count, which changes
+ * only under si->lock, says so). 0 when none is free.
+ */
+static uint32_t __scan_range_alloc(struct swap_info_struct *si, uint32_t from, uint32_t to)
+{
+	while (from < to) {
+		uint32_t idx = from / SWAPFILE_CLUSTER;
+		uint32_t end = min_t(uint32_t, (idx + 1) * SWAPFILE_CLUSTER, to);
+
+		if (si->cluster_info[idx].count < cluster_nr_slots(si, idx)) {
+			struct swap_cluster_info *ci = lock_cluster(si, from);
+			uint8_t *p = memchr(si->swap_map + from, 0, end - from);
+
+			if (p) {
+				uint32_t slot = (uint32_t)(p - si->swap_map);
+
+				__swap_slot_alloc(si, slot);
+				unlock_cluster(ci);
+				return slot;
+			}
+			unlock_cluster(ci);
+		}
+		from = end;
+	}
+	return 0;
+}
+
+/*
+ * Caller holds si->lock. No free cluster is left: hand out the first free slot from where @pc
+ * last allocated, wrapping once (pc->next is only a hint while pc->index is CLUSTER_NONE).
  */
 static uint32_t __scan_alloc_slot(struct swap_info_struct *si, struct percpu_cluster *pc)
 {
 	uint32_t start = pc->next >= 1 && pc->next < si->max ? pc->next : 1;
-	uint8_t *p;
+	uint32_t slot;
 
-	p = memchr(si->swap_map + start, 0, si->max - start);
-	if (!p && start > 1)
-		p = memchr(si->swap_map + 1, 0, start - 1);
-	if (!p)
-		return 0;
-	pc->next = (uint32_t)(p - si->swap_map) + 1;
-	return (uint32_t)(p - si->swap_map);
+	slot = __scan_range_alloc(si, start, si->max);
+	if (!slot && start > 1)
+		slot = __scan_range_alloc(si, 1, start);
+	if (slot)
+		pc->next = slot + 1;
+	return slot;
 }
 
 /*
@@ -243,7 +350,7 @@ int get_swap_pages(struct rcl_engine *engine, int n, swp_entry_t entries[])
 
 	if (!si || n <= 0)
 		return 0;
-	pthread_mutex_lock(&si->lock);
+	swap_info_lock(si);
 	pc = task ? &task->swap_cluster : &si->global_cluster;
 	while (nr < n && si_inuse(si) < si->pages) {
 		uint32_t slot = __cluster_alloc_slot(si, pc);
@@ -252,10 +359,9 @@ int get_swap_pages(struct rcl_engine *engine, int n, swp_entry_t entries[])
 			slot = __scan_alloc_slot(si, pc);
 		if (!slot)
 			break;
-		__swap_slot_alloc(si, slot);
 		entries[nr++] = swp_entry(slot);
 	}
-	pthread_mutex_unlock(&si->lock);
+	swap_info_unlock(si);
 	return nr;
 }
 
@@ -280,7 +386,8 @@ static struct swap_info_struct *swap_info_get(struct rcl_engine *engine, swp_ent
 	return si;
 }
 
-/* Caller holds si->lock: the slot is handed out (not free, not bad). */
+/* Caller holds @slot's cluster lock (or si->lock, for free or not): the slot is handed out
+ * (not free, not bad). */
 static bool __slot_in_use(struct swap_info_struct *si, uint32_t slot)
 {
 	return si->swap_map[slot] && si->swap_map[slot] != SWAP_MAP_BAD;
@@ -295,19 +402,64 @@ int swap_duplicate(struct rcl_engine *engine, swp_entry_t entry)
 {
 	struct swap_info_struct *si = swap_info_get(engine, entry);
 	uint32_t slot = swp_offset(entry);
+	struct swap_cluster_info *ci;
 	int err = 0;
 
 	if (!si)
 		return -EINVAL;
-	pthread_mutex_lock(&si->lock);
+	ci = lock_cluster(si, slot);
 	if (!__slot_in_use(si, slot))
 		err = -EINVAL;
 	else if ((si->swap_map[slot] & ~SWAP_HAS_CACHE) >= SWAP_MAP_MAX)
 		err = -ENOSPC;
 	else
 		si->swap_map[slot]++;
-	pthread_mutex_unlock(&si->lock);
+	unlock_cluster(ci);
 	return err;
+}
+
+/*
+ * Caller holds @slot's cluster lock. The map byte @slot is left with once @usage (1: a
+ * page-table reference; SWAP_HAS_CACHE: the swap cache) is dropped, or -1 when the slot has
+ * none of it to drop (free, bad, or no such reference): the put then changes nothing.
+ */
+static int __swap_entry_drop(struct swap_info_struct *si, uint32_t slot, uint8_t usage)
+{
+	uint8_t map = si->swap_map[slot];
+
+	if (!__slot_in_use(si, slot))
+		return -1;
+	if (usage == SWAP_HAS_CACHE)
+		return map & SWAP_HAS_CACHE ? map & ~SWAP_HAS_CACHE : -1;
+	return map & ~SWAP_HAS_CACHE ? map - 1 : -1;
+}
+
+/*
+ * __swap_entry_free - drop @usage from @slot, as the kernel's does. A put that leaves
+ * the slot in use needs the cluster's lock alone; one that frees it also changes the cluster's
+ * count and maybe the free-cluster list, under si->lock, which comes first: it lets the cluster
+ * go, takes both and looks again (another put may have come in between).
+ */
+static void __swap_entry_free(struct swap_info_struct *si, uint32_t slot, uint8_t usage)
+{
+	struct swap_cluster_info *ci = lock_cluster(si, slot);
+	int map = __swap_entry_drop(si, slot, usage);
+
+	if (map > 0)
+		si->swap_map[slot] = (uint8_t)map;
+	unlock_cluster(ci);
+	if (map != 0)
+		return;
+
+	swap_info_lock(si);
+	ci = lock_cluster(si, slot);
+	map = __swap_entry_drop(si, slot, usage);
+	if (map > 0)
+		si->swap_map[slot] = (uint8_t)map;
+	else if (map == 0)
+		__swap_slot_free(si, slot);
+	unlock_cluster(ci);
+	swap_info_unlock(si);
 }
 
 /*
@@ -318,16 +470,9 @@ int swap_duplicate(struct rcl_engine *engine, swp_entry_t entry)
 void swap_free(struct rcl_engine *engine, swp_entry_t entry)
 {
 	struct swap_info_struct *si = swap_info_get(engine, entry);
-	uint32_t slot = swp_offset(entry);
 
-	if (!si)
-		return;
-	pthread_mutex_lock(&si->lock);
-	if (__slot_in_use(si, slot) && (si->swap_map[slot] & ~SWAP_HAS_CACHE)) {
-		if (--si->swap_map[slot] == 0)
-			__swap_slot_free(si, slot);
-	}
-	pthread_mutex_unlock(&si->lock);
+	if (si)
+		__swap_entry_free(si, swp_offset(entry), 1);
 }
 
 /*
@@ -337,17 +482,9 @@ void swap_free(struct rcl_engine *engine, swp_entry_t entry)
 void put_swap_page(struct rcl_engine *engine, swp_entry_t entry)
 {
 	struct swap_info_struct *si = swap_info_get(engine, entry);
-	uint32_t slot = swp_offset(entry);
 
-	if (!si)
-		return;
-	pthread_mutex_lock(&si->lock);
-	if (__slot_in_use(si, slot) && (si->swap_map[slot] & SWAP_HAS_CACHE)) {
-		si->swap_map[slot] &= (uint8_t)~SWAP_HAS_CACHE;
-		if (si->swap_map[slot] == 0)
-			__swap_slot_free(si, slot);
-	}
-	pthread_mutex_unlock(&si->lock);
+	if (si)
+		__swap_entry_free(si, swp_offset(entry), SWAP_HAS_CACHE);
 }
 
 /*
@@ -359,18 +496,19 @@ int swapcache_prepare(struct rcl_engine *engine, swp_entry_t entry)
 {
 	struct swap_info_struct *si = swap_info_get(engine, entry);
 	uint32_t slot = swp_offset(entry);
+	struct swap_cluster_info *ci;
 	int err = 0;
 
 	if (!si)
 		return -ENOENT;
-	pthread_mutex_lock(&si->lock);
+	ci = lock_cluster(si, slot);
 	if (!__slot_in_use(si, slot))
 		err = -ENOENT;
 	else if (si->swap_map[slot] & SWAP_HAS_CACHE)
 		err = -EEXIST;
 	else
 		si->swap_map[slot] |= SWAP_HAS_CACHE;
-	pthread_mutex_unlock(&si->lock);
+	unlock_cluster(ci);
 	return err;
 }
 
@@ -379,14 +517,15 @@ int __swap_count(struct rcl_engine *engine, swp_entry_t entry)
 {
 	struct swap_info_struct *si = swap_info_get(engine, entry);
 	uint32_t slot = swp_offset(entry);
+	struct swap_cluster_info *ci;
 	int count = 0;
 
 	if (!si)
 		return 0;
-	pthread_mutex_lock(&si->lock);
+	ci = lock_cluster(si, slot);
 	if (__slot_in_use(si, slot))
 		count = si->swap_map[slot] & ~SWAP_HAS_CACHE;
-	pthread_mutex_unlock(&si->lock);
+	unlock_cluster(ci);
 	return count;
 }
 
@@ -394,13 +533,14 @@ int __swap_count(struct rcl_engine *engine, swp_entry_t entry)
 bool swap_entry_valid(struct rcl_engine *engine, swp_entry_t entry)
 {
 	struct swap_info_struct *si = swap_info_get(engine, entry);
+	struct swap_cluster_info *ci;
 	bool valid;
 
 	if (!si)
 		return false;
-	pthread_mutex_lock(&si->lock);
+	ci = lock_cluster(si, swp_offset(entry));
 	valid = __slot_in_use(si, swp_offset(entry));
-	pthread_mutex_unlock(&si->lock);
+	unlock_cluster(ci);
 	return valid;
 }
 
@@ -513,16 +653,29 @@ static int swap_iob_build(struct rcl_engine *engine, const swp_entry_t *entries,
 	return 0;
 }
 
-/* Caller holds si->lock. Every page of the batch goes to a slot that is handed out. */
-static bool __swap_iob_valid(struct swap_info_struct *si, const struct swap_iob *iob)
+/*
+ * Every page of the batch goes to a slot that is handed out, each looked at under its cluster's
+ * lock. The caller's SWAP_HAS_CACHE on each slot keeps it handed out after the look: only the
+ * swap cache's owner puts that.
+ */
+static bool swap_iob_valid(struct swap_info_struct *si, const struct swap_iob *iob)
 {
+	struct swap_cluster_info *ci = NULL;
+	bool valid = true;
 	int i;
 
-	for (; iob; iob = iob->next)
-		for (i = 0; i < iob->nr; i++)
-			if (iob->slot + i >= si->max || !iob->slot || !__slot_in_use(si, iob->slot + i))
-				return false;
-	return true;
+	for (; iob && valid; iob = iob->next) {
+		if (!iob->slot || iob->slot + (uint32_t)iob->nr > si->max ||
+		    iob->slot + (uint32_t)iob->nr < iob->slot)
+			valid = false;
+		for (i = 0; i < iob->nr && valid; i++) {
+			ci = relock_cluster(si, ci, iob->slot + i);
+			valid = __slot_in_use(si, iob->slot + i);
+		}
+	}
+	if (ci)
+		unlock_cluster(ci);
+	return valid;
 }
 
 static void swap_iob_end_pages(struct swap_iob *iob, const int *err)
@@ -559,16 +712,21 @@ static void swap_write_end_io(struct io_req *req, int res)
 {
 	struct swap_iob *iob = req->private;
 	struct swap_info_struct *si = iob->si;
+	struct swap_cluster_info *ci = NULL;
 	int i, err = res < 0 ? -EIO : 0;
 
-	pthread_mutex_lock(&si->lock);
+	if (err)		/* si->pages changes and slots may leave their clusters */
+		swap_info_lock(si);
 	for (i = 0; i < iob->nr; i++) {
+		ci = relock_cluster(si, ci, iob->slot + i);
 		if (err)
 			__swap_slot_mark_bad(si, iob->slot + i);
 		else if (__slot_in_use(si, iob->slot + i))
 			__set_slot_written(si, iob->slot + i, true);
 	}
-	pthread_mutex_unlock(&si->lock);
+	unlock_cluster(ci);
+	if (err)
+		swap_info_unlock(si);
 
 	for (i = 0; i < iob->nr; i++)
 		iob->end_io(iob->private, iob->first + i, err);
@@ -592,6 +750,7 @@ int swap_writepages(struct rcl_engine *engine, const swp_entry_t *entries, void 
 		    int nr, swap_end_io_fn end_io, void *private)
 {
 	struct swap_info_struct *si = engine->swap;
+	struct swap_cluster_info *ci = NULL;
 	struct swap_iob *batch, *iob;
 	int i, err;
 
@@ -608,20 +767,19 @@ int swap_writepages(struct rcl_engine *engine, const swp_entry_t *entries, void 
 			iob->page[i].crc = crc32c(0, bufs[iob->first + i], PAGE_SIZE);
 	}
 
-	pthread_mutex_lock(&si->lock);
-	if (!__swap_iob_valid(si, batch)) {
-		pthread_mutex_unlock(&si->lock);
+	if (!swap_iob_valid(si, batch)) {
 		swap_iob_free_list(batch);
 		return -EINVAL;
 	}
 	/* Until the write completes, the slot holds neither the old page nor the new one. */
 	for (iob = batch; iob; iob = iob->next) {
 		for (i = 0; i < iob->nr; i++) {
+			ci = relock_cluster(si, ci, iob->slot + i);
 			si->crc[iob->slot + i] = iob->page[i].crc;
 			__set_slot_written(si, iob->slot + i, false);
 		}
 	}
-	pthread_mutex_unlock(&si->lock);
+	unlock_cluster(ci);
 
 	count_vm_events(engine, PSWPOUT, (unsigned long)nr);
 	count_vm_events(engine, PGPGOUT, (unsigned long)nr * (PAGE_SIZE >> 10));	/* KiB */
@@ -662,6 +820,7 @@ int swap_readpages(struct rcl_engine *engine, const swp_entry_t *entries, void *
 		   int nr, swap_end_io_fn end_io, void *private)
 {
 	struct swap_info_struct *si = engine->swap;
+	struct swap_cluster_info *ci = NULL;
 	struct swap_iob *batch, *iob;
 	int i, err;
 
@@ -671,9 +830,7 @@ int swap_readpages(struct rcl_engine *engine, const swp_entry_t *entries, void *
 	if (err)
 		return err;
 
-	pthread_mutex_lock(&si->lock);
-	if (!__swap_iob_valid(si, batch)) {
-		pthread_mutex_unlock(&si->lock);
+	if (!swap_iob_valid(si, batch)) {
 		swap_iob_free_list(batch);
 		return -EINVAL;
 	}
@@ -682,11 +839,12 @@ int swap_readpages(struct rcl_engine *engine, const swp_entry_t *entries, void *
 		iob->end_io = end_io;
 		iob->private = private;
 		for (i = 0; i < iob->nr; i++) {
+			ci = relock_cluster(si, ci, iob->slot + i);
 			iob->page[i].crc = si->crc[iob->slot + i];
 			iob->page[i].written = __slot_written(si, iob->slot + i);
 		}
 	}
-	pthread_mutex_unlock(&si->lock);
+	unlock_cluster(ci);
 
 	count_vm_events(engine, PSWPIN, (unsigned long)nr);
 	count_vm_events(engine, PGPGIN, (unsigned long)nr * (PAGE_SIZE >> 10));	/* KiB */
@@ -820,8 +978,10 @@ static int swap_device_init(struct swap_device *dev, uint32_t max)
 	    !dev->written)
 		return -ENOMEM;
 	si->swap_map[0] = SWAP_MAP_BAD;
-	for (idx = 0; idx < si->nr_clusters; idx++)
+	for (idx = 0; idx < si->nr_clusters; idx++) {
+		spin_lock_init(&si->cluster_info[idx].lock);
 		__cluster_list_add_tail(si, idx);
+	}
 	return 0;
 }
 

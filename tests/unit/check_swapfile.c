@@ -730,6 +730,172 @@ START_TEST(test_concurrent_swappers)
 }
 END_TEST
 
+/* ---- the cluster locks ----------------------------------------------------------------- */
+
+struct ref_taker {
+	struct swap_fixture *f;
+	swp_entry_t e;
+	void *buf[2];
+	_Atomic bool done;
+	int failures;
+};
+
+/* What a thread holding a swap cache page does with its slot: references, counts, a write and
+ * a read. None of it hands out or frees a slot. */
+static void *ref_taker_thread(void *p)
+{
+	struct ref_taker *t = p;
+	struct rcl_engine *e = t->f->e;
+	struct done *d = calloc(1, sizeof(*d));
+
+	t->failures += swap_duplicate(e, t->e) != 0;
+	t->failures += swap_duplicate(e, t->e) != 0;
+	swap_free(e, t->e);					/* leaves one */
+	t->failures += __swap_count(e, t->e) != 1;
+	t->failures += !swap_entry_valid(e, t->e);
+	t->failures += swapcache_prepare(e, t->e) != -EEXIST;
+	t->failures += swap_writepages(e, &t->e, &t->buf[0], 1, done_end_io, d) != 0;
+	t->failures += atomic_load(&d->calls[0]) != 1 || atomic_load(&d->err[0]) != 0;
+	memset(d, 0, sizeof(*d));
+	t->failures += swap_readpages(e, &t->e, &t->buf[1], 1, done_end_io, d) != 0;
+	t->failures += atomic_load(&d->calls[0]) != 1 || atomic_load(&d->err[0]) != 0;
+	t->failures += memcmp(t->buf[0], t->buf[1], PG) != 0;
+	free(d);
+	atomic_store(&t->done, true);
+	return NULL;
+}
+
+/*
+ * The device lock is for handing out and freeing slots: a thread that holds a slot takes and
+ * drops references and reads and writes it under its cluster's lock alone, so it goes on while
+ * another thread holds si->lock (with one device lock for everything it would wait for ever;
+ * the bound below turns that into a failure).
+ */
+START_TEST(test_refs_without_device_lock)
+{
+	struct swap_fixture f;
+	struct ref_taker t = { .f = &f };
+	struct timespec deadline;
+	pthread_t tid;
+	char *p;
+	int joined;
+
+	fixture_setup(&f, false, IO_BACKEND_SYNC);
+	p = pages_alloc(2, 7, t.buf);
+	t.e = get_swap_page(f.e);
+	ck_assert_uint_ne(t.e.val, 0);
+
+	pthread_mutex_lock(&f.si->lock);
+	ck_assert_int_eq(pthread_create(&tid, NULL, ref_taker_thread, &t), 0);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 20;
+	joined = pthread_timedjoin_np(tid, NULL, &deadline);
+	pthread_mutex_unlock(&f.si->lock);
+	if (joined)
+		pthread_join(tid, NULL);
+	ck_assert_msg(joined == 0, "a slot's references waited for the device lock");
+	ck_assert_int_eq(t.failures, 0);
+
+	/* The last reference and the cache bit go: the slot is free again. */
+	swap_free(f.e, t.e);
+	ck_assert_int_eq(get_nr_swap_pages(f.e), NR_SLOTS - 2);
+	put_swap_page(f.e, t.e);
+	ck_assert_uint_eq(map_byte(&f, t.e.val), 0);
+	ck_assert_int_eq(get_nr_swap_pages(f.e), NR_SLOTS - 1);
+	free(p);
+	fixture_teardown(&f);
+}
+END_TEST
+
+enum { CHURN_THREADS = 4, CHURN_ROUNDS = 3000, CHURN_BATCH = 8, CHURN_SHARED = 4 };
+
+struct churner {
+	struct swap_fixture *f;
+	_Atomic int *owner;		/* per slot: the thread that holds it, 0 = none */
+	const swp_entry_t *shared;
+	int id;
+	int failures;
+};
+
+/*
+ * Take and drop references of the shared slots while handing out and freeing private ones, in
+ * the same clusters: puts that leave a count race with puts that free and with allocations.
+ * Each slot handed out must not be held by anyone else.
+ */
+static void *churner_thread(void *p)
+{
+	struct churner *c = p;
+	struct rcl_engine *e = c->f->e;
+	swp_entry_t mine[CHURN_BATCH];
+	int round, i, nr;
+
+	rcl_thread_attach(e);
+	for (round = 0; round < CHURN_ROUNDS; round++) {
+		const swp_entry_t s = c->shared[round % CHURN_SHARED];
+
+		c->failures += swap_duplicate(e, s) != 0;
+		nr = get_swap_pages(e, 1 + round % CHURN_BATCH, mine);
+		for (i = 0; i < nr; i++) {
+			c->failures += atomic_exchange(&c->owner[mine[i].val], c->id) != 0;
+			c->failures += swap_duplicate(e, mine[i]) != 0;
+		}
+		c->failures += __swap_count(e, s) < 1;
+		for (i = 0; i < nr; i++) {
+			/* Either order: the cache bit or the reference last. */
+			atomic_store(&c->owner[mine[i].val], 0);
+			if ((round + i) & 1) {
+				put_swap_page(e, mine[i]);
+				swap_free(e, mine[i]);
+			} else {
+				swap_free(e, mine[i]);
+				put_swap_page(e, mine[i]);
+			}
+		}
+		swap_free(e, s);
+	}
+	rcl_thread_detach(e);
+	return NULL;
+}
+
+/* References, allocations and frees from four threads at once add up (TSan runs this too). */
+START_TEST(test_concurrent_refs_and_frees)
+{
+	struct swap_fixture f;
+	struct churner c[CHURN_THREADS];
+	pthread_t tid[CHURN_THREADS];
+	swp_entry_t shared[CHURN_SHARED];
+	_Atomic int *owner;
+	int i;
+
+	fixture_setup(&f, false, IO_BACKEND_SYNC);
+	owner = calloc(NR_SLOTS, sizeof(*owner));
+	ck_assert_int_eq(get_swap_pages(f.e, CHURN_SHARED, shared), CHURN_SHARED);
+	for (i = 0; i < CHURN_SHARED; i++)
+		ck_assert_int_eq(swap_duplicate(f.e, shared[i]), 0);
+	for (i = 0; i < CHURN_THREADS; i++) {
+		c[i] = (struct churner){ .f = &f, .owner = owner, .shared = shared, .id = i + 1 };
+		ck_assert_int_eq(pthread_create(&tid[i], NULL, churner_thread, &c[i]), 0);
+	}
+	for (i = 0; i < CHURN_THREADS; i++) {
+		pthread_join(tid[i], NULL);
+		ck_assert_int_eq(c[i].failures, 0);
+	}
+	for (i = 0; i < CHURN_SHARED; i++)
+		ck_assert_uint_eq(map_byte(&f, shared[i].val), 1 | SWAP_HAS_CACHE);
+	ck_assert_int_eq(get_nr_swap_pages(f.e), NR_SLOTS - 1 - CHURN_SHARED);
+	for (i = 0; i < CHURN_SHARED; i++) {
+		swap_free(f.e, shared[i]);
+		put_swap_page(f.e, shared[i]);
+	}
+	/* Every slot is free again. */
+	ck_assert_int_eq(get_nr_swap_pages(f.e), NR_SLOTS - 1);
+	for (i = 1; i < (int)NR_SLOTS; i++)
+		ck_assert_uint_eq(map_byte(&f, (uint32_t)i), 0);
+	free(owner);
+	fixture_teardown(&f);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("swapfile");
@@ -765,6 +931,12 @@ static Suite *make_suite(void)
 			    IO_BACKEND_URING + 1);
 	tcase_add_loop_test(tc, test_read_fault, IO_BACKEND_SYNC, IO_BACKEND_URING + 1);
 	tcase_add_loop_test(tc, test_concurrent_swappers, IO_BACKEND_SYNC, IO_BACKEND_URING + 1);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("cluster-locks");
+	tcase_set_timeout(tc, 30);	/* beyond test_refs_without_device_lock's own bound */
+	tcase_add_test(tc, test_refs_without_device_lock);
+	tcase_add_test(tc, test_concurrent_refs_and_frees);
 	suite_add_tcase(s, tc);
 	return s;
 }
