@@ -394,6 +394,11 @@ void writeback_wait_all(struct rcl_engine *engine)
 {
 	bool held = mm_locked_by_current(engine);
 
+	/* As schedule() submits a sleeping task's plug: the wait may be for pages this thread
+	 * queued itself under mm_lock (a sync inside an outer plug), which would otherwise go
+	 * out only at the outer blk_finish_plug, after the wait. */
+	if (held)
+		blk_flush_plug_unlocked(engine);
 	/* Nobody waits for I/O holding the model lock: the completions need it. */
 	if (held)
 		mm_drop(engine);
@@ -417,6 +422,7 @@ void writeback_throttle(struct rcl_engine *engine)
 		writeback_wait_all(engine);
 		return;
 	}
+	blk_flush_plug_unlocked(engine);	/* as writeback_wait_all */
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	timespec_add_ms(&deadline, 100);
 	engine->nr_dirty_waiters++;	/* woken by end_page_writeback */

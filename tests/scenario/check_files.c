@@ -9,6 +9,7 @@
 
 #include "check-main.h"
 #include "engine-fixture.h"
+#include "mm.h"
 
 #define PAGE 4096ULL
 
@@ -183,6 +184,37 @@ START_TEST(test_msync_range_writes_only_the_range)
 }
 END_TEST
 
+/*
+ * A sync inside an outer plug (blk_start_plug) submits the plug before it waits, as schedule()
+ * does for a sleeping task: the pages it queued itself are on disk when msync returns, not
+ * still in the plug until the outer blk_finish_plug.
+ */
+START_TEST(test_msync_inside_a_plug)
+{
+	struct fixture f;
+	char path[160], buf[PAGE];
+	uint64_t written;
+	uint32_t id;
+	int fd, p;
+
+	fixture_setup(&f, 16, 0, 1);
+	id = file_region(&f, "plugged", 8, 0, RCL_REGION_SHARED);
+	fixture_fill(&f, id, 0, 8, 93);
+	blk_start_plug(f.e);
+	ck_assert_int_eq(rcl_region_msync_range(f.e, id, 0, 0, &written), 0);
+	ck_assert_uint_eq(written, 8);
+	snprintf(path, sizeof(path), "%s/plugged", f.data);
+	fd = open(path, O_RDONLY);
+	for (p = 0; p < 8; p++) {
+		ck_assert_int_eq(pread(fd, buf, PAGE, p * PAGE), (ssize_t)PAGE);
+		ck_assert_msg(check_pattern(buf, PAGE, 93, p * PAGE), "page %d not on disk", p);
+	}
+	close(fd);
+	blk_finish_plug(f.e);
+	fixture_teardown(&f);
+}
+END_TEST
+
 START_TEST(test_buffered_write_then_mapping_and_region_free)
 {
 	struct fixture f;
@@ -253,6 +285,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_private_mapping_copies_on_write);
 	tcase_add_test(tc, test_private_mapping_leaves_the_file_alone);
 	tcase_add_test(tc, test_msync_range_writes_only_the_range);
+	tcase_add_test(tc, test_msync_inside_a_plug);
 	tcase_add_test(tc, test_buffered_write_then_mapping_and_region_free);
 	tcase_add_test(tc, test_recreated_file_is_a_new_file);
 	suite_add_tcase(s, tc);
