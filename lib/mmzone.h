@@ -55,8 +55,8 @@
  *                                      (atomic) reference under it (region_lookup_get)
  *       io engine locks                io.c: ring and completion state (never held in end_io)
  *       swap_info->lock                the free-cluster list, the tasks' current clusters,
- *                                      the usable slot count; taken to hand out a slot and
- *                                      to free one, never for I/O
+ *                                      the usable slot count; taken to hand out a slot, to
+ *                                      free one and to mark one bad (a failed write)
  *         swap_cluster_info->lock      one cluster's map bytes, CRCs and written bits (a
  *                                      leaf, one at a time): references and I/O set-up take
  *                                      it alone (swapfile.c)

@@ -167,10 +167,12 @@ swp_entry_t get_swap_page(struct rcl_engine *engine);	/* val 0 if none */
 /* A page-table entry now holds @entry: count + 1. -EINVAL for a free or bad slot, -ENOSPC at
  * SWAP_MAP_MAX. */
 int swap_duplicate(struct rcl_engine *engine, swp_entry_t entry);
-/* A page-table entry dropped @entry: count - 1; the slot is freed at 0 without cache. */
-void swap_free(struct rcl_engine *engine, swp_entry_t entry);
+/* A page-table entry dropped @entry: count - 1; the slot is freed at 0 without cache. Both
+ * puts return whether the slot is out of use afterwards (freed by this put, or bad), decided
+ * under the lock that changed it: of two puts racing for a slot, one frees it. */
+bool swap_free(struct rcl_engine *engine, swp_entry_t entry);
 /* The swap cache page of @entry went away: clear SWAP_HAS_CACHE; free the slot if count is 0. */
-void put_swap_page(struct rcl_engine *engine, swp_entry_t entry);
+bool put_swap_page(struct rcl_engine *engine, swp_entry_t entry);
 /* Claim SWAP_HAS_CACHE for a swap-in: 0, -EEXIST if already set, -ENOENT if the slot is free. */
 int swapcache_prepare(struct rcl_engine *engine, swp_entry_t entry);
 /* Page-table references of the slot (without the cache bit). */

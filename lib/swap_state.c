@@ -17,15 +17,15 @@
 /*
  * Drop one reference to a slot; a slot that became free is uncharged from its memcg, and
  * forgets the shadow its page left: nobody can fault that page back from it any more, and the
- * next page to take the slot must not find it.
+ * next page to take the slot must not find it. Whether it became free is the put's own answer,
+ * not a second look, which a put racing with it could share. Under mm_lock, as every
+ * get_swap_pages is: the slot is not handed out again before its shadow and charge are gone.
  */
 static void swap_entry_put(struct rcl_engine *engine, swp_entry_t entry, bool cache)
 {
-	if (cache)
-		put_swap_page(engine, entry);
-	else
-		swap_free(engine, entry);
-	if (swap_entry_valid(engine, entry))
+	bool gone = cache ? put_swap_page(engine, entry) : swap_free(engine, entry);
+
+	if (!gone)
 		return;
 	engine->swap->shadow[swp_offset(entry)] = 0;
 	if (engine->swap_cgroup[swp_offset(entry)]) {

@@ -27,14 +27,16 @@
  *
  * Locking, as the kernel splits it. Each cluster's ci->lock covers the map bytes, CRCs and
  * written bits of its slots: taking and dropping references (swap_duplicate, swap_free that
- * leaves a count, swapcache_prepare), the counts, and setting up or completing a page's I/O
- * take that lock alone, so threads swapping in different clusters never meet. si->lock covers
+ * leaves a count, swapcache_prepare), the counts, setting up a page's I/O and completing a
+ * write that succeeded take that lock alone, so threads swapping in different clusters never
+ * meet; a failed write takes si->lock too (its slots turn bad). si->lock covers
  * the free-cluster list, the clusters' free flags, the tasks' current clusters and si->pages;
  * a slot changes between free and handed out only with both held, so the allocator, which
  * holds si->lock, can trust a cluster's count and each map byte it sees under the cluster's
  * lock. The order is si->lock, then one ci->lock (lock_cluster); a put that frees its slot
- * drops the cluster lock and takes both in that order (__swap_entry_free). Both are leaves below
- * every model lock: no I/O is submitted and no end_io is called under them, and
+ * drops the cluster lock and takes both in that order (__swap_entry_free). Both rank below
+ * every model lock, and nothing but a cluster lock is taken under si->lock: no I/O is
+ * submitted and no end_io is called under them, and
  * --enable-debug counts them as model locks (might_sleep) and aborts on a breach of the order.
  * inuse_pages and pages are also read without either (atomic loads) by the free-space queries.
  */
@@ -386,8 +388,7 @@ static struct swap_info_struct *swap_info_get(struct rcl_engine *engine, swp_ent
 	return si;
 }
 
-/* Caller holds @slot's cluster lock (or si->lock, for free or not): the slot is handed out
- * (not free, not bad). */
+/* Caller holds @slot's cluster lock: the slot is handed out (not free, not bad). */
 static bool __slot_in_use(struct swap_info_struct *si, uint32_t slot)
 {
 	return si->swap_map[slot] && si->swap_map[slot] != SWAP_MAP_BAD;
@@ -435,21 +436,25 @@ static int __swap_entry_drop(struct swap_info_struct *si, uint32_t slot, uint8_t
 }
 
 /*
- * __swap_entry_free - drop @usage from @slot, as the kernel's does. A put that leaves
- * the slot in use needs the cluster's lock alone; one that frees it also changes the cluster's
- * count and maybe the free-cluster list, under si->lock, which comes first: it lets the cluster
- * go, takes both and looks again (another put may have come in between).
+ * __swap_entry_free - drop @usage from @slot, as the kernel's does. A put that leaves the slot
+ * in use needs the cluster's lock alone; one that frees it also changes the cluster's count
+ * and maybe the free-cluster list, under si->lock, which comes first: it lets the cluster go,
+ * takes both and looks again (another put may have come in between). Returns whether the slot
+ * is out of use after this put (freed by it, or bad), as seen under the lock that changed it.
  */
-static void __swap_entry_free(struct swap_info_struct *si, uint32_t slot, uint8_t usage)
+static bool __swap_entry_free(struct swap_info_struct *si, uint32_t slot, uint8_t usage)
 {
 	struct swap_cluster_info *ci = lock_cluster(si, slot);
 	int map = __swap_entry_drop(si, slot, usage);
+	bool gone = false;
 
 	if (map > 0)
 		si->swap_map[slot] = (uint8_t)map;
+	else if (map < 0)
+		gone = !__slot_in_use(si, slot);
 	unlock_cluster(ci);
 	if (map != 0)
-		return;
+		return gone;
 
 	swap_info_lock(si);
 	ci = lock_cluster(si, slot);
@@ -458,8 +463,10 @@ static void __swap_entry_free(struct swap_info_struct *si, uint32_t slot, uint8_
 		si->swap_map[slot] = (uint8_t)map;
 	else if (map == 0)
 		__swap_slot_free(si, slot);
+	gone = map <= 0 && !__slot_in_use(si, slot);
 	unlock_cluster(ci);
 	swap_info_unlock(si);
+	return gone;
 }
 
 /*
@@ -467,24 +474,22 @@ static void __swap_entry_free(struct swap_info_struct *si, uint32_t slot, uint8_
  * reference nor the swap cache is left. A slot without references, or a bad one (its write
  * failed while the page stayed in memory), is left alone.
  */
-void swap_free(struct rcl_engine *engine, swp_entry_t entry)
+bool swap_free(struct rcl_engine *engine, swp_entry_t entry)
 {
 	struct swap_info_struct *si = swap_info_get(engine, entry);
 
-	if (si)
-		__swap_entry_free(si, swp_offset(entry), 1);
+	return si && __swap_entry_free(si, swp_offset(entry), 1);
 }
 
 /*
  * put_swap_page - the swap cache page of @entry is gone: clear SWAP_HAS_CACHE and free the
  * slot if no page-table entry holds it. Bad and free slots are left alone.
  */
-void put_swap_page(struct rcl_engine *engine, swp_entry_t entry)
+bool put_swap_page(struct rcl_engine *engine, swp_entry_t entry)
 {
 	struct swap_info_struct *si = swap_info_get(engine, entry);
 
-	if (si)
-		__swap_entry_free(si, swp_offset(entry), SWAP_HAS_CACHE);
+	return si && __swap_entry_free(si, swp_offset(entry), SWAP_HAS_CACHE);
 }
 
 /*
@@ -654,9 +659,10 @@ static int swap_iob_build(struct rcl_engine *engine, const swp_entry_t *entries,
 }
 
 /*
- * Every page of the batch goes to a slot that is handed out, each looked at under its cluster's
- * lock. The caller's SWAP_HAS_CACHE on each slot keeps it handed out after the look: only the
- * swap cache's owner puts that.
+ * Every page of the batch goes to a slot that is handed out and held by a swap cache page,
+ * each looked at under its cluster's lock. That SWAP_HAS_CACHE, the caller's, keeps the slot
+ * handed out after the look (only the swap cache's owner puts it); a slot held by page-table
+ * entries alone could be freed and handed to another page between the look and the I/O.
  */
 static bool swap_iob_valid(struct swap_info_struct *si, const struct swap_iob *iob)
 {
@@ -670,7 +676,8 @@ static bool swap_iob_valid(struct swap_info_struct *si, const struct swap_iob *i
 			valid = false;
 		for (i = 0; i < iob->nr && valid; i++) {
 			ci = relock_cluster(si, ci, iob->slot + i);
-			valid = __slot_in_use(si, iob->slot + i);
+			valid = __slot_in_use(si, iob->slot + i) &&
+				(si->swap_map[iob->slot + i] & SWAP_HAS_CACHE);
 		}
 	}
 	if (ci)

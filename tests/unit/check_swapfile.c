@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,7 +289,7 @@ START_TEST(test_counts)
 	ck_assert_int_eq(swap_duplicate(f.e, e), 0);
 	ck_assert_int_eq(__swap_count(f.e, e), 2);
 	ck_assert_uint_eq(map_byte(&f, e.val), 2 | SWAP_HAS_CACHE);
-	put_swap_page(f.e, e);
+	ck_assert(!put_swap_page(f.e, e));			/* still in use */
 	ck_assert_uint_eq(map_byte(&f, e.val), 2);
 	ck_assert(swap_entry_valid(f.e, e));
 
@@ -300,7 +301,7 @@ START_TEST(test_counts)
 	ck_assert_int_eq(__swap_count(f.e, e), 0);
 	ck_assert(swap_entry_valid(f.e, e));			/* the cache still holds it */
 	ck_assert_int_eq(get_nr_swap_pages(f.e), free0 - 1);
-	put_swap_page(f.e, e);
+	ck_assert(put_swap_page(f.e, e));			/* this put freed it */
 
 	/* Now free: everything refuses it, and the space is back. */
 	ck_assert_uint_eq(map_byte(&f, e.val), 0);
@@ -586,7 +587,14 @@ START_TEST(test_io_refused)
 	e[1] = swp_entry(0);
 	ck_assert_int_eq(swap_writepages(f.e, e, bufs, 2, done_end_io, &d), -EINVAL);
 	ck_assert_int_eq(swap_writepages(f.e, e, bufs, 0, done_end_io, &d), -EINVAL);
+	/* A slot held by a page-table entry alone may be freed and handed to another page
+	 * while the I/O is set up: only the holder of its swap cache page may read or write. */
+	ck_assert_int_eq(swap_duplicate(f.e, e[0]), 0);
+	ck_assert(!put_swap_page(f.e, e[0]));
+	ck_assert_int_eq(swap_writepages(f.e, e, bufs, 1, done_end_io, &d), -EINVAL);
+	ck_assert_int_eq(swap_readpages(f.e, e, bufs, 1, done_end_io, &d), -EINVAL);
 	ck_assert_int_eq(atomic_load(&d.calls[0]), 0);
+	ck_assert(swap_free(f.e, e[0]));			/* the last reference frees it */
 	free(p);
 	fixture_teardown(&f);
 }
@@ -896,6 +904,74 @@ START_TEST(test_concurrent_refs_and_frees)
 }
 END_TEST
 
+enum { RACE_SLOTS = 512 };
+
+struct last_put {
+	struct swap_fixture *f;
+	const swp_entry_t *e;
+	bool cache;			/* put the cache bit, else the page-table reference */
+	pthread_barrier_t *start;
+	_Atomic int pos;		/* slots this thread has put */
+	struct last_put *other;
+	bool gone[RACE_SLOTS];
+};
+
+/* Put each slot in step with the other thread, so that both puts of a slot come together. */
+static void *last_put_thread(void *p)
+{
+	struct last_put *t = p;
+	int i;
+
+	pthread_barrier_wait(t->start);
+	for (i = 0; i < RACE_SLOTS; i++) {
+		while (atomic_load(&t->other->pos) < i)
+			sched_yield();		/* the other thread is running: bounded */
+		t->gone[i] = t->cache ? put_swap_page(t->f->e, t->e[i]) : swap_free(t->f->e, t->e[i]);
+		atomic_store(&t->pos, i + 1);
+	}
+	return NULL;
+}
+
+/*
+ * The last two holds of each slot go at once from two threads, one the reference and one the
+ * cache bit: exactly one of the two puts says the slot is gone, so that its charge and shadow
+ * are dropped once (swap_state.c's swap_entry_put), never twice or not at all.
+ */
+START_TEST(test_last_puts_race)
+{
+	enum { ROUNDS = 40 };
+	struct swap_fixture f;
+	struct last_put t[2];
+	pthread_barrier_t start;
+	pthread_t tid[2];
+	swp_entry_t *e = calloc(RACE_SLOTS, sizeof(*e));
+	int i, round;
+
+	fixture_setup(&f, false, IO_BACKEND_SYNC);
+	pthread_barrier_init(&start, NULL, 2);
+	for (round = 0; round < ROUNDS; round++) {
+		ck_assert_int_eq(get_swap_pages(f.e, RACE_SLOTS, e), RACE_SLOTS);
+		for (i = 0; i < RACE_SLOTS; i++)
+			ck_assert_int_eq(swap_duplicate(f.e, e[i]), 0);
+		for (i = 0; i < 2; i++)
+			t[i] = (struct last_put){ .f = &f, .e = e, .cache = i, .start = &start,
+						  .other = &t[1 - i] };
+		for (i = 0; i < 2; i++)
+			ck_assert_int_eq(pthread_create(&tid[i], NULL, last_put_thread, &t[i]), 0);
+		for (i = 0; i < 2; i++)
+			pthread_join(tid[i], NULL);
+		for (i = 0; i < RACE_SLOTS; i++)
+			ck_assert_msg(t[0].gone[i] + t[1].gone[i] == 1,
+				      "round %d, slot %u: %d puts said it was gone", round,
+				      (unsigned int)e[i].val, t[0].gone[i] + t[1].gone[i]);
+		ck_assert_int_eq(get_nr_swap_pages(f.e), NR_SLOTS - 1);
+	}
+	pthread_barrier_destroy(&start);
+	free(e);
+	fixture_teardown(&f);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("swapfile");
@@ -937,6 +1013,7 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 30);	/* beyond test_refs_without_device_lock's own bound */
 	tcase_add_test(tc, test_refs_without_device_lock);
 	tcase_add_test(tc, test_concurrent_refs_and_frees);
+	tcase_add_test(tc, test_last_puts_race);
 	suite_add_tcase(s, tc);
 	return s;
 }
