@@ -127,6 +127,9 @@ struct rcl_engine {
 	struct mem_cgroup *root_mem_cgroup;
 	struct mem_cgroup **memcgs;		/* by id; 0 unused, 1 root */
 	unsigned int bucket_order;		/* workingset timestamp granularity */
+	/* The shadow node list lock (the kernel's list_lru lock of shadow_nodes): every group's
+	 * list of leaves holding only shadows, their counts and nr_shadow_nodes (workingset.c) */
+	spinlock_t shadow_lru_lock;
 	unsigned long nr_shadow_nodes;		/* slot groups holding shadows only */
 	unsigned long nr_file_reads;		/* read I/Os of file pages (one per preadv) */
 	const char *io_vectored_why;		/* why the arena is not registered with io_uring */

@@ -152,6 +152,7 @@ static inline pte_t pte_get(const struct region *region, unsigned long idx)
 extern __thread int model_locks_held;
 extern __thread int pte_locks_held;
 extern __thread int i_pages_locks_held;
+extern __thread bool shadow_lru_held;
 extern __thread struct pglist_data *lru_lock_pgdat;
 
 /* Take @region's page-table lock: nothing under it may sleep or take mm_lock (lock.c). It
@@ -312,10 +313,24 @@ static inline void i_pages_lock(struct address_space *mapping)
 {
 	VM_BUG_ON(lru_lock_pgdat, "page cache lock taken under lru_lock (the order is i_pages, "
 		  "then lru_lock)");
+	VM_BUG_ON(shadow_lru_held, "page cache lock taken under the shadow node list lock (the "
+		  "order is i_pages, then the list's)");
 	VM_BUG_ON(i_pages_locks_held, "a second mapping's page cache lock taken");
 	spin_lock(&mapping->i_pages_lock);
 	i_pages_locks_held++;
 	model_locks_held++;
+}
+
+/* i_pages_lock if it is free at once: for the shadow node shrinker, which finds the mapping
+ * under the list lock below it (the kernel's xa_trylock in shadow_lru_isolate). */
+static inline bool i_pages_trylock(struct address_space *mapping)
+{
+	VM_BUG_ON(i_pages_locks_held, "a second mapping's page cache lock taken");
+	if (!spin_trylock(&mapping->i_pages_lock))
+		return false;
+	i_pages_locks_held++;
+	model_locks_held++;
+	return true;
 }
 
 static inline void i_pages_unlock(struct address_space *mapping)
@@ -683,5 +698,8 @@ int clockpro_check(struct lruvec *lruvec, char *why, size_t len);
 uint64_t clockpro_eviction(struct page *page, bool *ret_test);
 bool clockpro_refault(struct page *page, struct lruvec *lruvec, uint64_t pos);
 void workingset_reparent_nodes(struct mem_cgroup *memcg, struct mem_cgroup *parent);
+/* The shadow node list lock (workingset.c): below i_pages_lock, a leaf otherwise. */
+void shadow_lru_lock(struct rcl_engine *engine);
+void shadow_lru_unlock(struct rcl_engine *engine);
 
 #endif /* RCL_MM_H */

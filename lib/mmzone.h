@@ -31,10 +31,11 @@
  *                                      mm_lock takes it (mm.h). Under it nothing sleeps, no
  *                                      mm_lock or ptl is taken, one mapping's at a time;
  *                                      __remove_mapping's workingset_eviction may take
- *                                      lru_lock. --enable-debug aborts on each breach. The
- *                                      per-memcg lists of shadow-only leaves, shared by
- *                                      every mapping, stay under mm_lock (the kernel's
- *                                      list_lru lock, under this one, once it is split)
+ *                                      lru_lock. --enable-debug aborts on each breach
+ *           engine->shadow_lru_lock    the per-memcg lists of shadow-only leaves, shared by
+ *                                      every mapping (the kernel's list_lru lock): a leaf;
+ *                                      the shrinker finds a mapping under it and only
+ *                                      trylocks its i_pages_lock (workingset.c)
  *           pgdat->lru_lock            the LRU lists of every lruvec on the node, their sizes
  *                                      (lru_zone_size and the counters update_lru_size
  *                                      keeps), reclaim_stat, the refault snapshots, and

@@ -44,6 +44,12 @@ static inline void spin_lock(spinlock_t *l)
 	}
 }
 
+static inline bool spin_trylock(spinlock_t *l)
+{
+	return !atomic_load_explicit(&l->locked, memory_order_relaxed) &&
+	       !atomic_exchange_explicit(&l->locked, true, memory_order_acquire);
+}
+
 static inline void spin_unlock(spinlock_t *l)
 {
 	atomic_store_explicit(&l->locked, false, memory_order_release);

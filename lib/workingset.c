@@ -184,6 +184,31 @@ static struct mem_cgroup *shadow_node_memcg(struct rcl_engine *engine, struct xa
 	return memcg;
 }
 
+/* ---- the shadow node list ------------------------------------------------------------- */
+
+__thread bool shadow_lru_held;
+
+/*
+ * The shadow node list lock, the kernel's list_lru lock of shadow_nodes: every group's list of
+ * leaves that hold only shadows, their counts and engine->nr_shadow_nodes. It ranks below a
+ * mapping's i_pages_lock (a leaf changes its list place under that lock); the shrinker, which
+ * finds the mapping from the list, only tries for its i_pages_lock under it. Nothing else is
+ * taken under it; --enable-debug aborts on i_pages_lock taken there.
+ */
+void shadow_lru_lock(struct rcl_engine *engine)
+{
+	spin_lock(&engine->shadow_lru_lock);
+	shadow_lru_held = true;
+	model_locks_held++;
+}
+
+void shadow_lru_unlock(struct rcl_engine *engine)
+{
+	model_locks_held--;
+	shadow_lru_held = false;
+	spin_unlock(&engine->shadow_lru_lock);
+}
+
 static void shadow_list_del(struct mem_cgroup *memcg, struct xa_node *leaf)
 {
 	if (leaf->private_prev)
@@ -217,14 +242,19 @@ static void shadow_list_add_tail(struct mem_cgroup *memcg, struct xa_node *leaf)
 void workingset_update_node(struct address_space *mapping, struct xa_node *leaf)
 {
 	struct rcl_engine *engine = page_engine_of_mapping(mapping);
-	struct mem_cgroup *memcg = shadow_node_memcg(engine, leaf);
 	long delta = shadow_node(leaf) ? 1 : -1;
+	struct mem_cgroup *memcg;
 
+	assert_i_pages_locked(mapping);
+	shadow_lru_lock(engine);
+	/* Under the list lock: reparenting moves the leaf and its tag under it alone. */
+	memcg = shadow_node_memcg(engine, leaf);
 	if (delta > 0)
 		shadow_list_add_tail(memcg, leaf);
 	else
 		shadow_list_del(memcg, leaf);
 	engine->nr_shadow_nodes += (unsigned long)delta;
+	shadow_lru_unlock(engine);
 	/* The index's memory belongs to no node here: the gauge is kept on node 0. */
 	mod_node_page_state(NODE_DATA(engine, 0), WORKINGSET_NODES, delta);
 	mod_memcg_node_state(memcg, WORKINGSET_NODES, delta);
@@ -233,8 +263,10 @@ void workingset_update_node(struct address_space *mapping, struct xa_node *leaf)
 /* A group is freed: its shadow leaves are its parent's now (memcg_drain_all_list_lrus). */
 void workingset_reparent_nodes(struct mem_cgroup *memcg, struct mem_cgroup *parent)
 {
+	struct rcl_engine *engine = memcg->engine;
 	struct xa_node *leaf;
 
+	shadow_lru_lock(engine);
 	while ((leaf = memcg->shadow_first)) {
 		shadow_list_del(memcg, leaf);
 		leaf->memcg_id = parent->id;
@@ -242,6 +274,19 @@ void workingset_reparent_nodes(struct mem_cgroup *memcg, struct mem_cgroup *pare
 		mod_memcg_node_state(memcg, WORKINGSET_NODES, -1);
 		mod_memcg_node_state(parent, WORKINGSET_NODES, 1);
 	}
+	shadow_lru_unlock(engine);
+}
+
+/* Whether @memcg has more shadow-only leaves than @max. */
+static bool shadow_nodes_over(struct rcl_engine *engine, struct mem_cgroup *memcg,
+			      unsigned long max)
+{
+	bool over;
+
+	shadow_lru_lock(engine);
+	over = memcg->nr_shadow_nodes > max;
+	shadow_lru_unlock(engine);
+	return over;
 }
 
 /* The LRU pages of @memcg on every node: what its shadow nodes may describe. */
@@ -270,16 +315,34 @@ unsigned long workingset_shrink_shadows(struct rcl_engine *engine, struct pglist
 
 	if (!memcg)
 		memcg = engine->root_mem_cgroup;
-	if (!memcg->nr_shadow_nodes)
+	if (!shadow_nodes_over(engine, memcg, 0))	/* before counting its LRU pages */
 		return 0;
 	max_nodes = memcg_lru_pages(engine, memcg) >> 3;
-	while (memcg->nr_shadow_nodes > max_nodes) {
-		struct xa_node *leaf = memcg->shadow_first;
-		struct address_space *mapping = mapping_lookup(engine, leaf->owner_id);
-		unsigned long base = xa_leaf_index(leaf), i;
+	for (;;) {
+		struct address_space *mapping;
+		struct xa_node *leaf;
+		unsigned long base, i;
 
+		shadow_lru_lock(engine);
+		if (memcg->nr_shadow_nodes <= max_nodes) {
+			shadow_lru_unlock(engine);
+			break;
+		}
+		leaf = memcg->shadow_first;
+		mapping = mapping_lookup(engine, leaf->owner_id);
+		/* Its holder is busy for a moment (a reader without mm_lock; every change of a
+		 * page cache holds mm_lock, as the shrinker does): let the list go and look
+		 * again (LRU_RETRY), yielding as spin_lock does to a holder that may be off the
+		 * CPU. Once the mapping's lock is ours the leaf keeps its slots, so it stays
+		 * allocated and on a list until the loop below clears it. */
+		if (!i_pages_trylock(mapping)) {
+			shadow_lru_unlock(engine);
+			sched_yield();
+			continue;
+		}
+		shadow_lru_unlock(engine);
+		base = xa_leaf_index(leaf);
 		/* Clearing the last shadow takes the leaf off the list and frees it. */
-		i_pages_lock(mapping);
 		for (i = base; i < base + XA_CHUNK_SIZE; i++) {
 			if (slot_is_shadow(page_cache_slot(mapping, i))) {
 				page_cache_set_slot(mapping, i, 0);

@@ -173,6 +173,18 @@ START_TEST(test_i_pages_under_lru_lock_aborts)
 }
 END_TEST
 
+/* The shadow node list lock is below the page cache lock: the shrinker only tries for it. */
+START_TEST(test_i_pages_under_shadow_lru_aborts)
+{
+	struct fixture f;
+	struct page *page;
+	struct rcl_file *file = debug_file(&f, &page);
+
+	shadow_lru_lock(f.e);
+	i_pages_lock(file->mapping);
+}
+END_TEST
+
 START_TEST(test_mm_lock_under_i_pages_aborts)
 {
 	struct fixture f;
@@ -249,6 +261,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_ptl_then_i_pages_then_lru_lock);
 #ifdef RCL_DEBUG
 	tcase_add_test_raise_signal(tc, test_i_pages_under_lru_lock_aborts, SIGABRT);
+	tcase_add_test_raise_signal(tc, test_i_pages_under_shadow_lru_aborts, SIGABRT);
 	tcase_add_test_raise_signal(tc, test_mm_lock_under_i_pages_aborts, SIGABRT);
 	tcase_add_test_raise_signal(tc, test_ptl_under_i_pages_aborts, SIGABRT);
 	tcase_add_test_raise_signal(tc, test_sleep_under_i_pages_aborts, SIGABRT);
