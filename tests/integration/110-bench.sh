@@ -17,7 +17,9 @@ for p in seq random hotset zipf; do
 done
 check "every pattern runs and reports consistent JSON" test "$all_ok" = yes
 
-out=$(ctl --json bench --size 24M --pattern seq --batch 256 --seconds 0.5 --write)
+# Long enough to write well past the arena on a loaded machine under ThreadSanitizer: in
+# 0.5 s such a run once only filled the arena, and ended before a swap write went out.
+out=$(ctl --json bench --size 24M --pattern seq --batch 256 --seconds 2 --write)
 check "sequential writes over 1.5x the arena swap out" \
 	python3 -c 'import json, sys; d = json.loads(sys.argv[1]); assert d["vmstat"]["pswpout"] > 0, d' "$out"
 out=$(ctl bench --seconds 0.2 --size 1M)
