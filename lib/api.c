@@ -44,7 +44,8 @@ static struct mem_cgroup *memcg_from_user_id(struct rcl_engine *engine, unsigned
 	return memcg && memcg->online ? memcg : NULL;
 }
 
-/* The live child called @name; a deleted one still draining its pages does not count. */
+/* The live child called @name; a deleted one still draining its pages does not count.
+ * Caller holds mm_lock or the tree lock. */
 static struct mem_cgroup *memcg_child(struct mem_cgroup *parent, const char *name)
 {
 	struct mem_cgroup *c;
@@ -124,12 +125,14 @@ static void memcg_release(struct rcl_engine *engine, struct mem_cgroup *memcg)
 	uint32_t r;
 
 	memcg_reparent(engine, memcg);
+	memcg_tree_lock(engine);
 	for (pp = &memcg->parent->first_child; *pp; pp = &(*pp)->next_sibling) {
 		if (*pp == memcg) {
 			*pp = memcg->next_sibling;
 			break;
 		}
 	}
+	memcg_tree_unlock(engine);
 	/* Shared reclaim cursors may point at it. */
 	for (r = 1; r <= MEM_CGROUP_ID_MAX; r++) {
 		struct mem_cgroup *m = engine->memcgs[r];
@@ -214,7 +217,9 @@ int rcl_memcg_delete(struct rcl_engine *engine, uint32_t id)
 			goto out;
 		}
 	}
+	memcg_tree_lock(engine);
 	memcg->online = false;
+	memcg_tree_unlock(engine);
 	page_counter_set_min(&memcg->memory, 0);
 	page_counter_set_low(&memcg->memory, 0);
 	lru_add_drain_all(engine);	/* pages in LRU vectors become reclaimable */
@@ -318,7 +323,8 @@ int rcl_memcg_lookup(struct rcl_engine *engine, const char *path, uint32_t *ret_
 	if (!path || path[0] != '/' || strlen(path) >= sizeof(buf))
 		return -EINVAL;
 	strcpy(buf, path);
-	mm_lock(engine);
+	/* The names only: the tree lock, not mm_lock, which reclaim may hold a while. */
+	memcg_tree_lock(engine);
 	memcg = engine->root_mem_cgroup;
 	for (tok = strtok_r(buf, "/", &save); tok && memcg; tok = strtok_r(NULL, "/", &save))
 		memcg = memcg_child(memcg, tok);
@@ -326,7 +332,7 @@ int rcl_memcg_lookup(struct rcl_engine *engine, const char *path, uint32_t *ret_
 		*ret_id = memcg->id;
 	else
 		err = -ENOENT;
-	mm_unlock(engine);
+	memcg_tree_unlock(engine);
 	return err;
 }
 

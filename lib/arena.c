@@ -226,6 +226,7 @@ static int mm_init(struct rcl_engine *engine)
 	pthread_mutex_init(&engine->mm_lock, NULL);
 	spin_lock_init(&engine->region_table_lock);
 	spin_lock_init(&engine->shadow_lru_lock);
+	spin_lock_init(&engine->memcg_tree_lock);
 	pthread_mutex_init(&engine->deferred_lock, NULL);
 	for (i = 0; i < sizeof(engine->page_wait) / sizeof(engine->page_wait[0]); i++)
 		pthread_cond_init(&engine->page_wait[i], NULL);

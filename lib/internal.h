@@ -126,6 +126,10 @@ struct rcl_engine {
 	struct address_space *files;		/* open files, by path */
 	struct mem_cgroup *root_mem_cgroup;
 	struct mem_cgroup **memcgs;		/* by id; 0 unused, 1 root */
+	/* The groups as a lookup by path sees them: memcgs[], each group's list of children and
+	 * its online flag. Changed under mm_lock and this lock; rcl_memcg_lookup walks them under
+	 * this lock alone (memcontrol.c) */
+	spinlock_t memcg_tree_lock;
 	unsigned int bucket_order;		/* workingset timestamp granularity */
 	/* The shadow node list lock (the kernel's list_lru lock of shadow_nodes): every group's
 	 * list of leaves holding only shadows, their counts and nr_shadow_nodes (workingset.c) */

@@ -31,6 +31,26 @@ bool mem_cgroup_is_root(const struct mem_cgroup *memcg)
 	return memcg->parent == NULL;
 }
 
+/*
+ * The tree lock: a group's place in the tree (memcgs[] and its parent's list of children) and
+ * its online flag change under mm_lock and this lock, so that a lookup by path
+ * (rcl_memcg_lookup) walks the names under this lock alone and does not wait behind reclaim
+ * for mm_lock, as the kernel resolves a cgroup path under kernfs's lock (kernfs_walk_and_get),
+ * not cgroup_mutex. Everything else of a group stays under mm_lock. A leaf: nothing is taken
+ * under it (might_sleep counts it).
+ */
+void memcg_tree_lock(struct rcl_engine *engine)
+{
+	spin_lock(&engine->memcg_tree_lock);
+	model_locks_held++;
+}
+
+void memcg_tree_unlock(struct rcl_engine *engine)
+{
+	model_locks_held--;
+	spin_unlock(&engine->memcg_tree_lock);
+}
+
 struct mem_cgroup *mem_cgroup_from_id(struct rcl_engine *engine, unsigned int id)
 {
 	if (id == 0 || id > MEM_CGROUP_ID_MAX)
@@ -718,6 +738,7 @@ struct mem_cgroup *mem_cgroup_alloc(struct rcl_engine *engine, struct mem_cgroup
 	memcg->soft_limit = PAGE_COUNTER_MAX;
 	memcg->swappiness = parent ? mem_cgroup_swappiness(parent) : 60;
 	memcg->engine = engine;
+	memcg_tree_lock(engine);
 	if (parent) {
 		/* Children in creation order, as the kernel's css lists keep them. */
 		struct mem_cgroup **pp = &parent->first_child;
@@ -727,6 +748,7 @@ struct mem_cgroup *mem_cgroup_alloc(struct rcl_engine *engine, struct mem_cgroup
 		*pp = memcg;
 	}
 	engine->memcgs[id] = memcg;
+	memcg_tree_unlock(engine);
 	return memcg;
 nomem:
 	if (memcg)
@@ -743,7 +765,9 @@ void mem_cgroup_free(struct rcl_engine *engine, struct mem_cgroup *memcg)
 
 	if (memcg->parent)
 		workingset_reparent_nodes(memcg, memcg->parent);
+	memcg_tree_lock(engine);
 	engine->memcgs[memcg->id] = NULL;
+	memcg_tree_unlock(engine);
 	for (nid = 0; nid < engine->nr_nodes; nid++) {
 		clockpro_exit(&memcg->nodeinfo[nid]->lruvec);
 		free(memcg->nodeinfo[nid]);

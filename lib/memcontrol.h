@@ -141,6 +141,9 @@ static inline unsigned long mem_cgroup_usage(const struct mem_cgroup *memcg)
 
 struct mem_cgroup *root_mem_cgroup_of(struct rcl_engine *engine);
 struct mem_cgroup *mem_cgroup_from_id(struct rcl_engine *engine, unsigned int id);
+/* engine->memcg_tree_lock, a leaf: the tree as lookups by path see it (memcontrol.c). */
+void memcg_tree_lock(struct rcl_engine *engine);
+void memcg_tree_unlock(struct rcl_engine *engine);
 struct mem_cgroup *page_memcg(const struct page *page);
 struct lruvec *mem_cgroup_lruvec(struct pglist_data *pgdat, struct mem_cgroup *memcg);
 bool mem_cgroup_is_root(const struct mem_cgroup *memcg);

@@ -54,6 +54,9 @@
  *       engine->region_table_lock      the id -> region table (a leaf): changed under mm_lock
  *                                      and it; a lookup without mm_lock takes the region's
  *                                      (atomic) reference under it (region_lookup_get)
+ *       engine->memcg_tree_lock        the groups as a lookup by path sees them: memcgs[],
+ *                                      children lists, online flags (a leaf); changed under
+ *                                      mm_lock and it, rcl_memcg_lookup walks under it alone
  *       io engine locks                io.c: ring and completion state (never held in end_io)
  *       swap_info->lock                the free-cluster list, the tasks' current clusters,
  *                                      the usable slot count; taken to hand out a slot, to

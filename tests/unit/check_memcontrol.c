@@ -591,6 +591,102 @@ START_TEST(test_delete_offlines_charged_group)
 }
 END_TEST
 
+/* ---- lookups by path (the tree lock) -------------------------------------------------- */
+
+struct lookup_race {
+	struct rcl_engine *e;
+	const char *path;
+	uint32_t id;
+	int err;
+	_Atomic bool stop;
+	unsigned long found, missing;
+};
+
+static void *lookup_once(void *p)
+{
+	struct lookup_race *r = p;
+
+	r->err = rcl_memcg_lookup(r->e, r->path, &r->id);
+	return NULL;
+}
+
+/*
+ * A lookup by path reads only names: it goes on while another thread holds mm_lock, as reclaim
+ * does for a while (with mm_lock it waited for ever here; the bound turns that into a failure).
+ */
+START_TEST(test_lookup_beside_mm_lock)
+{
+	struct lookup_race r = { .path = "/A/B" };
+	struct timespec deadline;
+	struct fixture f;
+	pthread_t tid;
+	uint32_t A, B;
+	int joined;
+
+	fixture_setup(&f, 16, 0, 1);
+	A = mkcg(f.e, RCL_MEMCG_ROOT, "A");
+	B = mkcg(f.e, A, "B");
+	r.e = f.e;
+	lock(f.e);
+	ck_assert_int_eq(pthread_create(&tid, NULL, lookup_once, &r), 0);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 20;
+	joined = pthread_timedjoin_np(tid, NULL, &deadline);
+	unlock(f.e);
+	if (joined)
+		pthread_join(tid, NULL);
+	ck_assert_msg(joined == 0, "a lookup by path waited for mm_lock");
+	ck_assert_int_eq(r.err, 0);
+	ck_assert_uint_eq(r.id, B);
+	fixture_teardown(&f);
+}
+END_TEST
+
+static void *lookup_loop(void *p)
+{
+	struct lookup_race *r = p;
+	uint32_t id;
+
+	while (!atomic_load(&r->stop)) {
+		int err = rcl_memcg_lookup(r->e, r->path, &id);
+
+		if (err == 0)
+			r->found++;
+		else if (err == -ENOENT)
+			r->missing++;
+		else
+			r->err = err;
+	}
+	return NULL;
+}
+
+/* Lookups beside groups created and deleted at the same path find the group or nothing, never
+ * a freed one (ASan and TSan run this). */
+START_TEST(test_lookup_beside_create_delete)
+{
+	enum { ROUNDS = 2000 };
+	struct lookup_race r = { .path = "/A/B" };
+	struct fixture f;
+	pthread_t tid;
+	uint32_t A, B;
+	int i;
+
+	fixture_setup(&f, 16, 0, 1);
+	A = mkcg(f.e, RCL_MEMCG_ROOT, "A");
+	r.e = f.e;
+	ck_assert_int_eq(pthread_create(&tid, NULL, lookup_loop, &r), 0);
+	for (i = 0; i < ROUNDS; i++) {
+		B = mkcg(f.e, A, "B");
+		ck_assert_int_eq(rcl_memcg_delete(f.e, B), 0);
+	}
+	atomic_store(&r.stop, true);
+	pthread_join(tid, NULL);
+	ck_assert_int_eq(r.err, 0);
+	ck_assert_uint_gt(r.found + r.missing, 0);
+	fixture_teardown(&f);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("memcontrol");
@@ -606,6 +702,12 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_max_reclaims_cache);
 	tcase_add_test(tc, test_api_validation);
 	tcase_add_test(tc, test_delete_offlines_charged_group);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("lookup");
+	tcase_set_timeout(tc, 30);	/* beyond test_lookup_beside_mm_lock's own bound */
+	tcase_add_test(tc, test_lookup_beside_mm_lock);
+	tcase_add_test(tc, test_lookup_beside_create_delete);
 	suite_add_tcase(s, tc);
 	return s;
 }
