@@ -664,7 +664,7 @@ static void *lookup_loop(void *p)
  * a freed one (ASan and TSan run this). */
 START_TEST(test_lookup_beside_create_delete)
 {
-	enum { ROUNDS = 2000 };
+	enum { ROUNDS = 300 };
 	struct lookup_race r = { .path = "/A/B" };
 	struct fixture f;
 	pthread_t tid;
