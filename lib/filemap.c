@@ -185,12 +185,14 @@ static void file_teardown(struct rcl_engine *engine, struct address_space *mappi
 			break;
 		}
 	}
-	mapping_unregister(engine, mapping);
+	/* The shadows go first, and their leaves off the shadow lists with them: the shrinker
+	 * finds a mapping from a listed leaf by its id, which must still name it. */
 	i_pages_lock(mapping);
 	xa_for_each_range(&mapping->i_pages, i, 0, ULONG_MAX)
 		page_cache_set_slot(mapping, i, 0);	/* the shadows left */
 	xa_destroy(&mapping->i_pages);
 	i_pages_unlock(mapping);
+	mapping_unregister(engine, mapping);
 	close(mapping->fd);
 	free(mapping->path);
 	free(mapping);

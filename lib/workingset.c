@@ -330,6 +330,7 @@ unsigned long workingset_shrink_shadows(struct rcl_engine *engine, struct pglist
 		}
 		leaf = memcg->shadow_first;
 		mapping = mapping_lookup(engine, leaf->owner_id);
+		VM_BUG_ON(!mapping, "a listed shadow leaf of a mapping no longer registered");
 		/* Its holder is busy for a moment (a reader without mm_lock; every change of a
 		 * page cache holds mm_lock, as the shrinker does): let the list go and look
 		 * again (LRU_RETRY), yielding as spin_lock does to a holder that may be off the
