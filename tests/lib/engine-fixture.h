@@ -6,6 +6,7 @@
 #define RCL_ENGINE_FIXTURE_H
 
 #include <check.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +186,28 @@ static inline void fixture_fill(struct fixture *f, uint32_t id, uint64_t first, 
 		ck_assert_int_eq(rcl_region_write(f->e, id, p * 4096, buf, 4096), 0);
 	}
 	free(buf);
+}
+
+/*
+ * Pages [0, @pages) of the data directory's file @name as the disk holds them: how many do
+ * not hold the pattern of @seed (a page past the file's end counts).
+ */
+static inline uint64_t fixture_file_stale(struct fixture *f, const char *name, uint64_t pages,
+					  uint64_t seed)
+{
+	char path[sizeof(f->data) + 64], *buf = malloc(4096);
+	uint64_t p, stale = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", f->data, name);
+	fd = open(path, O_RDONLY);
+	ck_assert_msg(fd >= 0, "%s: cannot open", path);
+	for (p = 0; p < pages; p++)
+		stale += pread(fd, buf, 4096, (off_t)(p * 4096)) != 4096 ||
+			 !check_pattern(buf, 4096, seed, p * 4096);
+	close(fd);
+	free(buf);
+	return stale;
 }
 
 /* Read pages [0, pages) of region @id back and check the pattern of @seed, byte for byte. */

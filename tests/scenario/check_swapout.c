@@ -223,14 +223,11 @@ START_TEST(test_msync_writes_pages_rewritten_in_flight)
 {
 	struct rcl_region_spec spec = { .type = RCL_REGION_FILE, .nr_pages = 256, .path = "again",
 					.flags = RCL_REGION_SHARED };
-	char path[sizeof(((struct fixture *)0)->data) + 8], *buf = malloc(256 * PAGE);
-	uint64_t p, in_flight = 0, stale = 0;
+	uint64_t in_flight = 0, stale;
 	struct fixture f;
 	double deadline;
 	uint32_t id;
-	int fd;
 
-	ck_assert_ptr_nonnull(buf);
 	daemon_setup(&f, 16, 64);
 	ck_assert_int_eq(rcl_tunable_set(f.e, RCL_TUNABLE_DIRTY_BACKGROUND_RATIO, 1), 0);
 	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
@@ -246,19 +243,12 @@ START_TEST(test_msync_writes_pages_rewritten_in_flight)
 	fixture_fill(&f, id, 0, spec.nr_pages, 2);
 	ck_assert_int_eq(rcl_region_msync(f.e, id), 0);
 	io_hold_completions(f.e->file_io, false);
-	snprintf(path, sizeof(path), "%s/again", f.data);
-	fd = open(path, O_RDONLY);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(pread(fd, buf, spec.nr_pages * PAGE, 0), (ssize_t)(spec.nr_pages * PAGE));
-	for (p = 0; p < spec.nr_pages; p++)
-		stale += !check_pattern(buf + p * PAGE, PAGE, 2, p * PAGE);
-	close(fd);
+	stale = fixture_file_stale(&f, "again", spec.nr_pages, 2);
 	printf("# msync after a rewrite: %llu pages were in flight, %llu stale on disk\n",
 	       (unsigned long long)in_flight, (unsigned long long)stale);
 	ck_assert_uint_eq(stale, 0);
 	ck_assert_int_eq(rcl_region_free(f.e, id), 0);
 	daemon_teardown(&f);
-	free(buf);
 }
 END_TEST
 
@@ -273,13 +263,10 @@ START_TEST(test_file_writes_go_out_unlocked)
 {
 	struct rcl_region_spec spec = { .type = RCL_REGION_FILE, .nr_pages = 2048, .path = "wb",
 					.flags = RCL_REGION_SHARED };
-	char path[sizeof(((struct fixture *)0)->data) + 8], *buf = malloc(PAGE);
-	uint64_t locked0, locked, out0, out, p;
+	uint64_t locked0, locked, out0, out;
 	struct fixture f;
 	uint32_t id;
-	int fd;
 
-	ck_assert_ptr_nonnull(buf);
 	daemon_setup(&f, 16, 64);
 	/* The flusher leaves the pages (half the arena) dirty for msync to write them all. */
 	ck_assert_int_eq(rcl_tunable_set(f.e, RCL_TUNABLE_DIRTY_RATIO, 100), 0);
@@ -295,17 +282,9 @@ START_TEST(test_file_writes_go_out_unlocked)
 	       (unsigned long long)out, (unsigned long long)locked);
 	ck_assert_uint_eq(out, spec.nr_pages);
 	ck_assert_uint_eq(locked, 0);
-	snprintf(path, sizeof(path), "%s/wb", f.data);
-	fd = open(path, O_RDONLY);
-	ck_assert_int_ge(fd, 0);
-	for (p = 0; p < spec.nr_pages; p++) {
-		ck_assert_int_eq(pread(fd, buf, PAGE, (off_t)(p * PAGE)), (ssize_t)PAGE);
-		ck_assert(check_pattern(buf, PAGE, 17, p * PAGE));
-	}
-	close(fd);
+	ck_assert_uint_eq(fixture_file_stale(&f, "wb", spec.nr_pages, 17), 0);
 	ck_assert_int_eq(rcl_region_free(f.e, id), 0);
 	daemon_teardown(&f);
-	free(buf);
 }
 END_TEST
 
@@ -400,20 +379,14 @@ START_TEST(test_sync_waits_for_the_flushers_writes)
 {
 	struct rcl_region_spec spec = { .type = RCL_REGION_FILE, .nr_pages = 256, .path = "sync",
 					.flags = RCL_REGION_SHARED };
-	char path[sizeof(((struct fixture *)0)->data) + 8], *buf = malloc(256 * PAGE);
-	uint64_t r, p, stale = 0, stale_rounds = 0, held_rounds = 0;
+	uint64_t r, stale = 0, stale_rounds = 0, held_rounds = 0;
 	struct fixture f;
 	uint32_t id;
-	int fd;
 
-	ck_assert_ptr_nonnull(buf);
 	daemon_setup(&f, 16, 64);
 	ck_assert_int_eq(rcl_tunable_set(f.e, RCL_TUNABLE_DIRTY_BACKGROUND_RATIO, 1), 0);
 	f.e->unlocked_submit_hook = hold_submit;
 	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
-	snprintf(path, sizeof(path), "%s/sync", f.data);
-	fd = open(path, O_RDONLY);
-	ck_assert_int_ge(fd, 0);
 	for (r = 1; r <= 5; r++) {
 		uint64_t before = stale;
 
@@ -422,10 +395,7 @@ START_TEST(test_sync_waits_for_the_flushers_writes)
 		/* The flusher, woken by the writes, comes to the window (bounded). */
 		held_rounds += hold_entered();
 		ck_assert_int_eq(rcl_sync_all(f.e), 0);
-		ck_assert_int_eq(pread(fd, buf, spec.nr_pages * PAGE, 0),
-				 (ssize_t)(spec.nr_pages * PAGE));
-		for (p = 0; p < spec.nr_pages; p++)
-			stale += !check_pattern(buf + p * PAGE, PAGE, r, p * PAGE);
+		stale += fixture_file_stale(&f, "sync", spec.nr_pages, r);
 		stale_rounds += stale != before;
 		hold_release();
 	}
@@ -434,11 +404,9 @@ START_TEST(test_sync_waits_for_the_flushers_writes)
 	       (unsigned long long)stale, (unsigned long long)stale_rounds);
 	ck_assert_uint_gt(held_rounds, 0);
 	ck_assert_uint_eq(stale, 0);
-	close(fd);
 	f.e->unlocked_submit_hook = NULL;
 	ck_assert_int_eq(rcl_region_free(f.e, id), 0);
 	daemon_teardown(&f);
-	free(buf);
 }
 END_TEST
 
@@ -452,10 +420,9 @@ END_TEST
 START_TEST(test_file_dropped_beside_the_flusher)
 {
 	struct rlimit old;
-	char path[sizeof(((struct fixture *)0)->data) + 8], *buf = malloc(256 * PAGE);
+	char *buf = malloc(256 * PAGE);
 	struct fixture f;
 	uint64_t p;
-	int fd;
 
 	ck_assert_ptr_nonnull(buf);
 	daemon_setup(&f, 16, 64);
@@ -472,13 +439,7 @@ START_TEST(test_file_dropped_beside_the_flusher)
 	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
 	hold_release();
 	ck_assert_int_eq(rcl_sync_all(f.e), 0);
-	snprintf(path, sizeof(path), "%s/drop", f.data);
-	fd = open(path, O_RDONLY);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(pread(fd, buf, 256 * PAGE, 0), (ssize_t)(256 * PAGE));
-	for (p = 0; p < 256; p++)
-		ck_assert(check_pattern(buf + p * PAGE, PAGE, 23, p * PAGE));
-	close(fd);
+	ck_assert_uint_eq(fixture_file_stale(&f, "drop", 256, 23), 0);
 	f.e->unlocked_submit_hook = NULL;
 	daemon_teardown(&f);
 	free(buf);
