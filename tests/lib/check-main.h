@@ -81,6 +81,15 @@ int main(void)
 	SRunner *sr;
 	FILE *tap;
 
+#if defined(RCL_CHECK_ONE_THREAD) && defined(__SANITIZE_THREAD__)
+	/*
+	 * A program that defines RCL_CHECK_ONE_THREAD drives a deterministic engine from its one
+	 * thread (no rcl_engine_start, no threads of its own): ThreadSanitizer has no race to
+	 * find there, and the plain and ASan builds run it. Skipped, not passed, under TSan.
+	 */
+	printf("1..0 # SKIP one thread: nothing for ThreadSanitizer to check\n");
+	return EXIT_SUCCESS;
+#endif
 	rcl_skip_tag_init();
 	snprintf(path, sizeof(path), "%s/check-tap-XXXXXX", dir && *dir ? dir : "/tmp");
 	fd = mkstemp(path);

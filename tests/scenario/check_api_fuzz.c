@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 
+#define RCL_CHECK_ONE_THREAD	/* deterministic, never started: see check-main.h */
 #include "check-main.h"
 #include "engine-fixture.h"
 #include "memcontrol.h"

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#define RCL_CHECK_ONE_THREAD	/* deterministic, never started: see check-main.h */
 #include "check-main.h"
 #include "engine-fixture.h"
 #include "mm.h"

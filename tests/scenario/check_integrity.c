@@ -2,6 +2,7 @@
  * check_integrity - scenario: anon and file regions totalling three times the arena, written
  * with seeded data and read back in another order: every byte survives swap and writeback.
  */
+#define RCL_CHECK_ONE_THREAD	/* deterministic, never started: see check-main.h */
 #include "check-main.h"
 #include "engine-fixture.h"
 #include "internal.h"

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <signal.h>
 
+#define RCL_CHECK_ONE_THREAD	/* deterministic, never started: see check-main.h */
 #include "check-main.h"
 #include "engine-fixture.h"
 #include "mm.h"
