@@ -337,6 +337,9 @@ int rcl_region_touch(struct rcl_engine *engine, uint32_t id, uint64_t first, uin
 	mm_lock(engine);
 	region = region_range(engine, id, first, nr, &err);
 	current_or_default(engine)->faulting_region = region;
+	/* Many pages: their swap-ins as one batch, as region_copy's. */
+	if (region && nr > 1)
+		swapin_range(engine, region, (unsigned long)first, (unsigned long)nr, true);
 	for (i = 0; region && i < nr && !err; i++)
 		err = handle_mm_fault(engine, region, (unsigned long)(first + i),
 				      write ? FAULT_FLAG_WRITE : 0, &page);

@@ -234,6 +234,39 @@ START_TEST(test_range_read_swaps_in_one_batch)
 }
 END_TEST
 
+/*
+ * A touch of many swapped-out pages (reclaimctl touch, the mapped hot-set's batches) reads
+ * them as one batch too: it waited for 8 readahead windows one after the other, each a read
+ * at queue depth 1, and a client touching pages in batches swapped in at the speed of one.
+ */
+START_TEST(test_range_touch_swaps_in_one_batch)
+{
+	const uint64_t n = 64;
+	struct io_stats before, after;
+	uint64_t maj, runs, unused;
+	struct fixture f;
+	uint32_t id, root;
+
+	fixture_setup(&f, 16, 64, 1);
+	id = anon_region(&f, n, 0);
+	fixture_fill(&f, id, 0, n, 10);
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, n, RCL_MADV_PAGEOUT), 0);
+	ck_assert_int_eq(rcl_memcg_lookup(f.e, "/", &root), 0);
+	rcl_memcg_reclaim(f.e, root, 4 * n, &unused);	/* out of the swap cache */
+	runs = slot_runs(&f, id, n);
+	maj = fixture_vmstat(f.e, "pgmajfault");
+	io_engine_stats(f.e->swap->io, &before);
+	ck_assert_int_eq(rcl_region_touch(f.e, id, 0, n, false), 0);
+	io_engine_stats(f.e->swap->io, &after);
+	ck_assert_uint_eq(info(&f, id).swapped, 0);
+	ck_assert_uint_eq(after.reads - before.reads, runs);
+	ck_assert_uint_lt(runs, n / 8);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "pgmajfault") - maj, 1);
+	fixture_verify(&f, id, n, 10);
+	fixture_teardown(&f);
+}
+END_TEST
+
 START_TEST(test_proactive_reclaim_of_a_memcg)
 {
 	struct fixture f;
@@ -646,6 +679,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_madvise_free_drops_clean_keeps_rewritten);
 	tcase_add_test(tc, test_madvise_pageout_cold_willneed);
 	tcase_add_test(tc, test_range_read_swaps_in_one_batch);
+	tcase_add_test(tc, test_range_touch_swaps_in_one_batch);
 	tcase_add_test(tc, test_reclaim_keeps_age_order_in_slots);
 	tcase_add_test(tc, test_proactive_reclaim_of_a_memcg);
 	tcase_add_test(tc, test_kswapd_balances_to_high_watermark);
