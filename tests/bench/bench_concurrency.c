@@ -28,7 +28,8 @@
  * BENCH_CONCURRENCY=swapout runs 1 and 2 alone (the A/B runs of a swap-out change);
  * =engine and =daemon run only that stream of 2, ROUNDS times, with nothing else in the
  * process's profile (perf record on the benchmark, or on the daemon it starts); =stalls runs
- * 4 alone, ROUNDS times, each paced at half of an in-process stream measured before it.
+ * 4 alone, ROUNDS times, each paced at half of an in-process stream measured before it;
+ * =clients runs 3's overcommitted case alone, beside the QD1 reads it compares swap-ins to.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -830,11 +831,16 @@ int main(void)
 
 	only = getenv("BENCH_CONCURRENCY");
 	if (only && strcmp(only, "engine") && strcmp(only, "daemon") && strcmp(only, "swapout") &&
-	    strcmp(only, "stalls"))
-		die("BENCH_CONCURRENCY: engine, daemon, swapout or stalls", EINVAL);
+	    strcmp(only, "stalls") && strcmp(only, "clients"))
+		die("BENCH_CONCURRENCY: engine, daemon, swapout, stalls or clients", EINVAL);
 	if (only && strcmp(only, "stalls") == 0) {
 		bench_stalls_alone();
 		goto out;
+	}
+	if (only && strcmp(only, "clients") == 0) {
+		raw.write_mib = raw_round_here(true, &raw.read_qd1, &raw.read_qdw);
+		bench_clients(&raw, "overcommitted", 2 * ARENA_PAGES, true);
+		goto out_table;
 	}
 	if (only && strcmp(only, "swapout")) {
 		bench_stream_alone(strcmp(only, "daemon") == 0);
