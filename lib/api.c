@@ -39,7 +39,7 @@ static bool memcg_name_valid(const char *name)
 /* A group by the id a caller named: deleted (offline) groups are nobody's to name. */
 static struct mem_cgroup *memcg_from_user_id(struct rcl_engine *engine, unsigned int id)
 {
-	struct mem_cgroup *memcg = mem_cgroup_from_id(engine, id);
+	struct mem_cgroup *memcg = mem_cgroup_from_user_id(engine, id);
 
 	return memcg && memcg->online ? memcg : NULL;
 }
@@ -75,7 +75,7 @@ int rcl_memcg_create(struct rcl_engine *engine, uint32_t parent_id, const char *
 	else {
 		memcg_reap_offline(engine);	/* their ids may be needed */
 		if ((memcg = mem_cgroup_alloc(engine, parent, name, &err)))
-			*ret_id = memcg->id;
+			*ret_id = memcg->user_id;
 	}
 	mm_unlock(engine);
 	return err;
@@ -329,7 +329,7 @@ int rcl_memcg_lookup(struct rcl_engine *engine, const char *path, uint32_t *ret_
 	for (tok = strtok_r(buf, "/", &save); tok && memcg; tok = strtok_r(NULL, "/", &save))
 		memcg = memcg_child(memcg, tok);
 	if (memcg)
-		*ret_id = memcg->id;
+		*ret_id = memcg->user_id;
 	else
 		err = -ENOENT;
 	memcg_tree_unlock(engine);
@@ -358,7 +358,7 @@ int rcl_memcg_next(struct rcl_engine *engine, uint32_t root_id, uint32_t prev_id
 		if (!next) {
 			err = -ENOENT;
 		} else {
-			*ret_id = next->id;
+			*ret_id = next->user_id;
 			mem_cgroup_iter_break(root, next);
 		}
 	}

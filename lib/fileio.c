@@ -25,7 +25,8 @@ static void file_api_exit(struct rcl_engine *engine)
 /* A live group to charge: 0 is the root; a deleted group is gone for new charges. */
 static struct mem_cgroup *charge_target(struct rcl_engine *engine, uint32_t memcg_id)
 {
-	struct mem_cgroup *memcg = mem_cgroup_from_id(engine, memcg_id ? memcg_id : RCL_MEMCG_ROOT);
+	struct mem_cgroup *memcg = memcg_id ? mem_cgroup_from_user_id(engine, memcg_id) :
+					      engine->root_mem_cgroup;
 
 	return memcg && memcg->online ? memcg : NULL;
 }

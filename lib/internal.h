@@ -126,6 +126,7 @@ struct rcl_engine {
 	struct address_space *files;		/* open files, by path */
 	struct mem_cgroup *root_mem_cgroup;
 	struct mem_cgroup **memcgs;		/* by id; 0 unused, 1 root */
+	uint16_t *memcg_generation;		/* by id: groups that held it before (user_id) */
 	/* The groups as a lookup by path sees them: memcgs[], each group's list of children and
 	 * its online flag. Changed under mm_lock and this lock; rcl_memcg_lookup walks them under
 	 * this lock alone (memcontrol.c) */

@@ -58,6 +58,14 @@ struct mem_cgroup *mem_cgroup_from_id(struct rcl_engine *engine, unsigned int id
 	return engine->memcgs[id];
 }
 
+/* The group a caller names by @user_id (mem_cgroup.user_id), or NULL if it is gone. */
+struct mem_cgroup *mem_cgroup_from_user_id(struct rcl_engine *engine, uint32_t user_id)
+{
+	struct mem_cgroup *memcg = mem_cgroup_from_id(engine, user_id & MEM_CGROUP_ID_MAX);
+
+	return memcg && memcg->user_id == user_id ? memcg : NULL;
+}
+
 /* The group a page is charged to; uncharged pages count as the root's. */
 struct mem_cgroup *page_memcg(const struct page *page)
 {
@@ -730,6 +738,7 @@ struct mem_cgroup *mem_cgroup_alloc(struct rcl_engine *engine, struct mem_cgroup
 		lruvec_init(&memcg->nodeinfo[nid]->lruvec, NODE_DATA(engine, nid), memcg);
 	}
 	memcg->id = (uint16_t)id;
+	memcg->user_id = (uint32_t)engine->memcg_generation[id] << MEM_CGROUP_ID_SHIFT | (uint32_t)id;
 	snprintf(memcg->name, sizeof(memcg->name), "%s", name);
 	memcg->parent = parent;
 	memcg->online = true;
@@ -767,6 +776,7 @@ void mem_cgroup_free(struct rcl_engine *engine, struct mem_cgroup *memcg)
 		workingset_reparent_nodes(memcg, memcg->parent);
 	memcg_tree_lock(engine);
 	engine->memcgs[memcg->id] = NULL;
+	engine->memcg_generation[memcg->id]++;	/* the next group here has another user_id */
 	memcg_tree_unlock(engine);
 	for (nid = 0; nid < engine->nr_nodes; nid++) {
 		clockpro_exit(&memcg->nodeinfo[nid]->lruvec);
@@ -787,7 +797,9 @@ int memcg_init(struct rcl_engine *engine)
 	int err = 0;
 
 	engine->memcgs = calloc(MEM_CGROUP_ID_MAX + 1, sizeof(*engine->memcgs));
-	if (!engine->memcgs)
+	engine->memcg_generation = calloc(MEM_CGROUP_ID_MAX + 1,
+					  sizeof(*engine->memcg_generation));
+	if (!engine->memcgs || !engine->memcg_generation)
 		return -ENOMEM;
 	engine->root_mem_cgroup = mem_cgroup_alloc(engine, NULL, "", &err);
 	return engine->root_mem_cgroup ? 0 : err;
@@ -809,6 +821,8 @@ void memcg_exit(struct rcl_engine *engine)
 	if (engine->root_mem_cgroup)
 		memcg_free_tree(engine, engine->root_mem_cgroup);
 	free(engine->memcgs);
+	free(engine->memcg_generation);
 	engine->memcgs = NULL;
+	engine->memcg_generation = NULL;
 	engine->root_mem_cgroup = NULL;
 }

@@ -85,7 +85,15 @@ struct mem_cgroup_per_node {
 };
 
 struct mem_cgroup {
-	uint16_t id;
+	uint16_t id;				/* its slot: pages, shadows, swap slots */
+	/*
+	 * The id callers name it by (rcl_memcg_*, regions, files, pressure listeners): the slot
+	 * in the low 16 bits, above it how many groups held the slot before. A slot is reused
+	 * once its group is freed, and a caller that looked a group up and acts on it later
+	 * (a daemon request, a cached file handle, a listener) must get -ENOENT then, not the
+	 * group that took the slot over: the kernel's cgroup ids are never reused either.
+	 */
+	uint32_t user_id;
 	char name[MEMCG_NAME_MAX];		/* path component */
 	struct mem_cgroup *parent;
 	struct mem_cgroup *first_child, *next_sibling;
@@ -141,6 +149,7 @@ static inline unsigned long mem_cgroup_usage(const struct mem_cgroup *memcg)
 
 struct mem_cgroup *root_mem_cgroup_of(struct rcl_engine *engine);
 struct mem_cgroup *mem_cgroup_from_id(struct rcl_engine *engine, unsigned int id);
+struct mem_cgroup *mem_cgroup_from_user_id(struct rcl_engine *engine, uint32_t user_id);
 /* engine->memcg_tree_lock, a leaf: the tree as lookups by path see it (memcontrol.c). */
 void memcg_tree_lock(struct rcl_engine *engine);
 void memcg_tree_unlock(struct rcl_engine *engine);

@@ -190,7 +190,7 @@ static int region_validate(struct rcl_engine *engine, const struct rcl_region_sp
 	} else {
 		return -EINVAL;
 	}
-	memcg = spec->memcg_id ? mem_cgroup_from_id(engine, spec->memcg_id) :
+	memcg = spec->memcg_id ? mem_cgroup_from_user_id(engine, spec->memcg_id) :
 				 engine->root_mem_cgroup;
 	if (!memcg || !memcg->online)
 		return -ENOENT;
@@ -929,7 +929,7 @@ int rcl_region_info(struct rcl_engine *engine, uint32_t id, struct rcl_region_in
 	if (region) {
 		ret->type = region->file ? RCL_REGION_FILE : RCL_REGION_ANON;
 		ret->nr_pages = region->nr_pages;
-		ret->memcg_id = region->memcg->id;
+		ret->memcg_id = region->memcg->user_id;
 		ret->flags = (region->vm_flags & VM_SHARED ? RCL_REGION_SHARED : 0) |
 			     (region->vm_flags & VM_EXEC ? RCL_REGION_EXEC : 0) |
 			     (region->vm_flags & VM_LOCKED ? RCL_REGION_LOCKED : 0);

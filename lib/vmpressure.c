@@ -54,7 +54,7 @@ static bool vmpressure_event(struct mem_cgroup *memcg, enum rcl_pressure_level l
 			continue;
 		if (level < ev->level)
 			continue;
-		ev->fn(ev->arg, memcg->id, level);
+		ev->fn(ev->arg, memcg->user_id, level);
 		ret = true;
 	}
 	return ret;

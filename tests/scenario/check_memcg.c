@@ -929,6 +929,58 @@ START_TEST(test_walker_pins_deleted_group)
 }
 END_TEST
 
+/*
+ * A group's id names that group only. A request that looked /a up and acts on its id after
+ * /a was deleted and /b created in its slot (another client, between lookup and use) got /b:
+ * its limit, its usage, new regions and file pages charged to it. Now each gets -ENOENT, and
+ * the new group has an id of its own.
+ */
+START_TEST(test_deleted_group_id_names_nothing)
+{
+	struct rcl_region_spec spec = { .type = RCL_REGION_ANON, .nr_pages = 4 };
+	struct rcl_region_info info;
+	uint32_t a, b, r, got;
+	struct fixture f;
+	uint64_t v;
+	char path[64], buf[16];
+	size_t n;
+
+	fixture_setup(&f, 16, 64, 1);
+	fixture_file(&f, "f", 4 * PG);
+	a = mkcg(f.e, RCL_MEMCG_ROOT, "a");
+	ck_assert_int_eq(rcl_memcg_delete(f.e, a), 0);
+	b = mkcg(f.e, RCL_MEMCG_ROOT, "b");
+	lock(f.e);
+	ck_assert_uint_eq(mem_cgroup_from_user_id(f.e, b)->id, a & MEM_CGROUP_ID_MAX);
+	unlock(f.e);			/* the same slot ... */
+	ck_assert_uint_ne(b, a);	/* ... and another id */
+
+	ck_assert_int_eq(rcl_memcg_set(f.e, a, RCL_MEMCG_MAX, 1 << 20), -ENOENT);
+	ck_assert_int_eq(rcl_memcg_get(f.e, b, RCL_MEMCG_MAX, &v), 0);
+	ck_assert_uint_eq(v, RCL_MEMCG_UNLIMITED);
+	ck_assert_int_eq(rcl_memcg_usage(f.e, a, &v), -ENOENT);
+	ck_assert_int_eq(rcl_memcg_path(f.e, a, path, sizeof(path)), -ENOENT);
+	ck_assert_int_eq(rcl_memcg_path(f.e, b, path, sizeof(path)), 0);
+	ck_assert_str_eq(path, "/b");
+	ck_assert_int_eq(rcl_memcg_delete(f.e, a), -ENOENT);
+	spec.memcg_id = a;
+	ck_assert_int_eq(rcl_region_create(f.e, &spec, &r), -ENOENT);
+	ck_assert_int_eq(rcl_file_write_memcg(f.e, "f", a, 0, "x", 1), -ENOENT);
+
+	/* The new group's own id works everywhere and is what lookups report. */
+	ck_assert_int_eq(rcl_memcg_lookup(f.e, "/b", &got), 0);
+	ck_assert_uint_eq(got, b);
+	spec.memcg_id = b;
+	ck_assert_int_eq(rcl_region_create(f.e, &spec, &r), 0);
+	ck_assert_int_eq(rcl_region_info(f.e, r, &info), 0);
+	ck_assert_uint_eq(info.memcg_id, b);
+	ck_assert_int_eq(rcl_file_write_memcg(f.e, "f", b, 0, "x", 1), 0);
+	ck_assert_int_eq(rcl_file_read_memcg(f.e, "f", b, 0, buf, 1, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	fixture_teardown(&f);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("memcg");
@@ -964,6 +1016,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_munlocked_counted_when_locked_pages_go);
 	tcase_add_test(tc, test_root_usage_empty_without_regions);
 	tcase_add_test(tc, test_walker_pins_deleted_group);
+	tcase_add_test(tc, test_deleted_group_id_names_nothing);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("mlock");
 	tcase_add_test(tc, test_locked_alloc_refused_before_reclaim);
