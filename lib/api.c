@@ -36,12 +36,32 @@ static bool memcg_name_valid(const char *name)
 	return true;
 }
 
-/* A group by the id a caller named: deleted (offline) groups are nobody's to name. */
+/* A group by the id a caller named: deleted (offline) groups are nobody's to name. Caller
+ * holds mm_lock or the tree lock. */
 static struct mem_cgroup *memcg_from_user_id(struct rcl_engine *engine, unsigned int id)
 {
 	struct mem_cgroup *memcg = mem_cgroup_from_user_id(engine, id);
 
 	return memcg && memcg->online ? memcg : NULL;
+}
+
+/*
+ * The group @id, referenced, without mm_lock (the kernel's css_tryget_online under RCU): for
+ * calls that only read it, which must not wait behind a reclaim holding mm_lock. The lookup
+ * and the reference are taken under the tree lock, which a delete takes to set the group
+ * offline, so a group found online is counted before any reap can look at it. Put with
+ * css_put.
+ */
+static struct mem_cgroup *css_tryget_online(struct rcl_engine *engine, unsigned int id)
+{
+	struct mem_cgroup *memcg;
+
+	memcg_tree_lock(engine);
+	memcg = memcg_from_user_id(engine, id);
+	if (memcg)
+		css_get(memcg);
+	memcg_tree_unlock(engine);
+	return memcg;
 }
 
 /* The live child called @name; a deleted one still draining its pages does not count.
@@ -152,7 +172,7 @@ static bool memcg_drained(const struct mem_cgroup *memcg)
 {
 	return !memcg->first_child && !page_counter_read(&memcg->memory) &&
 	       !page_counter_read(&memcg->swap) &&
-	       !memcg->css_refs;
+	       !atomic_load_explicit(&memcg->css_refs, memory_order_acquire);
 }
 
 /*
@@ -295,8 +315,7 @@ int rcl_memcg_get(struct rcl_engine *engine, uint32_t id, enum rcl_memcg_knob kn
 
 	if ((unsigned int)knob > RCL_MEMCG_SWAPPINESS)
 		return -EINVAL;
-	mm_lock(engine);
-	memcg = memcg_from_user_id(engine, id);
+	memcg = css_tryget_online(engine, id);
 	if (!memcg) {
 		err = -ENOENT;
 	} else {
@@ -309,8 +328,8 @@ int rcl_memcg_get(struct rcl_engine *engine, uint32_t id, enum rcl_memcg_knob kn
 		case RCL_MEMCG_SWAP_MAX: *ret = limit_bytes(&memcg->swap.max); break;
 		case RCL_MEMCG_SWAPPINESS: *ret = mem_cgroup_swappiness(memcg); break;
 		}
+		css_put(memcg);
 	}
-	mm_unlock(engine);
 	return err;
 }
 
@@ -389,10 +408,12 @@ int rcl_memcg_path(struct rcl_engine *engine, uint32_t id, char *buf, size_t len
 
 	if (!buf || !len)
 		return -EINVAL;
-	mm_lock(engine);
-	memcg = memcg_from_user_id(engine, id);
-	err = memcg ? memcg_path_of(memcg, buf, len) : -ENOENT;
-	mm_unlock(engine);
+	/* Names and parents never change, and a group's ancestors outlive it. */
+	memcg = css_tryget_online(engine, id);
+	if (!memcg)
+		return -ENOENT;
+	err = memcg_path_of(memcg, buf, len);
+	css_put(memcg);
 	return err;
 }
 
@@ -401,8 +422,8 @@ int rcl_memcg_usage(struct rcl_engine *engine, uint32_t id, uint64_t *ret)
 	struct mem_cgroup *memcg;
 	int err = 0;
 
-	mm_lock(engine);
-	memcg = memcg_from_user_id(engine, id);
+	/* Counters only: no mm_lock, which a reclaim may hold a while. */
+	memcg = css_tryget_online(engine, id);
 	if (!memcg)
 		err = -ENOENT;
 	else if (mem_cgroup_is_root(memcg))
@@ -414,7 +435,8 @@ int rcl_memcg_usage(struct rcl_engine *engine, uint32_t id, uint64_t *ret)
 		*ret = (uint64_t)(memcg->stat[MEMCG_RSS] + memcg->stat[MEMCG_CACHE]) << PAGE_SHIFT;
 	else
 		*ret = (uint64_t)mem_cgroup_usage(memcg) << PAGE_SHIFT;
-	mm_unlock(engine);
+	if (memcg)
+		css_put(memcg);
 	return err;
 }
 
@@ -471,17 +493,16 @@ out:
 int rcl_memcg_show_events(struct rcl_engine *engine, uint32_t id, FILE *out)
 {
 	struct mem_cgroup *memcg;
-	int err = 0, i;
+	int i;
 
-	mm_lock(engine);
-	memcg = memcg_from_user_id(engine, id);
+	/* Relaxed atomic counters: no mm_lock. */
+	memcg = css_tryget_online(engine, id);
 	if (!memcg)
-		err = -ENOENT;
-	else
-		for (i = 0; i < MEMCG_NR_MEMORY_EVENTS; i++)
-			fprintf(out, "%s %lu\n", memcg_event_names[i], memcg->events[i]);
-	mm_unlock(engine);
-	return err;
+		return -ENOENT;
+	for (i = 0; i < MEMCG_NR_MEMORY_EVENTS; i++)
+		fprintf(out, "%s %lu\n", memcg_event_names[i], memcg->events[i]);
+	css_put(memcg);
+	return 0;
 }
 
 /*

@@ -164,7 +164,7 @@ struct rcl_engine {
 	int next_listener_id;
 
 	/* Tunables (spec section 1), changed through rcl_tunable_set. */
-	int swappiness;
+	_Atomic int swappiness;			/* vm.swappiness: read without mm_lock */
 	int laptop_mode;
 	int page_cluster;
 	int dirty_ratio;

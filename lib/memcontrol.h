@@ -101,8 +101,9 @@ struct mem_cgroup {
 	uint32_t owner_uid;			/* kept for the daemon's permission checks */
 	unsigned int nr_files;			/* open rcl_files charging it: keep it alive */
 	/* References of walkers that may let mm_lock go while they use it (the kernel's css
-	 * refcount): a deleted group is freed only when none is left (memcg_drained). */
-	unsigned int css_refs;
+	 * refcount), and of readers that took it by id without mm_lock (css_tryget_online): a
+	 * deleted group is freed only when none is left (memcg_drained). */
+	_Atomic unsigned int css_refs;
 	/* Page cache leaves charged to it that hold only shadow entries, oldest first
 	 * (the kernel's shadow_nodes list_lru, per memcg): count_shadow_nodes' count. */
 	struct xa_node *shadow_first, *shadow_last;
@@ -113,8 +114,9 @@ struct mem_cgroup {
 	 * reclaim walk), and the swap slots held with memory.swap.max. */
 	struct page_counter memory;
 	struct page_counter swap;
-	unsigned long soft_limit;
-	unsigned int swappiness;		/* 0..100, inherited at creation */
+	/* Set under mm_lock, read by anyone (rcl_memcg_get without it). */
+	_Atomic unsigned long soft_limit;
+	_Atomic unsigned int swappiness;	/* 0..100, inherited at creation */
 
 	/* Relaxed atomics: changed by charges without mm_lock. */
 	_Atomic long stat[MEMCG_NR_STAT];
@@ -170,16 +172,23 @@ void mod_memcg_node_state(struct mem_cgroup *memcg, enum node_stat_item item, lo
 void count_memcg_events(struct mem_cgroup *memcg, enum vm_event_item item, unsigned long n);
 void memcg_memory_event(struct mem_cgroup *memcg, enum memcg_memory_event event);
 
-/* Pin @memcg against being freed while mm_lock is let go (the kernel's css_get/css_put). */
+/*
+ * Pin @memcg against being freed while mm_lock is let go, or while a reader that looked it
+ * up without mm_lock uses it (the kernel's css_get/css_put). A put never frees: the deleted
+ * groups left with nothing are freed under mm_lock by the calls that change the hierarchy
+ * (memcg_reap_offline), which see the count through memcg_drained.
+ */
 static inline void css_get(struct mem_cgroup *memcg)
 {
-	memcg->css_refs++;
+	atomic_fetch_add_explicit(&memcg->css_refs, 1, memory_order_relaxed);
 }
 
 static inline void css_put(struct mem_cgroup *memcg)
 {
-	VM_BUG_ON(!memcg->css_refs, "memcg reference put that was never got");
-	memcg->css_refs--;
+	unsigned int old = atomic_fetch_sub_explicit(&memcg->css_refs, 1, memory_order_release);
+
+	VM_BUG_ON(!old, "memcg reference put that was never got");
+	(void)old;
 }
 
 struct mem_cgroup *mem_cgroup_iter(struct mem_cgroup *root, struct mem_cgroup *prev,

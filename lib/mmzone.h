@@ -56,7 +56,10 @@
  *                                      (atomic) reference under it (region_lookup_get)
  *       engine->memcg_tree_lock        the groups as a lookup by path sees them: memcgs[],
  *                                      children lists, online flags (a leaf); changed under
- *                                      mm_lock and it, rcl_memcg_lookup walks under it alone
+ *                                      mm_lock and it, rcl_memcg_lookup walks under it alone,
+ *                                      and a read of a group by id (usage, knobs, path,
+ *                                      events) takes its reference under it (api.c
+ *                                      css_tryget_online) and reads without mm_lock
  *       io engine locks                io.c: ring and completion state (never held in end_io)
  *       swap_info->lock                the free-cluster list, the tasks' current clusters,
  *                                      the usable slot count; taken to hand out a slot, to

@@ -600,19 +600,37 @@ struct lookup_race {
 	int err;
 	_Atomic bool stop;
 	unsigned long found, missing;
+	uint64_t usage, max;		/* what lookup_once read of the group */
+	char where[64];
+	size_t events_len;
 };
 
+/* Look the group up, then read it as status and /metrics do. */
 static void *lookup_once(void *p)
 {
 	struct lookup_race *r = p;
+	char *events = NULL;
+	FILE *out;
 
 	r->err = rcl_memcg_lookup(r->e, r->path, &r->id);
+	if (!r->err)
+		r->err = rcl_memcg_usage(r->e, r->id, &r->usage);
+	if (!r->err)
+		r->err = rcl_memcg_get(r->e, r->id, RCL_MEMCG_MAX, &r->max);
+	if (!r->err)
+		r->err = rcl_memcg_path(r->e, r->id, r->where, sizeof(r->where));
+	if (!r->err && (out = open_memstream(&events, &r->events_len))) {
+		r->err = rcl_memcg_show_events(r->e, r->id, out);
+		fclose(out);
+		free(events);
+	}
 	return NULL;
 }
 
 /*
- * A lookup by path reads only names: it goes on while another thread holds mm_lock, as reclaim
- * does for a while (with mm_lock it waited for ever here; the bound turns that into a failure).
+ * A lookup by path reads only names, and reading a group's usage, knobs, path and events reads
+ * counters: they go on while another thread holds mm_lock, as reclaim does for a while (with
+ * mm_lock they waited for ever here; the bound turns that into a failure).
  */
 START_TEST(test_lookup_beside_mm_lock)
 {
@@ -635,9 +653,13 @@ START_TEST(test_lookup_beside_mm_lock)
 	unlock(f.e);
 	if (joined)
 		pthread_join(tid, NULL);
-	ck_assert_msg(joined == 0, "a lookup by path waited for mm_lock");
+	ck_assert_msg(joined == 0, "a lookup or a read of a group waited for mm_lock");
 	ck_assert_int_eq(r.err, 0);
 	ck_assert_uint_eq(r.id, B);
+	ck_assert_uint_eq(r.usage, 0);
+	ck_assert_uint_eq(r.max, RCL_MEMCG_UNLIMITED);
+	ck_assert_str_eq(r.where, "/A/B");
+	ck_assert_uint_gt(r.events_len, 0);
 	fixture_teardown(&f);
 }
 END_TEST
@@ -649,7 +671,14 @@ static void *lookup_loop(void *p)
 
 	while (!atomic_load(&r->stop)) {
 		int err = rcl_memcg_lookup(r->e, r->path, &id);
+		uint64_t v;
+		char where[64];
 
+		/* The group read by the id just found: it, or gone; never freed under us. */
+		if (!err && (err = rcl_memcg_usage(r->e, id, &v)) == 0 &&
+		    (err = rcl_memcg_path(r->e, id, where, sizeof(where))) == 0 &&
+		    strcmp(where, r->path))
+			err = -EINVAL;
 		if (err == 0)
 			r->found++;
 		else if (err == -ENOENT)
@@ -660,8 +689,8 @@ static void *lookup_loop(void *p)
 	return NULL;
 }
 
-/* Lookups beside groups created and deleted at the same path find the group or nothing, never
- * a freed one (ASan and TSan run this). */
+/* Lookups and reads beside groups created and deleted at the same path find the group or
+ * nothing, never a freed one (ASan and TSan run this). */
 START_TEST(test_lookup_beside_create_delete)
 {
 	enum { ROUNDS = 300 };
