@@ -202,6 +202,24 @@ START_TEST(test_reclaim_keeps_age_order_in_slots)
 }
 END_TEST
 
+/* A region of @n pages written with @seed, paged out and out of the swap cache: its slots'
+ * runs (slot_runs). */
+static uint32_t swapped_out_region(struct fixture *f, uint64_t n, int seed, uint64_t *ret_runs)
+{
+	uint64_t unused;
+	uint32_t id, root;
+
+	id = anon_region(f, n, 0);
+	fixture_fill(f, id, 0, n, seed);
+	ck_assert_int_eq(rcl_region_madvise(f->e, id, 0, n, RCL_MADV_PAGEOUT), 0);
+	ck_assert_uint_eq(info(f, id).swapped, n);
+	/* Written and rotated, still in the swap cache: the next reclaim frees them. */
+	ck_assert_int_eq(rcl_memcg_lookup(f->e, "/", &root), 0);
+	rcl_memcg_reclaim(f->e, root, 4 * n, &unused);
+	*ret_runs = slot_runs(f, id, n);
+	return id;
+}
+
 /*
  * A read of many swapped-out pages swaps them in as madvise(WILLNEED) does: one request per
  * run of consecutive slots and one wait (one major fault) for the lot, where faulting page by
@@ -212,17 +230,10 @@ START_TEST(test_range_read_swaps_in_one_batch)
 	const uint64_t n = 64;
 	uint64_t maj, runs, reads;
 	struct fixture f;
-	uint32_t id, root;
+	uint32_t id;
 
 	fixture_setup(&f, 16, 64, 1);
-	id = anon_region(&f, n, 0);
-	fixture_fill(&f, id, 0, n, 9);
-	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, n, RCL_MADV_PAGEOUT), 0);
-	ck_assert_uint_eq(info(&f, id).swapped, n);
-	/* Written and rotated, still in the swap cache: the next reclaim frees them. */
-	ck_assert_int_eq(rcl_memcg_lookup(f.e, "/", &root), 0);
-	rcl_memcg_reclaim(f.e, root, 4 * n, &maj);
-	runs = slot_runs(&f, id, n);
+	id = swapped_out_region(&f, n, 9, &runs);
 	maj = fixture_vmstat(f.e, "pgmajfault");
 	reads = read_back(&f, id, n, 9);
 	fprintf(stderr, "# %llu pages in %llu runs of slots: %llu read requests\n",
@@ -243,17 +254,12 @@ START_TEST(test_range_touch_swaps_in_one_batch)
 {
 	const uint64_t n = 64;
 	struct io_stats before, after;
-	uint64_t maj, runs, unused;
+	uint64_t maj, runs;
 	struct fixture f;
-	uint32_t id, root;
+	uint32_t id;
 
 	fixture_setup(&f, 16, 64, 1);
-	id = anon_region(&f, n, 0);
-	fixture_fill(&f, id, 0, n, 10);
-	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, n, RCL_MADV_PAGEOUT), 0);
-	ck_assert_int_eq(rcl_memcg_lookup(f.e, "/", &root), 0);
-	rcl_memcg_reclaim(f.e, root, 4 * n, &unused);	/* out of the swap cache */
-	runs = slot_runs(&f, id, n);
+	id = swapped_out_region(&f, n, 10, &runs);
 	maj = fixture_vmstat(f.e, "pgmajfault");
 	io_engine_stats(f.e->swap->io, &before);
 	ck_assert_int_eq(rcl_region_touch(f.e, id, 0, n, false), 0);
