@@ -361,7 +361,12 @@ int rcl_memcg_next(struct rcl_engine *engine, uint32_t root_id, uint32_t prev_id
 	struct mem_cgroup *root, *prev = NULL, *next = NULL;
 	int err = 0;
 
-	mm_lock(engine);
+	/*
+	 * The tree lock alone, as a lookup by path: it keeps every group the walk can reach from
+	 * being unlinked, so none is freed under it, and a reclaim holding mm_lock does not hold
+	 * up a listing (status, /metrics).
+	 */
+	memcg_tree_lock(engine);
 	root = memcg_from_user_id(engine, root_id);
 	if (prev_id)
 		prev = memcg_from_user_id(engine, prev_id);
@@ -381,7 +386,7 @@ int rcl_memcg_next(struct rcl_engine *engine, uint32_t root_id, uint32_t prev_id
 			mem_cgroup_iter_break(root, next);
 		}
 	}
-	mm_unlock(engine);
+	memcg_tree_unlock(engine);
 	return err;
 }
 
@@ -459,14 +464,11 @@ int rcl_memcg_show_stat(struct rcl_engine *engine, uint32_t id, FILE *out)
 	};
 	struct mem_cgroup *memcg;
 	size_t i;
-	int err = 0;
 
-	mm_lock(engine);
-	memcg = memcg_from_user_id(engine, id);
-	if (!memcg) {
-		err = -ENOENT;
-		goto out;
-	}
+	/* Relaxed atomic counters, read by reference to the group: no mm_lock. */
+	memcg = css_tryget_online(engine, id);
+	if (!memcg)
+		return -ENOENT;
 	/* Sizes in bytes, events as counts: the layout of cgroup v2 memory.stat. */
 	fprintf(out, "anon %llu\nfile %llu\nswap %llu\npagetables %llu\n",
 		(unsigned long long)memcg->stat[MEMCG_RSS] << PAGE_SHIFT,
@@ -475,9 +477,9 @@ int rcl_memcg_show_stat(struct rcl_engine *engine, uint32_t id, FILE *out)
 		(unsigned long long)memcg->stat[MEMCG_PAGETABLES]);
 	for (i = 0; i < sizeof(lrus) / sizeof(lrus[0]); i++)
 		fprintf(out, "%s %llu\n", lrus[i].name,
-			(unsigned long long)memcg->node_stat[lrus[i].item] << PAGE_SHIFT);
+			(unsigned long long)memcg_node_state(memcg, lrus[i].item) << PAGE_SHIFT);
 	for (i = 0; i < sizeof(ws) / sizeof(ws[0]); i++)
-		fprintf(out, "%s %ld\n", node_stat_names[ws[i]], memcg->node_stat[ws[i]]);
+		fprintf(out, "%s %ld\n", node_stat_names[ws[i]], memcg_node_state(memcg, ws[i]));
 	for (i = MEMCG_PGSCAN; i < MEMCG_NR_STAT; i++)
 		if (i != MEMCG_WORKINGSET_REFAULT && i != MEMCG_WORKINGSET_ACTIVATE &&
 		    i != MEMCG_PGFAULT && i != MEMCG_PGMAJFAULT)
@@ -485,9 +487,8 @@ int rcl_memcg_show_stat(struct rcl_engine *engine, uint32_t id, FILE *out)
 	/* Faults are events of the fault path, counted under their vmstat names. */
 	for (i = 0; i < sizeof(ev) / sizeof(ev[0]); i++)
 		fprintf(out, "%s %lu\n", vm_event_names[ev[i]], memcg->vm_events[ev[i]]);
-out:
-	mm_unlock(engine);
-	return err;
+	css_put(memcg);
+	return 0;
 }
 
 int rcl_memcg_show_events(struct rcl_engine *engine, uint32_t id, FILE *out)
@@ -688,38 +689,35 @@ int rcl_pressure_now(struct rcl_engine *engine, uint32_t memcg_id,
 		     enum rcl_pressure_level *ret)
 {
 	struct mem_cgroup *memcg;
-	int err = 0;
 
-	mm_lock(engine);
-	memcg = memcg_from_user_id(engine, memcg_id);
-	if (memcg)
-		*ret = vmpressure_level_now(&memcg->vmpressure);
-	else
-		err = -ENOENT;
-	mm_unlock(engine);
-	return err;
+	/* The last window's level is a pair of relaxed atomics: no mm_lock. */
+	memcg = css_tryget_online(engine, memcg_id);
+	if (!memcg)
+		return -ENOENT;
+	*ret = vmpressure_level_now(&memcg->vmpressure);
+	css_put(memcg);
+	return 0;
 }
 
 int rcl_psi_read(struct rcl_engine *engine, uint32_t memcg_id, struct rcl_psi *ret)
 {
 	struct rcl_psi_figures *out[NR_PSI_KINDS] = { &ret->some, &ret->full };
 	struct mem_cgroup *memcg;
+	struct psi_group g;
 	int kind;
 
-	mm_lock(engine);
-	memcg = memcg_from_user_id(engine, memcg_id);
-	if (!memcg) {
-		mm_unlock(engine);
+	/* The group by reference and its figures under the PSI lock: no mm_lock. */
+	memcg = css_tryget_online(engine, memcg_id);
+	if (!memcg)
 		return -ENOENT;
-	}
-	psi_group_read(engine, memcg);
+	psi_group_read(engine, memcg, &g);
+	css_put(memcg);
 	for (kind = 0; kind < NR_PSI_KINDS; kind++) {
-		out[kind]->avg10 = (double)memcg->psi.avg[kind][0] / PSI_FIXED_1;
-		out[kind]->avg60 = (double)memcg->psi.avg[kind][1] / PSI_FIXED_1;
-		out[kind]->avg300 = (double)memcg->psi.avg[kind][2] / PSI_FIXED_1;
-		out[kind]->total_usec = memcg->psi.total_ns[kind] / 1000;
+		out[kind]->avg10 = (double)g.avg[kind][0] / PSI_FIXED_1;
+		out[kind]->avg60 = (double)g.avg[kind][1] / PSI_FIXED_1;
+		out[kind]->avg300 = (double)g.avg[kind][2] / PSI_FIXED_1;
+		out[kind]->total_usec = g.total_ns[kind] / 1000;
 	}
-	mm_unlock(engine);
 	return 0;
 }
 

@@ -67,7 +67,7 @@ struct task_struct {
 	bool psi_busy;				/* psi.c: running a request (rcl_thread_busy) */
 	unsigned int memstall_depth;		/* psi.c: nested memory stalls */
 	uint64_t memstall_start;		/* when the outermost one began (ns) */
-	uint16_t memstall_memcg;		/* the memcg it is charged to */
+	struct mem_cgroup *memstall_memcg;	/* the memcg it is charged to, referenced */
 	uint16_t memcg_over_high;		/* a charge went above memory.high: this memcg */
 	unsigned int memcg_nr_pages_over_high;	/* pages charged above high by this call */
 	uint64_t memcg_high_delay_ns;		/* throttle still to sleep, outside mm_lock */

@@ -103,7 +103,7 @@ void mod_memcg_state(struct mem_cgroup *memcg, enum memcg_stat_item item, long d
 void mod_memcg_node_state(struct mem_cgroup *memcg, enum node_stat_item item, long delta)
 {
 	for (; memcg; memcg = memcg->parent)
-		memcg->node_stat[item] += delta;
+		atomic_fetch_add_explicit(&memcg->node_stat[item], delta, memory_order_relaxed);
 }
 
 void count_memcg_events(struct mem_cgroup *memcg, enum vm_event_item item, unsigned long n)

@@ -124,7 +124,9 @@ struct mem_cgroup {
 	/* Per-memcg vmstat events: relaxed atomics, counted without mm_lock by the resident
 	 * copy (region.c). */
 	_Atomic unsigned long vm_events[NR_VM_EVENT_ITEMS];
-	long node_stat[NR_VM_NODE_STAT_ITEMS];	/* LRU sizes and workingset counts */
+	/* LRU sizes and workingset counts: relaxed atomics, changed under lru_lock or a mapping's
+	 * lock and read without them (memcg_node_state). */
+	_Atomic long node_stat[NR_VM_NODE_STAT_ITEMS];
 
 	struct vmpressure vmpressure;
 	struct psi_group psi;			/* memory.pressure */
@@ -169,6 +171,11 @@ int mem_cgroup_try_charge_swap(struct page *page, swp_entry_t entry);
 void mem_cgroup_uncharge_swap(struct rcl_engine *engine, uint16_t memcg_id);
 void mod_memcg_state(struct mem_cgroup *memcg, enum memcg_stat_item item, long delta);
 void mod_memcg_node_state(struct mem_cgroup *memcg, enum node_stat_item item, long delta);
+
+static inline long memcg_node_state(struct mem_cgroup *memcg, enum node_stat_item item)
+{
+	return atomic_load_explicit(&memcg->node_stat[item], memory_order_relaxed);
+}
 void count_memcg_events(struct mem_cgroup *memcg, enum vm_event_item item, unsigned long n);
 void memcg_memory_event(struct mem_cgroup *memcg, enum memcg_memory_event event);
 

@@ -803,7 +803,7 @@ bool mlock_fits(struct rcl_engine *engine, struct mem_cgroup *memcg, unsigned lo
 	if (nr_pages > lockable)
 		return false;
 	for (; memcg; memcg = memcg->parent) {
-		long locked = memcg->node_stat[NR_UNEVICTABLE];
+		long locked = memcg_node_state(memcg, NR_UNEVICTABLE);
 		unsigned long max = page_counter_get(&memcg->memory.max);
 
 		if (max != PAGE_COUNTER_MAX &&

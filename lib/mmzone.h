@@ -56,10 +56,15 @@
  *                                      (atomic) reference under it (region_lookup_get)
  *       engine->memcg_tree_lock        the groups as a lookup by path sees them: memcgs[],
  *                                      children lists, online flags (a leaf); changed under
- *                                      mm_lock and it, rcl_memcg_lookup walks under it alone,
- *                                      and a read of a group by id (usage, knobs, path,
- *                                      events) takes its reference under it (api.c
+ *                                      mm_lock and it; rcl_memcg_lookup and rcl_memcg_next
+ *                                      walk under it alone (a group is unlinked under it
+ *                                      before it is freed), and a read of a group by id
+ *                                      (usage, knobs, path, events, memory.stat, pressure,
+ *                                      PSI) takes its reference under it (api.c
  *                                      css_tryget_online) and reads without mm_lock
+ *       engine->psi.lock               PSI: the engine's task counts and every group's stall
+ *                                      state and averages (a leaf, psi.c), so that a reader
+ *                                      of memory.pressure takes no other lock
  *       io engine locks                io.c: ring and completion state (never held in end_io)
  *       swap_info->lock                the free-cluster list, the tasks' current clusters,
  *                                      the usable slot count; taken to hand out a slot, to

@@ -14,8 +14,10 @@
  * progress is some but not full. The threads are not tied to a memcg while they run a request,
  * so full is judged engine-wide for every group.
  *
- * Group state changes under mm_lock (as memcg deletion does); the engine's task counts under
- * psi_state.lock, a leaf. Averages follow the kernel: every 2 s the period's stall share decays
+ * Group state and the engine's task counts change under psi_state.lock, a leaf, so that a read
+ * of a group (status, /metrics, memory.pressure) never waits for a reclaim holding mm_lock: it
+ * holds the group by reference (css_tryget_online) and takes only this lock. A stalled thread
+ * holds its group by reference too, so the group it leaves is the one it entered. Averages follow the kernel: every 2 s the period's stall share decays
  * into avg10, avg60 and avg300 with the constants 1677, 1981 and 2034 over 2048.
  */
 #include <errno.h>
@@ -88,19 +90,25 @@ static void psi_state_change(struct psi_state *ps, int nonidle, int memstall, ui
  * Sets *ret_now to the time of the change, taken under the lock so that it never goes back,
  * and returns the full clock then.
  */
-uint64_t psi_task_memstall(struct rcl_engine *engine, bool stall, uint64_t *ret_now)
+static uint64_t __psi_task_memstall(struct rcl_engine *engine, bool stall, uint64_t *ret_now)
 {
 	struct task_struct *task = current_or_default(engine);
 	struct psi_state *ps = &engine->psi;
 	int nonidle = task->psi_busy ? 0 : 1;
-	uint64_t now, clock;
+	uint64_t now = psi_now(), clock = psi_full_clock(ps, now);
 
-	pthread_mutex_lock(&ps->lock);
-	now = psi_now();
-	clock = psi_full_clock(ps, now);
 	psi_state_change(ps, stall ? nonidle : -nonidle, stall ? 1 : -1, now);
-	pthread_mutex_unlock(&ps->lock);
 	*ret_now = now;
+	return clock;
+}
+
+uint64_t psi_task_memstall(struct rcl_engine *engine, bool stall, uint64_t *ret_now)
+{
+	uint64_t clock;
+
+	pthread_mutex_lock(&engine->psi.lock);
+	clock = __psi_task_memstall(engine, stall, ret_now);
+	pthread_mutex_unlock(&engine->psi.lock);
 	return clock;
 }
 
@@ -121,7 +129,8 @@ int rcl_thread_busy(struct rcl_engine *engine, bool busy)
 	return 0;
 }
 
-/* Put @g's running stall up to @now (full clock @clock) into its totals. Caller holds mm_lock. */
+/* Put @g's running stall up to @now (full clock @clock) into its totals. Caller holds
+ * psi_state.lock. */
 static void psi_group_flush(struct psi_group *g, uint64_t now, uint64_t clock)
 {
 	uint64_t some, full;
@@ -139,17 +148,17 @@ static void psi_group_flush(struct psi_group *g, uint64_t now, uint64_t clock)
 	g->full_start = clock;
 }
 
-/* Bring @memcg's totals and averages up to now, its running stall included, for a read. */
-void psi_group_read(struct rcl_engine *engine, struct mem_cgroup *memcg)
+/* @memcg's totals and averages brought up to now, its running stall included, into *ret. */
+void psi_group_read(struct rcl_engine *engine, struct mem_cgroup *memcg, struct psi_group *ret)
 {
 	struct psi_state *ps = &engine->psi;
-	uint64_t now, clock;
+	uint64_t now;
 
 	pthread_mutex_lock(&ps->lock);
 	now = psi_now();
-	clock = psi_full_clock(ps, now);
+	psi_group_flush(&memcg->psi, now, psi_full_clock(ps, now));
+	*ret = memcg->psi;
 	pthread_mutex_unlock(&ps->lock);
-	psi_group_flush(&memcg->psi, now, clock);
 }
 
 /* The calling thread starts a memory stall on behalf of @memcg (NULL: the root). Nests. */
@@ -160,10 +169,12 @@ void psi_memstall_enter(struct rcl_engine *engine, struct mem_cgroup *memcg)
 
 	if (task->memstall_depth++)
 		return;
-	clock = psi_task_memstall(engine, true, &now);
 	if (!memcg)
 		memcg = engine->root_mem_cgroup;
-	task->memstall_memcg = memcg->id;
+	css_get(memcg);		/* left in psi_memstall_leave, maybe after a deletion */
+	task->memstall_memcg = memcg;
+	pthread_mutex_lock(&engine->psi.lock);
+	clock = __psi_task_memstall(engine, true, &now);
 	for (; memcg; memcg = memcg->parent) {
 		psi_group_flush(&memcg->psi, now, clock);
 		if (memcg->psi.nr_stalled++ == 0) {
@@ -171,32 +182,32 @@ void psi_memstall_enter(struct rcl_engine *engine, struct mem_cgroup *memcg)
 			memcg->psi.full_start = clock;
 		}
 	}
+	pthread_mutex_unlock(&engine->psi.lock);
 }
 
 void psi_memstall_leave(struct rcl_engine *engine)
 {
 	struct task_struct *task = current_or_default(engine);
-	struct mem_cgroup *memcg;
+	struct mem_cgroup *memcg = task->memstall_memcg, *m;
 	uint64_t now, clock;
 
 	if (!task->memstall_depth || --task->memstall_depth)
 		return;
-	clock = psi_task_memstall(engine, false, &now);
-	/* Entered and left under mm_lock: the group cannot have been deleted in between. */
-	memcg = mem_cgroup_from_id(engine, task->memstall_memcg);
-	if (!memcg)
-		memcg = engine->root_mem_cgroup;
-	for (; memcg; memcg = memcg->parent) {
-		psi_group_flush(&memcg->psi, now, clock);
-		if (memcg->psi.nr_stalled)
-			memcg->psi.nr_stalled--;
+	task->memstall_memcg = NULL;
+	pthread_mutex_lock(&engine->psi.lock);
+	clock = __psi_task_memstall(engine, false, &now);
+	for (m = memcg; m; m = m->parent) {
+		psi_group_flush(&m->psi, now, clock);
+		m->psi.nr_stalled--;
 	}
+	pthread_mutex_unlock(&engine->psi.lock);
+	css_put(memcg);
 }
 
 /*
  * Charge a stall that was not followed as it went (the memory.high throttle, slept without
  * mm_lock) to @memcg (NULL or deleted: the root) and its ancestors: @some ns, of which @full
- * ns had every non-idle thread stalled. Caller holds mm_lock.
+ * ns had every non-idle thread stalled. Caller holds mm_lock, which keeps @memcg.
  */
 void psi_memstall_account(struct rcl_engine *engine, struct mem_cgroup *memcg, uint64_t some,
 			  uint64_t full)
@@ -205,6 +216,7 @@ void psi_memstall_account(struct rcl_engine *engine, struct mem_cgroup *memcg, u
 
 	if (!memcg)
 		memcg = engine->root_mem_cgroup;	/* deleted meanwhile: the root still counts */
+	pthread_mutex_lock(&engine->psi.lock);
 	for (; memcg; memcg = memcg->parent) {
 		psi_group_update(&memcg->psi, now);
 		memcg->psi.total_ns[PSI_SOME] += some;
@@ -212,4 +224,5 @@ void psi_memstall_account(struct rcl_engine *engine, struct mem_cgroup *memcg, u
 		memcg->psi.total_ns[PSI_FULL] += full;
 		memcg->psi.period_ns[PSI_FULL] += full;
 	}
+	pthread_mutex_unlock(&engine->psi.lock);
 }

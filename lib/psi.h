@@ -53,7 +53,7 @@ void psi_memstall_leave(struct rcl_engine *engine);
 void psi_memstall_account(struct rcl_engine *engine, struct mem_cgroup *memcg, uint64_t some,
 			  uint64_t full);
 uint64_t psi_task_memstall(struct rcl_engine *engine, bool stall, uint64_t *ret_now);
-void psi_group_read(struct rcl_engine *engine, struct mem_cgroup *memcg);
+void psi_group_read(struct rcl_engine *engine, struct mem_cgroup *memcg, struct psi_group *ret);
 uint64_t psi_now(void);
 
 #endif /* RCL_PSI_H */

@@ -4,7 +4,8 @@
  * Every 512 scanned pages (a window), the share of scanned pages that could not be reclaimed
  * gives the level: below 60 % low, from 60 % medium, from 95 % critical. A subtree's window
  * (tree = true) signals listeners up the hierarchy; a group's own window only sets its socket
- * pressure flag. Reclaim reaching priority 3 is critical at once. Caller holds mm_lock.
+ * pressure flag. Reclaim reaching priority 3 is critical at once. Caller holds mm_lock; the
+ * current level is read without it (vmpressure_current).
  */
 #include <time.h>
 
@@ -65,8 +66,9 @@ static void vmpressure_work(struct mem_cgroup *memcg, enum rcl_pressure_level le
 {
 	bool ancestor = false, signalled = false;
 
-	memcg->vmpressure.last_level = level;
-	memcg->vmpressure.last_window = vmpressure_now_ns();
+	atomic_store_explicit(&memcg->vmpressure.last_level, level, memory_order_relaxed);
+	atomic_store_explicit(&memcg->vmpressure.last_window, vmpressure_now_ns(),
+			      memory_order_relaxed);
 	for (; memcg; memcg = memcg->parent) {
 		if (vmpressure_event(memcg, level, ancestor, signalled))
 			signalled = true;
@@ -124,9 +126,12 @@ bool vmpressure_socket_pressure(const struct vmpressure *vmpr)
  */
 enum rcl_pressure_level vmpressure_current(const struct vmpressure *vmpr, uint64_t now)
 {
-	if (!vmpr->last_window || now - vmpr->last_window > VMPRESSURE_CURRENT_SEC * 1000000000ULL)
+	uint64_t last = atomic_load_explicit(&vmpr->last_window, memory_order_relaxed);
+
+	if (!last || now - last > VMPRESSURE_CURRENT_SEC * 1000000000ULL)
 		return RCL_PRESSURE_NONE;
-	return vmpr->last_level;
+	return (enum rcl_pressure_level)atomic_load_explicit(&vmpr->last_level,
+							     memory_order_relaxed);
 }
 
 enum rcl_pressure_level vmpressure_level_now(const struct vmpressure *vmpr)

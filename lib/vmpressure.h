@@ -4,6 +4,7 @@
 #ifndef RCL_VMPRESSURE_H
 #define RCL_VMPRESSURE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -33,8 +34,11 @@ struct vmpressure {
 	uint64_t socket_pressure;			/* CLOCK_MONOTONIC ns until which the
 							 * group is under socket pressure: set
 							 * for 1 s above "low" (spec 15 step 3) */
-	enum rcl_pressure_level last_level;		/* of the last full tree window */
-	uint64_t last_window;				/* CLOCK_MONOTONIC ns it closed; 0: never */
+	/* The last full tree window: its level and the CLOCK_MONOTONIC ns it closed (0: never).
+	 * Relaxed atomics, read without mm_lock (rcl_pressure_now); a reader may pair one
+	 * window's level with the next one's time, which only shifts when the level decays. */
+	_Atomic int last_level;
+	_Atomic uint64_t last_window;
 	struct vmpressure_listener *listeners;
 };
 

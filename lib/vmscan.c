@@ -94,7 +94,7 @@ bool inactive_list_is_low(struct lruvec *lruvec, bool file, struct mem_cgroup *m
 
 	/* A new working set is forming if pages were activated on refault since the last
 	 * reclaim run: then the whole active file list may go (spec 9 step 3). */
-	refaults = (unsigned long)root_or(engine, memcg)->node_stat[WORKINGSET_ACTIVATE];
+	refaults = (unsigned long)memcg_node_state(root_or(engine, memcg), WORKINGSET_ACTIVATE);
 	if (file && actual_reclaim && lruvec->refaults != refaults)
 		inactive_ratio = 0;
 	else
@@ -1201,7 +1201,7 @@ void snapshot_refaults(struct mem_cgroup *root, struct pglist_data *pgdat)
 	do {
 		lru_lock(pgdat);
 		mem_cgroup_lruvec(pgdat, memcg)->refaults =
-			(unsigned long)memcg->node_stat[WORKINGSET_ACTIVATE];
+			(unsigned long)memcg_node_state(memcg, WORKINGSET_ACTIVATE);
 		lru_unlock(pgdat);
 	} while ((memcg = mem_cgroup_iter(root, memcg, NULL)));
 }

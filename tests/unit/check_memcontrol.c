@@ -602,15 +602,45 @@ struct lookup_race {
 	unsigned long found, missing;
 	uint64_t usage, max;		/* what lookup_once read of the group */
 	char where[64];
-	size_t events_len;
+	size_t events_len, stat_len;
+	struct rcl_psi psi;
+	enum rcl_pressure_level level;
+	uint32_t walked[4];		/* rcl_memcg_next from the root, as status lists groups */
+	int nr_walked;
 };
 
-/* Look the group up, then read it as status and /metrics do. */
+/* Show memory.stat or memory.events of the group into a buffer; its length in *ret_len. */
+static int show_group(struct lookup_race *r, bool stat, size_t *ret_len)
+{
+	char *buf = NULL;
+	FILE *out = open_memstream(&buf, ret_len);
+	int err;
+
+	if (!out)
+		return -ENOMEM;
+	err = stat ? rcl_memcg_show_stat(r->e, r->id, out) : rcl_memcg_show_events(r->e, r->id, out);
+	fclose(out);
+	free(buf);
+	return err;
+}
+
+/* Every group under the root, as a listing walks them; stops at ENOENT (the end). */
+static int walk_groups(struct lookup_race *r)
+{
+	uint32_t prev = 0, next;
+	int err;
+
+	r->nr_walked = 0;
+	while ((err = rcl_memcg_next(r->e, RCL_MEMCG_ROOT, prev, &next)) == 0 &&
+	       r->nr_walked < (int)(sizeof(r->walked) / sizeof(r->walked[0])))
+		r->walked[r->nr_walked++] = prev = next;
+	return err == -ENOENT ? 0 : err ? err : -E2BIG;
+}
+
+/* Look the group up, then read it as status, memory.stat and /metrics do. */
 static void *lookup_once(void *p)
 {
 	struct lookup_race *r = p;
-	char *events = NULL;
-	FILE *out;
 
 	r->err = rcl_memcg_lookup(r->e, r->path, &r->id);
 	if (!r->err)
@@ -619,18 +649,24 @@ static void *lookup_once(void *p)
 		r->err = rcl_memcg_get(r->e, r->id, RCL_MEMCG_MAX, &r->max);
 	if (!r->err)
 		r->err = rcl_memcg_path(r->e, r->id, r->where, sizeof(r->where));
-	if (!r->err && (out = open_memstream(&events, &r->events_len))) {
-		r->err = rcl_memcg_show_events(r->e, r->id, out);
-		fclose(out);
-		free(events);
-	}
+	if (!r->err)
+		r->err = show_group(r, false, &r->events_len);
+	if (!r->err)
+		r->err = show_group(r, true, &r->stat_len);
+	if (!r->err)
+		r->err = rcl_psi_read(r->e, r->id, &r->psi);
+	if (!r->err)
+		r->err = rcl_pressure_now(r->e, r->id, &r->level);
+	if (!r->err)
+		r->err = walk_groups(r);
 	return NULL;
 }
 
 /*
- * A lookup by path reads only names, and reading a group's usage, knobs, path and events reads
- * counters: they go on while another thread holds mm_lock, as reclaim does for a while (with
- * mm_lock they waited for ever here; the bound turns that into a failure).
+ * A lookup by path reads only names, and reading a group's usage, knobs, path, events,
+ * memory.stat, pressure and PSI reads counters, as does listing the groups: they go on while
+ * another thread holds mm_lock, as reclaim does for a while (with mm_lock they waited for ever
+ * here; the bound turns that into a failure).
  */
 START_TEST(test_lookup_beside_mm_lock)
 {
@@ -660,6 +696,13 @@ START_TEST(test_lookup_beside_mm_lock)
 	ck_assert_uint_eq(r.max, RCL_MEMCG_UNLIMITED);
 	ck_assert_str_eq(r.where, "/A/B");
 	ck_assert_uint_gt(r.events_len, 0);
+	ck_assert_uint_gt(r.stat_len, 0);
+	ck_assert_uint_eq(r.psi.some.total_usec, 0);
+	ck_assert_int_eq(r.level, RCL_PRESSURE_NONE);
+	ck_assert_int_eq(r.nr_walked, 3);
+	ck_assert_uint_eq(r.walked[0], RCL_MEMCG_ROOT);
+	ck_assert_uint_eq(r.walked[1], A);
+	ck_assert_uint_eq(r.walked[2], B);
 	fixture_teardown(&f);
 }
 END_TEST
@@ -674,11 +717,22 @@ static void *lookup_loop(void *p)
 		uint64_t v;
 		char where[64];
 
+		size_t len;
+
 		/* The group read by the id just found: it, or gone; never freed under us. */
+		r->id = id;
 		if (!err && (err = rcl_memcg_usage(r->e, id, &v)) == 0 &&
 		    (err = rcl_memcg_path(r->e, id, where, sizeof(where))) == 0 &&
 		    strcmp(where, r->path))
 			err = -EINVAL;
+		if (!err)
+			err = show_group(r, true, &len);
+		if (!err)
+			err = rcl_psi_read(r->e, id, &r->psi);
+		if (!err)
+			err = rcl_pressure_now(r->e, id, &r->level);
+		if (!err)
+			err = walk_groups(r);
 		if (err == 0)
 			r->found++;
 		else if (err == -ENOENT)
