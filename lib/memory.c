@@ -369,6 +369,37 @@ static bool try_to_unmap_one(struct page *page, struct region *region, pte_t *pt
 }
 
 /*
+ * The swap cache page @page (locked, not under writeback) stands for a slot whose write failed
+ * and which is retiring (swapfile.c): the page holds the only copy. Map it again at the entry
+ * that names the slot, as swapoff's unuse_pte does, and let the slot go, so that reclaim gives
+ * the page a good one. An anonymous page has one entry at most: its region's at its index.
+ * True if the page left the swap cache (it is then dirty).
+ */
+bool unuse_retired_swap(struct page *page)
+{
+	struct rcl_engine *engine = page_engine(page);
+	struct address_space *mapping = mapping_lookup(engine, page->mapping);
+	swp_entry_t entry = swp_entry(page->private);
+	struct region *region;
+	pte_t *pte;
+
+	if (!mapping || mapping->type != MAPPING_ANON || PageWriteback(page))
+		return false;
+	region = mapping->anon_region;
+	pte = region && page->index < region->nr_pages ? pte_offset(region, page->index) : NULL;
+	if (pte && is_swap_pte(ptep_get(pte)) && pte_to_swp_entry(ptep_get(pte)).val == entry.val) {
+		get_page(page);		/* the entry's */
+		pte_lock(region);
+		set_pte(region, pte, mk_pte(page_to_pfn(page)));
+		pte_unlock(region);
+		page_add_rmap(page, region);
+		region->swapents--;
+		swap_entry_put_pte(engine, entry);
+	}
+	return try_to_free_swap(page);
+}
+
+/*
  * Unmap @page from every entry: anon entries become its swap entry, file entries none
  * (spec 13 step 11). True if the page is no longer mapped.
  */

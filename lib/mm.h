@@ -505,6 +505,7 @@ void page_sample_mapped(struct page *page);
 /* Unmap @page from every entry (anon: install its swap entry). True if no mapping remains. */
 enum ttu_flags { TTU_IGNORE_MLOCK = 0x1 };
 bool try_to_unmap(struct page *page, unsigned int flags);
+bool unuse_retired_swap(struct page *page);
 bool page_mapped(const struct page *page);
 pte_t *page_mapped_out_pte(struct page *page, struct region **ret_region);
 

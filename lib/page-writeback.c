@@ -526,7 +526,8 @@ int swap_writepage(struct page *page)
 	swp_entry_t entry = swp_entry(page->private);
 
 	if (!swap_entry_valid(page_engine(page), entry)) {
-		/* A slot that failed before: the page stays resident and dirty. */
+		/* A retiring slot (its write failed): the page stays dirty in memory until
+		 * reclaim moves it to a good one (unuse_retired_swap). */
 		set_page_dirty(page);
 		unlock_page(page);
 		return -EIO;

@@ -40,7 +40,9 @@ static inline uint32_t swp_offset(swp_entry_t e)
 #define SWAPFILE_CLUSTER	256	/* slots per cluster (spec section 1) */
 #define SWAP_BATCH		64	/* slots a task takes from the device at once */
 #define SWAP_HAS_CACHE		0x40	/* a swap cache page exists for the slot */
-#define COUNT_CONTINUED		0x80	/* not used: counts above SWAP_MAP_MAX are refused */
+#define SWAP_MAP_RETIRE		0x80	/* a write to the slot failed: it turns bad once its
+					 * last user goes (the kernel's COUNT_CONTINUED bit,
+					 * free here: counts above SWAP_MAP_MAX are refused) */
 #define SWAP_MAP_MAX		0x3e	/* highest page-table reference count of a slot */
 #define SWAP_MAP_BAD		0x3f	/* the slot failed a write and is never used again */
 
@@ -178,6 +180,7 @@ int swapcache_prepare(struct rcl_engine *engine, swp_entry_t entry);
 /* Page-table references of the slot (without the cache bit). */
 int __swap_count(struct rcl_engine *engine, swp_entry_t entry);
 bool swap_entry_valid(struct rcl_engine *engine, swp_entry_t entry);
+bool swap_entry_retiring(struct rcl_engine *engine, swp_entry_t entry);
 
 long get_nr_swap_pages(struct rcl_engine *engine);	/* free slots */
 long total_swap_pages(struct rcl_engine *engine);	/* usable slots; 0 without swap */

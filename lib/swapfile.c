@@ -11,7 +11,11 @@
  * hold the entry (at most SWAP_MAP_MAX) | SWAP_HAS_CACHE while a swap cache page stands for
  * it; 0 is free; SWAP_MAP_BAD marks slot 0 (the header) and every slot a write failed on.
  * Bad slots are neither free nor in use: they leave si->pages, so total_swap_pages shrinks and
- * free slots stay what they were.
+ * free slots stay what they were. A slot whose write fails keeps its users' references, with
+ * SWAP_MAP_RETIRE added: the page-table entries that hold it still find the page in the swap
+ * cache, which alone has the data, and no new reference, write or read is let in. It leaves
+ * si->pages and inuse_pages at once and turns SWAP_MAP_BAD when its last user goes; reclaim
+ * moves the page to a good slot (unuse_retired_swap).
  *
  * Clusters. Slots are grouped in clusters of SWAPFILE_CLUSTER. Each task (the kernel's CPU)
  * owns a current cluster and hands out its slots in order, so that the pages one reclaim pass
@@ -211,29 +215,37 @@ static void __swap_slot_alloc(struct swap_info_struct *si, uint32_t slot)
 	atomic_fetch_add_explicit(&si->inuse_pages, 1, memory_order_relaxed);
 }
 
-/* Caller holds si->lock and @slot's cluster lock; @slot was handed out and its map byte has
- * just dropped to 0. */
+/* Caller holds si->lock and @slot's cluster lock; @slot was handed out and its last user has
+ * just gone. A retiring slot turns bad (it left inuse_pages when it began to retire). */
 static void __swap_slot_free(struct swap_info_struct *si, uint32_t slot)
 {
 	uint32_t idx = slot / SWAPFILE_CLUSTER;
+	bool retiring = si->swap_map[slot] & SWAP_MAP_RETIRE;
 
-	si->swap_map[slot] = 0;
+	si->swap_map[slot] = retiring ? SWAP_MAP_BAD : 0;
 	if (--si->cluster_info[idx].count == 0)
 		__cluster_list_add_tail(si, idx);
-	atomic_fetch_sub_explicit(&si->inuse_pages, 1, memory_order_relaxed);
+	if (!retiring)
+		atomic_fetch_sub_explicit(&si->inuse_pages, 1, memory_order_relaxed);
 }
 
-/* Caller holds si->lock and @slot's cluster lock. A write to @slot failed: never use it
- * again. */
+/*
+ * Caller holds si->lock and @slot's cluster lock. A write to @slot failed: never use it
+ * again. Its users keep their references (the swap cache page holds the only copy, and
+ * page-table entries may name the slot): it retires, and turns bad when the last goes.
+ */
 static void __swap_slot_mark_bad(struct swap_info_struct *si, uint32_t slot)
 {
 	uint8_t map = si->swap_map[slot];
 
-	if (map == SWAP_MAP_BAD)
+	if (map == SWAP_MAP_BAD || (map & SWAP_MAP_RETIRE))
 		return;
-	if (map)
-		__swap_slot_free(si, slot);
-	si->swap_map[slot] = SWAP_MAP_BAD;
+	if (map) {
+		si->swap_map[slot] = map | SWAP_MAP_RETIRE;
+		atomic_fetch_sub_explicit(&si->inuse_pages, 1, memory_order_relaxed);
+	} else {
+		si->swap_map[slot] = SWAP_MAP_BAD;
+	}
 	__set_slot_written(si, slot, false);
 	__atomic_store_n(&si->pages, si->pages - 1, __ATOMIC_RELAXED);
 }
@@ -388,15 +400,28 @@ static struct swap_info_struct *swap_info_get(struct rcl_engine *engine, swp_ent
 	return si;
 }
 
-/* Caller holds @slot's cluster lock: the slot is handed out (not free, not bad). */
+/* Caller holds @slot's cluster lock: the slot is handed out (not free, not bad; maybe
+ * retiring, whose users still count). */
 static bool __slot_in_use(struct swap_info_struct *si, uint32_t slot)
 {
 	return si->swap_map[slot] && si->swap_map[slot] != SWAP_MAP_BAD;
 }
 
+/* Caller holds @slot's cluster lock: handed out and good, open to new users and I/O. */
+static bool __slot_usable(struct swap_info_struct *si, uint32_t slot)
+{
+	return __slot_in_use(si, slot) && !(si->swap_map[slot] & SWAP_MAP_RETIRE);
+}
+
+/* Caller holds @slot's cluster lock: the page-table references of a slot in use. */
+static int __slot_count(struct swap_info_struct *si, uint32_t slot)
+{
+	return si->swap_map[slot] & ~(SWAP_HAS_CACHE | SWAP_MAP_RETIRE);
+}
+
 /*
  * swap_duplicate - one more page-table entry holds @entry. 0; -EINVAL when the slot is free,
- * bad or not a slot; -ENOSPC when it already has SWAP_MAP_MAX references (counts are not
+ * bad, retiring or not a slot; -ENOSPC when it already has SWAP_MAP_MAX references (counts are not
  * continued on extra pages as the kernel's COUNT_CONTINUED does).
  */
 int swap_duplicate(struct rcl_engine *engine, swp_entry_t entry)
@@ -409,9 +434,9 @@ int swap_duplicate(struct rcl_engine *engine, swp_entry_t entry)
 	if (!si)
 		return -EINVAL;
 	ci = lock_cluster(si, slot);
-	if (!__slot_in_use(si, slot))
+	if (!__slot_usable(si, slot))
 		err = -EINVAL;
-	else if ((si->swap_map[slot] & ~SWAP_HAS_CACHE) >= SWAP_MAP_MAX)
+	else if (__slot_count(si, slot) >= SWAP_MAP_MAX)
 		err = -ENOSPC;
 	else
 		si->swap_map[slot]++;
@@ -426,13 +451,16 @@ int swap_duplicate(struct rcl_engine *engine, swp_entry_t entry)
  */
 static int __swap_entry_drop(struct swap_info_struct *si, uint32_t slot, uint8_t usage)
 {
-	uint8_t map = si->swap_map[slot];
+	int retire = si->swap_map[slot] & SWAP_MAP_RETIRE;
+	int map = si->swap_map[slot] & ~SWAP_MAP_RETIRE;
 
 	if (!__slot_in_use(si, slot))
 		return -1;
 	if (usage == SWAP_HAS_CACHE)
-		return map & SWAP_HAS_CACHE ? map & ~SWAP_HAS_CACHE : -1;
-	return map & ~SWAP_HAS_CACHE ? map - 1 : -1;
+		map = map & SWAP_HAS_CACHE ? map & ~SWAP_HAS_CACHE : -1;
+	else
+		map = map & ~SWAP_HAS_CACHE ? map - 1 : -1;
+	return map > 0 ? map | retire : map;	/* 0: the last user went */
 }
 
 /*
@@ -495,7 +523,8 @@ bool put_swap_page(struct rcl_engine *engine, swp_entry_t entry)
 /*
  * swapcache_prepare - claim SWAP_HAS_CACHE for a swap-in of @entry, so that one thread reads
  * the slot and the others find its page in the swap cache. 0; -EEXIST if a swap cache page
- * exists already; -ENOENT if the slot is free, bad or not a slot.
+ * exists already; -ENOENT if the slot is free, bad, retiring (its data is in no file) or not a
+ * slot.
  */
 int swapcache_prepare(struct rcl_engine *engine, swp_entry_t entry)
 {
@@ -507,7 +536,7 @@ int swapcache_prepare(struct rcl_engine *engine, swp_entry_t entry)
 	if (!si)
 		return -ENOENT;
 	ci = lock_cluster(si, slot);
-	if (!__slot_in_use(si, slot))
+	if (!__slot_usable(si, slot))
 		err = -ENOENT;
 	else if (si->swap_map[slot] & SWAP_HAS_CACHE)
 		err = -EEXIST;
@@ -517,7 +546,8 @@ int swapcache_prepare(struct rcl_engine *engine, swp_entry_t entry)
 	return err;
 }
 
-/* __swap_count - page-table references of @entry; 0 for a free, bad or invalid entry. */
+/* __swap_count - page-table references of @entry (a retiring slot's too); 0 for a free, bad or
+ * invalid entry. */
 int __swap_count(struct rcl_engine *engine, swp_entry_t entry)
 {
 	struct swap_info_struct *si = swap_info_get(engine, entry);
@@ -529,12 +559,13 @@ int __swap_count(struct rcl_engine *engine, swp_entry_t entry)
 		return 0;
 	ci = lock_cluster(si, slot);
 	if (__slot_in_use(si, slot))
-		count = si->swap_map[slot] & ~SWAP_HAS_CACHE;
+		count = __slot_count(si, slot);
 	unlock_cluster(ci);
 	return count;
 }
 
-/* swap_entry_valid - @entry names a slot that is handed out (neither free nor bad). */
+/* swap_entry_valid - @entry names a slot that is handed out and good (not free, bad or
+ * retiring). */
 bool swap_entry_valid(struct rcl_engine *engine, swp_entry_t entry)
 {
 	struct swap_info_struct *si = swap_info_get(engine, entry);
@@ -544,9 +575,25 @@ bool swap_entry_valid(struct rcl_engine *engine, swp_entry_t entry)
 	if (!si)
 		return false;
 	ci = lock_cluster(si, swp_offset(entry));
-	valid = __slot_in_use(si, swp_offset(entry));
+	valid = __slot_usable(si, swp_offset(entry));
 	unlock_cluster(ci);
 	return valid;
+}
+
+/* swap_entry_retiring - a write to @entry's slot failed and users still hold it. */
+bool swap_entry_retiring(struct rcl_engine *engine, swp_entry_t entry)
+{
+	struct swap_info_struct *si = swap_info_get(engine, entry);
+	struct swap_cluster_info *ci;
+	bool retiring;
+
+	if (!si)
+		return false;
+	ci = lock_cluster(si, swp_offset(entry));
+	retiring = __slot_in_use(si, swp_offset(entry)) &&
+		   (si->swap_map[swp_offset(entry)] & SWAP_MAP_RETIRE);
+	unlock_cluster(ci);
+	return retiring;
 }
 
 /* get_nr_swap_pages - free slots. A snapshot without the lock, as the kernel's atomic is. */
@@ -676,7 +723,7 @@ static bool swap_iob_valid(struct swap_info_struct *si, const struct swap_iob *i
 			valid = false;
 		for (i = 0; i < iob->nr && valid; i++) {
 			ci = relock_cluster(si, ci, iob->slot + i);
-			valid = __slot_in_use(si, iob->slot + i) &&
+			valid = __slot_usable(si, iob->slot + i) &&
 				(si->swap_map[iob->slot + i] & SWAP_HAS_CACHE);
 		}
 	}
@@ -728,7 +775,7 @@ static void swap_write_end_io(struct io_req *req, int res)
 		ci = relock_cluster(si, ci, iob->slot + i);
 		if (err)
 			__swap_slot_mark_bad(si, iob->slot + i);
-		else if (__slot_in_use(si, iob->slot + i))
+		else if (__slot_usable(si, iob->slot + i))
 			__set_slot_written(si, iob->slot + i, true);
 	}
 	unlock_cluster(ci);
@@ -749,8 +796,8 @@ static void swap_write_end_io(struct io_req *req, int res)
  * Returns -EINVAL (no swap, bad arguments, a slot that is not handed out) or -ENOMEM without
  * starting anything or calling @end_io. Otherwise 0, and @end_io(@private, index, err) runs once
  * per page: before the return on the sync backend, from io_reap/io_wait_all on uring. err is 0,
- * -EIO when the write failed (the slot is then SWAP_MAP_BAD, out of total_swap_pages, and must
- * be put or freed by the caller as usual, which leaves it bad), or the -errno io_submit refused
+ * -EIO when the write failed (the slot then retires: out of total_swap_pages, its references
+ * kept; put or freed by its users as usual, it turns SWAP_MAP_BAD), or the -errno io_submit refused
  * the request with (the slot stays as it was).
  */
 int swap_writepages(struct rcl_engine *engine, const swp_entry_t *entries, void *const *bufs,

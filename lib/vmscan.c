@@ -583,6 +583,12 @@ unsigned long shrink_page_list(struct page_list *page_list, struct pglist_data *
 			break;
 		}
 
+		/* Its slot's write failed (the slot retires): map the page back and let the slot
+		 * go, so that the step below gives it a good one. */
+		if (PageSwapCache(page) && swap_entry_retiring(engine, swp_entry(page->private)) &&
+		    !unuse_retired_swap(page))
+			goto keep_locked;
+
 		/* Anonymous page without a slot: give it one (spec 13 step 10). */
 		if (PageAnon(page) && PageSwapBacked(page) && !PageSwapCache(page)) {
 			if (!(sc->gfp_mask & __GFP_IO))

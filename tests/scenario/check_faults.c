@@ -1,8 +1,8 @@
 /*
- * check_faults - I/O failures never lose a byte: a failed swap write leaves the page resident
- * and dirty (its slot is never used again); a failed file write is reported once by msync and
- * the page stays dirty until a later writeback succeeds; a corrupted swap slot is an error on
- * swap-in, never silent data.
+ * check_faults - I/O failures never lose a byte: a failed swap write leaves the page in memory
+ * and dirty (its slot is never used again) until reclaim writes it to a good slot; a failed
+ * file write is reported once by msync and the page stays dirty until a later writeback
+ * succeeds; a corrupted swap slot is an error on swap-in, never silent data.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +34,44 @@ START_TEST(test_failed_swap_write_keeps_the_page)
 	/* Reclaim again: the retired slots are not reused, and still nothing is lost. */
 	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, 256, RCL_MADV_PAGEOUT), 0);
 	fixture_verify(&f, id, 256, 51);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/*
+ * A page whose swap write failed is not stuck on its retiring slot: the next reclaim maps it
+ * back, lets the slot go and writes the page to a good one. Before, each later pageout tried
+ * the failed slot again and the page stayed in memory for good (reclaim freed nothing here).
+ */
+START_TEST(test_failed_swap_write_page_moves_to_a_good_slot)
+{
+	struct fixture f;
+	struct rcl_region_spec spec = { .type = RCL_REGION_ANON, .nr_pages = 256 };
+	struct region *region;
+	uint64_t reclaimed, written;
+	unsigned long i;
+	uint32_t id;
+
+	fixture_setup(&f, 16, 32, 1);
+	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
+	fixture_fill(&f, id, 0, 256, 52);
+	io_inject_fault(f.e->swap->io, true, 1, -EIO);
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, 256, RCL_MADV_PAGEOUT), 0);
+	/* The one request failed: every page is in the swap cache on a retiring slot. */
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_swapcached"), 256);
+	written = fixture_vmstat(f.e, "pswpout");
+	ck_assert_int_eq(rcl_memcg_reclaim(f.e, RCL_MEMCG_ROOT, 256, &reclaimed), 0);
+	ck_assert_uint_eq(reclaimed, 256);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "pswpout") - written, 256);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_swapcached"), 0);
+	region = region_lookup(f.e, id);
+	for (i = 0; i < 256; i++) {
+		pte_t pte = pte_get(region, i);
+
+		ck_assert(is_swap_pte(pte));
+		ck_assert(swap_entry_valid(f.e, pte_to_swp_entry(pte)));
+	}
+	fixture_verify(&f, id, 256, 52);
 	fixture_teardown(&f);
 }
 END_TEST
@@ -133,6 +171,7 @@ static Suite *make_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_failed_swap_write_keeps_the_page);
+	tcase_add_test(tc, test_failed_swap_write_page_moves_to_a_good_slot);
 	tcase_add_test(tc, test_failed_file_write_is_reported_and_retried);
 	tcase_add_test(tc, test_file_write_enospc_is_reported_as_enospc);
 	tcase_add_test(tc, test_corrupt_swap_slot_is_an_error);

@@ -600,8 +600,12 @@ START_TEST(test_io_refused)
 }
 END_TEST
 
-/* A failed write: every slot of the request turns bad, leaves the total, is never handed out
- * again, and putting it later changes nothing. Free space is what it was before the write. */
+/*
+ * A failed write: every slot of the request retires. It leaves the total at once, takes no new
+ * reference and no I/O, but keeps its users' references (the swap cache page holds the only
+ * copy), and turns bad when the last user lets go. It is never handed out again, and free
+ * space is what it was before the write.
+ */
 START_TEST(test_write_fault_marks_bad)
 {
 	static struct done d;
@@ -618,21 +622,32 @@ START_TEST(test_write_fault_marks_bad)
 	ck_assert_int_eq(get_swap_pages(f.e, 4, e), 4);
 	total0 = total_swap_pages(f.e);
 	free0 = get_nr_swap_pages(f.e);
+	ck_assert_int_eq(swap_duplicate(f.e, e[0]), 0);	/* a page-table entry names slot 0 */
 	io_inject_fault(f.si->io, true, 1, EIO);
 	swap_io(&f, true, e, bufs, 4, &d);
 	memset(bad, 0, sizeof(bad));
 	for (i = 0; i < 4; i++) {
 		ck_assert_int_eq(atomic_load(&d.err[i]), -EIO);
-		ck_assert_uint_eq(map_byte(&f, swp_offset(e[i])), SWAP_MAP_BAD);
+		ck_assert_uint_eq(map_byte(&f, swp_offset(e[i])),
+				  SWAP_HAS_CACHE | SWAP_MAP_RETIRE | (i == 0));
 		ck_assert(!swap_entry_valid(f.e, e[i]));
+		ck_assert(swap_entry_retiring(f.e, e[i]));
 		bad[swp_offset(e[i])] = true;
 	}
 	ck_assert_int_eq(total_swap_pages(f.e), total0 - 4);
 	ck_assert_int_eq(get_nr_swap_pages(f.e), free0);
+	/* The entry that named slot 0 before the failure still holds it, and no new one can. */
+	ck_assert_int_eq(__swap_count(f.e, e[0]), 1);
+	ck_assert_int_eq(swap_duplicate(f.e, e[0]), -EINVAL);
+	ck_assert_int_eq(swapcache_prepare(f.e, e[1]), -ENOENT);
 	for (i = 0; i < 4; i++)
-		put_swap_page(f.e, e[i]);		/* the caller lets go as usual: no change */
-	ck_assert_int_eq(get_nr_swap_pages(f.e), free0);
+		ck_assert(put_swap_page(f.e, e[i]) == (i != 0));	/* the cache lets go */
+	ck_assert(swap_entry_retiring(f.e, e[0]));
+	ck_assert_uint_eq(map_byte(&f, swp_offset(e[1])), SWAP_MAP_BAD);
+	ck_assert(swap_free(f.e, e[0]));			/* its last user */
 	ck_assert_uint_eq(map_byte(&f, swp_offset(e[0])), SWAP_MAP_BAD);
+	ck_assert_int_eq(get_nr_swap_pages(f.e), free0);
+	ck_assert_int_eq(total_swap_pages(f.e), total0 - 4);
 
 	for (rounds = 0; rounds < (int)NR_SLOTS / 64 + 2; rounds++) {
 		n = get_swap_pages(f.e, 64, more);
