@@ -1,8 +1,9 @@
 /*
  * psiwatch.c - systemd's memory-pressure protocol on a socket per memcg (see psiwatch.h).
  *
- * Reading PSI takes the engine's lock, which the loop thread must never wait for: a worker
- * samples every memcg's stall totals (every SAMPLE_USEC while a trigger is armed, once a
+ * Reading PSI no longer takes mm_lock, but it takes the engine's PSI and memcg tree locks,
+ * which stalling threads and reclaim take too, and the loop thread never waits for an engine
+ * lock: a worker samples every memcg's stall totals (every SAMPLE_USEC while a trigger is armed, once a
  * second otherwise), and the loop, when the sample comes back, creates the sockets of new
  * memcgs, removes those of the memcgs gone, and evaluates the triggers against the sample.
  * The kernel evaluates its triggers on each stall; here they are as fine as the sampling.
