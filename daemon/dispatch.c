@@ -2,8 +2,10 @@
  * dispatch.c - the request table and the checks every request passes before its handler.
  *
  * Adding a request: a message in proto/reclaim.proto, a row here, a req_<message> handler.
- * Whatever takes the engine's lock is DISPATCH_MAY_BLOCK: a worker in reclaim or I/O may hold
- * it, and the loop thread never waits for it.
+ * Whatever takes the engine's lock (mm_lock) is DISPATCH_MAY_BLOCK: a worker in reclaim or
+ * I/O may hold it, and the loop thread never waits for it (--enable-debug aborts if it does).
+ * A request that takes only the engine's short leaf locks, never held across I/O or reclaim,
+ * runs on the loop.
  * A row with a NULL handler answers UNSUPPORTED naming the request: the slot is kept so that
  * the handler plugs in when the engine offers what it needs. check_dispatch verifies that
  * every oneof case of Request has exactly one row.
@@ -25,9 +27,11 @@ const struct dispatch_entry dispatch_table[] = {
 	ROW(MEMCG_CREATE, "memcg create", req_memcg_create, MUT_BLOCK),
 	ROW(MEMCG_SET, "memcg set", req_memcg_set, MUT_BLOCK),
 	ROW(MEMCG_DELETE, "memcg delete", req_memcg_delete, MUT_BLOCK),
-	ROW(MEMCG_STAT, "memcg stat", req_memcg_stat, DISPATCH_MAY_BLOCK),
-	ROW(MEMCG_LIST, "memcg list", req_memcg_list, DISPATCH_MAY_BLOCK),
-	ROW(MEMCG_EVENTS, "memcg events", req_memcg_events, DISPATCH_MAY_BLOCK),
+	/* Reads of groups take only short leaf locks (the tree, PSI), never mm_lock: on the
+	 * loop, so that an operator's look is not held up by a reclaim in progress. */
+	ROW(MEMCG_STAT, "memcg stat", req_memcg_stat, 0),
+	ROW(MEMCG_LIST, "memcg list", req_memcg_list, 0),
+	ROW(MEMCG_EVENTS, "memcg events", req_memcg_events, 0),
 
 	ROW(REGION_CREATE, "region create", req_region_create, MUT_BLOCK),
 	ROW(REGION_FREE, "region free", req_region_free, MUT_BLOCK),
@@ -53,8 +57,9 @@ const struct dispatch_entry dispatch_table[] = {
 	ROW(ALLOC_PAGES, "alloc pages", req_alloc_pages, MUT_BLOCK),
 	ROW(FREE_PAGES, "free pages", req_free_pages, MUT_BLOCK),
 
-	ROW(STAT, "stat", req_stat, DISPATCH_MAY_BLOCK),
-	ROW(PRESSURE, "pressure", req_pressure, DISPATCH_MAY_BLOCK),
+	/* Counters, and the free lists under their zone locks: on the loop, as above. */
+	ROW(STAT, "stat", req_stat, 0),
+	ROW(PRESSURE, "pressure", req_pressure, 0),
 	ROW(SUBSCRIBE, "subscribe", req_subscribe, DISPATCH_STREAM | DISPATCH_MAY_BLOCK),
 	/* On the loop: only the loop ends subscriptions (subscribe.c). */
 	ROW(UNSUBSCRIBE, "unsubscribe", req_unsubscribe, DISPATCH_STREAM),

@@ -1,13 +1,14 @@
 #!/bin/bash
 # The request path's costs on the loop (issue 10): reads of resident pages, of anonymous and
-# file regions, are answered on the event loop thread without a hand-off (the loop's counter
-# moves by one a request, the workers' does not move), the counters are in status --json and /metrics, and a pipelined
+# file regions, and reads of groups and counters are answered on the event loop thread without
+# a hand-off (the loop's counter moves by one a request, the workers' does not move), the
+# counters are in status --json and /metrics, and a pipelined
 # stream of one-page resident writes costs at most 2 syscalls a request on the loop thread,
 # as strace -c -p counts them (skipped where strace is missing or may not attach).
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 12
+plan 14
 
 PIPELINE=$top_builddir/tests/lib/pipeline
 READS=16
@@ -72,6 +73,21 @@ echo "# file region: loop $l0 $l1 $l2, workers $w0 $w1 $w2"
 check "reads of a file region's resident pages: none on the workers" \
 	test "$((w2 - w1))" -eq "$((w1 - w0))"
 check "... and the bytes written" cmp "$tmp/fback" "$tmp/pages"
+
+# Reads of groups and counters take no engine lock that reclaim or I/O holds: memcg stat and
+# list, pressure, the /proc-style views and status are answered on the loop, none on a worker.
+ctl memcg create /loopcg >/dev/null
+read -r l0 w0 <<<"$(counters)"
+ctl memcg stat /loopcg >"$tmp/mstat"
+ctl memcg list >/dev/null
+ctl pressure /loopcg >/dev/null
+ctl stat vmstat >/dev/null
+ctl stat buddyinfo >/dev/null
+read -r l1 w1 <<<"$(counters)"
+echo "# group and counter reads: loop $l0 $l1, workers $w0 $w1"
+check "memcg stat, memcg list, pressure, stat and status: none on a worker" \
+	test "$w1" -eq "$w0" -a "$((l1 - l0))" -ge 10
+check "... and memory.stat was read" grep -q '^anon ' "$tmp/mstat"
 
 # /metrics is a snapshot rendered once a second: poll for one that has the family (bounded).
 page=

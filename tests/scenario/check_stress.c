@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "check-main.h"
 #include "engine-fixture.h"
@@ -211,12 +212,59 @@ static void *mt_worker_main(void *arg)
 	return NULL;
 }
 
+/*
+ * An operator's reads beside it all, as the daemon's loop thread makes them: memory.stat,
+ * PSI, the pressure level, the group walk and vmstat, with the engine's lock forbidden
+ * (--enable-debug aborts if one of them takes it; TSan sees any read not made safe).
+ */
+struct mt_monitor {
+	struct rcl_engine *e;
+	_Atomic bool stop;
+	unsigned long rounds;
+	int err;
+};
+
+static void *mt_monitor_main(void *arg)
+{
+	struct mt_monitor *m = arg;
+	char *text = NULL;
+	size_t len;
+
+	rcl_thread_never_blocks(true);
+	while (!atomic_load(&m->stop) && !m->err) {
+		FILE *out = open_memstream(&text, &len);
+		enum rcl_pressure_level level;
+		struct rcl_psi psi;
+		uint32_t id = 0;
+
+		if (!out) {
+			m->err = -ENOMEM;
+			break;
+		}
+		m->err = rcl_memcg_show_stat(m->e, RCL_MEMCG_ROOT, out);
+		if (!m->err)
+			m->err = rcl_engine_show(m->e, RCL_VIEW_VMSTAT, out);
+		fclose(out);
+		free(text);
+		if (!m->err)
+			m->err = rcl_psi_read(m->e, RCL_MEMCG_ROOT, &psi);
+		if (!m->err)
+			m->err = rcl_pressure_now(m->e, RCL_MEMCG_ROOT, &level);
+		while (!m->err && rcl_memcg_next(m->e, RCL_MEMCG_ROOT, id, &id) == 0)
+			;
+		m->rounds++;
+	}
+	rcl_thread_never_blocks(false);
+	return NULL;
+}
+
 START_TEST(test_eight_threads_two_nodes_uring)
 {
 	struct fixture f;
 	struct mt_worker w[MT_THREADS];
+	struct mt_monitor mon = { .e = NULL };
 	struct rcl_region_spec common = { .type = RCL_REGION_ANON, .nr_pages = MT_COMMON };
-	pthread_t tid[MT_THREADS];
+	pthread_t tid[MT_THREADS], mon_tid;
 	char name[64], path[200], why[200], *buf = malloc(PAGE);
 	uint32_t common_id;
 	uint64_t p, locked0;
@@ -251,10 +299,16 @@ START_TEST(test_eight_threads_two_nodes_uring)
 	/* The set-up above ran deterministically, mm_lock held throughout. */
 	locked0 = fixture_vmstat(f.e, "pswpout_locked");
 	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
+	mon.e = f.e;
+	ck_assert_int_eq(pthread_create(&mon_tid, NULL, mt_monitor_main, &mon), 0);
 	for (i = 0; i < MT_THREADS; i++)
 		ck_assert_int_eq(pthread_create(&tid[i], NULL, mt_worker_main, &w[i]), 0);
 	for (i = 0; i < MT_THREADS; i++)
 		pthread_join(tid[i], NULL);
+	atomic_store(&mon.stop, true);
+	pthread_join(mon_tid, NULL);
+	ck_assert_int_eq(mon.err, 0);
+	ck_assert_uint_gt(mon.rounds, 0);
 	/* Direct, kswapd, memcg and MADV_PAGEOUT reclaim all submitted without mm_lock. */
 	ck_assert_uint_eq(fixture_vmstat(f.e, "pswpout_locked") - locked0, 0);
 	rcl_engine_stop_threads(f.e);
