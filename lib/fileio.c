@@ -189,6 +189,15 @@ int rcl_file_pread(struct rcl_file *filp, uint64_t offset, void *buf, size_t len
 	return err;
 }
 
+int rcl_file_pread_cached(struct rcl_file *filp, uint64_t offset, void *buf, size_t len,
+			  size_t *ret_read)
+{
+	if (!filp || (!buf && len) || !range_ok(offset, len))
+		return -EINVAL;
+	/* The handle holds its mapping (file_put never frees one in use): no lookup, no lock. */
+	return generic_file_read_cached(filp, offset, buf, len, ret_read);
+}
+
 int rcl_file_pwrite(struct rcl_file *filp, uint64_t offset, const void *buf, size_t len)
 {
 	int err;

@@ -143,7 +143,7 @@ found:
 				file_drop_unused(engine, mapping);
 			return NULL;
 		}
-		mapping->i_size = min_size;
+		__atomic_store_n(&mapping->i_size, min_size, __ATOMIC_RELAXED);
 	}
 	mapping->refcount++;
 	return mapping;
@@ -554,6 +554,90 @@ int generic_file_buffered_read(struct rcl_file *filp, uint64_t pos, void *buf, s
 }
 
 /*
+ * Whether mark_page_accessed of @page would do more than set PG_referenced: activate it
+ * (two-list: an inactive page referenced before) or make it join its clock (CLOCK-Pro); both
+ * take lru_lock and move the page on the lists.
+ */
+static bool page_accessed_moves(struct page *page)
+{
+	if (page_engine(page)->config.reclaim_policy == RCL_RECLAIM_CLOCK_PRO)
+		return PageLRU(page) && !PageClock(page) && !PageUnevictable(page);
+	return !PageActive(page) && !PageUnevictable(page) && PageReferenced(page);
+}
+
+/*
+ * generic_file_buffered_read of a range whose pages are all cached and up to date, for a
+ * caller that must not wait (an event loop): no mm_lock, no I/O, no reclaim. It does what
+ * that read would do on those pages (copy, mark accessed, the readahead state's prev_pos), or
+ * nothing and -EAGAIN when that read would do more: a page missing or being read, one that
+ * starts asynchronous readahead (PG_readahead), one whose access moves it on the LRU, or more
+ * than FILE_READ_CACHED_MAX pages. The mapping's page cache lock is held throughout, so no
+ * page leaves the cache meanwhile; like the kernel's read(), the copy races with a concurrent
+ * write of the same bytes (no lock orders page contents), never with the page's reuse.
+ */
+int generic_file_read_cached(struct rcl_file *filp, uint64_t pos, void *buf, size_t len,
+			     size_t *ret_read)
+{
+	struct address_space *mapping = filp->mapping;
+	struct file_ra_state *ra = &filp->f_ra;
+	uint64_t i_size = __atomic_load_n(&mapping->i_size, __ATOMIC_RELAXED);
+	unsigned long first, last, index, prev_index;
+	struct page *pages[FILE_READ_CACHED_MAX];
+	size_t offset, prev_offset, done = 0;
+	unsigned int nr = 0;
+
+	if (!len || pos >= i_size) {
+		*ret_read = 0;		/* as the full read: nothing, prev_pos unchanged */
+		return 0;
+	}
+	if (len > i_size - pos)
+		len = (size_t)(i_size - pos);
+	first = (unsigned long)(pos >> PAGE_SHIFT);
+	last = (unsigned long)((pos + len - 1) >> PAGE_SHIFT);
+	if (last - first >= FILE_READ_CACHED_MAX)
+		return -EAGAIN;
+	prev_index = (unsigned long)((uint64_t)ra->prev_pos >> PAGE_SHIFT);
+	prev_offset = (size_t)((uint64_t)ra->prev_pos & (PAGE_SIZE - 1));
+	offset = (size_t)(pos & (PAGE_SIZE - 1));
+
+	i_pages_lock(mapping);
+	for (index = first; index <= last; index++) {
+		pgcache_slot_t s = page_cache_slot(mapping, index);
+		struct page *page;
+
+		if (!slot_is_page(s))
+			goto slow;
+		page = pfn_to_page(filp->engine, slot_pfn(s));
+		if (!PageUptodate(page) || PageReadahead(page))
+			goto slow;
+		/* Only the first page can go unmarked: a sequential reader's re-read of it. */
+		if ((index != first || prev_index != first || offset != prev_offset) &&
+		    page_accessed_moves(page))
+			goto slow;
+		pages[nr++] = page;
+	}
+	for (index = first; index <= last; index++) {
+		struct page *page = pages[index - first];
+		size_t n = min_t(size_t, PAGE_SIZE - offset, len - done);
+
+		if (prev_index != index || offset != prev_offset)
+			SetPageReferenced(page);	/* all mark_page_accessed does here */
+		prev_index = index;
+		memcpy((char *)buf + done, (char *)page_address(page) + offset, n);
+		offset = (offset + n) & (PAGE_SIZE - 1);
+		prev_offset = offset;
+		done += n;
+	}
+	i_pages_unlock(mapping);
+	ra->prev_pos = (int64_t)(((uint64_t)prev_index << PAGE_SHIFT) | prev_offset);
+	*ret_read = done;
+	return 0;
+slow:
+	i_pages_unlock(mapping);
+	return -EAGAIN;
+}
+
+/*
  * generic_perform_write: a page written whole is not read first; a partial write reads the
  * page unless it lies past the end of the file. The page is dirtied and marked accessed.
  */
@@ -593,8 +677,9 @@ int generic_perform_write(struct rcl_file *filp, uint64_t pos, const void *buf, 
 		mark_page_accessed(page);
 		put_page(page);
 		done += n;
+		/* Read without mm_lock by generic_file_read_cached. */
 		if (pos + done > mapping->i_size)
-			mapping->i_size = pos + done;
+			__atomic_store_n(&mapping->i_size, pos + done, __ATOMIC_RELAXED);
 	}
 	balance_dirty_pages(engine);
 	return 0;

@@ -16,9 +16,9 @@ rc=0
 n=0
 progs="check_integrity check_reclaim check_advice check_faults check_swap_full check_regions
        check_locking check_api_fuzz check_files check_stress check_memcg check_mapped check_ptl
-       check_lru_lock check_swapout"
+       check_lru_lock check_swapout check_file_cached"
 threaded="check_stress check_locking check_ptl check_lru_lock check_mapped check_memcg
-	  check_swapout check_advice"
+	  check_swapout check_advice check_file_cached"
 case ${RCL_SANITIZER:-none} in
 tsan) progs=$threaded ;;
 asan) progs="check_integrity $threaded" ;;

@@ -237,6 +237,16 @@ int rcl_file_open(struct rcl_engine *engine, const char *path, uint32_t memcg_id
 void rcl_file_close(struct rcl_file *file);
 int rcl_file_pread(struct rcl_file *file, uint64_t offset, void *buf, size_t len,
 		   size_t *ret_read);
+/*
+ * rcl_file_pread of a range that is all in the page cache, for a caller that must not wait
+ * (an event loop): without the engine's lock, I/O or reclaim. It reads what rcl_file_pread
+ * would and ages the pages as it would, or reads nothing, changes nothing and returns -EAGAIN
+ * when that needs more: a page not cached or still being read, one that starts readahead, one
+ * whose access moves it between the LRU lists, or a range over 64 pages. Then call
+ * rcl_file_pread. The same rule holds: not concurrently with another call on @file.
+ */
+int rcl_file_pread_cached(struct rcl_file *file, uint64_t offset, void *buf, size_t len,
+			  size_t *ret_read);
 int rcl_file_pwrite(struct rcl_file *file, uint64_t offset, const void *buf, size_t len);
 /* posix_fadvise on this open file: the same as rcl_file_fadvise, for this handle's state. */
 int rcl_file_advise(struct rcl_file *file, uint64_t offset, uint64_t len,

@@ -1,0 +1,313 @@
+/*
+ * check_file_cached - buffered reads of cached pages without the engine's lock
+ * (rcl_file_pread_cached, what the daemon's event loop answers FileRead hits with).
+ *
+ * It does what rcl_file_pread does on a range whose pages are all cached and up to date (the
+ * bytes, the pages' aging, the readahead state) and goes on while another thread holds
+ * mm_lock; whatever needs more (a missing page, readahead, a page its access would move
+ * between the lists, a range over 64 pages) it refuses with -EAGAIN and changes nothing.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "check-main.h"
+#include "engine-fixture.h"
+#include "mm.h"
+
+#define PAGE 4096
+
+/* The page flags an access changes or depends on, under either policy. */
+#define AGE_FLAGS	((1u << PG_referenced) | (1u << PG_active) | (1u << PG_lru) | \
+			 (1u << PG_unevictable) | (1u << PG_readahead) | (1u << PG_hot) | \
+			 (1u << PG_test) | (1u << PG_clock))
+
+/* A file of @pages pages in the data directory, the first @cached of them written through
+ * the cache (so cached), with bytes of pattern @seed. */
+static struct rcl_file *partly_cached_file(struct fixture *f, const char *name, uint64_t pages,
+					   uint64_t cached, uint64_t seed)
+{
+	char *buf = malloc(cached * PAGE);
+	struct rcl_file *file;
+
+	ck_assert_ptr_nonnull(buf);
+	fixture_file(f, name, pages * PAGE);
+	ck_assert_int_eq(rcl_file_open(f->e, name, 0, &file), 0);
+	fill_pattern(buf, cached * PAGE, seed, 0);
+	ck_assert_int_eq(rcl_file_pwrite(file, 0, buf, cached * PAGE), 0);
+	free(buf);
+	return file;
+}
+
+static struct rcl_file *cached_file(struct fixture *f, const char *name, uint64_t pages,
+				    uint64_t seed)
+{
+	return partly_cached_file(f, name, pages, pages, seed);
+}
+
+/* The page cached at @index of @file, or NULL. */
+static struct page *cached_page(struct rcl_file *file, unsigned long index)
+{
+	struct address_space *mapping = file->mapping;
+	struct page *page = NULL;
+	pgcache_slot_t s;
+
+	i_pages_lock(mapping);
+	s = page_cache_slot(mapping, index);
+	if (slot_is_page(s))
+		page = pfn_to_page(file->engine, slot_pfn(s));
+	i_pages_unlock(mapping);
+	return page;
+}
+
+static uint32_t age_of(struct rcl_file *file, unsigned long index)
+{
+	struct page *page = cached_page(file, index);
+
+	return page ? page_flags(page) & AGE_FLAGS : UINT32_MAX;
+}
+
+/* Read every page once through the full path: each is then active or in its clock. */
+static void read_all(struct rcl_file *file, uint64_t pages)
+{
+	char *buf = malloc(pages * PAGE);
+	size_t got;
+
+	ck_assert_int_eq(rcl_file_pread(file, 0, buf, pages * PAGE, &got), 0);
+	ck_assert_uint_eq(got, pages * PAGE);
+	free(buf);
+}
+
+/* ---- beside a held mm_lock -------------------------------------------------------------- */
+
+struct cached_reader {
+	struct rcl_file *file;
+	char *buf;
+	size_t got;
+	int ret;
+};
+
+static void *read_cached(void *arg)
+{
+	struct cached_reader *r = arg;
+
+	r->ret = rcl_file_pread_cached(r->file, PAGE / 2, r->buf, 6 * PAGE, &r->got);
+	return NULL;
+}
+
+/* The hit is read while another thread holds mm_lock (with it, it waited: the bound fails it). */
+START_TEST(test_cached_read_beside_mm_lock)
+{
+	struct cached_reader r = { .buf = malloc(6 * PAGE) };
+	struct timespec deadline;
+	struct fixture f;
+	pthread_t tid;
+	int joined;
+
+	fixture_setup(&f, 16, 0, 1);
+	r.file = cached_file(&f, "hits", 8, 41);
+	read_all(r.file, 8);
+	mm_lock(f.e);
+	ck_assert_int_eq(pthread_create(&tid, NULL, read_cached, &r), 0);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 20;
+	joined = pthread_timedjoin_np(tid, NULL, &deadline);
+	mm_unlock(f.e);
+	if (joined)
+		pthread_join(tid, NULL);
+	ck_assert_msg(joined == 0, "a read of cached pages waited for mm_lock");
+	ck_assert_int_eq(r.ret, 0);
+	ck_assert_uint_eq(r.got, 6 * PAGE);
+	ck_assert(check_pattern(r.buf, 6 * PAGE, 41, PAGE / 2));
+	rcl_file_close(r.file);
+	free(r.buf);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* ---- what it refuses --------------------------------------------------------------------- */
+
+/* -EAGAIN, and nothing changed: the pages' age, the readahead state, the caller's buffer. */
+static void refused(struct rcl_file *file, uint64_t offset, size_t len, unsigned long pages)
+{
+	uint32_t *before = calloc(pages, sizeof(*before));
+	int64_t prev_pos = file->f_ra.prev_pos;
+	char *buf = malloc(len);
+	unsigned long i;
+	size_t got = 7;
+
+	memset(buf, 0x5a, len);
+	for (i = 0; i < pages; i++)
+		before[i] = age_of(file, i);
+	ck_assert_int_eq(rcl_file_pread_cached(file, offset, buf, len, &got), -EAGAIN);
+	ck_assert_uint_eq(got, 7);
+	ck_assert_int_eq(file->f_ra.prev_pos, prev_pos);
+	for (i = 0; i < pages; i++)
+		ck_assert_msg(age_of(file, i) == before[i], "page %lu aged by a refused read", i);
+	for (i = 0; i < len; i++)
+		ck_assert_int_eq(buf[i], 0x5a);
+	free(buf);
+	free(before);
+}
+
+START_TEST(test_cached_read_refuses_a_missing_page)
+{
+	struct fixture f;
+	struct rcl_file *file;
+
+	fixture_setup(&f, 16, 0, 1);
+	file = partly_cached_file(&f, "holes", 6, 4, 42);
+	read_all(file, 4);
+	/* Pages 0-3 cached and read once; a range that reaches page 4 is not all there. */
+	ck_assert_ptr_null(cached_page(file, 4));
+	refused(file, 3 * PAGE, 3 * PAGE, 6);
+	rcl_file_close(file);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/*
+ * A page this access would move on the lists under lru_lock. Two-list: an inactive page seen
+ * once already (written), which it would activate. CLOCK-Pro: a page on the lists that no
+ * access has reached yet (brought by readahead), which it would make join its clock.
+ */
+START_TEST(test_cached_read_refuses_a_page_it_would_move)
+{
+	struct fixture f;
+	bool clock_pro;
+	struct rcl_file *file;
+	unsigned long p;
+	char buf[PAGE];
+	size_t got;
+
+	fixture_setup(&f, 16, 0, 1);
+	clock_pro = f.e->config.reclaim_policy == RCL_RECLAIM_CLOCK_PRO;
+	file = partly_cached_file(&f, "moves", 8, clock_pro ? 0 : 4, 43);
+	if (clock_pro)
+		ck_assert_int_eq(rcl_file_pread(file, 0, buf, PAGE, &got), 0);
+	lru_add_drain_all(f.e);
+	/* Not the page readahead marked: that is refused for starting readahead. */
+	for (p = 1; p < 8; p++)
+		if (cached_page(file, p) && !PageReadahead(cached_page(file, p)))
+			break;
+	ck_assert_uint_lt(p, 8);
+	ck_assert(PageLRU(cached_page(file, p)));
+	refused(file, p * PAGE, PAGE, 8);
+	rcl_file_close(file);
+	fixture_teardown(&f);
+}
+END_TEST
+
+START_TEST(test_cached_read_refuses_readahead_and_long_ranges)
+{
+	struct fixture f;
+	struct rcl_file *file;
+	unsigned long i, marked = ULONG_MAX;
+	char *buf = malloc(80 * PAGE);
+	size_t got;
+
+	fixture_setup(&f, 16, 0, 1);
+	file = cached_file(&f, "long", 80, 44);
+	read_all(file, 80);
+	refused(file, 0, 65 * PAGE, 80);
+	ck_assert_int_eq(rcl_file_pread_cached(file, 0, buf, 64 * PAGE, &got), 0);
+	ck_assert_uint_eq(got, 64 * PAGE);
+	ck_assert(check_pattern(buf, 64 * PAGE, 44, 0));
+	rcl_file_close(file);
+
+	/* A file read from disk: readahead marks a page of its window to start the next one. */
+	ck_assert_int_eq(rcl_sync_all(f.e), 0);
+	ck_assert_int_eq(rcl_drop_caches(f.e, &(uint64_t){ 0 }), 0);
+	ck_assert_int_eq(rcl_file_open(f.e, "long", 0, &file), 0);
+	ck_assert_int_eq(rcl_file_pread(file, 0, buf, PAGE, &got), 0);
+	for (i = 1; i < 80 && marked == ULONG_MAX; i++)
+		if (cached_page(file, i) && PageReadahead(cached_page(file, i)))
+			marked = i;
+	ck_assert_msg(marked != ULONG_MAX, "no page marked for readahead");
+	refused(file, marked * PAGE, PAGE, 80);
+	free(buf);
+	rcl_file_close(file);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* ---- the same as the full read ------------------------------------------------------------ */
+
+/*
+ * Two files with the same bytes and history: every read of one goes through
+ * rcl_file_pread_cached first (rcl_file_pread when refused), of the other through
+ * rcl_file_pread alone. The bytes, the pages' age and the readahead state come out the same,
+ * through re-reads of one page at one offset (marked once), partial pages, reads that reach
+ * pages not cached yet, a read across the end of the file and one past it.
+ */
+START_TEST(test_cached_read_does_what_the_full_read_does)
+{
+	static const struct { uint64_t offset; size_t len; } ops[] = {
+		{ 0, PAGE }, { 0, PAGE }, { 100, 200 }, { 300, 5000 }, { 5300, 10 },
+		{ 5310, 3 * PAGE }, { 2 * PAGE, PAGE }, { 2 * PAGE, PAGE }, { 3 * PAGE, 2 * PAGE },
+		{ 7 * PAGE + 10, 2 * PAGE }, { 9 * PAGE, PAGE }, { PAGE, 6 * PAGE }, { 0, 8 * PAGE },
+		{ 4 * PAGE + 1, 1 }, { 4 * PAGE + 1, 1 }, { 6 * PAGE, 100 }, { 8 * PAGE, 2 * PAGE },
+		{ 9 * PAGE + 100, 2 * PAGE }, { 12 * PAGE, 10 },
+	};
+	struct fixture f;
+	struct rcl_file *a, *b;
+	char *x = malloc(8 * PAGE), *y = malloc(8 * PAGE);
+	unsigned int fast = 0, slow = 0;
+	size_t i, got_a, got_b;
+	unsigned long p;
+	int ret;
+
+	fixture_setup(&f, 16, 0, 1);
+	/* 10 pages, 8 cached: the reads that reach the other two are refused. */
+	a = partly_cached_file(&f, "a", 10, 8, 45);
+	b = partly_cached_file(&f, "b", 10, 8, 45);
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		memset(x, 0, 8 * PAGE);
+		memset(y, 0, 8 * PAGE);
+		ret = rcl_file_pread_cached(a, ops[i].offset, x, ops[i].len, &got_a);
+		if (ret == -EAGAIN) {
+			slow++;
+			ret = rcl_file_pread(a, ops[i].offset, x, ops[i].len, &got_a);
+		} else {
+			fast++;
+		}
+		ck_assert_int_eq(ret, 0);
+		ck_assert_int_eq(rcl_file_pread(b, ops[i].offset, y, ops[i].len, &got_b), 0);
+		ck_assert_uint_eq(got_a, got_b);
+		ck_assert_msg(!memcmp(x, y, got_a), "read %zu: other bytes", i);
+		ck_assert_msg(a->f_ra.prev_pos == b->f_ra.prev_pos, "read %zu: prev_pos %lld, not %lld",
+			      i, (long long)a->f_ra.prev_pos, (long long)b->f_ra.prev_pos);
+		lru_add_drain_all(f.e);
+		for (p = 0; p < 10; p++)
+			ck_assert_msg(age_of(a, p) == age_of(b, p),
+				      "read %zu: page %lu flags %#x, not %#x", i, p, age_of(a, p),
+				      age_of(b, p));
+	}
+	ck_assert_uint_gt(fast, 0);
+	ck_assert_uint_gt(slow, 0);
+	rcl_file_close(a);
+	rcl_file_close(b);
+	free(x);
+	free(y);
+	fixture_teardown(&f);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("file_cached");
+	TCase *tc = tcase_create("file_cached");
+
+	tcase_set_timeout(tc, 30);	/* beyond test_cached_read_beside_mm_lock's own bound */
+	tcase_add_test(tc, test_cached_read_beside_mm_lock);
+	tcase_add_test(tc, test_cached_read_refuses_a_missing_page);
+	tcase_add_test(tc, test_cached_read_refuses_a_page_it_would_move);
+	tcase_add_test(tc, test_cached_read_refuses_readahead_and_long_ranges);
+	tcase_add_test(tc, test_cached_read_does_what_the_full_read_does);
+	suite_add_tcase(s, tc);
+	return s;
+}
