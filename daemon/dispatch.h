@@ -118,6 +118,7 @@ int req_region_info(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_map_region(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_unmap_region(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_file_read(struct req_ctx *ctx, const Request *req, Response *resp);
+int req_file_read_cached(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_file_write(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_file_advise(struct req_ctx *ctx, const Request *req, Response *resp);
 int req_file_remove(struct req_ctx *ctx, const Request *req, Response *resp);

@@ -162,6 +162,19 @@ int fileio_read(struct rcl_engine *engine, struct fileio_table *t, const char *p
 	return 0;
 }
 
+int fileio_read_cached(struct fileio_table *t, const char *path, uint32_t memcg_id,
+		       uint64_t offset, void *buf, size_t len, size_t *ret_read)
+{
+	struct fileio_file *f;
+
+	for (f = t->files; f; f = f->next)
+		if (strcmp(f->path, path) == 0)
+			break;
+	if (!f || f->memcg_id != memcg_id || !buf)
+		return -EAGAIN;		/* an open, a reopen or a discarding read: a worker's */
+	return rcl_file_pread_cached(f->filp, offset, buf, len, ret_read);
+}
+
 int fileio_write(struct rcl_engine *engine, struct fileio_table *t, const char *path,
 		 uint32_t memcg_id, uint64_t offset, const void *buf, size_t len)
 {

@@ -424,6 +424,22 @@ int file_owners_access(struct file_owners *fo, const char *path, const struct fi
 	return err;
 }
 
+int file_owners_try_access(struct file_owners *fo, const char *path,
+			   const struct file_cred *cred, unsigned int mask, struct file_attr *ret)
+{
+	struct file_id id;
+	struct stat st;
+	int err;
+
+	if (pthread_mutex_trylock(&fo->lock))
+		return -EAGAIN;
+	err = stat_locked(fo, path, ret, &st, &id);
+	if (err == 0 && !file_permission(ret, cred, mask))
+		err = -EACCES;
+	pthread_mutex_unlock(&fo->lock);
+	return err;
+}
+
 int file_owners_open(struct file_owners *fo, const char *path, const struct file_cred *cred,
 		     bool shared, unsigned int mode, struct file_attr *ret, bool *ret_created)
 {

@@ -82,6 +82,11 @@ int file_owners_open(struct file_owners *fo, const char *path, const struct file
 int file_owners_access(struct file_owners *fo, const char *path, const struct file_cred *cred,
 		       unsigned int mask, bool create, unsigned int mode, struct file_attr *ret,
 		       bool *ret_created);
+/* file_owners_access of an existing file (no CREATE) for a thread that must not wait (the
+ * event loop): -EAGAIN, having looked at nothing, while another thread holds the table, which
+ * a creation, removal or chmod does across its write and fsync. */
+int file_owners_try_access(struct file_owners *fo, const char *path,
+			   const struct file_cred *cred, unsigned int mask, struct file_attr *ret);
 
 /* unlink(2) PATH for CRED: its owner or an admin only (-EPERM, *ret filled); the entry goes
  * with it. Other errors as file_owners_stat. */

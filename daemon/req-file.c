@@ -30,6 +30,7 @@
 #define FILE_MAX_BYTES		(1ULL << 44)	/* offsets as far as a region may reach */
 #define READ_OVERHEAD		64		/* bytes of a reply frame besides the data */
 #define RANGE_OVERHEAD		8		/* per range: a field tag and a length */
+#define FILE_CACHED_PAGES	64		/* rcl_file_pread_cached's most, whole pages */
 
 /* The memcg the request charges: its own field, else the client's, else the root. */
 static int charge_memcg(struct req_ctx *ctx, const char *memcg, Response *resp,
@@ -120,14 +121,18 @@ static int fileio_error(struct req_ctx *ctx, const char *path, int err, Response
 	return err;
 }
 
-int req_file_read(struct req_ctx *ctx, const Request *req, Response *resp)
+/*
+ * FileRead's checks, the worker's and the loop's alike: the path, the ranges, the frame
+ * limit, the memcg and the client's right to read. 0 with *ret_memcg, or -errno with the
+ * status set; with @nowait, -EAGAIN and nothing set while the owner table is busy.
+ */
+static int file_read_check(struct req_ctx *ctx, const Reclaim__V1__FileRead *m, Response *resp,
+			   bool nowait, uint32_t *ret_memcg)
 {
-	const Reclaim__V1__FileRead *m = req->file_read;
 	uint64_t total, max = ctx->config->max_frame_bytes - READ_OVERHEAD;
-	Reclaim__V1__FileReadReply *r;
+	struct file_cred cred;
+	struct file_attr attr;
 	bool created;
-	uint32_t memcg;
-	size_t i, got;
 	int ret;
 
 	ret = req_path_check(ctx, m->path, resp);
@@ -141,17 +146,87 @@ int req_file_read(struct req_ctx *ctx, const Request *req, Response *resp)
 		ret = -EINVAL;
 	}
 	if (ret == 0)
-		ret = charge_memcg(ctx, m->memcg, resp, &memcg);
-	if (ret == 0)
-		ret = file_access(ctx, m->path, FILE_MAY_READ, false, 0, resp, &created);
-	if (ret < 0)
-		return ret;
-	r = malloc(sizeof(*r));
+		ret = charge_memcg(ctx, m->memcg, resp, ret_memcg);
+	if (ret < 0 || !nowait)
+		return ret < 0 ? ret : file_access(ctx, m->path, FILE_MAY_READ, false, 0, resp,
+						   &created);
+	cred = req_file_cred(ctx);
+	ret = file_owners_try_access(ctx->server->files, m->path, &cred, FILE_MAY_READ, &attr);
+	if (ret < 0 && ret != -EAGAIN)
+		return req_file_error(ctx, m->path, ret, "read", &attr, resp);
+	return ret;
+}
+
+/* The reply to a FileRead: set in @resp before anything can fail, so that it is freed with it. */
+static Reclaim__V1__FileReadReply *file_read_reply(Response *resp)
+{
+	Reclaim__V1__FileReadReply *r = malloc(sizeof(*r));
+
 	if (!r)
-		return -ENOMEM;
+		return NULL;
 	reclaim__v1__file_read_reply__init(r);
 	resp->msg_case = RESP(FILE_READ);
 	resp->file_read = r;
+	return r;
+}
+
+/*
+ * A FileRead hit, on the loop: one range, every page of it cached, of a file this connection
+ * holds open charged to the same memcg (rcl_file_pread_cached). Anything else -EAGAIN, with
+ * @resp untouched, for req_file_read on a worker.
+ */
+int req_file_read_cached(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	const Reclaim__V1__FileRead *m = req->file_read;
+	Reclaim__V1__FileReadReply *r;
+	uint64_t offset, length;
+	uint32_t memcg;
+	size_t got;
+	void *buf;
+	int ret;
+
+	if (m->n_ranges != 1 || m->discard || !m->ranges[0]->length ||
+	    m->ranges[0]->length > (uint64_t)(FILE_CACHED_PAGES - 1) * 4096)	/* spans <= 64 */
+		return -EAGAIN;
+	ret = file_read_check(ctx, m, resp, true, &memcg);
+	if (ret < 0)
+		return ret;
+	offset = m->ranges[0]->offset;
+	length = m->ranges[0]->length;
+	buf = malloc(length);
+	if (!buf)
+		return -EAGAIN;
+	ret = fileio_read_cached(ctx->files, m->path, memcg, offset, buf, length, &got);
+	if (ret < 0) {
+		free(buf);
+		return ret == -EAGAIN ? ret : fileio_error(ctx, m->path, ret, resp);
+	}
+	r = file_read_reply(resp);
+	if (!r || !(r->data = calloc(1, sizeof(*r->data)))) {
+		free(buf);
+		return -ENOMEM;
+	}
+	r->n_data = 1;
+	r->data[0].data = buf;
+	r->data[0].len = got;
+	r->bytes = got;
+	return 0;
+}
+
+int req_file_read(struct req_ctx *ctx, const Request *req, Response *resp)
+{
+	const Reclaim__V1__FileRead *m = req->file_read;
+	Reclaim__V1__FileReadReply *r;
+	uint32_t memcg;
+	size_t i, got;
+	int ret;
+
+	ret = file_read_check(ctx, m, resp, false, &memcg);
+	if (ret < 0)
+		return ret;
+	r = file_read_reply(resp);
+	if (!r)
+		return -ENOMEM;
 	if (!m->discard) {
 		r->data = calloc(m->n_ranges, sizeof(*r->data));
 		if (!r->data)

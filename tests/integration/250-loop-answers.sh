@@ -1,14 +1,14 @@
 #!/bin/bash
 # The request path's costs on the loop (issue 10): reads of resident pages, of anonymous and
-# file regions, and reads of groups and counters are answered on the event loop thread without
-# a hand-off (the loop's counter moves by one a request, the workers' does not move), the
-# counters are in status --json and /metrics, and a pipelined
-# stream of one-page resident writes costs at most 2 syscalls a request on the loop thread,
-# as strace -c -p counts them (skipped where strace is missing or may not attach).
+# file regions, FileRead hits and reads of groups and counters are answered on the event loop
+# thread without a hand-off (the loop's counter moves by one a request, the workers' does not
+# move), the counters are in status --json and /metrics, and a pipelined stream of one-page
+# resident writes costs at most 2 syscalls a request on the loop thread, as strace -c -p
+# counts them (skipped where strace is missing or may not attach).
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 14
+plan 16
 
 PIPELINE=$top_builddir/tests/lib/pipeline
 READS=16
@@ -88,6 +88,26 @@ echo "# group and counter reads: loop $l0 $l1, workers $w0 $w1"
 check "memcg stat, memcg list, pressure, stat and status: none on a worker" \
 	test "$w1" -eq "$w0" -a "$((l1 - l0))" -ge 10
 check "... and memory.stat was read" grep -q '^anon ' "$tmp/mstat"
+
+# FileRead hits of a file the connection holds open: the first read opens it (and activates
+# the pages the write left referenced) on a worker; the later ones are answered on the loop.
+# A read that meets a page whose activation still waits in a worker's LRU vector goes to a
+# worker again (the access would activate it once more, as the kernel's would); it then
+# leaves the page unreferenced, so the next one is the loop's: at most half of them.
+head -c 16384 /dev/urandom >"$tmp/fdata"
+ctl fwrite loop-hits.dat 0 <"$tmp/fdata" >/dev/null
+read -r l0 w0 <<<"$(counters)"
+read -r l1 w1 <<<"$(counters)"
+"$top_builddir/tests/lib/rclc-probe" "$sock" fread-hits loop-hits.dat 16384 20 >"$tmp/hits"
+read -r l2 w2 <<<"$(counters)"
+hits_worker=$((w2 - w1 - (w1 - w0)))
+hits_loop=$((l2 - l1 - (l1 - l0) - 1))
+echo "# file read hits: $(cat "$tmp/hits"); loop $l0 $l1 $l2, workers $w0 $w1 $w2"
+check "20 FileReads of one cached range on one connection read the same bytes" \
+	grep -qx 'reads=20 same=1' "$tmp/hits"
+check "... the first on a worker, at least half of the others on the loop ($hits_loop)" \
+	test "$hits_worker" -ge 1 -a "$hits_worker" -le 10 -a "$hits_loop" -ge 10 -a \
+	"$((hits_worker + hits_loop))" -eq 20
 
 # /metrics is a snapshot rendered once a second: poll for one that has the family (bounded).
 page=

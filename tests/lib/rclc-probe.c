@@ -34,6 +34,9 @@
  *   fread PATH LENGTH [hold]
  *                       one FileRead of [0, LENGTH) of PATH, discarded, naming no memcg;
  *                       with hold, the connection (and its open file) stays until stdin ends
+ *   fread-hits PATH LENGTH N
+ *                       N FileReads of [0, LENGTH) of PATH on one connection, each compared
+ *                       with the first ("reads=N same=1", or the first error)
  * Answers print as "code=NAME message=TEXT"; a connection the server closed prints "closed".
  */
 #include <errno.h>
@@ -605,6 +608,35 @@ static int cmd_fread(struct rclc *c, const char *path, const char *length, bool 
 	return r;
 }
 
+/* The same range read again and again on one connection, as a reader of a hot file does. */
+static int cmd_fread_hits(struct rclc *c, const char *path, const char *length, const char *count)
+{
+	size_t len = strtoull(length, NULL, 0), got;
+	unsigned int n = (unsigned int)atoi(count), i;
+	char *first = malloc(len), *buf = malloc(len);
+	bool same = true;
+	int r = 0;
+
+	if (!first || !buf || !len || !n) {
+		printf("bad arguments\n");
+		r = 2;
+	}
+	for (i = 0; i < n && !r; i++) {
+		r = rclc_file_read(c, path, NULL, 0, i ? buf : first, len, &got);
+		if (r < 0) {
+			printf("read %u: %s\n", i, rclc_last_error(c));
+			r = 1;
+		} else if (got != len || (i && memcmp(buf, first, len))) {
+			same = false;
+		}
+	}
+	if (!r)
+		printf("reads=%u same=%d\n", n, same);
+	free(first);
+	free(buf);
+	return r ? r : same ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *hello_memcg = NULL;
@@ -675,6 +707,8 @@ int main(int argc, char **argv)
 	else if (!strcmp(argv[argi], "fread") && (argc - argi == 3 ||
 		 (argc - argi == 4 && !strcmp(argv[argi + 3], "hold"))))
 		r = cmd_fread(c, argv[argi + 1], argv[argi + 2], argc - argi == 4);
+	else if (!strcmp(argv[argi], "fread-hits") && argc - argi == 4)
+		r = cmd_fread_hits(c, argv[argi + 1], argv[argi + 2], argv[argi + 3]);
 	else
 		r = cmd_bad(c, argv[argi]);
 	fflush(stdout);
