@@ -27,6 +27,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_write_entry,
 	&cmd_read_entry,
 	&cmd_free_entry,
+	&cmd_info_entry,
 	&cmd_madvise_entry,
 	&cmd_mlock_entry,
 	&cmd_munlock_entry,

@@ -98,7 +98,7 @@ void ctl_print_ok(struct cmd_ctx *ctx, const char *message);
 #define CMD(n) extern const struct cmd_entry cmd_##n##_entry
 CMD(status); CMD(stat); CMD(alloc_pages); CMD(free_pages); CMD(tunable); CMD(shutdown);
 CMD(memcg); CMD(alloc); CMD(touch); CMD(write); CMD(read); CMD(free); CMD(madvise);
-CMD(mlock); CMD(munlock);
+CMD(mlock); CMD(munlock); CMD(info);
 CMD(sync); CMD(fread); CMD(fwrite); CMD(fadvise); CMD(rm); CMD(replay); CMD(pressure);
 CMD(reclaim); CMD(trace); CMD(bench); CMD(vmstat); CMD(chmod); CMD(top);
 #undef CMD

@@ -44,7 +44,8 @@ const struct dispatch_entry dispatch_table[] = {
 	ROW(MLOCK, "mlock", req_mlock, MUT_BLOCK),
 	ROW(MUNLOCK, "munlock", req_munlock, MUT_BLOCK),
 	ROW(MSYNC, "msync", req_msync, MUT_BLOCK),
-	ROW(REGION_INFO, "region info", req_region_info, DISPATCH_MAY_BLOCK),
+	/* A region by reference, its counts read atomically: on the loop. */
+	ROW(REGION_INFO, "region info", req_region_info, 0),
 	ROW(MAP_REGION, "map region", req_map_region, MUT_BLOCK),
 	ROW(UNMAP_REGION, "unmap region", req_unmap_region, MUT_BLOCK),
 	/* May block: the owner table is written and fsynced. */
@@ -67,8 +68,8 @@ const struct dispatch_entry dispatch_table[] = {
 
 	ROW(RECLAIM, "reclaim", req_reclaim, MUT_BLOCK),
 	ROW(DROP_CACHES, "drop caches", req_drop_caches, DISPATCH_ADMIN | MUT_BLOCK),
-	/* On workers, as SIGHUP's reload is: both take the engine's lock. */
-	ROW(TUNABLE_GET, "tunable get", req_tunable_get, DISPATCH_MAY_BLOCK),
+	/* Reading takes no lock; setting takes the engine's, on a worker as SIGHUP's reload. */
+	ROW(TUNABLE_GET, "tunable get", req_tunable_get, 0),
 	ROW(TUNABLE_SET, "tunable set", req_tunable_set, DISPATCH_ADMIN | MUT_BLOCK),
 	ROW(SHUTDOWN, "shutdown", req_shutdown, DISPATCH_ADMIN | DISPATCH_MUTATES),
 };

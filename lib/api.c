@@ -584,20 +584,23 @@ int rcl_tunable_get(struct rcl_engine *engine, enum rcl_tunable t, uint64_t *ret
 {
 	int v;
 
-	mm_lock(engine);
+	/* Each is written atomically under mm_lock: read without it (tunable_read). */
 	switch (t) {
 	case RCL_TUNABLE_SWAPPINESS: v = engine->swappiness; break;
-	case RCL_TUNABLE_MIN_FREE_KBYTES: v = engine->min_free_kbytes; break;
-	case RCL_TUNABLE_WATERMARK_SCALE_FACTOR: v = engine->watermark_scale_factor; break;
-	case RCL_TUNABLE_LAPTOP_MODE: v = engine->laptop_mode; break;
-	case RCL_TUNABLE_PAGE_CLUSTER: v = engine->page_cluster; break;
-	case RCL_TUNABLE_DIRTY_RATIO: v = engine->dirty_ratio; break;
-	case RCL_TUNABLE_DIRTY_BACKGROUND_RATIO: v = engine->dirty_background_ratio; break;
-	case RCL_TUNABLE_OOM_POLICY: v = engine->oom_policy; break;
-	case RCL_TUNABLE_WORKINGSET: v = engine->workingset_enabled; break;
+	case RCL_TUNABLE_MIN_FREE_KBYTES: v = tunable_read(engine->min_free_kbytes); break;
+	case RCL_TUNABLE_WATERMARK_SCALE_FACTOR:
+		v = tunable_read(engine->watermark_scale_factor);
+		break;
+	case RCL_TUNABLE_LAPTOP_MODE: v = tunable_read(engine->laptop_mode); break;
+	case RCL_TUNABLE_PAGE_CLUSTER: v = tunable_read(engine->page_cluster); break;
+	case RCL_TUNABLE_DIRTY_RATIO: v = tunable_read(engine->dirty_ratio); break;
+	case RCL_TUNABLE_DIRTY_BACKGROUND_RATIO:
+		v = tunable_read(engine->dirty_background_ratio);
+		break;
+	case RCL_TUNABLE_OOM_POLICY: v = tunable_read(engine->oom_policy); break;
+	case RCL_TUNABLE_WORKINGSET: v = tunable_read(engine->workingset_enabled); break;
 	default: v = -1;
 	}
-	mm_unlock(engine);
 	if (v < 0)
 		return -EINVAL;
 	*ret = (uint64_t)v;
@@ -619,14 +622,16 @@ int rcl_tunable_set(struct rcl_engine *engine, enum rcl_tunable t, uint64_t valu
 	case RCL_TUNABLE_WATERMARK_SCALE_FACTOR:
 		err = rcl_set_watermark_scale_factor(engine, (unsigned int)value);
 		break;
-	case RCL_TUNABLE_LAPTOP_MODE: engine->laptop_mode = (int)value; break;
-	case RCL_TUNABLE_PAGE_CLUSTER: engine->page_cluster = (int)value; break;
-	case RCL_TUNABLE_DIRTY_RATIO: engine->dirty_ratio = (int)value; break;
+	case RCL_TUNABLE_LAPTOP_MODE: tunable_write(engine->laptop_mode, (int)value); break;
+	case RCL_TUNABLE_PAGE_CLUSTER: tunable_write(engine->page_cluster, (int)value); break;
+	case RCL_TUNABLE_DIRTY_RATIO: tunable_write(engine->dirty_ratio, (int)value); break;
 	case RCL_TUNABLE_DIRTY_BACKGROUND_RATIO:
-		engine->dirty_background_ratio = (int)value;
+		tunable_write(engine->dirty_background_ratio, (int)value);
 		break;
-	case RCL_TUNABLE_OOM_POLICY: engine->oom_policy = (int)value; break;
-	case RCL_TUNABLE_WORKINGSET: engine->workingset_enabled = (int)value; break;
+	case RCL_TUNABLE_OOM_POLICY: tunable_write(engine->oom_policy, (int)value); break;
+	case RCL_TUNABLE_WORKINGSET:
+		tunable_write(engine->workingset_enabled, (int)value);
+		break;
 	default: err = -EINVAL;
 	}
 	mm_unlock(engine);

@@ -470,7 +470,7 @@ void rcl_engine_info(struct rcl_engine *engine, struct rcl_engine_info *ret)
 	ret->nr_frames = engine->nr_frames;
 	ret->nr_nodes = (uint32_t)engine->nr_nodes;
 	ret->free_pages = global_zone_page_state(engine, NR_FREE_PAGES);
-	ret->min_free_kbytes = (uint64_t)engine->min_free_kbytes;
-	ret->watermark_scale_factor = (uint32_t)engine->watermark_scale_factor;
+	ret->min_free_kbytes = (uint64_t)tunable_read(engine->min_free_kbytes);
+	ret->watermark_scale_factor = (uint32_t)tunable_read(engine->watermark_scale_factor);
 	ret->reclaim_policy = engine->config.reclaim_policy;
 }

@@ -76,6 +76,10 @@ struct task_struct {
 	unsigned long nr_dirtied;		/* file pages this call dirtied: balance them */
 };
 
+/* A sysctl or tunable of the engine: see struct rcl_engine. */
+#define tunable_read(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define tunable_write(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+
 struct rcl_engine {
 	struct rcl_config config;
 
@@ -92,7 +96,9 @@ struct rcl_engine {
 	int nr_nodes;
 	struct pglist_data *node_data[MAX_NUMNODES];
 
-	/* Sysctls (spec section 1) and what is derived from them. */
+	/* Sysctls (spec section 1) and what is derived from them. The sysctls and the tunables
+	 * below change under mm_lock (tunable_write) and are read under it, or without a lock by
+	 * rcl_tunable_get and rcl_engine_info (tunable_read). */
 	int min_free_kbytes;
 	int user_min_free_kbytes;		/* set by the administrator; 0 = none */
 	int watermark_scale_factor;
@@ -163,7 +169,7 @@ struct rcl_engine {
 	void *trace_arg;
 	int next_listener_id;
 
-	/* Tunables (spec section 1), changed through rcl_tunable_set. */
+	/* Tunables (spec section 1), changed through rcl_tunable_set (see the sysctls above). */
 	_Atomic int swappiness;			/* vm.swappiness: read without mm_lock */
 	int laptop_mode;
 	int page_cluster;

@@ -164,12 +164,12 @@ static void page_add_rmap(struct page *page, struct region *region)
 	if (atomic_fetch_add_explicit(&page->_mapcount, 1, memory_order_relaxed) == -1)
 		mod_node_page_state(page_pgdat(page),
 				    page_is_anon(page) ? NR_ANON_MAPPED : NR_FILE_MAPPED, 1);
-	region->rss++;
+	region_count(&region->rss, 1);
 }
 
 static void page_remove_rmap(struct page *page, struct region *region)
 {
-	region->rss--;
+	region_count(&region->rss, -1);
 	if (atomic_fetch_sub_explicit(&page->_mapcount, 1, memory_order_relaxed) == 0)
 		mod_node_page_state(page_pgdat(page),
 				    page_is_anon(page) ? NR_ANON_MAPPED : NR_FILE_MAPPED, -1);
@@ -362,7 +362,7 @@ static bool try_to_unmap_one(struct page *page, struct region *region, pte_t *pt
 		set_anon_page_dirty(page);
 	pte_unlock(region);
 	if (swapped)
-		region->swapents++;
+		region_count(&region->swapents, 1);
 	page_remove_rmap(page, region);
 	put_page(page);		/* the entry's reference */
 	return true;
@@ -393,7 +393,7 @@ bool unuse_retired_swap(struct page *page)
 		set_pte(region, pte, mk_pte(page_to_pfn(page)));
 		pte_unlock(region);
 		page_add_rmap(page, region);
-		region->swapents--;
+		region_count(&region->swapents, -1);
 		swap_entry_put_pte(engine, entry);
 	}
 	return try_to_free_swap(page);
@@ -606,7 +606,7 @@ static int do_swap_page(struct rcl_engine *engine, struct region *region, unsign
 	ClearPageReadahead(page);
 	page->mapping = region->anon->id;
 	page->index = (uint32_t)idx;
-	region->swapents--;
+	region_count(&region->swapents, -1);
 	map_page(region, idx, page, write);	/* our lookup reference becomes the entry's */
 	swap_entry_put_pte(engine, entry);
 	/* Give the slot back when swap is filling up, or when the page is rewritten anyway. */
@@ -778,7 +778,7 @@ static void zap_pte(struct rcl_engine *engine, struct region *region, unsigned l
 	set_pte(region, ptep, 0);
 	pte_unlock(region);
 	if (is_swap_pte(pte)) {
-		region->swapents--;
+		region_count(&region->swapents, -1);
 		free_swap_and_cache(engine, pte_to_swp_entry(pte));
 		return;
 	}
@@ -848,7 +848,7 @@ void region_mlock(struct rcl_engine *engine, struct region *region)
 {
 	unsigned long i;
 
-	region->vm_flags |= VM_LOCKED;
+	region_set_flags(region, VM_LOCKED, true);
 	for_each_pte(region, i, 0, region->nr_pages)
 		if (pte_present(pte_get(region, i)))
 			mlock_vma_page(pfn_to_page(engine, pte_pfn(pte_get(region, i))));
@@ -878,7 +878,7 @@ void region_munlock(struct rcl_engine *engine, struct region *region)
 {
 	unsigned long i;
 
-	region->vm_flags &= ~VM_LOCKED;
+	region_set_flags(region, VM_LOCKED, false);
 	lru_add_drain(engine);
 	for_each_pte(region, i, 0, region->nr_pages) {
 		struct page *page;

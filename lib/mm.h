@@ -127,6 +127,8 @@ struct region {
 	 * young and dirty bits can change under such a reader.
 	 */
 	spinlock_t ptl;
+	/* Changed under mm_lock by atomic adds (region_count), read without it by
+	 * rcl_region_info; so are vm_flags' changes after creation (region_set_flags). */
 	unsigned long rss;		/* present entries */
 	unsigned long swapents;		/* swap entries */
 	unsigned long swap_ra_next;	/* swap_state.c: page after the last range swapped in */
@@ -157,6 +159,26 @@ extern __thread struct pglist_data *lru_lock_pgdat;
 
 /* Take @region's page-table lock: nothing under it may sleep or take mm_lock (lock.c). It
  * ranks above lru_lock: --enable-debug aborts on a ptl taken under that. */
+/* Add @delta to a region's count (rss, swapents): see struct region. */
+static inline void region_count(unsigned long *count, long delta)
+{
+	__atomic_fetch_add(count, (unsigned long)delta, __ATOMIC_RELAXED);
+}
+
+static inline unsigned long region_count_read(const unsigned long *count)
+{
+	return __atomic_load_n(count, __ATOMIC_RELAXED);
+}
+
+/* Set (@set) or clear VM_* @flags of a live region: see struct region. */
+static inline void region_set_flags(struct region *region, unsigned int flags, bool set)
+{
+	if (set)
+		__atomic_fetch_or(&region->vm_flags, flags, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_and(&region->vm_flags, ~flags, __ATOMIC_RELAXED);
+}
+
 static inline void pte_lock(struct region *region)
 {
 	VM_BUG_ON(lru_lock_pgdat, "page-table lock taken under lru_lock (the order is ptl, then "

@@ -1337,8 +1337,8 @@ void init_per_zone_wmark_min(struct rcl_engine *engine)
 {
 	unsigned long lowmem_kbytes = nr_free_buffer_pages(engine) * (PAGE_SIZE >> 10);
 
-	engine->min_free_kbytes = calculate_min_free_kbytes(lowmem_kbytes,
-							    engine->user_min_free_kbytes);
+	tunable_write(engine->min_free_kbytes,
+		      calculate_min_free_kbytes(lowmem_kbytes, engine->user_min_free_kbytes));
 	setup_per_zone_wmarks(engine);
 	setup_per_zone_lowmem_reserve(engine);
 }
@@ -1349,7 +1349,7 @@ int rcl_set_min_free_kbytes(struct rcl_engine *engine, unsigned int kbytes)
 	if (kbytes == 0 || (unsigned long)kbytes / 4 >= engine->nr_frames)
 		return -EINVAL;
 	engine->user_min_free_kbytes = (int)kbytes;
-	engine->min_free_kbytes = (int)kbytes;
+	tunable_write(engine->min_free_kbytes, (int)kbytes);
 	setup_per_zone_wmarks(engine);
 	return 0;
 }
@@ -1358,7 +1358,7 @@ int rcl_set_watermark_scale_factor(struct rcl_engine *engine, unsigned int facto
 {
 	if (factor < 1 || factor > 1000)
 		return -EINVAL;
-	engine->watermark_scale_factor = (int)factor;
+	tunable_write(engine->watermark_scale_factor, (int)factor);
 	setup_per_zone_wmarks(engine);
 	return 0;
 }

@@ -661,7 +661,7 @@ static void madvise_free_pte(struct rcl_engine *engine, struct region *region, u
 		pte_lock(region);
 		set_pte(region, pte, 0);
 		pte_unlock(region);
-		region->swapents--;
+		region_count(&region->swapents, -1);
 		free_swap_and_cache(engine, pte_to_swp_entry(orig));
 		return;
 	}
@@ -826,9 +826,9 @@ int rcl_region_madvise(struct rcl_engine *engine, uint32_t id, uint64_t first, u
 	case RCL_MADV_NORMAL:
 	case RCL_MADV_RANDOM:
 	case RCL_MADV_SEQUENTIAL:
-		region->vm_flags &= ~(VM_RAND_READ | VM_SEQ_READ);
-		region->vm_flags |= advice == RCL_MADV_RANDOM ? VM_RAND_READ :
-				    advice == RCL_MADV_SEQUENTIAL ? VM_SEQ_READ : 0;
+		region_set_flags(region, VM_RAND_READ | VM_SEQ_READ, false);
+		region_set_flags(region, advice == RCL_MADV_RANDOM ? VM_RAND_READ :
+					 advice == RCL_MADV_SEQUENTIAL ? VM_SEQ_READ : 0, true);
 		break;
 	}
 out:
@@ -919,26 +919,28 @@ int rcl_region_msync(struct rcl_engine *engine, uint32_t id)
 	return rcl_region_msync_range(engine, id, 0, 0, &written);
 }
 
+/*
+ * The region by reference and its counts read atomically, without mm_lock: the daemon's
+ * event loop answers RegionInfo with it while reclaim or a fault holds that.
+ */
 int rcl_region_info(struct rcl_engine *engine, uint32_t id, struct rcl_region_info *ret)
 {
-	struct region *region;
-	int err = 0;
+	struct region *region = region_lookup_get(engine, id);
+	unsigned int flags;
 
-	mm_lock(engine);
-	region = region_range(engine, id, 0, 0, &err);
-	if (region) {
-		ret->type = region->file ? RCL_REGION_FILE : RCL_REGION_ANON;
-		ret->nr_pages = region->nr_pages;
-		ret->memcg_id = region->memcg->user_id;
-		ret->flags = (region->vm_flags & VM_SHARED ? RCL_REGION_SHARED : 0) |
-			     (region->vm_flags & VM_EXEC ? RCL_REGION_EXEC : 0) |
-			     (region->vm_flags & VM_LOCKED ? RCL_REGION_LOCKED : 0);
-		ret->resident = region->rss;
-		ret->swapped = region->swapents;
-	}
-	region_put(engine, region);
-	mm_unlock(engine);
-	return err;
+	if (!region)
+		return -ENOENT;
+	flags = __atomic_load_n(&region->vm_flags, __ATOMIC_RELAXED);
+	ret->type = region->file ? RCL_REGION_FILE : RCL_REGION_ANON;
+	ret->nr_pages = region->nr_pages;
+	ret->memcg_id = region->memcg->user_id;
+	ret->flags = (flags & VM_SHARED ? RCL_REGION_SHARED : 0) |
+		     (flags & VM_EXEC ? RCL_REGION_EXEC : 0) |
+		     (flags & VM_LOCKED ? RCL_REGION_LOCKED : 0);
+	ret->resident = region_count_read(&region->rss);
+	ret->swapped = region_count_read(&region->swapents);
+	region_put_unlocked(engine, region);
+	return 0;
 }
 
 int rcl_file_read(struct rcl_engine *engine, const char *path, uint64_t offset, void *buf,

@@ -74,8 +74,9 @@ check "reads of a file region's resident pages: none on the workers" \
 	test "$((w2 - w1))" -eq "$((w1 - w0))"
 check "... and the bytes written" cmp "$tmp/fback" "$tmp/pages"
 
-# Reads of groups and counters take no engine lock that reclaim or I/O holds: memcg stat and
-# list, pressure, the /proc-style views and status are answered on the loop, none on a worker.
+# Reads of groups, regions and counters take no engine lock that reclaim or I/O holds: memcg
+# stat and list, pressure, the /proc-style views, tunables, region info and status are
+# answered on the loop, none on a worker.
 ctl memcg create /loopcg >/dev/null
 read -r l0 w0 <<<"$(counters)"
 ctl memcg stat /loopcg >"$tmp/mstat"
@@ -83,11 +84,15 @@ ctl memcg list >/dev/null
 ctl pressure /loopcg >/dev/null
 ctl stat vmstat >/dev/null
 ctl stat buddyinfo >/dev/null
+ctl tunable get >/dev/null
+ctl --json info "$id" >"$tmp/rinfo"
 read -r l1 w1 <<<"$(counters)"
 echo "# group and counter reads: loop $l0 $l1, workers $w0 $w1"
-check "memcg stat, memcg list, pressure, stat and status: none on a worker" \
-	test "$w1" -eq "$w0" -a "$((l1 - l0))" -ge 10
-check "... and memory.stat was read" grep -q '^anon ' "$tmp/mstat"
+check "memcg stat and list, pressure, stat, tunable get, region info, status: none on a worker" \
+	test "$w1" -eq "$w0" -a "$((l1 - l0))" -ge 14
+check "... and memory.stat and the region's resident pages were read" \
+	bash -c 'grep -q "^anon " "$0" && python3 -c "import json, sys
+assert json.load(open(sys.argv[1]))[\"resident_pages\"] >= 16" "$1"' "$tmp/mstat" "$tmp/rinfo"
 
 # FileRead hits of a file the connection holds open: the first read opens it (and activates
 # the pages the write left referenced) on a worker; the later ones are answered on the loop.

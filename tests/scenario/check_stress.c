@@ -214,11 +214,13 @@ static void *mt_worker_main(void *arg)
 
 /*
  * An operator's reads beside it all, as the daemon's loop thread makes them: memory.stat,
- * PSI, the pressure level, the group walk and vmstat, with the engine's lock forbidden
+ * PSI, the pressure level, the group walk, vmstat, a region's info and the tunables, with
+ * the engine's lock forbidden
  * (--enable-debug aborts if one of them takes it; TSan sees any read not made safe).
  */
 struct mt_monitor {
 	struct rcl_engine *e;
+	uint32_t region;		/* whose info it reads */
 	_Atomic bool stop;
 	unsigned long rounds;
 	int err;
@@ -234,8 +236,10 @@ static void *mt_monitor_main(void *arg)
 	while (!atomic_load(&m->stop) && !m->err) {
 		FILE *out = open_memstream(&text, &len);
 		enum rcl_pressure_level level;
+		struct rcl_region_info ri;
 		struct rcl_psi psi;
 		uint32_t id = 0;
+		uint64_t v;
 
 		if (!out) {
 			m->err = -ENOMEM;
@@ -252,6 +256,12 @@ static void *mt_monitor_main(void *arg)
 			m->err = rcl_pressure_now(m->e, RCL_MEMCG_ROOT, &level);
 		while (!m->err && rcl_memcg_next(m->e, RCL_MEMCG_ROOT, id, &id) == 0)
 			;
+		if (!m->err)
+			m->err = rcl_region_info(m->e, m->region, &ri);
+		if (!m->err && ri.nr_pages != MT_COMMON)
+			m->err = -ERANGE;
+		if (!m->err)
+			m->err = rcl_tunable_get(m->e, RCL_TUNABLE_DIRTY_RATIO, &v);
 		m->rounds++;
 	}
 	rcl_thread_never_blocks(false);
@@ -300,6 +310,7 @@ START_TEST(test_eight_threads_two_nodes_uring)
 	locked0 = fixture_vmstat(f.e, "pswpout_locked");
 	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
 	mon.e = f.e;
+	mon.region = common_id;
 	ck_assert_int_eq(pthread_create(&mon_tid, NULL, mt_monitor_main, &mon), 0);
 	for (i = 0; i < MT_THREADS; i++)
 		ck_assert_int_eq(pthread_create(&tid[i], NULL, mt_worker_main, &w[i]), 0);
