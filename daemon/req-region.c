@@ -1010,6 +1010,7 @@ int req_region_info(struct req_ctx *ctx, const Request *req, Response *resp)
 	r->persistent = rec.persistent;
 	r->resident_pages = info.resident;
 	r->swapped_pages = info.swapped;
+	r->dirty_pages = info.dirty;
 	r->locked_pages = info.flags & RCL_REGION_LOCKED ? info.nr_pages : 0;
 	r->memcg = strdup(rec.memcg);
 	r->path = strdup(rec.path);

@@ -919,6 +919,47 @@ int rcl_region_msync(struct rcl_engine *engine, uint32_t id)
 	return rcl_region_msync_range(engine, id, 0, 0, &written);
 }
 
+#define DIRTY_WALK_BATCH	512	/* entries looked at per hold of the ptl, a pte page's */
+
+/*
+ * Present pages of @region written since they were last clean: PG_dirty or a dirty entry,
+ * and the pages a client holds mapped (their bytes are its own until taken back, which
+ * dirties them). Walked under the ptl a pte page's worth at a time, as smaps walks, so a
+ * fault in the region waits for one batch at most; the sum is a snapshot as smaps' is.
+ */
+static uint64_t region_dirty_pages(struct rcl_engine *engine, struct region *region)
+{
+	/* A shared file mapping's entries keep their dirty bit after writeback cleans the page
+	 * (nothing here does page_mkclean): PG_dirty alone says. Anonymous entries' bit is
+	 * moved to the page when it is unmapped, so until then it counts; a private file
+	 * mapping's file pages are never written through it (a write copies them). */
+	bool shared_file = region->file &&
+			   (__atomic_load_n(&region->vm_flags, __ATOMIC_RELAXED) & VM_SHARED);
+	unsigned long i = 0, n;
+	uint64_t dirty = 0;
+
+	do {
+		pte_lock(region);
+		if (region->dead) {
+			pte_unlock(region);
+			return 0;
+		}
+		for (n = 0, i = xa_find(&region->pt, i, region->nr_pages);
+		     i < region->nr_pages && n < DIRTY_WALK_BATCH;
+		     n++, i = xa_find(&region->pt, i + 1, region->nr_pages)) {
+			pte_t pte = pte_get(region, i);
+
+			if (!pte_present(pte) || is_zero_pte(pte))
+				continue;
+			if ((!shared_file && (pte & PTE_DIRTY)) || pte_mapped_out(pte) ||
+			    PageDirty(pfn_to_page(engine, pte_pfn(pte))))
+				dirty++;
+		}
+		pte_unlock(region);
+	} while (i < region->nr_pages);
+	return dirty;
+}
+
 /*
  * The region by reference and its counts read atomically, without mm_lock: the daemon's
  * event loop answers RegionInfo with it while reclaim or a fault holds that.
@@ -939,6 +980,7 @@ int rcl_region_info(struct rcl_engine *engine, uint32_t id, struct rcl_region_in
 		     (flags & VM_LOCKED ? RCL_REGION_LOCKED : 0);
 	ret->resident = region_count_read(&region->rss);
 	ret->swapped = region_count_read(&region->swapents);
+	ret->dirty = region_dirty_pages(engine, region);
 	region_put_unlocked(engine, region);
 	return 0;
 }

@@ -184,6 +184,8 @@ struct rcl_region_info {
 	unsigned int flags;
 	uint64_t resident;		/* pages present */
 	uint64_t swapped;		/* pages in swap */
+	uint64_t dirty;			/* present pages written since last clean (or held
+					 * by a client that maps the region) */
 };
 int rcl_region_info(struct rcl_engine *engine, uint32_t id, struct rcl_region_info *ret);
 
