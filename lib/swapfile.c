@@ -564,36 +564,39 @@ int __swap_count(struct rcl_engine *engine, swp_entry_t entry)
 	return count;
 }
 
-/* swap_entry_valid - @entry names a slot that is handed out and good (not free, bad or
- * retiring). */
-bool swap_entry_valid(struct rcl_engine *engine, swp_entry_t entry)
+/* Caller holds @slot's cluster lock: a write to it failed and users still hold it. */
+static bool __slot_retiring(struct swap_info_struct *si, uint32_t slot)
+{
+	return __slot_in_use(si, slot) && (si->swap_map[slot] & SWAP_MAP_RETIRE);
+}
+
+/* @test of @entry's slot, under its cluster lock; false when @entry names no slot. */
+static bool swap_entry_test(struct rcl_engine *engine, swp_entry_t entry,
+			    bool (*test)(struct swap_info_struct *si, uint32_t slot))
 {
 	struct swap_info_struct *si = swap_info_get(engine, entry);
 	struct swap_cluster_info *ci;
-	bool valid;
+	bool ret;
 
 	if (!si)
 		return false;
 	ci = lock_cluster(si, swp_offset(entry));
-	valid = __slot_usable(si, swp_offset(entry));
+	ret = test(si, swp_offset(entry));
 	unlock_cluster(ci);
-	return valid;
+	return ret;
+}
+
+/* swap_entry_valid - @entry names a slot that is handed out and good (not free, bad or
+ * retiring). */
+bool swap_entry_valid(struct rcl_engine *engine, swp_entry_t entry)
+{
+	return swap_entry_test(engine, entry, __slot_usable);
 }
 
 /* swap_entry_retiring - a write to @entry's slot failed and users still hold it. */
 bool swap_entry_retiring(struct rcl_engine *engine, swp_entry_t entry)
 {
-	struct swap_info_struct *si = swap_info_get(engine, entry);
-	struct swap_cluster_info *ci;
-	bool retiring;
-
-	if (!si)
-		return false;
-	ci = lock_cluster(si, swp_offset(entry));
-	retiring = __slot_in_use(si, swp_offset(entry)) &&
-		   (si->swap_map[swp_offset(entry)] & SWAP_MAP_RETIRE);
-	unlock_cluster(ci);
-	return retiring;
+	return swap_entry_test(engine, entry, __slot_retiring);
 }
 
 /* get_nr_swap_pages - free slots. A snapshot without the lock, as the kernel's atomic is. */

@@ -13,8 +13,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "beside-lock.h"
 #include "check-main.h"
 #include "engine-fixture.h"
 #include "mm.h"
@@ -91,6 +91,9 @@ struct cached_reader {
 	int ret;
 };
 
+static void lock_engine(void *e) { mm_lock(e); }
+static void unlock_engine(void *e) { mm_unlock(e); }
+
 static void *read_cached(void *arg)
 {
 	struct cached_reader *r = arg;
@@ -103,23 +106,13 @@ static void *read_cached(void *arg)
 START_TEST(test_cached_read_beside_mm_lock)
 {
 	struct cached_reader r = { .buf = malloc(6 * PAGE) };
-	struct timespec deadline;
 	struct fixture f;
-	pthread_t tid;
-	int joined;
 
 	fixture_setup(&f, 16, 0, 1);
 	r.file = cached_file(&f, "hits", 8, 41);
 	read_all(r.file, 8);
-	mm_lock(f.e);
-	ck_assert_int_eq(pthread_create(&tid, NULL, read_cached, &r), 0);
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += 20;
-	joined = pthread_timedjoin_np(tid, NULL, &deadline);
-	mm_unlock(f.e);
-	if (joined)
-		pthread_join(tid, NULL);
-	ck_assert_msg(joined == 0, "a read of cached pages waited for mm_lock");
+	ck_assert_msg(run_beside_lock(lock_engine, unlock_engine, f.e, read_cached, &r),
+		      "a read of cached pages waited for mm_lock");
 	ck_assert_int_eq(r.ret, 0);
 	ck_assert_uint_eq(r.got, 6 * PAGE);
 	ck_assert(check_pattern(r.buf, 6 * PAGE, 41, PAGE / 2));
@@ -302,7 +295,7 @@ static Suite *make_suite(void)
 	Suite *s = suite_create("file_cached");
 	TCase *tc = tcase_create("file_cached");
 
-	tcase_set_timeout(tc, 30);	/* beyond test_cached_read_beside_mm_lock's own bound */
+	tcase_set_timeout(tc, BESIDE_LOCK_SECONDS + 10);
 	tcase_add_test(tc, test_cached_read_beside_mm_lock);
 	tcase_add_test(tc, test_cached_read_refuses_a_missing_page);
 	tcase_add_test(tc, test_cached_read_refuses_a_page_it_would_move);

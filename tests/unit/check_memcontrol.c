@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "beside-lock.h"
 #include "check-main.h"
 #include "engine-fixture.h"
 #include "internal.h"
@@ -17,6 +18,8 @@
 
 static void lock(struct rcl_engine *e) { mm_lock(e); }
 static void unlock(struct rcl_engine *e) { mm_unlock(e); }
+static void lock_arg(void *e) { mm_lock(e); }
+static void unlock_arg(void *e) { mm_unlock(e); }
 
 static uint32_t mkcg(struct rcl_engine *e, uint32_t parent, const char *name)
 {
@@ -671,25 +674,15 @@ static void *lookup_once(void *p)
 START_TEST(test_lookup_beside_mm_lock)
 {
 	struct lookup_race r = { .path = "/A/B" };
-	struct timespec deadline;
 	struct fixture f;
-	pthread_t tid;
 	uint32_t A, B;
-	int joined;
 
 	fixture_setup(&f, 16, 0, 1);
 	A = mkcg(f.e, RCL_MEMCG_ROOT, "A");
 	B = mkcg(f.e, A, "B");
 	r.e = f.e;
-	lock(f.e);
-	ck_assert_int_eq(pthread_create(&tid, NULL, lookup_once, &r), 0);
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += 20;
-	joined = pthread_timedjoin_np(tid, NULL, &deadline);
-	unlock(f.e);
-	if (joined)
-		pthread_join(tid, NULL);
-	ck_assert_msg(joined == 0, "a lookup or a read of a group waited for mm_lock");
+	ck_assert_msg(run_beside_lock(lock_arg, unlock_arg, f.e, lookup_once, &r),
+		      "a lookup or a read of a group waited for mm_lock");
 	ck_assert_int_eq(r.err, 0);
 	ck_assert_uint_eq(r.id, B);
 	ck_assert_uint_eq(r.usage, 0);
@@ -789,7 +782,7 @@ static Suite *make_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("lookup");
-	tcase_set_timeout(tc, 30);	/* beyond test_lookup_beside_mm_lock's own bound */
+	tcase_set_timeout(tc, BESIDE_LOCK_SECONDS + 10);
 	tcase_add_test(tc, test_lookup_beside_mm_lock);
 	tcase_add_test(tc, test_lookup_beside_create_delete);
 	suite_add_tcase(s, tc);

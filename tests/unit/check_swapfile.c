@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "beside-lock.h"
 #include "check-main.h"
 #include "internal.h"
 
@@ -794,29 +795,22 @@ static void *ref_taker_thread(void *p)
  * another thread holds si->lock (with one device lock for everything it would wait for ever;
  * the bound below turns that into a failure).
  */
+static void lock_mutex(void *m) { pthread_mutex_lock(m); }
+static void unlock_mutex(void *m) { pthread_mutex_unlock(m); }
+
 START_TEST(test_refs_without_device_lock)
 {
 	struct swap_fixture f;
 	struct ref_taker t = { .f = &f };
-	struct timespec deadline;
-	pthread_t tid;
 	char *p;
-	int joined;
 
 	fixture_setup(&f, false, IO_BACKEND_SYNC);
 	p = pages_alloc(2, 7, t.buf);
 	t.e = get_swap_page(f.e);
 	ck_assert_uint_ne(t.e.val, 0);
 
-	pthread_mutex_lock(&f.si->lock);
-	ck_assert_int_eq(pthread_create(&tid, NULL, ref_taker_thread, &t), 0);
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += 20;
-	joined = pthread_timedjoin_np(tid, NULL, &deadline);
-	pthread_mutex_unlock(&f.si->lock);
-	if (joined)
-		pthread_join(tid, NULL);
-	ck_assert_msg(joined == 0, "a slot's references waited for the device lock");
+	ck_assert_msg(run_beside_lock(lock_mutex, unlock_mutex, &f.si->lock, ref_taker_thread, &t),
+		      "a slot's references waited for the device lock");
 	ck_assert_int_eq(t.failures, 0);
 
 	/* The last reference and the cache bit go: the slot is free again. */
@@ -1025,7 +1019,7 @@ static Suite *make_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("cluster-locks");
-	tcase_set_timeout(tc, 30);	/* beyond test_refs_without_device_lock's own bound */
+	tcase_set_timeout(tc, BESIDE_LOCK_SECONDS + 10);
 	tcase_add_test(tc, test_refs_without_device_lock);
 	tcase_add_test(tc, test_concurrent_refs_and_frees);
 	tcase_add_test(tc, test_last_puts_race);
