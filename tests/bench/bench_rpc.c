@@ -1,8 +1,9 @@
 /*
  * bench_rpc - a small request's round trip through reclaimd, beside a raw Unix-socket
  * ping-pong measured in the same run: a one-page read of a resident page, which the loop
- * answers itself (issue 10's target: at most 1.3 times the ping-pong), and a tunable get,
- * which goes to a worker and back (at most twice).
+ * answers itself (issue 10's target: at most 1.3 times the ping-pong), and a request that
+ * needs the engine's lock but no I/O, MADV_NORMAL of a one-page region, which goes to a worker
+ * and back (at most twice).
  *
  * Then the loop's cost per request (issue 10: at most 2 syscalls) on a stream of one-page
  * rewrites of resident pages, 32 in flight: strace -c -p on the daemon's loop thread (its main
@@ -158,14 +159,10 @@ static int beside_raw(int (*call)(struct rclc *, void *), struct rclc *c, void *
 	return 0;
 }
 
-static int tunable_get(struct rclc *c, void *arg)
+/* Reads (tunable get, region info) are the loop's now: a worker's round trip is an advice. */
+static int worker_call(struct rclc *c, void *arg)
 {
-	Reclaim__V1__Response *resp;
-
-	if (rclc_call(c, arg, &resp) < 0)
-		return -1;
-	rclc_response_free(resp);
-	return 0;
+	return rclc_madvise(c, arg, RCLC_MADV_NORMAL, NULL) < 0 ? -1 : 0;
 }
 
 static uint64_t read_region;
@@ -344,9 +341,7 @@ static void loop_under_reclaim(struct rclc *c, const char *sock)
 int main(void)
 {
 	char dir[] = "/tmp/bench_rpc.XXXXXX", sock[256];
-	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__TunableGet get = RECLAIM__V1__TUNABLE_GET__INIT;
-	Reclaim__V1__Response *resp;
+	struct rclc_range advised = { .first_page = 0, .nr_pages = 1 };
 	double raw, rpc, ratio;
 	struct rclc *c;
 	pid_t pid;
@@ -360,19 +355,17 @@ int main(void)
 		fprintf(stderr, "bench_rpc: cannot start or reach reclaimd\n");
 		return 1;
 	}
-	get.name = "watermark_scale_factor";
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_TUNABLE_GET;
-	req.tunable_get = &get;
-	for (i = 0; i < 1000; i++) {		/* warm up both sides */
-		if (rclc_call(c, &req, &resp) < 0)
-			return 1;
-		rclc_response_free(resp);
-	}
-	if (beside_raw(tunable_get, c, &req, &raw, &rpc, &ratio) < 0)
+	if (rclc_alloc(c, 4096, NULL, &advised.region_id, NULL) < 0)
 		return 1;
+	for (i = 0; i < 1000; i++)		/* warm up both sides */
+		if (worker_call(c, &advised) < 0)
+			return 1;
+	if (beside_raw(worker_call, c, &advised, &raw, &rpc, &ratio) < 0)
+		return 1;
+	rclc_free(c, advised.region_id);
 	printf("raw unix ping-pong:     %8.2f us per round trip (median of %d blocks, each "
 	       "beside the block of requests it is compared with)\n", raw * 1e6, BLOCKS);
-	printf("reclaimd tunable get:   %8.2f us per round trip (%.2fx raw; a worker's; target "
+	printf("reclaimd madvise normal: %7.2f us per round trip (%.2fx raw; a worker's; target "
 	       "<= 2x)\n", rpc * 1e6, ratio);
 	fflush(stdout);
 	loop_round_trip(c);
