@@ -1,11 +1,11 @@
 /*
  * psiwatch.c - systemd's memory-pressure protocol on a socket per memcg (see psiwatch.h).
  *
- * Reading PSI no longer takes mm_lock, but it takes the engine's PSI and memcg tree locks,
- * which stalling threads and reclaim take too, and the loop thread never waits for an engine
- * lock: a worker samples every memcg's stall totals (every SAMPLE_USEC while a trigger is armed, once a
- * second otherwise), and the loop, when the sample comes back, creates the sockets of new
- * memcgs, removes those of the memcgs gone, and evaluates the triggers against the sample.
+ * The loop samples every memcg's stall totals (every SAMPLE_USEC while a trigger is armed,
+ * once a second otherwise): reading PSI takes no mm_lock, only the engine's short PSI and
+ * memcg tree locks, as the Pressure request does, so a sample no longer waits in the workers'
+ * queue behind the very reclaim whose stalls it should report. Then it creates the sockets
+ * of new memcgs, removes those of the memcgs gone, and evaluates the triggers.
  * The kernel evaluates its triggers on each stall; here they are as fine as the sampling.
  */
 #include <errno.h>
@@ -27,7 +27,6 @@
 #include "psi-sock.h"
 #include "psiwatch.h"
 #include "server.h"
-#include "workers.h"
 #include "reclaim/memcg.h"
 #include "reclaim/pressure.h"
 
@@ -78,11 +77,9 @@ struct psiwatch {
 	struct server *server;
 	char *dir;		/* of the sockets; NULL: none, the sampling serves listeners */
 	struct event *timer;
-	struct job job;
-	bool sampling;		/* the job is queued or running */
 	uint64_t last_sample;
 	unsigned int nr_armed;
-	struct pw_sample *next;	/* filled by the worker */
+	struct pw_sample *next;	/* the sample being applied */
 	size_t nr_next;
 	uint64_t next_when;
 	LIST_HEAD(, pw_sock) socks;
@@ -316,10 +313,9 @@ static struct pw_sock *sock_find_id(struct psiwatch *w, uint32_t memcg_id)
 	return NULL;
 }
 
-/* On a worker: every memcg's path and stall totals. */
-static void sample_run(struct job *job)
+/* Every memcg's path and stall totals. */
+static void sample_take(struct psiwatch *w)
 {
-	struct psiwatch *w = (struct psiwatch *)((char *)job - offsetof(struct psiwatch, job));
 	struct rcl_engine *engine = w->server->engine;
 	struct pw_sample *v = NULL, *grown;
 	size_t nr = 0, cap = 0;
@@ -347,18 +343,14 @@ static void sample_run(struct job *job)
 	w->next_when = now_usec();
 }
 
-/* On the loop: follow the memcgs, record the sample, evaluate the triggers. */
-static void sample_done(struct job *job)
+/* Follow the memcgs, record the sample, evaluate the triggers. */
+static void sample_apply(struct psiwatch *w)
 {
-	struct psiwatch *w = (struct psiwatch *)((char *)job - offsetof(struct psiwatch, job));
 	struct pw_sock *s, *next;
 	struct pw_conn *c, *cnext;
 	struct pw_listener *l, *lnext;
 	size_t i;
 
-	w->sampling = false;
-	if (w->server->stopping)
-		goto out;
 	LIST_FOREACH(s, &w->socks, link)
 		s->seen = false;
 	for (i = 0; i < w->nr_next; i++) {
@@ -390,7 +382,6 @@ static void sample_done(struct job *job)
 		if (s)
 			listener_evaluate(l, s, w->next_when);
 	}
-out:
 	free(w->next);
 	w->next = NULL;
 	w->nr_next = 0;
@@ -403,16 +394,13 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (w->sampling || w->server->stopping)
+	if (w->server->stopping)
 		return;
 	if (!w->nr_armed && now - w->last_sample < IDLE_USEC)
 		return;
 	w->last_sample = now;
-	w->job.run = sample_run;
-	w->job.done = sample_done;
-	w->sampling = true;
-	if (workers_submit(w->server->workers, &w->job) < 0)
-		w->sampling = false;
+	sample_take(w);
+	sample_apply(w);
 }
 
 int psiwatch_start(struct server *s, struct psiwatch **ret)

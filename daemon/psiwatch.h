@@ -6,8 +6,8 @@
  * time the memcg's stall time grows by STALL_USEC within WINDOW_USEC, at most once a window.
  *
  * The same sampling serves the triggers of Subscribe EVENT_PSI (psiwatch_listen), checked
- * by the same code (psitrigger.h) after each sample. Everything here runs on the loop thread;
- * the stall totals are read by a worker.
+ * by the same code (psitrigger.h) after each sample. Everything here runs on the loop thread,
+ * the reading of the stall totals too (it takes no mm_lock: the debug build aborts if it did).
  */
 #ifndef RECLAIMD_PSIWATCH_H
 #define RECLAIMD_PSIWATCH_H

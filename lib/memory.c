@@ -383,9 +383,10 @@ bool unuse_retired_swap(struct page *page)
 	struct region *region;
 	pte_t *pte;
 
-	if (!mapping || mapping->type != MAPPING_ANON || PageWriteback(page))
+	if (PageWriteback(page))
 		return false;
-	region = mapping->anon_region;
+	/* An orphan (its region freed while the page stayed cached): no entry to map it at. */
+	region = mapping && mapping->type == MAPPING_ANON ? mapping->anon_region : NULL;
 	pte = region && page->index < region->nr_pages ? pte_offset(region, page->index) : NULL;
 	if (pte && is_swap_pte(ptep_get(pte)) && pte_to_swp_entry(ptep_get(pte)).val == entry.val) {
 		get_page(page);		/* the entry's */

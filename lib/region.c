@@ -919,44 +919,56 @@ int rcl_region_msync(struct rcl_engine *engine, uint32_t id)
 	return rcl_region_msync_range(engine, id, 0, 0, &written);
 }
 
-#define DIRTY_WALK_BATCH	512	/* entries looked at per hold of the ptl, a pte page's */
+#define DIRTY_WALK_LEAVES	8	/* 512 entries (a pte page's) per hold of the ptl */
+
+/* Whether the present entry @pte of @region maps a page written since it was last clean. */
+static bool pte_dirty_page(struct rcl_engine *engine, pte_t pte, bool shared_file)
+{
+	if (!pte_present(pte) || is_zero_pte(pte))
+		return false;
+	return (!shared_file && (pte & PTE_DIRTY)) || pte_mapped_out(pte) ||
+	       PageDirty(pfn_to_page(engine, pte_pfn(pte)));
+}
 
 /*
  * Present pages of @region written since they were last clean: PG_dirty or a dirty entry,
  * and the pages a client holds mapped (their bytes are its own until taken back, which
- * dirties them). Walked under the ptl a pte page's worth at a time, as smaps walks, so a
- * fault in the region waits for one batch at most; the sum is a snapshot as smaps' is.
+ * dirties them). A shared file mapping's entries keep their dirty bit after writeback cleans
+ * the page (nothing here does page_mkclean): PG_dirty alone says for them. Anonymous entries'
+ * bit moves to the page only when it is unmapped, so until then it counts; a private file
+ * mapping's file pages are never written through it (a write copies them). The table's
+ * leaves are scanned as they are, 8 (a pte page's worth) per hold of the ptl, as smaps walks,
+ * so a fault in the region waits for one batch at most; the sum is a snapshot as smaps' is.
  */
 static uint64_t region_dirty_pages(struct rcl_engine *engine, struct region *region)
 {
-	/* A shared file mapping's entries keep their dirty bit after writeback cleans the page
-	 * (nothing here does page_mkclean): PG_dirty alone says. Anonymous entries' bit is
-	 * moved to the page when it is unmapped, so until then it counts; a private file
-	 * mapping's file pages are never written through it (a write copies them). */
 	bool shared_file = region->file &&
 			   (__atomic_load_n(&region->vm_flags, __ATOMIC_RELAXED) & VM_SHARED);
-	unsigned long i = 0, n;
+	unsigned long index = 0, base, k;
 	uint64_t dirty = 0;
+	unsigned int n;
 
-	do {
+	while (index < region->nr_pages) {
 		pte_lock(region);
 		if (region->dead) {
 			pte_unlock(region);
 			return 0;
 		}
-		for (n = 0, i = xa_find(&region->pt, i, region->nr_pages);
-		     i < region->nr_pages && n < DIRTY_WALK_BATCH;
-		     n++, i = xa_find(&region->pt, i + 1, region->nr_pages)) {
-			pte_t pte = pte_get(region, i);
+		for (n = 0; n < DIRTY_WALK_LEAVES && index < region->nr_pages; n++) {
+			struct xa_node *leaf = xa_next_leaf(&region->pt, index);
 
-			if (!pte_present(pte) || is_zero_pte(pte))
-				continue;
-			if ((!shared_file && (pte & PTE_DIRTY)) || pte_mapped_out(pte) ||
-			    PageDirty(pfn_to_page(engine, pte_pfn(pte))))
-				dirty++;
+			if (!leaf) {
+				index = region->nr_pages;
+				break;
+			}
+			base = xa_leaf_index(leaf);
+			for (k = 0; k < XA_CHUNK_SIZE && base + k < region->nr_pages; k++)
+				dirty += pte_dirty_page(engine, ptep_get(&leaf->entries[k]),
+							shared_file);
+			index = base + XA_CHUNK_SIZE;
 		}
 		pte_unlock(region);
-	} while (i < region->nr_pages);
+	}
 	return dirty;
 }
 

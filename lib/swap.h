@@ -133,8 +133,9 @@ struct swap_info_struct {
 	bool direct;			/* opened with O_DIRECT */
 	uint32_t max;			/* slots including slot 0 */
 	uint32_t pages;			/* usable slots: max - 1 - bad */
-	_Atomic long inuse_pages;	/* slots with a non-zero map byte */
-	uint8_t *swap_map;		/* per slot: count | SWAP_HAS_CACHE, or SWAP_MAP_BAD */
+	_Atomic long inuse_pages;	/* slots handed out and not retiring */
+	uint8_t *swap_map;		/* per slot: count | SWAP_HAS_CACHE (| SWAP_MAP_RETIRE
+					 * once a write to it failed), or SWAP_MAP_BAD */
 	uint32_t *crc;			/* per slot: CRC32C of the page last written there */
 	_Atomic uint32_t *swap_cache;	/* per slot: pfn + 1 of the swap cache page, 0 = none;
 					 * owned by swap_state.c, allocated here */
@@ -166,8 +167,8 @@ void swapoff(struct rcl_engine *engine);
 int get_swap_pages(struct rcl_engine *engine, int n, swp_entry_t entries[]);
 swp_entry_t get_swap_page(struct rcl_engine *engine);	/* val 0 if none */
 
-/* A page-table entry now holds @entry: count + 1. -EINVAL for a free or bad slot, -ENOSPC at
- * SWAP_MAP_MAX. */
+/* A page-table entry now holds @entry: count + 1. -EINVAL for a free, bad or retiring slot,
+ * -ENOSPC at SWAP_MAP_MAX. */
 int swap_duplicate(struct rcl_engine *engine, swp_entry_t entry);
 /* A page-table entry dropped @entry: count - 1; the slot is freed at 0 without cache. Both
  * puts return whether the slot is out of use afterwards (freed by this put, or bad), decided
@@ -175,9 +176,10 @@ int swap_duplicate(struct rcl_engine *engine, swp_entry_t entry);
 bool swap_free(struct rcl_engine *engine, swp_entry_t entry);
 /* The swap cache page of @entry went away: clear SWAP_HAS_CACHE; free the slot if count is 0. */
 bool put_swap_page(struct rcl_engine *engine, swp_entry_t entry);
-/* Claim SWAP_HAS_CACHE for a swap-in: 0, -EEXIST if already set, -ENOENT if the slot is free. */
+/* Claim SWAP_HAS_CACHE for a swap-in: 0, -EEXIST if already set, -ENOENT if the slot is free,
+ * bad or retiring. */
 int swapcache_prepare(struct rcl_engine *engine, swp_entry_t entry);
-/* Page-table references of the slot (without the cache bit). */
+/* Page-table references of the slot (without the cache and retire bits). */
 int __swap_count(struct rcl_engine *engine, swp_entry_t entry);
 bool swap_entry_valid(struct rcl_engine *engine, swp_entry_t entry);
 bool swap_entry_retiring(struct rcl_engine *engine, swp_entry_t entry);
@@ -191,7 +193,8 @@ bool vm_swap_full(struct rcl_engine *engine);
  * Write @nr pages to the slots @entries (consecutive runs become one write), recording each
  * slot's CRC32C; count pswpout per page. @bufs are page-aligned. Synchronous on return for the
  * sync backend; otherwise @end_io(private, index, err) runs from io_reap/io_wait_all once per
- * page. A failed write marks the slot SWAP_MAP_BAD (never reused) and reports -EIO for it.
+ * page. A failed write retires the slot (it keeps its references, takes no new ones and
+ * turns SWAP_MAP_BAD, never reused, when the last goes) and reports -EIO for it.
  */
 typedef void (*swap_end_io_fn)(void *private, int index, int err);
 int swap_writepages(struct rcl_engine *engine, const swp_entry_t *entries, void *const *bufs,

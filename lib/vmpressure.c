@@ -128,7 +128,8 @@ enum rcl_pressure_level vmpressure_current(const struct vmpressure *vmpr, uint64
 {
 	uint64_t last = atomic_load_explicit(&vmpr->last_window, memory_order_relaxed);
 
-	if (!last || now - last > VMPRESSURE_CURRENT_SEC * 1000000000ULL)
+	/* A window may close after the caller took @now (it reads without mm_lock): fresh. */
+	if (!last || (now > last && now - last > VMPRESSURE_CURRENT_SEC * 1000000000ULL))
 		return RCL_PRESSURE_NONE;
 	return (enum rcl_pressure_level)atomic_load_explicit(&vmpr->last_level,
 							     memory_order_relaxed);
