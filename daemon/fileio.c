@@ -5,6 +5,8 @@
  * readahead state and advice, charged to one memcg, as a struct file of a task in that
  * cgroup. A request naming another memcg for the same path reopens it charged there and
  * keeps the advice given before; the readahead window starts again, as a fresh open would.
+ * Requests name files by path, so a file removed or replaced since the connection opened it
+ * is reopened too: what a read returns is the file the path names now.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -101,7 +103,8 @@ static int file_get(struct rcl_engine *engine, struct fileio_table *t, const cha
 	for (f = t->files; f; f = f->next)
 		if (strcmp(f->path, path) == 0)
 			break;
-	if (f && f->memcg_id == memcg_id) {
+	/* By path: one removed or replaced since is opened anew, as a new open() would be. */
+	if (f && f->memcg_id == memcg_id && rcl_file_names(f->filp, path)) {
 		*ret = f;
 		return 0;
 	}
@@ -111,7 +114,7 @@ static int file_get(struct rcl_engine *engine, struct fileio_table *t, const cha
 	if (err)
 		return err;
 	if (f) {
-		/* Charged elsewhere from now on: the old open file goes. */
+		/* Charged elsewhere from now on, or another file: the old open file goes. */
 		rcl_file_close(f->filp);
 		f->filp = filp;
 		f->memcg_id = memcg_id;
@@ -170,7 +173,7 @@ int fileio_read_cached(struct fileio_table *t, const char *path, uint32_t memcg_
 	for (f = t->files; f; f = f->next)
 		if (strcmp(f->path, path) == 0)
 			break;
-	if (!f || f->memcg_id != memcg_id || !buf)
+	if (!f || f->memcg_id != memcg_id || !buf || !rcl_file_names(f->filp, path))
 		return -EAGAIN;		/* an open, a reopen or a discarding read: a worker's */
 	return rcl_file_pread_cached(f->filp, offset, buf, len, ret_read);
 }

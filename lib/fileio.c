@@ -162,6 +162,11 @@ out:
 	return err;
 }
 
+bool rcl_file_names(struct rcl_file *filp, const char *path)
+{
+	return filp && path && mapping_still_at(filp->engine, filp->mapping, path);
+}
+
 void rcl_file_close(struct rcl_file *filp)
 {
 	struct rcl_engine *engine;

@@ -78,10 +78,10 @@ static int open_beneath(struct rcl_engine *engine, const char *path, int flags)
 /*
  * Whether @path still names @mapping's inode. A file removed or replaced under the data
  * directory (by a client's FileRemove, or by hand) must not be served from the old inode's
- * cache, nor written to it.
+ * cache, nor written to it. Takes no lock: the inode a mapping was opened as never changes.
  */
-static bool mapping_still_at(struct rcl_engine *engine, struct address_space *mapping,
-			     const char *path)
+bool mapping_still_at(struct rcl_engine *engine, struct address_space *mapping,
+		      const char *path)
 {
 	struct stat st;
 

@@ -601,6 +601,8 @@ struct lruvec *mem_cgroup_page_lruvec(struct page *page);
 struct address_space *file_open(struct rcl_engine *engine, const char *path, uint64_t min_size,
 				bool create, int *ret_err);
 void file_put(struct rcl_engine *engine, struct address_space *mapping);
+bool mapping_still_at(struct rcl_engine *engine, struct address_space *mapping,
+		      const char *path);
 void file_put_final(struct rcl_engine *engine, struct address_space *mapping);
 int generic_file_read(struct rcl_engine *engine, struct address_space *mapping, uint64_t pos,
 		      void *buf, size_t len, size_t *ret_read);

@@ -10,7 +10,7 @@ set -u
 . "$top_srcdir/tests/lib/daemon.sh"
 command -v setpriv >/dev/null || { echo "1..0 # SKIP setpriv is missing"; exit 77; }
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root to switch uids"; exit 77; }
-plan 37
+plan 40
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 as() { local u=$1; shift; setpriv --reuid "$u" --regid "$u" --clear-groups "$RECLAIMCTL" \
@@ -110,6 +110,25 @@ check "... so /hold cannot be removed: BUSY naming open files" \
 	refused 10 "still has child groups, regions or open files" ctl memcg rm /hold
 exec {hfd}>&-
 check "... until that connection ends" rm_within /hold
+
+# Requests name files by path: a connection that read a file reads what the path names now,
+# not the file it opened before another client removed and replaced it.
+ctl fwrite swap.dat 0 AAAAAAAA >/dev/null
+coproc READER { "$RCLC_PROBE" "$sock" fread-each swap.dat 8; }
+read_now() { echo >&"${READER[1]}" && read -r -t 20 line <&"${READER[0]}" && echo "$line"; }
+first=$(read_now)
+ctl rm swap.dat
+gone=$(read_now)
+ctl fwrite swap.dat 0 BBBBBBBB >/dev/null
+second=$(read_now)
+exec {READER[1]}>&-
+wait "$READER_PID"
+echo "# one connection read: $first / $gone / $second"
+check "a connection reads a file it opened" test "$first" = 4141414141414141
+check "... finds it gone once another client removed it" \
+	grep -q "no such file" <<<"$gone"
+check "... and reads the new file at that path, not the old one it held" \
+	test "$second" = 4242424242424242
 
 stop_daemon
 check "daemon exits 0" test "$EXIT" = 0

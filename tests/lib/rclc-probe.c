@@ -34,6 +34,9 @@
  *   fread PATH LENGTH [hold]
  *                       one FileRead of [0, LENGTH) of PATH, discarded, naming no memcg;
  *                       with hold, the connection (and its open file) stays until stdin ends
+ *   fread-each PATH LENGTH
+ *                       one connection: for each line read on stdin, a FileRead of
+ *                       [0, LENGTH) of PATH; prints its bytes in hex, or the error
  *   fread-hits PATH LENGTH N
  *                       N FileReads of [0, LENGTH) of PATH on one connection, each compared
  *                       with the first ("reads=N same=1", or the first error)
@@ -608,6 +611,31 @@ static int cmd_fread(struct rclc *c, const char *path, const char *length, bool 
 	return r;
 }
 
+/* Reads of a file by its path on one connection, each when told: what does each see? */
+static int cmd_fread_each(struct rclc *c, const char *path, const char *length)
+{
+	size_t len = strtoull(length, NULL, 0), got, i;
+	unsigned char *buf = malloc(len ? len : 1);
+	char line[64];
+	int r;
+
+	if (!buf)
+		return 2;
+	while (fgets(line, sizeof(line), stdin)) {
+		r = rclc_file_read(c, path, NULL, 0, buf, len, &got);
+		if (r < 0) {
+			printf("error %s\n", rclc_last_error(c));
+		} else {
+			for (i = 0; i < got; i++)
+				printf("%02x", buf[i]);
+			printf("\n");
+		}
+		fflush(stdout);
+	}
+	free(buf);
+	return 0;
+}
+
 /* The same range read again and again on one connection, as a reader of a hot file does. */
 static int cmd_fread_hits(struct rclc *c, const char *path, const char *length, const char *count)
 {
@@ -707,6 +735,8 @@ int main(int argc, char **argv)
 	else if (!strcmp(argv[argi], "fread") && (argc - argi == 3 ||
 		 (argc - argi == 4 && !strcmp(argv[argi + 3], "hold"))))
 		r = cmd_fread(c, argv[argi + 1], argv[argi + 2], argc - argi == 4);
+	else if (!strcmp(argv[argi], "fread-each") && argc - argi == 3)
+		r = cmd_fread_each(c, argv[argi + 1], argv[argi + 2]);
 	else if (!strcmp(argv[argi], "fread-hits") && argc - argi == 4)
 		r = cmd_fread_hits(c, argv[argi + 1], argv[argi + 2], argv[argi + 3]);
 	else

@@ -237,6 +237,9 @@ struct rcl_file;
 int rcl_file_open(struct rcl_engine *engine, const char *path, uint32_t memcg_id,
 		  struct rcl_file **ret_file);
 void rcl_file_close(struct rcl_file *file);
+/* Whether @path still names the file @file was opened as (not removed, not replaced): a caller
+ * that reads and writes by path reopens it when not. No lock; one fstatat. */
+bool rcl_file_names(struct rcl_file *file, const char *path);
 int rcl_file_pread(struct rcl_file *file, uint64_t offset, void *buf, size_t len,
 		   size_t *ret_read);
 /*
