@@ -114,15 +114,28 @@ check "... until that connection ends" rm_within /hold
 # Requests name files by path: a connection that read a file reads what the path names now,
 # not the file it opened before another client removed and replaced it.
 ctl fwrite swap.dat 0 AAAAAAAA >/dev/null
-coproc READER { "$RCLC_PROBE" "$sock" fread-each swap.dat 8; }
-read_now() { echo >&"${READER[1]}" && read -r -t 20 line <&"${READER[0]}" && echo "$line"; }
-first=$(read_now)
+mkfifo "$tmp/reader.in"
+: >"$tmp/reader.out"
+"$RCLC_PROBE" "$sock" fread-each swap.dat 8 >>"$tmp/reader.out" <"$tmp/reader.in" &
+reader=$!
+exec {rfd}>"$tmp/reader.in"
+# read_now N: one more read on that connection; print its answer, the Nth line (bounded).
+read_now() {
+	local deadline=$((SECONDS + 20))
+
+	echo >&"$rfd"
+	while [ "$SECONDS" -lt "$deadline" ] && [ "$(wc -l <"$tmp/reader.out")" -lt "$1" ]; do
+		sleep 0.05
+	done
+	sed -n "${1}p" "$tmp/reader.out"
+}
+first=$(read_now 1)
 ctl rm swap.dat
-gone=$(read_now)
+gone=$(read_now 2)
 ctl fwrite swap.dat 0 BBBBBBBB >/dev/null
-second=$(read_now)
-exec {READER[1]}>&-
-wait "$READER_PID"
+second=$(read_now 3)
+exec {rfd}>&-
+wait "$reader"
 echo "# one connection read: $first / $gone / $second"
 check "a connection reads a file it opened" test "$first" = 4141414141414141
 check "... finds it gone once another client removed it" \
