@@ -17,8 +17,10 @@
  * Group state and the engine's task counts change under psi_state.lock, a leaf, so that a read
  * of a group (status, /metrics, memory.pressure) never waits for a reclaim holding mm_lock: it
  * holds the group by reference (css_tryget_online) and takes only this lock. A stalled thread
- * holds its group by reference too, so the group it leaves is the one it entered. Averages follow the kernel: every 2 s the period's stall share decays
- * into avg10, avg60 and avg300 with the constants 1677, 1981 and 2034 over 2048.
+ * holds its group by reference too, so the group it leaves is the one it entered.
+ *
+ * Averages follow the kernel: every 2 s the period's stall share decays into avg10, avg60 and
+ * avg300 with the constants 1677, 1981 and 2034 over 2048.
  */
 #include <errno.h>
 #include <time.h>
