@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -71,6 +72,9 @@ static pid_t start_daemon_with2(const char *dir, const char *sock, const char *a
 		return -1;
 	pid = fork();
 	if (pid == 0) {
+		/* A benchmark that dies (its output piped to head, say) takes its daemon along. */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() == 1)
+			_exit(127);
 		setenv("NOTIFY_SOCKET", sa.sun_path, 1);
 		if (!freopen("/dev/null", "w", stdout))
 			_exit(127);
