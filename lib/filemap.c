@@ -584,7 +584,6 @@ int generic_file_read_cached(struct rcl_file *filp, uint64_t pos, void *buf, siz
 	unsigned long first, last, index, prev_index;
 	struct page *pages[FILE_READ_CACHED_MAX];
 	size_t offset, prev_offset, done = 0;
-	unsigned int nr = 0;
 
 	if (!len || pos >= i_size) {
 		*ret_read = 0;		/* as the full read: nothing, prev_pos unchanged */
@@ -614,7 +613,7 @@ int generic_file_read_cached(struct rcl_file *filp, uint64_t pos, void *buf, siz
 		if ((index != first || prev_index != first || offset != prev_offset) &&
 		    page_accessed_moves(page))
 			goto slow;
-		pages[nr++] = page;
+		pages[index - first] = page;
 	}
 	for (index = first; index <= last; index++) {
 		struct page *page = pages[index - first];

@@ -397,7 +397,10 @@ bool unuse_retired_swap(struct page *page)
 		region_count(&region->swapents, -1);
 		swap_entry_put_pte(engine, entry);
 	}
-	return try_to_free_swap(page);
+	if (!try_to_free_swap(page))
+		return false;
+	ClearPageError(page);	/* the failed write is answered: a good slot comes next */
+	return true;
 }
 
 /*

@@ -127,7 +127,7 @@ struct region {
 	 * young and dirty bits can change under such a reader.
 	 */
 	spinlock_t ptl;
-	/* Changed under mm_lock by atomic adds (region_count), read without it by
+	/* Changed under mm_lock with atomic stores (region_count), read without it by
 	 * rcl_region_info; so are vm_flags' changes after creation (region_set_flags). */
 	unsigned long rss;		/* present entries */
 	unsigned long swapents;		/* swap entries */
@@ -159,10 +159,15 @@ extern __thread struct pglist_data *lru_lock_pgdat;
 
 /* Take @region's page-table lock: nothing under it may sleep or take mm_lock (lock.c). It
  * ranks above lru_lock: --enable-debug aborts on a ptl taken under that. */
-/* Add @delta to a region's count (rss, swapents): see struct region. */
+/*
+ * Add @delta to a region's count (rss, swapents): see struct region. Its writers are one at a
+ * time (mm_lock), so a plain load and store do, atomic only for the readers without the lock:
+ * no locked instruction on the fault and reclaim paths, which count every page.
+ */
 static inline void region_count(unsigned long *count, long delta)
 {
-	__atomic_fetch_add(count, (unsigned long)delta, __ATOMIC_RELAXED);
+	__atomic_store_n(count, __atomic_load_n(count, __ATOMIC_RELAXED) + (unsigned long)delta,
+			 __ATOMIC_RELAXED);
 }
 
 static inline unsigned long region_count_read(const unsigned long *count)

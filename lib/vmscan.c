@@ -584,8 +584,10 @@ unsigned long shrink_page_list(struct page_list *page_list, struct pglist_data *
 		}
 
 		/* Its slot's write failed (the slot retires): map the page back and let the slot
-		 * go, so that the step below gives it a good one. */
-		if (PageSwapCache(page) && swap_entry_retiring(engine, swp_entry(page->private)) &&
+		 * go, so that the step below gives it a good one. PG_error, which the failure
+		 * set, keeps the slot's lock off every other page's scan. */
+		if (PageSwapCache(page) && PageError(page) &&
+		    swap_entry_retiring(engine, swp_entry(page->private)) &&
 		    !unuse_retired_swap(page))
 			goto keep_locked;
 
