@@ -189,8 +189,8 @@ void metrics_render(struct rcl_engine *engine, FILE *out)
 				"oom_kill), by event." },
 	};
 	struct rcl_engine_info info;
-	uint32_t id;
-	int mf;
+	uint32_t *ids = NULL;
+	int mf, n, i;
 
 	family(out, "reclaimd_up", "gauge", "Always 1 while the daemon serves.");
 	fprintf(out, "reclaimd_up 1\n");
@@ -203,12 +203,14 @@ void metrics_render(struct rcl_engine *engine, FILE *out)
 		rcl_reclaim_policy_names[info.reclaim_policy]);
 	rcl_vmstat_foreach(engine, emit_vmstat, out);
 	emit_meminfo(engine, out);
+	/* One listing for every family: a group shows in all of them or none. */
+	n = rcl_memcg_list_alloc(engine, RCL_MEMCG_ROOT, &ids);
 	for (mf = 0; mf < NR_MF; mf++) {
 		family(out, families[mf][0], families[mf][1], families[mf][2]);
-		id = 0;
-		while (rcl_memcg_next(engine, RCL_MEMCG_ROOT, id, &id) == 0)
-			emit_memcg(engine, id, (enum memcg_family)mf, out);
+		for (i = 0; i < n; i++)
+			emit_memcg(engine, ids[i], (enum memcg_family)mf, out);
 	}
+	free(ids);
 }
 
 /* The daemon's requests by where they were answered: the loop thread, or a worker after a

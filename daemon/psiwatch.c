@@ -317,27 +317,25 @@ static struct pw_sock *sock_find_id(struct psiwatch *w, uint32_t memcg_id)
 static void sample_take(struct psiwatch *w)
 {
 	struct rcl_engine *engine = w->server->engine;
-	struct pw_sample *v = NULL, *grown;
-	size_t nr = 0, cap = 0;
+	struct pw_sample *v = NULL;
+	uint32_t *ids = NULL;
 	struct rcl_psi psi;
-	uint32_t id = 0;
+	size_t nr = 0;
+	int n, i;
 
-	while (rcl_memcg_next(engine, RCL_MEMCG_ROOT, id, &id) == 0) {
-		if (nr == cap) {
-			cap = cap ? cap * 2 : 16;
-			grown = realloc(v, cap * sizeof(*v));
-			if (!grown)
-				break;
-			v = grown;
-		}
-		if (rcl_memcg_path(engine, id, v[nr].memcg, sizeof(v[nr].memcg)) < 0 ||
-		    rcl_psi_read(engine, id, &psi) < 0)
-			continue;
-		v[nr].memcg_id = id;
+	n = rcl_memcg_list_alloc(engine, RCL_MEMCG_ROOT, &ids);
+	if (n > 0)
+		v = calloc((size_t)n, sizeof(*v));
+	for (i = 0; v && i < n; i++) {
+		if (rcl_memcg_path(engine, ids[i], v[nr].memcg, sizeof(v[nr].memcg)) < 0 ||
+		    rcl_psi_read(engine, ids[i], &psi) < 0)
+			continue;	/* deleted since the listing */
+		v[nr].memcg_id = ids[i];
 		v[nr].total[PSI_SOME] = psi.some.total_usec;
 		v[nr].total[PSI_FULL] = psi.full.total_usec;
 		nr++;
 	}
+	free(ids);
 	w->next = v;
 	w->nr_next = nr;
 	w->next_when = now_usec();

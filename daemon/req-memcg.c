@@ -409,6 +409,7 @@ int req_memcg_events(struct req_ctx *ctx, const Request *req, Response *resp)
 	return ret;
 }
 
+/* Group @id as memcg list shows it into *@ret (left alone if it has gone: -ENOENT). */
 static int memcg_info(struct req_ctx *ctx, uint32_t id, Reclaim__V1__MemcgInfo **ret)
 {
 	Reclaim__V1__MemcgInfo *m = malloc(sizeof(*m));
@@ -419,10 +420,12 @@ static int memcg_info(struct req_ctx *ctx, uint32_t id, Reclaim__V1__MemcgInfo *
 	if (!m)
 		return -ENOMEM;
 	reclaim__v1__memcg_info__init(m);
-	*ret = m;
 	r = rcl_memcg_path(ctx->engine, id, path, sizeof(path));
-	if (r < 0)
+	if (r < 0) {		/* deleted since the listing: not listed */
+		free(m);
 		return r;
+	}
+	*ret = m;
 	m->path = strdup(path);
 	if (!m->path)
 		return -ENOMEM;
@@ -442,37 +445,40 @@ static int memcg_info(struct req_ctx *ctx, uint32_t id, Reclaim__V1__MemcgInfo *
 int req_memcg_list(struct req_ctx *ctx, const Request *req, Response *resp)
 {
 	Reclaim__V1__MemcgListReply *r;
-	uint32_t root, id = 0;
-	size_t cap = 0;
-	int ret;
+	uint32_t root, *ids = NULL;
+	int ret, n, i;
 
 	ret = req_memcg_resolve_visible(ctx, "path", req->memcg_list->path, resp, &root);
 	if (ret < 0)
 		return ret;
+	n = rcl_memcg_list_alloc(ctx->engine, root, &ids);
+	if (n == -ENOENT)	/* deleted since it was resolved */
+		return req_memcg_resolve_visible(ctx, "path", req->memcg_list->path, resp, &root);
+	if (n < 0)
+		return n;
+	ret = -ENOMEM;
 	r = malloc(sizeof(*r));
 	if (!r)
-		return -ENOMEM;
+		goto out;
 	reclaim__v1__memcg_list_reply__init(r);
 	resp->msg_case = RESP(MEMCG_LIST);
 	resp->memcg_list = r;
-	while (rcl_memcg_next(ctx->engine, root, id, &id) == 0) {
-		if (!memcg_visible(ctx, id))
+	r->memcgs = calloc((size_t)n, sizeof(*r->memcgs));
+	if (n && !r->memcgs)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (!memcg_visible(ctx, ids[i]))
 			continue;
-		if (r->n_memcgs == cap) {
-			Reclaim__V1__MemcgInfo **m;
-
-			cap = cap ? cap * 2 : 16;
-			m = realloc(r->memcgs, cap * sizeof(*m));
-			if (!m)
-				return -ENOMEM;
-			r->memcgs = m;
-		}
-		ret = memcg_info(ctx, id, &r->memcgs[r->n_memcgs]);
-		r->n_memcgs++;
+		ret = memcg_info(ctx, ids[i], &r->memcgs[r->n_memcgs]);
+		if (r->memcgs[r->n_memcgs])
+			r->n_memcgs++;
 		if (ret == -ENOMEM)
-			return ret;
+			goto out;
 	}
-	return 0;
+	ret = 0;
+out:
+	free(ids);
+	return ret;
 }
 
 int req_reclaim(struct req_ctx *ctx, const Request *req, Response *resp)

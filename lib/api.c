@@ -3,6 +3,7 @@
  * reclaim/pressure.h, reclaim/engine.h tunables). Validation first, then the big lock.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -355,39 +356,53 @@ int rcl_memcg_lookup(struct rcl_engine *engine, const char *path, uint32_t *ret_
 	return err;
 }
 
-int rcl_memcg_next(struct rcl_engine *engine, uint32_t root_id, uint32_t prev_id,
-		   uint32_t *ret_id)
+int rcl_memcg_list(struct rcl_engine *engine, uint32_t root_id, uint32_t *ids, size_t max)
 {
-	struct mem_cgroup *root, *prev = NULL, *next = NULL;
-	int err = 0;
+	struct mem_cgroup *root;
+	size_t n = 0;
 
 	/*
-	 * The tree lock alone, as a lookup by path: it keeps every group the walk can reach from
-	 * being unlinked, so none is freed under it, and a reclaim holding mm_lock does not hold
-	 * up a listing (status, /metrics).
+	 * One hold of the tree lock for the whole walk, as a lookup by path takes it: nothing is
+	 * unlinked meanwhile, so the listing is one moment's. A walk resumed group by group from
+	 * the last id it returned lost its place, and every group after it, when that group was
+	 * deleted in between. A reclaim holding mm_lock does not hold up a listing (status,
+	 * /metrics).
 	 */
 	memcg_tree_lock(engine);
 	root = memcg_from_user_id(engine, root_id);
-	if (prev_id)
-		prev = memcg_from_user_id(engine, prev_id);
-	if (!root || (prev_id && !prev))
-		err = -EINVAL;
-	else {
-		/* The walk scrapes through deleted groups that hold pages: callers see none. */
-		if (prev)
-			css_get(prev);	/* as a walk holds its position: the next step lets go */
-		do
-			next = mem_cgroup_iter(root, next ? next : prev, NULL);
-		while (next && !next->online);
-		if (!next) {
-			err = -ENOENT;
-		} else {
-			*ret_id = next->user_id;
-			mem_cgroup_iter_break(root, next);
-		}
-	}
+	if (root)
+		n = mem_cgroup_walk_online(root, ids, max);
 	memcg_tree_unlock(engine);
-	return err;
+	if (!root)
+		return -ENOENT;
+	return n > INT_MAX ? INT_MAX : (int)n;
+}
+
+int rcl_memcg_list_alloc(struct rcl_engine *engine, uint32_t root_id, uint32_t **ret_ids)
+{
+	uint32_t *ids = NULL, *grown;
+	size_t max = 16;
+	int n;
+
+	/* Groups made between two tries make the second one bigger: bounded, as they are. */
+	for (;;) {
+		grown = realloc(ids, max * sizeof(*ids));
+		if (!grown) {
+			free(ids);
+			return -ENOMEM;
+		}
+		ids = grown;
+		n = rcl_memcg_list(engine, root_id, ids, max);
+		if (n < 0 || (size_t)n <= max)
+			break;
+		max = (size_t)n + 16;
+	}
+	if (n < 0) {
+		free(ids);
+		return n;
+	}
+	*ret_ids = ids;
+	return n;
 }
 
 static int memcg_path_of(struct mem_cgroup *memcg, char *buf, size_t len)

@@ -541,6 +541,26 @@ static struct mem_cgroup *next_descendant_pre(struct mem_cgroup *pos, struct mem
 }
 
 /*
+ * The ids of the live groups under @root (itself first), in pre-order, as a listing shows
+ * them: @ids gets the first @max, and the count of all is returned. Offline groups are walked
+ * through, not listed. Caller holds the tree lock (or mm_lock), so the walk is one moment's.
+ */
+size_t mem_cgroup_walk_online(struct mem_cgroup *root, uint32_t *ids, size_t max)
+{
+	struct mem_cgroup *pos;
+	size_t n = 0;
+
+	for (pos = root; pos; pos = next_descendant_pre(pos, root)) {
+		if (pos != root && !pos->online)
+			continue;
+		if (n < max)
+			ids[n] = pos->user_id;
+		n++;
+	}
+	return n;
+}
+
+/*
  * Iterate the groups under @root in pre-order. With @reclaim, reclaimers of the same (root,
  * node, priority) share a cursor: a walk resumes where the last one stopped and ends at the end
  * of the hierarchy; a new walk that starts exactly at the end sees the beginning once; a walk

@@ -201,6 +201,7 @@ static inline void css_put(struct mem_cgroup *memcg)
 struct mem_cgroup *mem_cgroup_iter(struct mem_cgroup *root, struct mem_cgroup *prev,
 				   struct mem_cgroup_reclaim_cookie *reclaim);
 void mem_cgroup_iter_break(struct mem_cgroup *root, struct mem_cgroup *prev);
+size_t mem_cgroup_walk_online(struct mem_cgroup *root, uint32_t *ids, size_t max);
 enum mem_cgroup_protection mem_cgroup_protected(struct mem_cgroup *root,
 						struct mem_cgroup *memcg);
 unsigned long mem_cgroup_soft_limit_reclaim(struct pglist_data *pgdat, int order, gfp_t gfp,

@@ -56,7 +56,7 @@
  *                                      (atomic) reference under it (region_lookup_get)
  *       engine->memcg_tree_lock        the groups as a lookup by path sees them: memcgs[],
  *                                      children lists, online flags (a leaf); changed under
- *                                      mm_lock and it; rcl_memcg_lookup and rcl_memcg_next
+ *                                      mm_lock and it; rcl_memcg_lookup and rcl_memcg_list
  *                                      walk under it alone (a group is unlinked under it
  *                                      before it is freed), and a read of a group by id
  *                                      (usage, knobs, path, events, memory.stat, pressure,

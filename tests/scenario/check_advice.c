@@ -437,7 +437,7 @@ END_TEST
 START_TEST(test_memcg_walk_and_paths)
 {
 	struct fixture f;
-	uint32_t a, b, c, id = 0, seen[8];
+	uint32_t a, b, c, id, seen[8];
 	char path[64];
 	int n = 0;
 
@@ -445,10 +445,14 @@ START_TEST(test_memcg_walk_and_paths)
 	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "a", &a), 0);
 	ck_assert_int_eq(rcl_memcg_create(f.e, a, "b", &b), 0);
 	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "c", &c), 0);
-	while (n < 8 && rcl_memcg_next(f.e, RCL_MEMCG_ROOT, id, &id) == 0)
-		seen[n++] = id;
+	n = rcl_memcg_list(f.e, RCL_MEMCG_ROOT, seen, 8);
 	ck_assert_int_eq(n, 4);			/* pre-order: the root, then every group once */
 	ck_assert_uint_eq(seen[0], RCL_MEMCG_ROOT);
+	ck_assert_uint_eq(seen[1], a);
+	ck_assert_uint_eq(seen[2], b);
+	ck_assert_uint_eq(seen[3], c);
+	ck_assert_int_eq(rcl_memcg_list(f.e, RCL_MEMCG_ROOT, seen, 2), 4);	/* room for 2 */
+	ck_assert_uint_eq(seen[1], a);
 	ck_assert_int_eq(rcl_memcg_path(f.e, b, path, sizeof(path)), 0);
 	ck_assert_str_eq(path, "/a/b");
 	ck_assert_int_eq(rcl_memcg_path(f.e, RCL_MEMCG_ROOT, path, sizeof(path)), 0);
@@ -456,7 +460,7 @@ START_TEST(test_memcg_walk_and_paths)
 	ck_assert_int_eq(rcl_memcg_path(f.e, b, path, 3), -ENAMETOOLONG);
 	ck_assert_int_eq(rcl_memcg_lookup(f.e, "/a/b", &id), 0);
 	ck_assert_uint_eq(id, b);
-	ck_assert_int_eq(rcl_memcg_next(f.e, 999, 0, &id), -EINVAL);
+	ck_assert_int_eq(rcl_memcg_list(f.e, 999, seen, 8), -ENOENT);
 	fixture_teardown(&f);
 }
 END_TEST

@@ -254,8 +254,8 @@ static void *mt_monitor_main(void *arg)
 			m->err = rcl_psi_read(m->e, RCL_MEMCG_ROOT, &psi);
 		if (!m->err)
 			m->err = rcl_pressure_now(m->e, RCL_MEMCG_ROOT, &level);
-		while (!m->err && rcl_memcg_next(m->e, RCL_MEMCG_ROOT, id, &id) == 0)
-			;
+		if (!m->err && rcl_memcg_list(m->e, RCL_MEMCG_ROOT, &id, 1) < 1)
+			m->err = -ENOENT;
 		if (!m->err)
 			m->err = rcl_region_info(m->e, m->region, &ri);
 		if (!m->err && ri.nr_pages != MT_COMMON)

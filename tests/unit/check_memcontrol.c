@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #include "beside-lock.h"
 #include "check-main.h"
@@ -568,7 +569,9 @@ START_TEST(test_delete_offlines_charged_group)
 	unlock(f.e);
 	/* Gone for callers: no lookup, no walk, no knobs, no second delete; the name is free. */
 	ck_assert_int_eq(rcl_memcg_lookup(f.e, "/A/B", &next), -ENOENT);
-	ck_assert_int_eq(rcl_memcg_next(f.e, A, A, &next), -ENOENT);
+	ck_assert_int_eq(rcl_memcg_list(f.e, A, &next, 1), 1);	/* A alone */
+	ck_assert_uint_eq(next, A);
+	ck_assert_int_eq(rcl_memcg_list(f.e, B, &next, 1), -ENOENT);
 	ck_assert_int_eq(rcl_memcg_set(f.e, B, RCL_MEMCG_MAX, PG), -ENOENT);
 	ck_assert_int_eq(rcl_memcg_delete(f.e, B), -ENOENT);
 	B2 = mkcg(f.e, A, "B");
@@ -608,7 +611,7 @@ struct lookup_race {
 	size_t events_len, stat_len;
 	struct rcl_psi psi;
 	enum rcl_pressure_level level;
-	uint32_t walked[4];		/* rcl_memcg_next from the root, as status lists groups */
+	uint32_t walked[4];		/* rcl_memcg_list from the root, as status lists groups */
 	int nr_walked;
 };
 
@@ -627,17 +630,12 @@ static int show_group(struct lookup_race *r, bool stat, size_t *ret_len)
 	return err;
 }
 
-/* Every group under the root, as a listing walks them; stops at ENOENT (the end). */
+/* Every group under the root, as a listing walks them. */
 static int walk_groups(struct lookup_race *r)
 {
-	uint32_t prev = 0, next;
-	int err;
-
-	r->nr_walked = 0;
-	while ((err = rcl_memcg_next(r->e, RCL_MEMCG_ROOT, prev, &next)) == 0 &&
-	       r->nr_walked < (int)(sizeof(r->walked) / sizeof(r->walked[0])))
-		r->walked[r->nr_walked++] = prev = next;
-	return err == -ENOENT ? 0 : err ? err : -E2BIG;
+	r->nr_walked = rcl_memcg_list(r->e, RCL_MEMCG_ROOT, r->walked,
+				      sizeof(r->walked) / sizeof(r->walked[0]));
+	return r->nr_walked < 0 ? r->nr_walked : 0;
 }
 
 /* Look the group up, then read it as status, memory.stat and /metrics do. */
@@ -699,6 +697,83 @@ START_TEST(test_lookup_beside_mm_lock)
 	fixture_teardown(&f);
 }
 END_TEST
+
+/* ---- a listing while groups come and go -------------------------------------------------- */
+
+#define CHURN_ROUNDS	3000
+
+struct churn {
+	struct rcl_engine *e;
+	uint32_t parent;
+	_Atomic bool stop, done;
+	int err;
+	unsigned int rounds;
+};
+
+/* Make and delete /A/x again and again: a group that sits early in the pre-order walk. */
+static void *churn_groups(void *p)
+{
+	struct churn *c = p;
+	uint32_t id;
+
+	for (c->rounds = 0; c->rounds < CHURN_ROUNDS && !atomic_load(&c->stop); c->rounds++) {
+		c->err = rcl_memcg_create(c->e, c->parent, "x", &id);
+		if (!c->err)
+			c->err = rcl_memcg_delete(c->e, id);
+		if (c->err)
+			break;
+	}
+	atomic_store(&c->done, true);
+	return NULL;
+}
+
+/*
+ * A listing is one moment's: a group deleted while the listing is taken never costs it the
+ * groups after it. A walk resumed by the last id it returned lost every later group whenever
+ * that id was deleted in between (status, memcg list and /metrics stopped short). Each of
+ * the listings here must hold all four groups that live throughout.
+ */
+START_TEST(test_list_while_groups_churn)
+{
+	uint32_t stable[4], ids[16];
+	struct churn c = { 0 };
+	unsigned int listings = 0;
+	struct fixture f;
+	time_t deadline = time(NULL) + 30;
+	pthread_t tid;
+	int n, i, k;
+
+	fixture_setup(&f, 16, 0, 1);
+	stable[0] = mkcg(f.e, RCL_MEMCG_ROOT, "A");
+	stable[1] = mkcg(f.e, RCL_MEMCG_ROOT, "B");
+	stable[2] = mkcg(f.e, stable[1], "C");
+	stable[3] = mkcg(f.e, RCL_MEMCG_ROOT, "D");
+	c.e = f.e;
+	c.parent = stable[0];
+	ck_assert_int_eq(pthread_create(&tid, NULL, churn_groups, &c), 0);
+	/* Listings for as long as the churn goes on, so that the two overlap. */
+	while (!atomic_load(&c.done) && time(NULL) < deadline) {
+		n = rcl_memcg_list(f.e, RCL_MEMCG_ROOT, ids, 16);
+		ck_assert_int_ge(n, 5);
+		ck_assert_int_le(n, 6);
+		ck_assert_uint_eq(ids[0], RCL_MEMCG_ROOT);
+		for (k = 0; k < 4; k++) {
+			for (i = 0; i < n && ids[i] != stable[k]; i++)
+				;
+			ck_assert_msg(i < n, "listing %u of %d groups lacks group %u", listings, n,
+				      stable[k]);
+		}
+		listings++;
+	}
+	atomic_store(&c.stop, true);
+	pthread_join(tid, NULL);
+	ck_assert_int_eq(c.err, 0);
+	ck_assert_uint_eq(c.rounds, CHURN_ROUNDS);
+	ck_assert_uint_gt(listings, 0);
+	fixture_teardown(&f);
+}
+END_TEST
+
 
 static void *lookup_loop(void *p)
 {
@@ -784,6 +859,7 @@ static Suite *make_suite(void)
 	tc = tcase_create("lookup");
 	tcase_set_timeout(tc, BESIDE_LOCK_SECONDS + 10);
 	tcase_add_test(tc, test_lookup_beside_mm_lock);
+	tcase_add_test(tc, test_list_while_groups_churn);
 	tcase_add_test(tc, test_lookup_beside_create_delete);
 	suite_add_tcase(s, tc);
 	return s;

@@ -35,10 +35,15 @@ int rcl_memcg_get(struct rcl_engine *engine, uint32_t id, enum rcl_memcg_knob kn
 		  uint64_t *ret);
 int rcl_memcg_lookup(struct rcl_engine *engine, const char *path, uint32_t *ret_id);
 
-/* Pre-order walk of the hierarchy under @root_id: @prev_id 0 starts at @root_id itself;
- * -ENOENT after the last group. */
-int rcl_memcg_next(struct rcl_engine *engine, uint32_t root_id, uint32_t prev_id,
-		   uint32_t *ret_id);
+/*
+ * The live groups under @root_id (itself first) in pre-order, as one moment saw them: the
+ * first @max ids in @ids, and the count of all returned (more than @max: call again with
+ * room), or -ENOENT if @root_id names no live group. A group deleted since reads as -ENOENT
+ * when asked about.
+ */
+int rcl_memcg_list(struct rcl_engine *engine, uint32_t root_id, uint32_t *ids, size_t max);
+/* The same in an array of the right size, malloc'd into *@ret_ids (free it): the count. */
+int rcl_memcg_list_alloc(struct rcl_engine *engine, uint32_t root_id, uint32_t **ret_ids);
 /* "/a/b" of group @id ("/" for the root); -ENAMETOOLONG if it does not fit @len. */
 int rcl_memcg_path(struct rcl_engine *engine, uint32_t id, char *buf, size_t len);
 
