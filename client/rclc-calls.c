@@ -1081,6 +1081,74 @@ int rclc_file_read(struct rclc *c, const char *path, const char *memcg, uint64_t
 	return rclc_exec(c, &req, WANT(FILE_READ), decode_file_read, &o);
 }
 
+/* A file's ranges for IOV[N], as wire_byte_ranges makes a region's. */
+static Reclaim__V1__FileRange **wire_file_ranges(const struct rclc_iovec *iov, size_t n)
+{
+	Reclaim__V1__FileRange **pp = malloc(n * (sizeof(*pp) + sizeof(**pp)));
+	Reclaim__V1__FileRange *p = (Reclaim__V1__FileRange *)(pp + n);
+	size_t i;
+
+	if (!pp)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		reclaim__v1__file_range__init(&p[i]);
+		p[i].offset = iov[i].offset;
+		p[i].length = iov[i].len;
+		pp[i] = &p[i];
+	}
+	return pp;
+}
+
+/* Each range's bytes into its iovec's buffer (o->p[0], o->n of them), at most its length
+ * (short at the end of the file); the lengths at o->p[1], their sum at o->p[2]. */
+static int decode_file_readv(struct rclc *c, Response **respp, const struct rclc_out *o)
+{
+	const Reclaim__V1__FileReadReply *r = (*respp)->file_read;
+	const struct rclc_iovec *iov = o->p[0];
+	size_t *lens = o->p[1], i;
+	uint64_t total = 0;
+
+	if (r->n_data != o->n) {
+		rclc_set_error(c, 0, "the server answered %zu ranges for %zu asked", r->n_data, o->n);
+		return -EPROTO;
+	}
+	for (i = 0; i < o->n; i++) {
+		if (r->data[i].len > iov[i].len) {
+			rclc_set_error(c, 0, "the server sent %zu bytes for ranges[%zu]'s %zu",
+				       r->data[i].len, i, iov[i].len);
+			return -EPROTO;
+		}
+		memcpy(iov[i].buf, r->data[i].data, r->data[i].len);
+		if (lens)
+			lens[i] = r->data[i].len;
+		total += r->data[i].len;
+	}
+	put_u64(o->p[2], total);
+	return 0;
+}
+
+int rclc_file_readv(struct rclc *c, const char *path, const char *memcg,
+		    const struct rclc_iovec *iov, size_t n, size_t *ret_lens, uint64_t *ret_bytes)
+{
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__FileRead fr = RECLAIM__V1__FILE_READ__INIT;
+	struct rclc_out o = { .p = { (void *)iov, ret_lens, ret_bytes }, .n = n };
+	int r = vector_check(c, iov, n);
+
+	if (r < 0)
+		return r;
+	fr.path = wire_str(path);
+	fr.memcg = wire_str(memcg);
+	fr.ranges = wire_file_ranges(iov, n);
+	if (!fr.ranges)
+		return rclc_fail_early(c, -ENOMEM, "out of memory");
+	fr.n_ranges = n;
+	SET_REQ(req, file_read, FILE_READ, &fr);
+	r = rclc_exec(c, &req, WANT(FILE_READ), decode_file_readv, &o);
+	free(fr.ranges);
+	return r;
+}
+
 static int decode_file_write(struct rclc *c, Response **respp, const struct rclc_out *o)
 {
 	if ((*respp)->file_write->bytes != o->u[0]) {

@@ -506,6 +506,12 @@ int rclc_shutdown(struct rclc *c);
 int rclc_file_read(struct rclc *c, const char *path, const char *memcg, uint64_t offset,
 		   void *buf, size_t len, size_t *ret_len);
 
+/* rclc_file_read of IOV[N] in one request, read one after the other as N calls would: each
+ * range's bytes read (fewer at the end of the file) into RET_LENS[N], their sum into
+ * *RET_BYTES (either may be NULL). */
+int rclc_file_readv(struct rclc *c, const char *path, const char *memcg,
+		    const struct rclc_iovec *iov, size_t n, size_t *ret_lens, uint64_t *ret_bytes);
+
 /* MODE: the bits of a file this creates; -1 = 0600. */
 int rclc_file_write(struct rclc *c, const char *path, const char *memcg, uint64_t offset,
 		    const void *buf, size_t len, int mode);

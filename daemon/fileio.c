@@ -166,16 +166,16 @@ int fileio_read(struct rcl_engine *engine, struct fileio_table *t, const char *p
 }
 
 int fileio_read_cached(struct fileio_table *t, const char *path, uint32_t memcg_id,
-		       uint64_t offset, void *buf, size_t len, size_t *ret_read)
+		       struct rcl_file_iov *iov, size_t n)
 {
 	struct fileio_file *f;
 
 	for (f = t->files; f; f = f->next)
 		if (strcmp(f->path, path) == 0)
 			break;
-	if (!f || f->memcg_id != memcg_id || !buf || !rcl_file_names(f->filp, path))
-		return -EAGAIN;		/* an open, a reopen or a discarding read: a worker's */
-	return rcl_file_pread_cached(f->filp, offset, buf, len, ret_read);
+	if (!f || f->memcg_id != memcg_id || !rcl_file_names(f->filp, path))
+		return -EAGAIN;		/* an open or a reopen: a worker's */
+	return rcl_file_preadv_cached(f->filp, iov, n);
 }
 
 int fileio_write(struct rcl_engine *engine, struct fileio_table *t, const char *path,

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "reclaim/region.h"
+
 struct rcl_engine;
 
 /* POSIX_FADV_* values, as the wire's FileAdvice. */
@@ -42,11 +44,11 @@ void fileio_table_free(struct rcl_engine *engine, struct fileio_table *t);
  */
 int fileio_read(struct rcl_engine *engine, struct fileio_table *t, const char *path,
 		uint32_t memcg_id, uint64_t offset, void *buf, size_t len, size_t *ret_read);
-/* fileio_read from the page cache alone, for the event loop: a file the connection holds open
- * charged to MEMCG_ID, every page of the range cached (rcl_file_pread_cached). -EAGAIN, with
- * nothing changed, when fileio_read must do it. */
+/* fileio_read of N ranges from the page cache alone, for the event loop: a file the connection
+ * holds open charged to MEMCG_ID, every page of the ranges cached (rcl_file_preadv_cached).
+ * -EAGAIN, with nothing changed, when fileio_read of each must do it. */
 int fileio_read_cached(struct fileio_table *t, const char *path, uint32_t memcg_id,
-		       uint64_t offset, void *buf, size_t len, size_t *ret_read);
+		       struct rcl_file_iov *iov, size_t n);
 int fileio_write(struct rcl_engine *engine, struct fileio_table *t, const char *path,
 		 uint32_t memcg_id, uint64_t offset, const void *buf, size_t len);
 /* posix_fadvise() on the open file (opened charged to MEMCG_ID if it is not yet): LEN 0 = to

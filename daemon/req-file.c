@@ -170,47 +170,76 @@ static Reclaim__V1__FileReadReply *file_read_reply(Response *resp)
 	return r;
 }
 
+/* Whether FileRead @m is one the loop may try: data wanted, and no more pages in all than
+ * rcl_file_preadv_cached copies. */
+static bool file_read_may_be_cached(const Reclaim__V1__FileRead *m)
+{
+	uint64_t pages = 0;
+	size_t i;
+
+	if (m->discard || !m->n_ranges || m->n_ranges > FILE_CACHED_PAGES)
+		return false;
+	for (i = 0; i < m->n_ranges; i++) {
+		uint64_t offset = m->ranges[i]->offset, length = m->ranges[i]->length;
+
+		if (length > (uint64_t)FILE_CACHED_PAGES * 4096 || offset + length < offset)
+			return false;
+		if (length)
+			pages += ((offset + length - 1) >> 12) - (offset >> 12) + 1;
+	}
+	return pages <= FILE_CACHED_PAGES;
+}
+
 /*
- * A FileRead hit, on the loop: one range, every page of it cached, of a file this connection
- * holds open charged to the same memcg (rcl_file_pread_cached). Anything else -EAGAIN, with
- * @resp untouched, for req_file_read on a worker.
+ * A FileRead hit, on the loop: every page of every range cached, of a file this connection
+ * holds open charged to the same memcg (rcl_file_preadv_cached), read as the worker would read
+ * the ranges one after the other. Anything else -EAGAIN, with @resp untouched, for
+ * req_file_read on a worker.
  */
 int req_file_read_cached(struct req_ctx *ctx, const Request *req, Response *resp)
 {
 	const Reclaim__V1__FileRead *m = req->file_read;
+	struct rcl_file_iov iov[FILE_CACHED_PAGES];
 	Reclaim__V1__FileReadReply *r;
-	uint64_t offset, length;
 	uint32_t memcg;
-	size_t got;
-	void *buf;
+	size_t i, n = m->n_ranges;
 	int ret;
 
-	if (m->n_ranges != 1 || m->discard || !m->ranges[0]->length ||
-	    m->ranges[0]->length > (uint64_t)(FILE_CACHED_PAGES - 1) * 4096)	/* spans <= 64 */
+	if (!file_read_may_be_cached(m))
 		return -EAGAIN;
 	ret = file_read_check(ctx, m, resp, true, &memcg);
 	if (ret < 0)
 		return ret;
-	offset = m->ranges[0]->offset;
-	length = m->ranges[0]->length;
-	buf = malloc(length);
-	if (!buf)
-		return -EAGAIN;
-	ret = fileio_read_cached(ctx->files, m->path, memcg, offset, buf, length, &got);
+	for (i = 0; i < n; i++) {
+		iov[i] = (struct rcl_file_iov){ .offset = m->ranges[i]->offset,
+						.len = (size_t)m->ranges[i]->length };
+		iov[i].buf = malloc(iov[i].len ? iov[i].len : 1);
+		if (!iov[i].buf) {
+			ret = -EAGAIN;
+			goto out;
+		}
+	}
+	ret = fileio_read_cached(ctx->files, m->path, memcg, iov, n);
 	if (ret < 0) {
-		free(buf);
-		return ret == -EAGAIN ? ret : fileio_error(ctx, m->path, ret, resp);
+		if (ret != -EAGAIN)
+			ret = fileio_error(ctx, m->path, ret, resp);
+		goto out;
 	}
+	ret = -ENOMEM;
 	r = file_read_reply(resp);
-	if (!r || !(r->data = calloc(1, sizeof(*r->data)))) {
-		free(buf);
-		return -ENOMEM;
+	if (!r || !(r->data = calloc(n, sizeof(*r->data))))
+		goto out;
+	for (r->n_data = 0; r->n_data < n; r->n_data++) {	/* the reply owns them now */
+		r->data[r->n_data].data = iov[r->n_data].buf;
+		r->data[r->n_data].len = iov[r->n_data].read;
+		r->bytes += iov[r->n_data].read;
+		iov[r->n_data].buf = NULL;
 	}
-	r->n_data = 1;
-	r->data[0].data = buf;
-	r->data[0].len = got;
-	r->bytes = got;
-	return 0;
+	ret = 0;
+out:
+	for (i = 0; i < n; i++)
+		free(iov[i].buf);
+	return ret;
 }
 
 int req_file_read(struct req_ctx *ctx, const Request *req, Response *resp)

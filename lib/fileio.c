@@ -197,10 +197,28 @@ int rcl_file_pread(struct rcl_file *filp, uint64_t offset, void *buf, size_t len
 int rcl_file_pread_cached(struct rcl_file *filp, uint64_t offset, void *buf, size_t len,
 			  size_t *ret_read)
 {
+	struct rcl_file_iov v = { .offset = offset, .buf = buf, .len = len };
+	int err;
+
 	if (!filp || (!buf && len) || !range_ok(offset, len))
 		return -EINVAL;
 	/* The handle holds its mapping (file_put never frees one in use): no lookup, no lock. */
-	return generic_file_read_cached(filp, offset, buf, len, ret_read);
+	err = generic_file_read_cached(filp, &v, 1);
+	if (!err)
+		*ret_read = v.read;
+	return err;
+}
+
+int rcl_file_preadv_cached(struct rcl_file *filp, struct rcl_file_iov *iov, size_t n)
+{
+	size_t i;
+
+	if (!filp || (!iov && n))
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if ((!iov[i].buf && iov[i].len) || !range_ok(iov[i].offset, iov[i].len))
+			return -EINVAL;
+	return generic_file_read_cached(filp, iov, n);
 }
 
 int rcl_file_pwrite(struct rcl_file *filp, uint64_t offset, const void *buf, size_t len)

@@ -566,74 +566,124 @@ static bool page_accessed_moves(struct page *page)
 }
 
 /*
- * generic_file_buffered_read of a range whose pages are all cached and up to date, for a
- * caller that must not wait (an event loop): no mm_lock, no I/O, no reclaim. It does what
- * that read would do on those pages (copy, mark accessed, the readahead state's prev_pos), or
- * nothing and -EAGAIN when that read would do more: a page missing or being read, one that
- * starts asynchronous readahead (PG_readahead), one whose access moves it on the LRU, or more
- * than FILE_READ_CACHED_MAX pages. The mapping's page cache lock is held throughout, so no
+ * The pages a run of cached reads would copy, and which of them it would mark accessed, worked
+ * out before it copies a byte: a read that cannot be done whole is not begun.
+ */
+struct read_cached_plan {
+	struct page *pages[FILE_READ_CACHED_MAX];
+	bool marked[FILE_READ_CACHED_MAX];
+	unsigned int nr;
+};
+
+/* Whether @page was marked accessed earlier in this run: a second mark would find it
+ * referenced, and might move it. */
+static bool plan_marked(const struct read_cached_plan *plan, const struct page *page)
+{
+	unsigned int k;
+
+	for (k = 0; k < plan->nr; k++)
+		if (plan->marked[k] && plan->pages[k] == page)
+			return true;
+	return false;
+}
+
+/* Each range's length within the file: what generic_file_buffered_read would copy. */
+static size_t read_cached_len(const struct rcl_file_iov *v, uint64_t i_size)
+{
+	if (!v->len || v->offset >= i_size)
+		return 0;
+	return v->len > i_size - v->offset ? (size_t)(i_size - v->offset) : v->len;
+}
+
+/*
+ * Walk the ranges as generic_file_buffered_read would, one after the other with the
+ * readahead state's prev_pos carried across: every page must be cached, up to date, not a
+ * readahead mark, and its mark (the first of this run) must not move it on the LRU. Under the
+ * mapping's page cache lock. False: the full read must do it.
+ */
+static bool read_cached_plan(struct rcl_file *filp, const struct rcl_file_iov *iov, size_t n,
+			     uint64_t i_size, struct read_cached_plan *plan)
+{
+	struct address_space *mapping = filp->mapping;
+	unsigned long prev_index = (unsigned long)((uint64_t)filp->f_ra.prev_pos >> PAGE_SHIFT);
+	size_t prev_offset = (size_t)((uint64_t)filp->f_ra.prev_pos & (PAGE_SIZE - 1));
+	size_t r;
+
+	plan->nr = 0;
+	for (r = 0; r < n; r++) {
+		size_t len = read_cached_len(&iov[r], i_size), offset, done;
+		unsigned long index = (unsigned long)(iov[r].offset >> PAGE_SHIFT);
+
+		offset = (size_t)(iov[r].offset & (PAGE_SIZE - 1));
+		for (done = 0; done < len; index++) {
+			pgcache_slot_t s = page_cache_slot(mapping, index);
+			size_t nr = min_t(size_t, PAGE_SIZE - offset, len - done);
+			struct page *page;
+			bool mark;
+
+			if (plan->nr == FILE_READ_CACHED_MAX || !slot_is_page(s))
+				return false;
+			page = pfn_to_page(filp->engine, slot_pfn(s));
+			if (!PageUptodate(page) || PageReadahead(page))
+				return false;
+			mark = prev_index != index || offset != prev_offset;
+			if (mark && (page_accessed_moves(page) || plan_marked(plan, page)))
+				return false;
+			plan->pages[plan->nr] = page;
+			plan->marked[plan->nr++] = mark;
+			prev_index = index;
+			offset = (offset + nr) & (PAGE_SIZE - 1);
+			prev_offset = offset;
+			done += nr;
+		}
+	}
+	return true;
+}
+
+/*
+ * generic_file_buffered_read of ranges whose pages are all cached and up to date, one after
+ * the other, for a caller that must not wait (an event loop): no mm_lock, no I/O, no reclaim.
+ * It does what those reads would do on those pages (copy, mark accessed, the readahead state's
+ * prev_pos), or nothing and -EAGAIN when they would do more: a page missing or being read, one
+ * that starts asynchronous readahead (PG_readahead), one whose access moves it on the LRU (a
+ * page marked twice in the run counts: the second mark finds it referenced), or more than
+ * FILE_READ_CACHED_MAX pages in all. The mapping's page cache lock is held throughout, so no
  * page leaves the cache meanwhile; like the kernel's read(), the copy races with a concurrent
  * write of the same bytes (no lock orders page contents), never with the page's reuse.
  */
-int generic_file_read_cached(struct rcl_file *filp, uint64_t pos, void *buf, size_t len,
-			     size_t *ret_read)
+int generic_file_read_cached(struct rcl_file *filp, struct rcl_file_iov *iov, size_t n)
 {
 	struct address_space *mapping = filp->mapping;
-	struct file_ra_state *ra = &filp->f_ra;
 	uint64_t i_size = __atomic_load_n(&mapping->i_size, __ATOMIC_RELAXED);
-	unsigned long first, last, index, prev_index;
-	struct page *pages[FILE_READ_CACHED_MAX];
-	size_t offset, prev_offset, done = 0;
-
-	if (!len || pos >= i_size) {
-		*ret_read = 0;		/* as the full read: nothing, prev_pos unchanged */
-		return 0;
-	}
-	if (len > i_size - pos)
-		len = (size_t)(i_size - pos);
-	first = (unsigned long)(pos >> PAGE_SHIFT);
-	last = (unsigned long)((pos + len - 1) >> PAGE_SHIFT);
-	if (last - first >= FILE_READ_CACHED_MAX)
-		return -EAGAIN;
-	prev_index = (unsigned long)((uint64_t)ra->prev_pos >> PAGE_SHIFT);
-	prev_offset = (size_t)((uint64_t)ra->prev_pos & (PAGE_SIZE - 1));
-	offset = (size_t)(pos & (PAGE_SIZE - 1));
+	struct read_cached_plan plan;
+	unsigned int k = 0;
+	size_t r;
 
 	i_pages_lock(mapping);
-	for (index = first; index <= last; index++) {
-		pgcache_slot_t s = page_cache_slot(mapping, index);
-		struct page *page;
-
-		if (!slot_is_page(s))
-			goto slow;
-		page = pfn_to_page(filp->engine, slot_pfn(s));
-		if (!PageUptodate(page) || PageReadahead(page))
-			goto slow;
-		/* Only the first page can go unmarked: a sequential reader's re-read of it. */
-		if ((index != first || prev_index != first || offset != prev_offset) &&
-		    page_accessed_moves(page))
-			goto slow;
-		pages[index - first] = page;
+	if (!read_cached_plan(filp, iov, n, i_size, &plan)) {
+		i_pages_unlock(mapping);
+		return -EAGAIN;
 	}
-	for (index = first; index <= last; index++) {
-		struct page *page = pages[index - first];
-		size_t n = min_t(size_t, PAGE_SIZE - offset, len - done);
+	for (r = 0; r < n; r++) {
+		size_t len = read_cached_len(&iov[r], i_size), done, nr;
+		size_t offset = (size_t)(iov[r].offset & (PAGE_SIZE - 1));
 
-		if (prev_index != index || offset != prev_offset)
-			SetPageReferenced(page);	/* all mark_page_accessed does here */
-		prev_index = index;
-		memcpy((char *)buf + done, (char *)page_address(page) + offset, n);
-		offset = (offset + n) & (PAGE_SIZE - 1);
-		prev_offset = offset;
-		done += n;
+		for (done = 0; done < len; done += nr, k++) {
+			nr = min_t(size_t, PAGE_SIZE - offset, len - done);
+			if (plan.marked[k])
+				SetPageReferenced(plan.pages[k]);  /* all mark_page_accessed does here */
+			memcpy((char *)iov[r].buf + done, (char *)page_address(plan.pages[k]) + offset,
+			       nr);
+			/* This page and where in it the copy ended: prev_pos, as the full read
+			 * leaves it (an end at a page's end is offset 0 of that page). */
+			filp->f_ra.prev_pos = (int64_t)((((iov[r].offset + done) >> PAGE_SHIFT) <<
+							 PAGE_SHIFT) | ((offset + nr) & (PAGE_SIZE - 1)));
+			offset = 0;
+		}
+		iov[r].read = len;
 	}
 	i_pages_unlock(mapping);
-	ra->prev_pos = (int64_t)(((uint64_t)prev_index << PAGE_SHIFT) | prev_offset);
-	*ret_read = done;
 	return 0;
-slow:
-	i_pages_unlock(mapping);
-	return -EAGAIN;
 }
 
 /*

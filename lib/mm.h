@@ -615,9 +615,9 @@ int generic_file_write(struct rcl_engine *engine, struct address_space *mapping,
 		       const void *buf, size_t len);
 int generic_file_buffered_read(struct rcl_file *filp, uint64_t pos, void *buf, size_t len,
 			       size_t *ret_read);
+struct rcl_file_iov;
 #define FILE_READ_CACHED_MAX	64	/* pages generic_file_read_cached copies at most */
-int generic_file_read_cached(struct rcl_file *filp, uint64_t pos, void *buf, size_t len,
-			     size_t *ret_read);
+int generic_file_read_cached(struct rcl_file *filp, struct rcl_file_iov *iov, size_t n);
 int generic_perform_write(struct rcl_file *filp, uint64_t pos, const void *buf, size_t len);
 int generic_fadvise(struct rcl_file *filp, uint64_t offset, uint64_t len, int advice);
 struct page *filemap_fault(struct rcl_engine *engine, struct region *region, unsigned long pgoff,

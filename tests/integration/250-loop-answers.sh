@@ -8,7 +8,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 16
+plan 18
 
 PIPELINE=$top_builddir/tests/lib/pipeline
 READS=16
@@ -113,6 +113,22 @@ check "20 FileReads of one cached range on one connection read the same bytes" \
 check "... the first on a worker, at least half of the others on the loop ($hits_loop)" \
 	test "$hits_worker" -ge 1 -a "$hits_worker" -le 10 -a "$hits_loop" -ge 10 -a \
 	"$((hits_worker + hits_loop))" -eq 20
+
+# The same with 8 scattered one-page ranges in each FileRead: the loop answers those too once
+# the single-range reads that start it (on one connection) have read each page once.
+head -c 65536 /dev/urandom >"$tmp/fdata"
+ctl fwrite loopv-hits.dat 0 <"$tmp/fdata" >/dev/null
+read -r l0 w0 <<<"$(counters)"
+read -r l1 w1 <<<"$(counters)"
+"$top_builddir/tests/lib/rclc-probe" "$sock" freadv-hits loopv-hits.dat 8 20 >"$tmp/vhits"
+read -r l2 w2 <<<"$(counters)"
+vhits_worker=$((w2 - w1 - (w1 - w0)))
+vhits_loop=$((l2 - l1 - (l1 - l0) - 1))
+echo "# vectored file read hits: $(cat "$tmp/vhits"); loop $l0 $l1 $l2, workers $w0 $w1 $w2"
+check "20 FileReads of 8 scattered ranges read what single-range reads of them read" \
+	grep -qx 'reads=20 same=1' "$tmp/vhits"
+check "... at least half of the 20 on the loop ($vhits_loop of 28 requests)" \
+	test "$vhits_loop" -ge 10 -a "$((vhits_worker + vhits_loop))" -eq 28
 
 # /metrics is a snapshot rendered once a second: poll for one that has the family (bounded).
 page=

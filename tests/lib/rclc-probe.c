@@ -665,6 +665,49 @@ static int cmd_fread_hits(struct rclc *c, const char *path, const char *length, 
 	return r ? r : same ? 0 : 1;
 }
 
+/*
+ * COUNT FileReads of NRANGES one-page ranges of PATH scattered over every other page, each in
+ * one request: "reads=COUNT same=1" when every read gave the bytes single-range reads give.
+ */
+static int cmd_freadv_hits(struct rclc *c, const char *path, const char *nranges,
+			   const char *count)
+{
+	unsigned int n = (unsigned int)atoi(nranges), reads = (unsigned int)atoi(count), i, k;
+	char *want = malloc((size_t)n * 4096), *buf = malloc((size_t)n * 4096);
+	struct rclc_iovec *iov = calloc(n ? n : 1, sizeof(*iov));
+	size_t got;
+	int r = 0, same = 1;
+
+	if (!want || !buf || !iov || !n || n > 32 || !reads) {
+		printf("bad arguments\n");
+		r = 2;
+	}
+	for (k = 0; k < n && !r; k++) {
+		iov[k] = (struct rclc_iovec){ .offset = 2ull * k * 4096, .len = 4096,
+					      .buf = buf + (size_t)k * 4096 };
+		if (rclc_file_read(c, path, NULL, iov[k].offset, want + (size_t)k * 4096, 4096,
+				   &got) < 0 || got != 4096) {
+			printf("read of range %u: %s\n", k, rclc_last_error(c));
+			r = 1;
+		}
+	}
+	for (i = 0; i < reads && !r; i++) {
+		memset(buf, 0, (size_t)n * 4096);
+		if (rclc_file_readv(c, path, NULL, iov, n, NULL, NULL) < 0) {
+			printf("read %u: %s\n", i, rclc_last_error(c));
+			r = 1;
+		} else if (memcmp(buf, want, (size_t)n * 4096)) {
+			same = 0;
+		}
+	}
+	if (!r)
+		printf("reads=%u same=%d\n", reads, same);
+	free(want);
+	free(buf);
+	free(iov);
+	return r ? r : same ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *hello_memcg = NULL;
@@ -737,6 +780,8 @@ int main(int argc, char **argv)
 		r = cmd_fread(c, argv[argi + 1], argv[argi + 2], argc - argi == 4);
 	else if (!strcmp(argv[argi], "fread-each") && argc - argi == 3)
 		r = cmd_fread_each(c, argv[argi + 1], argv[argi + 2]);
+	else if (!strcmp(argv[argi], "freadv-hits") && argc - argi == 4)
+		r = cmd_freadv_hits(c, argv[argi + 1], argv[argi + 2], argv[argi + 3]);
 	else if (!strcmp(argv[argi], "fread-hits") && argc - argi == 4)
 		r = cmd_fread_hits(c, argv[argi + 1], argv[argi + 2], argv[argi + 3]);
 	else

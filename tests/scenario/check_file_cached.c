@@ -290,6 +290,187 @@ START_TEST(test_cached_read_does_what_the_full_read_does)
 }
 END_TEST
 
+/* ---- many ranges in one call ---------------------------------------------------------- */
+
+#define VEC_MAX	6
+
+/*
+ * rcl_file_preadv_cached against rcl_file_pread of each range in turn, on two files with the
+ * same bytes and history: runs of ranges, hits and misses, one page read twice at one offset
+ * (marked once) and at two (refused on two-list: the second mark finds it referenced),
+ * adjacent and overlapping ranges, empty ones, one across the end of the file and one past
+ * it. Bytes, counts, pages' age and prev_pos come out the same whichever path took the run.
+ */
+START_TEST(test_vectored_read_does_what_the_reads_in_turn_do)
+{
+	static const struct { uint64_t offset; size_t len; } runs[][VEC_MAX] = {
+		{ { 0, PAGE }, { PAGE, PAGE }, { 2 * PAGE, 100 } },
+		{ { 0, 100 }, { 0, 100 } },			/* the same bytes twice */
+		{ { 5 * PAGE, 10 }, { 5 * PAGE + 200, 10 } },	/* one page at two offsets */
+		{ { 3 * PAGE, 0 }, { 7 * PAGE, 2 * PAGE }, { 0, 3 * PAGE } },
+		{ { PAGE + 7, PAGE }, { 2 * PAGE + 7, PAGE }, { 3 * PAGE + 7, 3 } },
+		{ { 2 * PAGE, PAGE }, { 8 * PAGE, PAGE } },	/* the second not cached */
+		{ { 9 * PAGE + 100, 2 * PAGE }, { 12 * PAGE, 10 } },
+		{ { 4 * PAGE, PAGE }, { 6 * PAGE, 2 * PAGE }, { PAGE, PAGE }, { 0, 1 } },
+	};
+	struct rcl_file_iov va[VEC_MAX], vb[VEC_MAX];
+	unsigned int fast = 0, slow = 0;
+	struct rcl_file *a, *b;
+	struct fixture f;
+	size_t i, k, n;
+	unsigned long p;
+	int ret;
+
+	fixture_setup(&f, 16, 0, 1);
+	a = partly_cached_file(&f, "a", 10, 8, 46);
+	b = partly_cached_file(&f, "b", 10, 8, 46);
+	for (i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		for (n = 0; n < VEC_MAX && (runs[i][n].len || runs[i][n + 1].len); n++) {
+			va[n] = (struct rcl_file_iov){ .offset = runs[i][n].offset,
+						       .len = runs[i][n].len };
+			va[n].buf = calloc(1, va[n].len + 1);
+			vb[n] = va[n];
+			vb[n].buf = calloc(1, va[n].len + 1);
+		}
+		ret = rcl_file_preadv_cached(a, va, n);
+		if (ret == -EAGAIN) {
+			slow++;
+			for (k = 0; k < n; k++)
+				ck_assert_int_eq(rcl_file_pread(a, va[k].offset, va[k].buf, va[k].len,
+								&va[k].read), 0);
+		} else {
+			ck_assert_int_eq(ret, 0);
+			fast++;
+		}
+		for (k = 0; k < n; k++) {
+			ck_assert_int_eq(rcl_file_pread(b, vb[k].offset, vb[k].buf, vb[k].len,
+							&vb[k].read), 0);
+			ck_assert_msg(va[k].read == vb[k].read, "run %zu range %zu: %zu bytes, not %zu",
+				      i, k, va[k].read, vb[k].read);
+			ck_assert_msg(!memcmp(va[k].buf, vb[k].buf, va[k].read),
+				      "run %zu range %zu: other bytes", i, k);
+			free(va[k].buf);
+			free(vb[k].buf);
+		}
+		ck_assert_msg(a->f_ra.prev_pos == b->f_ra.prev_pos, "run %zu: prev_pos %lld, not %lld",
+			      i, (long long)a->f_ra.prev_pos, (long long)b->f_ra.prev_pos);
+		lru_add_drain_all(f.e);
+		for (p = 0; p < 10; p++)
+			ck_assert_msg(age_of(a, p) == age_of(b, p), "run %zu: page %lu flags %#x, not %#x",
+				      i, p, age_of(a, p), age_of(b, p));
+	}
+	ck_assert_uint_gt(fast, 0);
+	ck_assert_uint_gt(slow, 0);
+	rcl_file_close(a);
+	rcl_file_close(b);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/*
+ * A page a run would mark twice. Two-list: a page readahead brought and no access has reached
+ * (inactive, unreferenced) is a hit alone, its mark setting PG_referenced; marked twice, as
+ * two ranges at two offsets of it would, the second mark activates it, so that run is refused.
+ * CLOCK-Pro: such a page would join its clock at the first mark, so either run is refused.
+ */
+START_TEST(test_vectored_read_refuses_a_second_mark)
+{
+	struct rcl_file_iov v[2];
+	struct rcl_file *file;
+	struct fixture f;
+	char a[10], b[10];
+	unsigned long p;
+	bool clock_pro;
+	size_t got;
+
+	fixture_setup(&f, 16, 0, 1);
+	clock_pro = f.e->config.reclaim_policy == RCL_RECLAIM_CLOCK_PRO;
+	file = cached_file(&f, "ra", 32, 48);
+	rcl_file_close(file);
+	ck_assert_int_eq(rcl_sync_all(f.e), 0);
+	ck_assert_int_eq(rcl_drop_caches(f.e, &(uint64_t){ 0 }), 0);
+	ck_assert_int_eq(rcl_file_open(f.e, "ra", 0, &file), 0);
+	ck_assert_int_eq(rcl_file_pread(file, 0, a, 1, &got), 0);	/* readahead brings more */
+	lru_add_drain_all(f.e);
+	for (p = 1; p < 32; p++) {
+		struct page *page = cached_page(file, p);
+
+		if (page && !PageReadahead(page) && !PageReferenced(page) && !PageActive(page))
+			break;
+	}
+	ck_assert_msg(p < 32, "readahead brought no page that no access has reached");
+	v[0] = (struct rcl_file_iov){ .offset = p * PAGE, .buf = a, .len = sizeof(a) };
+	v[1] = (struct rcl_file_iov){ .offset = p * PAGE + 200, .buf = b, .len = sizeof(b) };
+	ck_assert_int_eq(rcl_file_preadv_cached(file, v, 2), -EAGAIN);
+	ck_assert(!PageReferenced(cached_page(file, p)));
+	if (clock_pro) {
+		ck_assert_int_eq(rcl_file_preadv_cached(file, v, 1), -EAGAIN);
+	} else {
+		ck_assert_int_eq(rcl_file_preadv_cached(file, v, 1), 0);
+		ck_assert(PageReferenced(cached_page(file, p)));
+		ck_assert(!PageActive(cached_page(file, p)));
+		ck_assert(check_pattern(a, sizeof(a), 48, p * PAGE));
+	}
+	rcl_file_close(file);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/*
+ * All or nothing: a run whose last range is refused (a page not cached, or one page too many
+ * in all) copies nothing and ages nothing, not even its first ranges' pages.
+ */
+START_TEST(test_vectored_read_refused_changes_nothing)
+{
+	struct rcl_file_iov v[3];
+	uint32_t before[70];
+	struct rcl_file *file;
+	struct fixture f;
+	int64_t prev_pos;
+	unsigned long p;
+	int round;
+
+	fixture_setup(&f, 16, 0, 1);
+	file = partly_cached_file(&f, "some", 70, 68, 47);
+	read_all(file, 68);	/* every cached page read once: active, or in its clock */
+	for (round = 0; round < 2; round++) {
+		/* Round 0: 3 pages then page 68, not cached. Round 1: 2 + 32 + 31 = 65 pages. */
+		v[0] = (struct rcl_file_iov){ .offset = round ? 0 : 10 * PAGE, .len = 3 * PAGE };
+		v[1] = (struct rcl_file_iov){ .offset = round ? 3 * PAGE : 68 * PAGE, .len = PAGE };
+		v[2] = (struct rcl_file_iov){ .offset = 35 * PAGE, .len = 31 * PAGE };
+		if (round)
+			v[1].len = 32 * PAGE, v[0].len = 2 * PAGE;
+		v[0].buf = malloc(v[0].len);
+		v[1].buf = malloc(v[1].len);
+		v[2].buf = malloc(v[2].len);
+		memset(v[0].buf, 0x5a, v[0].len);
+		for (p = 0; p < 70; p++)
+			before[p] = age_of(file, p);
+		prev_pos = file->f_ra.prev_pos;
+		v[0].read = 7;
+		ck_assert_int_eq(rcl_file_preadv_cached(file, v, round ? 3 : 2), -EAGAIN);
+		ck_assert_uint_eq(v[0].read, 7);
+		ck_assert_int_eq(((unsigned char *)v[0].buf)[0], 0x5a);
+		ck_assert_int_eq(file->f_ra.prev_pos, prev_pos);
+		for (p = 0; p < 70; p++)
+			ck_assert_msg(age_of(file, p) == before[p], "round %d: page %lu aged", round,
+				      p);
+		/* Without the range that was too much, the same run is a hit. */
+		if (round) {
+			v[2].len = 30 * PAGE;
+			ck_assert_int_eq(rcl_file_preadv_cached(file, v, 3), 0);
+			ck_assert_uint_eq(v[2].read, 30 * PAGE);
+			ck_assert(check_pattern(v[2].buf, 30 * PAGE, 47, 35 * PAGE));
+		}
+		free(v[0].buf);
+		free(v[1].buf);
+		free(v[2].buf);
+	}
+	rcl_file_close(file);
+	fixture_teardown(&f);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("file_cached");
@@ -301,6 +482,9 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_cached_read_refuses_a_page_it_would_move);
 	tcase_add_test(tc, test_cached_read_refuses_readahead_and_long_ranges);
 	tcase_add_test(tc, test_cached_read_does_what_the_full_read_does);
+	tcase_add_test(tc, test_vectored_read_does_what_the_reads_in_turn_do);
+	tcase_add_test(tc, test_vectored_read_refused_changes_nothing);
+	tcase_add_test(tc, test_vectored_read_refuses_a_second_mark);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -704,6 +704,28 @@ START_TEST(test_file_calls)
 	/* Short at the end of the file. */
 	ck_assert_int_eq(rclc_file_read(c, "f", NULL, 3 * PG, in, PG, &got), 0);
 	ck_assert_uint_eq(got, 17);
+	/* Three scattered ranges in one request, the last short at the end of the file. */
+	{
+		static unsigned char v[3][PG];
+		struct rclc_iovec iov[3] = {
+			{ .offset = 2 * PG + 5, .len = 100, .buf = v[0] },
+			{ .offset = 7, .len = PG, .buf = v[1] },
+			{ .offset = 3 * PG, .len = PG, .buf = v[2] },
+		};
+		size_t lens[3];
+		uint64_t bytes;
+
+		ck_assert_int_eq(rclc_file_readv(c, "f", NULL, iov, 3, lens, &bytes), 0);
+		ck_assert_uint_eq(lens[0], 100);
+		ck_assert_uint_eq(lens[1], PG);
+		ck_assert_uint_eq(lens[2], 17);
+		ck_assert_uint_eq(bytes, 100 + PG + 17);
+		ck_assert_mem_eq(v[0], out + 2 * PG + 5, 100);
+		ck_assert_mem_eq(v[1], out + 7, PG);
+		ck_assert_mem_eq(v[2], out + 3 * PG, 17);
+		ck_assert_int_eq(rclc_file_readv(c, "f", NULL, iov, 0, NULL, NULL), -EINVAL);
+		ck_assert_int_eq(rclc_file_readv(c, "none", NULL, iov, 3, NULL, NULL), -ENOENT);
+	}
 	ck_assert_int_eq(rclc_file_advise(c, "f", 0, 0, RCLC_FADV_WILLNEED, NULL), 0);
 	ck_assert_int_eq(rclc_file_remove(c, "f"), 0);
 	ck_assert_int_eq(rclc_file_read(c, "f", NULL, 0, in, PG, &got), -ENOENT);

@@ -252,6 +252,20 @@ int rcl_file_pread(struct rcl_file *file, uint64_t offset, void *buf, size_t len
  */
 int rcl_file_pread_cached(struct rcl_file *file, uint64_t offset, void *buf, size_t len,
 			  size_t *ret_read);
+/* One range of rcl_file_preadv_cached: @read is set to the bytes read into @buf. */
+struct rcl_file_iov {
+	uint64_t offset;
+	void *buf;
+	size_t len;
+	size_t read;
+};
+/*
+ * rcl_file_pread_cached of @n ranges, as @n rcl_file_pread calls one after the other would
+ * read them and age their pages: all of them, or none and -EAGAIN (then rcl_file_pread each).
+ * 64 pages in all at most; a page the run would mark accessed twice is refused too (the
+ * second mark may move it).
+ */
+int rcl_file_preadv_cached(struct rcl_file *file, struct rcl_file_iov *iov, size_t n);
 int rcl_file_pwrite(struct rcl_file *file, uint64_t offset, const void *buf, size_t len);
 /* posix_fadvise on this open file: the same as rcl_file_fadvise, for this handle's state. */
 int rcl_file_advise(struct rcl_file *file, uint64_t offset, uint64_t len,
