@@ -30,7 +30,8 @@
 #define FILE_MAX_BYTES		(1ULL << 44)	/* offsets as far as a region may reach */
 #define READ_OVERHEAD		64		/* bytes of a reply frame besides the data */
 #define RANGE_OVERHEAD		8		/* per range: a field tag and a length */
-#define FILE_CACHED_PAGES	64		/* rcl_file_pread_cached's most, whole pages */
+#define FILE_CACHED_PAGES	64		/* rcl_file_preadv_cached's most: pages over all
+						 * the ranges (so ranges too) */
 
 /* The memcg the request charges: its own field, else the client's, else the root. */
 static int charge_memcg(struct req_ctx *ctx, const char *memcg, Response *resp,
@@ -199,10 +200,10 @@ static bool file_read_may_be_cached(const Reclaim__V1__FileRead *m)
 int req_file_read_cached(struct req_ctx *ctx, const Request *req, Response *resp)
 {
 	const Reclaim__V1__FileRead *m = req->file_read;
-	struct rcl_file_iov iov[FILE_CACHED_PAGES];
-	Reclaim__V1__FileReadReply *r;
-	uint32_t memcg;
+	struct rcl_file_iov iov[FILE_CACHED_PAGES] = { 0 };
+	Reclaim__V1__FileReadReply *r = NULL;
 	size_t i, n = m->n_ranges;
+	uint32_t memcg;
 	int ret;
 
 	if (!file_read_may_be_cached(m))
@@ -210,14 +211,22 @@ int req_file_read_cached(struct req_ctx *ctx, const Request *req, Response *resp
 	ret = file_read_check(ctx, m, resp, true, &memcg);
 	if (ret < 0)
 		return ret;
+	/* Everything the answer needs is had before the read, which ages the pages: a read done
+	 * is answered, and one that cannot be answered was not done (-EAGAIN: the worker's). */
+	ret = -EAGAIN;
+	r = malloc(sizeof(*r));
+	if (!r)
+		goto out;
+	reclaim__v1__file_read_reply__init(r);
+	r->data = calloc(n, sizeof(*r->data));
+	if (!r->data)
+		goto out;
 	for (i = 0; i < n; i++) {
-		iov[i] = (struct rcl_file_iov){ .offset = m->ranges[i]->offset,
-						.len = (size_t)m->ranges[i]->length };
+		iov[i].offset = m->ranges[i]->offset;
+		iov[i].len = (size_t)m->ranges[i]->length;
 		iov[i].buf = malloc(iov[i].len ? iov[i].len : 1);
-		if (!iov[i].buf) {
-			ret = -EAGAIN;
+		if (!iov[i].buf)
 			goto out;
-		}
 	}
 	ret = fileio_read_cached(ctx->files, m->path, memcg, iov, n);
 	if (ret < 0) {
@@ -225,20 +234,21 @@ int req_file_read_cached(struct req_ctx *ctx, const Request *req, Response *resp
 			ret = fileio_error(ctx, m->path, ret, resp);
 		goto out;
 	}
-	ret = -ENOMEM;
-	r = file_read_reply(resp);
-	if (!r || !(r->data = calloc(n, sizeof(*r->data))))
-		goto out;
 	for (r->n_data = 0; r->n_data < n; r->n_data++) {	/* the reply owns them now */
 		r->data[r->n_data].data = iov[r->n_data].buf;
 		r->data[r->n_data].len = iov[r->n_data].read;
 		r->bytes += iov[r->n_data].read;
 		iov[r->n_data].buf = NULL;
 	}
-	ret = 0;
+	resp->msg_case = RESP(FILE_READ);
+	resp->file_read = r;
+	r = NULL;
 out:
 	for (i = 0; i < n; i++)
 		free(iov[i].buf);
+	if (r)
+		free(r->data);
+	free(r);
 	return ret;
 }
 

@@ -452,8 +452,11 @@ int req_memcg_list(struct req_ctx *ctx, const Request *req, Response *resp)
 	if (ret < 0)
 		return ret;
 	n = rcl_memcg_list_alloc(ctx->engine, root, &ids);
-	if (n == -ENOENT)	/* deleted since it was resolved */
-		return req_memcg_resolve_visible(ctx, "path", req->memcg_list->path, resp, &root);
+	if (n == -ENOENT) {	/* deleted since it was resolved */
+		status_set(resp, CODE(NOT_FOUND), "%s: memcg list: %s was deleted meanwhile",
+			   ctx->name, *req->memcg_list->path ? req->memcg_list->path : "/");
+		return n;
+	}
 	if (n < 0)
 		return n;
 	ret = -ENOMEM;

@@ -296,43 +296,67 @@ END_TEST
 
 /*
  * rcl_file_preadv_cached against rcl_file_pread of each range in turn, on two files with the
- * same bytes and history: runs of ranges, hits and misses, one page read twice at one offset
- * (marked once) and at two (refused on two-list: the second mark finds it referenced),
- * adjacent and overlapping ranges, empty ones, one across the end of the file and one past
- * it. Bytes, counts, pages' age and prev_pos come out the same whichever path took the run.
+ * same bytes and history (8 of 10 pages cached and read once: active, or in their clock):
+ * runs of ranges, hits and misses, adjacent and overlapping ranges, an empty one, one across
+ * the end of the file and one past it. Bytes, counts, pages' age and prev_pos come out the
+ * same whichever path took the run, and each run takes the path worked out for it here, by
+ * policy (a run refused in error would pass the rest of the test on the full path).
  */
 START_TEST(test_vectored_read_does_what_the_reads_in_turn_do)
 {
-	static const struct { uint64_t offset; size_t len; } runs[][VEC_MAX] = {
-		{ { 0, PAGE }, { PAGE, PAGE }, { 2 * PAGE, 100 } },
-		{ { 0, 100 }, { 0, 100 } },			/* the same bytes twice */
-		{ { 5 * PAGE, 10 }, { 5 * PAGE + 200, 10 } },	/* one page at two offsets */
-		{ { 3 * PAGE, 0 }, { 7 * PAGE, 2 * PAGE }, { 0, 3 * PAGE } },
-		{ { PAGE + 7, PAGE }, { 2 * PAGE + 7, PAGE }, { 3 * PAGE + 7, 3 } },
-		{ { 2 * PAGE, PAGE }, { 8 * PAGE, PAGE } },	/* the second not cached */
-		{ { 9 * PAGE + 100, 2 * PAGE }, { 12 * PAGE, 10 } },
-		{ { 4 * PAGE, PAGE }, { 6 * PAGE, 2 * PAGE }, { PAGE, PAGE }, { 0, 1 } },
+	static const struct {
+		unsigned int n;
+		struct { uint64_t offset; size_t len; } r[VEC_MAX];
+		bool fast[2];		/* two-list, CLOCK-Pro */
+	} runs[] = {
+		/* Pages 0-2 once each: marks that move nothing. */
+		{ 3, { { 0, PAGE }, { PAGE, PAGE }, { 2 * PAGE, 100 } }, { true, true } },
+		/* Page 0 at 0, then at 0 again after the first range ended at 100: two marks
+		 * of one page, refused (the second finds it referenced). */
+		{ 2, { { 0, 100 }, { 0, 100 } }, { false, false } },
+		/* Page 0 from where the last run left it (prev_pos 100): not marked again. */
+		{ 1, { { 100, 200 } }, { true, true } },
+		/* Each range goes on where the one before stopped, within a page: pages 1, 2
+		 * and 3 marked once each, only if prev_pos is carried from range to range. */
+		{ 3, { { PAGE + 7, PAGE }, { 2 * PAGE + 7, PAGE }, { 3 * PAGE + 7, 3 } },
+		  { true, true } },
+		/* An empty range, then one reaching page 8 (not cached): the full read's, which
+		 * brings 8 and 9 in by readahead. */
+		{ 3, { { 3 * PAGE, 0 }, { 7 * PAGE, 2 * PAGE }, { 0, 3 * PAGE } }, { false, false } },
+		/* Page 9 (readahead brought it, no access yet) and past the end of the file:
+		 * two-list only sets its PG_referenced; CLOCK-Pro would have it join its clock. */
+		{ 2, { { 9 * PAGE + 100, 2 * PAGE }, { 12 * PAGE, 10 } }, { true, false } },
+		{ 4, { { 4 * PAGE, PAGE }, { 6 * PAGE, 2 * PAGE }, { PAGE, PAGE }, { 0, 1 } },
+		  { true, true } },
 	};
 	struct rcl_file_iov va[VEC_MAX], vb[VEC_MAX];
 	unsigned int fast = 0, slow = 0;
 	struct rcl_file *a, *b;
 	struct fixture f;
+	bool clock_pro;
 	size_t i, k, n;
 	unsigned long p;
 	int ret;
 
 	fixture_setup(&f, 16, 0, 1);
+	clock_pro = f.e->config.reclaim_policy == RCL_RECLAIM_CLOCK_PRO;
 	a = partly_cached_file(&f, "a", 10, 8, 46);
 	b = partly_cached_file(&f, "b", 10, 8, 46);
+	read_all(a, 8);
+	lru_add_drain_all(f.e);		/* a's pages join their lists before b's are read */
+	read_all(b, 8);
+	lru_add_drain_all(f.e);
 	for (i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
-		for (n = 0; n < VEC_MAX && (runs[i][n].len || runs[i][n + 1].len); n++) {
-			va[n] = (struct rcl_file_iov){ .offset = runs[i][n].offset,
-						       .len = runs[i][n].len };
+		for (n = 0; n < runs[i].n; n++) {
+			va[n] = (struct rcl_file_iov){ .offset = runs[i].r[n].offset,
+						       .len = runs[i].r[n].len };
 			va[n].buf = calloc(1, va[n].len + 1);
 			vb[n] = va[n];
 			vb[n].buf = calloc(1, va[n].len + 1);
 		}
 		ret = rcl_file_preadv_cached(a, va, n);
+		ck_assert_msg((ret == 0) == runs[i].fast[clock_pro], "run %zu: %s, not %s", i,
+			      ret ? "refused" : "a hit", ret ? "a hit" : "refused");
 		if (ret == -EAGAIN) {
 			slow++;
 			for (k = 0; k < n; k++)
