@@ -54,7 +54,8 @@ static uint64_t daemon_counter(const Reclaim__V1__StatReply *r, const char *name
 /* The daemon's own counters status --json carries, under their names. */
 static const char *const daemon_counters[] = {
 	"requests_on_loop", "requests_on_workers", "fault_poll_usecs", "fault_waits",
-	"fault_polls", "fault_poll_hits", "fault_poll_window_usecs",
+	"fault_polls", "fault_poll_hits", "fault_poll_window_usecs", "engine_lock_acquired",
+	"engine_lock_contended", "engine_lock_wait_usecs",
 };
 
 static void print_json(const Reclaim__V1__HelloReply *hello, const Reclaim__V1__StatReply *r,
@@ -131,6 +132,10 @@ static int exec_status(struct cmd_ctx *ctx, int argc, char **argv)
 			       daemon_counter(r, "fault_poll_window_usecs"));
 		else
 			printf("mapped faults: no busy-polling\n");
+		printf("engine lock: taken %" PRIu64 " times, %" PRIu64 " after a wait, %.3f s "
+		       "waited in all\n", daemon_counter(r, "engine_lock_acquired"),
+		       daemon_counter(r, "engine_lock_contended"),
+		       (double)daemon_counter(r, "engine_lock_wait_usecs") / 1e6);
 	}
 	rclc_response_free(resp);
 	return 0;

@@ -213,6 +213,25 @@ void metrics_render(struct rcl_engine *engine, FILE *out)
 	free(ids);
 }
 
+/* The engine's model lock: how often threads waited for it and how long (what splitting it
+ * buys back). */
+static void emit_engine_lock(struct rcl_engine *engine, FILE *out)
+{
+	struct rcl_engine_info info;
+
+	rcl_engine_info(engine, &info);
+	family(out, "reclaimd_engine_lock_acquired_total", "counter",
+	       "Times the engine's model lock (mm_lock) was taken.");
+	fprintf(out, "reclaimd_engine_lock_acquired_total %" PRIu64 "\n", info.lock_acquired);
+	family(out, "reclaimd_engine_lock_contended_total", "counter",
+	       "Times a thread had to wait for the engine's model lock.");
+	fprintf(out, "reclaimd_engine_lock_contended_total %" PRIu64 "\n", info.lock_contended);
+	family(out, "reclaimd_engine_lock_wait_seconds_total", "counter",
+	       "Time threads spent waiting for the engine's model lock, summed over threads.");
+	fprintf(out, "reclaimd_engine_lock_wait_seconds_total %.9f\n",
+		(double)info.lock_wait_ns / 1e9);
+}
+
 /* The daemon's requests by where they were answered: the loop thread, or a worker after a
  * hand-off (the loop's cheap path is working when the first grows and the second does not). */
 static void emit_requests(struct server *s, FILE *out)
@@ -265,6 +284,7 @@ static void metrics_run(struct job *job)
 		return;
 	metrics_render(m->server->engine, out);
 	emit_requests(m->server, out);
+	emit_engine_lock(m->server->engine, out);
 	emit_fault_thread(m->server, out);
 	fclose(out);
 }

@@ -150,7 +150,9 @@ static int stat_daemon(Reclaim__V1__StatReply *r, struct server *s)
 	static const char *const names[] = {
 		"requests_on_loop", "requests_on_workers", "fault_poll_usecs", "fault_waits",
 		"fault_polls", "fault_poll_hits", "fault_poll_window_usecs",
+		"engine_lock_acquired", "engine_lock_contended", "engine_lock_wait_usecs",
 	};
+	struct rcl_engine_info info;
 	struct mapfd_stats fs;
 	uint64_t values[sizeof(names) / sizeof(names[0])];
 	size_t i, n = sizeof(names) / sizeof(names[0]);
@@ -163,6 +165,10 @@ static int stat_daemon(Reclaim__V1__StatReply *r, struct server *s)
 	values[4] = fs.polls;
 	values[5] = fs.poll_hits;
 	values[6] = fs.window_us;
+	rcl_engine_info(s->engine, &info);
+	values[7] = info.lock_acquired;
+	values[8] = info.lock_contended;
+	values[9] = info.lock_wait_ns / 1000;
 	r->daemon = calloc(n, sizeof(*r->daemon));
 	if (!r->daemon)
 		return -ENOMEM;

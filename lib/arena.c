@@ -473,4 +473,8 @@ void rcl_engine_info(struct rcl_engine *engine, struct rcl_engine_info *ret)
 	ret->min_free_kbytes = (uint64_t)tunable_read(engine->min_free_kbytes);
 	ret->watermark_scale_factor = (uint32_t)tunable_read(engine->watermark_scale_factor);
 	ret->reclaim_policy = engine->config.reclaim_policy;
+	ret->lock_acquired = atomic_load_explicit(&engine->mm_lock_acquired, memory_order_relaxed);
+	ret->lock_contended = atomic_load_explicit(&engine->mm_lock_contended,
+						   memory_order_relaxed);
+	ret->lock_wait_ns = atomic_load_explicit(&engine->mm_lock_wait_ns, memory_order_relaxed);
 }

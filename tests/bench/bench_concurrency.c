@@ -186,6 +186,7 @@ static double raw_round_here(bool reads, double *ret_qd1, double *ret_qdw)
 struct counters {
 	uint64_t pswpout, pswpin, pgalloc, allocstall, pgscan_kswapd, pgscan_direct;
 	uint64_t pswpout_locked;	/* of pswpout: submitted with mm_lock held */
+	uint64_t lock_wait_us;		/* the daemon's engine_lock_wait_usecs */
 };
 
 static void counter_add(struct counters *c, const char *name, uint64_t value)
@@ -493,6 +494,9 @@ static void client_counters(struct rclc *c, struct counters *ret)
 	memset(ret, 0, sizeof(*ret));
 	for (i = 0; i < resp->stat->n_counters; i++)
 		counter_add(ret, resp->stat->counters[i]->name, resp->stat->counters[i]->value);
+	for (i = 0; i < resp->stat->n_daemon; i++)
+		if (strcmp(resp->stat->daemon[i]->name, "engine_lock_wait_usecs") == 0)
+			ret->lock_wait_us = resp->stat->daemon[i]->value;
 	rclc_response_free(resp);
 }
 
@@ -650,8 +654,10 @@ static void *client_main(void *arg)
 	return NULL;
 }
 
-/* @k clients sharing @total pages: aggregate pages/s; *ret_pswpin: swap-ins per second. */
-static double clients_run(struct rclc *stat, unsigned int k, uint64_t total, double *ret_pswpin)
+/* @k clients sharing @total pages: aggregate pages/s; *ret_pswpin: swap-ins per second;
+ * *ret_wait: the share of the clients' time their requests' threads waited for mm_lock. */
+static double clients_run(struct rclc *stat, unsigned int k, uint64_t total, double *ret_pswpin,
+			  double *ret_wait)
 {
 	struct client cl[MAX_CLIENTS];
 	struct counters c0, c1;
@@ -671,6 +677,7 @@ static double clients_run(struct rclc *stat, unsigned int k, uint64_t total, dou
 	pthread_barrier_wait(&ready);		/* measured */
 	client_counters(stat, &c1);
 	*ret_pswpin = (double)(c1.pswpin - c0.pswpin) / (now() - t0);
+	*ret_wait = (double)(c1.lock_wait_us - c0.lock_wait_us) / 1e6 / ((now() - t0) * k);
 	for (i = 0; i < k; i++) {
 		pthread_join(cl[i].thread, NULL);
 		rate += (double)cl[i].touched / cl[i].seconds;
@@ -683,7 +690,7 @@ static void bench_clients(const struct raw_figures *raw, const char *name, uint6
 			  bool target)
 {
 	static const unsigned int ks[] = { 1, 2, 4, 8 };
-	double rate[4][ROUNDS], pswpin[4][ROUNDS], r, one = 0, in;
+	double rate[4][ROUNDS], pswpin[4][ROUNDS], wait[4][ROUNDS], r, one = 0, in;
 	char what[48], fig[24], beside[40];
 	struct rclc *stat;
 	int i, round;
@@ -695,14 +702,18 @@ static void bench_clients(const struct raw_figures *raw, const char *name, uint6
 	       CLIENT_BATCH, ROUNDS);
 	for (round = 0; round < ROUNDS; round++)
 		for (i = 0; i < 4; i++)
-			rate[i][round] = clients_run(stat, ks[i], total, &pswpin[i][round]);
+			rate[i][round] = clients_run(stat, ks[i], total, &pswpin[i][round],
+						     &wait[i][round]);
 	for (i = 0; i < 4; i++) {
 		r = median(rate[i], ROUNDS);
 		in = median(pswpin[i], ROUNDS);
 		if (i == 0)
 			one = r;
-		printf("   %u client%s %9.0f pages/s  %.2fx one client  pswpin %7.0f/s  (rounds:",
-		       ks[i], ks[i] > 1 ? "s" : " ", r, r / one, in);
+		/* Waits for the model lock as a share of the clients' time: what splitting it
+		 * could give back at most (the rest is the disk and the CPUs). */
+		printf("   %u client%s %9.0f pages/s  %.2fx one client  pswpin %7.0f/s  "
+		       "mm_lock wait %4.1f%%  (rounds:", ks[i], ks[i] > 1 ? "s" : " ", r, r / one, in,
+		       100 * median(wait[i], ROUNDS));
 		for (round = 0; round < ROUNDS; round++)
 			printf(" %.0f", rate[i][round]);
 		printf(")\n");

@@ -5,7 +5,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 11
+plan 13
 
 port=$((20000 + $$ % 20000))
 start_daemon --metrics-listen "127.0.0.1:$port" && ok "daemon is READY" || not_ok "daemon is READY"
@@ -32,6 +32,17 @@ fi
 check "the pressure level: one series per level (none, low, medium, critical), none at 1" \
 	test "$(grep '^reclaimd_memcg_pressure_level{memcg="/"' <<<"$page" | sed 's/.*level="//' |
 		tr -d '"}' | tr '\n' ' ')" = "none 1 low 0 medium 0 critical 0 "
+check "the engine lock: taken, contended and waited for, as counters" \
+	test "$(grep -E -c -e '^reclaimd_engine_lock_acquired_total [1-9][0-9]*$' \
+		-e '^reclaimd_engine_lock_contended_total [0-9]+$' \
+		-e '^reclaimd_engine_lock_wait_seconds_total [0-9]+\.[0-9]+$' \
+		-e '^# TYPE reclaimd_engine_lock_[a-z_]+_total counter' <<<"$page")" = 6
+json=$("$RECLAIMCTL" --socket "$sock" --json status)
+check "status --json: the same figures (the lock taken, waited for so many times and usecs)" \
+	python3 -c 'import json, sys
+d = json.loads(sys.argv[1])
+assert d["engine_lock_acquired"] > 0 and d["engine_lock_contended"] >= 0
+assert d["engine_lock_wait_usecs"] >= 0' "$json"
 check "reclaimd_build_info names the version" \
 	grep -Eq '^reclaimd_build_info\{version="[^"]+"\} 1' <<<"$page"
 head=$(http "HEAD /metrics HTTP/1.0")

@@ -15,7 +15,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "check-main.h"
 #include "engine-fixture.h"
@@ -298,6 +300,96 @@ START_TEST(test_zero_page_races_writers)
 }
 END_TEST
 
+/* ---- what the model lock costs -------------------------------------------------------- */
+
+struct lock_waiter {
+	struct fixture *f;
+	_Atomic pid_t tid;
+	int err;
+};
+
+static void *create_group(void *arg)
+{
+	struct lock_waiter *w = arg;
+	uint32_t id;
+
+	ck_assert_int_eq(rcl_thread_attach(w->f->e), 0);
+	atomic_store(&w->tid, (pid_t)syscall(SYS_gettid));
+	w->err = rcl_memcg_create(w->f->e, RCL_MEMCG_ROOT, "waited", &id);
+	rcl_thread_detach(w->f->e);
+	return NULL;
+}
+
+/* Whether thread @tid sleeps (state S in /proc): blocked, here on mm_lock. */
+static bool thread_sleeps(pid_t tid)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'S';
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * rcl_engine_info counts mm_lock: every hold, and a thread that had to wait for it as one
+ * contended hold with its wait. The waiter here is seen asleep on the lock before the holder
+ * keeps it 20 ms more, so its wait is at least that; an uncontended hold adds none.
+ */
+START_TEST(test_lock_waits_are_counted)
+{
+	struct lock_waiter w = { 0 };
+	struct rcl_engine_info a, b, c;
+	struct fixture f;
+	uint64_t held_from;
+	pthread_t tid;
+	int i;
+
+	fixture_setup(&f, 16, 0, 1);
+	w.f = &f;
+	rcl_engine_info(f.e, &a);
+	mm_lock(f.e);
+	mm_unlock(f.e);
+	rcl_engine_info(f.e, &b);
+	ck_assert_uint_eq(b.lock_acquired, a.lock_acquired + 1);
+	ck_assert_uint_eq(b.lock_contended, a.lock_contended);
+	ck_assert_uint_eq(b.lock_wait_ns, a.lock_wait_ns);
+
+	mm_lock(f.e);
+	ck_assert_int_eq(pthread_create(&tid, NULL, create_group, &w), 0);
+	for (i = 0; i < 10000 && !(atomic_load(&w.tid) && thread_sleeps(atomic_load(&w.tid)));
+	     i++)
+		sched_yield();
+	ck_assert_msg(i < 10000, "the second thread never blocked on mm_lock");
+	held_from = mono_ns();
+	while (mono_ns() - held_from < 20000000)	/* hold it 20 ms more */
+		;
+	mm_unlock(f.e);
+	pthread_join(tid, NULL);
+	ck_assert_int_eq(w.err, 0);
+	rcl_engine_info(f.e, &c);
+	ck_assert_uint_ge(c.lock_contended, b.lock_contended + 1);
+	ck_assert_uint_ge(c.lock_wait_ns - b.lock_wait_ns, 20000000);
+	ck_assert_uint_ge(c.lock_acquired, b.lock_acquired + 2);
+	fixture_teardown(&f);
+}
+END_TEST
+
 #ifdef RCL_DEBUG
 /* --enable-debug: waiting for I/O with the model lock held is a bug, caught where it starts. */
 START_TEST(test_io_wait_with_mm_lock_aborts)
@@ -321,6 +413,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_racing_faults_map_one_page);
 	tcase_add_test(tc, test_zero_page_races_writers);
 	tcase_add_test(tc, test_unlock_queued_for_a_sleeping_holder_runs);
+	tcase_add_test(tc, test_lock_waits_are_counted);
 #ifdef RCL_DEBUG
 	tcase_add_test_raise_signal(tc, test_io_wait_with_mm_lock_aborts, SIGABRT);
 #endif

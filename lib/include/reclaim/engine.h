@@ -145,6 +145,11 @@ struct rcl_engine_info {
 	uint64_t min_free_kbytes;
 	uint32_t watermark_scale_factor;
 	enum rcl_reclaim_policy reclaim_policy;
+	/* The model lock (mm_lock): times taken, times a thread had to wait for it, and the
+	 * waits' sum. */
+	uint64_t lock_acquired;
+	uint64_t lock_contended;
+	uint64_t lock_wait_ns;
 };
 
 void rcl_engine_info(struct rcl_engine *engine, struct rcl_engine_info *ret);
