@@ -103,7 +103,7 @@ mkdir "$data/d"
 for c in ".:1:'.' has a '.' component" "d/:1:'d/' ends in '/'" "a//b:1:'a//b' has an empty" \
 	 "d:1:'d' is a directory" "root.dat/x:2:'root.dat/x': a component is not a directory" \
 	 "../x:1:'../x' has a '..' component" "/abs:1:'/abs' is absolute" \
-	 ":1:a file region needs a path" "nodir/x.dat:2:'nodir/x.dat': no such file"; do
+	 ":1:path: empty; name a file" "nodir/x.dat:2:'nodir/x.dat': no such file"; do
 	IFS=: read -r path code re <<<"$c"
 	check "path '$path' (shared): status $code naming it" \
 		refused "$code" "$re" ctl alloc 4K --file "$path" --shared
