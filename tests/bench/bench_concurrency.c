@@ -722,6 +722,9 @@ static void bench_clients(const struct raw_figures *raw, const char *name, uint6
 		if (ks[i] == 1)
 			snprintf(beside, sizeof(beside), in ? "pswpin/s %.0f%% of QD1 reads/s" : "-",
 				 100 * in / raw->read_qd1);
+		else if (ks[i] == DAEMON_WORKERS && in)
+			snprintf(beside, sizeof(beside), "%.2fx 1; pswpin %.0f%% QD%d", r / one,
+				 100 * in / raw->read_qdw, DAEMON_WORKERS);
 		else
 			snprintf(beside, sizeof(beside), "%.2fx 1 client", r / one);
 		if (target && ks[i] == 4)
@@ -850,6 +853,8 @@ int main(void)
 	}
 	if (only && strcmp(only, "clients") == 0) {
 		raw.write_mib = raw_round_here(true, &raw.read_qd1, &raw.read_qdw);
+		printf("   4 KiB random reads: %.0f/s one in flight, %.0f/s %d in flight\n",
+		       raw.read_qd1, raw.read_qdw, DAEMON_WORKERS);
 		bench_clients(&raw, "overcommitted", 2 * ARENA_PAGES, true);
 		goto out_table;
 	}
