@@ -55,7 +55,7 @@ static uint64_t daemon_counter(const Reclaim__V1__StatReply *r, const char *name
 static const char *const daemon_counters[] = {
 	"requests_on_loop", "requests_on_workers", "fault_poll_usecs", "fault_waits",
 	"fault_polls", "fault_poll_hits", "fault_poll_window_usecs", "engine_lock_acquired",
-	"engine_lock_contended", "engine_lock_wait_usecs",
+	"engine_lock_contended", "engine_lock_wait_usecs", "fault_handoffs",
 };
 
 static void print_json(const Reclaim__V1__HelloReply *hello, const Reclaim__V1__StatReply *r,

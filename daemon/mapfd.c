@@ -20,7 +20,10 @@
  * goes through the engine (rcl_region_map_fault: swap-in or zero-fill, counted as any fault)
  * and is answered by map_fill with UFFDIO_COPY of the frame, which puts the page in the memfd
  * and wakes the client. A WP fault is a writer that met an eviction in progress: it is left
- * alone, the eviction's un-protect wakes it.
+ * alone, the eviction's un-protect wakes it. The fault thread serves the last fault of each
+ * batch it reads itself and hands the others to idle helpers (FAULT_HELPERS threads), so that
+ * the swap-ins of several faulting threads wait for the disk together, not in turn; a thread
+ * touching page after page still meets the fault thread alone, with no hand-off.
  *
  * Hinting faults (the young bit, lib/mapped.c). The reply also carries the read end of a pipe,
  * and a client whose kernel has MINOR faults on shared memory registers them too and says so
@@ -52,7 +55,8 @@
  *
  * Lifetime: a mapping is on the table's list while it can be found; taken off (by a worker),
  * detached from the engine, and then handed to the fault thread's graveyard, which alone
- * closes its userfaultfd (so the descriptor it may be reading is never reused under it).
+ * closes its userfaultfd (so the descriptor it may be reading is never reused under it), once
+ * no helper still serves a fault of it (helper_refs).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -91,6 +95,8 @@
 #define HANDOFF_TIMEOUT_SEC	10	/* a client that never answers loses its connection */
 #define UFFD_RETRIES		100	/* EAGAIN: the client's mm is changing (fork, mremap) */
 #define FAULT_BATCH		32
+#define FAULT_HELPERS		3	/* with the fault thread, 4 faults served at once: as
+					 * many swap-ins in flight as the daemon's 4 workers */
 #define EVICT_RUN_MAX		64	/* pages map_evict_run reads at once (TAKE_BACK_BATCH) */
 
 enum mapping_state { MAP_PREPARED, MAP_LIVE };
@@ -111,7 +117,16 @@ struct mapping {
 	uint64_t base;			/* the client's address of page 0 */
 	atomic_bool dead;		/* off the list: the fault thread skips it */
 	atomic_bool lost;		/* the connection was shut down for it */
+	atomic_uint helper_refs;	/* faults of it handed to helpers and not yet served:
+					 * the graveyard keeps it (and its uffd) open till 0;
+					 * dropped and tested for 0 under mapfd->lock */
 	TAILQ_ENTRY(mapping) link;
+};
+
+/* A fault the fault thread hands to a helper. */
+struct fault_work {
+	struct mapping *m;
+	struct uffd_msg msg;
 };
 
 TAILQ_HEAD(mapping_list, mapping);
@@ -131,6 +146,20 @@ struct mapfd {
 	atomic_uint_fast64_t nr_waits, nr_polls, nr_poll_hits;
 	pthread_t thread;
 	bool thread_started;
+
+	/*
+	 * Fault helpers: faults the fault thread read in one batch beyond the one it serves
+	 * itself go to idle helpers, so that several clients' (or one client's threads')
+	 * swap-ins are in flight at once rather than one after the other.
+	 */
+	pthread_mutex_t helper_lock;	/* the queue, nr_idle, helpers_stop */
+	pthread_cond_t helper_wait;
+	struct fault_work queue[FAULT_HELPERS];
+	unsigned int nr_queued, nr_idle;
+	bool helpers_stop;
+	pthread_t helpers[FAULT_HELPERS];
+	unsigned int nr_helpers;
+	atomic_uint_fast64_t nr_handoffs;	/* faults served by a helper */
 };
 
 /* The exchange in progress on a session (session->xfer). */
@@ -603,6 +632,75 @@ static void handle_fault(struct mapfd *mf, struct mapping *m, const struct uffd_
 	}
 }
 
+/*
+ * Hand fault @msg of @m to an idle helper: true if one takes it. The mapping is held for it
+ * (helper_refs) until it is served, so the graveyard keeps its userfaultfd open meanwhile.
+ */
+static bool fault_hand_off(struct mapfd *mf, struct mapping *m, const struct uffd_msg *msg)
+{
+	bool queued = false;
+
+	if (msg->event != UFFD_EVENT_PAGEFAULT || (msg->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP))
+		return false;	/* nothing to serve: quicker here than a hand-off */
+	pthread_mutex_lock(&mf->helper_lock);
+	if (mf->nr_queued < mf->nr_idle) {
+		atomic_fetch_add_explicit(&m->helper_refs, 1, memory_order_relaxed);
+		mf->queue[mf->nr_queued++] = (struct fault_work){ .m = m, .msg = *msg };
+		pthread_cond_signal(&mf->helper_wait);
+		queued = true;
+	}
+	pthread_mutex_unlock(&mf->helper_lock);
+	return queued;
+}
+
+/*
+ * A helper is done with @m. Under the graveyard's lock, so that reap_graveyard, which frees
+ * a buried mapping once its count is 0, cannot free it between the count and the look at
+ * m->dead: the last use of a buried mapping wakes the fault thread to close it.
+ */
+static void fault_helper_put(struct mapfd *mf, struct mapping *m)
+{
+	bool wake;
+
+	pthread_mutex_lock(&mf->lock);
+	wake = atomic_fetch_sub_explicit(&m->helper_refs, 1, memory_order_relaxed) == 1 &&
+	       atomic_load(&m->dead);
+	pthread_mutex_unlock(&mf->lock);
+	if (wake)
+		wake_fault_thread(mf);
+}
+
+/* A helper: serve the faults handed over until told to stop, the queue drained. */
+static void *fault_helper(void *arg)
+{
+	struct mapfd *mf = arg;
+	struct fault_work w;
+
+	if (rcl_thread_attach(mf->engine) < 0)
+		log_warning("fault helper: cannot attach to the engine; allocating without "
+			    "per-thread lists");
+	pthread_mutex_lock(&mf->helper_lock);
+	for (;;) {
+		while (!mf->nr_queued && !mf->helpers_stop) {
+			mf->nr_idle++;
+			pthread_cond_wait(&mf->helper_wait, &mf->helper_lock);
+			mf->nr_idle--;
+		}
+		if (!mf->nr_queued)
+			break;
+		w = mf->queue[--mf->nr_queued];
+		pthread_mutex_unlock(&mf->helper_lock);
+		if (!atomic_load(&w.m->dead))
+			handle_fault(mf, w.m, &w.msg);
+		atomic_fetch_add_explicit(&mf->nr_handoffs, 1, memory_order_relaxed);
+		fault_helper_put(mf, w.m);
+		pthread_mutex_lock(&mf->helper_lock);
+	}
+	pthread_mutex_unlock(&mf->helper_lock);
+	rcl_thread_detach(mf->engine);
+	return NULL;
+}
+
 /* The faults read from M's userfaultfd, served; 0 when none came. */
 static unsigned int handle_uffd(struct mapfd *mf, struct mapping *m, uint32_t events)
 {
@@ -633,18 +731,29 @@ static unsigned int handle_uffd(struct mapfd *mf, struct mapping *m, uint32_t ev
 		}
 		return 0;
 	}
-	for (i = 0; i < (size_t)n / sizeof(msgs[0]); i++)
-		handle_fault(mf, m, &msgs[i]);
+	/* Every fault but the last to an idle helper if there is one; the last, and those no
+	 * helper was free for, here: a lone fault (one thread's next miss) pays no hand-off. */
+	n /= (ssize_t)sizeof(msgs[0]);
+	for (i = 0; i < (size_t)n; i++)
+		if (i + 1 == (size_t)n || !fault_hand_off(mf, m, &msgs[i]))
+			handle_fault(mf, m, &msgs[i]);
 	return (unsigned int)i;
 }
 
+/* Close the buried mappings that no helper still serves a fault of. */
 static void reap_graveyard(struct mapfd *mf)
 {
 	struct mapping_list dead = TAILQ_HEAD_INITIALIZER(dead);
-	struct mapping *m;
+	struct mapping *m, *next;
 
 	pthread_mutex_lock(&mf->lock);
-	TAILQ_CONCAT(&dead, &mf->graveyard, link);
+	for (m = TAILQ_FIRST(&mf->graveyard); m; m = next) {
+		next = TAILQ_NEXT(m, link);
+		if (atomic_load_explicit(&m->helper_refs, memory_order_relaxed))
+			continue;	/* its helper wakes us when done (fault_helper_put) */
+		TAILQ_REMOVE(&mf->graveyard, m, link);
+		TAILQ_INSERT_TAIL(&dead, m, link);
+	}
 	pthread_mutex_unlock(&mf->lock);
 	while ((m = TAILQ_FIRST(&dead))) {
 		TAILQ_REMOVE(&dead, m, link);
@@ -683,7 +792,7 @@ static unsigned int handle_events(struct mapfd *mf, const struct epoll_event *ev
 }
 
 /*
- * One thread serves every client's faults. Sleeping in epoll_wait costs each fault a wake-up
+ * One thread reads every client's faults (helpers serve some). Sleeping in epoll_wait costs each fault a wake-up
  * of this thread on top of the client's own, and an idle vCPU wakes slowly (tens of us). So,
  * as NAPI busy-polling and io_uring's SQPOLL thread do, after it served a fault the thread
  * keeps looking with epoll_wait(0) for a window, starting again with each fault found: while
@@ -746,6 +855,7 @@ void mapfd_stats(struct mapfd *mf, struct mapfd_stats *st)
 	st->waits = atomic_load_explicit(&mf->nr_waits, memory_order_relaxed);
 	st->polls = atomic_load_explicit(&mf->nr_polls, memory_order_relaxed);
 	st->poll_hits = atomic_load_explicit(&mf->nr_poll_hits, memory_order_relaxed);
+	st->handoffs = atomic_load_explicit(&mf->nr_handoffs, memory_order_relaxed);
 }
 
 int mapfd_new(struct rcl_engine *engine, unsigned int poll_us, struct mapfd **ret)
@@ -759,6 +869,8 @@ int mapfd_new(struct rcl_engine *engine, unsigned int poll_us, struct mapfd **re
 	mf->engine = engine;
 	fault_poll_init(&mf->poll, (uint64_t)poll_us * 1000);
 	pthread_mutex_init(&mf->lock, NULL);
+	pthread_mutex_init(&mf->helper_lock, NULL);
+	pthread_cond_init(&mf->helper_wait, NULL);
 	TAILQ_INIT(&mf->list);
 	TAILQ_INIT(&mf->graveyard);
 	mf->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -767,6 +879,11 @@ int mapfd_new(struct rcl_engine *engine, unsigned int poll_us, struct mapfd **re
 	    epoll_ctl(mf->epfd, EPOLL_CTL_ADD, mf->wakefd, &ev) < 0) {
 		err = -errno;
 		goto fail;
+	}
+	for (; mf->nr_helpers < FAULT_HELPERS; mf->nr_helpers++) {
+		err = -pthread_create(&mf->helpers[mf->nr_helpers], NULL, fault_helper, mf);
+		if (err)
+			goto fail;
 	}
 	err = -pthread_create(&mf->thread, NULL, fault_thread, mf);
 	if (err)
@@ -799,12 +916,23 @@ void mapfd_free(struct mapfd *mf)
 		wake_fault_thread(mf);
 		pthread_join(mf->thread, NULL);
 	}
+	/* The helpers serve what was handed to them, then go: nothing holds a mapping after. */
+	if (mf->nr_helpers) {
+		pthread_mutex_lock(&mf->helper_lock);
+		mf->helpers_stop = true;
+		pthread_cond_broadcast(&mf->helper_wait);
+		pthread_mutex_unlock(&mf->helper_lock);
+		while (mf->nr_helpers)
+			pthread_join(mf->helpers[--mf->nr_helpers], NULL);
+	}
 	reap_graveyard(mf);
 	if (mf->epfd >= 0)
 		close(mf->epfd);
 	if (mf->wakefd >= 0)
 		close(mf->wakefd);
 	pthread_mutex_destroy(&mf->lock);
+	pthread_mutex_destroy(&mf->helper_lock);
+	pthread_cond_destroy(&mf->helper_wait);
 	free(mf);
 }
 

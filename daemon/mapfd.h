@@ -57,6 +57,7 @@ struct mapfd_stats {
 	uint64_t waits;		/* epoll_waits that could sleep */
 	uint64_t polls;		/* epoll_waits with no timeout, in a busy-poll window */
 	uint64_t poll_hits;	/* of those, the ones that found faults */
+	uint64_t handoffs;	/* faults served by a helper beside the fault thread */
 };
 void mapfd_stats(struct mapfd *mf, struct mapfd_stats *st);
 

@@ -151,6 +151,7 @@ static int stat_daemon(Reclaim__V1__StatReply *r, struct server *s)
 		"requests_on_loop", "requests_on_workers", "fault_poll_usecs", "fault_waits",
 		"fault_polls", "fault_poll_hits", "fault_poll_window_usecs",
 		"engine_lock_acquired", "engine_lock_contended", "engine_lock_wait_usecs",
+		"fault_handoffs",
 	};
 	struct rcl_engine_info info;
 	struct mapfd_stats fs;
@@ -169,6 +170,7 @@ static int stat_daemon(Reclaim__V1__StatReply *r, struct server *s)
 	values[7] = info.lock_acquired;
 	values[8] = info.lock_contended;
 	values[9] = info.lock_wait_ns / 1000;
+	values[10] = fs.handoffs;
 	r->daemon = calloc(n, sizeof(*r->daemon));
 	if (!r->daemon)
 		return -ENOMEM;

@@ -10,6 +10,8 @@
  *    pages at a time); the median of a few rounds, with their spread; and the same for
  *    the pages reclaim picks itself from a region written in random order (a memcg's max
  *    lowered under it), which are seldom consecutive;
+ *  - swap-in faults a second from one thread and from 4 at once, beside the disk's random 4 KiB
+ *    reads one and 4 in flight, measured on the same file system in the same run;
  *  - the 80/20 hot-set workload of issue 14 scaled to this machine (a region half as big again
  *    as its memcg's max, 80 % of the writes to 20 % of the pages, the same random sequence
  *    each time) through the mapping with hinting faults, through the mapping without them
@@ -38,7 +40,10 @@
 #include <sys/stat.h>
 #include <sys/swap.h>
 
+#include <pthread.h>
+
 #include "bench-daemon.h"
+#include "bench-raw.h"
 #include "reclaim-client-pb.h"
 
 #define PAGE		4096u
@@ -48,8 +53,18 @@
 #define HOT_ACCESSES	200000u
 #define HOST_SWAP_MIB	64u		/* the host's swap file when it has none */
 #define EVICT_ROUNDS	5		/* eviction measured this often: the median is shown */
+#define FAULT_THREADS	4		/* client threads swapping in at once */
+#define RAW_MAX_BYTES	(256ull << 20)	/* the raw file the disk's reads are measured on */
 
 static pid_t daemon_pid;
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "bench_mapped: %s: %s\n", what, strerror(err < 0 ? -err : err));
+	if (daemon_pid > 0)
+		kill(daemon_pid, SIGKILL);
+	exit(1);
+}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -199,6 +214,107 @@ static double pageout_cpu(struct rclc *c, uint64_t id, uint64_t *ret_taken)
 	if (cpu0 < 0 || rclc_madvise(c, &range, RCLC_MADV_PAGEOUT, ret_taken) < 0)
 		return -1;
 	return process_cpu(daemon_pid) - cpu0;
+}
+
+/* One client thread's share of a swap-in run: a store to each page of its slice of @order. */
+struct toucher {
+	volatile uint8_t *base;
+	const unsigned int *order;
+	unsigned int n;
+};
+
+static void *toucher_main(void *arg)
+{
+	struct toucher *t = arg;
+	unsigned int i;
+
+	for (i = 0; i < t->n; i++)
+		t->base[(size_t)t->order[i] * PAGE] = (uint8_t)i;
+	return NULL;
+}
+
+/*
+ * Faults a second of @n stores at random pages of the mapped region at @base (PAGES pages in a
+ * memcg that holds an eighth of them, so nearly every store is a swap-in from the disk and an
+ * eviction), made by @threads threads, each a slice of @order; the swap-ins in *@ret_reads.
+ */
+static double swapin_rate(struct rclc *c, volatile uint8_t *base, const unsigned int *order,
+			  unsigned int n, unsigned int threads, uint64_t *ret_reads)
+{
+	struct toucher t[FAULT_THREADS];
+	pthread_t tid[FAULT_THREADS];
+	uint64_t in0 = vmstat(c, "pswpin");
+	unsigned int i;
+	double t0 = now();
+
+	for (i = 0; i < threads; i++) {
+		t[i] = (struct toucher){ base, order + i * (n / threads), n / threads };
+		if (pthread_create(&tid[i], NULL, toucher_main, &t[i]))
+			die("pthread_create", EAGAIN);
+	}
+	for (i = 0; i < threads; i++)
+		pthread_join(tid[i], NULL);
+	t0 = now() - t0;
+	*ret_reads = vmstat(c, "pswpin") - in0;
+	return (double)(n / threads * threads) / t0;
+}
+
+/*
+ * Swap-in faults from one thread and from FAULT_THREADS at once, without swap readahead
+ * (page-cluster 0: one read a fault), beside the disk's own random 4 KiB reads at those depths
+ * measured on the same file system: several threads' swap-ins should overlap (the fault
+ * thread hands faults to its helpers), as the disk's reads do.
+ */
+static int swapin_threads(struct rclc *c, const unsigned int *order, const char *dir)
+{
+	static const unsigned int qds[2] = { 1, FAULT_THREADS };
+	struct rclc_memcg_limits lim = { .set = RCLC_LIMIT_MAX, .max = PAGES / 8 * PAGE };
+	struct rclc_alloc_opts opts = { .kind = RCLC_REGION_ANON, .memcg = "/swapin" };
+	uint64_t handed, in_one, in_many, id, wait;
+	double one, many, reads[2], t0, wait_one, wait_many;
+	volatile uint8_t *base;
+	char path[128];
+	size_t bytes;
+	void *addr;
+	unsigned int i;
+
+	snprintf(path, sizeof(path), "%s/raw", dir);
+	raw_init();
+	raw_round(path, RAW_MAX_BYTES, 1.0, qds, 2, 2.0, reads);
+	raw_exit();
+	if (rclc_memcg_create(c, "/swapin", &lim, -1) < 0 ||
+	    rclc_alloc(c, (uint64_t)PAGES * PAGE, &opts, &id, NULL) < 0 ||
+	    rclc_map(c, id, &addr, &bytes) < 0 ||
+	    rclc_tunable_set(c, "page_cluster", "0", NULL) < 0)
+		return -1;
+	base = addr;
+	for (i = 0; i < PAGES; i++)		/* written once: most of it goes to swap */
+		base[(size_t)i * PAGE] = 1;
+	handed = daemon_counter(c, "fault_handoffs");
+	wait = daemon_counter(c, "engine_lock_wait_usecs");
+	t0 = now();
+	one = swapin_rate(c, base, order, PAGES / 2, 1, &in_one);
+	wait_one = (double)(daemon_counter(c, "engine_lock_wait_usecs") - wait) / 1e6 /
+		   (now() - t0);
+	wait = daemon_counter(c, "engine_lock_wait_usecs");
+	t0 = now();
+	many = swapin_rate(c, base, order + PAGES / 2, PAGES / 2, FAULT_THREADS, &in_many);
+	wait_many = (double)(daemon_counter(c, "engine_lock_wait_usecs") - wait) / 1e6 /
+		    (now() - t0);
+	handed = daemon_counter(c, "fault_handoffs") - handed;
+	if (rclc_tunable_set(c, "page_cluster", "3", NULL) < 0 || rclc_unmap(c, id) < 0 ||
+	    rclc_free(c, id) < 0)
+		return -1;
+	/* The model lock's waits, in threads busy waiting: what the split would give back. */
+	printf("%-34s %7.0f /s       (pswpin %llu, mm_lock waits %.2f threads; raw 4 KiB random "
+	       "reads, 1 in flight: %.0f/s)\n", "swap-in faults, 1 thread", one,
+	       (unsigned long long)in_one, wait_one, reads[0]);
+	printf("%-34s %7.0f /s       (%.2fx 1 thread, pswpin %llu, mm_lock waits %.2f threads, "
+	       "%llu faults handed to helpers; raw, %u in flight: %.0f/s, %.2fx)\n",
+	       "swap-in faults, 4 threads", many, many / one, (unsigned long long)in_many,
+	       wait_many, (unsigned long long)handed, FAULT_THREADS, reads[1],
+	       reads[1] / reads[0]);
+	return 0;
 }
 
 /* The same pageout of a region nobody maps, written through Write requests: swap only. */
@@ -757,7 +873,7 @@ int main(void)
 	printf("%-34s %7.1f us\n", "raw socket ping-pong (after)", raw_pingpong(20000) * 1e6);
 	rclc_unmap(c, id);
 	rclc_free(c, id);
-	if (random_evict_rounds(c) < 0)
+	if (swapin_threads(c, order, dir) < 0 || random_evict_rounds(c) < 0)
 		goto fail;
 	if (getenv("BENCH_MAPPED_FAULTS"))
 		goto out;

@@ -15,7 +15,7 @@ if [ ! -c /dev/userfaultfd ]; then
 	echo "1..0 # SKIP this machine has no /dev/userfaultfd"
 	exit 77
 fi
-plan 31
+plan 32
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 mc() { timeout 180 "$MAP_CLIENT" "$sock" "$@"; }
@@ -54,6 +54,11 @@ check "... while its pages were swapped out (pswpout $out0 -> $out1)" \
 	test "$((out1 - out0))" -ge 2048
 check "... and back in through the mapping's faults (pswpin $in0 -> $in1)" \
 	test "$((in1 - in0))" -ge 2048
+# Four threads miss at once: the fault thread hands all but one of a batch to its helpers,
+# so their swap-ins are in flight together.
+handoffs=$(ctl --json status | python3 -c 'import json, sys; print(json.load(sys.stdin)["fault_handoffs"])')
+check "... their faults served by several threads at once ($handoffs handed to helpers)" \
+	test "$handoffs" -gt 0
 faults=$(ctl --json memcg stat /m | python3 -c 'import json,sys; s=json.load(sys.stdin)["stat"]; print(s["pgfault"], s["pgmajfault"])')
 read -r flt majflt <<<"$faults"
 check "... each miss a fault of its memcg, those that read swap major ($flt, $majflt)" \
