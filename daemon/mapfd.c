@@ -690,9 +690,10 @@ static void *fault_helper(void *arg)
 			break;
 		w = mf->queue[--mf->nr_queued];
 		pthread_mutex_unlock(&mf->helper_lock);
-		if (!atomic_load(&w.m->dead))
+		if (!atomic_load(&w.m->dead)) {
 			handle_fault(mf, w.m, &w.msg);
-		atomic_fetch_add_explicit(&mf->nr_handoffs, 1, memory_order_relaxed);
+			atomic_fetch_add_explicit(&mf->nr_handoffs, 1, memory_order_relaxed);
+		}
 		fault_helper_put(mf, w.m);
 		pthread_mutex_lock(&mf->helper_lock);
 	}
@@ -841,7 +842,8 @@ static void *fault_thread(void *arg)
 		} else if (polling && n == 0) {
 			sched_yield();
 		}
-		/* Nothing of this batch is used after here: the buried may go. */
+		/* Nothing of this batch is used here after this point, and what helpers still
+		 * serve stays buried (helper_refs): the rest may go. */
 		reap_graveyard(mf);
 	}
 	rcl_thread_detach(mf->engine);

@@ -112,8 +112,10 @@ struct rcl_engine {
 	 * holds it wait on the deferred list until the holder lets go.
 	 */
 	pthread_mutex_t mm_lock;
-	/* What mm_lock costs (rcl_engine_info): taken, taken after waiting, and the wait.
-	 * Changed by the holder alone (relaxed load and store), read without it. */
+	/* What mm_lock costs (rcl_engine_info): taken, taken after waiting, and the wait, for
+	 * mm_lock() (a retake after a condition variable's wait, kswapd's and the flusher's
+	 * naps, counts as taken only). Changed by the holder alone (relaxed load and store),
+	 * read without it. */
 	_Atomic uint64_t mm_lock_acquired, mm_lock_contended, mm_lock_wait_ns;
 	pthread_mutex_t deferred_lock;		/* the deferred list below (a leaf) */
 	struct deferred_completion *deferred;

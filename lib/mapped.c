@@ -389,6 +389,18 @@ int rcl_region_map_fault(struct rcl_engine *engine, uint32_t id, void *arg, uint
 		page = lock_present_page(engine, region, (unsigned long)idx, true);
 		if (!page)
 			continue;
+		/*
+		 * Its lock, and the swap-in before it, may have been waited for without mm_lock:
+		 * the mapping may have gone (its map_ops with it, or another client's in their
+		 * place), or another thread's miss of this page filled it meanwhile.
+		 */
+		if (region->map_arg != arg)
+			err = -ENOENT;
+		if (err || pte_mapped_out(pte_get(region, (unsigned long)idx))) {
+			unlock_page(page);
+			put_page(page);
+			break;
+		}
 		/* The client's before it copies the frame: a resident write (region.c) that
 		 * would land after the copy punts to this path instead. */
 		mapped_mark(region, (unsigned long)idx, true);
@@ -405,9 +417,9 @@ int rcl_region_map_fault(struct rcl_engine *engine, uint32_t id, void *arg, uint
 		err = -EAGAIN;
 	current_or_default(engine)->faulting_region = NULL;
 	/*
-	 * The new page waits in this thread's LRU-add vector; one thread serves every client's
-	 * faults and may sit idle with up to a vector of pages that reclaim (and MADV_PAGEOUT)
-	 * cannot see: put it on the LRU now.
+	 * The new page waits in this thread's LRU-add vector; a few threads serve every
+	 * client's faults and may sit idle with up to a vector of pages each that reclaim (and
+	 * MADV_PAGEOUT) cannot see: put it on the LRU now.
 	 */
 	lru_add_drain(engine);
 out:

@@ -273,7 +273,7 @@ static int swapin_threads(struct rclc *c, const unsigned int *order, const char 
 	uint64_t handed, in_one, in_many, id, wait;
 	double one, many, reads[2], t0, wait_one, wait_many;
 	volatile uint8_t *base;
-	char path[128];
+	char path[128], cluster[32];
 	size_t bytes;
 	void *addr;
 	unsigned int i;
@@ -282,7 +282,8 @@ static int swapin_threads(struct rclc *c, const unsigned int *order, const char 
 	raw_init();
 	raw_round(path, RAW_MAX_BYTES, 1.0, qds, 2, 2.0, reads);
 	raw_exit();
-	if (rclc_memcg_create(c, "/swapin", &lim, -1) < 0 ||
+	if (rclc_tunable_get(c, "page_cluster", cluster, sizeof(cluster)) < 0 ||
+	    rclc_memcg_create(c, "/swapin", &lim, -1) < 0 ||
 	    rclc_alloc(c, (uint64_t)PAGES * PAGE, &opts, &id, NULL) < 0 ||
 	    rclc_map(c, id, &addr, &bytes) < 0 ||
 	    rclc_tunable_set(c, "page_cluster", "0", NULL) < 0)
@@ -302,8 +303,8 @@ static int swapin_threads(struct rclc *c, const unsigned int *order, const char 
 	wait_many = (double)(daemon_counter(c, "engine_lock_wait_usecs") - wait) / 1e6 /
 		    (now() - t0);
 	handed = daemon_counter(c, "fault_handoffs") - handed;
-	if (rclc_tunable_set(c, "page_cluster", "3", NULL) < 0 || rclc_unmap(c, id) < 0 ||
-	    rclc_free(c, id) < 0)
+	if (rclc_tunable_set(c, "page_cluster", cluster, NULL) < 0 || rclc_unmap(c, id) < 0 ||
+	    rclc_free(c, id) < 0 || rclc_memcg_delete(c, "/swapin") < 0)
 		return -1;
 	/* The model lock's waits, in threads busy waiting: what the split would give back. */
 	printf("%-34s %7.0f /s       (pswpin %llu, mm_lock waits %.2f threads; raw 4 KiB random "

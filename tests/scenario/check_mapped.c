@@ -15,9 +15,12 @@
  * what a run did not take goes page by page.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 
 #include "check-main.h"
 #include "engine-fixture.h"
+#include "mm.h"
 
 #define PAGE	4096u
 
@@ -439,6 +442,69 @@ static void four_times_its_memcg_max(const struct rcl_map_ops *ops, struct clien
 	client_free(&cl);
 	fixture_teardown(&f);
 }
+
+struct racing_fault {
+	struct fixture *f;
+	struct client *cl;
+	uint32_t id;
+	int ret;
+};
+
+static void *fault_thread(void *arg)
+{
+	struct racing_fault *r = arg;
+
+	ck_assert_int_eq(rcl_thread_attach(r->f->e), 0);
+	r->ret = rcl_region_map_fault(r->f->e, r->id, r->cl, 0);
+	rcl_thread_detach(r->f->e);
+	return NULL;
+}
+
+/*
+ * A fault that waits for its page's lock (without mm_lock) while the client unmaps the region
+ * finds the mapping gone when it has the lock: -ENOENT, nothing filled. It used to fill
+ * through the map_ops the unmap had cleared (a crash), or another client's mapping of the
+ * region made meanwhile.
+ */
+START_TEST(test_fault_finds_its_mapping_gone_after_the_page_lock)
+{
+	struct racing_fault r = { 0 };
+	uint8_t buf[PAGE] = { 1 };
+	struct region *region;
+	struct fixture f;
+	struct client cl;
+	struct page *page;
+	pthread_t tid;
+	int i;
+
+	fixture_setup(&f, 16, 32, 1);
+	client_init(&cl, 4);
+	r = (struct racing_fault){ .f = &f, .cl = &cl, .id = anon_region(&f, 4, 0) };
+	ck_assert_int_eq(rcl_region_write(f.e, r.id, 0, buf, PAGE), 0);	/* resident */
+	ck_assert_int_eq(rcl_region_map(f.e, r.id, &fake_ops, &cl), 0);
+	mm_lock(f.e);
+	region = region_lookup(f.e, r.id);
+	page = pfn_to_page(f.e, pte_pfn(pte_get(region, 0)));
+	ck_assert(trylock_page(page));		/* as a take-back or a read in flight would */
+	mm_unlock(f.e);
+	ck_assert_int_eq(pthread_create(&tid, NULL, fault_thread, &r), 0);
+	for (i = 0; i < 100000 && !PageWaiters(page); i++)	/* it sleeps on the lock */
+		sched_yield();
+	ck_assert_msg(PageWaiters(page), "the fault never waited for the page lock");
+	ck_assert_int_eq(rcl_region_unmap(f.e, r.id, &cl), 0);
+	mm_lock(f.e);
+	unlock_page(page);
+	mm_unlock(f.e);
+	pthread_join(tid, NULL);
+	ck_assert_int_eq(r.ret, -ENOENT);
+	ck_assert_uint_eq(cl.fills, 0);
+	ck_assert_int_eq(rcl_region_read(f.e, r.id, 0, buf, PAGE), 0);
+	ck_assert_int_eq(buf[0], 1);
+	ck_assert_int_eq(rcl_region_free(f.e, r.id), 0);
+	client_free(&cl);
+	fixture_teardown(&f);
+}
+END_TEST
 
 START_TEST(test_region_four_times_its_memcg_max)
 {
@@ -998,6 +1064,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_read_write_reach_the_clients_copy);
 	tcase_add_test(tc, test_failed_take_back_keeps_the_page);
 	tcase_add_test(tc, test_region_freed_under_its_mapping_tells_the_mapper);
+	tcase_add_test(tc, test_fault_finds_its_mapping_gone_after_the_page_lock);
 	tcase_add_test(tc, test_region_four_times_its_memcg_max);
 	tcase_add_test(tc, test_memcg_reclaim_takes_runs_back);
 	tcase_add_test(tc, test_fault_reclaim_does_not_wait_for_its_writes);
