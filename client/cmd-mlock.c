@@ -32,30 +32,19 @@ static int exec_mlock(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	bool lock = strcmp(argv[0], "mlock") == 0;
 	const struct cmd_entry *entry = lock ? &cmd_mlock_entry : &cmd_munlock_entry;
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__Mlock m = RECLAIM__V1__MLOCK__INIT;
-	Reclaim__V1__Munlock u = RECLAIM__V1__MUNLOCK__INIT;
-	Reclaim__V1__PageRange range = RECLAIM__V1__PAGE_RANGE__INIT;
-	Response *resp;
+	struct rclc_range range = { 0 };
 	uint64_t pages;
 	int ret;
 
 	(void)argc;
 	if (ctl_parse_u64(argv[1], &range.region_id) < 0)
 		return ctl_usage(entry, "bad ID");
-	if (lock) {
-		m.range = &range;
-		req.msg_case = RECLAIM__V1__REQUEST__MSG_MLOCK;
-		req.mlock = &m;
-	} else {
-		u.range = &range;
-		req.msg_case = RECLAIM__V1__REQUEST__MSG_MUNLOCK;
-		req.munlock = &u;
-	}
-	ret = ctl_call(ctx, &req, &resp);
+	ret = ctl_connect(ctx);
 	if (ret)
 		return ret;
-	pages = lock ? resp->mlock->pages : resp->munlock->pages;
+	ret = lock ? rclc_mlock(ctx->conn, &range, &pages) : rclc_munlock(ctx->conn, &range, &pages);
+	if (ret < 0)
+		return ctl_fail(ctx, ret);
 	if (ctx->json) {
 		struct json_object *doc = json_object_new_object();
 
@@ -64,6 +53,5 @@ static int exec_mlock(struct cmd_ctx *ctx, int argc, char **argv)
 	} else {
 		printf("%" PRIu64 " pages\n", pages);
 	}
-	rclc_response_free(resp);
 	return 0;
 }

@@ -3,6 +3,7 @@
  */
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 
 #include "reclaimctl.h"
 
@@ -24,39 +25,38 @@ static int exec_reclaim(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "swappiness", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__ProactiveReclaim r = RECLAIM__V1__PROACTIVE_RECLAIM__INIT;
-	Reclaim__V1__OptU64 swappiness = RECLAIM__V1__OPT_U64__INIT;
-	Response *resp;
-	int opt, ret;
+	struct rclc_reclaim_result res;
+	const char *memcg = NULL;
+	uint64_t bytes, v;
+	int opt, ret, swappiness = -1;
 
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (opt) {
-		case 'm': r.memcg = optarg; break;
+		case 'm': memcg = optarg; break;
 		case 's':
-			if (ctl_parse_u64(optarg, &swappiness.value) < 0)
+			if (ctl_parse_u64(optarg, &v) < 0 || v > INT_MAX)
 				return ctl_usage(&cmd_reclaim_entry, "bad --swappiness");
-			r.swappiness = &swappiness;
+			swappiness = (int)v;
 			break;
 		default: return ctl_usage(&cmd_reclaim_entry, NULL);
 		}
 	}
-	if (optind != argc - 1 || ctl_parse_u64(argv[optind], &r.bytes) < 0)
+	if (optind != argc - 1 || ctl_parse_u64(argv[optind], &bytes) < 0)
 		return ctl_usage(&cmd_reclaim_entry, "SIZE must be a size");
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_RECLAIM;
-	req.reclaim = &r;
-	ret = ctl_call(ctx, &req, &resp);
+	ret = ctl_connect(ctx);
 	if (ret)
 		return ret;
+	ret = rclc_reclaim(ctx->conn, memcg, bytes, swappiness, &res);
+	if (ret < 0)
+		return ctl_fail(ctx, ret);
 	if (ctx->json) {
 		struct json_object *doc = json_object_new_object();
 
-		json_add_u64(doc, "reclaimed_bytes", resp->reclaim->reclaimed_bytes);
-		json_add_u64(doc, "scanned_pages", resp->reclaim->scanned_pages);
+		json_add_u64(doc, "reclaimed_bytes", res.reclaimed_bytes);
+		json_add_u64(doc, "scanned_pages", res.scanned_pages);
 		json_print(doc);
 	} else {
-		printf("reclaimed %" PRIu64 " bytes\n", resp->reclaim->reclaimed_bytes);
+		printf("reclaimed %" PRIu64 " bytes\n", res.reclaimed_bytes);
 	}
-	rclc_response_free(resp);
 	return 0;
 }

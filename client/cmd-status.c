@@ -22,21 +22,12 @@ static const char *const level_names[] = { "none", "low", "medium", "critical" }
 /* The daemon's pressure level: 0 or the exit status of a refusal. */
 static int pressure_level(struct cmd_ctx *ctx, const char **ret_level)
 {
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__PressureNow pn = RECLAIM__V1__PRESSURE_NOW__INIT;
-	Response *resp;
-	unsigned int level;
-	int ret;
+	struct rclc_pressure p;
+	int ret = rclc_pressure(ctx->conn, NULL, &p);
 
-	pn.memcg = "";
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_PRESSURE;
-	req.pressure = &pn;
-	ret = ctl_call(ctx, &req, &resp);
-	if (ret)
-		return ret;
-	level = (unsigned int)resp->pressure->level;
-	*ret_level = level < 4 ? level_names[level] : "unknown";
-	rclc_response_free(resp);
+	if (ret < 0)
+		return ctl_fail(ctx, ret);
+	*ret_level = (unsigned int)p.level < 4 ? level_names[p.level] : "unknown";
 	return 0;
 }
 
