@@ -33,7 +33,7 @@ const struct cmd_entry cmd_pressure_entry = {
 
 static const char *const level_names[] = { "none", "low", "medium", "critical" };
 
-static const char *level_name(Reclaim__V1__PressureLevel l)
+static const char *level_name(int l)
 {
 	return (unsigned int)l < 4 ? level_names[l] : "unknown";
 }
@@ -96,7 +96,7 @@ static void print_changes(struct watch *w)
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S%z", &tm);
 	for (s = w->list; s; s = s->next) {
 		if (s->worst >= 0 && s->worst != s->printed) {
-			const char *level = level_name((Reclaim__V1__PressureLevel)s->worst);
+			const char *level = level_name(s->worst);
 
 			if (w->json)
 				print_change_json(stamp, s->memcg, level);
@@ -212,24 +212,18 @@ static int trigger_watch(struct cmd_ctx *ctx, const char *memcg, const char *tri
 	return 0;
 }
 
-static const Reclaim__V1__PsiFigures no_psi = RECLAIM__V1__PSI_FIGURES__INIT;
-
 /* One kind of PSI figures: a memory.pressure line. */
-static void print_psi(const char *kind, const Reclaim__V1__PsiFigures *f)
+static void print_psi(const char *kind, const struct rclc_psi *f)
 {
-	if (!f)
-		f = &no_psi;
 	printf("%s avg10=%.2f avg60=%.2f avg300=%.2f total=%llu\n", kind, f->avg10, f->avg60,
 	       f->avg300, (unsigned long long)f->total_usec);
 }
 
 /* The same as a JSON object, with the two decimals memory.pressure has. */
-static struct json_object *psi_json(const Reclaim__V1__PsiFigures *f)
+static struct json_object *psi_json(const struct rclc_psi *f)
 {
 	struct json_object *obj = json_object_new_object();
 
-	if (!f)
-		f = &no_psi;
 	json_object_object_add(obj, "avg10", json_double_fmt(f->avg10, "%.2f"));
 	json_object_object_add(obj, "avg60", json_double_fmt(f->avg60, "%.2f"));
 	json_object_object_add(obj, "avg300", json_double_fmt(f->avg300, "%.2f"));
@@ -250,11 +244,9 @@ static int exec_pressure(struct cmd_ctx *ctx, int argc, char **argv)
 	double interval = 1;
 	const char *trigger = NULL, *memcg = NULL;
 	uint64_t count = 0;
+	const char *path;
 	char *end;
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__PressureNow p = RECLAIM__V1__PRESSURE_NOW__INIT;
-	const Reclaim__V1__PressureReply *r;
-	Response *resp;
+	struct rclc_pressure r;
 	int opt, ret, watching = 0;
 
 	while ((opt = getopt_long(argc, argv, "w", options, NULL)) != -1) {
@@ -283,30 +275,29 @@ static int exec_pressure(struct cmd_ctx *ctx, int argc, char **argv)
 				 "choose one");
 	if (!trigger && count)
 		return ctl_usage(&cmd_pressure_entry, "--count goes with --trigger");
-	p.memcg = memcg ? (char *)memcg : optind < argc ? argv[optind] : "";
+	path = memcg ? memcg : optind < argc ? argv[optind] : "";
 	if (trigger)
-		return trigger_watch(ctx, p.memcg, trigger, count);
+		return trigger_watch(ctx, path, trigger, count);
 	if (watching)
-		return watch(ctx, p.memcg, interval);
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_PRESSURE;
-	req.pressure = &p;
-	ret = ctl_call(ctx, &req, &resp);
+		return watch(ctx, path, interval);
+	ret = ctl_connect(ctx);
 	if (ret)
 		return ret;
-	r = resp->pressure;
+	ret = rclc_pressure(ctx->conn, path, &r);
+	if (ret < 0)
+		return ctl_fail(ctx, ret);
 	if (ctx->json) {
 		struct json_object *doc = json_object_new_object();
 
-		json_object_object_add(doc, "level", json_object_new_string(level_name(r->level)));
-		json_object_object_add(doc, "some", psi_json(r->some));
-		json_object_object_add(doc, "full", psi_json(r->full));
+		json_object_object_add(doc, "level", json_object_new_string(level_name(r.level)));
+		json_object_object_add(doc, "some", psi_json(&r.some));
+		json_object_object_add(doc, "full", psi_json(&r.full));
 		json_print(doc);
 	} else {
 		/* The vmpressure level, then memory.pressure's two lines. */
-		printf("level %s\n", level_name(r->level));
-		print_psi("some", r->some);
-		print_psi("full", r->full);
+		printf("level %s\n", level_name(r.level));
+		print_psi("some", &r.some);
+		print_psi("full", &r.full);
 	}
-	rclc_response_free(resp);
 	return 0;
 }
