@@ -99,36 +99,37 @@ assert json.load(open(sys.argv[1]))[\"resident_pages\"] >= 16" "$1"' "$tmp/mstat
 # A read that meets a page whose activation still waits in a worker's LRU vector goes to a
 # worker again (the access would activate it once more, as the kernel's would); it then
 # leaves the page unreferenced, so the next one is the loop's: at most half of them.
-head -c 16384 /dev/urandom >"$tmp/fdata"
-ctl fwrite loop-hits.dat 0 <"$tmp/fdata" >/dev/null
-read -r l0 w0 <<<"$(counters)"
-read -r l1 w1 <<<"$(counters)"
-"$top_builddir/tests/lib/rclc-probe" "$sock" fread-hits loop-hits.dat 16384 20 >"$tmp/hits"
-read -r l2 w2 <<<"$(counters)"
-hits_worker=$((w2 - w1 - (w1 - w0)))
-hits_loop=$((l2 - l1 - (l1 - l0) - 1))
-echo "# file read hits: $(cat "$tmp/hits"); loop $l0 $l1 $l2, workers $w0 $w1 $w2"
+# Write BYTES random bytes to FILE, run rclc-probe MODE FILE ARGS... into OUT, and split the
+# probe's requests between the loop and the workers (split_loop, split_worker), less the
+# counters' own reads and the probe's hello.
+probe_split() {
+	local bytes=$1 out=$2 mode=$3 file=$4 l0 w0 l1 w1 l2 w2
+	shift 4
+	head -c "$bytes" /dev/urandom >"$tmp/fdata"
+	ctl fwrite "$file" 0 <"$tmp/fdata" >/dev/null
+	read -r l0 w0 <<<"$(counters)"
+	read -r l1 w1 <<<"$(counters)"
+	"$top_builddir/tests/lib/rclc-probe" "$sock" "$mode" "$file" "$@" >"$out"
+	read -r l2 w2 <<<"$(counters)"
+	split_worker=$((w2 - w1 - (w1 - w0)))
+	split_loop=$((l2 - l1 - (l1 - l0) - 1))
+	echo "# $mode: $(cat "$out"); loop $l0 $l1 $l2, workers $w0 $w1 $w2"
+}
+
+probe_split 16384 "$tmp/hits" fread-hits loop-hits.dat 16384 20
 check "20 FileReads of one cached range on one connection read the same bytes" \
 	grep -qx 'reads=20 same=1' "$tmp/hits"
-check "... the first on a worker, at least half of the others on the loop ($hits_loop)" \
-	test "$hits_worker" -ge 1 -a "$hits_worker" -le 10 -a "$hits_loop" -ge 10 -a \
-	"$((hits_worker + hits_loop))" -eq 20
+check "... the first on a worker, at least half of the others on the loop ($split_loop)" \
+	test "$split_worker" -ge 1 -a "$split_worker" -le 10 -a "$split_loop" -ge 10 -a \
+	"$((split_worker + split_loop))" -eq 20
 
 # The same with 8 scattered one-page ranges in each FileRead: the loop answers those too once
 # the single-range reads that start it (on one connection) have read each page once.
-head -c 65536 /dev/urandom >"$tmp/fdata"
-ctl fwrite loopv-hits.dat 0 <"$tmp/fdata" >/dev/null
-read -r l0 w0 <<<"$(counters)"
-read -r l1 w1 <<<"$(counters)"
-"$top_builddir/tests/lib/rclc-probe" "$sock" freadv-hits loopv-hits.dat 8 20 >"$tmp/vhits"
-read -r l2 w2 <<<"$(counters)"
-vhits_worker=$((w2 - w1 - (w1 - w0)))
-vhits_loop=$((l2 - l1 - (l1 - l0) - 1))
-echo "# vectored file read hits: $(cat "$tmp/vhits"); loop $l0 $l1 $l2, workers $w0 $w1 $w2"
+probe_split 65536 "$tmp/vhits" freadv-hits loopv-hits.dat 8 20
 check "20 FileReads of 8 scattered ranges read what single-range reads of them read" \
 	grep -qx 'reads=20 same=1' "$tmp/vhits"
-check "... at least half of the 20 on the loop ($vhits_loop of 28 requests)" \
-	test "$vhits_loop" -ge 10 -a "$((vhits_worker + vhits_loop))" -eq 28
+check "... at least half of the 20 on the loop ($split_loop of 28 requests)" \
+	test "$split_loop" -ge 10 -a "$((split_worker + split_loop))" -eq 28
 
 # /metrics is a snapshot rendered once a second: poll for one that has the family (bounded).
 page=
