@@ -42,7 +42,8 @@ static int exec_mlock(struct cmd_ctx *ctx, int argc, char **argv)
 	ret = ctl_connect(ctx);
 	if (ret)
 		return ret;
-	ret = lock ? rclc_mlock(ctx->conn, &range, &pages) : rclc_munlock(ctx->conn, &range, &pages);
+	ret = lock ? rclc_mlock(ctx->conn, &range, &pages) :
+		     rclc_munlock(ctx->conn, &range, &pages);
 	if (ret < 0)
 		return ctl_fail(ctx, ret);
 	if (ctx->json) {

@@ -1109,7 +1109,8 @@ static int decode_file_readv(struct rclc *c, Response **respp, const struct rclc
 	uint64_t total = 0;
 
 	if (r->n_data != o->n) {
-		rclc_set_error(c, 0, "the server answered %zu ranges for %zu asked", r->n_data, o->n);
+		rclc_set_error(c, 0, "the server answered %zu ranges for %zu asked", r->n_data,
+			       o->n);
 		return -EPROTO;
 	}
 	for (i = 0; i < o->n; i++) {

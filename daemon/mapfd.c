@@ -588,15 +588,20 @@ unsigned int mapfd_release_session(struct mapfd *mf, uint64_t session_id)
 
 /* ---- the fault thread ------------------------------------------------------------------ */
 
+/* Whether @msg is a miss to serve: not another event, nor a writer that met an eviction
+ * (its un-protect wakes it). */
+static bool fault_to_serve(const struct uffd_msg *msg)
+{
+	return msg->event == UFFD_EVENT_PAGEFAULT &&
+	       !(msg->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP);
+}
+
 static void handle_fault(struct mapfd *mf, struct mapping *m, const struct uffd_msg *msg)
 {
 	uint64_t addr = msg->arg.pagefault.address & ~(uint64_t)(MAP_PAGE_SIZE - 1);
 	int err;
 
-	if (msg->event != UFFD_EVENT_PAGEFAULT)
-		return;
-	/* A writer that met an eviction: its un-protect wakes it. */
-	if (msg->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP)
+	if (!fault_to_serve(msg))
 		return;
 	if (addr < m->base || addr - m->base >= m->nr_pages * MAP_PAGE_SIZE) {
 		log_info("connection %" PRIu64 ": a fault outside its mapping of region %" PRIu32
@@ -640,8 +645,8 @@ static bool fault_hand_off(struct mapfd *mf, struct mapping *m, const struct uff
 {
 	bool queued = false;
 
-	if (msg->event != UFFD_EVENT_PAGEFAULT || (msg->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP))
-		return false;	/* nothing to serve: quicker here than a hand-off */
+	if (!fault_to_serve(msg))
+		return false;	/* quicker to pass over here than to hand off */
 	pthread_mutex_lock(&mf->helper_lock);
 	if (mf->nr_queued < mf->nr_idle) {
 		atomic_fetch_add_explicit(&m->helper_refs, 1, memory_order_relaxed);
@@ -793,18 +798,18 @@ static unsigned int handle_events(struct mapfd *mf, const struct epoll_event *ev
 }
 
 /*
- * One thread reads every client's faults (helpers serve some). Sleeping in epoll_wait costs each fault a wake-up
- * of this thread on top of the client's own, and an idle vCPU wakes slowly (tens of us). So,
- * as NAPI busy-polling and io_uring's SQPOLL thread do, after it served a fault the thread
- * keeps looking with epoll_wait(0) for a window, starting again with each fault found: while
- * faults keep coming (a client touching page after page, each miss sent as soon as the last
- * one is answered) it never sleeps; a window with none, and it sleeps until the next. The
- * window adapts between 0 and fault-poll-usecs as KVM's halt-polling does (fault-poll.h):
- * it opens when sleeps end soon after a fault, closes when they are long, so that polling
- * costs CPU only while it pays. Polls answer the eventfd too, so stopping and reaping are not
- * delayed. An empty poll yields the CPU (where NAPI's loop would stop at need_resched, this
- * one lets the waiting task run and goes on): on a busy machine that task may be the very
- * client whose next fault we wait for.
+ * One thread reads every client's faults (helpers serve some). Sleeping in epoll_wait costs
+ * each fault a wake-up of this thread on top of the client's own, and an idle vCPU wakes
+ * slowly (tens of us). So, as NAPI busy-polling and io_uring's SQPOLL thread do, after it
+ * served a fault the thread keeps looking with epoll_wait(0) for a window, starting again with
+ * each fault found: while faults keep coming (a client touching page after page, each miss
+ * sent as soon as the last one is answered) it never sleeps; a window with none, and it sleeps
+ * until the next. The window adapts between 0 and fault-poll-usecs as KVM's halt-polling does
+ * (fault-poll.h): it opens when sleeps end soon after a fault, closes when they are long, so
+ * that polling costs CPU only while it pays. Polls answer the eventfd too, so stopping and
+ * reaping are not delayed. An empty poll yields the CPU (where NAPI's loop would stop at
+ * need_resched, this one lets the waiting task run and goes on): on a busy machine that task
+ * may be the very client whose next fault we wait for.
  */
 static void *fault_thread(void *arg)
 {

@@ -46,8 +46,8 @@ int req_path_check(struct req_ctx *ctx, const char *path, Response *resp)
 	const char *p = path, *why = NULL;
 
 	if (!*path) {
-		status_set(resp, CODE(INVALID_ARGUMENT), "%s: path: empty; name a file of the data directory",
-			   ctx->name);
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "%s: path: empty; name a file of the data directory", ctx->name);
 		return -EINVAL;
 	}
 	if (strlen(path) > FILE_PATH_MAX) {

@@ -573,6 +573,7 @@ struct read_cached_plan {
 	struct page *pages[FILE_READ_CACHED_MAX];
 	bool marked[FILE_READ_CACHED_MAX];
 	unsigned int nr;
+	int64_t prev_pos;		/* the readahead state's, as the last read leaves it */
 };
 
 /* Whether @page was marked accessed earlier in this run: a second mark would find it
@@ -637,6 +638,7 @@ static bool read_cached_plan(struct rcl_file *filp, const struct rcl_file_iov *i
 			done += nr;
 		}
 	}
+	plan->prev_pos = (int64_t)(((uint64_t)prev_index << PAGE_SHIFT) | prev_offset);
 	return true;
 }
 
@@ -669,19 +671,17 @@ int generic_file_read_cached(struct rcl_file *filp, struct rcl_file_iov *iov, si
 		size_t offset = (size_t)(iov[r].offset & (PAGE_SIZE - 1));
 
 		for (done = 0; done < len; done += nr, k++) {
+			struct page *page = plan.pages[k];
+
 			nr = min_t(size_t, PAGE_SIZE - offset, len - done);
 			if (plan.marked[k])
-				SetPageReferenced(plan.pages[k]);  /* all mark_page_accessed does here */
-			memcpy((char *)iov[r].buf + done, (char *)page_address(plan.pages[k]) + offset,
-			       nr);
-			/* This page and where in it the copy ended: prev_pos, as the full read
-			 * leaves it (an end at a page's end is offset 0 of that page). */
-			filp->f_ra.prev_pos = (int64_t)((((iov[r].offset + done) >> PAGE_SHIFT) <<
-							 PAGE_SHIFT) | ((offset + nr) & (PAGE_SIZE - 1)));
+				SetPageReferenced(page);	/* all mark_page_accessed does here */
+			memcpy((char *)iov[r].buf + done, (char *)page_address(page) + offset, nr);
 			offset = 0;
 		}
 		iov[r].read = len;
 	}
+	filp->f_ra.prev_pos = plan.prev_pos;
 	i_pages_unlock(mapping);
 	return 0;
 }

@@ -712,8 +712,8 @@ static void bench_clients(const struct raw_figures *raw, const char *name, uint6
 		/* Waits for the model lock as a share of the clients' time: what splitting it
 		 * could give back at most (the rest is the disk and the CPUs). */
 		printf("   %u client%s %9.0f pages/s  %.2fx one client  pswpin %7.0f/s  "
-		       "mm_lock wait %4.1f%%  (rounds:", ks[i], ks[i] > 1 ? "s" : " ", r, r / one, in,
-		       100 * median(wait[i], ROUNDS));
+		       "mm_lock wait %4.1f%%  (rounds:", ks[i], ks[i] > 1 ? "s" : " ", r, r / one,
+		       in, 100 * median(wait[i], ROUNDS));
 		for (round = 0; round < ROUNDS; round++)
 			printf(" %.0f", rate[i][round]);
 		printf(")\n");
