@@ -81,6 +81,9 @@ int rclc_hello_info(const struct rclc *c, struct rclc_hello_info *ret)
 	ret->max_bytes = h->max_bytes;
 	ret->uid = h->uid;
 	ret->admin = h->admin;
+	/* A daemon older than the policy switch says nothing: it had the seed's lists. */
+	copy_str(ret->reclaim_policy, sizeof(ret->reclaim_policy),
+		 *h->reclaim_policy ? h->reclaim_policy : "two-list");
 	return 0;
 }
 
@@ -761,6 +764,28 @@ int rclc_stat(struct rclc *c, enum rclc_stat_view view, char **ret_text,
 	return rclc_exec(c, &req, WANT(STAT), decode_stat, &o);
 }
 
+static int decode_daemon_counters(struct rclc *c, Response **respp, const struct rclc_out *o)
+{
+	const Reclaim__V1__StatReply *r = (*respp)->stat;
+	int ret = copy_counters(c, r->daemon, r->n_daemon, o->p[0]);
+
+	if (ret == 0)
+		*(size_t *)o->p[1] = r->n_daemon;
+	return ret;
+}
+
+int rclc_daemon_counters(struct rclc *c, struct rclc_counter **ret, size_t *ret_n)
+{
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Stat st = RECLAIM__V1__STAT__INIT;
+	struct rclc_out o = { .p = { ret, ret_n } };
+
+	/* Every view carries them; buddyinfo is the cheapest to make. */
+	st.view = RECLAIM__V1__STAT_VIEW__BUDDYINFO;
+	SET_REQ(req, stat, STAT, &st);
+	return rclc_exec(c, &req, WANT(STAT), decode_daemon_counters, &o);
+}
+
 static void copy_psi(struct rclc_psi *dst, const Reclaim__V1__PsiFigures *src)
 {
 	memset(dst, 0, sizeof(*dst));
@@ -1150,6 +1175,42 @@ int rclc_file_readv(struct rclc *c, const char *path, const char *memcg,
 	return r;
 }
 
+/* A discarding read answers with the count only. */
+static int decode_file_discard(struct rclc *c, Response **respp, const struct rclc_out *o)
+{
+	const Reclaim__V1__FileReadReply *r = (*respp)->file_read;
+
+	if (r->n_data) {
+		rclc_set_error(c, 0, "the server sent data for a discarding read");
+		return -EPROTO;
+	}
+	put_u64(o->p[0], r->bytes);
+	return 0;
+}
+
+int rclc_file_readv_discard(struct rclc *c, const char *path, const char *memcg,
+			    const struct rclc_iovec *iov, size_t n, uint64_t *ret_bytes)
+{
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__FileRead fr = RECLAIM__V1__FILE_READ__INIT;
+	struct rclc_out o = { .p = { ret_bytes } };
+	int r = vector_check(c, iov, n);
+
+	if (r < 0)
+		return r;
+	fr.path = wire_str(path);
+	fr.memcg = wire_str(memcg);
+	fr.discard = true;
+	fr.ranges = wire_file_ranges(iov, n);
+	if (!fr.ranges)
+		return rclc_fail_early(c, -ENOMEM, "out of memory");
+	fr.n_ranges = n;
+	SET_REQ(req, file_read, FILE_READ, &fr);
+	r = rclc_exec(c, &req, WANT(FILE_READ), decode_file_discard, &o);
+	free(fr.ranges);
+	return r;
+}
+
 static int decode_file_write(struct rclc *c, Response **respp, const struct rclc_out *o)
 {
 	if ((*respp)->file_write->bytes != o->u[0]) {
@@ -1161,8 +1222,10 @@ static int decode_file_write(struct rclc *c, Response **respp, const struct rclc
 	return 0;
 }
 
-int rclc_file_write(struct rclc *c, const char *path, const char *memcg, uint64_t offset,
-		    const void *buf, size_t len, int mode)
+/* One range's FileWrite of LEN bytes: FILL's value when FILL is given, else BUF's. */
+static int file_write_one(struct rclc *c, const char *path, const char *memcg,
+			  uint64_t offset, const void *buf, uint64_t len,
+			  Reclaim__V1__OptU64 *fill, int mode)
 {
 	Request req = RECLAIM__V1__REQUEST__INIT;
 	Reclaim__V1__FileWrite fw = RECLAIM__V1__FILE_WRITE__INIT;
@@ -1177,14 +1240,33 @@ int rclc_file_write(struct rclc *c, const char *path, const char *memcg, uint64_
 	range.length = len;
 	fw.ranges = ranges;
 	fw.n_ranges = 1;
-	fw.data.data = (uint8_t *)buf;	/* only packed */
-	fw.data.len = len;
+	if (fill) {
+		fw.fill = fill;
+	} else {
+		fw.data.data = (uint8_t *)buf;	/* only packed */
+		fw.data.len = len;
+	}
 	if (mode >= 0) {
 		fm.bits = (uint32_t)mode;
 		fw.mode = &fm;
 	}
 	SET_REQ(req, file_write, FILE_WRITE, &fw);
 	return rclc_exec(c, &req, WANT(FILE_WRITE), decode_file_write, &o);
+}
+
+int rclc_file_write(struct rclc *c, const char *path, const char *memcg, uint64_t offset,
+		    const void *buf, size_t len, int mode)
+{
+	return file_write_one(c, path, memcg, offset, buf, len, NULL, mode);
+}
+
+int rclc_file_fill(struct rclc *c, const char *path, const char *memcg, uint64_t offset,
+		   uint64_t len, uint8_t byte, int mode)
+{
+	Reclaim__V1__OptU64 fill = RECLAIM__V1__OPT_U64__INIT;
+
+	fill.value = byte;
+	return file_write_one(c, path, memcg, offset, NULL, len, &fill, mode);
 }
 
 int rclc_file_advise(struct rclc *c, const char *path, uint64_t offset, uint64_t length,

@@ -134,6 +134,7 @@ struct rclc_hello_info {
 	uint64_t max_bytes;		/* their bytes per uid; 0 = no limit */
 	uint32_t uid;			/* the peer uid the server sees */
 	bool admin;			/* whether admin requests are allowed */
+	char reclaim_policy[RCLC_NAME_MAX]; /* "two-list" or "clock-pro" */
 };
 
 /* The Hello answer; -ENOTCONN before a successful Hello. */
@@ -374,6 +375,11 @@ enum rclc_stat_view {
 int rclc_stat(struct rclc *c, enum rclc_stat_view view, char **ret_text,
 	      struct rclc_counter **ret_counters, size_t *ret_n);
 
+/* The daemon's own counters, not the model's: requests_on_loop and requests_on_workers,
+ * engine_lock_acquired, _contended and _wait_usecs, fault_* of the mapped regions. An array
+ * for free(3) in *RET, its length in *RET_N. */
+int rclc_daemon_counters(struct rclc *c, struct rclc_counter **ret, size_t *ret_n);
+
 enum rclc_pressure_level {
 	RCLC_PRESSURE_NONE = 0,
 	RCLC_PRESSURE_LOW = 1,
@@ -512,9 +518,20 @@ int rclc_file_read(struct rclc *c, const char *path, const char *memcg, uint64_t
 int rclc_file_readv(struct rclc *c, const char *path, const char *memcg,
 		    const struct rclc_iovec *iov, size_t n, size_t *ret_lens, uint64_t *ret_bytes);
 
+/* rclc_file_readv that keeps no bytes: the daemon reads IOV[N] (their buffers unused) through
+ * its page cache as the reads would, readahead and access marks included, and answers with
+ * the count alone (*RET_BYTES, may be NULL). For replaying a cache's behaviour. */
+int rclc_file_readv_discard(struct rclc *c, const char *path, const char *memcg,
+			    const struct rclc_iovec *iov, size_t n, uint64_t *ret_bytes);
+
 /* MODE: the bits of a file this creates; -1 = 0600. */
 int rclc_file_write(struct rclc *c, const char *path, const char *memcg, uint64_t offset,
 		    const void *buf, size_t len, int mode);
+
+/* rclc_file_write of LEN bytes that are all BYTE, made by the daemon: only the request
+ * crosses the socket, so LEN is not bound by the frame limit. */
+int rclc_file_fill(struct rclc *c, const char *path, const char *memcg, uint64_t offset,
+		   uint64_t len, uint8_t byte, int mode);
 
 enum rclc_fadvice {
 	RCLC_FADV_NORMAL = 0,

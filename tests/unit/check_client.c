@@ -161,6 +161,7 @@ START_TEST(test_hello_info)
 	ck_assert_uint_eq(h.uid, geteuid());
 	ck_assert(h.admin == (geteuid() == 0));
 	ck_assert_uint_gt(strlen(h.server_version), 0);
+	ck_assert_str_eq(h.reclaim_policy, "two-list");	/* the daemon's default */
 	rclc_close(c);
 	ck_assert_int_eq(rclc_connect("/nonexistent/reclaimd.sock", &c), -ENOENT);
 }
@@ -564,6 +565,45 @@ START_TEST(test_stat_pressure)
 }
 END_TEST
 
+/* The value of counter NAME in CTR[N]; fails the test if it is missing. */
+static uint64_t counter_of(const struct rclc_counter *ctr, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(ctr[i].name, name))
+			return ctr[i].value;
+	ck_abort_msg("no counter %s among %zu", name, n);
+	return 0;
+}
+
+/* The daemon's own counters move with the requests made: each one is counted, on the loop
+ * or on a worker, and the model lock's holds with them. */
+START_TEST(test_daemon_counters)
+{
+	struct rclc *c = open_client();
+	struct rclc_counter *a, *b;
+	uint64_t id, before, after;
+	size_t na, nb;
+	int i;
+
+	ck_assert_int_eq(rclc_daemon_counters(c, &a, &na), 0);
+	ck_assert_int_eq(rclc_alloc(c, 4 * PG, NULL, &id, NULL), 0);
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(rclc_touch(c, &(struct rclc_range){ id, 0, 4 }, true, NULL), 0);
+	ck_assert_int_eq(rclc_daemon_counters(c, &b, &nb), 0);
+	before = counter_of(a, na, "requests_on_loop") + counter_of(a, na, "requests_on_workers");
+	after = counter_of(b, nb, "requests_on_loop") + counter_of(b, nb, "requests_on_workers");
+	/* The alloc, ten touches and the second Stat itself: at least 12, others' too. */
+	ck_assert_uint_ge(after - before, 12);
+	ck_assert_uint_gt(counter_of(b, nb, "engine_lock_acquired"),
+			  counter_of(a, na, "engine_lock_acquired"));
+	free(a);
+	free(b);
+	rclc_close(c);
+}
+END_TEST
+
 /* Reclaim under a trace subscription: events arrive, typed; unsubscribe counts the drops. */
 START_TEST(test_subscribe_reclaim)
 {
@@ -725,6 +765,35 @@ START_TEST(test_file_calls)
 		ck_assert_mem_eq(v[2], out + 3 * PG, 17);
 		ck_assert_int_eq(rclc_file_readv(c, "f", NULL, iov, 0, NULL, NULL), -EINVAL);
 		ck_assert_int_eq(rclc_file_readv(c, "none", NULL, iov, 3, NULL, NULL), -ENOENT);
+	}
+	/* A discarding read counts what it read, short at the end of the file too. */
+	{
+		struct rclc_iovec iov[2] = {
+			{ .offset = 0, .len = PG, .buf = NULL },
+			{ .offset = 3 * PG, .len = PG, .buf = NULL },
+		};
+		uint64_t bytes = 0;
+
+		ck_assert_int_eq(rclc_file_readv_discard(c, "f", NULL, iov, 2, &bytes), 0);
+		ck_assert_uint_eq(bytes, PG + 17);
+		ck_assert_int_eq(rclc_file_readv_discard(c, "none", NULL, iov, 2, NULL), -ENOENT);
+	}
+	/* A fill: the daemon makes LEN bytes of one value, beyond what one frame could carry. */
+	{
+		static unsigned char want[PG];
+		uint64_t len = 3u << 20;
+
+		ck_assert_int_eq(rclc_file_fill(c, "g", NULL, PG, len, 0xa5, 0600), 0);
+		memset(want, 0xa5, sizeof(want));
+		ck_assert_int_eq(rclc_file_read(c, "g", NULL, PG + len - PG, in, PG, &got), 0);
+		ck_assert_uint_eq(got, PG);
+		ck_assert_mem_eq(in, want, PG);
+		memset(want, 0, sizeof(want));
+		ck_assert_int_eq(rclc_file_read(c, "g", NULL, 0, in, PG, &got), 0);
+		ck_assert_mem_eq(in, want, PG);	/* the hole before it */
+		ck_assert_int_eq(rclc_file_read(c, "g", NULL, PG + len, in, PG, &got), 0);
+		ck_assert_uint_eq(got, 0);	/* nothing after it */
+		ck_assert_int_eq(rclc_file_remove(c, "g"), 0);
 	}
 	ck_assert_int_eq(rclc_file_advise(c, "f", 0, 0, RCLC_FADV_WILLNEED, NULL), 0);
 	ck_assert_int_eq(rclc_file_remove(c, "f"), 0);
@@ -1133,6 +1202,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_raw_pages);
 	tcase_add_test(tc, test_memcg_calls);
 	tcase_add_test(tc, test_stat_pressure);
+	tcase_add_test(tc, test_daemon_counters);
 	tcase_add_test(tc, test_subscribe_reclaim);
 	tcase_add_test(tc, test_subscribe_psi);
 	tcase_add_test(tc, test_tunables);
