@@ -145,15 +145,15 @@ static double percentile(struct bench *b, double p)
 /* Read the watched vmstat counters into @v. */
 static int read_vmstat(struct cmd_ctx *ctx, uint64_t v[NR_WATCHED])
 {
-	Response *resp;
+	struct ctl_counters c;
 	size_t i;
-	int ret = ctl_stat(ctx, RECLAIM__V1__STAT_VIEW__VMSTAT, &resp);
+	int ret = ctl_counters(ctx, RCLC_STAT_VMSTAT, &c);
 
 	if (ret)
 		return ret;
 	for (i = 0; i < NR_WATCHED; i++)
-		v[i] = ctl_counter(resp->stat, watched[i]);
-	rclc_response_free(resp);
+		v[i] = ctl_counter(&c, watched[i]);
+	ctl_counters_free(&c);
 	return 0;
 }
 
@@ -256,7 +256,7 @@ static void touch_mapped(volatile uint8_t *map, uint64_t first, uint64_t nr, boo
 }
 
 static int parse_args(struct cmd_ctx *ctx, int argc, char **argv, struct bench *b,
-		      Reclaim__V1__RegionCreate *rc, bool *write, bool *mapped)
+		      struct rclc_alloc_opts *rc, uint64_t *bytes, bool *write, bool *mapped)
 {
 	static const struct option opts[] = {
 		{ "size", required_argument, NULL, 's' },
@@ -305,7 +305,7 @@ static int parse_args(struct cmd_ctx *ctx, int argc, char **argv, struct bench *
 		case 'w': *write = true; break;
 		case 'f':
 			/* Shared, so that written pages go back to the file. */
-			rc->kind = RECLAIM__V1__REGION_KIND__REGION_FILE;
+			rc->kind = RCLC_REGION_FILE;
 			rc->path = optarg;
 			rc->shared = true;
 			break;
@@ -316,9 +316,9 @@ static int parse_args(struct cmd_ctx *ctx, int argc, char **argv, struct bench *
 	}
 	if (optind != argc)
 		return ctl_usage(&cmd_bench_entry, NULL);
-	if (*mapped && rc->kind == RECLAIM__V1__REGION_KIND__REGION_FILE)
+	if (*mapped && rc->kind == RCLC_REGION_FILE)
 		return ctl_usage(&cmd_bench_entry, "--mapped maps anonymous regions only, not --file");
-	rc->bytes = size;
+	*bytes = size;
 	b->pages = (size + 4095) / 4096;
 	if (b->batch > b->pages)
 		b->batch = b->pages;
@@ -328,29 +328,27 @@ static int parse_args(struct cmd_ctx *ctx, int argc, char **argv, struct bench *
 static int exec_bench(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct bench b = { .pattern = SEQ, .batch = 64, .seconds = 5, .seed = 1 };
-	Reclaim__V1__RegionCreate rc = RECLAIM__V1__REGION_CREATE__INIT;
-	Reclaim__V1__Touch t = RECLAIM__V1__TOUCH__INIT;
-	Reclaim__V1__PageRange range = RECLAIM__V1__PAGE_RANGE__INIT;
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	uint64_t before[NR_WATCHED], after[NR_WATCHED];
+	struct rclc_alloc_opts rc = { .kind = RCLC_REGION_ANON };
+	struct rclc_range range = { 0 };
+	uint64_t before[NR_WATCHED], after[NR_WATCHED], bytes = 0;
 	double t0, t_last = 0, t_req, elapsed;
-	Response *resp;
 	bool write = false, mapped = false;
 	volatile uint8_t *map = NULL;
 	int ret;
 
-	ret = parse_args(ctx, argc, argv, &b, &rc, &write, &mapped);
+	ret = parse_args(ctx, argc, argv, &b, &rc, &bytes, &write, &mapped);
 	if (ret)
 		return ret;
 	if (b.pattern == ZIPF && zipf_init(&b) < 0)
 		return EXIT_FAILURE;
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_REGION_CREATE;
-	req.region_create = &rc;
-	ret = ctl_call(ctx, &req, &resp);
+	ret = ctl_connect(ctx);
 	if (ret)
 		goto out;
-	range.region_id = resp->region_create->region_id;
-	rclc_response_free(resp);
+	ret = rclc_alloc(ctx->conn, bytes, &rc, &range.region_id, NULL);
+	if (ret < 0) {
+		ret = ctl_fail(ctx, ret);
+		goto out;
+	}
 	if (mapped) {
 		ret = map_region(ctx, range.region_id, &map);
 		if (ret)
@@ -361,10 +359,6 @@ static int exec_bench(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 
 	range.nr_pages = b.batch;
-	t.range = &range;
-	t.write = write;
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_TOUCH;
-	req.touch = &t;
 	t0 = now();
 	while ((elapsed = now() - t0) < b.seconds) {
 		range.first_page = next_first(&b);
@@ -372,10 +366,11 @@ static int exec_bench(struct cmd_ctx *ctx, int argc, char **argv)
 		if (map) {
 			touch_mapped(map, range.first_page, b.batch, write);
 		} else {
-			ret = ctl_call(ctx, &req, &resp);
-			if (ret)
+			ret = rclc_touch(ctx->conn, &range, write, NULL);
+			if (ret < 0) {
+				ret = ctl_fail(ctx, ret);
 				goto out;
-			rclc_response_free(resp);
+			}
 		}
 		if (record_latency(&b, now() - t_req) < 0) {
 			ret = EXIT_FAILURE;

@@ -2,6 +2,7 @@
  * cmd-file.c - buffered file I/O on data directory files: `reclaimctl fread`, `fwrite`,
  * `fadvise` and `rm` (FileRead, FileWrite, FileAdvise, FileRemove).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -65,108 +66,157 @@ static const struct option memcg_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* {"bytes":N,"hex":[...]}: each range's bytes as one hex string. */
-static void print_fread_json(const Reclaim__V1__FileReadReply *r)
+/* {"bytes":N,"hex":[...]}: each range's bytes as one hex string (none when discarded). */
+static void print_fread_json(const struct rclc_iovec *iov, const size_t *lens, size_t n,
+			     uint64_t bytes)
 {
 	struct json_object *doc = json_object_new_object();
-	struct json_object *hex = json_object_new_array_ext((int)r->n_data);
+	struct json_object *hex = json_object_new_array_ext((int)n);
 	size_t i;
 
-	json_add_u64(doc, "bytes", r->bytes);
-	for (i = 0; i < r->n_data; i++)
-		json_object_array_add(hex, json_hex(r->data[i].data, r->data[i].len));
+	json_add_u64(doc, "bytes", bytes);
+	for (i = 0; lens && i < n; i++)
+		json_object_array_add(hex, json_hex(iov[i].buf, lens[i]));
 	json_object_object_add(doc, "hex", hex);
 	json_print(doc);
 }
 
+/* The ranges of ARGV[0..2N) (OFFSET LENGTH pairs) into IOV[N]: 0 or -EINVAL. */
+static int parse_ranges(char **argv, struct rclc_iovec *iov, size_t n, uint64_t *ret_total)
+{
+	uint64_t len, total = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (ctl_parse_u64(argv[2 * i], &iov[i].offset) < 0 ||
+		    ctl_parse_u64(argv[2 * i + 1], &len) < 0 || len > SIZE_MAX)
+			return -EINVAL;
+		iov[i].len = (size_t)len;
+		total += len;
+	}
+	*ret_total = total;
+	return 0;
+}
+
+/* A buffer for each range of IOV[N], all in one allocation (freed with iov[0].buf). */
+static int give_buffers(struct rclc_iovec *iov, size_t n, uint64_t total)
+{
+	uint8_t *p = malloc(total ? total : 1);
+	size_t i;
+
+	if (!p)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		iov[i].buf = p;
+		p += iov[i].len;
+	}
+	return 0;
+}
+
+static int fread_ranges(struct cmd_ctx *ctx, const char *path, const char *memcg,
+			struct rclc_iovec *iov, size_t n, uint64_t total, bool discard)
+{
+	size_t *lens = NULL, i;
+	uint64_t bytes = 0;
+	int ret = ctl_connect(ctx);
+
+	if (ret)
+		return ret;
+	if (discard) {
+		ret = rclc_file_readv_discard(ctx->conn, path, memcg, iov, n, &bytes);
+		if (ret < 0)
+			return ctl_fail(ctx, ret);
+	} else {
+		/* The daemon refuses a reply over its frame limit: no buffer that large here. */
+		if (total > ctx->hello.max_frame_bytes) {
+			fprintf(stderr, "reclaimctl fread: %" PRIu64 " bytes in %zu range%s are "
+				"over the daemon's frame limit (%u bytes): read fewer, or "
+				"--discard\n", total, n, n == 1 ? "" : "s",
+				ctx->hello.max_frame_bytes);
+			if (ctx->json)
+				json_print_error("INVALID_ARGUMENT", "over the frame limit");
+			return RCLC_CODE_INVALID_ARGUMENT;
+		}
+		lens = calloc(n, sizeof(*lens));
+		if (!lens || give_buffers(iov, n, total) < 0) {
+			free(lens);
+			fprintf(stderr, "reclaimctl fread: out of memory\n");
+			return EXIT_FAILURE;
+		}
+		ret = rclc_file_readv(ctx->conn, path, memcg, iov, n, lens, &bytes);
+		if (ret < 0) {
+			ret = ctl_fail(ctx, ret);
+			goto out;
+		}
+	}
+	if (ctx->json) {
+		print_fread_json(iov, lens, n, bytes);
+	} else {
+		for (i = 0; lens && i < n; i++)
+			fwrite(iov[i].buf, 1, lens[i], stdout);
+		if (discard)
+			printf("%" PRIu64 "\n", bytes);
+	}
+out:
+	if (lens)
+		free(iov[0].buf);
+	free(lens);
+	return ret;
+}
+
 static int exec_fread(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__FileRead m = RECLAIM__V1__FILE_READ__INIT;
-	Reclaim__V1__FileRange *ranges, **rp;
-	Response *resp;
-	size_t i, n;
+	const char *memcg = NULL;
+	struct rclc_iovec *iov;
+	bool discard = false;
+	uint64_t total;
+	size_t n;
 	int opt, ret;
 
 	while ((opt = getopt_long(argc, argv, "", memcg_options, NULL)) != -1) {
 		switch (opt) {
-		case 'm': m.memcg = optarg; break;
-		case 'd': m.discard = true; break;
+		case 'm': memcg = optarg; break;
+		case 'd': discard = true; break;
 		default: return ctl_usage(&cmd_fread_entry, NULL);
 		}
 	}
 	if (argc - optind < 3 || (argc - optind - 1) % 2)
 		return ctl_usage(&cmd_fread_entry, "PATH, then OFFSET LENGTH pairs");
-	m.path = argv[optind];
 	n = (size_t)(argc - optind - 1) / 2;
-	ranges = calloc(n, sizeof(*ranges));
-	rp = calloc(n, sizeof(*rp));
-	if (!ranges || !rp) {
-		free(ranges);
-		free(rp);
+	iov = calloc(n, sizeof(*iov));
+	if (!iov)
 		return EXIT_FAILURE;
-	}
-	for (i = 0; i < n; i++) {
-		reclaim__v1__file_range__init(&ranges[i]);
-		rp[i] = &ranges[i];
-		if (ctl_parse_u64(argv[optind + 1 + 2 * i], &ranges[i].offset) < 0 ||
-		    ctl_parse_u64(argv[optind + 2 + 2 * i], &ranges[i].length) < 0) {
-			free(ranges);
-			free(rp);
-			return ctl_usage(&cmd_fread_entry, "OFFSET and LENGTH are sizes");
-		}
-	}
-	m.ranges = rp;
-	m.n_ranges = n;
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_FILE_READ;
-	req.file_read = &m;
-	ret = ctl_call(ctx, &req, &resp);
-	free(ranges);
-	free(rp);
-	if (ret)
-		return ret;
-	if (ctx->json) {
-		print_fread_json(resp->file_read);
-	} else {
-		for (i = 0; i < resp->file_read->n_data; i++)
-			fwrite(resp->file_read->data[i].data, 1, resp->file_read->data[i].len,
-			       stdout);
-		if (m.discard)
-			printf("%" PRIu64 "\n", resp->file_read->bytes);
-	}
-	rclc_response_free(resp);
-	return 0;
+	if (parse_ranges(argv + optind + 1, iov, n, &total) < 0)
+		ret = ctl_usage(&cmd_fread_entry, "OFFSET and LENGTH are sizes");
+	else
+		ret = fread_ranges(ctx, argv[optind], memcg, iov, n, total, discard);
+	free(iov);
+	return ret;
 }
 
-/* One FileWrite of LEN bytes at *OFFSET (DATA, or M's fill); moves *OFFSET on. */
-static int fwrite_piece(struct cmd_ctx *ctx, Reclaim__V1__FileWrite *m, uint64_t *offset,
-			const uint8_t *data, uint64_t len, uint64_t *total)
+struct fwrite_args {
+	const char *path, *memcg;
+	int mode;		/* -1: the default */
+};
+
+/* LEN bytes of DATA at *OFFSET (or, DATA NULL, LEN bytes of FILL); moves *OFFSET on. */
+static int fwrite_piece(struct cmd_ctx *ctx, const struct fwrite_args *a, uint64_t *offset,
+			const uint8_t *data, uint64_t len, uint8_t fill)
 {
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__FileRange r = RECLAIM__V1__FILE_RANGE__INIT;
-	Reclaim__V1__FileRange *rp = &r;
-	Response *resp;
 	int ret;
 
-	r.offset = *offset;
-	r.length = len;
-	m->ranges = &rp;
-	m->n_ranges = 1;
-	m->data.data = (uint8_t *)data;
-	m->data.len = data ? len : 0;
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_FILE_WRITE;
-	req.file_write = m;
-	ret = ctl_call(ctx, &req, &resp);
-	if (ret)
-		return ret;
-	*total += resp->file_write->bytes;
+	if (data)
+		ret = rclc_file_write(ctx->conn, a->path, a->memcg, *offset, data, (size_t)len,
+				      a->mode);
+	else
+		ret = rclc_file_fill(ctx->conn, a->path, a->memcg, *offset, len, fill, a->mode);
+	if (ret < 0)
+		return ctl_fail(ctx, ret);
 	*offset += len;
-	rclc_response_free(resp);
 	return 0;
 }
 
-static int fwrite_stdin(struct cmd_ctx *ctx, Reclaim__V1__FileWrite *m, uint64_t offset,
-			uint64_t *total)
+static int fwrite_stdin(struct cmd_ctx *ctx, const struct fwrite_args *a, uint64_t *offset)
 {
 	uint8_t *buf = malloc(FILE_CHUNK);
 	size_t n;
@@ -175,7 +225,7 @@ static int fwrite_stdin(struct cmd_ctx *ctx, Reclaim__V1__FileWrite *m, uint64_t
 	if (!buf)
 		return EXIT_FAILURE;
 	while (!ret && (n = fread(buf, 1, FILE_CHUNK, stdin)) > 0)
-		ret = fwrite_piece(ctx, m, &offset, buf, n, total);
+		ret = fwrite_piece(ctx, a, offset, buf, n, 0);
 	if (!ret && ferror(stdin)) {
 		fprintf(stderr, "reclaimctl fwrite: cannot read standard input\n");
 		ret = EXIT_USAGE;
@@ -186,18 +236,17 @@ static int fwrite_stdin(struct cmd_ctx *ctx, Reclaim__V1__FileWrite *m, uint64_t
 
 static int exec_fwrite(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	Reclaim__V1__FileWrite m = RECLAIM__V1__FILE_WRITE__INIT;
-	Reclaim__V1__OptU64 fill = RECLAIM__V1__OPT_U64__INIT;
-	Reclaim__V1__FileMode fm = RECLAIM__V1__FILE_MODE__INIT;
-	uint64_t offset, length = 0, total = 0;
+	struct fwrite_args a = { .mode = -1 };
+	uint64_t offset, start, length = 0, fill = 0;
 	bool has_fill = false, has_length = false;
+	uint32_t mode;
 	int opt, ret;
 
 	while ((opt = getopt_long(argc, argv, "", memcg_options, NULL)) != -1) {
 		switch (opt) {
-		case 'm': m.memcg = optarg; break;
+		case 'm': a.memcg = optarg; break;
 		case 'f':
-			if (ctl_parse_u64(optarg, &fill.value) < 0 || fill.value > 255)
+			if (ctl_parse_u64(optarg, &fill) < 0 || fill > 255)
 				return ctl_usage(&cmd_fwrite_entry, "BYTE is 0..255");
 			has_fill = true;
 			break;
@@ -207,98 +256,93 @@ static int exec_fwrite(struct cmd_ctx *ctx, int argc, char **argv)
 			has_length = true;
 			break;
 		case 'o':
-			if (ctl_parse_mode(optarg, &fm.bits) < 0)
+			if (ctl_parse_mode(optarg, &mode) < 0)
 				return ctl_usage(&cmd_fwrite_entry, "MODE must be octal, 0 to 0777");
-			m.mode = &fm;
+			a.mode = (int)mode;
 			break;
 		default: return ctl_usage(&cmd_fwrite_entry, NULL);
 		}
 	}
 	if (argc - optind < 2 || argc - optind > 3)
 		return ctl_usage(&cmd_fwrite_entry, "PATH OFFSET [DATA]");
-	m.path = argv[optind];
+	a.path = argv[optind];
 	if (ctl_parse_u64(argv[optind + 1], &offset) < 0)
 		return ctl_usage(&cmd_fwrite_entry, "OFFSET is a size");
 	if (has_fill != has_length || (has_fill && argc - optind == 3))
 		return ctl_usage(&cmd_fwrite_entry, "--fill and --length go together, without DATA");
-	if (has_fill) {
-		m.fill = &fill;
-		ret = fwrite_piece(ctx, &m, &offset, NULL, length, &total);
-	} else if (argc - optind == 3) {
-		ret = fwrite_piece(ctx, &m, &offset, (const uint8_t *)argv[optind + 2],
-				   strlen(argv[optind + 2]), &total);
-	} else {
-		ret = fwrite_stdin(ctx, &m, offset, &total);
-	}
+	ret = ctl_connect(ctx);
+	if (ret)
+		return ret;
+	start = offset;
+	if (has_fill)
+		ret = fwrite_piece(ctx, &a, &offset, NULL, length, (uint8_t)fill);
+	else if (argc - optind == 3)
+		ret = fwrite_piece(ctx, &a, &offset, (const uint8_t *)argv[optind + 2],
+				   strlen(argv[optind + 2]), 0);
+	else
+		ret = fwrite_stdin(ctx, &a, &offset);
 	if (ret)
 		return ret;
 	if (ctx->json) {
 		struct json_object *doc = json_object_new_object();
 
-		json_add_u64(doc, "bytes", total);
+		json_add_u64(doc, "bytes", offset - start);
 		json_print(doc);
 	}
 	return 0;
 }
 
 static const char *const advice_names[] = {
-	[RECLAIM__V1__FILE_ADVICE__FADV_NORMAL] = "normal",
-	[RECLAIM__V1__FILE_ADVICE__FADV_RANDOM] = "random",
-	[RECLAIM__V1__FILE_ADVICE__FADV_SEQUENTIAL] = "sequential",
-	[RECLAIM__V1__FILE_ADVICE__FADV_WILLNEED] = "willneed",
-	[RECLAIM__V1__FILE_ADVICE__FADV_DONTNEED] = "dontneed",
-	[RECLAIM__V1__FILE_ADVICE__FADV_NOREUSE] = "noreuse",
+	[RCLC_FADV_NORMAL] = "normal",
+	[RCLC_FADV_RANDOM] = "random",
+	[RCLC_FADV_SEQUENTIAL] = "sequential",
+	[RCLC_FADV_WILLNEED] = "willneed",
+	[RCLC_FADV_DONTNEED] = "dontneed",
+	[RCLC_FADV_NOREUSE] = "noreuse",
 };
 
 static int exec_fadvise(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__FileAdvise m = RECLAIM__V1__FILE_ADVISE__INIT;
-	Response *resp;
 	size_t i, nr = sizeof(advice_names) / sizeof(advice_names[0]);
+	uint64_t offset = 0, length = 0;
+	const char *memcg = NULL;
 	int opt, ret;
 
 	while ((opt = getopt_long(argc, argv, "", memcg_options, NULL)) != -1) {
 		if (opt != 'm')
 			return ctl_usage(&cmd_fadvise_entry, NULL);
-		m.memcg = optarg;
+		memcg = optarg;
 	}
 	if (argc - optind < 2 || argc - optind > 4)
 		return ctl_usage(&cmd_fadvise_entry, "PATH ADVICE [OFFSET [LENGTH]]");
-	m.path = argv[optind];
 	for (i = 0; i < nr && strcmp(argv[optind + 1], advice_names[i]); i++)
 		;
 	if (i == nr)
 		return ctl_usage(&cmd_fadvise_entry, "unknown ADVICE");
-	m.advice = (Reclaim__V1__FileAdvice)i;
-	if ((argc - optind > 2 && ctl_parse_u64(argv[optind + 2], &m.offset) < 0) ||
-	    (argc - optind > 3 && ctl_parse_u64(argv[optind + 3], &m.length) < 0))
+	if ((argc - optind > 2 && ctl_parse_u64(argv[optind + 2], &offset) < 0) ||
+	    (argc - optind > 3 && ctl_parse_u64(argv[optind + 3], &length) < 0))
 		return ctl_usage(&cmd_fadvise_entry, "OFFSET and LENGTH are sizes");
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_FILE_ADVISE;
-	req.file_advise = &m;
-	ret = ctl_call(ctx, &req, &resp);
+	ret = ctl_connect(ctx);
 	if (ret)
 		return ret;
-	rclc_response_free(resp);
+	ret = rclc_file_advise(ctx->conn, argv[optind], offset, length,
+			       (enum rclc_fadvice)i, memcg);
+	if (ret < 0)
+		return ctl_fail(ctx, ret);
 	ctl_print_ok(ctx, NULL);
 	return 0;
 }
 
 static int exec_rm(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__FileRemove m = RECLAIM__V1__FILE_REMOVE__INIT;
-	Response *resp;
-	int ret;
+	int ret = ctl_connect(ctx);
 
 	(void)argc;
-	m.path = argv[1];
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_FILE_REMOVE;
-	req.file_remove = &m;
-	ret = ctl_call(ctx, &req, &resp);
 	if (ret)
 		return ret;
-	rclc_response_free(resp);
+	ret = rclc_file_remove(ctx->conn, argv[1]);
+	if (ret < 0)
+		return ctl_fail(ctx, ret);
 	ctl_print_ok(ctx, NULL);
 	return 0;
 }

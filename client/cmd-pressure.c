@@ -108,25 +108,23 @@ static void print_changes(struct watch *w)
 	}
 }
 
-static int on_pressure_event(struct cmd_ctx *ctx, const Reclaim__V1__Event *ev, void *arg)
+static int on_pressure_event(struct cmd_ctx *ctx, const struct rclc_event *ev, void *arg)
 {
 	(void)ctx;
 	if (!ev)
 		print_changes(arg);
-	else if (ev->event_case == RECLAIM__V1__EVENT__EVENT_PRESSURE)
-		note_event(arg, ev->pressure->memcg, (int)ev->pressure->level);
+	else if (ev->kind == RCLC_EVENT_PRESSURE)
+		note_event(arg, ev->pressure.memcg, (int)ev->pressure.level);
 	return 0;	/* until interrupted */
 }
 
 static int watch(struct cmd_ctx *ctx, const char *memcg, double interval)
 {
-	Reclaim__V1__Subscribe sub = RECLAIM__V1__SUBSCRIBE__INIT;
+	struct rclc_subscribe_opts sub = { .kind = RCLC_EVENT_PRESSURE, .memcg = memcg };
 	struct watch w = { NULL, ctx->json };
 	struct seen *next;
 	int ret;
 
-	sub.kind = RECLAIM__V1__EVENT_KIND__EVENT_PRESSURE;
-	sub.memcg = (char *)memcg;
 	ret = ctl_stream(ctx, &sub, on_pressure_event, &w, (int)(interval * 1000));
 	for (; w.list; w.list = next) {
 		next = w.list->next;

@@ -59,30 +59,36 @@ struct replay {
 	struct cmd_ctx *ctx;
 	const struct trace *t;
 	bool mmap;
-	Reclaim__V1__FileAdvice advice;
-	char memcg[64], path[64];
+	enum rclc_fadvice advice;
+	char memcg[64], path[64];	/* memcg "": none of its own (no --cache) */
 	uint64_t region;
 	uint64_t before[NR_COUNTERS], after[NR_COUNTERS];
-	unsigned int in_flight;
 	int failed;			/* the first refusal's exit status */
+	int lost;			/* -errno: the connection broke under the pipeline */
 	bool tty;
 };
 
+/* The replay's memcg for a request: NULL (the connection's) when it has none. */
+static const char *memcg_of(const struct replay *r)
+{
+	return r->memcg[0] ? r->memcg : NULL;
+}
+
 static int counters(struct replay *r, uint64_t *out)
 {
-	Response *resp;
+	struct ctl_counters c;
 	size_t i;
-	int ret = ctl_stat(r->ctx, RECLAIM__V1__STAT_VIEW__VMSTAT, &resp);
+	int ret = ctl_counters(r->ctx, RCLC_STAT_VMSTAT, &c);
 
 	if (ret)
 		return ret;
 	for (i = 0; i < NR_COUNTERS; i++)
-		out[i] = ctl_counter(resp->stat, counter_names[i]);
-	rclc_response_free(resp);
+		out[i] = ctl_counter(&c, counter_names[i]);
+	ctl_counters_free(&c);
 	return 0;
 }
 
-/* The pipeline broke (ERR): say so, as ctl_call would, and return its exit status. A refusal
+/* The pipeline broke (ERR): say so, as ctl_fail would, and return its exit status. A refusal
  * before it has printed the one JSON error object already. */
 static int lost_connection(struct replay *r, int err)
 {
@@ -92,92 +98,77 @@ static int lost_connection(struct replay *r, int err)
 	return EXIT_NOCONN;
 }
 
-/* Take one pipelined answer; a refusal is reported once and remembered. */
-static int take_answer(struct replay *r)
+/* A pipelined request completed: the first refusal is reported once and remembered, as
+ * ctl_fail reports one (in JSON mode, the error object is the output). */
+static void answered(struct rclc *c, void *arg, int status)
 {
-	Response *resp;
-	int ret = rclc_recv(r->ctx->conn, &resp);
+	struct replay *r = arg;
+	int code = rclc_last_code(c);
 
-	if (ret < 0)
-		return lost_connection(r, ret);
-	r->in_flight--;
-	if (rclc_status_errno(resp) < 0 && !r->failed) {
-		fprintf(stderr, "reclaimctl replay: %s\n", resp->status->message);
-		/* As ctl_call reports a refusal: in JSON mode, the error object is the output. */
-		if (r->ctx->json)
-			json_print_error(rclc_code_str((int)resp->status->code),
-					 resp->status->message);
-		r->failed = (int)resp->status->code;
+	if (status == 0 || r->failed || r->lost)
+		return;
+	if (code <= 0) {
+		r->lost = status;	/* no answer from the daemon: the connection went */
+		return;
 	}
-	rclc_response_free(resp);
-	return r->failed;
+	fprintf(stderr, "reclaimctl replay: %s\n", rclc_last_error(c));
+	if (r->ctx->json)
+		json_print_error(rclc_code_str(code), rclc_last_error(c));
+	r->failed = code;
 }
 
-static int send_pipelined(struct replay *r, Request *req)
+/* How the pipeline stands: 0, or the exit status of its first failure. */
+static int pipeline_status(struct replay *r)
 {
-	uint64_t id;
-	int ret;
+	return r->failed ? r->failed : r->lost ? lost_connection(r, r->lost) : 0;
+}
 
-	while (r->in_flight >= IN_FLIGHT)
-		if ((ret = take_answer(r)))
-			return ret;
-	ret = rclc_send(r->ctx->conn, req, &id);
-	if (ret < 0)
-		return lost_connection(r, ret);
-	r->in_flight++;
-	return 0;
+/* Make the next typed call a pipelined one, with room for it: at most IN_FLIGHT on the
+ * wire. 0, or the exit status of the pipeline's first failure. */
+static int pipeline_next(struct replay *r)
+{
+	struct rclc *c = r->ctx->conn;
+
+	while (!r->failed && !r->lost && rclc_in_flight(c) >= IN_FLIGHT)
+		rclc_reap(c, NULL, NULL);
+	if (r->failed || r->lost)
+		return pipeline_status(r);
+	return rclc_async(c, answered, r);
+}
+
+/* A pipelined call's own result: RET < 0 when it could not be sent at all. */
+static int pipeline_sent(struct replay *r, int ret)
+{
+	if (ret < 0 && !r->failed && !r->lost)
+		r->lost = ret;
+	return ret < 0 ? pipeline_status(r) : 0;
 }
 
 static int send_touch(struct replay *r, uint64_t page, bool write)
 {
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__Touch t = RECLAIM__V1__TOUCH__INIT;
-	Reclaim__V1__PageRange range = RECLAIM__V1__PAGE_RANGE__INIT;
+	struct rclc_range range = { r->region, page, 1 };
+	int ret = pipeline_next(r);
 
-	range.region_id = r->region;
-	range.first_page = page;
-	range.nr_pages = 1;
-	t.range = &range;
-	t.write = write;
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_TOUCH;
-	req.touch = &t;
-	return send_pipelined(r, &req);
+	return ret ? ret : pipeline_sent(r, rclc_touch(r->ctx->conn, &range, write, NULL));
 }
 
-/* Reads of pages[0..n) in one vectored FileRead, or one write of pages[0]. */
+/* Reads of pages[0..n) in one vectored FileRead that keeps no bytes, or one write of a zero
+ * page at pages[0]. */
 static int send_file(struct replay *r, const uint64_t *pages, size_t n, bool write)
 {
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__FileRead rd = RECLAIM__V1__FILE_READ__INIT;
-	Reclaim__V1__FileWrite wr = RECLAIM__V1__FILE_WRITE__INIT;
-	Reclaim__V1__OptU64 fill = RECLAIM__V1__OPT_U64__INIT;
-	Reclaim__V1__FileRange ranges[BATCH], *rp[BATCH];
+	struct rclc_iovec iov[BATCH];
 	size_t i;
+	int ret = pipeline_next(r);
 
-	for (i = 0; i < n; i++) {
-		reclaim__v1__file_range__init(&ranges[i]);
-		ranges[i].offset = pages[i] * PAGE;
-		ranges[i].length = PAGE;
-		rp[i] = &ranges[i];
-	}
-	if (write) {
-		wr.path = r->path;
-		wr.memcg = r->memcg;
-		wr.ranges = rp;
-		wr.n_ranges = n;
-		wr.fill = &fill;
-		req.msg_case = RECLAIM__V1__REQUEST__MSG_FILE_WRITE;
-		req.file_write = &wr;
-	} else {
-		rd.path = r->path;
-		rd.memcg = r->memcg;
-		rd.ranges = rp;
-		rd.n_ranges = n;
-		rd.discard = true;
-		req.msg_case = RECLAIM__V1__REQUEST__MSG_FILE_READ;
-		req.file_read = &rd;
-	}
-	return send_pipelined(r, &req);
+	if (ret)
+		return ret;
+	if (write)
+		return pipeline_sent(r, rclc_file_fill(r->ctx->conn, r->path, memcg_of(r),
+						       pages[0] * PAGE, PAGE, 0, -1));
+	for (i = 0; i < n; i++)
+		iov[i] = (struct rclc_iovec){ .offset = pages[i] * PAGE, .len = PAGE };
+	return pipeline_sent(r, rclc_file_readv_discard(r->ctx->conn, r->path, memcg_of(r),
+							iov, n, NULL));
 }
 
 static void progress(struct replay *r, size_t done, uint64_t cache)
@@ -190,6 +181,7 @@ static void progress(struct replay *r, size_t done, uint64_t cache)
 static int run_accesses(struct replay *r, uint64_t cache)
 {
 	const struct trace *t = r->t;
+	struct rclc *c = r->ctx->conn;
 	size_t i = 0, n;
 	int ret = 0;
 
@@ -208,22 +200,20 @@ static int run_accesses(struct replay *r, uint64_t cache)
 		}
 		progress(r, i, cache);
 	}
-	while (ret == 0 && r->in_flight)
-		ret = take_answer(r);
+	/* Every answer in, whatever happened: the connection serves the cleanup next. */
+	while (rclc_in_flight(c))
+		rclc_reap(c, NULL, NULL);
+	if (ret == 0)
+		ret = pipeline_status(r);
 	if (r->tty)
 		fputc('\n', stderr);
 	return ret;
 }
 
-/* A quiet request: 0 or the refusal's exit status (ctl_call prints it). */
-static int call(struct replay *r, Request *req)
+/* A typed call's result as an exit status: a refusal is printed by ctl_fail. */
+static int called(struct replay *r, int ret)
 {
-	Response *resp;
-	int ret = ctl_call(r->ctx, req, &resp);
-
-	if (ret == 0)
-		rclc_response_free(resp);
-	return ret;
+	return ret < 0 ? ctl_fail(r->ctx, ret) : 0;
 }
 
 /*
@@ -233,127 +223,69 @@ static int call(struct replay *r, Request *req)
  */
 static int set_madvise(struct replay *r)
 {
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__Madvise m = RECLAIM__V1__MADVISE__INIT;
-	Reclaim__V1__PageRange range = RECLAIM__V1__PAGE_RANGE__INIT;
+	struct rclc_range range = { r->region, 0, 0 };
+	enum rclc_advice advice = r->advice == RCLC_FADV_NORMAL ? RCLC_MADV_NORMAL :
+				  r->advice == RCLC_FADV_SEQUENTIAL ? RCLC_MADV_SEQUENTIAL :
+				  RCLC_MADV_RANDOM;
 
-	range.region_id = r->region;
-	m.range = &range;
-	m.advice = r->advice == RECLAIM__V1__FILE_ADVICE__FADV_NORMAL ?
-			   RECLAIM__V1__ADVICE__NORMAL :
-		   r->advice == RECLAIM__V1__FILE_ADVICE__FADV_SEQUENTIAL ?
-			   RECLAIM__V1__ADVICE__SEQUENTIAL : RECLAIM__V1__ADVICE__RANDOM;
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_MADVISE;
-	req.madvise = &m;
-	return call(r, &req);
+	return called(r, rclc_madvise(r->ctx->conn, &range, advice, NULL));
 }
 
 static int setup(struct replay *r, uint64_t cache, unsigned int i)
 {
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__MemcgCreate mc = RECLAIM__V1__MEMCG_CREATE__INIT;
-	Reclaim__V1__MemcgLimits lim = RECLAIM__V1__MEMCG_LIMITS__INIT;
-	Reclaim__V1__OptU64 max = RECLAIM__V1__OPT_U64__INIT;
-	Reclaim__V1__RegionCreate rc = RECLAIM__V1__REGION_CREATE__INIT;
-	Reclaim__V1__FileAdvise fa = RECLAIM__V1__FILE_ADVISE__INIT;
-	Reclaim__V1__RegionFree rf = RECLAIM__V1__REGION_FREE__INIT;
-	Response *resp;
+	struct rclc_memcg_limits lim = { .set = RCLC_LIMIT_MAX, .max = cache };
+	struct rclc_alloc_opts rc = { .kind = RCLC_REGION_FILE, .shared = true };
+	struct rclc *c = r->ctx->conn;
 	int ret;
 
 	snprintf(r->path, sizeof(r->path), ".replay-%d-%ld-%u", (int)getpid(),
 		 (long)time(NULL), i);
 	if (cache) {
 		snprintf(r->memcg, sizeof(r->memcg), "/replay-%d-%u", (int)getpid(), i);
-		max.value = cache;
-		lim.max = &max;
-		mc.path = r->memcg;
-		mc.limits = &lim;
-		req.msg_case = RECLAIM__V1__REQUEST__MSG_MEMCG_CREATE;
-		req.memcg_create = &mc;
-		ret = call(r, &req);
+		ret = called(r, rclc_memcg_create(c, r->memcg, &lim, -1));
 		if (ret) {
 			r->memcg[0] = 0;
 			return ret;
 		}
 	}
-	rc.kind = RECLAIM__V1__REGION_KIND__REGION_FILE;
-	rc.bytes = r->t->footprint * PAGE;
-	rc.memcg = r->memcg;
+	rc.memcg = memcg_of(r);
 	rc.path = r->path;
-	rc.shared = true;
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_REGION_CREATE;
-	req.region_create = &rc;
-	ret = ctl_call(r->ctx, &req, &resp);
+	ret = called(r, rclc_alloc(c, r->t->footprint * PAGE, &rc, &r->region, NULL));
 	if (ret)
 		return ret;
-	r->region = resp->region_create->region_id;
-	rclc_response_free(resp);
 	if (r->mmap)
 		return set_madvise(r);
 	/* read(): the region only sized the file; the reads go through the file itself. */
-	rf.region_id = r->region;
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_REGION_FREE;
-	req.region_free = &rf;
-	ret = call(r, &req);
+	ret = called(r, rclc_free(c, r->region));
 	r->region = 0;
 	if (ret)
 		return ret;
 	/* The advice opens the file on this connection, charged to the replay's memcg: the
 	 * reads after it are that open file's. */
-	fa.path = r->path;
-	fa.memcg = r->memcg;
-	fa.advice = r->advice;
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_FILE_ADVISE;
-	req.file_advise = &fa;
-	return call(r, &req);
+	return called(r, rclc_file_advise(c, r->path, 0, 0, r->advice, memcg_of(r)));
 }
 
 /* Whatever setup made goes again: region, file, memcg (its pages reclaimed first). */
 static void cleanup(struct replay *r)
 {
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__RegionFree rf = RECLAIM__V1__REGION_FREE__INIT;
-	Reclaim__V1__FileRemove fr = RECLAIM__V1__FILE_REMOVE__INIT;
-	Reclaim__V1__ProactiveReclaim pr = RECLAIM__V1__PROACTIVE_RECLAIM__INIT;
-	Reclaim__V1__MemcgDelete md = RECLAIM__V1__MEMCG_DELETE__INIT;
-	Response *resp;
+	struct rclc *c = r->ctx->conn;
 	int tries;
 
 	if (r->region) {
-		rf.region_id = r->region;
-		req.msg_case = RECLAIM__V1__REQUEST__MSG_REGION_FREE;
-		req.region_free = &rf;
-		call(r, &req);
+		called(r, rclc_free(c, r->region));
 		r->region = 0;
 	}
 	if (r->path[0]) {
-		fr.path = r->path;
-		req.msg_case = RECLAIM__V1__REQUEST__MSG_FILE_REMOVE;
-		req.file_remove = &fr;
-		if (rclc_call(r->ctx->conn, &req, &resp) == 0)
-			rclc_response_free(resp);
+		rclc_file_remove(c, r->path);
 		r->path[0] = 0;
 	}
 	if (!r->memcg[0])
 		return;
 	/* Cached pages keep a memcg charged: reclaim them, then delete (bounded tries). */
 	for (tries = 0; tries < 8; tries++) {
-		pr.memcg = r->memcg;
-		pr.bytes = 1ULL << 40;
-		req.msg_case = RECLAIM__V1__REQUEST__MSG_RECLAIM;
-		req.reclaim = &pr;
-		if (rclc_call(r->ctx->conn, &req, &resp) == 0)
-			rclc_response_free(resp);
-		md.path = r->memcg;
-		req.msg_case = RECLAIM__V1__REQUEST__MSG_MEMCG_DELETE;
-		req.memcg_delete = &md;
-		if (rclc_call(r->ctx->conn, &req, &resp) == 0) {
-			int err = rclc_status_errno(resp);
-
-			rclc_response_free(resp);
-			if (err == 0)
-				break;
-		}
+		rclc_reclaim(c, r->memcg, 1ULL << 40, -1, NULL);
+		if (rclc_memcg_delete(c, r->memcg) == 0)
+			break;
 	}
 	if (tries == 8)
 		fprintf(stderr, "reclaimctl replay: memcg %s could not be removed\n", r->memcg);
@@ -417,13 +349,10 @@ static double print_result(struct replay *r, uint64_t cache, bool first, struct 
 	return (double)d[0] / (double)r->t->nr;
 }
 
-/* The reclaim policy a daemon's Hello named ("two-list" from one that names none). */
+/* The reclaim policy a daemon's Hello named. */
 static const char *policy_of(struct cmd_ctx *ctx)
 {
-	const Reclaim__V1__HelloReply *hello = rclc_server(ctx->conn);
-
-	return hello && hello->reclaim_policy && *hello->reclaim_policy ?
-	       hello->reclaim_policy : "two-list";
+	return ctx->hello.reclaim_policy;
 }
 
 /* --compare in JSON: the size, then each daemon's socket, policy and misses. */
@@ -574,7 +503,7 @@ static int exec_replay(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "compare", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct replay r = { .ctx = ctx, .advice = RECLAIM__V1__FILE_ADVICE__FADV_RANDOM }, r2;
+	struct replay r = { .ctx = ctx, .advice = RCLC_FADV_RANDOM }, r2;
 	struct cmd_ctx ctx2 = { .json = ctx->json };
 	double ratios2[MAX_SIZES];
 	const char *names[2] = { NULL, NULL };
@@ -606,11 +535,11 @@ static int exec_replay(struct cmd_ctx *ctx, int argc, char **argv)
 			break;
 		case 'v':
 			if (!strcmp(optarg, "normal"))
-				r.advice = RECLAIM__V1__FILE_ADVICE__FADV_NORMAL;
+				r.advice = RCLC_FADV_NORMAL;
 			else if (!strcmp(optarg, "sequential"))
-				r.advice = RECLAIM__V1__FILE_ADVICE__FADV_SEQUENTIAL;
+				r.advice = RCLC_FADV_SEQUENTIAL;
 			else if (!strcmp(optarg, "random"))
-				r.advice = RECLAIM__V1__FILE_ADVICE__FADV_RANDOM;
+				r.advice = RCLC_FADV_RANDOM;
 			else
 				return ctl_usage(&cmd_replay_entry, "unknown --fadvise");
 			break;

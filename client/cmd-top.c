@@ -37,7 +37,7 @@ const struct cmd_entry cmd_top_entry = {
 
 static const char *const level_names[] = { "none", "low", "medium", "critical" };
 
-static const char *level_name(Reclaim__V1__PressureLevel l)
+static const char *level_name(enum rclc_pressure_level l)
 {
 	return (unsigned int)l < 4 ? level_names[l] : "unknown";
 }
@@ -56,10 +56,11 @@ struct sample {
 
 /* One frame's figures besides the rates: what status, pressure and memcg list report. */
 struct frame {
-	Response *meminfo;
-	Response *pressure;	/* of the root: the whole daemon */
-	Response *memcgs;
-	Response **memcg_pressure; /* one per memcg of the list, in its order */
+	struct ctl_counters meminfo;
+	struct rclc_pressure pressure;	/* of the root: the whole daemon */
+	struct rclc_memcg_info *memcgs;
+	struct rclc_pressure *memcg_pressure; /* one per memcg of the list, in its order */
+	bool *has_pressure;		/* false: the memcg went before its pressure was read */
 	size_t nr_memcgs;
 };
 
@@ -72,96 +73,61 @@ static void on_stop_signal(int sig)
 
 static int take_sample(struct cmd_ctx *ctx, struct sample *s)
 {
-	Response *resp;
+	struct ctl_counters c;
 	size_t i;
 	int ret;
 
-	ret = ctl_stat(ctx, RECLAIM__V1__STAT_VIEW__VMSTAT, &resp);
+	ret = ctl_counters(ctx, RCLC_STAT_VMSTAT, &c);
 	if (ret)
 		return ret;
 	for (i = 0; i < NR_RATES; i++)
-		s->events[i] = i == STALL ? ctl_counter_sum(resp->stat, rate_names[i])
-					  : ctl_counter(resp->stat, rate_names[i]);
-	rclc_response_free(resp);
+		s->events[i] = i == STALL ? ctl_counter_sum(&c, rate_names[i])
+					  : ctl_counter(&c, rate_names[i]);
+	ctl_counters_free(&c);
 	clock_gettime(CLOCK_MONOTONIC, &s->when);
 	return 0;
 }
 
-static int pressure_of(struct cmd_ctx *ctx, const char *memcg, Response **ret)
-{
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__PressureNow pn = RECLAIM__V1__PRESSURE_NOW__INIT;
-
-	pn.memcg = (char *)memcg;
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_PRESSURE;
-	req.pressure = &pn;
-	return ctl_call(ctx, &req, ret);
-}
-
 static void frame_free(struct frame *f)
 {
-	size_t i;
-
-	for (i = 0; i < f->nr_memcgs; i++)
-		if (f->memcg_pressure[i])
-			rclc_response_free(f->memcg_pressure[i]);
+	ctl_counters_free(&f->meminfo);
+	free(f->memcgs);
 	free(f->memcg_pressure);
-	if (f->memcgs)
-		rclc_response_free(f->memcgs);
-	if (f->pressure)
-		rclc_response_free(f->pressure);
-	if (f->meminfo)
-		rclc_response_free(f->meminfo);
+	free(f->has_pressure);
 	memset(f, 0, sizeof(*f));
 }
 
 static int frame_take(struct cmd_ctx *ctx, struct frame *f)
 {
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__MemcgList list = RECLAIM__V1__MEMCG_LIST__INIT;
 	size_t i;
 	int ret;
 
 	memset(f, 0, sizeof(*f));
-	ret = ctl_stat(ctx, RECLAIM__V1__STAT_VIEW__MEMINFO, &f->meminfo);
-	if (!ret)
-		ret = pressure_of(ctx, "", &f->pressure);
-	if (!ret) {
-		list.path = "";
-		req.msg_case = RECLAIM__V1__REQUEST__MSG_MEMCG_LIST;
-		req.memcg_list = &list;
-		ret = ctl_call(ctx, &req, &f->memcgs);
-	}
+	ret = ctl_counters(ctx, RCLC_STAT_MEMINFO, &f->meminfo);
 	if (ret)
+		return ret;
+	ret = rclc_pressure(ctx->conn, NULL, &f->pressure);
+	if (ret == 0)
+		ret = rclc_memcg_list(ctx->conn, NULL, &f->memcgs, &f->nr_memcgs);
+	if (ret < 0) {
+		ret = ctl_fail(ctx, ret);
 		goto fail;
-	f->nr_memcgs = f->memcgs->memcg_list->n_memcgs;
-	f->memcg_pressure = calloc(f->nr_memcgs ? f->nr_memcgs : 1, sizeof(*f->memcg_pressure));
-	if (!f->memcg_pressure) {
-		f->nr_memcgs = 0;
-		ret = EXIT_NOCONN;
+	}
+	f->memcg_pressure = calloc(f->nr_memcgs + 1, sizeof(*f->memcg_pressure));
+	f->has_pressure = calloc(f->nr_memcgs + 1, sizeof(*f->has_pressure));
+	if (!f->memcg_pressure || !f->has_pressure) {
+		ret = EXIT_FAILURE;
 		fprintf(stderr, "reclaimctl top: out of memory\n");
 		goto fail;
 	}
-	for (i = 0; i < f->nr_memcgs; i++) {
-		/* A memcg removed since the list is left blank rather than ending the view. */
-		if (pressure_of(ctx, f->memcgs->memcg_list->memcgs[i]->path,
-				&f->memcg_pressure[i]) != 0)
-			f->memcg_pressure[i] = NULL;
-	}
+	/* A memcg removed since the list is left blank rather than ending the view. */
+	for (i = 0; i < f->nr_memcgs; i++)
+		f->has_pressure[i] = rclc_pressure(ctx->conn, f->memcgs[i].path,
+						   &f->memcg_pressure[i]) == 0;
 	return 0;
 fail:
 	frame_free(f);
 	return ret;
-}
-
-static double psi_avg10(const Reclaim__V1__PsiFigures *p)
-{
-	return p ? p->avg10 : 0;
-}
-
-static double psi_avg60(const Reclaim__V1__PsiFigures *p)
-{
-	return p ? p->avg60 : 0;
 }
 
 /* Rate of counter I from A to B per second; pages swapped in and out as KiB. */
@@ -175,11 +141,11 @@ static double rate(const struct sample *a, const struct sample *b, int i, double
 }
 
 /* A pressure level and the avg10 of its PSI, with the two decimals the text has. */
-static void add_pressure(struct json_object *obj, const Reclaim__V1__PressureReply *p)
+static void add_pressure(struct json_object *obj, const struct rclc_pressure *p)
 {
 	json_object_object_add(obj, "level", json_object_new_string(level_name(p->level)));
-	json_object_object_add(obj, "some_avg10", json_double_fmt(psi_avg10(p->some), "%.2f"));
-	json_object_object_add(obj, "full_avg10", json_double_fmt(psi_avg10(p->full), "%.2f"));
+	json_object_object_add(obj, "some_avg10", json_double_fmt(p->some.avg10, "%.2f"));
+	json_object_object_add(obj, "full_avg10", json_double_fmt(p->full.avg10, "%.2f"));
 }
 
 /* Each memcg: its path and usage, and its pressure when it could be read. */
@@ -189,9 +155,9 @@ static struct json_object *memcgs_json(const struct frame *f)
 	size_t i;
 
 	for (i = 0; i < f->nr_memcgs; i++) {
-		const Reclaim__V1__MemcgInfo *mi = f->memcgs->memcg_list->memcgs[i];
-		const Reclaim__V1__PressureReply *mp =
-			f->memcg_pressure[i] ? f->memcg_pressure[i]->pressure : NULL;
+		const struct rclc_memcg_info *mi = &f->memcgs[i];
+		const struct rclc_pressure *mp =
+			f->has_pressure[i] ? &f->memcg_pressure[i] : NULL;
 
 		one = json_object_new_object();
 		json_object_object_add(one, "path", json_object_new_string(mi->path));
@@ -206,8 +172,8 @@ static struct json_object *memcgs_json(const struct frame *f)
 static void print_json(struct cmd_ctx *ctx, const struct frame *f, const struct sample *a,
 		       const struct sample *b)
 {
-	const Reclaim__V1__StatReply *m = f->meminfo->stat;
-	double page_kib = (double)rclc_server(ctx->conn)->page_size / 1024;
+	const struct ctl_counters *m = &f->meminfo;
+	double page_kib = (double)ctx->hello.page_size / 1024;
 	uint64_t total = ctl_counter(m, "MemTotal"), free_kb = ctl_counter(m, "MemFree");
 	uint64_t swap_total = ctl_counter(m, "SwapTotal"), swap_free = ctl_counter(m, "SwapFree");
 	struct json_object *doc = json_object_new_object();
@@ -221,7 +187,7 @@ static void print_json(struct cmd_ctx *ctx, const struct frame *f, const struct 
 	json_add_u64(doc, "swap_total_kb", swap_total);
 	json_add_u64(doc, "swap_used_kb", swap_total - swap_free);
 	json_add_u64(doc, "swap_free_kb", swap_free);
-	add_pressure(doc, f->pressure->pressure);
+	add_pressure(doc, &f->pressure);
 	for (i = 0; i < NR_RATES; i++) {
 		snprintf(key, sizeof(key), "%s_per_s", rate_names[i]);
 		json_object_object_add(doc, key, json_double_fmt(rate(a, b, (int)i, 1), "%.1f"));
@@ -241,9 +207,9 @@ static void print_json(struct cmd_ctx *ctx, const struct frame *f, const struct 
 static void print_text(struct cmd_ctx *ctx, const struct frame *f, const struct sample *a,
 		       const struct sample *b, double interval, int rows, const char *eol)
 {
-	const Reclaim__V1__StatReply *m = f->meminfo->stat;
-	const Reclaim__V1__PressureReply *p = f->pressure->pressure;
-	const Reclaim__V1__HelloReply *hello = rclc_server(ctx->conn);
+	const struct ctl_counters *m = &f->meminfo;
+	const struct rclc_pressure *p = &f->pressure;
+	const struct rclc_hello_info *hello = &ctx->hello;
 	double page_kib = (double)hello->page_size / 1024;
 	uint64_t total = ctl_counter(m, "MemTotal"), free_kb = ctl_counter(m, "MemFree");
 	uint64_t swap_total = ctl_counter(m, "SwapTotal"), swap_free = ctl_counter(m, "SwapFree");
@@ -262,8 +228,8 @@ static void print_text(struct cmd_ctx *ctx, const struct frame *f, const struct 
 	printf("%-8s %12" PRIu64 " %12" PRIu64 " %12" PRIu64 "%s", "Swap:", swap_total,
 	       swap_total - swap_free, swap_free, eol);
 	printf("pressure %s, PSI some %.2f %.2f full %.2f %.2f (%% avg10 avg60)%s",
-	       level_name(p->level), psi_avg10(p->some), psi_avg60(p->some), psi_avg10(p->full),
-	       psi_avg60(p->full), eol);
+	       level_name(p->level), p->some.avg10, p->some.avg60, p->full.avg10, p->full.avg60,
+	       eol);
 	printf("reclaim/s: scan %.0f steal %.0f direct, scan %.0f steal %.0f kswapd; stall %.0f%s",
 	       rate(a, b, SCAN_D, 1), rate(a, b, STEAL_D, 1), rate(a, b, SCAN_K, 1),
 	       rate(a, b, STEAL_K, 1), rate(a, b, STALL, 1), eol);
@@ -273,9 +239,9 @@ static void print_text(struct cmd_ctx *ctx, const struct frame *f, const struct 
 	printf("%-24s %12s %-8s %7s %7s %7s%s", "MEMCG", "USAGE KiB", "LEVEL", "SOME10", "FULL10",
 	       "SOME60", eol);
 	for (i = 0; i < f->nr_memcgs; i++, line++) {
-		const Reclaim__V1__MemcgInfo *mi = f->memcgs->memcg_list->memcgs[i];
-		const Reclaim__V1__PressureReply *mp =
-			f->memcg_pressure[i] ? f->memcg_pressure[i]->pressure : NULL;
+		const struct rclc_memcg_info *mi = &f->memcgs[i];
+		const struct rclc_pressure *mp =
+			f->has_pressure[i] ? &f->memcg_pressure[i] : NULL;
 
 		if (rows && line >= rows - 1) {
 			printf("(%zu more memcgs)%s", f->nr_memcgs - i, eol);
@@ -283,8 +249,8 @@ static void print_text(struct cmd_ctx *ctx, const struct frame *f, const struct 
 		}
 		if (mp)
 			printf("%-24s %12" PRIu64 " %-8s %7.2f %7.2f %7.2f%s", mi->path,
-			       mi->usage_bytes / 1024, level_name(mp->level), psi_avg10(mp->some),
-			       psi_avg10(mp->full), psi_avg60(mp->some), eol);
+			       mi->usage_bytes / 1024, level_name(mp->level), mp->some.avg10,
+			       mp->full.avg10, mp->some.avg60, eol);
 		else
 			printf("%-24s %12" PRIu64 "%s", mi->path, mi->usage_bytes / 1024, eol);
 	}

@@ -24,28 +24,28 @@ struct trace_count {
 	unsigned long long seen, count;		/* count 0: forever */
 };
 
-static int print_trace(struct cmd_ctx *ctx, const Reclaim__V1__Event *ev, void *arg)
+static int print_trace(struct cmd_ctx *ctx, const struct rclc_event *ev, void *arg)
 {
-	const Reclaim__V1__TraceEvent *t = ev->trace;
 	struct trace_count *c = arg;
 	size_t i;
 
-	if (ev->event_case != RECLAIM__V1__EVENT__EVENT_TRACE)
+	if (ev->kind != RCLC_EVENT_TRACE)
 		return 0;
 	if (ctx->json) {
 		struct json_object *doc = json_object_new_object();
 
 		/* The trace point's fields sit beside name and time_ns, as trace_pipe has them. */
-		json_object_object_add(doc, "name", json_object_new_string(t->name));
-		json_add_u64(doc, "time_ns", t->time_ns);
-		for (i = 0; i < t->n_fields; i++)
-			json_add_u64(doc, t->fields[i]->name, t->fields[i]->value);
+		json_object_object_add(doc, "name", json_object_new_string(ev->trace.name));
+		json_add_u64(doc, "time_ns", ev->trace.time_ns);
+		for (i = 0; i < ev->trace.nr_fields; i++)
+			json_add_u64(doc, ev->trace.fields[i].name, ev->trace.fields[i].value);
 		json_print(doc);
 	} else {
-		printf("%" PRIu64 ".%09" PRIu64 " %s:", t->time_ns / 1000000000,
-		       t->time_ns % 1000000000, t->name);
-		for (i = 0; i < t->n_fields; i++)
-			printf(" %s=%" PRIu64, t->fields[i]->name, t->fields[i]->value);
+		printf("%" PRIu64 ".%09" PRIu64 " %s:", ev->trace.time_ns / 1000000000,
+		       ev->trace.time_ns % 1000000000, ev->trace.name);
+		for (i = 0; i < ev->trace.nr_fields; i++)
+			printf(" %s=%" PRIu64, ev->trace.fields[i].name,
+			       ev->trace.fields[i].value);
 		printf("\n");
 	}
 	return c->count && ++c->seen >= c->count;
@@ -57,7 +57,7 @@ static int exec_trace(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
-	Reclaim__V1__Subscribe sub = RECLAIM__V1__SUBSCRIBE__INIT;
+	struct rclc_subscribe_opts sub = { .kind = RCLC_EVENT_TRACE };
 	struct trace_count tc = { 0, 0 };
 	char *end;
 	int opt;
@@ -70,8 +70,7 @@ static int exec_trace(struct cmd_ctx *ctx, int argc, char **argv)
 		if (*end || !tc.count)
 			return ctl_usage(&cmd_trace_entry, "--count wants a number above 0");
 	}
-	sub.kind = RECLAIM__V1__EVENT_KIND__EVENT_TRACE;
-	sub.n_tracepoints = (size_t)(argc - optind);
-	sub.tracepoints = argv + optind;
+	sub.nr_tracepoints = (size_t)(argc - optind);
+	sub.tracepoints = (const char *const *)argv + optind;
 	return ctl_stream(ctx, &sub, print_trace, &tc, 0);
 }

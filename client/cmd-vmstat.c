@@ -42,24 +42,24 @@ struct sample {
 
 static int take_sample(struct cmd_ctx *ctx, struct sample *s)
 {
-	Response *resp;
+	struct ctl_counters c;
 	size_t i;
 	int ret;
 
-	ret = ctl_stat(ctx, RECLAIM__V1__STAT_VIEW__MEMINFO, &resp);
+	ret = ctl_counters(ctx, RCLC_STAT_MEMINFO, &c);
 	if (ret)
 		return ret;
-	s->free_kb = ctl_counter(resp->stat, "MemFree");
-	s->cache_kb = ctl_counter(resp->stat, "Cached");
-	s->swap_kb = ctl_counter(resp->stat, "SwapTotal") - ctl_counter(resp->stat, "SwapFree");
-	rclc_response_free(resp);
-	ret = ctl_stat(ctx, RECLAIM__V1__STAT_VIEW__VMSTAT, &resp);
+	s->free_kb = ctl_counter(&c, "MemFree");
+	s->cache_kb = ctl_counter(&c, "Cached");
+	s->swap_kb = ctl_counter(&c, "SwapTotal") - ctl_counter(&c, "SwapFree");
+	ctl_counters_free(&c);
+	ret = ctl_counters(ctx, RCLC_STAT_VMSTAT, &c);
 	if (ret)
 		return ret;
 	for (i = 0; i < NR_RATES; i++)
-		s->events[i] = i == STALL ? ctl_counter_sum(resp->stat, rate_names[i])
-					  : ctl_counter(resp->stat, rate_names[i]);
-	rclc_response_free(resp);
+		s->events[i] = i == STALL ? ctl_counter_sum(&c, rate_names[i])
+					  : ctl_counter(&c, rate_names[i]);
+	ctl_counters_free(&c);
 	clock_gettime(CLOCK_MONOTONIC, &s->when);
 	return 0;
 }
@@ -119,7 +119,7 @@ static void print_json(const struct sample *a, const struct sample *b, double dt
 static void print_line(struct cmd_ctx *ctx, const struct sample *a, const struct sample *b)
 {
 	double dt = elapsed(a, b);
-	double page_kib = (double)rclc_server(ctx->conn)->page_size / 1024;
+	double page_kib = (double)ctx->hello.page_size / 1024;
 	size_t i;
 
 	if (ctx->json) {

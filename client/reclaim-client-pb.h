@@ -1,5 +1,5 @@
 /*
- * reclaim-client-pb.h - the protobuf level of libreclaim-client, for reclaimctl and the tests:
+ * reclaim-client-pb.h - the protobuf level of libreclaim-client, for the tests and probes:
  * whole Request and Response messages (the protoc-c types of proto/reclaim.proto), raw bytes
  * on the wire. Not installed: programs outside this tree use the typed calls of
  * reclaim-client.h, which does not change when the wire format grows.

@@ -86,37 +86,43 @@ static int connection_failed(struct cmd_ctx *ctx, const char *what, int err)
 	return EXIT_NOCONN;
 }
 
-int ctl_stat(struct cmd_ctx *ctx, Reclaim__V1__StatView view, Response **ret)
+int ctl_counters(struct cmd_ctx *ctx, enum rclc_stat_view view, struct ctl_counters *ret)
 {
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__Stat st = RECLAIM__V1__STAT__INIT;
+	int r = ctl_connect(ctx);
 
-	st.view = view;
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_STAT;
-	req.stat = &st;
-	return ctl_call(ctx, &req, ret);
+	if (r)
+		return r;
+	r = rclc_stat(ctx->conn, view, NULL, &ret->v, &ret->n);
+	return r < 0 ? ctl_fail(ctx, r) : 0;
 }
 
-uint64_t ctl_counter(const Reclaim__V1__StatReply *r, const char *name)
+void ctl_counters_free(struct ctl_counters *c)
+{
+	free(c->v);
+	c->v = NULL;
+	c->n = 0;
+}
+
+uint64_t ctl_counter(const struct ctl_counters *c, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < r->n_counters; i++)
-		if (strcmp(r->counters[i]->name, name) == 0)
-			return r->counters[i]->value;
+	for (i = 0; i < c->n; i++)
+		if (strcmp(c->v[i].name, name) == 0)
+			return c->v[i].value;
 	return 0;
 }
 
-uint64_t ctl_counter_sum(const Reclaim__V1__StatReply *r, const char *prefix)
+uint64_t ctl_counter_sum(const struct ctl_counters *c, const char *prefix)
 {
 	size_t i, n = strlen(prefix);
 	uint64_t sum = 0;
 
-	for (i = 0; i < r->n_counters; i++) {
-		const char *name = r->counters[i]->name;
+	for (i = 0; i < c->n; i++) {
+		const char *name = c->v[i].name;
 
 		if (strncmp(name, prefix, n) == 0 && (name[n] == '\0' || name[n] == '_'))
-			sum += r->counters[i]->value;
+			sum += c->v[i].value;
 	}
 	return sum;
 }
@@ -129,20 +135,19 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int ctl_stream(struct cmd_ctx *ctx, Reclaim__V1__Subscribe *sub, ctl_event_fn on_event,
-	       void *arg, int tick_ms)
+int ctl_stream(struct cmd_ctx *ctx, const struct rclc_subscribe_opts *opts,
+	       ctl_event_fn on_event, void *arg, int tick_ms)
 {
-	Request req = RECLAIM__V1__REQUEST__INIT;
 	int64_t next_tick = now_ms() + tick_ms;
-	Response *resp;
+	struct rclc_event ev;
 	int ret, stop = 0;
 
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_SUBSCRIBE;
-	req.subscribe = sub;
-	ret = ctl_call(ctx, &req, &resp);
+	ret = ctl_connect(ctx);
 	if (ret)
 		return ret;
-	rclc_response_free(resp);
+	ret = rclc_subscribe(ctx->conn, opts, NULL);
+	if (ret < 0)
+		return ctl_fail(ctx, ret);
 	while (!stop) {
 		int64_t wait = tick_ms > 0 ? next_tick - now_ms() : -1;
 
@@ -153,22 +158,21 @@ int ctl_stream(struct cmd_ctx *ctx, Reclaim__V1__Subscribe *sub, ctl_event_fn on
 			next_tick = now_ms() + tick_ms;
 			continue;
 		}
-		ret = rclc_next_push(ctx->conn, (int)wait, &resp);
+		ret = rclc_next_event(ctx->conn, (int)wait, &ev);
 		if (ret == -ETIMEDOUT)
 			continue;
 		if (ret < 0) {
 			fprintf(stderr, "reclaimctl: the event stream ended\n");
 			return EXIT_NOCONN;
 		}
-		if (resp->event->event_case == RECLAIM__V1__EVENT__EVENT_OVERFLOW) {
+		if (ev.kind == RCLC_EVENT_OVERFLOW) {
 			fprintf(stderr, "reclaimctl: too slow: the daemon dropped this stream after "
-				"%" PRIu64 " lost events\n", resp->event->overflow->events_dropped);
-			rclc_response_free(resp);
+				"%" PRIu64 " lost events\n", ev.overflow.events_dropped);
 			return EXIT_NOCONN;
 		}
-		stop = on_event(ctx, resp->event, arg);
+		stop = on_event(ctx, &ev, arg);
 		fflush(stdout);
-		rclc_response_free(resp);
+		rclc_event_release(&ev);
 	}
 	return 0;
 }
@@ -185,7 +189,8 @@ int ctl_connect(struct cmd_ctx *ctx)
 	r = rclc_hello(ctx->conn, "reclaimctl");
 	if (r < 0)
 		return connection_failed(ctx, "hello refused by", r);
-	return 0;
+	return rclc_hello_info(ctx->conn, &ctx->hello) < 0 ?
+		connection_failed(ctx, "no hello from", -EPROTO) : 0;
 }
 
 /* The daemon refused: its message on stderr (and as JSON), its code as the exit status. */
@@ -207,30 +212,6 @@ int ctl_fail(struct cmd_ctx *ctx, int err)
 		return connection_failed(ctx, "lost the connection to", err);
 	/* Neither the daemon's refusal nor a lost connection: an answer that made no sense. */
 	return connection_failed(ctx, "bad answer from", -EPROTO);
-}
-
-int ctl_call(struct cmd_ctx *ctx, Request *req, Response **ret_resp)
-{
-	Response *resp;
-	int r;
-
-	r = ctl_connect(ctx);
-	if (r)
-		return r;
-	r = rclc_call(ctx->conn, req, &resp);
-	if (r < 0)
-		return connection_failed(ctx, "lost the connection to", r);
-	if (rclc_status_errno(resp) == 0) {
-		*ret_resp = resp;
-		return 0;
-	}
-	if (!resp->status) {
-		rclc_response_free(resp);
-		return connection_failed(ctx, "bad answer from", -EPROTO);
-	}
-	r = refused(ctx, (int)resp->status->code, resp->status->message);
-	rclc_response_free(resp);
-	return r;
 }
 
 static const struct cmd_entry *command_find(const char *name)

@@ -15,18 +15,16 @@
 
 #include <json-c/json.h>
 
-#include "reclaim-client-pb.h"
+#include "reclaim-client.h"
 
 #define EXIT_USAGE	64	/* sysexits.h EX_USAGE */
 #define EXIT_NOCONN	69	/* sysexits.h EX_UNAVAILABLE */
 
-typedef Reclaim__V1__Request Request;
-typedef Reclaim__V1__Response Response;
-
 struct cmd_ctx {
 	const char *socket;	/* --socket, or NULL for $RECLAIMD_SOCKET / the default */
 	bool json;		/* --json: one JSON document on stdout */
-	struct rclc *conn;	/* opened on first use by ctl_call */
+	struct rclc *conn;	/* opened on first use by ctl_connect */
+	struct rclc_hello_info hello; /* the daemon's Hello answer, once connected */
 };
 
 struct cmd_entry {
@@ -37,37 +35,37 @@ struct cmd_entry {
 	int (*exec)(struct cmd_ctx *ctx, int argc, char **argv); /* argv[0] is the name */
 };
 
-/*
- * Send REQ and wait for its answer. On success *ret_resp holds it (free with
- * rclc_response_free) and 0 is returned. On a refusal, the server's message is printed (stderr,
- * or a JSON error object on stdout) and the exit status for it is returned.
- */
-int ctl_call(struct cmd_ctx *ctx, Request *req, Response **ret_resp);
-
 /* Open the connection (and say Hello) unless it is open: 0, or the exit status after saying
  * why not. The typed calls of libreclaim-client then use ctx->conn. */
 int ctl_connect(struct cmd_ctx *ctx);
 
-/* Report the failure ERR of a typed call on ctx->conn as ctl_call reports a refusal or a lost
+/* Report the failure ERR of a typed call on ctx->conn: the daemon's refusal or a lost
  * connection; the exit status. */
 int ctl_fail(struct cmd_ctx *ctx, int err);
 
-/* A Stat VIEW (meminfo, vmstat, ...): the response in *ret (free it), or an exit status. */
-int ctl_stat(struct cmd_ctx *ctx, Reclaim__V1__StatView view, Response **ret);
-/* The value of counter NAME in a Stat reply; 0 if it has none. */
-uint64_t ctl_counter(const Reclaim__V1__StatReply *r, const char *name);
+/* A Stat view's counters (meminfo, vmstat). */
+struct ctl_counters {
+	struct rclc_counter *v;
+	size_t n;
+};
+
+/* Fill *RET with VIEW's counters (release with ctl_counters_free): 0 or an exit status. */
+int ctl_counters(struct cmd_ctx *ctx, enum rclc_stat_view view, struct ctl_counters *ret);
+void ctl_counters_free(struct ctl_counters *c);
+/* The value of counter NAME; 0 if there is none. */
+uint64_t ctl_counter(const struct ctl_counters *c, const char *name);
 /* The sum of the counters named PREFIX or PREFIX_<zone> (allocstall_normal, ...). */
-uint64_t ctl_counter_sum(const Reclaim__V1__StatReply *r, const char *prefix);
+uint64_t ctl_counter_sum(const struct ctl_counters *c, const char *prefix);
 
 /*
- * Subscribe with @sub and hand each pushed event to @on_event until it returns non-zero
- * (then 0 is returned). With @tick_ms > 0, @on_event is also called with a NULL event every
- * @tick_ms or a little more, events or not. A dropped (Overflow) or ended stream is reported and returns
- * EXIT_NOCONN; a refused subscription returns what ctl_call did.
+ * Subscribe with OPTS and hand each pushed event to ON_EVENT until it returns non-zero
+ * (then 0 is returned). With TICK_MS > 0, ON_EVENT is also called with a NULL event every
+ * TICK_MS or a little more, events or not. A dropped (overflow) or ended stream is reported
+ * and returns EXIT_NOCONN; a refused subscription returns what ctl_fail does.
  */
-typedef int (*ctl_event_fn)(struct cmd_ctx *ctx, const Reclaim__V1__Event *ev, void *arg);
-int ctl_stream(struct cmd_ctx *ctx, Reclaim__V1__Subscribe *sub, ctl_event_fn on_event,
-	       void *arg, int tick_ms);
+typedef int (*ctl_event_fn)(struct cmd_ctx *ctx, const struct rclc_event *ev, void *arg);
+int ctl_stream(struct cmd_ctx *ctx, const struct rclc_subscribe_opts *opts,
+	       ctl_event_fn on_event, void *arg, int tick_ms);
 
 /* Print a usage error for ENTRY and return EXIT_USAGE. */
 int ctl_usage(const struct cmd_entry *entry, const char *why);

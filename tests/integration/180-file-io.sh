@@ -58,6 +58,10 @@ check "... read back" test "$(ctl fread fill.dat 4096 8192 | tr -d A | wc -c)" -
 # Refusals name the field and change nothing.
 check "a range of length 0 is INVALID_ARGUMENT naming it" \
 	refused 1 "ranges\[1\]: offset 0 length 0" ctl fread hand.dat 0 1 0 0
+check "a read over the frame limit is INVALID_ARGUMENT, nothing allocated for it" \
+	refused 1 "104857600 bytes in 1 range are over the daemon's frame limit" \
+	ctl fread hand.dat 0 100M
+check "... but --discard reads it" test "$(ctl fread hand.dat 0 100M --discard)" = 65536
 check "a path leading out is INVALID_ARGUMENT" refused 1 "'\.\.' component" \
 	ctl fread ../x 0 1
 check "a missing memcg is NOT_FOUND" refused 2 "memcg" ctl fread hand.dat 0 1 --memcg /none
