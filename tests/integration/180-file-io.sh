@@ -10,7 +10,7 @@ set -u
 . "$top_srcdir/tests/lib/daemon.sh"
 command -v setpriv >/dev/null || { echo "1..0 # SKIP setpriv is missing"; exit 77; }
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root to switch uids"; exit 77; }
-plan 40
+plan 42
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 as() { local u=$1; shift; setpriv --reuid "$u" --regid "$u" --clear-groups "$RECLAIMCTL" \
