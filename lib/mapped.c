@@ -355,6 +355,27 @@ static void mapped_mark(struct region *region, unsigned long idx, bool out)
 	pte_unlock(region);
 }
 
+/*
+ * Copy locked page @idx (@page) of @region into the client through mapping @arg, without
+ * mm_lock: the copy is a system call, and the faults of a client's threads, and reclaim,
+ * would queue behind it. Nothing it needs can change meanwhile. The page lock keeps reclaim's
+ * take-back and the resident copies of this page out (its entry is already marked the
+ * client's), and so an unmap, which locks every page the client holds, cannot end. The
+ * region is referenced, and the mapping stays while one of its faults is served (its server
+ * holds it until the fault is answered). Only the region can die: the caller looks.
+ */
+static int mapped_fill(struct rcl_engine *engine, struct region *region, void *arg,
+		       uint64_t idx, struct page *page)
+{
+	const struct rcl_map_ops *ops = region->map_ops;
+	int err;
+
+	mm_drop(engine);
+	err = ops->fill(arg, idx, page_address(page));
+	mm_retake(engine);
+	return err;
+}
+
 int rcl_region_map_fault(struct rcl_engine *engine, uint32_t id, void *arg, uint64_t idx)
 {
 	struct region *region;
@@ -404,8 +425,10 @@ int rcl_region_map_fault(struct rcl_engine *engine, uint32_t id, void *arg, uint
 		/* The client's before it copies the frame: a resident write (region.c) that
 		 * would land after the copy punts to this path instead. */
 		mapped_mark(region, (unsigned long)idx, true);
-		err = region->map_ops->fill(arg, idx, page_address(page));
-		if (!err)
+		err = mapped_fill(engine, region, arg, idx, page);
+		if (region->dead)
+			err = -ENOENT;	/* zapped meanwhile: the entry is not ours to mark */
+		else if (!err)
 			mapped_out(region, (unsigned long)idx, page, joined);
 		else
 			mapped_mark(region, (unsigned long)idx, false);

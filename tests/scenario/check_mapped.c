@@ -42,7 +42,39 @@ struct client {
 	 * or after it (it waits, then misses the page: written once faulted back in). */
 	int64_t write_before, write_after;	/* page, or -1 */
 	bool write_after_waits;
+	/* The engine's lock seen held by a copy into the client (fill), and a region to free
+	 * from another thread while a fill runs (0: none) and whether that free finished. */
+	struct rcl_engine *engine;
+	unsigned int fills_under_lock;
+	uint32_t free_in_fill;
+	bool freed_in_fill;
 };
+
+static void *free_region_thread(void *arg)
+{
+	struct client *cl = arg;
+
+	ck_assert_int_eq(rcl_thread_attach(cl->engine), 0);
+	ck_assert_int_eq(rcl_region_free(cl->engine, cl->free_in_fill), 0);
+	rcl_thread_detach(cl->engine);
+	return NULL;
+}
+
+/* Free region cl->free_in_fill from another thread and wait for it, at most 10 s: it can
+ * only finish if the fill runs without the engine's lock. */
+static void free_during_fill(struct client *cl)
+{
+	struct timespec deadline;
+	pthread_t tid;
+
+	ck_assert_int_eq(pthread_create(&tid, NULL, free_region_thread, cl), 0);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 10;
+	ck_assert_msg(pthread_timedjoin_np(tid, NULL, &deadline) == 0,
+		      "the region could not be freed while its page was copied to the client");
+	cl->free_in_fill = 0;
+	cl->freed_in_fill = true;
+}
 
 static int fake_fill(void *arg, uint64_t idx, const void *frame)
 {
@@ -53,6 +85,10 @@ static int fake_fill(void *arg, uint64_t idx, const void *frame)
 	memcpy(cl->pages[idx], frame, PAGE);
 	cl->present[idx] = true;
 	cl->fills++;
+	if (cl->engine && mm_locked_by_current(cl->engine))
+		cl->fills_under_lock++;
+	if (cl->free_in_fill)
+		free_during_fill(cl);
 	return 0;
 }
 
@@ -501,6 +537,63 @@ START_TEST(test_fault_finds_its_mapping_gone_after_the_page_lock)
 	ck_assert_int_eq(rcl_region_read(f.e, r.id, 0, buf, PAGE), 0);
 	ck_assert_int_eq(buf[0], 1);
 	ck_assert_int_eq(rcl_region_free(f.e, r.id), 0);
+	client_free(&cl);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/*
+ * The copy of a faulted page into the client (fill) is a system call in the daemon: it runs
+ * without the engine's lock, so that other threads' faults and reclaim do not queue behind
+ * it, and a region freed meanwhile is seen when the fault has the lock back.
+ */
+START_TEST(test_fill_runs_without_mm_lock)
+{
+	uint8_t buf[PAGE] = { 7 };
+	struct fixture f;
+	struct client cl;
+	uint32_t id;
+	uint64_t i;
+
+	fixture_setup(&f, 16, 32, 1);
+	client_init(&cl, 4);
+	cl.engine = f.e;
+	id = anon_region(&f, 4, 0);
+	ck_assert_int_eq(rcl_region_write(f.e, id, 0, buf, PAGE), 0);
+	ck_assert_int_eq(rcl_region_map(f.e, id, &fake_ops, &cl), 0);
+	for (i = 0; i < 4; i++)
+		client_touch(&f, &cl, id, i);
+	ck_assert_uint_eq(cl.fills, 4);
+	ck_assert_uint_eq(cl.fills_under_lock, 0);
+	ck_assert_int_eq(cl.pages[0][0], 7);
+	ck_assert_int_eq(rcl_region_unmap(f.e, id, &cl), 0);
+	ck_assert_int_eq(rcl_region_free(f.e, id), 0);
+	client_free(&cl);
+	fixture_teardown(&f);
+}
+END_TEST
+
+START_TEST(test_region_freed_during_fill)
+{
+	struct fixture f;
+	struct client cl;
+	uint32_t id;
+
+	fixture_setup(&f, 16, 32, 1);
+	client_init(&cl, 4);
+	cl.engine = f.e;
+	id = anon_region(&f, 4, 0);
+	ck_assert_int_eq(rcl_region_map(f.e, id, &fake_ops, &cl), 0);
+	client_touch(&f, &cl, id, 1);
+	cl.free_in_fill = id;
+	ck_assert_int_eq(rcl_region_map_fault(f.e, id, &cl, 2), -ENOENT);
+	ck_assert(cl.freed_in_fill);
+	ck_assert_uint_eq(cl.lost, 1);
+	ck_assert_int_eq(rcl_region_map_fault(f.e, id, &cl, 3), -ENOENT);
+	ck_assert_uint_eq(cl.fills, 2);		/* the second copied, into a mapping now lost */
+	mm_lock(f.e);
+	ck_assert_ptr_null(region_lookup(f.e, id));
+	mm_unlock(f.e);
 	client_free(&cl);
 	fixture_teardown(&f);
 }
@@ -1065,6 +1158,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_failed_take_back_keeps_the_page);
 	tcase_add_test(tc, test_region_freed_under_its_mapping_tells_the_mapper);
 	tcase_add_test(tc, test_fault_finds_its_mapping_gone_after_the_page_lock);
+	tcase_add_test(tc, test_fill_runs_without_mm_lock);
+	tcase_add_test(tc, test_region_freed_during_fill);
 	tcase_add_test(tc, test_region_four_times_its_memcg_max);
 	tcase_add_test(tc, test_memcg_reclaim_takes_runs_back);
 	tcase_add_test(tc, test_fault_reclaim_does_not_wait_for_its_writes);

@@ -121,7 +121,9 @@ void rcl_oom_notify_set(struct rcl_engine *engine, rcl_oom_fn fn, void *arg);
  * bytes and the arena frame is stale. The owner of the mapping (the daemon) moves the bytes:
  *
  * @fill	copy @frame (the page's current bytes) to the client's page @idx; called by
- *		rcl_region_map_fault with the engine's lock and the page's lock held.
+ *		rcl_region_map_fault with the page's lock held but not the engine's (the copy
+ *		may block; the other faults go on): it must not call the engine, and @arg must
+ *		stay valid until the fault returns (the caller serves one of its faults).
  * @evict	take the client's page @idx back: stop its writes, copy its live bytes into
  *		@frame, remove it from the client, let writers go (they fault it in again).
  *		Called by reclaim (and rcl_region_unmap) with the engine's lock and the page's
