@@ -31,12 +31,13 @@
  * pipe (a scan's batch in one write, never blocking: a full pipe drops the batch, and those
  * pages only look cold); the library drops its page-table entries for them (MADV_DONTNEED on
  * its MAP_SHARED mapping keeps the memfd's page), so its next access is a MINOR fault, which
- * rcl_region_map_minor answers by map_cont, UFFDIO_CONTINUE, with the engine's lock held: no
+ * rcl_region_map_minor answers by map_cont, UFFDIO_CONTINUE, with the page's lock held: no
  * take-back runs between the check that the page is the client's and the entry it maps. A
  * write to a dropped entry during a take-back is a MINOR fault too, which waits for the
- * engine's lock and then finds the page taken back: an ordinary miss, none lost.
+ * page's lock and then finds the page taken back: an ordinary miss, none lost.
  *
- * Eviction (map_evict, from try_to_unmap_one with the engine's and the page's locks held):
+ * Eviction (map_evict, map_evict_run: from reclaim with the page's lock held, and without
+ * the engine's, the mapping pinned by map_get; from an unmap with both):
  * write-protect the client's page, copy the memfd page into the frame, punch it out of the
  * memfd (which also unmaps it from the client), un-protect (which wakes any writer; it then
  * misses the page and faults it in again, and writes into the bytes just taken back). A write
@@ -56,7 +57,7 @@
  * Lifetime: a mapping is on the table's list while it can be found; taken off (by a worker),
  * detached from the engine, and then handed to the fault thread's graveyard, which alone
  * closes its userfaultfd (so the descriptor it may be reading is never reused under it), once
- * no helper still serves a fault of it (helper_refs).
+ * no helper still serves a fault of it and no reclaim takes its pages back (helper_refs).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -117,9 +118,11 @@ struct mapping {
 	uint64_t base;			/* the client's address of page 0 */
 	atomic_bool dead;		/* off the list: the fault thread skips it */
 	atomic_bool lost;		/* the connection was shut down for it */
-	atomic_uint helper_refs;	/* faults of it handed to helpers and not yet served:
-					 * the graveyard keeps it (and its uffd) open till 0;
-					 * dropped and tested for 0 under mapfd->lock */
+	atomic_uint helper_refs;	/* faults of it handed to helpers and not yet served,
+					 * and take-backs running without the engine's lock
+					 * (map_get): the graveyard keeps it (and its uffd)
+					 * open till 0; dropped and tested for 0 under
+					 * mapfd->lock */
 	TAILQ_ENTRY(mapping) link;
 };
 
@@ -391,6 +394,23 @@ static void map_lost(void *arg)
 	mapping_lose(m);
 }
 
+static void fault_helper_put(struct mapfd *mf, struct mapping *m);
+
+/* Reclaim takes pages back without the engine's lock: the graveyard keeps @arg till map_put. */
+static void map_get(void *arg)
+{
+	struct mapping *m = arg;
+
+	atomic_fetch_add_explicit(&m->helper_refs, 1, memory_order_relaxed);
+}
+
+static void map_put(void *arg)
+{
+	struct mapping *m = arg;
+
+	fault_helper_put(m->mf, m);
+}
+
 static const struct rcl_map_ops map_ops = {
 	.fill = map_fill,
 	.evict = map_evict,
@@ -399,6 +419,8 @@ static const struct rcl_map_ops map_ops = {
 	.lost = map_lost,
 	.hint = map_hint,
 	.cont = map_cont,
+	.get = map_get,
+	.put = map_put,
 };
 
 /* ---- the table ------------------------------------------------------------------------- */

@@ -96,20 +96,12 @@ static int take_back_cmp(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-/*
- * Take back @s[0..@n), consecutive pages of one region, with one evict_run. Those it did not
- * take back stay mapped out: try_to_unmap_one takes each back alone, or keeps the page.
- */
-static void take_back_run(struct take_back_slot *s, unsigned int n)
+/* Mark the first @done of @s[0..@n) (taken back) the frame's again, and dirty. */
+static void take_back_done(struct take_back_slot *s, unsigned int n, int done)
 {
 	struct region *region = s->region;
-	void *frames[TAKE_BACK_BATCH];
 	unsigned int i;
-	int done;
 
-	for (i = 0; i < n; i++)
-		frames[i] = page_address(s[i].page);
-	done = region->map_ops->evict_run(region->map_arg, s->idx, n, frames);
 	pte_lock(region);	/* the loop reads these entries under the ptl alone */
 	for (i = 0; done > 0 && i < n && i < (unsigned int)done; i++)
 		pte_clear_flags(region, s[i].pte, PTE_MAPPED);
@@ -122,12 +114,82 @@ static void take_back_run(struct take_back_slot *s, unsigned int n)
 	}
 }
 
+/* The client's bytes of @s[0..@n), consecutive pages of one mapping (@ops, @arg), into their
+ * frames: one evict_run, or evict for a page alone. How many from the first it took. */
+static int take_back_copy(const struct rcl_map_ops *ops, void *arg, struct take_back_slot *s,
+			  unsigned int n)
+{
+	void *frames[TAKE_BACK_BATCH];
+	unsigned int i;
+
+	if (n == 1)
+		return ops->evict(arg, s->idx, page_address(s->page)) ? 0 : 1;
+	for (i = 0; i < n; i++)
+		frames[i] = page_address(s[i].page);
+	return ops->evict_run(arg, s->idx, n, frames);
+}
+
+/*
+ * Take back @s[0..@n), consecutive pages of one region, with one evict_run. Those it did not
+ * take back stay mapped out: try_to_unmap_one takes each back alone, or keeps the page.
+ */
+static void take_back_run(struct take_back_slot *s, unsigned int n)
+{
+	take_back_done(s, n, take_back_copy(s->region->map_ops, s->region->map_arg, s, n));
+}
+
+/* A run of the batch: where it starts in the slots, its length, and the mapping it is of. */
+struct take_back_batch_run {
+	unsigned int first, n;
+	const struct rcl_map_ops *ops;
+	void *arg;
+	int done;
+};
+
+/*
+ * Take the batch's runs back without mm_lock: evict and evict_run are system calls (a
+ * write-protect, a read, a punch and an un-protect), and a client's faults, which need the
+ * lock, would wait for each in turn. Every page is locked, so the faults, resident copies
+ * and unmaps of these pages wait for their locks instead; each region is referenced and each
+ * mapping pinned (map_ops->get) meanwhile. A region that died in between (zapped: its
+ * entries are gone) is left as it is; the bytes taken back of it are nobody's.
+ */
+static void take_back_unlocked(struct rcl_engine *engine, struct take_back_slot *slot,
+			       struct take_back_batch_run *run, unsigned int nr_runs)
+{
+	unsigned int r;
+
+	for (r = 0; r < nr_runs; r++) {
+		region_get(slot[run[r].first].region);
+		run[r].ops->get(run[r].arg);
+	}
+	atomic_fetch_add(&engine->take_backs_unlocked, 1);
+	mm_drop(engine);
+	for (r = 0; r < nr_runs; r++) {
+		run[r].done = take_back_copy(run[r].ops, run[r].arg, slot + run[r].first,
+					     run[r].n);
+		run[r].ops->put(run[r].arg);	/* nothing touches the mapping after this */
+	}
+	mm_retake(engine);
+	atomic_fetch_sub(&engine->take_backs_unlocked, 1);
+	for (r = 0; r < nr_runs; r++) {
+		struct region *region = slot[run[r].first].region;
+
+		/* An unmap locks each page the client holds, so the mapping is still this one
+		 * unless the region died. */
+		if (!region->dead && region->map_arg == run[r].arg)
+			take_back_done(slot + run[r].first, run[r].n, run[r].done);
+		region_put(engine, region);
+	}
+}
+
 /*
  * shrink_page_list is about to unmap @pages[0..@nr), locked (at most TAKE_BACK_BATCH): take
  * back those that clients hold, one evict_run for each run of a region's consecutive pages
  * (the writes-never-lost argument is evict's, over the run: a writer that meets the
- * write-protect waits until the whole run is out and then misses). A page alone in its run,
- * of a locked region, or of a mapping without evict_run, is left to try_to_unmap_one.
+ * write-protect waits until the whole run is out and then misses), one evict for a page
+ * alone, all of them without mm_lock where the mapping can be pinned (take_back_unlocked).
+ * A page of a locked region, or one the batch could not take, is left to try_to_unmap_one.
  * (Pages of a region that are near but not consecutive under one write-protect of their
  * span, with a read and a punch per run, was measured: 16 us of the daemon's CPU a page
  * against 7 one by one (bench_mapped's eviction at random): the write-protect and the
@@ -136,7 +198,8 @@ static void take_back_run(struct take_back_slot *s, unsigned int n)
 void mapped_take_back_pages(struct page **pages, unsigned int nr)
 {
 	struct take_back_slot slot[TAKE_BACK_BATCH];
-	unsigned int i, n = 0, run;
+	struct take_back_batch_run run[TAKE_BACK_BATCH];
+	unsigned int i, n = 0, len, nr_runs = 0;
 
 	for (i = 0; i < nr && n < TAKE_BACK_BATCH; i++) {
 		struct region *region;
@@ -144,19 +207,26 @@ void mapped_take_back_pages(struct page **pages, unsigned int nr)
 
 		VM_BUG_ON_PAGE(!PageLocked(pages[i]), pages[i], "taken back unlocked");
 		/* A locked region's pages are mlocked by try_to_unmap, not unmapped. */
-		if (!pte || region->dead || !region->map_ops || !region->map_ops->evict_run ||
-		    (region->vm_flags & VM_LOCKED))
+		if (!pte || region->dead || !region->map_ops || (region->vm_flags & VM_LOCKED))
 			continue;
 		slot[n++] = (struct take_back_slot){ region, pages[i]->index, pages[i], pte };
 	}
 	qsort(slot, n, sizeof(*slot), take_back_cmp);
-	for (i = 0; i < n; i += run) {
-		for (run = 1; i + run < n && slot[i + run].region == slot[i].region &&
-			      slot[i + run].idx == slot[i].idx + run; run++)
+	for (i = 0; i < n; i += len) {
+		const struct rcl_map_ops *ops = slot[i].region->map_ops;
+
+		for (len = 1; ops->evict_run && i + len < n &&
+			      slot[i + len].region == slot[i].region &&
+			      slot[i + len].idx == slot[i].idx + len; len++)
 			;
-		if (run > 1)
-			take_back_run(slot + i, run);
+		if (!ops->get || !ops->put)
+			take_back_run(slot + i, len);	/* no pin: under the lock */
+		else
+			run[nr_runs++] = (struct take_back_batch_run){
+				.first = i, .n = len, .ops = ops, .arg = slot[i].region->map_arg };
 	}
+	if (nr_runs)
+		take_back_unlocked(page_engine(slot[0].page), slot, run, nr_runs);
 }
 
 #define MAP_HINT_BATCH	64	/* pages a region queues before its client is asked */
@@ -265,7 +335,7 @@ int rcl_region_map(struct rcl_engine *engine, uint32_t id, const struct rcl_map_
 	int err = 0;
 
 	if (!ops || !ops->fill || !ops->evict || !ops->lost || !ops->io || !arg ||
-	    !ops->hint != !ops->cont)
+	    !ops->hint != !ops->cont || !ops->get != !ops->put)
 		return -EINVAL;
 	mm_lock(engine);
 	region = region_lookup(engine, id);
@@ -398,8 +468,23 @@ int rcl_region_map_fault(struct rcl_engine *engine, uint32_t id, void *arg, uint
 			err = -ENOENT;
 			break;
 		}
-		if (pte_mapped_out(pte_get(region, (unsigned long)idx)))
-			break;		/* another thread's miss filled it */
+		if (pte_mapped_out(pte_get(region, (unsigned long)idx))) {
+			/*
+			 * Another thread's miss filled it, or a take-back running without mm_lock
+			 * has punched it out of the client and not yet marked it the frame's:
+			 * its page lock tells which.
+			 */
+			page = lock_present_page(engine, region, (unsigned long)idx, true);
+			if (!page)
+				continue;
+			err = pte_mapped_out(pte_get(region, (unsigned long)idx)) ? 0 : -EAGAIN;
+			unlock_page(page);
+			put_page(page);
+			if (!err)
+				break;
+			err = 0;
+			continue;
+		}
 		/*
 		 * A write fault: the client may write the page without our knowing, so it gets a
 		 * frame of its own (never the shared zero page) and is dirty from now on.
@@ -453,9 +538,23 @@ out:
 	return err;
 }
 
+/* map_ops->cont of locked page @idx, without mm_lock: as mapped_fill. */
+static int mapped_cont(struct rcl_engine *engine, struct region *region, void *arg,
+		       uint64_t idx)
+{
+	const struct rcl_map_ops *ops = region->map_ops;
+	int err;
+
+	mm_drop(engine);
+	err = ops->cont(arg, idx);
+	mm_retake(engine);
+	return err;
+}
+
 int rcl_region_map_minor(struct rcl_engine *engine, uint32_t id, void *arg, uint64_t idx)
 {
 	struct region *region;
+	struct page *page;
 	pte_t *pte;
 	int err = 0;
 
@@ -467,19 +566,29 @@ int rcl_region_map_minor(struct rcl_engine *engine, uint32_t id, void *arg, uint
 	if (err)
 		goto out;
 	pte = pte_offset(region, (unsigned long)idx);
-	if (!pte || !pte_mapped_out(ptep_get(pte))) {
+	/*
+	 * With the page locked no take-back runs (reclaim's holds the lock from before its
+	 * write-protect until the entry is the frame's again), and none starts before cont has
+	 * mapped it: the write-protect of the next one sees the entry.
+	 */
+	page = pte && pte_mapped_out(ptep_get(pte)) ?
+	       lock_present_page(engine, region, (unsigned long)idx, true) : NULL;
+	if (page && (region->map_arg != arg || !pte_mapped_out(ptep_get(pte)))) {
+		unlock_page(page);
+		put_page(page);
+		page = NULL;
+	}
+	if (!page) {
 		/* Taken back since the client dropped its entry: an ordinary miss now. */
 		region_put(engine, region);
 		mm_unlock(engine);
 		return rcl_region_map_fault(engine, id, arg, idx);
 	}
-	/*
-	 * The page is the client's, so no take-back is running (it holds mm_lock throughout)
-	 * and none starts before cont has mapped it: the write-protect of the next one sees the
-	 * entry. The access is this page's accessed bit.
-	 */
-	err = region->map_ops->cont(arg, idx);
-	if (!err) {
+	/* The access is this page's accessed bit. */
+	err = mapped_cont(engine, region, arg, idx);
+	if (region->dead) {
+		err = -ENOENT;
+	} else if (!err) {
 		pte_lock(region);
 		pte_set_flags(region, pte, PTE_YOUNG);
 		pte_unlock(region);
@@ -488,6 +597,8 @@ int rcl_region_map_minor(struct rcl_engine *engine, uint32_t id, void *arg, uint
 		count_memcg_events(region->memcg, PGFAULT, 1);
 		count_vm_event(engine, MAPPED_HINT_FAULTS);
 	}
+	unlock_page(page);
+	put_page(page);
 out:
 	region_put(engine, region);
 	mm_unlock(engine);

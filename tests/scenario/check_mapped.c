@@ -48,6 +48,18 @@ struct client {
 	unsigned int fills_under_lock;
 	uint32_t free_in_fill;
 	bool freed_in_fill;
+	/* The mapping pinned (get/put): pins taken, held now; take-backs made with the engine's
+	 * lock held other than by the unmap; a region to free while a take-back runs. */
+	unsigned int pins, pinned, evicts_locked;
+	bool unmapping;
+	uint32_t free_in_evict;
+	/* A fault of this page started while it is taken back (-1: none), in this region;
+	 * the thread and what the fault returned. */
+	int64_t fault_in_evict;
+	uint32_t fault_region;
+	pthread_t fault_tid;
+	int fault_ret;
+	bool fault_minor;	/* the entry was dropped on a hint: a MINOR fault */
 };
 
 static void *free_region_thread(void *arg)
@@ -60,20 +72,69 @@ static void *free_region_thread(void *arg)
 	return NULL;
 }
 
-/* Free region cl->free_in_fill from another thread and wait for it, at most 10 s: it can
- * only finish if the fill runs without the engine's lock. */
-static void free_during_fill(struct client *cl)
+/* Free region @id from another thread and wait for it, at most 10 s: it can only finish if
+ * the caller (a copy to or from the client) runs without the engine's lock. */
+static void free_meanwhile(struct client *cl, uint32_t id, const char *during)
 {
 	struct timespec deadline;
 	pthread_t tid;
 
+	cl->free_in_fill = id;
 	ck_assert_int_eq(pthread_create(&tid, NULL, free_region_thread, cl), 0);
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += 10;
 	ck_assert_msg(pthread_timedjoin_np(tid, NULL, &deadline) == 0,
-		      "the region could not be freed while its page was copied to the client");
+		      "the region could not be freed during %s", during);
 	cl->free_in_fill = 0;
+}
+
+static void free_during_fill(struct client *cl)
+{
+	free_meanwhile(cl, cl->free_in_fill, "a copy to the client");
 	cl->freed_in_fill = true;
+}
+
+static void *evict_fault_thread(void *arg)
+{
+	struct client *cl = arg;
+
+	ck_assert_int_eq(rcl_thread_attach(cl->engine), 0);
+	cl->fault_ret = (cl->fault_minor ? rcl_region_map_minor : rcl_region_map_fault)(
+		cl->engine, cl->fault_region, cl, (uint64_t)cl->fault_in_evict);
+	rcl_thread_detach(cl->engine);
+	return NULL;
+}
+
+/* The client misses page @idx while it is taken back: start the fault, and let the take-back
+ * go on once the fault sleeps on the page's lock (bounded). */
+static void fault_during_evict(struct client *cl, uint64_t idx)
+{
+	struct region *region = region_lookup(cl->engine, cl->fault_region);
+	struct page *page = pfn_to_page(cl->engine, pte_pfn(pte_get(region, idx)));
+	int i;
+
+	ck_assert(PageLocked(page));
+	ck_assert_int_eq(pthread_create(&cl->fault_tid, NULL, evict_fault_thread, cl), 0);
+	for (i = 0; i < 1000000 && !PageWaiters(page); i++)
+		sched_yield();
+	ck_assert_msg(PageWaiters(page), "the fault did not wait for the page's lock");
+}
+
+/* A take-back's step: counted if the engine's lock is held outside an unmap; the region
+ * freed, or the page faulted, meanwhile if the test asks. */
+static void evict_step(struct client *cl, uint64_t idx)
+{
+	uint32_t id = cl->free_in_evict;
+
+	if (cl->fault_in_evict >= 0 && (uint64_t)cl->fault_in_evict == idx)
+		fault_during_evict(cl, idx);
+
+	if (cl->engine && !cl->unmapping && mm_locked_by_current(cl->engine))
+		cl->evicts_locked++;
+	if (id) {
+		cl->free_in_evict = 0;
+		free_meanwhile(cl, id, "a take-back");
+	}
 }
 
 static int fake_fill(void *arg, uint64_t idx, const void *frame)
@@ -97,6 +158,7 @@ static int fake_evict(void *arg, uint64_t idx, void *frame)
 	struct client *cl = arg;
 
 	ck_assert(cl->present[idx]);
+	evict_step(cl, idx);
 	if (cl->fail_evict)
 		return cl->fail_evict;
 	memcpy(frame, cl->pages[idx], PAGE);
@@ -120,6 +182,7 @@ static int fake_evict_run(void *arg, uint64_t idx, unsigned int n, void *const *
 	ck_assert_uint_gt(n, 1);
 	cl->runs++;
 	cl->run_pages += n;
+	evict_step(cl, idx);
 	if (n > cl->longest_run)
 		cl->longest_run = n;
 	if (cl->fail_run)
@@ -203,6 +266,48 @@ static const struct rcl_map_ops run_ops = {
 	.lost = fake_lost,
 };
 
+static void fake_get(void *arg)
+{
+	struct client *cl = arg;
+
+	cl->pins++;
+	cl->pinned++;
+}
+
+static void fake_put(void *arg)
+{
+	struct client *cl = arg;
+
+	ck_assert_uint_gt(cl->pinned, 0);
+	cl->pinned--;
+}
+
+/* A mapping reclaim may pin: its take-backs run without the engine's lock. */
+static const struct rcl_map_ops pin_ops = {
+	.fill = fake_fill,
+	.evict = fake_evict,
+	.evict_run = fake_evict_run,
+	.io = fake_io,
+	.lost = fake_lost,
+	.get = fake_get,
+	.put = fake_put,
+};
+
+static int fake_hint(void *arg, const uint64_t *idx, unsigned int n);
+static int fake_cont(void *arg, uint64_t idx);
+
+static const struct rcl_map_ops pin_hint_ops = {
+	.fill = fake_fill,
+	.evict = fake_evict,
+	.evict_run = fake_evict_run,
+	.io = fake_io,
+	.lost = fake_lost,
+	.hint = fake_hint,
+	.cont = fake_cont,
+	.get = fake_get,
+	.put = fake_put,
+};
+
 static const struct rcl_map_ops hint_ops = {
 	.fill = fake_fill,
 	.evict = fake_evict,
@@ -216,7 +321,7 @@ static void client_init(struct client *cl, uint64_t nr)
 {
 	memset(cl, 0, sizeof(*cl));
 	cl->nr = nr;
-	cl->write_before = cl->write_after = -1;
+	cl->write_before = cl->write_after = cl->fault_in_evict = -1;
 	cl->pages = calloc(nr, PAGE);
 	cl->present = calloc(nr, sizeof(bool));
 	cl->zapped = calloc(nr, sizeof(bool));
@@ -450,6 +555,7 @@ static void four_times_its_memcg_max(const struct rcl_map_ops *ops, struct clien
 
 	fixture_setup(&f, 16, 32, 1);
 	client_init(&cl, pages);
+	cl.engine = f.e;
 	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "m", &g), 0);
 	ck_assert_int_eq(rcl_memcg_set(f.e, g, RCL_MEMCG_MAX, 1 * MiB), 0);
 	id = anon_region(&f, pages, g);
@@ -473,6 +579,8 @@ static void four_times_its_memcg_max(const struct rcl_map_ops *ops, struct clien
 	ck_assert_uint_ge(misses, 2 * pages);
 	ck_assert_uint_ge(fixture_memcg_value(f.e, g, false, "pgfault"), misses);
 	ck_assert_uint_gt(fixture_memcg_value(f.e, g, false, "pgmajfault"), 0);
+	ck_assert_uint_eq(cl.fills_under_lock, 0);
+	cl.unmapping = true;
 	ck_assert_int_eq(rcl_region_unmap(f.e, id, &cl), 0);
 	*ret = cl;		/* for its counters: its pages go with client_free */
 	client_free(&cl);
@@ -622,6 +730,113 @@ START_TEST(test_memcg_reclaim_takes_runs_back)
 	       cl.runs, cl.run_taken, cl.evictions, cl.longest_run);
 	ck_assert_uint_gt(cl.runs, 0);
 	ck_assert_uint_gt(cl.run_taken, cl.evictions);
+}
+END_TEST
+
+/*
+ * A mapping that can be pinned (get/put, as the daemon's) has its pages taken back by reclaim
+ * without the engine's lock: the client's other faults go on meanwhile. Every byte survives
+ * (four_times_its_memcg_max checks each page every round), and every pin is let go.
+ */
+START_TEST(test_take_back_runs_without_mm_lock)
+{
+	struct client cl;
+
+	four_times_its_memcg_max(&pin_ops, &cl);
+	ck_assert_uint_gt(cl.runs + cl.evictions, 0);
+	ck_assert_uint_gt(cl.pins, 0);
+	ck_assert_uint_eq(cl.pinned, 0);
+	ck_assert_uint_eq(cl.evicts_locked, 0);
+}
+END_TEST
+
+/*
+ * A region freed while reclaim takes its pages back without the engine's lock: the free goes
+ * through (it does not wait for the pages reclaim holds locked), the take-back then leaves
+ * the dead region's entries alone, and the pages go with it; nothing leaks, no pin stays.
+ */
+START_TEST(test_region_freed_during_take_back)
+{
+	uint64_t i, pages = 64;
+	struct fixture f;
+	struct client cl;
+	uint32_t id;
+	char why[200];
+
+	fixture_setup(&f, 16, 32, 1);
+	client_init(&cl, pages);
+	cl.engine = f.e;
+	id = anon_region(&f, pages, 0);
+	ck_assert_int_eq(rcl_region_map(f.e, id, &pin_ops, &cl), 0);
+	for (i = 0; i < pages; i++) {
+		client_touch(&f, &cl, id, i);
+		fill_pattern(cl.pages[i], PAGE, 1, i * PAGE);
+	}
+	cl.free_in_evict = id;
+	rcl_region_madvise(f.e, id, 0, pages, RCL_MADV_PAGEOUT);	/* 0 or -ENOENT */
+	ck_assert_uint_eq(cl.free_in_evict, 0);		/* the free ran during a take-back */
+	ck_assert_uint_eq(cl.lost, 1);
+	ck_assert_uint_eq(cl.pinned, 0);
+	ck_assert_uint_eq(cl.evicts_locked, 0);
+	mm_lock(f.e);
+	ck_assert_ptr_null(region_lookup(f.e, id));
+	ck_assert_msg(engine_check_consistency(f.e, why, sizeof(why)) == 0, "%s", why);
+	mm_unlock(f.e);
+	client_free(&cl);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/*
+ * The client misses a page while reclaim takes it back without the engine's lock (the punch
+ * is done, the entry not yet the frame's): the fault waits for the page's lock, then faults
+ * the page in again with the bytes taken back. It used to find the entry still marked the
+ * client's and return at once with nothing copied, the client's access still missing.
+ */
+static void fault_waits_for_a_take_back(bool minor)
+{
+	struct fixture f;
+	struct client cl;
+	uint64_t i;
+	uint32_t id;
+
+	fixture_setup(&f, 16, 32, 1);
+	client_init(&cl, 4);
+	cl.engine = f.e;
+	id = anon_region(&f, 4, 0);
+	ck_assert_int_eq(rcl_region_map(f.e, id, &pin_hint_ops, &cl), 0);
+	for (i = 0; i < 4; i++) {
+		client_touch(&f, &cl, id, i);
+		fill_pattern(cl.pages[i], PAGE, 3, i * PAGE);
+	}
+	/* A MINOR fault: the client dropped its entry on a hint, the bytes are still its. */
+	cl.zapped[2] = cl.fault_minor = minor;
+	cl.fault_in_evict = 2;
+	cl.fault_region = id;
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 2, 1, RCL_MADV_PAGEOUT), 0);
+	pthread_join(cl.fault_tid, NULL);
+	ck_assert_int_eq(cl.fault_ret, 0);
+	ck_assert(cl.present[2]);
+	ck_assert(check_pattern(cl.pages[2], PAGE, 3, 2 * PAGE));
+	ck_assert_uint_eq(cl.evicts_locked, 0);
+	cl.unmapping = true;
+	ck_assert_int_eq(rcl_region_unmap(f.e, id, &cl), 0);
+	ck_assert_int_eq(rcl_region_free(f.e, id), 0);
+	client_free(&cl);
+	fixture_teardown(&f);
+}
+
+START_TEST(test_fault_waits_for_a_take_back)
+{
+	fault_waits_for_a_take_back(false);
+}
+END_TEST
+
+/* The same for a hinting (MINOR) fault: it used to map the client's page back (cont) while
+ * the take-back was punching it out, a write through that entry then lost. */
+START_TEST(test_minor_fault_waits_for_a_take_back)
+{
+	fault_waits_for_a_take_back(true);
 }
 END_TEST
 
@@ -1160,6 +1375,10 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_fault_finds_its_mapping_gone_after_the_page_lock);
 	tcase_add_test(tc, test_fill_runs_without_mm_lock);
 	tcase_add_test(tc, test_region_freed_during_fill);
+	tcase_add_test(tc, test_take_back_runs_without_mm_lock);
+	tcase_add_test(tc, test_region_freed_during_take_back);
+	tcase_add_test(tc, test_fault_waits_for_a_take_back);
+	tcase_add_test(tc, test_minor_fault_waits_for_a_take_back);
 	tcase_add_test(tc, test_region_four_times_its_memcg_max);
 	tcase_add_test(tc, test_memcg_reclaim_takes_runs_back);
 	tcase_add_test(tc, test_fault_reclaim_does_not_wait_for_its_writes);

@@ -126,13 +126,19 @@ void rcl_oom_notify_set(struct rcl_engine *engine, rcl_oom_fn fn, void *arg);
  *		stay valid until the fault returns (the caller serves one of its faults).
  * @evict	take the client's page @idx back: stop its writes, copy its live bytes into
  *		@frame, remove it from the client, let writers go (they fault it in again).
- *		Called by reclaim (and rcl_region_unmap) with the engine's lock and the page's
- *		lock held. 0, or -errno: the page stays mapped out and is not reclaimed.
+ *		Called by reclaim (and rcl_region_unmap) with the page's lock held, and the
+ *		engine's lock too unless the mapping is pinned (@get): it must not call the
+ *		engine. 0, or -errno: the page stays mapped out and is not reclaimed.
  * @evict_run	optional: the same for the @n consecutive pages from @idx at once, into
  *		@frames[0..@n) (reclaim's batch, the pages locked): one write-protect, one read,
  *		one punch and one un-protect instead of @n of each. Returns how many pages from
  *		@idx were taken back, or -errno when none was; the others stay mapped out with
  *		their bytes where they were, and reclaim takes them back one by one (@evict).
+ * @get, @put	optional, together: pin @arg, and let it go. Reclaim pins the mapping and
+ *		takes its pages back (@evict, @evict_run) without the engine's lock, so that
+ *		the client's faults go on meanwhile; @arg must stay valid, even once @lost
+ *		was called for it, until @put. Called with or without the engine's lock; they
+ *		must not call the engine. Without them, take-backs hold the engine's lock.
  * @io		copy @len bytes at @off of the client's page @idx to @buf, or from it with
  *		@write: a region's Read or Write meeting a page the client holds. Called with
  *		the engine's lock and the page's lock held (no take-back runs meanwhile). 0 or
@@ -158,6 +164,8 @@ struct rcl_map_ops {
 	void (*lost)(void *arg);
 	int (*hint)(void *arg, const uint64_t *idx, unsigned int n);
 	int (*cont)(void *arg, uint64_t idx);
+	void (*get)(void *arg);
+	void (*put)(void *arg);
 };
 /* Attach @ops to anonymous region @id: -EBUSY if it is mapped already, -EINVAL for a file
  * region (not mapped yet), -ENOENT for no such region. */
