@@ -271,7 +271,7 @@ static int swapin_threads(struct rclc *c, const unsigned int *order, const char 
 	struct rclc_memcg_limits lim = { .set = RCLC_LIMIT_MAX, .max = PAGES / 8 * PAGE };
 	struct rclc_alloc_opts opts = { .kind = RCLC_REGION_ANON, .memcg = "/swapin" };
 	uint64_t handed, in_one, in_many, id, wait;
-	double one, many, reads[2], t0, wait_one, wait_many;
+	double one, many, reads[2], t0, wait_one, wait_many, cpu0, cpu_one, cpu_many;
 	volatile uint8_t *base;
 	char path[128], cluster[32];
 	size_t bytes;
@@ -294,12 +294,16 @@ static int swapin_threads(struct rclc *c, const unsigned int *order, const char 
 	handed = daemon_counter(c, "fault_handoffs");
 	wait = daemon_counter(c, "engine_lock_wait_usecs");
 	t0 = now();
+	cpu0 = process_cpu(daemon_pid);
 	one = swapin_rate(c, base, order, PAGES / 2, 1, &in_one);
+	cpu_one = (process_cpu(daemon_pid) - cpu0) / 1e9 / (now() - t0);
 	wait_one = (double)(daemon_counter(c, "engine_lock_wait_usecs") - wait) / 1e6 /
 		   (now() - t0);
 	wait = daemon_counter(c, "engine_lock_wait_usecs");
 	t0 = now();
+	cpu0 = process_cpu(daemon_pid);
 	many = swapin_rate(c, base, order + PAGES / 2, PAGES / 2, FAULT_THREADS, &in_many);
+	cpu_many = (process_cpu(daemon_pid) - cpu0) / 1e9 / (now() - t0);
 	wait_many = (double)(daemon_counter(c, "engine_lock_wait_usecs") - wait) / 1e6 /
 		    (now() - t0);
 	handed = daemon_counter(c, "fault_handoffs") - handed;
@@ -307,14 +311,14 @@ static int swapin_threads(struct rclc *c, const unsigned int *order, const char 
 	    rclc_free(c, id) < 0 || rclc_memcg_delete(c, "/swapin") < 0)
 		return -1;
 	/* The model lock's waits, in threads busy waiting: what the split would give back. */
-	printf("%-34s %7.0f /s       (pswpin %llu, mm_lock waits %.2f threads; raw 4 KiB random "
-	       "reads, 1 in flight: %.0f/s)\n", "swap-in faults, 1 thread", one,
-	       (unsigned long long)in_one, wait_one, reads[0]);
+	printf("%-34s %7.0f /s       (pswpin %llu, mm_lock waits %.2f threads, daemon %.2f CPUs; "
+	       "raw 4 KiB random reads, 1 in flight: %.0f/s)\n", "swap-in faults, 1 thread", one,
+	       (unsigned long long)in_one, wait_one, cpu_one, reads[0]);
 	printf("%-34s %7.0f /s       (%.2fx 1 thread, pswpin %llu, mm_lock waits %.2f threads, "
-	       "%llu faults handed to helpers; raw, %u in flight: %.0f/s, %.2fx)\n",
-	       "swap-in faults, 4 threads", many, many / one, (unsigned long long)in_many,
-	       wait_many, (unsigned long long)handed, FAULT_THREADS, reads[1],
-	       reads[1] / reads[0]);
+	       "daemon %.2f CPUs, %llu faults handed to helpers; raw, %u in flight: %.0f/s, "
+	       "%.2fx)\n", "swap-in faults, 4 threads", many, many / one,
+	       (unsigned long long)in_many, wait_many, cpu_many, (unsigned long long)handed,
+	       FAULT_THREADS, reads[1], reads[1] / reads[0]);
 	return 0;
 }
 
