@@ -18,8 +18,8 @@
  *
  * Faults. One thread waits on every client's userfaultfd (epoll). A MISSING fault at page i
  * goes through the engine (rcl_region_map_fault: swap-in or zero-fill, counted as any fault)
- * and is answered by map_fill with UFFDIO_COPY of the frame, which puts the page in the memfd
- * and wakes the client. A WP fault is a writer that met an eviction in progress: it is left
+ * and is answered by map_fill with UFFDIO_COPY of the frame, which puts the page in the memfd;
+ * the client is woken (UFFDIO_WAKE) once the engine is done with the fault. A WP fault is a writer that met an eviction in progress: it is left
  * alone, the eviction's un-protect wakes it. The fault thread serves the last fault of each
  * batch it reads itself and hands the others to idle helpers (FAULT_HELPERS threads), so that
  * the swap-ins of several faulting threads wait for the disk together, not in turn; a thread
@@ -193,6 +193,14 @@ static int uffd_ioctl(int uffd, unsigned long req, void *arg)
 	return -EAGAIN;
 }
 
+/*
+ * The copy does not wake the client: the engine still holds the page's lock (it copies
+ * without mm_lock) and has the fault to finish. handle_fault wakes it once the fault is
+ * done, as the kernel returns to user space with the page unlocked: a request the client
+ * makes next (MADV_PAGEOUT of what it just wrote) finds the page on the LRU and unlocked.
+ * -EEXIST: the memfd has the page already (the client wrote it through a mapping of its
+ * own): those are the live bytes, and the wake is all that is left to do.
+ */
 static int map_fill(void *arg, uint64_t idx, const void *frame)
 {
 	struct mapping *m = arg;
@@ -200,15 +208,11 @@ static int map_fill(void *arg, uint64_t idx, const void *frame)
 		.dst = m->base + idx * MAP_PAGE_SIZE,
 		.src = (uintptr_t)frame,
 		.len = MAP_PAGE_SIZE,
+		.mode = UFFDIO_COPY_MODE_DONTWAKE,
 	};
-	struct uffdio_range range = { .start = copy.dst, .len = MAP_PAGE_SIZE };
 	int err = uffd_ioctl(m->uffd, UFFDIO_COPY, &copy);
 
-	/* The memfd has the page already (the client wrote it through a mapping of its own):
-	 * those are the live bytes; wake whoever waits for them. */
-	if (err == -EEXIST)
-		err = uffd_ioctl(m->uffd, UFFDIO_WAKE, &range);
-	return err;
+	return err == -EEXIST ? 0 : err;
 }
 
 /*
@@ -251,13 +255,12 @@ static int map_cont(void *arg, uint64_t idx)
 	struct mapping *m = arg;
 	struct uffdio_continue cont = {
 		.range = { .start = m->base + idx * MAP_PAGE_SIZE, .len = MAP_PAGE_SIZE },
+		.mode = UFFDIO_CONTINUE_MODE_DONTWAKE,	/* as map_fill */
 	};
 	int err = uffd_ioctl(m->uffd, UFFDIO_CONTINUE, &cont);
 
-	/* Another thread's fault on it was answered first: wake whoever still waits. */
-	if (err == -EEXIST)
-		err = uffd_ioctl(m->uffd, UFFDIO_WAKE, &cont.range);
-	return err;
+	/* Another thread's fault on it was answered first: only the wake is left. */
+	return err == -EEXIST ? 0 : err;
 }
 
 /*
@@ -640,9 +643,13 @@ static void handle_fault(struct mapfd *mf, struct mapping *m, const struct uffd_
 		err = rcl_region_map_fault(mf->engine, m->region_id, m,
 					   (addr - m->base) / MAP_PAGE_SIZE);
 	rcl_thread_busy(mf->engine, false);
-	if (err == -EAGAIN) {
-		/* Reclaim kept taking the page back under us: let the client's access run again;
-		 * it misses again and comes back here, and other clients' faults go first. */
+	/*
+	 * Done: wake the client's threads that wait for the page (map_fill and map_cont do
+	 * not). Also when another thread's miss filled it first, and after -EAGAIN: reclaim
+	 * kept taking the page back under us, so the access runs again, misses again and
+	 * comes back here, and other clients' faults go first.
+	 */
+	if (err == 0 || err == -EAGAIN) {
 		struct uffdio_range range = { .start = addr, .len = MAP_PAGE_SIZE };
 
 		err = uffd_ioctl(m->uffd, UFFDIO_WAKE, &range);
