@@ -178,7 +178,7 @@ struct mapfd_xfer {
 	int fd;				/* the userfaultfd received, or -1 */
 };
 
-/* ---- the engine's map_ops (called with the engine's lock held) ------------------------- */
+/* ---- the engine's map_ops (with the page's lock held; see region.h for the engine's) ---- */
 
 static int uffd_ioctl(int uffd, unsigned long req, void *arg)
 {

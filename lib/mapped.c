@@ -11,9 +11,16 @@
  * writers go), clears PTE_MAPPED and dirties the page, so that the seed's path writes the
  * bytes the client last wrote to swap. shrink_page_list does not take its pages back one by
  * one: it parks those it is about to unmap and takes them back together, one
- * map_ops->evict_run for each run of a region's consecutive pages (mapped_take_back_pages);
- * a page alone in its run, or one the batch could not take, goes through evict in
- * try_to_unmap_one as before.
+ * map_ops->evict_run for each run of a region's consecutive pages and one evict for a page
+ * alone (mapped_take_back_pages), without mm_lock where the mapping can be pinned; a page
+ * the batch could not take goes through evict in try_to_unmap_one as before.
+ *
+ * Locking. The copies to and from the client (fill, cont, evict, evict_run) are system calls
+ * and run without mm_lock, with the page locked: the page lock is what keeps a fault, a
+ * take-back, a resident copy (mapped_copy) and an unmap of one page from overlapping. A fault
+ * that finds the page marked the client's waits for its lock before it believes it. An unmap
+ * closes the mapping to faults first (map_closing), since it lets mm_lock go while it waits
+ * for page locks.
  *
  * The young bit. The daemon cannot read the client's accessed bits, so the entry's PTE_YOUNG
  * stands for them: set by the fault that maps the page out, and again by each hinting fault.
@@ -49,7 +56,7 @@
  * requests of a scan go to each client as one batch when the scan ends (mapped_flush_hints).
  *
  * Only anonymous regions are mapped so far: their pages have one entry each, in one region.
- * Caller holds engine->mm_lock for the internal functions.
+ * Callers hold engine->mm_lock for the internal functions, which let it go only where said.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -320,7 +327,8 @@ static struct region *mapped_region_get(struct rcl_engine *engine, uint32_t id, 
 {
 	struct region *region = region_lookup(engine, id);
 
-	if (!region || region->dead || !region->map_ops || region->map_arg != arg) {
+	if (!region || region->dead || !region->map_ops || region->map_arg != arg ||
+	    region->map_closing) {
 		*ret_err = -ENOENT;
 		return NULL;
 	}
@@ -353,6 +361,7 @@ int rcl_region_map(struct rcl_engine *engine, uint32_t id, const struct rcl_map_
 	if (!err) {
 		region->map_ops = ops;
 		region->map_arg = arg;
+		region->map_closing = false;
 	}
 	mm_unlock(engine);
 	return err;
@@ -380,7 +389,10 @@ static struct page *lock_present_page(struct rcl_engine *engine, struct region *
 	}
 	if (wait)
 		lock_page(page);	/* may wait without mm_lock */
-	if (region->dead || pte_get(region, idx) != orig) {
+	/* The same frame still: its flags (young, dirty, mapped out) are the caller's to look
+	 * at, or a waiter that a flag flip sent round again could go round for ever. */
+	if (region->dead || !pte_present(pte_get(region, idx)) ||
+	    pte_pfn(pte_get(region, idx)) != pte_pfn(orig)) {
 		unlock_page(page);
 		put_page(page);
 		return NULL;
@@ -464,7 +476,7 @@ int rcl_region_map_fault(struct rcl_engine *engine, uint32_t id, void *arg, uint
 		pte_t orig = pte_get(region, (unsigned long)idx);
 		bool joined = pte_present(orig) && PageClock(pfn_to_page(engine, pte_pfn(orig)));
 
-		if (region->dead || region->map_arg != arg) {
+		if (region->dead || region->map_arg != arg || region->map_closing) {
 			err = -ENOENT;
 			break;
 		}
@@ -500,7 +512,7 @@ int rcl_region_map_fault(struct rcl_engine *engine, uint32_t id, void *arg, uint
 		 * the mapping may have gone (its map_ops with it, or another client's in their
 		 * place), or another thread's miss of this page filled it meanwhile.
 		 */
-		if (region->map_arg != arg)
+		if (region->map_arg != arg || region->map_closing)
 			err = -ENOENT;
 		if (err || pte_mapped_out(pte_get(region, (unsigned long)idx))) {
 			unlock_page(page);
@@ -659,58 +671,91 @@ static int unmap_take_back(struct region *region, struct take_back_slot *s, unsi
 }
 
 /*
- * Take every page the client holds back, a run of consecutive pages (at most a batch) in one
- * evict_run as reclaim does, walking only the entries that exist. Only the first page of a
- * run may be waited for: the others are trylocked, and a busy one ends the run first, so no
- * page lock is slept on while others are held.
+ * One walk of rcl_region_unmap: take every page the client holds back, a run of consecutive
+ * pages (at most a batch) in one evict_run as reclaim does, walking only the entries that
+ * exist. Only the first page of a run may be waited for: the others are trylocked, and a
+ * busy one ends the run first, so no page lock is slept on while others are held. The first
+ * error, or 0; *ret_left: the pages it found mapped out and could not lock.
  */
-int rcl_region_unmap(struct rcl_engine *engine, uint32_t id, void *arg)
+static int unmap_walk(struct rcl_engine *engine, struct region *region, unsigned long *ret_left)
 {
 	struct take_back_slot slot[TAKE_BACK_BATCH];
-	struct region *region;
-	unsigned long i;
-	unsigned int n = 0;
-	int err = 0, e, retries = 0;
+	unsigned long i, left = 0;
+	unsigned int n = 0, retries = 0;
+	int err = 0, e;
 
-	mm_lock(engine);
-	region = mapped_region_get(engine, id, arg, &err);
-	if (region)
-		for_each_pte(region, i, 0, region->nr_pages) {
-			struct page *page;
+	for_each_pte(region, i, 0, region->nr_pages) {
+		struct page *page;
 
-			if (region->dead)
-				break;
-			if (!pte_mapped_out(pte_get(region, i)))
-				continue;
-			if (n && (n == TAKE_BACK_BATCH || slot[n - 1].idx + 1 != i)) {
-				e = unmap_take_back(region, slot, n);
-				err = err ? err : e;
-				n = 0;
-			}
-			page = n ? lock_present_page(engine, region, i, false) : NULL;
-			if (!page && n) {
-				e = unmap_take_back(region, slot, n);
-				err = err ? err : e;
-				n = 0;
-			}
-			if (!page)
-				page = lock_present_page(engine, region, i, true);
-			if (!page) {
-				/* Changed while we waited (reclaim took it back): look again. */
-				if (++retries < MAP_FAULT_RETRIES)
-					i--;
-				continue;
-			}
-			slot[n++] = (struct take_back_slot){ region, i, page, pte_offset(region, i) };
+		if (region->dead)
+			break;
+		if (!pte_mapped_out(pte_get(region, i)))
+			continue;
+		if (n && (n == TAKE_BACK_BATCH || slot[n - 1].idx + 1 != i)) {
+			e = unmap_take_back(region, slot, n);
+			err = err ? err : e;
+			n = 0;
 		}
+		page = n ? lock_present_page(engine, region, i, false) : NULL;
+		if (!page && n) {
+			e = unmap_take_back(region, slot, n);
+			err = err ? err : e;
+			n = 0;
+		}
+		if (!page)
+			page = lock_present_page(engine, region, i, true);
+		if (!page) {
+			/* Another frame while we waited (reclaim took it back): look again. */
+			if (++retries < MAP_FAULT_RETRIES)
+				i--;
+			else
+				left++;
+			continue;
+		}
+		retries = 0;
+		if (!pte_mapped_out(pte_get(region, i))) {
+			unlock_page(page);	/* taken back while we waited */
+			put_page(page);
+			continue;
+		}
+		slot[n++] = (struct take_back_slot){ region, i, page, pte_offset(region, i) };
+	}
 	if (n) {
 		e = unmap_take_back(region, slot, n);
 		err = err ? err : e;
+	}
+	*ret_left = left;
+	return err;
+}
+
+/*
+ * Take every page the client holds back and detach. The mapping is closed first: from then on
+ * no fault maps a page out to it (mapped_region_get and the fault refuse), so the walks, which
+ * let mm_lock go while they wait for a page's lock, leave no page behind that a fault filled
+ * meanwhile. A walk that met a page whose frame kept changing under it is made again: each
+ * change was a take-back or a swap-out of a page that is then no longer mapped out, and no
+ * new one can be, so the walks end.
+ */
+int rcl_region_unmap(struct rcl_engine *engine, uint32_t id, void *arg)
+{
+	struct region *region;
+	unsigned long left;
+	int err = 0, e;
+
+	mm_lock(engine);
+	region = mapped_region_get(engine, id, arg, &err);
+	if (region) {
+		region->map_closing = true;
+		do {
+			e = unmap_walk(engine, region, &left);
+			err = err ? err : e;
+		} while (left && !region->dead);
 	}
 	if (region && !region->dead && region->map_arg == arg) {
 		mapped_drop_hints(region);
 		region->map_ops = NULL;
 		region->map_arg = NULL;
+		region->map_closing = false;
 	}
 	region_put(engine, region);
 	engine_debug_check(engine);

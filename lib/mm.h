@@ -137,6 +137,8 @@ struct region {
 	struct file_ra_state f_ra;	/* file region: the readahead of its faults */
 	const struct rcl_map_ops *map_ops; /* mapped by a client (mapped.c), or NULL */
 	void *map_arg;
+	bool map_closing;		/* an unmap is taking the pages back: no fault maps
+					 * one out to the client any more */
 	uint64_t *map_hints;		/* pages whose client entries reclaim wants zapped */
 	unsigned int nr_map_hints;	/* queued in map_hints */
 	bool map_hint_listed;		/* on engine->mapped_hinting (referenced) */

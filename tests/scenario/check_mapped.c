@@ -707,6 +707,83 @@ START_TEST(test_region_freed_during_fill)
 }
 END_TEST
 
+struct racing_unmap {
+	struct fixture *f;
+	struct client *cl;
+	uint32_t id;
+	int ret;
+};
+
+static void *unmap_thread(void *arg)
+{
+	struct racing_unmap *u = arg;
+
+	ck_assert_int_eq(rcl_thread_attach(u->f->e), 0);
+	u->ret = rcl_region_unmap(u->f->e, u->id, u->cl);
+	rcl_thread_detach(u->f->e);
+	return NULL;
+}
+
+/*
+ * An unmap waits for a page's lock (without mm_lock) after it took the pages before that one
+ * back; a fault of one of those pages meanwhile must not map it out to the client again: the
+ * unmap would end with it still the client's, its bytes in a mapping about to be closed. The
+ * mapping is closed for faults from the start of the unmap: -ENOENT, nothing filled.
+ */
+START_TEST(test_fault_behind_an_unmap_is_refused)
+{
+	struct racing_unmap u;
+	struct region *region;
+	struct fixture f;
+	struct client cl;
+	struct page *page;
+	unsigned int fills;
+	pthread_t tid;
+	uint64_t i;
+	int n;
+
+	fixture_setup(&f, 16, 32, 1);
+	client_init(&cl, 4);
+	u = (struct racing_unmap){ .f = &f, .cl = &cl, .id = anon_region(&f, 4, 0) };
+	ck_assert_int_eq(rcl_region_map(f.e, u.id, &fake_ops, &cl), 0);
+	for (i = 0; i < 4; i++)
+		client_touch(&f, &cl, u.id, i);
+	/* Page 0 reclaimed (taken back, swapped): the client faults it again below. */
+	ck_assert_int_eq(rcl_region_madvise(f.e, u.id, 0, 1, RCL_MADV_PAGEOUT), 0);
+	ck_assert(!cl.present[0]);
+	mm_lock(f.e);
+	region = region_lookup(f.e, u.id);
+	page = pfn_to_page(f.e, pte_pfn(pte_get(region, 3)));
+	ck_assert(trylock_page(page));		/* as a take-back in flight would */
+	mm_unlock(f.e);
+	ck_assert_int_eq(pthread_create(&tid, NULL, unmap_thread, &u), 0);
+	for (n = 0; n < 1000000 && !PageWaiters(page); n++)	/* it sleeps on page 3 */
+		sched_yield();
+	ck_assert_msg(PageWaiters(page), "the unmap never waited for the page lock");
+	fills = cl.fills;
+	ck_assert_int_eq(rcl_region_map_fault(f.e, u.id, &cl, 0), -ENOENT);
+	ck_assert_uint_eq(cl.fills, fills);
+	mm_lock(f.e);
+	unlock_page(page);
+	mm_unlock(f.e);
+	pthread_join(tid, NULL);
+	ck_assert_int_eq(u.ret, 0);
+	mm_lock(f.e);
+	for (i = 0; i < 4; i++)
+		ck_assert_msg(!pte_mapped_out(pte_get(region, i)), "page %llu left the client's",
+			      (unsigned long long)i);
+	ck_assert_ptr_null(region->map_ops);
+	mm_unlock(f.e);
+	/* Mapped again, by the same client: faults are served again. */
+	ck_assert_int_eq(rcl_region_map(f.e, u.id, &fake_ops, &cl), 0);
+	client_touch(&f, &cl, u.id, 0);
+	ck_assert_int_eq(rcl_region_unmap(f.e, u.id, &cl), 0);
+	ck_assert_int_eq(rcl_region_free(f.e, u.id), 0);
+	client_free(&cl);
+	fixture_teardown(&f);
+}
+END_TEST
+
 START_TEST(test_region_four_times_its_memcg_max)
 {
 	struct client cl;
@@ -1379,6 +1456,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_region_freed_during_take_back);
 	tcase_add_test(tc, test_fault_waits_for_a_take_back);
 	tcase_add_test(tc, test_minor_fault_waits_for_a_take_back);
+	tcase_add_test(tc, test_fault_behind_an_unmap_is_refused);
 	tcase_add_test(tc, test_region_four_times_its_memcg_max);
 	tcase_add_test(tc, test_memcg_reclaim_takes_runs_back);
 	tcase_add_test(tc, test_fault_reclaim_does_not_wait_for_its_writes);

@@ -153,8 +153,9 @@ void rcl_oom_notify_set(struct rcl_engine *engine, rcl_oom_fn fn, void *arg);
  *		the end of a reclaim scan; it must not call the engine. 0 when the request
  *		went out (counted in mapped_hint_updates), -errno when it could not.
  * @cont	with @hint: map the client's page @idx, which it still holds, into its page
- *		table again (the answer to a hinting fault, which wakes it). Called by
- *		rcl_region_map_minor with the engine's lock held: no take-back runs meanwhile.
+ *		table again (the answer to a hinting fault). Called by rcl_region_map_minor with
+ *		the page's lock held, so no take-back runs meanwhile, but not the engine's: as
+ *		for @fill, it must not call the engine, and @arg stays valid for the fault.
  */
 struct rcl_map_ops {
 	int (*fill)(void *arg, uint64_t idx, const void *frame);
