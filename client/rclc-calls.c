@@ -1153,26 +1153,36 @@ static int decode_file_readv(struct rclc *c, Response **respp, const struct rclc
 	return 0;
 }
 
-int rclc_file_readv(struct rclc *c, const char *path, const char *memcg,
-		    const struct rclc_iovec *iov, size_t n, size_t *ret_lens, uint64_t *ret_bytes)
+/* A FileRead of IOV[N]'s ranges, keeping no bytes if DISCARD, its answer decoded by DECODE. */
+static int file_read_ranges(struct rclc *c, const char *path, const char *memcg,
+			    const struct rclc_iovec *iov, size_t n, bool discard,
+			    rclc_decode_fn decode, const struct rclc_out *o)
 {
 	Request req = RECLAIM__V1__REQUEST__INIT;
 	Reclaim__V1__FileRead fr = RECLAIM__V1__FILE_READ__INIT;
-	struct rclc_out o = { .p = { (void *)iov, ret_lens, ret_bytes }, .n = n };
 	int r = vector_check(c, iov, n);
 
 	if (r < 0)
 		return r;
 	fr.path = wire_str(path);
 	fr.memcg = wire_str(memcg);
+	fr.discard = discard;
 	fr.ranges = wire_file_ranges(iov, n);
 	if (!fr.ranges)
 		return rclc_fail_early(c, -ENOMEM, "out of memory");
 	fr.n_ranges = n;
 	SET_REQ(req, file_read, FILE_READ, &fr);
-	r = rclc_exec(c, &req, WANT(FILE_READ), decode_file_readv, &o);
+	r = rclc_exec(c, &req, WANT(FILE_READ), decode, o);
 	free(fr.ranges);
 	return r;
+}
+
+int rclc_file_readv(struct rclc *c, const char *path, const char *memcg,
+		    const struct rclc_iovec *iov, size_t n, size_t *ret_lens, uint64_t *ret_bytes)
+{
+	struct rclc_out o = { .p = { (void *)iov, ret_lens, ret_bytes }, .n = n };
+
+	return file_read_ranges(c, path, memcg, iov, n, false, decode_file_readv, &o);
 }
 
 /* A discarding read answers with the count only. */
@@ -1191,24 +1201,9 @@ static int decode_file_discard(struct rclc *c, Response **respp, const struct rc
 int rclc_file_readv_discard(struct rclc *c, const char *path, const char *memcg,
 			    const struct rclc_iovec *iov, size_t n, uint64_t *ret_bytes)
 {
-	Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__FileRead fr = RECLAIM__V1__FILE_READ__INIT;
 	struct rclc_out o = { .p = { ret_bytes } };
-	int r = vector_check(c, iov, n);
 
-	if (r < 0)
-		return r;
-	fr.path = wire_str(path);
-	fr.memcg = wire_str(memcg);
-	fr.discard = true;
-	fr.ranges = wire_file_ranges(iov, n);
-	if (!fr.ranges)
-		return rclc_fail_early(c, -ENOMEM, "out of memory");
-	fr.n_ranges = n;
-	SET_REQ(req, file_read, FILE_READ, &fr);
-	r = rclc_exec(c, &req, WANT(FILE_READ), decode_file_discard, &o);
-	free(fr.ranges);
-	return r;
+	return file_read_ranges(c, path, memcg, iov, n, true, decode_file_discard, &o);
 }
 
 static int decode_file_write(struct rclc *c, Response **respp, const struct rclc_out *o)
