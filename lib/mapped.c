@@ -59,6 +59,7 @@
  * Callers hold engine->mm_lock for the internal functions, which let it go only where said.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 
 #include "reclaim/region.h"
@@ -585,7 +586,8 @@ int rcl_region_map_minor(struct rcl_engine *engine, uint32_t id, void *arg, uint
 	 */
 	page = pte && pte_mapped_out(ptep_get(pte)) ?
 	       lock_present_page(engine, region, (unsigned long)idx, true) : NULL;
-	if (page && (region->map_arg != arg || !pte_mapped_out(ptep_get(pte)))) {
+	if (page && (region->map_arg != arg || region->map_closing ||
+		     !pte_mapped_out(ptep_get(pte)))) {
 		unlock_page(page);
 		put_page(page);
 		page = NULL;
@@ -680,7 +682,7 @@ static int unmap_take_back(struct region *region, struct take_back_slot *s, unsi
 static int unmap_walk(struct rcl_engine *engine, struct region *region, unsigned long *ret_left)
 {
 	struct take_back_slot slot[TAKE_BACK_BATCH];
-	unsigned long i, left = 0;
+	unsigned long i, left = 0, last = ULONG_MAX;
 	unsigned int n = 0, retries = 0;
 	int err = 0, e;
 
@@ -689,6 +691,10 @@ static int unmap_walk(struct rcl_engine *engine, struct region *region, unsigned
 
 		if (region->dead)
 			break;
+		if (i != last) {	/* a page's retries are its own */
+			last = i;
+			retries = 0;
+		}
 		if (!pte_mapped_out(pte_get(region, i)))
 			continue;
 		if (n && (n == TAKE_BACK_BATCH || slot[n - 1].idx + 1 != i)) {
@@ -712,7 +718,6 @@ static int unmap_walk(struct rcl_engine *engine, struct region *region, unsigned
 				left++;
 			continue;
 		}
-		retries = 0;
 		if (!pte_mapped_out(pte_get(region, i))) {
 			unlock_page(page);	/* taken back while we waited */
 			put_page(page);
