@@ -178,6 +178,73 @@ START_TEST(test_frame_pull_garbage)
 }
 END_TEST
 
+/*
+ * The largest requests come back whole: 4096 ranges of a vectored Touch (several times the
+ * wire size once unpacked) and a Write's 64 KiB of data, each field where it was.
+ */
+START_TEST(test_frame_pull_large_requests)
+{
+	static Reclaim__V1__PageRange ranges[4096];
+	static Reclaim__V1__PageRange *rp[4096];
+	static uint8_t data[64 << 10];
+	Request req = RECLAIM__V1__REQUEST__INIT, *got = NULL;
+	Reclaim__V1__Touch t = RECLAIM__V1__TOUCH__INIT;
+	Reclaim__V1__Write w = RECLAIM__V1__WRITE__INIT;
+	struct evbuffer *in = evbuffer_new();
+	size_t i, len;
+	uint8_t *buf;
+
+	for (i = 0; i < 4096; i++) {
+		reclaim__v1__page_range__init(&ranges[i]);
+		ranges[i].region_id = 7;
+		ranges[i].first_page = 3 * i;
+		ranges[i].nr_pages = 1 + i % 3;
+		rp[i] = &ranges[i];
+	}
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 31 + 7);
+	t.ranges = rp;
+	t.n_ranges = 4096;
+	req.msg_case = REQ(TOUCH);
+	req.touch = &t;
+	for (i = 0; i < 2; i++) {
+		if (i == 1) {
+			w.region_id = 9;
+			w.data.data = data;
+			w.data.len = sizeof(data);
+			req.msg_case = REQ(WRITE);
+			req.write = &w;
+		}
+		req.id = 100 + i;
+		len = reclaim__v1__request__get_packed_size(&req);
+		buf = malloc(FRAME_HEADER_BYTES + len);
+		ck_assert_ptr_nonnull(buf);
+		frame_put_header(buf, (uint32_t)len);
+		reclaim__v1__request__pack(&req, buf + FRAME_HEADER_BYTES);
+		evbuffer_add(in, buf, FRAME_HEADER_BYTES + len);
+		free(buf);
+		ck_assert_int_eq(frame_pull_request(in, 1u << 20, &got, NULL), FRAME_READY);
+		ck_assert_uint_eq(got->id, 100 + i);
+		if (i == 0) {
+			size_t k;
+
+			ck_assert_uint_eq(got->touch->n_ranges, 4096);
+			for (k = 0; k < 4096; k++) {
+				ck_assert_uint_eq(got->touch->ranges[k]->region_id, 7);
+				ck_assert_uint_eq(got->touch->ranges[k]->first_page, 3 * k);
+				ck_assert_uint_eq(got->touch->ranges[k]->nr_pages, 1 + k % 3);
+			}
+		} else {
+			ck_assert_uint_eq(got->write->region_id, 9);
+			ck_assert_uint_eq(got->write->data.len, sizeof(data));
+			ck_assert_mem_eq(got->write->data.data, data, sizeof(data));
+		}
+		reclaim__v1__request__free_unpacked(got, NULL);
+	}
+	evbuffer_free(in);
+}
+END_TEST
+
 /* A valid frame whose message is a field this server does not know: decodes, case unset. */
 START_TEST(test_frame_pull_unknown_field)
 {
@@ -814,6 +881,7 @@ static Suite *make_suite(void)
 	tcase_add_test(frame, test_frame_pull_truncations);
 	tcase_add_test(frame, test_frame_pull_back_to_back);
 	tcase_add_test(frame, test_frame_pull_over_limit);
+	tcase_add_test(frame, test_frame_pull_large_requests);
 	tcase_add_test(frame, test_frame_pull_garbage);
 	tcase_add_test(frame, test_frame_pull_unknown_field);
 	tcase_add_test(frame, test_frame_push_response);
