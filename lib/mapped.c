@@ -309,7 +309,11 @@ static void mapped_drop_hints(struct region *region)
 	region->nr_map_hints = 0;
 }
 
-/* The region dies under its mapping: the owner tells the client; nothing is taken back. */
+/*
+ * The region dies under its mapping: the owner tells the client; nothing is taken back. An
+ * unmap under way (map_closing) is the client's own ending of the mapping: it is only
+ * detached, and the client, which asked for no more than the unmap, keeps its connection.
+ */
 void mapped_region_lost(struct region *region)
 {
 	const struct rcl_map_ops *ops = region->map_ops;
@@ -318,7 +322,8 @@ void mapped_region_lost(struct region *region)
 		return;
 	mapped_drop_hints(region);
 	region->map_ops = NULL;
-	ops->lost(region->map_arg);
+	if (!region->map_closing)
+		ops->lost(region->map_arg);
 	region->map_arg = NULL;
 }
 

@@ -784,6 +784,53 @@ START_TEST(test_fault_behind_an_unmap_is_refused)
 }
 END_TEST
 
+/*
+ * A region freed while an unmap of it waits for a page lock: the unmap was the client's own
+ * ending of the mapping, so the mapper is not told the region was lost (the daemon would
+ * close the client's connection for it); the unmap ends, the region is gone.
+ */
+START_TEST(test_region_freed_during_unmap_is_not_lost)
+{
+	struct racing_unmap u;
+	struct region *region;
+	struct fixture f;
+	struct client cl;
+	struct page *page;
+	pthread_t tid;
+	uint64_t i;
+	int n;
+
+	fixture_setup(&f, 16, 32, 1);
+	client_init(&cl, 4);
+	cl.engine = f.e;
+	u = (struct racing_unmap){ .f = &f, .cl = &cl, .id = anon_region(&f, 4, 0) };
+	ck_assert_int_eq(rcl_region_map(f.e, u.id, &fake_ops, &cl), 0);
+	for (i = 0; i < 4; i++)
+		client_touch(&f, &cl, u.id, i);
+	mm_lock(f.e);
+	region = region_lookup(f.e, u.id);
+	page = pfn_to_page(f.e, pte_pfn(pte_get(region, 3)));
+	ck_assert(trylock_page(page));		/* as a take-back in flight would */
+	mm_unlock(f.e);
+	ck_assert_int_eq(pthread_create(&tid, NULL, unmap_thread, &u), 0);
+	for (n = 0; n < 1000000 && !PageWaiters(page); n++)	/* it sleeps on page 3 */
+		sched_yield();
+	ck_assert_msg(PageWaiters(page), "the unmap never waited for the page lock");
+	free_meanwhile(&cl, u.id, "an unmap");
+	mm_lock(f.e);
+	unlock_page(page);
+	mm_unlock(f.e);
+	pthread_join(tid, NULL);
+	ck_assert_int_eq(u.ret, 0);
+	ck_assert_uint_eq(cl.lost, 0);
+	mm_lock(f.e);
+	ck_assert_ptr_null(region_lookup(f.e, u.id));
+	mm_unlock(f.e);
+	client_free(&cl);
+	fixture_teardown(&f);
+}
+END_TEST
+
 START_TEST(test_region_four_times_its_memcg_max)
 {
 	struct client cl;
@@ -1457,6 +1504,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_fault_waits_for_a_take_back);
 	tcase_add_test(tc, test_minor_fault_waits_for_a_take_back);
 	tcase_add_test(tc, test_fault_behind_an_unmap_is_refused);
+	tcase_add_test(tc, test_region_freed_during_unmap_is_not_lost);
 	tcase_add_test(tc, test_region_four_times_its_memcg_max);
 	tcase_add_test(tc, test_memcg_reclaim_takes_runs_back);
 	tcase_add_test(tc, test_fault_reclaim_does_not_wait_for_its_writes);
