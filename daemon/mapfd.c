@@ -19,11 +19,12 @@
  * Faults. One thread waits on every client's userfaultfd (epoll). A MISSING fault at page i
  * goes through the engine (rcl_region_map_fault: swap-in or zero-fill, counted as any fault)
  * and is answered by map_fill with UFFDIO_COPY of the frame, which puts the page in the memfd;
- * the client is woken (UFFDIO_WAKE) once the engine is done with the fault. A WP fault is a writer that met an eviction in progress: it is left
- * alone, the eviction's un-protect wakes it. The fault thread serves the last fault of each
- * batch it reads itself and hands the others to idle helpers (FAULT_HELPERS threads), so that
- * the swap-ins of several faulting threads wait for the disk together, not in turn; a thread
- * touching page after page still meets the fault thread alone, with no hand-off.
+ * the client is woken (UFFDIO_WAKE) once the engine is done with the fault. A WP fault is a
+ * writer that met an eviction in progress: it is left alone, the eviction's un-protect wakes
+ * it. The fault thread serves the last fault of each batch it reads itself and hands the
+ * others to idle helpers (FAULT_HELPERS threads), so that the swap-ins of several faulting
+ * threads wait for the disk together, not in turn; a thread touching page after page still
+ * meets the fault thread alone, with no hand-off.
  *
  * Hinting faults (the young bit, lib/mapped.c). The reply also carries the read end of a pipe,
  * and a client whose kernel has MINOR faults on shared memory registers them too and says so

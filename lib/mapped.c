@@ -492,15 +492,16 @@ int rcl_region_map_fault(struct rcl_engine *engine, uint32_t id, void *arg, uint
 			 * has punched it out of the client and not yet marked it the frame's:
 			 * its page lock tells which.
 			 */
+			bool filled;
+
 			page = lock_present_page(engine, region, (unsigned long)idx, true);
 			if (!page)
 				continue;
-			err = pte_mapped_out(pte_get(region, (unsigned long)idx)) ? 0 : -EAGAIN;
+			filled = pte_mapped_out(pte_get(region, (unsigned long)idx));
 			unlock_page(page);
 			put_page(page);
-			if (!err)
+			if (filled)
 				break;
-			err = 0;
 			continue;
 		}
 		/*

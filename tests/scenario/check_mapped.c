@@ -105,19 +105,27 @@ static void *evict_fault_thread(void *arg)
 	return NULL;
 }
 
+/* Start @fn(@arg) in *@tid and wait (bounded) until it sleeps on @page's lock. */
+static void start_page_waiter(pthread_t *tid, void *(*fn)(void *), void *arg,
+			      struct page *page, const char *who)
+{
+	int i;
+
+	ck_assert(PageLocked(page));
+	ck_assert_int_eq(pthread_create(tid, NULL, fn, arg), 0);
+	for (i = 0; i < 1000000 && !PageWaiters(page); i++)
+		sched_yield();
+	ck_assert_msg(PageWaiters(page), "%s did not wait for the page's lock", who);
+}
+
 /* The client misses page @idx while it is taken back: start the fault, and let the take-back
- * go on once the fault sleeps on the page's lock (bounded). */
+ * go on once the fault sleeps on the page's lock. */
 static void fault_during_evict(struct client *cl, uint64_t idx)
 {
 	struct region *region = region_lookup(cl->engine, cl->fault_region);
 	struct page *page = pfn_to_page(cl->engine, pte_pfn(pte_get(region, idx)));
-	int i;
 
-	ck_assert(PageLocked(page));
-	ck_assert_int_eq(pthread_create(&cl->fault_tid, NULL, evict_fault_thread, cl), 0);
-	for (i = 0; i < 1000000 && !PageWaiters(page); i++)
-		sched_yield();
-	ck_assert_msg(PageWaiters(page), "the fault did not wait for the page's lock");
+	start_page_waiter(&cl->fault_tid, evict_fault_thread, cl, page, "the fault");
 }
 
 /* A take-back's step: counted if the engine's lock is held outside an unmap; the region
@@ -587,16 +595,36 @@ static void four_times_its_memcg_max(const struct rcl_map_ops *ops, struct clien
 	fixture_teardown(&f);
 }
 
-struct racing_fault {
+/* A call made from another thread while the test holds a page lock. */
+struct racing_call {
 	struct fixture *f;
 	struct client *cl;
 	uint32_t id;
 	int ret;
 };
 
+/* Lock page @idx of region @id, as a take-back or a read in flight would. */
+static struct page *hold_page_lock(struct fixture *f, uint32_t id, uint64_t idx)
+{
+	struct page *page;
+
+	mm_lock(f->e);
+	page = pfn_to_page(f->e, pte_pfn(pte_get(region_lookup(f->e, id), idx)));
+	ck_assert(trylock_page(page));
+	mm_unlock(f->e);
+	return page;
+}
+
+static void release_page_lock(struct fixture *f, struct page *page)
+{
+	mm_lock(f->e);
+	unlock_page(page);
+	mm_unlock(f->e);
+}
+
 static void *fault_thread(void *arg)
 {
-	struct racing_fault *r = arg;
+	struct racing_call *r = arg;
 
 	ck_assert_int_eq(rcl_thread_attach(r->f->e), 0);
 	r->ret = rcl_region_map_fault(r->f->e, r->id, r->cl, 0);
@@ -612,33 +640,22 @@ static void *fault_thread(void *arg)
  */
 START_TEST(test_fault_finds_its_mapping_gone_after_the_page_lock)
 {
-	struct racing_fault r = { 0 };
+	struct racing_call r = { 0 };
 	uint8_t buf[PAGE] = { 1 };
-	struct region *region;
 	struct fixture f;
 	struct client cl;
 	struct page *page;
 	pthread_t tid;
-	int i;
 
 	fixture_setup(&f, 16, 32, 1);
 	client_init(&cl, 4);
-	r = (struct racing_fault){ .f = &f, .cl = &cl, .id = anon_region(&f, 4, 0) };
+	r = (struct racing_call){ .f = &f, .cl = &cl, .id = anon_region(&f, 4, 0) };
 	ck_assert_int_eq(rcl_region_write(f.e, r.id, 0, buf, PAGE), 0);	/* resident */
 	ck_assert_int_eq(rcl_region_map(f.e, r.id, &fake_ops, &cl), 0);
-	mm_lock(f.e);
-	region = region_lookup(f.e, r.id);
-	page = pfn_to_page(f.e, pte_pfn(pte_get(region, 0)));
-	ck_assert(trylock_page(page));		/* as a take-back or a read in flight would */
-	mm_unlock(f.e);
-	ck_assert_int_eq(pthread_create(&tid, NULL, fault_thread, &r), 0);
-	for (i = 0; i < 100000 && !PageWaiters(page); i++)	/* it sleeps on the lock */
-		sched_yield();
-	ck_assert_msg(PageWaiters(page), "the fault never waited for the page lock");
+	page = hold_page_lock(&f, r.id, 0);
+	start_page_waiter(&tid, fault_thread, &r, page, "the fault");
 	ck_assert_int_eq(rcl_region_unmap(f.e, r.id, &cl), 0);
-	mm_lock(f.e);
-	unlock_page(page);
-	mm_unlock(f.e);
+	release_page_lock(&f, page);
 	pthread_join(tid, NULL);
 	ck_assert_int_eq(r.ret, -ENOENT);
 	ck_assert_uint_eq(cl.fills, 0);
@@ -707,16 +724,9 @@ START_TEST(test_region_freed_during_fill)
 }
 END_TEST
 
-struct racing_unmap {
-	struct fixture *f;
-	struct client *cl;
-	uint32_t id;
-	int ret;
-};
-
 static void *unmap_thread(void *arg)
 {
-	struct racing_unmap *u = arg;
+	struct racing_call *u = arg;
 
 	ck_assert_int_eq(rcl_thread_attach(u->f->e), 0);
 	u->ret = rcl_region_unmap(u->f->e, u->id, u->cl);
@@ -732,7 +742,7 @@ static void *unmap_thread(void *arg)
  */
 START_TEST(test_fault_behind_an_unmap_is_refused)
 {
-	struct racing_unmap u;
+	struct racing_call u;
 	struct region *region;
 	struct fixture f;
 	struct client cl;
@@ -740,35 +750,26 @@ START_TEST(test_fault_behind_an_unmap_is_refused)
 	unsigned int fills;
 	pthread_t tid;
 	uint64_t i;
-	int n;
 
 	fixture_setup(&f, 16, 32, 1);
 	client_init(&cl, 4);
-	u = (struct racing_unmap){ .f = &f, .cl = &cl, .id = anon_region(&f, 4, 0) };
+	u = (struct racing_call){ .f = &f, .cl = &cl, .id = anon_region(&f, 4, 0) };
 	ck_assert_int_eq(rcl_region_map(f.e, u.id, &fake_ops, &cl), 0);
 	for (i = 0; i < 4; i++)
 		client_touch(&f, &cl, u.id, i);
 	/* Page 0 reclaimed (taken back, swapped): the client faults it again below. */
 	ck_assert_int_eq(rcl_region_madvise(f.e, u.id, 0, 1, RCL_MADV_PAGEOUT), 0);
 	ck_assert(!cl.present[0]);
-	mm_lock(f.e);
-	region = region_lookup(f.e, u.id);
-	page = pfn_to_page(f.e, pte_pfn(pte_get(region, 3)));
-	ck_assert(trylock_page(page));		/* as a take-back in flight would */
-	mm_unlock(f.e);
-	ck_assert_int_eq(pthread_create(&tid, NULL, unmap_thread, &u), 0);
-	for (n = 0; n < 1000000 && !PageWaiters(page); n++)	/* it sleeps on page 3 */
-		sched_yield();
-	ck_assert_msg(PageWaiters(page), "the unmap never waited for the page lock");
+	page = hold_page_lock(&f, u.id, 3);
+	start_page_waiter(&tid, unmap_thread, &u, page, "the unmap");	/* on page 3 */
 	fills = cl.fills;
 	ck_assert_int_eq(rcl_region_map_fault(f.e, u.id, &cl, 0), -ENOENT);
 	ck_assert_uint_eq(cl.fills, fills);
-	mm_lock(f.e);
-	unlock_page(page);
-	mm_unlock(f.e);
+	release_page_lock(&f, page);
 	pthread_join(tid, NULL);
 	ck_assert_int_eq(u.ret, 0);
 	mm_lock(f.e);
+	region = region_lookup(f.e, u.id);
 	for (i = 0; i < 4; i++)
 		ck_assert_msg(!pte_mapped_out(pte_get(region, i)), "page %llu left the client's",
 			      (unsigned long long)i);
@@ -791,35 +792,24 @@ END_TEST
  */
 START_TEST(test_region_freed_during_unmap_is_not_lost)
 {
-	struct racing_unmap u;
-	struct region *region;
+	struct racing_call u;
 	struct fixture f;
 	struct client cl;
 	struct page *page;
 	pthread_t tid;
 	uint64_t i;
-	int n;
 
 	fixture_setup(&f, 16, 32, 1);
 	client_init(&cl, 4);
 	cl.engine = f.e;
-	u = (struct racing_unmap){ .f = &f, .cl = &cl, .id = anon_region(&f, 4, 0) };
+	u = (struct racing_call){ .f = &f, .cl = &cl, .id = anon_region(&f, 4, 0) };
 	ck_assert_int_eq(rcl_region_map(f.e, u.id, &fake_ops, &cl), 0);
 	for (i = 0; i < 4; i++)
 		client_touch(&f, &cl, u.id, i);
-	mm_lock(f.e);
-	region = region_lookup(f.e, u.id);
-	page = pfn_to_page(f.e, pte_pfn(pte_get(region, 3)));
-	ck_assert(trylock_page(page));		/* as a take-back in flight would */
-	mm_unlock(f.e);
-	ck_assert_int_eq(pthread_create(&tid, NULL, unmap_thread, &u), 0);
-	for (n = 0; n < 1000000 && !PageWaiters(page); n++)	/* it sleeps on page 3 */
-		sched_yield();
-	ck_assert_msg(PageWaiters(page), "the unmap never waited for the page lock");
+	page = hold_page_lock(&f, u.id, 3);
+	start_page_waiter(&tid, unmap_thread, &u, page, "the unmap");	/* on page 3 */
 	free_meanwhile(&cl, u.id, "an unmap");
-	mm_lock(f.e);
-	unlock_page(page);
-	mm_unlock(f.e);
+	release_page_lock(&f, page);
 	pthread_join(tid, NULL);
 	ck_assert_int_eq(u.ret, 0);
 	ck_assert_uint_eq(cl.lost, 0);
