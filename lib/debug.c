@@ -6,8 +6,8 @@
  *   - every zone's free lists match their counts and NR_FREE_PAGES (zone_check_consistency);
  *   - every LRU list holds exactly the pages its per-zone sizes say, each with PG_lru set and
  *     its flags selecting that very list;
- *   - nothing is left isolated (NR_ISOLATED_* are 0), unless a reclaimer is taking mapped
- *     pages back without mm_lock (its batch stays isolated meanwhile);
+ *   - nothing is left isolated: NR_ISOLATED_* add up to the pages of reclaimers that let
+ *     mm_lock go to take mapped pages back (pgdat->isolated_unlocked), 0 when none does;
  *   - under CLOCK-Pro, each clock's own invariants (clockpro_check).
  */
 #include <errno.h>
@@ -61,10 +61,14 @@ int engine_check_consistency(struct rcl_engine *engine, char *why, size_t len)
 	for (nid = 0; nid < engine->nr_nodes; nid++) {
 		struct pglist_data *pgdat = NODE_DATA(engine, nid);
 
-		if (!atomic_load(&engine->take_backs_unlocked) &&
-		    (node_page_state(pgdat, NR_ISOLATED_ANON) ||
-		     node_page_state(pgdat, NR_ISOLATED_FILE))) {
-			snprintf(why, len, "node %d: pages left isolated", nid);
+		unsigned long isolated = node_page_state(pgdat, NR_ISOLATED_ANON) +
+					 node_page_state(pgdat, NR_ISOLATED_FILE);
+		long away = atomic_load(&pgdat->isolated_unlocked);
+
+		if (isolated != (unsigned long)away) {
+			snprintf(why, len, "node %d: %lu pages isolated, %ld of them by reclaimers "
+				 "taking mapped pages back: the rest left isolated", nid, isolated,
+				 away);
 			return -EUCLEAN;
 		}
 		memcg = NULL;

@@ -117,9 +117,6 @@ struct rcl_engine {
 	 * naps, counts as taken only). Changed by the holder alone (relaxed load and store),
 	 * read without it. */
 	_Atomic uint64_t mm_lock_acquired, mm_lock_contended, mm_lock_wait_ns;
-	/* Reclaimers taking mapped pages back without mm_lock (mapped.c), their pages isolated
-	 * meanwhile: engine_check_consistency does not count those as left isolated. */
-	atomic_uint take_backs_unlocked;
 	pthread_mutex_t deferred_lock;		/* the deferred list below (a leaf) */
 	struct deferred_completion *deferred;
 	size_t nr_deferred_used, nr_deferred_cap;

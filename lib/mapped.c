@@ -162,16 +162,19 @@ struct take_back_batch_run {
  * mapping pinned (map_ops->get) meanwhile. A region that died in between (zapped: its
  * entries are gone) is left as it is; the bytes taken back of it are nobody's.
  */
-static void take_back_unlocked(struct rcl_engine *engine, struct take_back_slot *slot,
-			       struct take_back_batch_run *run, unsigned int nr_runs)
+static void take_back_unlocked(struct pglist_data *pgdat, unsigned long nr_isolated,
+			       struct take_back_slot *slot, struct take_back_batch_run *run,
+			       unsigned int nr_runs)
 {
+	struct rcl_engine *engine = pgdat->engine;
 	unsigned int r;
 
 	for (r = 0; r < nr_runs; r++) {
 		region_get(slot[run[r].first].region);
 		run[r].ops->get(run[r].arg);
 	}
-	atomic_fetch_add(&engine->take_backs_unlocked, 1);
+	/* The reclaimer's isolated pages stay so while it is away: declared, not leaked. */
+	atomic_fetch_add(&pgdat->isolated_unlocked, (long)nr_isolated);
 	mm_drop(engine);
 	for (r = 0; r < nr_runs; r++) {
 		run[r].done = take_back_copy(run[r].ops, run[r].arg, slot + run[r].first,
@@ -179,7 +182,7 @@ static void take_back_unlocked(struct rcl_engine *engine, struct take_back_slot 
 		run[r].ops->put(run[r].arg);	/* nothing touches the mapping after this */
 	}
 	mm_retake(engine);
-	atomic_fetch_sub(&engine->take_backs_unlocked, 1);
+	atomic_fetch_sub(&pgdat->isolated_unlocked, (long)nr_isolated);
 	for (r = 0; r < nr_runs; r++) {
 		struct region *region = slot[run[r].first].region;
 
@@ -192,7 +195,8 @@ static void take_back_unlocked(struct rcl_engine *engine, struct take_back_slot 
 }
 
 /*
- * shrink_page_list is about to unmap @pages[0..@nr), locked (at most TAKE_BACK_BATCH): take
+ * shrink_page_list is about to unmap @pages[0..@nr), locked (at most TAKE_BACK_BATCH), of node
+ * @pgdat, where its caller counted @nr_isolated of its pages in NR_ISOLATED_*: take
  * back those that clients hold, one evict_run for each run of a region's consecutive pages
  * (the writes-never-lost argument is evict's, over the run: a writer that meets the
  * write-protect waits until the whole run is out and then misses), one evict for a page
@@ -203,7 +207,8 @@ static void take_back_unlocked(struct rcl_engine *engine, struct take_back_slot 
  * against 7 one by one (bench_mapped's eviction at random): the write-protect and the
  * un-protect of every entry between them cost more than the calls they save.)
  */
-void mapped_take_back_pages(struct page **pages, unsigned int nr)
+void mapped_take_back_pages(struct page **pages, unsigned int nr, struct pglist_data *pgdat,
+			    unsigned long nr_isolated)
 {
 	struct take_back_slot slot[TAKE_BACK_BATCH];
 	struct take_back_batch_run run[TAKE_BACK_BATCH];
@@ -234,7 +239,7 @@ void mapped_take_back_pages(struct page **pages, unsigned int nr)
 				.first = i, .n = len, .ops = ops, .arg = slot[i].region->map_arg };
 	}
 	if (nr_runs)
-		take_back_unlocked(page_engine(slot[0].page), slot, run, nr_runs);
+		take_back_unlocked(pgdat, nr_isolated, slot, run, nr_runs);
 }
 
 #define MAP_HINT_BATCH	64	/* pages a region queues before its client is asked */

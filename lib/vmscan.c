@@ -450,6 +450,8 @@ static struct address_space *page_mapping_of(struct page *page)
  * that the batch did not.
  */
 struct take_back {
+	struct pglist_data *pgdat;	/* the node of shrink_page_list's pages */
+	unsigned long nr_isolated;	/* of them, counted in NR_ISOLATED_* (sc->nr_isolated) */
 	unsigned int nr;		/* parked */
 	unsigned int next;		/* once taken back: the next to go on */
 	bool taken;
@@ -486,7 +488,7 @@ static struct page *take_back_next(struct take_back *tb, struct page_list *page_
 	if (!tb->taken) {
 		if (!tb->nr || (tb->nr < TAKE_BACK_BATCH && !page_list_empty(page_list)))
 			return NULL;
-		mapped_take_back_pages(tb->page, tb->nr);
+		mapped_take_back_pages(tb->page, tb->nr, tb->pgdat, tb->nr_isolated);
 		tb->taken = true;
 	}
 	i = tb->next++;
@@ -508,7 +510,7 @@ unsigned long shrink_page_list(struct page_list *page_list, struct pglist_data *
 	struct page_list ret_pages, free_pages;
 	unsigned long nr_reclaimed = 0;
 	unsigned int nr_pgactivate = 0;
-	struct take_back tb = { 0 };
+	struct take_back tb = { .pgdat = pgdat, .nr_isolated = sc->nr_isolated };
 	struct page *page;
 
 	memset(stat, 0, sizeof(*stat));
@@ -825,7 +827,9 @@ unsigned long shrink_inactive_list(unsigned long nr_to_scan, struct lruvec *lruv
 	if (nr_taken == 0)
 		return 0;
 
+	sc->nr_isolated = nr_taken;
 	nr_reclaimed = shrink_page_list(&page_list, pgdat, sc, 0, &stat, false);
+	sc->nr_isolated = 0;
 	count_reclaim_steal(lruvec, sc, file, nr_reclaimed);
 	lru_lock(pgdat);
 	putback_inactive_pages(lruvec, &page_list, &pages_to_free);

@@ -53,6 +53,12 @@ struct client {
 	unsigned int pins, pinned, evicts_locked;
 	bool unmapping;
 	uint32_t free_in_evict;
+	/* Run the engine's consistency check from inside each take-back made without the
+	 * engine's lock: the times it balanced, the times a page counted isolated on top (a
+	 * leak's mark) was caught, and what it said when it did not balance. */
+	bool check_in_evict;
+	unsigned int checks_balanced, leaks_caught;
+	char unbalanced[200];
 	/* A fault of this page started while it is taken back (-1: none), in this region;
 	 * the thread and what the fault returned. */
 	int64_t fault_in_evict;
@@ -128,11 +134,37 @@ static void fault_during_evict(struct client *cl, uint64_t idx)
 	start_page_waiter(&cl->fault_tid, evict_fault_thread, cl, page, "the fault");
 }
 
+/*
+ * From inside a take-back that let the engine's lock go, as another thread's call would: the
+ * reclaimer's isolated pages are declared, so the check balances; one more page counted
+ * isolated on node 0, as a leak would leave, is named.
+ */
+static void check_isolated_meanwhile(struct client *cl)
+{
+	struct pglist_data *pgdat = NODE_DATA(cl->engine, 0);
+	char why[200];
+
+	mm_lock(cl->engine);
+	if (engine_check_consistency(cl->engine, why, sizeof(why)) == 0)
+		cl->checks_balanced++;
+	else if (!cl->unbalanced[0])
+		snprintf(cl->unbalanced, sizeof(cl->unbalanced), "%s", why);
+	mod_node_page_state(pgdat, NR_ISOLATED_ANON, 1);
+	if (engine_check_consistency(cl->engine, why, sizeof(why)) == -EUCLEAN &&
+	    strstr(why, "left isolated"))
+		cl->leaks_caught++;
+	mod_node_page_state(pgdat, NR_ISOLATED_ANON, -1);
+	mm_unlock(cl->engine);
+}
+
 /* A take-back's step: counted if the engine's lock is held outside an unmap; the region
- * freed, or the page faulted, meanwhile if the test asks. */
+ * freed, or the page faulted, or the engine checked, meanwhile if the test asks. */
 static void evict_step(struct client *cl, uint64_t idx)
 {
 	uint32_t id = cl->free_in_evict;
+
+	if (cl->check_in_evict && !cl->unmapping && !mm_locked_by_current(cl->engine))
+		check_isolated_meanwhile(cl);
 
 	if (cl->fault_in_evict >= 0 && (uint64_t)cl->fault_in_evict == idx)
 		fault_during_evict(cl, idx);
@@ -865,6 +897,46 @@ START_TEST(test_take_back_runs_without_mm_lock)
 END_TEST
 
 /*
+ * The check that nothing is left isolated stays exact while reclaim takes a client's pages
+ * back without the engine's lock (a memcg's reclaim, 32 pages isolated and counted at a
+ * time): run from inside each take-back, it balances, and a page more counted isolated is
+ * named. It used to stand aside, engine-wide, whenever any take-back ran unlocked.
+ */
+START_TEST(test_isolated_check_holds_during_take_back)
+{
+	uint64_t i, pages = 1024;	/* 4 MiB in a 1 MiB memcg */
+	struct fixture f;
+	struct client cl;
+	uint32_t g, id;
+
+	fixture_setup(&f, 16, 32, 1);
+	client_init(&cl, pages);
+	cl.engine = f.e;
+	cl.check_in_evict = true;
+	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "m", &g), 0);
+	ck_assert_int_eq(rcl_memcg_set(f.e, g, RCL_MEMCG_MAX, 1 * MiB), 0);
+	id = anon_region(&f, pages, g);
+	ck_assert_int_eq(rcl_region_map(f.e, id, &pin_ops, &cl), 0);
+	for (i = 0; i < pages; i++) {
+		client_touch(&f, &cl, id, i);
+		fill_pattern(cl.pages[i], PAGE, 1, i * PAGE);
+	}
+	ck_assert_msg(!cl.unbalanced[0], "during a take-back: %s", cl.unbalanced);
+	ck_assert_uint_gt(cl.checks_balanced, 0);
+	ck_assert_uint_eq(cl.leaks_caught, cl.checks_balanced);
+	cl.check_in_evict = false;
+	for (i = 0; i < pages; i++) {
+		client_touch(&f, &cl, id, i);
+		ck_assert(check_pattern(cl.pages[i], PAGE, 1, i * PAGE));
+	}
+	cl.unmapping = true;
+	ck_assert_int_eq(rcl_region_unmap(f.e, id, &cl), 0);
+	client_free(&cl);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/*
  * A region freed while reclaim takes its pages back without the engine's lock: the free goes
  * through (it does not wait for the pages reclaim holds locked), the take-back then leaves
  * the dead region's entries alone, and the pages go with it; nothing leaks, no pin stays.
@@ -1491,6 +1563,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_region_freed_during_fill);
 	tcase_add_test(tc, test_take_back_runs_without_mm_lock);
 	tcase_add_test(tc, test_region_freed_during_take_back);
+	tcase_add_test(tc, test_isolated_check_holds_during_take_back);
 	tcase_add_test(tc, test_fault_waits_for_a_take_back);
 	tcase_add_test(tc, test_minor_fault_waits_for_a_take_back);
 	tcase_add_test(tc, test_fault_behind_an_unmap_is_refused);
