@@ -26,6 +26,18 @@ static char rcl_skip_tag[64];
 /* End the running test as skipped, saying why (a string literal, printf-style arguments). */
 #define rcl_skip(fmt, ...) ck_abort_msg("%s" fmt, rcl_skip_tag, ##__VA_ARGS__)
 
+/*
+ * A test of a program with threads elsewhere that drives a deterministic engine from its one
+ * thread (fixture_setup, no rcl_engine_start_threads, no thread of its own): under
+ * ThreadSanitizer it has no race to find, only seconds to cost, and is skipped; the plain and
+ * ASan builds run it (RCL_CHECK_ONE_THREAD does the same for a whole program).
+ */
+#ifdef __SANITIZE_THREAD__
+#define rcl_skip_one_thread() rcl_skip("one thread: nothing for ThreadSanitizer to check")
+#else
+#define rcl_skip_one_thread() do { } while (0)
+#endif
+
 static Suite *make_suite(void);
 
 static void rcl_skip_tag_init(void)

@@ -162,6 +162,8 @@ START_TEST(test_low_holds_while_sibling_reclaimable)
 	struct fixture f;
 	uint32_t A, B, ra, rb;
 
+	rcl_skip_one_thread();
+
 	if (_i)
 		fixture_setup_async(&f, 64, 256);
 	else
@@ -822,6 +824,8 @@ START_TEST(test_read_fault_maps_zero_page)
 	static char buf[2 * 4096];
 	uint64_t anon;
 	uint32_t C, r, r2;
+
+	rcl_skip_one_thread();
 
 	fixture_setup(&f, 16, 64, 1);
 	C = mkcg(f.e, RCL_MEMCG_ROOT, "c");
