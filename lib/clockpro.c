@@ -833,9 +833,9 @@ static unsigned long hand_cold(unsigned long nr_to_scan, struct lruvec *lruvec,
 	if (!taken)
 		return 0;
 
-	sc->nr_isolated = taken;
+	sc->nr_isolated[file] = taken;
 	reclaimed = shrink_page_list(&batch, pgdat, sc, 0, &stat, false);
-	sc->nr_isolated = 0;
+	sc->nr_isolated[file] = 0;
 	count_reclaim_steal(lruvec, sc, file, reclaimed);
 	clockpro_putback(pgdat, &batch);
 	shrink_inactive_done(lruvec, sc, file, taken, scanned, reclaimed, &stat);

@@ -2,12 +2,14 @@
  * debug.c - invariant checkers: whole-engine consistency that tests call directly and that
  * --enable-debug builds run on the way out of every region API call.
  *
- * What holds in a quiescent engine (no call in progress):
+ * What holds whenever mm_lock is held by the checker (no call in progress but those that let
+ * it go, as below):
  *   - every zone's free lists match their counts and NR_FREE_PAGES (zone_check_consistency);
  *   - every LRU list holds exactly the pages its per-zone sizes say, each with PG_lru set and
  *     its flags selecting that very list;
- *   - nothing is left isolated: NR_ISOLATED_* add up to the pages of reclaimers that let
- *     mm_lock go to take mapped pages back (pgdat->isolated_unlocked), 0 when none does;
+ *   - nothing is left isolated: NR_ISOLATED_ANON and _FILE are each exactly the pages of
+ *     reclaimers that let mm_lock go to take mapped pages back (pgdat->isolated_unlocked),
+ *     0 when none does;
  *   - under CLOCK-Pro, each clock's own invariants (clockpro_check).
  */
 #include <errno.h>
@@ -47,6 +49,28 @@ static int lruvec_check(struct lruvec *lruvec, char *why, size_t len)
 	return clockpro_check(lruvec, why, len);
 }
 
+/* NR_ISOLATED_ANON and _FILE of @pgdat against what reclaimers away from mm_lock declared. */
+static int isolated_check(struct pglist_data *pgdat, char *why, size_t len)
+{
+	static const enum node_stat_item item[2] = { NR_ISOLATED_ANON, NR_ISOLATED_FILE };
+	int file;
+
+	for (file = 0; file < 2; file++) {
+		unsigned long isolated = node_page_state(pgdat, item[file]);
+		long away = atomic_load(&pgdat->isolated_unlocked[file]);
+
+		if (isolated == (unsigned long)away)
+			continue;
+		snprintf(why, len, "node %d: %lu %s pages isolated, %ld declared by reclaimers "
+			 "taking mapped pages back: %s", pgdat->node_id, isolated,
+			 file ? "file" : "anon", away,
+			 isolated > (unsigned long)away ? "the rest left isolated" :
+							  "put back more than taken");
+		return -EUCLEAN;
+	}
+	return 0;
+}
+
 /* 0, or -EUCLEAN with the first broken invariant in @why. Caller holds mm_lock. */
 int engine_check_consistency(struct rcl_engine *engine, char *why, size_t len)
 {
@@ -61,16 +85,8 @@ int engine_check_consistency(struct rcl_engine *engine, char *why, size_t len)
 	for (nid = 0; nid < engine->nr_nodes; nid++) {
 		struct pglist_data *pgdat = NODE_DATA(engine, nid);
 
-		unsigned long isolated = node_page_state(pgdat, NR_ISOLATED_ANON) +
-					 node_page_state(pgdat, NR_ISOLATED_FILE);
-		long away = atomic_load(&pgdat->isolated_unlocked);
-
-		if (isolated != (unsigned long)away) {
-			snprintf(why, len, "node %d: %lu pages isolated, %ld of them by reclaimers "
-				 "taking mapped pages back: the rest left isolated", nid, isolated,
-				 away);
-			return -EUCLEAN;
-		}
+		if ((ret = isolated_check(pgdat, why, len)))
+			return ret;
 		memcg = NULL;
 		while ((memcg = mem_cgroup_iter(engine->root_mem_cgroup, memcg, NULL))) {
 			if ((ret = lruvec_check(mem_cgroup_lruvec(pgdat, memcg), why, len))) {

@@ -162,7 +162,16 @@ struct take_back_batch_run {
  * mapping pinned (map_ops->get) meanwhile. A region that died in between (zapped: its
  * entries are gone) is left as it is; the bytes taken back of it are nobody's.
  */
-static void take_back_unlocked(struct pglist_data *pgdat, unsigned long nr_isolated,
+/* The reclaimer's isolated pages stay so while it is away from mm_lock: declared (@sign 1),
+ * not leaked, for the debug build's check (debug.c), and withdrawn (-1) on its return. */
+static void declare_isolated(struct pglist_data *pgdat, const unsigned long nr_isolated[2],
+			     long sign)
+{
+	atomic_fetch_add(&pgdat->isolated_unlocked[0], sign * (long)nr_isolated[0]);
+	atomic_fetch_add(&pgdat->isolated_unlocked[1], sign * (long)nr_isolated[1]);
+}
+
+static void take_back_unlocked(struct pglist_data *pgdat, const unsigned long nr_isolated[2],
 			       struct take_back_slot *slot, struct take_back_batch_run *run,
 			       unsigned int nr_runs)
 {
@@ -173,8 +182,7 @@ static void take_back_unlocked(struct pglist_data *pgdat, unsigned long nr_isola
 		region_get(slot[run[r].first].region);
 		run[r].ops->get(run[r].arg);
 	}
-	/* The reclaimer's isolated pages stay so while it is away: declared, not leaked. */
-	atomic_fetch_add(&pgdat->isolated_unlocked, (long)nr_isolated);
+	declare_isolated(pgdat, nr_isolated, 1);
 	mm_drop(engine);
 	for (r = 0; r < nr_runs; r++) {
 		run[r].done = take_back_copy(run[r].ops, run[r].arg, slot + run[r].first,
@@ -182,7 +190,7 @@ static void take_back_unlocked(struct pglist_data *pgdat, unsigned long nr_isola
 		run[r].ops->put(run[r].arg);	/* nothing touches the mapping after this */
 	}
 	mm_retake(engine);
-	atomic_fetch_sub(&pgdat->isolated_unlocked, (long)nr_isolated);
+	declare_isolated(pgdat, nr_isolated, -1);
 	for (r = 0; r < nr_runs; r++) {
 		struct region *region = slot[run[r].first].region;
 
@@ -196,7 +204,7 @@ static void take_back_unlocked(struct pglist_data *pgdat, unsigned long nr_isola
 
 /*
  * shrink_page_list is about to unmap @pages[0..@nr), locked (at most TAKE_BACK_BATCH), of node
- * @pgdat, where its caller counted @nr_isolated of its pages in NR_ISOLATED_*: take
+ * @pgdat, where its caller counted @nr_isolated[anon, file] of its pages in NR_ISOLATED_*: take
  * back those that clients hold, one evict_run for each run of a region's consecutive pages
  * (the writes-never-lost argument is evict's, over the run: a writer that meets the
  * write-protect waits until the whole run is out and then misses), one evict for a page
@@ -208,7 +216,7 @@ static void take_back_unlocked(struct pglist_data *pgdat, unsigned long nr_isola
  * un-protect of every entry between them cost more than the calls they save.)
  */
 void mapped_take_back_pages(struct page **pages, unsigned int nr, struct pglist_data *pgdat,
-			    unsigned long nr_isolated)
+			    const unsigned long nr_isolated[2])
 {
 	struct take_back_slot slot[TAKE_BACK_BATCH];
 	struct take_back_batch_run run[TAKE_BACK_BATCH];

@@ -576,7 +576,7 @@ void region_munlock(struct rcl_engine *engine, struct region *region);
 int mapped_take_back(struct region *region, unsigned long idx, struct page *page, pte_t *pte);
 #define TAKE_BACK_BATCH	64	/* mapped-out pages reclaim takes back together */
 void mapped_take_back_pages(struct page **pages, unsigned int nr, struct pglist_data *pgdat,
-			    unsigned long nr_isolated);
+			    const unsigned long nr_isolated[2]);
 void mapped_region_lost(struct region *region);
 int mapped_copy(struct rcl_engine *engine, struct region *region, uint64_t pos, void *buf,
 		size_t n, bool write);

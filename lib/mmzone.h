@@ -294,10 +294,11 @@ struct pglist_data {
 	pthread_cond_t pfmemalloc_wait;		/* throttled direct reclaimers sleep here */
 	_Atomic unsigned long flags;		/* PGDAT_*: set and tested without a lock */
 	pthread_mutex_t lru_lock;		/* LRU lists of the node's lruvecs */
-	/* Of NR_ISOLATED_*, the pages of reclaimers that let mm_lock go to take mapped pages
-	 * back (mapped.c): added before the drop, taken off after the retake, so a holder of
-	 * mm_lock sees it match the pages isolated meanwhile (debug.c). */
-	_Atomic long isolated_unlocked;
+	/* Of NR_ISOLATED_ANON and _FILE (by type, as the LRUs), the pages of reclaimers that
+	 * let mm_lock go to take mapped pages back (mapped.c): added before the drop, taken off
+	 * after the retake, so a holder of mm_lock sees them match the pages isolated
+	 * meanwhile (debug.c). */
+	_Atomic long isolated_unlocked[2];
 
 	_Atomic long vm_stat[NR_VM_NODE_STAT_ITEMS];
 };

@@ -451,7 +451,7 @@ static struct address_space *page_mapping_of(struct page *page)
  */
 struct take_back {
 	struct pglist_data *pgdat;	/* the node of shrink_page_list's pages */
-	unsigned long nr_isolated;	/* of them, counted in NR_ISOLATED_* (sc->nr_isolated) */
+	const unsigned long *nr_isolated; /* [anon, file]: of them, counted in NR_ISOLATED_* */
 	unsigned int nr;		/* parked */
 	unsigned int next;		/* once taken back: the next to go on */
 	bool taken;
@@ -827,9 +827,9 @@ unsigned long shrink_inactive_list(unsigned long nr_to_scan, struct lruvec *lruv
 	if (nr_taken == 0)
 		return 0;
 
-	sc->nr_isolated = nr_taken;
+	sc->nr_isolated[file] = nr_taken;
 	nr_reclaimed = shrink_page_list(&page_list, pgdat, sc, 0, &stat, false);
-	sc->nr_isolated = 0;
+	sc->nr_isolated[file] = 0;
 	count_reclaim_steal(lruvec, sc, file, nr_reclaimed);
 	lru_lock(pgdat);
 	putback_inactive_pages(lruvec, &page_list, &pages_to_free);

@@ -28,10 +28,11 @@ struct scan_control {
 	int reclaim_idx;		/* highest zone index to reclaim from */
 	gfp_t gfp_mask;
 	unsigned long nr_scanned;	/* incremented by shrink_page_list */
-	/* Of the pages shrink_page_list is given, those its caller counted in NR_ISOLATED_*
-	 * (shrink_inactive_list's nr_taken; 0 for madvise's, which the kernel does not count
-	 * either): a take-back that lets mm_lock go declares them (pgdat->isolated_unlocked). */
-	unsigned long nr_isolated;
+	/* Of the pages shrink_page_list is given, those its caller counted in NR_ISOLATED_ANON
+	 * and _FILE, by type (shrink_inactive_list's and CLOCK-Pro's hand_cold's nr_taken; 0
+	 * for madvise's, which the kernel does not count either): a take-back that lets mm_lock
+	 * go declares them (pgdat->isolated_unlocked). */
+	unsigned long nr_isolated[2];
 	unsigned long nr_reclaimed;
 	struct {			/* one shrink_node round's writeback state */
 		unsigned int dirty;

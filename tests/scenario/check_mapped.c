@@ -55,9 +55,11 @@ struct client {
 	uint32_t free_in_evict;
 	/* Run the engine's consistency check from inside each take-back made without the
 	 * engine's lock: the times it balanced, the times a page counted isolated on top (a
-	 * leak's mark) was caught, and what it said when it did not balance. */
+	 * leak's mark) was caught, the times an isolated anon page counted as file instead (a
+	 * put-back to the wrong type, the sum unchanged) was, and what it said when it did
+	 * not balance. */
 	bool check_in_evict;
-	unsigned int checks_balanced, leaks_caught;
+	unsigned int checks_balanced, leaks_caught, mixups_caught;
 	char unbalanced[200];
 	/* A fault of this page started while it is taken back (-1: none), in this region;
 	 * the thread and what the fault returned. */
@@ -137,7 +139,8 @@ static void fault_during_evict(struct client *cl, uint64_t idx)
 /*
  * From inside a take-back that let the engine's lock go, as another thread's call would: the
  * reclaimer's isolated pages are declared, so the check balances; one more page counted
- * isolated on node 0, as a leak would leave, is named.
+ * isolated on node 0, as a leak would leave, is named, and so is one of its anon pages
+ * counted as file.
  */
 static void check_isolated_meanwhile(struct client *cl)
 {
@@ -154,6 +157,14 @@ static void check_isolated_meanwhile(struct client *cl)
 	    strstr(why, "left isolated"))
 		cl->leaks_caught++;
 	mod_node_page_state(pgdat, NR_ISOLATED_ANON, -1);
+	if (node_page_state(pgdat, NR_ISOLATED_ANON)) {
+		mod_node_page_state(pgdat, NR_ISOLATED_ANON, -1);
+		mod_node_page_state(pgdat, NR_ISOLATED_FILE, 1);
+		if (engine_check_consistency(cl->engine, why, sizeof(why)) == -EUCLEAN)
+			cl->mixups_caught++;
+		mod_node_page_state(pgdat, NR_ISOLATED_FILE, -1);
+		mod_node_page_state(pgdat, NR_ISOLATED_ANON, 1);
+	}
 	mm_unlock(cl->engine);
 }
 
@@ -924,6 +935,8 @@ START_TEST(test_isolated_check_holds_during_take_back)
 	ck_assert_msg(!cl.unbalanced[0], "during a take-back: %s", cl.unbalanced);
 	ck_assert_uint_gt(cl.checks_balanced, 0);
 	ck_assert_uint_eq(cl.leaks_caught, cl.checks_balanced);
+	/* The memcg's reclaim isolates its anon pages: each check saw some to mix up. */
+	ck_assert_uint_eq(cl.mixups_caught, cl.checks_balanced);
 	cl.check_in_evict = false;
 	for (i = 0; i < pages; i++) {
 		client_touch(&f, &cl, id, i);
