@@ -49,23 +49,26 @@ static int lruvec_check(struct lruvec *lruvec, char *why, size_t len)
 	return clockpro_check(lruvec, why, len);
 }
 
-/* NR_ISOLATED_ANON and _FILE of @pgdat against what reclaimers away from mm_lock declared. */
+/*
+ * NR_ISOLATED_ANON and _FILE of @pgdat against what reclaimers away from mm_lock declared.
+ * The stats are read as they are, signed: node_page_state reads a count below zero as 0, and
+ * a page put back twice would hide there.
+ */
 static int isolated_check(struct pglist_data *pgdat, char *why, size_t len)
 {
 	static const enum node_stat_item item[2] = { NR_ISOLATED_ANON, NR_ISOLATED_FILE };
 	int file;
 
 	for (file = 0; file < 2; file++) {
-		unsigned long isolated = node_page_state(pgdat, item[file]);
+		long isolated = atomic_load(&pgdat->vm_stat[item[file]]);
 		long away = atomic_load(&pgdat->isolated_unlocked[file]);
 
-		if (isolated == (unsigned long)away)
+		if (isolated == away)
 			continue;
-		snprintf(why, len, "node %d: %lu %s pages isolated, %ld declared by reclaimers "
+		snprintf(why, len, "node %d: %ld %s pages isolated, %ld declared by reclaimers "
 			 "taking mapped pages back: %s", pgdat->node_id, isolated,
 			 file ? "file" : "anon", away,
-			 isolated > (unsigned long)away ? "the rest left isolated" :
-							  "put back more than taken");
+			 isolated > away ? "the rest left isolated" : "put back more than taken");
 		return -EUCLEAN;
 	}
 	return 0;

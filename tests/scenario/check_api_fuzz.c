@@ -248,6 +248,16 @@ START_TEST(test_consistency_checker_catches_breakage)
 		SetPageActive(page);
 	}
 	ck_assert_int_eq(engine_check_consistency(f.e, why, sizeof(why)), 0);
+	/* A page left isolated, and one put back twice (the stat below zero, which
+	 * node_page_state would read as 0). */
+	mod_node_page_state(NODE_DATA(f.e, 0), NR_ISOLATED_FILE, 1);
+	ck_assert_int_eq(engine_check_consistency(f.e, why, sizeof(why)), -EUCLEAN);
+	ck_assert_ptr_nonnull(strstr(why, "left isolated"));
+	mod_node_page_state(NODE_DATA(f.e, 0), NR_ISOLATED_FILE, -2);
+	ck_assert_int_eq(engine_check_consistency(f.e, why, sizeof(why)), -EUCLEAN);
+	ck_assert_ptr_nonnull(strstr(why, "put back more than taken"));
+	mod_node_page_state(NODE_DATA(f.e, 0), NR_ISOLATED_FILE, 1);
+	ck_assert_int_eq(engine_check_consistency(f.e, why, sizeof(why)), 0);
 	mm_unlock(f.e);
 	fixture_teardown(&f);
 }
