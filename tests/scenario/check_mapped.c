@@ -61,6 +61,8 @@ struct client {
 	bool check_in_evict;
 	unsigned int checks_balanced, leaks_caught, mixups_caught;
 	char unbalanced[200];
+	/* Two clients' reclaimers meet here, both away from the engine's lock at once. */
+	struct meet *meet;
 	/* A fault of this page started while it is taken back (-1: none), in this region;
 	 * the thread and what the fault returned. */
 	int64_t fault_in_evict;
@@ -69,6 +71,50 @@ struct client {
 	int fault_ret;
 	bool fault_minor;	/* the entry was dropped on a hint: a MINOR fault */
 };
+
+/*
+ * Where two reclaimers, each taking back its own client's pages without the engine's lock,
+ * wait for each other (at most 10 s each); the second to arrive checks the engine with both
+ * away, once.
+ */
+struct meet {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned int arrived;
+	bool met;
+	int check;			/* engine_check_consistency then */
+	char why[200];
+	long declared, isolated;	/* anon, on node 0, then */
+};
+
+static void meet_in_take_back(struct client *cl)
+{
+	struct pglist_data *pgdat = NODE_DATA(cl->engine, 0);
+	struct meet *m = cl->meet;
+	struct timespec deadline;
+
+	pthread_mutex_lock(&m->lock);
+	if (m->met) {
+		pthread_mutex_unlock(&m->lock);
+		return;
+	}
+	if (++m->arrived == 2) {
+		mm_lock(cl->engine);
+		m->check = engine_check_consistency(cl->engine, m->why, sizeof(m->why));
+		m->declared = atomic_load(&pgdat->isolated_unlocked[0]);
+		m->isolated = (long)node_page_state(pgdat, NR_ISOLATED_ANON);
+		mm_unlock(cl->engine);
+		m->met = true;
+		pthread_cond_broadcast(&m->cond);
+	}
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 10;
+	while (!m->met && pthread_cond_timedwait(&m->cond, &m->lock, &deadline) == 0)
+		;
+	if (!m->met)
+		m->arrived--;	/* the other never came: go on alone */
+	pthread_mutex_unlock(&m->lock);
+}
 
 static void *free_region_thread(void *arg)
 {
@@ -176,6 +222,8 @@ static void evict_step(struct client *cl, uint64_t idx)
 
 	if (cl->check_in_evict && !cl->unmapping && !mm_locked_by_current(cl->engine))
 		check_isolated_meanwhile(cl);
+	if (cl->meet && !cl->unmapping && !mm_locked_by_current(cl->engine))
+		meet_in_take_back(cl);
 
 	if (cl->fault_in_evict >= 0 && (uint64_t)cl->fault_in_evict == idx)
 		fault_during_evict(cl, idx);
@@ -949,6 +997,84 @@ START_TEST(test_isolated_check_holds_during_take_back)
 }
 END_TEST
 
+/* One client of test_two_reclaimers_away_at_once: its region written through, page by page. */
+struct toucher {
+	struct fixture *f;
+	struct client cl;
+	uint32_t id;
+	uint64_t pages;
+};
+
+static void *toucher_thread(void *arg)
+{
+	struct toucher *t = arg;
+	uint64_t i;
+
+	ck_assert_int_eq(rcl_thread_attach(t->f->e), 0);
+	for (i = 0; i < t->pages; i++) {
+		client_touch(t->f, &t->cl, t->id, i);
+		fill_pattern(t->cl.pages[i], PAGE, 1 + t->id % 7, i * PAGE);
+	}
+	rcl_thread_detach(t->f->e);
+	return NULL;
+}
+
+/*
+ * Two clients' reclaimers away from the engine's lock at once, each taking back the pages of
+ * its own memcg: their declarations add up on the node, and the check made while both are
+ * away balances (the review's case the test above, one reclaimer, does not reach). A 16 MiB
+ * region of the root group, made cold (new anonymous pages start active), keeps the node's
+ * inactive list long: with the first reclaimer parked in its take-back, the second would
+ * otherwise find too many pages isolated on the node (too_many_isolated counts node-wide,
+ * and the deterministic engine does not sleep on it) and its charge fail.
+ */
+START_TEST(test_two_reclaimers_away_at_once)
+{
+	struct meet meet = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	struct toucher t[2];
+	pthread_t tid[2];
+	struct fixture f;
+	uint32_t g, ballast;
+	uint64_t i;
+	int k;
+
+	fixture_setup(&f, 32, 64, 1);
+	ballast = anon_region(&f, 4096, 0);
+	fixture_fill(&f, ballast, 0, 4096, 5);
+	ck_assert_int_eq(rcl_region_madvise(f.e, ballast, 0, 4096, RCL_MADV_COLD), 0);
+	for (k = 0; k < 2; k++) {
+		t[k].f = &f;
+		t[k].pages = 1024;	/* 4 MiB in a 1 MiB memcg of its own */
+		client_init(&t[k].cl, t[k].pages);
+		t[k].cl.engine = f.e;
+		t[k].cl.meet = &meet;
+		ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, k ? "b" : "a", &g), 0);
+		ck_assert_int_eq(rcl_memcg_set(f.e, g, RCL_MEMCG_MAX, 1 * MiB), 0);
+		t[k].id = anon_region(&f, t[k].pages, g);
+		ck_assert_int_eq(rcl_region_map(f.e, t[k].id, &pin_ops, &t[k].cl), 0);
+	}
+	for (k = 0; k < 2; k++)
+		ck_assert_int_eq(pthread_create(&tid[k], NULL, toucher_thread, &t[k]), 0);
+	for (k = 0; k < 2; k++)
+		pthread_join(tid[k], NULL);
+	ck_assert_msg(meet.met, "the two reclaimers were never away at once");
+	ck_assert_msg(meet.check == 0, "with both away: %s", meet.why);
+	ck_assert_int_eq(meet.isolated, meet.declared);
+	ck_assert_int_ge(meet.declared, 2);	/* one page at least of each */
+	for (k = 0; k < 2; k++) {
+		t[k].cl.meet = NULL;
+		for (i = 0; i < t[k].pages; i++) {
+			client_touch(&f, &t[k].cl, t[k].id, i);
+			ck_assert(check_pattern(t[k].cl.pages[i], PAGE, 1 + t[k].id % 7, i * PAGE));
+		}
+		t[k].cl.unmapping = true;
+		ck_assert_int_eq(rcl_region_unmap(f.e, t[k].id, &t[k].cl), 0);
+		client_free(&t[k].cl);
+	}
+	fixture_teardown(&f);
+}
+END_TEST
+
 /*
  * A region freed while reclaim takes its pages back without the engine's lock: the free goes
  * through (it does not wait for the pages reclaim holds locked), the take-back then leaves
@@ -1581,6 +1707,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_take_back_runs_without_mm_lock);
 	tcase_add_test(tc, test_region_freed_during_take_back);
 	tcase_add_test(tc, test_isolated_check_holds_during_take_back);
+	tcase_add_test(tc, test_two_reclaimers_away_at_once);
 	tcase_add_test(tc, test_fault_waits_for_a_take_back);
 	tcase_add_test(tc, test_minor_fault_waits_for_a_take_back);
 	tcase_add_test(tc, test_fault_behind_an_unmap_is_refused);
