@@ -154,14 +154,6 @@ struct take_back_batch_run {
 	int done;
 };
 
-/*
- * Take the batch's runs back without mm_lock: evict and evict_run are system calls (a
- * write-protect, a read, a punch and an un-protect), and a client's faults, which need the
- * lock, would wait for each in turn. Every page is locked, so the faults, resident copies
- * and unmaps of these pages wait for their locks instead; each region is referenced and each
- * mapping pinned (map_ops->get) meanwhile. A region that died in between (zapped: its
- * entries are gone) is left as it is; the bytes taken back of it are nobody's.
- */
 /* The reclaimer's isolated pages stay so while it is away from mm_lock: declared (@sign 1),
  * not leaked, for the debug build's check (debug.c), and withdrawn (-1) on its return. */
 static void declare_isolated(struct pglist_data *pgdat, const unsigned long nr_isolated[2],
@@ -171,6 +163,14 @@ static void declare_isolated(struct pglist_data *pgdat, const unsigned long nr_i
 	atomic_fetch_add(&pgdat->isolated_unlocked[1], sign * (long)nr_isolated[1]);
 }
 
+/*
+ * Take the batch's runs back without mm_lock: evict and evict_run are system calls (a
+ * write-protect, a read, a punch and an un-protect), and a client's faults, which need the
+ * lock, would wait for each in turn. Every page is locked, so the faults, resident copies
+ * and unmaps of these pages wait for their locks instead; each region is referenced and each
+ * mapping pinned (map_ops->get) meanwhile. A region that died in between (zapped: its
+ * entries are gone) is left as it is; the bytes taken back of it are nobody's.
+ */
 static void take_back_unlocked(struct pglist_data *pgdat, const unsigned long nr_isolated[2],
 			       struct take_back_slot *slot, struct take_back_batch_run *run,
 			       unsigned int nr_runs)
