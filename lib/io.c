@@ -28,6 +28,17 @@
  * Two counts tell where a request is: in_ring from io_submit until its completion is taken off
  * the ring, pending until its end_io has returned. io_wait_all waits for pending, not in_ring,
  * so that a completion another thread has taken but not yet delivered is still waited for.
+ *
+ * Waited requests (io_req.waited) take another way. On the shared ring, a thread that waits
+ * for its own read while another is the reaper sleeps until the reaper wakes, delivers and
+ * wakes it: two wake-ups, the second only after the reaper's own end_io calls (a read's CRC
+ * checks). The kernel wakes a page's waiter from the read's completion itself. So a request
+ * its submitter waits for at once, and nothing else meanwhile, goes on a ring of the
+ * submitting thread's own (struct io_own, made at its first such request; the fixed buffers
+ * cloned from the shared ring, so that it pins nothing either): queued without entering the
+ * kernel, then io_wait_for submits and waits in one io_uring_enter and delivers what comes
+ * back, no other thread involved. A request the own ring cannot take goes on the shared
+ * ring as any other.
  */
 #include <errno.h>
 #include <liburing.h>
@@ -35,7 +46,9 @@
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "swap.h"
 
@@ -73,6 +86,26 @@ struct io_fault_done {
 #define IORING_OP_WRITEV_FIXED	61
 #endif
 
+/* Another ring's registered buffers shared with this one (Linux 6.12): not in liburing 2.3. */
+#define IO_REGISTER_CLONE_BUFFERS	30
+struct io_clone_buffers {
+	uint32_t src_fd, flags, src_off, dst_off, nr, pad[3];
+};
+
+#define IO_OWN_DEPTH	64	/* a thread's own ring: one swap-in batch's requests at most */
+
+/*
+ * A thread's own ring, for the requests it waits for itself (io_req.waited), bound to one
+ * engine at a time (its fixed buffers are that engine's). Only its thread touches it.
+ */
+struct io_own {
+	uint64_t engine_id;		/* the engine it serves; 0: none (not set up) */
+	const char *fixed_base;		/* the engine's registered memory it shares, or NULL */
+	bool usable;			/* set up for engine_id; false: that engine's go shared */
+	unsigned int queued;		/* queued or in flight, not yet delivered */
+	struct io_uring ring;
+};
+
 struct io_engine {
 	const struct io_ops *ops;
 	enum io_backend backend;
@@ -87,7 +120,9 @@ struct io_engine {
 	struct io_uring ring;
 	char *fixed_base;		/* registered buffers: [base, base + fixed_len), or NULL */
 	size_t fixed_len;
+	uint64_t id;			/* unique for the process's life: which own rings are ours */
 	_Atomic uint64_t nr_fixed;	/* requests sent from the registered buffers */
+	_Atomic uint64_t nr_own;	/* waited requests sent on their submitters' own rings */
 	_Atomic uint64_t nr_requests[2];
 	_Atomic uint64_t nr_bytes[2];
 };
@@ -317,6 +352,139 @@ static void uring_prep(struct io_engine *io, struct io_uring_sqe *sqe, struct io
 	io_uring_sqe_set_data(sqe, req);
 }
 
+/* ---- a thread's own ring (waited requests) ---------------------------------------------- */
+
+static _Atomic uint64_t io_engine_ids;		/* io->id: 1, 2, ... */
+static pthread_once_t io_own_once = PTHREAD_ONCE_INIT;
+static pthread_key_t io_own_key;		/* frees a thread's own ring when it exits */
+static bool io_own_key_made;
+static _Thread_local struct io_own *io_own;
+
+static void io_own_free(void *arg)
+{
+	struct io_own *own = arg;
+
+	if (own->usable)
+		io_uring_queue_exit(&own->ring);
+	free(own);
+}
+
+static void io_own_key_make(void)
+{
+	io_own_key_made = pthread_key_create(&io_own_key, io_own_free) == 0;
+}
+
+/* Share @io's registered buffers (all of them, at the same indices) with @own's ring. */
+static int io_own_clone_buffers(struct io_engine *io, struct io_own *own)
+{
+	struct io_clone_buffers arg = { .src_fd = (uint32_t)io->ring.ring_fd };
+
+	return syscall(__NR_io_uring_register, own->ring.ring_fd, IO_REGISTER_CLONE_BUFFERS, &arg,
+		       1) < 0 ? -errno : 0;
+}
+
+/*
+ * The calling thread's own ring for @io: set up at the thread's first waited request, and
+ * again when it served another engine before or @io registered buffers since. NULL where it
+ * cannot be had as cheap as the shared ring (no ring, or buffers that cannot be shared, which
+ * would make every request pin its pages): then the shared ring takes the request. Caller
+ * holds io->lock (fixed_base); the setup's system calls run once a thread and engine.
+ */
+static struct io_own *io_own_get(struct io_engine *io)
+{
+	struct io_own *own = io_own;
+
+	if (own && own->engine_id == io->id && own->fixed_base == io->fixed_base)
+		return own->usable ? own : NULL;
+	if (own && own->queued)
+		return NULL;		/* another engine's, not yet waited for */
+	pthread_once(&io_own_once, io_own_key_make);
+	if (!io_own_key_made)
+		return NULL;
+	if (!own) {
+		own = calloc(1, sizeof(*own));
+		if (!own)
+			return NULL;
+		if (pthread_setspecific(io_own_key, own)) {
+			free(own);
+			return NULL;
+		}
+		io_own = own;
+	} else if (own->usable) {
+		io_uring_queue_exit(&own->ring);
+	}
+	own->engine_id = io->id;
+	own->fixed_base = io->fixed_base;
+	own->usable = io_uring_queue_init(IO_OWN_DEPTH, &own->ring, 0) == 0;
+	if (own->usable && io->fixed_base && io_own_clone_buffers(io, own) < 0) {
+		io_uring_queue_exit(&own->ring);
+		own->usable = false;
+	}
+	return own->usable ? own : NULL;
+}
+
+/*
+ * Queue @req (or the fault @f completes it with) on the thread's own ring, without entering
+ * the kernel: the io_wait_for that follows submits it. Caller holds io->lock. 0, or -EAGAIN
+ * when the own ring cannot take it.
+ */
+static int own_queue(struct io_engine *io, struct io_req *req, struct io_fault_done *f)
+{
+	struct io_own *own = io_own_get(io);
+	struct io_uring_sqe *sqe = own ? io_uring_get_sqe(&own->ring) : NULL;
+
+	if (!sqe)
+		return -EAGAIN;
+	if (f) {
+		io_uring_prep_nop(sqe);
+		io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)f | IO_TAG_FAULT);
+	} else {
+		uring_prep(io, sqe, req);
+	}
+	own->queued++;
+	io->pending++;
+	atomic_fetch_add_explicit(&io->nr_own, 1, memory_order_relaxed);
+	return 0;
+}
+
+/*
+ * Submit what this thread queued on its own ring for @io and deliver all of it, sleeping in
+ * the kernel for those completions alone: the completion wakes this thread, nobody else's
+ * reaping is waited for. Without io->lock but to count them done.
+ */
+static void own_wait(struct io_engine *io)
+{
+	struct io_own *own = io_own;
+	struct io_uring_cqe *cqes[IO_REAP_BATCH];
+	struct io_done done[IO_REAP_BATCH];
+	unsigned int n, i;
+
+	if (!own || own->engine_id != io->id)
+		return;
+	while (own->queued) {
+		n = io_uring_peek_batch_cqe(&own->ring, cqes, IO_REAP_BATCH);
+		if (!n) {
+			/* One enter submits the queue and waits. -EINTR: round again; a refusal
+			 * (out of memory) leaves the entries queued for the next round. */
+			if (io_uring_submit_and_wait(&own->ring, 1) < 0)
+				sched_yield();
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			done[i].data = cqes[i]->user_data;
+			done[i].res = cqes[i]->res;
+		}
+		io_uring_cq_advance(&own->ring, n);
+		own->queued -= n;
+		for (i = 0; i < n; i++)
+			uring_deliver(&done[i]);
+		pthread_mutex_lock(&io->lock);
+		io->pending -= n;
+		pthread_cond_broadcast(&io->progress);
+		pthread_mutex_unlock(&io->lock);
+	}
+}
+
 static int uring_submit(struct io_engine *io, struct io_req *req, int fault)
 {
 	struct io_fault_done *f = NULL;
@@ -330,6 +498,10 @@ static int uring_submit(struct io_engine *io, struct io_req *req, int fault)
 		f->err = fault;
 	}
 	pthread_mutex_lock(&io->lock);
+	if (req->waited && own_queue(io, req, f) == 0) {
+		pthread_mutex_unlock(&io->lock);
+		return 0;
+	}
 	__uring_make_room(io);
 	/* in_ring < depth and every queued entry is counted in in_ring: there is a free entry. */
 	sqe = io_uring_get_sqe(&io->ring);
@@ -374,6 +546,7 @@ int io_engine_new(enum io_backend backend, unsigned int depth, struct io_engine 
 	if (!io)
 		return -ENOMEM;
 	io->backend = backend;
+	io->id = atomic_fetch_add_explicit(&io_engine_ids, 1, memory_order_relaxed) + 1;
 	io->ops = backend == IO_BACKEND_URING ? &uring_ops : &sync_ops;
 	io->depth = depth;
 	err = io->ops->init(io, depth);
@@ -491,6 +664,7 @@ int io_reap(struct io_engine *io)
 void io_wait_all(struct io_engine *io)
 {
 	might_sleep();
+	own_wait(io);
 	pthread_mutex_lock(&io->lock);
 	while (io->pending) {
 		if (io->in_ring && !io->reaping) {
@@ -508,6 +682,7 @@ void io_wait_all(struct io_engine *io)
 void io_wait_for(struct io_engine *io, _Atomic int *remaining)
 {
 	might_sleep();
+	own_wait(io);
 	pthread_mutex_lock(&io->lock);
 	while (atomic_load(remaining)) {
 		if (io->in_ring && !io->reaping) {
@@ -553,4 +728,5 @@ void io_engine_stats(struct io_engine *io, struct io_stats *ret)
 	ret->read_bytes = atomic_load_explicit(&io->nr_bytes[0], memory_order_relaxed);
 	ret->write_bytes = atomic_load_explicit(&io->nr_bytes[1], memory_order_relaxed);
 	ret->fixed = atomic_load_explicit(&io->nr_fixed, memory_order_relaxed);
+	ret->own = atomic_load_explicit(&io->nr_own, memory_order_relaxed);
 }

@@ -65,6 +65,9 @@ struct io_req {
 	int iovcnt;
 	io_end_fn end_io;		/* called once with the byte count or -errno */
 	void *private;			/* the submitter's */
+	bool waited;			/* its submitter waits for it (io_wait_for) before it submits
+					 * anything it does not wait for: it may go on the thread's
+					 * own ring (io.c), whose completions nobody else reaps */
 };
 
 struct io_engine;
@@ -99,6 +102,7 @@ struct io_stats {
 	uint64_t read_bytes;
 	uint64_t write_bytes;
 	uint64_t fixed;			/* requests sent from registered (fixed) buffers */
+	uint64_t own;			/* waited requests sent on their submitters' own rings */
 };
 void io_engine_stats(struct io_engine *io, struct io_stats *ret);
 
@@ -200,8 +204,10 @@ typedef void (*swap_end_io_fn)(void *private, int index, int err);
 int swap_writepages(struct rcl_engine *engine, const swp_entry_t *entries, void *const *bufs,
 		    int nr, swap_end_io_fn end_io, void *private);
 /* Read the slots into @bufs, verifying each CRC32C (-EIO on a mismatch or a never-written
- * slot); count pswpin per page. Same completion rules as swap_writepages. */
+ * slot); count pswpin per page. Same completion rules as swap_writepages. @synchronous: the
+ * caller waits for these reads (io_wait_for) before it submits anything it does not wait for
+ * (as the kernel's swap_readpage(synchronous)): they go on its own ring (io.c). */
 int swap_readpages(struct rcl_engine *engine, const swp_entry_t *entries, void *const *bufs,
-		   int nr, swap_end_io_fn end_io, void *private);
+		   int nr, swap_end_io_fn end_io, void *private, bool synchronous);
 
 #endif /* RCL_SWAP_H */

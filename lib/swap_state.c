@@ -238,7 +238,9 @@ static void swapin_end_io(void *private, int index, int err)
 
 /*
  * Submit the batch's reads (its pages locked in the swap cache) and wait for them without
- * mm_lock: whoever else faults on one of them sleeps on its page lock meanwhile.
+ * mm_lock: whoever else faults on one of them sleeps on its page lock meanwhile. They go on
+ * this thread's own ring, queued under mm_lock and entered by io_wait_for, which submits and
+ * sleeps in one system call until their completions wake this thread (io.c).
  */
 static void swapin_read_batch(struct rcl_engine *engine, struct swapin_batch *b,
 			      const swp_entry_t *entries, void *const *bufs, int n)
@@ -246,7 +248,7 @@ static void swapin_read_batch(struct rcl_engine *engine, struct swapin_batch *b,
 	int i;
 
 	atomic_store(&b->remaining, n);
-	if (swap_readpages(engine, entries, bufs, n, swapin_end_io, b) < 0) {
+	if (swap_readpages(engine, entries, bufs, n, swapin_end_io, b, true) < 0) {
 		for (i = 0; i < n; i++)
 			b->err[i] = -EIO;
 		return;
@@ -418,7 +420,7 @@ static void swapin_async_submit(struct rcl_engine *engine, struct swapin_async *
 	a->next = engine->swapin_async;
 	engine->swapin_async = a;
 	atomic_store(&a->b.remaining, a->n);
-	if (swap_readpages(engine, a->entries, bufs, a->n, swapin_async_end_io, a) < 0) {
+	if (swap_readpages(engine, a->entries, bufs, a->n, swapin_async_end_io, a, false) < 0) {
 		for (i = 0; i < a->n; i++)
 			a->b.err[i] = -EIO;
 		swapin_async_finish(a, 0, 0);

@@ -872,9 +872,10 @@ static void swap_read_end_io(struct io_req *req, int res)
  * slots as swap_writepages does, and verify each page's CRC32C. Counts pswpin per page. Returns
  * and completes as swap_writepages; a page's err is 0, the read's -errno, or -EIO for a CRC
  * mismatch or a slot not written since it was allocated. A failed read changes no slot.
+ * @synchronous: see swap.h.
  */
 int swap_readpages(struct rcl_engine *engine, const swp_entry_t *entries, void *const *bufs,
-		   int nr, swap_end_io_fn end_io, void *private)
+		   int nr, swap_end_io_fn end_io, void *private, bool synchronous)
 {
 	struct swap_info_struct *si = engine->swap;
 	struct swap_cluster_info *ci = NULL;
@@ -893,6 +894,7 @@ int swap_readpages(struct rcl_engine *engine, const swp_entry_t *entries, void *
 	}
 	for (iob = batch; iob; iob = iob->next) {
 		iob->req.end_io = swap_read_end_io;
+		iob->req.waited = synchronous;
 		iob->end_io = end_io;
 		iob->private = private;
 		for (i = 0; i < iob->nr; i++) {

@@ -170,7 +170,7 @@ static double swap_read(struct bench *b, int qd, uint64_t ns)
 			swp_entry_t e = b->slots[(unsigned int)rand_r(&b->seed) % REGION_PAGES];
 			void *buf = b->read_buf + (size_t)i * PAGE_SIZE;
 
-			err = swap_readpages(b->engine, &e, &buf, 1, swap_end, b);
+			err = swap_readpages(b->engine, &e, &buf, 1, swap_end, b, true);
 			if (err)
 				die("swap_readpages", err);
 		}

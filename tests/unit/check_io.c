@@ -485,6 +485,213 @@ START_TEST(test_io_uring_refused)
 }
 END_TEST
 
+/* ---- waited requests: the submitter's own ring ----------------------------------------- */
+
+/*
+ * A waited request (io_req.waited) on the uring backend goes on the submitting thread's own
+ * ring: nobody else's io_reap delivers it, io_wait_for does, in the submitter, with the same
+ * bytes as ever, from the registered buffers where they lie in them (the own ring shares the
+ * engine's), and a fault injected into it still completes it with the error. A thread that
+ * queued waited requests and calls io_wait_all instead gets them delivered there too.
+ */
+START_TEST(test_io_waited_own_ring)
+{
+	struct io_engine *io = make_io(IO_BACKEND_URING, 8);
+	char *arena = page_buf(8, 11), *back = page_buf(8, 12);
+	_Atomic int remaining;
+	struct io_stats st;
+	struct tmpfile f;
+	struct tio w, r[2];
+	int err;
+
+	err = io_engine_register(io, arena, 8 * PG);
+	if (err == -EOPNOTSUPP)
+		rcl_skip("no vectored fixed-buffer I/O (READV_FIXED/WRITEV_FIXED) in this kernel");
+	ck_assert_int_eq(err, 0);
+	tmpfile_open(&f, 8);
+	tio_init(&w, f.fd, true, 0, arena, 4);
+	ck_assert_int_eq(io_submit(io, &w.req), 0);
+	io_wait_all(io);
+	ck_assert_int_eq(atomic_load(&w.res), 4 * PG);
+
+	tio_init(&r[0], f.fd, false, 0, arena + 4 * PG, 4);
+	r[0].req.waited = true;
+	ck_assert_int_eq(io_submit(io, &r[0].req), 0);
+	/* Queued on the own ring, not even entered: io_reap finds nothing to deliver. */
+	ck_assert_int_eq(io_reap(io), 0);
+	ck_assert_int_eq(atomic_load(&r[0].calls), 0);
+	io_engine_stats(io, &st);
+	ck_assert_uint_eq(st.own, 1);
+	ck_assert_uint_eq(st.fixed, 2);
+	atomic_store(&remaining, 0);	/* the count is the caller's: only the own ring matters */
+	io_wait_for(io, &remaining);
+	ck_assert_int_eq(atomic_load(&r[0].calls), 1);
+	ck_assert_int_eq(atomic_load(&r[0].res), 4 * PG);
+	ck_assert_mem_eq(arena + 4 * PG, arena, 4 * PG);
+
+	/* Outside the registered memory, through io_wait_all, and a fault: the same rules. */
+	tio_init(&r[0], f.fd, false, 0, back, 4);
+	r[0].req.waited = true;
+	ck_assert_int_eq(io_submit(io, &r[0].req), 0);
+	io_inject_fault(io, false, 1, ENOSPC);
+	tio_init(&r[1], f.fd, false, 0, back + 4 * PG, 4);
+	r[1].req.waited = true;
+	ck_assert_int_eq(io_submit(io, &r[1].req), 0);
+	io_wait_all(io);
+	ck_assert_int_eq(atomic_load(&r[0].res), 4 * PG);
+	ck_assert_mem_eq(back, arena, 4 * PG);
+	ck_assert_int_eq(atomic_load(&r[1].calls), 1);
+	ck_assert_int_eq(atomic_load(&r[1].res), -ENOSPC);
+	io_engine_stats(io, &st);
+	ck_assert_uint_eq(st.own, 3);
+	ck_assert_uint_eq(st.fixed, 2);
+	io_engine_free(io);
+	tmpfile_close(&f);
+	free(arena);
+	free(back);
+}
+END_TEST
+
+/* One thread's request whose completion only a write into a pipe brings: it reaps for it. */
+struct pipe_reaper {
+	struct io_engine *io;
+	struct tio t;
+	_Atomic int remaining;
+	pid_t tid;
+};
+
+static void pipe_tio_end(struct io_req *req, int res)
+{
+	struct pipe_reaper *p = (struct pipe_reaper *)((char *)req - offsetof(struct pipe_reaper, t));
+
+	tio_end(req, res);
+	atomic_fetch_sub(&p->remaining, 1);
+}
+
+static void *pipe_reaper_main(void *arg)
+{
+	struct pipe_reaper *p = arg;
+
+	p->tid = (pid_t)syscall(SYS_gettid);
+	io_wait_for(p->io, &p->remaining);
+	return NULL;
+}
+
+/* Whether thread @tid is blocked in io_uring_enter (its /proc syscall line). */
+static bool in_io_uring_enter(pid_t tid)
+{
+	char path[64], line[64] = "";
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
+	fp = fopen(path, "r");
+	if (!fp)
+		return false;
+	if (!fgets(line, sizeof(line), fp))
+		line[0] = 0;
+	fclose(fp);
+	return atoi(line) == __NR_io_uring_enter;
+}
+
+struct waiter {
+	struct io_engine *io;
+	struct tio t;
+	_Atomic int remaining;
+	pthread_t self, delivered_by;	/* the waiting thread; the one its end_io ran in */
+	pthread_mutex_t lock;
+	pthread_cond_t done_cond;
+	bool done;
+};
+
+static void waiter_end(struct io_req *req, int res)
+{
+	struct waiter *w = (struct waiter *)((char *)req - offsetof(struct waiter, t));
+
+	w->delivered_by = pthread_self();
+	tio_end(req, res);
+	atomic_fetch_sub(&w->remaining, 1);
+}
+
+static void *waiter_main(void *arg)
+{
+	struct waiter *w = arg;
+
+	w->self = pthread_self();
+	atomic_store(&w->remaining, 1);
+	ck_assert_int_eq(io_submit(w->io, &w->t.req), 0);
+	io_wait_for(w->io, &w->remaining);
+	pthread_mutex_lock(&w->lock);
+	w->done = true;
+	pthread_cond_signal(&w->done_cond);
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/*
+ * A thread waiting for its own read is woken by that read's completion and delivers it
+ * itself, whoever is the shared ring's reaper: here the reaper sleeps in the kernel for a
+ * read of an empty pipe, which any completion on the shared ring would wake to deliver it
+ * (two wake-ups, the waiter's only after the reaper's end_io calls), and a second thread's
+ * waited file read completes in that thread (within 10 s, the bound of a failure that would
+ * otherwise hang) while the pipe read is pending.
+ */
+START_TEST(test_io_waited_delivered_by_waiter)
+{
+	struct io_engine *io = make_io(IO_BACKEND_URING, 8);
+	struct pipe_reaper pr = { .io = io };
+	struct waiter w = { .io = io };
+	char *pbuf = page_buf(1, 13), *fbuf = page_buf(1, 14);
+	pthread_t rt, wt;
+	struct timespec until;
+	struct tmpfile f;
+	int pfd[2], i;
+	bool done;
+
+	tmpfile_open(&f, 1);
+	ck_assert_int_eq(pipe(pfd), 0);
+	tio_init(&pr.t, pfd[0], false, 0, pbuf, 1);
+	pr.t.req.end_io = pipe_tio_end;
+	pr.t.iov[0].iov_len = 1;
+	atomic_store(&pr.remaining, 1);
+	ck_assert_int_eq(io_submit(io, &pr.t.req), 0);
+	ck_assert_int_eq(pthread_create(&rt, NULL, pipe_reaper_main, &pr), 0);
+	for (i = 0; i < 10000 && !(pr.tid && in_io_uring_enter(pr.tid)); i++)
+		usleep(1000);	/* polls a condition, bounded: 10 s */
+	ck_assert_msg(pr.tid && in_io_uring_enter(pr.tid), "the reaper never slept in the kernel");
+
+	pthread_mutex_init(&w.lock, NULL);
+	pthread_cond_init(&w.done_cond, NULL);
+	tio_init(&w.t, f.fd, false, 0, fbuf, 1);
+	w.t.req.end_io = waiter_end;
+	w.t.req.waited = true;
+	ck_assert_int_eq(pthread_create(&wt, NULL, waiter_main, &w), 0);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	pthread_mutex_lock(&w.lock);
+	while (!w.done && pthread_cond_timedwait(&w.done_cond, &w.lock, &until) == 0)
+		;
+	done = w.done;
+	pthread_mutex_unlock(&w.lock);
+	ck_assert_int_eq(atomic_load(&pr.t.calls), 0);	/* the pipe read is still pending */
+	/* Let everything finish before judging, so that a failure does not hang. */
+	ck_assert_int_eq(write(pfd[1], "x", 1), 1);
+	pthread_join(rt, NULL);
+	pthread_join(wt, NULL);
+	ck_assert_msg(done, "the waited read waited for the reaper");
+	ck_assert_msg(pthread_equal(w.delivered_by, w.self), "the reaper delivered the waited read");
+	ck_assert_int_eq(atomic_load(&w.t.res), PG);
+	ck_assert_int_eq(atomic_load(&pr.t.res), 1);
+	io_engine_free(io);
+	close(pfd[0]);
+	close(pfd[1]);
+	tmpfile_close(&f);
+	pthread_cond_destroy(&w.done_cond);
+	pthread_mutex_destroy(&w.lock);
+	free(pbuf);
+	free(fbuf);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("io");
@@ -505,6 +712,8 @@ static Suite *make_suite(void)
 	tcase_add_loop_test(tc, test_io_threads, IO_BACKEND_SYNC, IO_BACKEND_URING + 1);
 	tcase_add_test(tc, test_io_uring_refused);
 	tcase_add_test(tc, test_io_fixed_buffers);
+	tcase_add_test(tc, test_io_waited_own_ring);
+	tcase_add_test(tc, test_io_waited_delivered_by_waiter);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -418,7 +418,7 @@ static void swap_io(struct swap_fixture *f, bool write, const swp_entry_t *e, vo
 	if (write)
 		ck_assert_int_eq(swap_writepages(f->e, e, bufs, nr, done_end_io, d), 0);
 	else
-		ck_assert_int_eq(swap_readpages(f->e, e, bufs, nr, done_end_io, d), 0);
+		ck_assert_int_eq(swap_readpages(f->e, e, bufs, nr, done_end_io, d, false), 0);
 	io_wait_all(f->si->io);
 	for (i = 0; i < nr; i++)
 		ck_assert_int_eq(atomic_load(&d->calls[i]), 1);
@@ -584,7 +584,7 @@ START_TEST(test_io_refused)
 	e[1] = swp_entry(swp_offset(e[0]) + 1);		/* free */
 	memset(&d, 0, sizeof(d));
 	ck_assert_int_eq(swap_writepages(f.e, e, bufs, 2, done_end_io, &d), -EINVAL);
-	ck_assert_int_eq(swap_readpages(f.e, e, bufs, 2, done_end_io, &d), -EINVAL);
+	ck_assert_int_eq(swap_readpages(f.e, e, bufs, 2, done_end_io, &d, false), -EINVAL);
 	e[1] = swp_entry(0);
 	ck_assert_int_eq(swap_writepages(f.e, e, bufs, 2, done_end_io, &d), -EINVAL);
 	ck_assert_int_eq(swap_writepages(f.e, e, bufs, 0, done_end_io, &d), -EINVAL);
@@ -593,7 +593,7 @@ START_TEST(test_io_refused)
 	ck_assert_int_eq(swap_duplicate(f.e, e[0]), 0);
 	ck_assert(!put_swap_page(f.e, e[0]));
 	ck_assert_int_eq(swap_writepages(f.e, e, bufs, 1, done_end_io, &d), -EINVAL);
-	ck_assert_int_eq(swap_readpages(f.e, e, bufs, 1, done_end_io, &d), -EINVAL);
+	ck_assert_int_eq(swap_readpages(f.e, e, bufs, 1, done_end_io, &d, false), -EINVAL);
 	ck_assert_int_eq(atomic_load(&d.calls[0]), 0);
 	ck_assert(swap_free(f.e, e[0]));			/* the last reference frees it */
 	free(p);
@@ -781,7 +781,7 @@ static void *ref_taker_thread(void *p)
 	t->failures += swap_writepages(e, &t->e, &t->buf[0], 1, done_end_io, d) != 0;
 	t->failures += atomic_load(&d->calls[0]) != 1 || atomic_load(&d->err[0]) != 0;
 	memset(d, 0, sizeof(*d));
-	t->failures += swap_readpages(e, &t->e, &t->buf[1], 1, done_end_io, d) != 0;
+	t->failures += swap_readpages(e, &t->e, &t->buf[1], 1, done_end_io, d, false) != 0;
 	t->failures += atomic_load(&d->calls[0]) != 1 || atomic_load(&d->err[0]) != 0;
 	t->failures += memcmp(t->buf[0], t->buf[1], PG) != 0;
 	free(d);
