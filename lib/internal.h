@@ -166,6 +166,9 @@ struct rcl_engine {
 	 * set under writeback before (__blk_flush_plug), to widen that window. */
 	void (*_Atomic unlocked_submit_hook)(struct rcl_engine *engine);
 	unsigned int nr_dirty_waiters;
+	/* balance_dirty_pages' pauses, and those taken with file writes in flight that ended
+	 * with none of them done (tests: a paused writer must not wait on writes nobody reaps). */
+	uint64_t nr_dirty_pauses, nr_dirty_pauses_idle;
 	bool threads_running;			/* kthreads.c: kswapd and flusher started */
 	pthread_t flusher_thread;		/* kswapd threads are per node (pglist_data) */
 	pthread_cond_t flusher_wait;

@@ -659,6 +659,17 @@ int io_reap(struct io_engine *io)
 	return total;
 }
 
+/* io_busy - whether a request submitted to @io has not yet had its end_io run. */
+bool io_busy(struct io_engine *io)
+{
+	bool busy;
+
+	pthread_mutex_lock(&io->lock);
+	busy = io->pending > 0;
+	pthread_mutex_unlock(&io->lock);
+	return busy;
+}
+
 /* io_wait_all - return once every request submitted before the call, by any thread, has
  * completed and its end_io has returned. Must not be called from an end_io. */
 void io_wait_all(struct io_engine *io)

@@ -842,6 +842,9 @@ void flush_pending_writeback(struct rcl_engine *engine)
 		wb_writeback_old_data(engine);
 	if (work & WB_BACKGROUND)
 		wb_writeback_background(engine);
+	/* Writers paused over the dirty threshold wait for these writes now (balance_dirty_pages). */
+	if (engine->nr_dirty_waiters)
+		pthread_cond_broadcast(&engine->dirty_wait);
 }
 
 /* On the way out of a call that dirtied file pages (balance_dirty_pages_ratelimited). */
@@ -860,6 +863,12 @@ void balance_dirty_pages_ratelimited(struct rcl_engine *engine)
  * starts (in the deterministic engine its work runs here and now); above the dirty threshold
  * a writer in a daemon is paused, up to 200 ms at a time and without the model lock, until
  * writeback has brought the dirty pages back under it.
+ *
+ * What ends a pause is writeback completing, which in the kernel an I/O interrupt does while
+ * the writer sleeps. Here completions run in whichever thread reaps the ring, and while file
+ * writes are in flight a paused writer may be the only thread that would: it waits for them
+ * itself (without the model lock), as its sleep. With none in flight it sleeps until the
+ * flusher has started some (flush_pending_writeback wakes it) or 200 ms pass.
  */
 void balance_dirty_pages(struct rcl_engine *engine)
 {
@@ -876,13 +885,27 @@ void balance_dirty_pages(struct rcl_engine *engine)
 		return;
 	}
 	for (pauses = 0; pauses < 50 && engine->threads_running; pauses++) {
+		unsigned long written = global_node_page_state(engine, NR_WRITTEN);
+		bool in_flight;
+
 		global_dirty_limits(engine, &bg_thresh, &thresh);
 		if (global_dirty_pages(engine) <= thresh)
 			return;
-		clock_gettime(CLOCK_REALTIME, &deadline);
-		timespec_add_ms(&deadline, 200);	/* MAX_PAUSE */
-		engine->nr_dirty_waiters++;
-		mm_cond_timedwait(engine, &engine->dirty_wait, &deadline);
-		engine->nr_dirty_waiters--;
+		engine->nr_dirty_pauses++;
+		in_flight = io_busy(engine->file_io);
+		if (in_flight) {
+			mm_drop(engine);
+			io_wait_all(engine->file_io);
+			mm_retake(engine);	/* runs the completions that waited for the lock */
+		} else {
+			wb_wakeup(engine, WB_BACKGROUND);
+			clock_gettime(CLOCK_REALTIME, &deadline);
+			timespec_add_ms(&deadline, 200);	/* MAX_PAUSE */
+			engine->nr_dirty_waiters++;
+			mm_cond_timedwait(engine, &engine->dirty_wait, &deadline);
+			engine->nr_dirty_waiters--;
+		}
+		if (in_flight && global_node_page_state(engine, NR_WRITTEN) == written)
+			engine->nr_dirty_pauses_idle++;
 	}
 }

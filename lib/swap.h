@@ -85,6 +85,8 @@ int io_submit(struct io_engine *io, struct io_req *req);
 int io_reap(struct io_engine *io);
 /* Wait until every submitted request has completed and its end_io has run. */
 void io_wait_all(struct io_engine *io);
+/* Whether a submitted request's end_io has not run yet. */
+bool io_busy(struct io_engine *io);
 /* lock.c: --enable-debug aborts if the calling thread holds a model lock (it may block). */
 void might_sleep(void);
 /* Wait until *@remaining, which the caller's end_io calls count down, reaches 0: only the

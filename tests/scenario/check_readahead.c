@@ -603,6 +603,43 @@ START_TEST(test_background_writeback_is_cyclic)
 END_TEST
 
 /*
+ * A writer of a daemon paused over the dirty threshold is woken by writeback ending, and
+ * writeback ends when someone runs the writes' completions: the paused writer does, for the
+ * file writes in flight, as the kernel's I/O interrupt would while it sleeps. A file of the
+ * arena's size written 16 pages a call through io_uring: no pause taken with file writes in
+ * flight ends before one of them is done. It used to sleep on a condition that only those
+ * writes' completions signal, which nobody ran: it slept out its 200 ms, again and again,
+ * and the writer crawled at a few hundred pages every flusher period (5 s).
+ */
+START_TEST(test_dirty_throttle_waits_for_writeback)
+{
+	const unsigned long n = 4096, chunk = 16;
+	static char buf[16 * PAGE];
+	struct rcl_file *file;
+	struct fixture f;
+	unsigned long p;
+
+	fixture_setup_io(&f, 16, 0, 1, true);
+	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
+	ck_assert_int_eq(rcl_thread_attach(f.e), 0);
+	fixture_file(&f, "w", n * PAGE);
+	ck_assert_int_eq(rcl_file_open(f.e, "w", 0, &file), 0);
+	memset(buf, 0x5a, sizeof(buf));
+	for (p = 0; p < n; p += chunk)
+		ck_assert_int_eq(rcl_file_pwrite(file, p * PAGE, buf, chunk * PAGE), 0);
+	rcl_file_close(file);
+	fprintf(stderr, "# %lu pages written: %llu pauses, %llu with writes in flight and none "
+		"done\n", n, (unsigned long long)f.e->nr_dirty_pauses,
+		(unsigned long long)f.e->nr_dirty_pauses_idle);
+	ck_assert_uint_gt(f.e->nr_dirty_pauses, 0);
+	ck_assert_uint_eq(f.e->nr_dirty_pauses_idle, 0);
+	rcl_thread_detach(f.e);
+	rcl_engine_stop_threads(f.e);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/*
  * Swap-in of a region read in order, 32 pages a request, as a client verifies what it stored:
  * the region was swapped out in order, so its pages lie in consecutive slots, and each
  * request's read submits the slots after its own without waiting for them
@@ -730,6 +767,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_madv_random_faults_exactly);
 	tcase_add_test(tc, test_fadvise_willneed_dontneed);
 	tcase_add_test(tc, test_background_writeback_is_cyclic);
+	tcase_add_test(tc, test_dirty_throttle_waits_for_writeback);
 	tcase_add_test(tc, test_pgpgin_pgpgout_in_kib);
 	tcase_add_test(tc, test_split_counters_add_up);
 	tcase_add_test(tc, test_memcg_fault_counters_and_touch_counts);
