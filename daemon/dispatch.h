@@ -5,6 +5,7 @@
 #ifndef RECLAIMD_DISPATCH_H
 #define RECLAIMD_DISPATCH_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -45,7 +46,16 @@ struct req_ctx {
 	const char *name;		/* the request's name, for messages ("alloc pages") */
 	struct mapping *map;		/* MapRegion: prepared by the handler, its descriptors
 					 * sent with the answer (mapfd.h) */
+	const _Atomic bool *cancel;	/* the connection closed: stop (req_cancelled); NULL
+					 * where nobody cancels */
 };
+
+/* Whether the call's connection has gone: a handler that loops over much work checks it at
+ * each step and stops with -ECANCELED, keeping what it did (nobody takes the answer). */
+static inline bool req_cancelled(const struct req_ctx *ctx)
+{
+	return ctx->cancel && atomic_load_explicit(ctx->cancel, memory_order_relaxed);
+}
 
 /*
  * A handler validates every field, then acts. It fills the reply (resp->msg_case and the

@@ -178,16 +178,27 @@ int fileio_read_cached(struct fileio_table *t, const char *path, uint32_t memcg_
 	return rcl_file_preadv_cached(f->filp, iov, n);
 }
 
+int fileio_open(struct rcl_engine *engine, struct fileio_table *t, const char *path,
+		uint32_t memcg_id, bool create, struct fileio_file **ret)
+{
+	return file_get(engine, t, path, memcg_id, create, ret);
+}
+
+int fileio_pwrite(struct fileio_file *f, uint64_t offset, const void *buf, size_t len)
+{
+	return rcl_file_pwrite(f->filp, offset, buf, len);
+}
+
 int fileio_write(struct rcl_engine *engine, struct fileio_table *t, const char *path,
 		 uint32_t memcg_id, uint64_t offset, const void *buf, size_t len)
 {
 	struct fileio_file *f;
 	int err;
 
-	err = file_get(engine, t, path, memcg_id, true, &f);
+	err = fileio_open(engine, t, path, memcg_id, true, &f);
 	if (err)
 		return err;
-	return rcl_file_pwrite(f->filp, offset, buf, len);
+	return fileio_pwrite(f, offset, buf, len);
 }
 
 int fileio_advise(struct rcl_engine *engine, struct fileio_table *t, const char *path,

@@ -13,6 +13,7 @@
 #ifndef RECLAIMD_FILEIO_H
 #define RECLAIMD_FILEIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,6 +52,17 @@ int fileio_read_cached(struct fileio_table *t, const char *path, uint32_t memcg_
 		       struct rcl_file_iov *iov, size_t n);
 int fileio_write(struct rcl_engine *engine, struct fileio_table *t, const char *path,
 		 uint32_t memcg_id, uint64_t offset, const void *buf, size_t len);
+/*
+ * A request that writes a file in several pieces opens it once, as a process open()s once and
+ * write()s many times: a file removed or replaced between the pieces is written where it was
+ * opened (an unlinked file, as the kernel's), never created again by the next piece.
+ * fileio_open returns the connection's open file PATH (created if absent when CREATE), valid
+ * until the table's next call; fileio_pwrite writes through it.
+ */
+struct fileio_file;
+int fileio_open(struct rcl_engine *engine, struct fileio_table *t, const char *path,
+		uint32_t memcg_id, bool create, struct fileio_file **ret);
+int fileio_pwrite(struct fileio_file *f, uint64_t offset, const void *buf, size_t len);
 /* posix_fadvise() on the open file (opened charged to MEMCG_ID if it is not yet): LEN 0 = to
  * the end of the file; WILLNEED reads the range in, DONTNEED drops its clean cached pages. */
 int fileio_advise(struct rcl_engine *engine, struct fileio_table *t, const char *path,

@@ -19,6 +19,7 @@
 #include "dispatch.h"
 #include "fileio.h"
 #include "fileown.h"
+#include "log.h"
 #include "reclaim/engine.h"
 #include "reclaim/memcg.h"
 #include "registry.h"
@@ -322,23 +323,35 @@ static int write_data_check(struct req_ctx *ctx, const Reclaim__V1__FileWrite *m
 
 #define FILL_CHUNK	(64u << 10)
 
-/* Write RANGE from DATA, or with FILL bytes (a chunk at a time) when DATA is NULL. */
-static int write_range(struct req_ctx *ctx, const char *path, uint32_t memcg,
-		       const Reclaim__V1__FileRange *fr, const uint8_t *data, const uint8_t *fill)
+/*
+ * Write RANGE of open file F from DATA, or with FILL bytes (a chunk at a time) when DATA is
+ * NULL. A fill may ask for terabytes from one small frame: it stops, -ECANCELED, once the
+ * connection has gone. *ret_done: the bytes written.
+ */
+static int write_range(struct req_ctx *ctx, struct fileio_file *f,
+		       const Reclaim__V1__FileRange *fr, const uint8_t *data, const uint8_t *fill,
+		       uint64_t *ret_done)
 {
 	uint64_t done = 0;
 	int ret = 0;
 
-	if (data)
-		return fileio_write(ctx->engine, ctx->files, path, memcg, fr->offset, data,
-				    fr->length);
+	if (data) {
+		ret = fileio_pwrite(f, fr->offset, data, fr->length);
+		*ret_done = ret ? 0 : fr->length;
+		return ret;
+	}
 	while (ret == 0 && done < fr->length) {
 		size_t n = fr->length - done < FILL_CHUNK ? fr->length - done : FILL_CHUNK;
 
-		ret = fileio_write(ctx->engine, ctx->files, path, memcg, fr->offset + done, fill,
-				   n);
-		done += n;
+		if (req_cancelled(ctx)) {
+			ret = -ECANCELED;
+			break;
+		}
+		ret = fileio_pwrite(f, fr->offset + done, fill, n);
+		if (ret == 0)
+			done += n;
 	}
+	*ret_done = done;
 	return ret;
 }
 
@@ -346,8 +359,9 @@ int req_file_write(struct req_ctx *ctx, const Request *req, Response *resp)
 {
 	const Reclaim__V1__FileWrite *m = req->file_write;
 	Reclaim__V1__FileWriteReply *r;
+	struct fileio_file *f = NULL;
 	uint8_t *fill = NULL;
-	uint64_t total, pos = 0;
+	uint64_t total, pos = 0, data_pos = 0, done;
 	bool created = false;
 	uint32_t memcg;
 	size_t i;
@@ -371,13 +385,26 @@ int req_file_write(struct req_ctx *ctx, const Request *req, Response *resp)
 	}
 	ret = file_access(ctx, m->path, FILE_MAY_WRITE, true,
 			  m->mode ? m->mode->bits : FILE_MODE_DEFAULT, resp, &created);
-	for (i = 0; ret == 0 && i < m->n_ranges; i++) {
-		ret = write_range(ctx, m->path, memcg, m->ranges[i],
-				  fill ? NULL : m->data.data + pos, fill);
+	/* Opened once for all the ranges: see fileio_open. */
+	if (ret == 0) {
+		ret = fileio_open(ctx->engine, ctx->files, m->path, memcg, true, &f);
 		if (ret < 0)
 			fileio_error(ctx, m->path, ret, resp);
-		else
-			pos += m->ranges[i]->length;
+	}
+	for (i = 0; ret == 0 && i < m->n_ranges; i++) {
+		ret = write_range(ctx, f, m->ranges[i], fill ? NULL : m->data.data + data_pos, fill,
+				  &done);
+		pos += done;
+		data_pos += m->ranges[i]->length;
+		if (ret == -ECANCELED) {
+			status_set(resp, CODE(UNAVAILABLE), "%s: stopped after %" PRIu64 " bytes: "
+				   "the connection closed", ctx->name, pos);
+			/* Nobody takes that answer: the log is where it shows. */
+			log_info("connection %" PRIu64 ": %s of '%s' stopped after %" PRIu64
+				 " bytes: the connection closed", ctx->session_id, ctx->name,
+				 m->path, pos);
+		} else if (ret < 0)
+			fileio_error(ctx, m->path, ret, resp);
 	}
 	free(fill);
 	if (ret < 0) {

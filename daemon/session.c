@@ -84,6 +84,7 @@ static struct call *call_new(struct session *session, Request *req)
 		.memcg = session->memcg,
 		.files = session->files,
 		.name = "request",
+		.cancel = &session->closed,
 	};
 	return call;
 }
@@ -580,6 +581,7 @@ void session_close(struct session *session)
 	if (session->state == SESSION_CLOSED)
 		return;
 	session->state = SESSION_CLOSED;
+	atomic_store_explicit(&session->closed, true, memory_order_relaxed);
 	mapfd_xfer_abort(session);
 	event_del(session->ev_read);
 	event_del(session->ev_write);

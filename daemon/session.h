@@ -28,6 +28,7 @@
 #ifndef RECLAIMD_SESSION_H
 #define RECLAIMD_SESSION_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/queue.h>
@@ -73,6 +74,10 @@ struct session {
 	unsigned int nr_calls;
 	bool running;			/* the head call is on a worker */
 	bool reading;			/* ev_read is armed */
+	/* Set when the socket closes (the peer hung up, or shutdown's deadline passed): nobody
+	 * will take the running call's answer, and a long one stops at its next step
+	 * (req_cancelled) rather than hold its worker, and shutdown, for nothing. */
+	_Atomic bool closed;
 
 	TAILQ_HEAD(, sub) subs;		/* bound subscriptions (subscribe.c) */
 	/* A MapRegion descriptor exchange in progress (mapfd.c): the session neither reads nor

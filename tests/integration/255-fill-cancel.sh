@@ -1,0 +1,50 @@
+#!/bin/bash
+# A FileWrite with --fill asks for up to 16 TiB in a frame of a few bytes. It writes the file
+# it opened for all of its chunks: removed meanwhile, the file goes on being written where it
+# was opened (an unlinked file) and is never created again at its old path. And it stops when
+# its connection closes: a client killed in the middle of one leaves no worker writing for
+# hours, and the daemon then stops at once.
+set -u
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/daemon.sh"
+plan 9
+
+ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
+data=$tmp/data
+dirtied() { ctl stat vmstat | awk '$1 == "nr_dirtied" { print $2 }'; }
+# until_true SECONDS COMMAND...: poll a condition the daemon makes true, bounded.
+until_true() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+}
+grown_past() { [ "$(dirtied)" -gt "$1" ]; }
+
+start_daemon && ok "daemon is READY" || not_ok "daemon is READY"
+
+# 4 GiB: far more than the steps below take to write at disk speed, and a bound on the disk
+# the test may use if they are slow. The client itself in the background, to be killed.
+"$RECLAIMCTL" --socket "$sock" fwrite big.dat 0 --fill 0x41 --length 4G >"$tmp/fill.out" 2>&1 &
+filler=$!
+check "a 4 GiB fill is writing big.dat" until_true 20 test -s "$data/big.dat"
+check "another client removes big.dat while it is written" ctl rm big.dat
+d0=$(dirtied)
+check "the fill goes on writing after the remove" until_true 20 grown_past $((d0 + 16))
+check "... into the file it opened: big.dat is not created again" test ! -e "$data/big.dat"
+
+# The client goes away in the middle: its worker stops at the next chunk (and says so in the
+# log, as nobody takes the answer); a fill left running held its worker, and the daemon's
+# shutdown, until every byte was written.
+kill -KILL "$filler"
+wait "$filler" 2>/dev/null
+check "the fill stops when its client is gone" \
+	until_true 20 grep -q "file write of 'big.dat' stopped after [0-9]* bytes: the connection closed" \
+	"$tmp/stderr"
+stop_daemon
+check "the daemon exits 0 with the fill's client gone" test "$EXIT" = 0
+check "... and big.dat was never created again" test ! -e "$data/big.dat"
+check "... nor anything else in the data directory" test -z "$(ls -A "$data")"
+finish
