@@ -231,18 +231,26 @@ static void uring_deliver(const struct io_done *d)
 	}
 }
 
-/* Caller holds io->lock and owns the completion side (no other reaper). */
-static unsigned int __uring_take(struct io_engine *io, struct io_done done[IO_REAP_BATCH])
+/* Take what @ring's completion queue holds (at most a batch) off it: the caller owns it. */
+static unsigned int ring_take(struct io_uring *ring, struct io_done done[IO_REAP_BATCH])
 {
 	struct io_uring_cqe *cqes[IO_REAP_BATCH];
 	unsigned int n, i;
 
-	n = io_uring_peek_batch_cqe(&io->ring, cqes, IO_REAP_BATCH);
+	n = io_uring_peek_batch_cqe(ring, cqes, IO_REAP_BATCH);
 	for (i = 0; i < n; i++) {
 		done[i].data = cqes[i]->user_data;
 		done[i].res = cqes[i]->res;
 	}
-	io_uring_cq_advance(&io->ring, n);
+	io_uring_cq_advance(ring, n);
+	return n;
+}
+
+/* Caller holds io->lock and owns the completion side (no other reaper). */
+static unsigned int __uring_take(struct io_engine *io, struct io_done done[IO_REAP_BATCH])
+{
+	unsigned int n = ring_take(&io->ring, done);
+
 	io->in_ring -= n;
 	return n;
 }
@@ -455,14 +463,13 @@ static int own_queue(struct io_engine *io, struct io_req *req, struct io_fault_d
 static void own_wait(struct io_engine *io)
 {
 	struct io_own *own = io_own;
-	struct io_uring_cqe *cqes[IO_REAP_BATCH];
 	struct io_done done[IO_REAP_BATCH];
 	unsigned int n, i;
 
 	if (!own || own->engine_id != io->id)
 		return;
 	while (own->queued) {
-		n = io_uring_peek_batch_cqe(&own->ring, cqes, IO_REAP_BATCH);
+		n = ring_take(&own->ring, done);
 		if (!n) {
 			/* One enter submits the queue and waits. -EINTR: round again; a refusal
 			 * (out of memory) leaves the entries queued for the next round. */
@@ -470,11 +477,6 @@ static void own_wait(struct io_engine *io)
 				sched_yield();
 			continue;
 		}
-		for (i = 0; i < n; i++) {
-			done[i].data = cqes[i]->user_data;
-			done[i].res = cqes[i]->res;
-		}
-		io_uring_cq_advance(&own->ring, n);
 		own->queued -= n;
 		for (i = 0; i < n; i++)
 			uring_deliver(&done[i]);
