@@ -489,7 +489,9 @@ int req_reclaim(struct req_ctx *ctx, const Request *req, Response *resp)
 	const Reclaim__V1__ProactiveReclaim *p = req->reclaim;
 	const char *path = *p->memcg ? p->memcg : "/";
 	Reclaim__V1__ProactiveReclaimReply *r;
-	uint64_t got = 0, scanned = 0, want = (p->bytes + RCL_PAGE_SIZE - 1) / RCL_PAGE_SIZE;
+	/* Rounded up without the sum, which a size near 2^64 would wrap to nothing. */
+	uint64_t got = 0, scanned = 0,
+		 want = p->bytes / RCL_PAGE_SIZE + (p->bytes % RCL_PAGE_SIZE != 0);
 	uint32_t id;
 	int ret;
 
@@ -510,7 +512,7 @@ int req_reclaim(struct req_ctx *ctx, const Request *req, Response *resp)
 		/* Retries ran out short of the amount: memory.reclaim's EAGAIN, with the figure. */
 		status_set(resp, CODE(BUSY), "reclaim: only %" PRIu64 " of %" PRIu64
 			   " bytes could be reclaimed from %s (%" PRIu64 " pages scanned)",
-			   got * RCL_PAGE_SIZE, want * RCL_PAGE_SIZE, path, scanned);
+			   got * RCL_PAGE_SIZE, p->bytes, path, scanned);
 		return ret;
 	}
 	if (ret < 0)

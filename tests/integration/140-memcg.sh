@@ -6,7 +6,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 34
+plan 36
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 # stat_key PATH KEY: one number of `memcg stat PATH --json` (usage_bytes, or a stat/event key).
@@ -180,6 +180,12 @@ check "reclaim --json reports the pages scanned ($scanned)" test "${scanned:-0}"
 ctl reclaim 64M --memcg /r >/dev/null 2>"$tmp/short"; rc=$?
 check "a reclaim short of its amount exits with BUSY (10)" test "$rc" = 10
 check "and says how much it got" grep -q 'only [0-9]* of 67108864 bytes' "$tmp/short"
+# 2^64 - 1 bytes is 2^52 pages, not 0 (the rounding up wrapped): a shortfall as well.
+ctl reclaim 18446744073709551615 --memcg /r >/dev/null 2>"$tmp/huge"; rc=$?
+check "reclaim of 2^64 - 1 bytes is a shortfall too (BUSY, 10), not 0 bytes done" \
+	test "$rc" = 10
+check "... naming the bytes asked for" \
+	grep -q "only [0-9]* of 18446744073709551615 bytes" "$tmp/huge"
 stop_daemon
 check "daemon exits 0" test "$EXIT" = 0
 finish
