@@ -480,7 +480,8 @@ struct rclc_reclaim_result {
 	uint64_t scanned_pages;
 };
 
-/* memory.reclaim: reclaim BYTES from MEMCG (NULL = "/"); SWAPPINESS -1 = the group's. */
+/* memory.reclaim: reclaim BYTES from MEMCG (NULL = "/"); SWAPPINESS 0..200 for this reclaim
+ * alone (memory.reclaim's swappiness=), -1 = the group's. */
 int rclc_reclaim(struct rclc *c, const char *memcg, uint64_t bytes, int swappiness,
 		 struct rclc_reclaim_result *ret);
 

@@ -492,14 +492,17 @@ int req_reclaim(struct req_ctx *ctx, const Request *req, Response *resp)
 	/* Rounded up without the sum, which a size near 2^64 would wrap to nothing. */
 	uint64_t got = 0, scanned = 0,
 		 want = p->bytes / RCL_PAGE_SIZE + (p->bytes % RCL_PAGE_SIZE != 0);
+	int ret, swappiness = -1;
 	uint32_t id;
-	int ret;
 
+	/* memory.reclaim's swappiness= (Linux 6.13): 0..200, 200 reclaiming anon alone. */
 	if (p->swappiness) {
-		status_set(resp, CODE(UNSUPPORTED),
-			   "reclaim: swappiness: a per-request override is not supported by this "
-			   "engine (set the memcg's swappiness)");
-		return -EOPNOTSUPP;
+		if (p->swappiness->value > RCL_MAX_SWAPPINESS) {
+			status_set(resp, CODE(INVALID_ARGUMENT), "reclaim: swappiness %" PRIu64
+				   " is above %d", p->swappiness->value, RCL_MAX_SWAPPINESS);
+			return -EINVAL;
+		}
+		swappiness = (int)p->swappiness->value;
 	}
 	ret = req_memcg_resolve(ctx, "memcg", path, resp, &id);
 	if (ret < 0)
@@ -507,7 +510,7 @@ int req_reclaim(struct req_ctx *ctx, const Request *req, Response *resp)
 	if (!req_memcg_may_use(ctx, id))
 		return deny(ctx, resp, path, id);
 	/* 0 bytes: nothing to do, done (as writing 0 to memory.reclaim is). */
-	ret = rcl_memcg_reclaim_scan(ctx->engine, id, want, &got, &scanned);
+	ret = rcl_memcg_reclaim_scan(ctx->engine, id, want, swappiness, &got, &scanned);
 	if (ret == -EAGAIN) {
 		/* Retries ran out short of the amount: memory.reclaim's EAGAIN, with the figure. */
 		status_set(resp, CODE(BUSY), "reclaim: only %" PRIu64 " of %" PRIu64

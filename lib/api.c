@@ -530,17 +530,19 @@ int rcl_memcg_reclaim(struct rcl_engine *engine, uint32_t id, uint64_t nr_pages,
 {
 	uint64_t scanned;
 
-	return rcl_memcg_reclaim_scan(engine, id, nr_pages, ret_reclaimed, &scanned);
+	return rcl_memcg_reclaim_scan(engine, id, nr_pages, -1, ret_reclaimed, &scanned);
 }
 
 int rcl_memcg_reclaim_scan(struct rcl_engine *engine, uint32_t id, uint64_t nr_pages,
-			   uint64_t *ret_reclaimed, uint64_t *ret_scanned)
+			   int swappiness, uint64_t *ret_reclaimed, uint64_t *ret_scanned)
 {
 	struct mem_cgroup *memcg;
 	unsigned long reclaimed = 0;
 	int retries = MAX_RECLAIM_RETRIES, err = 0;
 	long pgscan;
 
+	if (swappiness < -1 || swappiness > RCL_MAX_SWAPPINESS)
+		return -EINVAL;
 	mm_lock(engine);
 	memcg = memcg_from_user_id(engine, id);
 	if (!memcg) {
@@ -555,8 +557,9 @@ int rcl_memcg_reclaim_scan(struct rcl_engine *engine, uint32_t id, uint64_t nr_p
 
 		if (retries == 1)
 			lru_add_drain_all(engine);
-		got = try_to_free_mem_cgroup_pages(memcg, (unsigned long)(nr_pages - reclaimed),
-						   GFP_KERNEL, true);
+		got = try_to_free_mem_cgroup_pages_proactive(memcg,
+							     (unsigned long)(nr_pages - reclaimed),
+							     swappiness >= 0 ? &swappiness : NULL);
 		reclaimed += got;
 		if (!got && --retries == 0) {
 			err = -EAGAIN;

@@ -133,12 +133,20 @@ static unsigned long node_high_wmarks(struct pglist_data *pgdat)
 	return sum;
 }
 
+/* The swappiness this reclaim weighs anon by: a proactive reclaim's own, else the group's. */
+static unsigned int sc_swappiness(const struct scan_control *sc, struct mem_cgroup *memcg)
+{
+	if (sc->proactive_swappiness)
+		return (unsigned int)*sc->proactive_swappiness;
+	return mem_cgroup_swappiness(memcg);
+}
+
 /* Which lists to scan: the first matching row of the table in spec 7. */
 enum scan_balance get_scan_balance(struct lruvec *lruvec, struct mem_cgroup *memcg,
 				   struct scan_control *sc)
 {
 	struct pglist_data *pgdat = lruvec->pgdat;
-	int swappiness = (int)mem_cgroup_swappiness(root_or(pgdat->engine, memcg));
+	int swappiness = (int)sc_swappiness(sc, root_or(pgdat->engine, memcg));
 
 	if (!sc->may_swap || mem_cgroup_get_nr_swap_pages(root_or(pgdat->engine, memcg)) <= 0)
 		return SCAN_FILE;
@@ -177,7 +185,7 @@ void get_scan_count(struct lruvec *lruvec, struct mem_cgroup *memcg, struct scan
 	int lru;
 
 	if (balance == SCAN_FRACT) {
-		anon_prio = mem_cgroup_swappiness(group);
+		anon_prio = sc_swappiness(sc, group);
 		file_prio = 200 - anon_prio;
 		anon = lruvec_lru_size(lruvec, LRU_ACTIVE_ANON, MAX_NR_ZONES) +
 		       lruvec_lru_size(lruvec, LRU_INACTIVE_ANON, MAX_NR_ZONES);
@@ -1405,7 +1413,8 @@ unsigned long try_to_free_pages(struct rcl_engine *engine, struct zonelist *zone
  */
 static unsigned long __try_to_free_mem_cgroup_pages(struct mem_cgroup *memcg,
 						    unsigned long nr_pages, gfp_t gfp_mask,
-						    bool may_swap, bool wait)
+						    bool may_swap, bool wait,
+						    const int *swappiness)
 {
 	struct rcl_engine *engine = memcg->engine;
 	struct scan_control sc = {
@@ -1417,6 +1426,7 @@ static unsigned long __try_to_free_mem_cgroup_pages(struct mem_cgroup *memcg,
 		.may_writepage = !engine->laptop_mode,
 		.may_unmap = 1,
 		.may_swap = may_swap,
+		.proactive_swappiness = swappiness,
 	};
 	struct task_struct *task = current_or_default(engine);
 	unsigned int saved = task->flags;
@@ -1439,7 +1449,15 @@ static unsigned long __try_to_free_mem_cgroup_pages(struct mem_cgroup *memcg,
 unsigned long try_to_free_mem_cgroup_pages(struct mem_cgroup *memcg, unsigned long nr_pages,
 					   gfp_t gfp_mask, bool may_swap)
 {
-	return __try_to_free_mem_cgroup_pages(memcg, nr_pages, gfp_mask, may_swap, true);
+	return __try_to_free_mem_cgroup_pages(memcg, nr_pages, gfp_mask, may_swap, true, NULL);
+}
+
+unsigned long try_to_free_mem_cgroup_pages_proactive(struct mem_cgroup *memcg,
+						     unsigned long nr_pages,
+						     const int *swappiness)
+{
+	return __try_to_free_mem_cgroup_pages(memcg, nr_pages, GFP_KERNEL, true, true,
+					      swappiness);
 }
 
 /* The charge's reclaim: its swap writes go on after it returns (in a daemon). */
@@ -1447,7 +1465,7 @@ unsigned long try_to_free_mem_cgroup_pages_async(struct mem_cgroup *memcg,
 						 unsigned long nr_pages, gfp_t gfp_mask,
 						 bool may_swap)
 {
-	return __try_to_free_mem_cgroup_pages(memcg, nr_pages, gfp_mask, may_swap, false);
+	return __try_to_free_mem_cgroup_pages(memcg, nr_pages, gfp_mask, may_swap, false, NULL);
 }
 
 /*

@@ -34,6 +34,8 @@ struct scan_control {
 	 * go declares them (pgdat->isolated_unlocked). */
 	unsigned long nr_isolated[2];
 	unsigned long nr_reclaimed;
+	/* memory.reclaim's swappiness= for this reclaim (Linux 6.13), or NULL: the group's. */
+	const int *proactive_swappiness;
 	struct {			/* one shrink_node round's writeback state */
 		unsigned int dirty;
 		unsigned int unqueued_dirty;
@@ -134,6 +136,10 @@ void wakeup_kswapd(struct zone *zone, gfp_t gfp_flags, int order, int classzone_
 int balance_pgdat(struct pglist_data *pgdat, int order, int classzone_idx);
 unsigned long try_to_free_mem_cgroup_pages(struct mem_cgroup *memcg, unsigned long nr_pages,
 					   gfp_t gfp_mask, bool may_swap);
+/* Proactive reclaim (memory.reclaim) with its swappiness= (NULL: the group's). */
+unsigned long try_to_free_mem_cgroup_pages_proactive(struct mem_cgroup *memcg,
+						     unsigned long nr_pages,
+						     const int *swappiness);
 unsigned long try_to_free_mem_cgroup_pages_async(struct mem_cgroup *memcg,
 						 unsigned long nr_pages, gfp_t gfp_mask,
 						 bool may_swap);

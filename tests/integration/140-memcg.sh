@@ -6,7 +6,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 36
+plan 41
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 # stat_key PATH KEY: one number of `memcg stat PATH --json` (usage_bytes, or a stat/event key).
@@ -180,6 +180,22 @@ check "reclaim --json reports the pages scanned ($scanned)" test "${scanned:-0}"
 ctl reclaim 64M --memcg /r >/dev/null 2>"$tmp/short"; rc=$?
 check "a reclaim short of its amount exits with BUSY (10)" test "$rc" = 10
 check "and says how much it got" grep -q 'only [0-9]* of 67108864 bytes' "$tmp/short"
+# memory.reclaim's swappiness=: 0 reclaims file cache only, so a group of anonymous pages
+# gives nothing (a shortfall); with 100 its pages are swapped out. Above 200 is refused.
+ctl memcg create /sw >/dev/null
+s=$(ctl alloc 2M --memcg /sw)
+ctl touch "$s" --write >/dev/null
+out0=$(ctl stat vmstat | awk '$1 == "pswpout" { print $2 }')
+ctl reclaim 1M --memcg /sw --swappiness 0 >/dev/null 2>&1; rc=$?
+check "reclaim --swappiness 0 of a group of anonymous pages is a shortfall (10)" test "$rc" = 10
+check "... that swapped nothing out" \
+	test "$(ctl stat vmstat | awk '$1 == "pswpout" { print $2 }')" = "$out0"
+check "reclaim --swappiness 100 of it succeeds" ctl reclaim 1M --memcg /sw --swappiness 100
+check "... swapping its pages out" \
+	test "$(ctl stat vmstat | awk '$1 == "pswpout" { print $2 }')" -gt "$out0"
+out=$(ctl reclaim 1M --memcg /sw --swappiness 201 2>&1); rc=$?
+check "reclaim --swappiness 201 is INVALID_ARGUMENT (1) naming it" \
+	test "$rc" = 1 -a -n "$(grep 'swappiness 201 is above 200' <<<"$out")"
 # 2^64 - 1 bytes is 2^52 pages, not 0 (the rounding up wrapped): a shortfall as well.
 ctl reclaim 18446744073709551615 --memcg /r >/dev/null 2>"$tmp/huge"; rc=$?
 check "reclaim of 2^64 - 1 bytes is a shortfall too (BUSY, 10), not 0 bytes done" \

@@ -141,7 +141,7 @@ static int replay_size(struct rcl_engine *e, const struct trace *t, bool mmap,
 	unlink(full);
 	fileio_table_free(e, files);
 	for (tries = 0; cache && tries < 8; tries++) {
-		rcl_memcg_reclaim_scan(e, memcg, (1ULL << 40) / RCL_PAGE_SIZE, &got, &scanned);
+		rcl_memcg_reclaim_scan(e, memcg, (1ULL << 40) / RCL_PAGE_SIZE, -1, &got, &scanned);
 		if (rcl_memcg_delete(e, memcg) == 0)
 			break;
 	}

@@ -57,9 +57,12 @@ int rcl_memcg_usage(struct rcl_engine *engine, uint32_t id, uint64_t *ret);
  * out before that much was reclaimed (*ret_reclaimed says how much was). */
 int rcl_memcg_reclaim(struct rcl_engine *engine, uint32_t id, uint64_t nr_pages,
 		      uint64_t *ret_reclaimed);
-/* The same, also saying how many pages were scanned (memory.stat pgscan of the subtree). */
+/* The same, with memory.reclaim's swappiness= (0..RCL_MAX_SWAPPINESS; -1: the group's own),
+ * also saying how many pages were scanned (memory.stat pgscan of the subtree). -EINVAL for a
+ * swappiness out of range. */
+#define RCL_MAX_SWAPPINESS	200
 int rcl_memcg_reclaim_scan(struct rcl_engine *engine, uint32_t id, uint64_t nr_pages,
-			   uint64_t *ret_reclaimed, uint64_t *ret_scanned);
+			   int swappiness, uint64_t *ret_reclaimed, uint64_t *ret_scanned);
 /* Drop clean page cache (echo 1 > drop_caches). */
 int rcl_drop_caches(struct rcl_engine *engine, uint64_t *ret_dropped);
 
