@@ -101,6 +101,20 @@ static int exec_read(struct cmd_ctx *ctx, int argc, char **argv)
 	ret = ctl_connect(ctx);
 	if (ret)
 		return ret;
+	/* Read in pieces, the range is checked whole first: nothing is printed of one that runs
+	 * past the region, and the refusal names the numbers given, not a piece's. */
+	if (length > READ_CHUNK) {
+		uint64_t size;
+
+		ret = ctl_region_bytes(ctx, id, &size);
+		if (ret)
+			return ret;
+		if (offset > size || length > size - offset)
+			return ctl_refuse(ctx, RCLC_CODE_INVALID_ARGUMENT,
+					  "read: offset %" PRIu64 " + length %" PRIu64 " runs past "
+					  "region %" PRIu64 "'s %" PRIu64 " bytes", offset, length, id,
+					  size);
+	}
 	/* Text goes out a piece at a time; JSON keeps the pieces for its one string. */
 	buf = malloc(ctx->json && length ? length : READ_CHUNK);
 	if (!buf)

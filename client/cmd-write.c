@@ -148,10 +148,25 @@ static int exec_write(struct cmd_ctx *ctx, int argc, char **argv)
 			return ctl_fail(ctx, ret);
 		total = n;
 	} else {
+		uint64_t size;
+
+		/* Standard input goes in pieces, and how long it is shows only at its end: a
+		 * piece that would run past the region stops the write before it is sent, with
+		 * what was written and the region's size. */
+		ret = ctl_region_bytes(ctx, id, &size);
+		if (ret)
+			return ret;
 		buf = malloc(WRITE_CHUNK);
 		if (!buf)
 			return EXIT_FAILURE;
 		while ((n = fread(buf, 1, WRITE_CHUNK, stdin)) > 0) {
+			if (offset > size || n > size - offset) {
+				free(buf);
+				return ctl_refuse(ctx, RCLC_CODE_INVALID_ARGUMENT,
+						  "write: standard input runs past the end of region "
+						  "%" PRIu64 " (%" PRIu64 " bytes); the %" PRIu64
+						  " bytes before that were written", id, size, total);
+			}
 			ret = rclc_write(ctx->conn, id, offset, buf, n);
 			if (ret < 0) {
 				free(buf);

@@ -3,6 +3,7 @@
  * the connection, exit codes. Each command lives in its own cmd-<name>.c.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -200,6 +201,31 @@ static int refused(struct cmd_ctx *ctx, int code, const char *message)
 		json_print_error(rclc_code_str(code), message);
 	fprintf(stderr, "reclaimctl: %s\n", message);
 	return code;
+}
+
+int ctl_refuse(struct cmd_ctx *ctx, int code, const char *fmt, ...)
+{
+	char message[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	return refused(ctx, code, message);
+}
+
+int ctl_region_bytes(struct cmd_ctx *ctx, uint64_t id, uint64_t *ret)
+{
+	struct rclc_region_info info;
+	struct rclc_hello_info hello;
+	int err = rclc_region_info(ctx->conn, id, &info);
+
+	if (err == 0)
+		err = rclc_hello_info(ctx->conn, &hello);
+	if (err < 0)
+		return ctl_fail(ctx, err);
+	*ret = info.pages * (uint64_t)hello.page_size;
+	return 0;
 }
 
 int ctl_fail(struct cmd_ctx *ctx, int err)

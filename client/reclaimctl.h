@@ -42,6 +42,12 @@ int ctl_connect(struct cmd_ctx *ctx);
 /* Report the failure ERR of a typed call on ctx->conn: the daemon's refusal or a lost
  * connection; the exit status. */
 int ctl_fail(struct cmd_ctx *ctx, int err);
+/* Refuse what the command line asks, in the daemon's words (CODE, an enum rclc_code, and a
+ * message), where the client finds it out itself before asking; the exit status, CODE. */
+int ctl_refuse(struct cmd_ctx *ctx, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Region ID's size in bytes into *RET; the exit status of a failure, else 0. */
+int ctl_region_bytes(struct cmd_ctx *ctx, uint64_t id, uint64_t *ret);
 
 /* A Stat view's counters (meminfo, vmstat). */
 struct ctl_counters {

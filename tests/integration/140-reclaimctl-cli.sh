@@ -5,7 +5,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 18
+plan 22
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 json() { python3 -c "import json, sys; d = json.loads(sys.argv[1]); assert $1, d" "$2"; }
@@ -30,6 +30,22 @@ check "alloc 5Q: exit 64 and says it is not a size" \
 out=$(ctl bench --size 12Q 2>&1); rc=$?
 check "bench --size 12Q: exit 64 and says it is not a size" \
 	test "$rc" = 64 -a "$(head -1 <<<"$out")" = "reclaimctl bench: --size '12Q' is not a size (a number with an optional K, M or G suffix)"
+
+# A read or write longer than one request goes in pieces: one that runs past the region is
+# refused before anything is printed, naming the numbers given, and a stdin that runs past
+# it stops before the piece that would, saying what was written.
+r=$(ctl alloc 1M)
+check "read past a 1M region in pieces: INVALID_ARGUMENT, nothing printed" \
+	test "$(ctl read "$r" 100 1048576 2>/dev/null | wc -c)" = 0
+ctl read "$r" 100 1048576 >/dev/null 2>"$tmp/err"; rc=$?
+check "... exit 1, naming offset 100 + length 1048576 and the region's size" \
+	test "$rc" = 1 -a -n "$(grep "offset 100 + length 1048576 runs past region $r's 1048576 bytes" "$tmp/err")"
+check "a read of the whole region in pieces still works" \
+	test "$(ctl read "$r" 0 1048576 | wc -c)" = 1048576
+head -c 1572864 /dev/zero | tr '\0' x | ctl write "$r" 0 >/dev/null 2>"$tmp/err"; rc=$?
+check "a stdin write past the region: exit 1, saying how much was written" \
+	test "$rc" = 1 -a -n "$(grep "runs past the end of region $r (1048576 bytes); the 1048576 bytes before that were written" "$tmp/err")"
+ctl free "$r" >/dev/null
 
 # status: swap total, used and free as free(1), from meminfo.
 meminfo() { ctl stat meminfo | awk -v k="$1:" '$1 == k { print $2 }'; }
