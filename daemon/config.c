@@ -404,6 +404,7 @@ int config_parse_file(struct daemon_config *c, FILE *f, const char *name)
 	char why[512];
 	int ret = 0;
 
+	errno = 0;
 	while (getline(&line, &cap, f) >= 0) {
 		lineno++;
 		ret = parse_line(c, line, why, sizeof(why));
@@ -411,6 +412,12 @@ int config_parse_file(struct daemon_config *c, FILE *f, const char *name)
 			fprintf(stderr, SD_ERR "reclaimd: %s:%u: %s\n", name, lineno, why);
 			break;
 		}
+		errno = 0;
+	}
+	/* Not the end of a file: a directory (EISDIR), an I/O error. Not an empty file. */
+	if (ret == 0 && ferror(f)) {
+		ret = errno ? -errno : -EIO;
+		fprintf(stderr, SD_ERR "reclaimd: cannot read %s: %s\n", name, strerror(-ret));
 	}
 	free(line);
 	return ret;

@@ -494,6 +494,8 @@ struct reload_job {
 	struct daemon_config fresh;
 	struct config_change *changes;
 	int nr_changes, cap;
+	uint64_t *was, *now;		/* each tunable change's value before and after */
+	char refused[320];		/* the tunable the engine refused, and why; "" if none */
 };
 
 /* One key changed in the file (or on the command line) since the last load: note it. */
@@ -517,38 +519,71 @@ static void on_reload_change(void *arg, const struct config_change *ch)
 }
 
 /* On a worker: apply one change and log it. */
-static void reload_apply(struct server *s, const struct config_change *ch)
+/* The value a tunable's config text VALUE sets: min-free-kbytes 0 is what the engine
+ * computed at start. */
+static uint64_t reload_value(struct server *s, const struct config_change *ch, const char *value)
 {
-	uint64_t v, cur = 0;
-	int r;
+	uint64_t v = strtoull(value, NULL, 10);
 
-	if (!ch->reloadable) {
-		log_warning("reload: %s %s -> %s needs a restart, not applied", ch->key,
-			    ch->old_value, ch->new_value);
-		return;
-	}
-	if (ch->tunable < 0) {
-		log_notice("%s %s -> %s (reload)", ch->key, ch->old_value, ch->new_value);
-		return;
-	}
-	v = strtoull(ch->new_value, NULL, 10);
 	if (ch->tunable == RCL_TUNABLE_MIN_FREE_KBYTES && v == 0)
-		v = s->boot_min_free_kbytes;	/* "computed": what the engine computed */
-	rcl_tunable_get(s->engine, (enum rcl_tunable)ch->tunable, &cur);
-	r = rcl_tunable_set(s->engine, (enum rcl_tunable)ch->tunable, v);
-	if (r < 0)
-		log_warning("reload: cannot set %s to %" PRIu64 ": %s", ch->key, v, strerror(-r));
-	else
-		log_notice("%s %" PRIu64 " -> %" PRIu64 " (reload)", ch->key, cur, v);
+		v = s->boot_min_free_kbytes;
+	return v;
 }
 
+/*
+ * On a worker: set the changed tunables, all or none. One the engine refuses (a value past
+ * what this arena allows) puts back those set before it, and the reload keeps the running
+ * configuration, as for a file that does not parse. (Of today's keys only min-free-kbytes,
+ * the first tunable, can be refused after the file parsed, so nothing is put back yet; a
+ * later tunable with a limit of the engine's would be.)
+ */
 static void reload_run(struct job *job)
 {
 	struct reload_job *rj = (struct reload_job *)job;
-	int i;
+	struct server *s = rj->server;
+	int i, r;
 
-	for (i = 0; i < rj->nr_changes; i++)
-		reload_apply(rj->server, &rj->changes[i]);
+	rj->was = calloc((size_t)rj->nr_changes + 1, sizeof(*rj->was));
+	rj->now = calloc((size_t)rj->nr_changes + 1, sizeof(*rj->now));
+	if (!rj->was || !rj->now) {
+		snprintf(rj->refused, sizeof(rj->refused), "no memory to apply it");
+		return;
+	}
+	for (i = 0; i < rj->nr_changes; i++) {
+		const struct config_change *ch = &rj->changes[i];
+
+		if (!ch->reloadable || ch->tunable < 0)
+			continue;
+		rcl_tunable_get(s->engine, (enum rcl_tunable)ch->tunable, &rj->was[i]);
+		rj->now[i] = reload_value(s, ch, ch->new_value);
+		r = rcl_tunable_set(s->engine, (enum rcl_tunable)ch->tunable, rj->now[i]);
+		if (r == 0)
+			continue;
+		snprintf(rj->refused, sizeof(rj->refused), "cannot set %s to %" PRIu64 ": %s",
+			 ch->key, rj->now[i], strerror(-r));
+		while (i-- > 0) {
+			ch = &rj->changes[i];
+			if (ch->reloadable && ch->tunable >= 0)
+				rcl_tunable_set(s->engine, (enum rcl_tunable)ch->tunable,
+						rj->was[i]);
+		}
+		return;
+	}
+}
+
+/* On the loop: what the reload did to change I, in the log. */
+static void reload_log(const struct reload_job *rj, int i)
+{
+	const struct config_change *ch = &rj->changes[i];
+
+	if (!ch->reloadable)
+		log_warning("reload: %s %s -> %s needs a restart, not applied", ch->key,
+			    ch->old_value, ch->new_value);
+	else if (ch->tunable >= 0)
+		log_notice("%s %" PRIu64 " -> %" PRIu64 " (reload)", ch->key, rj->was[i],
+			   rj->now[i]);
+	else
+		log_notice("%s %s -> %s (reload)", ch->key, ch->old_value, ch->new_value);
 }
 
 static void reload_done(struct job *job)
@@ -556,13 +591,23 @@ static void reload_done(struct job *job)
 	struct reload_job *rj = (struct reload_job *)job;
 	struct server *s = rj->server;
 	char status[256];
+	int i;
 
-	config_take_reloadable(s->config, &rj->fresh);
-	log_set_max_level(s->config->log_level);
-	log_notice("reloaded%s%s: %d setting%s changed", s->config->config_file ? " " : "",
-		   s->config->config_file ? s->config->config_file : "", rj->nr_changes,
-		   rj->nr_changes == 1 ? "" : "s");
+	if (rj->refused[0]) {
+		log_warning("reload: %s; keeping the current configuration", rj->refused);
+	} else {
+		for (i = 0; i < rj->nr_changes; i++)
+			reload_log(rj, i);
+		config_take_reloadable(s->config, &rj->fresh);
+		log_set_max_level(s->config->log_level);
+		log_notice("reloaded%s%s: %d setting%s changed",
+			   s->config->config_file ? " " : "",
+			   s->config->config_file ? s->config->config_file : "", rj->nr_changes,
+			   rj->nr_changes == 1 ? "" : "s");
+	}
 	config_done(&rj->fresh);
+	free(rj->was);
+	free(rj->now);
 	free(rj->changes);
 	free(rj);
 	server_summary(s, status, sizeof(status));

@@ -5,7 +5,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 8
+plan 14
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 swappiness() { ctl --json tunable get swappiness | python3 -c 'import json, sys; print(json.load(sys.stdin)["swappiness"])'; }
@@ -34,6 +34,29 @@ check "a changed key that needs a restart is named" \
 	grep -q 'reload: max-pipeline 64 -> 32 needs a restart, not applied' "$tmp/stderr"
 check "... and the tunables stay as they were" test "$(swappiness)" = 100
 
+# A value the engine refuses (more min-free-kbytes than the 16M arena has) keeps the whole
+# running configuration: the swappiness changed beside it is not applied either.
+printf 'swappiness = 10\nmin-free-kbytes = 1000000\nmax-pipeline = 32\n' >"$tmp/reclaimd.conf"
+reload
+check "a reload the engine refuses says so and keeps the configuration" \
+	grep -q 'reload: cannot set min-free-kbytes to 1000000: Invalid argument; keeping the current configuration' "$tmp/stderr"
+check "... all of it: swappiness stays 100" test "$(swappiness)" = 100
+check "... and no 'reloaded' is logged for it" \
+	test "$(grep -c 'reloaded .*settings* changed' "$tmp/stderr")" = 3
+
+# A configuration path that is a directory is an error, not an empty file.
+mv "$tmp/reclaimd.conf" "$tmp/conf.saved"
+mkdir "$tmp/reclaimd.conf"
+reload
+check "a reload from a directory keeps the configuration" \
+	grep -q 'cannot read .*reclaimd.conf: Is a directory' "$tmp/stderr"
+check "... swappiness still 100" test "$(swappiness)" = 100
+
 stop_daemon
 check "daemon exits 0" test "$EXIT" = 0
+# (Bounded: a daemon that started anyway would run until killed.)
+timeout 20 "$RECLAIMD" -c "$tmp/reclaimd.conf" --arena 16M --state-dir "$tmp/state2" \
+	--data-dir "$tmp/data2" --socket "$tmp/sock2" 2>"$tmp/stderr2"; rc=$?
+check "reclaimd -c DIRECTORY does not start (exit $rc), naming why" \
+	test "$rc" != 0 -a -n "$(grep 'cannot read .*reclaimd.conf: Is a directory' "$tmp/stderr2")"
 finish
