@@ -13,8 +13,8 @@ const struct cmd_entry cmd_madvise_entry = {
 	.name = "madvise",
 	.usage = "ID dontneed|free|cold|pageout|willneed|normal|random|sequential "
 		 "[FIRST [COUNT] | --ranges FIRST+COUNT,...]",
-	.help = "advise the daemon about pages of a region, as madvise(2); --ranges: many "
-		"ranges in one request",
+	.help = "advise the daemon about pages of a region, as madvise(2); COUNT 0 or none: "
+		"to the end of the region; --ranges: many ranges in one request",
 	.min_args = 2,
 	.max_args = 4,
 	.exec = exec_madvise,

@@ -12,7 +12,8 @@ static int exec_sync(struct cmd_ctx *ctx, int argc, char **argv);
 const struct cmd_entry cmd_sync_entry = {
 	.name = "sync",
 	.usage = "ID [FIRST [COUNT]] [--async]",
-	.help = "write back dirty pages of a file region and fsync (msync)",
+	.help = "write back dirty pages of a file region and fsync (msync); COUNT 0 or none: "
+		"to the end of the region",
 	.min_args = 1,
 	.max_args = -1,
 	.exec = exec_sync,

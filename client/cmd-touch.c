@@ -13,8 +13,8 @@ static int exec_touch(struct cmd_ctx *ctx, int argc, char **argv);
 const struct cmd_entry cmd_touch_entry = {
 	.name = "touch",
 	.usage = "ID [FIRST [COUNT] | --ranges FIRST+COUNT,...] [--write]",
-	.help = "access pages of a region (faulting them in), reading or writing; --ranges: "
-		"many ranges in one request",
+	.help = "access pages of a region (faulting them in), reading or writing; COUNT 0 or "
+		"none: to the end of the region; --ranges: many ranges in one request",
 	.min_args = 1,
 	.max_args = -1,
 	.exec = exec_touch,

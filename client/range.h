@@ -62,6 +62,16 @@ static inline int parse_range_list(const char *cmd, const char *list, struct ran
 		if (!plus || ctl_parse_u64(tok, &v[i].start) < 0 ||
 		    ctl_parse_u64(plus + 1, &v[i].len) < 0)
 			break;
+		/* The wire's 0 pages means "to the end of the region"; a list says each range's
+		 * length, and an empty one is a mistake (as madvise(2) does nothing with it), not
+		 * the rest of the region, which madvise dontneed would then drop. */
+		if (v[i].len == 0) {
+			fprintf(stderr, "reclaimctl %s: --ranges: range %zu (%s+0) is empty; "
+				"LEN is at least 1\n", cmd, i, tok);
+			free(copy);
+			free(v);
+			return -1;
+		}
 		i++;
 	}
 	free(copy);

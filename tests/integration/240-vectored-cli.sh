@@ -6,7 +6,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 17
+plan 19
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 # refused STATUS PATTERN ARGS...: reclaimctl exits STATUS and says PATTERN on stderr.
@@ -67,6 +67,11 @@ check "... and the first range was not dropped" \
 	eval 'ctl read "$id" --ranges "${list[0]}" | cmp -s - <(head -c 4096 "$tmp/bytes")'
 check "a list that does not parse is a usage error (64)" \
 	refused 64 'want START\+LEN' read "$id" --ranges 0+4K,oops
+check "an empty range in a list is a usage error (64), not the rest of the region" \
+	refused 64 'range 1 \(1\+0\) is empty; LEN is at least 1' \
+	madvise "$id" dontneed --ranges 0+1,1+0
+check "... and nothing was dropped" \
+	eval 'ctl read "$id" --ranges "${list[0]}" | cmp -s - <(head -c 4096 "$tmp/bytes")'
 check "data that does not fill the ranges exactly is a usage error" \
 	refused 64 'the ranges hold 8 bytes, the data has 3' write "$id" --ranges 0+4,8+4 abc
 # What only a hand-made request can say: both forms at once, too many ranges, data that
