@@ -557,7 +557,7 @@ struct pipe_reaper {
 	struct io_engine *io;
 	struct tio t;
 	_Atomic int remaining;
-	pid_t tid;
+	_Atomic pid_t tid;
 };
 
 static void pipe_tio_end(struct io_req *req, int res)
@@ -572,7 +572,7 @@ static void *pipe_reaper_main(void *arg)
 {
 	struct pipe_reaper *p = arg;
 
-	p->tid = (pid_t)syscall(SYS_gettid);
+	atomic_store(&p->tid, (pid_t)syscall(SYS_gettid));
 	io_wait_for(p->io, &p->remaining);
 	return NULL;
 }
@@ -655,9 +655,11 @@ START_TEST(test_io_waited_delivered_by_waiter)
 	atomic_store(&pr.remaining, 1);
 	ck_assert_int_eq(io_submit(io, &pr.t.req), 0);
 	ck_assert_int_eq(pthread_create(&rt, NULL, pipe_reaper_main, &pr), 0);
-	for (i = 0; i < 10000 && !(pr.tid && in_io_uring_enter(pr.tid)); i++)
+	for (i = 0; i < 10000 && !(atomic_load(&pr.tid) && in_io_uring_enter(atomic_load(&pr.tid)));
+	     i++)
 		usleep(1000);	/* polls a condition, bounded: 10 s */
-	ck_assert_msg(pr.tid && in_io_uring_enter(pr.tid), "the reaper never slept in the kernel");
+	ck_assert_msg(atomic_load(&pr.tid) && in_io_uring_enter(atomic_load(&pr.tid)),
+		      "the reaper never slept in the kernel");
 
 	pthread_mutex_init(&w.lock, NULL);
 	pthread_cond_init(&w.done_cond, NULL);
