@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "psi-sock.h"
+#include "psitrigger.h"
 #include "reclaimctl.h"
 
 static int exec_memcg(struct cmd_ctx *ctx, int argc, char **argv);
@@ -155,10 +156,22 @@ static int memcg_watch_path(struct cmd_ctx *ctx, const char *path, const char *t
 	const char *slash = strrchr(sock, '/');
 	char name[256], dir[4096], full[4096 + 256 + 16], enc[4 * 64 + 1];
 	struct rclc_memcg_stat st;
+	struct psi_trigger parsed;
+	const char *why = NULL;
 	int ret;
 
-	if (strlen(trigger) > 3 * 64)
-		return ctl_usage(&cmd_memcg_entry, "the trigger is too long");
+	/* Checked as the daemon's socket will check it (psitrigger.c): a trigger it refuses
+	 * would make MEMORY_PRESSURE_WRITE a variable that never works. */
+	if (strlen(trigger) > PSI_TRIGGER_MAX)
+		why = "the trigger is too long";
+	else if (psi_trigger_parse(trigger, strlen(trigger) + 1, &parsed, &why) == 0)
+		why = NULL;
+	if (why) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "bad TRIGGER '%.64s': %s", trigger, why);
+		return ctl_usage(&cmd_memcg_entry, msg);
+	}
 	ret = rclc_memcg_stat(ctx->conn, path, &st);
 	if (ret < 0)
 		return ctl_fail(ctx, ret);

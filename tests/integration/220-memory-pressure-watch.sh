@@ -8,7 +8,7 @@ set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 command -v python3 >/dev/null || { echo "1..0 # SKIP python3 is missing"; exit 77; }
-plan 18
+plan 20
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 client=$top_srcdir/tests/lib/pressure-client.py
@@ -53,6 +53,12 @@ check "a memcg's socket name escapes its '-' as systemd does" \
 until_true 10 test -S "$(head -n 1 "$tmp/idle.out")"
 check "watch-path of a memcg that does not exist fails" \
 	eval '! ctl memcg watch-path /nope 2>/dev/null'
+out=$(ctl memcg watch-path /idle-one bogus 2>&1); rc=$?
+check "watch-path with a trigger the socket would refuse is a usage error (64) naming why" \
+	test "$rc" = 64 -a -n "$(grep "bad TRIGGER 'bogus': want" <<<"$out")"
+out=$(ctl memcg watch-path /idle-one "some 100 100000" 2>&1); rc=$?
+check "... as is one whose window is under 500 ms" \
+	test "$rc" = 64 -a -n "$(grep 'the window is not within 500000..10000000 usec' <<<"$out")"
 
 env "${hot[@]}" python3 "$client" 2.5 >"$tmp/quiet" 2>&1
 echo "# idle /hot for 2.5 s: $(tr '\n' ' ' <"$tmp/quiet")"
