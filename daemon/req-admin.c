@@ -109,6 +109,16 @@ int req_tunable_set(struct req_ctx *ctx, const Request *req, Response *resp)
 		return -EINVAL;
 	}
 	ret = rcl_tunable_set(ctx->engine, t, v);
+	if (ret == -EINVAL && t == RCL_TUNABLE_MIN_FREE_KBYTES) {
+		struct rcl_engine_info info;
+
+		/* In range, but more than this arena can keep free (rcl_set_min_free_kbytes). */
+		rcl_engine_info(ctx->engine, &info);
+		status_set(resp, CODE(INVALID_ARGUMENT), "tunable set: min_free_kbytes %llu is "
+			   "not below the arena's %" PRIu64 " KiB", v,
+			   info.arena_bytes >> 10);
+		return ret;
+	}
 	if (ret < 0) {
 		status_set_errno(resp, ret, "tunable set");
 		return ret;

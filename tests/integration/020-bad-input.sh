@@ -5,7 +5,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 28
+plan 29
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 
@@ -43,6 +43,9 @@ check "an unknown message: UNSUPPORTED with its id, naming the field" \
 check "... and the same connection keeps being served" \
 	grep -q '^code=OK' <<<"$(tail -n +2 <<<"$out")"
 
+out=$(ctl tunable set min_free_kbytes 99999999 2>&1); rc=$?
+check "min_free_kbytes in range but past the arena: INVALID_ARGUMENT saying so" \
+	test "$rc" = 1 -a -n "$(grep 'min_free_kbytes 99999999 is not below the arena.s [0-9]* KiB' <<<"$out")"
 out=$("$RCLC_PROBE" --uid 65534 "$sock" hello)
 check "uid 65534 connects and is not an admin" grep -q 'uid=65534 admin=0$' <<<"$out"
 out=$("$RCLC_PROBE" --uid 65534 "$sock" free "$pfn" 1)
