@@ -50,9 +50,18 @@ static int parse_limits(int argc, char **argv, struct rclc_memcg_limits *l, int6
 	/* From the verb on ("create PATH --max 1G"): optind 0 makes getopt start afresh. */
 	optind = 0;
 	while ((opt = getopt_long(argc - 1, argv + 1, "", options, NULL)) != -1) {
-		if (opt < 0 || opt > 7 || ctl_parse_u64(optarg, &v) < 0)
+		if (opt < 0 || opt > 7)
 			return -1;
-		if (opt == 7 && (!owner || v > UINT32_MAX))
+		/* Name the value that is wrong, not only the usage. */
+		if (ctl_parse_u64(optarg, &v) < 0 || (opt == 7 && v > UINT32_MAX)) {
+			fprintf(stderr, "reclaimctl memcg: --%s '%s' is not %s\n",
+				options[opt].name, optarg,
+				opt == 7 ? "a uid (at most 4294967295)" :
+				opt == 6 ? "a number" :
+				"a size (a number below 2^64 with an optional K, M or G suffix)");
+			return -1;
+		}
+		if (opt == 7 && !owner)
 			return -1;
 		if (opt == 7) {
 			*owner = (int64_t)v;

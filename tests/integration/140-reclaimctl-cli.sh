@@ -5,7 +5,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 22
+plan 23
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 json() { python3 -c "import json, sys; d = json.loads(sys.argv[1]); assert $1, d" "$2"; }
@@ -27,6 +27,9 @@ check "alloc -5M: exit 64 and says sizes cannot be negative" \
 out=$(ctl alloc 5Q 2>&1); rc=$?
 check "alloc 5Q: exit 64 and says it is not a size" \
 	grep -q "^reclaimctl alloc: '5Q' is not a size" <<<"$out"
+out=$(ctl memcg create /m2 --max 99999999999G 2>&1); rc=$?
+check "memcg create --max 99999999999G: exit 64 naming the option and the value" \
+	test "$rc" = 64 -a "$(head -1 <<<"$out")" = "reclaimctl memcg: --max '99999999999G' is not a size (a number below 2^64 with an optional K, M or G suffix)"
 out=$(ctl bench --size 12Q 2>&1); rc=$?
 check "bench --size 12Q: exit 64 and says it is not a size" \
 	test "$rc" = 64 -a "$(head -1 <<<"$out")" = "reclaimctl bench: --size '12Q' is not a size (a number with an optional K, M or G suffix)"
