@@ -31,7 +31,7 @@ static int alloc_check(struct req_ctx *ctx, const Reclaim__V1__AllocPages *a, Re
 	}
 	if (a->node < -1 || (a->node >= 0 && (uint32_t)a->node >= info.nr_nodes)) {
 		status_set(resp, CODE(INVALID_ARGUMENT),
-			   "alloc pages: node %d does not exist (nodes 0..%u, or -1 for any)",
+			   "alloc pages: node %d does not exist (nodes 0..%u, or none for any)",
 			   a->node, info.nr_nodes - 1);
 		return -EINVAL;
 	}
@@ -88,9 +88,12 @@ int req_alloc_pages(struct req_ctx *ctx, const Request *req, Response *resp)
 	if (ret < 0) {
 		rawpages_uncharge(raw, ctx->uid, bytes);
 		free(r);
+		/* GFP_ATOMIC and GFP_NOWAIT do not reclaim: say so rather than "after reclaim". */
 		if (ret == -ENOMEM)
-			status_set(resp, CODE(NO_MEMORY),
-				   "alloc pages: no free block of order %u after reclaim", a->order);
+			status_set(resp, CODE(NO_MEMORY), "alloc pages: no free block of order %u%s",
+				   a->order, a->atomic ? " (atomic: from the reserves, no reclaim)" :
+				   a->nowait ? " (nowait: no reclaim, kswapd woken)" :
+				   " after reclaim");
 		return ret;
 	}
 	r->pfn = pfn;

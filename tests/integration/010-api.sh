@@ -4,7 +4,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 25
+plan 27
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 json_ok() { python3 -c 'import json,sys; json.load(sys.stdin)'; }
@@ -37,6 +37,19 @@ check "alloc-pages prints the first pfn" grep -Eq '^[0-9]+$' <<<"$pfn"
 check "meminfo counts the raw pages" grep -Eq '^RawPages: +32 kB$' <<<"$(ctl stat meminfo)"
 ctl free-pages "$pfn" 2 2>"$tmp/err"
 check "free-pages with the wrong order is INVALID_ARGUMENT (exit 1)" test $? -eq 1
+# GFP_ATOMIC does not reclaim: when the 4 MiB blocks run out it says so, not "after reclaim".
+pfns=()
+for _ in 1 2 3 4 5 6 7 8; do
+	p=$(ctl alloc-pages 10 --atomic 2>"$tmp/err") || break
+	pfns+=("$p")
+done
+check "an atomic alloc-pages that finds no block says it did not reclaim" \
+	grep -q "no free block of order 10 (atomic: from the reserves, no reclaim)" "$tmp/err"
+for p in "${pfns[@]}"; do ctl free-pages "$p" 10; done
+ctl alloc-pages 0 --node 5 2>"$tmp/err"
+check "alloc-pages on a node that does not exist names the nodes, and no -1" \
+	bash -c '[ $0 -eq 1 ] && grep -q "node 5 does not exist (nodes 0..1, or none for any)" "$1"' \
+	$? "$tmp/err"
 ctl free-pages "$pfn" 3
 check "free-pages gives them back" test $? -eq 0
 check "meminfo no longer counts them" grep -Eq '^RawPages: +0 kB$' <<<"$(ctl stat meminfo)"
