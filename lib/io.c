@@ -38,7 +38,10 @@
  * cloned from the shared ring, so that it pins nothing either): queued without entering the
  * kernel, then io_wait_for submits and waits in one io_uring_enter and delivers what comes
  * back, no other thread involved. A request the own ring cannot take goes on the shared
- * ring as any other.
+ * ring as any other. Queued requests reach the device only at that wait: a submitter must
+ * not block on anything else in between (its own pages' locks least of all). The ring is
+ * set up at the thread's first waited request, under the caller's locks (mm_lock for a
+ * swap-in): a few system calls once a thread and engine.
  */
 #include <errno.h>
 #include <liburing.h>
@@ -375,6 +378,24 @@ static void io_own_free(void *arg)
 	if (own->usable)
 		io_uring_queue_exit(&own->ring);
 	free(own);
+	io_own = NULL;		/* a later destructor's swap-in makes a new one */
+}
+
+/*
+ * The engine goes: the freeing thread's own ring for it goes too, so that the arena its
+ * cloned buffers pin is not pinned past the engine (other threads' go when they exit or
+ * serve another engine; they have nothing queued, as their waits came before the free).
+ */
+static void io_own_forget(struct io_engine *io)
+{
+	struct io_own *own = io_own;
+
+	if (!own || own->engine_id != io->id)
+		return;
+	if (own->usable)
+		io_uring_queue_exit(&own->ring);
+	own->usable = false;
+	own->engine_id = 0;
 }
 
 static void io_own_key_make(void)
@@ -570,6 +591,7 @@ void io_engine_free(struct io_engine *io)
 	if (!io)
 		return;
 	io_wait_all(io);
+	io_own_forget(io);
 	io->ops->exit(io);
 	pthread_cond_destroy(&io->progress);
 	pthread_mutex_destroy(&io->lock);
@@ -659,6 +681,26 @@ int io_reap(struct io_engine *io)
 	while ((n = io->ops->reap(io, false)) > 0)
 		total += n;
 	return total;
+}
+
+/*
+ * io_wait_progress - wait until at least one request in flight on @io has completed and its
+ * end_io has run (by this thread, or by the reaper that delivered it), or return at once if
+ * none is in flight: a wait as long as the next completion, however many are queued after it.
+ */
+void io_wait_progress(struct io_engine *io)
+{
+	might_sleep();
+	own_wait(io);
+	pthread_mutex_lock(&io->lock);
+	if (io->pending && io->in_ring && !io->reaping) {
+		pthread_mutex_unlock(&io->lock);
+		io->ops->reap(io, true);	/* sleeps for one completion, delivers what came */
+		return;
+	}
+	if (io->pending)
+		pthread_cond_wait(&io->progress, &io->lock);	/* the reaper's broadcast */
+	pthread_mutex_unlock(&io->lock);
 }
 
 /* io_busy - whether a request submitted to @io has not yet had its end_io run. */

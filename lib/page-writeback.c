@@ -866,15 +866,16 @@ void balance_dirty_pages_ratelimited(struct rcl_engine *engine)
  *
  * What ends a pause is writeback completing, which in the kernel an I/O interrupt does while
  * the writer sleeps. Here completions run in whichever thread reaps the ring, and while file
- * writes are in flight a paused writer may be the only thread that would: it waits for them
- * itself (without the model lock), as its sleep. With none in flight it sleeps until the
- * flusher has started some (flush_pending_writeback wakes it) or 200 ms pass.
+ * writes are in flight a paused writer may be the only thread that would: it waits for the
+ * next of them to complete itself (without the model lock), as its sleep. With none in
+ * flight it sleeps until the flusher has started some (flush_pending_writeback wakes it) or
+ * 200 ms pass. The pauses end after 10 s over the threshold, as 50 of the kernel's longest.
  */
 void balance_dirty_pages(struct rcl_engine *engine)
 {
 	unsigned long bg_thresh, thresh;
 	struct timespec deadline;
-	int pauses;
+	uint64_t give_up;
 
 	global_dirty_limits(engine, &bg_thresh, &thresh);
 	if (global_dirty_pages(engine) <= bg_thresh)
@@ -884,7 +885,8 @@ void balance_dirty_pages(struct rcl_engine *engine)
 		flush_pending_writeback(engine);
 		return;
 	}
-	for (pauses = 0; pauses < 50 && engine->threads_running; pauses++) {
+	give_up = now_ns() + 50ULL * 200 * 1000000;	/* 50 times MAX_PAUSE */
+	while (engine->threads_running && now_ns() < give_up) {
 		unsigned long written = global_node_page_state(engine, NR_WRITTEN);
 		bool in_flight;
 
@@ -895,7 +897,7 @@ void balance_dirty_pages(struct rcl_engine *engine)
 		in_flight = io_busy(engine->file_io);
 		if (in_flight) {
 			mm_drop(engine);
-			io_wait_all(engine->file_io);
+			io_wait_progress(engine->file_io);
 			mm_retake(engine);	/* runs the completions that waited for the lock */
 		} else {
 			wb_wakeup(engine, WB_BACKGROUND);

@@ -65,9 +65,9 @@ struct io_req {
 	int iovcnt;
 	io_end_fn end_io;		/* called once with the byte count or -errno */
 	void *private;			/* the submitter's */
-	bool waited;			/* its submitter waits for it (io_wait_for) before it submits
-					 * anything it does not wait for: it may go on the thread's
-					 * own ring (io.c), whose completions nobody else reaps */
+	bool waited;			/* its submitter waits for it (io_wait_for) before it blocks
+					 * on anything else: it may go on the thread's own ring
+					 * (io.c), which only that wait submits and reaps */
 };
 
 struct io_engine;
@@ -87,6 +87,9 @@ int io_reap(struct io_engine *io);
 void io_wait_all(struct io_engine *io);
 /* Whether a submitted request's end_io has not run yet. */
 bool io_busy(struct io_engine *io);
+/* Wait for the next completion of whatever is in flight (its end_io run); none in flight:
+ * return at once. */
+void io_wait_progress(struct io_engine *io);
 /* lock.c: --enable-debug aborts if the calling thread holds a model lock (it may block). */
 void might_sleep(void);
 /* Wait until *@remaining, which the caller's end_io calls count down, reaches 0: only the
@@ -207,8 +210,9 @@ int swap_writepages(struct rcl_engine *engine, const swp_entry_t *entries, void 
 		    int nr, swap_end_io_fn end_io, void *private);
 /* Read the slots into @bufs, verifying each CRC32C (-EIO on a mismatch or a never-written
  * slot); count pswpin per page. Same completion rules as swap_writepages. @synchronous: the
- * caller waits for these reads (io_wait_for) before it submits anything it does not wait for
- * (as the kernel's swap_readpage(synchronous)): they go on its own ring (io.c). */
+ * caller waits for these reads (io_wait_for) before it blocks on anything else (as the
+ * kernel's swap_readpage(synchronous)): they go on its own ring and reach the device only at
+ * that wait (io.c). */
 int swap_readpages(struct rcl_engine *engine, const swp_entry_t *entries, void *const *bufs,
 		   int nr, swap_end_io_fn end_io, void *private, bool synchronous);
 

@@ -552,6 +552,53 @@ START_TEST(test_io_waited_own_ring)
 }
 END_TEST
 
+/* This process's open descriptors. */
+static int open_fds(void)
+{
+	char path[64];
+	int fd, n = 0;
+
+	for (fd = 0; fd < 4096; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		n += access(path, F_OK) == 0;
+	}
+	return n;
+}
+
+/*
+ * The engine freed, the freeing thread's own ring for it goes too (its descriptor, and the
+ * cloned buffers that pin the engine's memory), not at the thread's exit.
+ */
+START_TEST(test_io_waited_own_ring_freed_with_engine)
+{
+	int fds = open_fds();
+	struct io_engine *io = make_io(IO_BACKEND_URING, 8);
+	char *arena = page_buf(4, 15);
+	_Atomic int remaining = 0;
+	struct io_stats st;
+	struct tmpfile f;
+	struct tio r;
+	int err;
+
+	err = io_engine_register(io, arena, 4 * PG);
+	if (err == -EOPNOTSUPP)
+		rcl_skip("no vectored fixed-buffer I/O (READV_FIXED/WRITEV_FIXED) in this kernel");
+	ck_assert_int_eq(err, 0);
+	tmpfile_open(&f, 4);
+	tio_init(&r, f.fd, false, 0, arena, 4);
+	r.req.waited = true;
+	ck_assert_int_eq(io_submit(io, &r.req), 0);
+	io_wait_for(io, &remaining);
+	io_engine_stats(io, &st);
+	ck_assert_uint_eq(st.own, 1);
+	ck_assert_int_eq(atomic_load(&r.res), 4 * PG);
+	io_engine_free(io);
+	tmpfile_close(&f);
+	ck_assert_int_eq(open_fds(), fds);
+	free(arena);
+}
+END_TEST
+
 /* One thread's request whose completion only a write into a pipe brings: it reaps for it. */
 struct pipe_reaper {
 	struct io_engine *io;
@@ -715,6 +762,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_io_uring_refused);
 	tcase_add_test(tc, test_io_fixed_buffers);
 	tcase_add_test(tc, test_io_waited_own_ring);
+	tcase_add_test(tc, test_io_waited_own_ring_freed_with_engine);
 	tcase_add_test(tc, test_io_waited_delivered_by_waiter);
 	suite_add_tcase(s, tc);
 	return s;
