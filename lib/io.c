@@ -363,6 +363,18 @@ static void uring_prep(struct io_engine *io, struct io_uring_sqe *sqe, struct io
 	io_uring_sqe_set_data(sqe, req);
 }
 
+/* @req's entry, or with fault injection's @f a NOP that completes it with the fault. */
+static void uring_prep_or_fault(struct io_engine *io, struct io_uring_sqe *sqe,
+				struct io_req *req, struct io_fault_done *f)
+{
+	if (f) {
+		io_uring_prep_nop(sqe);
+		io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)f | IO_TAG_FAULT);
+	} else {
+		uring_prep(io, sqe, req);
+	}
+}
+
 /* ---- a thread's own ring (waited requests) ---------------------------------------------- */
 
 static _Atomic uint64_t io_engine_ids;		/* io->id: 1, 2, ... */
@@ -464,12 +476,7 @@ static int own_queue(struct io_engine *io, struct io_req *req, struct io_fault_d
 
 	if (!sqe)
 		return -EAGAIN;
-	if (f) {
-		io_uring_prep_nop(sqe);
-		io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)f | IO_TAG_FAULT);
-	} else {
-		uring_prep(io, sqe, req);
-	}
+	uring_prep_or_fault(io, sqe, req, f);
 	own->queued++;
 	io->pending++;
 	atomic_fetch_add_explicit(&io->nr_own, 1, memory_order_relaxed);
@@ -528,12 +535,7 @@ static int uring_submit(struct io_engine *io, struct io_req *req, int fault)
 	__uring_make_room(io);
 	/* in_ring < depth and every queued entry is counted in in_ring: there is a free entry. */
 	sqe = io_uring_get_sqe(&io->ring);
-	if (f) {
-		io_uring_prep_nop(sqe);
-		io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)f | IO_TAG_FAULT);
-	} else {
-		uring_prep(io, sqe, req);
-	}
+	uring_prep_or_fault(io, sqe, req, f);
 	io->in_ring++;
 	io->pending++;
 	/* A failed enter leaves the entry queued on the ring; __uring_wait_one submits it again
