@@ -171,8 +171,12 @@ int req_memcg_create(struct req_ctx *ctx, const Request *req, Response *resp)
 	uid_t owner = ctx->uid;
 	int ret;
 
-	if (c->path[0] != '/' || !c->path[1] || strlen(c->path) > MEMCG_PATH_MAX ||
-	    c->path[strlen(c->path) - 1] == '/') {
+	if (strlen(c->path) > MEMCG_PATH_MAX) {
+		status_set(resp, CODE(INVALID_ARGUMENT), "memcg create: path of %zu bytes is "
+			   "longer than %d", strlen(c->path), MEMCG_PATH_MAX);
+		return -EINVAL;
+	}
+	if (c->path[0] != '/' || !c->path[1] || c->path[strlen(c->path) - 1] == '/') {
 		status_set(resp, CODE(INVALID_ARGUMENT),
 			   "memcg create: path '%.64s' must be like /a or /a/b", c->path);
 		return -EINVAL;
@@ -254,6 +258,12 @@ int req_memcg_delete(struct req_ctx *ctx, const Request *req, Response *resp)
 	uint32_t id;
 	int ret;
 
+	/* "" names no group here, as in create (elsewhere it stands for the root). */
+	if (!*path) {
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "memcg delete: path '' must be like /a or /a/b");
+		return -EINVAL;
+	}
 	ret = req_memcg_resolve(ctx, "path", path, resp, &id);
 	if (ret < 0)
 		return ret;

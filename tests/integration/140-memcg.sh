@@ -6,7 +6,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 41
+plan 43
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 # stat_key PATH KEY: one number of `memcg stat PATH --json` (usage_bytes, or a stat/event key).
@@ -169,6 +169,14 @@ check "the victim is the region inside /o" \
 check "the region outside /o is untouched" ctl touch "$outside" 0 1
 # Proactive reclaim: 0 bytes is nothing to do; the JSON reply says how much was scanned; a
 # shortfall is memory.reclaim's EAGAIN: status BUSY (exit 10) with what was reclaimed.
+# Paths the daemon refuses say why: too long (a path 501 levels deep), or not a group.
+deep=$(printf '/a%.0s' $(seq 501))
+out=$(ctl memcg create "$deep" 2>&1); rc=$?
+check "a memcg path over 1000 bytes is refused (1) naming its length" \
+	test "$rc" = 1 -a -n "$(grep 'path of 1002 bytes is longer than 1000' <<<"$out")"
+out=$(ctl memcg rm "" 2>&1); rc=$?
+check "memcg rm '' is INVALID_ARGUMENT (1), as create '' is" \
+	test "$rc" = 1 -a -n "$(grep "memcg delete: path '' must be like /a or /a/b" <<<"$out")"
 ctl memcg create /r >/dev/null
 r=$(ctl alloc 4M --memcg /r)
 ctl touch "$r" --write >/dev/null
