@@ -282,10 +282,23 @@ static void __uring_wait_one(struct io_engine *io)
 	pthread_cond_broadcast(&io->progress);
 }
 
+/* Run the end_io of @n completions taken off a ring (no lock held), then count them done. */
+static void deliver_done(struct io_engine *io, const struct io_done *done, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		uring_deliver(&done[i]);
+	pthread_mutex_lock(&io->lock);
+	io->pending -= n;
+	pthread_cond_broadcast(&io->progress);
+	pthread_mutex_unlock(&io->lock);
+}
+
 static int uring_reap(struct io_engine *io, bool wait)
 {
 	struct io_done done[IO_REAP_BATCH];
-	unsigned int n, i;
+	unsigned int n;
 
 	pthread_mutex_lock(&io->lock);
 	if (io->reaping) {		/* the reaper will deliver what is there */
@@ -301,14 +314,7 @@ static int uring_reap(struct io_engine *io, bool wait)
 	pthread_mutex_unlock(&io->lock);
 	if (!n)
 		return 0;
-
-	for (i = 0; i < n; i++)
-		uring_deliver(&done[i]);
-
-	pthread_mutex_lock(&io->lock);
-	io->pending -= n;
-	pthread_cond_broadcast(&io->progress);
-	pthread_mutex_unlock(&io->lock);
+	deliver_done(io, done, n);
 	return (int)n;
 }
 
@@ -492,7 +498,7 @@ static void own_wait(struct io_engine *io)
 {
 	struct io_own *own = io_own;
 	struct io_done done[IO_REAP_BATCH];
-	unsigned int n, i;
+	unsigned int n;
 
 	if (!own || own->engine_id != io->id)
 		return;
@@ -506,12 +512,7 @@ static void own_wait(struct io_engine *io)
 			continue;
 		}
 		own->queued -= n;
-		for (i = 0; i < n; i++)
-			uring_deliver(&done[i]);
-		pthread_mutex_lock(&io->lock);
-		io->pending -= n;
-		pthread_cond_broadcast(&io->progress);
-		pthread_mutex_unlock(&io->lock);
+		deliver_done(io, done, n);
 	}
 }
 

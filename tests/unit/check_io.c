@@ -165,6 +165,16 @@ static struct io_engine *make_io(int backend, unsigned int depth)
 	return io;
 }
 
+/* Register @len bytes at @arena with @io as fixed buffers, or skip where the kernel cannot. */
+static void register_or_skip(struct io_engine *io, char *arena, size_t len)
+{
+	int err = io_engine_register(io, arena, len);
+
+	if (err == -EOPNOTSUPP)
+		rcl_skip("no vectored fixed-buffer I/O (READV_FIXED/WRITEV_FIXED) in this kernel");
+	ck_assert_int_eq(err, 0);
+}
+
 /* One request and what its completion reported. */
 struct tio {
 	struct io_req req;
@@ -264,12 +274,9 @@ START_TEST(test_io_fixed_buffers)
 	struct io_stats st;
 	struct tmpfile f;
 	struct tio w, r;
-	int i, err;
+	int i;
 
-	err = io_engine_register(io, arena, 16 * PG);
-	if (err == -EOPNOTSUPP)
-		rcl_skip("no vectored fixed-buffer I/O (READV_FIXED/WRITEV_FIXED) in this kernel");
-	ck_assert_int_eq(err, 0);
+	register_or_skip(io, arena, 16 * PG);
 	ck_assert_int_eq(io_engine_register(io, arena, 16 * PG), -EBUSY);
 	tmpfile_open(&f, 16);
 	tio_init(&w, f.fd, true, 4 * PG, arena, 4);
@@ -502,12 +509,8 @@ START_TEST(test_io_waited_own_ring)
 	struct io_stats st;
 	struct tmpfile f;
 	struct tio w, r[2];
-	int err;
 
-	err = io_engine_register(io, arena, 8 * PG);
-	if (err == -EOPNOTSUPP)
-		rcl_skip("no vectored fixed-buffer I/O (READV_FIXED/WRITEV_FIXED) in this kernel");
-	ck_assert_int_eq(err, 0);
+	register_or_skip(io, arena, 8 * PG);
 	tmpfile_open(&f, 8);
 	tio_init(&w, f.fd, true, 0, arena, 4);
 	ck_assert_int_eq(io_submit(io, &w.req), 0);
@@ -578,12 +581,8 @@ START_TEST(test_io_waited_own_ring_freed_with_engine)
 	struct io_stats st;
 	struct tmpfile f;
 	struct tio r;
-	int err;
 
-	err = io_engine_register(io, arena, 4 * PG);
-	if (err == -EOPNOTSUPP)
-		rcl_skip("no vectored fixed-buffer I/O (READV_FIXED/WRITEV_FIXED) in this kernel");
-	ck_assert_int_eq(err, 0);
+	register_or_skip(io, arena, 4 * PG);
 	tmpfile_open(&f, 4);
 	tio_init(&r, f.fd, false, 0, arena, 4);
 	r.req.waited = true;
