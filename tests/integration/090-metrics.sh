@@ -7,7 +7,7 @@ set -u
 . "$top_srcdir/tests/lib/daemon.sh"
 plan 13
 
-port=$((20000 + $$ % 20000))
+port=$(free_port)
 start_daemon --metrics-listen "127.0.0.1:$port" && ok "daemon is READY" || not_ok "daemon is READY"
 
 # HTTP/1.0 over bash's /dev/tcp: the server closes after the answer, so cat ends. Bounded.

@@ -80,7 +80,7 @@ run_unit() {
 	expect_line "$nfd" '^READY=1$'
 }
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
-port=$((20000 + ($$ + 7) % 20000))
+port=$(free_port)
 http_up() {
 	timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0" && printf "GET /metrics HTTP/1.0\r\n\r\n" >&3 &&
 		cat <&3' "$port" 2>/dev/null | grep -q '^reclaimd_up 1'

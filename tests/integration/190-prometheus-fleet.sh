@@ -16,10 +16,6 @@ fi
 pids=()
 trap 'kill -KILL ${pids[*]} 2>/dev/null; rm -rf "$tmp"' EXIT
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # PromQL QUERY through the HTTP API: the value of the first sample, "none" if no sample.
 promq() {
 	curl -s --max-time 5 "http://127.0.0.1:$pport/api/v1/query" --data-urlencode "query=$1" |

@@ -13,7 +13,7 @@ plan 16
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 ctl2() { "$RECLAIMCTL" --socket "$tmp/sock2" "$@"; }
-port=$((20000 + ($$ + 7) % 20000))
+port=$(free_port)
 http() {
 	timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0" && printf "%s\r\n\r\n" "$1" >&3 &&
 		cat <&3' "$port" "$1"

@@ -43,7 +43,7 @@ touch_pages() {
 }
 
 # ---- a budget of 1 s ------------------------------------------------------------------
-port=$((20000 + ($$ + 11) % 20000))
+port=$(free_port)
 start_daemon --fault-poll-usecs 1000000 --metrics-listen "127.0.0.1:$port" && ok "daemon (busy-poll 1 s) is READY" ||
 	not_ok "daemon (busy-poll 1 s) is READY"
 touch_pages

@@ -12,7 +12,7 @@ plan 18
 
 PIPELINE=$top_builddir/tests/lib/pipeline
 READS=16
-port=$((20000 + ($$ + 7) % 20000))
+port=$(free_port)
 start_daemon --arena 32M --metrics-listen "127.0.0.1:$port" &&
 	ok "daemon is READY" || not_ok "daemon is READY"
 

@@ -2,6 +2,7 @@
 #
 #   start_daemon [REClAIMD OPTION]...   start it under run-notify in $tmp, wait for READY=1
 #   stop_daemon                         SIGTERM, wait for exit=N; leaves it in $EXIT
+#   free_port                           a TCP port free on 127.0.0.1 for --metrics-listen
 #
 # Sets $pid, $sock, and the file descriptor $nfd to run-notify's stream (notify messages and
 # the exit status, one per line). Every wait is bounded by tap.sh's expect_line.
@@ -31,6 +32,25 @@ stop_daemon() {
 	exec {nfd}<&-
 	[ -n "${RN_PID:-}" ] && wait "$RN_PID" 2>/dev/null
 	return 0
+}
+
+# A port below the ephemeral range (32768 and up here, ip_local_port_range), which no
+# outgoing connection takes, that nothing listens on now. A port picked from the pid once
+# fell in that range and was taken by a connection of another program between tests.
+free_port() {
+	python3 -c 'import random, socket
+low = min(32768, int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0]))
+for _ in range(1000):
+	p = random.randrange(10000, low)
+	s = socket.socket()
+	try:
+		s.bind(("127.0.0.1", p))
+	except OSError:
+		continue
+	finally:
+		s.close()
+	print(p)
+	break'
 }
 
 # Print the transcript and the daemon's stderr when something failed.
