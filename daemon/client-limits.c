@@ -37,6 +37,20 @@ bool limits_admit_connection(const struct daemon_config *c, unsigned int nr_tota
 	return true;
 }
 
+int limits_charge_locked(const struct daemon_config *c, struct rawpages *raw, uid_t owner,
+			 bool admin, uint64_t bytes, const char *what, Response *resp)
+{
+	uint64_t max = admin ? 0 : c->max_client_locked_bytes, locked = 0;
+	int ret = rawpages_charge_locked(raw, owner, bytes, max, &locked);
+
+	if (ret == -EDQUOT)
+		status_set(resp, CODE(NO_SPACE),
+			   "%s: %" PRIu64 " more bytes that reclaim cannot take back would take "
+			   "uid %u to %" PRIu64 ", over the limit (max-client-locked-bytes %" PRIu64
+			   ")", what, bytes, (unsigned int)owner, locked + bytes, max);
+	return ret;
+}
+
 int limits_charge(const struct daemon_config *c, struct rawpages *raw, uid_t uid,
 		  uint64_t bytes, const char *what, Response *resp)
 {

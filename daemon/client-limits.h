@@ -35,4 +35,14 @@ bool limits_admit_connection(const struct daemon_config *c, unsigned int nr_tota
 int limits_charge(const struct daemon_config *c, struct rawpages *raw, uid_t uid,
 		  uint64_t bytes, const char *what, Response *resp);
 
+/*
+ * Charge BYTES that reclaim cannot take back (a raw allocation, a region locked) to OWNER in
+ * RAW against max-client-locked-bytes, the role of RLIMIT_MEMLOCK; a caller that is ADMIN
+ * (root or the admin group, as CAP_IPC_LOCK) is not held to it, but the bytes count all the
+ * same, so that their uncharge balances. 0, or -EDQUOT with RESP's Status NO_SPACE naming the
+ * limit and its value (WHAT is the request's name), or -ENOMEM.
+ */
+int limits_charge_locked(const struct daemon_config *c, struct rawpages *raw, uid_t owner,
+			 bool admin, uint64_t bytes, const char *what, Response *resp);
+
 #endif

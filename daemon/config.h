@@ -35,6 +35,9 @@ struct daemon_config {
 	unsigned int max_client_regions; /* regions and raw allocations per uid; 0 = no limit */
 	uint64_t max_client_bytes;	/* bytes of them per uid; 0 = no limit, CONFIG_AUTO
 					 * until parsed: then the arena plus the swap */
+	uint64_t max_client_locked_bytes; /* of them, bytes reclaim cannot take back (raw
+					 * allocations, mlocked regions) per uid that is not
+					 * root or in the admin group; 0 = no limit */
 	unsigned int max_pipeline;	/* requests queued per connection before reading pauses */
 	unsigned int shutdown_timeout;	/* seconds to let clients take their last answers */
 	int log_level;			/* LOG_ERR..LOG_DEBUG */
@@ -48,6 +51,8 @@ struct daemon_config {
 
 /* max-client-bytes not given: config_parse_args makes it the arena plus the swap. */
 #define CONFIG_AUTO	UINT64_MAX
+/* max-client-locked-bytes: RLIMIT_MEMLOCK's default since Linux 5.16. */
+#define CONFIG_LOCKED_DEFAULT	(8ull << 20)
 
 /* The configured value of tunable T (min_free_kbytes 0 = the engine's computed one). */
 uint64_t config_tunable(const struct daemon_config *c, enum rcl_tunable t);

@@ -26,6 +26,7 @@ struct uid_usage {
 	uid_t uid;
 	unsigned int count;		/* allocations charged */
 	uint64_t bytes;			/* their bytes */
+	uint64_t locked;		/* bytes reclaim cannot take: raw, mlocked regions */
 };
 
 struct rawpages {
@@ -131,6 +132,56 @@ void rawpages_uncharge(struct rawpages *raw, uid_t uid, uint64_t bytes)
 	pthread_mutex_unlock(&raw->lock);
 }
 
+int rawpages_charge_locked(struct rawpages *raw, uid_t uid, uint64_t bytes, uint64_t max_bytes,
+			   uint64_t *ret_locked)
+{
+	struct uid_usage *u;
+	int ret = 0;
+
+	pthread_mutex_lock(&raw->lock);
+	u = __usage_find(raw, uid, true);
+	if (!u)
+		ret = -ENOMEM;
+	else if (max_bytes && (bytes > max_bytes || u->locked > max_bytes - bytes))
+		ret = -EDQUOT;
+	else
+		u->locked += bytes;
+	if (ret_locked)
+		*ret_locked = u ? u->locked : 0;
+	pthread_mutex_unlock(&raw->lock);
+	return ret;
+}
+
+/* Caller holds raw->lock. */
+static void __uncharge_locked(struct rawpages *raw, uid_t uid, uint64_t bytes)
+{
+	struct uid_usage *u = __usage_find(raw, uid, false);
+
+	if (u)
+		u->locked -= bytes;
+}
+
+void rawpages_uncharge_locked(struct rawpages *raw, uid_t uid, uint64_t bytes)
+{
+	if (!bytes)
+		return;
+	pthread_mutex_lock(&raw->lock);
+	__uncharge_locked(raw, uid, bytes);
+	pthread_mutex_unlock(&raw->lock);
+}
+
+uint64_t rawpages_locked(struct rawpages *raw, uid_t uid)
+{
+	struct uid_usage *u;
+	uint64_t locked;
+
+	pthread_mutex_lock(&raw->lock);
+	u = __usage_find(raw, uid, false);
+	locked = u ? u->locked : 0;
+	pthread_mutex_unlock(&raw->lock);
+	return locked;
+}
+
 int rawpages_add(struct rawpages *raw, uint32_t pfn, unsigned int order, uid_t uid,
 		 uint64_t session_id, bool persistent)
 {
@@ -189,6 +240,7 @@ unsigned int rawpages_release_session(struct rawpages *raw, struct rcl_engine *e
 			}
 			*pp = a->next;
 			__uncharge(raw, a->uid, (uint64_t)RCL_PAGE_SIZE << a->order);
+			__uncharge_locked(raw, a->uid, (uint64_t)RCL_PAGE_SIZE << a->order);
 			a->next = doomed;
 			doomed = a;
 		}

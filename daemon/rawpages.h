@@ -30,6 +30,17 @@ int rawpages_charge(struct rawpages *raw, uid_t uid, uint64_t bytes, unsigned in
 /* Undo a charge (the allocation failed, or was freed). */
 void rawpages_uncharge(struct rawpages *raw, uid_t uid, uint64_t bytes);
 
+/*
+ * The bytes UID holds that reclaim cannot take back (raw allocations, mlocked regions), the
+ * role of the kernel's RLIMIT_MEMLOCK: charge BYTES more unless that passes MAX_BYTES (0 = no
+ * limit), with what UID then holds (or held, refused) in *RET_LOCKED if not NULL. 0, -EDQUOT
+ * or -ENOMEM.
+ */
+int rawpages_charge_locked(struct rawpages *raw, uid_t uid, uint64_t bytes, uint64_t max_bytes,
+			   uint64_t *ret_locked);
+void rawpages_uncharge_locked(struct rawpages *raw, uid_t uid, uint64_t bytes);
+uint64_t rawpages_locked(struct rawpages *raw, uid_t uid);
+
 /* Record an allocation made on connection SESSION_ID. 0 or -ENOMEM. */
 int rawpages_add(struct rawpages *raw, uint32_t pfn, unsigned int order, uid_t uid,
 		 uint64_t session_id, bool persistent);
@@ -44,7 +55,7 @@ int rawpages_take(struct rawpages *raw, uint32_t pfn, unsigned int order, uid_t 
 
 /*
  * Free, in ENGINE, every allocation of connection SESSION_ID not marked persistent, and
- * uncharge it. Returns how many were freed.
+ * uncharge it (its bytes and its locked bytes). Returns how many were freed.
  */
 unsigned int rawpages_release_session(struct rawpages *raw, struct rcl_engine *engine,
 				      uint64_t session_id);

@@ -137,6 +137,30 @@ int registry_region_take(struct registry *reg, uint32_t id, uid_t uid, bool admi
 	return region_lookup(reg, id, uid, admin, ret, true);
 }
 
+int registry_region_set_locked(struct registry *reg, uint32_t id, uint64_t locked_bytes,
+			       uint64_t *ret_old)
+{
+	struct region_node **pp;
+	int err = 0;
+
+	pthread_mutex_lock(&reg->lock);
+	pp = __region_find(reg, id);
+	if (pp) {
+		*ret_old = (*pp)->rec.locked_bytes;
+		(*pp)->rec.locked_bytes = locked_bytes;
+	} else {
+		err = -ENOENT;
+	}
+	pthread_mutex_unlock(&reg->lock);
+	return err;
+}
+
+void registry_region_uncharge(struct rawpages *raw, const struct region_rec *rec)
+{
+	rawpages_uncharge(raw, rec->uid, rec->bytes);
+	rawpages_uncharge_locked(raw, rec->uid, rec->locked_bytes);
+}
+
 unsigned int registry_release_session(struct registry *reg, struct rcl_engine *engine,
 				      struct rawpages *raw, uint64_t session_id)
 {
@@ -161,7 +185,7 @@ unsigned int registry_release_session(struct registry *reg, struct rcl_engine *e
 	while ((n = doomed)) {
 		doomed = n->next;
 		rcl_region_free(engine, n->rec.id);
-		rawpages_uncharge(raw, n->rec.uid, n->rec.bytes);
+		registry_region_uncharge(raw, &n->rec);
 		free(n);
 		nr++;
 	}

@@ -30,6 +30,7 @@ struct region_rec {
 	bool persistent;		/* survives that connection */
 	bool file;			/* REGION_FILE */
 	uint64_t bytes;			/* charged to the owner: whole pages */
+	uint64_t locked_bytes;		/* of them, charged as locked (mlock): 0 or bytes */
 	char memcg[256];		/* path of its memcg at creation */
 	char path[256];			/* REGION_FILE: relative to the data directory */
 };
@@ -53,8 +54,18 @@ int registry_region_take(struct registry *reg, uint32_t id, uid_t uid, bool admi
 			 struct region_rec *ret);
 
 /*
+ * Region ID is now locked (LOCKED_BYTES: its bytes) or not (0): swap that into its record and
+ * give what was there in *RET_OLD. 0, or -ENOENT when the region is gone (freed meanwhile).
+ */
+int registry_region_set_locked(struct registry *reg, uint32_t id, uint64_t locked_bytes,
+			       uint64_t *ret_old);
+
+/* Give REC's owner back in RAW what the region was charged: its bytes and its locked bytes. */
+void registry_region_uncharge(struct rawpages *raw, const struct region_rec *rec);
+
+/*
  * Free, in ENGINE, every region of connection SESSION_ID not marked persistent, and uncharge
- * it from RAW. Returns how many were freed.
+ * it from RAW (registry_region_uncharge). Returns how many were freed.
  */
 unsigned int registry_release_session(struct registry *reg, struct rcl_engine *engine,
 				      struct rawpages *raw, uint64_t session_id);

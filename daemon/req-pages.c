@@ -47,6 +47,13 @@ static int alloc_check(struct req_ctx *ctx, const Reclaim__V1__AllocPages *a, Re
 	return 0;
 }
 
+/* Give back a raw allocation's charges: its bytes, locked all of them. */
+static void raw_uncharge(struct rawpages *raw, uid_t uid, uint64_t bytes)
+{
+	rawpages_uncharge(raw, uid, bytes);
+	rawpages_uncharge_locked(raw, uid, bytes);
+}
+
 int req_alloc_pages(struct req_ctx *ctx, const Request *req, Response *resp)
 {
 	const Reclaim__V1__AllocPages *a = req->alloc_pages;
@@ -65,9 +72,15 @@ int req_alloc_pages(struct req_ctx *ctx, const Request *req, Response *resp)
 	ret = limits_charge(c, raw, ctx->uid, bytes, "alloc pages", resp);
 	if (ret < 0)
 		return ret;
+	/* Raw frames are never reclaimed: they count as locked, as pinned pages do. */
+	ret = limits_charge_locked(c, raw, ctx->uid, ctx->admin, bytes, "alloc pages", resp);
+	if (ret < 0) {
+		rawpages_uncharge(raw, ctx->uid, bytes);
+		return ret;
+	}
 	r = malloc(sizeof(*r));
 	if (!r) {
-		rawpages_uncharge(raw, ctx->uid, bytes);
+		raw_uncharge(raw, ctx->uid, bytes);
 		return -ENOMEM;
 	}
 	reclaim__v1__alloc_pages_reply__init(r);
@@ -86,7 +99,7 @@ int req_alloc_pages(struct req_ctx *ctx, const Request *req, Response *resp)
 			rcl_free_pages(ctx->engine, pfn, a->order);
 	}
 	if (ret < 0) {
-		rawpages_uncharge(raw, ctx->uid, bytes);
+		raw_uncharge(raw, ctx->uid, bytes);
 		free(r);
 		/* GFP_ATOMIC and GFP_NOWAIT do not reclaim: say so rather than "after reclaim". */
 		if (ret == -ENOMEM)
@@ -129,7 +142,7 @@ int req_free_pages(struct req_ctx *ctx, const Request *req, Response *resp)
 	}
 	/* The registry vouched for pfn and order: the engine cannot refuse them. */
 	rcl_free_pages(ctx->engine, f->pfn, f->order);
-	rawpages_uncharge(ctx->server->raw, owner, (uint64_t)RCL_PAGE_SIZE << f->order);
+	raw_uncharge(ctx->server->raw, owner, (uint64_t)RCL_PAGE_SIZE << f->order);
 	resp->msg_case = RESP(FREE_PAGES);
 	resp->free_pages = r;
 	return 0;

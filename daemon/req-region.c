@@ -209,9 +209,19 @@ int req_region_create(struct req_ctx *ctx, const Request *req, Response *resp)
 	}
 	spec.nr_pages = (c->bytes + RCL_PAGE_SIZE - 1) / RCL_PAGE_SIZE;
 	rec.bytes = spec.nr_pages * RCL_PAGE_SIZE;
+	rec.uid = ctx->uid;
 	ret = limits_charge(cfg, ctx->server->raw, ctx->uid, rec.bytes, "region create", resp);
 	if (ret < 0)
 		return ret;
+	if (c->locked) {
+		ret = limits_charge_locked(cfg, ctx->server->raw, ctx->uid, ctx->admin, rec.bytes,
+					   "region create", resp);
+		if (ret < 0) {
+			rawpages_uncharge(ctx->server->raw, ctx->uid, rec.bytes);
+			return ret;
+		}
+		rec.locked_bytes = rec.bytes;
+	}
 	spec.type = c->kind == RECLAIM__V1__REGION_KIND__REGION_FILE ? RCL_REGION_FILE :
 								       RCL_REGION_ANON;
 	spec.memcg_id = memcg;
@@ -228,7 +238,7 @@ int req_region_create(struct req_ctx *ctx, const Request *req, Response *resp)
 		ret = file_owners_open(ctx->server->files, spec.path, &cred, c->shared,
 				       c->mode ? c->mode->bits : FILE_MODE_DEFAULT, &attr, &created);
 		if (ret < 0) {
-			rawpages_uncharge(ctx->server->raw, ctx->uid, rec.bytes);
+			registry_region_uncharge(ctx->server->raw, &rec);
 			free(r);
 			return req_file_error(ctx, c->path, ret, c->shared ? "read and write" : "read",
 					  &attr, resp);
@@ -238,7 +248,6 @@ int req_region_create(struct req_ctx *ctx, const Request *req, Response *resp)
 		ret = rcl_region_create(ctx->engine, &spec, &id);
 	if (ret == 0) {
 		rec.id = id;
-		rec.uid = ctx->uid;
 		rec.session_id = ctx->session_id;
 		rec.persistent = c->persistent;
 		rec.file = spec.type == RCL_REGION_FILE;
@@ -251,7 +260,7 @@ int req_region_create(struct req_ctx *ctx, const Request *req, Response *resp)
 	if (ret < 0) {
 		if (created)
 			file_owners_uncreate(ctx->server->files, c->path);
-		rawpages_uncharge(ctx->server->raw, ctx->uid, rec.bytes);
+		registry_region_uncharge(ctx->server->raw, &rec);
 		free(r);
 		region_create_error(ctx, c, ret, resp);
 		return ret;
@@ -316,7 +325,7 @@ int req_region_free(struct req_ctx *ctx, const Request *req, Response *resp)
 	}
 	/* The registry vouched for the id and gave up its record: the region goes now. */
 	rcl_region_free(ctx->engine, rec.id);
-	rawpages_uncharge(ctx->server->raw, rec.uid, rec.bytes);
+	registry_region_uncharge(ctx->server->raw, &rec);
 	reclaim__v1__region_free_reply__init(r);
 	resp->msg_case = RESP(REGION_FREE);
 	resp->region_free = r;
@@ -900,40 +909,78 @@ int req_madvise(struct req_ctx *ctx, const Request *req, Response *resp)
 	return 0;
 }
 
-/* mlock, munlock: a whole-region call; *ret_pages is the region's size. */
-static int whole_region_call(struct req_ctx *ctx, const Reclaim__V1__PageRange *range,
-			     int (*fn)(struct rcl_engine *, uint32_t), Response *resp,
-			     uint64_t *ret_pages)
+/* mlock, munlock: the region the whole-region @range names, in *@rec. */
+static int whole_region_get(struct req_ctx *ctx, const Reclaim__V1__PageRange *range,
+			    Response *resp, struct region_rec *rec)
 {
-	struct region_rec rec;
 	uint64_t first, nr;
 	int ret;
 
-	ret = range_get(ctx, range, resp, &rec, &first, &nr);
+	ret = range_get(ctx, range, resp, rec, &first, &nr);
 	if (ret == 0)
-		ret = range_whole(ctx, &rec, first, nr, resp);
-	if (ret < 0)
-		return ret;
-	ret = fn(ctx->engine, rec.id);
+		ret = range_whole(ctx, rec, first, nr, resp);
+	return ret;
+}
+
+/*
+ * Lock the region: its bytes count against its owner's max-client-locked-bytes first (unless
+ * they already do), as mlock(2) checks RLIMIT_MEMLOCK before it faults anything in. The
+ * registry's record says whether they count: of two mlocks racing, the second to record it
+ * gives its charge back, and so does one whose region was freed meanwhile.
+ */
+static int region_lock(struct req_ctx *ctx, const struct region_rec *rec, Response *resp)
+{
+	struct rawpages *raw = ctx->server->raw;
+	uint64_t old = 0;
+	int ret;
+
+	if (!rec->locked_bytes) {
+		ret = limits_charge_locked(ctx->config, raw, rec->uid, ctx->admin, rec->bytes,
+					   "mlock", resp);
+		if (ret < 0)
+			return ret;
+	}
+	ret = rcl_region_mlock(ctx->engine, rec->id);
+	if (rec->locked_bytes)
+		return ret < 0 ? engine_error(ctx, ret, resp) : 0;
+	if (ret < 0) {
+		rawpages_uncharge_locked(raw, rec->uid, rec->bytes);
+		return engine_error(ctx, ret, resp);
+	}
+	if (registry_region_set_locked(ctx->server->registry, rec->id, rec->bytes, &old) < 0 ||
+	    old)
+		rawpages_uncharge_locked(raw, rec->uid, rec->bytes);
+	return 0;
+}
+
+/* Unlock the region, and give its owner back the bytes it had locked. */
+static int region_unlock(struct req_ctx *ctx, const struct region_rec *rec, Response *resp)
+{
+	uint64_t old = 0;
+	int ret = rcl_region_munlock(ctx->engine, rec->id);
+
 	if (ret < 0)
 		return engine_error(ctx, ret, resp);
-	*ret_pages = nr;
+	if (registry_region_set_locked(ctx->server->registry, rec->id, 0, &old) == 0)
+		rawpages_uncharge_locked(ctx->server->raw, rec->uid, old);
 	return 0;
 }
 
 int req_mlock(struct req_ctx *ctx, const Request *req, Response *resp)
 {
 	Reclaim__V1__MlockReply *r;
-	uint64_t pages;
-	int ret = whole_region_call(ctx, req->mlock->range, rcl_region_mlock, resp, &pages);
+	struct region_rec rec;
+	int ret = whole_region_get(ctx, req->mlock->range, resp, &rec);
 
+	if (ret == 0)
+		ret = region_lock(ctx, &rec, resp);
 	if (ret < 0)
 		return ret;
 	r = malloc(sizeof(*r));
 	if (!r)
 		return -ENOMEM;
 	reclaim__v1__mlock_reply__init(r);
-	r->pages = pages;
+	r->pages = rec.bytes / RCL_PAGE_SIZE;
 	resp->msg_case = RESP(MLOCK);
 	resp->mlock = r;
 	return 0;
@@ -942,16 +989,18 @@ int req_mlock(struct req_ctx *ctx, const Request *req, Response *resp)
 int req_munlock(struct req_ctx *ctx, const Request *req, Response *resp)
 {
 	Reclaim__V1__MunlockReply *r;
-	uint64_t pages;
-	int ret = whole_region_call(ctx, req->munlock->range, rcl_region_munlock, resp, &pages);
+	struct region_rec rec;
+	int ret = whole_region_get(ctx, req->munlock->range, resp, &rec);
 
+	if (ret == 0)
+		ret = region_unlock(ctx, &rec, resp);
 	if (ret < 0)
 		return ret;
 	r = malloc(sizeof(*r));
 	if (!r)
 		return -ENOMEM;
 	reclaim__v1__munlock_reply__init(r);
-	r->pages = pages;
+	r->pages = rec.bytes / RCL_PAGE_SIZE;
 	resp->msg_case = RESP(MUNLOCK);
 	resp->munlock = r;
 	return 0;

@@ -711,7 +711,7 @@ static void on_oom_kill(void *arg, uint32_t region_id)
 
 	if (registry_region_take(s->registry, region_id, 0, true, &rec) < 0)
 		return;
-	rawpages_uncharge(s->raw, rec.uid, rec.bytes);
+	registry_region_uncharge(s->raw, &rec);
 	log_warning("out of memory: freed region %u of uid %u (%" PRIu64 " bytes, memcg %s)",
 		    region_id, (unsigned int)rec.uid, rec.bytes, rec.memcg);
 }

@@ -14,6 +14,8 @@
  *                       ("polls=N max_ms=X")
  *   region-close GIB    a region of GIB GiB that belongs to this connection, its first and
  *                       last pages written; then the connection closes, which frees it
+ *   locked-close KIB    a region of KIB KiB created locked that belongs to this connection;
+ *                       then the connection closes, which frees it
  *   oversize            a header one byte over the server's limit
  *   truncated           half a frame, then close
  *   garbage             a frame whose body is not a Request
@@ -261,6 +263,25 @@ static int cmd_region_close(struct rclc *c, uint64_t gib)
 	pages = resp->region_create->pages;
 	rclc_response_free(resp);
 	return touch_pages(c, id, 0, 16) || touch_pages(c, id, pages - 16, 16);
+}
+
+static int cmd_locked_close(struct rclc *c, uint64_t kib)
+{
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__RegionCreate rc = RECLAIM__V1__REGION_CREATE__INIT;
+	Reclaim__V1__Response *resp;
+	int ret;
+
+	rc.bytes = kib << 10;
+	rc.locked = true;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_REGION_CREATE;
+	req.region_create = &rc;
+	if (rclc_call(c, &req, &resp) < 0)
+		return 1;
+	print_status(resp);
+	ret = resp->status->code != RECLAIM__V1__CODE__OK;
+	rclc_response_free(resp);
+	return ret;
 }
 
 /* N requests written before any answer is read: the answers must come back in order. */
@@ -760,6 +781,8 @@ int main(int argc, char **argv)
 		r = cmd_idle(c, argv[argi + 1], argv[argi + 2]);
 	else if (!strcmp(argv[argi], "region-close") && argc - argi == 2)
 		r = cmd_region_close(c, strtoull(argv[argi + 1], NULL, 10));
+	else if (!strcmp(argv[argi], "locked-close") && argc - argi == 2)
+		r = cmd_locked_close(c, strtoull(argv[argi + 1], NULL, 10));
 	else if (!strcmp(argv[argi], "poll") && argc - argi == 3)
 		r = cmd_poll(c, (unsigned int)atoi(argv[argi + 1]),
 			     (unsigned int)atoi(argv[argi + 2]));

@@ -1,0 +1,81 @@
+#!/bin/bash
+# max-client-locked-bytes, the role of RLIMIT_MEMLOCK: what a uid that is not root or in the
+# admin group holds that reclaim cannot take back (regions it mlocks or creates locked, raw
+# allocations) stays under the limit, however it tries; what it gives back (munlock, free, a
+# closed connection) it may lock again; root is not held to it.
+set -u
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/daemon.sh"
+plan 20
+
+ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
+nobody() { setpriv --reuid 65534 --regid 65534 --clear-groups "$RECLAIMCTL" --socket "$sock" "$@"; }
+
+if ! setpriv --reuid 65534 --regid 65534 --clear-groups true 2>/dev/null; then
+	echo "1..0 # SKIP cannot switch to uid 65534 here"
+	exit 77
+fi
+
+start_daemon --socket-mode 0666 --max-client-locked-bytes 1M && ok "daemon is READY" ||
+	not_ok "daemon is READY"
+
+# "refused" with exit status 5 (NO_SPACE) and the limit named, by its option and value.
+refused() {
+	local out rc
+
+	out=$("$@" 2>&1)
+	rc=$?
+	[ "$rc" -eq 5 ] && grep -q 'over the limit (max-client-locked-bytes 1048576)' <<<"$out"
+}
+
+# The probe's locked-close: a 1 MiB locked region of its own connection, which then closes.
+locked_close() { "$RCLC_PROBE" --uid 65534 "$sock" locked-close 1024 2>&1 | grep -q 'code=OK'; }
+# The daemon frees a closed connection's regions after it reads the close: wait (bounded).
+locked_close_again() {
+	local deadline=$((SECONDS + 10))
+
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		locked_close && return 0
+		sleep 0.05
+	done
+	return 1
+}
+relock() { nobody munlock "$1" >/dev/null && nobody mlock "$2" >/dev/null; }
+free_then_lock() { nobody free "$1" >/dev/null && nobody mlock "$2" >/dev/null; }
+
+a=$(nobody alloc 512K) && b=$(nobody alloc 768K)
+check "uid 65534 creates two regions, 512 KiB and 768 KiB" test -n "$a" -a -n "$b"
+check "it locks the first (512 KiB of 1 MiB)" nobody mlock "$a"
+check "locking it again charges nothing more" nobody mlock "$a"
+check "locking the second would pass 1 MiB: NO_SPACE, naming the limit" refused nobody mlock "$b"
+check "a region created locked past the limit is refused the same way" \
+	refused nobody alloc 768K --locked
+check "so is a raw allocation past it (order 8: 1 MiB)" refused nobody alloc-pages 8
+check "after munlock of the first, the second locks" relock "$a" "$b"
+check "... and the first no longer fits (768 + 512 KiB)" refused nobody mlock "$a"
+check "freeing the locked region gives its bytes back: the first locks" free_then_lock "$b" "$a"
+pfn=$(nobody alloc-pages 7)
+check "a raw allocation of 512 KiB fits beside the 512 KiB locked" test -n "$pfn"
+check "one more raw page does not" refused nobody alloc-pages 0
+check "freeing the raw pages gives them back" nobody free-pages "$pfn" 7
+l=$(nobody alloc 512K --locked)
+check "... so that a 512 KiB region created locked fits again" test -n "$l"
+nobody free "$l" >/dev/null
+nobody munlock "$a" >/dev/null
+
+# A connection's own locked region goes with the connection, and so does its charge.
+check "a connection creates a 1 MiB locked region of its own, then closes" locked_close
+check "once the daemon has freed it, the next connection may lock 1 MiB again" \
+	locked_close_again
+
+# Root (CAP_IPC_LOCK's role) is not held to it, and may lock a uid's region past its limit.
+check "root creates a 2 MiB locked region past the 1 MiB limit" ctl alloc 2M --locked
+d=$(nobody alloc 768K)
+nobody mlock "$a" >/dev/null
+check "root locks uid 65534's 768 KiB region beside the owner's 512 KiB" ctl mlock "$d"
+check "the owner, at 1280 KiB locked by root's act, cannot lock one page more" \
+	refused nobody alloc-pages 0
+unlock_then_alloc() { nobody munlock "$1" >/dev/null && nobody alloc-pages 0 >/dev/null; }
+check "the owner's munlock of it gives the bytes back: one raw page fits" unlock_then_alloc "$d"
+
+finish
