@@ -1,9 +1,13 @@
 /*
  * req-memcg.c - memory cgroups, proactive reclaim, drop caches and the pressure level now.
  *
- * Paths are "/a/b" ("/" is the root). A group is changed or removed only by the uid that
- * owns it (its creator, or the uid an admin delegated it to), root or the admin group;
- * top-level groups are created by admins only, deeper ones by whoever owns the parent.
+ * Paths are "/a/b" ("/" is the root). A group is used (regions in it, reclaim, groups made
+ * below it) by the uid that owns it (its creator, or the uid an admin delegated it to), root
+ * or the admin group; top-level groups are created by admins only, deeper ones by whoever owns
+ * the parent. A group's limits are set, and the group removed, by whoever owns its parent, as
+ * cgroup v2 delegation leaves the delegated directory's interface files and its rmdir to the
+ * parent directory's owner: they share out the parent's memory, so a delegatee configures and
+ * removes the groups below the one it was given, never that one.
  * Reading (stat, list, events, pressure) follows the rule of regions: a client that is not an
  * admin sees the root group (the daemon's own figures), the groups it owns and what lies
  * below them; any other group is PERMISSION_DENIED naming its owner, as another uid's region
@@ -57,6 +61,55 @@ bool req_memcg_may_use(struct req_ctx *ctx, uint32_t id)
 }
 
 static int deny(struct req_ctx *ctx, Response *resp, const char *path, uint32_t id);
+
+/* Group ID's parent, in *@ret. 0, or -ENOENT (ID is gone, or the root). */
+static int memcg_parent(struct req_ctx *ctx, uint32_t id, uint32_t *ret)
+{
+	char path[1024], *slash;
+	int err = rcl_memcg_path(ctx->engine, id, path, sizeof(path));
+
+	if (err < 0)
+		return err;
+	slash = strrchr(path, '/');
+	if (!slash || !slash[1])
+		return -ENOENT;
+	if (slash == path) {
+		*ret = RCL_MEMCG_ROOT;
+		return 0;
+	}
+	*slash = '\0';
+	return rcl_memcg_lookup(ctx->engine, path, ret);
+}
+
+/*
+ * May the caller set group ID's limits or remove it (PATH, as the request named it)? Its
+ * parent's owner may (the header says why); the caller that owns ID alone is told who may.
+ * 0, or -EPERM / -ENOENT with RESP's Status set.
+ */
+static int may_configure(struct req_ctx *ctx, const char *path, uint32_t id, Response *resp)
+{
+	uint32_t parent;
+	int err;
+
+	if (ctx->admin)
+		return 0;
+	if (!req_memcg_may_use(ctx, id))
+		return deny(ctx, resp, path, id);
+	err = memcg_parent(ctx, id, &parent);
+	if (err < 0) {
+		status_set(resp, CODE(NOT_FOUND), "%s: no memcg %s", ctx->name, path);
+		return err;
+	}
+	if (parent != RCL_MEMCG_ROOT && req_memcg_may_use(ctx, parent))
+		return 0;
+	status_set(resp, CODE(PERMISSION_DENIED),
+		   "%s: %s was delegated to uid %u: its limits and its removal belong to the "
+		   "owner of its parent (uid %u); uid %u may change the groups it makes below it",
+		   ctx->name, path, (unsigned int)ctx->uid,
+		   (unsigned int)registry_memcg_owner(ctx->server->registry, parent),
+		   (unsigned int)ctx->uid);
+	return -EPERM;
+}
 
 /* May the caller read group ID's figures and hear its events? */
 static bool memcg_visible(struct req_ctx *ctx, uint32_t id)
@@ -235,9 +288,9 @@ int req_memcg_set(struct req_ctx *ctx, const Request *req, Response *resp)
 			   "memcg set: the root group has no limits (see the tunables)");
 		return -EINVAL;
 	}
-	if (!req_memcg_may_use(ctx, id))
-		return deny(ctx, resp, set->path, id);
-	ret = limits_check(ctx, set->limits, resp);
+	ret = may_configure(ctx, set->path, id, resp);
+	if (ret == 0)
+		ret = limits_check(ctx, set->limits, resp);
 	if (ret == 0)
 		ret = limits_apply(ctx, id, set->limits, resp);
 	if (ret < 0)
@@ -271,8 +324,9 @@ int req_memcg_delete(struct req_ctx *ctx, const Request *req, Response *resp)
 		status_set(resp, CODE(PERMISSION_DENIED), "memcg delete: the root group stays");
 		return -EPERM;
 	}
-	if (!req_memcg_may_use(ctx, id))
-		return deny(ctx, resp, path, id);
+	ret = may_configure(ctx, path, id, resp);
+	if (ret < 0)
+		return ret;
 	r = malloc(sizeof(*r));
 	if (!r)
 		return -ENOMEM;

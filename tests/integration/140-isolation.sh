@@ -5,7 +5,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 28
+plan 33
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 nobody() { setpriv --reuid 65534 --regid 65534 --clear-groups "$RECLAIMCTL" --socket "$sock" "$@"; }
@@ -70,6 +70,20 @@ out=$(nobody memcg create /theirs --owner 65534 2>&1); rc=$?
 check "uid 65534 cannot delegate a group to itself (PERMISSION_DENIED, exit 3)" \
 	bash -c '[ "$0" -eq 3 ] && grep -q "owner_uid: only root or the admin group" <<<"$1"' "$rc" "$out"
 check "uid 65534 creates a group inside its own" nobody memcg create /deleg/mine
+
+# Delegation as cgroup v2 has it: the delegated group's limits and its removal stay with its
+# parent's owner; the delegatee configures and removes what it makes below it.
+out=$(nobody memcg set /deleg --max 1G 2>&1); rc=$?
+check "uid 65534 cannot raise the max of the group delegated to it (exit 3, saying whose it is)" \
+	bash -c '[ "$0" -eq 3 ] && grep -q "memcg set: /deleg was delegated to uid 65534: its limits and its removal belong to the owner of its parent (uid 0)" <<<"$1"' "$rc" "$out"
+out=$(nobody memcg rm /deleg 2>&1); rc=$?
+check "uid 65534 cannot remove it either (exit 3)" \
+	bash -c '[ "$0" -eq 3 ] && grep -q "memcg delete: /deleg was delegated to uid 65534" <<<"$1"' "$rc" "$out"
+check "uid 65534 sets the limits of the group it made below" \
+	nobody memcg set /deleg/mine --max 4M --high 3M
+make_and_remove() { nobody memcg create /deleg/tmp && nobody memcg rm /deleg/tmp; }
+check "uid 65534 makes and removes a group below its own" make_and_remove
+check "root still sets the delegated group's limits" ctl memcg set /deleg --max 16M
 
 list=$(nobody --json memcg list)
 check "uid 65534's memcg list: its own groups" \
