@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,21 +82,99 @@ static void print_counters(const struct rclc_counter *c, size_t n)
 		printf("%s %" PRIu64 "\n", c[i].name, c[i].value);
 }
 
+/* The limits as memcg stat and list show them: the cgroup file's name, and the JSON key. */
+static const struct {
+	const char *file, *key;
+	size_t offset;
+} limit_rows[] = {
+	{ "memory.min", "min_bytes", offsetof(struct rclc_memcg_info, min) },
+	{ "memory.low", "low_bytes", offsetof(struct rclc_memcg_info, low) },
+	{ "memory.high", "high_bytes", offsetof(struct rclc_memcg_info, high) },
+	{ "memory.max", "max_bytes", offsetof(struct rclc_memcg_info, max) },
+	{ "memory.swap.max", "swap_max_bytes", offsetof(struct rclc_memcg_info, swap_max) },
+};
+#define NR_LIMIT_ROWS	(sizeof(limit_rows) / sizeof(limit_rows[0]))
+
+static uint64_t limit_value(const struct rclc_memcg_info *m, size_t row)
+{
+	return *(const uint64_t *)((const char *)m + limit_rows[row].offset);
+}
+
+/* @m's limits, a line each, "max" for none, as the kernel's files read. */
+static void print_limits(const struct rclc_memcg_info *m)
+{
+	size_t i;
+
+	for (i = 0; i < NR_LIMIT_ROWS; i++) {
+		if (limit_value(m, i) == RCLC_UNLIMITED)
+			printf("%s max\n", limit_rows[i].file);
+		else
+			printf("%s %" PRIu64 "\n", limit_rows[i].file, limit_value(m, i));
+	}
+	printf("memory.swappiness %" PRIu32 "\n", m->swappiness);
+}
+
+/* The same into the JSON object @doc, null for none. */
+static void json_limits(struct json_object *doc, const struct rclc_memcg_info *m)
+{
+	size_t i;
+
+	for (i = 0; i < NR_LIMIT_ROWS; i++) {
+		if (limit_value(m, i) == RCLC_UNLIMITED)
+			json_object_object_add(doc, limit_rows[i].key, NULL);
+		else
+			json_add_u64(doc, limit_rows[i].key, limit_value(m, i));
+	}
+	json_add_u64(doc, "swappiness", m->swappiness);
+}
+
+/*
+ * Group @path's limits, in *@ret (ret->path empty for the root group, which has none). The
+ * list of @path's subtree starts with the group itself.
+ */
+static int memcg_limits(struct cmd_ctx *ctx, const char *path, struct rclc_memcg_info *ret)
+{
+	struct rclc_memcg_info *m;
+	size_t n;
+	int err = rclc_memcg_list(ctx->conn, path, &m, &n);
+
+	if (err < 0)
+		return err;
+	memset(ret, 0, sizeof(*ret));
+	if (n && strcmp(m[0].path, "/"))
+		*ret = m[0];
+	free(m);
+	return 0;
+}
+
 static int memcg_stat(struct cmd_ctx *ctx, const char *path)
 {
+	struct rclc_memcg_info limits;
 	struct rclc_memcg_stat st;
-	struct json_object *doc;
+	struct json_object *doc, *l;
 	int ret = rclc_memcg_stat(ctx->conn, path, &st);
 
 	if (ret < 0)
 		return ctl_fail(ctx, ret);
+	ret = memcg_limits(ctx, path, &limits);
+	if (ret < 0) {
+		rclc_memcg_stat_release(&st);
+		return ctl_fail(ctx, ret);
+	}
 	if (ctx->json) {
 		doc = json_object_new_object();
 		json_add_u64(doc, "usage_bytes", st.usage_bytes);
+		if (limits.path[0]) {
+			l = json_object_new_object();
+			json_limits(l, &limits);
+			json_object_object_add(doc, "limits", l);
+		}
 		json_object_object_add(doc, "stat", json_counters(st.stat, st.nr_stat));
 		json_object_object_add(doc, "events", json_counters(st.events, st.nr_events));
 		json_print(doc);
 	} else {
+		if (limits.path[0])
+			print_limits(&limits);
 		print_counters(st.stat, st.nr_stat);
 		print_counters(st.events, st.nr_events);
 	}
@@ -124,6 +203,8 @@ static int memcg_list(struct cmd_ctx *ctx, const char *subtree)
 		json_object_object_add(one, "path", json_object_new_string(m[i].path));
 		json_add_u64(one, "owner_uid", m[i].owner_uid);
 		json_add_u64(one, "usage_bytes", m[i].usage_bytes);
+		if (strcmp(m[i].path, "/"))
+			json_limits(one, &m[i]);
 		json_object_array_add(doc, one);
 	}
 	json_print(doc);

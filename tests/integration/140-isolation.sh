@@ -5,7 +5,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 33
+plan 36
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 nobody() { setpriv --reuid 65534 --regid 65534 --clear-groups "$RECLAIMCTL" --socket "$sock" "$@"; }
@@ -79,11 +79,23 @@ check "uid 65534 cannot raise the max of the group delegated to it (exit 3, sayi
 out=$(nobody memcg rm /deleg 2>&1); rc=$?
 check "uid 65534 cannot remove it either (exit 3)" \
 	bash -c '[ "$0" -eq 3 ] && grep -q "memcg delete: /deleg was delegated to uid 65534" <<<"$1"' "$rc" "$out"
+# LIMIT of group PATH as `memcg stat --json` shows it (as uid 65534), e.g. max_bytes.
+limit_is() {
+	nobody --json memcg stat "$1" | python3 -c 'import json, sys
+v = json.load(sys.stdin)["limits"][sys.argv[1]]
+sys.exit(0 if str(v) == sys.argv[2] else "%s is %s" % (sys.argv[1], v))' "$2" "$3"
+}
+check "... and its max is still the 8 MiB root gave it" limit_is /deleg max_bytes 8388608
 check "uid 65534 sets the limits of the group it made below" \
 	nobody memcg set /deleg/mine --max 4M --high 3M
+mine_limits() { limit_is /deleg/mine max_bytes 4194304 && limit_is /deleg/mine high_bytes 3145728; }
+check "... which memcg stat reads back" mine_limits
 make_and_remove() { nobody memcg create /deleg/tmp && nobody memcg rm /deleg/tmp; }
 check "uid 65534 makes and removes a group below its own" make_and_remove
 check "root still sets the delegated group's limits" ctl memcg set /deleg --max 16M
+check "... and its text stat says so as memory.max reads" \
+	bash -c '"$0" --socket "$1" memcg stat /deleg | grep -qx "memory.max 16777216"' \
+	"$RECLAIMCTL" "$sock"
 
 list=$(nobody --json memcg list)
 check "uid 65534's memcg list: its own groups" \
