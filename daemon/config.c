@@ -40,6 +40,7 @@ void config_init(struct daemon_config *c)
 	c->max_client_regions = 4096;
 	c->max_client_bytes = CONFIG_AUTO;
 	c->max_client_locked_bytes = CONFIG_LOCKED_DEFAULT;
+	c->max_client_memcgs = 256;
 	c->max_pipeline = 64;
 	c->shutdown_timeout = 10;
 	c->log_level = LOG_INFO;
@@ -195,6 +196,8 @@ static const struct config_key config_keys[] = {
 	K("max-client-locked-bytes", KEY_SIZE, max_client_locked_bytes, 0, CONFIG_AUTO - 1, "SIZE",
 	  "of them, bytes reclaim cannot take back (raw allocations, mlocked regions) per "
 	  "client uid but root and the admin group, 0 = no limit (default 8M)"),
+	K("max-client-memcgs", KEY_UINT, max_client_memcgs, 0, 65535, "N",
+	  "memcgs a client uid but root and the admin group may own, 0 = no limit (default 256)"),
 	K("max-pipeline", KEY_UINT, max_pipeline, 1, 65536, "N",
 	  "requests queued per connection before reading pauses (default 64)"),
 	K("shutdown-timeout", KEY_UINT, shutdown_timeout, 0, 3600, "SECONDS",

@@ -38,6 +38,8 @@ struct daemon_config {
 	uint64_t max_client_locked_bytes; /* of them, bytes reclaim cannot take back (raw
 					 * allocations, mlocked regions) per uid that is not
 					 * root or in the admin group; 0 = no limit */
+	unsigned int max_client_memcgs;	/* memcgs a uid that is not root or in the admin
+					 * group may own; 0 = no limit */
 	unsigned int max_pipeline;	/* requests queued per connection before reading pauses */
 	unsigned int shutdown_timeout;	/* seconds to let clients take their last answers */
 	int log_level;			/* LOG_ERR..LOG_DEBUG */

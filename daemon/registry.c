@@ -192,9 +192,11 @@ unsigned int registry_release_session(struct registry *reg, struct rcl_engine *e
 	return nr;
 }
 
-int registry_memcg_add(struct registry *reg, uint32_t id, uid_t uid, const char *path)
+int registry_memcg_add(struct registry *reg, uint32_t id, uid_t uid, const char *path,
+		       unsigned int max_owned)
 {
 	char *copy = strdup(path);
+	unsigned int owned = 0;
 	size_t i;
 	int err = 0;
 
@@ -208,6 +210,12 @@ int registry_memcg_add(struct registry *reg, uint32_t id, uid_t uid, const char 
 			reg->owners[i].path = copy;
 			goto out;
 		}
+		owned += reg->owners[i].uid == uid;
+	}
+	if (max_owned && owned >= max_owned) {
+		free(copy);
+		err = -EDQUOT;
+		goto out;
 	}
 	if (reg->nr_owners == reg->cap_owners) {
 		size_t cap = reg->cap_owners ? reg->cap_owners * 2 : 16;

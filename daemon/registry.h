@@ -70,8 +70,13 @@ void registry_region_uncharge(struct rawpages *raw, const struct region_rec *rec
 unsigned int registry_release_session(struct registry *reg, struct rcl_engine *engine,
 				      struct rawpages *raw, uint64_t session_id);
 
-/* Memcg ownership: the creator of memcg ID (at PATH) is UID. 0 or -ENOMEM. */
-int registry_memcg_add(struct registry *reg, uint32_t id, uid_t uid, const char *path);
+/*
+ * Memcg ownership: the creator of memcg ID (at PATH) is UID, unless UID owns MAX_OWNED groups
+ * already (0 = no limit; the count taken under the same lock as the addition, so concurrent
+ * creations cannot overshoot). 0, -EDQUOT or -ENOMEM.
+ */
+int registry_memcg_add(struct registry *reg, uint32_t id, uid_t uid, const char *path,
+		       unsigned int max_owned);
 void registry_memcg_remove(struct registry *reg, uint32_t id);
 /* The owner of memcg ID: its creator, or 0 (root) for groups the daemon did not create. */
 uid_t registry_memcg_owner(struct registry *reg, uint32_t id);

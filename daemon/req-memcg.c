@@ -258,7 +258,12 @@ int req_memcg_create(struct req_ctx *ctx, const Request *req, Response *resp)
 		return ret;
 	ret = limits_apply(ctx, id, c->limits, resp);
 	if (ret == 0)
-		ret = registry_memcg_add(ctx->server->registry, id, owner, c->path);
+		ret = registry_memcg_add(ctx->server->registry, id, owner, c->path,
+					 ctx->admin ? 0 : ctx->config->max_client_memcgs);
+	if (ret == -EDQUOT)
+		status_set(resp, CODE(NO_SPACE), "memcg create: uid %u already owns as many groups "
+			   "as it may (max-client-memcgs %u)", (unsigned int)owner,
+			   ctx->config->max_client_memcgs);
 	if (ret < 0) {
 		rcl_memcg_delete(ctx->engine, id);	/* nothing changes on error */
 		return ret;

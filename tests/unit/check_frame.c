@@ -694,11 +694,11 @@ START_TEST(test_memcg_visible)
 	struct registry *reg;
 
 	ck_assert_int_eq(registry_new(&reg), 0);
-	ck_assert_int_eq(registry_memcg_add(reg, 2, 0, "/secret"), 0);
-	ck_assert_int_eq(registry_memcg_add(reg, 3, 65534, "/secret/theirs"), 0);
-	ck_assert_int_eq(registry_memcg_add(reg, 4, 0, "/secret/theirs/sub"), 0);
-	ck_assert_int_eq(registry_memcg_add(reg, 5, 0, "/secretive"), 0);
-	ck_assert_int_eq(registry_memcg_add(reg, 6, 65534, "/secret/theirs2"), 0);
+	ck_assert_int_eq(registry_memcg_add(reg, 2, 0, "/secret", 0), 0);
+	ck_assert_int_eq(registry_memcg_add(reg, 3, 65534, "/secret/theirs", 0), 0);
+	ck_assert_int_eq(registry_memcg_add(reg, 4, 0, "/secret/theirs/sub", 0), 0);
+	ck_assert_int_eq(registry_memcg_add(reg, 5, 0, "/secretive", 0), 0);
+	ck_assert_int_eq(registry_memcg_add(reg, 6, 65534, "/secret/theirs2", 0), 0);
 	ck_assert(registry_memcg_visible(reg, RCL_MEMCG_ROOT, 65534));
 	ck_assert(!registry_memcg_visible(reg, 2, 65534));		/* root's */
 	ck_assert(registry_memcg_visible(reg, 3, 65534));		/* its own */

@@ -1,12 +1,14 @@
 #!/bin/bash
-# max-client-locked-bytes, the role of RLIMIT_MEMLOCK: what a uid that is not root or in the
-# admin group holds that reclaim cannot take back (regions it mlocks or creates locked, raw
-# allocations) stays under the limit, however it tries; what it gives back (munlock, free, a
-# closed connection) it may lock again; root is not held to it.
+# The limits on what a uid that is not root or in the admin group may hold, which root is not
+# held to. max-client-locked-bytes, the role of RLIMIT_MEMLOCK: what it holds that reclaim
+# cannot take back (regions it mlocks or creates locked, raw allocations) stays under the
+# limit, however it tries; what it gives back (munlock, free, a closed connection) it may lock
+# again. max-client-memcgs: the groups it owns, below one delegated to it (group ids are
+# 65535 for the whole daemon).
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 20
+plan 25
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 nobody() { setpriv --reuid 65534 --regid 65534 --clear-groups "$RECLAIMCTL" --socket "$sock" "$@"; }
@@ -16,7 +18,7 @@ if ! setpriv --reuid 65534 --regid 65534 --clear-groups true 2>/dev/null; then
 	exit 77
 fi
 
-start_daemon --socket-mode 0666 --max-client-locked-bytes 1M && ok "daemon is READY" ||
+start_daemon --socket-mode 0666 --max-client-locked-bytes 1M --max-client-memcgs 3 && ok "daemon is READY" ||
 	not_ok "daemon is READY"
 
 # "refused" with exit status 5 (NO_SPACE) and the limit named, by its option and value.
@@ -77,5 +79,19 @@ check "the owner, at 1280 KiB locked by root's act, cannot lock one page more" \
 	refused nobody alloc-pages 0
 unlock_then_alloc() { nobody munlock "$1" >/dev/null && nobody alloc-pages 0 >/dev/null; }
 check "the owner's munlock of it gives the bytes back: one raw page fits" unlock_then_alloc "$d"
+
+# Groups: /u delegated to uid 65534 is one it owns; it may make two more, not three.
+ctl memcg create /u --owner 65534 >/dev/null
+make_groups() { nobody memcg create /u/a >/dev/null && nobody memcg create /u/a/b >/dev/null; }
+check "uid 65534 makes two groups below the one delegated to it (3 owned, the limit)" make_groups
+out=$(nobody memcg create /u/c 2>&1); rc=$?
+check "a third is refused: NO_SPACE (exit 5) naming the limit" \
+	bash -c '[ "$0" -eq 5 ] && grep -q "memcg create: uid 65534 already owns as many groups as it may (max-client-memcgs 3)" <<<"$1"' "$rc" "$out"
+check "... and left nothing behind" bash -c '! "$0" --socket "$1" memcg stat /u/c 2>/dev/null' \
+	"$RECLAIMCTL" "$sock"
+remake() { nobody memcg rm /u/a/b >/dev/null && nobody memcg create /u/c >/dev/null; }
+check "once it removes one, it may make another" remake
+check "root makes groups past it, delegated to uid 65534 too" \
+	ctl memcg create /v --owner 65534
 
 finish
