@@ -170,18 +170,6 @@ void rawpages_uncharge_locked(struct rawpages *raw, uid_t uid, uint64_t bytes)
 	pthread_mutex_unlock(&raw->lock);
 }
 
-uint64_t rawpages_locked(struct rawpages *raw, uid_t uid)
-{
-	struct uid_usage *u;
-	uint64_t locked;
-
-	pthread_mutex_lock(&raw->lock);
-	u = __usage_find(raw, uid, false);
-	locked = u ? u->locked : 0;
-	pthread_mutex_unlock(&raw->lock);
-	return locked;
-}
-
 int rawpages_add(struct rawpages *raw, uint32_t pfn, unsigned int order, uid_t uid,
 		 uint64_t session_id, bool persistent)
 {

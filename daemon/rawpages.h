@@ -39,7 +39,6 @@ void rawpages_uncharge(struct rawpages *raw, uid_t uid, uint64_t bytes);
 int rawpages_charge_locked(struct rawpages *raw, uid_t uid, uint64_t bytes, uint64_t max_bytes,
 			   uint64_t *ret_locked);
 void rawpages_uncharge_locked(struct rawpages *raw, uid_t uid, uint64_t bytes);
-uint64_t rawpages_locked(struct rawpages *raw, uid_t uid);
 
 /* Record an allocation made on connection SESSION_ID. 0 or -ENOMEM. */
 int rawpages_add(struct rawpages *raw, uint32_t pfn, unsigned int order, uid_t uid,
