@@ -45,6 +45,8 @@ struct daemon_config {
 	int log_level;			/* LOG_ERR..LOG_DEBUG */
 	unsigned int sub_queue;		/* events buffered per subscriber by default */
 	unsigned int max_sub_queue;	/* the most a subscriber may ask for */
+	unsigned int max_client_queued_events; /* the sum of the queues of a uid's subscriptions,
+					 * but root's and the admin group's; 0 = no limit */
 	unsigned int fault_poll_usecs;	/* mapped faults: busy-poll after one, 0 = never */
 	/* The run-time sysctls (RCL_TUNABLES): applied at start and on SIGHUP. min_free_kbytes
 	 * and watermark_scale_factor live in engine (boot-time layout needs them). */

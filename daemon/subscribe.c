@@ -62,6 +62,7 @@ struct sub {
 	pthread_mutex_t lock;		/* protects the queue, dropped, overflow, dead */
 	struct sub_event *ring;
 	unsigned int cap, head, count;
+	bool charged;			/* cap counts in subs->queued for uid */
 	uint64_t dropped;		/* events lost to a full queue */
 	bool overflow;			/* the queue filled up: drop the subscriber */
 	bool dead;			/* ended: callbacks ignore it */
@@ -80,12 +81,20 @@ struct sub {
 	struct job job;			/* unregistering, once ended */
 };
 
+/* The event slots a uid's subscriptions hold (the sum of their queue lengths). */
+struct uid_queued {
+	struct uid_queued *next;
+	uid_t uid;
+	uint64_t slots;
+};
+
 struct subs {
 	struct server *server;
 
-	pthread_mutex_t lock;		/* protects all and next_id; a leaf */
+	pthread_mutex_t lock;		/* protects all, next_id and queued; a leaf */
 	struct sub *all;
 	uint64_t next_id;
+	struct uid_queued *queued;	/* per uid: the queue lengths of its subscriptions */
 
 	pthread_mutex_t trace_lock;	/* protects trace[] */
 	struct sub **trace;
@@ -292,8 +301,64 @@ static void sub_release_run(struct job *job)
 		rcl_pressure_unlisten(sub->subs->server->engine, sub->memcg_id, sub->listener_id);
 }
 
+/* Caller holds subs->lock. */
+static struct uid_queued *__queued_find(struct subs *subs, uid_t uid, bool create)
+{
+	struct uid_queued *q;
+
+	for (q = subs->queued; q; q = q->next)
+		if (q->uid == uid)
+			return q;
+	if (!create || !(q = calloc(1, sizeof(*q))))
+		return NULL;
+	q->uid = uid;
+	q->next = subs->queued;
+	subs->queued = q;
+	return q;
+}
+
+/*
+ * Count @sub's queue length against its owner's max-client-queued-events (@max, 0 = no limit;
+ * admins are not held to it): the rings are what a subscriber that stops reading makes the
+ * daemon keep, and a limit on each alone let one uid ask for any number of them. 0, -EDQUOT
+ * with the uid's slots in *@ret_slots, or -ENOMEM.
+ */
+static int sub_charge(struct subs *subs, struct sub *sub, uint64_t max, uint64_t *ret_slots)
+{
+	struct uid_queued *q;
+	int ret = 0;
+
+	pthread_mutex_lock(&subs->lock);
+	q = __queued_find(subs, sub->uid, true);
+	if (!q)
+		ret = -ENOMEM;
+	else if (max && !sub->admin && (sub->cap > max || q->slots > max - sub->cap))
+		ret = -EDQUOT;
+	else
+		q->slots += sub->cap;
+	*ret_slots = q ? q->slots : 0;
+	pthread_mutex_unlock(&subs->lock);
+	sub->charged = ret == 0;
+	return ret;
+}
+
+static void sub_uncharge(struct subs *subs, struct sub *sub)
+{
+	struct uid_queued *q;
+
+	if (!sub->charged)
+		return;
+	pthread_mutex_lock(&subs->lock);
+	q = __queued_find(subs, sub->uid, false);
+	if (q)
+		q->slots -= sub->cap;
+	pthread_mutex_unlock(&subs->lock);
+	sub->charged = false;
+}
+
 static void sub_free(struct sub *sub)
 {
+	sub_uncharge(sub->subs, sub);
 	pthread_mutex_destroy(&sub->lock);
 	free(sub->ring);
 	free(sub);
@@ -519,6 +584,12 @@ void subs_free(struct subs *subs)
 			rcl_pressure_unlisten(subs->server->engine, sub->memcg_id, sub->listener_id);
 		sub_free(sub);
 	}
+	while (subs->queued) {
+		struct uid_queued *q = subs->queued;
+
+		subs->queued = q->next;
+		free(q);
+	}
 	if (subs->efd >= 0)
 		close(subs->efd);
 	free(subs->trace);
@@ -647,6 +718,7 @@ int req_subscribe(struct req_ctx *ctx, const Request *req, Response *resp)
 	struct psi_trigger trig;
 	struct rcl_psi psi;
 	struct sub *sub;
+	uint64_t slots;
 	int ret;
 
 	ret = subscribe_check(ctx, sb, resp, &trig);
@@ -667,8 +739,16 @@ int req_subscribe(struct req_ctx *ctx, const Request *req, Response *resp)
 	sub->psi = sb->kind == RECLAIM__V1__EVENT_KIND__EVENT_PSI;
 	sub->cap = sb->queue_len ? sb->queue_len : ctx->config->sub_queue;
 	pthread_mutex_init(&sub->lock, NULL);
-	sub->ring = calloc(sub->cap, sizeof(*sub->ring));
-	ret = sub->ring ? 0 : -ENOMEM;
+	ret = sub_charge(subs, sub, ctx->config->max_client_queued_events, &slots);
+	if (ret == -EDQUOT)
+		status_set(resp, CODE(NO_SPACE), "subscribe: a queue of %u more events would take "
+			   "uid %u's subscriptions to %" PRIu64 ", over the limit "
+			   "(max-client-queued-events %u)", sub->cap, (unsigned int)ctx->uid,
+			   slots + sub->cap, ctx->config->max_client_queued_events);
+	if (ret == 0) {
+		sub->ring = calloc(sub->cap, sizeof(*sub->ring));
+		ret = sub->ring ? 0 : -ENOMEM;
+	}
 	if (ret == 0 && sub->trace)
 		ret = trace_mask(ctx, sb, resp, &sub->trace_mask);
 	else if (ret == 0)

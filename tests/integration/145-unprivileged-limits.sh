@@ -4,11 +4,12 @@
 # cannot take back (regions it mlocks or creates locked, raw allocations) stays under the
 # limit, however it tries; what it gives back (munlock, free, a closed connection) it may lock
 # again. max-client-memcgs: the groups it owns, below one delegated to it (group ids are
-# 65535 for the whole daemon).
+# 65535 for the whole daemon). max-client-queued-events: the queues of all its subscriptions
+# together, which a subscriber that stops reading makes the daemon keep.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 25
+plan 29
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 nobody() { setpriv --reuid 65534 --regid 65534 --clear-groups "$RECLAIMCTL" --socket "$sock" "$@"; }
@@ -18,7 +19,8 @@ if ! setpriv --reuid 65534 --regid 65534 --clear-groups true 2>/dev/null; then
 	exit 77
 fi
 
-start_daemon --socket-mode 0666 --max-client-locked-bytes 1M --max-client-memcgs 3 && ok "daemon is READY" ||
+start_daemon --socket-mode 0666 --max-client-locked-bytes 1M --max-client-memcgs 3 \
+	--max-client-queued-events 2048 && ok "daemon is READY" ||
 	not_ok "daemon is READY"
 
 # "refused" with exit status 5 (NO_SPACE) and the limit named, by its option and value.
@@ -93,5 +95,45 @@ remake() { nobody memcg rm /u/a/b >/dev/null && nobody memcg create /u/c >/dev/n
 check "once it removes one, it may make another" remake
 check "root makes groups past it, delegated to uid 65534 too" \
 	ctl memcg create /v --owner 65534
+
+# Subscriptions: two of uid 65534's connections hold a queue of 1024 events each, and never
+# read; a FIFO this script holds open is their stdin, `timeout` bounds them.
+wait_line() {
+	local file=$1 pattern=$2 deadline=$((SECONDS + 30))
+
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		grep -qE "$pattern" "$file" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+mkfifo "$tmp/hold"
+exec {hold}<>"$tmp/hold"
+holders=()
+for i in 1 2; do
+	timeout 120 "$RCLC_PROBE" --uid 65534 "$sock" idle pressure 1024 <"$tmp/hold" \
+		>"$tmp/holder$i" 2>&1 {hold}>&- &
+	holders+=($!)
+done
+held() { wait_line "$tmp/holder1" '^subscribed' && wait_line "$tmp/holder2" '^subscribed'; }
+check "uid 65534 holds two subscriptions with queues of 1024 events (2048, the limit)" held
+out=$("$RCLC_PROBE" --uid 65534 "$sock" idle pressure 1 </dev/null 2>&1)
+check "a third, of one event, is refused: NO_SPACE naming the limit" \
+	grep -q "code=NO_SPACE message=subscribe: a queue of 1 more events would take uid 65534's subscriptions to 2049, over the limit (max-client-queued-events 2048)" <<<"$out"
+out=$("$RCLC_PROBE" "$sock" idle pressure 65536 </dev/null 2>&1)
+check "root subscribes with a queue of 65536 all the same" grep -q '^subscribed' <<<"$out"
+exec {hold}>&-
+wait "${holders[@]}"
+subscribe_again() {
+	local deadline=$((SECONDS + 10))
+
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		"$RCLC_PROBE" --uid 65534 "$sock" idle pressure 2048 </dev/null 2>&1 |
+			grep -q '^subscribed' && return 0
+		sleep 0.05
+	done
+	return 1
+}
+check "once the holders unsubscribed, uid 65534 may queue 2048 events again" subscribe_again
 
 finish
