@@ -78,12 +78,16 @@ int ctl_usage(const struct cmd_entry *entry, const char *why)
 	return EXIT_USAGE;
 }
 
+/* One message for both: the JSON document a script reads says what stderr says. */
 static int connection_failed(struct cmd_ctx *ctx, const char *what, int err)
 {
+	char msg[1024];
+
+	snprintf(msg, sizeof(msg), "%s %s: %s", what, rclc_socket_path(ctx->socket),
+		 err == -EPROTO && ctx->conn ? rclc_last_error(ctx->conn) : strerror(-err));
 	if (ctx->json)
-		json_print_error("UNAVAILABLE", what);
-	fprintf(stderr, "reclaimctl: %s %s: %s\n", what, rclc_socket_path(ctx->socket),
-		err == -EPROTO && ctx->conn ? rclc_last_error(ctx->conn) : strerror(-err));
+		json_print_error("UNAVAILABLE", msg);
+	fprintf(stderr, "reclaimctl: %s\n", msg);
 	return EXIT_NOCONN;
 }
 

@@ -31,11 +31,16 @@ struct fileio_table {
 	struct fileio_file *files;
 	unsigned int nr_files;
 	char *scratch;
+	bool (*room)(unsigned int nr);	/* may a file be opened? NULL: yes */
 };
 
-struct fileio_table *fileio_table_new(void)
+struct fileio_table *fileio_table_new(bool (*room)(unsigned int nr))
 {
-	return calloc(1, sizeof(struct fileio_table));
+	struct fileio_table *t = calloc(1, sizeof(struct fileio_table));
+
+	if (t)
+		t->room = room;
+	return t;
 }
 
 static void file_free(struct fileio_file *f)
@@ -110,6 +115,8 @@ static int file_get(struct rcl_engine *engine, struct fileio_table *t, const cha
 	}
 	if (!f && t->nr_files >= FILEIO_MAX_OPEN)
 		return -EMFILE;
+	if (t->room && !t->room(1))
+		return -ENFILE;
 	err = file_open(engine, path, memcg_id, f ? f->advice : FILEIO_NORMAL, create, &filp);
 	if (err)
 		return err;

@@ -31,8 +31,11 @@ enum fileio_advice {
 
 struct fileio_table;
 
-/* NULL on ENOMEM. */
-struct fileio_table *fileio_table_new(void);
+/*
+ * NULL on ENOMEM. ROOM, if not NULL, is asked before each file is opened whether there is a
+ * descriptor for it (fdlimit.c's reserve); no: -ENFILE.
+ */
+struct fileio_table *fileio_table_new(bool (*room)(unsigned int nr));
 /* Close every file; fileio_table_free(engine, NULL) does nothing. */
 void fileio_table_free(struct rcl_engine *engine, struct fileio_table *t);
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -37,4 +38,26 @@ void log_msg(int level, const char *fmt, ...)
 	if (write(STDERR_FILENO, line, (size_t)n) < 0)
 		(void)0;
 	errno = saved;
+}
+
+bool log_ratelimit(struct log_ratelimit *rl)
+{
+	struct timespec ts;
+	unsigned long long now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
+	if (!rl->begin_ns || now - rl->begin_ns >= LOG_RATELIMIT_SECONDS * 1000000000ULL) {
+		if (rl->missed)
+			log_warning("%u more lines of the kind that follows were not logged in %d s",
+				    rl->missed, LOG_RATELIMIT_SECONDS);
+		rl->begin_ns = now;
+		rl->printed = rl->missed = 0;
+	}
+	if (rl->printed < LOG_RATELIMIT_BURST) {
+		rl->printed++;
+		return true;
+	}
+	rl->missed++;
+	return false;
 }

@@ -6,6 +6,7 @@
 #ifndef RECLAIMD_LOG_H
 #define RECLAIMD_LOG_H
 
+#include <stdbool.h>
 #include <syslog.h>
 
 /* Messages above this priority (LOG_DEBUG > LOG_INFO) are dropped; default LOG_INFO. */
@@ -13,6 +14,20 @@ void log_set_max_level(int level);
 
 /* Print one line at priority LEVEL. Thread-safe: each line is written with one write(2). */
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * The kernel's ratelimit_state: at most LOG_RATELIMIT_BURST lines a LOG_RATELIMIT_SECONDS
+ * window from one call site, the rest counted and said once the next window opens, so that
+ * a client repeating what gets refused cannot flood the log. Zero-initialized. Loop thread.
+ */
+#define LOG_RATELIMIT_BURST	10
+#define LOG_RATELIMIT_SECONDS	5
+struct log_ratelimit {
+	unsigned long long begin_ns;
+	unsigned int printed, missed;
+};
+/* true: print this one. */
+bool log_ratelimit(struct log_ratelimit *rl);
 
 #define log_err(...)		log_msg(LOG_ERR, __VA_ARGS__)
 #define log_warning(...)	log_msg(LOG_WARNING, __VA_ARGS__)

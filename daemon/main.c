@@ -14,6 +14,7 @@
 #include <sys/statvfs.h>
 
 #include "config.h"
+#include "fdlimit.h"
 #include "log.h"
 #include "reclaim/engine.h"
 #include "reclaim/region.h"
@@ -56,6 +57,7 @@ int main(int argc, char **argv)
 	struct server *server = NULL;
 	char *swap_path = NULL;
 	bool threads = false;
+	unsigned int limit;
 	int ret, status = EXIT_FAILURE;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -66,6 +68,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_set_max_level(config.log_level);
+	limit = fd_limit_raise();
+	if (limit)
+		log_info("file descriptors: %u, the last %u kept for root and the admin group",
+			 limit, fd_reserve());
 	if (config.deterministic) {
 		/* One thread runs the engine, in request order, and I/O completes before each
 		 * call returns: a replay then gives what the engine gives in-process. */

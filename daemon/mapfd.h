@@ -66,4 +66,7 @@ int mapfd_unmap(struct mapfd *mf, uint64_t session_id, uint32_t region_id);
 /* Worker: a connection closed: its mappings go. How many there were. */
 unsigned int mapfd_release_session(struct mapfd *mf, uint64_t session_id);
 
+/* The descriptors a mapped region makes the daemon hold while it is mapped. */
+#define MAPFD_FDS	5
+
 #endif

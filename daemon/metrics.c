@@ -11,7 +11,9 @@
  */
 #include <errno.h>
 #include <event2/buffer.h>
+#include <event2/event.h>
 #include <event2/http.h>
+#include <event2/listener.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,9 +28,22 @@
 #include "reclaim/memcg.h"
 #include "reclaim/pressure.h"
 
+/*
+ * What an HTTP client may make the daemon hold: a request's headers, its body (a scrape has
+ * none), and an idle or trickling connection's lifetime. Anyone who reaches the port may
+ * connect, without a uid to hold to a limit.
+ */
+#define METRICS_MAX_HEADERS	8192
+#define METRICS_MAX_BODY	4096
+#define METRICS_TIMEOUT_SECONDS	10
+
 struct metrics {
 	struct server *server;
 	struct evhttp *http;
+	struct evconnlistener *listener;
+	struct event *resume;		/* re-enables the listener a second after EMFILE */
+	struct log_ratelimit pauses;
+	struct metrics *next_server;	/* in all_metrics */
 	struct job job;
 	bool rendering;		/* the job is queued or running */
 	char *text;		/* the latest snapshot (loop thread) */
@@ -320,6 +335,8 @@ static void on_http(struct evhttp_request *req, void *arg)
 	struct evbuffer *body;
 
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	const struct evhttp_uri *uri;
+	const char *path;
 	struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
 	char length[24];
 
@@ -329,7 +346,10 @@ static void on_http(struct evhttp_request *req, void *arg)
 		evhttp_send_reply(req, 405, "Method Not Allowed", NULL);
 		return;
 	}
-	if (strcmp(evhttp_request_get_uri(req), "/metrics") != 0) {
+	/* The path alone: Prometheus may add a query (a scrape config's params). */
+	uri = evhttp_request_get_evhttp_uri(req);
+	path = uri ? evhttp_uri_get_path(uri) : NULL;
+	if (!path || strcmp(path, "/metrics") != 0) {
 		evhttp_send_error(req, HTTP_NOTFOUND, "try /metrics");
 		return;
 	}
@@ -352,11 +372,51 @@ static void on_http(struct evhttp_request *req, void *arg)
 	evbuffer_free(body);
 }
 
+/* Every metrics server of this process: an accept error names only the evhttp. Loop thread. */
+static struct metrics *all_metrics;
+
+static void metrics_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct metrics *m = arg;
+
+	(void)fd;
+	(void)what;
+	evconnlistener_enable(m->listener);
+}
+
+/*
+ * accept() failed. Out of descriptors, accepting again at once would spin (and libevent
+ * would log each failure): the listener rests a second, as the API's does, and says so at
+ * most a few times a window.
+ */
+static void metrics_accept_error(struct evconnlistener *l, void *arg)
+{
+	static const struct timeval second = { 1, 0 };
+	int err = EVUTIL_SOCKET_ERROR();
+	struct metrics *m;
+
+	for (m = all_metrics; m && m->http != arg; m = m->next_server)
+		;
+	if (!m)
+		return;
+	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+		if (log_ratelimit(&m->pauses))
+			log_warning("metrics: cannot accept connections: %s; pausing for a second",
+				    strerror(err));
+		evconnlistener_disable(l);
+		evtimer_add(m->resume, &second);
+		return;
+	}
+	if (log_ratelimit(&m->pauses))
+		log_warning("metrics: accept failed: %s, ignoring", strerror(err));
+}
+
 int metrics_start(struct server *s, struct metrics **ret)
 {
 	const char *listen = s->config->metrics_listen;
 	char host[256];
 	unsigned int port;
+	struct evhttp_bound_socket *bound;
 	struct metrics *m;
 	const char *colon;
 
@@ -381,7 +441,8 @@ int metrics_start(struct server *s, struct metrics **ret)
 		return -ENOMEM;
 	}
 	errno = 0;
-	if (evhttp_bind_socket(m->http, host, (uint16_t)port) < 0) {
+	bound = evhttp_bind_socket_with_handle(m->http, host, (uint16_t)port);
+	if (!bound) {
 		/* bind's (or the name lookup's) reason, or evhttp's own failure. */
 		int err = errno ? errno : EADDRNOTAVAIL;
 
@@ -389,6 +450,18 @@ int metrics_start(struct server *s, struct metrics **ret)
 		metrics_stop(m);
 		return -err;
 	}
+	m->listener = evhttp_bound_socket_get_listener(bound);
+	m->resume = evtimer_new(s->base, metrics_resume, m);
+	if (!m->resume) {
+		metrics_stop(m);
+		return -ENOMEM;
+	}
+	m->next_server = all_metrics;
+	all_metrics = m;
+	evconnlistener_set_error_cb(m->listener, metrics_accept_error);
+	evhttp_set_max_headers_size(m->http, METRICS_MAX_HEADERS);
+	evhttp_set_max_body_size(m->http, METRICS_MAX_BODY);
+	evhttp_set_timeout(m->http, METRICS_TIMEOUT_SECONDS);
 	/* Every method reaches on_http, which answers 405 to all but GET and HEAD. */
 	evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
 				   EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
@@ -404,8 +477,17 @@ int metrics_start(struct server *s, struct metrics **ret)
 
 void metrics_stop(struct metrics *m)
 {
+	struct metrics **pp;
+
 	if (!m)
 		return;
+	for (pp = &all_metrics; *pp; pp = &(*pp)->next_server)
+		if (*pp == m) {
+			*pp = m->next_server;
+			break;
+		}
+	if (m->resume)
+		event_free(m->resume);
 	if (m->http)
 		evhttp_free(m->http);
 	free(m->text);

@@ -107,7 +107,11 @@ static void conn_free(struct pw_conn *c)
 /* Tell the client what is wrong, then hang up once it is written. */
 static void conn_refuse(struct pw_conn *c, const char *why)
 {
-	log_warning("pressure watch %s: %s, closing the connection", c->sock->memcg, why);
+	static struct log_ratelimit refusals;	/* anyone who may connect can repeat it */
+
+	if (log_ratelimit(&refusals))
+		log_warning("pressure watch %s: %s, closing the connection", c->sock->memcg,
+			    why);
 	c->closing = true;
 	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_enable(c->bev, EV_WRITE);

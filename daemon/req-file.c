@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "dispatch.h"
+#include "fdlimit.h"
 #include "fileio.h"
 #include "fileown.h"
 #include "log.h"
@@ -110,6 +111,11 @@ static int fileio_error(struct req_ctx *ctx, const char *path, int err, Response
 	case -EMFILE:
 		status_set(resp, CODE(NO_SPACE), "%s: this connection holds %u files open already",
 			   ctx->name, FILEIO_MAX_OPEN);
+		break;
+	case -ENFILE:
+		status_set(resp, CODE(NO_SPACE), "%s: reclaimd's file descriptors are nearly all "
+			   "in use: the last %u are kept for root and the admin group", ctx->name,
+			   fd_reserve());
 		break;
 	case -ENOMEM:
 		status_set(resp, CODE(NO_MEMORY), "%s: out of memory after reclaim", ctx->name);

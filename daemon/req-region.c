@@ -20,6 +20,7 @@
 #include "client-limits.h"
 #include "config.h"
 #include "dispatch.h"
+#include "fdlimit.h"
 #include "fileown.h"
 #include "mapfd.h"
 #include "rawpages.h"
@@ -230,6 +231,14 @@ int req_region_create(struct req_ctx *ctx, const Request *req, Response *resp)
 	spec.path = spec.type == RCL_REGION_FILE ? c->path : NULL;
 	r = malloc(sizeof(*r));
 	ret = r ? 0 : -ENOMEM;
+	if (ret == 0 && spec.path && !ctx->admin && !fd_client_room(1)) {
+		status_set(resp, CODE(NO_SPACE), "region create: reclaimd's file descriptors are "
+			   "nearly all in use: the last %u are kept for root and the admin group",
+			   fd_reserve());
+		registry_region_uncharge(ctx->server->raw, &rec);
+		free(r);
+		return -ENFILE;
+	}
 	if (ret == 0 && spec.path) {
 		struct file_cred cred = req_file_cred(ctx);
 		struct file_attr attr;
@@ -1086,6 +1095,13 @@ int req_map_region(struct req_ctx *ctx, const Request *req, Response *resp)
 		status_set(resp, CODE(INVALID_ARGUMENT), "map region: region %" PRIu32 " is a file "
 			   "region: only anonymous regions can be mapped so far", rec.id);
 		return -EINVAL;
+	}
+	/* The memfd, /dev/userfaultfd, the hint pipe's two ends, the socket's duplicate. */
+	if (!ctx->admin && !fd_client_room(MAPFD_FDS)) {
+		status_set(resp, CODE(NO_SPACE), "map region: reclaimd's file descriptors are "
+			   "nearly all in use: the last %u are kept for root and the admin group",
+			   fd_reserve());
+		return -ENFILE;
 	}
 	r = malloc(sizeof(*r));
 	if (!r)

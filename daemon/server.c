@@ -7,6 +7,7 @@
  * does not take its answers within shutdown-timeout seconds is disconnected.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include <event2/buffer.h>
 
 #include "client-limits.h"
+#include "fdlimit.h"
 #include "fileown.h"
 #include "frame.h"
 #include "log.h"
@@ -218,10 +220,13 @@ static unsigned int sessions_of_uid(struct server *s, uid_t uid)
 	return n;
 }
 
-static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-		      int socklen, void *arg)
+/*
+ * Serve the connection just accepted on @fd, or refuse it saying why. @spare: it took the
+ * spare descriptor, which is for root and the admin group only.
+ */
+static void accept_one(struct server *s, int fd, bool spare)
 {
-	struct server *s = arg;
+	static struct log_ratelimit refusals;
 	struct session *session;
 	struct ucred cred;
 	bool admin = false;
@@ -235,9 +240,17 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		close(fd);
 		return;
 	}
-	if (!limits_admit_connection(s->config, s->nr_sessions, sessions_of_uid(s, cred.uid),
-				     cred.uid, admin, why, sizeof(why))) {
-		log_warning("connection from uid %u refused: %s", (unsigned int)cred.uid, why);
+	if (!admin && (spare || !fd_client_may_hold(fd)))
+		snprintf(why, sizeof(why), "reclaimd's file descriptors are nearly all in use: "
+			 "the last %u are kept for root and the admin group", fd_reserve());
+	else if (limits_admit_connection(s->config, s->nr_sessions,
+					 sessions_of_uid(s, cred.uid), cred.uid, admin, why,
+					 sizeof(why)))
+		why[0] = '\0';
+	if (why[0]) {
+		if (log_ratelimit(&refusals))
+			log_warning("connection from uid %u refused: %s", (unsigned int)cred.uid,
+				    why);
 		refuse(fd, CODE(NO_SPACE), why);
 		return;
 	}
@@ -250,11 +263,48 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		  admin ? " (admin)" : "");
 }
 
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+		      int socklen, void *arg)
+{
+	(void)l;
+	(void)sa;
+	(void)socklen;
+	accept_one(arg, fd, false);
+}
+
+/* Keep a descriptor in hand for when the table is full (server.h: spare_fd). */
+void server_spare_fd_refill(struct server *s)
+{
+	if (s->spare_fd < 0)
+		s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/*
+ * The table is full: let the spare go, accept the connection waiting with it, and serve it
+ * if it is root's or the admin group's (the reserve's promise holds even when something else,
+ * the metrics listener's clients say, took every descriptor); anyone else is told why.
+ */
+static void accept_with_spare(struct server *s, struct evconnlistener *l)
+{
+	int fd;
+
+	if (s->spare_fd < 0)
+		return;
+	close(s->spare_fd);
+	s->spare_fd = -1;
+	fd = accept4(evconnlistener_get_fd(l), NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd >= 0)
+		accept_one(s, fd, true);
+	server_spare_fd_refill(s);
+}
+
 static void on_accept_error(struct evconnlistener *l, void *arg)
 {
 	struct server *s = arg;
 	int err = EVUTIL_SOCKET_ERROR();
 
+	if (err == EMFILE || err == ENFILE)
+		accept_with_spare(s, l);
 	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
 		/* Accepting again at once would spin: the cron timer re-enables the listener. */
 		log_warning("cannot accept connections: %s; pausing for a second", strerror(err));
@@ -661,6 +711,7 @@ static void on_cron(evutil_socket_t fd, short what, void *arg)
 		evconnlistener_enable(s->listener);
 		s->listener_paused = false;
 	}
+	server_spare_fd_refill(s);
 	if (!s->stopping) {
 		server_refresh_summary(s);
 		metrics_refresh(s->metrics);
@@ -730,6 +781,8 @@ int server_new(struct daemon_config *config, struct rcl_engine *engine, int argc
 	s->argv = argv;
 	TAILQ_INIT(&s->sessions);
 	TAILQ_INIT(&s->graveyard);
+	s->spare_fd = -1;
+	server_spare_fd_refill(s);
 	atomic_init(&s->nr_requests, 0);
 	atomic_init(&s->nr_requests_loop, 0);
 	atomic_init(&s->nr_requests_worker, 0);
@@ -830,6 +883,8 @@ void server_free(struct server *s)
 	mapfd_free(s->mapfd);		/* after every session's cleanup */
 	if (s->listener)
 		evconnlistener_free(s->listener);
+	if (s->spare_fd >= 0)
+		close(s->spare_fd);
 	remove_socket(s);
 	event_free_maybe(s->ev_term);
 	event_free_maybe(s->ev_int);

@@ -61,6 +61,8 @@ struct server {
 	uint64_t next_session_id;
 	bool stopping;			/* shutdown has begun */
 	bool listener_paused;		/* accept failed for lack of fds; the cron re-enables */
+	int spare_fd;			/* /dev/null, given up to accept an admin's connection
+					 * when the table is full; -1 while not had back */
 	char last_status[256];		/* last STATUS= sent, to send only changes */
 
 	atomic_uint_fast64_t nr_requests; /* answered so far (thread-safe) */
@@ -75,6 +77,9 @@ struct server {
  * one at config->socket_path), and install signals and the cron timer. CONFIG and ENGINE stay
  * owned by the caller and must outlive the server. 0 or -errno (logged).
  */
+/* Open the spare descriptor again if it was given up (cron, and at start). */
+void server_spare_fd_refill(struct server *s);
+
 int server_new(struct daemon_config *config, struct rcl_engine *engine, int argc, char **argv,
 	       struct server **ret_server);
 

@@ -18,6 +18,7 @@
 #include <event2/event.h>
 
 #include "dispatch.h"
+#include "fdlimit.h"
 #include "frame.h"
 #include "log.h"
 #include "mapfd.h"
@@ -537,7 +538,7 @@ int session_new(struct server *s, int fd, const struct ucred *cred, bool admin,
 	session->cred = *cred;
 	session->admin = admin;
 	peer_groups(session);
-	session->files = fileio_table_new();
+	session->files = fileio_table_new(session->admin ? NULL : fd_client_room);
 	TAILQ_INIT(&session->calls);
 	TAILQ_INIT(&session->subs);
 	session->in = evbuffer_new();

@@ -36,6 +36,10 @@
  *   fread PATH LENGTH [hold]
  *                       one FileRead of [0, LENGTH) of PATH, discarded, naming no memcg;
  *                       with hold, the connection (and its open file) stays until stdin ends
+ *   fwrite-many PREFIX N
+ *                       one connection writes a byte to files PREFIX0..PREFIX<N-1>, each held
+ *                       open by it, until one is refused; prints "opened=K" and the refusal
+ *                       ("code=NAME message=TEXT"), then holds them until stdin ends
  *   fread-each PATH LENGTH
  *                       one connection: for each line read on stdin, a FileRead of
  *                       [0, LENGTH) of PATH; prints its bytes in hex, or the error
@@ -632,6 +636,26 @@ static int cmd_fread(struct rclc *c, const char *path, const char *length, bool 
 	return r;
 }
 
+static int cmd_fwrite_many(struct rclc *c, const char *prefix, const char *count)
+{
+	unsigned long n = strtoul(count, NULL, 10), i;
+	char path[256], line[64];
+
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s%lu", prefix, i);
+		if (rclc_file_write(c, path, NULL, 0, "x", 1, -1) < 0)
+			break;
+	}
+	printf("opened=%lu\n", i);
+	if (i < n)
+		printf("code=%s message=%s\n", rclc_code_str(rclc_last_code(c)),
+		       rclc_last_error(c));
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin))
+		;
+	return 0;
+}
+
 /* Reads of a file by its path on one connection, each when told: what does each see? */
 static int cmd_fread_each(struct rclc *c, const char *path, const char *length)
 {
@@ -801,6 +825,8 @@ int main(int argc, char **argv)
 	else if (!strcmp(argv[argi], "fread") && (argc - argi == 3 ||
 		 (argc - argi == 4 && !strcmp(argv[argi + 3], "hold"))))
 		r = cmd_fread(c, argv[argi + 1], argv[argi + 2], argc - argi == 4);
+	else if (!strcmp(argv[argi], "fwrite-many") && argc - argi == 3)
+		r = cmd_fwrite_many(c, argv[argi + 1], argv[argi + 2]);
 	else if (!strcmp(argv[argi], "fread-each") && argc - argi == 3)
 		r = cmd_fread_each(c, argv[argi + 1], argv[argi + 2]);
 	else if (!strcmp(argv[argi], "freadv-hits") && argc - argi == 4)

@@ -83,7 +83,7 @@ static int replay_size(struct rcl_engine *e, const struct trace *t, bool mmap,
 		       uint64_t *ret_misses)
 {
 	struct rcl_region_spec spec = { 0 };
-	struct fileio_table *files = fileio_table_new();
+	struct fileio_table *files = fileio_table_new(NULL);
 	uint32_t memcg = RCL_MEMCG_ROOT, region;
 	char name[64], path[64], full[1024];
 	uint64_t before, got, scanned;
