@@ -9,14 +9,17 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include "autoconfig.h"
 #include "config.h"
@@ -410,15 +413,25 @@ static int parse_line(struct daemon_config *c, char *line, char *why, size_t len
 int config_parse_file(struct daemon_config *c, FILE *f, const char *name)
 {
 	char *line = NULL;
-	size_t cap = 0;
+	size_t cap = 0, total = 0;
 	unsigned int lineno = 0;
 	char why[512];
+	ssize_t n;
 	int ret = 0;
 
 	errno = 0;
-	while (getline(&line, &cap, f) >= 0) {
+	while ((n = getline(&line, &cap, f)) >= 0) {
 		lineno++;
-		ret = parse_line(c, line, why, sizeof(why));
+		total += (size_t)n;
+		/* A line is text: what follows a NUL would be dropped without a word. */
+		if (strlen(line) != (size_t)n)
+			snprintf(why, sizeof(why), "a NUL byte in the line");
+		else if (total > CONFIG_FILE_MAX)
+			snprintf(why, sizeof(why), "the file is longer than %u bytes",
+				 CONFIG_FILE_MAX);
+		else
+			why[0] = '\0';
+		ret = why[0] ? -EINVAL : parse_line(c, line, why, sizeof(why));
 		if (ret < 0) {
 			fprintf(stderr, SD_ERR "reclaimd: %s:%u: %s\n", name, lineno, why);
 			break;
@@ -436,17 +449,39 @@ int config_parse_file(struct daemon_config *c, FILE *f, const char *name)
 
 static int load_file(struct daemon_config *c, const char *path)
 {
-	FILE *f = fopen(path, "re");
+	/* Non-blocking: a FIFO's open would wait for a writer (a reload runs on the loop). */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	FILE *f;
 	int ret;
 
 	/* An optional file that is not there sets nothing: the packaged unit names
 	 * /etc/reclaimd/reclaimd.conf, which an operator creates only to change a default. Any
 	 * other error (a directory, no permission) is still an error. */
-	if (!f && errno == ENOENT && c->config_optional)
+	if (fd < 0 && errno == ENOENT && c->config_optional)
 		return 0;
-	if (!f) {
+	if (fd < 0) {
 		fprintf(stderr, SD_ERR "reclaimd: cannot open %s: %s\n", path, strerror(errno));
 		return -errno;
+	}
+	/* A device or a FIFO would be read without end (/dev/zero), or wait for a writer. */
+	if (fstat(fd, &st) < 0)
+		ret = -errno;
+	else if (S_ISDIR(st.st_mode))
+		ret = -EISDIR;
+	else
+		ret = S_ISREG(st.st_mode) ? 0 : -EINVAL;
+	if (ret < 0) {
+		fprintf(stderr, SD_ERR "reclaimd: cannot read %s: %s\n", path,
+			ret == -EINVAL ? "not a regular file" : strerror(-ret));
+		close(fd);
+		return ret;
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		ret = -errno;
+		close(fd);
+		return ret;
 	}
 	ret = config_parse_file(c, f, path);
 	fclose(f);

@@ -55,6 +55,7 @@ struct daemon_config {
 
 /* max-client-bytes not given: config_parse_args makes it the arena plus the swap. */
 #define CONFIG_AUTO	UINT64_MAX
+#define CONFIG_FILE_MAX	(1u << 20)	/* bytes of a configuration file */
 /* max-client-locked-bytes: RLIMIT_MEMLOCK's default since Linux 5.16. */
 #define CONFIG_LOCKED_DEFAULT	(8ull << 20)
 

@@ -5,7 +5,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 14
+plan 18
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 swappiness() { ctl --json tunable get swappiness | python3 -c 'import json, sys; print(json.load(sys.stdin)["swappiness"])'; }
@@ -51,6 +51,28 @@ reload
 check "a reload from a directory keeps the configuration" \
 	grep -q 'cannot read .*reclaimd.conf: Is a directory' "$tmp/stderr"
 check "... swappiness still 100" test "$(swappiness)" = 100
+
+# Nor a device read without end, nor a FIFO that would wait for a writer: the loop would hang
+# on either (the daemon answered nothing, and grew by gigabytes on /dev/zero).
+rmdir "$tmp/reclaimd.conf"
+ln -s /dev/zero "$tmp/reclaimd.conf"
+reload
+check "a reload from /dev/zero is refused as not a regular file" \
+	grep -q 'cannot read .*reclaimd.conf: not a regular file' "$tmp/stderr"
+rm "$tmp/reclaimd.conf"
+mkfifo "$tmp/reclaimd.conf"
+reload
+check "... and so is one from a FIFO, at once" \
+	test "$(grep -c 'cannot read .*reclaimd.conf: not a regular file' "$tmp/stderr")" = 2
+check "... and the daemon still answers, swappiness still 100" test "$(swappiness)" = 100
+rm "$tmp/reclaimd.conf"
+printf 'swappiness = 40\0junk\n' >"$tmp/reclaimd.conf"
+reload
+check "a line with a NUL byte in it is an error naming the line, not 'swappiness = 40'" \
+	bash -c 'grep -q "reclaimd.conf:1: a NUL byte in the line" "$0" && [ "$1" = 100 ]' \
+	"$tmp/stderr" "$(swappiness)"
+rm "$tmp/reclaimd.conf"
+mkdir "$tmp/reclaimd.conf"
 
 stop_daemon
 check "daemon exits 0" test "$EXIT" = 0
