@@ -91,6 +91,51 @@ bool mapping_still_at(struct rcl_engine *engine, struct address_space *mapping,
 
 static void file_drop_unused(struct rcl_engine *engine, struct address_space *mapping);
 
+/*
+ * The end of a file's cache, taken off engine->files already: its shadows, its descriptor.
+ * The shadows go first, and their leaves off the shadow lists with them: the shrinker finds a
+ * mapping from a listed leaf by its id, which must still name it.
+ */
+static void mapping_free(struct rcl_engine *engine, struct address_space *mapping)
+{
+	unsigned long i;
+
+	i_pages_lock(mapping);
+	xa_for_each_range(&mapping->i_pages, i, 0, ULONG_MAX)
+		page_cache_set_slot(mapping, i, 0);	/* the shadows left */
+	xa_destroy(&mapping->i_pages);
+	i_pages_unlock(mapping);
+	mapping_unregister(engine, mapping);
+	close(mapping->fd);
+	free(mapping->path);
+	free(mapping);
+}
+
+/*
+ * The kernel evicts an unused inode once its cache is empty (prune_icache_sb, from the
+ * superblock's shrinker). Here an unused file's cache holds its descriptor, which a daemon
+ * has in far shorter supply than a kernel has inodes: a client writing file after file left
+ * one open for each, for good. So before a file that is not cached is opened, every unused
+ * one with neither pages nor shadows left (reclaim, drop_caches and the shadow shrinker took
+ * them), no write in flight and no error still to report goes, descriptor and all. A walk
+ * of the list the lookup walked already; mm_lock held, which every change of nrpages,
+ * nrexceptional and nr_writeback holds too.
+ */
+static void file_prune_unused(struct rcl_engine *engine)
+{
+	struct address_space **pp = &engine->files, *mapping;
+
+	while ((mapping = *pp)) {
+		if (mapping->refcount || mapping->nrpages || mapping->nrexceptional ||
+		    mapping->nr_writeback || mapping->wb_err) {
+			pp = &mapping->next;
+			continue;
+		}
+		*pp = mapping->next;
+		mapping_free(engine, mapping);
+	}
+}
+
 struct address_space *file_open(struct rcl_engine *engine, const char *path, uint64_t min_size,
 				bool create, int *ret_err)
 {
@@ -108,6 +153,7 @@ struct address_space *file_open(struct rcl_engine *engine, const char *path, uin
 		mapping->unlinked = true;
 		break;
 	}
+	file_prune_unused(engine);
 	fd = open_beneath(engine, path, O_RDWR | (create ? O_CREAT : 0) |
 					(engine->config.file_buffered ? 0 : O_DIRECT));
 	if (fd < 0) {
@@ -185,17 +231,7 @@ static void file_teardown(struct rcl_engine *engine, struct address_space *mappi
 			break;
 		}
 	}
-	/* The shadows go first, and their leaves off the shadow lists with them: the shrinker
-	 * finds a mapping from a listed leaf by its id, which must still name it. */
-	i_pages_lock(mapping);
-	xa_for_each_range(&mapping->i_pages, i, 0, ULONG_MAX)
-		page_cache_set_slot(mapping, i, 0);	/* the shadows left */
-	xa_destroy(&mapping->i_pages);
-	i_pages_unlock(mapping);
-	mapping_unregister(engine, mapping);
-	close(mapping->fd);
-	free(mapping->path);
-	free(mapping);
+	mapping_free(engine, mapping);
 }
 
 /* Drop the cache of a file nobody uses any more (the engine's end); its dirty pages are

@@ -3,6 +3,7 @@
  * on write and never touch the file, file offsets map the right pages, and buffered I/O sees
  * what mappings wrote, all through memory pressure.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -268,6 +269,70 @@ START_TEST(test_recreated_file_is_a_new_file)
 }
 END_TEST
 
+static unsigned int cached_files(struct rcl_engine *e)
+{
+	struct address_space *m;
+	unsigned int n = 0;
+
+	for (m = e->files; m; m = m->next)
+		n++;
+	return n;
+}
+
+static unsigned int open_fds(void)
+{
+	unsigned int n = 0;
+	struct dirent *d;
+	DIR *dir = opendir("/proc/self/fd");
+
+	while (dir && (d = readdir(dir)))
+		n += d->d_name[0] != '.';
+	if (dir)
+		closedir(dir);
+	return n;
+}
+
+/*
+ * A file nobody has open and whose cache is empty gives its descriptor back at the next open
+ * of a file not cached (prune_icache's part): 40 files written one after the other held 40
+ * descriptors for good. One still open, or with pages cached, keeps its own; and a pruned
+ * file reads back what was written, opened anew.
+ */
+START_TEST(test_unused_empty_files_give_their_descriptor_back)
+{
+	struct rcl_file *held;
+	struct fixture f;
+	unsigned int i, fds;
+	char name[16], buf[8] = { 0 };
+	size_t got = 0;
+
+	fixture_setup(&f, 16, 0, 1);
+	ck_assert_int_eq(rcl_file_write(f.e, "held", 0, "h", 1), 0);
+	ck_assert_int_eq(rcl_file_open(f.e, "held", 0, &held), 0);
+	fds = open_fds();
+	for (i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "p%u", i);
+		ck_assert_int_eq(rcl_file_write(f.e, name, 0, name, strlen(name)), 0);
+	}
+	ck_assert_uint_eq(cached_files(f.e), 41);
+	ck_assert_uint_eq(open_fds(), fds + 40);
+	ck_assert_int_eq(rcl_sync_all(f.e), 0);
+	ck_assert_int_eq(rcl_drop_caches(f.e, &(uint64_t){ 0 }), 0);
+	ck_assert_uint_eq(cached_files(f.e), 41);		/* nothing opened since */
+	ck_assert_int_eq(rcl_file_write(f.e, "keep", 0, "kept", 4), 0);
+	ck_assert_uint_eq(cached_files(f.e), 2);		/* "held" and "keep" */
+	ck_assert_uint_eq(open_fds(), fds + 1);
+	ck_assert_int_eq(rcl_file_read(f.e, "p7", 0, buf, sizeof(buf), &got), 0);
+	ck_assert_str_eq(buf, "p7");
+	/* "keep" has its page cached (dirty, then clean): it stays through the next miss. */
+	ck_assert_int_eq(rcl_sync_all(f.e), 0);
+	ck_assert_int_eq(rcl_file_read(f.e, "p8", 0, buf, sizeof(buf), &got), 0);
+	ck_assert_uint_eq(cached_files(f.e), 4);		/* held, keep, p7, p8 */
+	rcl_file_close(held);
+	fixture_teardown(&f);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("files");
@@ -281,6 +346,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_msync_inside_a_plug);
 	tcase_add_test(tc, test_buffered_write_then_mapping_and_region_free);
 	tcase_add_test(tc, test_recreated_file_is_a_new_file);
+	tcase_add_test(tc, test_unused_empty_files_give_their_descriptor_back);
 	suite_add_tcase(s, tc);
 	return s;
 }
