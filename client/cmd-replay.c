@@ -26,7 +26,7 @@
 #include "reclaimctl.h"
 #include "trace.h"
 
-#define MAX_SIZES	64
+#define MAX_SIZES	64		/* said in parse_sizes' message */
 #define IN_FLIGHT	32		/* requests on the wire; below the daemon's max-pipeline */
 #define BATCH		256		/* reads per vectored FileRead */
 #define PAGE		TRACE_PAGE_SIZE
@@ -242,7 +242,13 @@ static int setup(struct replay *r, uint64_t cache, unsigned int i)
 		 (long)time(NULL), i);
 	if (cache) {
 		snprintf(r->memcg, sizeof(r->memcg), "/replay-%d-%u", (int)getpid(), i);
-		ret = called(r, rclc_memcg_create(c, r->memcg, &lim, -1));
+		ret = rclc_memcg_create(c, r->memcg, &lim, -1);
+		/* The server's refusal names the group's parent, "/", not why one was made. */
+		if (ret == -EPERM)
+			fprintf(stderr, "reclaimctl replay: --cache makes a group at the top level "
+				"for each size (%s), which only root and the admin group may do; "
+				"without --cache the replay runs in your own memory\n", r->memcg);
+		ret = called(r, ret);
 		if (ret) {
 			r->memcg[0] = 0;
 			return ret;
@@ -399,16 +405,21 @@ static void print_compare(struct replay *r, struct replay *r2, uint64_t cache, b
 	       r->t->nr, d[0][0], *ret_ratio, d[1][0], *ret_ratio2);
 }
 
-static int parse_sizes(char *s, uint64_t *sizes, unsigned int *n)
+/* The --cache list into SIZES; NULL, or what is wrong with it in words. */
+static const char *parse_sizes(char *s, uint64_t *sizes, unsigned int *n)
 {
 	char *tok, *save = NULL;
 
 	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (*n == MAX_SIZES || ctl_parse_u64(tok, &sizes[*n]) < 0 || sizes[*n] < PAGE)
-			return -1;
+		if (*n == MAX_SIZES)
+			return "--cache takes at most 64 sizes";
+		if (ctl_parse_u64(tok, &sizes[*n]) < 0)
+			return "--cache takes sizes (K, M or G, below 16 EiB in all), comma-separated";
+		if (sizes[*n] < PAGE)
+			return "--cache takes sizes of at least 4K";
 		(*n)++;
 	}
-	return *n ? 0 : -1;
+	return *n ? NULL : "--cache takes sizes of at least 4K, comma-separated";
 }
 
 static int replay_one(struct replay *r, uint64_t cache, unsigned int i)
@@ -506,7 +517,7 @@ static int exec_replay(struct cmd_ctx *ctx, int argc, char **argv)
 	struct replay r = { .ctx = ctx, .advice = RCLC_FADV_RANDOM }, r2;
 	struct cmd_ctx ctx2 = { .json = ctx->json };
 	double ratios2[MAX_SIZES];
-	const char *names[2] = { NULL, NULL };
+	const char *names[2] = { NULL, NULL }, *why;
 	struct json_object *list;
 	enum trace_format format = TRACE_ORACLE;
 	uint64_t sizes[MAX_SIZES];
@@ -529,9 +540,9 @@ static int exec_replay(struct cmd_ctx *ctx, int argc, char **argv)
 			r.mmap = !strcmp(optarg, "mmap");
 			break;
 		case 'c':
-			if (parse_sizes(optarg, sizes, &nr_sizes) < 0)
-				return ctl_usage(&cmd_replay_entry,
-						 "--cache takes sizes of at least 4K, comma-separated");
+			why = parse_sizes(optarg, sizes, &nr_sizes);
+			if (why)
+				return ctl_usage(&cmd_replay_entry, why);
 			break;
 		case 'v':
 			if (!strcmp(optarg, "normal"))

@@ -21,7 +21,7 @@ if [ "${RCL_SANITIZER:-none}" = tsan ]; then
 	echo "1..0 # SKIP deterministic replays: one engine thread, nothing for ThreadSanitizer"
 	exit 0
 fi
-plan 47
+plan 48
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 refused() { local want=$1 re=$2; shift 2; out=$("$@" 2>&1); local rc=$?
@@ -176,6 +176,9 @@ check "nothing is left behind: no memcg, no file" nothing_left
 printf '1\n2\nthree\n' >"$tmp/bad.txt"
 check "a garbage line is refused naming it (exit 64)" \
 	refused 64 "bad.txt:3: 'three' is not an object id" ctl replay "$tmp/bad.txt" --format text
+check "--cache past 16 EiB is refused as not a size, not as below 4K (exit 64)" \
+	refused 64 "takes sizes \(K, M or G, below 16 EiB in all\)" ctl replay "$tmp/trace.txt" \
+	--format text --cache 99999999999999G
 head -c 30 /dev/zero >"$tmp/bad.bin"
 check "a truncated oracleGeneral record is refused naming it" \
 	refused 64 "bad.bin: record 2 \(byte 24\) is truncated: 6 of 24 bytes" \
