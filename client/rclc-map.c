@@ -113,7 +113,8 @@ static void segv_handler(int sig, siginfo_t *si, void *uc)
 		if (getpid() != e->pid)
 			n += put_str(msg + n, " is not mapped in a forked child (MADV_DONTFORK)\n");
 		else if (st == MAP_LOST)
-			n += put_str(msg + n, " lost: daemon gone\n");
+			n += put_str(msg + n, " lost: reclaimd dropped it (gone, or the region "
+					      "freed)\n");
 		else
 			n += put_str(msg + n, ": access refused\n");
 		if (write(STDERR_FILENO, msg, n) < 0)

@@ -579,7 +579,8 @@ int rclc_chmod(struct rclc *c, const char *path, uint32_t mode, struct rclc_file
  * - the daemon dies or drops the mapping (the region was freed or killed under it): the
  *   library's monitor thread makes the whole mapping PROT_NONE and wakes the threads blocked
  *   on its faults; they and every later access get SIGSEGV, after the library's handler
- *   printed "reclaimd: mapped region N lost: daemon gone" on stderr.
+ *   printed "reclaimd: mapped region N lost: reclaimd dropped it (gone, or the region
+ *   freed)" on stderr: the mapping's connection closed, which says no more than that.
  * The library installs a SIGSEGV handler (SA_SIGINFO) at the first map; a fault outside
  * its mappings goes to the handler that was there before, or the default action.
  */
