@@ -19,17 +19,6 @@ fi
 start_daemon --socket-mode 0666 --max-connections 6 && ok "daemon is READY" ||
 	not_ok "daemon is READY"
 
-# Wait (bounded) until FILE has a line matching PATTERN.
-wait_line() {
-	local file=$1 pattern=$2 deadline=$((SECONDS + 30))
-
-	while [ "$SECONDS" -lt "$deadline" ]; do
-		grep -qE "$pattern" "$file" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
 # uid 65534 holds every connection open to it: each holder subscribes, then waits for its
 # stdin (a FIFO this script holds open) to end; `timeout` bounds them if the script dies.
 mkfifo "$tmp/hold"

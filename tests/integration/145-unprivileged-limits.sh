@@ -97,16 +97,6 @@ check "root makes groups past it, delegated to uid 65534 too" \
 	ctl memcg create /v --owner 65534
 
 # Subscriptions: two of uid 65534's connections hold a queue of 1024 events each, and never
-# read; a FIFO this script holds open is their stdin, `timeout` bounds them.
-wait_line() {
-	local file=$1 pattern=$2 deadline=$((SECONDS + 30))
-
-	while [ "$SECONDS" -lt "$deadline" ]; do
-		grep -qE "$pattern" "$file" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
 mkfifo "$tmp/hold"
 exec {hold}<>"$tmp/hold"
 holders=()

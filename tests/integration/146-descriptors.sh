@@ -18,17 +18,6 @@ fi
 ctl() { timeout 20 "$RECLAIMCTL" --socket "$sock" "$@"; }
 nobody() { timeout 20 setpriv --reuid 65534 --regid 65534 --clear-groups "$RECLAIMCTL" --socket "$sock" "$@"; }
 
-# Wait (bounded) until FILE has a line matching PATTERN.
-wait_line() {
-	local file=$1 pattern=$2 deadline=$((SECONDS + 30))
-
-	while [ "$SECONDS" -lt "$deadline" ]; do
-		grep -qE "$pattern" "$file" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
 printf '#!/bin/sh\nulimit -n 256 || exit 127\nexec "%s" "$@"\n' "$RECLAIMD" >"$tmp/limited"
 chmod 755 "$tmp/limited"
 RECLAIMD=$tmp/limited

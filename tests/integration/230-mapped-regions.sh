@@ -21,17 +21,6 @@ ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 mc() { timeout 180 "$MAP_CLIENT" "$sock" "$@"; }
 vmstat() { ctl stat vmstat | awk -v k="$1" '$1 == k { print $2 }'; }
 
-# Wait (bounded) until FILE has a line matching PATTERN.
-wait_line() {
-	local file=$1 pattern=$2 deadline=$((SECONDS + 60))
-
-	while [ "$SECONDS" -lt "$deadline" ]; do
-		grep -qE "$pattern" "$file" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
 start_daemon --socket-mode 0666 && ok "daemon is READY" || not_ok "daemon is READY"
 
 # ---- threads of one client on one region four times its memcg's max -------------------
@@ -104,7 +93,7 @@ mkfifo "$tmp/hold"
 exec {hold}<>"$tmp/hold"
 timeout 120 "$MAP_CLIENT" "$sock" hold <"$tmp/hold" >"$tmp/held" 2>&1 {hold}>&- &
 holder=$!
-wait_line "$tmp/held" '^region [0-9]+$'
+wait_line "$tmp/held" '^region [0-9]+$' 60
 rid=$(sed -n 's/^region //p' "$tmp/held")
 out=$(timeout 60 "$MAP_CLIENT" --uid 65534 "$sock" map "$rid" 2>&1)
 check "uid 65534 cannot map root's region: PERMISSION_DENIED" \
@@ -124,7 +113,7 @@ exec {go}<>"$tmp/in"
 tbp0=$(vmstat mapped_take_back_pages); tbc0=$(vmstat mapped_take_back_calls)
 timeout 120 "$MAP_CLIENT" "$sock" blocked 64 /gone <"$tmp/in" >"$tmp/out" 2>&1 {go}>&- &
 client=$!
-wait_line "$tmp/out" '^ready region [0-9]+ pid [0-9]+$'
+wait_line "$tmp/out" '^ready region [0-9]+ pid [0-9]+$' 60
 # Its one pageout of the 64 pages it wrote: reclaim took them back as one run, in one call.
 tbp=$(($(vmstat mapped_take_back_pages) - tbp0)); tbc=$(($(vmstat mapped_take_back_calls) - tbc0))
 check "a pageout of 64 pages a client wrote takes them back in one call ($tbp pages, $tbc calls)" \
@@ -167,7 +156,7 @@ mkfifo "$tmp/in"
 exec {go}<>"$tmp/in"
 timeout 120 "$MAP_CLIENT" "$sock" blocked 8 <"$tmp/in" >"$tmp/out" 2>"$tmp/err" {go}>&- &
 client=$!	# timeout's: it dies as its command did
-wait_line "$tmp/out" '^ready region [0-9]+ pid [0-9]+$'
+wait_line "$tmp/out" '^ready region [0-9]+ pid [0-9]+$' 60
 read -r _ _ rid _ cpid <"$tmp/out"
 # Page 7 is the client's (read back through its mapping), page 0 is in swap.
 ctl write "$rid" $((7 * 4096 + 8)) hello >/dev/null && ctl write "$rid" 8 world >/dev/null

@@ -3,6 +3,8 @@
 #   start_daemon [REClAIMD OPTION]...   start it under run-notify in $tmp, wait for READY=1
 #   stop_daemon                         SIGTERM, wait for exit=N; leaves it in $EXIT
 #   free_port                           a TCP port free on 127.0.0.1 for --metrics-listen
+#   wait_line FILE PATTERN [SECONDS]    wait (at most SECONDS, 30 by default) until FILE has
+#                                       a line matching the extended regex PATTERN
 #
 # Sets $pid, $sock, and the file descriptor $nfd to run-notify's stream (notify messages and
 # the exit status, one per line). Every wait is bounded by tap.sh's expect_line.
@@ -51,6 +53,16 @@ for _ in range(1000):
 		s.close()
 	print(p)
 	break'
+}
+
+wait_line() {
+	local file=$1 pattern=$2 deadline=$((SECONDS + ${3:-30}))
+
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		grep -qE "$pattern" "$file" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
 }
 
 # Print the transcript and the daemon's stderr when something failed.
