@@ -141,7 +141,8 @@ static int memcg_limits(struct cmd_ctx *ctx, const char *path, struct rclc_memcg
 	if (err < 0)
 		return err;
 	memset(ret, 0, sizeof(*ret));
-	if (n && strcmp(m[0].path, "/"))
+	/* Deleted between the two calls, the group is not the list's first: say nothing. */
+	if (n && strcmp(m[0].path, "/") && !strcmp(m[0].path, path))
 		*ret = m[0];
 	free(m);
 	return 0;

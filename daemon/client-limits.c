@@ -38,9 +38,9 @@ bool limits_admit_connection(const struct daemon_config *c, unsigned int nr_tota
 }
 
 int limits_charge_locked(const struct daemon_config *c, struct rawpages *raw, uid_t owner,
-			 bool admin, uint64_t bytes, const char *what, Response *resp)
+			 bool exempt, uint64_t bytes, const char *what, Response *resp)
 {
-	uint64_t max = admin ? 0 : c->max_client_locked_bytes, locked = 0;
+	uint64_t max = exempt ? 0 : c->max_client_locked_bytes, locked = 0;
 	int ret = rawpages_charge_locked(raw, owner, bytes, max, &locked);
 
 	if (ret == -EDQUOT)

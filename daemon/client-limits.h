@@ -37,12 +37,13 @@ int limits_charge(const struct daemon_config *c, struct rawpages *raw, uid_t uid
 
 /*
  * Charge BYTES that reclaim cannot take back (a raw allocation, a region locked) to OWNER in
- * RAW against max-client-locked-bytes, the role of RLIMIT_MEMLOCK; a caller that is ADMIN
- * (root or the admin group, as CAP_IPC_LOCK) is not held to it, but the bytes count all the
- * same, so that their uncharge balances. 0, or -EDQUOT with RESP's Status NO_SPACE naming the
+ * RAW against max-client-locked-bytes, the role of RLIMIT_MEMLOCK; EXEMPT: not held to it
+ * (the caller is root or in the admin group, as CAP_IPC_LOCK; or the charge is one the caller
+ * gives back if it finds the bytes counted already), but the bytes count all the same, so that
+ * their uncharge balances. 0, or -EDQUOT with RESP's Status NO_SPACE naming the
  * limit and its value (WHAT is the request's name), or -ENOMEM.
  */
 int limits_charge_locked(const struct daemon_config *c, struct rawpages *raw, uid_t owner,
-			 bool admin, uint64_t bytes, const char *what, Response *resp);
+			 bool exempt, uint64_t bytes, const char *what, Response *resp);
 
 #endif

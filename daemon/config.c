@@ -461,25 +461,30 @@ static int load_file(struct daemon_config *c, const char *path)
 	if (fd < 0 && errno == ENOENT && c->config_optional)
 		return 0;
 	if (fd < 0) {
-		fprintf(stderr, SD_ERR "reclaimd: cannot open %s: %s\n", path, strerror(errno));
-		return -errno;
+		ret = -errno;
+		fprintf(stderr, SD_ERR "reclaimd: cannot open %s: %s\n", path, strerror(-ret));
+		return ret;
 	}
 	/* A device or a FIFO would be read without end (/dev/zero), or wait for a writer. */
 	if (fstat(fd, &st) < 0)
 		ret = -errno;
 	else if (S_ISDIR(st.st_mode))
 		ret = -EISDIR;
+	else if (!S_ISREG(st.st_mode))
+		ret = -EINVAL;
 	else
-		ret = S_ISREG(st.st_mode) ? 0 : -EINVAL;
-	if (ret < 0) {
-		fprintf(stderr, SD_ERR "reclaimd: cannot read %s: %s\n", path,
-			ret == -EINVAL ? "not a regular file" : strerror(-ret));
-		close(fd);
-		return ret;
-	}
-	f = fdopen(fd, "r");
-	if (!f) {
+		ret = st.st_size > CONFIG_FILE_MAX ? -EFBIG : 0;
+	if (ret == 0 && !(f = fdopen(fd, "r")))
 		ret = -errno;
+	if (ret < 0) {
+		if (ret == -EINVAL)
+			fprintf(stderr, SD_ERR "reclaimd: cannot read %s: not a regular file\n", path);
+		else if (ret == -EFBIG)
+			fprintf(stderr, SD_ERR "reclaimd: cannot read %s: longer than %u bytes\n",
+				path, CONFIG_FILE_MAX);
+		else
+			fprintf(stderr, SD_ERR "reclaimd: cannot read %s: %s\n", path,
+				strerror(-ret));
 		close(fd);
 		return ret;
 	}

@@ -40,12 +40,17 @@ unsigned int fd_limit_raise(void)
 	return atomic_load(&fd_limit);
 }
 
-/* A sixteenth of the table, at least FD_RESERVE_MIN: room for admins and the daemon's own. */
+/*
+ * A sixteenth of the table, at least FD_RESERVE_MIN, at most a quarter: room for admins and
+ * the daemon's own, and most of a small table still for everyone else.
+ */
 unsigned int fd_reserve(void)
 {
 	unsigned int limit = atomic_load(&fd_limit), r = limit / 16;
 
-	return r < FD_RESERVE_MIN ? (FD_RESERVE_MIN < limit ? FD_RESERVE_MIN : 0) : r;
+	if (r < FD_RESERVE_MIN)
+		r = FD_RESERVE_MIN;
+	return r < limit / 4 ? r : limit / 4;
 }
 
 bool fd_client_may_hold(int fd)

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/event.h>
 #include <event2/listener.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdlimit.h"
 #include "log.h"
 #include "psi-sock.h"
 #include "psiwatch.h"
@@ -61,6 +63,7 @@ struct pw_sock {
 	uint32_t memcg_id;
 	char *path;		/* the socket's file; NULL when there is no socket directory */
 	struct evconnlistener *listener;
+	struct event *resume;	/* re-enables the listener a second after EMFILE */
 	struct psi_history history;
 	bool seen;		/* in the latest sample */
 	LIST_HEAD(, pw_conn) conns;
@@ -172,12 +175,25 @@ static void on_conn_read(struct bufferevent *bev, void *arg)
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *addr,
 		      int socklen, void *arg)
 {
+	static struct log_ratelimit refusals;
 	struct pw_sock *s = arg;
-	struct pw_conn *c = calloc(1, sizeof(*c));
+	struct pw_conn *c;
+	struct ucred cred;
+	bool admin = false;
 
 	(void)l;
 	(void)addr;
 	(void)socklen;
+	/* Anyone may connect: the descriptor reserve holds here as on the API's socket. */
+	if (server_peer_identify(s->w->server, fd, &cred, &admin) < 0 ||
+	    (!admin && !fd_client_may_hold(fd))) {
+		if (log_ratelimit(&refusals))
+			log_warning("pressure watch %s: a connection refused: reclaimd's file "
+				    "descriptors are nearly all in use", s->memcg);
+		close(fd);
+		return;
+	}
+	c = calloc(1, sizeof(*c));
 	if (c)
 		c->bev = bufferevent_socket_new(s->w->server->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!c || !c->bev) {
@@ -194,12 +210,40 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		conn_refuse(c, "too many watchers of this memcg");
 }
 
+static void on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct pw_sock *s = arg;
+
+	(void)fd;
+	(void)what;
+	evconnlistener_enable(s->listener);
+}
+
+/* accept() failed: out of descriptors, rest a second rather than spin (and log each). */
+static void on_accept_error(struct evconnlistener *l, void *arg)
+{
+	static const struct timeval second = { 1, 0 };
+	static struct log_ratelimit errors;
+	struct pw_sock *s = arg;
+	int err = EVUTIL_SOCKET_ERROR();
+
+	if (log_ratelimit(&errors))
+		log_warning("pressure watch %s: cannot accept connections: %s%s", s->memcg,
+			    strerror(err), s->resume ? "; pausing for a second" : "");
+	if (s->resume && (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM)) {
+		evconnlistener_disable(l);
+		evtimer_add(s->resume, &second);
+	}
+}
+
 static void sock_free(struct pw_sock *s)
 {
 	while (!LIST_EMPTY(&s->conns))
 		conn_free(LIST_FIRST(&s->conns));
 	if (s->listener)
 		evconnlistener_free(s->listener);
+	if (s->resume)
+		event_free(s->resume);
 	if (s->path && unlink(s->path) < 0 && errno != ENOENT)
 		log_warning("cannot remove %s: %m", s->path);
 	LIST_REMOVE(s, link);
@@ -260,11 +304,13 @@ static struct pw_sock *sock_new(struct psiwatch *w, const char *memcg, uint32_t 
 	chmod(sun.sun_path, 0666);
 	s->listener = evconnlistener_new(w->server->base, on_accept, s, LEV_OPT_CLOSE_ON_FREE, 16,
 					 fd);
-	if (!s->listener || !s->path) {
+	s->resume = evtimer_new(w->server->base, on_resume, s);
+	if (!s->listener || !s->path || !s->resume) {
 		if (!s->listener)
 			close(fd);
 		goto fail;
 	}
+	evconnlistener_set_error_cb(s->listener, on_accept_error);
 	return s;
 fail:
 	sock_free(s);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "dispatch.h"
+#include "fdlimit.h"
 #include "reclaim/memcg.h"
 #include "reclaim/pressure.h"
 #include "registry.h"
@@ -93,8 +94,6 @@ static int may_configure(struct req_ctx *ctx, const char *path, uint32_t id, Res
 
 	if (ctx->admin)
 		return 0;
-	if (!req_memcg_may_use(ctx, id))
-		return deny(ctx, resp, path, id);
 	err = memcg_parent(ctx, id, &parent);
 	if (err < 0) {
 		status_set(resp, CODE(NOT_FOUND), "%s: no memcg %s", ctx->name, path);
@@ -102,6 +101,8 @@ static int may_configure(struct req_ctx *ctx, const char *path, uint32_t id, Res
 	}
 	if (parent != RCL_MEMCG_ROOT && req_memcg_may_use(ctx, parent))
 		return 0;
+	if (!req_memcg_may_use(ctx, id))
+		return deny(ctx, resp, path, id);
 	status_set(resp, CODE(PERMISSION_DENIED),
 		   "%s: %s was delegated to uid %u: its limits and its removal belong to the "
 		   "owner of its parent (uid %u); uid %u may change the groups it makes below it",
@@ -248,6 +249,13 @@ int req_memcg_create(struct req_ctx *ctx, const Request *req, Response *resp)
 		return ret;
 	if (!req_memcg_may_use(ctx, parent_id))
 		return deny(ctx, resp, slash == parent ? "/" : parent, parent_id);
+	/* A group gets a memory-pressure socket: a descriptor (fdlimit.h). */
+	if (!ctx->admin && !fd_client_room(1)) {
+		status_set(resp, CODE(NO_SPACE), "memcg create: reclaimd's file descriptors are "
+			   "nearly all in use: the last %u are kept for root and the admin group",
+			   fd_reserve());
+		return -ENFILE;
+	}
 	ret = rcl_memcg_create(ctx->engine, parent_id, slash + 1, &id);
 	if (ret == -EEXIST)
 		status_set(resp, CODE(ALREADY_EXISTS), "memcg create: %s exists", c->path);

@@ -932,10 +932,12 @@ static int whole_region_get(struct req_ctx *ctx, const Reclaim__V1__PageRange *r
 }
 
 /*
- * Lock the region: its bytes count against its owner's max-client-locked-bytes first (unless
- * they already do), as mlock(2) checks RLIMIT_MEMLOCK before it faults anything in. The
- * registry's record says whether they count: of two mlocks racing, the second to record it
- * gives its charge back, and so does one whose region was freed meanwhile.
+ * Lock the region: its bytes count against its owner's max-client-locked-bytes first, as
+ * mlock(2) checks RLIMIT_MEMLOCK before it faults anything in; if the record said they count
+ * already, without the check, since the charge is then given back. The registry's record, swapped
+ * after the lock, settles whose charge stays: this one if the record held none (a munlock may
+ * have taken the earlier one away meanwhile), else the one recorded, and this one goes back;
+ * so does one whose region was freed meanwhile.
  */
 static int region_lock(struct req_ctx *ctx, const struct region_rec *rec, Response *resp)
 {
@@ -943,15 +945,11 @@ static int region_lock(struct req_ctx *ctx, const struct region_rec *rec, Respon
 	uint64_t old = 0;
 	int ret;
 
-	if (!rec->locked_bytes) {
-		ret = limits_charge_locked(ctx->config, raw, rec->uid, ctx->admin, rec->bytes,
-					   "mlock", resp);
-		if (ret < 0)
-			return ret;
-	}
+	ret = limits_charge_locked(ctx->config, raw, rec->uid, ctx->admin || rec->locked_bytes,
+				   rec->bytes, "mlock", resp);
+	if (ret < 0)
+		return ret;
 	ret = rcl_region_mlock(ctx->engine, rec->id);
-	if (rec->locked_bytes)
-		return ret < 0 ? engine_error(ctx, ret, resp) : 0;
 	if (ret < 0) {
 		rawpages_uncharge_locked(raw, rec->uid, rec->bytes);
 		return engine_error(ctx, ret, resp);

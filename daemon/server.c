@@ -174,8 +174,7 @@ bool server_is_admin(const struct server *s, uid_t uid, gid_t gid, const gid_t *
 	return false;
 }
 
-/* Peer credentials and admin rights of an accepted socket. 0 or -errno. */
-static int peer_identify(struct server *s, int fd, struct ucred *ret_cred, bool *ret_admin)
+int server_peer_identify(struct server *s, int fd, struct ucred *ret_cred, bool *ret_admin)
 {
 	gid_t groups[PEER_GROUPS_MAX];
 	socklen_t len = sizeof(*ret_cred);
@@ -233,7 +232,7 @@ static void accept_one(struct server *s, int fd, bool spare)
 	char why[192];
 	int ret;
 
-	ret = peer_identify(s, fd, &cred, &admin);
+	ret = server_peer_identify(s, fd, &cred, &admin);
 	if (ret < 0) {
 		log_warning("cannot read the credentials of a new connection: %s, closing it",
 			    strerror(-ret));

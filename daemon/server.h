@@ -107,6 +107,10 @@ void server_session_release(struct server *s, struct session *session);
 int server_apply_tunables(struct server *s, const struct daemon_config *c);
 
 /* Whether a peer with these credentials is an admin: root or in the admin group. */
+/* Peer credentials and admin rights of an accepted socket. 0 or -errno. */
+struct ucred;
+int server_peer_identify(struct server *s, int fd, struct ucred *ret_cred, bool *ret_admin);
+
 bool server_is_admin(const struct server *s, uid_t uid, gid_t gid, const gid_t *groups,
 		     int nr_groups);
 

@@ -8,7 +8,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 12
+plan 13
 
 if ! setpriv --reuid 65534 --regid 65534 --clear-groups true 2>/dev/null; then
 	echo "1..0 # SKIP cannot switch to uid 65534 here"
@@ -54,6 +54,13 @@ wait_line "$tmp/holder5" '^opened='
 out=$(nobody --json status 2>/dev/null); rc=$?
 check "uid 65534 gets no new connection there, told why (exit 69, in --json too)" \
 	bash -c '[ "$0" -eq 69 ] && python3 -c "import json,sys; m=json.loads(sys.argv[1])[\"message\"]; assert \"file descriptors are nearly all in use\" in m, m" "$1"' "$rc" "$out"
+ctl memcg watch-path / >"$tmp/watch.out"
+# Debian's python3 by its path: a PATH of root's (pyenv's shims) may be closed to uid 65534.
+out=$(env $(sed -n 2,3p "$tmp/watch.out") timeout 30 setpriv --reuid 65534 --regid 65534 \
+	--clear-groups /usr/bin/python3 "$top_srcdir/tests/lib/pressure-client.py" 5 2>&1)
+# Closed with the trigger unread: an end of file, or a reset.
+check "uid 65534's connection to a memory-pressure socket is hung up on at once" \
+	grep -qE '^eof$|ConnectionResetError' <<<"$out"
 check "root still connects and writes a file" ctl fwrite rootfile 0 --fill 97 --length 4096
 exec {hold}>&-
 wait "${holders[@]}"
