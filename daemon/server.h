@@ -72,14 +72,14 @@ struct server {
 	atomic_uint_fast64_t nr_requests_worker;
 };
 
+/* Open the spare descriptor again if it was given up (cron, and at start). */
+void server_spare_fd_refill(struct server *s);
+
 /*
  * Create the loop, the worker pool and the listener (the socket systemd passed, else a new
  * one at config->socket_path), and install signals and the cron timer. CONFIG and ENGINE stay
  * owned by the caller and must outlive the server. 0 or -errno (logged).
  */
-/* Open the spare descriptor again if it was given up (cron, and at start). */
-void server_spare_fd_refill(struct server *s);
-
 int server_new(struct daemon_config *config, struct rcl_engine *engine, int argc, char **argv,
 	       struct server **ret_server);
 
