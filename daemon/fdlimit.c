@@ -6,12 +6,19 @@
  * the reserve stays for root and the admin group. Before a request makes descriptors, the
  * lowest free one says the same in advance.
  */
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/listener.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include "fdlimit.h"
+#include "log.h"
 
 #define FD_LIMIT_CAP	(1u << 20)	/* a hard limit of "unlimited" is not a table size */
 #define FD_RESERVE_MIN	32u
@@ -72,4 +79,77 @@ bool fd_client_room(unsigned int nr)
 		return false;		/* the table is full */
 	close(lowest);
 	return (unsigned int)lowest + nr <= limit - fd_reserve();
+}
+
+struct fd_rest {
+	struct fd_rest *next;		/* in rests */
+	struct evconnlistener *listener;
+	struct event *timer;		/* enables the listener again */
+	struct log_ratelimit said;
+	char who[96];
+};
+
+/* Every resting listener: an error callback's argument is its listener's owner's (evhttp's,
+ * say), so the listener itself names its rest. Loop thread. */
+static struct fd_rest *rests;
+
+static void rest_over(evutil_socket_t fd, short what, void *arg)
+{
+	struct fd_rest *r = arg;
+
+	(void)fd;
+	(void)what;
+	evconnlistener_enable(r->listener);
+}
+
+static void rest_accept_error(struct evconnlistener *l, void *arg)
+{
+	static const struct timeval second = { 1, 0 };
+	int err = EVUTIL_SOCKET_ERROR();
+	bool out = err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+	struct fd_rest *r;
+
+	(void)arg;
+	for (r = rests; r && r->listener != l; r = r->next)
+		;
+	if (!r)
+		return;
+	if (log_ratelimit(&r->said))
+		log_warning("%s: cannot accept connections: %s%s", r->who, strerror(err),
+			    out ? "; pausing for a second" : ", ignoring");
+	if (out) {
+		evconnlistener_disable(l);
+		evtimer_add(r->timer, &second);
+	}
+}
+
+struct fd_rest *fd_rest_new(struct event_base *base, struct evconnlistener *l, const char *who)
+{
+	struct fd_rest *r = calloc(1, sizeof(*r));
+
+	if (!r || !(r->timer = evtimer_new(base, rest_over, r))) {
+		free(r);
+		return NULL;
+	}
+	r->listener = l;
+	snprintf(r->who, sizeof(r->who), "%s", who);
+	r->next = rests;
+	rests = r;
+	evconnlistener_set_error_cb(l, rest_accept_error);
+	return r;
+}
+
+void fd_rest_free(struct fd_rest *r)
+{
+	struct fd_rest **pp;
+
+	if (!r)
+		return;
+	for (pp = &rests; *pp; pp = &(*pp)->next)
+		if (*pp == r) {
+			*pp = r->next;
+			break;
+		}
+	event_free(r->timer);
+	free(r);
 }

@@ -23,4 +23,16 @@ bool fd_client_may_hold(int fd);
 /* Is there room for @nr more descriptors for such a client, before they are made? */
 bool fd_client_room(unsigned int nr);
 
+/*
+ * A listener that rests a second when accept() runs out of descriptors, rather than spin
+ * (libevent would retry at once and log each failure), and says so at most a few times a
+ * window, naming itself @who. Made on the loop thread once the listener is; freed before it
+ * (NULL does nothing). The API's own listener rests through the cron instead (server.c).
+ */
+struct event_base;
+struct evconnlistener;
+struct fd_rest;
+struct fd_rest *fd_rest_new(struct event_base *base, struct evconnlistener *l, const char *who);
+void fd_rest_free(struct fd_rest *r);
+
 #endif

@@ -11,15 +11,14 @@
  */
 #include <errno.h>
 #include <event2/buffer.h>
-#include <event2/event.h>
 #include <event2/http.h>
-#include <event2/listener.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "autoconfig.h"
+#include "fdlimit.h"
 #include "log.h"
 #include "mapfd.h"
 #include "metrics.h"
@@ -40,10 +39,7 @@
 struct metrics {
 	struct server *server;
 	struct evhttp *http;
-	struct evconnlistener *listener;
-	struct event *resume;		/* re-enables the listener a second after EMFILE */
-	struct log_ratelimit pauses;
-	struct metrics *next_server;	/* in all_metrics */
+	struct fd_rest *rest;		/* the listener's, out of descriptors */
 	struct job job;
 	bool rendering;		/* the job is queued or running */
 	char *text;		/* the latest snapshot (loop thread) */
@@ -372,45 +368,6 @@ static void on_http(struct evhttp_request *req, void *arg)
 	evbuffer_free(body);
 }
 
-/* Every metrics server of this process: an accept error names only the evhttp. Loop thread. */
-static struct metrics *all_metrics;
-
-static void metrics_resume(evutil_socket_t fd, short what, void *arg)
-{
-	struct metrics *m = arg;
-
-	(void)fd;
-	(void)what;
-	evconnlistener_enable(m->listener);
-}
-
-/*
- * accept() failed. Out of descriptors, accepting again at once would spin (and libevent
- * would log each failure): the listener rests a second, as the API's does, and says so at
- * most a few times a window.
- */
-static void metrics_accept_error(struct evconnlistener *l, void *arg)
-{
-	static const struct timeval second = { 1, 0 };
-	int err = EVUTIL_SOCKET_ERROR();
-	struct metrics *m;
-
-	for (m = all_metrics; m && m->http != arg; m = m->next_server)
-		;
-	if (!m)
-		return;
-	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
-		if (log_ratelimit(&m->pauses))
-			log_warning("metrics: cannot accept connections: %s; pausing for a second",
-				    strerror(err));
-		evconnlistener_disable(l);
-		evtimer_add(m->resume, &second);
-		return;
-	}
-	if (log_ratelimit(&m->pauses))
-		log_warning("metrics: accept failed: %s, ignoring", strerror(err));
-}
-
 int metrics_start(struct server *s, struct metrics **ret)
 {
 	const char *listen = s->config->metrics_listen;
@@ -450,15 +407,11 @@ int metrics_start(struct server *s, struct metrics **ret)
 		metrics_stop(m);
 		return -err;
 	}
-	m->listener = evhttp_bound_socket_get_listener(bound);
-	m->resume = evtimer_new(s->base, metrics_resume, m);
-	if (!m->resume) {
+	m->rest = fd_rest_new(s->base, evhttp_bound_socket_get_listener(bound), "metrics");
+	if (!m->rest) {
 		metrics_stop(m);
 		return -ENOMEM;
 	}
-	m->next_server = all_metrics;
-	all_metrics = m;
-	evconnlistener_set_error_cb(m->listener, metrics_accept_error);
 	evhttp_set_max_headers_size(m->http, METRICS_MAX_HEADERS);
 	evhttp_set_max_body_size(m->http, METRICS_MAX_BODY);
 	evhttp_set_timeout(m->http, METRICS_TIMEOUT_SECONDS);
@@ -477,17 +430,9 @@ int metrics_start(struct server *s, struct metrics **ret)
 
 void metrics_stop(struct metrics *m)
 {
-	struct metrics **pp;
-
 	if (!m)
 		return;
-	for (pp = &all_metrics; *pp; pp = &(*pp)->next_server)
-		if (*pp == m) {
-			*pp = m->next_server;
-			break;
-		}
-	if (m->resume)
-		event_free(m->resume);
+	fd_rest_free(m->rest);		/* before its listener, which evhttp frees */
 	if (m->http)
 		evhttp_free(m->http);
 	free(m->text);

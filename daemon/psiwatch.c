@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
-#include <event2/event.h>
 #include <event2/listener.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -63,7 +62,7 @@ struct pw_sock {
 	uint32_t memcg_id;
 	char *path;		/* the socket's file; NULL when there is no socket directory */
 	struct evconnlistener *listener;
-	struct event *resume;	/* re-enables the listener a second after EMFILE */
+	struct fd_rest *rest;	/* the listener's, out of descriptors */
 	struct psi_history history;
 	bool seen;		/* in the latest sample */
 	LIST_HEAD(, pw_conn) conns;
@@ -210,40 +209,13 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		conn_refuse(c, "too many watchers of this memcg");
 }
 
-static void on_resume(evutil_socket_t fd, short what, void *arg)
-{
-	struct pw_sock *s = arg;
-
-	(void)fd;
-	(void)what;
-	evconnlistener_enable(s->listener);
-}
-
-/* accept() failed: out of descriptors, rest a second rather than spin (and log each). */
-static void on_accept_error(struct evconnlistener *l, void *arg)
-{
-	static const struct timeval second = { 1, 0 };
-	static struct log_ratelimit errors;
-	struct pw_sock *s = arg;
-	int err = EVUTIL_SOCKET_ERROR();
-
-	if (log_ratelimit(&errors))
-		log_warning("pressure watch %s: cannot accept connections: %s%s", s->memcg,
-			    strerror(err), s->resume ? "; pausing for a second" : "");
-	if (s->resume && (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM)) {
-		evconnlistener_disable(l);
-		evtimer_add(s->resume, &second);
-	}
-}
-
 static void sock_free(struct pw_sock *s)
 {
 	while (!LIST_EMPTY(&s->conns))
 		conn_free(LIST_FIRST(&s->conns));
+	fd_rest_free(s->rest);	/* before its listener */
 	if (s->listener)
 		evconnlistener_free(s->listener);
-	if (s->resume)
-		event_free(s->resume);
 	if (s->path && unlink(s->path) < 0 && errno != ENOENT)
 		log_warning("cannot remove %s: %m", s->path);
 	LIST_REMOVE(s, link);
@@ -275,7 +247,7 @@ static struct pw_sock *sock_new_bare(struct psiwatch *w, const char *memcg, uint
 static struct pw_sock *sock_new(struct psiwatch *w, const char *memcg, uint32_t memcg_id)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	char name[256];
+	char name[256], who[96];
 	struct pw_sock *s;
 	int fd;
 
@@ -304,13 +276,14 @@ static struct pw_sock *sock_new(struct psiwatch *w, const char *memcg, uint32_t 
 	chmod(sun.sun_path, 0666);
 	s->listener = evconnlistener_new(w->server->base, on_accept, s, LEV_OPT_CLOSE_ON_FREE, 16,
 					 fd);
-	s->resume = evtimer_new(w->server->base, on_resume, s);
-	if (!s->listener || !s->path || !s->resume) {
-		if (!s->listener)
-			close(fd);
+	if (!s->listener) {
+		close(fd);
 		goto fail;
 	}
-	evconnlistener_set_error_cb(s->listener, on_accept_error);
+	snprintf(who, sizeof(who), "pressure watch %s", memcg);
+	s->rest = fd_rest_new(w->server->base, s->listener, who);
+	if (!s->path || !s->rest)
+		goto fail;
 	return s;
 fail:
 	sock_free(s);
