@@ -229,14 +229,14 @@ static int mm_init(struct rcl_engine *engine)
 	spin_lock_init(&engine->memcg_tree_lock);
 	pthread_mutex_init(&engine->deferred_lock, NULL);
 	for (i = 0; i < sizeof(engine->page_wait) / sizeof(engine->page_wait[0]); i++)
-		pthread_cond_init(&engine->page_wait[i], NULL);
-	pthread_cond_init(&engine->flusher_wait, NULL);
-	pthread_cond_init(&engine->congestion_wait, NULL);
-	pthread_cond_init(&engine->dirty_wait, NULL);
+		init_waitqueue_head(&engine->page_wait[i]);
+	init_waitqueue_head(&engine->flusher_wait);
+	init_waitqueue_head(&engine->congestion_wait);
+	init_waitqueue_head(&engine->dirty_wait);
 	for (nid = 0; nid < engine->nr_nodes; nid++) {
 		NODE_DATA(engine, nid)->kswapd_classzone_idx = MAX_NR_ZONES;
-		pthread_cond_init(&NODE_DATA(engine, nid)->kswapd_wait, NULL);
-		pthread_cond_init(&NODE_DATA(engine, nid)->pfmemalloc_wait, NULL);
+		init_waitqueue_head(&NODE_DATA(engine, nid)->kswapd_wait);
+		init_waitqueue_head(&NODE_DATA(engine, nid)->pfmemalloc_wait);
 		pthread_mutex_init(&NODE_DATA(engine, nid)->lru_lock, NULL);
 	}
 	engine->default_task = calloc(1, sizeof(*engine->default_task));
@@ -280,6 +280,22 @@ static int mm_init(struct rcl_engine *engine)
 	return 0;
 }
 
+static void engine_waitqueues_destroy(struct rcl_engine *engine)
+{
+	size_t i;
+	int nid;
+
+	for (i = 0; i < sizeof(engine->page_wait) / sizeof(engine->page_wait[0]); i++)
+		destroy_waitqueue_head(&engine->page_wait[i]);
+	destroy_waitqueue_head(&engine->flusher_wait);
+	destroy_waitqueue_head(&engine->congestion_wait);
+	destroy_waitqueue_head(&engine->dirty_wait);
+	for (nid = 0; nid < engine->nr_nodes; nid++) {
+		destroy_waitqueue_head(&NODE_DATA(engine, nid)->kswapd_wait);
+		destroy_waitqueue_head(&NODE_DATA(engine, nid)->pfmemalloc_wait);
+	}
+}
+
 /* Free every region and file (writing dirty pages back), then the model's structures. */
 static void mm_exit(struct rcl_engine *engine)
 {
@@ -312,6 +328,7 @@ static void mm_exit(struct rcl_engine *engine)
 	free(engine->deferred);
 	pthread_mutex_destroy(&engine->deferred_lock);
 	pthread_mutex_destroy(&engine->mm_lock);
+	engine_waitqueues_destroy(engine);
 }
 
 int rcl_engine_new(const struct rcl_config *config, struct rcl_engine **ret_engine)

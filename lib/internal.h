@@ -22,6 +22,7 @@
 #include "psi.h"
 #include "swap.h"
 #include "vmstat.h"
+#include "wait.h"
 
 /* A thread of the engine: what "current" is in the kernel. */
 #define PF_MEMALLOC	0x1u	/* in reclaim: allocations skip reclaim and may use reserves */
@@ -113,15 +114,15 @@ struct rcl_engine {
 	 */
 	pthread_mutex_t mm_lock;
 	/* What mm_lock costs (rcl_engine_info): taken, taken after waiting, and the wait, for
-	 * mm_lock() (a retake after a condition variable's wait, kswapd's and the flusher's
-	 * naps, counts as taken only). Changed by the holder alone (relaxed load and store),
+	 * mm_lock() (a retake after a sleep, kswapd's and the flusher's naps included, counts
+	 * as any other). Changed by the holder alone (relaxed load and store),
 	 * read without it. */
 	_Atomic uint64_t mm_lock_acquired, mm_lock_contended, mm_lock_wait_ns;
 	pthread_mutex_t deferred_lock;		/* the deferred list below (a leaf) */
 	struct deferred_completion *deferred;
 	size_t nr_deferred_used, nr_deferred_cap;
 	_Atomic size_t nr_deferred;
-	pthread_cond_t page_wait[1u << 6];	/* PAGE_WAIT_BITS: hashed page wait queues */
+	struct wait_queue_head page_wait[1u << 6];	/* PAGE_WAIT_BITS: hashed (wait.c) */
 	int data_dir_fd;
 	/*
 	 * The region table. Changed under mm_lock and region_table_lock both, so a holder of
@@ -161,7 +162,7 @@ struct rcl_engine {
 	struct region *mapped_hinting;		/* mapped.c: regions with hints to send */
 	struct io_engine *file_io;		/* file writeback */
 	unsigned int flusher_work;		/* WB_* reasons the flusher has to act on */
-	pthread_cond_t dirty_wait;		/* writers paused by balance_dirty_pages */
+	struct wait_queue_head dirty_wait;	/* writers paused by balance_dirty_pages */
 	/* Fault injection for tests: run between letting mm_lock go and submitting the writes
 	 * set under writeback before (__blk_flush_plug), to widen that window. */
 	void (*_Atomic unlocked_submit_hook)(struct rcl_engine *engine);
@@ -171,8 +172,8 @@ struct rcl_engine {
 	uint64_t nr_dirty_pauses, nr_dirty_pauses_idle;
 	bool threads_running;			/* kthreads.c: kswapd and flusher started */
 	pthread_t flusher_thread;		/* kswapd threads are per node (pglist_data) */
-	pthread_cond_t flusher_wait;
-	pthread_cond_t congestion_wait;		/* congestion_wait: a timed sleep, never signalled */
+	struct wait_queue_head flusher_wait;
+	struct wait_queue_head congestion_wait;	/* congestion_wait: a timed sleep, never woken */
 	rcl_trace_fn trace_fn;
 	void *trace_arg;
 	int next_listener_id;

@@ -27,7 +27,7 @@ static void *flusher_main(void *arg)
 		/* Work queued meanwhile (reclaim, a writer over the background threshold) is done
 		 * at once; otherwise every interval the periodic round (wb_workfn). */
 		while (engine->threads_running && !engine->flusher_work &&
-		       mm_cond_timedwait(engine, &engine->flusher_wait, &deadline) != ETIMEDOUT)
+		       mm_wait_event(engine, &engine->flusher_wait, &deadline) != ETIMEDOUT)
 			;
 		if (engine->flusher_work)
 			flush_pending_writeback(engine);
@@ -81,7 +81,7 @@ void rcl_engine_stop_threads(struct rcl_engine *engine)
 		return;
 	}
 	engine->threads_running = false;
-	pthread_cond_broadcast(&engine->flusher_wait);
+	wake_up_all(&engine->flusher_wait);
 	mm_unlock(engine);
 	stop_kswapds(engine);
 	pthread_join(engine->flusher_thread, NULL);

@@ -4,7 +4,7 @@
  *
  * mm_lock still guards the model above the allocator (mmzone.h has the order). What changes
  * here is that nobody waits for I/O while holding it: a thread that must wait releases it
- * (mm_cond_wait, mm_drop/mm_retake) and revalidates what it looked at when it has it back, as
+ * (mm_wait_event, mm_drop/mm_retake) and revalidates what it looked at when it has it back, as
  * a kernel fault revalidates its pte after sleeping on a page lock.
  *
  * Whoever reaps a completion from the I/O layer may or may not hold mm_lock. A completion that
@@ -14,9 +14,9 @@
  * the lock next" plays that part). So no completion ever waits for mm_lock, and a thread that
  * waits for I/O with mm_lock held cannot deadlock against the reaper.
  *
- * Page locks (PG_locked) are waited for on 64 hashed condition variables (page_waitqueue),
- * with PG_waiters telling unlock_page whether anyone sleeps there. Both sides run under
- * mm_lock, so a wake-up cannot be lost between the check and the sleep.
+ * Nobody sleeps on mm_lock's mutex: sleepers let it go with mm_unlock, which runs what was
+ * queued for its holder, and sleep on wait queues of their own (wait.c), page locks included.
+ * So a completion queued while its sleeper held the lock runs before the sleeper sleeps.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -143,25 +143,21 @@ void mm_retake(struct rcl_engine *engine)
 	mm_lock(engine);
 }
 
-void mm_cond_wait(struct rcl_engine *engine, pthread_cond_t *cv)
+/*
+ * The count is read with mm_lock still held, so a wake-up from anything that changes the
+ * caller's condition under mm_lock afterwards (a completion run by mm_unlock's own loop
+ * included) is seen. mm_unlock, not a condition variable's release of the mutex: that would
+ * leave the completions queued for this holder to whoever takes the lock next.
+ */
+int mm_wait_event(struct rcl_engine *engine, struct wait_queue_head *wq,
+		  const struct timespec *deadline)
 {
-	mm_lock_owner = NULL;
-	model_locks_held--;
-	might_sleep();
-	pthread_cond_wait(cv, &engine->mm_lock);
-	mm_lock_acquired(engine);
-}
-
-int mm_cond_timedwait(struct rcl_engine *engine, pthread_cond_t *cv,
-		      const struct timespec *abstime)
-{
+	unsigned long seq = prepare_to_wait(wq);
 	int ret;
 
-	mm_lock_owner = NULL;
-	model_locks_held--;
-	might_sleep();
-	ret = pthread_cond_timedwait(cv, &engine->mm_lock, abstime);
-	mm_lock_acquired(engine);
+	mm_drop(engine);
+	ret = wait_woken(wq, seq, deadline);
+	mm_retake(engine);
 	return ret;
 }
 
@@ -287,48 +283,4 @@ void model_complete(struct rcl_engine *engine, model_completion_fn fn, void *arg
 	mm_lock(engine);
 	fn(arg, a, b);
 	mm_unlock(engine);
-}
-
-/* ---- page locks ----------------------------------------------------------------------- */
-
-static pthread_cond_t *page_waitqueue(struct page *page)
-{
-	struct rcl_engine *engine = page_engine(page);
-
-	return &engine->page_wait[(page_to_pfn(page) * 0x9E3779B1u) >> (32 - PAGE_WAIT_BITS)];
-}
-
-#define PAGE_WAIT_RECHECK_MS	10
-
-/*
- * Sleep until @page is unlocked; mm_lock is released meanwhile (caller holds it). The unlock
- * may come from a completion queued for mm_lock's holder (model_complete): one queued while
- * this thread held the lock, after the reaper's own retry failed, runs only when a thread
- * next takes the lock, and this one is asleep. So each sleep is bounded: waking takes the
- * lock back, which runs what was queued, and the page is looked at again.
- */
-void wait_on_page_locked(struct page *page)
-{
-	struct rcl_engine *engine = page_engine(page);
-	struct timespec deadline;
-
-	while (PageLocked(page)) {
-		SetPageWaiters(page);
-		clock_gettime(CLOCK_REALTIME, &deadline);
-		timespec_add_ms(&deadline, PAGE_WAIT_RECHECK_MS);
-		mm_cond_timedwait(engine, page_waitqueue(page), &deadline);
-	}
-}
-
-/* Take the page lock, sleeping (without mm_lock) while another holder has it. */
-void lock_page(struct page *page)
-{
-	while (!trylock_page(page))
-		wait_on_page_locked(page);
-}
-
-void wake_up_page(struct page *page)
-{
-	if (TestClearPageWaiters(page))
-		pthread_cond_broadcast(page_waitqueue(page));
 }

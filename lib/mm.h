@@ -470,9 +470,10 @@ bool mm_locked_by_current(const struct rcl_engine *engine);
 /* Let mm_lock go to block, and take it back: what was looked at before must be checked again. */
 void mm_drop(struct rcl_engine *engine);
 void mm_retake(struct rcl_engine *engine);
-void mm_cond_wait(struct rcl_engine *engine, pthread_cond_t *cv);
-int mm_cond_timedwait(struct rcl_engine *engine, pthread_cond_t *cv,
-		      const struct timespec *abstime);
+/* Sleep on @wq with mm_lock let go, until woken or until @deadline (CLOCK_REALTIME) if given:
+ * 0, or ETIMEDOUT. The caller found its condition false under mm_lock, and checks it again. */
+int mm_wait_event(struct rcl_engine *engine, struct wait_queue_head *wq,
+		  const struct timespec *deadline);
 /* --enable-debug: abort if this thread holds a model lock where it may block. */
 void might_sleep(void);
 
@@ -491,9 +492,9 @@ static inline void assert_lru_locked(const struct pglist_data *pgdat)
 typedef void (*model_completion_fn)(void *arg, long a, long b);
 void model_complete(struct rcl_engine *engine, model_completion_fn fn, void *arg, long a, long b);
 
+/* wait.c: sleeping on a page bit, mm_lock let go meanwhile if held */
 void wait_on_page_locked(struct page *page);
 void lock_page(struct page *page);
-void wake_up_page(struct page *page);
 
 /* ---- page lock ----------------------------------------------------------------------- */
 
@@ -508,11 +509,10 @@ static inline bool trylock_page(struct page *page)
  */
 static inline void unlock_page(struct page *page)
 {
-	bool was_locked = TestClearPageLocked(page);
+	unsigned int old = atomic_fetch_and(&page->flags, ~(1u << PG_locked));
 
-	VM_BUG_ON_PAGE(!was_locked, page, "unlocked while not locked");
-	if (PageWaiters(page))
-		wake_up_page(page);
+	VM_BUG_ON_PAGE(!(old & (1u << PG_locked)), page, "unlocked while not locked");
+	wake_up_page_bit(page, old);
 }
 
 /* Lock a page nobody else can reach yet (a new swap or page cache page). */

@@ -4,19 +4,20 @@
  * Lock order (outermost first). A lock may be taken while holding any lock above it on its own
  * branch, never the other way round; nothing is called under a leaf lock.
  *
- *   page lock (PG_locked)              lock_page/unlock_page with hashed wait queues (lock.c):
+ *   page lock (PG_locked)              lock_page/unlock_page with hashed wait queues (wait.c):
  *                                      a holder may take mm_lock; under mm_lock it is only
- *                                      trylocked, or slept on with mm_lock let go
+ *                                      trylocked, or slept on with mm_lock let go; unlocked
+ *                                      and its sleepers woken with no model lock needed
  *     engine->mm_lock                  the memory model above the allocator: regions (all
  *                                      but their entries), page cache, swap cache, the pages'
  *                                      LRU flags and isolation (lru_lock guards the lists),
  *                                      the memcg hierarchy and what a charge over its limit
  *                                      does (reclaim, drain, OOM), but not the charge itself
- *                                      (page counters, below); kswapd and the
- *                                      flusher wait on its condvars. A holder lets it go only
- *                                      where it may sleep (mm_drop/mm_retake, mm_cond_wait)
- *                                      and revalidates what it looked at; memcgs a walker
- *                                      stands on are pinned meanwhile (css_get)
+ *                                      (page counters, below). Nobody sleeps on it: a
+ *                                      holder lets it go where it may sleep (mm_drop and
+ *                                      mm_retake, mm_wait_event) and revalidates what it
+ *                                      looked at; memcgs a walker stands on are pinned
+ *                                      meanwhile (css_get)
  *       region->ptl                    a region's page-table entries, the table under them
  *                                      and region->dead (mm.h). Every change of an entry takes
  *                                      it inside mm_lock; the event loop's resident copy takes
@@ -82,6 +83,8 @@
  *         pcp->lock                    one thread's per-thread page lists (also under
  *                                      lru_lock: a page freed from under it)
  *           zone->lock                 buddy free lists, nr_free, pageblock types (leaf)
+ *   wait_queue_head->lock              one queue's sleep or wake-up (wait.c): a leaf, taken
+ *                                      under any lock above to wake, under none to sleep
  *
  * The target once mm_lock is split (the kernel's order: reclaim holds the page lock and then
  * walks the page tables that map the page, so the page lock is outside them):
@@ -111,6 +114,7 @@
 #include "mm_types.h"
 #include "spinlock.h"
 #include "vmstat_items.h"
+#include "wait.h"
 
 #define MAX_ORDER		11		/* orders 0..10 */
 #define MAX_ORDER_NR_PAGES	(1UL << (MAX_ORDER - 1))
@@ -290,8 +294,8 @@ struct pglist_data {
 	pthread_t kswapd;			/* this node's kswapd thread, when started */
 	bool kswapd_started;
 	bool kswapd_sleeping;			/* on kswapd_wait: wake it to hurry it up */
-	pthread_cond_t kswapd_wait;		/* kswapd sleeps here (with mm_lock released) */
-	pthread_cond_t pfmemalloc_wait;		/* throttled direct reclaimers sleep here */
+	struct wait_queue_head kswapd_wait;	/* kswapd sleeps here (with mm_lock released) */
+	struct wait_queue_head pfmemalloc_wait;	/* throttled direct reclaimers sleep here */
 	_Atomic unsigned long flags;		/* PGDAT_*: set and tested without a lock */
 	pthread_mutex_t lru_lock;		/* LRU lists of the node's lruvecs */
 	/* Of NR_ISOLATED_ANON and _FILE (by type, as the LRUs), the pages of reclaimers that

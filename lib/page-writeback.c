@@ -115,7 +115,7 @@ void end_page_writeback(struct page *page)
 	}
 	ClearPageWriteback(page);
 	if (page_engine(page)->nr_dirty_waiters)
-		pthread_cond_broadcast(&page_engine(page)->dirty_wait);
+		wake_up_all(&page_engine(page)->dirty_wait);
 	mod_node_page_state(page_pgdat(page), NR_WRITEBACK, -1);
 	mod_zone_page_state(page_zone(page), NR_ZONE_WRITE_PENDING, -1);
 	mod_node_page_state(page_pgdat(page), NR_WRITTEN, 1);
@@ -426,7 +426,7 @@ void writeback_throttle(struct rcl_engine *engine)
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	timespec_add_ms(&deadline, 100);
 	engine->nr_dirty_waiters++;	/* woken by end_page_writeback */
-	mm_cond_timedwait(engine, &engine->dirty_wait, &deadline);
+	mm_wait_event(engine, &engine->dirty_wait, &deadline);
 	engine->nr_dirty_waiters--;
 }
 
@@ -793,7 +793,7 @@ static void wb_writeback_old_data(struct rcl_engine *engine)
 static void wb_wakeup(struct rcl_engine *engine, unsigned int reason)
 {
 	engine->flusher_work |= reason;
-	pthread_cond_signal(&engine->flusher_wait);
+	wake_up_all(&engine->flusher_wait);
 }
 
 /*
@@ -844,7 +844,7 @@ void flush_pending_writeback(struct rcl_engine *engine)
 		wb_writeback_background(engine);
 	/* Writers paused over the dirty threshold wait for these writes now (balance_dirty_pages). */
 	if (engine->nr_dirty_waiters)
-		pthread_cond_broadcast(&engine->dirty_wait);
+		wake_up_all(&engine->dirty_wait);
 }
 
 /* On the way out of a call that dirtied file pages (balance_dirty_pages_ratelimited). */
@@ -904,7 +904,7 @@ void balance_dirty_pages(struct rcl_engine *engine)
 			clock_gettime(CLOCK_REALTIME, &deadline);
 			timespec_add_ms(&deadline, 200);	/* MAX_PAUSE */
 			engine->nr_dirty_waiters++;
-			mm_cond_timedwait(engine, &engine->dirty_wait, &deadline);
+			mm_wait_event(engine, &engine->dirty_wait, &deadline);
 			engine->nr_dirty_waiters--;
 		}
 		if (in_flight && global_node_page_state(engine, NR_WRITTEN) == written)

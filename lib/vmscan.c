@@ -60,7 +60,7 @@ static void congestion_wait(struct rcl_engine *engine)
 		return;
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	timespec_add_ms(&deadline, 100);
-	mm_cond_timedwait(engine, &engine->congestion_wait, &deadline);
+	mm_wait_event(engine, &engine->congestion_wait, &deadline);
 }
 
 static struct mem_cgroup *root_or(struct rcl_engine *engine, struct mem_cgroup *memcg)
@@ -1320,7 +1320,7 @@ static bool allow_direct_reclaim(struct pglist_data *pgdat)
 		pgdat->kswapd_classzone_idx = ZONE_NORMAL;
 	if (pgdat->kswapd_sleeping) {
 		pgdat->kswapd_wanted = true;
-		pthread_cond_signal(&pgdat->kswapd_wait);
+		wake_up_all(&pgdat->kswapd_wait);
 	}
 	return false;
 }
@@ -1361,7 +1361,7 @@ static bool throttle_direct_reclaim(struct rcl_engine *engine, gfp_t gfp,
 			return true;
 		clock_gettime(CLOCK_REALTIME, &deadline);
 		timespec_add_ms(&deadline, 1000);
-		if (mm_cond_timedwait(engine, &pgdat->pfmemalloc_wait, &deadline) == ETIMEDOUT &&
+		if (mm_wait_event(engine, &pgdat->pfmemalloc_wait, &deadline) == ETIMEDOUT &&
 		    !(gfp & __GFP_FS))
 			break;
 	}
@@ -1547,7 +1547,7 @@ void wakeup_kswapd(struct zone *zone, gfp_t gfp_flags, int order, int classzone_
 	trace_event(pgdat->engine, .type = RCL_TRACE_WAKEUP_KSWAPD, .nid = pgdat->node_id,
 		    .zid = zone->zone_idx, .order = order, .gfp_flags = gfp_flags);
 	pgdat->kswapd_wanted = true;
-	pthread_cond_signal(&pgdat->kswapd_wait);
+	wake_up_all(&pgdat->kswapd_wait);
 }
 
 /* Deactivate anon pages where the inactive list is low, even if anon is not scanned. */
@@ -1622,7 +1622,7 @@ int balance_pgdat(struct pglist_data *pgdat, int order, int classzone_idx)
 			raise_priority = false;
 		/* Throttled direct reclaimers may go on once the reserve is back (step g). */
 		if (allow_direct_reclaim(pgdat))
-			pthread_cond_broadcast(&pgdat->pfmemalloc_wait);
+			wake_up_all(&pgdat->pfmemalloc_wait);
 		if ((task->flags & PF_KTHREAD) && !engine->threads_running)
 			break;		/* kthread_should_stop (step h) */
 		if (raise_priority || sc.nr_reclaimed == nr_reclaimed)
@@ -1657,7 +1657,7 @@ static int kswapd_classzone_idx(struct pglist_data *pgdat, int prev)
  */
 static bool prepare_kswapd_sleep(struct pglist_data *pgdat, int order, int classzone_idx)
 {
-	pthread_cond_broadcast(&pgdat->pfmemalloc_wait);
+	wake_up_all(&pgdat->pfmemalloc_wait);
 	if (atomic_load_explicit(&pgdat->kswapd_failures, memory_order_relaxed) >=
 	    MAX_RECLAIM_RETRIES)
 		return true;
@@ -1677,9 +1677,7 @@ static bool kswapd_wait(struct pglist_data *pgdat, const struct timespec *deadli
 
 	pgdat->kswapd_sleeping = true;
 	while (engine->threads_running && !pgdat->kswapd_wanted) {
-		if (!deadline)
-			mm_cond_wait(engine, &pgdat->kswapd_wait);
-		else if (mm_cond_timedwait(engine, &pgdat->kswapd_wait, deadline) == ETIMEDOUT)
+		if (mm_wait_event(engine, &pgdat->kswapd_wait, deadline) == ETIMEDOUT)
 			break;
 	}
 	pgdat->kswapd_sleeping = false;
@@ -1767,8 +1765,8 @@ void kswapd_stop(struct pglist_data *pgdat)
 	if (!pgdat->kswapd_started)
 		return;
 	mm_lock(engine);
-	pthread_cond_broadcast(&pgdat->kswapd_wait);
-	pthread_cond_broadcast(&pgdat->pfmemalloc_wait);
+	wake_up_all(&pgdat->kswapd_wait);
+	wake_up_all(&pgdat->pfmemalloc_wait);
 	mm_unlock(engine);
 	pthread_join(pgdat->kswapd, NULL);
 	pgdat->kswapd_started = false;

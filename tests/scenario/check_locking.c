@@ -5,8 +5,9 @@
  * the page's wait queue without mm_lock, so other threads go on meanwhile; it wakes at
  * unlock_page and maps the page. Two threads faulting the same swapped page end with one page
  * mapped and the right bytes. Readers of never-written pages (the zero page) racing writers
- * under memory pressure leave exactly what was written. In --enable-debug builds, blocking on I/O with mm_lock held
- * aborts (might_sleep).
+ * under memory pressure leave exactly what was written. Page locks need
+ * no model lock on either side, and a holder going to sleep runs the completions queued for
+ * it first. In --enable-debug builds, blocking on I/O with mm_lock held aborts (might_sleep).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -143,10 +144,10 @@ static void *reaper(void *arg)
 
 /*
  * The read a waiter sleeps for completes while the waiter holds mm_lock: the reaper queues
- * the unlock for the holder, and its retry finds the lock still held. The waiter then sleeps
- * on the page with nobody else to take the lock and run what was queued; it must still wake
- * (within the 10 s this waits, the reclaim daemons' longest nap; without a bound on its sleep
- * it never does).
+ * the unlock for the holder, and its retry finds the lock still held. The waiter then goes to
+ * sleep on the page with nobody else to take the lock and run what was queued; it must still
+ * wake (within the 10 s this waits, the reclaim daemons' longest nap): letting mm_lock go to
+ * sleep runs what was queued for its holder, the unlock included.
  */
 START_TEST(test_unlock_queued_for_a_sleeping_holder_runs)
 {
@@ -300,6 +301,166 @@ START_TEST(test_zero_page_races_writers)
 }
 END_TEST
 
+/* ---- wait queues of their own ------------------------------------------------------- */
+
+struct bit_waiter {
+	struct page *page;
+	atomic_bool done;
+};
+
+/* Sleeps on the page lock holding no lock at all, as an unlocked path may. */
+static void *bit_waiter_thread(void *arg)
+{
+	struct bit_waiter *w = arg;
+
+	lock_page(w->page);
+	atomic_store(&w->done, true);
+	return NULL;
+}
+
+/* Until PG_waiters shows the waiter marked the page and is about to sleep, or 10 s. */
+static bool page_has_waiter(struct page *page)
+{
+	double deadline = now_s() + 10;
+
+	while (!PageWaiters(page) && now_s() < deadline)
+		sched_yield();
+	return PageWaiters(page);
+}
+
+static bool waiter_done(struct bit_waiter *w)
+{
+	double deadline = now_s() + 10;
+
+	while (!atomic_load(&w->done) && now_s() < deadline)
+		sched_yield();
+	return atomic_load(&w->done);
+}
+
+/*
+ * The page lock is a lock of its own: a thread holding no model lock sleeps on it, and one
+ * holding none unlocks it and wakes the sleeper, which then has the lock. (Its wait queue
+ * used to be a condition variable of mm_lock's mutex, so both sides needed mm_lock.)
+ */
+START_TEST(test_page_lock_needs_no_model_lock)
+{
+	struct bit_waiter w = { 0 };
+	struct fixture f;
+	pthread_t t;
+	bool woke;
+
+	fixture_setup(&f, 16, 0, 1);
+	mm_lock(f.e);
+	w.page = alloc_pages_node(f.e, 0, GFP_NOWAIT, 0);
+	mm_unlock(f.e);
+	ck_assert_ptr_nonnull(w.page);
+	ck_assert(trylock_page(w.page));
+	ck_assert_int_eq(pthread_create(&t, NULL, bit_waiter_thread, &w), 0);
+	ck_assert_msg(page_has_waiter(w.page), "lock_page never waited for the locked page");
+	ck_assert(!atomic_load(&w.done));
+	unlock_page(w.page);
+	woke = waiter_done(&w);
+	ck_assert_msg(woke, "unlock_page without mm_lock did not wake the page's sleeper");
+	pthread_join(t, NULL);
+	ck_assert(PageLocked(w.page));		/* the waiter's now */
+	ck_assert(!PageWaiters(w.page));	/* cleared by the wake-up, not marked again */
+	unlock_page(w.page);
+	mm_lock(f.e);
+	put_page(w.page);
+	mm_unlock(f.e);
+	fixture_teardown(&f);
+}
+END_TEST
+
+struct sleeper {
+	struct fixture *f;
+	struct wait_queue_head wq;
+	atomic_bool locked, queued, ran, done;
+	int ret;
+};
+
+/* A completion queued for mm_lock's holder: it marks that it ran and wakes the holder. */
+static void wake_sleeper(void *arg, long a, long b)
+{
+	struct sleeper *s = arg;
+
+	(void)a;
+	(void)b;
+	atomic_store(&s->ran, true);
+	wake_up_all(&s->wq);
+}
+
+/* As kswapd going to sleep: hold mm_lock, and once the completion is queued, sleep on a
+ * queue with mm_lock let go, 20 s at most. */
+static void *queue_sleeper(void *arg)
+{
+	struct sleeper *s = arg;
+	double deadline = now_s() + 10;
+	struct timespec until;
+
+	mm_lock(s->f->e);
+	atomic_store(&s->locked, true);
+	while (!atomic_load(&s->queued) && now_s() < deadline)
+		sched_yield();
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 20;
+	s->ret = mm_wait_event(s->f->e, &s->wq, &until);
+	mm_unlock(s->f->e);
+	atomic_store(&s->done, true);
+	return NULL;
+}
+
+static void *queue_wake_sleeper(void *arg)
+{
+	struct sleeper *s = arg;
+
+	model_complete(s->f->e, wake_sleeper, s, 0, 0);
+	return NULL;
+}
+
+/*
+ * A completion that found mm_lock held is queued for its holder. When that holder goes to
+ * sleep, it lets the lock go the way mm_unlock does, running what was queued, so the
+ * completion runs at once and its wake-up, which came before the sleep, is not lost: the
+ * sleeper returns woken, not after its 20 s. (A condition variable's wait on mm_lock's mutex
+ * let the lock go without running it, and the completion waited for the next taker.)
+ */
+START_TEST(test_sleeper_runs_what_was_queued_for_it)
+{
+	struct sleeper s = { 0 };
+	struct fixture f;
+	pthread_t a, r;
+	double deadline;
+	bool ran;
+
+	fixture_setup(&f, 16, 0, 1);
+	s.f = &f;
+	init_waitqueue_head(&s.wq);
+	ck_assert_int_eq(pthread_create(&a, NULL, queue_sleeper, &s), 0);
+	deadline = now_s() + 10;
+	while (!atomic_load(&s.locked) && now_s() < deadline)
+		sched_yield();
+	ck_assert(atomic_load(&s.locked));
+	ck_assert_int_eq(pthread_create(&r, NULL, queue_wake_sleeper, &s), 0);
+	pthread_join(r, NULL);
+	ck_assert_msg(!atomic_load(&s.ran), "the completion ran though mm_lock was held");
+	atomic_store(&s.queued, true);
+	deadline = now_s() + 10;
+	while (!atomic_load(&s.ran) && now_s() < deadline)
+		sched_yield();
+	ran = atomic_load(&s.ran);
+	if (!ran) {
+		mm_lock(f.e);			/* runs it, so the sleeper ends */
+		mm_unlock(f.e);
+	}
+	pthread_join(a, NULL);
+	ck_assert_msg(ran, "a completion queued for a holder that went to sleep did not run");
+	ck_assert_int_eq(s.ret, 0);		/* woken, not timed out */
+	destroy_waitqueue_head(&s.wq);
+	fixture_teardown(&f);
+}
+END_TEST
+
 /* ---- what the model lock costs -------------------------------------------------------- */
 
 struct lock_waiter {
@@ -413,6 +574,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_racing_faults_map_one_page);
 	tcase_add_test(tc, test_zero_page_races_writers);
 	tcase_add_test(tc, test_unlock_queued_for_a_sleeping_holder_runs);
+	tcase_add_test(tc, test_page_lock_needs_no_model_lock);
+	tcase_add_test(tc, test_sleeper_runs_what_was_queued_for_it);
 	tcase_add_test(tc, test_lock_waits_are_counted);
 #ifdef RCL_DEBUG
 	tcase_add_test_raise_signal(tc, test_io_wait_with_mm_lock_aborts, SIGABRT);
