@@ -259,6 +259,37 @@ out:
 	return ret;
 }
 
+#define READ_CHUNK	(1u << 20)
+
+/*
+ * Read range @fr of @path into @buf, or through the cache only when @buf is NULL (discard), a
+ * chunk at a time: with discard one small frame may ask for terabytes, so the read stops,
+ * -ECANCELED, once the connection has gone, as a fill does (write_range). Each chunk is one
+ * read as the engine sees it, in order, so readahead sees the range's sequential stream.
+ * *ret_read: the bytes read, short at the end of the file.
+ */
+static int read_range(struct req_ctx *ctx, const char *path, uint32_t memcg,
+		      const Reclaim__V1__FileRange *fr, uint8_t *buf, size_t *ret_read)
+{
+	uint64_t done = 0;
+	size_t n, got;
+	int ret;
+
+	do {			/* a length of 0 still opens the file, and says if it cannot */
+		if (req_cancelled(ctx)) {
+			ret = -ECANCELED;
+			break;
+		}
+		n = fr->length - done < READ_CHUNK ? (size_t)(fr->length - done) : READ_CHUNK;
+		ret = fileio_read(ctx->engine, ctx->files, path, memcg, fr->offset + done,
+				  buf ? buf + done : NULL, n, &got);
+		if (ret == 0)
+			done += got;
+	} while (ret == 0 && got == n && done < fr->length);
+	*ret_read = (size_t)done;
+	return ret;
+}
+
 int req_file_read(struct req_ctx *ctx, const Request *req, Response *resp)
 {
 	const Reclaim__V1__FileRead *m = req->file_read;
@@ -289,8 +320,15 @@ int req_file_read(struct req_ctx *ctx, const Request *req, Response *resp)
 			r->data[i].data = buf;
 			r->n_data = i + 1;
 		}
-		ret = fileio_read(ctx->engine, ctx->files, m->path, memcg, fr->offset, buf,
-				  fr->length, &got);
+		ret = read_range(ctx, m->path, memcg, fr, buf, &got);
+		if (ret == -ECANCELED) {
+			status_set(resp, CODE(UNAVAILABLE), "%s: stopped after %" PRIu64 " bytes: "
+				   "the connection closed", ctx->name, r->bytes + got);
+			log_info("connection %" PRIu64 ": %s of '%s' stopped after %" PRIu64
+				 " bytes: the connection closed", ctx->session_id, ctx->name,
+				 m->path, r->bytes + got);
+			return ret;
+		}
 		if (ret < 0)
 			return fileio_error(ctx, m->path, ret, resp);
 		if (!m->discard)

@@ -3,15 +3,17 @@
 # it opened for all of its chunks: removed meanwhile, the file goes on being written where it
 # was opened (an unlinked file) and is never created again at its old path. And it stops when
 # its connection closes: a client killed in the middle of one leaves no worker writing for
-# hours, and the daemon then stops at once.
+# hours, and the daemon then stops at once. A FileRead with --discard asks for as much (4,096
+# ranges of the whole file, each read again); it stops the same way.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 9
+plan 12
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 data=$tmp/data
 dirtied() { ctl stat vmstat | awk '$1 == "nr_dirtied" { print $2 }'; }
+pgpgin() { ctl stat vmstat | awk '$1 == "pgpgin" { print $2 }'; }
 # until_true SECONDS COMMAND...: poll a condition the daemon makes true, bounded.
 until_true() {
 	local deadline=$((SECONDS + $1))
@@ -22,6 +24,7 @@ until_true() {
 	done
 }
 grown_past() { [ "$(dirtied)" -gt "$1" ]; }
+read_past() { [ "$(pgpgin)" -gt "$1" ]; }
 
 start_daemon && ok "daemon is READY" || not_ok "daemon is READY"
 
@@ -43,8 +46,23 @@ wait "$filler" 2>/dev/null
 check "the fill stops when its client is gone" \
 	until_true 20 grep -q "file write of 'big.dat' stopped after [0-9]* bytes: the connection closed" \
 	"$tmp/stderr"
+# 64 MiB, four times the arena: every pass of the read comes from the disk (pgpgin), 256 GiB
+# in all, minutes of a worker's time at disk speed.
+check "a 64 MiB file to read" ctl fwrite read.dat 0 --fill 0x42 --length 64M
+ranges=()
+for i in $(seq 4096); do ranges+=(0 64M); done
+"$RECLAIMCTL" --socket "$sock" fread read.dat "${ranges[@]}" --discard >"$tmp/read.out" 2>&1 &
+reader=$!
+p0=$(pgpgin)
+check "a discarding read of 4096 x 64 MiB is reading" until_true 20 read_past $((p0 + 16384))
+kill -KILL "$reader"
+wait "$reader" 2>/dev/null
+check "the read stops when its client is gone" \
+	until_true 20 grep -q "file read of 'read.dat' stopped after [0-9]* bytes: the connection closed" \
+	"$tmp/stderr"
+ctl rm read.dat >/dev/null
 stop_daemon
-check "the daemon exits 0 with the fill's client gone" test "$EXIT" = 0
+check "the daemon exits 0 with the fill's and the read's clients gone" test "$EXIT" = 0
 check "... and big.dat was never created again" test ! -e "$data/big.dat"
 check "... nor anything else in the data directory" test -z "$(ls -A "$data")"
 finish
