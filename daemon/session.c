@@ -142,6 +142,7 @@ static void session_drain(struct session *session)
 /* A frame-level error: answer it with id 0 after everything before it, then close. */
 static void session_fail_frame(struct session *session, const char *fmt, uint32_t a, uint32_t b)
 {
+	static struct log_ratelimit bad_frames;
 	struct call *call = call_new(session, NULL);
 
 	if (!call || status_set(call->resp, CODE(PROTOCOL_ERROR), fmt, a, b) < 0) {
@@ -150,8 +151,10 @@ static void session_fail_frame(struct session *session, const char *fmt, uint32_
 		session_close(session);
 		return;
 	}
-	log_info("connection %llu (uid %u): %s, closing", (unsigned long long)session->id,
-		 (unsigned int)session->cred.uid, call->resp->status->message);
+	/* Anyone who may connect can send frames like it, again and again. */
+	if (log_ratelimit(&bad_frames))
+		log_info("connection %llu (uid %u): %s, closing", (unsigned long long)session->id,
+			 (unsigned int)session->cred.uid, call->resp->status->message);
 	session_enqueue(session, call);
 	session_drain(session);
 }

@@ -5,7 +5,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 29
+plan 31
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 
@@ -32,6 +32,15 @@ check "a frame over the limit: PROTOCOL_ERROR naming the sizes, then closed" \
 out=$("$RCLC_PROBE" "$sock" garbage)
 check "an undecodable frame: PROTOCOL_ERROR, then closed" \
 	grep -qzE 'id=0 code=PROTOCOL_ERROR message=undecodable frame of 7 bytes.*closed' <<<"$out"
+# Decoded, 32,760 empty ranges would take some 1.8 MB of the daemon's heap for a 64 KiB frame
+# (700 MB for a 16 MiB one): refused in the decode, not after it.
+out=$("$RCLC_PROBE" "$sock" empty-ranges)
+check "a frame of 32760 empty ranges: undecodable (PROTOCOL_ERROR), then closed" \
+	grep -qzE 'ranges=32760 .*code=PROTOCOL_ERROR message=undecodable frame of [0-9]+ bytes.*closed' <<<"$out"
+# Anyone who may connect can send undecodable frames by the thousand: the log says a few.
+for i in $(seq 40); do "$RCLC_PROBE" "$sock" garbage >/dev/null; done
+lines=$(grep -c 'undecodable frame' "$tmp/stderr")
+check "40 undecodable frames more make a few log lines, not 40 ($lines)" test "$lines" -le 12
 out=$("$RCLC_PROBE" "$sock" http)
 check "bytes that are not frames: PROTOCOL_ERROR, then closed" \
 	grep -qzE 'code=PROTOCOL_ERROR message=frame of [0-9]+ bytes is over the limit.*closed' <<<"$out"

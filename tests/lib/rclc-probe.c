@@ -19,6 +19,8 @@
  *   oversize            a header one byte over the server's limit
  *   truncated           half a frame, then close
  *   garbage             a frame whose body is not a Request
+ *   empty-ranges        a FileRead as long as the frame limit, of empty ranges only (2 bytes
+ *                       each): a decode dozens of times the frame's size
  *   http                bytes that are not frames at all
  *   unknown             a valid frame of a message this server does not know, then a stat
  *   repl                one connection: a Stat for each line read on stdin, its status printed
@@ -431,6 +433,30 @@ static int send_body(struct rclc *c, const void *body, uint32_t len)
 	return 0;
 }
 
+/* A FileRead (field 41) as long as the frame limit allows, of nothing but empty ranges
+ * (field 3, length 0): two bytes each in the frame. */
+static int empty_ranges(struct rclc *c)
+{
+	uint32_t n = (rclc_server(c)->max_frame_bytes - 16) / 2, len = 0, i;
+	uint8_t *body = malloc(16 + 2 * (size_t)n);
+
+	if (!body)
+		return 1;
+	body[len++] = 0xca;
+	body[len++] = 0x02;
+	for (i = 2 * n; i >= 0x80; i >>= 7)
+		body[len++] = (uint8_t)(i | 0x80);
+	body[len++] = (uint8_t)i;
+	for (i = 0; i < n; i++) {
+		body[len++] = 0x1a;
+		body[len++] = 0x00;
+	}
+	send_body(c, body, len);
+	free(body);
+	printf("ranges=%u bytes=%u\n", n, len);
+	return expect_error_then_close(c);
+}
+
 static int cmd_bad(struct rclc *c, const char *what)
 {
 	static const uint8_t garbage[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
@@ -453,6 +479,8 @@ static int cmd_bad(struct rclc *c, const char *what)
 		send_body(c, garbage, sizeof(garbage));
 		return expect_error_then_close(c);
 	}
+	if (!strcmp(what, "empty-ranges"))
+		return empty_ranges(c);
 	if (!strcmp(what, "http")) {
 		rclc_send_raw(c, "GET / HTTP/1.0\r\n\r\n", 18);
 		return expect_error_then_close(c);

@@ -152,6 +152,76 @@ START_TEST(test_frame_pull_over_limit)
 }
 END_TEST
 
+/* A FileRead frame of @n ranges, each empty (@empty) or a real offset and length. */
+static size_t file_read_frame(size_t n, bool empty, uint8_t **ret)
+{
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__FileRead fr = RECLAIM__V1__FILE_READ__INIT;
+	Reclaim__V1__FileRange *ranges = calloc(n, sizeof(*ranges));
+	Reclaim__V1__FileRange **ptrs = calloc(n, sizeof(*ptrs));
+	size_t i, len;
+	uint8_t *buf;
+
+	ck_assert(ranges && ptrs);
+	for (i = 0; i < n; i++) {
+		reclaim__v1__file_range__init(&ranges[i]);
+		if (!empty) {
+			ranges[i].offset = i << 20;
+			ranges[i].length = 4096;
+		}
+		ptrs[i] = &ranges[i];
+	}
+	fr.path = "f";
+	fr.n_ranges = n;
+	fr.ranges = ptrs;
+	req.id = 1;
+	req.msg_case = REQ(FILE_READ);
+	req.file_read = &fr;
+	len = reclaim__v1__request__get_packed_size(&req);
+	buf = malloc(FRAME_HEADER_BYTES + len);
+	ck_assert_ptr_nonnull(buf);
+	frame_put_header(buf, (uint32_t)len);
+	reclaim__v1__request__pack(&req, buf + FRAME_HEADER_BYTES);
+	free(ranges);
+	free(ptrs);
+	*ret = buf;
+	return FRAME_HEADER_BYTES + len;
+}
+
+/*
+ * A frame whose decode would take far more memory than the frame (empty submessages: 2 bytes
+ * each in the frame, some 50 on the heap) is refused as undecodable, and its bytes drained;
+ * the largest request the daemon takes of that kind, 4096 real ranges, decodes.
+ */
+START_TEST(test_frame_pull_decode_budget)
+{
+	struct evbuffer *in = evbuffer_new();
+	Request *req = NULL;
+	uint8_t *buf;
+	size_t len;
+
+	len = file_read_frame(4096, false, &buf);
+	evbuffer_add(in, buf, len);
+	free(buf);
+	ck_assert_int_eq(frame_pull_request(in, 16u << 20, &req, NULL), FRAME_READY);
+	ck_assert_ptr_nonnull(req);
+	ck_assert_uint_eq(req->file_read->n_ranges, 4096);
+	ck_assert_uint_eq(req->file_read->ranges[4095]->offset, 4095ull << 20);
+	reclaim__v1__request__free_unpacked(req, NULL);
+
+	req = NULL;
+	len = file_read_frame(1u << 20, true, &buf);	/* 2 MiB of frame, 50 MiB decoded */
+	ck_assert_uint_lt(len, 3u << 20);
+	evbuffer_add(in, buf, len);
+	free(buf);
+	evbuffer_add(in, "xyz", 3);
+	ck_assert_int_eq(frame_pull_request(in, 16u << 20, &req, NULL), -EBADMSG);
+	ck_assert_ptr_null(req);
+	ck_assert_uint_eq(evbuffer_get_length(in), 3);
+	evbuffer_free(in);
+}
+END_TEST
+
 START_TEST(test_frame_pull_garbage)
 {
 	static const uint8_t bodies[][6] = {
@@ -881,6 +951,7 @@ static Suite *make_suite(void)
 	tcase_add_test(frame, test_frame_pull_truncations);
 	tcase_add_test(frame, test_frame_pull_back_to_back);
 	tcase_add_test(frame, test_frame_pull_over_limit);
+	tcase_add_test(frame, test_frame_pull_decode_budget);
 	tcase_add_test(frame, test_frame_pull_large_requests);
 	tcase_add_test(frame, test_frame_pull_garbage);
 	tcase_add_test(frame, test_frame_pull_unknown_field);
