@@ -168,7 +168,12 @@ static int parse_u64(const char *s, uint64_t *ret)
 	if (*s < '0' || *s > '9')
 		return -1;
 	errno = 0;
-	*ret = strtoull(s, &end, 0);
+	/* Decimal, as the traces write ids, zero-padded ones too (not octal); hex only with
+	 * its 0x. */
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		*ret = strtoull(s + 2, &end, 16);
+	else
+		*ret = strtoull(s, &end, 10);
 	while (*end == ' ' || *end == '\t' || *end == '\r')
 		end++;
 	return errno || *end ? -1 : 0;

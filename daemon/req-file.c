@@ -29,7 +29,7 @@
 #include "status.h"
 
 #define FILE_MAX_RANGES		4096
-#define FILE_MAX_BYTES		(1ULL << 44)	/* offsets as far as a region may reach */
+#define FILE_MAX_BYTES		RCL_FILE_MAX_BYTES	/* the engine's: as far as its cache goes */
 #define READ_OVERHEAD		64		/* bytes of a reply frame besides the data */
 #define RANGE_OVERHEAD		8		/* per range: a field tag and a length */
 #define FILE_CACHED_PAGES	64		/* rcl_file_preadv_cached's most: pages over all

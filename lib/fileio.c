@@ -11,7 +11,7 @@
 #include "memcontrol.h"
 #include "vmscan.h"
 
-#define FILE_MAX_BYTES	(1ULL << 43)	/* page->index is 32 bits */
+#define FILE_MAX_BYTES	RCL_FILE_MAX_BYTES
 
 /* On the way out of a call that may have charged pages (the kernel's return to user space). */
 static void file_api_exit(struct rcl_engine *engine)

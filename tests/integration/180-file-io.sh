@@ -10,7 +10,7 @@ set -u
 . "$top_srcdir/tests/lib/daemon.sh"
 command -v setpriv >/dev/null || { echo "1..0 # SKIP setpriv is missing"; exit 77; }
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root to switch uids"; exit 77; }
-plan 42
+plan 43
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 as() { local u=$1; shift; setpriv --reuid "$u" --regid "$u" --clear-groups "$RECLAIMCTL" \
@@ -58,6 +58,10 @@ check "... read back" test "$(ctl fread fill.dat 4096 8192 | tr -d A | wc -c)" -
 # Refusals name the field and change nothing.
 check "a range of length 0 is INVALID_ARGUMENT naming it" \
 	refused 1 "ranges\[1\]: offset 0 length 0" ctl fread hand.dat 0 1 0 0
+# 2^43, the page cache's end: named as such, not as "not a regular file".
+check "a write at 8 TiB, past the page cache's end, is INVALID_ARGUMENT naming the limit" \
+	refused 1 "offset 8796093022208 length 5 must be a non-empty range below 8796093022208" \
+	ctl fwrite hand.dat 8796093022208 hello
 check "a read over the frame limit is INVALID_ARGUMENT, nothing allocated for it" \
 	refused 1 "104857600 bytes in 1 range are over the daemon's frame limit" \
 	ctl fread hand.dat 0 100M

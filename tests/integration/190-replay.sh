@@ -21,7 +21,7 @@ if [ "${RCL_SANITIZER:-none}" = tsan ]; then
 	echo "1..0 # SKIP deterministic replays: one engine thread, nothing for ThreadSanitizer"
 	exit 0
 fi
-plan 48
+plan 49
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 refused() { local want=$1 re=$2; shift 2; out=$("$@" 2>&1); local rc=$?
@@ -173,6 +173,10 @@ ctl replay "$tmp/trace.txt" --format text --cache 1M >/dev/null 2>"$tmp/progress
 check "... and none when standard error is not a terminal" test ! -s "$tmp/progress.err"
 check "nothing is left behind: no memcg, no file" nothing_left
 
+# Ids are decimal, zero-padded or not, hex with 0x: 10, 8, 10, 8, 16 is three pages.
+printf '0010\n8\n10\n0008\n0x10\n' >"$tmp/padded.txt"
+check "zero-padded ids are decimal, not octal: three distinct pages miss" \
+	test "$(ctl --json replay "$tmp/padded.txt" --format text --cache 1M | misses)" = 3
 printf '1\n2\nthree\n' >"$tmp/bad.txt"
 check "a garbage line is refused naming it (exit 64)" \
 	refused 64 "bad.txt:3: 'three' is not an object id" ctl replay "$tmp/bad.txt" --format text

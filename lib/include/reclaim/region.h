@@ -22,6 +22,9 @@ enum rcl_region_type { RCL_REGION_ANON, RCL_REGION_FILE };
 #define RCL_REGION_LOCKED	0x4u	/* mlocked: never reclaimed */
 #define RCL_REGION_POPULATE	0x8u	/* fault every page in now */
 
+/* The end of the bytes a file may have in the page cache: 2^31 pages (page->index). */
+#define RCL_FILE_MAX_BYTES	(1ULL << 43)
+
 struct rcl_region_spec {
 	enum rcl_region_type type;
 	uint64_t nr_pages;
