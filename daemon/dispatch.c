@@ -16,6 +16,7 @@
 #include "dispatch.h"
 #include "status.h"
 #include "subscribe.h"
+#include "utf8.h"
 
 #define ROW(c, n, h, f) { REQ(c), n, h, f, NULL }
 #define FAST_ROW(c, n, h, f, fast) { REQ(c), n, h, f, fast }
@@ -101,6 +102,7 @@ bool dispatch_admit(const Request *req, const struct req_ctx *ctx, bool hello_do
 		    bool stopping, Response *resp, const struct dispatch_entry **ret_entry)
 {
 	const struct dispatch_entry *e = dispatch_lookup(req->msg_case);
+	const char *bad;
 
 	if (!e) {
 		answer_unknown(req, resp);
@@ -111,6 +113,12 @@ bool dispatch_admit(const Request *req, const struct req_ctx *ctx, bool hello_do
 		status_set(resp, CODE(INVALID_ARGUMENT),
 			   "%s: id: 0 is reserved for the server's events, number requests from 1",
 			   e->name);
+		return false;
+	}
+	bad = message_bad_string(&req->base);
+	if (bad) {
+		status_set(resp, CODE(INVALID_ARGUMENT),
+			   "%s: %s is not UTF-8 text, which protobuf strings must be", e->name, bad);
 		return false;
 	}
 	if (!hello_done && !(e->flags & DISPATCH_BEFORE_HELLO)) {

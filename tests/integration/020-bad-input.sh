@@ -5,7 +5,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 31
+plan 34
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 
@@ -90,6 +90,17 @@ out=$(ctl alloc 4K --file out/escape 2>&1)
 check "a symlink leading out of the data directory: PERMISSION_DENIED" \
 	bash -c '[ $0 -eq 3 ] && grep -q "leads out of the data directory" <<<"$1"' $? "$out"
 check "no file was created outside the data directory" test ! -e "$tmp/escape"
+# Names are text: bytes that are not UTF-8 would come back in answers and in --json output
+# that no JSON parser takes.
+out=$(ctl fwrite $'bad\xff\xfe.dat' 0 x 2>&1)
+check "a file path that is not UTF-8: INVALID_ARGUMENT naming the field" \
+	bash -c '[ $0 -eq 1 ] && grep -q "file write: path is not UTF-8 text" <<<"$1"' $? "$out"
+out=$(ctl memcg create $'/caf\xe9' 2>&1)
+check "a memcg name that is not UTF-8 (Latin-1): INVALID_ARGUMENT" \
+	bash -c '[ $0 -eq 1 ] && grep -q "is not UTF-8 text" <<<"$1"' $? "$out"
+check "... and neither was made" \
+	bash -c '! ls -A "$0" | grep -q "^bad" && ! "$1" --socket "$2" memcg list | grep -q caf' \
+	"$tmp/data" "$RECLAIMCTL" "$sock"
 check "root's region still holds its data" test "$(ctl read "$region" 100 11)" = "root's data"
 
 after=$(snapshot)

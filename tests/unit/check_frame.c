@@ -24,6 +24,7 @@
 #include "reclaim/memcg.h"
 #include "registry.h"
 #include "status.h"
+#include "utf8.h"
 
 /* A Hello request frame with ID; the caller frees *ret. */
 static size_t hello_frame(uint64_t id, uint8_t **ret)
@@ -219,6 +220,60 @@ START_TEST(test_frame_pull_decode_budget)
 	ck_assert_ptr_null(req);
 	ck_assert_uint_eq(evbuffer_get_length(in), 3);
 	evbuffer_free(in);
+}
+END_TEST
+
+START_TEST(test_utf8_valid)
+{
+	static const char *const good[] = {
+		"", "plain", "caf\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf",
+		"\xed\x9f\xbf",			/* U+D7FF, just below the surrogates */
+	};
+	static const char *const bad[] = {
+		"bad\xff\xfe.dat",		/* the attack's file name */
+		"\x80",			/* a lone continuation byte */
+		"\xc3",			/* cut short by the end */
+		"\xc3(",			/* ... by a byte that does not continue it */
+		"\xc0\xaf", "\xe0\x80\xaf",	/* overlong '/' */
+		"\xed\xa0\x80",		/* U+D800, a surrogate */
+		"\xf4\x90\x80\x80",		/* past U+10FFFF */
+		"\xf5\x80\x80\x80",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ck_assert_msg(utf8_valid(good[i]), "good[%zu] refused", i);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(!utf8_valid(bad[i]), "bad[%zu] accepted", i);
+}
+END_TEST
+
+/* Strings at any depth, in oneofs and repeated fields, are found and named. */
+START_TEST(test_message_bad_string)
+{
+	Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__FileRead fr = RECLAIM__V1__FILE_READ__INIT;
+	Reclaim__V1__Subscribe sub = RECLAIM__V1__SUBSCRIBE__INIT;
+	char *tps[] = { "mm_vmscan_kswapd_wake", "mm_\xff" };
+
+	req.msg_case = REQ(FILE_READ);
+	req.file_read = &fr;
+	fr.path = "ok.dat";
+	fr.memcg = "/caf\xc3\xa9";
+	ck_assert_ptr_null(message_bad_string(&req.base));
+	fr.memcg = "/\xc3";
+	ck_assert_str_eq(message_bad_string(&req.base), "memcg");
+	fr.memcg = "";
+	fr.path = "bad\xff\xfe.dat";
+	ck_assert_str_eq(message_bad_string(&req.base), "path");
+
+	req.msg_case = REQ(SUBSCRIBE);
+	req.subscribe = &sub;
+	sub.n_tracepoints = 1;
+	sub.tracepoints = tps;
+	ck_assert_ptr_null(message_bad_string(&req.base));
+	sub.n_tracepoints = 2;
+	ck_assert_str_eq(message_bad_string(&req.base), "tracepoints");
 }
 END_TEST
 
@@ -952,6 +1007,8 @@ static Suite *make_suite(void)
 	tcase_add_test(frame, test_frame_pull_back_to_back);
 	tcase_add_test(frame, test_frame_pull_over_limit);
 	tcase_add_test(frame, test_frame_pull_decode_budget);
+	tcase_add_test(frame, test_utf8_valid);
+	tcase_add_test(frame, test_message_bad_string);
 	tcase_add_test(frame, test_frame_pull_large_requests);
 	tcase_add_test(frame, test_frame_pull_garbage);
 	tcase_add_test(frame, test_frame_pull_unknown_field);
