@@ -107,6 +107,36 @@ int parse_size(const char *s, uint64_t *ret)
 	return 0;
 }
 
+/* Choices are spelled in the key's arg, "a|b|c": *ret is VALUE's index there. */
+static int choice_lookup(const char *names, const char *value, unsigned int *ret)
+{
+	size_t len = strlen(value);
+	unsigned int i = 0;
+	const char *p;
+
+	for (p = names; *p; i++) {
+		size_t n = strcspn(p, "|");
+
+		if (n == len && !strncmp(p, value, n)) {
+			*ret = i;
+			return 0;
+		}
+		p += n + (p[n] == '|');
+	}
+	return -EINVAL;
+}
+
+static void choice_name(const char *names, unsigned int index, char *buf, size_t len)
+{
+	const char *p = names;
+	size_t n;
+
+	while (index-- && (p = strchr(p, '|')))
+		p++;
+	n = p ? strcspn(p, "|") : 1;
+	snprintf(buf, len, "%.*s", (int)n, p ? p : "?");
+}
+
 enum key_type {
 	KEY_SIZE,	/* uint64_t, K/M/G/T suffixes */
 	KEY_UINT,	/* unsigned int in [min, max] */
@@ -115,6 +145,7 @@ enum key_type {
 	KEY_MODE,	/* unsigned int, octal file mode */
 	KEY_LOG_LEVEL,	/* int, syslog priority by name or number */
 	KEY_POLICY,	/* enum rcl_reclaim_policy, by name */
+	KEY_CHOICE,	/* unsigned int: the index of the value among arg's '|'-separated names */
 };
 
 struct config_key {
@@ -169,6 +200,8 @@ static const struct config_key config_keys[] = {
 	  "0: a failed allocation fails, 1: kill the worst memcg's largest region"),
 	K("workingset-refault-detection", KEY_UINT, tunables[RCL_TUNABLE_WORKINGSET], 0, 1,
 	  "0|1", "shadow entries and refault activation (default 1)"),
+	K("mapped-regions", KEY_CHOICE, mapped_regions, 0, 0, "all|admin|off",
+	  "who may map a region; all gives any client a kernel-mode userfaultfd (default all)"),
 	K("reclaim-policy", KEY_POLICY, engine.reclaim_policy, 0, 0, "two-list|clock-pro",
 	  "how pages are aged and chosen for eviction (default two-list)"),
 	K("hugetlb", KEY_FLAG, engine.hugetlb, 0, 0, NULL,
@@ -301,6 +334,8 @@ static int key_apply(struct daemon_config *c, const struct config_key *key, cons
 		return parse_log_level(value, field);
 	case KEY_POLICY:
 		return rcl_reclaim_policy_lookup(value, field);
+	case KEY_CHOICE:
+		return choice_lookup(key->arg, value, field);
 	}
 	return -EINVAL;
 }
@@ -335,6 +370,9 @@ static void key_error(const struct config_key *key, const char *value, char *buf
 		return;
 	case KEY_POLICY:
 		snprintf(buf, len, "want two-list or clock-pro");
+		return;
+	case KEY_CHOICE:
+		snprintf(buf, len, "want one of %s", key->arg);
 		return;
 	}
 }
@@ -543,6 +581,9 @@ static void key_format(const struct daemon_config *c, const struct config_key *k
 		level = *(const int *)field;
 		snprintf(buf, len, "%s", level >= 0 && level < RCL_NR_RECLAIM_POLICIES ?
 			 rcl_reclaim_policy_names[level] : "?");
+		return;
+	case KEY_CHOICE:
+		choice_name(key->arg, *(const unsigned int *)field, buf, len);
 		return;
 	}
 }

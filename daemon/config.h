@@ -47,11 +47,17 @@ struct daemon_config {
 	unsigned int max_sub_queue;	/* the most a subscriber may ask for */
 	unsigned int max_client_queued_events; /* the sum of the queues of a uid's subscriptions,
 					 * but root's and the admin group's; 0 = no limit */
+	unsigned int mapped_regions;	/* MAPPED_* below: who may map a region */
 	unsigned int fault_poll_usecs;	/* mapped faults: busy-poll after one, 0 = never */
 	/* The run-time sysctls (RCL_TUNABLES): applied at start and on SIGHUP. min_free_kbytes
 	 * and watermark_scale_factor live in engine (boot-time layout needs them). */
 	unsigned int tunables[RCL_NR_TUNABLES];
 };
+
+/* mapped-regions: a client that maps a region gets a descriptor of /dev/userfaultfd, and with
+ * it userfaultfds that trap the kernel's own accesses, which vm.unprivileged_userfaultfd=0
+ * denies unprivileged processes. Everyone (the default), root and the admin group, nobody. */
+enum { MAPPED_ALL, MAPPED_ADMIN, MAPPED_OFF };
 
 /* max-client-bytes not given: config_parse_args makes it the arena plus the swap. */
 #define CONFIG_AUTO	UINT64_MAX

@@ -1086,6 +1086,14 @@ int req_map_region(struct req_ctx *ctx, const Request *req, Response *resp)
 	uint64_t pages;
 	int ret;
 
+	if (ctx->config->mapped_regions == MAPPED_OFF ||
+	    (ctx->config->mapped_regions == MAPPED_ADMIN && !ctx->admin)) {
+		status_set(resp, CODE(PERMISSION_DENIED), "map region: mapped regions are %s "
+			   "(reclaimd's mapped-regions setting)",
+			   ctx->config->mapped_regions == MAPPED_OFF ? "off" :
+			   "for root and the admin group only");
+		return -EPERM;
+	}
 	ret = region_get(ctx, req->map_region->region_id, resp, &rec, false);
 	if (ret < 0)
 		return ret;

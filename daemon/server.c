@@ -428,6 +428,29 @@ static int server_listen(struct server *s)
 	return 0;
 }
 
+/*
+ * Mapped regions hand every client that maps one a descriptor of /dev/userfaultfd, with which
+ * it can make userfaultfds that trap the kernel's own accesses: what this host denies
+ * unprivileged processes when vm.unprivileged_userfaultfd is 0. Say so once, with the way to
+ * keep it to root and the admin group, when that is what the configuration does.
+ */
+static void mapped_regions_notice(const struct daemon_config *config)
+{
+	char v = '1';
+	int fd;
+
+	if (config->mapped_regions != MAPPED_ALL)
+		return;
+	fd = open("/proc/sys/vm/unprivileged_userfaultfd", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (read(fd, &v, 1) == 1 && v == '0')
+		log_notice("mapped regions: a client that maps one gets a kernel-mode userfaultfd, "
+			   "which vm.unprivileged_userfaultfd=0 denies it otherwise; "
+			   "'mapped-regions admin' keeps them to root and the admin group");
+	close(fd);
+}
+
 static void remove_socket(struct server *s)
 {
 	if (s->created_socket && unlink(s->created_socket) < 0 && errno != ENOENT)
@@ -814,6 +837,7 @@ int server_new(struct daemon_config *config, struct rcl_engine *engine, int argc
 		log_err("cannot start the mapped regions' fault thread: %s", strerror(-ret));
 		goto fail;
 	}
+	mapped_regions_notice(config);
 	ret = workers_new(s->base, engine, config->workers, &s->workers);
 	if (ret < 0) {
 		log_err("cannot start %u workers: %s", config->workers, strerror(-ret));

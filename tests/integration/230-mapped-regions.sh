@@ -15,13 +15,14 @@ if [ ! -c /dev/userfaultfd ]; then
 	echo "1..0 # SKIP this machine has no /dev/userfaultfd"
 	exit 77
 fi
-plan 32
+plan 37
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 mc() { timeout 180 "$MAP_CLIENT" "$sock" "$@"; }
 vmstat() { ctl stat vmstat | awk -v k="$1" '$1 == k { print $2 }'; }
 
 start_daemon --socket-mode 0666 && ok "daemon is READY" || not_ok "daemon is READY"
+cp "$tmp/stderr" "$tmp/stderr.first"
 
 # ---- threads of one client on one region four times its memcg's max -------------------
 ctl memcg create /m --max 2M >/dev/null
@@ -201,5 +202,31 @@ check "... having read nothing" bash -c '! grep -q "^read [0-9]" "$0"' "$tmp/out
 check "... and the library says why" \
 	grep -q "reclaimd: mapped region $rid lost: reclaimd dropped it (gone, or the region freed)" "$tmp/err"
 pid=
+# Reap the killed daemon's run-notify as stop_daemon does, so the next one can start.
+expect_line "$nfd" '^exit=' || true
+exec {nfd}<&-
+[ -n "${RN_PID:-}" ] && wait "$RN_PID" 2>/dev/null
+
+# ---- who may map --------------------------------------------------------------------------
+# A client that maps gets /dev/userfaultfd and with it what vm.unprivileged_userfaultfd=0
+# denies: the daemon says so at start, and mapped-regions admin keeps it to root.
+if [ "$(cat /proc/sys/vm/unprivileged_userfaultfd 2>/dev/null)" = 0 ]; then
+	check "with vm.unprivileged_userfaultfd=0 the daemon's log says what mapping gives" \
+		grep -q "mapped regions: a client that maps one gets a kernel-mode userfaultfd" \
+		"$tmp/stderr.first"
+else
+	ok "with vm.unprivileged_userfaultfd=0 the daemon's log says what mapping gives # SKIP it is not 0 here"
+fi
+start_daemon --socket-mode 0666 --mapped-regions admin &&
+	ok "a daemon with mapped-regions admin is READY" ||
+	not_ok "a daemon with mapped-regions admin is READY"
+out=$(timeout 60 "$MAP_CLIENT" --uid 65534 "$sock" stress "" 64 2 3 2>&1)
+check "uid 65534 may not map there: refused, naming the setting" \
+	grep -q "map region: mapped regions are for root and the admin group only (reclaimd's mapped-regions setting)" <<<"$out"
+check "... while root maps" \
+	grep -q '^checked 128 pages in 3 rounds$' <<<"$(mc stress "" 64 2 3 2>&1)"
+check "... and the log says nothing about userfaultfd" \
+	bash -c '! grep -q "kernel-mode userfaultfd" "$0"' "$tmp/stderr"
+stop_daemon
 
 finish

@@ -43,12 +43,15 @@ START_TEST(test_args_override_defaults)
 {
 	struct daemon_config c;
 	char *argv[] = { "reclaimd", "--arena", "1G", "--nodes", "2", "--state-dir", "/tmp/x",
-			 "--swap", "64M", "--watermark-scale-factor", "100", NULL };
+			 "--swap", "64M", "--watermark-scale-factor", "100", "--mapped-regions",
+			 "admin", NULL };
 
 	config_init(&c);
 	ck_assert_uint_eq(c.engine.arena_bytes, 256ULL << 20);
 	ck_assert_str_eq(c.state_dir, "./var");
-	ck_assert_int_eq(config_parse_args(&c, 11, argv), 0);
+	ck_assert_uint_eq(c.mapped_regions, MAPPED_ALL);
+	ck_assert_int_eq(config_parse_args(&c, 13, argv), 0);
+	ck_assert_uint_eq(c.mapped_regions, MAPPED_ADMIN);
 	ck_assert_uint_eq(c.engine.arena_bytes, 1ULL << 30);
 	ck_assert_uint_eq(c.engine.nr_nodes, 2);
 	ck_assert_str_eq(c.state_dir, "/tmp/x");
@@ -154,6 +157,10 @@ START_TEST(test_file_errors_name_key_value_range)
 		{ "arena = 1M\n", "typo.conf:1: arena = '1M': out of range: at least 4194304\n" },
 		{ "mlock = maybe\n", "typo.conf:1: mlock = 'maybe': want yes or no (1, 0, true, "
 		  "false, on, off)\n" },
+		{ "mapped-regions = some\n", "typo.conf:1: mapped-regions = 'some': want one of "
+		  "all|admin|off\n" },
+		{ "mapped-regions = adm\n", "typo.conf:1: mapped-regions = 'adm': want one of "
+		  "all|admin|off\n" },
 		{ "[tunable]\nswappiness = 10\n", "typo.conf:1: '[tunable]': there are no "
 		  "sections, only 'key = value' lines\n" },
 	};
