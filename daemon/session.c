@@ -9,6 +9,7 @@
  * cannot make the daemon buffer without bound.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,9 +124,80 @@ static void session_pause_reading(struct session *session)
 
 static void session_resume_reading(struct session *session)
 {
-	if (!session->reading && session->state <= SESSION_READY && !session->xfer) {
+	if (!session->reading && session->state <= SESSION_READY && !session->xfer &&
+	    !session->inbound_held) {
 		event_add(session->ev_read, NULL);
 		session->reading = true;
+	}
+}
+
+/*
+ * A frame is decoded only once it is whole, so the bytes of frames still arriving sit in the
+ * connections' buffers: up to max-frame each, a gigabyte for a uid's 64 connections that
+ * start frames and never end them. So a frame longer than one read has its whole length set
+ * aside from its uid's share, INBOUND_FRAMES frames' worth, before more of it is read; one
+ * that finds too little left waits, its connection not read, until another of the uid's
+ * frames has been pulled or its connection has closed. A frame with its share set aside is
+ * always read to its end, so the uid's connections never all wait for each other. Root and
+ * the admin group are not held.
+ */
+#define INBOUND_FRAMES	4
+
+static uint64_t inbound_reserved_of_uid(const struct server *s, uid_t uid)
+{
+	const struct session *other;
+	uint64_t n = 0;
+
+	TAILQ_FOREACH(other, &s->sessions, link)
+		if (other->cred.uid == uid)
+			n += other->inbound_reserved;
+	return n;
+}
+
+/* After a read and its parse: a frame still not whole, past one read's worth. */
+static void session_inbound_reserve(struct session *session)
+{
+	static struct log_ratelimit held;
+	const struct daemon_config *cfg = session->server->config;
+	size_t len = evbuffer_get_length(session->in);
+	uint8_t header[FRAME_HEADER_BYTES];
+	uint64_t share = INBOUND_FRAMES * (cfg->max_frame_bytes + FRAME_HEADER_BYTES), taken;
+	uint32_t body;
+
+	if (session->admin || session->inbound_reserved || len <= SESSION_READ_CHUNK ||
+	    session->state > SESSION_READY)
+		return;
+	if (evbuffer_copyout(session->in, header, sizeof(header)) < (ssize_t)sizeof(header) ||
+	    frame_peek(header, len, (uint32_t)cfg->max_frame_bytes, &body) != FRAME_NEED_MORE)
+		return;		/* whole, or over the limit: the parse has said so */
+	taken = inbound_reserved_of_uid(session->server, session->cred.uid);
+	if (taken + FRAME_HEADER_BYTES + body <= share) {
+		session->inbound_reserved = FRAME_HEADER_BYTES + body;
+		return;
+	}
+	session->inbound_held = true;
+	session_pause_reading(session);
+	if (log_ratelimit(&held))
+		log_info("connection %llu (uid %u): a frame of %u bytes waits: the uid's other "
+			 "frames still arriving take %" PRIu64 " of its %" PRIu64 " bytes",
+			 (unsigned long long)session->id, (unsigned int)session->cred.uid, body,
+			 taken, share);
+}
+
+/* The frame set aside for was pulled, or its connection is done reading: the uid's held
+ * connections read again, and look for a share anew. */
+static void session_inbound_release(struct session *session)
+{
+	struct session *other;
+
+	if (!session->inbound_reserved)
+		return;
+	session->inbound_reserved = 0;
+	TAILQ_FOREACH(other, &session->server->sessions, link) {
+		if (other->cred.uid != session->cred.uid || !other->inbound_held)
+			continue;
+		other->inbound_held = false;
+		session_resume_reading(other);
 	}
 }
 
@@ -137,6 +209,7 @@ static void session_drain(struct session *session)
 	session->state = SESSION_DRAINING;
 	session_pause_reading(session);
 	evbuffer_drain(session->in, evbuffer_get_length(session->in));
+	session_inbound_release(session);
 }
 
 /* A frame-level error: answer it with id 0 after everything before it, then close. */
@@ -177,6 +250,8 @@ static void session_parse(struct session *session)
 		ret = frame_pull_request(session->in, max, &req, &len);
 		if (ret == FRAME_NEED_MORE)
 			break;
+		if (ret == FRAME_READY || ret == -EBADMSG)
+			session_inbound_release(session);	/* that frame is out of the buffer */
 		if (ret == -EMSGSIZE) {
 			session_fail_frame(session, "frame of %u bytes is over the limit of %u bytes",
 					   len, max);
@@ -444,6 +519,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	session_parse(session);
+	session_inbound_reserve(session);
 	session_process(session);
 }
 
@@ -586,6 +662,7 @@ void session_close(struct session *session)
 		return;
 	session->state = SESSION_CLOSED;
 	atomic_store_explicit(&session->closed, true, memory_order_relaxed);
+	session_inbound_release(session);
 	mapfd_xfer_abort(session);
 	event_del(session->ev_read);
 	event_del(session->ev_write);

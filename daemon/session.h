@@ -74,6 +74,11 @@ struct session {
 	unsigned int nr_calls;
 	bool running;			/* the head call is on a worker */
 	bool reading;			/* ev_read is armed */
+	/* A frame longer than one read: the bytes its whole length takes, set aside from its
+	 * uid's share until it has been pulled (session_inbound_reserve); held: none was to be
+	 * had, and the session reads no more until another of the uid's frames is done. */
+	uint32_t inbound_reserved;
+	bool inbound_held;
 	/* Set when the socket closes (the peer hung up, or shutdown's deadline passed): nobody
 	 * will take the running call's answer, and a long one stops at its next step
 	 * (req_cancelled) rather than hold its worker, and shutdown, for nothing. */

@@ -5,11 +5,14 @@
 # limit, however it tries; what it gives back (munlock, free, a closed connection) it may lock
 # again. max-client-memcgs: the groups it owns, below one delegated to it (group ids are
 # 65535 for the whole daemon). max-client-queued-events: the queues of all its subscriptions
-# together, which a subscriber that stops reading makes the daemon keep.
+# together, which a subscriber that stops reading makes the daemon keep. Frames still arriving:
+# a frame longer than one read has its length set aside from four frames' worth for its uid
+# before more of it is read (without, 64 connections sending 16 MiB and never ending held a
+# gigabyte of the daemon's memory).
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 29
+plan 35
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 nobody() { setpriv --reuid 65534 --regid 65534 --clear-groups "$RECLAIMCTL" --socket "$sock" "$@"; }
@@ -20,7 +23,7 @@ if ! setpriv --reuid 65534 --regid 65534 --clear-groups true 2>/dev/null; then
 fi
 
 start_daemon --socket-mode 0666 --max-client-locked-bytes 1M --max-client-memcgs 3 \
-	--max-client-queued-events 2048 && ok "daemon is READY" ||
+	--max-client-queued-events 2048 --max-frame 1M && ok "daemon is READY" ||
 	not_ok "daemon is READY"
 
 # "refused" with exit status 5 (NO_SPACE) and the limit named, by its option and value.
@@ -131,5 +134,69 @@ subscribe_again() {
 	return 1
 }
 check "once the holders unsubscribed, uid 65534 may queue 2048 events again" subscribe_again
+
+# Frames still arriving. inbound.py opens N connections and sends each a frame of 1 MiB (the
+# max-frame here) but its last 48,580 bytes: 1,000,000 bytes if the daemon reads them, or what
+# the socket takes until nothing moves for a second. Asked to, it ends connection K's frame
+# (which the daemon then refuses as undecodable, and closes) and tries the others again.
+cat >"$tmp/inbound.py" <<'PY'
+import select, socket, struct, sys, time
+path, n, sent_max = sys.argv[1], int(sys.argv[2]), 1000000
+frame = struct.pack(">I", 1 << 20) + b"\xff" * (1 << 20)
+conns, sent = [], []
+def push(i, upto):
+    c = conns[i]
+    idle = time.monotonic() + 1
+    while sent[i] < upto and time.monotonic() < idle:
+        if not select.select([], [c], [], 0.1)[1]:
+            continue
+        try:
+            sent[i] += c.send(frame[sent[i]:upto])
+            idle = time.monotonic() + 1
+        except BlockingIOError:
+            pass
+    print("conn %d sent %d" % (i, sent[i]), flush=True)
+for i in range(n):
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.connect(path)
+    c.setblocking(False)
+    conns.append(c)
+    sent.append(0)
+    push(i, sent_max)
+print("ready", flush=True)
+for line in sys.stdin:
+    k = int(line.split()[1])
+    push(k, len(frame))
+    for i in range(n):
+        if i != k and sent[i] < sent_max:
+            push(i, sent_max)
+    print("done", flush=True)
+PY
+inbound() { /usr/bin/python3 "$tmp/inbound.py" "$sock" "$@"; }
+mkfifo "$tmp/ib"
+exec {ib}<>"$tmp/ib"
+setpriv --reuid 65534 --regid 65534 --clear-groups /usr/bin/python3 "$tmp/inbound.py" "$sock" 6 \
+	<"$tmp/ib" >"$tmp/inbound" 2>&1 {ib}>&- &
+sender=$!
+wait_line "$tmp/inbound" '^ready$' 60
+full=$(grep -c ' sent 1000000$' "$tmp/inbound")
+check "uid 65534's first four frames of 1 MiB are read as they come ($full of 6 whole)" \
+	bash -c 'grep -q "^conn 0 sent 1000000" "$0" && grep -q "^conn 3 sent 1000000" "$0" &&
+		 test "$1" = 4' "$tmp/inbound" "$full"
+check "... its fifth and sixth wait, unread: the socket takes the rest" \
+	bash -c '! grep -qE "^conn [45] sent 1000000" "$0"' "$tmp/inbound"
+check "... and the log says why" \
+	grep -q "a frame of 1048576 bytes waits: the uid's other frames still arriving take 4194320 of its 4194320 bytes" "$tmp/stderr"
+check "another uid's frame is read meanwhile (uid 65533: its own share)" \
+	grep -q '^conn 0 sent 1000000$' <<<"$(setpriv --reuid 65533 --regid 65533 --clear-groups \
+		/usr/bin/python3 "$tmp/inbound.py" "$sock" 1 </dev/null 2>&1)"
+check "... and root's, not held to one" \
+	test "$(inbound 6 </dev/null | grep -c ' sent 1000000$')" = 6
+echo "finish 0" >&"$ib"
+wait_line "$tmp/inbound" '^done$' 60
+check "once one of the four ends, one waiting frame takes its place and is read on" \
+	test "$(tail -n 6 "$tmp/inbound" | grep -cE '^conn [45] sent 1000000$')" = 1
+exec {ib}>&-
+wait "$sender"
 
 finish
