@@ -233,6 +233,7 @@ static int mm_init(struct rcl_engine *engine)
 	init_waitqueue_head(&engine->flusher_wait);
 	init_waitqueue_head(&engine->congestion_wait);
 	init_waitqueue_head(&engine->dirty_wait);
+	init_waitqueue_head(&engine->swapin_submitted);
 	for (nid = 0; nid < engine->nr_nodes; nid++) {
 		NODE_DATA(engine, nid)->kswapd_classzone_idx = MAX_NR_ZONES;
 		init_waitqueue_head(&NODE_DATA(engine, nid)->kswapd_wait);
@@ -290,6 +291,7 @@ static void engine_waitqueues_destroy(struct rcl_engine *engine)
 	destroy_waitqueue_head(&engine->flusher_wait);
 	destroy_waitqueue_head(&engine->congestion_wait);
 	destroy_waitqueue_head(&engine->dirty_wait);
+	destroy_waitqueue_head(&engine->swapin_submitted);
 	for (nid = 0; nid < engine->nr_nodes; nid++) {
 		destroy_waitqueue_head(&NODE_DATA(engine, nid)->kswapd_wait);
 		destroy_waitqueue_head(&NODE_DATA(engine, nid)->pfmemalloc_wait);

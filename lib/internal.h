@@ -155,6 +155,7 @@ struct rcl_engine {
 	unsigned int swap_ra_win;
 	_Atomic unsigned int swap_ra_hits;
 	struct swapin_async *swapin_async;	/* swap_state.c: readahead windows in flight */
+	struct wait_queue_head swapin_submitted; /* a window built: its waiters reap it */
 	struct task_struct *default_task;	/* "current" for threads that never attached */
 	void (*oom_notify)(void *arg, uint32_t region_id);
 	void *oom_notify_arg;
@@ -166,6 +167,9 @@ struct rcl_engine {
 	/* Fault injection for tests: run between letting mm_lock go and submitting the writes
 	 * set under writeback before (__blk_flush_plug), to widen that window. */
 	void (*_Atomic unlocked_submit_hook)(struct rcl_engine *engine);
+	/* Fault injection for tests: run without mm_lock between the pages of a swap readahead
+	 * window being built, where the next page's frame or charge may reclaim without it. */
+	void (*_Atomic swapin_gap_hook)(struct rcl_engine *engine);
 	unsigned int nr_dirty_waiters;
 	/* balance_dirty_pages' pauses, and those taken with file writes in flight that ended
 	 * with none of them done (tests: a paused writer must not wait on writes nobody reaps). */

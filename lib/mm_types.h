@@ -53,7 +53,7 @@ enum pageflags {
 	PG_readahead,		/* brought in by readahead, not yet used */
 	PG_buddy,		/* free, on a buddy free list; ->private holds the order */
 	PG_head,		/* first frame of a higher-order allocation */
-	PG_waiters,		/* somebody sleeps on this page's wait queue (lock.c) */
+	PG_waiters,		/* somebody sleeps on this page's wait queue (wait.c) */
 	PG_hot,			/* CLOCK-Pro: a hot page of its clock (clockpro.c) */
 	PG_test,		/* CLOCK-Pro: a cold page in its test period */
 	PG_clock,		/* CLOCK-Pro: joined its clock (first access seen) */

@@ -367,9 +367,12 @@ struct page *swapin_readahead(struct rcl_engine *engine, swp_entry_t entry,
  * kernel's swapin_readahead waits only for the faulting page). Its pages sit locked in the
  * swap cache until the last read completes; the reaper, in whatever thread, then finishes the
  * window under mm_lock as a writeback completion is (model_complete). A fault that finds one
- * of them locked reaps for it (swapin_wait_page), since nobody else may be reaping. Windows in
- * flight are on engine->swapin_async, under mm_lock; @refs are the window's I/O and each
- * waiter, also under mm_lock.
+ * of them locked reaps for it (swapin_wait_page), since nobody else may be reaping. A window
+ * is on engine->swapin_async from before its first page is locked, under mm_lock, with its
+ * pages as they are added: a fault that finds one of them locked while the window is still
+ * being built (its builder may be reclaiming without mm_lock for the next page's frame)
+ * waits for the submission (engine->swapin_submitted), then reaps. @refs are the window's
+ * I/O and each waiter, also under mm_lock.
  */
 struct swapin_async {
 	struct swapin_batch b;
@@ -377,7 +380,33 @@ struct swapin_async {
 	struct rcl_engine *engine;
 	struct swapin_async *next;
 	int n, refs;
+	bool submitted;
 };
+
+static void swapin_async_unlink(struct swapin_async *a)
+{
+	struct swapin_async **pp;
+
+	for (pp = &a->engine->swapin_async; *pp != a; pp = &(*pp)->next)
+		;
+	*pp = a->next;
+}
+
+/* A window about to be built: listed before its first page is locked. */
+static struct swapin_async *swapin_async_new(struct rcl_engine *engine)
+{
+	struct swapin_async *a = malloc(sizeof(*a));
+
+	if (!a)
+		return NULL;
+	a->n = 0;
+	a->engine = engine;
+	a->refs = 1;
+	a->submitted = false;
+	a->next = engine->swapin_async;
+	engine->swapin_async = a;
+	return a;
+}
 
 static void swapin_async_put(struct swapin_async *a)
 {
@@ -387,13 +416,11 @@ static void swapin_async_put(struct swapin_async *a)
 
 static void swapin_async_finish(void *arg, long unused_a, long unused_b)
 {
-	struct swapin_async *a = arg, **pp;
+	struct swapin_async *a = arg;
 
 	(void)unused_a;
 	(void)unused_b;
-	for (pp = &a->engine->swapin_async; *pp != a; pp = &(*pp)->next)
-		;
-	*pp = a->next;
+	swapin_async_unlink(a);
 	swapin_finish(a->engine, &a->b, a->entries, a->n, -1, NULL);
 	swapin_async_put(a);
 }
@@ -415,10 +442,8 @@ static void swapin_async_submit(struct rcl_engine *engine, struct swapin_async *
 
 	for (i = 0; i < a->n; i++)
 		bufs[i] = page_address(a->b.pages[i]);
-	a->engine = engine;
-	a->refs = 1;
-	a->next = engine->swapin_async;
-	engine->swapin_async = a;
+	a->submitted = true;
+	wake_up_all(&engine->swapin_submitted);
 	atomic_store(&a->b.remaining, a->n);
 	if (swap_readpages(engine, a->entries, bufs, a->n, swapin_async_end_io, a, false) < 0) {
 		for (i = 0; i < a->n; i++)
@@ -444,9 +469,15 @@ void swapin_wait_page(struct rcl_engine *engine, struct page *page)
 			if (i < a->n)
 				break;
 		}
+		if (a && !a->submitted) {
+			/* Its builder is away for the next page's frame: it submits the window
+			 * and wakes us, and we reap then. */
+			mm_wait_event(engine, &engine->swapin_submitted, NULL);
+			continue;
+		}
 		if (!a || !atomic_load(&a->b.remaining)) {
-			/* Another holder, or a window whose completion is on its way to
-			 * mm_lock: its unlock wakes us. */
+			/* Another holder, which reads the page and unlocks it, or a window
+			 * whose completion is on its way to mm_lock: the unlock wakes us. */
 			wait_on_page_locked(page);
 			continue;
 		}
@@ -470,6 +501,17 @@ void swapin_wait_page(struct rcl_engine *engine, struct page *page)
  */
 #define SWAPIN_AHEAD	(2 * SWAPIN_BATCH)
 
+static void swapin_gap_injected(struct rcl_engine *engine)
+{
+	void (*hook)(struct rcl_engine *) = atomic_load(&engine->swapin_gap_hook);
+
+	if (hook) {
+		mm_drop(engine);
+		hook(engine);
+		mm_retake(engine);
+	}
+}
+
 static void swapin_readahead_async(struct rcl_engine *engine, struct region *region,
 				   unsigned long end)
 {
@@ -486,10 +528,9 @@ static void swapin_readahead_async(struct rcl_engine *engine, struct region *reg
 		if (!is_swap_pte(pte))
 			continue;
 		if (!a) {
-			a = malloc(sizeof(*a));
+			a = swapin_async_new(engine);
 			if (!a)
 				return;
-			a->n = 0;
 		}
 		page = __read_swap_cache_async(engine, pte_to_swp_entry(pte), region, &err);
 		if (!page) {
@@ -504,12 +545,16 @@ static void swapin_readahead_async(struct rcl_engine *engine, struct region *reg
 		if (++a->n == SWAPIN_BATCH) {
 			swapin_async_submit(engine, a);
 			a = NULL;
+		} else {
+			swapin_gap_injected(engine);
 		}
 	}
-	if (a && a->n)
+	if (a && a->n) {
 		swapin_async_submit(engine, a);
-	else
+	} else if (a) {
+		swapin_async_unlink(a);
 		free(a);
+	}
 }
 
 /*

@@ -1,5 +1,5 @@
 /*
- * wait.c - wait queues, and the waits for a page's lock or writeback bit (see wait.h).
+ * wait.c - wait queues, and the waits for a page's lock (see wait.h).
  */
 #include <errno.h>
 
@@ -24,12 +24,14 @@ int wait_woken(struct wait_queue_head *wq, unsigned long seq, const struct times
 
 	might_sleep();
 	pthread_mutex_lock(&wq->lock);
-	while (atomic_load(&wq->seq) == seq && ret != ETIMEDOUT) {
+	while (atomic_load(&wq->seq) == seq && (ret == 0 || ret == EINTR)) {
 		if (deadline)
 			ret = pthread_cond_timedwait(&wq->wait, &wq->lock, deadline);
 		else
 			pthread_cond_wait(&wq->wait, &wq->lock);
 	}
+	if (ret != 0)
+		ret = ETIMEDOUT;	/* EINVAL, a deadline not a time: as good as passed */
 	if (atomic_load(&wq->seq) != seq)
 		ret = 0;
 	pthread_mutex_unlock(&wq->lock);

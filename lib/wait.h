@@ -4,14 +4,16 @@
  * (wait_on_page_bit, the kernel's mm/filemap.c page_waitqueue).
  *
  * Each queue has a lock of its own, held only to sleep and to wake, never with anything taken
- * under it. So sleeping needs no model lock, and neither does waking: a page can be unlocked,
- * and its waiters woken, by a thread that holds nothing (unlock_page, end_page_writeback).
+ * under it, so mm_lock is never the mutex of a sleep. A page lock needs no model lock on
+ * either side: a page can be unlocked, and its sleepers woken, by a thread that holds nothing
+ * (unlock_page).
  *
  * A wake-up is never lost. A queue counts its wake-ups (seq). A sleeper reads the count
  * (prepare_to_wait) while it still holds what guards the condition it found false, lets that
  * go, and sleeps only while the count is unchanged. A waker changes the condition under the
  * same guard and wakes after, so a wake-up that comes between the sleeper's letting go and
- * its sleep has moved the count already.
+ * its sleep has moved the count already. For the queues slept on with mm_wait_event that
+ * guard is mm_lock: their wakers hold it.
  */
 #ifndef RCL_WAIT_H
 #define RCL_WAIT_H

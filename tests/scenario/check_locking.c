@@ -551,6 +551,134 @@ START_TEST(test_lock_waits_are_counted)
 }
 END_TEST
 
+/* ---- a fault on a readahead window still being built ------------------------------ */
+
+struct window_race {
+	struct fixture *f;
+	uint32_t id;
+	pthread_t builder, faulter;
+	_Atomic pid_t tid;
+	atomic_bool fired, done;
+	uint64_t idx;
+	bool good;
+};
+
+static struct window_race wr;
+
+static void *window_faulter(void *arg)
+{
+	char *buf = malloc(PAGE);
+
+	(void)arg;
+	ck_assert_int_eq(rcl_thread_attach(wr.f->e), 0);
+	atomic_store(&wr.tid, (pid_t)syscall(SYS_gettid));
+	wr.good = rcl_region_read(wr.f->e, wr.id, wr.idx * PAGE, buf, PAGE) == 0 &&
+		  check_pattern(buf, PAGE, 81, wr.idx * PAGE);
+	atomic_store(&wr.done, true);
+	rcl_thread_detach(wr.f->e);
+	free(buf);
+	return NULL;
+}
+
+/* The builder is away between two pages of the window: a fault comes to a page of it, locked
+ * and not yet read, and sleeps; the builder goes on once it does. */
+static void window_gap(struct rcl_engine *e)
+{
+	struct region *region;
+	struct page *page = NULL;
+	double deadline;
+	uint64_t i;
+
+	if (atomic_load(&wr.fired) || !pthread_equal(pthread_self(), wr.builder))
+		return;
+	mm_lock(e);
+	region = region_lookup(e, wr.id);
+	for (i = 0; region && !page && i < region->nr_pages; i++) {
+		pte_t pte = pte_get(region, i);
+
+		if (!is_swap_pte(pte) || !(page = lookup_swap_cache(e, pte_to_swp_entry(pte))))
+			continue;
+		if (PageLocked(page) && !PageUptodate(page)) {
+			wr.idx = i;
+		} else {
+			put_page(page);
+			page = NULL;
+		}
+	}
+	if (page)
+		put_page(page);		/* the window's reference keeps it */
+	mm_unlock(e);
+	if (!page)
+		return;
+	atomic_store(&wr.fired, true);
+	ck_assert_int_eq(pthread_create(&wr.faulter, NULL, window_faulter, NULL), 0);
+	for (deadline = now_s() + 10; now_s() < deadline; sched_yield())
+		if (atomic_load(&wr.tid) && thread_sleeps(atomic_load(&wr.tid)))
+			break;
+}
+
+/*
+ * A swap readahead window is submitted without anyone to wait for its reads: a fault on one
+ * of its pages reaps them itself. A fault that came while the window was still being built
+ * (its builder away for the next page's frame) found the page locked and no window in flight
+ * to reap; it slept on the page lock until some other thread happened to reap, here never:
+ * no kswapd, no flusher. It must wait for the window to be submitted, then reap it.
+ */
+START_TEST(test_fault_on_window_being_built_reaps_it)
+{
+	struct rcl_region_spec spec = { .type = RCL_REGION_ANON, .nr_pages = 256 };
+	char *buf = malloc(16 * PAGE);
+	uint64_t reclaimed, p;
+	struct fixture f;
+	bool cached = true, done;
+	double deadline;
+	int tries;
+
+	memset(&wr, 0, sizeof(wr));
+	fixture_setup_io(&f, 64, 64, 1, true);
+	ck_assert_int_eq(rcl_thread_attach(f.e), 0);
+	wr.f = &f;
+	ck_assert_int_eq(rcl_region_create(f.e, &spec, &wr.id), 0);
+	fixture_fill(&f, wr.id, 0, spec.nr_pages, 81);
+	ck_assert_int_eq(rcl_region_madvise(f.e, wr.id, 0, spec.nr_pages, RCL_MADV_PAGEOUT), 0);
+	/* Out of the swap cache too, so that the window makes its pages anew (bounded). */
+	for (tries = 0; tries < 100 && cached; tries++) {
+		rcl_memcg_reclaim(f.e, RCL_MEMCG_ROOT, 4096, &reclaimed);
+		mm_lock(f.e);
+		for (cached = false, p = 0; p < spec.nr_pages && !cached; p++) {
+			struct page *page = lookup_swap_cache(f.e, pte_to_swp_entry(
+						pte_get(region_lookup(f.e, wr.id), p)));
+
+			cached = page != NULL;
+			if (page)
+				put_page(page);
+		}
+		mm_unlock(f.e);
+	}
+	ck_assert_msg(!cached, "the region's pages stayed in the swap cache");
+	wr.builder = pthread_self();
+	f.e->swapin_gap_hook = window_gap;
+	for (p = 0; p < 8 && !atomic_load(&wr.fired); p++)	/* a sequential reader */
+		ck_assert_int_eq(rcl_region_read(f.e, wr.id, p * 16 * PAGE, buf, 16 * PAGE), 0);
+	f.e->swapin_gap_hook = NULL;
+	ck_assert_msg(atomic_load(&wr.fired), "no readahead window was built");
+	for (deadline = now_s() + 10; !atomic_load(&wr.done) && now_s() < deadline; )
+		sched_yield();
+	done = atomic_load(&wr.done);
+	if (!done) {			/* reap for it, so that it ends */
+		mm_lock(f.e);
+		writeback_wait_all(f.e);
+		mm_unlock(f.e);
+	}
+	pthread_join(wr.faulter, NULL);
+	ck_assert_msg(done, "a fault on a window being built slept with nobody to reap its read");
+	ck_assert_msg(wr.good, "page %llu read back wrong", (unsigned long long)wr.idx);
+	rcl_thread_detach(f.e);
+	fixture_teardown(&f);
+	free(buf);
+}
+END_TEST
+
 #ifdef RCL_DEBUG
 /* --enable-debug: waiting for I/O with the model lock held is a bug, caught where it starts. */
 START_TEST(test_io_wait_with_mm_lock_aborts)
@@ -577,6 +705,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_page_lock_needs_no_model_lock);
 	tcase_add_test(tc, test_sleeper_runs_what_was_queued_for_it);
 	tcase_add_test(tc, test_lock_waits_are_counted);
+	tcase_add_test(tc, test_fault_on_window_being_built_reaps_it);
 #ifdef RCL_DEBUG
 	tcase_add_test_raise_signal(tc, test_io_wait_with_mm_lock_aborts, SIGABRT);
 #endif
