@@ -803,6 +803,7 @@ int server_new(struct daemon_config *config, struct rcl_engine *engine, int argc
 	s->argv = argv;
 	TAILQ_INIT(&s->sessions);
 	TAILQ_INIT(&s->graveyard);
+	TAILQ_INIT(&s->worker_waiters);
 	s->spare_fd = -1;
 	server_spare_fd_refill(s);
 	atomic_init(&s->nr_requests, 0);

@@ -57,6 +57,8 @@ struct server {
 
 	TAILQ_HEAD(, session) sessions;	/* open connections */
 	TAILQ_HEAD(, session) graveyard; /* sessions to free on the next loop turn */
+	/* Sessions whose head call waits for a worker its uid may have (session.c). */
+	TAILQ_HEAD(, session) worker_waiters;
 	unsigned int nr_sessions;
 	uint64_t next_session_id;
 	bool stopping;			/* shutdown has begun */

@@ -56,6 +56,7 @@ struct call {
 };
 
 static void session_process(struct session *session);
+static void session_workers_freed(struct server *s);
 
 static struct call *call_new(struct session *session, Request *req)
 {
@@ -390,11 +391,79 @@ static void call_done(struct job *job)
 		session_answer(session, call);
 		session_process(session);
 	}
+	session_workers_freed(session->server);
 	session_unref(session);
 }
 
+/*
+ * The workers run what may block, a call at a time each; a call may run for long (a discarding
+ * read of terabytes, a fill), and a client may send one on every connection. So that one uid
+ * cannot take every worker from the others, and nobody from root: while more than one worker
+ * runs, one of them is kept for root and the admin group, and a uid that is neither may have
+ * at most half of the rest (one at least). A call with no worker to be had waits, first come
+ * first served, until a worker is done (session_workers_freed).
+ */
+static bool session_worker_room(const struct session *session)
+{
+	const struct server *s = session->server;
+	unsigned int workers = s->config->workers, shared, mine = 0, others = 0;
+	const struct session *other;
+
+	if (session->admin || workers < 2)
+		return true;
+	shared = workers - 1;
+	TAILQ_FOREACH(other, &s->sessions, link) {
+		if (!other->running || other->admin)
+			continue;
+		if (other->cred.uid == session->cred.uid)
+			mine++;
+		else
+			others++;
+	}
+	return mine + others < shared && mine < (shared + 1) / 2;
+}
+
+static void session_worker_wait(struct session *session)
+{
+	if (!session->worker_wait) {
+		session->worker_wait = true;
+		TAILQ_INSERT_TAIL(&session->server->worker_waiters, session, wait_link);
+	}
+}
+
+static void session_worker_unwait(struct session *session)
+{
+	if (session->worker_wait) {
+		session->worker_wait = false;
+		TAILQ_REMOVE(&session->server->worker_waiters, session, wait_link);
+	}
+}
+
+/* A worker is done: the waiting sessions that may have one now go on, in their order. Each
+ * that goes on may take that worker: the list is looked at again after each, until none of
+ * those still waiting may go. */
+static void session_workers_freed(struct server *s)
+{
+	struct session *session;
+	bool went = true;
+
+	while (went) {
+		went = false;
+		TAILQ_FOREACH(session, &s->worker_waiters, wait_link) {
+			if (!session_worker_room(session))
+				continue;
+			session_worker_unwait(session);
+			session_ref(session);
+			session_process(session);
+			session_unref(session);
+			went = true;
+			break;
+		}
+	}
+}
+
 /* Start the head call. true if it was answered (run on the loop or refused), false if it went
- * to a worker. */
+ * to a worker or waits for one. */
 static bool session_start(struct session *session, struct call *call)
 {
 	struct server *s = session->server;
@@ -406,6 +475,10 @@ static bool session_start(struct session *session, struct call *call)
 		    dispatch_run_fast(call->entry, &call->ctx, call->req, call->resp)) {
 			session_after_run(session, call);
 		} else if (call->entry->flags & DISPATCH_MAY_BLOCK) {
+			if (!session_worker_room(session)) {
+				session_worker_wait(session);
+				return false;
+			}
 			call->job.run = call_run;
 			call->job.done = call_done;
 			session_ref(session);
@@ -432,7 +505,8 @@ static void session_process(struct session *session)
 {
 	struct call *call;
 
-	while (session->state != SESSION_CLOSED && !session->running && !session->xfer) {
+	while (session->state != SESSION_CLOSED && !session->running && !session->xfer &&
+	       !session->worker_wait) {
 		if (evbuffer_get_length(session->out) > SESSION_OUT_HIGH)
 			break;		/* on_write comes back here once the peer reads */
 		call = TAILQ_FIRST(&session->calls);
@@ -643,6 +717,7 @@ void session_shutdown(struct session *session)
 
 	if (session->state == SESSION_CLOSED)
 		return;
+	session_worker_unwait(session);		/* its head call is answered with the rest */
 	TAILQ_FOREACH(call, &session->calls, link) {
 		if (session->running && call == TAILQ_FIRST(&session->calls))
 			continue;
@@ -663,6 +738,7 @@ void session_close(struct session *session)
 	session->state = SESSION_CLOSED;
 	atomic_store_explicit(&session->closed, true, memory_order_relaxed);
 	session_inbound_release(session);
+	session_worker_unwait(session);
 	mapfd_xfer_abort(session);
 	event_del(session->ev_read);
 	event_del(session->ev_write);

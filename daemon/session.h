@@ -79,6 +79,9 @@ struct session {
 	 * had, and the session reads no more until another of the uid's frames is done. */
 	uint32_t inbound_reserved;
 	bool inbound_held;
+	/* The head call waits for a worker (session_worker_room), in server->worker_waiters. */
+	bool worker_wait;
+	TAILQ_ENTRY(session) wait_link;
 	/* Set when the socket closes (the peer hung up, or shutdown's deadline passed): nobody
 	 * will take the running call's answer, and a long one stops at its next step
 	 * (req_cancelled) rather than hold its worker, and shutdown, for nothing. */

@@ -8,11 +8,13 @@
 # together, which a subscriber that stops reading makes the daemon keep. Frames still arriving:
 # a frame longer than one read has its length set aside from four frames' worth for its uid
 # before more of it is read (without, 64 connections sending 16 MiB and never ending held a
-# gigabyte of the daemon's memory).
+# gigabyte of the daemon's memory). Workers: of four, one is kept for root and the admin
+# group, and a uid has at most two of the other three, however many calls it sends that run
+# for long.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 35
+plan 44
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 nobody() { setpriv --reuid 65534 --regid 65534 --clear-groups "$RECLAIMCTL" --socket "$sock" "$@"; }
@@ -23,7 +25,7 @@ if ! setpriv --reuid 65534 --regid 65534 --clear-groups true 2>/dev/null; then
 fi
 
 start_daemon --socket-mode 0666 --max-client-locked-bytes 1M --max-client-memcgs 3 \
-	--max-client-queued-events 2048 --max-frame 1M && ok "daemon is READY" ||
+	--max-client-queued-events 2048 --max-frame 1M --workers 4 && ok "daemon is READY" ||
 	not_ok "daemon is READY"
 
 # "refused" with exit status 5 (NO_SPACE) and the limit named, by its option and value.
@@ -198,5 +200,54 @@ check "once one of the four ends, one waiting frame takes its place and is read 
 	test "$(tail -n 6 "$tmp/inbound" | grep -cE '^conn [45] sent 1000000$')" = 1
 exec {ib}>&-
 wait "$sender"
+
+# Workers. A discarding read of 4096 x 64 MiB from the disk (the arena is 16 MiB) runs for
+# minutes: uid 65534 sends four, on four connections.
+check "uid 65534 writes a 64 MiB file" nobody fwrite big.dat 0 --fill 0x41 --length 64M
+ranges=()
+for i in $(seq 4096); do ranges+=(0 64M); done
+readers=()
+long_read() {
+	setpriv --reuid "$1" --regid "$1" --clear-groups "$RECLAIMCTL" --socket "$sock" \
+		fread "$2" "${ranges[@]}" --discard >/dev/null 2>&1 &
+	readers+=($!)
+}
+pgpgin() { ctl stat vmstat | awk '$1 == "pgpgin" { print $2 }'; }
+read_past() { [ "$(pgpgin)" -gt "$1" ]; }
+until_true() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+}
+p0=$(pgpgin)
+for i in 1 2 3 4; do long_read 65534 big.dat; done
+check "uid 65534's long reads are reading" until_true 20 read_past $((p0 + 16384))
+populate() {
+	local out
+
+	out=$(timeout 20 setpriv --reuid "$1" --regid "$1" --clear-groups "$RECLAIMCTL" \
+		--socket "$sock" alloc 1M --populate) && [ -n "$out" ]
+}
+check "uid 65533 still has a worker: its alloc --populate is answered" populate 65533
+check "... and writes a 64 MiB file of its own" \
+	setpriv --reuid 65533 --regid 65533 --clear-groups "$RECLAIMCTL" --socket "$sock" \
+	fwrite other.dat 0 --fill 0x42 --length 64M
+long_read 65533 other.dat
+p1=$(pgpgin)
+check "... and its own long read runs beside uid 65534's two" until_true 20 read_past $((p1 + 16384))
+check "with the three others' workers taken, root's alloc --populate is answered" populate 0
+for r in "${readers[@]}"; do kill -KILL "$r"; done
+wait "${readers[@]}" 2>/dev/null
+stopped() { [ "$(grep -c "file read of '[a-z]*.dat' stopped after" "$tmp/stderr")" -ge 3 ]; }
+check "the long reads stop with their clients: the three that ran say so" until_true 20 stopped
+# (A waiting read of uid 65534 may get a worker freed by the first stops before the daemon
+# has seen its own client go: it then stops at once, after 0 bytes.)
+check "... uid 65534's two (and maybe its waiting ones) and uid 65533's one" \
+	test "$(grep -c "file read of 'big.dat' stopped after [1-9]" "$tmp/stderr")" -ge 2 -a \
+	     "$(grep -c "file read of 'other.dat' stopped after" "$tmp/stderr")" = 1
+check "the daemon still answers uid 65534" nobody rm big.dat
 
 finish
