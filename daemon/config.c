@@ -42,6 +42,7 @@ void config_init(struct daemon_config *c)
 	c->max_client_connections = 64;
 	c->max_client_regions = 4096;
 	c->max_client_bytes = CONFIG_AUTO;
+	c->max_client_file_bytes = CONFIG_AUTO;
 	c->max_client_locked_bytes = CONFIG_LOCKED_DEFAULT;
 	c->max_client_memcgs = 256;
 	c->max_pipeline = 64;
@@ -230,6 +231,9 @@ static const struct config_key config_keys[] = {
 	  "regions and raw allocations per client uid, 0 = no limit (default 4096)"),
 	K("max-client-bytes", KEY_SIZE, max_client_bytes, 0, CONFIG_AUTO - 1, "SIZE",
 	  "bytes of them per client uid, 0 = no limit (default: arena + swap)"),
+	K("max-client-file-bytes", KEY_SIZE, max_client_file_bytes, 0, CONFIG_AUTO - 1, "SIZE",
+	  "bytes of the files a client uid that is not an admin owns in the data directory, "
+	  "0 = no limit (default: arena + swap)"),
 	K("max-client-locked-bytes", KEY_SIZE, max_client_locked_bytes, 0, CONFIG_AUTO - 1, "SIZE",
 	  "of them, bytes reclaim cannot take back (raw allocations, mlocked regions) per "
 	  "client uid but root and the admin group, 0 = no limit (default 8M)"),
@@ -716,6 +720,8 @@ static int config_finish(struct daemon_config *c, const char *prog)
 	/* A uid may map at most what the daemon can back at all: its arena and its swap. */
 	if (c->max_client_bytes == CONFIG_AUTO)
 		c->max_client_bytes = c->engine.arena_bytes + c->swap_bytes;
+	if (c->max_client_file_bytes == CONFIG_AUTO)
+		c->max_client_file_bytes = c->engine.arena_bytes + c->swap_bytes;
 	return 0;
 }
 

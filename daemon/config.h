@@ -35,6 +35,9 @@ struct daemon_config {
 	unsigned int max_client_regions; /* regions and raw allocations per uid; 0 = no limit */
 	uint64_t max_client_bytes;	/* bytes of them per uid; 0 = no limit, CONFIG_AUTO
 					 * until parsed: then the arena plus the swap */
+	uint64_t max_client_file_bytes;	/* bytes of the files a uid that is not root or in the
+					 * admin group owns in the data directory; 0 = no limit,
+					 * CONFIG_AUTO until parsed: then the arena plus the swap */
 	uint64_t max_client_locked_bytes; /* of them, bytes reclaim cannot take back (raw
 					 * allocations, mlocked regions) per uid that is not
 					 * root or in the admin group; 0 = no limit */

@@ -41,6 +41,9 @@ struct file_entry {
 	unsigned int mode;
 	struct file_id id;
 	char *path;
+	/* Bytes charged to the owner (file_owners_grow): the furthest end the daemon let the
+	 * file reach, or its size when the table was loaded. Not in the table on disk. */
+	uint64_t size;
 };
 
 struct file_owners {
@@ -277,6 +280,19 @@ static void entries_drop(struct file_owners *fo, const char *path, ino_t ino)
 	}
 }
 
+/* What each loaded entry's file holds now: its charge (file_owners_grow). */
+static void entries_size(struct file_owners *fo)
+{
+	struct file_id id;
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < fo->nr; i++)
+		if (stat_beneath(fo, fo->entries[i].path, &st, &id) == 0 &&
+		    same_file(&fo->entries[i].id, &id))
+			fo->entries[i].size = (uint64_t)st.st_size;
+}
+
 static int table_load(struct file_owners *fo)
 {
 	FILE *f = fopen(fo->table_path, "re");
@@ -317,6 +333,8 @@ static int table_load(struct file_owners *fo)
 	}
 	free(line);
 	fclose(f);
+	if (!err)
+		entries_size(fo);
 	return err;
 }
 
@@ -374,7 +392,7 @@ void file_owners_free(struct file_owners *fo)
 static int create_locked(struct file_owners *fo, const char *path, const struct file_cred *cred,
 			 unsigned int mode, struct file_attr *ret)
 {
-	struct file_entry e = { cred->uid, cred->gid, mode, { 0 }, (char *)path };
+	struct file_entry e = { cred->uid, cred->gid, mode, { 0 }, (char *)path, 0 };
 	struct stat st;
 	int fd, err;
 
@@ -512,7 +530,8 @@ int file_owners_chmod(struct file_owners *fo, const char *path, const struct fil
 		if (err)
 			e->mode = old;
 	} else {
-		n = (struct file_entry){ ret->uid, ret->gid, mode, id, (char *)path };
+		n = (struct file_entry){ ret->uid, ret->gid, mode, id, (char *)path,
+					 (uint64_t)st.st_size };
 		err = entry_add(fo, &n);
 		if (!err) {
 			err = table_save(fo);
@@ -524,6 +543,35 @@ int file_owners_chmod(struct file_owners *fo, const char *path, const struct fil
 		ret->mode = mode;
 		ret->recorded = true;
 	}
+out:
+	pthread_mutex_unlock(&fo->lock);
+	return err;
+}
+
+int file_owners_grow(struct file_owners *fo, const char *path, uint64_t end, uint64_t limit,
+		     uid_t *ret_owner, uint64_t *ret_usage)
+{
+	struct file_entry *e;
+	struct file_id id;
+	struct stat st;
+	uint64_t usage;
+	size_t i;
+	int err;
+
+	pthread_mutex_lock(&fo->lock);
+	err = stat_beneath(fo, path, &st, &id);
+	e = err ? NULL : entry_find(fo, path, &id);
+	if (!e || end <= e->size)
+		goto out;
+	for (usage = end - e->size, i = 0; i < fo->nr; i++)
+		if (fo->entries[i].uid == e->uid)
+			usage += fo->entries[i].size;
+	*ret_owner = e->uid;
+	*ret_usage = usage;
+	if (limit && usage > limit)
+		err = -EDQUOT;
+	else
+		e->size = end;
 out:
 	pthread_mutex_unlock(&fo->lock);
 	return err;

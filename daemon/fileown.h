@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define FILE_MAY_WRITE		02u
@@ -102,5 +103,16 @@ void file_owners_uncreate(struct file_owners *fo, const char *path);
  */
 int file_owners_chmod(struct file_owners *fo, const char *path, const struct file_cred *cred,
 		      unsigned int mode, struct file_attr *ret);
+
+/*
+ * Let the file at PATH grow to END bytes, charged to its owner: every file recorded in the
+ * table is charged the furthest end the daemon let it reach (or its size when the table was
+ * loaded), which the page cache may not have written yet, so the disk it will take is known
+ * before it does. 0, or -EDQUOT when that takes the bytes of the owner's recorded files past
+ * LIMIT (0: none): *ret_owner and *ret_usage say whose and how many. A file the table does not
+ * record (put in the data directory by hand) is charged to nobody.
+ */
+int file_owners_grow(struct file_owners *fo, const char *path, uint64_t end, uint64_t limit,
+		     uid_t *ret_owner, uint64_t *ret_usage);
 
 #endif

@@ -104,6 +104,27 @@ static int file_access(struct req_ctx *ctx, const char *path, unsigned int mask,
 	return 0;
 }
 
+/*
+ * Let @path grow to @end bytes, charged to its owner (file_owners_grow): a client that is not
+ * an admin may not take anyone's files past max-client-file-bytes. Checked before the write,
+ * for all its ranges, so that a fill of terabytes is refused, not stopped at the limit.
+ */
+int req_file_grow(struct req_ctx *ctx, const char *path, uint64_t end, Response *resp)
+{
+	uint64_t limit = ctx->admin ? 0 : ctx->config->max_client_file_bytes, usage = 0;
+	uid_t owner = 0;
+	int ret;
+
+	ret = file_owners_grow(ctx->server->files, path, end, limit, &owner, &usage);
+	if (ret == -EDQUOT)
+		status_set(resp, CODE(NO_SPACE), "%s: '%s' to %" PRIu64 " bytes would take uid "
+			   "%u's files to %" PRIu64 " bytes, over the limit (max-client-file-bytes "
+			   "%" PRIu64 ")", ctx->name, path, end, (unsigned int)owner, usage, limit);
+	else if (ret < 0)
+		return req_file_error(ctx, path, ret, "write", NULL, resp);
+	return ret;
+}
+
 /* The engine refused buffered I/O: say so in words. */
 static int fileio_error(struct req_ctx *ctx, const char *path, int err, Response *resp)
 {
@@ -367,6 +388,17 @@ static int write_data_check(struct req_ctx *ctx, const Reclaim__V1__FileWrite *m
 
 #define FILL_CHUNK	(64u << 10)
 
+static uint64_t ranges_end(Reclaim__V1__FileRange **ranges, size_t n)
+{
+	uint64_t end = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ranges[i]->offset + ranges[i]->length > end)
+			end = ranges[i]->offset + ranges[i]->length;
+	return end;
+}
+
 /*
  * Write RANGE of open file F from DATA, or with FILL bytes (a chunk at a time) when DATA is
  * NULL. A fill may ask for terabytes from one small frame: it stops, -ECANCELED, once the
@@ -429,6 +461,8 @@ int req_file_write(struct req_ctx *ctx, const Request *req, Response *resp)
 	}
 	ret = file_access(ctx, m->path, FILE_MAY_WRITE, true,
 			  m->mode ? m->mode->bits : FILE_MODE_DEFAULT, resp, &created);
+	if (ret == 0)
+		ret = req_file_grow(ctx, m->path, ranges_end(m->ranges, m->n_ranges), resp);
 	/* Opened once for all the ranges: see fileio_open. */
 	if (ret == 0) {
 		ret = fileio_open(ctx->engine, ctx->files, m->path, memcg, true, &f);

@@ -172,6 +172,8 @@ int req_file_error(struct req_ctx *ctx, const char *path, int err, const char *w
 static void region_create_error(struct req_ctx *ctx, const Reclaim__V1__RegionCreate *c,
 				int err, Response *resp)
 {
+	if (resp->status)
+		return;		/* said already, by the step that failed */
 	if (c->kind == RECLAIM__V1__REGION_KIND__REGION_FILE && (err == -EACCES || err == -EROFS))
 		status_set(resp, CODE(PERMISSION_DENIED),
 			   "region create: path '%s': reclaimd itself cannot open it: %s", c->path,
@@ -252,6 +254,10 @@ int req_region_create(struct req_ctx *ctx, const Request *req, Response *resp)
 			return req_file_error(ctx, c->path, ret, c->shared ? "read and write" : "read",
 					  &attr, resp);
 		}
+		/* Shared: its pages are written back into the file, which may grow to it. */
+		if (c->shared)
+			ret = req_file_grow(ctx, spec.path, spec.file_offset +
+					    spec.nr_pages * RCL_PAGE_SIZE, resp);
 	}
 	if (ret == 0)
 		ret = rcl_region_create(ctx->engine, &spec, &id);

@@ -37,6 +37,11 @@ struct file_cred req_file_cred(const struct req_ctx *ctx);
 int req_file_error(struct req_ctx *ctx, const char *path, int err, const char *want,
 		   const struct file_attr *attr, Response *resp);
 
+/* Let PATH grow to END bytes, charged to its owner, within max-client-file-bytes for a
+ * caller that is not an admin: 0, or -EDQUOT (NO_SPACE naming the limit) or -errno with
+ * RESP's Status set (req-file.c). */
+int req_file_grow(struct req_ctx *ctx, const char *path, uint64_t end, Response *resp);
+
 /* The wire level of an engine level. */
 Reclaim__V1__PressureLevel req_pressure_level(enum rcl_pressure_level l);
 

@@ -14,10 +14,14 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 44
+plan 50
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 nobody() { setpriv --reuid 65534 --regid 65534 --clear-groups "$RECLAIMCTL" --socket "$sock" "$@"; }
+nobody_ctl=$tmp/nobody-ctl
+printf '#!/bin/sh\nexec setpriv --reuid 65534 --regid 65534 --clear-groups "%s" --socket "%s" "$@"\n' \
+	"$RECLAIMCTL" "$sock" >"$nobody_ctl"
+chmod +x "$nobody_ctl"
 
 if ! setpriv --reuid 65534 --regid 65534 --clear-groups true 2>/dev/null; then
 	echo "1..0 # SKIP cannot switch to uid 65534 here"
@@ -249,5 +253,26 @@ check "... uid 65534's two (and maybe its waiting ones) and uid 65533's one" \
 	test "$(grep -c "file read of 'big.dat' stopped after [1-9]" "$tmp/stderr")" -ge 2 -a \
 	     "$(grep -c "file read of 'other.dat' stopped after" "$tmp/stderr")" = 1
 check "the daemon still answers uid 65534" nobody rm big.dat
+
+# max-client-file-bytes, by default the arena and the swap (16M + 64M here): the bytes of the
+# files a uid owns in the data directory, as far as the daemon let them reach, checked before
+# a write (before, uid 65534 filled the disk with two 512 MiB fills).
+nobody fwrite a.dat 0 --fill 0x41 --length 60M >/dev/null
+out=$(nobody fwrite b.dat 0 --fill 0x42 --length 30M 2>&1)
+check "a fill that would take uid 65534's files past the limit is refused, naming it" \
+	bash -c '[ $0 -eq 5 ] && grep -q "file write: .b.dat. to 31457280 bytes would take uid 65534.s files to 94371840 bytes, over the limit (max-client-file-bytes 83886080)" <<<"$1"' $? "$out"
+check "... and b.dat was not made" test ! -e "$tmp/data/b.dat"
+out=$(nobody fwrite c.dat 1G x 2>&1)
+check "a byte written past 1 GiB (a sparse file) counts as its length: refused" \
+	bash -c '[ $0 -eq 5 ] && grep -q "max-client-file-bytes" <<<"$1"' $? "$out"
+out=$(nobody alloc 30M --file d.dat --shared 2>&1)
+check "a shared file region that would grow its file past it: refused" \
+	bash -c '[ $0 -eq 5 ] && grep -q "region create: .d.dat. to 31457280 bytes would take uid 65534.s files" <<<"$1"' $? "$out"
+check "root is not held to it (a byte past 1 GiB)" ctl fwrite root.dat 1G x
+check "once uid 65534 removes a.dat it writes b.dat" \
+	bash -c '"$0" rm a.dat && "$0" fwrite b.dat 0 --fill 0x42 --length 30M' "$nobody_ctl"
+nobody rm b.dat >/dev/null
+ctl rm root.dat >/dev/null
+ctl rm other.dat >/dev/null
 
 finish

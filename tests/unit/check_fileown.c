@@ -158,6 +158,53 @@ START_TEST(test_table_records_survives_and_forgets)
 }
 END_TEST
 
+/*
+ * file_owners_grow: a file is charged to its owner as far as it was let grow, the owner's
+ * files together held to the limit; after a restart each is charged its size on disk. A file
+ * the table does not record is charged to nobody.
+ */
+START_TEST(test_grow_charges_the_owner)
+{
+	struct file_cred alice = { 1000, 1000, NULL, 0, false };
+	struct file_owners *fo;
+	struct file_attr attr;
+	uint64_t usage = 0;
+	uid_t owner = 0;
+	struct dirs d;
+	char path[160];
+	bool created;
+
+	dirs_make(&d);
+	ck_assert_int_eq(file_owners_new(d.state, d.data, &fo), 0);
+	ck_assert_int_eq(file_owners_open(fo, "a", &alice, true, 0600, &attr, &created), 0);
+	ck_assert_int_eq(file_owners_open(fo, "b", &alice, true, 0600, &attr, &created), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "a", 6000, 10000, &owner, &usage), 0);
+	ck_assert_uint_eq(owner, 1000);
+	ck_assert_uint_eq(usage, 6000);
+	ck_assert_int_eq(file_owners_grow(fo, "a", 4000, 10000, &owner, &usage), 0); /* inside */
+	ck_assert_int_eq(file_owners_grow(fo, "b", 5000, 10000, &owner, &usage), -EDQUOT);
+	ck_assert_uint_eq(usage, 11000);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 4000, 10000, &owner, &usage), 0);
+	ck_assert_uint_eq(usage, 10000);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 4001, 10000, &owner, &usage), -EDQUOT);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 9000, 0, &owner, &usage), 0);  /* no limit */
+	put_file(&d, "hand", 0600, 0);
+	usage = 0;
+	ck_assert_int_eq(file_owners_grow(fo, "hand", 1 << 30, 1, &owner, &usage), 0);
+	ck_assert_uint_eq(usage, 0);				/* charged to nobody */
+	file_owners_free(fo);
+
+	/* On disk a is 100 bytes and b 0: after a restart, that is what they are charged. */
+	snprintf(path, sizeof(path), "%s/a", d.data);
+	ck_assert_int_eq(truncate(path, 100), 0);
+	ck_assert_int_eq(file_owners_new(d.state, d.data, &fo), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 50, 1000, &owner, &usage), 0);
+	ck_assert_uint_eq(usage, 150);
+	file_owners_free(fo);
+	dirs_remove(&d);
+}
+END_TEST
+
 START_TEST(test_hand_placed_file_and_paths)
 {
 	struct file_cred nobody = { 65534, 65534, NULL, 0, false };
@@ -201,6 +248,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_root_and_admin_group);
 	tcase_add_test(tc, test_table_records_survives_and_forgets);
 	tcase_add_test(tc, test_hand_placed_file_and_paths);
+	tcase_add_test(tc, test_grow_charges_the_owner);
 	suite_add_tcase(s, tc);
 	return s;
 }
