@@ -18,6 +18,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* The longest memcg path a request may name (what rcl_memcg_lookup accepts, with room). */
+#define MEMCG_PATH_MAX	1000
+
 struct rcl_engine;
 struct rawpages;
 struct registry;
@@ -31,7 +34,7 @@ struct region_rec {
 	bool file;			/* REGION_FILE */
 	uint64_t bytes;			/* charged to the owner: whole pages */
 	uint64_t locked_bytes;		/* of them, charged as locked (mlock): 0 or bytes */
-	char memcg[256];		/* path of its memcg at creation */
+	char memcg[MEMCG_PATH_MAX + 1];	/* path of its memcg at creation */
 	char path[256];			/* REGION_FILE: relative to the data directory */
 };
 

@@ -28,7 +28,6 @@
 #include "server.h"
 #include "status.h"
 
-#define MEMCG_PATH_MAX	1000	/* what rcl_memcg_lookup accepts, with room */
 
 int req_memcg_resolve(struct req_ctx *ctx, const char *field, const char *path, Response *resp,
 		      uint32_t *ret_id)

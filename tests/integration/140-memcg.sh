@@ -6,7 +6,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 43
+plan 44
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 # stat_key PATH KEY: one number of `memcg stat PATH --json` (usage_bytes, or a stat/event key).
@@ -210,6 +210,16 @@ check "reclaim of 2^64 - 1 bytes is a shortfall too (BUSY, 10), not 0 bytes done
 	test "$rc" = 10
 check "... naming the bytes asked for" \
 	grep -q "only [0-9]* of 18446744073709551615 bytes" "$tmp/huge"
+# A region keeps its memcg's path whole, however long (it was cut at 255 bytes in info).
+long=
+for c in a b c d e; do
+	long=$long/$(printf "$c%.0s" $(seq 60))	# five levels of 60: 305 bytes
+	ctl memcg create "$long" >/dev/null
+done
+rid=$(ctl alloc 4K --memcg "$long")
+check "info of a region in a memcg of a 305-byte path names all of it" \
+	test "$(ctl --json info "$rid" | python3 -c 'import json,sys; print(json.load(sys.stdin)["memcg"])')" = "$long"
+ctl free "$rid" >/dev/null
 stop_daemon
 check "daemon exits 0" test "$EXIT" = 0
 finish
