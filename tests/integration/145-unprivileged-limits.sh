@@ -218,14 +218,6 @@ long_read() {
 }
 pgpgin() { ctl stat vmstat | awk '$1 == "pgpgin" { print $2 }'; }
 read_past() { [ "$(pgpgin)" -gt "$1" ]; }
-until_true() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$deadline" ] || return 1
-		sleep 0.05
-	done
-}
 p0=$(pgpgin)
 for i in 1 2 3 4; do long_read 65534 big.dat; done
 check "uid 65534's long reads are reading" until_true 20 read_past $((p0 + 16384))

@@ -12,15 +12,6 @@ plan 20
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 client=$top_srcdir/tests/lib/pressure-client.py
-until_true() {
-	local deadline=$((SECONDS + $1))
-	shift
-	while [ "$SECONDS" -lt "$deadline" ]; do
-		"$@" && return 0
-		sleep 0.2
-	done
-	"$@"
-}
 # watch NAME MEMCG TRIGGER: the watch-path output in $tmp/NAME.out, its environment lines in
 # the array named NAME.
 watch() {

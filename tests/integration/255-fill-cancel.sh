@@ -14,15 +14,6 @@ ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 data=$tmp/data
 dirtied() { ctl stat vmstat | awk '$1 == "nr_dirtied" { print $2 }'; }
 pgpgin() { ctl stat vmstat | awk '$1 == "pgpgin" { print $2 }'; }
-# until_true SECONDS COMMAND...: poll a condition the daemon makes true, bounded.
-until_true() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$deadline" ] || return 1
-		sleep 0.05
-	done
-}
 grown_past() { [ "$(dirtied)" -gt "$1" ]; }
 read_past() { [ "$(pgpgin)" -gt "$1" ]; }
 

@@ -65,6 +65,19 @@ wait_line() {
 	return 1
 }
 
+# until_true SECONDS COMMAND...: poll a condition the daemon makes true, every 50 ms for at
+# most SECONDS; the last try decides.
+until_true() {
+	local deadline=$((SECONDS + $1))
+
+	shift
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		"$@" && return 0
+		sleep 0.05
+	done
+	"$@"
+}
+
 # Print the transcript and the daemon's stderr when something failed.
 finish() {
 	if ! tap_done; then
