@@ -110,7 +110,9 @@ int file_owners_chmod(struct file_owners *fo, const char *path, const struct fil
  * loaded), which the page cache may not have written yet, so the disk it will take is known
  * before it does. 0, or -EDQUOT when that takes the bytes of the owner's recorded files past
  * LIMIT (0: none): *ret_owner and *ret_usage say whose and how many. A file the table does not
- * record (put in the data directory by hand) is charged to nobody.
+ * record (put in the data directory by hand) is charged to nobody. The charge is made before
+ * the write and kept if the write fails or stops short; it goes with the file's entry when
+ * the file is removed, even while another connection still writes the unlinked file.
  */
 int file_owners_grow(struct file_owners *fo, const char *path, uint64_t end, uint64_t limit,
 		     uid_t *ret_owner, uint64_t *ret_usage);

@@ -27,7 +27,8 @@
  *                    reclaim__v1__request__free_unpacked(req, NULL)); the frame is drained
  *   -EMSGSIZE        the header announces more than MAX_BYTES; IN is untouched, *ret_body_len
  *                    says how much was announced
- *   -EBADMSG         the body is not a Request; the frame is drained
+ *   -EBADMSG         the body is not a Request, or its decode would take more memory than
+ *                    twice the frame and a megabyte; the frame is drained
  *   -ENOMEM          out of memory; IN is untouched
  * *ret_body_len, when not NULL, receives the announced body length whenever a header was read.
  */

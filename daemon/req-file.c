@@ -463,9 +463,11 @@ int req_file_write(struct req_ctx *ctx, const Request *req, Response *resp)
 			  m->mode ? m->mode->bits : FILE_MODE_DEFAULT, resp, &created);
 	if (ret == 0)
 		ret = req_file_grow(ctx, m->path, ranges_end(m->ranges, m->n_ranges), resp);
-	/* Opened once for all the ranges: see fileio_open. */
+	/* Opened once for all the ranges: see fileio_open. Not created there: file_access made
+	 * it, recorded and charged, and one removed since (a remove racing this write) must not
+	 * come back unrecorded, its bytes charged to nobody. */
 	if (ret == 0) {
-		ret = fileio_open(ctx->engine, ctx->files, m->path, memcg, true, &f);
+		ret = fileio_open(ctx->engine, ctx->files, m->path, memcg, false, &f);
 		if (ret < 0)
 			fileio_error(ctx, m->path, ret, resp);
 	}

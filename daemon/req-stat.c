@@ -151,7 +151,7 @@ static int stat_daemon(Reclaim__V1__StatReply *r, struct server *s)
 		"requests_on_loop", "requests_on_workers", "fault_poll_usecs", "fault_waits",
 		"fault_polls", "fault_poll_hits", "fault_poll_window_usecs",
 		"engine_lock_acquired", "engine_lock_contended", "engine_lock_wait_usecs",
-		"fault_handoffs",
+		"fault_handoffs", "calls_on_workers", "calls_waiting_for_workers",
 	};
 	struct rcl_engine_info info;
 	struct mapfd_stats fs;
@@ -171,6 +171,8 @@ static int stat_daemon(Reclaim__V1__StatReply *r, struct server *s)
 	values[8] = info.lock_contended;
 	values[9] = info.lock_wait_ns / 1000;
 	values[10] = fs.handoffs;
+	values[11] = atomic_load(&s->nr_on_workers);
+	values[12] = atomic_load(&s->nr_worker_waiters);
 	r->daemon = calloc(n, sizeof(*r->daemon));
 	if (!r->daemon)
 		return -ENOMEM;

@@ -804,6 +804,7 @@ int server_new(struct daemon_config *config, struct rcl_engine *engine, int argc
 	TAILQ_INIT(&s->sessions);
 	TAILQ_INIT(&s->graveyard);
 	TAILQ_INIT(&s->worker_waiters);
+	TAILQ_INIT(&s->on_workers);
 	s->spare_fd = -1;
 	server_spare_fd_refill(s);
 	atomic_init(&s->nr_requests, 0);

@@ -59,6 +59,8 @@ struct server {
 	TAILQ_HEAD(, session) graveyard; /* sessions to free on the next loop turn */
 	/* Sessions whose head call waits for a worker its uid may have (session.c). */
 	TAILQ_HEAD(, session) worker_waiters;
+	/* Sessions whose head call is on a worker, closed ones included (session.c). */
+	TAILQ_HEAD(, session) on_workers;
 	unsigned int nr_sessions;
 	uint64_t next_session_id;
 	bool stopping;			/* shutdown has begun */
@@ -72,6 +74,8 @@ struct server {
 	 * what shows whether the cheap requests stay off the hand-off. */
 	atomic_uint_fast64_t nr_requests_loop;
 	atomic_uint_fast64_t nr_requests_worker;
+	/* Calls on the workers now, and calls waiting for one (session.c; read by Stat). */
+	atomic_uint nr_on_workers, nr_worker_waiters;
 };
 
 /* Open the spare descriptor again if it was given up (cron, and at start). */

@@ -155,47 +155,73 @@ static uint64_t inbound_reserved_of_uid(const struct server *s, uid_t uid)
 	return n;
 }
 
-/* After a read and its parse: a frame still not whole, past one read's worth. */
+/* The body length of a frame still arriving at the head of @session's input, past one
+ * read's worth of it: true with *ret_body, or false (whole, over the limit, or small). */
+static bool inbound_partial(const struct session *session, uint32_t *ret_body)
+{
+	const struct daemon_config *cfg = session->server->config;
+	size_t len = evbuffer_get_length(session->in);
+	uint8_t header[FRAME_HEADER_BYTES];
+
+	return len > SESSION_READ_CHUNK &&
+	       evbuffer_copyout(session->in, header, sizeof(header)) == (ssize_t)sizeof(header) &&
+	       frame_peek(header, len, (uint32_t)cfg->max_frame_bytes, ret_body) == FRAME_NEED_MORE;
+}
+
+/* Set the frame's whole length aside if its uid's share has room; *ret_taken: what the uid's
+ * other frames take. */
+static bool inbound_take(struct session *session, uint32_t body, uint64_t *ret_taken)
+{
+	const struct daemon_config *cfg = session->server->config;
+	uint64_t share = INBOUND_FRAMES * (cfg->max_frame_bytes + FRAME_HEADER_BYTES);
+
+	*ret_taken = inbound_reserved_of_uid(session->server, session->cred.uid);
+	if (*ret_taken + FRAME_HEADER_BYTES + body > share)
+		return false;
+	session->inbound_reserved = FRAME_HEADER_BYTES + body;
+	return true;
+}
+
+/* After a read and its parse: a frame still not whole, past one read's worth, has its share
+ * or waits for it, not read meanwhile. */
 static void session_inbound_reserve(struct session *session)
 {
 	static struct log_ratelimit held;
 	const struct daemon_config *cfg = session->server->config;
-	size_t len = evbuffer_get_length(session->in);
-	uint8_t header[FRAME_HEADER_BYTES];
-	uint64_t share = INBOUND_FRAMES * (cfg->max_frame_bytes + FRAME_HEADER_BYTES), taken;
+	uint64_t taken;
 	uint32_t body;
 
-	if (session->admin || session->inbound_reserved || len <= SESSION_READ_CHUNK ||
-	    session->state > SESSION_READY)
+	if (session->admin || session->inbound_reserved || session->state > SESSION_READY ||
+	    !inbound_partial(session, &body) || inbound_take(session, body, &taken))
 		return;
-	if (evbuffer_copyout(session->in, header, sizeof(header)) < (ssize_t)sizeof(header) ||
-	    frame_peek(header, len, (uint32_t)cfg->max_frame_bytes, &body) != FRAME_NEED_MORE)
-		return;		/* whole, or over the limit: the parse has said so */
-	taken = inbound_reserved_of_uid(session->server, session->cred.uid);
-	if (taken + FRAME_HEADER_BYTES + body <= share) {
-		session->inbound_reserved = FRAME_HEADER_BYTES + body;
-		return;
-	}
 	session->inbound_held = true;
 	session_pause_reading(session);
 	if (log_ratelimit(&held))
 		log_info("connection %llu (uid %u): a frame of %u bytes waits: the uid's other "
 			 "frames still arriving take %" PRIu64 " of its %" PRIu64 " bytes",
 			 (unsigned long long)session->id, (unsigned int)session->cred.uid, body,
-			 taken, share);
+			 taken, INBOUND_FRAMES * (cfg->max_frame_bytes + FRAME_HEADER_BYTES));
 }
 
-/* The frame set aside for was pulled, or its connection is done reading: the uid's held
- * connections read again, and look for a share anew. */
+/*
+ * The frame set aside for was pulled, or its connection is done reading: the uid's held
+ * connections that now find room for theirs have it set aside and are read again. Only
+ * those: one resumed without it would read another chunk before it was held again, and
+ * every release would let every held frame in a chunk further.
+ */
 static void session_inbound_release(struct session *session)
 {
 	struct session *other;
+	uint64_t taken;
+	uint32_t body;
 
 	if (!session->inbound_reserved)
 		return;
 	session->inbound_reserved = 0;
 	TAILQ_FOREACH(other, &session->server->sessions, link) {
 		if (other->cred.uid != session->cred.uid || !other->inbound_held)
+			continue;
+		if (inbound_partial(other, &body) && !inbound_take(other, body, &taken))
 			continue;
 		other->inbound_held = false;
 		session_resume_reading(other);
@@ -382,16 +408,20 @@ static void call_done(struct job *job)
 	struct session *session = call->session;
 
 	session->running = false;
+	TAILQ_REMOVE(&session->server->on_workers, session, run_link);
+	atomic_fetch_sub(&session->server->nr_on_workers, 1);
 	if (session->state == SESSION_CLOSED) {
 		TAILQ_REMOVE(&session->calls, call, link);
 		session->nr_calls--;
 		call_free(call);
+		session_workers_freed(session->server);
 	} else {
 		session_after_run(session, call);
 		session_answer(session, call);
+		/* Those waiting first: this session's next call goes behind them. */
+		session_workers_freed(session->server);
 		session_process(session);
 	}
-	session_workers_freed(session->server);
 	session_unref(session);
 }
 
@@ -400,8 +430,12 @@ static void call_done(struct job *job)
  * read of terabytes, a fill), and a client may send one on every connection. So that one uid
  * cannot take every worker from the others, and nobody from root: while more than one worker
  * runs, one of them is kept for root and the admin group, and a uid that is neither may have
- * at most half of the rest (one at least). A call with no worker to be had waits, first come
- * first served, until a worker is done (session_workers_freed).
+ * at most half of the rest (one at least). A call with no worker to be had waits until a
+ * worker is done (session_workers_freed); the waiting go in their order, each as soon as its
+ * uid may have a worker, and a new call that could have one goes behind a waiting one that
+ * could too. What runs is counted by server->on_workers, which keeps a session whose client
+ * has gone until its call is done: a call that goes on after its client has closed still
+ * holds its worker.
  */
 static bool session_worker_room(const struct session *session)
 {
@@ -412,8 +446,8 @@ static bool session_worker_room(const struct session *session)
 	if (session->admin || workers < 2)
 		return true;
 	shared = workers - 1;
-	TAILQ_FOREACH(other, &s->sessions, link) {
-		if (!other->running || other->admin)
+	TAILQ_FOREACH(other, &s->on_workers, run_link) {
+		if (other->admin)
 			continue;
 		if (other->cred.uid == session->cred.uid)
 			mine++;
@@ -423,11 +457,23 @@ static bool session_worker_room(const struct session *session)
 	return mine + others < shared && mine < (shared + 1) / 2;
 }
 
+/* Whether a session that waits for a worker before @session may have one now. */
+static bool session_worker_queued_before(const struct session *session)
+{
+	const struct session *waiter;
+
+	TAILQ_FOREACH(waiter, &session->server->worker_waiters, wait_link)
+		if (waiter != session && session_worker_room(waiter))
+			return true;
+	return false;
+}
+
 static void session_worker_wait(struct session *session)
 {
 	if (!session->worker_wait) {
 		session->worker_wait = true;
 		TAILQ_INSERT_TAIL(&session->server->worker_waiters, session, wait_link);
+		atomic_fetch_add(&session->server->nr_worker_waiters, 1);
 	}
 }
 
@@ -436,6 +482,7 @@ static void session_worker_unwait(struct session *session)
 	if (session->worker_wait) {
 		session->worker_wait = false;
 		TAILQ_REMOVE(&session->server->worker_waiters, session, wait_link);
+		atomic_fetch_sub(&session->server->nr_worker_waiters, 1);
 	}
 }
 
@@ -453,6 +500,7 @@ static void session_workers_freed(struct server *s)
 			if (!session_worker_room(session))
 				continue;
 			session_worker_unwait(session);
+			session->worker_granted = true;	/* its turn: those behind it wait */
 			session_ref(session);
 			session_process(session);
 			session_unref(session);
@@ -475,7 +523,11 @@ static bool session_start(struct session *session, struct call *call)
 		    dispatch_run_fast(call->entry, &call->ctx, call->req, call->resp)) {
 			session_after_run(session, call);
 		} else if (call->entry->flags & DISPATCH_MAY_BLOCK) {
-			if (!session_worker_room(session)) {
+			bool granted = session->worker_granted;
+
+			session->worker_granted = false;
+			if (!session->admin && (!session_worker_room(session) ||
+			    (!granted && session_worker_queued_before(session)))) {
 				session_worker_wait(session);
 				return false;
 			}
@@ -483,11 +535,15 @@ static bool session_start(struct session *session, struct call *call)
 			call->job.done = call_done;
 			session_ref(session);
 			session->running = true;
+			TAILQ_INSERT_TAIL(&s->on_workers, session, run_link);
+			atomic_fetch_add(&s->nr_on_workers, 1);
 			call->on_worker = true;
 			if (workers_submit(s->workers, &call->job) == 0)
 				return false;
 			call->on_worker = false;
 			session->running = false;
+			TAILQ_REMOVE(&s->on_workers, session, run_link);
+			atomic_fetch_sub(&s->nr_on_workers, 1);
 			session_unref(session);
 			status_set(call->resp, CODE(UNAVAILABLE), "%s: reclaimd is shutting down",
 				   call->entry->name);
@@ -575,7 +631,9 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 	if (n == 0) {
 		size_t left = evbuffer_get_length(session->in);
 
-		if (left)
+		static struct log_ratelimit cut;
+
+		if (left && log_ratelimit(&cut))	/* anyone who may connect can do it */
 			log_info("connection %llu (uid %u): closed in the middle of a frame "
 				 "(%zu bytes of it received)", (unsigned long long)session->id,
 				 (unsigned int)session->cred.uid, left);

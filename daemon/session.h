@@ -82,6 +82,8 @@ struct session {
 	/* The head call waits for a worker (session_worker_room), in server->worker_waiters. */
 	bool worker_wait;
 	TAILQ_ENTRY(session) wait_link;
+	TAILQ_ENTRY(session) run_link;	/* in server->on_workers while its call runs there */
+	bool worker_granted;		/* its turn came (session_workers_freed): it goes */
 	/* Set when the socket closes (the peer hung up, or shutdown's deadline passed): nobody
 	 * will take the running call's answer, and a long one stops at its next step
 	 * (req_cancelled) rather than hold its worker, and shutdown, for nothing. */

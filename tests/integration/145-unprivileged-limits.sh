@@ -14,7 +14,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 50
+plan 54
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 nobody() { setpriv --reuid 65534 --regid 65534 --clear-groups "$RECLAIMCTL" --socket "$sock" "$@"; }
@@ -202,6 +202,18 @@ echo "finish 0" >&"$ib"
 wait_line "$tmp/inbound" '^done$' 60
 check "once one of the four ends, one waiting frame takes its place and is read on" \
 	test "$(tail -n 6 "$tmp/inbound" | grep -cE '^conn [45] sent 1000000$')" = 1
+# The other finds no room: it is not read a byte further (it was read a chunk further at each
+# frame that ended, until every held frame had come in whole).
+unmoved() {
+	local c before after
+
+	for c in 4 5; do
+		before=$(grep "^conn $c sent" "$tmp/inbound" | head -n 1)
+		after=$(grep "^conn $c sent" "$tmp/inbound" | tail -n 1)
+		[ "$after" = "conn $c sent 1000000" ] || [ "$before" = "$after" ] || return 1
+	done
+}
+check "... and the other waits where it was, not read a byte further" unmoved
 exec {ib}>&-
 wait "$sender"
 
@@ -221,6 +233,9 @@ read_past() { [ "$(pgpgin)" -gt "$1" ]; }
 p0=$(pgpgin)
 for i in 1 2 3 4; do long_read 65534 big.dat; done
 check "uid 65534's long reads are reading" until_true 20 read_past $((p0 + 16384))
+calls() { ctl --json status | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["calls_on_workers"], d["calls_waiting_for_workers"])'; }
+two_wait() { [ "$(calls)" = "2 2" ]; }
+check "... two of them on workers, two waiting (status: $(calls))" until_true 20 two_wait
 populate() {
 	local out
 
@@ -245,6 +260,37 @@ check "... uid 65534's two (and maybe its waiting ones) and uid 65533's one" \
 	test "$(grep -c "file read of 'big.dat' stopped after [1-9]" "$tmp/stderr")" -ge 2 -a \
 	     "$(grep -c "file read of 'other.dat' stopped after" "$tmp/stderr")" = 1
 check "the daemon still answers uid 65534" nobody rm big.dat
+
+# A client that goes away does not take its call's worker with it: a touch of a region four
+# times the arena runs on after its client has closed (touch does not look), and still counts
+# against its uid. uid 65534 sends 24 such touches, each client killed a moment later: at
+# most two of them are ever on the workers (status, sampled until they are done), and root is
+# answered meanwhile.
+orid=$(nobody alloc 40M)
+nobody touch "$orid" --write >/dev/null
+# One every 50 ms, each killed after 300 ms: new calls keep coming while older ones run on
+# with their clients gone (a pace for the load, not a wait for anything).
+(
+	for i in $(seq 24); do
+		setpriv --reuid 65534 --regid 65534 --clear-groups timeout -s KILL 0.3 \
+			"$RECLAIMCTL" --socket "$sock" touch "$orid" --write >/dev/null 2>&1 &
+		sleep 0.05
+	done
+	wait
+) &
+orphans=$!
+most=0
+deadline=$((SECONDS + 60))
+while [ "$SECONDS" -lt "$deadline" ]; do
+	read -r on waiting <<<"$(calls)"
+	[ "$on" -gt "$most" ] && most=$on
+	kill -0 "$orphans" 2>/dev/null || [ "$on" -gt 0 ] || break
+done
+wait "$orphans"
+check "orphaned touches of uid 65534 on the workers at once: at most two ($most)" \
+	test "$most" -le 2 -a "$most" -ge 1
+check "... and root is answered" populate 0
+nobody free "$orid" >/dev/null
 
 # max-client-file-bytes, by default the arena and the swap (16M + 64M here): the bytes of the
 # files a uid owns in the data directory, as far as the daemon let them reach, checked before
