@@ -76,6 +76,7 @@ struct server {
 	atomic_uint_fast64_t nr_requests_worker;
 	/* Calls on the workers now, and calls waiting for one (session.c; read by Stat). */
 	atomic_uint nr_on_workers, nr_worker_waiters;
+	unsigned int nr_inbound_held;	/* sessions held for their uid's share (session.c) */
 };
 
 /* Open the spare descriptor again if it was given up (cron, and at start). */

@@ -52,6 +52,7 @@ struct call {
 	Response *resp;			/* owned; a Status set means "answer without running" */
 	const struct dispatch_entry *entry; /* set once admitted */
 	bool on_worker;			/* was handed to a worker (for the counters) */
+	uint32_t frame_bytes;		/* of its frame, in session->queued_bytes until freed */
 	struct req_ctx ctx;		/* the handler's view of the connection */
 };
 
@@ -100,8 +101,14 @@ static const char *call_name(const struct call *call)
 	return e ? e->name : "request";
 }
 
+static void inbound_freed(struct session *session);
+
 static void call_free(struct call *call)
 {
+	if (call->frame_bytes) {
+		call->session->queued_bytes -= call->frame_bytes;
+		inbound_freed(call->session);
+	}
 	if (call->req)
 		reclaim__v1__request__free_unpacked(call->req, NULL);
 	reclaim__v1__response__free_unpacked(call->resp, NULL);
@@ -151,7 +158,7 @@ static uint64_t inbound_reserved_of_uid(const struct server *s, uid_t uid)
 
 	TAILQ_FOREACH(other, &s->sessions, link)
 		if (other->cred.uid == uid)
-			n += other->inbound_reserved;
+			n += other->inbound_reserved + other->queued_bytes;
 	return n;
 }
 
@@ -182,50 +189,91 @@ static bool inbound_take(struct session *session, uint32_t body, uint64_t *ret_t
 	return true;
 }
 
-/* After a read and its parse: a frame still not whole, past one read's worth, has its share
- * or waits for it, not read meanwhile. */
-static void session_inbound_reserve(struct session *session)
+static void session_inbound_hold(struct session *session, const char *what, uint64_t taken)
 {
 	static struct log_ratelimit held;
 	const struct daemon_config *cfg = session->server->config;
-	uint64_t taken;
-	uint32_t body;
 
-	if (session->admin || session->inbound_reserved || session->state > SESSION_READY ||
-	    !inbound_partial(session, &body) || inbound_take(session, body, &taken))
-		return;
 	session->inbound_held = true;
+	session->server->nr_inbound_held++;
 	session_pause_reading(session);
 	if (log_ratelimit(&held))
-		log_info("connection %llu (uid %u): a frame of %u bytes waits: the uid's other "
-			 "frames still arriving take %" PRIu64 " of its %" PRIu64 " bytes",
-			 (unsigned long long)session->id, (unsigned int)session->cred.uid, body,
+		log_info("connection %llu (uid %u): %s waits: the uid's frames arriving and "
+			 "requests queued take %" PRIu64 " of its %" PRIu64 " bytes",
+			 (unsigned long long)session->id, (unsigned int)session->cred.uid, what,
 			 taken, INBOUND_FRAMES * (cfg->max_frame_bytes + FRAME_HEADER_BYTES));
 }
 
 /*
- * The frame set aside for was pulled, or its connection is done reading: the uid's held
- * connections that now find room for theirs have it set aside and are read again. Only
- * those: one resumed without it would read another chunk before it was held again, and
- * every release would let every held frame in a chunk further.
+ * After a read and its parse: a frame still not whole, past one read's worth, has its share
+ * or waits for it, not read meanwhile; and a connection whose decoded requests wait to run
+ * (its client not taking its answers, say) reads no more while its uid's share is used up.
  */
-static void session_inbound_release(struct session *session)
+static void session_inbound_reserve(struct session *session)
 {
+	const struct daemon_config *cfg = session->server->config;
+	uint64_t share = INBOUND_FRAMES * (cfg->max_frame_bytes + FRAME_HEADER_BYTES), taken;
+	char what[48];
+	uint32_t body;
+
+	if (session->admin || session->inbound_held || session->state > SESSION_READY)
+		return;
+	if (!session->inbound_reserved && inbound_partial(session, &body)) {
+		if (!inbound_take(session, body, &taken)) {
+			snprintf(what, sizeof(what), "a frame of %u bytes", body);
+			session_inbound_hold(session, what, taken);
+		}
+		return;
+	}
+	if (session->queued_bytes > SESSION_READ_CHUNK &&
+	    (taken = inbound_reserved_of_uid(session->server, session->cred.uid)) > share)
+		session_inbound_hold(session, "reading", taken);
+}
+
+/*
+ * Room was made in @uid's share (a frame set aside for was pulled, a queued request was
+ * done, a connection closed): the uid's held connections that now find room are read again,
+ * a frame still arriving only with its length set aside first. Only those: one resumed
+ * without room would read another chunk before it was held again, and every release would
+ * let every held frame in a chunk further.
+ */
+static void inbound_wake_held(struct server *s, uid_t uid)
+{
+	uint64_t share = INBOUND_FRAMES * (s->config->max_frame_bytes + FRAME_HEADER_BYTES);
 	struct session *other;
 	uint64_t taken;
 	uint32_t body;
 
+	TAILQ_FOREACH(other, &s->sessions, link) {
+		if (other->cred.uid != uid || !other->inbound_held)
+			continue;
+		if (inbound_partial(other, &body)) {
+			if (!inbound_take(other, body, &taken))
+				continue;
+		} else if (inbound_reserved_of_uid(s, uid) >= share) {
+			continue;
+		}
+		other->inbound_held = false;
+		s->nr_inbound_held--;
+		session_resume_reading(other);
+	}
+}
+
+/* The frame set aside for was pulled, or its connection is done reading. */
+static void session_inbound_release(struct session *session)
+{
 	if (!session->inbound_reserved)
 		return;
 	session->inbound_reserved = 0;
-	TAILQ_FOREACH(other, &session->server->sessions, link) {
-		if (other->cred.uid != session->cred.uid || !other->inbound_held)
-			continue;
-		if (inbound_partial(other, &body) && !inbound_take(other, body, &taken))
-			continue;
-		other->inbound_held = false;
-		session_resume_reading(other);
-	}
+	if (session->server->nr_inbound_held)
+		inbound_wake_held(session->server, session->cred.uid);
+}
+
+/* A queued request of @session was freed: its bytes are back in the uid's share. */
+static void inbound_freed(struct session *session)
+{
+	if (session->server->nr_inbound_held)
+		inbound_wake_held(session->server, session->cred.uid);
 }
 
 /* Stop reading for good: the answers already owed are still sent. */
@@ -297,6 +345,9 @@ static void session_parse(struct session *session)
 			session_close(session);
 			return;
 		}
+		/* Counted in the uid's share until done (session_inbound_reserve). */
+		call->frame_bytes = FRAME_HEADER_BYTES + len;
+		session->queued_bytes += call->frame_bytes;
 		session_enqueue(session, call);
 	}
 	session_resume_reading(session);
@@ -795,6 +846,10 @@ void session_close(struct session *session)
 		return;
 	session->state = SESSION_CLOSED;
 	atomic_store_explicit(&session->closed, true, memory_order_relaxed);
+	if (session->inbound_held) {
+		session->inbound_held = false;
+		session->server->nr_inbound_held--;
+	}
 	session_inbound_release(session);
 	session_worker_unwait(session);
 	mapfd_xfer_abort(session);

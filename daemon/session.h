@@ -79,6 +79,7 @@ struct session {
 	 * had, and the session reads no more until another of the uid's frames is done. */
 	uint32_t inbound_reserved;
 	bool inbound_held;
+	uint64_t queued_bytes;		/* frames of its calls not yet freed, in the same share */
 	/* The head call waits for a worker (session_worker_room), in server->worker_waiters. */
 	bool worker_wait;
 	TAILQ_ENTRY(session) wait_link;

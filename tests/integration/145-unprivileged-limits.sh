@@ -14,7 +14,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 54
+plan 58
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 nobody() { setpriv --reuid 65534 --regid 65534 --clear-groups "$RECLAIMCTL" --socket "$sock" "$@"; }
@@ -192,7 +192,7 @@ check "uid 65534's first four frames of 1 MiB are read as they come ($full of 6 
 check "... its fifth and sixth wait, unread: the socket takes the rest" \
 	bash -c '! grep -qE "^conn [45] sent 1000000" "$0"' "$tmp/inbound"
 check "... and the log says why" \
-	grep -q "a frame of 1048576 bytes waits: the uid's other frames still arriving take 4194320 of its 4194320 bytes" "$tmp/stderr"
+	grep -q "a frame of 1048576 bytes waits: the uid's frames arriving and requests queued take 4194320 of its 4194320 bytes" "$tmp/stderr"
 check "another uid's frame is read meanwhile (uid 65533: its own share)" \
 	grep -q '^conn 0 sent 1000000$' <<<"$(setpriv --reuid 65533 --regid 65533 --clear-groups \
 		/usr/bin/python3 "$tmp/inbound.py" "$sock" 1 </dev/null 2>&1)"
@@ -291,6 +291,67 @@ check "orphaned touches of uid 65534 on the workers at once: at most two ($most)
 	test "$most" -le 2 -a "$most" -ge 1
 check "... and root is answered" populate 0
 nobody free "$orid" >/dev/null
+
+# Requests queued behind a long one count in the same share as frames arriving: a client
+# sends a discarding read of 4 GiB, then 36 writes of 200 KB on the same connection,
+# which wait their turn decoded. Past four frames' worth the daemon stops reading it (before,
+# a connection held max-pipeline x max-frame: 64 GiB for a uid's 64 at the defaults).
+check "uid 65534 writes a 64 MiB file to read" nobody fwrite slow.dat 0 --fill 0x43 --length 64M
+cat >"$tmp/queued.py" <<'PY'
+import select, socket, struct, sys, time
+def varint(n):
+    out = b""
+    while True:
+        b = n & 0x7f
+        n >>= 7
+        if n:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+def field(num, wire, payload):
+    key = varint(num << 3 | wire)
+    return key + (payload if wire == 0 else varint(len(payload)) + payload)
+def request(rid, num, body):
+    msg = field(1, 0, varint(rid)) + field(num, 2, body)
+    return struct.pack(">I", len(msg)) + msg
+rng = field(1, 0, varint(0)) + field(2, 0, varint(64 << 20))
+read = field(1, 2, b"slow.dat") + field(3, 2, rng) * 64 + field(4, 0, varint(1))
+data = b"q" * 200000
+write = field(1, 2, b"q.dat") + field(3, 2, field(1, 0, varint(0)) + field(2, 0, varint(len(data)))) + field(4, 2, data)
+frames = request(1, 10, field(1, 0, varint(1))) + request(2, 41, read)
+frames += b"".join(request(3 + i, 42, write) for i in range(36))
+c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+c.connect(sys.argv[1])
+c.setblocking(False)
+sent, idle = 0, time.monotonic() + 2
+while sent < len(frames) and time.monotonic() < idle:
+    if select.select([], [c], [], 0.1)[1]:
+        try:
+            sent += c.send(frames[sent:])
+            idle = time.monotonic() + 2
+        except BlockingIOError:
+            pass
+print("sent %d of %d" % (sent, len(frames)), flush=True)
+sys.stdin.read()
+PY
+mkfifo "$tmp/qhold"
+exec {qhold}<>"$tmp/qhold"
+setpriv --reuid 65534 --regid 65534 --clear-groups /usr/bin/python3 "$tmp/queued.py" "$sock" \
+	<"$tmp/qhold" >"$tmp/queued" 2>&1 {qhold}>&- &
+queuer=$!
+wait_line "$tmp/queued" '^sent ' 60
+qsent=$(sed -n 's/^sent \([0-9]*\) of.*/\1/p' "$tmp/queued")
+check "a connection's queued writes stop its reading past the share ($qsent of 7.2 MB taken)" \
+	test "${qsent:-0}" -ge 3600000 -a "${qsent:-0}" -lt 6500000
+check "... and the log says so" grep -q "(uid 65534): reading waits: the uid's frames arriving and requests queued take" "$tmp/stderr"
+exec {qhold}>&-
+wait "$queuer"
+# Not read, the connection does not see its client go until its queue is down to the share
+# again: the read and some of the writes run on, then the rest are dropped.
+settled() { [ "$(calls)" = "0 0" ] && [ -e "$tmp/data/q.dat" ]; }
+check "once the read is over, the queue runs down and the connection goes" until_true 120 settled
+nobody rm q.dat >/dev/null
+nobody rm slow.dat >/dev/null
 
 # max-client-file-bytes, by default the arena and the swap (16M + 64M here): the bytes of the
 # files a uid owns in the data directory, as far as the daemon let them reach, checked before
