@@ -35,7 +35,8 @@ static int pressure_level(struct cmd_ctx *ctx, const char **ret_level)
 static const char *const daemon_counters[] = {
 	"requests_on_loop", "requests_on_workers", "fault_poll_usecs", "fault_waits",
 	"fault_polls", "fault_poll_hits", "fault_poll_window_usecs", "engine_lock_acquired",
-	"engine_lock_contended", "engine_lock_wait_usecs", "fault_handoffs",
+	"engine_lock_contended", "engine_lock_wait_usecs", "fault_handoffs", "calls_on_workers",
+	"calls_waiting_for_workers",
 };
 
 static void print_json(const struct rclc_hello_info *hello, const struct ctl_counters *m,
