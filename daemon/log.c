@@ -42,22 +42,28 @@ void log_msg(int level, const char *fmt, ...)
 
 bool log_ratelimit(struct log_ratelimit *rl)
 {
-	struct timespec ts;
+	unsigned int missed = 0;
 	unsigned long long now;
+	struct timespec ts;
+	bool print;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
+	while (atomic_exchange_explicit(&rl->busy, true, memory_order_acquire))
+		;
 	if (!rl->begin_ns || now - rl->begin_ns >= LOG_RATELIMIT_SECONDS * 1000000000ULL) {
-		if (rl->missed)
-			log_warning("%u more lines of the kind that follows were not logged in %d s",
-				    rl->missed, LOG_RATELIMIT_SECONDS);
+		missed = rl->missed;
 		rl->begin_ns = now;
 		rl->printed = rl->missed = 0;
 	}
-	if (rl->printed < LOG_RATELIMIT_BURST) {
+	print = rl->printed < LOG_RATELIMIT_BURST;
+	if (print)
 		rl->printed++;
-		return true;
-	}
-	rl->missed++;
-	return false;
+	else
+		rl->missed++;
+	atomic_store_explicit(&rl->busy, false, memory_order_release);
+	if (missed)
+		log_warning("%u more lines of the kind that follows were not logged in %d s",
+			    missed, LOG_RATELIMIT_SECONDS);
+	return print;
 }

@@ -6,6 +6,7 @@
 #ifndef RECLAIMD_LOG_H
 #define RECLAIMD_LOG_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <syslog.h>
 
@@ -18,11 +19,13 @@ void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /*
  * The kernel's ratelimit_state: at most LOG_RATELIMIT_BURST lines a LOG_RATELIMIT_SECONDS
  * window from one call site, the rest counted and said once the next window opens, so that
- * a client repeating what gets refused cannot flood the log. Zero-initialized. Loop thread.
+ * a client repeating what gets refused cannot flood the log. Zero-initialized. Any thread:
+ * workers log what their calls met too (a read stopped by a closed connection).
  */
 #define LOG_RATELIMIT_BURST	10
 #define LOG_RATELIMIT_SECONDS	5
 struct log_ratelimit {
+	atomic_bool busy;		/* a spin lock over the rest: held for a few instructions */
 	unsigned long long begin_ns;
 	unsigned int printed, missed;
 };

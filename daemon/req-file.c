@@ -282,6 +282,9 @@ out:
 
 #define READ_CHUNK	(1u << 20)
 
+/* "stopped after N bytes" of reads and fills whose clients went: shared by both. */
+static struct log_ratelimit stopped_lines;
+
 /*
  * Read range @fr of @path into @buf, or through the cache only when @buf is NULL (discard), a
  * chunk at a time: with discard one small frame may ask for terabytes, so the read stops,
@@ -345,9 +348,10 @@ int req_file_read(struct req_ctx *ctx, const Request *req, Response *resp)
 		if (ret == -ECANCELED) {
 			status_set(resp, CODE(UNAVAILABLE), "%s: stopped after %" PRIu64 " bytes: "
 				   "the connection closed", ctx->name, r->bytes + got);
-			log_info("connection %" PRIu64 ": %s of '%s' stopped after %" PRIu64
-				 " bytes: the connection closed", ctx->session_id, ctx->name,
-				 m->path, r->bytes + got);
+			if (log_ratelimit(&stopped_lines))	/* any client can make one */
+				log_info("connection %" PRIu64 ": %s of '%s' stopped after %"
+					 PRIu64 " bytes: the connection closed", ctx->session_id,
+					 ctx->name, m->path, r->bytes + got);
 			return ret;
 		}
 		if (ret < 0)
@@ -480,9 +484,10 @@ int req_file_write(struct req_ctx *ctx, const Request *req, Response *resp)
 			status_set(resp, CODE(UNAVAILABLE), "%s: stopped after %" PRIu64 " bytes: "
 				   "the connection closed", ctx->name, pos);
 			/* Nobody takes that answer: the log is where it shows. */
-			log_info("connection %" PRIu64 ": %s of '%s' stopped after %" PRIu64
-				 " bytes: the connection closed", ctx->session_id, ctx->name,
-				 m->path, pos);
+			if (log_ratelimit(&stopped_lines))
+				log_info("connection %" PRIu64 ": %s of '%s' stopped after %"
+					 PRIu64 " bytes: the connection closed", ctx->session_id,
+					 ctx->name, m->path, pos);
 		} else if (ret < 0)
 			fileio_error(ctx, m->path, ret, resp);
 	}

@@ -8,7 +8,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 12
+plan 13
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 data=$tmp/data
@@ -51,6 +51,19 @@ wait "$reader" 2>/dev/null
 check "the read stops when its client is gone" \
 	until_true 20 grep -q "file read of 'read.dat' stopped after [0-9]* bytes: the connection closed" \
 	"$tmp/stderr"
+# Any client can make such a line: 40 of them at once, killed a moment later, make a few.
+before=$(grep -c "stopped after" "$tmp/stderr")
+gone=()
+for i in $(seq 40); do
+	timeout -s KILL 0.3 "$RECLAIMCTL" --socket "$sock" fread read.dat 0 64M 0 64M 0 64M \
+		--discard >/dev/null 2>&1 &
+	gone+=($!)
+done
+wait "${gone[@]}"
+quiet() { [ "$(ctl --json status 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["calls_on_workers"] + d["calls_waiting_for_workers"])')" = 0 ]; }
+until_true 60 quiet
+lines=$(($(grep -c "stopped after" "$tmp/stderr") - before))
+check "40 reads whose clients went make a few log lines, not 40 ($lines)" test "$lines" -le 12
 ctl rm read.dat >/dev/null
 stop_daemon
 check "the daemon exits 0 with the fill's and the read's clients gone" test "$EXIT" = 0
