@@ -9,7 +9,9 @@
  * cannot make the daemon buffer without bound.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,11 +124,59 @@ static void session_enqueue(struct session *session, struct call *call)
 	session->nr_calls++;
 }
 
+/*
+ * The hang-up watch. A session that is not read (a full pipeline, a frame waiting for its
+ * uid's share, a descriptor exchange) would not see its client go, and a long call of a
+ * client gone would run on, its queued calls after it. So while reading is paused, an
+ * edge-triggered event on a duplicate of the socket looks for the hang-up (POLLRDHUP) at
+ * each edge, unread bytes or not. A duplicate: libevent cannot mix edge- and level-triggered
+ * events on one descriptor, and the read event is level-triggered. (EV_CLOSED alone is not
+ * delivered on a full hang-up under epoll.)
+ */
+static void on_hup(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *session = arg;
+	struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+
+	(void)what;
+	if (poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+		log_debug("connection %llu: closed by the peer while not read",
+			  (unsigned long long)session->id);
+		session_close(session);
+	}
+}
+
+static void session_hup_watch(struct session *session, bool on)
+{
+	if (!on) {
+		if (session->ev_hup) {
+			event_free(session->ev_hup);
+			session->ev_hup = NULL;
+			close(session->hup_fd);
+		}
+		return;
+	}
+	if (session->ev_hup || session->fd < 0)
+		return;
+	session->hup_fd = fcntl(session->fd, F_DUPFD_CLOEXEC, 0);
+	if (session->hup_fd < 0)
+		return;		/* no descriptor to spare: it is seen when read again */
+	session->ev_hup = event_new(session->server->base, session->hup_fd,
+				    EV_READ | EV_ET | EV_PERSIST, on_hup, session);
+	if (!session->ev_hup || event_add(session->ev_hup, NULL) < 0) {
+		if (session->ev_hup)
+			event_free(session->ev_hup);
+		session->ev_hup = NULL;
+		close(session->hup_fd);
+	}
+}
+
 static void session_pause_reading(struct session *session)
 {
 	if (session->reading) {
 		event_del(session->ev_read);
 		session->reading = false;
+		session_hup_watch(session, true);
 	}
 }
 
@@ -136,6 +186,7 @@ static void session_resume_reading(struct session *session)
 	    !session->inbound_held) {
 		event_add(session->ev_read, NULL);
 		session->reading = true;
+		session_hup_watch(session, false);
 	}
 }
 
@@ -855,6 +906,7 @@ void session_close(struct session *session)
 	mapfd_xfer_abort(session);
 	event_del(session->ev_read);
 	event_del(session->ev_write);
+	session_hup_watch(session, false);
 	session->reading = false;
 	for (call = TAILQ_FIRST(&session->calls); call; call = next) {
 		next = TAILQ_NEXT(call, link);

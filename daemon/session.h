@@ -68,6 +68,8 @@ struct session {
 	struct fileio_table *files;	/* files its buffered I/O holds open (fileio.h) */
 
 	struct event *ev_read, *ev_write;
+	struct event *ev_hup;		/* the hang-up watch while not read, on hup_fd */
+	int hup_fd;			/* a duplicate of fd, while ev_hup is */
 	struct evbuffer *in, *out;	/* bytes not yet parsed / not yet sent */
 
 	TAILQ_HEAD(, call) calls;	/* requests in arrival order; the head may be running */
