@@ -125,6 +125,13 @@ int req_file_grow(struct req_ctx *ctx, const char *path, uint64_t end, Response 
 	return ret;
 }
 
+int req_fd_refused(struct req_ctx *ctx, Response *resp)
+{
+	status_set(resp, CODE(NO_SPACE), "%s: reclaimd's file descriptors are nearly all in use: "
+		   "the last %u are kept for root and the admin group", ctx->name, fd_reserve());
+	return -ENFILE;
+}
+
 /* The engine refused buffered I/O: say so in words. */
 static int fileio_error(struct req_ctx *ctx, const char *path, int err, Response *resp)
 {
@@ -134,9 +141,7 @@ static int fileio_error(struct req_ctx *ctx, const char *path, int err, Response
 			   ctx->name, FILEIO_MAX_OPEN);
 		break;
 	case -ENFILE:
-		status_set(resp, CODE(NO_SPACE), "%s: reclaimd's file descriptors are nearly all "
-			   "in use: the last %u are kept for root and the admin group", ctx->name,
-			   fd_reserve());
+		req_fd_refused(ctx, resp);
 		break;
 	case -ENOMEM:
 		status_set(resp, CODE(NO_MEMORY), "%s: out of memory after reclaim", ctx->name);

@@ -249,12 +249,8 @@ int req_memcg_create(struct req_ctx *ctx, const Request *req, Response *resp)
 	if (!req_memcg_may_use(ctx, parent_id))
 		return deny(ctx, resp, slash == parent ? "/" : parent, parent_id);
 	/* A group gets a memory-pressure socket: a descriptor (fdlimit.h). */
-	if (!ctx->admin && !fd_client_room(1)) {
-		status_set(resp, CODE(NO_SPACE), "memcg create: reclaimd's file descriptors are "
-			   "nearly all in use: the last %u are kept for root and the admin group",
-			   fd_reserve());
-		return -ENFILE;
-	}
+	if (!ctx->admin && !fd_client_room(1))
+		return req_fd_refused(ctx, resp);
 	ret = rcl_memcg_create(ctx->engine, parent_id, slash + 1, &id);
 	if (ret == -EEXIST)
 		status_set(resp, CODE(ALREADY_EXISTS), "memcg create: %s exists", c->path);

@@ -234,12 +234,9 @@ int req_region_create(struct req_ctx *ctx, const Request *req, Response *resp)
 	r = malloc(sizeof(*r));
 	ret = r ? 0 : -ENOMEM;
 	if (ret == 0 && spec.path && !ctx->admin && !fd_client_room(1)) {
-		status_set(resp, CODE(NO_SPACE), "region create: reclaimd's file descriptors are "
-			   "nearly all in use: the last %u are kept for root and the admin group",
-			   fd_reserve());
 		registry_region_uncharge(ctx->server->raw, &rec);
 		free(r);
-		return -ENFILE;
+		return req_fd_refused(ctx, resp);
 	}
 	if (ret == 0 && spec.path) {
 		struct file_cred cred = req_file_cred(ctx);
@@ -1109,12 +1106,8 @@ int req_map_region(struct req_ctx *ctx, const Request *req, Response *resp)
 		return -EINVAL;
 	}
 	/* The memfd, /dev/userfaultfd, the hint pipe's two ends, the socket's duplicate. */
-	if (!ctx->admin && !fd_client_room(MAPFD_FDS)) {
-		status_set(resp, CODE(NO_SPACE), "map region: reclaimd's file descriptors are "
-			   "nearly all in use: the last %u are kept for root and the admin group",
-			   fd_reserve());
-		return -ENFILE;
-	}
+	if (!ctx->admin && !fd_client_room(MAPFD_FDS))
+		return req_fd_refused(ctx, resp);
 	r = malloc(sizeof(*r));
 	if (!r)
 		return -ENOMEM;

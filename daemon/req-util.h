@@ -37,6 +37,10 @@ struct file_cred req_file_cred(const struct req_ctx *ctx);
 int req_file_error(struct req_ctx *ctx, const char *path, int err, const char *want,
 		   const struct file_attr *attr, Response *resp);
 
+/* A client that is not an admin wanted a descriptor from the reserve (fdlimit.h): RESP says
+ * so, NO_SPACE naming the reserve. Returns -ENFILE. */
+int req_fd_refused(struct req_ctx *ctx, Response *resp);
+
 /* Let PATH grow to END bytes, charged to its owner, within max-client-file-bytes for a
  * caller that is not an admin: 0, or -EDQUOT (NO_SPACE naming the limit) or -errno with
  * RESP's Status set (req-file.c). */

@@ -193,12 +193,13 @@ static void session_resume_reading(struct session *session)
 /*
  * A frame is decoded only once it is whole, so the bytes of frames still arriving sit in the
  * connections' buffers: up to max-frame each, a gigabyte for a uid's 64 connections that
- * start frames and never end them. So a frame longer than one read has its whole length set
- * aside from its uid's share, INBOUND_FRAMES frames' worth, before more of it is read; one
- * that finds too little left waits, its connection not read, until another of the uid's
- * frames has been pulled or its connection has closed. A frame with its share set aside is
- * always read to its end, so the uid's connections never all wait for each other. Root and
- * the admin group are not held.
+ * start frames and never end them; and a decoded request waits in its connection's queue
+ * until it has run, max-pipeline of them. Both count in the uid's share, INBOUND_FRAMES
+ * frames' worth. A frame longer than one read has its whole length set aside from the share
+ * before more of it is read; one that finds too little left waits, its connection not read,
+ * until room is made (a frame pulled, a queued request done, a connection closed). A frame
+ * with its share set aside is always read to its end, so the uid's connections never all
+ * wait for each other. Root and the admin group are not held.
  */
 #define INBOUND_FRAMES	4
 
@@ -310,21 +311,20 @@ static void inbound_wake_held(struct server *s, uid_t uid)
 	}
 }
 
+/* Bytes of @session left its uid's share (a queued request freed, a reservation dropped). */
+static void inbound_freed(struct session *session)
+{
+	if (session->server->nr_inbound_held)
+		inbound_wake_held(session->server, session->cred.uid);
+}
+
 /* The frame set aside for was pulled, or its connection is done reading. */
 static void session_inbound_release(struct session *session)
 {
 	if (!session->inbound_reserved)
 		return;
 	session->inbound_reserved = 0;
-	if (session->server->nr_inbound_held)
-		inbound_wake_held(session->server, session->cred.uid);
-}
-
-/* A queued request of @session was freed: its bytes are back in the uid's share. */
-static void inbound_freed(struct session *session)
-{
-	if (session->server->nr_inbound_held)
-		inbound_wake_held(session->server, session->cred.uid);
+	inbound_freed(session);
 }
 
 /* Stop reading for good: the answers already owed are still sent. */

@@ -67,8 +67,11 @@ void wait_on_page_bit(struct page *page, int bit)
 {
 	struct rcl_engine *engine = page_engine(page);
 	struct wait_queue_head *wq = page_waitqueue(page);
-	bool held = mm_locked_by_current(engine);
+	bool held;
 
+	if (!(page_flags(page) & (1u << bit)))
+		return;		/* clear already: no need to let mm_lock go */
+	held = mm_locked_by_current(engine);
 	if (held)
 		mm_drop(engine);	/* runs the completions queued for its holder: one may be ours */
 	might_sleep();

@@ -27,16 +27,8 @@ except Exception:
 	print("error")'
 }
 
-# until_true SECONDS COMMAND...: run COMMAND every half second until it succeeds.
-until_true() {
-	local deadline=$((SECONDS + $1))
-	shift
-	while [ "$SECONDS" -lt "$deadline" ]; do
-		"$@" && return 0
-		sleep 0.5
-	done
-	"$@"
-}
+# until_true (daemon.sh) every half second: each try asks Prometheus, a curl and a python.
+until_interval=0.5
 
 # Prometheus, with the example's files: only the intervals (1 s) and the targets differ.
 prom=$tmp/prom

@@ -65,15 +65,17 @@ wait_line() {
 	return 1
 }
 
-# until_true SECONDS COMMAND...: poll a condition the daemon makes true, every 50 ms for at
-# most SECONDS; the last try decides.
+# until_true SECONDS COMMAND...: poll a condition the daemon makes true, every
+# $until_interval seconds (50 ms unless the test sets it) for at most SECONDS; the last try
+# decides.
+until_interval=0.05
 until_true() {
 	local deadline=$((SECONDS + $1))
 
 	shift
 	while [ "$SECONDS" -lt "$deadline" ]; do
 		"$@" && return 0
-		sleep 0.05
+		sleep "$until_interval"
 	done
 	"$@"
 }
