@@ -10,6 +10,7 @@
  * BIRTH is the file's birth time (statx) as SEC.NSEC, or "-" where the file system has none:
  * an inode number alone may be reused by a file made after the entry's was deleted.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -46,12 +47,26 @@ struct file_entry {
 	uint64_t size;
 };
 
+/*
+ * A file removed while the daemon still held it open (a region maps it, a handle of another
+ * connection reads it, its cache was not let go yet): its blocks stay taken until the last
+ * descriptor goes, so its owner stays charged for them until then (unlinked_prune).
+ */
+struct unlinked_charge {
+	uid_t uid;
+	dev_t dev;
+	ino_t ino;
+	uint64_t size;
+};
+
 struct file_owners {
 	pthread_mutex_t lock;		/* protects everything below; a leaf lock */
 	int data_fd;			/* the data directory (O_PATH) */
 	char *table_path, *tmp_path;
 	struct file_entry *entries;
 	size_t nr, cap;
+	struct unlinked_charge *unlinked;
+	size_t nr_unlinked, cap_unlinked;
 };
 
 static bool in_group(const struct file_cred *cred, gid_t gid)
@@ -380,6 +395,7 @@ void file_owners_free(struct file_owners *fo)
 	while (fo->nr)
 		entry_remove(fo, &fo->entries[0]);
 	free(fo->entries);
+	free(fo->unlinked);
 	if (fo->data_fd >= 0)
 		close(fo->data_fd);
 	free(fo->table_path);
@@ -465,6 +481,94 @@ int file_owners_open(struct file_owners *fo, const char *path, const struct file
 				  shared, mode, ret, ret_created);
 }
 
+/* The entry for PATH, which was file ID and is unlinked now: entry_find, without a look at
+ * PATH, which leads nowhere or elsewhere. */
+static struct file_entry *entry_find_unlinked(struct file_owners *fo, const char *path,
+					      const struct file_id *id)
+{
+	size_t i;
+
+	for (i = 0; i < fo->nr; i++)
+		if (same_file(&fo->entries[i].id, id) && strcmp(fo->entries[i].path, path) == 0)
+			return &fo->entries[i];
+	return NULL;
+}
+
+/* Keep charging E's owner for the file it was, ID, removed now: see struct unlinked_charge.
+ * Without memory for it the charge goes, as it did before there was one. */
+static void unlinked_add(struct file_owners *fo, const struct file_entry *e,
+			 const struct file_id *id)
+{
+	if (!e || !e->size)
+		return;
+	if (fo->nr_unlinked == fo->cap_unlinked) {
+		size_t cap = fo->cap_unlinked ? fo->cap_unlinked * 2 : 8;
+		struct unlinked_charge *n = realloc(fo->unlinked, cap * sizeof(*n));
+
+		if (!n)
+			return;
+		fo->unlinked = n;
+		fo->cap_unlinked = cap;
+	}
+	fo->unlinked[fo->nr_unlinked++] = (struct unlinked_charge){ e->uid, id->dev, id->ino,
+								     e->size };
+}
+
+/*
+ * Drop the charges of removed files the daemon holds open no more. It looks at each of its
+ * own descriptors (fstat): the only way to see that the last one of a file went, wherever it
+ * was held, and done only when such a charge stands between a client and the limit. A
+ * descriptor of an unlinked file has st_nlink 0; the inode cannot be reused while it is held.
+ */
+static void unlinked_prune(struct file_owners *fo)
+{
+	bool *held = calloc(fo->nr_unlinked, sizeof(*held));
+	size_t i, n = fo->nr_unlinked;
+	struct dirent *de;
+	struct stat st;
+	DIR *dir;
+
+	dir = held ? opendir("/proc/self/fd") : NULL;
+	if (!dir) {
+		log_warning("cannot look at /proc/self/fd: %m; removed files stay charged");
+		free(held);
+		return;
+	}
+	while ((de = readdir(dir))) {
+		int fd = atoi(de->d_name);
+
+		if (de->d_name[0] == '.' || fd == dirfd(dir) || fstat(fd, &st) < 0 || st.st_nlink)
+			continue;
+		for (i = 0; i < n; i++)
+			if (fo->unlinked[i].dev == st.st_dev && fo->unlinked[i].ino == st.st_ino)
+				held[i] = true;
+	}
+	closedir(dir);
+	for (i = n; i-- > 0;)
+		if (!held[i])
+			fo->unlinked[i] = fo->unlinked[--fo->nr_unlinked];
+	free(held);
+}
+
+/* What UID's files are charged: those recorded, and those removed and still held open. */
+static uint64_t owner_usage(const struct file_owners *fo, uid_t uid, size_t *ret_nr_unlinked)
+{
+	uint64_t usage = 0;
+	size_t i;
+
+	*ret_nr_unlinked = 0;
+	for (i = 0; i < fo->nr; i++)
+		if (fo->entries[i].uid == uid)
+			usage += fo->entries[i].size;
+	for (i = 0; i < fo->nr_unlinked; i++) {
+		if (fo->unlinked[i].uid == uid) {
+			usage += fo->unlinked[i].size;
+			(*ret_nr_unlinked)++;
+		}
+	}
+	return usage;
+}
+
 int file_owners_remove(struct file_owners *fo, const char *path, const struct file_cred *cred,
 		       struct file_attr *ret)
 {
@@ -479,6 +583,7 @@ int file_owners_remove(struct file_owners *fo, const char *path, const struct fi
 	if (err == 0 && unlinkat(fo->data_fd, path, 0) < 0)
 		err = -errno;
 	if (err == 0) {
+		unlinked_add(fo, entry_find_unlinked(fo, path, &id), &id);
 		entries_drop(fo, path, st.st_ino);
 		if (table_save(fo) < 0)
 			log_warning("cannot write the file owner table %s", fo->table_path);
@@ -549,13 +654,13 @@ out:
 }
 
 int file_owners_grow(struct file_owners *fo, const char *path, uint64_t end, uint64_t limit,
-		     uid_t *ret_owner, uint64_t *ret_usage)
+		     bool prune, uid_t *ret_owner, uint64_t *ret_usage)
 {
 	struct file_entry *e;
 	struct file_id id;
 	struct stat st;
 	uint64_t usage;
-	size_t i;
+	size_t nr_unlinked;
 	int err;
 
 	pthread_mutex_lock(&fo->lock);
@@ -563,13 +668,15 @@ int file_owners_grow(struct file_owners *fo, const char *path, uint64_t end, uin
 	e = err ? NULL : entry_find(fo, path, &id);
 	if (!e || end <= e->size)
 		goto out;
-	for (usage = end - e->size, i = 0; i < fo->nr; i++)
-		if (fo->entries[i].uid == e->uid)
-			usage += fo->entries[i].size;
+	usage = end - e->size + owner_usage(fo, e->uid, &nr_unlinked);
+	if (limit && usage > limit && nr_unlinked && prune) {
+		unlinked_prune(fo);
+		usage = end - e->size + owner_usage(fo, e->uid, &nr_unlinked);
+	}
 	*ret_owner = e->uid;
 	*ret_usage = usage;
 	if (limit && usage > limit)
-		err = -EDQUOT;
+		err = nr_unlinked && !prune ? -EAGAIN : -EDQUOT;
 	else
 		e->size = end;
 out:

@@ -108,13 +108,17 @@ int file_owners_chmod(struct file_owners *fo, const char *path, const struct fil
  * Let the file at PATH grow to END bytes, charged to its owner: every file recorded in the
  * table is charged the furthest end the daemon let it reach (or its size when the table was
  * loaded), which the page cache may not have written yet, so the disk it will take is known
- * before it does. 0, or -EDQUOT when that takes the bytes of the owner's recorded files past
- * LIMIT (0: none): *ret_owner and *ret_usage say whose and how many. A file the table does not
- * record (put in the data directory by hand) is charged to nobody. The charge is made before
- * the write and kept if the write fails or stops short; it goes with the file's entry when
- * the file is removed, even while another connection still writes the unlinked file.
+ * before it does. A recorded file removed while the daemon still holds it open (a region, a
+ * handle of another connection, its cache) stays charged until the daemon's last descriptor
+ * of it goes: its blocks stay taken until then. 0, or -EDQUOT when that takes the bytes of the
+ * owner's files past LIMIT (0: none): *ret_owner and *ret_usage say whose and how many.
+ * Without PRUNE, -EAGAIN instead where removed files are part of that: let go of what the
+ * engine holds for no one (rcl_file_release_unused) and call again with PRUNE, which looks
+ * at every descriptor of the daemon. A file the table does not record (put in the data
+ * directory by hand) is charged to nobody. The charge is made before the write and kept if
+ * the write fails or stops short.
  */
 int file_owners_grow(struct file_owners *fo, const char *path, uint64_t end, uint64_t limit,
-		     uid_t *ret_owner, uint64_t *ret_usage);
+		     bool prune, uid_t *ret_owner, uint64_t *ret_usage);
 
 #endif

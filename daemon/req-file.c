@@ -115,7 +115,13 @@ int req_file_grow(struct req_ctx *ctx, const char *path, uint64_t end, Response 
 	uid_t owner = 0;
 	int ret;
 
-	ret = file_owners_grow(ctx->server->files, path, end, limit, &owner, &usage);
+	ret = file_owners_grow(ctx->server->files, path, end, limit, false, &owner, &usage);
+	if (ret == -EAGAIN) {
+		/* Removed files count until the daemon lets them go: let go of the unused. */
+		rcl_file_release_unused(ctx->engine);
+		ret = file_owners_grow(ctx->server->files, path, end, limit, true, &owner,
+				       &usage);
+	}
 	if (ret == -EDQUOT)
 		status_set(resp, CODE(NO_SPACE), "%s: '%s' to %" PRIu64 " bytes would take uid "
 			   "%u's files to %" PRIu64 " bytes, over the limit (max-client-file-bytes "
@@ -580,6 +586,9 @@ int req_file_remove(struct req_ctx *ctx, const Request *req, Response *resp)
 	/* The name is gone: so is this connection's open file of it, and its charge's hold on
 	 * the memcg (the cache stays until reclaimed, as an unlinked file's would). */
 	fileio_close(ctx->files, m->path);
+	/* And unless a region or another connection still uses it, its blocks on disk: the
+	 * engine lets go of its cache, as the kernel evicts an unlinked inode nobody holds. */
+	rcl_file_release_unused(ctx->engine);
 	reclaim__v1__file_remove_reply__init(r);
 	resp->msg_case = RESP(FILE_REMOVE);
 	resp->file_remove = r;

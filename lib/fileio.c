@@ -93,6 +93,13 @@ int rcl_file_write_memcg(struct rcl_engine *engine, const char *path, uint32_t m
 	return path_io(engine, path, memcg_id, offset, NULL, buf ? buf : &empty, len, NULL);
 }
 
+void rcl_file_release_unused(struct rcl_engine *engine)
+{
+	mm_lock(engine);
+	file_prune_unused(engine);
+	mm_unlock(engine);
+}
+
 int rcl_file_create(struct rcl_engine *engine, const char *path, uint64_t size)
 {
 	struct address_space *mapping;

@@ -111,28 +111,77 @@ static void mapping_free(struct rcl_engine *engine, struct address_space *mappin
 	free(mapping);
 }
 
+/* The last link of @mapping's inode is gone (removed by a client or by hand): st_nlink 0. */
+static bool inode_unlinked(const struct address_space *mapping)
+{
+	struct stat st;
+
+	return fstat(mapping->fd, &st) == 0 && st.st_nlink == 0;
+}
+
+static void file_teardown(struct rcl_engine *engine, struct address_space *mapping);
+
+/*
+ * An unused file whose last link is gone: the kernel's iput_final evicts such an inode at
+ * once, and truncate_inode_pages_final drops its cache, dirty pages too, since nobody can
+ * read them again. Its blocks on disk go with its descriptor: kept open, they would stay
+ * taken, beyond any limit on what a client's files may take, for as long as a page or a
+ * shadow entry of the file remained. Writes already in flight are waited for (the pages are
+ * the I/O's until it ends), held meanwhile as file_drop_unused holds. False if it could not
+ * go yet (a write still in flight): it stays for the next prune.
+ */
+static bool file_evict(struct rcl_engine *engine, struct address_space *mapping)
+{
+	unsigned long i;
+
+	mapping->refcount++;
+	xa_for_each_range(&mapping->i_pages, i, 0, ULONG_MAX) {
+		pgcache_slot_t s = page_cache_slot(mapping, i);
+
+		/* cancel_dirty_page: not written, and the flusher now passes it by */
+		if (slot_is_page(s))
+			clear_page_dirty_for_io(pfn_to_page(engine, slot_pfn(s)));
+	}
+	filemap_fdatawait_range(engine, mapping, 0, ULONG_MAX);
+	if (--mapping->refcount || mapping->nr_writeback)
+		return false;
+	file_teardown(engine, mapping);
+	return true;
+}
+
 /*
  * The kernel evicts an unused inode once its cache is empty (prune_icache_sb, from the
  * superblock's shrinker). Here an unused file's cache holds its descriptor, which a daemon
  * has in far shorter supply than a kernel has inodes: a client writing file after file left
  * one open for each, for good. So before a file that is not cached is opened, every unused
  * one with neither pages nor shadows left (reclaim, drop_caches and the shadow shrinker took
- * them), no write in flight and no error still to report goes, descriptor and all. A walk
- * of the list the lookup walked already; mm_lock held, which every change of nrpages,
- * nrexceptional and nr_writeback holds too.
+ * them), no write in flight and no error still to report goes, descriptor and all, and every
+ * unused one whose last link is gone goes whatever it caches (file_evict). A walk of the list
+ * the lookup walked already, started again after an eviction, which may let mm_lock go;
+ * mm_lock held, which every change of nrpages, nrexceptional and nr_writeback holds too.
  */
-static void file_prune_unused(struct rcl_engine *engine)
+void file_prune_unused(struct rcl_engine *engine)
 {
-	struct address_space **pp = &engine->files, *mapping;
+	struct address_space **pp, *mapping;
 
+again:
+	pp = &engine->files;
 	while ((mapping = *pp)) {
-		if (mapping->refcount || mapping->nrpages || mapping->nrexceptional ||
-		    mapping->nr_writeback || mapping->wb_err) {
+		if (mapping->refcount) {
 			pp = &mapping->next;
-			continue;
+		} else if (mapping->nrpages || mapping->nrexceptional || mapping->nr_writeback ||
+			   mapping->wb_err) {
+			if (!inode_unlinked(mapping)) {
+				pp = &mapping->next;
+				continue;
+			}
+			if (!file_evict(engine, mapping))
+				return;
+			goto again;
+		} else {
+			*pp = mapping->next;
+			mapping_free(engine, mapping);
 		}
-		*pp = mapping->next;
-		mapping_free(engine, mapping);
 	}
 }
 

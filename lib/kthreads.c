@@ -34,6 +34,11 @@ static void *flusher_main(void *arg)
 		else
 			wb_periodic(engine);
 		writeback_reap(engine);	/* completions nobody else took off the rings */
+		/* A file removed while the walks above held it went unpruned: let it go now. */
+		if (engine->files_walked_unused) {
+			engine->files_walked_unused = false;
+			file_prune_unused(engine);
+		}
 	}
 	mm_unlock(engine);
 	rcl_thread_detach(engine);

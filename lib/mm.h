@@ -609,6 +609,7 @@ struct lruvec *mem_cgroup_page_lruvec(struct page *page);
 struct address_space *file_open(struct rcl_engine *engine, const char *path, uint64_t min_size,
 				bool create, int *ret_err);
 void file_put(struct rcl_engine *engine, struct address_space *mapping);
+void file_prune_unused(struct rcl_engine *engine);
 bool mapping_still_at(struct rcl_engine *engine, struct address_space *mapping,
 		      const char *path);
 void file_put_final(struct rcl_engine *engine, struct address_space *mapping);

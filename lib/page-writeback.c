@@ -602,7 +602,10 @@ static unsigned long __write_cache_pages(struct rcl_engine *engine,
 	}
 done:
 	blk_finish_plug_unlocked(engine);
-	mapping->refcount--;
+	/* The file's last user: one removed meanwhile was passed over by its remover's prune,
+	 * which the flusher does again after its round (file_prune_unused). */
+	if (!--mapping->refcount)
+		engine->files_walked_unused = true;
 out:
 	if (ret_next)
 		*ret_next = next;

@@ -301,7 +301,13 @@ int rcl_region_free(struct rcl_engine *engine, uint32_t id)
 	mm_lock(engine);
 	region = region_lookup(engine, id);
 	if (region) {
+		bool file = region->file;
+
 		region_destroy(engine, region);
+		/* It may have been the last user of a file removed since: let that go now,
+		 * with the blocks it holds (file_prune_unused). */
+		if (file)
+			file_prune_unused(engine);
 		err = 0;
 	}
 	mm_unlock(engine);

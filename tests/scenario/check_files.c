@@ -333,6 +333,68 @@ START_TEST(test_unused_empty_files_give_their_descriptor_back)
 }
 END_TEST
 
+/* Descriptors of the process that lead to a file removed since (st_nlink 0). */
+static unsigned int unlinked_fds(void)
+{
+	unsigned int n = 0;
+	struct dirent *d;
+	struct stat st;
+	DIR *dir = opendir("/proc/self/fd");
+
+	while (dir && (d = readdir(dir)))
+		n += d->d_name[0] != '.' && atoi(d->d_name) != dirfd(dir) &&
+		     fstat(atoi(d->d_name), &st) == 0 && S_ISREG(st.st_mode) && !st.st_nlink;
+	if (dir)
+		closedir(dir);
+	return n;
+}
+
+/*
+ * A file removed (here by hand) while a region maps it lives on for the region, as an unlinked
+ * inode does; once its last user is gone its cache goes, dirty pages unwritten (nobody can
+ * read them), and its descriptor with it, which held its blocks on disk. Before, the cache
+ * kept the descriptor for as long as a page or shadow entry of the file was left.
+ */
+START_TEST(test_removed_file_goes_with_its_last_user)
+{
+	static char data[64 * PAGE];
+	struct fixture f;
+	char path[160];
+	uint64_t written, files;
+	unsigned int base;
+	uint32_t id;
+
+	fixture_setup(&f, 16, 0, 1);
+	base = unlinked_fds();		/* the engine's own (a memfd) */
+	snprintf(path, sizeof(path), "%s/gone", f.data);
+	memset(data, 0x47, sizeof(data));
+	ck_assert_int_eq(rcl_file_write(f.e, "gone", 0, data, sizeof(data)), 0);
+	ck_assert_uint_ge(fixture_vmstat(f.e, "nr_dirty"), 64);
+	written = fixture_vmstat(f.e, "nr_written");
+	files = fixture_vmstat(f.e, "nr_file_pages");
+	id = file_region(&f, "gone", 64, 0, RCL_REGION_SHARED);
+	ck_assert_int_eq(unlink(path), 0);
+	rcl_file_release_unused(f.e);
+	ck_assert_uint_eq(unlinked_fds(), base + 1);	/* the region's still */
+	ck_assert_uint_ge(fixture_vmstat(f.e, "nr_dirty"), 64);
+	ck_assert_int_eq(rcl_region_free(f.e, id), 0);
+	ck_assert_uint_eq(unlinked_fds(), base);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_dirty"), 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_written"), written);	/* dropped, not written */
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_file_pages"), files - 64);
+
+	/* Unused when removed: rcl_file_release_unused lets it go at once. */
+	ck_assert_int_eq(rcl_file_write(f.e, "gone", 0, data, sizeof(data)), 0);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_uint_eq(unlinked_fds(), base + 1);
+	rcl_file_release_unused(f.e);
+	ck_assert_uint_eq(unlinked_fds(), base);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_dirty"), 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_written"), written);
+	fixture_teardown(&f);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("files");
@@ -347,6 +409,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_buffered_write_then_mapping_and_region_free);
 	tcase_add_test(tc, test_recreated_file_is_a_new_file);
 	tcase_add_test(tc, test_unused_empty_files_give_their_descriptor_back);
+	tcase_add_test(tc, test_removed_file_goes_with_its_last_user);
 	suite_add_tcase(s, tc);
 	return s;
 }

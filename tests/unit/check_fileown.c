@@ -178,19 +178,19 @@ START_TEST(test_grow_charges_the_owner)
 	ck_assert_int_eq(file_owners_new(d.state, d.data, &fo), 0);
 	ck_assert_int_eq(file_owners_open(fo, "a", &alice, true, 0600, &attr, &created), 0);
 	ck_assert_int_eq(file_owners_open(fo, "b", &alice, true, 0600, &attr, &created), 0);
-	ck_assert_int_eq(file_owners_grow(fo, "a", 6000, 10000, &owner, &usage), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "a", 6000, 10000, true, &owner, &usage), 0);
 	ck_assert_uint_eq(owner, 1000);
 	ck_assert_uint_eq(usage, 6000);
-	ck_assert_int_eq(file_owners_grow(fo, "a", 4000, 10000, &owner, &usage), 0); /* inside */
-	ck_assert_int_eq(file_owners_grow(fo, "b", 5000, 10000, &owner, &usage), -EDQUOT);
+	ck_assert_int_eq(file_owners_grow(fo, "a", 4000, 10000, true, &owner, &usage), 0); /* inside */
+	ck_assert_int_eq(file_owners_grow(fo, "b", 5000, 10000, true, &owner, &usage), -EDQUOT);
 	ck_assert_uint_eq(usage, 11000);
-	ck_assert_int_eq(file_owners_grow(fo, "b", 4000, 10000, &owner, &usage), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 4000, 10000, true, &owner, &usage), 0);
 	ck_assert_uint_eq(usage, 10000);
-	ck_assert_int_eq(file_owners_grow(fo, "b", 4001, 10000, &owner, &usage), -EDQUOT);
-	ck_assert_int_eq(file_owners_grow(fo, "b", 9000, 0, &owner, &usage), 0);  /* no limit */
+	ck_assert_int_eq(file_owners_grow(fo, "b", 4001, 10000, true, &owner, &usage), -EDQUOT);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 9000, 0, true, &owner, &usage), 0);  /* no limit */
 	put_file(&d, "hand", 0600, 0);
 	usage = 0;
-	ck_assert_int_eq(file_owners_grow(fo, "hand", 1 << 30, 1, &owner, &usage), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "hand", 1 << 30, 1, true, &owner, &usage), 0);
 	ck_assert_uint_eq(usage, 0);				/* charged to nobody */
 	file_owners_free(fo);
 
@@ -198,8 +198,48 @@ START_TEST(test_grow_charges_the_owner)
 	snprintf(path, sizeof(path), "%s/a", d.data);
 	ck_assert_int_eq(truncate(path, 100), 0);
 	ck_assert_int_eq(file_owners_new(d.state, d.data, &fo), 0);
-	ck_assert_int_eq(file_owners_grow(fo, "b", 50, 1000, &owner, &usage), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 50, 1000, true, &owner, &usage), 0);
 	ck_assert_uint_eq(usage, 150);
+	file_owners_free(fo);
+	dirs_remove(&d);
+}
+END_TEST
+
+/*
+ * A file removed while the daemon holds it open stays charged to its owner, whose blocks it
+ * still takes, until the daemon's last descriptor of it goes; without a look at the
+ * descriptors (prune false) the charge is only said to be in the way (-EAGAIN).
+ */
+START_TEST(test_removed_file_charged_while_held)
+{
+	struct file_cred alice = { 1000, 1000, NULL, 0, false };
+	struct file_owners *fo;
+	struct file_attr attr;
+	uint64_t usage = 0;
+	uid_t owner = 0;
+	struct dirs d;
+	char path[160];
+	bool created;
+	int fd;
+
+	dirs_make(&d);
+	ck_assert_int_eq(file_owners_new(d.state, d.data, &fo), 0);
+	ck_assert_int_eq(file_owners_open(fo, "a", &alice, true, 0600, &attr, &created), 0);
+	ck_assert_int_eq(file_owners_open(fo, "b", &alice, true, 0600, &attr, &created), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "a", 6000, 10000, true, &owner, &usage), 0);
+	snprintf(path, sizeof(path), "%s/a", d.data);
+	fd = open(path, O_RDONLY);			/* what a region of it would hold */
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(file_owners_remove(fo, "a", &alice, &attr), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 5000, 10000, false, &owner, &usage), -EAGAIN);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 5000, 10000, true, &owner, &usage), -EDQUOT);
+	ck_assert_uint_eq(usage, 11000);		/* a's 6000 and b's 5000 */
+	ck_assert_int_eq(file_owners_grow(fo, "b", 4000, 10000, true, &owner, &usage), 0);
+	close(fd);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 10000, 10000, false, &owner, &usage),
+			 -EAGAIN);			/* not looked at yet */
+	ck_assert_int_eq(file_owners_grow(fo, "b", 10000, 10000, true, &owner, &usage), 0);
+	ck_assert_uint_eq(usage, 10000);		/* b's alone */
 	file_owners_free(fo);
 	dirs_remove(&d);
 }
@@ -249,6 +289,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_table_records_survives_and_forgets);
 	tcase_add_test(tc, test_hand_placed_file_and_paths);
 	tcase_add_test(tc, test_grow_charges_the_owner);
+	tcase_add_test(tc, test_removed_file_charged_while_held);
 	suite_add_tcase(s, tc);
 	return s;
 }

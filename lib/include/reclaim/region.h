@@ -222,6 +222,15 @@ int rcl_file_write_memcg(struct rcl_engine *engine, const char *path, uint32_t m
 /* Create @path if absent and make it at least @size bytes long, caching none of it (a file
  * that starts uncached, as a trace replay needs). */
 int rcl_file_create(struct rcl_engine *engine, const char *path, uint64_t size);
+/*
+ * Let go of the files nothing uses (no region, no open handle) that are cached with nothing
+ * left to keep, and of those whose last link is gone, whatever they cache (their dirty pages
+ * are dropped unwritten, as the kernel drops an unlinked inode's): an unlinked file's blocks
+ * stay taken on disk while the engine holds its descriptor. Opening a file that is not cached
+ * does this too; call it after removing a file, since the last user of one that is may go
+ * later (a region freed, a handle closed).
+ */
+void rcl_file_release_unused(struct rcl_engine *engine);
 
 /* posix_fadvise(2) advice, with the kernel's values. */
 enum rcl_fadvise {
