@@ -26,8 +26,17 @@ ctl free "$id"
 out=$("$RCLC_PROBE" --uid 65534 "$sock" regions 5000)
 check "uid 65534 past the default max-client-regions: NO_SPACE naming the limit" \
 	grep -q '^created=4096 code=NO_SPACE message=region create: uid 65534 has 4096 regions and raw allocations, the limit (max-client-regions 4096)$' <<<"$out"
-out=$(setpriv --reuid 65534 --regid 65534 --clear-groups "$RECLAIMCTL" --socket "$sock" \
-	alloc 81M 2>&1); rc=$?
+# The probe's 4096 regions were its connection's: a worker frees them once the daemon has read
+# the close, so a request sent at once may still find uid 65534 at 4096 regions and be refused
+# for that limit instead. Ask again while that is the answer (bounded); any other answer is the
+# one checked.
+alloc_81M() {
+	out=$(setpriv --reuid 65534 --regid 65534 --clear-groups "$RECLAIMCTL" --socket "$sock" \
+		alloc 81M 2>&1)
+	rc=$?
+	! grep -q '(max-client-regions 4096)' <<<"$out"
+}
+until_true 20 alloc_81M
 check "uid 65534 past the default max-client-bytes (arena + swap): NO_SPACE (exit 5)" \
 	bash -c '[ "$0" -eq 5 ] && grep -q "over the limit (max-client-bytes 83886080)" <<<"$1"' "$rc" "$out"
 out=$(ctl alloc 81M 2>&1); rc=$?

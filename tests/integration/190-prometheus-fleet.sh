@@ -13,8 +13,13 @@ if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
 	echo "1..0 # SKIP prometheus or promtool is not installed"
 	exit 77
 fi
+# Prometheus runs under timeout, its pid $prom: TERM, which timeout passes on (and KILL 5 s
+# later), then wait for it. A KILL of timeout itself left Prometheus running for good, one
+# more on the machine, scraping every second, after each run of this test.
 pids=()
-trap 'kill -KILL ${pids[*]} 2>/dev/null; rm -rf "$tmp"' EXIT
+prom=
+trap 'kill -TERM $prom 2>/dev/null; kill -KILL ${pids[*]} 2>/dev/null
+	[ -z "$prom" ] || wait "$prom" 2>/dev/null; rm -rf "$tmp"' EXIT
 
 # PromQL QUERY through the HTTP API: the value of the first sample, "none" if no sample.
 promq() {
@@ -36,15 +41,15 @@ mkdir -p "$prom/targets"
 sed 's/_interval: 15s/_interval: 1s/' "$fleet/prometheus.yml" >"$prom/prometheus.yml"
 cp "$fleet/reclaimd-rules.yml" "$prom/"
 pport=$(free_port)
-mport1=$(free_port)
-mport2=$(free_port)
+mport1=$(free_port "$pport")
+mport2=$(free_port "$pport" "$mport1")
 cat >"$prom/targets/test.json" <<JSON
 [ { "targets": ["127.0.0.1:$mport1"], "labels": { "daemon": "d1" } },
   { "targets": ["127.0.0.1:$mport2"], "labels": { "daemon": "d2" } } ]
 JSON
-timeout 600 prometheus --config.file="$prom/prometheus.yml" --storage.tsdb.path="$prom/data" \
+timeout -k 5 600 prometheus --config.file="$prom/prometheus.yml" --storage.tsdb.path="$prom/data" \
 	--web.listen-address="127.0.0.1:$pport" --log.level=warn >"$prom/log" 2>&1 &
-pids+=($!)
+prom=$!
 ready() { curl -s --max-time 2 "http://127.0.0.1:$pport/-/ready" | grep -q Ready; }
 if ! until_true 60 ready; then
 	echo "1..0 # SKIP prometheus did not start on 127.0.0.1:$pport within 60 s:" \

@@ -2,7 +2,8 @@
 #
 #   start_daemon [REClAIMD OPTION]...   start it under run-notify in $tmp, wait for READY=1
 #   stop_daemon                         SIGTERM, wait for exit=N; leaves it in $EXIT
-#   free_port                           a TCP port free on 127.0.0.1 for --metrics-listen
+#   free_port [PORT]...                 a TCP port free on 127.0.0.1 for --metrics-listen,
+#                                       none of the PORTs (picked before, not yet bound)
 #   wait_line FILE PATTERN [SECONDS]    wait (at most SECONDS, 30 by default) until FILE has
 #                                       a line matching the extended regex PATTERN
 #
@@ -38,12 +39,17 @@ stop_daemon() {
 
 # A port below the ephemeral range (32768 and up here, ip_local_port_range), which no
 # outgoing connection takes, that nothing listens on now. A port picked from the pid once
-# fell in that range and was taken by a connection of another program between tests.
+# fell in that range and was taken by a connection of another program between tests. The
+# PORTs given are left out: a test that picks several before it starts what binds them got
+# the same one twice (190's Prometheus and its first daemon).
 free_port() {
-	python3 -c 'import random, socket
+	python3 -c 'import random, socket, sys
 low = min(32768, int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0]))
+taken = {int(a) for a in sys.argv[1:]}
 for _ in range(1000):
 	p = random.randrange(10000, low)
+	if p in taken:
+		continue
 	s = socket.socket()
 	try:
 		s.bind(("127.0.0.1", p))
@@ -52,7 +58,7 @@ for _ in range(1000):
 	finally:
 		s.close()
 	print(p)
-	break'
+	break' "$@"
 }
 
 wait_line() {
