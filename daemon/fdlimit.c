@@ -60,11 +60,25 @@ unsigned int fd_reserve(void)
 	return r < limit / 4 ? r : limit / 4;
 }
 
+/* A client was refused a descriptor since fd_take_shortage last looked. */
+static atomic_bool fd_short;
+
+static bool refused(void)
+{
+	atomic_store(&fd_short, true);
+	return false;
+}
+
+bool fd_take_shortage(void)
+{
+	return atomic_exchange(&fd_short, false);
+}
+
 bool fd_client_may_hold(int fd)
 {
 	unsigned int limit = atomic_load(&fd_limit);
 
-	return !limit || (unsigned int)fd < limit - fd_reserve();
+	return !limit || (unsigned int)fd < limit - fd_reserve() || refused();
 }
 
 bool fd_client_room(unsigned int nr)
@@ -76,9 +90,9 @@ bool fd_client_room(unsigned int nr)
 		return true;
 	lowest = fcntl(fd_probe, F_DUPFD_CLOEXEC, 0);
 	if (lowest < 0)
-		return false;		/* the table is full */
+		return refused();	/* the table is full */
 	close(lowest);
-	return (unsigned int)lowest + nr <= limit - fd_reserve();
+	return (unsigned int)lowest + nr <= limit - fd_reserve() || refused();
 }
 
 struct fd_rest {

@@ -24,6 +24,13 @@ bool fd_client_may_hold(int fd);
 bool fd_client_room(unsigned int nr);
 
 /*
+ * Was a client refused a descriptor by either of the two above since the last call? The
+ * server then has the engine let go of the files nobody uses (rcl_file_shrink_unused): their
+ * cache held descriptors that clients are refused. Any thread.
+ */
+bool fd_take_shortage(void);
+
+/*
  * A listener that rests a second when accept() runs out of descriptors, rather than spin
  * (libevent would retry at once and log each failure), and says so at most a few times a
  * window, naming itself @who. Made on the loop thread once the listener is; freed before it

@@ -19,6 +19,7 @@
 
 #include "autoconfig.h"
 #include "fdlimit.h"
+#include "http-admit.h"
 #include "log.h"
 #include "mapfd.h"
 #include "metrics.h"
@@ -34,12 +35,14 @@
  */
 #define METRICS_MAX_HEADERS	8192
 #define METRICS_MAX_BODY	4096
-#define METRICS_TIMEOUT_SECONDS	10
+#define METRICS_TIMEOUT_SECONDS	10	/* also for a whole request: http-admit.h */
+#define METRICS_MAX_CONNECTIONS	32	/* a new one closes the longest waiting */
 
 struct metrics {
 	struct server *server;
 	struct evhttp *http;
 	struct fd_rest *rest;		/* the listener's, out of descriptors */
+	struct http_admit *admit;	/* its connections' number and time */
 	struct job job;
 	bool rendering;		/* the job is queued or running */
 	char *text;		/* the latest snapshot (loop thread) */
@@ -336,6 +339,7 @@ static void on_http(struct evhttp_request *req, void *arg)
 	struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
 	char length[24];
 
+	http_admit_answered(m->admit, req);
 	/* evhttp_send_error drops our headers, and Allow must go with a 405: a plain reply. */
 	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
 		evhttp_add_header(headers, "Allow", "GET, HEAD");
@@ -408,7 +412,9 @@ int metrics_start(struct server *s, struct metrics **ret)
 		return -err;
 	}
 	m->rest = fd_rest_new(s->base, evhttp_bound_socket_get_listener(bound), "metrics");
-	if (!m->rest) {
+	m->admit = http_admit_new(s->base, m->http, evhttp_bound_socket_get_listener(bound),
+				  "metrics", METRICS_MAX_CONNECTIONS, METRICS_TIMEOUT_SECONDS);
+	if (!m->rest || !m->admit) {
 		metrics_stop(m);
 		return -ENOMEM;
 	}
@@ -435,6 +441,7 @@ void metrics_stop(struct metrics *m)
 	fd_rest_free(m->rest);		/* before its listener, which evhttp frees */
 	if (m->http)
 		evhttp_free(m->http);
+	http_admit_free(m->admit);	/* after evhttp, which frees the connections */
 	free(m->text);
 	free(m->next);
 	free(m);

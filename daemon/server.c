@@ -134,6 +134,53 @@ static void server_refresh_summary(struct server *s)
 	s->summary_running = true;
 }
 
+/*
+ * Descriptors ran short for a client: the files nobody uses let theirs go, on a worker (the
+ * engine writes their dirty pages first). One at a time, at most once a cron tick.
+ */
+struct shrink_job {
+	struct job job;
+	struct server *server;
+	unsigned int released;
+};
+
+static void shrink_run(struct job *job)
+{
+	struct shrink_job *sj = (struct shrink_job *)job;
+
+	sj->released = rcl_file_shrink_unused(sj->server->engine);
+}
+
+static void shrink_done(struct job *job)
+{
+	struct shrink_job *sj = (struct shrink_job *)job;
+	struct server *s = sj->server;
+
+	if (sj->released && log_ratelimit(&s->shrink_said))
+		log_info("file descriptors ran short: the cache let go of %u files nobody uses",
+			 sj->released);
+	s->shrink_running = false;
+	free(sj);
+	if (s->stopping)
+		server_check_done(s);
+}
+
+static void server_shrink_files(struct server *s)
+{
+	struct shrink_job *sj;
+
+	if (s->shrink_running || !(sj = calloc(1, sizeof(*sj))))
+		return;
+	sj->server = s;
+	sj->job.run = shrink_run;
+	sj->job.done = shrink_done;
+	if (workers_submit(s->workers, &sj->job) < 0) {
+		free(sj);
+		return;
+	}
+	s->shrink_running = true;
+}
+
 /* Apply the configured tunables C to the engine (start and SIGHUP). 0 or the first -errno. */
 int server_apply_tunables(struct server *s, const struct daemon_config *c)
 {
@@ -735,6 +782,8 @@ static void on_cron(evutil_socket_t fd, short what, void *arg)
 	}
 	server_spare_fd_refill(s);
 	if (!s->stopping) {
+		if (fd_take_shortage())
+			server_shrink_files(s);
 		server_refresh_summary(s);
 		metrics_refresh(s->metrics);
 	}

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "log.h"
 
 struct session;
 struct workers;
@@ -35,6 +36,8 @@ struct server {
 	struct subs *subs;		/* event subscriptions (see subscribe.h) */
 	uint64_t boot_min_free_kbytes;	/* as computed at start, restored by SIGHUP if unset */
 	bool summary_running;		/* a worker is computing the STATUS= line */
+	bool shrink_running;		/* a worker has the cache let go of unused files */
+	struct log_ratelimit shrink_said;
 	char summary[192];		/* its last result */
 	struct workers *workers;
 	struct metrics *metrics;	/* the /metrics endpoint; NULL when off */

@@ -100,6 +100,16 @@ void rcl_file_release_unused(struct rcl_engine *engine)
 	mm_unlock(engine);
 }
 
+unsigned int rcl_file_shrink_unused(struct rcl_engine *engine)
+{
+	unsigned int nr;
+
+	mm_lock(engine);
+	nr = file_shrink_unused(engine);
+	mm_unlock(engine);
+	return nr;
+}
+
 int rcl_file_create(struct rcl_engine *engine, const char *path, uint64_t size)
 {
 	struct address_space *mapping;

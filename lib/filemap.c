@@ -308,6 +308,32 @@ static void file_drop_unused(struct rcl_engine *engine, struct address_space *ma
 		file_teardown(engine, mapping);
 }
 
+/*
+ * Let go of every file nobody uses, cache and descriptor, its dirty pages written first: the
+ * daemon's descriptors are nearly all taken, and the cache of files a client wrote once and
+ * closed held them from everyone else (the kernel's inode shrinker, prune_icache_sb, under a
+ * pressure of its own). A file dropped may let mm_lock go, so the walk starts again after
+ * each, at most once per file that was on the list. Returns how many went.
+ */
+unsigned int file_shrink_unused(struct rcl_engine *engine)
+{
+	struct address_space *mapping;
+	unsigned int nr = 0, tries = 0, files = 0;
+
+	for (mapping = engine->files; mapping; mapping = mapping->next)
+		files++;
+again:
+	for (mapping = engine->files; mapping && tries < files; mapping = mapping->next) {
+		if (mapping->refcount || mapping->nr_writeback)
+			continue;
+		tries++;
+		nr++;
+		file_drop_unused(engine, mapping);
+		goto again;
+	}
+	return nr;
+}
+
 void file_put(struct rcl_engine *engine, struct address_space *mapping)
 {
 	/* The cache outlives its users: pages stay cached until reclaim or shutdown. */

@@ -610,6 +610,7 @@ struct address_space *file_open(struct rcl_engine *engine, const char *path, uin
 				bool create, int *ret_err);
 void file_put(struct rcl_engine *engine, struct address_space *mapping);
 void file_prune_unused(struct rcl_engine *engine);
+unsigned int file_shrink_unused(struct rcl_engine *engine);
 bool mapping_still_at(struct rcl_engine *engine, struct address_space *mapping,
 		      const char *path);
 void file_put_final(struct rcl_engine *engine, struct address_space *mapping);

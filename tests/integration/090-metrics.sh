@@ -5,7 +5,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 13
+plan 17
 
 port=$(free_port)
 start_daemon --metrics-listen "127.0.0.1:$port" && ok "daemon is READY" || not_ok "daemon is READY"
@@ -51,8 +51,36 @@ check "HEAD /metrics: 200 with the headers and no body" \
 post=$(http "POST /metrics HTTP/1.0")
 check "POST is 405 with Allow: GET, HEAD" \
 	bash -c 'grep -q "^HTTP/1.[01] 405" <<<"$0" && grep -q "^Allow: GET, HEAD" <<<"$0"' "$post"
+# What connections to the port may hold: anyone who reaches it may connect, with no uid to
+# hold to a share. 100 that send nothing: the daemon keeps 32 (each new one past that closes
+# the one that has waited longest), a scrape is answered meanwhile, and those that complete
+# no request in 10 s are closed. Before, every one was kept for as long as bytes trickled in,
+# and a local user filled the daemon's descriptor table, the admins' reserve too.
+mkfifo "$tmp/hold"
+exec {hold}<>"$tmp/hold"
+timeout 120 python3 "$top_srcdir/tests/lib/http-hold.py" "$port" 100 <"$tmp/hold" \
+	>"$tmp/held" 2>&1 {hold}>&- &
+holder=$!
+held() { grep -q "^connected=$2$" "$1" && grep -q "^open=$3$" "$1"; }
+check "100 connections that send nothing: the daemon keeps 32" \
+	until_true 30 held "$tmp/held" 100 32
+check "... and a scrape is answered meanwhile" grep -q '^reclaimd_up 1' <<<"$(http "GET /metrics HTTP/1.0")"
+check "... and those 32, with no request in 10 s, are closed" wait_line "$tmp/held" '^open=0$' 40
+exec {hold}>&-
+wait "$holder"
+# A client that sends a byte of its request every 2 s restarts evhttp's own timeout each
+# time; its request's 10 s do not start again.
+exec {hold}<>"$tmp/hold"
+timeout 120 python3 "$top_srcdir/tests/lib/http-hold.py" "$port" 4 2 <"$tmp/hold" \
+	>"$tmp/trickle" 2>&1 {hold}>&- &
+holder=$!
+check "4 connections trickling a request line a byte every 2 s are closed all the same" \
+	until_true 40 held "$tmp/trickle" 4 0
+exec {hold}>&-
+wait "$holder"
+
 # A second daemon on the same port says why it cannot serve there.
-out=$("$RECLAIMD" --arena 4M --swap 0 --state-dir "$tmp/s2" --data-dir "$tmp/d2" \
+out=$(timeout 20 "$RECLAIMD" --arena 4M --swap 0 --state-dir "$tmp/s2" --data-dir "$tmp/d2" \
 	--socket "$tmp/sock2" --metrics-listen "127.0.0.1:$port" 2>&1); rc=$?
 check "a port in use: exit non-zero, naming the reason" \
 	bash -c 'test "$0" != 0 && grep -q "cannot serve metrics on 127.0.0.1:$1: Address already in use" <<<"$2"' "$rc" "$port" "$out"

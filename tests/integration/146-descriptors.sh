@@ -2,13 +2,14 @@
 # File descriptors: the daemon raises its soft limit to the hard one, keeps the last of them
 # for root and the admin group, and holds every other uid below that reserve (the files it
 # holds open, its connections); when something else fills the table anyway (connections to
-# the metrics port, which carry no uid), root still connects through the spare descriptor the
-# API listener keeps, and the metrics listener rests a second at a time rather than spin and
-# flood the log. The daemon runs under a hard limit of 256 (a wrapper's ulimit).
+# the metrics port, which carry no uid, hold at most 32 and stop short of the reserve too),
+# root still connects, through the spare descriptor the API listener keeps if it must, and a
+# listener out of descriptors rests a second at a time rather than spin and flood the log. The
+# daemon runs under a hard limit of 256 (a wrapper's ulimit).
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 14
+plan 17
 
 if ! setpriv --reuid 65534 --regid 65534 --clear-groups true 2>/dev/null; then
 	echo "1..0 # SKIP cannot switch to uid 65534 here"
@@ -64,11 +65,10 @@ check "uid 65534's connection to a memory-pressure socket is hung up on at once"
 	grep -qE '^eof$|ConnectionResetError|BrokenPipeError' <<<"$out"
 check "... as the daemon says" grep -q "pressure watch /: a connection refused: reclaimd's file descriptors are nearly all in use" "$tmp/stderr"
 check "root still connects and writes a file" ctl fwrite rootfile 0 --fill 97 --length 4096
-exec {hold}>&-
-wait "${holders[@]}"
 
-# Now connections to the metrics port, which carry no uid, fill the whole table (with the
-# descriptors of the files written above, which stay open while their pages are cached).
+# Now connections to the metrics port, which carry no uid, while uid 65534's files still fill
+# the table up to the reserve: the port takes no descriptor of the reserve (before, they
+# filled the whole table, and only the API listener's spare let root in).
 cat >"$tmp/flood.py" <<'PY'
 import resource, socket, sys, time
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -88,11 +88,19 @@ timeout 120 python3 "$tmp/flood.py" "$port" <"$tmp/hold2" >"$tmp/flood" 2>&1 {ho
 flood=$!
 check "connections are made to the metrics port until they block" \
 	wait_line "$tmp/flood" '^connected=[1-9][0-9]*$'
-check "the metrics listener ran out of descriptors and rests" \
-	wait_line "$tmp/stderr" 'metrics: cannot accept connections: Too many open files; pausing for a second'
-check "root still connects through the API listener's spare descriptor" ctl status
+check "the metrics port stops short of the admins' reserve, saying so" \
+	wait_line "$tmp/stderr" "metrics: the daemon's file descriptors are nearly all in use \(the last 32 are kept for root and the admin group\): closing the connection"
+fds=$(ls "/proc/$pid/fd" | wc -l)
+check "... its descriptors stay out of the reserve: the daemon holds $fds of 256" \
+	test "$fds" -le $((256 - 16))
+check "root still connects" ctl status
 exec {hold2}>&-
 wait "$flood"
+# uid 65534's connections go; their files stay cached, unused, and kept their descriptors
+# from everyone else until reclaim took their last page. Now a refusal has the cache let go
+# of the files nobody uses.
+exec {hold}>&-
+wait "${holders[@]}"
 lines=$(grep -c 'accept' "$tmp/stderr")
 check "the log holds a few lines about it, not a flood ($lines)" test "$lines" -lt 100
 scrape() {
@@ -106,5 +114,10 @@ scrape() {
 	return 1
 }
 check "once they are gone, /metrics answers again, a query string and all" scrape
+check "... the cache having let go of the files nobody uses, as the log says" \
+	grep -q 'file descriptors ran short: the cache let go of [0-9]* files nobody uses' "$tmp/stderr"
+timeout 120 "$RCLC_PROBE" --uid 65534 "$sock" fwrite-many again- 64 </dev/null \
+	>"$tmp/again" 2>&1
+check "uid 65534 opens 64 files again" grep -q '^opened=64$' "$tmp/again"
 
 finish
