@@ -33,7 +33,10 @@
 
 #define SAMPLE_USEC	200000ULL	/* while a trigger is armed */
 #define IDLE_USEC	1000000ULL	/* otherwise: only to follow memcgs coming and going */
-#define MAX_WATCHERS	64		/* connections per memcg socket */
+#define MAX_WATCHERS	64		/* connections per memcg socket, admins' aside */
+/* Of those, one uid's: anyone may connect, and one uid that took them all locked the memcg's
+ * owner out of its own watch. Root and the admin group are held to neither. */
+#define MAX_WATCHERS_PER_UID	8
 
 struct pw_sock;
 
@@ -41,6 +44,8 @@ struct pw_conn {
 	LIST_ENTRY(pw_conn) link;
 	struct pw_sock *sock;
 	struct bufferevent *bev;
+	uid_t uid;
+	bool admin;		/* root or the admin group: not counted */
 	bool armed;		/* a trigger was parsed */
 	bool closing;		/* an error line is on its way; freed once written */
 	struct psi_trigger trig;
@@ -171,6 +176,17 @@ static void on_conn_read(struct bufferevent *bev, void *arg)
 		  psi_kind_name(c->trig.kind), c->trig.stall, c->trig.window);
 }
 
+/* The watchers of @s, admins' and those being refused aside: of @uid, or all ((uid_t)-1). */
+static unsigned int watchers_of(const struct pw_sock *s, uid_t uid)
+{
+	const struct pw_conn *c;
+	unsigned int n = 0;
+
+	LIST_FOREACH(c, &s->conns, link)
+		n += !c->admin && !c->closing && (uid == (uid_t)-1 || c->uid == uid);
+	return n;
+}
+
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *addr,
 		      int socklen, void *arg)
 {
@@ -201,11 +217,15 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		return;
 	}
 	c->sock = s;
+	c->uid = cred.uid;
+	c->admin = admin;
 	LIST_INSERT_HEAD(&s->conns, c, link);
 	s->nr_conns++;
 	bufferevent_setcb(c->bev, on_conn_read, on_conn_write, on_conn_event, c);
 	bufferevent_enable(c->bev, EV_READ);
-	if (s->nr_conns > MAX_WATCHERS)
+	if (!admin && watchers_of(s, cred.uid) > MAX_WATCHERS_PER_UID)
+		conn_refuse(c, "too many watchers of this memcg from this uid");
+	else if (!admin && watchers_of(s, (uid_t)-1) > MAX_WATCHERS)
 		conn_refuse(c, "too many watchers of this memcg");
 }
 

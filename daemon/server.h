@@ -80,6 +80,9 @@ struct server {
 	/* Calls on the workers now, and calls waiting for one (session.c; read by Stat). */
 	atomic_uint nr_on_workers, nr_worker_waiters;
 	unsigned int nr_inbound_held;	/* sessions held for their uid's share (session.c) */
+	uint64_t out_queued;		/* answers unread by clients that are not admins */
+	unsigned int nr_out_wait;	/* sessions whose uid's unread answers fill its share */
+	struct log_ratelimit out_said;
 };
 
 /* Open the spare descriptor again if it was given up (cron, and at start). */

@@ -312,6 +312,79 @@ static void inbound_wake_held(struct server *s, uid_t uid)
 }
 
 /* Bytes of @session left its uid's share (a queued request freed, a reservation dropped). */
+/*
+ * Answers a client has not read are the daemon's memory as much as frames it has not read:
+ * a uid's count in the same share. Reading pauses per connection over SESSION_OUT_HIGH, but
+ * the call that starts below it may answer up to a frame's worth: 63 connections of one uid
+ * that sent a read of 16 MiB each and read nothing held a gigabyte. So while a uid's unread
+ * answers fill its share, none of its calls starts; the peer reading them lets the rest go on
+ * (session_out_wake). Counted as they are queued and sent (an evbuffer callback), only for
+ * clients that are not admins; the walk over a uid's sessions happens only while all such
+ * clients' unread answers together pass one share.
+ */
+static void out_counted(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct server *s = arg;
+
+	(void)buf;
+	s->out_queued += info->n_added;
+	s->out_queued -= info->n_deleted;
+}
+
+static uint64_t inbound_share(const struct server *s)
+{
+	return INBOUND_FRAMES * (s->config->max_frame_bytes + FRAME_HEADER_BYTES);
+}
+
+static bool session_out_over(const struct session *session)
+{
+	const struct server *s = session->server;
+	const struct session *other;
+	uint64_t n = 0, share = inbound_share(s);
+
+	if (session->admin || s->out_queued <= share)
+		return false;
+	TAILQ_FOREACH(other, &s->sessions, link)
+		if (other->cred.uid == session->cred.uid)
+			n += evbuffer_get_length(other->out);
+	return n > share;
+}
+
+static void session_process(struct session *session);
+
+/* Answers of @uid were read or dropped: calls of the uid that waited for that may start. */
+static void out_wake_uid(struct server *s, uid_t uid)
+{
+	struct session *other, *next;
+
+	if (!s->nr_out_wait)
+		return;
+	for (other = TAILQ_FIRST(&s->sessions); other; other = next) {
+		next = TAILQ_NEXT(other, link);
+		if (!other->out_wait || other->cred.uid != uid)
+			continue;
+		if (session_out_over(other))
+			return;
+		other->out_wait = false;
+		s->nr_out_wait--;
+		session_process(other);
+	}
+}
+
+static void session_out_wake(struct session *session)
+{
+	if (!session->admin)
+		out_wake_uid(session->server, session->cred.uid);
+}
+
+static void session_out_unwait(struct session *session)
+{
+	if (session->out_wait) {
+		session->out_wait = false;
+		session->server->nr_out_wait--;
+	}
+}
+
 static void inbound_freed(struct session *session)
 {
 	if (session->server->nr_inbound_held)
@@ -668,6 +741,19 @@ static void session_process(struct session *session)
 		if (evbuffer_get_length(session->out) > SESSION_OUT_HIGH)
 			break;		/* on_write comes back here once the peer reads */
 		call = TAILQ_FIRST(&session->calls);
+		if (call && session_out_over(session)) {
+			if (!session->out_wait) {
+				session->out_wait = true;
+				session->server->nr_out_wait++;
+				if (log_ratelimit(&session->server->out_said))
+					log_info("connection %" PRIu64 " (uid %u): calls wait: the "
+						 "uid's answers unread take over its %" PRIu64
+						 " bytes", session->id,
+						 (unsigned int)session->cred.uid,
+						 inbound_share(session->server));
+			}
+			break;		/* session_out_wake comes back here */
+		}
 		if (!call) {
 			if (session->state > SESSION_READY || evbuffer_get_length(session->in) == 0)
 				break;
@@ -772,6 +858,7 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
 	if (!TAILQ_EMPTY(&session->subs))
 		subs_session_writable(session->server->subs, session);
 	session_process(session);
+	session_out_wake(session);
 }
 
 void session_send_buffer(struct session *session, struct evbuffer *buf)
@@ -864,6 +951,11 @@ int session_new(struct server *s, int fd, const struct ucred *cred, bool admin,
 		session_free(session);	/* closes fd */
 		return -ENOMEM;
 	}
+	if (!admin && !(session->out_cb = evbuffer_add_cb(session->out, out_counted, s))) {
+		session->state = SESSION_CLOSED;
+		session_free(session);
+		return -ENOMEM;
+	}
 	TAILQ_INSERT_TAIL(&s->sessions, session, link);
 	s->nr_sessions++;
 	session_resume_reading(session);
@@ -902,6 +994,7 @@ void session_close(struct session *session)
 		session->server->nr_inbound_held--;
 	}
 	session_inbound_release(session);
+	session_out_unwait(session);
 	session_worker_unwait(session);
 	mapfd_xfer_abort(session);
 	event_del(session->ev_read);
@@ -987,6 +1080,8 @@ static void session_cleanup(struct server *s, uint64_t session_id, struct fileio
 void session_free(struct session *session)
 {
 	struct server *s = session->server;
+	bool waker = false;
+	uid_t uid;
 
 	subs_release_session(s->subs, session->id);
 	session_cleanup(s, session->id, session->files);
@@ -996,10 +1091,21 @@ void session_free(struct session *session)
 		event_free(session->ev_write);
 	if (session->in)
 		evbuffer_free(session->in);
+	if (session->out_cb) {
+		/* Freed unread: out of the count, as it would have been sent. */
+		evbuffer_remove_cb_entry(session->out, session->out_cb);
+		s->out_queued -= evbuffer_get_length(session->out);
+		session->out_cb = NULL;
+		if (evbuffer_get_length(session->out))
+			waker = true;
+	}
 	if (session->out)
 		evbuffer_free(session->out);
 	if (session->fd >= 0)
 		close(session->fd);
+	uid = session->cred.uid;
 	free(session->groups);
 	free(session);
+	if (waker)
+		out_wake_uid(s, uid);
 }

@@ -82,6 +82,10 @@ struct session {
 	uint32_t inbound_reserved;
 	bool inbound_held;
 	uint64_t queued_bytes;		/* frames of its calls not yet freed, in the same share */
+	/* Its answers the peer has not read count in its uid's share too: while they fill it,
+	 * no call of the uid starts (session_out_over); waiting for that: out_wait. */
+	struct evbuffer_cb_entry *out_cb;
+	bool out_wait;
 	/* The head call waits for a worker (session_worker_room), in server->worker_waiters. */
 	bool worker_wait;
 	TAILQ_ENTRY(session) wait_link;

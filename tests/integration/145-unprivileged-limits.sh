@@ -14,7 +14,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 65
+plan 70
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 nobody() { setpriv --reuid 65534 --regid 65534 --clear-groups "$RECLAIMCTL" --socket "$sock" "$@"; }
@@ -358,6 +358,36 @@ settled() { [ "$(calls)" = "0 0" ]; }
 until_true 20 settled
 check "... and the writes queued behind it never ran" test ! -e "$tmp/data/q.dat"
 nobody rm slow.dat >/dev/null
+
+# Answers a client does not read are the daemon's memory too, in the same share (4 MiB here).
+# A connection stops its calls past 1 MiB of its own answers, but one whose last call started
+# below that may hold two answers of 1 MB, and 64 connections held 128 MB; now a uid's calls
+# wait once its unread answers fill its share. Three connections of uid 65534, one after the
+# other, each send four reads of 1 MB and read nothing: the first two leave 4 MB unread, the
+# third's first answer takes the uid past its share, and its next call waits; root's and
+# uid 65533's calls do not. Once the readers read, every answer comes. (A new connection's
+# Hello is a call too: that is why the three are made one after the other.)
+nrid=$(nobody alloc 1M)
+mkfifo "$tmp/nhold"
+exec {nhold}<>"$tmp/nhold"
+noreaders=()
+for i in 1 2 3; do
+	timeout 120 "$RCLC_PROBE" --uid 65534 "$sock" noread "$nrid" 1000000 4 <"$tmp/nhold" \
+		>"$tmp/noread$i" 2>&1 {nhold}>&- &
+	noreaders+=($!)
+	wait_line "$tmp/noread$i" '^sent=4$'
+done
+check "uid 65534 sends 12 reads of 1 MB on three connections and reads no answer" \
+	grep -q '^sent=4$' "$tmp/noread3"
+check "... its calls wait once its unread answers fill its share, as the log says" \
+	until_true 20 grep -q "(uid 65534): calls wait: the uid's answers unread take over its 4194320 bytes" "$tmp/stderr"
+check "... root's calls do not" populate 0
+check "... nor uid 65533's" populate 65533
+exec {nhold}>&-
+wait "${noreaders[@]}"
+all_answered() { local i; for i in 1 2 3; do grep -q '^answered=4$' "$tmp/noread$i" || return 1; done; }
+check "once they read, each connection has its four answers" all_answered
+nobody free "$nrid" >/dev/null
 
 # max-client-file-bytes, by default the arena and the swap (16M + 64M here): the bytes of the
 # files a uid owns in the data directory, as far as the daemon let them reach, checked before

@@ -8,7 +8,7 @@ set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 command -v python3 >/dev/null || { echo "1..0 # SKIP python3 is missing"; exit 77; }
-plan 20
+plan 23
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 client=$top_srcdir/tests/lib/pressure-client.py
@@ -99,6 +99,52 @@ check "a window beyond 10 s is refused, naming the range" \
 check "... and the daemon keeps serving (status, and the socket takes a good trigger)" \
 	eval 'ctl status >/dev/null && env "${hot[@]}" python3 "$client" 0.5 >"$tmp/after" &&
 	      ! grep -q "^error\|^eof" "$tmp/after"'
+
+# Anyone may connect to a memcg's socket, but one uid holds at most 8 of its watchers: uid
+# 65533 opens 12 to /hot's (owned by uid 65534), 4 are hung up on, and the owner still
+# watches. Before, one uid could take all 64 and lock the owner out.
+if setpriv --reuid 65534 --regid 65534 --clear-groups true 2>/dev/null; then
+	ctl memcg create /owned --owner 65534 >/dev/null
+	watch owned /owned "some 10000 1000000"
+	until_true 10 test -S "$(head -n 1 "$tmp/owned.out")"	# made by the loop, after
+	cat >"$tmp/hold.py" <<'PY'
+import base64, os, select, socket, sys, time
+path = os.environ["MEMORY_PRESSURE_WATCH"]
+trigger = base64.b64decode(os.environ["MEMORY_PRESSURE_WRITE"])
+conns = []
+for _ in range(12):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    s.sendall(trigger)
+    conns.append(s)
+hung, deadline = set(), time.monotonic() + 10
+while len(hung) < 4 and time.monotonic() < deadline:
+    for s in select.select([c for c in conns if c not in hung], [], [], 0.2)[0]:
+        try:
+            data = s.recv(4096)
+        except OSError:
+            data = b""
+        if not data or data.startswith(b"error"):
+            hung.add(s)
+print("hung_up=%d" % len(hung), flush=True)
+sys.stdin.read()
+PY
+	mkfifo "$tmp/whold"
+	exec {whold}<>"$tmp/whold"
+	env "${owned[@]}" timeout 60 setpriv --reuid 65533 --regid 65533 --clear-groups \
+		/usr/bin/python3 "$tmp/hold.py" <"$tmp/whold" >"$tmp/held" 2>&1 {whold}>&- &
+	wholder=$!
+	check "uid 65533 opens 12 watches of a memcg: 4 are hung up on" \
+		wait_line "$tmp/held" '^hung_up=4$'
+	check "... the log says why" grep -q 'pressure watch /owned: too many watchers of this memcg from this uid' "$tmp/stderr"
+	env "${owned[@]}" setpriv --reuid 65534 --regid 65534 --clear-groups \
+		/usr/bin/python3 "$client" 0.5 >"$tmp/owner" 2>&1
+	check "... and the memcg's owner still watches it" test ! -s "$tmp/owner"
+	exec {whold}>&-
+	wait "$wholder"
+else
+	for i in 1 2 3; do ok "a uid's watchers # SKIP cannot switch uids here"; done
+fi
 
 ctl memcg rm /idle-one >/dev/null
 check "the socket of a memcg removed goes with it" \

@@ -38,6 +38,9 @@
  *   fread PATH LENGTH [hold]
  *                       one FileRead of [0, LENGTH) of PATH, discarded, naming no memcg;
  *                       with hold, the connection (and its open file) stays until stdin ends
+ *   noread REGION LENGTH N
+ *                       N Reads of LENGTH bytes sent at once, no answer read until a line
+ *                       arrives on stdin or it ends: "sent=N", then "answered=K"
  *   fwrite-many PREFIX N
  *                       one connection writes a byte to files PREFIX0..PREFIX<N-1>, each held
  *                       open by it, until one is refused; prints "opened=K" and the refusal
@@ -57,6 +60,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -684,6 +688,43 @@ static int cmd_fwrite_many(struct rclc *c, const char *prefix, const char *count
 	return 0;
 }
 
+/*
+ * N Reads of LENGTH bytes of REGION sent on one connection with a small receive buffer, and
+ * no answer read until a line arrives on stdin or it ends; then every answer is read: "sent=N", then
+ * "answered=K" (K of them OK).
+ */
+static int cmd_noread(struct rclc *c, const char *region, const char *length, const char *count)
+{
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Read rd = RECLAIM__V1__READ__INIT;
+	Reclaim__V1__Response *resp;
+	unsigned long n = strtoul(count, NULL, 10), i, ok = 0;
+	int small = 4096;
+	char line[64];
+	uint64_t id;
+
+	setsockopt(rclc_fd(c), SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	rd.region_id = strtoull(region, NULL, 10);
+	rd.length = strtoull(length, NULL, 0);
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_READ;
+	req.read = &rd;
+	for (i = 0; i < n; i++)
+		if (rclc_send(c, &req, &id) < 0)
+			break;
+	printf("sent=%lu\n", i);
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		line[0] = '\0';		/* the end of stdin says go too */
+	for (n = i, i = 0; i < n; i++) {
+		if (rclc_recv(c, &resp) < 0)
+			break;
+		ok += rclc_status_errno(resp) == 0;
+		rclc_response_free(resp);
+	}
+	printf("answered=%lu\n", ok);
+	return 0;
+}
+
 /* Reads of a file by its path on one connection, each when told: what does each see? */
 static int cmd_fread_each(struct rclc *c, const char *path, const char *length)
 {
@@ -853,6 +894,8 @@ int main(int argc, char **argv)
 	else if (!strcmp(argv[argi], "fread") && (argc - argi == 3 ||
 		 (argc - argi == 4 && !strcmp(argv[argi + 3], "hold"))))
 		r = cmd_fread(c, argv[argi + 1], argv[argi + 2], argc - argi == 4);
+	else if (!strcmp(argv[argi], "noread") && argc - argi == 4)
+		r = cmd_noread(c, argv[argi + 1], argv[argi + 2], argv[argi + 3]);
 	else if (!strcmp(argv[argi], "fwrite-many") && argc - argi == 3)
 		r = cmd_fwrite_many(c, argv[argi + 1], argv[argi + 2]);
 	else if (!strcmp(argv[argi], "fread-each") && argc - argi == 3)
