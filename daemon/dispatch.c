@@ -98,6 +98,14 @@ static void answer_unknown(const Request *req, Response *resp)
 		status_set(resp, CODE(UNSUPPORTED), "request carries no message");
 }
 
+void dispatch_refuse_nul(const Request *req, const char *field, Response *resp)
+{
+	const struct dispatch_entry *e = dispatch_lookup(req->msg_case);
+
+	status_set(resp, CODE(INVALID_ARGUMENT), "%s: %s holds a NUL byte, which no string may",
+		   e ? e->name : "request", field);
+}
+
 bool dispatch_admit(const Request *req, const struct req_ctx *ctx, bool hello_done,
 		    bool stopping, Response *resp, const struct dispatch_entry **ret_entry)
 {

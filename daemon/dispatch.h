@@ -83,6 +83,10 @@ bool dispatch_run_fast(const struct dispatch_entry *entry, struct req_ctx *ctx,
 /* The entry for MSG_CASE, or NULL for a case this server does not know. */
 const struct dispatch_entry *dispatch_lookup(int msg_case);
 
+/* Refuse REQ in RESP: its string field FIELD holds a NUL byte, which protobuf-c cut it short
+ * at (frame_pull_request finds it on the wire). */
+void dispatch_refuse_nul(const Request *req, const char *field, Response *resp);
+
 /*
  * Decide whether REQ may run: known and implemented, Hello first, admin rights, not while
  * stopping. Returns true with *ret_entry set if the handler should run; false when RESP has

@@ -1,7 +1,10 @@
 /*
  * frame.c - decode Request frames from and encode Response frames into libevent buffers.
  */
+#include <stdbool.h>
 #include <stdlib.h>
+
+#include <string.h>
 
 #include "frame.h"
 
@@ -45,8 +48,77 @@ static Request *request_unpack(uint32_t body, const uint8_t *bytes)
 	return reclaim__v1__request__unpack(&allocator, body, bytes);
 }
 
+static bool wire_varint(const uint8_t **p, const uint8_t *end, uint64_t *ret)
+{
+	uint64_t v = 0;
+	unsigned int shift;
+
+	for (shift = 0; *p < end && shift < 64; shift += 7) {
+		uint8_t b = *(*p)++;
+
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*ret = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The name of the first string field of a message of @desc, encoded in [@p, @end), whose
+ * bytes hold a NUL, at any depth; NULL if none. protobuf-c hands a string over as a C string,
+ * so one with a NUL inside arrives cut short at it: "x\0y" named the file x. The bytes are
+ * looked at on the wire, where the lengths are. A frame that does not parse returns NULL here
+ * (unpack refuses it); depth is bounded as protobuf-c bounds it.
+ */
+static const char *wire_nul_string(const ProtobufCMessageDescriptor *desc, const uint8_t *p,
+				   const uint8_t *end, unsigned int depth)
+{
+	const ProtobufCFieldDescriptor *f;
+	const char *bad;
+	uint64_t key, len;
+
+	while (p < end) {
+		if (!wire_varint(&p, end, &key))
+			return NULL;
+		switch (key & 7) {
+		case 0:				/* varint */
+			if (!wire_varint(&p, end, &len))
+				return NULL;
+			break;
+		case 1:				/* 64-bit */
+			if (end - p < 8)
+				return NULL;
+			p += 8;
+			break;
+		case 5:				/* 32-bit */
+			if (end - p < 4)
+				return NULL;
+			p += 4;
+			break;
+		case 2:				/* length-delimited */
+			if (!wire_varint(&p, end, &len) || len > (uint64_t)(end - p))
+				return NULL;
+			f = key >> 3 <= UINT32_MAX ?
+			    protobuf_c_message_descriptor_get_field(desc, (unsigned int)(key >> 3)) :
+			    NULL;
+			if (f && f->type == PROTOBUF_C_TYPE_STRING && memchr(p, 0, len))
+				return f->name;
+			if (f && f->type == PROTOBUF_C_TYPE_MESSAGE && depth < 64 &&
+			    (bad = wire_nul_string(f->descriptor, p, p + len, depth + 1)))
+				return bad;
+			p += len;
+			break;
+		default:			/* groups: protobuf-c refuses them */
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
 int frame_pull_request(struct evbuffer *in, uint32_t max_bytes, Request **ret_req,
-		       uint32_t *ret_body_len)
+		       uint32_t *ret_body_len, const char **ret_nul_field)
 {
 	uint8_t header[FRAME_HEADER_BYTES];
 	size_t avail = evbuffer_get_length(in);
@@ -73,6 +145,10 @@ int frame_pull_request(struct evbuffer *in, uint32_t max_bytes, Request **ret_re
 	if (!bytes)
 		return -ENOMEM;
 	req = request_unpack(body, bytes + FRAME_HEADER_BYTES);
+	if (req && ret_nul_field)
+		*ret_nul_field = wire_nul_string(&reclaim__v1__request__descriptor,
+						 bytes + FRAME_HEADER_BYTES,
+						 bytes + FRAME_HEADER_BYTES + body, 0);
 	evbuffer_drain(in, FRAME_HEADER_BYTES + body);
 	if (!req)
 		return -EBADMSG;

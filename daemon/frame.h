@@ -31,9 +31,11 @@
  *                    twice the frame and a megabyte; the frame is drained
  *   -ENOMEM          out of memory; IN is untouched
  * *ret_body_len, when not NULL, receives the announced body length whenever a header was read.
+ * *ret_nul_field, when not NULL, receives with FRAME_READY the name of a string field whose
+ * bytes hold a NUL (decoded cut short at it: the request must be refused), or NULL.
  */
 int frame_pull_request(struct evbuffer *in, uint32_t max_bytes, Request **ret_req,
-		       uint32_t *ret_body_len);
+		       uint32_t *ret_body_len, const char **ret_nul_field);
 
 /* Append RESP to OUT as one frame. 0, -ENOMEM, or -EMSGSIZE (over 4 GiB: a bug). */
 int frame_push_response(struct evbuffer *out, const Response *resp);

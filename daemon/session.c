@@ -438,6 +438,7 @@ static void session_parse(struct session *session)
 	uint32_t max = (uint32_t)cfg->max_frame_bytes, len = 0;
 
 	while (session->state <= SESSION_READY) {
+		const char *nul = NULL;
 		struct call *call;
 		Request *req = NULL;
 		int ret;
@@ -446,7 +447,7 @@ static void session_parse(struct session *session)
 			session_pause_reading(session);
 			return;
 		}
-		ret = frame_pull_request(session->in, max, &req, &len);
+		ret = frame_pull_request(session->in, max, &req, &len, &nul);
 		if (ret == FRAME_NEED_MORE)
 			break;
 		if (ret == FRAME_READY || ret == -EBADMSG)
@@ -469,6 +470,8 @@ static void session_parse(struct session *session)
 			session_close(session);
 			return;
 		}
+		if (nul)	/* answered without running, as a status set means */
+			dispatch_refuse_nul(req, nul, call->resp);
 		/* Counted in the uid's share until done (session_inbound_reserve). */
 		call->frame_bytes = FRAME_HEADER_BYTES + len;
 		session->queued_bytes += call->frame_bytes;

@@ -40,9 +40,10 @@ static void decode_all(const uint8_t *data, size_t size, unsigned int split)
 			size_t before = evbuffer_get_length(in);
 			struct req_ctx ctx = { .uid = 1000 };
 			const struct dispatch_entry *e;
+			const char *nul = NULL;	/* the wire walk runs on every frame too */
 			Request *req = NULL;
 			Response *resp;
-			int ret = frame_pull_request(in, FUZZ_MAX_FRAME, &req, NULL);
+			int ret = frame_pull_request(in, FUZZ_MAX_FRAME, &req, NULL, &nul);
 
 			if (ret == FRAME_NEED_MORE) {
 				assert(evbuffer_get_length(in) == before);

@@ -5,7 +5,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 34
+plan 36
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 
@@ -37,6 +37,12 @@ check "an undecodable frame: PROTOCOL_ERROR, then closed" \
 out=$("$RCLC_PROBE" "$sock" empty-ranges)
 check "a frame of 32760 empty ranges: undecodable (PROTOCOL_ERROR), then closed" \
 	grep -qzE 'ranges=32760 .*code=PROTOCOL_ERROR message=undecodable frame of [0-9]+ bytes.*closed' <<<"$out"
+# A string with a NUL inside decodes cut short at it (protobuf-c's C strings): "x", NUL, "y"
+# wrote a file named x. Refused, naming the field, and nothing made.
+out=$("$RCLC_PROBE" "$sock" nul-path)
+check "a path with a NUL byte: INVALID_ARGUMENT naming the field" \
+	grep -q '^code=INVALID_ARGUMENT message=file write: path holds a NUL byte, which no string may$' <<<"$out"
+check "... and no file x was made" test ! -e "$tmp/data/x"
 # Anyone who may connect can send undecodable frames by the thousand: the log says a few.
 for i in $(seq 40); do "$RCLC_PROBE" "$sock" garbage >/dev/null; done
 lines=$(grep -c 'undecodable frame' "$tmp/stderr")

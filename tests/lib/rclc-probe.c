@@ -38,6 +38,7 @@
  *   fread PATH LENGTH [hold]
  *                       one FileRead of [0, LENGTH) of PATH, discarded, naming no memcg;
  *                       with hold, the connection (and its open file) stays until stdin ends
+ *   nul-path            a FileWrite whose path holds a NUL byte on the wire; prints its status
  *   noread REGION LENGTH N
  *                       N Reads of LENGTH bytes sent at once, no answer read until a line
  *                       arrives on stdin or it ends: "sent=N", then "answered=K"
@@ -725,6 +726,36 @@ static int cmd_noread(struct rclc *c, const char *region, const char *length, co
 	return 0;
 }
 
+/*
+ * A FileWrite whose path holds a NUL on the wire ("x", NUL, "y"): protobuf-c packs C strings,
+ * so "xzy" is packed and the z made a NUL. The answer's status is printed.
+ */
+static int cmd_nul_path(struct rclc *c)
+{
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__FileWrite fw = RECLAIM__V1__FILE_WRITE__INIT;
+	Reclaim__V1__Response *resp;
+	uint8_t body[128];
+	size_t len, at;
+
+	fw.path = "xzy";
+	fw.data.data = (uint8_t *)"data";
+	fw.data.len = 4;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_FILE_WRITE;
+	req.file_write = &fw;
+	req.id = 4242;
+	len = reclaim__v1__request__pack(&req, body);
+	for (at = 0; at + 2 < len && memcmp(body + at, "xzy", 3); at++)
+		;
+	body[at + 1] = 0;
+	if (send_body(c, body, (uint32_t)len) < 0 || rclc_recv(c, &resp) < 0)
+		return 1;
+	printf("code=%s message=%s\n", rclc_code_name(resp->status ? resp->status->code : 0),
+	       resp->status ? resp->status->message : "");
+	rclc_response_free(resp);
+	return 0;
+}
+
 /* Reads of a file by its path on one connection, each when told: what does each see? */
 static int cmd_fread_each(struct rclc *c, const char *path, const char *length)
 {
@@ -894,6 +925,8 @@ int main(int argc, char **argv)
 	else if (!strcmp(argv[argi], "fread") && (argc - argi == 3 ||
 		 (argc - argi == 4 && !strcmp(argv[argi + 3], "hold"))))
 		r = cmd_fread(c, argv[argi + 1], argv[argi + 2], argc - argi == 4);
+	else if (!strcmp(argv[argi], "nul-path") && argc - argi == 1)
+		r = cmd_nul_path(c);
 	else if (!strcmp(argv[argi], "noread") && argc - argi == 4)
 		r = cmd_noread(c, argv[argi + 1], argv[argi + 2], argv[argi + 3]);
 	else if (!strcmp(argv[argi], "fwrite-many") && argc - argi == 3)

@@ -95,11 +95,11 @@ START_TEST(test_frame_pull_truncations)
 		Request *req = NULL;
 
 		evbuffer_add(in, frame, cut);
-		ck_assert_int_eq(frame_pull_request(in, 1024, &req, NULL), FRAME_NEED_MORE);
+		ck_assert_int_eq(frame_pull_request(in, 1024, &req, NULL, NULL), FRAME_NEED_MORE);
 		ck_assert_uint_eq(evbuffer_get_length(in), cut);
 		ck_assert_ptr_null(req);
 		evbuffer_add(in, frame + cut, n - cut);
-		ck_assert_int_eq(frame_pull_request(in, 1024, &req, NULL), FRAME_READY);
+		ck_assert_int_eq(frame_pull_request(in, 1024, &req, NULL, NULL), FRAME_READY);
 		ck_assert_uint_eq(req->id, 42);
 		ck_assert_int_eq(req->msg_case, REQ(HELLO));
 		ck_assert_str_eq(req->hello->client_name, "check");
@@ -126,11 +126,11 @@ START_TEST(test_frame_pull_back_to_back)
 		free(frame);
 	}
 	for (id = 1; id <= 3; id++) {
-		ck_assert_int_eq(frame_pull_request(in, 1024, &req, NULL), FRAME_READY);
+		ck_assert_int_eq(frame_pull_request(in, 1024, &req, NULL, NULL), FRAME_READY);
 		ck_assert_uint_eq(req->id, id);
 		reclaim__v1__request__free_unpacked(req, NULL);
 	}
-	ck_assert_int_eq(frame_pull_request(in, 1024, &req, NULL), FRAME_NEED_MORE);
+	ck_assert_int_eq(frame_pull_request(in, 1024, &req, NULL, NULL), FRAME_NEED_MORE);
 	ck_assert_uint_eq(evbuffer_get_length(in), n / 2);
 	evbuffer_free(in);
 }
@@ -145,7 +145,7 @@ START_TEST(test_frame_pull_over_limit)
 
 	frame_put_header(h, 4097);
 	evbuffer_add(in, h, 4);
-	ck_assert_int_eq(frame_pull_request(in, 4096, &req, &announced), -EMSGSIZE);
+	ck_assert_int_eq(frame_pull_request(in, 4096, &req, &announced, NULL), -EMSGSIZE);
 	ck_assert_uint_eq(announced, 4097);
 	ck_assert_uint_eq(evbuffer_get_length(in), 4);	/* untouched */
 	ck_assert_ptr_null(req);
@@ -204,7 +204,7 @@ START_TEST(test_frame_pull_decode_budget)
 	len = file_read_frame(4096, false, &buf);
 	evbuffer_add(in, buf, len);
 	free(buf);
-	ck_assert_int_eq(frame_pull_request(in, 16u << 20, &req, NULL), FRAME_READY);
+	ck_assert_int_eq(frame_pull_request(in, 16u << 20, &req, NULL, NULL), FRAME_READY);
 	ck_assert_ptr_nonnull(req);
 	ck_assert_uint_eq(req->file_read->n_ranges, 4096);
 	ck_assert_uint_eq(req->file_read->ranges[4095]->offset, 4095ull << 20);
@@ -216,7 +216,7 @@ START_TEST(test_frame_pull_decode_budget)
 	evbuffer_add(in, buf, len);
 	free(buf);
 	evbuffer_add(in, "xyz", 3);
-	ck_assert_int_eq(frame_pull_request(in, 16u << 20, &req, NULL), -EBADMSG);
+	ck_assert_int_eq(frame_pull_request(in, 16u << 20, &req, NULL, NULL), -EBADMSG);
 	ck_assert_ptr_null(req);
 	ck_assert_uint_eq(evbuffer_get_length(in), 3);
 	evbuffer_free(in);
@@ -295,7 +295,7 @@ START_TEST(test_frame_pull_garbage)
 		evbuffer_add(in, h, 4);
 		evbuffer_add(in, bodies[i], sizeof(bodies[i]));
 		evbuffer_add(in, "xyz", 3);	/* the next frame's bytes stay */
-		ck_assert_int_eq(frame_pull_request(in, 1024, &req, NULL), -EBADMSG);
+		ck_assert_int_eq(frame_pull_request(in, 1024, &req, NULL, NULL), -EBADMSG);
 		ck_assert_ptr_null(req);
 		ck_assert_uint_eq(evbuffer_get_length(in), 3);
 		evbuffer_free(in);
@@ -348,7 +348,7 @@ START_TEST(test_frame_pull_large_requests)
 		reclaim__v1__request__pack(&req, buf + FRAME_HEADER_BYTES);
 		evbuffer_add(in, buf, FRAME_HEADER_BYTES + len);
 		free(buf);
-		ck_assert_int_eq(frame_pull_request(in, 1u << 20, &got, NULL), FRAME_READY);
+		ck_assert_int_eq(frame_pull_request(in, 1u << 20, &got, NULL, NULL), FRAME_READY);
 		ck_assert_uint_eq(got->id, 100 + i);
 		if (i == 0) {
 			size_t k;
@@ -370,6 +370,64 @@ START_TEST(test_frame_pull_large_requests)
 }
 END_TEST
 
+/*
+ * A string whose bytes hold a NUL decodes cut short at it (protobuf-c gives C strings): the
+ * frame says which field, at any depth, so that the request is refused. Bytes fields may hold
+ * any byte. Frames encoded by hand: the packer stops at the NUL.
+ */
+static const char *pull_nul(const uint8_t *body, size_t len, Request **ret)
+{
+	struct evbuffer *in = evbuffer_new();
+	const char *nul = "unset";
+	uint8_t h[4];
+
+	frame_put_header(h, (uint32_t)len);
+	evbuffer_add(in, h, 4);
+	evbuffer_add(in, body, len);
+	ck_assert_int_eq(frame_pull_request(in, 1024, ret, NULL, &nul), FRAME_READY);
+	evbuffer_free(in);
+	return nul;
+}
+
+START_TEST(test_frame_string_with_nul)
+{
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__FileWrite fw = RECLAIM__V1__FILE_WRITE__INIT;
+	uint8_t body[256], zeros[8] = { 0 };
+	Request *got = NULL;
+	size_t len, at;
+	const char *nul;
+
+	/* FileWrite { path: "x\0y" } packed with "xzy", then the z made a NUL on the wire. */
+	fw.path = "xzy";
+	req.id = 5;
+	req.msg_case = REQ(FILE_WRITE);
+	req.file_write = &fw;
+	len = reclaim__v1__request__pack(&req, body);
+	for (at = 0; at + 2 < len && memcmp(body + at, "xzy", 3); at++)
+		;
+	ck_assert_uint_lt(at + 2, len);
+	nul = pull_nul(body, len, &got);
+	ck_assert_ptr_null(nul);			/* as it was: no NUL */
+	ck_assert_str_eq(got->file_write->path, "xzy");
+	reclaim__v1__request__free_unpacked(got, NULL);
+	body[at + 1] = 0;
+	nul = pull_nul(body, len, &got);
+	ck_assert_ptr_nonnull(nul);
+	ck_assert_str_eq(nul, "path");
+	ck_assert_str_eq(got->file_write->path, "x");	/* what the handler would have seen */
+	reclaim__v1__request__free_unpacked(got, NULL);
+
+	/* Bytes may hold NULs: a FileWrite's data of zeros is no string. */
+	fw.path = "p";
+	fw.data.data = zeros;
+	fw.data.len = sizeof(zeros);
+	len = reclaim__v1__request__pack(&req, body);
+	ck_assert_ptr_null(pull_nul(body, len, &got));
+	reclaim__v1__request__free_unpacked(got, NULL);
+}
+END_TEST
+
 /* A valid frame whose message is a field this server does not know: decodes, case unset. */
 START_TEST(test_frame_pull_unknown_field)
 {
@@ -381,7 +439,7 @@ START_TEST(test_frame_pull_unknown_field)
 	frame_put_header(h, sizeof(body));
 	evbuffer_add(in, h, 4);
 	evbuffer_add(in, body, sizeof(body));
-	ck_assert_int_eq(frame_pull_request(in, 1024, &req, NULL), FRAME_READY);
+	ck_assert_int_eq(frame_pull_request(in, 1024, &req, NULL, NULL), FRAME_READY);
 	ck_assert_uint_eq(req->id, 7);
 	ck_assert_int_eq(req->msg_case, RECLAIM__V1__REQUEST__MSG__NOT_SET);
 	ck_assert_uint_eq(req->base.n_unknown_fields, 1);
@@ -1012,6 +1070,7 @@ static Suite *make_suite(void)
 	tcase_add_test(frame, test_frame_pull_large_requests);
 	tcase_add_test(frame, test_frame_pull_garbage);
 	tcase_add_test(frame, test_frame_pull_unknown_field);
+	tcase_add_test(frame, test_frame_string_with_nul);
 	tcase_add_test(frame, test_frame_push_response);
 	tcase_add_test(status, test_status_table);
 	tcase_add_test(status, test_status_names_cover_enum);
