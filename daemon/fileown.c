@@ -67,6 +67,7 @@ struct file_owners {
 	size_t nr, cap;
 	struct unlinked_charge *unlinked;
 	size_t nr_unlinked, cap_unlinked;
+	size_t nr_unlinked_looked;	/* left by the last unlinked_prune */
 };
 
 static bool in_group(const struct file_cred *cred, gid_t gid)
@@ -496,6 +497,8 @@ static struct file_entry *entry_find_unlinked(struct file_owners *fo, const char
 
 /* Keep charging E's owner for the file it was, ID, removed now: see struct unlinked_charge.
  * Without memory for it the charge goes, as it did before there was one. */
+static void unlinked_prune(struct file_owners *fo);
+
 static void unlinked_add(struct file_owners *fo, const struct file_entry *e,
 			 const struct file_id *id)
 {
@@ -512,6 +515,10 @@ static void unlinked_add(struct file_owners *fo, const struct file_entry *e,
 	}
 	fo->unlinked[fo->nr_unlinked++] = (struct unlinked_charge){ e->uid, id->dev, id->ino,
 								     e->size };
+	/* Looked at when a limit is near, which a uid far below it (or an admin) never is: so
+	 * also whenever the list has doubled since, that it stays as long as what is held. */
+	if (fo->nr_unlinked >= 2 * fo->nr_unlinked_looked + 16)
+		unlinked_prune(fo);
 }
 
 /*
@@ -547,6 +554,7 @@ static void unlinked_prune(struct file_owners *fo)
 	for (i = n; i-- > 0;)
 		if (!held[i])
 			fo->unlinked[i] = fo->unlinked[--fo->nr_unlinked];
+	fo->nr_unlinked_looked = fo->nr_unlinked;
 	free(held);
 }
 

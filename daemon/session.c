@@ -355,19 +355,21 @@ static void session_process(struct session *session);
 /* Answers of @uid were read or dropped: calls of the uid that waited for that may start. */
 static void out_wake_uid(struct server *s, uid_t uid)
 {
-	struct session *other, *next;
+	struct session *other;
 
+again:
 	if (!s->nr_out_wait)
 		return;
-	for (other = TAILQ_FIRST(&s->sessions); other; other = next) {
-		next = TAILQ_NEXT(other, link);
+	TAILQ_FOREACH(other, &s->sessions, link) {
 		if (!other->out_wait || other->cred.uid != uid)
 			continue;
 		if (session_out_over(other))
 			return;
 		other->out_wait = false;
 		s->nr_out_wait--;
+		/* It may close others (a failed flush): the walk starts again, one fewer waiting. */
 		session_process(other);
+		goto again;
 	}
 }
 
@@ -757,6 +759,8 @@ static void session_process(struct session *session)
 			}
 			break;		/* session_out_wake comes back here */
 		}
+		if (call)
+			session_out_unwait(session);
 		if (!call) {
 			if (session->state > SESSION_READY || evbuffer_get_length(session->in) == 0)
 				break;

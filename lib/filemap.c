@@ -120,6 +120,7 @@ static bool inode_unlinked(const struct address_space *mapping)
 }
 
 static void file_teardown(struct rcl_engine *engine, struct address_space *mapping);
+static bool file_try_teardown(struct rcl_engine *engine, struct address_space *mapping);
 
 /*
  * An unused file whose last link is gone: the kernel's iput_final evicts such an inode at
@@ -128,7 +129,7 @@ static void file_teardown(struct rcl_engine *engine, struct address_space *mappi
  * taken, beyond any limit on what a client's files may take, for as long as a page or a
  * shadow entry of the file remained. Writes already in flight are waited for (the pages are
  * the I/O's until it ends), held meanwhile as file_drop_unused holds. False if it could not
- * go yet (a write still in flight): it stays for the next prune.
+ * go yet (a write in flight, a page reclaim holds): it stays for the next prune.
  */
 static bool file_evict(struct rcl_engine *engine, struct address_space *mapping)
 {
@@ -145,8 +146,7 @@ static bool file_evict(struct rcl_engine *engine, struct address_space *mapping)
 	filemap_fdatawait_range(engine, mapping, 0, ULONG_MAX);
 	if (--mapping->refcount || mapping->nr_writeback)
 		return false;
-	file_teardown(engine, mapping);
-	return true;
+	return file_try_teardown(engine, mapping);
 }
 
 /*
@@ -189,9 +189,11 @@ struct address_space *file_open(struct rcl_engine *engine, const char *path, uin
 				bool create, int *ret_err)
 {
 	struct address_space *mapping;
+	bool pruned = false;
 	struct stat st;
 	int fd, err;
 
+again:
 	for (mapping = engine->files; mapping; mapping = mapping->next) {
 		if (mapping->unlinked || strcmp(mapping->path, path) != 0)
 			continue;
@@ -202,7 +204,13 @@ struct address_space *file_open(struct rcl_engine *engine, const char *path, uin
 		mapping->unlinked = true;
 		break;
 	}
-	file_prune_unused(engine);
+	if (!pruned) {
+		/* An eviction in the prune may let mm_lock go: an open meanwhile may have cached
+		 * this file, and a second cache of it must never be made. Look again. */
+		pruned = true;
+		file_prune_unused(engine);
+		goto again;
+	}
 	fd = open_beneath(engine, path, O_RDWR | (create ? O_CREAT : 0) |
 					(engine->config.file_buffered ? 0 : O_DIRECT));
 	if (fd < 0) {
@@ -252,8 +260,9 @@ fail:
 }
 
 /*
- * Free the cache of a file whose dirty pages are written and nobody uses: without letting
- * mm_lock go, so that nobody finds it meanwhile.
+ * Free the cache of a file nobody uses, without letting mm_lock go, so that nobody finds it
+ * meanwhile. A page still dirty (its write failed, or the file is unlinked) is cleaned first,
+ * so that the dirty counts stay true.
  */
 static void file_teardown(struct rcl_engine *engine, struct address_space *mapping)
 {
@@ -267,7 +276,8 @@ static void file_teardown(struct rcl_engine *engine, struct address_space *mappi
 		if (slot_is_page(s)) {
 			struct page *page = pfn_to_page(engine, slot_pfn(s));
 
-			/* Unmapped and clean: what remains is the cache's reference. */
+			clear_page_dirty_for_io(page);
+			/* Unmapped: what remains is the cache's reference. */
 			if (PageLRU(page) && isolate_lru_page(page) == 0)
 				put_page(page);
 			delete_from_page_cache(page);
@@ -281,6 +291,26 @@ static void file_teardown(struct rcl_engine *engine, struct address_space *mappi
 		}
 	}
 	mapping_free(engine, mapping);
+}
+
+/*
+ * file_teardown while the engine runs: unless a page of the file is off its LRU list. Such a
+ * page is reclaim's, isolated while it let mm_lock go (take_back_unlocked), and reclaim would
+ * come back to a page without its cache: the file stays for a later try. false then.
+ */
+static bool file_try_teardown(struct rcl_engine *engine, struct address_space *mapping)
+{
+	unsigned long i;
+
+	lru_add_drain_all(engine);
+	xa_for_each_range(&mapping->i_pages, i, 0, ULONG_MAX) {
+		pgcache_slot_t s = page_cache_slot(mapping, i);
+
+		if (slot_is_page(s) && !PageLRU(pfn_to_page(engine, slot_pfn(s))))
+			return false;
+	}
+	file_teardown(engine, mapping);
+	return true;
 }
 
 /* Drop the cache of a file nobody uses any more (the engine's end); its dirty pages are
@@ -302,35 +332,42 @@ void file_put_final(struct rcl_engine *engine, struct address_space *mapping)
  */
 static void file_drop_unused(struct rcl_engine *engine, struct address_space *mapping)
 {
+	int err;
+
 	mapping->refcount++;	/* ours while we wait: a second failing open leaves it to us */
-	filemap_write_and_wait(engine, mapping);
-	if (!--mapping->refcount && !mapping->nr_writeback)
-		file_teardown(engine, mapping);
+	err = filemap_write_and_wait(engine, mapping);
+	/* A write that failed keeps the file, its error for the next sync to report. */
+	if (!--mapping->refcount && !mapping->nr_writeback && !mapping->nr_dirty && !err)
+		file_try_teardown(engine, mapping);
 }
 
 /*
- * Let go of every file nobody uses, cache and descriptor, its dirty pages written first: the
- * daemon's descriptors are nearly all taken, and the cache of files a client wrote once and
- * closed held them from everyone else (the kernel's inode shrinker, prune_icache_sb, under a
- * pressure of its own). A file dropped may let mm_lock go, so the walk starts again after
- * each, at most once per file that was on the list. Returns how many went.
+ * Let go of every clean file nobody uses, cache and descriptor: the daemon's descriptors are
+ * nearly all taken, and the cache of files a client wrote once and closed held them from
+ * everyone else (the kernel's inode shrinker, prune_icache_sb, under a pressure of its own;
+ * here a cached page needs its file's descriptor, so the clean cache goes with it). Files
+ * with dirty pages, writes in flight or an error to report stay, and the flusher is woken to
+ * write every dirty page (as reclaim wakes it, wakeup_flusher_threads), for a later call to
+ * find them clean. Nothing here lets mm_lock go or waits for I/O. Returns how many went.
  */
 unsigned int file_shrink_unused(struct rcl_engine *engine)
 {
-	struct address_space *mapping;
-	unsigned int nr = 0, tries = 0, files = 0;
+	struct address_space *mapping, *next;
+	unsigned int nr = 0;
+	bool dirty = false;
 
-	for (mapping = engine->files; mapping; mapping = mapping->next)
-		files++;
-again:
-	for (mapping = engine->files; mapping && tries < files; mapping = mapping->next) {
-		if (mapping->refcount || mapping->nr_writeback)
+	for (mapping = engine->files; mapping; mapping = next) {
+		next = mapping->next;
+		if (mapping->refcount)
 			continue;
-		tries++;
-		nr++;
-		file_drop_unused(engine, mapping);
-		goto again;
+		if (mapping->nr_writeback || mapping->nr_dirty || mapping->wb_err) {
+			dirty |= mapping->nr_dirty != 0;
+			continue;
+		}
+		nr += file_try_teardown(engine, mapping);
 	}
+	if (dirty)
+		wakeup_flusher_threads(engine);
 	return nr;
 }
 

@@ -395,6 +395,47 @@ START_TEST(test_removed_file_goes_with_its_last_user)
 }
 END_TEST
 
+/*
+ * Descriptors short: rcl_file_shrink_unused lets go of the clean files nobody uses, cache and
+ * descriptor, and keeps those with dirty pages (a write that failed among them), whose bytes
+ * are not yet on disk; the dirty counts stay true throughout.
+ */
+START_TEST(test_shrink_lets_go_of_clean_unused_files)
+{
+	static char data[16 * PAGE];
+	struct rcl_file *held;
+	struct fixture f;
+	uint64_t dirty;
+	unsigned int files;
+
+	fixture_setup(&f, 16, 0, 1);
+	memset(data, 0x53, sizeof(data));
+	ck_assert_int_eq(rcl_file_write(f.e, "clean", 0, data, sizeof(data)), 0);
+	ck_assert_int_eq(rcl_file_write(f.e, "inuse", 0, data, sizeof(data)), 0);
+	ck_assert_int_eq(rcl_file_open(f.e, "inuse", 0, &held), 0);
+	ck_assert_int_eq(rcl_sync_all(f.e), 0);
+	ck_assert_int_eq(rcl_file_write(f.e, "dirty", 0, data, sizeof(data)), 0);
+	dirty = fixture_vmstat(f.e, "nr_dirty");
+	ck_assert_uint_ge(dirty, 16);
+	files = cached_files(f.e);
+	ck_assert_uint_eq(rcl_file_shrink_unused(f.e), 1);		/* "clean" alone */
+	ck_assert_uint_eq(cached_files(f.e), files - 1);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_dirty"), dirty);
+
+	/* Its write failing, "dirty" stays dirty, and stays. */
+	io_inject_fault(f.e->file_io, true, 1, -ENOSPC);
+	ck_assert_int_eq(rcl_sync_all(f.e), -ENOSPC);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_dirty"), dirty);
+	ck_assert_uint_eq(rcl_file_shrink_unused(f.e), 0);
+	ck_assert_uint_eq(cached_files(f.e), files - 1);
+	ck_assert_int_eq(rcl_sync_all(f.e), 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_dirty"), 0);
+	ck_assert_uint_eq(rcl_file_shrink_unused(f.e), 1);		/* clean now */
+	rcl_file_close(held);
+	fixture_teardown(&f);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("files");
@@ -410,6 +451,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_recreated_file_is_a_new_file);
 	tcase_add_test(tc, test_unused_empty_files_give_their_descriptor_back);
 	tcase_add_test(tc, test_removed_file_goes_with_its_last_user);
+	tcase_add_test(tc, test_shrink_lets_go_of_clean_unused_files);
 	suite_add_tcase(s, tc);
 	return s;
 }
