@@ -734,11 +734,15 @@ static int cmd_nul_path(struct rclc *c)
 {
 	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
 	Reclaim__V1__FileWrite fw = RECLAIM__V1__FILE_WRITE__INIT;
+	Reclaim__V1__FileRange range = RECLAIM__V1__FILE_RANGE__INIT, *rp = &range;
 	Reclaim__V1__Response *resp;
 	uint8_t body[128];
 	size_t len, at;
 
 	fw.path = "xzy";
+	range.length = 4;
+	fw.ranges = &rp;
+	fw.n_ranges = 1;
 	fw.data.data = (uint8_t *)"data";
 	fw.data.len = 4;
 	req.msg_case = RECLAIM__V1__REQUEST__MSG_FILE_WRITE;
