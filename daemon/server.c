@@ -135,8 +135,9 @@ static void server_refresh_summary(struct server *s)
 }
 
 /*
- * Descriptors ran short for a client: the files nobody uses let theirs go, on a worker (the
- * engine writes their dirty pages first). One at a time, at most once a cron tick.
+ * Descriptors ran short for a client: the clean files nobody uses let theirs go, on a worker
+ * (the engine's lock; the dirty ones go at a later tick, once the flusher has written them).
+ * One at a time, at most once a cron tick.
  */
 struct shrink_job {
 	struct job job;

@@ -203,6 +203,11 @@ static void session_resume_reading(struct session *session)
  */
 #define INBOUND_FRAMES	4
 
+static uint64_t inbound_share(const struct server *s)
+{
+	return INBOUND_FRAMES * (s->config->max_frame_bytes + FRAME_HEADER_BYTES);
+}
+
 static uint64_t inbound_reserved_of_uid(const struct server *s, uid_t uid)
 {
 	const struct session *other;
@@ -231,8 +236,7 @@ static bool inbound_partial(const struct session *session, uint32_t *ret_body)
  * other frames take. */
 static bool inbound_take(struct session *session, uint32_t body, uint64_t *ret_taken)
 {
-	const struct daemon_config *cfg = session->server->config;
-	uint64_t share = INBOUND_FRAMES * (cfg->max_frame_bytes + FRAME_HEADER_BYTES);
+	uint64_t share = inbound_share(session->server);
 
 	*ret_taken = inbound_reserved_of_uid(session->server, session->cred.uid);
 	if (*ret_taken + FRAME_HEADER_BYTES + body > share)
@@ -244,7 +248,6 @@ static bool inbound_take(struct session *session, uint32_t body, uint64_t *ret_t
 static void session_inbound_hold(struct session *session, const char *what, uint64_t taken)
 {
 	static struct log_ratelimit held;
-	const struct daemon_config *cfg = session->server->config;
 
 	session->inbound_held = true;
 	session->server->nr_inbound_held++;
@@ -253,7 +256,7 @@ static void session_inbound_hold(struct session *session, const char *what, uint
 		log_info("connection %llu (uid %u): %s waits: the uid's frames arriving and "
 			 "requests queued take %" PRIu64 " of its %" PRIu64 " bytes",
 			 (unsigned long long)session->id, (unsigned int)session->cred.uid, what,
-			 taken, INBOUND_FRAMES * (cfg->max_frame_bytes + FRAME_HEADER_BYTES));
+			 taken, inbound_share(session->server));
 }
 
 /*
@@ -263,8 +266,7 @@ static void session_inbound_hold(struct session *session, const char *what, uint
  */
 static void session_inbound_reserve(struct session *session)
 {
-	const struct daemon_config *cfg = session->server->config;
-	uint64_t share = INBOUND_FRAMES * (cfg->max_frame_bytes + FRAME_HEADER_BYTES), taken;
+	uint64_t share = inbound_share(session->server), taken;
 	char what[48];
 	uint32_t body;
 
@@ -291,7 +293,7 @@ static void session_inbound_reserve(struct session *session)
  */
 static void inbound_wake_held(struct server *s, uid_t uid)
 {
-	uint64_t share = INBOUND_FRAMES * (s->config->max_frame_bytes + FRAME_HEADER_BYTES);
+	uint64_t share = inbound_share(s);
 	struct session *other;
 	uint64_t taken;
 	uint32_t body;
@@ -329,11 +331,6 @@ static void out_counted(struct evbuffer *buf, const struct evbuffer_cb_info *inf
 	(void)buf;
 	s->out_queued += info->n_added;
 	s->out_queued -= info->n_deleted;
-}
-
-static uint64_t inbound_share(const struct server *s)
-{
-	return INBOUND_FRAMES * (s->config->max_frame_bytes + FRAME_HEADER_BYTES);
 }
 
 static bool session_out_over(const struct session *session)

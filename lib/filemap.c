@@ -157,8 +157,9 @@ static bool file_evict(struct rcl_engine *engine, struct address_space *mapping)
  * one with neither pages nor shadows left (reclaim, drop_caches and the shadow shrinker took
  * them), no write in flight and no error still to report goes, descriptor and all, and every
  * unused one whose last link is gone goes whatever it caches (file_evict). A walk of the list
- * the lookup walked already, started again after an eviction, which may let mm_lock go;
- * mm_lock held, which every change of nrpages, nrexceptional and nr_writeback holds too.
+ * the lookup walked already, started again after an eviction, which may let mm_lock go; one
+ * that cannot go yet ends it, for the next prune to try again. mm_lock held, which every
+ * change of nrpages, nrexceptional and nr_writeback holds too.
  */
 void file_prune_unused(struct rcl_engine *engine)
 {

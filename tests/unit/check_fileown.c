@@ -158,6 +158,20 @@ START_TEST(test_table_records_survives_and_forgets)
 }
 END_TEST
 
+/* A table in new directories D, with files a and b made by CRED. */
+static struct file_owners *owners_with_a_and_b(struct dirs *d, const struct file_cred *cred)
+{
+	struct file_owners *fo;
+	struct file_attr attr;
+	bool created;
+
+	dirs_make(d);
+	ck_assert_int_eq(file_owners_new(d->state, d->data, &fo), 0);
+	ck_assert_int_eq(file_owners_open(fo, "a", cred, true, 0600, &attr, &created), 0);
+	ck_assert_int_eq(file_owners_open(fo, "b", cred, true, 0600, &attr, &created), 0);
+	return fo;
+}
+
 /*
  * file_owners_grow: a file is charged to its owner as far as it was let grow, the owner's
  * files together held to the limit; after a restart each is charged its size on disk. A file
@@ -167,17 +181,12 @@ START_TEST(test_grow_charges_the_owner)
 {
 	struct file_cred alice = { 1000, 1000, NULL, 0, false };
 	struct file_owners *fo;
-	struct file_attr attr;
 	uint64_t usage = 0;
 	uid_t owner = 0;
 	struct dirs d;
 	char path[160];
-	bool created;
 
-	dirs_make(&d);
-	ck_assert_int_eq(file_owners_new(d.state, d.data, &fo), 0);
-	ck_assert_int_eq(file_owners_open(fo, "a", &alice, true, 0600, &attr, &created), 0);
-	ck_assert_int_eq(file_owners_open(fo, "b", &alice, true, 0600, &attr, &created), 0);
+	fo = owners_with_a_and_b(&d, &alice);
 	ck_assert_int_eq(file_owners_grow(fo, "a", 6000, 10000, true, &owner, &usage), 0);
 	ck_assert_uint_eq(owner, 1000);
 	ck_assert_uint_eq(usage, 6000);
@@ -219,13 +228,9 @@ START_TEST(test_removed_file_charged_while_held)
 	uid_t owner = 0;
 	struct dirs d;
 	char path[160];
-	bool created;
 	int fd;
 
-	dirs_make(&d);
-	ck_assert_int_eq(file_owners_new(d.state, d.data, &fo), 0);
-	ck_assert_int_eq(file_owners_open(fo, "a", &alice, true, 0600, &attr, &created), 0);
-	ck_assert_int_eq(file_owners_open(fo, "b", &alice, true, 0600, &attr, &created), 0);
+	fo = owners_with_a_and_b(&d, &alice);
 	ck_assert_int_eq(file_owners_grow(fo, "a", 6000, 10000, true, &owner, &usage), 0);
 	snprintf(path, sizeof(path), "%s/a", d.data);
 	fd = open(path, O_RDONLY);			/* what a region of it would hold */

@@ -231,9 +231,9 @@ int rcl_file_create(struct rcl_engine *engine, const char *path, uint64_t size);
  * later (a region freed, a handle closed).
  */
 void rcl_file_release_unused(struct rcl_engine *engine);
-/* Let go of every file nothing uses, its cache and its descriptor, whatever it caches (dirty
- * pages written back first): for a process whose descriptors are running out. Returns how
- * many files went. */
+/* Let go of every clean file nothing uses, its cache and its descriptor, without I/O: for a
+ * process whose descriptors are running out. Files with dirty pages stay, and the flusher is
+ * woken to write them for a later call. Returns how many files went. */
 unsigned int rcl_file_shrink_unused(struct rcl_engine *engine);
 
 /* posix_fadvise(2) advice, with the kernel's values. */
