@@ -372,11 +372,16 @@ unsigned int file_shrink_unused(struct rcl_engine *engine)
 	return nr;
 }
 
+/*
+ * iput: the cache outlives its users, pages stay cached until reclaim or shutdown; but the
+ * last user of a file whose last link is gone evicts it at once, as iput_final does
+ * (file_prune_unused, which may let mm_lock go). A put where that cannot be, inside a walk of
+ * engine->files or of the regions, is a plain decrement that sets files_put_unpruned.
+ */
 void file_put(struct rcl_engine *engine, struct address_space *mapping)
 {
-	/* The cache outlives its users: pages stay cached until reclaim or shutdown. */
-	(void)engine;
-	mapping->refcount--;
+	if (!--mapping->refcount && inode_unlinked(mapping))
+		file_prune_unused(engine);
 }
 
 /*

@@ -34,9 +34,9 @@ static void *flusher_main(void *arg)
 		else
 			wb_periodic(engine);
 		writeback_reap(engine);	/* completions nobody else took off the rings */
-		/* A file removed while the walks above held it went unpruned: let it go now. */
-		if (engine->files_walked_unused) {
-			engine->files_walked_unused = false;
+		/* A file removed while a walk or a region held it went unpruned: let it go. */
+		if (engine->files_put_unpruned) {
+			engine->files_put_unpruned = false;
 			file_prune_unused(engine);
 		}
 	}

@@ -605,7 +605,7 @@ done:
 	/* The file's last user: one removed meanwhile was passed over by its remover's prune,
 	 * which the flusher does again after its round (file_prune_unused). */
 	if (!--mapping->refcount)
-		engine->files_walked_unused = true;
+		engine->files_put_unpruned = true;
 out:
 	if (ret_next)
 		*ret_next = next;

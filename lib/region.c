@@ -87,7 +87,10 @@ static void __region_free(struct rcl_engine *engine, struct region *region)
 				break;
 			}
 		}
-		file_put(engine, region->file);
+		/* Not file_put: an OOM kill or a region's free may be inside a walk. The
+		 * free prunes after (rcl_region_free), the flusher after any other. */
+		if (!--region->file->refcount)
+			engine->files_put_unpruned = true;
 	}
 	if (region->anon) {
 		mapping_unregister(engine, region->anon);
@@ -1061,8 +1064,9 @@ int rcl_sync_all(struct rcl_engine *engine)
 			mapping->refcount++;
 			if ((e = filemap_write_and_wait(engine, mapping)) && !err)
 				err = e;
-			file_put(engine, mapping);
+			mapping->refcount--;	/* not file_put: its next is read */
 		}
+		file_prune_unused(engine);	/* one removed meanwhile */
 		mm_unlock(engine);
 		free(files);
 		free(fsync_errs);

@@ -6,6 +6,7 @@
 #define RCL_ENGINE_FIXTURE_H
 
 #include <check.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,6 +173,22 @@ static inline uint64_t fixture_memcg_value(struct rcl_engine *e, uint32_t id, bo
 	v = text_value(buf, name);
 	free(buf);
 	return v;
+}
+
+/* Descriptors of the process that lead to a file removed since (st_nlink 0). */
+static inline unsigned int fixture_unlinked_fds(void)
+{
+	unsigned int n = 0;
+	struct dirent *d;
+	struct stat st;
+	DIR *dir = opendir("/proc/self/fd");
+
+	while (dir && (d = readdir(dir)))
+		n += d->d_name[0] != '.' && atoi(d->d_name) != dirfd(dir) &&
+		     fstat(atoi(d->d_name), &st) == 0 && S_ISREG(st.st_mode) && !st.st_nlink;
+	if (dir)
+		closedir(dir);
+	return n;
 }
 
 /* Write pages [first, first + pages) of region @id with the pattern of @seed. */

@@ -333,22 +333,6 @@ START_TEST(test_unused_empty_files_give_their_descriptor_back)
 }
 END_TEST
 
-/* Descriptors of the process that lead to a file removed since (st_nlink 0). */
-static unsigned int unlinked_fds(void)
-{
-	unsigned int n = 0;
-	struct dirent *d;
-	struct stat st;
-	DIR *dir = opendir("/proc/self/fd");
-
-	while (dir && (d = readdir(dir)))
-		n += d->d_name[0] != '.' && atoi(d->d_name) != dirfd(dir) &&
-		     fstat(atoi(d->d_name), &st) == 0 && S_ISREG(st.st_mode) && !st.st_nlink;
-	if (dir)
-		closedir(dir);
-	return n;
-}
-
 /*
  * A file removed (here by hand) while a region maps it lives on for the region, as an unlinked
  * inode does; once its last user is gone its cache goes, dirty pages unwritten (nobody can
@@ -358,6 +342,7 @@ static unsigned int unlinked_fds(void)
 START_TEST(test_removed_file_goes_with_its_last_user)
 {
 	static char data[64 * PAGE];
+	struct rcl_file *held;
 	struct fixture f;
 	char path[160];
 	uint64_t written, files;
@@ -365,7 +350,7 @@ START_TEST(test_removed_file_goes_with_its_last_user)
 	uint32_t id;
 
 	fixture_setup(&f, 16, 0, 1);
-	base = unlinked_fds();		/* the engine's own (a memfd) */
+	base = fixture_unlinked_fds();		/* the engine's own (a memfd) */
 	snprintf(path, sizeof(path), "%s/gone", f.data);
 	memset(data, 0x47, sizeof(data));
 	ck_assert_int_eq(rcl_file_write(f.e, "gone", 0, data, sizeof(data)), 0);
@@ -375,10 +360,10 @@ START_TEST(test_removed_file_goes_with_its_last_user)
 	id = file_region(&f, "gone", 64, 0, RCL_REGION_SHARED);
 	ck_assert_int_eq(unlink(path), 0);
 	rcl_file_release_unused(f.e);
-	ck_assert_uint_eq(unlinked_fds(), base + 1);	/* the region's still */
+	ck_assert_uint_eq(fixture_unlinked_fds(), base + 1);	/* the region's still */
 	ck_assert_uint_ge(fixture_vmstat(f.e, "nr_dirty"), 64);
 	ck_assert_int_eq(rcl_region_free(f.e, id), 0);
-	ck_assert_uint_eq(unlinked_fds(), base);
+	ck_assert_uint_eq(fixture_unlinked_fds(), base);
 	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_dirty"), 0);
 	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_written"), written);	/* dropped, not written */
 	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_file_pages"), files - 64);
@@ -386,9 +371,21 @@ START_TEST(test_removed_file_goes_with_its_last_user)
 	/* Unused when removed: rcl_file_release_unused lets it go at once. */
 	ck_assert_int_eq(rcl_file_write(f.e, "gone", 0, data, sizeof(data)), 0);
 	ck_assert_int_eq(unlink(path), 0);
-	ck_assert_uint_eq(unlinked_fds(), base + 1);
+	ck_assert_uint_eq(fixture_unlinked_fds(), base + 1);
 	rcl_file_release_unused(f.e);
-	ck_assert_uint_eq(unlinked_fds(), base);
+	ck_assert_uint_eq(fixture_unlinked_fds(), base);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_dirty"), 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_written"), written);
+
+	/* Held open when removed: its close, the last put, lets it go (iput_final), with no
+	 * prune after it. */
+	ck_assert_int_eq(rcl_file_write(f.e, "gone", 0, data, sizeof(data)), 0);
+	ck_assert_int_eq(rcl_file_open(f.e, "gone", 0, &held), 0);
+	ck_assert_int_eq(unlink(path), 0);
+	rcl_file_release_unused(f.e);
+	ck_assert_uint_eq(fixture_unlinked_fds(), base + 1);
+	rcl_file_close(held);
+	ck_assert_uint_eq(fixture_unlinked_fds(), base);
 	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_dirty"), 0);
 	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_written"), written);
 	fixture_teardown(&f);

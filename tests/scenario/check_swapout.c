@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -373,6 +374,44 @@ static void hold_release(void)
 	pthread_mutex_unlock(&held.lock);
 }
 
+/*
+ * A file removed while a sync held it, with nobody else using it: the sync's put is its last,
+ * and lets it go (iput_final) with its descriptor, which held its blocks on disk. Before, the
+ * sync dropped its reference without a prune, and the file stayed open until the next
+ * remove, open or region free happened to prune. The remove comes in the window where the
+ * sync's own writes are submitted without mm_lock (unlocked_submit_hook, on the test's thread).
+ */
+static char removed_path[256];
+static atomic_bool remove_armed;
+
+static void remove_at_submit(struct rcl_engine *engine)
+{
+	(void)engine;
+	if (atomic_exchange(&remove_armed, false))
+		ck_assert_int_eq(unlink(removed_path), 0);
+}
+
+START_TEST(test_sync_lets_go_of_a_file_removed_under_it)
+{
+	static char data[64 * PAGE];
+	unsigned int base;
+	struct fixture f;
+
+	daemon_setup(&f, 16, 64);
+	base = fixture_unlinked_fds();
+	snprintf(removed_path, sizeof(removed_path), "%s/gone", f.data);
+	memset(data, 0x5a, sizeof(data));
+	ck_assert_int_eq(rcl_file_write(f.e, "gone", 0, data, sizeof(data)), 0);
+	atomic_store(&remove_armed, true);
+	f.e->unlocked_submit_hook = remove_at_submit;
+	ck_assert_int_eq(rcl_sync_all(f.e), 0);
+	f.e->unlocked_submit_hook = NULL;
+	ck_assert(!atomic_load(&remove_armed));		/* removed in the window */
+	ck_assert_uint_eq(fixture_unlinked_fds(), base);
+	daemon_teardown(&f);
+}
+END_TEST
+
 /* Over RLIMIT_FSIZE (8 MiB, SIGXFSZ ignored) for the growing creates of the tests below. */
 static void fsize_limit(struct rlimit *old)
 {
@@ -523,6 +562,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_msync_writes_pages_rewritten_in_flight);
 	tcase_add_test(tc, test_file_writes_go_out_unlocked);
 	tcase_add_test(tc, test_sync_waits_for_the_flushers_writes);
+	tcase_add_test(tc, test_sync_lets_go_of_a_file_removed_under_it);
 	tcase_add_test(tc, test_file_dropped_beside_the_flusher);
 	tcase_add_test(tc, test_file_found_while_it_is_dropped);
 	suite_add_tcase(s, tc);
