@@ -184,7 +184,7 @@ static const struct config_key config_keys[] = {
 	K("metrics-listen", KEY_STRING, metrics_listen, 0, 0, "HOST:PORT",
 	  "serve Prometheus /metrics over HTTP there (default: off)"),
 	K("min-free-kbytes", KEY_UINT, engine.min_free_kbytes, 0, 1u << 30, "N",
-	  "reserve below which only the entitled allocate (default: computed)"),
+	  "reserve below which only the entitled allocate (default, and 0: computed from the zones)"),
 	K("watermark-scale-factor", KEY_UINT, engine.watermark_scale_factor, 1, 1000, "N",
 	  "kswapd's low/high gap in 1/10000 of a zone (default 10)"),
 	K("swappiness", KEY_UINT, tunables[RCL_TUNABLE_SWAPPINESS], 0, 100, "N",

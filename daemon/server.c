@@ -638,16 +638,16 @@ static void on_reload_change(void *arg, const struct config_change *ch)
 	rj->changes[rj->nr_changes++] = *ch;
 }
 
-/* On a worker: apply one change and log it. */
-/* The value a tunable's config text VALUE sets: min-free-kbytes 0 is what the engine
- * computed at start. */
-static uint64_t reload_value(struct server *s, const struct config_change *ch, const char *value)
+/* Whether CH's value is 0 standing for what the engine computes: min-free-kbytes. */
+static bool reload_value_computed(const struct config_change *ch)
 {
-	uint64_t v = strtoull(value, NULL, 10);
+	return ch->tunable == RCL_TUNABLE_MIN_FREE_KBYTES && strtoull(ch->new_value, NULL, 10) == 0;
+}
 
-	if (ch->tunable == RCL_TUNABLE_MIN_FREE_KBYTES && v == 0)
-		v = s->boot_min_free_kbytes;
-	return v;
+/* The value CH's config text sets: min-free-kbytes 0 is what the engine computed at start. */
+static uint64_t reload_value(struct server *s, const struct config_change *ch)
+{
+	return reload_value_computed(ch) ? s->boot_min_free_kbytes : strtoull(ch->new_value, NULL, 10);
 }
 
 /*
@@ -675,7 +675,7 @@ static void reload_run(struct job *job)
 		if (!ch->reloadable || ch->tunable < 0)
 			continue;
 		rcl_tunable_get(s->engine, (enum rcl_tunable)ch->tunable, &rj->was[i]);
-		rj->now[i] = reload_value(s, ch, ch->new_value);
+		rj->now[i] = reload_value(s, ch);
 		r = rcl_tunable_set(s->engine, (enum rcl_tunable)ch->tunable, rj->now[i]);
 		if (r == 0)
 			continue;
@@ -700,8 +700,8 @@ static void reload_log(const struct reload_job *rj, int i)
 		log_warning("reload: %s %s -> %s needs a restart, not applied", ch->key,
 			    ch->old_value, ch->new_value);
 	else if (ch->tunable >= 0)
-		log_notice("%s %" PRIu64 " -> %" PRIu64 " (reload)", ch->key, rj->was[i],
-			   rj->now[i]);
+		log_notice("%s %" PRIu64 " -> %" PRIu64 "%s (reload)", ch->key, rj->was[i],
+			   rj->now[i], reload_value_computed(ch) ? " (0: computed)" : "");
 	else
 		log_notice("%s %s -> %s (reload)", ch->key, ch->old_value, ch->new_value);
 }

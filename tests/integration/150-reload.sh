@@ -5,10 +5,11 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 18
+plan 20
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
-swappiness() { ctl --json tunable get swappiness | python3 -c 'import json, sys; print(json.load(sys.stdin)["swappiness"])'; }
+tunable() { ctl --json tunable get "$1" | python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+swappiness() { tunable swappiness; }
 # Signal a reload and wait for it to end: RELOADING=1, then READY=1 again (bounded).
 reload() {
 	kill -HUP "$pid" && expect_line "$nfd" '^RELOADING=1' && expect_line "$nfd" '^READY=1$'
@@ -43,6 +44,17 @@ check "a reload the engine refuses says so and keeps the configuration" \
 check "... all of it: swappiness stays 100" test "$(swappiness)" = 100
 check "... and no 'reloaded' is logged for it" \
 	test "$(grep -c 'reloaded .*settings* changed' "$tmp/stderr")" = 3
+
+# min-free-kbytes = 0 is the reserve the engine computes, as the command line's default: a
+# reload to 0 puts that back and says so, rather than logging a bare number.
+boot_reserve=$(tunable min_free_kbytes)
+printf 'swappiness = 100\nmin-free-kbytes = 2000\nmax-pipeline = 32\n' >"$tmp/reclaimd.conf"
+reload
+printf 'swappiness = 100\nmin-free-kbytes = 0\nmax-pipeline = 32\n' >"$tmp/reclaimd.conf"
+reload
+check "min-free-kbytes 2000 -> 0 logs the computed reserve it means ($boot_reserve)" \
+	grep -q "min-free-kbytes 2000 -> $boot_reserve (0: computed) (reload)" "$tmp/stderr"
+check "... and puts it back" test -n "$boot_reserve" -a "$(tunable min_free_kbytes)" = "$boot_reserve"
 
 # A configuration path that is a directory is an error, not an empty file.
 mv "$tmp/reclaimd.conf" "$tmp/conf.saved"
