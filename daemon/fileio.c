@@ -196,6 +196,11 @@ int fileio_pwrite(struct fileio_file *f, uint64_t offset, const void *buf, size_
 	return rcl_file_pwrite(f->filp, offset, buf, len);
 }
 
+uint64_t fileio_size(struct fileio_file *f)
+{
+	return rcl_file_size(f->filp);
+}
+
 int fileio_write(struct rcl_engine *engine, struct fileio_table *t, const char *path,
 		 uint32_t memcg_id, uint64_t offset, const void *buf, size_t len)
 {

@@ -66,6 +66,8 @@ struct fileio_file;
 int fileio_open(struct rcl_engine *engine, struct fileio_table *t, const char *path,
 		uint32_t memcg_id, bool create, struct fileio_file **ret);
 int fileio_pwrite(struct fileio_file *f, uint64_t offset, const void *buf, size_t len);
+/* F's size, its cached writes counted (rcl_file_size). */
+uint64_t fileio_size(struct fileio_file *f);
 /* posix_fadvise() on the open file (opened charged to MEMCG_ID if it is not yet): LEN 0 = to
  * the end of the file; WILLNEED reads the range in, DONTNEED drops its clean cached pages. */
 int fileio_advise(struct rcl_engine *engine, struct fileio_table *t, const char *path,

@@ -662,7 +662,7 @@ out:
 }
 
 int file_owners_grow(struct file_owners *fo, const char *path, uint64_t end, uint64_t limit,
-		     bool prune, uid_t *ret_owner, uint64_t *ret_usage)
+		     bool prune, uid_t *ret_owner, uint64_t *ret_usage, uint64_t *ret_was)
 {
 	struct file_entry *e;
 	struct file_id id;
@@ -671,6 +671,7 @@ int file_owners_grow(struct file_owners *fo, const char *path, uint64_t end, uin
 	size_t nr_unlinked;
 	int err;
 
+	*ret_was = end;
 	pthread_mutex_lock(&fo->lock);
 	err = stat_beneath(fo, path, &st, &id);
 	e = err ? NULL : entry_find(fo, path, &id);
@@ -683,11 +684,34 @@ int file_owners_grow(struct file_owners *fo, const char *path, uint64_t end, uin
 	}
 	*ret_owner = e->uid;
 	*ret_usage = usage;
-	if (limit && usage > limit)
+	if (limit && usage > limit) {
 		err = nr_unlinked && !prune ? -EAGAIN : -EDQUOT;
-	else
+	} else {
+		*ret_was = e->size;
 		e->size = end;
+	}
 out:
 	pthread_mutex_unlock(&fo->lock);
 	return err;
+}
+
+void file_owners_settle(struct file_owners *fo, const char *path, uint64_t was, uint64_t end,
+			uint64_t reached)
+{
+	struct file_entry *e;
+	struct file_id id;
+	struct stat st;
+
+	if (reached >= end || was >= end)
+		return;
+	pthread_mutex_lock(&fo->lock);
+	if (stat_beneath(fo, path, &st, &id) == 0 && (e = entry_find(fo, path, &id)) &&
+	    e->size == end) {
+		if (reached < was)
+			reached = was;
+		if (reached < (uint64_t)st.st_size)
+			reached = (uint64_t)st.st_size;
+		e->size = reached < end ? reached : end;
+	}
+	pthread_mutex_unlock(&fo->lock);
 }

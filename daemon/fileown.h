@@ -115,10 +115,20 @@ int file_owners_chmod(struct file_owners *fo, const char *path, const struct fil
  * Without PRUNE, -EAGAIN instead where removed files are part of that: let go of what the
  * engine holds for no one (rcl_file_release_unused) and call again with PRUNE, which looks
  * at every descriptor of the daemon. A file the table does not record (put in the data
- * directory by hand) is charged to nobody. The charge is made before the write and kept if
- * the write fails or stops short.
+ * directory by hand) is charged to nobody. The charge is made before the write: *ret_was
+ * is what the file was charged before (END when this charged nothing), for
+ * file_owners_settle once the write is done.
  */
 int file_owners_grow(struct file_owners *fo, const char *path, uint64_t end, uint64_t limit,
-		     bool prune, uid_t *ret_owner, uint64_t *ret_usage);
+		     bool prune, uid_t *ret_owner, uint64_t *ret_usage, uint64_t *ret_was);
+
+/*
+ * A write that file_owners_grow charged from WAS to END has ended at REACHED, the file's size
+ * now with its cached writes (less than END: it failed, or stopped short when its client
+ * went): give back what it did not take, down to REACHED, WAS or the size on disk,
+ * whichever is largest. Unless another write has moved the charge since, which keeps its own.
+ */
+void file_owners_settle(struct file_owners *fo, const char *path, uint64_t was, uint64_t end,
+			uint64_t reached);
 
 #endif

@@ -250,6 +250,11 @@ int rcl_file_pwrite(struct rcl_file *filp, uint64_t offset, const void *buf, siz
 	return err;
 }
 
+uint64_t rcl_file_size(struct rcl_file *filp)
+{
+	return __atomic_load_n(&filp->mapping->i_size, __ATOMIC_RELAXED);
+}
+
 int rcl_file_advise(struct rcl_file *filp, uint64_t offset, uint64_t len,
 		    enum rcl_fadvise advice)
 {

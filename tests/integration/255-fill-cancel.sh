@@ -8,7 +8,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 13
+plan 16
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 data=$tmp/data
@@ -17,7 +17,9 @@ pgpgin() { ctl stat vmstat | awk '$1 == "pgpgin" { print $2 }'; }
 grown_past() { [ "$(dirtied)" -gt "$1" ]; }
 read_past() { [ "$(pgpgin)" -gt "$1" ]; }
 
-start_daemon && ok "daemon is READY" || not_ok "daemon is READY"
+# uid 65534's files may take 40 GiB (sparse ones count as far as they reach).
+start_daemon --socket-mode 0666 --max-client-file-bytes 40G && ok "daemon is READY" ||
+	not_ok "daemon is READY"
 
 # 4 GiB: far more than the steps below take to write at disk speed, and a bound on the disk
 # the test may use if they are slow. The client itself in the background, to be killed.
@@ -37,6 +39,26 @@ wait "$filler" 2>/dev/null
 check "the fill stops when its client is gone" \
 	until_true 20 grep -q "file write of 'big.dat' stopped after [0-9]* bytes: the connection closed" \
 	"$tmp/stderr"
+# A write is charged to its file's owner for all it asks before it starts; one that stops
+# short gives back what it did not write. A fill of 4 GiB by uid 65534 stopped early leaves
+# room for 36 GiB and a byte: the 4 GiB charge kept (before) left 36 GiB exactly.
+nobody() { setpriv --reuid 65534 --regid 65534 --clear-groups "$RECLAIMCTL" --socket "$sock" "$@"; }
+# (Not through nobody(): $! would be the subshell running it, and the client would outlive
+# its kill.)
+setpriv --reuid 65534 --regid 65534 --clear-groups "$RECLAIMCTL" --socket "$sock" \
+	fwrite own.dat 0 --fill 0x43 --length 4G >"$tmp/own.out" 2>&1 &
+own=$!
+check "uid 65534's 4 GiB fill is writing own.dat" until_true 20 test -s "$data/own.dat"
+kill -KILL "$own"
+wait "$own" 2>/dev/null
+check "... stops when its client is gone" \
+	until_true 20 grep -q "file write of 'own.dat' stopped after [0-9]* bytes: the connection closed" \
+	"$tmp/stderr"
+check "... and gives back what it did not write: a byte at 36 GiB fits the 40 GiB" \
+	nobody fwrite far.dat $((36 << 30)) x
+nobody rm own.dat >/dev/null
+nobody rm far.dat >/dev/null
+
 # 64 MiB, four times the arena: every pass of the read comes from the disk (pgpgin), 256 GiB
 # in all, minutes of a worker's time at disk speed.
 check "a 64 MiB file to read" ctl fwrite read.dat 0 --fill 0x42 --length 64M

@@ -181,25 +181,30 @@ START_TEST(test_grow_charges_the_owner)
 {
 	struct file_cred alice = { 1000, 1000, NULL, 0, false };
 	struct file_owners *fo;
-	uint64_t usage = 0;
+	uint64_t usage = 0, was;
 	uid_t owner = 0;
 	struct dirs d;
 	char path[160];
 
 	fo = owners_with_a_and_b(&d, &alice);
-	ck_assert_int_eq(file_owners_grow(fo, "a", 6000, 10000, true, &owner, &usage), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "a", 6000, 10000, true, &owner, &usage, &was), 0);
+	ck_assert_uint_eq(was, 0);
 	ck_assert_uint_eq(owner, 1000);
 	ck_assert_uint_eq(usage, 6000);
-	ck_assert_int_eq(file_owners_grow(fo, "a", 4000, 10000, true, &owner, &usage), 0); /* inside */
-	ck_assert_int_eq(file_owners_grow(fo, "b", 5000, 10000, true, &owner, &usage), -EDQUOT);
+	/* inside */
+	ck_assert_int_eq(file_owners_grow(fo, "a", 4000, 10000, true, &owner, &usage, &was), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 5000, 10000, true, &owner, &usage, &was),
+			 -EDQUOT);
 	ck_assert_uint_eq(usage, 11000);
-	ck_assert_int_eq(file_owners_grow(fo, "b", 4000, 10000, true, &owner, &usage), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 4000, 10000, true, &owner, &usage, &was), 0);
 	ck_assert_uint_eq(usage, 10000);
-	ck_assert_int_eq(file_owners_grow(fo, "b", 4001, 10000, true, &owner, &usage), -EDQUOT);
-	ck_assert_int_eq(file_owners_grow(fo, "b", 9000, 0, true, &owner, &usage), 0);  /* no limit */
+	ck_assert_int_eq(file_owners_grow(fo, "b", 4001, 10000, true, &owner, &usage, &was),
+			 -EDQUOT);
+	/* no limit */
+	ck_assert_int_eq(file_owners_grow(fo, "b", 9000, 0, true, &owner, &usage, &was), 0);
 	put_file(&d, "hand", 0600, 0);
 	usage = 0;
-	ck_assert_int_eq(file_owners_grow(fo, "hand", 1 << 30, 1, true, &owner, &usage), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "hand", 1 << 30, 1, true, &owner, &usage, &was), 0);
 	ck_assert_uint_eq(usage, 0);				/* charged to nobody */
 	file_owners_free(fo);
 
@@ -207,7 +212,7 @@ START_TEST(test_grow_charges_the_owner)
 	snprintf(path, sizeof(path), "%s/a", d.data);
 	ck_assert_int_eq(truncate(path, 100), 0);
 	ck_assert_int_eq(file_owners_new(d.state, d.data, &fo), 0);
-	ck_assert_int_eq(file_owners_grow(fo, "b", 50, 1000, true, &owner, &usage), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 50, 1000, true, &owner, &usage, &was), 0);
 	ck_assert_uint_eq(usage, 150);
 	file_owners_free(fo);
 	dirs_remove(&d);
@@ -224,27 +229,79 @@ START_TEST(test_removed_file_charged_while_held)
 	struct file_cred alice = { 1000, 1000, NULL, 0, false };
 	struct file_owners *fo;
 	struct file_attr attr;
-	uint64_t usage = 0;
+	uint64_t usage = 0, was;
 	uid_t owner = 0;
 	struct dirs d;
 	char path[160];
 	int fd;
 
 	fo = owners_with_a_and_b(&d, &alice);
-	ck_assert_int_eq(file_owners_grow(fo, "a", 6000, 10000, true, &owner, &usage), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "a", 6000, 10000, true, &owner, &usage, &was), 0);
 	snprintf(path, sizeof(path), "%s/a", d.data);
 	fd = open(path, O_RDONLY);			/* what a region of it would hold */
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(file_owners_remove(fo, "a", &alice, &attr), 0);
-	ck_assert_int_eq(file_owners_grow(fo, "b", 5000, 10000, false, &owner, &usage), -EAGAIN);
-	ck_assert_int_eq(file_owners_grow(fo, "b", 5000, 10000, true, &owner, &usage), -EDQUOT);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 5000, 10000, false, &owner, &usage, &was),
+			 -EAGAIN);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 5000, 10000, true, &owner, &usage, &was),
+			 -EDQUOT);
 	ck_assert_uint_eq(usage, 11000);		/* a's 6000 and b's 5000 */
-	ck_assert_int_eq(file_owners_grow(fo, "b", 4000, 10000, true, &owner, &usage), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 4000, 10000, true, &owner, &usage, &was), 0);
 	close(fd);
-	ck_assert_int_eq(file_owners_grow(fo, "b", 10000, 10000, false, &owner, &usage),
+	ck_assert_int_eq(file_owners_grow(fo, "b", 10000, 10000, false, &owner, &usage, &was),
 			 -EAGAIN);			/* not looked at yet */
-	ck_assert_int_eq(file_owners_grow(fo, "b", 10000, 10000, true, &owner, &usage), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 10000, 10000, true, &owner, &usage, &was), 0);
 	ck_assert_uint_eq(usage, 10000);		/* b's alone */
+	file_owners_free(fo);
+	dirs_remove(&d);
+}
+END_TEST
+
+/*
+ * file_owners_settle: a write charged for more than it took (it failed, or its client went)
+ * gives back the rest, down to what the file reached, what it was charged before, or its
+ * size on disk; a charge another write moved since is that write's and stays.
+ */
+START_TEST(test_settle_gives_back_what_a_write_did_not_take)
+{
+	struct file_cred alice = { 1000, 1000, NULL, 0, false };
+	struct file_owners *fo;
+	uint64_t usage = 0, was, was2;
+	uid_t owner = 0;
+	struct dirs d;
+	char path[160];
+
+	fo = owners_with_a_and_b(&d, &alice);
+	ck_assert_int_eq(file_owners_grow(fo, "a", 2000, 10000, true, &owner, &usage, &was), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "a", 9000, 10000, true, &owner, &usage, &was), 0);
+	ck_assert_uint_eq(was, 2000);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 2000, 10000, true, &owner, &usage, &was2),
+			 -EDQUOT);			/* 9000 + 2000 */
+	file_owners_settle(fo, "a", was, 9000, 3000);	/* stopped at 3000 */
+	ck_assert_int_eq(file_owners_grow(fo, "b", 7000, 10000, true, &owner, &usage, &was2), 0);
+	ck_assert_uint_eq(usage, 10000);		/* a's 3000 and b's 7000 */
+	file_owners_settle(fo, "b", was2, 7000, 7000);	/* all of it: nothing back */
+	ck_assert_int_eq(file_owners_grow(fo, "b", 7001, 10000, true, &owner, &usage, &was2),
+			 -EDQUOT);
+
+	/* Never below what it was charged before the write, nor below its size on disk. */
+	file_owners_settle(fo, "b", 0, 7000, 0);	/* charged from 0, wrote nothing... */
+	ck_assert_int_eq(file_owners_grow(fo, "b", 7000, 10000, true, &owner, &usage, &was2), 0);
+	ck_assert_uint_eq(usage, 10000);
+	snprintf(path, sizeof(path), "%s/b", d.data);
+	ck_assert_int_eq(truncate(path, 5000), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 8000, 0, true, &owner, &usage, &was), 0);
+	ck_assert_uint_eq(was, 7000);
+	file_owners_settle(fo, "b", 4000, 8000, 100);	/* ...as if charged from 4000 */
+	ck_assert_int_eq(file_owners_grow(fo, "a", 5000, 10000, true, &owner, &usage, &was), 0);
+	ck_assert_uint_eq(usage, 10000);		/* b's 5000 on disk, a's 5000 */
+
+	/* Another write moved the charge since: it keeps it. */
+	ck_assert_int_eq(file_owners_grow(fo, "a", 6000, 0, true, &owner, &usage, &was), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "a", 6500, 0, true, &owner, &usage, &was2), 0);
+	file_owners_settle(fo, "a", was, 6000, 0);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 5001, 11501, true, &owner, &usage, &was), 0);
+	ck_assert_uint_eq(usage, 11501);		/* a's 6500 and b's 5001 */
 	file_owners_free(fo);
 	dirs_remove(&d);
 }
@@ -295,6 +352,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_hand_placed_file_and_paths);
 	tcase_add_test(tc, test_grow_charges_the_owner);
 	tcase_add_test(tc, test_removed_file_charged_while_held);
+	tcase_add_test(tc, test_settle_gives_back_what_a_write_did_not_take);
 	suite_add_tcase(s, tc);
 	return s;
 }

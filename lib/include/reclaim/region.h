@@ -294,6 +294,9 @@ struct rcl_file_iov {
  */
 int rcl_file_preadv_cached(struct rcl_file *file, struct rcl_file_iov *iov, size_t n);
 int rcl_file_pwrite(struct rcl_file *file, uint64_t offset, const void *buf, size_t len);
+/* The file's size as the engine sees it: on disk, or further where a write's pages are still
+ * cached (i_size). No lock. */
+uint64_t rcl_file_size(struct rcl_file *file);
 /* posix_fadvise on this open file: the same as rcl_file_fadvise, for this handle's state. */
 int rcl_file_advise(struct rcl_file *file, uint64_t offset, uint64_t len,
 		    enum rcl_fadvise advice);
