@@ -309,7 +309,7 @@ static void mm_exit(struct rcl_engine *engine)
 	mm_lock(engine);
 	for (id = 1; id < engine->nr_region_slots; id++)
 		if (engine->regions[id])
-			region_destroy(engine, engine->regions[id]);
+			region_destroy(engine, engine->regions[id], false);
 	mapped_flush_hints(engine);	/* regions that waited for a scan to send theirs */
 	while (engine->files)
 		file_put_final(engine, engine->files);

@@ -19,6 +19,7 @@
  * So a completion queued while its sleeper held the lock runs before the sleeper sleeps.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -93,7 +94,9 @@ void mm_lock(struct rcl_engine *engine)
 		struct timespec t0, t1;
 
 		clock_gettime(CLOCK_MONOTONIC, &t0);
+		atomic_fetch_add_explicit(&engine->mm_lock_waiters, 1, memory_order_relaxed);
 		pthread_mutex_lock(&engine->mm_lock);
+		atomic_fetch_sub_explicit(&engine->mm_lock_waiters, 1, memory_order_relaxed);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		mm_lock_count(&engine->mm_lock_contended, 1);
 		mm_lock_count(&engine->mm_lock_wait_ns,
@@ -141,6 +144,34 @@ void mm_drop(struct rcl_engine *engine)
 void mm_retake(struct rcl_engine *engine)
 {
 	mm_lock(engine);
+}
+
+/*
+ * The kernel's cond_resched_lock: in the middle of a long job under mm_lock, let a thread
+ * waiting for it have it, then go on. The mutex is not fair: a holder that unlocked and locked
+ * again would mostly win it back before the woken waiter ran, so it yields until another
+ * thread has taken the lock (mm_lock_acquired moved on) or nobody waits any more, for at most
+ * MM_RESCHED_YIELDS yields. Nothing looked at before may be trusted after: the caller checks
+ * again what it goes on with. True if the lock was let go.
+ */
+#define MM_RESCHED_YIELDS	1000
+
+bool cond_resched_mm_lock(struct rcl_engine *engine)
+{
+	uint64_t taken;
+	int i;
+
+	if (!atomic_load_explicit(&engine->mm_lock_waiters, memory_order_relaxed))
+		return false;
+	taken = atomic_load_explicit(&engine->mm_lock_acquired, memory_order_relaxed);
+	mm_drop(engine);
+	for (i = 0; i < MM_RESCHED_YIELDS &&
+		    atomic_load_explicit(&engine->mm_lock_waiters, memory_order_relaxed) &&
+		    atomic_load_explicit(&engine->mm_lock_acquired, memory_order_relaxed) == taken;
+	     i++)
+		sched_yield();
+	mm_retake(engine);
+	return true;
 }
 
 /*

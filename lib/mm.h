@@ -470,6 +470,9 @@ bool mm_locked_by_current(const struct rcl_engine *engine);
 /* Let mm_lock go to block, and take it back: what was looked at before must be checked again. */
 void mm_drop(struct rcl_engine *engine);
 void mm_retake(struct rcl_engine *engine);
+/* Let mm_lock go to a thread waiting for it, if one does, and take it back (cond_resched_lock):
+ * true if it was let go, and what was looked at before must be checked again. */
+bool cond_resched_mm_lock(struct rcl_engine *engine);
 /* Sleep on @wq with mm_lock let go, until woken or until @deadline (CLOCK_REALTIME) if given:
  * 0, or ETIMEDOUT. The caller found its condition false under mm_lock, and checks it again. */
 int mm_wait_event(struct rcl_engine *engine, struct wait_queue_head *wq,
@@ -563,7 +566,7 @@ void zap_page_range(struct rcl_engine *engine, struct region *region, unsigned l
 		    unsigned long nr);
 bool mlock_fits(struct rcl_engine *engine, struct mem_cgroup *memcg, unsigned long nr_pages);
 void region_mlock(struct rcl_engine *engine, struct region *region);
-void region_destroy(struct rcl_engine *engine, struct region *region);
+void region_destroy(struct rcl_engine *engine, struct region *region, bool resched);
 void region_get(struct region *region);
 /* The last reference frees the region: the caller holds mm_lock. */
 void region_put(struct rcl_engine *engine, struct region *region);

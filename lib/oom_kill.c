@@ -54,7 +54,7 @@ static void oom_kill_region(struct rcl_engine *engine, struct region *victim)
 	memcg_memory_event(victim->memcg, MEMCG_OOM_KILL);
 	if (engine->oom_notify)
 		engine->oom_notify(engine->oom_notify_arg, victim->id);
-	region_destroy(engine, victim);
+	region_destroy(engine, victim, false);
 }
 
 /*

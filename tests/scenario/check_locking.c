@@ -551,6 +551,64 @@ START_TEST(test_lock_waits_are_counted)
 }
 END_TEST
 
+/* ---- a freed region lets mm_lock go between page tables -------------------------------- */
+
+/*
+ * Freeing a region zaps it a page table (512 entries) at a time and lets mm_lock go between
+ * them to a thread that waits for it (cond_resched_mm_lock): a 2 GiB free held it 55 ms, and
+ * every other client's fault with it. The zap's batch hook starts a thread that waits for the
+ * lock (a memcg create) and counts the batches after which another thread had taken it: the
+ * lock's own acquisitions moved on by more than the zapper's retake.
+ */
+static struct {
+	struct lock_waiter w;
+	pthread_t tid;
+	unsigned int batches, handovers;
+	uint64_t acquired;
+} zap;
+
+static void zap_batch(struct rcl_engine *e)
+{
+	uint64_t now = atomic_load(&e->mm_lock_acquired);
+	int i;
+
+	if (zap.batches++ == 0) {
+		ck_assert_int_eq(pthread_create(&zap.tid, NULL, create_group, &zap.w), 0);
+		for (i = 0; i < 10000 && !(atomic_load(&zap.w.tid) &&
+					   thread_sleeps(atomic_load(&zap.w.tid))); i++)
+			sched_yield();
+		ck_assert_msg(i < 10000, "the waiter never blocked on mm_lock");
+	} else if (now > zap.acquired + 1) {
+		zap.handovers++;
+	}
+	zap.acquired = atomic_load(&e->mm_lock_acquired);
+}
+
+START_TEST(test_region_free_lets_waiters_in)
+{
+	struct rcl_region_spec spec = { .type = RCL_REGION_ANON, .nr_pages = 4096 };
+	struct fixture f;
+	uint32_t id;
+
+	fixture_setup(&f, 32, 0, 1);
+	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
+	ck_assert_int_eq(rcl_thread_attach(f.e), 0);
+	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
+	ck_assert_int_eq(rcl_region_touch(f.e, id, 0, spec.nr_pages, true), 0);
+	zap.w.f = &f;
+	f.e->zap_batch_hook = zap_batch;
+	ck_assert_int_eq(rcl_region_free(f.e, id), 0);
+	f.e->zap_batch_hook = NULL;
+	pthread_join(zap.tid, NULL);
+	ck_assert_int_eq(zap.w.err, 0);
+	ck_assert_uint_eq(zap.batches, 7);		/* 4096 pages: 8 page tables */
+	ck_assert_uint_ge(zap.handovers, 1);
+	rcl_thread_detach(f.e);
+	rcl_engine_stop_threads(f.e);
+	fixture_teardown(&f);
+}
+END_TEST
+
 /* ---- a fault on a readahead window still being built ------------------------------ */
 
 struct window_race {
@@ -705,6 +763,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_page_lock_needs_no_model_lock);
 	tcase_add_test(tc, test_sleeper_runs_what_was_queued_for_it);
 	tcase_add_test(tc, test_lock_waits_are_counted);
+	tcase_add_test(tc, test_region_free_lets_waiters_in);
 	tcase_add_test(tc, test_fault_on_window_being_built_reaps_it);
 #ifdef RCL_DEBUG
 	tcase_add_test_raise_signal(tc, test_io_wait_with_mm_lock_aborts, SIGABRT);
