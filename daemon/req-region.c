@@ -888,13 +888,59 @@ static const enum rcl_madvise advices[] = {
 	[RECLAIM__V1__ADVICE__SEQUENTIAL] = RCL_MADV_SEQUENTIAL,
 };
 
+/*
+ * The engine refused span @bad of a Madvise. A refusal of the advice for the region (FREE of a
+ * file region, a drop of a mapped one's pages) comes before any span was acted on
+ * (rcl_region_madvisev), so the answer says that nothing was done.
+ */
+static int madvise_error(struct req_ctx *ctx, const Reclaim__V1__Madvise *m,
+			 const struct span *bad, int err, Response *resp)
+{
+	char where[40] = "";
+
+	if (m->n_ranges)
+		snprintf(where, sizeof(where), "ranges[%zu]: ", bad->index);
+	if (err == -EINVAL && advices[m->advice] == RCL_MADV_FREE)
+		status_set(resp, CODE(INVALID_ARGUMENT), "madvise: %sFREE is for anonymous "
+			   "regions, and region %u maps a file; nothing was done", where,
+			   (unsigned int)bad->region);
+	else if (err == -EBUSY)
+		status_set(resp, CODE(BUSY), "madvise: %sregion %u is mapped by a client, which "
+			   "holds its pages: not until it is unmapped; nothing was done", where,
+			   (unsigned int)bad->region);
+	else
+		return engine_error(ctx, err, resp);
+	return err;
+}
+
+/* Apply a Madvise's advice to its @n checked spans: 0 with the pages in *@ret_pages. */
+static int madvise_spans(struct req_ctx *ctx, const Reclaim__V1__Madvise *m,
+			 const struct span *spans, size_t n, Response *resp, uint64_t *ret_pages)
+{
+	struct rcl_page_span *v = calloc(n, sizeof(*v));
+	size_t i, bad = 0;
+	int ret;
+
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		v[i] = (struct rcl_page_span){ spans[i].region, spans[i].start, spans[i].len };
+	ret = rcl_region_madvisev(ctx->engine, v, n, advices[m->advice], &bad);
+	free(v);
+	if (ret < 0)
+		return madvise_error(ctx, m, &spans[bad], ret, resp);
+	for (i = 0; i < n; i++)
+		*ret_pages += spans[i].len;
+	return 0;
+}
+
 int req_madvise(struct req_ctx *ctx, const Request *req, Response *resp)
 {
 	const Reclaim__V1__Madvise *m = req->madvise;
 	Reclaim__V1__MadviseReply *r;
 	struct span *spans;
 	uint64_t pages = 0;
-	size_t i, n;
+	size_t n;
 	int ret;
 
 	if (m->advice == RECLAIM__V1__ADVICE__ADVICE_NONE ||
@@ -907,14 +953,10 @@ int req_madvise(struct req_ctx *ctx, const Request *req, Response *resp)
 	ret = page_ranges_get(ctx, m->range, m->ranges, m->n_ranges, resp, &spans, &n);
 	if (ret < 0)
 		return ret;
-	for (i = 0; i < n && ret == 0; i++) {
-		ret = rcl_region_madvise(ctx->engine, spans[i].region, spans[i].start,
-					 spans[i].len, advices[m->advice]);
-		pages += ret == 0 ? spans[i].len : 0;
-	}
+	ret = madvise_spans(ctx, m, spans, n, resp, &pages);
 	free(spans);
 	if (ret < 0)
-		return engine_error(ctx, ret, resp);
+		return ret;
 	r = malloc(sizeof(*r));
 	if (!r)
 		return -ENOMEM;

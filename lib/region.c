@@ -801,29 +801,25 @@ static void madvise_pageout(struct rcl_engine *engine, struct region *region,
 	lru_add_drain(engine);
 }
 
-int rcl_region_madvise(struct rcl_engine *engine, uint32_t id, uint64_t first, uint64_t nr,
-		       enum rcl_madvise advice)
+/* Why @advice may not apply to @region: 0, or the errno it is refused with. */
+static int madvise_refused(const struct region *region, enum rcl_madvise advice)
 {
-	struct region *region;
+	if (advice == RCL_MADV_FREE && region->file)
+		return -EINVAL;		/* MADV_FREE applies to anonymous memory only */
+	/* Dropping a mapped page would leave its client's copy behind: not yet supported. */
+	if ((advice == RCL_MADV_DONTNEED || advice == RCL_MADV_FREE) && region->map_ops)
+		return -EBUSY;
+	return 0;
+}
+
+/* Apply @advice to pages [first, first + nr) of @region, which it may apply to. */
+static int madvise_span(struct rcl_engine *engine, struct region *region, uint64_t first,
+			uint64_t nr, enum rcl_madvise advice)
+{
 	struct page *page;
 	uint64_t i;
 	int err = 0;
 
-	if ((unsigned int)advice > RCL_MADV_SEQUENTIAL)
-		return -EINVAL;
-	mm_lock(engine);
-	region = region_range(engine, id, first, nr, &err);
-	if (!region)
-		goto out;
-	if (advice == RCL_MADV_FREE && region->file) {
-		err = -EINVAL;		/* MADV_FREE applies to anonymous memory only */
-		goto out;
-	}
-	/* Dropping a mapped page would leave its client's copy behind: not yet supported. */
-	if ((advice == RCL_MADV_DONTNEED || advice == RCL_MADV_FREE) && region->map_ops) {
-		err = -EBUSY;
-		goto out;
-	}
 	lru_add_drain(engine);
 	switch (advice) {
 	case RCL_MADV_DONTNEED:
@@ -870,9 +866,67 @@ int rcl_region_madvise(struct rcl_engine *engine, uint32_t id, uint64_t first, u
 					 advice == RCL_MADV_SEQUENTIAL ? VM_SEQ_READ : 0, true);
 		break;
 	}
-out:
-	api_exit(engine, region);
 	return err;
+}
+
+/* @span's region, looked up (with a reference) and checked for @advice; NULL if refused. */
+static struct region *madvise_region(struct rcl_engine *engine, const struct rcl_page_span *span,
+				     enum rcl_madvise advice, int *ret_err)
+{
+	struct region *region = region_range(engine, span->region, span->first, span->nr,
+					     ret_err);
+
+	if (region && (*ret_err = madvise_refused(region, advice))) {
+		region_put(engine, region);
+		return NULL;
+	}
+	return region;
+}
+
+/*
+ * Every span is checked before any is acted on: a list with one span the advice may not
+ * apply to (a mapped region asked to drop its pages, a file region asked to free them) is
+ * refused whole, and no earlier span has lost its bytes by then. DONTNEED and FREE, the
+ * advice that lose bytes, never let mm_lock go, so nothing their check saw changes before
+ * they are done; the others may (a pageout's writes, a willneed's reads), after which a span
+ * is looked up and checked again, and one whose region went meanwhile ends the call.
+ */
+int rcl_region_madvisev(struct rcl_engine *engine, const struct rcl_page_span *spans, size_t n,
+			enum rcl_madvise advice, size_t *ret_index)
+{
+	struct region *region;
+	size_t i;
+	int err = 0;
+
+	if ((unsigned int)advice > RCL_MADV_SEQUENTIAL)
+		return -EINVAL;
+	mm_lock(engine);
+	for (i = 0; i < n; i++) {
+		region_put(engine, madvise_region(engine, &spans[i], advice, &err));
+		if (err)
+			goto out;
+	}
+	for (i = 0; i < n; i++) {
+		region = madvise_region(engine, &spans[i], advice, &err);
+		if (region)
+			err = madvise_span(engine, region, spans[i].first, spans[i].nr, advice);
+		region_put(engine, region);
+		if (err)
+			goto out;
+	}
+out:
+	if (err && ret_index)
+		*ret_index = i;
+	api_exit(engine, NULL);
+	return err;
+}
+
+int rcl_region_madvise(struct rcl_engine *engine, uint32_t id, uint64_t first, uint64_t nr,
+		       enum rcl_madvise advice)
+{
+	struct rcl_page_span span = { .region = id, .first = first, .nr = nr };
+
+	return rcl_region_madvisev(engine, &span, 1, advice, NULL);
 }
 
 int rcl_region_mlock(struct rcl_engine *engine, uint32_t id)

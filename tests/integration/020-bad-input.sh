@@ -5,7 +5,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 36
+plan 38
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 
@@ -112,6 +112,20 @@ check "root's region still holds its data" test "$(ctl read "$region" 100 11)" =
 after=$(snapshot)
 check "nothing changed: buddyinfo and meminfo are as before" test "$before" = "$after"
 [ "$before" = "$after" ] || diff <(echo "$before") <(echo "$after") | sed 's/^/# /'
+
+# A vectored madvise is checked whole before any range is acted on: FREE over an anonymous
+# region and a file region (FREE is for anonymous memory) is refused naming ranges[1], and
+# the anonymous region was not made lazy-free meanwhile: paged out, its bytes come back.
+anon=$(ctl alloc 64K)
+ctl write "$anon" 0 "anon's data"
+filereg=$(ctl alloc 16K --file free.dat --shared)
+out=$("$RCLC_PROBE" "$sock" madvise-free "$anon" "$filereg")
+check "madvise FREE over [anon, file]: refused, naming ranges[1] and why" \
+	grep -q "^refused: madvise: ranges\[1\]: FREE is for anonymous regions, and region $filereg maps a file; nothing was done$" <<<"$out"
+ctl madvise "$anon" pageout >/dev/null
+check "... and the anonymous region's bytes survive a pageout" \
+	test "$(ctl read "$anon" 0 11)" = "anon's data"
+ctl free "$anon"; ctl free "$filereg"; ctl rm free.dat
 echo >&"${WATCH[1]}"
 check "the client connected throughout is still answered" expect_line "${WATCH[0]}" '^code=OK$'
 exec {WATCH[1]}>&-

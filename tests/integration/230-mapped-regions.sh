@@ -167,7 +167,7 @@ out=$(ctl read "$rid" $((7 * 4096 + 8)) 5 2>&1)$(ctl read "$rid" 8 5 2>&1)
 check "... and a Read returns those bytes ($out)" test "$out" = helloworld
 out=$(ctl madvise "$rid" dontneed 2>&1); rc=$?
 check "madvise dontneed of a mapped region is refused with BUSY, saying why" \
-	bash -c '[ "$0" -ne 0 ] && grep -q "region is mapped by a client" <<<"$1"' "$rc" "$out"
+	bash -c '[ "$0" -ne 0 ] && grep -q "madvise: region $2 is mapped by a client, which holds its pages: not until it is unmapped; nothing was done" <<<"$1"' "$rc" "$out" "$rid"
 
 # ---- the daemon killed under a client blocked on a fault --------------------------------
 # Its pages are all paged out; the daemon stops; the client reads page 0 and blocks in the

@@ -52,6 +52,9 @@
  *   fread-hits PATH LENGTH N
  *                       N FileReads of [0, LENGTH) of PATH on one connection, each compared
  *                       with the first ("reads=N same=1", or the first error)
+ *   madvise-free REGION...
+ *                       one vectored madvise FREE over the whole of each REGION; prints
+ *                       "pages=N" or the refusal
  * Answers print as "code=NAME message=TEXT"; a connection the server closed prints "closed".
  */
 #include <errno.h>
@@ -785,6 +788,26 @@ static int cmd_fread_each(struct rclc *c, const char *path, const char *length)
 	return 0;
 }
 
+/* One vectored madvise FREE over whole regions, as a client freeing many buffers at once. */
+static int cmd_madvise_free(struct rclc *c, char **ids, int n)
+{
+	struct rclc_range *ranges = calloc((size_t)n, sizeof(*ranges));
+	uint64_t pages = 0;
+	int i, r;
+
+	if (!ranges)
+		return 2;
+	for (i = 0; i < n; i++)
+		ranges[i].region_id = strtoull(ids[i], NULL, 0);
+	r = rclc_madvisev(c, ranges, (size_t)n, RCLC_MADV_FREE, &pages);
+	if (r < 0)
+		printf("refused: %s\n", rclc_last_error(c));
+	else
+		printf("pages=%llu\n", (unsigned long long)pages);
+	free(ranges);
+	return r < 0;
+}
+
 /* The same range read again and again on one connection, as a reader of a hot file does. */
 static int cmd_fread_hits(struct rclc *c, const char *path, const char *length, const char *count)
 {
@@ -939,6 +962,8 @@ int main(int argc, char **argv)
 		r = cmd_fread_each(c, argv[argi + 1], argv[argi + 2]);
 	else if (!strcmp(argv[argi], "freadv-hits") && argc - argi == 4)
 		r = cmd_freadv_hits(c, argv[argi + 1], argv[argi + 2], argv[argi + 3]);
+	else if (!strcmp(argv[argi], "madvise-free") && argc - argi >= 2)
+		r = cmd_madvise_free(c, argv + argi + 1, argc - argi - 1);
 	else if (!strcmp(argv[argi], "fread-hits") && argc - argi == 4)
 		r = cmd_fread_hits(c, argv[argi + 1], argv[argi + 2], argv[argi + 3]);
 	else

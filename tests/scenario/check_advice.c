@@ -99,6 +99,38 @@ START_TEST(test_madvise_free_drops_clean_keeps_rewritten)
 }
 END_TEST
 
+/*
+ * A list of spans is checked whole before any is acted on: FREE over an anonymous region and
+ * a file region (FREE is for anonymous memory) is refused naming the file region's span, and
+ * the anonymous one was not made lazy-free: a later pageout swaps its bytes, not drops them.
+ */
+START_TEST(test_madvise_list_refused_whole)
+{
+	struct rcl_page_span spans[2];
+	struct fixture f;
+	uint32_t anon, file;
+	size_t bad = 0;
+
+	fixture_setup(&f, 16, 64, 1);
+	fixture_file(&f, "f", 4 * PAGE);
+	anon = anon_region(&f, 64, 0);
+	file = file_region_of(&f, "f", 4);
+	fixture_fill(&f, anon, 0, 64, 5);
+	spans[0] = (struct rcl_page_span){ anon, 0, 64 };
+	spans[1] = (struct rcl_page_span){ file, 0, 4 };
+	ck_assert_int_eq(rcl_region_madvisev(f.e, spans, 2, RCL_MADV_FREE, &bad), -EINVAL);
+	ck_assert_uint_eq(bad, 1);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "pglazyfree"), 0);
+	ck_assert_int_eq(rcl_region_madvise(f.e, anon, 0, 64, RCL_MADV_PAGEOUT), 0);
+	fixture_verify(&f, anon, 64, 5);
+	spans[1] = (struct rcl_page_span){ anon + 12345, 0, 4 };	/* no such region */
+	ck_assert_int_eq(rcl_region_madvisev(f.e, spans, 2, RCL_MADV_DONTNEED, &bad), -ENOENT);
+	ck_assert_uint_eq(bad, 1);
+	fixture_verify(&f, anon, 64, 5);
+	fixture_teardown(&f);
+}
+END_TEST
+
 START_TEST(test_madvise_pageout_cold_willneed)
 {
 	struct fixture f;
@@ -687,6 +719,7 @@ static Suite *make_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_madvise_dontneed_zeroes_and_frees);
 	tcase_add_test(tc, test_madvise_free_drops_clean_keeps_rewritten);
+	tcase_add_test(tc, test_madvise_list_refused_whole);
 	tcase_add_test(tc, test_madvise_pageout_cold_willneed);
 	tcase_add_test(tc, test_range_read_swaps_in_one_batch);
 	tcase_add_test(tc, test_range_touch_swaps_in_one_batch);

@@ -507,7 +507,9 @@ START_TEST(test_mapped_region_refuses_what_bypasses_the_mapping)
 	struct rcl_region_spec file = { .type = RCL_REGION_FILE, .nr_pages = 4, .path = "f",
 					.flags = RCL_REGION_SHARED };
 	uint8_t buf[PAGE] = { 1 };
-	uint32_t id, fid;
+	struct rcl_page_span spans[2];
+	uint32_t id, fid, plain;
+	size_t bad = 0;
 
 	fixture_setup(&f, 16, 32, 1);
 	client_init(&cl, 8);
@@ -520,6 +522,14 @@ START_TEST(test_mapped_region_refuses_what_bypasses_the_mapping)
 	ck_assert_int_eq(rcl_region_map(f.e, id, &fake_ops, &other), -EBUSY);
 	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, 8, RCL_MADV_DONTNEED), -EBUSY);
 	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, 8, RCL_MADV_FREE), -EBUSY);
+	/* In a list, refused whole: the plain region before it keeps its bytes. */
+	plain = anon_region(&f, 4, 0);
+	fixture_fill(&f, plain, 0, 4, 9);
+	spans[0] = (struct rcl_page_span){ plain, 0, 4 };
+	spans[1] = (struct rcl_page_span){ id, 0, 8 };
+	ck_assert_int_eq(rcl_region_madvisev(f.e, spans, 2, RCL_MADV_DONTNEED, &bad), -EBUSY);
+	ck_assert_uint_eq(bad, 1);
+	fixture_verify(&f, plain, 4, 9);
 	ck_assert_int_eq(rcl_region_map_fault(f.e, id, &other, 0), -ENOENT);
 	ck_assert_int_eq(rcl_region_map_fault(f.e, id, &cl, 8), -EINVAL);
 	ck_assert_int_eq(rcl_region_unmap(f.e, id, &other), -ENOENT);

@@ -100,6 +100,16 @@ enum rcl_madvise { RCL_MADV_DONTNEED, RCL_MADV_FREE, RCL_MADV_COLD, RCL_MADV_PAG
 		   RCL_MADV_WILLNEED, RCL_MADV_NORMAL, RCL_MADV_RANDOM, RCL_MADV_SEQUENTIAL };
 int rcl_region_madvise(struct rcl_engine *engine, uint32_t id, uint64_t page, uint64_t nr,
 		       enum rcl_madvise advice);
+/* Pages [first, first + nr) of region @region. */
+struct rcl_page_span {
+	uint32_t region;
+	uint64_t first, nr;
+};
+/* rcl_region_madvise over @n spans, all checked before any is acted on: a span the advice is
+ * refused for (-ENOENT, -EINVAL, -EBUSY as above) leaves every span as it was. On an error,
+ * *@ret_index (may be NULL) is the span's. */
+int rcl_region_madvisev(struct rcl_engine *engine, const struct rcl_page_span *spans, size_t n,
+			enum rcl_madvise advice, size_t *ret_index);
 int rcl_region_mlock(struct rcl_engine *engine, uint32_t id);
 int rcl_region_munlock(struct rcl_engine *engine, uint32_t id);
 /* Write back the region's dirty file pages and wait; returns a sticky writeback error once. */
