@@ -19,6 +19,12 @@
  *   4. stalls    a writer paced at half the in-process swap-out rate of 2: allocstall as a
  *                fraction of page allocations (pgalloc). Target: under 1% (kswapd keeps up).
  *
+ *   5. free      a client faulting in fresh pages one a request while another client frees
+ *                a resident FREE_MIB region: its worst round trip during the free, beside its
+ *                worst over the same time with nothing freed (the machine's own noise,
+ *                measured just before). The free lets mm_lock go a page table at a time;
+ *                before, the faulting client waited for all of it.
+ *
  * The host's two cores are shared, so one slice of time can be slow for reasons of its own:
  * 2 and 3 run ROUNDS times, interleaved (raw, in-process, daemon; 1, 2, 4, 8 clients), and
  * the medians are what the table compares. Every phase is bounded in time, and an alarm ends
@@ -29,7 +35,8 @@
  * =engine and =daemon run only that stream of 2, ROUNDS times, with nothing else in the
  * process's profile (perf record on the benchmark, or on the daemon it starts); =stalls runs
  * 4 alone, ROUNDS times, each paced at half of an in-process stream measured before it;
- * =clients runs 3's overcommitted case alone, beside the QD1 reads it compares swap-ins to.
+ * =clients runs 3's overcommitted case alone, beside the QD1 reads it compares swap-ins to;
+ * =free runs 5 alone.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -70,6 +77,7 @@
 #define STALL_BATCH		16		/* pages per paced step */
 #define STALL_SECONDS		2.0
 
+#define FREE_MIB		1024ull		/* 5: the region freed */
 #define ROUNDS			3		/* of 2 and 3, interleaved: medians */
 #define RUN_LIMIT		300		/* seconds: the alarm that ends a hung run */
 
@@ -822,6 +830,89 @@ static void bench_stalls_alone(void)
 	}
 }
 
+/* 5: one page a touch of fresh pages of @region, until told to stop; the worst round trip. */
+struct faulter {
+	uint64_t region;
+	_Atomic bool stop, measure;
+	_Atomic double worst;
+	pthread_t thread;
+};
+
+static void *faulter_main(void *arg)
+{
+	struct faulter *fl = arg;
+	struct rclc *c = client_open();
+	struct touch tr;
+	uint64_t page = 0;
+
+	touch_init(&tr, fl->region, 1);
+	while (!atomic_load(&fl->stop)) {
+		double t0 = now(), d;
+
+		tr.range.first_page = page++ % ARENA_PAGES;
+		rclc_response_free(call(c, &tr.req));
+		d = now() - t0;
+		if (atomic_load(&fl->measure) && d > atomic_load(&fl->worst))
+			atomic_store(&fl->worst, d);
+		if (page % ARENA_PAGES == 0)	/* fresh pages again: drop them */
+			rclc_madvise(c, &(struct rclc_range){ fl->region, 0, 0 }, RCLC_MADV_DONTNEED,
+				     NULL);
+	}
+	rclc_close(c);
+	return NULL;
+}
+
+/* The faulter's worst round trip over @seconds, or over @free_id's free if not 0. */
+static double faulter_window(struct faulter *fl, struct rclc *c, uint64_t free_id,
+			     double seconds, double *ret_took)
+{
+	double t0 = now();
+
+	atomic_store(&fl->worst, 0.0);
+	atomic_store(&fl->measure, true);
+	if (free_id)
+		client_region_free(c, free_id);
+	else
+		while (now() - t0 < seconds)
+			usleep(1000);
+	*ret_took = now() - t0;
+	atomic_store(&fl->measure, false);
+	return atomic_load(&fl->worst);
+}
+
+static void bench_free(void)
+{
+	char arena[32], fig[48], beside[64];
+	struct faulter fl = { 0 };
+	double base, during, took, idle;
+	struct rclc *c;
+	uint64_t big;
+	struct touch tr;
+
+	snprintf(arena, sizeof(arena), "%lluM", FREE_MIB + 2 * ARENA_MIB);
+	daemon_up(arena, "64M");
+	c = client_open();
+	fl.region = client_region(c, ARENA_PAGES);
+	big = client_region(c, FREE_MIB * MiB / PAGE);
+	touch_init(&tr, big, FREE_MIB * MiB / PAGE);
+	rclc_response_free(call(c, &tr.req));
+	if (pthread_create(&fl.thread, NULL, faulter_main, &fl))
+		die("pthread_create", EAGAIN);
+	usleep(200000);				/* under way */
+	base = faulter_window(&fl, c, 0, 0.5, &idle);
+	during = faulter_window(&fl, c, big, 0, &took);
+	atomic_store(&fl.stop, true);
+	pthread_join(fl.thread, NULL);
+	rclc_close(c);
+	daemon_down();
+	printf("5. a %llu MiB region freed in %.1f ms: the other client's worst fault %.2f ms "
+	       "during it, %.2f ms in %.1f s before with nothing freed\n", FREE_MIB, took * 1e3,
+	       during * 1e3, base * 1e3, idle);
+	snprintf(fig, sizeof(fig), "%.2f ms", during * 1e3);
+	snprintf(beside, sizeof(beside), "%.2f ms with nothing freed", base * 1e3);
+	row_add("worst fault beside a 1 GiB free", fig, beside, "-", "");
+}
+
 int main(void)
 {
 	struct raw_figures raw;
@@ -845,8 +936,12 @@ int main(void)
 
 	only = getenv("BENCH_CONCURRENCY");
 	if (only && strcmp(only, "engine") && strcmp(only, "daemon") && strcmp(only, "swapout") &&
-	    strcmp(only, "stalls") && strcmp(only, "clients"))
-		die("BENCH_CONCURRENCY: engine, daemon, swapout, stalls or clients", EINVAL);
+	    strcmp(only, "stalls") && strcmp(only, "clients") && strcmp(only, "free"))
+		die("BENCH_CONCURRENCY: engine, daemon, swapout, stalls, clients or free", EINVAL);
+	if (only && strcmp(only, "free") == 0) {
+		bench_free();
+		goto out_table;
+	}
 	if (only && strcmp(only, "stalls") == 0) {
 		bench_stalls_alone();
 		goto out;
@@ -883,6 +978,7 @@ int main(void)
 		verdict(frac < 0.01));
 	snprintf(fig, sizeof(fig), "%.3f%%", 100 * eng.stall_frac);
 	row_add("allocstall/pgalloc, full stream", fig, "the swap-out writer of 2", "-", "");
+	bench_free();
 
 out_table:
 	table_print();
