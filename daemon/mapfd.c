@@ -100,6 +100,7 @@
 #define FAULT_HELPERS		3	/* with the fault thread, 4 faults served at once: as
 					 * many swap-ins in flight as the daemon's 4 workers */
 #define EVICT_RUN_MAX		64	/* pages map_evict_run reads at once (TAKE_BACK_BATCH) */
+#define TEST_WAIT_LOST_MS	30000	/* RECLAIMD_TEST_MAP_WAIT_LOST: the wait's bound */
 
 enum mapping_state { MAP_PREPARED, MAP_LIVE };
 
@@ -164,6 +165,7 @@ struct mapfd {
 	pthread_t helpers[FAULT_HELPERS];
 	unsigned int nr_helpers;
 	atomic_uint_fast64_t nr_handoffs;	/* faults served by a helper */
+	bool test_wait_lost;		/* RECLAIMD_TEST_MAP_WAIT_LOST (test_wait_lost) */
 };
 
 /* The exchange in progress on a session (session->xfer). */
@@ -492,6 +494,23 @@ static int memfd_for(uint32_t region_id, uint64_t nr_pages)
 	return fd;
 }
 
+/*
+ * Fault injection for tests (RECLAIMD_TEST_MAP_WAIT_LOST set in the environment): the worker
+ * that prepared @m holds its answer until the region is lost (at most TEST_WAIT_LOST_MS), so
+ * that a test can free the region between prepare and send, a window otherwise microseconds
+ * wide. The log line tells the test when to free it.
+ */
+static void test_wait_lost(struct mapping *m)
+{
+	const struct timespec tick = { .tv_nsec = 1000000 };
+	unsigned int ms;
+
+	log_info("test: region %" PRIu32 " prepared for connection %" PRIu64 ": its answer "
+		 "waits until the region is lost", m->region_id, m->session_id);
+	for (ms = 0; ms < TEST_WAIT_LOST_MS && !atomic_load(&m->lost); ms++)
+		nanosleep(&tick, NULL);
+}
+
 int mapfd_prepare(struct mapfd *mf, uint32_t region_id, uint64_t nr_pages, uint64_t session_id,
 		  struct mapping **ret, const char **why)
 {
@@ -541,6 +560,8 @@ int mapfd_prepare(struct mapfd *mf, uint32_t region_id, uint64_t nr_pages, uint6
 	pthread_mutex_lock(&mf->lock);
 	TAILQ_INSERT_TAIL(&mf->list, m, link);
 	pthread_mutex_unlock(&mf->lock);
+	if (mf->test_wait_lost)
+		test_wait_lost(m);
 	*ret = m;
 	return 0;
 }
@@ -904,6 +925,7 @@ int mapfd_new(struct rcl_engine *engine, unsigned int poll_us, struct mapfd **re
 	if (!mf)
 		return -ENOMEM;
 	mf->engine = engine;
+	mf->test_wait_lost = getenv("RECLAIMD_TEST_MAP_WAIT_LOST") != NULL;
 	fault_poll_init(&mf->poll, (uint64_t)poll_us * 1000);
 	pthread_mutex_init(&mf->lock, NULL);
 	pthread_mutex_init(&mf->helper_lock, NULL);

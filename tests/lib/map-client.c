@@ -36,6 +36,9 @@
  *                                       in order, from one thread: PAGES first-touch faults,
  *                                       each raised as soon as the one before it is served;
  *                                       every page read back; prints "touched PAGES"
+ *   store ID                            map region ID (another client may free it meanwhile),
+ *                                       print "mapped BYTES", then store into every page;
+ *                                       prints "stored PAGES" if every store returned
  *
  * Exit: 0 when every check held, 1 when one did not (saying which), 77 when this machine or
  * daemon has no userfaultfd (rclc_map -EOPNOTSUPP), 2 for usage, 3 for a connection failure.
@@ -608,6 +611,27 @@ static int cmd_touch(struct rclc *c, uint64_t pages)
 	return r < 0 ? fail(c, "unmap", r) : 0;
 }
 
+/* ---- store ----------------------------------------------------------------------------- */
+
+static int cmd_store(struct rclc *c, uint64_t id)
+{
+	volatile uint64_t *base;
+	size_t bytes, p;
+	void *addr;
+	int r = rclc_map(c, id, &addr, &bytes);
+
+	if (r < 0)
+		return fail(c, "map", r);
+	/* Said before the stores: a store the daemon does not answer must not hide it. */
+	printf("mapped %zu\n", bytes);
+	fflush(stdout);
+	base = addr;
+	for (p = 0; p < bytes / PAGE; p++)
+		base[p * WORDS] = pattern(p, 1, 0);
+	printf("stored %zu\n", bytes / PAGE);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct rclc *c;
@@ -654,6 +678,8 @@ int main(int argc, char **argv)
 		r = cmd_map(c, strtoull(argv[argi], NULL, 10));
 	else if (!strcmp(mode, "touch") && argc - argi == 1)
 		r = cmd_touch(c, strtoull(argv[argi], NULL, 10));
+	else if (!strcmp(mode, "store") && argc - argi == 1)
+		r = cmd_store(c, strtoull(argv[argi], NULL, 10));
 	else
 		fprintf(stderr, "map-client: unknown mode or arguments\n");
 	fflush(NULL);
