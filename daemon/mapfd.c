@@ -53,7 +53,11 @@
  * Gone. A client that closes its connection loses its mappings (the pages are taken back). A
  * region that dies under a mapping (freed, OOM killed), a fault the engine cannot serve, or a
  * userfaultfd in error shut the connection down: the client library sees the hang-up and turns
- * its blocked and later accesses into SIGSEGV with a message, never zeros.
+ * its blocked and later accesses into SIGSEGV with a message, never zeros. A region that dies
+ * before the handoff is in (the connection to shut down not yet known to the mapping) fails the
+ * handoff instead, which closes the connection: the mapping never goes live. A lost mapping's
+ * faults are not served: its userfaultfd leaves the fault thread's epoll set, or its unread
+ * faults would wake that thread at once, again and again (level-triggered).
  *
  * Lifetime: a mapping is on the table's list while it can be found; taken off (by a worker),
  * detached from the engine, and then handed to the fault thread's graveyard, which alone
@@ -456,14 +460,24 @@ static void wake_fault_thread(struct mapfd *mf)
 		log_err("cannot wake the fault thread: %m");
 }
 
+/*
+ * The fault thread serves M's faults no more. Its userfaultfd, still readable with the faults
+ * nobody reads, would otherwise end every epoll_wait at once. Twice is harmless: only the
+ * graveyard closes the descriptor, so it is still M's.
+ */
+static void fault_unwatch(struct mapfd *mf, struct mapping *m)
+{
+	if (m->uffd >= 0)
+		epoll_ctl(mf->epfd, EPOLL_CTL_DEL, m->uffd, NULL);
+}
+
 /* Worker: M is off the list; detach it from the engine (every page taken back) and bury it. */
 static void mapping_remove(struct mapfd *mf, struct mapping *m)
 {
 	int err;
 
 	atomic_store(&m->dead, true);
-	if (m->uffd >= 0)
-		epoll_ctl(mf->epfd, EPOLL_CTL_DEL, m->uffd, NULL);
+	fault_unwatch(mf, m);
 	err = rcl_region_unmap(mf->engine, m->region_id, m);
 	if (err && err != -ENOENT)
 		log_err("region %" PRIu32 ": taking its pages back from connection %" PRIu64
@@ -769,12 +783,15 @@ static unsigned int handle_uffd(struct mapfd *mf, struct mapping *m, uint32_t ev
 	 * the kernel's story, not the memory model's). */
 	pthread_mutex_lock(&mf->lock);
 	pthread_mutex_unlock(&mf->lock);
-	if (atomic_load(&m->dead) || atomic_load(&m->lost))
+	/* Lost: the client was told, and its library wakes the faults it left to retry them. */
+	if (atomic_load(&m->dead) || atomic_load(&m->lost)) {
+		fault_unwatch(mf, m);
 		return 0;
+	}
 	if (events & (EPOLLERR | EPOLLHUP)) {
 		log_info("connection %" PRIu64 ": its userfaultfd for region %" PRIu32 " is in "
 			 "error: closing it", m->session_id, m->region_id);
-		epoll_ctl(mf->epfd, EPOLL_CTL_DEL, m->uffd, NULL);
+		fault_unwatch(mf, m);
 		mapping_lose(m);
 		return 0;
 	}
@@ -783,7 +800,7 @@ static unsigned int handle_uffd(struct mapfd *mf, struct mapping *m, uint32_t ev
 		if (errno != EAGAIN && errno != EINTR) {
 			log_info("connection %" PRIu64 ": reading its userfaultfd failed: %m",
 				 m->session_id);
-			epoll_ctl(mf->epfd, EPOLL_CTL_DEL, m->uffd, NULL);
+			fault_unwatch(mf, m);
 			mapping_lose(m);
 		}
 		return 0;
@@ -1111,6 +1128,16 @@ static void xfer_handoff(struct session *session)
 	}
 	if (fcntl(x->fd, F_SETFL, O_NONBLOCK) < 0) {
 		xfer_fail(session, "cannot make its userfaultfd non-blocking");
+		return;
+	}
+	/*
+	 * The region died after the mapping was prepared: map_lost found no connection to shut
+	 * down, and nothing would tell the client. xfer_send stored sockfd before this, and
+	 * mapping_lose sets lost before it reads sockfd (both sequentially consistent): a loss
+	 * not seen here shuts the connection down itself.
+	 */
+	if (atomic_load(&m->lost)) {
+		xfer_fail(session, "the region went away meanwhile");
 		return;
 	}
 	pthread_mutex_lock(&m->mf->lock);

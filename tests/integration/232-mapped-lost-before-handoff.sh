@@ -1,0 +1,55 @@
+#!/bin/bash
+# A region freed while the daemon hands its mapping over (MapRegion on one connection, the
+# RegionFree of the same region on another, attack14 #1): the client is told. Its stores get
+# SIGSEGV with the library's message, never block for ever, and the fault thread does not
+# spin on a fault nobody serves. The window between the mapping prepared and its answer sent
+# is microseconds wide; the daemon's test hook RECLAIMD_TEST_MAP_WAIT_LOST holds the answer
+# until the region is lost, so the free lands in it every time.
+set -u
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/daemon.sh"
+
+if [ ! -c /dev/userfaultfd ]; then
+	echo "1..0 # SKIP this machine has no /dev/userfaultfd"
+	exit 77
+fi
+plan 10
+
+ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
+# The fault thread's epoll_waits so far: each of its sleeps and busy polls is one.
+fault_waits() {
+	ctl --json status | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(d["fault_waits"] + d["fault_polls"])'
+}
+gone() { ! kill -0 "$1" 2>/dev/null; }
+
+RECLAIMD_TEST_MAP_WAIT_LOST=1 start_daemon && ok "daemon is READY" || not_ok "daemon is READY"
+rid=$(ctl alloc 64K)
+waits0=$(fault_waits)
+timeout 120 "$MAP_CLIENT" "$sock" store "$rid" >"$tmp/out" 2>"$tmp/err" &
+client=$!	# timeout's: it dies as its command did
+check "the answer to MapRegion waits with region $rid prepared" \
+	wait_line "$tmp/stderr" "test: region $rid prepared for connection [0-9]+: its answer waits" 60
+check "another connection frees the region meanwhile" ctl free "$rid"
+check "the client's map goes through" wait_line "$tmp/out" '^mapped 65536$' 60
+# Before the fix the client blocked in its first store for ever: bounded here, then killed.
+check "its stores end, not block" until_true 30 gone "$client"
+hung=no
+gone "$client" || { hung=yes; waits1=$(fault_waits); kill -TERM "$client"; }
+wait "$client"
+rc=$?
+check "... with SIGSEGV (exit $rc)" test "$rc" = 139
+check "... having stored nothing" bash -c '! grep -q "^stored" "$0"' "$tmp/out"
+check "... and the library says why" \
+	grep -q "reclaimd: mapped region $rid lost: reclaimd dropped it (gone, or the region freed)" \
+	"$tmp/err"
+# A spinning fault thread makes millions of epoll_waits in the seconds above; one that
+# sleeps makes a few (the map, the reaping of the mapping).
+[ "$hung" = yes ] || waits1=$(fault_waits)
+check "the fault thread does not spin meanwhile ($((waits1 - waits0)) epoll_waits)" \
+	test "$((waits1 - waits0))" -lt 1000
+stop_daemon
+check "the daemon stops cleanly (exit ${EXIT:-none})" test "${EXIT:-}" = 0
+
+finish
