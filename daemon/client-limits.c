@@ -8,6 +8,8 @@
 
 #include "client-limits.h"
 #include "config.h"
+#include "fdlimit.h"
+#include "mapfd.h"
 #include "rawpages.h"
 #include "status.h"
 
@@ -74,4 +76,38 @@ int limits_charge(const struct daemon_config *c, struct rawpages *raw, uid_t uid
 			   "the limit (max-client-bytes %" PRIu64 ")", what, bytes, (unsigned int)uid,
 			   used + bytes, c->max_client_bytes);
 	return ret;
+}
+
+/*
+ * Each mapped region holds MAPFD_FDS of the daemon's descriptors for as long as it is mapped,
+ * and only the reserve is kept from clients: without a share, one uid's mappings took all the
+ * rest and left the other uids no file, no region file, no mapping. A quarter is the share of
+ * the connections a uid has by default (max-client-connections 64 of max-connections 256):
+ * a uid at its limit leaves three quarters to the others. A per-uid count of mappings, not a
+ * per-uid descriptor budget in fdlimit.c: the count is what an operator can read and set, and
+ * a mapping's descriptors are made and closed together, so counting mappings is counting them.
+ */
+#define MAPPED_FD_SHARE	4
+
+unsigned int limits_max_mapped_regions(const struct daemon_config *c)
+{
+	unsigned int total = fd_client_total(), share = total / MAPPED_FD_SHARE / MAPFD_FDS;
+
+	if (c->max_client_mapped_regions != CONFIG_AUTO_COUNT)
+		return c->max_client_mapped_regions;
+	/* No descriptor limit known: nothing to share out. A table too small for a quarter to
+	 * hold one mapping still lets a uid map one (0 would be no limit at all). */
+	if (!total)
+		return 0;
+	return share ? share : 1;
+}
+
+int limits_mapped_refused(const struct daemon_config *c, uid_t uid, unsigned int mapped,
+			  Response *resp)
+{
+	status_set(resp, CODE(NO_SPACE),
+		   "map region: uid %u has %u regions mapped, the limit "
+		   "(max-client-mapped-regions %u)", (unsigned int)uid, mapped,
+		   limits_max_mapped_regions(c));
+	return -EDQUOT;
 }

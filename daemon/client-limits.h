@@ -46,4 +46,18 @@ int limits_charge(const struct daemon_config *c, struct rawpages *raw, uid_t uid
 int limits_charge_locked(const struct daemon_config *c, struct rawpages *raw, uid_t owner,
 			 bool exempt, uint64_t bytes, const char *what, Response *resp);
 
+/*
+ * max-client-mapped-regions in force: the configured value, or, when it was not given, as many
+ * mappings as hold a quarter of the descriptors open to clients (fd_client_total, MAPFD_FDS
+ * each). 0: no limit.
+ */
+unsigned int limits_max_mapped_regions(const struct daemon_config *c);
+
+/*
+ * RESP's Status for a MapRegion that UID, holding MAPPED mappings, was refused by
+ * max-client-mapped-regions: NO_SPACE naming the limit and its value. -EDQUOT.
+ */
+int limits_mapped_refused(const struct daemon_config *c, uid_t uid, unsigned int mapped,
+			  Response *resp);
+
 #endif

@@ -45,6 +45,7 @@ void config_init(struct daemon_config *c)
 	c->max_client_file_bytes = CONFIG_AUTO;
 	c->max_client_locked_bytes = CONFIG_LOCKED_DEFAULT;
 	c->max_client_memcgs = 256;
+	c->max_client_mapped_regions = CONFIG_AUTO_COUNT;
 	c->max_pipeline = 64;
 	c->shutdown_timeout = 10;
 	c->log_level = LOG_INFO;
@@ -239,6 +240,10 @@ static const struct config_key config_keys[] = {
 	  "client uid but root and the admin group, 0 = no limit (default 8M)"),
 	K("max-client-memcgs", KEY_UINT, max_client_memcgs, 0, 65535, "N",
 	  "memcgs a client uid but root and the admin group may own, 0 = no limit (default 256)"),
+	K("max-client-mapped-regions", KEY_UINT, max_client_mapped_regions, 0, UINT_MAX - 1, "N",
+	  "regions a client uid but root and the admin group has mapped at once, 5 of reclaimd's "
+	  "descriptors each, 0 = no limit (default: as many as hold a quarter of the "
+	  "descriptors open to clients)"),
 	K("max-pipeline", KEY_UINT, max_pipeline, 1, 65536, "N",
 	  "requests queued per connection before reading pauses (default 64)"),
 	K("shutdown-timeout", KEY_UINT, shutdown_timeout, 0, 3600, "SECONDS",

@@ -6,6 +6,7 @@
 #ifndef RECLAIMD_CONFIG_H
 #define RECLAIMD_CONFIG_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -43,6 +44,10 @@ struct daemon_config {
 					 * root or in the admin group; 0 = no limit */
 	unsigned int max_client_memcgs;	/* memcgs a uid that is not root or in the admin
 					 * group may own; 0 = no limit */
+	unsigned int max_client_mapped_regions; /* regions mapped at once per uid that is not
+					 * root or in the admin group; 0 = no limit,
+					 * CONFIG_AUTO_COUNT: a share of the descriptors
+					 * (limits_max_mapped_regions) */
 	unsigned int max_pipeline;	/* requests queued per connection before reading pauses */
 	unsigned int shutdown_timeout;	/* seconds to let clients take their last answers */
 	int log_level;			/* LOG_ERR..LOG_DEBUG */
@@ -64,6 +69,10 @@ enum { MAPPED_ALL, MAPPED_ADMIN, MAPPED_OFF };
 
 /* max-client-bytes not given: config_parse_args makes it the arena plus the swap. */
 #define CONFIG_AUTO	UINT64_MAX
+/* max-client-mapped-regions not given: its share depends on the descriptor limit, which is
+ * only known once reclaimd has raised it, after the options are read; so it stays this, and
+ * limits_max_mapped_regions works the share out where it is used. */
+#define CONFIG_AUTO_COUNT	UINT_MAX
 #define CONFIG_FILE_MAX	(1u << 20)	/* bytes of a configuration file */
 /* max-client-locked-bytes: RLIMIT_MEMLOCK's default since Linux 5.16. */
 #define CONFIG_LOCKED_DEFAULT	(8ull << 20)

@@ -60,6 +60,13 @@ unsigned int fd_reserve(void)
 	return r < limit / 4 ? r : limit / 4;
 }
 
+unsigned int fd_client_total(void)
+{
+	unsigned int limit = atomic_load(&fd_limit);
+
+	return limit ? limit - fd_reserve() : 0;
+}
+
 /* A client was refused a descriptor since fd_take_shortage last looked. */
 static atomic_bool fd_short;
 

@@ -17,6 +17,10 @@ unsigned int fd_limit_raise(void);
 /* Descriptors at the top of the table that only admins' requests may take. */
 unsigned int fd_reserve(void);
 
+/* The descriptors below the reserve, which every client may take; 0 before fd_limit_raise
+ * (then nothing is held back, and nothing can be shared out either). */
+unsigned int fd_client_total(void);
+
 /* May a client that is not an admin be given descriptor @fd, just made? */
 bool fd_client_may_hold(int fd);
 

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include "client-limits.h"
 #include "config.h"
 #include "fdlimit.h"
 #include "log.h"
@@ -72,6 +73,10 @@ int main(int argc, char **argv)
 	if (limit)
 		log_info("file descriptors: %u, the last %u kept for root and the admin group",
 			 limit, fd_reserve());
+	/* Its default is a share of the limit just raised: say what it came to. */
+	if (limits_max_mapped_regions(&config))
+		log_info("a client uid but root and the admin group maps at most %u regions at "
+			 "once (max-client-mapped-regions)", limits_max_mapped_regions(&config));
 	if (config.deterministic) {
 		/* One thread runs the engine, in request order, and I/O completes before each
 		 * call returns: a replay then gives what the engine gives in-process. */

@@ -112,6 +112,7 @@ struct mapping {
 	struct mapfd *mf;
 	uint32_t region_id;
 	uint64_t session_id;
+	uid_t uid;			/* the connection's: its count of mappings has this one */
 	uint64_t nr_pages;
 	enum mapping_state state;
 	int memfd;
@@ -140,10 +141,19 @@ struct fault_work {
 
 TAILQ_HEAD(mapping_list, mapping);
 
+/* How many mappings a uid has (max-client-mapped-regions): few distinct uids, so a list. */
+struct uid_mapped {
+	struct uid_mapped *next;
+	uid_t uid;
+	unsigned int nr;
+};
+
 struct mapfd {
 	struct rcl_engine *engine;
-	pthread_mutex_t lock;		/* list and graveyard */
+	pthread_mutex_t lock;		/* list, graveyard and by_uid */
 	struct mapping_list list;
+	struct uid_mapped *by_uid;	/* from mapfd_prepare until mapping_remove: so a uid's
+					 * concurrent maps cannot pass its limit together */
 	struct mapping_list graveyard;	/* detached; the fault thread closes and frees */
 	int epfd;
 	int wakefd;			/* eventfd: stop, or graveyard to reap */
@@ -471,11 +481,76 @@ static void fault_unwatch(struct mapfd *mf, struct mapping *m)
 		epoll_ctl(mf->epfd, EPOLL_CTL_DEL, m->uffd, NULL);
 }
 
-/* Worker: M is off the list; detach it from the engine (every page taken back) and bury it. */
+/* Caller holds mf->lock. CREATE: add a zeroed count if there is none (NULL on ENOMEM). */
+static struct uid_mapped *__uid_mapped(struct mapfd *mf, uid_t uid, bool create)
+{
+	struct uid_mapped *u;
+
+	for (u = mf->by_uid; u; u = u->next)
+		if (u->uid == uid)
+			return u;
+	if (!create)
+		return NULL;
+	u = calloc(1, sizeof(*u));
+	if (u) {
+		u->uid = uid;
+		u->next = mf->by_uid;
+		mf->by_uid = u;
+	}
+	return u;
+}
+
+/* Count one more mapping for UID unless it has MAX already (0: no limit). 0, -EDQUOT, -ENOMEM. */
+static int mapped_charge(struct mapfd *mf, uid_t uid, unsigned int max)
+{
+	struct uid_mapped *u;
+	int ret = 0;
+
+	pthread_mutex_lock(&mf->lock);
+	u = __uid_mapped(mf, uid, true);
+	if (!u)
+		ret = -ENOMEM;
+	else if (max && u->nr >= max)
+		ret = -EDQUOT;
+	else
+		u->nr++;
+	pthread_mutex_unlock(&mf->lock);
+	return ret;
+}
+
+static void mapped_uncharge(struct mapfd *mf, uid_t uid)
+{
+	struct uid_mapped *u;
+
+	pthread_mutex_lock(&mf->lock);
+	u = __uid_mapped(mf, uid, false);
+	if (u && u->nr)
+		u->nr--;
+	pthread_mutex_unlock(&mf->lock);
+}
+
+unsigned int mapfd_mapped_by(struct mapfd *mf, uid_t uid)
+{
+	struct uid_mapped *u;
+	unsigned int nr;
+
+	pthread_mutex_lock(&mf->lock);
+	u = __uid_mapped(mf, uid, false);
+	nr = u ? u->nr : 0;
+	pthread_mutex_unlock(&mf->lock);
+	return nr;
+}
+
+/*
+ * Worker: M is off the list; detach it from the engine (every page taken back) and bury it.
+ * Its uid's count drops now, not when the fault thread closes its descriptors a moment later:
+ * a client that unmapped may map again at once, and the graveyard holds those few briefly.
+ */
 static void mapping_remove(struct mapfd *mf, struct mapping *m)
 {
 	int err;
 
+	mapped_uncharge(mf, m->uid);
 	atomic_store(&m->dead, true);
 	fault_unwatch(mf, m);
 	err = rcl_region_unmap(mf->engine, m->region_id, m);
@@ -525,50 +600,67 @@ static void test_wait_lost(struct mapping *m)
 		nanosleep(&tick, NULL);
 }
 
-int mapfd_prepare(struct mapfd *mf, uint32_t region_id, uint64_t nr_pages, uint64_t session_id,
-		  struct mapping **ret, const char **why)
+/* M's descriptors made and the engine's map_ops attached to its region: 0, or -errno with
+ * *why (M's descriptors are then closed by the caller). */
+static int mapping_open(struct mapfd *mf, struct mapping *m, const char **why)
 {
-	struct mapping *m = calloc(1, sizeof(*m));
 	int err, fds[2];
 
-	if (!m)
-		return -ENOMEM;
-	m->mf = mf;
-	m->region_id = region_id;
-	m->session_id = session_id;
-	m->nr_pages = nr_pages;
-	m->uffd = -1;
-	atomic_init(&m->sockfd, -1);
-	m->hint_rfd = m->hint_wfd = -1;
 	m->devfd = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
 	if (m->devfd < 0) {
 		err = errno == ENOENT || errno == ENODEV ? -EOPNOTSUPP : -errno;
 		*why = err == -EOPNOTSUPP ? "this machine has no /dev/userfaultfd" :
 					    "reclaimd cannot open /dev/userfaultfd";
-		m->memfd = -1;
-		mapping_close_fds(m);
 		return err;
 	}
-	m->memfd = memfd_for(region_id, nr_pages);
+	m->memfd = memfd_for(m->region_id, m->nr_pages);
 	if (m->memfd < 0) {
 		err = m->memfd;
 		*why = "reclaimd cannot make the region's memfd";
-		mapping_close_fds(m);
 		return err;
 	}
 	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) {
-		err = -errno;
 		*why = "reclaimd cannot make the region's hint pipe";
-		mapping_close_fds(m);
-		return err;
+		return -errno;
 	}
 	m->hint_rfd = fds[0];
 	m->hint_wfd = fds[1];
-	err = rcl_region_map(mf->engine, region_id, &map_ops, m);
-	if (err) {
+	err = rcl_region_map(mf->engine, m->region_id, &map_ops, m);
+	if (err)
 		*why = err == -EBUSY ? "the region is mapped already" :
 		       err == -EINVAL ? "only anonymous regions can be mapped" : "no such region";
+	return err;
+}
+
+int mapfd_prepare(struct mapfd *mf, uint32_t region_id, uint64_t nr_pages, uint64_t session_id,
+		  uid_t uid, unsigned int max_per_uid, struct mapping **ret, const char **why)
+{
+	struct mapping *m;
+	int err = mapped_charge(mf, uid, max_per_uid);
+
+	if (err) {
+		*why = err == -EDQUOT ? "the uid has as many regions mapped as it may" :
+					"out of memory";
+		return err;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		mapped_uncharge(mf, uid);
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	m->mf = mf;
+	m->region_id = region_id;
+	m->session_id = session_id;
+	m->uid = uid;
+	m->nr_pages = nr_pages;
+	m->uffd = -1;
+	atomic_init(&m->sockfd, -1);
+	m->memfd = m->devfd = m->hint_rfd = m->hint_wfd = -1;
+	err = mapping_open(mf, m, why);
+	if (err) {
 		mapping_close_fds(m);
+		mapped_uncharge(mf, uid);
 		return err;
 	}
 	pthread_mutex_lock(&mf->lock);
@@ -1002,6 +1094,12 @@ void mapfd_free(struct mapfd *mf)
 			pthread_join(mf->helpers[--mf->nr_helpers], NULL);
 	}
 	reap_graveyard(mf);
+	while (mf->by_uid) {
+		struct uid_mapped *u = mf->by_uid;
+
+		mf->by_uid = u->next;
+		free(u);
+	}
 	if (mf->epfd >= 0)
 		close(mf->epfd);
 	if (mf->wakefd >= 0)

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct evbuffer;
 struct mapfd;
@@ -28,13 +29,17 @@ int mapfd_new(struct rcl_engine *engine, unsigned int poll_us, struct mapfd **re
 void mapfd_free(struct mapfd *mf);
 
 /*
- * Worker: make region REGION_ID (NR_PAGES) ready to be mapped by connection SESSION_ID: its
- * memfd, a descriptor of /dev/userfaultfd, the engine's map_ops attached. 0 with *ret, or
- * -errno with *why naming the reason (-EOPNOTSUPP: no userfaultfd here; -EBUSY: mapped
- * already; -EINVAL: a file region).
+ * Worker: make region REGION_ID (NR_PAGES) ready to be mapped by connection SESSION_ID of UID:
+ * its memfd, a descriptor of /dev/userfaultfd, the engine's map_ops attached. The mapping
+ * counts against UID from now until it goes (unmapped, its connection closed), and is refused
+ * if UID has MAX_PER_UID mapped already (0: no limit; a refused one makes no descriptor).
+ * 0 with *ret, or -errno with *why naming the reason (-EDQUOT: UID's limit; -EOPNOTSUPP: no
+ * userfaultfd here; -EBUSY: mapped already; -EINVAL: a file region).
  */
 int mapfd_prepare(struct mapfd *mf, uint32_t region_id, uint64_t nr_pages, uint64_t session_id,
-		  struct mapping **ret, const char **why);
+		  uid_t uid, unsigned int max_per_uid, struct mapping **ret, const char **why);
+/* The mappings UID has, prepared or live (for the message of a refusal). */
+unsigned int mapfd_mapped_by(struct mapfd *mf, uid_t uid);
 /* Worker: forget a prepared mapping whose handoff never happened. */
 void mapfd_cancel(struct mapfd *mf, struct mapping *m);
 

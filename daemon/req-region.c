@@ -1158,7 +1158,15 @@ int req_map_region(struct req_ctx *ctx, const Request *req, Response *resp)
 	if (!r)
 		return -ENOMEM;
 	pages = rec.bytes / RCL_PAGE_SIZE;
-	ret = mapfd_prepare(ctx->server->mapfd, rec.id, pages, ctx->session_id, &ctx->map, &why);
+	/* Counted against the caller, whose connection holds the descriptors, not the region's
+	 * owner; an admin's count is kept too, but not held to the limit. */
+	ret = mapfd_prepare(ctx->server->mapfd, rec.id, pages, ctx->session_id, ctx->uid,
+			    ctx->admin ? 0 : limits_max_mapped_regions(ctx->config), &ctx->map, &why);
+	if (ret == -EDQUOT) {
+		free(r);
+		return limits_mapped_refused(ctx->config, ctx->uid,
+					     mapfd_mapped_by(ctx->server->mapfd, ctx->uid), resp);
+	}
 	if (ret < 0) {
 		free(r);
 		status_set(resp, ret == -EOPNOTSUPP ? CODE(UNSUPPORTED) :
