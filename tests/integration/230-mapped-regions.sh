@@ -5,8 +5,12 @@
 # SIGSEGV, not zeros; only the owner (or root) maps a region, an unprivileged client can map
 # its own; reclaim takes a run of pages back in one call (vmstat mapped_take_back_*); the
 # region's socket Reads and Writes reach the bytes the client holds, byte for byte
-# while it stores to the same pages, and its dontneed is refused while it is mapped; and a client
-# blocked on a fault when the daemon is killed gets SIGSEGV with the library's message.
+# while it stores to the same pages, and its dontneed is refused while it is mapped; a client
+# blocked on a fault when the daemon is killed gets SIGSEGV with the library's message; and
+# max-client-mapped-regions: a uid that is not an admin maps at most that many regions at once
+# (each holds 5 of the daemon's descriptors: without it one uid took them all), gets them back
+# as its mappings go (unmapped, its connection closed or its process killed), and leaves the
+# other uids theirs; root is not held to it.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
@@ -15,7 +19,7 @@ if [ ! -c /dev/userfaultfd ]; then
 	echo "1..0 # SKIP this machine has no /dev/userfaultfd"
 	exit 77
 fi
-plan 37
+plan 49
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 mc() { timeout 180 "$MAP_CLIENT" "$sock" "$@"; }
@@ -228,5 +232,55 @@ check "... while root maps" \
 check "... and the log says nothing about userfaultfd" \
 	bash -c '! grep -q "kernel-mode userfaultfd" "$0"' "$tmp/stderr"
 stop_daemon
+
+# ---- max-client-mapped-regions ------------------------------------------------------------
+check "by default the first daemon's limit is a share of its descriptors, and it says so" \
+	grep -qE 'a client uid but root and the admin group maps at most [1-9][0-9]* regions at once \(max-client-mapped-regions\)' \
+	"$tmp/stderr.first"
+start_daemon --socket-mode 0666 --max-client-mapped-regions 3 &&
+	ok "a daemon with max-client-mapped-regions 3 is READY" ||
+	not_ok "a daemon with max-client-mapped-regions 3 is READY"
+# mapmany N: map up to N one-page regions, then unmap one and map another, then hold them
+# until its stdin's EOF (a fifo the test keeps open).
+mapmany() {
+	local uid=$1 n=$2 name=$3
+
+	mkfifo "$tmp/$name.in"
+	exec {fd}<>"$tmp/$name.in"
+	timeout 120 "$MAP_CLIENT" --uid "$uid" "$sock" mapmany "$n" <"$tmp/$name.in" \
+		>"$tmp/$name.out" 2>&1 {fd}>&- &
+	eval "${name}_pid=\$! ${name}_fd=\$fd"
+	wait_line "$tmp/$name.out" '^holding ' 60
+}
+limit_msg='refused 4 code=NO_SPACE message=map region: uid 65534 has 3 regions mapped, the limit (max-client-mapped-regions 3)'
+mapmany 65534 4 a
+check "uid 65534 maps 3 regions" grep -q '^mapped 3$' "$tmp/a.out"
+check "... and is refused a 4th: NO_SPACE naming the limit and its value" \
+	grep -qxF "$limit_msg" "$tmp/a.out"
+check "... unmaps and frees one, and maps another at once" \
+	grep -q '^mapped again$' "$tmp/a.out"
+check "... holding 3" grep -q '^holding mapped=3 ' "$tmp/a.out"
+mapmany 65533 4 b
+check "meanwhile uid 65533 maps its own 3, and no more" \
+	bash -c 'grep -q "^mapped 3$" "$0" && grep -q "^refused 4 code=NO_SPACE message=map region: uid 65533 has 3 regions mapped" "$0" && grep -q "^holding mapped=3 " "$0"' \
+	"$tmp/b.out"
+out=$(timeout 60 "$MAP_CLIENT" "$sock" mapmany 8 </dev/null 2>&1)
+check "... and root maps 8 regions, not held to the limit" \
+	bash -c 'grep -q "^mapped 8$" <<<"$0" && grep -q "^holding mapped=8 " <<<"$0"' "$out"
+# The mappings go with the connection, a moment after the client does: poll for them.
+maps_all() { timeout 60 "$MAP_CLIENT" --uid "$1" "$sock" mapmany 3 </dev/null 2>&1 | grep -q '^holding mapped=3 '; }
+# The client itself, not the timeout that runs it.
+kill -KILL "$(sed -n 's/^holding .* pid=//p' "$tmp/a.out")"
+wait "$a_pid"
+check "uid 65534's client is killed holding 3: its uid maps 3 again" until_true 30 maps_all 65534
+out=$(timeout 60 "$MAP_CLIENT" --uid 65533 "$sock" mapmany 1 </dev/null 2>&1)
+check "... while uid 65533, still holding its 3, is refused one on another connection" \
+	grep -q '^refused 1 code=NO_SPACE message=map region: uid 65533 has 3 regions mapped, the limit (max-client-mapped-regions 3)$' <<<"$out"
+exec {b_fd}>&-
+wait "$b_pid"
+check "uid 65533's client ends (its connection closed): its uid maps 3 again" \
+	until_true 30 maps_all 65533
+stop_daemon
+check "... and stops cleanly (exit ${EXIT:-none})" test "${EXIT:-}" = 0
 
 finish

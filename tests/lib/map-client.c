@@ -32,6 +32,12 @@
  *                                       mapping and through Read requests
  *   hold                                create a region, say "region ID", wait for stdin EOF
  *   map ID                              try to map region ID; print the outcome
+ *   mapmany N                           create and map one-page regions, N at most, until
+ *                                       one is refused ("mapped I", or "refused I code=C
+ *                                       message=M"); then unmap and free the first and map
+ *                                       a new one ("unmapped", "mapped again" or
+ *                                       "refused again ..."); say "holding mapped=K pid=P" and
+ *                                       keep the mappings until stdin's EOF (N <= 63)
  *   touch PAGES                         map a new region of PAGES and write each page once,
  *                                       in order, from one thread: PAGES first-touch faults,
  *                                       each raised as soon as the one before it is served;
@@ -579,6 +585,62 @@ static int cmd_map(struct rclc *c, uint64_t id)
 	return 0;
 }
 
+/* ---- mapmany --------------------------------------------------------------------------- */
+
+/* Create a one-page region in *ID and map it: 0, or the refusal printed as "refused WHAT". */
+static int map_new(struct rclc *c, uint64_t *id, const char *what)
+{
+	size_t bytes;
+	void *addr;
+	int r = rclc_alloc(c, PAGE, NULL, id, NULL);
+
+	if (r >= 0)
+		r = rclc_map(c, *id, &addr, &bytes);
+	if (r < 0)
+		printf("refused %s code=%s message=%s\n", what, rclc_code_str(rclc_last_code(c)),
+		       rclc_last_error(c));
+	return r;
+}
+
+static int cmd_mapmany(struct rclc *c, unsigned int n)
+{
+	uint64_t ids[64];
+	unsigned int i, mapped = 0;
+	char what[16], line[16];
+	int r;
+
+	if (!n || n >= 64)
+		return 2;
+	for (i = 0; i < n; i++) {
+		snprintf(what, sizeof(what), "%u", i + 1);
+		r = map_new(c, &ids[i], what);
+		if (r == -EOPNOTSUPP)
+			return 77;
+		if (r < 0)
+			break;
+		printf("mapped %u\n", i + 1);
+		mapped++;
+	}
+	if (mapped) {
+		r = rclc_unmap(c, ids[0]);
+		if (r >= 0)
+			r = rclc_free(c, ids[0]);
+		if (r < 0)
+			return fail(c, "unmap", r);
+		printf("unmapped\n");
+		mapped--;
+		if (map_new(c, &ids[0], "again") >= 0) {
+			printf("mapped again\n");
+			mapped++;
+		}
+	}
+	printf("holding mapped=%u pid=%d\n", mapped, (int)getpid());
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin))
+		;
+	return 0;
+}
+
 /* ---- touch ------------------------------------------------------------------------------ */
 
 static int cmd_touch(struct rclc *c, uint64_t pages)
@@ -676,6 +738,8 @@ int main(int argc, char **argv)
 		r = cmd_hold(c);
 	else if (!strcmp(mode, "map") && argc - argi == 1)
 		r = cmd_map(c, strtoull(argv[argi], NULL, 10));
+	else if (!strcmp(mode, "mapmany") && argc - argi == 1)
+		r = cmd_mapmany(c, (unsigned int)atoi(argv[argi]));
 	else if (!strcmp(mode, "touch") && argc - argi == 1)
 		r = cmd_touch(c, strtoull(argv[argi], NULL, 10));
 	else if (!strcmp(mode, "store") && argc - argi == 1)
