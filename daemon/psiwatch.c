@@ -7,6 +7,13 @@
  * queue behind the very reclaim whose stalls it should report. Then it creates the sockets
  * of new memcgs, removes those of the memcgs gone, and evaluates the triggers.
  * The kernel evaluates its triggers on each stall; here they are as fine as the sampling.
+ *
+ * Who may watch is who may see the group through the API (registry_memcg_visible, as for
+ * Subscribe EVENT_PSI): its owner, the owner of a group above it, everyone for the root,
+ * root and the admin group for all. The sockets must be 0666, since the services that watch
+ * them run as any uid, so the peer's credentials are checked on accept, and again when a
+ * path's group is made anew; the directory is 0711, so that a service that knows its socket's
+ * path reaches it while nobody lists the names of the others' groups.
  */
 #include <errno.h>
 #include <event2/buffer.h>
@@ -27,6 +34,7 @@
 #include "log.h"
 #include "psi-sock.h"
 #include "psiwatch.h"
+#include "registry.h"
 #include "server.h"
 #include "reclaim/memcg.h"
 #include "reclaim/pressure.h"
@@ -34,8 +42,9 @@
 #define SAMPLE_USEC	200000ULL	/* while a trigger is armed */
 #define IDLE_USEC	1000000ULL	/* otherwise: only to follow memcgs coming and going */
 #define MAX_WATCHERS	64		/* connections per memcg socket, admins' aside */
-/* Of those, one uid's: anyone may connect, and one uid that took them all locked the memcg's
- * owner out of its own watch. Root and the admin group are held to neither. */
+/* Of those, one uid's: everyone may watch the root group, and the owners of the groups above
+ * a group may watch it too, so one uid that took them all locked the others out of the
+ * watch. Root and the admin group are held to neither. */
 #define MAX_WATCHERS_PER_UID	8
 
 struct pw_sock;
@@ -125,12 +134,29 @@ static void conn_refuse(struct pw_conn *c, const char *why)
 	evbuffer_add_printf(bufferevent_get_output(c->bev), "error: %s\n", why);
 }
 
+/*
+ * Read what @c sent and we did not (the trigger of one refused on accept), a little at most:
+ * a Unix socket closed with unread data makes the client's next read fail ECONNRESET instead
+ * of the end of the stream that follows the error line.
+ */
+static void conn_drain(struct pw_conn *c)
+{
+	char buf[PSI_TRIGGER_MAX + 2];
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (recv(bufferevent_getfd(c->bev), buf, sizeof(buf), MSG_DONTWAIT) <= 0)
+			break;
+}
+
 static void on_conn_write(struct bufferevent *bev, void *arg)
 {
 	struct pw_conn *c = arg;
 
-	if (c->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+	if (c->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+		conn_drain(c);
 		conn_free(c);
+	}
 }
 
 static void on_conn_event(struct bufferevent *bev, short what, void *arg)
@@ -176,6 +202,32 @@ static void on_conn_read(struct bufferevent *bev, void *arg)
 		  psi_kind_name(c->trig.kind), c->trig.stall, c->trig.window);
 }
 
+/* May @c hear its socket's group? As the API decides it for the same uid (see the top). */
+static bool conn_may_watch(const struct pw_conn *c)
+{
+	return c->admin ||
+	       registry_memcg_visible(c->sock->w->server->registry, c->sock->memcg_id, c->uid);
+}
+
+/*
+ * Refuse @c, naming the group's owner as Subscribe does, unless it may watch the group:
+ * otherwise any uid could arm a trigger on another's group and hear its pressure.
+ * True if it was refused.
+ */
+static bool conn_refuse_stranger(struct pw_conn *c)
+{
+	struct pw_sock *s = c->sock;
+	char why[sizeof(((struct pw_sample *)0)->memcg) + 96];
+
+	if (conn_may_watch(c))
+		return false;
+	snprintf(why, sizeof(why), "uid %u may not watch %s: it belongs to uid %u",
+		 (unsigned int)c->uid, s->memcg,
+		 (unsigned int)registry_memcg_owner(s->w->server->registry, s->memcg_id));
+	conn_refuse(c, why);
+	return true;
+}
+
 /* The watchers of @s, admins' and those being refused aside: of @uid, or all ((uid_t)-1). */
 static unsigned int watchers_of(const struct pw_sock *s, uid_t uid)
 {
@@ -199,7 +251,8 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	(void)l;
 	(void)addr;
 	(void)socklen;
-	/* Anyone may connect: the descriptor reserve holds here as on the API's socket. */
+	/* Anyone may connect (the socket is 0666, see the top): the descriptor reserve holds
+	 * here as on the API's socket, and who may watch is checked below. */
 	if (server_peer_identify(s->w->server, fd, &cred, &admin) < 0 ||
 	    (!admin && !fd_client_may_hold(fd))) {
 		if (log_ratelimit(&refusals))
@@ -223,6 +276,8 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	s->nr_conns++;
 	bufferevent_setcb(c->bev, on_conn_read, on_conn_write, on_conn_event, c);
 	bufferevent_enable(c->bev, EV_READ);
+	if (conn_refuse_stranger(c))
+		return;
 	if (!admin && watchers_of(s, cred.uid) > MAX_WATCHERS_PER_UID)
 		conn_refuse(c, "too many watchers of this memcg from this uid");
 	else if (!admin && watchers_of(s, (uid_t)-1) > MAX_WATCHERS)
@@ -292,7 +347,7 @@ static struct pw_sock *sock_new(struct psiwatch *w, const char *memcg, uint32_t 
 		goto fail;
 	}
 	s->path = strdup(sun.sun_path);
-	/* Pressure is no secret, and the services that watch it run as any user. */
+	/* The services that watch run as any uid: on_accept decides who may. */
 	chmod(sun.sun_path, 0666);
 	s->listener = evconnlistener_new(w->server->base, on_accept, s, LEV_OPT_CLOSE_ON_FREE, 16,
 					 fd);
@@ -384,6 +439,21 @@ static void sample_take(struct psiwatch *w)
 	w->next_when = now_usec();
 }
 
+/*
+ * @s's path names a group made anew, @memcg_id, since the last sample: a listener follows the
+ * group, not the path, and the watchers already connected may watch it only if they may see
+ * the new group (another uid may have made it).
+ */
+static void sock_renew(struct pw_sock *s, uint32_t memcg_id)
+{
+	struct pw_conn *c;
+
+	s->memcg_id = memcg_id;
+	LIST_FOREACH(c, &s->conns, link)
+		if (!c->closing)
+			conn_refuse_stranger(c);	/* frees nothing until written */
+}
+
 /* Follow the memcgs, record the sample, evaluate the triggers. */
 static void sample_apply(struct psiwatch *w)
 {
@@ -401,7 +471,8 @@ static void sample_apply(struct psiwatch *w)
 		if (!s)
 			continue;
 		s->seen = true;
-		s->memcg_id = w->next[i].memcg_id;	/* a listener follows the group, not the path */
+		if (s->memcg_id != w->next[i].memcg_id)
+			sock_renew(s, w->next[i].memcg_id);
 		psi_history_add(&s->history, w->next_when, w->next[i].total);
 	}
 	for (s = LIST_FIRST(&w->socks); s; s = next) {
@@ -444,6 +515,27 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	sample_apply(w);
 }
 
+/*
+ * The directory of the sockets, 0711 (see the top) even when it was there already, made by
+ * systemd's RuntimeDirectory= or by a daemon that made it listable. 0, or -1 (logged).
+ */
+static int dir_make(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0711) < 0 && errno != EEXIST) {
+		log_warning("cannot create %s: %m; no memory-pressure sockets", dir);
+		return -1;
+	}
+	/* One we may not chmod will do if nobody else may read or write it already. */
+	if (chmod(dir, 0711) < 0 && (stat(dir, &st) < 0 || (st.st_mode & 0066))) {
+		log_warning("cannot make %s 0711: %m; no memory-pressure sockets, lest other "
+			    "uids list the names of the memcgs", dir);
+		return -1;
+	}
+	return 0;
+}
+
 int psiwatch_start(struct server *s, struct psiwatch **ret)
 {
 	struct timeval tv = { .tv_sec = 0, .tv_usec = SAMPLE_USEC };
@@ -465,8 +557,7 @@ int psiwatch_start(struct server *s, struct psiwatch **ret)
 	 * The sockets are an extra: a daemon that cannot make their directory serves without
 	 * them, still sampling for the triggers of Subscribe EVENT_PSI.
 	 */
-	if (mkdir(w->dir, 0755) < 0 && errno != EEXIST) {
-		log_warning("cannot create %s: %m; no memory-pressure sockets", w->dir);
+	if (dir_make(w->dir) < 0) {
 		free(w->dir);
 		w->dir = NULL;
 	}

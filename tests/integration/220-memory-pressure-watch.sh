@@ -3,12 +3,13 @@
 # and the two variables a unit sets; a client that follows the protocol step by step (connect
 # to $MEMORY_PRESSURE_WATCH, write the decoded $MEMORY_PRESSURE_WRITE, poll for POLLIN) gets
 # no event while its memcg is idle, events under pressure on it, at most one per window, and
-# a trigger that does not parse gets an error line while the daemon keeps serving.
+# a trigger that does not parse gets an error line while the daemon keeps serving; a memcg's
+# socket serves only those who may see the group, and its directory lists nothing to others.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 command -v python3 >/dev/null || { echo "1..0 # SKIP python3 is missing"; exit 77; }
-plan 23
+plan 28
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 client=$top_srcdir/tests/lib/pressure-client.py
@@ -25,7 +26,11 @@ gaps_at_least() {
 }
 events() { grep -c '^event' "$1"; }
 
-start_daemon && ok "daemon is READY" || not_ok "daemon is READY"
+# The sockets' directory made listable beforehand, as systemd's RuntimeDirectory= or an older
+# daemon left it: the daemon must close it all the same.
+mkdir -m 0755 "$tmp/pressure"
+# At debug level the daemon logs each trigger it arms, which tells when a watcher is in place.
+start_daemon --log-level debug && ok "daemon is READY" || not_ok "daemon is READY"
 ctl memcg create /hot --max 4M >/dev/null
 ctl memcg create /idle-one --max 4M >/dev/null
 
@@ -100,13 +105,59 @@ check "... and the daemon keeps serving (status, and the socket takes a good tri
 	eval 'ctl status >/dev/null && env "${hot[@]}" python3 "$client" 0.5 >"$tmp/after" &&
 	      ! grep -q "^error\|^eof" "$tmp/after"'
 
-# Anyone may connect to a memcg's socket, but one uid holds at most 8 of its watchers: uid
-# 65533 opens 12 to /hot's (owned by uid 65534), 4 are hung up on, and the owner still
-# watches. Before, one uid could take all 64 and lock the owner out.
+# A memcg's socket serves those who may see the group, as Subscribe does: its owner, the
+# owner of a group above it, root and the admin group; the root group's serves everyone. uid
+# 65533 may neither list the directory (the names of uid 65534's groups) nor watch uid 65534's
+# /owned: it is told why and hung up on, while the owner watches.
 if setpriv --reuid 65534 --regid 65534 --clear-groups true 2>/dev/null; then
+	as65533=(setpriv --reuid 65533 --regid 65533 --clear-groups)
+	as65534=(setpriv --reuid 65534 --regid 65534 --clear-groups)
 	ctl memcg create /owned --owner 65534 >/dev/null
 	watch owned /owned "some 10000 1000000"
 	until_true 10 test -S "$(head -n 1 "$tmp/owned.out")"	# made by the loop, after
+	check "uid 65533 cannot list the pressure sockets, so not the names of others' memcgs" \
+		eval '! "${as65533[@]}" ls "$(dirname "$sockpath")" >/dev/null 2>&1'
+	env "${owned[@]}" "${as65533[@]}" /usr/bin/python3 "$client" 5 >"$tmp/stranger" 2>&1
+	echo "# uid 65533 on /owned: $(tr '\n' ' ' <"$tmp/stranger")"
+	check "uid 65533 arming a trigger on uid 65534's memcg is told whose it is, and hung up on" \
+		test "$(cat "$tmp/stranger")" = \
+		'error error: uid 65533 may not watch /owned: it belongs to uid 65534'$'\n''eof'
+	check "... and the daemon logs it" \
+		grep -q 'pressure watch /owned: uid 65533 may not watch /owned' "$tmp/stderr"
+	env "${owned[@]}" "${as65534[@]}" /usr/bin/python3 "$client" 0.5 >"$tmp/owner" 2>&1
+	check "... while its owner, knowing the socket's path, watches it" test ! -s "$tmp/owner"
+
+	# A group removed and made again between two samples keeps its socket, and its
+	# watchers: uid 65534's watcher of its /reused must hear nothing of uid 65533's new one.
+	ctl memcg create /reused --owner 65534 >/dev/null
+	watch reused /reused "some 10000 1000000"
+	until_true 10 test -S "$(head -n 1 "$tmp/reused.out")"
+	env "${reused[@]}" "${as65534[@]}" /usr/bin/python3 "$client" 6 >"$tmp/reused.events" 2>&1 &
+	reused_pid=$!
+	wait_line "$tmp/stderr" 'pressure watch /reused: some 10000 1000000' 10
+	ctl memcg rm /reused >/dev/null
+	ctl memcg create /reused --owner 65533 --max 4M >/dev/null
+	rid=$(ctl alloc 12M --memcg /reused)
+	(
+		end=$((SECONDS + 5))
+		for _ in $(seq 200); do
+			[ "$SECONDS" -lt "$end" ] || break
+			ctl touch "$rid" --write >/dev/null || break
+		done
+	) &
+	rdriver=$!
+	wait "$reused_pid"
+	wait "$rdriver"
+	echo "# uid 65534 on /reused, made again by uid 65533: $(tr '\n' ' ' <"$tmp/reused.events")"
+	check "the watcher of a group made again by another uid hears nothing of it, hung up on" \
+		eval '! grep -q "^event" "$tmp/reused.events" &&
+		      test "$(tail -n 1 "$tmp/reused.events")" = eof'
+
+	# Anyone may watch the root group, but one uid holds at most 8 of a memcg's watchers:
+	# uid 65533 opens 12 to the root's socket, 4 are hung up on, and uid 65534 still watches.
+	# Before, one uid could take all 64 and lock the others out.
+	watch root / "some 10000 1000000"
+	until_true 10 test -S "$(head -n 1 "$tmp/root.out")"
 	cat >"$tmp/hold.py" <<'PY'
 import base64, os, select, socket, sys, time
 path = os.environ["MEMORY_PRESSURE_WATCH"]
@@ -115,7 +166,10 @@ conns = []
 for _ in range(12):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(path)
-    s.sendall(trigger)
+    try:
+        s.sendall(trigger)
+    except OSError:
+        pass    # hung up on before the trigger got there: its read below says so
     conns.append(s)
 hung, deadline = set(), time.monotonic() + 10
 while len(hung) < 4 and time.monotonic() < deadline:
@@ -131,19 +185,20 @@ sys.stdin.read()
 PY
 	mkfifo "$tmp/whold"
 	exec {whold}<>"$tmp/whold"
-	env "${owned[@]}" timeout 60 setpriv --reuid 65533 --regid 65533 --clear-groups \
+	env "${root[@]}" timeout 60 setpriv --reuid 65533 --regid 65533 --clear-groups \
 		/usr/bin/python3 "$tmp/hold.py" <"$tmp/whold" >"$tmp/held" 2>&1 {whold}>&- &
 	wholder=$!
-	check "uid 65533 opens 12 watches of a memcg: 4 are hung up on" \
+	check "uid 65533 opens 12 watches of the root memcg: 4 are hung up on" \
 		wait_line "$tmp/held" '^hung_up=4$'
-	check "... the log says why" grep -q 'pressure watch /owned: too many watchers of this memcg from this uid' "$tmp/stderr"
-	env "${owned[@]}" setpriv --reuid 65534 --regid 65534 --clear-groups \
-		/usr/bin/python3 "$client" 0.5 >"$tmp/owner" 2>&1
-	check "... and the memcg's owner still watches it" test ! -s "$tmp/owner"
+	echo "# uid 65533's 12 watches of the root: $(tr '\n' ' ' <"$tmp/held")"
+	check "... the log says why" grep -q 'pressure watch /: too many watchers of this memcg from this uid' "$tmp/stderr"
+	env "${root[@]}" "${as65534[@]}" /usr/bin/python3 "$client" 0.5 >"$tmp/other" 2>&1
+	# (It may hear /reused's pressure in the root's: only a refusal would fail it.)
+	check "... and uid 65534 still watches it" eval '! grep -q "^error\|^eof" "$tmp/other"'
 	exec {whold}>&-
 	wait "$wholder"
 else
-	for i in 1 2 3; do ok "a uid's watchers # SKIP cannot switch uids here"; done
+	for i in 1 2 3 4 5 6 7 8; do ok "memcgs' owners and watchers # SKIP cannot switch uids here"; done
 fi
 
 ctl memcg rm /idle-one >/dev/null
