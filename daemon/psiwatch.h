@@ -4,6 +4,8 @@
  * where DIR is "pressure" next to the API socket. A client connects, writes a PSI trigger
  * "some|full STALL_USEC WINDOW_USEC" as it would to memory.pressure, and reads one byte each
  * time the memcg's stall time grows by STALL_USEC within WINDOW_USEC, at most once a window.
+ * Only a uid that may see the memcg through the API may watch it (psiwatch.c says how); DIR
+ * is 0711, so that its listing does not name the other uids' memcgs.
  *
  * The same sampling serves the triggers of Subscribe EVENT_PSI (psiwatch_listen), checked
  * by the same code (psitrigger.h) after each sample. Everything here runs on the loop thread,
