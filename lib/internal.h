@@ -120,9 +120,9 @@ struct rcl_engine {
 	_Atomic uint64_t mm_lock_acquired, mm_lock_contended, mm_lock_wait_ns;
 	/* Threads blocked in mm_lock() now: what cond_resched_mm_lock lets it go for. */
 	_Atomic unsigned int mm_lock_waiters;
-	/* Fault injection for tests: run with mm_lock held between the batches of a freed
-	 * region's zap (zap_dead_region), before each chance to let it go. */
-	void (*_Atomic zap_batch_hook)(struct rcl_engine *engine);
+	/* Fault injection for tests: run with mm_lock held at each chance a long job gives a
+	 * waiter to have it (cond_resched_mm_lock: a freed region's zap, a long fault loop). */
+	void (*_Atomic resched_hook)(struct rcl_engine *engine);
 	pthread_mutex_t deferred_lock;		/* the deferred list below (a leaf) */
 	struct deferred_completion *deferred;
 	size_t nr_deferred_used, nr_deferred_cap;

@@ -158,9 +158,12 @@ void mm_retake(struct rcl_engine *engine)
 
 bool cond_resched_mm_lock(struct rcl_engine *engine)
 {
+	void (*hook)(struct rcl_engine *) = atomic_load(&engine->resched_hook);
 	uint64_t taken;
 	int i;
 
+	if (hook)
+		hook(engine);
 	if (!atomic_load_explicit(&engine->mm_lock_waiters, memory_order_relaxed))
 		return false;
 	taken = atomic_load_explicit(&engine->mm_lock_acquired, memory_order_relaxed);

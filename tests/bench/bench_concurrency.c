@@ -19,11 +19,11 @@
  *   4. stalls    a writer paced at half the in-process swap-out rate of 2: allocstall as a
  *                fraction of page allocations (pgalloc). Target: under 1% (kswapd keeps up).
  *
- *   5. free      a client faulting in fresh pages one a request while another client frees
- *                a resident FREE_MIB region: its worst round trip during the free, beside its
- *                worst over the same time with nothing freed (the machine's own noise,
- *                measured just before). The free lets mm_lock go a page table at a time;
- *                before, the faulting client waited for all of it.
+ *   5. free      a client faulting in fresh pages one a request while another client touches
+ *                a FREE_MIB region whole, then frees it: its worst round trip during each,
+ *                beside its worst over half a second with neither (the machine's own noise,
+ *                measured just before). Both let mm_lock go every page table's worth of
+ *                work; before, the faulting client waited for all of it.
  *
  * The host's two cores are shared, so one slice of time can be slow for reasons of its own:
  * 2 and 3 run ROUNDS times, interleaved (raw, in-process, daemon; 1, 2, 4, 8 clients), and
@@ -862,19 +862,26 @@ static void *faulter_main(void *arg)
 	return NULL;
 }
 
-/* The faulter's worst round trip over @seconds, or over @free_id's free if not 0. */
-static double faulter_window(struct faulter *fl, struct rclc *c, uint64_t free_id,
+enum window { WINDOW_IDLE, WINDOW_TOUCH, WINDOW_FREE };
+
+/* The faulter's worst round trip over @seconds (idle), or while @big is touched whole or freed. */
+static double faulter_window(struct faulter *fl, struct rclc *c, enum window what, uint64_t big,
 			     double seconds, double *ret_took)
 {
 	double t0 = now();
+	struct touch tr;
 
 	atomic_store(&fl->worst, 0.0);
 	atomic_store(&fl->measure, true);
-	if (free_id)
-		client_region_free(c, free_id);
-	else
+	if (what == WINDOW_FREE) {
+		client_region_free(c, big);
+	} else if (what == WINDOW_TOUCH) {
+		touch_init(&tr, big, FREE_MIB * MiB / PAGE);
+		rclc_response_free(call(c, &tr.req));
+	} else {
 		while (now() - t0 < seconds)
 			usleep(1000);
+	}
 	*ret_took = now() - t0;
 	atomic_store(&fl->measure, false);
 	return atomic_load(&fl->worst);
@@ -884,32 +891,33 @@ static void bench_free(void)
 {
 	char arena[32], fig[48], beside[64];
 	struct faulter fl = { 0 };
-	double base, during, took, idle;
+	double base, touched, freed, took_touch, took_free, idle;
 	struct rclc *c;
 	uint64_t big;
-	struct touch tr;
 
 	snprintf(arena, sizeof(arena), "%lluM", FREE_MIB + 2 * ARENA_MIB);
 	daemon_up(arena, "64M");
 	c = client_open();
 	fl.region = client_region(c, ARENA_PAGES);
 	big = client_region(c, FREE_MIB * MiB / PAGE);
-	touch_init(&tr, big, FREE_MIB * MiB / PAGE);
-	rclc_response_free(call(c, &tr.req));
 	if (pthread_create(&fl.thread, NULL, faulter_main, &fl))
 		die("pthread_create", EAGAIN);
 	usleep(200000);				/* under way */
-	base = faulter_window(&fl, c, 0, 0.5, &idle);
-	during = faulter_window(&fl, c, big, 0, &took);
+	base = faulter_window(&fl, c, WINDOW_IDLE, big, 0.5, &idle);
+	touched = faulter_window(&fl, c, WINDOW_TOUCH, big, 0, &took_touch);
+	freed = faulter_window(&fl, c, WINDOW_FREE, big, 0, &took_free);
 	atomic_store(&fl.stop, true);
 	pthread_join(fl.thread, NULL);
 	rclc_close(c);
 	daemon_down();
-	printf("5. a %llu MiB region freed in %.1f ms: the other client's worst fault %.2f ms "
-	       "during it, %.2f ms in %.1f s before with nothing freed\n", FREE_MIB, took * 1e3,
-	       during * 1e3, base * 1e3, idle);
-	snprintf(fig, sizeof(fig), "%.2f ms", during * 1e3);
-	snprintf(beside, sizeof(beside), "%.2f ms with nothing freed", base * 1e3);
+	printf("5. a %llu MiB region touched whole in %.1f ms and freed in %.1f ms: the other "
+	       "client's worst fault %.2f ms during the touch, %.2f ms during the free, %.2f ms "
+	       "in %.1f s before with neither\n", FREE_MIB, took_touch * 1e3, took_free * 1e3,
+	       touched * 1e3, freed * 1e3, base * 1e3, idle);
+	snprintf(beside, sizeof(beside), "%.2f ms with neither", base * 1e3);
+	snprintf(fig, sizeof(fig), "%.2f ms", touched * 1e3);
+	row_add("worst fault beside a 1 GiB touch", fig, beside, "-", "");
+	snprintf(fig, sizeof(fig), "%.2f ms", freed * 1e3);
 	row_add("worst fault beside a 1 GiB free", fig, beside, "-", "");
 }
 

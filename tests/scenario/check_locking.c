@@ -551,61 +551,89 @@ START_TEST(test_lock_waits_are_counted)
 }
 END_TEST
 
-/* ---- a freed region lets mm_lock go between page tables -------------------------------- */
+/* ---- long jobs let mm_lock go to a waiter ------------------------------------------------ */
 
 /*
- * Freeing a region zaps it a page table (512 entries) at a time and lets mm_lock go between
- * them to a thread that waits for it (cond_resched_mm_lock): a 2 GiB free held it 55 ms, and
- * every other client's fault with it. The zap's batch hook starts a thread that waits for the
- * lock (a memcg create) and counts the batches after which another thread had taken it: the
- * lock's own acquisitions moved on by more than the zapper's retake.
+ * A long job under mm_lock hands it to a thread waiting for it every page table's worth of
+ * work (cond_resched_mm_lock): freeing a region zaps it 512 entries at a time (a 2 GiB free
+ * held the lock 55 ms), and a touch of many pages gives it up every 512 faults (a 2 GiB touch
+ * held it 0.4 s), each time every other client's fault waiting. The hook, run at each chance,
+ * starts a thread that waits for the lock (a memcg create) and counts the chances after which
+ * another thread had taken it: the lock's acquisitions moved on by more than the holder's
+ * retake.
  */
 static struct {
 	struct lock_waiter w;
 	pthread_t tid;
-	unsigned int batches, handovers;
+	unsigned int chances, handovers;
 	uint64_t acquired;
-} zap;
+} lend;
 
-static void zap_batch(struct rcl_engine *e)
+static void lend_chance(struct rcl_engine *e)
 {
 	uint64_t now = atomic_load(&e->mm_lock_acquired);
 	int i;
 
-	if (zap.batches++ == 0) {
-		ck_assert_int_eq(pthread_create(&zap.tid, NULL, create_group, &zap.w), 0);
-		for (i = 0; i < 10000 && !(atomic_load(&zap.w.tid) &&
-					   thread_sleeps(atomic_load(&zap.w.tid))); i++)
+	if (lend.chances++ == 0) {
+		ck_assert_int_eq(pthread_create(&lend.tid, NULL, create_group, &lend.w), 0);
+		for (i = 0; i < 10000 && !(atomic_load(&lend.w.tid) &&
+					   thread_sleeps(atomic_load(&lend.w.tid))); i++)
 			sched_yield();
 		ck_assert_msg(i < 10000, "the waiter never blocked on mm_lock");
-	} else if (now > zap.acquired + 1) {
-		zap.handovers++;
+	} else if (now > lend.acquired + 1) {
+		lend.handovers++;
 	}
-	zap.acquired = atomic_load(&e->mm_lock_acquired);
+	lend.acquired = atomic_load(&e->mm_lock_acquired);
+}
+
+/* A daemon's engine with a region of 4096 pages (8 page tables), the hook set. */
+static uint32_t lend_setup(struct fixture *f, bool touched)
+{
+	struct rcl_region_spec spec = { .type = RCL_REGION_ANON, .nr_pages = 4096 };
+	uint32_t id;
+
+	fixture_setup(f, 32, 0, 1);
+	ck_assert_int_eq(rcl_engine_start_threads(f->e), 0);
+	ck_assert_int_eq(rcl_thread_attach(f->e), 0);
+	ck_assert_int_eq(rcl_region_create(f->e, &spec, &id), 0);
+	if (touched)
+		ck_assert_int_eq(rcl_region_touch(f->e, id, 0, spec.nr_pages, true), 0);
+	memset(&lend, 0, sizeof(lend));
+	lend.w.f = f;
+	f->e->resched_hook = lend_chance;
+	return id;
+}
+
+/* The waiter came in while the job ran: 7 chances (between 8 page tables), one taken. */
+static void lend_check(struct fixture *f)
+{
+	f->e->resched_hook = NULL;
+	pthread_join(lend.tid, NULL);
+	ck_assert_int_eq(lend.w.err, 0);
+	ck_assert_uint_eq(lend.chances, 7);
+	ck_assert_uint_ge(lend.handovers, 1);
+	rcl_thread_detach(f->e);
+	rcl_engine_stop_threads(f->e);
+	fixture_teardown(f);
 }
 
 START_TEST(test_region_free_lets_waiters_in)
 {
-	struct rcl_region_spec spec = { .type = RCL_REGION_ANON, .nr_pages = 4096 };
 	struct fixture f;
-	uint32_t id;
+	uint32_t id = lend_setup(&f, true);
 
-	fixture_setup(&f, 32, 0, 1);
-	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
-	ck_assert_int_eq(rcl_thread_attach(f.e), 0);
-	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
-	ck_assert_int_eq(rcl_region_touch(f.e, id, 0, spec.nr_pages, true), 0);
-	zap.w.f = &f;
-	f.e->zap_batch_hook = zap_batch;
 	ck_assert_int_eq(rcl_region_free(f.e, id), 0);
-	f.e->zap_batch_hook = NULL;
-	pthread_join(zap.tid, NULL);
-	ck_assert_int_eq(zap.w.err, 0);
-	ck_assert_uint_eq(zap.batches, 7);		/* 4096 pages: 8 page tables */
-	ck_assert_uint_ge(zap.handovers, 1);
-	rcl_thread_detach(f.e);
-	rcl_engine_stop_threads(f.e);
-	fixture_teardown(&f);
+	lend_check(&f);
+}
+END_TEST
+
+START_TEST(test_long_touch_lets_waiters_in)
+{
+	struct fixture f;
+	uint32_t id = lend_setup(&f, false);
+
+	ck_assert_int_eq(rcl_region_touch(f.e, id, 0, 4096, true), 0);
+	lend_check(&f);
 }
 END_TEST
 
@@ -764,6 +792,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_sleeper_runs_what_was_queued_for_it);
 	tcase_add_test(tc, test_lock_waits_are_counted);
 	tcase_add_test(tc, test_region_free_lets_waiters_in);
+	tcase_add_test(tc, test_long_touch_lets_waiters_in);
 	tcase_add_test(tc, test_fault_on_window_being_built_reaps_it);
 #ifdef RCL_DEBUG
 	tcase_add_test_raise_signal(tc, test_io_wait_with_mm_lock_aborts, SIGABRT);
