@@ -226,6 +226,21 @@ static int region_validate(struct rcl_engine *engine, const struct rcl_region_sp
 	return 0;
 }
 
+/*
+ * Between the pages of a long fault loop (a touch or copy of many pages, a populate), a thread waiting for
+ * mm_lock has it, as the kernel's __get_user_pages reschedules between pages: a touch of a 2
+ * GiB region held the lock 0.4 s, and every other client's fault with it. Each fault checks
+ * again what it finds (handle_mm_fault: a region killed meanwhile is -ENOENT). Not in the
+ * deterministic engine, whose threads never wait for one another.
+ */
+#define FAULT_RESCHED_PAGES	512u
+
+static void fault_loop_resched(struct rcl_engine *engine, uint64_t i)
+{
+	if (i && i % FAULT_RESCHED_PAGES == 0 && reclaim_may_sleep(engine))
+		cond_resched_mm_lock(engine);
+}
+
 static int region_populate(struct rcl_engine *engine, struct region *region)
 {
 	unsigned long i;
@@ -233,6 +248,7 @@ static int region_populate(struct rcl_engine *engine, struct region *region)
 	int err;
 
 	for (i = 0; i < region->nr_pages; i++) {
+		fault_loop_resched(engine, i);
 		err = handle_mm_fault(engine, region, i, FAULT_FLAG_POPULATE, &page);
 		if (err)
 			return err;
@@ -358,21 +374,6 @@ static struct region *region_range(struct rcl_engine *engine, uint32_t id, uint6
 	}
 	region_get(region);	/* the call's: the region outlives a wait without mm_lock */
 	return region;
-}
-
-/*
- * Between the pages of a long fault loop (a touch or copy of many pages), a thread waiting for
- * mm_lock has it, as the kernel's __get_user_pages reschedules between pages: a touch of a 2
- * GiB region held the lock 0.4 s, and every other client's fault with it. Each fault checks
- * again what it finds (handle_mm_fault: a region killed meanwhile is -ENOENT). Not in the
- * deterministic engine, whose threads never wait for one another.
- */
-#define FAULT_RESCHED_PAGES	512u
-
-static void fault_loop_resched(struct rcl_engine *engine, uint64_t i)
-{
-	if (i && i % FAULT_RESCHED_PAGES == 0 && reclaim_may_sleep(engine))
-		cond_resched_mm_lock(engine);
 }
 
 int rcl_region_touch(struct rcl_engine *engine, uint32_t id, uint64_t first, uint64_t nr,

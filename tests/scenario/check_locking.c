@@ -627,6 +627,17 @@ START_TEST(test_region_free_lets_waiters_in)
 }
 END_TEST
 
+/* mlock populates the region first, a fault a page: the same chances. */
+START_TEST(test_mlock_lets_waiters_in)
+{
+	struct fixture f;
+	uint32_t id = lend_setup(&f, false);
+
+	ck_assert_int_eq(rcl_region_mlock(f.e, id), 0);
+	lend_check(&f);
+}
+END_TEST
+
 START_TEST(test_long_touch_lets_waiters_in)
 {
 	struct fixture f;
@@ -793,6 +804,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_lock_waits_are_counted);
 	tcase_add_test(tc, test_region_free_lets_waiters_in);
 	tcase_add_test(tc, test_long_touch_lets_waiters_in);
+	tcase_add_test(tc, test_mlock_lets_waiters_in);
 	tcase_add_test(tc, test_fault_on_window_being_built_reaps_it);
 #ifdef RCL_DEBUG
 	tcase_add_test_raise_signal(tc, test_io_wait_with_mm_lock_aborts, SIGABRT);
