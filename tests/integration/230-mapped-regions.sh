@@ -55,13 +55,15 @@ handoffs=$(ctl --json status | python3 -c 'import json, sys; print(json.load(sys
 check "... their faults served by several threads at once ($handoffs handed to helpers)" \
 	test "$handoffs" -gt 0
 # Every miss is a fault of the memcg: all the faults the daemon counted meanwhile. Not every
-# access need miss: threads that drift apart find some pages of the last round still theirs,
-# but at most the 512 pages the max holds, so at least 2048 + 3 * (2048 - 512) are faults.
+# access need miss: each thread's pages (every fourth) are the 512 the max holds, so a thread
+# that runs ahead while the others wait finds all of them still its own in every later round,
+# and under load (a CI run) 1869 accesses of 8192 did. Only the first round's 2048 first
+# touches are sure to be faults; the swap-ins above are the misses after it.
 faults=$(ctl --json memcg stat /m | python3 -c 'import json,sys; s=json.load(sys.stdin)["stat"]; print(s["pgfault"], s["pgmajfault"])')
 read -r flt majflt <<<"$faults"
 pgf=$(($(vmstat pgfault) - pgf0))
 check "... each miss a fault of its memcg ($flt of $pgf), those that read swap major ($majflt)" \
-	bash -c 'test "$0" = "$1" && test "$0" -ge 6656 && test "$2" -gt 0' "$flt" "$pgf" "$majflt"
+	bash -c 'test "$0" = "$1" && test "$0" -ge 2048 && test "$2" -gt 0' "$flt" "$pgf" "$majflt"
 hu1=$(vmstat mapped_hint_updates)
 check "... reclaim asking the library to drop entries meanwhile ($hu0 -> $hu1)" \
 	test "$hu1" -gt "$hu0"
