@@ -176,8 +176,12 @@ again:
 				pp = &mapping->next;
 				continue;
 			}
-			if (!file_evict(engine, mapping))
+			if (!file_evict(engine, mapping)) {
+				/* A write in flight, a page reclaim holds: the flusher
+				 * tries again after its round. */
+				engine->files_put_unpruned = true;
 				return;
+			}
 			goto again;
 		} else {
 			*pp = mapping->next;

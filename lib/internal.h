@@ -168,9 +168,10 @@ struct rcl_engine {
 	struct region *mapped_hinting;		/* mapped.c: regions with hints to send */
 	struct io_engine *file_io;		/* file writeback */
 	unsigned int flusher_work;		/* WB_* reasons the flusher has to act on */
-	bool files_put_unpruned;		/* a file's last reference went where it could
-						 * not be let go (a writeback walk, a region's
-						 * end): the flusher prunes (file_prune_unused) */
+	bool files_put_unpruned;		/* a removed file's last reference went where it
+						 * could not be let go (a writeback walk, a
+						 * region's end, an eviction not possible yet):
+						 * the flusher prunes (file_prune_unused) */
 	struct wait_queue_head dirty_wait;	/* writers paused by balance_dirty_pages */
 	/* Fault injection for tests: run between letting mm_lock go and submitting the writes
 	 * set under writeback before (__blk_flush_plug), to widen that window. */

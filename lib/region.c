@@ -150,7 +150,9 @@ void region_put_unlocked(struct rcl_engine *engine, struct region *region)
  * client waited for all of it. Nothing finds the region by its id any more; what meets it
  * meanwhile finds it dead with some entries zapped and some not, each changed under its ptl,
  * as the kernel's reclaim meets a range being unmapped: reclaim's rmap walk unmaps or skips
- * an entry, a fault that took a reference sees region->dead when it has the lock back.
+ * an entry, a fault that took a reference sees region->dead when it has the lock back. Not a
+ * region a client mapped (region_destroy): its entries marked the client's would be met with
+ * nothing left to take them back.
  */
 #define ZAP_BATCH	512ul
 
@@ -180,6 +182,10 @@ void region_destroy(struct rcl_engine *engine, struct region *region, bool resch
 	pte_lock(region);		/* the resident copy reads it under the ptl alone */
 	region->dead = true;
 	pte_unlock(region);
+	/* Entries a client held stay marked so until zapped, with no map_ops left to take
+	 * their pages back: nobody else may meet them, so that zap keeps mm_lock throughout. */
+	if (region->map_ops)
+		resched = false;
 	mapped_region_lost(region);	/* its client is told, not left hanging on a fault */
 	if (region->id) {
 		spin_lock(&engine->region_table_lock);
@@ -313,11 +319,22 @@ int rcl_region_create(struct rcl_engine *engine, const struct rcl_region_spec *s
 	if (err)
 		goto fail;
 	if (spec->flags & (RCL_REGION_POPULATE | RCL_REGION_LOCKED)) {
+		/*
+		 * Ours while it populates: mm_lock is let go meanwhile (a fault's reclaim,
+		 * cond_resched_mm_lock), and another thread's OOM kill may take the region and
+		 * the table's reference with it. Killed, it is not given out.
+		 */
+		region_get(region);
 		current_or_default(engine)->faulting_region = region;
 		err = region_populate(engine, region);
 		current_or_default(engine)->faulting_region = NULL;
+		if (region->dead)
+			err = -ENOMEM;		/* killed: whatever its faults said after */
 		if (err)
-			goto fail;
+			region_destroy(engine, region, false);
+		region_put(engine, region);
+		if (err)
+			goto out;
 	}
 	*ret_id = region->id;
 	err = 0;

@@ -654,6 +654,88 @@ START_TEST(test_region_freed_under_its_mapping_tells_the_mapper)
 }
 END_TEST
 
+/*
+ * A freed region gives mm_lock to waiters between page tables of its zap (region_destroy),
+ * but not one a client mapped: its entries marked the client's stay so until zapped, with no
+ * map_ops left to take their pages back, and reclaim handed the lock between two batches met
+ * one and followed a NULL map_ops. The resched hook counts the chances each free gives.
+ */
+static unsigned int resched_chances;
+
+static void count_chance(struct rcl_engine *e)
+{
+	(void)e;
+	resched_chances++;
+}
+
+START_TEST(test_mapped_region_free_keeps_the_lock)
+{
+	struct fixture f;
+	struct client cl;
+	uint32_t mapped, plain;
+	uint64_t i;
+
+	fixture_setup(&f, 32, 32, 1);
+	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
+	ck_assert_int_eq(rcl_thread_attach(f.e), 0);
+	client_init(&cl, 1024);
+	mapped = anon_region(&f, 1024, 0);
+	plain = anon_region(&f, 1024, 0);
+	ck_assert_int_eq(rcl_region_touch(f.e, plain, 0, 1024, true), 0);
+	ck_assert_int_eq(rcl_region_map(f.e, mapped, &fake_ops, &cl), 0);
+	for (i = 0; i < 1024; i++)
+		client_touch(&f, &cl, mapped, i);
+	f.e->resched_hook = count_chance;
+	resched_chances = 0;
+	ck_assert_int_eq(rcl_region_free(f.e, mapped), 0);
+	ck_assert_uint_eq(resched_chances, 0);
+	ck_assert_int_eq(rcl_region_free(f.e, plain), 0);
+	ck_assert_uint_eq(resched_chances, 1);		/* 1024 pages: two page tables */
+	f.e->resched_hook = NULL;
+	rcl_thread_detach(f.e);
+	rcl_engine_stop_threads(f.e);
+	client_free(&cl);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/*
+ * A region populating in its create lets mm_lock go every 512 faults, and another thread's OOM
+ * kill may take it meanwhile, the table's reference with it: the create holds a reference of
+ * its own, stops, and gives no id out. (The hook kills it as select_bad_region would.)
+ */
+static void kill_populating(struct rcl_engine *e)
+{
+	uint32_t slot;
+
+	for (slot = 1; slot < e->nr_region_slots; slot++)
+		if (e->regions[slot])
+			region_destroy(e, e->regions[slot], false);
+}
+
+START_TEST(test_region_killed_while_it_populates)
+{
+	struct rcl_region_spec spec = { .type = RCL_REGION_ANON, .nr_pages = 2048,
+					.flags = RCL_REGION_POPULATE };
+	struct fixture f;
+	uint32_t id = 0, slot;
+
+	fixture_setup(&f, 32, 32, 1);
+	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
+	ck_assert_int_eq(rcl_thread_attach(f.e), 0);
+	f.e->resched_hook = kill_populating;
+	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), -ENOMEM);
+	f.e->resched_hook = NULL;
+	ck_assert_uint_eq(id, 0);
+	for (slot = 1; slot < f.e->nr_region_slots; slot++)
+		ck_assert_ptr_null(f.e->regions[slot]);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_anon_pages"), 0);
+	rcl_thread_detach(f.e);
+	rcl_engine_stop_threads(f.e);
+	fixture_teardown(&f);
+}
+END_TEST
+
 /* A region four times its memcg's max mapped with @ops, written whole three times. */
 static void four_times_its_memcg_max(const struct rcl_map_ops *ops, struct client *ret)
 {
@@ -1711,6 +1793,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_read_write_reach_the_clients_copy);
 	tcase_add_test(tc, test_failed_take_back_keeps_the_page);
 	tcase_add_test(tc, test_region_freed_under_its_mapping_tells_the_mapper);
+	tcase_add_test(tc, test_mapped_region_free_keeps_the_lock);
+	tcase_add_test(tc, test_region_killed_while_it_populates);
 	tcase_add_test(tc, test_fault_finds_its_mapping_gone_after_the_page_lock);
 	tcase_add_test(tc, test_fill_runs_without_mm_lock);
 	tcase_add_test(tc, test_region_freed_during_fill);
