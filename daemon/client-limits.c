@@ -85,7 +85,8 @@ int limits_charge(const struct daemon_config *c, struct rawpages *raw, uid_t uid
  * the connections a uid has by default (max-client-connections 64 of max-connections 256):
  * a uid at its limit leaves three quarters to the others. A per-uid count of mappings, not a
  * per-uid descriptor budget in fdlimit.c: the count is what an operator can read and set, and
- * a mapping's descriptors are made and closed together, so counting mappings is counting them.
+ * a mapping's descriptors are made together and closed together (by the fault thread, a
+ * moment after the mapping goes and its count with it), so counting mappings counts them.
  */
 #define MAPPED_FD_SHARE	4
 

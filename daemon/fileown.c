@@ -45,6 +45,12 @@ struct file_entry {
 	/* Bytes charged to the owner (file_owners_grow): the furthest end the daemon let the
 	 * file reach, or its size when the table was loaded. Not in the table on disk. */
 	uint64_t size;
+	/* The writes charged and not yet settled, and what the charge may come back down to
+	 * when the last of them is: the charge before the first, raised to what each one
+	 * that ended reached (file_owners_settle). */
+	unsigned int writers;
+	uint64_t settle_floor;
+	uint64_t serial;		/* this entry's, for a settle to find it */
 };
 
 /*
@@ -68,6 +74,7 @@ struct file_owners {
 	struct unlinked_charge *unlinked;
 	size_t nr_unlinked, cap_unlinked;
 	size_t nr_unlinked_looked;	/* left by the last unlinked_prune */
+	uint64_t next_serial;
 };
 
 static bool in_group(const struct file_cred *cred, gid_t gid)
@@ -270,6 +277,7 @@ static int entry_add(struct file_owners *fo, const struct file_entry *e)
 		fo->cap = cap;
 	}
 	fo->entries[fo->nr] = *e;
+	fo->entries[fo->nr].serial = ++fo->next_serial;
 	fo->entries[fo->nr].path = strdup(e->path);
 	if (!fo->entries[fo->nr].path)
 		return -ENOMEM;
@@ -409,7 +417,8 @@ void file_owners_free(struct file_owners *fo)
 static int create_locked(struct file_owners *fo, const char *path, const struct file_cred *cred,
 			 unsigned int mode, struct file_attr *ret)
 {
-	struct file_entry e = { cred->uid, cred->gid, mode, { 0 }, (char *)path, 0 };
+	struct file_entry e = { .uid = cred->uid, .gid = cred->gid, .mode = mode,
+				.path = (char *)path };
 	struct stat st;
 	int fd, err;
 
@@ -643,8 +652,8 @@ int file_owners_chmod(struct file_owners *fo, const char *path, const struct fil
 		if (err)
 			e->mode = old;
 	} else {
-		n = (struct file_entry){ ret->uid, ret->gid, mode, id, (char *)path,
-					 (uint64_t)st.st_size };
+		n = (struct file_entry){ .uid = ret->uid, .gid = ret->gid, .mode = mode, .id = id,
+					 .path = (char *)path, .size = (uint64_t)st.st_size };
 		err = entry_add(fo, &n);
 		if (!err) {
 			err = table_save(fo);
@@ -662,7 +671,7 @@ out:
 }
 
 int file_owners_grow(struct file_owners *fo, const char *path, uint64_t end, uint64_t limit,
-		     bool prune, uid_t *ret_owner, uint64_t *ret_usage, uint64_t *ret_was)
+		     bool prune, uid_t *ret_owner, uint64_t *ret_usage, struct file_charge *ret_charge)
 {
 	struct file_entry *e;
 	struct file_id id;
@@ -671,47 +680,61 @@ int file_owners_grow(struct file_owners *fo, const char *path, uint64_t end, uin
 	size_t nr_unlinked;
 	int err;
 
-	*ret_was = end;
+	*ret_charge = (struct file_charge){ 0, end };
 	pthread_mutex_lock(&fo->lock);
 	err = stat_beneath(fo, path, &st, &id);
 	e = err ? NULL : entry_find(fo, path, &id);
-	if (!e || end <= e->size)
+	if (!e)
 		goto out;
-	usage = end - e->size + owner_usage(fo, e->uid, &nr_unlinked);
-	if (limit && usage > limit && nr_unlinked && prune) {
-		unlinked_prune(fo);
+	if (end > e->size) {
 		usage = end - e->size + owner_usage(fo, e->uid, &nr_unlinked);
+		if (limit && usage > limit && nr_unlinked && prune) {
+			unlinked_prune(fo);
+			usage = end - e->size + owner_usage(fo, e->uid, &nr_unlinked);
+		}
+		*ret_owner = e->uid;
+		*ret_usage = usage;
+		if (limit && usage > limit) {
+			err = nr_unlinked && !prune ? -EAGAIN : -EDQUOT;
+			goto out;
+		}
 	}
-	*ret_owner = e->uid;
-	*ret_usage = usage;
-	if (limit && usage > limit) {
-		err = nr_unlinked && !prune ? -EAGAIN : -EDQUOT;
-	} else {
-		*ret_was = e->size;
+	/* A writer from now until its settle, whether or not it moved the charge: one that
+	 * did not counts on another's, which must not be given back under it. */
+	if (e->writers++ == 0)
+		e->settle_floor = e->size;
+	if (end > e->size)
 		e->size = end;
-	}
+	ret_charge->serial = e->serial;
 out:
 	pthread_mutex_unlock(&fo->lock);
 	return err;
 }
 
-void file_owners_settle(struct file_owners *fo, const char *path, uint64_t was, uint64_t end,
-			uint64_t reached)
+void file_owners_settle(struct file_owners *fo, const char *path,
+			const struct file_charge *charge, uint64_t reached)
 {
 	struct file_entry *e;
 	struct file_id id;
 	struct stat st;
+	uint64_t floor;
 
-	if (reached >= end || was >= end)
+	if (!charge->serial)
 		return;
 	pthread_mutex_lock(&fo->lock);
 	if (stat_beneath(fo, path, &st, &id) == 0 && (e = entry_find(fo, path, &id)) &&
-	    e->size == end) {
-		if (reached < was)
-			reached = was;
-		if (reached < (uint64_t)st.st_size)
-			reached = (uint64_t)st.st_size;
-		e->size = reached < end ? reached : end;
+	    e->serial == charge->serial && e->writers) {
+		floor = reached < charge->end ? reached : charge->end;
+		if (floor > e->settle_floor)
+			e->settle_floor = floor;
+		/* The last writer out gives back what none of them reached, never below the
+		 * file's size on disk. */
+		if (--e->writers == 0) {
+			floor = e->settle_floor > (uint64_t)st.st_size ? e->settle_floor :
+									 (uint64_t)st.st_size;
+			if (floor < e->size)
+				e->size = floor;
+		}
 	}
 	pthread_mutex_unlock(&fo->lock);
 }

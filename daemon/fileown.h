@@ -115,20 +115,25 @@ int file_owners_chmod(struct file_owners *fo, const char *path, const struct fil
  * Without PRUNE, -EAGAIN instead where removed files are part of that: let go of what the
  * engine holds for no one (rcl_file_release_unused) and call again with PRUNE, which looks
  * at every descriptor of the daemon. A file the table does not record (put in the data
- * directory by hand) is charged to nobody. The charge is made before the write: *ret_was
- * is what the file was charged before (END when this charged nothing), for
- * file_owners_settle once the write is done.
+ * directory by hand) is charged to nobody. The charge is made before the write, which is then
+ * one of the file's writers until it settles: every successful grow must be followed by
+ * file_owners_settle with *RET_CHARGE (a no-op for a file charged to nobody).
  */
+struct file_charge {
+	uint64_t serial;	/* the entry's; 0: nothing to settle */
+	uint64_t end;		/* the end the write was let grow the file to */
+};
 int file_owners_grow(struct file_owners *fo, const char *path, uint64_t end, uint64_t limit,
-		     bool prune, uid_t *ret_owner, uint64_t *ret_usage, uint64_t *ret_was);
+		     bool prune, uid_t *ret_owner, uint64_t *ret_usage, struct file_charge *ret_charge);
 
 /*
- * A write that file_owners_grow charged from WAS to END has ended at REACHED, the file's size
- * now with its cached writes (less than END: it failed, or stopped short when its client
- * went): give back what it did not take, down to REACHED, WAS or the size on disk,
- * whichever is largest. Unless another write has moved the charge since, which keeps its own.
+ * A write charged by file_owners_grow has ended at REACHED, the file's size now with its cached
+ * writes (less than CHARGE's end: it failed, or stopped short when its client went). When it
+ * was the file's last writer in flight, the charge comes back down to the largest of the
+ * charge before the first of them, what each of them reached, and the file's size on disk:
+ * a write that stopped short never takes away what another still in flight counts on.
  */
-void file_owners_settle(struct file_owners *fo, const char *path, uint64_t was, uint64_t end,
-			uint64_t reached);
+void file_owners_settle(struct file_owners *fo, const char *path,
+			const struct file_charge *charge, uint64_t reached);
 
 #endif

@@ -110,19 +110,19 @@ static int file_access(struct req_ctx *ctx, const char *path, unsigned int mask,
  * for all its ranges, so that a fill of terabytes is refused, not stopped at the limit.
  */
 int req_file_grow(struct req_ctx *ctx, const char *path, uint64_t end, Response *resp,
-		  uint64_t *ret_was)
+		  struct file_charge *ret_charge)
 {
 	uint64_t limit = ctx->admin ? 0 : ctx->config->max_client_file_bytes, usage = 0;
 	uid_t owner = 0;
 	int ret;
 
 	ret = file_owners_grow(ctx->server->files, path, end, limit, false, &owner, &usage,
-			       ret_was);
+			       ret_charge);
 	if (ret == -EAGAIN) {
 		/* Removed files count until the daemon lets them go: let go of the unused. */
 		rcl_file_release_unused(ctx->engine);
 		ret = file_owners_grow(ctx->server->files, path, end, limit, true, &owner,
-				       &usage, ret_was);
+				       &usage, ret_charge);
 	}
 	if (ret == -EDQUOT)
 		status_set(resp, CODE(NO_SPACE), "%s: '%s' to %" PRIu64 " bytes would take uid "
@@ -454,7 +454,8 @@ int req_file_write(struct req_ctx *ctx, const Request *req, Response *resp)
 	Reclaim__V1__FileWriteReply *r;
 	struct fileio_file *f = NULL;
 	uint8_t *fill = NULL;
-	uint64_t total, pos = 0, data_pos = 0, done, end, was;
+	struct file_charge charge = { 0, 0 };
+	uint64_t total, pos = 0, data_pos = 0, done;
 	bool created = false;
 	uint32_t memcg;
 	size_t i;
@@ -478,9 +479,9 @@ int req_file_write(struct req_ctx *ctx, const Request *req, Response *resp)
 	}
 	ret = file_access(ctx, m->path, FILE_MAY_WRITE, true,
 			  m->mode ? m->mode->bits : FILE_MODE_DEFAULT, resp, &created);
-	end = was = ranges_end(m->ranges, m->n_ranges);
 	if (ret == 0)
-		ret = req_file_grow(ctx, m->path, end, resp, &was);
+		ret = req_file_grow(ctx, m->path, ranges_end(m->ranges, m->n_ranges), resp,
+				    &charge);
 	/* Opened once for all the ranges: see fileio_open. Not created there: file_access made
 	 * it, recorded and charged, and one removed since (a remove racing this write) must not
 	 * come back unrecorded, its bytes charged to nobody. */
@@ -508,7 +509,7 @@ int req_file_write(struct req_ctx *ctx, const Request *req, Response *resp)
 	free(fill);
 	/* Charged for all its ranges before it began: what a write that failed or stopped
 	 * short (its client gone) did not take goes back to the owner's share. */
-	file_owners_settle(ctx->server->files, m->path, was, end, f ? fileio_size(f) : 0);
+	file_owners_settle(ctx->server->files, m->path, &charge, f ? fileio_size(f) : 0);
 	if (ret < 0) {
 		/* A file this request created and could not fill goes again: nothing was
 		 * written that anyone saw. */

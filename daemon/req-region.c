@@ -196,7 +196,7 @@ int req_region_create(struct req_ctx *ctx, const Request *req, Response *resp)
 	struct rcl_region_spec spec = { 0 };
 	Reclaim__V1__RegionCreateReply *r;
 	struct region_rec rec = { 0 };
-	uint64_t file_end = 0, file_was = 0;
+	struct file_charge charge = { 0, 0 };
 	bool created = false;
 	uint32_t memcg, id;
 	int ret;
@@ -253,10 +253,9 @@ int req_region_create(struct req_ctx *ctx, const Request *req, Response *resp)
 					  &attr, resp);
 		}
 		/* Shared: its pages are written back into the file, which may grow to it. */
-		if (c->shared) {
-			file_end = file_was = spec.file_offset + spec.nr_pages * RCL_PAGE_SIZE;
-			ret = req_file_grow(ctx, spec.path, file_end, resp, &file_was);
-		}
+		if (c->shared)
+			ret = req_file_grow(ctx, spec.path, spec.file_offset +
+					    spec.nr_pages * RCL_PAGE_SIZE, resp, &charge);
 	}
 	if (ret == 0)
 		ret = rcl_region_create(ctx->engine, &spec, &id);
@@ -271,9 +270,10 @@ int req_region_create(struct req_ctx *ctx, const Request *req, Response *resp)
 		if (ret < 0)
 			rcl_region_free(ctx->engine, id);
 	}
+	/* The region writes back as far as its end, for as long as it lives: its charge stays
+	 * (it settles as having reached its end). None made: what was charged goes back. */
+	file_owners_settle(ctx->server->files, c->path, &charge, ret < 0 ? 0 : charge.end);
 	if (ret < 0) {
-		/* No region to write the file back to: what was charged for it goes back. */
-		file_owners_settle(ctx->server->files, c->path, file_was, file_end, 0);
 		if (created)
 			file_owners_uncreate(ctx->server->files, c->path);
 		registry_region_uncharge(ctx->server->raw, &rec);

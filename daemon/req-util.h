@@ -43,9 +43,9 @@ int req_fd_refused(struct req_ctx *ctx, Response *resp);
 
 /* Let PATH grow to END bytes, charged to its owner, within max-client-file-bytes for a
  * caller that is not an admin: 0, or -EDQUOT (NO_SPACE naming the limit) or -errno with
- * RESP's Status set (req-file.c). *ret_was: the charge before, for file_owners_settle. */
+ * RESP's Status set (req-file.c). *ret_charge: for file_owners_settle when the write ends. */
 int req_file_grow(struct req_ctx *ctx, const char *path, uint64_t end, Response *resp,
-		  uint64_t *ret_was);
+		  struct file_charge *ret_charge);
 
 /* The wire level of an engine level. */
 Reclaim__V1__PressureLevel req_pressure_level(enum rcl_pressure_level l);

@@ -181,30 +181,31 @@ START_TEST(test_grow_charges_the_owner)
 {
 	struct file_cred alice = { 1000, 1000, NULL, 0, false };
 	struct file_owners *fo;
-	uint64_t usage = 0, was;
+	struct file_charge ch;
+	uint64_t usage = 0;
 	uid_t owner = 0;
 	struct dirs d;
 	char path[160];
 
 	fo = owners_with_a_and_b(&d, &alice);
-	ck_assert_int_eq(file_owners_grow(fo, "a", 6000, 10000, true, &owner, &usage, &was), 0);
-	ck_assert_uint_eq(was, 0);
+	ck_assert_int_eq(file_owners_grow(fo, "a", 6000, 10000, true, &owner, &usage, &ch), 0);
+	ck_assert_uint_eq(ch.end, 6000);
 	ck_assert_uint_eq(owner, 1000);
 	ck_assert_uint_eq(usage, 6000);
 	/* inside */
-	ck_assert_int_eq(file_owners_grow(fo, "a", 4000, 10000, true, &owner, &usage, &was), 0);
-	ck_assert_int_eq(file_owners_grow(fo, "b", 5000, 10000, true, &owner, &usage, &was),
+	ck_assert_int_eq(file_owners_grow(fo, "a", 4000, 10000, true, &owner, &usage, &ch), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 5000, 10000, true, &owner, &usage, &ch),
 			 -EDQUOT);
 	ck_assert_uint_eq(usage, 11000);
-	ck_assert_int_eq(file_owners_grow(fo, "b", 4000, 10000, true, &owner, &usage, &was), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 4000, 10000, true, &owner, &usage, &ch), 0);
 	ck_assert_uint_eq(usage, 10000);
-	ck_assert_int_eq(file_owners_grow(fo, "b", 4001, 10000, true, &owner, &usage, &was),
+	ck_assert_int_eq(file_owners_grow(fo, "b", 4001, 10000, true, &owner, &usage, &ch),
 			 -EDQUOT);
 	/* no limit */
-	ck_assert_int_eq(file_owners_grow(fo, "b", 9000, 0, true, &owner, &usage, &was), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 9000, 0, true, &owner, &usage, &ch), 0);
 	put_file(&d, "hand", 0600, 0);
 	usage = 0;
-	ck_assert_int_eq(file_owners_grow(fo, "hand", 1 << 30, 1, true, &owner, &usage, &was), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "hand", 1 << 30, 1, true, &owner, &usage, &ch), 0);
 	ck_assert_uint_eq(usage, 0);				/* charged to nobody */
 	file_owners_free(fo);
 
@@ -212,7 +213,7 @@ START_TEST(test_grow_charges_the_owner)
 	snprintf(path, sizeof(path), "%s/a", d.data);
 	ck_assert_int_eq(truncate(path, 100), 0);
 	ck_assert_int_eq(file_owners_new(d.state, d.data, &fo), 0);
-	ck_assert_int_eq(file_owners_grow(fo, "b", 50, 1000, true, &owner, &usage, &was), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 50, 1000, true, &owner, &usage, &ch), 0);
 	ck_assert_uint_eq(usage, 150);
 	file_owners_free(fo);
 	dirs_remove(&d);
@@ -229,28 +230,29 @@ START_TEST(test_removed_file_charged_while_held)
 	struct file_cred alice = { 1000, 1000, NULL, 0, false };
 	struct file_owners *fo;
 	struct file_attr attr;
-	uint64_t usage = 0, was;
+	struct file_charge ch;
+	uint64_t usage = 0;
 	uid_t owner = 0;
 	struct dirs d;
 	char path[160];
 	int fd;
 
 	fo = owners_with_a_and_b(&d, &alice);
-	ck_assert_int_eq(file_owners_grow(fo, "a", 6000, 10000, true, &owner, &usage, &was), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "a", 6000, 10000, true, &owner, &usage, &ch), 0);
 	snprintf(path, sizeof(path), "%s/a", d.data);
 	fd = open(path, O_RDONLY);			/* what a region of it would hold */
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(file_owners_remove(fo, "a", &alice, &attr), 0);
-	ck_assert_int_eq(file_owners_grow(fo, "b", 5000, 10000, false, &owner, &usage, &was),
+	ck_assert_int_eq(file_owners_grow(fo, "b", 5000, 10000, false, &owner, &usage, &ch),
 			 -EAGAIN);
-	ck_assert_int_eq(file_owners_grow(fo, "b", 5000, 10000, true, &owner, &usage, &was),
+	ck_assert_int_eq(file_owners_grow(fo, "b", 5000, 10000, true, &owner, &usage, &ch),
 			 -EDQUOT);
 	ck_assert_uint_eq(usage, 11000);		/* a's 6000 and b's 5000 */
-	ck_assert_int_eq(file_owners_grow(fo, "b", 4000, 10000, true, &owner, &usage, &was), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 4000, 10000, true, &owner, &usage, &ch), 0);
 	close(fd);
-	ck_assert_int_eq(file_owners_grow(fo, "b", 10000, 10000, false, &owner, &usage, &was),
+	ck_assert_int_eq(file_owners_grow(fo, "b", 10000, 10000, false, &owner, &usage, &ch),
 			 -EAGAIN);			/* not looked at yet */
-	ck_assert_int_eq(file_owners_grow(fo, "b", 10000, 10000, true, &owner, &usage, &was), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 10000, 10000, true, &owner, &usage, &ch), 0);
 	ck_assert_uint_eq(usage, 10000);		/* b's alone */
 	file_owners_free(fo);
 	dirs_remove(&d);
@@ -259,49 +261,62 @@ END_TEST
 
 /*
  * file_owners_settle: a write charged for more than it took (it failed, or its client went)
- * gives back the rest, down to what the file reached, what it was charged before, or its
- * size on disk; a charge another write moved since is that write's and stays.
+ * gives back the rest when it is the file's last writer in flight, down to what the writers
+ * reached, the charge before the first of them, or the file's size on disk. A write that
+ * stopped short never takes away the charge another still in flight counts on, whether that
+ * one moved the charge or found it already there.
  */
 START_TEST(test_settle_gives_back_what_a_write_did_not_take)
 {
 	struct file_cred alice = { 1000, 1000, NULL, 0, false };
+	struct file_charge a1, a2, b1;
 	struct file_owners *fo;
-	uint64_t usage = 0, was, was2;
+	uint64_t usage = 0;
 	uid_t owner = 0;
 	struct dirs d;
 	char path[160];
 
 	fo = owners_with_a_and_b(&d, &alice);
-	ck_assert_int_eq(file_owners_grow(fo, "a", 2000, 10000, true, &owner, &usage, &was), 0);
-	ck_assert_int_eq(file_owners_grow(fo, "a", 9000, 10000, true, &owner, &usage, &was), 0);
-	ck_assert_uint_eq(was, 2000);
-	ck_assert_int_eq(file_owners_grow(fo, "b", 2000, 10000, true, &owner, &usage, &was2),
+	ck_assert_int_eq(file_owners_grow(fo, "a", 2000, 10000, true, &owner, &usage, &a1), 0);
+	file_owners_settle(fo, "a", &a1, 2000);		/* all of it: nothing back */
+	ck_assert_int_eq(file_owners_grow(fo, "a", 9000, 10000, true, &owner, &usage, &a1), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 2000, 10000, true, &owner, &usage, &b1),
 			 -EDQUOT);			/* 9000 + 2000 */
-	file_owners_settle(fo, "a", was, 9000, 3000);	/* stopped at 3000 */
-	ck_assert_int_eq(file_owners_grow(fo, "b", 7000, 10000, true, &owner, &usage, &was2), 0);
+	file_owners_settle(fo, "a", &a1, 3000);		/* stopped at 3000 */
+	ck_assert_int_eq(file_owners_grow(fo, "b", 7000, 10000, true, &owner, &usage, &b1), 0);
 	ck_assert_uint_eq(usage, 10000);		/* a's 3000 and b's 7000 */
-	file_owners_settle(fo, "b", was2, 7000, 7000);	/* all of it: nothing back */
-	ck_assert_int_eq(file_owners_grow(fo, "b", 7001, 10000, true, &owner, &usage, &was2),
-			 -EDQUOT);
+	file_owners_settle(fo, "b", &b1, 100);		/* stopped at 100 */
+	ck_assert_int_eq(file_owners_grow(fo, "b", 7000, 10000, true, &owner, &usage, &b1), 0);
+	ck_assert_uint_eq(usage, 10000);		/* b's 7000 again, 6900 more */
 
-	/* Never below what it was charged before the write, nor below its size on disk. */
-	file_owners_settle(fo, "b", 0, 7000, 0);	/* charged from 0, wrote nothing... */
-	ck_assert_int_eq(file_owners_grow(fo, "b", 7000, 10000, true, &owner, &usage, &was2), 0);
-	ck_assert_uint_eq(usage, 10000);
+	/* Never below the size on disk either. */
 	snprintf(path, sizeof(path), "%s/b", d.data);
 	ck_assert_int_eq(truncate(path, 5000), 0);
-	ck_assert_int_eq(file_owners_grow(fo, "b", 8000, 0, true, &owner, &usage, &was), 0);
-	ck_assert_uint_eq(was, 7000);
-	file_owners_settle(fo, "b", 4000, 8000, 100);	/* ...as if charged from 4000 */
-	ck_assert_int_eq(file_owners_grow(fo, "a", 5000, 10000, true, &owner, &usage, &was), 0);
+	file_owners_settle(fo, "b", &b1, 0);
+	ck_assert_int_eq(file_owners_grow(fo, "a", 5000, 10000, true, &owner, &usage, &a1), 0);
 	ck_assert_uint_eq(usage, 10000);		/* b's 5000 on disk, a's 5000 */
+	file_owners_settle(fo, "a", &a1, 5000);
 
-	/* Another write moved the charge since: it keeps it. */
-	ck_assert_int_eq(file_owners_grow(fo, "a", 6000, 0, true, &owner, &usage, &was), 0);
-	ck_assert_int_eq(file_owners_grow(fo, "a", 6500, 0, true, &owner, &usage, &was2), 0);
-	file_owners_settle(fo, "a", was, 6000, 0);
-	ck_assert_int_eq(file_owners_grow(fo, "b", 5001, 11501, true, &owner, &usage, &was), 0);
-	ck_assert_uint_eq(usage, 11501);		/* a's 6500 and b's 5001 */
+	/* Two writers of a at once. The second counts on the first's charge, which it did not
+	 * move: the first stopping short gives nothing back while the second is in flight. */
+	ck_assert_int_eq(file_owners_grow(fo, "a", 8000, 0, true, &owner, &usage, &a1), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "a", 8000, 0, true, &owner, &usage, &a2), 0);
+	file_owners_settle(fo, "a", &a1, 5100);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 5001, 13001, true, &owner, &usage, &b1), 0);
+	ck_assert_uint_eq(usage, 13001);		/* a's 8000 and b's 5001 */
+	file_owners_settle(fo, "b", &b1, 5001);
+	file_owners_settle(fo, "a", &a2, 8000);		/* it wrote all 8000 */
+	ck_assert_int_eq(file_owners_grow(fo, "b", 5002, 13002, true, &owner, &usage, &b1), 0);
+	ck_assert_uint_eq(usage, 13002);		/* a keeps its 8000 */
+	file_owners_settle(fo, "b", &b1, 5002);
+
+	/* Both stop short: the last out gives back down to the furthest either reached. */
+	ck_assert_int_eq(file_owners_grow(fo, "a", 9000, 0, true, &owner, &usage, &a1), 0);
+	ck_assert_int_eq(file_owners_grow(fo, "a", 9500, 0, true, &owner, &usage, &a2), 0);
+	file_owners_settle(fo, "a", &a2, 8200);
+	file_owners_settle(fo, "a", &a1, 8100);
+	ck_assert_int_eq(file_owners_grow(fo, "b", 5003, 13203, true, &owner, &usage, &b1), 0);
+	ck_assert_uint_eq(usage, 13203);		/* a's 8200 and b's 5003 */
 	file_owners_free(fo);
 	dirs_remove(&d);
 }
