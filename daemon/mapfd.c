@@ -628,6 +628,8 @@ static int mapping_open(struct mapfd *mf, struct mapping *m, const char **why)
 	err = rcl_region_map(mf->engine, m->region_id, &map_ops, m);
 	if (err)
 		*why = err == -EBUSY ? "the region is mapped already" :
+		       err == -EAGAIN ? "its pages are being dropped (madvise dontneed): "
+					"try again" :
 		       err == -EINVAL ? "only anonymous regions can be mapped" : "no such region";
 	return err;
 }

@@ -1170,7 +1170,8 @@ int req_map_region(struct req_ctx *ctx, const Request *req, Response *resp)
 	if (ret < 0) {
 		free(r);
 		status_set(resp, ret == -EOPNOTSUPP ? CODE(UNSUPPORTED) :
-				 ret == -EBUSY ? CODE(BUSY) : status_code_from_errno(ret),
+				 ret == -EBUSY || ret == -EAGAIN ? CODE(BUSY) :
+				 status_code_from_errno(ret),
 			   "map region: region %" PRIu32 ": %s", rec.id, why);
 		return ret;
 	}

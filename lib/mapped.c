@@ -372,6 +372,8 @@ int rcl_region_map(struct rcl_engine *engine, uint32_t id, const struct rcl_map_
 		err = -EINVAL;
 	else if (region->map_ops)
 		err = -EBUSY;
+	else if (region->nr_dropping)
+		err = -EAGAIN;		/* madvise_dontneed checked it was not mapped */
 	if (!err && ops->hint) {
 		region->map_hints = calloc(MAP_HINT_BATCH, sizeof(*region->map_hints));
 		if (!region->map_hints)

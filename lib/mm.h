@@ -139,6 +139,8 @@ struct region {
 	void *map_arg;
 	bool map_closing;		/* an unmap is taking the pages back: no fault maps
 					 * one out to the client any more */
+	unsigned int nr_dropping;	/* DONTNEED requests on it that let mm_lock go
+					 * (rcl_region_madvisev): no client maps it */
 	uint64_t *map_hints;		/* pages whose client entries reclaim wants zapped */
 	unsigned int nr_map_hints;	/* queued in map_hints */
 	bool map_hint_listed;		/* on engine->mapped_hinting (referenced) */

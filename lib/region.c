@@ -844,6 +844,29 @@ static int madvise_refused(const struct region *region, enum rcl_madvise advice)
 	return 0;
 }
 
+/*
+ * DONTNEED a page table (ZAP_BATCH entries) at a time, letting mm_lock go to a waiter between
+ * batches as a freed region's zap does: dropping 2 GiB held it 55 ms. The check that the
+ * region is not mapped (madvise_refused) must hold to the last page, since a client's pages
+ * dropped here would leave its copy behind: rcl_region_madvisev keeps every region of the
+ * request from being mapped meanwhile (nr_dropping). A region freed meanwhile has lost its
+ * pages anyway.
+ */
+static void madvise_dontneed(struct rcl_engine *engine, struct region *region,
+			     unsigned long first, unsigned long nr)
+{
+	unsigned long start, n, end = first + nr;
+	bool resched = reclaim_may_sleep(engine);
+
+	for (start = first; start < end && !region->dead; start += n) {
+		n = min_t(unsigned long, ZAP_BATCH, end - start);
+		if (start != first && resched)
+			cond_resched_mm_lock(engine);
+		if (!region->dead)
+			zap_page_range(engine, region, start, n);
+	}
+}
+
 /* Apply @advice to pages [first, first + nr) of @region, which it may apply to. */
 static int madvise_span(struct rcl_engine *engine, struct region *region, uint64_t first,
 			uint64_t nr, enum rcl_madvise advice)
@@ -855,7 +878,7 @@ static int madvise_span(struct rcl_engine *engine, struct region *region, uint64
 	lru_add_drain(engine);
 	switch (advice) {
 	case RCL_MADV_DONTNEED:
-		zap_page_range(engine, region, (unsigned long)first, (unsigned long)nr);
+		madvise_dontneed(engine, region, (unsigned long)first, (unsigned long)nr);
 		break;
 	case RCL_MADV_FREE:
 		for_each_pte(region, i, first, first + nr)
@@ -918,25 +941,36 @@ static struct region *madvise_region(struct rcl_engine *engine, const struct rcl
 /*
  * Every span is checked before any is acted on: a list with one span the advice may not
  * apply to (a mapped region asked to drop its pages, a file region asked to free them) is
- * refused whole, and no earlier span has lost its bytes by then. DONTNEED and FREE, the
- * advice that lose bytes, never let mm_lock go, so nothing their check saw changes before
- * they are done; the others may (a pageout's writes, a willneed's reads), after which a span
- * is looked up and checked again, and one whose region went meanwhile ends the call.
+ * refused whole, and no earlier span has lost its bytes by then. What their check saw holds
+ * while DONTNEED and FREE, the advice that lose bytes, are done: FREE never lets mm_lock go,
+ * and no client maps a region while DONTNEED lets it go between batches (madvise_dontneed).
+ * Any may let it go (a pageout's writes, a willneed's reads, a dontneed's batches), after
+ * which the next span is looked up and checked again, and one whose region went meanwhile
+ * ends the call.
  */
 int rcl_region_madvisev(struct rcl_engine *engine, const struct rcl_page_span *spans, size_t n,
 			enum rcl_madvise advice, size_t *ret_index)
 {
-	struct region *region;
-	size_t i;
+	struct region *region, **held = NULL;
+	size_t i, j;
 	int err = 0;
 
 	if ((unsigned int)advice > RCL_MADV_SEQUENTIAL)
 		return -EINVAL;
+	/* DONTNEED: each span's region held, and kept from being mapped, until all are done. */
+	if (advice == RCL_MADV_DONTNEED && !(held = calloc(n ? n : 1, sizeof(*held))))
+		return -ENOMEM;
 	mm_lock(engine);
 	for (i = 0; i < n; i++) {
-		region_put(engine, madvise_region(engine, &spans[i], advice, &err));
+		region = madvise_region(engine, &spans[i], advice, &err);
 		if (err)
 			goto out;
+		if (held) {
+			region->nr_dropping++;
+			held[i] = region;	/* with madvise_region's reference */
+		} else {
+			region_put(engine, region);
+		}
 	}
 	for (i = 0; i < n; i++) {
 		region = madvise_region(engine, &spans[i], advice, &err);
@@ -949,6 +983,13 @@ int rcl_region_madvisev(struct rcl_engine *engine, const struct rcl_page_span *s
 out:
 	if (err && ret_index)
 		*ret_index = i;
+	for (j = 0; held && j < n; j++) {
+		if (held[j]) {
+			held[j]->nr_dropping--;
+			region_put(engine, held[j]);
+		}
+	}
+	free(held);
 	api_exit(engine, NULL);
 	return err;
 }

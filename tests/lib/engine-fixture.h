@@ -175,6 +175,24 @@ static inline uint64_t fixture_memcg_value(struct rcl_engine *e, uint32_t id, bo
 	return v;
 }
 
+/* Whether thread @tid sleeps (state S in /proc): blocked (on mm_lock, say). */
+static inline bool fixture_thread_sleeps(pid_t tid)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'S';
+}
+
 /* Descriptors of the process that lead to a file removed since (st_nlink 0). */
 static inline unsigned int fixture_unlinked_fds(void)
 {

@@ -481,24 +481,6 @@ static void *create_group(void *arg)
 	return NULL;
 }
 
-/* Whether thread @tid sleeps (state S in /proc): blocked, here on mm_lock. */
-static bool thread_sleeps(pid_t tid)
-{
-	char path[64], buf[256], *p;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] == 'S';
-}
-
 static uint64_t mono_ns(void)
 {
 	struct timespec ts;
@@ -533,7 +515,7 @@ START_TEST(test_lock_waits_are_counted)
 
 	mm_lock(f.e);
 	ck_assert_int_eq(pthread_create(&tid, NULL, create_group, &w), 0);
-	for (i = 0; i < 10000 && !(atomic_load(&w.tid) && thread_sleeps(atomic_load(&w.tid)));
+	for (i = 0; i < 10000 && !(atomic_load(&w.tid) && fixture_thread_sleeps(atomic_load(&w.tid)));
 	     i++)
 		sched_yield();
 	ck_assert_msg(i < 10000, "the second thread never blocked on mm_lock");
@@ -577,8 +559,8 @@ static void lend_chance(struct rcl_engine *e)
 		uint64_t until = mono_ns() + 30000000000ull;	/* a loaded CI machine: 30 s */
 
 		ck_assert_int_eq(pthread_create(&lend.tid, NULL, create_group, &lend.w), 0);
-		while (!(atomic_load(&lend.w.tid) && thread_sleeps(atomic_load(&lend.w.tid))) &&
-		       mono_ns() < until)
+		while (!(atomic_load(&lend.w.tid) && fixture_thread_sleeps(atomic_load(&lend.w.tid)) &&
+			 atomic_load(&e->mm_lock_waiters)) && mono_ns() < until)
 			sched_yield();
 		ck_assert_msg(mono_ns() < until, "the waiter never blocked on mm_lock");
 	} else if (now > lend.acquired + 1) {
@@ -624,6 +606,18 @@ START_TEST(test_region_free_lets_waiters_in)
 	uint32_t id = lend_setup(&f, true);
 
 	ck_assert_int_eq(rcl_region_free(f.e, id), 0);
+	lend_check(&f);
+}
+END_TEST
+
+/* A DONTNEED of the whole region drops its pages a page table at a time: the same chances. */
+START_TEST(test_long_dontneed_lets_waiters_in)
+{
+	struct fixture f;
+	uint32_t id = lend_setup(&f, true);
+
+	ck_assert_int_eq(rcl_region_madvise(f.e, id, 0, 4096, RCL_MADV_DONTNEED), 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_anon_pages"), 0);
 	lend_check(&f);
 }
 END_TEST
@@ -711,7 +705,7 @@ static void window_gap(struct rcl_engine *e)
 	atomic_store(&wr.fired, true);
 	ck_assert_int_eq(pthread_create(&wr.faulter, NULL, window_faulter, NULL), 0);
 	for (deadline = now_s() + 10; now_s() < deadline; sched_yield())
-		if (atomic_load(&wr.tid) && thread_sleeps(atomic_load(&wr.tid)))
+		if (atomic_load(&wr.tid) && fixture_thread_sleeps(atomic_load(&wr.tid)))
 			break;
 }
 
@@ -806,6 +800,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_region_free_lets_waiters_in);
 	tcase_add_test(tc, test_long_touch_lets_waiters_in);
 	tcase_add_test(tc, test_mlock_lets_waiters_in);
+	tcase_add_test(tc, test_long_dontneed_lets_waiters_in);
 	tcase_add_test(tc, test_fault_on_window_being_built_reaps_it);
 #ifdef RCL_DEBUG
 	tcase_add_test_raise_signal(tc, test_io_wait_with_mm_lock_aborts, SIGABRT);

@@ -17,6 +17,10 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "check-main.h"
 #include "engine-fixture.h"
@@ -732,6 +736,98 @@ START_TEST(test_region_killed_while_it_populates)
 	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_anon_pages"), 0);
 	rcl_thread_detach(f.e);
 	rcl_engine_stop_threads(f.e);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/* Whether CLOCK_MONOTONIC is still before @t. */
+static bool now_before(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec < t->tv_sec || (now.tv_sec == t->tv_sec && now.tv_nsec < t->tv_nsec);
+}
+
+/*
+ * A DONTNEED lets mm_lock go between page tables, but what its check saw holds to the end: no
+ * region of the request is mapped meanwhile (-EAGAIN), the one being dropped or one whose
+ * turn is still to come, for a client's pages dropped would leave its copy behind. At the
+ * first chance (dropping the first region, 8 page tables) the hook starts a thread that maps
+ * the second and waits for it to block on mm_lock; it has the lock at one of the chances,
+ * and is refused.
+ */
+struct map_try {
+	struct fixture *f;
+	struct client *cl;
+	uint32_t id;
+	_Atomic pid_t tid;
+	int err;
+};
+
+static struct {
+	struct map_try t;
+	pthread_t thread;
+	unsigned int chances;
+} dropping;
+
+static void *map_thread(void *arg)
+{
+	struct map_try *t = arg;
+
+	ck_assert_int_eq(rcl_thread_attach(t->f->e), 0);
+	atomic_store(&t->tid, (pid_t)syscall(SYS_gettid));
+	t->err = rcl_region_map(t->f->e, t->id, &fake_ops, t->cl);
+	rcl_thread_detach(t->f->e);
+	return NULL;
+}
+
+static void map_while_dropping(struct rcl_engine *e)
+{
+	struct timespec until;
+
+	if (dropping.chances++)
+		return;
+	ck_assert_int_eq(pthread_create(&dropping.thread, NULL, map_thread, &dropping.t), 0);
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += 30;				/* a loaded CI machine */
+	/* Asleep, and in mm_lock's wait (not in the allocator's, say) */
+	while (!(atomic_load(&dropping.t.tid) &&
+		 fixture_thread_sleeps(atomic_load(&dropping.t.tid)) &&
+		 atomic_load(&e->mm_lock_waiters)) && now_before(&until))
+		sched_yield();
+	ck_assert_msg(now_before(&until), "the mapping thread never blocked on mm_lock");
+}
+
+START_TEST(test_no_map_while_dontneed_runs)
+{
+	struct rcl_page_span spans[2];
+	struct fixture f;
+	struct client cl;
+	uint32_t first, second;
+
+	fixture_setup(&f, 32, 32, 1);
+	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
+	ck_assert_int_eq(rcl_thread_attach(f.e), 0);
+	client_init(&cl, 8);
+	first = anon_region(&f, 4096, 0);
+	second = anon_region(&f, 8, 0);
+	ck_assert_int_eq(rcl_region_touch(f.e, first, 0, 4096, true), 0);
+	memset(&dropping, 0, sizeof(dropping));
+	dropping.t = (struct map_try){ .f = &f, .cl = &cl, .id = second };
+	spans[0] = (struct rcl_page_span){ first, 0, 4096 };
+	spans[1] = (struct rcl_page_span){ second, 0, 8 };
+	f.e->resched_hook = map_while_dropping;
+	ck_assert_int_eq(rcl_region_madvisev(f.e, spans, 2, RCL_MADV_DONTNEED, NULL), 0);
+	f.e->resched_hook = NULL;
+	pthread_join(dropping.thread, NULL);
+	ck_assert_uint_ge(dropping.chances, 1);
+	ck_assert_int_eq(dropping.t.err, -EAGAIN);
+	ck_assert_int_eq(rcl_region_map(f.e, second, &fake_ops, &cl), 0);	/* after: yes */
+	ck_assert_int_eq(rcl_region_unmap(f.e, second, &cl), 0);
+	rcl_thread_detach(f.e);
+	rcl_engine_stop_threads(f.e);
+	client_free(&cl);
 	fixture_teardown(&f);
 }
 END_TEST
@@ -1795,6 +1891,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_region_freed_under_its_mapping_tells_the_mapper);
 	tcase_add_test(tc, test_mapped_region_free_keeps_the_lock);
 	tcase_add_test(tc, test_region_killed_while_it_populates);
+	tcase_add_test(tc, test_no_map_while_dontneed_runs);
 	tcase_add_test(tc, test_fault_finds_its_mapping_gone_after_the_page_lock);
 	tcase_add_test(tc, test_fill_runs_without_mm_lock);
 	tcase_add_test(tc, test_region_freed_during_fill);
