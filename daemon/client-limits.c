@@ -103,12 +103,12 @@ unsigned int limits_max_mapped_regions(const struct daemon_config *c)
 	return share ? share : 1;
 }
 
-int limits_mapped_refused(const struct daemon_config *c, uid_t uid, unsigned int mapped,
-			  Response *resp)
+int limits_mapped_refused(const struct daemon_config *c, uid_t uid, Response *resp)
 {
+	unsigned int max = limits_max_mapped_regions(c);
+
 	status_set(resp, CODE(NO_SPACE),
 		   "map region: uid %u has %u regions mapped, the limit "
-		   "(max-client-mapped-regions %u)", (unsigned int)uid, mapped,
-		   limits_max_mapped_regions(c));
+		   "(max-client-mapped-regions %u)", (unsigned int)uid, max, max);
 	return -EDQUOT;
 }

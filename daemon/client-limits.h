@@ -54,10 +54,9 @@ int limits_charge_locked(const struct daemon_config *c, struct rawpages *raw, ui
 unsigned int limits_max_mapped_regions(const struct daemon_config *c);
 
 /*
- * RESP's Status for a MapRegion that UID, holding MAPPED mappings, was refused by
+ * RESP's Status for a MapRegion that UID, holding as many mappings as it may, was refused by
  * max-client-mapped-regions: NO_SPACE naming the limit and its value. -EDQUOT.
  */
-int limits_mapped_refused(const struct daemon_config *c, uid_t uid, unsigned int mapped,
-			  Response *resp);
+int limits_mapped_refused(const struct daemon_config *c, uid_t uid, Response *resp);
 
 #endif

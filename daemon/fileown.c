@@ -711,6 +711,17 @@ out:
 	return err;
 }
 
+/* The entry numbered SERIAL, if it is still recorded (a file removed or replaced is not). */
+static struct file_entry *entry_by_serial(struct file_owners *fo, uint64_t serial)
+{
+	size_t i;
+
+	for (i = 0; i < fo->nr; i++)
+		if (fo->entries[i].serial == serial)
+			return &fo->entries[i];
+	return NULL;
+}
+
 void file_owners_settle(struct file_owners *fo, const char *path,
 			const struct file_charge *charge, uint64_t reached)
 {
@@ -722,14 +733,15 @@ void file_owners_settle(struct file_owners *fo, const char *path,
 	if (!charge->serial)
 		return;
 	pthread_mutex_lock(&fo->lock);
-	if (stat_beneath(fo, path, &st, &id) == 0 && (e = entry_find(fo, path, &id)) &&
-	    e->serial == charge->serial && e->writers) {
+	e = entry_by_serial(fo, charge->serial);
+	if (e && e->writers) {
 		floor = reached < charge->end ? reached : charge->end;
 		if (floor > e->settle_floor)
 			e->settle_floor = floor;
 		/* The last writer out gives back what none of them reached, never below the
-		 * file's size on disk. */
-		if (--e->writers == 0) {
+		 * file's size on disk: a look at the disk only then, not for every write. */
+		if (--e->writers == 0 && e->settle_floor < e->size &&
+		    stat_beneath(fo, path, &st, &id) == 0 && same_file(&e->id, &id)) {
 			floor = e->settle_floor > (uint64_t)st.st_size ? e->settle_floor :
 									 (uint64_t)st.st_size;
 			if (floor < e->size)

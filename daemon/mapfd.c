@@ -88,6 +88,7 @@
 
 #include "fault-poll.h"
 #include "log.h"
+#include "rawpages.h"
 #include "map-handoff.h"
 #include "scm-rights.h"
 #include "mapfd.h"
@@ -141,19 +142,12 @@ struct fault_work {
 
 TAILQ_HEAD(mapping_list, mapping);
 
-/* How many mappings a uid has (max-client-mapped-regions): few distinct uids, so a list. */
-struct uid_mapped {
-	struct uid_mapped *next;
-	uid_t uid;
-	unsigned int nr;
-};
-
 struct mapfd {
 	struct rcl_engine *engine;
-	pthread_mutex_t lock;		/* list, graveyard and by_uid */
+	struct rawpages *raw;		/* each uid's mappings counted, from mapfd_prepare
+					 * until mapping_remove (max-client-mapped-regions) */
+	pthread_mutex_t lock;		/* list and graveyard */
 	struct mapping_list list;
-	struct uid_mapped *by_uid;	/* from mapfd_prepare until mapping_remove: so a uid's
-					 * concurrent maps cannot pass its limit together */
 	struct mapping_list graveyard;	/* detached; the fault thread closes and frees */
 	int epfd;
 	int wakefd;			/* eventfd: stop, or graveyard to reap */
@@ -481,66 +475,6 @@ static void fault_unwatch(struct mapfd *mf, struct mapping *m)
 		epoll_ctl(mf->epfd, EPOLL_CTL_DEL, m->uffd, NULL);
 }
 
-/* Caller holds mf->lock. CREATE: add a zeroed count if there is none (NULL on ENOMEM). */
-static struct uid_mapped *__uid_mapped(struct mapfd *mf, uid_t uid, bool create)
-{
-	struct uid_mapped *u;
-
-	for (u = mf->by_uid; u; u = u->next)
-		if (u->uid == uid)
-			return u;
-	if (!create)
-		return NULL;
-	u = calloc(1, sizeof(*u));
-	if (u) {
-		u->uid = uid;
-		u->next = mf->by_uid;
-		mf->by_uid = u;
-	}
-	return u;
-}
-
-/* Count one more mapping for UID unless it has MAX already (0: no limit). 0, -EDQUOT, -ENOMEM. */
-static int mapped_charge(struct mapfd *mf, uid_t uid, unsigned int max)
-{
-	struct uid_mapped *u;
-	int ret = 0;
-
-	pthread_mutex_lock(&mf->lock);
-	u = __uid_mapped(mf, uid, true);
-	if (!u)
-		ret = -ENOMEM;
-	else if (max && u->nr >= max)
-		ret = -EDQUOT;
-	else
-		u->nr++;
-	pthread_mutex_unlock(&mf->lock);
-	return ret;
-}
-
-static void mapped_uncharge(struct mapfd *mf, uid_t uid)
-{
-	struct uid_mapped *u;
-
-	pthread_mutex_lock(&mf->lock);
-	u = __uid_mapped(mf, uid, false);
-	if (u && u->nr)
-		u->nr--;
-	pthread_mutex_unlock(&mf->lock);
-}
-
-unsigned int mapfd_mapped_by(struct mapfd *mf, uid_t uid)
-{
-	struct uid_mapped *u;
-	unsigned int nr;
-
-	pthread_mutex_lock(&mf->lock);
-	u = __uid_mapped(mf, uid, false);
-	nr = u ? u->nr : 0;
-	pthread_mutex_unlock(&mf->lock);
-	return nr;
-}
-
 /*
  * Worker: M is off the list; detach it from the engine (every page taken back) and bury it.
  * Its uid's count drops now, not when the fault thread closes its descriptors a moment later:
@@ -550,7 +484,7 @@ static void mapping_remove(struct mapfd *mf, struct mapping *m)
 {
 	int err;
 
-	mapped_uncharge(mf, m->uid);
+	rawpages_uncharge_mapped(mf->raw, m->uid);
 	atomic_store(&m->dead, true);
 	fault_unwatch(mf, m);
 	err = rcl_region_unmap(mf->engine, m->region_id, m);
@@ -638,7 +572,7 @@ int mapfd_prepare(struct mapfd *mf, uint32_t region_id, uint64_t nr_pages, uint6
 		  uid_t uid, unsigned int max_per_uid, struct mapping **ret, const char **why)
 {
 	struct mapping *m;
-	int err = mapped_charge(mf, uid, max_per_uid);
+	int err = rawpages_charge_mapped(mf->raw, uid, max_per_uid, NULL);
 
 	if (err) {
 		*why = err == -EDQUOT ? "the uid has as many regions mapped as it may" :
@@ -647,7 +581,7 @@ int mapfd_prepare(struct mapfd *mf, uint32_t region_id, uint64_t nr_pages, uint6
 	}
 	m = calloc(1, sizeof(*m));
 	if (!m) {
-		mapped_uncharge(mf, uid);
+		rawpages_uncharge_mapped(mf->raw, uid);
 		*why = "out of memory";
 		return -ENOMEM;
 	}
@@ -662,7 +596,7 @@ int mapfd_prepare(struct mapfd *mf, uint32_t region_id, uint64_t nr_pages, uint6
 	err = mapping_open(mf, m, why);
 	if (err) {
 		mapping_close_fds(m);
-		mapped_uncharge(mf, uid);
+		rawpages_uncharge_mapped(mf->raw, uid);
 		return err;
 	}
 	pthread_mutex_lock(&mf->lock);
@@ -1027,7 +961,8 @@ void mapfd_stats(struct mapfd *mf, struct mapfd_stats *st)
 	st->handoffs = atomic_load_explicit(&mf->nr_handoffs, memory_order_relaxed);
 }
 
-int mapfd_new(struct rcl_engine *engine, unsigned int poll_us, struct mapfd **ret)
+int mapfd_new(struct rcl_engine *engine, struct rawpages *raw, unsigned int poll_us,
+	      struct mapfd **ret)
 {
 	struct mapfd *mf = calloc(1, sizeof(*mf));
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
@@ -1036,6 +971,7 @@ int mapfd_new(struct rcl_engine *engine, unsigned int poll_us, struct mapfd **re
 	if (!mf)
 		return -ENOMEM;
 	mf->engine = engine;
+	mf->raw = raw;
 	mf->test_wait_lost = getenv("RECLAIMD_TEST_MAP_WAIT_LOST") != NULL;
 	fault_poll_init(&mf->poll, (uint64_t)poll_us * 1000);
 	pthread_mutex_init(&mf->lock, NULL);
@@ -1096,12 +1032,6 @@ void mapfd_free(struct mapfd *mf)
 			pthread_join(mf->helpers[--mf->nr_helpers], NULL);
 	}
 	reap_graveyard(mf);
-	while (mf->by_uid) {
-		struct uid_mapped *u = mf->by_uid;
-
-		mf->by_uid = u->next;
-		free(u);
-	}
 	if (mf->epfd >= 0)
 		close(mf->epfd);
 	if (mf->wakefd >= 0)

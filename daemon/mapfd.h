@@ -16,15 +16,17 @@
 struct evbuffer;
 struct mapfd;
 struct mapping;
+struct rawpages;
 struct rcl_engine;
 struct session;
 
 /*
  * Start the fault thread; after serving a fault it busy-polls for more for a window of at
  * most POLL_US microseconds, which adapts to how far apart faults come (fault-poll.h), before
- * it sleeps (0: never). 0 or -errno.
+ * it sleeps (0: never). Each uid's mappings are counted in RAW. 0 or -errno.
  */
-int mapfd_new(struct rcl_engine *engine, unsigned int poll_us, struct mapfd **ret);
+int mapfd_new(struct rcl_engine *engine, struct rawpages *raw, unsigned int poll_us,
+	      struct mapfd **ret);
 /* Take back every page still mapped, stop the fault thread. mapfd_free(NULL) does nothing. */
 void mapfd_free(struct mapfd *mf);
 
@@ -38,8 +40,6 @@ void mapfd_free(struct mapfd *mf);
  */
 int mapfd_prepare(struct mapfd *mf, uint32_t region_id, uint64_t nr_pages, uint64_t session_id,
 		  uid_t uid, unsigned int max_per_uid, struct mapping **ret, const char **why);
-/* The mappings UID has, prepared or live (for the message of a refusal). */
-unsigned int mapfd_mapped_by(struct mapfd *mf, uid_t uid);
 /* Worker: forget a prepared mapping whose handoff never happened. */
 void mapfd_cancel(struct mapfd *mf, struct mapping *m);
 

@@ -27,6 +27,7 @@ struct uid_usage {
 	unsigned int count;		/* allocations charged */
 	uint64_t bytes;			/* their bytes */
 	uint64_t locked;		/* bytes reclaim cannot take: raw, mlocked regions */
+	unsigned int mapped;		/* regions mapped (mapfd.c) */
 };
 
 struct rawpages {
@@ -167,6 +168,37 @@ void rawpages_uncharge_locked(struct rawpages *raw, uid_t uid, uint64_t bytes)
 		return;
 	pthread_mutex_lock(&raw->lock);
 	__uncharge_locked(raw, uid, bytes);
+	pthread_mutex_unlock(&raw->lock);
+}
+
+int rawpages_charge_mapped(struct rawpages *raw, uid_t uid, unsigned int max,
+			   unsigned int *ret_mapped)
+{
+	struct uid_usage *u;
+	int ret = 0;
+
+	pthread_mutex_lock(&raw->lock);
+	u = __usage_find(raw, uid, true);
+	if (!u)
+		ret = -ENOMEM;
+	else if (max && u->mapped >= max)
+		ret = -EDQUOT;
+	else
+		u->mapped++;
+	if (ret_mapped)
+		*ret_mapped = u ? u->mapped : 0;
+	pthread_mutex_unlock(&raw->lock);
+	return ret;
+}
+
+void rawpages_uncharge_mapped(struct rawpages *raw, uid_t uid)
+{
+	struct uid_usage *u;
+
+	pthread_mutex_lock(&raw->lock);
+	u = __usage_find(raw, uid, false);
+	if (u && u->mapped)
+		u->mapped--;
 	pthread_mutex_unlock(&raw->lock);
 }
 

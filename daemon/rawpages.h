@@ -3,7 +3,8 @@
  *
  * The engine only knows frames; the daemon remembers, per allocation, the owner uid, the
  * connection that made it and whether it outlives that connection. Per-uid usage is what the
- * max-client-regions and max-client-bytes limits are checked against. All functions are
+ * max-client-regions, max-client-bytes, max-client-locked-bytes and max-client-mapped-regions
+ * limits are checked against. All functions are
  * thread-safe (one mutex, a leaf: no engine call is made under it).
  */
 #ifndef RECLAIMD_RAWPAGES_H
@@ -39,6 +40,13 @@ void rawpages_uncharge(struct rawpages *raw, uid_t uid, uint64_t bytes);
 int rawpages_charge_locked(struct rawpages *raw, uid_t uid, uint64_t bytes, uint64_t max_bytes,
 			   uint64_t *ret_locked);
 void rawpages_uncharge_locked(struct rawpages *raw, uid_t uid, uint64_t bytes);
+
+/* One more region mapped by UID unless it has MAX already (0 = no limit), with what UID then
+ * has (or had, refused) in *RET_MAPPED if not NULL: max-client-mapped-regions. 0, -EDQUOT or
+ * -ENOMEM. */
+int rawpages_charge_mapped(struct rawpages *raw, uid_t uid, unsigned int max,
+			   unsigned int *ret_mapped);
+void rawpages_uncharge_mapped(struct rawpages *raw, uid_t uid);
 
 /* Record an allocation made on connection SESSION_ID. 0 or -ENOMEM. */
 int rawpages_add(struct rawpages *raw, uint32_t pfn, unsigned int order, uid_t uid,

@@ -1164,8 +1164,7 @@ int req_map_region(struct req_ctx *ctx, const Request *req, Response *resp)
 			    ctx->admin ? 0 : limits_max_mapped_regions(ctx->config), &ctx->map, &why);
 	if (ret == -EDQUOT) {
 		free(r);
-		return limits_mapped_refused(ctx->config, ctx->uid,
-					     mapfd_mapped_by(ctx->server->mapfd, ctx->uid), resp);
+		return limits_mapped_refused(ctx->config, ctx->uid, resp);
 	}
 	if (ret < 0) {
 		free(r);

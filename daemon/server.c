@@ -884,7 +884,7 @@ int server_new(struct daemon_config *config, struct rcl_engine *engine, int argc
 	}
 	server_apply_tunables(s, config);
 	rcl_oom_notify_set(engine, on_oom_kill, s);
-	ret = mapfd_new(engine, config->fault_poll_usecs, &s->mapfd);
+	ret = mapfd_new(engine, s->raw, config->fault_poll_usecs, &s->mapfd);
 	if (ret < 0) {
 		log_err("cannot start the mapped regions' fault thread: %s", strerror(-ret));
 		goto fail;

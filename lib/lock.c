@@ -152,7 +152,8 @@ void mm_retake(struct rcl_engine *engine)
  * again would mostly win it back before the woken waiter ran, so it yields until another
  * thread has taken the lock (mm_lock_acquired moved on) or nobody waits any more, for at most
  * MM_RESCHED_YIELDS yields. Nothing looked at before may be trusted after: the caller checks
- * again what it goes on with. True if the lock was let go.
+ * again what it goes on with. True if the lock was let go. Never in the deterministic engine
+ * (reclaim_may_sleep), whose threads do not wait for one another.
  */
 #define MM_RESCHED_YIELDS	1000
 
@@ -162,6 +163,8 @@ bool cond_resched_mm_lock(struct rcl_engine *engine)
 	uint64_t taken;
 	int i;
 
+	if (!reclaim_may_sleep(engine))
+		return false;
 	if (hook)
 		hook(engine);
 	if (!atomic_load_explicit(&engine->mm_lock_waiters, memory_order_relaxed))

@@ -195,7 +195,7 @@ void region_destroy(struct rcl_engine *engine, struct region *region, bool resch
 	/* munmap of a locked range munlocks it first (unevictable_pgs_munlocked). */
 	if (region->vm_flags & VM_LOCKED)
 		region_munlock(engine, region);
-	zap_dead_region(engine, region, resched && reclaim_may_sleep(engine));
+	zap_dead_region(engine, region, resched);
 	/*
 	 * The pages go here, not with the structure: those still queued for the LRU hold a
 	 * reference, in any thread's vector (an idle worker's would keep them charged for
@@ -233,17 +233,16 @@ static int region_validate(struct rcl_engine *engine, const struct rcl_region_sp
 }
 
 /*
- * Between the pages of a long fault loop (a touch or copy of many pages, a populate), a thread waiting for
- * mm_lock has it, as the kernel's __get_user_pages reschedules between pages: a touch of a 2
- * GiB region held the lock 0.4 s, and every other client's fault with it. Each fault checks
- * again what it finds (handle_mm_fault: a region killed meanwhile is -ENOENT). Not in the
- * deterministic engine, whose threads never wait for one another.
+ * Between the pages of a long fault loop (a touch or copy of many pages, a populate), a thread
+ * waiting for mm_lock has it, as the kernel's __get_user_pages reschedules between pages: a
+ * touch of a 2 GiB region held the lock 0.4 s, and every other client's fault with it. Each
+ * fault checks again what it finds (handle_mm_fault: a region killed meanwhile is -ENOENT).
  */
 #define FAULT_RESCHED_PAGES	512u
 
 static void fault_loop_resched(struct rcl_engine *engine, uint64_t i)
 {
-	if (i && i % FAULT_RESCHED_PAGES == 0 && reclaim_may_sleep(engine))
+	if (i && i % FAULT_RESCHED_PAGES == 0)
 		cond_resched_mm_lock(engine);
 }
 
@@ -856,11 +855,10 @@ static void madvise_dontneed(struct rcl_engine *engine, struct region *region,
 			     unsigned long first, unsigned long nr)
 {
 	unsigned long start, n, end = first + nr;
-	bool resched = reclaim_may_sleep(engine);
 
 	for (start = first; start < end && !region->dead; start += n) {
 		n = min_t(unsigned long, ZAP_BATCH, end - start);
-		if (start != first && resched)
+		if (start != first)
 			cond_resched_mm_lock(engine);
 		if (!region->dead)
 			zap_page_range(engine, region, start, n);

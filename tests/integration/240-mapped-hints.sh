@@ -12,10 +12,7 @@ set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 
-if [ ! -c /dev/userfaultfd ]; then
-	echo "1..0 # SKIP this machine has no /dev/userfaultfd"
-	exit 77
-fi
+skip_without_userfaultfd
 plan 9
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }

@@ -6,6 +6,8 @@
 #                                       none of the PORTs (picked before, not yet bound)
 #   wait_line FILE PATTERN [SECONDS]    wait (at most SECONDS, 30 by default) until FILE has
 #                                       a line matching the extended regex PATTERN
+#   skip_without_userfaultfd            the whole test skipped (exit 77) on a machine whose
+#                                       daemon could not map regions (no /dev/userfaultfd)
 #
 # Sets $pid, $sock, and the file descriptor $nfd to run-notify's stream (notify messages and
 # the exit status, one per line). Every wait is bounded by tap.sh's expect_line.
@@ -59,6 +61,13 @@ for _ in range(1000):
 		s.close()
 	print(p)
 	break' "$@"
+}
+
+skip_without_userfaultfd() {
+	if [ ! -c /dev/userfaultfd ]; then
+		echo "1..0 # SKIP this machine has no /dev/userfaultfd"
+		exit 77
+	fi
 }
 
 wait_line() {

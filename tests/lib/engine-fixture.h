@@ -80,6 +80,20 @@ static inline void fixture_setup(struct fixture *f, uint64_t arena_mib, uint64_t
 	fixture_setup_io(f, arena_mib, swap_mib, nodes, false);
 }
 
+/* Run the engine as a daemon does: its threads (kswapd, the flusher) started, the test's
+ * thread attached; mm_lock is then let go where a daemon's is. */
+static inline void fixture_threads_start(struct fixture *f)
+{
+	ck_assert_int_eq(rcl_engine_start_threads(f->e), 0);
+	ck_assert_int_eq(rcl_thread_attach(f->e), 0);
+}
+
+static inline void fixture_threads_stop(struct fixture *f)
+{
+	rcl_thread_detach(f->e);
+	rcl_engine_stop_threads(f->e);
+}
+
 /* Put a file of @bytes (zeros) in the data directory, as a private mapping needs one. */
 static inline void fixture_file(struct fixture *f, const char *name, uint64_t bytes)
 {

@@ -576,8 +576,7 @@ static uint32_t lend_setup(struct fixture *f, bool touched)
 	uint32_t id;
 
 	fixture_setup(f, 32, 0, 1);
-	ck_assert_int_eq(rcl_engine_start_threads(f->e), 0);
-	ck_assert_int_eq(rcl_thread_attach(f->e), 0);
+	fixture_threads_start(f);
 	ck_assert_int_eq(rcl_region_create(f->e, &spec, &id), 0);
 	if (touched)
 		ck_assert_int_eq(rcl_region_touch(f->e, id, 0, spec.nr_pages, true), 0);
@@ -595,8 +594,7 @@ static void lend_check(struct fixture *f)
 	ck_assert_int_eq(lend.w.err, 0);
 	ck_assert_uint_eq(lend.chances, 7);
 	ck_assert_uint_ge(lend.handovers, 1);
-	rcl_thread_detach(f->e);
-	rcl_engine_stop_threads(f->e);
+	fixture_threads_stop(f);
 	fixture_teardown(f);
 }
 

@@ -680,8 +680,7 @@ START_TEST(test_mapped_region_free_keeps_the_lock)
 	uint64_t i;
 
 	fixture_setup(&f, 32, 32, 1);
-	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
-	ck_assert_int_eq(rcl_thread_attach(f.e), 0);
+	fixture_threads_start(&f);
 	client_init(&cl, 1024);
 	mapped = anon_region(&f, 1024, 0);
 	plain = anon_region(&f, 1024, 0);
@@ -696,8 +695,7 @@ START_TEST(test_mapped_region_free_keeps_the_lock)
 	ck_assert_int_eq(rcl_region_free(f.e, plain), 0);
 	ck_assert_uint_eq(resched_chances, 1);		/* 1024 pages: two page tables */
 	f.e->resched_hook = NULL;
-	rcl_thread_detach(f.e);
-	rcl_engine_stop_threads(f.e);
+	fixture_threads_stop(&f);
 	client_free(&cl);
 	fixture_teardown(&f);
 }
@@ -725,8 +723,7 @@ START_TEST(test_region_killed_while_it_populates)
 	uint32_t id = 0, slot;
 
 	fixture_setup(&f, 32, 32, 1);
-	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
-	ck_assert_int_eq(rcl_thread_attach(f.e), 0);
+	fixture_threads_start(&f);
 	f.e->resched_hook = kill_populating;
 	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), -ENOMEM);
 	f.e->resched_hook = NULL;
@@ -734,8 +731,7 @@ START_TEST(test_region_killed_while_it_populates)
 	for (slot = 1; slot < f.e->nr_region_slots; slot++)
 		ck_assert_ptr_null(f.e->regions[slot]);
 	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_anon_pages"), 0);
-	rcl_thread_detach(f.e);
-	rcl_engine_stop_threads(f.e);
+	fixture_threads_stop(&f);
 	fixture_teardown(&f);
 }
 END_TEST
@@ -807,8 +803,7 @@ START_TEST(test_no_map_while_dontneed_runs)
 	uint32_t first, second;
 
 	fixture_setup(&f, 32, 32, 1);
-	ck_assert_int_eq(rcl_engine_start_threads(f.e), 0);
-	ck_assert_int_eq(rcl_thread_attach(f.e), 0);
+	fixture_threads_start(&f);
 	client_init(&cl, 8);
 	first = anon_region(&f, 4096, 0);
 	second = anon_region(&f, 8, 0);
@@ -825,8 +820,7 @@ START_TEST(test_no_map_while_dontneed_runs)
 	ck_assert_int_eq(dropping.t.err, -EAGAIN);
 	ck_assert_int_eq(rcl_region_map(f.e, second, &fake_ops, &cl), 0);	/* after: yes */
 	ck_assert_int_eq(rcl_region_unmap(f.e, second, &cl), 0);
-	rcl_thread_detach(f.e);
-	rcl_engine_stop_threads(f.e);
+	fixture_threads_stop(&f);
 	client_free(&cl);
 	fixture_teardown(&f);
 }

@@ -77,14 +77,12 @@ static unsigned int own_writes_in_flight(struct own_writes *w)
 static void daemon_setup(struct fixture *f, uint64_t arena_mib, uint64_t swap_mib)
 {
 	fixture_setup_io(f, arena_mib, swap_mib, 1, true);
-	ck_assert_int_eq(rcl_engine_start_threads(f->e), 0);
-	ck_assert_int_eq(rcl_thread_attach(f->e), 0);
+	fixture_threads_start(f);
 }
 
 static void daemon_teardown(struct fixture *f)
 {
-	rcl_thread_detach(f->e);
-	rcl_engine_stop_threads(f->e);
+	fixture_threads_stop(f);
 	fixture_teardown(f);
 }
 
