@@ -105,6 +105,8 @@ struct rcl_engine {
 	int watermark_scale_factor;
 	int lowmem_reserve_ratio[MAX_NR_ZONES];
 	unsigned long totalreserve_pages;
+	/* Pages promised to mlocks still populating (mlock_reserve), under mm_lock. */
+	unsigned long nr_mlock_pending;
 
 	/*
 	 * The memory model (mm.h). One lock serializes everything above the allocator: every

@@ -100,6 +100,7 @@ struct mem_cgroup {
 	bool online;				/* false once deleted: scrape it out (spec 7) */
 	uint32_t owner_uid;			/* kept for the daemon's permission checks */
 	unsigned int nr_files;			/* open rcl_files charging it: keep it alive */
+	unsigned long nr_mlock_pending;		/* mlock_reserve's, here and below; mm_lock */
 	/* References of walkers that may let mm_lock go while they use it (the kernel's css
 	 * refcount), and of readers that took it by id without mm_lock (css_tryget_online): a
 	 * deleted group is freed only when none is left (memcg_drained). */

@@ -822,9 +822,15 @@ void zap_page_range(struct rcl_engine *engine, struct region *region, unsigned l
  * rule: at most the free pages above the reserves (totalreserve_pages) plus what reclaim could
  * still take (file pages, and anon pages while swap has free slots for them); mlocked pages are
  * on no evictable list, so what is already locked is not counted. In a memcg line with a max,
- * also at most that max less what the group already has locked.
+ * also at most that max less what the group already has locked. Pages promised to mlocks still
+ * populating (mlock_reserve) count as locked already: an mlock's pages are on the evictable
+ * lists until its region is locked, and two mlocks that each fit alone must not both pass. A
+ * region created locked puts each page on the unevictable list as it faults, so until its
+ * populate ends those pages count twice: another mlock meanwhile may be refused that would
+ * fit a moment later, never one let in that does not fit.
  */
-bool mlock_fits(struct rcl_engine *engine, struct mem_cgroup *memcg, unsigned long nr_pages)
+static bool mlock_fits(struct rcl_engine *engine, struct mem_cgroup *memcg,
+		       unsigned long nr_pages)
 {
 	unsigned long free = global_zone_page_state(engine, NR_FREE_PAGES);
 	unsigned long anon = global_node_page_state(engine, NR_ACTIVE_ANON) +
@@ -835,17 +841,40 @@ bool mlock_fits(struct rcl_engine *engine, struct mem_cgroup *memcg, unsigned lo
 	lockable += global_node_page_state(engine, NR_ACTIVE_FILE) +
 		    global_node_page_state(engine, NR_INACTIVE_FILE);
 	lockable += min_t(unsigned long, anon, swap > 0 ? (unsigned long)swap : 0);
-	if (nr_pages > lockable)
+	if (nr_pages + engine->nr_mlock_pending > lockable)
 		return false;
 	for (; memcg; memcg = memcg->parent) {
 		long locked = memcg_node_state(memcg, NR_UNEVICTABLE);
 		unsigned long max = page_counter_get(&memcg->memory.max);
 
 		if (max != PAGE_COUNTER_MAX &&
-		    nr_pages + (unsigned long)max_t(long, locked, 0) > max)
+		    nr_pages + memcg->nr_mlock_pending + (unsigned long)max_t(long, locked, 0) > max)
 			return false;
 	}
 	return true;
+}
+
+/*
+ * Promise @nr_pages to an mlock of a region of @memcg before it populates, as the kernel adds
+ * to locked_vm before __mm_populate: the populate lets mm_lock go, and another mlock checking
+ * meanwhile sees the pages as locked. False, with nothing promised, if they do not fit.
+ * Caller holds mm_lock; mlock_unreserve when the region is locked or has failed.
+ */
+bool mlock_reserve(struct rcl_engine *engine, struct mem_cgroup *memcg, unsigned long nr_pages)
+{
+	if (!mlock_fits(engine, memcg, nr_pages))
+		return false;
+	engine->nr_mlock_pending += nr_pages;
+	for (; memcg; memcg = memcg->parent)
+		memcg->nr_mlock_pending += nr_pages;
+	return true;
+}
+
+void mlock_unreserve(struct rcl_engine *engine, struct mem_cgroup *memcg, unsigned long nr_pages)
+{
+	engine->nr_mlock_pending -= nr_pages;
+	for (; memcg; memcg = memcg->parent)
+		memcg->nr_mlock_pending -= nr_pages;
 }
 
 void region_mlock(struct rcl_engine *engine, struct region *region)

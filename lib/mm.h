@@ -566,7 +566,8 @@ int handle_mm_fault(struct rcl_engine *engine, struct region *region, unsigned l
 void count_major_fault(struct rcl_engine *engine, struct mem_cgroup *memcg);
 void zap_page_range(struct rcl_engine *engine, struct region *region, unsigned long start,
 		    unsigned long nr);
-bool mlock_fits(struct rcl_engine *engine, struct mem_cgroup *memcg, unsigned long nr_pages);
+bool mlock_reserve(struct rcl_engine *engine, struct mem_cgroup *memcg, unsigned long nr_pages);
+void mlock_unreserve(struct rcl_engine *engine, struct mem_cgroup *memcg, unsigned long nr_pages);
 void region_mlock(struct rcl_engine *engine, struct region *region);
 void region_destroy(struct rcl_engine *engine, struct region *region, bool resched);
 void region_get(struct region *region);

@@ -266,6 +266,7 @@ int rcl_region_create(struct rcl_engine *engine, const struct rcl_region_spec *s
 {
 	struct mem_cgroup *memcg;
 	struct region *region;
+	bool locked, populating;
 	int err;
 
 	mm_lock(engine);
@@ -312,12 +313,12 @@ int rcl_region_create(struct rcl_engine *engine, const struct rcl_region_spec *s
 		region->file->i_mmap = region;
 	}
 	err = -ENOMEM;
-	if ((region->vm_flags & VM_LOCKED) && !mlock_fits(engine, memcg, region->nr_pages))
+	locked = region->vm_flags & VM_LOCKED;
+	if (locked && !mlock_reserve(engine, memcg, region->nr_pages))
 		goto fail;
 	err = region_register(engine, region);
-	if (err)
-		goto fail;
-	if (spec->flags & (RCL_REGION_POPULATE | RCL_REGION_LOCKED)) {
+	populating = !err && (spec->flags & (RCL_REGION_POPULATE | RCL_REGION_LOCKED));
+	if (populating) {
 		/*
 		 * Ours while it populates: mm_lock is let go meanwhile (a fault's reclaim,
 		 * cond_resched_mm_lock), and another thread's OOM kill may take the region and
@@ -329,12 +330,19 @@ int rcl_region_create(struct rcl_engine *engine, const struct rcl_region_spec *s
 		current_or_default(engine)->faulting_region = NULL;
 		if (region->dead)
 			err = -ENOMEM;		/* killed: whatever its faults said after */
+	}
+	/* Its pages count as NR_UNEVICTABLE from here (or, failed, not at all). */
+	if (locked)
+		mlock_unreserve(engine, memcg, region->nr_pages);
+	if (populating) {
 		if (err)
 			region_destroy(engine, region, false);
 		region_put(engine, region);
 		if (err)
 			goto out;
 	}
+	if (err)
+		goto fail;
 	*ret_id = region->id;
 	err = 0;
 	goto out;
@@ -1003,13 +1011,15 @@ int rcl_region_madvise(struct rcl_engine *engine, uint32_t id, uint64_t first, u
 int rcl_region_mlock(struct rcl_engine *engine, uint32_t id)
 {
 	struct region *region;
+	bool reserved;
 	int err = 0;
 
 	mm_lock(engine);
 	region = region_range(engine, id, 0, 0, &err);
-	if (region && !(region->vm_flags & VM_LOCKED) &&
-	    !mlock_fits(engine, region->memcg, region->nr_pages)) {
+	reserved = region && !(region->vm_flags & VM_LOCKED);
+	if (reserved && !mlock_reserve(engine, region->memcg, region->nr_pages)) {
 		err = -ENOMEM;		/* refused before it reclaims anyone */
+		reserved = false;
 	} else if (region) {
 		/* mlock populates: every page must be resident to be locked. */
 		current_or_default(engine)->faulting_region = region;
@@ -1020,6 +1030,8 @@ int rcl_region_mlock(struct rcl_engine *engine, uint32_t id)
 			region_mlock(engine, region);
 		}
 	}
+	if (reserved)
+		mlock_unreserve(engine, region->memcg, region->nr_pages);
 	api_exit(engine, region);
 	return err;
 }

@@ -641,6 +641,76 @@ START_TEST(test_long_touch_lets_waiters_in)
 }
 END_TEST
 
+/*
+ * Two mlocks that each fit alone, not both: the first promises its pages before it
+ * populates (mlock_reserve), so the second, let in while the first lets mm_lock go between
+ * its faults, is refused up front, before it faults anything in, rather than both passing
+ * the check and then reclaiming or killing to lock more than memory has. 32 MiB, no swap:
+ * two regions of 4096 pages do not both fit beside the reserves.
+ */
+static struct {
+	struct fixture *f;
+	uint32_t other;
+	pthread_t tid;
+	_Atomic pid_t waiter;
+	int err;
+	unsigned int chances;
+} second_mlock;
+
+static void *mlock_other(void *arg)
+{
+	(void)arg;
+	ck_assert_int_eq(rcl_thread_attach(second_mlock.f->e), 0);
+	atomic_store(&second_mlock.waiter, (pid_t)syscall(SYS_gettid));
+	second_mlock.err = rcl_region_mlock(second_mlock.f->e, second_mlock.other);
+	rcl_thread_detach(second_mlock.f->e);
+	return NULL;
+}
+
+static void mlock_chance(struct rcl_engine *e)
+{
+	uint64_t until = mono_ns() + 30000000000ull;	/* a loaded CI machine: 30 s */
+
+	if (second_mlock.chances++)
+		return;
+	ck_assert_int_eq(pthread_create(&second_mlock.tid, NULL, mlock_other, NULL), 0);
+	while (!(atomic_load(&second_mlock.waiter) &&
+		 fixture_thread_sleeps(atomic_load(&second_mlock.waiter)) &&
+		 atomic_load(&e->mm_lock_waiters)) && mono_ns() < until)
+		sched_yield();
+	ck_assert_msg(mono_ns() < until, "the second mlock never blocked on mm_lock");
+}
+
+START_TEST(test_racing_mlocks_do_not_both_fit)
+{
+	struct rcl_region_spec spec = { .type = RCL_REGION_ANON, .nr_pages = 4096 };
+	struct fixture f;
+	uint32_t first;
+
+	fixture_setup(&f, 32, 0, 1);
+	fixture_threads_start(&f);
+	ck_assert_int_eq(rcl_region_create(f.e, &spec, &first), 0);
+	ck_assert_int_eq(rcl_region_create(f.e, &spec, &second_mlock.other), 0);
+	second_mlock.f = &f;
+	f.e->resched_hook = mlock_chance;
+	ck_assert_int_eq(rcl_region_mlock(f.e, first), 0);
+	f.e->resched_hook = NULL;
+	pthread_join(second_mlock.tid, NULL);
+	ck_assert_uint_ge(second_mlock.chances, 1);
+	ck_assert_int_eq(second_mlock.err, -ENOMEM);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_mlock"), spec.nr_pages);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "oom_kill"), 0);
+	/* Refused before it faulted: the second region has no page. */
+	ck_assert_uint_eq(fixture_vmstat(f.e, "nr_anon_pages"), spec.nr_pages);
+	/* Its promise given back with the lock: the second fits once the first is unlocked. */
+	ck_assert_int_eq(rcl_region_munlock(f.e, first), 0);
+	ck_assert_int_eq(rcl_region_free(f.e, first), 0);
+	ck_assert_int_eq(rcl_region_mlock(f.e, second_mlock.other), 0);
+	fixture_threads_stop(&f);
+	fixture_teardown(&f);
+}
+END_TEST
+
 /* ---- a fault on a readahead window still being built ------------------------------ */
 
 struct window_race {
@@ -799,6 +869,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_long_touch_lets_waiters_in);
 	tcase_add_test(tc, test_mlock_lets_waiters_in);
 	tcase_add_test(tc, test_long_dontneed_lets_waiters_in);
+	tcase_add_test(tc, test_racing_mlocks_do_not_both_fit);
 	tcase_add_test(tc, test_fault_on_window_being_built_reaps_it);
 #ifdef RCL_DEBUG
 	tcase_add_test_raise_signal(tc, test_io_wait_with_mm_lock_aborts, SIGABRT);
