@@ -31,8 +31,7 @@ void config_init(struct daemon_config *c)
 	memset(c, 0, sizeof(*c));
 	rcl_config_defaults(&c->engine);
 	c->state_dir = strdup("./var");
-	c->data_dir = strdup("./var/data");
-	c->socket_path = strdup("./var/reclaimd.sock");
+	/* data_dir and socket_path: under the state directory unless set (config_finish). */
 	c->socket_mode = 0660;
 	c->swap_bytes = 512ULL << 20;
 	c->workers = 4;
@@ -173,9 +172,9 @@ static const struct config_key config_keys[] = {
 	K("state-dir", KEY_STRING, state_dir, 0, 0, "DIR",
 	  "swap file and runtime state (default ./var)"),
 	K("data-dir", KEY_STRING, data_dir, 0, 0, "DIR",
-	  "files of file regions (default ./var/data)"),
+	  "files of file regions (default: STATE-DIR/data)"),
 	K("socket", KEY_STRING, socket_path, 0, 0, "PATH",
-	  "API socket (default ./var/reclaimd.sock)"),
+	  "API socket (default: STATE-DIR/reclaimd.sock)"),
 	K("socket-mode", KEY_MODE, socket_mode, 0, 0777, "MODE",
 	  "permissions of the socket (default 0660)"),
 	K("socket-group", KEY_STRING, socket_group, 0, 0, "GROUP",
@@ -714,12 +713,34 @@ static int scan_config_option(struct daemon_config *c, int argc, char **argv,
 	return 0;
 }
 
+/* *@path, if nothing set it, becomes @dir/@name. */
+static int path_default(char **path, const char *dir, const char *name)
+{
+	if (*path)
+		return 0;
+	if (asprintf(path, "%s/%s", dir, name) < 0) {
+		*path = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 /* Settings that depend on each other, once all are read. 0 or -1 (printed). */
 static int config_finish(struct daemon_config *c, const char *prog)
 {
 	if (c->reserved_connections >= c->max_connections) {
 		fprintf(stderr, "%s: reserved-connections (%u) must be below "
 			"max-connections (%u)\n", prog, c->reserved_connections, c->max_connections);
+		return -1;
+	}
+	/*
+	 * A daemon told where its state lives keeps its files and its socket there too, unless
+	 * told otherwise: --state-dir /srv/r alone must not leave them in the directory it
+	 * happened to be started from.
+	 */
+	if (path_default(&c->data_dir, c->state_dir, "data") < 0 ||
+	    path_default(&c->socket_path, c->state_dir, "reclaimd.sock") < 0) {
+		fprintf(stderr, "%s: out of memory\n", prog);
 		return -1;
 	}
 	/* A uid may map at most what the daemon can back at all: its arena and its swap. */

@@ -55,8 +55,34 @@ START_TEST(test_args_override_defaults)
 	ck_assert_uint_eq(c.engine.arena_bytes, 1ULL << 30);
 	ck_assert_uint_eq(c.engine.nr_nodes, 2);
 	ck_assert_str_eq(c.state_dir, "/tmp/x");
+	/* Files and socket follow the state directory when not set themselves. */
+	ck_assert_str_eq(c.data_dir, "/tmp/x/data");
+	ck_assert_str_eq(c.socket_path, "/tmp/x/reclaimd.sock");
 	ck_assert_uint_eq(c.swap_bytes, 64ULL << 20);
 	ck_assert_uint_eq(c.engine.watermark_scale_factor, 100);
+	config_done(&c);
+}
+END_TEST
+
+/* Set themselves, the data directory and the socket stay where they were put, whatever
+ * comes first; with nothing set, all three are under ./var. */
+START_TEST(test_paths_under_state_dir_unless_set)
+{
+	struct daemon_config c;
+	char *set[] = { "reclaimd", "--data-dir", "/srv/files", "--state-dir", "/tmp/x",
+			"--socket", "/run/r.sock", NULL };
+	char *none[] = { "reclaimd", NULL };
+
+	config_init(&c);
+	ck_assert_int_eq(config_parse_args(&c, 7, set), 0);
+	ck_assert_str_eq(c.data_dir, "/srv/files");
+	ck_assert_str_eq(c.socket_path, "/run/r.sock");
+	config_done(&c);
+	config_init(&c);
+	ck_assert_int_eq(config_parse_args(&c, 1, none), 0);
+	ck_assert_str_eq(c.state_dir, "./var");
+	ck_assert_str_eq(c.data_dir, "./var/data");
+	ck_assert_str_eq(c.socket_path, "./var/reclaimd.sock");
 	config_done(&c);
 }
 END_TEST
@@ -274,6 +300,7 @@ static Suite *make_suite(void)
 
 	tcase_add_test(tc, test_parse_size);
 	tcase_add_test(tc, test_args_override_defaults);
+	tcase_add_test(tc, test_paths_under_state_dir_unless_set);
 	tcase_add_test(tc, test_args_reject_bad_values);
 	tcase_add_test(tc, test_config_if_exists);
 	tcase_add_test(tc, test_file_errors_name_key_value_range);
