@@ -84,10 +84,11 @@
  * - m_c grows when a non-resident test page refaults (clockpro_refault), not when hand_cold
  *   promotes a resident one, as issue 13 specifies the adaptation; §3.4 and the faithful
  *   simulators (Caffeine's ClockProPolicy, libCacheSim's ClockPro) grow it for both. The
- *   authors' own simulator (Song Jiang's clock-pro.c, ADAPTIVE_COLD_ALLOC) counts as here:
- *   one up for a non-resident test page's refault, one down for each non-resident test
- *   period that ends; a resident cold page promoted, or whose test period ends, counts
- *   nothing.
+ *   authors' own simulator (Song Jiang's clock-pro.c, ADAPTIVE_COLD_ALLOC) counts one up for
+ *   a non-resident test page's refault and one down for each non-resident test period that
+ *   ends, and nothing for a resident cold page, promoted or not. Here a resident promotion
+ *   counts nothing either, but a resident test period that a hand ends counts as §3.4 says,
+ *   one up if the page was accessed in it, one down if not (test_period_end).
  *   Measured with bench_replay, growing it on resident promotions too saves at most 7
  *   misses a pair (mixed 8 MiB) and costs 5-36 on zipf at 2, 16 and 32 MiB and 13-19 on
  *   mixed at 16-32 MiB.

@@ -409,9 +409,8 @@ static int __remove_mapping(struct address_space *mapping, struct page *page, bo
 
 		if (page_ref_count(page) != 2 || PageDirty(page))
 			return 0;
-		/* Anonymous pages leave a shadow in their slot under CLOCK-Pro only, whose anon
-		 * test pages need it; two-list keeps v4.19's: no anon shadows, no anon refaults. */
-		if (reclaimed && page_engine(page)->clock_pos)
+		/* A shadow in the slot, if the policy keeps one for anon pages (workingset.c). */
+		if (reclaimed)
 			shadow = workingset_eviction(NULL, page);
 		__delete_from_swap_cache(page, shadow);
 		swap_entry_put_cache(page_engine(page), entry);

@@ -41,16 +41,22 @@ static void unpack_shadow(uint64_t shadow, unsigned int *memcgid, int *nid, uint
 	*eviction = shadow << bucket_order;
 }
 
-/* A page is leaving the page cache: the shadow to leave in its slot. */
+/*
+ * A page is leaving the page cache (@mapping), or the swap cache (NULL): the shadow to leave
+ * in its slot, 0 for none. Anonymous pages leave one under CLOCK-Pro only, whose anon test
+ * pages need it; two-list keeps v4.19's: no anon shadows, no anon refaults.
+ */
 uint64_t workingset_eviction(struct address_space *mapping, struct page *page)
 {
 	struct rcl_engine *engine = page_engine(page);
 	struct mem_cgroup *memcg = page_memcg(page);
-	struct lruvec *lruvec = mem_cgroup_lruvec(page_pgdat(page), memcg);
+	struct lruvec *lruvec;
 	uint64_t eviction;
 	bool test;
 
-	(void)mapping;
+	if (!mapping && !engine->clock_pos)
+		return 0;
+	lruvec = mem_cgroup_lruvec(page_pgdat(page), memcg);
 	if (engine->clock_pos) {
 		/* CLOCK-Pro: the page's position on its clock; the workingset bit's place says
 		 * whether it stays there as a non-resident test page (clockpro.c). */

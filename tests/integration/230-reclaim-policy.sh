@@ -4,12 +4,13 @@
 # (text and JSON, from Hello) and in /metrics. `reclaimctl replay --compare` replays one trace
 # on both, side by side: a loop of 600 pages in a 512-page memcg misses every access under
 # two-list (no page is read twice while resident) and fewer under CLOCK-Pro, which keeps part
-# of the loop hot; a cache larger than the loop misses only the footprint under both.
+# of the loop hot; a cache larger than the loop misses only the footprint under both. The
+# CLOCK-Pro daemon's own trace points reach `reclaimctl trace`.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 command -v python3 >/dev/null || { echo "1..0 # SKIP python3 is missing"; exit 77; }
-plan 16
+plan 18
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 ctl2() { "$RECLAIMCTL" --socket "$tmp/sock2" "$@"; }
@@ -56,6 +57,20 @@ check "in 4M both miss only the footprint, 600" \
 	test "$(field 1 0 misses) $(field 1 1 misses)" = "600 600"
 check "the text table says the same" \
 	grep -Eq "^ +2048 +3000 +3000 +1.0000 +$(field 0 1 misses) " <<<"$text"
+# The policy's own trace points, through the daemon: a hot page of the loop that hand_hot
+# turns cold (bounded rounds of the same replay until the tracer has its event).
+ctl2 trace --count 1 clockpro_demote >"$tmp/trace.txt" 2>"$tmp/trace.err" &
+trace_pid=$!
+for round in $(seq 1 20); do
+	kill -0 "$trace_pid" 2>/dev/null || break
+	ctl2 replay "$tmp/loop.txt" --format text --cache 2M >/dev/null
+done
+kill "$trace_pid" 2>/dev/null
+wait "$trace_pid"; trace_rc=$?
+check "trace clockpro_demote: one event, exit 0" test "$trace_rc" = 0
+check "... named clockpro_demote, with its fields" \
+	grep -Eq '^[0-9]+\.[0-9]{9} clockpro_demote: .*=' "$tmp/trace.txt"
+test "$trace_rc" = 0 || echo "# trace exit $trace_rc: $(cat "$tmp/trace.err")"
 ctl2 shutdown >/dev/null 2>&1
 wait "$pid2"; rc2=$?
 stop_daemon

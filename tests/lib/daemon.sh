@@ -9,6 +9,9 @@
 #   skip_without_userfaultfd            the whole test skipped (exit 77) on a machine whose
 #                                       daemon could not map regions (no /dev/userfaultfd)
 #
+# RCL_RECLAIM_POLICY, when set, is every daemon's --reclaim-policy (an option the test gives
+# itself comes after it and wins): the *-clock-pro.sh tests rerun a test under CLOCK-Pro.
+#
 # Sets $pid, $sock, and the file descriptor $nfd to run-notify's stream (notify messages and
 # the exit status, one per line). Every wait is bounded by tap.sh's expect_line.
 
@@ -22,7 +25,8 @@ trap 'kill -KILL $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 start_daemon() {
 	coproc RN { exec "$RUN_NOTIFY" --timeout 120 "$tmp/notify" "$RECLAIMD" --arena 16M \
 		--workers 2 --swap 64M --state-dir "$tmp/state" --data-dir "$tmp/data" \
-		--socket "$sock" "$@" 2>"$tmp/stderr"; }
+		--socket "$sock" ${RCL_RECLAIM_POLICY:+--reclaim-policy "$RCL_RECLAIM_POLICY"} "$@" \
+		2>"$tmp/stderr"; }
 	exec {nfd}<&"${RN[0]}"
 	expect_line "$nfd" '^pid=[0-9]+$' && pid=${LINE#pid=}
 	expect_line "$nfd" '^READY=1$'

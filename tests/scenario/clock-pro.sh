@@ -3,7 +3,7 @@
 # tests/lib/engine-fixture.h): the reclaim path below shrink_node_memcg changes, everything
 # they check must still hold. Their TAP lines come through, renumbered into one plan.
 #
-# The plain build runs every program under both policies. A sanitizer build reruns a part.
+# The plain build runs every scenario program under both policies. A sanitizer build reruns a part.
 # Under ASan+debug: the programs that run threads (their own, or the engine's kswapd and
 # flusher) and check_integrity, which between them reach every CLOCK-Pro path (the hands,
 # test periods, non-resident entries, mapped pages, memcgs) with the engine's invariants
@@ -20,7 +20,8 @@ rc=0
 n=0
 progs="check_integrity check_reclaim check_advice check_faults check_swap_full check_regions
        check_locking check_api_fuzz check_files check_stress check_memcg check_mapped check_ptl
-       check_lru_lock check_swapout check_file_cached"
+       check_lru_lock check_swapout check_file_cached check_i_pages check_lru_add
+       check_readahead"
 threaded="check_stress check_locking check_ptl check_lru_lock check_mapped check_memcg
 	  check_swapout check_advice check_file_cached"
 case ${RCL_SANITIZER:-none} in
