@@ -2,7 +2,9 @@
  * cmd-bench.c - `reclaimctl bench`: a workload generator. It creates a region of its own (freed
  * when it ends), touches it in batches following a pattern, shows a progress bar on a
  * terminal, and ends with a summary: rate, request latency percentiles, and what the daemon
- * had to do for it (faults, swap, reclaim), from vmstat before and after.
+ * had to do for it (faults, swap, reclaim), from vmstat before and after. With --memcg, the
+ * group's own counters too (memory.stat, memory.events): its limit reclaim is no global
+ * reclaim, and the kernel counts its scans and steals in the group alone, not in vmstat.
  *
  * Patterns: seq (consecutive batches, wrapping), random (uniform), hotset (90% of accesses in
  * the first tenth of the region), zipf (page popularity ~ 1/rank).
@@ -40,6 +42,18 @@ static const char *const watched[] = { "pgfault", "pgmajfault", "pswpin", "pswpo
 				       "pgscan_direct", "pgsteal_direct", "pgscan_kswapd",
 				       "pgsteal_kswapd", "allocstall_normal" };
 #define NR_WATCHED (sizeof(watched) / sizeof(watched[0]))
+
+/* The group's, from memory.stat or (high, max, oom_kill) memory.events. */
+static const char *const watched_memcg[] = { "pgfault", "pgmajfault", "pgscan_direct",
+					     "pgsteal_direct", "pgscan_kswapd", "pgsteal_kswapd",
+					     "workingset_refault", "high", "max", "oom_kill" };
+#define NR_WATCHED_MEMCG (sizeof(watched_memcg) / sizeof(watched_memcg[0]))
+
+/* The counters before or after the run. */
+struct snapshot {
+	uint64_t vm[NR_WATCHED];
+	uint64_t cg[NR_WATCHED_MEMCG];	/* with --memcg */
+};
 
 struct bench {
 	enum pattern pattern;
@@ -142,9 +156,20 @@ static double percentile(struct bench *b, double p)
 	return b->nr_lat ? b->lat[i] : 0;
 }
 
-/* Read the watched vmstat counters into @v. */
-static int read_vmstat(struct cmd_ctx *ctx, uint64_t v[NR_WATCHED])
+static uint64_t counter_in(const struct rclc_counter *v, size_t n, const char *name)
 {
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i].name, name))
+			return v[i].value;
+	return 0;
+}
+
+/* Read the watched counters into @snap: vmstat's, and @memcg's if given. 0 or an exit status. */
+static int read_counters(struct cmd_ctx *ctx, const char *memcg, struct snapshot *snap)
+{
+	struct rclc_memcg_stat st;
 	struct ctl_counters c;
 	size_t i;
 	int ret = ctl_counters(ctx, RCLC_STAT_VMSTAT, &c);
@@ -152,8 +177,17 @@ static int read_vmstat(struct cmd_ctx *ctx, uint64_t v[NR_WATCHED])
 	if (ret)
 		return ret;
 	for (i = 0; i < NR_WATCHED; i++)
-		v[i] = ctl_counter(&c, watched[i]);
+		snap->vm[i] = ctl_counter(&c, watched[i]);
 	ctl_counters_free(&c);
+	if (!memcg)
+		return 0;
+	ret = rclc_memcg_stat(ctx->conn, memcg, &st);
+	if (ret < 0)
+		return ctl_fail(ctx, ret);
+	for (i = 0; i < NR_WATCHED_MEMCG; i++)
+		snap->cg[i] = counter_in(st.stat, st.nr_stat, watched_memcg[i]) +
+			      counter_in(st.events, st.nr_events, watched_memcg[i]);
+	rclc_memcg_stat_release(&st);
 	return 0;
 }
 
@@ -177,12 +211,13 @@ static void progress(struct cmd_ctx *ctx, struct bench *b, double elapsed, bool 
 }
 
 /* The summary as JSON, each figure with the decimals the text shows ("%.0f" stays an integer). */
-static void summary_json(struct bench *b, double elapsed, const uint64_t before[NR_WATCHED],
-			 const uint64_t after[NR_WATCHED])
+static void summary_json(struct bench *b, double elapsed, const char *memcg,
+			 const struct snapshot *before, const struct snapshot *after)
 {
 	struct json_object *doc = json_object_new_object();
 	struct json_object *lat = json_object_new_object();
 	struct json_object *vm = json_object_new_object();
+	struct json_object *cg, *cg_stat;
 	size_t i;
 
 	json_object_object_add(doc, "pattern", json_object_new_string(pattern_names[b->pattern]));
@@ -198,19 +233,28 @@ static void summary_json(struct bench *b, double elapsed, const uint64_t before[
 	json_object_object_add(lat, "max", json_double_fmt(percentile(b, 1.0) * 1e6, "%.1f"));
 	json_object_object_add(doc, "latency_us", lat);
 	for (i = 0; i < NR_WATCHED; i++)
-		json_add_u64(vm, watched[i], after[i] - before[i]);
+		json_add_u64(vm, watched[i], after->vm[i] - before->vm[i]);
 	json_object_object_add(doc, "vmstat", vm);
+	if (memcg) {
+		cg = json_object_new_object();
+		cg_stat = json_object_new_object();
+		json_object_object_add(cg, "path", json_object_new_string(memcg));
+		for (i = 0; i < NR_WATCHED_MEMCG; i++)
+			json_add_u64(cg_stat, watched_memcg[i], after->cg[i] - before->cg[i]);
+		json_object_object_add(cg, "counters", cg_stat);
+		json_object_object_add(doc, "memcg", cg);
+	}
 	json_print(doc);
 }
 
-static void summary(struct cmd_ctx *ctx, struct bench *b, double elapsed,
-		    const uint64_t before[NR_WATCHED], const uint64_t after[NR_WATCHED])
+static void summary(struct cmd_ctx *ctx, struct bench *b, double elapsed, const char *memcg,
+		    const struct snapshot *before, const struct snapshot *after)
 {
 	size_t i;
 
 	qsort(b->lat, b->nr_lat, sizeof(double), cmp_double);
 	if (ctx->json) {
-		summary_json(b, elapsed, before, after);
+		summary_json(b, elapsed, memcg, before, after);
 		return;
 	}
 	printf("pattern %s, %" PRIu64 " pages, batches of %" PRIu64 "\n",
@@ -222,7 +266,12 @@ static void summary(struct cmd_ctx *ctx, struct bench *b, double elapsed,
 	printf("  %-22s %12.1f\n", "latency p99 (us)", percentile(b, 0.99) * 1e6);
 	printf("  %-22s %12.1f\n", "latency max (us)", percentile(b, 1.0) * 1e6);
 	for (i = 0; i < NR_WATCHED; i++)
-		printf("  %-22s %12" PRIu64 "\n", watched[i], after[i] - before[i]);
+		printf("  %-22s %12" PRIu64 "\n", watched[i], after->vm[i] - before->vm[i]);
+	if (!memcg)
+		return;
+	printf("memcg %s (memory.stat, memory.events)\n", memcg);
+	for (i = 0; i < NR_WATCHED_MEMCG; i++)
+		printf("  %-22s %12" PRIu64 "\n", watched_memcg[i], after->cg[i] - before->cg[i]);
 }
 
 /* Map the bench's region into reclaimctl; 0 or the exit status after saying why not. */
@@ -330,7 +379,8 @@ static int exec_bench(struct cmd_ctx *ctx, int argc, char **argv)
 	struct bench b = { .pattern = SEQ, .batch = 64, .seconds = 5, .seed = 1 };
 	struct rclc_alloc_opts rc = { .kind = RCLC_REGION_ANON };
 	struct rclc_range range = { 0 };
-	uint64_t before[NR_WATCHED], after[NR_WATCHED], bytes = 0;
+	struct snapshot before = { 0 }, after = { 0 };
+	uint64_t bytes = 0;
 	double t0, t_last = 0, t_req, elapsed;
 	bool write = false, mapped = false;
 	volatile uint8_t *map = NULL;
@@ -354,7 +404,7 @@ static int exec_bench(struct cmd_ctx *ctx, int argc, char **argv)
 		if (ret)
 			goto out;
 	}
-	ret = read_vmstat(ctx, before);
+	ret = read_counters(ctx, rc.memcg, &before);
 	if (ret)
 		goto out;
 
@@ -384,9 +434,9 @@ static int exec_bench(struct cmd_ctx *ctx, int argc, char **argv)
 		}
 	}
 	progress(ctx, &b, elapsed, true);
-	ret = read_vmstat(ctx, after);
+	ret = read_counters(ctx, rc.memcg, &after);
 	if (!ret)
-		summary(ctx, &b, elapsed, before, after);
+		summary(ctx, &b, elapsed, rc.memcg, &before, &after);
 out:
 	free(b.zipf_cdf);
 	free(b.lat);
