@@ -96,28 +96,45 @@ static void emit_meminfo(struct rcl_engine *engine, FILE *out)
 	free(text);
 }
 
-/* memory.events "key value" lines of group @id with @path as its label. */
-static void emit_memcg_events(struct rcl_engine *engine, uint32_t id, const char *path,
-			      FILE *out)
+/*
+ * The "key value" lines that @show writes for group @id, as samples of @metric with @path and
+ * the key (label @label) as labels: every key, or only those in @keys (NULL-terminated).
+ */
+static void emit_memcg_keyed(struct rcl_engine *engine, uint32_t id, const char *path,
+			     int (*show)(struct rcl_engine *, uint32_t, FILE *),
+			     const char *metric, const char *label, const char *const *keys,
+			     FILE *out)
 {
 	char *text = NULL, *line, *save = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
+	const char *const *k;
 
 	if (!f)
 		return;
-	rcl_memcg_show_events(engine, id, f);
+	show(engine, id, f);
 	fclose(f);
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char key[32];
 		unsigned long long v;
 
-		if (sscanf(line, "%31s %llu", key, &v) == 2)
-			fprintf(out, "reclaimd_memcg_events_total{memcg=\"%s\",event=\"%s\"} %llu\n",
-				path, key, v);
+		if (sscanf(line, "%31s %llu", key, &v) != 2)
+			continue;
+		for (k = keys; k && *k && strcmp(*k, key); k++)
+			;
+		if (!keys || *k)
+			fprintf(out, "%s{memcg=\"%s\",%s=\"%s\"} %llu\n", metric, path, label,
+				key, v);
 	}
 	free(text);
 }
+
+/* The memory.stat counters of a group's faults and reclaim (its limit reclaim counts there
+ * alone, as in v4.19, not in the global vmstat); the rest of memory.stat are sizes. */
+static const char *const memcg_vm_events[] = {
+	"pgfault", "pgmajfault", "pgscan_direct", "pgscan_kswapd", "pgsteal_direct",
+	"pgsteal_kswapd", "workingset_refault", "workingset_activate", NULL,
+};
 
 static const char *const psi_kinds[] = { "some", "full" };
 
@@ -125,7 +142,7 @@ static const char *const psi_kinds[] = { "some", "full" };
  * The memcg families, one family at a time (the text format wants a family's samples
  * together): @what selects which of them this pass over the memcgs writes.
  */
-enum memcg_family { MF_USAGE, MF_LEVEL, MF_STALL, MF_AVG, MF_EVENTS, NR_MF };
+enum memcg_family { MF_USAGE, MF_LEVEL, MF_STALL, MF_AVG, MF_EVENTS, MF_VM_EVENTS, NR_MF };
 
 static void emit_memcg(struct rcl_engine *engine, uint32_t id, enum memcg_family what,
 		       FILE *out)
@@ -176,7 +193,12 @@ static void emit_memcg(struct rcl_engine *engine, uint32_t id, enum memcg_family
 		}
 		break;
 	case MF_EVENTS:
-		emit_memcg_events(engine, id, path, out);
+		emit_memcg_keyed(engine, id, path, rcl_memcg_show_events,
+				 "reclaimd_memcg_events_total", "event", NULL, out);
+		break;
+	case MF_VM_EVENTS:
+		emit_memcg_keyed(engine, id, path, rcl_memcg_show_stat,
+				 "reclaimd_memcg_vm_events_total", "event", memcg_vm_events, out);
 		break;
 	case NR_MF:
 		break;
@@ -201,6 +223,11 @@ void metrics_render(struct rcl_engine *engine, FILE *out)
 		[MF_EVENTS] = { "reclaimd_memcg_events_total", "counter",
 				"The memcg's memory.events counters (low, high, max, oom, "
 				"oom_kill), by event." },
+		[MF_VM_EVENTS] = { "reclaimd_memcg_vm_events_total", "counter",
+				   "The memcg's faults and reclaim from its memory.stat (pgfault, "
+				   "pgmajfault, pgscan_/pgsteal_ direct and kswapd, workingset_"
+				   "refault and _activate), by event; its limit reclaim counts "
+				   "here, not in reclaimd_vmstat_pgscan_direct and the like." },
 	};
 	struct rcl_engine_info info;
 	uint32_t *ids = NULL;

@@ -80,6 +80,24 @@ START_TEST(test_metrics_page)
 		 (unsigned long long)usage);
 	ck_assert_msg(has_line(text, line), "%s", line);
 	ck_assert(has_line(text, "reclaimd_memcg_events_total{memcg=\"/web\",event=\"oom\"} 0"));
+	/* The group's faults and reclaim from its memory.stat, and none of its sizes there. */
+	ck_assert_uint_gt(fixture_memcg_value(f.e, cg, false, "pgsteal_kswapd") +
+			  fixture_memcg_value(f.e, cg, false, "pgsteal_direct"), 0);
+	{
+		static const char *const items[] = { "pgfault", "pgsteal_kswapd",
+						      "pgsteal_direct", "pgmajfault" };
+		unsigned int k;
+
+		for (k = 0; k < sizeof(items) / sizeof(items[0]); k++) {
+			snprintf(line, sizeof(line), "reclaimd_memcg_vm_events_total{memcg=\"/web\","
+				 "event=\"%s\"} %llu", items[k],
+				 (unsigned long long)fixture_memcg_value(f.e, cg, false, items[k]));
+			ck_assert_msg(has_line(text, line), "%s", line);
+		}
+	}
+	ck_assert(has_line(text, "# TYPE reclaimd_memcg_vm_events_total counter"));
+	ck_assert_ptr_null(strstr(text, "reclaimd_memcg_vm_events_total{memcg=\"/web\","
+				   "event=\"anon\"}"));
 	ck_assert_ptr_nonnull(strstr(text, "reclaimd_memcg_pressure_stall_seconds_total{memcg=\"/\","
 					   "kind=\"some\"} "));
 	/* The level as a state set over vmpressure's four levels: exactly one series is 1. */
