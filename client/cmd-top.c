@@ -61,6 +61,10 @@ struct frame {
 	struct rclc_memcg_info *memcgs;
 	struct rclc_pressure *memcg_pressure; /* one per memcg of the list, in its order */
 	bool *has_pressure;		/* false: the memcg went before its pressure was read */
+	/* Pages each memcg's reclaim took so far (memory.stat pgsteal_direct + _kswapd): its
+	 * limit reclaim counts there, not in the global vmstat the reclaim/s line shows. */
+	uint64_t *memcg_steal;
+	bool *has_steal;
 	size_t nr_memcgs;
 };
 
@@ -94,7 +98,19 @@ static void frame_free(struct frame *f)
 	free(f->memcgs);
 	free(f->memcg_pressure);
 	free(f->has_pressure);
+	free(f->memcg_steal);
+	free(f->has_steal);
 	memset(f, 0, sizeof(*f));
+}
+
+static uint64_t stat_value(const struct rclc_memcg_stat *st, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < st->nr_stat; i++)
+		if (!strcmp(st->stat[i].name, name))
+			return st->stat[i].value;
+	return 0;
 }
 
 static int frame_take(struct cmd_ctx *ctx, struct frame *f)
@@ -115,29 +131,66 @@ static int frame_take(struct cmd_ctx *ctx, struct frame *f)
 	}
 	f->memcg_pressure = calloc(f->nr_memcgs + 1, sizeof(*f->memcg_pressure));
 	f->has_pressure = calloc(f->nr_memcgs + 1, sizeof(*f->has_pressure));
-	if (!f->memcg_pressure || !f->has_pressure) {
+	f->memcg_steal = calloc(f->nr_memcgs + 1, sizeof(*f->memcg_steal));
+	f->has_steal = calloc(f->nr_memcgs + 1, sizeof(*f->has_steal));
+	if (!f->memcg_pressure || !f->has_pressure || !f->memcg_steal || !f->has_steal) {
 		ret = EXIT_FAILURE;
 		fprintf(stderr, "reclaimctl top: out of memory\n");
 		goto fail;
 	}
 	/* A memcg removed since the list is left blank rather than ending the view. */
-	for (i = 0; i < f->nr_memcgs; i++)
+	for (i = 0; i < f->nr_memcgs; i++) {
+		struct rclc_memcg_stat st;
+
 		f->has_pressure[i] = rclc_pressure(ctx->conn, f->memcgs[i].path,
 						   &f->memcg_pressure[i]) == 0;
+		if (rclc_memcg_stat(ctx->conn, f->memcgs[i].path, &st) < 0)
+			continue;
+		f->memcg_steal[i] = stat_value(&st, "pgsteal_direct") +
+				    stat_value(&st, "pgsteal_kswapd");
+		f->has_steal[i] = true;
+		rclc_memcg_stat_release(&st);
+	}
 	return 0;
 fail:
 	frame_free(f);
 	return ret;
 }
 
-/* Rate of counter I from A to B per second; pages swapped in and out as KiB. */
-static double rate(const struct sample *a, const struct sample *b, int i, double page_kib)
+/* The time from sample A to B, in seconds (1 if the clock did not move). */
+static double seconds_between(const struct sample *a, const struct sample *b)
 {
 	double dt = (double)(b->when.tv_sec - a->when.tv_sec) +
 		    (double)(b->when.tv_nsec - a->when.tv_nsec) / 1e9;
 
+	return dt > 0 ? dt : 1;
+}
+
+/* Rate of counter I from A to B per second; pages swapped in and out as KiB. */
+static double rate(const struct sample *a, const struct sample *b, int i, double page_kib)
+{
 	return (double)(b->events[i] - a->events[i]) * (i == SI || i == SO ? page_kib : 1) /
-	       (dt > 0 ? dt : 1);
+	       seconds_between(a, b);
+}
+
+/*
+ * The pages a second that memcg @i of frame @f reclaimed since frame @prev (taken with sample @a,
+ * @f with @b): found in @prev by its path; -1 when either frame lacks it (new, removed, or
+ * not readable).
+ */
+static double memcg_steal_rate(const struct frame *prev, const struct frame *f, size_t i,
+			       const struct sample *a, const struct sample *b)
+{
+	size_t j;
+
+	if (!prev || !f->has_steal[i])
+		return -1;
+	for (j = 0; j < prev->nr_memcgs; j++)
+		if (prev->has_steal[j] && !strcmp(prev->memcgs[j].path, f->memcgs[i].path) &&
+		    prev->memcg_steal[j] <= f->memcg_steal[i])
+			return (double)(f->memcg_steal[i] - prev->memcg_steal[j]) /
+			       seconds_between(a, b);
+	return -1;
 }
 
 /* A pressure level and the avg10 of its PSI, with the two decimals the text has. */
@@ -148,8 +201,9 @@ static void add_pressure(struct json_object *obj, const struct rclc_pressure *p)
 	json_object_object_add(obj, "full_avg10", json_double_fmt(p->full.avg10, "%.2f"));
 }
 
-/* Each memcg: its path and usage, and its pressure when it could be read. */
-static struct json_object *memcgs_json(const struct frame *f)
+/* Each memcg: its path and usage, its pressure and reclaim rate when they could be read. */
+static struct json_object *memcgs_json(const struct frame *prev, const struct frame *f,
+				       const struct sample *a, const struct sample *b)
 {
 	struct json_object *list = json_object_new_array_ext((int)f->nr_memcgs), *one;
 	size_t i;
@@ -158,19 +212,23 @@ static struct json_object *memcgs_json(const struct frame *f)
 		const struct rclc_memcg_info *mi = &f->memcgs[i];
 		const struct rclc_pressure *mp =
 			f->has_pressure[i] ? &f->memcg_pressure[i] : NULL;
+		double steal = memcg_steal_rate(prev, f, i, a, b);
 
 		one = json_object_new_object();
 		json_object_object_add(one, "path", json_object_new_string(mi->path));
 		json_add_u64(one, "usage_bytes", mi->usage_bytes);
 		if (mp)
 			add_pressure(one, mp);
+		if (steal >= 0)
+			json_object_object_add(one, "pgsteal_per_s",
+					       json_double_fmt(steal, "%.1f"));
 		json_object_array_add(list, one);
 	}
 	return list;
 }
 
-static void print_json(struct cmd_ctx *ctx, const struct frame *f, const struct sample *a,
-		       const struct sample *b)
+static void print_json(struct cmd_ctx *ctx, const struct frame *prev, const struct frame *f,
+		       const struct sample *a, const struct sample *b)
 {
 	const struct ctl_counters *m = &f->meminfo;
 	double page_kib = (double)ctx->hello.page_size / 1024;
@@ -196,7 +254,7 @@ static void print_json(struct cmd_ctx *ctx, const struct frame *f, const struct 
 			       json_double_fmt(rate(a, b, SI, page_kib), "%.1f"));
 	json_object_object_add(doc, "so_kib_per_s",
 			       json_double_fmt(rate(a, b, SO, page_kib), "%.1f"));
-	json_object_object_add(doc, "memcgs", memcgs_json(f));
+	json_object_object_add(doc, "memcgs", memcgs_json(prev, f, a, b));
 	json_print(doc);
 }
 
@@ -204,8 +262,9 @@ static void print_json(struct cmd_ctx *ctx, const struct frame *f, const struct 
  * The frame as text: at most ROWS lines (0: no limit), each ending in EOL ("\n" plain,
  * "\033[K\n" on the screen, which clears what a longer line of the last frame left).
  */
-static void print_text(struct cmd_ctx *ctx, const struct frame *f, const struct sample *a,
-		       const struct sample *b, double interval, int rows, const char *eol)
+static void print_text(struct cmd_ctx *ctx, const struct frame *prev, const struct frame *f,
+		       const struct sample *a, const struct sample *b, double interval, int rows,
+		       const char *eol)
 {
 	const struct ctl_counters *m = &f->meminfo;
 	const struct rclc_pressure *p = &f->pressure;
@@ -236,23 +295,28 @@ static void print_text(struct cmd_ctx *ctx, const struct frame *f, const struct 
 	printf("swap KiB/s: in %.0f out %.0f; major faults/s %.0f%s", rate(a, b, SI, page_kib),
 	       rate(a, b, SO, page_kib), rate(a, b, MAJFLT, 1), eol);
 	printf("%s", eol);
-	printf("%-24s %12s %-8s %7s %7s %7s%s", "MEMCG", "USAGE KiB", "LEVEL", "SOME10", "FULL10",
-	       "SOME60", eol);
+	printf("%-24s %12s %10s %-8s %7s %7s %7s%s", "MEMCG", "USAGE KiB", "STEAL/s", "LEVEL",
+	       "SOME10", "FULL10", "SOME60", eol);
 	for (i = 0; i < f->nr_memcgs; i++, line++) {
 		const struct rclc_memcg_info *mi = &f->memcgs[i];
 		const struct rclc_pressure *mp =
 			f->has_pressure[i] ? &f->memcg_pressure[i] : NULL;
+		double steal = memcg_steal_rate(prev, f, i, a, b);
+		char steal_s[16] = "-";
 
 		if (rows && line >= rows - 1) {
 			printf("(%zu more memcgs)%s", f->nr_memcgs - i, eol);
 			break;
 		}
+		if (steal >= 0)
+			snprintf(steal_s, sizeof(steal_s), "%.0f", steal);
 		if (mp)
-			printf("%-24s %12" PRIu64 " %-8s %7.2f %7.2f %7.2f%s", mi->path,
-			       mi->usage_bytes / 1024, level_name(mp->level), mp->some.avg10,
-			       mp->full.avg10, mp->some.avg60, eol);
+			printf("%-24s %12" PRIu64 " %10s %-8s %7.2f %7.2f %7.2f%s", mi->path,
+			       mi->usage_bytes / 1024, steal_s, level_name(mp->level),
+			       mp->some.avg10, mp->full.avg10, mp->some.avg60, eol);
 		else
-			printf("%-24s %12" PRIu64 "%s", mi->path, mi->usage_bytes / 1024, eol);
+			printf("%-24s %12" PRIu64 " %10s%s", mi->path, mi->usage_bytes / 1024,
+			       steal_s, eol);
 	}
 }
 
@@ -332,22 +396,27 @@ static void wait_plain(double seconds)
 static int one_frame(struct cmd_ctx *ctx, double interval)
 {
 	struct sample a, b;
-	struct frame f;
+	struct frame prev, f;
 	int ret;
 
 	ret = take_sample(ctx, &a);
+	if (!ret)
+		ret = frame_take(ctx, &prev);
 	if (ret)
 		return ret;
 	wait_plain(interval);
 	ret = take_sample(ctx, &b);
 	if (!ret)
 		ret = frame_take(ctx, &f);
-	if (ret)
+	if (ret) {
+		frame_free(&prev);
 		return ret;
+	}
 	if (ctx->json)
-		print_json(ctx, &f, &a, &b);
+		print_json(ctx, &prev, &f, &a, &b);
 	else
-		print_text(ctx, &f, &a, &b, interval, 0, "\n");
+		print_text(ctx, &prev, &f, &a, &b, interval, 0, "\n");
+	frame_free(&prev);
 	frame_free(&f);
 	return 0;
 }
@@ -355,14 +424,18 @@ static int one_frame(struct cmd_ctx *ctx, double interval)
 static int run_screen(struct cmd_ctx *ctx, double interval)
 {
 	struct sample a, b;
-	struct frame f;
+	struct frame prev, f;
 	int ret;
 
 	ret = take_sample(ctx, &a);
+	if (!ret)
+		ret = frame_take(ctx, &prev);
 	if (ret)
 		return ret;
-	if (screen_enter() < 0)
+	if (screen_enter() < 0) {
+		frame_free(&prev);
 		return one_frame(ctx, interval);
+	}
 	printf("\033[H\033[2Jreclaimctl top: measuring for %.1f s (q quits)\033[K\n", interval);
 	fflush(stdout);
 	while (!wait_keys(interval)) {
@@ -372,12 +445,14 @@ static int run_screen(struct cmd_ctx *ctx, double interval)
 		if (ret)
 			break;
 		printf("\033[H");
-		print_text(ctx, &f, &a, &b, interval, screen_rows(), "\033[K\n");
+		print_text(ctx, &prev, &f, &a, &b, interval, screen_rows(), "\033[K\n");
 		printf("\033[J");	/* below the frame: what a taller frame left */
 		fflush(stdout);
-		frame_free(&f);
+		frame_free(&prev);
+		prev = f;
 		a = b;
 	}
+	frame_free(&prev);
 	screen_leave();
 	return ret;
 }

@@ -1,12 +1,12 @@
 #!/bin/bash
 # reclaimctl top: one frame (--once, or stdout not a terminal) shows the daemon's own figures
-# (status's memory and swap, memcg list's usage, pressure's level) and reclaim rates that are 0
-# at rest and not under load; on a terminal it takes the alternate screen and gives it back
-# when q or Ctrl-C quits it.
+# (status's memory and swap, memcg list's usage, pressure's level) and reclaim rates, global
+# and each memcg's own (STEAL/s, from its memory.stat), that are 0 at rest and not under load;
+# on a terminal it takes the alternate screen and gives it back when q or Ctrl-C quits it.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 12
+plan 14
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 start_daemon && ok "daemon is READY" || not_ok "daemon is READY"
@@ -30,6 +30,7 @@ check "the memcg /hot with its usage in KiB as memcg list says" \
 	test "$(field /hot 2)" = "$(( $(ctl memcg list | awk '$1 == "/hot" { print $2 }') / 1024 ))"
 check "at rest every reclaim rate is 0" \
 	test "$(grep -E '^(reclaim/s|swap KiB/s):' <<<"$frame" | grep -oE '[0-9]+' | sort -u)" = 0
+check "... and so is what /hot's own reclaim took a second (STEAL/s)" test "$(field /hot 3)" = 0
 
 # The level decays 5 s after the last reclaim window: compare with pressure's answers taken
 # just before and after the frame, when those two agree (a few tries).
@@ -39,7 +40,7 @@ for _ in 1 2 3 4 5; do
 	frame=$(ctl top --once --interval 0.1)
 	l2=$(ctl pressure /hot | awk '$1 == "level" { print $2 }')
 	[ "$l1" = "$l2" ] || continue
-	[ "$(field /hot 3)" = "$l1" ] && same_level=yes
+	[ "$(field /hot 4)" = "$l1" ] && same_level=yes
 	break
 done
 check "the level of /hot as pressure says" test -n "$same_level"
@@ -61,11 +62,13 @@ wait "$loader"
 check "under load the swap-out rate is above 0" \
 	awk -v s="$(grep '^swap KiB/s:' <<<"$frame")" \
 	'BEGIN { split(s, b, "[ ;]+"); exit !(b[5] == "out" && b[6] > 0) }'
+# ... which /hot's memory.stat counts (pgsteal_direct): its STEAL/s.
+check "under load /hot's STEAL/s is above 0" test "$(field /hot 3)" -gt 0
 
 j=$(ctl top --once --json --interval 0.2)
-check "--json: one document with the memory total and the memcgs" \
-	test "$(json '"%d %s" % (j["total_kb"], [m["path"] for m in j["memcgs"]])' "$j")" = \
-	"16384 ['/', '/hot']"
+check "--json: one document with the memory total and the memcgs, each with its steal rate" \
+	test "$(json '"%d %s %s" % (j["total_kb"], [m["path"] for m in j["memcgs"]], all(m["pgsteal_per_s"] >= 0 for m in j["memcgs"]))' "$j")" = \
+	"16384 ['/', '/hot'] True"
 
 out=$(timeout 30 "$RECLAIMCTL" --socket "$sock" top --interval 0.2 | cat); rc=$?
 check "stdout not a terminal: one frame in plain text, exit 0" \
