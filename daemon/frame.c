@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "frame.h"
+#include "pb-block.h"
 
 /*
  * protobuf-c allocates as it decodes, and a repeated field of empty submessages costs some 50
@@ -14,38 +15,30 @@
  * request was refused for having too many ranges. A request the daemon takes decodes into
  * little more than its frame (its bytes fields copied, at most 4096 ranges of a few dozen
  * bytes each), so the decode stops, the frame undecodable, past twice the frame and a
- * megabyte. The request is freed later with the default allocator: this one is malloc's.
+ * megabyte.
+ *
+ * The request decodes into one block (common/pb-block.h) with room for a little more than
+ * its frame, up to DECODE_BLOCK_MAX: a small request costs one malloc and one free, not one
+ * of each per submessage and string, on the loop for every request. What does not fit is
+ * malloc'd one allocation at a time and freed with the block (frame_request_free).
  */
-#define DECODE_SLACK	(1u << 20)
-
-struct decode_budget {
-	size_t left;
-};
-
-static void *budget_alloc(void *data, size_t size)
-{
-	struct decode_budget *b = data;
-
-	if (size > b->left)
-		return NULL;
-	b->left -= size;
-	return malloc(size);
-}
-
-static void budget_free(void *data, void *ptr)
-{
-	(void)data;
-	free(ptr);
-}
+#define DECODE_SLACK		(1u << 20)
+#define DECODE_BLOCK_MIN	512u
+#define DECODE_BLOCK_MAX	(64u << 10)
 
 static Request *request_unpack(uint32_t body, const uint8_t *bytes)
 {
-	struct decode_budget budget = { .left = 2 * (size_t)body + DECODE_SLACK };
-	ProtobufCAllocator allocator = {
-		.alloc = budget_alloc, .free = budget_free, .allocator_data = &budget,
-	};
+	size_t cap = DECODE_BLOCK_MIN + (size_t)body + body / 4;
 
-	return reclaim__v1__request__unpack(&allocator, body, bytes);
+	if (cap > DECODE_BLOCK_MAX)
+		cap = DECODE_BLOCK_MAX;
+	return (Request *)pb_block_unpack(&reclaim__v1__request__descriptor, cap,
+					  2 * (size_t)body + DECODE_SLACK, body, bytes);
+}
+
+void frame_request_free(Request *req)
+{
+	pb_block_free(req);
 }
 
 static bool wire_varint(const uint8_t **p, const uint8_t *end, uint64_t *ret)

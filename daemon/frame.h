@@ -24,7 +24,7 @@
  * Returns:
  *   FRAME_NEED_MORE  nothing complete yet; IN is untouched
  *   FRAME_READY      *ret_req holds the request (the caller owns it: free it with
- *                    reclaim__v1__request__free_unpacked(req, NULL)); the frame is drained
+ *                    frame_request_free, never with free_unpacked); the frame is drained
  *   -EMSGSIZE        the header announces more than MAX_BYTES; IN is untouched, *ret_body_len
  *                    says how much was announced
  *   -EBADMSG         the body is not a Request, or its decode would take more memory than
@@ -36,6 +36,10 @@
  */
 int frame_pull_request(struct evbuffer *in, uint32_t max_bytes, Request **ret_req,
 		       uint32_t *ret_body_len, const char **ret_nul_field);
+
+/* Free a request from frame_pull_request, and all it holds (it is decoded into one block:
+ * its fields are not to be freed or taken one by one). NULL is allowed. */
+void frame_request_free(Request *req);
 
 /* Append RESP to OUT as one frame. 0, -ENOMEM, or -EMSGSIZE (over 4 GiB: a bug). */
 int frame_push_response(struct evbuffer *out, const Response *resp);

@@ -112,7 +112,7 @@ static void call_free(struct call *call)
 		inbound_freed(call->session);
 	}
 	if (call->req)
-		reclaim__v1__request__free_unpacked(call->req, NULL);
+		frame_request_free(call->req);
 	reclaim__v1__response__free_unpacked(call->resp, NULL);
 	free(call);
 }
@@ -463,7 +463,7 @@ static void session_parse(struct session *session)
 		}
 		if (ret < 0 || !(call = call_new(session, req))) {
 			if (req)
-				reclaim__v1__request__free_unpacked(req, NULL);
+				frame_request_free(req);
 			log_err("connection %llu: out of memory, closing",
 				(unsigned long long)session->id);
 			session_close(session);

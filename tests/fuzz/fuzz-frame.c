@@ -60,7 +60,7 @@ static void decode_all(const uint8_t *data, size_t size, unsigned int split)
 			if (!dispatch_admit(req, &ctx, true, false, resp, &e))
 				assert(resp->status && resp->status->code != CODE(OK));
 			reclaim__v1__response__free_unpacked(resp, NULL);
-			reclaim__v1__request__free_unpacked(req, NULL);
+			frame_request_free(req);
 		}
 	}
 	evbuffer_free(in);

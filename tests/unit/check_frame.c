@@ -104,7 +104,7 @@ START_TEST(test_frame_pull_truncations)
 		ck_assert_int_eq(req->msg_case, REQ(HELLO));
 		ck_assert_str_eq(req->hello->client_name, "check");
 		ck_assert_uint_eq(evbuffer_get_length(in), 0);
-		reclaim__v1__request__free_unpacked(req, NULL);
+		frame_request_free(req);
 		evbuffer_free(in);
 	}
 	free(frame);
@@ -128,7 +128,7 @@ START_TEST(test_frame_pull_back_to_back)
 	for (id = 1; id <= 3; id++) {
 		ck_assert_int_eq(frame_pull_request(in, 1024, &req, NULL, NULL), FRAME_READY);
 		ck_assert_uint_eq(req->id, id);
-		reclaim__v1__request__free_unpacked(req, NULL);
+		frame_request_free(req);
 	}
 	ck_assert_int_eq(frame_pull_request(in, 1024, &req, NULL, NULL), FRAME_NEED_MORE);
 	ck_assert_uint_eq(evbuffer_get_length(in), n / 2);
@@ -208,7 +208,7 @@ START_TEST(test_frame_pull_decode_budget)
 	ck_assert_ptr_nonnull(req);
 	ck_assert_uint_eq(req->file_read->n_ranges, 4096);
 	ck_assert_uint_eq(req->file_read->ranges[4095]->offset, 4095ull << 20);
-	reclaim__v1__request__free_unpacked(req, NULL);
+	frame_request_free(req);
 
 	req = NULL;
 	len = file_read_frame(1u << 20, true, &buf);	/* 2 MiB of frame, 50 MiB decoded */
@@ -364,7 +364,7 @@ START_TEST(test_frame_pull_large_requests)
 			ck_assert_uint_eq(got->write->data.len, sizeof(data));
 			ck_assert_mem_eq(got->write->data.data, data, sizeof(data));
 		}
-		reclaim__v1__request__free_unpacked(got, NULL);
+		frame_request_free(got);
 	}
 	evbuffer_free(in);
 }
@@ -410,13 +410,13 @@ START_TEST(test_frame_string_with_nul)
 	nul = pull_nul(body, len, &got);
 	ck_assert_ptr_null(nul);			/* as it was: no NUL */
 	ck_assert_str_eq(got->file_write->path, "xzy");
-	reclaim__v1__request__free_unpacked(got, NULL);
+	frame_request_free(got);
 	body[at + 1] = 0;
 	nul = pull_nul(body, len, &got);
 	ck_assert_ptr_nonnull(nul);
 	ck_assert_str_eq(nul, "path");
 	ck_assert_str_eq(got->file_write->path, "x");	/* what the handler would have seen */
-	reclaim__v1__request__free_unpacked(got, NULL);
+	frame_request_free(got);
 
 	/* Bytes may hold NULs: a FileWrite's data of zeros is no string. */
 	fw.path = "p";
@@ -424,7 +424,7 @@ START_TEST(test_frame_string_with_nul)
 	fw.data.len = sizeof(zeros);
 	len = reclaim__v1__request__pack(&req, body);
 	ck_assert_ptr_null(pull_nul(body, len, &got));
-	reclaim__v1__request__free_unpacked(got, NULL);
+	frame_request_free(got);
 }
 END_TEST
 
@@ -444,7 +444,7 @@ START_TEST(test_frame_pull_unknown_field)
 	ck_assert_int_eq(req->msg_case, RECLAIM__V1__REQUEST__MSG__NOT_SET);
 	ck_assert_uint_eq(req->base.n_unknown_fields, 1);
 	ck_assert_uint_eq(req->base.unknown_fields[0].tag, 103);
-	reclaim__v1__request__free_unpacked(req, NULL);
+	frame_request_free(req);
 	evbuffer_free(in);
 }
 END_TEST
