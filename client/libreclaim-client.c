@@ -15,12 +15,15 @@
 #include <unistd.h>
 
 #include "rclc-internal.h"
+#include "pb-block.h"
 #include "wire-frame.h"
 #include "scm-rights.h"
 
 #define RECV_CHUNK	(64u << 10)	/* at most this per recv, beyond the frame being read */
 #define SEND_CORK	(64u << 10)	/* asynchronous requests kept until this much is queued */
 #define IN_KEEP		(1u << 20)	/* an input buffer grown past this is freed when empty */
+#define RESP_BLOCK_MIN	512u		/* an answer's block: this more than its frame, */
+#define RESP_BLOCK_MAX	(64u << 10)	/* and at most this (the rest malloc'd piece by piece) */
 
 struct push {
 	struct push *next;
@@ -391,6 +394,18 @@ static int input_frame(struct rclc *c, const uint8_t **body, uint32_t *len, size
 	return 1;
 }
 
+/* An answer decoded into one block (common/pb-block.h) a little larger than its frame: one
+ * malloc and one free for a small answer, not one of each per submessage and string. */
+static Reclaim__V1__Response *response_unpack(uint32_t len, const uint8_t *body)
+{
+	size_t cap = RESP_BLOCK_MIN + (size_t)len + len / 4;
+
+	if (cap > RESP_BLOCK_MAX)
+		cap = RESP_BLOCK_MAX;
+	return (Reclaim__V1__Response *)pb_block_unpack(&reclaim__v1__response__descriptor, cap,
+						       SIZE_MAX, len, body);
+}
+
 /* The next answer or event: from the input kept, else from the socket, waiting for it (the
  * requests kept are sent first: their answers may be what we wait for). */
 static int recv_response(struct rclc *c, Reclaim__V1__Response **ret)
@@ -415,7 +430,7 @@ static int recv_response(struct rclc *c, Reclaim__V1__Response **ret)
 	}
 	if (r < 0)
 		return r;
-	*ret = reclaim__v1__response__unpack(NULL, len, body);
+	*ret = response_unpack(len, body);
 	c->in_off += FRAME_HEADER_BYTES + len;
 	if (c->in_off == c->in_len)
 		c->in_off = c->in_len = 0;
@@ -811,8 +826,7 @@ const char *rclc_code_str(int code)
 
 void rclc_response_free(Reclaim__V1__Response *resp)
 {
-	if (resp)
-		reclaim__v1__response__free_unpacked(resp, NULL);
+	pb_block_free(resp);
 }
 
 void rclc_close(struct rclc *c)

@@ -52,6 +52,11 @@ int rclc_status_errno(const Reclaim__V1__Response *resp);
 /* "OK", "NOT_FOUND", ...; "UNKNOWN" for a code this library does not know. */
 const char *rclc_code_name(Reclaim__V1__Code code);
 
+/*
+ * Free a Response this library gave (rclc_call, rclc_recv, rclc_next_push): it is decoded into
+ * one block (common/pb-block.h), so only this frees it, as a whole. A Response decoded
+ * elsewhere is freed with reclaim__v1__response__free_unpacked, never here. NULL is allowed.
+ */
 void rclc_response_free(Reclaim__V1__Response *resp);
 
 #endif

@@ -58,7 +58,8 @@ static int pipelined_answer(struct rclc *c)
 		return -1;
 	resp = reclaim__v1__response__unpack(NULL, len, body);
 	ok = resp && rclc_status_errno(resp) == 0;
-	rclc_response_free(resp);
+	if (resp)
+		reclaim__v1__response__free_unpacked(resp, NULL);	/* ours, not the library's */
 	return ok ? 0 : -1;
 }
 

@@ -78,7 +78,8 @@ static void print_status(const Reclaim__V1__Response *resp)
 	       resp->status->message);
 }
 
-/* Read one Response frame straight from the socket (ids the library did not hand out). */
+/* Read one Response frame straight from the socket (ids the library did not hand out).
+ * Decoded here, not by the library: freed with free_unpacked, not rclc_response_free. */
 static int read_frame(struct rclc *c, Reclaim__V1__Response **ret)
 {
 	uint8_t h[FRAME_HEADER_BYTES], *body;
@@ -118,7 +119,7 @@ static int expect_error_then_close(struct rclc *c)
 	if (read_frame(c, &resp) == 0) {
 		printf("id=%llu ", (unsigned long long)resp->id);
 		print_status(resp);
-		rclc_response_free(resp);
+		reclaim__v1__response__free_unpacked(resp, NULL);
 	}
 	if (read(rclc_fd(c), &byte, 1) <= 0)
 		printf("closed\n");
@@ -330,10 +331,10 @@ static int cmd_pipeline(struct rclc *c, unsigned int n)
 			return 1;
 		if (resp->id != 1000 + i || resp->status->code != 0) {
 			printf("out of order or failed at %u\n", i);
-			rclc_response_free(resp);
+			reclaim__v1__response__free_unpacked(resp, NULL);
 			return 1;
 		}
-		rclc_response_free(resp);
+		reclaim__v1__response__free_unpacked(resp, NULL);
 	}
 	printf("in order: %u\n", n);
 	return 0;
@@ -501,7 +502,7 @@ static int cmd_bad(struct rclc *c, const char *what)
 			return 1;
 		printf("id=%llu ", (unsigned long long)resp->id);
 		print_status(resp);
-		rclc_response_free(resp);
+		reclaim__v1__response__free_unpacked(resp, NULL);
 		return cmd_stat(c, "buddyinfo");
 	}
 	fprintf(stderr, "rclc-probe: unknown command %s\n", what);
@@ -532,7 +533,7 @@ static int cmd_id0(struct rclc *c)
 		return 1;
 	printf("id=%llu ", (unsigned long long)resp->id);
 	print_status(resp);
-	rclc_response_free(resp);
+	reclaim__v1__response__free_unpacked(resp, NULL);
 	return 0;
 }
 
