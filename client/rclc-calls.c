@@ -26,9 +26,19 @@ static char *wire_str(const char *s)
 	return (char *)(s ? s : "");
 }
 
+/* SRC (NULL: "") into DST of SIZE bytes, cut short to fit, always terminated when SIZE > 0.
+ * Not snprintf: this is on every call's way back, and snprintf is a formatter. */
 static void copy_str(char *dst, size_t size, const char *src)
 {
-	snprintf(dst, size, "%s", src ? src : "");
+	size_t n = src ? strlen(src) : 0;
+
+	if (!size)
+		return;
+	if (n >= size)
+		n = size - 1;
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 static void put_u64(void *p, uint64_t v)
