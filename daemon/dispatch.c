@@ -167,7 +167,7 @@ static void dispatch_finish(const struct dispatch_entry *entry, Response *resp, 
 		if (!resp->status || resp->status->code == CODE(OK))
 			status_set_errno(resp, ret, entry->name);
 	} else if (!resp->status) {
-		status_set(resp, CODE(OK), "%s", "");
+		status_set_ok(resp);
 	}
 }
 

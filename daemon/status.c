@@ -77,15 +77,15 @@ const char *status_code_name(Code code)
 	return code_names[code];
 }
 
-static int status_vset(Response *resp, Code code, const char *fmt, va_list ap)
+/* RESP's Status, made if it has none, with CODE and an empty message; NULL if out of memory. */
+static Status *status_reset(Response *resp, Code code)
 {
 	Status *st = resp->status;
-	char *msg = NULL;
 
 	if (!st) {
 		st = malloc(sizeof(*st));
 		if (!st)
-			return -ENOMEM;
+			return NULL;
 		reclaim__v1__status__init(st);
 		resp->status = st;
 	}
@@ -93,6 +93,16 @@ static int status_vset(Response *resp, Code code, const char *fmt, va_list ap)
 		free(st->message);
 	st->message = (char *)protobuf_c_empty_string;
 	st->code = code;
+	return st;
+}
+
+static int status_vset(Response *resp, Code code, const char *fmt, va_list ap)
+{
+	Status *st = status_reset(resp, code);
+	char *msg = NULL;
+
+	if (!st)
+		return -ENOMEM;
 	if (vasprintf(&msg, fmt, ap) < 0) {
 		st->code = CODE(NO_MEMORY);
 		return -ENOMEM;
@@ -110,6 +120,11 @@ int status_set(Response *resp, Code code, const char *fmt, ...)
 	ret = status_vset(resp, code, fmt, ap);
 	va_end(ap);
 	return ret;
+}
+
+int status_set_ok(Response *resp)
+{
+	return status_reset(resp, CODE(OK)) ? 0 : -ENOMEM;
 }
 
 int status_set_errno(Response *resp, int err, const char *prefix)

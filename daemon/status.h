@@ -21,6 +21,9 @@ const char *status_code_name(Code code);
 int status_set(Response *resp, Code code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* status_set(RESP, CODE(OK), "") without formatting: every answered call sets it. */
+int status_set_ok(Response *resp);
+
 /* status_set() with the code for ERR and the message "PREFIX: strerror(ERR)". */
 int status_set_errno(Response *resp, int err, const char *prefix);
 
