@@ -16,6 +16,20 @@
 #include "server.h"
 #include "status.h"
 
+/* V in decimal, as a malloc'd string; NULL on ENOMEM. Not asprintf: a get answered on the
+ * loop for every call should not run the formatter for one number. */
+static char *u64_str(uint64_t v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+
+	*--p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return strdup(p);
+}
+
 /* The value of T as /proc/sys/vm shows it. NULL on ENOMEM. */
 static Reclaim__V1__Tunable *tunable_snapshot(struct rcl_engine *engine, enum rcl_tunable t)
 {
@@ -27,7 +41,7 @@ static Reclaim__V1__Tunable *tunable_snapshot(struct rcl_engine *engine, enum rc
 	reclaim__v1__tunable__init(m);
 	rcl_tunable_get(engine, t, &v);
 	m->name = strdup(rcl_tunable_names[t]);
-	if (!m->name || asprintf(&m->value, "%" PRIu64, v) < 0) {
+	if (!m->name || !(m->value = u64_str(v))) {
 		free(m->name);
 		free(m);
 		return NULL;
