@@ -24,7 +24,12 @@
  * it. The fault thread serves the last fault of each batch it reads itself and hands the
  * others to idle helpers (FAULT_HELPERS threads), so that the swap-ins of several faulting
  * threads wait for the disk together, not in turn; a thread touching page after page still
- * meets the fault thread alone, with no hand-off.
+ * meets the fault thread alone, with no hand-off. While the fault thread is blocked in a
+ * fault of its own (a swap-in's read), faults that come meanwhile would wait for it: so, as
+ * io-wq wakes another worker when one of its workers sleeps, the engine tells it when it is
+ * about to block (rcl_thread_sleep_hook) and an idle helper covers for it, reading and
+ * serving faults until it is back (fault_cover); a covering helper that blocks is covered
+ * in turn. A fault that does not block (a first touch, a hinting fault) costs nothing more.
  *
  * Hinting faults (the young bit, lib/mapped.c). The reply also carries the read end of a pipe,
  * and a client whose kernel has MINOR faults on shared memory registers them too and says so
@@ -106,6 +111,10 @@
 					 * many swap-ins in flight as the daemon's 4 workers */
 #define EVICT_RUN_MAX		64	/* pages map_evict_run reads at once (TAKE_BACK_BATCH) */
 #define TEST_WAIT_LOST_MS	30000	/* RECLAIMD_TEST_MAP_WAIT_LOST: the wait's bound */
+#define COVER_CHECK_MS		100	/* a cover looks this often whether it is still needed,
+					 * kick or not (the daemon stopping) */
+#define COVER_TRUST		8	/* blocks a cover is asked for after one served faults */
+#define COVER_PROBE		16	/* else once in this many blocks */
 
 enum mapping_state { MAP_PREPARED, MAP_LIVE };
 
@@ -146,9 +155,11 @@ struct mapfd {
 	struct rcl_engine *engine;
 	struct rawpages *raw;		/* each uid's mappings counted, from mapfd_prepare
 					 * until mapping_remove (max-client-mapped-regions) */
-	pthread_mutex_t lock;		/* list and graveyard */
+	pthread_mutex_t lock;		/* list, graveyard, nr_covering */
 	struct mapping_list list;
 	struct mapping_list graveyard;	/* detached; the fault thread closes and frees */
+	unsigned int nr_covering;	/* covers between their epoll_wait and the end of
+					 * serving what it gave: the graveyard waits for 0 */
 	int epfd;
 	int wakefd;			/* eventfd: stop, or graveyard to reap */
 	atomic_bool stopping;
@@ -165,10 +176,17 @@ struct mapfd {
 	 * itself go to idle helpers, so that several clients' (or one client's threads')
 	 * swap-ins are in flight at once rather than one after the other.
 	 */
-	pthread_mutex_t helper_lock;	/* the queue, nr_idle, helpers_stop */
+	pthread_mutex_t helper_lock;	/* the queue, nr_idle, nr_cover_wanted, helpers_stop */
 	pthread_cond_t helper_wait;
 	struct fault_work queue[FAULT_HELPERS];
 	unsigned int nr_queued, nr_idle;
+	unsigned int nr_cover_wanted;	/* covers asked for that no helper took up yet */
+	atomic_bool fault_thread_busy;	/* blocked in a fault of its own: covers go on */
+	int cover_kick;			/* eventfd: the fault thread is back, covers stop */
+	unsigned int cover_trust, cover_probe;	/* cover_worth_asking: the fault thread's */
+	atomic_uint cover_served;	/* faults covers served since the fault thread asked */
+	atomic_uint_fast64_t nr_covers;	/* covers taken up */
+	atomic_uint_fast64_t nr_covered;	/* faults covers served */
 	bool helpers_stop;
 	pthread_t helpers[FAULT_HELPERS];
 	unsigned int nr_helpers;
@@ -685,6 +703,9 @@ static bool fault_to_serve(const struct uffd_msg *msg)
 	       !(msg->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP);
 }
 
+static bool fault_thread_is_current(void);
+static void fault_thread_back(struct mapfd *mf);
+
 static void handle_fault(struct mapfd *mf, struct mapping *m, const struct uffd_msg *msg)
 {
 	uint64_t addr = msg->arg.pagefault.address & ~(uint64_t)(MAP_PAGE_SIZE - 1);
@@ -707,6 +728,9 @@ static void handle_fault(struct mapfd *mf, struct mapping *m, const struct uffd_
 		err = rcl_region_map_fault(mf->engine, m->region_id, m,
 					   (addr - m->base) / MAP_PAGE_SIZE);
 	rcl_thread_busy(mf->engine, false);
+	/* Covers stop before the client is woken: its next fault is the fault thread's again. */
+	if (atomic_load(&mf->fault_thread_busy) && fault_thread_is_current())
+		fault_thread_back(mf);
 	/*
 	 * Done: wake the client's threads that wait for the page (map_fill and map_cont do
 	 * not). Also when another thread's miss filled it first, and after -EAGAIN: reclaim
@@ -731,6 +755,170 @@ static void handle_fault(struct mapfd *mf, struct mapping *m, const struct uffd_
 }
 
 /*
+ * Who reads the faults: the fault thread, and a helper while it covers for one that blocked
+ * (fault_cover); a thread that serves a handed-over fault does not. cover_asked: this
+ * thread has asked for its cover already in what it is serving now.
+ */
+enum poll_role { POLL_NONE, POLL_FAULT_THREAD, POLL_COVER };
+static __thread enum poll_role poll_role;
+static __thread bool cover_asked;
+
+static bool fault_thread_is_current(void)
+{
+	return poll_role == POLL_FAULT_THREAD;
+}
+
+/*
+ * Whether the fault thread, about to block, asks for a cover. A client thread touching page
+ * after page sends its next fault only once this one is answered: a cover would find nothing
+ * and cost two wake-ups. So covers are asked for while they lately served faults (cover_trust
+ * rounds since one did), and otherwise once in COVER_PROBE blocks, to notice when faults
+ * start to come from several threads. The fault thread's alone.
+ */
+static bool cover_worth_asking(struct mapfd *mf)
+{
+	return mf->cover_trust > 0 || ++mf->cover_probe % COVER_PROBE == 0;
+}
+
+/*
+ * The engine is about to block this thread (rcl_thread_sleep_hook). A reader of faults has
+ * an idle helper read them meanwhile, once in what it serves; anybody else just sleeps.
+ */
+static void poller_blocks(void *arg)
+{
+	struct mapfd *mf = arg;
+	uint64_t v;
+
+	if (poll_role == POLL_NONE || cover_asked)
+		return;
+	cover_asked = true;
+	if (poll_role == POLL_COVER && !atomic_load(&mf->fault_thread_busy))
+		return;		/* the fault thread is back: it reads them */
+	if (poll_role == POLL_FAULT_THREAD) {
+		if (!cover_worth_asking(mf))
+			return;
+		/* The last round's "back" is over: covers from now on are for this one. */
+		if (read(mf->cover_kick, &v, sizeof(v)) < 0 && errno != EAGAIN)
+			log_err("fault thread: eventfd: %m");
+		atomic_store(&mf->fault_thread_busy, true);
+	}
+	pthread_mutex_lock(&mf->helper_lock);
+	if (mf->nr_queued + mf->nr_cover_wanted < mf->nr_idle) {
+		mf->nr_cover_wanted++;
+		pthread_cond_signal(&mf->helper_wait);
+	}
+	pthread_mutex_unlock(&mf->helper_lock);
+}
+
+/*
+ * The fault thread is back from serving a batch in which it asked for a cover: the covers
+ * stop (the kick stays readable until its next block), and whether they served anything
+ * decides whether it asks again (cover_worth_asking).
+ */
+static void fault_thread_back(struct mapfd *mf)
+{
+	uint64_t one = 1;
+
+	atomic_store(&mf->fault_thread_busy, false);
+	cover_asked = false;	/* a later fault of its batch may ask again */
+	if (write(mf->cover_kick, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_err("fault thread: eventfd: %m");
+	if (atomic_exchange_explicit(&mf->cover_served, 0, memory_order_relaxed))
+		mf->cover_trust = COVER_TRUST;
+	else if (mf->cover_trust)
+		mf->cover_trust--;
+}
+
+static unsigned int handle_uffd(struct mapfd *mf, struct mapping *m, uint32_t events);
+
+/*
+ * Serve what the epoll set has ready now, as the fault thread would; false if its eventfd
+ * is among it: that wake (stop, a mapping to bury) is the fault thread's to take, not ours.
+ * The graveyard is not reaped while a cover may hold a mapping it read (nr_covering); the
+ * last cover out wakes the fault thread to reap what was left meanwhile.
+ */
+static bool cover_serve(struct mapfd *mf)
+{
+	struct epoll_event ev[FAULT_BATCH];
+	bool theirs = false, reap;
+	unsigned int served = 0;
+	int n, i;
+
+	pthread_mutex_lock(&mf->lock);
+	mf->nr_covering++;
+	pthread_mutex_unlock(&mf->lock);
+	n = epoll_wait(mf->epfd, ev, FAULT_BATCH, 0);
+	cover_asked = false;
+	for (i = 0; i < n; i++) {
+		if (ev[i].data.ptr)
+			served += handle_uffd(mf, ev[i].data.ptr, ev[i].events);
+		else
+			theirs = true;
+	}
+	atomic_fetch_add_explicit(&mf->nr_covered, served, memory_order_relaxed);
+	atomic_fetch_add_explicit(&mf->cover_served, served, memory_order_relaxed);
+	pthread_mutex_lock(&mf->lock);
+	reap = --mf->nr_covering == 0 && !TAILQ_EMPTY(&mf->graveyard);
+	pthread_mutex_unlock(&mf->lock);
+	if (reap)
+		wake_fault_thread(mf);
+	return !theirs;
+}
+
+/*
+ * A helper covers for the fault thread while that one is blocked in a fault of its own. It
+ * sleeps on an epoll set of its own (@hep) holding the fault thread's set, which is ready
+ * when a userfaultfd is, and the kick, which the fault thread writes when it is back; on
+ * the first it serves what is ready (a fault read by two is read by one), on the second it
+ * stops. A cover that blocks in a fault it serves is covered in turn (poller_blocks).
+ */
+static void fault_cover(struct mapfd *mf, int hep)
+{
+	struct epoll_event ev[2];
+	bool faults, kicked;
+	int n, i;
+
+	if (hep < 0)
+		return;
+	atomic_fetch_add_explicit(&mf->nr_covers, 1, memory_order_relaxed);
+	poll_role = POLL_COVER;
+	while (atomic_load(&mf->fault_thread_busy) && !atomic_load(&mf->stopping)) {
+		n = epoll_wait(hep, ev, 2, COVER_CHECK_MS);
+		if (n < 0 && errno != EINTR) {
+			log_err("fault helper: epoll_wait: %m");
+			break;
+		}
+		faults = kicked = false;
+		for (i = 0; i < n; i++) {
+			if (ev[i].data.u32)
+				kicked = true;
+			else
+				faults = true;
+		}
+		if (kicked || (faults && !cover_serve(mf)))
+			break;
+	}
+	poll_role = POLL_NONE;
+}
+
+/* A helper's epoll set for its covers (fault_cover): the fault thread's set and the kick. */
+static int cover_epoll(struct mapfd *mf)
+{
+	struct epoll_event faults = { .events = EPOLLIN, .data.u32 = 0 };
+	struct epoll_event kick = { .events = EPOLLIN, .data.u32 = 1 };
+	int hep = epoll_create1(EPOLL_CLOEXEC);
+
+	if (hep >= 0 && (epoll_ctl(hep, EPOLL_CTL_ADD, mf->epfd, &faults) < 0 ||
+			 epoll_ctl(hep, EPOLL_CTL_ADD, mf->cover_kick, &kick) < 0)) {
+		close(hep);
+		hep = -1;
+	}
+	if (hep < 0)
+		log_warning("fault helper: no epoll set to cover the fault thread with: %m");
+	return hep;
+}
+
+/*
  * Hand fault @msg of @m to an idle helper: true if one takes it. The mapping is held for it
  * (helper_refs) until it is served, so the graveyard keeps its userfaultfd open meanwhile.
  */
@@ -741,7 +929,7 @@ static bool fault_hand_off(struct mapfd *mf, struct mapping *m, const struct uff
 	if (!fault_to_serve(msg))
 		return false;	/* quicker to pass over here than to hand off */
 	pthread_mutex_lock(&mf->helper_lock);
-	if (mf->nr_queued < mf->nr_idle) {
+	if (mf->nr_queued + mf->nr_cover_wanted < mf->nr_idle) {
 		atomic_fetch_add_explicit(&m->helper_refs, 1, memory_order_relaxed);
 		mf->queue[mf->nr_queued++] = (struct fault_work){ .m = m, .msg = *msg };
 		pthread_cond_signal(&mf->helper_wait);
@@ -768,21 +956,33 @@ static void fault_helper_put(struct mapfd *mf, struct mapping *m)
 		wake_fault_thread(mf);
 }
 
-/* A helper: serve the faults handed over until told to stop, the queue drained. */
+/*
+ * A helper: serve the faults handed over, and cover for a fault thread that blocks, until
+ * told to stop, the queue drained.
+ */
 static void *fault_helper(void *arg)
 {
 	struct mapfd *mf = arg;
 	struct fault_work w;
+	int hep = cover_epoll(mf);
 
 	if (rcl_thread_attach(mf->engine) < 0)
 		log_warning("fault helper: cannot attach to the engine; allocating without "
 			    "per-thread lists");
+	rcl_thread_sleep_hook(poller_blocks, mf);
 	pthread_mutex_lock(&mf->helper_lock);
 	for (;;) {
-		while (!mf->nr_queued && !mf->helpers_stop) {
+		while (!mf->nr_queued && !mf->nr_cover_wanted && !mf->helpers_stop) {
 			mf->nr_idle++;
 			pthread_cond_wait(&mf->helper_wait, &mf->helper_lock);
 			mf->nr_idle--;
+		}
+		if (!mf->nr_queued && mf->nr_cover_wanted && !mf->helpers_stop) {
+			mf->nr_cover_wanted--;
+			pthread_mutex_unlock(&mf->helper_lock);
+			fault_cover(mf, hep);
+			pthread_mutex_lock(&mf->helper_lock);
+			continue;
 		}
 		if (!mf->nr_queued)
 			break;
@@ -796,7 +996,10 @@ static void *fault_helper(void *arg)
 		pthread_mutex_lock(&mf->helper_lock);
 	}
 	pthread_mutex_unlock(&mf->helper_lock);
+	rcl_thread_sleep_hook(NULL, NULL);
 	rcl_thread_detach(mf->engine);
+	if (hep >= 0)
+		close(hep);
 	return NULL;
 }
 
@@ -849,7 +1052,8 @@ static void reap_graveyard(struct mapfd *mf)
 	struct mapping *m, *next;
 
 	pthread_mutex_lock(&mf->lock);
-	for (m = TAILQ_FIRST(&mf->graveyard); m; m = next) {
+	/* A cover may be using a mapping it read: the last one out wakes us (fault_cover). */
+	for (m = mf->nr_covering ? NULL : TAILQ_FIRST(&mf->graveyard); m; m = next) {
 		next = TAILQ_NEXT(m, link);
 		if (atomic_load_explicit(&m->helper_refs, memory_order_relaxed))
 			continue;	/* its helper wakes us when done (fault_helper_put) */
@@ -919,6 +1123,8 @@ static void *fault_thread(void *arg)
 	if (rcl_thread_attach(mf->engine) < 0)
 		log_warning("fault thread: cannot attach to the engine; allocating without "
 			    "per-thread lists");
+	poll_role = POLL_FAULT_THREAD;
+	rcl_thread_sleep_hook(poller_blocks, mf);
 	while (!atomic_load(&mf->stopping)) {
 		polling = deadline && now_ns() < deadline;
 		atomic_fetch_add_explicit(polling ? &mf->nr_polls : &mf->nr_waits, 1,
@@ -928,7 +1134,10 @@ static void *fault_thread(void *arg)
 			log_err("fault thread: epoll_wait: %m");
 			break;
 		}
+		cover_asked = false;
 		served = handle_events(mf, ev, n);
+		if (atomic_load(&mf->fault_thread_busy))
+			fault_thread_back(mf);
 		if (served && polling)
 			atomic_fetch_add_explicit(&mf->nr_poll_hits, 1, memory_order_relaxed);
 		else if (served && idle_since) {
@@ -947,6 +1156,7 @@ static void *fault_thread(void *arg)
 		 * serve stays buried (helper_refs): the rest may go. */
 		reap_graveyard(mf);
 	}
+	rcl_thread_sleep_hook(NULL, NULL);
 	rcl_thread_detach(mf->engine);
 	return NULL;
 }
@@ -958,6 +1168,8 @@ void mapfd_stats(struct mapfd *mf, struct mapfd_stats *st)
 	st->waits = atomic_load_explicit(&mf->nr_waits, memory_order_relaxed);
 	st->polls = atomic_load_explicit(&mf->nr_polls, memory_order_relaxed);
 	st->poll_hits = atomic_load_explicit(&mf->nr_poll_hits, memory_order_relaxed);
+	st->covers = atomic_load_explicit(&mf->nr_covers, memory_order_relaxed);
+	st->covered = atomic_load_explicit(&mf->nr_covered, memory_order_relaxed);
 	st->handoffs = atomic_load_explicit(&mf->nr_handoffs, memory_order_relaxed);
 }
 
@@ -981,7 +1193,8 @@ int mapfd_new(struct rcl_engine *engine, struct rawpages *raw, unsigned int poll
 	TAILQ_INIT(&mf->graveyard);
 	mf->epfd = epoll_create1(EPOLL_CLOEXEC);
 	mf->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (mf->epfd < 0 || mf->wakefd < 0 ||
+	mf->cover_kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (mf->epfd < 0 || mf->wakefd < 0 || mf->cover_kick < 0 ||
 	    epoll_ctl(mf->epfd, EPOLL_CTL_ADD, mf->wakefd, &ev) < 0) {
 		err = -errno;
 		goto fail;
@@ -1024,6 +1237,11 @@ void mapfd_free(struct mapfd *mf)
 	}
 	/* The helpers serve what was handed to them, then go: nothing holds a mapping after. */
 	if (mf->nr_helpers) {
+		uint64_t one = 1;
+
+		atomic_store(&mf->stopping, true);
+		if (write(mf->cover_kick, &one, sizeof(one)) < 0)	/* covers stop at once */
+			log_err("cannot stop the fault helpers' covers: %m");
 		pthread_mutex_lock(&mf->helper_lock);
 		mf->helpers_stop = true;
 		pthread_cond_broadcast(&mf->helper_wait);
@@ -1036,6 +1254,8 @@ void mapfd_free(struct mapfd *mf)
 		close(mf->epfd);
 	if (mf->wakefd >= 0)
 		close(mf->wakefd);
+	if (mf->cover_kick >= 0)
+		close(mf->cover_kick);
 	pthread_mutex_destroy(&mf->lock);
 	pthread_mutex_destroy(&mf->helper_lock);
 	pthread_cond_destroy(&mf->helper_wait);

@@ -63,6 +63,8 @@ struct mapfd_stats {
 	uint64_t polls;		/* epoll_waits with no timeout, in a busy-poll window */
 	uint64_t poll_hits;	/* of those, the ones that found faults */
 	uint64_t handoffs;	/* faults served by a helper beside the fault thread */
+	uint64_t covers;	/* times a helper covered for the fault thread, blocked */
+	uint64_t covered;	/* faults a covering helper served */
 };
 void mapfd_stats(struct mapfd *mf, struct mapfd_stats *st);
 

@@ -693,7 +693,7 @@ int io_reap(struct io_engine *io)
  */
 void io_wait_progress(struct io_engine *io)
 {
-	might_sleep();
+	task_will_block();
 	own_wait(io);
 	pthread_mutex_lock(&io->lock);
 	if (io->pending && io->in_ring && !io->reaping) {
@@ -721,7 +721,7 @@ bool io_busy(struct io_engine *io)
  * completed and its end_io has returned. Must not be called from an end_io. */
 void io_wait_all(struct io_engine *io)
 {
-	might_sleep();
+	task_will_block();
 	own_wait(io);
 	pthread_mutex_lock(&io->lock);
 	while (io->pending) {
@@ -739,7 +739,7 @@ void io_wait_all(struct io_engine *io)
 
 void io_wait_for(struct io_engine *io, _Atomic int *remaining)
 {
-	might_sleep();
+	task_will_block();
 	own_wait(io);
 	pthread_mutex_lock(&io->lock);
 	while (atomic_load(remaining)) {

@@ -198,6 +198,15 @@ int mm_wait_event(struct rcl_engine *engine, struct wait_queue_head *wq,
 	return ret;
 }
 
+static __thread void (*sleep_hook)(void *arg);
+static __thread void *sleep_hook_arg;
+
+void rcl_thread_sleep_hook(void (*fn)(void *arg), void *arg)
+{
+	sleep_hook = fn;
+	sleep_hook_arg = arg;
+}
+
 /* --enable-debug: a thread about to block must hold no model lock. */
 void might_sleep(void)
 {
@@ -208,6 +217,19 @@ void might_sleep(void)
 		abort();
 	}
 #endif
+}
+
+/*
+ * The calling thread is about to wait for something another thread or the disk must do (a
+ * read, a page lock, a wake-up), holding no lock of ours: its sleep hook runs here
+ * (rcl_thread_sleep_hook), as the kernel's scheduler tells io-wq that a worker sleeps. Not
+ * where mm_lock is only let go for a system call of our own (mm_drop alone).
+ */
+void task_will_block(void)
+{
+	might_sleep();
+	if (sleep_hook)
+		sleep_hook(sleep_hook_arg);
 }
 
 /* ---- the LRU lock ---------------------------------------------------------------------- */

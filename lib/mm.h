@@ -481,6 +481,7 @@ int mm_wait_event(struct rcl_engine *engine, struct wait_queue_head *wq,
 		  const struct timespec *deadline);
 /* --enable-debug: abort if this thread holds a model lock where it may block. */
 void might_sleep(void);
+void task_will_block(void);
 
 /* pgdat->lru_lock (mmzone.h has the order); lru_lock_pgdat is the node whose lock this thread
  * holds, NULL for none. */

@@ -92,6 +92,7 @@ bool io_busy(struct io_engine *io);
 void io_wait_progress(struct io_engine *io);
 /* lock.c: --enable-debug aborts if the calling thread holds a model lock (it may block). */
 void might_sleep(void);
+void task_will_block(void);
 /* Wait until *@remaining, which the caller's end_io calls count down, reaches 0: only the
  * caller's own requests, not everybody's. */
 void io_wait_for(struct io_engine *io, _Atomic int *remaining);

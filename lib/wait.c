@@ -22,7 +22,7 @@ int wait_woken(struct wait_queue_head *wq, unsigned long seq, const struct times
 {
 	int ret = 0;
 
-	might_sleep();
+	task_will_block();
 	pthread_mutex_lock(&wq->lock);
 	while (atomic_load(&wq->seq) == seq && (ret == 0 || ret == EINTR)) {
 		if (deadline)
@@ -74,7 +74,7 @@ void wait_on_page_bit(struct page *page, int bit)
 	held = mm_locked_by_current(engine);
 	if (held)
 		mm_drop(engine);	/* runs the completions queued for its holder: one may be ours */
-	might_sleep();
+	task_will_block();
 	pthread_mutex_lock(&wq->lock);
 	/* Woken, the bit is clear as a rule: look before marking, or the mark would outlive us
 	 * and cost the next clear a wake-up nobody needs. */

@@ -270,7 +270,7 @@ static int swapin_threads(struct rclc *c, const unsigned int *order, const char 
 	static const unsigned int qds[2] = { 1, FAULT_THREADS };
 	struct rclc_memcg_limits lim = { .set = RCLC_LIMIT_MAX, .max = PAGES / 8 * PAGE };
 	struct rclc_alloc_opts opts = { .kind = RCLC_REGION_ANON, .memcg = "/swapin" };
-	uint64_t handed, in_one, in_many, id, wait;
+	uint64_t handed, covered, in_one, in_many, id, wait;
 	double one, many, reads[2], t0, wait_one, wait_many, cpu0, cpu_one, cpu_many;
 	volatile uint8_t *base;
 	char path[128], cluster[32];
@@ -292,6 +292,7 @@ static int swapin_threads(struct rclc *c, const unsigned int *order, const char 
 	for (i = 0; i < PAGES; i++)		/* written once: most of it goes to swap */
 		base[(size_t)i * PAGE] = 1;
 	handed = daemon_counter(c, "fault_handoffs");
+	covered = daemon_counter(c, "fault_covered");
 	wait = daemon_counter(c, "engine_lock_wait_usecs");
 	t0 = now();
 	cpu0 = process_cpu(daemon_pid);
@@ -307,6 +308,7 @@ static int swapin_threads(struct rclc *c, const unsigned int *order, const char 
 	wait_many = (double)(daemon_counter(c, "engine_lock_wait_usecs") - wait) / 1e6 /
 		    (now() - t0);
 	handed = daemon_counter(c, "fault_handoffs") - handed;
+	covered = daemon_counter(c, "fault_covered") - covered;
 	if (rclc_tunable_set(c, "page_cluster", cluster, NULL) < 0 || rclc_unmap(c, id) < 0 ||
 	    rclc_free(c, id) < 0 || rclc_memcg_delete(c, "/swapin") < 0)
 		return -1;
@@ -315,9 +317,10 @@ static int swapin_threads(struct rclc *c, const unsigned int *order, const char 
 	       "raw 4 KiB random reads, 1 in flight: %.0f/s)\n", "swap-in faults, 1 thread", one,
 	       (unsigned long long)in_one, wait_one, cpu_one, reads[0]);
 	printf("%-34s %7.0f /s       (%.2fx 1 thread, pswpin %llu, mm_lock waits %.2f threads, "
-	       "daemon %.2f CPUs, %llu faults handed to helpers; raw, %u in flight: %.0f/s, "
-	       "%.2fx)\n", "swap-in faults, 4 threads", many, many / one,
-	       (unsigned long long)in_many, wait_many, cpu_many, (unsigned long long)handed,
+	       "daemon %.2f CPUs, %llu faults handed to helpers, %llu served by a helper covering "
+	       "for the blocked fault thread; raw, %u in flight: %.0f/s, %.2fx)\n",
+	       "swap-in faults, 4 threads", many, many / one, (unsigned long long)in_many,
+	       wait_many, cpu_many, (unsigned long long)handed, (unsigned long long)covered,
 	       FAULT_THREADS, reads[1], reads[1] / reads[0]);
 	return 0;
 }

@@ -16,7 +16,7 @@ set -u
 . "$top_srcdir/tests/lib/daemon.sh"
 
 skip_without_userfaultfd
-plan 49
+plan 50
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 mc() { timeout 180 "$MAP_CLIENT" "$sock" "$@"; }
@@ -51,6 +51,12 @@ check "... and back in through the mapping's faults (pswpin $in0 -> $in1)" \
 handoffs=$(ctl --json status | python3 -c 'import json, sys; print(json.load(sys.stdin)["fault_handoffs"])')
 check "... their faults served by several threads at once ($handoffs handed to helpers)" \
 	test "$handoffs" -gt 0
+# And while the fault thread waits for a swap-in's read of its own, a helper reads and serves
+# the faults that come meanwhile (the engine's sleep hook asks it to cover).
+read -r covers covered <<<"$(ctl --json status | python3 -c 'import json, sys
+d = json.load(sys.stdin); print(d["fault_covers"], d["fault_covered"])')"
+check "... and by helpers covering for a blocked fault thread ($covers covers, $covered faults)" \
+	test "$covers" -gt 0 -a "$covered" -gt 0
 # Every miss is a fault of the memcg: all the faults the daemon counted meanwhile. Not every
 # access need miss: each thread's pages (every fourth) are the 512 the max holds, so a thread
 # that runs ahead while the others wait finds all of them still its own in every later round,

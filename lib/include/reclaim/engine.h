@@ -96,6 +96,14 @@ void rcl_thread_detach(struct rcl_engine *engine);
  */
 void rcl_thread_never_blocks(bool never);
 /*
+ * Call @fn(@arg) in the calling thread whenever the engine is about to block it (a read it
+ * waits for, a page another thread has locked, a wait for memory), with no lock of the
+ * engine's held; NULL stops it. As io-wq is told when one of its workers sleeps, so that
+ * another takes the queue: the daemon's fault thread has a helper read the faults meanwhile.
+ * @fn must not call into the engine. Not every call is followed by a sleep.
+ */
+void rcl_thread_sleep_hook(void (*fn)(void *arg), void *arg);
+/*
  * The calling (attached) thread starts or stops running a request. PSI counts busy threads as
  * tasks: "full" memory pressure is time when every busy or stalled thread is stalled at once.
  * -ENOENT if the thread is not attached.
