@@ -51,6 +51,7 @@ void config_init(struct daemon_config *c)
 	c->sub_queue = 1024;
 	c->max_sub_queue = 65536;
 	c->max_client_queued_events = 65536;
+	c->max_client_subscriptions = 64;
 	c->fault_poll_usecs = 50;	/* adaptive, as KVM's halt_poll_ns (fault-poll.h) */
 #define TUNABLE_DEFAULT(id, name, lo, hi, def) c->tunables[RCL_TUNABLE_##id] = def;
 	RCL_TUNABLES(TUNABLE_DEFAULT)
@@ -254,6 +255,9 @@ static const struct config_key config_keys[] = {
 	K("max-client-queued-events", KEY_UINT, max_client_queued_events, 0, UINT32_MAX, "N",
 	  "the queues of all of a client uid's subscriptions together, root and the admin group "
 	  "aside, 0 = no limit (default 65536)"),
+	K("max-client-subscriptions", KEY_UINT, max_client_subscriptions, 0, UINT32_MAX, "N",
+	  "subscriptions a client uid but root and the admin group may hold at once, "
+	  "0 = no limit (default 64)"),
 	K("fault-poll-usecs", KEY_UINT, fault_poll_usecs, 0, 1000000, "USECS",
 	  "mapped regions: look for the next fault for a window of at most this long "
 	  "before sleeping, which adapts to how far apart faults come (default 50, 0: off)"),

@@ -55,6 +55,7 @@ struct daemon_config {
 	unsigned int max_sub_queue;	/* the most a subscriber may ask for */
 	unsigned int max_client_queued_events; /* the sum of the queues of a uid's subscriptions,
 					 * but root's and the admin group's; 0 = no limit */
+	unsigned int max_client_subscriptions; /* and how many it may hold; 0 = no limit */
 	unsigned int mapped_regions;	/* MAPPED_* below: who may map a region */
 	unsigned int fault_poll_usecs;	/* mapped faults: busy-poll after one, 0 = never */
 	/* The run-time sysctls (RCL_TUNABLES): applied at start and on SIGHUP. min_free_kbytes

@@ -69,6 +69,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_set_max_level(config.log_level);
+	/* Tests: memcg ids come back after this many groups in a slot (rcl_config). */
+	if (getenv("RECLAIMD_TEST_MEMCG_GENERATIONS"))
+		config.engine.memcg_generations =
+			(unsigned int)strtoul(getenv("RECLAIMD_TEST_MEMCG_GENERATIONS"), NULL, 10);
 	limit = fd_limit_raise();
 	if (limit)
 		log_info("file descriptors: %u, the last %u kept for root and the admin group",

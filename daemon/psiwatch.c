@@ -20,6 +20,7 @@
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,9 @@ struct pw_listener {
 	struct psi_trigger trig;
 	psiwatch_fire_fn fire;
 	void *arg;
+	/* Its group is gone: it hears nothing more, whatever group takes the id later (ids
+	 * come back once their 16-bit generation wraps, and may then be another uid's). */
+	bool gone;
 };
 
 struct pw_sock {
@@ -454,6 +458,14 @@ static void sock_renew(struct pw_sock *s, uint32_t memcg_id)
 			conn_refuse_stranger(c);	/* frees nothing until written */
 }
 
+/* Whether group @memcg_id was deleted (not only missing from a sample that ran short). */
+static bool memcg_gone(struct psiwatch *w, uint32_t memcg_id)
+{
+	char path[PATH_MAX];
+
+	return rcl_memcg_path(w->server->engine, memcg_id, path, sizeof(path)) == -ENOENT;
+}
+
 /* Follow the memcgs, record the sample, evaluate the triggers. */
 static void sample_apply(struct psiwatch *w)
 {
@@ -490,9 +502,13 @@ static void sample_apply(struct psiwatch *w)
 	/* A listener's @fire may unlisten it (psiwatch.h allows it): step first. */
 	for (l = LIST_FIRST(&w->listeners); l; l = lnext) {
 		lnext = LIST_NEXT(l, link);
+		if (l->gone)
+			continue;
 		s = sock_find_id(w, l->memcg_id);
 		if (s)
 			listener_evaluate(l, s, w->next_when);
+		else if (memcg_gone(w, l->memcg_id))
+			l->gone = true;
 	}
 	free(w->next);
 	w->next = NULL;

@@ -19,6 +19,7 @@
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/queue.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
 
@@ -68,9 +69,9 @@ struct sub {
 	bool dead;			/* ended: callbacks ignore it */
 
 	bool pending;			/* on subs->pending; protected by subs->pending_lock */
-	struct sub *pending_next;
+	TAILQ_ENTRY(sub) pending_link;
 
-	struct sub *next;		/* in subs->all; protected by subs->lock */
+	TAILQ_ENTRY(sub) all_link;	/* in subs->all; protected by subs->lock */
 
 	/* Loop thread only. */
 	struct session *session;	/* bound connection, NULL before binding and once ended */
@@ -81,18 +82,21 @@ struct sub {
 	struct job job;			/* unregistering, once ended */
 };
 
-/* The event slots a uid's subscriptions hold (the sum of their queue lengths). */
+/* What a uid's subscriptions hold: how many there are, and their queues' event slots. */
 struct uid_queued {
 	struct uid_queued *next;
 	uid_t uid;
 	uint64_t slots;
+	unsigned int nr;
 };
+
+TAILQ_HEAD(sub_list, sub);
 
 struct subs {
 	struct server *server;
 
 	pthread_mutex_t lock;		/* protects all, next_id and queued; a leaf */
-	struct sub *all;
+	struct sub_list all;
 	uint64_t next_id;
 	struct uid_queued *queued;	/* per uid: the queue lengths of its subscriptions */
 
@@ -102,9 +106,10 @@ struct subs {
 	atomic_size_t nr_trace_hint;	/* nr_trace for the callback's lock-free early out */
 
 	pthread_mutex_t pending_lock;	/* protects pending and every sub's pending fields */
-	struct sub *pending;		/* subscriptions with something new for the loop */
+	struct sub_list pending;	/* subscriptions with something new for the loop */
 	int efd;			/* the loop's doorbell for pending */
 	struct event *ev_pending;
+	struct log_ratelimit behind_said;	/* "fell behind": one line a subscription */
 };
 
 /* ---- callback side: any thread, engine lock held ------------------------------------- */
@@ -119,10 +124,9 @@ static void subs_ring(struct subs *subs, struct sub *sub)
 		pthread_mutex_unlock(&subs->pending_lock);
 		return;
 	}
-	was_empty = !subs->pending;
+	was_empty = TAILQ_EMPTY(&subs->pending);
 	sub->pending = true;
-	sub->pending_next = subs->pending;
-	subs->pending = sub;
+	TAILQ_INSERT_TAIL(&subs->pending, sub, pending_link);
 	pthread_mutex_unlock(&subs->pending_lock);
 	/* Ring only on the empty -> non-empty edge: the loop takes the whole list at once. */
 	if (was_empty && write(subs->efd, &one, sizeof(one)) < 0)
@@ -201,6 +205,11 @@ static void on_psi(void *arg, const struct psiwatch_event *pev)
 		.psi_total = pev->total, .psi_growth = pev->growth,
 	};
 
+	/* Never another uid's group under an id this one's had (psiwatch ends a listener
+	 * whose group is gone, but ids come back once their generations wrap). */
+	if (!sub->admin &&
+	    !registry_memcg_visible(sub->subs->server->registry, pev->memcg_id, sub->uid))
+		return;
 	sub_push(sub->subs, sub, &ev);
 }
 
@@ -318,12 +327,15 @@ static struct uid_queued *__queued_find(struct subs *subs, uid_t uid, bool creat
 }
 
 /*
- * Count @sub's queue length against its owner's max-client-queued-events (@max, 0 = no limit;
- * admins are not held to it): the rings are what a subscriber that stops reading makes the
- * daemon keep, and a limit on each alone let one uid ask for any number of them. 0, -EDQUOT
- * with the uid's slots in *@ret_slots, or -ENOMEM.
+ * Count @sub against its owner's max-client-subscriptions (@max_subs) and its queue length
+ * against max-client-queued-events (@max; 0 = no limit; admins are held to neither): the
+ * rings are what a subscriber that stops reading makes the daemon keep, and each
+ * subscription is work for the loop at every event (queue slots alone let one uid hold
+ * 65,536 subscriptions of one slot each, which stalled the loop for everyone). 0, -EUSERS
+ * with the uid's count in *@ret_have, -EDQUOT with its slots there, or -ENOMEM.
  */
-static int sub_charge(struct subs *subs, struct sub *sub, uint64_t max, uint64_t *ret_slots)
+static int sub_charge(struct subs *subs, struct sub *sub, unsigned int max_subs, uint64_t max,
+		      uint64_t *ret_have)
 {
 	struct uid_queued *q;
 	int ret = 0;
@@ -332,11 +344,15 @@ static int sub_charge(struct subs *subs, struct sub *sub, uint64_t max, uint64_t
 	q = __queued_find(subs, sub->uid, true);
 	if (!q)
 		ret = -ENOMEM;
+	else if (max_subs && !sub->admin && q->nr >= max_subs)
+		ret = -EUSERS;
 	else if (max && !sub->admin && (sub->cap > max || q->slots > max - sub->cap))
 		ret = -EDQUOT;
-	else
+	else {
 		q->slots += sub->cap;
-	*ret_slots = q ? q->slots : 0;
+		q->nr++;
+	}
+	*ret_have = !q ? 0 : ret == -EUSERS ? q->nr : q->slots;
 	pthread_mutex_unlock(&subs->lock);
 	sub->charged = ret == 0;
 	return ret;
@@ -350,8 +366,10 @@ static void sub_uncharge(struct subs *subs, struct sub *sub)
 		return;
 	pthread_mutex_lock(&subs->lock);
 	q = __queued_find(subs, sub->uid, false);
-	if (q)
+	if (q) {
 		q->slots -= sub->cap;
+		q->nr--;
+	}
 	pthread_mutex_unlock(&subs->lock);
 	sub->charged = false;
 }
@@ -379,17 +397,11 @@ static void sub_release_done(struct job *job)
  */
 static uint64_t sub_end(struct subs *subs, struct sub *sub)
 {
-	struct sub **pp;
 	uint64_t dropped;
 	size_t i;
 
 	pthread_mutex_lock(&subs->lock);
-	for (pp = &subs->all; *pp; pp = &(*pp)->next) {
-		if (*pp == sub) {
-			*pp = sub->next;
-			break;
-		}
-	}
+	TAILQ_REMOVE(&subs->all, sub, all_link);
 	pthread_mutex_unlock(&subs->lock);
 	if (sub->trace) {
 		pthread_mutex_lock(&subs->trace_lock);
@@ -408,12 +420,8 @@ static uint64_t sub_end(struct subs *subs, struct sub *sub)
 	pthread_mutex_unlock(&sub->lock);
 
 	pthread_mutex_lock(&subs->pending_lock);
-	for (pp = &subs->pending; *pp; pp = &(*pp)->pending_next) {
-		if (*pp == sub) {
-			*pp = sub->pending_next;
-			break;
-		}
-	}
+	if (sub->pending)
+		TAILQ_REMOVE(&subs->pending, sub, pending_link);
 	sub->pending = false;
 	pthread_mutex_unlock(&subs->pending_lock);
 
@@ -466,8 +474,10 @@ static void sub_deliver(struct subs *subs, struct sub *sub)
 	pthread_mutex_unlock(&sub->lock);
 	if (!overflow)
 		return;
-	log_info("connection %llu (uid %u): subscription %" PRIu64 " fell behind, dropping it",
-		 (unsigned long long)sub->session_id, (unsigned int)sub->uid, sub->id);
+	if (log_ratelimit(&subs->behind_said))
+		log_info("connection %llu (uid %u): subscription %" PRIu64 " fell behind, "
+			 "dropping it", (unsigned long long)sub->session_id,
+			 (unsigned int)sub->uid, sub->id);
 	/* Told last, after everything it did get: an Overflow, then no more events. */
 	sub_send(sub, NULL, dropped);
 	sub_end(subs, sub);
@@ -483,9 +493,9 @@ static void on_pending(evutil_socket_t fd, short what, void *arg)
 		log_err("cannot read the events eventfd: %m");
 	for (;;) {
 		pthread_mutex_lock(&subs->pending_lock);
-		sub = subs->pending;
+		sub = TAILQ_FIRST(&subs->pending);
 		if (sub) {
-			subs->pending = sub->pending_next;
+			TAILQ_REMOVE(&subs->pending, sub, pending_link);
 			sub->pending = false;
 		}
 		pthread_mutex_unlock(&subs->pending_lock);
@@ -510,8 +520,9 @@ void subs_bind(struct subs *subs, uint64_t id, struct session *session)
 	struct sub *sub;
 
 	pthread_mutex_lock(&subs->lock);
-	for (sub = subs->all; sub && sub->id != id; sub = sub->next)
-		;
+	TAILQ_FOREACH(sub, &subs->all, all_link)
+		if (sub->id == id)
+			break;
 	pthread_mutex_unlock(&subs->lock);
 	/* Only the loop ends subscriptions, so SUB cannot go away between the two. */
 	if (!sub || sub->session)
@@ -529,19 +540,21 @@ void subs_bind(struct subs *subs, uint64_t id, struct session *session)
 	subs_ring(subs, sub);
 }
 
+/* One walk: only the loop ends subscriptions, so the next one stays listed meanwhile. */
 void subs_release_session(struct subs *subs, uint64_t session_id)
 {
-	struct sub *sub;
+	struct sub *sub, *next;
 
-	for (;;) {
-		pthread_mutex_lock(&subs->lock);
-		for (sub = subs->all; sub && sub->session_id != session_id; sub = sub->next)
-			;
+	pthread_mutex_lock(&subs->lock);
+	for (sub = TAILQ_FIRST(&subs->all); sub; sub = next) {
+		next = TAILQ_NEXT(sub, all_link);
+		if (sub->session_id != session_id)
+			continue;
 		pthread_mutex_unlock(&subs->lock);
-		if (!sub)
-			break;
 		sub_end(subs, sub);
+		pthread_mutex_lock(&subs->lock);
 	}
+	pthread_mutex_unlock(&subs->lock);
 }
 
 int subs_new(struct server *s, struct subs **ret)
@@ -551,6 +564,8 @@ int subs_new(struct server *s, struct subs **ret)
 	if (!subs)
 		return -ENOMEM;
 	subs->server = s;
+	TAILQ_INIT(&subs->all);
+	TAILQ_INIT(&subs->pending);
 	pthread_mutex_init(&subs->lock, NULL);
 	pthread_mutex_init(&subs->trace_lock, NULL);
 	pthread_mutex_init(&subs->pending_lock, NULL);
@@ -578,8 +593,8 @@ void subs_free(struct subs *subs)
 		rcl_trace_set(subs->server->engine, NULL, NULL);
 		event_free(subs->ev_pending);
 	}
-	while ((sub = subs->all)) {
-		subs->all = sub->next;
+	while ((sub = TAILQ_FIRST(&subs->all))) {
+		TAILQ_REMOVE(&subs->all, sub, all_link);
 		if (!sub->trace && sub->listener_id > 0)
 			rcl_pressure_unlisten(subs->server->engine, sub->memcg_id, sub->listener_id);
 		sub_free(sub);
@@ -718,7 +733,7 @@ int req_subscribe(struct req_ctx *ctx, const Request *req, Response *resp)
 	struct psi_trigger trig;
 	struct rcl_psi psi;
 	struct sub *sub;
-	uint64_t slots;
+	uint64_t have;
 	int ret;
 
 	ret = subscribe_check(ctx, sb, resp, &trig);
@@ -739,12 +754,17 @@ int req_subscribe(struct req_ctx *ctx, const Request *req, Response *resp)
 	sub->psi = sb->kind == RECLAIM__V1__EVENT_KIND__EVENT_PSI;
 	sub->cap = sb->queue_len ? sb->queue_len : ctx->config->sub_queue;
 	pthread_mutex_init(&sub->lock, NULL);
-	ret = sub_charge(subs, sub, ctx->config->max_client_queued_events, &slots);
+	ret = sub_charge(subs, sub, ctx->config->max_client_subscriptions,
+			 ctx->config->max_client_queued_events, &have);
+	if (ret == -EUSERS)
+		status_set(resp, CODE(NO_SPACE), "subscribe: uid %u has %" PRIu64 " subscriptions, "
+			   "the limit (max-client-subscriptions %u)", (unsigned int)ctx->uid, have,
+			   ctx->config->max_client_subscriptions);
 	if (ret == -EDQUOT)
 		status_set(resp, CODE(NO_SPACE), "subscribe: a queue of %u more events would take "
 			   "uid %u's subscriptions to %" PRIu64 ", over the limit "
 			   "(max-client-queued-events %u)", sub->cap, (unsigned int)ctx->uid,
-			   slots + sub->cap, ctx->config->max_client_queued_events);
+			   have + sub->cap, ctx->config->max_client_queued_events);
 	if (ret == 0) {
 		sub->ring = calloc(sub->cap, sizeof(*sub->ring));
 		ret = sub->ring ? 0 : -ENOMEM;
@@ -777,8 +797,7 @@ int req_subscribe(struct req_ctx *ctx, const Request *req, Response *resp)
 	if (ret < 0)
 		goto fail;
 	pthread_mutex_lock(&subs->lock);
-	sub->next = subs->all;
-	subs->all = sub;
+	TAILQ_INSERT_TAIL(&subs->all, sub, all_link);
 	pthread_mutex_unlock(&subs->lock);
 
 	reclaim__v1__subscribe_reply__init(r);
@@ -801,8 +820,9 @@ int req_unsubscribe(struct req_ctx *ctx, const Request *req, Response *resp)
 	uid_t owner = 0;
 
 	pthread_mutex_lock(&subs->lock);
-	for (sub = subs->all; sub && sub->id != id; sub = sub->next)
-		;
+	TAILQ_FOREACH(sub, &subs->all, all_link)
+		if (sub->id == id)
+			break;
 	if (sub)
 		owner = sub->uid;
 	pthread_mutex_unlock(&subs->lock);

@@ -796,7 +796,11 @@ void mem_cgroup_free(struct rcl_engine *engine, struct mem_cgroup *memcg)
 		workingset_reparent_nodes(memcg, memcg->parent);
 	memcg_tree_lock(engine);
 	engine->memcgs[memcg->id] = NULL;
-	engine->memcg_generation[memcg->id]++;	/* the next group here has another user_id */
+	/* The next group here has another user_id, until the generations wrap. */
+	engine->memcg_generation[memcg->id]++;
+	if (engine->config.memcg_generations &&
+	    engine->memcg_generation[memcg->id] >= engine->config.memcg_generations)
+		engine->memcg_generation[memcg->id] = 0;
 	memcg_tree_unlock(engine);
 	for (nid = 0; nid < engine->nr_nodes; nid++) {
 		clockpro_exit(&memcg->nodeinfo[nid]->lruvec);

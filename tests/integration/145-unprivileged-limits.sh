@@ -14,7 +14,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 70
+plan 72
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 nobody() { setpriv --reuid 65534 --regid 65534 --clear-groups "$RECLAIMCTL" --socket "$sock" "$@"; }
@@ -29,7 +29,8 @@ if ! setpriv --reuid 65534 --regid 65534 --clear-groups true 2>/dev/null; then
 fi
 
 start_daemon --socket-mode 0666 --max-client-locked-bytes 1M --max-client-memcgs 3 \
-	--max-client-queued-events 2048 --max-frame 1M --workers 4 && ok "daemon is READY" ||
+	--max-client-queued-events 2048 --max-client-subscriptions 3 --max-frame 1M --workers 4 &&
+	ok "daemon is READY" ||
 	not_ok "daemon is READY"
 
 # "refused" with exit status 5 (NO_SPACE) and the limit named, by its option and value.
@@ -140,6 +141,23 @@ subscribe_again() {
 	return 1
 }
 check "once the holders unsubscribed, uid 65534 may queue 2048 events again" subscribe_again
+# ... and it holds at most max-client-subscriptions (3 here), however small their queues: each
+# is work for the loop at every event (65,536 of one event each stalled it for everyone).
+subs_limited() {
+	local deadline=$((SECONDS + 10)) out
+
+	while [ "$SECONDS" -lt "$deadline" ]; do	# the last probe's may still be ending
+		out=$("$RCLC_PROBE" --uid 65534 "$sock" subs 5 1 </dev/null 2>&1)
+		grep -q '^subscribed=3$' <<<"$out" && grep -q "code=NO_SPACE message=subscribe: uid 65534 has 3 subscriptions, the limit (max-client-subscriptions 3)" <<<"$out" && return 0
+		sleep 0.05
+	done
+	echo "$out" | tail -3 | sed 's/^/# /'
+	return 1
+}
+check "uid 65534 holds 3 subscriptions, the limit; a fourth is refused NO_SPACE naming it" \
+	subs_limited
+check "root holds more" \
+	grep -q '^subscribed=5$' <<<"$("$RCLC_PROBE" "$sock" subs 5 1 </dev/null 2>&1)"
 
 # Frames still arriving. inbound.py opens N connections and sends each a frame of 1 MiB (the
 # max-frame here) but its last 48,580 bytes: 1,000,000 bytes if the daemon reads them, or what

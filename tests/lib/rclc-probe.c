@@ -24,10 +24,13 @@
  *   http                bytes that are not frames at all
  *   unknown             a valid frame of a message this server does not know, then a stat
  *   repl                one connection: a Stat for each line read on stdin, its status printed
- *   events KIND QLEN    subscribe (pressure|pressure:MEMCG|trace) and keep reading events;
+ *   events KIND QLEN    subscribe (pressure|pressure:MEMCG|psi:MEMCG|trace; psi with the
+ *                       trigger "some 1 500000", any stall) and keep reading events;
  *                       for each line on stdin print "events=N overflow=0|1"; exit at EOF
  *   idle KIND QLEN      subscribe, then read nothing until a line arrives on stdin; then read
  *                       what was pushed ("events=N overflow=0|1 dropped=D") and unsubscribe
+ *   subs N QLEN         subscribe (pressure) N times on one connection, until one is
+ *                       refused; "subscribed=K" after each call's status line
  *   id0                 a Stat whose request id is 0 (reserved for the server's events)
  *   read REGION LENGTH  one Read of LENGTH bytes at offset 0, however large
  *   memcg-events PATH   MemcgEvents
@@ -350,6 +353,11 @@ static int subscribe(struct rclc *c, const char *kind, const char *qlen, uint64_
 					    RECLAIM__V1__EVENT_KIND__EVENT_PRESSURE;
 	if (!strncmp(kind, "pressure:", 9))
 		sub.memcg = (char *)kind + 9;
+	if (!strncmp(kind, "psi:", 4)) {
+		sub.kind = RECLAIM__V1__EVENT_KIND__EVENT_PSI;
+		sub.memcg = (char *)kind + 4;
+		sub.trigger = "some 1 500000";	/* any stall */
+	}
 	sub.queue_len = (uint32_t)strtoul(qlen, NULL, 10);
 	req.msg_case = RECLAIM__V1__REQUEST__MSG_SUBSCRIBE;
 	req.subscribe = &sub;
@@ -430,6 +438,17 @@ static int cmd_idle(struct rclc *c, const char *kind, const char *qlen)
 	req.msg_case = RECLAIM__V1__REQUEST__MSG_UNSUBSCRIBE;
 	req.unsubscribe = &unsub;
 	return call_print(c, &req);
+}
+
+static int cmd_subs(struct rclc *c, unsigned int n, const char *qlen)
+{
+	unsigned int k;
+	uint64_t id;
+
+	for (k = 0; k < n && subscribe(c, "pressure", qlen, &id) == 0; k++)
+		;
+	printf("subscribed=%u\n", k);
+	return 0;
 }
 
 static int send_body(struct rclc *c, const void *body, uint32_t len)
@@ -931,6 +950,8 @@ int main(int argc, char **argv)
 		r = cmd_events(c, argv[argi + 1], argv[argi + 2]);
 	else if (!strcmp(argv[argi], "idle") && argc - argi == 3)
 		r = cmd_idle(c, argv[argi + 1], argv[argi + 2]);
+	else if (!strcmp(argv[argi], "subs") && argc - argi == 3)
+		r = cmd_subs(c, (unsigned int)atoi(argv[argi + 1]), argv[argi + 2]);
 	else if (!strcmp(argv[argi], "region-close") && argc - argi == 2)
 		r = cmd_region_close(c, strtoull(argv[argi + 1], NULL, 10));
 	else if (!strcmp(argv[argi], "locked-close") && argc - argi == 2)

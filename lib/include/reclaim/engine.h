@@ -56,6 +56,9 @@ struct rcl_config {
 					 * back to synchronous I/O where io_uring is refused);
 					 * still complete when each reclaim call returns */
 	enum rcl_reclaim_policy reclaim_policy;	/* fixed for the engine's life */
+	/* Tests: groups a memcg slot holds before its ids come back (0: 65536, the 16 bits of
+	 * a memcg id's generation), so that a test meets a reused id in two deletes. */
+	unsigned int memcg_generations;
 };
 
 /* Tunables that can change at run time (rcl_tunable_set); names as in /proc/sys/vm. */
