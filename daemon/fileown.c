@@ -7,6 +7,10 @@
  *
  *	UID GID MODE(octal) INODE BIRTH PATH
  *
+ * PATH is every byte after the one space that ends BIRTH, up to the newline, as it is: spaces
+ * at either end belong to the name. A path with a control character (a newline would end the
+ * line) is never recorded; req_path_check refuses those before any request gets here.
+ *
  * BIRTH is the file's birth time (statx) as SEC.NSEC, or "-" where the file system has none:
  * an inode number alone may be reused by a file made after the entry's was deleted.
  */
@@ -265,6 +269,17 @@ fail:
 	return err;
 }
 
+/* Whether a line of the table can hold PATH as it is (see the top of this file). */
+static bool path_fits_table(const char *path)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)path; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
 static int entry_add(struct file_owners *fo, const struct file_entry *e)
 {
 	if (fo->nr == fo->cap) {
@@ -339,8 +354,9 @@ static int table_load(struct file_owners *fo)
 			continue;
 		if (line[len - 1] == '\n')
 			line[len - 1] = '\0';
-		if (sscanf(line, "%u %u %o %ju %47s %n", &uid, &gid, &e.mode, &ino, birth,
-			   &pos) != 5 || !pos || !line[pos] || e.mode > 0777 ||
+		/* One space ends BIRTH: any more are the path's own (a "%47s %n" ate them). */
+		if (sscanf(line, "%u %u %o %ju %47s%n", &uid, &gid, &e.mode, &ino, birth,
+			   &pos) != 5 || line[pos] != ' ' || !line[pos + 1] || e.mode > 0777 ||
 		    (strcmp(birth, "-") != 0 &&
 		     sscanf(birth, "%lld.%u", &e.id.birth_sec, &e.id.birth_nsec) != 2)) {
 			/* Its file falls back to its on-disk owner and mode: access only narrows. */
@@ -352,7 +368,7 @@ static int table_load(struct file_owners *fo)
 		e.id.ino = (ino_t)ino;
 		if (strcmp(birth, "-") == 0)
 			e.id.birth_sec = -1;
-		e.path = line + pos;
+		e.path = line + pos + 1;
 		err = entry_add(fo, &e);
 	}
 	free(line);
@@ -422,6 +438,8 @@ static int create_locked(struct file_owners *fo, const char *path, const struct 
 	struct stat st;
 	int fd, err;
 
+	if (!path_fits_table(path))
+		return -EINVAL;
 	fd = open_beneath(fo, path, O_RDWR | O_CREAT | O_EXCL);
 	if (fd < 0)
 		return fd;
@@ -634,7 +652,7 @@ int file_owners_chmod(struct file_owners *fo, const char *path, const struct fil
 	unsigned int old;
 	int err;
 
-	if (mode > 0777)
+	if (mode > 0777 || !path_fits_table(path))
 		return -EINVAL;
 	pthread_mutex_lock(&fo->lock);
 	err = stat_locked(fo, path, ret, &st, &id);

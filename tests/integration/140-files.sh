@@ -8,7 +8,7 @@ set -u
 . "$top_srcdir/tests/lib/daemon.sh"
 command -v setpriv >/dev/null || { echo "1..0 # SKIP setpriv is missing"; exit 77; }
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root to switch uids"; exit 77; }
-plan 40
+plan 44
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 as() { local u=$1; shift; setpriv --reuid "$u" --regid "$u" --clear-groups "$RECLAIMCTL" \
@@ -70,6 +70,10 @@ check "... then uid 65533 maps it shared" quiet as 65533 alloc 4K --file nobody.
 check "--mode beyond 0777 is a usage error" refused 64 "MODE must be octal" \
 	ctl alloc 4K --file x.dat --shared --mode 1777
 
+# A name with spaces at both ends, which the table must keep as it is.
+check "uid 65534 creates ' lead ' (spaces at both ends)" \
+	quiet as 65534 alloc 4K --file " lead " --shared --mode 0600
+
 # The table outlives the daemon.
 stop_daemon
 check "the daemon stops cleanly" test "$EXIT" = 0
@@ -78,6 +82,12 @@ check "after a restart uid 65534 still may not map root's file" refused 3 "belon
 	as 65534 alloc 4K --file root.dat
 check "... and uid 65533 still may map uid 65534's file shared (0666)" \
 	quiet as 65533 alloc 4K --file nobody.dat --shared
+check "... uid 65534 still owns ' lead ', spaces and all" \
+	quiet as 65534 chmod 0640 " lead "
+check "... uid 65533 may not map it" refused 3 "path ' lead ' belongs to uid 65534" \
+	as 65533 alloc 4K --file " lead "
+check "... and the table, written again, keeps the spaces" \
+	grep -qx '65534 65534 0640 [0-9]* [0-9.-]*  lead ' "$tmp/state/file-owners"
 
 # A private region leaves its file alone: bytes, size and mtime; past the end reads zeros.
 printf 'twelve bytes' >"$data/short.dat"; chmod 644 "$data/short.dat"

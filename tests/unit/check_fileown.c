@@ -354,6 +354,65 @@ START_TEST(test_hand_placed_file_and_paths)
 }
 END_TEST
 
+/*
+ * The table keeps a name exactly as given: any byte a path may hold (req_path_check: no
+ * control characters) comes back after a restart, spaces at either end included, and after
+ * the table was written again. A name the table's lines cannot hold is refused.
+ */
+START_TEST(test_table_keeps_odd_names_exactly)
+{
+	static const char *const names[] = {
+		" lead", "trail ", "  both  ", "in  side", "  ", "-", "#hash", "1 2 3 - x",
+		"back\\slash", "caf\xc3\xa9", "\xff\xfe", "d/ sub ",
+	};
+	struct file_cred alice = { 1000, 1000, NULL, 0, false };
+	struct file_cred bob = { 2000, 2000, NULL, 0, false };
+	struct file_owners *fo;
+	struct file_attr attr;
+	struct dirs d;
+	char path[160];
+	bool created;
+	size_t i;
+	int pass;
+
+	dirs_make(&d);
+	snprintf(path, sizeof(path), "%s/d", d.data);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	ck_assert_int_eq(file_owners_new(d.state, d.data, &fo), 0);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		ck_assert_int_eq(file_owners_open(fo, names[i], &alice, true, 0640, &attr,
+						  &created), 0);
+	/* A newline would end the entry's line: refused, and nothing is made. */
+	ck_assert_int_eq(file_owners_open(fo, "new\nline", &alice, true, 0640, &attr, &created),
+			 -EINVAL);
+	ck_assert_int_eq(file_owners_stat(fo, "new\nline", &attr), -ENOENT);
+	for (pass = 0; pass < 2; pass++) {
+		/* A restart; the second time after a chmod wrote the table anew. */
+		file_owners_free(fo);
+		ck_assert_int_eq(file_owners_new(d.state, d.data, &fo), 0);
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			ck_assert_msg(file_owners_stat(fo, names[i], &attr) == 0 && attr.recorded,
+				      "'%s' lost its entry (pass %d)", names[i], pass);
+			ck_assert_int_eq(attr.uid, 1000);
+			ck_assert_int_eq(attr.mode, pass ? 0600 : 0640);
+			ck_assert_int_eq(file_owners_open(fo, names[i], &alice, true, 0600, &attr,
+							  &created), 0);
+			ck_assert_int_eq(file_owners_open(fo, names[i], &bob, false, 0600, &attr,
+							  &created), -EACCES);
+		}
+		if (pass > 0)
+			break;
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			ck_assert_int_eq(file_owners_chmod(fo, names[i], &alice, 0600, &attr), 0);
+	}
+	/* No entry went to a name with the spaces taken off. */
+	ck_assert_int_eq(file_owners_stat(fo, "lead", &attr), -ENOENT);
+	ck_assert_int_eq(file_owners_stat(fo, "trail", &attr), -ENOENT);
+	file_owners_free(fo);
+	dirs_remove(&d);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("fileown");
@@ -365,6 +424,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_root_and_admin_group);
 	tcase_add_test(tc, test_table_records_survives_and_forgets);
 	tcase_add_test(tc, test_hand_placed_file_and_paths);
+	tcase_add_test(tc, test_table_keeps_odd_names_exactly);
 	tcase_add_test(tc, test_grow_charges_the_owner);
 	tcase_add_test(tc, test_removed_file_charged_while_held);
 	tcase_add_test(tc, test_settle_gives_back_what_a_write_did_not_take);
