@@ -56,8 +56,11 @@
  * bytes the request wrote, at once, and a concurrent take-back waits for the lock.
  *
  * Gone. A client that closes its connection loses its mappings (the pages are taken back). A
- * region that dies under a mapping (freed, OOM killed), a fault the engine cannot serve, or a
- * userfaultfd in error shut the connection down: the client library sees the hang-up and turns
+ * RegionFree of a mapped region, from any connection, is refused (mapfd_free_begin): it would
+ * shut the mapping's connection down, and that connection's other regions would go with it.
+ * A region that dies under a mapping all the same (OOM killed, or freed with the connection
+ * that made it, unless persistent), a fault the engine cannot serve, or a userfaultfd in
+ * error shut the connection down: the client library sees the hang-up and turns
  * its blocked and later accesses into SIGSEGV with a message, never zeros. A region that dies
  * before the handoff is in (the connection to shut down not yet known to the mapping) fails the
  * handoff instead, which closes the connection: the mapping never goes live. A lost mapping's
@@ -155,8 +158,9 @@ struct mapfd {
 	struct rcl_engine *engine;
 	struct rawpages *raw;		/* each uid's mappings counted, from mapfd_prepare
 					 * until mapping_remove (max-client-mapped-regions) */
-	pthread_mutex_t lock;		/* list, graveyard, nr_covering */
+	pthread_mutex_t lock;		/* list, claims, graveyard, nr_covering */
 	struct mapping_list list;
+	TAILQ_HEAD(, mapfd_claim) claims;	/* regions being freed or mapped (mapfd_claim) */
 	struct mapping_list graveyard;	/* detached; the fault thread closes and frees */
 	unsigned int nr_covering;	/* covers between their epoll_wait and the end of
 					 * serving what it gave: the graveyard waits for 0 */
@@ -586,9 +590,58 @@ static int mapping_open(struct mapfd *mf, struct mapping *m, const char **why)
 	return err;
 }
 
+/* The claim on REGION_ID that is a free's (FREEING) or a mapping's. Caller holds mf->lock. */
+static struct mapfd_claim *__claim_find(struct mapfd *mf, uint32_t region_id, bool freeing)
+{
+	struct mapfd_claim *c;
+
+	TAILQ_FOREACH(c, &mf->claims, link)
+		if (c->region_id == region_id && c->freeing == freeing)
+			return c;
+	return NULL;
+}
+
+int mapfd_free_begin(struct mapfd *mf, uint32_t region_id, uint64_t session_id,
+		     struct mapfd_claim *claim, uint64_t *ret_session)
+{
+	struct mapfd_claim *making;
+	struct mapping *m;
+	int err = 0;
+
+	pthread_mutex_lock(&mf->lock);
+	TAILQ_FOREACH(m, &mf->list, link) {
+		/* A lost one's region is gone already, or its connection is going. */
+		if (m->region_id == region_id && !atomic_load(&m->lost)) {
+			*ret_session = m->session_id;
+			err = -EBUSY;
+			break;
+		}
+	}
+	making = err ? NULL : __claim_find(mf, region_id, false);
+	if (making) {
+		*ret_session = making->session_id;
+		err = -EBUSY;
+	}
+	if (!err) {
+		*claim = (struct mapfd_claim){ .region_id = region_id, .session_id = session_id,
+					       .freeing = true };
+		TAILQ_INSERT_TAIL(&mf->claims, claim, link);
+	}
+	pthread_mutex_unlock(&mf->lock);
+	return err;
+}
+
+void mapfd_free_end(struct mapfd *mf, struct mapfd_claim *claim)
+{
+	pthread_mutex_lock(&mf->lock);
+	TAILQ_REMOVE(&mf->claims, claim, link);
+	pthread_mutex_unlock(&mf->lock);
+}
+
 int mapfd_prepare(struct mapfd *mf, uint32_t region_id, uint64_t nr_pages, uint64_t session_id,
 		  uid_t uid, unsigned int max_per_uid, struct mapping **ret, const char **why)
 {
+	struct mapfd_claim claim = { .region_id = region_id, .session_id = session_id };
 	struct mapping *m;
 	int err = rawpages_charge_mapped(mf->raw, uid, max_per_uid, NULL);
 
@@ -611,19 +664,33 @@ int mapfd_prepare(struct mapfd *mf, uint32_t region_id, uint64_t nr_pages, uint6
 	m->uffd = -1;
 	atomic_init(&m->sockfd, -1);
 	m->memfd = m->devfd = m->hint_rfd = m->hint_wfd = -1;
-	err = mapping_open(mf, m, why);
-	if (err) {
-		mapping_close_fds(m);
-		rawpages_uncharge_mapped(mf->raw, uid);
-		return err;
-	}
+	/* From before the engine attaches the mapping until it is on the list, where a free
+	 * (mapfd_free_begin) finds it: no free may start meanwhile, nor be under way. */
 	pthread_mutex_lock(&mf->lock);
-	TAILQ_INSERT_TAIL(&mf->list, m, link);
+	if (__claim_find(mf, region_id, true)) {
+		pthread_mutex_unlock(&mf->lock);
+		*why = "it is being freed";
+		err = -ENOENT;
+		goto fail;
+	}
+	TAILQ_INSERT_TAIL(&mf->claims, &claim, link);
 	pthread_mutex_unlock(&mf->lock);
+	err = mapping_open(mf, m, why);
+	pthread_mutex_lock(&mf->lock);
+	TAILQ_REMOVE(&mf->claims, &claim, link);
+	if (!err)
+		TAILQ_INSERT_TAIL(&mf->list, m, link);
+	pthread_mutex_unlock(&mf->lock);
+	if (err)
+		goto fail;
 	if (mf->test_wait_lost)
 		test_wait_lost(m);
 	*ret = m;
 	return 0;
+fail:
+	mapping_close_fds(m);
+	rawpages_uncharge_mapped(mf->raw, uid);
+	return err;
 }
 
 /* Take M off the list if it is still there (a worker). */
@@ -1190,6 +1257,7 @@ int mapfd_new(struct rcl_engine *engine, struct rawpages *raw, unsigned int poll
 	pthread_mutex_init(&mf->helper_lock, NULL);
 	pthread_cond_init(&mf->helper_wait, NULL);
 	TAILQ_INIT(&mf->list);
+	TAILQ_INIT(&mf->claims);
 	TAILQ_INIT(&mf->graveyard);
 	mf->epfd = epoll_create1(EPOLL_CLOEXEC);
 	mf->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/queue.h>
 #include <sys/types.h>
 
 struct evbuffer;
@@ -36,7 +37,8 @@ void mapfd_free(struct mapfd *mf);
  * counts against UID from now until it goes (unmapped, its connection closed), and is refused
  * if UID has MAX_PER_UID mapped already (0: no limit; a refused one makes no descriptor).
  * 0 with *ret, or -errno with *why naming the reason (-EDQUOT: UID's limit; -EOPNOTSUPP: no
- * userfaultfd here; -EBUSY: mapped already; -EINVAL: a file region).
+ * userfaultfd here; -EBUSY: mapped already; -EINVAL: a file region; -ENOENT: no such region,
+ * or it is being freed).
  */
 int mapfd_prepare(struct mapfd *mf, uint32_t region_id, uint64_t nr_pages, uint64_t session_id,
 		  uid_t uid, unsigned int max_per_uid, struct mapping **ret, const char **why);
@@ -67,6 +69,31 @@ struct mapfd_stats {
 	uint64_t covered;	/* faults a covering helper served */
 };
 void mapfd_stats(struct mapfd *mf, struct mapfd_stats *st);
+
+/*
+ * A region a worker frees (mapfd_free_begin to mapfd_free_end), or maps (within
+ * mapfd_prepare, until its mapping is on the table): on that worker's stack, and on the
+ * table's list of claims meanwhile.
+ */
+struct mapfd_claim {
+	uint32_t region_id;
+	uint64_t session_id;		/* the connection that frees or maps it */
+	bool freeing;			/* a free's, else a mapping's being made */
+	TAILQ_ENTRY(mapfd_claim) link;
+};
+
+/*
+ * Worker: may connection SESSION_ID free region REGION_ID now? Not while a connection maps it
+ * or is making a mapping of it (the free would drop that mapping, and with it that
+ * connection): -EBUSY, with *ret_session the id of that connection (SESSION_ID itself if it
+ * is the one). 0: CLAIM (the caller's) is taken, and until mapfd_free_end no mapping of the
+ * region starts (mapfd_prepare gives -ENOENT), so none can be lost to the free. An OOM kill
+ * and the end of the region's own connection free it regardless (the mapping is lost).
+ */
+int mapfd_free_begin(struct mapfd *mf, uint32_t region_id, uint64_t session_id,
+		     struct mapfd_claim *claim, uint64_t *ret_session);
+/* Worker: the free is done (or given up): mappings of the region may start again. */
+void mapfd_free_end(struct mapfd *mf, struct mapfd_claim *claim);
 
 /* Worker: UnmapRegion. 0, or -ENOENT if SESSION_ID has no mapping of REGION_ID. */
 int mapfd_unmap(struct mapfd *mf, uint64_t session_id, uint32_t region_id);

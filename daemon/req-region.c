@@ -326,22 +326,50 @@ static int region_get_named(struct req_ctx *ctx, const char *field, uint64_t id,
 	return r;
 }
 
+/*
+ * RegionFree. Not of a region that is mapped: the free would drop the mapping, whose
+ * connection the daemon then closes (mapfd.c), freeing that connection's other regions with
+ * their bytes. It is refused, changing nothing, until the region is unmapped.
+ */
 int req_region_free(struct req_ctx *ctx, const Request *req, Response *resp)
 {
 	Reclaim__V1__RegionFreeReply *r = malloc(sizeof(*r));
+	struct mapfd_claim claim;
 	struct region_rec rec;
+	uint64_t mapper;
 	int ret;
 
 	if (!r)
 		return -ENOMEM;
-	ret = region_get(ctx, req->region_free->region_id, resp, &rec, true);
+	ret = region_get(ctx, req->region_free->region_id, resp, &rec, false);
 	if (ret < 0) {
 		free(r);
 		return ret;
 	}
-	/* The registry vouched for the id and gave up its record: the region goes now. */
-	rcl_region_free(ctx->engine, rec.id);
-	registry_region_uncharge(ctx->server->raw, &rec);
+	ret = mapfd_free_begin(ctx->server->mapfd, rec.id, ctx->session_id, &claim, &mapper);
+	if (ret < 0) {
+		free(r);
+		if (mapper == ctx->session_id)
+			status_set(resp, CODE(BUSY), "region free: region %" PRIu32 " is mapped by "
+				   "this connection: unmap it first; nothing was freed", rec.id);
+		else
+			status_set(resp, CODE(BUSY), "region free: region %" PRIu32 " is mapped by "
+				   "connection %" PRIu64 ": unmap it there first; nothing was "
+				   "freed", rec.id, mapper);
+		return ret;
+	}
+	/* No mapping of it can start now; take its record (a free beside us may have). */
+	ret = region_get(ctx, rec.id, resp, &rec, true);
+	if (ret == 0) {
+		/* The registry vouched for the id and gave up its record: the region goes now. */
+		rcl_region_free(ctx->engine, rec.id);
+		registry_region_uncharge(ctx->server->raw, &rec);
+	}
+	mapfd_free_end(ctx->server->mapfd, &claim);
+	if (ret < 0) {
+		free(r);
+		return ret;
+	}
 	reclaim__v1__region_free_reply__init(r);
 	resp->msg_case = RESP(REGION_FREE);
 	resp->region_free = r;

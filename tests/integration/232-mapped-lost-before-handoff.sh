@@ -1,16 +1,17 @@
 #!/bin/bash
 # A region freed while the daemon hands its mapping over (MapRegion on one connection, the
-# RegionFree of the same region on another, attack14 #1): the client is told. Its stores get
-# SIGSEGV with the library's message, never block for ever, and the fault thread does not
-# spin on a fault nobody serves. The window between the mapping prepared and its answer sent
-# is microseconds wide; the daemon's test hook RECLAIMD_TEST_MAP_WAIT_LOST holds the answer
-# until the region is lost, so the free lands in it every time.
+# end of the region's own connection on another, attack14 #1): the client is told. Its
+# stores get SIGSEGV with the library's message, never block for ever, and the fault thread
+# does not spin on a fault nobody serves. The window between the mapping prepared and its
+# answer sent is microseconds wide; the daemon's test hook RECLAIMD_TEST_MAP_WAIT_LOST holds
+# the answer until the region is lost, so the free lands in it every time. A RegionFree in
+# that window is refused (the region is mapped, attack15 #3): it changes nothing.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 
 skip_without_userfaultfd
-plan 10
+plan 11
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 # The fault thread's epoll_waits so far: each of its sleeps and busy polls is one.
@@ -22,13 +23,27 @@ print(d["fault_waits"] + d["fault_polls"])'
 gone() { ! kill -0 "$1" 2>/dev/null; }
 
 RECLAIMD_TEST_MAP_WAIT_LOST=1 start_daemon && ok "daemon is READY" || not_ok "daemon is READY"
-rid=$(ctl alloc 64K)
+# The region is its holder's (not persistent): it goes when the holder's connection does.
+mkfifo "$tmp/hold"
+exec {hold}<>"$tmp/hold"
+timeout 120 "$MAP_CLIENT" "$sock" hold <"$tmp/hold" >"$tmp/held" 2>&1 {hold}>&- &
+holder=$!
+wait_line "$tmp/held" '^region [0-9]+$' 60
+rid=$(sed -n 's/^region //p' "$tmp/held")
 waits0=$(fault_waits)
-timeout 120 "$MAP_CLIENT" "$sock" store "$rid" >"$tmp/out" 2>"$tmp/err" &
+timeout 120 "$MAP_CLIENT" "$sock" store "$rid" >"$tmp/out" 2>"$tmp/err" {hold}>&- &
 client=$!	# timeout's: it dies as its command did
 check "the answer to MapRegion waits with region $rid prepared" \
 	wait_line "$tmp/stderr" "test: region $rid prepared for connection [0-9]+: its answer waits" 60
-check "another connection frees the region meanwhile" ctl free "$rid"
+out=$(ctl free "$rid" 2>&1)
+check "a RegionFree meanwhile is refused: BUSY, the region is mapped" \
+	grep -q "region free: region $rid is mapped by connection [0-9]*: unmap it there first" \
+	<<<"$out"
+exec {hold}>&-
+wait "$holder"
+region_gone() { ctl info "$rid" 2>&1 | grep -q "no region $rid"; }
+check "the region's own connection ends meanwhile, and the region with it" \
+	until_true 30 region_gone
 check "the client's map goes through" wait_line "$tmp/out" '^mapped 65536$' 60
 # Before the fix the client blocked in its first store for ever: bounded here, then killed.
 check "its stores end, not block" until_true 30 gone "$client"

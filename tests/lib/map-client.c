@@ -45,6 +45,15 @@
  *   store ID                            map region ID (another client may free it meanwhile),
  *                                       print "mapped BYTES", then store into every page;
  *                                       prints "stored PAGES" if every store returned
+ *   freemapped                          connection 1 makes region N (its own) and persistent
+ *                                       P and Q, maps P and Q and stores into them; then
+ *                                       connection 2 frees P and connection 1 frees Q while
+ *                                       they are mapped ("free P: OUTCOME", "free Q: ..."),
+ *                                       N, P and Q are read ("kept N P Q" if each still holds
+ *                                       its byte, through the socket and the mappings), and
+ *                                       each is freed after its unmap ("freed P after unmap",
+ *                                       "freed Q after unmap"); OUTCOME is "ok" or
+ *                                       "code=C message=M"
  *
  * Exit: 0 when every check held, 1 when one did not (saying which), 77 when this machine or
  * daemon has no userfaultfd (rclc_map -EOPNOTSUPP), 2 for usage, 3 for a connection failure.
@@ -694,6 +703,77 @@ static int cmd_store(struct rclc *c, uint64_t id)
 	return 0;
 }
 
+/* ---- freemapped ------------------------------------------------------------------------ */
+
+/* Say how rclc_free of ID went, as "free WHAT: ok" or "free WHAT: code=C message=M". */
+static void free_said(struct rclc *c, uint64_t id, const char *what)
+{
+	if (rclc_free(c, id) < 0)
+		printf("free %s: code=%s message=%s\n", what, rclc_code_str(rclc_last_code(c)),
+		       rclc_last_error(c));
+	else
+		printf("free %s: ok\n", what);
+	fflush(stdout);
+}
+
+/* Whether region ID's first byte is WANT, read through C. */
+static bool holds(struct rclc *c, uint64_t id, char want)
+{
+	char got = 0;
+
+	return rclc_read(c, id, 0, &got, 1, NULL) >= 0 && got == want;
+}
+
+static int cmd_freemapped(struct rclc *c)
+{
+	struct rclc_alloc_opts keep = { .kind = RCLC_REGION_ANON, .persistent = true };
+	volatile char *pa, *qa;
+	struct rclc *c2 = connect_or_die();
+	uint64_t n, p, q;
+	size_t bytes;
+	void *addr;
+	int r;
+
+	r = rclc_alloc(c, 16 * PAGE, NULL, &n, NULL);
+	if (r >= 0)
+		r = rclc_write(c, n, 0, "N", 1);
+	if (r >= 0)
+		r = rclc_alloc(c, 16 * PAGE, &keep, &p, NULL);
+	if (r >= 0)
+		r = rclc_alloc(c, 16 * PAGE, &keep, &q, NULL);
+	if (r < 0)
+		return fail(c, "alloc", r);
+	r = rclc_map(c, p, &addr, &bytes);
+	if (r < 0)
+		return fail(c, "map P", r);
+	pa = addr;
+	r = rclc_map(c, q, &addr, &bytes);
+	if (r < 0)
+		return fail(c, "map Q", r);
+	qa = addr;
+	pa[0] = 'P';
+	qa[0] = 'Q';
+	free_said(c2, p, "P");
+	free_said(c, q, "Q");
+	/* A mapping the daemon dropped kills us here with SIGSEGV: the lines above are out. */
+	if (pa[0] == 'P' && qa[0] == 'Q' && holds(c, n, 'N') && holds(c2, n, 'N') &&
+	    holds(c2, p, 'P') && holds(c2, q, 'Q'))
+		printf("kept N P Q\n");
+	fflush(stdout);
+	r = rclc_unmap(c, p);
+	if (r < 0)
+		return fail(c, "unmap P", r);
+	if (rclc_free(c2, p) >= 0)
+		printf("freed P after unmap\n");
+	r = rclc_unmap(c, q);
+	if (r < 0)
+		return fail(c, "unmap Q", r);
+	if (rclc_free(c, q) >= 0)
+		printf("freed Q after unmap\n");
+	rclc_close(c2);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct rclc *c;
@@ -744,6 +824,8 @@ int main(int argc, char **argv)
 		r = cmd_touch(c, strtoull(argv[argi], NULL, 10));
 	else if (!strcmp(mode, "store") && argc - argi == 1)
 		r = cmd_store(c, strtoull(argv[argi], NULL, 10));
+	else if (!strcmp(mode, "freemapped") && argc - argi == 0)
+		r = cmd_freemapped(c);
 	else
 		fprintf(stderr, "map-client: unknown mode or arguments\n");
 	fflush(NULL);
