@@ -1119,7 +1119,7 @@ static void reap_graveyard(struct mapfd *mf)
 	struct mapping *m, *next;
 
 	pthread_mutex_lock(&mf->lock);
-	/* A cover may be using a mapping it read: the last one out wakes us (fault_cover). */
+	/* A cover may be using a mapping it read: the last one out wakes us (cover_serve). */
 	for (m = mf->nr_covering ? NULL : TAILQ_FIRST(&mf->graveyard); m; m = next) {
 		next = TAILQ_NEXT(m, link);
 		if (atomic_load_explicit(&m->helper_refs, memory_order_relaxed))

@@ -109,7 +109,7 @@ struct subs {
 	struct sub_list pending;	/* subscriptions with something new for the loop */
 	int efd;			/* the loop's doorbell for pending */
 	struct event *ev_pending;
-	struct log_ratelimit behind_said;	/* "fell behind": one line a subscription */
+	struct log_ratelimit behind_said;	/* "fell behind" lines, all subscriptions together */
 };
 
 /* ---- callback side: any thread, engine lock held ------------------------------------- */
@@ -382,11 +382,27 @@ static void sub_free(struct sub *sub)
 	free(sub);
 }
 
+/*
+ * Off pending for good, before it is freed: an engine callback that passed sub_push's look
+ * at dead before sub_end may have rung it onto pending after sub_end unlinked it. Once the
+ * engine's listener is gone (sub_release_run), no callback can any more.
+ */
+static void sub_unring(struct subs *subs, struct sub *sub)
+{
+	pthread_mutex_lock(&subs->pending_lock);
+	if (sub->pending)
+		TAILQ_REMOVE(&subs->pending, sub, pending_link);
+	sub->pending = false;
+	pthread_mutex_unlock(&subs->pending_lock);
+}
+
 static void sub_release_done(struct job *job)
 {
 	struct sub *sub = (struct sub *)((char *)job - offsetof(struct sub, job));
-	struct server *s = sub->subs->server;
+	struct subs *subs = sub->subs;
+	struct server *s = subs->server;
 
+	sub_unring(subs, sub);
 	sub_free(sub);
 	server_check_done(s);
 }
@@ -436,6 +452,7 @@ static uint64_t sub_end(struct subs *subs, struct sub *sub)
 	if (workers_submit(subs->server->workers, &sub->job) < 0) {
 		/* Shutting down: no worker left, and nothing else waits for the loop. */
 		sub_release_run(&sub->job);
+		sub_unring(subs, sub);
 		sub_free(sub);
 	}
 	return dropped;
