@@ -710,20 +710,26 @@ static void reload_done(struct job *job)
 {
 	struct reload_job *rj = (struct reload_job *)job;
 	struct server *s = rj->server;
-	char status[256];
-	int i;
+	char status[256], later[64] = "";
+	int i, restart = 0;
 
 	if (rj->refused[0]) {
 		log_warning("reload: %s; keeping the current configuration", rj->refused);
 	} else {
-		for (i = 0; i < rj->nr_changes; i++)
+		for (i = 0; i < rj->nr_changes; i++) {
 			reload_log(rj, i);
+			restart += !rj->changes[i].reloadable;
+		}
 		config_take_reloadable(s->config, &rj->fresh);
 		log_set_max_level(s->config->log_level);
-		log_notice("reloaded%s%s: %d setting%s changed",
+		/* What was applied; the changes that wait for a restart were named above. */
+		if (restart)
+			snprintf(later, sizeof(later), ", %d more need%s a restart", restart,
+				 restart == 1 ? "s" : "");
+		log_notice("reloaded%s%s: %d setting%s applied%s",
 			   s->config->config_file ? " " : "",
-			   s->config->config_file ? s->config->config_file : "", rj->nr_changes,
-			   rj->nr_changes == 1 ? "" : "s");
+			   s->config->config_file ? s->config->config_file : "",
+			   rj->nr_changes - restart, rj->nr_changes - restart == 1 ? "" : "s", later);
 	}
 	config_done(&rj->fresh);
 	free(rj->was);

@@ -5,7 +5,7 @@
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-plan 20
+plan 21
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 tunable() { ctl --json tunable get "$1" | python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
@@ -22,7 +22,7 @@ ctl tunable set swappiness 30 >/dev/null
 reload
 check "a reload with the file unchanged keeps swappiness set at run time (30)" \
 	test "$(swappiness)" = 30
-check "... and logs that nothing changed" grep -q 'reloaded .*: 0 settings changed' "$tmp/stderr"
+check "... and logs that nothing changed" grep -q 'reloaded .*: 0 settings applied$' "$tmp/stderr"
 
 sed -i 's/^swappiness = 60$/swappiness = 100/' "$tmp/reclaimd.conf"
 reload
@@ -34,6 +34,8 @@ reload
 check "a changed key that needs a restart is named" \
 	grep -q 'reload: max-pipeline 64 -> 32 needs a restart, not applied' "$tmp/stderr"
 check "... and the tunables stay as they were" test "$(swappiness)" = 100
+check "... and the summary counts it apart from what was applied" \
+	grep -q 'reloaded .*: 0 settings applied, 1 more needs a restart$' "$tmp/stderr"
 
 # A value the engine refuses (more min-free-kbytes than the 16M arena has) keeps the whole
 # running configuration: the swappiness changed beside it is not applied either.
@@ -43,7 +45,7 @@ check "a reload the engine refuses says so and keeps the configuration" \
 	grep -q 'reload: cannot set min-free-kbytes to 1000000: Invalid argument; keeping the current configuration' "$tmp/stderr"
 check "... all of it: swappiness stays 100" test "$(swappiness)" = 100
 check "... and no 'reloaded' is logged for it" \
-	test "$(grep -c 'reloaded .*settings* changed' "$tmp/stderr")" = 3
+	test "$(grep -c 'reloaded .*settings* applied' "$tmp/stderr")" = 3
 
 # min-free-kbytes = 0 is the reserve the engine computes, as the command line's default: a
 # reload to 0 puts that back and says so, rather than logging a bare number.
