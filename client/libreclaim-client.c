@@ -551,6 +551,16 @@ static int reap_one(struct rclc *c, uint64_t *ret_id, void **ret_arg)
 		 * closes; it is the oldest request's. */
 		if (resp->id == *ret_id || resp->id == 0)
 			return complete_oldest(c, resp, 0, ret_arg);
+		if (resp->id > c->next_id) {
+			/* No request of ours had it: the server is broken, and the answer
+			 * waited for will not come. */
+			c->broken = -EPROTO;
+			rclc_set_error(c, 0, "connection to reclaimd lost: an answer to request "
+				       "%llu, which was never sent",
+				       (unsigned long long)resp->id);
+			rclc_response_free(resp);
+			continue;
+		}
 		rclc_response_free(resp);	/* an answer to nobody (rclc_send): not ours */
 	}
 }

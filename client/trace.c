@@ -170,27 +170,40 @@ static int parse_u64(const char *s, uint64_t *ret)
 	errno = 0;
 	/* Decimal, as the traces write ids, zero-padded ones too (not octal); hex only with
 	 * its 0x. */
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		*ret = strtoull(s + 2, &end, 16);
-	else
+		if (end == s + 2)
+			return -1;	/* "0x" and no digit: not 0 */
+	} else {
 		*ret = strtoull(s, &end, 10);
+	}
 	while (*end == ' ' || *end == '\t' || *end == '\r')
 		end++;
 	return errno || *end ? -1 : 0;
 }
 
-/* Split LINE at DELIM in place; the number of fields (at most MAX_FIELDS). */
+/* Split LINE at DELIM in place; the number of fields, or -1 past MAX_FIELDS of them. */
 static int split(char *line, char delim, char **fields)
 {
 	int n = 0;
 
 	line[strcspn(line, "\r\n")] = 0;
 	fields[n++] = line;
-	while (n < MAX_FIELDS && (line = strchr(line, delim))) {
+	while ((line = strchr(line, delim))) {
+		if (n == MAX_FIELDS)
+			return -1;
 		*line++ = 0;
 		fields[n++] = line;
 	}
 	return n;
+}
+
+/* Column @i named one of @a or @b; -2 when @col already holds a column so named. */
+static int header_col(char **fields, int i, const char *a, const char *b, int col)
+{
+	if (strcasecmp(fields[i], a) && strcasecmp(fields[i], b))
+		return col;
+	return col >= 0 ? -2 : i;
 }
 
 static bool blank(const char *s)
@@ -210,12 +223,17 @@ static int load_text(struct loader *l, FILE *f, enum trace_format format)
 	char *line = NULL, *fields[MAX_FIELDS];
 	int id_col = -1, op_col = -1, nf, i;
 	size_t cap = 0, lineno = 0;
+	ssize_t got;
 	int ret = 0;
 
-	while (ret == 0 && getline(&line, &cap, f) > 0) {
+	while (ret == 0 && (got = getline(&line, &cap, f)) > 0) {
 		uint64_t key, disk = 0, offset = 0, size = 0, p;
 
 		lineno++;
+		if (strlen(line) != (size_t)got) {
+			ret = fail(l, ":%zu: a NUL byte in the line", lineno);
+			continue;
+		}
 		if (blank(line) || line[0] == '#')
 			continue;
 		if (format == TRACE_TEXT) {
@@ -227,14 +245,19 @@ static int load_text(struct loader *l, FILE *f, enum trace_format format)
 			continue;
 		}
 		nf = split(line, ',', fields);
+		if (nf < 0) {
+			ret = fail(l, ":%zu: more than %d fields", lineno, MAX_FIELDS);
+			continue;
+		}
 		if (format == TRACE_CSV && id_col < 0) {
-			for (i = 0; i < nf; i++) {
-				if (!strcasecmp(fields[i], "obj_id") || !strcasecmp(fields[i], "id"))
-					id_col = i;
-				else if (!strcasecmp(fields[i], "op") || !strcasecmp(fields[i], "type"))
-					op_col = i;
+			for (i = 0; i < nf && id_col != -2 && op_col != -2; i++) {
+				id_col = header_col(fields, i, "obj_id", "id", id_col);
+				op_col = header_col(fields, i, "op", "type", op_col);
 			}
-			if (id_col < 0)
+			if (id_col == -2 || op_col == -2)
+				ret = fail(l, ":%zu: the header names its %s column twice", lineno,
+					   id_col == -2 ? "obj_id" : "op");
+			else if (id_col < 0)
 				ret = fail(l, ":%zu: the header names no obj_id column", lineno);
 			continue;
 		}

@@ -2,7 +2,8 @@
  * check_client - libreclaim-client's typed calls against a real reclaimd: every call, its
  * answers in plain C structs, and its errors: not found, refused (PERMISSION_DENIED as uid
  * 65534), and the daemon gone while requests are in flight (-ECONNRESET/-EPIPE, no hang).
- * Only the public header is used, as an outside program would.
+ * Only the public header is used, as an outside program would; the fake server at the end
+ * frames its answers with the generated protobuf-c code.
  *
  * The daemon is $RECLAIMD (else ./daemon/reclaimd), started per test case with a 16 MiB arena
  * in a fresh directory and ready when READY=1 arrives on a NOTIFY_SOCKET of the test's.
@@ -1185,6 +1186,118 @@ START_TEST(test_shutdown)
 }
 END_TEST
 
+/* ---- a server that answers what was never asked ------------------------------------- */
+
+static int fake_read_frame(int fd, Reclaim__V1__Request **ret)
+{
+	uint8_t h[FRAME_HEADER_BYTES], *body;
+	uint32_t len = 0;
+	size_t got;
+	ssize_t n;
+
+	for (got = 0; got < sizeof(h); got += (size_t)n)
+		if ((n = read(fd, h + got, sizeof(h) - got)) <= 0)
+			return -1;
+	frame_peek(h, sizeof(h), FRAME_DEFAULT_MAX, &len);
+	body = malloc(len ? len : 1);
+	for (got = 0; got < len; got += (size_t)n)
+		if ((n = read(fd, body + got, len - got)) <= 0) {
+			free(body);
+			return -1;
+		}
+	*ret = reclaim__v1__request__unpack(NULL, len, body);
+	free(body);
+	return *ret ? 0 : -1;
+}
+
+/* An OK answer with id ID: a Hello's, or a TunableGet's with nothing in it. */
+static void fake_answer(int fd, uint64_t id, bool hello)
+{
+	Reclaim__V1__Response resp = RECLAIM__V1__RESPONSE__INIT;
+	Reclaim__V1__Status st = RECLAIM__V1__STATUS__INIT;
+	Reclaim__V1__HelloReply hr = RECLAIM__V1__HELLO_REPLY__INIT;
+	Reclaim__V1__TunableGetReply tr = RECLAIM__V1__TUNABLE_GET_REPLY__INIT;
+	uint8_t *buf;
+	size_t len;
+
+	resp.id = id;
+	resp.status = &st;
+	if (hello) {
+		hr.server_version = "fake";
+		hr.page_size = PG;
+		hr.nr_nodes = 1;
+		resp.msg_case = RECLAIM__V1__RESPONSE__MSG_HELLO;
+		resp.hello = &hr;
+	} else {
+		resp.msg_case = RECLAIM__V1__RESPONSE__MSG_TUNABLE_GET;
+		resp.tunable_get = &tr;
+	}
+	len = reclaim__v1__response__get_packed_size(&resp);
+	buf = malloc(FRAME_HEADER_BYTES + len);
+	frame_put_header(buf, (uint32_t)len);
+	reclaim__v1__response__pack(&resp, buf + FRAME_HEADER_BYTES);
+	ck_assert_int_eq(write(fd, buf, FRAME_HEADER_BYTES + len), (ssize_t)(FRAME_HEADER_BYTES + len));
+	free(buf);
+}
+
+/* Answer the Hello, then the next request under an id 1000 past it; read until EOF. */
+static void *fake_server(void *arg)
+{
+	int lfd = *(int *)arg, fd = accept(lfd, NULL, NULL);
+	Reclaim__V1__Request *req;
+	char c;
+
+	if (fd < 0)
+		return NULL;
+	if (fake_read_frame(fd, &req) == 0) {
+		fake_answer(fd, req->id, true);
+		reclaim__v1__request__free_unpacked(req, NULL);
+	}
+	if (fake_read_frame(fd, &req) == 0) {
+		fake_answer(fd, req->id + 1000, false);
+		reclaim__v1__request__free_unpacked(req, NULL);
+	}
+	while (read(fd, &c, 1) > 0)
+		;
+	close(fd);
+	return NULL;
+}
+
+/*
+ * An answer to a request that was never sent (its id past every id handed out) is a broken
+ * server: the blocking call fails with -EPROTO and says so, rather than waiting for ever for
+ * the answer that will not come.
+ */
+START_TEST(test_answer_never_asked_is_a_protocol_error)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char path[PATH_MAX], value[64];
+	struct rclc *c = NULL;
+	pthread_t tid;
+	int lfd;
+
+	snprintf(path, sizeof(path), "%s/fake-XXXXXX", getenv("TMPDIR") && *getenv("TMPDIR") ?
+		 getenv("TMPDIR") : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(path));
+	ck_assert_uint_lt(strlen(path) + sizeof("/sock"), sizeof(sa.sun_path));
+	memcpy(sa.sun_path, path, strlen(path));
+	strcat(sa.sun_path, "/sock");
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(lfd, 0);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(lfd, 1), 0);
+	ck_assert_int_eq(pthread_create(&tid, NULL, fake_server, &lfd), 0);
+	ck_assert_int_eq(rclc_open(sa.sun_path, "check_client", &c), 0);
+	ck_assert_int_eq(rclc_tunable_get(c, "swappiness", value, sizeof(value)), -EPROTO);
+	ck_assert_msg(strstr(rclc_last_error(c), "never sent"), "%s", rclc_last_error(c));
+	rclc_close(c);
+	pthread_join(tid, NULL);
+	close(lfd);
+	unlink(sa.sun_path);
+	rmdir(path);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("client");
@@ -1216,6 +1329,10 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_daemon_gone_in_flight);
 	tcase_add_test(tc, test_daemon_gone_blocking);
 	tcase_add_test(tc, test_shutdown);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("fake server");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_answer_never_asked_is_a_protocol_error);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -126,6 +126,45 @@ START_TEST(test_csv)
 }
 END_TEST
 
+/*
+ * What a reader cannot take whole is refused, named, rather than read as something else: a
+ * hex id with no digit (not id 0), a NUL inside a line (not the line cut there), a header
+ * naming obj_id twice (not the last one winning), more columns than are read (not "no
+ * obj_id" for one past them).
+ */
+START_TEST(test_malformed_refused)
+{
+	static const struct {
+		enum trace_format format;
+		const char *bytes;
+		size_t len;
+		const char *why;
+	} cases[] = {
+		{ TRACE_TEXT, "1\n0x\n", 5, ":2: '0x' is not an object id" },
+		{ TRACE_TEXT, "1\n1\0002\n", 6, ":2: a NUL byte in the line" },
+		{ TRACE_CSV, "obj_id,obj_id\n1,2\n", 18, ":1: the header names its obj_id column twice" },
+		{ TRACE_CSV, "id,op,type\n1,get,get\n", 21, ":1: the header names its op column twice" },
+	};
+	char wide[512], err[256];
+	struct trace t;
+	size_t i, n = 0;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		write_file(cases[i].bytes, cases[i].len);
+		ck_assert_int_eq(trace_load(path, cases[i].format, &t, err, sizeof(err)), -1);
+		ck_assert_msg(strstr(err, cases[i].why), "%s: %s", cases[i].why, err);
+		unlink(path);
+	}
+	for (i = 0; i < 40; i++)
+		n += (size_t)snprintf(wide + n, sizeof(wide) - n, i == 39 ? "obj_id\n" : "c%zu,", i);
+	n += (size_t)snprintf(wide + n, sizeof(wide) - n, "1\n");
+	write_file(wide, n);
+	ck_assert_int_eq(trace_load(path, TRACE_CSV, &t, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, ":1: more than 32 fields"), "%s", err);
+	unlink(path);
+}
+END_TEST
+
 START_TEST(test_msr)
 {
 	/* As the MSR Cambridge files are: no header, Windows filetime stamps. */
@@ -187,6 +226,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_oracle);
 	tcase_add_test(tc, test_text);
 	tcase_add_test(tc, test_csv);
+	tcase_add_test(tc, test_malformed_refused);
 	tcase_add_test(tc, test_msr);
 	tcase_add_test(tc, test_missing_and_empty);
 	suite_add_tcase(s, tc);
