@@ -99,18 +99,12 @@ check "... and the library says why" \
 	grep -q 'reclaimd: mapped region [0-9]* is not mapped in a forked child' "$tmp/fork.err"
 
 # ---- ownership --------------------------------------------------------------------------
-mkfifo "$tmp/hold"
-exec {hold}<>"$tmp/hold"
-timeout 120 "$MAP_CLIENT" "$sock" hold <"$tmp/hold" >"$tmp/held" 2>&1 {hold}>&- &
-holder=$!
-wait_line "$tmp/held" '^region [0-9]+$' 60
-rid=$(sed -n 's/^region //p' "$tmp/held")
+hold_region
 out=$(timeout 60 "$MAP_CLIENT" --uid 65534 "$sock" map "$rid" 2>&1)
 check "uid 65534 cannot map root's region: PERMISSION_DENIED" \
 	grep -q "refused code=PERMISSION_DENIED message=map region: region $rid belongs to uid 0" \
 	<<<"$out"
-exec {hold}>&-
-wait "$holder"
+hold_region_end
 out=$(timeout 60 "$MAP_CLIENT" --uid 65534 "$sock" stress "" 64 2 3 2>&1)
 check "uid 65534 maps a region of its own (the daemon's /dev/userfaultfd)" \
 	grep -q '^checked 128 pages in 3 rounds$' <<<"$out"

@@ -24,12 +24,7 @@ gone() { ! kill -0 "$1" 2>/dev/null; }
 
 RECLAIMD_TEST_MAP_WAIT_LOST=1 start_daemon && ok "daemon is READY" || not_ok "daemon is READY"
 # The region is its holder's (not persistent): it goes when the holder's connection does.
-mkfifo "$tmp/hold"
-exec {hold}<>"$tmp/hold"
-timeout 120 "$MAP_CLIENT" "$sock" hold <"$tmp/hold" >"$tmp/held" 2>&1 {hold}>&- &
-holder=$!
-wait_line "$tmp/held" '^region [0-9]+$' 60
-rid=$(sed -n 's/^region //p' "$tmp/held")
+hold_region
 waits0=$(fault_waits)
 timeout 120 "$MAP_CLIENT" "$sock" store "$rid" >"$tmp/out" 2>"$tmp/err" {hold}>&- &
 client=$!	# timeout's: it dies as its command did
@@ -39,8 +34,7 @@ out=$(ctl free "$rid" 2>&1)
 check "a RegionFree meanwhile is refused: BUSY, the region is mapped" \
 	grep -q "region free: region $rid is mapped by connection [0-9]*: unmap it there first" \
 	<<<"$out"
-exec {hold}>&-
-wait "$holder"
+hold_region_end
 region_gone() { ctl info "$rid" 2>&1 | grep -q "no region $rid"; }
 check "the region's own connection ends meanwhile, and the region with it" \
 	until_true 30 region_gone

@@ -8,6 +8,10 @@
 #                                       a line matching the extended regex PATTERN
 #   skip_without_userfaultfd            the whole test skipped (exit 77) on a machine whose
 #                                       daemon could not map regions (no /dev/userfaultfd)
+#   hold_region                         a map-client holding a region of its connection,
+#                                       in the background until hold_region_end: sets
+#                                       $rid, $holder and the fd $hold (close it in other
+#                                       background commands: {hold}>&-)
 #
 # RCL_RECLAIM_POLICY, when set, is every daemon's --reclaim-policy (an option the test gives
 # itself comes after it and wins): the *-clock-pro.sh tests rerun a test under CLOCK-Pro.
@@ -65,6 +69,21 @@ for _ in range(1000):
 		s.close()
 	print(p)
 	break' "$@"
+}
+
+hold_region() {
+	mkfifo "$tmp/hold"
+	exec {hold}<>"$tmp/hold"
+	timeout 120 "$MAP_CLIENT" "$sock" hold <"$tmp/hold" >"$tmp/held" 2>&1 {hold}>&- &
+	holder=$!
+	wait_line "$tmp/held" '^region [0-9]+$' 60
+	rid=$(sed -n 's/^region //p' "$tmp/held")
+}
+
+# Its stdin's end ends it, and the region with its connection.
+hold_region_end() {
+	exec {hold}>&-
+	wait "$holder"
 }
 
 skip_without_userfaultfd() {

@@ -46,28 +46,48 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A fresh directory PREFIX-XXXXXX under $TMPDIR (else /tmp), its path into @out. */
+static void make_tmpdir(char *out, size_t len, const char *prefix)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(out, len, "%s/%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", prefix);
+	ck_assert_ptr_nonnull(mkdtemp(out));
+}
+
+/* A Unix socket of @type bound at @in/@name, its address in *@sa. */
+static int bind_unix(const char *in, const char *name, int type, struct sockaddr_un *sa)
+{
+	int fd;
+
+	size_t n = strlen(in);
+
+	*sa = (struct sockaddr_un){ .sun_family = AF_UNIX };
+	ck_assert_uint_lt(n + 1 + strlen(name), sizeof(sa->sun_path));
+	memcpy(sa->sun_path, in, n);
+	sa->sun_path[n] = '/';
+	memcpy(sa->sun_path + n + 1, name, strlen(name) + 1);
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)sa, sizeof(*sa)), 0);
+	return fd;
+}
+
 /* Start reclaimd in a fresh directory everybody may enter (uid 65534 connects too). */
 static void daemon_start(void)
 {
 	const char *daemon = getenv("RECLAIMD") ? getenv("RECLAIMD") : "./daemon/reclaimd";
-	const char *tmp = getenv("TMPDIR");
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa;
 	char buf[512], data[PATH_MAX + 16];
 	int64_t deadline = now_ms() + WAIT_MS;
 	int fd;
 
-	snprintf(dir, sizeof(dir), "%s/rclc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	make_tmpdir(dir, sizeof(dir), "rclc");
 	ck_assert_int_eq(chmod(dir, 0755), 0);
 	snprintf(sock, sizeof(sock), "%s/sock", dir);
 	snprintf(data, sizeof(data), "%s/data", dir);
 	ck_assert_int_eq(mkdir(data, 0755), 0);
-	ck_assert_uint_lt(strlen(dir) + sizeof("/notify"), sizeof(sa.sun_path));
-	memcpy(sa.sun_path, dir, strlen(dir));
-	strcat(sa.sun_path, "/notify");
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	fd = bind_unix(dir, "notify", SOCK_DGRAM, &sa);
 	daemon_pid = fork();
 	ck_assert_int_ge(daemon_pid, 0);
 	if (daemon_pid == 0) {
@@ -1270,21 +1290,14 @@ static void *fake_server(void *arg)
  */
 START_TEST(test_answer_never_asked_is_a_protocol_error)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa;
 	char path[PATH_MAX], value[64];
 	struct rclc *c = NULL;
 	pthread_t tid;
 	int lfd;
 
-	snprintf(path, sizeof(path), "%s/fake-XXXXXX", getenv("TMPDIR") && *getenv("TMPDIR") ?
-		 getenv("TMPDIR") : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(path));
-	ck_assert_uint_lt(strlen(path) + sizeof("/sock"), sizeof(sa.sun_path));
-	memcpy(sa.sun_path, path, strlen(path));
-	strcat(sa.sun_path, "/sock");
-	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(lfd, 0);
-	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	make_tmpdir(path, sizeof(path), "fake");
+	lfd = bind_unix(path, "sock", SOCK_STREAM, &sa);
 	ck_assert_int_eq(listen(lfd, 1), 0);
 	ck_assert_int_eq(pthread_create(&tid, NULL, fake_server, &lfd), 0);
 	ck_assert_int_eq(rclc_open(sa.sun_path, "check_client", &c), 0);
