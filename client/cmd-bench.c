@@ -156,21 +156,11 @@ static double percentile(struct bench *b, double p)
 	return b->nr_lat ? b->lat[i] : 0;
 }
 
-static uint64_t counter_in(const struct rclc_counter *v, size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(v[i].name, name))
-			return v[i].value;
-	return 0;
-}
-
 /* Read the watched counters into @snap: vmstat's, and @memcg's if given. 0 or an exit status. */
 static int read_counters(struct cmd_ctx *ctx, const char *memcg, struct snapshot *snap)
 {
 	struct rclc_memcg_stat st;
-	struct ctl_counters c;
+	struct ctl_counters c, stat, events;
 	size_t i;
 	int ret = ctl_counters(ctx, RCLC_STAT_VMSTAT, &c);
 
@@ -184,9 +174,11 @@ static int read_counters(struct cmd_ctx *ctx, const char *memcg, struct snapshot
 	ret = rclc_memcg_stat(ctx->conn, memcg, &st);
 	if (ret < 0)
 		return ctl_fail(ctx, ret);
+	stat = (struct ctl_counters){ st.stat, st.nr_stat };
+	events = (struct ctl_counters){ st.events, st.nr_events };
 	for (i = 0; i < NR_WATCHED_MEMCG; i++)
-		snap->cg[i] = counter_in(st.stat, st.nr_stat, watched_memcg[i]) +
-			      counter_in(st.events, st.nr_events, watched_memcg[i]);
+		snap->cg[i] = ctl_counter(&stat, watched_memcg[i]) +
+			      ctl_counter(&events, watched_memcg[i]);
 	rclc_memcg_stat_release(&st);
 	return 0;
 }

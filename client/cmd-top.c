@@ -103,16 +103,6 @@ static void frame_free(struct frame *f)
 	memset(f, 0, sizeof(*f));
 }
 
-static uint64_t stat_value(const struct rclc_memcg_stat *st, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < st->nr_stat; i++)
-		if (!strcmp(st->stat[i].name, name))
-			return st->stat[i].value;
-	return 0;
-}
-
 static int frame_take(struct cmd_ctx *ctx, struct frame *f)
 {
 	size_t i;
@@ -141,13 +131,15 @@ static int frame_take(struct cmd_ctx *ctx, struct frame *f)
 	/* A memcg removed since the list is left blank rather than ending the view. */
 	for (i = 0; i < f->nr_memcgs; i++) {
 		struct rclc_memcg_stat st;
+		struct ctl_counters stat;
 
 		f->has_pressure[i] = rclc_pressure(ctx->conn, f->memcgs[i].path,
 						   &f->memcg_pressure[i]) == 0;
 		if (rclc_memcg_stat(ctx->conn, f->memcgs[i].path, &st) < 0)
 			continue;
-		f->memcg_steal[i] = stat_value(&st, "pgsteal_direct") +
-				    stat_value(&st, "pgsteal_kswapd");
+		stat = (struct ctl_counters){ st.stat, st.nr_stat };
+		f->memcg_steal[i] = ctl_counter(&stat, "pgsteal_direct") +
+				    ctl_counter(&stat, "pgsteal_kswapd");
 		f->has_steal[i] = true;
 		rclc_memcg_stat_release(&st);
 	}
