@@ -25,9 +25,32 @@
 #define RESP_BLOCK_MIN	512u		/* an answer's block: this more than its frame, */
 #define RESP_BLOCK_MAX	(64u << 10)	/* and at most this (the rest malloc'd piece by piece) */
 
+#define SUB_QUEUE_DEFAULT 65536u	/* a subscription whose queue length the server did not
+					 * say (an older server, or one made by a raw request) */
+
 struct push {
 	struct push *next;
 	Reclaim__V1__Response *resp;
+};
+
+/*
+ * What the library keeps of one subscription. While the program is in a call that waits for
+ * an answer, the events that come first are read off the socket and kept: the server's queue
+ * for the subscription stays empty and cannot overflow, so the bound is kept here instead,
+ * with the server's meaning. Once QUEUED reaches CAP, the next event ends the subscription:
+ * an Overflow follows the events kept, later events are dropped (counted in it while it waits
+ * to be taken), and the server is told to unsubscribe at the next send. The record goes when
+ * the program unsubscribes, or when the server's answer to our Unsubscribe shows that no more
+ * events of it can come.
+ */
+struct sub {
+	uint64_t id;
+	uint32_t cap, queued;
+	bool ended;				/* overflowed here, or the server ended it */
+	bool unsub_due;				/* the server is still to be told */
+	bool server_done;			/* it answered that Unsubscribe */
+	uint64_t unsub_id;			/* the request id of that Unsubscribe, once sent */
+	Reclaim__V1__Response *overflow;	/* our Overflow, not yet taken */
 };
 
 /* A request sent and not yet answered. */
@@ -46,6 +69,8 @@ struct rclc {
 	int broken;				/* the -errno that broke the connection, or 0 */
 	Reclaim__V1__Response *hello;		/* the Hello answer, kept for rclc_server */
 	struct push *events, **events_tail;	/* pushed events not yet taken, oldest first */
+	struct sub *subs;			/* the subscriptions events came for */
+	unsigned int nr_subs, subs_cap;
 	/* Bytes read from the socket and not yet taken: answers are parsed in place, and one
 	 * recv takes as many as have arrived. */
 	uint8_t *in;
@@ -438,19 +463,186 @@ static int recv_response(struct rclc *c, Reclaim__V1__Response **ret)
 	return *ret ? 0 : -EPROTO;
 }
 
+/* ---- the subscriptions' events kept ------------------------------------------------------- */
+
+static struct sub *sub_find(struct rclc *c, uint64_t id)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nr_subs; i++)
+		if (c->subs[i].id == id)
+			return &c->subs[i];
+	return NULL;
+}
+
+/* The record of subscription ID, made with the default queue length if it has none. */
+static struct sub *sub_get(struct rclc *c, uint64_t id)
+{
+	struct sub *s = sub_find(c, id);
+
+	if (s)
+		return s;
+	if (c->nr_subs == c->subs_cap) {
+		unsigned int cap = c->subs_cap ? 2 * c->subs_cap : 8;
+
+		s = realloc(c->subs, cap * sizeof(*s));
+		if (!s)
+			return NULL;
+		c->subs = s;
+		c->subs_cap = cap;
+	}
+	s = &c->subs[c->nr_subs++];
+	*s = (struct sub){ .id = id, .cap = SUB_QUEUE_DEFAULT };
+	return s;
+}
+
+static void sub_drop(struct rclc *c, struct sub *s)
+{
+	*s = c->subs[--c->nr_subs];
+}
+
+int rclc_sub_track(struct rclc *c, uint64_t id, uint32_t queue_len)
+{
+	struct sub *s = sub_get(c, id);
+
+	if (!s)
+		return -ENOMEM;
+	s->cap = queue_len ? queue_len : SUB_QUEUE_DEFAULT;
+	return 0;
+}
+
+void rclc_sub_forget(struct rclc *c, uint64_t id)
+{
+	struct sub *s = sub_find(c, id);
+
+	/* Its Overflow, if not yet taken, stays queued: it is the program's to take. */
+	if (s)
+		sub_drop(c, s);
+}
+
+/* An Overflow event of subscription ID, decoded as one from the server would be. */
+static Reclaim__V1__Response *overflow_response(uint64_t id, uint64_t seq)
+{
+	Reclaim__V1__Response resp = RECLAIM__V1__RESPONSE__INIT;
+	Reclaim__V1__Event ev = RECLAIM__V1__EVENT__INIT;
+	Reclaim__V1__Overflow of = RECLAIM__V1__OVERFLOW__INIT;
+	uint8_t buf[64];
+
+	of.events_dropped = 1;
+	ev.subscription_id = id;
+	ev.seq = seq;
+	ev.event_case = RECLAIM__V1__EVENT__EVENT_OVERFLOW;
+	ev.overflow = &of;
+	resp.msg_case = RECLAIM__V1__RESPONSE__MSG_EVENT;
+	resp.event = &ev;
+	return response_unpack((uint32_t)reclaim__v1__response__pack(&resp, buf), buf);
+}
+
+static void push_tail(struct rclc *c, struct push *p)
+{
+	*c->events_tail = p;
+	c->events_tail = &p->next;
+}
+
+/*
+ * Keep the event RESP (taking it), within its subscription's queue length: the one past it
+ * ends the subscription here, as a full queue ends it in the server.
+ */
 static int queue_event(struct rclc *c, Reclaim__V1__Response *resp)
 {
+	const Reclaim__V1__Event *e = resp->event;
+	struct sub *s = e ? sub_get(c, e->subscription_id) : NULL;
 	struct push *p = malloc(sizeof(*p));
 
-	if (!p) {
+	if (!p || (e && !s)) {
+		free(p);
 		rclc_response_free(resp);
 		return -ENOMEM;
 	}
+	if (s && s->ended && e->event_case != RECLAIM__V1__EVENT__EVENT_OVERFLOW) {
+		if (s->overflow)
+			s->overflow->event->overflow->events_dropped++;
+		free(p);
+		rclc_response_free(resp);
+		return 0;
+	}
+	if (s && e->event_case == RECLAIM__V1__EVENT__EVENT_OVERFLOW) {
+		s->ended = true;		/* the server ended it: nothing follows */
+	} else if (s && s->queued == s->cap) {
+		Reclaim__V1__Response *of = overflow_response(s->id, e->seq);
+
+		rclc_response_free(resp);
+		if (!of) {
+			free(p);
+			return -ENOMEM;
+		}
+		resp = s->overflow = of;
+		s->ended = s->unsub_due = true;
+	} else if (s) {
+		s->queued++;
+	}
 	p->next = NULL;
 	p->resp = resp;
-	*c->events_tail = p;
-	c->events_tail = &p->next;
+	push_tail(c, p);
 	return 0;
+}
+
+/* The program takes RESP, a kept event. */
+static void event_taken(struct rclc *c, const Reclaim__V1__Response *resp)
+{
+	struct sub *s = resp->event ? sub_find(c, resp->event->subscription_id) : NULL;
+
+	if (!s)
+		return;
+	if (resp == s->overflow) {
+		s->overflow = NULL;
+		if (s->server_done)
+			sub_drop(c, s);
+	} else if (resp->event->event_case == RECLAIM__V1__EVENT__EVENT_OVERFLOW)
+		sub_drop(c, s);		/* the server's last word on it */
+	else if (s->queued)
+		s->queued--;
+}
+
+/* Tell the server of the subscriptions that ended here: corked, sent with the next send. */
+static void subs_unsubscribe_due(struct rclc *c)
+{
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Unsubscribe u = RECLAIM__V1__UNSUBSCRIBE__INIT;
+	unsigned int i;
+
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_UNSUBSCRIBE;
+	req.unsubscribe = &u;
+	for (i = 0; i < c->nr_subs && !c->broken; i++) {
+		if (!c->subs[i].unsub_due)
+			continue;
+		u.subscription_id = c->subs[i].id;
+		req.id = ++c->next_id;
+		if (send_request(c, &req, true) < 0)
+			return;		/* tried again at the next send */
+		c->subs[i].unsub_due = false;
+		c->subs[i].unsub_id = req.id;
+	}
+}
+
+/*
+ * Whether RESP answers one of our own Unsubscribes (taken, then): after it no event of that
+ * subscription can come, so its record goes once its Overflow was taken.
+ */
+static bool subs_own_answer(struct rclc *c, Reclaim__V1__Response *resp)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nr_subs; i++) {
+		if (c->subs[i].unsub_id != resp->id || !resp->id)
+			continue;
+		c->subs[i].server_done = true;
+		if (!c->subs[i].overflow)
+			sub_drop(c, &c->subs[i]);
+		rclc_response_free(resp);
+		return true;
+	}
+	return false;
 }
 
 /* ---- requests in flight ---------------------------------------------------------------- */
@@ -547,6 +739,8 @@ static int reap_one(struct rclc *c, uint64_t *ret_id, void **ret_arg)
 				broke(c, r);
 			continue;
 		}
+		if (subs_own_answer(c, resp))
+			continue;
 		/* id 0: the server's answer to a frame it could not take, just before it
 		 * closes; it is the oldest request's. */
 		if (resp->id == *ret_id || resp->id == 0)
@@ -582,6 +776,7 @@ int rclc_exec(struct rclc *c, Reclaim__V1__Request *req, int want, rclc_decode_f
 		rclc_set_error(c, 0, "connection to reclaimd lost: %s", strerror(-c->broken));
 		return c->broken;
 	}
+	subs_unsubscribe_due(c);
 	req->id = p.id = ++c->next_id;
 	r = send_request(c, req, async);
 	if (c->broken)
@@ -668,11 +863,13 @@ int rclc_next_push(struct rclc *c, int timeout_ms, Reclaim__V1__Response **ret_p
 				c->events_tail = &c->events;
 			*ret_push = p->resp;
 			free(p);
+			event_taken(c, *ret_push);
 			return 0;
 		}
 		if (c->broken)
 			return c->broken;
 		if (!input_frame(c, &body, &len, &need)) {	/* none kept whole: wait, bounded */
+			subs_unsubscribe_due(c);
 			r = rclc_flush(c);
 			if (r < 0 && r != -EPIPE && r != -ECONNRESET)
 				return broke(c, r);
@@ -688,6 +885,8 @@ int rclc_next_push(struct rclc *c, int timeout_ms, Reclaim__V1__Response **ret_p
 		if (r < 0)
 			return broke(c, r);
 		if (resp->msg_case != RECLAIM__V1__RESPONSE__MSG_EVENT) {
+			if (subs_own_answer(c, resp))
+				continue;
 			/* An answer to an asynchronous request: complete it, in order. */
 			if (c->count && (resp->id == c->ring[c->head].id || resp->id == 0))
 				complete_oldest(c, resp, 0, NULL);
@@ -749,6 +948,8 @@ int rclc_recv(struct rclc *c, Reclaim__V1__Response **ret_resp)
 		if (r < 0)
 			return r;
 		if (resp->msg_case != RECLAIM__V1__RESPONSE__MSG_EVENT) {
+			if (subs_own_answer(c, resp))
+				continue;
 			*ret_resp = resp;
 			return 0;
 		}
@@ -862,6 +1063,7 @@ void rclc_close(struct rclc *c)
 	rclc_response_free(c->hello);
 	if (c->fd >= 0)
 		close(c->fd);
+	free(c->subs);
 	free(c->ring);
 	free(c->in);
 	free(c->out);

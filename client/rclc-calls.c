@@ -831,7 +831,11 @@ int rclc_pressure(struct rclc *c, const char *memcg, struct rclc_pressure *ret)
 
 static int decode_subscribe(struct rclc *c, Response **respp, const struct rclc_out *o)
 {
-	put_u64(o->p[0], (*respp)->subscribe->subscription_id);
+	const Reclaim__V1__SubscribeReply *r = (*respp)->subscribe;
+
+	put_u64(o->p[0], r->subscription_id);
+	/* Without a record, its events are kept to the default length: not worth failing. */
+	(void)rclc_sub_track(c, r->subscription_id, r->queue_len);
 	return 0;
 }
 
@@ -869,6 +873,7 @@ int rclc_subscribe_psi(struct rclc *c, const char *memcg, const char *trigger,
 static int decode_unsubscribe(struct rclc *c, Response **respp, const struct rclc_out *o)
 {
 	put_u64(o->p[0], (*respp)->unsubscribe->events_dropped);
+	rclc_sub_forget(c, o->u[0]);
 	return 0;
 }
 
@@ -876,7 +881,7 @@ int rclc_unsubscribe(struct rclc *c, uint64_t subscription_id, uint64_t *ret_dro
 {
 	Request req = RECLAIM__V1__REQUEST__INIT;
 	Reclaim__V1__Unsubscribe u = RECLAIM__V1__UNSUBSCRIBE__INIT;
-	struct rclc_out o = { .p = { ret_dropped } };
+	struct rclc_out o = { .p = { ret_dropped }, .u = { subscription_id } };
 
 	u.subscription_id = subscription_id;
 	SET_REQ(req, unsubscribe, UNSUBSCRIBE, &u);

@@ -39,6 +39,12 @@ int rclc_fail_early(struct rclc *c, int err, const char *message);
 int rclc_set_error(struct rclc *c, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* A subscription the server took, with the queue length it keeps for it (0: not said): the
+ * library keeps no more of its events while the program is in other calls. -ENOMEM. */
+int rclc_sub_track(struct rclc *c, uint64_t id, uint32_t queue_len);
+/* The program unsubscribed ID and the server answered: no more of its events come. */
+void rclc_sub_forget(struct rclc *c, uint64_t id);
+
 /* ---- MapRegion's descriptors (rclc-map.c) ---- */
 
 #define RCLC_MAX_FDS	3	/* the most an answer carries: MapRegion's memfd, device, hints */

@@ -414,7 +414,9 @@ struct rclc_subscribe_opts {
 	enum rclc_pressure_level min_level;	/* PRESSURE: only levels at or above */
 	const char *const *tracepoints;		/* TRACE: names to enable; none = all */
 	size_t nr_tracepoints;
-	uint32_t queue_len;			/* events buffered; 0 = the server's default */
+	uint32_t queue_len;			/* events buffered; 0 = the server's default.
+						 * The library keeps as many, no more, while
+						 * the program is in other calls: see below */
 	const char *trigger;			/* PSI: "some|full STALL_USEC WINDOW_USEC" */
 };
 
@@ -468,8 +470,17 @@ struct rclc_event {
 	};
 };
 
-/* The next pushed event, waiting at most TIMEOUT_MS (-1: forever): 0, -ETIMEDOUT, -errno.
- * Release it with rclc_event_release. */
+/*
+ * The next pushed event, waiting at most TIMEOUT_MS (-1: forever): 0, -ETIMEDOUT, -errno.
+ * Release it with rclc_event_release.
+ *
+ * Events that arrive while the program waits in another call are kept for this, at most the
+ * subscription's queue length of them. The one past that ends the subscription as a full
+ * queue in the server does: an RCLC_EVENT_OVERFLOW comes after the events kept, counting
+ * those dropped, no more events of it follow, and the library unsubscribes it at the server
+ * with its next request (rclc_unsubscribe of it then says -ENOENT). A program's memory thus
+ * stays bounded however long its calls wait.
+ */
 int rclc_next_event(struct rclc *c, int timeout_ms, struct rclc_event *ret);
 void rclc_event_release(struct rclc_event *ev);
 

@@ -819,6 +819,7 @@ int req_subscribe(struct req_ctx *ctx, const Request *req, Response *resp)
 
 	reclaim__v1__subscribe_reply__init(r);
 	r->subscription_id = sub->id;
+	r->queue_len = sub->cap;
 	resp->msg_case = RESP(SUBSCRIBE);
 	resp->subscribe = r;
 	return 0;

@@ -1311,6 +1311,144 @@ START_TEST(test_answer_never_asked_is_a_protocol_error)
 }
 END_TEST
 
+/* ---- a server that pushes more events than a subscription keeps ------------------------ */
+
+#define FAKE_SUB	7u	/* the subscription the fake server floods */
+#define FAKE_QLEN	4u	/* its queue length */
+#define FAKE_EVENTS	100u	/* events pushed ahead of one answer */
+
+static void fake_send(int fd, const Reclaim__V1__Response *resp)
+{
+	size_t len = reclaim__v1__response__get_packed_size(resp);
+	uint8_t *buf = malloc(FRAME_HEADER_BYTES + len);
+
+	frame_put_header(buf, (uint32_t)len);
+	reclaim__v1__response__pack(resp, buf + FRAME_HEADER_BYTES);
+	ck_assert_int_eq(write(fd, buf, FRAME_HEADER_BYTES + len), (ssize_t)(FRAME_HEADER_BYTES + len));
+	free(buf);
+}
+
+static void fake_subscribed(int fd, uint64_t id, uint64_t sub_id)
+{
+	Reclaim__V1__Response resp = RECLAIM__V1__RESPONSE__INIT;
+	Reclaim__V1__Status st = RECLAIM__V1__STATUS__INIT;
+	Reclaim__V1__SubscribeReply sr = RECLAIM__V1__SUBSCRIBE_REPLY__INIT;
+
+	sr.subscription_id = sub_id;
+	sr.queue_len = FAKE_QLEN;
+	resp.id = id;
+	resp.status = &st;
+	resp.msg_case = RECLAIM__V1__RESPONSE__MSG_SUBSCRIBE;
+	resp.subscribe = &sr;
+	fake_send(fd, &resp);
+}
+
+static void fake_pressure_event(int fd, uint64_t seq)
+{
+	Reclaim__V1__Response resp = RECLAIM__V1__RESPONSE__INIT;
+	Reclaim__V1__Event ev = RECLAIM__V1__EVENT__INIT;
+	Reclaim__V1__PressureEvent pe = RECLAIM__V1__PRESSURE_EVENT__INIT;
+
+	pe.memcg = "/";
+	pe.level = RECLAIM__V1__PRESSURE_LEVEL__PRESSURE_MEDIUM;
+	ev.subscription_id = FAKE_SUB;
+	ev.seq = seq;
+	ev.event_case = RECLAIM__V1__EVENT__EVENT_PRESSURE;
+	ev.pressure = &pe;
+	resp.msg_case = RECLAIM__V1__RESPONSE__MSG_EVENT;
+	resp.event = &ev;
+	fake_send(fd, &resp);
+}
+
+struct flood {
+	int lfd;
+	uint64_t unsubscribed;		/* the subscription id of the Unsubscribe received */
+};
+
+/* Hello; Subscribe (FAKE_SUB); a second Subscribe, answered after FAKE_EVENTS events of the
+ * first; then the Unsubscribe the library owes. */
+static void *fake_flood_server(void *arg)
+{
+	struct flood *f = arg;
+	int fd = accept(f->lfd, NULL, NULL);
+	Reclaim__V1__Request *req;
+	uint64_t seq;
+	char c;
+
+	if (fd < 0)
+		return NULL;
+	if (fake_read_frame(fd, &req) == 0) {
+		fake_answer(fd, req->id, true);
+		reclaim__v1__request__free_unpacked(req, NULL);
+	}
+	if (fake_read_frame(fd, &req) == 0) {
+		fake_subscribed(fd, req->id, FAKE_SUB);
+		reclaim__v1__request__free_unpacked(req, NULL);
+	}
+	if (fake_read_frame(fd, &req) == 0) {
+		for (seq = 1; seq <= FAKE_EVENTS; seq++)
+			fake_pressure_event(fd, seq);
+		fake_subscribed(fd, req->id, FAKE_SUB + 1);
+		reclaim__v1__request__free_unpacked(req, NULL);
+	}
+	if (fake_read_frame(fd, &req) == 0) {
+		if (req->msg_case == RECLAIM__V1__REQUEST__MSG_UNSUBSCRIBE)
+			f->unsubscribed = req->unsubscribe->subscription_id;
+		reclaim__v1__request__free_unpacked(req, NULL);
+	}
+	while (read(fd, &c, 1) > 0)
+		;
+	close(fd);
+	return NULL;
+}
+
+/*
+ * Events pushed while the program waits for an answer are kept for it up to the
+ * subscription's queue length, no more: the one past it ends the subscription as the
+ * server's full queue would (an Overflow after the events kept, counting those dropped), and
+ * the library unsubscribes it at the server. A flood cannot grow a client without bound.
+ */
+START_TEST(test_events_kept_within_queue_len)
+{
+	struct rclc_subscribe_opts opts = { .kind = RCLC_EVENT_PRESSURE };
+	struct sockaddr_un sa;
+	char path[PATH_MAX];
+	struct rclc *c = NULL;
+	struct flood f = { .unsubscribed = 0 };
+	struct rclc_event ev;
+	pthread_t tid;
+	unsigned int i;
+	uint64_t id;
+
+	make_tmpdir(path, sizeof(path), "flood");
+	f.lfd = bind_unix(path, "sock", SOCK_STREAM, &sa);
+	ck_assert_int_eq(listen(f.lfd, 1), 0);
+	ck_assert_int_eq(pthread_create(&tid, NULL, fake_flood_server, &f), 0);
+	ck_assert_int_eq(rclc_open(sa.sun_path, "check_client", &c), 0);
+	ck_assert_int_eq(rclc_subscribe(c, &opts, &id), 0);
+	ck_assert_uint_eq(id, FAKE_SUB);
+	ck_assert_int_eq(rclc_subscribe(c, &opts, &id), 0);	/* waits behind the flood */
+	ck_assert_uint_eq(id, FAKE_SUB + 1);
+	for (i = 1; i <= FAKE_QLEN; i++) {
+		ck_assert_int_eq(rclc_next_event(c, 0, &ev), 0);
+		ck_assert_int_eq(ev.kind, RCLC_EVENT_PRESSURE);
+		ck_assert_uint_eq(ev.seq, i);
+		rclc_event_release(&ev);
+	}
+	ck_assert_int_eq(rclc_next_event(c, 0, &ev), 0);
+	ck_assert_int_eq(ev.kind, RCLC_EVENT_OVERFLOW);
+	ck_assert_uint_eq(ev.subscription_id, FAKE_SUB);
+	ck_assert_uint_eq(ev.overflow.events_dropped, FAKE_EVENTS - FAKE_QLEN);
+	ck_assert_int_eq(rclc_next_event(c, 0, &ev), -ETIMEDOUT);	/* sends the Unsubscribe */
+	rclc_close(c);
+	pthread_join(tid, NULL);
+	ck_assert_uint_eq(f.unsubscribed, FAKE_SUB);
+	close(f.lfd);
+	unlink(sa.sun_path);
+	rmdir(path);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("client");
@@ -1346,6 +1484,7 @@ static Suite *make_suite(void)
 	tc = tcase_create("fake server");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_answer_never_asked_is_a_protocol_error);
+	tcase_add_test(tc, test_events_kept_within_queue_len);
 	suite_add_tcase(s, tc);
 	return s;
 }
