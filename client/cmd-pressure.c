@@ -201,6 +201,9 @@ static int trigger_watch(struct cmd_ctx *ctx, const char *memcg, const char *tri
 				"%" PRIu64 " lost events\n", ev.overflow.events_dropped);
 			return EXIT_NOCONN;
 		}
+		if (ev.kind == RCLC_EVENT_ENDED)
+			return ctl_refuse(ctx, RCLC_CODE_NOT_FOUND, "the stream ended: %s",
+					  ev.ended.reason);
 		if (ev.kind == RCLC_EVENT_PSI) {
 			print_psi_event(ctx, &ev);
 			seen++;

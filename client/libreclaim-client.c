@@ -538,6 +538,13 @@ static Reclaim__V1__Response *overflow_response(uint64_t id, uint64_t seq)
 	return response_unpack((uint32_t)reclaim__v1__response__pack(&resp, buf), buf);
 }
 
+/* An Overflow or an Ended: the server's last event of a subscription. */
+static bool event_is_last(const Reclaim__V1__Event *e)
+{
+	return e->event_case == RECLAIM__V1__EVENT__EVENT_OVERFLOW ||
+	       e->event_case == RECLAIM__V1__EVENT__EVENT_ENDED;
+}
+
 static void push_tail(struct rclc *c, struct push *p)
 {
 	*c->events_tail = p;
@@ -559,14 +566,14 @@ static int queue_event(struct rclc *c, Reclaim__V1__Response *resp)
 		rclc_response_free(resp);
 		return -ENOMEM;
 	}
-	if (s && s->ended && e->event_case != RECLAIM__V1__EVENT__EVENT_OVERFLOW) {
+	if (s && s->ended && !event_is_last(e)) {
 		if (s->overflow)
 			s->overflow->event->overflow->events_dropped++;
 		free(p);
 		rclc_response_free(resp);
 		return 0;
 	}
-	if (s && e->event_case == RECLAIM__V1__EVENT__EVENT_OVERFLOW) {
+	if (s && event_is_last(e)) {
 		s->ended = true;		/* the server ended it: nothing follows */
 	} else if (s && s->queued == s->cap) {
 		Reclaim__V1__Response *of = overflow_response(s->id, e->seq);
@@ -598,7 +605,7 @@ static void event_taken(struct rclc *c, const Reclaim__V1__Response *resp)
 		s->overflow = NULL;
 		if (s->server_done)
 			sub_drop(c, s);
-	} else if (resp->event->event_case == RECLAIM__V1__EVENT__EVENT_OVERFLOW)
+	} else if (event_is_last(resp->event))
 		sub_drop(c, s);		/* the server's last word on it */
 	else if (s->queued)
 		s->queued--;

@@ -921,6 +921,10 @@ static int copy_event(struct rclc *c, const Reclaim__V1__Event *e, struct rclc_e
 		ev->kind = RCLC_EVENT_OVERFLOW;
 		ev->overflow.events_dropped = e->overflow->events_dropped;
 		return 0;
+	case RECLAIM__V1__EVENT__EVENT_ENDED:
+		ev->kind = RCLC_EVENT_ENDED;
+		copy_str(ev->ended.reason, sizeof(ev->ended.reason), e->ended->reason);
+		return 0;
 	default:
 		rclc_set_error(c, 0, "an event of a kind this library does not know");
 		return -EPROTO;

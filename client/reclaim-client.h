@@ -405,6 +405,7 @@ enum rclc_event_kind {
 	RCLC_EVENT_TRACE = 2,		/* reclaim trace points */
 	RCLC_EVENT_OVERFLOW = 3,	/* (events only) the subscription fell behind and ended */
 	RCLC_EVENT_PSI = 4,		/* a PSI trigger on one memcg crossed */
+	RCLC_EVENT_ENDED = 5,		/* (events only) what it watched went: it ended */
 };
 
 struct rclc_subscribe_opts {
@@ -458,6 +459,9 @@ struct rclc_event {
 		struct {
 			uint64_t events_dropped;
 		} overflow;
+		struct {
+			char reason[RCLC_PATH_MAX];		/* "memcg /a/b was removed" */
+		} ended;
 		struct {
 			char memcg[RCLC_PATH_MAX];
 			bool full;		/* the trigger's kind: "full", else "some" */

@@ -175,6 +175,9 @@ int ctl_stream(struct cmd_ctx *ctx, const struct rclc_subscribe_opts *opts,
 				"%" PRIu64 " lost events\n", ev.overflow.events_dropped);
 			return EXIT_NOCONN;
 		}
+		if (ev.kind == RCLC_EVENT_ENDED)
+			return ctl_refuse(ctx, RCLC_CODE_NOT_FOUND, "the stream ended: %s",
+					  ev.ended.reason);
 		stop = on_event(ctx, &ev, arg);
 		fflush(stdout);
 		rclc_event_release(&ev);

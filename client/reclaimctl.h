@@ -66,8 +66,9 @@ uint64_t ctl_counter_sum(const struct ctl_counters *c, const char *prefix);
 /*
  * Subscribe with OPTS and hand each pushed event to ON_EVENT until it returns non-zero
  * (then 0 is returned). With TICK_MS > 0, ON_EVENT is also called with a NULL event every
- * TICK_MS or a little more, events or not. A dropped (overflow) or ended stream is reported
- * and returns EXIT_NOCONN; a refused subscription returns what ctl_fail does.
+ * TICK_MS or a little more, events or not. A dropped (overflow) or broken stream is reported
+ * and returns EXIT_NOCONN; one the daemon ended because its memcg was removed returns
+ * RCLC_CODE_NOT_FOUND; a refused subscription returns what ctl_fail does.
  */
 typedef int (*ctl_event_fn)(struct cmd_ctx *ctx, const struct rclc_event *ev, void *arg);
 int ctl_stream(struct cmd_ctx *ctx, const struct rclc_subscribe_opts *opts,

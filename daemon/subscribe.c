@@ -5,7 +5,7 @@
  * Life of a subscription: a worker creates it (Subscribe), registers it with the engine and
  * lists it in subs->all; events queue from then on. Once the Subscribe answer is on its way,
  * the loop binds it to the session and delivers. It ends by Unsubscribe, by overflow or with
- * its connection: the loop marks it dead (callbacks then ignore it), unlists it, and a worker
+ * its connection, or after an Ended event when its memcg is removed: the loop marks it dead (callbacks then ignore it), unlists it, and a worker
  * unregisters it from the engine (rcl_pressure_unlisten takes the engine lock, which the loop
  * never waits for); the loop frees it when that job is done.
  */
@@ -56,16 +56,19 @@ struct sub {
 	bool trace;			/* EVENT_TRACE */
 	bool psi;			/* EVENT_PSI; neither: EVENT_PRESSURE */
 	uint32_t memcg_id;		/* pressure, psi: the group listened to */
-	int listener_id;		/* pressure: rcl_pressure_listen's id */
+	int listener_id;		/* pressure, psi: rcl_pressure_listen's id */
 	uint32_t trace_mask;		/* trace: 1 << rcl_trace_type of the points wanted */
 	struct psi_trigger trig;	/* psi: armed when subscribed */
 
-	pthread_mutex_t lock;		/* protects the queue, dropped, overflow, dead */
+	char *memcg_path;		/* pressure, psi: the group's path, to say it went */
+
+	pthread_mutex_t lock;		/* protects the queue, dropped, overflow, removed, dead */
 	struct sub_event *ring;
 	unsigned int cap, head, count;
 	bool charged;			/* cap counts in subs->queued for uid */
 	uint64_t dropped;		/* events lost to a full queue */
 	bool overflow;			/* the queue filled up: drop the subscriber */
+	bool removed;			/* its memcg went: end it once the queue is sent */
 	bool dead;			/* ended: callbacks ignore it */
 
 	bool pending;			/* on subs->pending; protected by subs->pending_lock */
@@ -139,8 +142,8 @@ static void sub_push(struct subs *subs, struct sub *sub, const struct sub_event 
 	bool ring = false;
 
 	pthread_mutex_lock(&sub->lock);
-	if (sub->dead || sub->overflow) {
-		sub->dropped += !sub->dead;
+	if (sub->dead || sub->overflow || sub->removed) {
+		sub->dropped += !sub->dead && !sub->removed;
 	} else if (sub->count == sub->cap) {
 		sub->overflow = true;
 		sub->dropped++;
@@ -162,11 +165,31 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * The memcg SUB listens to was removed: what is queued is sent, then an Ended event, and the
+ * subscription is over. Any thread: the engine's callback, or the loop's psiwatch.
+ */
+static void sub_removed(struct subs *subs, struct sub *sub)
+{
+	bool ring;
+
+	pthread_mutex_lock(&sub->lock);
+	ring = !sub->dead && !sub->removed;
+	sub->removed = true;
+	pthread_mutex_unlock(&sub->lock);
+	if (ring)
+		subs_ring(subs, sub);
+}
+
 static void on_pressure(void *arg, uint32_t memcg_id, enum rcl_pressure_level level)
 {
 	struct sub *sub = arg;
 	struct sub_event ev = { .time_ns = now_ns(), .memcg_id = memcg_id, .level = level };
 
+	if (level == RCL_PRESSURE_NONE) {	/* the group listened to was removed */
+		sub_removed(sub->subs, sub);
+		return;
+	}
 	/* A subtree's events name its groups: a client hears only of the ones it may see. */
 	if (!sub->admin && memcg_id != sub->memcg_id &&
 	    !registry_memcg_visible(sub->subs->server->registry, memcg_id, sub->uid))
@@ -235,6 +258,30 @@ static uint64_t trace_field(const struct rcl_trace_event *ev, size_t i)
 	if (trace_fields[i].size == sizeof(unsigned long))
 		return *(const unsigned long *)(const void *)p;
 	return (uint64_t)(int64_t)*(const int *)(const void *)p;
+}
+
+/* SUB's last event: its memcg was removed. */
+static void sub_send_ended(struct sub *sub)
+{
+	Response resp = RECLAIM__V1__RESPONSE__INIT;
+	Status st = RECLAIM__V1__STATUS__INIT;
+	Reclaim__V1__Event e = RECLAIM__V1__EVENT__INIT;
+	Reclaim__V1__Ended ended = RECLAIM__V1__ENDED__INIT;
+	char reason[300];
+
+	snprintf(reason, sizeof(reason), "memcg %s was removed",
+		 sub->memcg_path ? sub->memcg_path : "?");
+	ended.reason = reason;
+	resp.status = &st;
+	resp.msg_case = RESP(EVENT);
+	resp.event = &e;
+	e.subscription_id = sub->id;
+	e.seq = ++sub->seq;
+	e.event_case = RECLAIM__V1__EVENT__EVENT_ENDED;
+	e.ended = &ended;
+	if (session_push(sub->session, &resp) < 0)
+		log_warning("connection %llu: cannot queue an event, ignoring",
+			    (unsigned long long)sub->session_id);
 }
 
 /* Frame EV (or an Overflow when EV is NULL) onto SUB's connection. */
@@ -379,6 +426,7 @@ static void sub_free(struct sub *sub)
 	sub_uncharge(sub->subs, sub);
 	pthread_mutex_destroy(&sub->lock);
 	free(sub->ring);
+	free(sub->memcg_path);
 	free(sub);
 }
 
@@ -464,7 +512,7 @@ static void sub_deliver(struct subs *subs, struct sub *sub)
 	struct sub_event batch[SUB_BATCH];
 	unsigned int n, i;
 	uint64_t dropped;
-	bool overflow;
+	bool overflow, removed;
 
 	if (!sub->session)
 		return;
@@ -487,8 +535,15 @@ static void sub_deliver(struct subs *subs, struct sub *sub)
 	}
 	pthread_mutex_lock(&sub->lock);
 	overflow = sub->overflow;
+	removed = sub->removed && !sub->count;
 	dropped = sub->dropped + sub->count;
 	pthread_mutex_unlock(&sub->lock);
+	if (!overflow && removed) {
+		/* Told last, after every event queued before the group went. */
+		sub_send_ended(sub);
+		sub_end(subs, sub);
+		return;
+	}
 	if (!overflow)
 		return;
 	if (log_ratelimit(&subs->behind_said))
@@ -742,6 +797,16 @@ static int trace_add(struct subs *subs, struct sub *sub)
 	return ret;
 }
 
+/* The path of SUB's group, to name it in the Ended event once it is removed. */
+static int sub_keep_path(struct req_ctx *ctx, struct sub *sub)
+{
+	char path[256];
+
+	registry_memcg_path(ctx->server->registry, sub->memcg_id, path, sizeof(path));
+	sub->memcg_path = strdup(path);
+	return sub->memcg_path ? 0 : -ENOMEM;
+}
+
 int req_subscribe(struct req_ctx *ctx, const Request *req, Response *resp)
 {
 	const Reclaim__V1__Subscribe *sb = req->subscribe;
@@ -790,6 +855,8 @@ int req_subscribe(struct req_ctx *ctx, const Request *req, Response *resp)
 		ret = trace_mask(ctx, sb, resp, &sub->trace_mask);
 	else if (ret == 0)
 		ret = req_memcg_resolve_visible(ctx, "memcg", sb->memcg, resp, &sub->memcg_id);
+	if (ret == 0 && !sub->trace)
+		ret = sub_keep_path(ctx, sub);
 	if (ret < 0)
 		goto fail;
 
@@ -805,6 +872,12 @@ int req_subscribe(struct req_ctx *ctx, const Request *req, Response *resp)
 		if (ret == 0)
 			psi_trigger_arm(&sub->trig, trig.kind == PSI_FULL ? psi.full.total_usec :
 					psi.some.total_usec);
+		/* Told when the group is removed, at once: no sample is needed to find out. */
+		if (ret == 0)
+			ret = sub->listener_id = rcl_pressure_listen(ctx->engine, sub->memcg_id,
+								     RCL_PRESSURE_NONE,
+								     RCL_PRESSURE_LOCAL,
+								     on_pressure, sub);
 	} else {
 		/* This group and its whole subtree, as the wire API promises. */
 		ret = rcl_pressure_listen(ctx->engine, sub->memcg_id, engine_level(sb->min_level),

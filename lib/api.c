@@ -241,6 +241,7 @@ int rcl_memcg_delete(struct rcl_engine *engine, uint32_t id)
 	memcg_tree_lock(engine);
 	memcg->online = false;
 	memcg_tree_unlock(engine);
+	vmpressure_offline(memcg);
 	page_counter_set_min(&memcg->memory, 0);
 	page_counter_set_low(&memcg->memory, 0);
 	lru_add_drain_all(engine);	/* pages in LRU vectors become reclaimable */
@@ -666,7 +667,7 @@ int rcl_pressure_listen(struct rcl_engine *engine, uint32_t memcg_id,
 	struct mem_cgroup *memcg;
 	int id;
 
-	if (!fn || (int)level < RCL_PRESSURE_LOW || (int)level >= RCL_PRESSURE_NR_LEVELS ||
+	if (!fn || (int)level < RCL_PRESSURE_NONE || (int)level >= RCL_PRESSURE_NR_LEVELS ||
 	    (unsigned int)mode > RCL_PRESSURE_LOCAL)
 		return -EINVAL;
 	ev = calloc(1, sizeof(*ev));

@@ -806,7 +806,8 @@ void mem_cgroup_free(struct rcl_engine *engine, struct mem_cgroup *memcg)
 		clockpro_exit(&memcg->nodeinfo[nid]->lruvec);
 		free(memcg->nodeinfo[nid]);
 	}
-	/* Pressure listeners die with their group (the kernel's vmpressure_cleanup). */
+	/* Listeners went when it was removed (vmpressure_offline); the engine's end frees
+	 * those of the groups still online. */
 	while (memcg->vmpressure.listeners) {
 		struct vmpressure_listener *ev = memcg->vmpressure.listeners;
 

@@ -7,6 +7,7 @@
  * pressure flag. Reclaim reaching priority 3 is critical at once. Caller holds mm_lock; the
  * current level is read without it (vmpressure_current).
  */
+#include <stdlib.h>
 #include <time.h>
 
 #include "memcontrol.h"
@@ -53,12 +54,29 @@ static bool vmpressure_event(struct mem_cgroup *memcg, enum rcl_pressure_level l
 			continue;
 		if (signalled && ev->mode == RCL_PRESSURE_DEFAULT)
 			continue;
-		if (level < ev->level)
-			continue;
+		if (level < ev->level || ev->level == RCL_PRESSURE_NONE)
+			continue;	/* below its level, or it only waits for the removal */
 		ev->fn(ev->arg, memcg->user_id, level);
 		ret = true;
 	}
 	return ret;
+}
+
+/*
+ * @memcg is being removed: tell each of its listeners once, with RCL_PRESSURE_NONE, and drop
+ * them, as the kernel's mem_cgroup_css_offline signals every event registered on the cgroup
+ * and removes it (memcg_event_remove), so that a listener learns the group went instead of
+ * hearing nothing more. Listeners of its ancestors stay.
+ */
+void vmpressure_offline(struct mem_cgroup *memcg)
+{
+	struct vmpressure_listener *ev;
+
+	while ((ev = memcg->vmpressure.listeners)) {
+		memcg->vmpressure.listeners = ev->next;
+		ev->fn(ev->arg, memcg->user_id, RCL_PRESSURE_NONE);
+		free(ev);
+	}
 }
 
 /* Deliver a subtree window's level from @memcg up to the root. */

@@ -49,5 +49,6 @@ void vmpressure(gfp_t gfp, struct mem_cgroup *memcg, bool tree, unsigned long sc
 void vmpressure_prio(gfp_t gfp, struct mem_cgroup *memcg, int prio);
 enum rcl_pressure_level vmpressure_current(const struct vmpressure *vmpr, uint64_t now);
 enum rcl_pressure_level vmpressure_level_now(const struct vmpressure *vmpr);
+void vmpressure_offline(struct mem_cgroup *memcg);
 
 #endif /* RCL_VMPRESSURE_H */

@@ -375,16 +375,23 @@ static int subscribe(struct rclc *c, const char *kind, const char *qlen, uint64_
 	return 0;
 }
 
+/* Whether the stream ended: an Ended event came (the memcg watched was removed). */
+static int ended;
+
 /* Take every event already pushed (waiting at most TIMEOUT_MS for each). */
 static void drain_events(struct rclc *c, int timeout_ms, uint64_t *n, int *overflow,
 			 uint64_t *dropped)
 {
 	Reclaim__V1__Response *ev;
 
-	while (!*overflow && rclc_next_push(c, timeout_ms, &ev) == 0) {
+	while (!*overflow && !ended && rclc_next_push(c, timeout_ms, &ev) == 0) {
 		if (ev->event->event_case == RECLAIM__V1__EVENT__EVENT_OVERFLOW) {
 			*overflow = 1;
 			*dropped = ev->event->overflow->events_dropped;
+		} else if (ev->event->event_case == RECLAIM__V1__EVENT__EVENT_ENDED) {
+			ended = 1;
+			printf("ended: %s\n", ev->event->ended->reason);
+			fflush(stdout);
 		} else {
 			(*n)++;
 		}
@@ -413,7 +420,8 @@ static int cmd_events(struct rclc *c, const char *kind, const char *qlen)
 			drain_events(c, 0, &n, &overflow, &dropped);
 			if (!fgets(line, sizeof(line), stdin))
 				return 0;
-			printf("events=%llu overflow=%d\n", (unsigned long long)n, overflow);
+			printf("events=%llu overflow=%d%s\n", (unsigned long long)n, overflow,
+			       ended ? " ended=1" : "");
 			fflush(stdout);
 		}
 	}

@@ -417,7 +417,7 @@ END_TEST
 /*
  * Through the API: reclaim that reaches priority 3 closes a critical window; the current
  * level is critical, and none once that window is older than 5 s (its time is moved back
- * rather than slept through). Listeners cannot ask for "none".
+ * rather than slept through).
  */
 START_TEST(test_pressure_level_decays)
 {
@@ -447,22 +447,64 @@ START_TEST(test_pressure_level_decays)
 }
 END_TEST
 
-static void no_event(void *arg, uint32_t memcg_id, enum rcl_pressure_level level)
+/* What one listener heard: its calls, the last level, and removals (calls with "none"). */
+struct heard {
+	unsigned int calls, removed;
+	enum rcl_pressure_level last;
+};
+
+static void on_heard(void *arg, uint32_t memcg_id, enum rcl_pressure_level level)
 {
-	(void)arg;
+	struct heard *h = arg;
+
 	(void)memcg_id;
-	(void)level;
+	h->calls++;
+	h->last = level;
+	h->removed += level == RCL_PRESSURE_NONE;
 }
 
-START_TEST(test_pressure_listen_rejects_none)
+/*
+ * A group removed tells each of its listeners once, with "none", and drops them, as the
+ * kernel's css_offline signals every event registered on the cgroup (memcg_event_remove). A
+ * listener for "none" hears only that. Its ancestors' listeners are not told; a level outside
+ * the enum is refused.
+ */
+START_TEST(test_pressure_listeners_told_of_removal)
 {
+	struct heard only_removal = { 0 }, low = { 0 }, above = { 0 };
 	struct fixture f;
+	int id_removal, id_low;
+	uint32_t g;
 
 	fixture_setup(&f, 16, 0, 1);
-	ck_assert_int_eq(rcl_pressure_listen(f.e, RCL_MEMCG_ROOT, RCL_PRESSURE_NONE,
-					     RCL_PRESSURE_DEFAULT, no_event, NULL), -EINVAL);
+	g = mkcg(f.e, RCL_MEMCG_ROOT, "g");
+	ck_assert_int_eq(rcl_pressure_listen(f.e, g, RCL_PRESSURE_NR_LEVELS,
+					     RCL_PRESSURE_DEFAULT, on_heard, &low), -EINVAL);
+	id_removal = rcl_pressure_listen(f.e, g, RCL_PRESSURE_NONE, RCL_PRESSURE_LOCAL,
+					 on_heard, &only_removal);
+	id_low = rcl_pressure_listen(f.e, g, RCL_PRESSURE_LOW, RCL_PRESSURE_HIERARCHY,
+				     on_heard, &low);
+	ck_assert_int_ge(id_removal, 0);
+	ck_assert_int_ge(id_low, 0);
 	ck_assert_int_ge(rcl_pressure_listen(f.e, RCL_MEMCG_ROOT, RCL_PRESSURE_LOW,
-					     RCL_PRESSURE_DEFAULT, no_event, NULL), 0);
+					     RCL_PRESSURE_HIERARCHY, on_heard, &above), 0);
+	lock(f.e);
+	vmpressure_prio(GFP_KERNEL, mem_cgroup_from_user_id(f.e, g), 3);
+	unlock(f.e);
+	ck_assert_uint_eq(low.calls, 1);
+	ck_assert_int_eq(low.last, RCL_PRESSURE_CRITICAL);
+	ck_assert_uint_eq(above.calls, 1);
+	ck_assert_uint_eq(only_removal.calls, 0);
+
+	ck_assert_int_eq(rcl_memcg_delete(f.e, g), 0);
+	ck_assert_uint_eq(only_removal.calls, 1);
+	ck_assert_uint_eq(only_removal.removed, 1);
+	ck_assert_uint_eq(low.calls, 2);
+	ck_assert_uint_eq(low.removed, 1);
+	ck_assert_uint_eq(above.calls, 1);
+	ck_assert_uint_eq(above.removed, 0);
+	ck_assert_int_eq(rcl_pressure_unlisten(f.e, g, id_removal), -ENOENT);
+	ck_assert_int_eq(rcl_pressure_unlisten(f.e, g, id_low), -ENOENT);
 	fixture_teardown(&f);
 }
 END_TEST
@@ -1012,7 +1054,7 @@ static Suite *make_suite(void)
 	tc = tcase_create("vmpressure");
 	tcase_add_test(tc, test_pressure_current_rule);
 	tcase_add_test(tc, test_pressure_level_decays);
-	tcase_add_test(tc, test_pressure_listen_rejects_none);
+	tcase_add_test(tc, test_pressure_listeners_told_of_removal);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("psi");
 	tcase_add_test(tc, test_psi_full_needs_every_task_stalled);

@@ -9,7 +9,8 @@
 struct rcl_engine;
 
 enum rcl_pressure_level {
-	RCL_PRESSURE_NONE,	/* no reclaim window lately (rcl_pressure_now only) */
+	RCL_PRESSURE_NONE,	/* no reclaim window lately (rcl_pressure_now); to a listener:
+				 * its group was removed (rcl_pressure_fn) */
 	RCL_PRESSURE_LOW,
 	RCL_PRESSURE_MEDIUM,
 	RCL_PRESSURE_CRITICAL,
@@ -25,10 +26,15 @@ enum rcl_pressure_mode {
 
 extern const char *const rcl_pressure_level_names[RCL_PRESSURE_NR_LEVELS];
 
-/* Called with the engine's lock held: copy what is needed and return quickly. */
+/*
+ * Called with the engine's lock held: copy what is needed and return quickly. When the group
+ * listened to is removed, the listener is called once more with RCL_PRESSURE_NONE and is then
+ * gone (rcl_pressure_unlisten of it says -ENOENT).
+ */
 typedef void (*rcl_pressure_fn)(void *arg, uint32_t memcg_id, enum rcl_pressure_level level);
 
-/* Register a listener on @memcg_id for levels >= @level. Returns a listener id >= 0 or -errno. */
+/* Register a listener on @memcg_id for levels >= @level; RCL_PRESSURE_NONE: for no level,
+ * only the group's removal. Returns a listener id >= 0 or -errno. */
 int rcl_pressure_listen(struct rcl_engine *engine, uint32_t memcg_id,
 			enum rcl_pressure_level level, enum rcl_pressure_mode mode,
 			rcl_pressure_fn fn, void *arg);
