@@ -1205,25 +1205,45 @@ int req_map_region(struct req_ctx *ctx, const Request *req, Response *resp)
 	reclaim__v1__map_region_reply__init(r);
 	r->region_id = rec.id;
 	r->pages = pages;
+	r->loss_notice = mapfd_loss_notice(ctx->server->mapfd);
 	resp->msg_case = RESP(MAP_REGION);
 	resp->map_region = r;
 	return 0;
 }
 
+/* Why UnmapRegion of ID found no mapping of this connection: what region_get says of the
+ * region, or that this connection has not mapped it. */
+static int unmap_refused(struct req_ctx *ctx, uint64_t id, Response *resp)
+{
+	struct region_rec rec;
+	int ret = region_get(ctx, id, resp, &rec, false);
+
+	if (ret < 0)
+		return ret;
+	status_set(resp, CODE(NOT_FOUND), "unmap region: this connection has not mapped region %"
+		   PRIu32, rec.id);
+	return -ENOENT;
+}
+
+/*
+ * UnmapRegion. The caller's own mapping goes whatever became of its region: one lost to an
+ * OOM kill (its region gone) is unmapped all the same, giving back its descriptors and its
+ * count against max-client-mapped-regions without closing the connection. Only this
+ * connection's mappings are looked at, so that needs no other check; without one, the
+ * refusal says what is wrong with the region, or that this connection has not mapped it.
+ */
 int req_unmap_region(struct req_ctx *ctx, const Request *req, Response *resp)
 {
 	Reclaim__V1__UnmapRegionReply *r = malloc(sizeof(*r));
-	struct region_rec rec;
-	int ret;
+	uint64_t id = req->unmap_region->region_id;
+	int ret = -ENOENT;
 
 	if (!r)
 		return -ENOMEM;
-	ret = region_get(ctx, req->unmap_region->region_id, resp, &rec, false);
-	if (ret == 0 && mapfd_unmap(ctx->server->mapfd, ctx->session_id, rec.id) < 0) {
-		status_set(resp, CODE(NOT_FOUND), "unmap region: this connection has not mapped "
-			   "region %" PRIu32, rec.id);
-		ret = -ENOENT;
-	}
+	if (id && id <= UINT32_MAX)
+		ret = mapfd_unmap(ctx->server->mapfd, ctx->session_id, (uint32_t)id);
+	if (ret < 0)
+		ret = unmap_refused(ctx, id, resp);
 	if (ret < 0) {
 		free(r);
 		return ret;
