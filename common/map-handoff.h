@@ -23,5 +23,11 @@ struct map_handoff {
 
 /* It registered MINOR faults too and drops the entries the hint pipe names (hinting faults). */
 #define MAP_HANDOFF_HINTS	0x1U
+/*
+ * It keeps the hint pipe's read end as long as the mapping exists and takes its end of file
+ * as this mapping's loss (MapRegionReply.loss_notice, which it may say only when offered:
+ * an older daemon refuses a flag it does not know).
+ */
+#define MAP_HANDOFF_LOSS_NOTICE	0x2U
 
 #endif

@@ -56,16 +56,21 @@
  * bytes the request wrote, at once, and a concurrent take-back waits for the lock.
  *
  * Gone. A client that closes its connection loses its mappings (the pages are taken back). A
- * RegionFree of a mapped region, from any connection, is refused (mapfd_free_begin): it would
- * shut the mapping's connection down, and that connection's other regions would go with it.
+ * RegionFree of a mapped region, from any connection, is refused (mapfd_free_begin): the
+ * client asked for no such thing, and before loss notices it cost the mapping's connection.
  * A region that dies under a mapping all the same (OOM killed, or freed with the connection
  * that made it, unless persistent), a fault the engine cannot serve, or a userfaultfd in
- * error shut the connection down: the client library sees the hang-up and turns
- * its blocked and later accesses into SIGSEGV with a message, never zeros. A region that dies
- * before the handoff is in (the connection to shut down not yet known to the mapping) fails the
- * handoff instead, which closes the connection: the mapping never goes live. A lost mapping's
+ * error loses the mapping (mapping_lose), and the client library turns its blocked and later
+ * accesses into SIGSEGV with a message, never zeros. As the kernel's OOM killer kills the task
+ * that owns the memory and not its neighbours, the loss is the mapping's alone: a client
+ * that takes loss notices (MAP_HANDOFF_LOSS_NOTICE, offered in MapRegionReply) is told by the
+ * end of the mapping's pipe, and the connection, its other mappings and its requests go on.
+ * An older client knows no such notice; its only word is the connection's hang-up, so its
+ * connection is shut down as before. Which of the two is the handoff's to say: a region that
+ * dies before the handoff is in leaves the ending to xfer_handoff. A lost mapping's
  * faults are not served: its userfaultfd leaves the fault thread's epoll set, or its unread
- * faults would wake that thread at once, again and again (level-triggered).
+ * faults would wake that thread at once, again and again (level-triggered). It stays listed
+ * (its descriptors, its count against its uid) until the client unmaps it or goes.
  *
  * Lifetime: a mapping is on the table's list while it can be found; taken off (by a worker),
  * detached from the engine, and then handed to the fault thread's graveyard, which alone
@@ -121,6 +126,13 @@
 
 enum mapping_state { MAP_PREPARED, MAP_LIVE };
 
+/* How a lost mapping is ended for its client (mapping_lose). */
+enum mapping_ending {
+	MAP_END_UNSAID,		/* before the handoff: xfer_handoff ends a loss itself */
+	MAP_END_CONNECTION,	/* an older client: shut the whole connection down */
+	MAP_END_NOTICE,		/* end the mapping's pipe: this mapping alone is lost */
+};
+
 struct mapping {
 	struct mapfd *mf;
 	uint32_t region_id;
@@ -134,10 +146,13 @@ struct mapping {
 	int hint_rfd;			/* the hint pipe's read end, until it is sent */
 	int hint_wfd;			/* its write end: reclaim's requests to drop entries */
 	atomic_bool hints;		/* the client registered MINOR faults and reads the pipe */
-	atomic_int sockfd;		/* a dup of the connection: shut down when lost */
+	atomic_int sockfd;		/* a dup of the connection: shut down when lost, to
+					 * a client that takes no loss notices */
+	atomic_int ending;		/* enum mapping_ending: set once, by xfer_handoff */
 	uint64_t base;			/* the client's address of page 0 */
 	atomic_bool dead;		/* off the list: the fault thread skips it */
-	atomic_bool lost;		/* the connection was shut down for it */
+	atomic_bool lost;		/* its client was told (mapping_lose), or is told at
+					 * the handoff */
 	atomic_uint helper_refs;	/* faults of it handed to helpers and not yet served,
 					 * and take-backs running without the engine's lock
 					 * (map_get): the graveyard keeps it (and its uffd)
@@ -166,6 +181,8 @@ struct mapfd {
 					 * serving what it gave: the graveyard waits for 0 */
 	int epfd;
 	int wakefd;			/* eventfd: stop, or graveyard to reap */
+	int nullfd;			/* /dev/null: what a lost mapping's pipe end becomes
+					 * (mapping_notice_loss); -1: no loss notices offered */
 	atomic_bool stopping;
 	struct fault_poll poll;		/* busy-poll window after a fault (fault-poll.h): the
 					 * fault thread's alone, but the window's gauge */
@@ -311,7 +328,7 @@ static int map_io(void *arg, uint64_t idx, size_t off, void *buf, size_t len, bo
 	return (size_t)n == len ? 0 : -EIO;
 }
 
-static void mapping_lose(struct mapping *m);
+static const char *mapping_lose(struct mapping *m);
 
 static int map_evict(void *arg, uint64_t idx, void *frame)
 {
@@ -335,32 +352,29 @@ static int map_evict(void *arg, uint64_t idx, void *frame)
 	/*
 	 * Punched or not, the page is consistent: out of the memfd with its bytes in the frame
 	 * (0), or still in the memfd and mapped out (an error). A writer that waits on the
-	 * write-protect would wait for ever if it stayed: then the client must go.
+	 * write-protect would wait for ever if it stayed: then the mapping must go (the
+	 * library's wake of a lost mapping sends that writer into SIGSEGV).
 	 */
-	if (protected && map_protect(m, idx, 1, false) < 0) {
+	if (protected && map_protect(m, idx, 1, false) < 0)
 		log_err("region %" PRIu32 ": cannot un-protect page %" PRIu64 " of connection %"
-			PRIu64 ": closing it", m->region_id, idx, m->session_id);
-		mapping_lose(m);
-	}
+			PRIu64 ": %s", m->region_id, idx, m->session_id, mapping_lose(m));
 	return err;
 }
 
 /*
  * Un-protect a run (@why: 0, or the write-protect's failure, which may have protected part of
- * it). A writer caught by the protect waits until then: if it cannot be done, the client must
+ * it). A writer caught by the protect waits until then: if it cannot be done, the mapping must
  * go rather than hang.
  */
 static void map_unprotect_run(struct mapping *m, uint64_t idx, unsigned int n, int why)
 {
 	int err = map_protect(m, idx, n, false);
 
-	if (err && err != -ENOENT && err != -ESRCH) {
+	if (err && err != -ENOENT && err != -ESRCH)
 		log_err("region %" PRIu32 ": cannot un-protect pages %" PRIu64 "-%" PRIu64
-			" of connection %" PRIu64 "%s%s: closing it", m->region_id, idx,
-			idx + n - 1, m->session_id, why ? " after a failed write-protect: " : "",
-			why ? strerror(-why) : "");
-		mapping_lose(m);
-	}
+			" of connection %" PRIu64 "%s%s: %s", m->region_id, idx, idx + n - 1,
+			m->session_id, why ? " after a failed write-protect: " : "",
+			why ? strerror(-why) : "", mapping_lose(m));
 }
 
 /*
@@ -409,25 +423,60 @@ static int map_evict_run(void *arg, uint64_t idx, unsigned int n, void *const *f
 	return err ? err : -EIO;
 }
 
-/* Shut the client's connection down: its library turns the mapping's accesses into SIGSEGV. */
-static void mapping_lose(struct mapping *m)
+/* An older client's only word of a loss: the hang-up of its whole connection. */
+static const char *mapping_shut_connection(struct mapping *m)
 {
-	int fd;
+	int fd = atomic_load(&m->sockfd);
 
-	if (atomic_exchange(&m->lost, true))
-		return;
-	fd = atomic_load(&m->sockfd);
 	if (fd >= 0)
 		shutdown(fd, SHUT_RDWR);
+	return "closing that connection (its client takes no loss notices)";
+}
+
+/*
+ * Tell M's client that M alone is lost: end the pipe whose read end it keeps for this (the
+ * hint pipe; no other process holds its write end). Reclaim may be writing hints to it at
+ * this moment (map_hint, under no lock of ours), so the descriptor is not closed, which would
+ * let its number be reused under that writer: it is pointed at /dev/null in one step, which
+ * closes the pipe's write end all the same. A write in flight ends first; later ones go
+ * nowhere.
+ */
+static const char *mapping_notice_loss(struct mapping *m)
+{
+	if (dup3(m->mf->nullfd, m->hint_wfd, O_CLOEXEC) < 0) {
+		log_err("region %" PRIu32 ": cannot end the loss notice pipe of connection %"
+			PRIu64 ": %m", m->region_id, m->session_id);
+		return mapping_shut_connection(m);
+	}
+	return "ending that mapping alone (the connection goes on)";
+}
+
+/*
+ * M is lost: its library makes it PROT_NONE and turns its accesses into SIGSEGV. How it
+ * learns that is the handoff's to say (ending): before the handoff is in, nothing is done
+ * here, as xfer_handoff stores the ending before it looks at lost (both sequentially
+ * consistent): a loss it does not see is ended here. What was done, for the log.
+ */
+static const char *mapping_lose(struct mapping *m)
+{
+	if (atomic_exchange(&m->lost, true))
+		return "lost already";
+	switch (atomic_load(&m->ending)) {
+	case MAP_END_NOTICE:
+		return mapping_notice_loss(m);
+	case MAP_END_CONNECTION:
+		return mapping_shut_connection(m);
+	default:
+		return "its handoff ends it";
+	}
 }
 
 static void map_lost(void *arg)
 {
 	struct mapping *m = arg;
 
-	log_info("region %" PRIu32 " went away while connection %" PRIu64 " mapped it: closing "
-		 "that connection", m->region_id, m->session_id);
-	mapping_lose(m);
+	log_info("region %" PRIu32 " went away while connection %" PRIu64 " mapped it: %s",
+		 m->region_id, m->session_id, mapping_lose(m));
 }
 
 static void fault_helper_put(struct mapfd *mf, struct mapping *m);
@@ -610,7 +659,7 @@ int mapfd_free_begin(struct mapfd *mf, uint32_t region_id, uint64_t session_id,
 
 	pthread_mutex_lock(&mf->lock);
 	TAILQ_FOREACH(m, &mf->list, link) {
-		/* A lost one's region is gone already, or its connection is going. */
+		/* A lost one's client was told already: a free takes nothing more from it. */
 		if (m->region_id == region_id && !atomic_load(&m->lost)) {
 			*ret_session = m->session_id;
 			err = -EBUSY;
@@ -663,6 +712,7 @@ int mapfd_prepare(struct mapfd *mf, uint32_t region_id, uint64_t nr_pages, uint6
 	m->nr_pages = nr_pages;
 	m->uffd = -1;
 	atomic_init(&m->sockfd, -1);
+	atomic_init(&m->ending, MAP_END_UNSAID);
 	m->memfd = m->devfd = m->hint_rfd = m->hint_wfd = -1;
 	/* From before the engine attaches the mapping until it is on the list, where a free
 	 * (mapfd_free_begin) finds it: no free may start meanwhile, nor be under way. */
@@ -782,9 +832,8 @@ static void handle_fault(struct mapfd *mf, struct mapping *m, const struct uffd_
 		return;
 	if (addr < m->base || addr - m->base >= m->nr_pages * MAP_PAGE_SIZE) {
 		log_info("connection %" PRIu64 ": a fault outside its mapping of region %" PRIu32
-			 " (it registered more than it mapped): closing it", m->session_id,
-			 m->region_id);
-		mapping_lose(m);
+			 " (it registered more than it mapped): %s", m->session_id, m->region_id,
+			 mapping_lose(m));
 		return;
 	}
 	rcl_thread_busy(mf->engine, true);	/* a task for PSI while it serves the fault */
@@ -813,12 +862,10 @@ static void handle_fault(struct mapfd *mf, struct mapping *m, const struct uffd_
 	 * ESRCH: the client's mm is. A stale fault message, nobody to answer. */
 	if (err == -ENOENT || err == -ESRCH)
 		return;
-	if (err && !atomic_load(&m->dead)) {
+	if (err && !atomic_load(&m->dead))
 		log_err("region %" PRIu32 ": the fault of connection %" PRIu64 " at page %" PRIu64
-			" cannot be served (%s): closing that connection", m->region_id,
-			m->session_id, (addr - m->base) / MAP_PAGE_SIZE, strerror(-err));
-		mapping_lose(m);
-	}
+			" cannot be served (%s): %s", m->region_id, m->session_id,
+			(addr - m->base) / MAP_PAGE_SIZE, strerror(-err), mapping_lose(m));
 }
 
 /*
@@ -1087,19 +1134,20 @@ static unsigned int handle_uffd(struct mapfd *mf, struct mapping *m, uint32_t ev
 		return 0;
 	}
 	if (events & (EPOLLERR | EPOLLHUP)) {
-		log_info("connection %" PRIu64 ": its userfaultfd for region %" PRIu32 " is in "
-			 "error: closing it", m->session_id, m->region_id);
 		fault_unwatch(mf, m);
-		mapping_lose(m);
+		log_info("connection %" PRIu64 ": its userfaultfd for region %" PRIu32 " is in "
+			 "error: %s", m->session_id, m->region_id, mapping_lose(m));
 		return 0;
 	}
 	n = read(m->uffd, msgs, sizeof(msgs));
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EINTR) {
-			log_info("connection %" PRIu64 ": reading its userfaultfd failed: %m",
-				 m->session_id);
+			int err = errno;
+
 			fault_unwatch(mf, m);
-			mapping_lose(m);
+			log_info("connection %" PRIu64 ": reading its userfaultfd for region %"
+				 PRIu32 " failed (%s): %s", m->session_id, m->region_id,
+				 strerror(err), mapping_lose(m));
 		}
 		return 0;
 	}
@@ -1261,6 +1309,10 @@ int mapfd_new(struct rcl_engine *engine, struct rawpages *raw, unsigned int poll
 	TAILQ_INIT(&mf->graveyard);
 	mf->epfd = epoll_create1(EPOLL_CLOEXEC);
 	mf->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	mf->nullfd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (mf->nullfd < 0)
+		log_warning("mapped regions: cannot open /dev/null (%m): a lost mapping closes "
+			    "its client's whole connection");
 	mf->cover_kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (mf->epfd < 0 || mf->wakefd < 0 || mf->cover_kick < 0 ||
 	    epoll_ctl(mf->epfd, EPOLL_CTL_ADD, mf->wakefd, &ev) < 0) {
@@ -1322,6 +1374,8 @@ void mapfd_free(struct mapfd *mf)
 		close(mf->epfd);
 	if (mf->wakefd >= 0)
 		close(mf->wakefd);
+	if (mf->nullfd >= 0)
+		close(mf->nullfd);
 	if (mf->cover_kick >= 0)
 		close(mf->cover_kick);
 	pthread_mutex_destroy(&mf->lock);
@@ -1419,6 +1473,17 @@ static void xfer_refused(struct session *session, int status)
 	xfer_end(session);
 }
 
+bool mapfd_loss_notice(const struct mapfd *mf)
+{
+	return mf->nullfd >= 0;
+}
+
+/* The flags a handoff may carry: loss notices only where they were offered. */
+static uint32_t handoff_flags(const struct mapfd *mf)
+{
+	return MAP_HANDOFF_HINTS | (mapfd_loss_notice(mf) ? MAP_HANDOFF_LOSS_NOTICE : 0);
+}
+
 /* The whole handoff is in: check it and start serving the client's faults. */
 static void xfer_handoff(struct session *session)
 {
@@ -1426,9 +1491,10 @@ static void xfer_handoff(struct session *session)
 	struct mapping *m = x->m;
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = m };
 	const struct map_handoff *h = &x->h;
+	bool notice = h->flags & MAP_HANDOFF_LOSS_NOTICE;
 
 	if (h->magic != MAP_HANDOFF_MAGIC || h->region_id != m->region_id ||
-	    (h->flags & ~MAP_HANDOFF_HINTS) || h->reserved) {
+	    (h->flags & ~handoff_flags(m->mf)) || h->reserved) {
 		xfer_fail(session, "not a handoff for this region");
 		return;
 	}
@@ -1448,16 +1514,6 @@ static void xfer_handoff(struct session *session)
 		xfer_fail(session, "cannot make its userfaultfd non-blocking");
 		return;
 	}
-	/*
-	 * The region died after the mapping was prepared: map_lost found no connection to shut
-	 * down, and nothing would tell the client. xfer_send stored sockfd before this, and
-	 * mapping_lose sets lost before it reads sockfd (both sequentially consistent): a loss
-	 * not seen here shuts the connection down itself.
-	 */
-	if (atomic_load(&m->lost)) {
-		xfer_fail(session, "the region went away meanwhile");
-		return;
-	}
 	pthread_mutex_lock(&m->mf->lock);
 	m->base = h->base;
 	m->uffd = x->fd;
@@ -1465,6 +1521,23 @@ static void xfer_handoff(struct session *session)
 	atomic_store(&m->hints, (h->flags & MAP_HANDOFF_HINTS) != 0);
 	m->state = MAP_LIVE;
 	pthread_mutex_unlock(&m->mf->lock);
+	/*
+	 * The region may have died since the mapping was prepared: mapping_lose then left the
+	 * ending to us, not knowing how to tell this client. It reads the ending after it sets
+	 * lost, we read lost after we store the ending (both sequentially consistent): a loss
+	 * not seen here is ended there.
+	 */
+	atomic_store(&m->ending, notice ? MAP_END_NOTICE : MAP_END_CONNECTION);
+	if (atomic_load(&m->lost) && !notice) {
+		xfer_fail(session, "the region went away meanwhile");
+		return;
+	}
+	if (atomic_load(&m->lost)) {
+		log_info("connection %" PRIu64 ": region %" PRIu32 " went away while its mapping "
+			 "was handed over: %s", session->id, m->region_id, mapping_notice_loss(m));
+		xfer_end(session);	/* its faults are never served: not watched */
+		return;
+	}
 	if (epoll_ctl(m->mf->epfd, EPOLL_CTL_ADD, m->uffd, &ev) < 0) {
 		xfer_fail(session, "cannot watch its userfaultfd");
 		return;
