@@ -25,6 +25,14 @@
  * monitor thread watches each mapped connection (a dup of its socket) for hang-up, then makes
  * the mapping PROT_NONE and wakes its blocked faults: every access then gets SIGSEGV.
  *
+ * Loss notices. The daemon may lose one mapping while the connection lives (its region
+ * OOM-killed or freed with the connection that made it, a fault it cannot serve). Where its
+ * answer offers it (loss_notice), the library keeps the third descriptor for the mapping's
+ * whole life, hints or not, and says so in the handoff: the daemon then ends that pipe to
+ * say "this mapping is lost", and the monitor does for that mapping alone what a hang-up
+ * does for all of the connection's. A daemon that does not offer it shuts the connection
+ * down instead, as it always did.
+ *
  * The table of mappings is a fixed array the signal handler can read without locks.
  */
 #include <errno.h>
@@ -61,7 +69,10 @@ struct map_ent {
 	size_t bytes;
 	int uffd;
 	int mon_fd;			/* the monitor's dup of the connection; it closes it */
-	int hint_fd;			/* the hint pipe, -1 without hints; the monitor closes it */
+	int hint_fd;			/* the hint pipe, -1 without hints or notices; the
+					 * monitor closes it */
+	bool hints;			/* the pipe names pages to drop (MAP_HANDOFF_HINTS) */
+	bool notice;			/* its end is this mapping's loss (MAP_HANDOFF_LOSS_NOTICE) */
 	pid_t pid;			/* the process that mapped it (a forked child is not it) */
 };
 
@@ -113,8 +124,8 @@ static void segv_handler(int sig, siginfo_t *si, void *uc)
 		if (getpid() != e->pid)
 			n += put_str(msg + n, " is not mapped in a forked child (MADV_DONTFORK)\n");
 		else if (st == MAP_LOST)
-			n += put_str(msg + n, " lost: reclaimd dropped it (gone, or the region "
-					      "freed)\n");
+			n += put_str(msg + n, " lost: reclaimd dropped it (its region OOM-killed "
+					      "or freed, or reclaimd gone)\n");
 		else
 			n += put_str(msg + n, ": access refused\n");
 		if (write(STDERR_FILENO, msg, n) < 0)
@@ -136,7 +147,7 @@ static void segv_handler(int sig, siginfo_t *si, void *uc)
 
 /* ---- the monitor ------------------------------------------------------------------------- */
 
-/* The connection of E hung up: no one serves its faults any more. */
+/* The connection of E hung up, or the daemon ended E alone: no one serves its faults any more. */
 static void map_lose(struct map_ent *e)
 {
 	struct uffdio_range range = { .start = e->base, .len = e->bytes };
@@ -150,23 +161,29 @@ static void map_lose(struct map_ent *e)
 #define HINTS_AT_ONCE	512
 
 /*
- * Reclaimd aged the pages the hint pipe names: drop our entries for them, runs of pages in
- * one call, so that their next access is a hinting fault. The caller holds maps_lock (the
- * mapping stays while we do). An index past the region is ignored; a pipe at its end (the
- * daemon is gone: the connection's hang-up will say so) is closed.
+ * The pipe of E is readable. Reclaimd aged the pages it names: drop our entries for them, runs
+ * of pages in one call, so that their next access is a hinting fault (only if E takes hints:
+ * without MINOR faults a dropped entry would let a write reach a page being taken back). The
+ * caller holds maps_lock (the mapping stays while we do). An index past the region is
+ * ignored. A pipe at its end is E's loss notice when E takes them (the daemon ended the
+ * mapping, or is gone): E is lost. Otherwise it says nothing the hang-up will not: closed.
  */
-static void map_drop_entries(struct map_ent *e)
+static void map_read_pipe(struct map_ent *e)
 {
 	uint64_t hint[HINTS_AT_ONCE], pages = e->bytes / 4096;
 	ssize_t n = read(e->hint_fd, hint, sizeof(hint));
 	size_t i, j, nr;
 
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		if (e->notice) {
+			map_lose(e);	/* the monitor closes the pipe with the mapping */
+			return;
+		}
 		close(e->hint_fd);
 		e->hint_fd = -1;
 		return;
 	}
-	nr = n > 0 ? (size_t)n / sizeof(hint[0]) : 0;
+	nr = n > 0 && e->hints ? (size_t)n / sizeof(hint[0]) : 0;
 	for (i = 0; i < nr; i = j) {
 		for (j = i + 1; j < nr && hint[j] == hint[j - 1] + 1; j++)
 			;
@@ -225,7 +242,7 @@ static void *monitor(void *arg)
 				continue;
 			if (pfd[i].fd == e->hint_fd) {
 				if (pfd[i].revents)
-					map_drop_entries(e);
+					map_read_pipe(e);
 				continue;
 			}
 			if (pfd[i].revents & (POLLRDHUP | POLLHUP | POLLERR))
@@ -278,6 +295,7 @@ static void setup(void)
 static int decode_map(struct rclc *c, Reclaim__V1__Response **respp, const struct rclc_out *o)
 {
 	*(uint64_t *)o->p[0] = (*respp)->map_region->pages;
+	*(bool *)o->p[1] = (*respp)->map_region->loss_notice;	/* false from an older daemon */
 	return 0;
 }
 
@@ -295,6 +313,17 @@ static bool hints_wanted(const struct uffdio_api *api)
 	if (env && !strcmp(env, "0"))
 		return false;
 	return api->features & UFFD_FEATURE_MINOR_SHMEM;
+}
+
+/*
+ * Does this process take the loss notices the daemon offers? Not when told not to: then a
+ * lost mapping costs its whole connection, as with a library older than them.
+ */
+static bool notice_wanted(bool offered)
+{
+	const char *env = getenv("RECLAIMD_MAP_LOSS_NOTICE");
+
+	return offered && !(env && !strcmp(env, "0"));
 }
 
 /* Make our userfaultfd from the daemon's device descriptor and map the memfd under it. */
@@ -389,7 +418,8 @@ int rclc_map(struct rclc *c, uint64_t region_id, void **ret_addr, size_t *ret_by
 	Reclaim__V1__MapRegion mr = RECLAIM__V1__MAP_REGION__INIT;
 	struct map_handoff h = { .magic = MAP_HANDOFF_MAGIC, .region_id = region_id };
 	uint64_t pages = 0;
-	struct rclc_out o = { .p = { &pages } };
+	bool notice = false;
+	struct rclc_out o = { .p = { &pages, &notice } };
 	const char *why = "";
 	int fds[RCLC_MAX_FDS], uffd = -1, hint_fd = -1, r, hr;
 	bool hints = false;
@@ -416,16 +446,17 @@ int rclc_map(struct rclc *c, uint64_t region_id, void **ret_addr, size_t *ret_by
 		return r;	/* refused: the daemon awaits nothing */
 	}
 	h.bytes = pages * 4096;
+	notice = notice_wanted(notice);
 	if (nr != 3) {
 		r = -EPROTO;
 		why = "the answer came without its three descriptors";
 	} else {
 		r = map_local(fds[0], fds[1], (size_t)h.bytes, &addr, &uffd, &hints, &why);
 	}
-	if (r == 0 && hints) {
+	if (r == 0 && (hints || notice)) {
 		hint_fd = fds[2];	/* the monitor reads it */
 		fds[2] = -1;
-		h.flags |= MAP_HANDOFF_HINTS;
+		h.flags |= (hints ? MAP_HANDOFF_HINTS : 0) | (notice ? MAP_HANDOFF_LOSS_NOTICE : 0);
 	}
 	while (nr)
 		if (fds[--nr] >= 0)
@@ -445,6 +476,8 @@ int rclc_map(struct rclc *c, uint64_t region_id, void **ret_addr, size_t *ret_by
 		e->pid = getpid();
 		e->mon_fd = fcntl(rclc_fd(c), F_DUPFD_CLOEXEC, 0);
 		e->hint_fd = hint_fd;
+		e->hints = hints;
+		e->notice = notice;
 		hint_fd = -1;
 		atomic_store(&e->state, MAP_LIVE);
 	}

@@ -591,18 +591,26 @@ int rclc_chmod(struct rclc *c, const char *path, uint32_t mode, struct rclc_file
  * Defined outcomes, never silent zeros:
  * - fork(): the mapping is MADV_DONTFORK: a child that touches it gets SIGSEGV (the library's
  *   handler says "not mapped in a forked child").
- * - the daemon dies or drops the mapping (the region was freed or killed under it): the
- *   library's monitor thread makes the whole mapping PROT_NONE and wakes the threads blocked
- *   on its faults; they and every later access get SIGSEGV, after the library's handler
- *   printed "reclaimd: mapped region N lost: reclaimd dropped it (gone, or the region
- *   freed)" on stderr: the mapping's connection closed, which says no more than that.
+ * - the daemon drops the mapping: its region was OOM-killed (its memcg at memory.max with
+ *   nothing reclaimable, under oom-policy 1), or freed with the connection that made it, or
+ *   the daemon cannot serve a fault of it. As the kernel kills the task that owns the memory,
+ *   this mapping alone is lost: the library's monitor thread makes it PROT_NONE and wakes the
+ *   threads blocked on its faults; they and every later access to it get SIGSEGV, after the
+ *   library's handler printed "reclaimd: mapped region N lost: reclaimd dropped it (its
+ *   region OOM-killed or freed, or reclaimd gone)" on stderr. The connection, its other
+ *   mappings and its requests (the one whose allocation caused the kill among them) go on.
+ *   rclc_unmap() the lost mapping to give its slot back, here and in the daemon.
+ * - the daemon dies, or is older than loss notices (MapRegionReply.loss_notice), or
+ *   RECLAIMD_MAP_LOSS_NOTICE=0 is in the environment: every mapping of the connection ends
+ *   the same way, with the same message, when its connection closes (a loss then closes it).
  * The library installs a SIGSEGV handler (SA_SIGINFO) at the first map; a fault outside
  * its mappings goes to the handler that was there before, or the default action.
  */
 int rclc_map(struct rclc *c, uint64_t region_id, void **ret_addr, size_t *ret_bytes);
 /*
  * Unmap it (munmap, the userfaultfd closed) and tell the daemon, which takes every page back:
- * the bytes written through the mapping are the region's again. rclc_close() unmaps too.
+ * the bytes written through the mapping are the region's again. rclc_close() unmaps too. A
+ * lost mapping is unmapped the same way, its region gone or not.
  */
 int rclc_unmap(struct rclc *c, uint64_t region_id);
 

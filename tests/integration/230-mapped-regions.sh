@@ -203,7 +203,7 @@ exec {go}>&-
 check "killing the daemon ends it with SIGSEGV (exit $rc), no hang" test "$rc" = 139
 check "... having read nothing" bash -c '! grep -q "^read [0-9]" "$0"' "$tmp/out"
 check "... and the library says why" \
-	grep -q "reclaimd: mapped region $rid lost: reclaimd dropped it (gone, or the region freed)" "$tmp/err"
+	grep -q "reclaimd: mapped region $rid lost: reclaimd dropped it (its region OOM-killed or freed, or reclaimd gone)" "$tmp/err"
 pid=
 # Reap the killed daemon's run-notify as stop_daemon does, so the next one can start.
 expect_line "$nfd" '^exit=' || true

@@ -1,6 +1,7 @@
 #!/bin/bash
 # A region freed while the daemon hands its mapping over (MapRegion on one connection, the
-# end of the region's own connection on another, attack14 #1): the client is told. Its
+# end of the region's own connection on another, attack14 #1): the client is told, by the
+# end of that mapping's notice pipe once its handoff is in (loss_notice). Its
 # stores get SIGSEGV with the library's message, never block for ever, and the fault thread
 # does not spin on a fault nobody serves. The window between the mapping prepared and its
 # answer sent is microseconds wide; the daemon's test hook RECLAIMD_TEST_MAP_WAIT_LOST holds
@@ -11,7 +12,7 @@ set -u
 . "$top_srcdir/tests/lib/daemon.sh"
 
 skip_without_userfaultfd
-plan 11
+plan 12
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 # The fault thread's epoll_waits so far: each of its sleeps and busy polls is one.
@@ -48,8 +49,11 @@ rc=$?
 check "... with SIGSEGV (exit $rc)" test "$rc" = 139
 check "... having stored nothing" bash -c '! grep -q "^stored" "$0"' "$tmp/out"
 check "... and the library says why" \
-	grep -q "reclaimd: mapped region $rid lost: reclaimd dropped it (gone, or the region freed)" \
+	grep -q "reclaimd: mapped region $rid lost: reclaimd dropped it (its region OOM-killed or freed, or reclaimd gone)" \
 	"$tmp/err"
+check "... the daemon ending that mapping alone once its handoff came in" \
+	grep -q "region $rid went away while its mapping was handed over: ending that mapping alone" \
+	"$tmp/stderr"
 # A spinning fault thread makes millions of epoll_waits in the seconds above; one that
 # sleeps makes a few (the map, the reaping of the mapping).
 [ "$hung" = yes ] || waits1=$(fault_waits)
