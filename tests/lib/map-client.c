@@ -54,6 +54,25 @@
  *                                       each is freed after its unmap ("freed P after unmap",
  *                                       "freed Q after unmap"); OUTCOME is "ok" or
  *                                       "code=C message=M"
+ *   oomkill KEEP_MEMCG KILL_MEMCG PAGES [unmap]
+ *                                       one connection maps region P of PAGES in KEEP_MEMCG
+ *                                       and region Q of PAGES in KILL_MEMCG (whose max the
+ *                                       test makes PAGES at most, with no swap) and writes
+ *                                       every page of P and three quarters of Q's; then
+ *                                       touches a third region, R, of PAGES / 2 in
+ *                                       KILL_MEMCG on the same connection: the memcg's OOM
+ *                                       kill takes Q ("touched R" once answered). It waits
+ *                                       (bounded) for the library to end Q ("lost Q": its
+ *                                       range PROT_NONE), checks P through the mapping
+ *                                       ("kept P PAGES pages") and the connection ("connection
+ *                                       goes on": Read of P, Q gone), then reads Q: SIGSEGV
+ *                                       ("read Q V" if it returned); "regions P Q R" first.
+ *                                       With "unmap" last it unmaps Q instead ("unmapped
+ *                                       Q": the daemon forgets a lost mapping while the
+ *                                       connection lives) and then P, and ends. If the touch
+ *                                       fails (the connection shut down: no loss notices),
+ *                                       it says "touch R: ERROR", waits until both P and Q
+ *                                       are PROT_NONE ("lost P and Q") and reads Q
  *
  * Exit: 0 when every check held, 1 when one did not (saying which), 77 when this machine or
  * daemon has no userfaultfd (rclc_map -EOPNOTSUPP), 2 for usage, 3 for a connection failure.
@@ -774,6 +793,144 @@ static int cmd_freemapped(struct rclc *c)
 	return 0;
 }
 
+/* ---- oomkill -------------------------------------------------------------------------- */
+
+#define LOST_WAIT_MS	30000	/* how long the library may take to end an OOM-killed mapping */
+
+/* The permissions /proc/self/maps gives the mapping at ADDR ("rw-s"), or "" if none. */
+static void perms_at(const void *addr, char perms[5])
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	unsigned long lo, hi, a = (unsigned long)addr;
+	char line[512];
+
+	perms[0] = '\0';
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) == 3 && lo <= a && a < hi)
+			break;
+		else
+			perms[0] = '\0';
+	if (f)
+		fclose(f);
+}
+
+/* Wait (at most LOST_WAIT_MS) until the library made the mapping at ADDR PROT_NONE. */
+static bool wait_prot_none(const void *addr)
+{
+	const struct timespec ms = { .tv_nsec = 1000000 };
+	char perms[5];
+	int i;
+
+	for (i = 0; i < LOST_WAIT_MS; i++) {
+		perms_at(addr, perms);
+		if (!strncmp(perms, "---", 3))
+			return true;
+		nanosleep(&ms, NULL);
+	}
+	return false;
+}
+
+static int map_new_in(struct rclc *c, const char *memcg, uint64_t pages, uint64_t *ret_id,
+		      volatile uint64_t **ret_base)
+{
+	struct rclc_alloc_opts opts = { .kind = RCLC_REGION_ANON, .memcg = memcg };
+	size_t bytes;
+	void *addr;
+	int r = rclc_alloc(c, pages * PAGE, &opts, ret_id, NULL);
+
+	if (r >= 0 && ret_base)
+		r = rclc_map(c, *ret_id, &addr, &bytes);
+	if (r >= 0 && ret_base)
+		*ret_base = addr;
+	return r;
+}
+
+/* Region P's pages, through the mapping and page 0 through a Read on the connection. */
+static bool kept(struct rclc *c, uint64_t p, volatile uint64_t *pa, uint64_t pages)
+{
+	uint64_t i, word = 0;
+
+	for (i = 0; i < pages; i++)
+		if (pa[i * WORDS] != pattern(i, 1, 0))
+			return false;
+	return rclc_read(c, p, 0, &word, sizeof(word), NULL) >= 0 && word == pattern(0, 1, 0);
+}
+
+/*
+ * The touch that OOM-killed Q failed: the daemon shut the whole connection down (a library
+ * that takes no loss notices). Every mapping of it is lost then: once the library made both
+ * PROT_NONE ("lost P and Q"), a read of Q gets SIGSEGV ("read Q V" if it returned).
+ */
+static int oomkill_cut_off(struct rclc *c, int r, volatile uint64_t *pa, volatile uint64_t *qa)
+{
+	printf("touch R: %s\n", strerror(-r));
+	fflush(stdout);
+	if (!wait_prot_none((const void *)qa) || !wait_prot_none((const void *)pa))
+		return fail(c, "the mappings of a connection shut down are not ended", -ETIMEDOUT);
+	printf("lost P and Q\n");
+	fflush(stdout);
+	printf("read Q %" PRIu64 "\n", qa[0]);
+	return 1;
+}
+
+static int cmd_oomkill(struct rclc *c, const char *keep, const char *kill, uint64_t pages,
+		       bool unmap)
+{
+	struct rclc_range range = { .first_page = 0 };
+	struct rclc_region_info info;
+	volatile uint64_t *pa, *qa;
+	uint64_t p, q, r_id, i;
+	char perms[5];
+	int r;
+
+	if (pages < 4)
+		return 2;
+	r = map_new_in(c, keep, pages, &p, &pa);
+	if (r >= 0)
+		r = map_new_in(c, kill, pages, &q, &qa);
+	if (r >= 0)
+		r = map_new_in(c, kill, pages / 2, &r_id, NULL);
+	if (r < 0)
+		return fail(c, "alloc and map", r);
+	printf("regions %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", p, q, r_id);
+	fflush(stdout);
+	for (i = 0; i < pages; i++)
+		pa[i * WORDS] = pattern(i, 1, 0);
+	for (i = 0; i < pages / 4 * 3; i++)
+		qa[i * WORDS] = pattern(i, 1, 0);
+	/* R's pages do not fit beside Q's: the memcg's OOM kill frees Q, the largest. */
+	range.region_id = r_id;
+	r = rclc_touch(c, &range, true, NULL);
+	if (r < 0)
+		return oomkill_cut_off(c, r, pa, qa);
+	printf("touched R\n");
+	fflush(stdout);
+	if (!wait_prot_none((const void *)qa))
+		return fail(c, "the killed mapping Q is not ended", -ETIMEDOUT);
+	printf("lost Q\n");
+	fflush(stdout);
+	perms_at((const void *)pa, perms);
+	if (strncmp(perms, "rw", 2) || !kept(c, p, pa, pages))
+		return fail(c, "mapping P or its connection", -EIO);
+	printf("kept P %" PRIu64 " pages\n", pages);
+	r = rclc_region_info(c, q, &info);
+	if (r != -ENOENT)
+		return fail(c, "region info of the killed Q", r < 0 ? r : -EEXIST);
+	printf("connection goes on\n");
+	fflush(stdout);
+	if (unmap) {
+		r = rclc_unmap(c, q);
+		if (r < 0)
+			return fail(c, "unmap the lost Q", r);
+		printf("unmapped Q\n");
+		r = rclc_unmap(c, p);
+		return r < 0 ? fail(c, "unmap P", r) : 0;
+	}
+	/* Never returns: the library's handler says why, and SIGSEGV ends us. */
+	printf("read Q %" PRIu64 "\n", qa[0]);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct rclc *c;
@@ -826,6 +983,10 @@ int main(int argc, char **argv)
 		r = cmd_store(c, strtoull(argv[argi], NULL, 10));
 	else if (!strcmp(mode, "freemapped") && argc - argi == 0)
 		r = cmd_freemapped(c);
+	else if (!strcmp(mode, "oomkill") && (argc - argi == 3 ||
+					      (argc - argi == 4 && !strcmp(argv[argi + 3], "unmap"))))
+		r = cmd_oomkill(c, argv[argi], argv[argi + 1], strtoull(argv[argi + 2], NULL, 10),
+				argc - argi == 4);
 	else
 		fprintf(stderr, "map-client: unknown mode or arguments\n");
 	fflush(NULL);
