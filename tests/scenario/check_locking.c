@@ -499,9 +499,9 @@ START_TEST(test_lock_waits_are_counted)
 	struct lock_waiter w = { 0 };
 	struct rcl_engine_info a, b, c;
 	struct fixture f;
-	uint64_t held_from;
+	uint64_t held_from, deadline;
 	pthread_t tid;
-	int i;
+	bool asleep = false;
 
 	fixture_setup(&f, 16, 0, 1);
 	w.f = &f;
@@ -515,10 +515,15 @@ START_TEST(test_lock_waits_are_counted)
 
 	mm_lock(f.e);
 	ck_assert_int_eq(pthread_create(&tid, NULL, create_group, &w), 0);
-	for (i = 0; i < 10000 && !(atomic_load(&w.tid) && fixture_thread_sleeps(atomic_load(&w.tid)));
-	     i++)
-		sched_yield();
-	ck_assert_msg(i < 10000, "the second thread never blocked on mm_lock");
+	/* Bounded in time, not in turns: on a loaded machine the thread may not run for a
+	 * while, and ten thousand yields go by in milliseconds. */
+	deadline = mono_ns() + 30000000000ull;
+	while (!asleep && mono_ns() < deadline) {
+		asleep = atomic_load(&w.tid) && fixture_thread_sleeps(atomic_load(&w.tid));
+		if (!asleep)
+			sched_yield();
+	}
+	ck_assert_msg(asleep, "the second thread never blocked on mm_lock");
 	held_from = mono_ns();
 	while (mono_ns() - held_from < 20000000)	/* hold it 20 ms more */
 		;
