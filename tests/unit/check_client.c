@@ -1230,6 +1230,17 @@ static int fake_read_frame(int fd, Reclaim__V1__Request **ret)
 	return *ret ? 0 : -1;
 }
 
+static void fake_send(int fd, const Reclaim__V1__Response *resp)
+{
+	size_t len = reclaim__v1__response__get_packed_size(resp);
+	uint8_t *buf = malloc(FRAME_HEADER_BYTES + len);
+
+	frame_put_header(buf, (uint32_t)len);
+	reclaim__v1__response__pack(resp, buf + FRAME_HEADER_BYTES);
+	ck_assert_int_eq(write(fd, buf, FRAME_HEADER_BYTES + len), (ssize_t)(FRAME_HEADER_BYTES + len));
+	free(buf);
+}
+
 /* An OK answer with id ID: a Hello's, or a TunableGet's with nothing in it. */
 static void fake_answer(int fd, uint64_t id, bool hello)
 {
@@ -1237,8 +1248,6 @@ static void fake_answer(int fd, uint64_t id, bool hello)
 	Reclaim__V1__Status st = RECLAIM__V1__STATUS__INIT;
 	Reclaim__V1__HelloReply hr = RECLAIM__V1__HELLO_REPLY__INIT;
 	Reclaim__V1__TunableGetReply tr = RECLAIM__V1__TUNABLE_GET_REPLY__INIT;
-	uint8_t *buf;
-	size_t len;
 
 	resp.id = id;
 	resp.status = &st;
@@ -1252,27 +1261,31 @@ static void fake_answer(int fd, uint64_t id, bool hello)
 		resp.msg_case = RECLAIM__V1__RESPONSE__MSG_TUNABLE_GET;
 		resp.tunable_get = &tr;
 	}
-	len = reclaim__v1__response__get_packed_size(&resp);
-	buf = malloc(FRAME_HEADER_BYTES + len);
-	frame_put_header(buf, (uint32_t)len);
-	reclaim__v1__response__pack(&resp, buf + FRAME_HEADER_BYTES);
-	ck_assert_int_eq(write(fd, buf, FRAME_HEADER_BYTES + len), (ssize_t)(FRAME_HEADER_BYTES + len));
-	free(buf);
+	fake_send(fd, &resp);
+}
+
+/* Accept the client on LFD and answer its Hello: the connection, or -1. */
+static int fake_accept_hello(int lfd)
+{
+	int fd = accept(lfd, NULL, NULL);
+	Reclaim__V1__Request *req;
+
+	if (fd >= 0 && fake_read_frame(fd, &req) == 0) {
+		fake_answer(fd, req->id, true);
+		reclaim__v1__request__free_unpacked(req, NULL);
+	}
+	return fd;
 }
 
 /* Answer the Hello, then the next request under an id 1000 past it; read until EOF. */
 static void *fake_server(void *arg)
 {
-	int lfd = *(int *)arg, fd = accept(lfd, NULL, NULL);
+	int fd = fake_accept_hello(*(int *)arg);
 	Reclaim__V1__Request *req;
 	char c;
 
 	if (fd < 0)
 		return NULL;
-	if (fake_read_frame(fd, &req) == 0) {
-		fake_answer(fd, req->id, true);
-		reclaim__v1__request__free_unpacked(req, NULL);
-	}
 	if (fake_read_frame(fd, &req) == 0) {
 		fake_answer(fd, req->id + 1000, false);
 		reclaim__v1__request__free_unpacked(req, NULL);
@@ -1317,16 +1330,6 @@ END_TEST
 #define FAKE_QLEN	4u	/* its queue length */
 #define FAKE_EVENTS	100u	/* events pushed ahead of one answer */
 
-static void fake_send(int fd, const Reclaim__V1__Response *resp)
-{
-	size_t len = reclaim__v1__response__get_packed_size(resp);
-	uint8_t *buf = malloc(FRAME_HEADER_BYTES + len);
-
-	frame_put_header(buf, (uint32_t)len);
-	reclaim__v1__response__pack(resp, buf + FRAME_HEADER_BYTES);
-	ck_assert_int_eq(write(fd, buf, FRAME_HEADER_BYTES + len), (ssize_t)(FRAME_HEADER_BYTES + len));
-	free(buf);
-}
 
 static void fake_subscribed(int fd, uint64_t id, uint64_t sub_id)
 {
@@ -1370,17 +1373,13 @@ struct flood {
 static void *fake_flood_server(void *arg)
 {
 	struct flood *f = arg;
-	int fd = accept(f->lfd, NULL, NULL);
+	int fd = fake_accept_hello(f->lfd);
 	Reclaim__V1__Request *req;
 	uint64_t seq;
 	char c;
 
 	if (fd < 0)
 		return NULL;
-	if (fake_read_frame(fd, &req) == 0) {
-		fake_answer(fd, req->id, true);
-		reclaim__v1__request__free_unpacked(req, NULL);
-	}
 	if (fake_read_frame(fd, &req) == 0) {
 		fake_subscribed(fd, req->id, FAKE_SUB);
 		reclaim__v1__request__free_unpacked(req, NULL);
