@@ -88,12 +88,15 @@ const struct dispatch_entry *dispatch_lookup(int msg_case);
 void dispatch_refuse_nul(const Request *req, const char *field, Response *resp);
 
 /*
- * Decide whether REQ may run: known and implemented, Hello first, admin rights, not while
- * stopping. Returns true with *ret_entry set if the handler should run; false when RESP has
- * already been given its error Status.
+ * Decide whether REQ may run: known and implemented, its strings UTF-8, Hello first, admin
+ * rights, not while stopping. STRINGS_UTF8: the frame's strings were all seen to be UTF-8 on
+ * the wire (frame_strings), so the decoded request need not be walked for them again.
+ * Returns true with *ret_entry set if the handler should run; false when RESP has already
+ * been given its error Status.
  */
-bool dispatch_admit(const Request *req, const struct req_ctx *ctx, bool hello_done,
-		    bool stopping, Response *resp, const struct dispatch_entry **ret_entry);
+bool dispatch_admit(const Request *req, const struct req_ctx *ctx, bool strings_utf8,
+		    bool hello_done, bool stopping, Response *resp,
+		    const struct dispatch_entry **ret_entry);
 
 /* Run ENTRY's handler and make sure RESP carries a Status (OK, or one derived from -errno). */
 void dispatch_run(const struct dispatch_entry *entry, struct req_ctx *ctx, const Request *req,

@@ -8,6 +8,7 @@
 
 #include "frame.h"
 #include "pb-block.h"
+#include "utf8.h"
 
 /*
  * protobuf-c allocates as it decodes, and a repeated field of empty submessages costs some 50
@@ -58,60 +59,85 @@ static bool wire_varint(const uint8_t **p, const uint8_t *end, uint64_t *ret)
 	return false;
 }
 
-/*
- * The name of the first string field of a message of @desc, encoded in [@p, @end), whose
- * bytes hold a NUL, at any depth; NULL if none. protobuf-c hands a string over as a C string,
- * so one with a NUL inside arrives cut short at it: "x\0y" named the file x. The bytes are
- * looked at on the wire, where the lengths are. A frame that does not parse returns NULL here
- * (unpack refuses it); depth is bounded as protobuf-c bounds it.
- */
-static const char *wire_nul_string(const ProtobufCMessageDescriptor *desc, const uint8_t *p,
-				   const uint8_t *end, unsigned int depth)
+static bool wire_strings(const ProtobufCMessageDescriptor *desc, const uint8_t *p,
+			 const uint8_t *end, unsigned int depth, struct frame_strings *ret);
+
+/* One length-delimited field @key of @desc, its @len bytes at @p: a string looked at, a
+ * message walked. false once a string with a NUL is found (the walk stops there). */
+static bool wire_string_field(const ProtobufCMessageDescriptor *desc, uint64_t key,
+			      const uint8_t *p, uint64_t len, unsigned int depth,
+			      struct frame_strings *ret)
 {
-	const ProtobufCFieldDescriptor *f;
-	const char *bad;
+	const ProtobufCFieldDescriptor *f = key >> 3 <= UINT32_MAX ?
+		protobuf_c_message_descriptor_get_field(desc, (unsigned int)(key >> 3)) : NULL;
+
+	if (f && f->type == PROTOBUF_C_TYPE_STRING) {
+		if (memchr(p, 0, len)) {
+			ret->nul_field = f->name;
+			return false;
+		}
+		if (ret->all_utf8 && !utf8_valid_n((const char *)p, len))
+			ret->all_utf8 = false;
+	} else if (f && f->type == PROTOBUF_C_TYPE_MESSAGE) {
+		if (depth >= 64) {
+			ret->all_utf8 = false;	/* not looked at: not known to be text */
+			return true;
+		}
+		return wire_strings(f->descriptor, p, p + len, depth + 1, ret);
+	}
+	return true;
+}
+
+/*
+ * The strings of a message of @desc, encoded in [@p, @end), at any depth, looked at on the
+ * wire, where the lengths are: the first whose bytes hold a NUL (the walk stops there), and
+ * whether all are UTF-8. protobuf-c hands a string over as a C string, so one with a NUL
+ * inside arrives cut short at it: "x\0y" named the file x. A frame that does not parse stops
+ * the walk with all_utf8 false (unpack refuses it anyway); depth is bounded as protobuf-c
+ * bounds it. false once a NUL was found.
+ */
+static bool wire_strings(const ProtobufCMessageDescriptor *desc, const uint8_t *p,
+			 const uint8_t *end, unsigned int depth, struct frame_strings *ret)
+{
 	uint64_t key, len;
 
 	while (p < end) {
 		if (!wire_varint(&p, end, &key))
-			return NULL;
+			goto unparsed;
 		switch (key & 7) {
 		case 0:				/* varint */
 			if (!wire_varint(&p, end, &len))
-				return NULL;
+				goto unparsed;
 			break;
 		case 1:				/* 64-bit */
 			if (end - p < 8)
-				return NULL;
+				goto unparsed;
 			p += 8;
 			break;
 		case 5:				/* 32-bit */
 			if (end - p < 4)
-				return NULL;
+				goto unparsed;
 			p += 4;
 			break;
 		case 2:				/* length-delimited */
 			if (!wire_varint(&p, end, &len) || len > (uint64_t)(end - p))
-				return NULL;
-			f = key >> 3 <= UINT32_MAX ?
-			    protobuf_c_message_descriptor_get_field(desc, (unsigned int)(key >> 3)) :
-			    NULL;
-			if (f && f->type == PROTOBUF_C_TYPE_STRING && memchr(p, 0, len))
-				return f->name;
-			if (f && f->type == PROTOBUF_C_TYPE_MESSAGE && depth < 64 &&
-			    (bad = wire_nul_string(f->descriptor, p, p + len, depth + 1)))
-				return bad;
+				goto unparsed;
+			if (!wire_string_field(desc, key, p, len, depth, ret))
+				return false;
 			p += len;
 			break;
 		default:			/* groups: protobuf-c refuses them */
-			return NULL;
+			goto unparsed;
 		}
 	}
-	return NULL;
+	return true;
+unparsed:
+	ret->all_utf8 = false;
+	return true;
 }
 
 int frame_pull_request(struct evbuffer *in, uint32_t max_bytes, Request **ret_req,
-		       uint32_t *ret_body_len, const char **ret_nul_field)
+		       uint32_t *ret_body_len, struct frame_strings *ret_strings)
 {
 	uint8_t header[FRAME_HEADER_BYTES];
 	size_t avail = evbuffer_get_length(in);
@@ -138,10 +164,11 @@ int frame_pull_request(struct evbuffer *in, uint32_t max_bytes, Request **ret_re
 	if (!bytes)
 		return -ENOMEM;
 	req = request_unpack(body, bytes + FRAME_HEADER_BYTES);
-	if (req && ret_nul_field)
-		*ret_nul_field = wire_nul_string(&reclaim__v1__request__descriptor,
-						 bytes + FRAME_HEADER_BYTES,
-						 bytes + FRAME_HEADER_BYTES + body, 0);
+	if (req && ret_strings) {
+		*ret_strings = (struct frame_strings){ .nul_field = NULL, .all_utf8 = true };
+		wire_strings(&reclaim__v1__request__descriptor, bytes + FRAME_HEADER_BYTES,
+			     bytes + FRAME_HEADER_BYTES + body, 0, ret_strings);
+	}
 	evbuffer_drain(in, FRAME_HEADER_BYTES + body);
 	if (!req)
 		return -EBADMSG;

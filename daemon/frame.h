@@ -15,9 +15,20 @@
 #include "wire-frame.h"
 
 #ifndef FRAME_BYTES_ONLY
+#include <stdbool.h>
 #include <event2/buffer.h>
 
 #include "wire.h"
+
+/*
+ * What the decoder saw of a request's strings on the wire. protobuf-c decodes a string as the
+ * bytes of one of its field's occurrences, so when all of those are UTF-8 so is every string
+ * of the decoded request, and the walk over it (message_bad_string) can be skipped.
+ */
+struct frame_strings {
+	const char *nul_field;	/* a string field whose bytes hold a NUL, or NULL */
+	bool all_utf8;		/* every string's bytes are UTF-8; false: not known */
+};
 
 /*
  * Decode the next Request buffered in IN (at most MAX_BYTES of body).
@@ -31,11 +42,12 @@
  *                    twice the frame and a megabyte; the frame is drained
  *   -ENOMEM          out of memory; IN is untouched
  * *ret_body_len, when not NULL, receives the announced body length whenever a header was read.
- * *ret_nul_field, when not NULL, receives with FRAME_READY the name of a string field whose
- * bytes hold a NUL (decoded cut short at it: the request must be refused), or NULL.
+ * *ret_strings, when not NULL, receives with FRAME_READY what the strings' bytes are: the name
+ * of a string field whose bytes hold a NUL (decoded cut short at it: the request must be
+ * refused), or NULL; and whether all of them are UTF-8.
  */
 int frame_pull_request(struct evbuffer *in, uint32_t max_bytes, Request **ret_req,
-		       uint32_t *ret_body_len, const char **ret_nul_field);
+		       uint32_t *ret_body_len, struct frame_strings *ret_strings);
 
 /* Free a request from frame_pull_request, and all it holds (it is decoded into one block:
  * its fields are not to be freed or taken one by one). NULL is allowed. */

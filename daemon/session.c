@@ -54,6 +54,7 @@ struct call {
 	Response *resp;			/* owned; a Status set means "answer without running" */
 	const struct dispatch_entry *entry; /* set once admitted */
 	bool on_worker;			/* was handed to a worker (for the counters) */
+	bool strings_utf8;		/* its frame's strings were seen to be UTF-8 */
 	uint32_t frame_bytes;		/* of its frame, in session->queued_bytes until freed */
 	struct req_ctx ctx;		/* the handler's view of the connection */
 };
@@ -437,7 +438,7 @@ static void session_parse(struct session *session)
 	uint32_t max = (uint32_t)cfg->max_frame_bytes, len = 0;
 
 	while (session->state <= SESSION_READY) {
-		const char *nul = NULL;
+		struct frame_strings strings = { NULL, false };
 		struct call *call;
 		Request *req = NULL;
 		int ret;
@@ -446,7 +447,7 @@ static void session_parse(struct session *session)
 			session_pause_reading(session);
 			return;
 		}
-		ret = frame_pull_request(session->in, max, &req, &len, &nul);
+		ret = frame_pull_request(session->in, max, &req, &len, &strings);
 		if (ret == FRAME_NEED_MORE)
 			break;
 		if (ret == FRAME_READY || ret == -EBADMSG)
@@ -469,8 +470,9 @@ static void session_parse(struct session *session)
 			session_close(session);
 			return;
 		}
-		if (nul)	/* answered without running, as a status set means */
-			dispatch_refuse_nul(req, nul, call->resp);
+		if (strings.nul_field)	/* answered without running, as a status set means */
+			dispatch_refuse_nul(req, strings.nul_field, call->resp);
+		call->strings_utf8 = strings.all_utf8;
 		/* Counted in the uid's share until done (session_inbound_reserve). */
 		call->frame_bytes = FRAME_HEADER_BYTES + len;
 		session->queued_bytes += call->frame_bytes;
@@ -694,8 +696,8 @@ static bool session_start(struct session *session, struct call *call)
 	struct server *s = session->server;
 
 	if (!call->resp->status &&
-	    dispatch_admit(call->req, &call->ctx, session->state != SESSION_NEW, s->stopping,
-			   call->resp, &call->entry)) {
+	    dispatch_admit(call->req, &call->ctx, call->strings_utf8, session->state != SESSION_NEW,
+			   s->stopping, call->resp, &call->entry)) {
 		if ((call->entry->flags & DISPATCH_MAY_BLOCK) &&
 		    dispatch_run_fast(call->entry, &call->ctx, call->req, call->resp)) {
 			session_after_run(session, call);

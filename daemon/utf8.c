@@ -3,16 +3,17 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "utf8.h"
 
 #define MAX_DEPTH	16	/* requests nest three deep; a bound for the walk all the same */
 
-bool utf8_valid(const char *s)
+bool utf8_valid_n(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 
-	while (*p) {
+	while (p < end) {
 		unsigned int c = *p, n, i;
 		uint32_t cp;
 
@@ -28,9 +29,11 @@ bool utf8_valid(const char *s)
 			n = 3, cp = c & 0x07;
 		else
 			return false;	/* a continuation byte, 0xc0/0xc1 (overlong), or past 0xf4 */
+		if ((size_t)(end - p) <= n)
+			return false;	/* a sequence cut short */
 		for (i = 1; i <= n; i++) {
 			if ((p[i] & 0xc0) != 0x80)
-				return false;	/* the NUL included: a sequence cut short */
+				return false;
 			cp = cp << 6 | (p[i] & 0x3f);
 		}
 		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
@@ -39,6 +42,11 @@ bool utf8_valid(const char *s)
 		p += n + 1;
 	}
 	return true;
+}
+
+bool utf8_valid(const char *s)
+{
+	return utf8_valid_n(s, strlen(s));
 }
 
 static const char *bad_string(const ProtobufCMessage *m, int depth);

@@ -17,6 +17,7 @@
 #include "dispatch.h"
 #include "frame.h"
 #include "status.h"
+#include "utf8.h"
 
 #define FUZZ_MAX_FRAME	4096u
 
@@ -40,10 +41,10 @@ static void decode_all(const uint8_t *data, size_t size, unsigned int split)
 			size_t before = evbuffer_get_length(in);
 			struct req_ctx ctx = { .uid = 1000 };
 			const struct dispatch_entry *e;
-			const char *nul = NULL;	/* the wire walk runs on every frame too */
+			struct frame_strings strings;	/* the wire walk runs on every frame too */
 			Request *req = NULL;
 			Response *resp;
-			int ret = frame_pull_request(in, FUZZ_MAX_FRAME, &req, NULL, &nul);
+			int ret = frame_pull_request(in, FUZZ_MAX_FRAME, &req, NULL, &strings);
 
 			if (ret == FRAME_NEED_MORE) {
 				assert(evbuffer_get_length(in) == before);
@@ -57,7 +58,9 @@ static void decode_all(const uint8_t *data, size_t size, unsigned int split)
 			assert(evbuffer_get_length(in) < before);
 			resp = calloc(1, sizeof(*resp));
 			reclaim__v1__response__init(resp);
-			if (!dispatch_admit(req, &ctx, true, false, resp, &e))
+			/* What admission relies on to skip its walk of the decoded strings. */
+			assert(!strings.all_utf8 || !message_bad_string(&req->base));
+			if (!dispatch_admit(req, &ctx, strings.all_utf8, true, false, resp, &e))
 				assert(resp->status && resp->status->code != CODE(OK));
 			reclaim__v1__response__free_unpacked(resp, NULL);
 			frame_request_free(req);

@@ -245,6 +245,14 @@ START_TEST(test_utf8_valid)
 		ck_assert_msg(utf8_valid(good[i]), "good[%zu] refused", i);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		ck_assert_msg(!utf8_valid(bad[i]), "bad[%zu] accepted", i);
+	/* Bounded: as on the wire, where no NUL ends a string. */
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ck_assert(utf8_valid_n(good[i], strlen(good[i])));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert(!utf8_valid_n(bad[i], strlen(bad[i])));
+	ck_assert(!utf8_valid_n("caf\xc3\xa9", 4));	/* cut short by the length */
+	ck_assert(utf8_valid_n("caf\xc3\xa9", 3));
+	ck_assert(utf8_valid_n("a\0b", 3));		/* NUL is text; frames refuse it apart */
 }
 END_TEST
 
@@ -375,18 +383,23 @@ END_TEST
  * frame says which field, at any depth, so that the request is refused. Bytes fields may hold
  * any byte. Frames encoded by hand: the packer stops at the NUL.
  */
-static const char *pull_nul(const uint8_t *body, size_t len, Request **ret)
+static struct frame_strings pull_strings(const uint8_t *body, size_t len, Request **ret)
 {
+	struct frame_strings strings = { "unset", false };
 	struct evbuffer *in = evbuffer_new();
-	const char *nul = "unset";
 	uint8_t h[4];
 
 	frame_put_header(h, (uint32_t)len);
 	evbuffer_add(in, h, 4);
 	evbuffer_add(in, body, len);
-	ck_assert_int_eq(frame_pull_request(in, 1024, ret, NULL, &nul), FRAME_READY);
+	ck_assert_int_eq(frame_pull_request(in, 1024, ret, NULL, &strings), FRAME_READY);
 	evbuffer_free(in);
-	return nul;
+	return strings;
+}
+
+static const char *pull_nul(const uint8_t *body, size_t len, Request **ret)
+{
+	return pull_strings(body, len, ret).nul_field;
 }
 
 START_TEST(test_frame_string_with_nul)
@@ -424,6 +437,41 @@ START_TEST(test_frame_string_with_nul)
 	fw.data.len = sizeof(zeros);
 	len = reclaim__v1__request__pack(&req, body);
 	ck_assert_ptr_null(pull_nul(body, len, &got));
+	frame_request_free(got);
+}
+END_TEST
+
+/*
+ * The frame says whether every string's bytes are UTF-8, at any depth: when it says so the
+ * decoded request has no bad string (admission then skips its walk); when not, the walk
+ * names the field.
+ */
+START_TEST(test_frame_strings_utf8)
+{
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__FileWrite fw = RECLAIM__V1__FILE_WRITE__INIT;
+	struct frame_strings st;
+	uint8_t body[256];
+	Request *got = NULL;
+	size_t len;
+
+	req.id = 5;
+	req.msg_case = REQ(FILE_WRITE);
+	req.file_write = &fw;
+	fw.path = "caf\xc3\xa9";
+	len = reclaim__v1__request__pack(&req, body);
+	st = pull_strings(body, len, &got);
+	ck_assert_ptr_null(st.nul_field);
+	ck_assert(st.all_utf8);
+	ck_assert_ptr_null(message_bad_string(&got->base));
+	frame_request_free(got);
+
+	fw.path = "bad\xff\xfe.dat";
+	len = reclaim__v1__request__pack(&req, body);
+	st = pull_strings(body, len, &got);
+	ck_assert_ptr_null(st.nul_field);
+	ck_assert(!st.all_utf8);
+	ck_assert_str_eq(message_bad_string(&got->base), "path");
 	frame_request_free(got);
 }
 END_TEST
@@ -636,7 +684,7 @@ START_TEST(test_dispatch_admit)
 
 #define ADMIT(hello_done, stopping, want, text) do {					\
 		reclaim__v1__response__init(resp);					\
-		ck_assert(!dispatch_admit(&req, &ctx, hello_done, stopping, resp, &e));	\
+		ck_assert(!dispatch_admit(&req, &ctx, false, hello_done, stopping, resp, &e)); \
 		ck_assert_int_eq(resp->status->code, CODE(want));			\
 		ck_assert_msg(strstr(resp->status->message, text), "%s",		\
 			      resp->status->message);					\
@@ -666,11 +714,11 @@ START_TEST(test_dispatch_admit)
 		ck_assert_msg(dispatch_table[i].handler, "%s has no handler", dispatch_table[i].name);
 	reclaim__v1__response__init(resp);
 	req.msg_case = REQ(STAT);
-	ck_assert(dispatch_admit(&req, &ctx, true, false, resp, &e));
+	ck_assert(dispatch_admit(&req, &ctx, false, true, false, resp, &e));
 	ck_assert_str_eq(e->name, "stat");
 	ctx.admin = true;
 	req.msg_case = REQ(SHUTDOWN);
-	ck_assert(dispatch_admit(&req, &ctx, true, false, resp, &e));
+	ck_assert(dispatch_admit(&req, &ctx, false, true, false, resp, &e));
 	ck_assert_ptr_null(resp->status);
 	free(resp);
 #undef ADMIT
@@ -1071,6 +1119,7 @@ static Suite *make_suite(void)
 	tcase_add_test(frame, test_frame_pull_garbage);
 	tcase_add_test(frame, test_frame_pull_unknown_field);
 	tcase_add_test(frame, test_frame_string_with_nul);
+	tcase_add_test(frame, test_frame_strings_utf8);
 	tcase_add_test(frame, test_frame_push_response);
 	tcase_add_test(status, test_status_table);
 	tcase_add_test(status, test_status_names_cover_enum);
