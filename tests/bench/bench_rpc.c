@@ -2,7 +2,9 @@
  * bench_rpc - a small request's round trip through reclaimd, beside a raw Unix-socket
  * ping-pong measured in the same run and placed alike (one CPU, or where the scheduler puts
  * them): a tunable read, the smallest request, which the loop answers itself (issue 10's
- * target: at most 1.3 times the ping-pong); a request that needs the engine's lock but no
+ * target: at most 1.3 times the ping-pong), and beside it the same request and answer encoded
+ * and decoded by protobuf-c over the same socket pair with no daemon (what no round trip of
+ * this wire API can go below); a request that needs the engine's lock but no
  * I/O, MADV_NORMAL of a one-page region, which goes to a worker and back (at most twice); and
  * a one-page read of a resident page, the loop's too, with 4 KiB in its answer.
  *
@@ -28,7 +30,9 @@
 #include <stdatomic.h>
 
 #include "bench-daemon.h"
+#include "pb-block.h"
 #include "reclaim-client-pb.h"
+#include "wire-frame.h"
 
 #define ROUNDS		20000
 #define BLOCKS		10		/* raw and daemon measured in turn */
@@ -175,25 +179,166 @@ struct beside {
 	double raw, rpc, ratio;		/* medians of the blocks */
 };
 
-/*
- * The round trip of @call beside the raw ping-pong placed the same way (@cpu, or -1),
- * measured in alternating blocks so that both see the same load on this shared machine:
- * the median block of each, and the median of the per-block ratios. 0, or -1 when a call
- * failed.
- */
-static int beside_raw_on(int (*call)(struct rclc *, void *), struct rclc *c, void *arg, int cpu,
-			 struct beside *ret)
+/* A block of @n round trips of something, placed on @cpu (or -1): its mean round trip in
+ * seconds, or < 0 when one failed. */
+typedef double (*block_fn)(void *arg, int n, int cpu);
+
+struct calls {
+	int (*call)(struct rclc *, void *);
+	struct rclc *c;
+	void *arg;
+};
+
+static double calls_block(void *arg, int n, int cpu)
 {
-	double raw[BLOCKS], rpc[BLOCKS], ratio[BLOCKS], t0;
-	int b, i, err = 0;
+	struct calls *k = arg;
+	double t0 = now();
+	int i;
+
+	(void)cpu;		/* placed by beside_raw_on */
+	for (i = 0; i < n; i++)
+		if (k->call(k->c, k->arg) < 0)
+			return -1;
+	return (now() - t0) / n;
+}
+
+/*
+ * One frame from @fd into @buf (@cap bytes), read as the daemon and the library read (as
+ * much as has come, once, then more only if the frame is not whole): its body's length (the
+ * body at @buf + FRAME_HEADER_BYTES), or -1. One frame in flight at a time.
+ */
+static ssize_t read_frame(int fd, uint8_t *buf, size_t cap)
+{
+	uint32_t len = 0;
+	size_t got = 0;
+	ssize_t r;
+	int f;
+
+	do {
+		if ((r = read(fd, buf + got, cap - got)) <= 0)
+			return -1;
+		got += (size_t)r;
+		f = frame_peek(buf, got, (uint32_t)(cap - FRAME_HEADER_BYTES), &len);
+	} while (f == FRAME_NEED_MORE);
+	return f == FRAME_READY ? (ssize_t)len : -1;
+}
+
+/* Pack @msg as one frame into @buf and write it. */
+static bool write_frame(int fd, const ProtobufCMessage *msg, uint8_t *buf)
+{
+	size_t len = protobuf_c_message_get_packed_size(msg);
+
+	frame_put_header(buf, (uint32_t)len);
+	protobuf_c_message_pack(msg, buf + FRAME_HEADER_BYTES);
+	return write(fd, buf, FRAME_HEADER_BYTES + len) == (ssize_t)(FRAME_HEADER_BYTES + len);
+}
+
+/* The peer of pb_pingpong_on: a TunableGet's answer, as small as the daemon's, per request. */
+static void pb_answer_loop(int fd)
+{
+	Reclaim__V1__Response resp = RECLAIM__V1__RESPONSE__INIT;
+	Reclaim__V1__Status st = RECLAIM__V1__STATUS__INIT;
+	Reclaim__V1__TunableGetReply tr = RECLAIM__V1__TUNABLE_GET_REPLY__INIT;
+	Reclaim__V1__Tunable t = RECLAIM__V1__TUNABLE__INIT, *tp = &t;
+	uint8_t in[512], out[512];
+	Reclaim__V1__Request *req;
+	ssize_t n;
+
+	resp.status = &st;
+	resp.msg_case = RECLAIM__V1__RESPONSE__MSG_TUNABLE_GET;
+	resp.tunable_get = &tr;
+	tr.tunables = &tp;
+	tr.n_tunables = 1;
+	t.value = "60";
+	while ((n = read_frame(fd, in, sizeof(in))) >= 0) {
+		req = (Reclaim__V1__Request *)pb_block_unpack(&reclaim__v1__request__descriptor,
+							      512, SIZE_MAX, (size_t)n,
+							      in + FRAME_HEADER_BYTES);
+		if (!req || req->msg_case != RECLAIM__V1__REQUEST__MSG_TUNABLE_GET)
+			break;
+		resp.id = req->id;
+		t.name = req->tunable_get->name;
+		if (!write_frame(fd, &resp.base, out))
+			break;
+		pb_block_free(req);
+	}
+}
+
+/*
+ * Round trips of a TunableGet and its answer, each packed into a frame, written, read and
+ * unpacked by protobuf-c (into one block, as the daemon and the library decode), between this
+ * process and a child on a socket pair placed like raw_pingpong_on's: the raw ping-pong plus
+ * the wire API's encoding and nothing else, the floor of any reclaimd round trip.
+ */
+static double pb_pingpong_on(void *unused, int rounds, int cpu)
+{
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__TunableGet tg = RECLAIM__V1__TUNABLE_GET__INIT;
+	uint8_t in[512], out[512];
+	Reclaim__V1__Response *resp;
+	cpu_set_t mask, saved;
+	double t0, t1 = -1;
+	int sv[2], i;
+	pid_t child;
+	ssize_t n;
+
+	(void)unused;
+	CPU_ZERO(&mask);
+	if (cpu >= 0) {
+		CPU_SET(cpu, &mask);
+		if (sched_getaffinity(0, sizeof(saved), &saved) < 0 ||
+		    sched_setaffinity(0, sizeof(mask), &mask) < 0)
+			return -1;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		return -1;
+	child = fork();
+	if (child == 0) {
+		close(sv[0]);
+		pb_answer_loop(sv[1]);
+		_exit(0);
+	}
+	close(sv[1]);
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_TUNABLE_GET;
+	req.tunable_get = &tg;
+	tg.name = "swappiness";
+	t0 = now();
+	for (i = 0; i < rounds; i++) {
+		req.id = (uint64_t)i + 1;
+		if (!write_frame(sv[0], &req.base, out) ||
+		    (n = read_frame(sv[0], in, sizeof(in))) < 0)
+			break;
+		resp = (Reclaim__V1__Response *)pb_block_unpack(&reclaim__v1__response__descriptor,
+								512, SIZE_MAX, (size_t)n,
+								in + FRAME_HEADER_BYTES);
+		if (!resp || resp->id != req.id)
+			break;
+		pb_block_free(resp);
+	}
+	if (i == rounds)
+		t1 = (now() - t0) / rounds;
+	close(sv[0]);
+	waitpid(child, NULL, 0);
+	if (cpu >= 0)
+		sched_setaffinity(0, sizeof(saved), &saved);
+	return t1;
+}
+
+/*
+ * @block's round trip beside the raw ping-pong placed the same way (@cpu, or -1), measured in
+ * alternating blocks so that both see the same load on this shared machine: the median block
+ * of each, and the median of the per-block ratios. 0, or -1 when a round trip failed.
+ */
+static int beside_raw_on(block_fn block, void *arg, int cpu, struct beside *ret)
+{
+	double raw[BLOCKS], rpc[BLOCKS], ratio[BLOCKS];
+	int b, err = 0;
 
 	place(cpu);
 	for (b = 0; b < BLOCKS && !err; b++) {
 		raw[b] = raw_pingpong_on(ROUNDS / BLOCKS, cpu);
-		t0 = now();
-		for (i = 0; i < ROUNDS / BLOCKS && !err; i++)
-			err = call(c, arg) < 0;
-		rpc[b] = (now() - t0) / (ROUNDS / BLOCKS);
+		rpc[b] = block(arg, ROUNDS / BLOCKS, cpu);
+		err = rpc[b] < 0;
 		ratio[b] = rpc[b] / raw[b];
 	}
 	place(-1);
@@ -216,14 +361,15 @@ static int beside_raw_on(int (*call)(struct rclc *, void *), struct rclc *c, voi
 static int round_trip(const char *what, int (*call)(struct rclc *, void *), struct rclc *c,
 		      void *arg, const char *target)
 {
+	struct calls k = { call, c, arg };
 	struct beside one, spread;
 	int i;
 
 	for (i = 0; i < 1000; i++)		/* warm up both sides */
 		if (call(c, arg) < 0)
 			break;
-	if (beside_raw_on(call, c, arg, sched_getcpu() < 0 ? 0 : sched_getcpu(), &one) < 0 ||
-	    beside_raw_on(call, c, arg, -1, &spread) < 0) {
+	if (beside_raw_on(calls_block, &k, sched_getcpu() < 0 ? 0 : sched_getcpu(), &one) < 0 ||
+	    beside_raw_on(calls_block, &k, -1, &spread) < 0) {
 		printf("%-24s n/a (%s)\n", what, rclc_last_error(c));
 		return -1;
 	}
@@ -232,6 +378,25 @@ static int round_trip(const char *what, int (*call)(struct rclc *, void *), stru
 	       target ? "; target " : "", target ? target : "", spread.rpc * 1e6, spread.ratio,
 	       spread.raw * 1e6);
 	return 0;
+}
+
+/*
+ * The floor under the tunable get's figure: its request and answer through protobuf-c alone,
+ * on one CPU beside raw, as that figure's first half is measured.
+ */
+static void pb_floor(void)
+{
+	struct beside one;
+
+	pb_pingpong_on(NULL, 1000, -1);		/* warm up */
+	if (beside_raw_on(pb_pingpong_on, NULL, sched_getcpu() < 0 ? 0 : sched_getcpu(),
+			  &one) < 0) {
+		printf("%-24s n/a\n", "protobuf-c alone:");
+		return;
+	}
+	printf("%-24s one CPU %7.2f us (%.2fx raw %.2f us): the same request and answer encoded "
+	       "and decoded, no daemon\n", "protobuf-c alone:", one.rpc * 1e6, one.ratio,
+	       one.raw * 1e6);
 }
 
 /* Reads (tunable get, region info) are the loop's now: a worker's round trip is an advice. */
@@ -435,6 +600,7 @@ int main(void)
 	       "alike: the daemon's threads and this process on one CPU, or spread by the "
 	       "scheduler\n", BLOCKS);
 	round_trip("reclaimd tunable get:", small_call, c, NULL, "<= 1.3x");
+	pb_floor();
 	if (round_trip("reclaimd madvise normal:", worker_call, c, &advised, "<= 2x") < 0)
 		return 1;
 	rclc_free(c, advised.region_id);
