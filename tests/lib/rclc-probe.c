@@ -58,6 +58,8 @@
  *   madvise-free REGION...
  *                       one vectored madvise FREE over the whole of each REGION; prints
  *                       "pages=N" or the refusal
+ *   churn N             N more connections, one after the other: each sends a Hello and
+ *                       closes at once, its answer unread; prints "churned=K failed=F"
  * Answers print as "code=NAME message=TEXT"; a connection the server closed prints "closed".
  */
 #include <errno.h>
@@ -68,6 +70,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -908,6 +911,45 @@ static int cmd_freadv_hits(struct rclc *c, const char *path, const char *nranges
 	return r ? r : same ? 0 : 1;
 }
 
+/* One connection that says Hello and hangs up without reading: 0, or -1 if refused. */
+static int churn_one(const char *path, const uint8_t *hello, size_t len)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), r = -1;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    write(fd, hello, len) == (ssize_t)len)
+		r = 0;
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+static int cmd_churn(const char *path, unsigned int n)
+{
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__Hello hello = RECLAIM__V1__HELLO__INIT;
+	unsigned int i, failed = 0;
+	uint8_t buf[128];
+	size_t len;
+
+	hello.protocol_version = RCLC_PROTOCOL_VERSION;
+	hello.client_name = "churn";
+	req.id = 1;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_HELLO;
+	req.hello = &hello;
+	len = reclaim__v1__request__get_packed_size(&req);
+	if (FRAME_HEADER_BYTES + len > sizeof(buf))
+		return 1;
+	frame_put_header(buf, (uint32_t)len);
+	reclaim__v1__request__pack(&req, buf + FRAME_HEADER_BYTES);
+	for (i = 0; i < n; i++)
+		failed += churn_one(path, buf, FRAME_HEADER_BYTES + len) < 0;
+	printf("churned=%u failed=%u\n", n - failed, failed);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *hello_memcg = NULL;
@@ -994,6 +1036,8 @@ int main(int argc, char **argv)
 		r = cmd_freadv_hits(c, argv[argi + 1], argv[argi + 2], argv[argi + 3]);
 	else if (!strcmp(argv[argi], "madvise-free") && argc - argi >= 2)
 		r = cmd_madvise_free(c, argv + argi + 1, argc - argi - 1);
+	else if (!strcmp(argv[argi], "churn") && argc - argi == 2)
+		r = cmd_churn(argv[argi - 1], (unsigned int)atoi(argv[argi + 1]));
 	else if (!strcmp(argv[argi], "fread-hits") && argc - argi == 4)
 		r = cmd_fread_hits(c, argv[argi + 1], argv[argi + 2], argv[argi + 3]);
 	else
