@@ -152,7 +152,7 @@ static int stat_daemon(Reclaim__V1__StatReply *r, struct server *s)
 		"fault_polls", "fault_poll_hits", "fault_poll_window_usecs",
 		"engine_lock_acquired", "engine_lock_contended", "engine_lock_wait_usecs",
 		"fault_handoffs", "calls_on_workers", "calls_waiting_for_workers",
-		"fault_covers", "fault_covered",
+		"fault_covers", "fault_covered", "connections_accepted", "accept_turn_max",
 	};
 	struct rcl_engine_info info;
 	struct mapfd_stats fs;
@@ -176,6 +176,8 @@ static int stat_daemon(Reclaim__V1__StatReply *r, struct server *s)
 	values[12] = atomic_load(&s->nr_worker_waiters);
 	values[13] = fs.covers;
 	values[14] = fs.covered;
+	values[15] = s->nr_accepted;		/* the loop's own: this runs on the loop */
+	values[16] = s->accept_turn_max;
 	r->daemon = calloc(n, sizeof(*r->daemon));
 	if (!r->daemon)
 		return -ENOMEM;

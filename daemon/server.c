@@ -42,6 +42,11 @@
 
 #define CRON_PERIOD_USEC	1000000ULL	/* STATUS= refresh; the watchdog may ask faster */
 #define PEER_GROUPS_MAX		256		/* supplementary groups looked at for admin */
+/* Connections accepted in one turn of the loop, at most (on_listen_ready). Each costs the
+ * loop some 10 us (accept, SO_PEERCRED, a session or a refusal: measured under churn), so a
+ * turn's accepts keep the sessions that are ready waiting a fraction of a millisecond, and a
+ * burst of clients is still taken in a few turns. */
+#define ACCEPT_BUDGET		16
 
 static void server_begin_shutdown(struct server *s, const char *why);
 
@@ -310,15 +315,6 @@ static void accept_one(struct server *s, int fd, bool spare)
 		  admin ? " (admin)" : "");
 }
 
-static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-		      int socklen, void *arg)
-{
-	(void)l;
-	(void)sa;
-	(void)socklen;
-	accept_one(arg, fd, false);
-}
-
 /* Keep a descriptor in hand for when the table is full (server.h: spare_fd). */
 void server_spare_fd_refill(struct server *s)
 {
@@ -331,7 +327,7 @@ void server_spare_fd_refill(struct server *s)
  * if it is root's or the admin group's (the reserve's promise holds even when something else,
  * the metrics listener's clients say, took every descriptor); anyone else is told why.
  */
-static void accept_with_spare(struct server *s, struct evconnlistener *l)
+static void accept_with_spare(struct server *s)
 {
 	int fd;
 
@@ -339,27 +335,60 @@ static void accept_with_spare(struct server *s, struct evconnlistener *l)
 		return;
 	close(s->spare_fd);
 	s->spare_fd = -1;
-	fd = accept4(evconnlistener_get_fd(l), NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd >= 0)
 		accept_one(s, fd, true);
 	server_spare_fd_refill(s);
 }
 
-static void on_accept_error(struct evconnlistener *l, void *arg)
+/* accept4 failed with @err (not "nothing waiting"): false if accepting stops for now. */
+static bool accept_failed(struct server *s, int err)
 {
-	struct server *s = arg;
-	int err = EVUTIL_SOCKET_ERROR();
-
 	if (err == EMFILE || err == ENFILE)
-		accept_with_spare(s, l);
+		accept_with_spare(s);
 	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
 		/* Accepting again at once would spin: the cron timer re-enables the listener. */
 		log_warning("cannot accept connections: %s; pausing for a second", strerror(err));
-		evconnlistener_disable(l);
+		event_del(s->ev_listen);
 		s->listener_paused = true;
-		return;
+		return false;
 	}
+	if (err == ECONNABORTED || err == EINTR)
+		return true;	/* that one is gone; the next may be there (the budget counts it) */
 	log_warning("accept failed: %s, ignoring", strerror(err));
+	return false;
+}
+
+/*
+ * The listening socket is readable: accept at most ACCEPT_BUDGET connections, then give the
+ * loop back. The kernel queues connections in arrival order, whoever makes them, and before
+ * accept nobody's uid is known: a uid that connects and hangs up in a tight loop from a few
+ * processes keeps that queue full. Accepting until it is empty (what evconnlistener does)
+ * then never ended, and the sessions of every other uid, whose requests were waiting, were
+ * not read for seconds. With a budget, the loop turns: each turn accepts a bounded number and
+ * then reads every session that is ready, as NAPI's budget keeps one busy device from holding
+ * the softirq. The event is level-triggered: what is left waits for the next turn.
+ */
+static void on_listen_ready(evutil_socket_t lfd, short what, void *arg)
+{
+	struct server *s = arg;
+	unsigned int tries, accepted = 0;
+	int fd;
+
+	(void)what;
+	for (tries = 0; tries < ACCEPT_BUDGET; tries++) {
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || !accept_failed(s, errno))
+				break;
+			continue;
+		}
+		accepted++;
+		accept_one(s, fd, false);
+	}
+	s->nr_accepted += accepted;
+	if (accepted > s->accept_turn_max)
+		s->accept_turn_max = accepted;
 }
 
 /* A stale socket left by a daemon that died is removed; a live one is another daemon. */
@@ -466,14 +495,25 @@ static int server_listen(struct server *s)
 		evutil_make_socket_nonblocking(fd);
 		log_info("listening on the socket passed by systemd");
 	}
-	s->listener = evconnlistener_new(s->base, on_accept, s,
-					 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
-	if (!s->listener) {
-		close(fd);
-		return -ENOMEM;
-	}
-	evconnlistener_set_error_cb(s->listener, on_accept_error);
+	evutil_make_socket_closeonexec(fd);
+	s->listen_fd = fd;
+	s->ev_listen = event_new(s->base, fd, EV_READ | EV_PERSIST, on_listen_ready, s);
+	if (!s->ev_listen || event_add(s->ev_listen, NULL) < 0)
+		return -ENOMEM;		/* server_free closes fd */
 	return 0;
+}
+
+/* Stop accepting for good: shutdown, and the end. */
+static void server_unlisten(struct server *s)
+{
+	if (s->ev_listen) {
+		event_free(s->ev_listen);
+		s->ev_listen = NULL;
+	}
+	if (s->listen_fd >= 0) {
+		close(s->listen_fd);
+		s->listen_fd = -1;
+	}
 }
 
 /*
@@ -572,10 +612,7 @@ static void server_begin_shutdown(struct server *s, const char *why)
 	s->stopping = true;
 	notify_stopping();
 	log_notice("%s, stopping", why);
-	if (s->listener) {
-		evconnlistener_free(s->listener);
-		s->listener = NULL;
-	}
+	server_unlisten(s);
 	remove_socket(s);
 	for (session = TAILQ_FIRST(&s->sessions); session; session = next) {
 		next = TAILQ_NEXT(session, link);
@@ -783,8 +820,8 @@ static void on_cron(evutil_socket_t fd, short what, void *arg)
 
 	if (s->watchdog_usec)
 		notify_watchdog();
-	if (s->listener_paused && s->listener) {
-		evconnlistener_enable(s->listener);
+	if (s->listener_paused && s->ev_listen) {
+		event_add(s->ev_listen, NULL);
 		s->listener_paused = false;
 	}
 	server_spare_fd_refill(s);
@@ -862,6 +899,7 @@ int server_new(struct daemon_config *config, struct rcl_engine *engine, int argc
 	TAILQ_INIT(&s->worker_waiters);
 	TAILQ_INIT(&s->on_workers);
 	s->spare_fd = -1;
+	s->listen_fd = -1;
 	server_spare_fd_refill(s);
 	atomic_init(&s->nr_requests, 0);
 	atomic_init(&s->nr_requests_loop, 0);
@@ -962,8 +1000,7 @@ void server_free(struct server *s)
 	psiwatch_stop(s->psiwatch);	/* likewise a sample's */
 	server_reap(s);
 	mapfd_free(s->mapfd);		/* after every session's cleanup */
-	if (s->listener)
-		evconnlistener_free(s->listener);
+	server_unlisten(s);
 	if (s->spare_fd >= 0)
 		close(s->spare_fd);
 	remove_socket(s);

@@ -46,7 +46,8 @@ struct server {
 	int argc;			/* main's arguments, re-parsed on SIGHUP */
 	char **argv;
 
-	struct evconnlistener *listener; /* NULL once shutdown has begun */
+	int listen_fd;			/* the socket clients connect to; -1 once shutdown began */
+	struct event *ev_listen;	/* its readiness: on_listen_ready accepts a budget */
 	char *created_socket;		/* path of the socket we bound (unlinked at the end) */
 	gid_t admin_gid;		/* valid if has_admin_gid */
 	bool has_admin_gid;
@@ -68,6 +69,8 @@ struct server {
 	uint64_t next_session_id;
 	bool stopping;			/* shutdown has begun */
 	bool listener_paused;		/* accept failed for lack of fds; the cron re-enables */
+	uint64_t nr_accepted;		/* connections accepted (served or refused) */
+	unsigned int accept_turn_max;	/* the most of them accepted in one turn of the loop */
 	int spare_fd;			/* /dev/null, given up to accept an admin's connection
 					 * when the table is full; -1 while not had back */
 	char last_status[256];		/* last STATUS= sent, to send only changes */

@@ -1,0 +1,61 @@
+#!/bin/bash
+# One uid's connection churn must not hold the loop from the others. uid 65534 connects, says
+# Hello and hangs up without reading, over and over from 4 processes, which keeps the
+# listening socket's queue full; meanwhile uid 65533 runs `reclaimctl status`. Accepting until
+# the queue was empty never ended then, and the sessions of uid 65533 were not read for
+# seconds. What the daemon shows instead: no turn of its loop accepted more than 16
+# connections (accept_turn_max), and the churn did keep more than that waiting (it reached
+# 16), so every turn went on to read the sessions that were ready.
+set -u
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/daemon.sh"
+
+if ! setpriv --reuid 65534 --regid 65534 --clear-groups true 2>/dev/null; then
+	echo "1..0 # SKIP setpriv cannot drop to uid 65534 here"
+	exit 77
+fi
+plan 7
+
+BUDGET=16		# ACCEPT_BUDGET in daemon/server.c
+CHURNERS=4
+CHURNS=5000		# connections per churner
+STATUSES=10
+
+ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
+# "ACCEPTED TURN_MAX" from status --json.
+accepts() {
+	ctl --json status | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(d["connections_accepted"], d["accept_turn_max"])'
+}
+
+start_daemon --socket-mode 0666 && ok "daemon is READY" || not_ok "daemon is READY"
+
+pids=
+for i in $(seq "$CHURNERS"); do
+	timeout 120 "$RCLC_PROBE" --uid 65534 "$sock" churn "$CHURNS" >"$tmp/churn.$i" 2>&1 &
+	pids="$pids $!"
+done
+served=0
+for i in $(seq "$STATUSES"); do
+	setpriv --reuid 65533 --regid 65533 --clear-groups "$RECLAIMCTL" --socket "$sock" \
+		status >/dev/null && served=$((served + 1))
+done
+check "uid 65533's $STATUSES status calls are all answered during the churn" \
+	test "$served" = "$STATUSES"
+wait $pids
+churned=$(sed -n 's/^churned=\([0-9]*\) .*/\1/p' "$tmp"/churn.* | awk '{ n += $1 } END { print n + 0 }')
+check "the churners made their connections ($churned of $((CHURNERS * CHURNS)))" \
+	test "${churned:-0}" -ge $((CHURNERS * CHURNS / 2))
+
+read -r accepted turn_max <<<"$(accepts)"
+echo "# accepted $accepted, at most $turn_max in a turn"
+check "every connection made was accepted ($accepted)" \
+	test "${accepted:-0}" -ge "$((churned + served))"
+check "no turn of the loop accepted more than $BUDGET connections ($turn_max)" \
+	test "${turn_max:-999999}" -le "$BUDGET"
+check "the churn kept more than a turn's $BUDGET waiting: the bound was met" \
+	test "${turn_max:-0}" -eq "$BUDGET"
+stop_daemon
+check "daemon exits 0" test "$EXIT" = 0
+finish
