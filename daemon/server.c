@@ -47,6 +47,16 @@
  * turn's accepts keep the sessions that are ready waiting a fraction of a millisecond, and a
  * burst of clients is still taken in a few turns. */
 #define ACCEPT_BUDGET		16
+/*
+ * The listening socket's queue, in connections. It is one queue in arrival order for every
+ * uid, drained ACCEPT_BUDGET a turn: each connection queued is one more that a newcomer waits
+ * behind. At SOMAXCONN (4096) one uid that connected and hung up in a loop kept thousands
+ * queued, and another uid's Hello waited for all of them (some 70 ms on 2 CPUs, accepts
+ * bounded already). Past this many, a blocking connect() sleeps in the kernel until there is
+ * room, each process for itself (a non-blocking one fails with EAGAIN, as at any length once
+ * full), and the queue a newcomer finds is a few turns long.
+ */
+#define ACCEPT_BACKLOG		(4 * ACCEPT_BUDGET)
 
 static void server_begin_shutdown(struct server *s, const char *why);
 
@@ -462,7 +472,7 @@ static int socket_create(struct server *s, int *ret_fd)
 	old = umask(0177);
 	ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
-	if (ret < 0 || listen(fd, SOMAXCONN) < 0 ||
+	if (ret < 0 || listen(fd, ACCEPT_BACKLOG) < 0 ||
 	    (gid != (gid_t)-1 && chown(c->socket_path, (uid_t)-1, gid) < 0) ||
 	    chmod(c->socket_path, c->socket_mode) < 0) {
 		ret = -errno;
@@ -493,6 +503,9 @@ static int server_listen(struct server *s)
 		log_info("listening on %s", s->config->socket_path);
 	} else {
 		evutil_make_socket_nonblocking(fd);
+		/* Its unit's Backlog= says the same; this holds whatever passed it. */
+		if (listen(fd, ACCEPT_BACKLOG) < 0)
+			log_warning("cannot shorten the passed socket's queue: %m, ignoring");
 		log_info("listening on the socket passed by systemd");
 	}
 	evutil_make_socket_closeonexec(fd);

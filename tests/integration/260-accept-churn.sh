@@ -5,7 +5,8 @@
 # the queue was empty never ended then, and the sessions of uid 65533 were not read for
 # seconds. What the daemon shows instead: no turn of its loop accepted more than 16
 # connections (accept_turn_max), and the churn did keep more than that waiting (it reached
-# 16), so every turn went on to read the sessions that were ready.
+# 16), so every turn went on to read the sessions that were ready. The socket's queue is
+# short (64), so that a newcomer is never behind thousands of another uid's connections.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
@@ -14,9 +15,10 @@ if ! setpriv --reuid 65534 --regid 65534 --clear-groups true 2>/dev/null; then
 	echo "1..0 # SKIP setpriv cannot drop to uid 65534 here"
 	exit 77
 fi
-plan 7
+plan 8
 
 BUDGET=16		# ACCEPT_BUDGET in daemon/server.c
+BACKLOG=64		# ACCEPT_BACKLOG
 CHURNERS=4
 CHURNS=5000		# connections per churner
 STATUSES=10
@@ -30,6 +32,13 @@ print(d["connections_accepted"], d["accept_turn_max"])'
 }
 
 start_daemon --socket-mode 0666 && ok "daemon is READY" || not_ok "daemon is READY"
+if command -v ss >/dev/null; then
+	check "the socket queues at most $BACKLOG connections" \
+		bash -c 'ss -xlnH | awk -v s="$0" '\''$5 == s { print $4 }'\'' | grep -qx "$1"' \
+		"$sock" "$BACKLOG"
+else
+	skip "the socket queues at most $BACKLOG connections" "no ss here"
+fi
 
 pids=
 for i in $(seq "$CHURNERS"); do
