@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "accept-budget.h"
 #include "fdlimit.h"
 #include "http-admit.h"
 #include "log.h"
@@ -37,6 +38,7 @@ struct admitted {
 
 struct http_admit {
 	struct evconnlistener *listener;
+	struct accept_budget *budget;	/* the listener's, a turn of the loop */
 	struct event *tick;		/* once a second while any connection is open */
 	struct event *now;		/* the same, at once: a connection to close */
 	struct admitted *conns;
@@ -163,6 +165,7 @@ static struct bufferevent *on_accept(struct event_base *base, void *arg)
 		event_active(a->now, EV_TIMEOUT, 0);
 	} else {
 		a->nr_open++;
+		accept_budget_charge(a->budget);
 	}
 	if (!evtimer_pending(a->tick, NULL))
 		evtimer_add(a->tick, &second);
@@ -179,7 +182,8 @@ struct http_admit *http_admit_new(struct event_base *base, struct evhttp *http,
 		return NULL;
 	a->tick = evtimer_new(base, on_tick, a);
 	a->now = evtimer_new(base, on_tick, a);
-	if (!a->tick || !a->now) {
+	a->budget = accept_budget_new(base, listener);
+	if (!a->tick || !a->now || !a->budget) {
 		http_admit_free(a);
 		return NULL;
 	}
@@ -222,5 +226,11 @@ void http_admit_free(struct http_admit *a)
 		event_free(a->tick);
 	if (a->now)
 		event_free(a->now);
+	accept_budget_free(a->budget);
 	free(a);
+}
+
+unsigned int http_admit_accept_turn_max(const struct http_admit *a)
+{
+	return a ? accept_budget_turn_max(a->budget) : 0;
 }

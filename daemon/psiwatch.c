@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "accept-budget.h"
 #include "fdlimit.h"
 #include "log.h"
 #include "psi-sock.h"
@@ -81,6 +82,7 @@ struct pw_sock {
 	char *path;		/* the socket's file; NULL when there is no socket directory */
 	struct evconnlistener *listener;
 	struct fd_rest *rest;	/* the listener's, out of descriptors */
+	struct accept_budget *budget;	/* the listener's, a turn of the loop */
 	struct psi_history history;
 	bool seen;		/* in the latest sample */
 	LIST_HEAD(, pw_conn) conns;
@@ -104,6 +106,7 @@ struct psiwatch {
 	uint64_t next_when;
 	LIST_HEAD(, pw_sock) socks;
 	LIST_HEAD(, pw_listener) listeners;
+	unsigned int accept_turn_max;	/* of the sockets freed: the most accepted a turn */
 };
 
 static uint64_t now_usec(void)
@@ -255,6 +258,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	(void)l;
 	(void)addr;
 	(void)socklen;
+	accept_budget_charge(s->budget);
 	/* Anyone may connect (the socket is 0666, see the top): the descriptor reserve holds
 	 * here as on the API's socket, and who may watch is checked below. */
 	if (server_peer_identify(s->w->server, fd, &cred, &admin) < 0 ||
@@ -293,6 +297,9 @@ static void sock_free(struct pw_sock *s)
 	while (!LIST_EMPTY(&s->conns))
 		conn_free(LIST_FIRST(&s->conns));
 	fd_rest_free(s->rest);	/* before its listener */
+	if (s->budget && accept_budget_turn_max(s->budget) > s->w->accept_turn_max)
+		s->w->accept_turn_max = accept_budget_turn_max(s->budget);
+	accept_budget_free(s->budget);
 	if (s->listener)
 		evconnlistener_free(s->listener);
 	if (s->path && unlink(s->path) < 0 && errno != ENOENT)
@@ -361,7 +368,8 @@ static struct pw_sock *sock_new(struct psiwatch *w, const char *memcg, uint32_t 
 	}
 	snprintf(who, sizeof(who), "pressure watch %s", memcg);
 	s->rest = fd_rest_new(w->server->base, s->listener, who);
-	if (!s->path || !s->rest)
+	s->budget = accept_budget_new(w->server->base, s->listener);
+	if (!s->path || !s->rest || !s->budget)
 		goto fail;
 	return s;
 fail:
@@ -513,6 +521,19 @@ static void sample_apply(struct psiwatch *w)
 	free(w->next);
 	w->next = NULL;
 	w->nr_next = 0;
+}
+
+unsigned int psiwatch_accept_turn_max(const struct psiwatch *w)
+{
+	const struct pw_sock *s;
+	unsigned int max = w ? w->accept_turn_max : 0;
+
+	if (!w)
+		return 0;
+	LIST_FOREACH(s, &w->socks, link)
+		if (s->budget && accept_budget_turn_max(s->budget) > max)
+			max = accept_budget_turn_max(s->budget);
+	return max;
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)

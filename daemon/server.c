@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <event2/buffer.h>
 
+#include "accept-budget.h"
 #include "client-limits.h"
 #include "fdlimit.h"
 #include "fileown.h"
@@ -42,11 +43,6 @@
 
 #define CRON_PERIOD_USEC	1000000ULL	/* STATUS= refresh; the watchdog may ask faster */
 #define PEER_GROUPS_MAX		256		/* supplementary groups looked at for admin */
-/* Connections accepted in one turn of the loop, at most (on_listen_ready). Each costs the
- * loop some 10 us (accept, SO_PEERCRED, a session or a refusal: measured under churn), so a
- * turn's accepts keep the sessions that are ready waiting a fraction of a millisecond, and a
- * burst of clients is still taken in a few turns. */
-#define ACCEPT_BUDGET		16
 /*
  * The listening socket's queue, in connections. It is one queue in arrival order for every
  * uid, drained ACCEPT_BUDGET a turn: each connection queued is one more that a newcomer waits

@@ -7,6 +7,8 @@
 # connections (accept_turn_max), and the churn did keep more than that waiting (it reached
 # 16), so every turn went on to read the sessions that were ready. The socket's queue is
 # short (64), so that a newcomer is never behind thousands of another uid's connections.
+# The memory-pressure sockets, which anyone may connect to, and the metrics endpoint are
+# bounded the same way: churn on the root memcg's socket keeps each of its turns to 16 too.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
@@ -15,20 +17,20 @@ if ! setpriv --reuid 65534 --regid 65534 --clear-groups true 2>/dev/null; then
 	echo "1..0 # SKIP setpriv cannot drop to uid 65534 here"
 	exit 77
 fi
-plan 8
+plan 11
 
-BUDGET=16		# ACCEPT_BUDGET in daemon/server.c
-BACKLOG=64		# ACCEPT_BACKLOG
+BUDGET=16		# ACCEPT_BUDGET in daemon/accept-budget.h
+BACKLOG=64		# ACCEPT_BACKLOG in daemon/server.c
 CHURNERS=4
 CHURNS=5000		# connections per churner
 STATUSES=10
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
-# "ACCEPTED TURN_MAX" from status --json.
+# "ACCEPTED TURN_MAX PRESSURE_TURN_MAX" from status --json.
 accepts() {
 	ctl --json status | python3 -c 'import json, sys
 d = json.load(sys.stdin)
-print(d["connections_accepted"], d["accept_turn_max"])'
+print(d["connections_accepted"], d["accept_turn_max"], d["pressure_accept_turn_max"])'
 }
 
 start_daemon --socket-mode 0666 && ok "daemon is READY" || not_ok "daemon is READY"
@@ -57,7 +59,7 @@ churned=$(sed -n 's/^churned=\([0-9]*\) .*/\1/p' "$tmp"/churn.* | awk '{ n += $1
 check "the churners made their connections ($churned of $((CHURNERS * CHURNS)))" \
 	test "${churned:-0}" -ge $((CHURNERS * CHURNS / 2))
 
-read -r accepted turn_max <<<"$(accepts)"
+read -r accepted turn_max _ <<<"$(accepts)"
 echo "# accepted $accepted, at most $turn_max in a turn"
 check "every connection made was accepted ($accepted)" \
 	test "${accepted:-0}" -ge "$((churned + served))"
@@ -65,6 +67,26 @@ check "no turn of the loop accepted more than $BUDGET connections ($turn_max)" \
 	test "${turn_max:-999999}" -le "$BUDGET"
 check "the churn kept more than a turn's $BUDGET waiting: the bound was met" \
 	test "${turn_max:-0}" -eq "$BUDGET"
+# The root memcg's memory-pressure socket, churned the same way.
+psisock=$(ctl memcg watch-path / | sed -n 's/^MEMORY_PRESSURE_WATCH=//p')
+pids=
+for i in $(seq "$CHURNERS"); do
+	timeout 120 "$RCLC_PROBE" --uid 65534 "$psisock" churn-psi "$CHURNS" >"$tmp/psi.$i" 2>&1 &
+	pids="$pids $!"
+done
+served=0
+for i in $(seq "$STATUSES"); do
+	setpriv --reuid 65533 --regid 65533 --clear-groups "$RECLAIMCTL" --socket "$sock" \
+		status >/dev/null && served=$((served + 1))
+done
+wait $pids
+check "uid 65533's status calls are all answered during churn on a pressure socket" \
+	test "$served" = "$STATUSES"
+read -r _ _ psi_max <<<"$(accepts)"
+echo "# the pressure socket: at most $psi_max in a turn"
+check "no turn accepted more than $BUDGET connections on the pressure socket ($psi_max)" \
+	test "${psi_max:-999999}" -le "$BUDGET"
+check "... and the churn reached the bound there" test "${psi_max:-0}" -eq "$BUDGET"
 stop_daemon
 check "daemon exits 0" test "$EXIT" = 0
 finish

@@ -60,6 +60,8 @@
  *                       "pages=N" or the refusal
  *   churn N             N more connections, one after the other: each sends a Hello and
  *                       closes at once, its answer unread; prints "churned=K failed=F"
+ *   churn-psi N         the same on a memory-pressure socket (SOCKET is one of those): each
+ *                       connection writes a trigger and closes at once
  * Answers print as "code=NAME message=TEXT"; a connection the server closed prints "closed".
  */
 #include <errno.h>
@@ -950,6 +952,18 @@ static int cmd_churn(const char *path, unsigned int n)
 	return 0;
 }
 
+/* churn-psi N on a memory-pressure socket (psiwatch.h): connect, write a trigger, hang up. */
+static int cmd_churn_psi(const char *path, unsigned int n)
+{
+	static const char trigger[] = "some 100000 1000000\n";
+	unsigned int i, failed = 0;
+
+	for (i = 0; i < n; i++)
+		failed += churn_one(path, (const uint8_t *)trigger, sizeof(trigger) - 1) < 0;
+	printf("churned=%u failed=%u\n", n - failed, failed);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *hello_memcg = NULL;
@@ -974,6 +988,9 @@ int main(int argc, char **argv)
 			"[ARG]...\n");
 		return 2;
 	}
+	/* A pressure socket speaks no protobuf: no Hello there. */
+	if (argc - argi == 3 && !strcmp(argv[argi + 1], "churn-psi"))
+		return cmd_churn_psi(argv[argi], (unsigned int)atoi(argv[argi + 2]));
 	r = rclc_connect(argv[argi], &c);
 	if (r < 0) {
 		fprintf(stderr, "rclc-probe: cannot connect to %s: %s\n", argv[argi],
