@@ -73,6 +73,9 @@ int main(int argc, char **argv)
 	if (getenv("RECLAIMD_TEST_MEMCG_GENERATIONS"))
 		config.engine.memcg_generations =
 			(unsigned int)strtoul(getenv("RECLAIMD_TEST_MEMCG_GENERATIONS"), NULL, 10);
+	if (getenv("RECLAIMD_TEST_REGION_GENERATIONS"))
+		config.engine.region_generations =
+			(unsigned int)strtoul(getenv("RECLAIMD_TEST_REGION_GENERATIONS"), NULL, 10);
 	limit = fd_limit_raise();
 	if (limit)
 		log_info("file descriptors: %u, the last %u kept for root and the admin group",

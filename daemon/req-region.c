@@ -568,6 +568,28 @@ static int engine_error(struct req_ctx *ctx, int err, Response *resp)
 }
 
 /*
+ * Touch @n spans in one engine call, whose regions were checked: each region looked up once
+ * and held, so that one freed half-way, its id given to another's, is not touched in its
+ * place (rcl_region_touchv).
+ */
+static int touch_spans(struct req_ctx *ctx, const struct span *spans, size_t n, bool write,
+		       struct rcl_fault_counts *ret_faults)
+{
+	struct rcl_page_span *ps = calloc(n, sizeof(*ps));
+	size_t i;
+	int ret;
+
+	if (!ps)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		ps[i] = (struct rcl_page_span){ .region = spans[i].region,
+						.first = spans[i].start, .nr = spans[i].len };
+	ret = rcl_region_touchv_counted(ctx->engine, ps, n, write, ret_faults);
+	free(ps);
+	return ret;
+}
+
+/*
  * Touch a range or a list of them; @resident: only if every page is resident and the engine
  * free (the loop's fast path), -EAGAIN with the response untouched otherwise. A list goes to
  * a worker whole: a fast path that gave up half-way would count its faults twice.
@@ -575,7 +597,7 @@ static int engine_error(struct req_ctx *ctx, int err, Response *resp)
 static int touch(struct req_ctx *ctx, const Request *req, Response *resp, bool resident)
 {
 	const Reclaim__V1__Touch *t = req->touch;
-	struct rcl_fault_counts faults = { 0, 0 }, f;
+	struct rcl_fault_counts faults = { 0, 0 };
 	Reclaim__V1__TouchReply *r;
 	struct span *spans;
 	uint64_t pages = 0;
@@ -587,22 +609,16 @@ static int touch(struct req_ctx *ctx, const Request *req, Response *resp, bool r
 	ret = page_ranges_get(ctx, t->range, t->ranges, t->n_ranges, resp, &spans, &n);
 	if (ret < 0)
 		return ret;
-	for (i = 0; i < n && ret == 0; i++) {
-		if (resident) {
-			ret = rcl_region_touch_resident(ctx->engine, spans[i].region,
-							spans[i].start, spans[i].len, t->write);
-			/* every page a fault that waited for nothing */
-			f = (struct rcl_fault_counts){ .minor = spans[i].len };
-		} else {
-			ret = rcl_region_touch_counted(ctx->engine, spans[i].region,
-						       spans[i].start, spans[i].len, t->write, &f);
-		}
-		if (ret == 0) {
-			faults.minor += f.minor;
-			faults.major += f.major;
-			pages += spans[i].len;
-		}
+	if (resident) {		/* one span: a list goes to a worker */
+		ret = rcl_region_touch_resident(ctx->engine, spans[0].region, spans[0].start,
+						spans[0].len, t->write);
+		/* every page a fault that waited for nothing */
+		faults = (struct rcl_fault_counts){ .minor = spans[0].len };
+	} else {
+		ret = touch_spans(ctx, spans, n, t->write, &faults);
 	}
+	for (i = 0; i < n && ret == 0; i++)
+		pages += spans[i].len;
 	free(spans);
 	if (ret == -EAGAIN && resident)
 		return ret;
@@ -724,9 +740,8 @@ static int read_ranges(struct req_ctx *ctx, const Reclaim__V1__Read *rd, Respons
 		return -ENOMEM;
 	reclaim__v1__read_reply__init(r);
 	r->ranges = calloc(rd->n_ranges, sizeof(*r->ranges));
-	if (resident)
-		iov = calloc(rd->n_ranges, sizeof(*iov));
-	if (!r->ranges || (resident && !iov))
+	iov = calloc(rd->n_ranges, sizeof(*iov));
+	if (!r->ranges || !iov)
 		goto nomem;
 	for (i = 0; i < rd->n_ranges; i++) {
 		const Reclaim__V1__ByteRange *br = rd->ranges[i];
@@ -736,23 +751,19 @@ static int read_ranges(struct req_ctx *ctx, const Reclaim__V1__Read *rd, Respons
 			goto nomem;
 		r->ranges[i].len = br->length;
 		r->n_ranges = i + 1;
-		if (resident) {
-			iov[i] = (struct rcl_region_iov){ .offset = br->offset, .len = br->length,
-							  .buf = r->ranges[i].data };
-			continue;
-		}
-		ret = rcl_region_read(ctx->engine, rec.id, br->offset, r->ranges[i].data,
-				      br->length);
-		if (ret < 0)
-			break;
+		iov[i] = (struct rcl_region_iov){ .offset = br->offset, .len = br->length,
+						  .buf = r->ranges[i].data };
 	}
-	if (resident) {
+	/* One engine call for all the ranges: the region checked above is the one read, even
+	 * if it is freed half-way and its id given to another's (rcl_region_readv). */
+	if (resident)
 		ret = rcl_region_readv_resident(ctx->engine, rec.id, iov, (unsigned int)rd->n_ranges);
-		free(iov);
-		if (ret == -EAGAIN) {
-			read_reply_drop(r);
-			return ret;
-		}
+	else
+		ret = rcl_region_readv(ctx->engine, rec.id, iov, (unsigned int)rd->n_ranges);
+	free(iov);
+	if (ret == -EAGAIN && resident) {
+		read_reply_drop(r);
+		return ret;
 	}
 	resp->msg_case = RESP(READ);
 	resp->read = r;
@@ -845,6 +856,31 @@ static int write_ranges_check(struct req_ctx *ctx, const Reclaim__V1__Write *w,
 }
 
 /*
+ * A vectored write's ranges, filled from its data in order, in one engine call: the region
+ * checked is the one written, even if it is freed half-way and its id given to another's
+ * (rcl_region_writev).
+ */
+static int write_ranges(struct req_ctx *ctx, const Reclaim__V1__Write *w, uint32_t id)
+{
+	struct rcl_region_iov *iov = calloc(w->n_ranges, sizeof(*iov));
+	uint64_t done = 0;
+	size_t i;
+	int ret;
+
+	if (!iov)
+		return -ENOMEM;
+	for (i = 0; i < w->n_ranges; i++) {
+		iov[i] = (struct rcl_region_iov){ .offset = w->ranges[i]->offset,
+						  .len = w->ranges[i]->length,
+						  .buf = w->data.data + done };
+		done += w->ranges[i]->length;
+	}
+	ret = rcl_region_writev(ctx->engine, id, iov, (unsigned int)w->n_ranges);
+	free(iov);
+	return ret;
+}
+
+/*
  * A write, of one range or a list; @resident: one range whose pages are all resident and the
  * engine free (the loop's fast path), -EAGAIN with the response untouched otherwise.
  */
@@ -853,8 +889,6 @@ static int write_any(struct req_ctx *ctx, const Reclaim__V1__Write *w, Response 
 {
 	Reclaim__V1__WriteReply *r;
 	struct region_rec rec;
-	uint64_t done = 0;
-	size_t i;
 	int ret;
 
 	if (resident && w->n_ranges)
@@ -878,11 +912,8 @@ static int write_any(struct req_ctx *ctx, const Reclaim__V1__Write *w, Response 
 		free(r);
 		return ret;
 	}
-	for (i = 0; i < w->n_ranges && ret == 0; i++) {
-		ret = rcl_region_write(ctx->engine, rec.id, w->ranges[i]->offset,
-				       w->data.data + done, w->ranges[i]->length);
-		done += w->ranges[i]->length;
-	}
+	if (w->n_ranges)
+		ret = write_ranges(ctx, w, rec.id);
 	if (ret < 0) {
 		free(r);
 		return engine_error(ctx, ret, resp);

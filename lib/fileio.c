@@ -275,12 +275,24 @@ int rcl_file_advise(struct rcl_file *filp, uint64_t offset, uint64_t len,
 int rcl_region_touch_counted(struct rcl_engine *engine, uint32_t id, uint64_t page, uint64_t nr,
 			     bool write, struct rcl_fault_counts *ret_counts)
 {
-	unsigned long maj = current_maj_flt;
-	int err = rcl_region_touch(engine, id, page, nr, write);
+	struct rcl_page_span span = { .region = id, .first = page, .nr = nr };
 
+	return rcl_region_touchv_counted(engine, &span, 1, write, ret_counts);
+}
+
+int rcl_region_touchv_counted(struct rcl_engine *engine, const struct rcl_page_span *spans,
+			      size_t n, bool write, struct rcl_fault_counts *ret_counts)
+{
+	unsigned long maj = current_maj_flt;
+	uint64_t pages = 0;
+	size_t i;
+	int err = rcl_region_touchv(engine, spans, n, write);
+
+	for (i = 0; i < n; i++)
+		pages += spans[i].nr;
 	if (!err) {
 		ret_counts->major = current_maj_flt - maj;
-		ret_counts->minor = nr - ret_counts->major;
+		ret_counts->minor = pages - ret_counts->major;
 	}
 	return err;
 }

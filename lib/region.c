@@ -68,6 +68,9 @@ found:
 	spin_lock(&engine->region_table_lock);
 	engine->region_gen[slot] = (uint16_t)((engine->region_gen[slot] + 1) &
 					      ((1u << (32 - REGION_SLOT_BITS)) - 1));
+	if (engine->config.region_generations &&
+	    engine->region_gen[slot] >= engine->config.region_generations)
+		engine->region_gen[slot] = 0;
 	engine->regions[slot] = region;
 	region->id = ((uint32_t)engine->region_gen[slot] << REGION_SLOT_BITS) | slot;
 	spin_unlock(&engine->region_table_lock);
@@ -400,27 +403,65 @@ static struct region *region_range(struct rcl_engine *engine, uint32_t id, uint6
 	return region;
 }
 
-int rcl_region_touch(struct rcl_engine *engine, uint32_t id, uint64_t first, uint64_t nr,
-		     bool write)
+/* Fault pages [first, first + nr) of @region in, held by the caller under mm_lock (in range).
+ * A region freed meanwhile is -ENOENT. */
+static int region_touch_held(struct rcl_engine *engine, struct region *region, uint64_t first,
+			     uint64_t nr, bool write)
 {
-	struct region *region;
 	struct page *page;
 	uint64_t i;
 	int err = 0;
 
-	mm_lock(engine);
-	region = region_range(engine, id, first, nr, &err);
+	if (region->dead)
+		return -ENOENT;
 	current_or_default(engine)->faulting_region = region;
-	/* Many pages: their swap-ins as one batch, as region_copy's. */
-	if (region && nr > 1)
+	/* Many pages: their swap-ins as one batch, as region_copy_held's. */
+	if (nr > 1)
 		swapin_range(engine, region, (unsigned long)first, (unsigned long)nr, true);
-	for (i = 0; region && i < nr && !err; i++) {
+	for (i = 0; i < nr && !err; i++) {
 		fault_loop_resched(engine, i);
 		err = handle_mm_fault(engine, region, (unsigned long)(first + i),
 				      write ? FAULT_FLAG_WRITE : 0, &page);
 	}
 	current_or_default(engine)->faulting_region = NULL;
-	api_exit(engine, region);
+	return err;
+}
+
+int rcl_region_touch(struct rcl_engine *engine, uint32_t id, uint64_t first, uint64_t nr,
+		     bool write)
+{
+	struct rcl_page_span span = { .region = id, .first = first, .nr = nr };
+
+	return rcl_region_touchv(engine, &span, 1, write);
+}
+
+/*
+ * Each span's region is looked up once, before any is touched, and held to the end, for the
+ * reason region_copyv gives: a span that waits lets mm_lock go, and a region freed meanwhile
+ * may see its id given to another client's. One freed meanwhile ends the call, -ENOENT.
+ */
+int rcl_region_touchv(struct rcl_engine *engine, const struct rcl_page_span *spans, size_t n,
+		      bool write)
+{
+	struct region *one, **held = n > 1 ? calloc(n, sizeof(*held)) : &one;
+	size_t i, got = 0;
+	int err = 0;
+
+	if (!held)
+		return -ENOMEM;
+	mm_lock(engine);
+	for (; got < n && !err; got++)
+		held[got] = region_range(engine, spans[got].region, spans[got].first,
+					 spans[got].nr, &err);
+	if (err)
+		got--;		/* the last lookup found nothing to hold */
+	for (i = 0; i < n && !err; i++)
+		err = region_touch_held(engine, held[i], spans[i].first, spans[i].nr, write);
+	for (i = 0; i < got; i++)
+		region_put(engine, held[i]);
+	if (held != &one)
+		free(held);
+	api_exit(engine, NULL);
 	return err;
 }
 
@@ -509,24 +550,26 @@ int rcl_region_touch_resident(struct rcl_engine *engine, uint32_t id, uint64_t f
  * client holds mapped is copied from or to the client's copy. */
 #define MAPPED_COPY_RETRIES	64	/* a page reclaim keeps taking back: -EAGAIN */
 
-static int region_copy(struct rcl_engine *engine, uint32_t id, uint64_t offset, void *buf,
-		       size_t len, bool write)
+/*
+ * Copy between @buf and bytes [offset, offset + len) of @region, held by the caller under
+ * mm_lock. A region freed meanwhile (its id may name another region by now) is -ENOENT.
+ */
+static int region_copy_held(struct rcl_engine *engine, struct region *region, uint64_t offset,
+			    void *buf, size_t len, bool write)
 {
-	struct region *region;
 	size_t done = 0;
 	int err = 0, retries = 0;
 
-	if (offset + len < offset)
+	if (region->dead)
+		return -ENOENT;
+	if (offset + len < offset || offset + len > (uint64_t)region->nr_pages << PAGE_SHIFT)
 		return -EINVAL;
-	mm_lock(engine);
-	region = region_range(engine, id, 0, (offset + len + PAGE_SIZE - 1) >> PAGE_SHIFT, &err);
-	current_or_default(engine)->faulting_region = region;
 	/* Many pages: their swap-ins as one batch, consecutive slots one read each. */
-	if (region && len > PAGE_SIZE)
+	if (len > PAGE_SIZE)
 		swapin_range(engine, region, (unsigned long)(offset >> PAGE_SHIFT),
 			     (unsigned long)((offset + len - 1) >> PAGE_SHIFT) -
 				     (unsigned long)(offset >> PAGE_SHIFT) + 1, true);
-	while (region && done < len && !err) {
+	while (done < len && !err) {
 		uint64_t pos = offset + done;
 		size_t off = (size_t)(pos & (PAGE_SIZE - 1));
 		size_t n = PAGE_SIZE - off < len - done ? PAGE_SIZE - off : len - done;
@@ -555,6 +598,29 @@ static int region_copy(struct rcl_engine *engine, uint32_t id, uint64_t offset, 
 			memcpy((char *)buf + done, (char *)page_address(page) + off, n);
 		done += n;
 	}
+	return err;
+}
+
+/*
+ * Copy @n ranges of region @id in turn. The id is looked up once and the region held for
+ * all of them, as a system call resolves its descriptor once (fdget) however long it runs:
+ * a range may wait (for I/O, for a throttle) with mm_lock let go, the region may be freed
+ * meanwhile and its id given to another client's region, and a lookup per range would then
+ * copy to or from that one. A region freed meanwhile ends the call, -ENOENT.
+ */
+static int region_copyv(struct rcl_engine *engine, uint32_t id, const struct rcl_region_iov *iov,
+			unsigned int n, bool write)
+{
+	struct region *region;
+	unsigned int i;
+	int err = 0;
+
+	mm_lock(engine);
+	region = region_range(engine, id, 0, 0, &err);
+	current_or_default(engine)->faulting_region = region;
+	for (i = 0; region && i < n && !err; i++)
+		err = region_copy_held(engine, region, iov[i].offset, iov[i].buf, iov[i].len,
+				       write);
 	current_or_default(engine)->faulting_region = NULL;
 	api_exit(engine, region);
 	return err;
@@ -563,13 +629,29 @@ static int region_copy(struct rcl_engine *engine, uint32_t id, uint64_t offset, 
 int rcl_region_read(struct rcl_engine *engine, uint32_t id, uint64_t offset, void *buf,
 		    size_t len)
 {
-	return region_copy(engine, id, offset, buf, len, false);
+	struct rcl_region_iov iov = { .offset = offset, .len = len, .buf = buf };
+
+	return region_copyv(engine, id, &iov, 1, false);
 }
 
 int rcl_region_write(struct rcl_engine *engine, uint32_t id, uint64_t offset, const void *buf,
 		     size_t len)
 {
-	return region_copy(engine, id, offset, (void *)buf, len, true);
+	struct rcl_region_iov iov = { .offset = offset, .len = len, .buf = (void *)buf };
+
+	return region_copyv(engine, id, &iov, 1, true);
+}
+
+int rcl_region_readv(struct rcl_engine *engine, uint32_t id, const struct rcl_region_iov *iov,
+		     unsigned int n)
+{
+	return region_copyv(engine, id, iov, n, false);
+}
+
+int rcl_region_writev(struct rcl_engine *engine, uint32_t id, const struct rcl_region_iov *iov,
+		      unsigned int n)
+{
+	return region_copyv(engine, id, iov, n, true);
 }
 
 /*
@@ -951,47 +1033,45 @@ static struct region *madvise_region(struct rcl_engine *engine, const struct rcl
  * while DONTNEED and FREE, the advice that lose bytes, are done: FREE never lets mm_lock go,
  * and no client maps a region while DONTNEED lets it go between batches (madvise_dontneed).
  * Any may let it go (a pageout's writes, a willneed's reads, a dontneed's batches), after
- * which the next span is looked up and checked again, and one whose region went meanwhile
- * ends the call.
+ * which the next span's region is checked again, and one that went meanwhile ends the call.
+ * Each span's region is held from its lookup to the end, never looked up again: a region
+ * freed meanwhile may see its id given to another client's region (region_copyv).
  */
 int rcl_region_madvisev(struct rcl_engine *engine, const struct rcl_page_span *spans, size_t n,
 			enum rcl_madvise advice, size_t *ret_index)
 {
-	struct region *region, **held = NULL;
+	bool dropping = advice == RCL_MADV_DONTNEED;
+	struct region **held;
 	size_t i, j;
 	int err = 0;
 
 	if ((unsigned int)advice > RCL_MADV_SEQUENTIAL)
 		return -EINVAL;
-	/* DONTNEED: each span's region held, and kept from being mapped, until all are done. */
-	if (advice == RCL_MADV_DONTNEED && !(held = calloc(n ? n : 1, sizeof(*held))))
+	held = calloc(n ? n : 1, sizeof(*held));
+	if (!held)
 		return -ENOMEM;
 	mm_lock(engine);
 	for (i = 0; i < n; i++) {
-		region = madvise_region(engine, &spans[i], advice, &err);
+		held[i] = madvise_region(engine, &spans[i], advice, &err);	/* referenced */
 		if (err)
 			goto out;
-		if (held) {
-			region->nr_dropping++;
-			held[i] = region;	/* with madvise_region's reference */
-		} else {
-			region_put(engine, region);
-		}
+		/* DONTNEED: each span's region kept from being mapped until all are done. */
+		if (dropping)
+			held[i]->nr_dropping++;
 	}
 	for (i = 0; i < n; i++) {
-		region = madvise_region(engine, &spans[i], advice, &err);
-		if (region)
-			err = madvise_span(engine, region, spans[i].first, spans[i].nr, advice);
-		region_put(engine, region);
+		err = held[i]->dead ? -ENOENT : madvise_refused(held[i], advice);
+		if (!err)
+			err = madvise_span(engine, held[i], spans[i].first, spans[i].nr, advice);
 		if (err)
 			goto out;
 	}
 out:
 	if (err && ret_index)
 		*ret_index = i;
-	for (j = 0; held && j < n; j++) {
+	for (j = 0; j < n; j++) {
 		if (held[j]) {
-			held[j]->nr_dropping--;
+			held[j]->nr_dropping -= dropping;
 			region_put(engine, held[j]);
 		}
 	}

@@ -60,6 +60,11 @@
  *                       "pages=N" or the refusal
  *   churn N             N more connections, one after the other: each sends a Hello and
  *                       closes at once, its answer unread; prints "churned=K failed=F"
+ *   cycle-to ID GENS    create and free regions until the next region created anywhere gets
+ *                       id ID (the engine's id: a 20-bit slot, a generation that wraps at
+ *                       GENS, 4096 unless the daemon's test setting says less): a region in
+ *                       a lower free slot is kept, the one in ID's slot freed; prints
+ *                       "ready cycles=N" and holds them all until a line on stdin
  *   churn-psi N         the same on a memory-pressure socket (SOCKET is one of those): each
  *                       connection writes a trigger and closes at once
  * Answers print as "code=NAME message=TEXT"; a connection the server closed prints "closed".
@@ -653,6 +658,39 @@ static int cmd_memcg_events(struct rclc *c, const char *path)
 }
 
 /* Regions of one page each on this connection until N exist or the server refuses one. */
+#define ID_SLOT(id)	((id) & 0xfffffu)
+#define ID_GEN(id)	((id) >> 20)
+
+static int cmd_cycle_to(struct rclc *c, const char *arg, const char *gens_arg)
+{
+	uint64_t target = strtoull(arg, NULL, 0), id, gens = strtoull(gens_arg, NULL, 0);
+	unsigned int cycles = 0;
+	char line[16];
+
+	for (;;) {
+		if (rclc_alloc(c, 4096, NULL, &id, NULL) < 0) {
+			printf("alloc: %s\n", rclc_last_error(c));
+			return 1;
+		}
+		if (ID_SLOT(id) != ID_SLOT(target))
+			continue;	/* a lower free slot: keep it taken */
+		if (rclc_free(c, id) < 0) {
+			printf("free: %s\n", rclc_last_error(c));
+			return 1;
+		}
+		if (++cycles > 8192)
+			return 1;
+		if (gens && ((ID_GEN(id) + 1) & 0xfffu) % gens == ID_GEN(target))
+			break;
+	}
+	printf("ready cycles=%u\n", cycles);
+	fflush(stdout);
+	/* The regions kept go with the connection: hold them until told. */
+	if (!fgets(line, sizeof(line), stdin))
+		line[0] = 0;
+	return 0;
+}
+
 static int cmd_regions(struct rclc *c, unsigned int n)
 {
 	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
@@ -1053,6 +1091,8 @@ int main(int argc, char **argv)
 		r = cmd_freadv_hits(c, argv[argi + 1], argv[argi + 2], argv[argi + 3]);
 	else if (!strcmp(argv[argi], "madvise-free") && argc - argi >= 2)
 		r = cmd_madvise_free(c, argv + argi + 1, argc - argi - 1);
+	else if (!strcmp(argv[argi], "cycle-to") && argc - argi == 3)
+		r = cmd_cycle_to(c, argv[argi + 1], argv[argi + 2]);
 	else if (!strcmp(argv[argi], "churn") && argc - argi == 2)
 		r = cmd_churn(argv[argi - 1], (unsigned int)atoi(argv[argi + 1]));
 	else if (!strcmp(argv[argi], "fread-hits") && argc - argi == 4)

@@ -59,6 +59,9 @@ struct rcl_config {
 	/* Tests: groups a memcg slot holds before its ids come back (0: 65536, the 16 bits of
 	 * a memcg id's generation), so that a test meets a reused id in two deletes. */
 	unsigned int memcg_generations;
+	/* Tests: regions a region slot holds before its ids come back (0: 4096, the 12 bits of
+	 * a region id's generation), so that a test meets a reused id in two frees. */
+	unsigned int region_generations;
 };
 
 /* Tunables that can change at run time (rcl_tunable_set); names as in /proc/sys/vm. */

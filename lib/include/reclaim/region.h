@@ -90,6 +90,16 @@ int rcl_region_write_resident(struct rcl_engine *engine, uint32_t id, uint64_t o
 			      const void *buf, size_t len);
 int rcl_region_write(struct rcl_engine *engine, uint32_t id, uint64_t offset, const void *buf,
 		     size_t len);
+/*
+ * rcl_region_read and rcl_region_write over @n ranges, in turn: the region is looked up once
+ * and held for all of them, so that a region freed meanwhile ends the call (-ENOENT) rather
+ * than have its id, given to a new region, name that one for the ranges after. A caller that
+ * checked who may use region @id must copy its ranges with these, never one call a range.
+ */
+int rcl_region_readv(struct rcl_engine *engine, uint32_t id, const struct rcl_region_iov *iov,
+		     unsigned int n);
+int rcl_region_writev(struct rcl_engine *engine, uint32_t id, const struct rcl_region_iov *iov,
+		      unsigned int n);
 
 /*
  * RCL_MADV_NORMAL, _RANDOM and _SEQUENTIAL set the region's read pattern for faults on a file
@@ -110,6 +120,15 @@ struct rcl_page_span {
  * *@ret_index (may be NULL) is the span's. */
 int rcl_region_madvisev(struct rcl_engine *engine, const struct rcl_page_span *spans, size_t n,
 			enum rcl_madvise advice, size_t *ret_index);
+/*
+ * rcl_region_touch over @n spans, in turn, and rcl_region_touch_counted's counts of them all:
+ * every span's region is looked up before any is touched and held to the end, as
+ * rcl_region_readv holds its one (a region freed meanwhile ends the call, -ENOENT).
+ */
+int rcl_region_touchv(struct rcl_engine *engine, const struct rcl_page_span *spans, size_t n,
+		      bool write);
+int rcl_region_touchv_counted(struct rcl_engine *engine, const struct rcl_page_span *spans,
+			      size_t n, bool write, struct rcl_fault_counts *ret_counts);
 int rcl_region_mlock(struct rcl_engine *engine, uint32_t id);
 int rcl_region_munlock(struct rcl_engine *engine, uint32_t id);
 /* Write back the region's dirty file pages and wait; returns a sticky writeback error once. */
