@@ -71,8 +71,10 @@ struct sub {
 	bool removed;			/* its memcg went: end it once the queue is sent */
 	bool dead;			/* ended: callbacks ignore it */
 
-	bool pending;			/* on subs->pending; protected by subs->pending_lock */
+	/* Not beside the flags above: a test of three of them may load a word, and pending is
+	 * another lock's (TSan saw it). */
 	TAILQ_ENTRY(sub) pending_link;
+	bool pending;			/* on subs->pending; protected by subs->pending_lock */
 
 	TAILQ_ENTRY(sub) all_link;	/* in subs->all; protected by subs->lock */
 
