@@ -566,8 +566,10 @@ static int queue_event(struct rclc *c, Reclaim__V1__Response *resp)
 		rclc_response_free(resp);
 		return -ENOMEM;
 	}
-	if (s && s->ended && !event_is_last(e)) {
-		if (s->overflow)
+	/* Ended: nothing follows its last event, not even the server's Overflow or Ended for a
+	 * subscription the library ended (its record stays until its Unsubscribe is answered). */
+	if (s && s->ended) {
+		if (s->overflow && !event_is_last(e))
 			s->overflow->event->overflow->events_dropped++;
 		free(p);
 		rclc_response_free(resp);

@@ -1368,8 +1368,25 @@ struct flood {
 	uint64_t unsubscribed;		/* the subscription id of the Unsubscribe received */
 };
 
+/* The server's last event of FAKE_SUB: its memcg went. */
+static void fake_ended_event(int fd, uint64_t seq)
+{
+	Reclaim__V1__Response resp = RECLAIM__V1__RESPONSE__INIT;
+	Reclaim__V1__Event ev = RECLAIM__V1__EVENT__INIT;
+	Reclaim__V1__Ended ended = RECLAIM__V1__ENDED__INIT;
+
+	ended.reason = "memcg /w was removed";
+	ev.subscription_id = FAKE_SUB;
+	ev.seq = seq;
+	ev.event_case = RECLAIM__V1__EVENT__EVENT_ENDED;
+	ev.ended = &ended;
+	resp.msg_case = RECLAIM__V1__RESPONSE__MSG_EVENT;
+	resp.event = &ev;
+	fake_send(fd, &resp);
+}
+
 /* Hello; Subscribe (FAKE_SUB); a second Subscribe, answered after FAKE_EVENTS events of the
- * first; then the Unsubscribe the library owes. */
+ * first and the server's own end of it (Ended); then the Unsubscribe the library owes. */
 static void *fake_flood_server(void *arg)
 {
 	struct flood *f = arg;
@@ -1387,6 +1404,7 @@ static void *fake_flood_server(void *arg)
 	if (fake_read_frame(fd, &req) == 0) {
 		for (seq = 1; seq <= FAKE_EVENTS; seq++)
 			fake_pressure_event(fd, seq);
+		fake_ended_event(fd, seq);
 		fake_subscribed(fd, req->id, FAKE_SUB + 1);
 		reclaim__v1__request__free_unpacked(req, NULL);
 	}
@@ -1405,7 +1423,8 @@ static void *fake_flood_server(void *arg)
  * Events pushed while the program waits for an answer are kept for it up to the
  * subscription's queue length, no more: the one past it ends the subscription as the
  * server's full queue would (an Overflow after the events kept, counting those dropped), and
- * the library unsubscribes it at the server. A flood cannot grow a client without bound.
+ * the library unsubscribes it at the server. A flood cannot grow a client without bound, and
+ * nothing follows the Overflow, not even the server's own end of the subscription.
  */
 START_TEST(test_events_kept_within_queue_len)
 {
