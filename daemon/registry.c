@@ -32,6 +32,7 @@ struct registry {
 	struct region_node *hash[REGION_HASH_SIZE];
 	struct memcg_owner *owners;
 	size_t nr_owners, cap_owners;
+	uint64_t next_serial;		/* of the next region record */
 };
 
 static unsigned int region_hash(uint32_t id)
@@ -80,6 +81,7 @@ int registry_region_add(struct registry *reg, const struct region_rec *rec)
 		return -ENOMEM;
 	n->rec = *rec;
 	pthread_mutex_lock(&reg->lock);
+	n->rec.serial = ++reg->next_serial;
 	n->next = reg->hash[h];
 	reg->hash[h] = n;
 	pthread_mutex_unlock(&reg->lock);
@@ -137,15 +139,15 @@ int registry_region_take(struct registry *reg, uint32_t id, uid_t uid, bool admi
 	return region_lookup(reg, id, uid, admin, ret, true);
 }
 
-int registry_region_set_locked(struct registry *reg, uint32_t id, uint64_t locked_bytes,
-			       uint64_t *ret_old)
+int registry_region_set_locked(struct registry *reg, const struct region_rec *rec,
+			       uint64_t locked_bytes, uint64_t *ret_old)
 {
 	struct region_node **pp;
 	int err = 0;
 
 	pthread_mutex_lock(&reg->lock);
-	pp = __region_find(reg, id);
-	if (pp) {
+	pp = __region_find(reg, rec->id);
+	if (pp && (*pp)->rec.serial == rec->serial) {
 		*ret_old = (*pp)->rec.locked_bytes;
 		(*pp)->rec.locked_bytes = locked_bytes;
 	} else {

@@ -28,6 +28,8 @@ struct registry;
 /* What the daemon knows about a region beyond the engine's rcl_region_info. */
 struct region_rec {
 	uint32_t id;
+	uint64_t serial;		/* the record's own, never reused (ids are, once their
+					 * slot's generation wraps): set by registry_region_add */
 	uid_t uid;			/* owner */
 	uint64_t session_id;		/* connection that created it */
 	bool persistent;		/* survives that connection */
@@ -57,11 +59,13 @@ int registry_region_take(struct registry *reg, uint32_t id, uid_t uid, bool admi
 			 struct region_rec *ret);
 
 /*
- * Region ID is now locked (LOCKED_BYTES: its bytes) or not (0): swap that into its record and
- * give what was there in *RET_OLD. 0, or -ENOENT when the region is gone (freed meanwhile).
+ * The region of REC (a record got before) is now locked (LOCKED_BYTES: its bytes) or not (0):
+ * swap that into its record and give what was there in *RET_OLD. 0, or -ENOENT when the
+ * region is gone (freed meanwhile), even if its id names another region by now: the record
+ * must be REC's own (its serial), not one made since under the same id.
  */
-int registry_region_set_locked(struct registry *reg, uint32_t id, uint64_t locked_bytes,
-			       uint64_t *ret_old);
+int registry_region_set_locked(struct registry *reg, const struct region_rec *rec,
+			       uint64_t locked_bytes, uint64_t *ret_old);
 
 /* Give REC's owner back in RAW what the region was charged: its bytes and its locked bytes. */
 void registry_region_uncharge(struct rawpages *raw, const struct region_rec *rec);

@@ -1062,7 +1062,7 @@ static int region_lock(struct req_ctx *ctx, const struct region_rec *rec, Respon
 		rawpages_uncharge_locked(raw, rec->uid, rec->bytes);
 		return engine_error(ctx, ret, resp);
 	}
-	if (registry_region_set_locked(ctx->server->registry, rec->id, rec->bytes, &old) < 0 ||
+	if (registry_region_set_locked(ctx->server->registry, rec, rec->bytes, &old) < 0 ||
 	    old)
 		rawpages_uncharge_locked(raw, rec->uid, rec->bytes);
 	return 0;
@@ -1076,7 +1076,7 @@ static int region_unlock(struct req_ctx *ctx, const struct region_rec *rec, Resp
 
 	if (ret < 0)
 		return engine_error(ctx, ret, resp);
-	if (registry_region_set_locked(ctx->server->registry, rec->id, 0, &old) == 0)
+	if (registry_region_set_locked(ctx->server->registry, rec, 0, &old) == 0)
 		rawpages_uncharge_locked(ctx->server->raw, rec->uid, old);
 	return 0;
 }

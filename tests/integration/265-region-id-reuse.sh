@@ -9,7 +9,10 @@
 # call the engine by id for each range: the later ranges read uid 65533's bytes, and wrote
 # over them. Now the engine looks the id up once for the whole request (rcl_region_readv,
 # _writev, _touchv, madvisev hold the region): the request reads and writes B alone (or ends
-# NOT_FOUND if B goes before it is done), and uid 65533's region keeps its bytes.
+# NOT_FOUND if B goes before it is done), and uid 65533's region keeps its bytes. An mlock
+# of B, whose populate sleeps the throttle too, settles its charge on B's record, never on a
+# record made since under B's id: uid 65534 is given its locked bytes back, and uid 65533's
+# count of locked bytes is not taken below zero when its region goes.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
@@ -18,7 +21,7 @@ if ! setpriv --reuid 65534 --regid 65534 --clear-groups true 2>/dev/null; then
 	echo "1..0 # SKIP setpriv cannot drop to uid 65534 here"
 	exit 77
 fi
-plan 9
+plan 12
 
 RANGES=48		# pages 0, 5, 10, ... of B
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
@@ -38,7 +41,8 @@ page_ranges() {	# byte ranges of pages 0, 5, 10, ...
 	echo "$out"
 }
 
-RECLAIMD_TEST_REGION_GENERATIONS=2 start_daemon --socket-mode 0666 --workers 4 && ok "daemon is READY" || not_ok "daemon is READY"
+RECLAIMD_TEST_REGION_GENERATIONS=2 start_daemon --socket-mode 0666 --workers 4 \
+	--max-client-locked-bytes 1M && ok "daemon is READY" || not_ok "daemon is READY"
 ctl memcg create /t1 --owner 65534 >/dev/null
 ctl memcg create /t2 --owner 65533 >/dev/null
 # /t1/h is held above its memory.high by pages that cannot be swapped (/t1/h/a), so that
@@ -60,6 +64,9 @@ run_attack() {
 	if [ "$verb" = read ]; then
 		( as 65534 read "$b" --ranges "$(page_ranges)" >"$tmp/read.out" 2>"$tmp/read.err"
 		  echo $? >"$tmp/read.rc" ) &
+	elif [ "$verb" = mlock ]; then
+		( as 65534 mlock "$b" >"$tmp/mlock.out" 2>"$tmp/mlock.err"
+		  echo $? >"$tmp/mlock.rc" ) &
 	else
 		( head -c $((RANGES * 4096)) /dev/zero | tr '\0' 'w' |
 		  as 65534 write "$b" --ranges "$(page_ranges)" >"$tmp/write.out" 2>"$tmp/write.err"
@@ -104,6 +111,13 @@ check "... the write was answered, or ended NOT_FOUND (2) when B went" \
 	eval 'rc=$(cat "$tmp/write.rc"); test "$rc" = 0 -o "$rc" = 2'
 sed 's/^/# write: /' "$tmp/write.err"
 check "... and uid 65533's region holds its own bytes, every one" victim_intact
+run_attack mlock
+check "again for an mlock of B: uid 65533's region took B's id" test "$victim" = "$victim_b"
+sed 's/^/# mlock: /' "$tmp/mlock.err"
+check "... uid 65533 frees it, and may still lock memory" \
+	eval 'as 65533 free "$victim" >/dev/null && as 65533 alloc 64K --locked >/dev/null'
+check "... uid 65534 was given back what its lock of B was charged: it locks 1M again" \
+	eval 'as 65534 alloc 1M --locked >/dev/null'
 check "the daemon serves on" eval 'ctl status >/dev/null'
 stop_daemon
 check "daemon exits 0" test "$EXIT" = 0
