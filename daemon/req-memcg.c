@@ -147,10 +147,16 @@ static const struct {
 	{ "min", offsetof(Reclaim__V1__MemcgLimits, min), RCL_MEMCG_MIN },
 	{ "low", offsetof(Reclaim__V1__MemcgLimits, low), RCL_MEMCG_LOW },
 	{ "high", offsetof(Reclaim__V1__MemcgLimits, high), RCL_MEMCG_HIGH },
-	{ "max", offsetof(Reclaim__V1__MemcgLimits, max), RCL_MEMCG_MAX },
 	{ "swap_max", offsetof(Reclaim__V1__MemcgLimits, swap_max), RCL_MEMCG_SWAP_MAX },
 	{ "soft_limit", offsetof(Reclaim__V1__MemcgLimits, soft_limit), RCL_MEMCG_SOFT_LIMIT },
 	{ "swappiness", offsetof(Reclaim__V1__MemcgLimits, swappiness), RCL_MEMCG_SWAPPINESS },
+	/*
+	 * Last: a lower max reclaims down to it, which lets the engine's lock go. Set by id
+	 * after that, a knob could meet the group deleted and its id given to another uid's
+	 * (a 16-bit generation), as a region's was (req-region.c); before it, each call is
+	 * one short hold of the lock.
+	 */
+	{ "max", offsetof(Reclaim__V1__MemcgLimits, max), RCL_MEMCG_MAX },
 };
 
 #define NR_LIMIT_FIELDS (sizeof(limit_fields) / sizeof(limit_fields[0]))

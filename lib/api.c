@@ -294,11 +294,14 @@ int rcl_memcg_set(struct rcl_engine *engine, uint32_t id, enum rcl_memcg_knob kn
 	case RCL_MEMCG_HIGH: page_counter_set_high(&memcg->memory, pages); break;
 	case RCL_MEMCG_MAX:
 		page_counter_set_max(&memcg->memory, pages);
-		/* A lower max reclaims down to it, as writing memory.max does. */
+		/* A lower max reclaims down to it, as writing memory.max does. The reclaim lets
+		 * mm_lock go: the group, deleted meanwhile, is freed only after this. */
+		css_get(memcg);
 		while (mem_cgroup_usage(memcg) > pages && retries--)
 			if (!try_to_free_mem_cgroup_pages(memcg, mem_cgroup_usage(memcg) - pages,
 							  GFP_KERNEL, true))
 				break;
+		css_put(memcg);
 		break;
 	case RCL_MEMCG_SOFT_LIMIT: memcg->soft_limit = pages; break;
 	case RCL_MEMCG_SWAP_MAX: page_counter_set_max(&memcg->swap, pages); break;
