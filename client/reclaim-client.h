@@ -378,9 +378,8 @@ int rclc_stat(struct rclc *c, enum rclc_stat_view view, char **ret_text,
 /* The daemon's own counters, not the model's: requests_on_loop and requests_on_workers,
  * engine_lock_acquired, _contended and _wait_usecs, fault_* of the mapped regions,
  * connections_accepted and accept_turn_max (the most accepted in one turn of its loop), and
- * the same most of the memory-pressure sockets and of the metrics endpoint
- * (pressure_accept_turn_max, metrics_accept_turn_max). An array for free(3) in *RET, its
- * length in *RET_N. */
+ * the same most of the memory-pressure sockets and the metrics endpoint together
+ * (listeners_accept_turn_max). An array for free(3) in *RET, its length in *RET_N. */
 int rclc_daemon_counters(struct rclc *c, struct rclc_counter **ret, size_t *ret_n);
 
 enum rclc_pressure_level {

@@ -1,33 +1,48 @@
 /*
- * accept-budget.c - at most ACCEPT_BUDGET connections a turn for an evconnlistener (see
- * accept-budget.h).
+ * accept-budget.c - at most ACCEPT_BUDGET connections a turn for the evconnlistener sockets
+ * together (see accept-budget.h).
  */
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/queue.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 
 #include "accept-budget.h"
 
 struct accept_budget {
+	LIST_ENTRY(accept_budget) link;
 	struct evconnlistener *listener;
-	struct event *resume;		/* activated at the budget: runs after the ready events */
-	unsigned int turn;		/* accepted in this turn */
-	unsigned int turn_max;
-	bool paused;			/* disabled by the budget, until resume */
+	bool paused;			/* disabled by the budget, until the turn ends */
 };
 
-/* The loop has turned: a new budget, and the listener back if the budget paused it. */
+/*
+ * The turn's count, for every listener at once: a uid that may make many memcgs has as many
+ * pressure sockets to churn, and a budget per socket would let it take 16 a socket a turn.
+ * Loop thread only, as the listeners are.
+ */
+static struct {
+	LIST_HEAD(, accept_budget) all;
+	struct event *resume;		/* activated by a turn's first accept: runs after the
+					 * events that were ready, and ends the turn */
+	unsigned int users;		/* budgets made on it: the last frees it */
+	unsigned int turn, turn_max;
+} turn;
+
+/* The loop has turned: a new count, and the listeners the budget paused back. */
 static void on_resume(evutil_socket_t fd, short what, void *arg)
 {
-	struct accept_budget *b = arg;
+	struct accept_budget *b;
 
 	(void)fd;
 	(void)what;
-	b->turn = 0;
-	if (b->paused) {
-		b->paused = false;
-		evconnlistener_enable(b->listener);
+	(void)arg;
+	turn.turn = 0;
+	LIST_FOREACH(b, &turn.all, link) {
+		if (b->paused) {
+			b->paused = false;
+			evconnlistener_enable(b->listener);
+		}
 	}
 }
 
@@ -37,12 +52,13 @@ struct accept_budget *accept_budget_new(struct event_base *base, struct evconnli
 
 	if (!b)
 		return NULL;
-	b->listener = l;
-	b->resume = event_new(base, -1, 0, on_resume, b);
-	if (!b->resume) {
+	if (!turn.resume && !(turn.resume = event_new(base, -1, 0, on_resume, NULL))) {
 		free(b);
 		return NULL;
 	}
+	turn.users++;
+	b->listener = l;
+	LIST_INSERT_HEAD(&turn.all, b, link);
 	return b;
 }
 
@@ -50,25 +66,35 @@ void accept_budget_free(struct accept_budget *b)
 {
 	if (!b)
 		return;
-	event_free(b->resume);
+	LIST_REMOVE(b, link);
 	free(b);
+	if (--turn.users == 0) {
+		event_free(turn.resume);
+		turn.resume = NULL;
+		turn.turn = 0;
+	}
 }
 
 void accept_budget_charge(struct accept_budget *b)
 {
-	/* The first accept of a turn: the resume, run after this turn's ready events, starts
-	 * the next turn's count whether or not the budget is reached. */
-	if (b->turn++ == 0)
-		event_active(b->resume, EV_TIMEOUT, 0);
-	if (b->turn > b->turn_max)
-		b->turn_max = b->turn;
-	if (b->turn == ACCEPT_BUDGET) {
-		b->paused = true;
-		evconnlistener_disable(b->listener);	/* ends libevent's accept loop */
+	(void)b;
+	if (turn.turn++ == 0)
+		event_active(turn.resume, EV_TIMEOUT, 0);
+	if (turn.turn > turn.turn_max)
+		turn.turn_max = turn.turn;
+	if (turn.turn < ACCEPT_BUDGET)
+		return;
+	/* Spent: every listener stops for this turn, those whose readiness is still queued
+	 * too (disabling one takes its event off the loop's active list). */
+	LIST_FOREACH(b, &turn.all, link) {
+		if (!b->paused) {
+			b->paused = true;
+			evconnlistener_disable(b->listener);
+		}
 	}
 }
 
-unsigned int accept_budget_turn_max(const struct accept_budget *b)
+unsigned int accept_budget_turn_max(void)
 {
-	return b->turn_max;
+	return turn.turn_max;
 }

@@ -230,7 +230,3 @@ void http_admit_free(struct http_admit *a)
 	free(a);
 }
 
-unsigned int http_admit_accept_turn_max(const struct http_admit *a)
-{
-	return a ? accept_budget_turn_max(a->budget) : 0;
-}

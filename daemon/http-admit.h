@@ -40,7 +40,4 @@ unsigned int http_admit_open(struct http_admit *a);
 /* After evhttp_free, which frees the connections. NULL does nothing. */
 void http_admit_free(struct http_admit *a);
 
-/* The most connections accepted in one turn of the loop (accept-budget.h); 0 for NULL. */
-unsigned int http_admit_accept_turn_max(const struct http_admit *a);
-
 #endif

@@ -461,11 +461,6 @@ int metrics_start(struct server *s, struct metrics **ret)
 	return 0;
 }
 
-unsigned int metrics_accept_turn_max(const struct metrics *m)
-{
-	return m ? http_admit_accept_turn_max(m->admit) : 0;
-}
-
 void metrics_stop(struct metrics *m)
 {
 	if (!m)

@@ -19,7 +19,5 @@ int metrics_start(struct server *s, struct metrics **ret);
 /* Render a fresh snapshot on a worker (the engine's lock is never taken on the loop). */
 void metrics_refresh(struct metrics *m);
 void metrics_stop(struct metrics *m);	/* NULL does nothing */
-/* The most connections the endpoint accepted in one turn of the loop; 0 for NULL. */
-unsigned int metrics_accept_turn_max(const struct metrics *m);
 
 #endif

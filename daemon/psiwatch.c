@@ -106,7 +106,6 @@ struct psiwatch {
 	uint64_t next_when;
 	LIST_HEAD(, pw_sock) socks;
 	LIST_HEAD(, pw_listener) listeners;
-	unsigned int accept_turn_max;	/* of the sockets freed: the most accepted a turn */
 };
 
 static uint64_t now_usec(void)
@@ -297,8 +296,6 @@ static void sock_free(struct pw_sock *s)
 	while (!LIST_EMPTY(&s->conns))
 		conn_free(LIST_FIRST(&s->conns));
 	fd_rest_free(s->rest);	/* before its listener */
-	if (s->budget && accept_budget_turn_max(s->budget) > s->w->accept_turn_max)
-		s->w->accept_turn_max = accept_budget_turn_max(s->budget);
 	accept_budget_free(s->budget);
 	if (s->listener)
 		evconnlistener_free(s->listener);
@@ -521,19 +518,6 @@ static void sample_apply(struct psiwatch *w)
 	free(w->next);
 	w->next = NULL;
 	w->nr_next = 0;
-}
-
-unsigned int psiwatch_accept_turn_max(const struct psiwatch *w)
-{
-	const struct pw_sock *s;
-	unsigned int max = w ? w->accept_turn_max : 0;
-
-	if (!w)
-		return 0;
-	LIST_FOREACH(s, &w->socks, link)
-		if (s->budget && accept_budget_turn_max(s->budget) > max)
-			max = accept_budget_turn_max(s->budget);
-	return max;
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)

@@ -48,8 +48,4 @@ void psiwatch_unlisten(struct psiwatch *w, struct pw_listener *l);	/* NULL does 
 int psiwatch_start(struct server *s, struct psiwatch **ret);
 void psiwatch_stop(struct psiwatch *w);	/* NULL does nothing; removes the sockets */
 
-/* The most connections one pressure socket accepted in a turn of the loop (accept-budget.h);
- * loop thread. 0 for NULL. */
-unsigned int psiwatch_accept_turn_max(const struct psiwatch *w);
-
 #endif

@@ -11,12 +11,11 @@
 #include <string.h>
 
 #include "autoconfig.h"
+#include "accept-budget.h"
 #include "config.h"
 #include "dispatch.h"
 #include "reclaim/engine.h"
 #include "mapfd.h"
-#include "metrics.h"
-#include "psiwatch.h"
 #include "server.h"
 #include "status.h"
 
@@ -155,7 +154,7 @@ static int stat_daemon(Reclaim__V1__StatReply *r, struct server *s)
 		"engine_lock_acquired", "engine_lock_contended", "engine_lock_wait_usecs",
 		"fault_handoffs", "calls_on_workers", "calls_waiting_for_workers",
 		"fault_covers", "fault_covered", "connections_accepted", "accept_turn_max",
-		"pressure_accept_turn_max", "metrics_accept_turn_max",
+		"listeners_accept_turn_max",
 	};
 	struct rcl_engine_info info;
 	struct mapfd_stats fs;
@@ -181,8 +180,7 @@ static int stat_daemon(Reclaim__V1__StatReply *r, struct server *s)
 	values[14] = fs.covered;
 	values[15] = s->nr_accepted;		/* the loop's own: this runs on the loop */
 	values[16] = s->accept_turn_max;
-	values[17] = psiwatch_accept_turn_max(s->psiwatch);
-	values[18] = metrics_accept_turn_max(s->metrics);
+	values[17] = accept_budget_turn_max();	/* the loop's own, as above */
 	r->daemon = calloc(n, sizeof(*r->daemon));
 	if (!r->daemon)
 		return -ENOMEM;

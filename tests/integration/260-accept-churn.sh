@@ -8,7 +8,8 @@
 # 16), so every turn went on to read the sessions that were ready. The socket's queue is
 # short (64), so that a newcomer is never behind thousands of another uid's connections.
 # The memory-pressure sockets, which anyone may connect to, and the metrics endpoint are
-# bounded the same way: churn on the root memcg's socket keeps each of its turns to 16 too.
+# bounded the same way, all of them together: churn on two memcgs' pressure sockets at once
+# keeps each turn to 16 for both.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
@@ -26,11 +27,11 @@ CHURNS=5000		# connections per churner
 STATUSES=10
 
 ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
-# "ACCEPTED TURN_MAX PRESSURE_TURN_MAX" from status --json.
+# "ACCEPTED TURN_MAX LISTENERS_TURN_MAX" from status --json.
 accepts() {
 	ctl --json status | python3 -c 'import json, sys
 d = json.load(sys.stdin)
-print(d["connections_accepted"], d["accept_turn_max"], d["pressure_accept_turn_max"])'
+print(d["connections_accepted"], d["accept_turn_max"], d["listeners_accept_turn_max"])'
 }
 
 start_daemon --socket-mode 0666 && ok "daemon is READY" || not_ok "daemon is READY"
@@ -67,10 +68,13 @@ check "no turn of the loop accepted more than $BUDGET connections ($turn_max)" \
 	test "${turn_max:-999999}" -le "$BUDGET"
 check "the churn kept more than a turn's $BUDGET waiting: the bound was met" \
 	test "${turn_max:-0}" -eq "$BUDGET"
-# The root memcg's memory-pressure socket, churned the same way.
-psisock=$(ctl memcg watch-path / | sed -n 's/^MEMORY_PRESSURE_WATCH=//p')
+# Two memcgs' memory-pressure sockets, churned the same way, half the churners on each.
+ctl memcg create /x >/dev/null
+psi_root=$(ctl memcg watch-path / | sed -n 's/^MEMORY_PRESSURE_WATCH=//p')
+psi_x=$(ctl memcg watch-path /x | sed -n 's/^MEMORY_PRESSURE_WATCH=//p')
 pids=
 for i in $(seq "$CHURNERS"); do
+	if [ $((i % 2)) = 0 ]; then psisock=$psi_root; else psisock=$psi_x; fi
 	timeout 120 "$RCLC_PROBE" --uid 65534 "$psisock" churn-psi "$CHURNS" >"$tmp/psi.$i" 2>&1 &
 	pids="$pids $!"
 done
@@ -83,8 +87,8 @@ wait $pids
 check "uid 65533's status calls are all answered during churn on a pressure socket" \
 	test "$served" = "$STATUSES"
 read -r _ _ psi_max <<<"$(accepts)"
-echo "# the pressure socket: at most $psi_max in a turn"
-check "no turn accepted more than $BUDGET connections on the pressure socket ($psi_max)" \
+echo "# the pressure sockets: at most $psi_max in a turn, both together"
+check "no turn accepted more than $BUDGET connections on the two pressure sockets ($psi_max)" \
 	test "${psi_max:-999999}" -le "$BUDGET"
 check "... and the churn reached the bound there" test "${psi_max:-0}" -eq "$BUDGET"
 stop_daemon
