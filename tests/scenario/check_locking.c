@@ -538,6 +538,63 @@ START_TEST(test_lock_waits_are_counted)
 }
 END_TEST
 
+/* ---- a request holds its region to its last range ---------------------------------------- */
+
+static struct region *doomed;
+
+/* The resched chance in the middle of a range: the region goes, as a free by another request
+ * that took the lock there would take it (the hook runs under mm_lock, as the free does). */
+static void destroy_chance(struct rcl_engine *e)
+{
+	if (doomed) {
+		region_destroy(e, doomed, false);
+		doomed = NULL;
+	}
+}
+
+/*
+ * rcl_region_readv and _writev hold the region they looked up for every range: one freed
+ * half-way ends the call with -ENOENT, what was copied before stays copied, and no later range
+ * is done (a lookup by id there could meet the id given to another region). Its first range
+ * spans two page tables, so that the chance between them comes in the middle of it.
+ */
+START_TEST(test_vectored_copy_ends_when_its_region_goes)
+{
+	enum { PAGES = 1024 };
+	static char data[PAGES * 4096], got[PAGES * 4096], second[4096];
+	struct rcl_region_spec spec = { .type = RCL_REGION_ANON, .nr_pages = PAGES };
+	struct rcl_region_iov iov[2] = {
+		{ .offset = 0, .len = sizeof(got), .buf = got },
+		{ .offset = 0, .len = sizeof(second), .buf = second },
+	};
+	struct fixture f;
+	uint32_t id;
+	size_t i;
+
+	fixture_setup(&f, 32, 0, 1);
+	fixture_threads_start(&f);
+	ck_assert_int_eq(rcl_region_create(f.e, &spec, &id), 0);
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (char)(i / 4096 + 1);
+	ck_assert_int_eq(rcl_region_write(f.e, id, 0, data, sizeof(data)), 0);
+	memset(second, 0x55, sizeof(second));
+	mm_lock(f.e);
+	doomed = region_lookup(f.e, id);
+	mm_unlock(f.e);
+	ck_assert_ptr_nonnull(doomed);
+	f.e->resched_hook = destroy_chance;
+	ck_assert_int_eq(rcl_region_readv(f.e, id, iov, 2), -ENOENT);
+	f.e->resched_hook = NULL;
+	ck_assert_ptr_null(doomed);		/* it went half-way */
+	ck_assert_int_eq(memcmp(got, data, 512 * 4096), 0);
+	for (i = 0; i < sizeof(second); i++)	/* the second range never ran */
+		ck_assert_int_eq(second[i], 0x55);
+	ck_assert_int_eq(rcl_region_read(f.e, id, 0, got, 4096), -ENOENT);
+	fixture_threads_stop(&f);
+	fixture_teardown(&f);
+}
+END_TEST
+
 /* ---- long jobs let mm_lock go to a waiter ------------------------------------------------ */
 
 /*
@@ -874,6 +931,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_long_touch_lets_waiters_in);
 	tcase_add_test(tc, test_mlock_lets_waiters_in);
 	tcase_add_test(tc, test_long_dontneed_lets_waiters_in);
+	tcase_add_test(tc, test_vectored_copy_ends_when_its_region_goes);
 	tcase_add_test(tc, test_racing_mlocks_do_not_both_fit);
 	tcase_add_test(tc, test_fault_on_window_being_built_reaps_it);
 #ifdef RCL_DEBUG
