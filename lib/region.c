@@ -546,13 +546,12 @@ int rcl_region_touch_resident(struct rcl_engine *engine, uint32_t id, uint64_t f
 	return err;
 }
 
-/* Copy between @buf and the region's bytes [offset, offset + len), faulting pages in; a page a
- * client holds mapped is copied from or to the client's copy. */
 #define MAPPED_COPY_RETRIES	64	/* a page reclaim keeps taking back: -EAGAIN */
 
 /*
  * Copy between @buf and bytes [offset, offset + len) of @region, held by the caller under
- * mm_lock. A region freed meanwhile (its id may name another region by now) is -ENOENT.
+ * mm_lock, faulting pages in; a page a client holds mapped is copied from or to the client's
+ * copy. A region freed meanwhile (its id may name another region by now) is -ENOENT.
  */
 static int region_copy_held(struct rcl_engine *engine, struct region *region, uint64_t offset,
 			    void *buf, size_t len, bool write)
