@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,16 +28,23 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* A ping-pong's two ends: @serve answers on its socket until it is closed (in a child);
+ * @round makes round trip @i on the other, false if it failed. */
+struct pingpong {
+	void (*serve)(int fd);
+	bool (*round)(int fd, int i, void *arg);
+	void *arg;
+};
+
 /*
- * Round trips of a 16-byte message through a socketpair and an echoing child, both on
- * @cpu (its mask set in each before the first message), or where the scheduler puts them
- * (@cpu < 0).
+ * @rounds round trips of @pp through a socketpair, both ends on @cpu (its mask set in each
+ * before the first message), or where the scheduler puts them (@cpu < 0): the mean round
+ * trip in seconds, or -1 if one failed.
  */
-static inline double raw_pingpong_on(int rounds, int cpu)
+static inline double pingpong_on(const struct pingpong *pp, int rounds, int cpu)
 {
-	char buf[64] = { 0 };
 	cpu_set_t mask, saved;
-	double t0, t1;
+	double t0, t = -1;
 	int sv[2], i;
 	pid_t child;
 
@@ -51,25 +59,48 @@ static inline double raw_pingpong_on(int rounds, int cpu)
 		return -1;
 	child = fork();
 	if (child == 0) {
-		ssize_t n;
-
 		close(sv[0]);
-		while ((n = read(sv[1], buf, 16)) > 0)
-			if (write(sv[1], buf, (size_t)n) != n)
-				break;
+		pp->serve(sv[1]);
 		_exit(0);
 	}
 	close(sv[1]);
 	t0 = now();
-	for (i = 0; i < rounds; i++)
-		if (write(sv[0], buf, 16) != 16 || read(sv[0], buf, 16) != 16)
-			break;
-	t1 = now();
+	for (i = 0; i < rounds && pp->round(sv[0], i, pp->arg); i++)
+		;
+	if (i == rounds)
+		t = (now() - t0) / rounds;
 	close(sv[0]);
 	waitpid(child, NULL, 0);
 	if (cpu >= 0)
 		sched_setaffinity(0, sizeof(saved), &saved);
-	return (t1 - t0) / rounds;
+	return t;
+}
+
+static inline void echo_serve(int fd)
+{
+	char buf[64];
+	ssize_t n;
+
+	while ((n = read(fd, buf, 16)) > 0)
+		if (write(fd, buf, (size_t)n) != n)
+			break;
+}
+
+static inline bool echo_round(int fd, int i, void *arg)
+{
+	char buf[16] = { 0 };
+
+	(void)i;
+	(void)arg;
+	return write(fd, buf, 16) == 16 && read(fd, buf, 16) == 16;
+}
+
+/* Round trips of a 16-byte message through a socketpair and an echoing child (pingpong_on). */
+static inline double raw_pingpong_on(int rounds, int cpu)
+{
+	static const struct pingpong raw = { echo_serve, echo_round, NULL };
+
+	return pingpong_on(&raw, rounds, cpu);
 }
 
 /*

@@ -264,6 +264,31 @@ static void pb_answer_loop(int fd)
 	}
 }
 
+/* One TunableGet round trip of pb_pingpong_on, id @i + 1. */
+static bool pb_round(int fd, int i, void *arg)
+{
+	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
+	Reclaim__V1__TunableGet tg = RECLAIM__V1__TUNABLE_GET__INIT;
+	uint8_t in[512], out[512];
+	Reclaim__V1__Response *resp;
+	bool ok;
+	ssize_t n;
+
+	(void)arg;
+	req.id = (uint64_t)i + 1;
+	req.msg_case = RECLAIM__V1__REQUEST__MSG_TUNABLE_GET;
+	req.tunable_get = &tg;
+	tg.name = "swappiness";
+	if (!write_frame(fd, &req.base, out) || (n = read_frame(fd, in, sizeof(in))) < 0)
+		return false;
+	resp = (Reclaim__V1__Response *)pb_block_unpack(&reclaim__v1__response__descriptor, 512,
+							SIZE_MAX, (size_t)n,
+							in + FRAME_HEADER_BYTES);
+	ok = resp && resp->id == req.id;
+	pb_block_free(resp);
+	return ok;
+}
+
 /*
  * Round trips of a TunableGet and its answer, each packed into a frame, written, read and
  * unpacked by protobuf-c (into one block, as the daemon and the library decode), between this
@@ -272,56 +297,10 @@ static void pb_answer_loop(int fd)
  */
 static double pb_pingpong_on(void *unused, int rounds, int cpu)
 {
-	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
-	Reclaim__V1__TunableGet tg = RECLAIM__V1__TUNABLE_GET__INIT;
-	uint8_t in[512], out[512];
-	Reclaim__V1__Response *resp;
-	cpu_set_t mask, saved;
-	double t0, t1 = -1;
-	int sv[2], i;
-	pid_t child;
-	ssize_t n;
+	static const struct pingpong pb = { pb_answer_loop, pb_round, NULL };
 
 	(void)unused;
-	CPU_ZERO(&mask);
-	if (cpu >= 0) {
-		CPU_SET(cpu, &mask);
-		if (sched_getaffinity(0, sizeof(saved), &saved) < 0 ||
-		    sched_setaffinity(0, sizeof(mask), &mask) < 0)
-			return -1;
-	}
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
-		return -1;
-	child = fork();
-	if (child == 0) {
-		close(sv[0]);
-		pb_answer_loop(sv[1]);
-		_exit(0);
-	}
-	close(sv[1]);
-	req.msg_case = RECLAIM__V1__REQUEST__MSG_TUNABLE_GET;
-	req.tunable_get = &tg;
-	tg.name = "swappiness";
-	t0 = now();
-	for (i = 0; i < rounds; i++) {
-		req.id = (uint64_t)i + 1;
-		if (!write_frame(sv[0], &req.base, out) ||
-		    (n = read_frame(sv[0], in, sizeof(in))) < 0)
-			break;
-		resp = (Reclaim__V1__Response *)pb_block_unpack(&reclaim__v1__response__descriptor,
-								512, SIZE_MAX, (size_t)n,
-								in + FRAME_HEADER_BYTES);
-		if (!resp || resp->id != req.id)
-			break;
-		pb_block_free(resp);
-	}
-	if (i == rounds)
-		t1 = (now() - t0) / rounds;
-	close(sv[0]);
-	waitpid(child, NULL, 0);
-	if (cpu >= 0)
-		sched_setaffinity(0, sizeof(saved), &saved);
-	return t1;
+	return pingpong_on(&pb, rounds, cpu);
 }
 
 /*

@@ -34,6 +34,17 @@ d = json.load(sys.stdin)
 print(d["connections_accepted"], d["accept_turn_max"], d["listeners_accept_turn_max"])'
 }
 
+# $STATUSES status calls as uid 65533: how many were answered, in $served.
+statuses() {
+	local i
+
+	served=0
+	for i in $(seq "$STATUSES"); do
+		setpriv --reuid 65533 --regid 65533 --clear-groups "$RECLAIMCTL" --socket "$sock" \
+			status >/dev/null && served=$((served + 1))
+	done
+}
+
 start_daemon --socket-mode 0666 && ok "daemon is READY" || not_ok "daemon is READY"
 if command -v ss >/dev/null; then
 	check "the socket queues at most $BACKLOG connections" \
@@ -48,11 +59,7 @@ for i in $(seq "$CHURNERS"); do
 	timeout 120 "$RCLC_PROBE" --uid 65534 "$sock" churn "$CHURNS" >"$tmp/churn.$i" 2>&1 &
 	pids="$pids $!"
 done
-served=0
-for i in $(seq "$STATUSES"); do
-	setpriv --reuid 65533 --regid 65533 --clear-groups "$RECLAIMCTL" --socket "$sock" \
-		status >/dev/null && served=$((served + 1))
-done
+statuses	# as uid 65533, while the churners run
 check "uid 65533's $STATUSES status calls are all answered during the churn" \
 	test "$served" = "$STATUSES"
 wait $pids
@@ -78,11 +85,7 @@ for i in $(seq "$CHURNERS"); do
 	timeout 120 "$RCLC_PROBE" --uid 65534 "$psisock" churn-psi "$CHURNS" >"$tmp/psi.$i" 2>&1 &
 	pids="$pids $!"
 done
-served=0
-for i in $(seq "$STATUSES"); do
-	setpriv --reuid 65533 --regid 65533 --clear-groups "$RECLAIMCTL" --socket "$sock" \
-		status >/dev/null && served=$((served + 1))
-done
+statuses	# as uid 65533, while the churners run
 wait $pids
 check "uid 65533's status calls are all answered during churn on a pressure socket" \
 	test "$served" = "$STATUSES"
