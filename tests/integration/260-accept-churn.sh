@@ -14,10 +14,7 @@ set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 
-if ! setpriv --reuid 65534 --regid 65534 --clear-groups true 2>/dev/null; then
-	echo "1..0 # SKIP setpriv cannot drop to uid 65534 here"
-	exit 77
-fi
+skip_unless_setpriv
 plan 11
 
 BUDGET=16		# ACCEPT_BUDGET in daemon/accept-budget.h

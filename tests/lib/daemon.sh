@@ -103,6 +103,15 @@ wait_line() {
 	return 1
 }
 
+# skip_unless_setpriv: a test that acts as uid 65534 reports itself skipped (and exits) where
+# setpriv cannot drop to it.
+skip_unless_setpriv() {
+	if ! setpriv --reuid 65534 --regid 65534 --clear-groups true 2>/dev/null; then
+		echo "1..0 # SKIP setpriv cannot drop to uid 65534 here"
+		exit 77
+	fi
+}
+
 # until_true SECONDS COMMAND...: poll a condition the daemon makes true, every
 # $until_interval seconds (50 ms unless the test sets it) for at most SECONDS; the last try
 # decides.
