@@ -4,7 +4,9 @@
  * them): a tunable read, the smallest request, which the loop answers itself (issue 10's
  * target: at most 1.3 times the ping-pong), and beside it the same request and answer encoded
  * and decoded by protobuf-c over the same socket pair with no daemon (what no round trip of
- * this wire API can go below); a request that needs the engine's lock but no
+ * this wire API can go below), and the same again with each side waiting as reclaimd's do,
+ * the server in libevent's loop (epoll_wait, then read) and the client in poll (what no
+ * round trip through an event-loop daemon and this library can go below); a request that needs the engine's lock but no
  * I/O, MADV_NORMAL of a one-page region, which goes to a worker and back (at most twice); and
  * a one-page read of a resident page, the loop's too, with 4 KiB in its answer.
  *
@@ -28,6 +30,8 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+
+#include <event2/event.h>
 
 #include "bench-daemon.h"
 #include "pb-block.h"
@@ -233,8 +237,9 @@ static bool write_frame(int fd, const ProtobufCMessage *msg, uint8_t *buf)
 	return write(fd, buf, FRAME_HEADER_BYTES + len) == (ssize_t)(FRAME_HEADER_BYTES + len);
 }
 
-/* The peer of pb_pingpong_on: a TunableGet's answer, as small as the daemon's, per request. */
-static void pb_answer_loop(int fd)
+/* One TunableGet's answer on @fd, as small as the daemon's: false when the peer is gone or
+ * sent something else. */
+static bool pb_answer_one(int fd)
 {
 	Reclaim__V1__Response resp = RECLAIM__V1__RESPONSE__INIT;
 	Reclaim__V1__Status st = RECLAIM__V1__STATUS__INIT;
@@ -243,43 +248,56 @@ static void pb_answer_loop(int fd)
 	uint8_t in[512], out[512];
 	Reclaim__V1__Request *req;
 	ssize_t n;
+	bool ok;
 
+	if ((n = read_frame(fd, in, sizeof(in))) < 0)
+		return false;
+	req = (Reclaim__V1__Request *)pb_block_unpack(&reclaim__v1__request__descriptor, 512,
+						      SIZE_MAX, (size_t)n, in + FRAME_HEADER_BYTES);
+	if (!req || req->msg_case != RECLAIM__V1__REQUEST__MSG_TUNABLE_GET) {
+		pb_block_free(req);
+		return false;
+	}
 	resp.status = &st;
 	resp.msg_case = RECLAIM__V1__RESPONSE__MSG_TUNABLE_GET;
 	resp.tunable_get = &tr;
 	tr.tunables = &tp;
 	tr.n_tunables = 1;
 	t.value = "60";
-	while ((n = read_frame(fd, in, sizeof(in))) >= 0) {
-		req = (Reclaim__V1__Request *)pb_block_unpack(&reclaim__v1__request__descriptor,
-							      512, SIZE_MAX, (size_t)n,
-							      in + FRAME_HEADER_BYTES);
-		if (!req || req->msg_case != RECLAIM__V1__REQUEST__MSG_TUNABLE_GET)
-			break;
-		resp.id = req->id;
-		t.name = req->tunable_get->name;
-		if (!write_frame(fd, &resp.base, out))
-			break;
-		pb_block_free(req);
-	}
+	resp.id = req->id;
+	t.name = req->tunable_get->name;
+	ok = write_frame(fd, &resp.base, out);
+	pb_block_free(req);
+	return ok;
 }
 
-/* One TunableGet round trip of pb_pingpong_on, id @i + 1. */
-static bool pb_round(int fd, int i, void *arg)
+/* The peer of pb_pingpong_on: each request read by a read that blocks. */
+static void pb_answer_loop(int fd)
+{
+	while (pb_answer_one(fd))
+		;
+}
+
+/*
+ * One TunableGet round trip, id @i + 1; with @poll_first its answer is waited for as the
+ * library waits (poll for POLLIN, then read), otherwise by a read that blocks.
+ */
+static bool tunable_round(int fd, int i, bool poll_first)
 {
 	Reclaim__V1__Request req = RECLAIM__V1__REQUEST__INIT;
 	Reclaim__V1__TunableGet tg = RECLAIM__V1__TUNABLE_GET__INIT;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	uint8_t in[512], out[512];
 	Reclaim__V1__Response *resp;
 	bool ok;
 	ssize_t n;
 
-	(void)arg;
 	req.id = (uint64_t)i + 1;
 	req.msg_case = RECLAIM__V1__REQUEST__MSG_TUNABLE_GET;
 	req.tunable_get = &tg;
 	tg.name = "swappiness";
-	if (!write_frame(fd, &req.base, out) || (n = read_frame(fd, in, sizeof(in))) < 0)
+	if (!write_frame(fd, &req.base, out) || (poll_first && poll(&pfd, 1, 10000) != 1) ||
+	    (n = read_frame(fd, in, sizeof(in))) < 0)
 		return false;
 	resp = (Reclaim__V1__Response *)pb_block_unpack(&reclaim__v1__response__descriptor, 512,
 							SIZE_MAX, (size_t)n,
@@ -287,6 +305,43 @@ static bool pb_round(int fd, int i, void *arg)
 	ok = resp && resp->id == req.id;
 	pb_block_free(resp);
 	return ok;
+}
+
+static bool pb_round(int fd, int i, void *arg)
+{
+	(void)arg;
+	return tunable_round(fd, i, false);
+}
+
+static void on_request(evutil_socket_t fd, short what, void *base)
+{
+	(void)what;
+	if (!pb_answer_one(fd))
+		event_base_loopbreak(base);
+}
+
+/*
+ * The peer of loop_pingpong_on: pb_answer_loop's answers, each request found by libevent's
+ * loop (epoll_wait) as the daemon's loop finds it, then read.
+ */
+static void loop_answer_loop(int fd)
+{
+	struct event_base *base = event_base_new();
+	struct event *ev = base ? event_new(base, fd, EV_READ | EV_PERSIST, on_request, base)
+				: NULL;
+
+	if (ev && event_add(ev, NULL) == 0)
+		event_base_dispatch(base);
+	if (ev)
+		event_free(ev);
+	if (base)
+		event_base_free(base);
+}
+
+static bool loop_round(int fd, int i, void *arg)
+{
+	(void)arg;
+	return tunable_round(fd, i, true);
 }
 
 /*
@@ -301,6 +356,19 @@ static double pb_pingpong_on(void *unused, int rounds, int cpu)
 
 	(void)unused;
 	return pingpong_on(&pb, rounds, cpu);
+}
+
+/*
+ * pb_pingpong_on with each side waiting as reclaimd's do: the server in libevent's loop, the
+ * client in poll. What a round trip through any daemon built on an event loop, with this
+ * library, costs before the daemon does anything.
+ */
+static double loop_pingpong_on(void *unused, int rounds, int cpu)
+{
+	static const struct pingpong loop = { loop_answer_loop, loop_round, NULL };
+
+	(void)unused;
+	return pingpong_on(&loop, rounds, cpu);
 }
 
 /*
@@ -359,23 +427,31 @@ static int round_trip(const char *what, int (*call)(struct rclc *, void *), stru
 	return 0;
 }
 
-/*
- * The floor under the tunable get's figure: its request and answer through protobuf-c alone,
- * on one CPU beside raw, as that figure's first half is measured.
- */
-static void pb_floor(void)
+/* @what's one-CPU round trip through @block beside raw, printed with @why after it. */
+static void floor_line(const char *what, block_fn block, const char *why)
 {
 	struct beside one;
 
-	pb_pingpong_on(NULL, 1000, -1);		/* warm up */
-	if (beside_raw_on(pb_pingpong_on, NULL, sched_getcpu() < 0 ? 0 : sched_getcpu(),
-			  &one) < 0) {
-		printf("%-24s n/a\n", "protobuf-c alone:");
+	block(NULL, 1000, -1);		/* warm up */
+	if (beside_raw_on(block, NULL, sched_getcpu() < 0 ? 0 : sched_getcpu(), &one) < 0) {
+		printf("%-24s n/a\n", what);
 		return;
 	}
-	printf("%-24s one CPU %7.2f us (%.2fx raw %.2f us): the same request and answer encoded "
-	       "and decoded, no daemon\n", "protobuf-c alone:", one.rpc * 1e6, one.ratio,
-	       one.raw * 1e6);
+	printf("%-24s one CPU %7.2f us (%.2fx raw %.2f us): %s\n", what, one.rpc * 1e6, one.ratio,
+	       one.raw * 1e6, why);
+}
+
+/*
+ * The floors under the tunable get's figure, on one CPU beside raw as that figure's first half
+ * is measured: its request and answer through protobuf-c alone, then the same with each side
+ * waiting as reclaimd's two do (libevent's loop, the library's poll).
+ */
+static void pb_floor(void)
+{
+	floor_line("protobuf-c alone:", pb_pingpong_on,
+		   "the same request and answer encoded and decoded, no daemon");
+	floor_line("and event loops:", loop_pingpong_on,
+		   "the same, the server waiting in libevent's loop, the client in poll");
 }
 
 /* Reads (tunable get, region info) are the loop's now: a worker's round trip is an advice. */
