@@ -181,6 +181,9 @@ struct rcl_engine {
 	/* Fault injection for tests: run without mm_lock between the pages of a swap readahead
 	 * window being built, where the next page's frame or charge may reclaim without it. */
 	void (*_Atomic swapin_gap_hook)(struct rcl_engine *engine);
+	/* Fault injection for tests: run in __remove_mapping before it takes a swap cache page's
+	 * cluster lock to count the page's references, with mm_lock held. */
+	void (*_Atomic swap_remove_hook)(struct rcl_engine *engine);
 	unsigned int nr_dirty_waiters;
 	/* balance_dirty_pages' pauses, and those taken with file writes in flight that ended
 	 * with none of them done (tests: a paused writer must not wait on writes nobody reaps). */

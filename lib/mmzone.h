@@ -9,7 +9,9 @@
  *                                      trylocked, or slept on with mm_lock let go; unlocked
  *                                      and its sleepers woken with no model lock needed
  *     engine->mm_lock                  the memory model above the allocator: regions (all
- *                                      but their entries), page cache, swap cache, the pages'
+ *                                      but their entries), page cache, the slots' memcgs
+ *                                      (swap_cgroup; the swap cache and its shadows are the
+ *                                      cluster locks', below), the pages'
  *                                      LRU flags and isolation (lru_lock guards the lists),
  *                                      the memcg hierarchy and what a charge over its limit
  *                                      does (reclaim, drain, OOM), but not the charge itself
@@ -70,9 +72,16 @@
  *       swap_info->lock                the free-cluster list, the tasks' current clusters,
  *                                      the usable slot count; taken to hand out a slot, to
  *                                      free one and to mark one bad (a failed write)
- *         swap_cluster_info->lock      one cluster's map bytes, CRCs and written bits (a
- *                                      leaf, one at a time): references and I/O set-up take
- *                                      it alone (swapfile.c)
+ *         swap_cluster_info->lock      one cluster's map bytes, CRCs and written bits, and
+ *                                      its slots' swap cache entries and shadows (one
+ *                                      cluster's at a time): references and I/O set-up take
+ *                                      it alone (swapfile.c); a page enters and leaves the
+ *                                      swap cache under it and its page lock, and
+ *                                      lookup_swap_cache takes its reference under it, with
+ *                                      or without mm_lock (swap_state.c). Under it only
+ *                                      lru_lock is taken (__remove_mapping's
+ *                                      workingset_eviction); --enable-debug aborts on the
+ *                                      reverse
  *       engine->tasks_lock             the list of attached threads (drain_all_pages and
  *                                      lru_add_drain_all walk it)
  *         task->lru_pvecs_lock         one thread's LRU-add and rotate vectors (a leaf): held
@@ -93,10 +102,11 @@
  *       region->ptl                    a region's entries (in place, under mm_lock for now)
  *         mapping->i_pages_lock        page cache slots and shadow entries (in place, under
  *                                      mm_lock for now)
- *           pgdat->lru_lock, swap locks
- *                                      LRU lists of every lruvec on the node (in place, under
- *                                      mm_lock for now); si->lock -> cluster lock (in place)
- *             pcp->lock -> zone->lock  freeing pages from under the LRU lock
+ *           si->lock -> cluster lock   slots, and the swap cache in them (in place)
+ *             pgdat->lru_lock          LRU lists of every lruvec on the node (in place, under
+ *                                      mm_lock for now)
+ *               pcp->lock -> zone->lock
+ *                                      freeing pages from under the LRU lock
  *
  * Counters are relaxed atomics and need no lock. Memcg charges too: usage, limits and
  * protected usage are page counters (page_counter.c) charged with an atomic add per level and

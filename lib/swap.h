@@ -147,11 +147,14 @@ struct swap_info_struct {
 	uint8_t *swap_map;		/* per slot: count | SWAP_HAS_CACHE (| SWAP_MAP_RETIRE
 					 * once a write to it failed), or SWAP_MAP_BAD */
 	uint32_t *crc;			/* per slot: CRC32C of the page last written there */
-	_Atomic uint32_t *swap_cache;	/* per slot: pfn + 1 of the swap cache page, 0 = none;
-					 * owned by swap_state.c, allocated here */
+	uint32_t *swap_cache;		/* per slot: pfn + 1 of the swap cache page, 0 = none;
+					 * owned by swap_state.c, allocated here; under the
+					 * slot's cluster lock */
 	uint64_t *shadow;		/* per slot: the workingset shadow its page left when
 					 * reclaimed (CLOCK-Pro: its place on the anon clock),
-					 * 0 = none; owned by swap_state.c, allocated here */
+					 * 0 = none; owned by swap_state.c, allocated here,
+					 * cleared when the slot is freed; under the slot's
+					 * cluster lock */
 	pthread_mutex_t lock;		/* free-cluster list, current clusters, pages; a
 					 * cluster's own lock guards its slots (swapfile.c) */
 	struct swap_cluster_info *cluster_info;
@@ -189,6 +192,16 @@ bool put_swap_page(struct rcl_engine *engine, swp_entry_t entry);
 /* Claim SWAP_HAS_CACHE for a swap-in: 0, -EEXIST if already set, -ENOENT if the slot is free,
  * bad or retiring. */
 int swapcache_prepare(struct rcl_engine *engine, swp_entry_t entry);
+/* swapcache_prepare for a holder of @entry's cluster lock. */
+int swapcache_prepare_locked(struct rcl_engine *engine, swp_entry_t entry);
+/*
+ * The lock of @entry's cluster (NULL if @entry names no slot): besides the slots' map bytes it
+ * guards their swap cache entries and shadows (swap_state.c). A leaf but for lru_lock, which
+ * __remove_mapping's workingset_eviction takes under it; one cluster's at a time.
+ */
+struct swap_cluster_info *swap_cluster_lock(struct rcl_engine *engine, swp_entry_t entry);
+void swap_cluster_unlock(struct swap_cluster_info *ci);
+bool swap_cluster_locked_by_current(void);	/* for assertions */
 /* Page-table references of the slot (without the cache and retire bits). */
 int __swap_count(struct rcl_engine *engine, swp_entry_t entry);
 bool swap_entry_valid(struct rcl_engine *engine, swp_entry_t entry);

@@ -4,9 +4,17 @@
  * entry reads the page back with readahead around it (spec 17), and the slot is released when
  * swap is more than half full or the page is written again.
  *
- * The swap cache is the array si->swap_cache (pfn + 1 per slot). Caller holds mm_lock;
- * swapin_readahead lets it go while its reads are in flight (the pages wait locked in the swap
- * cache), and so may any allocation here.
+ * The swap cache is the array si->swap_cache (pfn + 1 per slot), beside the shadows that
+ * reclaimed pages leave in their slots (si->shadow). Both are guarded by the slot's cluster
+ * lock, as the kernel's swap table is (v6.18; before it, the swap address space's i_pages
+ * lock): a page enters and leaves the cache under it, and a lookup takes its reference under
+ * it, so __remove_mapping counts the references of a swap cache page under that lock as it
+ * does a page cache page's under i_pages, and no lookup comes between its count and the
+ * removal, with or without mm_lock. What a page's PG_swapcache and private say changes with
+ * its slot under the same lock; a reader that must trust them holds the page's lock and looks
+ * again. Callers hold mm_lock for the rest (the slots' memcgs, swap-in); swapin_readahead
+ * lets it go while its reads are in flight (the pages wait locked in the swap cache), and so
+ * may any allocation here.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,11 +23,10 @@
 #include "vmscan.h"
 
 /*
- * Drop one reference to a slot; a slot that became free is uncharged from its memcg, and
- * forgets the shadow its page left: nobody can fault that page back from it any more, and the
- * next page to take the slot must not find it. Whether it became free is the put's own answer,
- * not a second look, which a put racing with it could share. Under mm_lock, as every
- * get_swap_pages is: the slot is not handed out again before its shadow and charge are gone.
+ * Drop one reference to a slot; a slot that became free is uncharged from its memcg (its
+ * shadow went with it, swapfile.c). Whether it became free is the put's own answer, not a
+ * second look, which a put racing with it could share. Under mm_lock, as every get_swap_pages
+ * is: the slot is not handed out again before its charge is gone.
  */
 static void swap_entry_put(struct rcl_engine *engine, swp_entry_t entry, bool cache)
 {
@@ -27,7 +34,6 @@ static void swap_entry_put(struct rcl_engine *engine, swp_entry_t entry, bool ca
 
 	if (!gone)
 		return;
-	engine->swap->shadow[swp_offset(entry)] = 0;
 	if (engine->swap_cgroup[swp_offset(entry)]) {
 		mem_cgroup_uncharge_swap(engine, engine->swap_cgroup[swp_offset(entry)]);
 		engine->swap_cgroup[swp_offset(entry)] = 0;
@@ -46,15 +52,16 @@ void swap_entry_put_cache(struct rcl_engine *engine, swp_entry_t entry)
 	swap_entry_put(engine, entry, true);
 }
 
+/* Caller holds @entry's cluster lock and has claimed the slot's SWAP_HAS_CACHE. */
 static void __add_to_swap_cache(struct page *page, swp_entry_t entry)
 {
 	struct rcl_engine *engine = page_engine(page);
 
+	VM_BUG_ON(!swap_cluster_locked_by_current(), "swap cache changed without its cluster lock");
 	get_page(page);
 	SetPageSwapCache(page);
 	page->private = entry.val;
-	atomic_store_explicit(&engine->swap->swap_cache[swp_offset(entry)],
-			      page_to_pfn(page) + 1, memory_order_relaxed);
+	engine->swap->swap_cache[swp_offset(entry)] = page_to_pfn(page) + 1;
 	mod_node_page_state(page_pgdat(page), NR_SWAPCACHE, 1);
 }
 
@@ -65,6 +72,7 @@ static void __add_to_swap_cache(struct page *page, swp_entry_t entry)
 bool add_to_swap(struct page *page)
 {
 	struct rcl_engine *engine = page_engine(page);
+	struct swap_cluster_info *ci;
 	swp_entry_t entry;
 
 	if (!engine->swap)
@@ -76,24 +84,26 @@ bool add_to_swap(struct page *page)
 		put_swap_page(engine, entry);
 		return false;
 	}
+	ci = swap_cluster_lock(engine, entry);
 	__add_to_swap_cache(page, entry);
+	swap_cluster_unlock(ci);
 	set_page_dirty(page);
 	return true;
 }
 
 /*
  * Remove @page from the swap cache, leaving @shadow (0: none) in its slot for the page's next
- * swap-in, as v5.9's __delete_from_swap_cache does; the caller releases the slot and the
- * cache's reference.
+ * swap-in, as v5.9's __delete_from_swap_cache does; the caller holds the slot's cluster lock
+ * (swap_cluster_lock), and releases the slot and the cache's reference after it.
  */
 void __delete_from_swap_cache(struct page *page, uint64_t shadow)
 {
 	struct rcl_engine *engine = page_engine(page);
 	swp_entry_t entry = swp_entry(page->private);
 
+	VM_BUG_ON(!swap_cluster_locked_by_current(), "swap cache changed without its cluster lock");
 	engine->swap->shadow[swp_offset(entry)] = shadow;
-	atomic_store_explicit(&engine->swap->swap_cache[swp_offset(entry)], 0,
-			      memory_order_relaxed);
+	engine->swap->swap_cache[swp_offset(entry)] = 0;
 	ClearPageSwapCache(page);
 	page->private = 0;
 	mod_node_page_state(page_pgdat(page), NR_SWAPCACHE, -1);
@@ -103,28 +113,36 @@ void delete_from_swap_cache(struct page *page)
 {
 	struct rcl_engine *engine = page_engine(page);
 	swp_entry_t entry = swp_entry(page->private);
+	struct swap_cluster_info *ci = swap_cluster_lock(engine, entry);
 
 	__delete_from_swap_cache(page, 0);
+	swap_cluster_unlock(ci);
 	swap_entry_put(engine, entry, true);
 	put_page(page);
 }
 
-/* The swap cache page of @entry with a reference, or NULL. A readahead page found here is a
- * hit for the readahead window. */
+/*
+ * The swap cache page of @entry with a reference, or NULL; mm_lock is not needed. The
+ * reference is taken under the slot's cluster lock, so the page cannot leave the cache and be
+ * freed in between; it may leave after, so a caller that must know it is still @entry's locks
+ * it and looks again (do_swap_page). A readahead page found here is a hit for the readahead
+ * window.
+ */
 struct page *lookup_swap_cache(struct rcl_engine *engine, swp_entry_t entry)
 {
+	struct swap_cluster_info *ci = swap_cluster_lock(engine, entry);
+	struct page *page = NULL;
 	uint32_t v;
-	struct page *page;
 
-	if (!engine->swap || swp_offset(entry) >= engine->swap->max)
+	if (!ci)
 		return NULL;
-	v = atomic_load_explicit(&engine->swap->swap_cache[swp_offset(entry)],
-				 memory_order_relaxed);
-	if (!v)
-		return NULL;
-	page = pfn_to_page(engine, v - 1);
-	get_page(page);
-	if (TestClearPageReadahead(page))
+	v = engine->swap->swap_cache[swp_offset(entry)];
+	if (v) {
+		page = pfn_to_page(engine, v - 1);
+		get_page(page);
+	}
+	swap_cluster_unlock(ci);
+	if (page && TestClearPageReadahead(page))
 		atomic_fetch_add_explicit(&engine->swap_ra_hits, 1, memory_order_relaxed);
 	return page;
 }
@@ -165,31 +183,21 @@ unsigned int swapin_nr_pages(struct rcl_engine *engine, uint32_t offset)
 }
 
 /*
- * @page is read back into the slot of @entry: a shadow its last reclaim left there is a
- * refault (v5.9 workingset_refault of anon pages), decided before the page goes on its LRU,
- * where a page that refaulted hot enters hot. The shadow is used once.
- */
-static void swap_refault(struct page *page, swp_entry_t entry)
-{
-	uint64_t *shadow = &page_engine(page)->swap->shadow[swp_offset(entry)];
-
-	if (!*shadow)
-		return;
-	workingset_refault(page, *shadow);
-	*shadow = 0;
-}
-
-/*
  * A new swap cache page for @entry, locked and not yet read, charged to the slot's memcg; NULL
  * with *ret_err: -ENOMEM when no frame or charge could be had, -EEXIST when the slot is cached
  * already, -ENOENT when it is free. The frame and the charge come first, since either may wait
- * for reclaim without mm_lock; the slot is then claimed and the page added in one hold of the
- * lock, so a thread that finds SWAP_HAS_CACHE also finds the page (and waits on its lock).
+ * for reclaim without mm_lock; the slot is then claimed and the page added in one hold of its
+ * cluster lock, so a thread that finds SWAP_HAS_CACHE also finds the page (and waits on its
+ * lock). A shadow its last reclaim left in the slot is taken in the same hold: it is a refault
+ * (v5.9 workingset_refault of anon pages), decided before the page goes on its LRU, where a
+ * page that refaulted hot enters hot. The shadow is used once.
  */
 static struct page *__read_swap_cache_async(struct rcl_engine *engine, swp_entry_t entry,
 					    struct region *region, int *ret_err)
 {
+	struct swap_cluster_info *ci;
 	struct mem_cgroup *memcg;
+	uint64_t shadow = 0;
 	struct page *page;
 	int err;
 
@@ -206,15 +214,23 @@ static struct page *__read_swap_cache_async(struct rcl_engine *engine, swp_entry
 		*ret_err = -ENOMEM;
 		return NULL;
 	}
-	err = swapcache_prepare(engine, entry);
+	ci = swap_cluster_lock(engine, entry);
+	err = ci ? swapcache_prepare_locked(engine, entry) : -ENOENT;
+	if (!err) {
+		__lock_new_page(page);	/* new: nobody else can find it yet */
+		__add_to_swap_cache(page, entry);
+		shadow = engine->swap->shadow[swp_offset(entry)];
+		engine->swap->shadow[swp_offset(entry)] = 0;
+	}
+	if (ci)
+		swap_cluster_unlock(ci);
 	if (err) {
 		put_page(page);
 		*ret_err = err;
 		return NULL;
 	}
-	__lock_new_page(page);
-	__add_to_swap_cache(page, entry);
-	swap_refault(page, entry);
+	if (shadow)
+		workingset_refault(page, shadow);
 	lru_cache_add(page);
 	return page;
 }
@@ -273,8 +289,11 @@ static struct page *swapin_finish(struct rcl_engine *engine, struct swapin_batch
 	for (i = 0; i < n; i++) {
 		page = b->pages[i];
 		if (b->err[i]) {
+			struct swap_cluster_info *ci = swap_cluster_lock(engine, entries[i]);
+
 			ClearPageReadahead(page);
 			__delete_from_swap_cache(page, 0);
+			swap_cluster_unlock(ci);
 			swap_entry_put(engine, entries[i], true);
 			unlock_page(page);
 			put_page(page);		/* the cache's reference */

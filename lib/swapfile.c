@@ -30,7 +30,8 @@
  * missing data are I/O errors, never silent.
  *
  * Locking, as the kernel splits it. Each cluster's ci->lock covers the map bytes, CRCs and
- * written bits of its slots: taking and dropping references (swap_duplicate, swap_free that
+ * written bits of its slots, and their swap cache entries and shadows (swap_state.c, as the
+ * kernel's swap table since v6.18): taking and dropping references (swap_duplicate, swap_free that
  * leaves a count, swapcache_prepare), the counts, setting up a page's I/O and completing a
  * write that succeeded take that lock alone, so threads swapping in different clusters never
  * meet; a failed write takes si->lock too (its slots turn bad). si->lock covers
@@ -39,8 +40,9 @@
  * holds si->lock, can trust a cluster's count and each map byte it sees under the cluster's
  * lock. The order is si->lock, then one ci->lock (lock_cluster); a put that frees its slot
  * drops the cluster lock and takes both in that order (__swap_entry_free). Both rank below
- * every model lock, and nothing but a cluster lock is taken under si->lock: no I/O is
- * submitted and no end_io is called under them, and
+ * every model lock but lru_lock, which __remove_mapping's workingset_eviction takes under a
+ * cluster lock (as the kernel's under the swap cache's lock); nothing but a cluster lock is
+ * taken under si->lock: no I/O is submitted and no end_io is called under them, and
  * --enable-debug counts them as model locks (might_sleep) and aborts on a breach of the order.
  * inuse_pages and pages are also read without either (atomic loads) by the free-space queries.
  */
@@ -113,6 +115,8 @@ static struct swap_cluster_info *lock_cluster(struct swap_info_struct *si, uint3
 	struct swap_cluster_info *ci = &si->cluster_info[slot / SWAPFILE_CLUSTER];
 
 	VM_BUG_ON(swap_cluster_held, "a second swap cluster lock taken");
+	VM_BUG_ON(lru_lock_pgdat, "a swap cluster lock taken under lru_lock (the order is the "
+				  "cluster's, then lru_lock: __remove_mapping)");
 	spin_lock(&ci->lock);
 	swap_cluster_held = true;
 	model_locks_held++;
@@ -223,6 +227,9 @@ static void __swap_slot_free(struct swap_info_struct *si, uint32_t slot)
 	bool retiring = si->swap_map[slot] & SWAP_MAP_RETIRE;
 
 	si->swap_map[slot] = retiring ? SWAP_MAP_BAD : 0;
+	/* Nobody can fault its page back from it now, and the next page to take it must not
+	 * find its shadow (swap_state.c). */
+	si->shadow[slot] = 0;
 	if (--si->cluster_info[idx].count == 0)
 		__cluster_list_add_tail(si, idx);
 	if (!retiring)
@@ -520,6 +527,17 @@ bool put_swap_page(struct rcl_engine *engine, swp_entry_t entry)
 	return si && __swap_entry_free(si, swp_offset(entry), SWAP_HAS_CACHE);
 }
 
+/* Caller holds @slot's cluster lock: swapcache_prepare's claim. */
+static int __swapcache_prepare(struct swap_info_struct *si, uint32_t slot)
+{
+	if (!__slot_usable(si, slot))
+		return -ENOENT;
+	if (si->swap_map[slot] & SWAP_HAS_CACHE)
+		return -EEXIST;
+	si->swap_map[slot] |= SWAP_HAS_CACHE;
+	return 0;
+}
+
 /*
  * swapcache_prepare - claim SWAP_HAS_CACHE for a swap-in of @entry, so that one thread reads
  * the slot and the others find its page in the swap cache. 0; -EEXIST if a swap cache page
@@ -529,21 +547,43 @@ bool put_swap_page(struct rcl_engine *engine, swp_entry_t entry)
 int swapcache_prepare(struct rcl_engine *engine, swp_entry_t entry)
 {
 	struct swap_info_struct *si = swap_info_get(engine, entry);
-	uint32_t slot = swp_offset(entry);
 	struct swap_cluster_info *ci;
-	int err = 0;
+	int err;
 
 	if (!si)
 		return -ENOENT;
-	ci = lock_cluster(si, slot);
-	if (!__slot_usable(si, slot))
-		err = -ENOENT;
-	else if (si->swap_map[slot] & SWAP_HAS_CACHE)
-		err = -EEXIST;
-	else
-		si->swap_map[slot] |= SWAP_HAS_CACHE;
+	ci = lock_cluster(si, swp_offset(entry));
+	err = __swapcache_prepare(si, swp_offset(entry));
 	unlock_cluster(ci);
 	return err;
+}
+
+/* swapcache_prepare for a caller that holds @entry's cluster lock (swap_cluster_lock). */
+int swapcache_prepare_locked(struct rcl_engine *engine, swp_entry_t entry)
+{
+	VM_BUG_ON(!swap_cluster_held, "swapcache_prepare_locked without the cluster's lock");
+	return __swapcache_prepare(engine->swap, swp_offset(entry));
+}
+
+/*
+ * The lock of @entry's cluster, for the swap cache (swap_state.c), whose slots it also guards:
+ * NULL when @entry names no slot. One cluster's at a time, as lock_cluster.
+ */
+struct swap_cluster_info *swap_cluster_lock(struct rcl_engine *engine, swp_entry_t entry)
+{
+	struct swap_info_struct *si = swap_info_get(engine, entry);
+
+	return si ? lock_cluster(si, swp_offset(entry)) : NULL;
+}
+
+void swap_cluster_unlock(struct swap_cluster_info *ci)
+{
+	unlock_cluster(ci);
+}
+
+bool swap_cluster_locked_by_current(void)
+{
+	return swap_cluster_held;
 }
 
 /* __swap_count - page-table references of @entry (a retiring slot's too); 0 for a free, bad or
@@ -1007,7 +1047,7 @@ static void swap_device_free(struct swap_device *dev)
 	free(si->path);
 	free(si->swap_map);
 	free(si->crc);
-	free((void *)si->swap_cache);
+	free(si->swap_cache);
 	free(si->shadow);
 	free(si->cluster_info);
 	free(dev->written);

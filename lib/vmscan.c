@@ -405,15 +405,26 @@ static int __remove_mapping(struct address_space *mapping, struct page *page, bo
 	uint64_t shadow = 0;
 
 	if (PageSwapCache(page)) {
+		struct rcl_engine *engine = page_engine(page);
 		swp_entry_t entry = swp_entry(page->private);
+		void (*hook)(struct rcl_engine *) = atomic_load(&engine->swap_remove_hook);
+		struct swap_cluster_info *ci;
 
-		if (page_ref_count(page) != 2 || PageDirty(page))
+		if (hook)
+			hook(engine);
+		ci = swap_cluster_lock(engine, entry);
+		/* Counted under the slot's cluster lock, as a page cache page's under i_pages:
+		 * lookup_swap_cache takes its reference under it. */
+		if (page_ref_count(page) != 2 || PageDirty(page)) {
+			swap_cluster_unlock(ci);
 			return 0;
+		}
 		/* A shadow in the slot, if the policy keeps one for anon pages (workingset.c). */
 		if (reclaimed)
 			shadow = workingset_eviction(NULL, page);
 		__delete_from_swap_cache(page, shadow);
-		swap_entry_put_cache(page_engine(page), entry);
+		swap_cluster_unlock(ci);
+		swap_entry_put_cache(engine, entry);
 	} else {
 		/* The cache's own mapping: an anonymous page outside swap has one too. */
 		struct address_space *cache = mapping_lookup(page_engine(page), page->mapping);
