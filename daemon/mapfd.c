@@ -100,6 +100,7 @@
 #include <time.h>
 
 #include "fault-poll.h"
+#include "uffd-read.h"
 #include "log.h"
 #include "rawpages.h"
 #include "map-handoff.h"
@@ -1115,24 +1116,6 @@ static void *fault_helper(void *arg)
 	if (hep >= 0)
 		close(hep);
 	return NULL;
-}
-
-/*
- * Read fault messages without ever waiting for one. The O_NONBLOCK that xfer_handoff sets is
- * on an open file the client shares (its own descriptor of the userfaultfd it made): it may
- * clear it again, take a message epoll_wait reported before this read, and leave the thread
- * that reads every client's faults asleep in read(2) for a fault that never comes. RWF_NOWAIT
- * is this call's own; only a kernel whose userfaultfd lacks it (EOPNOTSUPP) falls back on
- * the file's flag.
- */
-static ssize_t uffd_read(int uffd, void *buf, size_t len)
-{
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	ssize_t n = preadv2(uffd, &iov, 1, -1, RWF_NOWAIT);
-
-	if (n < 0 && errno == EOPNOTSUPP)
-		n = read(uffd, buf, len);
-	return n;
 }
 
 /* The faults read from M's userfaultfd, served; 0 when none came. */
