@@ -37,7 +37,7 @@ static const char *const daemon_counters[] = {
 	"fault_polls", "fault_poll_hits", "fault_poll_window_usecs", "engine_lock_acquired",
 	"engine_lock_contended", "engine_lock_wait_usecs", "fault_handoffs", "calls_on_workers",
 	"calls_waiting_for_workers", "fault_covers", "fault_covered", "connections_accepted",
-	"accept_turn_max", "listeners_accept_turn_max",
+	"accept_turn_max", "listeners_accept_turn_max", "connection_cleanups",
 };
 
 static void print_json(const struct rclc_hello_info *hello, const struct ctl_counters *m,

@@ -154,7 +154,7 @@ static int stat_daemon(Reclaim__V1__StatReply *r, struct server *s)
 		"engine_lock_acquired", "engine_lock_contended", "engine_lock_wait_usecs",
 		"fault_handoffs", "calls_on_workers", "calls_waiting_for_workers",
 		"fault_covers", "fault_covered", "connections_accepted", "accept_turn_max",
-		"listeners_accept_turn_max",
+		"listeners_accept_turn_max", "connection_cleanups",
 	};
 	struct rcl_engine_info info;
 	struct mapfd_stats fs;
@@ -181,6 +181,7 @@ static int stat_daemon(Reclaim__V1__StatReply *r, struct server *s)
 	values[15] = s->nr_accepted;		/* the loop's own: this runs on the loop */
 	values[16] = s->accept_turn_max;
 	values[17] = accept_budget_turn_max();	/* the loop's own, as above */
+	values[18] = s->nr_cleanups;		/* likewise */
 	r->daemon = calloc(n, sizeof(*r->daemon));
 	if (!r->daemon)
 		return -ENOMEM;

@@ -70,6 +70,7 @@ struct server {
 	bool stopping;			/* shutdown has begun */
 	bool listener_paused;		/* accept failed for lack of fds; the cron re-enables */
 	uint64_t nr_accepted;		/* connections accepted (served or refused) */
+	uint64_t nr_cleanups;		/* closed ones whose leftovers a worker freed */
 	unsigned int accept_turn_max;	/* the most of them accepted in one turn of the loop */
 	int spare_fd;			/* /dev/null, given up to accept an admin's connection
 					 * when the table is full; -1 while not had back */

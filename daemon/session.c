@@ -698,6 +698,7 @@ static bool session_start(struct session *session, struct call *call)
 	if (!call->resp->status &&
 	    dispatch_admit(call->req, &call->ctx, call->strings_utf8, session->state != SESSION_NEW,
 			   s->stopping, call->resp, &call->entry)) {
+		session->mutated |= call->entry->flags & DISPATCH_MUTATES;
 		if ((call->entry->flags & DISPATCH_MAY_BLOCK) &&
 		    dispatch_run_fast(call->entry, &call->ctx, call->req, call->resp)) {
 			session_after_run(session, call);
@@ -1064,14 +1065,25 @@ static void cleanup_done(struct job *job)
 	server_check_done(s);
 }
 
-/* Close the connection's open files, free its raw pages and non-persistent regions: on a
- * worker, since the engine may have to wait for its lock; here when there are no workers any
- * more (shutdown). */
-static void session_cleanup(struct server *s, uint64_t session_id, struct fileio_table *files)
+/*
+ * Close the connection's open files, free its raw pages, mappings and non-persistent regions:
+ * on a worker, since the engine may have to wait for its lock; here when there are no workers
+ * any more (shutdown). A connection that never made a request that changes state (@mutated
+ * false: status, stat, subscriptions) left none of them, and costs the workers nothing: a
+ * client that connects, looks and hangs up again and again must not keep them busy.
+ */
+static void session_cleanup(struct server *s, uint64_t session_id, struct fileio_table *files,
+			    bool mutated)
 {
-	struct cleanup *c = malloc(sizeof(*c));
+	struct cleanup *c;
 	struct cleanup local = { .server = s, .session_id = session_id, .files = files };
 
+	if (!mutated) {
+		fileio_table_free(s->engine, files);	/* empty: only FILE_* calls fill it */
+		return;
+	}
+	s->nr_cleanups++;
+	c = malloc(sizeof(*c));
 	if (c) {
 		*c = local;
 		c->job.run = cleanup_run;
@@ -1090,7 +1102,7 @@ void session_free(struct session *session)
 	uid_t uid;
 
 	subs_release_session(s->subs, session->id);
-	session_cleanup(s, session->id, session->files);
+	session_cleanup(s, session->id, session->files, session->mutated);
 	if (session->ev_read)
 		event_free(session->ev_read);
 	if (session->ev_write)

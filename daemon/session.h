@@ -66,6 +66,9 @@ struct session {
 	char name[65];			/* Hello.client_name, for the log */
 	char memcg[256];		/* Hello.memcg: the client's memcg ("" = "/") */
 	struct fileio_table *files;	/* files its buffered I/O holds open (fileio.h) */
+	bool mutated;			/* a DISPATCH_MUTATES request was admitted: only
+					 * those leave regions, raw pages, mappings or open
+					 * files for session_cleanup */
 
 	struct event *ev_read, *ev_write;
 	struct event *ev_hup;		/* the hang-up watch while not read, on hup_fd */

@@ -9,13 +9,15 @@
 # short (64), so that a newcomer is never behind thousands of another uid's connections.
 # The memory-pressure sockets, which anyone may connect to, and the metrics endpoint are
 # bounded the same way, all of them together: churn on two memcgs' pressure sockets at once
-# keeps each turn to 16 for both.
+# keeps each turn to 16 for both. A connection that changed nothing leaves nothing to free, so
+# the churn's hang-ups queue no cleanup job for the workers (connection_cleanups); one that
+# leaves a region behind queues one.
 set -u
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 
 skip_unless_setpriv
-plan 11
+plan 13
 
 BUDGET=16		# ACCEPT_BUDGET in daemon/accept-budget.h
 BACKLOG=64		# ACCEPT_BACKLOG in daemon/server.c
@@ -28,8 +30,10 @@ ctl() { "$RECLAIMCTL" --socket "$sock" "$@"; }
 accepts() {
 	ctl --json status | python3 -c 'import json, sys
 d = json.load(sys.stdin)
-print(d["connections_accepted"], d["accept_turn_max"], d["listeners_accept_turn_max"])'
+print(d["connections_accepted"], d["accept_turn_max"], d["listeners_accept_turn_max"],
+      d["connection_cleanups"])'
 }
+cleanups_are() { [ "$(accepts | cut -d' ' -f4)" = "$1" ]; }
 
 # $STATUSES status calls as uid 65533: how many were answered, in $served.
 statuses() {
@@ -64,7 +68,7 @@ churned=$(sed -n 's/^churned=\([0-9]*\) .*/\1/p' "$tmp"/churn.* | awk '{ n += $1
 check "the churners made their connections ($churned of $((CHURNERS * CHURNS)))" \
 	test "${churned:-0}" -ge $((CHURNERS * CHURNS / 2))
 
-read -r accepted turn_max _ <<<"$(accepts)"
+read -r accepted turn_max _ cleanups <<<"$(accepts)"
 echo "# accepted $accepted, at most $turn_max in a turn"
 check "every connection made was accepted ($accepted)" \
 	test "${accepted:-0}" -ge "$((churned + served))"
@@ -72,6 +76,10 @@ check "no turn of the loop accepted more than $BUDGET connections ($turn_max)" \
 	test "${turn_max:-999999}" -le "$BUDGET"
 check "the churn kept more than a turn's $BUDGET waiting: the bound was met" \
 	test "${turn_max:-0}" -eq "$BUDGET"
+check "the churned connections, which changed nothing, queued no cleanup job ($cleanups)" \
+	test "${cleanups:-x}" = 0
+"$RCLC_PROBE" "$sock" region-close 1 >/dev/null
+check "a connection that left a region behind queued one" until_true 10 cleanups_are 1
 # Two memcgs' memory-pressure sockets, churned the same way, half the churners on each.
 ctl memcg create /x >/dev/null
 psi_root=$(ctl memcg watch-path / | sed -n 's/^MEMORY_PRESSURE_WATCH=//p')
@@ -86,7 +94,7 @@ statuses	# as uid 65533, while the churners run
 wait $pids
 check "uid 65533's status calls are all answered during churn on a pressure socket" \
 	test "$served" = "$STATUSES"
-read -r _ _ psi_max <<<"$(accepts)"
+read -r _ _ psi_max _ <<<"$(accepts)"
 echo "# the pressure sockets: at most $psi_max in a turn, both together"
 check "no turn accepted more than $BUDGET connections on the two pressure sockets ($psi_max)" \
 	test "${psi_max:-999999}" -le "$BUDGET"
