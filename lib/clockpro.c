@@ -156,7 +156,7 @@ static void set_page_pos(struct page *page, uint64_t pos)
  * What a non-resident entry records of its page, so that a refault into a slot whose shadow
  * names the entry's position is the same page's: a file page's mapping and index; an anon
  * page's swap slot, which holds the shadow and is the page's until it is freed (the slot then
- * forgets the shadow: swap_entry_put).
+ * forgets the shadow: __swap_slot_free).
  */
 static uint64_t clock_cookie(const struct page *page)
 {

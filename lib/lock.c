@@ -75,6 +75,11 @@ static void mm_lock_order_check(void)
 				"(the order is mm_lock, then i_pages)\n");
 		abort();
 	}
+	if (swap_cluster_locked_by_current()) {
+		fprintf(stderr, "reclaimd engine: mm_lock taken with a swap cluster lock held "
+				"(the order is mm_lock, then the cluster's)\n");
+		abort();
+	}
 #endif
 }
 

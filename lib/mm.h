@@ -194,6 +194,8 @@ static inline void pte_lock(struct region *region)
 		  "lru_lock)");
 	VM_BUG_ON(i_pages_locks_held, "page-table lock taken under a page cache lock (the order "
 		  "is ptl, then i_pages)");
+	VM_BUG_ON(swap_cluster_locked_by_current(), "page-table lock taken under a swap cluster "
+		  "lock (only lru_lock is taken under one)");
 	spin_lock(&region->ptl);
 	pte_locks_held++;
 	model_locks_held++;
@@ -347,6 +349,8 @@ static inline void i_pages_lock(struct address_space *mapping)
 	VM_BUG_ON(shadow_lru_held, "page cache lock taken under the shadow node list lock (the "
 		  "order is i_pages, then the list's)");
 	VM_BUG_ON(i_pages_locks_held, "a second mapping's page cache lock taken");
+	VM_BUG_ON(swap_cluster_locked_by_current(), "page cache lock taken under a swap cluster "
+		  "lock (only lru_lock is taken under one)");
 	spin_lock(&mapping->i_pages_lock);
 	i_pages_locks_held++;
 	model_locks_held++;

@@ -44,13 +44,16 @@
  *                                      keeps), reclaim_stat, the refault snapshots, and
  *                                      CLOCK-Pro's clocks (hands, positions, non-resident
  *                                      entries, m_c). Taken inside mm_lock for a batch of
- *                                      list operations, as the kernel's spin_lock_irq: never
+ *                                      list operations (and under a swap cluster lock by
+ *                                      __remove_mapping's workingset_eviction, as under
+ *                                      i_pages), as the kernel's spin_lock_irq: never
  *                                      across shrink_page_list, page_referenced (it takes
  *                                      ptls), I/O or a sleep, and one node's at a time. A last
  *                                      reference dropped under it leaves the list there and
  *                                      is freed after (release_freed_pages). --enable-debug
  *                                      asserts it in every list helper and aborts on mm_lock,
- *                                      a sleep, a ptl or a second node's lock under it
+ *                                      a sleep, a ptl, a swap cluster lock or a second node's
+ *                                      lock under it
  *                                      (lock.c, pte_lock); CLOCK-Pro moves the young bits of
  *                                      a page that joins its clock to PG_referenced before
  *                                      it is taken (clockpro_lru_prepare)

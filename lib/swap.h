@@ -189,11 +189,9 @@ int swap_duplicate(struct rcl_engine *engine, swp_entry_t entry);
 bool swap_free(struct rcl_engine *engine, swp_entry_t entry);
 /* The swap cache page of @entry went away: clear SWAP_HAS_CACHE; free the slot if count is 0. */
 bool put_swap_page(struct rcl_engine *engine, swp_entry_t entry);
-/* Claim SWAP_HAS_CACHE for a swap-in: 0, -EEXIST if already set, -ENOENT if the slot is free,
- * bad or retiring. */
+/* Claim SWAP_HAS_CACHE for a swap-in, holding @entry's cluster lock: 0, -EEXIST if already
+ * set, -ENOENT if the slot is free, bad or retiring. */
 int swapcache_prepare(struct rcl_engine *engine, swp_entry_t entry);
-/* swapcache_prepare for a holder of @entry's cluster lock. */
-int swapcache_prepare_locked(struct rcl_engine *engine, swp_entry_t entry);
 /*
  * The lock of @entry's cluster (NULL if @entry names no slot): besides the slots' map bytes it
  * guards their swap cache entries and shadows (swap_state.c). A leaf but for lru_lock, which

@@ -187,8 +187,9 @@ unsigned int swapin_nr_pages(struct rcl_engine *engine, uint32_t offset)
  * with *ret_err: -ENOMEM when no frame or charge could be had, -EEXIST when the slot is cached
  * already, -ENOENT when it is free. The frame and the charge come first, since either may wait
  * for reclaim without mm_lock; the slot is then claimed and the page added in one hold of its
- * cluster lock, so a thread that finds SWAP_HAS_CACHE also finds the page (and waits on its
- * lock). A shadow its last reclaim left in the slot is taken in the same hold: it is a refault
+ * cluster lock, so that no thread finds SWAP_HAS_CACHE claimed for a page not yet in the
+ * cache. (One that is leaving it, removed under the lock and its claim put back after,
+ * leaves that window the other way; mm_lock covers it for now, as every swap-in holds it.) A shadow its last reclaim left in the slot is taken in the same hold: it is a refault
  * (v5.9 workingset_refault of anon pages), decided before the page goes on its LRU, where a
  * page that refaulted hot enters hot. The shadow is used once.
  */
@@ -215,7 +216,7 @@ static struct page *__read_swap_cache_async(struct rcl_engine *engine, swp_entry
 		return NULL;
 	}
 	ci = swap_cluster_lock(engine, entry);
-	err = ci ? swapcache_prepare_locked(engine, entry) : -ENOENT;
+	err = ci ? swapcache_prepare(engine, entry) : -ENOENT;
 	if (!err) {
 		__lock_new_page(page);	/* new: nobody else can find it yet */
 		__add_to_swap_cache(page, entry);

@@ -540,28 +540,13 @@ static int __swapcache_prepare(struct swap_info_struct *si, uint32_t slot)
 
 /*
  * swapcache_prepare - claim SWAP_HAS_CACHE for a swap-in of @entry, so that one thread reads
- * the slot and the others find its page in the swap cache. 0; -EEXIST if a swap cache page
- * exists already; -ENOENT if the slot is free, bad, retiring (its data is in no file) or not a
- * slot.
+ * the slot and the others find its page in the swap cache; the caller holds @entry's cluster
+ * lock (swap_cluster_lock) and adds the page in the same hold. 0; -EEXIST if a swap cache page
+ * exists already; -ENOENT if the slot is free, bad, retiring (its data is in no file).
  */
 int swapcache_prepare(struct rcl_engine *engine, swp_entry_t entry)
 {
-	struct swap_info_struct *si = swap_info_get(engine, entry);
-	struct swap_cluster_info *ci;
-	int err;
-
-	if (!si)
-		return -ENOENT;
-	ci = lock_cluster(si, swp_offset(entry));
-	err = __swapcache_prepare(si, swp_offset(entry));
-	unlock_cluster(ci);
-	return err;
-}
-
-/* swapcache_prepare for a caller that holds @entry's cluster lock (swap_cluster_lock). */
-int swapcache_prepare_locked(struct rcl_engine *engine, swp_entry_t entry)
-{
-	VM_BUG_ON(!swap_cluster_held, "swapcache_prepare_locked without the cluster's lock");
+	VM_BUG_ON(!swap_cluster_held, "swapcache_prepare without the cluster's lock");
 	return __swapcache_prepare(engine->swap, swp_offset(entry));
 }
 
