@@ -20,6 +20,7 @@
 #include "reclaim/engine.h"
 #include "reclaim/region.h"
 #include "server.h"
+#include "uffd-read.h"
 
 /* mkdir -p for the state directory: it must exist before the socket and swap file. */
 static int make_dir(const char *path)
@@ -76,6 +77,9 @@ int main(int argc, char **argv)
 	if (getenv("RECLAIMD_TEST_REGION_GENERATIONS"))
 		config.engine.region_generations =
 			(unsigned int)strtoul(getenv("RECLAIMD_TEST_REGION_GENERATIONS"), NULL, 10);
+	/* Tests: read userfaultfds as on a kernel whose userfaultfd lacks RWF_NOWAIT. */
+	if (getenv("RECLAIMD_TEST_UFFD_READ_BOUNDED"))
+		uffd_read_force_bounded();
 	limit = fd_limit_raise();
 	if (limit)
 		log_info("file descriptors: %u, the last %u kept for root and the admin group",
