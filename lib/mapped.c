@@ -36,6 +36,32 @@
  * hot costs one hinting fault a trip around the LRU lists. A client that ignores the requests
  * keeps its entries, its accesses set nothing, and only its own pages look cold.
  *
+ * Confirmed drops. A request is carried out when the client's library gets to it, and until
+ * then the client's accesses raise no fault: on a loaded machine its thread runs late, and a
+ * page it uses hot would look unused to a scan that came first. So a client that can confirms
+ * each drop once done (map_ops->hint returns 1; rcl_region_map_confirm), and until it has, no
+ * hinting fault since the request is not taken as no access. The entry counts the requests
+ * sent and not yet confirmed (PTE_HINTS); reclaim that finds such a page not young off the
+ * active list takes it as referenced all the same (mapped_hint_grace), and marks the grace
+ * spent (PTE_HINT_GRACED) until the page's next hinting fault, an access seen. So the rule a
+ * client cannot bend: unconfirmed requests count as a reference at most once between two
+ * accesses the daemon saw, and an unconfirmed page whose grace is spent is as cold as its bit
+ * says. A client that ignores the requests, never confirms them, or confirms them late
+ * without touching its pages, has each page kept one more pass (under two-list, activated
+ * once more), then reclaimed as cold: it makes its own pages look cold, never unreclaimable;
+ * one that confirms what it did not do only makes them colder, as confirmed pages get no
+ * grace. Under CLOCK-Pro the hands test the bit the same way (page_referenced), so a grace is
+ * one reference a hand finds there. Confirmations are counted rather than matched to
+ * requests: the library confirms requests in the order it got them, so the count is 0 only
+ * once the client dropped the entry after the last request, even when a hinting fault mapped
+ * the page back and it was asked again before an older confirmation came. The count ends
+ * with the page's time out (a take-back clears it), so a confirmation late enough to arrive
+ * after its page was taken back, faulted back out and asked again is taken for the new
+ * request, early: that page can look colder than it is for a scan. And a confirmation says
+ * only that the entry is gone now: the accesses between a request and its drop are not
+ * seen, the scan's window starts at the drop. A client that confirms nothing (hint returns
+ * 0: an older library) has its entries taken as dropped when asked.
+ *
  * Under CLOCK-Pro there is no active list: the hands test the reference bits (clockpro.c).
  * A mapped-out page is asked for a hint wherever its bit is tested and cleared and the page
  * stays on the clock: when it joins the clock (the fault's own bit cleared, its test period
@@ -79,7 +105,7 @@ int mapped_take_back(struct region *region, unsigned long idx, struct page *page
 	if (err)
 		return err;
 	pte_lock(region);
-	pte_clear_flags(region, pte, PTE_MAPPED);
+	pte_clear_flags(region, pte, PTE_MAPPED | PTE_HINT_STATE);
 	pte_unlock(region);
 	set_page_dirty(page);
 	count_vm_event(page_engine(page), MAPPED_TAKE_BACK_CALLS);
@@ -112,7 +138,7 @@ static void take_back_done(struct take_back_slot *s, unsigned int n, int done)
 
 	pte_lock(region);	/* the loop reads these entries under the ptl alone */
 	for (i = 0; done > 0 && i < n && i < (unsigned int)done; i++)
-		pte_clear_flags(region, s[i].pte, PTE_MAPPED);
+		pte_clear_flags(region, s[i].pte, PTE_MAPPED | PTE_HINT_STATE);
 	pte_unlock(region);
 	for (i = 0; done > 0 && i < n && i < (unsigned int)done; i++)
 		set_page_dirty(s[i].page);
@@ -253,12 +279,34 @@ void mapped_take_back_pages(struct page **pages, unsigned int nr, struct pglist_
 #define MAP_HINT_BATCH	64	/* pages a region queues before its client is asked */
 
 /*
+ * The client was asked to drop its entries for pages @idx[0..@n) of @region, and it confirms
+ * each drop: until it does, each is unconfirmed once more (PTE_HINTS). A count at its top
+ * stays there, and the page is never confirmed again while it is mapped out.
+ */
+static void mapped_hints_sent(struct region *region, const uint64_t *idx, unsigned int n)
+{
+	unsigned int i;
+
+	pte_lock(region);
+	for (i = 0; i < n; i++) {
+		pte_t *pte = pte_offset(region, (unsigned long)idx[i]);
+
+		pte_t orig = pte ? ptep_get(pte) : 0;
+
+		if (pte_mapped_out(orig) && pte_hints(orig) < PTE_HINTS_MAX)
+			set_pte(region, pte, orig + (1ULL << PTE_HINTS_SHIFT));
+	}
+	pte_unlock(region);
+}
+
+/*
  * Send @region's queued hints to its client, if it still has one: those of the pages it
  * still holds (a page queued may have been taken back since: it has no entry to drop).
  */
 static void mapped_send_hints(struct rcl_engine *engine, struct region *region)
 {
 	unsigned int i, n = 0;
+	int sent;
 
 	if (region->dead || !region->map_ops || !region->map_ops->hint) {
 		region->nr_map_hints = 0;
@@ -270,8 +318,31 @@ static void mapped_send_hints(struct rcl_engine *engine, struct region *region)
 	region->nr_map_hints = 0;
 	if (!n)
 		return;
-	if (region->map_ops->hint(region->map_arg, region->map_hints, n) == 0)
-		count_vm_events(engine, MAPPED_HINT_UPDATES, n);
+	sent = region->map_ops->hint(region->map_arg, region->map_hints, n);
+	if (sent < 0)
+		return;
+	count_vm_events(engine, MAPPED_HINT_UPDATES, n);
+	/* Under mm_lock, which a confirmation takes too: none is counted before its request. */
+	if (sent > 0)
+		mapped_hints_sent(region, region->map_hints, n);
+}
+
+/*
+ * Reclaim tests the reference of inactive mapped-out entry @pte of @region, not young, with
+ * the ptl held: does it count as referenced all the same? Yes if the client has not confirmed
+ * that it dropped its entry since it was last asked (its accesses since may have raised no
+ * hinting fault), but only once until the page's next hinting fault: meanwhile the page is as
+ * cold as its bit says, confirmed or not.
+ */
+bool mapped_hint_grace(struct rcl_engine *engine, struct region *region, pte_t *pte)
+{
+	pte_t orig = ptep_get(pte);
+
+	if (!pte_mapped_out(orig) || !pte_hints(orig) || (orig & PTE_HINT_GRACED))
+		return false;
+	set_pte(region, pte, orig | PTE_HINT_GRACED);
+	count_vm_event(engine, MAPPED_HINT_GRACES);
+	return true;
 }
 
 /*
@@ -454,7 +525,7 @@ static void mapped_mark(struct region *region, unsigned long idx, bool out)
 	if (out)
 		pte_set_flags(region, pte, PTE_MAPPED);
 	else
-		pte_clear_flags(region, pte, PTE_MAPPED);
+		pte_clear_flags(region, pte, PTE_MAPPED | PTE_HINT_STATE);
 	pte_unlock(region);
 }
 
@@ -624,8 +695,10 @@ int rcl_region_map_minor(struct rcl_engine *engine, uint32_t id, void *arg, uint
 	if (region->dead) {
 		err = -ENOENT;
 	} else if (!err) {
+		/* An access seen: young, and a grace for the next request not yet confirmed. */
 		pte_lock(region);
 		pte_set_flags(region, pte, PTE_YOUNG);
+		pte_clear_flags(region, pte, PTE_HINT_GRACED);
 		pte_unlock(region);
 		/* A fault of the client's like any minor one, and counted apart as well. */
 		count_vm_event(engine, PGFAULT);
@@ -634,6 +707,40 @@ int rcl_region_map_minor(struct rcl_engine *engine, uint32_t id, void *arg, uint
 	}
 	unlock_page(page);
 	put_page(page);
+out:
+	region_put(engine, region);
+	mm_unlock(engine);
+	return err;
+}
+
+int rcl_region_map_confirm(struct rcl_engine *engine, uint32_t id, void *arg,
+			   const uint64_t *idx, unsigned int n)
+{
+	unsigned long confirmed = 0;
+	struct region *region;
+	unsigned int i;
+	int err = 0;
+
+	mm_lock(engine);
+	region = mapped_region_get(engine, id, arg, &err);
+	if (!region)
+		goto out;
+	pte_lock(region);
+	for (i = 0; i < n; i++) {
+		pte_t *pte = idx[i] < region->nr_pages ?
+			     pte_offset(region, (unsigned long)idx[i]) : NULL;
+		pte_t orig = pte ? ptep_get(pte) : 0;
+		unsigned int hints = pte_hints(orig);
+
+		/* Not asked for, or asked so often that it is never confirmed again. A grace
+		 * spent stays so: a confirmation is no access. */
+		if (!pte_mapped_out(orig) || !hints || hints == PTE_HINTS_MAX)
+			continue;
+		set_pte(region, pte, orig - (1ULL << PTE_HINTS_SHIFT));
+		confirmed++;
+	}
+	pte_unlock(region);
+	count_vm_events(engine, MAPPED_HINT_CONFIRMS, confirmed);
 out:
 	region_put(engine, region);
 	mm_unlock(engine);
@@ -682,7 +789,7 @@ static int unmap_take_back(struct region *region, struct take_back_slot *s, unsi
 		if (pte_mapped_out(ptep_get(s[i].pte)) &&
 		    (e = mapped_take_back(region, s[i].idx, s[i].page, s[i].pte)) != 0) {
 			pte_lock(region);
-			pte_clear_flags(region, s[i].pte, PTE_MAPPED);
+			pte_clear_flags(region, s[i].pte, PTE_MAPPED | PTE_HINT_STATE);
 			pte_unlock(region);
 			if (!err)
 				err = e;

@@ -238,18 +238,25 @@ static bool page_referenced_one(struct page *page, struct region *region, pte_t 
 	struct referenced_arg *arg = a;
 	bool young;
 
-	(void)page;
 	if (arg->target && !mem_cgroup_is_descendant(region->memcg, arg->target))
 		return true;	/* limit reclaim looks only at its own group's mappings */
 	if (region->vm_flags & VM_LOCKED) {
 		arg->vm_flags |= VM_LOCKED;
 		return false;	/* the page will be mlocked by try_to_unmap */
 	}
-	/* ptep_clear_flush_young: a resident access may be setting the bit right now. */
+	/*
+	 * ptep_clear_flush_young: a resident access may be setting the bit right now. A client's
+	 * page whose entry it has not confirmed dropping may have been used unseen: referenced
+	 * once all the same (mapped_hint_grace), where the reference decides its fate, off the
+	 * active list (CLOCK-Pro's clock is the inactive list): shrink_active_list deactivates
+	 * an anonymous page referenced or not, and would spend the grace for nothing.
+	 */
 	pte_lock(region);
 	young = ptep_get(pte) & PTE_YOUNG;
 	if (young)
 		pte_clear_flags(region, pte, PTE_YOUNG);
+	else if (!PageActive(page))
+		young = mapped_hint_grace(page_engine(page), region, pte);
 	pte_unlock(region);
 	if (young)
 		arg->referenced++;

@@ -11,7 +11,8 @@
  *
  * Page-table entries are 64-bit software PTEs:
  *
- *   present:  pfn << 32 | PTE_PRESENT | PTE_YOUNG? | PTE_DIRTY?
+ *   present:  pfn << 32 | PTE_PRESENT | PTE_YOUNG? | PTE_DIRTY? | PTE_MAPPED? (a client's page,
+ *             with its PTE_HINT_STATE)
  *   swapped:  offset << 32 | PTE_SWAP
  *   zero:     pfn << 32 | PTE_ZERO (the shared zero page, see below)
  *   none:     0
@@ -50,6 +51,17 @@ typedef uint64_t pte_t;
  * Only anonymous regions with map_ops hold one.
  */
 #define PTE_MAPPED	0x20ULL
+/*
+ * A mapped-out entry's requests for a hinting fault (mapped.c): how many went to the client
+ * and were not yet confirmed (PTE_HINTS, a count that sticks at its top), and whether an
+ * unconfirmed one was counted as a reference since the page's last hinting fault (the grace
+ * is spent). Cleared with PTE_MAPPED.
+ */
+#define PTE_HINT_GRACED	0x40ULL
+#define PTE_HINTS_SHIFT	8
+#define PTE_HINTS_MAX	15ULL
+#define PTE_HINTS	(PTE_HINTS_MAX << PTE_HINTS_SHIFT)
+#define PTE_HINT_STATE	(PTE_HINTS | PTE_HINT_GRACED)
 #define PTE_VAL_SHIFT	32
 
 static inline bool pte_none(pte_t pte) { return pte == 0; }
@@ -58,6 +70,10 @@ static inline bool pte_young(pte_t pte) { return pte & PTE_YOUNG; }
 static inline bool is_swap_pte(pte_t pte) { return pte & PTE_SWAP; }
 static inline bool is_zero_pte(pte_t pte) { return pte & PTE_ZERO; }
 static inline bool pte_mapped_out(pte_t pte) { return pte & PTE_MAPPED; }
+static inline unsigned int pte_hints(pte_t pte)
+{
+	return (unsigned int)((pte & PTE_HINTS) >> PTE_HINTS_SHIFT);
+}
 static inline uint32_t pte_pfn(pte_t pte) { return (uint32_t)(pte >> PTE_VAL_SHIFT); }
 static inline pte_t mk_pte(uint32_t pfn) { return ((pte_t)pfn << PTE_VAL_SHIFT) | PTE_PRESENT; }
 static inline swp_entry_t pte_to_swp_entry(pte_t pte) { return swp_entry(pte_pfn(pte)); }
@@ -592,6 +608,7 @@ void mapped_region_lost(struct region *region);
 int mapped_copy(struct rcl_engine *engine, struct region *region, uint64_t pos, void *buf,
 		size_t n, bool write);
 void mapped_page_aged(struct rcl_engine *engine, struct region *region, unsigned long idx);
+bool mapped_hint_grace(struct rcl_engine *engine, struct region *region, pte_t *pte);
 void mapped_flush_hints(struct rcl_engine *engine);
 
 /* ---- swap.c (LRU lists) ---------------------------------------------------------------- */

@@ -893,8 +893,12 @@ static void madvise_pageout(struct rcl_engine *engine, struct region *region,
 			page = pfn_to_page(engine, pte_pfn(ptep_get(pte)));
 			if ((int)page_node_id(page) != nid || page_mapcount(page) != 1)
 				continue;
+			/* Its references forgotten, a client's unseen ones too: no grace for a
+			 * drop it has yet to confirm (mapped_hint_grace). */
 			pte_lock(region);
 			pte_clear_flags(region, pte, PTE_YOUNG);
+			if (pte_hints(ptep_get(pte)))
+				pte_set_flags(region, pte, PTE_HINT_GRACED);
 			pte_unlock(region);
 			ClearPageReferenced(page);
 			if (isolate_lru_page(page) != 0)

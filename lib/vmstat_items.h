@@ -90,6 +90,8 @@
 	X(THP_SWPOUT_FALLBACK, "thp_swpout_fallback")		\
 	X(MAPPED_HINT_UPDATES, "mapped_hint_updates")			\
 	X(MAPPED_HINT_FAULTS, "mapped_hint_faults")			\
+	X(MAPPED_HINT_CONFIRMS, "mapped_hint_confirms")			\
+	X(MAPPED_HINT_GRACES, "mapped_hint_graces")			\
 	X(MAPPED_TAKE_BACK_PAGES, "mapped_take_back_pages")		\
 	X(MAPPED_TAKE_BACK_CALLS, "mapped_take_back_calls")		\
 	X(PSWPOUT_LOCKED, "pswpout_locked")				\

@@ -8,7 +8,9 @@
  * times its memcg's max is mapped whole, every page checked. Hinting faults: reclaim asks the
  * client to drop the entries of the mapped pages it ages, the next touch is a MINOR fault
  * that makes the page young again, and so a hot set survives the reclaim of a cold one; a
- * client that ignores the requests only makes its own pages cold. Reclaim's batch: the pages
+ * client that ignores the requests only makes its own pages cold; a client that confirms its
+ * drops and runs late has a page whose drop it has not confirmed kept by one scan, and by
+ * another only once a hinting fault showed it used. Reclaim's batch: the pages
  * one pass evicts are taken back a run of consecutive pages in one evict_run call, every byte
  * kept, a write before the write-protect in the copy and one after it done once the page is
  * faulted back; runs are bounded by the batch, split where a page is not the client's, and
@@ -24,7 +26,9 @@
 
 #include "check-main.h"
 #include "engine-fixture.h"
+#include "memcontrol.h"
 #include "mm.h"
+#include "vmscan.h"
 
 #define PAGE	4096u
 
@@ -37,6 +41,8 @@ struct client {
 	int fail_evict;		/* -errno the next take-backs return, 0: none */
 	bool *zapped;		/* present, but its entry dropped on a hint: a touch faults */
 	unsigned int hints, conts, ios;
+	unsigned int *asked;	/* requests a confirming client has yet to carry out */
+	unsigned int confirmed;	/* the drops it confirmed */
 	bool ignore_hints;	/* keeps its entries: its accesses reach nobody */
 	/* Runs taken back at once (evict_run): calls, their pages, the longest. */
 	unsigned int runs, run_pages, longest_run, run_taken;
@@ -354,6 +360,24 @@ static int fake_cont(void *arg, uint64_t idx)
 	return 0;
 }
 
+/*
+ * The same for a client that confirms its drops (hint returns 1), as the library does with
+ * MAP_HANDOFF_CONFIRMS: its thread runs late, and the requests wait until client_catch_up.
+ */
+static int confirm_hint(void *arg, const uint64_t *idx, unsigned int n)
+{
+	struct client *cl = arg;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		ck_assert_uint_lt(idx[i], cl->nr);
+		ck_assert(cl->present[idx[i]]);
+		cl->asked[idx[i]]++;
+	}
+	cl->hints += n;
+	return 1;
+}
+
 static const struct rcl_map_ops fake_ops = {
 	.fill = fake_fill,
 	.evict = fake_evict,
@@ -420,6 +444,15 @@ static const struct rcl_map_ops hint_ops = {
 	.cont = fake_cont,
 };
 
+static const struct rcl_map_ops confirm_ops = {
+	.fill = fake_fill,
+	.evict = fake_evict,
+	.io = fake_io,
+	.lost = fake_lost,
+	.hint = confirm_hint,
+	.cont = fake_cont,
+};
+
 static void client_init(struct client *cl, uint64_t nr)
 {
 	memset(cl, 0, sizeof(*cl));
@@ -428,7 +461,8 @@ static void client_init(struct client *cl, uint64_t nr)
 	cl->pages = calloc(nr, PAGE);
 	cl->present = calloc(nr, sizeof(bool));
 	cl->zapped = calloc(nr, sizeof(bool));
-	ck_assert(cl->pages && cl->present && cl->zapped);
+	cl->asked = calloc(nr, sizeof(*cl->asked));
+	ck_assert(cl->pages && cl->present && cl->zapped && cl->asked);
 }
 
 static void client_free(struct client *cl)
@@ -436,6 +470,7 @@ static void client_free(struct client *cl)
 	free(cl->pages);
 	free(cl->present);
 	free(cl->zapped);
+	free(cl->asked);
 }
 
 /* The client touches page I: a miss (MISSING) or a dropped entry (MINOR) goes to the
@@ -1829,6 +1864,229 @@ START_TEST(test_cold_mapped_pages_are_sampled)
 }
 END_TEST
 
+/* ---- confirmed drops ------------------------------------------------------------------- */
+
+#define CF_PAGES	16u
+
+/*
+ * The late client of region @id gets round to its requests: it drops the entries and
+ * confirms each request, as the library's monitor does once its madvise returned (a page
+ * taken back meanwhile has no entry to drop, and its confirmation is the engine's to ignore).
+ */
+static void client_catch_up(struct fixture *f, struct client *cl, uint32_t id)
+{
+	uint64_t idx[4 * CF_PAGES];
+	unsigned int n = 0;
+	uint64_t i;
+
+	for (i = 0; i < cl->nr; i++) {
+		if (cl->asked[i] && cl->present[i])
+			cl->zapped[i] = true;
+		for (; cl->asked[i]; cl->asked[i]--) {
+			ck_assert_uint_lt(n, 4 * CF_PAGES);
+			idx[n++] = i;
+		}
+	}
+	cl->confirmed += n;
+	ck_assert_int_eq(rcl_region_map_confirm(f->e, id, cl, idx, n), 0);
+}
+
+/*
+ * A region of CF_PAGES mapped in memcg @memcg by @cl, every page mapped out with no request
+ * of it left unanswered, then all of them made cold by MADV_COLD: their bits cleared, the
+ * client asked to drop its entries, and, under two-list, on the inactive list. Under
+ * CLOCK-Pro each page joining the clock asks for its next access, the request sent by the
+ * next fault: the pages are touched until none is asked for (three rounds: the last page's
+ * is sent by the second, and the third faults it back).
+ */
+static uint32_t cf_region_asked(struct fixture *f, struct client *cl, uint32_t memcg)
+{
+	uint32_t id = anon_region(f, CF_PAGES, memcg);
+	unsigned int round;
+	uint64_t i;
+
+	ck_assert_int_eq(rcl_region_map(f->e, id, &confirm_ops, cl), 0);
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < CF_PAGES; i++)
+			client_touch(f, cl, id, i);
+		client_catch_up(f, cl, id);
+	}
+	for (i = 0; i < CF_PAGES; i++)
+		ck_assert(cl->present[i] && !cl->zapped[i] && !cl->asked[i]);
+	ck_assert_int_eq(rcl_region_madvise(f->e, id, 0, CF_PAGES, RCL_MADV_COLD), 0);
+	for (i = 0; i < CF_PAGES; i++)
+		ck_assert_uint_gt(cl->asked[i], 0);
+	return id;
+}
+
+/*
+ * Scan @memcg_id's inactive anon list whole (under CLOCK-Pro, its clock, with the hands),
+ * as reclaim does; with @age, under two-list, deactivate its active list first, as
+ * shrink_active_list does when the inactive list runs low (a page the last scan activated is
+ * tested again only after that).
+ */
+static void cf_scan(struct fixture *f, uint32_t memcg_id, bool age)
+{
+	struct mem_cgroup *memcg;
+	struct lruvec *lruvec;
+	struct scan_control sc = {
+		.nr_to_reclaim = CF_PAGES, .gfp_mask = GFP_KERNEL, .reclaim_idx = ZONE_NORMAL,
+		.priority = 0, .may_writepage = 1, .may_unmap = 1, .may_swap = 1,
+	};
+
+	mm_lock(f->e);
+	memcg = mem_cgroup_from_id(f->e, memcg_id);
+	lruvec = mem_cgroup_lruvec(NODE_DATA(f->e, 0), memcg);
+	sc.target_mem_cgroup = memcg;
+	lru_add_drain(f->e);
+	if (age && !clock_pro())
+		shrink_active_list(CF_PAGES, lruvec, &sc, LRU_ACTIVE_ANON);
+	shrink_list(LRU_INACTIVE_ANON, CF_PAGES, lruvec, memcg, &sc);
+	mm_unlock(f->e);
+}
+
+/*
+ * A client that runs late: reclaim asked it to drop its entries and it has not yet, so its
+ * accesses since raise no fault. The scan that comes first must not take its pages for
+ * unused (it could be using every one of them): none is reclaimed. A client that never
+ * carries the requests out, or never confirms, gets that once: its pages are reclaimed as
+ * cold on the next scan, so that it can make its own pages look cold, never unreclaimable.
+ */
+START_TEST(test_unconfirmed_drop_counts_once)
+{
+	struct fixture f;
+	struct client cl;
+	uint64_t i, graces0;
+	unsigned int conts0;
+	uint32_t g, id;
+
+	fixture_setup(&f, 16, 32, 1);
+	client_init(&cl, CF_PAGES);
+	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "g", &g), 0);
+	id = cf_region_asked(&f, &cl, g);
+	graces0 = fixture_vmstat(f.e, "mapped_hint_graces");
+	conts0 = cl.conts;
+	for (i = 0; i < CF_PAGES; i++)
+		client_touch(&f, &cl, id, i);	/* used: but its entries are still there */
+	ck_assert_uint_eq(cl.conts, conts0);
+	cf_scan(&f, g, false);
+	ck_assert_uint_eq(cl.evictions, 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "mapped_hint_graces") - graces0, CF_PAGES);
+	/* It never gets round to them: cold now, as its bits say. */
+	cf_scan(&f, g, true);
+	ck_assert_uint_eq(cl.evictions, CF_PAGES);
+	for (i = 0; i < CF_PAGES; i++)
+		ck_assert(!cl.present[i]);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "mapped_hint_graces") - graces0, CF_PAGES);
+	ck_assert_int_eq(rcl_region_unmap(f.e, id, &cl), 0);
+	client_free(&cl);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/*
+ * A client that confirms late, after the scan that spared its pages, but never touches them:
+ * the confirmation is no access, the grace stays spent, and the next scan reclaims them all.
+ * (Were a confirmation to give the grace back, a client that always confirmed after the scan
+ * would have its pages spared every time without using them.)
+ */
+START_TEST(test_late_confirmation_is_no_access)
+{
+	struct fixture f;
+	struct client cl;
+	uint64_t graces0;
+	uint32_t g, id;
+
+	fixture_setup(&f, 16, 32, 1);
+	client_init(&cl, CF_PAGES);
+	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "g", &g), 0);
+	id = cf_region_asked(&f, &cl, g);
+	graces0 = fixture_vmstat(f.e, "mapped_hint_graces");
+	cf_scan(&f, g, false);
+	ck_assert_uint_eq(cl.evictions, 0);
+	client_catch_up(&f, &cl, id);
+	cf_scan(&f, g, true);	/* asked again as they are deactivated (two-list), late again */
+	ck_assert_uint_eq(cl.evictions, CF_PAGES);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "mapped_hint_graces") - graces0, CF_PAGES);
+	ck_assert_int_eq(rcl_region_unmap(f.e, id, &cl), 0);
+	client_free(&cl);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/*
+ * What the grace is for: a client late with its drops that does use its pages. Once it drops
+ * the entries its touches are hinting faults, the pages young, and the grace theirs again for
+ * the next late request: none is reclaimed, scan after scan.
+ */
+START_TEST(test_late_client_keeps_its_used_pages)
+{
+	struct fixture f;
+	struct client cl;
+	unsigned int scan;
+	uint32_t g, id;
+	uint64_t i;
+
+	fixture_setup(&f, 16, 32, 1);
+	client_init(&cl, CF_PAGES);
+	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "g", &g), 0);
+	id = cf_region_asked(&f, &cl, g);
+	for (scan = 0; scan < 4; scan++) {
+		cf_scan(&f, g, scan > 0);
+		ck_assert_uint_eq(cl.evictions, 0);
+		client_catch_up(&f, &cl, id);
+		for (i = 0; i < CF_PAGES; i++)
+			client_touch(&f, &cl, id, i);
+	}
+	ck_assert_uint_ge(cl.conts, 4 * CF_PAGES);
+	ck_assert_int_eq(rcl_region_unmap(f.e, id, &cl), 0);
+	client_free(&cl);
+	fixture_teardown(&f);
+}
+END_TEST
+
+/*
+ * A client that confirmed its drops before the scan gets no grace: its pages are told apart
+ * by their hinting faults, the used half kept, the other reclaimed at once. Confirmations
+ * that name no request (pages not asked for, out of the region, another client's) change
+ * nothing.
+ */
+START_TEST(test_confirmed_drops_tell_hot_from_cold)
+{
+	struct fixture f;
+	struct client cl, other;
+	uint64_t i, confirms0, graces0, bogus[] = { 0, 3, CF_PAGES, ~0ULL };
+	uint32_t g, id;
+
+	fixture_setup(&f, 16, 32, 1);
+	client_init(&cl, CF_PAGES);
+	client_init(&other, CF_PAGES);
+	ck_assert_int_eq(rcl_memcg_create(f.e, RCL_MEMCG_ROOT, "g", &g), 0);
+	id = cf_region_asked(&f, &cl, g);
+	confirms0 = fixture_vmstat(f.e, "mapped_hint_confirms");
+	graces0 = fixture_vmstat(f.e, "mapped_hint_graces");
+	ck_assert_int_eq(rcl_region_map_confirm(f.e, id, &other, bogus, 2), -ENOENT);
+	cl.confirmed = 0;
+	client_catch_up(&f, &cl, id);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "mapped_hint_confirms") - confirms0, cl.confirmed);
+	ck_assert_uint_ge(cl.confirmed, CF_PAGES);
+	/* Nothing is asked for now: these name nothing. */
+	ck_assert_int_eq(rcl_region_map_confirm(f.e, id, &cl, bogus, 4), 0);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "mapped_hint_confirms") - confirms0, cl.confirmed);
+	for (i = 0; i < CF_PAGES / 2; i++)
+		client_touch(&f, &cl, id, i);	/* hinting faults: young */
+	cf_scan(&f, g, false);
+	for (i = 0; i < CF_PAGES; i++)
+		ck_assert(cl.present[i] == (i < CF_PAGES / 2));
+	ck_assert_uint_eq(cl.evictions, CF_PAGES / 2);
+	ck_assert_uint_eq(fixture_vmstat(f.e, "mapped_hint_graces"), graces0);
+	ck_assert_int_eq(rcl_region_unmap(f.e, id, &cl), 0);
+	client_free(&cl);
+	client_free(&other);
+	fixture_teardown(&f);
+}
+END_TEST
+
 /* Hinting faults that cannot be served are refused and change nothing. */
 START_TEST(test_hinting_fault_refusals)
 {
@@ -1910,6 +2168,10 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_without_hints_the_hot_set_looks_cold);
 	tcase_add_test(tc, test_cold_mapped_pages_are_sampled);
 	tcase_add_test(tc, test_hinting_fault_refusals);
+	tcase_add_test(tc, test_unconfirmed_drop_counts_once);
+	tcase_add_test(tc, test_late_confirmation_is_no_access);
+	tcase_add_test(tc, test_late_client_keeps_its_used_pages);
+	tcase_add_test(tc, test_confirmed_drops_tell_hot_from_cold);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -182,8 +182,11 @@ void rcl_oom_notify_set(struct rcl_engine *engine, rcl_oom_fn fn, void *arg);
  *		stay where they are, so that its next access to each is a hinting fault
  *		(rcl_region_map_minor). Best effort: a request the client never acts on only
  *		makes its pages look cold. Called with the engine's lock held, in batches at
- *		the end of a reclaim scan; it must not call the engine. 0 when the request
- *		went out (counted in mapped_hint_updates), -errno when it could not.
+ *		the end of a reclaim scan; it must not call the engine. -errno when the request
+ *		could not go out; when it went (counted in mapped_hint_updates), 0 if the client
+ *		confirms nothing (its entries are taken as dropped at once), 1 if it confirms each
+ *		drop (rcl_region_map_confirm): until it does, a page with no hinting fault since
+ *		counts as referenced all the same, once until its next one (lib/mapped.c).
  * @cont	with @hint: map the client's page @idx, which it still holds, into its page
  *		table again (the answer to a hinting fault). Called by rcl_region_map_minor with
  *		the page's lock held, so no take-back runs meanwhile, but not the engine's: as
@@ -219,6 +222,14 @@ int rcl_region_map_fault(struct rcl_engine *engine, uint32_t id, void *arg, uint
  * mapping without @cont, -ENOENT if @arg does not map @id; nothing changes then.
  */
 int rcl_region_map_minor(struct rcl_engine *engine, uint32_t id, void *arg, uint64_t idx);
+/*
+ * The client says it dropped its entries for pages @idx[0..@n) after being asked to (@hint
+ * returned 1): each confirms one request of its page's. An index out of the region, or of a
+ * page not mapped out or not asked for, is passed over (the client is not trusted); counted
+ * in mapped_hint_confirms. -ENOENT if @arg does not map @id, and nothing changes.
+ */
+int rcl_region_map_confirm(struct rcl_engine *engine, uint32_t id, void *arg,
+			   const uint64_t *idx, unsigned int n);
 
 struct rcl_region_info {
 	enum rcl_region_type type;
