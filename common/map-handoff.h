@@ -21,13 +21,19 @@ struct map_handoff {
 	uint32_t reserved;	/* 0 */
 };
 
-/* It registered MINOR faults too and drops the entries the hint pipe names (hinting faults). */
+/* It registered MINOR faults too and drops the entries the hint channel names (hinting faults). */
 #define MAP_HANDOFF_HINTS	0x1U
 /*
- * It keeps the hint pipe's read end as long as the mapping exists and takes its end of file
+ * It keeps the hint channel's end as long as the mapping exists and takes its end of file
  * as this mapping's loss (MapRegionReply.loss_notice, which it may say only when offered:
  * an older daemon refuses a flag it does not know).
  */
 #define MAP_HANDOFF_LOSS_NOTICE	0x2U
+/*
+ * With MAP_HANDOFF_HINTS: once it dropped entries the hint channel named, it sends their indices
+ * back on it, a message of native uint64 as the requests are (MapRegionReply.hint_confirms,
+ * which it may say only when offered).
+ */
+#define MAP_HANDOFF_CONFIRMS	0x4U
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * scm-rights.h - taking the descriptors a recvmsg(2) brought as SCM_RIGHTS, shared by
- * libreclaim-client (the daemon's memfd, uffd device and hint pipe) and daemon/mapfd.c (the
+ * libreclaim-client (the daemon's memfd, uffd device and hint channel) and daemon/mapfd.c (the
  * client's userfaultfd) so that neither end can leak one a peer sent too many of. Not
  * installed.
  */

@@ -8,9 +8,9 @@
  * daemon (the memfd is also sealed against shrinking and growing).
  *
  * The exchange (reclaim.proto, MapRegion). A worker prepares the mapping (memfd, a descriptor
- * of /dev/userfaultfd, the hint pipe, map_ops attached to the region). On the loop the session
- * stops reading, waits until its output is drained, sends the reply frame with the three
- * descriptors, and reads the client's handoff from the raw socket (non-blocking, with a
+ * of /dev/userfaultfd, the hint channel, map_ops attached to the region). On the loop the
+ * session stops reading, waits until its output is drained, sends the reply frame with the
+ * three descriptors, and reads the client's handoff from the raw socket (non-blocking, with a
  * timeout): the userfaultfd the client made with USERFAULTFD_IOC_NEW (so it is bound to the
  * client's mm, which the daemon could not make itself: unprivileged userfaultfd is off) and
  * registered MISSING|WP (and MINOR, with MAP_HANDOFF_HINTS) over its mapping. Then the session
@@ -31,16 +31,32 @@
  * serving faults until it is back (fault_cover); a covering helper that blocks is covered
  * in turn. A fault that does not block (a first touch, a hinting fault) costs nothing more.
  *
- * Hinting faults (the young bit, lib/mapped.c). The reply also carries the read end of a pipe,
- * and a client whose kernel has MINOR faults on shared memory registers them too and says so
- * in its handoff. When reclaim ages a page the client holds, map_hint writes its index to the
- * pipe (a scan's batch in one write, never blocking: a full pipe drops the batch, and those
+ * Hinting faults (the young bit, lib/mapped.c). The reply also carries one end of the hint
+ * channel (a SOCK_SEQPACKET pair, read by the library as it would a pipe), and a client whose
+ * kernel has MINOR faults on shared memory registers them too and says so in its handoff.
+ * When reclaim ages a page the client holds, map_hint sends its index on the channel (a
+ * scan's batch in one message, never blocking: a full channel drops the batch, and those
  * pages only look cold); the library drops its page-table entries for them (MADV_DONTNEED on
  * its MAP_SHARED mapping keeps the memfd's page), so its next access is a MINOR fault, which
  * rcl_region_map_minor answers by map_cont, UFFDIO_CONTINUE, with the page's lock held: no
  * take-back runs between the check that the page is the client's and the entry it maps. A
  * write to a dropped entry during a take-back is a MINOR fault too, which waits for the
  * page's lock and then finds the page taken back: an ordinary miss, none lost.
+ *
+ * Confirmed drops. The library drops the entries when its thread gets to it, late on a
+ * loaded machine, and the engine must not take the silence before that for no access. So a
+ * library that says MAP_HANDOFF_CONFIRMS (offered in MapRegionReply) sends back on the
+ * channel, in a message of the same form, the indices whose entries it dropped once its
+ * madvise returned; the fault thread reads them with the faults (its epoll set has the
+ * channel: mapping_watch) and hands them to rcl_region_map_confirm, which trusts none of
+ * them beyond the client's own pages (lib/mapped.c has the rule). Not UFFD_EVENT_REMOVE,
+ * which would tell us of each MADV_DONTNEED from the kernel, before the zap: from the
+ * madvise until its thread runs again after we read the event, the kernel fails every
+ * UFFDIO_COPY, CONTINUE and WRITEPROTECT of the mapping with EAGAIN (mmap_changing; all
+ * three measured on 6.18). The window is the client's scheduling to set: an un-protect that
+ * cannot be done loses the mapping, a client that madvises in a loop would keep its pages
+ * from ever being write-protected and so taken back, and the madvise of a client whose
+ * daemon died blocks until it closes its userfaultfd, which it keeps open on purpose.
  *
  * Eviction (map_evict, map_evict_run: from reclaim with the page's lock held, and without
  * the engine's, the mapping pinned by map_get; from an unmap with both):
@@ -64,8 +80,8 @@
  * accesses into SIGSEGV with a message, never zeros. As the kernel's OOM killer kills the task
  * that owns the memory and not its neighbours, the loss is the mapping's alone: a client
  * that takes loss notices (MAP_HANDOFF_LOSS_NOTICE, offered in MapRegionReply) is told by the
- * end of the mapping's pipe, and the connection, its other mappings and its requests go on.
- * An older client knows no such notice; its only word is the connection's hang-up, so its
+ * end of the mapping's hint channel, and the connection, its other mappings and its requests
+ * go on. An older client knows no such notice; its only word is the connection's hang-up, so its
  * connection is shut down as before. Which of the two is the handoff's to say: a region that
  * dies before the handoff is in leaves the ending to xfer_handoff. A lost mapping's
  * faults are not served: its userfaultfd leaves the fault thread's epoll set, or its unread
@@ -127,11 +143,20 @@
 
 enum mapping_state { MAP_PREPARED, MAP_LIVE };
 
+struct mapping;
+
+/* What an entry of the fault thread's epoll set is: a mapping's userfaultfd, with its faults,
+ * or its hint channel, with the client's confirmations (NULL: the wake eventfd). */
+struct mapping_watch {
+	struct mapping *m;
+	bool confirms;
+};
+
 /* How a lost mapping is ended for its client (mapping_lose). */
 enum mapping_ending {
 	MAP_END_UNSAID,		/* before the handoff: xfer_handoff ends a loss itself */
 	MAP_END_CONNECTION,	/* an older client: shut the whole connection down */
-	MAP_END_NOTICE,		/* end the mapping's pipe: this mapping alone is lost */
+	MAP_END_NOTICE,		/* end the mapping's channel: this mapping alone is lost */
 };
 
 struct mapping {
@@ -144,9 +169,13 @@ struct mapping {
 	int memfd;
 	int devfd;			/* /dev/userfaultfd, until it is sent */
 	int uffd;			/* the client's, from the handoff; -1 before */
-	int hint_rfd;			/* the hint pipe's read end, until it is sent */
-	int hint_wfd;			/* its write end: reclaim's requests to drop entries */
-	atomic_bool hints;		/* the client registered MINOR faults and reads the pipe */
+	int hint_cfd;			/* the hint channel's client end, until it is sent */
+	int hint_fd;			/* our end: reclaim's requests to drop entries go out,
+					 * the client's confirmations come in */
+	atomic_bool hints;		/* the client registered MINOR faults and reads them */
+	atomic_bool confirms;		/* ... and confirms each drop (MAP_HANDOFF_CONFIRMS) */
+	struct mapping_watch uffd_watch;	/* the fault thread's epoll entries of it */
+	struct mapping_watch confirm_watch;
 	atomic_int sockfd;		/* a dup of the connection: shut down when lost, to
 					 * a client that takes no loss notices */
 	atomic_int ending;		/* enum mapping_ending: set once, by xfer_handoff */
@@ -182,7 +211,7 @@ struct mapfd {
 					 * serving what it gave: the graveyard waits for 0 */
 	int epfd;
 	int wakefd;			/* eventfd: stop, or graveyard to reap */
-	int nullfd;			/* /dev/null: what a lost mapping's pipe end becomes
+	int nullfd;			/* /dev/null: what a lost mapping's channel end becomes
 					 * (mapping_notice_loss); -1: no loss notices offered */
 	atomic_bool stopping;
 	struct fault_poll poll;		/* busy-poll window after a fault (fault-poll.h): the
@@ -283,8 +312,9 @@ static int map_protect(struct mapping *m, uint64_t idx, unsigned int n, bool wp)
 
 /*
  * Reclaim aged these pages: have the client drop its entries for them (lib/mapped.c). One
- * write of at most PIPE_BUF bytes is all or nothing; EAGAIN means the client is not reading
- * what it was sent: its pages stay cold, which is its own loss.
+ * message, of at most PIPE_BUF bytes as the library reads them; EAGAIN means the client is
+ * not reading what it was sent: its pages stay cold, which is its own loss. 1: the client
+ * confirms what it drops (handle_confirms).
  */
 static int map_hint(void *arg, const uint64_t *idx, unsigned int n)
 {
@@ -295,9 +325,9 @@ static int map_hint(void *arg, const uint64_t *idx, unsigned int n)
 		return -EOPNOTSUPP;	/* its kernel or its owner said no */
 	if (len > PIPE_BUF)
 		return -EINVAL;
-	if (write(m->hint_wfd, idx, len) < 0)
+	if (send(m->hint_fd, idx, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 		return -errno;
-	return 0;
+	return atomic_load(&m->confirms) ? 1 : 0;
 }
 
 /* A hinting fault at page @idx, which the memfd still holds: map it for the client again. */
@@ -435,17 +465,17 @@ static const char *mapping_shut_connection(struct mapping *m)
 }
 
 /*
- * Tell M's client that M alone is lost: end the pipe whose read end it keeps for this (the
- * hint pipe; no other process holds its write end). Reclaim may be writing hints to it at
- * this moment (map_hint, under no lock of ours), so the descriptor is not closed, which would
- * let its number be reused under that writer: it is pointed at /dev/null in one step, which
- * closes the pipe's write end all the same. A write in flight ends first; later ones go
- * nowhere.
+ * Tell M's client that M alone is lost: end the channel whose other end it keeps for this (the
+ * hint channel; no other process holds our end). Reclaim may be sending hints on it at this
+ * moment (map_hint, under no lock of ours), and the fault thread reading confirmations, so
+ * the descriptor is not closed, which would let its number be reused under them: it is
+ * pointed at /dev/null in one step, which closes our end all the same (and takes it out of
+ * the epoll set). A send in flight ends first; later ones fail, and reads see no socket.
  */
 static const char *mapping_notice_loss(struct mapping *m)
 {
-	if (dup3(m->mf->nullfd, m->hint_wfd, O_CLOEXEC) < 0) {
-		log_err("region %" PRIu32 ": cannot end the loss notice pipe of connection %"
+	if (dup3(m->mf->nullfd, m->hint_fd, O_CLOEXEC) < 0) {
+		log_err("region %" PRIu32 ": cannot end the loss notice channel of connection %"
 			PRIu64 ": %m", m->region_id, m->session_id);
 		return mapping_shut_connection(m);
 	}
@@ -521,10 +551,10 @@ static void mapping_close_fds(struct mapping *m)
 		close(m->uffd);
 	if (m->sockfd >= 0)
 		close(m->sockfd);
-	if (m->hint_rfd >= 0)
-		close(m->hint_rfd);
-	if (m->hint_wfd >= 0)
-		close(m->hint_wfd);
+	if (m->hint_cfd >= 0)
+		close(m->hint_cfd);
+	if (m->hint_fd >= 0)
+		close(m->hint_fd);
 	free(m);
 }
 
@@ -547,6 +577,13 @@ static void fault_unwatch(struct mapfd *mf, struct mapping *m)
 		epoll_ctl(mf->epfd, EPOLL_CTL_DEL, m->uffd, NULL);
 }
 
+/* Nor reads its confirmations: the same for its hint channel (or /dev/null by now: no-op). */
+static void confirms_unwatch(struct mapfd *mf, struct mapping *m)
+{
+	if (atomic_load(&m->confirms) && m->hint_fd >= 0)
+		epoll_ctl(mf->epfd, EPOLL_CTL_DEL, m->hint_fd, NULL);
+}
+
 /*
  * Worker: M is off the list; detach it from the engine (every page taken back) and bury it.
  * Its uid's count drops now, not when the fault thread closes its descriptors a moment later:
@@ -559,6 +596,7 @@ static void mapping_remove(struct mapfd *mf, struct mapping *m)
 	rawpages_uncharge_mapped(mf->raw, m->uid);
 	atomic_store(&m->dead, true);
 	fault_unwatch(mf, m);
+	confirms_unwatch(mf, m);
 	err = rcl_region_unmap(mf->engine, m->region_id, m);
 	if (err && err != -ENOENT)
 		log_err("region %" PRIu32 ": taking its pages back from connection %" PRIu64
@@ -625,12 +663,13 @@ static int mapping_open(struct mapfd *mf, struct mapping *m, const char **why)
 		*why = "reclaimd cannot make the region's memfd";
 		return err;
 	}
-	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) {
-		*why = "reclaimd cannot make the region's hint pipe";
+	/* Messages, as a pipe's writes of at most PIPE_BUF are: a batch is read whole or not. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) < 0) {
+		*why = "reclaimd cannot make the region's hint channel";
 		return -errno;
 	}
-	m->hint_rfd = fds[0];
-	m->hint_wfd = fds[1];
+	m->hint_cfd = fds[0];
+	m->hint_fd = fds[1];
 	err = rcl_region_map(mf->engine, m->region_id, &map_ops, m);
 	if (err)
 		*why = err == -EBUSY ? "the region is mapped already" :
@@ -714,7 +753,9 @@ int mapfd_prepare(struct mapfd *mf, uint32_t region_id, uint64_t nr_pages, uint6
 	m->uffd = -1;
 	atomic_init(&m->sockfd, -1);
 	atomic_init(&m->ending, MAP_END_UNSAID);
-	m->memfd = m->devfd = m->hint_rfd = m->hint_wfd = -1;
+	m->memfd = m->devfd = m->hint_cfd = m->hint_fd = -1;
+	m->uffd_watch = (struct mapping_watch){ .m = m };
+	m->confirm_watch = (struct mapping_watch){ .m = m, .confirms = true };
 	/* From before the engine attaches the mapping until it is on the list, where a free
 	 * (mapfd_free_begin) finds it: no free may start meanwhile, nor be under way. */
 	pthread_mutex_lock(&mf->lock);
@@ -944,7 +985,7 @@ static void fault_thread_back(struct mapfd *mf)
 		mf->cover_trust--;
 }
 
-static unsigned int handle_uffd(struct mapfd *mf, struct mapping *m, uint32_t events);
+static unsigned int handle_watch(struct mapfd *mf, struct mapping_watch *w, uint32_t events);
 
 /*
  * Serve what the epoll set has ready now, as the fault thread would; false if its eventfd
@@ -966,7 +1007,7 @@ static bool cover_serve(struct mapfd *mf)
 	cover_asked = false;
 	for (i = 0; i < n; i++) {
 		if (ev[i].data.ptr)
-			served += handle_uffd(mf, ev[i].data.ptr, ev[i].events);
+			served += handle_watch(mf, ev[i].data.ptr, ev[i].events);
 		else
 			theirs = true;
 	}
@@ -1125,10 +1166,6 @@ static unsigned int handle_uffd(struct mapfd *mf, struct mapping *m, uint32_t ev
 	ssize_t n;
 	size_t i;
 
-	/* The loop set the mapping up under the lock: take it to see its fields (epoll tells
-	 * the kernel's story, not the memory model's). */
-	pthread_mutex_lock(&mf->lock);
-	pthread_mutex_unlock(&mf->lock);
 	/* Lost: the client was told, and its library wakes the faults it left to retry them. */
 	if (atomic_load(&m->dead) || atomic_load(&m->lost)) {
 		fault_unwatch(mf, m);
@@ -1159,6 +1196,44 @@ static unsigned int handle_uffd(struct mapfd *mf, struct mapping *m, uint32_t ev
 		if (i + 1 == (size_t)n || !fault_hand_off(mf, m, &msgs[i]))
 			handle_fault(mf, m, &msgs[i]);
 	return (unsigned int)i;
+}
+
+#define CONFIRMS_AT_ONCE	(PIPE_BUF / sizeof(uint64_t))	/* the most a message holds */
+
+/*
+ * M's client says which entries it dropped (MAP_HANDOFF_CONFIRMS): one message is read (a
+ * longer one than any request is cut short), so that a client sending without end still
+ * waits its turn with the others' faults (the epoll set is level-triggered). An end, or an
+ * error, of the channel: nothing more comes from it. Confirmations are no faults: 0.
+ */
+static unsigned int handle_confirms(struct mapfd *mf, struct mapping *m, uint32_t events)
+{
+	uint64_t idx[CONFIRMS_AT_ONCE];
+	ssize_t n;
+
+	if (atomic_load(&m->dead) || atomic_load(&m->lost)) {
+		confirms_unwatch(mf, m);
+		return 0;
+	}
+	n = recv(m->hint_fd, idx, sizeof(idx), MSG_DONTWAIT);
+	if (n > 0) {
+		rcl_region_map_confirm(mf->engine, m->region_id, m, idx,
+				       (unsigned int)((size_t)n / sizeof(idx[0])));
+		return 0;
+	}
+	if (n == 0 || (errno != EAGAIN && errno != EINTR) || (events & (EPOLLERR | EPOLLHUP)))
+		confirms_unwatch(mf, m);
+	return 0;
+}
+
+/* An entry of the epoll set is ready: M's faults, or its confirmations. Faults served. */
+static unsigned int handle_watch(struct mapfd *mf, struct mapping_watch *w, uint32_t events)
+{
+	/* The loop set the mapping up under the lock: take it to see its fields (epoll tells
+	 * the kernel's story, not the memory model's). */
+	pthread_mutex_lock(&mf->lock);
+	pthread_mutex_unlock(&mf->lock);
+	return w->confirms ? handle_confirms(mf, w->m, events) : handle_uffd(mf, w->m, events);
 }
 
 /* Close the buried mappings that no helper still serves a fault of. */
@@ -1208,7 +1283,7 @@ static unsigned int handle_events(struct mapfd *mf, const struct epoll_event *ev
 				log_err("fault thread: eventfd: %m");
 			continue;
 		}
-		served += handle_uffd(mf, ev[i].data.ptr, ev[i].events);
+		served += handle_watch(mf, ev[i].data.ptr, ev[i].events);
 	}
 	return served;
 }
@@ -1479,10 +1554,12 @@ bool mapfd_loss_notice(const struct mapfd *mf)
 	return mf->nullfd >= 0;
 }
 
-/* The flags a handoff may carry: loss notices only where they were offered. */
+/* The flags a handoff may carry: loss notices only where they were offered; confirmations
+ * are (MapRegionReply.hint_confirms). */
 static uint32_t handoff_flags(const struct mapfd *mf)
 {
-	return MAP_HANDOFF_HINTS | (mapfd_loss_notice(mf) ? MAP_HANDOFF_LOSS_NOTICE : 0);
+	return MAP_HANDOFF_HINTS | MAP_HANDOFF_CONFIRMS |
+	       (mapfd_loss_notice(mf) ? MAP_HANDOFF_LOSS_NOTICE : 0);
 }
 
 /* The whole handoff is in: check it and start serving the client's faults. */
@@ -1490,9 +1567,11 @@ static void xfer_handoff(struct session *session)
 {
 	struct mapfd_xfer *x = session->xfer;
 	struct mapping *m = x->m;
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = m };
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &m->uffd_watch };
+	struct epoll_event cev = { .events = EPOLLIN, .data.ptr = &m->confirm_watch };
 	const struct map_handoff *h = &x->h;
 	bool notice = h->flags & MAP_HANDOFF_LOSS_NOTICE;
+	bool hints = h->flags & MAP_HANDOFF_HINTS;
 
 	if (h->magic != MAP_HANDOFF_MAGIC || h->region_id != m->region_id ||
 	    (h->flags & ~handoff_flags(m->mf)) || h->reserved) {
@@ -1519,7 +1598,10 @@ static void xfer_handoff(struct session *session)
 	m->base = h->base;
 	m->uffd = x->fd;
 	x->fd = -1;
-	atomic_store(&m->hints, (h->flags & MAP_HANDOFF_HINTS) != 0);
+	/* Confirmations of drops it was never asked for would be nothing to read. Before the
+	 * hints: a request sent once they are on says whether it is to be confirmed. */
+	atomic_store(&m->confirms, hints && (h->flags & MAP_HANDOFF_CONFIRMS));
+	atomic_store(&m->hints, hints);
 	m->state = MAP_LIVE;
 	pthread_mutex_unlock(&m->mf->lock);
 	/*
@@ -1541,6 +1623,11 @@ static void xfer_handoff(struct session *session)
 	}
 	if (epoll_ctl(m->mf->epfd, EPOLL_CTL_ADD, m->uffd, &ev) < 0) {
 		xfer_fail(session, "cannot watch its userfaultfd");
+		return;
+	}
+	if (atomic_load(&m->confirms) &&
+	    epoll_ctl(m->mf->epfd, EPOLL_CTL_ADD, m->hint_fd, &cev) < 0) {
+		xfer_fail(session, "cannot watch its hint channel");
 		return;
 	}
 	log_debug("connection %" PRIu64 ": region %" PRIu32 " mapped at %#" PRIx64, session->id,
@@ -1581,7 +1668,7 @@ static bool xfer_read(struct session *session)
 	return false;
 }
 
-/* Send the reply frame with [memfd, /dev/userfaultfd, hint pipe] on its first byte; a rest
+/* Send the reply frame with [memfd, /dev/userfaultfd, hint channel] on its first byte; a rest
  * that did not fit goes the usual way. true while the exchange goes on. */
 static bool xfer_send(struct session *session)
 {
@@ -1589,7 +1676,7 @@ static bool xfer_send(struct session *session)
 	struct mapping *m = x->m;
 	size_t len = evbuffer_get_length(x->frame);
 	unsigned char *bytes = evbuffer_pullup(x->frame, (ssize_t)len);
-	int fds[3] = { m->memfd, m->devfd, m->hint_rfd };
+	int fds[3] = { m->memfd, m->devfd, m->hint_cfd };
 	union {
 		char buf[CMSG_SPACE(sizeof(fds))];
 		struct cmsghdr align;
@@ -1617,8 +1704,8 @@ static bool xfer_send(struct session *session)
 	pthread_mutex_lock(&m->mf->lock);
 	close(m->devfd);
 	m->devfd = -1;
-	close(m->hint_rfd);
-	m->hint_rfd = -1;
+	close(m->hint_cfd);
+	m->hint_cfd = -1;
 	atomic_store(&m->sockfd, fcntl(session->fd, F_DUPFD_CLOEXEC, 0));
 	pthread_mutex_unlock(&m->mf->lock);
 	x->sent = true;

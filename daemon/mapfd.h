@@ -53,9 +53,10 @@ void mapfd_cancel(struct mapfd *mf, struct mapping *m);
  */
 void mapfd_xfer_begin(struct session *session, struct mapping *m, struct evbuffer *frame);
 /*
- * Whether a mapping's loss can end it alone (MapRegionReply.loss_notice): the pipe sent with
- * the memfd is then ended for a client that says MAP_HANDOFF_LOSS_NOTICE, and its connection
- * goes on. Without (or for an older client) a loss shuts the mapping's connection down.
+ * Whether a mapping's loss can end it alone (MapRegionReply.loss_notice): the hint channel
+ * sent with the memfd is then ended for a client that says MAP_HANDOFF_LOSS_NOTICE, and its
+ * connection goes on. Without (or for an older client) a loss shuts the mapping's connection
+ * down.
  */
 bool mapfd_loss_notice(const struct mapfd *mf);
 /* Loop: the session's output is empty now (its write event drained it). */

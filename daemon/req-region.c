@@ -1210,7 +1210,7 @@ int req_map_region(struct req_ctx *ctx, const Request *req, Response *resp)
 			   "region: only anonymous regions can be mapped so far", rec.id);
 		return -EINVAL;
 	}
-	/* The memfd, /dev/userfaultfd, the hint pipe's two ends, the socket's duplicate. */
+	/* The memfd, /dev/userfaultfd, the hint channel's two ends, the socket's duplicate. */
 	if (!ctx->admin && !fd_client_room(MAPFD_FDS))
 		return req_fd_refused(ctx, resp);
 	r = malloc(sizeof(*r));
@@ -1237,6 +1237,7 @@ int req_map_region(struct req_ctx *ctx, const Request *req, Response *resp)
 	r->region_id = rec.id;
 	r->pages = pages;
 	r->loss_notice = mapfd_loss_notice(ctx->server->mapfd);
+	r->hint_confirms = true;
 	resp->msg_case = RESP(MAP_REGION);
 	resp->map_region = r;
 	return 0;
