@@ -11,14 +11,18 @@
  * it reclaims.
  *
  * Hinting faults. Reclaimd cannot see our accessed bits, so it samples them: the reply's third
- * descriptor is a pipe on which it names pages reclaim has aged, and the monitor drops our
- * page-table entries for them (MADV_DONTNEED on a MAP_SHARED mapping keeps the memfd's page).
- * The next access to one is a MINOR fault, which the daemon answers (UFFDIO_CONTINUE) and
- * counts as a use of the page. Only a kernel with MINOR faults on shared memory can do this
- * (UFFD_FEATURE_MINOR_SHMEM): elsewhere, or with RECLAIMD_MAP_HINTS=0 in the environment, the
- * entries are kept, the handoff says so, and the region's pages look cold to reclaim (they
- * are used once, then reclaimed first). Dropping entries without MINOR faults would let a
- * write reach a page that is being taken back: never done.
+ * descriptor is a channel (read as a pipe) on which it names pages reclaim has aged, and the
+ * monitor drops our page-table entries for them (MADV_DONTNEED on a MAP_SHARED mapping keeps
+ * the memfd's page). The next access to one is a MINOR fault, which the daemon answers
+ * (UFFDIO_CONTINUE) and counts as a use of the page. Where the daemon offers it
+ * (hint_confirms), the monitor sends back on the channel the pages whose entries it dropped,
+ * once done: until then the daemon does not take our silence for disuse (we may be running
+ * late), though only for one scan between two hinting faults of a page (lib/mapped.c). Only
+ * a kernel with MINOR faults on shared memory can do this (UFFD_FEATURE_MINOR_SHMEM):
+ * elsewhere, or with RECLAIMD_MAP_HINTS=0 in the environment, the entries are kept, the
+ * handoff says so, and the region's pages look cold to reclaim (they are used once, then
+ * reclaimed first). Dropping entries without MINOR faults would let a write reach a page
+ * that is being taken back: never done.
  *
  * The library keeps its userfaultfd open as long as the mapping exists: if it closed it while
  * the daemon is gone, nobody would hold one, and missing pages would read as zeros. Instead a
@@ -28,7 +32,7 @@
  * Loss notices. The daemon may lose one mapping while the connection lives (its region
  * OOM-killed or freed with the connection that made it, a fault it cannot serve). Where its
  * answer offers it (loss_notice), the library keeps the third descriptor for the mapping's
- * whole life, hints or not, and says so in the handoff: the daemon then ends that pipe to
+ * whole life, hints or not, and says so in the handoff: the daemon then ends that channel to
  * say "this mapping is lost", and the monitor does for that mapping alone what a hang-up
  * does for all of the connection's. A daemon that does not offer it shuts the connection
  * down instead, as it always did.
@@ -69,9 +73,10 @@ struct map_ent {
 	size_t bytes;
 	int uffd;
 	int mon_fd;			/* the monitor's dup of the connection; it closes it */
-	int hint_fd;			/* the hint pipe, -1 without hints or notices; the
+	int hint_fd;			/* the hint channel, -1 without hints or notices; the
 					 * monitor closes it */
-	bool hints;			/* the pipe names pages to drop (MAP_HANDOFF_HINTS) */
+	bool hints;			/* it names pages to drop (MAP_HANDOFF_HINTS) */
+	bool confirms;			/* we send back those dropped (MAP_HANDOFF_CONFIRMS) */
 	bool notice;			/* its end is this mapping's loss (MAP_HANDOFF_LOSS_NOTICE) */
 	pid_t pid;			/* the process that mapped it (a forked child is not it) */
 };
@@ -161,22 +166,24 @@ static void map_lose(struct map_ent *e)
 #define HINTS_AT_ONCE	512
 
 /*
- * The pipe of E is readable. Reclaimd aged the pages it names: drop our entries for them, runs
- * of pages in one call, so that their next access is a hinting fault (only if E takes hints:
- * without MINOR faults a dropped entry would let a write reach a page being taken back). The
+ * The hint channel of E is readable. Reclaimd aged the pages it names: drop our entries for
+ * them, runs of pages in one call, so that their next access is a hinting fault (only if E
+ * takes hints: without MINOR faults a dropped entry would let a write reach a page being
+ * taken back), and, if E confirms, send back those dropped, in one message, not waiting: one
+ * the daemon has no room for is lost, and those pages look cold to it a little sooner. The
  * caller holds maps_lock (the mapping stays while we do). An index past the region is
- * ignored. A pipe at its end is E's loss notice when E takes them (the daemon ended the
+ * ignored. A channel at its end is E's loss notice when E takes them (the daemon ended the
  * mapping, or is gone): E is lost. Otherwise it says nothing the hang-up will not: closed.
  */
 static void map_read_pipe(struct map_ent *e)
 {
 	uint64_t hint[HINTS_AT_ONCE], pages = e->bytes / 4096;
 	ssize_t n = read(e->hint_fd, hint, sizeof(hint));
-	size_t i, j, nr;
+	size_t i, j, nr, done = 0;
 
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		if (e->notice) {
-			map_lose(e);	/* the monitor closes the pipe with the mapping */
+			map_lose(e);	/* the monitor closes the channel with the mapping */
 			return;
 		}
 		close(e->hint_fd);
@@ -189,8 +196,15 @@ static void map_read_pipe(struct map_ent *e)
 			;
 		if (hint[i] >= pages || hint[j - 1] >= pages)
 			continue;
-		madvise((void *)(e->base + hint[i] * 4096), (j - i) * 4096, MADV_DONTNEED);
+		if (madvise((void *)(e->base + hint[i] * 4096), (j - i) * 4096, MADV_DONTNEED) ||
+		    !e->confirms)
+			continue;
+		memmove(hint + done, hint + i, (j - i) * sizeof(hint[0]));	/* done <= i */
+		done += j - i;
 	}
+	/* A daemon gone is the hang-up's to tell. */
+	if (done)
+		send(e->hint_fd, hint, done * sizeof(hint[0]), MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 static void *monitor(void *arg)
@@ -296,6 +310,7 @@ static int decode_map(struct rclc *c, Reclaim__V1__Response **respp, const struc
 {
 	*(uint64_t *)o->p[0] = (*respp)->map_region->pages;
 	*(bool *)o->p[1] = (*respp)->map_region->loss_notice;	/* false from an older daemon */
+	*(bool *)o->p[2] = (*respp)->map_region->hint_confirms;	/* so is this */
 	return 0;
 }
 
@@ -418,8 +433,8 @@ int rclc_map(struct rclc *c, uint64_t region_id, void **ret_addr, size_t *ret_by
 	Reclaim__V1__MapRegion mr = RECLAIM__V1__MAP_REGION__INIT;
 	struct map_handoff h = { .magic = MAP_HANDOFF_MAGIC, .region_id = region_id };
 	uint64_t pages = 0;
-	bool notice = false;
-	struct rclc_out o = { .p = { &pages, &notice } };
+	bool notice = false, confirms = false;
+	struct rclc_out o = { .p = { &pages, &notice, &confirms } };
 	const char *why = "";
 	int fds[RCLC_MAX_FDS], uffd = -1, hint_fd = -1, r, hr;
 	bool hints = false;
@@ -453,10 +468,12 @@ int rclc_map(struct rclc *c, uint64_t region_id, void **ret_addr, size_t *ret_by
 	} else {
 		r = map_local(fds[0], fds[1], (size_t)h.bytes, &addr, &uffd, &hints, &why);
 	}
+	confirms = confirms && hints;
 	if (r == 0 && (hints || notice)) {
 		hint_fd = fds[2];	/* the monitor reads it */
 		fds[2] = -1;
-		h.flags |= (hints ? MAP_HANDOFF_HINTS : 0) | (notice ? MAP_HANDOFF_LOSS_NOTICE : 0);
+		h.flags |= (hints ? MAP_HANDOFF_HINTS : 0) | (confirms ? MAP_HANDOFF_CONFIRMS : 0) |
+			   (notice ? MAP_HANDOFF_LOSS_NOTICE : 0);
 	}
 	while (nr)
 		if (fds[--nr] >= 0)
@@ -477,6 +494,7 @@ int rclc_map(struct rclc *c, uint64_t region_id, void **ret_addr, size_t *ret_by
 		e->mon_fd = fcntl(rclc_fd(c), F_DUPFD_CLOEXEC, 0);
 		e->hint_fd = hint_fd;
 		e->hints = hints;
+		e->confirms = confirms;
 		e->notice = notice;
 		hint_fd = -1;
 		atomic_store(&e->state, MAP_LIVE);

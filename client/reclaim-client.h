@@ -586,9 +586,10 @@ int rclc_chmod(struct rclc *c, const char *path, uint32_t mode, struct rclc_file
  * region at a time (-EBUSY); only anonymous regions (-EINVAL); -EOPNOTSUPP where the machine
  * or the daemon has no userfaultfd. While it is mapped, the region's Read and Write (from
  * any connection) reach the same bytes as the mapping, at once; madvise DONTNEED/FREE are
- * refused with BUSY. Reclaim samples which pages are used with hinting faults (the library
- * drops some page-table entries on the daemon's request; the next access is one more fault):
- * RECLAIMD_MAP_HINTS=0 in the environment turns that off, and the pages then look cold.
+ * refused with BUSY. Reclaim samples which pages are used with hinting faults (the library's
+ * monitor thread drops some page-table entries on the daemon's request and tells it when it
+ * did; the next access is one more fault): RECLAIMD_MAP_HINTS=0 in the environment turns that
+ * off, and the pages then look cold.
  *
  * Defined outcomes, never silent zeros:
  * - fork(): the mapping is MADV_DONTFORK: a child that touches it gets SIGSEGV (the library's
