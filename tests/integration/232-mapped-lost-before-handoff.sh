@@ -1,7 +1,7 @@
 #!/bin/bash
 # A region freed while the daemon hands its mapping over (MapRegion on one connection, the
 # end of the region's own connection on another, attack14 #1): the client is told, by the
-# end of that mapping's notice pipe once its handoff is in (loss_notice). Its
+# end of that mapping's notice channel once its handoff is in (loss_notice). Its
 # stores get SIGSEGV with the library's message, never block for ever, and the fault thread
 # does not spin on a fault nobody serves. The window between the mapping prepared and its
 # answer sent is microseconds wide; the daemon's test hook RECLAIMD_TEST_MAP_WAIT_LOST holds

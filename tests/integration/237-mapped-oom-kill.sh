@@ -3,7 +3,7 @@
 # as the kernel kills the task that owns the memory, not its neighbours. Before, the daemon
 # shut the mapping's whole connection down: the request that caused the kill went unanswered,
 # and every other mapping of the connection died with SIGSEGV. Now the daemon ends that
-# mapping alone (its notice pipe, MapRegionReply.loss_notice): the library makes it PROT_NONE
+# mapping alone (its notice channel, MapRegionReply.loss_notice): the library makes it PROT_NONE
 # and an access to it gets SIGSEGV with the library's message, never zeros; the connection,
 # its requests and its other mapping go on, every byte kept; the client unmaps the lost one on
 # the same connection. A library that takes no loss notices still gets SIGSEGV, not zeros: its
