@@ -116,6 +116,7 @@
 #include <time.h>
 
 #include "fault-poll.h"
+#include "uffd-features.h"
 #include "uffd-read.h"
 #include "log.h"
 #include "rawpages.h"
@@ -1572,6 +1573,7 @@ static void xfer_handoff(struct session *session)
 	const struct map_handoff *h = &x->h;
 	bool notice = h->flags & MAP_HANDOFF_LOSS_NOTICE;
 	bool hints = h->flags & MAP_HANDOFF_HINTS;
+	const char *why;
 
 	if (h->magic != MAP_HANDOFF_MAGIC || h->region_id != m->region_id ||
 	    (h->flags & ~handoff_flags(m->mf)) || h->reserved) {
@@ -1588,6 +1590,10 @@ static void xfer_handoff(struct session *session)
 	}
 	if ((h->base & (MAP_PAGE_SIZE - 1)) || h->bytes != m->nr_pages * MAP_PAGE_SIZE) {
 		xfer_fail(session, "its address or length is not the region's");
+		return;
+	}
+	if (uffd_features_check(x->fd, &why) < 0) {
+		xfer_fail(session, why);
 		return;
 	}
 	if (fcntl(x->fd, F_SETFL, O_NONBLOCK) < 0) {
