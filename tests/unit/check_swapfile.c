@@ -74,6 +74,18 @@ static uint8_t map_byte(struct swap_fixture *f, uint32_t slot)
 	return f->si->swap_map[slot];
 }
 
+/* swapcache_prepare as a swap-in calls it: under the slot's cluster lock; -ENOENT for an entry
+ * that names no slot (no lock to take). */
+static int prepare(struct rcl_engine *e, swp_entry_t entry)
+{
+	struct swap_cluster_info *ci = swap_cluster_lock(e, entry);
+	int err = ci ? swapcache_prepare(e, entry) : -ENOENT;
+
+	if (ci)
+		swap_cluster_unlock(ci);
+	return err;
+}
+
 /* ---- the file -------------------------------------------------------------------------- */
 
 START_TEST(test_swapon_file)
@@ -295,8 +307,8 @@ START_TEST(test_counts)
 	ck_assert(swap_entry_valid(f.e, e));
 
 	/* A swap-in claims the cache bit once. */
-	ck_assert_int_eq(swapcache_prepare(f.e, e), 0);
-	ck_assert_int_eq(swapcache_prepare(f.e, e), -EEXIST);
+	ck_assert_int_eq(prepare(f.e, e), 0);
+	ck_assert_int_eq(prepare(f.e, e), -EEXIST);
 	swap_free(f.e, e);
 	swap_free(f.e, e);
 	ck_assert_int_eq(__swap_count(f.e, e), 0);
@@ -308,7 +320,7 @@ START_TEST(test_counts)
 	ck_assert_uint_eq(map_byte(&f, e.val), 0);
 	ck_assert(!swap_entry_valid(f.e, e));
 	ck_assert_int_eq(get_nr_swap_pages(f.e), free0);
-	ck_assert_int_eq(swapcache_prepare(f.e, e), -ENOENT);
+	ck_assert_int_eq(prepare(f.e, e), -ENOENT);
 	ck_assert_int_eq(swap_duplicate(f.e, e), -EINVAL);
 	swap_free(f.e, e);					/* ignored */
 	put_swap_page(f.e, e);
@@ -318,7 +330,7 @@ START_TEST(test_counts)
 	ck_assert(!swap_entry_valid(f.e, swp_entry(0)));
 	ck_assert(!swap_entry_valid(f.e, swp_entry(NR_SLOTS)));
 	ck_assert_int_eq(swap_duplicate(f.e, swp_entry(NR_SLOTS)), -EINVAL);
-	ck_assert_int_eq(swapcache_prepare(f.e, swp_entry(0)), -ENOENT);
+	ck_assert_int_eq(prepare(f.e, swp_entry(0)), -ENOENT);
 	fixture_teardown(&f);
 }
 END_TEST
@@ -640,7 +652,7 @@ START_TEST(test_write_fault_marks_bad)
 	/* The entry that named slot 0 before the failure still holds it, and no new one can. */
 	ck_assert_int_eq(__swap_count(f.e, e[0]), 1);
 	ck_assert_int_eq(swap_duplicate(f.e, e[0]), -EINVAL);
-	ck_assert_int_eq(swapcache_prepare(f.e, e[1]), -ENOENT);
+	ck_assert_int_eq(prepare(f.e, e[1]), -ENOENT);
 	for (i = 0; i < 4; i++)
 		ck_assert(put_swap_page(f.e, e[i]) == (i != 0));	/* the cache lets go */
 	ck_assert(swap_entry_retiring(f.e, e[0]));
@@ -777,7 +789,7 @@ static void *ref_taker_thread(void *p)
 	swap_free(e, t->e);					/* leaves one */
 	t->failures += __swap_count(e, t->e) != 1;
 	t->failures += !swap_entry_valid(e, t->e);
-	t->failures += swapcache_prepare(e, t->e) != -EEXIST;
+	t->failures += prepare(e, t->e) != -EEXIST;
 	t->failures += swap_writepages(e, &t->e, &t->buf[0], 1, done_end_io, d) != 0;
 	t->failures += atomic_load(&d->calls[0]) != 1 || atomic_load(&d->err[0]) != 0;
 	memset(d, 0, sizeof(*d));
