@@ -199,7 +199,8 @@ int swapcache_prepare(struct rcl_engine *engine, swp_entry_t entry);
  */
 struct swap_cluster_info *swap_cluster_lock(struct rcl_engine *engine, swp_entry_t entry);
 void swap_cluster_unlock(struct swap_cluster_info *ci);
-bool swap_cluster_locked_by_current(void);	/* for assertions */
+bool swap_cluster_locked_by_current(void);	/* for assertions: any cluster's */
+bool swap_cluster_locked_for(struct rcl_engine *engine, swp_entry_t entry);	/* @entry's */
 /* Page-table references of the slot (without the cache and retire bits). */
 int __swap_count(struct rcl_engine *engine, swp_entry_t entry);
 bool swap_entry_valid(struct rcl_engine *engine, swp_entry_t entry);

@@ -209,6 +209,23 @@ START_TEST(test_swap_cache_change_without_cluster_lock_aborts)
 	__delete_from_swap_cache(page, 0);
 }
 END_TEST
+
+/* ... the slot's own: another cluster's lock does not do. */
+START_TEST(test_swap_cache_change_under_another_cluster_lock_aborts)
+{
+	struct fixture f;
+	struct page *page;
+	swp_entry_t entry;
+	uint32_t id;
+
+	page = swapped_in_page(&f, &id, &entry);
+	mm_lock(f.e);
+	lock_page(page);
+	ck_assert_ptr_nonnull(swap_cluster_lock(f.e, swp_entry(swp_offset(entry) +
+								SWAPFILE_CLUSTER)));
+	__delete_from_swap_cache(page, 0);
+}
+END_TEST
 #endif
 
 static Suite *make_suite(void)
@@ -222,6 +239,8 @@ static Suite *make_suite(void)
 #ifdef RCL_DEBUG
 	tcase_add_test_raise_signal(tc, test_cluster_lock_under_lru_lock_aborts, SIGABRT);
 	tcase_add_test_raise_signal(tc, test_swap_cache_change_without_cluster_lock_aborts,
+				    SIGABRT);
+	tcase_add_test_raise_signal(tc, test_swap_cache_change_under_another_cluster_lock_aborts,
 				    SIGABRT);
 #endif
 	suite_add_tcase(s, tc);
