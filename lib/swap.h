@@ -199,8 +199,21 @@ int swapcache_prepare(struct rcl_engine *engine, swp_entry_t entry);
  */
 struct swap_cluster_info *swap_cluster_lock(struct rcl_engine *engine, swp_entry_t entry);
 void swap_cluster_unlock(struct swap_cluster_info *ci);
-bool swap_cluster_locked_by_current(void);	/* for assertions: any cluster's */
-bool swap_cluster_locked_for(struct rcl_engine *engine, swp_entry_t entry);	/* @entry's */
+/*
+ * For assertions, cheap enough for the lock helpers of every build (a thread-local load the
+ * compiler drops where --enable-debug is off): the cluster whose lock this thread holds, + 1
+ * (0: none; one device, one cluster at a time).
+ */
+extern __thread unsigned int swap_cluster_held;
+static inline bool swap_cluster_locked_by_current(void)
+{
+	return swap_cluster_held;
+}
+
+static inline bool swap_cluster_locked_for(swp_entry_t entry)
+{
+	return swap_cluster_held == swp_offset(entry) / SWAPFILE_CLUSTER + 1;
+}
 /* Page-table references of the slot (without the cache and retire bits). */
 int __swap_count(struct rcl_engine *engine, swp_entry_t entry);
 bool swap_entry_valid(struct rcl_engine *engine, swp_entry_t entry);

@@ -57,8 +57,8 @@ static void __add_to_swap_cache(struct page *page, swp_entry_t entry)
 {
 	struct rcl_engine *engine = page_engine(page);
 
-	VM_BUG_ON(!swap_cluster_locked_for(engine, entry),
-		  "swap cache changed without the slot's cluster lock");
+	VM_BUG_ON(!swap_cluster_locked_for(entry), "swap cache changed without the slot's "
+		  "cluster lock");
 	get_page(page);
 	SetPageSwapCache(page);
 	page->private = entry.val;
@@ -102,8 +102,8 @@ void __delete_from_swap_cache(struct page *page, uint64_t shadow)
 	struct rcl_engine *engine = page_engine(page);
 	swp_entry_t entry = swp_entry(page->private);
 
-	VM_BUG_ON(!swap_cluster_locked_for(engine, entry),
-		  "swap cache changed without the slot's cluster lock");
+	VM_BUG_ON(!swap_cluster_locked_for(entry), "swap cache changed without the slot's "
+		  "cluster lock");
 	engine->swap->shadow[swp_offset(entry)] = shadow;
 	engine->swap->swap_cache[swp_offset(entry)] = 0;
 	ClearPageSwapCache(page);

@@ -90,7 +90,7 @@ static struct swap_device *swap_dev(struct swap_info_struct *si)
 /* ---- the locks ------------------------------------------------------------------------ */
 
 static __thread bool swap_info_held;		/* this thread holds a device's si->lock */
-static __thread struct swap_cluster_info *swap_cluster_held;	/* ... and this cluster's */
+__thread unsigned int swap_cluster_held;	/* ... and this cluster's (+ 1: swap.h) */
 
 static void swap_info_lock(struct swap_info_struct *si)
 {
@@ -118,7 +118,7 @@ static struct swap_cluster_info *lock_cluster(struct swap_info_struct *si, uint3
 	VM_BUG_ON(lru_lock_pgdat, "a swap cluster lock taken under lru_lock (the order is the "
 				  "cluster's, then lru_lock: __remove_mapping)");
 	spin_lock(&ci->lock);
-	swap_cluster_held = ci;
+	swap_cluster_held = slot / SWAPFILE_CLUSTER + 1;
 	model_locks_held++;
 	return ci;
 }
@@ -126,7 +126,7 @@ static struct swap_cluster_info *lock_cluster(struct swap_info_struct *si, uint3
 static void unlock_cluster(struct swap_cluster_info *ci)
 {
 	model_locks_held--;
-	swap_cluster_held = NULL;
+	swap_cluster_held = 0;
 	spin_unlock(&ci->lock);
 }
 
@@ -546,8 +546,8 @@ static int __swapcache_prepare(struct swap_info_struct *si, uint32_t slot)
  */
 int swapcache_prepare(struct rcl_engine *engine, swp_entry_t entry)
 {
-	VM_BUG_ON(!swap_cluster_locked_for(engine, entry),
-		  "swapcache_prepare without the slot's cluster lock");
+	VM_BUG_ON(!swap_cluster_locked_for(entry), "swapcache_prepare without the slot's cluster "
+		  "lock");
 	return __swapcache_prepare(engine->swap, swp_offset(entry));
 }
 
@@ -564,21 +564,10 @@ struct swap_cluster_info *swap_cluster_lock(struct rcl_engine *engine, swp_entry
 
 void swap_cluster_unlock(struct swap_cluster_info *ci)
 {
-	VM_BUG_ON(!ci || ci != swap_cluster_held, "swap_cluster_unlock of a lock not held");
+	VM_BUG_ON(!ci || !swap_cluster_held, "swap_cluster_unlock of a lock not held");
 	unlock_cluster(ci);
 }
 
-bool swap_cluster_locked_by_current(void)
-{
-	return swap_cluster_held;
-}
-
-bool swap_cluster_locked_for(struct rcl_engine *engine, swp_entry_t entry)
-{
-	struct swap_info_struct *si = swap_info_get(engine, entry);
-
-	return si && swap_cluster_held == &si->cluster_info[swp_offset(entry) / SWAPFILE_CLUSTER];
-}
 
 /* __swap_count - page-table references of @entry (a retiring slot's too); 0 for a free, bad or
  * invalid entry. */
